@@ -1,0 +1,171 @@
+"""Classical frame interpolators behind one interface: duplicate, linear blend, DIS optical-flow warp.
+
+They are the baselines every learned method is measured against, and the DIS warp is the prior mu
+that the residual diffusion model refines (Residual Video Diffusion, Yang et al. 2023).
+Frames are RGB uint8 arrays of shape (H, W, 3); times t are real numbers in [0, 1] between a and b.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Protocol, runtime_checkable
+
+import cv2
+import numpy as np
+
+from vidiff.errors import ConfigError
+
+
+@runtime_checkable
+class Interpolator(Protocol):
+    """Anything that makes frames at real times t in [0, 1] between two frames a and b."""
+
+    name: str
+
+    def interpolate(self, a: np.ndarray, b: np.ndarray, ts: Sequence[float]) -> list[np.ndarray]:
+        """Frames at each t of `ts` (t=0 is a, t=1 is b), RGB uint8 like the inputs."""
+        ...
+
+
+class Duplicate:
+    """Nearest frame: a for t < 0.5, b otherwise (what a frame-rate converter does with no motion model)."""
+
+    name = "dup"
+
+    def interpolate(self, a: np.ndarray, b: np.ndarray, ts: Sequence[float]) -> list[np.ndarray]:
+        return [(a if t < 0.5 else b).copy() for t in ts]
+
+
+class Blend:
+    """Linear cross-fade (1 - t) a + t b."""
+
+    name = "blend"
+
+    def interpolate(self, a: np.ndarray, b: np.ndarray, ts: Sequence[float]) -> list[np.ndarray]:
+        fa, fb = a.astype(np.float32), b.astype(np.float32)
+        return [_to_u8((1.0 - t) * fa + t * fb) for t in ts]
+
+
+def _to_u8(x: np.ndarray) -> np.ndarray:
+    return np.clip(x + 0.5, 0, 255).astype(np.uint8)
+
+
+def _gray(img: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)
+
+
+def dis_flow(a: np.ndarray, b: np.ndarray, preset: int = cv2.DISOPTICAL_FLOW_PRESET_MEDIUM) -> np.ndarray:
+    """Dense flow from a to b (H, W, 2 float32: a(x) ~ b(x + flow(x))), OpenCV DIS (Kroeger et al. 2016)."""
+    dis = cv2.DISOpticalFlow_create(preset)
+    return dis.calc(_gray(a), _gray(b), None)
+
+
+def backward_warp(img: np.ndarray, flow: np.ndarray) -> np.ndarray:
+    """out(x) = img(x + flow(x)), bilinear, border replicated. Works on uint8 or float32 images."""
+    h, w = flow.shape[:2]
+    gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    return cv2.remap(img, gx + flow[..., 0], gy + flow[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+def fb_consistency(flow_ab: np.ndarray, flow_ba: np.ndarray) -> np.ndarray:
+    """Forward-backward error |F_ab(x) + F_ba(x + F_ab(x))| in pixels, per pixel of a (H, W float32)."""
+    back = backward_warp(flow_ba, flow_ab)
+    return np.linalg.norm(flow_ab + back, axis=-1)
+
+
+class DISFlow:
+    """Bidirectional DIS flow; each input frame is backward-warped to time t and the two are blended.
+
+    For a target time t the flow from the target to a is approximated by t * F_ba and to b by
+    (1 - t) * F_ab (linear motion, flow sampled at the target pixel). With `occlusion=True`, each
+    warped frame's weight is lowered where its flow fails the forward-backward check, so a pixel
+    hidden in one frame is taken from the other (occlusion reasoning as in Super SloMo, Jiang et al. 2018).
+    """
+
+    name = "dis"
+
+    def __init__(self, preset: int = cv2.DISOPTICAL_FLOW_PRESET_MEDIUM, occlusion: bool = False, sigma: float = 1.0):
+        self.preset = preset
+        self.occlusion = occlusion
+        self.sigma = sigma
+
+    def flows(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(F_ab, F_ba)."""
+        dis = cv2.DISOpticalFlow_create(self.preset)
+        ga, gb = _gray(a), _gray(b)
+        return dis.calc(ga, gb, None), dis.calc(gb, ga, None)
+
+    def interpolate(self, a: np.ndarray, b: np.ndarray, ts: Sequence[float]) -> list[np.ndarray]:
+        return self.interpolate_with_flows(a, b, ts, *self.flows(a, b))
+
+    def interpolate_with_flows(
+        self, a: np.ndarray, b: np.ndarray, ts: Sequence[float], f_ab: np.ndarray, f_ba: np.ndarray
+    ) -> list[np.ndarray]:
+        """As `interpolate`, with the two flows already computed (the model reuses them)."""
+        out = []
+        fa, fb = a.astype(np.float32), b.astype(np.float32)
+        if self.occlusion:
+            # error of each frame's flow, measured on that frame's own grid
+            err_a = fb_consistency(f_ab, f_ba)
+            err_b = fb_consistency(f_ba, f_ab)
+        for t in ts:
+            if t <= 0.0:
+                out.append(a.copy())
+                continue
+            if t >= 1.0:
+                out.append(b.copy())
+                continue
+            wa_img = backward_warp(fa, t * f_ba)
+            wb_img = backward_warp(fb, (1.0 - t) * f_ab)
+            wa = np.full(a.shape[:2], 1.0 - t, np.float32)
+            wb = np.full(a.shape[:2], t, np.float32)
+            if self.occlusion:
+                ea = backward_warp(err_a, t * f_ba)
+                eb = backward_warp(err_b, (1.0 - t) * f_ab)
+                # a pixel of a that has no match in b (occluded there) means b's warp is wrong here
+                wa = wa / (1.0 + np.maximum(eb - self.sigma, 0.0) ** 2)
+                wb = wb / (1.0 + np.maximum(ea - self.sigma, 0.0) ** 2)
+            den = wa + wb
+            lin = den < 1e-4
+            wa = np.where(lin, 1.0 - t, wa) / np.where(lin, 1.0, den)
+            wb = np.where(lin, t, wb) / np.where(lin, 1.0, den)
+            out.append(_to_u8(wa[..., None] * wa_img + wb[..., None] * wb_img))
+        return out
+
+
+_REGISTRY: dict[str, Callable[..., Interpolator]] = {
+    "dup": Duplicate,
+    "blend": Blend,
+    "dis": DISFlow,
+}
+
+
+def register_interpolator(name: str, factory: Callable[..., Interpolator]) -> None:
+    """Make `factory` available as `--method name` (the diffusion model registers itself here)."""
+    _REGISTRY[name] = factory
+
+
+def interpolator_names() -> list[str]:
+    """Names usable as `--method`."""
+    _load_optional()
+    return sorted(_REGISTRY)
+
+
+def get_interpolator(name: str, **kwargs) -> Interpolator:
+    """Build the interpolator called `name`; unknown names are a `ConfigError`."""
+    _load_optional()
+    if name not in _REGISTRY:
+        raise ConfigError(f"unknown method {name!r}; choose one of: {', '.join(sorted(_REGISTRY))}")
+    return _REGISTRY[name](**kwargs)
+
+
+def _load_optional() -> None:
+    """Import modules that register more interpolators (kept lazy so torch loads only when needed)."""
+    import importlib
+
+    for mod in ("vidiff.diffusion.interpolator",):
+        try:
+            importlib.import_module(mod)
+        except ModuleNotFoundError as e:
+            if e.name != mod:
+                raise
