@@ -64,7 +64,9 @@ def backward_warp(img: np.ndarray, flow: np.ndarray) -> np.ndarray:
     """out(x) = img(x + flow(x)), bilinear, border replicated. Works on uint8 or float32 images."""
     h, w = flow.shape[:2]
     gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
-    return cv2.remap(img, gx + flow[..., 0], gy + flow[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return cv2.remap(
+        img, gx + flow[..., 0], gy + flow[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    )
 
 
 def fb_consistency(flow_ab: np.ndarray, flow_ba: np.ndarray) -> np.ndarray:
@@ -84,7 +86,9 @@ class DISFlow:
 
     name = "dis"
 
-    def __init__(self, preset: int = cv2.DISOPTICAL_FLOW_PRESET_MEDIUM, occlusion: bool = False, sigma: float = 1.0):
+    def __init__(
+        self, preset: int = cv2.DISOPTICAL_FLOW_PRESET_MEDIUM, occlusion: bool = False, sigma: float = 1.0
+    ):
         self.preset = preset
         self.occlusion = occlusion
         self.sigma = sigma

@@ -65,7 +65,7 @@ def open_container(path: str | os.PathLike[str]) -> av.container.InputContainer:
     try:
         return av.open(path, mode="r")
     except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as e:
-        raise InputError(f"{path}: not a readable video file ({_reason(e)})") from None
+        raise InputError(f"{path}: not a readable video file, or truncated ({_reason(e)})") from None
 
 
 def _reason(e: BaseException) -> str:
@@ -96,7 +96,9 @@ def probe(path: str | os.PathLike[str], check_frames: bool = True) -> VideoInfo:
         if width <= 0 or height <= 0:
             raise InputError(f"{path}: video stream has no frame size (corrupt or truncated file)")
         if max(width, height) > MAX_SIDE:
-            raise InputError(f"{path}: frame size {width}x{height} is over the {MAX_SIDE}-pixel limit per side")
+            raise InputError(
+                f"{path}: frame size {width}x{height} is over the {MAX_SIDE}-pixel limit per side"
+            )
         tb = vs.time_base
         pts: list[int] = []
         try:
@@ -107,6 +109,10 @@ def probe(path: str | os.PathLike[str], check_frames: bool = True) -> VideoInfo:
             raise InputError(f"{path}: corrupt or truncated video ({_reason(e)})") from None
         if not pts:
             raise InputError(f"{path}: video stream has zero frames")
+        if vs.frames and len(pts) < vs.frames:
+            raise InputError(
+                f"{path}: truncated: the header lists {vs.frames} frames but only {len(pts)} are in the file"
+            )
         pts.sort()
         rate = vs.average_rate or vs.guessed_rate or vs.base_rate
         is_vfr = False

@@ -1,0 +1,44 @@
+# vidiff: make demo | make test | make bench | make lint
+# Everything installs into a local virtual environment (.venv); no step needs anything else.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+# CPU-only machines get PyTorch's CPU build pinned first (a bare `torch` from PyPI may pull a multi-GB
+# CUDA build); machines with an NVIDIA driver let pip resolve the CUDA build through the normal path.
+# Elsewhere, point pip at PyTorch's CPU wheel index with PIP_EXTRA_INDEX_URL if torch==$(TORCH_CPU) is not found.
+TORCH_CPU ?= 2.13.0
+HAS_GPU := $(shell command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1 && echo 1)
+
+.PHONY: demo test test-all bench lint format clean
+
+$(BIN)/vidiff: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+ifneq ($(HAS_GPU),1)
+	$(BIN)/pip install --quiet "torch==$(TORCH_CPU)"
+endif
+	$(BIN)/pip install --quiet -e ".[dev,bench]"
+	@touch $@
+
+demo: $(BIN)/vidiff
+	$(BIN)/vidiff demo
+
+test: $(BIN)/vidiff
+	$(BIN)/pytest
+
+test-all: $(BIN)/vidiff
+	$(BIN)/pytest -m ""
+
+bench: $(BIN)/vidiff
+	bash benchmarks/run_all.sh
+
+lint: $(BIN)/vidiff
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(BIN)/vidiff
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .ruff_cache

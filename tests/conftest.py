@@ -1,0 +1,69 @@
+"""Shared fixtures: the real sample clips, and small clips made on the fly with PyAV."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from vidiff.io.samples import sample_clip
+
+os.environ.setdefault("OMP_NUM_THREADS", "2")
+
+
+@pytest.fixture(scope="session")
+def bikes() -> Path:
+    return sample_clip("bikes")
+
+
+@pytest.fixture(scope="session")
+def carphone() -> Path:
+    return sample_clip("carphone_pristine")
+
+
+@pytest.fixture(scope="session")
+def bbb() -> Path:
+    return sample_clip("bigbuckbunny")
+
+
+def sha256(path: str | os.PathLike[str]) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def write_clip(
+    path: Path,
+    frames: list[np.ndarray],
+    fps: Fraction = Fraction(25),
+    times: list[Fraction] | None = None,
+    codec: str = "libx264",
+    pix_fmt: str = "yuv420p",
+    rotation: int = 0,
+) -> Path:
+    """Encode frames (RGB uint8) into `path`, at constant fps or at explicit `times` (VFR), near-lossless."""
+    h, w = frames[0].shape[:2]
+    tb = Fraction(1, 1000) if times is not None else 1 / fps
+    with av.open(str(path), "w") as c:
+        s = c.add_stream(codec, rate=fps)
+        s.width, s.height, s.pix_fmt = w, h, pix_fmt
+        s.codec_context.time_base = tb
+        if codec == "libx264":
+            s.codec_context.options = {"crf": "0", "preset": "ultrafast"}
+        if rotation:
+            s.set_display_rotation(rotation)
+        for i, im in enumerate(frames):
+            f = av.VideoFrame.from_ndarray(im, format="rgb24")
+            f.pts = int(times[i] / tb) if times is not None else i
+            f.time_base = tb
+            c.mux(s.encode(f))
+        c.mux(s.encode(None))
+    return path
+
+
+def count_frames(path: str | os.PathLike[str]) -> int:
+    with av.open(str(path)) as c:
+        return sum(1 for _ in c.decode(video=0))

@@ -1,0 +1,120 @@
+from fractions import Fraction
+
+import av
+import numpy as np
+import pytest
+from conftest import count_frames, sha256, write_clip
+
+from vidiff.errors import ConfigError, OutputError
+from vidiff.io.probe import probe
+from vidiff.io.reader import VideoReader, read_frames
+from vidiff.io.writer import VideoWriter
+
+
+def test_probe_real_clips(bikes, carphone, bbb):
+    b = probe(bikes)
+    assert (b.width, b.height, b.fps, b.n_frames, b.is_vfr) == (640, 272, Fraction(25), 250, False)
+    c = probe(carphone)
+    assert c.fps == Fraction(30000, 1001) and c.n_frames == 120
+    assert c.duration == pytest.approx(120 * 1001 / 30000)
+    a = probe(bbb)
+    assert a.audio and a.audio[0].codec == "aac" and a.audio[0].sample_rate == 48000
+    assert a.rotation == 0 and a.pix_fmt == "yuv420p" and a.bit_depth == 8
+
+
+def test_reader_streams_exact_times(carphone):
+    frames = list(VideoReader(carphone))
+    assert len(frames) == 120
+    assert frames[1].time == Fraction(1001, 30000)
+    assert frames[-1].time == Fraction(119 * 1001, 30000)
+    assert frames[0].image.shape == (144, 176, 3) and frames[0].image.dtype == np.uint8
+
+
+def test_vfr_detected(tmp_path, carphone):
+    frames = read_frames(carphone, 6)
+    times = [Fraction(x, 1000) for x in (0, 40, 120, 160, 300, 340)]
+    p = write_clip(tmp_path / "vfr.mkv", frames, times=times)
+    info = probe(p)
+    assert info.is_vfr
+    got = [f.time for f in VideoReader(p)]
+    assert got == times
+
+
+def test_writer_copies_audio_without_reencode(tmp_path, bbb):
+    info = probe(bbb)
+    out = tmp_path / "copy.mp4"
+    with VideoWriter(out, info.width, info.height, info.fps, audio_from=bbb, preset="ultrafast") as w:
+        for f in VideoReader(bbb):
+            w.write(f.image)
+    o = probe(out)
+    assert o.n_frames == 132 and o.fps == 25
+    assert o.audio[0].codec == "aac" and o.audio[0].channels == 6
+    assert o.audio[0].duration == pytest.approx(info.audio[0].duration, abs=0.05)
+
+    # packet-for-packet copy: the same audio bytes
+    def audio_bytes(p):
+        with av.open(str(p)) as c:
+            return b"".join(bytes(pk) for pk in c.demux(c.streams.audio[0]) if pk.size)
+
+    assert audio_bytes(out) == audio_bytes(bbb)
+
+
+@pytest.mark.parametrize("codec, ext", [("h265", ".mkv"), ("vp9", ".webm"), ("av1", ".mp4")])
+def test_writer_codecs_round_trip(tmp_path, carphone, codec, ext):
+    frames = read_frames(carphone, 8)
+    out = tmp_path / f"o{ext}"
+    with VideoWriter(out, 176, 144, Fraction(30000, 1001), codec=codec, crf=30, audio_from=None) as w:
+        w.write_all(frames)
+    back = read_frames(out)
+    assert len(back) == 8
+    mse = np.mean((back[3].astype(float) - frames[3]) ** 2)
+    assert 10 * np.log10(255**2 / mse) > 28
+
+
+def test_writer_keeps_rotation_and_webm_reencodes_audio(tmp_path, bbb):
+    frames = read_frames(bbb, 10)
+    out = tmp_path / "r.webm"
+    with VideoWriter(
+        out, 1280, 720, Fraction(25), codec="vp9", crf=40, preset="8", rotation=90, audio_from=bbb
+    ) as w:
+        w.write_all(frames)
+    o = probe(out)
+    assert o.rotation == 90
+    assert o.audio[0].codec == "opus"  # AAC is not allowed in WebM: re-encoded
+
+
+def test_writer_is_atomic(tmp_path, carphone):
+    frames = read_frames(carphone, 4)
+    out = tmp_path / "atomic.mp4"
+    with pytest.raises(RuntimeError), VideoWriter(out, 176, 144, Fraction(25)) as w:
+        w.write_all(frames)
+        assert not out.exists()  # only the temporary name exists while writing
+        raise RuntimeError("crash mid-write")
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_writer_refuses_input_and_odd_size(tmp_path, carphone):
+    before = sha256(carphone)
+    with pytest.raises(OutputError):
+        VideoWriter(carphone, 176, 144, Fraction(25), inputs=[carphone])
+    assert sha256(carphone) == before
+    with pytest.raises(ConfigError, match="odd"):
+        VideoWriter(tmp_path / "odd.mp4", 175, 143, Fraction(25))
+    with pytest.raises(OutputError, match="extension"):
+        VideoWriter(tmp_path / "x.txt", 176, 144, Fraction(25))
+    # odd sizes are fine where the pixel format has no chroma subsampling
+    frames = [np.zeros((143, 175, 3), np.uint8)] * 3
+    with VideoWriter(tmp_path / "odd.mkv", 175, 143, Fraction(25), pix_fmt="yuv444p") as w:
+        w.write_all(frames)
+    assert count_frames(tmp_path / "odd.mkv") == 3
+
+
+def test_lossless_round_trip_has_no_color_shift(tmp_path, carphone):
+    """RGB -> yuv420p -> RGB at crf 0 must not shift levels (swscale's default path loses ~1.1)."""
+    frames = read_frames(carphone, 5)
+    with VideoWriter(tmp_path / "rt.mkv", 176, 144, Fraction(25), crf=0) as w:
+        w.write_all(frames)
+    back = read_frames(tmp_path / "rt.mkv")
+    d = back[2].astype(float) - frames[2]
+    assert abs(d.mean()) < 0.05
+    assert 10 * np.log10(255**2 / np.mean(d**2)) > 55

@@ -1,0 +1,40 @@
+"""Streaming: peak memory of `upscale` does not grow with the clip's length."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+from conftest import write_clip
+
+from vidiff.io.reader import read_frames
+
+PEAK_RSS = """
+import json, resource, sys
+from vidiff.runner import upscale_file
+r = upscale_file(sys.argv[1], sys.argv[2], factor=2, method=sys.argv[3], progress=False, preset="ultrafast")
+print(json.dumps({"frames": r["out_frames"], "rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+"""
+
+
+def peak_rss(src, out, method):
+    r = subprocess.run(
+        [sys.executable, "-c", PEAK_RSS, str(src), str(out), method],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(r.stdout)
+
+
+@pytest.mark.parametrize(
+    "clip_name, n_src", [("carphone", 120), pytest.param("bikes", 250, marks=pytest.mark.slow)]
+)
+def test_peak_rss_flat_at_16x_length(tmp_path, request, clip_name, n_src):
+    frames = read_frames(request.getfixturevalue(clip_name))
+    one = write_clip(tmp_path / "x1.mkv", frames)
+    sixteen = write_clip(tmp_path / "x16.mkv", frames * 16)
+    a = peak_rss(one, tmp_path / "o1.mp4", "dis")
+    b = peak_rss(sixteen, tmp_path / "o16.mp4", "dis")
+    assert a["frames"] == 2 * n_src and b["frames"] == 32 * n_src
+    assert b["rss_kb"] <= 1.10 * a["rss_kb"], (a, b)

@@ -1,0 +1,69 @@
+"""`vidiff` command line: one module per subcommand, each with `register(subparsers)`.
+
+Expected failures (`VidiffError`) print one line on stderr and exit with code 2; no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+
+from vidiff.errors import VidiffError
+
+# each module defines register(subparsers) which adds a parser with set_defaults(func=run), run(args) -> int
+COMMANDS = ("upscale", "probe", "samples")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors as one line with exit code 2 (argparse's own convention)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"vidiff: error: {message} (see '{self.prog} --help')\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full `vidiff` parser with every subcommand registered."""
+    p = _Parser(
+        prog="vidiff",
+        description="Raise the frame rate of real video clips, fill in missing frames, and measure "
+        "temporal consistency.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n  vidiff upscale in.mp4 -o out.mp4 --factor 2\n  vidiff upscale in.mp4 -o out.mp4 --fps 60\n"
+        "  vidiff probe in.mp4 --json\n\nRun 'vidiff COMMAND --help' for the options of a command.",
+    )
+    from vidiff import __version__
+
+    p.add_argument("--version", action="version", version=f"vidiff {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in COMMANDS:
+        importlib.import_module(f"vidiff.cli.{name}").register(sub)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `vidiff` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except VidiffError as e:
+        print(f"vidiff: error: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print("vidiff: interrupted", file=sys.stderr)
+        return 130
+    except MemoryError:
+        print("vidiff: error: out of memory; try a smaller --window or a lower resolution", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,45 @@
+"""`vidiff probe`: what a video file holds (size, exact fps, VFR, frames, rotation, audio)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "probe",
+        help="describe a video file",
+        description="Describe the first video stream of a file and its audio streams, as vidiff sees it.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n  vidiff probe in.mp4\n  vidiff probe in.mp4 --json | jq .fps",
+    )
+    p.add_argument("input", metavar="INPUT", help="video file")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from vidiff.io.probe import probe
+
+    info = probe(args.input)
+    if args.json:
+        print(json.dumps(info.to_dict(), indent=2))
+        return 0
+    print(f"{info.path}")
+    print(
+        f"  video  {info.codec} {info.width}x{info.height} {info.pix_fmt} ({info.bit_depth}-bit), container {info.container}"
+    )
+    rate = (
+        f"{info.fps.numerator}/{info.fps.denominator}"
+        if info.fps.denominator != 1
+        else str(info.fps.numerator)
+    )
+    print(f"  rate   {rate} fps ({float(info.fps):.3f}){' variable (VFR)' if info.is_vfr else ''}")
+    print(f"  frames {info.n_frames}, {info.duration:.3f} s, rotation {info.rotation} deg")
+    for a in info.audio:
+        dur = f", {a.duration:.3f} s" if a.duration else ""
+        print(f"  audio  #{a.index} {a.codec} {a.sample_rate} Hz {a.channels} ch{dur}")
+    if not info.audio:
+        print("  audio  none")
+    return 0

@@ -1,0 +1,126 @@
+"""`vidiff upscale`: raise the frame rate of a clip (x2, x4, or to a target fps such as 60)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from fractions import Fraction
+
+from vidiff.errors import ConfigError
+from vidiff.timeline import parse_fps
+
+EXAMPLES = """examples:
+  vidiff upscale in.mp4 -o out.mp4 --factor 2            # 25 fps -> 50 fps, DIS optical flow
+  vidiff upscale in.mp4 -o out.mp4 --fps 60              # any rate: 24 -> 60, 25 -> 30, 29.97 -> 60
+  vidiff upscale in.mp4 -o out.mkv --fps 60 --codec h265 --crf 20
+  vidiff upscale in.mp4 -o out.mp4 --factor 2 --method diffusion --steps 4 --seed 0
+  vidiff upscale in.mp4 -o out.mp4 --factor 2 --json --quiet   # machine-readable report on stdout
+"""
+
+
+def add_encode_options(p: argparse.ArgumentParser) -> None:
+    """Output encoding options shared by every command that writes a clip."""
+    g = p.add_argument_group("encoding")
+    g.add_argument("--codec", default="h264", help="h264 (default), h265, vp9 or av1")
+    g.add_argument(
+        "--crf", type=int, default=18, help="constant rate factor: lower is better quality (default 18)"
+    )
+    g.add_argument(
+        "--preset", default=None, help="encoder speed preset, e.g. veryfast, medium (default), slow"
+    )
+    g.add_argument(
+        "--pix-fmt",
+        default="yuv420p",
+        help="output pixel format: yuv420p (default, plays everywhere), yuv444p, yuv420p10le (10-bit)",
+    )
+    g.add_argument("--no-audio", action="store_true", help="drop the audio instead of copying it")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "upscale",
+        help="raise the frame rate of a clip",
+        description="Raise the frame rate of a clip by a factor or to a target fps. New frames are "
+        "interpolated between distinct source frames at their real times; scene cuts are never "
+        "blended across; duplicate frames are collapsed; audio is copied. The output is written "
+        "under a temporary name and appears only when complete.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=EXAMPLES,
+    )
+    p.add_argument("input", metavar="INPUT", help="input video file (never modified)")
+    p.add_argument("-o", "--output", required=True, help="output file (.mp4, .mkv, .mov or .webm)")
+    rate = p.add_mutually_exclusive_group(required=True)
+    rate.add_argument("--factor", help="multiply the frame rate, e.g. 2, 4 or 2.5")
+    rate.add_argument("--fps", help="target frame rate, e.g. 60, 59.94 or 30000/1001")
+    p.add_argument(
+        "--method",
+        default="dis",
+        help="interpolator: dis (optical flow, default), blend, dup, diffusion "
+        "(vidiff's model), rife (if its weights were fetched)",
+    )
+    m = p.add_argument_group("diffusion model (with --method diffusion)")
+    m.add_argument("--steps", type=int, default=None, help="sampler steps (default: the model's, 1-8)")
+    m.add_argument("--seed", type=int, default=0, help="random seed; same seed, same output (default 0)")
+    m.add_argument("--weights", default=None, help="model folder (default: the shipped weights)")
+    m.add_argument("--device", default="cpu", help="cpu (default), cuda, cuda:1, mps")
+    p.add_argument("--no-dedupe", action="store_true", help="do not collapse duplicated source frames")
+    p.add_argument("--no-scene-cuts", action="store_true", help="interpolate across scene cuts too")
+    add_encode_options(p)
+    p.add_argument("--json", action="store_true", help="print the run report as JSON on stdout")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=run)
+
+
+def parse_factor(value: str) -> Fraction:
+    """'2', '2.5' or '5/2' -> Fraction."""
+    try:
+        f = Fraction(value)
+    except (ValueError, ZeroDivisionError):
+        raise ConfigError(f"invalid --factor {value!r}; use e.g. 2, 4 or 2.5") from None
+    if f <= 1 and f != 1:
+        raise ConfigError(f"--factor {value} would lower the frame rate; use --fps for that")
+    return f
+
+
+def method_options(args: argparse.Namespace) -> dict:
+    """Options passed to the interpolator's constructor (only the model takes any)."""
+    if args.method != "diffusion":
+        return {}
+    opts = {"seed": args.seed, "device": args.device}
+    if args.steps is not None:
+        opts["steps"] = args.steps
+    if args.weights:
+        opts["weights"] = args.weights
+    return opts
+
+
+def run(args: argparse.Namespace) -> int:
+    from vidiff.runner import upscale_file
+
+    report = upscale_file(
+        args.input,
+        args.output,
+        factor=parse_factor(args.factor) if args.factor else None,
+        fps=parse_fps(args.fps) if args.fps else None,
+        method=args.method,
+        method_options=method_options(args),
+        codec=args.codec,
+        crf=args.crf,
+        preset=args.preset,
+        pix_fmt=args.pix_fmt,
+        audio=not args.no_audio,
+        dedupe=not args.no_dedupe,
+        scene_cuts=not args.no_scene_cuts,
+        progress=not args.quiet,
+    )
+    if args.json:
+        print(json.dumps(report, indent=2))
+    elif not args.quiet:
+        print(
+            f"wrote {report['output']}: {report['out_frames']} frames at {float(Fraction(report['out_fps'])):.3f} fps "
+            f"from {report['src_frames']} at {float(Fraction(report['src_fps'])):.3f} "
+            f"({report['method']}, {report['s_per_frame']:.3f} s/frame)",
+            file=sys.stderr,
+        )
+    return 0

@@ -1,0 +1,308 @@
+"""Streaming video writer (PyAV): libx264 by default, audio copied from a source, atomic output.
+
+The file is written under a temporary name beside the target and renamed only once complete, so a
+crash or Ctrl-C never leaves a half-written output behind. Audio streams are copied packet by packet
+(no re-encode) when the container accepts their codec, otherwise re-encoded (AAC, or Opus for WebM).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterable, Sequence
+from fractions import Fraction
+from types import TracebackType
+
+import av
+import numpy as np
+
+from vidiff.errors import ConfigError, OutputError
+from vidiff.io.color import rgb_to_frame
+
+CODECS = {  # user name -> (ffmpeg encoder, how crf is passed, default preset)
+    "h264": "libx264",
+    "libx264": "libx264",
+    "h265": "libx265",
+    "hevc": "libx265",
+    "libx265": "libx265",
+    "vp9": "libvpx-vp9",
+    "libvpx-vp9": "libvpx-vp9",
+    "av1": "libsvtav1",
+    "libsvtav1": "libsvtav1",
+}
+_FORMATS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska", ".webm": "webm"}
+# audio codecs each container takes as they are (else re-encoded)
+_AUDIO_OK = {
+    "mp4": {"aac", "mp3", "alac", "ac3", "eac3", "opus", "flac"},
+    "mov": {"aac", "mp3", "alac", "ac3", "eac3", "pcm_s16le", "pcm_s24le"},
+    "matroska": None,  # anything
+    "webm": {"opus", "vorbis"},
+}
+_VIDEO_OK = {"webm": {"libvpx-vp9", "libsvtav1"}}
+X26X_PRESETS = (
+    "ultrafast",
+    "superfast",
+    "veryfast",
+    "faster",
+    "fast",
+    "medium",
+    "slow",
+    "slower",
+    "veryslow",
+)
+
+
+def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
+    """True if two paths name the same file (also through links), or the same path if b does not exist."""
+    a, b = os.fspath(a), os.fspath(b)
+    if os.path.exists(a) and os.path.exists(b):
+        return os.path.samefile(a, b)
+    return os.path.realpath(a) == os.path.realpath(b)
+
+
+def check_output_path(path: str | os.PathLike[str], inputs: Sequence[str | os.PathLike[str]] = ()) -> str:
+    """Validate an output path before any work: known extension, writable folder, not an input."""
+    path = os.fspath(path)
+    ext = os.path.splitext(path)[1].lower()
+    if ext not in _FORMATS:
+        raise OutputError(
+            f"{path}: unknown output extension {ext or '(none)'!r}; use one of {', '.join(_FORMATS)}"
+        )
+    for src in inputs:
+        if same_file(src, path):
+            raise OutputError(f"{path}: output is the same file as the input; choose another name")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise OutputError(f"{path}: folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise OutputError(f"{path}: folder {folder} is not writable")
+    if os.path.isdir(path):
+        raise OutputError(f"{path}: is a folder")
+    return path
+
+
+def temp_path_for(path: str) -> str:
+    """The temporary name a file is written under before its atomic rename."""
+    folder, name = os.path.split(os.path.abspath(path))
+    stem, ext = os.path.splitext(name)
+    return os.path.join(folder, f".{stem}.vidiff-partial{ext}")
+
+
+class VideoWriter:
+    """Encode RGB uint8 frames at a constant frame rate into `path`, atomically.
+
+    Use as a context manager; frames go in with `write(image)`. `audio_from` copies the audio of a
+    source file (`audio_speed` < 1 stretches its timestamps is not supported: pass None to drop audio).
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        width: int,
+        height: int,
+        fps: Fraction,
+        codec: str = "libx264",
+        crf: int | None = 18,
+        preset: str | None = None,
+        pix_fmt: str = "yuv420p",
+        audio_from: str | os.PathLike[str] | None = None,
+        rotation: int = 0,
+        color: dict | None = None,
+        inputs: Sequence[str | os.PathLike[str]] = (),
+        faststart: bool = True,
+        profile: str | None = None,
+    ):
+        self.path = check_output_path(path, inputs)
+        if codec not in CODECS:
+            raise ConfigError(f"unknown codec {codec!r}; choose one of: {', '.join(sorted(set(CODECS)))}")
+        self.encoder = CODECS[codec]
+        self.format = _FORMATS[os.path.splitext(self.path)[1].lower()]
+        if self.format in _VIDEO_OK and self.encoder not in _VIDEO_OK[self.format]:
+            raise ConfigError(
+                f"{self.path}: {self.format} cannot hold {self.encoder}; use --codec vp9 or av1"
+            )
+        if ("420" in pix_fmt or "422" in pix_fmt) and (width % 2 or height % 2):
+            raise ConfigError(
+                f"frame size {width}x{height} is odd; {pix_fmt} needs even width and height "
+                "(use --pix-fmt yuv444p, or crop/pad the input)"
+            )
+        self.width, self.height, self.fps = width, height, Fraction(fps)
+        self.tmp = temp_path_for(self.path)
+        self.n_frames = 0
+        self._closed = False
+        options = _encoder_options(self.encoder, crf, preset)
+        if profile:
+            options["profile"] = profile
+        container_options = {"movflags": "+faststart"} if faststart and self.format in ("mp4", "mov") else {}
+        try:
+            self._out = av.open(self.tmp, mode="w", format=self.format, options=container_options)
+        except (av.error.FFmpegError, OSError) as e:
+            raise OutputError(f"{self.path}: cannot write ({getattr(e, 'strerror', None) or e})") from None
+        try:
+            self._vs = self._out.add_stream(self.encoder, rate=self.fps)
+            self._vs.width, self._vs.height, self._vs.pix_fmt = width, height, pix_fmt
+            self._tb = Fraction(1, 1) / self.fps
+            self._vs.codec_context.time_base = self._tb
+            self._vs.codec_context.options = options
+            self.pix_fmt = pix_fmt
+            color = color or {}
+            self._color_tags = (int(color.get("colorspace", 2)), int(color.get("color_range", 0)))
+            for key, value in color.items():
+                if value not in (None, 2):  # 2 = unspecified in every one of these enums
+                    setattr(self._vs.codec_context, key, value)
+            if rotation:
+                self._vs.set_display_rotation(rotation)
+            self._audio = _AudioCopier(self._out, audio_from, self.format) if audio_from else None
+        except Exception:
+            self._abort()
+            raise
+
+    # -- writing -------------------------------------------------------------------------
+    def write(self, image: np.ndarray) -> None:
+        """Append one RGB uint8 frame of the writer's size."""
+        if image.shape != (self.height, self.width, 3) or image.dtype != np.uint8:
+            raise ValueError(f"frame {image.shape} {image.dtype} != ({self.height}, {self.width}, 3) uint8")
+        frame = rgb_to_frame(image, self.pix_fmt, *self._color_tags)
+        frame.pts = self.n_frames
+        frame.time_base = self._tb
+        self._mux(self._vs.encode(frame))
+        self.n_frames += 1
+        if self._audio:
+            self._audio.mux_until(self._out, self.n_frames / self.fps)
+
+    def write_all(self, images: Iterable[np.ndarray]) -> None:
+        """Write every frame of an iterable."""
+        for im in images:
+            self.write(im)
+
+    def _mux(self, packets: Sequence[av.Packet]) -> None:
+        try:
+            self._out.mux(packets)
+        except OSError as e:
+            raise OutputError(f"{self.path}: write failed ({e.strerror or e})") from None
+
+    def close(self) -> None:
+        """Flush, finish the file and rename it into place."""
+        if self._closed:
+            return
+        try:
+            self._mux(self._vs.encode(None))
+            if self._audio:
+                self._audio.finish(self._out)
+            self._out.close()
+        except Exception:
+            self._abort()
+            raise
+        self._closed = True
+        if self.n_frames == 0:
+            os.unlink(self.tmp)
+            raise OutputError(f"{self.path}: no frame was produced; nothing written")
+        os.replace(self.tmp, self.path)
+
+    def _abort(self) -> None:
+        self._closed = True
+        with contextlib.suppress(Exception):
+            self._out.close()
+        if os.path.exists(self.tmp):
+            os.unlink(self.tmp)
+
+    def __enter__(self) -> VideoWriter:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self._abort()
+
+
+def _encoder_options(encoder: str, crf: int | None, preset: str | None) -> dict[str, str]:
+    opts: dict[str, str] = {}
+    if encoder in ("libx264", "libx265"):
+        if preset and preset not in X26X_PRESETS:
+            raise ConfigError(
+                f"unknown preset {preset!r} for {encoder}; choose one of: {', '.join(X26X_PRESETS)}"
+            )
+        opts["preset"] = preset or "medium"
+        if crf is not None:
+            opts["crf"] = str(crf)
+        if encoder == "libx265":
+            opts["x265-params"] = "log-level=error"
+    elif encoder == "libvpx-vp9":
+        opts["deadline"] = "good"
+        opts["cpu-used"] = preset if preset and preset.isdigit() else "4"
+        opts["row-mt"] = "1"
+        if crf is not None:
+            opts["crf"], opts["b"] = str(crf), "0"
+    elif encoder == "libsvtav1":
+        opts["preset"] = preset if preset and preset.isdigit() else "8"
+        if crf is not None:
+            opts["crf"] = str(crf)
+    return opts
+
+
+class _AudioCopier:
+    """Copies (or re-encodes) the audio streams of a source file into an output container, interleaved."""
+
+    def __init__(self, out: av.container.OutputContainer, src: str | os.PathLike[str], fmt: str):
+        self._in = av.open(os.fspath(src))
+        vstreams = self._in.streams.video
+        self._t0 = (
+            float(vstreams[0].start_time * vstreams[0].time_base)
+            if vstreams and vstreams[0].start_time
+            else 0.0
+        )
+        self._map: dict[int, tuple[av.stream.Stream, object | None]] = {}
+        ok = _AUDIO_OK[fmt]
+        for s in self._in.streams.audio:
+            if ok is None or s.codec_context.name in ok:
+                self._map[s.index] = (out.add_stream_from_template(s), None)
+            else:
+                enc_name = "libopus" if fmt == "webm" else "aac"
+                rate = 48000 if enc_name == "libopus" else s.codec_context.sample_rate or 48000
+                o = out.add_stream(enc_name, rate=rate)
+                o.layout = s.codec_context.layout.name if s.codec_context.layout else "stereo"
+                self._map[s.index] = (
+                    o,
+                    av.AudioResampler(format=o.format.name, layout=o.layout.name, rate=rate),
+                )
+        self._packets = self._in.demux(*[self._in.streams[i] for i in self._map]) if self._map else iter(())
+        self._pending: av.Packet | None = None
+        self._done = not self._map
+
+    def mux_until(self, out: av.container.OutputContainer, t: float) -> None:
+        """Mux the source's audio packets up to time t (seconds of the output video)."""
+        while not self._done:
+            pkt = self._pending or next(self._packets, None)
+            self._pending = None
+            if pkt is None:
+                self._done = True
+                break
+            if pkt.dts is None:  # the demuxer's flush packet
+                continue
+            pt = float(pkt.pts * pkt.time_base) - self._t0 if pkt.pts is not None else 0.0
+            if pt > t:
+                self._pending = pkt
+                break
+            self._mux_one(out, pkt)
+
+    def _mux_one(self, out: av.container.OutputContainer, pkt: av.Packet) -> None:
+        ostream, resampler = self._map[pkt.stream.index]
+        if resampler is None:
+            pkt.stream = ostream
+            out.mux(pkt)
+            return
+        for frame in pkt.decode():
+            frame.pts = None
+            for rf in resampler.resample(frame):
+                out.mux(ostream.encode(rf))
+
+    def finish(self, out: av.container.OutputContainer) -> None:
+        """Mux what is left of the audio, flush re-encoders and close the source."""
+        self.mux_until(out, float("inf"))
+        for ostream, resampler in self._map.values():
+            if resampler is not None:
+                out.mux(ostream.encode(None))
+        self._in.close()
