@@ -193,3 +193,20 @@ def test_help_explains_with_examples(capsys):
         main(["upscale", "--help"])
     out = capsys.readouterr().out
     assert e.value.code == 0 and "examples:" in out and "--factor" in out and "--fps" in out
+
+
+def test_rotated_and_vfr_input(tmp_path, capsys, carphone):
+    frames = read_frames(carphone, 12)
+    rot = write_clip(tmp_path / "rot.mp4", frames, fps=Fraction(25), rotation=90)
+    out = tmp_path / "rot_x2.mp4"
+    assert main(["upscale", str(rot), "-o", str(out), "--factor", "2", "--quiet"]) == 0
+    assert probe(out).rotation == 90 and probe(out).n_frames == 24
+    # VFR: frames at irregular times; the output is constant-rate and keeps the clip's real duration
+    times = [Fraction(x, 1000) for x in (0, 40, 80, 200, 240, 280, 400, 440, 480, 600, 640, 680)]
+    vfr = write_clip(tmp_path / "vfr.mkv", frames, times=times)
+    out = tmp_path / "vfr30.mp4"
+    assert main(["upscale", str(vfr), "-o", str(out), "--fps", "50", "--quiet"]) == 0
+    info = probe(out)
+    assert info.fps == 50 and not info.is_vfr
+    src = probe(vfr)
+    assert info.duration == pytest.approx(float(times[-1]) + 1 / float(src.fps), abs=0.021)
