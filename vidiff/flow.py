@@ -63,6 +63,7 @@ def dis_flow(a: np.ndarray, b: np.ndarray, preset: int = cv2.DISOPTICAL_FLOW_PRE
 def backward_warp(img: np.ndarray, flow: np.ndarray) -> np.ndarray:
     """out(x) = img(x + flow(x)), bilinear, border replicated. Works on uint8 or float32 images."""
     h, w = flow.shape[:2]
+    flow = flow.astype(np.float32, copy=False)
     gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
     return cv2.remap(
         img, gx + flow[..., 0], gy + flow[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE

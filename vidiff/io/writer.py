@@ -17,6 +17,7 @@ import av
 import numpy as np
 
 from vidiff.errors import ConfigError, OutputError
+from vidiff.io.audio import AudioTrack
 from vidiff.io.color import rgb_to_frame
 
 CODECS = {  # user name -> (ffmpeg encoder, how crf is passed, default preset)
@@ -92,7 +93,7 @@ class VideoWriter:
     """Encode RGB uint8 frames at a constant frame rate into `path`, atomically.
 
     Use as a context manager; frames go in with `write(image)`. `audio_from` copies the audio of a
-    source file (`audio_speed` < 1 stretches its timestamps is not supported: pass None to drop audio).
+    source file; `audio` encodes an `AudioTrack` (e.g. music for a generated clip) instead.
     """
 
     def __init__(
@@ -111,6 +112,7 @@ class VideoWriter:
         inputs: Sequence[str | os.PathLike[str]] = (),
         faststart: bool = True,
         profile: str | None = None,
+        audio: AudioTrack | None = None,
     ):
         self.path = check_output_path(path, inputs)
         if codec not in CODECS:
@@ -152,7 +154,15 @@ class VideoWriter:
                     setattr(self._vs.codec_context, key, value)
             if rotation:
                 self._vs.set_display_rotation(rotation)
-            self._audio = _AudioCopier(self._out, audio_from, self.format) if audio_from else None
+            if audio_from is not None and audio is not None:
+                raise ConfigError("give either audio_from (copy a file's audio) or audio (a track), not both")
+            self._audio = (
+                _AudioCopier(self._out, audio_from, self.format)
+                if audio_from
+                else audio.attach(self._out, self.format)
+                if audio is not None
+                else None
+            )
         except Exception:
             self._abort()
             raise

@@ -1,0 +1,122 @@
+"""`vidiff generate`: extension beats repeating the last frame, loops are seamless, presets are right."""
+
+import json
+
+import av
+import cv2
+import numpy as np
+import pytest
+import skimage.data
+from conftest import write_clip
+
+from vidiff.cli import main
+from vidiff.generate.schemes import extend_frames, mean_step
+from vidiff.io.probe import probe
+from vidiff.io.reader import read_frames
+
+
+def psnr(a, b):
+    return 10 * np.log10(255**2 / np.mean((a.astype(float) - b) ** 2))
+
+
+@pytest.mark.parametrize("scheme", ["autoregressive", "hierarchical"])
+def test_extension_beats_repeating_last_frame_on_held_out_clip(bikes, scheme):
+    frames = read_frames(bikes)
+    gen, rep = [], []
+    for s in (40, 100, 150, 200):  # inside shots (cuts at 30, 76, 137, 187, 242)
+        new = extend_frames(frames[s - 3 : s], 4, scheme=scheme)
+        gen += [psnr(g, t) for g, t in zip(new, frames[s : s + 4], strict=True)]
+        rep += [psnr(frames[s - 1], t) for t in frames[s : s + 4]]
+    assert np.mean(gen) > np.mean(rep) + 0.5, (np.mean(gen), np.mean(rep))
+
+
+def test_loop_from_bikes_is_seamless(tmp_path, capsys, bikes):
+    shot = read_frames(bikes)[40:76]
+    clip = write_clip(tmp_path / "shot.mp4", shot)
+    out = tmp_path / "loop.mp4"
+    code = main(
+        [
+            "generate",
+            "--clip",
+            str(clip),
+            "-o",
+            str(out),
+            "--loop",
+            "--aspect",
+            "16:9",
+            "--fps",
+            "25",
+            "--json",
+            "--quiet",
+            "--preset",
+            "ultrafast",
+        ]
+    )
+    report = json.loads(capsys.readouterr().out)
+    assert code == 0 and report["frames_loop"] > 0
+    frames = read_frames(out)
+    clip_median = np.median(mean_step(frames[: len(shot)]))  # the clip's own frames, as output
+    jump = mean_step([frames[-1], frames[0]])[0]
+    assert jump <= clip_median, (jump, clip_median)
+
+
+def test_still_zoom_in_really_zooms(tmp_path):
+    from vidiff.generate.motion import camera_frames
+
+    frames = camera_frames(skimage.data.astronaut(), 20, (256, 256), "zoom-in", strength=0.3)
+    # the last frame is the first one magnified about the centre by 1.3
+    a, b = frames[0], frames[-1]
+    zoomed = cv2.warpAffine(a, cv2.getRotationMatrix2D((127.5, 127.5), 0, 1.3), (256, 256))
+    inner = (slice(40, 216), slice(40, 216))
+    assert psnr(zoomed[inner], b[inner]) > 25 > psnr(a[inner], b[inner])
+
+
+@pytest.mark.parametrize(
+    "aspect, size", [("9:16", (1080, 1920)), ("1:1", (1080, 1080)), ("16:9", (1920, 1080))]
+)
+def test_presets_pass_probe_check(tmp_path, capsys, bbb, aspect, size):
+    img = tmp_path / "coffee.png"
+    cv2.imwrite(str(img), cv2.cvtColor(skimage.data.coffee(), cv2.COLOR_RGB2BGR))
+    out = tmp_path / f"social_{aspect.replace(':', 'x')}.mp4"
+    code = main(
+        [
+            "generate",
+            "--image",
+            str(img),
+            "-o",
+            str(out),
+            "--seconds",
+            "1",
+            "--aspect",
+            aspect,
+            "--fps",
+            "30",
+            "--audio",
+            str(bbb),
+            "--quiet",
+            "--preset",
+            "veryfast",
+            "--strip",
+            str(tmp_path / "s.png"),
+        ]
+    )
+    assert code == 0
+    info = probe(out)
+    assert (info.width, info.height) == size and info.fps == 30 and info.n_frames == 30
+    assert info.codec == "h264" and info.pix_fmt == "yuv420p"
+    with av.open(str(out)) as c:
+        assert c.streams.video[0].codec_context.profile == "High"
+    data = out.read_bytes()
+    assert 0 < data.find(b"moov") < data.find(b"mdat")  # +faststart: the index comes first
+    assert info.audio[0].codec == "aac" and info.audio[0].duration == pytest.approx(1.0, abs=0.05)
+    assert cv2.imread(str(tmp_path / "s.png")).shape[0] == 240
+
+
+def test_generate_bad_inputs(tmp_path, capsys):
+    bad = tmp_path / "x.png"
+    bad.write_text("not an image")
+    assert main(["generate", "--image", str(bad), "-o", str(tmp_path / "o.mp4"), "--quiet"]) == 2
+    assert main(["generate", "--image", str(bad), "-o", str(tmp_path / "o.mp4"), "--aspect", "3:2"]) == 2
+    err = capsys.readouterr().err
+    assert "not a readable image" in err and "unknown aspect" in err
+    assert not (tmp_path / "o.mp4").exists()

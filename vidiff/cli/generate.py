@@ -1,0 +1,185 @@
+"""`vidiff generate`: short clips for social media — animate a still, extend a clip, make a seamless loop."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from fractions import Fraction
+
+EXAMPLES = """examples:
+  vidiff generate --image photo.jpg -o story.mp4 --seconds 5 --motion zoom-in            # 9:16, 30 fps
+  vidiff generate --image photo.jpg -o post.mp4 --aspect 1:1 --loop --audio music.m4a
+  vidiff generate --clip in.mp4 -o longer.mp4 --extend 1 --aspect 16:9 --fps 60         # 1 s more motion
+  vidiff generate --clip in.mp4 -o loop.mp4 --loop --strip strip.png                      # seamless loop
+"""
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "generate",
+        help="make a short clip from a still or a clip (extend, animate, loop)",
+        description="Make a short clip for social platforms. From a still (--image): camera motion over "
+        "the photo. From a clip (--clip): the clip continued past its last frame (--extend seconds of "
+        "frames never observed, generated from the motion of its last frames), and with --loop a "
+        "transition from its last frame back to its first so it plays as a seamless loop. Output: "
+        "H.264 High, yuv420p, +faststart, at a platform size, with AAC audio from --audio trimmed and "
+        "faded to the clip.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=EXAMPLES,
+    )
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--image", help="a still image (jpg, png, ...)")
+    src.add_argument("--clip", help="a video clip to extend or loop")
+    p.add_argument("-o", "--output", required=True, help="output .mp4")
+    p.add_argument(
+        "--seconds", type=float, default=4.0, help="length of a clip made from --image (default 4)"
+    )
+    p.add_argument(
+        "--extend",
+        type=float,
+        default=None,
+        help="with --clip: seconds of new frames after its end (default 1, or 0 with --loop)",
+    )
+    p.add_argument(
+        "--fps", type=int, choices=(24, 25, 30, 50, 60), default=30, help="output frame rate (default 30)"
+    )
+    p.add_argument(
+        "--aspect", default="9:16", help="9:16 (1080x1920, default), 1:1 (1080x1080), 16:9 (1920x1080), 4:5"
+    )
+    p.add_argument(
+        "--motion",
+        default="auto",
+        help="camera motion for --image: pan-left, pan-right, zoom-in, "
+        "zoom-out, auto (pan across wide photos, else zoom in)",
+    )
+    p.add_argument("--strength", type=float, default=0.25, help="amount of camera motion (default 0.25)")
+    p.add_argument("--loop", action="store_true", help="make the end lead seamlessly back into the start")
+    p.add_argument(
+        "--transition",
+        type=float,
+        default=None,
+        help="with --clip --loop: seconds of loop transition "
+        "(default: as long as needed for the seam to be no rougher than the clip's median change)",
+    )
+    p.add_argument(
+        "--scheme",
+        default="autoregressive",
+        choices=("autoregressive", "hierarchical"),
+        help="how frames past the end are sampled (Flexible Diffusion Model schemes)",
+    )
+    p.add_argument("--audio", help="music or voice to put under the clip (trimmed and faded to its length)")
+    p.add_argument("--seed", type=int, default=0, help="random seed for the model (default 0)")
+    p.add_argument("--crf", type=int, default=18, help="H.264 quality (default 18)")
+    p.add_argument("--preset", default="medium", help="x264 speed preset (default medium)")
+    p.add_argument("--strip", help="also write an image strip of the clip's frames (PNG)")
+    p.add_argument("--json", action="store_true", help="print a JSON report on stdout")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    p.set_defaults(func=run)
+
+
+def _load_image(path: str):
+    import cv2
+
+    from vidiff.errors import InputError
+
+    if not os.path.isfile(path):
+        raise InputError(f"{path}: no such file")
+    img = cv2.imread(path, cv2.IMREAD_COLOR)
+    if img is None:
+        raise InputError(f"{path}: not a readable image")
+    if max(img.shape[:2]) > 16384:
+        raise InputError(
+            f"{path}: image {img.shape[1]}x{img.shape[0]} is over the 16384-pixel limit per side"
+        )
+    return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+
+
+def run(args: argparse.Namespace) -> int:
+    import cv2
+    import numpy as np
+
+    from vidiff.errors import ConfigError, InputError
+    from vidiff.flow import get_interpolator
+    from vidiff.generate import camera_frames, extend_frames, loop_frames
+    from vidiff.generate.schemes import mean_step
+    from vidiff.generate.social import image_strip, preset_size, reframe, retime
+    from vidiff.io.audio import AudioTrack
+    from vidiff.io.probe import probe
+    from vidiff.io.reader import read_frames
+    from vidiff.io.writer import VideoWriter, check_output_path
+
+    size = preset_size(args.aspect)
+    inputs = [x for x in (args.image, args.clip, args.audio) if x]
+    check_output_path(args.output, inputs)
+    if args.strip and not args.strip.lower().endswith(".png"):
+        raise ConfigError(f"--strip {args.strip}: must be a .png file")
+    fps = Fraction(args.fps)
+    report: dict = {"output": args.output, "size": list(size), "fps": args.fps}
+    if args.image:
+        if not 0.2 <= args.seconds <= 60:
+            raise ConfigError("--seconds must be between 0.2 and 60")
+        n = round(args.seconds * args.fps)
+        frames = camera_frames(
+            _load_image(args.image), n, size, args.motion, args.strength, pingpong=args.loop
+        )
+        report.update(source="image", motion=args.motion, frames_generated=n)
+    else:
+        info = probe(args.clip)
+        if info.n_frames < 3:
+            raise InputError(f"{args.clip}: has {info.n_frames} frames; extension needs at least 3")
+        if info.duration > 60:
+            raise ConfigError(
+                f"{args.clip}: {info.duration:.0f} s is too long for generate (60 s at most); trim it first"
+            )
+        src = read_frames(args.clip)
+        extend = args.extend if args.extend is not None else (0.0 if args.loop else 1.0)
+        n_new = round(extend * float(info.fps))
+        new = extend_frames(src, n_new, scheme=args.scheme) if n_new else []
+        clip = src + new
+        n_loop = 0
+        if args.loop:
+            if args.transition is not None:
+                loop = loop_frames(clip[0], clip[-1], max(1, round(args.transition * float(info.fps))))
+            else:
+                loop = loop_frames(clip[0], clip[-1], max_step=float(np.median(mean_step(clip))))
+            n_loop = len(loop)
+            clip += loop
+        report.update(
+            source="clip",
+            frames_observed=len(src),
+            frames_extended=n_new,
+            frames_loop=n_loop,
+            scheme=args.scheme,
+        )
+        frames = [reframe(f, size) for f in retime(clip, info.fps, fps, get_interpolator("dis"))]
+    if args.loop:
+        report["loop_jump"] = float(abs(frames[-1].astype(float) - frames[0]).mean())
+    track = AudioTrack.from_file(args.audio, duration=len(frames) / args.fps) if args.audio else None
+    with VideoWriter(
+        args.output,
+        size[0],
+        size[1],
+        fps,
+        crf=args.crf,
+        preset=args.preset,
+        profile="high",
+        audio=track,
+        inputs=inputs,
+    ) as w:
+        w.write_all(frames)
+    report["frames"] = len(frames)
+    report["seconds"] = round(len(frames) / args.fps, 3)
+    if args.strip:
+        cv2.imwrite(args.strip, cv2.cvtColor(image_strip(frames), cv2.COLOR_RGB2BGR))
+        report["strip"] = args.strip
+    if args.json:
+        print(json.dumps(report, indent=2))
+    elif not args.quiet:
+        print(
+            f"wrote {args.output}: {report['frames']} frames, {report['seconds']} s, {size[0]}x{size[1]} "
+            f"at {args.fps} fps",
+            file=sys.stderr,
+        )
+    return 0

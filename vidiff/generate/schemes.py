@@ -1,0 +1,154 @@
+"""Sampling schemes for frames never observed (Flexible Diffusion Model, Harvey et al. 2022, sec. 4).
+
+- autoregressive: one step past the newest frame at a time, each new frame conditioned on the latest
+  frames (observed or already generated);
+- hierarchical: sparse keyframes far ahead first, each conditioned on the observed frames only, then
+  the frames between them infilled, so errors do not accumulate step by step;
+- loop: the last and first frames observed, the frames between them infilled.
+
+Every generated frame starts from a deterministic prior mu (optical flow carried forward, or the
+flow warp between two frames); a `Refiner` (vidiff's diffusion model, `infill`) refines mu given the
+window's observed frames and their real times. Without a refiner the prior is the output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+import numpy as np
+
+from vidiff.errors import ConfigError
+from vidiff.flow import DISFlow, backward_warp, dis_flow
+
+SCHEMES = ("autoregressive", "hierarchical")
+
+
+class Refiner(Protocol):
+    """Refines prior frames of a window given its observed frames (e.g. the diffusion model's infill)."""
+
+    def refine(
+        self, frames: Sequence[np.ndarray], times: Sequence[float], observed: Sequence[bool]
+    ) -> list[np.ndarray]:
+        """`frames` holds observed frames and, where not observed, the prior; returns the whole window."""
+        ...
+
+
+def _refined(
+    refiner: Refiner | None, frames: list[np.ndarray], times: list[float], observed: list[bool]
+) -> list[np.ndarray]:
+    return frames if refiner is None else refiner.refine(frames, times, observed)
+
+
+VELOCITY_SCALES = (0.0, 0.25, 0.5, 0.75, 1.0)
+
+
+def velocity_scale(frames: Sequence[np.ndarray]) -> float:
+    """How much of the last motion to carry forward, chosen on the observed frames themselves.
+
+    Each candidate scale predicts the newest observed frame from the two before it; the one that
+    predicts it best is used. Steady motion (bikes, bigbuckbunny) picks ~1, hand-held jitter
+    (carphone) picks less, since carrying jitter forward costs more than it gains.
+    """
+    if len(frames) < 3:
+        return 1.0
+    p2, prev, last = frames[-3], frames[-2], frames[-1]
+    flow = dis_flow(prev, p2)
+    prev_f = prev.astype(np.float32)
+    errs = [float(np.mean((backward_warp(prev_f, g * flow) - last) ** 2)) for g in VELOCITY_SCALES]
+    return VELOCITY_SCALES[int(np.argmin(errs))]
+
+
+def extrapolate(frames: Sequence[np.ndarray], steps: Sequence[float]) -> list[np.ndarray]:
+    """Frames `s` frame-intervals past the last of `frames`, carrying its motion forward.
+
+    The motion is the DIS flow between the last two frames, scaled by `velocity_scale` (constant
+    velocity when the context shows steady motion).
+    """
+    prev, last = frames[-2], frames[-1]
+    flow = dis_flow(last, prev) * velocity_scale(frames)  # last(x) ~ prev(x + flow): content moves by -flow
+    return [backward_warp(last, s * flow) for s in steps]
+
+
+def extend_frames(
+    frames: Sequence[np.ndarray],
+    n_new: int,
+    scheme: str = "autoregressive",
+    stride: int = 4,
+    context: int = 3,
+    refiner: Refiner | None = None,
+) -> list[np.ndarray]:
+    """`n_new` frames continuing `frames` (at least 2, equally spaced in time); times are in frame units."""
+    if scheme not in SCHEMES:
+        raise ConfigError(f"unknown scheme {scheme!r}; choose one of: {', '.join(SCHEMES)}")
+    if len(frames) < 2:
+        raise ConfigError("extension needs at least 2 frames of context")
+    real = list(frames[-context:])
+    t_real = [float(i - len(real) + 1) for i in range(len(real))]  # ..., -1, 0: the last real frame at 0
+    if scheme == "autoregressive":
+        made: list[np.ndarray] = []
+        for k in range(1, n_new + 1):
+            window = (real + made)[-context:]
+            times = [float(k - len(window) + i) for i in range(len(window))] + [float(k)]
+            prior = extrapolate(window, [1.0])[0]
+            made.append(_refined(refiner, [*window, prior], times, [True] * len(window) + [False])[-1])
+        return made
+    # hierarchical: keyframes at stride, 2*stride, ..., n_new from the real frames alone
+    keys = sorted({*range(stride, n_new + 1, stride), n_new})
+    priors = extrapolate(real, [float(s) for s in keys])
+    key_frames = _refined(
+        refiner, real + priors, t_real + [float(s) for s in keys], [True] * len(real) + [False] * len(keys)
+    )
+    key_frames = key_frames[len(real) :]
+    out: dict[int, np.ndarray] = dict(zip(keys, key_frames, strict=True))
+    anchors = [(0, real[-1])] + list(zip(keys, key_frames, strict=True))
+    dis = DISFlow()
+    for (s0, f0), (s1, f1) in zip(anchors, anchors[1:], strict=False):
+        inner = list(range(s0 + 1, s1))
+        if not inner:
+            continue
+        prior = dis.interpolate(f0, f1, [(s - s0) / (s1 - s0) for s in inner])
+        window = _refined(
+            refiner,
+            [f0, *prior, f1],
+            [float(s0), *map(float, inner), float(s1)],
+            [True] + [False] * len(inner) + [True],
+        )
+        out.update(zip(inner, window[1:-1], strict=True))
+    return [out[s] for s in range(1, n_new + 1)]
+
+
+def mean_step(frames: Sequence[np.ndarray]) -> list[float]:
+    """Mean absolute change between consecutive frames (0-255 units)."""
+    return [
+        float(np.mean(np.abs(b.astype(np.float32) - a))) for a, b in zip(frames, frames[1:], strict=False)
+    ]
+
+
+def loop_frames(
+    first: np.ndarray,
+    last: np.ndarray,
+    n: int | None = None,
+    max_step: float | None = None,
+    max_n: int = 90,
+    refiner: Refiner | None = None,
+) -> list[np.ndarray]:
+    """Frames that lead from `last` back to `first`, so the clip plays as a seamless loop.
+
+    With `n` given, exactly n frames. Otherwise the transition grows (doubling, up to `max_n`) until
+    no step along it, including the jump back to `first`, changes the picture more than `max_step`
+    (e.g. the clip's median frame-to-frame change), so the seam is no rougher than the clip itself.
+    """
+    if n is None:
+        if max_step is None:
+            raise ConfigError("loop_frames needs n or max_step")
+        n = 2
+        while True:
+            frames = loop_frames(first, last, n, refiner=refiner)
+            if max(mean_step([last, *frames, first])) <= max_step or n >= max_n:
+                return frames
+            n = min(2 * n, max_n)
+    ts = [k / (n + 1) for k in range(1, n + 1)]
+    prior = DISFlow().interpolate(last, first, ts)
+    window = _refined(refiner, [last, *prior, first], [0.0, *ts, 1.0], [True] + [False] * n + [True])
+    return window[1:-1]
