@@ -28,12 +28,15 @@ class Interpolator(Protocol):
 
 
 class Duplicate:
-    """Nearest frame: a for t < 0.5, b otherwise (what a frame-rate converter does with no motion model)."""
+    """Nearest frame: a for t <= 0.5, b otherwise (what a frame-rate converter does with no motion model).
+
+    A tie at t = 0.5 repeats the earlier frame, as BENCHMARK.md's dup figures do.
+    """
 
     name = "dup"
 
     def interpolate(self, a: np.ndarray, b: np.ndarray, ts: Sequence[float]) -> list[np.ndarray]:
-        return [(a if t < 0.5 else b).copy() for t in ts]
+        return [(a if t <= 0.5 else b).copy() for t in ts]
 
 
 class Blend:

@@ -26,9 +26,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from vidiff.flow import get_interpolator
     from vidiff.io.probe import probe
+    from vidiff.io.reader import read_frames
     from vidiff.io.samples import sample_clip
-    from vidiff.metrics.protocol import held_out_scores
+    from vidiff.metrics.protocol import score_interpolator
     from vidiff.runner import upscale_file
 
     src = sample_clip(args.clip)
@@ -45,8 +47,9 @@ def run(args: argparse.Namespace) -> int:
     if report["scene_cuts_s"]:
         print(f"  scene cuts kept sharp at {', '.join(f'{t:g}' for t in report['scene_cuts_s'])} s")
     print("\nheld-out-frame check (keep every 2nd frame, rebuild the others, PSNR vs the real frames):")
+    frames = read_frames(src, max_frames=61)
     for method in ("blend", args.method):
-        s = held_out_scores(src, factor=2, method=method, max_frames=61)
+        s = score_interpolator(frames, Fraction(2), get_interpolator(method)).summary()
         print(f"  {method:<10} {s['psnr']:.2f} dB  SSIM {s['ssim']:.4f}  ({s['n_frames']} frames)")
     print("\nfull benchmark: vidiff bench --help")
     return 0

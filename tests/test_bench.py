@@ -1,0 +1,173 @@
+"""`vidiff bench`: the held-out-frame protocol on real and never-seen clips, peers, skips, outputs."""
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+from conftest import write_clip
+
+from vidiff.cli import main
+from vidiff.errors import ConfigError, UnsupportedError
+from vidiff.metrics import bench as bench_mod
+from vidiff.metrics.bench import FIELDS, bench, resolve_methods, run_isolated, run_method
+from vidiff.metrics.protocol import parse_factor, targets
+from vidiff.metrics.report import markdown, write_bench
+
+HAVE_FFMPEG = shutil.which("ffmpeg") is not None
+
+
+def run_cli(capsys, *args):
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def moving_clip(path, n=13, h=64, w=96):
+    """A bright square moving 3 px per frame over a gradient: a clip no method was tuned on."""
+    base = np.tile(np.linspace(30, 200, w, dtype=np.uint8)[None, :, None], (h, 1, 3))
+    frames = []
+    for i in range(n):
+        f = base.copy()
+        f[20:36, 10 + 3 * i : 26 + 3 * i] = (240, 60, 60)
+        frames.append(f)
+    return write_clip(path, frames)
+
+
+def test_bench_real_clip_in_process(carphone):
+    recs = bench([carphone], [parse_factor("2"), parse_factor("5/2")], "dup,blend,dis", isolate=False,
+                 progress=False, max_frames=25)  # fmt: skip
+    assert [(r["factor"], r["method"]) for r in recs] == [
+        (2, "dup"), (2, "blend"), (2, "dis"), (2.5, "dup"), (2.5, "blend"), (2.5, "dis"),
+    ]  # fmt: skip
+    for r in recs:
+        assert set(FIELDS) <= set(r) and r["status"] == "ok"
+        assert (r["clip"], r["width"], r["height"]) == ("carphone_pristine", 176, 144)
+        assert 20 < r["psnr"] < 50 and 0.5 < r["ssim"] <= 1 and 0.3 < r["flicker_ratio"] < 1.5
+    x2 = {r["method"]: r for r in recs if r["factor"] == 2}
+    assert x2["dis"]["n_frames"] == 12 and x2["dis"]["per_t"] == [
+        {"t": 0.5, "psnr": x2["dis"]["psnr"], "ssim": x2["dis"]["ssim"], "n": 12}
+    ]
+    assert x2["dup"]["psnr"] < x2["blend"]["psnr"] < x2["dis"]["psnr"]
+    assert x2["dis"]["speed_ratio_vs_dis"] == 1.0 and x2["dup"]["speed_ratio_vs_dis"] < 1.0
+    ratio = next(r for r in recs if r["factor"] == 2.5 and r["method"] == "dis")
+    assert ratio["keep_ratio"] == "2/5" and [p["t"] for p in ratio["per_t"]] == pytest.approx(
+        [1 / 3, 0.5, 2 / 3]
+    )
+
+
+def test_cli_bench_never_seen_clip_json(tmp_path, capsys):
+    clip = moving_clip(tmp_path / "any.mp4")
+    out_dir = tmp_path / "out"
+    code, out, err = run_cli(capsys, "bench", "--input", clip, "--factor", "2", "--methods", "dis,blend", "--json",
+                             "--out", out_dir, "--quiet", "--in-process")  # fmt: skip
+    assert code == 0, err
+    recs = json.loads(out)
+    assert [r["method"] for r in recs] == ["dis", "blend"]
+    assert all(r["clip"] == "any" and r["n_frames"] == 6 and r["status"] == "ok" for r in recs)
+    dis, blend = recs
+    assert dis["psnr"] > blend["psnr"] + 3  # a moving edge: flow beats a cross-fade
+    assert json.loads((out_dir / "results.json").read_text()) == recs
+    md = (out_dir / "results.md").read_text()
+    assert "Command: `" in md and "--methods dis,blend" in md and "| any (96x64) |" in md
+    for png in ("psnr_by_t.png", "psnr_by_method.png"):
+        assert (out_dir / png).read_bytes()[:4] == b"\x89PNG"
+
+
+def test_isolated_worker_reports_its_own_rss(carphone):
+    r = run_isolated(carphone, parse_factor("2"), "blend", max_frames=9)
+    assert r["status"] == "ok" and r["n_frames"] == 4 and 20 < r["peak_rss_mb"] < 2000
+
+
+@pytest.mark.skipif(not HAVE_FFMPEG, reason="ffmpeg not installed")
+def test_minterpolate_keeps_kept_frames_exact(tmp_path):
+    clip = moving_clip(tmp_path / "m.mp4", n=16)
+    for factor in ("2", "4", "5/2"):
+        r = run_method(clip, parse_factor(factor), "minterpolate")
+        assert r["status"] == "ok", r["reason"]
+        assert r["n_frames"] == len(targets(16, parse_factor(factor)))  # the same targets as every method
+        assert r["psnr"] > 20 and r["peak_rss_mb"] > 0
+
+
+def test_minterpolate_skipped_without_ffmpeg(monkeypatch, carphone):
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    r = run_method(carphone, parse_factor("2"), "minterpolate", max_frames=5)
+    assert r["status"] == "skipped" and "ffmpeg is not on PATH" in r["reason"] and r["psnr"] is None
+
+
+def test_method_without_weights_is_skipped(monkeypatch, carphone):
+    def refuse(name, **kw):
+        raise UnsupportedError("RIFE weights not found; run benchmarks/fetch_rife.sh")
+
+    import vidiff.flow
+
+    monkeypatch.setattr(vidiff.flow, "get_interpolator", refuse)
+    r = run_method(carphone, parse_factor("2"), "rife", max_frames=5)
+    assert r["status"] == "skipped" and "weights not found" in r["reason"]
+    assert "rife (skipped): RIFE weights not found" in markdown([r])
+
+
+def test_too_short_clip_is_skipped(tmp_path):
+    clip = moving_clip(tmp_path / "short.mp4", n=4)
+    r = run_method(clip, parse_factor("4"), "dis")
+    assert r["status"] == "skipped" and "too short" in r["reason"]
+
+
+def test_resolve_methods():
+    assert resolve_methods("dis, blend,dis") == ["dis", "blend"]
+    assert resolve_methods(None)[:5] == ["dup", "blend", "dis", "minterpolate", "rife"]
+    with pytest.raises(ConfigError, match="unknown method 'dsi'"):
+        resolve_methods("dis,dsi")
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--input", "NOTAVIDEO"], "not a readable video"),
+        (["--input", "MISSING"], "no such file"),
+        (["--input", "CLIP", "--methods", "dis,nope"], "unknown method 'nope'"),
+        (["--input", "CLIP", "--factor", "1"], "must be above 1"),
+        (["--input", "CLIP", "--factor", "two"], "invalid --factor"),
+    ],
+)
+def test_cli_bench_errors_are_one_line(tmp_path, capsys, carphone, args, message):
+    bad = tmp_path / "notes.mp4"
+    bad.write_text("this is not a video\n")
+    subst = {"NOTAVIDEO": bad, "MISSING": tmp_path / "nope.mp4", "CLIP": carphone}
+    code, out, err = run_cli(capsys, "bench", *[subst.get(a, a) for a in args], "--out", tmp_path / "o", "-q")
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and message in err and "Traceback" not in err
+
+
+def test_write_bench_with_skips_and_no_results(tmp_path):
+    rec = bench_mod._skip(bench_mod.base_record("x.mp4", parse_factor("2"), "rife"), "no weights")
+    files = write_bench([rec], tmp_path / "o", ["Command: `vidiff bench`"])
+    assert [f.name for f in files] == ["results.json", "results.md"]  # nothing to plot
+
+
+# BENCHMARK.md figures (x2 PSNR, dB), reproduced within 0.15 dB
+FIGURES = {
+    ("carphone_pristine", 2): {"dup": 30.6, "blend": 33.3, "dis": 33.9, "minterpolate": 33.9},
+    ("carphone_pristine", 4): {"dis": 31.6, "minterpolate": 31.3},
+    ("bikes", 2): {"dup": 25.2, "blend": 28.6, "dis": 32.1, "minterpolate": 31.2},
+    ("bikes", 4): {"dis": 28.8, "minterpolate": 27.3},
+    ("bigbuckbunny", 2): {"dup": 32.1, "blend": 34.7, "dis": 38.5, "minterpolate": 38.1},
+    ("bigbuckbunny", 4): {"dis": 34.9, "minterpolate": 33.9},
+}
+
+
+def _check_figures(clip, factor):
+    methods = [m for m in FIGURES[(clip, factor)] if m != "minterpolate" or HAVE_FFMPEG]
+    recs = bench([clip], [parse_factor(str(factor))], methods, isolate=False, progress=False)
+    for r in recs:
+        assert r["psnr"] == pytest.approx(FIGURES[(clip, factor)][r["method"]], abs=0.15), r["method"]
+
+
+def test_benchmark_figures_carphone_x2():
+    _check_figures("carphone_pristine", 2)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("clip, factor", [k for k in FIGURES if k != ("carphone_pristine", 2)])
+def test_benchmark_figures(clip, factor):
+    _check_figures(clip, factor)

@@ -1,0 +1,15 @@
+"""Temporal-consistency metrics and the held-out-frame benchmark protocol (see BENCHMARK.md).
+
+- `quality`: PSNR and SSIM of a frame against its ground truth.
+- `temporal`: flicker, temporal-difference error, warping error.
+- `protocol`: keep every k-th frame (or 2 in 5), rebuild the rest, score them.
+- `clip`: the per-frame consistency report of any clip (`vidiff metrics`).
+- `peers`: ffmpeg minterpolate, run losslessly beside vidiff's methods.
+- `bench`: every clip × factor × method in one invocation (`vidiff bench`); `report`: tables and plots.
+"""
+
+from vidiff.metrics.protocol import parse_factor, score_interpolator
+from vidiff.metrics.quality import psnr, ssim
+from vidiff.metrics.temporal import frame_diff, tdiff_error, warping_error
+
+__all__ = ["frame_diff", "parse_factor", "psnr", "score_interpolator", "ssim", "tdiff_error", "warping_error"]

@@ -1,0 +1,230 @@
+"""`vidiff bench` engine: the held-out-frame protocol for every clip × factor × method, one record each.
+
+Each method runs in its own short-lived worker process (`python -m vidiff.metrics.bench REQUEST`) so
+its peak RSS is its own and one method's model or crash does not touch the others; all of them run
+in the same invocation so their times can be compared as ratios to OpenCV DIS (BENCHMARK.md).
+A method whose peer is absent (no ffmpeg, no RIFE weights) gives a record with status "skipped".
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import traceback
+from collections.abc import Iterator, Sequence
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from vidiff.errors import ConfigError, InputError, VidiffError
+from vidiff.io.probe import probe
+from vidiff.io.reader import VideoReader
+from vidiff.io.samples import SAMPLE_CLIPS, sample_clip
+from vidiff.metrics.protocol import (
+    Score,
+    factor_label,
+    factor_value,
+    is_kept,
+    score_interpolator,
+    score_sequence,
+    targets,
+)
+
+DEFAULT_METHODS = ("dup", "blend", "dis", "minterpolate", "rife")
+EXTERNAL_METHODS = ("minterpolate",)  # run as another program, not through the interpolator registry
+OPTIONAL_METHODS = ("rife", "diffusion")  # may be unregistered or lack weights: skipped, not an error
+FIELDS = (
+    "clip", "width", "height", "factor", "method", "psnr", "ssim", "flicker_ratio", "tdiff_err",
+    "s_per_frame", "speed_ratio_vs_dis", "peak_rss_mb", "n_frames",
+)  # fmt: skip
+
+
+def resolve_methods(spec: str | Sequence[str] | None) -> list[str]:
+    """Method names from 'dup,blend,dis' (or a list); the default is the peers plus any registered method."""
+    from vidiff.flow import interpolator_names
+
+    registered = interpolator_names()
+    if spec is None:
+        return list(DEFAULT_METHODS) + [m for m in registered if m not in DEFAULT_METHODS]
+    names = [m.strip() for part in ([spec] if isinstance(spec, str) else spec) for m in part.split(",")]
+    names = list(dict.fromkeys(m for m in names if m))
+    known = set(registered) | set(EXTERNAL_METHODS) | set(OPTIONAL_METHODS)
+    bad = [m for m in names if m not in known]
+    if bad:
+        raise ConfigError(f"unknown method {bad[0]!r}; choose from: {', '.join(sorted(known))}")
+    if not names:
+        raise ConfigError("no method given; e.g. --methods dup,blend,dis")
+    return names
+
+
+def resolve_clip(spec: str | os.PathLike[str]) -> Path:
+    """A video path, or the name of a development clip (bikes, carphone_pristine, bigbuckbunny)."""
+    p = Path(spec)
+    if p.exists() or str(spec).removesuffix(".mp4") not in SAMPLE_CLIPS:
+        return p
+    return sample_clip(str(spec))
+
+
+def _frames(path: str, max_frames: int | None) -> Iterator[np.ndarray]:
+    for f in VideoReader(path):
+        if max_frames is not None and f.index >= max_frames:
+            return
+        yield f.image
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def base_record(path: str | os.PathLike[str], step: Fraction, method: str) -> dict[str, Any]:
+    """A record with every field present (figures None), for a clip, factor and method."""
+    rec: dict[str, Any] = {k: None for k in FIELDS}
+    rec.update(
+        clip=Path(path).stem, path=os.fspath(path), factor=factor_value(step), keep_ratio=str(1 / step),
+        method=method, status="ok", reason=None, per_t=[],
+    )  # fmt: skip
+    return rec
+
+
+def run_method(
+    path: str | os.PathLike[str],
+    step: Fraction,
+    method: str,
+    progress: bool = False,
+    max_frames: int | None = None,
+) -> dict[str, Any]:
+    """Score one method on one clip at one factor (in this process); VidiffError becomes 'skipped'."""
+    from vidiff.runner.progress import progress_bar
+
+    path = os.fspath(path)
+    rec = base_record(path, step, method)
+    info = probe(path)
+    n = min(info.n_frames, max_frames) if max_frames else info.n_frames
+    rec.update(width=info.width, height=info.height, fps=str(info.fps), n_source_frames=n)
+    n_targets = len(targets(n, step))
+    if n_targets == 0:
+        return _skip(rec, f"clip has {n} frames: too short for factor {factor_label(step)}")
+    extra_rss = 0.0
+    with progress_bar(n_targets, f"{rec['clip']} x{factor_label(step)} {method}", progress) as bar:
+        try:
+            if method == "minterpolate":
+                from vidiff.metrics.peers import run_minterpolate
+
+                kept = (im for i, im in enumerate(_frames(path, n)) if is_kept(i, step))
+                run = run_minterpolate(kept, info.fps, step, info.width, info.height)
+                try:
+                    score = score_sequence(_frames(path, n), run.frames, step, run.seconds, bar.update)
+                finally:
+                    run.close()
+                extra_rss = run.peak_rss_mb
+            else:
+                from vidiff.flow import get_interpolator
+
+                interp = get_interpolator(method)
+                score = score_interpolator(_frames(path, n), step, interp, bar.update)
+        except VidiffError as e:
+            return _skip(rec, str(e))
+    return _fill(rec, score, max(_peak_rss_mb(), extra_rss))
+
+
+def _skip(rec: dict[str, Any], reason: str) -> dict[str, Any]:
+    rec.update(status="skipped", reason=reason)
+    return rec
+
+
+def _fill(rec: dict[str, Any], score: Score, rss: float) -> dict[str, Any]:
+    rec.update(score.summary())
+    rec["peak_rss_mb"] = round(rss, 1)
+    return rec
+
+
+def run_isolated(
+    path: str | os.PathLike[str],
+    step: Fraction,
+    method: str,
+    progress: bool = False,
+    max_frames: int | None = None,
+) -> dict[str, Any]:
+    """`run_method` in a fresh Python process (own peak RSS, own crash); errors give status 'error'."""
+    req = json.dumps({"path": os.fspath(path), "step": str(step), "method": method, "progress": progress,
+                      "max_frames": max_frames})  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-m", "vidiff.metrics.bench", req], stdout=subprocess.PIPE, stderr=None, text=True,
+        check=False,
+    )  # fmt: skip
+    lines = proc.stdout.strip().splitlines()
+    if proc.returncode == 0 and lines:
+        return json.loads(lines[-1])
+    rec = base_record(path, step, method)
+    rec.update(status="error", reason=f"worker exited with code {proc.returncode}")
+    return rec
+
+
+def bench(
+    inputs: Sequence[str | os.PathLike[str]] | None = None,
+    factors: Sequence[Fraction] = (Fraction(2),),
+    methods: Sequence[str] | None = None,
+    isolate: bool = True,
+    progress: bool = True,
+    max_frames: int | None = None,
+) -> list[dict[str, Any]]:
+    """Run the protocol on every clip × factor × method; returns the records (see FIELDS, plus per_t)."""
+    paths = [resolve_clip(c) for c in (inputs or SAMPLE_CLIPS)]
+    for p in paths:
+        probe(p)  # fail early, one line, on a bad input
+    names = resolve_methods(methods)
+    runner = run_isolated if isolate else _run_guarded
+    records = []
+    for p in paths:
+        for step in factors:
+            group = [runner(p, step, m, progress, max_frames) for m in names]
+            dis = next((r for r in group if r["method"] == "dis" and r["status"] == "ok"), None)
+            for r in group:
+                if dis and r["s_per_frame"] is not None and dis["s_per_frame"]:
+                    r["speed_ratio_vs_dis"] = r["s_per_frame"] / dis["s_per_frame"]
+                if r["status"] != "ok":
+                    print(f"vidiff bench: {r['clip']} x{r['factor']} {r['method']}: {r['status']}: {r['reason']}",
+                          file=sys.stderr)  # fmt: skip
+            records.extend(group)
+    return records
+
+
+def _run_guarded(
+    path: str | os.PathLike[str],
+    step: Fraction,
+    method: str,
+    progress: bool = False,
+    max_frames: int | None = None,
+) -> dict[str, Any]:
+    """`run_method`, turning an unexpected exception into a record with status 'error'."""
+    try:
+        return run_method(path, step, method, progress, max_frames)
+    except InputError:
+        raise
+    except Exception as e:  # a crashing method must not lose the other results
+        traceback.print_exc(file=sys.stderr)
+        rec = base_record(path, step, method)
+        rec.update(status="error", reason=f"{type(e).__name__}: {e}")
+        return rec
+
+
+def _worker(argv: list[str]) -> int:
+    req = json.loads(argv[0])
+    try:
+        rec = _run_guarded(
+            req["path"], Fraction(req["step"]), req["method"], req["progress"], req["max_frames"]
+        )
+    except VidiffError as e:
+        rec = base_record(req["path"], Fraction(req["step"]), req["method"])
+        rec.update(status="error", reason=str(e))
+    print(json.dumps(rec))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_worker(sys.argv[1:]))

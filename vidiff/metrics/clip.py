@@ -1,0 +1,168 @@
+"""Temporal-consistency report of any clip (`vidiff metrics`): per-frame curves and the worst segments.
+
+Streaming: two frames (and two reference frames) are in memory at a time. Each transition i-1 -> i
+gets its flicker (mean |F(i) − F(i−1)|) and warping error (`temporal.WarpingError`). Scene cuts are
+detected (`vidiff.scenes`, confirmed by the flow failing on most pixels) and left out of the means and of the worst segments: a cut is content, not
+an artefact. With a reference clip of the same size, each frame also gets PSNR and SSIM against the
+reference frame of the same index, and the clip its flicker ratio and temporal-difference error.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from itertools import zip_longest
+from typing import Any
+
+import numpy as np
+
+from vidiff.errors import InputError
+from vidiff.io.probe import probe
+from vidiff.io.reader import Frame, VideoReader
+from vidiff.metrics.quality import psnr, ssim
+from vidiff.metrics.temporal import SequenceComparison, WarpingError, frame_diff
+from vidiff.scenes import SceneDetector
+
+CUT_MAX_VALID = 0.5  # share of pixels passing the flow check below which a flagged transition is a cut
+
+
+def _frames(path: str, max_frames: int | None) -> Iterator[Frame]:
+    for f in VideoReader(path):
+        if max_frames is not None and f.index >= max_frames:
+            return
+        yield f
+
+
+def _mean(xs: list[float | None]) -> float | None:
+    vals = [x for x in xs if x is not None]
+    return float(np.mean(vals)) if vals else None
+
+
+def analyze_clip(
+    path: str | os.PathLike[str],
+    reference: str | os.PathLike[str] | None = None,
+    max_frames: int | None = None,
+    top: int = 5,
+    on_frame: Callable[[int], None] | None = None,
+) -> dict[str, Any]:
+    """Per-frame flicker and warping error of a clip (and PSNR/SSIM against `reference`), with a summary."""
+    path = os.fspath(path)
+    info = probe(path)
+    notes: list[str] = []
+    ref_info = None
+    if reference is not None:
+        reference = os.fspath(reference)
+        ref_info = probe(reference)
+        if (ref_info.width, ref_info.height) != (info.width, info.height):
+            raise InputError(
+                f"{reference}: reference is {ref_info.width}x{ref_info.height}, input is {info.width}x{info.height}"
+            )
+        if ref_info.fps != info.fps:
+            notes.append(
+                f"frame rates differ (input {info.fps}, reference {ref_info.fps}): frames paired by index"
+            )
+    warp = WarpingError()
+    det = SceneDetector()
+    seq = SequenceComparison()
+    rows: list[dict[str, Any]] = []
+    prev: Frame | None = None
+    ref_frames = _frames(reference, max_frames) if reference else iter(())
+    n_ref = 0
+    for f, g in zip_longest(_frames(path, max_frames), ref_frames):
+        if f is None:
+            n_ref += 1
+            continue
+        row: dict[str, Any] = {"index": f.index, "time": float(f.time), "cut": det.push(f.image)}
+        if prev is not None:
+            w = warp(prev.image, f.image)
+            row.update(flicker=frame_diff(prev.image, f.image), warp_err=w.error, warp_valid=w.valid)
+            # a cut is a change optical flow cannot explain: a fast pan can look like one to thumbnails
+            row["cut"] = row["cut"] and w.valid < CUT_MAX_VALID
+        else:
+            row.update(flicker=None, warp_err=None, warp_valid=None)
+        if g is not None:
+            n_ref += 1
+            row.update(psnr=psnr(f.image, g.image), ssim=ssim(f.image, g.image))
+            seq.push(f.image, g.image)
+        rows.append(row)
+        prev = f
+        if on_frame:
+            on_frame(1)
+    if reference and n_ref != len(rows):
+        notes.append(
+            f"input has {len(rows)} frames, reference {n_ref}: compared the first {min(n_ref, len(rows))}"
+        )
+    steady = [r for r in rows[1:] if not r["cut"]]
+    warp_vals = [r["warp_err"] for r in steady if r["warp_err"] is not None]
+    summary: dict[str, Any] = {
+        "input": path,
+        "width": info.width,
+        "height": info.height,
+        "fps": str(info.fps),
+        "n_frames": len(rows),
+        "duration": info.duration,
+        "flicker": _mean([r["flicker"] for r in steady]),
+        "warp_err": _mean(warp_vals),
+        "warp_err_median": float(np.median(warp_vals)) if warp_vals else None,
+        "warp_err_p95": float(np.percentile(warp_vals, 95)) if warp_vals else None,
+        "warp_valid": _mean([r["warp_valid"] for r in steady]),
+        "scene_cuts": [r["time"] for r in rows if r["cut"]],
+        "worst_segments": worst_segments(rows, top),
+    }
+    if reference:
+        summary.update(
+            reference=reference,
+            psnr=_mean([r.get("psnr") for r in rows]),
+            ssim=_mean([r.get("ssim") for r in rows]),
+            flicker_ratio=seq.flicker_ratio,
+            tdiff_err=seq.tdiff_err,
+        )
+    summary["notes"] = notes
+    return {"summary": summary, "frames": rows}
+
+
+def worst_segments(
+    rows: list[dict[str, Any]], top: int = 5, key: str = "warp_err", gap_s: float = 0.5
+) -> list[dict[str, Any]]:
+    """The `top` worst stretches of a per-frame curve, worst first, scene cuts excluded.
+
+    Peaks are picked greedily, highest first, at least `gap_s` seconds away from every picked
+    segment; each grows left and right while the curve stays above halfway between its peak and the
+    clip's median.
+    """
+    vals = np.array([r[key] if r.get(key) is not None and not r["cut"] else np.nan for r in rows], float)
+    ok = ~np.isnan(vals)
+    if not ok.any():
+        return []
+    med = float(np.median(vals[ok]))
+    times = np.array([r["time"] for r in rows], float)
+    dt = float(np.median(np.diff(times))) if len(times) > 1 else 1.0
+    gap = max(1, int(round(gap_s / dt))) if dt > 0 else 1
+    blocked = np.zeros(len(vals), bool)  # picked segments widened by the gap
+    out: list[dict[str, Any]] = []
+    for i in np.argsort(np.where(ok, -vals, np.inf)):
+        if len(out) >= top or not ok[i]:
+            break
+        if blocked[i]:
+            continue
+        level = (vals[i] + med) / 2.0
+        lo = hi = int(i)
+        while lo - 1 >= 0 and ok[lo - 1] and vals[lo - 1] > level:
+            lo -= 1
+        while hi + 1 < len(vals) and ok[hi + 1] and vals[hi + 1] > level:
+            hi += 1
+        blocked[max(0, lo - gap) : hi + gap + 1] = True
+        seg = vals[lo : hi + 1]
+        first = max(lo - 1, 0)  # a transition's row sits on its later frame: start one frame earlier
+        out.append(
+            {
+                "start": rows[first]["time"],
+                "end": rows[hi]["time"],
+                "peak_time": rows[int(i)]["time"],
+                "frames": [rows[first]["index"], rows[hi]["index"]],
+                key: float(vals[i]),
+                f"mean_{key}": float(seg[~np.isnan(seg)].mean()),
+                "x_median": float(vals[i] / med) if med > 0 else None,
+            }
+        )
+    return out
