@@ -27,6 +27,24 @@ class Interpolator(Protocol):
         ...
 
 
+@runtime_checkable
+class WindowInterpolator(Interpolator, Protocol):
+    """An interpolator that also uses context: observed frames beyond the pair a, b (the diffusion model).
+
+    `context` is how many observed frames it wants on each side of the pair. A runner that knows this
+    interface passes a window `frames` (observed, at sorted real `times`, in any unit, e.g. seconds) and
+    gets the frames at `target_times`, which lie strictly between two consecutive observed times.
+    """
+
+    context: int
+
+    def interpolate_window(
+        self, frames: Sequence[np.ndarray], times: Sequence[float], target_times: Sequence[float]
+    ) -> list[np.ndarray]:
+        """Frames at `target_times`, RGB uint8 like the inputs."""
+        ...
+
+
 class Duplicate:
     """Nearest frame: a for t <= 0.5, b otherwise (what a frame-rate converter does with no motion model).
 

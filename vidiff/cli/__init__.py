@@ -13,7 +13,7 @@ import sys
 from vidiff.errors import VidiffError
 
 # each module defines register(subparsers) which adds a parser with set_defaults(func=run), run(args) -> int
-COMMANDS = ("upscale", "probe", "samples", "generate", "metrics", "bench", "demo")
+COMMANDS = ("upscale", "probe", "samples", "generate", "metrics", "bench", "demo", "train", "model_info")
 
 
 class _Parser(argparse.ArgumentParser):

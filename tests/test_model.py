@@ -1,0 +1,189 @@
+"""The model layer: codecs, VideoUNet3D, residual diffusion infilling (tiny configs, seconds each)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from vidiff.codecs import PixelUnshuffleCodec, frames_to_tensor, get_codec, tensor_to_frames
+from vidiff.diffusion.model import VidiffModel
+from vidiff.diffusion.prior import window_prior
+from vidiff.diffusion.sampling import infill, infill_batch, training_loss
+from vidiff.errors import ConfigError, InputError
+from vidiff.flow import DISFlow
+from vidiff.io.reader import read_frames
+
+TINY = {"unet": {"block_channels": [16, 32], "spatial_attention_levels": [1], "heads": 2, "emb_dim": 32}}
+
+
+@pytest.fixture(scope="module")
+def clip(carphone):
+    return read_frames(carphone, max_frames=8)
+
+
+def _trained_ish(seed: int = 0, cfg: dict | None = None) -> VidiffModel:
+    """A tiny model whose output layer is random (as after training), so outputs depend on the inputs."""
+    torch.manual_seed(seed)
+    m = VidiffModel.from_config(cfg or TINY)
+    torch.nn.init.normal_(m.unet.conv_out.weight, std=0.05)
+    return m.eval()
+
+
+@pytest.mark.parametrize("factor", [2, 4, 8])
+def test_pixel_unshuffle_round_trip_exact_with_odd_size(factor):
+    codec = PixelUnshuffleCodec(factor)
+    x = torch.rand(2, 3, 3, 37, 53) * 2 - 1
+    z = codec.encode(x)
+    assert z.shape[-3] == 3 * factor**2 and z.shape[-2:] == codec.latent_size(37, 53)
+    assert torch.equal(codec.decode(z, (37, 53)), x)
+
+
+def test_uint8_tensor_conversion_is_exact(clip):
+    assert np.array_equal(tensor_to_frames(frames_to_tensor(clip[:3])), np.stack(clip[:3]))
+
+
+def test_unknown_codec_is_config_error():
+    with pytest.raises(ConfigError, match="unknown codec"):
+        get_codec({"type": "jpeg"})
+    with pytest.raises(ConfigError):
+        get_codec({"type": "pixel_unshuffle", "factor": 3})
+
+
+def test_tiny_vae_codec_shapes():
+    codec = get_codec({"type": "tiny_vae", "levels": 2, "latent_channels": 8, "width": 8})
+    x = torch.rand(1, 2, 3, 30, 41) * 2 - 1
+    z = codec.encode(x)
+    assert z.shape == (1, 2, 8, 8, 11)
+    assert codec.decode(z, (30, 41)).shape == x.shape
+
+
+@pytest.mark.parametrize("sampler, steps", [("ddim", 1), ("ddim", 4), ("dpm++", 2)])
+def test_untrained_model_returns_prior_exactly(clip, sampler, steps):
+    m = VidiffModel.from_config(TINY).eval()
+    frames = [clip[0], None, None, clip[3]]
+    times = [0.0, 1 / 3, 2 / 3, 1.0]
+    obs = [True, False, False, True]
+    out = infill(
+        m, frames, times, obs, steps=steps, sampler=sampler, generator=torch.Generator().manual_seed(1)
+    )
+    mu = DISFlow().interpolate(clip[0], clip[3], [1 / 3, 2 / 3])
+    assert np.abs(out[1].astype(int) - mu[0]).max() == 0
+    assert np.abs(out[2].astype(int) - mu[1]).max() == 0
+    assert out[0] is clip[0] or np.array_equal(out[0], clip[0])
+    assert np.array_equal(out[3], clip[3])
+
+
+def test_untrained_flow_matching_model_returns_prior(clip):
+    m = VidiffModel.from_config({**TINY, "diffusion": {"process": "flow"}}).eval()
+    out = infill(m, [clip[0], None, clip[2]], [0, 0.5, 1], [True, False, True], steps=3)
+    assert np.array_equal(out[1], DISFlow().interpolate(clip[0], clip[2], [0.5])[0])
+
+
+def test_save_load_round_trip_and_same_seed_same_bytes(clip, tmp_path):
+    m = _trained_ish()
+    args = ([clip[0], None, clip[2]], [0.0, 0.5, 1.0], [True, False, True])
+    a = infill(m, *args, steps=2, generator=torch.Generator().manual_seed(7))
+    b = infill(m, *args, steps=2, generator=torch.Generator().manual_seed(7))
+    assert a[1].tobytes() == b[1].tobytes()
+    m.save(tmp_path / "m")
+    m2 = VidiffModel.load(tmp_path / "m")
+    c = infill(m2, *args, steps=2, generator=torch.Generator().manual_seed(7))
+    assert a[1].tobytes() == c[1].tobytes()
+    mu = DISFlow().interpolate(clip[0], clip[2], [0.5])[0]
+    assert not np.array_equal(a[1], mu)  # the random output layer really changes the frame
+
+
+def test_missing_weights_is_clear_error(tmp_path):
+    with pytest.raises(InputError, match="model weights not found"):
+        VidiffModel.load(tmp_path / "nothing")
+
+
+def test_batch_of_two_equals_each_alone(clip):
+    m = _trained_ish()
+    wins = [
+        ([clip[0], None, clip[2]], [0.0, 0.5, 1.0], [True, False, True]),
+        ([clip[3], None, clip[7]], [0.0, 0.25, 1.0], [True, False, True]),
+    ]
+    gens = lambda: [torch.Generator().manual_seed(3), torch.Generator().manual_seed(3)]  # noqa: E731
+    both = infill_batch(
+        m, [w[0] for w in wins], [w[1] for w in wins], [w[2] for w in wins], steps=2, generators=gens()
+    )
+    for k, w in enumerate(wins):
+        alone = infill(m, *w, steps=2, generator=torch.Generator().manual_seed(3))
+        assert np.abs(both[k][1].astype(int) - alone[1]).max() <= 1
+        assert np.mean(both[k][1] != alone[1]) < 1e-3
+
+
+@pytest.mark.parametrize("n", [2, 3, 7, 16])
+def test_any_window_length_and_real_times(n):
+    m = _trained_ish()
+    rng = np.random.default_rng(n)
+    times = np.sort(rng.uniform(0, 5, n))
+    observed = np.zeros(n, bool)
+    observed[[0, -1]] = True
+    h, w = 21, 30  # odd latent sizes are padded inside the model
+    x = torch.randn(1, n, 48, h, w)
+    cond = torch.randn(1, n, m.unet.config.cond_channels, h, w)
+    out = m.unet(
+        x,
+        torch.tensor([500]),
+        torch.tensor(times[None], dtype=torch.float32),
+        torch.tensor(observed[None]),
+        cond,
+    )
+    assert out.shape == x.shape and torch.isfinite(out).all()
+
+
+def test_shuffling_frames_with_their_times_leaves_result_unchanged():
+    m = _trained_ish()
+    n = 6
+    torch.manual_seed(0)
+    x = torch.randn(1, n, 48, 12, 16)
+    cond = torch.randn(1, n, m.unet.config.cond_channels, 12, 16)
+    times = torch.tensor([[0.0, 0.4, 1.0, 1.5, 2.0, 3.7]])
+    obs = torch.tensor([[True, False, True, False, True, True]])
+    with torch.no_grad():
+        ref = m.unet(x, torch.tensor([300]), times, obs, cond)
+        perm = torch.tensor([4, 1, 5, 0, 3, 2])
+        out = m.unet(x[:, perm], torch.tensor([300]), times[:, perm], obs[:, perm], cond[:, perm])
+    torch.testing.assert_close(out, ref[:, perm], atol=1e-5, rtol=1e-4)
+    # and the times matter: the same frames at other times give another result
+    with torch.no_grad():
+        other = m.unet(x, torch.tensor([300]), times * 3, obs, cond)
+    assert (other - ref).abs().max() > 1e-4
+
+
+def test_prior_matches_dis_and_observed_frames(clip):
+    pri = window_prior([clip[0], None, clip[2]], [0.0, 0.5, 1.0], [True, False, True])
+    assert pri.shape == (3, 3, *clip[0].shape)
+    assert np.array_equal(pri[1, 0], DISFlow().interpolate(clip[0], clip[2], [0.5])[0])
+    assert np.array_equal(pri[0, 0], clip[0]) and np.array_equal(pri[2, 2], clip[2])
+
+
+@pytest.mark.parametrize("target", ["sample", "epsilon", "v", "flow"])
+def test_training_loss_falls_on_one_window(clip, target):
+    """A few optimiser steps on one window lower the loss (the gradient reaches every part)."""
+    torch.manual_seed(0)
+    m = VidiffModel.from_config(TINY)
+    frames = [c[:48, :64] for c in clip[:3]]
+    pri = window_prior(frames, [0.0, 0.5, 1.0], [True, False, True])
+    fr = frames_to_tensor(np.stack(frames))[None]
+    pr = frames_to_tensor(pri.reshape(-1, *pri.shape[2:])).reshape(1, 3, 3, 3, 48, 64)
+    tm, ob = torch.tensor([[0.0, 0.5, 1.0]]), torch.tensor([[True, False, True]])
+    opt = torch.optim.Adam(m.unet.parameters(), 1e-3)
+
+    def loss_at(seed: int) -> torch.Tensor:
+        return training_loss(
+            m, fr, pr, tm, ob, torch.Generator().manual_seed(seed), loss_target=target, p_max_noise=1.0
+        )
+
+    with torch.no_grad():
+        before = loss_at(0).item()
+    for i in range(15):
+        opt.zero_grad()
+        loss_at(i).backward()
+        opt.step()
+    with torch.no_grad():
+        after = loss_at(0).item()
+    assert after < before

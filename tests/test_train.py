@@ -1,0 +1,154 @@
+"""Training: configs with strict keys, a 2-process accelerate run whose loss falls, kill -9 and resume."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from vidiff.diffusion.model import VidiffModel
+from vidiff.diffusion.sampling import training_loss
+from vidiff.errors import ConfigError
+from vidiff.train.config import load_config, to_dict
+from vidiff.train.data import WindowSampler
+
+TINY = """\
+model:
+  unet: {block_channels: [16, 32], spatial_attention_levels: [1], heads: 2, emb_dim: 32}
+data: {crop: 32, margin: 16, scales: [0.25], real_fraction: 0.0}
+train: {steps: 60, batch_size: 8, lr: 3.0e-3, warmup: 5, ema_decay: 0.9, checkpoint_every: 10,
+        log_every: 10, eval_every: 0, num_workers: 0}
+"""
+BIN = Path(sys.executable).parent
+
+
+@pytest.fixture()
+def tiny_cfg(tmp_path):
+    p = tmp_path / "tiny.yaml"
+    p.write_text(TINY)
+    return p
+
+
+def _run(args, **kw):
+    return subprocess.run(args, capture_output=True, text=True, timeout=600, **kw)
+
+
+def test_unknown_key_in_file_names_file_line_and_key(tmp_path):
+    p = tmp_path / "bad.yaml"
+    p.write_text("seed: 1\ntrain:\n  steps: 10\n  stepz: 3\n")
+    with pytest.raises(ConfigError, match=r"bad.yaml line 4: unknown or invalid key 'train.stepz'"):
+        load_config(p)
+
+
+def test_unknown_override_and_bad_override(tiny_cfg):
+    with pytest.raises(ConfigError, match="train.nope"):
+        load_config(tiny_cfg, ["train.nope=1"])
+    with pytest.raises(ConfigError, match="key=value"):
+        load_config(tiny_cfg, ["train.steps"])
+    assert load_config(tiny_cfg, ["train.steps=7"]).train.steps == 7
+
+
+def test_cli_config_error_is_one_line(tiny_cfg):
+    r = _run([str(BIN / "vidiff"), "train", str(tiny_cfg), "model.unet.width=3"])
+    assert r.returncode == 2
+    assert (
+        r.stderr.strip().count("\n") == 0 and "model.unet.width" in r.stderr and "Traceback" not in r.stderr
+    )
+
+
+def test_evaluation_clips_are_refused():
+    cfg = load_config(None, ["data.clips=[bikes]"])
+    with pytest.raises(ConfigError, match="evaluation-only"):
+        WindowSampler(to_dict(cfg.data), 0, 0)
+
+
+def _fixed_batch_loss(model_or_cfg, cfg) -> float:
+    s = WindowSampler(to_dict(cfg.data), 0, 12345)
+    b = s.batch(0, 32)
+    m = model_or_cfg
+    with torch.no_grad():
+        return float(
+            np.mean(
+                [
+                    training_loss(
+                        m,
+                        b["frames"],
+                        b["prior"],
+                        b["times"],
+                        b["observed"],
+                        torch.Generator().manual_seed(i),
+                        loss=cfg.train.loss,
+                        p_max_noise=cfg.train.p_max_noise,
+                    ).item()
+                    for i in range(4)
+                ]
+            )
+        )
+
+
+def test_two_process_accelerate_run_trains_and_loss_falls(tiny_cfg, tmp_path):
+    out = tmp_path / "run"
+    r = _run(
+        [
+            str(BIN / "accelerate"),
+            "launch",
+            "--num_processes",
+            "2",
+            "--num_machines",
+            "1",
+            "--cpu",
+            "--mixed_precision",
+            "no",
+            "--dynamo_backend",
+            "no",
+            "-m",
+            "vidiff",
+            "train",
+            str(tiny_cfg),
+            f"train.output={out}",
+            "--quiet",
+        ]
+    )
+    assert r.returncode == 0, r.stderr[-2000:]
+    cfg = load_config(tiny_cfg)
+    untrained = VidiffModel.from_config(to_dict(cfg.model))
+    trained = VidiffModel.load(out / "model")
+    before, after = _fixed_batch_loss(untrained, cfg), _fixed_batch_loss(trained, cfg)
+    assert after < 0.95 * before, (before, after)
+    log = [json.loads(x) for x in (out / "log.jsonl").read_text().splitlines()]
+    assert log[-1]["step"] == 60 and all(np.isfinite(x["loss"]) for x in log)
+    assert (out / "loss.png").stat().st_size > 1000
+
+
+def test_killed_run_resumes_from_last_checkpoint(tiny_cfg, tmp_path):
+    ref, run = tmp_path / "ref", tmp_path / "run"
+    args = [str(BIN / "vidiff"), "train", "--quiet", str(tiny_cfg), "train.steps=30"]
+    assert _run(args + [f"train.output={ref}"]).returncode == 0
+    p = subprocess.Popen(args + [f"train.output={run}"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    step_file = run / "checkpoint" / "step.json"
+    t0 = time.time()
+    while time.time() - t0 < 300:
+        if step_file.exists() and json.loads(step_file.read_text())["step"] >= 10:
+            break
+        time.sleep(0.05)
+    os.kill(p.pid, signal.SIGKILL)
+    p.wait()
+    killed_at = json.loads(step_file.read_text())["step"]
+    assert 10 <= killed_at < 30 and not (run / "model").exists()
+    r = _run(args + [f"train.output={run}"])
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert f"resuming from {run / 'checkpoint'} at step {killed_at}" in r.stdout + r.stderr
+    a = VidiffModel.load(ref / "model").unet.state_dict()
+    b = VidiffModel.load(run / "model").unet.state_dict()
+    for k in a:  # same batches, same noise, same optimiser state: the resumed run ends where the other does
+        torch.testing.assert_close(a[k], b[k], atol=1e-5, rtol=1e-4)
+    shutil.rmtree(tmp_path, ignore_errors=True)

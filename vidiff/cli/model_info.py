@@ -1,0 +1,100 @@
+"""`vidiff model-info CONFIG`: what a model config (or a trained model folder) builds, and its size."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "model-info",
+        help="parameter count and shape of a model config or trained model",
+        description="Build the model of CONFIG — a training config (configs/train/*.yaml, its `model:` "
+        "section), a model config (configs/model/*.yaml) or a trained model folder / shipped name — and "
+        "print its parameter count, codec, latent size for a frame size, and settings.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n  vidiff model-info configs/model/default.yaml\n  vidiff model-info default --size 1280x720",
+    )
+    p.add_argument("config", help="YAML config, model folder, or shipped model name (e.g. default)")
+    p.add_argument("--size", default="640x272", help="frame size WxH for the latent shape (default 640x272)")
+    p.add_argument("--json", action="store_true", help="print as JSON")
+    p.set_defaults(func=run)
+
+
+def load_any(spec: str):
+    """A VidiffModel from a YAML config (train or model) or a model folder / shipped name."""
+    from pathlib import Path
+
+    from omegaconf import OmegaConf
+
+    from vidiff.diffusion.model import VidiffModel
+    from vidiff.errors import ConfigError
+    from vidiff.train.config import DEFAULTS, load_config, to_dict
+
+    p = Path(spec)
+    if p.suffix in (".yaml", ".yml"):
+        if not p.exists():
+            raise ConfigError(f"config file not found: {spec}")
+        raw = OmegaConf.load(p)
+        if "model" in raw or "train" in raw or "data" in raw:
+            return VidiffModel.from_config(to_dict(load_config(p).model))
+        # a model-only config: validate it against the model section of the defaults
+        wrapped = p.with_name(p.name)  # error messages name the user's file
+        base = OmegaConf.create({"model": DEFAULTS["model"]})
+        OmegaConf.set_struct(base, True)
+        try:
+            cfg = OmegaConf.merge(base, {"model": raw})
+        except Exception as e:  # noqa: BLE001 - omegaconf raises several kinds
+            key = getattr(e, "full_key", "") or ""
+            raise ConfigError(f"{wrapped}: unknown or invalid key {key.removeprefix('model.')!r}") from None
+        return VidiffModel.from_config(to_dict(cfg.model))
+    return VidiffModel.load(spec)
+
+
+def run(args: argparse.Namespace) -> int:
+    from vidiff.errors import ConfigError
+
+    try:
+        w, h = (int(x) for x in args.size.lower().split("x"))
+    except ValueError:
+        raise ConfigError(f"invalid --size {args.size!r}; use WxH, e.g. 640x272") from None
+    m = load_any(args.config)
+    lh, lw = m.codec.latent_size(h, w)
+    parts: dict[str, int] = {}
+    for name, mod in m.unet.named_children():
+        parts[name] = sum(p.numel() for p in mod.parameters())
+    info = {
+        "parameters": m.n_parameters(),
+        "codec": m.codec_spec,
+        "latent": [m.codec.channels, lh, lw],
+        "frame_size": [w, h],
+        "unet": {
+            k: (list(v) if isinstance(v, tuple) else v)
+            for k, v in m.unet.config.items()
+            if not k.startswith("_")
+        },
+        "process": m.process,
+        "residual_scale": m.residual_scale,
+        "context": m.context,
+        "parameters_by_part": parts,
+    }
+    if args.json:
+        print(json.dumps(info, indent=2))
+        return 0
+    print(
+        f"VideoUNet3D: {info['parameters']:,} parameters ({info['parameters'] * 4 / 2**20:.1f} MiB float32)"
+    )
+    print(f"codec: {m.codec_spec} -> latent {m.codec.channels}x{lh}x{lw} for a {w}x{h} frame")
+    u = info["unet"]
+    print(
+        f"blocks {u['block_channels']}, {u['layers_per_block']} layer(s) each, {u['heads']} heads, "
+        f"spatial attention at levels {u['spatial_attention_levels']}, temporal attention at every level"
+    )
+    print(
+        f"diffusion: {m.process} process, residual x{m.residual_scale}, context {m.context} frame(s) each side"
+    )
+    for k, v in parts.items():
+        if v:
+            print(f"  {k:<14} {v:>10,}")
+    return 0

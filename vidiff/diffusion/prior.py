@@ -1,0 +1,57 @@
+"""The classical prior μ of a window: DIS flow warps at the target times (the foundation's `dis` method).
+
+For a target at time τ between observed frames a (time ta) and b (time tb), t = (τ − ta)/(tb − ta):
+μ is exactly what `vidiff.flow.DISFlow` makes, and the two one-sided warps (a warped forward to t, b warped
+back to t) are kept as extra evidence for the network: where they disagree lies occlusion or flow failure.
+A target outside the observed range takes the nearest observed frame; an observed frame is its own prior.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from vidiff.flow import DISFlow, backward_warp
+
+PRIOR_IMAGES = 3  # μ, warp from the earlier frame, warp from the later frame
+
+
+def window_prior(
+    frames: Sequence[np.ndarray | None], times: Sequence[float], observed: Sequence[bool]
+) -> np.ndarray:
+    """Prior images (T, 3, H, W, 3) uint8 of a window: [μ, warp_a, warp_b] per frame.
+
+    `frames[i]` is only read where `observed[i]`; `times` are real and need not be sorted.
+    """
+    obs = sorted((float(times[i]), i) for i in range(len(times)) if observed[i])
+    if not obs:
+        raise ValueError("a window needs at least one observed frame")
+    shape = next(frames[i] for _, i in obs).shape
+    out = np.empty((len(times), PRIOR_IMAGES, *shape), np.uint8)
+    dis = DISFlow()
+    flows: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
+    for i, tau in enumerate(times):
+        if observed[i]:
+            out[i] = frames[i]
+            continue
+        later = [(tt, j) for tt, j in obs if tt > tau]
+        earlier = [(tt, j) for tt, j in obs if tt < tau]
+        if not later or not earlier:
+            nearest = min(obs, key=lambda o: abs(o[0] - tau))[1]
+            out[i] = frames[nearest]
+            continue
+        (ta, ja), (tb, jb) = earlier[-1], later[0]
+        a, b = frames[ja], frames[jb]
+        if (ja, jb) not in flows:
+            flows[(ja, jb)] = dis.flows(a, b)
+        f_ab, f_ba = flows[(ja, jb)]
+        t = (float(tau) - ta) / (tb - ta)
+        out[i, 0] = dis.interpolate_with_flows(a, b, [t], f_ab, f_ba)[0]
+        out[i, 1] = _u8(backward_warp(a.astype(np.float32), t * f_ba))
+        out[i, 2] = _u8(backward_warp(b.astype(np.float32), (1.0 - t) * f_ab))
+    return out
+
+
+def _u8(x: np.ndarray) -> np.ndarray:
+    return np.clip(x + 0.5, 0, 255).astype(np.uint8)

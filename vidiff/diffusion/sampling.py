@@ -1,0 +1,195 @@
+"""Training loss and few-step infilling of a window (flexible conditioning, residual over the prior).
+
+A window is T frames at real times; `observed` frames enter clean, the others are generated. The network
+predicts the clean residual r = (x − μ)·scale in latent space; samplers run on diffusers schedulers, and the
+result is μ + decode-difference of the residual, so r = 0 gives μ exactly, whatever the codec.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+
+from vidiff.codecs import frames_to_tensor, tensor_to_frames
+from vidiff.diffusion.model import VidiffModel
+from vidiff.diffusion.prior import window_prior
+from vidiff.diffusion.schedule import TRAIN_STEPS, make_scheduler, noise_coefficients
+from vidiff.errors import ConfigError
+
+LOSS_TARGETS = ("sample", "epsilon", "v", "flow")
+
+
+def encode_condition(
+    model: VidiffModel, prior: torch.Tensor, observed: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """(μ latents (B, T, C, h, w), cond (B, T, 3C + 1, h, w)) from prior images (B, T, 3, 3, H, W) in [-1, 1].
+
+    cond holds μ, then each one-sided warp minus μ at the residual's scale (where the two warps disagree,
+    μ is likely wrong: occlusions and flow failures), then the observed mask.
+    """
+    b, t, k = prior.shape[:3]
+    z = model.codec.encode(prior.reshape(b, t * k, *prior.shape[3:]))
+    z = z.reshape(b, t, k, *z.shape[2:])
+    mu = z[:, :, 0]
+    rel = (z[:, :, 1:] - mu[:, :, None]) * model.residual_scale
+    mask = observed.to(z.dtype)[:, :, None, None, None].expand(b, t, 1, *z.shape[-2:])
+    return mu, torch.cat([mu, rel.flatten(2, 3), mask], dim=2)
+
+
+def training_loss(
+    model: VidiffModel,
+    frames: torch.Tensor,
+    prior: torch.Tensor,
+    times: torch.Tensor,
+    observed: torch.Tensor,
+    generator: torch.Generator | None = None,
+    loss_target: str = "sample",
+    loss: str = "l1",
+    p_max_noise: float = 0.5,
+) -> torch.Tensor:
+    """Diffusion loss on the unobserved frames of a batch of windows.
+
+    frames (B, T, 3, H, W) and prior (B, T, 3, 3, H, W) in [-1, 1]; times (B, T); observed (B, T) bool.
+    Timesteps are uniform, with `p_max_noise` of them at the noisiest step (what 1-step sampling sees).
+    `loss_target` picks the space the loss is measured in (ε, v or flow-matching velocity, or the clean
+    residual itself); the network's output is always the clean residual, converted.
+    """
+    if loss_target not in LOSS_TARGETS:
+        raise ConfigError(f"unknown loss_target {loss_target!r}; choose one of: {', '.join(LOSS_TARGETS)}")
+    dev = frames.device
+    b = frames.shape[0]
+    mu, cond = encode_condition(model, prior, observed)
+    x0 = (model.codec.encode(frames) - mu) * model.residual_scale
+    ts = torch.randint(0, TRAIN_STEPS, (b,), generator=generator, device=dev)
+    top = torch.rand(b, generator=generator, device=dev) < p_max_noise
+    ts = torch.where(top, torch.full_like(ts, TRAIN_STEPS - 1), ts)
+    eps = torch.randn(x0.shape, generator=generator, device=dev)
+    a, s = (c.to(x0.dtype)[:, None, None, None, None] for c in noise_coefficients(model.process, ts))
+    xt = a * x0 + s * eps
+    obs = observed[:, :, None, None, None]
+    xt = torch.where(obs, torch.zeros_like(xt), xt)
+    pred = model.unet(xt, ts, times, observed, cond)
+    if loss_target == "sample":
+        p, y = pred, x0
+    else:
+        eps_pred = (xt - a * pred) / s
+        if loss_target == "epsilon":
+            p, y = eps_pred, eps
+        elif loss_target == "v":
+            p, y = a * eps_pred - s * pred, a * eps - s * x0
+        else:
+            p, y = eps_pred - pred, eps - x0
+    err = (p - y).abs() if loss == "l1" else (p - y) ** 2
+    w = (~obs).to(err.dtype).expand_as(err)
+    return (err * w).sum() / w.sum().clamp(min=1)
+
+
+@torch.no_grad()
+def sample_residual(
+    model: VidiffModel,
+    cond: torch.Tensor,
+    times: torch.Tensor,
+    observed: torch.Tensor,
+    steps: int = 1,
+    sampler: str | None = None,
+    generators: Sequence[torch.Generator] | None = None,
+) -> torch.Tensor:
+    """The clean residual latents (B, T, C, h, w) of a batch of windows after `steps` sampler steps.
+
+    One generator per window, so a window's result does not depend on what it is batched with.
+    """
+    if not 1 <= steps <= 50:
+        raise ConfigError(f"steps must be between 1 and 50, not {steps}")
+    sampler = sampler or ("euler" if model.process == "flow" else "ddim")
+    sched = make_scheduler(sampler, model.process)
+    sched.set_timesteps(steps, device=cond.device)
+    b, t = times.shape
+    c = model.unet.config.latent_channels
+    shape = (t, c, *cond.shape[-2:])
+    gens = list(generators) if generators is not None else [None] * b
+    if len(gens) != b:
+        raise ValueError("one generator per window")
+    x = torch.stack([torch.randn(shape, generator=g, device=cond.device) for g in gens])
+    obs = observed[:, :, None, None, None]
+    x0 = torch.zeros_like(x)
+    for i, ts in enumerate(sched.timesteps):
+        x_in = torch.where(obs, torch.zeros_like(x), x)
+        if model.process == "flow":
+            sigma = sched.sigmas[i]
+            x0 = model.unet(
+                x_in, torch.full((b,), float(sigma) * TRAIN_STEPS - 1, device=x.device), times, observed, cond
+            )
+            out = (x - x0) / sigma
+        else:
+            x0 = model.unet(x_in, ts.expand(b), times, observed, cond)
+            out = x0
+        if i < len(sched.timesteps) - 1:
+            x = sched.step(out, ts, x).prev_sample
+    return torch.where(obs, torch.zeros_like(x0), x0)
+
+
+@torch.no_grad()
+def infill(
+    model: VidiffModel,
+    frames: Sequence[np.ndarray | None],
+    times: Sequence[float],
+    observed: Sequence[bool],
+    prior: np.ndarray | None = None,
+    steps: int = 1,
+    sampler: str | None = None,
+    generator: torch.Generator | None = None,
+) -> list[np.ndarray]:
+    """Fill the unobserved frames of one window; observed frames come back unchanged.
+
+    frames: RGB uint8 (H, W, 3) where observed (anything, e.g. None, elsewhere); times: real, any order;
+    prior: (T, 3, H, W, 3) uint8 as `window_prior` makes it (computed when not given).
+    """
+    out = infill_batch(
+        model,
+        [frames],
+        [times],
+        [observed],
+        None if prior is None else [prior],
+        steps,
+        sampler,
+        None if generator is None else [generator],
+    )
+    return out[0]
+
+
+@torch.no_grad()
+def infill_batch(
+    model: VidiffModel,
+    frames: Sequence[Sequence[np.ndarray | None]],
+    times: Sequence[Sequence[float]],
+    observed: Sequence[Sequence[bool]],
+    priors: Sequence[np.ndarray] | None = None,
+    steps: int = 1,
+    sampler: str | None = None,
+    generators: Sequence[torch.Generator] | None = None,
+) -> list[list[np.ndarray]]:
+    """`infill` for a batch of windows of equal length and frame size, one generator per window."""
+    dev = model.device
+    if priors is None:
+        priors = [window_prior(f, t, o) for f, t, o in zip(frames, times, observed, strict=True)]
+    pri = torch.stack(
+        [
+            frames_to_tensor(p.reshape(-1, *p.shape[-3:]), dev).reshape(*p.shape[:2], 3, *p.shape[2:4])
+            for p in priors
+        ]
+    )
+    obs = torch.tensor([list(map(bool, o)) for o in observed], device=dev)
+    tms = torch.tensor([[float(x) for x in t] for t in times], device=dev, dtype=torch.float32)
+    mu_lat, cond = encode_condition(model, pri, obs)
+    r = sample_residual(model, cond, tms, obs, steps, sampler, generators) / model.residual_scale
+    h, w = pri.shape[-2:]
+    mu_pix = pri[:, :, 0]
+    base = model.codec.decode(mu_lat, (h, w))
+    est = mu_pix + (model.codec.decode(mu_lat + r, (h, w)) - base)
+    out = []
+    for bi in range(len(frames)):
+        imgs = tensor_to_frames(est[bi])
+        out.append([frames[bi][i] if observed[bi][i] else imgs[i] for i in range(len(times[bi]))])
+    return out

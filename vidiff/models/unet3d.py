@@ -1,0 +1,148 @@
+"""VideoUNet3D: a factorized space-time U-Net over the frames of a window at real-valued times.
+
+- 2D conv residual blocks per frame; spatial self-attention at the lowest resolution only; temporal
+  self-attention across the window's frames at every level, biased by a learned function of Δt
+  (`DeltaTimeBias`), so frame positions are real timestamps (a video U-Net in the line of Ho et al.,
+  "Video Diffusion Models", 2022, with FDM-style flexible conditioning, Harvey et al. 2022).
+- Flexible conditioning: per frame the input holds the noisy latent, and `cond` = the clean latent where
+  observed (zero elsewhere), the observed mask and the prior μ (plus optional extra prior channels).
+- Residual parameterisation (Residual Video Diffusion, Yang et al. 2023): the network predicts the clean
+  residual x − μ; its output layer starts at zero, so the untrained model returns μ exactly.
+
+A diffusers `ModelMixin` + `ConfigMixin`: `save_pretrained(dir)` / `from_pretrained(dir)` work offline with
+config.json + safetensors.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from diffusers.configuration_utils import ConfigMixin, register_to_config
+from diffusers.models.modeling_utils import ModelMixin
+from torch import nn
+
+from vidiff.models.layers import ResBlock, SpatialAttention, TemporalAttention, _groups, timestep_embedding
+
+
+class VideoUNet3D(ModelMixin, ConfigMixin):
+    """Space-time U-Net: (B, T, C, h, w) noisy residual latents + per-frame conditions -> clean residual."""
+
+    config_name = "config.json"
+
+    @register_to_config
+    def __init__(
+        self,
+        latent_channels: int = 48,
+        cond_channels: int = 193,
+        block_channels: tuple[int, ...] = (64, 96, 128),
+        layers_per_block: int = 1,
+        heads: int = 4,
+        spatial_attention_levels: tuple[int, ...] = (2,),
+        emb_dim: int = 128,
+        attention: str = "sdpa",
+    ) -> None:
+        super().__init__()
+        self.levels = len(block_channels)
+        self.emb_dim = emb_dim
+        self.time_mlp = nn.Sequential(nn.Linear(emb_dim, emb_dim), nn.SiLU(), nn.Linear(emb_dim, emb_dim))
+        self.observed_emb = nn.Embedding(2, emb_dim)
+        self.conv_in = nn.Conv2d(latent_channels + cond_channels, block_channels[0], 3, padding=1)
+
+        self.down = nn.ModuleList()
+        ch = block_channels[0]
+        skips = []
+        for lvl, out_ch in enumerate(block_channels):
+            stage = nn.ModuleList()
+            for _ in range(layers_per_block):
+                stage.append(
+                    _SpaceTimeLayer(ch, out_ch, emb_dim, heads, lvl in spatial_attention_levels, attention)
+                )
+                ch = out_ch
+                skips.append(ch)
+            self.down.append(stage)
+        self.downsample = nn.ModuleList(nn.Conv2d(c, c, 3, stride=2, padding=1) for c in block_channels[:-1])
+        self.mid = _SpaceTimeLayer(ch, ch, emb_dim, heads, True, attention)
+        self.up = nn.ModuleList()
+        self.upsample = nn.ModuleList()
+        for lvl in reversed(range(self.levels)):
+            out_ch = block_channels[lvl]
+            stage = nn.ModuleList()
+            for _ in range(layers_per_block):
+                stage.append(
+                    _SpaceTimeLayer(
+                        ch + skips.pop(), out_ch, emb_dim, heads, lvl in spatial_attention_levels, attention
+                    )
+                )
+                ch = out_ch
+            self.up.append(stage)
+            if lvl > 0:
+                self.upsample.append(nn.Conv2d(ch, block_channels[lvl - 1], 3, padding=1))
+                ch = block_channels[lvl - 1]
+        self.norm_out = nn.GroupNorm(_groups(ch), ch)
+        self.conv_out = nn.Conv2d(ch, latent_channels, 3, padding=1)
+        nn.init.zeros_(self.conv_out.weight)  # untrained model: residual 0, output = prior μ
+        nn.init.zeros_(self.conv_out.bias)
+
+    def forward(
+        self,
+        sample: torch.Tensor,
+        timestep: torch.Tensor | float,
+        times: torch.Tensor,
+        observed: torch.Tensor,
+        cond: torch.Tensor,
+    ) -> torch.Tensor:
+        """Predict the clean residual latents.
+
+        sample (B, T, C, h, w): noisy residual latents (any value on observed frames: they are ignored);
+        timestep: diffusion step per window (B,) or a scalar; times (B, T): real frame times, any unit
+        (differences matter, not order or origin); observed (B, T) bool; cond (B, T, cond_channels, h, w).
+        Returns (B, T, C, h, w).
+        """
+        b, t, c, h, w = sample.shape
+        m = 2 ** (self.levels - 1)
+        ph, pw = (-h) % m, (-w) % m
+        x = torch.cat([sample, cond], dim=2).reshape(b * t, -1, h, w)
+        if ph or pw:
+            x = F.pad(x, (0, pw, 0, ph), mode="replicate")
+        ts = torch.as_tensor(timestep, device=sample.device, dtype=torch.float32).reshape(-1).expand(b)
+        emb = self.time_mlp(timestep_embedding(ts, self.emb_dim))  # (B, E)
+        emb = (emb[:, None] + self.observed_emb(observed.long())).reshape(b * t, -1)
+        times = times.to(device=sample.device, dtype=torch.float32)
+        # normalise to the window's own scale-free origin: only differences enter the attention bias
+        times = times - times.mean(dim=1, keepdim=True)
+
+        x = self.conv_in(x)
+        hs = []
+        for lvl, stage in enumerate(self.down):
+            for layer in stage:
+                x = layer(x, emb, times)
+                hs.append(x)
+            if lvl < self.levels - 1:
+                x = self.downsample[lvl](x)
+        x = self.mid(x, emb, times)
+        for i, stage in enumerate(self.up):
+            for layer in stage:
+                skip = hs.pop()
+                if x.shape[-2:] != skip.shape[-2:]:
+                    x = x[..., : skip.shape[-2], : skip.shape[-1]]
+                x = layer(torch.cat([x, skip], dim=1), emb, times)
+            if i < self.levels - 1:
+                x = self.upsample[i](F.interpolate(x, scale_factor=2.0, mode="nearest"))
+        out = self.conv_out(F.silu(self.norm_out(x)))[..., :h, :w]
+        return out.reshape(b, t, c, h, w)
+
+
+class _SpaceTimeLayer(nn.Module):
+    """ResBlock per frame, then (optionally) spatial attention per frame, then temporal attention."""
+
+    def __init__(self, cin: int, cout: int, emb_dim: int, heads: int, spatial: bool, attention: str) -> None:
+        super().__init__()
+        self.res = ResBlock(cin, cout, emb_dim)
+        self.spatial = SpatialAttention(cout, heads, attention) if spatial else None
+        self.temporal = TemporalAttention(cout, heads, attention)
+
+    def forward(self, x: torch.Tensor, emb: torch.Tensor, times: torch.Tensor) -> torch.Tensor:
+        x = self.res(x, emb)
+        if self.spatial is not None:
+            x = self.spatial(x)
+        return self.temporal(x, times)

@@ -1,0 +1,1 @@
+"""Training: datasets (real clips + procedural motion over photos), the accelerate trainer, configs."""
