@@ -8,6 +8,8 @@ quantity its scheduler expects, derived from that prediction.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import torch
 
 from vidiff.errors import ConfigError
@@ -46,15 +48,24 @@ def make_scheduler(sampler: str, process: str = "ddpm"):
     return FlowMatchEulerDiscreteScheduler(num_train_timesteps=TRAIN_STEPS, shift=1.0)
 
 
-def alphas_cumprod() -> torch.Tensor:
-    """ᾱ_t of the "ddpm" process (scaled-linear betas as in Stable Diffusion)."""
-    betas = torch.linspace(0.00085**0.5, 0.012**0.5, TRAIN_STEPS, dtype=torch.float64) ** 2
-    return torch.cumprod(1.0 - betas, dim=0).float()
-
-
 def default_betas() -> dict:
-    """Scheduler kwargs for the same ᾱ schedule."""
-    return {"beta_schedule": "scaled_linear", "beta_start": 0.00085, "beta_end": 0.012}
+    """Scheduler kwargs of the "ddpm" process: scaled-linear betas rescaled to zero terminal SNR, so the
+    noisiest training step is pure noise, exactly what a 1-step sampler starts from (Lin et al. 2024,
+    "Common Diffusion Noise Schedules and Sample Steps are Flawed")."""
+    return {
+        "beta_schedule": "scaled_linear",
+        "beta_start": 0.00085,
+        "beta_end": 0.012,
+        "rescale_betas_zero_snr": True,
+    }
+
+
+@lru_cache(maxsize=1)
+def alphas_cumprod() -> torch.Tensor:
+    """ᾱ_t of the "ddpm" process, from the same diffusers scheduler the samplers use."""
+    from diffusers import DDIMScheduler
+
+    return DDIMScheduler(num_train_timesteps=TRAIN_STEPS, **default_betas()).alphas_cumprod.float().clone()
 
 
 def noise_coefficients(process: str, timesteps: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

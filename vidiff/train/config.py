@@ -36,9 +36,9 @@ DEFAULTS: dict[str, Any] = {
         "max_shift": 24.0,
     },
     "train": {
-        "steps": 4000,
+        "steps": 3000,
         "batch_size": 8,
-        "lr": 3e-4,
+        "lr": 2e-4,
         "warmup": 200,
         "weight_decay": 0.0,
         "grad_clip": 1.0,
