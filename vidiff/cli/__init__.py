@@ -13,7 +13,19 @@ import sys
 from vidiff.errors import VidiffError
 
 # each module defines register(subparsers) which adds a parser with set_defaults(func=run), run(args) -> int
-COMMANDS = ("upscale", "probe", "samples", "generate", "metrics", "bench", "demo", "train", "model_info")
+COMMANDS = (
+    "upscale",
+    "probe",
+    "samples",
+    "generate",
+    "metrics",
+    "bench",
+    "demo",
+    "train",
+    "model_info",
+    "run",
+    "infill",
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -45,7 +57,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `vidiff` console script."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    # key=value overrides may come after options (vidiff run fps_x2 -i a.mp4 -o b.mp4 encode.crf=20)
+    if extra:
+        if hasattr(args, "overrides") and all("=" in x and not x.startswith("-") for x in extra):
+            args.overrides = list(args.overrides or []) + extra
+        else:
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

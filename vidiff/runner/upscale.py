@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
-from vidiff.errors import InputError
+from vidiff.errors import ConfigError, InputError
 from vidiff.flow import Interpolator, get_interpolator
 from vidiff.io.probe import probe
 from vidiff.io.reader import Frame, VideoReader
@@ -83,12 +83,22 @@ def upscale_file(
     dedupe: bool = True,
     scene_cuts: bool = True,
     progress: bool = True,
+    speed: Fraction | float = 1,
+    audio_mode: str | None = None,
+    transform: Callable[[np.ndarray], np.ndarray] | None = None,
+    out_size: tuple[int, int] | None = None,
+    max_run: int = 3,
 ) -> dict[str, Any]:
     """Raise the frame rate of `input` by `factor` or to `fps` and write `output`; returns a report dict.
 
     Every output frame j sits at time j / out_fps; it is interpolated at its real t between the two
     distinct source frames around it, or copied from the nearer one across a scene cut. Audio is
     copied. Bad input raises `InputError` before anything is written.
+
+    `speed` < 1 makes slow motion: the frames planned at `factor`/`fps` are played at that rate times
+    `speed` (factor 4, speed 1/4: four times the frames at the source rate). `audio_mode` "copy"
+    (default), "drop", or "slow" (re-timed by `speed`, pitch kept). `transform` maps each output frame
+    (e.g. a reframe to `out_size` = (width, height)).
     """
     input, output = os.fspath(input), os.fspath(output)
     check_output_path(output, [input])
@@ -98,19 +108,31 @@ def upscale_file(
     out_fps = output_rate(info.fps, Fraction(factor) if factor is not None else None, fps)
     interp = get_interpolator(method, **(method_options or {})) if isinstance(method, str) else method
     expected = int(np.ceil(info.duration * out_fps))
+    speed = Fraction(speed).limit_denominator(1000)
+    write_fps = out_fps * speed
+    audio_mode = audio_mode or ("copy" if audio else "drop")
+    if audio_mode not in ("copy", "drop", "slow", "none"):
+        raise ConfigError(f"audio mode {audio_mode!r}: use copy, drop or slow")
+    track = None
+    if audio_mode == "slow" and info.audio:
+        from vidiff.io.audio import AudioTrack
+
+        track = AudioTrack.from_file(input, fade_in=0.0, fade_out=0.0, tempo=float(speed))
+    width, height = out_size or (info.width, info.height)
     stats: dict[str, Any] = {}
     t_start = time.perf_counter()
     with (
         VideoWriter(
             output,
-            info.width,
-            info.height,
-            out_fps,
+            width,
+            height,
+            write_fps,
             codec=codec,
             crf=crf,
             preset=preset,
             pix_fmt=pix_fmt,
-            audio_from=input if audio and info.audio else None,
+            audio_from=input if audio_mode == "copy" and info.audio else None,
+            audio=track,
             rotation=info.rotation,
             color=info.color,
             inputs=[input],
@@ -119,12 +141,12 @@ def upscale_file(
     ):
 
         def emit(image: np.ndarray) -> None:
-            writer.write(image)
+            writer.write(transform(image) if transform is not None else image)
             bar.update(1)
 
         j = 0
         prev: Keyframe | None = None
-        for kf in keyframes(iter(VideoReader(input, info)), dedupe, scene_cuts, stats=stats):
+        for kf in keyframes(iter(VideoReader(input, info)), dedupe, scene_cuts, max_run, stats=stats):
             if prev is not None:
                 ta, tb = prev.frame.time, kf.frame.time
                 ts = []
@@ -145,12 +167,13 @@ def upscale_file(
         "output": output,
         "method": getattr(interp, "name", str(method)),
         "src_fps": str(info.fps),
-        "out_fps": str(out_fps),
+        "out_fps": str(write_fps),
         "src_frames": info.n_frames,
         "out_frames": writer.n_frames,
         "duplicates_collapsed": stats["duplicates"],
         "scene_cuts_s": [round(c, 3) for c in stats["cuts"]],
-        "audio_streams": len(info.audio) if audio else 0,
+        "audio_streams": len(info.audio) if audio_mode in ("copy", "slow") else 0,
+        "audio": audio_mode if info.audio else "none",
         "seconds": round(seconds, 3),
         "s_per_frame": round(seconds / max(writer.n_frames, 1), 4),
     }

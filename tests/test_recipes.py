@@ -1,0 +1,151 @@
+"""Recipes and the pipeline runner: every shipped recipe on a real clip, infilling, batches, errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.conftest import count_frames, write_clip
+from vidiff.errors import ConfigError
+from vidiff.io.probe import probe
+from vidiff.io.reader import read_frames
+from vidiff.metrics.quality import psnr
+from vidiff.recipes import HERE, load_recipe, recipe_names
+from vidiff.runner.infill import detect_bad_frames
+from vidiff.runner.recipe import run_recipe
+
+ROOT = Path(__file__).resolve().parent.parent
+VIDIFF = str(Path(sys.executable).parent / "vidiff")
+FAST = ["interpolate.method=blend", "encode.preset=ultrafast"]
+
+
+def _cli(*args):
+    return subprocess.run([VIDIFF, *map(str, args)], capture_output=True, text=True, timeout=600)
+
+
+def test_pipelines_folder_is_the_shipped_recipes():
+    names = sorted(p.stem for p in (ROOT / "pipelines").glob("*.yaml"))
+    assert names == recipe_names() and {"fps_x2", "fps_60", "slowmo_x4", "repair", "social_clip"} <= set(
+        names
+    )
+    for n in names:
+        assert (ROOT / "pipelines" / f"{n}.yaml").read_text() == (HERE / f"{n}.yaml").read_text()
+
+
+def test_fps_x2_keeps_audio(bbb, tmp_path):
+    out = tmp_path / "x2.mp4"
+    run_recipe(load_recipe("fps_x2").with_overrides(FAST), str(bbb), str(out), progress=False)
+    src, info = probe(bbb), probe(out)
+    assert info.fps == 2 * src.fps and abs(count_frames(out) - 2 * src.n_frames) <= 1
+    assert info.audio and abs(info.audio[0].duration - src.audio[0].duration) <= 0.05
+
+
+def test_fps_60_exact_rate_and_duration(carphone, tmp_path):
+    out = tmp_path / "60.mp4"
+    run_recipe(load_recipe("fps_60"), str(carphone), str(out), progress=False)
+    src, info = probe(carphone), probe(out)
+    assert info.fps == 60
+    assert abs(count_frames(out) - src.duration * 60) <= 1
+
+
+@pytest.mark.parametrize("audio", ["slow", "drop"])
+def test_slowmo_x4_same_rate_four_times_longer(bbb, tmp_path, audio):
+    out = tmp_path / "slow.mp4"
+    r = load_recipe("slowmo_x4").with_overrides(FAST + [f"encode.audio={audio}"])
+    run_recipe(r, str(bbb), str(out), progress=False)
+    src, info = probe(bbb), probe(out)
+    assert info.fps == src.fps
+    assert abs(count_frames(out) - 4 * src.n_frames) <= 2
+    assert abs(info.duration - 4 * src.duration) <= 2 / float(src.fps)
+    if audio == "slow":
+        assert info.audio and abs(info.audio[0].duration - 4 * src.audio[0].duration) <= 0.1
+    else:
+        assert not info.audio
+
+
+def _damaged(carphone, tmp_path):
+    frames = read_frames(carphone, max_frames=40)
+    bad = [f.copy() for f in frames]
+    bad[10] = np.zeros_like(bad[10])  # black
+    bad[20] = bad[19].copy()  # frozen
+    bad[21] = bad[19].copy()
+    rng = np.random.default_rng(0)
+    bad[30] = rng.integers(0, 256, bad[30].shape, dtype=np.uint8)  # corrupt
+    return frames, write_clip(tmp_path / "damaged.mp4", bad)
+
+
+def test_repair_finds_and_fixes_black_frozen_corrupt(carphone, tmp_path):
+    frames, damaged = _damaged(carphone, tmp_path)
+    found = detect_bad_frames(damaged)
+    assert found == {10: "black", 20: "frozen", 21: "frozen", 30: "corrupt"}
+    out = tmp_path / "fixed.mp4"
+    rep = run_recipe(load_recipe("repair"), str(damaged), str(out), progress=False)
+    assert [x["frame"] for x in rep["replaced"]] == [10, 20, 21, 30]
+    fixed, dam = read_frames(out), read_frames(damaged)
+    assert len(fixed) == 40
+    for i in (10, 30):  # black and corrupt frames come back close to the truth
+        assert psnr(fixed[i], frames[i]) > psnr(dam[i], frames[i]) + 10
+    for i in (20, 21):  # frozen frames move again (a 3-frame gap is not rebuilt exactly on this slow clip)
+        assert np.abs(fixed[i].astype(int) - fixed[19]).mean() > 0.5
+        assert psnr(fixed[i], frames[i]) > 25
+
+
+def test_infill_cli_frames_and_auto_report(carphone, tmp_path):
+    _, damaged = _damaged(carphone, tmp_path)
+    r = _cli("infill", damaged, "-o", tmp_path / "a.mp4", "--auto", "-q")
+    assert r.returncode == 0, r.stderr
+    assert "frame 10 at 0.400 s (black)" in r.stdout and "frame 30 at 1.200 s (corrupt)" in r.stdout
+    r = _cli("infill", damaged, "-o", tmp_path / "b.mp4", "--frames", "10,29-30", "-q", "--json")
+    assert r.returncode == 0, r.stderr
+    assert '"frame": 29' in r.stdout and count_frames(tmp_path / "b.mp4") == 40
+    r = _cli("infill", damaged, "-o", tmp_path / "c.mp4", "--frames", "10-99")
+    assert r.returncode == 2 and "outside the clip" in r.stderr and not (tmp_path / "c.mp4").exists()
+
+
+def test_social_clip_recipe(carphone, tmp_path):
+    out = tmp_path / "s.mp4"
+    r = load_recipe("social_clip").with_overrides(["encode.preset=ultrafast", "generate.extend=0.4"])
+    run_recipe(r, str(carphone), str(out), progress=False)
+    info = probe(out)
+    assert (info.width, info.height) == (1080, 1920) and info.fps == 30 and info.codec == "h264"
+
+
+def test_unknown_stage_key_is_one_line_with_file_and_line(tmp_path, carphone):
+    bad = tmp_path / "mine.yaml"
+    bad.write_text(
+        "stages:\n  - decode: {}\n  - interpolate:\n      method: dis\n      factr: 2\n  - encode: {}\n"
+    )
+    r = _cli("run", bad, "-i", carphone, "-o", tmp_path / "o.mp4")
+    assert r.returncode == 2 and r.stderr.count("\n") == 1
+    assert f"{bad} line 5: unknown key 'factr' in stage 'interpolate'" in r.stderr
+    with pytest.raises(ConfigError, match="unknown stage 'sharpen'"):
+        bad.write_text("stages:\n  - decode: {}\n  - sharpen: {}\n  - encode: {}\n")
+        load_recipe(bad)
+    r = _cli("run", "fps_x2", "-i", carphone, "-o", tmp_path / "o.mp4", "interpolate.methd=blend")
+    assert r.returncode == 2 and "unknown key 'methd'" in r.stderr and not (tmp_path / "o.mp4").exists()
+
+
+def test_batch_three_good_one_corrupt_then_resume_and_shards(carphone, tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    frames = read_frames(carphone, max_frames=12)
+    for k in range(3):
+        write_clip(src / f"c{k}.mp4", frames[k : k + 8])
+    (src / "broken.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"garbage" * 100)
+    out = tmp_path / "out"
+    r = _cli("run", "fps_x2", "-i", src, "-o", out, "-q")
+    assert r.returncode == 1
+    assert r.stderr.count("\n") == 1 and "broken.mp4" in r.stderr
+    done = sorted(p.name for p in out.iterdir())
+    assert done == ["c0_fps_x2.mp4", "c1_fps_x2.mp4", "c2_fps_x2.mp4"]
+    assert all(count_frames(out / d) == 16 for d in done)
+    r = _cli("run", "fps_x2", "-i", src, "-o", out, "-q")
+    assert "0 done, 3 already finished, 1 failed" in r.stdout
+    shard_out = tmp_path / "sh"
+    for i in range(2):
+        _cli("run", "fps_x2", "-i", str(src / "c*.mp4"), "-o", shard_out, "--shard", f"{i}/2", "-q")
+    assert sorted(p.name for p in shard_out.iterdir()) == done

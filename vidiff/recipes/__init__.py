@@ -1,0 +1,168 @@
+"""Recipes: YAML chains of stages the runner executes (`vidiff run RECIPE`).
+
+The shipped recipes live here (package data) and are linked from the repository's `pipelines/`.
+A recipe is validated on load: an unknown stage or option names the file, the line and the key.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from vidiff.errors import ConfigError
+
+HERE = Path(__file__).resolve().parent
+
+# stage -> option -> allowed python types
+STAGES: dict[str, dict[str, tuple[type, ...]]] = {
+    "decode": {},
+    "dedupe": {"max_run": (int,)},
+    "scene_split": {},
+    "interpolate": {
+        "method": (str,),
+        "factor": (int, float, str),
+        "fps": (int, float, str),
+        "steps": (int,),
+        "seed": (int,),
+        "weights": (str,),
+    },
+    "retime": {"speed": (int, float)},
+    "infill": {"auto": (bool,), "frames": (str, int), "method": (str,)},
+    "reframe": {"aspect": (str,)},
+    "generate": {
+        "extend": (int, float),
+        "motion": (str,),
+        "seconds": (int, float),
+        "loop": (bool,),
+        "scheme": (str,),
+        "strength": (int, float),
+        "seed": (int,),
+    },
+    "encode": {"codec": (str,), "crf": (int,), "preset": (str,), "pix_fmt": (str,), "audio": (str,)},
+}
+TOP = {"description", "stages"}
+AUDIO_MODES = ("copy", "drop", "slow", "none")
+
+
+@dataclass
+class Recipe:
+    """A validated chain of stages: [(name, options)] in order."""
+
+    name: str
+    path: Path
+    description: str
+    stages: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+    def stage(self, name: str) -> dict[str, Any] | None:
+        """Options of stage `name`, or None if the recipe has no such stage."""
+        for n, opts in self.stages:
+            if n == name:
+                return opts
+        return None
+
+    def with_overrides(self, overrides: list[str]) -> Recipe:
+        """A copy with `stage.key=value` overrides applied (validated like the file)."""
+        stages = [(n, dict(o)) for n, o in self.stages]
+        for ov in overrides:
+            if "=" not in ov or "." not in ov.split("=", 1)[0]:
+                raise ConfigError(
+                    f"override {ov!r} must look like stage.key=value (e.g. interpolate.method=blend)"
+                )
+            key, raw = ov.split("=", 1)
+            stage, opt = key.split(".", 1)
+            value = yaml.safe_load(raw) if raw else ""
+            if stage not in STAGES:
+                raise ConfigError(f"override {ov!r}: unknown stage {stage!r}; stages: {', '.join(STAGES)}")
+            _check_option(stage, opt, value, f"override {ov!r}")
+            for n, o in stages:
+                if n == stage:
+                    o[opt] = value
+                    break
+            else:
+                raise ConfigError(f"override {ov!r}: recipe {self.name!r} has no {stage!r} stage")
+        return Recipe(self.name, self.path, self.description, stages)
+
+
+def recipe_names() -> list[str]:
+    """Names of the shipped recipes."""
+    return sorted(p.stem for p in HERE.glob("*.yaml"))
+
+
+def load_recipe(spec: str | os.PathLike[str]) -> Recipe:
+    """A shipped recipe by name (`fps_x2`) or a YAML file path, validated."""
+    p = Path(spec)
+    if not p.suffix and (HERE / f"{spec}.yaml").exists():
+        p = HERE / f"{spec}.yaml"
+    if not p.exists():
+        raise ConfigError(
+            f"unknown recipe {str(spec)!r}; shipped recipes: {', '.join(recipe_names())}, or a YAML path"
+        )
+    text = p.read_text()
+    try:
+        node = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{p}: not valid YAML ({str(e).splitlines()[0]})") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{p}: a recipe is a mapping with 'stages:' (a list of stages)")
+    lines = _key_lines(node)
+    for k in data:
+        if k not in TOP:
+            raise ConfigError(
+                f"{p} line {lines.get((k,), '?')}: unknown key {k!r}; expected: {', '.join(sorted(TOP))}"
+            )
+    stages_raw = data.get("stages")
+    if not isinstance(stages_raw, list) or not stages_raw:
+        raise ConfigError(f"{p}: 'stages' must be a non-empty list")
+    stages = []
+    for i, st in enumerate(stages_raw):
+        if not isinstance(st, dict) or len(st) != 1:
+            raise ConfigError(f"{p}: stage {i + 1} must be one 'name: {{options}}' mapping")
+        ((name, opts),) = st.items()
+        opts = opts or {}
+        if name not in STAGES:
+            raise ConfigError(
+                f"{p} line {lines.get(('stages', i, name), '?')}: unknown stage {name!r}; stages: {', '.join(STAGES)}"
+            )
+        if not isinstance(opts, dict):
+            raise ConfigError(
+                f"{p} line {lines.get(('stages', i, name), '?')}: options of {name!r} must be a mapping"
+            )
+        for k, v in opts.items():
+            _check_option(name, k, v, f"{p} line {lines.get(('stages', i, name, k), '?')}")
+        stages.append((name, dict(opts)))
+    names = [n for n, _ in stages]
+    if "generate" not in names and names[0] != "decode":
+        raise ConfigError(f"{p}: the first stage must be 'decode' (or 'generate')")
+    if names[-1] != "encode":
+        raise ConfigError(f"{p}: the last stage must be 'encode'")
+    return Recipe(p.stem, p, str(data.get("description", "")), stages)
+
+
+def _check_option(stage: str, key: str, value: Any, where: str) -> None:
+    allowed = STAGES[stage]
+    if key not in allowed:
+        opts = ", ".join(allowed) or "none"
+        raise ConfigError(f"{where}: unknown key {key!r} in stage {stage!r} (options: {opts})")
+    if not isinstance(value, allowed[key]) or (isinstance(value, bool) and bool not in allowed[key]):
+        raise ConfigError(f"{where}: {stage}.{key} = {value!r} has the wrong type")
+    if stage == "encode" and key == "audio" and value not in AUDIO_MODES:
+        raise ConfigError(f"{where}: encode.audio must be one of {', '.join(AUDIO_MODES)}")
+
+
+def _key_lines(node: yaml.Node, path: tuple = ()) -> dict[tuple, int]:
+    """(path of keys and list indices) -> 1-based line of that key in the YAML text."""
+    out: dict[tuple, int] = {}
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            kp = path + (k.value,)
+            out[kp] = k.start_mark.line + 1
+            out.update(_key_lines(v, kp))
+    elif isinstance(node, yaml.SequenceNode):
+        for i, v in enumerate(node.value):
+            out.update(_key_lines(v, path + (i,)))
+    return out

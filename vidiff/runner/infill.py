@@ -1,0 +1,183 @@
+"""Repair a clip: regenerate chosen frames (or frozen, black and corrupt ones it finds) from their neighbours.
+
+Two streaming passes: the first looks at every frame (and a small thumbnail of it) to decide which frames
+to replace; the second rewrites the clip, holding a run of bad frames only until the next good one
+arrives, and rebuilds each from the good frames around it at its real time.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from fractions import Fraction
+from typing import Any
+
+import cv2
+import numpy as np
+
+from vidiff.errors import ConfigError, InputError
+from vidiff.flow import Interpolator, get_interpolator
+from vidiff.io.probe import probe
+from vidiff.io.reader import VideoReader
+from vidiff.io.writer import VideoWriter, check_output_path
+from vidiff.runner.progress import progress_bar
+from vidiff.timeline import frames_differ
+
+THUMB = (96, 54)
+MAX_FROZEN_RUN = 4  # a longer hold is meant (a pause), not a glitch
+
+
+def parse_frames(spec: str | int, n_frames: int) -> set[int]:
+    """'10-14,30' -> {10, 11, 12, 13, 14, 30}; every index must lie inside the clip."""
+    out: set[int] = set()
+    for part in str(spec).split(","):
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            if "-" in part:
+                a, b = (int(x) for x in part.split("-", 1))
+                if b < a:
+                    raise ValueError
+                out.update(range(a, b + 1))
+            else:
+                out.add(int(part))
+        except ValueError:
+            raise ConfigError(f"invalid --frames {spec!r}; use e.g. 10-14,30") from None
+    if not out:
+        raise ConfigError(f"invalid --frames {spec!r}: no frame listed")
+    bad = [i for i in sorted(out) if not 0 <= i < n_frames]
+    if bad:
+        raise ConfigError(f"--frames: frame {bad[0]} is outside the clip (frames 0-{n_frames - 1})")
+    return out
+
+
+def _thumb(img: np.ndarray) -> np.ndarray:
+    return cv2.resize(img, THUMB, interpolation=cv2.INTER_AREA).astype(np.float32)
+
+
+def detect_bad_frames(path: str | os.PathLike[str]) -> dict[int, str]:
+    """Frames to replace, with why: 'black' (an isolated near-black frame), 'frozen' (a short repeat of
+    the previous frame while the picture otherwise moves), 'corrupt' (far from both neighbours while
+    they agree with each other)."""
+    thumbs, same_as_prev = [], []
+    prev = None
+    for f in VideoReader(path):
+        thumbs.append(_thumb(f.image))
+        same_as_prev.append(prev is not None and not frames_differ(prev, f.image))
+        prev = f.image
+    n = len(thumbs)
+    bad: dict[int, str] = {}
+    dark = [float(t.mean()) < 12 and float(t.std()) < 8 for t in thumbs]
+    for i in range(n):
+        if dark[i] and not (i > 0 and dark[i - 1]) and not (i + 1 < n and dark[i + 1]):
+            bad[i] = "black"
+    d = lambda a, b: float(np.abs(thumbs[a] - thumbs[b]).mean())  # noqa: E731
+    for i in range(1, n - 1):
+        if i in bad:
+            continue
+        around = d(i - 1, i + 1)
+        if d(i - 1, i) > 4 * around + 5 and d(i, i + 1) > 4 * around + 5:
+            bad[i] = "corrupt"
+    i = 1
+    while i < n:
+        if same_as_prev[i]:
+            j = i
+            while j < n and same_as_prev[j]:
+                j += 1
+            # frames i..j-1 repeat frame i-1; replace a short run inside moving footage
+            moving_before = i >= 2 and not same_as_prev[i - 1]
+            if j < n and j - i <= MAX_FROZEN_RUN and moving_before:
+                for k in range(i, j):
+                    bad.setdefault(k, "frozen")
+            i = j
+        else:
+            i += 1
+    return dict(sorted(bad.items()))
+
+
+def infill_file(
+    input: str | os.PathLike[str],
+    output: str | os.PathLike[str],
+    frames: str | set[int] | None = None,
+    auto: bool = False,
+    method: str | Interpolator = "dis",
+    method_options: dict[str, Any] | None = None,
+    codec: str = "libx264",
+    crf: int | None = 18,
+    preset: str | None = None,
+    audio: bool = True,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Rewrite `input` to `output` with the listed frames (or, with `auto`, the bad ones found) rebuilt
+    from the nearest kept frames on each side; same frame count, timing and audio."""
+    input, output = os.fspath(input), os.fspath(output)
+    check_output_path(output, [input])
+    info = probe(input)
+    if info.n_frames < 3:
+        raise InputError(f"{input}: has only {info.n_frames} frames; infilling needs at least 3")
+    if (frames is None) == (not auto):
+        raise ConfigError("give either frames to replace (--frames 10-14,30) or --auto")
+    reasons = (
+        detect_bad_frames(input)
+        if auto
+        else {
+            i: "listed" for i in (frames if isinstance(frames, set) else parse_frames(frames, info.n_frames))
+        }
+    )
+    interp = get_interpolator(method, **(method_options or {})) if isinstance(method, str) else method
+    t0 = time.perf_counter()
+    replaced, held = [], []
+    with (
+        VideoWriter(
+            output,
+            info.width,
+            info.height,
+            info.fps,
+            codec=codec,
+            crf=crf,
+            preset=preset,
+            audio_from=input if audio and info.audio else None,
+            rotation=info.rotation,
+            color=info.color,
+            inputs=[input],
+        ) as writer,
+        progress_bar(info.n_frames, "infill", progress) as bar,
+    ):
+        last_good = None
+        pending = []
+        for f in VideoReader(input, info):
+            if f.index in reasons:
+                pending.append(f)
+                continue
+            if pending:
+                if last_good is None:  # bad frames at the very start: hold the first good frame
+                    for p in pending:
+                        writer.write(f.image)
+                        held.append(p.index)
+                else:
+                    ts = [float((p.time - last_good.time) / (f.time - last_good.time)) for p in pending]
+                    for p, img in zip(pending, interp.interpolate(last_good.image, f.image, ts), strict=True):
+                        writer.write(img)
+                        replaced.append(p.index)
+                bar.update(len(pending))
+                pending = []
+            writer.write(f.image)
+            bar.update(1)
+            last_good = f
+        for p in pending:  # bad frames at the very end: hold the last good frame
+            writer.write(last_good.image if last_good is not None else p.image)
+            held.append(p.index)
+    return {
+        "input": input,
+        "output": output,
+        "method": getattr(interp, "name", str(method)),
+        "frames": writer.n_frames,
+        "fps": str(info.fps),
+        "replaced": [
+            {"frame": i, "time_s": round(float(Fraction(i) / info.fps), 3), "why": reasons[i]}
+            for i in replaced
+        ],
+        "held": held,
+        "seconds": round(time.perf_counter() - t0, 3),
+    }

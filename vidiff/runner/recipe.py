@@ -1,0 +1,198 @@
+"""Run a recipe on one clip or many: the stage chain mapped onto the streaming runners.
+
+decode → [dedupe] → [scene_split] → interpolate → [retime] → [reframe] → encode runs as one streaming
+pass (`upscale_file`); a recipe with `infill` runs the repair pass (`infill_file`); one with `generate`
+runs the social-clip generator. Many clips: every video in a folder or glob, finished outputs skipped,
+a bad file reported and skipped, `shard=(i, n)` taking every n-th clip from the i-th.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import os
+import sys
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from vidiff.errors import ConfigError, VidiffError
+from vidiff.recipes import Recipe
+
+VIDEO_EXT = {".mp4", ".mkv", ".mov", ".webm", ".avi", ".m4v", ".ts", ".mpg", ".mpeg", ".flv", ".wmv"}
+CODEC_NAMES = {
+    "h264": "libx264",
+    "h265": "libx265",
+    "hevc": "libx265",
+    "vp9": "libvpx-vp9",
+    "av1": "libsvtav1",
+}
+
+
+def run_recipe(recipe: Recipe, input: str, output: str, progress: bool = True) -> dict[str, Any]:
+    """Execute `recipe` on one input; returns the stage runner's report plus the recipe name."""
+    enc = recipe.stage("encode") or {}
+    codec = CODEC_NAMES.get(enc.get("codec", "h264"), enc.get("codec", "h264"))
+    common = {"codec": codec, "crf": enc.get("crf", 18), "preset": enc.get("preset")}
+    interp = recipe.stage("interpolate") or {}
+    method = interp.get("method", "dis")
+    method_options = {k: interp[k] for k in ("steps", "seed", "weights") if k in interp}
+    if recipe.stage("generate") is not None:
+        report = _run_generate(recipe, input, output, progress)
+    elif recipe.stage("infill") is not None:
+        from vidiff.runner.infill import infill_file
+
+        st = recipe.stage("infill")
+        report = infill_file(
+            input,
+            output,
+            frames=None if st.get("auto") else st.get("frames"),
+            auto=bool(st.get("auto")),
+            method=st.get("method", method),
+            method_options=method_options,
+            audio=enc.get("audio", "copy") == "copy",
+            progress=progress,
+            **common,
+        )
+    else:
+        from vidiff.runner.upscale import upscale_file
+
+        if not interp or ("factor" in interp) == ("fps" in interp):
+            raise ConfigError(f"recipe {recipe.name}: the interpolate stage needs exactly one of factor, fps")
+        retime = recipe.stage("retime") or {}
+        transform, size = None, None
+        if recipe.stage("reframe") is not None:
+            from vidiff.generate.social import preset_size, reframe
+
+            size = preset_size(recipe.stage("reframe").get("aspect", "9:16"))
+            transform = lambda img: reframe(img, size)  # noqa: E731
+        dd = recipe.stage("dedupe")
+        report = upscale_file(
+            input,
+            output,
+            factor=Fraction(str(interp["factor"])) if "factor" in interp else None,
+            fps=Fraction(str(interp["fps"])) if "fps" in interp else None,
+            method=method,
+            method_options=method_options,
+            dedupe=dd is not None,
+            max_run=int((dd or {}).get("max_run", 3)),
+            scene_cuts=recipe.stage("scene_split") is not None,
+            speed=Fraction(str(retime.get("speed", 1))),
+            audio_mode=enc.get("audio", "copy"),
+            transform=transform,
+            out_size=size,
+            pix_fmt=enc.get("pix_fmt", "yuv420p"),
+            progress=progress,
+            **common,
+        )
+    return {"recipe": recipe.name, **report}
+
+
+def _run_generate(recipe: Recipe, input: str, output: str, progress: bool) -> dict[str, Any]:
+    """social_clip: the generate command's chain (keyframes → fps upscale → reframe → encode)."""
+    import contextlib
+    import io
+    import json
+
+    from vidiff.cli import generate as gen_cli
+
+    g = recipe.stage("generate")
+    interp = recipe.stage("interpolate") or {}
+    enc = recipe.stage("encode") or {}
+    is_image = Path(input).suffix.lower() in {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
+    fps = int(Fraction(str(interp.get("fps", 30))))
+    if fps not in (24, 25, 30, 50, 60):
+        raise ConfigError(
+            f"recipe {recipe.name}: interpolate.fps must be 24, 25, 30, 50 or 60 for social clips"
+        )
+    args = argparse.Namespace(
+        image=input if is_image else None,
+        clip=None if is_image else input,
+        output=output,
+        seconds=float(g.get("seconds", 4.0)),
+        extend=g.get("extend"),
+        fps=fps,
+        aspect=(recipe.stage("reframe") or {}).get("aspect", "9:16"),
+        motion=g.get("motion", "auto"),
+        strength=float(g.get("strength", 0.25)),
+        loop=bool(g.get("loop", False)),
+        transition=None,
+        scheme=g.get("scheme", "autoregressive"),
+        audio=None,
+        seed=int(g.get("seed", 0)),
+        crf=int(enc.get("crf", 18)),
+        preset=enc.get("preset") or "medium",
+        strip=None,
+        json=True,
+        quiet=not progress,
+    )
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        gen_cli.run(args)
+    text = buf.getvalue().strip()
+    try:
+        return json.loads(text[text.index("{") :])
+    except ValueError:
+        return {"output": output}
+
+
+def find_inputs(spec: str) -> list[Path]:
+    """Videos in a folder (not recursive) or matching a glob, sorted."""
+    p = Path(spec)
+    if p.is_dir():
+        paths = [x for x in p.iterdir() if x.is_file() and x.suffix.lower() in VIDEO_EXT]
+    else:
+        paths = [Path(x) for x in glob.glob(spec) if Path(x).is_file()]
+    return sorted(paths)
+
+
+def parse_shard(spec: str | None) -> tuple[int, int]:
+    """'1/4' -> (1, 4): this process takes clips 1, 5, 9, … (0-based index i of n)."""
+    if not spec:
+        return 0, 1
+    try:
+        i, n = (int(x) for x in spec.split("/"))
+    except ValueError:
+        raise ConfigError(f"invalid --shard {spec!r}; use i/n, e.g. 0/4") from None
+    if not (n >= 1 and 0 <= i < n):
+        raise ConfigError(f"invalid --shard {spec!r}: need 0 <= i < n")
+    return i, n
+
+
+def run_many(
+    recipe: Recipe,
+    input_spec: str,
+    outdir: str,
+    shard: str | None = None,
+    progress: bool = True,
+    suffix: str | None = None,
+) -> tuple[list[dict[str, Any]], list[tuple[str, str]], list[str]]:
+    """Run `recipe` on every clip of a folder/glob into `outdir`: (reports, failures, skipped)."""
+    inputs = find_inputs(input_spec)
+    if not inputs:
+        raise ConfigError(f"no video files found in {input_spec!r}")
+    i, n = parse_shard(shard)
+    out = Path(outdir)
+    out.mkdir(parents=True, exist_ok=True)
+    reports, failures, skipped = [], [], []
+    for k, src in enumerate(inputs):
+        if k % n != i:
+            continue
+        dst = out / f"{src.stem}{suffix or '_' + recipe.name}.mp4"
+        if dst.exists():  # outputs appear only complete, so an existing one is finished
+            skipped.append(str(dst))
+            continue
+        try:
+            reports.append(run_recipe(recipe, str(src), str(dst), progress))
+        except VidiffError as e:
+            failures.append((str(src), str(e)))
+            print(f"vidiff: error: {e}", file=sys.stderr)
+        except Exception as e:  # noqa: BLE001 - one broken clip must not stop a batch
+            failures.append((str(src), f"{type(e).__name__}: {e}"))
+            print(f"vidiff: error: {src}: {type(e).__name__}: {e}", file=sys.stderr)
+    return reports, failures, skipped
+
+
+def is_batch(input_spec: str) -> bool:
+    """A folder or a glob pattern (rather than one file)."""
+    return os.path.isdir(input_spec) or any(c in input_spec for c in "*?[")
