@@ -19,7 +19,8 @@ from vidiff.errors import ConfigError, InputError
 from vidiff.flow import Interpolator, get_interpolator
 from vidiff.io.probe import probe
 from vidiff.io.reader import Frame, VideoReader
-from vidiff.io.writer import VideoWriter, check_output_path
+from vidiff.io.segments import ResumableWriter
+from vidiff.io.writer import check_output_path
 from vidiff.runner.progress import progress_bar
 from vidiff.scenes import SceneDetector
 from vidiff.timeline import frames_differ, output_rate
@@ -119,14 +120,36 @@ def upscale_file(
 
         track = AudioTrack.from_file(input, fade_in=0.0, fade_out=0.0, tempo=float(speed))
     width, height = out_size or (info.width, info.height)
+    st = os.stat(input)
+    run_key = {
+        "input": os.path.abspath(input),
+        "size": st.st_size,
+        "mtime_ns": st.st_mtime_ns,
+        "fps": str(write_fps),
+        "plan_fps": str(out_fps),
+        "method": getattr(method, "name", method),
+        "method_options": method_options,
+        "codec": codec,
+        "crf": crf,
+        "preset": preset,
+        "pix_fmt": pix_fmt,
+        "audio": audio_mode,
+        "dedupe": dedupe,
+        "scene_cuts": scene_cuts,
+        "max_run": max_run,
+        "out_size": [width, height],
+        "transform": transform is not None,
+        "version": _version(),
+    }
     stats: dict[str, Any] = {}
     t_start = time.perf_counter()
     with (
-        VideoWriter(
+        ResumableWriter(
             output,
             width,
             height,
             write_fps,
+            key=run_key,
             codec=codec,
             crf=crf,
             preset=preset,
@@ -153,7 +176,11 @@ def upscale_file(
                 while Fraction(j) / out_fps < tb:
                     ts.append(float((Fraction(j) / out_fps - ta) / (tb - ta)))
                     j += 1
-                _emit_between(prev.frame.image, kf.frame.image, ts, kf.cut, interp, emit)
+                if writer.can_skip(len(ts)):  # made by an earlier, interrupted run
+                    writer.skip(len(ts))
+                    bar.update(len(ts))
+                else:
+                    _emit_between(prev.frame.image, kf.frame.image, ts, kf.cut, interp, emit)
             prev = kf
         # frames after the last keyframe hold it, up to the clip's end (one nominal frame past it)
         end_time = stats.get("last_time", Fraction(0)) + 1 / info.fps
@@ -174,9 +201,16 @@ def upscale_file(
         "scene_cuts_s": [round(c, 3) for c in stats["cuts"]],
         "audio_streams": len(info.audio) if audio_mode in ("copy", "slow") else 0,
         "audio": audio_mode if info.audio else "none",
+        "resumed_frames": writer.resumed_frames,
         "seconds": round(seconds, 3),
         "s_per_frame": round(seconds / max(writer.n_frames, 1), 4),
     }
+
+
+def _version() -> str:
+    from vidiff import __version__
+
+    return __version__
 
 
 def _emit_between(
