@@ -9,5 +9,6 @@ if ! command -v ffmpeg >/dev/null 2>&1; then
 fi
 bash benchmarks/fetch_rife.sh || echo "RIFE weights unavailable: rife will be reported as skipped" >&2
 bash benchmarks/quality.sh --quiet
+bash benchmarks/model_quality.sh --quiet
 "$PY" benchmarks/speed.py --out benchmarks/results/speed
 if [ -f benchmarks/model_speed.py ]; then "$PY" benchmarks/model_speed.py --out benchmarks/results/model_speed; fi

@@ -38,3 +38,19 @@ def test_peak_rss_flat_at_16x_length(tmp_path, request, clip_name, n_src):
     b = peak_rss(sixteen, tmp_path / "o16.mp4", "dis")
     assert a["frames"] == 2 * n_src and b["frames"] == 32 * n_src
     assert b["rss_kb"] <= 1.10 * a["rss_kb"], (a, b)
+
+
+@pytest.mark.slow
+def test_peak_rss_flat_at_16x_length_with_diffusion(tmp_path, carphone):
+    """The shipped model through the same streaming runner: memory flat at 16x the length."""
+    from vidiff.diffusion.model import WEIGHTS_DIR
+
+    if not (WEIGHTS_DIR / "default" / "vidiff.json").exists():
+        pytest.skip("no shipped weights (vidiff/weights/default)")
+    frames = read_frames(carphone)
+    one = write_clip(tmp_path / "x1.mkv", frames)
+    sixteen = write_clip(tmp_path / "x16.mkv", frames * 16)
+    a = peak_rss(one, tmp_path / "o1.mp4", "diffusion")
+    b = peak_rss(sixteen, tmp_path / "o16.mp4", "diffusion")
+    assert a["frames"] == 240 and b["frames"] == 32 * 120
+    assert b["rss_kb"] <= 1.10 * a["rss_kb"], (a, b)
