@@ -22,6 +22,7 @@ from vidiff.io.reader import Frame, VideoReader
 from vidiff.io.segments import ResumableWriter
 from vidiff.io.writer import check_output_path
 from vidiff.runner.progress import progress_bar
+from vidiff.runner.windows import fill_window, plan_windows, window_context
 from vidiff.scenes import SceneDetector
 from vidiff.timeline import frames_differ, output_rate
 
@@ -89,6 +90,7 @@ def upscale_file(
     transform: Callable[[np.ndarray], np.ndarray] | None = None,
     out_size: tuple[int, int] | None = None,
     max_run: int = 3,
+    window: int = 8,
 ) -> dict[str, Any]:
     """Raise the frame rate of `input` by `factor` or to `fps` and write `output`; returns a report dict.
 
@@ -99,7 +101,11 @@ def upscale_file(
     `speed` < 1 makes slow motion: the frames planned at `factor`/`fps` are played at that rate times
     `speed` (factor 4, speed 1/4: four times the frames at the source rate). `audio_mode` "copy"
     (default), "drop", or "slow" (re-timed by `speed`, pitch kept). `transform` maps each output frame
-    (e.g. a reframe to `out_size` = (width, height)).
+    (e.g. a reframe or resize; the output size is `out_size` = (width, height), or found by applying
+    `transform` to a blank frame).
+
+    A method with `interpolate_window` (the diffusion model) gets windows of `window` keyframe pairs plus
+    its `context` keyframes on each side, at their real times in seconds (`vidiff.runner.windows`).
     """
     input, output = os.fspath(input), os.fspath(output)
     check_output_path(output, [input])
@@ -108,6 +114,9 @@ def upscale_file(
         raise InputError(f"{input}: has only {info.n_frames} frame; at least 2 are needed to interpolate")
     out_fps = output_rate(info.fps, Fraction(factor) if factor is not None else None, fps)
     interp = get_interpolator(method, **(method_options or {})) if isinstance(method, str) else method
+    context = window_context(interp)
+    if window < 1:
+        raise ConfigError(f"window {window}: a window needs at least 1 pair of frames")
     expected = int(np.ceil(info.duration * out_fps))
     speed = Fraction(speed).limit_denominator(1000)
     write_fps = out_fps * speed
@@ -119,6 +128,9 @@ def upscale_file(
         from vidiff.io.audio import AudioTrack
 
         track = AudioTrack.from_file(input, fade_in=0.0, fade_out=0.0, tempo=float(speed))
+    if out_size is None and transform is not None:
+        probe_img = transform(np.zeros((info.height, info.width, 3), np.uint8))
+        out_size = (probe_img.shape[1], probe_img.shape[0])
     width, height = out_size or (info.width, info.height)
     st = os.stat(input)
     run_key = {
@@ -137,8 +149,9 @@ def upscale_file(
         "dedupe": dedupe,
         "scene_cuts": scene_cuts,
         "max_run": max_run,
+        "window": [window, context],
         "out_size": [width, height],
-        "transform": transform is not None,
+        "transform": getattr(transform, "key", transform is not None),
         "version": _version(),
     }
     stats: dict[str, Any] = {}
@@ -168,20 +181,27 @@ def upscale_file(
             bar.update(1)
 
         j = 0
-        prev: Keyframe | None = None
-        for kf in keyframes(iter(VideoReader(input, info)), dedupe, scene_cuts, max_run, stats=stats):
-            if prev is not None:
-                ta, tb = prev.frame.time, kf.frame.time
-                ts = []
-                while Fraction(j) / out_fps < tb:
-                    ts.append(float((Fraction(j) / out_fps - ta) / (tb - ta)))
+        last: list[Keyframe] = []
+
+        def tracked(kfs: Iterator[Keyframe]) -> Iterator[Keyframe]:
+            for kf in kfs:
+                last[:] = [kf]
+                yield kf
+
+        kfs = tracked(keyframes(iter(VideoReader(input, info)), dedupe, scene_cuts, max_run, stats=stats))
+        for w in plan_windows(kfs, pairs=window, context=context or 0):
+            targets = []
+            for k in range(w.lo, w.hi):
+                while Fraction(j) / out_fps < w.times[k + 1]:
+                    targets.append((k, Fraction(j) / out_fps))
                     j += 1
-                if writer.can_skip(len(ts)):  # made by an earlier, interrupted run
-                    writer.skip(len(ts))
-                    bar.update(len(ts))
-                else:
-                    _emit_between(prev.frame.image, kf.frame.image, ts, kf.cut, interp, emit)
-            prev = kf
+            if writer.can_skip(len(targets)):  # made by an earlier, interrupted run
+                writer.skip(len(targets))
+                bar.update(len(targets))
+                continue
+            for image in fill_window(w, targets, interp, context is not None):
+                emit(image)
+        prev = last[0] if last else None
         # frames after the last keyframe hold it, up to the clip's end (one nominal frame past it)
         end_time = stats.get("last_time", Fraction(0)) + 1 / info.fps
         while prev is not None and Fraction(j) / out_fps < end_time:
@@ -202,6 +222,7 @@ def upscale_file(
         "audio_streams": len(info.audio) if audio_mode in ("copy", "slow") else 0,
         "audio": audio_mode if info.audio else "none",
         "resumed_frames": writer.resumed_frames,
+        "window": {"pairs": window, "context": context} if context is not None else None,
         "seconds": round(seconds, 3),
         "s_per_frame": round(seconds / max(writer.n_frames, 1), 4),
     }
@@ -211,18 +232,3 @@ def _version() -> str:
     from vidiff import __version__
 
     return __version__
-
-
-def _emit_between(
-    a: np.ndarray, b: np.ndarray, ts: list[float], cut: bool, interp: Interpolator, emit
-) -> None:
-    """Frames at times ts in [0, 1) between a and b: a itself at t = 0, nearest frame across a cut."""
-    inner = [t for t in ts if t > 0.0]
-    made = iter(interp.interpolate(a, b, inner) if inner and not cut else [])
-    for t in ts:
-        if t <= 0.0:
-            emit(a)
-        elif cut:
-            emit(a if t < 0.5 else b)
-        else:
-            emit(next(made))
