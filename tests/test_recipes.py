@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import count_frames, sha256, write_clip
+
 from vidiff.errors import ConfigError
 from vidiff.io.probe import probe
 from vidiff.io.reader import read_frames
@@ -153,7 +153,6 @@ def test_batch_three_good_one_corrupt_then_resume_and_shards(carphone, tmp_path)
 
 def test_kill_9_then_resume_gives_byte_identical_output(bikes, tmp_path):
     """A run killed mid-way resumes from its finished segments; the result equals an uninterrupted run's."""
-
 
     ref, out = tmp_path / "ref.mp4", tmp_path / "out.mp4"
     args = ["run", "fps_x2", "-i", bikes, "encode.preset=ultrafast", "-q"]
