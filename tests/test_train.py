@@ -19,12 +19,12 @@ from vidiff.diffusion.model import VidiffModel
 from vidiff.diffusion.sampling import training_loss
 from vidiff.errors import ConfigError
 from vidiff.train.config import load_config, to_dict
-from vidiff.train.data import WindowSampler
+from vidiff.train.data import WindowSampler, collate
 
 TINY = """\
 model:
   unet: {block_channels: [16, 32], spatial_attention_levels: [1], heads: 2, emb_dim: 32}
-data: {crop: 32, margin: 16, scales: [0.25], real_fraction: 0.0}
+data: {crop: 32, margin: 16, scales: [0.25], real_fraction: 0.0, pool: 16}
 train: {steps: 60, batch_size: 8, lr: 3.0e-3, warmup: 5, ema_decay: 0.9, checkpoint_every: 10,
         log_every: 10, eval_every: 0, num_workers: 0}
 """
@@ -71,10 +71,10 @@ def test_evaluation_clips_are_refused():
         WindowSampler(to_dict(cfg.data), 0, 0)
 
 
-def _fixed_batch_loss(model_or_cfg, cfg) -> float:
-    s = WindowSampler(to_dict(cfg.data), 0, 12345)
-    b = s.batch(0, 32)
-    m = model_or_cfg
+def _pool_loss(m, cfg) -> float:
+    """The training loss over the whole fixed pool of windows the tiny config trains on."""
+    s = WindowSampler(to_dict(cfg.data), 0, int(cfg.seed))
+    b = collate([s.pooled(i) for i in range(cfg.data.pool)])
     with torch.no_grad():
         return float(
             np.mean(
@@ -122,8 +122,8 @@ def test_two_process_accelerate_run_trains_and_loss_falls(tiny_cfg, tmp_path):
     cfg = load_config(tiny_cfg)
     untrained = VidiffModel.from_config(to_dict(cfg.model))
     trained = VidiffModel.load(out / "model")
-    before, after = _fixed_batch_loss(untrained, cfg), _fixed_batch_loss(trained, cfg)
-    assert after < 0.95 * before, (before, after)
+    before, after = _pool_loss(untrained, cfg), _pool_loss(trained, cfg)
+    assert after < 0.85 * before, (before, after)  # one process, measured here: 0.90 -> 0.67
     log = [json.loads(x) for x in (out / "log.jsonl").read_text().splitlines()]
     assert log[-1]["step"] == 60 and all(np.isfinite(x["loss"]) for x in log)
     assert (out / "loss.png").stat().st_size > 1000

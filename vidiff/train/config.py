@@ -34,6 +34,7 @@ DEFAULTS: dict[str, Any] = {
         "strides": [2, 3, 4],
         "scales": [1.0, 0.5],
         "max_shift": 24.0,
+        "pool": 0,  # > 0: train on a fixed set of this many windows (a check that the loop learns)
     },
     "train": {
         "steps": 2400,

@@ -50,6 +50,7 @@ class WindowSampler:
         self.seed = seed
         self.clips = [v for c in data["clips"] for v in load_clip_frames(c, list(data["scales"]))]
         self.clips = [c for c in self.clips if len(c) > max(data["strides"]) * (1 + 2 * context) + 1]
+        self._pool: dict[int, dict[str, np.ndarray]] = {}
 
     def window(self, rng: np.random.Generator) -> dict[str, np.ndarray]:
         """One window: frames (T, S, S, 3) uint8, prior (T, 3, S, S, 3), times (T,), observed (T,)."""
@@ -108,8 +109,20 @@ class WindowSampler:
         """The batch of `step` for process `rank`: tensors frames (B, T, 3, S, S), prior (B, T, 3, 3, S, S)
         in [-1, 1], times (B, T), observed (B, T)."""
         rng = np.random.default_rng([self.seed, step, rank])
-        ws = [self.window(rng) for _ in range(batch_size)]
-        return collate(ws)
+        pool = int(self.cfg.get("pool", 0) or 0)
+        if pool:
+            return collate([self.pooled(int(i)) for i in rng.integers(pool, size=batch_size)])
+        return collate([self.window(rng) for _ in range(batch_size)])
+
+    def pooled(self, i: int) -> dict[str, np.ndarray]:
+        """Window `i` of the fixed pool (`data.pool` > 0): the same on every process and every step.
+
+        Training on a small pool must drive the loss down fast: a check that the loop learns at all
+        (gradients, all-reduce, optimizer, EMA), not a way to train a model that generalises.
+        """
+        if i not in self._pool:
+            self._pool[i] = self.window(np.random.default_rng([self.seed, 1 << 30, i]))
+        return self._pool[i]
 
 
 def collate(ws: list[dict[str, np.ndarray]]) -> dict[str, torch.Tensor]:
