@@ -171,3 +171,22 @@ def test_benchmark_figures_carphone_x2():
 @pytest.mark.parametrize("clip, factor", [k for k in FIGURES if k != ("carphone_pristine", 2)])
 def test_benchmark_figures(clip, factor):
     _check_figures(clip, factor)
+
+
+def test_bench_your_own_model_with_diffusion_at_dir(tmp_path):
+    """`diffusion@DIR` benches a model folder; an untrained one returns the DIS prior, so it scores as DIS."""
+    from vidiff.diffusion.model import VidiffModel
+
+    model_dir = tmp_path / "mine"
+    tiny = {"unet": {"block_channels": [16, 32], "spatial_attention_levels": [1], "heads": 2, "emb_dim": 32}}
+    VidiffModel.from_config(tiny).save(model_dir)
+    assert resolve_methods(f"dis,diffusion@{model_dir}") == ["dis", f"diffusion@{model_dir}"]
+    with pytest.raises(ConfigError, match="unknown method 'nope@x'"):
+        resolve_methods("nope@x")
+    clip = moving_clip(tmp_path / "moving.mp4")
+    step = parse_factor("2")
+    dis, mine = run_method(clip, step, "dis"), run_method(clip, step, f"diffusion@{model_dir}")
+    assert mine["status"] == "ok" and mine["method"] == f"diffusion@{model_dir}"
+    assert mine["psnr"] == pytest.approx(dis["psnr"], abs=1e-9)
+    missing = run_method(clip, step, f"diffusion@{tmp_path / 'none'}")
+    assert missing["status"] == "skipped" and "not found" in missing["reason"]

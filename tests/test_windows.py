@@ -117,3 +117,25 @@ def test_seams_with_the_diffusion_model(carphone, tmp_path):
     assert r["window"]["pairs"] == 4
     ratio = _flicker_ratio(truth, read_frames(out), pairs=4)
     assert abs(ratio - 1) < 0.1, ratio
+
+
+@pytest.mark.parametrize("step", [Fraction(2), Fraction(4), Fraction(5, 2)])
+def test_bench_protocol_gives_context_models_kept_frames_each_side(step):
+    """`vidiff bench` scores a context model the way the runner uses it: kept frames each side at their
+    real times. A curved ramp in time is rebuilt far better from 4 kept frames than from a pair."""
+    from vidiff.metrics.protocol import kept_indices, score_interpolator
+
+    n = 41
+    frames = [np.full((8, 8, 3), round(128 + 100 * np.sin(0.4 * i)), np.uint8) for i in range(n)]
+    with_ctx, pair = LagrangeWindow(context=1), LagrangeWindow(context=0)
+    psnr_ctx = score_interpolator(iter(frames), step, with_ctx).summary()["psnr"]
+    psnr_pair = score_interpolator(iter(frames), step, pair).summary()["psnr"]
+    assert psnr_ctx > psnr_pair + 3, (psnr_ctx, psnr_pair)
+    kept = kept_indices(n, step)
+    pairs = len(kept) - 1
+    seg = 0
+    for tau, left, right in with_ctx.got:
+        while not kept[seg] < tau < kept[seg + 1]:
+            seg += 1
+        assert (left, right) == (min(1, seg), min(1, pairs - 1 - seg)), (tau, left, right)
+    assert len(with_ctx.got) == n - len(kept) - (n - 1 - kept[-1])

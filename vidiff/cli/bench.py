@@ -24,7 +24,9 @@ factors:
 
 methods: dup, blend, dis (OpenCV DIS flow), minterpolate (ffmpeg's filter, needs ffmpeg on PATH),
 rife (RIFE v4, needs its weights: benchmarks/fetch_rife.sh), and any other registered method such
-as diffusion. A method that cannot run here is reported as skipped, with why.
+as diffusion; diffusion@DIR is the diffusion method with your own model (e.g. runs/mine/model), so
+  vidiff bench --input bikes --methods dis,diffusion,diffusion@runs/mine/model
+compares it with the shipped one. A method that cannot run here is reported as skipped, with why.
 
 output (in --out): results.json (one record per clip x factor x method: psnr, ssim, flicker_ratio,
 tdiff_err, s_per_frame, speed_ratio_vs_dis, peak_rss_mb, n_frames, per_t, ...), results.md (tables,

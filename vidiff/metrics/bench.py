@@ -45,7 +45,11 @@ FIELDS = (
 
 
 def resolve_methods(spec: str | Sequence[str] | None) -> list[str]:
-    """Method names from 'dup,blend,dis' (or a list); the default is the peers plus any registered method."""
+    """Method names from 'dup,blend,dis' (or a list); the default is the peers plus any registered method.
+
+    `diffusion@DIR` is the diffusion method with the model in DIR (a trained run's `model/`), so
+    several models can be compared in one invocation.
+    """
     from vidiff.flow import interpolator_names
 
     registered = interpolator_names()
@@ -54,7 +58,7 @@ def resolve_methods(spec: str | Sequence[str] | None) -> list[str]:
     names = [m.strip() for part in ([spec] if isinstance(spec, str) else spec) for m in part.split(",")]
     names = list(dict.fromkeys(m for m in names if m))
     known = set(registered) | set(EXTERNAL_METHODS) | set(OPTIONAL_METHODS)
-    bad = [m for m in names if m not in known]
+    bad = [m for m in names if m.partition("@")[0] not in known]
     if bad:
         raise ConfigError(f"unknown method {bad[0]!r}; choose from: {', '.join(sorted(known))}")
     if not names:
@@ -125,7 +129,8 @@ def run_method(
             else:
                 from vidiff.flow import get_interpolator
 
-                interp = get_interpolator(method)
+                name, _, weights = method.partition("@")
+                interp = get_interpolator(name, **({"weights": weights} if weights else {}))
                 score = score_interpolator(_frames(path, n), step, interp, bar.update)
         except VidiffError as e:
             return _skip(rec, str(e))

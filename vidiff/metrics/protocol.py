@@ -95,6 +95,8 @@ class Segment:
     b: np.ndarray
     targets: list[Target]
     truths: list[np.ndarray]
+    a_index: int = 0  # original indices of a and b (their times in frames)
+    b_index: int = 0
 
 
 def segments(frames: Iterable[np.ndarray], step: Fraction) -> Iterator[Segment]:
@@ -106,7 +108,9 @@ def segments(frames: Iterable[np.ndarray], step: Fraction) -> Iterator[Segment]:
         if i == nxt:
             if last is not None:
                 a_i, a = last
-                yield Segment(a, img, [Target(k, a_i, i) for k, _ in between], [g for _, g in between])
+                yield Segment(
+                    a, img, [Target(k, a_i, i) for k, _ in between], [g for _, g in between], a_i, i
+                )
             last, between = (i, img), []
             j += 1
             nxt = (j * step.numerator) // step.denominator
@@ -173,17 +177,32 @@ def score_interpolator(
     interp: Interpolator,
     on_frame: Callable[[int], None] | None = None,
 ) -> Score:
-    """Run the protocol with an in-process interpolator; only its `interpolate` calls are timed."""
+    """Run the protocol with an in-process interpolator; only its interpolation calls are timed.
+
+    An interpolator that takes context (`interpolate_window`, e.g. the diffusion model with
+    `context` > 0) gets, for each pair of kept frames, up to `context` more kept frames on each side at
+    their real times (original frame indices), as the runner gives it; the others get the pair.
+    """
+    from vidiff.runner.windows import window_context
+
+    context = window_context(interp) or 0
     score = Score()
-    first = True
-    for seg in segments(frames, step):
-        if first:
-            score.kept(seg.a)
-            first = False
+    kept: dict[int, np.ndarray] = {}  # original index -> kept frame, at most 2·context + 2 of them
+    pending: list[Segment] = []  # segments waiting for `context` kept frames after them
+
+    def run(seg: Segment) -> None:
         if seg.targets:
             ts = [float(tg.t) for tg in seg.targets]
             t0 = time.perf_counter()
-            made = interp.interpolate(seg.a, seg.b, ts)
+            if context:
+                idx = sorted(kept)
+                k = idx.index(seg.a_index)
+                near = idx[max(0, k - context) : k + 2 + context]
+                made = interp.interpolate_window(  # type: ignore[attr-defined]
+                    [kept[i] for i in near], [float(i) for i in near], [float(tg.index) for tg in seg.targets]
+                )
+            else:
+                made = interp.interpolate(seg.a, seg.b, ts)
             score.seconds += time.perf_counter() - t0
             if len(made) != len(ts):
                 raise VidiffError(f"method {interp.name!r} returned {len(made)} frames for {len(ts)} times")
@@ -192,6 +211,21 @@ def score_interpolator(
             if on_frame:
                 on_frame(len(ts))
         score.kept(seg.b)
+        for i in sorted(kept)[: max(0, len(kept) - 2 * context - 2)]:  # frames no later window needs
+            if i < seg.a_index:
+                del kept[i]
+
+    first = True
+    for seg in segments(frames, step):
+        if first:
+            score.kept(seg.a)
+            first = False
+        kept[seg.a_index], kept[seg.b_index] = seg.a, seg.b
+        pending.append(seg)
+        while pending and sum(i > pending[0].b_index for i in kept) >= context:
+            run(pending.pop(0))
+    for seg in pending:
+        run(seg)
     return score
 
 
