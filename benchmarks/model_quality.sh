@@ -2,13 +2,14 @@
 # The shipped model against DIS and RIFE v4 on the evaluation clips it never trained on (bikes,
 # carphone_pristine), x2 and x4, held-out-frame protocol, same invocation (so s/frame ratios compare):
 # writes benchmarks/results/model/ (results.json, results.md with the command on top, plots).
-# RIFE needs its weights first (bash benchmarks/fetch_rife.sh). About 15 minutes on 2 CPUs.
+# RIFE's weights are fetched first where possible (benchmarks/setup_peers.sh). About 15 minutes on 2 CPUs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VIDIFF="${VIDIFF:-}"
 if [ -z "$VIDIFF" ]; then
   if [ -x .venv/bin/vidiff ]; then VIDIFF=.venv/bin/vidiff; else VIDIFF=vidiff; fi
 fi
+bash benchmarks/setup_peers.sh
 exec "$VIDIFF" bench \
   --input bikes carphone_pristine \
   --factor 2 4 \

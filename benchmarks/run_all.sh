@@ -4,10 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY="${PY:-.venv/bin/python}"
-if ! command -v ffmpeg >/dev/null 2>&1; then
-  echo "ffmpeg not found: minterpolate will be reported as skipped (Debian: sudo apt-get install -y ffmpeg)" >&2
-fi
-bash benchmarks/fetch_rife.sh || echo "RIFE weights unavailable: rife will be reported as skipped" >&2
+bash benchmarks/setup_peers.sh
 bash benchmarks/quality.sh --quiet
 bash benchmarks/model_quality.sh --quiet
 "$PY" benchmarks/speed.py --out benchmarks/results/speed
