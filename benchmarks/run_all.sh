@@ -8,4 +8,4 @@ bash benchmarks/setup_peers.sh
 bash benchmarks/quality.sh --quiet
 bash benchmarks/model_quality.sh --quiet
 "$PY" benchmarks/speed.py --out benchmarks/results/speed
-if [ -f benchmarks/model_speed.py ]; then "$PY" benchmarks/model_speed.py --out benchmarks/results/model_speed; fi
+if [ -f benchmarks/model_speed.py ]; then "$PY" benchmarks/model_speed.py --bf16 --repeats 3 --out benchmarks/results/model_speed; fi

@@ -24,7 +24,7 @@ from vidiff.train.data import WindowSampler, collate
 TINY = """\
 model:
   unet: {block_channels: [16, 32], spatial_attention_levels: [1], heads: 2, emb_dim: 32}
-data: {crop: 32, margin: 16, scales: [0.25], real_fraction: 0.0, pool: 16}
+data: {crop: 32, margin: 16, scales: [0.25], real_fraction: 0.0, pool: 8}
 train: {steps: 60, batch_size: 8, lr: 3.0e-3, warmup: 5, ema_decay: 0.9, checkpoint_every: 10,
         log_every: 10, eval_every: 0, num_workers: 0}
 """
@@ -105,7 +105,7 @@ def test_two_process_accelerate_run_trains_and_loss_falls(tiny_cfg, tmp_path):
             "2",
             "--num_machines",
             "1",
-            "--cpu",
+            "--multi_gpu",  # on a CPU-only machine: 2 gloo processes (with --cpu, accelerate starts one)
             "--mixed_precision",
             "no",
             "--dynamo_backend",
@@ -123,9 +123,10 @@ def test_two_process_accelerate_run_trains_and_loss_falls(tiny_cfg, tmp_path):
     untrained = VidiffModel.from_config(to_dict(cfg.model))
     trained = VidiffModel.load(out / "model")
     before, after = _pool_loss(untrained, cfg), _pool_loss(trained, cfg)
-    assert after < 0.85 * before, (before, after)  # one process, measured here: 0.90 -> 0.67
+    assert after < 0.8 * before, (before, after)  # measured here: 0.97 -> 0.57
     log = [json.loads(x) for x in (out / "log.jsonl").read_text().splitlines()]
     assert log[-1]["step"] == 60 and all(np.isfinite(x["loss"]) for x in log)
+    assert all(x["processes"] == 2 for x in log), log
     assert (out / "loss.png").stat().st_size > 1000
 
 

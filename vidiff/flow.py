@@ -178,10 +178,18 @@ def interpolator_names() -> list[str]:
 
 
 def get_interpolator(name: str, **kwargs) -> Interpolator:
-    """Build the interpolator called `name`; unknown names are a `ConfigError`."""
+    """Build the interpolator called `name`; an unknown name or option is a `ConfigError`."""
+    import inspect
+
     _load_optional()
     if name not in _REGISTRY:
         raise ConfigError(f"unknown method {name!r}; choose one of: {', '.join(sorted(_REGISTRY))}")
+    params = inspect.signature(_REGISTRY[name]).parameters
+    if not any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        bad = [k for k in kwargs if k not in params]
+        if bad:
+            takes = ", ".join(params) or "none"
+            raise ConfigError(f"method {name!r} has no option {bad[0]!r} (its options: {takes})")
     return _REGISTRY[name](**kwargs)
 
 

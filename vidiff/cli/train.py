@@ -11,8 +11,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="train a model on your clips and procedural motion",
         description="Train the residual diffusion model described by CONFIG (OmegaConf YAML; see "
         "configs/train/default.yaml). key=value pairs override the file; an unknown key is an error. "
-        "A run resumes automatically from OUTPUT/checkpoint when it exists. Multi-process (CPU gloo or "
-        "GPUs): accelerate launch --num_processes 2 -m vidiff train CONFIG",
+        "A run resumes automatically from OUTPUT/checkpoint when it exists. Multi-process: accelerate "
+        "launch --multi_gpu --num_processes 2 -m vidiff train CONFIG (on a CPU-only machine this starts 2 "
+        "gloo processes; without --multi_gpu, accelerate runs one). The log records 'processes'.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="examples:\n  vidiff train configs/train/default.yaml\n"
         "  vidiff train configs/train/default.yaml train.steps=200 train.output=runs/try data.clips=[my.mp4]",

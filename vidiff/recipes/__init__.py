@@ -29,6 +29,7 @@ STAGES: dict[str, dict[str, tuple[type, ...]]] = {
         "steps": (int,),
         "seed": (int,),
         "weights": (str,),
+        "device": (str,),
     },
     "retime": {"speed": (int, float)},
     "infill": {"auto": (bool,), "frames": (str, int), "method": (str,)},

@@ -36,7 +36,7 @@ def run_recipe(recipe: Recipe, input: str, output: str, progress: bool = True) -
     common = {"codec": codec, "crf": enc.get("crf", 18), "preset": enc.get("preset")}
     interp = recipe.stage("interpolate") or {}
     method = interp.get("method", "dis")
-    method_options = {k: interp[k] for k in ("steps", "seed", "weights") if k in interp}
+    method_options = {k: interp[k] for k in ("steps", "seed", "weights", "device") if k in interp}
     if recipe.stage("generate") is not None:
         report = _run_generate(recipe, input, output, progress)
     elif recipe.stage("infill") is not None:

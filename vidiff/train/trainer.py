@@ -1,4 +1,5 @@
-"""The training loop on 🤗 accelerate: one process or `accelerate launch --num_processes N` (gloo on CPU).
+"""The training loop on 🤗 accelerate: one process, or N with
+`accelerate launch --multi_gpu --num_processes N` (on a CPU-only machine that flag starts N gloo processes).
 
 AdamW with warm-up, gradient clipping, EMA weights (diffusers' EMAModel), a checkpoint every
 `checkpoint_every` steps (accelerate state + EMA + step) with automatic resume, a tqdm bar with loss and
@@ -112,6 +113,7 @@ def train(cfg: DictConfig, progress: bool = True) -> dict[str, Any]:
                 "samples_per_s": seen / (time.time() - t0),
                 "steps_per_s": (step - start) / (time.time() - t0),
                 "elapsed_s": time.time() - t0,
+                "processes": acc.num_processes,
             }
             if int(t.eval_every) and (step % int(t.eval_every) == 0 or step == total):
                 rec["val_gain_db"] = validation_gain(model, ema, acc, int(t.eval_windows), int(cfg.seed))
