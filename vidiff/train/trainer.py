@@ -48,7 +48,10 @@ def train(cfg: DictConfig, progress: bool = True) -> dict[str, Any]:
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: min(1.0, (s + 1) / warm) * 0.5 * (1 + math.cos(math.pi * min(1.0, s / max(1, total))))
     )
-    unet, opt, sched = acc.prepare(unet, opt, sched)
+    # the scheduler is stepped once per optimizer step by us: accelerate's wrapper would step it once per
+    # process (N times per step under N processes), ending the schedule N times too early
+    unet, opt = acc.prepare(unet, opt)
+    acc.register_for_checkpointing(sched)
     ema = EMAModel(acc.unwrap_model(unet).parameters(), decay=float(t.ema_decay))
     start = 0
     if (ckpt / "step.json").exists():
