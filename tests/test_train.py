@@ -40,8 +40,9 @@ def tiny_cfg(tmp_path):
 
 def _run(args, timeout=600):
     """Run a command; on timeout kill its whole process group (accelerate's workers too), then fail."""
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}  # no more compute threads than cores (2 processes here)
     p = subprocess.Popen(
-        args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+        args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True, env=env
     )
     try:
         out, err = p.communicate(timeout=timeout)

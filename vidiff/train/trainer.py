@@ -33,9 +33,13 @@ def train(cfg: DictConfig, progress: bool = True) -> dict[str, Any]:
     from diffusers.training_utils import EMAModel
 
     t = cfg.train
+    acc = Accelerator(cpu=not torch.cuda.is_available(), mixed_precision=t.mixed_precision)
     if t.threads:
         torch.set_num_threads(int(t.threads))
-    acc = Accelerator(cpu=not torch.cuda.is_available(), mixed_precision=t.mixed_precision)
+    elif acc.num_processes > 1 and acc.device.type == "cpu":
+        # N processes share the CPU cores: more compute threads than cores make gloo's and OpenMP's
+        # spin-waits starve each other (measured: a 16 s run did not finish in 10 min)
+        torch.set_num_threads(max(1, (os.cpu_count() or 1) // acc.num_processes))
     set_seed(int(cfg.seed))
     out = Path(t.output)
     ckpt = out / "checkpoint"
