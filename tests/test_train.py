@@ -148,7 +148,10 @@ def test_killed_run_resumes_from_last_checkpoint(tiny_cfg, tmp_path):
     ref, run = tmp_path / "ref", tmp_path / "run"
     args = [str(BIN / "vidiff"), "train", "--quiet", str(tiny_cfg), "train.steps=30"]
     assert _run(args + [f"train.output={ref}"]).returncode == 0
-    p = subprocess.Popen(args + [f"train.output={run}"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}  # as _run: the same thread count, the same float sums
+    p = subprocess.Popen(
+        args + [f"train.output={run}"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+    )
     step_file = run / "checkpoint" / "step.json"
     t0 = time.time()
     while time.time() - t0 < 300:
