@@ -4,7 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY="${PY:-.venv/bin/python}"
-bash benchmarks/setup_peers.sh
 bash benchmarks/quality.sh --quiet
 bash benchmarks/model_quality.sh --quiet
 "$PY" benchmarks/speed.py --out benchmarks/results/speed

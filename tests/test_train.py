@@ -29,6 +29,9 @@ train: {steps: 60, batch_size: 8, lr: 3.0e-3, warmup: 5, ema_decay: 0.9, checkpo
         log_every: 10, eval_every: 0, num_workers: 0}
 """
 BIN = Path(sys.executable).parent
+# one compute thread per process: no more threads than cores (2 processes here), and the same float sums
+# in every run that is compared
+ENV = {**os.environ, "OMP_NUM_THREADS": "1"}
 
 
 @pytest.fixture()
@@ -40,9 +43,8 @@ def tiny_cfg(tmp_path):
 
 def _run(args, timeout=600):
     """Run a command; on timeout kill its whole process group (accelerate's workers too), then fail."""
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}  # no more compute threads than cores (2 processes here)
     p = subprocess.Popen(
-        args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True, env=env
+        args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True, env=ENV
     )
     try:
         out, err = p.communicate(timeout=timeout)
@@ -148,9 +150,8 @@ def test_killed_run_resumes_from_last_checkpoint(tiny_cfg, tmp_path):
     ref, run = tmp_path / "ref", tmp_path / "run"
     args = [str(BIN / "vidiff"), "train", "--quiet", str(tiny_cfg), "train.steps=30"]
     assert _run(args + [f"train.output={ref}"]).returncode == 0
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}  # as _run: the same thread count, the same float sums
     p = subprocess.Popen(
-        args + [f"train.output={run}"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+        args + [f"train.output={run}"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV
     )
     step_file = run / "checkpoint" / "step.json"
     t0 = time.time()

@@ -187,19 +187,21 @@ def score_interpolator(
 
     context = window_context(interp) or 0
     score = Score()
-    kept: dict[int, np.ndarray] = {}  # original index -> kept frame, at most 2·context + 2 of them
+    kept: list[tuple[int, np.ndarray]] = []  # (original index, frame), in order; at most 2·context + 2 held
     pending: list[Segment] = []  # segments waiting for `context` kept frames after them
+
+    def position(index: int) -> int:
+        return next(k for k, (i, _) in enumerate(kept) if i == index)
 
     def run(seg: Segment) -> None:
         if seg.targets:
             ts = [float(tg.t) for tg in seg.targets]
             t0 = time.perf_counter()
             if context:
-                idx = sorted(kept)
-                k = idx.index(seg.a_index)
-                near = idx[max(0, k - context) : k + 2 + context]
+                k = position(seg.a_index)
+                near = kept[max(0, k - context) : k + 2 + context]
                 made = interp.interpolate_window(  # type: ignore[attr-defined]
-                    [kept[i] for i in near], [float(i) for i in near], [float(tg.index) for tg in seg.targets]
+                    [f for _, f in near], [float(i) for i, _ in near], [float(tg.index) for tg in seg.targets]
                 )
             else:
                 made = interp.interpolate(seg.a, seg.b, ts)
@@ -211,18 +213,16 @@ def score_interpolator(
             if on_frame:
                 on_frame(len(ts))
         score.kept(seg.b)
-        for i in sorted(kept)[: max(0, len(kept) - 2 * context - 2)]:  # frames no later window needs
-            if i < seg.a_index:
-                del kept[i]
+        while len(kept) > 2 * context + 2 and kept[0][0] < seg.a_index:  # no later window needs it
+            kept.pop(0)
 
-    first = True
     for seg in segments(frames, step):
-        if first:
+        if not kept:
             score.kept(seg.a)
-            first = False
-        kept[seg.a_index], kept[seg.b_index] = seg.a, seg.b
+            kept.append((seg.a_index, seg.a))
+        kept.append((seg.b_index, seg.b))
         pending.append(seg)
-        while pending and sum(i > pending[0].b_index for i in kept) >= context:
+        while pending and len(kept) - 1 - position(pending[0].b_index) >= context:
             run(pending.pop(0))
     for seg in pending:
         run(seg)
