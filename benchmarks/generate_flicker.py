@@ -1,0 +1,55 @@
+#!/usr/bin/env python
+"""Flicker of clip extension (issue 6 criterion): extend bikes by 4 frames from the 3 before, at frames
+40/100/150/200 (inside shots), with each scheme; report mean |F(i+1) - F(i)| of the generated segment
+(from the last observed frame on) over the same for the real frames. 1.0 is ideal; 0.8-1.2 is the target.
+
+Usage: .venv/bin/python benchmarks/generate_flicker.py [--out benchmarks/results/generate]
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+
+from vidiff.generate.schemes import SCHEMES, extend_frames
+from vidiff.io.reader import read_frames
+from vidiff.io.samples import sample_clip
+from vidiff.metrics.temporal import frame_diff
+
+STARTS = (40, 100, 150, 200)
+
+
+def mean_step(seq: list[np.ndarray]) -> float:
+    return float(np.mean([frame_diff(a, b) for a, b in zip(seq, seq[1:], strict=False)]))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", default="benchmarks/results/generate")
+    args = ap.parse_args()
+    frames = read_frames(sample_clip("bikes"))
+    lines = [
+        "# Flicker ratio of extended segments (bikes, 4 new frames from 3 observed)",
+        "",
+        "Command: `python benchmarks/generate_flicker.py`",
+        "",
+        "| scheme | " + " | ".join(f"at {s}" for s in STARTS) + " | mean |",
+        "| --- |" + " --- |" * (len(STARTS) + 1),
+    ]
+    for scheme in SCHEMES:
+        ratios = []
+        for s in STARTS:
+            new = extend_frames(frames[s - 3 : s], 4, scheme=scheme)
+            ratios.append(mean_step([frames[s - 1], *new]) / mean_step(frames[s - 1 : s + 4]))
+        cells = " | ".join(f"{r:.3f}" for r in ratios)
+        lines.append(f"| {scheme} | {cells} | {np.mean(ratios):.3f} |")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "flicker.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
