@@ -81,14 +81,17 @@ def dis_flow(a: np.ndarray, b: np.ndarray, preset: int = cv2.DISOPTICAL_FLOW_PRE
     return dis.calc(_gray(a), _gray(b), None)
 
 
-def backward_warp(img: np.ndarray, flow: np.ndarray) -> np.ndarray:
-    """out(x) = img(x + flow(x)), bilinear, border replicated. Works on uint8 or float32 images."""
+def backward_warp(
+    img: np.ndarray,
+    flow: np.ndarray,
+    interp: int = cv2.INTER_LINEAR,
+    border: int = cv2.BORDER_REPLICATE,
+) -> np.ndarray:
+    """out(x) = img(x + flow(x)), bilinear and border replicated unless told. uint8 or float32 images."""
     h, w = flow.shape[:2]
     flow = flow.astype(np.float32, copy=False)
     gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
-    return cv2.remap(
-        img, gx + flow[..., 0], gy + flow[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
-    )
+    return cv2.remap(img, gx + flow[..., 0], gy + flow[..., 1], interp, borderMode=border)
 
 
 def fb_consistency(flow_ab: np.ndarray, flow_ba: np.ndarray) -> np.ndarray:
