@@ -13,6 +13,7 @@ EXAMPLES = """examples:
   vidiff generate --image photo.jpg -o post.mp4 --aspect 1:1 --loop --audio music.m4a
   vidiff generate --clip in.mp4 -o longer.mp4 --extend 1 --aspect 16:9 --fps 60         # 1 s more motion
   vidiff generate --clip in.mp4 -o loop.mp4 --loop --strip strip.png                      # seamless loop
+  vidiff generate --image photo.jpg -o svd.mp4 --backend svd --weights ~/models/svd-xt --device cuda
 """
 
 
@@ -69,6 +70,16 @@ def register(sub: argparse._SubParsersAction) -> None:
         choices=("autoregressive", "hierarchical"),
         help="how frames past the end are sampled (Flexible Diffusion Model schemes)",
     )
+    p.add_argument(
+        "--backend",
+        choices=("vidiff", "svd"),
+        default="vidiff",
+        help="with --image: vidiff (camera motion, default) or svd (Stable Video Diffusion keyframes from "
+        "--weights, then vidiff raises their frame rate; needs pip install 'vidiff[svd]')",
+    )
+    p.add_argument("--weights", help="with --backend svd: a diffusers StableVideoDiffusionPipeline folder")
+    p.add_argument("--steps", type=int, default=25, help="with --backend svd: sampler steps (default 25)")
+    p.add_argument("--device", default="cpu", help="with --backend svd: cpu (default) or cuda")
     p.add_argument("--audio", help="music or voice to put under the clip (trimmed and faded to its length)")
     p.add_argument("--seed", type=int, default=0, help="random seed for the model (default 0)")
     p.add_argument("--crf", type=int, default=18, help="H.264 quality (default 18)")
@@ -96,6 +107,33 @@ def _load_image(path: str):
     return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
 
 
+def _svd_frames(args: argparse.Namespace, size: tuple[int, int], fps: Fraction) -> list:
+    """SVD keyframes from the still, retimed to `fps` by DIS at their real times, reframed to `size`."""
+    import numpy as np
+
+    from vidiff.errors import ConfigError
+    from vidiff.flow import get_interpolator
+    from vidiff.generate import loop_frames
+    from vidiff.generate.schemes import mean_step
+    from vidiff.generate.social import reframe, retime
+    from vidiff.generate.svd import load_svd, svd_keyframes
+
+    if not args.weights:
+        raise ConfigError(
+            "--backend svd needs --weights DIR (a diffusers StableVideoDiffusionPipeline folder)"
+        )
+    if not 1 <= args.steps <= 100:
+        raise ConfigError("--steps must be between 1 and 100")
+    image = _load_image(args.image)
+    pipe = load_svd(args.weights, args.device)
+    keys, key_fps = svd_keyframes(
+        pipe, image, args.seconds, size[0] / size[1], args.steps, args.seed, progress=not args.quiet
+    )
+    if args.loop:  # the transition back to the first keyframe, no rougher than the clip's median step
+        keys += loop_frames(keys[0], keys[-1], max_step=float(np.median(mean_step(keys))))
+    return [reframe(f, size) for f in retime(keys, key_fps, fps, get_interpolator("dis"))]
+
+
 def run(args: argparse.Namespace) -> int:
     import cv2
     import numpy as np
@@ -120,12 +158,18 @@ def run(args: argparse.Namespace) -> int:
     if args.image:
         if not 0.2 <= args.seconds <= 60:
             raise ConfigError("--seconds must be between 0.2 and 60")
-        n = round(args.seconds * args.fps)
-        frames = camera_frames(
-            _load_image(args.image), n, size, args.motion, args.strength, pingpong=args.loop
-        )
-        report.update(source="image", motion=args.motion, frames_generated=n)
+        if args.backend == "svd":
+            frames = _svd_frames(args, size, fps)
+            report.update(source="image", backend="svd", weights=args.weights)
+        else:
+            n = round(args.seconds * args.fps)
+            frames = camera_frames(
+                _load_image(args.image), n, size, args.motion, args.strength, pingpong=args.loop
+            )
+            report.update(source="image", motion=args.motion, frames_generated=n)
     else:
+        if args.backend == "svd":
+            raise ConfigError("--backend svd animates a still: use it with --image")
         info = probe(args.clip)
         if info.n_frames < 3:
             raise InputError(f"{args.clip}: has {info.n_frames} frames; extension needs at least 3")
