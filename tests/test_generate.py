@@ -7,10 +7,11 @@ import cv2
 import numpy as np
 import pytest
 import skimage.data
+import torch
 from conftest import write_clip
 
 from vidiff.cli import main
-from vidiff.generate.schemes import extend_frames, mean_step
+from vidiff.generate.schemes import extend_frames, loop_frames, mean_step
 from vidiff.io.probe import probe
 from vidiff.io.reader import read_frames
 
@@ -122,3 +123,47 @@ def test_generate_bad_inputs(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "not a readable image" in err and "unknown aspect" in err
     assert not (tmp_path / "o.mp4").exists()
+
+
+@pytest.fixture(scope="module")
+def untrained_dirs(tmp_path_factory):
+    """Two tiny untrained models (zero-initialised output: they return their prior exactly)."""
+    from vidiff.diffusion.model import VidiffModel
+
+    tiny = {"unet": {"block_channels": [16, 32], "spatial_attention_levels": [1], "heads": 2, "emb_dim": 32}}
+    dirs = []
+    for name in ("inner", "outer"):
+        torch.manual_seed(0)
+        d = tmp_path_factory.mktemp(name)
+        VidiffModel.from_config(tiny).save(d)
+        dirs.append(str(d))
+    return dirs
+
+
+def test_untrained_refiner_leaves_the_classical_frames_unchanged(carphone, untrained_dirs):
+    """Both models diffuse the residual over the very prior the schemes use without a refiner."""
+    from vidiff.generate.refine import DiffusionRefiner
+
+    frames = read_frames(carphone, max_frames=12)[5:8]
+    refiner = DiffusionRefiner(*untrained_dirs)
+    plain = extend_frames(frames, 4, scheme="hierarchical")
+    refined = extend_frames(frames, 4, scheme="hierarchical", refiner=refiner)
+    assert all(np.array_equal(a, b) for a, b in zip(plain, refined, strict=True))
+    loop = loop_frames(frames[0], frames[-1], 3)
+    loop_refined = loop_frames(frames[0], frames[-1], 3, refiner=refiner)
+    assert all(np.array_equal(a, b) for a, b in zip(loop, loop_refined, strict=True))
+
+
+def test_generate_with_the_diffusion_method(tmp_path, capsys, carphone):
+    out = tmp_path / "ext.mp4"
+    args = ["generate", "--clip", str(carphone), "-o", str(out), "--method", "diffusion", "--extend", "0.2"]
+    args += ["--aspect", "1:1", "--fps", "25", "--json", "--quiet", "--preset", "ultrafast"]
+    assert main(args) == 0
+    report = json.loads(capsys.readouterr().out)
+    src_fps = float(probe(carphone).fps)
+    n_new = round(0.2 * src_fps)
+    assert report["method"] == "diffusion" and report["frames_extended"] == n_new > 0
+    seconds = (report["frames_observed"] + n_new) / src_fps
+    assert probe(out).n_frames == report["frames"] and abs(report["frames"] - seconds * 25) <= 1
+    code = main(["generate", "--image", str(carphone), "-o", str(out) + "x.mp4", "--method", "diffusion"])
+    assert code == 2 and "--method applies to --clip" in capsys.readouterr().err

@@ -11,7 +11,7 @@ from vidiff.diffusion.model import VidiffModel
 from vidiff.diffusion.prior import window_prior
 from vidiff.diffusion.sampling import infill, infill_batch, training_loss
 from vidiff.errors import ConfigError, InputError
-from vidiff.flow import DISFlow
+from vidiff.flow import DISFlow, carry_forward
 from vidiff.io.reader import read_frames
 
 TINY = {"unet": {"block_channels": [16, 32], "spatial_attention_levels": [1], "heads": 2, "emb_dim": 32}}
@@ -159,6 +159,16 @@ def test_prior_matches_dis_and_observed_frames(clip):
     assert pri.shape == (3, 3, *clip[0].shape)
     assert np.array_equal(pri[1, 0], DISFlow().interpolate(clip[0], clip[2], [0.5])[0])
     assert np.array_equal(pri[0, 0], clip[0]) and np.array_equal(pri[2, 2], clip[2])
+
+
+def test_prior_past_the_observed_frames_carries_their_motion_forward(clip):
+    fwd = window_prior([clip[0], clip[1], None], [0.0, 1.0, 2.5], [True, True, False])
+    assert np.array_equal(fwd[2, 0], carry_forward(clip[0], clip[1], [1.5])[0])
+    assert np.array_equal(fwd[2, 2], clip[1])  # the nearest frame is kept as evidence
+    back = window_prior([None, clip[3], clip[4]], [1.0, 2.0, 4.0], [False, True, True])
+    assert np.array_equal(back[0, 0], carry_forward(clip[4], clip[3], [0.5])[0])
+    one = window_prior([clip[0], None], [0.0, 1.0], [True, False])
+    assert np.array_equal(one[1, 0], clip[0])  # one frame: no motion to carry
 
 
 @pytest.mark.parametrize("target", ["sample", "epsilon", "v", "flow"])

@@ -84,6 +84,25 @@ def test_evaluation_clips_are_refused():
         WindowSampler(to_dict(cfg.data), 0, 0)
 
 
+def test_extrapolation_windows_put_the_target_past_the_observed_frames():
+    from vidiff.metrics.quality import psnr
+
+    cfg = load_config("configs/train/extend.yaml", ["data.scales=[0.5]"])
+    s = WindowSampler(to_dict(cfg.data), 0, 0)
+    rng = np.random.default_rng(0)
+    gain = []
+    for _ in range(24):
+        w = s.window(rng)
+        t_obs, tau = w["times"][w["observed"]], w["times"][~w["observed"]][0]
+        assert len(t_obs) == 2 and abs(abs(t_obs[0] - t_obs[1]) - 1) < 1e-6
+        assert 0 < abs(tau) <= 2.0 + 1e-6 and (tau > t_obs.max() or tau < t_obs.min())  # time reversal
+        assert abs(tau) > 0 and min(abs(t_obs)) == 0  # the nearer observed frame at 0
+        gain.append(psnr(w["prior"][-1, 0], w["frames"][-1]) - psnr(w["prior"][-1, 2], w["frames"][-1]))
+    assert np.mean(gain) > 2.0  # the carried-forward prior beats repeating the nearest frame
+    with pytest.raises(ConfigError, match="data.task"):
+        WindowSampler(to_dict(load_config(None, ["data.task=guess"]).data), 0, 0)
+
+
 def _pool_loss(m, cfg) -> float:
     """The training loss over the whole fixed pool of windows the tiny config trains on."""
     s = WindowSampler(to_dict(cfg.data), 0, int(cfg.seed))

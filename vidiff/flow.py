@@ -94,6 +94,17 @@ def backward_warp(
     return cv2.remap(img, gx + flow[..., 0], gy + flow[..., 1], interp, borderMode=border)
 
 
+# Bicubic so detail is not smoothed away; content entering at a border is mirrored, not smeared.
+SHARP = (cv2.INTER_CUBIC, cv2.BORDER_REFLECT)
+
+
+def carry_forward(prev: np.ndarray, last: np.ndarray, steps: Sequence[float]) -> list[np.ndarray]:
+    """Frames `s` intervals past `last` at constant velocity: the DIS flow from `last` to `prev`,
+    scaled by s, warps `last` once per frame (uint8 in, uint8 out)."""
+    flow = dis_flow(last, prev)  # last(x) ~ prev(x + flow): content moves by -flow per interval
+    return [backward_warp(last, s * flow, *SHARP) for s in steps]
+
+
 def fb_consistency(flow_ab: np.ndarray, flow_ba: np.ndarray) -> np.ndarray:
     """Forward-backward error |F_ab(x) + F_ba(x + F_ab(x))| in pixels, per pixel of a (H, W float32)."""
     back = backward_warp(flow_ba, flow_ab)

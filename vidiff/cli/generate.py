@@ -78,8 +78,21 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--weights, then vidiff raises their frame rate; needs pip install 'vidiff[svd]')",
     )
     p.add_argument("--weights", help="with --backend svd: a diffusers StableVideoDiffusionPipeline folder")
-    p.add_argument("--steps", type=int, default=25, help="with --backend svd: sampler steps (default 25)")
-    p.add_argument("--device", default="cpu", help="with --backend svd: cpu (default) or cuda")
+    p.add_argument(
+        "--method",
+        choices=("dis", "diffusion"),
+        default="dis",
+        help="with --clip: dis (the classical prior: motion carried forward, flow interpolation; default) "
+        "or diffusion (the shipped models refine every generated frame: weights/extend past the end, "
+        "weights/default between frames; ~10x slower, see benchmarks/results/generate)",
+    )
+    p.add_argument(
+        "--steps",
+        type=int,
+        default=None,
+        help="sampler steps: --method diffusion (default 1) or --backend svd (default 25)",
+    )
+    p.add_argument("--device", default="cpu", help="for the models: cpu (default) or cuda")
     p.add_argument("--audio", help="music or voice to put under the clip (trimmed and faded to its length)")
     p.add_argument("--seed", type=int, default=0, help="random seed for the model (default 0)")
     p.add_argument("--crf", type=int, default=18, help="H.264 quality (default 18)")
@@ -122,8 +135,6 @@ def _svd_frames(args: argparse.Namespace, size: tuple[int, int], fps: Fraction) 
         raise ConfigError(
             "--backend svd needs --weights DIR (a diffusers StableVideoDiffusionPipeline folder)"
         )
-    if not 1 <= args.steps <= 100:
-        raise ConfigError("--steps must be between 1 and 100")
     image = _load_image(args.image)
     pipe = load_svd(args.weights, args.device)
     keys, key_fps = svd_keyframes(
@@ -154,7 +165,13 @@ def run(args: argparse.Namespace) -> int:
     if args.strip and not args.strip.lower().endswith(".png"):
         raise ConfigError(f"--strip {args.strip}: must be a .png file")
     fps = Fraction(args.fps)
+    if args.steps is None:
+        args.steps = 25 if args.backend == "svd" else 1
+    if not 1 <= args.steps <= 100:
+        raise ConfigError("--steps must be between 1 and 100")
     report: dict = {"output": args.output, "size": list(size), "fps": args.fps}
+    if args.image and args.method != "dis":
+        raise ConfigError("--method applies to --clip (a still is animated by exact camera motion or --backend svd)")
     if args.image:
         if not 0.2 <= args.seconds <= 60:
             raise ConfigError("--seconds must be between 0.2 and 60")
@@ -180,14 +197,22 @@ def run(args: argparse.Namespace) -> int:
         src = read_frames(args.clip)
         extend = args.extend if args.extend is not None else (0.0 if args.loop else 1.0)
         n_new = round(extend * float(info.fps))
-        new = extend_frames(src, n_new, scheme=args.scheme) if n_new else []
+        refiner = None
+        if args.method == "diffusion":
+            from vidiff.generate.refine import DiffusionRefiner
+
+            refiner = DiffusionRefiner(steps=args.steps, seed=args.seed, device=args.device)
+        new = extend_frames(src, n_new, scheme=args.scheme, refiner=refiner) if n_new else []
         clip = src + new
         n_loop = 0
         if args.loop:
             if args.transition is not None:
-                loop = loop_frames(clip[0], clip[-1], max(1, round(args.transition * float(info.fps))))
+                n_tr = max(1, round(args.transition * float(info.fps)))
+                loop = loop_frames(clip[0], clip[-1], n_tr, refiner=refiner)
             else:
-                loop = loop_frames(clip[0], clip[-1], max_step=float(np.median(mean_step(clip))))
+                loop = loop_frames(
+                    clip[0], clip[-1], max_step=float(np.median(mean_step(clip))), refiner=refiner
+                )
             n_loop = len(loop)
             clip += loop
         report.update(
@@ -196,6 +221,7 @@ def run(args: argparse.Namespace) -> int:
             frames_extended=n_new,
             frames_loop=n_loop,
             scheme=args.scheme,
+            method=args.method,
         )
         frames = [reframe(f, size) for f in retime(clip, info.fps, fps, get_interpolator("dis"))]
     if args.loop:

@@ -3,7 +3,9 @@
 For a target at time τ between observed frames a (time ta) and b (time tb), t = (τ − ta)/(tb − ta):
 μ is exactly what `vidiff.flow.DISFlow` makes, and the two one-sided warps (a warped forward to t, b warped
 back to t) are kept as extra evidence for the network: where they disagree lies occlusion or flow failure.
-A target outside the observed range takes the nearest observed frame; an observed frame is its own prior.
+A target outside the observed range (extrapolation) carries the motion of the two nearest observed frames on
+its side forward at constant velocity (`carry_forward`): μ and the one warp are that, the other is the nearest
+frame itself; with one observed frame on that side it is the nearest frame. An observed frame is its own prior.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from vidiff.flow import DISFlow, backward_warp
+from vidiff.flow import DISFlow, backward_warp, carry_forward
 
 PRIOR_IMAGES = 3  # μ, warp from the earlier frame, warp from the later frame
 
@@ -38,8 +40,13 @@ def window_prior(
         later = [(tt, j) for tt, j in obs if tt > tau]
         earlier = [(tt, j) for tt, j in obs if tt < tau]
         if not later or not earlier:
-            nearest = min(obs, key=lambda o: abs(o[0] - tau))[1]
-            out[i] = frames[nearest]
+            side = earlier[::-1] if earlier else later  # nearest first
+            (tn, jn) = side[0]
+            out[i] = frames[jn]
+            if len(side) > 1:
+                (tf, jf) = side[1]
+                mu = carry_forward(frames[jf], frames[jn], [abs(tau - tn) / abs(tn - tf)])[0]
+                out[i, 0] = out[i, 1] = mu
             continue
         (ta, ja), (tb, jb) = earlier[-1], later[0]
         a, b = frames[ja], frames[jb]

@@ -34,6 +34,8 @@ DEFAULTS: dict[str, Any] = {
         "strides": [2, 3, 4],
         "scales": [1.0, 0.5],
         "max_shift": 24.0,
+        "task": "interpolate",  # or extrapolate: observed frames before, the target after (generation)
+        "max_tau": 2.0,  # extrapolate: targets up to this many observed intervals past the last frame
         "pool": 0,  # > 0: train on a fixed set of this many windows (a check that the loop learns)
     },
     "train": {

@@ -19,6 +19,7 @@ from vidiff.train.procedural import MotionWindow
 
 EVAL_ONLY = ("bikes", "carphone_pristine")
 NICE_T = (0.25, 1 / 3, 0.5, 2 / 3, 0.75)
+TASKS = ("interpolate", "extrapolate")
 
 
 def load_clip_frames(name: str, scales: list[float]) -> list[list[np.ndarray]]:
@@ -42,14 +43,26 @@ def load_clip_frames(name: str, scales: list[float]) -> list[list[np.ndarray]]:
 
 
 class WindowSampler:
-    """Makes training windows of 2 + 2·context observed frames and one target at a real time."""
+    """Makes training windows of 2 + 2·context observed frames and one target at a real time.
+
+    task `interpolate`: the target lies between the middle pair (frame-rate conversion);
+    `extrapolate`: all observed frames come before it, the target up to `max_tau` intervals after the
+    last (generation: clip extension, Flexible Diffusion Model's autoregressive and keyframe steps).
+    """
 
     def __init__(self, data: dict[str, Any], context: int, seed: int) -> None:
         self.cfg = data
         self.context = context
         self.seed = seed
+        self.task = data.get("task", "interpolate")
+        if self.task not in TASKS:
+            raise ConfigError(f"data.task: unknown task {self.task!r}; choose one of: {', '.join(TASKS)}")
+        self.max_tau = float(data.get("max_tau", 2.0))
+        if self.task == "extrapolate" and not 0.0 < self.max_tau <= 8.0:
+            raise ConfigError("data.max_tau must be in (0, 8]")
+        reach = max(data["strides"]) * (1 + 2 * context + (self.max_tau if self.task == "extrapolate" else 0))
         self.clips = [v for c in data["clips"] for v in load_clip_frames(c, list(data["scales"]))]
-        self.clips = [c for c in self.clips if len(c) > max(data["strides"]) * (1 + 2 * context) + 1]
+        self.clips = [c for c in self.clips if len(c) > reach + 1]
         self._pool: dict[int, dict[str, np.ndarray]] = {}
 
     def window(self, rng: np.random.Generator) -> dict[str, np.ndarray]:
@@ -57,11 +70,20 @@ class WindowSampler:
         c = self.cfg
         region = c["crop"] + 2 * c["margin"]
         n_obs = 2 + 2 * self.context
-        obs_t = np.arange(n_obs, dtype=np.float64) - self.context  # the pair sits at 0 and 1
+        if self.task == "extrapolate":
+            obs_t = np.arange(n_obs, dtype=np.float64) - (n_obs - 1)  # ..., -1, 0: the last at 0
+        else:
+            obs_t = np.arange(n_obs, dtype=np.float64) - self.context  # the pair sits at 0 and 1
         if self.clips and rng.random() < c["real_fraction"]:
             frames, tau = self._real(rng, region, obs_t)
         else:
-            tau = float(rng.choice(NICE_T)) if rng.random() < 0.5 else float(rng.uniform(0.05, 0.95))
+            if self.task == "extrapolate":
+                nice = np.arange(1, int(2 * self.max_tau) + 1) / 2  # 0.5, 1, 1.5, ...
+                tau = (
+                    float(rng.choice(nice)) if rng.random() < 0.5 else float(rng.uniform(0.05, self.max_tau))
+                )
+            else:
+                tau = float(rng.choice(NICE_T)) if rng.random() < 0.5 else float(rng.uniform(0.05, 0.95))
             scene = MotionWindow(rng, region, max_shift=c["max_shift"])
             frames = [scene.render(t) for t in list(obs_t) + [tau]]
         times = np.array(list(obs_t) + [tau])
@@ -93,10 +115,16 @@ class WindowSampler:
         clip = self.clips[rng.integers(len(self.clips))]
         k = int(rng.choice(self.cfg["strides"]))
         span = k * (len(obs_t) - 1)
-        start = int(rng.integers(0, len(clip) - span))
-        m = int(rng.integers(1, k))
+        if self.task == "extrapolate":
+            ahead = max(1, int(k * self.max_tau))  # frames past the last observed one
+            start = int(rng.integers(0, len(clip) - span - ahead))
+            m = int(rng.integers(1, ahead + 1))
+            target = start + span + m
+        else:
+            start = int(rng.integers(0, len(clip) - span))
+            m = int(rng.integers(1, k))
+            target = start + k * self.context + m
         idx = [start + k * j for j in range(len(obs_t))]
-        target = start + k * self.context + m
         h, w = clip[0].shape[:2]
         r = min(region, h, w)
         y, x = int(rng.integers(0, h - r + 1)), int(rng.integers(0, w - r + 1))

@@ -123,7 +123,9 @@ def train(cfg: DictConfig, progress: bool = True) -> dict[str, Any]:
                 "processes": acc.num_processes,
             }
             if int(t.eval_every) and (step % int(t.eval_every) == 0 or step == total):
-                rec["val_gain_db"] = validation_gain(model, ema, acc, int(t.eval_windows), int(cfg.seed))
+                rec["val_gain_db"] = validation_gain(
+                    model, ema, acc, int(t.eval_windows), int(cfg.seed), str(cfg.data.task)
+                )
             with open(log_path, "a") as f:
                 f.write(json.dumps(rec) + "\n")
         if step % int(t.checkpoint_every) == 0 or step == total:
@@ -177,7 +179,7 @@ def save_checkpoint(acc, ema, ckpt: Path, step: int) -> None:
 
 
 @torch.no_grad()
-def validation_gain(model: VidiffModel, ema, acc, n: int, seed: int) -> float:
+def validation_gain(model: VidiffModel, ema, acc, n: int, seed: int, task: str = "interpolate") -> float:
     """Mean PSNR gain (dB) of the EMA model over its prior μ on fixed procedural windows (not eval clips)."""
     from vidiff.metrics.quality import psnr
 
@@ -189,6 +191,7 @@ def validation_gain(model: VidiffModel, ema, acc, n: int, seed: int) -> float:
         "margin": 32,
         "real_fraction": 0.0,
         "max_shift": 24.0,
+        "task": task,
     }
     s = WindowSampler(cfg_data, model.context, seed + 777)
     rng = np.random.default_rng(seed + 777)
