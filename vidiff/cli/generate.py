@@ -170,8 +170,14 @@ def run(args: argparse.Namespace) -> int:
     if not 1 <= args.steps <= 100:
         raise ConfigError("--steps must be between 1 and 100")
     report: dict = {"output": args.output, "size": list(size), "fps": args.fps}
+    if args.method not in ("dis", "diffusion"):
+        raise ConfigError(f"unknown method {args.method!r}; choose dis or diffusion")
+    if args.scheme not in ("autoregressive", "hierarchical"):
+        raise ConfigError(f"unknown scheme {args.scheme!r}; choose autoregressive or hierarchical")
     if args.image and args.method != "dis":
-        raise ConfigError("--method applies to --clip (a still is animated by exact camera motion or --backend svd)")
+        raise ConfigError(
+            "--method applies to --clip (a still is animated by exact camera motion or --backend svd)"
+        )
     if args.image:
         if not 0.2 <= args.seconds <= 60:
             raise ConfigError("--seconds must be between 0.2 and 60")

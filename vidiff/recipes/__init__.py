@@ -40,6 +40,7 @@ STAGES: dict[str, dict[str, tuple[type, ...]]] = {
         "seconds": (int, float),
         "loop": (bool,),
         "scheme": (str,),
+        "method": (str,),
         "strength": (int, float),
         "seed": (int,),
     },

@@ -105,10 +105,11 @@ def _run_generate(recipe: Recipe, input: str, output: str, progress: bool) -> di
         raise ConfigError(
             f"recipe {recipe.name}: interpolate.fps must be 24, 25, 30, 50 or 60 for social clips"
         )
-    args = argparse.Namespace(
-        image=input if is_image else None,
-        clip=None if is_image else input,
-        output=output,
+    # the generate command's own defaults, then the recipe's values (so new options need no change here)
+    parser = argparse.ArgumentParser()
+    gen_cli.register(parser.add_subparsers())
+    args = parser.parse_args(["generate", "--image" if is_image else "--clip", input, "-o", output])
+    args.__dict__.update(
         seconds=float(g.get("seconds", 4.0)),
         extend=g.get("extend"),
         fps=fps,
@@ -116,13 +117,11 @@ def _run_generate(recipe: Recipe, input: str, output: str, progress: bool) -> di
         motion=g.get("motion", "auto"),
         strength=float(g.get("strength", 0.25)),
         loop=bool(g.get("loop", False)),
-        transition=None,
         scheme=g.get("scheme", "autoregressive"),
-        audio=None,
+        method=g.get("method", "dis"),
         seed=int(g.get("seed", 0)),
         crf=int(enc.get("crf", 18)),
         preset=enc.get("preset") or "medium",
-        strip=None,
         json=True,
         quiet=not progress,
     )

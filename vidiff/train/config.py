@@ -56,6 +56,7 @@ DEFAULTS: dict[str, Any] = {
         "num_workers": 1,
         "threads": 0,
         "mixed_precision": "no",
+        "init": None,  # a model folder or shipped name to start from (fine-tuning); same architecture
         "output": "runs/default",
         "export": None,
     },

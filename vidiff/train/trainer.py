@@ -22,6 +22,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from vidiff.diffusion.model import VidiffModel
 from vidiff.diffusion.sampling import infill_batch, training_loss
+from vidiff.errors import ConfigError
 from vidiff.train.config import to_dict
 from vidiff.train.data import StepBatches, WindowSampler
 
@@ -45,6 +46,8 @@ def train(cfg: DictConfig, progress: bool = True) -> dict[str, Any]:
     ckpt = out / "checkpoint"
     model = VidiffModel.from_config(to_dict(cfg.model))
     model.info = {"config": to_dict(cfg)}
+    if t.init:
+        init_weights(model, str(t.init))
     unet = model.unet
     opt = torch.optim.AdamW(unet.parameters(), lr=float(t.lr), weight_decay=float(t.weight_decay))
     warm = max(1, int(t.warmup))
@@ -156,6 +159,19 @@ def train(cfg: DictConfig, progress: bool = True) -> dict[str, Any]:
         summary["model"] = str(out / "model")
     acc.wait_for_everyone()
     return summary
+
+
+def init_weights(model: VidiffModel, source: str) -> None:
+    """Start from the weights of `source` (fine-tuning); its architecture must be the config's."""
+    src = VidiffModel.load(source)
+    mine, theirs = dict(model.unet.config), dict(src.unet.config)
+    diff = sorted(
+        k for k in set(mine) | set(theirs) if not k.startswith("_") and mine.get(k) != theirs.get(k)
+    )
+    if diff or src.codec_spec != model.codec_spec or src.context != model.context:
+        what = ", ".join(diff) or "codec/context"
+        raise ConfigError(f"train.init {source}: its model differs from the config's ({what})")
+    model.unet.load_state_dict(src.unet.state_dict())
 
 
 def save_checkpoint(acc, ema, ckpt: Path, step: int) -> None:
