@@ -190,3 +190,18 @@ def test_killed_run_resumes_from_last_checkpoint(tiny_cfg, tmp_path):
     for k in a:  # same batches, same noise, same optimiser state: the resumed run ends where the other does
         torch.testing.assert_close(a[k], b[k], atol=1e-5, rtol=1e-4)
     shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def test_fine_tuning_starts_from_the_given_weights(tiny_cfg, tmp_path):
+    from vidiff.train.trainer import train
+
+    with pytest.raises(ConfigError, match="differs from the config"):  # the shipped model is larger
+        train(load_config(tiny_cfg, ["train.init=default", f"train.output={tmp_path}/x"]), progress=False)
+    torch.manual_seed(5)
+    src = VidiffModel.from_config(to_dict(load_config(tiny_cfg).model))
+    torch.nn.init.normal_(src.unet.conv_out.weight, std=0.05)
+    src.save(tmp_path / "src")
+    over = [f"train.init={tmp_path}/src", f"train.output={tmp_path}/ft", "train.steps=2", "train.lr=0"]
+    train(load_config(tiny_cfg, over), progress=False)
+    got = VidiffModel.load(tmp_path / "ft" / "model").unet.state_dict()
+    assert all(torch.equal(v, got[k]) for k, v in src.unet.state_dict().items())  # lr 0: still the source

@@ -164,10 +164,11 @@ def train(cfg: DictConfig, progress: bool = True) -> dict[str, Any]:
 def init_weights(model: VidiffModel, source: str) -> None:
     """Start from the weights of `source` (fine-tuning); its architecture must be the config's."""
     src = VidiffModel.load(source)
-    mine, theirs = dict(model.unet.config), dict(src.unet.config)
-    diff = sorted(
-        k for k in set(mine) | set(theirs) if not k.startswith("_") and mine.get(k) != theirs.get(k)
-    )
+    mine, theirs = (
+        json.loads(json.dumps({k: v for k, v in m.unet.config.items() if not k.startswith("_")}))
+        for m in (model, src)
+    )  # through JSON, so a tuple equals the list it was saved as
+    diff = sorted(k for k in set(mine) | set(theirs) if mine.get(k) != theirs.get(k))
     if diff or src.codec_spec != model.codec_spec or src.context != model.context:
         what = ", ".join(diff) or "codec/context"
         raise ConfigError(f"train.init {source}: its model differs from the config's ({what})")
