@@ -125,6 +125,24 @@ def test_generate_bad_inputs(tmp_path, capsys):
     assert not (tmp_path / "o.mp4").exists()
 
 
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--weights", "w"], "--weights is for --backend svd"),
+        (["--steps", "2"], "--steps applies to"),
+        (["--device", "cuda"], "--device applies to"),
+        (["--method", "diffusion", "--device", "gpu0"], "unknown device"),
+        (["--scheme", "hierarchical", "--method", "diffusion", "--steps", "0"], "--steps must be between"),
+    ],
+)
+def test_generate_model_options_are_checked(tmp_path, capsys, carphone, extra, message):
+    out = tmp_path / "o.mp4"
+    assert main(["generate", "--clip", str(carphone), "-o", str(out), "--quiet", *extra]) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and len(err.splitlines()) == 1, err
+    assert not out.exists()
+
+
 @pytest.fixture(scope="module")
 def untrained_dirs(tmp_path_factory):
     """Two tiny untrained models (zero-initialised output: they return their prior exactly)."""
@@ -135,7 +153,10 @@ def untrained_dirs(tmp_path_factory):
     for name in ("inner", "outer"):
         torch.manual_seed(0)
         d = tmp_path_factory.mktemp(name)
-        VidiffModel.from_config(tiny).save(d)
+        m = VidiffModel.from_config(tiny)
+        if name == "outer":  # an extension model trained for targets up to 8 intervals ahead
+            m.info = {"config": {"data": {"task": "extrapolate", "max_tau": 8.0}}}
+        m.save(d)
         dirs.append(str(d))
     return dirs
 
@@ -146,12 +167,36 @@ def test_untrained_refiner_leaves_the_classical_frames_unchanged(carphone, untra
 
     frames = read_frames(carphone, max_frames=12)[5:8]
     refiner = DiffusionRefiner(*untrained_dirs)
-    plain = extend_frames(frames, 4, scheme="hierarchical")
-    refined = extend_frames(frames, 4, scheme="hierarchical", refiner=refiner)
-    assert all(np.array_equal(a, b) for a, b in zip(plain, refined, strict=True))
+    for scheme in ("autoregressive", "hierarchical"):
+        plain = extend_frames(frames, 4, scheme=scheme)
+        refined = extend_frames(frames, 4, scheme=scheme, refiner=refiner)
+        assert all(np.array_equal(a, b) for a, b in zip(plain, refined, strict=True)), scheme
     loop = loop_frames(frames[0], frames[-1], 3)
     loop_refined = loop_frames(frames[0], frames[-1], 3, refiner=refiner)
     assert all(np.array_equal(a, b) for a, b in zip(loop, loop_refined, strict=True))
+
+
+def test_refiner_changes_frames_within_its_reach_only(carphone, untrained_dirs, tmp_path):
+    """A model with a non-zero output refines extrapolated frames up to its trained reach, no further."""
+    from vidiff.diffusion.model import VidiffModel
+    from vidiff.generate.refine import DiffusionRefiner
+
+    m = VidiffModel.load(untrained_dirs[1])
+    torch.manual_seed(1)
+    torch.nn.init.normal_(m.unet.conv_out.weight, std=0.05)
+    m.info = {"config": {"data": {"task": "extrapolate", "max_tau": 2.0}}}
+    m.save(tmp_path / "outer")
+    frames = read_frames(carphone, max_frames=12)[5:8]
+    plain = extend_frames(frames, 4, scheme="hierarchical", stride=1)
+    refined = extend_frames(
+        frames,
+        4,
+        scheme="hierarchical",
+        stride=1,
+        refiner=DiffusionRefiner(untrained_dirs[0], str(tmp_path / "outer")),
+    )
+    changed = [not np.array_equal(a, b) for a, b in zip(plain, refined, strict=True)]
+    assert changed == [True, True, False, False]  # keyframes 1 and 2 intervals ahead; 3 and 4 beyond
 
 
 def test_generate_with_the_diffusion_method(tmp_path, capsys, carphone):

@@ -84,7 +84,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         default="dis",
         help="with --clip: dis (the classical prior: motion carried forward, flow interpolation; default) "
         "or diffusion (the shipped models refine every generated frame: weights/extend past the end, "
-        "weights/default between frames; ~10x slower, see benchmarks/results/generate)",
+        "weights/default between frames; ~20x slower, see benchmarks/results/generate)",
     )
     p.add_argument(
         "--steps",
@@ -92,7 +92,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="sampler steps: --method diffusion (default 1) or --backend svd (default 25)",
     )
-    p.add_argument("--device", default="cpu", help="for the models: cpu (default) or cuda")
+    p.add_argument(
+        "--device", default=None, help="for --method diffusion or --backend svd: cpu (default) or cuda"
+    )
     p.add_argument("--audio", help="music or voice to put under the clip (trimmed and faded to its length)")
     p.add_argument("--seed", type=int, default=0, help="random seed for the model (default 0)")
     p.add_argument("--crf", type=int, default=18, help="H.264 quality (default 18)")
@@ -140,7 +142,8 @@ def _svd_frames(args: argparse.Namespace, size: tuple[int, int], fps: Fraction) 
     keys, key_fps = svd_keyframes(
         pipe, image, args.seconds, size[0] / size[1], args.steps, args.seed, progress=not args.quiet
     )
-    if args.loop:  # the transition back to the first keyframe, no rougher than the clip's median step
+    if args.loop:  # a transition back to the first keyframe, no rougher than the clip's median step; it
+        # follows the --seconds of keyframes, so a looped SVD clip runs longer (reported in "seconds")
         keys += loop_frames(keys[0], keys[-1], max_step=float(np.median(mean_step(keys))))
     return [reframe(f, size) for f in retime(keys, key_fps, fps, get_interpolator("dis"))]
 
@@ -165,6 +168,13 @@ def run(args: argparse.Namespace) -> int:
     if args.strip and not args.strip.lower().endswith(".png"):
         raise ConfigError(f"--strip {args.strip}: must be a .png file")
     fps = Fraction(args.fps)
+    uses_model = args.backend == "svd" or args.method == "diffusion"
+    if args.weights and args.backend != "svd":
+        raise ConfigError("--weights is for --backend svd (the vidiff models are the shipped ones)")
+    for opt in ("steps", "device"):
+        if getattr(args, opt) is not None and not uses_model:
+            raise ConfigError(f"--{opt} applies to --method diffusion or --backend svd")
+    args.device = args.device or "cpu"
     if args.steps is None:
         args.steps = 25 if args.backend == "svd" else 1
     if not 1 <= args.steps <= 100:

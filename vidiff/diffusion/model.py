@@ -98,6 +98,7 @@ class VidiffModel:
     @classmethod
     def load(cls, path: str | os.PathLike[str], device: str | torch.device = "cpu") -> VidiffModel:
         """Load a model folder written by `save` (offline: nothing is downloaded)."""
+        device = check_device(device)
         path = resolve_model_path(path)
         meta = json.loads((path / "vidiff.json").read_text())
         codec = get_codec(dict(meta["codec"]))
@@ -119,6 +120,19 @@ class VidiffModel:
 
     def n_parameters(self) -> int:
         return sum(p.numel() for p in self.unet.parameters())
+
+
+def check_device(device: str | torch.device) -> torch.device:
+    """`device` as a torch.device, or a one-line ConfigError if torch cannot use it here."""
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise ConfigError(f"unknown device {device!r}; use cpu, cuda or cuda:N") from None
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ConfigError(f"device {device!r}: no CUDA device is available to this torch build; use cpu")
+    if dev.type not in ("cpu", "cuda"):
+        raise ConfigError(f"device {device!r} is not supported; use cpu, cuda or cuda:N")
+    return dev
 
 
 def resolve_model_path(path: str | os.PathLike[str]) -> Path:

@@ -41,6 +41,9 @@ def window_prior(
         earlier = [(tt, j) for tt, j in obs if tt < tau]
         if not later or not earlier:
             side = earlier[::-1] if earlier else later  # nearest first
+            if not side:  # every observed frame at the target's time
+                out[i] = frames[obs[0][1]]
+                continue
             (tn, jn) = side[0]
             out[i] = frames[jn]
             if len(side) > 1:

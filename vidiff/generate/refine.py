@@ -4,8 +4,9 @@ A frame between observed frames (the infill step of the hierarchical scheme, a l
 refined by the frame-rate model (`vidiff/weights/default`, trained to interpolate); a frame past the
 observed ones (the autoregressive step, the hierarchical keyframes) by the extension model
 (`vidiff/weights/extend`, `configs/train/extend.yaml`, trained to extrapolate over the constant-velocity
-prior from the two nearest observed frames). Both diffuse the residual over the same classical prior
-the `dis` method outputs, so with a model that learned nothing the output equals the classical one.
+prior from the two nearest observed frames). Both diffuse the residual over the classical prior the
+schemes make without a refiner, so with a model that learned nothing the output equals the classical one.
+A frame further past the observed ones than the extension model was trained for keeps its prior.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import torch
 
 from vidiff.diffusion.interpolator import DiffusionInterpolator
 from vidiff.diffusion.model import DEFAULT_MODEL, VidiffModel
+from vidiff.diffusion.prior import window_prior
 from vidiff.diffusion.sampling import infill
 
 EXTEND_MODEL = "extend"
@@ -35,13 +37,16 @@ class DiffusionRefiner:
     ) -> None:
         self.inner = DiffusionInterpolator(weights, steps=steps, seed=seed, device=device)
         self.outer = VidiffModel.load(extend_weights, device=device)
+        data = self.outer.info.get("config", {}).get("data", {})
+        self.max_tau = float(data.get("max_tau", 2.0)) if data.get("task") == "extrapolate" else 0.0
         self.steps, self.seed = steps, seed
 
     def refine(
         self, frames: Sequence[np.ndarray], times: Sequence[float], observed: Sequence[bool]
     ) -> list[np.ndarray]:
-        """The window with each unobserved frame replaced by the model's sample (priors in `frames` are
-        recomputed from the observed frames, so the result does not depend on them)."""
+        """The window with each unobserved frame replaced by the model's sample. Between observed frames
+        the prior is the flow interpolation of its two neighbours; past them it is the frame the scheme
+        passed in (its carried-forward prior)."""
         obs = sorted((float(times[i]), i) for i in range(len(times)) if observed[i])
         t_obs = [t for t, _ in obs]
         out = [np.asarray(f) for f in frames]
@@ -55,21 +60,27 @@ class DiffusionRefiner:
         for i in range(len(times)):
             if observed[i] or i in inner:
                 continue
-            out[i] = self._extend([frames[j] for _, j in obs], t_obs, float(times[i]))
+            out[i] = self._extend([frames[j] for _, j in obs], t_obs, float(times[i]), out[i])
         return out
 
-    def _extend(self, frames: list[np.ndarray], t_obs: list[float], tau: float) -> np.ndarray:
-        """The frame at `tau` outside the observed times, from the two nearest observed frames on its side,
-        in units of their spacing with the nearer at 0 (as the extension model was trained)."""
+    def _extend(
+        self, frames: list[np.ndarray], t_obs: list[float], tau: float, prior: np.ndarray
+    ) -> np.ndarray:
+        """The frame at `tau` outside the observed times from the two nearest observed frames on its side,
+        in units of their spacing with the nearer at 0 (as the extension model was trained), refining
+        `prior`; beyond the model's trained reach (`data.max_tau`) the prior is kept."""
         if len(frames) < 2:
-            return frames[0].copy()
+            return prior
         if tau > t_obs[-1]:
             (near, far), (t_near, t_far) = (frames[-1], frames[-2]), (t_obs[-1], t_obs[-2])
         else:
             (near, far), (t_near, t_far) = (frames[0], frames[1]), (t_obs[0], t_obs[1])
         unit = abs(t_near - t_far)
         times = [(t_far - t_near) / unit, 0.0, (tau - t_near) / unit]
+        if abs(times[-1]) > self.max_tau + 1e-9:
+            return prior
+        window = [far, near, None]
+        pri = window_prior(window, times, [True, True, False])
+        pri[2, 0] = pri[2, 1] = prior  # the scheme's carried-forward prior
         gen = torch.Generator(self.outer.device).manual_seed(self.seed)
-        return infill(self.outer, [far, near, None], times, [True, True, False], None, self.steps, None, gen)[
-            -1
-        ]
+        return infill(self.outer, window, times, [True, True, False], pri, self.steps, None, gen)[-1]

@@ -20,11 +20,18 @@ from vidiff.errors import ConfigError, InputError
 
 def load_svd(weights: str, device: str = "cpu"):
     """The pipeline stored in `weights` (a diffusers folder), float32, on `device`; one-line errors."""
+    from vidiff.diffusion.model import check_device
+
+    dev = check_device(device)
     index = Path(weights) / "model_index.json"
     if not index.is_file():
         raise InputError(f"--weights {weights}: no model_index.json; give a diffusers SVD pipeline folder")
-    if json.loads(index.read_text()).get("_class_name") != "StableVideoDiffusionPipeline":
-        raise InputError(f"--weights {weights}: not a StableVideoDiffusionPipeline folder")
+    try:
+        kind = json.loads(index.read_text()).get("_class_name")
+    except (ValueError, AttributeError):
+        raise InputError(f"--weights {weights}: model_index.json is not valid JSON") from None
+    if kind != "StableVideoDiffusionPipeline":
+        raise InputError(f"--weights {weights}: not a StableVideoDiffusionPipeline folder ({kind})")
     try:
         import transformers  # SVD's image encoder is a transformers CLIP model
         from diffusers.utils import logging as diffusers_logging
@@ -35,8 +42,12 @@ def load_svd(weights: str, device: str = "cpu"):
         from diffusers import StableVideoDiffusionPipeline
     except ImportError as e:
         raise ConfigError(f"--backend svd needs the svd extra: pip install 'vidiff[svd]' ({e})") from None
-    pipe = StableVideoDiffusionPipeline.from_pretrained(weights, local_files_only=True)
-    return pipe.to(device)
+    try:
+        pipe = StableVideoDiffusionPipeline.from_pretrained(weights, local_files_only=True)
+    except (OSError, ValueError, KeyError, RuntimeError) as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise InputError(f"--weights {weights}: cannot load the pipeline: {first}") from None
+    return pipe.to(dev)
 
 
 def svd_size(pipe, aspect: float) -> tuple[int, int]:

@@ -125,6 +125,8 @@ def _run_generate(recipe: Recipe, input: str, output: str, progress: bool) -> di
         json=True,
         quiet=not progress,
     )
+    if args.method == "diffusion":  # the interpolate stage's model options drive the refiner too
+        args.steps, args.device = interp.get("steps"), interp.get("device")
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):
         gen_cli.run(args)

@@ -58,8 +58,8 @@ class WindowSampler:
         if self.task not in TASKS:
             raise ConfigError(f"data.task: unknown task {self.task!r}; choose one of: {', '.join(TASKS)}")
         self.max_tau = float(data.get("max_tau", 2.0))
-        if self.task == "extrapolate" and not 0.0 < self.max_tau <= 8.0:
-            raise ConfigError("data.max_tau must be in (0, 8]")
+        if self.task == "extrapolate" and not 0.5 <= self.max_tau <= 8.0:
+            raise ConfigError("data.max_tau must be in [0.5, 8]")
         reach = max(data["strides"]) * (1 + 2 * context + (self.max_tau if self.task == "extrapolate" else 0))
         self.clips = [v for c in data["clips"] for v in load_clip_frames(c, list(data["scales"]))]
         self.clips = [c for c in self.clips if len(c) > reach + 1]

@@ -127,7 +127,7 @@ def train(cfg: DictConfig, progress: bool = True) -> dict[str, Any]:
             }
             if int(t.eval_every) and (step % int(t.eval_every) == 0 or step == total):
                 rec["val_gain_db"] = validation_gain(
-                    model, ema, acc, int(t.eval_windows), int(cfg.seed), str(cfg.data.task)
+                    model, ema, acc, int(t.eval_windows), int(cfg.seed), to_dict(cfg.data)
                 )
             with open(log_path, "a") as f:
                 f.write(json.dumps(rec) + "\n")
@@ -196,7 +196,9 @@ def save_checkpoint(acc, ema, ckpt: Path, step: int) -> None:
 
 
 @torch.no_grad()
-def validation_gain(model: VidiffModel, ema, acc, n: int, seed: int, task: str = "interpolate") -> float:
+def validation_gain(
+    model: VidiffModel, ema, acc, n: int, seed: int, data: dict[str, Any] | None = None
+) -> float:
     """Mean PSNR gain (dB) of the EMA model over its prior μ on fixed procedural windows (not eval clips)."""
     from vidiff.metrics.quality import psnr
 
@@ -208,7 +210,8 @@ def validation_gain(model: VidiffModel, ema, acc, n: int, seed: int, task: str =
         "margin": 32,
         "real_fraction": 0.0,
         "max_shift": 24.0,
-        "task": task,
+        "task": (data or {}).get("task", "interpolate"),
+        "max_tau": (data or {}).get("max_tau", 2.0),
     }
     s = WindowSampler(cfg_data, model.context, seed + 777)
     rng = np.random.default_rng(seed + 777)
