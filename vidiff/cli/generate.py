@@ -17,6 +17,13 @@ EXAMPLES = """examples:
 """
 
 
+METHODS = ("dis", "diffusion")
+SCHEMES = (
+    "autoregressive",
+    "hierarchical",
+)  # vidiff.generate.schemes.SCHEMES; literal so --help needs no cv2
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "generate",
@@ -67,7 +74,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--scheme",
         default="autoregressive",
-        choices=("autoregressive", "hierarchical"),
+        choices=SCHEMES,
         help="how frames past the end are sampled (Flexible Diffusion Model schemes)",
     )
     p.add_argument(
@@ -80,7 +87,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--weights", help="with --backend svd: a diffusers StableVideoDiffusionPipeline folder")
     p.add_argument(
         "--method",
-        choices=("dis", "diffusion"),
+        choices=METHODS,
         default="dis",
         help="with --clip: dis (the classical prior: motion carried forward, flow interpolation; default) "
         "or diffusion (the shipped models refine every generated frame: weights/extend past the end, "
@@ -122,15 +129,10 @@ def _load_image(path: str):
     return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
 
 
-def _svd_frames(args: argparse.Namespace, size: tuple[int, int], fps: Fraction) -> list:
-    """SVD keyframes from the still, retimed to `fps` by DIS at their real times, reframed to `size`."""
-    import numpy as np
-
+def _svd_keyframes(args: argparse.Namespace, size: tuple[int, int]) -> tuple[list, Fraction]:
+    """SVD keyframes of the still at the output's aspect, and their frame rate."""
     from vidiff.errors import ConfigError
-    from vidiff.flow import get_interpolator
-    from vidiff.generate import loop_frames
-    from vidiff.generate.schemes import mean_step
-    from vidiff.generate.social import reframe, retime
+    from vidiff.generate.schemes import seamless_loop
     from vidiff.generate.svd import load_svd, svd_keyframes
 
     if not args.weights:
@@ -142,20 +144,18 @@ def _svd_frames(args: argparse.Namespace, size: tuple[int, int], fps: Fraction) 
     keys, key_fps = svd_keyframes(
         pipe, image, args.seconds, size[0] / size[1], args.steps, args.seed, progress=not args.quiet
     )
-    if args.loop:  # a transition back to the first keyframe, no rougher than the clip's median step; it
-        # follows the --seconds of keyframes, so a looped SVD clip runs longer (reported in "seconds")
-        keys += loop_frames(keys[0], keys[-1], max_step=float(np.median(mean_step(keys))))
-    return [reframe(f, size) for f in retime(keys, key_fps, fps, get_interpolator("dis"))]
+    if args.loop:  # the transition follows the --seconds of keyframes: a looped SVD clip runs longer
+        keys += seamless_loop(keys)
+    return keys, key_fps
 
 
 def run(args: argparse.Namespace) -> int:
     import cv2
-    import numpy as np
 
     from vidiff.errors import ConfigError, InputError
     from vidiff.flow import get_interpolator
     from vidiff.generate import camera_frames, extend_frames, loop_frames
-    from vidiff.generate.schemes import mean_step
+    from vidiff.generate.schemes import seamless_loop
     from vidiff.generate.social import image_strip, preset_size, reframe, retime
     from vidiff.io.audio import AudioTrack
     from vidiff.io.probe import probe
@@ -180,10 +180,12 @@ def run(args: argparse.Namespace) -> int:
     if not 1 <= args.steps <= 100:
         raise ConfigError("--steps must be between 1 and 100")
     report: dict = {"output": args.output, "size": list(size), "fps": args.fps}
-    if args.method not in ("dis", "diffusion"):
-        raise ConfigError(f"unknown method {args.method!r}; choose dis or diffusion")
-    if args.scheme not in ("autoregressive", "hierarchical"):
-        raise ConfigError(f"unknown scheme {args.scheme!r}; choose autoregressive or hierarchical")
+    if (
+        args.method not in METHODS
+    ):  # argparse checks these too; run() is also called by the social_clip recipe
+        raise ConfigError(f"unknown method {args.method!r}; choose one of: {', '.join(METHODS)}")
+    if args.scheme not in SCHEMES:
+        raise ConfigError(f"unknown scheme {args.scheme!r}; choose one of: {', '.join(SCHEMES)}")
     if args.image and args.method != "dis":
         raise ConfigError(
             "--method applies to --clip (a still is animated by exact camera motion or --backend svd)"
@@ -192,7 +194,7 @@ def run(args: argparse.Namespace) -> int:
         if not 0.2 <= args.seconds <= 60:
             raise ConfigError("--seconds must be between 0.2 and 60")
         if args.backend == "svd":
-            frames = _svd_frames(args, size, fps)
+            seq, seq_fps = _svd_keyframes(args, size)
             report.update(source="image", backend="svd", weights=args.weights)
         else:
             n = round(args.seconds * args.fps)
@@ -200,6 +202,7 @@ def run(args: argparse.Namespace) -> int:
                 _load_image(args.image), n, size, args.motion, args.strength, pingpong=args.loop
             )
             report.update(source="image", motion=args.motion, frames_generated=n)
+            seq = None  # camera frames are at the output's size and rate already
     else:
         if args.backend == "svd":
             raise ConfigError("--backend svd animates a still: use it with --image")
@@ -226,9 +229,7 @@ def run(args: argparse.Namespace) -> int:
                 n_tr = max(1, round(args.transition * float(info.fps)))
                 loop = loop_frames(clip[0], clip[-1], n_tr, refiner=refiner)
             else:
-                loop = loop_frames(
-                    clip[0], clip[-1], max_step=float(np.median(mean_step(clip))), refiner=refiner
-                )
+                loop = seamless_loop(clip, refiner)
             n_loop = len(loop)
             clip += loop
         report.update(
@@ -239,7 +240,9 @@ def run(args: argparse.Namespace) -> int:
             scheme=args.scheme,
             method=args.method,
         )
-        frames = [reframe(f, size) for f in retime(clip, info.fps, fps, get_interpolator("dis"))]
+        seq, seq_fps = clip, info.fps
+    if seq is not None:
+        frames = [reframe(f, size) for f in retime(seq, seq_fps, fps, get_interpolator("dis"))]
     if args.loop:
         report["loop_jump"] = float(abs(frames[-1].astype(float) - frames[0]).mean())
     track = AudioTrack.from_file(args.audio, duration=len(frames) / args.fps) if args.audio else None
