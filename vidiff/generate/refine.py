@@ -18,7 +18,6 @@ import torch
 
 from vidiff.diffusion.interpolator import DiffusionInterpolator
 from vidiff.diffusion.model import DEFAULT_MODEL, VidiffModel
-from vidiff.diffusion.prior import window_prior
 from vidiff.diffusion.sampling import infill
 
 EXTEND_MODEL = "extend"
@@ -80,7 +79,8 @@ class DiffusionRefiner:
         if abs(times[-1]) > self.max_tau + 1e-9:
             return prior
         window = [far, near, None]
-        pri = window_prior(window, times, [True, True, False])
-        pri[2, 0] = pri[2, 1] = prior  # the scheme's carried-forward prior
+        # what window_prior makes for this window (observed frames are their own prior; the target's
+        # is [μ, μ, nearest frame]), with the scheme's carried-forward frame as μ, so no flow is redone
+        pri = np.stack([np.stack([far] * 3), np.stack([near] * 3), np.stack([prior, prior, near])])
         gen = torch.Generator(self.outer.device).manual_seed(self.seed)
         return infill(self.outer, window, times, [True, True, False], pri, self.steps, None, gen)[-1]
