@@ -105,26 +105,15 @@ def _run_generate(recipe: Recipe, input: str, output: str, progress: bool) -> di
         raise ConfigError(
             f"recipe {recipe.name}: interpolate.fps must be 24, 25, 30, 50 or 60 for social clips"
         )
-    # the generate command's own defaults, then the recipe's values (so new options need no change here)
+    # the generate command's own defaults, then what the recipe states (its generate keys are the
+    # command's option names), so a default lives in one place and new options need no change here
     parser = argparse.ArgumentParser()
     gen_cli.register(parser.add_subparsers())
     args = parser.parse_args(["generate", "--image" if is_image else "--clip", input, "-o", output])
-    args.__dict__.update(
-        seconds=float(g.get("seconds", 4.0)),
-        extend=g.get("extend"),
-        fps=fps,
-        aspect=(recipe.stage("reframe") or {}).get("aspect", "9:16"),
-        motion=g.get("motion", "auto"),
-        strength=float(g.get("strength", 0.25)),
-        loop=bool(g.get("loop", False)),
-        scheme=g.get("scheme", "autoregressive"),
-        method=g.get("method", "dis"),
-        seed=int(g.get("seed", 0)),
-        crf=int(enc.get("crf", 18)),
-        preset=enc.get("preset") or "medium",
-        json=True,
-        quiet=not progress,
-    )
+    args.__dict__.update(g, fps=fps, json=True, quiet=not progress)
+    args.aspect = (recipe.stage("reframe") or {}).get("aspect") or args.aspect
+    args.crf = int(enc.get("crf", args.crf))
+    args.preset = enc.get("preset") or args.preset
     if args.method == "diffusion":  # the interpolate stage's model options drive the refiner too
         args.steps, args.device = interp.get("steps"), interp.get("device")
     buf = io.StringIO()
