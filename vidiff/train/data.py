@@ -54,10 +54,10 @@ class WindowSampler:
         self.cfg = data
         self.context = context
         self.seed = seed
-        self.task = data.get("task", "interpolate")
+        self.task = data["task"]
         if self.task not in TASKS:
             raise ConfigError(f"data.task: unknown task {self.task!r}; choose one of: {', '.join(TASKS)}")
-        self.max_tau = float(data.get("max_tau", 2.0))
+        self.max_tau = float(data["max_tau"])
         if self.task == "extrapolate" and not 0.5 <= self.max_tau <= 8.0:
             raise ConfigError("data.max_tau must be in [0.5, 8]")
         reach = max(data["strides"]) * (1 + 2 * context + (self.max_tau if self.task == "extrapolate" else 0))

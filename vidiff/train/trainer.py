@@ -196,9 +196,7 @@ def save_checkpoint(acc, ema, ckpt: Path, step: int) -> None:
 
 
 @torch.no_grad()
-def validation_gain(
-    model: VidiffModel, ema, acc, n: int, seed: int, data: dict[str, Any] | None = None
-) -> float:
+def validation_gain(model: VidiffModel, ema, acc, n: int, seed: int, data: dict[str, Any]) -> float:
     """Mean PSNR gain (dB) of the EMA model over its prior μ on fixed procedural windows (not eval clips)."""
     from vidiff.metrics.quality import psnr
 
@@ -210,8 +208,8 @@ def validation_gain(
         "margin": 32,
         "real_fraction": 0.0,
         "max_shift": 24.0,
-        "task": (data or {}).get("task", "interpolate"),
-        "max_tau": (data or {}).get("max_tau", 2.0),
+        "task": data["task"],  # the training task's windows, procedural only
+        "max_tau": data["max_tau"],
     }
     s = WindowSampler(cfg_data, model.context, seed + 777)
     rng = np.random.default_rng(seed + 777)
