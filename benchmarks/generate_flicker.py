@@ -16,17 +16,12 @@ from pathlib import Path
 
 import numpy as np
 
-from vidiff.generate.schemes import SCHEMES, extend_frames
+from vidiff.generate.schemes import SCHEMES, extend_frames, mean_step
 from vidiff.io.reader import read_frames
 from vidiff.io.samples import sample_clip
 from vidiff.metrics.quality import psnr
-from vidiff.metrics.temporal import frame_diff
 
 STARTS = (40, 100, 150, 200)
-
-
-def mean_step(seq: list[np.ndarray]) -> float:
-    return float(np.mean([frame_diff(a, b) for a, b in zip(seq, seq[1:], strict=False)]))
 
 
 def main() -> None:
@@ -59,7 +54,9 @@ def main() -> None:
             t0 = time.perf_counter()
             new = extend_frames(frames[s - 3 : s], 4, scheme=scheme, refiner=refiner)
             secs.append((time.perf_counter() - t0) / 4)
-            ratios.append(mean_step([frames[s - 1], *new]) / mean_step(frames[s - 1 : s + 4]))
+            ratios.append(
+                np.mean(mean_step([frames[s - 1], *new])) / np.mean(mean_step(frames[s - 1 : s + 4]))
+            )
             gen += [psnr(g, t) for g, t in zip(new, frames[s : s + 4], strict=True)]
             rep += [psnr(frames[s - 1], t) for t in frames[s : s + 4]]
         cells = " | ".join(f"{r:.3f}" for r in ratios)

@@ -15,6 +15,11 @@ from vidiff.io.samples import sample_clip
 
 os.environ.setdefault("OMP_NUM_THREADS", "2")
 
+# a model config small enough for tests that take seconds
+TINY_MODEL = {
+    "unet": {"block_channels": [16, 32], "spatial_attention_levels": [1], "heads": 2, "emb_dim": 32}
+}
+
 
 @pytest.fixture(scope="session")
 def bikes() -> Path:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import skimage.data
 import torch
-from conftest import write_clip
+from conftest import TINY_MODEL, write_clip
 
 from vidiff.cli import main
 from vidiff.generate.schemes import extend_frames, loop_frames, mean_step
@@ -148,12 +148,11 @@ def untrained_dirs(tmp_path_factory):
     """Two tiny untrained models (zero-initialised output: they return their prior exactly)."""
     from vidiff.diffusion.model import VidiffModel
 
-    tiny = {"unet": {"block_channels": [16, 32], "spatial_attention_levels": [1], "heads": 2, "emb_dim": 32}}
     dirs = []
     for name in ("inner", "outer"):
         torch.manual_seed(0)
         d = tmp_path_factory.mktemp(name)
-        m = VidiffModel.from_config(tiny)
+        m = VidiffModel.from_config(TINY_MODEL)
         if name == "outer":  # an extension model trained for targets up to 8 intervals ahead
             m.info = {"config": {"data": {"task": "extrapolate", "max_tau": 8.0}}}
         m.save(d)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from conftest import TINY_MODEL
 
 from vidiff.codecs import PixelUnshuffleCodec, frames_to_tensor, get_codec, tensor_to_frames
 from vidiff.diffusion.model import VidiffModel
@@ -13,8 +14,6 @@ from vidiff.diffusion.sampling import infill, infill_batch, training_loss
 from vidiff.errors import ConfigError, InputError
 from vidiff.flow import DISFlow, carry_forward
 from vidiff.io.reader import read_frames
-
-TINY = {"unet": {"block_channels": [16, 32], "spatial_attention_levels": [1], "heads": 2, "emb_dim": 32}}
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +24,7 @@ def clip(carphone):
 def _trained_ish(seed: int = 0, cfg: dict | None = None) -> VidiffModel:
     """A tiny model whose output layer is random (as after training), so outputs depend on the inputs."""
     torch.manual_seed(seed)
-    m = VidiffModel.from_config(cfg or TINY)
+    m = VidiffModel.from_config(cfg or TINY_MODEL)
     torch.nn.init.normal_(m.unet.conv_out.weight, std=0.05)
     return m.eval()
 
@@ -60,7 +59,7 @@ def test_tiny_vae_codec_shapes():
 
 @pytest.mark.parametrize("sampler, steps", [("ddim", 1), ("ddim", 4), ("dpm++", 2)])
 def test_untrained_model_returns_prior_exactly(clip, sampler, steps):
-    m = VidiffModel.from_config(TINY).eval()
+    m = VidiffModel.from_config(TINY_MODEL).eval()
     frames = [clip[0], None, None, clip[3]]
     times = [0.0, 1 / 3, 2 / 3, 1.0]
     obs = [True, False, False, True]
@@ -75,7 +74,7 @@ def test_untrained_model_returns_prior_exactly(clip, sampler, steps):
 
 
 def test_untrained_flow_matching_model_returns_prior(clip):
-    m = VidiffModel.from_config({**TINY, "diffusion": {"process": "flow"}}).eval()
+    m = VidiffModel.from_config({**TINY_MODEL, "diffusion": {"process": "flow"}}).eval()
     out = infill(m, [clip[0], None, clip[2]], [0, 0.5, 1], [True, False, True], steps=3)
     assert np.array_equal(out[1], DISFlow().interpolate(clip[0], clip[2], [0.5])[0])
 
@@ -175,7 +174,7 @@ def test_prior_past_the_observed_frames_carries_their_motion_forward(clip):
 def test_training_loss_falls_on_one_window(clip, target):
     """A few optimiser steps on one window lower the loss (the gradient reaches every part)."""
     torch.manual_seed(0)
-    m = VidiffModel.from_config(TINY)
+    m = VidiffModel.from_config(TINY_MODEL)
     frames = [c[:48, :64] for c in clip[:3]]
     pri = window_prior(frames, [0.0, 0.5, 1.0], [True, False, True])
     fr = frames_to_tensor(np.stack(frames))[None]
