@@ -35,6 +35,17 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"vidiff: error: {message} (see '{self.prog} --help')\n")
 
 
+STRICT_HELP = (
+    "refuse a damaged input (cut short, undecodable frames) instead of using the frames that decode "
+    "with one warning line"
+)
+
+
+def add_strict_option(p: argparse.ArgumentParser) -> None:
+    """`--strict`: the damaged-input policy's refusal switch, shared by every command that decodes."""
+    p.add_argument("--strict", action="store_true", help=STRICT_HELP)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The full `vidiff` parser with every subcommand registered."""
     p = _Parser(
@@ -67,8 +78,11 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    from vidiff.io.probe import input_policy
+
     try:
-        return int(args.func(args) or 0)
+        with input_policy(bool(getattr(args, "strict", False))):
+            return int(args.func(args) or 0)
     except VidiffError as e:
         print(f"vidiff: error: {e}", file=sys.stderr)
         return e.exit_code

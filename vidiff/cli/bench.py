@@ -10,6 +10,8 @@ import platform
 import shlex
 import sys
 
+from vidiff.cli import add_strict_option
+
 EXAMPLES = """examples:
   vidiff bench                                      # the 3 development clips, x2, every method
   vidiff bench --factor 2 4 5/2 --out results/      # x2, x4 and the 2/5 keep ratio
@@ -72,6 +74,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--in-process", action="store_true",
         help="run every method in this process (faster start; peak_rss_mb is then the whole process's)",
     )  # fmt: skip
+    add_strict_option(p)
     p.add_argument("--json", action="store_true", help="print the records as JSON on stdout")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=run)
@@ -122,19 +125,67 @@ def header_lines(cmd: str) -> list[str]:
     ]
 
 
+def check_inputs(specs: list[str] | None, factors: list, max_frames: int | None) -> list[str]:
+    """Decode every clip once before any method runs; returns their paths.
+
+    Damaged input follows the damaged-input policy here, once (one warning line, or a refusal under
+    --strict); a run in which no clip has a frame to score at any factor is refused in one line.
+    """
+    from vidiff.errors import InputError
+    from vidiff.io.reader import VideoReader
+    from vidiff.io.samples import SAMPLE_CLIPS
+    from vidiff.metrics.bench import resolve_clip
+    from vidiff.metrics.protocol import factor_label, targets
+
+    paths, short = [], []
+    for spec in specs or SAMPLE_CLIPS:
+        path = str(resolve_clip(spec))
+        n = 0
+        for _ in VideoReader(path):
+            n += 1
+        n = min(n, max_frames or n)
+        paths.append(path)
+        short += [(path, n, f) for f in factors if not targets(n, f)]
+    if len(short) == len(paths) * len(factors):
+        path, n, f = short[0]
+        raise InputError(
+            f"nothing to score: {path} has {n} frames, too short for factor {factor_label(f)}"
+            + (f" (and {len(short) - 1} more clip x factor too short)" if len(short) > 1 else "")
+        )
+    return paths
+
+
 def run(args: argparse.Namespace) -> int:
-    from vidiff.errors import ConfigError
-    from vidiff.metrics.bench import bench
+    from vidiff.errors import ConfigError, InputError
+    from vidiff.metrics.bench import bench, resolve_methods
     from vidiff.metrics.protocol import parse_factor
     from vidiff.metrics.report import markdown, write_bench
 
     factors = list(dict.fromkeys(parse_factor(f) for f in (args.factor or ["2"])))
     if args.max_frames is not None and args.max_frames < 2:
         raise ConfigError("--max-frames must be at least 2")
-    records = bench(
-        args.input, factors, args.methods, isolate=not args.in_process, progress=not args.quiet,
-        max_frames=args.max_frames,
-    )  # fmt: skip
+    resolve_methods(args.methods)  # an unknown method is refused before any decoding
+    paths = check_inputs(args.input, factors, args.max_frames)
+    # the method workers (other processes) follow the same policy and do not repeat its warning
+    env = {"VIDIFF_DAMAGE_WARNED": os.pathsep.join(os.path.abspath(p) for p in paths)}
+    if args.strict:
+        env["VIDIFF_STRICT"] = "1"
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        records = bench(
+            args.input, factors, args.methods, isolate=not args.in_process, progress=not args.quiet,
+            max_frames=args.max_frames,
+        )  # fmt: skip
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    if not any(r.get("status") == "ok" for r in records):
+        why = next((r.get("reason") for r in records if r.get("reason")), "no method ran")
+        raise InputError(f"nothing could be scored ({len(records)} runs, none ok; first: {why})")
     header = header_lines(command_line(args))
     files = write_bench(records, args.out, header)
     if args.json:

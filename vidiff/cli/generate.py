@@ -8,6 +8,8 @@ import os
 import sys
 from fractions import Fraction
 
+from vidiff.cli import add_strict_option
+
 EXAMPLES = """examples:
   vidiff generate --image photo.jpg -o story.mp4 --seconds 5 --motion zoom-in            # 9:16, 30 fps
   vidiff generate --image photo.jpg -o post.mp4 --aspect 1:1 --loop --audio music.m4a
@@ -107,6 +109,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--crf", type=int, default=18, help="H.264 quality (default 18)")
     p.add_argument("--preset", default="medium", help="x264 speed preset (default medium)")
     p.add_argument("--strip", help="also write an image strip of the clip's frames (PNG)")
+    add_strict_option(p)
     p.add_argument("--json", action="store_true", help="print a JSON report on stdout")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     p.set_defaults(func=run)

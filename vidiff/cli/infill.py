@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from vidiff.cli import add_strict_option
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -25,6 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--auto", action="store_true", help="find frozen, black and corrupt frames and rebuild them"
     )
     p.add_argument("--method", default="dis", help="interpolator for the rebuilt frames (default dis)")
+    add_strict_option(p)
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)

@@ -6,6 +6,8 @@ import argparse
 import json
 import os
 
+from vidiff.cli import add_strict_option
+
 EXAMPLES = """examples:
   vidiff metrics clip.mp4                          # summary and the worst segments, with timestamps
   vidiff metrics clip.mp4 --plot clip.png          # per-frame curves as a PNG
@@ -43,13 +45,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--max-frames", type=int, default=None, metavar="N", help="measure only the first N frames"
     )
+    add_strict_option(p)
     p.add_argument("--json", action="store_true", help="print the full report (per-frame figures) as JSON")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from vidiff.errors import ConfigError, OutputError
+    from vidiff.errors import ConfigError, InputError, OutputError
     from vidiff.io.probe import probe
     from vidiff.metrics.clip import analyze_clip
     from vidiff.metrics.report import clip_text, plot_clip
@@ -66,6 +69,10 @@ def run(args: argparse.Namespace) -> int:
         if not os.path.isdir(folder):
             raise OutputError(f"{args.plot}: folder {folder} does not exist")
     info = probe(args.input)
+    if info.n_frames < 2:
+        raise InputError(f"{args.input}: has only {info.n_frames} frame; measuring needs at least 2")
+    if args.reference:
+        probe(args.reference)
     total = min(info.n_frames, args.max_frames or info.n_frames)
     with progress_bar(total, "metrics", not args.quiet) as bar:
         report = analyze_clip(args.input, args.reference, args.max_frames, args.top, bar.update)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from vidiff.cli import add_strict_option
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     from vidiff.recipes import recipe_names
@@ -32,6 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", required=True, help="output file, or output folder for many inputs")
     p.add_argument("overrides", nargs="*", metavar="stage.key=value", help="override a stage option")
     p.add_argument("--shard", help="i/n: process only every n-th clip starting at the i-th (0-based)")
+    add_strict_option(p)
     p.add_argument("--json", action="store_true", help="print the report(s) as JSON")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)

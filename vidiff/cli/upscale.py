@@ -7,6 +7,7 @@ import json
 import sys
 from fractions import Fraction
 
+from vidiff.cli import add_strict_option
 from vidiff.errors import ConfigError
 from vidiff.timeline import parse_fps
 
@@ -67,6 +68,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-dedupe", action="store_true", help="do not collapse duplicated source frames")
     p.add_argument("--no-scene-cuts", action="store_true", help="interpolate across scene cuts too")
     add_encode_options(p)
+    add_strict_option(p)
     p.add_argument("--json", action="store_true", help="print the run report as JSON on stdout")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)

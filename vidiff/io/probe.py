@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
+from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -12,6 +16,36 @@ import av
 from vidiff.errors import InputError
 
 MAX_SIDE = 8192  # larger frames are refused: a plan for them would not fit a sane memory budget
+MIN_FRAMES = 2  # a damaged file with fewer decodable frames than this is refused
+
+# The damaged-input policy: decode everything that decodes, warn once, go on; refuse when strict.
+_STRICT: ContextVar[bool] = ContextVar("vidiff_strict_input", default=False)
+_WARNED: set[str] = set()
+
+
+def strict_input() -> bool:
+    """True when damaged input must be refused instead of used (`--strict`, or `VIDIFF_STRICT=1`)."""
+    return _STRICT.get() or os.environ.get("VIDIFF_STRICT", "") not in ("", "0")
+
+
+@contextlib.contextmanager
+def input_policy(strict: bool) -> Iterator[None]:
+    """Within this block, damaged input is refused (`strict`) or used with one warning line."""
+    token = _STRICT.set(strict)
+    try:
+        yield
+    finally:
+        _STRICT.reset(token)
+
+
+def warn_damage(path: str, message: str) -> None:
+    """Print `warning: PATH: MESSAGE` on stderr, once per file and process."""
+    if path in _WARNED or os.path.abspath(path) in os.environ.get("VIDIFF_DAMAGE_WARNED", "").split(
+        os.pathsep
+    ):
+        return
+    _WARNED.add(path)
+    print(f"warning: {path}: {message}", file=sys.stderr, flush=True)
 
 
 @dataclass
@@ -44,6 +78,16 @@ class VideoInfo:
     bit_depth: int
     color: dict[str, Any] = field(default_factory=dict)
     audio: list[AudioInfo] = field(default_factory=list)
+    header_frames: int | None = None  # the frame count the header states, if it states one
+    header_duration: float | None = None  # the duration the container header states (seconds)
+    damage: str | None = None  # why the file looks cut short or broken (None: it looks whole)
+
+    def expected_frames(self) -> int:
+        """How many frames the file should hold: the larger of the header's count and the packets."""
+        n = max(self.n_frames, self.header_frames or 0)
+        if self.header_duration and not self.header_frames:
+            n = max(n, int(round(self.header_duration * float(self.fps))))
+        return n
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-friendly dict (fps as a "num/den" string and a float)."""
@@ -101,18 +145,24 @@ def probe(path: str | os.PathLike[str], check_frames: bool = True) -> VideoInfo:
             )
         tb = vs.time_base
         pts: list[int] = []
+        end = 0.0  # latest end time (seconds) of any packet of any stream
+        damage = None
         try:
-            for pkt in c.demux(vs):
-                if pkt.size and pkt.pts is not None:
+            for pkt in c.demux():
+                if not pkt.size or pkt.pts is None:
+                    continue
+                if pkt.stream.index == vs.index:
+                    if pkt.is_discard:
+                        continue
                     pts.append(pkt.pts)
+                if pkt.time_base:
+                    end = max(end, float((pkt.pts + (pkt.duration or 0)) * pkt.time_base))
         except av.error.FFmpegError as e:
-            raise InputError(f"{path}: corrupt or truncated video ({_reason(e)})") from None
+            damage = f"demuxing stopped ({_reason(e)})"
         if not pts:
             raise InputError(f"{path}: video stream has zero frames")
-        if vs.frames and len(pts) < vs.frames:
-            raise InputError(
-                f"{path}: truncated: the header lists {vs.frames} frames but only {len(pts)} are in the file"
-            )
+        header_frames = int(vs.frames) if vs.frames and vs.frames > 0 else None
+        header_duration = float(c.duration) / 1e6 if c.duration and c.duration > 0 else None
         pts.sort()
         rate = vs.average_rate or vs.guessed_rate or vs.base_rate
         is_vfr = False
@@ -126,6 +176,14 @@ def probe(path: str | os.PathLike[str], check_frames: bool = True) -> VideoInfo:
         fps = Fraction(rate).limit_denominator(1001 * 1000)
         start = float(pts[0] * tb)
         duration = float((pts[-1] - pts[0]) * tb + 1 / fps)
+        c_start = float(c.start_time) / 1e6 if c.start_time is not None else start
+        held = max(end, float(pts[-1] * tb) + 1 / float(fps)) - min(c_start, start)
+        if header_frames and header_frames > len(pts):
+            damage = f"header lists {header_frames} frames, {len(pts)} in the file"
+        elif header_duration and header_duration - held > 1.5 / float(fps) + 0.02:
+            damage = f"header lists {header_duration:.2f} s, {held:.2f} s in the file"
+        if damage and strict_input():
+            raise InputError(f"{path}: damaged: {damage} (refused with --strict)")
         rotation, color = 0, {}
         if check_frames:
             rotation, color = _first_frame_facts(path)
@@ -155,21 +213,33 @@ def probe(path: str | os.PathLike[str], check_frames: bool = True) -> VideoInfo:
             bit_depth=_bit_depth(cc.pix_fmt or ""),
             color=color,
             audio=audio,
+            header_frames=header_frames,
+            header_duration=header_duration,
+            damage=damage,
         )
 
 
 def _first_frame_facts(path: str) -> tuple[int, dict[str, Any]]:
-    """Rotation (degrees, display matrix) and color tags, from the first decoded frame."""
+    """Rotation (degrees, display matrix) and color tags, from the first frame that decodes."""
+    first_error = None
     with open_container(path) as c:
+        vs = c.streams.video[0]
         try:
-            for frame in c.decode(video=0):
-                color = {
-                    "color_range": int(frame.color_range),
-                    "colorspace": int(frame.colorspace),
-                    "color_primaries": int(frame.color_primaries),
-                    "color_trc": int(frame.color_trc),
-                }
-                return int(round(frame.rotation or 0)) % 360, color
+            for pkt in c.demux(vs):
+                try:
+                    frames = pkt.decode()
+                except av.error.FFmpegError as e:
+                    first_error = first_error or _reason(e)
+                    continue
+                for frame in frames:
+                    color = {
+                        "color_range": int(frame.color_range),
+                        "colorspace": int(frame.colorspace),
+                        "color_primaries": int(frame.color_primaries),
+                        "color_trc": int(frame.color_trc),
+                    }
+                    return int(round(frame.rotation or 0)) % 360, color
         except av.error.FFmpegError as e:
-            raise InputError(f"{path}: cannot decode the first frame ({_reason(e)})") from None
-    raise InputError(f"{path}: video stream has zero decodable frames")
+            first_error = first_error or _reason(e)
+    why = f" ({first_error})" if first_error else ""
+    raise InputError(f"{path}: video stream has zero decodable frames{why}")

@@ -1,4 +1,10 @@
-"""Streaming frame reader: decodes with PyAV (threaded) and yields RGB frames with their times in seconds."""
+"""Streaming frame reader: decodes with PyAV (threaded) and yields RGB frames with their times in seconds.
+
+Damaged input (a file cut short, bytes flipped mid-file) follows one policy: every frame that decodes
+is used and, once the file is read, ONE warning line says how many frames the header promised, how many
+decoded and where decoding stopped. It is refused (`InputError`) when fewer than `MIN_FRAMES` decode,
+or under `--strict` (`vidiff.io.probe.input_policy`).
+"""
 
 from __future__ import annotations
 
@@ -12,7 +18,7 @@ import numpy as np
 
 from vidiff.errors import InputError
 from vidiff.io.color import frame_to_rgb
-from vidiff.io.probe import VideoInfo, _reason, open_container, probe
+from vidiff.io.probe import MIN_FRAMES, VideoInfo, _reason, open_container, probe, strict_input, warn_damage
 
 
 @dataclass
@@ -28,15 +34,20 @@ class VideoReader:
     """Iterate the frames of the first video stream, in presentation order, with bounded memory.
 
     Times are taken from the frames' timestamps (so variable-frame-rate clips keep their real timing),
-    measured from the first frame. A decode failure mid-stream is an `InputError` naming the time.
+    measured from the first frame. Packets that fail to decode are skipped; when the whole file has
+    been read and fewer frames decoded than it should hold, the damaged-input policy applies (see the
+    module docstring). `decoded` is the number of frames yielded so far.
     """
 
     def __init__(self, path: str | os.PathLike[str], info: VideoInfo | None = None, threads: int = 0):
         self.path = os.fspath(path)
         self.info = info or probe(self.path)
         self.threads = threads
+        self.decoded = 0
 
     def __iter__(self) -> Iterator[Frame]:
+        strict = strict_input()
+        errors: list[str] = []  # why packets failed to decode, in order
         with open_container(self.path) as c:
             vs = c.streams.video[0]
             vs.thread_type = "AUTO"
@@ -47,16 +58,10 @@ class VideoReader:
             t0: Fraction | None = None
             last_t = Fraction(-1)
             i = 0
-            it = c.decode(vs)
-            while True:
-                try:
-                    frame = next(it)
-                except StopIteration:
-                    break
-                except av.error.FFmpegError as e:
-                    raise InputError(
-                        f"{self.path}: corrupt or truncated video after frame {i} ({_reason(e)})"
-                    ) from None
+            err_at: Fraction | None = None  # time of the last good frame before the first error
+            for frame in self._decode(c, vs, errors, strict):
+                if errors and err_at is None:
+                    err_at = max(last_t, Fraction(0))
                 t = (last_t + step if i else Fraction(0)) if frame.pts is None else frame.pts * tb
                 if t0 is None:
                     t0 = t
@@ -66,8 +71,69 @@ class VideoReader:
                 last_t = t
                 yield Frame(i, t, frame_to_rgb(frame))
                 i += 1
-        if i == 0:
-            raise InputError(f"{self.path}: no frame could be decoded")
+                self.decoded = i
+            if errors and err_at is None:
+                err_at = max(last_t + step, Fraction(0))
+        self._check(i, last_t + step if i else Fraction(0), errors, err_at, strict)
+
+    def _decode(
+        self, c: av.container.InputContainer, vs: av.video.stream.VideoStream, errors: list[str], strict: bool
+    ) -> Iterator[av.VideoFrame]:
+        """Decoded frames; a packet that fails to decode is noted in `errors` and skipped."""
+        packets = c.demux(vs)
+        while True:
+            try:
+                pkt = next(packets)
+            except StopIteration:
+                break
+            except av.error.FFmpegError as e:  # the demuxer gave up: the file ends here
+                errors.append(_reason(e))
+                break
+            try:
+                frames = pkt.decode()
+            except av.error.FFmpegError as e:
+                if strict:
+                    raise InputError(
+                        f"{self.path}: damaged: cannot decode a frame ({_reason(e)}) (refused with --strict)"
+                    ) from None
+                errors.append(_reason(e))
+                continue
+            yield from frames
+        try:
+            yield from vs.decode(None)
+        except av.error.EOFError:  # the demuxer's last, empty packet flushed the decoder already
+            pass
+        except av.error.FFmpegError as e:
+            errors.append(_reason(e))
+
+    def _check(
+        self, n: int, stopped: Fraction, errors: list[str], err_at: Fraction | None, strict: bool
+    ) -> None:
+        """The damaged-input policy, once the whole file has been read."""
+        info = self.info
+        expected = info.expected_frames()
+        if n >= expected and not errors and not info.damage:
+            if n == 0:
+                raise InputError(f"{self.path}: no frame could be decoded")
+            return
+        if info.header_frames:
+            listed = f"header lists {info.header_frames} frames"
+        elif info.header_duration and info.damage:
+            listed = f"header lists {info.header_duration:.2f} s"
+        else:
+            listed = f"file holds {expected} frames"
+        if not n:
+            where = "none decoded"
+        elif err_at is not None and err_at < stopped:
+            where = f"decode errors from {float(err_at):.2f} s: {errors[0]}"
+        else:
+            where = f"stopped at {float(stopped):.2f} s"
+        what = f"{listed}, {n} decoded ({where})"
+        if n < MIN_FRAMES:
+            raise InputError(f"{self.path}: damaged: {what}; at least {MIN_FRAMES} frames must decode")
+        if strict:
+            raise InputError(f"{self.path}: damaged: {what} (refused with --strict)")
+        warn_damage(self.path, f"{what}; using {n}")
 
 
 def read_frames(path: str | os.PathLike[str], max_frames: int | None = None) -> list[np.ndarray]:
