@@ -7,6 +7,7 @@ Frames are RGB uint8 arrays of shape (H, W, 3); times t are real numbers in [0, 
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
 from typing import Protocol, runtime_checkable
 
@@ -173,47 +174,85 @@ class DISFlow:
         return out
 
 
-_REGISTRY: dict[str, Callable[..., Interpolator]] = {
+# name -> the factory itself, or "module:attribute" imported on first use, so that `--method dis`
+# loads neither torch nor diffusers (the learned methods live in higher layers and are named, not imported)
+_REGISTRY: dict[str, Callable[..., Interpolator] | str] = {
     "dup": Duplicate,
     "blend": Blend,
     "dis": DISFlow,
+    "rife": "vidiff.peers.rife:RIFE",
+    "fuse": "vidiff.fusion:Fuse",
+    "diffusion": "vidiff.diffusion.interpolator:DiffusionInterpolator",
 }
 
+# The method a run uses when none is named: the best one measured (benchmarks/results/quality), when its
+# RIFE weights are in the cache; else the DIS prior alone, with a one-line note (see `resolve_auto`).
+AUTO = "auto"
+BEST_METHOD = "diffusion"
+FALLBACK_METHOD = "dis"
 
-def register_interpolator(name: str, factory: Callable[..., Interpolator]) -> None:
-    """Make `factory` available as `--method name` (the diffusion model registers itself here)."""
+
+def register_interpolator(name: str, factory: Callable[..., Interpolator] | str) -> None:
+    """Make `factory` (or a lazy "module:attribute") available as `--method name`."""
     _REGISTRY[name] = factory
 
 
 def interpolator_names() -> list[str]:
-    """Names usable as `--method`."""
-    _load_optional()
-    return sorted(_REGISTRY)
+    """Names usable as `--method` (`auto` included); imports nothing."""
+    return sorted([*_REGISTRY, AUTO])
 
 
-def get_interpolator(name: str, **kwargs) -> Interpolator:
-    """Build the interpolator called `name`; an unknown name or option is a `ConfigError`."""
-    import inspect
+def _stderr(line: str) -> None:
+    import sys
 
-    _load_optional()
-    if name not in _REGISTRY:
-        raise ConfigError(f"unknown method {name!r}; choose one of: {', '.join(sorted(_REGISTRY))}")
-    params = inspect.signature(_REGISTRY[name]).parameters
+    print(line, file=sys.stderr)
+
+
+def resolve_auto(name: str, note: Callable[[str], None] | None = _stderr) -> str:
+    """`auto` -> BEST_METHOD when the RIFE weights it needs are cached, else FALLBACK_METHOD with a one-line
+    note (on stderr unless `note` says otherwise; None: silent). Other names come back unchanged."""
+    if name != AUTO:
+        return name
+    from vidiff.fetch import rife_weights_cached
+
+    if rife_weights_cached():
+        return BEST_METHOD
+    if note is not None:
+        note(f"note: RIFE weights not found (run `vidiff fetch rife`); using {FALLBACK_METHOD}")
+    return FALLBACK_METHOD
+
+
+def _factory(name: str) -> Callable[..., Interpolator]:
+    f = _REGISTRY[name]
+    if isinstance(f, str):
+        import importlib
+
+        mod, _, attr = f.partition(":")
+        f = getattr(importlib.import_module(mod), attr)
+        _REGISTRY[name] = f
+    return f
+
+
+def check_method_options(name: str, options: dict) -> None:
+    """A `ConfigError` if `name` is unknown or takes none of `options` (checked on the real callable)."""
+    if name != AUTO and name not in _REGISTRY:
+        raise ConfigError(f"unknown method {name!r}; choose one of: {', '.join(interpolator_names())}")
+    if name == AUTO:
+        return
+    params = inspect.signature(_factory(name)).parameters
     if not any(p.kind is p.VAR_KEYWORD for p in params.values()):
-        bad = [k for k in kwargs if k not in params]
+        bad = [k for k in options if k not in params]
         if bad:
             takes = ", ".join(params) or "none"
             raise ConfigError(f"method {name!r} has no option {bad[0]!r} (its options: {takes})")
-    return _REGISTRY[name](**kwargs)
 
 
-def _load_optional() -> None:
-    """Import modules that register more interpolators (kept lazy so torch loads only when needed)."""
-    import importlib
-
-    for mod in ("vidiff.diffusion.interpolator", "vidiff.peers"):
-        try:
-            importlib.import_module(mod)
-        except ModuleNotFoundError as e:
-            if not e.name or not mod.startswith(e.name):  # a missing import inside the module is a bug
-                raise
+def get_interpolator(name: str, note: Callable[[str], None] | None = _stderr, **kwargs) -> Interpolator:
+    """Build the interpolator called `name` (`auto`: see `resolve_auto`; options the method it resolves to
+    does not take are dropped); an unknown name or option is a `ConfigError`."""
+    if name == AUTO:
+        name = resolve_auto(name, note)
+        params = inspect.signature(_factory(name)).parameters
+        kwargs = {k: v for k, v in kwargs.items() if k in params}
+    check_method_options(name, kwargs)
+    return _factory(name)(**kwargs)

@@ -21,7 +21,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--clip", default="bikes", help="bundled clip: bikes (default), carphone_pristine, bigbuckbunny"
     )
-    p.add_argument("--method", default="dis", help="interpolator to demonstrate (default dis)")
+    p.add_argument(
+        "--method", default="auto", help="interpolator to demonstrate (default auto, as `vidiff upscale`)"
+    )
     p.set_defaults(func=run)
 
 

@@ -26,7 +26,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     g.add_argument(
         "--auto", action="store_true", help="find frozen, black and corrupt frames and rebuild them"
     )
-    p.add_argument("--method", default="dis", help="interpolator for the rebuilt frames (default dis)")
+    p.add_argument(
+        "--method",
+        default="auto",
+        help="interpolator for the rebuilt frames (default auto: the model when RIFE is fetched, else dis)",
+    )
     add_strict_option(p)
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")

@@ -14,7 +14,6 @@ import torch
 from vidiff.diffusion.model import DEFAULT_MODEL, VidiffModel
 from vidiff.diffusion.prior import window_prior
 from vidiff.diffusion.sampling import infill_batch
-from vidiff.flow import register_interpolator
 
 
 class DiffusionInterpolator:
@@ -73,7 +72,7 @@ class DiffusionInterpolator:
             all_frames = obs_frames + [None] * len(taus)
             all_times = obs_times + taus
             all_obs = [True] * len(idx) + [False] * len(taus)
-            pri = window_prior(all_frames, all_times, all_obs)
+            pri = window_prior(all_frames, all_times, all_obs, self.model.stack())
             for m, (k, _tau) in enumerate(items):
                 sel = list(range(len(idx))) + [len(idx) + m]
                 windows.append(
@@ -104,6 +103,3 @@ class DiffusionInterpolator:
                 for w, r in zip(chunk, res, strict=True):
                     out[w[0]] = r[-1]
         return [o for o in out if o is not None]
-
-
-register_interpolator("diffusion", DiffusionInterpolator)

@@ -33,7 +33,9 @@ class VidiffModel:
     process: str = "ddpm"
     residual_scale: float = 4.0
     context: int = 0
+    priors: str = "dis"  # the prior kind: `dis` (DIS warps) or `fuse` (DIS warps + RIFE, learned fusion)
     info: dict[str, Any] = field(default_factory=dict)
+    _stack: Any = field(default=None, repr=False)
 
     @classmethod
     def from_config(cls, cfg: dict[str, Any]) -> VidiffModel:
@@ -41,10 +43,15 @@ class VidiffModel:
         codec_spec = dict(cfg.get("codec") or {"type": "pixel_unshuffle", "factor": 4})
         codec = get_codec(codec_spec)
         unet_cfg = dict(cfg.get("unet") or {})
-        from vidiff.diffusion.prior import PRIOR_IMAGES
+        from vidiff.diffusion.prior import prior_images
 
+        d = dict(cfg.get("diffusion") or {})
+        priors = str(d.get("priors", "dis"))
+        k = prior_images(priors)
         unet_cfg["latent_channels"] = codec.channels
-        unet_cfg["cond_channels"] = PRIOR_IMAGES * codec.channels + 1
+        unet_cfg["cond_channels"] = k * codec.channels + 1
+        # `fuse`: the network also weighs the candidates per pixel (zero at start: the fixed fusion μ)
+        unet_cfg["fusion_candidates"] = k - 1 if priors == "fuse" else 0
         for k in ("block_channels", "spatial_attention_levels"):
             if k in unet_cfg:
                 unet_cfg[k] = tuple(unet_cfg[k])
@@ -52,7 +59,6 @@ class VidiffModel:
             unet = VideoUNet3D(**unet_cfg)
         except TypeError as e:
             raise ConfigError(f"unet config: {e}") from None
-        d = dict(cfg.get("diffusion") or {})
         return cls(
             unet=unet,
             codec=codec,
@@ -60,7 +66,19 @@ class VidiffModel:
             process=d.get("process", "ddpm"),
             residual_scale=float(d.get("residual_scale", 4.0)),
             context=int(d.get("context", 0)),
+            priors=priors,
         )
+
+    def stack(self):
+        """The `PriorStack` a `fuse` model's priors come from (RIFE built once, on the model's device), or
+        None for a DIS-prior model. A one-line UnsupportedError when RIFE's weights are not cached."""
+        if self.priors != "fuse":
+            return None
+        if self._stack is None:
+            from vidiff.fusion import PriorStack, build_rife
+
+            self._stack = PriorStack(build_rife(device=str(self.device)))
+        return self._stack
 
     def to(self, device: str | torch.device) -> VidiffModel:
         self.unet.to(device)
@@ -88,6 +106,7 @@ class VidiffModel:
             "process": self.process,
             "residual_scale": self.residual_scale,
             "context": self.context,
+            "priors": self.priors,
             "info": self.info,
         }
         (path / "vidiff.json").write_text(json.dumps(meta, indent=2) + "\n")
@@ -114,6 +133,7 @@ class VidiffModel:
             process=meta["process"],
             residual_scale=float(meta["residual_scale"]),
             context=int(meta.get("context", 0)),
+            priors=str(meta.get("priors", "dis")),
             info=meta.get("info", {}),
         )
         return m.to(device).eval()

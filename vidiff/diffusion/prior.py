@@ -6,6 +6,10 @@ back to t) are kept as extra evidence for the network: where they disagree lies 
 A target outside the observed range (extrapolation) carries the motion of the two nearest observed frames on
 its side forward at constant velocity (`carry_forward`): μ and the one warp are that, the other is the nearest
 frame itself; with one observed frame on that side it is the nearest frame. An observed frame is its own prior.
+
+With a `PriorStack` (the model's `priors: fuse`), μ is the fixed fusion of the DIS warps and RIFE v4's frame
+(vidiff.fusion) and RIFE's frame is a fourth image; outside the observed range RIFE has nothing to add, so
+its image there is μ too.
 """
 
 from __future__ import annotations
@@ -15,14 +19,29 @@ from collections.abc import Sequence
 import numpy as np
 
 from vidiff.flow import DISFlow, backward_warp, carry_forward
+from vidiff.fusion import STACK_IMAGES, PriorStack
 
 PRIOR_IMAGES = 3  # μ, warp from the earlier frame, warp from the later frame
+PRIORS = {"dis": PRIOR_IMAGES, "fuse": STACK_IMAGES}  # a model's `priors` -> images per frame
+
+
+def prior_images(priors: str) -> int:
+    """Images per frame of a model's prior kind (`dis`: μ and the two warps; `fuse`: μ and three candidates)."""
+    from vidiff.errors import ConfigError
+
+    if priors not in PRIORS:
+        raise ConfigError(f"unknown priors {priors!r}; choose one of: {', '.join(PRIORS)}")
+    return PRIORS[priors]
 
 
 def window_prior(
-    frames: Sequence[np.ndarray | None], times: Sequence[float], observed: Sequence[bool]
+    frames: Sequence[np.ndarray | None],
+    times: Sequence[float],
+    observed: Sequence[bool],
+    stack: PriorStack | None = None,
 ) -> np.ndarray:
-    """Prior images (T, 3, H, W, 3) uint8 of a window: [μ, warp_a, warp_b] per frame.
+    """Prior images (T, K, H, W, 3) uint8 of a window: [μ, warp_a, warp_b] per frame (K = 3), or with a
+    `stack` [μ, warp_a, warp_b, rife] with μ their fixed fusion (K = 4).
 
     `frames[i]` is only read where `observed[i]`; `times` are real and need not be sorted.
     """
@@ -30,7 +49,8 @@ def window_prior(
     if not obs:
         raise ValueError("a window needs at least one observed frame")
     shape = next(frames[i] for _, i in obs).shape
-    out = np.empty((len(times), PRIOR_IMAGES, *shape), np.uint8)
+    k = STACK_IMAGES if stack is not None else PRIOR_IMAGES
+    out = np.empty((len(times), k, *shape), np.uint8)
     dis = DISFlow()
     flows: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
     for i, tau in enumerate(times):
@@ -50,6 +70,8 @@ def window_prior(
                 (tf, jf) = side[1]
                 mu = carry_forward(frames[jf], frames[jn], [abs(tau - tn) / abs(tn - tf)])[0]
                 out[i, 0] = out[i, 1] = mu
+                if stack is not None:
+                    out[i, 3] = mu
             continue
         (ta, ja), (tb, jb) = earlier[-1], later[0]
         a, b = frames[ja], frames[jb]
@@ -57,6 +79,9 @@ def window_prior(
             flows[(ja, jb)] = dis.flows(a, b)
         f_ab, f_ba = flows[(ja, jb)]
         t = (float(tau) - ta) / (tb - ta)
+        if stack is not None:
+            out[i] = stack.pair(a, b, [t], flows[(ja, jb)])[0]
+            continue
         out[i, 0] = dis.interpolate_with_flows(a, b, [t], f_ab, f_ba)[0]
         out[i, 1] = _u8(backward_warp(a.astype(np.float32), t * f_ba))
         out[i, 2] = _u8(backward_warp(b.astype(np.float32), (1.0 - t) * f_ab))

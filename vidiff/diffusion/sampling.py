@@ -24,9 +24,10 @@ LOSS_TARGETS = ("sample", "epsilon", "v", "flow")
 def encode_condition(
     model: VidiffModel, prior: torch.Tensor, observed: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """(μ latents (B, T, C, h, w), cond (B, T, 3C + 1, h, w)) from prior images (B, T, 3, 3, H, W) in [-1, 1].
+    """(μ latents (B, T, C, h, w), cond (B, T, KC + 1, h, w)) from prior images (B, T, K, 3, H, W) in [-1, 1].
 
-    cond holds μ, then each one-sided warp minus μ at the residual's scale (where the two warps disagree,
+    cond holds μ, then each candidate (the one-sided warps, and RIFE's frame for a `fuse` model) minus μ at
+    the residual's scale (where the two warps disagree,
     μ is likely wrong: occlusions and flow failures), then the observed mask.
     """
     b, t, k = prior.shape[:3]
@@ -153,7 +154,7 @@ def infill(
     """Fill the unobserved frames of one window; observed frames come back unchanged.
 
     frames: RGB uint8 (H, W, 3) where observed (anything, e.g. None, elsewhere); times: real, any order;
-    prior: (T, 3, H, W, 3) uint8 as `window_prior` makes it (computed when not given).
+    prior: (T, K, H, W, 3) uint8 as `window_prior` makes it (computed when not given).
     """
     out = infill_batch(
         model,
@@ -182,7 +183,9 @@ def infill_batch(
     """`infill` for a batch of windows of equal length and frame size, one generator per window."""
     dev = model.device
     if priors is None:
-        priors = [window_prior(f, t, o) for f, t, o in zip(frames, times, observed, strict=True)]
+        priors = [
+            window_prior(f, t, o, model.stack()) for f, t, o in zip(frames, times, observed, strict=True)
+        ]
     pri = torch.stack(
         [
             frames_to_tensor(p.reshape(-1, *p.shape[-3:]), dev).reshape(*p.shape[:2], 3, *p.shape[2:4])

@@ -35,9 +35,9 @@ from vidiff.metrics.protocol import (
     targets,
 )
 
-DEFAULT_METHODS = ("dup", "blend", "dis", "minterpolate", "rife")
+DEFAULT_METHODS = ("dup", "blend", "dis", "minterpolate", "rife", "fuse", "diffusion")
 EXTERNAL_METHODS = ("minterpolate",)  # run as another program, not through the interpolator registry
-OPTIONAL_METHODS = ("rife", "diffusion")  # may be unregistered or lack weights: skipped, not an error
+OPTIONAL_METHODS = ("rife", "fuse", "diffusion")  # may be unregistered or lack weights: skipped, not an error
 FIELDS = (
     "clip", "width", "height", "factor", "method", "psnr", "ssim", "flicker_ratio", "tdiff_err",
     "s_per_frame", "speed_ratio_vs_dis", "peak_rss_mb", "n_frames",
@@ -50,11 +50,11 @@ def resolve_methods(spec: str | Sequence[str] | None) -> list[str]:
     `diffusion@DIR` is the diffusion method with the model in DIR (a trained run's `model/`), so
     several models can be compared in one invocation.
     """
-    from vidiff.flow import interpolator_names
+    from vidiff.flow import AUTO, interpolator_names
 
     registered = interpolator_names()
-    if spec is None:
-        return list(DEFAULT_METHODS) + [m for m in registered if m not in DEFAULT_METHODS]
+    if spec is None:  # `auto` is one of these under another name
+        return list(DEFAULT_METHODS) + [m for m in registered if m not in DEFAULT_METHODS and m != AUTO]
     names = [m.strip() for part in ([spec] if isinstance(spec, str) else spec) for m in part.split(",")]
     names = list(dict.fromkeys(m for m in names if m))
     known = set(registered) | set(EXTERNAL_METHODS) | set(OPTIONAL_METHODS)

@@ -8,6 +8,9 @@
   observed (zero elsewhere), the observed mask and the prior μ (plus optional extra prior channels).
 - Residual parameterisation (Residual Video Diffusion, Yang et al. 2023): the network predicts the clean
   residual x − μ; its output layer starts at zero, so the untrained model returns μ exactly.
+- Learned fusion (`fusion_candidates` K > 0): μ is a fixed fusion of K candidate frames whose differences
+  from μ are in `cond`; a second zero-initialised head gives per-pixel weights in (−1, 1) on them, added to
+  the residual — the network learns where each candidate (DIS warps, RIFE) is right, not detail from scratch.
 
 A diffusers `ModelMixin` + `ConfigMixin`: `save_pretrained(dir)` / `from_pretrained(dir)` work offline with
 config.json + safetensors.
@@ -40,6 +43,7 @@ class VideoUNet3D(ModelMixin, ConfigMixin):
         spatial_attention_levels: tuple[int, ...] = (2,),
         emb_dim: int = 128,
         attention: str = "sdpa",
+        fusion_candidates: int = 0,
     ) -> None:
         super().__init__()
         self.levels = len(block_channels)
@@ -82,6 +86,13 @@ class VideoUNet3D(ModelMixin, ConfigMixin):
         self.conv_out = nn.Conv2d(ch, latent_channels, 3, padding=1)
         nn.init.zeros_(self.conv_out.weight)  # untrained model: residual 0, output = prior μ
         nn.init.zeros_(self.conv_out.bias)
+        # Learned fusion: per latent pixel and channel, a weight in (-1, 1) on each candidate's difference
+        # from μ (cond channels C .. C + K·C); zero at start, so the untrained model returns μ exactly.
+        self.fusion_candidates = fusion_candidates
+        if fusion_candidates:
+            self.conv_fuse = nn.Conv2d(ch, fusion_candidates * latent_channels, 3, padding=1)
+            nn.init.zeros_(self.conv_fuse.weight)
+            nn.init.zeros_(self.conv_fuse.bias)
 
     def forward(
         self,
@@ -128,8 +139,14 @@ class VideoUNet3D(ModelMixin, ConfigMixin):
                 x = layer(torch.cat([x, skip], dim=1), emb, times)
             if i < self.levels - 1:
                 x = self.upsample[i](F.interpolate(x, scale_factor=2.0, mode="nearest"))
-        out = self.conv_out(F.silu(self.norm_out(x)))[..., :h, :w]
-        return out.reshape(b, t, c, h, w)
+        x = F.silu(self.norm_out(x))
+        out = self.conv_out(x)[..., :h, :w].reshape(b, t, c, h, w)
+        if self.fusion_candidates:
+            k = self.fusion_candidates
+            wts = torch.tanh(self.conv_fuse(x)[..., :h, :w]).reshape(b, t, k, c, h, w)
+            rel = cond[:, :, c : c + k * c].reshape(b, t, k, c, h, w)
+            out = out + (wts * rel).sum(dim=2)
+        return out
 
 
 class _SpaceTimeLayer(nn.Module):

@@ -50,8 +50,10 @@ class WindowSampler:
     last (generation: clip extension, Flexible Diffusion Model's autoregressive and keyframe steps).
     """
 
-    def __init__(self, data: dict[str, Any], context: int, seed: int) -> None:
+    def __init__(self, data: dict[str, Any], context: int, seed: int, priors: str = "dis") -> None:
         self.cfg = data
+        self.priors = priors
+        self._stack = None  # the `fuse` prior stack, built on first use in the process that makes windows
         self.context = context
         self.seed = seed
         self.task = data["task"]
@@ -66,7 +68,7 @@ class WindowSampler:
         self._pool: dict[int, dict[str, np.ndarray]] = {}
 
     def window(self, rng: np.random.Generator) -> dict[str, np.ndarray]:
-        """One window: frames (T, S, S, 3) uint8, prior (T, 3, S, S, 3), times (T,), observed (T,)."""
+        """One window: frames (T, S, S, 3) uint8, prior (T, K, S, S, 3), times (T,), observed (T,)."""
         c = self.cfg
         region = c["crop"] + 2 * c["margin"]
         n_obs = 2 + 2 * self.context
@@ -92,7 +94,7 @@ class WindowSampler:
             times = -times
         perm = rng.permutation(3)
         frames = [np.ascontiguousarray(f[..., perm]) for f in frames]
-        prior = window_prior(frames, times, observed)
+        prior = window_prior(frames, times, observed, self.stack())
         frames = np.stack(frames)
         # random crop inside the region (the prior saw the margin: flow has context at the crop's border)
         y, x = rng.integers(0, region - c["crop"] + 1, 2)
@@ -108,6 +110,14 @@ class WindowSampler:
             "times": times.astype(np.float32),
             "observed": observed,
         }
+
+    def stack(self):
+        """RIFE + DIS prior stack for a `fuse` model (None for `dis`)."""
+        if self.priors == "fuse" and self._stack is None:
+            from vidiff.fusion import PriorStack, build_rife
+
+            self._stack = PriorStack(build_rife())
+        return self._stack
 
     def _real(
         self, rng: np.random.Generator, region: int, obs_t: np.ndarray
@@ -161,7 +171,7 @@ def collate(ws: list[dict[str, np.ndarray]]) -> dict[str, torch.Tensor]:
     s = fr.shape[2:4]
     return {
         "frames": frames_to_tensor(fr.reshape(-1, *fr.shape[2:])).reshape(b, t, 3, *s),
-        "prior": frames_to_tensor(pr.reshape(-1, *pr.shape[3:])).reshape(b, t, 3, 3, *s),
+        "prior": frames_to_tensor(pr.reshape(-1, *pr.shape[3:])).reshape(b, t, pr.shape[2], 3, *s),
         "times": torch.from_numpy(np.stack([w["times"] for w in ws])),
         "observed": torch.from_numpy(np.stack([w["observed"] for w in ws])),
     }

@@ -69,7 +69,7 @@ def train(cfg: DictConfig, progress: bool = True) -> dict[str, Any]:
     if acc.is_main_process:
         out.mkdir(parents=True, exist_ok=True)
         (out / "config.yaml").write_text(OmegaConf.to_yaml(cfg))
-    sampler = WindowSampler(to_dict(cfg.data), model.context, int(cfg.seed))
+    sampler = WindowSampler(to_dict(cfg.data), model.context, int(cfg.seed), model.priors)
     loader = torch.utils.data.DataLoader(
         StepBatches(sampler, start, total, int(t.batch_size), acc.process_index),
         batch_size=None,
@@ -211,7 +211,7 @@ def validation_gain(model: VidiffModel, ema, acc, n: int, seed: int, data: dict[
         "task": data["task"],  # the training task's windows, procedural only
         "max_tau": data["max_tau"],
     }
-    s = WindowSampler(cfg_data, model.context, seed + 777)
+    s = WindowSampler(cfg_data, model.context, seed + 777, model.priors)
     rng = np.random.default_rng(seed + 777)
     ws = [s.window(rng) for _ in range(n)]
     unet = acc.unwrap_model(model.unet)
@@ -225,6 +225,7 @@ def validation_gain(model: VidiffModel, ema, acc, n: int, seed: int, data: dict[
         process=model.process,
         residual_scale=model.residual_scale,
         context=model.context,
+        priors=model.priors,
     )
     gains = []
     for i in range(0, n, 8):

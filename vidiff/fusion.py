@@ -1,0 +1,85 @@
+"""The prior stack of a target frame and its fixed fusion: `--method fuse`, and the model's candidates.
+
+For a target at time t between frames a and b the stack holds three candidates, each a whole frame:
+a warped forward to t and b warped back to t by DIS optical flow (Kroeger et al. 2016, the `dis` method's
+two halves), and RIFE v4's frame (Huang et al., ECCV 2022). The fixed fusion is the per-pixel mean of the
+DIS blend (1 − t)·warp_a + t·warp_b and RIFE's frame: no learning, and ahead of either alone on most clips
+(benchmarks/results/quality). The learned model (`--method diffusion`) starts from this mean and predicts
+per-pixel fusion weights over the candidates plus a residual (vidiff.models.unet3d).
+
+RIFE's test-time ensemble (the pair reversed at 1 − t, or flipped) was measured and left out of the stack:
+it costs a second RIFE pass for +0.04 to +0.15 dB (benchmarks/prior_stack.py, benchmarks/results/prior_stack).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+import numpy as np
+
+from vidiff.flow import DISFlow, backward_warp
+
+CANDIDATES = ("dis_a", "dis_b", "rife")  # the stack's order, after the fused frame itself
+STACK_IMAGES = 1 + len(CANDIDATES)  # fused μ, then the candidates
+
+
+def _u8(x: np.ndarray) -> np.ndarray:
+    return np.clip(x + 0.5, 0, 255).astype(np.uint8)
+
+
+def fuse(warp_a: np.ndarray, warp_b: np.ndarray, rife: np.ndarray, t: float) -> np.ndarray:
+    """The fixed fusion (float32): mean of the DIS blend (1 − t)·warp_a + t·warp_b and RIFE's frame."""
+    dis = (1.0 - t) * warp_a.astype(np.float32) + t * warp_b.astype(np.float32)
+    return 0.5 * (dis + rife.astype(np.float32))
+
+
+class PriorStack:
+    """Builds the stack (len(ts), STACK_IMAGES, H, W, 3) uint8 for the targets of a pair: [μ, candidates].
+
+    DIS flows are computed once per pair, RIFE once per target. `rife` is anything with RIFE's
+    `interpolate(a, b, ts)` (the network is built by the caller, once).
+    """
+
+    def __init__(self, rife) -> None:
+        self.rife = rife
+        self.dis = DISFlow()
+
+    def pair(
+        self,
+        a: np.ndarray,
+        b: np.ndarray,
+        ts: Sequence[float],
+        flows: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> np.ndarray:
+        f_ab, f_ba = flows if flows is not None else self.dis.flows(a, b)
+        fa, fb = a.astype(np.float32), b.astype(np.float32)
+        rifes = self.rife.interpolate(a, b, list(ts))
+        out = np.empty((len(ts), STACK_IMAGES, *a.shape), np.uint8)
+        for i, (t, r) in enumerate(zip(ts, rifes, strict=True)):
+            wa = backward_warp(fa, t * f_ba)
+            wb = backward_warp(fb, (1.0 - t) * f_ab)
+            out[i, 0] = _u8(fuse(wa, wb, r, t))
+            out[i, 1], out[i, 2], out[i, 3] = _u8(wa), _u8(wb), r
+        return out
+
+
+def build_rife(weights: str | os.PathLike[str] | None = None, device: str = "cpu"):
+    """RIFE v4 for the stack (a one-line UnsupportedError naming `vidiff fetch rife` when not cached)."""
+    from vidiff.peers.rife import RIFE
+
+    return RIFE(weights=weights, device=device)
+
+
+class Fuse:
+    """`--method fuse`: the fixed per-pixel fusion of the prior stack (DIS warps both ways and RIFE v4)."""
+
+    name = "fuse"
+
+    def __init__(self, weights: str | None = None, device: str = "cpu") -> None:
+        self.stack = PriorStack(build_rife(weights, device))
+
+    def interpolate(self, a: np.ndarray, b: np.ndarray, ts: Sequence[float]) -> list[np.ndarray]:
+        inner = [float(t) for t in ts if 0.0 < t < 1.0]
+        made = iter(self.stack.pair(a, b, inner)[:, 0]) if inner else iter(())
+        return [a.copy() if t <= 0.0 else b.copy() if t >= 1.0 else next(made) for t in ts]
