@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The shipped model against DIS and RIFE v4 on the evaluation clips it never trained on (bikes,
+# The shipped model (the learned fusion, `--method auto`) against every peer and the fixed fusion on the evaluation clips it never trained on (bikes,
 # carphone_pristine), x2 and x4, held-out-frame protocol, same invocation (so s/frame ratios compare):
 # writes benchmarks/results/model/ (results.json, results.md with the command on top, plots).
 # RIFE's weights are fetched first where possible (benchmarks/setup_peers.sh). About 15 minutes on 2 CPUs.
+# Then the speed check at 1280x720: DIS, RIFE, fuse and the model, x2 on bigbuckbunny (benchmarks/results/model_720).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VIDIFF="${VIDIFF:-}"
@@ -10,8 +11,14 @@ if [ -z "$VIDIFF" ]; then
   if [ -x .venv/bin/vidiff ]; then VIDIFF=.venv/bin/vidiff; else VIDIFF=vidiff; fi
 fi
 bash benchmarks/setup_peers.sh
-exec "$VIDIFF" bench \
+"$VIDIFF" bench \
   --input bikes carphone_pristine \
   --factor 2 4 \
-  --methods dis,rife,diffusion \
+  --methods dup,blend,dis,minterpolate,rife,fuse,diffusion \
   --out benchmarks/results/model "$@"
+# speed at 1280x720 (bigbuckbunny is a training clip: its PSNR here is not an evaluation figure)
+exec "$VIDIFF" bench \
+  --input bigbuckbunny \
+  --factor 2 \
+  --methods dis,rife,fuse,diffusion \
+  --out benchmarks/results/model_720 "$@"

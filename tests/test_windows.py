@@ -139,3 +139,29 @@ def test_bench_protocol_gives_context_models_kept_frames_each_side(step):
             seg += 1
         assert (left, right) == (min(1, seg), min(1, pairs - 1 - seg)), (tau, left, right)
     assert len(with_ctx.got) == n - len(kept) - (n - 1 - kept[-1])
+
+
+def test_a_pairs_model_output_does_not_depend_on_the_other_pairs_of_its_window(carphone):
+    """After dedupe the gaps of a window's pairs differ; each pair is measured in its own gap, so the
+    model's frame for a pair is the same alone or beside a pair twice as long (a model whose output
+    depends on the times: random, non-zero output layer)."""
+    import torch
+    from conftest import TINY_MODEL
+
+    from vidiff.diffusion.interpolator import DiffusionInterpolator
+    from vidiff.diffusion.model import VidiffModel
+
+    torch.manual_seed(0)
+    model = VidiffModel.from_config(TINY_MODEL).eval()
+    with torch.no_grad():
+        model.unet.conv_out.weight.normal_(0, 0.05)
+    interp = DiffusionInterpolator.__new__(DiffusionInterpolator)
+    interp.model, interp.steps, interp.sampler, interp.seed, interp.batch = model, 1, None, 0, 4
+    interp.context = 0
+    f = read_frames(carphone, max_frames=4)
+    alone = interp.interpolate_window(f[:2], [0.0, 0.04], [0.02])[0]
+    beside = interp.interpolate_window([f[0], f[1], f[3]], [0.0, 0.04, 0.12], [0.02, 0.08])
+    assert np.array_equal(alone, beside[0])
+    # and the times do matter to this model: the same pair at another t gives another frame
+    other = interp.interpolate_window(f[:2], [0.0, 0.04], [0.01])[0]
+    assert not np.array_equal(alone, other)

@@ -14,7 +14,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from vidiff.errors import ConfigError
+from vidiff.errors import ConfigError, UnsupportedError
 
 _NTSC = {
     Fraction("23.976"): Fraction(24000, 1001),
@@ -24,35 +24,78 @@ _NTSC = {
 }
 
 
-def parse_fps(value: str | float | Fraction) -> Fraction:
-    """'60', '59.94', '30000/1001' or a number -> exact Fraction (59.94 and 29.97 mean NTSC rates)."""
+MAX_FPS = Fraction(1000)  # an output rate above this is refused (no player or encoder wants it)
+MAX_FACTOR = Fraction(64)
+MIN_SPEED, MAX_SPEED = Fraction(1, 64), Fraction(64)
+FPS_HELP = "target frame rate, e.g. 60, 59.94 or 30000/1001 (above 0, at most 1000)"
+FACTOR_HELP = "multiply the frame rate, e.g. 2, 4 or 2.5 (1 to 64)"
+SPEED_HELP = "playback speed of the planned frames: 0.25 is 4x slow motion (1/64 to 64)"
+
+
+def _fraction(value: object, what: str, example: str) -> Fraction:
+    if isinstance(value, bool):
+        raise ConfigError(f"invalid {what} {value!r}; use e.g. {example}")
     try:
         if isinstance(value, str) and "/" in value:
             num, den = value.split("/", 1)
-            f = Fraction(int(num), int(den))
-        else:
-            f = Fraction(str(value))
-            f = _NTSC.get(f, f.limit_denominator(1001))
-    except (ValueError, ZeroDivisionError):
-        raise ConfigError(f"invalid frame rate {value!r}; use e.g. 60, 59.94 or 30000/1001") from None
-    if f <= 0 or f > 1000:
-        raise ConfigError(f"frame rate {value!r} out of range (0, 1000]")
+            return Fraction(int(num), int(den))
+        f = Fraction(str(value).strip())
+    except (ValueError, ZeroDivisionError, TypeError):
+        raise ConfigError(f"invalid {what} {value!r}; use e.g. {example}") from None
     return f
 
 
+def parse_fps(value: str | float | Fraction) -> Fraction:
+    """'60', '59.94', '30000/1001' or a number -> exact Fraction (59.94 and 29.97 mean NTSC rates)."""
+    f = _fraction(value, "frame rate", "60, 59.94 or 30000/1001")
+    if not (isinstance(value, str) and "/" in value):
+        f = _NTSC.get(f, f.limit_denominator(1001))
+    if f <= 0 or f > MAX_FPS:
+        raise ConfigError(f"frame rate {value!r} out of range (0, {MAX_FPS}]")
+    return f
+
+
+def parse_factor(value: str | float | Fraction) -> Fraction:
+    """'2', '2.5' or '5/2' -> Fraction, in [1, 64] (below 1 would lower the rate: use an fps for that)."""
+    f = _fraction(value, "factor", "2, 4 or 2.5")
+    if f < 1:
+        raise ConfigError(f"factor {value} would lower the frame rate; use a target fps for that")
+    if f > MAX_FACTOR:
+        raise ConfigError(f"factor {value} out of range [1, {MAX_FACTOR}]")
+    return f.limit_denominator(1000)
+
+
+def parse_speed(value: str | float | Fraction) -> Fraction:
+    """A retime speed (0.25 = 4x slow motion), in [1/64, 64]."""
+    f = _fraction(value, "speed", "0.25 or 1/4")
+    if not MIN_SPEED <= f <= MAX_SPEED:
+        raise ConfigError(f"speed {value} out of range [1/64, 64]; 0.25 is 4x slow motion")
+    return f.limit_denominator(1000)
+
+
 def output_rate(
-    src_fps: Fraction, factor: Fraction | int | None = None, fps: Fraction | None = None
+    src_fps: Fraction,
+    factor: Fraction | int | str | None = None,
+    fps: Fraction | float | str | None = None,
+    speed: Fraction | float | str = 1,
 ) -> Fraction:
-    """The output frame rate from a factor (x2, x4, 2.5) or a target fps."""
+    """The output frame rate from a factor (x2, x4, 2.5) or a target fps, every value range-checked.
+
+    This is the one check of a run's rates: the CLI, recipes and the Python API all come through it
+    before any frame is decoded. With `speed`, the rate the frames are written at (out rate x speed)
+    must be in range too.
+    """
     if (factor is None) == (fps is None):
         raise ConfigError("give exactly one of --factor or --fps")
-    if factor is not None:
-        factor = Fraction(factor)
-        if factor <= 0 or factor > 64:
-            raise ConfigError(f"factor {factor} out of range (0, 64]")
-        return src_fps * factor
-    assert fps is not None
-    return Fraction(fps)
+    out = Fraction(src_fps) * parse_factor(factor) if factor is not None else parse_fps(fps)  # type: ignore[arg-type]
+    write = out * parse_speed(speed)
+    if out > MAX_FPS or write > MAX_FPS:
+        raise ConfigError(
+            f"output rate {float(max(out, write)):.6g} fps is over {MAX_FPS} (source {float(src_fps):.6g} fps)"
+        )
+    if write < Fraction(1, 100):
+        raise ConfigError(f"output rate {float(write):.6g} fps is too low (at least 0.01)")
+    return out
 
 
 @dataclass(frozen=True)
@@ -125,3 +168,23 @@ def keyframe_mask(images: list[np.ndarray], max_run: int = 3, threshold: float =
             keep[j] = True
         i = j + 1
     return keep
+
+
+FLOW_FREE_METHODS = ("dup", "blend")  # interpolators that need no optical flow
+
+
+def check_flow_size(width: int, height: int, method: str = "dis", what: str = "optical flow") -> None:
+    """Refuse (one line) a frame size OpenCV's DIS flow cannot handle (sides under ~12 px), unless the
+    method needs no flow; checked on a blank pair so the limit is OpenCV's own."""
+    if method in FLOW_FREE_METHODS or min(width, height) >= 12:
+        return
+    import cv2
+
+    blank = np.zeros((height, width), np.uint8)
+    try:
+        cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM).calc(blank, blank, None)
+    except cv2.error:
+        raise UnsupportedError(
+            f"frame size {width}x{height} is too small for {what} (OpenCV DIS needs about 12 px per side)"
+            + ("; use --method blend or dup" if what == "optical flow" else "")
+        ) from None

@@ -20,6 +20,8 @@ EXAMPLES = """examples:
 
 
 METHODS = ("dis", "diffusion")
+MAX_EXTEND = 60.0  # seconds past the end (a clip given to generate is at most 60 s long too)
+MAX_TRANSITION = 10.0
 SCHEMES = (
     "autoregressive",
     "hierarchical",
@@ -50,7 +52,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--extend",
         type=float,
         default=None,
-        help="with --clip: seconds of new frames after its end (default 1, or 0 with --loop)",
+        help=f"with --clip: seconds of new frames after its end, 0-{MAX_EXTEND:g} (default 1, or 0 with --loop)",
     )
     p.add_argument(
         "--fps", type=int, choices=(24, 25, 30, 50, 60), default=30, help="output frame rate (default 30)"
@@ -64,13 +66,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="camera motion for --image: pan-left, pan-right, zoom-in, "
         "zoom-out, auto (pan across wide photos, else zoom in)",
     )
-    p.add_argument("--strength", type=float, default=0.25, help="amount of camera motion (default 0.25)")
+    p.add_argument("--strength", type=float, default=0.25, help="amount of camera motion, 0-1 (default 0.25)")
     p.add_argument("--loop", action="store_true", help="make the end lead seamlessly back into the start")
     p.add_argument(
         "--transition",
         type=float,
         default=None,
-        help="with --clip --loop: seconds of loop transition "
+        help=f"with --clip --loop: seconds of loop transition, up to {MAX_TRANSITION:g} "
         "(default: as long as needed for the seam to be no rougher than the clip's median change)",
     )
     p.add_argument(
@@ -120,6 +122,8 @@ def _load_image(path: str):
 
     from vidiff.errors import InputError
 
+    if os.path.isdir(path):
+        raise InputError(f"{path}: is a folder, not an image file")
     if not os.path.isfile(path):
         raise InputError(f"{path}: no such file")
     img = cv2.imread(path, cv2.IMREAD_COLOR)
@@ -155,21 +159,38 @@ def _svd_keyframes(args: argparse.Namespace, size: tuple[int, int]) -> tuple[lis
 def run(args: argparse.Namespace) -> int:
     import cv2
 
-    from vidiff.errors import ConfigError, InputError
+    from vidiff.errors import ConfigError, InputError, OutputError
     from vidiff.flow import get_interpolator
     from vidiff.generate import camera_frames, extend_frames, loop_frames
     from vidiff.generate.schemes import seamless_loop
     from vidiff.generate.social import image_strip, preset_size, reframe, retime
     from vidiff.io.audio import AudioTrack
+    from vidiff.io.encode import EncodeOptions
     from vidiff.io.probe import probe
     from vidiff.io.reader import read_frames
     from vidiff.io.writer import VideoWriter, check_output_path
+    from vidiff.timeline import check_flow_size
 
     size = preset_size(args.aspect)
     inputs = [x for x in (args.image, args.clip, args.audio) if x]
     check_output_path(args.output, inputs)
-    if args.strip and not args.strip.lower().endswith(".png"):
-        raise ConfigError(f"--strip {args.strip}: must be a .png file")
+    if args.strip:
+        if not args.strip.lower().endswith(".png"):
+            raise ConfigError(f"--strip {args.strip}: must be a .png file")
+        folder = os.path.dirname(os.path.abspath(args.strip))
+        if not os.path.isdir(folder):
+            raise OutputError(f"--strip {args.strip}: folder {folder} does not exist")
+        if not os.access(folder, os.W_OK) or os.path.isdir(args.strip):
+            raise OutputError(f"--strip {args.strip}: cannot be written there")
+    if args.extend is not None and not 0 <= args.extend <= MAX_EXTEND:
+        raise ConfigError(f"--extend must be between 0 and {MAX_EXTEND} seconds, not {args.extend:g}")
+    if args.transition is not None and not 0 < args.transition <= MAX_TRANSITION:
+        raise ConfigError(
+            f"--transition must be above 0 and at most {MAX_TRANSITION} seconds, not {args.transition:g}"
+        )
+    if not 0 <= args.strength <= 1:
+        raise ConfigError(f"--strength must be between 0 and 1, not {args.strength:g}")
+    EncodeOptions("h264", args.crf, args.preset).check_output(args.output, *size, resumable=False)
     fps = Fraction(args.fps)
     uses_model = args.backend == "svd" or args.method == "diffusion"
     if args.weights and args.backend != "svd":
@@ -180,8 +201,9 @@ def run(args: argparse.Namespace) -> int:
     args.device = args.device or "cpu"
     if args.steps is None:
         args.steps = 25 if args.backend == "svd" else 1
-    if not 1 <= args.steps <= 100:
-        raise ConfigError("--steps must be between 1 and 100")
+    top = 100 if args.backend == "svd" else 50  # SVD's scheduler; vidiff's sampler takes 1-50
+    if not 1 <= args.steps <= top:
+        raise ConfigError(f"--steps must be between 1 and {top} (with --backend {args.backend})")
     report: dict = {"output": args.output, "size": list(size), "fps": args.fps}
     if (
         args.method not in METHODS
@@ -216,6 +238,7 @@ def run(args: argparse.Namespace) -> int:
             raise ConfigError(
                 f"{args.clip}: {info.duration:.0f} s is too long for generate (60 s at most); trim it first"
             )
+        check_flow_size(info.width, info.height, "dis")
         src = read_frames(args.clip)
         extend = args.extend if args.extend is not None else (0.0 if args.loop else 1.0)
         n_new = round(extend * float(info.fps))

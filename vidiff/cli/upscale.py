@@ -9,7 +9,10 @@ from fractions import Fraction
 
 from vidiff.cli import add_strict_option
 from vidiff.errors import ConfigError
-from vidiff.timeline import parse_fps
+from vidiff.io.encode import CODEC_HELP, CRF_HELP, PIX_FMT_HELP, PRESET_HELP
+from vidiff.timeline import FACTOR_HELP, FPS_HELP
+
+STEPS = (1, 50)  # the sampler's range (vidiff.diffusion.sampling), stated here so --help needs no torch
 
 EXAMPLES = """examples:
   vidiff upscale in.mp4 -o out.mp4 --factor 2            # 25 fps -> 50 fps, DIS optical flow
@@ -23,18 +26,10 @@ EXAMPLES = """examples:
 def add_encode_options(p: argparse.ArgumentParser) -> None:
     """Output encoding options shared by every command that writes a clip."""
     g = p.add_argument_group("encoding")
-    g.add_argument("--codec", default="h264", help="h264 (default), h265, vp9 or av1")
-    g.add_argument(
-        "--crf", type=int, default=18, help="constant rate factor: lower is better quality (default 18)"
-    )
-    g.add_argument(
-        "--preset", default=None, help="encoder speed preset, e.g. veryfast, medium (default), slow"
-    )
-    g.add_argument(
-        "--pix-fmt",
-        default="yuv420p",
-        help="output pixel format: yuv420p (default, plays everywhere), yuv444p, yuv420p10le (10-bit)",
-    )
+    g.add_argument("--codec", default="h264", help=CODEC_HELP)
+    g.add_argument("--crf", type=int, default=18, help=CRF_HELP)
+    g.add_argument("--preset", default=None, help=PRESET_HELP)
+    g.add_argument("--pix-fmt", default="yuv420p", help=PIX_FMT_HELP)
     g.add_argument("--no-audio", action="store_true", help="drop the audio instead of copying it")
 
 
@@ -52,8 +47,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("input", metavar="INPUT", help="input video file (never modified)")
     p.add_argument("-o", "--output", required=True, help="output file (.mp4, .mkv, .mov or .webm)")
     rate = p.add_mutually_exclusive_group(required=True)
-    rate.add_argument("--factor", help="multiply the frame rate, e.g. 2, 4 or 2.5")
-    rate.add_argument("--fps", help="target frame rate, e.g. 60, 59.94 or 30000/1001")
+    rate.add_argument("--factor", help=FACTOR_HELP)
+    rate.add_argument("--fps", help=FPS_HELP)
     p.add_argument(
         "--method",
         default="dis",
@@ -61,7 +56,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "(vidiff's model), rife (if its weights were fetched)",
     )
     m = p.add_argument_group("diffusion model (with --method diffusion)")
-    m.add_argument("--steps", type=int, default=None, help="sampler steps (default: the model's, 1-8)")
+    m.add_argument(
+        "--steps", type=int, default=None, help=f"sampler steps, {STEPS[0]}-{STEPS[1]} (default: the model's)"
+    )
     m.add_argument("--seed", type=int, default=0, help="random seed; same seed, same output (default 0)")
     m.add_argument("--weights", default=None, help="model folder (default: the shipped weights)")
     m.add_argument("--device", default="cpu", help="cpu (default), cuda, cuda:1, mps")
@@ -74,22 +71,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def parse_factor(value: str) -> Fraction:
-    """'2', '2.5' or '5/2' -> Fraction."""
-    try:
-        f = Fraction(value)
-    except (ValueError, ZeroDivisionError):
-        raise ConfigError(f"invalid --factor {value!r}; use e.g. 2, 4 or 2.5") from None
-    if f <= 1 and f != 1:
-        raise ConfigError(f"--factor {value} would lower the frame rate; use --fps for that")
-    return f
-
-
 def method_options(args: argparse.Namespace) -> dict:
     """Options passed to the interpolator's constructor (only the model takes any)."""
     if args.method != "diffusion":
         return {}
     opts = {"seed": args.seed, "device": args.device}
+    if args.steps is not None and not STEPS[0] <= args.steps <= STEPS[1]:
+        raise ConfigError(f"--steps must be between {STEPS[0]} and {STEPS[1]}, not {args.steps}")
     if args.steps is not None:
         opts["steps"] = args.steps
     if args.weights:
@@ -103,8 +91,8 @@ def run(args: argparse.Namespace) -> int:
     report = upscale_file(
         args.input,
         args.output,
-        factor=parse_factor(args.factor) if args.factor else None,
-        fps=parse_fps(args.fps) if args.fps else None,
+        factor=args.factor,
+        fps=args.fps,
         method=args.method,
         method_options=method_options(args),
         codec=args.codec,

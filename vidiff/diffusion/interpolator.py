@@ -1,7 +1,7 @@
 """`--method diffusion`: the trained VideoUNet3D behind the foundation's Interpolator interface.
 
 Each target frame is its own window: the observed frames around it (a and b, plus `context` more on each
-side) and the target at its real time, times measured in units of the observed spacing.
+side) and the target at its real time, times measured in units of its own pair's spacing.
 """
 
 from __future__ import annotations
@@ -45,8 +45,6 @@ class DiffusionInterpolator:
     ) -> list[np.ndarray]:
         """Frames at `target_times` from observed `frames` at sorted `times` (any unit)."""
         times = [float(t) for t in times]
-        gaps = np.diff(times)
-        unit = float(np.median(gaps)) if len(gaps) else 1.0
         out: list[np.ndarray | None] = [None] * len(target_times)
         todo = []
         for k, tau in enumerate(target_times):
@@ -56,17 +54,19 @@ class DiffusionInterpolator:
                 out[k] = frames[hit[0]].copy()
                 continue
             # the pair around tau and `context` observed frames each side (a window of fixed shape)
-            j = int(np.searchsorted(times, tau))
+            j = min(max(int(np.searchsorted(times, tau)), 1), len(times) - 1)  # the pair is (j - 1, j)
             lo, hi = max(0, j - 1 - self.context), min(len(times), j + 1 + self.context)
-            idx = list(range(lo, hi))
-            todo.append((k, idx, tau))
+            todo.append((k, (tuple(range(lo, hi)), j), tau))
         # one prior per pair (the flows are shared by all targets of the pair)
-        groups: dict[tuple[int, ...], list[tuple[int, float]]] = {}
-        for k, idx, tau in todo:
-            groups.setdefault(tuple(idx), []).append((k, tau))
+        groups: dict[tuple[tuple[int, ...], int], list[tuple[int, float]]] = {}
+        for k, key, tau in todo:
+            groups.setdefault(key, []).append((k, tau))
         windows = []
-        for idx, items in groups.items():
+        for (idx, j), items in groups.items():
             obs_frames = [frames[i] for i in idx]
+            # time in units of the pair's own gap, so a pair's output never depends on the other pairs
+            # that share the runner's window (after dedupe their gaps differ)
+            unit = times[j] - times[j - 1]
             obs_times = [(times[i] - times[idx[0]]) / unit for i in idx]
             taus = [(tau - times[idx[0]]) / unit for _, tau in items]
             all_frames = obs_frames + [None] * len(taus)

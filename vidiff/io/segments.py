@@ -19,10 +19,12 @@ from typing import Any
 import av
 import numpy as np
 
-from vidiff.errors import ConfigError, OutputError
+from vidiff.errors import OutputError
+from vidiff.io.encode import EncodeOptions
 from vidiff.io.writer import _FORMATS, VideoWriter, _AudioCopier, check_output_path, temp_path_for
 
 SEGMENT_FRAMES = 120
+_ENCODE_KEYS = ("codec", "crf", "preset", "pix_fmt")
 
 
 class ResumableWriter:
@@ -55,12 +57,7 @@ class ResumableWriter:
         self.seg_n = segment_frames
         self.key = json.loads(json.dumps(key, default=str, sort_keys=True))
         self.format = _FORMATS[p.suffix.lower()]
-        pix_fmt = encode.get("pix_fmt", "yuv420p")
-        if ("420" in pix_fmt or "422" in pix_fmt) and (width % 2 or height % 2):
-            raise ConfigError(
-                f"frame size {width}x{height} is odd; {pix_fmt} needs even width and height "
-                "(use --pix-fmt yuv444p, or crop/pad the input)"
-            )
+        EncodeOptions(**{k: v for k, v in encode.items() if k in _ENCODE_KEYS}).check_size(width, height)
         done: list[int] = []
         manifest = self.work / "manifest.json"
         if manifest.exists():

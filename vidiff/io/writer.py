@@ -19,18 +19,8 @@ import numpy as np
 from vidiff.errors import ConfigError, OutputError
 from vidiff.io.audio import AudioTrack
 from vidiff.io.color import rgb_to_frame
+from vidiff.io.encode import CODECS, X26X_PRESETS, EncodeOptions
 
-CODECS = {  # user name -> (ffmpeg encoder, how crf is passed, default preset)
-    "h264": "libx264",
-    "libx264": "libx264",
-    "h265": "libx265",
-    "hevc": "libx265",
-    "libx265": "libx265",
-    "vp9": "libvpx-vp9",
-    "libvpx-vp9": "libvpx-vp9",
-    "av1": "libsvtav1",
-    "libsvtav1": "libsvtav1",
-}
 _FORMATS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska", ".webm": "webm"}
 # audio codecs each container takes as they are (else re-encoded)
 _AUDIO_OK = {
@@ -40,17 +30,6 @@ _AUDIO_OK = {
     "webm": {"opus", "vorbis"},
 }
 _VIDEO_OK = {"webm": {"libvpx-vp9", "libsvtav1"}}
-X26X_PRESETS = (
-    "ultrafast",
-    "superfast",
-    "veryfast",
-    "faster",
-    "fast",
-    "medium",
-    "slow",
-    "slower",
-    "veryslow",
-)
 
 
 def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
@@ -115,18 +94,12 @@ class VideoWriter:
         audio: AudioTrack | None = None,
     ):
         self.path = check_output_path(path, inputs)
-        if codec not in CODECS:
-            raise ConfigError(f"unknown codec {codec!r}; choose one of: {', '.join(sorted(set(CODECS)))}")
+        EncodeOptions(codec, crf, preset, pix_fmt).check_size(width, height)
         self.encoder = CODECS[codec]
         self.format = _FORMATS[os.path.splitext(self.path)[1].lower()]
         if self.format in _VIDEO_OK and self.encoder not in _VIDEO_OK[self.format]:
             raise ConfigError(
                 f"{self.path}: {self.format} cannot hold {self.encoder}; use --codec vp9 or av1"
-            )
-        if ("420" in pix_fmt or "422" in pix_fmt) and (width % 2 or height % 2):
-            raise ConfigError(
-                f"frame size {width}x{height} is odd; {pix_fmt} needs even width and height "
-                "(use --pix-fmt yuv444p, or crop/pad the input)"
             )
         self.width, self.height, self.fps = width, height, Fraction(fps)
         self.tmp = temp_path_for(self.path)

@@ -103,7 +103,16 @@ def load_recipe(spec: str | os.PathLike[str]) -> Recipe:
         raise ConfigError(
             f"unknown recipe {str(spec)!r}; shipped recipes: {', '.join(recipe_names())}, or a YAML path"
         )
-    text = p.read_text()
+    if p.is_dir():
+        raise ConfigError(f"{p}: is a folder, not a recipe file (a YAML file with 'stages:')")
+    try:
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{p}: not a recipe: a binary file, not YAML text") from None
+    except OSError as e:
+        raise ConfigError(f"{p}: cannot read the recipe ({e.strerror or e})") from None
+    if "\x00" in text:
+        raise ConfigError(f"{p}: not a recipe: a binary file, not YAML text")
     try:
         node = yaml.compose(text)
         data = yaml.safe_load(text)

@@ -17,11 +17,12 @@ import numpy as np
 
 from vidiff.errors import ConfigError, InputError
 from vidiff.flow import Interpolator, get_interpolator
+from vidiff.io.encode import EncodeOptions
 from vidiff.io.probe import probe
 from vidiff.io.reader import VideoReader
 from vidiff.io.writer import VideoWriter, check_output_path
 from vidiff.runner.progress import progress_bar
-from vidiff.timeline import frames_differ
+from vidiff.timeline import check_flow_size, frames_differ
 
 THUMB = (96, 54)
 MAX_FROZEN_RUN = 4  # a longer hold is meant (a pause), not a glitch
@@ -35,20 +36,20 @@ def parse_frames(spec: str | int, n_frames: int) -> set[int]:
         if not part:
             continue
         try:
-            if "-" in part:
+            if "-" in part[1:]:
                 a, b = (int(x) for x in part.split("-", 1))
                 if b < a:
                     raise ValueError
-                out.update(range(a, b + 1))
             else:
-                out.add(int(part))
+                a = b = int(part)
         except ValueError:
             raise ConfigError(f"invalid --frames {spec!r}; use e.g. 10-14,30") from None
+        if a < 0 or b >= n_frames:  # checked before the range is built: 0-999999999999 is one line
+            bad = a if a < 0 else max(a, n_frames)
+            raise ConfigError(f"--frames: frame {bad} is outside the clip (frames 0-{n_frames - 1})")
+        out.update(range(a, b + 1))
     if not out:
         raise ConfigError(f"invalid --frames {spec!r}: no frame listed")
-    bad = [i for i in sorted(out) if not 0 <= i < n_frames]
-    if bad:
-        raise ConfigError(f"--frames: frame {bad[0]} is outside the clip (frames 0-{n_frames - 1})")
     return out
 
 
@@ -108,24 +109,24 @@ def infill_file(
     preset: str | None = None,
     audio: bool = True,
     progress: bool = True,
+    pix_fmt: str = "yuv420p",
 ) -> dict[str, Any]:
     """Rewrite `input` to `output` with the listed frames (or, with `auto`, the bad ones found) rebuilt
     from the nearest kept frames on each side; same frame count, timing and audio."""
     input, output = os.fspath(input), os.fspath(output)
     check_output_path(output, [input])
+    enc = EncodeOptions(codec, crf, preset, pix_fmt)
+    if (frames is None) == (not auto):
+        raise ConfigError("give either frames to replace (--frames 10-14,30) or --auto")
     info = probe(input)
     if info.n_frames < 3:
         raise InputError(f"{input}: has only {info.n_frames} frames; infilling needs at least 3")
-    if (frames is None) == (not auto):
-        raise ConfigError("give either frames to replace (--frames 10-14,30) or --auto")
-    reasons = (
-        detect_bad_frames(input)
-        if auto
-        else {
-            i: "listed" for i in (frames if isinstance(frames, set) else parse_frames(frames, info.n_frames))
-        }
-    )
+    if not auto and not isinstance(frames, set):
+        frames = parse_frames(frames, info.n_frames)
     interp = get_interpolator(method, **(method_options or {})) if isinstance(method, str) else method
+    check_flow_size(info.width, info.height, getattr(interp, "name", str(method)))
+    enc.check_output(output, info.width, info.height, resumable=False)
+    reasons = detect_bad_frames(input) if auto else dict.fromkeys(sorted(frames), "listed")
     t0 = time.perf_counter()
     replaced, held = [], []
     with (
@@ -134,9 +135,7 @@ def infill_file(
             info.width,
             info.height,
             info.fps,
-            codec=codec,
-            crf=crf,
-            preset=preset,
+            **enc.writer_kwargs(),
             audio_from=input if audio and info.audio else None,
             rotation=info.rotation,
             color=info.color,

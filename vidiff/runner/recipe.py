@@ -20,20 +20,47 @@ from vidiff.errors import ConfigError, VidiffError
 from vidiff.recipes import Recipe
 
 VIDEO_EXT = {".mp4", ".mkv", ".mov", ".webm", ".avi", ".m4v", ".ts", ".mpg", ".mpeg", ".flv", ".wmv"}
-CODEC_NAMES = {
-    "h264": "libx264",
-    "h265": "libx265",
-    "hevc": "libx265",
-    "vp9": "libvpx-vp9",
-    "av1": "libsvtav1",
-}
+
+
+def check_recipe(recipe: Recipe) -> None:
+    """Every value of a recipe (file and overrides) checked before any work, by the same functions the
+    CLI options and the Python API go through (`EncodeOptions`, `vidiff.timeline`)."""
+    from vidiff.flow import check_method_options
+    from vidiff.io.encode import EncodeOptions
+    from vidiff.timeline import parse_factor, parse_fps, parse_speed
+
+    enc = recipe.stage("encode") or {}
+    interp = recipe.stage("interpolate") or {}
+    where = f"recipe {recipe.name}"
+    try:
+        EncodeOptions(
+            enc.get("codec", "h264"), enc.get("crf", 18), enc.get("preset"), enc.get("pix_fmt", "yuv420p")
+        )
+        if "factor" in interp:
+            parse_factor(interp["factor"])
+        if "fps" in interp:
+            parse_fps(interp["fps"])
+        parse_speed((recipe.stage("retime") or {}).get("speed", 1))
+        mr = (recipe.stage("dedupe") or {}).get("max_run", 3)
+        if mr < 1:
+            raise ConfigError(f"dedupe max_run {mr}: must be 1 or more")
+        opts = {k: interp[k] for k in ("steps", "seed", "weights", "device") if k in interp}
+        for st in ("interpolate", "infill"):
+            m = (recipe.stage(st) or {}).get("method")
+            if m is not None:
+                check_method_options(m, opts)
+    except ConfigError as e:
+        raise ConfigError(f"{where}: {e}") from None
+    plain = recipe.stage("generate") is None and recipe.stage("infill") is None
+    if plain and (not interp or ("factor" in interp) == ("fps" in interp)):
+        raise ConfigError(f"{where}: the interpolate stage needs exactly one of factor, fps")
 
 
 def run_recipe(recipe: Recipe, input: str, output: str, progress: bool = True) -> dict[str, Any]:
     """Execute `recipe` on one input; returns the stage runner's report plus the recipe name."""
+    check_recipe(recipe)
     enc = recipe.stage("encode") or {}
-    codec = CODEC_NAMES.get(enc.get("codec", "h264"), enc.get("codec", "h264"))
-    common = {"codec": codec, "crf": enc.get("crf", 18), "preset": enc.get("preset")}
+    common = {"codec": enc.get("codec", "h264"), "crf": enc.get("crf", 18), "preset": enc.get("preset")}
     interp = recipe.stage("interpolate") or {}
     method = interp.get("method", "dis")
     method_options = {k: interp[k] for k in ("steps", "seed", "weights", "device") if k in interp}
@@ -52,13 +79,12 @@ def run_recipe(recipe: Recipe, input: str, output: str, progress: bool = True) -
             method_options=method_options,
             audio=enc.get("audio", "copy") == "copy",
             progress=progress,
+            pix_fmt=enc.get("pix_fmt", "yuv420p"),
             **common,
         )
     else:
         from vidiff.runner.upscale import upscale_file
 
-        if not interp or ("factor" in interp) == ("fps" in interp):
-            raise ConfigError(f"recipe {recipe.name}: the interpolate stage needs exactly one of factor, fps")
         retime = recipe.stage("retime") or {}
         transform, size = None, None
         if recipe.stage("reframe") is not None:
@@ -70,14 +96,14 @@ def run_recipe(recipe: Recipe, input: str, output: str, progress: bool = True) -
         report = upscale_file(
             input,
             output,
-            factor=Fraction(str(interp["factor"])) if "factor" in interp else None,
-            fps=Fraction(str(interp["fps"])) if "fps" in interp else None,
+            factor=interp.get("factor"),
+            fps=interp.get("fps"),
             method=method,
             method_options=method_options,
             dedupe=dd is not None,
             max_run=int((dd or {}).get("max_run", 3)),
             scene_cuts=recipe.stage("scene_split") is not None,
-            speed=Fraction(str(retime.get("speed", 1))),
+            speed=retime.get("speed", 1),
             audio_mode=enc.get("audio", "copy"),
             transform=transform,
             out_size=size,
@@ -158,6 +184,7 @@ def run_many(
     suffix: str | None = None,
 ) -> tuple[list[dict[str, Any]], list[tuple[str, str]], list[str]]:
     """Run `recipe` on every clip of a folder/glob into `outdir`: (reports, failures, skipped)."""
+    check_recipe(recipe)
     inputs = find_inputs(input_spec)
     if not inputs:
         raise ConfigError(f"no video files found in {input_spec!r}")

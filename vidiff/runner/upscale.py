@@ -17,6 +17,7 @@ import numpy as np
 
 from vidiff.errors import ConfigError, InputError
 from vidiff.flow import Interpolator, get_interpolator
+from vidiff.io.encode import EncodeOptions
 from vidiff.io.probe import probe
 from vidiff.io.reader import Frame, VideoReader
 from vidiff.io.segments import ResumableWriter
@@ -24,7 +25,14 @@ from vidiff.io.writer import check_output_path
 from vidiff.runner.progress import progress_bar
 from vidiff.runner.windows import fill_window, plan_windows, window_context
 from vidiff.scenes import SceneDetector
-from vidiff.timeline import frames_differ, output_rate
+from vidiff.timeline import (
+    check_flow_size,
+    frames_differ,
+    output_rate,
+    parse_factor,
+    parse_fps,
+    parse_speed,
+)
 
 
 @dataclass
@@ -108,30 +116,41 @@ def upscale_file(
     its `context` keyframes on each side, at their real times in seconds (`vidiff.runner.windows`).
     """
     input, output = os.fspath(input), os.fspath(output)
+    # every option is checked before any frame is decoded (the CLI, recipes and this API share these)
     check_output_path(output, [input])
-    info = probe(input)
-    if info.n_frames < 2:
-        raise InputError(f"{input}: has only {info.n_frames} frame; at least 2 are needed to interpolate")
-    out_fps = output_rate(info.fps, Fraction(factor) if factor is not None else None, fps)
-    interp = get_interpolator(method, **(method_options or {})) if isinstance(method, str) else method
-    context = window_context(interp)
-    if window < 1:
-        raise ConfigError(f"window {window}: a window needs at least 1 pair of frames")
-    expected = int(np.ceil(info.duration * out_fps))
-    speed = Fraction(speed).limit_denominator(1000)
-    write_fps = out_fps * speed
+    enc = EncodeOptions(codec, crf, preset, pix_fmt)
+    if fps is not None:
+        parse_fps(fps)
+    if factor is not None:
+        parse_factor(factor)
+    speed = parse_speed(speed)
+    if isinstance(window, bool) or not isinstance(window, int) or not 1 <= window <= 1024:
+        raise ConfigError(f"window {window!r}: a window is 1 to 1024 pairs of frames")
+    if isinstance(max_run, bool) or not isinstance(max_run, int) or max_run < 1:
+        raise ConfigError(f"dedupe max_run {max_run!r}: must be a whole number, 1 or more")
     audio_mode = audio_mode or ("copy" if audio else "drop")
     if audio_mode not in ("copy", "drop", "slow", "none"):
         raise ConfigError(f"audio mode {audio_mode!r}: use copy, drop or slow")
+    info = probe(input)
+    if info.n_frames < 2:
+        raise InputError(f"{input}: has only {info.n_frames} frame; at least 2 are needed to interpolate")
+    out_fps = output_rate(info.fps, factor, fps, speed)
+    interp = get_interpolator(method, **(method_options or {})) if isinstance(method, str) else method
+    context = window_context(interp)
+    expected = int(np.ceil(info.duration * out_fps))
+    write_fps = out_fps * speed
+    if out_size is None and transform is not None:
+        probe_img = transform(np.zeros((info.height, info.width, 3), np.uint8))
+        out_size = (probe_img.shape[1], probe_img.shape[0])
+    width, height = out_size or (info.width, info.height)
+    check_flow_size(info.width, info.height, getattr(interp, "name", str(method)))
+    enc.check_output(output, width, height)
+    codec = enc.encoder
     track = None
     if audio_mode == "slow" and info.audio:
         from vidiff.io.audio import AudioTrack
 
         track = AudioTrack.from_file(input, fade_in=0.0, fade_out=0.0, tempo=float(speed))
-    if out_size is None and transform is not None:
-        probe_img = transform(np.zeros((info.height, info.width, 3), np.uint8))
-        out_size = (probe_img.shape[1], probe_img.shape[0])
-    width, height = out_size or (info.width, info.height)
     st = os.stat(input)
     run_key = {
         "input": os.path.abspath(input),

@@ -6,6 +6,7 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
+import yaml
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
@@ -73,18 +74,108 @@ def load_config(path: str | os.PathLike[str] | None, overrides: Sequence[str] = 
         if path:
             if not os.path.exists(path):
                 raise ConfigError(f"config file not found: {path}")
-            user = OmegaConf.load(path)
+            if os.path.isdir(path):
+                raise ConfigError(f"{path}: is a folder, not a YAML config file")
+            try:
+                user = OmegaConf.load(path)
+            except UnicodeDecodeError:
+                raise ConfigError(f"{path}: a binary file, not a YAML config") from None
+            except yaml.YAMLError as e:
+                raise ConfigError(f"{path}: not valid YAML ({str(e).splitlines()[0]})") from None
+            except OSError as e:
+                raise ConfigError(f"{path}: cannot read ({e.strerror or e})") from None
+            if not isinstance(user, DictConfig):
+                raise ConfigError(
+                    f"{path}: a config is a mapping of sections (model, data, train), not a list"
+                )
             base = OmegaConf.merge(base, user)
         for o in overrides:
             if "=" not in o:
                 raise ConfigError(f"override {o!r} must look like key=value (e.g. train.steps=100)")
             where = f"override {o!r}"
-            base = OmegaConf.merge(base, OmegaConf.from_dotlist([o]))
+            try:
+                dot = OmegaConf.from_dotlist([o])
+            except (yaml.YAMLError, ValueError) as e:
+                raise ConfigError(f"{where}: not a valid value ({str(e).splitlines()[0]})") from None
+            base = OmegaConf.merge(base, dot)
     except OmegaConfBaseException as e:
         key = getattr(e, "full_key", None) or ""
         line = _line_of(path, key) if path and where == str(path) else ""
-        raise ConfigError(f"{where}{line}: unknown or invalid key {key!r} ({type(e).__name__})") from None
+        why = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise ConfigError(f"{where}{line}: unknown or invalid key {key!r} ({why})") from None
     return base
+
+
+MIXED_PRECISION = ("no", "fp16", "bf16")
+TASKS = ("interpolate", "extrapolate")  # vidiff.train.data.TASKS, literal so checking needs no torch
+
+
+def check_config(cfg: DictConfig) -> None:
+    """Every value the run depends on, checked before anything is written (run folder, config.yaml):
+    ranges, choices, and that each training clip exists and is a video. Raises `ConfigError`."""
+    from pathlib import Path
+
+    from vidiff.io.samples import SAMPLE_CLIPS
+
+    t, d = cfg.train, cfg.data
+
+    def need(ok: bool, key: str, what: str, value: Any) -> None:
+        if not ok:
+            raise ConfigError(f"{key} = {value!r}: {what}")
+
+    def whole(key: str, value: Any, lo: int) -> None:
+        need(
+            isinstance(value, int) and not isinstance(value, bool) and value >= lo,
+            key,
+            f"must be a whole number >= {lo}",
+            value,
+        )
+
+    def number(key: str, value: Any, lo: float, hi: float, lo_open: bool = False) -> None:
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        ok = ok and (lo < value if lo_open else lo <= value) and value <= hi
+        need(ok, key, f"must be a number in {'(' if lo_open else '['}{lo}, {hi}]", value)
+
+    for k, lo in (("steps", 1), ("batch_size", 1), ("warmup", 0), ("checkpoint_every", 1), ("log_every", 1),
+                  ("eval_every", 1), ("eval_windows", 0), ("num_workers", 0), ("threads", 0)):  # fmt: skip
+        whole(f"train.{k}", t[k], lo)
+    number("train.lr", t.lr, 0, 1, lo_open=True)
+    number("train.weight_decay", t.weight_decay, 0, 1)
+    number("train.grad_clip", t.grad_clip, 0, 1e6)
+    number("train.ema_decay", t.ema_decay, 0, 1)
+    number("train.p_max_noise", t.p_max_noise, 0, 1, lo_open=True)
+    need(
+        t.mixed_precision in MIXED_PRECISION,
+        "train.mixed_precision",
+        f"use {', '.join(MIXED_PRECISION)}",
+        t.mixed_precision,
+    )
+    need(isinstance(t.output, str) and bool(t.output), "train.output", "must be a folder path", t.output)
+    need(not os.path.isfile(str(t.output)), "train.output", "is a file; the run needs a folder", t.output)
+    need(d.task in TASKS, "data.task", f"unknown task; choose one of: {', '.join(TASKS)}", d.task)
+    number("data.real_fraction", d.real_fraction, 0, 1)
+    whole("data.crop", d.crop, 8)
+    whole("data.margin", d.margin, 0)
+    whole("data.pool", d.pool, 0)
+    clips = list(d.clips)
+    need(
+        all(isinstance(c, str) and c for c in clips),
+        "data.clips",
+        "must be a list of clip names or paths",
+        clips,
+    )
+    if d.real_fraction > 0:
+        need(bool(clips), "data.clips", "is empty while data.real_fraction > 0", clips)
+    for c in clips + list(d.eval_clips):
+        if Path(c).exists() or c.removesuffix(".mp4") in SAMPLE_CLIPS:
+            if Path(c).exists():
+                from vidiff.io.probe import probe
+
+                probe(c)  # a missing, broken or non-video file is an InputError naming it
+            continue
+        raise ConfigError(
+            f"data.clips: {c!r} is neither a file nor a bundled clip ({', '.join(SAMPLE_CLIPS)})"
+        )
 
 
 def _line_of(path: str | os.PathLike[str], key: str) -> str:

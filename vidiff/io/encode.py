@@ -1,0 +1,189 @@
+"""`EncodeOptions`: the output encoding settings, validated once, whichever door they came through.
+
+The CLI (`--codec/--crf/--preset/--pix-fmt`), a recipe's `encode:` stage (and its `encode.key=value`
+overrides) and the Python API (`upscale_file(codec=...)`, `VideoWriter`) all build one of these, so a
+bad value is refused in one line before any frame is decoded. `check_output` goes further: it opens the
+encoder on a tiny frame and writes a two-frame file the way the real run will (segments and join, into
+the output's container), so an option this machine's encoders, muxers or decoders cannot honour fails
+before the work, not after it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from fractions import Fraction
+
+import av
+import numpy as np
+
+from vidiff.errors import ConfigError, OutputError
+
+CODECS = {  # user name -> ffmpeg encoder
+    "h264": "libx264",
+    "libx264": "libx264",
+    "h265": "libx265",
+    "hevc": "libx265",
+    "libx265": "libx265",
+    "vp9": "libvpx-vp9",
+    "libvpx-vp9": "libvpx-vp9",
+    "av1": "libsvtav1",
+    "libsvtav1": "libsvtav1",
+}
+# pixel formats vidiff converts RGB into (each encoder takes the subset it lists)
+PIX_FMTS = ("yuv420p", "yuv422p", "yuv444p", "yuv420p10le", "yuv422p10le", "yuv444p10le")
+CRF_RANGE = {"libx264": (0, 51), "libx265": (0, 51), "libvpx-vp9": (0, 63), "libsvtav1": (1, 63)}
+X26X_PRESETS = (
+    "ultrafast",
+    "superfast",
+    "veryfast",
+    "faster",
+    "fast",
+    "medium",
+    "slow",
+    "slower",
+    "veryslow",
+)
+NUMERIC_PRESETS = {"libvpx-vp9": (0, 8), "libsvtav1": (0, 13)}  # cpu-used / preset numbers
+
+CODEC_HELP = "h264 (default), h265, vp9 or av1"
+CRF_HELP = "constant rate factor: lower is better quality (default 18; h264/h265 0-51, vp9 0-63, av1 1-63)"
+PRESET_HELP = "encoder speed preset: h264/h265 ultrafast ... veryslow (default medium); vp9 0-8, av1 0-13"
+PIX_FMT_HELP = (
+    "output pixel format: yuv420p (default, plays everywhere), yuv422p, yuv444p, yuv420p10le (10-bit), "
+    "yuv422p10le, yuv444p10le (vp9: 8-bit only; av1: yuv420p, yuv420p10le)"
+)
+
+_CHECKED: dict[tuple, str | None] = {}  # (options, container, size class, resumable) -> error or None
+
+
+@dataclass(frozen=True)
+class EncodeOptions:
+    """Codec, quality, speed preset and pixel format of an output; invalid values raise `ConfigError`."""
+
+    codec: str = "h264"
+    crf: int | None = 18
+    preset: str | None = None
+    pix_fmt: str = "yuv420p"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.codec, str) or self.codec not in CODECS:
+            raise ConfigError(
+                f"unknown codec {self.codec!r}; choose one of: {', '.join(sorted(set(CODECS)))}"
+            )
+        enc = CODECS[self.codec]
+        if self.crf is not None:
+            lo, hi = CRF_RANGE[enc]
+            if isinstance(self.crf, bool) or not isinstance(self.crf, int) or not lo <= self.crf <= hi:
+                raise ConfigError(f"crf {self.crf!r} out of range for {self.codec}: use {lo}-{hi}")
+        if self.preset is not None:
+            p = self.preset
+            if enc in NUMERIC_PRESETS:
+                lo, hi = NUMERIC_PRESETS[enc]
+                if not (isinstance(p, str) and p.isdigit() and lo <= int(p) <= hi):
+                    raise ConfigError(f"unknown preset {p!r} for {self.codec}: use a number {lo}-{hi}")
+            elif p not in X26X_PRESETS:
+                raise ConfigError(
+                    f"unknown preset {p!r} for {self.codec}; choose one of: {', '.join(X26X_PRESETS)}"
+                )
+        if not isinstance(self.pix_fmt, str) or self.pix_fmt not in PIX_FMTS:
+            raise ConfigError(
+                f"unsupported pixel format {self.pix_fmt!r}; choose one of: {', '.join(PIX_FMTS)}"
+            )
+        takes = {f.name for f in (av.codec.Codec(enc, "w").video_formats or [])}
+        if self.pix_fmt not in takes:
+            ok = [f for f in PIX_FMTS if f in takes]
+            raise ConfigError(
+                f"{self.codec} cannot encode pixel format {self.pix_fmt} here; use one of: {', '.join(ok)}"
+            )
+
+    @property
+    def encoder(self) -> str:
+        """The ffmpeg encoder name (libx264, libx265, libvpx-vp9, libsvtav1)."""
+        return CODECS[self.codec]
+
+    def writer_kwargs(self) -> dict[str, object]:
+        """Keyword arguments for `VideoWriter` / `ResumableWriter`."""
+        return {"codec": self.encoder, "crf": self.crf, "preset": self.preset, "pix_fmt": self.pix_fmt}
+
+    def check_size(self, width: int, height: int) -> None:
+        """Chroma-subsampled formats need even frame sizes."""
+        if ("420" in self.pix_fmt or "422" in self.pix_fmt) and (width % 2 or height % 2):
+            raise ConfigError(
+                f"frame size {width}x{height} is odd; {self.pix_fmt} needs even width and height "
+                "(use --pix-fmt yuv444p, or crop/pad the input)"
+            )
+
+    def check_output(
+        self, path: str | os.PathLike[str], width: int, height: int, resumable: bool = True
+    ) -> None:
+        """Refuse, before any work, options the output cannot be made with: the frame size, the
+        container (e.g. .webm holds only vp9/av1), and a trial two-frame encode the way the run writes
+        (segments joined into the output's container when `resumable`), decoded back."""
+        from vidiff.io.writer import _FORMATS
+
+        path = os.fspath(path)
+        ext = os.path.splitext(path)[1].lower()
+        fmt = _FORMATS.get(ext)
+        if fmt == "webm" and self.encoder not in ("libvpx-vp9", "libsvtav1"):
+            raise ConfigError(f"{path}: a .webm file holds only vp9 or av1 video; add --codec vp9 (or av1)")
+        self.check_size(width, height)
+        small = width * height <= 256 * 256
+        tw, th = (width, height) if small else (64 + width % 2, 64 + height % 2)
+        key = (self, ext, tw, th, resumable)
+        if key not in _CHECKED:
+            _CHECKED[key] = _trial(self, ext, tw, th, resumable)
+        if _CHECKED[key]:
+            raise ConfigError(
+                f"{path}: cannot write {self.codec} {self.pix_fmt} (crf {self.crf}, preset {self.preset}) "
+                f"into {ext} on this system ({_CHECKED[key]})"
+            )
+
+
+def _trial(opts: EncodeOptions, ext: str, width: int, height: int, resumable: bool) -> str | None:
+    """Write and read back a two-frame clip as the real run would; the reason it fails, or None."""
+    from vidiff.io.segments import ResumableWriter
+    from vidiff.io.writer import VideoWriter
+
+    folder = tempfile.mkdtemp(prefix="vidiff-encode-check-")
+    saved = _quiet_stderr()  # encoders' own C-level chatter (SVT-AV1 banners) is not the user's business
+    try:
+        out = os.path.join(folder, f"check{ext}")
+        frames = [np.full((height, width, 3), v, np.uint8) for v in (40, 200)]
+        if resumable:
+            with ResumableWriter(out, width, height, Fraction(25), key={}, **opts.writer_kwargs()) as w:
+                for f in frames:
+                    w.write(f)
+        else:
+            with VideoWriter(out, width, height, Fraction(25), faststart=False, **opts.writer_kwargs()) as w:
+                w.write_all(frames)
+        with av.open(out) as c:
+            n = sum(1 for _ in c.decode(video=0))
+        return None if n == len(frames) else f"{n} of {len(frames)} trial frames decoded back"
+    except (av.error.FFmpegError, av.codec.codec.UnknownCodecError, ValueError, OSError, OutputError) as e:
+        return f"{type(e).__name__}: {str(e).splitlines()[0][:160]}"
+    except ConfigError as e:
+        return str(e)
+    finally:
+        _restore_stderr(saved)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _quiet_stderr() -> int | None:
+    """Point file descriptor 2 at /dev/null; returns a copy of the old one (None if that fails)."""
+    try:
+        saved = os.dup(2)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+        return saved
+    except OSError:
+        return None
+
+
+def _restore_stderr(saved: int | None) -> None:
+    if saved is not None:
+        os.dup2(saved, 2)
+        os.close(saved)
