@@ -90,7 +90,10 @@ def main(argv: list[str] | None = None) -> int:
         print("vidiff: interrupted", file=sys.stderr)
         return 130
     except MemoryError:
-        print("vidiff: error: out of memory; try a smaller --window or a lower resolution", file=sys.stderr)
+        print(
+            "vidiff: error: out of memory; try a lower resolution, a shorter clip or a lighter --method (dis)",
+            file=sys.stderr,
+        )
         return 2
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

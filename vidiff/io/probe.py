@@ -109,7 +109,29 @@ def open_container(path: str | os.PathLike[str]) -> av.container.InputContainer:
     try:
         return av.open(path, mode="r")
     except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as e:
+        size = _declared_size(path)
+        if size and max(size) > MAX_SIDE:
+            raise InputError(
+                f"{path}: frame size {size[0]}x{size[1]} is over the {MAX_SIDE}-pixel limit per side"
+            ) from None
         raise InputError(f"{path}: not a readable video file, or truncated ({_reason(e)})") from None
+
+
+def _declared_size(path: str) -> tuple[int, int] | None:
+    """The frame size a raw-video header states (YUV4MPEG2), for a file FFmpeg refused to open."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(256)
+    except OSError:
+        return None
+    if not head.startswith(b"YUV4MPEG2 "):
+        return None
+    tokens = head.split(b"\n", 1)[0].split()[1:]
+    dims = {t[:1]: t[1:] for t in tokens if t[:1] in (b"W", b"H")}
+    try:
+        return int(dims[b"W"]), int(dims[b"H"])
+    except (KeyError, ValueError):
+        return None
 
 
 def _reason(e: BaseException) -> str:

@@ -19,9 +19,9 @@ from typing import Any
 import av
 import numpy as np
 
-from vidiff.errors import OutputError
+from vidiff.errors import OutputError, VidiffError
 from vidiff.io.encode import EncodeOptions
-from vidiff.io.writer import _FORMATS, VideoWriter, _AudioCopier, check_output_path, temp_path_for
+from vidiff.io.writer import _FORMATS, OutputLock, VideoWriter, _AudioCopier, check_output_path, temp_path_for
 
 SEGMENT_FRAMES = 120
 _ENCODE_KEYS = ("codec", "crf", "preset", "pix_fmt")
@@ -58,6 +58,15 @@ class ResumableWriter:
         self.key = json.loads(json.dumps(key, default=str, sort_keys=True))
         self.format = _FORMATS[p.suffix.lower()]
         EncodeOptions(**{k: v for k, v in encode.items() if k in _ENCODE_KEYS}).check_size(width, height)
+        self._lock = OutputLock(self.path).acquire()  # a second run to this output stops here, in one line
+        try:
+            self._open_parts()
+        except BaseException:
+            self._lock.release()
+            raise
+
+    def _open_parts(self) -> None:
+        """Resume from the manifest of an earlier run with the same key, or start a clean parts folder."""
         done: list[int] = []
         manifest = self.work / "manifest.json"
         if manifest.exists():
@@ -108,6 +117,7 @@ class ResumableWriter:
                 self.height,
                 self.fps,
                 faststart=False,
+                lock=False,  # the whole output is locked already
                 **self.encode,
             )
         self._seg.write(image)
@@ -173,17 +183,21 @@ class ResumableWriter:
         except Exception:
             if os.path.exists(tmp):
                 os.unlink(tmp)
+            self._lock.release()
             raise
         os.replace(tmp, self.path)
         shutil.rmtree(self.work, ignore_errors=True)
+        self._lock.release()
 
-    def abort(self) -> None:
-        """Stop without joining: finished segments and the manifest stay for a resume."""
+    def abort(self, keep: bool = True) -> None:
+        """Stop without joining: finished segments and the manifest stay for a resume (unless `keep` is
+        False or there are none)."""
         if self._seg is not None:
             self._seg._abort()
             self._seg = None
-        if not self.done:  # nothing worth resuming: leave no trace
+        if not self.done or not keep:  # nothing worth resuming: leave no trace
             shutil.rmtree(self.work, ignore_errors=True)
+        self._lock.release()
 
     def __enter__(self) -> ResumableWriter:
         return self
@@ -192,7 +206,8 @@ class ResumableWriter:
         if exc_type is None:
             self.close()
         else:
-            self.abort()
+            # bad input or options fail the same way on a rerun: keep parts only for interrupts and faults
+            self.abort(keep=not (isinstance(exc, VidiffError) and not isinstance(exc, OutputError)))
 
 
 def _part(k: int) -> str:

@@ -8,6 +8,7 @@ crash or Ctrl-C never leaves a half-written output behind. Audio streams are cop
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 from collections.abc import Iterable, Sequence
 from fractions import Fraction
@@ -61,6 +62,54 @@ def check_output_path(path: str | os.PathLike[str], inputs: Sequence[str | os.Pa
     return path
 
 
+class OutputLock:
+    """An OS file lock (`fcntl.flock`) on `.NAME.vidiff-lock` beside an output, so that one vidiff at a
+    time writes a given output; the lock file is removed on release (and the OS drops the lock of a
+    killed process by itself)."""
+
+    def __init__(self, output: str | os.PathLike[str]) -> None:
+        self.output = os.fspath(output)
+        folder, name = os.path.split(os.path.abspath(self.output))
+        self.path = os.path.join(folder, f".{name}.vidiff-lock")
+        self._fd: int | None = None
+
+    def acquire(self) -> OutputLock:
+        """Take the lock, or raise `OutputError` at once if another process holds it."""
+        while self._fd is None:
+            try:
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            except OSError as e:
+                raise OutputError(f"{self.output}: cannot write ({e.strerror or e})") from None
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                raise OutputError(
+                    f"{self.output}: another vidiff is writing this output right now; "
+                    "wait for it to finish or choose another name"
+                ) from None
+            try:
+                same = os.stat(self.path).st_ino == os.fstat(fd).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                self._fd = fd
+            else:  # the holder released and removed it between our open and lock: take the new one
+                os.close(fd)
+        return self
+
+    def release(self) -> None:
+        """Remove the lock file and drop the lock (removal first, so no one locks a stale file)."""
+        if self._fd is None:
+            return
+        with contextlib.suppress(OSError):
+            os.unlink(self.path)
+        with contextlib.suppress(OSError):
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        os.close(self._fd)
+        self._fd = None
+
+
 def temp_path_for(path: str) -> str:
     """The temporary name a file is written under before its atomic rename."""
     folder, name = os.path.split(os.path.abspath(path))
@@ -92,9 +141,11 @@ class VideoWriter:
         faststart: bool = True,
         profile: str | None = None,
         audio: AudioTrack | None = None,
+        lock: bool = True,
     ):
         self.path = check_output_path(path, inputs)
         EncodeOptions(codec, crf, preset, pix_fmt).check_size(width, height)
+        self._lock = OutputLock(self.path).acquire() if lock else None
         self.encoder = CODECS[codec]
         self.format = _FORMATS[os.path.splitext(self.path)[1].lower()]
         if self.format in _VIDEO_OK and self.encoder not in _VIDEO_OK[self.format]:
@@ -112,6 +163,8 @@ class VideoWriter:
         try:
             self._out = av.open(self.tmp, mode="w", format=self.format, options=container_options)
         except (av.error.FFmpegError, OSError) as e:
+            if self._lock is not None:
+                self._lock.release()
             raise OutputError(f"{self.path}: cannot write ({getattr(e, 'strerror', None) or e})") from None
         try:
             self._vs = self._out.add_stream(self.encoder, rate=self.fps)
@@ -177,10 +230,14 @@ class VideoWriter:
             self._abort()
             raise
         self._closed = True
-        if self.n_frames == 0:
-            os.unlink(self.tmp)
-            raise OutputError(f"{self.path}: no frame was produced; nothing written")
-        os.replace(self.tmp, self.path)
+        try:
+            if self.n_frames == 0:
+                os.unlink(self.tmp)
+                raise OutputError(f"{self.path}: no frame was produced; nothing written")
+            os.replace(self.tmp, self.path)
+        finally:
+            if self._lock is not None:
+                self._lock.release()
 
     def _abort(self) -> None:
         self._closed = True
@@ -188,6 +245,8 @@ class VideoWriter:
             self._out.close()
         if os.path.exists(self.tmp):
             os.unlink(self.tmp)
+        if self._lock is not None:
+            self._lock.release()
 
     def __enter__(self) -> VideoWriter:
         return self

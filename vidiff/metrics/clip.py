@@ -22,6 +22,7 @@ from vidiff.io.reader import Frame, VideoReader
 from vidiff.metrics.quality import psnr, ssim
 from vidiff.metrics.temporal import SequenceComparison, WarpingError, frame_diff
 from vidiff.scenes import SceneDetector
+from vidiff.timeline import check_flow_size
 
 CUT_MAX_VALID = 0.5  # share of pixels passing the flow check below which a flagged transition is a cut
 
@@ -48,6 +49,7 @@ def analyze_clip(
     """Per-frame flicker and warping error of a clip (and PSNR/SSIM against `reference`), with a summary."""
     path = os.fspath(path)
     info = probe(path)
+    check_flow_size(info.width, info.height, what="measuring warping error (optical flow)")
     notes: list[str] = []
     ref_info = None
     if reference is not None:

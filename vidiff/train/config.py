@@ -137,7 +137,7 @@ def check_config(cfg: DictConfig) -> None:
         need(ok, key, f"must be a number in {'(' if lo_open else '['}{lo}, {hi}]", value)
 
     for k, lo in (("steps", 1), ("batch_size", 1), ("warmup", 0), ("checkpoint_every", 1), ("log_every", 1),
-                  ("eval_every", 1), ("eval_windows", 0), ("num_workers", 0), ("threads", 0)):  # fmt: skip
+                  ("eval_every", 0), ("eval_windows", 0), ("num_workers", 0), ("threads", 0)):  # fmt: skip
         whole(f"train.{k}", t[k], lo)
     number("train.lr", t.lr, 0, 1, lo_open=True)
     number("train.weight_decay", t.weight_decay, 0, 1)
