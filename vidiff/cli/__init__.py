@@ -67,7 +67,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `vidiff` console script."""
-    parser = build_parser()
+    try:
+        parser = build_parser()
+    except KeyboardInterrupt:  # Ctrl-C while the subcommands load
+        print("vidiff: interrupted", file=sys.stderr)
+        return 130
     args, extra = parser.parse_known_args(argv)
     # key=value overrides may come after options (vidiff run fps_x2 -i a.mp4 -o b.mp4 encode.crf=20)
     if extra:
