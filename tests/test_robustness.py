@@ -606,3 +606,54 @@ def test_two_processes_one_output(media, tmp_path, capsys):
     with av.open(str(out)) as c:
         assert sum(1 for _ in c.decode(video=0)) == 240
     assert not leftovers(d)
+
+
+# -- resume after a kill at any point (slow: a few minutes) -------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("factor", ["2", "4", "8"])
+def test_resume_after_kill_is_byte_identical(factor, carphone, tmp_path):
+    import filecmp
+    import subprocess
+    import sys
+    import time
+
+    def cmd(out: Path) -> list[str]:
+        return [sys.executable, "-m", "vidiff", "upscale", str(carphone), "-o", str(out), "--factor", factor,
+                *DIS, "--preset", "ultrafast", *Q]  # fmt: skip
+
+    ref = tmp_path / "ref.mp4"
+    t0 = time.monotonic()
+    subprocess.run(cmd(ref), check=True, timeout=600)
+    took = time.monotonic() - t0
+    rng = random.Random(int(factor))
+    out = tmp_path / "resumed.mp4"
+    for _ in range(4):
+        out.unlink(missing_ok=True)
+        p = subprocess.Popen(
+            cmd(out), stderr=subprocess.PIPE, text=True,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # even if our SIGINT is ignored
+        )  # fmt: skip
+        time.sleep(rng.uniform(0.3, 0.95) * took)
+        p.send_signal(signal.SIGINT)
+        _, err = p.communicate(timeout=120)
+        assert p.returncode in (0, 130, -signal.SIGINT) and "Traceback" not in err, err
+        subprocess.run(cmd(out), check=True, timeout=600)
+        assert filecmp.cmp(ref, out, shallow=False), f"x{factor}: resumed file differs"
+        assert not leftovers(tmp_path)
+
+
+def test_metrics_lists_a_black_frame_as_a_defect_not_two_cuts(tmp_path, capsys):
+    import json
+
+    frames = moving(20, 64, 48)
+    frames[10] = np.zeros_like(frames[10])
+    clip = write(tmp_path / "black.mp4", frames)
+    code = main(["metrics", str(clip), "--json", *Q])
+    rep = json.loads(capsys.readouterr().out)["summary"]
+    assert code == 0
+    assert rep["scene_cuts"] == []
+    assert rep["defects"] == [{"frame": 10, "time": pytest.approx(0.4), "why": "black"}]
+    main(["metrics", str(clip), *Q])
+    assert "frame 10 at 0.40s (black)" in capsys.readouterr().out

@@ -42,4 +42,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"  audio  #{a.index} {a.codec} {a.sample_rate} Hz {a.channels} ch{dur}")
     if not info.audio:
         print("  audio  none")
+    if info.damage:
+        print(f"  damage {info.damage} (vidiff uses the frames that decode; --strict refuses the file)")
     return 0

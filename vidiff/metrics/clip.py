@@ -63,8 +63,11 @@ def analyze_clip(
             notes.append(
                 f"frame rates differ (input {info.fps}, reference {ref_info.fps}): frames paired by index"
             )
+    from vidiff.runner.infill import BadFrameFinder
+
     warp = WarpingError()
     det = SceneDetector()
+    finder = BadFrameFinder()  # the defects `infill --auto` replaces: black, frozen, corrupt frames
     seq = SequenceComparison()
     rows: list[dict[str, Any]] = []
     prev: Frame | None = None
@@ -75,6 +78,7 @@ def analyze_clip(
             n_ref += 1
             continue
         row: dict[str, Any] = {"index": f.index, "time": float(f.time), "cut": det.push(f.image)}
+        finder.push(f.image)
         if prev is not None:
             w = warp(prev.image, f.image)
             row.update(flicker=frame_diff(prev.image, f.image), warp_err=w.error, warp_valid=w.valid)
@@ -94,7 +98,17 @@ def analyze_clip(
         notes.append(
             f"input has {len(rows)} frames, reference {n_ref}: compared the first {min(n_ref, len(rows))}"
         )
-    steady = [r for r in rows[1:] if not r["cut"]]
+    # a black or corrupt frame is a defect, not two scene cuts: its transitions are left out as cuts are
+    defects = finder.result()
+    around = set()
+    for i, why in defects.items():
+        rows[i]["defect"] = why
+        if why in ("black", "corrupt"):
+            for k in (i, i + 1):
+                if k < len(rows):
+                    rows[k]["cut"] = False
+                    around.add(k)
+    steady = [r for r in rows[1:] if not r["cut"] and r["index"] not in around]
     warp_vals = [r["warp_err"] for r in steady if r["warp_err"] is not None]
     summary: dict[str, Any] = {
         "input": path,
@@ -109,6 +123,7 @@ def analyze_clip(
         "warp_err_p95": float(np.percentile(warp_vals, 95)) if warp_vals else None,
         "warp_valid": _mean([r["warp_valid"] for r in steady]),
         "scene_cuts": [r["time"] for r in rows if r["cut"]],
+        "defects": [{"frame": i, "time": rows[i]["time"], "why": why} for i, why in defects.items()],
         "worst_segments": worst_segments(rows, top),
     }
     if reference:

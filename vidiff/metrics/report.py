@@ -247,6 +247,12 @@ def clip_text(report: dict[str, Any]) -> str:
             + ", ".join(f"{c:.2f}s" for c in s["scene_cuts"])
             + " (left out of the figures)"
         )
+    if s.get("defects"):
+        lines.append(
+            "  defects        "
+            + ", ".join(f"frame {d['frame']} at {d['time']:.2f}s ({d['why']})" for d in s["defects"])
+            + " (vidiff infill --auto rebuilds them)"
+        )
     if s["worst_segments"]:
         lines.append("  worst segments (by warping error):")
         for k, seg in enumerate(s["worst_segments"], 1):
