@@ -134,9 +134,16 @@ class ResumableWriter:
 
     def close(self) -> None:
         """Finish the last segment, join all of them with the audio into OUTPUT, remove the parts."""
+        try:
+            self._close()
+        finally:
+            self._lock.release()
+
+    def _close(self) -> None:
         if self._seg is not None:
             self._finish_segment()
         if not self.done:
+            shutil.rmtree(self.work, ignore_errors=True)
             raise OutputError(f"{self.path}: no frame was produced; nothing written")
         tmp = temp_path_for(self.path)
         opts = {"movflags": "+faststart"} if self.format in ("mp4", "mov") else {}
@@ -183,11 +190,9 @@ class ResumableWriter:
         except Exception:
             if os.path.exists(tmp):
                 os.unlink(tmp)
-            self._lock.release()
             raise
         os.replace(tmp, self.path)
         shutil.rmtree(self.work, ignore_errors=True)
-        self._lock.release()
 
     def abort(self, keep: bool = True) -> None:
         """Stop without joining: finished segments and the manifest stay for a resume (unless `keep` is
