@@ -25,6 +25,7 @@ COMMANDS = (
     "model_info",
     "run",
     "infill",
+    "fetch",
 )
 
 

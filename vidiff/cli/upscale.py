@@ -51,17 +51,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     rate.add_argument("--fps", help=FPS_HELP)
     p.add_argument(
         "--method",
-        default="dis",
-        help="interpolator: dis (optical flow, default), blend, dup, diffusion "
-        "(vidiff's model), rife (if its weights were fetched)",
+        default="auto",
+        help="interpolator: auto (default: vidiff's model, the learned fusion of DIS and RIFE, when RIFE's "
+        "weights are fetched with `vidiff fetch rife`, else dis), diffusion (vidiff's model), fuse (mean "
+        "of DIS and RIFE, no learning), rife, dis (optical flow, fastest), blend, dup",
     )
-    m = p.add_argument_group("diffusion model (with --method diffusion)")
+    m = p.add_argument_group("learned methods (--method auto, diffusion; --device also for rife, fuse)")
     m.add_argument(
         "--steps", type=int, default=None, help=f"sampler steps, {STEPS[0]}-{STEPS[1]} (default: the model's)"
     )
     m.add_argument("--seed", type=int, default=0, help="random seed; same seed, same output (default 0)")
     m.add_argument("--weights", default=None, help="model folder (default: the shipped weights)")
-    m.add_argument("--device", default="cpu", help="cpu (default), cuda, cuda:1, mps")
+    m.add_argument("--device", default="cpu", help="cpu (default), cuda, cuda:1")
     p.add_argument("--no-dedupe", action="store_true", help="do not collapse duplicated source frames")
     p.add_argument("--no-scene-cuts", action="store_true", help="interpolate across scene cuts too")
     add_encode_options(p)
@@ -72,8 +73,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def method_options(args: argparse.Namespace) -> dict:
-    """Options passed to the interpolator's constructor (only the model takes any)."""
-    if args.method != "diffusion":
+    """Options passed to the interpolator's constructor: the model's (also for `auto`, which drops what the
+    method it resolves to does not take), and the device for the RIFE-based methods."""
+    if args.method in ("rife", "fuse"):
+        return {"device": args.device}
+    if args.method not in ("diffusion", "auto"):
         return {}
     opts = {"seed": args.seed, "device": args.device}
     if args.steps is not None and not STEPS[0] <= args.steps <= STEPS[1]:

@@ -119,7 +119,7 @@ def infill_file(
     output: str | os.PathLike[str],
     frames: str | set[int] | None = None,
     auto: bool = False,
-    method: str | Interpolator = "dis",
+    method: str | Interpolator = "auto",
     method_options: dict[str, Any] | None = None,
     codec: str = "libx264",
     crf: int | None = 18,

@@ -62,7 +62,7 @@ def run_recipe(recipe: Recipe, input: str, output: str, progress: bool = True) -
     enc = recipe.stage("encode") or {}
     common = {"codec": enc.get("codec", "h264"), "crf": enc.get("crf", 18), "preset": enc.get("preset")}
     interp = recipe.stage("interpolate") or {}
-    method = interp.get("method", "dis")
+    method = interp.get("method", "auto")
     method_options = {k: interp[k] for k in ("steps", "seed", "weights", "device") if k in interp}
     if recipe.stage("generate") is not None:
         report = _run_generate(recipe, input, output, progress)

@@ -83,7 +83,7 @@ def upscale_file(
     output: str | os.PathLike[str],
     factor: float | Fraction | None = None,
     fps: Fraction | float | None = None,
-    method: str | Interpolator = "dis",
+    method: str | Interpolator = "auto",
     method_options: dict[str, Any] | None = None,
     codec: str = "libx264",
     crf: int | None = 18,

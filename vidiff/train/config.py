@@ -24,7 +24,7 @@ DEFAULTS: dict[str, Any] = {
             "emb_dim": 128,
             "attention": "sdpa",
         },
-        "diffusion": {"process": "ddpm", "residual_scale": 10.0, "context": 0},
+        "diffusion": {"process": "ddpm", "residual_scale": 10.0, "context": 0, "priors": "dis"},
     },
     "data": {
         "clips": ["bigbuckbunny"],
