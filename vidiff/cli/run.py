@@ -41,10 +41,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from vidiff.errors import ConfigError
     from vidiff.recipes import load_recipe
-    from vidiff.runner.recipe import is_batch, run_many, run_recipe
+    from vidiff.runner.recipe import is_batch, parse_shard, run_many, run_recipe
 
+    parse_shard(args.shard)  # a bad --shard is refused before any work
     recipe = load_recipe(args.recipe).with_overrides(args.overrides)
+    if args.shard and not is_batch(args.input):
+        raise ConfigError("--shard splits a folder or glob of clips; INPUT is one file")
     if is_batch(args.input):
         reports, failures, skipped = run_many(recipe, args.input, args.output, args.shard, not args.quiet)
         if args.json:

@@ -104,6 +104,8 @@ def open_container(path: str | os.PathLike[str]) -> av.container.InputContainer:
         raise InputError(f"{path}: no such file")
     if os.path.isdir(path):
         raise InputError(f"{path}: is a folder, not a video file")
+    if not os.path.isfile(path):
+        raise InputError(f"{path}: not a regular file (a device, pipe or socket); give a video file")
     if os.path.getsize(path) == 0:
         raise InputError(f"{path}: file is empty (0 bytes)")
     try:
