@@ -377,6 +377,17 @@ CASES.append(
 CASES.append(("option-run-recipe-folder", "err", ["run", "{folder}", "-i", "{mp4}", "-o", "{out}", *Q]))
 CASES.append(("option-run-recipe-binary", "err", ["run", "{mp4}", "-i", "{mp4}", "-o", "{out}", *Q]))
 CASES.append(("option-run-recipe-missing", "err", ["run", "{missing}", "-i", "{mp4}", "-o", "{out}", *Q]))
+CASES.append(("option-run-shard-bad", "err", [*RUN, "--shard", "5/2", *Q]))
+CASES.append(("option-run-shard-one-file", "err", [*RUN, "--shard", "0/2", *Q]))
+CASES.append(
+    (
+        "option-run-batch-bad-shard",
+        "err",
+        ["run", "fps_x2", "-i", "{dir}", "-o", "{dir}/o", "--shard", "x", *Q],
+    )
+)
+CASES.append(("probe-device", "err", ["probe", "/dev/zero"]))
+CASES.append(("upscale-device", "err", ["upscale", "/dev/zero", "-o", "{out}", "--factor", "2", *Q]))
 GEN = ["generate", "--clip", "{mp4}", "-o", "{out}"]
 for i, extra in enumerate([["--extend", "1000"], ["--extend", "-1"], ["--loop", "--transition", "-1"],
                            ["--strip", "{dir}/missing_dir/s.png"], ["--strip", "{dir}/s.jpg"], ["--crf", "99"],
