@@ -92,7 +92,10 @@ class EncodeOptions:
             raise ConfigError(
                 f"unsupported pixel format {self.pix_fmt!r}; choose one of: {', '.join(PIX_FMTS)}"
             )
-        takes = {f.name for f in (av.codec.Codec(enc, "w").video_formats or [])}
+        try:
+            takes = {f.name for f in (av.codec.Codec(enc, "w").video_formats or [])}
+        except (av.codec.codec.UnknownCodecError, ValueError):
+            raise ConfigError(f"codec {self.codec} ({enc}) is not available in this PyAV build") from None
         if self.pix_fmt not in takes:
             ok = [f for f in PIX_FMTS if f in takes]
             raise ConfigError(
