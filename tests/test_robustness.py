@@ -514,15 +514,29 @@ def mutate(data: bytes, rng: random.Random) -> bytes:
 
 
 @pytest.mark.parametrize("seed", range(50))
-def test_fuzz_upscale(seed, media, tmp_path, capsys):
+def test_fuzz(seed, media, tmp_path, capsys):
+    """1-3 random byte mutations of a tiny clip, through a random subcommand: exit 0 with a valid output
+    or exit 2 with one line, within the timeout, nothing left behind."""
     rng = random.Random(seed)
-    src_name = rng.choice(["mp4", "mkv", "avi", "webm"])
+    src_name = rng.choice(["mp4", "mkv", "avi", "webm", "mp4_audio", "mov"])
     src = tmp_path / f"fuzz{media[src_name].suffix}"
-    src.write_bytes(mutate(media[src_name].read_bytes(), rng))
+    data = media[src_name].read_bytes()
+    for _ in range(rng.randint(1, 3)):
+        data = mutate(data, rng)
+    src.write_bytes(data)
     d = tmp_path / "work"
     d.mkdir()
     out = d / "o.mp4"
-    run_case(capsys, ["upscale", src, "-o", out, "--factor", "2", *DIS, *Q], [src], d, [out])
+    argv, outputs = rng.choice(
+        [
+            (["upscale", src, "-o", out, "--factor", "2", *DIS, *Q], [out]),
+            (["upscale", src, "-o", out, "--fps", "30", *DIS, *Q], [out]),
+            (["metrics", src, *Q], []),
+            (["probe", src], []),
+            (["infill", src, "-o", out, "--auto", *DIS, *Q], [out]),
+        ]
+    )
+    run_case(capsys, argv, [src], d, outputs)
 
 
 # -- messages that used to mislead -------------------------------------------------------------------

@@ -137,7 +137,8 @@ class EncodeOptions:
         tw, th = (width, height) if small else (64 + width % 2, 64 + height % 2)
         key = (self, ext, tw, th, resumable)
         if key not in _CHECKED:
-            _CHECKED[key] = _trial(self, ext, tw, th, resumable)
+            # an encoder's failure is retried once before the options are refused
+            _CHECKED[key] = _trial(self, ext, tw, th, resumable) and _trial(self, ext, tw, th, resumable)
         if _CHECKED[key]:
             raise ConfigError(
                 f"{path}: cannot write {self.codec} {self.pix_fmt} (crf {self.crf}, preset {self.preset}) "
@@ -151,10 +152,13 @@ def _trial(opts: EncodeOptions, ext: str, width: int, height: int, resumable: bo
     from vidiff.io.writer import VideoWriter
 
     folder = tempfile.mkdtemp(prefix="vidiff-encode-check-")
-    saved = _quiet_stderr()  # encoders' own C-level chatter (SVT-AV1 banners) is not the user's business
+    # SVT-AV1 prints banners on the C-level stderr; silence them (only them: with its stderr on /dev/null,
+    # libx265's first open in a process fails with AVERROR_PATCHWELCOME)
+    saved = _quiet_stderr() if opts.encoder == "libsvtav1" else None
     try:
         out = os.path.join(folder, f"check{ext}")
-        frames = [np.full((height, width, 3), v, np.uint8) for v in (40, 200)]
+        # 8 frames: libx265 given only 2 at its first open in a process fails now and then (PATCHWELCOME)
+        frames = [np.full((height, width, 3), 20 + 25 * k, np.uint8) for k in range(8)]
         if resumable:
             with ResumableWriter(out, width, height, Fraction(25), key={}, **opts.writer_kwargs()) as w:
                 for f in frames:

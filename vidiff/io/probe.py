@@ -160,6 +160,8 @@ def probe(path: str | os.PathLike[str], check_frames: bool = True) -> VideoInfo:
             raise InputError(f"{path}: has no video stream")
         vs = c.streams.video[0]
         cc = vs.codec_context
+        if cc is None:
+            raise InputError(f"{path}: the video stream's codec is unknown or unsupported (corrupt header?)")
         width, height = int(cc.width or 0), int(cc.height or 0)
         if width <= 0 or height <= 0:
             raise InputError(f"{path}: video stream has no frame size (corrupt or truncated file)")
