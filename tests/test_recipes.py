@@ -128,7 +128,14 @@ def test_unknown_stage_key_is_one_line_with_file_and_line(tmp_path, carphone):
     r = _cli("run", "fps_x2", "-i", carphone, "-o", tmp_path / "o.mp4", "interpolate.methd=blend")
     assert r.returncode == 2 and "unknown key 'methd'" in r.stderr and not (tmp_path / "o.mp4").exists()
     r = _cli(
-        "run", "fps_x2", "-i", carphone, "-o", tmp_path / "o.mp4", "interpolate.steps=2"
+        "run",
+        "fps_x2",
+        "-i",
+        carphone,
+        "-o",
+        tmp_path / "o.mp4",
+        "interpolate.method=dis",
+        "interpolate.steps=2",
     )  # dis: no steps
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
     assert "method 'dis' has no option 'steps'" in r.stderr and not (tmp_path / "o.mp4").exists()

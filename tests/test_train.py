@@ -205,3 +205,23 @@ def test_fine_tuning_starts_from_the_given_weights(tiny_cfg, tmp_path):
     train(load_config(tiny_cfg, over), progress=False)
     got = VidiffModel.load(tmp_path / "ft" / "model").unet.state_dict()
     assert all(torch.equal(v, got[k]) for k, v in src.unet.state_dict().items())  # lr 0: still the source
+
+
+@pytest.mark.skipif(
+    __import__("vidiff.fetch", fromlist=["x"]).rife_weights_path() is None,
+    reason="RIFE v4 weights not cached: vidiff fetch rife",
+)
+def test_a_fusion_model_trains_and_exports_with_its_prior_stack(tiny_cfg, tmp_path):
+    """`priors: fuse` windows carry the 4-image stack, and the exported model keeps `priors` (it loads and
+    infills with the same stack)."""
+    from vidiff.diffusion.sampling import infill
+    from vidiff.train.trainer import train
+
+    over = ["model.diffusion.priors=fuse", f"train.output={tmp_path}/f", "train.steps=2", "data.pool=2"]
+    over += ["data.clips=[]"]  # procedural windows only: no clip to decode
+    train(load_config(tiny_cfg, over), progress=False)
+    m = VidiffModel.load(tmp_path / "f" / "model")
+    assert m.priors == "fuse" and m.unet.fusion_candidates == 3
+    a = np.zeros((32, 32, 3), np.uint8)
+    out = infill(m, [a, None, a + 50], [0.0, 0.5, 1.0], [True, False, True])
+    assert out[1].shape == a.shape and out[1].dtype == np.uint8

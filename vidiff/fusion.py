@@ -7,8 +7,8 @@ DIS blend (1 − t)·warp_a + t·warp_b and RIFE's frame: no learning, and ahead
 (benchmarks/results/quality). The learned model (`--method diffusion`) starts from this mean and predicts
 per-pixel fusion weights over the candidates plus a residual (vidiff.models.unet3d).
 
-RIFE's test-time ensemble (the pair reversed at 1 − t, or flipped) was measured and left out of the stack:
-it costs a second RIFE pass for +0.04 to +0.15 dB (benchmarks/prior_stack.py, benchmarks/results/prior_stack).
+RIFE's test-time ensemble (the pair reversed at 1 − t, or flipped) is left out of the stack: each costs a
+second RIFE pass, over the 1.5× RIFE time budget; `benchmarks/prior_stack.py` scores what each would add.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ samples/s, a JSON-lines log, a loss-curve PNG and, at the end, the EMA model wri
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -137,15 +138,7 @@ def train(cfg: DictConfig, progress: bool = True) -> dict[str, Any]:
         bar.close()
     summary: dict[str, Any] = {"steps": step, "seconds": time.time() - t0}
     if acc.is_main_process:
-        final = VidiffModel(
-            unet=acc.unwrap_model(unet),
-            codec=model.codec,
-            codec_spec=model.codec_spec,
-            process=model.process,
-            residual_scale=model.residual_scale,
-            context=model.context,
-            info=model.info,
-        )
+        final = dataclasses.replace(model, unet=acc.unwrap_model(unet))  # every setting, priors included
         ema.store(final.unet.parameters())
         ema.copy_to(final.unet.parameters())
         final.info = {**model.info, "steps": step}
@@ -218,15 +211,7 @@ def validation_gain(model: VidiffModel, ema, acc, n: int, seed: int, data: dict[
     ema.store(unet.parameters())
     ema.copy_to(unet.parameters())
     unet.eval()
-    m = VidiffModel(
-        unet=unet,
-        codec=model.codec,
-        codec_spec=model.codec_spec,
-        process=model.process,
-        residual_scale=model.residual_scale,
-        context=model.context,
-        priors=model.priors,
-    )
+    m = dataclasses.replace(model, unet=unet)
     gains = []
     for i in range(0, n, 8):
         chunk = ws[i : i + 8]
