@@ -15,6 +15,8 @@ from vidiff.cli import main
 from vidiff.io.probe import probe
 from vidiff.io.reader import read_frames
 
+DIS = ["--method", "dis"]  # tests not about the method: the default (auto) is the slow learned model
+
 
 def run_cli(capsys, *args):
     code = main([str(a) for a in args])
@@ -25,7 +27,18 @@ def run_cli(capsys, *args):
 def test_bikes_x2_doubles_frames_and_fps(tmp_path, capsys, bikes):
     out = tmp_path / "bikes_x2.mp4"
     code, stdout, _ = run_cli(
-        capsys, "upscale", bikes, "-o", out, "--factor", "2", "--json", "--quiet", "--preset", "ultrafast"
+        capsys,
+        "upscale",
+        bikes,
+        "-o",
+        out,
+        "--factor",
+        "2",
+        "--json",
+        "--quiet",
+        "--preset",
+        "ultrafast",
+        *DIS,
     )
     assert code == 0
     report = json.loads(stdout)
@@ -51,6 +64,7 @@ def test_fps_60_from_ntsc_and_kept_frames(tmp_path, capsys, carphone):
         "0",
         "--preset",
         "ultrafast",
+        *DIS,
     )
     assert code == 0
     src, info = probe(carphone), probe(out)
@@ -91,7 +105,7 @@ def test_no_blend_across_scene_cut(tmp_path, capsys, carphone, bikes):
     clip = write_clip(tmp_path / "cut.mkv", a + b)
     out = tmp_path / "cut_x2.mkv"
     code, stdout, _ = run_cli(
-        capsys, "upscale", clip, "-o", out, "--factor", "2", "--json", "--quiet", "--crf", "0"
+        capsys, "upscale", clip, "-o", out, "--factor", "2", "--json", "--quiet", "--crf", "0", *DIS
     )
     assert code == 0 and json.loads(stdout)["scene_cuts_s"] == [0.24]
     frames = read_frames(out)
@@ -199,13 +213,13 @@ def test_rotated_and_vfr_input(tmp_path, capsys, carphone):
     frames = read_frames(carphone, 12)
     rot = write_clip(tmp_path / "rot.mp4", frames, fps=Fraction(25), rotation=90)
     out = tmp_path / "rot_x2.mp4"
-    assert main(["upscale", str(rot), "-o", str(out), "--factor", "2", "--quiet"]) == 0
+    assert main(["upscale", str(rot), "-o", str(out), "--factor", "2", "--quiet", *DIS]) == 0
     assert probe(out).rotation == 90 and probe(out).n_frames == 24
     # VFR: frames at irregular times; the output is constant-rate and keeps the clip's real duration
     times = [Fraction(x, 1000) for x in (0, 40, 80, 200, 240, 280, 400, 440, 480, 600, 640, 680)]
     vfr = write_clip(tmp_path / "vfr.mkv", frames, times=times)
     out = tmp_path / "vfr30.mp4"
-    assert main(["upscale", str(vfr), "-o", str(out), "--fps", "50", "--quiet"]) == 0
+    assert main(["upscale", str(vfr), "-o", str(out), "--fps", "50", "--quiet", *DIS]) == 0
     info = probe(out)
     assert info.fps == 50 and not info.is_vfr
     src = probe(vfr)

@@ -21,6 +21,7 @@ from vidiff.runner.recipe import run_recipe
 ROOT = Path(__file__).resolve().parent.parent
 VIDIFF = str(Path(sys.executable).parent / "vidiff")
 FAST = ["interpolate.method=blend", "encode.preset=ultrafast"]
+DIS = ["interpolate.method=dis"]  # tests not about the method: the default (auto) is the slow learned model
 
 
 def _cli(*args):
@@ -46,7 +47,7 @@ def test_fps_x2_keeps_audio(bbb, tmp_path):
 
 def test_fps_60_exact_rate_and_duration(carphone, tmp_path):
     out = tmp_path / "60.mp4"
-    run_recipe(load_recipe("fps_60"), str(carphone), str(out), progress=False)
+    run_recipe(load_recipe("fps_60").with_overrides(DIS), str(carphone), str(out), progress=False)
     src, info = probe(carphone), probe(out)
     assert info.fps == 60
     assert abs(count_frames(out) - src.duration * 60) <= 1
@@ -96,13 +97,15 @@ def test_repair_finds_and_fixes_black_frozen_corrupt(carphone, tmp_path):
 
 def test_infill_cli_frames_and_auto_report(carphone, tmp_path):
     _, damaged = _damaged(carphone, tmp_path)
-    r = _cli("infill", damaged, "-o", tmp_path / "a.mp4", "--auto", "-q")
+    r = _cli("infill", damaged, "-o", tmp_path / "a.mp4", "--auto", "-q", "--method", "dis")
     assert r.returncode == 0, r.stderr
     assert "frame 10 at 0.400 s (black)" in r.stdout and "frame 30 at 1.200 s (corrupt)" in r.stdout
-    r = _cli("infill", damaged, "-o", tmp_path / "b.mp4", "--frames", "10,29-30", "-q", "--json")
+    r = _cli(
+        "infill", damaged, "-o", tmp_path / "b.mp4", "--frames", "10,29-30", "-q", "--json", "--method", "dis"
+    )
     assert r.returncode == 0, r.stderr
     assert '"frame": 29' in r.stdout and count_frames(tmp_path / "b.mp4") == 40
-    r = _cli("infill", damaged, "-o", tmp_path / "c.mp4", "--frames", "10-99")
+    r = _cli("infill", damaged, "-o", tmp_path / "c.mp4", "--frames", "10-99", "--method", "dis")
     assert r.returncode == 2 and "outside the clip" in r.stderr and not (tmp_path / "c.mp4").exists()
 
 
@@ -149,25 +152,27 @@ def test_batch_three_good_one_corrupt_then_resume_and_shards(carphone, tmp_path)
         write_clip(src / f"c{k}.mp4", frames[k : k + 8])
     (src / "broken.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"garbage" * 100)
     out = tmp_path / "out"
-    r = _cli("run", "fps_x2", "-i", src, "-o", out, "-q")
+    r = _cli("run", "fps_x2", "-i", src, "-o", out, "-q", *DIS)
     assert r.returncode == 1
     assert r.stderr.count("\n") == 1 and "broken.mp4" in r.stderr
     done = sorted(p.name for p in out.iterdir())
     assert done == ["c0_fps_x2.mp4", "c1_fps_x2.mp4", "c2_fps_x2.mp4"]
     assert all(count_frames(out / d) == 16 for d in done)
-    r = _cli("run", "fps_x2", "-i", src, "-o", out, "-q")
+    r = _cli("run", "fps_x2", "-i", src, "-o", out, "-q", *DIS)
     assert "0 done, 3 already finished, 1 failed" in r.stdout
     shard_out = tmp_path / "sh"
     for i in range(2):
-        _cli("run", "fps_x2", "-i", str(src / "c*.mp4"), "-o", shard_out, "--shard", f"{i}/2", "-q")
+        _cli("run", "fps_x2", "-i", str(src / "c*.mp4"), "-o", shard_out, "--shard", f"{i}/2", "-q", *DIS)
     assert sorted(p.name for p in shard_out.iterdir()) == done
 
 
-def test_kill_9_then_resume_gives_byte_identical_output(bikes, tmp_path):
+# dis: the resume machinery, in seconds; auto (the learned model, the recipe's default): minutes on 2 cores
+@pytest.mark.parametrize("method", ["dis", pytest.param("auto", marks=pytest.mark.slow)])
+def test_kill_9_then_resume_gives_byte_identical_output(bikes, tmp_path, method):
     """A run killed mid-way resumes from its finished segments; the result equals an uninterrupted run's."""
 
     ref, out = tmp_path / "ref.mp4", tmp_path / "out.mp4"
-    args = ["run", "fps_x2", "-i", bikes, "encode.preset=ultrafast", "-q"]
+    args = ["run", "fps_x2", "-i", bikes, "encode.preset=ultrafast", f"interpolate.method={method}", "-q"]
     r = _cli(*args[:4], "-o", ref, *args[4:])
     assert r.returncode == 0, r.stderr
     parts = tmp_path / ".out.mp4.vidiff-parts"
