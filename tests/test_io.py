@@ -8,7 +8,7 @@ from conftest import count_frames, sha256, write_clip
 from vidiff.errors import ConfigError, OutputError
 from vidiff.io.probe import probe
 from vidiff.io.reader import VideoReader, read_frames
-from vidiff.io.writer import VideoWriter
+from vidiff.io.writer import VideoWriter, check_png_output
 
 
 def test_probe_real_clips(bikes, carphone, bbb):
@@ -118,3 +118,20 @@ def test_lossless_round_trip_has_no_color_shift(tmp_path, carphone):
     d = back[2].astype(float) - frames[2]
     assert abs(d.mean()) < 0.05
     assert 10 * np.log10(255**2 / np.mean(d**2)) > 55
+
+
+def test_png_output_checked_before_any_work(tmp_path, carphone):
+    """`generate --strip` and `metrics --plot` share one check: .png, folder exists, not a folder or input."""
+    ok = tmp_path / "s.png"
+    assert check_png_output(ok, "--strip") == str(ok)
+    with pytest.raises(ConfigError, match=r"^--plot .*x\.jpg: images are written as PNG"):
+        check_png_output(tmp_path / "x.jpg", "--plot")
+    with pytest.raises(OutputError, match="does not exist"):
+        check_png_output(tmp_path / "no" / "x.png", "--strip")
+    (tmp_path / "d.png").mkdir()
+    with pytest.raises(OutputError, match="is a folder"):
+        check_png_output(tmp_path / "d.png", "--strip")
+    src = tmp_path / "in.png"
+    src.write_bytes(b"")
+    with pytest.raises(OutputError, match="same file as an input"):
+        check_png_output(src, "--plot", [src])

@@ -159,7 +159,7 @@ def _svd_keyframes(args: argparse.Namespace, size: tuple[int, int]) -> tuple[lis
 def run(args: argparse.Namespace) -> int:
     import cv2
 
-    from vidiff.errors import ConfigError, InputError, OutputError
+    from vidiff.errors import ConfigError, InputError
     from vidiff.flow import get_interpolator
     from vidiff.generate import camera_frames, extend_frames, loop_frames
     from vidiff.generate.schemes import seamless_loop
@@ -168,20 +168,14 @@ def run(args: argparse.Namespace) -> int:
     from vidiff.io.encode import EncodeOptions
     from vidiff.io.probe import probe
     from vidiff.io.reader import read_frames
-    from vidiff.io.writer import VideoWriter, check_output_path
+    from vidiff.io.writer import VideoWriter, check_output_path, check_png_output
     from vidiff.timeline import check_flow_size
 
     size = preset_size(args.aspect)
     inputs = [x for x in (args.image, args.clip, args.audio) if x]
     check_output_path(args.output, inputs)
     if args.strip:
-        if not args.strip.lower().endswith(".png"):
-            raise ConfigError(f"--strip {args.strip}: must be a .png file")
-        folder = os.path.dirname(os.path.abspath(args.strip))
-        if not os.path.isdir(folder):
-            raise OutputError(f"--strip {args.strip}: folder {folder} does not exist")
-        if not os.access(folder, os.W_OK) or os.path.isdir(args.strip):
-            raise OutputError(f"--strip {args.strip}: cannot be written there")
+        check_png_output(args.strip, "--strip", [*inputs, args.output])
     if args.extend is not None and not 0 <= args.extend <= MAX_EXTEND:
         raise ConfigError(f"--extend must be between 0 and {MAX_EXTEND} seconds, not {args.extend:g}")
     if args.transition is not None and not 0 < args.transition <= MAX_TRANSITION:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 
 from vidiff.cli import add_strict_option
 
@@ -52,8 +51,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from vidiff.errors import ConfigError, InputError, OutputError
+    from vidiff.errors import ConfigError, InputError
     from vidiff.io.probe import probe
+    from vidiff.io.writer import check_png_output
     from vidiff.metrics.clip import analyze_clip
     from vidiff.metrics.report import clip_text, plot_clip
     from vidiff.runner.progress import progress_bar
@@ -63,11 +63,7 @@ def run(args: argparse.Namespace) -> int:
     if args.max_frames is not None and args.max_frames < 2:
         raise ConfigError("--max-frames must be at least 2")
     if args.plot:
-        if not args.plot.lower().endswith(".png"):
-            raise ConfigError(f"--plot {args.plot}: plots are written as PNG; use a .png name")
-        folder = os.path.dirname(os.path.abspath(args.plot))
-        if not os.path.isdir(folder):
-            raise OutputError(f"{args.plot}: folder {folder} does not exist")
+        check_png_output(args.plot, "--plot", [x for x in (args.input, args.reference) if x])
     info = probe(args.input)
     if info.n_frames < 2:
         raise InputError(f"{args.input}: has only {info.n_frames} frame; measuring needs at least 2")

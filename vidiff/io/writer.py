@@ -62,6 +62,28 @@ def check_output_path(path: str | os.PathLike[str], inputs: Sequence[str | os.Pa
     return path
 
 
+def check_png_output(
+    path: str | os.PathLike[str], option: str, inputs: Sequence[str | os.PathLike[str]] = ()
+) -> str:
+    """Validate an image output (`generate --strip`, `metrics --plot`) before any work: a .png name,
+    in a folder that exists and is writable, not a folder itself, not one of the inputs. `option` names
+    the flag in the error line."""
+    path = os.fspath(path)
+    if not path.lower().endswith(".png"):
+        raise ConfigError(f"{option} {path}: images are written as PNG; use a .png name")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise OutputError(f"{option} {path}: folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise OutputError(f"{option} {path}: folder {folder} is not writable")
+    if os.path.isdir(path):
+        raise OutputError(f"{option} {path}: is a folder")
+    for src in inputs:
+        if same_file(src, path):
+            raise OutputError(f"{option} {path}: is the same file as an input; choose another name")
+    return path
+
+
 class OutputLock:
     """An OS file lock (`fcntl.flock`) on `.NAME.vidiff-lock` beside an output, so that one vidiff at a
     time writes a given output; the lock file is removed on release (and the OS drops the lock of a
