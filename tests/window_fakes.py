@@ -1,4 +1,4 @@
-"""Small WindowInterpolators for tests of the runner's windows (cheap stand-ins for the diffusion model)."""
+"""Small window interpolators (`interpolate_window`) for tests of the runner's windows (cheap stand-ins for the diffusion model)."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ class LagrangeWindow:
 
 
 class NoisyWindow:
-    """A deliberately seamy WindowInterpolator (negative control): a linear blend plus a noise texture drawn
+    """A deliberately seamy window interpolator (negative control): a linear blend plus a noise texture drawn
     once per call, as a model sampling each window jointly with its own noise would give: consistent
     inside a window, a different look in the next."""
 

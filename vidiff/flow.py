@@ -19,30 +19,16 @@ from vidiff.errors import ConfigError
 
 @runtime_checkable
 class Interpolator(Protocol):
-    """Anything that makes frames at real times t in [0, 1] between two frames a and b."""
+    """Anything that makes frames at real times t in [0, 1] between two frames a and b.
+
+    One that also uses context (the diffusion model) has `context` (observed frames wanted on each side
+    of a pair) and `interpolate_window(frames, times, target_times)`; the runner's windows
+    (`vidiff.runner.windows`) and the bench protocol call it when it is there."""
 
     name: str
 
     def interpolate(self, a: np.ndarray, b: np.ndarray, ts: Sequence[float]) -> list[np.ndarray]:
         """Frames at each t of `ts` (t=0 is a, t=1 is b), RGB uint8 like the inputs."""
-        ...
-
-
-@runtime_checkable
-class WindowInterpolator(Interpolator, Protocol):
-    """An interpolator that also uses context: observed frames beyond the pair a, b (the diffusion model).
-
-    `context` is how many observed frames it wants on each side of the pair. A runner that knows this
-    interface passes a window `frames` (observed, at sorted real `times`, in any unit, e.g. seconds) and
-    gets the frames at `target_times`, which lie strictly between two consecutive observed times.
-    """
-
-    context: int
-
-    def interpolate_window(
-        self, frames: Sequence[np.ndarray], times: Sequence[float], target_times: Sequence[float]
-    ) -> list[np.ndarray]:
-        """Frames at `target_times`, RGB uint8 like the inputs."""
         ...
 
 

@@ -148,7 +148,7 @@ def _bit_depth(pix_fmt: str) -> int:
     return 8
 
 
-def probe(path: str | os.PathLike[str], check_frames: bool = True) -> VideoInfo:
+def probe(path: str | os.PathLike[str]) -> VideoInfo:
     """Describe the first video stream of `path`: size, exact fps, VFR, frame count, rotation, audio.
 
     Frame count and VFR come from the packet timestamps (demux only, fast). Raises `InputError` for
@@ -210,9 +210,7 @@ def probe(path: str | os.PathLike[str], check_frames: bool = True) -> VideoInfo:
             damage = f"header lists {header_duration:.2f} s, {held:.2f} s in the file"
         if damage and strict_input():
             raise InputError(f"{path}: damaged: {damage} (refused with --strict)")
-        rotation, color = 0, {}
-        if check_frames:
-            rotation, color = _first_frame_facts(path)
+        rotation, color = _first_frame_facts(path)
         audio = [
             AudioInfo(
                 index=a.index,

@@ -39,10 +39,9 @@ class VideoReader:
     module docstring). `decoded` is the number of frames yielded so far.
     """
 
-    def __init__(self, path: str | os.PathLike[str], info: VideoInfo | None = None, threads: int = 0):
+    def __init__(self, path: str | os.PathLike[str], info: VideoInfo | None = None):
         self.path = os.fspath(path)
         self.info = info or probe(self.path)
-        self.threads = threads
         self.decoded = 0
 
     def __iter__(self) -> Iterator[Frame]:
@@ -51,8 +50,6 @@ class VideoReader:
         with open_container(self.path) as c:
             vs = c.streams.video[0]
             vs.thread_type = "AUTO"
-            if self.threads:
-                vs.codec_context.thread_count = self.threads
             tb = vs.time_base
             step = 1 / self.info.fps
             t0: Fraction | None = None
