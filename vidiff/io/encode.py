@@ -32,6 +32,8 @@ CODECS = {  # user name -> ffmpeg encoder
     "av1": "libsvtav1",
     "libsvtav1": "libsvtav1",
 }
+# containers that hold only some of the encoders (output extension -> encoders)
+CONTAINER_ENCODERS = {".webm": ("libvpx-vp9", "libsvtav1")}
 # pixel formats vidiff converts RGB into (each encoder takes the subset it lists)
 PIX_FMTS = ("yuv420p", "yuv422p", "yuv444p", "yuv420p10le", "yuv422p10le", "yuv444p10le")
 CRF_RANGE = {"libx264": (0, 51), "libx265": (0, 51), "libvpx-vp9": (0, 63), "libsvtav1": (1, 63)}
@@ -119,19 +121,22 @@ class EncodeOptions:
                 "(use --pix-fmt yuv444p, or crop/pad the input)"
             )
 
+    def check_container(self, path: str | os.PathLike[str]) -> None:
+        """Refuse an encoder the output's container cannot hold (a .webm file holds only vp9 or av1)."""
+        path = os.fspath(path)
+        ext = os.path.splitext(path)[1].lower()
+        if self.encoder not in CONTAINER_ENCODERS.get(ext, (self.encoder,)):
+            raise ConfigError(f"{path}: a {ext} file holds only vp9 or av1 video; add --codec vp9 (or av1)")
+
     def check_output(
         self, path: str | os.PathLike[str], width: int, height: int, resumable: bool = True
     ) -> None:
         """Refuse, before any work, options the output cannot be made with: the frame size, the
         container (e.g. .webm holds only vp9/av1), and a trial two-frame encode the way the run writes
         (segments joined into the output's container when `resumable`), decoded back."""
-        from vidiff.io.writer import _FORMATS
-
         path = os.fspath(path)
         ext = os.path.splitext(path)[1].lower()
-        fmt = _FORMATS.get(ext)
-        if fmt == "webm" and self.encoder not in ("libvpx-vp9", "libsvtav1"):
-            raise ConfigError(f"{path}: a .webm file holds only vp9 or av1 video; add --codec vp9 (or av1)")
+        self.check_container(path)
         self.check_size(width, height)
         small = width * height <= 256 * 256
         tw, th = (width, height) if small else (64 + width % 2, 64 + height % 2)

@@ -57,7 +57,9 @@ class ResumableWriter:
         self.seg_n = segment_frames
         self.key = json.loads(json.dumps(key, default=str, sort_keys=True))
         self.format = _FORMATS[p.suffix.lower()]
-        EncodeOptions(**{k: v for k, v in encode.items() if k in _ENCODE_KEYS}).check_size(width, height)
+        opts = EncodeOptions(**{k: v for k, v in encode.items() if k in _ENCODE_KEYS})
+        opts.check_size(width, height)
+        opts.check_container(self.path)
         self._lock = OutputLock(self.path).acquire()  # a second run to this output stops here, in one line
         try:
             self._open_parts()

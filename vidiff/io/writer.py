@@ -20,7 +20,7 @@ import numpy as np
 from vidiff.errors import ConfigError, OutputError
 from vidiff.io.audio import AudioTrack
 from vidiff.io.color import rgb_to_frame
-from vidiff.io.encode import CODECS, X26X_PRESETS, EncodeOptions
+from vidiff.io.encode import EncodeOptions
 
 _FORMATS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska", ".webm": "webm"}
 # audio codecs each container takes as they are (else re-encoded)
@@ -30,7 +30,6 @@ _AUDIO_OK = {
     "matroska": None,  # anything
     "webm": {"opus", "vorbis"},
 }
-_VIDEO_OK = {"webm": {"libvpx-vp9", "libsvtav1"}}
 
 
 def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
@@ -166,14 +165,12 @@ class VideoWriter:
         lock: bool = True,
     ):
         self.path = check_output_path(path, inputs)
-        EncodeOptions(codec, crf, preset, pix_fmt).check_size(width, height)
+        opts = EncodeOptions(codec, crf, preset, pix_fmt)
+        opts.check_size(width, height)
+        opts.check_container(self.path)
         self._lock = OutputLock(self.path).acquire() if lock else None
-        self.encoder = CODECS[codec]
+        self.encoder = opts.encoder
         self.format = _FORMATS[os.path.splitext(self.path)[1].lower()]
-        if self.format in _VIDEO_OK and self.encoder not in _VIDEO_OK[self.format]:
-            raise ConfigError(
-                f"{self.path}: {self.format} cannot hold {self.encoder}; use --codec vp9 or av1"
-            )
         self.width, self.height, self.fps = width, height, Fraction(fps)
         self.tmp = temp_path_for(self.path)
         self.n_frames = 0
@@ -284,11 +281,7 @@ class VideoWriter:
 
 def _encoder_options(encoder: str, crf: int | None, preset: str | None) -> dict[str, str]:
     opts: dict[str, str] = {}
-    if encoder in ("libx264", "libx265"):
-        if preset and preset not in X26X_PRESETS:
-            raise ConfigError(
-                f"unknown preset {preset!r} for {encoder}; choose one of: {', '.join(X26X_PRESETS)}"
-            )
+    if encoder in ("libx264", "libx265"):  # the values were checked by EncodeOptions
         opts["preset"] = preset or "medium"
         if crf is not None:
             opts["crf"] = str(crf)

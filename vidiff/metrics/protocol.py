@@ -21,10 +21,12 @@ from vidiff.errors import ConfigError, VidiffError
 from vidiff.flow import Interpolator
 from vidiff.metrics.quality import psnr, ssim
 from vidiff.metrics.temporal import SequenceComparison
+from vidiff.timeline import MAX_FACTOR
 
 
 def parse_factor(value: str | float | Fraction) -> Fraction:
-    """'2', '4', '8', '2.5' or '5/2' -> the upsampling step; a value below 1 ('2/5', '0.4') is a keep ratio."""
+    """'2', '4', '8', '2.5' or '5/2' -> the upsampling step; a value below 1 ('2/5', '0.4') is a keep ratio.
+    The step has the same bound as upscale's factor (`vidiff.timeline.MAX_FACTOR`)."""
     try:
         f = Fraction(str(value).strip())
     except (ValueError, ZeroDivisionError):
@@ -36,6 +38,8 @@ def parse_factor(value: str | float | Fraction) -> Fraction:
             f"invalid --factor {value!r}: it must be above 1 (or a keep ratio below 1, e.g. 2/5)"
         )
     step = 1 / f if f < 1 else f
+    if step > MAX_FACTOR:
+        raise ConfigError(f"--factor {value} out of range: at most {MAX_FACTOR}")
     if step.denominator > 1000:
         raise ConfigError(f"invalid --factor {value!r}: write it as a simple fraction such as 5/2")
     return step
