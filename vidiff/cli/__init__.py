@@ -26,6 +26,7 @@ COMMANDS = (
     "run",
     "infill",
     "fetch",
+    "ui",
 )
 
 
