@@ -14,7 +14,7 @@ from window_fakes import LagrangeWindow, NoisyWindow
 from vidiff.io.reader import read_frames
 from vidiff.metrics.temporal import frame_diff
 from vidiff.runner import upscale_file
-from vidiff.runner.windows import plan_windows
+from vidiff.windows import plan_windows
 
 FAST = {"preset": "ultrafast", "progress": False}
 

@@ -23,7 +23,7 @@ class Interpolator(Protocol):
 
     One that also uses context (the diffusion model) has `context` (observed frames wanted on each side
     of a pair) and `interpolate_window(frames, times, target_times)`; the runner's windows
-    (`vidiff.runner.windows`) and the bench protocol call it when it is there."""
+    (`vidiff.windows`) and the bench protocol call it when it is there."""
 
     name: str
 

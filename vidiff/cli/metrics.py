@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     from vidiff.io.writer import check_png_output
     from vidiff.metrics.clip import analyze_clip
     from vidiff.metrics.report import clip_text, plot_clip
-    from vidiff.runner.progress import progress_bar
+    from vidiff.progress import progress_bar
 
     if args.top < 0:
         raise ConfigError("--top must be 0 or more")

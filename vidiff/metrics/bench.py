@@ -103,7 +103,7 @@ def run_method(
     max_frames: int | None = None,
 ) -> dict[str, Any]:
     """Score one method on one clip at one factor (in this process); VidiffError becomes 'skipped'."""
-    from vidiff.runner.progress import progress_bar
+    from vidiff.progress import progress_bar
 
     path = os.fspath(path)
     rec = base_record(path, step, method)

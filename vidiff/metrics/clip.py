@@ -63,7 +63,7 @@ def analyze_clip(
             notes.append(
                 f"frame rates differ (input {info.fps}, reference {ref_info.fps}): frames paired by index"
             )
-    from vidiff.runner.infill import BadFrameFinder
+    from vidiff.metrics.defects import BadFrameFinder
 
     warp = WarpingError()
     det = SceneDetector()

@@ -187,7 +187,7 @@ def score_interpolator(
     `context` > 0) gets, for each pair of kept frames, up to `context` more kept frames on each side at
     their real times (original frame indices), as the runner gives it; the others get the pair.
     """
-    from vidiff.runner.windows import window_context
+    from vidiff.windows import window_context
 
     context = window_context(interp) or 0
     score = Score()

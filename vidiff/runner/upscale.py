@@ -22,8 +22,7 @@ from vidiff.io.probe import probe
 from vidiff.io.reader import Frame, VideoReader
 from vidiff.io.segments import ResumableWriter
 from vidiff.io.writer import check_output_path
-from vidiff.runner.progress import progress_bar
-from vidiff.runner.windows import fill_window, plan_windows, window_context
+from vidiff.progress import progress_bar
 from vidiff.scenes import SceneDetector
 from vidiff.timeline import (
     check_flow_size,
@@ -33,6 +32,7 @@ from vidiff.timeline import (
     parse_fps,
     parse_speed,
 )
+from vidiff.windows import fill_window, plan_windows, window_context
 
 
 @dataclass
@@ -113,7 +113,7 @@ def upscale_file(
     `transform` to a blank frame).
 
     A method with `interpolate_window` (the diffusion model) gets windows of `window` keyframe pairs plus
-    its `context` keyframes on each side, at their real times in seconds (`vidiff.runner.windows`).
+    its `context` keyframes on each side, at their real times in seconds (`vidiff.windows`).
     """
     input, output = os.fspath(input), os.fspath(output)
     # every option is checked before any frame is decoded (the CLI, recipes and this API share these)
