@@ -203,3 +203,35 @@ def test_training_loss_falls_on_one_window(clip, target):
     with torch.no_grad():
         after = loss_at(0).item()
     assert after < before
+
+
+def test_observed_frames_noisy_latent_and_candidates_are_ignored():
+    """Only an observed frame's μ and mask enter the network (its other inputs are zero by construction),
+    and its output is zero: changing them leaves every output unchanged."""
+    m = _trained_ish()
+    torch.manual_seed(1)
+    c, cc = 48, m.unet.config.cond_channels
+    x, cond = torch.randn(1, 3, c, 12, 16), torch.randn(1, 3, cc, 12, 16)
+    obs, times = torch.tensor([[True, False, True]]), torch.tensor([[0.0, 0.4, 1.0]])
+    ref = m.unet(x, torch.tensor([999]), times, obs, cond)
+    x2, cond2 = x.clone(), cond.clone()
+    x2[:, [0, 2]] = torch.randn(1, 2, c, 12, 16)
+    cond2[:, [0, 2], c:-1] = torch.randn(1, 2, cc - c - 1, 12, 16)
+    out = m.unet(x2, torch.tensor([999]), times, obs, cond2)
+    assert torch.equal(out, ref)
+    assert torch.count_nonzero(ref[:, [0, 2]]) == 0 and torch.count_nonzero(ref[:, 1]) > 0
+
+
+def test_lighter_unet_options_build_and_start_at_the_prior(clip):
+    """`mid_attention: false` and `temporal_attention_levels` drop attention where it is costly (the
+    finest level); the untrained model still returns the DIS prior exactly."""
+    cfg = {
+        **TINY_MODEL,
+        "unet": {**TINY_MODEL["unet"], "mid_attention": False, "temporal_attention_levels": [1]},
+    }
+    m = VidiffModel.from_config(cfg).eval()
+    assert m.unet.mid.spatial is None and m.unet.down[0][0].temporal is None
+    assert m.unet.down[1][0].temporal is not None
+    out = infill(m, [clip[0], None, clip[2]], [0.0, 0.5, 1.0], [True, False, True])
+    mu = window_prior([clip[0], None, clip[2]], [0.0, 0.5, 1.0], [True, False, True])[1, 0]
+    assert np.array_equal(out[1], mu)

@@ -52,8 +52,8 @@ class VidiffModel:
         unet_cfg["cond_channels"] = k * codec.channels + 1
         # `fuse`: the network also weighs the candidates per pixel (zero at start: the fixed fusion μ)
         unet_cfg["fusion_candidates"] = k - 1 if priors == "fuse" else 0
-        for k in ("block_channels", "spatial_attention_levels"):
-            if k in unet_cfg:
+        for k in ("block_channels", "spatial_attention_levels", "temporal_attention_levels"):
+            if unet_cfg.get(k) is not None:
                 unet_cfg[k] = tuple(unet_cfg[k])
         try:
             unet = VideoUNet3D(**unet_cfg)

@@ -197,11 +197,15 @@ def infill_batch(
     mu_lat, cond = encode_condition(model, pri, obs)
     r = sample_residual(model, cond, tms, obs, steps, sampler, generators) / model.residual_scale
     h, w = pri.shape[-2:]
-    mu_pix = pri[:, :, 0]
-    base = model.codec.decode(mu_lat, (h, w))
-    est = mu_pix + (model.codec.decode(mu_lat + r, (h, w)) - base)
-    out = []
-    for bi in range(len(frames)):
-        imgs = tensor_to_frames(est[bi])
-        out.append([frames[bi][i] if observed[bi][i] else imgs[i] for i in range(len(times[bi]))])
-    return out
+    # decode the generated frames only (an observed frame comes back as given)
+    gen = (~obs).reshape(-1).nonzero().flatten()
+    flat = (len(frames) * len(times[0]),)
+    mu_g = mu_lat.reshape(*flat, *mu_lat.shape[2:]).index_select(0, gen)
+    r_g = r.reshape(*flat, *r.shape[2:]).index_select(0, gen)
+    pix_g = pri[:, :, 0].reshape(*flat, *pri.shape[-3:]).index_select(0, gen)
+    est = pix_g + (model.codec.decode(mu_g + r_g, (h, w)) - model.codec.decode(mu_g, (h, w)))
+    imgs = iter(tensor_to_frames(est)) if len(gen) else iter(())
+    return [
+        [frames[bi][i] if observed[bi][i] else next(imgs) for i in range(len(times[bi]))]
+        for bi in range(len(frames))
+    ]

@@ -44,10 +44,13 @@ class VideoUNet3D(ModelMixin, ConfigMixin):
         emb_dim: int = 128,
         attention: str = "sdpa",
         fusion_candidates: int = 0,
+        mid_attention: bool = True,
+        temporal_attention_levels: tuple[int, ...] | None = None,
     ) -> None:
         super().__init__()
         self.levels = len(block_channels)
         self.emb_dim = emb_dim
+        temporal = range(self.levels) if temporal_attention_levels is None else temporal_attention_levels
         self.time_mlp = nn.Sequential(nn.Linear(emb_dim, emb_dim), nn.SiLU(), nn.Linear(emb_dim, emb_dim))
         self.observed_emb = nn.Embedding(2, emb_dim)
         self.conv_in = nn.Conv2d(latent_channels + cond_channels, block_channels[0], 3, padding=1)
@@ -59,13 +62,21 @@ class VideoUNet3D(ModelMixin, ConfigMixin):
             stage = nn.ModuleList()
             for _ in range(layers_per_block):
                 stage.append(
-                    _SpaceTimeLayer(ch, out_ch, emb_dim, heads, lvl in spatial_attention_levels, attention)
+                    _SpaceTimeLayer(
+                        ch,
+                        out_ch,
+                        emb_dim,
+                        heads,
+                        lvl in spatial_attention_levels,
+                        attention,
+                        lvl in temporal,
+                    )
                 )
                 ch = out_ch
                 skips.append(ch)
             self.down.append(stage)
         self.downsample = nn.ModuleList(nn.Conv2d(c, c, 3, stride=2, padding=1) for c in block_channels[:-1])
-        self.mid = _SpaceTimeLayer(ch, ch, emb_dim, heads, True, attention)
+        self.mid = _SpaceTimeLayer(ch, ch, emb_dim, heads, mid_attention, attention)
         self.up = nn.ModuleList()
         self.upsample = nn.ModuleList()
         for lvl in reversed(range(self.levels)):
@@ -74,7 +85,13 @@ class VideoUNet3D(ModelMixin, ConfigMixin):
             for _ in range(layers_per_block):
                 stage.append(
                     _SpaceTimeLayer(
-                        ch + skips.pop(), out_ch, emb_dim, heads, lvl in spatial_attention_levels, attention
+                        ch + skips.pop(),
+                        out_ch,
+                        emb_dim,
+                        heads,
+                        lvl in spatial_attention_levels,
+                        attention,
+                        lvl in temporal,
                     )
                 )
                 ch = out_ch
@@ -112,9 +129,9 @@ class VideoUNet3D(ModelMixin, ConfigMixin):
         b, t, c, h, w = sample.shape
         m = 2 ** (self.levels - 1)
         ph, pw = (-h) % m, (-w) % m
-        x = torch.cat([sample, cond], dim=2).reshape(b * t, -1, h, w)
-        if ph or pw:
-            x = F.pad(x, (0, pw, 0, ph), mode="replicate")
+        gen = ~observed.to(device=sample.device, dtype=torch.bool).reshape(-1)
+        gi, oi = gen.nonzero().flatten(), (~gen).nonzero().flatten()
+        x = self._embed(sample, cond, gi, oi, (0, pw, 0, ph))
         ts = torch.as_tensor(timestep, device=sample.device, dtype=torch.float32).reshape(-1).expand(b)
         emb = self.time_mlp(timestep_embedding(ts, self.emb_dim))  # (B, E)
         emb = (emb[:, None] + self.observed_emb(observed.long())).reshape(b * t, -1)
@@ -122,7 +139,6 @@ class VideoUNet3D(ModelMixin, ConfigMixin):
         # normalise to the window's own scale-free origin: only differences enter the attention bias
         times = times - times.mean(dim=1, keepdim=True)
 
-        x = self.conv_in(x)
         hs = []
         for lvl, stage in enumerate(self.down):
             for layer in stage:
@@ -139,27 +155,63 @@ class VideoUNet3D(ModelMixin, ConfigMixin):
                 x = layer(torch.cat([x, skip], dim=1), emb, times)
             if i < self.levels - 1:
                 x = self.upsample[i](F.interpolate(x, scale_factor=2.0, mode="nearest"))
-        x = F.silu(self.norm_out(x))
-        out = self.conv_out(x)[..., :h, :w].reshape(b, t, c, h, w)
+        # the output heads run on the generated frames only: an observed frame's output is ignored (zero)
+        out = torch.zeros_like(sample)
+        if not len(gi):
+            return out
+        x = F.silu(self.norm_out(x.index_select(0, gi)))
+        res = self.conv_out(x)[..., :h, :w]
         if self.fusion_candidates:
             k = self.fusion_candidates
-            wts = torch.tanh(self.conv_fuse(x)[..., :h, :w]).reshape(b, t, k, c, h, w)
-            rel = cond[:, :, c : c + k * c].reshape(b, t, k, c, h, w)
-            out = out + (wts * rel).sum(dim=2)
+            wts = torch.tanh(self.conv_fuse(x)[..., :h, :w]).reshape(-1, k, c, h, w)
+            rel = cond.reshape(b * t, -1, h, w)[:, c : c + k * c].index_select(0, gi).reshape(-1, k, c, h, w)
+            res = res + (wts * rel).sum(dim=1)
+        out.reshape(b * t, c, h, w).index_copy_(0, gi, res)
         return out
+
+    def _embed(
+        self, sample: torch.Tensor, cond: torch.Tensor, gi: torch.Tensor, oi: torch.Tensor, pad: tuple
+    ):
+        """`conv_in` per frame, (B·T, ch, H, W); gi / oi index the generated / observed frames of B·T.
+
+        An observed frame's noisy latent and candidates carry nothing (zero by construction), so only its
+        μ and mask channels are convolved: the same result for a fraction of the cost.
+        """
+        b, t, c, h, w = sample.shape
+        flat_s, flat_c = sample.reshape(b * t, c, h, w), cond.reshape(b * t, -1, h, w)
+        x = sample.new_empty((b * t, self.conv_in.out_channels, h + pad[3], w + pad[1]))
+        if len(gi):
+            full = torch.cat([flat_s.index_select(0, gi), flat_c.index_select(0, gi)], dim=1)
+            x.index_copy_(0, gi, self.conv_in(F.pad(full, pad, mode="replicate") if any(pad) else full))
+        if len(oi):
+            seen = flat_c.index_select(0, oi)
+            seen = torch.cat([seen[:, :c], seen[:, -1:]], dim=1)
+            wt = torch.cat([self.conv_in.weight[:, c : 2 * c], self.conv_in.weight[:, -1:]], dim=1)
+            seen = F.pad(seen, pad, mode="replicate") if any(pad) else seen
+            x.index_copy_(0, oi, F.conv2d(seen, wt, self.conv_in.bias, padding=1))
+        return x
 
 
 class _SpaceTimeLayer(nn.Module):
-    """ResBlock per frame, then (optionally) spatial attention per frame, then temporal attention."""
+    """ResBlock per frame, then (optionally) spatial attention per frame and temporal attention."""
 
-    def __init__(self, cin: int, cout: int, emb_dim: int, heads: int, spatial: bool, attention: str) -> None:
+    def __init__(
+        self,
+        cin: int,
+        cout: int,
+        emb_dim: int,
+        heads: int,
+        spatial: bool,
+        attention: str,
+        temporal: bool = True,
+    ) -> None:
         super().__init__()
         self.res = ResBlock(cin, cout, emb_dim)
         self.spatial = SpatialAttention(cout, heads, attention) if spatial else None
-        self.temporal = TemporalAttention(cout, heads, attention)
+        self.temporal = TemporalAttention(cout, heads, attention) if temporal else None
 
     def forward(self, x: torch.Tensor, emb: torch.Tensor, times: torch.Tensor) -> torch.Tensor:
         x = self.res(x, emb)
         if self.spatial is not None:
             x = self.spatial(x)
-        return self.temporal(x, times)
+        return x if self.temporal is None else self.temporal(x, times)

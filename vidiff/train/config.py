@@ -21,6 +21,8 @@ DEFAULTS: dict[str, Any] = {
             "layers_per_block": 1,
             "heads": 4,
             "spatial_attention_levels": [2],
+            "mid_attention": True,
+            "temporal_attention_levels": None,  # None: every level
             "emb_dim": 128,
             "attention": "sdpa",
         },
