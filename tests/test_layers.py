@@ -14,13 +14,8 @@ import pytest
 PKG = Path(__file__).resolve().parent.parent / "vidiff"
 LOWER = ("io", "timeline", "flow", "scenes", "windows", "progress", "codecs", "models", "metrics")
 HIGHER = ("runner", "cli", "generate", "diffusion")
-RUNNER_CLI = pytest.mark.xfail(
-    reason="runner/recipe.py runs social_clip through generate's argparse parser (issue 14 point 2: "
-    "vidiff.generate.make_clip called by both)",
-    strict=True,
-)
 RULES = [pytest.param(layer, HIGHER, id=layer) for layer in LOWER] + [
-    pytest.param("runner", ("cli",), id="runner", marks=RUNNER_CLI)
+    pytest.param("runner", ("cli",), id="runner")
 ]
 
 

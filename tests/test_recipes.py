@@ -117,6 +117,29 @@ def test_social_clip_recipe(carphone, tmp_path):
     assert (info.width, info.height) == (1080, 1920) and info.fps == 30 and info.codec == "h264"
 
 
+def test_social_clip_honours_or_refuses_every_key(carphone, tmp_path):
+    """The recipe calls vidiff.generate.make_clip: codec, pixel format, interpolator and aspect are used;
+    keys a generated clip cannot honour are refused in one line before any work."""
+    out = tmp_path / "s.mp4"
+    keys = ["generate.extend=0.2", "encode.codec=h265", "encode.preset=ultrafast", "encode.pix_fmt=yuv444p"]
+    r = load_recipe("social_clip").with_overrides([*keys, "interpolate.method=blend", "reframe.aspect=1:1"])
+    rep = run_recipe(r, str(carphone), str(out), progress=False)
+    info = probe(out)
+    assert info.codec == "hevc" and info.pix_fmt == "yuv444p" and (info.width, info.height) == (1080, 1080)
+    assert rep["interpolate"] == "blend" and rep["recipe"] == "social_clip"
+    for bad, words in [
+        ("encode.audio=copy", "no source audio"),
+        ("interpolate.factor=2", "use interpolate.fps"),
+        ("interpolate.fps=20", "24, 25, 30, 50, 60"),
+        ("interpolate.steps=2", "has no option 'steps'"),
+    ]:
+        with pytest.raises(ConfigError, match=words):
+            run_recipe(
+                load_recipe("social_clip").with_overrides([bad]), str(carphone), str(tmp_path / "x.mp4")
+            )
+        assert not (tmp_path / "x.mp4").exists()
+
+
 def test_unknown_stage_key_is_one_line_with_file_and_line(tmp_path, carphone):
     bad = tmp_path / "mine.yaml"
     bad.write_text(

@@ -1,6 +1,25 @@
-"""Short-clip generation: extend a clip, animate a still with camera motion, make a seamless loop."""
+"""Short-clip generation: extend a clip, animate a still with camera motion, make a seamless loop.
 
-from vidiff.generate.motion import MOTIONS, camera_frames
-from vidiff.generate.schemes import extend_frames, loop_frames
+`make_clip` (vidiff.generate.clip) is the whole job as one call, used by `vidiff generate` and the
+`social_clip` recipe. Names load on first use, so `vidiff.generate.clip`'s constants cost no cv2.
+"""
 
-__all__ = ["MOTIONS", "camera_frames", "extend_frames", "loop_frames"]
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_NAMES = {
+    "MOTIONS": "vidiff.generate.motion",
+    "camera_frames": "vidiff.generate.motion",
+    "extend_frames": "vidiff.generate.schemes",
+    "loop_frames": "vidiff.generate.schemes",
+    "make_clip": "vidiff.generate.clip",
+}
+__all__ = sorted(_NAMES)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _NAMES:
+        return getattr(importlib.import_module(_NAMES[name]), name)
+    raise AttributeError(f"module 'vidiff.generate' has no attribute {name!r}")

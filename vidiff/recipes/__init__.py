@@ -77,6 +77,8 @@ class Recipe:
             key, raw = ov.split("=", 1)
             stage, opt = key.split(".", 1)
             value = yaml.safe_load(raw) if raw else ""
+            if isinstance(value, int) and ":" in raw:  # YAML 1.1 reads 1:1 as base 60 (61): an aspect
+                value = raw
             if stage not in STAGES:
                 raise ConfigError(f"override {ov!r}: unknown stage {stage!r}; stages: {', '.join(STAGES)}")
             _check_option(stage, opt, value, f"override {ov!r}")

@@ -8,7 +8,6 @@ a bad file reported and skipped, `shard=(i, n)` taking every n-th clip from the 
 
 from __future__ import annotations
 
-import argparse
 import glob
 import os
 import sys
@@ -115,41 +114,48 @@ def run_recipe(recipe: Recipe, input: str, output: str, progress: bool = True) -
 
 
 def _run_generate(recipe: Recipe, input: str, output: str, progress: bool) -> dict[str, Any]:
-    """social_clip: the generate command's chain (keyframes → fps upscale → reframe → encode)."""
-    import contextlib
-    import io
-    import json
+    """social_clip: `vidiff.generate.make_clip` (keyframes → frame rate → reframe → encode), every key of
+    the recipe passed on or refused."""
+    from vidiff.generate.clip import IMAGE_EXT, make_clip
 
-    from vidiff.cli import generate as gen_cli
-
-    g = recipe.stage("generate")
+    g = recipe.stage("generate") or {}
     interp = recipe.stage("interpolate") or {}
     enc = recipe.stage("encode") or {}
-    is_image = Path(input).suffix.lower() in {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
-    fps = int(Fraction(str(interp.get("fps", 30))))
-    if fps not in (24, 25, 30, 50, 60):
+    where = f"recipe {recipe.name}"
+    if "factor" in interp:
         raise ConfigError(
-            f"recipe {recipe.name}: interpolate.fps must be 24, 25, 30, 50 or 60 for social clips"
+            f"{where}: a generated clip is made at a frame rate: use interpolate.fps, not factor"
         )
-    # the generate command's own defaults, then what the recipe states (its generate keys are the
-    # command's option names), so a default lives in one place and new options need no change here
-    parser = argparse.ArgumentParser()
-    gen_cli.register(parser.add_subparsers())
-    args = parser.parse_args(["generate", "--image" if is_image else "--clip", input, "-o", output])
-    args.__dict__.update(g, fps=fps, json=True, quiet=not progress)
-    args.aspect = (recipe.stage("reframe") or {}).get("aspect") or args.aspect
-    args.crf = int(enc.get("crf", args.crf))
-    args.preset = enc.get("preset") or args.preset
-    if args.method == "diffusion":  # the interpolate stage's model options drive the refiner too
-        args.steps, args.device = interp.get("steps"), interp.get("device")
-    buf = io.StringIO()
-    with contextlib.redirect_stdout(buf):
-        gen_cli.run(args)
-    text = buf.getvalue().strip()
+    if enc.get("audio", "none") not in ("none", "drop"):
+        raise ConfigError(
+            f"{where}: encode.audio={enc['audio']}: a generated clip has no source audio to copy or slow; "
+            "use none (vidiff generate --audio puts music under it)"
+        )
+    fps = Fraction(str(interp.get("fps", 30)))
+    if fps.denominator != 1:
+        raise ConfigError(f"{where}: interpolate.fps must be 24, 25, 30, 50 or 60 for social clips")
+    model = {k: interp[k] for k in ("steps", "seed", "weights", "device") if k in interp}
+    # generate.method=diffusion: the interpolate stage's steps and device drive the refiner too
+    refine = {k: interp.get(k) for k in ("steps", "device")} if g.get("method") == "diffusion" else {}
+    source = "image" if Path(input).suffix.lower() in IMAGE_EXT else "clip"
     try:
-        return json.loads(text[text.index("{") :])
-    except ValueError:
-        return {"output": output}
+        return make_clip(
+            output,
+            **{source: input},
+            **g,
+            **refine,
+            fps=int(fps),
+            aspect=(recipe.stage("reframe") or {}).get("aspect", "9:16"),
+            interpolate=interp.get("method", "dis"),
+            interpolate_options=model,
+            codec=enc.get("codec", "h264"),
+            crf=enc.get("crf", 18),
+            preset=enc.get("preset"),
+            pix_fmt=enc.get("pix_fmt", "yuv420p"),
+            progress=progress,
+        )
+    except ConfigError as e:
+        raise ConfigError(f"{where}: {e}") from None
 
 
 def find_inputs(spec: str) -> list[Path]:
