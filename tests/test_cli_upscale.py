@@ -202,6 +202,17 @@ def test_probe_json(capsys, bbb):
     assert Fraction(d["fps"]) == 25
 
 
+@pytest.mark.parametrize(
+    "extra, word",
+    [(["--method", "dis", "--steps", "4"], "steps"), (["--method", "blend", "--seed", "1"], "seed")],
+)
+def test_model_options_a_method_does_not_take_are_refused(tmp_path, capsys, carphone, extra, word):
+    out = tmp_path / "o.mp4"
+    code, _, err = run_cli(capsys, "upscale", carphone, "-o", out, "--factor", "2", "--quiet", *extra)
+    assert code == 2 and err.count("\n") == 1 and f"has no option '{word}'" in err, err
+    assert not out.exists()
+
+
 def test_help_explains_with_examples(capsys):
     with pytest.raises(SystemExit) as e:
         main(["upscale", "--help"])

@@ -56,13 +56,15 @@ def register(sub: argparse._SubParsersAction) -> None:
         "weights are fetched with `vidiff fetch rife`, else dis), diffusion (vidiff's model), fuse (mean "
         "of DIS and RIFE, no learning), rife, dis (optical flow, fastest), blend, dup",
     )
-    m = p.add_argument_group("learned methods (--method auto, diffusion; --device also for rife, fuse)")
+    m = p.add_argument_group(
+        "learned methods (--method auto, diffusion; --device and --weights also for rife, fuse)"
+    )
     m.add_argument(
         "--steps", type=int, default=None, help=f"sampler steps, {STEPS[0]}-{STEPS[1]} (default: the model's)"
     )
-    m.add_argument("--seed", type=int, default=0, help="random seed; same seed, same output (default 0)")
+    m.add_argument("--seed", type=int, default=None, help="random seed; same seed, same output (default 0)")
     m.add_argument("--weights", default=None, help="model folder (default: the shipped weights)")
-    m.add_argument("--device", default="cpu", help="cpu (default), cuda, cuda:1")
+    m.add_argument("--device", default=None, help="cpu (default), cuda, cuda:1")
     p.add_argument("--no-dedupe", action="store_true", help="do not collapse duplicated source frames")
     p.add_argument("--no-scene-cuts", action="store_true", help="interpolate across scene cuts too")
     add_encode_options(p)
@@ -73,19 +75,18 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def method_options(args: argparse.Namespace) -> dict:
-    """Options passed to the interpolator's constructor: the model's (also for `auto`, which drops what the
-    method it resolves to does not take), and the device for the RIFE-based methods."""
-    if args.method in ("rife", "fuse"):
-        return {"device": args.device}
-    if args.method not in ("diffusion", "auto"):
-        return {}
-    opts = {"seed": args.seed, "device": args.device}
+    """The model options given (--steps, --seed, --weights, --device), for the interpolator's constructor.
+    A method that takes none of them (`dis --steps 4`) is one error line, not a silent no-op; `auto` drops
+    what the method it resolves to does not take."""
+    from vidiff.flow import check_method_options
+
     if args.steps is not None and not STEPS[0] <= args.steps <= STEPS[1]:
         raise ConfigError(f"--steps must be between {STEPS[0]} and {STEPS[1]}, not {args.steps}")
-    if args.steps is not None:
-        opts["steps"] = args.steps
-    if args.weights:
-        opts["weights"] = args.weights
+    opts = {
+        k: getattr(args, k) for k in ("steps", "seed", "weights", "device") if getattr(args, k) is not None
+    }
+    if args.method != "auto":
+        check_method_options(args.method, opts)
     return opts
 
 
