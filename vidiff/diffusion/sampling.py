@@ -31,12 +31,17 @@ def encode_condition(
     μ is likely wrong: occlusions and flow failures), then the observed mask.
     """
     b, t, k = prior.shape[:3]
-    z = model.codec.encode(prior.reshape(b, t * k, *prior.shape[3:]))
-    z = z.reshape(b, t, k, *z.shape[2:])
-    mu = z[:, :, 0]
-    rel = (z[:, :, 1:] - mu[:, :, None]) * model.residual_scale
-    mask = observed.to(z.dtype)[:, :, None, None, None].expand(b, t, 1, *z.shape[-2:])
-    return mu, torch.cat([mu, rel.flatten(2, 3), mask], dim=2)
+    mu = model.codec.encode(prior[:, :, 0])
+    # an observed frame's candidates are the frame itself (window_prior): its differences are zero, so
+    # only the generated frames' candidates are encoded
+    cond = mu.new_zeros((b, t, k * mu.shape[2] + 1, *mu.shape[-2:]))
+    cond[:, :, : mu.shape[2]] = mu
+    gen = ~observed.to(torch.bool)
+    if k > 1 and bool(gen.any()):
+        zg = model.codec.encode(prior[gen][:, 1:])
+        cond[gen, mu.shape[2] : -1] = ((zg - mu[gen][:, None]) * model.residual_scale).flatten(1, 2)
+    cond[:, :, -1] = observed.to(mu.dtype)[:, :, None, None]
+    return mu, cond
 
 
 def training_loss(
