@@ -238,7 +238,7 @@ def build_app(workdir: str | os.PathLike[str]) -> Any:
                 request: gr.Request,
                 progress: gr.Progress = gr.Progress(),  # noqa: B008 (Gradio's idiom)
             ) -> Iterator[tuple]:
-                keep = (gr.update(),) * 6
+                keep = (gr.update(),) * 7
                 try:
                     src = app.resolve_input(upload, sample)
                     opts = rate_options(mode, fps)
@@ -249,7 +249,7 @@ def build_app(workdir: str | os.PathLike[str]) -> Any:
                     out_fps = output_rate(info.fps, opts.get("factor"), opts.get("fps"))
                     total = max(1, math.ceil(info.duration * out_fps))
                 except VidiffError as e:
-                    yield (error_line(e), None, "", None, None, None)
+                    yield (error_line(e), None, "", None, None, None, gr.update())
                     return
                 folder = app.new_folder("rate")
                 out = (
@@ -286,9 +286,9 @@ def build_app(workdir: str | os.PathLike[str]) -> Any:
                         progress((job.done, job.total), desc="frames", unit="frames")
                         yield (f"Running: {job.done} / {job.total} frames", *keep[1:])
                 if isinstance(job.error, Cancelled):
-                    yield ("Cancelled; nothing was kept.", None, "", None, None, None)
+                    yield ("Cancelled; nothing was kept.", None, "", None, None, None, gr.update())
                 elif job.error is not None:
-                    yield (error_line(job.error), None, "", None, None, None)
+                    yield (error_line(job.error), None, "", None, None, None, gr.update())
                 else:
                     r = job.result
                     yield (
@@ -298,12 +298,13 @@ def build_app(workdir: str | os.PathLike[str]) -> Any:
                         src,
                         str(out) if codec == "h264" else None,
                         (src, str(out)),
+                        gr.update(maximum=round(info.duration, 2), value=0),
                     )
 
             fr_evt = fr_run.click(
                 run_rate,
                 [fr_in, fr_sample, fr_mode, fr_fps, fr_method, fr_codec, fr_crf],
-                [fr_status, fr_out, fr_report, fr_before, fr_after, fr_paths],
+                [fr_status, fr_out, fr_report, fr_before, fr_after, fr_paths, fr_t],
             )
 
             def cancel_rate(request: gr.Request) -> str:
@@ -345,7 +346,12 @@ def build_app(workdir: str | os.PathLike[str]) -> Any:
                         elem_id="me-table",
                     )
                     me_thumbs = gr.Gallery(
-                        label="Worst segments at their peaks", columns=5, elem_id="me-thumbs"
+                        label="Worst segments at their peaks",
+                        columns=5,
+                        height=200,
+                        object_fit="contain",
+                        preview=False,
+                        elem_id="me-thumbs",
                     )
                     me_frame = gr.Image(label="Frame at the selected segment's peak", interactive=False)
             me_src = gr.State(None)
@@ -427,7 +433,13 @@ def build_app(workdir: str | os.PathLike[str]) -> Any:
                     re_status = gr.Markdown("", elem_id="re-status")
                 with gr.Column():
                     re_out = gr.File(label="Repaired clip (download)", interactive=False, elem_id="re-output")
-                    re_thumbs = gr.Gallery(label="Frames replaced (rebuilt)", columns=5)
+                    re_thumbs = gr.Gallery(
+                        label="Frames replaced (rebuilt)",
+                        columns=5,
+                        height=200,
+                        object_fit="contain",
+                        preview=False,
+                    )
 
             def run_repair(
                 upload: Any,
