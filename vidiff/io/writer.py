@@ -51,14 +51,19 @@ def check_output_path(path: str | os.PathLike[str], inputs: Sequence[str | os.Pa
     for src in inputs:
         if same_file(src, path):
             raise OutputError(f"{path}: output is the same file as the input; choose another name")
+    _check_target(path, path)
+    return path
+
+
+def _check_target(path: str, label: str) -> None:
+    """The output's folder exists and is writable, and the output is not a folder (`label` leads the error)."""
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
-        raise OutputError(f"{path}: folder {folder} does not exist")
+        raise OutputError(f"{label}: folder {folder} does not exist")
     if not os.access(folder, os.W_OK):
-        raise OutputError(f"{path}: folder {folder} is not writable")
+        raise OutputError(f"{label}: folder {folder} is not writable")
     if os.path.isdir(path):
-        raise OutputError(f"{path}: is a folder")
-    return path
+        raise OutputError(f"{label}: is a folder")
 
 
 def check_png_output(
@@ -70,13 +75,7 @@ def check_png_output(
     path = os.fspath(path)
     if not path.lower().endswith(".png"):
         raise ConfigError(f"{option} {path}: images are written as PNG; use a .png name")
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise OutputError(f"{option} {path}: folder {folder} does not exist")
-    if not os.access(folder, os.W_OK):
-        raise OutputError(f"{option} {path}: folder {folder} is not writable")
-    if os.path.isdir(path):
-        raise OutputError(f"{option} {path}: is a folder")
+    _check_target(path, f"{option} {path}")
     for src in inputs:
         if same_file(src, path):
             raise OutputError(f"{option} {path}: is the same file as an input; choose another name")

@@ -51,6 +51,11 @@ class VideoUNet3D(ModelMixin, ConfigMixin):
         self.levels = len(block_channels)
         self.emb_dim = emb_dim
         temporal = range(self.levels) if temporal_attention_levels is None else temporal_attention_levels
+
+        def layer(cin: int, cout: int, lvl: int) -> _SpaceTimeLayer:
+            spatial = lvl in spatial_attention_levels
+            return _SpaceTimeLayer(cin, cout, emb_dim, heads, spatial, attention, lvl in temporal)
+
         self.time_mlp = nn.Sequential(nn.Linear(emb_dim, emb_dim), nn.SiLU(), nn.Linear(emb_dim, emb_dim))
         self.observed_emb = nn.Embedding(2, emb_dim)
         self.conv_in = nn.Conv2d(latent_channels + cond_channels, block_channels[0], 3, padding=1)
@@ -61,17 +66,7 @@ class VideoUNet3D(ModelMixin, ConfigMixin):
         for lvl, out_ch in enumerate(block_channels):
             stage = nn.ModuleList()
             for _ in range(layers_per_block):
-                stage.append(
-                    _SpaceTimeLayer(
-                        ch,
-                        out_ch,
-                        emb_dim,
-                        heads,
-                        lvl in spatial_attention_levels,
-                        attention,
-                        lvl in temporal,
-                    )
-                )
+                stage.append(layer(ch, out_ch, lvl))
                 ch = out_ch
                 skips.append(ch)
             self.down.append(stage)
@@ -83,17 +78,7 @@ class VideoUNet3D(ModelMixin, ConfigMixin):
             out_ch = block_channels[lvl]
             stage = nn.ModuleList()
             for _ in range(layers_per_block):
-                stage.append(
-                    _SpaceTimeLayer(
-                        ch + skips.pop(),
-                        out_ch,
-                        emb_dim,
-                        heads,
-                        lvl in spatial_attention_levels,
-                        attention,
-                        lvl in temporal,
-                    )
-                )
+                stage.append(layer(ch + skips.pop(), out_ch, lvl))
                 ch = out_ch
             self.up.append(stage)
             if lvl > 0:

@@ -185,6 +185,13 @@ def _report_md(r: dict[str, Any]) -> str:
     )
 
 
+def _clip_input(label: str, elem_id: str) -> tuple[Any, Any]:
+    """A tab's input: an upload, or one of the bundled sample clips (used when nothing is uploaded)."""
+    upload = gr.File(label=label, file_types=["video"], elem_id=elem_id)
+    sample = gr.Dropdown([NO_SAMPLE, *SAMPLES], value=NO_SAMPLE, label="Or a bundled sample clip")
+    return upload, sample
+
+
 def build_app(workdir: str | os.PathLike[str]) -> Any:
     """The Gradio Blocks of the app; uploads and outputs go under `workdir`."""
     from vidiff.ui.media import frame_at, side_by_side, thumbnail
@@ -200,10 +207,7 @@ def build_app(workdir: str | os.PathLike[str]) -> Any:
         with gr.Tab("Frame rate", id="tab-rate"):
             with gr.Row():
                 with gr.Column():
-                    fr_in = gr.File(label="Input clip (upload)", file_types=["video"], elem_id="fr-input")
-                    fr_sample = gr.Dropdown(
-                        [NO_SAMPLE, *SAMPLES], value=NO_SAMPLE, label="Or a bundled sample clip"
-                    )
+                    fr_in, fr_sample = _clip_input("Input clip (upload)", "fr-input")
                     fr_mode = gr.Radio(list(MODES), value="x2", label="Frame rate")
                     fr_fps = gr.Number(value=60, label="Target fps (for 'target fps')", minimum=1)
                     fr_method = gr.Dropdown(list(METHOD_HINTS), value="auto", label="Method")
@@ -327,12 +331,7 @@ def build_app(workdir: str | os.PathLike[str]) -> Any:
         with gr.Tab("Metrics", id="tab-metrics"):
             with gr.Row():
                 with gr.Column():
-                    me_in = gr.File(
-                        label="Clip to measure (upload)", file_types=["video"], elem_id="me-input"
-                    )
-                    me_sample = gr.Dropdown(
-                        [NO_SAMPLE, *SAMPLES], value=NO_SAMPLE, label="Or a bundled sample clip"
-                    )
+                    me_in, me_sample = _clip_input("Clip to measure (upload)", "me-input")
                     me_top = gr.Slider(1, 10, value=5, step=1, label="Worst segments to list")
                     me_run = gr.Button("Measure", variant="primary", elem_id="me-run")
                     me_status = gr.Markdown("", elem_id="me-status")
@@ -422,10 +421,7 @@ def build_app(workdir: str | os.PathLike[str]) -> Any:
         with gr.Tab("Repair", id="tab-repair"):
             with gr.Row():
                 with gr.Column():
-                    re_in = gr.File(label="Clip to repair (upload)", file_types=["video"], elem_id="re-input")
-                    re_sample = gr.Dropdown(
-                        [NO_SAMPLE, *SAMPLES], value=NO_SAMPLE, label="Or a bundled sample clip"
-                    )
+                    re_in, re_sample = _clip_input("Clip to repair (upload)", "re-input")
                     re_method = gr.Dropdown(
                         list(METHOD_HINTS), value="auto", label="Method for rebuilt frames"
                     )
