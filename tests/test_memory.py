@@ -54,3 +54,32 @@ def test_peak_rss_flat_at_16x_length_with_diffusion(tmp_path, carphone):
     b = peak_rss(sixteen, tmp_path / "o16.mp4", "diffusion")
     assert a["frames"] == 240 and b["frames"] == 32 * 120
     assert b["rss_kb"] <= 1.10 * a["rss_kb"], (a, b)
+
+
+DIS_LIGHT = """
+import json, resource, sys
+import vidiff
+light = not any(m in sys.modules for m in ("cv2", "av", "torch", "numpy"))
+r = vidiff.upscale_file(sys.argv[1], sys.argv[2], factor=2, method="dis", progress=False)
+print(json.dumps({
+    "import_is_light": light,
+    "frames": r["out_frames"],
+    "torch": "torch" in sys.modules,
+    "diffusers": "diffusers" in sys.modules,
+    "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+}))
+"""
+
+
+def test_dis_upscale_loads_neither_torch_nor_diffusers_and_peaks_under_200_mb(tmp_path, carphone):
+    """Issue 14: `import vidiff; vidiff.upscale_file(..., method="dis")` on the 176x144 sample is the
+    classical path only: no torch, no diffusers, at most 200 MB peak RSS (the model path: ~490 MB)."""
+    out = tmp_path / "x2.mp4"
+    r = subprocess.run(
+        [sys.executable, "-c", DIS_LIGHT, str(carphone), str(out)], capture_output=True, text=True, check=True
+    )
+    got = json.loads(r.stdout)
+    assert got["import_is_light"], "import vidiff loaded PyAV, OpenCV, numpy or torch"
+    assert got["frames"] == 240 and len(read_frames(out)) == 240
+    assert not got["torch"] and not got["diffusers"], got
+    assert got["rss_mb"] <= 200, got

@@ -6,8 +6,7 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from vidiff import lazy_names
 
 _NAMES = {
     "MOTIONS": "vidiff.generate.motion",
@@ -19,7 +18,4 @@ _NAMES = {
 __all__ = sorted(_NAMES)
 
 
-def __getattr__(name: str) -> Any:
-    if name in _NAMES:
-        return getattr(importlib.import_module(_NAMES[name]), name)
-    raise AttributeError(f"module 'vidiff.generate' has no attribute {name!r}")
+__getattr__ = lazy_names(__name__, _NAMES)
