@@ -31,7 +31,7 @@ def child(config: str, size: str, repeats: int, bf16: bool) -> dict:
 
     from vidiff.cli.model_info import load_any
     from vidiff.diffusion.prior import window_prior
-    from vidiff.diffusion.sampling import encode_condition, infill
+    from vidiff.diffusion.sampling import encode_condition, infill, split_prior
     from vidiff.flow import DISFlow
     from vidiff.io.reader import read_frames
     from vidiff.io.samples import sample_clip
@@ -63,7 +63,7 @@ def child(config: str, size: str, repeats: int, bf16: bool) -> dict:
     pt = frames_to_tensor(pri.reshape(-1, *pri.shape[2:])).reshape(1, 3, 3, 3, h, w)
     ob = torch.tensor([obs])
     tm = torch.tensor([times])
-    _, cond = encode_condition(m, pt, ob)
+    _, cond = encode_condition(m, *split_prior(pt, ob), ob)
     x = torch.randn(1, 3, m.codec.channels, *cond.shape[-2:])
 
     def fwd():

@@ -24,6 +24,7 @@ class Codec(nn.Module):
     factor: int = 1
     channels: int = 3
     multiple: int = 1
+    linear: bool = False  # decode(a + b) == decode(a) + decode(b): lets the sampler decode a residual alone
 
     def _encode(self, x: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError

@@ -16,6 +16,8 @@ from vidiff.errors import ConfigError
 class PixelUnshuffleCodec(Codec):
     """Space-to-depth by `factor` (2, 4 or 8); decode(encode(x)) == x exactly."""
 
+    linear = True
+
     def __init__(self, factor: int = 4) -> None:
         super().__init__()
         if factor not in (1, 2, 4, 8):

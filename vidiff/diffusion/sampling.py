@@ -22,26 +22,33 @@ LOSS_TARGETS = ("sample", "epsilon", "v", "flow")
 
 
 def encode_condition(
-    model: VidiffModel, prior: torch.Tensor, observed: torch.Tensor
+    model: VidiffModel, mu_pix: torch.Tensor, candidates: torch.Tensor, observed: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """(μ latents (B, T, C, h, w), cond (B, T, KC + 1, h, w)) from prior images (B, T, K, 3, H, W) in [-1, 1].
+    """(μ latents (B, T, C, h, w), cond (B, T, KC + 1, h, w)) from μ images (B, T, 3, H, W) and the
+    generated frames' other candidates (G, K − 1, 3, H, W) in B·T order, all in [-1, 1].
 
     cond holds μ, then each candidate (the one-sided warps, and RIFE's frame for a `fuse` model) minus μ at
-    the residual's scale (where the two warps disagree,
-    μ is likely wrong: occlusions and flow failures), then the observed mask.
+    the residual's scale (where the two warps disagree, μ is likely wrong: occlusions and flow failures),
+    then the observed mask. An observed frame's candidates are the frame itself (window_prior): its
+    differences are zero, so only the generated frames' candidates are given and encoded.
     """
-    b, t, k = prior.shape[:3]
-    mu = model.codec.encode(prior[:, :, 0])
-    # an observed frame's candidates are the frame itself (window_prior): its differences are zero, so
-    # only the generated frames' candidates are encoded
+    b, t = mu_pix.shape[:2]
+    mu = model.codec.encode(mu_pix)
+    k = 1 + candidates.shape[1]
     cond = mu.new_zeros((b, t, k * mu.shape[2] + 1, *mu.shape[-2:]))
     cond[:, :, : mu.shape[2]] = mu
     gen = ~observed.to(torch.bool)
-    if k > 1 and bool(gen.any()):
-        zg = model.codec.encode(prior[gen][:, 1:])
+    if k > 1 and len(candidates):
+        zg = model.codec.encode(candidates)
         cond[gen, mu.shape[2] : -1] = ((zg - mu[gen][:, None]) * model.residual_scale).flatten(1, 2)
     cond[:, :, -1] = observed.to(mu.dtype)[:, :, None, None]
     return mu, cond
+
+
+def split_prior(prior: torch.Tensor, observed: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(μ images (B, T, 3, H, W), the generated frames' other candidates (G, K − 1, 3, H, W)) of a prior
+    tensor (B, T, K, 3, H, W): the two inputs of `encode_condition`."""
+    return prior[:, :, 0], prior[~observed.to(torch.bool)][:, 1:]
 
 
 def training_loss(
@@ -66,7 +73,7 @@ def training_loss(
         raise ConfigError(f"unknown loss_target {loss_target!r}; choose one of: {', '.join(LOSS_TARGETS)}")
     dev = frames.device
     b = frames.shape[0]
-    mu, cond = encode_condition(model, prior, observed)
+    mu, cond = encode_condition(model, *split_prior(prior, observed), observed)
     x0 = (model.codec.encode(frames) - mu) * model.residual_scale
     ts = torch.randint(0, TRAIN_STEPS, (b,), generator=generator, device=dev)
     top = torch.rand(b, generator=generator, device=dev) < p_max_noise
@@ -191,24 +198,30 @@ def infill_batch(
         priors = [
             window_prior(f, t, o, model.stack()) for f, t, o in zip(frames, times, observed, strict=True)
         ]
-    pri = torch.stack(
-        [
-            frames_to_tensor(p.reshape(-1, *p.shape[-3:]), dev).reshape(*p.shape[:2], 3, *p.shape[2:4])
-            for p in priors
-        ]
-    )
     obs = torch.tensor([list(map(bool, o)) for o in observed], device=dev)
     tms = torch.tensor([[float(x) for x in t] for t in times], device=dev, dtype=torch.float32)
-    mu_lat, cond = encode_condition(model, pri, obs)
+    # convert only what is read: μ of every frame, the other candidates of the generated frames (an
+    # observed frame's K images are copies of it)
+    mu_pix = torch.stack([frames_to_tensor(p[:, 0], dev) for p in priors])
+    gen_imgs = [p[i, 1:] for p, o in zip(priors, observed, strict=True) for i in range(len(o)) if not o[i]]
+    k1, (h, w) = priors[0].shape[1] - 1, priors[0].shape[2:4]
+    cands = (
+        frames_to_tensor(np.concatenate(gen_imgs), dev).reshape(len(gen_imgs), k1, 3, h, w)
+        if gen_imgs and k1
+        else mu_pix.new_empty((len(gen_imgs), k1, 3, h, w))
+    )
+    mu_lat, cond = encode_condition(model, mu_pix, cands, obs)
     r = sample_residual(model, cond, tms, obs, steps, sampler, generators) / model.residual_scale
-    h, w = pri.shape[-2:]
     # decode the generated frames only (an observed frame comes back as given)
     gen = (~obs).reshape(-1).nonzero().flatten()
     flat = (len(frames) * len(times[0]),)
-    mu_g = mu_lat.reshape(*flat, *mu_lat.shape[2:]).index_select(0, gen)
     r_g = r.reshape(*flat, *r.shape[2:]).index_select(0, gen)
-    pix_g = pri[:, :, 0].reshape(*flat, *pri.shape[-3:]).index_select(0, gen)
-    est = pix_g + (model.codec.decode(mu_g + r_g, (h, w)) - model.codec.decode(mu_g, (h, w)))
+    pix_g = mu_pix.reshape(*flat, *mu_pix.shape[2:]).index_select(0, gen)
+    if model.codec.linear:  # decode(μ + r) − decode(μ) = decode(r)
+        est = pix_g + model.codec.decode(r_g, (h, w))
+    else:
+        mu_g = mu_lat.reshape(*flat, *mu_lat.shape[2:]).index_select(0, gen)
+        est = pix_g + (model.codec.decode(mu_g + r_g, (h, w)) - model.codec.decode(mu_g, (h, w)))
     imgs = iter(tensor_to_frames(est)) if len(gen) else iter(())
     return [
         [frames[bi][i] if observed[bi][i] else next(imgs) for i in range(len(times[bi]))]

@@ -116,7 +116,8 @@ class VideoUNet3D(ModelMixin, ConfigMixin):
         ph, pw = (-h) % m, (-w) % m
         gen = ~observed.to(device=sample.device, dtype=torch.bool).reshape(-1)
         gi, oi = gen.nonzero().flatten(), (~gen).nonzero().flatten()
-        x = self._embed(sample, cond, gi, oi, (0, pw, 0, ph))
+        cond_g = cond.reshape(b * t, -1, h, w).index_select(0, gi)  # the generated frames' conditions
+        x = self._embed(sample, cond, cond_g, gi, oi, (0, pw, 0, ph))
         ts = torch.as_tensor(timestep, device=sample.device, dtype=torch.float32).reshape(-1).expand(b)
         emb = self.time_mlp(timestep_embedding(ts, self.emb_dim))  # (B, E)
         emb = (emb[:, None] + self.observed_emb(observed.long())).reshape(b * t, -1)
@@ -132,45 +133,60 @@ class VideoUNet3D(ModelMixin, ConfigMixin):
             if lvl < self.levels - 1:
                 x = self.downsample[lvl](x)
         x = self.mid(x, emb, times)
+        # after the up path's last temporal attention, frames no longer see each other: the rest runs on
+        # the generated frames only (an observed frame's output is ignored), with the same result
+        last = max((i for i, st in enumerate(self.up) for ly in st if ly.temporal is not None), default=-1)
+        rows = None
         for i, stage in enumerate(self.up):
             for layer in stage:
                 skip = hs.pop()
+                if rows is not None:
+                    skip = skip.index_select(0, rows)
                 if x.shape[-2:] != skip.shape[-2:]:
                     x = x[..., : skip.shape[-2], : skip.shape[-1]]
                 x = layer(torch.cat([x, skip], dim=1), emb, times)
+            if i == last and rows is None:
+                rows = gi
+                x, emb = x.index_select(0, gi), emb.index_select(0, gi)
             if i < self.levels - 1:
                 x = self.upsample[i](F.interpolate(x, scale_factor=2.0, mode="nearest"))
-        # the output heads run on the generated frames only: an observed frame's output is ignored (zero)
+        # the output heads run on the generated frames only
         out = torch.zeros_like(sample)
         if not len(gi):
             return out
-        x = F.silu(self.norm_out(x.index_select(0, gi)))
+        x = F.silu(self.norm_out(x if rows is not None else x.index_select(0, gi)))
         res = self.conv_out(x)[..., :h, :w]
         if self.fusion_candidates:
             k = self.fusion_candidates
             wts = torch.tanh(self.conv_fuse(x)[..., :h, :w]).reshape(-1, k, c, h, w)
-            rel = cond.reshape(b * t, -1, h, w)[:, c : c + k * c].index_select(0, gi).reshape(-1, k, c, h, w)
+            rel = cond_g[:, c : c + k * c].reshape(-1, k, c, h, w)
             res = res + (wts * rel).sum(dim=1)
         out.reshape(b * t, c, h, w).index_copy_(0, gi, res)
         return out
 
     def _embed(
-        self, sample: torch.Tensor, cond: torch.Tensor, gi: torch.Tensor, oi: torch.Tensor, pad: tuple
+        self,
+        sample: torch.Tensor,
+        cond: torch.Tensor,
+        cond_g: torch.Tensor,
+        gi: torch.Tensor,
+        oi: torch.Tensor,
+        pad: tuple,
     ):
-        """`conv_in` per frame, (B·T, ch, H, W); gi / oi index the generated / observed frames of B·T.
+        """`conv_in` per frame, (B·T, ch, H, W); gi / oi index the generated / observed frames of B·T and
+        cond_g holds the generated frames' conditions.
 
         An observed frame's noisy latent and candidates carry nothing (zero by construction), so only its
-        μ and mask channels are convolved: the same result for a fraction of the cost.
+        μ and mask channels are read and convolved: the same result for a fraction of the cost.
         """
         b, t, c, h, w = sample.shape
-        flat_s, flat_c = sample.reshape(b * t, c, h, w), cond.reshape(b * t, -1, h, w)
         x = sample.new_empty((b * t, self.conv_in.out_channels, h + pad[3], w + pad[1]))
         if len(gi):
-            full = torch.cat([flat_s.index_select(0, gi), flat_c.index_select(0, gi)], dim=1)
+            full = torch.cat([sample.reshape(b * t, c, h, w).index_select(0, gi), cond_g], dim=1)
             x.index_copy_(0, gi, self.conv_in(F.pad(full, pad, mode="replicate") if any(pad) else full))
         if len(oi):
-            seen = flat_c.index_select(0, oi)
-            seen = torch.cat([seen[:, :c], seen[:, -1:]], dim=1)
+            flat_c = cond.reshape(b * t, -1, h, w)
+            seen = torch.cat([flat_c[:, :c].index_select(0, oi), flat_c[:, -1:].index_select(0, oi)], dim=1)
             wt = torch.cat([self.conv_in.weight[:, c : 2 * c], self.conv_in.weight[:, -1:]], dim=1)
             seen = F.pad(seen, pad, mode="replicate") if any(pad) else seen
             x.index_copy_(0, oi, F.conv2d(seen, wt, self.conv_in.bias, padding=1))
