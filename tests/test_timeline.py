@@ -3,7 +3,15 @@ from fractions import Fraction
 import pytest
 
 from vidiff.errors import ConfigError
-from vidiff.timeline import frames_differ, keyframe_mask, output_rate, parse_fps, plan
+from vidiff.io.reader import Frame
+from vidiff.timeline import Plan, frames_differ, keyframes, output_rate, parse_fps, plan
+
+
+def keyframe_mask(images, max_run=3):
+    """Which of `images` the one dedupe (`timeline.keyframes`, what the runner streams) keeps."""
+    frames = [Frame(i, Fraction(i, 25), im) for i, im in enumerate(images)]
+    kept = {kf.frame.index for kf in keyframes(iter(frames), max_run=max_run)}
+    return [i in kept for i in range(len(images))]
 
 
 def cfr(n: int, fps: Fraction) -> list[Fraction]:
@@ -85,3 +93,36 @@ def test_pulldown_duplicates_found_in_real_clip(bbb):
     frames = read_frames(bbb)
     dropped = [i for i, keep in enumerate(keyframe_mask(frames)) if not keep]
     assert dropped == [7, 32, 57, 82, 107]
+
+
+def test_plan_streams_pair_by_pair_exactly_like_the_batch_plan():
+    """The runner feeds `Plan` one pair at a time (as its windows arrive) and then the tail hold: the same
+    targets as the whole-clip plan, none twice; a frame at a keyframe's time is that keyframe (t = 0)."""
+    times = [Fraction(0), Fraction(1, 10), Fraction(3, 10), Fraction(4, 10)]  # VFR
+    p = Plan.for_rate(Fraction(10), fps="20")
+    streamed = [tg for k in range(3) for tg in p.pair(k, times[k], times[k + 1])]
+    assert p.pair(2, times[2], times[3]) == []  # planned already
+    streamed += p.hold(3, Fraction(1, 2))
+    assert streamed == plan(times, Fraction(1, 2), Fraction(20)) and p.planned == 10
+    assert [tg.t for tg in streamed if tg.a == 1] == [0.0, 0.25, 0.5, 0.75]
+    assert [(tg.a, tg.b, tg.t) for tg in streamed[-2:]] == [(3, 3, 0.0), (3, 3, 0.0)]
+    slow = Plan.for_rate(Fraction(25), factor=4, speed="1/4")
+    assert (slow.fps, slow.write_fps, slow.expected(4.8)) == (100, 25, 480)
+    for bad in ({"factor": 4, "speed": 0}, {"factor": 65}, {"fps": 60, "factor": 2}):
+        with pytest.raises(ConfigError):
+            Plan.for_rate(Fraction(25), **bad)
+
+
+def test_one_dedupe_streams_with_scene_cuts_and_counts(carphone):
+    """`keyframes` is the runner's dedupe: a scene cut ends a run of duplicates (the frame after it is kept
+    whatever it looks like), and `stats` counts what was dropped."""
+    from vidiff.io.reader import read_frames
+
+    real = read_frames(carphone, 5)
+    images = [real[0], real[0], real[0], real[0], real[2], real[2]]
+    seen = iter(range(len(images)))
+    stats: dict = {}
+    kfs = list(keyframes((Frame(i, Fraction(i, 25), im) for i, im in enumerate(images)),
+                         is_cut=lambda _im: next(seen) == 2, stats=stats))  # fmt: skip
+    assert [(kf.frame.index, kf.cut) for kf in kfs] == [(0, False), (2, True), (4, False)]
+    assert stats == {"duplicates": 3, "cuts": [0.08], "last_time": Fraction(5, 25)}

@@ -9,12 +9,12 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 from conftest import sha256, write_clip
-from window_fakes import LagrangeWindow, NoisyWindow
+from window_fakes import DeltaTModel, LagrangeWindow, NoisyWindow
 
 from vidiff.io.reader import read_frames
 from vidiff.metrics.temporal import frame_diff
 from vidiff.runner import upscale_file
-from vidiff.windows import plan_windows
+from vidiff.windows import pair_windows, plan_windows
 
 FAST = {"preset": "ultrafast", "progress": False}
 
@@ -165,3 +165,53 @@ def test_a_pairs_model_output_does_not_depend_on_the_other_pairs_of_its_window(c
     # and the times do matter to this model: the same pair at another t gives another frame
     other = interp.interpolate_window(f[:2], [0.0, 0.04], [0.01])[0]
     assert not np.array_equal(alone, other)
+
+
+def test_pair_windows_measure_each_pair_in_its_own_gap():
+    """A deduped window (gaps 1, 2, 1 frames): each pair comes out at [0, 1] with its neighbours at their
+    times in units of that pair's gap, and is the same cut from a larger window or from one holding only
+    it and its context."""
+    frames = ["f0", "f1", "f2", "f3"]
+    times = [0.0, 0.04, 0.12, 0.16]
+    pws = pair_windows(frames, times, [0.02, 0.08, 0.10, 0.14], context=1)
+    assert [(pw.frames, pw.a, pw.positions, pw.start) for pw in pws] == [
+        (["f0", "f1", "f2"], 0, [0], 0),
+        (["f0", "f1", "f2", "f3"], 1, [1, 2], 0),
+        (["f1", "f2", "f3"], 1, [3], 1),
+    ]
+    assert pws[1].times == pytest.approx([-0.5, 0.0, 1.0, 1.5]) and pws[1].targets == pytest.approx(
+        [0.5, 0.75]
+    )
+    assert pws[1].times[1:3] == [0.0, 1.0]  # exactly
+    alone = pair_windows(frames[1:3], times[1:3], [0.08], context=1)[0]
+    assert alone.times == [0.0, 1.0] and alone.targets == pytest.approx([0.5])
+    same = pair_windows(frames, times, [0.08], context=1)[0]
+    assert (same.times, same.targets) == (pws[1].times, pws[1].targets[:1])
+
+
+def _deduped_clip(carphone, tmp_path):
+    """carphone's first 24 frames with some shown twice or three times (animation on twos and threes)."""
+    real = read_frames(carphone, max_frames=24)
+    shown = [1, 2, 1, 1, 3, 1, 2, 2, 1, 1, 1, 3, 1, 2, 1, 1, 2, 1, 1, 3, 1, 1, 2, 1]
+    frames = [f for f, n in zip(real, shown, strict=True) for _ in range(n)]
+    return write_clip(tmp_path / "deduped.mkv", frames), len(real), len(frames)
+
+
+def test_a_pairs_output_does_not_depend_on_which_pairs_share_its_window(carphone, tmp_path):
+    """Issue 14 point 5, through the runner on a deduped real clip: a model that measures each pair in its
+    own gap gives the same bytes and sees the same pair windows whatever the window size; one measuring in
+    the window's median gap (the old bug) changes with it (the test can see the bug)."""
+    src, n_real, n_shown = _deduped_clip(carphone, tmp_path)
+    hashes, got = {}, {}
+    for per_pair in (True, False):
+        for pairs in (1, 3, 50):
+            fake = DeltaTModel(context=1, per_pair=per_pair)
+            out = tmp_path / f"{per_pair}_{pairs}.mp4"
+            r = upscale_file(src, out, factor=2, method=fake, window=pairs, crf=0, **FAST)
+            assert r["duplicates_collapsed"] == n_shown - n_real and r["out_frames"] == 2 * n_shown
+            hashes[per_pair, pairs], got[per_pair, pairs] = sha256(out), sorted(fake.got)
+    assert hashes[True, 1] == hashes[True, 3] == hashes[True, 50]
+    assert got[True, 1] == got[True, 3] == got[True, 50]
+    assert all((0.0, 1.0) in zip(ts, ts[1:], strict=False) for _, ts, _ in got[True, 1])  # pairs at [0, 1]
+    assert len({targets for *_, targets in got[True, 1]}) > 2  # its targets' t differ with the gaps
+    assert len({hashes[False, 1], hashes[False, 3], hashes[False, 50]}) > 1

@@ -67,3 +67,40 @@ class NoisyWindow:
             x = (1 - t) * frames[j - 1].astype(np.float64) + t * frames[j] + noise
             out.append(np.clip(np.rint(x), 0, 255).astype(np.uint8))
         return out
+
+
+class DeltaTModel:
+    """A context-model stand-in whose output depends on how long its pair's Δt is in the units it measures
+    time in (as the model's Δt-biased temporal attention does): the blend of the pair at its t, brightened
+    by 40 per unit of the pair's length above 1.
+
+    `per_pair=True` measures each pair in its own gap (`vidiff.windows.pair_windows`): every pair is 1
+    long, so the output is the plain blend whatever window the pair came in. `per_pair=False` measures in
+    the median gap of the whole window (the old interpolator's bug): after dedupe a pair's output then
+    depends on the other pairs sharing its window. Records each target's pair window (`got`)."""
+
+    name = "delta-t"
+
+    def __init__(self, context: int = 1, per_pair: bool = True) -> None:
+        self.context, self.per_pair = context, per_pair
+        self.got: list[tuple[float, tuple[float, ...], tuple[float, ...]]] = []  # (tau s, times, targets)
+
+    def interpolate(self, a: np.ndarray, b: np.ndarray, ts: Sequence[float]) -> list[np.ndarray]:
+        return self.interpolate_window([a, b], [0.0, 1.0], ts)
+
+    def interpolate_window(
+        self, frames: Sequence[np.ndarray], times: Sequence[float], target_times: Sequence[float]
+    ) -> list[np.ndarray]:
+        from vidiff.windows import pair_windows
+
+        out: list[np.ndarray | None] = [None] * len(target_times)
+        unit = float(np.median(np.diff(times)))
+        for pw in pair_windows(frames, times, target_times, self.context):
+            first = pw.start + pw.a  # the pair's first frame in `frames`
+            length = 1.0 if self.per_pair else (times[first + 1] - times[first]) / unit
+            self.got += [(float(target_times[n]), tuple(pw.times), tuple(pw.targets)) for n in pw.positions]
+            a, b = pw.frames[pw.a].astype(np.float64), pw.frames[pw.a + 1].astype(np.float64)
+            for n, t in zip(pw.positions, pw.targets, strict=True):
+                x = (1 - t) * a + t * b + 40 * (length - 1)
+                out[n] = np.clip(np.rint(x), 0, 255).astype(np.uint8)
+        return out  # type: ignore[return-value]

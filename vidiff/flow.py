@@ -22,8 +22,10 @@ class Interpolator(Protocol):
     """Anything that makes frames at real times t in [0, 1] between two frames a and b.
 
     One that also uses context (the diffusion model) has `context` (observed frames wanted on each side
-    of a pair) and `interpolate_window(frames, times, target_times)`; the runner's windows
-    (`vidiff.windows`) and the bench protocol call it when it is there."""
+    of a pair) and `interpolate_window(frames, times, target_times)` (times in any unit: seconds from
+    the runner, frame indices from the bench protocol); the runner's windows (`vidiff.windows`) and the
+    bench protocol call it when it is there. `vidiff.windows.pair_windows` cuts such a window into one
+    window per pair, measured in the pair's own gap."""
 
     name: str
 

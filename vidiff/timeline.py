@@ -8,9 +8,10 @@ distinct frames instead of stalling and jumping.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -109,33 +110,65 @@ class Target:
     t: float  # real position in [0, 1) between a and b
 
 
+@dataclass
+class Plan:
+    """The output timeline of a run, streamed: output frame j is at time j / `fps` (source seconds).
+
+    Keyframes come in one pair at a time (`pair`), so the plan never needs the whole clip: each call
+    returns the output frames not planned yet that fall before the pair's second keyframe, with their
+    real t between the two; `hold` plans the frames after the last keyframe (they repeat it) up to the
+    clip's end. The frames are written at `fps * speed` (`write_fps`): speed 1/4 is 4x slow motion.
+    `Plan.for_rate` is the one check of a run's rates (CLI, recipes and the Python API come through it
+    before any frame is decoded).
+    """
+
+    fps: Fraction
+    speed: Fraction = Fraction(1)
+    planned: int = 0  # output frames planned so far (the index of the next one)
+
+    @classmethod
+    def for_rate(
+        cls,
+        src_fps: Fraction,
+        factor: Fraction | int | str | None = None,
+        fps: Fraction | float | str | None = None,
+        speed: Fraction | float | str = 1,
+    ) -> Plan:
+        """The plan for `factor` x the source rate or a target `fps`, every value range-checked."""
+        return cls(output_rate(src_fps, factor, fps, speed), parse_speed(speed))
+
+    @property
+    def write_fps(self) -> Fraction:
+        return self.fps * self.speed
+
+    def expected(self, duration: float) -> int:
+        """How many output frames a clip of `duration` seconds gets (for a progress bar)."""
+        return int(np.ceil(duration * self.fps))
+
+    def _until(self, end: Fraction) -> Iterator[tuple[int, Fraction]]:
+        while (time := Fraction(self.planned) / self.fps) < end:
+            yield self.planned, time
+            self.planned += 1
+
+    def pair(self, a: int, ta: Fraction, tb: Fraction) -> list[Target]:
+        """The next output frames before `tb`, between keyframe `a` at `ta` and keyframe a + 1 at `tb`
+        (a frame at or before `ta` has t = 0: it is keyframe a)."""
+        return [Target(j, tj, a, a + 1, max(0.0, float((tj - ta) / (tb - ta)))) for j, tj in self._until(tb)]
+
+    def hold(self, a: int, end: Fraction) -> list[Target]:
+        """The next output frames before `end` (the clip's end), all repeating keyframe `a`."""
+        return [Target(j, tj, a, a, 0.0) for j, tj in self._until(end)]
+
+
 def plan(src_times: list[Fraction], end_time: Fraction, out_fps: Fraction) -> list[Target]:
     """Output frames for source keyframes at `src_times` (sorted, first is 0), the clip ending at `end_time`.
 
     Output frame j is at time j / out_fps, for every j with that time < end_time. Frames after the
-    last keyframe repeat it (t = 0).
+    last keyframe repeat it (t = 0). The batch form of `Plan`.
     """
-    return list(iter_plan(src_times, end_time, out_fps))
-
-
-def iter_plan(
-    src_times: list[Fraction], end_time: Fraction, out_fps: Fraction, start_index: int = 0
-) -> Iterator[Target]:
-    """Streaming form of `plan`: yields targets in order; `src_times` may be a growing list."""
-    k = 0
-    j = start_index
-    while True:
-        tj = Fraction(j) / out_fps
-        if tj >= end_time:
-            return
-        while k + 1 < len(src_times) and src_times[k + 1] <= tj:
-            k += 1
-        if k + 1 < len(src_times):
-            ta, tb = src_times[k], src_times[k + 1]
-            yield Target(j, tj, k, k + 1, float((tj - ta) / (tb - ta)))
-        else:
-            yield Target(j, tj, k, k, 0.0)
-        j += 1
+    p = Plan(out_fps)
+    out = [tg for k in range(len(src_times) - 1) for tg in p.pair(k, src_times[k], src_times[k + 1])]
+    return out + p.hold(len(src_times) - 1, end_time)
 
 
 def frames_differ(a: np.ndarray, b: np.ndarray, threshold: float = 0.2) -> bool:
@@ -148,26 +181,66 @@ def frames_differ(a: np.ndarray, b: np.ndarray, threshold: float = 0.2) -> bool:
     return float(np.mean(np.abs(a[::4, ::4].astype(np.int16) - b[::4, ::4]))) > threshold
 
 
-def keyframe_mask(images: list[np.ndarray], max_run: int = 3, threshold: float = 0.2) -> list[bool]:
-    """Which frames are kept as keyframes when duplicates are collapsed (batch form, for tests and tools).
+class _Decoded(Protocol):
+    image: np.ndarray
+    time: Fraction
+
+
+@dataclass
+class Keyframe:
+    """A distinct source frame (anything with `.image` and `.time`, e.g. `vidiff.io.reader.Frame`);
+    `cut` is True when a scene cut lies between it and the previous one."""
+
+    frame: Any
+    cut: bool
+
+
+def keyframes(
+    frames: Iterable[_Decoded],
+    dedupe: bool = True,
+    is_cut: Callable[[np.ndarray], bool] | None = None,
+    max_run: int = 3,
+    stats: dict | None = None,
+    threshold: float = 0.2,
+) -> Iterator[Keyframe]:
+    """The distinct frames of a stream, with scene cuts flagged, holding at most two frames.
 
     A run of up to `max_run` identical frames is treated as one drawing held for several frames
     (animation on twos/threes): only its first frame is a keyframe, so motion spreads over the run.
     A longer run is a deliberate hold: its last frame is kept too, so the picture stays still and
-    motion starts where it really starts.
+    motion starts where it really starts. `is_cut(image)` is called on every frame in order (e.g.
+    `vidiff.scenes.SceneDetector().push`); a cut ends a run. `stats` gets `duplicates` (frames
+    dropped), `cuts` (their times) and `last_time` (of the stream's last frame).
     """
-    keep = [True] * len(images)
-    i = 0
-    while i < len(images):
-        j = i
-        while j + 1 < len(images) and not frames_differ(images[i], images[j + 1], threshold):
-            j += 1
-        for m in range(i + 1, j + 1):
-            keep[m] = False
-        if j - i + 1 > max_run:
-            keep[j] = True
-        i = j + 1
-    return keep
+    stats = stats if stats is not None else {}
+    stats.setdefault("duplicates", 0)
+    stats.setdefault("cuts", [])
+    first: Keyframe | None = None
+    last: Any = None
+    run = 0
+    for f in frames:
+        stats["last_time"] = f.time
+        cut = is_cut(f.image) if is_cut else False
+        if cut:
+            stats["cuts"].append(float(f.time))
+        if (
+            first is not None
+            and dedupe
+            and not cut
+            and not frames_differ(first.frame.image, f.image, threshold)
+        ):
+            last, run = f, run + 1
+            continue
+        if first is not None:
+            yield first
+            if run > max_run and last is not None:  # a deliberate hold: keep its end so motion starts there
+                yield Keyframe(last, False)
+                stats["duplicates"] -= 1
+        stats["duplicates"] += run - 1 if run > 1 else 0
+        first, last, run = Keyframe(f, cut), None, 1
+    if first is not None:
+        yield first
+        stats["duplicates"] += run - 1 if run > 1 else 0
 
 
 FLOW_FREE_METHODS = ("dup", "blend")  # interpolators that need no optical flow

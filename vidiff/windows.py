@@ -7,6 +7,11 @@ the last core keyframe of one is the first of the next, and each sees the other'
 context, so a pair at a window's edge gets the same observed frames as a pair inside one. A scene cut
 ends a window and is never inside one; the pair across a cut comes as its own window with `cut=True`.
 At most `pairs + 2 * context + 1` keyframes are held, whatever the clip's length.
+
+The runner streams its clip through `plan_windows` (windows of `pairs` pairs) and the bench protocol its
+kept frames (one pair a window); both fill a window with `fill_window`. A context model cuts each window
+it gets into per-pair windows with `pair_windows`, every time in units of the pair's own gap, so a pair's
+Δt does not depend on which other pairs shared its window.
 """
 
 from __future__ import annotations
@@ -18,7 +23,9 @@ from typing import Any
 
 import numpy as np
 
+from vidiff.errors import VidiffError
 from vidiff.flow import Interpolator
+from vidiff.timeline import Target
 
 
 @dataclass
@@ -79,37 +86,96 @@ def plan_windows(keyframes: Iterable[Any], pairs: int = 8, context: int = 0) -> 
 
 
 def fill_window(
-    w: Window, targets: Sequence[tuple[int, Fraction]], interp: Interpolator, windowed: bool
+    w: Window, targets: Sequence[Target], interp: Interpolator, windowed: bool
 ) -> list[np.ndarray]:
-    """Frames at `targets` — (k, time) with frames[k].time <= time < frames[k + 1].time — of window `w`.
+    """Frames at `targets` of window `w` (from `Plan.pair` with `a` = k, an index into `w.frames`:
+    frames[k].time <= target.time < frames[k + 1].time).
 
     A target on a keyframe is that keyframe; across a cut, the nearer side. Otherwise `windowed`
-    interpolators get the whole window once (`interpolate_window`, times in seconds); pair interpolators
-    get each pair with t in [0, 1].
+    interpolators get the whole window once (`interpolate_window`, times in seconds: the interpolator
+    splits it per pair with `pair_windows`); pair interpolators get each pair with t in [0, 1].
     """
     out: list[np.ndarray | None] = [None] * len(targets)
     todo: list[int] = []
-    for n, (k, t) in enumerate(targets):
-        ta, tb = w.times[k], w.times[k + 1]
-        if t <= ta:
-            out[n] = w.frames[k]
+    for n, tg in enumerate(targets):
+        if tg.time <= w.times[tg.a]:
+            out[n] = w.frames[tg.a]
         elif w.cut:
-            out[n] = w.frames[k] if (t - ta) / (tb - ta) < Fraction(1, 2) else w.frames[k + 1]
+            ta, tb = w.times[tg.a], w.times[tg.b]
+            out[n] = w.frames[tg.a] if (tg.time - ta) / (tb - ta) < Fraction(1, 2) else w.frames[tg.b]
         else:
             todo.append(n)
     if todo and windowed:
         made = interp.interpolate_window(  # type: ignore[attr-defined]
-            w.frames, [float(t) for t in w.times], [float(targets[n][1]) for n in todo]
+            w.frames, [float(t) for t in w.times], [float(targets[n].time) for n in todo]
         )
+        _check_count(interp, made, todo)
         for n, img in zip(todo, made, strict=True):
             out[n] = img
     elif todo:
         by_pair: dict[int, list[int]] = {}
         for n in todo:
-            by_pair.setdefault(targets[n][0], []).append(n)
+            by_pair.setdefault(targets[n].a, []).append(n)
         for k, ns in by_pair.items():
-            ta, tb = w.times[k], w.times[k + 1]
-            ts = [float((targets[n][1] - ta) / (tb - ta)) for n in ns]
-            for n, img in zip(ns, interp.interpolate(w.frames[k], w.frames[k + 1], ts), strict=True):
+            made = interp.interpolate(w.frames[k], w.frames[k + 1], [targets[n].t for n in ns])
+            _check_count(interp, made, ns)
+            for n, img in zip(ns, made, strict=True):
                 out[n] = img
     return out  # type: ignore[return-value]
+
+
+def _check_count(interp: Interpolator, made: Sequence[Any], asked: Sequence[int]) -> None:
+    if len(made) != len(asked):
+        name = getattr(interp, "name", type(interp).__name__)
+        raise VidiffError(f"method {name!r} returned {len(made)} frames for {len(asked)} times")
+
+
+@dataclass
+class PairWindow:
+    """One pair's own window: the pair and up to `context` observed frames each side, with every time in
+    units of the pair's gap and the pair at [0, 1] (`times[a] == 0.0`, `times[a + 1] == 1.0`).
+
+    So a pair's time differences, and a model's output for it, are the same whichever other pairs came
+    in the window it was cut from (after dedupe their gaps differ). `targets` are the pair's target times
+    in the same units, `positions` their places in the list the caller gave; `frames[0]` is the caller's
+    `frames[start]`.
+    """
+
+    frames: list[Any]
+    times: list[float]
+    a: int
+    targets: list[float]
+    positions: list[int]
+    start: int
+
+
+def pair_windows(
+    frames: Sequence[Any], times: Sequence[float], target_times: Sequence[float], context: int = 0
+) -> list[PairWindow]:
+    """Split a window (observed `frames` at sorted `times`, any unit) into one `PairWindow` per pair that
+    holds a target, in the order their first targets come. A target belongs to the pair around it
+    (times[j - 1] < tau <= times[j]); one before the first time or after the last to the first or
+    last pair. The one builder of a context model's per-pair windows (the runner's `Window`s and the
+    bench protocol's arrive here through `interpolate_window`)."""
+    times = [float(t) for t in times]
+    if len(times) < 2 or len(frames) != len(times):
+        raise ValueError("a window needs at least two observed frames, one time each")
+    by_pair: dict[int, list[int]] = {}
+    for n, tau in enumerate(target_times):
+        j = min(max(int(np.searchsorted(times, float(tau))), 1), len(times) - 1)  # the pair (j - 1, j)
+        by_pair.setdefault(j - 1, []).append(n)
+    out = []
+    for a, ns in by_pair.items():
+        lo, hi = max(0, a - context), min(len(times), a + 2 + context)
+        ta, gap = times[a], times[a + 1] - times[a]
+        out.append(
+            PairWindow(
+                list(frames[lo:hi]),
+                [(t - ta) / gap for t in times[lo:hi]],
+                a - lo,
+                [(float(target_times[n]) - ta) / gap for n in ns],
+                ns,
+                lo,
+            )
+        )
+    return out

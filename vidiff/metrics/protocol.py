@@ -10,6 +10,7 @@ with the original; frames after L are not scored.
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -19,9 +20,12 @@ import numpy as np
 
 from vidiff.errors import ConfigError, VidiffError
 from vidiff.flow import Interpolator
+from vidiff.io.reader import Frame
 from vidiff.metrics.quality import psnr, ssim
 from vidiff.metrics.temporal import SequenceComparison
-from vidiff.timeline import MAX_FACTOR
+from vidiff.timeline import MAX_FACTOR, Keyframe
+from vidiff.timeline import Target as PlanTarget
+from vidiff.windows import fill_window, plan_windows, window_context
 
 
 def parse_factor(value: str | float | Fraction) -> Fraction:
@@ -183,53 +187,38 @@ def score_interpolator(
 ) -> Score:
     """Run the protocol with an in-process interpolator; only its interpolation calls are timed.
 
-    An interpolator that takes context (`interpolate_window`, e.g. the diffusion model with
-    `context` > 0) gets, for each pair of kept frames, up to `context` more kept frames on each side at
-    their real times (original frame indices), as the runner gives it; the others get the pair.
+    The kept frames are the keyframes of the runner's windows (`vidiff.windows`, one pair each) at their
+    real times (original frame indices), so an interpolator that takes context (`interpolate_window`,
+    e.g. the diffusion model with `context` > 0) gets up to `context` more kept frames on each side of
+    each pair, as the runner gives it; the others get the pair.
     """
-    from vidiff.windows import window_context
-
-    context = window_context(interp) or 0
+    context = window_context(interp)
     score = Score()
-    kept: list[tuple[int, np.ndarray]] = []  # (original index, frame), in order; at most 2·context + 2 held
-    pending: list[Segment] = []  # segments waiting for `context` kept frames after them
+    pending: deque[Segment] = deque()  # segments whose window has not come yet (at most context + 1)
 
-    def position(index: int) -> int:
-        return next(k for k, (i, _) in enumerate(kept) if i == index)
+    def kept() -> Iterator[Keyframe]:
+        for n, seg in enumerate(segments(frames, step)):
+            if n == 0:
+                score.kept(seg.a)
+                yield Keyframe(Frame(seg.a_index, Fraction(seg.a_index), seg.a), False)
+            pending.append(seg)
+            yield Keyframe(Frame(seg.b_index, Fraction(seg.b_index), seg.b), False)
 
-    def run(seg: Segment) -> None:
+    for w in plan_windows(kept(), pairs=1, context=context or 0):
+        seg = pending.popleft()
         if seg.targets:
-            ts = [float(tg.t) for tg in seg.targets]
+            # the dropped frames of the window's one pair, at their real times (frame indices)
+            planned = [
+                PlanTarget(tg.index, Fraction(tg.index), w.lo, w.hi, float(tg.t)) for tg in seg.targets
+            ]
             t0 = time.perf_counter()
-            if context:
-                k = position(seg.a_index)
-                near = kept[max(0, k - context) : k + 2 + context]
-                made = interp.interpolate_window(  # type: ignore[attr-defined]
-                    [f for _, f in near], [float(i) for i, _ in near], [float(tg.index) for tg in seg.targets]
-                )
-            else:
-                made = interp.interpolate(seg.a, seg.b, ts)
+            made = fill_window(w, planned, interp, context is not None)
             score.seconds += time.perf_counter() - t0
-            if len(made) != len(ts):
-                raise VidiffError(f"method {interp.name!r} returned {len(made)} frames for {len(ts)} times")
             for tg, out, truth in zip(seg.targets, made, seg.truths, strict=True):
                 score.target(tg, out, truth)
             if on_frame:
-                on_frame(len(ts))
+                on_frame(len(seg.targets))
         score.kept(seg.b)
-        while len(kept) > 2 * context + 2 and kept[0][0] < seg.a_index:  # no later window needs it
-            kept.pop(0)
-
-    for seg in segments(frames, step):
-        if not kept:
-            score.kept(seg.a)
-            kept.append((seg.a_index, seg.a))
-        kept.append((seg.b_index, seg.b))
-        pending.append(seg)
-        while pending and len(kept) - 1 - position(pending[0].b_index) >= context:
-            run(pending.pop(0))
-    for seg in pending:
-        run(seg)
     return score
 
 

@@ -1,5 +1,5 @@
 """The pipeline runner: decode -> dedupe -> scene cuts -> timeline plan -> interpolate -> encode."""
 
-from vidiff.runner.upscale import keyframes, upscale_file
+from vidiff.runner.upscale import upscale_file
 
-__all__ = ["keyframes", "upscale_file"]
+__all__ = ["upscale_file"]

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
@@ -19,63 +18,13 @@ from vidiff.errors import ConfigError, InputError
 from vidiff.flow import Interpolator, get_interpolator
 from vidiff.io.encode import EncodeOptions
 from vidiff.io.probe import probe
-from vidiff.io.reader import Frame, VideoReader
+from vidiff.io.reader import VideoReader
 from vidiff.io.segments import ResumableWriter
 from vidiff.io.writer import check_output_path
 from vidiff.progress import progress_bar
 from vidiff.scenes import SceneDetector
-from vidiff.timeline import (
-    check_flow_size,
-    frames_differ,
-    output_rate,
-    parse_factor,
-    parse_fps,
-    parse_speed,
-)
+from vidiff.timeline import Keyframe, Plan, check_flow_size, keyframes, parse_factor, parse_fps, parse_speed
 from vidiff.windows import fill_window, plan_windows, window_context
-
-
-@dataclass
-class Keyframe:
-    """A distinct source frame; `cut` is True when a scene cut lies between it and the previous one."""
-
-    frame: Frame
-    cut: bool
-
-
-def keyframes(
-    frames: Iterator[Frame],
-    dedupe: bool = True,
-    scene_cuts: bool = True,
-    max_run: int = 3,
-    stats: dict | None = None,
-) -> Iterator[Keyframe]:
-    """Collapse duplicate frames and flag scene cuts, streaming (see `vidiff.timeline.keyframe_mask`)."""
-    det = SceneDetector() if scene_cuts else None
-    stats = stats if stats is not None else {}
-    stats.setdefault("duplicates", 0)
-    stats.setdefault("cuts", [])
-    first: Keyframe | None = None
-    last: Frame | None = None
-    run = 0
-    for f in frames:
-        stats["last_time"] = f.time
-        cut = det.push(f.image) if det else False
-        if cut:
-            stats["cuts"].append(float(f.time))
-        if first is not None and dedupe and not cut and not frames_differ(first.frame.image, f.image):
-            last, run = f, run + 1
-            continue
-        if first is not None:
-            yield first
-            if run > max_run and last is not None:  # a deliberate hold: keep its end so motion starts there
-                yield Keyframe(last, False)
-                stats["duplicates"] -= 1
-        stats["duplicates"] += run - 1 if run > 1 else 0
-        first, last, run = Keyframe(f, cut), None, 1
-    if first is not None:
-        yield first
-        stats["duplicates"] += run - 1 if run > 1 else 0
 
 
 def upscale_file(
@@ -123,7 +72,7 @@ def upscale_file(
         parse_fps(fps)
     if factor is not None:
         parse_factor(factor)
-    speed = parse_speed(speed)
+    parse_speed(speed)
     if isinstance(window, bool) or not isinstance(window, int) or not 1 <= window <= 1024:
         raise ConfigError(f"window {window!r}: a window is 1 to 1024 pairs of frames")
     if isinstance(max_run, bool) or not isinstance(max_run, int) or max_run < 1:
@@ -134,11 +83,9 @@ def upscale_file(
     info = probe(input)
     if info.n_frames < 2:
         raise InputError(f"{input}: has only {info.n_frames} frame; at least 2 are needed to interpolate")
-    out_fps = output_rate(info.fps, factor, fps, speed)
+    plan = Plan.for_rate(info.fps, factor, fps, speed)
     interp = get_interpolator(method, **(method_options or {})) if isinstance(method, str) else method
     context = window_context(interp)
-    expected = int(np.ceil(info.duration * out_fps))
-    write_fps = out_fps * speed
     if out_size is None and transform is not None:
         probe_img = transform(np.zeros((info.height, info.width, 3), np.uint8))
         out_size = (probe_img.shape[1], probe_img.shape[0])
@@ -150,14 +97,14 @@ def upscale_file(
     if audio_mode == "slow" and info.audio:
         from vidiff.io.audio import AudioTrack
 
-        track = AudioTrack.from_file(input, fade_in=0.0, fade_out=0.0, tempo=float(speed))
+        track = AudioTrack.from_file(input, fade_in=0.0, fade_out=0.0, tempo=float(plan.speed))
     st = os.stat(input)
     run_key = {
         "input": os.path.abspath(input),
         "size": st.st_size,
         "mtime_ns": st.st_mtime_ns,
-        "fps": str(write_fps),
-        "plan_fps": str(out_fps),
+        "fps": str(plan.write_fps),
+        "plan_fps": str(plan.fps),
         "method": getattr(method, "name", method),
         "method_options": method_options,
         "codec": codec,
@@ -180,7 +127,7 @@ def upscale_file(
             output,
             width,
             height,
-            write_fps,
+            plan.write_fps,
             key=run_key,
             codec=codec,
             crf=crf,
@@ -192,48 +139,42 @@ def upscale_file(
             color=info.color,
             inputs=[input],
         ) as writer,
-        progress_bar(expected, "upscale", progress) as bar,
+        progress_bar(plan.expected(info.duration), "upscale", progress) as bar,
     ):
 
         def emit(image: np.ndarray) -> None:
             writer.write(transform(image) if transform is not None else image)
             bar.update(1)
 
-        j = 0
-        last: list[Keyframe] = []
+        last: list[tuple[int, Keyframe]] = []  # the last keyframe seen, and its index
 
         def tracked(kfs: Iterator[Keyframe]) -> Iterator[Keyframe]:
-            for kf in kfs:
-                last[:] = [kf]
+            for n, kf in enumerate(kfs):
+                last[:] = [(n, kf)]
                 yield kf
 
-        kfs = tracked(keyframes(iter(VideoReader(input, info)), dedupe, scene_cuts, max_run, stats=stats))
+        cuts = SceneDetector().push if scene_cuts else None
+        kfs = tracked(keyframes(iter(VideoReader(input, info)), dedupe, cuts, max_run, stats=stats))
         for w in plan_windows(kfs, pairs=window, context=context or 0):
-            targets = []
-            for k in range(w.lo, w.hi):
-                while Fraction(j) / out_fps < w.times[k + 1]:
-                    targets.append((k, Fraction(j) / out_fps))
-                    j += 1
+            targets = [tg for k in range(w.lo, w.hi) for tg in plan.pair(k, w.times[k], w.times[k + 1])]
             if writer.can_skip(len(targets)):  # made by an earlier, interrupted run
                 writer.skip(len(targets))
                 bar.update(len(targets))
                 continue
             for image in fill_window(w, targets, interp, context is not None):
                 emit(image)
-        prev = last[0] if last else None
-        # frames after the last keyframe hold it, up to the clip's end (one nominal frame past it)
-        end_time = stats.get("last_time", Fraction(0)) + 1 / info.fps
-        while prev is not None and Fraction(j) / out_fps < end_time:
-            emit(prev.frame.image)
-            j += 1
-        bar.total = j
+        if last:  # frames after the last keyframe hold it, up to the clip's end (one nominal frame past it)
+            n, kf = last[0]
+            for _ in plan.hold(n, stats["last_time"] + 1 / info.fps):
+                emit(kf.frame.image)
+        bar.total = plan.planned
     seconds = time.perf_counter() - t_start
     return {
         "input": input,
         "output": output,
         "method": getattr(interp, "name", str(method)),
         "src_fps": str(info.fps),
-        "out_fps": str(write_fps),
+        "out_fps": str(plan.write_fps),
         "src_frames": info.n_frames,
         "out_frames": writer.n_frames,
         "duplicates_collapsed": stats["duplicates"],
