@@ -1,22 +1,31 @@
 """`vidiff ui` driven in a real headless browser (Debian's chromium + chromium-driver, through Selenium).
 
-Launches `vidiff ui` on a free port, uploads a small real clip, runs x2 and checks the downloaded file;
-runs Metrics; submits a bad file; takes a screenshot of each tab into docs/ (VIDIFF_UI_SCREENSHOTS=0 skips).
+Launches `vidiff ui` on a free port (its temporary folder under a TMPDIR of the test's own) and, tab by
+tab: Frame rate with the keyboard alone (upload, method, Run, download; the file decodes to 2x the frames
+at 2x the fps), a bad file (the one-line error), Cancel (nothing left in the work folder), Social clip
+(a still + music: the download decodes at the preset's size with audio), Metrics (plot, worst-segment
+rows; a row picked moves the preview there), Repair (a black frame found and rebuilt), Compare (three
+methods' table and plot), an accessible name on every control, and the temporary folder gone on exit.
+Screenshots of each tab go into docs/ (VIDIFF_UI_SCREENSHOTS=0 skips them).
 """
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import socket
+import struct
 import subprocess
 import sys
 import time
 import urllib.request
+import wave
 from fractions import Fraction
 from pathlib import Path
 
 import av
+import numpy as np
 import pytest
 
 from vidiff.io.samples import sample_clip
@@ -31,13 +40,17 @@ try:
 except ImportError:
     HAVE_UI = False
 
-pytestmark = pytest.mark.skipif(
+browser_test = pytest.mark.skipif(
     not (HAVE_UI and CHROMIUM and CHROMEDRIVER),
     reason="needs the ui extra (gradio, selenium: pip install -e '.[ui]') and Debian's chromium + "
     "chromium-driver (apt install chromium chromium-driver); .ci/run installs them",
 )
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
+# what a keyboard user can reach with Tab, and what must carry an accessible name
+CONTROLS = (
+    "input:not([type=hidden]), select, textarea, button, a[href], [role=button], [role=tab], [role=slider]"
+)
 
 
 def _free_port() -> int:
@@ -46,8 +59,8 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _cut(src: Path, dst: Path, n: int) -> Path:
-    """The first `n` frames of `src`, re-encoded near-lossless at its rate."""
+def _cut(src: Path, dst: Path, n: int, black: int | None = None) -> Path:
+    """The first `n` frames of `src`, re-encoded near-lossless at its rate (frame `black` made black)."""
     with av.open(str(src)) as ic, av.open(str(dst), "w") as oc:
         ist = ic.streams.video[0]
         ost = oc.add_stream("libx264", rate=ist.average_rate)
@@ -56,6 +69,8 @@ def _cut(src: Path, dst: Path, n: int) -> Path:
         for k, f in enumerate(ic.decode(ist)):
             if k == n:
                 break
+            if k == black:
+                f = av.VideoFrame.from_ndarray(np.zeros((ist.height, ist.width, 3), np.uint8), format="rgb24")
             for p in ost.encode(f.reformat(format="yuv420p")):
                 oc.mux(p)
         for p in ost.encode():
@@ -63,16 +78,33 @@ def _cut(src: Path, dst: Path, n: int) -> Path:
     return dst
 
 
-def _count(path: Path) -> tuple[int, Fraction]:
+def _count(path: Path) -> tuple[int, Fraction, tuple[int, int], bool]:
+    """Frames decoded, frame rate, (width, height), has an audio stream."""
     with av.open(str(path)) as c:
         s = c.streams.video[0]
-        return sum(1 for _ in c.decode(s)), Fraction(s.average_rate)
+        n = sum(1 for _ in c.decode(s))
+        return n, Fraction(s.average_rate), (s.width, s.height), bool(c.streams.audio)
+
+
+def _tone(path: Path, seconds: float = 2.0, rate: int = 44100) -> Path:
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(
+            b"".join(
+                struct.pack("<h", int(8000 * math.sin(2 * math.pi * 440 * k / rate)))
+                for k in range(int(seconds * rate))
+            )
+        )
+    return path
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory):
     port = _free_port()
-    env = dict(os.environ, GRADIO_ANALYTICS_ENABLED="False", OMP_NUM_THREADS="2")
+    tmp = tmp_path_factory.mktemp("ui-tmp")  # the app's temporary folder is made in here
+    env = dict(os.environ, GRADIO_ANALYTICS_ENABLED="False", OMP_NUM_THREADS="2", TMPDIR=str(tmp))
     proc = subprocess.Popen(
         [sys.executable, "-m", "vidiff", "ui", "--port", str(port)],
         env=env,
@@ -93,10 +125,10 @@ def server(tmp_path_factory: pytest.TempPathFactory):
     else:
         proc.kill()
         pytest.fail("vidiff ui did not answer within 90 s")
-    yield url, proc
-    proc.terminate()
-    out = proc.communicate(timeout=30)[0]
-    assert proc.returncode == 0, out
+    yield url, proc, tmp
+    if proc.poll() is None:
+        proc.kill()
+        proc.communicate(timeout=30)
 
 
 @pytest.fixture(scope="module")
@@ -113,9 +145,16 @@ def browser(tmp_path_factory: pytest.TempPathFactory):
         "prefs", {"download.default_directory": str(downloads), "download.prompt_for_download": False}
     )
     drv = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+    drv.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
     drv.downloads = downloads
     yield drv
     drv.quit()
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """12 frames of the bikes sample (640x272, 25 fps)."""
+    return _cut(sample_clip("bikes"), tmp_path_factory.mktemp("clips") / "bikes12.mp4", 12)
 
 
 def _wait(drv, cond, timeout: float = 60, what: str = ""):
@@ -129,15 +168,24 @@ def _text(drv, css: str) -> str:
     return els[0].text if els else ""
 
 
+def _open(drv, url: str, tab: str | None = None) -> None:
+    drv.get(url)
+    _wait(drv, lambda d: d.find_elements("css selector", "#fr-run"), 30, "page load")
+    if tab:
+        _tab(drv, tab)
+
+
 def _tab(drv, name: str) -> None:
     for b in drv.find_elements("css selector", "button[role=tab]"):
         if b.text.strip() == name:
             b.click()
+            time.sleep(0.3)
             return
     raise AssertionError(f"no tab {name!r}")
 
 
 def _upload(drv, elem_id: str, path: Path) -> None:
+    """A file chosen in the upload's file dialog (what Selenium's send_keys on the file input does)."""
     for clear in drv.find_elements("css selector", f"#{elem_id} button[aria-label=Clear]"):
         clear.click()  # a file is already there: remove it first
     inp = _wait(
@@ -149,83 +197,292 @@ def _upload(drv, elem_id: str, path: Path) -> None:
     _wait(drv, lambda d: d.find_elements("css selector", sel), 30, f"upload of {path.name}")
 
 
+def _choose(drv, elem_id: str, value: str) -> None:
+    """Pick `value` in the dropdown `elem_id` with the keyboard: type to filter, Enter."""
+    from selenium.webdriver.common.keys import Keys
+
+    box = drv.find_element("css selector", f"#{elem_id} input")
+    for _ in range(5):
+        box.click()
+        box.send_keys(Keys.CONTROL, "a")
+        box.send_keys(value)
+        time.sleep(0.4)
+        box.send_keys(Keys.ENTER)
+        time.sleep(0.4)
+        if box.get_attribute("value") == value:
+            return
+    raise AssertionError(f"{elem_id}: could not pick {value!r} (shows {box.get_attribute('value')!r})")
+
+
+def _radio(drv, elem_id: str, value: str) -> None:
+    for lab in drv.find_elements("css selector", f"#{elem_id} label"):
+        if lab.text.strip() == value:
+            lab.click()
+            return
+    raise AssertionError(f"{elem_id}: no choice {value!r}")
+
+
+def _tab_to(drv, matches: str, what: str, presses: int = 80):
+    """Press Tab until the focused element matches the CSS selector `matches`; returns it."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    for _ in range(presses):
+        ActionChains(drv).send_keys(Keys.TAB).perform()
+        if drv.execute_script("return document.activeElement.matches(arguments[0]);", matches):
+            return drv.switch_to.active_element
+    raise AssertionError(f"{what} is not reachable with Tab ({presses} presses)")
+
+
+def _wait_status(drv, prefix: str, words: tuple[str, ...], timeout: float = 120) -> str:
+    sel = f"#{prefix}-status"
+    _wait(drv, lambda d: any(w in _text(d, sel) for w in words), timeout, f"{prefix} status {words}")
+    return _text(drv, sel)
+
+
+def _rows(drv, elem_id: str) -> list[list[str]]:
+    """The body rows of the table `elem_id`, as the text of their cells (Gradio's virtual grid rows)."""
+    rows = drv.execute_script(
+        "return [...document.querySelectorAll(arguments[0])].map("
+        "r => [...r.querySelectorAll('[role=gridcell]')].map(c => c.innerText.trim()));",
+        f"#{elem_id} [role=row]",
+    )
+    return [r for r in rows if r and r[0]]
+
+
+def _fetch(link, dst: Path) -> Path:
+    urllib.request.urlretrieve(link.get_attribute("href"), dst)
+    return dst
+
+
 def _shot(drv, name: str) -> None:
     if os.environ.get("VIDIFF_UI_SCREENSHOTS", "1") != "0":
         DOCS.mkdir(exist_ok=True)
         drv.save_screenshot(str(DOCS / name))
 
 
-def test_ui_in_headless_chromium(server, browser, tmp_path: Path) -> None:
+def _listening(port: int) -> set[str] | None:
+    """The local addresses listening on TCP `port`, from Linux's /proc/net/tcp{,6}; None elsewhere."""
+    found, seen = set(), False
+    for name in ("/proc/net/tcp", "/proc/net/tcp6"):
+        if not os.path.exists(name):
+            continue
+        seen = True
+        for line in Path(name).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            addr, p = local.rsplit(":", 1)
+            if state == "0A" and int(p, 16) == port:  # LISTEN
+                raw = bytes.fromhex(addr)
+                if len(raw) == 4:
+                    found.add(socket.inet_ntop(socket.AF_INET, raw[::-1]))
+                else:  # four little-endian 32-bit words
+                    words = b"".join(raw[i : i + 4][::-1] for i in range(0, 16, 4))
+                    found.add(socket.inet_ntop(socket.AF_INET6, words))
+    return found if seen else None
+
+
+def _work_folders(tmp: Path, kind: str) -> list[Path]:
+    return [p for p in tmp.glob(f"vidiff-ui-*/{kind}-*")]
+
+
+@browser_test
+def test_frame_rate_with_the_keyboard(server, browser, clip: Path) -> None:
     from selenium.webdriver.common.keys import Keys
 
-    url, _ = server
+    url, _, _ = server
     drv = browser
-    clip = _cut(sample_clip("bikes"), tmp_path / "bikes12.mp4", 12)
-    n_in, fps_in = _count(clip)
-    drv.get(url)
-    _wait(drv, lambda d: d.find_elements("css selector", "#fr-run"), 30, "page load")
-
-    # every input has a label (Gradio renders each control's label; none is left empty)
-    labels = [e.text.strip() for e in drv.find_elements("css selector", "label, [data-testid=block-label]")]
-    assert labels and all(labels), labels
-
-    # Frame rate: upload, x2 (default), method dis, run; progress ends with "Done"
+    n_in, fps_in, _, _ = _count(clip)
+    _open(drv, url)
+    # the upload is reached with Tab (Enter there opens the file dialog; Selenium fills it)
+    _tab_to(drv, "#fr-input *", "the upload area")
     _upload(drv, "fr-input", clip)
-    method = drv.find_elements("css selector", "input[aria-label='Method']")
-    assert method, "the Method dropdown is labelled"
-    for _ in range(5):  # the keyboard alone: focus, type to filter, Enter to pick
-        method[0].click()
-        method[0].send_keys(Keys.CONTROL, "a")
-        method[0].send_keys("dis")
-        time.sleep(0.5)
-        method[0].send_keys(Keys.ENTER)
-        time.sleep(0.5)
-        if "optical flow" in _text(drv, "#fr-hint"):
-            break
-    assert "optical flow" in _text(drv, "#fr-hint"), _text(drv, "#fr-hint")
-    drv.find_element("css selector", "#fr-run").click()
-    _wait(drv, lambda d: "Done" in _text(d, "#fr-status") or "error" in _text(d, "#fr-status"), 120, "x2 run")
-    assert "Done" in _text(drv, "#fr-status"), _text(drv, "#fr-status")
+    drv.execute_script("document.activeElement.blur(); window.scrollTo(0, 0);")
+    method = _tab_to(drv, "#fr-method input", "the Method dropdown")
+    method.send_keys(Keys.CONTROL, "a")
+    method.send_keys("dis")
+    time.sleep(0.4)
+    method.send_keys(Keys.ENTER)
+    _wait(drv, lambda d: "optical flow" in _text(d, "#fr-hint"), 10, "method hint for dis")
+    _tab_to(drv, "#fr-run", "the Run button").send_keys(Keys.ENTER)
+    status = _wait_status(drv, "fr", ("Done", "error"))
+    assert status.startswith("Done"), status
     assert "frames" in _text(drv, "#fr-report")
-    link = _wait(
-        drv, lambda d: d.find_elements("css selector", "#fr-output a[download]"), 20, "download link"
-    )[0]
-    name = link.get_attribute("download")
-    link.click()
+    _wait(drv, lambda d: d.find_elements("css selector", "#fr-output a[download]"), 20, "download link")
+    name = drv.find_element("css selector", "#fr-output a[download]").get_attribute("download")
+    _tab_to(drv, "#fr-output a[download]", "the download link").send_keys(Keys.ENTER)
     got = drv.downloads / name
-    try:
-        _wait(drv, lambda d: got.exists() and got.stat().st_size > 0, 20, "download")
-    except Exception:  # headless builds without download support: fetch the same link
-        urllib.request.urlretrieve(link.get_attribute("href"), got)
-    time.sleep(0.5)
-    n_out, fps_out = _count(got)
+    _wait(drv, lambda d: got.exists() and got.stat().st_size > 0, 20, "download by Enter on the link")
+    time.sleep(0.5)  # the browser renames its partial file into place
+    n_out, fps_out, _, _ = _count(got)
     assert (n_out, fps_out) == (2 * n_in, 2 * fps_in), (n_in, fps_in, n_out, fps_out)
     _shot(drv, "ui_frame_rate.png")
 
-    # a bad file gives the one-line error, no traceback
-    bad = tmp_path / "not_a_video.mp4"
+    # a bad file gives the CLI's one-line error, no traceback
+    bad = clip.parent / "not_a_video.mp4"
     bad.write_bytes(b"this is not a video\n" * 50)
     _upload(drv, "fr-input", bad)
     drv.find_element("css selector", "#fr-run").click()
-    _wait(drv, lambda d: "vidiff: error:" in _text(d, "#fr-status"), 60, "error line")
-    err = _text(drv, "#fr-status")
+    err = _wait_status(drv, "fr", ("vidiff: error:",), 60)
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
 
-    # Metrics: plot and at least one worst-segment row
-    _tab(drv, "Metrics")
+
+@browser_test
+def test_cancel_leaves_nothing(server, browser) -> None:
+    url, _, tmp = server
+    drv = browser
+    _open(drv, url)
+    before = set(_work_folders(tmp, "rate"))  # the earlier run's output, still offered for download
+    _choose(drv, "fr-input-sample", "bikes")  # 250 frames: slow motion x4 makes 1000
+    _radio(drv, "fr-mode", "slow motion x4")
+    _choose(drv, "fr-method", "dis")
+    drv.find_element("css selector", "#fr-run").click()
+    _wait(drv, lambda d: "/ 1000 frames" in _text(d, "#fr-status"), 60, "the run to start")
+    assert set(_work_folders(tmp, "rate")) - before, "the running job has a folder of its own"
+    drv.find_element("css selector", "#fr-cancel").click()
+    status = _wait_status(drv, "fr", ("Cancelled", "Done", "error"), 60)
+    assert status.startswith("Cancelled"), status
+    assert set(_work_folders(tmp, "rate")) == before, "the cancelled job's folder is removed"
+    assert not drv.find_elements("css selector", "#fr-output a[download]"), "no output is offered"
+
+
+@browser_test
+def test_social_clip(server, browser, clip: Path) -> None:
+    from selenium.webdriver.common.keys import Keys
+
+    url, _, _ = server
+    drv = browser
+    still = clip.parent / "still.png"
+    with av.open(str(clip)) as c:
+        next(c.decode(video=0)).to_image().save(still)
+    music = _tone(clip.parent / "music.wav")
+    _open(drv, url, "Social clip")
+    _upload(drv, "so-input", still)
+    _upload(drv, "so-music", music)
+    _radio(drv, "so-aspect", "1:1")
+    secs = drv.find_element("css selector", "#so-seconds input")
+    for value in ("100", "0.5"):  # out of range first: the CLI's one line, in the page
+        secs.send_keys(Keys.CONTROL, "a")
+        secs.send_keys(value)
+        drv.find_element("css selector", "#so-run").click()
+        if value == "100":
+            err = _wait_status(drv, "so", ("vidiff: error:",), 60)
+            assert err == "vidiff: error: --seconds must be between 0.2 and 60", err
+    status = _wait_status(drv, "so", ("Done", "error"), 120)
+    assert status.startswith("Done"), status
+    _wait(drv, lambda d: d.find_elements("css selector", "#so-preview video[src]"), 20, "preview")
+    link = _wait(drv, lambda d: d.find_elements("css selector", "#so-output a[download]"), 20, "download")[0]
+    n, fps, size, audio = _count(_fetch(link, clip.parent / "social.mp4"))
+    assert (n, fps, size, audio) == (15, 30, (1080, 1080), True), (n, fps, size, audio)
+    assert "1080x1080" in _text(drv, "#so-report")
+    _shot(drv, "ui_social.png")
+
+
+@browser_test
+def test_metrics_and_seek(server, browser, clip: Path) -> None:
+    url, _, _ = server
+    drv = browser
+    _open(drv, url, "Metrics")
     _upload(drv, "me-input", clip)
     drv.find_element("css selector", "#me-run").click()
     _wait(drv, lambda d: d.find_elements("css selector", "#me-plot img"), 120, "metrics plot")
 
-    def filled_rows(d):  # the table's rows as text, header left out
-        rows = d.execute_script(
-            "return [...document.querySelectorAll('#me-table [role=row], #me-table tr')].map(r => r.innerText.trim());"
-        )
-        return [r for r in rows if r and r.split()[0].isdigit()]
-
-    rows = _wait(drv, filled_rows, 30, "worst segments")
-    assert rows[0].split()[0] == "1", rows
+    rows = _wait(drv, lambda d: _rows(d, "me-table"), 30, "worst segments")
+    assert rows[0][0] == "1", rows
+    assert drv.find_elements("css selector", "#me-thumbs img"), "thumbnails of the worst segments"
+    # a row picked: the preview jumps to that segment's peak
+    peak = float(rows[-1][5])
+    drv.find_element("css selector", f"#me-table [data-testid='cell-{len(rows) - 1}-1']").click()
+    _wait(
+        drv,
+        lambda d: (
+            abs(d.execute_script("return document.querySelector('#me-video video').currentTime;") - peak)
+            < 0.02
+        ),
+        20,
+        f"the preview at {peak} s",
+    )
+    _wait(drv, lambda d: d.find_elements("css selector", "#me-frame img"), 20, "the peak's frame")
     _shot(drv, "ui_metrics.png")
 
-    _tab(drv, "Repair")
+
+@browser_test
+def test_repair(server, browser, clip: Path) -> None:
+    url, _, _ = server
+    drv = browser
+    broken = _cut(sample_clip("carphone_pristine"), clip.parent / "carphone_black6.mp4", 12, black=6)
+    _open(drv, url, "Repair")
+    _upload(drv, "re-input", broken)
+    _choose(drv, "re-method", "dis")
+    drv.find_element("css selector", "#re-run").click()
+    status = _wait_status(drv, "re", ("Replaced", "No frame", "error"), 120)
+    assert status.startswith("Replaced 1 frame(s): 6 (black)"), status
+    _wait(drv, lambda d: d.find_elements("css selector", "#re-thumbs img"), 20, "thumbnail of frame 6")
+    link = drv.find_element("css selector", "#re-output a[download]")
+    n, _, _, _ = _count(_fetch(link, clip.parent / "repaired.mp4"))
+    assert n == 12
     _shot(drv, "ui_repair.png")
+
+
+@browser_test
+def test_compare(server, browser) -> None:
+    url, _, _ = server
+    drv = browser
+    _open(drv, url, "Compare")
+    _choose(drv, "co-input-sample", "carphone_pristine")
+    drv.find_element("css selector", "#co-run").click()
+    status = _wait_status(drv, "co", ("Done", "error"), 120)
+    assert status.startswith("Done: 3 methods on 60 frames"), status
+    rows = _rows(drv, "co-table")
+    by_method = {r[0]: r for r in rows}
+    assert set(by_method) == {"dup", "blend", "dis"}, rows
+    psnr = {m: float(r[1]) for m, r in by_method.items()}
+    assert all(15 < v < 60 for v in psnr.values()) and psnr["dis"] > psnr["dup"], psnr
+    assert all(r[-1] == "ok" and r[7] == "29" for r in by_method.values()), rows
+    _wait(drv, lambda d: d.find_elements("css selector", "#co-plot img"), 20, "plot")
+    _shot(drv, "ui_compare.png")
+
+
+@browser_test
+def test_every_control_has_a_label(server, browser) -> None:
+    url, _, _ = server
+    drv = browser
+    _open(drv, url)
+    unnamed, seen = [], 0
+    for tab in ("Frame rate", "Social clip", "Metrics", "Repair", "Compare"):
+        _tab(drv, tab)
+        # the controls shown, leaving out what is hidden from assistive technology (aria-hidden copies)
+        controls = drv.execute_script(
+            "return [...document.querySelectorAll(arguments[0])].filter(e => e.offsetParent !== null"
+            " && !e.closest('[aria-hidden=true]'));",
+            CONTROLS,
+        )
+        for el in controls:
+            seen += 1
+            if not (el.accessible_name or "").strip():
+                unnamed.append(f"{tab}: {el.get_attribute('outerHTML')[:160]}")
+    assert seen > 40, seen
+    assert not unnamed, "\n".join(unnamed)
+
+
+@browser_test
+def test_exit_removes_the_temporary_folder(server) -> None:
+    url, proc, tmp = server
+    port = int(url.rstrip("/").rsplit(":", 1)[1])
+    assert _listening(port) in ({"127.0.0.1"}, None), _listening(port)  # only this machine can connect
+    assert list(tmp.glob("vidiff-ui-*")), "the app works in a temporary folder"
+    proc.terminate()
+    out = proc.communicate(timeout=30)[0]
+    assert proc.returncode == 0, out
+    assert "Traceback" not in out, out
+    assert list(tmp.iterdir()) == [], list(tmp.rglob("*"))[:10]
+
+
+def test_missing_extra_is_one_line() -> None:
+    """Without Gradio, `vidiff ui` says how to install it in one `vidiff: error:` line (exit code 2)."""
+    code = "import sys; sys.modules['gradio'] = None; from vidiff.cli import main; sys.exit(main(['ui']))"
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2, r
+    assert r.stderr.strip().splitlines() == [
+        'vidiff: error: vidiff ui needs Gradio, which is not installed: pip install -e ".[ui]" '
+        "(or pip install gradio)"
+    ], r.stderr

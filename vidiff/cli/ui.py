@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import os
+import shutil
 import signal
+import tempfile
 
 from vidiff.errors import ConfigError, VidiffError
 
@@ -15,9 +19,10 @@ class MissingExtraError(VidiffError):
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "ui",
-        help="local web app: frame rate, metrics, repair",
-        description="Open vidiff as a local web page (Gradio): raise the frame rate of a clip, measure "
-        "its temporal consistency, repair bad frames. Binds 127.0.0.1 only unless --host says otherwise; "
+        help="local web app: frame rate, social clip, metrics, repair, compare",
+        description="Open vidiff as a local web page (Gradio): raise the frame rate of a clip, make a "
+        "social clip from a still or a clip, measure temporal consistency, repair bad frames, compare "
+        "methods on held-out frames. Binds 127.0.0.1 only unless --host says otherwise; "
         "uploads and outputs live in a temporary folder removed on exit.",
         epilog="example:\n  vidiff ui --port 7860     # then open http://127.0.0.1:7860",
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -37,11 +42,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        import gradio  # noqa: F401
-    except ImportError as e:
+        found = importlib.util.find_spec("gradio") is not None
+    except (ImportError, ValueError):
+        found = False
+    if not found:
         raise MissingExtraError(
             'vidiff ui needs Gradio, which is not installed: pip install -e ".[ui]" (or pip install gradio)'
-        ) from e
+        )
     if args.port is not None and not 1 <= args.port <= 65535:
         raise ConfigError(f"--port {args.port}: use 1 to 65535")
 
@@ -49,7 +56,14 @@ def run(args: argparse.Namespace) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_term)  # `kill` cleans up like Ctrl-C: the temporary folder goes
-    from vidiff.ui.app import serve
-
-    serve(args.host, args.port, args.share, args.open)
+    # Gradio reads its temporary folder when it is imported: point it into ours first
+    workdir = tempfile.mkdtemp(prefix="vidiff-ui-")
+    os.environ["GRADIO_TEMP_DIR"] = os.path.join(workdir, "uploads")
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    try:
+        from vidiff.ui.app import serve
+    except BaseException:
+        shutil.rmtree(workdir, ignore_errors=True)
+        raise
+    serve(args.host, args.port, args.share, args.open, workdir)
     return 0

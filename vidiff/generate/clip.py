@@ -8,6 +8,7 @@ imports nothing heavy at load time (the CLI reads its constants for `--help`).
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
@@ -67,6 +68,7 @@ def make_clip(
     pix_fmt: str = "yuv420p",
     strip: str | None = None,
     progress: bool = True,
+    on_frame: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Make a clip at a platform size (`aspect`) and rate (`fps`) into `output`; returns the report.
 
@@ -75,7 +77,8 @@ def make_clip(
     with `method="diffusion"`, `steps`, `device`, `seed`), with `loop` a transition back to its start.
     The frames are brought to `fps` by the `interpolate` method (with `interpolate_options`), encoded with
     `codec`/`crf`/`preset`/`pix_fmt`, with `audio` (a music file) trimmed and faded under them, and
-    `strip` also writes a PNG strip of the frames.
+    `strip` also writes a PNG strip of the frames. `on_frame(done, total)` is called after each frame is
+    written (a progress and cancel point: an exception it raises stops the job and leaves no output).
     """
     import cv2
 
@@ -207,7 +210,10 @@ def make_clip(
     profile = "high" if opts.encoder == "libx264" and pix_fmt == "yuv420p" else None
     with VideoWriter(output, size[0], size[1], out_fps, **opts.writer_kwargs(), profile=profile, audio=track,
                      inputs=inputs) as w:  # fmt: skip
-        w.write_all(frames)
+        for k, frame in enumerate(frames, 1):
+            w.write(frame)
+            if on_frame is not None:
+                on_frame(k, len(frames))
     report["frames"] = len(frames)
     report["seconds"] = round(len(frames) / fps, 3)
     if strip:
