@@ -6,7 +6,7 @@ alone: one U-Net forward on a 3-frame window (a, target, b) in float32 (and bf16
 the whole `diffusion` interpolation of one frame (prior + codec + 1 sampler step), and OpenCV DIS on the
 same pair, median of --repeats runs after one warm-up. Writes model_speed.json and model_speed.md.
 
-Usage: .venv/bin/python benchmarks/model_speed.py [--config configs/model/default.yaml] [--out DIR]
+Usage: .venv/bin/python benchmarks/model_speed.py [--config default] [--out DIR]
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ def child(config: str, size: str, repeats: int, bf16: bool) -> dict:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--config", default="configs/model/default.yaml")
+    ap.add_argument("--config", default="default")
     ap.add_argument("--sizes", nargs="+", default=["640x272", "1280x720"])
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--bf16", action="store_true", help="also time bf16 autocast (slow on this CPU)")

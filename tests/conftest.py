@@ -17,7 +17,8 @@ os.environ.setdefault("OMP_NUM_THREADS", "2")
 
 # a model config small enough for tests that take seconds
 TINY_MODEL = {
-    "unet": {"block_channels": [16, 32], "spatial_attention_levels": [1], "heads": 2, "emb_dim": 32}
+    "unet": {"block_channels": [16, 32], "spatial_attention_levels": [1], "heads": 2, "emb_dim": 32},
+    "diffusion": {"priors": "dis"},
 }
 
 

@@ -178,8 +178,9 @@ def test_bench_your_own_model_with_diffusion_at_dir(tmp_path):
     from vidiff.diffusion.model import VidiffModel
 
     model_dir = tmp_path / "mine"
-    tiny = {"unet": {"block_channels": [16, 32], "spatial_attention_levels": [1], "heads": 2, "emb_dim": 32}}
-    VidiffModel.from_config(tiny).save(model_dir)
+    from conftest import TINY_MODEL
+
+    VidiffModel.from_config(TINY_MODEL).save(model_dir)
     assert resolve_methods(f"dis,diffusion@{model_dir}") == ["dis", f"diffusion@{model_dir}"]
     with pytest.raises(ConfigError, match="unknown method 'nope@x'"):
         resolve_methods("nope@x")

@@ -74,7 +74,7 @@ def test_untrained_model_returns_prior_exactly(clip, sampler, steps):
 
 
 def test_untrained_flow_matching_model_returns_prior(clip):
-    m = VidiffModel.from_config({**TINY_MODEL, "diffusion": {"process": "flow"}}).eval()
+    m = VidiffModel.from_config({**TINY_MODEL, "diffusion": {"process": "flow", "priors": "dis"}}).eval()
     out = infill(m, [clip[0], None, clip[2]], [0, 0.5, 1], [True, False, True], steps=3)
     assert np.array_equal(out[1], DISFlow().interpolate(clip[0], clip[2], [0.5])[0])
 

@@ -24,6 +24,7 @@ from vidiff.train.data import WindowSampler, collate
 TINY = """\
 model:
   unet: {block_channels: [16, 32], spatial_attention_levels: [1], heads: 2, emb_dim: 32}
+  diffusion: {priors: dis}
 data: {crop: 32, margin: 16, scales: [0.25], real_fraction: 0.0, pool: 8}
 train: {steps: 60, batch_size: 8, lr: 3.0e-3, warmup: 5, ema_decay: 0.9, checkpoint_every: 10,
         log_every: 10, eval_every: 0, num_workers: 0}
@@ -79,9 +80,15 @@ def test_cli_config_error_is_one_line(tiny_cfg):
 
 
 def test_evaluation_clips_are_refused():
+    from vidiff.train.config import check_config
+
     cfg = load_config(None, ["data.clips=[bikes]"])
     with pytest.raises(ConfigError, match="evaluation-only"):
-        WindowSampler(to_dict(cfg.data), 0, 0)
+        check_config(cfg)
+    # data.eval_clips is what decides: another held-out list frees bikes and holds out bigbuckbunny
+    check_config(load_config(None, ["data.clips=[bikes]", "data.eval_clips=[carphone_pristine]"]))
+    with pytest.raises(ConfigError, match="evaluation-only"):
+        check_config(load_config(None, ["data.eval_clips=[bigbuckbunny]"]))
 
 
 def test_extrapolation_windows_put_the_target_past_the_observed_frames():
@@ -201,10 +208,12 @@ def test_fine_tuning_starts_from_the_given_weights(tiny_cfg, tmp_path):
     src = VidiffModel.from_config(to_dict(load_config(tiny_cfg).model))
     torch.nn.init.normal_(src.unet.conv_out.weight, std=0.05)
     src.save(tmp_path / "src")
-    over = [f"train.init={tmp_path}/src", f"train.output={tmp_path}/ft", "train.steps=2", "train.lr=0"]
+    over = [f"train.init={tmp_path}/src", f"train.output={tmp_path}/ft", "train.steps=2", "train.lr=1e-9"]
     train(load_config(tiny_cfg, over), progress=False)
     got = VidiffModel.load(tmp_path / "ft" / "model").unet.state_dict()
-    assert all(torch.equal(v, got[k]) for k, v in src.unet.state_dict().items())  # lr 0: still the source
+    # lr 1e-9 (Adam moves each weight by ~lr a step): still the source, not a fresh initialisation
+    assert all(torch.allclose(v, got[k], atol=1e-6) for k, v in src.unet.state_dict().items())
+    assert not torch.allclose(got["conv_out.weight"], torch.zeros_like(got["conv_out.weight"]))
 
 
 @pytest.mark.skipif(
@@ -225,3 +234,26 @@ def test_a_fusion_model_trains_and_exports_with_its_prior_stack(tiny_cfg, tmp_pa
     a = np.zeros((32, 32, 3), np.uint8)
     out = infill(m, [a, None, a + 50], [0.0, 0.5, 1.0], [True, False, True])
     assert out[1].shape == a.shape and out[1].dtype == np.uint8
+
+
+def test_every_model_default_is_written_once_and_the_shipped_recipe_is_the_defaults():
+    """The shipped model's architecture and settings are VideoUNet3D's and ModelSettings' defaults, and
+    configs/train/default.yaml (which states only where it writes) resolves to the recipe it was trained with."""
+    from vidiff.diffusion.model import DERIVED_UNET_KEYS, model_defaults
+
+    def plain(c) -> dict:
+        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in dict(c).items() if k[0] != "_"}
+
+    shipped = VidiffModel.load("default")
+    d = model_defaults()
+    derived = {k: shipped.unet.config[k] for k in DERIVED_UNET_KEYS}
+    assert plain(shipped.unet.config) == {**d["unet"], **derived}
+    assert plain(VidiffModel.from_config({}).unet.config) == plain(shipped.unet.config)
+    assert {k: getattr(shipped, k) for k in d["diffusion"]} == d["diffusion"]
+    cfg = to_dict(load_config("configs/train/default.yaml"))
+    trained = shipped.info["config"]
+    for section in ("model", "data", "seed"):
+        assert cfg[section] == trained[section], section
+    assert {k: v for k, v in cfg["train"].items() if k not in ("output", "export")} == {
+        k: v for k, v in trained["train"].items() if k not in ("output", "export")
+    }

@@ -11,10 +11,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "model-info",
         help="parameter count and shape of a model config or trained model",
         description="Build the model of CONFIG — a training config (configs/train/*.yaml, its `model:` "
-        "section), a model config (configs/model/*.yaml) or a trained model folder / shipped name — and "
+        "section), a model config (a YAML of codec / unet / diffusion keys over the defaults) or a trained "
+        "model folder / shipped name — and "
         "print its parameter count, codec, latent size for a frame size, and settings.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="examples:\n  vidiff model-info configs/model/default.yaml\n  vidiff model-info default --size 1280x720",
+        epilog="examples:\n  vidiff model-info default --size 1280x720\n  vidiff model-info configs/train/extend.yaml",
     )
     p.add_argument("config", help="YAML config, model folder, or shipped model name (e.g. default)")
     p.add_argument("--size", default="640x272", help="frame size WxH for the latent shape (default 640x272)")
@@ -28,9 +29,9 @@ def load_any(spec: str):
 
     from omegaconf import OmegaConf
 
-    from vidiff.diffusion.model import VidiffModel
+    from vidiff.diffusion.model import VidiffModel, model_defaults
     from vidiff.errors import ConfigError
-    from vidiff.train.config import DEFAULTS, load_config, to_dict
+    from vidiff.train.config import load_config, to_dict
 
     p = Path(spec)
     if p.suffix in (".yaml", ".yml"):
@@ -41,7 +42,7 @@ def load_any(spec: str):
             return VidiffModel.from_config(to_dict(load_config(p).model))
         # a model-only config: validate it against the model section of the defaults
         wrapped = p.with_name(p.name)  # error messages name the user's file
-        base = OmegaConf.create({"model": DEFAULTS["model"]})
+        base = OmegaConf.create({"model": model_defaults()})
         OmegaConf.set_struct(base, True)
         try:
             cfg = OmegaConf.merge(base, {"model": raw})
@@ -77,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
         "process": m.process,
         "residual_scale": m.residual_scale,
         "context": m.context,
+        "priors": m.priors,
         "parameters_by_part": parts,
     }
     if args.json:
@@ -89,10 +91,18 @@ def run(args: argparse.Namespace) -> int:
     u = info["unet"]
     print(
         f"blocks {u['block_channels']}, {u['layers_per_block']} layer(s) each, {u['heads']} heads, "
-        f"spatial attention at levels {u['spatial_attention_levels']}, temporal attention at every level"
+        f"spatial attention at levels {u['spatial_attention_levels']}, temporal attention at "
+        + (
+            "every level"
+            if u["temporal_attention_levels"] is None
+            else f"levels {u['temporal_attention_levels']}"
+        )
+        + f", middle-block attention {'on' if u['mid_attention'] else 'off'}"
     )
+    fused = f", learned fusion of {u['fusion_candidates']} candidates" if u["fusion_candidates"] else ""
     print(
-        f"diffusion: {m.process} process, residual x{m.residual_scale}, context {m.context} frame(s) each side"
+        f"diffusion: {m.process} process, residual x{m.residual_scale}, context {m.context} frame(s) each "
+        f"side, priors {m.priors}{fused}"
     )
     for k, v in parts.items():
         if v:

@@ -25,13 +25,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from vidiff.train.config import check_config, load_config
-
-    cfg = load_config(args.config, args.overrides)
-    check_config(cfg)  # before the trainer writes the run folder and its config.yaml
-
+    from vidiff.train.config import load_config
     from vidiff.train.trainer import train
 
+    cfg = load_config(args.config, args.overrides)
     summary = train(cfg, progress=not args.quiet)
     if "model" in summary:
         print(

@@ -71,12 +71,15 @@ def tensor_to_frames(x: torch.Tensor) -> np.ndarray:
     return y.permute(0, 2, 3, 1).cpu().numpy()
 
 
+DEFAULT_CODEC: dict[str, Any] = {"type": "pixel_unshuffle", "factor": 4}  # the lossless codec of every model
+
+
 def get_codec(spec: dict[str, Any] | None) -> Codec:
     """Build a codec from its config: {"type": "pixel_unshuffle", "factor": 4} or {"type": "tiny_vae", ...}."""
     from vidiff.codecs.pixel import PixelUnshuffleCodec
     from vidiff.codecs.vae import TinyVAECodec
 
-    spec = dict(spec or {"type": "pixel_unshuffle", "factor": 4})
+    spec = dict(spec or DEFAULT_CODEC)
     kind = spec.pop("type", "pixel_unshuffle")
     builders = {"pixel_unshuffle": PixelUnshuffleCodec, "tiny_vae": TinyVAECodec}
     if kind not in builders:

@@ -1,73 +1,139 @@
 """A trained vidiff model on disk and in memory: the U-Net, its latent codec and its diffusion settings.
 
 A model folder holds `unet/` (diffusers `save_pretrained`: config.json + safetensors), `vidiff.json`
-(codec spec, process, residual scale, context, and how it was trained) and, for a learned codec,
-`codec.safetensors`.
+(`ModelSettings`, a diffusers config too: codec spec, process, residual scale, context, prior kind, and how
+it was trained) and, for a learned codec, `codec.safetensors`. The model's whole description is these two
+diffusers configs; their signatures hold every default (`model_defaults`), which training configs and
+recipes only override.
 """
 
 from __future__ import annotations
 
-import json
+import inspect
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import torch
+from diffusers.configuration_utils import ConfigMixin, register_to_config
 
-from vidiff.codecs import Codec, get_codec
+from vidiff.codecs import DEFAULT_CODEC, Codec, get_codec
 from vidiff.errors import ConfigError, InputError
 from vidiff.models import VideoUNet3D
 
 WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
 DEFAULT_MODEL = "default"
+DERIVED_UNET_KEYS = ("latent_channels", "cond_channels", "fusion_candidates")  # from codec and priors
+
+
+class ModelSettings(ConfigMixin):
+    """How a U-Net's latents are made and sampled: the codec spec, the diffusion `process`, the residual's
+    scale, `context` frames each side, the prior kind (`dis`: DIS warps; `fuse`: DIS warps + RIFE, learned
+    fusion) and `info` (how it was trained). The defaults are the shipped model's."""
+
+    config_name = "vidiff.json"
+
+    @register_to_config
+    def __init__(
+        self,
+        codec: dict[str, Any] | None = None,
+        process: str = "ddpm",
+        residual_scale: float = 10.0,
+        context: int = 0,
+        priors: str = "fuse",
+        info: dict[str, Any] | None = None,
+    ) -> None:
+        self.register_to_config(codec=dict(codec or DEFAULT_CODEC), info=dict(info or {}))
+
+
+def _plain(v: Any) -> Any:
+    return list(v) if isinstance(v, tuple) else v
+
+
+def model_defaults() -> dict[str, Any]:
+    """The `model:` section of a training config with every default: read from the signatures of
+    VideoUNet3D and ModelSettings (the one place they are written), less what the codec and priors set."""
+
+    def defaults(fn, skip: tuple[str, ...]) -> dict[str, Any]:
+        ps = inspect.signature(fn).parameters.values()
+        return {p.name: _plain(p.default) for p in ps if p.name != "self" and p.name not in skip}
+
+    return {
+        "codec": dict(DEFAULT_CODEC),
+        "unet": defaults(VideoUNet3D.__init__, DERIVED_UNET_KEYS),
+        "diffusion": defaults(ModelSettings.__init__, ("codec", "info")),
+    }
 
 
 @dataclass
 class VidiffModel:
-    """The U-Net, its codec, and how to sample it."""
+    """The U-Net, its codec, and how to sample it (`settings`)."""
 
     unet: VideoUNet3D
     codec: Codec
-    codec_spec: dict[str, Any]
-    process: str = "ddpm"
-    residual_scale: float = 4.0
-    context: int = 0
-    priors: str = "dis"  # the prior kind: `dis` (DIS warps) or `fuse` (DIS warps + RIFE, learned fusion)
-    info: dict[str, Any] = field(default_factory=dict)
+    settings: ModelSettings = field(default_factory=ModelSettings)
     _stack: Any = field(default=None, repr=False)
+
+    @property
+    def codec_spec(self) -> dict[str, Any]:
+        return dict(self.settings.config.codec)
+
+    @property
+    def process(self) -> str:
+        return str(self.settings.config.process)
+
+    @property
+    def residual_scale(self) -> float:
+        return float(self.settings.config.residual_scale)
+
+    @property
+    def context(self) -> int:
+        return int(self.settings.config.context)
+
+    @property
+    def priors(self) -> str:
+        return str(self.settings.config.priors)
+
+    @property
+    def info(self) -> dict[str, Any]:
+        return dict(self.settings.config.info)
+
+    @info.setter
+    def info(self, value: dict[str, Any]) -> None:
+        self.settings = ModelSettings.from_config({**self.settings.config, "info": dict(value)})
 
     @classmethod
     def from_config(cls, cfg: dict[str, Any]) -> VidiffModel:
-        """Build an untrained model from a config with keys codec, unet, diffusion (see configs/model/)."""
-        codec_spec = dict(cfg.get("codec") or {"type": "pixel_unshuffle", "factor": 4})
-        codec = get_codec(codec_spec)
-        unet_cfg = dict(cfg.get("unet") or {})
+        """An untrained model from a config with sections codec, unet, diffusion, each over the defaults."""
         from vidiff.diffusion.prior import prior_images
 
+        codec_spec = dict(cfg.get("codec") or DEFAULT_CODEC)
+        codec = get_codec(codec_spec)
         d = dict(cfg.get("diffusion") or {})
-        priors = str(d.get("priors", "dis"))
-        k = prior_images(priors)
+        unknown = sorted(set(d) - set(model_defaults()["diffusion"]))
+        if unknown:
+            raise ConfigError(f"diffusion config: unknown key(s) {', '.join(unknown)}")
+        settings = ModelSettings(codec=codec_spec, **d)
+        k = prior_images(settings.config.priors)
+        unet_cfg = dict(cfg.get("unet") or {})
+        derived = sorted(set(unet_cfg) & set(DERIVED_UNET_KEYS))
+        if derived:
+            raise ConfigError(
+                f"unet config: {', '.join(derived)} follow from the codec and priors; remove them"
+            )
         unet_cfg["latent_channels"] = codec.channels
         unet_cfg["cond_channels"] = k * codec.channels + 1
         # `fuse`: the network also weighs the candidates per pixel (zero at start: the fixed fusion μ)
-        unet_cfg["fusion_candidates"] = k - 1 if priors == "fuse" else 0
-        for k in ("block_channels", "spatial_attention_levels", "temporal_attention_levels"):
-            if unet_cfg.get(k) is not None:
-                unet_cfg[k] = tuple(unet_cfg[k])
+        unet_cfg["fusion_candidates"] = k - 1 if settings.config.priors == "fuse" else 0
+        for key in ("block_channels", "spatial_attention_levels", "temporal_attention_levels"):
+            if unet_cfg.get(key) is not None:
+                unet_cfg[key] = tuple(unet_cfg[key])
         try:
             unet = VideoUNet3D(**unet_cfg)
         except TypeError as e:
             raise ConfigError(f"unet config: {e}") from None
-        return cls(
-            unet=unet,
-            codec=codec,
-            codec_spec=codec_spec,
-            process=d.get("process", "ddpm"),
-            residual_scale=float(d.get("residual_scale", 4.0)),
-            context=int(d.get("context", 0)),
-            priors=priors,
-        )
+        return cls(unet=unet, codec=codec, settings=settings)
 
     def stack(self):
         """The `PriorStack` a `fuse` model's priors come from (RIFE built once, on the model's device), or
@@ -95,21 +161,13 @@ class VidiffModel:
         return next(self.unet.parameters()).device
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the model folder (config.json + safetensors for the U-Net, vidiff.json beside it)."""
+        """Write the model folder: unet/ (config.json + safetensors) and vidiff.json (the settings)."""
         from safetensors.torch import save_file
 
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         self.unet.save_pretrained(path / "unet", safe_serialization=True)
-        meta = {
-            "codec": self.codec_spec,
-            "process": self.process,
-            "residual_scale": self.residual_scale,
-            "context": self.context,
-            "priors": self.priors,
-            "info": self.info,
-        }
-        (path / "vidiff.json").write_text(json.dumps(meta, indent=2) + "\n")
+        self.settings.save_config(path)
         state = {k: v.contiguous() for k, v in self.codec.state_dict().items()}
         if state:
             save_file(state, str(path / "codec.safetensors"))
@@ -119,24 +177,14 @@ class VidiffModel:
         """Load a model folder written by `save` (offline: nothing is downloaded)."""
         device = check_device(device)
         path = resolve_model_path(path)
-        meta = json.loads((path / "vidiff.json").read_text())
-        codec = get_codec(dict(meta["codec"]))
+        settings = ModelSettings.from_config(ModelSettings.load_config(path))
+        codec = get_codec(dict(settings.config.codec))
         if (path / "codec.safetensors").exists():
             from safetensors.torch import load_file
 
             codec.load_state_dict(load_file(str(path / "codec.safetensors")))
         unet = VideoUNet3D.from_pretrained(path / "unet", local_files_only=True)
-        m = cls(
-            unet=unet,
-            codec=codec,
-            codec_spec=dict(meta["codec"]),
-            process=meta["process"],
-            residual_scale=float(meta["residual_scale"]),
-            context=int(meta.get("context", 0)),
-            priors=str(meta.get("priors", "dis")),
-            info=meta.get("info", {}),
-        )
-        return m.to(device).eval()
+        return cls(unet=unet, codec=codec, settings=settings).to(device).eval()
 
     def n_parameters(self) -> int:
         return sum(p.numel() for p in self.unet.parameters())

@@ -37,16 +37,20 @@ class VideoUNet3D(ModelMixin, ConfigMixin):
         self,
         latent_channels: int = 48,
         cond_channels: int = 193,
-        block_channels: tuple[int, ...] = (64, 96, 128),
+        block_channels: tuple[int, ...] = (16, 32, 64),
         layers_per_block: int = 1,
         heads: int = 4,
-        spatial_attention_levels: tuple[int, ...] = (2,),
+        spatial_attention_levels: tuple[int, ...] = (),
         emb_dim: int = 128,
         attention: str = "sdpa",
-        fusion_candidates: int = 0,
-        mid_attention: bool = True,
-        temporal_attention_levels: tuple[int, ...] | None = None,
+        fusion_candidates: int = 3,
+        mid_attention: bool = False,
+        temporal_attention_levels: tuple[int, ...] | None = (1, 2),
     ) -> None:
+        """The defaults are the shipped model's (vidiff/weights/default) and the only place they are
+        written: training configs state what differs (vidiff.diffusion.model.model_defaults).
+        latent/cond channels and fusion_candidates follow from the codec and prior kind (from_config);
+        temporal_attention_levels None means every level."""
         super().__init__()
         self.levels = len(block_channels)
         self.emb_dim = emb_dim

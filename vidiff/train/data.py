@@ -17,21 +17,19 @@ from vidiff.diffusion.prior import window_prior
 from vidiff.errors import ConfigError
 from vidiff.train.procedural import MotionWindow
 
-EVAL_ONLY = ("bikes", "carphone_pristine")
 NICE_T = (0.25, 1 / 3, 0.5, 2 / 3, 0.75)
 TASKS = ("interpolate", "extrapolate")
 
 
 def load_clip_frames(name: str, scales: list[float]) -> list[list[np.ndarray]]:
-    """A clip's frames at each scale (a bundled clip name or a path)."""
+    """A clip's frames at each scale (a bundled clip name or a path; check_config has refused the
+    evaluation-only ones)."""
     from pathlib import Path
 
     from vidiff.io.reader import read_frames
     from vidiff.io.samples import sample_clip
 
     path = Path(name) if Path(name).exists() else sample_clip(name)
-    if Path(path).stem in EVAL_ONLY:
-        raise ConfigError(f"{Path(path).name} is evaluation-only (BENCHMARK.md): remove it from data.clips")
     frames = read_frames(path)
     out = []
     for s in scales:

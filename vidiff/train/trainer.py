@@ -24,16 +24,18 @@ from omegaconf import DictConfig, OmegaConf
 from vidiff.diffusion.model import VidiffModel
 from vidiff.diffusion.sampling import infill_batch, training_loss
 from vidiff.errors import ConfigError
-from vidiff.train.config import to_dict
+from vidiff.train.config import check_config, to_dict
 from vidiff.train.data import StepBatches, WindowSampler
 
 
 def train(cfg: DictConfig, progress: bool = True) -> dict[str, Any]:
-    """Run (or resume) the training described by `cfg`; returns a summary dict."""
+    """Run (or resume) the training described by `cfg` (checked first: nothing is written for a bad one);
+    returns a summary dict."""
     from accelerate import Accelerator
     from accelerate.utils import set_seed
     from diffusers.training_utils import EMAModel
 
+    check_config(cfg)
     t = cfg.train
     acc = Accelerator(cpu=not torch.cuda.is_available(), mixed_precision=t.mixed_precision)
     if t.threads:
