@@ -14,7 +14,7 @@ import resource
 import subprocess
 import sys
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -101,8 +101,12 @@ def run_method(
     method: str,
     progress: bool = False,
     max_frames: int | None = None,
+    on_frame: Callable[[int], None] | None = None,
 ) -> dict[str, Any]:
-    """Score one method on one clip at one factor (in this process); VidiffError becomes 'skipped'."""
+    """Score one method on one clip at one factor (in this process); VidiffError becomes 'skipped'.
+
+    `on_frame(n)` is called as frames are rebuilt (a progress and cancel point: what it raises, other
+    than `VidiffError`, stops the run)."""
     from vidiff.progress import progress_bar
 
     path = os.fspath(path)
@@ -115,6 +119,12 @@ def run_method(
         return _skip(rec, f"clip has {n} frames: too short for factor {factor_label(step)}")
     extra_rss = 0.0
     with progress_bar(n_targets, f"{rec['clip']} x{factor_label(step)} {method}", progress) as bar:
+
+        def tick(k: int) -> None:
+            bar.update(k)
+            if on_frame is not None:
+                on_frame(k)
+
         try:
             if method == "minterpolate":
                 from vidiff.metrics.peers import run_minterpolate
@@ -122,7 +132,7 @@ def run_method(
                 kept = (im for i, im in enumerate(_frames(path, n)) if is_kept(i, step))
                 run = run_minterpolate(kept, info.fps, step, info.width, info.height)
                 try:
-                    score = score_sequence(_frames(path, n), run.frames, step, run.seconds, bar.update)
+                    score = score_sequence(_frames(path, n), run.frames, step, run.seconds, tick)
                 finally:
                     run.close()
                 extra_rss = run.peak_rss_mb
@@ -131,7 +141,7 @@ def run_method(
 
                 name, _, weights = method.partition("@")
                 interp = get_interpolator(name, **({"weights": weights} if weights else {}))
-                score = score_interpolator(_frames(path, n), step, interp, bar.update)
+                score = score_interpolator(_frames(path, n), step, interp, tick)
         except VidiffError as e:
             return _skip(rec, str(e))
     return _fill(rec, score, max(_peak_rss_mb(), extra_rss))
@@ -170,6 +180,15 @@ def run_isolated(
     return rec
 
 
+def speed_ratios(group: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Fill `speed_ratio_vs_dis` in the records of one clip x factor (where dis ran); returns them."""
+    dis = next((r for r in group if r["method"] == "dis" and r["status"] == "ok"), None)
+    for r in group:
+        if dis and r["s_per_frame"] is not None and dis["s_per_frame"]:
+            r["speed_ratio_vs_dis"] = r["s_per_frame"] / dis["s_per_frame"]
+    return group
+
+
 def bench(
     inputs: Sequence[str | os.PathLike[str]] | None = None,
     factors: Sequence[Fraction] = (Fraction(2),),
@@ -187,11 +206,8 @@ def bench(
     records = []
     for p in paths:
         for step in factors:
-            group = [runner(p, step, m, progress, max_frames) for m in names]
-            dis = next((r for r in group if r["method"] == "dis" and r["status"] == "ok"), None)
+            group = speed_ratios([runner(p, step, m, progress, max_frames) for m in names])
             for r in group:
-                if dis and r["s_per_frame"] is not None and dis["s_per_frame"]:
-                    r["speed_ratio_vs_dis"] = r["s_per_frame"] / dis["s_per_frame"]
                 if r["status"] != "ok":
                     print(f"vidiff bench: {r['clip']} x{r['factor']} {r['method']}: {r['status']}: {r['reason']}",
                           file=sys.stderr)  # fmt: skip

@@ -690,49 +690,36 @@ def compare_methods(
     max_frames: int,
     on_frame: Callable[[int], None] | None = None,
 ) -> list[dict[str, Any]]:
-    """The bench protocol (held-out frames) on one clip for each method, in this process; a method that
-    cannot run here (no weights) gets status 'skipped' with its reason, as in `vidiff bench`."""
+    """The bench protocol (held-out frames) on the first `max_frames` frames of one clip for each method,
+    in this process (`vidiff.metrics.bench.run_method`); a method that cannot run here (no weights) is
+    'skipped' with its reason, as in `vidiff bench`. `on_frame(n)` counts the rebuilt frames."""
     from vidiff.errors import ConfigError, InputError
-    from vidiff.flow import get_interpolator
     from vidiff.io.probe import probe
-    from vidiff.io.reader import VideoReader
-    from vidiff.metrics.bench import base_record, resolve_methods
-    from vidiff.metrics.protocol import factor_label, score_interpolator, targets
+    from vidiff.metrics.bench import resolve_methods, run_method, speed_ratios
+    from vidiff.metrics.protocol import factor_label, targets
 
     names = resolve_methods(list(methods or []) or "")
     if len(names) < 2:
         raise ConfigError("Compare needs two or more methods")
-    info = probe(src)
-    n = min(info.n_frames, max_frames)
+    n = min(probe(src).n_frames, max_frames)
     n_targets = len(targets(n, step))
     if n_targets == 0:
         raise InputError(f"{src}: {n} frames are too few for factor {factor_label(step)}")
+    done = [0]
 
-    def frames() -> Iterator[Any]:
-        for f in VideoReader(src):
-            if f.index >= n:
-                return
-            yield f.image
+    def count(k: int) -> None:
+        done[0] += k
+        if on_frame is not None:
+            on_frame(k)
 
     records = []
-    for m in names:
-        rec = base_record(src, step, m)
-        rec.update(width=info.width, height=info.height, fps=str(info.fps), n_source_frames=n)
-        try:
-            interp = get_interpolator(m)
-            rec.update(score_interpolator(frames(), step, interp, on_frame).summary())
-        except VidiffError as e:
-            rec.update(status="skipped", reason=str(e))
-            if on_frame:
-                on_frame(n_targets)
-        records.append(rec)
-    dis = next((r for r in records if r["method"] == "dis" and r["status"] == "ok"), None)
-    for r in records:
-        if dis and r["s_per_frame"] is not None and dis["s_per_frame"]:
-            r["speed_ratio_vs_dis"] = r["s_per_frame"] / dis["s_per_frame"]
+    for j, m in enumerate(names, 1):
+        records.append(run_method(src, step, m, max_frames=n, on_frame=count))
+        if done[0] < j * n_targets:  # a skipped method: its share of the progress
+            count(j * n_targets - done[0])
     if not any(r["status"] == "ok" for r in records):
         raise InputError(f"nothing could be scored (first: {records[0]['reason']})")
-    return records
+    return speed_ratios(records)
 
 
 def _compare_tab(app: App) -> None:
