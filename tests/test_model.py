@@ -235,3 +235,27 @@ def test_lighter_unet_options_build_and_start_at_the_prior(clip):
     out = infill(m, [clip[0], None, clip[2]], [0.0, 0.5, 1.0], [True, False, True])
     mu = window_prior([clip[0], None, clip[2]], [0.0, 0.5, 1.0], [True, False, True])[1, 0]
     assert np.array_equal(out[1], mu)
+
+
+def test_sampler_is_a_function_over_the_denoiser_with_a_progress_callback(clip):
+    """`sample(denoiser, x, scheduler, callback)`: the callback sees every step with the running x0, and
+    the result is the same with or without it."""
+    from vidiff.diffusion.sampling import encode_condition as enc
+    from vidiff.diffusion.sampling import sample_residual, split_prior
+
+    torch.manual_seed(3)
+    m = VidiffModel.from_config(TINY_MODEL).eval()
+    torch.nn.init.normal_(m.unet.conv_out.weight, std=0.02)  # a model that moves off the prior
+    pri = window_prior([clip[0], None, clip[2]], [0, 0.5, 1], [True, False, True])
+    pt = frames_to_tensor(pri.reshape(-1, *pri.shape[2:])).reshape(1, 3, 3, 3, *pri.shape[2:4])
+    obs, tms = torch.tensor([[True, False, True]]), torch.tensor([[0.0, 0.5, 1.0]])
+    _, cond = enc(m, *split_prior(pt, obs), obs)
+    seen = []
+    args = (m, cond, tms, obs, 3, "dpm++")
+    with_cb = sample_residual(
+        *args, [torch.Generator().manual_seed(0)], lambda i, n, x0: seen.append((i, n, x0.shape))
+    )
+    without = sample_residual(*args, [torch.Generator().manual_seed(0)])
+    assert [(i, n) for i, n, _ in seen] == [(1, 3), (2, 3), (3, 3)] and seen[0][2] == with_cb.shape
+    assert torch.equal(with_cb, without) and with_cb[:, 1].abs().sum() > 0
+    assert with_cb[:, 0].abs().sum() == 0 and with_cb[:, 2].abs().sum() == 0  # observed: residual 0

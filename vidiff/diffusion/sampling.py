@@ -7,7 +7,7 @@ result is μ + decode-difference of the residual, so r = 0 gives μ exactly, wha
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch
@@ -108,6 +108,52 @@ def training_loss(
     return (err * w).sum() / w.sum().clamp(min=1)
 
 
+class Denoiser:
+    """The network as the denoiser of one batch of windows (k-diffusion's shape, Karras et al. 2022):
+    called with the noisy residual x and the scheduler's step, it returns the clean residual x0 and the
+    quantity that scheduler steps on. The parameterisation lives here, not in the samplers: a "ddpm" model
+    gets the scheduler's integer timestep and its x0 is what the schedulers (prediction_type "sample")
+    take; a "flow" model gets σ·TRAIN_STEPS − 1 and Euler steps on the velocity (x − x0)/σ.
+    """
+
+    def __init__(
+        self, model: VidiffModel, cond: torch.Tensor, times: torch.Tensor, observed: torch.Tensor
+    ) -> None:
+        self.unet, self.process = model.unet, model.process
+        self.cond, self.times, self.observed = cond, times, observed
+        self.mask = observed[:, :, None, None, None]
+
+    def __call__(self, x: torch.Tensor, scheduler, i: int) -> tuple[torch.Tensor, torch.Tensor]:
+        b = x.shape[0]
+        x_in = torch.where(self.mask, torch.zeros_like(x), x)  # observed frames enter clean (residual 0)
+        if self.process == "flow":
+            sigma = scheduler.sigmas[i]
+            ts = torch.full((b,), float(sigma) * TRAIN_STEPS - 1, device=x.device)
+            x0 = self.unet(x_in, ts, self.times, self.observed, self.cond)
+            return x0, (x - x0) / sigma
+        x0 = self.unet(x_in, scheduler.timesteps[i].expand(b), self.times, self.observed, self.cond)
+        return x0, x0
+
+
+def sample(
+    denoiser: Denoiser,
+    x: torch.Tensor,
+    scheduler,
+    callback: Callable[[int, int, torch.Tensor], None] | None = None,
+) -> torch.Tensor:
+    """The clean estimate after the scheduler's steps (set_timesteps done) from the noise `x`;
+    `callback(step, total, x0)` after each step (a progress point)."""
+    steps = scheduler.timesteps
+    x0 = torch.zeros_like(x)
+    for i, t in enumerate(steps):
+        x0, out = denoiser(x, scheduler, i)
+        if callback is not None:
+            callback(i + 1, len(steps), x0)
+        if i < len(steps) - 1:
+            x = scheduler.step(out, t, x).prev_sample
+    return x0
+
+
 @torch.no_grad()
 def sample_residual(
     model: VidiffModel,
@@ -117,39 +163,25 @@ def sample_residual(
     steps: int = 1,
     sampler: str | None = None,
     generators: Sequence[torch.Generator] | None = None,
+    callback: Callable[[int, int, torch.Tensor], None] | None = None,
 ) -> torch.Tensor:
     """The clean residual latents (B, T, C, h, w) of a batch of windows after `steps` sampler steps.
 
-    One generator per window, so a window's result does not depend on what it is batched with.
+    One generator per window, so a window's result does not depend on what it is batched with. The
+    scheduler is made per call (a few ms; DPM-Solver++ keeps state between steps, so it is not shared).
     """
     if not 1 <= steps <= 50:
         raise ConfigError(f"steps must be between 1 and 50, not {steps}")
-    sampler = sampler or ("euler" if model.process == "flow" else "ddim")
-    sched = make_scheduler(sampler, model.process)
+    sched = make_scheduler(sampler or ("euler" if model.process == "flow" else "ddim"), model.process)
     sched.set_timesteps(steps, device=cond.device)
     b, t = times.shape
-    c = model.unet.config.latent_channels
-    shape = (t, c, *cond.shape[-2:])
+    shape = (t, model.codec.channels, *cond.shape[-2:])
     gens = list(generators) if generators is not None else [None] * b
     if len(gens) != b:
         raise ValueError("one generator per window")
     x = torch.stack([torch.randn(shape, generator=g, device=cond.device) for g in gens])
-    obs = observed[:, :, None, None, None]
-    x0 = torch.zeros_like(x)
-    for i, ts in enumerate(sched.timesteps):
-        x_in = torch.where(obs, torch.zeros_like(x), x)
-        if model.process == "flow":
-            sigma = sched.sigmas[i]
-            x0 = model.unet(
-                x_in, torch.full((b,), float(sigma) * TRAIN_STEPS - 1, device=x.device), times, observed, cond
-            )
-            out = (x - x0) / sigma
-        else:
-            x0 = model.unet(x_in, ts.expand(b), times, observed, cond)
-            out = x0
-        if i < len(sched.timesteps) - 1:
-            x = sched.step(out, ts, x).prev_sample
-    return torch.where(obs, torch.zeros_like(x0), x0)
+    x0 = sample(Denoiser(model, cond, times, observed), x, sched, callback)
+    return torch.where(observed[:, :, None, None, None], torch.zeros_like(x0), x0)
 
 
 @torch.no_grad()

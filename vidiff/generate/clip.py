@@ -176,11 +176,14 @@ def make_clip(
         src = read_frames(clip)
         ext_s = extend if extend is not None else (0.0 if loop else 1.0)
         n_new = round(ext_s * float(info.fps))
-        refiner = None
+        refiner, bar = None, None
         if method == "diffusion":
             from vidiff.generate.refine import DiffusionRefiner
+            from vidiff.progress import progress_bar
 
-            refiner = DiffusionRefiner(steps=steps, seed=seed, device=device)
+            # the model's frames counted as they are made (a loop's transition length is found later)
+            bar = progress_bar(None if loop else n_new, "refine (diffusion)", progress)
+            refiner = DiffusionRefiner(steps=steps, seed=seed, device=device, on_frames=bar.update)
         new = extend_frames(src, n_new, scheme=scheme, refiner=refiner) if n_new else []
         seq = src + new
         n_loop = 0
@@ -192,6 +195,8 @@ def make_clip(
                 tail = seamless_loop(seq, refiner)
             n_loop = len(tail)
             seq += tail
+        if bar is not None:
+            bar.close()
         report.update(
             source="clip",
             frames_observed=len(src),

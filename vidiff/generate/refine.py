@@ -11,7 +11,7 @@ A frame further past the observed ones than the extension model was trained for 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch
@@ -33,7 +33,10 @@ class DiffusionRefiner:
         steps: int = 1,
         seed: int = 0,
         device: str = "cpu",
+        on_frames: Callable[[int], None] | None = None,
     ) -> None:
+        """`on_frames(n)` is told each time n more frames are refined (a progress bar's update)."""
+        self.on_frames = on_frames or (lambda n: None)
         self.inner = DiffusionInterpolator(weights, steps=steps, seed=seed, device=device)
         self.outer = VidiffModel.load(extend_weights, device=device)
         data = self.outer.info.get("config", {}).get("data", {})
@@ -56,10 +59,12 @@ class DiffusionRefiner:
             )
             for i, f in zip(inner, made, strict=True):
                 out[i] = f
+            self.on_frames(len(inner))
         for i in range(len(times)):
             if observed[i] or i in inner:
                 continue
             out[i] = self._extend([frames[j] for _, j in obs], t_obs, float(times[i]), out[i])
+            self.on_frames(1)
         return out
 
     def _extend(
