@@ -6,7 +6,7 @@ import pytest
 from conftest import count_frames, sha256, write_clip
 
 from vidiff.errors import ConfigError, OutputError
-from vidiff.io.probe import probe
+from vidiff.io.probe import VideoFile, probe
 from vidiff.io.reader import VideoReader, read_frames
 from vidiff.io.writer import VideoWriter, check_png_output
 
@@ -51,12 +51,47 @@ def test_writer_copies_audio_without_reencode(tmp_path, bbb):
     assert o.audio[0].codec == "aac" and o.audio[0].channels == 6
     assert o.audio[0].duration == pytest.approx(info.audio[0].duration, abs=0.05)
 
-    # packet-for-packet copy: the same audio bytes
-    def audio_bytes(p):
-        with av.open(str(p)) as c:
-            return b"".join(bytes(pk) for pk in c.demux(c.streams.audio[0]) if pk.size)
+    assert _audio_bytes(out) == _audio_bytes(bbb)  # packet-for-packet copy: the same audio bytes
 
-    assert audio_bytes(out) == audio_bytes(bbb)
+
+def _audio_bytes(p):
+    with av.open(str(p)) as c:
+        return b"".join(bytes(pk) for pk in c.demux(c.streams.audio[0]) if pk.size)
+
+
+def test_one_open_file_serves_probe_frames_and_audio(tmp_path, bbb, monkeypatch):
+    """Issue 14 point 7: a `VideoFile` owns the open input and its metadata; the probe, each pass of
+    frames and the audio copy come from it (torchcodec's shape), so an upscale opens its input once
+    (it was four times), with the same frames and the same audio packets."""
+    opened: list[str] = []
+    real_open = av.open
+
+    def counting_open(file, *args, **kwargs):
+        opened.append(str(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(av, "open", counting_open)
+    fresh = [(f.time, f.image) for f in VideoReader(bbb)]
+    assert opened.count(str(bbb)) == 1  # a reader given a path probes and decodes through one open
+    with VideoFile(bbb) as src:
+        assert src.info == probe(bbb)
+        for _ in range(2):  # every pass starts from the first frame
+            again = [(f.time, f.image) for f in VideoReader(src)]
+            assert [t for t, _ in again] == [t for t, _ in fresh]
+            assert all(np.array_equal(a, b) for (_, a), (_, b) in zip(again, fresh, strict=True))
+        reader = iter(VideoReader(src))
+        next(reader)
+        with pytest.raises(RuntimeError, match="still under way"):  # one pass at a time
+            next(iter(VideoReader(src)))
+        reader.close()
+    opened.clear()
+    from vidiff.runner import upscale_file
+
+    out = tmp_path / "x1.mp4"
+    r = upscale_file(bbb, out, factor=1, method="blend", preset="ultrafast", progress=False)
+    assert opened.count(str(bbb)) == 1, opened
+    assert r["out_frames"] == 132 and r["audio_streams"] == 1
+    assert _audio_bytes(out) == _audio_bytes(bbb)
 
 
 @pytest.mark.parametrize("codec, ext", [("h265", ".mkv"), ("vp9", ".webm"), ("av1", ".mp4")])

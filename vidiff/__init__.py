@@ -25,6 +25,7 @@ _NAMES = {
     "get_interpolator": "vidiff.flow",
     "interpolator_names": "vidiff.flow",
     "register_interpolator": "vidiff.flow",
+    "VideoFile": "vidiff.io.probe",
     "VideoInfo": "vidiff.io.probe",
     "probe": "vidiff.io.probe",
     "Frame": "vidiff.io.reader",

@@ -14,6 +14,7 @@ import av
 import numpy as np
 
 from vidiff.errors import InputError
+from vidiff.io.probe import VideoFile
 
 RATE = 48000
 CHUNK = 1024  # AAC frame size
@@ -32,19 +33,20 @@ class AudioTrack:
     @classmethod
     def from_file(
         cls,
-        path: str | os.PathLike[str],
+        source: str | os.PathLike[str] | VideoFile,
         duration: float | None = None,
         fade_in: float = 0.05,
         fade_out: float = 1.0,
         tempo: float = 1.0,
     ) -> AudioTrack:
-        """Decode `path`, change its speed by `tempo` (pitch kept; 0.25 = 4x slower), keep its first
-        `duration` seconds, apply linear fades (seconds)."""
-        path = os.fspath(path)
-        if not os.path.isfile(path):
+        """Decode `source` (a path, or an open `VideoFile`: one more pass over it), change its speed by
+        `tempo` (pitch kept; 0.25 = 4x slower), keep its first `duration` seconds, apply linear fades
+        (seconds)."""
+        path = source.path if isinstance(source, VideoFile) else os.fspath(source)
+        if not isinstance(source, VideoFile) and not os.path.isfile(path):
             raise InputError(f"{path}: no such audio file")
         try:
-            with av.open(path) as c:
+            with source.reading() if isinstance(source, VideoFile) else av.open(path) as c:
                 if not c.streams.audio:
                     raise InputError(f"{path}: has no audio stream")
                 res = av.AudioResampler(format="fltp", layout="stereo", rate=RATE)

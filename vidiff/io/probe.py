@@ -1,4 +1,5 @@
-"""`probe()`: what a video file holds, read with PyAV by demuxing (no full decode)."""
+"""`probe()`: what a video file holds, read with PyAV by demuxing (no full decode); `VideoFile`: an input
+opened once, its `info` and every later pass over it (frames, audio) from the same open container."""
 
 from __future__ import annotations
 
@@ -151,119 +152,197 @@ def _bit_depth(pix_fmt: str) -> int:
 def probe(path: str | os.PathLike[str]) -> VideoInfo:
     """Describe the first video stream of `path`: size, exact fps, VFR, frame count, rotation, audio.
 
-    Frame count and VFR come from the packet timestamps (demux only, fast). Raises `InputError` for
-    anything that is not a usable video: no video stream, zero frames, a size over `MAX_SIDE`.
+    Frame count and VFR come from the packet timestamps (demux only, fast; the first frame is decoded for
+    its rotation and colour tags). Raises `InputError` for anything that is not a usable video: no video
+    stream, zero frames, a size over `MAX_SIDE`. To read the file too, open it once as a `VideoFile`.
     """
-    path = os.fspath(path)
-    with open_container(path) as c:
-        if not c.streams.video:
-            raise InputError(f"{path}: has no video stream")
-        vs = c.streams.video[0]
-        cc = vs.codec_context
-        if cc is None:
-            raise InputError(f"{path}: the video stream's codec is unknown or unsupported (corrupt header?)")
-        width, height = int(cc.width or 0), int(cc.height or 0)
-        if width <= 0 or height <= 0:
-            raise InputError(f"{path}: video stream has no frame size (corrupt or truncated file)")
-        if max(width, height) > MAX_SIDE:
-            raise InputError(
-                f"{path}: frame size {width}x{height} is over the {MAX_SIDE}-pixel limit per side"
-            )
-        tb = vs.time_base
-        pts: list[int] = []
-        end = 0.0  # latest end time (seconds) of any packet of any stream
-        damage = None
+    with VideoFile(path) as f:
+        return f.info
+
+
+class VideoFile:
+    """An input video opened once: `info` (what `probe` reports), and the open container for every later
+    pass over the file (`rewind`): the frames (`VideoReader(file)`), the audio copy
+    (`VideoWriter/ResumableWriter(audio_from=file)`), a slowed audio track (`AudioTrack.from_file`).
+
+    torchcodec's shape (one object owns the file and its metadata, and is passed along instead of the
+    path), so a run opens its input once, not once per stage. One pass at a time: a second one while a
+    reader is still iterating is an error. Use as a context manager, or `close()`.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = os.fspath(path)
+        self._c = open_container(self.path)
+        self._busy = False
         try:
-            for pkt in c.demux():
-                if not pkt.size or pkt.pts is None:
+            if self._c.streams.video:
+                self._c.streams.video[0].thread_type = "AUTO"  # before its decoder opens
+            self.info = _describe(self._c, self.path)
+        except BaseException:
+            self._c.close()
+            raise
+
+    def rewind(self) -> av.container.InputContainer:
+        """The open container, at the start of the file, for one more pass over it."""
+        if self._busy:
+            raise RuntimeError(f"{self.path}: a pass over the file is still under way")
+        try:
+            self._c.seek(0)
+        except av.error.FFmpegError:  # a file that cannot seek: open it again
+            self._c.close()
+            self._c = open_container(self.path)
+            self._c.streams.video[0].thread_type = "AUTO"
+        return self._c
+
+    def start_pass(self) -> av.container.InputContainer:
+        """`rewind`, and hold the file for this pass until `end_pass`."""
+        c = self.rewind()
+        self._busy = True
+        return c
+
+    def end_pass(self) -> None:
+        self._busy = False
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[av.container.InputContainer]:
+        """One pass over the file, from its start, for the length of the block."""
+        c = self.start_pass()
+        try:
+            yield c
+        finally:
+            self.end_pass()
+
+    def close(self) -> None:
+        self._c.close()
+
+    def __enter__(self) -> VideoFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _describe(c: av.container.InputContainer, path: str) -> VideoInfo:
+    """`probe`'s facts, in one demux pass over the open container (decoding video until a frame comes)."""
+    if not c.streams.video:
+        raise InputError(f"{path}: has no video stream")
+    vs = c.streams.video[0]
+    cc = vs.codec_context
+    if cc is None:
+        raise InputError(f"{path}: the video stream's codec is unknown or unsupported (corrupt header?)")
+    width, height = int(cc.width or 0), int(cc.height or 0)
+    if width <= 0 or height <= 0:
+        raise InputError(f"{path}: video stream has no frame size (corrupt or truncated file)")
+    if max(width, height) > MAX_SIDE:
+        raise InputError(f"{path}: frame size {width}x{height} is over the {MAX_SIDE}-pixel limit per side")
+    tb = vs.time_base
+    pts: list[int] = []
+    end = 0.0  # latest end time (seconds) of any packet of any stream
+    damage = None
+    first = _FirstFrame()
+    try:
+        for pkt in c.demux():
+            if not pkt.size or pkt.pts is None:
+                continue
+            if pkt.stream.index == vs.index:
+                if pkt.is_discard:
                     continue
-                if pkt.stream.index == vs.index:
-                    if pkt.is_discard:
-                        continue
-                    pts.append(pkt.pts)
-                if pkt.time_base:
-                    end = max(end, float((pkt.pts + (pkt.duration or 0)) * pkt.time_base))
-        except av.error.FFmpegError as e:
-            damage = f"demuxing stopped ({_reason(e)})"
-        if not pts:
-            raise InputError(f"{path}: video stream has zero frames")
-        header_frames = int(vs.frames) if vs.frames and vs.frames > 0 else None
-        header_duration = float(c.duration) / 1e6 if c.duration and c.duration > 0 else None
-        pts.sort()
-        rate = vs.average_rate or vs.guessed_rate or vs.base_rate
-        is_vfr = False
-        if len(pts) >= 3:
-            deltas = [b - a for a, b in zip(pts, pts[1:], strict=False)]
-            dmin, dmax = min(deltas), max(deltas)
-            is_vfr = dmin <= 0 or (dmax - dmin) * tb > Fraction(1, 1000) and dmax > dmin * 1.05
-        if rate is None or rate <= 0:
-            span = (pts[-1] - pts[0]) * tb
-            rate = Fraction(len(pts) - 1) / span if span > 0 else Fraction(25)
-        fps = Fraction(rate).limit_denominator(1001 * 1000)
-        start = float(pts[0] * tb)
-        duration = float((pts[-1] - pts[0]) * tb + 1 / fps)
-        c_start = float(c.start_time) / 1e6 if c.start_time is not None else start
-        held = max(end, float(pts[-1] * tb) + 1 / float(fps)) - min(c_start, start)
-        if header_frames and header_frames > len(pts):
-            damage = f"header lists {header_frames} frames, {len(pts)} in the file"
-        elif header_duration and header_duration - held > 1.5 / float(fps) + 0.02:
-            damage = f"header lists {header_duration:.2f} s, {held:.2f} s in the file"
-        if damage and strict_input():
-            raise InputError(f"{path}: damaged: {damage} (refused with --strict)")
-        rotation, color = _first_frame_facts(path)
-        audio = [
-            AudioInfo(
-                index=a.index,
-                codec=a.codec_context.name,
-                sample_rate=int(a.codec_context.sample_rate or 0),
-                channels=int(a.codec_context.channels or 0),
-                duration=float(a.duration * a.time_base) if a.duration else None,
-            )
-            for a in c.streams.audio
-        ]
-        return VideoInfo(
-            path=path,
-            container=c.format.name.split(",")[0],
-            codec=cc.name,
-            width=width,
-            height=height,
-            fps=fps,
-            is_vfr=bool(is_vfr),
-            n_frames=len(pts),
-            duration=duration,
-            start_time=start,
-            rotation=rotation,
-            pix_fmt=cc.pix_fmt or "unknown",
-            bit_depth=_bit_depth(cc.pix_fmt or ""),
-            color=color,
-            audio=audio,
-            header_frames=header_frames,
-            header_duration=header_duration,
-            damage=damage,
+                pts.append(pkt.pts)
+            if pkt.time_base:
+                end = max(end, float((pkt.pts + (pkt.duration or 0)) * pkt.time_base))
+            if pkt.stream.index == vs.index and first.facts is None:
+                first.decode(pkt)
+    except av.error.FFmpegError as e:
+        damage = f"demuxing stopped ({_reason(e)})"
+    if not pts:
+        raise InputError(f"{path}: video stream has zero frames")
+    header_frames = int(vs.frames) if vs.frames and vs.frames > 0 else None
+    header_duration = float(c.duration) / 1e6 if c.duration and c.duration > 0 else None
+    pts.sort()
+    rate = vs.average_rate or vs.guessed_rate or vs.base_rate
+    is_vfr = False
+    if len(pts) >= 3:
+        deltas = [b - a for a, b in zip(pts, pts[1:], strict=False)]
+        dmin, dmax = min(deltas), max(deltas)
+        is_vfr = dmin <= 0 or (dmax - dmin) * tb > Fraction(1, 1000) and dmax > dmin * 1.05
+    if rate is None or rate <= 0:
+        span = (pts[-1] - pts[0]) * tb
+        rate = Fraction(len(pts) - 1) / span if span > 0 else Fraction(25)
+    fps = Fraction(rate).limit_denominator(1001 * 1000)
+    start = float(pts[0] * tb)
+    duration = float((pts[-1] - pts[0]) * tb + 1 / fps)
+    c_start = float(c.start_time) / 1e6 if c.start_time is not None else start
+    held = max(end, float(pts[-1] * tb) + 1 / float(fps)) - min(c_start, start)
+    if header_frames and header_frames > len(pts):
+        damage = f"header lists {header_frames} frames, {len(pts)} in the file"
+    elif header_duration and header_duration - held > 1.5 / float(fps) + 0.02:
+        damage = f"header lists {header_duration:.2f} s, {held:.2f} s in the file"
+    if damage and strict_input():
+        raise InputError(f"{path}: damaged: {damage} (refused with --strict)")
+    if first.facts is None:
+        first.flush(vs)
+    if first.facts is None:
+        why = f" ({first.error})" if first.error else ""
+        raise InputError(f"{path}: video stream has zero decodable frames{why}")
+    rotation, color = first.facts
+    audio = [
+        AudioInfo(
+            index=a.index,
+            codec=a.codec_context.name,
+            sample_rate=int(a.codec_context.sample_rate or 0),
+            channels=int(a.codec_context.channels or 0),
+            duration=float(a.duration * a.time_base) if a.duration else None,
         )
+        for a in c.streams.audio
+    ]
+    return VideoInfo(
+        path=path,
+        container=c.format.name.split(",")[0],
+        codec=cc.name,
+        width=width,
+        height=height,
+        fps=fps,
+        is_vfr=bool(is_vfr),
+        n_frames=len(pts),
+        duration=duration,
+        start_time=start,
+        rotation=rotation,
+        pix_fmt=cc.pix_fmt or "unknown",
+        bit_depth=_bit_depth(cc.pix_fmt or ""),
+        color=color,
+        audio=audio,
+        header_frames=header_frames,
+        header_duration=header_duration,
+        damage=damage,
+    )
 
 
-def _first_frame_facts(path: str) -> tuple[int, dict[str, Any]]:
-    """Rotation (degrees, display matrix) and color tags, from the first frame that decodes."""
-    first_error = None
-    with open_container(path) as c:
-        vs = c.streams.video[0]
+class _FirstFrame:
+    """Rotation (degrees, display matrix) and colour tags of the first frame that decodes."""
+
+    def __init__(self) -> None:
+        self.facts: tuple[int, dict[str, Any]] | None = None
+        self.error: str | None = None  # why the first failed packet failed
+
+    def decode(self, pkt: av.Packet) -> None:
         try:
-            for pkt in c.demux(vs):
-                try:
-                    frames = pkt.decode()
-                except av.error.FFmpegError as e:
-                    first_error = first_error or _reason(e)
-                    continue
-                for frame in frames:
-                    color = {
-                        "color_range": int(frame.color_range),
-                        "colorspace": int(frame.colorspace),
-                        "color_primaries": int(frame.color_primaries),
-                        "color_trc": int(frame.color_trc),
-                    }
-                    return int(round(frame.rotation or 0)) % 360, color
+            self._take(pkt.decode())
         except av.error.FFmpegError as e:
-            first_error = first_error or _reason(e)
-    why = f" ({first_error})" if first_error else ""
-    raise InputError(f"{path}: video stream has zero decodable frames{why}")
+            self.error = self.error or _reason(e)
+
+    def flush(self, vs: av.video.stream.VideoStream) -> None:
+        """Frames the decoder still holds at the end of the packets (a short clip, threaded decoding)."""
+        try:
+            self._take(vs.decode(None))
+        except av.error.FFmpegError as e:
+            self.error = self.error or _reason(e)
+
+    def _take(self, frames: list[av.VideoFrame]) -> None:
+        for frame in frames[:1]:
+            color = {
+                "color_range": int(frame.color_range),
+                "colorspace": int(frame.colorspace),
+                "color_primaries": int(frame.color_primaries),
+                "color_trc": int(frame.color_trc),
+            }
+            self.facts = int(round(frame.rotation or 0)) % 360, color

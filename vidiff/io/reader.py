@@ -18,7 +18,7 @@ import numpy as np
 
 from vidiff.errors import InputError
 from vidiff.io.color import frame_to_rgb
-from vidiff.io.probe import MIN_FRAMES, VideoInfo, _reason, open_container, probe, strict_input, warn_damage
+from vidiff.io.probe import MIN_FRAMES, VideoFile, VideoInfo, _reason, probe, strict_input, warn_damage
 
 
 @dataclass
@@ -37,19 +37,36 @@ class VideoReader:
     measured from the first frame. Packets that fail to decode are skipped; when the whole file has
     been read and fewer frames decoded than it should hold, the damaged-input policy applies (see the
     module docstring). `decoded` is the number of frames yielded so far.
+
+    `source` is a path (opened once for both the probe and the frames) or an open `VideoFile`, of which
+    each iteration is one more pass: a run that probes, reads and copies the audio opens its input once.
     """
 
-    def __init__(self, path: str | os.PathLike[str], info: VideoInfo | None = None):
-        self.path = os.fspath(path)
-        self.info = info or probe(self.path)
+    def __init__(self, source: str | os.PathLike[str] | VideoFile, info: VideoInfo | None = None):
+        self.file = source if isinstance(source, VideoFile) else None
+        self.path = source.path if isinstance(source, VideoFile) else os.fspath(source)
+        self._info = info or (self.file.info if self.file else None)
         self.decoded = 0
 
+    @property
+    def info(self) -> VideoInfo:
+        if self._info is None:  # asked before the first pass: probe it
+            self._info = probe(self.path)
+        return self._info
+
     def __iter__(self) -> Iterator[Frame]:
+        if self.file is not None:
+            yield from self._frames(self.file)
+            return
+        with VideoFile(self.path) as f:
+            self._info = self._info or f.info
+            yield from self._frames(f)
+
+    def _frames(self, file: VideoFile) -> Iterator[Frame]:
         strict = strict_input()
         errors: list[str] = []  # why packets failed to decode, in order
-        with open_container(self.path) as c:
+        with file.reading() as c:
             vs = c.streams.video[0]
-            vs.thread_type = "AUTO"
             tb = vs.time_base
             step = 1 / self.info.fps
             t0: Fraction | None = None

@@ -21,6 +21,7 @@ import numpy as np
 
 from vidiff.errors import OutputError, VidiffError
 from vidiff.io.encode import EncodeOptions
+from vidiff.io.probe import VideoFile
 from vidiff.io.writer import _FORMATS, OutputLock, VideoWriter, _AudioCopier, check_output_path, temp_path_for
 
 SEGMENT_FRAMES = 120
@@ -41,7 +42,7 @@ class ResumableWriter:
         height: int,
         fps: Fraction,
         key: dict[str, Any],
-        audio_from: str | os.PathLike[str] | None = None,
+        audio_from: str | os.PathLike[str] | VideoFile | None = None,
         audio: Any = None,
         rotation: int = 0,
         inputs: tuple = (),

@@ -21,6 +21,7 @@ from vidiff.errors import ConfigError, OutputError
 from vidiff.io.audio import AudioTrack
 from vidiff.io.color import rgb_to_frame
 from vidiff.io.encode import EncodeOptions
+from vidiff.io.probe import VideoFile
 
 _FORMATS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska", ".webm": "webm"}
 # audio codecs each container takes as they are (else re-encoded)
@@ -141,7 +142,8 @@ class VideoWriter:
     """Encode RGB uint8 frames at a constant frame rate into `path`, atomically.
 
     Use as a context manager; frames go in with `write(image)`. `audio_from` copies the audio of a
-    source file; `audio` encodes an `AudioTrack` (e.g. music for a generated clip) instead.
+    source file (a path, or an open `VideoFile` that nothing else reads meanwhile); `audio` encodes an
+    `AudioTrack` (e.g. music for a generated clip) instead.
     """
 
     def __init__(
@@ -154,7 +156,7 @@ class VideoWriter:
         crf: int | None = 18,
         preset: str | None = None,
         pix_fmt: str = "yuv420p",
-        audio_from: str | os.PathLike[str] | None = None,
+        audio_from: str | os.PathLike[str] | VideoFile | None = None,
         rotation: int = 0,
         color: dict | None = None,
         inputs: Sequence[str | os.PathLike[str]] = (),
@@ -302,8 +304,10 @@ def _encoder_options(encoder: str, crf: int | None, preset: str | None) -> dict[
 class _AudioCopier:
     """Copies (or re-encodes) the audio streams of a source file into an output container, interleaved."""
 
-    def __init__(self, out: av.container.OutputContainer, src: str | os.PathLike[str], fmt: str):
-        self._in = av.open(os.fspath(src))
+    def __init__(self, out: av.container.OutputContainer, src: str | os.PathLike[str] | VideoFile, fmt: str):
+        # an open VideoFile is read in one more pass (no reader may be on it); a path is opened here
+        self._file = src if isinstance(src, VideoFile) else None
+        self._in = self._file.start_pass() if self._file else av.open(os.fspath(src))
         vstreams = self._in.streams.video
         self._t0 = (
             float(vstreams[0].start_time * vstreams[0].time_base)
@@ -361,4 +365,7 @@ class _AudioCopier:
         for ostream, resampler in self._map.values():
             if resampler is not None:
                 out.mux(ostream.encode(None))
-        self._in.close()
+        if self._file is not None:
+            self._file.end_pass()
+        else:
+            self._in.close()

@@ -11,6 +11,7 @@ import os
 import cv2
 import numpy as np
 
+from vidiff.io.probe import VideoFile
 from vidiff.io.reader import VideoReader
 from vidiff.timeline import frames_differ
 
@@ -69,10 +70,10 @@ class BadFrameFinder:
         return dict(sorted(bad.items()))
 
 
-def detect_bad_frames(path: str | os.PathLike[str]) -> dict[int, str]:
+def detect_bad_frames(path: str | os.PathLike[str] | VideoFile) -> dict[int, str]:
     """Frames to replace, with why: 'black' (an isolated near-black frame), 'frozen' (a short repeat of
     the previous frame while the picture otherwise moves), 'corrupt' (far from both neighbours while
-    they agree with each other)."""
+    they agree with each other). `path` may be an open `VideoFile` (one more pass over it)."""
     finder = BadFrameFinder()
     for f in VideoReader(path):
         finder.push(f.image)

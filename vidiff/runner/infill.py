@@ -15,7 +15,7 @@ from typing import Any
 from vidiff.errors import ConfigError, InputError
 from vidiff.flow import Interpolator, get_interpolator
 from vidiff.io.encode import EncodeOptions
-from vidiff.io.probe import probe
+from vidiff.io.probe import VideoFile
 from vidiff.io.reader import VideoReader
 from vidiff.io.writer import VideoWriter, check_output_path
 from vidiff.metrics.defects import detect_bad_frames
@@ -69,65 +69,70 @@ def infill_file(
     enc = EncodeOptions(codec, crf, preset, pix_fmt)
     if (frames is None) == (not auto):
         raise ConfigError("give either frames to replace (--frames 10-14,30) or --auto")
-    info = probe(input)
-    if info.n_frames < 3:
-        raise InputError(f"{input}: has only {info.n_frames} frames; infilling needs at least 3")
-    if not auto and not isinstance(frames, set):
-        frames = parse_frames(frames, info.n_frames)
-    interp = get_interpolator(method, **(method_options or {})) if isinstance(method, str) else method
-    check_flow_size(info.width, info.height, getattr(interp, "name", str(method)))
-    enc.check_output(output, info.width, info.height, resumable=False)
-    reasons = detect_bad_frames(input) if auto else dict.fromkeys(sorted(frames), "listed")
-    t0 = time.perf_counter()
-    replaced, held = [], []
-    with (
-        VideoWriter(
-            output,
-            info.width,
-            info.height,
-            info.fps,
-            **enc.writer_kwargs(),
-            audio_from=input if audio and info.audio else None,
-            rotation=info.rotation,
-            color=info.color,
-            inputs=[input],
-        ) as writer,
-        progress_bar(info.n_frames, "infill", progress) as bar,
-    ):
-        last_good = None
-        pending = []
-        for f in VideoReader(input, info):
-            if f.index in reasons:
-                pending.append(f)
-                continue
-            if pending:
-                if last_good is None:  # bad frames at the very start: hold the first good frame
-                    for p in pending:
-                        writer.write(f.image)
-                        held.append(p.index)
-                else:
-                    ts = [float((p.time - last_good.time) / (f.time - last_good.time)) for p in pending]
-                    for p, img in zip(pending, interp.interpolate(last_good.image, f.image, ts), strict=True):
-                        writer.write(img)
-                        replaced.append(p.index)
-                bar.update(len(pending))
-                pending = []
-            writer.write(f.image)
-            bar.update(1)
-            last_good = f
-        for p in pending:  # bad frames at the very end: hold the last good frame
-            writer.write(last_good.image if last_good is not None else p.image)
-            held.append(p.index)
-    return {
-        "input": input,
-        "output": output,
-        "method": getattr(interp, "name", str(method)),
-        "frames": writer.n_frames,
-        "fps": str(info.fps),
-        "replaced": [
-            {"frame": i, "time_s": round(float(Fraction(i) / info.fps), 3), "why": reasons[i]}
-            for i in replaced
-        ],
-        "held": held,
-        "seconds": round(time.perf_counter() - t0, 3),
-    }
+    # opened once for the probe, the defect scan and the frames; the audio copier, which reads while the
+    # frames are read, opens its own
+    with VideoFile(input) as src:
+        info = src.info
+        if info.n_frames < 3:
+            raise InputError(f"{input}: has only {info.n_frames} frames; infilling needs at least 3")
+        if not auto and not isinstance(frames, set):
+            frames = parse_frames(frames, info.n_frames)
+        interp = get_interpolator(method, **(method_options or {})) if isinstance(method, str) else method
+        check_flow_size(info.width, info.height, getattr(interp, "name", str(method)))
+        enc.check_output(output, info.width, info.height, resumable=False)
+        reasons = detect_bad_frames(src) if auto else dict.fromkeys(sorted(frames), "listed")
+        t0 = time.perf_counter()
+        replaced, held = [], []
+        with (
+            VideoWriter(
+                output,
+                info.width,
+                info.height,
+                info.fps,
+                **enc.writer_kwargs(),
+                audio_from=input if audio and info.audio else None,
+                rotation=info.rotation,
+                color=info.color,
+                inputs=[input],
+            ) as writer,
+            progress_bar(info.n_frames, "infill", progress) as bar,
+        ):
+            last_good = None
+            pending = []
+            for f in VideoReader(src):
+                if f.index in reasons:
+                    pending.append(f)
+                    continue
+                if pending:
+                    if last_good is None:  # bad frames at the very start: hold the first good frame
+                        for p in pending:
+                            writer.write(f.image)
+                            held.append(p.index)
+                    else:
+                        ts = [float((p.time - last_good.time) / (f.time - last_good.time)) for p in pending]
+                        for p, img in zip(
+                            pending, interp.interpolate(last_good.image, f.image, ts), strict=True
+                        ):
+                            writer.write(img)
+                            replaced.append(p.index)
+                    bar.update(len(pending))
+                    pending = []
+                writer.write(f.image)
+                bar.update(1)
+                last_good = f
+            for p in pending:  # bad frames at the very end: hold the last good frame
+                writer.write(last_good.image if last_good is not None else p.image)
+                held.append(p.index)
+        return {
+            "input": input,
+            "output": output,
+            "method": getattr(interp, "name", str(method)),
+            "frames": writer.n_frames,
+            "fps": str(info.fps),
+            "replaced": [
+                {"frame": i, "time_s": round(float(Fraction(i) / info.fps), 3), "why": reasons[i]}
+                for i in replaced
+            ],
+            "held": held,
+            "seconds": round(time.perf_counter() - t0, 3),
+        }

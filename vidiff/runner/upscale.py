@@ -17,7 +17,7 @@ import numpy as np
 from vidiff.errors import ConfigError, InputError
 from vidiff.flow import Interpolator, get_interpolator
 from vidiff.io.encode import EncodeOptions
-from vidiff.io.probe import probe
+from vidiff.io.probe import VideoFile
 from vidiff.io.reader import VideoReader
 from vidiff.io.segments import ResumableWriter
 from vidiff.io.writer import check_output_path
@@ -80,112 +80,114 @@ def upscale_file(
     audio_mode = audio_mode or ("copy" if audio else "drop")
     if audio_mode not in ("copy", "drop", "slow", "none"):
         raise ConfigError(f"audio mode {audio_mode!r}: use copy, drop or slow")
-    info = probe(input)
-    if info.n_frames < 2:
-        raise InputError(f"{input}: has only {info.n_frames} frame; at least 2 are needed to interpolate")
-    plan = Plan.for_rate(info.fps, factor, fps, speed)
-    interp = get_interpolator(method, **(method_options or {})) if isinstance(method, str) else method
-    context = window_context(interp)
-    if out_size is None and transform is not None:
-        probe_img = transform(np.zeros((info.height, info.width, 3), np.uint8))
-        out_size = (probe_img.shape[1], probe_img.shape[0])
-    width, height = out_size or (info.width, info.height)
-    check_flow_size(info.width, info.height, getattr(interp, "name", str(method)))
-    enc.check_output(output, width, height)
-    codec = enc.encoder
-    track = None
-    if audio_mode == "slow" and info.audio:
-        from vidiff.io.audio import AudioTrack
+    with VideoFile(input) as src:  # opened once: the probe, the frames and the audio come from it
+        info = src.info
+        if info.n_frames < 2:
+            raise InputError(f"{input}: has only {info.n_frames} frame; at least 2 are needed to interpolate")
+        plan = Plan.for_rate(info.fps, factor, fps, speed)
+        interp = get_interpolator(method, **(method_options or {})) if isinstance(method, str) else method
+        context = window_context(interp)
+        if out_size is None and transform is not None:
+            probe_img = transform(np.zeros((info.height, info.width, 3), np.uint8))
+            out_size = (probe_img.shape[1], probe_img.shape[0])
+        width, height = out_size or (info.width, info.height)
+        check_flow_size(info.width, info.height, getattr(interp, "name", str(method)))
+        enc.check_output(output, width, height)
+        codec = enc.encoder
+        track = None
+        if audio_mode == "slow" and info.audio:
+            from vidiff.io.audio import AudioTrack
 
-        track = AudioTrack.from_file(input, fade_in=0.0, fade_out=0.0, tempo=float(plan.speed))
-    st = os.stat(input)
-    run_key = {
-        "input": os.path.abspath(input),
-        "size": st.st_size,
-        "mtime_ns": st.st_mtime_ns,
-        "fps": str(plan.write_fps),
-        "plan_fps": str(plan.fps),
-        "method": getattr(method, "name", method),
-        "method_options": method_options,
-        "codec": codec,
-        "crf": crf,
-        "preset": preset,
-        "pix_fmt": pix_fmt,
-        "audio": audio_mode,
-        "dedupe": dedupe,
-        "scene_cuts": scene_cuts,
-        "max_run": max_run,
-        "window": [window, context],
-        "out_size": [width, height],
-        "transform": getattr(transform, "key", transform is not None),
-        "version": _version(),
-    }
-    stats: dict[str, Any] = {}
-    t_start = time.perf_counter()
-    with (
-        ResumableWriter(
-            output,
-            width,
-            height,
-            plan.write_fps,
-            key=run_key,
-            codec=codec,
-            crf=crf,
-            preset=preset,
-            pix_fmt=pix_fmt,
-            audio_from=input if audio_mode == "copy" and info.audio else None,
-            audio=track,
-            rotation=info.rotation,
-            color=info.color,
-            inputs=[input],
-        ) as writer,
-        progress_bar(plan.expected(info.duration), "upscale", progress) as bar,
-    ):
+            track = AudioTrack.from_file(src, fade_in=0.0, fade_out=0.0, tempo=float(plan.speed))
+        st = os.stat(input)
+        run_key = {
+            "input": os.path.abspath(input),
+            "size": st.st_size,
+            "mtime_ns": st.st_mtime_ns,
+            "fps": str(plan.write_fps),
+            "plan_fps": str(plan.fps),
+            "method": getattr(method, "name", method),
+            "method_options": method_options,
+            "codec": codec,
+            "crf": crf,
+            "preset": preset,
+            "pix_fmt": pix_fmt,
+            "audio": audio_mode,
+            "dedupe": dedupe,
+            "scene_cuts": scene_cuts,
+            "max_run": max_run,
+            "window": [window, context],
+            "out_size": [width, height],
+            "transform": getattr(transform, "key", transform is not None),
+            "version": _version(),
+        }
+        stats: dict[str, Any] = {}
+        t_start = time.perf_counter()
+        with (
+            ResumableWriter(
+                output,
+                width,
+                height,
+                plan.write_fps,
+                key=run_key,
+                codec=codec,
+                crf=crf,
+                preset=preset,
+                pix_fmt=pix_fmt,
+                audio_from=src if audio_mode == "copy" and info.audio else None,
+                audio=track,
+                rotation=info.rotation,
+                color=info.color,
+                inputs=[input],
+            ) as writer,
+            progress_bar(plan.expected(info.duration), "upscale", progress) as bar,
+        ):
 
-        def emit(image: np.ndarray) -> None:
-            writer.write(transform(image) if transform is not None else image)
-            bar.update(1)
+            def emit(image: np.ndarray) -> None:
+                writer.write(transform(image) if transform is not None else image)
+                bar.update(1)
 
-        last: list[tuple[int, Keyframe]] = []  # the last keyframe seen, and its index
+            last: list[tuple[int, Keyframe]] = []  # the last keyframe seen, and its index
 
-        def tracked(kfs: Iterator[Keyframe]) -> Iterator[Keyframe]:
-            for n, kf in enumerate(kfs):
-                last[:] = [(n, kf)]
-                yield kf
+            def tracked(kfs: Iterator[Keyframe]) -> Iterator[Keyframe]:
+                for n, kf in enumerate(kfs):
+                    last[:] = [(n, kf)]
+                    yield kf
 
-        cuts = SceneDetector().push if scene_cuts else None
-        kfs = tracked(keyframes(iter(VideoReader(input, info)), dedupe, cuts, max_run, stats=stats))
-        for w in plan_windows(kfs, pairs=window, context=context or 0):
-            targets = [tg for k in range(w.lo, w.hi) for tg in plan.pair(k, w.times[k], w.times[k + 1])]
-            if writer.can_skip(len(targets)):  # made by an earlier, interrupted run
-                writer.skip(len(targets))
-                bar.update(len(targets))
-                continue
-            for image in fill_window(w, targets, interp, context is not None):
-                emit(image)
-        if last:  # frames after the last keyframe hold it, up to the clip's end (one nominal frame past it)
-            n, kf = last[0]
-            for _ in plan.hold(n, stats["last_time"] + 1 / info.fps):
-                emit(kf.frame.image)
-        bar.total = plan.planned
-    seconds = time.perf_counter() - t_start
-    return {
-        "input": input,
-        "output": output,
-        "method": getattr(interp, "name", str(method)),
-        "src_fps": str(info.fps),
-        "out_fps": str(plan.write_fps),
-        "src_frames": info.n_frames,
-        "out_frames": writer.n_frames,
-        "duplicates_collapsed": stats["duplicates"],
-        "scene_cuts_s": [round(c, 3) for c in stats["cuts"]],
-        "audio_streams": len(info.audio) if audio_mode in ("copy", "slow") else 0,
-        "audio": audio_mode if info.audio else "none",
-        "resumed_frames": writer.resumed_frames,
-        "window": {"pairs": window, "context": context} if context is not None else None,
-        "seconds": round(seconds, 3),
-        "s_per_frame": round(seconds / max(writer.n_frames, 1), 4),
-    }
+            cuts = SceneDetector().push if scene_cuts else None
+            kfs = tracked(keyframes(iter(VideoReader(src)), dedupe, cuts, max_run, stats=stats))
+            for w in plan_windows(kfs, pairs=window, context=context or 0):
+                targets = [tg for k in range(w.lo, w.hi) for tg in plan.pair(k, w.times[k], w.times[k + 1])]
+                if writer.can_skip(len(targets)):  # made by an earlier, interrupted run
+                    writer.skip(len(targets))
+                    bar.update(len(targets))
+                    continue
+                for image in fill_window(w, targets, interp, context is not None):
+                    emit(image)
+            # frames after the last keyframe hold it, up to the clip's end (one nominal frame past it)
+            if last:
+                n, kf = last[0]
+                for _ in plan.hold(n, stats["last_time"] + 1 / info.fps):
+                    emit(kf.frame.image)
+            bar.total = plan.planned
+        seconds = time.perf_counter() - t_start
+        return {
+            "input": input,
+            "output": output,
+            "method": getattr(interp, "name", str(method)),
+            "src_fps": str(info.fps),
+            "out_fps": str(plan.write_fps),
+            "src_frames": info.n_frames,
+            "out_frames": writer.n_frames,
+            "duplicates_collapsed": stats["duplicates"],
+            "scene_cuts_s": [round(c, 3) for c in stats["cuts"]],
+            "audio_streams": len(info.audio) if audio_mode in ("copy", "slow") else 0,
+            "audio": audio_mode if info.audio else "none",
+            "resumed_frames": writer.resumed_frames,
+            "window": {"pairs": window, "context": context} if context is not None else None,
+            "seconds": round(seconds, 3),
+            "s_per_frame": round(seconds / max(writer.n_frames, 1), 4),
+        }
 
 
 def _version() -> str:
