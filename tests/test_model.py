@@ -259,3 +259,47 @@ def test_sampler_is_a_function_over_the_denoiser_with_a_progress_callback(clip):
     assert [(i, n) for i, n, _ in seen] == [(1, 3), (2, 3), (3, 3)] and seen[0][2] == with_cb.shape
     assert torch.equal(with_cb, without) and with_cb[:, 1].abs().sum() > 0
     assert with_cb[:, 0].abs().sum() == 0 and with_cb[:, 2].abs().sum() == 0  # observed: residual 0
+
+
+def _attention_outputs(device: str, modes: tuple[str, ...]) -> dict[str, torch.Tensor]:
+    torch.manual_seed(4)
+    cfg = {**TINY_MODEL, "unet": {**TINY_MODEL["unet"], "temporal_attention_levels": None}}
+    m = VidiffModel.from_config(cfg).to(device).eval()
+    torch.nn.init.normal_(m.unet.conv_out.weight, std=0.02)
+    x = torch.randn(2, 3, 48, 8, 12, device=device)
+    cond = torch.randn(2, 3, m.unet.config.cond_channels, 8, 12, device=device)
+    obs = torch.tensor([[True, False, True]] * 2, device=device)
+    tms = torch.tensor([[0.0, 0.4, 1.0], [0.0, 0.5, 2.0]], device=device)
+    out = {}
+    with torch.no_grad():
+        for mode in modes:
+            m.unet.set_attention(mode)
+            out[mode] = m.unet(x, torch.tensor([999, 500], device=device), tms, obs, cond)
+    return out
+
+
+def test_attention_kernels_give_the_same_model_and_unknown_ones_are_refused():
+    """sdpa, math and xformers (SDPA off CUDA or without the extra) compute one function."""
+    out = _attention_outputs("cpu", ("sdpa", "math", "xformers"))
+    assert out["sdpa"].abs().sum() > 0
+    assert torch.allclose(out["sdpa"], out["math"], atol=1e-5)
+    assert torch.equal(out["sdpa"], out["xformers"])  # the fallback is SDPA itself
+    with pytest.raises(ConfigError, match="unknown attention 'flash3'"):
+        VidiffModel.from_config({**TINY_MODEL, "unet": {**TINY_MODEL["unet"], "attention": "flash3"}})
+
+
+def _xformers_ready() -> bool:
+    from vidiff.models.layers import xformers_ops
+
+    return torch.cuda.is_available() and xformers_ops() is not None
+
+
+@pytest.mark.skipif(not _xformers_ready(), reason="xformers runs on CUDA with the xformers extra installed")
+def test_xformers_attention_is_used_on_cuda_and_matches_sdpa(monkeypatch):
+    from vidiff.models import layers
+
+    calls = []
+    real = layers._attend_xformers
+    monkeypatch.setattr(layers, "_attend_xformers", lambda *a: calls.append(1) or real(*a))
+    out = _attention_outputs("cuda", ("sdpa", "xformers"))
+    assert calls and torch.allclose(out["sdpa"], out["xformers"], atol=1e-4)

@@ -4,6 +4,7 @@ with a learned bias over real-valued time differences."""
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import torch
 import torch.nn.functional as F
@@ -46,16 +47,51 @@ class ResBlock(nn.Module):
         return self.skip(x) + h
 
 
+ATTENTION_MODES = ("sdpa", "math", "xformers")
+
+
+@lru_cache(maxsize=1)
+def xformers_ops():
+    """`xformers.ops` when the optional `xformers` extra is installed and imports, else None."""
+    try:
+        import xformers.ops as xops
+    except Exception:  # noqa: BLE001 - absent, or built for another torch/CUDA: SDPA is used instead
+        return None
+    return xops
+
+
 def _attend(
     q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, bias: torch.Tensor | None, mode: str
 ) -> torch.Tensor:
-    """Multi-head attention (…, heads, L, d); `mode` "sdpa" (default) or "math" (matmul-softmax)."""
+    """Multi-head attention (…, heads, L, d); `mode` "sdpa" (default: PyTorch's fused kernels), "math"
+    (matmul-softmax) or "xformers" (`xformers.ops.memory_efficient_attention`, Lefaudeux et al. 2022,
+    on CUDA tensors when xformers is installed; SDPA elsewhere)."""
     if mode == "math":
         w = (q @ k.transpose(-1, -2)) * q.shape[-1] ** -0.5
         if bias is not None:
             w = w + bias
         return w.softmax(dim=-1) @ v
+    if mode == "xformers" and q.is_cuda and xformers_ops() is not None:
+        return _attend_xformers(q, k, v, bias)
     return F.scaled_dot_product_attention(q, k, v, attn_mask=bias)
+
+
+def _attend_xformers(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, bias: torch.Tensor | None):
+    """xformers' kernel takes (N, L, heads, d) and a bias (N, heads, L, L) whose rows are 8-aligned in
+    memory: the bias is stored padded and passed as a view."""
+    lead, (h, n_q, d), n_k = q.shape[:-3], q.shape[-3:], k.shape[-2]
+
+    def flat(x: torch.Tensor) -> torch.Tensor:
+        return x.reshape(-1, *x.shape[-3:]).transpose(1, 2)
+
+    attn_bias = None
+    if bias is not None:
+        full = bias.to(q.dtype).expand(*lead, h, n_q, n_k).reshape(-1, h, n_q, n_k)
+        store = full.new_zeros(*full.shape[:-1], n_k + (-n_k) % 8)
+        store[..., :n_k] = full
+        attn_bias = store[..., :n_k]
+    out = xformers_ops().memory_efficient_attention(flat(q), flat(k), flat(v), attn_bias=attn_bias)
+    return out.transpose(1, 2).reshape(*lead, h, n_q, d)
 
 
 class SpatialAttention(nn.Module):

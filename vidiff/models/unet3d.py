@@ -24,7 +24,15 @@ from diffusers.configuration_utils import ConfigMixin, register_to_config
 from diffusers.models.modeling_utils import ModelMixin
 from torch import nn
 
-from vidiff.models.layers import ResBlock, SpatialAttention, TemporalAttention, _groups, timestep_embedding
+from vidiff.errors import ConfigError
+from vidiff.models.layers import (
+    ATTENTION_MODES,
+    ResBlock,
+    SpatialAttention,
+    TemporalAttention,
+    _groups,
+    timestep_embedding,
+)
 
 
 class VideoUNet3D(ModelMixin, ConfigMixin):
@@ -52,6 +60,7 @@ class VideoUNet3D(ModelMixin, ConfigMixin):
         latent/cond channels and fusion_candidates follow from the codec and prior kind (from_config);
         temporal_attention_levels None means every level."""
         super().__init__()
+        _check_attention(attention)
         self.levels = len(block_channels)
         self.emb_dim = emb_dim
         temporal = range(self.levels) if temporal_attention_levels is None else temporal_attention_levels
@@ -99,6 +108,14 @@ class VideoUNet3D(ModelMixin, ConfigMixin):
             self.conv_fuse = nn.Conv2d(ch, fusion_candidates * latent_channels, 3, padding=1)
             nn.init.zeros_(self.conv_fuse.weight)
             nn.init.zeros_(self.conv_fuse.bias)
+
+    def set_attention(self, mode: str) -> None:
+        """Switch every attention layer's kernel ("sdpa", "math" or "xformers"); the weights are the same."""
+        _check_attention(mode)
+        for m in self.modules():
+            if isinstance(m, SpatialAttention | TemporalAttention):
+                m.mode = mode
+        self.register_to_config(attention=mode)
 
     def forward(
         self,
@@ -195,6 +212,11 @@ class VideoUNet3D(ModelMixin, ConfigMixin):
             seen = F.pad(seen, pad, mode="replicate") if any(pad) else seen
             x.index_copy_(0, oi, F.conv2d(seen, wt, self.conv_in.bias, padding=1))
         return x
+
+
+def _check_attention(mode: str) -> None:
+    if mode not in ATTENTION_MODES:
+        raise ConfigError(f"unknown attention {mode!r}; choose one of: {', '.join(ATTENTION_MODES)}")
 
 
 class _SpaceTimeLayer(nn.Module):
