@@ -1,7 +1,11 @@
 """The `vidiff ui` web app: Gradio tabs that call vidiff's Python API (never the CLI in a subprocess).
 
-Every upload and output lives in one temporary folder, removed when the app stops. Expected failures
-(`VidiffError`) are shown as the CLI's one `vidiff: error:` line in the page, never as a traceback.
+Tabs: Frame rate (`upscale_file`), Social clip (`vidiff.generate.make_clip`), Metrics (`analyze_clip`),
+Repair (`infill_file` with `auto`), Compare (the bench protocol, `vidiff.metrics.bench.run_method`). Each
+job runs on a thread (`App.run_job`) with a progress and cancel point per frame; a cancelled or failed job's
+folder is removed. Every upload and output lives in one temporary folder, removed when the app stops.
+Expected failures (`VidiffError`) are shown as the CLI's one `vidiff: error:` line in the page, never as a
+traceback.
 """
 
 import atexit
@@ -742,7 +746,9 @@ def _compare_tab(app: App) -> None:
                 value="2",
                 label="Factor: keep every k-th frame, rebuild the others and score them",
             )
-            co_max = gr.Slider(3, 300, value=60, step=1, label="Frames of the clip to use (from its start)")
+            co_max = gr.Slider(
+                3, 300, value=60, step=1, label="Frames of the clip to use (from its start)", elem_id="co-max"
+            )
             co_run, co_cancel, co_status = _run_cancel("co", "Compare")
     co_table = gr.Dataframe(
         headers=COMPARE_HEADERS,
@@ -821,10 +827,18 @@ def _compare_tab(app: App) -> None:
     _on_cancel(app, "compare", co_cancel, co_status)
 
 
+def _css(where: str) -> dict[str, str]:
+    """`css=CSS` for where this Gradio takes it: `launch` in Gradio 6, `Blocks` before."""
+    import inspect
+
+    takes = "css" in inspect.signature(gr.Blocks.launch).parameters
+    return {"css": CSS} if takes == (where == "launch") else {}
+
+
 def build_app(workdir: str | os.PathLike[str]) -> Any:
     """The Gradio Blocks of the app; uploads and outputs go under `workdir`."""
     app = App(workdir)
-    with gr.Blocks(title="vidiff") as demo:
+    with gr.Blocks(title="vidiff", **_css("Blocks")) as demo:
         gr.Markdown(
             "# vidiff\nRaise the frame rate of a clip, make a social clip, measure temporal consistency, "
             "repair frozen/black frames, compare methods. Everything runs on this machine; files stay in a "
@@ -876,7 +890,7 @@ def serve(
                 prevent_thread_lock=True,
                 quiet=True,
                 show_error=False,
-                css=CSS,
+                **_css("launch"),
             )
         except OSError as e:  # the port is taken, the address is not this machine's
             raise ConfigError(f"cannot serve on {host}:{port or 'a free port from 7860'}: {e}") from None
