@@ -213,6 +213,34 @@ def test_model_options_a_method_does_not_take_are_refused(tmp_path, capsys, carp
     assert not out.exists()
 
 
+@pytest.mark.parametrize("device", ["mps", "tpu:0", "cuda:7"])
+def test_a_device_torch_cannot_use_is_one_line_for_every_learned_method(tmp_path, capsys, carphone, device):
+    """rife took any device and failed deep in torch (a traceback for --device mps); every method that
+    takes a device is checked the same way before anything loads."""
+    import torch
+
+    if device.startswith("cuda") and torch.cuda.device_count() > 7:
+        pytest.skip("this machine has a cuda:7")
+    out = tmp_path / "o.mp4"
+    for method in ("rife", "fuse", "diffusion"):
+        args = (
+            "upscale",
+            carphone,
+            "-o",
+            out,
+            "--factor",
+            "2",
+            "--quiet",
+            "--method",
+            method,
+            "--device",
+            device,
+        )
+        code, _, err = run_cli(capsys, *args)
+        assert code == 2 and err.count("\n") == 1 and f"device {device!r}" in err, (method, err)
+        assert not out.exists()
+
+
 def test_help_explains_with_examples(capsys):
     with pytest.raises(SystemExit) as e:
         main(["upscale", "--help"])

@@ -221,8 +221,26 @@ def _factory(name: str) -> Callable[..., Interpolator]:
     return f
 
 
+def check_device(device: object) -> None:
+    """A learned method's `device`: cpu, cuda or cuda:N that this torch can use, else one `ConfigError`
+    line (torch is imported only here, so a run without a device option never loads it)."""
+    import torch
+
+    try:
+        dev = torch.device(device)  # type: ignore[arg-type]
+    except (RuntimeError, TypeError):
+        raise ConfigError(f"unknown device {device!r}; use cpu, cuda or cuda:N") from None
+    if dev.type not in ("cpu", "cuda"):
+        raise ConfigError(f"device {device!r} is not supported; use cpu, cuda or cuda:N")
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ConfigError(f"device {device!r}: no CUDA device is available to this torch build; use cpu")
+    if dev.type == "cuda" and dev.index is not None and dev.index >= torch.cuda.device_count():
+        raise ConfigError(f"device {device!r}: there are {torch.cuda.device_count()} CUDA devices")
+
+
 def check_method_options(name: str, options: dict) -> None:
-    """A `ConfigError` if `name` is unknown or takes none of `options` (checked on the real callable)."""
+    """A `ConfigError` if `name` is unknown or takes none of `options` (checked on the real callable), or
+    its `device` is not one torch can use here."""
     if name != AUTO and name not in _REGISTRY:
         raise ConfigError(f"unknown method {name!r}; choose one of: {', '.join(interpolator_names())}")
     if name == AUTO:
@@ -233,6 +251,8 @@ def check_method_options(name: str, options: dict) -> None:
         if bad:
             takes = ", ".join(params) or "none"
             raise ConfigError(f"method {name!r} has no option {bad[0]!r} (its options: {takes})")
+    if options.get("device") is not None:
+        check_device(options["device"])
 
 
 def get_interpolator(name: str, note: Callable[[str], None] | None = _stderr, **kwargs) -> Interpolator:
