@@ -14,6 +14,7 @@ import torch
 from vidiff.diffusion.model import DEFAULT_MODEL, VidiffModel
 from vidiff.diffusion.prior import window_prior
 from vidiff.diffusion.sampling import infill_batch
+from vidiff.windows import pair_windows
 
 
 class DiffusionInterpolator:
@@ -48,36 +49,25 @@ class DiffusionInterpolator:
         out: list[np.ndarray | None] = [None] * len(target_times)
         todo = []
         for k, tau in enumerate(target_times):
-            tau = float(tau)
-            hit = [i for i, t in enumerate(times) if abs(t - tau) < 1e-9]
+            hit = [i for i, t in enumerate(times) if abs(t - float(tau)) < 1e-9]
             if hit:
                 out[k] = frames[hit[0]].copy()
-                continue
-            # the pair around tau and `context` observed frames each side (a window of fixed shape)
-            j = min(max(int(np.searchsorted(times, tau)), 1), len(times) - 1)  # the pair is (j - 1, j)
-            lo, hi = max(0, j - 1 - self.context), min(len(times), j + 1 + self.context)
-            todo.append((k, (tuple(range(lo, hi)), j), tau))
-        # one prior per pair (the flows are shared by all targets of the pair)
-        groups: dict[tuple[tuple[int, ...], int], list[tuple[int, float]]] = {}
-        for k, key, tau in todo:
-            groups.setdefault(key, []).append((k, tau))
+            else:
+                todo.append(k)
+        # one window per pair, in units of its own gap (vidiff.windows.pair_windows): a pair's output never
+        # depends on the other pairs of the runner's window; one prior per pair (its flows are shared)
         windows = []
-        for (idx, j), items in groups.items():
-            obs_frames = [frames[i] for i in idx]
-            # time in units of the pair's own gap, so a pair's output never depends on the other pairs
-            # that share the runner's window (after dedupe their gaps differ)
-            unit = times[j] - times[j - 1]
-            obs_times = [(times[i] - times[idx[0]]) / unit for i in idx]
-            taus = [(tau - times[idx[0]]) / unit for _, tau in items]
-            all_frames = obs_frames + [None] * len(taus)
-            all_times = obs_times + taus
-            all_obs = [True] * len(idx) + [False] * len(taus)
+        for pw in pair_windows(frames, times, [float(target_times[k]) for k in todo], self.context):
+            n = len(pw.frames)
+            all_frames = list(pw.frames) + [None] * len(pw.targets)
+            all_times = list(pw.times) + list(pw.targets)
+            all_obs = [True] * n + [False] * len(pw.targets)
             pri = window_prior(all_frames, all_times, all_obs, self.model.stack())
-            for m, (k, _tau) in enumerate(items):
-                sel = list(range(len(idx))) + [len(idx) + m]
+            for m, pos in enumerate(pw.positions):
+                sel = [*range(n), n + m]
                 windows.append(
                     (
-                        k,
+                        todo[pos],
                         [all_frames[i] for i in sel],
                         [all_times[i] for i in sel],
                         [all_obs[i] for i in sel],
