@@ -100,6 +100,11 @@ def fb_consistency(flow_ab: np.ndarray, flow_ba: np.ndarray) -> np.ndarray:
     return np.linalg.norm(flow_ab + back, axis=-1)
 
 
+def at_end(a: np.ndarray, b: np.ndarray, t: float) -> np.ndarray | None:
+    """What an interpolator gives at an end of its pair: a copy of a for t <= 0, of b for t >= 1; else None."""
+    return a.copy() if t <= 0.0 else b.copy() if t >= 1.0 else None
+
+
 class DISFlow:
     """Bidirectional DIS flow; each input frame is backward-warped to time t and the two are blended.
 
@@ -138,11 +143,8 @@ class DISFlow:
             err_a = fb_consistency(f_ab, f_ba)
             err_b = fb_consistency(f_ba, f_ab)
         for t in ts:
-            if t <= 0.0:
-                out.append(a.copy())
-                continue
-            if t >= 1.0:
-                out.append(b.copy())
+            if (end := at_end(a, b, t)) is not None:
+                out.append(end)
                 continue
             wa_img = backward_warp(fa, t * f_ba)
             wb_img = backward_warp(fb, (1.0 - t) * f_ab)

@@ -48,6 +48,12 @@ def add_strict_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--strict", action="store_true", help=STRICT_HELP)
 
 
+def add_report_options(p: argparse.ArgumentParser, report: str = "the report") -> None:
+    """`--json` (print `report` as JSON on stdout) and `-q/--quiet` (no progress bars), for scripts."""
+    p.add_argument("--json", action="store_true", help=f"print {report} as JSON on stdout")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The full `vidiff` parser with every subcommand registered."""
     p = _Parser(

@@ -10,7 +10,7 @@ import platform
 import shlex
 import sys
 
-from vidiff.cli import add_strict_option
+from vidiff.cli import add_report_options, add_strict_option
 
 EXAMPLES = """examples:
   vidiff bench                                      # the 3 development clips, x2, every method
@@ -75,8 +75,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="run every method in this process (faster start; peak_rss_mb is then the whole process's)",
     )  # fmt: skip
     add_strict_option(p)
-    p.add_argument("--json", action="store_true", help="print the records as JSON on stdout")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    add_report_options(p, "the records")
     p.set_defaults(func=run)
 
 

@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from vidiff.cli import add_strict_option
+from vidiff.cli import add_report_options, add_strict_option
 from vidiff.generate.clip import FPS_CHOICES, MAX_EXTEND, MAX_TRANSITION, METHODS, SCHEMES
 
 EXAMPLES = """examples:
@@ -100,8 +100,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--preset", default="medium", help="x264 speed preset (default medium)")
     p.add_argument("--strip", help="also write an image strip of the clip's frames (PNG)")
     add_strict_option(p)
-    p.add_argument("--json", action="store_true", help="print a JSON report on stdout")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    add_report_options(p)
     p.set_defaults(func=run)
 
 

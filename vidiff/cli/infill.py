@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from vidiff.cli import add_strict_option
+from vidiff.cli import add_report_options, add_strict_option
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -32,8 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="interpolator for the rebuilt frames (default auto: the model when RIFE is fetched, else dis)",
     )
     add_strict_option(p)
-    p.add_argument("--json", action="store_true", help="print the report as JSON")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    add_report_options(p)
     p.set_defaults(func=run)
 
 

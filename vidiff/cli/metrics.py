@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from vidiff.cli import add_strict_option
+from vidiff.cli import add_report_options, add_strict_option
 
 EXAMPLES = """examples:
   vidiff metrics clip.mp4                          # summary and the worst segments, with timestamps
@@ -45,8 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--max-frames", type=int, default=None, metavar="N", help="measure only the first N frames"
     )
     add_strict_option(p)
-    p.add_argument("--json", action="store_true", help="print the full report (per-frame figures) as JSON")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    add_report_options(p, "the full report (per-frame figures)")
     p.set_defaults(func=run)
 
 

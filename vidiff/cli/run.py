@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from vidiff.cli import add_strict_option
+from vidiff.cli import add_report_options, add_strict_option
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -35,8 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("overrides", nargs="*", metavar="stage.key=value", help="override a stage option")
     p.add_argument("--shard", help="i/n: process only every n-th clip starting at the i-th (0-based)")
     add_strict_option(p)
-    p.add_argument("--json", action="store_true", help="print the report(s) as JSON")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    add_report_options(p, "the report(s)")
     p.set_defaults(func=run)
 
 

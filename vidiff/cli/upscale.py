@@ -7,7 +7,7 @@ import json
 import sys
 from fractions import Fraction
 
-from vidiff.cli import add_strict_option
+from vidiff.cli import add_report_options, add_strict_option
 from vidiff.errors import ConfigError
 from vidiff.io.encode import CODEC_HELP, CRF_HELP, PIX_FMT_HELP, PRESET_HELP
 from vidiff.timeline import FACTOR_HELP, FPS_HELP
@@ -69,8 +69,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-scene-cuts", action="store_true", help="interpolate across scene cuts too")
     add_encode_options(p)
     add_strict_option(p)
-    p.add_argument("--json", action="store_true", help="print the run report as JSON on stdout")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    add_report_options(p, "the run report")
     p.set_defaults(func=run)
 
 

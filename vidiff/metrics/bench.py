@@ -215,16 +215,11 @@ def bench(
     return records
 
 
-def _run_guarded(
-    path: str | os.PathLike[str],
-    step: Fraction,
-    method: str,
-    progress: bool = False,
-    max_frames: int | None = None,
-) -> dict[str, Any]:
-    """`run_method`, turning an unexpected exception into a record with status 'error'."""
+def _run_guarded(path: str | os.PathLike[str], step: Fraction, method: str, *options: Any) -> dict[str, Any]:
+    """`run_method(path, step, method, *options)`, an unexpected exception becoming a record with status
+    'error'."""
     try:
-        return run_method(path, step, method, progress, max_frames)
+        return run_method(path, step, method, *options)
     except InputError:
         raise
     except Exception as e:  # a crashing method must not lose the other results
