@@ -7,6 +7,7 @@ A name registry (`vidiff.flow`'s "module:factory" strings) is not an import and 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -75,3 +76,24 @@ def test_no_lower_layer_imports_a_higher_one(layer, forbidden):
         if layer_of(m) in forbidden
     ]
     assert not back, "\n".join(back)
+
+
+def test_the_readme_module_map_is_the_tree_in_import_order():
+    """README's module map names every module and package of vidiff/ once, and each imports only the rows
+    above it (a lazy import counts)."""
+    readme = (PKG.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Module map", 1)[1].split("\n## ", 1)[0]
+    rows = [r.rstrip("/").removesuffix(".py") for r in re.findall(r"^\| `([^`]+)` \|", section, re.M)]
+    tree = {p.stem for p in PKG.glob("*.py")} | {
+        p.name for p in PKG.iterdir() if p.is_dir() and p.name[0] not in "_."
+    }
+    assert sorted(rows) == sorted(tree - {"__init__"}), "README module map != vidiff/"
+    row = {name: i for i, name in enumerate(rows)}
+    up = [
+        f"{p.relative_to(PKG.parent)}:{line} imports {m} (a lower row of the map)"
+        for p in sorted(PKG.rglob("*.py"))
+        if layer_of(module_name(p)) in row
+        for m, line in imports(p)
+        if row.get(layer_of(m), -1) > row[layer_of(module_name(p))]
+    ]
+    assert not up, "\n".join(up)
