@@ -3,7 +3,9 @@
 # carphone_pristine), x2 and x4, held-out-frame protocol, same invocation (so s/frame ratios compare):
 # writes benchmarks/results/model/ (results.json, results.md with the command on top, plots).
 # RIFE's weights are fetched first where possible (benchmarks/setup_peers.sh). About 15 minutes on 2 CPUs.
-# Then the speed check at 1280x720: DIS, RIFE, fuse and the model, x2 on bigbuckbunny (benchmarks/results/model_720).
+# Then the speed check at 1280x720: DIS, RIFE, fuse and the model, x2 on the first 25 frames of bigbuckbunny
+# (12 rebuilt frames; benchmarks/results/model_720). EXTRA_METHODS=diffusion@DIR,... adds methods (a
+# candidate model) to both runs, in the same invocation as the shipped one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VIDIFF="${VIDIFF:-}"
@@ -14,11 +16,12 @@ bash benchmarks/setup_peers.sh
 "$VIDIFF" bench \
   --input bikes carphone_pristine \
   --factor 2 4 \
-  --methods dup,blend,dis,minterpolate,rife,fuse,diffusion \
+  --methods "dup,blend,dis,minterpolate,rife,fuse,diffusion${EXTRA_METHODS:+,$EXTRA_METHODS}" \
   --out benchmarks/results/model "$@"
 # speed at 1280x720 (bigbuckbunny is a training clip: its PSNR here is not an evaluation figure)
 exec "$VIDIFF" bench \
   --input bigbuckbunny \
   --factor 2 \
-  --methods dis,rife,fuse,diffusion \
+  --methods "dis,rife,fuse,diffusion${EXTRA_METHODS:+,$EXTRA_METHODS}" \
+  --max-frames 25 \
   --out benchmarks/results/model_720 "$@"
