@@ -54,6 +54,20 @@ def test_writer_copies_audio_without_reencode(tmp_path, bbb):
     assert _audio_bytes(out) == _audio_bytes(bbb)  # packet-for-packet copy: the same audio bytes
 
 
+def test_audio_longer_than_the_video_is_not_damage(tmp_path, bbb, capfd):
+    """A Matroska file states no frame count and its duration spans the audio too: 100 frames (4 s) with
+    bbb's 5.3 s of audio are whole, not 'header lists 132 frames, 100 decoded' (what an upscale of bbb to
+    .mkv said of its own output)."""
+    info = probe(bbb)
+    out = tmp_path / "short_video.mkv"
+    with VideoWriter(out, info.width, info.height, info.fps, audio_from=bbb, preset="ultrafast") as w:
+        w.write_all(f.image for f in VideoReader(bbb) if f.index < 100)
+    capfd.readouterr()
+    o = probe(out)
+    assert o.header_frames is None and o.header_duration > 5.2 and o.damage is None
+    assert len(read_frames(out)) == 100 and "warning" not in capfd.readouterr().err
+
+
 def _audio_bytes(p):
     with av.open(str(p)) as c:
         return b"".join(bytes(pk) for pk in c.demux(c.streams.audio[0]) if pk.size)

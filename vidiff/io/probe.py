@@ -84,9 +84,11 @@ class VideoInfo:
     damage: str | None = None  # why the file looks cut short or broken (None: it looks whole)
 
     def expected_frames(self) -> int:
-        """How many frames the file should hold: the larger of the header's count and the packets."""
+        """How many frames the file should hold: the larger of the header's count and the packets (with no
+        count in the header, the header's duration when the packets fall short of it: the container's
+        duration spans every stream, so audio that outlasts the video is not missing frames)."""
         n = max(self.n_frames, self.header_frames or 0)
-        if self.header_duration and not self.header_frames:
+        if self.header_duration and not self.header_frames and self.damage:
             n = max(n, int(round(self.header_duration * float(self.fps))))
         return n
 
