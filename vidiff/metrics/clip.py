@@ -9,6 +9,7 @@ reference frame of the same index, and the clip its flicker ratio and temporal-d
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Iterator
 from itertools import zip_longest
@@ -17,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from vidiff.errors import InputError
-from vidiff.io.probe import probe
+from vidiff.io.probe import VideoFile
 from vidiff.io.reader import Frame, VideoReader
 from vidiff.metrics.quality import psnr, ssim
 from vidiff.metrics.temporal import SequenceComparison, WarpingError, frame_diff
@@ -27,8 +28,8 @@ from vidiff.timeline import check_flow_size
 CUT_MAX_VALID = 0.5  # share of pixels passing the flow check below which a flagged transition is a cut
 
 
-def _frames(path: str, max_frames: int | None) -> Iterator[Frame]:
-    for f in VideoReader(path):
+def _frames(src: VideoFile, max_frames: int | None) -> Iterator[Frame]:
+    for f in VideoReader(src):
         if max_frames is not None and f.index >= max_frames:
             return
         yield f
@@ -47,14 +48,26 @@ def analyze_clip(
     on_frame: Callable[[int], None] | None = None,
 ) -> dict[str, Any]:
     """Per-frame flicker and warping error of a clip (and PSNR/SSIM against `reference`), with a summary."""
-    path = os.fspath(path)
-    info = probe(path)
+    with contextlib.ExitStack() as files:  # each clip opened once, for its probe and its frames
+        return _analyze(files, files.enter_context(VideoFile(path)), reference, max_frames, top, on_frame)
+
+
+def _analyze(
+    files: contextlib.ExitStack,
+    src: VideoFile,
+    reference: str | os.PathLike[str] | None,
+    max_frames: int | None,
+    top: int,
+    on_frame: Callable[[int], None] | None,
+) -> dict[str, Any]:
+    path, info = src.path, src.info
     check_flow_size(info.width, info.height, what="measuring warping error (optical flow)")
     notes: list[str] = []
     ref_info = None
     if reference is not None:
         reference = os.fspath(reference)
-        ref_info = probe(reference)
+        ref = files.enter_context(VideoFile(reference))
+        ref_info = ref.info
         if (ref_info.width, ref_info.height) != (info.width, info.height):
             raise InputError(
                 f"{reference}: reference is {ref_info.width}x{ref_info.height}, input is {info.width}x{info.height}"
@@ -71,9 +84,9 @@ def analyze_clip(
     seq = SequenceComparison()
     rows: list[dict[str, Any]] = []
     prev: Frame | None = None
-    ref_frames = _frames(reference, max_frames) if reference else iter(())
+    ref_frames = _frames(ref, max_frames) if reference is not None else iter(())
     n_ref = 0
-    for f, g in zip_longest(_frames(path, max_frames), ref_frames):
+    for f, g in zip_longest(_frames(src, max_frames), ref_frames):
         if f is None:
             n_ref += 1
             continue
