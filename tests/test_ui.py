@@ -236,7 +236,7 @@ def _tab_to(drv, matches: str, what: str, presses: int = 80):
     raise AssertionError(f"{what} is not reachable with Tab ({presses} presses)")
 
 
-def _wait_status(drv, prefix: str, words: tuple[str, ...], timeout: float = 120) -> str:
+def _wait_status(drv, prefix: str, words: tuple[str, ...], timeout: float = 400) -> str:
     sel = f"#{prefix}-status"
     _wait(drv, lambda d: any(w in _text(d, sel) for w in words), timeout, f"{prefix} status {words}")
     return _text(drv, sel)
@@ -374,7 +374,7 @@ def test_social_clip(server, browser, clip: Path) -> None:
         if value == "100":
             err = _wait_status(drv, "so", ("vidiff: error:",), 60)
             assert err == "vidiff: error: --seconds must be between 0.2 and 60", err
-    status = _wait_status(drv, "so", ("Done", "error"), 120)
+    status = _wait_status(drv, "so", ("Done", "error"), 400)
     assert status.startswith("Done"), status
     _wait(drv, lambda d: d.find_elements("css selector", "#so-preview video[src]"), 20, "preview")
     link = _wait(drv, lambda d: d.find_elements("css selector", "#so-output a[download]"), 20, "download")[0]
@@ -443,7 +443,7 @@ def test_compare(server, browser) -> None:
     frames.send_keys("13", Keys.ENTER)  # frames 0-12: 6 of them rebuilt from their neighbours
     time.sleep(0.3)
     drv.find_element("css selector", "#co-run").click()
-    status = _wait_status(drv, "co", ("Done", "error"), 120)
+    status = _wait_status(drv, "co", ("Done", "error"), 400)
     assert status.startswith("Done: 3 methods on 13 frames"), status
     rows = _rows(drv, "co-table")
     by_method = {r[0]: r for r in rows}
