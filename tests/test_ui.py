@@ -374,6 +374,8 @@ def test_social_clip(server, browser, clip: Path) -> None:
         if value == "100":
             err = _wait_status(drv, "so", ("vidiff: error:",), 60)
             assert err == "vidiff: error: --seconds must be between 0.2 and 60", err
+    # the first run's error line stays until the second run reports: wait for it to go first
+    _wait(drv, lambda d: "--seconds must be" not in _text(d, "#so-status"), 60, "so status cleared")
     status = _wait_status(drv, "so", ("Done", "error"), 400)
     assert status.startswith("Done"), status
     _wait(drv, lambda d: d.find_elements("css selector", "#so-preview video[src]"), 20, "preview")
