@@ -191,16 +191,12 @@ class VidiffModel:
 
 
 def check_device(device: str | torch.device) -> torch.device:
-    """`device` as a torch.device, or a one-line ConfigError if torch cannot use it here."""
-    try:
-        dev = torch.device(device)
-    except (RuntimeError, TypeError):
-        raise ConfigError(f"unknown device {device!r}; use cpu, cuda or cuda:N") from None
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise ConfigError(f"device {device!r}: no CUDA device is available to this torch build; use cpu")
-    if dev.type not in ("cpu", "cuda"):
-        raise ConfigError(f"device {device!r} is not supported; use cpu, cuda or cuda:N")
-    return dev
+    """`device` as a torch.device, checked by the one device check of every learned method
+    (`vidiff.flow.check_device`: a one-line ConfigError if torch cannot use it here)."""
+    from vidiff.flow import check_device as check
+
+    check(device)
+    return torch.device(device)
 
 
 def resolve_model_path(path: str | os.PathLike[str]) -> Path:
