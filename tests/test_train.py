@@ -161,6 +161,9 @@ def test_two_process_accelerate_run_trains_and_loss_falls(tiny_cfg, tmp_path):
     cfg = load_config(tiny_cfg)
     untrained = VidiffModel.from_config(to_dict(cfg.model))
     trained = VidiffModel.load(out / "model")
+    # the weights say how they were made: the whole config and the steps (an empty `info` was a bug)
+    assert trained.info["steps"] == 60 and trained.info["config"]["train"]["lr"] == 3e-3, trained.info
+    assert trained.context == untrained.context and trained.priors == "dis"
     before, after = _pool_loss(untrained, cfg), _pool_loss(trained, cfg)
     assert after < 0.8 * before, (before, after)  # measured here: 0.97 -> 0.37
     log = [json.loads(x) for x in (out / "log.jsonl").read_text().splitlines()]

@@ -7,8 +7,11 @@ Frames are RGB uint8 arrays of shape (H, W, 3); times t are real numbers in [0, 
 
 from __future__ import annotations
 
+import functools
 import inspect
+import os
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol, runtime_checkable
 
 import cv2
@@ -58,6 +61,20 @@ class Blend:
 
 def _to_u8(x: np.ndarray) -> np.ndarray:
     return np.clip(x + 0.5, 0, 255).astype(np.uint8)
+
+
+def _dis_calc(preset: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return cv2.DISOpticalFlow_create(preset).calc(a, b, None)
+
+
+@functools.cache
+def _flow_thread() -> ThreadPoolExecutor:
+    """One helper thread per process for the backward flow, made on first use."""
+    return ThreadPoolExecutor(1, thread_name_prefix="vidiff-dis")
+
+
+# a forked worker (parallel segments) has the executor object but not its thread: it makes its own
+os.register_at_fork(after_in_child=_flow_thread.cache_clear)
 
 
 def _gray(img: np.ndarray) -> np.ndarray:
@@ -124,10 +141,11 @@ class DISFlow:
         self.sigma = sigma
 
     def flows(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(F_ab, F_ba)."""
-        dis = cv2.DISOpticalFlow_create(self.preset)
+        """(F_ab, F_ba), the two computed at once: OpenCV's DIS is mostly serial and releases the GIL, so
+        the second flow runs on a helper thread (the same flows as one after the other, bit for bit)."""
         ga, gb = _gray(a), _gray(b)
-        return dis.calc(ga, gb, None), dis.calc(gb, ga, None)
+        back = _flow_thread().submit(_dis_calc, self.preset, gb, ga)
+        return _dis_calc(self.preset, ga, gb), back.result()
 
     def interpolate(self, a: np.ndarray, b: np.ndarray, ts: Sequence[float]) -> list[np.ndarray]:
         return self.interpolate_with_flows(a, b, ts, *self.flows(a, b))

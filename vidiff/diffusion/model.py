@@ -101,7 +101,10 @@ class VidiffModel:
 
     @info.setter
     def info(self, value: dict[str, Any]) -> None:
-        self.settings = ModelSettings.from_config({**self.settings.config, "info": dict(value)})
+        # every setting passed explicitly: diffusers' from_config drops the keys it recorded as defaults
+        # (`_use_default_values`), which would lose the new `info`
+        given = {k: v for k, v in self.settings.config.items() if not k.startswith("_")}
+        self.settings = ModelSettings(**{**given, "info": dict(value)})
 
     @classmethod
     def from_config(cls, cfg: dict[str, Any]) -> VidiffModel:
