@@ -14,6 +14,9 @@ import pytest
 from vidiff.io.samples import sample_clip
 
 os.environ.setdefault("OMP_NUM_THREADS", "2")
+# the learned networks run in PyTorch unless a test asks for an engine: an engine exports once per new
+# frame size (seconds each); tests/test_engine.py tests the engines
+os.environ.setdefault("VIDIFF_ENGINE", "torch")
 
 # a model config small enough for tests that take seconds
 TINY_MODEL = {

@@ -196,6 +196,8 @@ _REGISTRY: dict[str, Callable[..., Interpolator] | str] = {
 # The method a run uses when none is named: the best one measured (benchmarks/results/quality), when its
 # RIFE weights are in the cache; else the DIS prior alone, with a one-line note (see `resolve_auto`).
 AUTO = "auto"
+# the options of the learned methods that a command line or a recipe's interpolate stage passes on
+METHOD_OPTIONS = ("steps", "seed", "weights", "device", "engine")
 BEST_METHOD = "diffusion"
 FALLBACK_METHOD = "dis"
 
@@ -260,9 +262,13 @@ def check_device(device: object) -> None:
 
 def check_method_options(name: str, options: dict) -> None:
     """A `ConfigError` if `name` is unknown or takes none of `options` (checked on the real callable), or
-    its `device` is not one torch can use here."""
+    its `device` is not one torch can use here, or its `engine` is not one of vidiff.engine.ENGINES."""
     if name != AUTO and name not in _REGISTRY:
         raise ConfigError(f"unknown method {name!r}; choose one of: {', '.join(interpolator_names())}")
+    if options.get("engine") is not None:
+        from vidiff.engine import check_engine
+
+        check_engine(options["engine"])
     if name == AUTO:
         return
     params = inspect.signature(_factory(name)).parameters

@@ -64,11 +64,12 @@ class PriorStack:
         return out
 
 
-def build_rife(weights: str | os.PathLike[str] | None = None, device: str = "cpu"):
-    """RIFE v4 for the stack (a one-line UnsupportedError naming `vidiff fetch rife` when not cached)."""
+def build_rife(weights: str | os.PathLike[str] | None = None, device: str = "cpu", engine: str | None = None):
+    """RIFE v4 for the stack (a one-line UnsupportedError naming `vidiff fetch rife` when not cached);
+    `engine` runs its network (vidiff.engine)."""
     from vidiff.peers.rife import RIFE
 
-    return RIFE(weights=weights, device=device)
+    return RIFE(weights=weights, device=device, engine=engine)
 
 
 class Fuse:
@@ -76,8 +77,8 @@ class Fuse:
 
     name = "fuse"
 
-    def __init__(self, weights: str | None = None, device: str = "cpu") -> None:
-        self.stack = PriorStack(build_rife(weights, device))
+    def __init__(self, weights: str | None = None, device: str = "cpu", engine: str | None = None) -> None:
+        self.stack = PriorStack(build_rife(weights, device, engine))
 
     def interpolate(self, a: np.ndarray, b: np.ndarray, ts: Sequence[float]) -> list[np.ndarray]:
         inner = [float(t) for t in ts if 0.0 < t < 1.0]

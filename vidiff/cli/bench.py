@@ -11,6 +11,7 @@ import shlex
 import sys
 
 from vidiff.cli import add_report_options, add_strict_option
+from vidiff.cli.upscale import add_engine_option
 
 EXAMPLES = """examples:
   vidiff bench                                      # the 3 development clips, x2, every method
@@ -74,6 +75,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--in-process", action="store_true",
         help="run every method in this process (faster start; peak_rss_mb is then the whole process's)",
     )  # fmt: skip
+    add_engine_option(p)
     add_strict_option(p)
     add_report_options(p, "the records")
     p.set_defaults(func=run)
@@ -169,6 +171,8 @@ def run(args: argparse.Namespace) -> int:
     env = {"VIDIFF_DAMAGE_WARNED": os.pathsep.join(os.path.abspath(p) for p in paths)}
     if args.strict:
         env["VIDIFF_STRICT"] = "1"
+    if args.engine:  # read by every learned method built without an engine (vidiff.engine.default_engine)
+        env["VIDIFF_ENGINE"] = args.engine
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     try:

@@ -6,6 +6,7 @@ import argparse
 import json
 
 from vidiff.cli import add_report_options, add_strict_option
+from vidiff.cli.upscale import add_workers_option
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -17,7 +18,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Run RECIPE — a shipped name (" + ", ".join(recipe_names()) + ") or a YAML file — on "
         "INPUT. With a folder or glob as INPUT, OUTPUT is a folder: every clip is processed, finished outputs "
         "are skipped, a bad file is reported in one line and skipped; the exit code is 1 if any failed. "
-        "Split a batch over processes or machines with --shard i/n (each takes every n-th clip).",
+        "Segments of a long clip and the clips of a batch run in parallel on every core (--workers N), or "
+        "on a Ray cluster (--ray [ADDRESS]); --shard i/n splits a batch by hand (each process or machine "
+        "takes every n-th clip).",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="examples:\n"
         "  vidiff run fps_x2 -i in.mp4 -o out.mp4\n"
@@ -25,6 +28,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "  vidiff run fps_60 -i in.mp4 -o out.mp4 interpolate.method=blend\n"
         "  vidiff run repair -i glitchy.mp4 -o fixed.mp4\n"
         "  vidiff run social_clip -i photo.jpg -o story.mp4 generate.motion=zoom-in\n"
+        "  vidiff run fps_x2 -i 'clips/*.mp4' -o out/ --workers 4\n"
+        "  vidiff run fps_x2 -i 'clips/*.mp4' -o out/ --ray          # a local Ray instance, or --ray HOST:PORT\n"
         "  vidiff run fps_x2 -i 'clips/*.mp4' -o out/ --shard 0/2   # and --shard 1/2 in a second process",
     )
     p.add_argument("recipe", help="recipe name or YAML path")
@@ -34,6 +39,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", required=True, help="output file, or output folder for many inputs")
     p.add_argument("overrides", nargs="*", metavar="stage.key=value", help="override a stage option")
     p.add_argument("--shard", help="i/n: process only every n-th clip starting at the i-th (0-based)")
+    add_workers_option(p)
+    p.add_argument(
+        "--ray",
+        nargs="?",
+        const=True,
+        default=None,
+        metavar="ADDRESS",
+        help="run the clips' segments as Ray tasks: on the cluster at ADDRESS, or a local Ray instance "
+        "(needs the ray extra: pip install 'vidiff[ray]'); a folder or glob of clips as INPUT",
+    )
+    from vidiff.cli.upscale import add_engine_option
+
+    add_engine_option(p)
     add_strict_option(p)
     add_report_options(p, "the report(s)")
     p.set_defaults(func=run)
@@ -42,14 +60,25 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from vidiff.errors import ConfigError
     from vidiff.recipes import load_recipe
+    from vidiff.runner.parallel import parse_workers
     from vidiff.runner.recipe import is_batch, parse_shard, run_many, run_recipe
 
-    parse_shard(args.shard)  # a bad --shard is refused before any work
-    recipe = load_recipe(args.recipe).with_overrides(args.overrides)
+    parse_shard(args.shard)  # a bad --shard, --workers or --ray is refused before any work
+    workers = parse_workers(args.workers)
+    if args.ray is not None:
+        from vidiff.runner.ray_pool import check_ray
+
+        check_ray()
+        if args.workers is not None:
+            raise ConfigError("--workers counts local processes; with --ray the cluster's CPUs run the tasks")
+    engine = [f"interpolate.engine={args.engine}"] if args.engine else []  # --engine: an override
+    recipe = load_recipe(args.recipe).with_overrides([*args.overrides, *engine])
     if args.shard and not is_batch(args.input):
         raise ConfigError("--shard splits a folder or glob of clips; INPUT is one file")
     if is_batch(args.input):
-        reports, failures, skipped = run_many(recipe, args.input, args.output, args.shard, not args.quiet)
+        reports, failures, skipped = run_many(
+            recipe, args.input, args.output, args.shard, not args.quiet, workers=workers, ray=args.ray
+        )
         if args.json:
             print(
                 json.dumps(
@@ -66,7 +95,13 @@ def run(args: argparse.Namespace) -> int:
                 f"{len(reports)} done, {len(skipped)} already finished, {len(failures)} failed -> {args.output}"
             )
         return 1 if failures else 0
-    report = run_recipe(recipe, args.input, args.output, not args.quiet)
+    if args.ray is not None:
+        from vidiff.runner.recipe import ray_pool
+
+        with ray_pool(recipe, args.ray) as pool:
+            report = run_recipe(recipe, args.input, args.output, not args.quiet, pool=pool)
+    else:
+        report = run_recipe(recipe, args.input, args.output, not args.quiet, workers=workers)
     if args.json:
         print(json.dumps(report, indent=2))
     else:

@@ -33,6 +33,31 @@ def add_encode_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--no-audio", action="store_true", help="drop the audio instead of copying it")
 
 
+def add_workers_option(p: argparse.ArgumentParser) -> None:
+    """--workers N (upscale, run): processes that make a clip's segments in parallel."""
+    p.add_argument(
+        "--workers",
+        default=None,
+        metavar="N",
+        help="processes that make the clip's 120-frame segments in parallel (default: every core; 1 for "
+        "a clip of under two segments); the output is byte-identical to --workers 1",
+    )
+
+
+def add_engine_option(p) -> None:
+    """--engine (upscale, run, bench): what runs the learned networks on the CPU (vidiff.engine)."""
+    from vidiff.engine import ENGINES
+
+    p.add_argument(
+        "--engine",
+        default=None,
+        choices=ENGINES,
+        metavar="ENGINE",
+        help="what runs RIFE's and the model's networks on the CPU: auto (default: OpenVINO where "
+        "installed, measured fastest; else PyTorch), torch, openvino, onnxruntime; CUDA always uses torch",
+    )
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "upscale",
@@ -65,6 +90,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     m.add_argument("--seed", type=int, default=None, help="random seed; same seed, same output (default 0)")
     m.add_argument("--weights", default=None, help="model folder (default: the shipped weights)")
     m.add_argument("--device", default=None, help="cpu (default), cuda, cuda:1")
+    add_engine_option(m)
+    add_workers_option(p)
     p.add_argument("--no-dedupe", action="store_true", help="do not collapse duplicated source frames")
     p.add_argument("--no-scene-cuts", action="store_true", help="interpolate across scene cuts too")
     add_encode_options(p)
@@ -74,24 +101,23 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def method_options(args: argparse.Namespace) -> dict:
-    """The model options given (--steps, --seed, --weights, --device), for the interpolator's constructor.
+    """The model options given (--steps, --seed, --weights, --device, --engine), for the interpolator.
     A method that takes none of them (`dis --steps 4`) is one error line, not a silent no-op; `auto` drops
     what the method it resolves to does not take."""
-    from vidiff.flow import check_method_options
+    from vidiff.flow import METHOD_OPTIONS, check_method_options
 
     if args.steps is not None and not STEPS[0] <= args.steps <= STEPS[1]:
         raise ConfigError(f"--steps must be between {STEPS[0]} and {STEPS[1]}, not {args.steps}")
-    opts = {
-        k: getattr(args, k) for k in ("steps", "seed", "weights", "device") if getattr(args, k) is not None
-    }
-    if args.method != "auto":
-        check_method_options(args.method, opts)
+    opts = {k: getattr(args, k) for k in METHOD_OPTIONS if getattr(args, k) is not None}
+    check_method_options(args.method, opts)  # `auto`: only what every method shares (--engine)
     return opts
 
 
 def run(args: argparse.Namespace) -> int:
     from vidiff.runner import upscale_file
+    from vidiff.runner.parallel import parse_workers
 
+    workers = parse_workers(args.workers)  # before any work
     report = upscale_file(
         args.input,
         args.output,
@@ -107,6 +133,7 @@ def run(args: argparse.Namespace) -> int:
         dedupe=not args.no_dedupe,
         scene_cuts=not args.no_scene_cuts,
         progress=not args.quiet,
+        workers=workers,
     )
     if args.json:
         print(json.dumps(report, indent=2))

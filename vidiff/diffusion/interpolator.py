@@ -6,6 +6,7 @@ side) and the target at its real time, times measured in units of its own pair's
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 import numpy as np
@@ -14,11 +15,13 @@ import torch
 from vidiff.diffusion.model import DEFAULT_MODEL, VidiffModel
 from vidiff.diffusion.prior import window_prior
 from vidiff.diffusion.sampling import infill_batch
+from vidiff.engine import EngineModule
 from vidiff.windows import pair_windows
 
 
 class DiffusionInterpolator:
-    """Residual diffusion over the DIS prior, `steps` sampler steps, deterministic for a given seed."""
+    """Residual diffusion over the DIS prior, `steps` sampler steps, deterministic for a given seed;
+    `engine` runs the U-Net and RIFE's network (vidiff.engine)."""
 
     name = "diffusion"
 
@@ -30,10 +33,16 @@ class DiffusionInterpolator:
         seed: int = 0,
         device: str = "cpu",
         batch: int = 4,
+        engine: str | None = None,
     ) -> None:
         self.model = VidiffModel.load(weights, device=device)
         self.steps, self.sampler, self.seed, self.batch = steps, sampler, seed, batch
         self.context = self.model.context
+        self.model.stack(engine)  # RIFE's network on the same engine
+        # the sampler calls model.unet(x, timestep, times, observed, cond): the observed mask (argument 3)
+        # is baked into each export, one per window shape
+        unet = EngineModule(self.model.unet, "unet", engine, device, static=(3,))
+        self.run_model = dataclasses.replace(self.model, unet=unet)
 
     def _gens(self, n: int) -> list[torch.Generator]:
         return [torch.Generator(self.model.device).manual_seed(self.seed) for _ in range(n)]
@@ -81,7 +90,7 @@ class DiffusionInterpolator:
             for s in range(0, len(ws), self.batch):
                 chunk = ws[s : s + self.batch]
                 res = infill_batch(
-                    self.model,
+                    self.run_model,
                     [w[1] for w in chunk],
                     [w[2] for w in chunk],
                     [w[3] for w in chunk],

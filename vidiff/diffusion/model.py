@@ -138,15 +138,16 @@ class VidiffModel:
             raise ConfigError(f"unet config: {e}") from None
         return cls(unet=unet, codec=codec, settings=settings)
 
-    def stack(self):
-        """The `PriorStack` a `fuse` model's priors come from (RIFE built once, on the model's device), or
-        None for a DIS-prior model. A one-line UnsupportedError when RIFE's weights are not cached."""
+    def stack(self, engine: str | None = None):
+        """The `PriorStack` a `fuse` model's priors come from (RIFE built once, on the model's device, its
+        network run by `engine` (vidiff.engine) when first built), or None for a DIS-prior model. A
+        one-line UnsupportedError when RIFE's weights are not cached."""
         if self.priors != "fuse":
             return None
         if self._stack is None:
             from vidiff.fusion import PriorStack, build_rife
 
-            self._stack = PriorStack(build_rife(device=str(self.device)))
+            self._stack = PriorStack(build_rife(device=str(self.device), engine=engine))
         return self._stack
 
     def to(self, device: str | torch.device) -> VidiffModel:

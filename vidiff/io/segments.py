@@ -1,10 +1,15 @@
 """Resumable output: encode in fixed-size segments beside the output, with a manifest, then join them.
 
-A run writes `.NAME.vidiff-parts/` next to OUTPUT: `part00000.mp4`, … (video only, each starting with a
-key frame) and `manifest.json` (the run's settings and the finished segments). Killed at any point (even
-kill -9), the same command finds the manifest, skips the work of the finished segments and goes on; the
-final file is the segments' packets joined (no re-encoding) with the audio, so it is byte-identical to the
-file an uninterrupted run makes. The parts folder is removed when the output is complete.
+A run writes `.NAME.vidiff-parts/` next to OUTPUT: `part00000.mp4`, … (segment k holds output frames
+k * 120 to k * 120 + 119, video only, starting with a key frame) and `manifest.json` (the run's settings
+and the finished segments, in any order). Killed at any point (even kill -9), the same command finds the
+manifest, skips the work of the finished segments and goes on; the final file is the segments' packets
+joined (no re-encoding) with the audio, so it is byte-identical to the file an uninterrupted run makes.
+The parts folder is removed when the output is complete.
+
+Segments may be made by other processes (`vidiff.runner.parallel`): `Parts` is the picklable description
+of the folder that a worker writes through (`PartSink`), recording each finished segment in the manifest
+under a file lock.
 """
 
 from __future__ import annotations
@@ -12,12 +17,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import av
 import numpy as np
+from filelock import FileLock
 
 from vidiff.errors import OutputError, VidiffError
 from vidiff.io.encode import EncodeOptions
@@ -28,11 +35,126 @@ SEGMENT_FRAMES = 120
 _ENCODE_KEYS = ("codec", "crf", "preset", "pix_fmt")
 
 
+@dataclass(frozen=True)
+class Parts:
+    """A parts folder: where segment k goes and how it is encoded; picklable, so workers write into it."""
+
+    work: Path
+    width: int
+    height: int
+    fps: Fraction
+    encode: dict[str, Any]
+    seg_n: int = SEGMENT_FRAMES
+
+    @property
+    def manifest(self) -> Path:
+        return self.work / "manifest.json"
+
+    def read(self) -> dict[str, Any] | None:
+        """The manifest's contents, or None when there is none or it is unreadable."""
+        try:
+            m = json.loads(self.manifest.read_text())
+        except (OSError, ValueError):
+            return None
+        return m if isinstance(m, dict) else None
+
+    def done(self) -> dict[int, int]:
+        """Finished segments whose part file exists: index -> frames."""
+        m = self.read() or {}
+        done = m.get("done", {})
+        if isinstance(done, list):  # a manifest of a serial run before parallel segments: a prefix
+            done = dict(enumerate(done))
+        try:
+            return {int(k): int(n) for k, n in done.items() if (self.work / _part(int(k))).exists()}
+        except (AttributeError, TypeError, ValueError):
+            return {}
+
+    def save(self, key: dict[str, Any], done: dict[int, int]) -> None:
+        """Write the manifest (atomically: a killed run leaves the old one or the new one)."""
+        tmp = self.work / "manifest.json.tmp"
+        body = {"key": key, "segment_frames": self.seg_n, "done": {str(k): done[k] for k in sorted(done)}}
+        tmp.write_text(json.dumps(body, indent=1))
+        os.replace(tmp, self.manifest)
+
+    def lock(self) -> FileLock:
+        """The lock every process holds while it reads and rewrites the manifest."""
+        return FileLock(str(self.work / "manifest.lock"))
+
+    def record(self, k: int, n: int) -> None:
+        """Add finished segment `k` (`n` frames) to the manifest, under the lock (workers finish in any order)."""
+        with self.lock():
+            m = self.read()
+            if m is None:  # the run's folder was removed under us: the parent gave up
+                raise OutputError(f"{self.work}: parts folder is gone")
+            self.save(m["key"], {**self.done(), k: n})
+
+    def open(self, k: int) -> VideoWriter:
+        """A writer for segment `k` (written under a temporary name, renamed when closed)."""
+        return VideoWriter(
+            self.work / _part(k),
+            self.width,
+            self.height,
+            self.fps,
+            faststart=False,
+            lock=False,  # the whole output is locked already
+            **self.encode,
+        )
+
+
+class PartSink:
+    """Writes output frames by their index into the segments of `parts` that are not finished yet.
+
+    Frames come in increasing index order; a frame in a finished segment is dropped. A segment is
+    finished (closed and recorded) at its `seg_n`-th frame, or at frame `total` - 1 when `total` is
+    known (the clip's last, short segment).
+    """
+
+    def __init__(self, parts: Parts, done: dict[int, int], total: int | None = None) -> None:
+        self.parts, self.done, self.total = parts, dict(done), total
+        self._seg: VideoWriter | None = None
+        self._k = -1
+
+    def is_done(self, j: int) -> bool:
+        """True if output frame `j` lies in a finished segment."""
+        k, r = divmod(j, self.parts.seg_n)
+        return r < self.done.get(k, 0)
+
+    def write(self, j: int, image: np.ndarray) -> None:
+        """Output frame `j` (dropped if its segment is finished)."""
+        if self.is_done(j):
+            return
+        k, r = divmod(j, self.parts.seg_n)
+        if self._seg is None:
+            if r != 0:
+                raise ValueError(f"segment {k} must start at its first frame, not frame {j}")
+            self._seg, self._k = self.parts.open(k), k
+        self._seg.write(image)
+        if self._seg.n_frames == self.parts.seg_n or (self.total is not None and j == self.total - 1):
+            self.finish()
+
+    def finish(self) -> None:
+        """Close the open segment (if any) and record it as finished."""
+        if self._seg is None:
+            return
+        self._seg.close()
+        n, self._seg = self._seg.n_frames, None
+        self.done[self._k] = n
+        self.parts.record(self._k, n)
+
+    def abort(self) -> None:
+        """Drop the open segment's unfinished file."""
+        if self._seg is not None:
+            self._seg._abort()
+            self._seg = None
+
+
 class ResumableWriter:
     """Writes frames like `VideoWriter` (write, n_frames, close, context manager) in resumable segments.
 
     `key` describes the run (input, settings): a manifest with another key is discarded. `can_skip(n)`
     tells whether the next n frames are already in finished segments, so the caller need not make them.
+    Other processes may fill the segments instead (`parts`, `adopt`): `close` joins whatever the
+    manifest lists, which must be every segment from the first on.
     """
 
     def __init__(
@@ -51,10 +173,12 @@ class ResumableWriter:
     ) -> None:
         self.path = check_output_path(path, inputs)
         p = Path(self.path)
-        self.work = p.parent / f".{p.name}.vidiff-parts"
-        self.width, self.height, self.fps = width, height, Fraction(fps)
+        self.parts = Parts(
+            p.parent / f".{p.name}.vidiff-parts", width, height, Fraction(fps), encode, segment_frames
+        )
+        self.work = self.parts.work
+        self.fps = self.parts.fps
         self.audio_from, self.audio, self.rotation = audio_from, audio, rotation
-        self.encode = encode
         self.seg_n = segment_frames
         self.key = json.loads(json.dumps(key, default=str, sort_keys=True))
         self.format = _FORMATS[p.suffix.lower()]
@@ -70,37 +194,32 @@ class ResumableWriter:
 
     def _open_parts(self) -> None:
         """Resume from the manifest of an earlier run with the same key, or start a clean parts folder."""
-        done: list[int] = []
-        manifest = self.work / "manifest.json"
-        if manifest.exists():
-            try:
-                m = json.loads(manifest.read_text())
-                if m.get("key") == self.key and m.get("segment_frames") == self.seg_n:
-                    done = [n for k, n in enumerate(m["done"]) if (self.work / _part(k)).exists()]
-            except (ValueError, KeyError):
-                done = []
+        m = self.parts.read()
+        same = m is not None and m.get("key") == self.key and m.get("segment_frames") == self.seg_n
+        done = self.parts.done() if same else {}
         if not done and self.work.exists():
             shutil.rmtree(self.work)
         try:
             self.work.mkdir(parents=True, exist_ok=True)
         except OSError as e:
             raise OutputError(f"{self.path}: cannot write ({e.strerror or e})") from None
-        self.done = done
-        self.resumed_frames = sum(done)
+        self.resumed_frames = sum(done.values())
         self.n_frames = 0
-        self._seg: VideoWriter | None = None
-        self._save_manifest()
+        self._sink = PartSink(self.parts, done)
+        self.parts.save(self.key, done)
 
-    def _save_manifest(self) -> None:
-        tmp = self.work / "manifest.json.tmp"
-        tmp.write_text(
-            json.dumps({"key": self.key, "segment_frames": self.seg_n, "done": self.done}, indent=1)
-        )
-        os.replace(tmp, self.work / "manifest.json")
+    @property
+    def done(self) -> dict[int, int]:
+        """Finished segments: index -> frames."""
+        return self._sink.done
 
     def can_skip(self, n: int) -> bool:
         """True if the next `n` frames all lie in segments finished by an earlier run."""
-        return self.n_frames + n <= self.resumed_frames
+        j0, seg = self.n_frames, self.seg_n
+        last = j0 + n - 1  # each segment's share of [j0, last] is done when its latest frame is
+        return all(
+            self._sink.is_done(min(last, k * seg + seg - 1)) for k in range(j0 // seg, last // seg + 1)
+        )
 
     def skip(self, n: int) -> None:
         """Advance over `n` frames already in finished segments."""
@@ -110,30 +229,14 @@ class ResumableWriter:
 
     def write(self, image: np.ndarray) -> None:
         """Append one frame (dropped if it lies in a finished segment)."""
-        if self.n_frames < self.resumed_frames:
-            self.n_frames += 1
-            return
-        if self._seg is None:
-            self._seg = VideoWriter(
-                self.work / _part(len(self.done)),
-                self.width,
-                self.height,
-                self.fps,
-                faststart=False,
-                lock=False,  # the whole output is locked already
-                **self.encode,
-            )
-        self._seg.write(image)
+        self._sink.write(self.n_frames, image)
         self.n_frames += 1
-        if self._seg.n_frames == self.seg_n:
-            self._finish_segment()
 
-    def _finish_segment(self) -> None:
-        assert self._seg is not None
-        self._seg.close()
-        self.done.append(self._seg.n_frames)
-        self._seg = None
-        self._save_manifest()
+    def adopt(self) -> None:
+        """Take the segments other processes finished (from the manifest) as this run's frames."""
+        self._sink.finish()
+        self._sink.done = self.parts.done()
+        self.n_frames = sum(self._sink.done.values())
 
     def close(self) -> None:
         """Finish the last segment, join all of them with the audio into OUTPUT, remove the parts."""
@@ -143,11 +246,15 @@ class ResumableWriter:
             self._lock.release()
 
     def _close(self) -> None:
-        if self._seg is not None:
-            self._finish_segment()
-        if not self.done:
+        self._sink.finish()
+        done = self.done
+        if not done:
             shutil.rmtree(self.work, ignore_errors=True)
             raise OutputError(f"{self.path}: no frame was produced; nothing written")
+        if sorted(done) != list(range(len(done))):
+            missing = sorted(set(range(max(done) + 1)) - set(done))
+            raise OutputError(f"{self.path}: segments {missing} were not made; rerun to resume")
+        counts = [done[k] for k in range(len(done))]
         tmp = temp_path_for(self.path)
         opts = {"movflags": "+faststart"} if self.format in ("mp4", "mov") else {}
         try:
@@ -165,7 +272,7 @@ class ResumableWriter:
                         else None
                     )
                     offset, delay0 = 0, None
-                    for part, n in zip(parts, self.done, strict=True):
+                    for part, n in zip(parts, counts, strict=True):
                         src = part.streams.video[0]
                         step = int(round(1 / (self.fps * src.time_base)))
                         shift = None
@@ -200,10 +307,8 @@ class ResumableWriter:
     def abort(self, keep: bool = True) -> None:
         """Stop without joining: finished segments and the manifest stay for a resume (unless `keep` is
         False or there are none)."""
-        if self._seg is not None:
-            self._seg._abort()
-            self._seg = None
-        if not self.done or not keep:  # nothing worth resuming: leave no trace
+        self._sink.abort()
+        if not self.parts.done() or not keep:  # nothing worth resuming: leave no trace
             shutil.rmtree(self.work, ignore_errors=True)
         self._lock.release()
 

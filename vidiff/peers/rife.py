@@ -25,6 +25,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from vidiff.engine import EngineModule
 from vidiff.errors import UnsupportedError
 from vidiff.fetch import FETCH_HINT, rife_weights_path
 
@@ -174,6 +175,7 @@ class RIFE:
     Frames are RGB uint8 (H, W, 3); they enter the network as RGB in [0, 1], zero-padded on the right and
     bottom to a multiple of `pad` (128 at scale 1, as Practical-RIFE v4.25+ pads), and are cropped back.
     Any real t in (0, 1) goes in through the timestep map; t <= 0 and t >= 1 return copies of a and b.
+    `engine` runs the IFNet (vidiff.engine: auto, torch, openvino, onnxruntime; one export per padded size).
     """
 
     name = "rife"
@@ -184,6 +186,7 @@ class RIFE:
         device: str | torch.device = "cpu",
         scale: float | None = None,
         cache_dir: str | os.PathLike[str] | None = None,
+        engine: str | None = None,
     ) -> None:
         path = Path(weights) if weights is not None else rife_weights_path(cache_dir)
         if path is None or not path.is_file():
@@ -201,6 +204,8 @@ class RIFE:
             )
         net.load_state_dict({k: sd[k] for k in own})
         self.net = net.to(self.device, torch.float32).eval()
+        # the scales (argument 3) are baked into each export: one per padded size and scale
+        self.run = EngineModule(self.net, "ifnet", engine, self.device, static=(3,))
 
     def _to_tensor(self, img: np.ndarray, ph: int, pw: int) -> torch.Tensor:
         h, w = img.shape[:2]
@@ -228,7 +233,7 @@ class RIFE:
             if x0 is None:
                 x0, x1 = self._to_tensor(a, ph, pw), self._to_tensor(b, ph, pw)
             tt = torch.full((1, 1, 1, 1), float(t), device=self.device)
-            y = self.net(x0, x1, tt, scales)[0, :, :h, :w]
+            y = self.run(x0, x1, tt, scales)[0, :, :h, :w].to(self.device)
             y = (y.clamp(0.0, 1.0) * 255.0 + 0.5).to(torch.uint8)
             out.append(y.permute(1, 2, 0).cpu().numpy())
         return out

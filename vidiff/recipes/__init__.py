@@ -30,6 +30,7 @@ STAGES: dict[str, dict[str, tuple[type, ...]]] = {
         "seed": (int,),
         "weights": (str,),
         "device": (str,),
+        "engine": (str,),
     },
     "retime": {"speed": (int, float)},
     "infill": {"auto": (bool,), "frames": (str, int), "method": (str,)},

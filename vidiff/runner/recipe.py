@@ -8,6 +8,9 @@ a bad file reported and skipped, `shard=(i, n)` taking every n-th clip from the 
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import functools
 import glob
 import os
 import sys
@@ -24,7 +27,7 @@ VIDEO_EXT = {".mp4", ".mkv", ".mov", ".webm", ".avi", ".m4v", ".ts", ".mpg", ".m
 def check_recipe(recipe: Recipe) -> None:
     """Every value of a recipe (file and overrides) checked before any work, by the same functions the
     CLI options and the Python API go through (`EncodeOptions`, `vidiff.timeline`)."""
-    from vidiff.flow import check_method_options
+    from vidiff.flow import METHOD_OPTIONS, check_method_options
     from vidiff.io.encode import EncodeOptions
     from vidiff.timeline import parse_factor, parse_fps, parse_speed
 
@@ -43,7 +46,8 @@ def check_recipe(recipe: Recipe) -> None:
         mr = (recipe.stage("dedupe") or {}).get("max_run", 3)
         if mr < 1:
             raise ConfigError(f"dedupe max_run {mr}: must be 1 or more")
-        opts = {k: interp[k] for k in ("steps", "seed", "weights", "device") if k in interp}
+        opts = {k: interp[k] for k in METHOD_OPTIONS if k in interp}
+        check_method_options("auto", opts)  # what every method shares (engine), whatever the method
         for st in ("interpolate", "infill"):
             m = (recipe.stage(st) or {}).get("method")
             if m is not None:
@@ -55,14 +59,27 @@ def check_recipe(recipe: Recipe) -> None:
         raise ConfigError(f"{where}: the interpolate stage needs exactly one of factor, fps")
 
 
-def run_recipe(recipe: Recipe, input: str, output: str, progress: bool = True) -> dict[str, Any]:
-    """Execute `recipe` on one input; returns the stage runner's report plus the recipe name."""
+def run_recipe(
+    recipe: Recipe,
+    input: str,
+    output: str,
+    progress: bool = True,
+    workers: int | None = None,
+    pool: Any = None,
+) -> dict[str, Any]:
+    """Execute `recipe` on one input; returns the stage runner's report plus the recipe name.
+    `workers`/`pool`: the frame-rate recipes' segments in parallel (`upscale_file`)."""
     check_recipe(recipe)
+    from vidiff.runner.parallel import parse_workers
+
+    workers = parse_workers(workers)
     enc = recipe.stage("encode") or {}
     common = {"codec": enc.get("codec", "h264"), "crf": enc.get("crf", 18), "preset": enc.get("preset")}
     interp = recipe.stage("interpolate") or {}
     method = interp.get("method", "auto")
-    method_options = {k: interp[k] for k in ("steps", "seed", "weights", "device") if k in interp}
+    from vidiff.flow import METHOD_OPTIONS
+
+    method_options = {k: interp[k] for k in METHOD_OPTIONS if k in interp}
     if recipe.stage("generate") is not None:
         report = _run_generate(recipe, input, output, progress)
     elif recipe.stage("infill") is not None:
@@ -90,7 +107,7 @@ def run_recipe(recipe: Recipe, input: str, output: str, progress: bool = True) -
             from vidiff.generate.social import preset_size, reframe
 
             size = preset_size(recipe.stage("reframe").get("aspect", "9:16"))
-            transform = lambda img: reframe(img, size)  # noqa: E731
+            transform = functools.partial(reframe, size=size)  # picklable: workers apply it too
         dd = recipe.stage("dedupe")
         report = upscale_file(
             input,
@@ -108,6 +125,8 @@ def run_recipe(recipe: Recipe, input: str, output: str, progress: bool = True) -
             out_size=size,
             pix_fmt=enc.get("pix_fmt", "yuv420p"),
             progress=progress,
+            workers=workers,
+            pool=pool,
             **common,
         )
     return {"recipe": recipe.name, **report}
@@ -188,32 +207,89 @@ def run_many(
     shard: str | None = None,
     progress: bool = True,
     suffix: str | None = None,
+    workers: int | None = None,
+    ray: str | bool | None = None,
 ) -> tuple[list[dict[str, Any]], list[tuple[str, str]], list[str]]:
-    """Run `recipe` on every clip of a folder/glob into `outdir`: (reports, failures, skipped)."""
+    """Run `recipe` on every clip of a folder/glob into `outdir`: (reports, failures, skipped).
+
+    Clips and their segments share one pool: `workers` local processes (default: every core), or a
+    Ray cluster with `ray` (an address, or True for a local instance). A short clip is one job; a long
+    one is planned here and its segments sent to the pool, while other clips are planned beside it.
+    """
+    from vidiff.runner.parallel import LocalPool, parse_workers
+
     check_recipe(recipe)
+    workers = parse_workers(workers)
+    i, n = parse_shard(shard)
+    if ray is not None and ray is not False:
+        from vidiff.runner.ray_pool import check_ray
+
+        check_ray()
     inputs = find_inputs(input_spec)
     if not inputs:
         raise ConfigError(f"no video files found in {input_spec!r}")
-    i, n = parse_shard(shard)
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
-    reports, failures, skipped = [], [], []
+    todo, skipped = [], []
     for k, src in enumerate(inputs):
         if k % n != i:
             continue
         dst = out / f"{src.stem}{suffix or '_' + recipe.name}.mp4"
         if dst.exists():  # outputs appear only complete, so an existing one is finished
             skipped.append(str(dst))
-            continue
+        else:
+            todo.append((src, dst))
+    results: dict[int, dict[str, Any]] = {}
+    failed: dict[int, tuple[str, str]] = {}
+
+    def one(k: int, src: Path, dst: Path, pool: Any) -> None:
         try:
-            reports.append(run_recipe(recipe, str(src), str(dst), progress))
+            results[k] = run_recipe(recipe, str(src), str(dst), progress, workers=workers, pool=pool)
         except VidiffError as e:
-            failures.append((str(src), str(e)))
+            failed[k] = (str(src), str(e))
             print(f"vidiff: error: {e}", file=sys.stderr)
         except Exception as e:  # noqa: BLE001 - one broken clip must not stop a batch
-            failures.append((str(src), f"{type(e).__name__}: {e}"))
+            failed[k] = (str(src), f"{type(e).__name__}: {e}")
             print(f"vidiff: error: {src}: {type(e).__name__}: {e}", file=sys.stderr)
+
+    if ray is not None and ray is not False:
+        pool_cm: Any = ray_pool(recipe, ray)
+    elif len(todo) > 1 and (workers is None or workers > 1):
+        pool_cm = LocalPool(workers or _cores())
+    else:
+        pool_cm = contextlib.nullcontext(None)
+    with pool_cm as pool:
+        if pool is None:
+            for k, (src, dst) in enumerate(todo):
+                one(k, src, dst, None)
+        else:
+            # each clip's planning and joining runs in a thread of this process; its frames in the pool
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max(1, min(len(todo), pool.workers))) as threads:
+                for f in [
+                    threads.submit(contextvars.copy_context().run, one, k, src, dst, pool)
+                    for k, (src, dst) in enumerate(todo)
+                ]:
+                    f.result()
+    reports = [results[k] for k in sorted(results)]
+    failures = [failed[k] for k in sorted(failed)]
     return reports, failures, skipped
+
+
+def _cores() -> int:
+    from vidiff.runner.jobs import cpu_count
+
+    return cpu_count()
+
+
+def ray_pool(recipe: Recipe, ray: str | bool) -> Any:
+    """The Ray pool for `recipe`: at address `ray` (True: a local instance), one GPU a task when the
+    recipe interpolates on CUDA."""
+    from vidiff.runner.ray_pool import RayPool
+
+    gpu = str((recipe.stage("interpolate") or {}).get("device", "cpu")).startswith("cuda")
+    return RayPool(None if ray is True else str(ray), gpu=gpu)
 
 
 def is_batch(input_spec: str) -> bool:

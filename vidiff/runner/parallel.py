@@ -1,0 +1,194 @@
+"""Segments in parallel: the worker count, the process pool (the embedded default) and the driver loop.
+
+A pool is anything with `submit(fn, *args) -> concurrent.futures.Future`, `drain()` (frames the workers
+made since the last call, for the one progress bar), `restart()` (after a worker died) and `close()`:
+`LocalPool` (a `ProcessPoolExecutor`) here, `vidiff.runner.ray_pool.RayPool` for a Ray cluster. The
+driver (`run_jobs`) submits each job as the planning pass yields it, so the workers start while the
+parent is still planning, and collects them; a job whose segments are all finished is not sent.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import multiprocessing as mp
+import queue
+import signal
+import sys
+from collections.abc import Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from vidiff.errors import ConfigError, OutputError
+from vidiff.io.segments import SEGMENT_FRAMES
+from vidiff.runner.jobs import ClipSpec, SegmentJob, cpu_count, run_job
+
+MIN_PARALLEL_FRAMES = 2 * SEGMENT_FRAMES  # a clip with fewer output frames runs in one process
+MAX_SEGMENTS_PER_JOB = 8  # longer jobs seek less; shorter ones spread better over the workers
+JOBS_PER_WORKER = 4
+RESTARTS = 3  # a pool whose worker died is restarted this often before the run gives up
+
+
+class WorkerError(OutputError):
+    """A worker process died more often than a restart covers; the finished segments are kept."""
+
+    exit_code = 1
+
+
+def parse_workers(value: object) -> int | None:
+    """`--workers N`, `workers=`, a recipe's `run.workers`: a whole number, 1 or more (None: the
+    default, every core); checked before any work."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or isinstance(value, float) and not value.is_integer():
+        raise ConfigError(f"workers {value!r}: must be a whole number, 1 or more")
+    try:
+        n = int(str(value).strip()) if not isinstance(value, int) else value
+    except ValueError:
+        raise ConfigError(f"workers {value!r}: must be a whole number, 1 or more") from None
+    if n < 1:
+        raise ConfigError(f"workers {value!r}: must be a whole number, 1 or more")
+    return n
+
+
+def workers_for(workers: int | None, expected_frames: int) -> int:
+    """Processes for a clip of about `expected_frames` output frames: `workers` (default: the cores),
+    1 for a clip of under two segments, never more than its jobs."""
+    n = cpu_count() if workers is None else workers
+    if expected_frames < MIN_PARALLEL_FRAMES:
+        return 1
+    segments = -(-expected_frames // SEGMENT_FRAMES)
+    return max(1, min(n, -(-segments // segments_per_job(segments, n))))
+
+
+def segments_per_job(segments: int, workers: int) -> int:
+    """Segments per job: about `JOBS_PER_WORKER` jobs a worker, at most `MAX_SEGMENTS_PER_JOB`."""
+    return max(1, min(MAX_SEGMENTS_PER_JOB, -(-segments // (JOBS_PER_WORKER * workers))))
+
+
+_PROGRESS: Any = None  # a pool worker's progress queue (set by `_init_worker`)
+
+
+def worker_progress() -> Any:
+    """The progress queue of this worker process, or None outside a pool."""
+    return _PROGRESS
+
+
+def quiet_bars() -> None:
+    """In a worker: tqdm's bars (off there) take a thread lock, not the multiprocessing one tqdm makes
+    by default, whose semaphores the resource tracker would report as leaked when the pool ends."""
+    import threading
+
+    from tqdm import tqdm
+
+    tqdm.set_lock(threading.RLock())
+
+
+def _init_worker(progress: Any) -> None:
+    """In each pool process: die with the parent (Linux), report progress, leave Ctrl-C to the parent."""
+    global _PROGRESS
+    _PROGRESS = progress
+    quiet_bars()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+class LocalPool:
+    """`workers` processes on this machine."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self._ctx = mp.get_context("spawn")  # a clean interpreter, a child of this process (it dies with it)
+        self._start()
+
+    def _start(self) -> None:
+        self._queue = self._ctx.Queue()
+        self._ex = ProcessPoolExecutor(
+            self.workers, mp_context=self._ctx, initializer=_init_worker, initargs=(self._queue,)
+        )
+
+    def submit(self, fn: Any, *args: Any) -> Future:
+        return self._ex.submit(fn, *args)
+
+    def drain(self) -> int:
+        n = 0
+        while True:
+            try:
+                n += self._queue.get_nowait()
+            except (queue.Empty, OSError, ValueError):
+                return n
+
+    def restart(self) -> None:
+        self.close(kill=True)
+        self._start()
+
+    def close(self, kill: bool = False) -> None:
+        """Shut the pool down; `kill` stops running jobs now (an error or Ctrl-C in the parent)."""
+        if kill:  # ProcessPoolExecutor cannot cancel a running call: end its processes
+            procs = getattr(self._ex, "_processes", None) or {}
+            for p in list(procs.values()):
+                with contextlib.suppress(OSError, ValueError, AttributeError):
+                    p.kill()
+        self._ex.shutdown(wait=True, cancel_futures=True)
+        self._queue.close()
+        self._queue.join_thread()
+        # drop both now (the executor keeps the queue in its initargs): its semaphores are released
+        # here, not reported as leaked by the resource tracker at exit
+        self._ex = self._queue = None  # type: ignore[assignment]
+
+    def __enter__(self) -> LocalPool:
+        return self
+
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        self.close(kill=exc_type is not None)
+
+
+def run_jobs(pool: Any, jobs: Iterable[SegmentJob], clip: ClipSpec, bar: Any) -> int:
+    """Run every job of a clip on `pool` (each submitted as the planning pass yields it), updating `bar`;
+    a pool whose worker died is restarted and its unfinished jobs sent again (their finished segments
+    are kept); returns how often. The first job that fails stops the run with its error."""
+    pending: dict[Future, SegmentJob] = {}
+    seg = clip.parts.seg_n
+    restarts = 0
+
+    def update() -> None:
+        bar.update(pool.drain())
+
+    def collect(done: Iterable[Future]) -> None:
+        nonlocal restarts
+        lost = []
+        for f in done:
+            job = pending.pop(f)
+            try:
+                f.result()
+            except BrokenProcessPool:
+                lost.append(job)
+        if lost:
+            lost += list(pending.values())
+            pending.clear()
+            restarts += 1
+            if restarts > RESTARTS:
+                raise WorkerError(
+                    f"{clip.input}: worker processes died {restarts} times; rerun the same command to resume"
+                )
+            pool.restart()
+            for job in lost:
+                pending[pool.submit(run_job, job, clip)] = job
+
+    finished = clip.parts.done()
+    for job in jobs:
+        segs = range(job.lo // seg, -(-job.hi // seg))
+        if all(k in finished for k in segs):
+            continue  # made by an earlier run (the bar counted it already)
+        pending[pool.submit(run_job, job, clip)] = job
+        update()
+        collect([f for f in pending if f.done()])
+    while pending:
+        done, _ = wait(list(pending), timeout=0.25, return_when=FIRST_COMPLETED)
+        update()
+        collect(done)
+    update()
+    return restarts

@@ -1,0 +1,96 @@
+"""Decode only the frames a segment job needs: seek near the first, decode on, check each against the plan.
+
+A worker that makes the middle of a clip must see exactly the frames the serial run sees. It seeks to
+the key frame before the first frame it needs, decodes forward, and identifies frames by their time;
+each one's CRC-32 must equal the planning pass's, else (open GOPs, broken timestamps, damage) it falls
+back to the serial run's own decoder (`VideoReader`) from the start.
+"""
+
+from __future__ import annotations
+
+import os
+import zlib
+from collections.abc import Iterator
+from fractions import Fraction
+
+import av
+import numpy as np
+
+from vidiff.io.color import frame_to_rgb
+from vidiff.io.probe import open_container
+from vidiff.io.reader import VideoReader
+
+
+def crc(image: np.ndarray) -> int:
+    """CRC-32 of a frame's pixels: how a worker checks it decoded the frame the plan saw."""
+    return zlib.crc32(np.ascontiguousarray(image).data)
+
+
+class _Lost(Exception):
+    """Seeking did not give the planned frames: decode from the start instead."""
+
+
+def frames_at(path: str, wanted: dict[int, tuple[Fraction, int]]) -> Iterator[tuple[int, np.ndarray]]:
+    """(index, RGB image) of the frames at `wanted` (index -> (time, crc) from the planning pass), in
+    index order, decoding as little of the file as it can."""
+    order = sorted(wanted)
+    got = 0
+    try:
+        for item in _by_seek(path, order, wanted):
+            yield item
+            got += 1
+        return
+    except _Lost:
+        pass
+    rest = set(order[got:])
+    os.environ["VIDIFF_DAMAGE_WARNED"] = os.pathsep.join(  # the planning pass warned about damage once
+        [os.environ.get("VIDIFF_DAMAGE_WARNED", ""), os.path.abspath(path)]
+    )
+    for f in VideoReader(path):
+        if f.index in rest:
+            yield f.index, f.image
+            if f.index == order[-1]:
+                return
+
+
+def _by_seek(
+    path: str, order: list[int], wanted: dict[int, tuple[Fraction, int]]
+) -> Iterator[tuple[int, np.ndarray]]:
+    if not order:
+        return
+    with open_container(path) as c:
+        vs = c.streams.video[0]
+        vs.thread_type = "AUTO"
+        tb = vs.time_base
+        first = next(_decode(c, vs), None)
+        if first is None or first.pts is None or tb is None:
+            raise _Lost
+        t0 = first.pts * tb
+        c.seek(int((wanted[order[0]][0] + t0) / tb), stream=vs, backward=True, any_frame=False)
+        n = 0
+        for frame in _decode(c, vs):
+            if frame.pts is None:
+                raise _Lost
+            t = frame.pts * tb - t0
+            idx = order[n]
+            time, check = wanted[idx]
+            if t < time:
+                continue
+            if t > time:  # the planned frame did not come
+                raise _Lost
+            image = frame_to_rgb(frame)
+            if crc(image) != check:
+                raise _Lost
+            yield idx, image
+            n += 1
+            if n == len(order):
+                return
+        raise _Lost
+
+
+def _decode(c: av.container.InputContainer, vs: av.video.stream.VideoStream) -> Iterator[av.VideoFrame]:
+    try:
+        for pkt in c.demux(vs):
+            yield from pkt.decode()
+    except av.error.FFmpegError:
+        raise _Lost from None
