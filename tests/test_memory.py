@@ -27,7 +27,7 @@ PEAK_RSS = (
     + """
 import json, sys
 from vidiff.runner import upscale_file
-r = upscale_file(sys.argv[1], sys.argv[2], factor=2, method=sys.argv[3], progress=False, preset="ultrafast")
+r = upscale_file(sys.argv[1], sys.argv[2], factor=2, method=sys.argv[3], progress=False, preset="ultrafast", workers=1)
 print(json.dumps({"frames": r["out_frames"], "rss_kb": peak_rss_kb()}))
 """
 )

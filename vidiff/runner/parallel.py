@@ -183,6 +183,10 @@ def run_jobs(pool: Any, jobs: Iterable[SegmentJob], clip: ClipSpec, bar: Any) ->
         segs = range(job.lo // seg, -(-job.hi // seg))
         if all(k in finished for k in segs):
             continue  # made by an earlier run (the bar counted it already)
+        while len(pending) >= 2 * pool.workers:  # a bounded queue: the parent's memory stays flat
+            done, _ = wait(list(pending), timeout=0.25, return_when=FIRST_COMPLETED)
+            update()
+            collect(done)
         pending[pool.submit(run_job, job, clip)] = job
         update()
         collect([f for f in pending if f.done()])
