@@ -178,6 +178,15 @@ def run_jobs(pool: Any, jobs: Iterable[SegmentJob], clip: ClipSpec, bar: Any) ->
             for job in lost:
                 pending[pool.submit(run_job, job, clip)] = job
 
+    def submit(job: SegmentJob) -> None:
+        try:
+            pending[pool.submit(run_job, job, clip)] = job
+        except BrokenProcessPool as e:  # a worker died before this job went in: restart, as for a lost job
+            lost: Future = Future()
+            lost.set_exception(e)
+            pending[lost] = job
+            collect([lost])
+
     finished = clip.parts.done()
     for job in jobs:
         segs = range(job.lo // seg, -(-job.hi // seg))
@@ -187,7 +196,7 @@ def run_jobs(pool: Any, jobs: Iterable[SegmentJob], clip: ClipSpec, bar: Any) ->
             done, _ = wait(list(pending), timeout=0.25, return_when=FIRST_COMPLETED)
             update()
             collect(done)
-        pending[pool.submit(run_job, job, clip)] = job
+        submit(job)
         update()
         collect([f for f in pending if f.done()])
     while pending:
