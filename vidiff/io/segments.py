@@ -114,6 +114,11 @@ class PartSink:
         self._seg: VideoWriter | None = None
         self._k = -1
 
+    @property
+    def open_segment(self) -> bool:
+        """True while a segment has frames written but is not finished."""
+        return self._seg is not None
+
     def is_done(self, j: int) -> bool:
         """True if output frame `j` lies in a finished segment."""
         k, r = divmod(j, self.parts.seg_n)

@@ -181,7 +181,7 @@ def run_job(job: SegmentJob, clip: ClipSpec, progress: Any = None) -> int:
                     written += len(todo)
                 if mine and progress is not None:
                     progress.put_nowait(len(mine))
-            if sink._seg is not None:
+            if sink.open_segment:
                 raise RuntimeError(f"job [{job.lo}, {job.hi}) ended inside a segment")
         except BaseException:
             sink.abort()
