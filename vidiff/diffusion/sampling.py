@@ -125,7 +125,7 @@ class Denoiser:
 
     def __call__(self, x: torch.Tensor, scheduler, i: int) -> tuple[torch.Tensor, torch.Tensor]:
         b = x.shape[0]
-        x_in = torch.where(self.mask, torch.zeros_like(x), x)  # observed frames enter clean (residual 0)
+        x_in = x.masked_fill(self.mask, 0.0)  # observed frames enter clean (residual 0); no zeros tensor
         if self.process == "flow":
             sigma = scheduler.sigmas[i]
             ts = torch.full((b,), float(sigma) * TRAIN_STEPS - 1, device=x.device)
@@ -144,7 +144,7 @@ def sample(
     """The clean estimate after the scheduler's steps (set_timesteps done) from the noise `x`;
     `callback(step, total, x0)` after each step (a progress point)."""
     steps = scheduler.timesteps
-    x0 = torch.zeros_like(x)
+    x0 = x  # replaced at the first step (there is always one)
     for i, t in enumerate(steps):
         x0, out = denoiser(x, scheduler, i)
         if callback is not None:
@@ -181,7 +181,7 @@ def sample_residual(
         raise ValueError("one generator per window")
     x = torch.stack([torch.randn(shape, generator=g, device=cond.device) for g in gens])
     x0 = sample(Denoiser(model, cond, times, observed), x, sched, callback)
-    return torch.where(observed[:, :, None, None, None], torch.zeros_like(x0), x0)
+    return x0.masked_fill(observed[:, :, None, None, None], 0.0)
 
 
 @torch.no_grad()
