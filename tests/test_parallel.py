@@ -232,3 +232,16 @@ def test_run_job_skips_finished_segments(clip, tmp_path):
             run_job(job, spec)
         w.adopt()
     assert w.n_frames == jobs[-1].hi and (tmp_path / "o.mp4").exists()
+
+
+def test_the_parent_builds_no_interpolator(clip, tmp_path, monkeypatch):
+    """The parent of a parallel run makes no frames, so it builds no interpolator (for the diffusion
+    model: no U-Net, no RIFE, no engine export); its spawned workers build their own."""
+    from vidiff.flow import DISFlow
+
+    def built(*args: object, **kw: object) -> None:
+        raise AssertionError("the parent built the interpolator")
+
+    monkeypatch.setattr(DISFlow, "__init__", built)
+    r = upscale_file(clip, tmp_path / "two.mp4", factor=2, workers=2, **FAST)
+    assert r["workers"] == 2 and r["method"] == "dis" and r["out_frames"] > 4 * 120

@@ -215,3 +215,35 @@ def test_a_pairs_output_does_not_depend_on_which_pairs_share_its_window(carphone
     assert all((0.0, 1.0) in zip(ts, ts[1:], strict=False) for _, ts, _ in got[True, 1])  # pairs at [0, 1]
     assert len({targets for *_, targets in got[True, 1]}) > 2  # its targets' t differ with the gaps
     assert len({hashes[False, 1], hashes[False, 3], hashes[False, 50]}) > 1
+
+
+class _Unbuildable:
+    """A windowed method that must not be built (a parallel run's parent only asks its context)."""
+
+    name = "unbuildable"
+
+    def __init__(self, context: int = 2) -> None:
+        raise AssertionError("built")
+
+    @classmethod
+    def context_of(cls, context: int = 2) -> int:
+        return context
+
+    def interpolate_window(self, frames, times, target_times):  # pragma: no cover - never built
+        raise AssertionError("built")
+
+
+def test_method_context_without_building_the_method():
+    """`method_context` reads a class's context from its options (`context_of`), or None for a pairs
+    method, building nothing; a plain factory function is built once to ask."""
+    from vidiff.diffusion.interpolator import DiffusionInterpolator
+    from vidiff.diffusion.model import load_settings
+    from vidiff.flow import DISFlow, interpolator_factory
+    from vidiff.windows import method_context
+
+    assert method_context(_Unbuildable, {"context": 3}) == 3
+    assert method_context(DISFlow, {}) is None
+    assert method_context(lambda: LagrangeWindow(context=2), {}) == 2
+    name, factory, options = interpolator_factory("diffusion")
+    assert (name, factory, options) == ("diffusion", DiffusionInterpolator, {})
+    assert method_context(factory, options) == load_settings("default").config.context

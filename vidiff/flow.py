@@ -12,7 +12,7 @@ import inspect
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import cv2
 import numpy as np
@@ -28,7 +28,8 @@ class Interpolator(Protocol):
     of a pair) and `interpolate_window(frames, times, target_times)` (times in any unit: seconds from
     the runner, frame indices from the bench protocol); the runner's windows (`vidiff.windows`) and the
     bench protocol call it when it is there. `vidiff.windows.pair_windows` cuts such a window into one
-    window per pair, measured in the pair's own gap."""
+    window per pair, measured in the pair's own gap. Such a class may also tell its `context` for given
+    options without being built (a classmethod `context_of(**options)`, `vidiff.windows.method_context`)."""
 
     name: str
 
@@ -281,12 +282,22 @@ def check_method_options(name: str, options: dict) -> None:
         check_device(options["device"])
 
 
-def get_interpolator(name: str, note: Callable[[str], None] | None = _stderr, **kwargs) -> Interpolator:
-    """Build the interpolator called `name` (`auto`: see `resolve_auto`; options the method it resolves to
-    does not take are dropped); an unknown name or option is a `ConfigError`."""
+def interpolator_factory(
+    name: str, note: Callable[[str], None] | None = _stderr, **kwargs
+) -> tuple[str, Callable[..., Interpolator], dict[str, Any]]:
+    """The method `name` resolves to (`auto`: see `resolve_auto`), its factory and the options it takes
+    (those it does not take are dropped for `auto`), checked as `get_interpolator` checks them; nothing is
+    built, so a process that makes no frames (a parallel run's parent) loads no model."""
     if name == AUTO:
         name = resolve_auto(name, note)
         params = inspect.signature(_factory(name)).parameters
         kwargs = {k: v for k, v in kwargs.items() if k in params}
     check_method_options(name, kwargs)
-    return _factory(name)(**kwargs)
+    return name, _factory(name), kwargs
+
+
+def get_interpolator(name: str, note: Callable[[str], None] | None = _stderr, **kwargs) -> Interpolator:
+    """Build the interpolator called `name` (`auto`: see `resolve_auto`; options the method it resolves to
+    does not take are dropped); an unknown name or option is a `ConfigError`."""
+    _, factory, kwargs = interpolator_factory(name, note, **kwargs)
+    return factory(**kwargs)

@@ -16,7 +16,7 @@ it gets into per-pair windows with `pair_windows`, every time in units of the pa
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -48,6 +48,20 @@ def window_context(interp: Interpolator) -> int | None:
     if callable(getattr(interp, "interpolate_window", None)):
         return max(0, int(getattr(interp, "context", 0) or 0))
     return None
+
+
+def method_context(factory: Callable[..., Any], options: dict[str, Any]) -> int | None:
+    """`window_context` of what `factory(**options)` would build (`vidiff.flow.interpolator_factory`),
+    without building it where the factory can tell: a class with no `interpolate_window` takes pairs
+    (None); one with a `context_of(**options)` classmethod reads it there (the diffusion model: from its
+    weights' vidiff.json). Any other factory is built once to ask."""
+    if isinstance(factory, type):
+        if not callable(getattr(factory, "interpolate_window", None)):
+            return None
+        context_of = getattr(factory, "context_of", None)
+        if callable(context_of):
+            return max(0, int(context_of(**options) or 0))
+    return window_context(factory(**options))
 
 
 def plan_windows(keyframes: Iterable[Any], pairs: int = 8, context: int = 0) -> Iterator[Window]:

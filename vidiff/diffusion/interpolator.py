@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from vidiff.diffusion.model import DEFAULT_MODEL, VidiffModel
+from vidiff.diffusion.model import DEFAULT_MODEL, VidiffModel, load_settings
 from vidiff.diffusion.prior import window_prior
 from vidiff.diffusion.sampling import infill_batch
 from vidiff.engine import EngineModule
@@ -43,6 +43,12 @@ class DiffusionInterpolator:
         # is baked into each export, one per window shape
         unet = EngineModule(self.model.unet, "unet", engine, device, static=(3,))
         self.run_model = dataclasses.replace(self.model, unet=unet)
+
+    @classmethod
+    def context_of(cls, weights: str = DEFAULT_MODEL, **_: object) -> int:
+        """The `context` an instance with these options would have, read from the weights' vidiff.json
+        (nothing loaded: a parallel run's parent, which makes no frames, asks this)."""
+        return int(load_settings(weights).config.context)
 
     def _gens(self, n: int) -> list[torch.Generator]:
         return [torch.Generator(self.model.device).manual_seed(self.seed) for _ in range(n)]

@@ -181,7 +181,7 @@ class VidiffModel:
         """Load a model folder written by `save` (offline: nothing is downloaded)."""
         device = check_device(device)
         path = resolve_model_path(path)
-        settings = ModelSettings.from_config(ModelSettings.load_config(path))
+        settings = load_settings(path)
         codec = get_codec(dict(settings.config.codec))
         if (path / "codec.safetensors").exists():
             from safetensors.torch import load_file
@@ -192,6 +192,11 @@ class VidiffModel:
 
     def n_parameters(self) -> int:
         return sum(p.numel() for p in self.unet.parameters())
+
+
+def load_settings(path: str | os.PathLike[str]) -> ModelSettings:
+    """The settings (vidiff.json) of a model folder or shipped model's name, without its weights."""
+    return ModelSettings.from_config(ModelSettings.load_config(resolve_model_path(path)))
 
 
 def check_device(device: str | torch.device) -> torch.device:

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from vidiff.errors import ConfigError, InputError
-from vidiff.flow import Interpolator, get_interpolator
+from vidiff.flow import Interpolator, interpolator_factory
 from vidiff.io.encode import EncodeOptions
 from vidiff.io.probe import VideoFile, strict_input
 from vidiff.io.reader import VideoReader
@@ -34,7 +34,7 @@ from vidiff.runner.parallel import (
 )
 from vidiff.scenes import SceneDetector
 from vidiff.timeline import Keyframe, Plan, check_flow_size, keyframes, parse_factor, parse_fps, parse_speed
-from vidiff.windows import fill_window, plan_windows, window_context
+from vidiff.windows import fill_window, method_context, plan_windows, window_context
 
 
 def upscale_file(
@@ -104,13 +104,15 @@ def upscale_file(
         if info.n_frames < 2:
             raise InputError(f"{input}: has only {info.n_frames} frame; at least 2 are needed to interpolate")
         plan = Plan.for_rate(info.fps, factor, fps, speed)
-        interp = get_interpolator(method, **(method_options or {})) if isinstance(method, str) else method
-        context = window_context(interp)
+        if isinstance(method, str):  # checked and resolved (auto); built below only where frames are made
+            name, factory, options = interpolator_factory(method, **(method_options or {}))
+        else:
+            name, factory, options = getattr(method, "name", str(method)), None, {}
         if out_size is None and transform is not None:
             probe_img = transform(np.zeros((info.height, info.width, 3), np.uint8))
             out_size = (probe_img.shape[1], probe_img.shape[0])
         width, height = out_size or (info.width, info.height)
-        check_flow_size(info.width, info.height, getattr(interp, "name", str(method)))
+        check_flow_size(info.width, info.height, name)
         enc.check_output(output, width, height)
         codec = enc.encoder
         track = None
@@ -130,6 +132,14 @@ def upscale_file(
         if pool is not None and expected < MIN_PARALLEL_FRAMES:  # a short clip of a batch: one job
             return pool.submit(_whole_clip, {**call, "pool": None, "workers": 1, "progress": False}).result()
         parallel = pool is not None or n_workers > 1
+        interp: Interpolator | None = None
+        if not parallel:
+            interp = method if factory is None else factory(**options)
+            context = window_context(interp)
+        elif factory is not None:  # this parent makes no frames: it learns the context, loading no model
+            context = method_context(factory, options)
+        else:
+            context = window_context(method)  # type: ignore[arg-type]
         st = os.stat(input)
         run_key = {
             "input": os.path.abspath(input),
@@ -178,8 +188,8 @@ def upscale_file(
                 clip = ClipSpec(
                     input,
                     writer.parts,
-                    method,
-                    method_options or {},
+                    method if factory is None else name,  # resolved: each worker builds this one
+                    options,
                     transform,
                     context is not None,
                     strict_input(),
@@ -222,7 +232,7 @@ def upscale_file(
         return {
             "input": input,
             "output": output,
-            "method": getattr(interp, "name", str(method)),
+            "method": name,
             "src_fps": str(info.fps),
             "out_fps": str(plan.write_fps),
             "src_frames": info.n_frames,
