@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import hashlib
 import json
 import math
 import os
@@ -44,6 +43,8 @@ from typing import Any
 
 import psutil
 from speed import LOOP  # benchmarks/speed.py: the looped clip, built the same way
+
+from vidiff.fetch import file_sha256
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_RATIO = 0.65
@@ -122,14 +123,6 @@ def run_vidiff(args: list[str], tmp: Path) -> dict[str, Any]:
     }
 
 
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def loop_clip(src: Path, out: Path, minutes: float) -> dict[str, Any]:
     """`src` looped (whole loops) to at least `minutes`, written with speed.py's LOOP."""
     from vidiff.io.probe import probe
@@ -190,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
             out = tmpd / f"long_w{w}.mp4"
             runs[f"long_w{w}"] = run_vidiff(["upscale", str(long_clip), "-o", str(out), *upscale,
                                              "--workers", str(w), *base], tmpd)  # fmt: skip
-            runs[f"long_w{w}"]["sha256"] = sha256(out)
+            runs[f"long_w{w}"]["sha256"] = file_sha256(out)
         print(f"parallel: reference clip, --workers {args.workers}", file=sys.stderr)
         runs["ref"] = run_vidiff(["upscale", str(ref_clip), "-o", str(tmpd / "ref.mp4"), *upscale,
                                   "--workers", str(args.workers), *base], tmpd)  # fmt: skip
@@ -200,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
             runs[f"folder_w{w}"] = run_vidiff(["run", "fps_x2", "-i", str(folder), "-o", str(outd),
                                                "interpolate.method=dis", "--workers", str(w), *base], tmpd)  # fmt: skip
             made = sorted(f for f in outd.iterdir() if f.is_file() and not f.name.startswith("."))
-            runs[f"folder_w{w}"]["sha256"] = {f.name: sha256(f) for f in made}
+            runs[f"folder_w{w}"]["sha256"] = {f.name: file_sha256(f) for f in made}
         for run in runs.values():  # the commands as they ran, less the temporary folder's name
             run["command"] = run["command"].replace(str(tmpd), "$TMP")
 

