@@ -187,7 +187,8 @@ class _Runner:
 
     def __call__(self, arrays: list) -> Any:
         if self.engine == "openvino":
-            return self.request.infer(arrays)[self.compiled.output(0)]
+            # the inputs are read in place (no copy into OpenVINO's tensors): the call is synchronous
+            return self.request.infer(arrays, share_inputs=True)[self.compiled.output(0)]
         return self.session.run(None, dict(zip(self.names, arrays, strict=True)))[0]
 
 

@@ -14,7 +14,7 @@ import torch
 
 from vidiff.diffusion.model import DEFAULT_MODEL, VidiffModel, load_settings
 from vidiff.diffusion.prior import window_prior
-from vidiff.diffusion.sampling import infill_batch
+from vidiff.diffusion.sampling import infill_batch, window_noise
 from vidiff.engine import EngineModule
 from vidiff.windows import pair_windows
 
@@ -37,6 +37,7 @@ class DiffusionInterpolator:
     ) -> None:
         self.model = VidiffModel.load(weights, device=device)
         self.steps, self.sampler, self.seed, self.batch = steps, sampler, seed, batch
+        self._noise_cache: tuple[tuple[int, ...], torch.Tensor] | None = None
         self.context = self.model.context
         self.model.stack(engine)  # RIFE's network on the same engine
         # the sampler calls model.unet(x, timestep, times, observed, cond): the observed mask (argument 3)
@@ -50,8 +51,14 @@ class DiffusionInterpolator:
         (nothing loaded: a parallel run's parent, which makes no frames, asks this)."""
         return int(load_settings(weights).config.context)
 
-    def _gens(self, n: int) -> list[torch.Generator]:
-        return [torch.Generator(self.model.device).manual_seed(self.seed) for _ in range(n)]
+    def _noise(self, n: int, shape: tuple[int, ...]) -> torch.Tensor:
+        """The starting noise of n windows: each window's generator is seeded afresh with `seed`, so the
+        draw depends only on (n, shape) and is kept for the next chunk of that shape (the last one only)."""
+        key = (n, *shape)
+        if self._noise_cache is None or self._noise_cache[0] != key:
+            gens = [torch.Generator(self.model.device).manual_seed(self.seed) for _ in range(n)]
+            self._noise_cache = (key, window_noise(gens, n, shape, self.model.device))
+        return self._noise_cache[1]
 
     def interpolate(self, a: np.ndarray, b: np.ndarray, ts: Sequence[float]) -> list[np.ndarray]:
         return self.interpolate_window([a, b], [0.0, 1.0], list(ts))
@@ -103,7 +110,7 @@ class DiffusionInterpolator:
                     [w[4] for w in chunk],
                     self.steps,
                     self.sampler,
-                    self._gens(len(chunk)),
+                    noise=self._noise,
                 )
                 for w, r in zip(chunk, res, strict=True):
                     out[w[0]] = r[-1]

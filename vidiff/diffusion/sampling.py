@@ -34,15 +34,24 @@ def encode_condition(
     """
     b, t = mu_pix.shape[:2]
     mu = model.codec.encode(mu_pix)
+    c, (h, w) = mu.shape[2], mu.shape[-2:]
     k = 1 + candidates.shape[1]
-    cond = mu.new_zeros((b, t, k * mu.shape[2] + 1, *mu.shape[-2:]))
-    cond[:, :, : mu.shape[2]] = mu
-    gen = ~observed.to(torch.bool)
-    if k > 1 and len(candidates):
-        zg = model.codec.encode(candidates)
-        cond[gen, mu.shape[2] : -1] = ((zg - mu[gen][:, None]) * model.residual_scale).flatten(1, 2)
-    cond[:, :, -1] = observed.to(mu.dtype)[:, :, None, None]
-    return mu, cond
+    # each value written once (no zero tensor filled afterwards), one frame row at a time: B·T is small
+    cond = mu.new_empty((b * t, k * c + 1, h, w))
+    mu_rows = mu.reshape(b * t, c, h, w)
+    cond[:, :c] = mu_rows
+    seen = observed.to(torch.bool).reshape(-1).tolist()
+    cond[:, -1] = torch.tensor(seen, dtype=mu.dtype, device=mu.device)[:, None, None]
+    zg = model.codec.encode(candidates) if k > 1 and len(candidates) else None
+    g = 0
+    for j, obs in enumerate(seen):
+        rest = cond[j, c:-1]
+        if obs or zg is None:
+            rest.zero_()
+            continue
+        rest.view(k - 1, c, h, w).copy_((zg[g] - mu_rows[j]) * model.residual_scale)
+        g += 1
+    return mu, cond.reshape(b, t, -1, h, w)
 
 
 def split_prior(prior: torch.Tensor, observed: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -154,6 +163,20 @@ def sample(
     return x0
 
 
+def window_noise(
+    generators: Sequence[torch.Generator | None] | None,
+    b: int,
+    shape: Sequence[int],
+    device: str | torch.device = "cpu",
+) -> torch.Tensor:
+    """The starting noise (B, *shape) of a batch of windows: one standard normal draw per window from its
+    own generator (None: the global one), so a window's noise does not depend on its batch."""
+    gens = list(generators) if generators is not None else [None] * b
+    if len(gens) != b:
+        raise ValueError("one generator per window")
+    return torch.stack([torch.randn(tuple(shape), generator=g, device=device) for g in gens])
+
+
 @torch.no_grad()
 def sample_residual(
     model: VidiffModel,
@@ -164,11 +187,13 @@ def sample_residual(
     sampler: str | None = None,
     generators: Sequence[torch.Generator] | None = None,
     callback: Callable[[int, int, torch.Tensor], None] | None = None,
+    noise: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """The clean residual latents (B, T, C, h, w) of a batch of windows after `steps` sampler steps.
 
-    One generator per window, so a window's result does not depend on what it is batched with. The
-    scheduler is made per call (a few ms; DPM-Solver++ keeps state between steps, so it is not shared).
+    The starting noise is `noise` when given, else `window_noise(generators, ...)`: one generator per
+    window, so a window's result does not depend on what it is batched with. The scheduler is made per
+    call (a few ms; DPM-Solver++ keeps state between steps, so it is not shared).
     """
     if not 1 <= steps <= 50:
         raise ConfigError(f"steps must be between 1 and 50, not {steps}")
@@ -176,10 +201,9 @@ def sample_residual(
     sched.set_timesteps(steps, device=cond.device)
     b, t = times.shape
     shape = (t, model.codec.channels, *cond.shape[-2:])
-    gens = list(generators) if generators is not None else [None] * b
-    if len(gens) != b:
-        raise ValueError("one generator per window")
-    x = torch.stack([torch.randn(shape, generator=g, device=cond.device) for g in gens])
+    x = window_noise(generators, b, shape, cond.device) if noise is None else noise
+    if x.shape != (b, *shape):
+        raise ValueError(f"noise of shape {tuple(x.shape)} for windows of shape {(b, *shape)}")
     x0 = sample(Denoiser(model, cond, times, observed), x, sched, callback)
     return x0.masked_fill(observed[:, :, None, None, None], 0.0)
 
@@ -223,8 +247,10 @@ def infill_batch(
     steps: int = 1,
     sampler: str | None = None,
     generators: Sequence[torch.Generator] | None = None,
+    noise: Callable[[int, tuple[int, ...]], torch.Tensor] | None = None,
 ) -> list[list[np.ndarray]]:
-    """`infill` for a batch of windows of equal length and frame size, one generator per window."""
+    """`infill` for a batch of windows of equal length and frame size, one generator per window;
+    `noise(B, shape)`, when given, supplies the starting noise instead (a caller's cache of it)."""
     dev = model.device
     if priors is None:
         priors = [
@@ -243,7 +269,10 @@ def infill_batch(
         else mu_pix.new_empty((len(gen_imgs), k1, 3, h, w))
     )
     mu_lat, cond = encode_condition(model, mu_pix, cands, obs)
-    r = sample_residual(model, cond, tms, obs, steps, sampler, generators) / model.residual_scale
+    shape = (obs.shape[1], model.codec.channels, *cond.shape[-2:])
+    start = noise(len(frames), shape) if noise is not None else None
+    r = sample_residual(model, cond, tms, obs, steps, sampler, generators, noise=start)
+    r = r / model.residual_scale
     # decode the generated frames only (an observed frame comes back as given)
     gen = (~obs).reshape(-1).nonzero().flatten()
     flat = (len(frames) * len(times[0]),)
