@@ -24,6 +24,7 @@ class DiffusionInterpolator:
     `engine` runs the U-Net and RIFE's network (vidiff.engine)."""
 
     name = "diffusion"
+    _noise_cache: tuple[tuple[int, ...], torch.Tensor] | None = None  # (key, noise) of `_noise`
 
     def __init__(
         self,
@@ -37,7 +38,6 @@ class DiffusionInterpolator:
     ) -> None:
         self.model = VidiffModel.load(weights, device=device)
         self.steps, self.sampler, self.seed, self.batch = steps, sampler, seed, batch
-        self._noise_cache: tuple[tuple[int, ...], torch.Tensor] | None = None
         self.context = self.model.context
         self.model.stack(engine)  # RIFE's network on the same engine
         # the sampler calls model.unet(x, timestep, times, observed, cond): the observed mask (argument 3)
