@@ -95,10 +95,18 @@ def backward_warp(
     border: int = cv2.BORDER_REPLICATE,
 ) -> np.ndarray:
     """out(x) = img(x + flow(x)), bilinear and border replicated unless told. uint8 or float32 images."""
-    h, w = flow.shape[:2]
-    flow = flow.astype(np.float32, copy=False)
+    # one (H, W, 2) map (x, y interleaved: OpenCV's CV_32FC2) in one add, not two strided ones
+    where = _grid(*flow.shape[:2]) + flow.astype(np.float32, copy=False)
+    return cv2.remap(img, where, None, interp, borderMode=border)
+
+
+@functools.lru_cache(maxsize=4)
+def _grid(h: int, w: int) -> np.ndarray:
+    """The pixel grid (h, w, 2) of (x, y), float32, made once per size (read-only: it is shared)."""
     gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
-    return cv2.remap(img, gx + flow[..., 0], gy + flow[..., 1], interp, borderMode=border)
+    grid = np.stack([gx, gy], axis=-1)
+    grid.flags.writeable = False
+    return grid
 
 
 # Bicubic so detail is not smoothed away; content entering at a border is mirrored, not smeared.
@@ -167,6 +175,16 @@ class DISFlow:
                 continue
             wa_img = backward_warp(fa, t * f_ba)
             wb_img = backward_warp(fb, (1.0 - t) * f_ab)
+            if not self.occlusion:
+                # the weights are the same at every pixel: scalars, in the same float32 arithmetic as the
+                # per-pixel path below (so the same bytes), in place on the warps (no frame-sized temporaries)
+                ta, tb = np.float32(1.0 - t), np.float32(t)
+                wa_img *= ta / (ta + tb)
+                wb_img *= tb / (ta + tb)
+                wa_img += wb_img
+                wa_img += 0.5
+                out.append(np.clip(wa_img, 0, 255, out=wa_img).astype(np.uint8))
+                continue
             wa = np.full(a.shape[:2], 1.0 - t, np.float32)
             wb = np.full(a.shape[:2], t, np.float32)
             if self.occlusion:
