@@ -159,6 +159,29 @@ def test_blend_is_exact_on_a_linear_fade():
     assert [p["t"] for p in s["per_t"]] == [0.25, 0.5, 0.75]
 
 
+def test_the_first_window_of_each_shape_is_a_warm_up_not_timed():
+    """A method whose first call of a shape pays a set-up (an engine's export) is timed on its steady
+    state: the first window of each shape runs twice, once untimed; the scores are those of Blend."""
+    import time
+
+    class SlowFirst(Blend):
+        seen: set[int] = set()
+        calls = 0
+
+        def interpolate(self, a, b, ts):
+            self.calls += 1
+            if len(ts) not in self.seen:
+                self.seen.add(len(ts))
+                time.sleep(0.3)
+            return super().interpolate(a, b, ts)
+
+    frames = [np.full((16, 16, 3), 20 * i, np.uint8) for i in range(9)]
+    slow = SlowFirst()
+    s = score_interpolator(frames, Fraction(4), slow)
+    assert slow.calls == 3 and s.seconds < 0.1  # 2 windows of one shape + its warm-up; no set-up timed
+    assert s.summary()["psnr"] == score_interpolator(frames, Fraction(4), Blend()).summary()["psnr"]
+
+
 def test_score_sequence_refuses_altered_kept_frames():
     frames = [np.full((8, 8, 3), 20 * i, np.uint8) for i in range(5)]
     s = score_sequence(frames, frames, Fraction(2)).summary()

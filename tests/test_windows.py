@@ -138,7 +138,8 @@ def test_bench_protocol_gives_context_models_kept_frames_each_side(step):
         while not kept[seg] < tau < kept[seg + 1]:
             seg += 1
         assert (left, right) == (min(1, seg), min(1, pairs - 1 - seg)), (tau, left, right)
-    assert len(with_ctx.got) == n - len(kept) - (n - 1 - kept[-1])
+    # each target once, besides the untimed warm-up of the first window of each shape (a repeat)
+    assert len(set(with_ctx.got)) == n - len(kept) - (n - 1 - kept[-1])
 
 
 def test_a_pairs_model_output_does_not_depend_on_the_other_pairs_of_its_window(carphone):

@@ -121,7 +121,8 @@ def header_lines(cmd: str) -> list[str]:
         f"Versions: {versions}; ffmpeg: {ffmpeg_version() or 'not found'}",
         "",
         "PSNR over all RGB values per held-out frame, then the mean; SSIM: skimage, channel_axis=-1. "
-        "s/frame: seconds of the method's own work per rebuilt frame; × DIS time: that over OpenCV DIS's "
+        "s/frame: seconds of the method's own work per rebuilt frame (after one untimed warm-up window of "
+        "each shape, which pays for an engine's export); × DIS time: that over OpenCV DIS's "
         "in this run. Flicker ratio 1.0 is ideal.",
     ]
 
