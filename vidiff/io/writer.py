@@ -280,12 +280,24 @@ class VideoWriter:
             self._abort()
 
 
+# libx264's MB-tree is off: in the libx264 PyAV ships (core 165), MB-tree's QP offsets read a stack value
+# its lookahead never wrote (valgrind: made by a stack allocation of the lowres macroblock cost, used as a
+# log2 table index in macroblock_tree_finish), so the same frames were now and then encoded to other
+# bytes, depending on what the process had run before (1 in 4 to 1 in 6 repeated carphone x2 upscales;
+# 1 in 3 files of a 4-clip folder run: issue 15's byte-identical --workers promise broken). Without
+# MB-tree the encode is a function of its frames (valgrind clean; 40 of 40 files identical). Its cost at
+# crf 18 medium: +3.5 % bytes and -0.5 dB on carphone, +17 % and -0.13 dB on bikes
+X264_PARAMS = "mbtree=0"
+
+
 def _encoder_options(encoder: str, crf: int | None, preset: str | None) -> dict[str, str]:
     opts: dict[str, str] = {}
     if encoder in ("libx264", "libx265"):  # the values were checked by EncodeOptions
         opts["preset"] = preset or "medium"
         if crf is not None:
             opts["crf"] = str(crf)
+        if encoder == "libx264":
+            opts["x264-params"] = X264_PARAMS
         if encoder == "libx265":
             opts["x265-params"] = "log-level=error"
     elif encoder == "libvpx-vp9":
