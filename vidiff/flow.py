@@ -187,12 +187,11 @@ class DISFlow:
                 continue
             wa = np.full(a.shape[:2], 1.0 - t, np.float32)
             wb = np.full(a.shape[:2], t, np.float32)
-            if self.occlusion:
-                ea = backward_warp(err_a, t * f_ba)
-                eb = backward_warp(err_b, (1.0 - t) * f_ab)
-                # a pixel of a that has no match in b (occluded there) means b's warp is wrong here
-                wa = wa / (1.0 + np.maximum(eb - self.sigma, 0.0) ** 2)
-                wb = wb / (1.0 + np.maximum(ea - self.sigma, 0.0) ** 2)
+            ea = backward_warp(err_a, t * f_ba)
+            eb = backward_warp(err_b, (1.0 - t) * f_ab)
+            # a pixel of a that has no match in b (occluded there) means b's warp is wrong here
+            wa = wa / (1.0 + np.maximum(eb - self.sigma, 0.0) ** 2)
+            wb = wb / (1.0 + np.maximum(ea - self.sigma, 0.0) ** 2)
             den = wa + wb
             lin = den < 1e-4
             wa = np.where(lin, 1.0 - t, wa) / np.where(lin, 1.0, den)
