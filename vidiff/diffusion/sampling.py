@@ -187,12 +187,13 @@ def sample_residual(
     sampler: str | None = None,
     generators: Sequence[torch.Generator] | None = None,
     callback: Callable[[int, int, torch.Tensor], None] | None = None,
-    noise: torch.Tensor | None = None,
+    noise: Callable[[int, tuple[int, ...]], torch.Tensor] | None = None,
 ) -> torch.Tensor:
     """The clean residual latents (B, T, C, h, w) of a batch of windows after `steps` sampler steps.
 
-    The starting noise is `noise` when given, else `window_noise(generators, ...)`: one generator per
-    window, so a window's result does not depend on what it is batched with. The scheduler is made per
+    The starting noise is `noise(B, shape)` when given (a caller's cache of it), else
+    `window_noise(generators, ...)`: one generator per window, so a window's result does not depend on
+    what it is batched with. The scheduler is made per
     call (a few ms; DPM-Solver++ keeps state between steps, so it is not shared).
     """
     if not 1 <= steps <= 50:
@@ -201,7 +202,7 @@ def sample_residual(
     sched.set_timesteps(steps, device=cond.device)
     b, t = times.shape
     shape = (t, model.codec.channels, *cond.shape[-2:])
-    x = window_noise(generators, b, shape, cond.device) if noise is None else noise
+    x = window_noise(generators, b, shape, cond.device) if noise is None else noise(b, shape)
     if x.shape != (b, *shape):
         raise ValueError(f"noise of shape {tuple(x.shape)} for windows of shape {(b, *shape)}")
     x0 = sample(Denoiser(model, cond, times, observed), x, sched, callback)
@@ -250,7 +251,7 @@ def infill_batch(
     noise: Callable[[int, tuple[int, ...]], torch.Tensor] | None = None,
 ) -> list[list[np.ndarray]]:
     """`infill` for a batch of windows of equal length and frame size, one generator per window;
-    `noise(B, shape)`, when given, supplies the starting noise instead (a caller's cache of it)."""
+    `noise` as in `sample_residual`."""
     dev = model.device
     if priors is None:
         priors = [
@@ -269,10 +270,7 @@ def infill_batch(
         else mu_pix.new_empty((len(gen_imgs), k1, 3, h, w))
     )
     mu_lat, cond = encode_condition(model, mu_pix, cands, obs)
-    shape = (obs.shape[1], model.codec.channels, *cond.shape[-2:])
-    start = noise(len(frames), shape) if noise is not None else None
-    r = sample_residual(model, cond, tms, obs, steps, sampler, generators, noise=start)
-    r = r / model.residual_scale
+    r = sample_residual(model, cond, tms, obs, steps, sampler, generators, noise=noise) / model.residual_scale
     # decode the generated frames only (an observed frame comes back as given)
     gen = (~obs).reshape(-1).nonzero().flatten()
     flat = (len(frames) * len(times[0]),)
