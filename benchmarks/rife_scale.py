@@ -26,11 +26,6 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def psnr(a: np.ndarray, b: np.ndarray) -> float:
-    mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
-    return 100.0 if mse == 0 else 10 * np.log10(255.0**2 / mse)
-
-
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--clip", default="bigbuckbunny", help="dev clip name or file (default bigbuckbunny)")
@@ -42,6 +37,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from vidiff.io.reader import read_frames
     from vidiff.metrics.bench import resolve_clip
+    from vidiff.metrics.quality import psnr
     from vidiff.peers.rife import RIFE
 
     src = read_frames(resolve_clip(args.clip), max_frames=args.frames)
