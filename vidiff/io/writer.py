@@ -286,7 +286,7 @@ class VideoWriter:
 # bytes, depending on what the process had run before (1 in 4 to 1 in 6 repeated carphone x2 upscales;
 # 1 in 3 files of a 4-clip folder run: issue 15's byte-identical --workers promise broken). Without
 # MB-tree the encode is a function of its frames (valgrind clean; 40 of 40 files identical). Its cost at
-# crf 18 medium: +3.5 % bytes and -0.5 dB on carphone, +17 % and -0.13 dB on bikes
+# crf 18 medium (benchmarks/mbtree.py): +3.7 % bytes and -0.52 dB on carphone, +18.4 % and -0.02 dB on bikes
 X264_PARAMS = "mbtree=0"
 
 
