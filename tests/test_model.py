@@ -36,6 +36,17 @@ def test_pixel_unshuffle_round_trip_exact_with_odd_size(factor):
     z = codec.encode(x)
     assert z.shape[-3] == 3 * factor**2 and z.shape[-2:] == codec.latent_size(37, 53)
     assert torch.equal(codec.decode(z, (37, 53)), x)
+    # the same layout as torch's own space-to-depth (the shipped weights were trained on it)
+    padded = torch.nn.functional.pad(
+        x.reshape(6, 3, 37, 53),
+        (0, z.shape[-1] * factor - 53, 0, z.shape[-2] * factor - 37),
+        mode="replicate",
+    )
+    assert torch.equal(z.reshape(6, *z.shape[-3:]), torch.nn.functional.pixel_unshuffle(padded, factor))
+    assert torch.equal(
+        codec.decode(z).reshape(6, 3, *padded.shape[-2:]),
+        torch.nn.functional.pixel_shuffle(z.reshape(6, *z.shape[-3:]), factor),
+    )
 
 
 def test_uint8_tensor_conversion_is_exact(clip):
@@ -93,20 +104,23 @@ def test_save_load_round_trip_and_same_seed_same_bytes(clip, tmp_path):
     assert not np.array_equal(a[1], mu)  # the random output layer really changes the frame
 
 
-def test_interpolator_reuses_its_noise_exactly(clip, tmp_path):
-    """The interpolator keeps the starting noise of the last window shape (each window's generator is
-    seeded afresh): outputs equal a fresh instance's, frame after frame, and the kept noise is not
-    changed by the multistep sampler that reads it."""
+def test_interpolator_reuses_its_noise_and_buffer_exactly(clip, tmp_path):
+    """The interpolator's workspace keeps the starting noise of the last window shape (each window's
+    generator is seeded afresh) and the condition buffer: outputs equal a fresh instance's, frame after
+    frame, the kept noise is not changed by the multistep sampler that reads it, and one buffer serves
+    every window of a shape."""
     from vidiff.diffusion.interpolator import DiffusionInterpolator
 
     _trained_ish().save(tmp_path / "m")
     opts = dict(weights=str(tmp_path / "m"), steps=3, sampler="dpm++", engine="torch")
     kept = DiffusionInterpolator(**opts)
     runs = [kept.interpolate(clip[k], clip[k + 2], [0.25, 0.5]) for k in (0, 2, 0)]
-    key, noise = kept._noise_cache
+    key, noise = kept.workspace._noise
+    buf = kept.workspace._cond
     before = noise.clone()
     kept.interpolate(clip[0], clip[2], [0.25, 0.5])
-    assert torch.equal(kept._noise_cache[1], before) and kept._noise_cache[0] == key
+    assert torch.equal(kept.workspace._noise[1], before) and kept.workspace._noise[0] == key
+    assert kept.workspace._cond is buf and buf is not None
     for k, got in zip((0, 2, 0), runs, strict=True):
         fresh = DiffusionInterpolator(**opts).interpolate(clip[k], clip[k + 2], [0.25, 0.5])
         assert all(np.array_equal(a, b) for a, b in zip(got, fresh, strict=True))

@@ -151,6 +151,7 @@ def test_a_pairs_model_output_does_not_depend_on_the_other_pairs_of_its_window(c
 
     from vidiff.diffusion.interpolator import DiffusionInterpolator
     from vidiff.diffusion.model import VidiffModel
+    from vidiff.diffusion.sampling import Workspace
 
     torch.manual_seed(0)
     model = VidiffModel.from_config(TINY_MODEL).eval()
@@ -159,6 +160,7 @@ def test_a_pairs_model_output_does_not_depend_on_the_other_pairs_of_its_window(c
     interp = DiffusionInterpolator.__new__(DiffusionInterpolator)
     interp.model, interp.steps, interp.sampler, interp.seed, interp.batch = model, 1, None, 0, 4
     interp.context, interp.run_model = 0, model  # the model run eagerly (no engine)
+    interp.workspace = Workspace(0)
     f = read_frames(carphone, max_frames=4)
     alone = interp.interpolate_window(f[:2], [0.0, 0.04], [0.02])[0]
     beside = interp.interpolate_window([f[0], f[1], f[3]], [0.0, 0.04, 0.12], [0.02, 0.08])

@@ -57,11 +57,18 @@ class Blend:
 
     def interpolate(self, a: np.ndarray, b: np.ndarray, ts: Sequence[float]) -> list[np.ndarray]:
         fa, fb = a.astype(np.float32), b.astype(np.float32)
-        return [_to_u8((1.0 - t) * fa + t * fb) for t in ts]
+        return [to_u8((1.0 - t) * fa + t * fb) for t in ts]
 
 
-def _to_u8(x: np.ndarray) -> np.ndarray:
-    return np.clip(x + 0.5, 0, 255).astype(np.uint8)
+def to_u8(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """Float pixels -> uint8, rounded half up and clipped to [0, 255]. With `out` (a uint8 array of x's
+    shape) x itself is used as scratch (it must be the caller's own temporary) and the result goes to out."""
+    if out is None:
+        return np.clip(x + 0.5, 0, 255).astype(np.uint8)
+    np.add(x, 0.5, out=x)
+    np.clip(x, 0, 255, out=x)
+    out[...] = x  # the same truncating cast as astype
+    return out
 
 
 def _dis_calc(preset: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -196,7 +203,7 @@ class DISFlow:
             lin = den < 1e-4
             wa = np.where(lin, 1.0 - t, wa) / np.where(lin, 1.0, den)
             wb = np.where(lin, t, wb) / np.where(lin, 1.0, den)
-            out.append(_to_u8(wa[..., None] * wa_img + wb[..., None] * wb_img))
+            out.append(to_u8(wa[..., None] * wa_img + wb[..., None] * wb_img))
         return out
 
 

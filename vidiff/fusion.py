@@ -18,20 +18,22 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from vidiff.flow import DISFlow, backward_warp
+from vidiff.flow import DISFlow, backward_warp, to_u8
 
 CANDIDATES = ("dis_a", "dis_b", "rife")  # the stack's order, after the fused frame itself
 STACK_IMAGES = 1 + len(CANDIDATES)  # fused μ, then the candidates
 
 
-def _u8(x: np.ndarray) -> np.ndarray:
-    return np.clip(x + 0.5, 0, 255).astype(np.uint8)
-
-
 def fuse(warp_a: np.ndarray, warp_b: np.ndarray, rife: np.ndarray, t: float) -> np.ndarray:
-    """The fixed fusion (float32): mean of the DIS blend (1 − t)·warp_a + t·warp_b and RIFE's frame."""
-    dis = (1.0 - t) * warp_a.astype(np.float32) + t * warp_b.astype(np.float32)
-    return 0.5 * (dis + rife.astype(np.float32))
+    """The fixed fusion (float32): mean of the DIS blend (1 − t)·warp_a + t·warp_b and RIFE's frame.
+
+    Written in place on one new array (the inputs are only read): the same float32 operations, so the
+    same values, as 0.5 · ((1 − t)·warp_a + t·warp_b + rife)."""
+    out = np.multiply(warp_a, np.float32(1.0 - t), dtype=np.float32)
+    out += np.multiply(warp_b, np.float32(t), dtype=np.float32)
+    out += rife
+    out *= np.float32(0.5)
+    return out
 
 
 class PriorStack:
@@ -51,16 +53,21 @@ class PriorStack:
         b: np.ndarray,
         ts: Sequence[float],
         flows: tuple[np.ndarray, np.ndarray] | None = None,
+        out: np.ndarray | None = None,
     ) -> np.ndarray:
+        """The stack of each t; written into `out` (len(ts), STACK_IMAGES, H, W, 3) when given."""
         f_ab, f_ba = flows if flows is not None else self.dis.flows(a, b)
         fa, fb = a.astype(np.float32), b.astype(np.float32)
         rifes = self.rife.interpolate(a, b, list(ts))
-        out = np.empty((len(ts), STACK_IMAGES, *a.shape), np.uint8)
+        if out is None:
+            out = np.empty((len(ts), STACK_IMAGES, *a.shape), np.uint8)
         for i, (t, r) in enumerate(zip(ts, rifes, strict=True)):
             wa = backward_warp(fa, t * f_ba)
             wb = backward_warp(fb, (1.0 - t) * f_ab)
-            out[i, 0] = _u8(fuse(wa, wb, r, t))
-            out[i, 1], out[i, 2], out[i, 3] = _u8(wa), _u8(wb), r
+            to_u8(fuse(wa, wb, r, t), out[i, 0])
+            to_u8(wa, out[i, 1])  # the warps are this loop's own temporaries: scratch for the rounding
+            to_u8(wb, out[i, 2])
+            out[i, 3] = r
         return out
 
 

@@ -10,11 +10,10 @@ import dataclasses
 from collections.abc import Sequence
 
 import numpy as np
-import torch
 
 from vidiff.diffusion.model import DEFAULT_MODEL, VidiffModel, load_settings
 from vidiff.diffusion.prior import window_prior
-from vidiff.diffusion.sampling import infill_batch, window_noise
+from vidiff.diffusion.sampling import Workspace, infill_batch
 from vidiff.engine import EngineModule
 from vidiff.windows import pair_windows
 
@@ -24,7 +23,6 @@ class DiffusionInterpolator:
     `engine` runs the U-Net and RIFE's network (vidiff.engine)."""
 
     name = "diffusion"
-    _noise_cache: tuple[tuple[int, ...], torch.Tensor] | None = None  # (key, noise) of `_noise`
 
     def __init__(
         self,
@@ -44,21 +42,13 @@ class DiffusionInterpolator:
         # is baked into each export, one per window shape
         unet = EngineModule(self.model.unet, "unet", engine, device, static=(3,))
         self.run_model = dataclasses.replace(self.model, unet=unet)
+        self.workspace = Workspace(seed, self.model.device)  # noise and buffers kept between windows
 
     @classmethod
     def context_of(cls, weights: str = DEFAULT_MODEL, **_: object) -> int:
         """The `context` an instance with these options would have, read from the weights' vidiff.json
         (nothing loaded: a parallel run's parent, which makes no frames, asks this)."""
         return int(load_settings(weights).config.context)
-
-    def _noise(self, n: int, shape: tuple[int, ...]) -> torch.Tensor:
-        """The starting noise of n windows: each window's generator is seeded afresh with `seed`, so the
-        draw depends only on (n, shape) and is kept for the next chunk of that shape (the last one only)."""
-        key = (n, *shape)
-        if self._noise_cache is None or self._noise_cache[0] != key:
-            gens = [torch.Generator(self.model.device).manual_seed(self.seed) for _ in range(n)]
-            self._noise_cache = (key, window_noise(gens, n, shape, self.model.device))
-        return self._noise_cache[1]
 
     def interpolate(self, a: np.ndarray, b: np.ndarray, ts: Sequence[float]) -> list[np.ndarray]:
         return self.interpolate_window([a, b], [0.0, 1.0], list(ts))
@@ -110,7 +100,7 @@ class DiffusionInterpolator:
                     [w[4] for w in chunk],
                     self.steps,
                     self.sampler,
-                    noise=self._noise,
+                    workspace=self.workspace,
                 )
                 for w, r in zip(chunk, res, strict=True):
                     out[w[0]] = r[-1]

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from vidiff.flow import DISFlow, backward_warp, carry_forward
+from vidiff.flow import DISFlow, backward_warp, carry_forward, to_u8
 from vidiff.fusion import STACK_IMAGES, PriorStack
 
 PRIOR_IMAGES = 3  # μ, warp from the earlier frame, warp from the later frame
@@ -80,13 +80,9 @@ def window_prior(
         f_ab, f_ba = flows[(ja, jb)]
         t = (float(tau) - ta) / (tb - ta)
         if stack is not None:
-            out[i] = stack.pair(a, b, [t], flows[(ja, jb)])[0]
+            stack.pair(a, b, [t], flows[(ja, jb)], out=out[i : i + 1])
             continue
         out[i, 0] = dis.interpolate_with_flows(a, b, [t], f_ab, f_ba)[0]
-        out[i, 1] = _u8(backward_warp(a.astype(np.float32), t * f_ba))
-        out[i, 2] = _u8(backward_warp(b.astype(np.float32), (1.0 - t) * f_ab))
+        to_u8(backward_warp(a.astype(np.float32), t * f_ba), out[i, 1])
+        to_u8(backward_warp(b.astype(np.float32), (1.0 - t) * f_ab), out[i, 2])
     return out
-
-
-def _u8(x: np.ndarray) -> np.ndarray:
-    return np.clip(x + 0.5, 0, 255).astype(np.uint8)

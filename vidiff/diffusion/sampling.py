@@ -22,22 +22,31 @@ LOSS_TARGETS = ("sample", "epsilon", "v", "flow")
 
 
 def encode_condition(
-    model: VidiffModel, mu_pix: torch.Tensor, candidates: torch.Tensor, observed: torch.Tensor
+    model: VidiffModel,
+    mu_pix: torch.Tensor,
+    candidates: torch.Tensor,
+    observed: torch.Tensor,
+    out: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """(μ latents (B, T, C, h, w), cond (B, T, KC + 1, h, w)) from μ images (B, T, 3, H, W) and the
     generated frames' other candidates (G, K − 1, 3, H, W) in B·T order, all in [-1, 1].
 
     cond holds μ, then each candidate (the one-sided warps, and RIFE's frame for a `fuse` model) minus μ at
     the residual's scale (where the two warps disagree, μ is likely wrong: occlusions and flow failures),
-    then the observed mask. An observed frame's candidates are the frame itself (window_prior): its
-    differences are zero, so only the generated frames' candidates are given and encoded.
+    then the observed mask. An observed frame's candidates are the frame itself (window_prior), so only
+    the generated frames' candidates are given, encoded and written: an observed frame's candidate
+    channels are left unwritten, because the U-Net reads only μ and the mask of an observed frame
+    (VideoUNet3D._embed; tests/test_model.py checks that other values there change nothing). At 720p
+    each such row is 33 MB that no one reads. `out` (B·T, K·C + 1, h, w), when given, is written instead
+    of a new tensor (a `Workspace`'s buffer).
     """
     b, t = mu_pix.shape[:2]
     mu = model.codec.encode(mu_pix)
     c, (h, w) = mu.shape[2], mu.shape[-2:]
     k = 1 + candidates.shape[1]
-    # each value written once (no zero tensor filled afterwards), one frame row at a time: B·T is small
-    cond = mu.new_empty((b * t, k * c + 1, h, w))
+    # each value written once, one frame row at a time (B·T is small), the differences computed in place
+    shape = (b * t, k * c + 1, h, w)
+    cond = out if out is not None and tuple(out.shape) == shape else mu.new_empty(shape)
     mu_rows = mu.reshape(b * t, c, h, w)
     cond[:, :c] = mu_rows
     seen = observed.to(torch.bool).reshape(-1).tolist()
@@ -45,11 +54,10 @@ def encode_condition(
     zg = model.codec.encode(candidates) if k > 1 and len(candidates) else None
     g = 0
     for j, obs in enumerate(seen):
-        rest = cond[j, c:-1]
         if obs or zg is None:
-            rest.zero_()
             continue
-        rest.view(k - 1, c, h, w).copy_((zg[g] - mu_rows[j]) * model.residual_scale)
+        rest = cond[j, c:-1].view(k - 1, c, h, w)
+        torch.sub(zg[g], mu_rows[j], out=rest).mul_(model.residual_scale)
         g += 1
     return mu, cond.reshape(b, t, -1, h, w)
 
@@ -130,11 +138,12 @@ class Denoiser:
     ) -> None:
         self.unet, self.process = model.unet, model.process
         self.cond, self.times, self.observed = cond, times, observed
-        self.mask = observed[:, :, None, None, None]
 
     def __call__(self, x: torch.Tensor, scheduler, i: int) -> tuple[torch.Tensor, torch.Tensor]:
         b = x.shape[0]
-        x_in = x.masked_fill(self.mask, 0.0)  # observed frames enter clean (residual 0); no zeros tensor
+        # observed frames enter clean (residual 0) by the U-Net's contract: it never reads their noisy
+        # latents (VideoUNet3D._embed), so x goes in as it is, with no masked copy of the window
+        x_in = x
         if self.process == "flow":
             sigma = scheduler.sigmas[i]
             ts = torch.full((b,), float(sigma) * TRAIN_STEPS - 1, device=x.device)
@@ -177,6 +186,37 @@ def window_noise(
     return torch.stack([torch.randn(tuple(shape), generator=g, device=device) for g in gens])
 
 
+class Workspace:
+    """What an interpolator keeps between its windows of one shape: the starting noise and the buffer of
+    the condition. A 720p window's condition is 133 MB; glibc maps every allocation above 32 MB afresh and
+    the kernel zero-fills each page on first touch, about 50 ms a window here (benchmarks/results/
+    model_speed_workspace). Only the last shape is kept, so memory stays flat.
+
+    The noise is a pure function of (n, shape, seed) because each window's generator is seeded afresh;
+    every value of the buffer that is read is written again for each window (`encode_condition`).
+    """
+
+    def __init__(self, seed: int = 0, device: str | torch.device = "cpu") -> None:
+        self.seed, self.device = seed, torch.device(device)
+        self._noise: tuple[tuple[int, ...], torch.Tensor] | None = None
+        self._cond: torch.Tensor | None = None
+
+    def noise(self, n: int, shape: tuple[int, ...]) -> torch.Tensor:
+        """The starting noise (n, *shape) of n windows, each from a generator seeded with `seed`."""
+        key = (n, *shape)
+        if self._noise is None or self._noise[0] != key:
+            gens = [torch.Generator(self.device).manual_seed(self.seed) for _ in range(n)]
+            self._noise = (key, window_noise(gens, n, shape, self.device))
+        return self._noise[1]
+
+    def cond(self, shape: tuple[int, ...]) -> torch.Tensor:
+        """An uninitialised float32 buffer of `shape`, the same tensor while the shape stays."""
+        if self._cond is None or tuple(self._cond.shape) != tuple(shape):
+            self._cond = None  # the old buffer goes before the new one is made
+            self._cond = torch.empty(tuple(shape), device=self.device)
+        return self._cond
+
+
 @torch.no_grad()
 def sample_residual(
     model: VidiffModel,
@@ -205,8 +245,8 @@ def sample_residual(
     x = window_noise(generators, b, shape, cond.device) if noise is None else noise(b, shape)
     if x.shape != (b, *shape):
         raise ValueError(f"noise of shape {tuple(x.shape)} for windows of shape {(b, *shape)}")
-    x0 = sample(Denoiser(model, cond, times, observed), x, sched, callback)
-    return x0.masked_fill(observed[:, :, None, None, None], 0.0)
+    # x0 is the U-Net's last output, zero on observed frames (it writes the generated frames only)
+    return sample(Denoiser(model, cond, times, observed), x, sched, callback)
 
 
 @torch.no_grad()
@@ -248,10 +288,10 @@ def infill_batch(
     steps: int = 1,
     sampler: str | None = None,
     generators: Sequence[torch.Generator] | None = None,
-    noise: Callable[[int, tuple[int, ...]], torch.Tensor] | None = None,
+    workspace: Workspace | None = None,
 ) -> list[list[np.ndarray]]:
-    """`infill` for a batch of windows of equal length and frame size, one generator per window;
-    `noise` as in `sample_residual`."""
+    """`infill` for a batch of windows of equal length and frame size, one generator per window, or
+    the noise and buffers of a `workspace` (then `generators` is not used)."""
     dev = model.device
     if priors is None:
         priors = [
@@ -261,7 +301,9 @@ def infill_batch(
     tms = torch.tensor([[float(x) for x in t] for t in times], device=dev, dtype=torch.float32)
     # convert only what is read: μ of every frame, the other candidates of the generated frames (an
     # observed frame's K images are copies of it)
-    mu_pix = torch.stack([frames_to_tensor(p[:, 0], dev) for p in priors])
+    t_len = len(times[0])
+    mu_pix = frames_to_tensor(np.concatenate([p[:, 0] for p in priors]), dev)
+    mu_pix = mu_pix.reshape(len(priors), t_len, *mu_pix.shape[1:])
     gen_imgs = [p[i, 1:] for p, o in zip(priors, observed, strict=True) for i in range(len(o)) if not o[i]]
     k1, (h, w) = priors[0].shape[1] - 1, priors[0].shape[2:4]
     cands = (
@@ -269,7 +311,12 @@ def infill_batch(
         if gen_imgs and k1
         else mu_pix.new_empty((len(gen_imgs), k1, 3, h, w))
     )
-    mu_lat, cond = encode_condition(model, mu_pix, cands, obs)
+    buf = None
+    if workspace is not None:
+        lh, lw = model.codec.latent_size(h, w)
+        buf = workspace.cond((len(priors) * t_len, (1 + k1) * model.codec.channels + 1, lh, lw))
+    mu_lat, cond = encode_condition(model, mu_pix, cands, obs, out=buf)
+    noise = workspace.noise if workspace is not None else None
     r = sample_residual(model, cond, tms, obs, steps, sampler, generators, noise=noise) / model.residual_scale
     # decode the generated frames only (an observed frame comes back as given)
     gen = (~obs).reshape(-1).nonzero().flatten()

@@ -130,7 +130,7 @@ class VideoUNet3D(ModelMixin, ConfigMixin):
         sample (B, T, C, h, w): noisy residual latents (any value on observed frames: they are ignored);
         timestep: diffusion step per window (B,) or a scalar; times (B, T): real frame times, any unit
         (differences matter, not order or origin); observed (B, T) bool; cond (B, T, cond_channels, h, w).
-        Returns (B, T, C, h, w).
+        Returns (B, T, C, h, w), zero on the observed frames (only the generated ones are computed).
         """
         b, t, c, h, w = sample.shape
         m = 2 ** (self.levels - 1)
