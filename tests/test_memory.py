@@ -116,3 +116,32 @@ def test_dis_upscale_loads_neither_torch_nor_diffusers_and_peaks_under_200_mb(tm
     assert got["frames"] == 240 and len(read_frames(out)) == 240
     assert not got["torch"] and not got["diffusers"], got
     assert got["rss_mb"] <= 200, got
+
+
+FAULTS = """
+import resource, sys
+import numpy as np
+from vidiff.malloc import keep_freed_memory
+kept = keep_freed_memory() if sys.argv[1] == "kept" else False
+a = np.ones((720, 1280, 3), np.float32) * 2  # a 720p float frame, 11 MB, and its temporaries
+f0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+for _ in range(20):
+    b = (a + 0.5) * 3.0
+    del b
+print(kept, resource.getrusage(resource.RUSAGE_SELF).ru_minflt - f0)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt")
+def test_freed_frame_memory_is_reused_not_faulted_in_again():
+    """vidiff.malloc: with glibc's thresholds fixed, a loop of 11 MB temporaries is served from the
+    heap (a handful of page faults) where glibc's defaults fault each temporary in afresh."""
+    out = {}
+    for setting in ("default", "kept"):
+        r = subprocess.run(
+            [sys.executable, "-c", FAULTS, setting], capture_output=True, text=True, check=True
+        )
+        ok, faults = r.stdout.split()
+        out[setting] = (ok, int(faults))
+    assert out["kept"][0] == "True"
+    assert out["kept"][1] * 10 < out["default"][1], out

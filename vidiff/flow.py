@@ -18,6 +18,7 @@ import cv2
 import numpy as np
 
 from vidiff.errors import ConfigError
+from vidiff.malloc import keep_freed_memory
 
 
 @runtime_checkable
@@ -311,7 +312,9 @@ def interpolator_factory(
 ) -> tuple[str, Callable[..., Interpolator], dict[str, Any]]:
     """The method `name` resolves to (`auto`: see `resolve_auto`), its factory and the options it takes
     (those it does not take are dropped for `auto`), checked as `get_interpolator` checks them; nothing is
-    built, so a process that makes no frames (a parallel run's parent) loads no model."""
+    built, so a process that makes no frames (a parallel run's parent) loads no model. The process's
+    allocator is set to keep freed frame-sized memory for reuse (vidiff.malloc), once."""
+    keep_freed_memory()
     if name == AUTO:
         name = resolve_auto(name, note)
         params = inspect.signature(_factory(name)).parameters

@@ -83,7 +83,7 @@ class DiffusionInterpolator:
                         [all_frames[i] for i in sel],
                         [all_times[i] for i in sel],
                         [all_obs[i] for i in sel],
-                        pri[sel],
+                        pri if sel == list(range(len(pri))) else pri[sel],  # no copy of a whole prior
                     )
                 )
         shapes: dict[int, list] = {}
