@@ -5,7 +5,8 @@ For each clip, at its native resolution, each measurement in its own subprocess 
 child's rusage, like `/usr/bin/time -v`), repeated and reported as the median:
 
 - io_floor:     decode + re-encode (libx264, crf 18, default preset), no interpolation — the floor
-                any upscaler pays; seconds per produced frame.
+                any upscaler pays; seconds per produced frame (with vidiff's allocator setting,
+                vidiff/malloc.py, as in the pipeline).
 - upscale_dis:  `vidiff upscale INPUT -o OUT --factor 2 --method dis`, whole pipeline; seconds per
                 produced frame and the ratio to the I/O floor.
 - dis_step:     the DIS interpolation step alone, one t = 0.5 frame per source pair (frames decoded
@@ -43,6 +44,8 @@ DEFAULT_CLIPS = ("carphone_pristine", "bikes", "bigbuckbunny")
 # children: each prints one JSON line with its own timing; the parent adds wall time and peak RSS
 IO_FLOOR = """
 import json, sys, time
+from vidiff.malloc import keep_freed_memory
+keep_freed_memory()  # the allocator setting of every vidiff run (vidiff.flow.interpolator_factory)
 from vidiff.io.probe import probe
 from vidiff.io.reader import VideoReader
 from vidiff.io.writer import VideoWriter
