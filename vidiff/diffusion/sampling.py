@@ -188,9 +188,10 @@ def window_noise(
 
 class Workspace:
     """What an interpolator keeps between its windows of one shape: the starting noise and the buffer of
-    the condition. A 720p window's condition is 133 MB; glibc maps every allocation above 32 MB afresh and
-    the kernel zero-fills each page on first touch, about 50 ms a window here (benchmarks/results/
-    model_speed_workspace). Only the last shape is kept, so memory stays flat.
+    the condition. A 720p window's condition is 133 MB; glibc maps every allocation above 32 MB afresh
+    (vidiff.malloc cannot raise that limit) and the kernel zero-fills each page on first touch, so a new
+    buffer a window costs tens of thousands of page faults. Only the last shape is kept, so memory stays
+    flat. What this and the rest of the plumbing saved: benchmarks/results/model_speed_workspace.
 
     The noise is a pure function of (n, shape, seed) because each window's generator is seeded afresh;
     every value of the buffer that is read is written again for each window (`encode_condition`).
