@@ -78,6 +78,24 @@ def test_x2_held_out_frame(rife: RIFE, frames: list[np.ndarray]) -> None:
 
 
 @needs_weights
+def test_flows_and_mask_rebuild_the_frame(rife: RIFE, frames: list[np.ndarray]) -> None:
+    """RIFE's own flows and mask (a candidate source for the prior stack) are what its frame blends: the
+    mask-weighted warps of a and b by them give the frame back, to rounding and the warp's interpolation."""
+    from vidiff.flow import backward_warp
+
+    a, b = frames[82], frames[84]
+    flow, m = rife.flows_and_mask(a, b, 0.5)
+    assert flow.shape == (*a.shape[:2], 4) and flow.dtype == np.float32 and m.shape == a.shape[:2]
+    assert m.min() >= 0.0 and m.max() <= 1.0 and 0.05 < m.mean() < 0.95
+    wa = backward_warp(a.astype(np.float32), flow[..., :2])
+    wb = backward_warp(b.astype(np.float32), flow[..., 2:])
+    rebuilt = m[..., None] * wa + (1 - m[..., None]) * wb
+    (y,) = rife.interpolate(a, b, [0.5])
+    assert np.abs(rebuilt - y).mean() < 0.5
+    assert np.abs(wa - y).mean() > 1.0  # one warp alone is not the frame: the mask matters
+
+
+@needs_weights
 def test_real_times(rife: RIFE, frames: list[np.ndarray]) -> None:
     a, b = frames[82], frames[86]
     y0, y25, y75, y1 = rife.interpolate(a, b, [0.0, 0.25, 0.75, 1.0])

@@ -9,6 +9,10 @@ per-pixel fusion weights over the candidates plus a residual (vidiff.models.unet
 
 RIFE's test-time ensemble (the pair reversed at 1 − t, or flipped) is left out of the stack: each costs a
 second RIFE pass, over the 1.5× RIFE time budget; `benchmarks/prior_stack.py` scores what each would add.
+It scores RIFE's own flows and mask too (`RIFE.flows_and_mask`, free with the RIFE pass): its two warps
+blended by t instead of by its mask beat RIFE's frame on carphone and lose on bikes
+(benchmarks/results/prior_stack), so a model given both warps could choose per pixel; that needs a
+stack of six images and a retrained model.
 """
 
 from __future__ import annotations

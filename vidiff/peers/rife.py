@@ -140,6 +140,15 @@ class IFNet(nn.Module):
         self, img0: torch.Tensor, img1: torch.Tensor, t: torch.Tensor, scales: Sequence[float] = BASE_SCALES
     ) -> torch.Tensor:
         """Frame at time t (N, 3, H, W, values in [0, 1]); `t` is (N, 1, 1, 1). H, W divisible by 4*max(scales)."""
+        flow, mask = self.flows(img0, img1, t, scales)
+        m = torch.sigmoid(mask)
+        return backward_warp(img0, flow[:, :2]) * m + backward_warp(img1, flow[:, 2:4]) * (1.0 - m)
+
+    def flows(
+        self, img0: torch.Tensor, img1: torch.Tensor, t: torch.Tensor, scales: Sequence[float] = BASE_SCALES
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The final flows (N, 4, H, W) = [t->img0, t->img1] in pixels and the mask logit (N, 1, H, W):
+        what `forward` blends (benchmarks/prior_stack.py scores them as candidates of their own)."""
         if len(scales) != 5:
             raise ValueError(f"IFNet has 5 blocks, got {len(scales)} scales")
         n, _, h, w = img0.shape
@@ -156,8 +165,7 @@ class IFNet(nn.Module):
             inp = torch.cat((w0[:, :3], w1[:, :3], w0[:, 3:], w1[:, 3:], tmap, mask, feat), 1)
             dflow, mask, feat = block(inp, flow, s)
             flow = flow + dflow
-        m = torch.sigmoid(mask)
-        return backward_warp(img0, flow[:, :2]) * m + backward_warp(img1, flow[:, 2:4]) * (1.0 - m)
+        return flow, mask
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -212,15 +220,31 @@ class RIFE:
         x = torch.from_numpy(np.ascontiguousarray(img)).to(self.device).permute(2, 0, 1)[None].float() / 255.0
         return F.pad(x, (0, pw - w, 0, ph - h))
 
-    @torch.inference_mode()
-    def interpolate(self, a: np.ndarray, b: np.ndarray, ts: Sequence[float]) -> list[np.ndarray]:
+    def _geometry(self, a: np.ndarray, b: np.ndarray) -> tuple[list[float], int, int]:
+        """(the blocks' scales, padded height, padded width) of a pair, checked."""
         if a.shape != b.shape or a.ndim != 3 or a.shape[2] != 3:
             raise UnsupportedError(f"RIFE needs two RGB frames of one size, got {a.shape} and {b.shape}")
         h, w = a.shape[:2]
         scale = self.scale if self.scale is not None else auto_scale(h, w)
-        scales = [s / scale for s in BASE_SCALES]
         pad = max(128, int(128 / scale))
-        ph, pw = -(-h // pad) * pad, -(-w // pad) * pad
+        return [s / scale for s in BASE_SCALES], -(-h // pad) * pad, -(-w // pad) * pad
+
+    @torch.inference_mode()
+    def flows_and_mask(self, a: np.ndarray, b: np.ndarray, t: float) -> tuple[np.ndarray, np.ndarray]:
+        """RIFE's own flows at t, (H, W, 4) float32 = [t->a (x, y), t->b (x, y)] in pixels, and its
+        blend weight of a's warp (H, W) in [0, 1]; run eagerly in PyTorch (a measurement aid, not the
+        frame path: `interpolate` is)."""
+        scales, ph, pw = self._geometry(a, b)
+        h, w = a.shape[:2]
+        tt = torch.full((1, 1, 1, 1), float(t), device=self.device)
+        flow, mask = self.net.flows(self._to_tensor(a, ph, pw), self._to_tensor(b, ph, pw), tt, scales)
+        flow = flow[0, :, :h, :w].permute(1, 2, 0).cpu().numpy()
+        return np.ascontiguousarray(flow), torch.sigmoid(mask)[0, 0, :h, :w].cpu().numpy()
+
+    @torch.inference_mode()
+    def interpolate(self, a: np.ndarray, b: np.ndarray, ts: Sequence[float]) -> list[np.ndarray]:
+        scales, ph, pw = self._geometry(a, b)
+        h, w = a.shape[:2]
         x0, x1 = None, None
         out: list[np.ndarray] = []
         for t in ts:
