@@ -72,31 +72,6 @@ def test_untrained_fusion_model_returns_fuse_exactly(frames: list[np.ndarray]) -
 
 
 @needs_weights
-def test_rife_warps_stack_adds_rifes_one_sided_warps(frames: list[np.ndarray]) -> None:
-    """`priors: fuse_rife_warps` (configs/train/rife_warps.yaml): six images a frame, the first four as
-    in the `fuse` stack (RIFE's frame from one eager pass, so within a grey level of the engine's) and
-    then a and b warped by RIFE's own flows; an untrained model of that kind returns μ exactly."""
-    from vidiff.diffusion.model import VidiffModel
-    from vidiff.diffusion.sampling import infill
-    from vidiff.fusion import PriorStack, build_rife
-
-    a, b = frames[82], frames[86]
-    rife = build_rife()
-    plain = PriorStack(rife).pair(a, b, [0.25, 0.5])
-    more = PriorStack(rife, rife_warps=True).pair(a, b, [0.25, 0.5])
-    assert plain.shape[1] == 4 and more.shape[1] == 6
-    assert np.abs(more[:, :4].astype(int) - plain).max() <= 1
-    flow, _ = rife.flows_and_mask(a, b, 0.5)
-    want_a = backward_warp(a.astype(np.float32), flow[..., :2])
-    assert np.abs(more[1, 4].astype(float) - want_a).mean() < 1.0
-    assert np.abs(more[1, 4].astype(int) - more[1, 5]).mean() > 1.0  # two different warps
-    model = VidiffModel.from_config({**TINY_MODEL, "diffusion": {"priors": "fuse_rife_warps"}})
-    assert model.unet.fusion_candidates == 5 and model.stack().images == 6
-    out = infill(model, [a, None, b], [0.0, 0.5, 1.0], [True, False, True])
-    assert np.array_equal(out[1], model.stack().pair(a, b, [0.5])[0, 0])
-
-
-@needs_weights
 def test_fusion_head_changes_the_output_where_trained(frames: list[np.ndarray]) -> None:
     """A non-zero fusion head moves the frame toward a candidate (the weights are really applied)."""
     import torch

@@ -26,7 +26,6 @@ from vidiff.flow import DISFlow, backward_warp, to_u8
 
 CANDIDATES = ("dis_a", "dis_b", "rife")  # the stack's order, after the fused frame itself
 STACK_IMAGES = 1 + len(CANDIDATES)  # fused μ, then the candidates
-RIFE_WARPS_IMAGES = STACK_IMAGES + 2  # and RIFE's warps of a and b by its own flows (an experiment)
 
 
 def fuse(warp_a: np.ndarray, warp_b: np.ndarray, rife: np.ndarray, t: float) -> np.ndarray:
@@ -48,13 +47,9 @@ class PriorStack:
     `interpolate(a, b, ts)` (the network is built by the caller, once).
     """
 
-    def __init__(self, rife, rife_warps: bool = False) -> None:
+    def __init__(self, rife) -> None:
         self.rife = rife
         self.dis = DISFlow()
-        # with rife_warps, RIFE's frame and its two one-sided warps come from one eager pass
-        # (RIFE.parts), not from the engine: an experimental kind (configs/train/rife_warps.yaml)
-        self.rife_warps = rife_warps
-        self.images = RIFE_WARPS_IMAGES if rife_warps else STACK_IMAGES
 
     def pair(
         self,
@@ -67,13 +62,9 @@ class PriorStack:
         """The stack of each t; written into `out` (len(ts), STACK_IMAGES, H, W, 3) when given."""
         f_ab, f_ba = flows if flows is not None else self.dis.flows(a, b)
         fa, fb = a.astype(np.float32), b.astype(np.float32)
-        if self.rife_warps:
-            parts = [self.rife.parts(a, b, t) for t in ts]
-            rifes = [p[0] for p in parts]
-        else:
-            rifes = self.rife.interpolate(a, b, list(ts))
+        rifes = self.rife.interpolate(a, b, list(ts))
         if out is None:
-            out = np.empty((len(ts), self.images, *a.shape), np.uint8)
+            out = np.empty((len(ts), STACK_IMAGES, *a.shape), np.uint8)
         for i, (t, r) in enumerate(zip(ts, rifes, strict=True)):
             wa = backward_warp(fa, t * f_ba)
             wb = backward_warp(fb, (1.0 - t) * f_ab)
@@ -81,8 +72,6 @@ class PriorStack:
             to_u8(wa, out[i, 1])  # the warps are this loop's own temporaries: scratch for the rounding
             to_u8(wb, out[i, 2])
             out[i, 3] = r
-            if self.rife_warps:
-                out[i, 4], out[i, 5] = parts[i][1], parts[i][2]
         return out
 
 

@@ -109,7 +109,7 @@ class VidiffModel:
     @classmethod
     def from_config(cls, cfg: dict[str, Any]) -> VidiffModel:
         """An untrained model from a config with sections codec, unet, diffusion, each over the defaults."""
-        from vidiff.diffusion.prior import STACK_PRIORS, prior_images
+        from vidiff.diffusion.prior import prior_images
 
         codec_spec = dict(cfg.get("codec") or DEFAULT_CODEC)
         codec = get_codec(codec_spec)
@@ -128,7 +128,7 @@ class VidiffModel:
         unet_cfg["latent_channels"] = codec.channels
         unet_cfg["cond_channels"] = k * codec.channels + 1
         # `fuse`: the network also weighs the candidates per pixel (zero at start: the fixed fusion μ)
-        unet_cfg["fusion_candidates"] = k - 1 if settings.config.priors in STACK_PRIORS else 0
+        unet_cfg["fusion_candidates"] = k - 1 if settings.config.priors == "fuse" else 0
         for key in ("block_channels", "spatial_attention_levels", "temporal_attention_levels"):
             if unet_cfg.get(key) is not None:
                 unet_cfg[key] = tuple(unet_cfg[key])
@@ -142,15 +142,12 @@ class VidiffModel:
         """The `PriorStack` a `fuse` model's priors come from (RIFE built once, on the model's device, its
         network run by `engine` (vidiff.engine) when first built), or None for a DIS-prior model. A
         one-line UnsupportedError when RIFE's weights are not cached."""
-        from vidiff.diffusion.prior import STACK_PRIORS
-
-        if self.priors not in STACK_PRIORS:
+        if self.priors != "fuse":
             return None
         if self._stack is None:
             from vidiff.fusion import PriorStack, build_rife
 
-            rife = build_rife(device=str(self.device), engine=engine)
-            self._stack = PriorStack(rife, rife_warps=self.priors == "fuse_rife_warps")
+            self._stack = PriorStack(build_rife(device=str(self.device), engine=engine))
         return self._stack
 
     def to(self, device: str | torch.device) -> VidiffModel:

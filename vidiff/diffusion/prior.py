@@ -8,9 +8,8 @@ its side forward at constant velocity (`carry_forward`): μ and the one warp are
 frame itself; with one observed frame on that side it is the nearest frame. An observed frame is its own prior.
 
 With a `PriorStack` (the model's `priors: fuse`), μ is the fixed fusion of the DIS warps and RIFE v4's frame
-(vidiff.fusion) and RIFE's frame is a fourth image; `fuse_rife_warps` adds a and b warped by RIFE's own
-flows as a fifth and sixth (an experiment, configs/train/rife_warps.yaml). Outside the observed range RIFE
-has nothing to add, so its images there are μ too.
+(vidiff.fusion) and RIFE's frame is a fourth image; outside the observed range RIFE has nothing to add, so
+its image there is μ too.
 """
 
 from __future__ import annotations
@@ -20,12 +19,10 @@ from collections.abc import Sequence
 import numpy as np
 
 from vidiff.flow import DISFlow, backward_warp, carry_forward, to_u8
-from vidiff.fusion import RIFE_WARPS_IMAGES, STACK_IMAGES, PriorStack
+from vidiff.fusion import STACK_IMAGES, PriorStack
 
 PRIOR_IMAGES = 3  # μ, warp from the earlier frame, warp from the later frame
-# a model's `priors` -> images per frame; `fuse_rife_warps` adds RIFE's two one-sided warps to the stack
-PRIORS = {"dis": PRIOR_IMAGES, "fuse": STACK_IMAGES, "fuse_rife_warps": RIFE_WARPS_IMAGES}
-STACK_PRIORS = ("fuse", "fuse_rife_warps")  # the kinds whose priors come from a PriorStack
+PRIORS = {"dis": PRIOR_IMAGES, "fuse": STACK_IMAGES}  # a model's `priors` -> images per frame
 
 
 def prior_images(priors: str) -> int:
@@ -44,8 +41,7 @@ def window_prior(
     stack: PriorStack | None = None,
 ) -> np.ndarray:
     """Prior images (T, K, H, W, 3) uint8 of a window: [μ, warp_a, warp_b] per frame (K = 3), or with a
-    `stack` [μ, warp_a, warp_b, rife] with μ their fixed fusion (K = 4; K = 6 with `stack.rife_warps`,
-    RIFE's warps of a and b after them).
+    `stack` [μ, warp_a, warp_b, rife] with μ their fixed fusion (K = 4).
 
     `frames[i]` is only read where `observed[i]`; `times` are real and need not be sorted.
     """
@@ -53,7 +49,7 @@ def window_prior(
     if not obs:
         raise ValueError("a window needs at least one observed frame")
     shape = next(frames[i] for _, i in obs).shape
-    k = stack.images if stack is not None else PRIOR_IMAGES
+    k = STACK_IMAGES if stack is not None else PRIOR_IMAGES
     out = np.empty((len(times), k, *shape), np.uint8)
     dis = DISFlow()
     flows: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
@@ -75,7 +71,7 @@ def window_prior(
                 mu = carry_forward(frames[jf], frames[jn], [abs(tau - tn) / abs(tn - tf)])[0]
                 out[i, 0] = out[i, 1] = mu
                 if stack is not None:
-                    out[i, 3:] = mu
+                    out[i, 3] = mu
             continue
         (ta, ja), (tb, jb) = earlier[-1], later[0]
         a, b = frames[ja], frames[jb]

@@ -242,20 +242,6 @@ class RIFE:
         return np.ascontiguousarray(flow), torch.sigmoid(mask)[0, 0, :h, :w].cpu().numpy()
 
     @torch.inference_mode()
-    def parts(self, a: np.ndarray, b: np.ndarray, t: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """RIFE's frame at t and its two one-sided warps (a and b warped by RIFE's own flows), RGB uint8,
-        from one eager PyTorch pass (a prior-stack experiment; `interpolate` is the frame path)."""
-        scales, ph, pw = self._geometry(a, b)
-        h, w = a.shape[:2]
-        x0, x1 = self._to_tensor(a, ph, pw), self._to_tensor(b, ph, pw)
-        flow, mask = self.net.flows(x0, x1, torch.full((1, 1, 1, 1), float(t), device=self.device), scales)
-        m = torch.sigmoid(mask)
-        wa, wb = backward_warp(x0, flow[:, :2]), backward_warp(x1, flow[:, 2:4])
-        imgs = torch.cat([wa * m + wb * (1.0 - m), wa, wb])[:, :, :h, :w]
-        u8 = (imgs.clamp(0.0, 1.0) * 255.0 + 0.5).to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy()
-        return u8[0], u8[1], u8[2]
-
-    @torch.inference_mode()
     def interpolate(self, a: np.ndarray, b: np.ndarray, ts: Sequence[float]) -> list[np.ndarray]:
         scales, ph, pw = self._geometry(a, b)
         h, w = a.shape[:2]

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from vidiff.codecs import frames_to_tensor
-from vidiff.diffusion.prior import STACK_PRIORS, window_prior
+from vidiff.diffusion.prior import window_prior
 from vidiff.errors import ConfigError
 from vidiff.train.procedural import MotionWindow
 
@@ -111,10 +111,10 @@ class WindowSampler:
 
     def stack(self):
         """RIFE + DIS prior stack for a `fuse` model (None for `dis`)."""
-        if self.priors in STACK_PRIORS and self._stack is None:
+        if self.priors == "fuse" and self._stack is None:
             from vidiff.fusion import PriorStack, build_rife
 
-            self._stack = PriorStack(build_rife(), rife_warps=self.priors == "fuse_rife_warps")
+            self._stack = PriorStack(build_rife())
         return self._stack
 
     def _real(
