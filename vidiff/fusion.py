@@ -11,8 +11,8 @@ RIFE's test-time ensemble (the pair reversed at 1 − t, or flipped) is left out
 second RIFE pass, over the 1.5× RIFE time budget; `benchmarks/prior_stack.py` scores what each would add.
 It scores RIFE's own flows and mask too (`RIFE.flows_and_mask`, free with the RIFE pass): its two warps
 blended by t instead of by its mask beat RIFE's frame on carphone and lose on bikes
-(benchmarks/results/prior_stack), so a model given both warps could choose per pixel; that needs a
-stack of six images and a retrained model.
+(benchmarks/results/prior_stack). A model given both warps as candidates was trained and scored lower
+than the shipped one (benchmarks/results/rife_warps), so the stack stays at three candidates.
 """
 
 from __future__ import annotations
