@@ -16,12 +16,13 @@ import argparse
 import json
 import os
 import platform
-import shlex
 import statistics
 import subprocess
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
+
+from report import command_line, write_report
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -78,10 +79,7 @@ def main(argv: list[str] | None = None) -> int:
             row["time_ratio"] = round(row["kept_s"] / row["default_s"], 3)
             rows.append(row)
             print(json.dumps(row), file=sys.stderr)
-    cmd = ("python benchmarks/malloc.py " + shlex.join(argv if argv is not None else sys.argv[1:])).strip()
-    out_dir = Path(args.out)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "results.json").write_text(json.dumps({"command": cmd, "rows": rows}, indent=1) + "\n")
+    cmd = command_line("malloc.py", argv)
     when = datetime.now(timezone.utc).isoformat(timespec="seconds")
     lines = [
         "# Freed memory kept for reuse (vidiff/malloc.py) against glibc's defaults",
@@ -101,8 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{r['time_ratio']:.3f} | {r['kept_faults']} | {r['default_faults']} |"
         for r in rows
     ]
-    (out_dir / "results.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    write_report(args.out, cmd, rows, lines)
     return 0
 
 

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import shlex
 import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
+from report import command_line, write_report
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -67,10 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         on = next(o for o in rows if o["clip"] == r["clip"] and o["x264_params"] == "mbtree=1")
         r["bytes_vs_on"] = round(r["bytes"] / on["bytes"], 4)
         r["psnr_vs_on"] = round(r["psnr"] - on["psnr"], 3)
-    cmd = ("python benchmarks/mbtree.py " + shlex.join(argv if argv is not None else sys.argv[1:])).strip()
-    out_dir = Path(args.out)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "results.json").write_text(json.dumps({"command": cmd, "rows": rows}, indent=1) + "\n")
+    cmd = command_line("mbtree.py", argv)
     lines = [
         "# libx264 MB-tree on and off (benchmarks/mbtree.py)",
         "",
@@ -86,8 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{r['psnr_vs_on']:+.2f} | {r['frames']} |"
         for r in rows
     ]
-    (out_dir / "results.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    write_report(args.out, cmd, rows, lines)
     return 0
 
 

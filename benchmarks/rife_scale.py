@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shlex
 import statistics
 import sys
 import time
@@ -22,6 +21,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from report import command_line, write_report
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -69,14 +69,11 @@ def main(argv: list[str] | None = None) -> int:
         base = next(b for b in rows if b["size"] == r["size"] and b["scale"] == args.scales[0])
         r["psnr_vs_first"] = round(r["psnr"] - base["psnr"], 4)
         r["speedup_vs_first"] = round(base["s_per_frame"] / r["s_per_frame"], 3)
-    cmd = "python benchmarks/rife_scale.py " + shlex.join(argv if argv is not None else sys.argv[1:])
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "results.json").write_text(json.dumps({"command": cmd.strip(), "rows": rows}, indent=1) + "\n")
+    cmd = command_line("rife_scale.py", argv)
     lines = [
         "# RIFE's flow scale on large frames (benchmarks/rife_scale.py)",
         "",
-        f"Command: `{cmd.strip()}`",
+        f"Command: `{cmd}`",
         "",
         "Held-out x2 on the first frames of the clip, resized up with Lanczos (smoother than native footage).",
         "",
@@ -88,8 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{r['s_per_frame']:.3f} | {r['speedup_vs_first']:.2f} | {r['frames']} |"
         for r in rows
     ]
-    (out / "results.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    write_report(args.out, cmd, rows, lines)
     return 0
 
 
