@@ -26,7 +26,7 @@ def encode_condition(
     mu_pix: torch.Tensor,
     candidates: torch.Tensor,
     observed: torch.Tensor,
-    out: torch.Tensor | None = None,
+    buffer: Callable[[tuple[int, ...]], torch.Tensor] | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """(μ latents (B, T, C, h, w), cond (B, T, KC + 1, h, w)) from μ images (B, T, 3, H, W) and the
     generated frames' other candidates (G, K − 1, 3, H, W) in B·T order, all in [-1, 1].
@@ -37,8 +37,8 @@ def encode_condition(
     the generated frames' candidates are given, encoded and written: an observed frame's candidate
     channels are left unwritten, because the U-Net reads only μ and the mask of an observed frame
     (VideoUNet3D._embed; tests/test_model.py checks that other values there change nothing). At 720p
-    each such row is 33 MB that no one reads. `out` (B·T, K·C + 1, h, w), when given, is written instead
-    of a new tensor (a `Workspace`'s buffer).
+    each such row is 33 MB that no one reads. `buffer(shape)`, when given, supplies the tensor written
+    instead of a new one (`Workspace.cond`).
     """
     b, t = mu_pix.shape[:2]
     mu = model.codec.encode(mu_pix)
@@ -46,7 +46,7 @@ def encode_condition(
     k = 1 + candidates.shape[1]
     # each value written once, one frame row at a time (B·T is small), the differences computed in place
     shape = (b * t, k * c + 1, h, w)
-    cond = out if out is not None and tuple(out.shape) == shape else mu.new_empty(shape)
+    cond = buffer(shape) if buffer is not None else mu.new_empty(shape)
     mu_rows = mu.reshape(b * t, c, h, w)
     cond[:, :c] = mu_rows
     seen = observed.to(torch.bool).reshape(-1).tolist()
@@ -143,13 +143,12 @@ class Denoiser:
         b = x.shape[0]
         # observed frames enter clean (residual 0) by the U-Net's contract: it never reads their noisy
         # latents (VideoUNet3D._embed), so x goes in as it is, with no masked copy of the window
-        x_in = x
         if self.process == "flow":
             sigma = scheduler.sigmas[i]
             ts = torch.full((b,), float(sigma) * TRAIN_STEPS - 1, device=x.device)
-            x0 = self.unet(x_in, ts, self.times, self.observed, self.cond)
+            x0 = self.unet(x, ts, self.times, self.observed, self.cond)
             return x0, (x - x0) / sigma
-        x0 = self.unet(x_in, scheduler.timesteps[i].expand(b), self.times, self.observed, self.cond)
+        x0 = self.unet(x, scheduler.timesteps[i].expand(b), self.times, self.observed, self.cond)
         return x0, x0
 
 
@@ -312,12 +311,8 @@ def infill_batch(
         if gen_imgs and k1
         else mu_pix.new_empty((len(gen_imgs), k1, 3, h, w))
     )
-    buf = None
-    if workspace is not None:
-        lh, lw = model.codec.latent_size(h, w)
-        buf = workspace.cond((len(priors) * t_len, (1 + k1) * model.codec.channels + 1, lh, lw))
-    mu_lat, cond = encode_condition(model, mu_pix, cands, obs, out=buf)
-    noise = workspace.noise if workspace is not None else None
+    buffer, noise = (workspace.cond, workspace.noise) if workspace is not None else (None, None)
+    mu_lat, cond = encode_condition(model, mu_pix, cands, obs, buffer)
     r = sample_residual(model, cond, tms, obs, steps, sampler, generators, noise=noise) / model.residual_scale
     # decode the generated frames only (an observed frame comes back as given)
     gen = (~obs).reshape(-1).nonzero().flatten()
