@@ -28,10 +28,6 @@ DEFAULTS: dict[str, Any] = {
         "task": "interpolate",  # or extrapolate: observed frames before, the target after (generation)
         "max_tau": 2.0,  # extrapolate: targets up to this many observed intervals past the last frame
         "pool": 0,  # > 0: train on a fixed set of this many windows (a check that the loop learns)
-        # camera realism (vidiff.train.camera); 0 = off, and then no random draw is spent on it
-        "shutter": 0.0,  # procedural: longest exposure, in observed intervals (motion blur)
-        "noise": 0.0,  # largest σ of sensor noise, grey levels, on every frame of a window
-        "jpeg": 0,  # lowest JPEG quality half the windows are recompressed at (1-100)
     },
     "train": {
         "steps": 1500,
@@ -153,10 +149,6 @@ def check_config(cfg: DictConfig) -> None:
     whole("data.crop", d.crop, 8)
     whole("data.margin", d.margin, 0)
     whole("data.pool", d.pool, 0)
-    number("data.shutter", d.shutter, 0, 1)
-    number("data.noise", d.noise, 0, 50)
-    whole("data.jpeg", d.jpeg, 0)
-    need(d.jpeg <= 100, "data.jpeg", "must be a JPEG quality in [1, 100], or 0 for none", d.jpeg)
     clips = list(d.clips)
     need(
         all(isinstance(c, str) and c for c in clips),

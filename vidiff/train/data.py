@@ -15,7 +15,6 @@ import torch
 from vidiff.codecs import frames_to_tensor
 from vidiff.diffusion.prior import window_prior
 from vidiff.errors import ConfigError
-from vidiff.train.camera import degrade, draw_exposure, exposed
 from vidiff.train.procedural import MotionWindow
 
 NICE_T = (0.25, 1 / 3, 0.5, 2 / 3, 0.75)
@@ -86,9 +85,7 @@ class WindowSampler:
             else:
                 tau = float(rng.choice(NICE_T)) if rng.random() < 0.5 else float(rng.uniform(0.05, 0.95))
             scene = MotionWindow(rng, region, max_shift=c["max_shift"])
-            exposure = draw_exposure(rng, float(c.get("shutter", 0.0)))
-            frames = [exposed(scene.render, t, exposure) for t in list(obs_t) + [tau]]
-        frames = degrade(frames, rng, float(c.get("noise", 0.0)), int(c.get("jpeg", 0)))
+            frames = [scene.render(t) for t in list(obs_t) + [tau]]
         times = np.array(list(obs_t) + [tau])
         observed = np.array([True] * n_obs + [False])
         if rng.random() < 0.5:  # time reversal
