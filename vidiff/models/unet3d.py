@@ -45,7 +45,7 @@ class VideoUNet3D(ModelMixin, ConfigMixin):
         self,
         latent_channels: int = 48,
         cond_channels: int = 193,
-        block_channels: tuple[int, ...] = (16, 32, 64),
+        block_channels: tuple[int, ...] = (8, 16, 32),
         layers_per_block: int = 1,
         heads: int = 4,
         spatial_attention_levels: tuple[int, ...] = (),
