@@ -33,6 +33,7 @@ _NAMES = {
     "read_frames": "vidiff.io.reader",
     "sample_clip": "vidiff.io.samples",
     "VideoWriter": "vidiff.io.writer",
+    "UpscaleOptions": "vidiff.runner.options",
     "upscale_file": "vidiff.runner.upscale",
 }
 

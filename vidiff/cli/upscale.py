@@ -115,12 +115,9 @@ def method_options(args: argparse.Namespace) -> dict:
 
 def run(args: argparse.Namespace) -> int:
     from vidiff.runner import upscale_file
-    from vidiff.runner.parallel import parse_workers
+    from vidiff.runner.options import UpscaleOptions
 
-    workers = parse_workers(args.workers)  # before any work
-    report = upscale_file(
-        args.input,
-        args.output,
+    options = UpscaleOptions(  # every option checked before any work
         factor=args.factor,
         fps=args.fps,
         method=args.method,
@@ -133,8 +130,9 @@ def run(args: argparse.Namespace) -> int:
         dedupe=not args.no_dedupe,
         scene_cuts=not args.no_scene_cuts,
         progress=not args.quiet,
-        workers=workers,
+        workers=args.workers,
     )
+    report = upscale_file(args.input, args.output, options)
     if args.json:
         print(json.dumps(report, indent=2))
     elif not args.quiet:

@@ -1,0 +1,102 @@
+"""`UpscaleOptions`: a frame-rate run's options, validated once, whichever door they came through.
+
+The CLI (`vidiff upscale`), a recipe (`vidiff run`), the Python API (`upscale_file(**options)`) and the
+web app all build one of these, so a bad value is refused in one line (`ConfigError`) before any frame
+is decoded. What needs the input (its size, the encoder's trial run) is checked by `upscale_file`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from vidiff.errors import ConfigError
+from vidiff.flow import Interpolator
+from vidiff.io.encode import EncodeOptions
+from vidiff.runner.parallel import parse_workers
+from vidiff.timeline import parse_factor, parse_fps, parse_speed
+
+AUDIO_MODES = ("copy", "drop", "slow", "none")
+
+
+@dataclass(frozen=True)
+class UpscaleOptions:
+    """How `upscale_file` raises a clip's frame rate; invalid values raise `ConfigError` on construction.
+
+    `factor` or `fps`: the output rate. `speed` < 1 makes slow motion (the planned frames played at that
+    rate times `speed`). `method`: a registered name (`vidiff.flow`) with its `method_options`, or an
+    `Interpolator`. `codec`/`crf`/`preset`/`pix_fmt`: the encoding (`EncodeOptions`). `audio_mode`
+    "copy", "drop" or "slow" (re-timed by `speed`, pitch kept); None: "copy" if `audio` else "drop".
+    `transform` maps each output frame (size `out_size` = (width, height), or found by applying it to a
+    blank frame). `dedupe`/`max_run`: collapse held source frames (runs up to `max_run`); `scene_cuts`:
+    never interpolate across a cut. `window`: keyframe pairs per window of a method with context.
+    `workers`: processes (None: every core); `pool`: a pool shared with other clips.
+    """
+
+    factor: float | Fraction | None = None
+    fps: Fraction | float | None = None
+    method: str | Interpolator = "auto"
+    method_options: dict[str, Any] | None = None
+    codec: str = "libx264"
+    crf: int | None = 18
+    preset: str | None = None
+    pix_fmt: str = "yuv420p"
+    audio: bool = True
+    dedupe: bool = True
+    scene_cuts: bool = True
+    progress: bool = True
+    speed: Fraction | float = 1
+    audio_mode: str | None = None
+    transform: Callable[[np.ndarray], np.ndarray] | None = None
+    out_size: tuple[int, int] | None = None
+    max_run: int = 3
+    window: int = 8
+    workers: int | None = None
+    pool: Any = None
+
+    def __post_init__(self) -> None:
+        self.encode  # noqa: B018 - EncodeOptions checks codec, crf, preset and pix_fmt
+        if self.fps is not None:
+            parse_fps(self.fps)
+        if self.factor is not None:
+            parse_factor(self.factor)
+        parse_speed(self.speed)
+        window, max_run = self.window, self.max_run
+        if isinstance(window, bool) or not isinstance(window, int) or not 1 <= window <= 1024:
+            raise ConfigError(f"window {window!r}: a window is 1 to 1024 pairs of frames")
+        if isinstance(max_run, bool) or not isinstance(max_run, int) or max_run < 1:
+            raise ConfigError(f"dedupe max_run {max_run!r}: must be a whole number, 1 or more")
+        object.__setattr__(self, "workers", parse_workers(self.workers))
+        if self.resolved_audio not in AUDIO_MODES:
+            raise ConfigError(f"audio mode {self.audio_mode!r}: use copy, drop or slow")
+
+    @classmethod
+    def from_kwargs(cls, base: UpscaleOptions | None = None, **kwargs: Any) -> UpscaleOptions:
+        """`UpscaleOptions(**kwargs)`, or `base` with `kwargs` over it; an unknown name is a `ConfigError`
+        naming the known ones."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(kwargs) - known)
+        if unknown:
+            raise ConfigError(
+                f"unknown upscale option(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+            )
+        return cls(**kwargs) if base is None else dataclasses.replace(base, **kwargs)
+
+    @property
+    def encode(self) -> EncodeOptions:
+        """The output's encoding settings."""
+        return EncodeOptions(self.codec, self.crf, self.preset, self.pix_fmt)
+
+    @property
+    def resolved_audio(self) -> str:
+        """What happens to the audio: copy, drop, slow (or none)."""
+        return self.audio_mode or ("copy" if self.audio else "drop")
+
+    def replace(self, **changes: Any) -> UpscaleOptions:
+        """A copy with `changes`, validated again."""
+        return self.from_kwargs(self, **changes)
