@@ -353,6 +353,34 @@ def test_cancel_leaves_nothing(server, browser) -> None:
 
 
 @browser_test
+def test_before_player_plays_what_the_browser_cannot(server, browser, clip: Path) -> None:
+    """Issue 33: an MPEG-4 part 2 .mkv input is shown in the Before player through an H.264 preview that
+    the browser decodes (a picture of the clip's size), and the method hint is the one table's line."""
+    from vidiff.flow import method_line
+
+    url, _, _ = server
+    drv = browser
+    mkv = clip.parent / "bikes12_mpeg4.mkv"
+    with av.open(str(clip)) as ic, av.open(str(mkv), "w") as oc:
+        ost = oc.add_stream("mpeg4", rate=ic.streams.video[0].average_rate)
+        ost.width, ost.height, ost.pix_fmt = 640, 272, "yuv420p"
+        for f in ic.decode(video=0):
+            oc.mux(ost.encode(f.reformat(format="yuv420p")))
+        oc.mux(ost.encode())
+    _open(drv, url)
+    _upload(drv, "fr-input", mkv)
+    _choose(drv, "fr-method", "blend")
+    _wait(drv, lambda d: _text(d, "#fr-hint") == f"blend: {method_line('blend')}.", 10, "blend's hint")
+    drv.find_element("css selector", "#fr-run").click()
+    status = _wait_status(drv, "fr", ("Done", "error"))
+    assert status.startswith("Done"), status
+    size = "const v = document.querySelector('#fr-before video'); return v ? [v.videoWidth, v.currentSrc] : null;"
+    _wait(drv, lambda d: (d.execute_script(size) or [0])[0] > 0, 30, "the Before player to decode a picture")
+    width, src = drv.execute_script(size)
+    assert width == 640 and "_preview.mp4" in src, (width, src)
+
+
+@browser_test
 def test_social_clip(server, browser, clip: Path) -> None:
     from selenium.webdriver.common.keys import Keys
 

@@ -227,6 +227,44 @@ METHOD_OPTIONS = ("steps", "seed", "weights", "device", "engine")
 BEST_METHOD = "diffusion"
 FALLBACK_METHOD = "dis"
 
+# What each method is and what it measured, bikes 640x272 x2 on the 2-core CPU: PSNR (dB) and seconds per
+# frame from benchmarks/results/model (the held-out-frame protocol), the model's mean gain over the best peer
+# on the four clip/factor cases there, and the learned methods' time over RIFE's as the median of the four
+# runs in benchmarks/results/model_speed_small. The web app's method hints and `--method`'s help both read
+# this one table (`method_line`); tests/test_method_facts.py checks it against those results files.
+METHOD_FACTS: dict[str, dict[str, float]] = {
+    "dup": {"psnr": 25.22},
+    "blend": {"psnr": 28.61},
+    "dis": {"psnr": 32.14, "s_per_frame": 0.025},
+    "rife": {"psnr": 33.70, "x_dis": 8.8},
+    "fuse": {"psnr": 33.57, "x_rife": 1.14},
+    "diffusion": {"psnr": 34.01, "x_rife": 1.39, "gain": 0.24},
+}
+METHOD_WHAT = {  # in the order `--method`'s help lists them
+    AUTO: "vidiff's model when RIFE's weights are fetched (`vidiff fetch rife`), else dis",
+    "diffusion": "vidiff's model, the learned fusion of DIS and RIFE, the best quality",
+    "fuse": "fixed mean of DIS and RIFE, no learning (needs `vidiff fetch rife`)",
+    "rife": "RIFE v4 (needs `vidiff fetch rife`)",
+    "dis": "optical flow both ways, the fastest that follows motion",
+    "blend": "cross-fade, instant, ghosts on motion",
+    "dup": "repeats frames, instant, judders",
+}
+
+
+def method_line(name: str) -> str:
+    """What `name` is and, where measured (METHOD_FACTS), its PSNR and time on bikes x2, in one line."""
+    f = METHOD_FACTS.get(name, {})
+    said = [f"{f['psnr']:.1f} dB on bikes x2"] if "psnr" in f else []
+    if "gain" in f:
+        said[-1] += f" (+{f['gain']:.2f} dB mean over the best peer)"
+    if "s_per_frame" in f:
+        said.append(f"{f['s_per_frame']:.3f} s/frame at 640x272")
+    if "x_rife" in f:
+        said.append(f"{f['x_rife']:.2f}× RIFE's time")
+    if "x_dis" in f:
+        said.append(f"{f['x_dis']:.1f}× dis's time")
+    return METHOD_WHAT.get(name, name) + (f"; {', '.join(said)}" if said else "")
+
 
 def register_interpolator(name: str, factory: Callable[..., Interpolator] | str) -> None:
     """Make `factory` (or a lazy "module:attribute") available as `--method name`."""

@@ -9,6 +9,7 @@ from fractions import Fraction
 
 from vidiff.cli import add_report_options, add_strict_option
 from vidiff.errors import ConfigError
+from vidiff.flow import METHOD_WHAT, method_line
 from vidiff.io.encode import CODEC_HELP, CRF_HELP, PIX_FMT_HELP, PRESET_HELP
 from vidiff.timeline import FACTOR_HELP, FPS_HELP
 
@@ -77,9 +78,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--method",
         default="auto",
-        help="interpolator: auto (default: vidiff's model, the learned fusion of DIS and RIFE, when RIFE's "
-        "weights are fetched with `vidiff fetch rife`, else dis), diffusion (vidiff's model), fuse (mean "
-        "of DIS and RIFE, no learning), rife, dis (optical flow, fastest), blend, dup",
+        help="interpolator (default auto; measured figures: README, benchmarks/results/model): "
+        + "; ".join(f"{m}: {method_line(m)}" for m in METHOD_WHAT),
     )
     m = p.add_argument_group(
         "learned methods (--method auto, diffusion; --device and --weights also for rife, fuse)"

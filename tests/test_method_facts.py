@@ -1,0 +1,59 @@
+"""The method figures the web app's hints and `--method`'s help show come from one table
+(`vidiff.flow.METHOD_FACTS`), and that table is what the committed benchmark results say (issue 33)."""
+
+from __future__ import annotations
+
+import json
+import statistics
+from pathlib import Path
+
+import pytest
+
+from vidiff.flow import METHOD_FACTS, method_line
+
+RESULTS = Path(__file__).resolve().parent.parent / "benchmarks" / "results"
+PEERS = ("dup", "blend", "dis", "minterpolate", "rife")
+
+
+def _model_rows() -> list[dict]:
+    return json.loads((RESULTS / "model" / "results.json").read_text())
+
+
+def test_psnr_and_dis_time_are_the_model_benchmarks():
+    bikes = {r["method"]: r for r in _model_rows() if r["clip"] == "bikes" and r["factor"] == 2}
+    for name, facts in METHOD_FACTS.items():
+        assert facts["psnr"] == pytest.approx(bikes[name]["psnr"], abs=0.005), name
+    assert METHOD_FACTS["dis"]["s_per_frame"] == pytest.approx(bikes["dis"]["s_per_frame"], abs=0.0005)
+    assert METHOD_FACTS["rife"]["x_dis"] == pytest.approx(bikes["rife"]["speed_ratio_vs_dis"], abs=0.05)
+
+
+def test_model_gain_is_the_mean_over_the_best_peer():
+    cases: dict[tuple, dict[str, float]] = {}
+    for r in _model_rows():
+        cases.setdefault((r["clip"], r["factor"]), {})[r["method"]] = r["psnr"]
+    gains = [c["diffusion"] - max(c[p] for p in PEERS) for c in cases.values()]
+    assert len(gains) == 4 and METHOD_FACTS["diffusion"]["gain"] == pytest.approx(
+        statistics.mean(gains), abs=0.005
+    )
+
+
+@pytest.mark.parametrize("name", ["fuse", "diffusion"])
+def test_time_over_rife_is_the_median_of_the_speed_runs(name):
+    ratios = []
+    for run in sorted((RESULTS / "model_speed_small").glob("run*/results.json")):
+        rows = {r["method"]: r for r in json.loads(run.read_text()) if r["clip"] == "bikes"}
+        ratios.append(rows[name]["s_per_frame"] / rows["rife"]["s_per_frame"])
+    assert len(ratios) == 4
+    assert METHOD_FACTS[name]["x_rife"] == pytest.approx(statistics.median(ratios), abs=0.005)
+
+
+def test_the_hint_and_the_help_say_the_same_figures():
+    pytest.importorskip("gradio")
+    from vidiff.cli import build_parser
+    from vidiff.ui.rate import METHOD_HINTS
+
+    assert "1.39× RIFE's time" in METHOD_HINTS["diffusion"] and "3x" not in METHOD_HINTS["diffusion"]
+    sub = build_parser()._subparsers._group_actions[0].choices["upscale"]  # noqa: SLF001
+    help_text = next(a.help for a in sub._actions if "--method" in a.option_strings)  # noqa: SLF001
+    for name in METHOD_FACTS:
+        assert method_line(name) in help_text and method_line(name) in METHOD_HINTS[name]
