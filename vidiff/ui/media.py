@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from fractions import Fraction
 
 import av
 import numpy as np
@@ -41,3 +42,61 @@ def thumbnail(img: np.ndarray, height: int = 96) -> np.ndarray:
     import cv2
 
     return cv2.resize(img, (max(1, round(img.shape[1] * height / img.shape[0])), height))
+
+
+# what Chromium, Firefox and Safari all play in a <video>: container (by extension) -> codecs, 8-bit 4:2:0
+PLAYABLE = {
+    ".mp4": {"h264", "vp9", "av1"},
+    ".m4v": {"h264"},
+    ".mov": {"h264"},
+    ".webm": {"vp8", "vp9", "av1"},
+}
+PLAYABLE_PIX_FMTS = {"yuv420p", "yuvj420p"}
+PREVIEW_HEIGHT = 720  # a taller clip's preview is scaled down to this height
+
+
+def browser_playable(path: str | os.PathLike[str]) -> bool:
+    """True if a browser's <video> plays `path` as it is (container, codec and pixel format)."""
+    ext = os.path.splitext(os.fspath(path))[1].lower()
+    try:
+        with av.open(os.fspath(path)) as c:
+            cc = c.streams.video[0].codec_context
+            return cc.name in PLAYABLE.get(ext, ()) and (cc.pix_fmt or "") in PLAYABLE_PIX_FMTS
+    except (av.FFmpegError, IndexError, OSError):
+        return False
+
+
+def preview(path: str | os.PathLike[str], folder: str | os.PathLike[str]) -> str:
+    """`path` if a browser plays it, else an H.264 copy (no audio, at most PREVIEW_HEIGHT high, the same
+    frame times) written into `folder` for the page's player; `path` again if that cannot be made (it is
+    only a preview)."""
+    path = os.fspath(path)
+    if browser_playable(path):
+        return path
+    out = os.path.join(os.fspath(folder), os.path.splitext(os.path.basename(path))[0] + "_preview.mp4")
+    try:
+        _transcode(path, out)
+    except (av.FFmpegError, IndexError, OSError, ValueError):
+        if os.path.exists(out):
+            os.remove(out)
+        return path
+    return out
+
+
+def _transcode(src: str, out: str) -> None:
+    """Every frame of `src` into `out` as H.264 yuv420p (even size) at its own times, moov at the front."""
+    with av.open(src) as c, av.open(out, "w", options={"movflags": "+faststart"}) as o:
+        s = c.streams.video[0]
+        h = max(2, min(s.codec_context.height, PREVIEW_HEIGHT) // 2 * 2)
+        w = max(2, round(s.codec_context.width * h / s.codec_context.height) // 2 * 2)
+        v = o.add_stream("libx264", rate=s.average_rate or 25)
+        v.width, v.height, v.pix_fmt = w, h, "yuv420p"
+        v.codec_context.time_base = tb = s.time_base or Fraction(1, 1000)
+        v.codec_context.options = {"preset": "ultrafast", "crf": "23"}
+        last = -1
+        for f in c.decode(s):
+            g = f.reformat(width=w, height=h, format="yuv420p")
+            pts = round(f.time / tb) if f.time is not None else last + 1
+            g.pts, g.time_base, last = max(pts, last + 1), tb, max(pts, last + 1)
+            o.mux(v.encode(g))
+        o.mux(v.encode(None))

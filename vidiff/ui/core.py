@@ -1,0 +1,197 @@
+"""The web app's shared core: the work folder (uploads, samples, each job's folder), jobs on a thread with
+progress and Cancel, and failures shown as the CLI's one `vidiff: error:` line, never a traceback.
+
+Every tab (`vidiff.ui.rate`, `social`, `metrics`, `repair`, `compare`) runs its work through `drive`.
+"""
+
+import os
+import shutil
+import sys
+import threading
+import traceback
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from vidiff.errors import VidiffError
+
+SAMPLES = ("bikes", "carphone_pristine", "bigbuckbunny")
+NO_SAMPLE = "(none: use the upload)"
+
+
+class Cancelled(Exception):
+    """Raised inside a run when the user pressed Cancel."""
+
+
+@dataclass
+class Job:
+    """One running job: its folder (removed on cancel or failure) and its progress."""
+
+    folder: Path
+    total: int = 0
+    done: int = 0
+    stage: str = "starting"
+    cancel: threading.Event = field(default_factory=threading.Event)
+    result: Any = None
+    error: BaseException | None = None
+
+
+def error_line(e: BaseException) -> str:
+    """The one line the CLI prints for `e` (a `VidiffError`), or a one-line note for anything else."""
+    if isinstance(e, VidiffError):
+        return f"vidiff: error: {e}"
+    return (
+        f"vidiff: error: unexpected {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}".rstrip()
+    )
+
+
+class App:
+    """State shared by the tabs: the work folder and the running jobs, keyed by (session, tab)."""
+
+    def __init__(self, workdir: str | os.PathLike[str]) -> None:
+        self.workdir = Path(workdir)
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.jobs: dict[tuple[str, str], Job] = {}
+        self.lock = threading.Lock()
+
+    def new_folder(self, kind: str) -> Path:
+        """A fresh folder for one job's outputs inside the work folder."""
+        d = self.workdir / f"{kind}-{uuid.uuid4().hex[:8]}"
+        d.mkdir()
+        return d
+
+    def resolve_input(self, upload: Any, sample: str | None) -> str:
+        """The input clip: the uploaded file, else the bundled sample chosen; a `VidiffError` if neither."""
+        from vidiff.errors import InputError
+
+        if upload:
+            return upload if isinstance(upload, str) else getattr(upload, "name", str(upload))
+        if sample and sample != NO_SAMPLE:
+            from vidiff.io.samples import sample_clip
+
+            src = sample_clip(sample)
+            dst = self.workdir / "samples" / src.name
+            if not dst.exists():  # served from the work folder, which the page may read
+                dst.parent.mkdir(exist_ok=True)
+                shutil.copyfile(src, dst)
+            return str(dst)
+        raise InputError("no input: upload a clip or pick a bundled sample")
+
+    def run_job(
+        self,
+        key: tuple[str, str],
+        folder: Path,
+        work: Callable[[Job], Any],
+    ) -> Iterator[Job]:
+        """Run `work(job)` on a thread, yielding the job about 4 times a second until it ends.
+
+        A cancelled or failed job's folder is removed, so nothing is left behind.
+        """
+        job = Job(folder)
+        with self.lock:
+            old = self.jobs.get(key)
+            if old is not None:
+                old.cancel.set()
+            self.jobs[key] = job
+
+        def target() -> None:
+            try:
+                job.result = work(job)
+            except BaseException as e:  # reported in the page; Cancelled included
+                job.error = e
+                shutil.rmtree(folder, ignore_errors=True)
+                if not isinstance(e, (VidiffError, Cancelled)):
+                    traceback.print_exc(file=sys.stderr)
+
+        th = threading.Thread(target=target, daemon=True)
+        th.start()
+        try:
+            while th.is_alive():
+                th.join(0.25)
+                yield job
+        finally:
+            if th.is_alive():  # the page went away or the event was cancelled: stop the work too
+                job.cancel.set()
+                th.join()
+            with self.lock:
+                if self.jobs.get(key) is job:
+                    del self.jobs[key]
+        yield job
+
+    def cancel(self, key: tuple[str, str]) -> bool:
+        """Ask the job running under `key` to stop; True if there was one."""
+        with self.lock:
+            job = self.jobs.get(key)
+        if job is None:
+            return False
+        job.cancel.set()
+        return True
+
+
+def session(request: Any) -> str:
+    """The browser session a request comes from (its jobs are its own)."""
+    return getattr(request, "session_hash", None) or "default"
+
+
+def drive(
+    app: App,
+    request: Any,
+    tab: str,
+    folder: Path,
+    work: Callable[[Job], Any],
+    progress: Any,
+    failed: tuple,
+    unit: str = "frames",
+) -> Iterator[tuple]:
+    """`app.run_job` for a tab's event handler (`result = yield from drive(...)`): while the job runs it
+    feeds the progress bar and yields (status line, the other outputs unchanged); it returns the job's
+    result, or yields (the cancelled / error line, *failed) and returns None."""
+    keep = (gr.update(),) * len(failed)
+    progress(0, desc="starting")
+    job = None
+    for job in app.run_job((session(request), tab), folder, work):
+        if job.result is None and job.error is None:
+            if job.total:
+                progress((min(job.done, job.total), job.total), desc=unit, unit=unit)
+                yield (f"Running: {job.done} / {job.total} {unit}… (Cancel stops it)", *keep)
+            else:
+                yield (f"Running: {job.stage}… (Cancel stops it)", *keep)
+    if isinstance(job.error, Cancelled):
+        yield ("Cancelled; nothing was kept.", *failed)
+    elif job.error is not None:
+        yield (error_line(job.error), *failed)
+    return job.result if job.error is None else None
+
+
+class CancelPoint:
+    """An interpolator that counts its frames into a job and stops it (`Cancelled`) when asked: for the
+    library calls that take an interpolator but have no per-frame callback (`infill_file`)."""
+
+    def __init__(self, interp: Any, job: Job) -> None:
+        self._interp, self._job = interp, job
+        if callable(getattr(interp, "interpolate_window", None)):  # only then is it a window method
+            self.interpolate_window = self._window
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._interp, name)
+
+    def _tick(self, n: int) -> None:
+        if self._job.cancel.is_set():
+            raise Cancelled()
+        self._job.done += n
+
+    def interpolate(self, a: Any, b: Any, ts: Any) -> list:
+        self._tick(0)
+        out = self._interp.interpolate(a, b, ts)
+        self._tick(len(out))
+        return out
+
+    def _window(self, frames: Any, times: Any, targets: Any) -> list:
+        self._tick(0)
+        out = self._interp.interpolate_window(frames, times, targets)
+        self._tick(len(out))
+        return out

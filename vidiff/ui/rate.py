@@ -1,0 +1,171 @@
+"""The web app's Frame rate tab: `upscale_file` on an upload or a sample, Before / After players and a
+side-by-side frame at any time."""
+
+import math
+from collections.abc import Iterator
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import gradio as gr
+
+from vidiff.errors import VidiffError
+from vidiff.flow import AUTO, method_line
+from vidiff.ui.core import App, Cancelled, Job, drive, error_line
+from vidiff.ui.widgets import clip_input, on_cancel, run_cancel
+
+# one line each, from the one table of measured figures (`vidiff.flow.METHOD_FACTS`), in the menu's order
+METHOD_HINTS = {
+    m: f"{m}: {method_line(m)}." for m in (AUTO, "dis", "diffusion", "fuse", "rife", "blend", "dup")
+}
+MODES = ("x2", "x4", "target fps", "slow motion x4")
+CODECS = ("h264", "h265", "vp9", "av1")
+
+
+def rate_options(mode: str, target_fps: float | None) -> dict[str, Any]:
+    """`upscale_file` keyword arguments for a mode of the Frame rate tab."""
+    from vidiff.errors import ConfigError
+
+    if mode == "x2":
+        return {"factor": 2}
+    if mode == "x4":
+        return {"factor": 4}
+    if mode == "target fps":
+        if target_fps is None or not target_fps > 0:
+            raise ConfigError("target fps: give a rate above 0, e.g. 60")
+        return {"fps": str(target_fps).removesuffix(".0")}
+    if mode == "slow motion x4":
+        return {"factor": 4, "speed": 0.25, "audio_mode": "drop"}
+    raise ConfigError(f"mode {mode!r}: use one of {', '.join(MODES)}")
+
+
+def _report_md(r: dict[str, Any]) -> str:
+    from fractions import Fraction
+
+    cuts = ", ".join(f"{c:.2f} s" for c in r["scene_cuts_s"]) or "none"
+    return (
+        "| run report | |\n| --- | --- |\n"
+        f"| frames | {r['src_frames']} → {r['out_frames']} |\n"
+        f"| fps | {float(Fraction(r['src_fps'])):.3f} → {float(Fraction(r['out_fps'])):.3f} |\n"
+        f"| method | {r['method']} |\n"
+        f"| scene cuts | {cuts} |\n"
+        f"| duplicates collapsed | {r['duplicates_collapsed']} |\n"
+        f"| time | {r['seconds']:.2f} s ({r['s_per_frame']:.3f} s/frame) |\n"
+    )
+
+
+def rate_tab(app: App) -> None:
+    """The tab's controls, and Run / Cancel / the compare slider wired to them."""
+    from vidiff.ui.media import frame_at, side_by_side
+
+    c = _rate_layout()
+    c.method.change(lambda m: METHOD_HINTS.get(m, ""), c.method, c.hint)
+    c.run.click(
+        _run_rate(app),
+        [c.input, c.sample, c.mode, c.fps, c.method, c.codec, c.crf],
+        [c.status, c.out, c.report, c.before, c.after, c.paths, c.t],
+    )
+    on_cancel(app, "rate", c.cancel, c.status)
+
+    def compare_at(paths: Any, t: float) -> Any:
+        if not paths:
+            return None
+        try:
+            return side_by_side(frame_at(paths[0], t), frame_at(paths[1], t))
+        except Exception:  # a preview only: never a traceback in the page
+            return None
+
+    c.t.release(compare_at, [c.paths, c.t], c.pair)
+    c.paths.change(compare_at, [c.paths, c.t], c.pair)
+
+
+def _rate_layout() -> SimpleNamespace:
+    """The tab's components (element ids `fr-*`), by name."""
+    c = SimpleNamespace()
+    with gr.Row():
+        with gr.Column():
+            c.input, c.sample = clip_input("Input clip (upload)", "fr-input")
+            c.mode = gr.Radio(list(MODES), value="x2", label="Frame rate", elem_id="fr-mode")
+            c.fps = gr.Number(value=60, label="Target fps (for 'target fps')")
+            c.method = gr.Dropdown(list(METHOD_HINTS), value="auto", label="Method", elem_id="fr-method")
+            c.hint = gr.Markdown(METHOD_HINTS["auto"], elem_id="fr-hint")
+            with gr.Row():
+                c.codec = gr.Dropdown(list(CODECS), value="h264", label="Codec")
+                c.crf = gr.Slider(0, 51, value=18, step=1, label="Quality (crf: lower is better)")
+            c.run, c.cancel, c.status = run_cancel("fr", "Run")
+        with gr.Column():
+            c.out = gr.File(label="Output (download)", elem_id="fr-output", interactive=False)
+            c.report = gr.Markdown("", elem_id="fr-report")
+    with gr.Row():
+        c.before = gr.Video(label="Before", interactive=False, elem_id="fr-before")
+        c.after = gr.Video(label="After", interactive=False, elem_id="fr-after")
+    c.t = gr.Slider(0, 10, value=0, step=0.01, label="Compare at time (s): before | after")
+    c.pair = gr.Image(label="Before | after at the same time", interactive=False, elem_id="fr-pair")
+    c.paths = gr.State(None)
+    return c
+
+
+def _run_rate(app: App) -> Any:
+    """The Run button's handler: checks, then `upscale_file` on a job with a cancel point per frame."""
+
+    def run_rate(
+        upload: Any,
+        sample: str,
+        mode: str,
+        fps: float,
+        method: str,
+        codec: str,
+        crf: float,
+        request: gr.Request,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008 (Gradio's idiom)
+    ) -> Iterator[tuple]:
+        failed = (None, "", None, None, None, gr.update())
+        try:
+            src = app.resolve_input(upload, sample)
+            opts = rate_options(mode, fps)
+            from vidiff.io.probe import probe
+            from vidiff.timeline import output_rate
+
+            info = probe(src)
+            out_fps = output_rate(info.fps, opts.get("factor"), opts.get("fps"))
+            total = max(1, math.ceil(info.duration * out_fps))
+        except VidiffError as e:
+            yield (error_line(e), *failed)
+            return
+        folder = app.new_folder("rate")
+        out = folder / f"{Path(src).stem}_{mode.replace(' ', '_')}.{'webm' if codec == 'vp9' else 'mp4'}"
+
+        def work(job: Job) -> tuple[dict[str, Any], str]:
+            from vidiff import upscale_file
+            from vidiff.ui.media import preview
+
+            job.total = total
+
+            def tick(image: Any) -> Any:  # called once per output frame: progress and cancel point
+                if job.cancel.is_set():
+                    raise Cancelled()
+                job.done += 1
+                return image
+
+            tick.key = "identity"  # type: ignore[attr-defined]  # same resume key as no transform
+            r = upscale_file(
+                src, out, method=method, codec=codec, crf=int(crf), progress=False, transform=tick, **opts
+            )
+            job.stage = "making a preview the browser can play"
+            return r, preview(src, folder)  # the input as it is if the browser plays it (mkv, MPEG-4: not)
+
+        result = yield from drive(app, request, "rate", folder, work, progress, failed)
+        if result is None:
+            return
+        r, before = result
+        yield (
+            f"Done: {r['out_frames']} frames written.",
+            str(out),
+            _report_md(r),
+            before,
+            str(out) if codec == "h264" else None,
+            (src, str(out)),
+            gr.update(maximum=round(info.duration, 2), value=0),
+        )
+
+    return run_rate

@@ -1,0 +1,137 @@
+"""The web app's Social clip tab: `vidiff.generate.make_clip` from a still (camera motion) or a clip
+(extended past its end), reframed to a platform preset, with optional music."""
+
+from collections.abc import Iterator
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import gradio as gr
+
+from vidiff.errors import VidiffError
+from vidiff.ui.core import App, Cancelled, Job, drive, error_line
+from vidiff.ui.widgets import clip_input, on_cancel, run_cancel
+
+
+def social_tab(app: App) -> None:
+    """The tab's controls, and Make clip / Cancel wired to them."""
+    c = _social_layout()
+    c.run.click(
+        _run_social(app),
+        [c.input, c.sample, c.aspect, c.motion, c.strength, c.seconds, c.extend, c.fps, c.loop, c.music],
+        [c.status, c.video, c.out, c.report],
+    )
+    on_cancel(app, "social", c.cancel, c.status)
+
+
+def _social_layout() -> SimpleNamespace:
+    """The tab's components (element ids `so-*`), by name."""
+    from vidiff.generate.clip import FPS_CHOICES, IMAGE_EXT
+    from vidiff.generate.motion import MOTIONS
+    from vidiff.generate.social import PRESETS
+
+    c = SimpleNamespace()
+    with gr.Row():
+        with gr.Column():
+            c.input, c.sample = clip_input(
+                "Still image or clip (upload)", "so-input", ["image", "video", *sorted(IMAGE_EXT)]
+            )
+            c.aspect = gr.Radio(
+                list(PRESETS), value="9:16", label="Preset (aspect ratio)", elem_id="so-aspect"
+            )
+            with gr.Row():
+                c.motion = gr.Dropdown(list(MOTIONS), value="auto", label="Camera motion (a still)")
+                c.strength = gr.Slider(0, 1, value=0.25, step=0.05, label="Motion strength")
+            with gr.Row():
+                c.seconds = gr.Number(4, label="Length in seconds (a still)", elem_id="so-seconds")
+                c.extend = gr.Number(1, label="Extension past the end in seconds (a clip)")
+            with gr.Row():
+                c.fps = gr.Dropdown(list(FPS_CHOICES), value=30, label="Frame rate (fps)")
+                c.loop = gr.Checkbox(False, label="Seamless loop (the end leads back into the start)")
+            c.music = gr.File(
+                label="Music (optional; trimmed and faded)", file_types=["audio"], elem_id="so-music"
+            )
+            c.run, c.cancel, c.status = run_cancel("so", "Make clip")
+        with gr.Column():
+            c.video = gr.Video(label="Preview", interactive=False, elem_id="so-preview")
+            c.out = gr.File(label="Social clip (download)", interactive=False, elem_id="so-output")
+            c.report = gr.Markdown("", elem_id="so-report")
+    return c
+
+
+def _run_social(app: App) -> Any:
+    """The Make clip button's handler: `make_clip` on a job, a cancel point after each frame."""
+    from vidiff.generate.clip import IMAGE_EXT
+
+    def run_social(
+        upload: Any,
+        sample: str,
+        aspect: str,
+        motion: str,
+        strength: float,
+        seconds: float | None,
+        extend: float | None,
+        fps: Any,
+        loop: bool,
+        music: Any,
+        request: gr.Request,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008
+    ) -> Iterator[tuple]:
+        failed = (None, None, "")
+        try:
+            src = app.resolve_input(upload, sample)
+        except VidiffError as e:
+            yield (error_line(e), *failed)
+            return
+        still = Path(src).suffix.lower() in IMAGE_EXT
+        folder = app.new_folder("social")
+        out = folder / f"{Path(src).stem}_{aspect.replace(':', 'x')}.mp4"
+        audio = None if not music else music if isinstance(music, str) else getattr(music, "name", None)
+
+        def work(job: Job) -> dict[str, Any]:
+            from vidiff.generate import make_clip
+
+            job.stage = "animating the still" if still else "extending the clip"
+
+            def on_frame(done: int, total: int) -> None:  # after each frame written
+                if job.cancel.is_set():
+                    raise Cancelled()
+                job.total, job.done = total, done
+
+            return make_clip(
+                out,
+                image=src if still else None,
+                clip=None if still else src,
+                seconds=4.0 if seconds is None else float(seconds),
+                extend=None if extend is None else float(extend),
+                fps=int(fps),
+                aspect=aspect,
+                motion=motion,
+                strength=float(strength),
+                loop=bool(loop),
+                audio=audio,
+                progress=False,
+                on_frame=on_frame,
+            )
+
+        result = yield from drive(app, request, "social", folder, work, progress, failed)
+        if result is not None:
+            w, h = result["size"]
+            msg = f"Done: {result['frames']} frames, {result['seconds']} s at {w}x{h}."
+            yield (msg, str(out), str(out), _report_md(result))
+
+    return run_social
+
+
+def _report_md(r: dict[str, Any]) -> str:
+    """The made clip's facts as a two-column table."""
+    w, h = r["size"]
+    rows = [("size", f"{w}x{h}"), ("fps", r["fps"]), ("frames", r["frames"]), ("seconds", r["seconds"])]
+    if r["source"] == "image":
+        rows.append(("motion", r["motion"]))
+    else:
+        rows += [("frames observed", r["frames_observed"]), ("frames extended", r["frames_extended"])]
+        rows.append(("loop frames", r["frames_loop"]))
+    if "loop_jump" in r:
+        rows.append(("loop seam (mean change)", f"{r['loop_jump']:.2f}"))
+    return "| social clip | |\n| --- | --- |\n" + "".join(f"| {k} | {v} |\n" for k, v in rows)

@@ -1,0 +1,47 @@
+"""Pieces every tab of the web app is built from: the clip input (upload or bundled sample), a row of
+thumbnails, the Run / Cancel buttons with their status line, and Cancel wired to the tab's job."""
+
+from typing import Any
+
+import gradio as gr
+
+from vidiff.ui.core import NO_SAMPLE, SAMPLES, App, session
+
+THUMB_COLUMNS = 5
+# Gradio's gallery makes as many columns as it has pictures: one thumbnail would fill the width
+CSS = f"#me-thumbs .grid-container, #re-thumbs .grid-container {{ --grid-cols: {THUMB_COLUMNS} !important; }}"
+
+
+def clip_input(label: str, elem_id: str, file_types: list[str] | None = None) -> tuple[Any, Any]:
+    """A tab's input: an upload, or one of the bundled sample clips (used when nothing is uploaded)."""
+    upload = gr.File(label=label, file_types=file_types or ["video"], elem_id=elem_id)
+    sample = gr.Dropdown(
+        [NO_SAMPLE, *SAMPLES], value=NO_SAMPLE, label="Or a bundled sample clip", elem_id=f"{elem_id}-sample"
+    )
+    return upload, sample
+
+
+def thumbs(label: str, elem_id: str) -> Any:
+    """A row of small pictures with captions (CSS keeps them THUMB_COLUMNS to a row)."""
+    return gr.Gallery(
+        label=label, columns=THUMB_COLUMNS, height=190, object_fit="contain", allow_preview=False,
+        elem_id=elem_id,
+    )  # fmt: skip
+
+
+def run_cancel(prefix: str, run_label: str) -> tuple[Any, Any, Any]:
+    """A tab's Run and Cancel buttons and its status line (ids `<prefix>-run`, `-cancel`, `-status`)."""
+    with gr.Row():
+        run = gr.Button(run_label, variant="primary", elem_id=f"{prefix}-run")
+        cancel = gr.Button("Cancel", elem_id=f"{prefix}-cancel")
+    status = gr.Markdown("", elem_id=f"{prefix}-status")
+    return run, cancel, status
+
+
+def on_cancel(app: App, tab: str, button: Any, status: Any) -> None:
+    """Cancel asks the tab's running job to stop; the job removes its folder and reports it."""
+
+    def cancel(request: gr.Request) -> str:
+        return "Cancelling…" if app.cancel((session(request), tab)) else "Nothing is running."
+
+    button.click(cancel, None, status)
