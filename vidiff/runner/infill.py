@@ -82,7 +82,6 @@ def infill_file(
         enc.check_output(output, info.width, info.height, resumable=False)
         reasons = detect_bad_frames(src) if auto else dict.fromkeys(sorted(frames), "listed")
         t0 = time.perf_counter()
-        replaced, held = [], []
         with (
             VideoWriter(
                 output,
@@ -97,32 +96,7 @@ def infill_file(
             ) as writer,
             progress_bar(info.n_frames, "infill", progress) as bar,
         ):
-            last_good = None
-            pending = []
-            for f in VideoReader(src):
-                if f.index in reasons:
-                    pending.append(f)
-                    continue
-                if pending:
-                    if last_good is None:  # bad frames at the very start: hold the first good frame
-                        for p in pending:
-                            writer.write(f.image)
-                            held.append(p.index)
-                    else:
-                        ts = [float((p.time - last_good.time) / (f.time - last_good.time)) for p in pending]
-                        for p, img in zip(
-                            pending, interp.interpolate(last_good.image, f.image, ts), strict=True
-                        ):
-                            writer.write(img)
-                            replaced.append(p.index)
-                    bar.update(len(pending))
-                    pending = []
-                writer.write(f.image)
-                bar.update(1)
-                last_good = f
-            for p in pending:  # bad frames at the very end: hold the last good frame
-                writer.write(last_good.image if last_good is not None else p.image)
-                held.append(p.index)
+            replaced, held = _rewrite(src, reasons, interp, writer, bar)
         return {
             "input": input,
             "output": output,
@@ -136,3 +110,37 @@ def infill_file(
             "held": held,
             "seconds": round(time.perf_counter() - t0, 3),
         }
+
+
+def _rewrite(
+    src: VideoFile, reasons: dict[int, str], interp: Interpolator, writer: VideoWriter, bar: Any
+) -> tuple[list[int], list[int]]:
+    """The second pass: every frame to `writer`, those in `reasons` rebuilt from the good frames around them
+    (held from the nearest one at either end of the clip); returns (replaced, held) frame indices."""
+    replaced: list[int] = []
+    held: list[int] = []
+    last_good = None
+    pending = []
+    for f in VideoReader(src):
+        if f.index in reasons:
+            pending.append(f)
+            continue
+        if pending:
+            if last_good is None:  # bad frames at the very start: hold the first good frame
+                for p in pending:
+                    writer.write(f.image)
+                    held.append(p.index)
+            else:
+                ts = [float((p.time - last_good.time) / (f.time - last_good.time)) for p in pending]
+                for p, img in zip(pending, interp.interpolate(last_good.image, f.image, ts), strict=True):
+                    writer.write(img)
+                    replaced.append(p.index)
+            bar.update(len(pending))
+            pending = []
+        writer.write(f.image)
+        bar.update(1)
+        last_good = f
+    for p in pending:  # bad frames at the very end: hold the last good frame
+        writer.write(last_good.image if last_good is not None else p.image)
+        held.append(p.index)
+    return replaced, held
