@@ -115,9 +115,9 @@ def method_options(args: argparse.Namespace) -> dict:
 
 def run(args: argparse.Namespace) -> int:
     from vidiff.runner import upscale_file
-    from vidiff.runner.parallel import parse_workers
+    from vidiff.runner.parallel import cli_workers
 
-    workers = parse_workers(args.workers)  # before any work
+    workers = cli_workers(args.workers)  # before any work; every core by default
     report = upscale_file(
         args.input,
         args.output,

@@ -212,7 +212,7 @@ def run_many(
 ) -> tuple[list[dict[str, Any]], list[tuple[str, str]], list[str]]:
     """Run `recipe` on every clip of a folder/glob into `outdir`: (reports, failures, skipped).
 
-    Clips and their segments share one pool: `workers` local processes (default: every core), or a
+    Clips and their segments share one pool: `workers` local processes (default None: one process), or a
     Ray cluster with `ray` (an address, or True for a local instance). A short clip is one job; a long
     one is planned here and its segments sent to the pool, while other clips are planned beside it.
     """
@@ -254,8 +254,8 @@ def run_many(
 
     if ray is not None and ray is not False:
         pool_cm: Any = ray_pool(recipe, ray)
-    elif len(todo) > 1 and (workers is None or workers > 1):
-        pool_cm = LocalPool(workers or _cores())
+    elif len(todo) > 1 and workers is not None and workers > 1:  # None: one process (the API's default)
+        pool_cm = LocalPool(workers)
     else:
         pool_cm = contextlib.nullcontext(None)
     with pool_cm as pool:
@@ -275,12 +275,6 @@ def run_many(
     reports = [results[k] for k in sorted(results)]
     failures = [failed[k] for k in sorted(failed)]
     return reports, failures, skipped
-
-
-def _cores() -> int:
-    from vidiff.runner.jobs import cpu_count
-
-    return cpu_count()
 
 
 def ray_pool(recipe: Recipe, ray: str | bool) -> Any:

@@ -76,8 +76,10 @@ def upscale_file(
     A method with `interpolate_window` (the diffusion model) gets windows of `window` keyframe pairs plus
     its `context` keyframes on each side, at their real times in seconds (`vidiff.windows`).
 
-    `workers` processes make the clip's segments in parallel (default: every core; 1 for a clip of
-    under two segments, or when `method`/`transform` cannot be sent to a process); the output is
+    `workers` processes make the clip's segments in parallel (default None: one process, so that a plain
+    script, a notebook or `python -` can call this without an `if __name__ == "__main__":` guard; the
+    command line uses every core; 1 for a clip of under two segments, or when `method`/`transform` cannot
+    be sent to a process); the output is
     byte-identical to `workers=1` (`vidiff.runner.jobs`). `pool` runs them on a pool shared with other
     clips (`vidiff.runner.parallel.LocalPool`, `vidiff.runner.ray_pool.RayPool`).
     """
