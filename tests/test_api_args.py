@@ -6,11 +6,14 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import count_frames
+from conftest import TINY_MODEL, count_frames
+
+from vidiff.errors import VidiffError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -149,3 +152,241 @@ def test_the_cli_keeps_every_core_by_default():
     assert cli_workers(None) == cpu_count() and cli_workers("2") == 2
     assert workers_for(None, 10_000) == 1  # the API's default
     assert workers_for(cli_workers(None), 10_000) == min(cpu_count(), workers_for(64, 10_000))
+
+
+# -- bad arguments: a VidiffError sentence, before any work --------------------------------------------
+
+
+def test_named_bad_arguments_are_one_vidiff_error(long_clip, tmp_path):
+    """The cases the issue names, each a `VidiffError` with one clear line."""
+    from vidiff import VideoWriter, get_interpolator, upscale_file
+
+    a = np.zeros((16, 16, 3), np.uint8)
+    cases = [
+        (lambda: upscale_file(None, tmp_path / "o.mp4", factor=2, method="dis"), "input None"),
+        (lambda: VideoWriter(tmp_path / "w.mp4", 0, 16, 25), "width 0"),
+        (lambda: VideoWriter(tmp_path / "w.mp4", 16, 16, 0), "fps 0"),
+        (lambda: get_interpolator("dis").interpolate(a, np.zeros((16, 18, 3), np.uint8), [0.5]), "differ"),
+        (lambda: get_interpolator("dis").interpolate(a.astype(np.float32), a, [0.5]), "uint8"),
+        (lambda: get_interpolator("blend").interpolate(a, a, [1.5]), "from 0 to 1"),
+        (lambda: get_interpolator("dup").interpolate(a, a, [float("nan")]), "finite"),
+    ]
+    for call, words in cases:
+        with pytest.raises(VidiffError) as e:
+            call()
+        assert words in str(e.value) and "\n" not in str(e.value), str(e.value)
+    w = VideoWriter(tmp_path / "w.mp4", 16, 16, Fraction(25))
+    with pytest.raises(VidiffError, match="expected"):
+        w.write(np.zeros((16, 18, 3), np.uint8))
+    with pytest.raises(VidiffError, match="no frame"):
+        w.close()
+    w = VideoWriter(tmp_path / "w.mp4", 16, 16, Fraction(25))
+    w.write(a)
+    w.close()
+    with pytest.raises(VidiffError, match="closed"):
+        w.write(a)
+    assert count_frames(tmp_path / "w.mp4") == 1
+    assert not list(tmp_path.glob(".*")), list(tmp_path.glob(".*"))  # no lock or partial file left
+
+
+def test_infill_with_lists_of_different_lengths(tmp_path):
+    from vidiff.diffusion.model import VidiffModel
+    from vidiff.diffusion.sampling import infill
+
+    model = VidiffModel.from_config(TINY_MODEL).eval()
+    a = np.zeros((16, 16, 3), np.uint8)
+    for frames, times, observed, words in [
+        ([a, None, a], [0.0, 1.0], [True, False, True], "frames 3, times 2, observed 3"),
+        ([a, None, a], [0.0, 0.5, 1.0], [True, False], "observed 2"),
+        ([a, None, a], [0.0, 0.5, 1.0], [False, False, False], "no frame is observed"),
+        ([a, None, a[:8]], [0.0, 0.5, 1.0], [True, False, True], "shape"),
+        ([a, None, a], [0.0, float("inf"), 1.0], [True, False, True], "finite"),
+    ]:
+        with pytest.raises(VidiffError, match=words):
+            infill(model, frames, times, observed, steps=1)
+    with pytest.raises(VidiffError, match="VidiffModel"):
+        infill(None, [a, None, a], [0.0, 0.5, 1.0], [True, False, True])
+    # (a well-formed call is tests/test_model.py's)
+
+
+@pytest.fixture(scope="module")
+def fuzz_media(tmp_path_factory) -> dict[str, Path]:
+    d = tmp_path_factory.mktemp("fuzz")
+    (d / "text.txt").write_text("not a video")
+    (d / "folder").mkdir()
+    return {
+        "clip": write_mkv(d / "clip.mkv", moving(12, 32, 24)),
+        "dir": d / "folder",
+        "text": d / "text.txt",
+        "missing": d / "missing.mp4",
+        "out": d / "out",
+    }
+
+
+def bad_values(media: dict[str, Path]):
+    """Arguments a new user might pass by mistake: wrong types, bad numbers, empty or odd containers,
+    arrays of the wrong shape or type, paths that are missing, folders or not videos."""
+    from hypothesis import strategies as st
+
+    odd = [
+        media["missing"],
+        str(media["dir"]),
+        media["text"],
+        Fraction(0),
+        Fraction(-1, 3),
+        object(),
+        np.zeros((0,), np.uint8),
+        np.zeros((4, 4), np.uint8),
+        np.zeros((16, 16, 3), np.float32),
+        np.zeros((16, 16, 4), np.uint8),
+        np.zeros((2, 2, 3), np.uint8),
+        np.full((16, 16, 3), np.nan, np.float64),
+        (0, 0),
+        (-16, 16),
+    ]
+    return st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-(10**30), 10**30),
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.text(max_size=6),
+        st.binary(max_size=3),
+        st.lists(st.none() | st.integers(-2, 2), max_size=3),
+        st.dictionaries(st.text(max_size=3), st.none(), max_size=2),
+        st.sampled_from(odd),
+    )
+
+
+def public_calls(media: dict[str, Path]) -> dict[str, tuple]:
+    """Every public function of `vidiff.__all__` (and `infill`, which README shows): the call and valid
+    keyword arguments, each of which the fuzzer replaces in turn. Good values are tiny, so a call that
+    does real work on a replaced-but-valid argument takes a fraction of a second."""
+    import vidiff
+
+    a = np.zeros((16, 16, 3), np.uint8)
+    out = media["out"]
+
+    def writer(frame=a, **kw):
+        with vidiff.VideoWriter(**kw) as w:
+            w.write(frame)
+
+    def interp(method, a, b, ts):
+        return vidiff.get_interpolator(method).interpolate(a, b, ts)
+
+    def reader(source, info):
+        return sum(1 for _ in vidiff.VideoReader(source, info))
+
+    return {
+        "upscale_file": (
+            vidiff.upscale_file,
+            dict(
+                input=media["clip"],
+                output=out / "u.mp4",
+                factor=2,
+                method="dis",
+                progress=False,
+                crf=30,
+                preset="ultrafast",
+                window=2,
+                max_run=3,
+                speed=1,
+                audio=True,
+                dedupe=True,
+                scene_cuts=True,
+                transform=None,
+                out_size=None,
+                workers=None,
+                pool=None,
+                method_options=None,
+                codec="h264",
+                pix_fmt="yuv420p",
+                audio_mode=None,
+            ),
+        ),  # fmt: skip
+        "VideoWriter": (
+            writer,
+            dict(
+                path=out / "w.mp4",
+                width=16,
+                height=16,
+                fps=Fraction(25),
+                codec="libx264",
+                crf=30,
+                preset="ultrafast",
+                pix_fmt="yuv420p",
+                rotation=0,
+                color=None,
+                inputs=(),
+                faststart=True,
+                profile=None,
+                audio_from=None,
+                audio=None,
+                lock=True,
+            ),
+        ),  # fmt: skip
+        "VideoWriter.write": (
+            lambda frame: writer(path=out / "f.mp4", width=16, height=16, fps=25, frame=frame),
+            dict(frame=a),
+        ),  # fmt: skip
+        "interpolate": (interp, dict(method="dis", a=a, b=a, ts=[0.5])),
+        "get_interpolator": (
+            lambda name, preset: vidiff.get_interpolator(name, preset=preset),
+            dict(name="dis", preset=2),
+        ),  # fmt: skip
+        "interpolator_names": (vidiff.interpolator_names, {}),
+        "register_interpolator": (
+            vidiff.register_interpolator,
+            dict(name="fuzzed", factory="vidiff.flow:Blend"),
+        ),
+        "probe": (vidiff.probe, dict(path=media["clip"])),
+        "VideoFile": (lambda path: vidiff.VideoFile(path).close(), dict(path=media["clip"])),
+        "VideoReader": (reader, dict(source=media["clip"], info=None)),
+        "read_frames": (vidiff.read_frames, dict(path=media["clip"], max_frames=3)),
+        "sample_clip": (vidiff.sample_clip, dict(name="carphone_pristine")),
+    }
+
+
+# public names that are records, not calls: the error classes, a frame, probe's result, the Protocol
+RECORDS = {"ConfigError", "InputError", "OutputError", "UnsupportedError", "VidiffError", "Frame", "VideoInfo",
+           "Interpolator"}  # fmt: skip
+
+
+def test_every_public_name_is_fuzzed(fuzz_media):
+    import vidiff
+
+    covered = {name.split(".")[0] for name in public_calls(fuzz_media)} | {"interpolator_names"}
+    covered |= {"get_interpolator"}  # interpolate is reached through it
+    assert set(vidiff.__all__) - RECORDS <= covered, set(vidiff.__all__) - RECORDS - covered
+
+
+def test_fuzzed_bad_arguments_raise_only_vidiff_errors(fuzz_media):
+    """A property test (hypothesis): any one argument of any public call replaced by a bad value gives a
+    result or a `VidiffError`, never another exception (a TypeError, a NumPy or PyAV error, a crash)."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    import vidiff.flow as flow
+
+    calls = public_calls(fuzz_media)
+    slots = [(name, arg) for name, (_, good) in calls.items() for arg in good]
+    registry = dict(flow._REGISTRY)
+
+    @settings(max_examples=160, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @given(slot=st.sampled_from(slots), value=bad_values(fuzz_media))
+    def check(slot, value):
+        name, arg = slot
+        fn, good = calls[name]
+        out = fuzz_media["out"]
+        out.mkdir(exist_ok=True)
+        try:
+            fn(**{**good, arg: value})
+        except VidiffError as e:
+            assert str(e).strip() and "\n" not in str(e), (name, arg, value, str(e))
+        finally:
+            flow._REGISTRY.clear()
+            flow._REGISTRY.update(registry)
+            for p in out.iterdir():  # no lock, partial or parts file is left, whatever happened
+                assert not p.name.startswith("."), (name, arg, value, p)
+                p.unlink()
+
+    check()

@@ -20,7 +20,7 @@ import numpy as np
 from vidiff.errors import ConfigError
 from vidiff.malloc import keep_freed_memory
 from vidiff.timeline import check_flow_size
-from vidiff.validate import check_number, check_pair, check_times
+from vidiff.validate import check_callable, check_mapping, check_number, check_pair, check_times
 
 
 @runtime_checkable
@@ -181,7 +181,7 @@ class DISFlow:
     def __init__(
         self, preset: int = cv2.DISOPTICAL_FLOW_PRESET_MEDIUM, occlusion: bool = False, sigma: float = 1.0
     ):
-        if preset not in DIS_PRESETS or isinstance(preset, bool):
+        if isinstance(preset, bool) or not isinstance(preset, int) or preset not in DIS_PRESETS:
             raise ConfigError(f"DIS preset {preset!r}: use 0 (ultrafast), 1 (fast) or 2 (medium)")
         check_number(sigma, "DIS occlusion sigma", positive=True)
         self.preset = preset
@@ -264,6 +264,11 @@ FALLBACK_METHOD = "dis"
 
 def register_interpolator(name: str, factory: Callable[..., Interpolator] | str) -> None:
     """Make `factory` (or a lazy "module:attribute") available as `--method name`."""
+    if not isinstance(name, str) or not name.strip() or name == AUTO:
+        raise ConfigError(f"method name {name!r:.60}: must be a non-empty string other than {AUTO!r}")
+    lazy = isinstance(factory, str) and all(factory.partition(":")[::2]) and ":" in factory
+    if not callable(factory) and not lazy:
+        raise ConfigError(f"method {name!r}: the factory must be callable or a 'module:attribute' string")
     _REGISTRY[name] = factory
 
 
@@ -320,9 +325,21 @@ def check_device(device: object) -> None:
         raise ConfigError(f"device {device!r}: there are {torch.cuda.device_count()} CUDA devices")
 
 
+def _check_name(name: object) -> None:
+    if not isinstance(name, str):
+        raise ConfigError(
+            f"method {name!r:.60}: give a method name; choose one of: {', '.join(interpolator_names())}"
+        )
+
+
 def check_method_options(name: str, options: dict) -> None:
     """A `ConfigError` if `name` is unknown or takes none of `options` (checked on the real callable), or
     its `device` is not one torch can use here, or its `engine` is not one of vidiff.engine.ENGINES."""
+    if not isinstance(name, str):
+        raise ConfigError(
+            f"method {name!r:.60}: give a method name; choose one of: {', '.join(interpolator_names())}"
+        )
+    check_mapping(options, "method options")
     if name != AUTO and name not in _REGISTRY:
         raise ConfigError(f"unknown method {name!r}; choose one of: {', '.join(interpolator_names())}")
     if options.get("engine") is not None:
@@ -348,6 +365,8 @@ def interpolator_factory(
     (those it does not take are dropped for `auto`), checked as `get_interpolator` checks them; nothing is
     built, so a process that makes no frames (a parallel run's parent) loads no model. The process's
     allocator is set to keep freed frame-sized memory for reuse (vidiff.malloc), once."""
+    check_callable(note, "note")
+    _check_name(name)
     keep_freed_memory()
     if name == AUTO:
         name = resolve_auto(name, note)

@@ -27,6 +27,7 @@ from vidiff.runner.jobs import ClipSpec, SegmentJob, cpu_count, run_job
 MIN_PARALLEL_FRAMES = 2 * SEGMENT_FRAMES  # a clip with fewer output frames runs in one process
 MAX_SEGMENTS_PER_JOB = 8  # longer jobs seek less; shorter ones spread better over the workers
 JOBS_PER_WORKER = 4
+MAX_WORKERS = 1024  # more processes than any machine's cores is a typo, not a wish
 RESTARTS = 3  # a pool whose worker died is restarted this often before the run gives up
 
 
@@ -47,8 +48,8 @@ def parse_workers(value: object) -> int | None:
         n = int(str(value).strip()) if not isinstance(value, int) else value
     except ValueError:
         raise ConfigError(f"workers {value!r}: must be a whole number, 1 or more") from None
-    if n < 1:
-        raise ConfigError(f"workers {value!r}: must be a whole number, 1 or more")
+    if not 1 <= n <= MAX_WORKERS:
+        raise ConfigError(f"workers {value!r}: must be a whole number from 1 to {MAX_WORKERS}")
     return n
 
 

@@ -34,6 +34,7 @@ from vidiff.runner.parallel import (
 )
 from vidiff.scenes import SceneDetector
 from vidiff.timeline import Keyframe, Plan, check_flow_size, keyframes, parse_factor, parse_fps, parse_speed
+from vidiff.validate import UPSCALE_ARGS, check_args
 from vidiff.windows import fill_window, method_context, plan_windows, window_context
 
 
@@ -84,6 +85,7 @@ def upscale_file(
     clips (`vidiff.runner.parallel.LocalPool`, `vidiff.runner.ray_pool.RayPool`).
     """
     call = dict(locals())  # this call's arguments, for a pool that runs the whole clip in one worker
+    check_args(UPSCALE_ARGS, call)  # the types of the arguments; their values are checked below
     input, output = os.fspath(input), os.fspath(output)
     # every option is checked before any frame is decoded (the CLI, recipes and this API share these)
     check_output_path(output, [input])
