@@ -18,7 +18,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from vidiff.errors import ConfigError, VidiffError
+from vidiff.errors import ConfigError, OutputError, VidiffError
 from vidiff.recipes import Recipe
 
 VIDEO_EXT = {".mp4", ".mkv", ".mov", ".webm", ".avi", ".m4v", ".ts", ".mpg", ".mpeg", ".flv", ".wmv"}
@@ -177,6 +177,18 @@ def _run_generate(recipe: Recipe, input: str, output: str, progress: bool) -> di
         raise ConfigError(f"{where}: {e}") from None
 
 
+def check_output_folder(outdir: str | os.PathLike[str]) -> None:
+    """A folder or glob of clips is written into a folder: refuse an existing file, and a name with a video
+    extension that does not exist yet (a file meant, not a folder), before any work."""
+    path = Path(outdir)
+    if path.exists() and not path.is_dir():
+        raise OutputError(f"{outdir}: is a file; the clips of a folder or glob go into a folder (-o DIR)")
+    if not path.exists() and path.suffix.lower() in VIDEO_EXT:
+        raise OutputError(
+            f"{outdir}: names a video file; the clips of a folder or glob go into a folder (-o DIR)"
+        )
+
+
 def find_inputs(spec: str) -> list[Path]:
     """Videos in a folder (not recursive) or matching a glob, sorted."""
     p = Path(spec)
@@ -225,11 +237,15 @@ def run_many(
         from vidiff.runner.ray_pool import check_ray
 
         check_ray()
+    check_output_folder(outdir)
     inputs = find_inputs(input_spec)
     if not inputs:
         raise ConfigError(f"no video files found in {input_spec!r}")
     out = Path(outdir)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise OutputError(f"{outdir}: cannot make the output folder ({e.strerror or e})") from None
     todo, skipped = [], []
     for k, src in enumerate(inputs):
         if k % n != i:
