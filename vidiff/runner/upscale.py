@@ -80,9 +80,9 @@ def upscale_file(
     `workers` processes make the clip's segments in parallel (default None: one process, so that a plain
     script, a notebook or `python -` can call this without an `if __name__ == "__main__":` guard; the
     command line uses every core; 1 for a clip of under two segments, or when `method`/`transform` cannot
-    be sent to a process); the output is
-    byte-identical to `workers=1` (`vidiff.runner.jobs`). `pool` runs them on a pool shared with other
-    clips (`vidiff.runner.parallel.LocalPool`, `vidiff.runner.ray_pool.RayPool`).
+    be sent to a process); the output is byte-identical to `workers=1` (`vidiff.runner.jobs`). `pool`
+    runs them on a pool shared with other clips (`vidiff.runner.parallel.LocalPool`,
+    `vidiff.runner.ray_pool.RayPool`).
     """
     call = dict(locals())  # this call's arguments, for a pool that runs the whole clip in one worker
     check_args(UPSCALE_ARGS, call)  # the types of the arguments; their values are checked below
