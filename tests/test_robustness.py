@@ -25,6 +25,18 @@ import vidiff.io.probe as probe_mod
 from vidiff.cli import main
 
 CASE_TIMEOUT = 60  # seconds; each case takes well under 5 on 2 cores
+MACHINE_TMP = tempfile.gettempdir()  # the machine's temp dir, before each test gets its own
+
+
+@pytest.fixture(autouse=True)
+def private_tmp(tmp_path, monkeypatch) -> Path:
+    """Each test's own temp dir (TMPDIR, and `tempfile`'s cached one, which every vidiff temporary folder
+    uses): the leftover check then counts this test's folders only, whatever else runs on the machine."""
+    d = tmp_path / "tmp"
+    d.mkdir()
+    monkeypatch.setenv("TMPDIR", str(d))
+    monkeypatch.setattr(tempfile, "tempdir", str(d))
+    return d
 
 
 class CaseTimeout(BaseException):
@@ -128,6 +140,7 @@ def media(tmp_path_factory) -> dict[str, Path]:
     m["tiny8"] = write(d / "tiny8.mkv", moving(8, 8, 8), pix="yuv444p")
     m["one_px"] = write(d / "px.mkv", moving(5, 1, 1), pix="yuv444p")
     m["narrow"] = write(d / "narrow.mp4", moving(10, 10, 64))
+    m["wide8"] = write(d / "wide8.mkv", moving(20, 96, 8), pix="yuv444p")  # OpenCV's DIS segfaulted on it
     m["two"] = write(d / "two.mp4", moving(2, 64, 48))
     m["one"] = write(d / "one.mp4", moving(1, 64, 48))
     m["audio_only"] = audio_only(d / "audio.m4a")
@@ -182,7 +195,20 @@ def media(tmp_path_factory) -> dict[str, Path]:
     return m
 
 
-GOOD = ["mp4", "mp4_fast", "mp4_audio", "mkv", "mov", "webm", "avi", "gif", "ten_bit", "qcif", "narrow"]
+GOOD = [
+    "mp4",
+    "mp4_fast",
+    "mp4_audio",
+    "mkv",
+    "mov",
+    "webm",
+    "avi",
+    "gif",
+    "ten_bit",
+    "qcif",
+    "narrow",
+    "wide8",
+]
 UNREADABLE = ["mp4_cut50", "header_zero", "garbage", "empty", "text", "huge_header", "folder", "missing",
               "audio_only", "one"]  # fmt: skip
 DAMAGED = ["fast_cut50", "avi_cut50", "avi_cut95", "mkv_cut50", "mkv_cut95", "fast_cut95", "webm_cut50", "mp4_flip",
@@ -288,6 +314,13 @@ for name in ["one", "tiny8", "one_px", "garbage", "folder", "audio_only"]:
     CASES.append((f"metrics-{name}", "err", ["metrics", ph(name), *Q]))
 for name in ["mp4", "mkv", "avi", "avi_cut95", "mp4_flip"]:
     CASES.append((f"infill-{name}", "ok", ["infill", ph(name), "-o", "{out}", "--frames", "2-3", *DIS, *Q]))
+CASES.append(
+    (
+        "upscale-av1-mp4",
+        "ok",
+        ["upscale", "{mp4}", "-o", "{out}", "--factor", "2", "--codec", "av1", *DIS, *Q],
+    )
+)
 CASES.append(("infill-auto", "ok", ["infill", "{mp4}", "-o", "{out}", "--auto", *DIS, *Q]))
 for name in ["two", "tiny8", "garbage", "missing"]:
     CASES.append((f"infill-{name}", "err", ["infill", ph(name), "-o", "{out}", "--frames", "1", *DIS, *Q]))
@@ -554,6 +587,14 @@ def test_fuzz(seed, media, tmp_path, capsys):
         (["bench", "-i", "{two}", "--methods", "dup", "--in-process", "-o", "{dir}/b", *Q], "nothing to score"),
         (["upscale", "{tiny8}", "-o", "{out}", "--factor", "2", *DIS, *Q], "too small for optical flow"),
         (["upscale", "{mp4}", "-o", "{dir}/o.webm", "--factor", "2", *Q], "add --codec vp9"),
+        (["demo", "--out-dir", "{text}", *DIS], "is a file"),
+        (["ui", "--host", "no such host!"], "--host 'no such host!': not an address"),
+        (["ui", "--host", "192.0.2.1"], "cannot serve on it"),  # TEST-NET-1: never this machine's
+        (["infill", "{mp4}", "-o", "{out}", "--frames", "0-23", *DIS, *Q], "lists every frame"),
+        (["infill", "{mp4}", "-o", "{out}", "--frames", "0-10,11-23", *DIS, *Q], "keep at least one"),
+        (["run", "fps_x2", "-i", "{mp4}*", "-o", "{text}", "interpolate.method=dis", *Q], "is a file"),
+        (["run", "fps_x2", "-i", "{mp4}*", "-o", "{dir}/all.mp4", "interpolate.method=dis", *Q],
+         "names a video file"),
     ],
 )  # fmt: skip
 def test_error_says_what_is_wrong(argv, words, media, tmp_path, capsys):
@@ -682,3 +723,39 @@ def test_metrics_lists_a_black_frame_as_a_defect_not_two_cuts(tmp_path, capsys):
     assert rep["defects"] == [{"frame": 10, "time": pytest.approx(0.4), "why": "black"}]
     main(["metrics", str(clip), *Q])
     assert "frame 10 at 0.40s (black)" in capsys.readouterr().out
+
+
+def test_leftover_check_ignores_another_vidiff_running_beside_it(media, tmp_path, capsys, private_tmp):
+    """Another vidiff on the machine (here: one making encode-check folders in the machine's temp dir in a
+    loop) does not fail a case: each test's temporary folders are its own (`private_tmp`)."""
+    import subprocess
+    import sys
+    import time
+
+    loop = (
+        "import itertools, signal, sys\n"
+        "from vidiff.io.encode import EncodeOptions, _trial\n"
+        "signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))  # so its folder is removed on the way out\n"
+        "for i in itertools.count():\n"
+        "    _trial(EncodeOptions(crf=40), '.mp4', 16 + 2 * (i % 8), 16, False)\n"
+    )
+    other = subprocess.Popen([sys.executable, "-c", loop], env={**os.environ, "TMPDIR": MACHINE_TMP})
+    try:
+        seen, t0 = False, time.time()
+        while not seen and time.time() - t0 < 60 and other.poll() is None:
+            seen = any(p.startswith("vidiff-encode-check-") for p in os.listdir(MACHINE_TMP))
+            time.sleep(0.002)
+        assert seen, "the other vidiff made no encode-check folder"
+        cases = [
+            ["upscale", "{mp4}", "-o", "{out}", "--factor", "2", *DIS, *Q],
+            ["upscale", "{mp4}", "-o", "{dir}/o.webm", "--factor", "2", *DIS, *Q],
+        ]
+        for k, argv in enumerate(cases):
+            d = tmp_path / f"work{k}"
+            d.mkdir()
+            args, used, outputs = fill(argv, media, d)
+            run_case(capsys, args, used, d, outputs)  # its leftover check passes with the other running
+        assert tempfile.gettempdir() == str(private_tmp) and not os.listdir(private_tmp)
+    finally:
+        other.terminate()
+        other.wait(30)

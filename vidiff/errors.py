@@ -8,6 +8,10 @@ class VidiffError(Exception):
 
     exit_code = 2
 
+    def __str__(self) -> str:
+        # one line, whatever a message quotes (the repr of an array spans several)
+        return " ".join(super().__str__().split()) if "\n" in super().__str__() else super().__str__()
+
 
 class InputError(VidiffError):
     """The input file is missing, not a video, truncated, empty or otherwise unusable."""

@@ -19,6 +19,8 @@ import numpy as np
 
 from vidiff.errors import ConfigError
 from vidiff.malloc import keep_freed_memory
+from vidiff.timeline import check_flow_size
+from vidiff.validate import check_callable, check_mapping, check_number, check_pair, check_times
 
 
 @runtime_checkable
@@ -48,7 +50,8 @@ class Duplicate:
     name = "dup"
 
     def interpolate(self, a: np.ndarray, b: np.ndarray, ts: Sequence[float]) -> list[np.ndarray]:
-        return [(a if t <= 0.5 else b).copy() for t in ts]
+        check_pair(a, b)
+        return [(a if t <= 0.5 else b).copy() for t in check_times(ts)]
 
 
 class Blend:
@@ -57,6 +60,8 @@ class Blend:
     name = "blend"
 
     def interpolate(self, a: np.ndarray, b: np.ndarray, ts: Sequence[float]) -> list[np.ndarray]:
+        check_pair(a, b)
+        ts = check_times(ts)
         fa, fb = a.astype(np.float32), b.astype(np.float32)
         return [to_u8((1.0 - t) * fa + t * fb) for t in ts]
 
@@ -72,8 +77,25 @@ def to_u8(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     return out
 
 
+# OpenCV's DIS (4.x-5.1) reads past a pyramid level that is only a few patches high: a frame under 32 rows
+# and 40+ columns (96x8, 80x16, 200x24) segfaults or fails; with its rows edge-padded to 32 every size
+# from 8x12 / 12x8 up is safe (tests/test_api_args.py runs the sizes in a child process)
+DIS_MIN_ROWS = 32
+
+
+def dis_calc(dis: Any, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """`dis.calc(a, b)` on two gray frames, with frames under `DIS_MIN_ROWS` rows edge-padded below for
+    the flow (then cropped back), so OpenCV never sees the sizes it crashes on."""
+    h = a.shape[0]
+    if h >= DIS_MIN_ROWS:
+        return dis.calc(a, b, None)
+    pad = DIS_MIN_ROWS - h
+    a, b = (cv2.copyMakeBorder(x, 0, pad, 0, 0, cv2.BORDER_REPLICATE) for x in (a, b))
+    return np.ascontiguousarray(dis.calc(a, b, None)[:h])
+
+
 def _dis_calc(preset: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return cv2.DISOpticalFlow_create(preset).calc(a, b, None)
+    return dis_calc(cv2.DISOpticalFlow_create(preset), a, b)
 
 
 @functools.cache
@@ -92,8 +114,7 @@ def _gray(img: np.ndarray) -> np.ndarray:
 
 def dis_flow(a: np.ndarray, b: np.ndarray, preset: int = cv2.DISOPTICAL_FLOW_PRESET_MEDIUM) -> np.ndarray:
     """Dense flow from a to b (H, W, 2 float32: a(x) ~ b(x + flow(x))), OpenCV DIS (Kroeger et al. 2016)."""
-    dis = cv2.DISOpticalFlow_create(preset)
-    return dis.calc(_gray(a), _gray(b), None)
+    return _dis_calc(preset, _gray(a), _gray(b))
 
 
 def backward_warp(
@@ -139,6 +160,13 @@ def at_end(a: np.ndarray, b: np.ndarray, t: float) -> np.ndarray | None:
     return a.copy() if t <= 0.0 else b.copy() if t >= 1.0 else None
 
 
+DIS_PRESETS = (
+    cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST,
+    cv2.DISOPTICAL_FLOW_PRESET_FAST,
+    cv2.DISOPTICAL_FLOW_PRESET_MEDIUM,
+)
+
+
 class DISFlow:
     """Bidirectional DIS flow; each input frame is backward-warped to time t and the two are blended.
 
@@ -153,6 +181,9 @@ class DISFlow:
     def __init__(
         self, preset: int = cv2.DISOPTICAL_FLOW_PRESET_MEDIUM, occlusion: bool = False, sigma: float = 1.0
     ):
+        if isinstance(preset, bool) or not isinstance(preset, int) or preset not in DIS_PRESETS:
+            raise ConfigError(f"DIS preset {preset!r}: use 0 (ultrafast), 1 (fast) or 2 (medium)")
+        check_number(sigma, "DIS occlusion sigma", positive=True)
         self.preset = preset
         self.occlusion = occlusion
         self.sigma = sigma
@@ -165,6 +196,9 @@ class DISFlow:
         return _dis_calc(self.preset, ga, gb), back.result()
 
     def interpolate(self, a: np.ndarray, b: np.ndarray, ts: Sequence[float]) -> list[np.ndarray]:
+        check_pair(a, b)
+        ts = check_times(ts)
+        check_flow_size(a.shape[1], a.shape[0])
         return self.interpolate_with_flows(a, b, ts, *self.flows(a, b))
 
     def interpolate_with_flows(
@@ -268,6 +302,11 @@ def method_line(name: str) -> str:
 
 def register_interpolator(name: str, factory: Callable[..., Interpolator] | str) -> None:
     """Make `factory` (or a lazy "module:attribute") available as `--method name`."""
+    if not isinstance(name, str) or not name.strip() or name == AUTO:
+        raise ConfigError(f"method name {name!r:.60}: must be a non-empty string other than {AUTO!r}")
+    lazy = isinstance(factory, str) and all(factory.partition(":")[::2]) and ":" in factory
+    if not callable(factory) and not lazy:
+        raise ConfigError(f"method {name!r}: the factory must be callable or a 'module:attribute' string")
     _REGISTRY[name] = factory
 
 
@@ -324,9 +363,21 @@ def check_device(device: object) -> None:
         raise ConfigError(f"device {device!r}: there are {torch.cuda.device_count()} CUDA devices")
 
 
+def _check_name(name: object) -> None:
+    if not isinstance(name, str):
+        raise ConfigError(
+            f"method {name!r:.60}: give a method name; choose one of: {', '.join(interpolator_names())}"
+        )
+
+
 def check_method_options(name: str, options: dict) -> None:
     """A `ConfigError` if `name` is unknown or takes none of `options` (checked on the real callable), or
     its `device` is not one torch can use here, or its `engine` is not one of vidiff.engine.ENGINES."""
+    if not isinstance(name, str):
+        raise ConfigError(
+            f"method {name!r:.60}: give a method name; choose one of: {', '.join(interpolator_names())}"
+        )
+    check_mapping(options, "method options")
     if name != AUTO and name not in _REGISTRY:
         raise ConfigError(f"unknown method {name!r}; choose one of: {', '.join(interpolator_names())}")
     if options.get("engine") is not None:
@@ -352,6 +403,8 @@ def interpolator_factory(
     (those it does not take are dropped for `auto`), checked as `get_interpolator` checks them; nothing is
     built, so a process that makes no frames (a parallel run's parent) loads no model. The process's
     allocator is set to keep freed frame-sized memory for reuse (vidiff.malloc), once."""
+    check_callable(note, "note")
+    _check_name(name)
     keep_freed_memory()
     if name == AUTO:
         name = resolve_auto(name, note)

@@ -6,6 +6,8 @@ import argparse
 import os
 from fractions import Fraction
 
+from vidiff.errors import OutputError
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -36,7 +38,12 @@ def run(args: argparse.Namespace) -> int:
     from vidiff.runner import upscale_file
 
     src = sample_clip(args.clip)
-    os.makedirs(args.out_dir, exist_ok=True)
+    if os.path.exists(args.out_dir) and not os.path.isdir(args.out_dir):
+        raise OutputError(f"--out-dir {args.out_dir}: is a file; give a folder (made if missing)")
+    try:
+        os.makedirs(args.out_dir, exist_ok=True)
+    except OSError as e:
+        raise OutputError(f"--out-dir {args.out_dir}: cannot make this folder ({e.strerror or e})") from None
     out = os.path.join(args.out_dir, f"{args.clip}_x2.mp4")
     report = upscale_file(src, out, factor=2, method=args.method)
     info = probe(out)

@@ -60,11 +60,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from vidiff.errors import ConfigError
     from vidiff.recipes import load_recipe
-    from vidiff.runner.parallel import parse_workers
+    from vidiff.runner.parallel import cli_workers
     from vidiff.runner.recipe import is_batch, parse_shard, run_many, run_recipe
 
     parse_shard(args.shard)  # a bad --shard, --workers or --ray is refused before any work
-    workers = parse_workers(args.workers)
+    workers = cli_workers(args.workers) if args.ray is None else None  # every core by default
     if args.ray is not None:
         from vidiff.runner.ray_pool import check_ray
 

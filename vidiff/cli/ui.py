@@ -7,6 +7,7 @@ import importlib.util
 import os
 import shutil
 import signal
+import socket
 import tempfile
 
 from vidiff.errors import ConfigError, VidiffError
@@ -40,7 +41,27 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+def check_host(host: str) -> None:
+    """`--host`: an address of this machine that a server can bind (checked by binding a free port on it),
+    else one `ConfigError` line before the server starts (uvicorn would log the failure on several)."""
+    try:
+        infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError, ValueError) as e:
+        raise ConfigError(f"--host {host!r}: not an address or a known host name ({e})") from None
+    family, _, _, _, addr = infos[0]
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as s:
+            s.bind((addr[0], 0))
+    except OSError as e:
+        raise ConfigError(
+            f"--host {host!r}: cannot serve on it ({e.strerror or e}); use 127.0.0.1 or 0.0.0.0"
+        ) from None
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.port is not None and not 1 <= args.port <= 65535:
+        raise ConfigError(f"--port {args.port}: use 1 to 65535")
+    check_host(args.host)  # both before the extra is looked for: a typo is told first
     try:
         found = importlib.util.find_spec("gradio") is not None
     except (ImportError, ValueError):
@@ -49,8 +70,6 @@ def run(args: argparse.Namespace) -> int:
         raise MissingExtraError(
             'vidiff ui needs Gradio, which is not installed: pip install -e ".[ui]" (or pip install gradio)'
         )
-    if args.port is not None and not 1 <= args.port <= 65535:
-        raise ConfigError(f"--port {args.port}: use 1 to 65535")
 
     def on_term(signum: int, frame: object) -> None:
         raise KeyboardInterrupt

@@ -116,6 +116,7 @@ def method_options(args: argparse.Namespace) -> dict:
 def run(args: argparse.Namespace) -> int:
     from vidiff.runner import upscale_file
     from vidiff.runner.options import UpscaleOptions
+    from vidiff.runner.parallel import cli_workers
 
     options = UpscaleOptions(  # every option checked before any work
         factor=args.factor,
@@ -130,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
         dedupe=not args.no_dedupe,
         scene_cuts=not args.no_scene_cuts,
         progress=not args.quiet,
-        workers=args.workers,
+        workers=cli_workers(args.workers),  # every core by default
     )
     report = upscale_file(args.input, args.output, options)
     if args.json:

@@ -17,6 +17,7 @@ from vidiff.diffusion.model import VidiffModel
 from vidiff.diffusion.prior import window_prior
 from vidiff.diffusion.schedule import TRAIN_STEPS, make_scheduler, noise_coefficients
 from vidiff.errors import ConfigError
+from vidiff.validate import check_flag, check_image, check_int, check_number, check_same_length
 
 LOSS_TARGETS = ("sample", "epsilon", "v", "flow")
 
@@ -263,8 +264,11 @@ def infill(
     """Fill the unobserved frames of one window; observed frames come back unchanged.
 
     frames: RGB uint8 (H, W, 3) where observed (anything, e.g. None, elsewhere); times: real, any order;
-    prior: (T, K, H, W, 3) uint8 as `window_prior` makes it (computed when not given).
+    prior: (T, K, H, W, 3) uint8 as `window_prior` makes it (computed when not given). Bad arguments
+    (lists of different lengths, no observed frame, frames of other shapes, times that are not finite
+    numbers) are one `ConfigError`, before any work.
     """
+    check_window(model, frames, times, observed, prior, steps)
     out = infill_batch(
         model,
         [frames],
@@ -276,6 +280,28 @@ def infill(
         None if generator is None else [generator],
     )
     return out[0]
+
+
+def check_window(
+    model: object, frames: object, times: object, observed: object, prior: object, steps: object
+) -> None:
+    """The arguments of `infill`, checked before any work (one `ConfigError` sentence)."""
+    if not isinstance(model, VidiffModel):
+        raise ConfigError(f"model {type(model).__name__}: give a VidiffModel (VidiffModel.load('default'))")
+    n = check_same_length("infill", frames=frames, times=times, observed=observed)
+    flags = [check_flag(o, "observed entry") for o in observed]  # type: ignore[union-attr]
+    if not any(flags):
+        raise ConfigError("infill: no frame is observed; at least one must be, to rebuild the others from")
+    shape = None
+    for i in range(n):
+        check_number(times[i], "infill time")  # type: ignore[index]
+        if flags[i]:
+            shape = check_image(frames[i], f"infill frame {i}", shape).shape  # type: ignore[index]
+    if prior is not None and (
+        not isinstance(prior, np.ndarray) or prior.dtype != np.uint8 or prior.ndim != 5
+    ):
+        raise ConfigError("infill prior: give the (T, K, H, W, 3) uint8 array window_prior makes, or None")
+    check_int(steps, "infill steps", 1, 1000)
 
 
 @torch.no_grad()

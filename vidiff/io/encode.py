@@ -82,6 +82,8 @@ class EncodeOptions:
                 raise ConfigError(f"crf {self.crf!r} out of range for {self.codec}: use {lo}-{hi}")
         if self.preset is not None:
             p = self.preset
+            if not isinstance(p, str):
+                raise ConfigError(f"preset {p!r:.60}: must be a string (a name, or a number for vp9/av1)")
             if enc in NUMERIC_PRESETS:
                 lo, hi = NUMERIC_PRESETS[enc]
                 if not (isinstance(p, str) and p.isdigit() and lo <= int(p) <= hi):

@@ -15,6 +15,7 @@ from typing import Any
 import av
 
 from vidiff.errors import InputError
+from vidiff.validate import check_path
 
 MAX_SIDE = 8192  # larger frames are refused: a plan for them would not fit a sane memory budget
 MIN_FRAMES = 2  # a damaged file with fewer decodable frames than this is refused
@@ -102,7 +103,7 @@ class VideoInfo:
 
 def open_container(path: str | os.PathLike[str]) -> av.container.InputContainer:
     """Open `path` for reading, turning every failure into one clear `InputError`."""
-    path = os.fspath(path)
+    path = check_path(path, "input")
     if not os.path.exists(path):
         raise InputError(f"{path}: no such file")
     if os.path.isdir(path):
@@ -173,7 +174,7 @@ class VideoFile:
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
-        self.path = os.fspath(path)
+        self.path = check_path(path, "input")
         self._c = open_container(self.path)
         self._busy = False
         try:

@@ -16,9 +16,10 @@ from fractions import Fraction
 import av
 import numpy as np
 
-from vidiff.errors import InputError
+from vidiff.errors import ConfigError, InputError
 from vidiff.io.color import frame_to_rgb
 from vidiff.io.probe import MIN_FRAMES, VideoFile, VideoInfo, _reason, probe, strict_input, warn_damage
+from vidiff.validate import check_int, check_path
 
 
 @dataclass
@@ -43,6 +44,10 @@ class VideoReader:
     """
 
     def __init__(self, source: str | os.PathLike[str] | VideoFile, info: VideoInfo | None = None):
+        if not isinstance(source, VideoFile):
+            check_path(source, "source")
+        if info is not None and not isinstance(info, VideoInfo):
+            raise ConfigError(f"info {type(info).__name__}: must be a VideoInfo from probe() (or None)")
         self.file = source if isinstance(source, VideoFile) else None
         self.path = source.path if isinstance(source, VideoFile) else os.fspath(source)
         self._info = info or (self.file.info if self.file else None)
@@ -152,6 +157,8 @@ class VideoReader:
 
 def read_frames(path: str | os.PathLike[str], max_frames: int | None = None) -> list[np.ndarray]:
     """All frames (or the first `max_frames`) of a clip as RGB uint8 arrays, in presentation order."""
+    if max_frames is not None:
+        check_int(max_frames, "max_frames", 0)
     out = []
     for f in VideoReader(path):
         if max_frames is not None and len(out) >= max_frames:

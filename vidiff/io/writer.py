@@ -21,7 +21,8 @@ from vidiff.errors import ConfigError, OutputError
 from vidiff.io.audio import AudioTrack
 from vidiff.io.color import rgb_to_frame
 from vidiff.io.encode import EncodeOptions
-from vidiff.io.probe import VideoFile
+from vidiff.io.probe import VideoFile, open_container
+from vidiff.validate import WRITER_ARGS, check_args, check_image, check_path
 
 _FORMATS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska", ".webm": "webm"}
 # audio codecs each container takes as they are (else re-encoded)
@@ -43,7 +44,7 @@ def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
 
 def check_output_path(path: str | os.PathLike[str], inputs: Sequence[str | os.PathLike[str]] = ()) -> str:
     """Validate an output path before any work: known extension, writable folder, not an input."""
-    path = os.fspath(path)
+    path = check_path(path, "output")
     ext = os.path.splitext(path)[1].lower()
     if ext not in _FORMATS:
         raise OutputError(
@@ -165,6 +166,7 @@ class VideoWriter:
         audio: AudioTrack | None = None,
         lock: bool = True,
     ):
+        check_args(WRITER_ARGS, locals())  # every argument, before the output is touched
         self.path = check_output_path(path, inputs)
         opts = EncodeOptions(codec, crf, preset, pix_fmt)
         opts.check_size(width, height)
@@ -216,12 +218,18 @@ class VideoWriter:
     # -- writing -------------------------------------------------------------------------
     def write(self, image: np.ndarray) -> None:
         """Append one RGB uint8 frame of the writer's size."""
-        if image.shape != (self.height, self.width, 3) or image.dtype != np.uint8:
-            raise ValueError(f"frame {image.shape} {image.dtype} != ({self.height}, {self.width}, 3) uint8")
+        if self._closed:
+            raise OutputError(f"{self.path}: the writer is closed; write every frame before close()")
+        check_image(image, "frame", (self.height, self.width, 3))
         frame = rgb_to_frame(image, self.pix_fmt, *self._color_tags)
         frame.pts = self.n_frames
         frame.time_base = self._tb
-        self._mux(self._vs.encode(frame))
+        try:
+            packets = self._vs.encode(frame)
+        except av.error.FFmpegError as e:  # e.g. a profile the encoder does not take with this pix_fmt
+            self._abort()
+            raise OutputError(f"{self.path}: the {self.encoder} encoder refused this output ({e})") from None
+        self._mux(packets)
         self.n_frames += 1
         if self._audio:
             self._audio.mux_until(self._out, self.n_frames / self.fps)
@@ -252,7 +260,8 @@ class VideoWriter:
         self._closed = True
         try:
             if self.n_frames == 0:
-                os.unlink(self.tmp)
+                with contextlib.suppress(FileNotFoundError):  # a muxer may leave no file for no frame
+                    os.unlink(self.tmp)
                 raise OutputError(f"{self.path}: no frame was produced; nothing written")
             os.replace(self.tmp, self.path)
         finally:
@@ -319,7 +328,7 @@ class _AudioCopier:
     def __init__(self, out: av.container.OutputContainer, src: str | os.PathLike[str] | VideoFile, fmt: str):
         # an open VideoFile is read in one more pass (no reader may be on it); a path is opened here
         self._file = src if isinstance(src, VideoFile) else None
-        self._in = self._file.start_pass() if self._file else av.open(os.fspath(src))
+        self._in = self._file.start_pass() if self._file else open_container(src)
         vstreams = self._in.streams.video
         self._t0 = (
             float(vstreams[0].start_time * vstreams[0].time_base)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from vidiff.flow import backward_warp, fb_consistency
+from vidiff.flow import backward_warp, dis_calc, fb_consistency
 
 # forward-backward check (Sundaram et al. 2010): |F_ab + F_ba(x + F_ab)|^2 <= FB_REL * 2|F_ab|^2 + FB_ABS
 FB_REL = 0.01
@@ -55,8 +55,8 @@ class WarpingError:
     def __call__(self, prev: np.ndarray, nxt: np.ndarray) -> WarpResult:
         """Flow from `nxt` to `prev`, warp `prev` onto `nxt`, mean |difference| where the flow is consistent."""
         g0, g1 = _gray(prev), _gray(nxt)
-        f10 = self._dis.calc(g1, g0, None)  # nxt(x) ~ prev(x + f10(x))
-        f01 = self._dis.calc(g0, g1, None)
+        f10 = dis_calc(self._dis, g1, g0)  # nxt(x) ~ prev(x + f10(x))
+        f01 = dis_calc(self._dis, g0, g1)
         err = fb_consistency(f10, f01)
         mag2 = (f10 * f10).sum(axis=-1)
         mask = err * err <= FB_REL * 2.0 * mag2 + FB_ABS

@@ -20,6 +20,7 @@ from vidiff.flow import Interpolator
 from vidiff.io.encode import EncodeOptions
 from vidiff.runner.parallel import parse_workers
 from vidiff.timeline import parse_factor, parse_fps, parse_speed
+from vidiff.validate import UPSCALE_ARGS, check_args
 
 AUDIO_MODES = ("copy", "drop", "slow", "none")
 
@@ -35,7 +36,8 @@ class UpscaleOptions:
     `transform` maps each output frame (size `out_size` = (width, height), or found by applying it to a
     blank frame). `dedupe`/`max_run`: collapse held source frames (runs up to `max_run`); `scene_cuts`:
     never interpolate across a cut. `window`: keyframe pairs per window of a method with context.
-    `workers`: processes (None: every core); `pool`: a pool shared with other clips.
+    `workers`: processes (None: one, so that a script without a `__main__` guard works; the CLI
+    asks for every core); `pool`: a pool shared with other clips.
     """
 
     factor: float | Fraction | None = None
@@ -60,6 +62,7 @@ class UpscaleOptions:
     pool: Any = None
 
     def __post_init__(self) -> None:
+        check_args({k: c for k, c in UPSCALE_ARGS.items() if k not in ("input", "output")}, self.__dict__)
         self.encode  # noqa: B018 - EncodeOptions checks codec, crf, preset and pix_fmt
         if self.fps is not None:
             parse_fps(self.fps)

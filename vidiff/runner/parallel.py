@@ -27,6 +27,7 @@ from vidiff.runner.jobs import ClipSpec, SegmentJob, cpu_count, run_job
 MIN_PARALLEL_FRAMES = 2 * SEGMENT_FRAMES  # a clip with fewer output frames runs in one process
 MAX_SEGMENTS_PER_JOB = 8  # longer jobs seek less; shorter ones spread better over the workers
 JOBS_PER_WORKER = 4
+MAX_WORKERS = 1024  # more processes than any machine's cores is a typo, not a wish
 RESTARTS = 3  # a pool whose worker died is restarted this often before the run gives up
 
 
@@ -47,15 +48,23 @@ def parse_workers(value: object) -> int | None:
         n = int(str(value).strip()) if not isinstance(value, int) else value
     except ValueError:
         raise ConfigError(f"workers {value!r}: must be a whole number, 1 or more") from None
-    if n < 1:
-        raise ConfigError(f"workers {value!r}: must be a whole number, 1 or more")
+    if not 1 <= n <= MAX_WORKERS:
+        raise ConfigError(f"workers {value!r}: must be a whole number from 1 to {MAX_WORKERS}")
     return n
 
 
+def cli_workers(value: object) -> int:
+    """The command line's `--workers`: as `parse_workers`, with every core as the default."""
+    return parse_workers(value) or cpu_count()
+
+
 def workers_for(workers: int | None, expected_frames: int) -> int:
-    """Processes for a clip of about `expected_frames` output frames: `workers` (default: the cores),
-    1 for a clip of under two segments, never more than its jobs."""
-    n = cpu_count() if workers is None else workers
+    """Processes for a clip of about `expected_frames` output frames: `workers`, 1 for a clip of under two
+    segments, never more than its jobs. None (the Python API's default) is one process: worker processes
+    are spawned, and a spawned process re-imports the caller's main module, which a plain script without
+    an `if __name__ == "__main__":` guard, or a program piped to `python -`, cannot survive; the command
+    line asks for every core (`cli_workers`)."""
+    n = 1 if workers is None else workers
     if expected_frames < MIN_PARALLEL_FRAMES:
         return 1
     segments = -(-expected_frames // SEGMENT_FRAMES)
@@ -146,6 +155,18 @@ class LocalPool:
         self.close(kill=exc_type is not None)
 
 
+_MAIN_HINT = (
+    " (called from a script: worker processes re-import it, so put the call under "
+    '`if __name__ == "__main__":` or pass workers=1)'
+)
+
+
+def _main_is_script() -> bool:
+    """The program is a script or stdin (which a spawned worker re-runs), not `python -m` or the CLI."""
+    main = sys.modules.get("__main__")
+    return getattr(getattr(main, "__spec__", None), "name", None) is None and hasattr(main, "__file__")
+
+
 def run_jobs(pool: Any, jobs: Iterable[SegmentJob], clip: ClipSpec, bar: Any) -> int:
     """Run every job of a clip on `pool` (each submitted as the planning pass yields it), updating `bar`;
     a pool whose worker died is restarted and its unfinished jobs sent again (their finished segments
@@ -173,6 +194,7 @@ def run_jobs(pool: Any, jobs: Iterable[SegmentJob], clip: ClipSpec, bar: Any) ->
             if restarts > RESTARTS:
                 raise WorkerError(
                     f"{clip.input}: worker processes died {restarts} times; rerun the same command to resume"
+                    + _MAIN_HINT * _main_is_script()
                 )
             pool.restart()
             for job in lost:

@@ -18,7 +18,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from vidiff.errors import ConfigError, VidiffError
+from vidiff.errors import ConfigError, OutputError, VidiffError
 from vidiff.recipes import Recipe
 
 VIDEO_EXT = {".mp4", ".mkv", ".mov", ".webm", ".avi", ".m4v", ".ts", ".mpg", ".mpeg", ".flv", ".wmv"}
@@ -177,6 +177,18 @@ def _run_generate(recipe: Recipe, input: str, output: str, progress: bool) -> di
         raise ConfigError(f"{where}: {e}") from None
 
 
+def check_output_folder(outdir: str | os.PathLike[str]) -> None:
+    """A folder or glob of clips is written into a folder: refuse an existing file, and a name with a video
+    extension that does not exist yet (a file meant, not a folder), before any work."""
+    path = Path(outdir)
+    if path.exists() and not path.is_dir():
+        raise OutputError(f"{outdir}: is a file; the clips of a folder or glob go into a folder (-o DIR)")
+    if not path.exists() and path.suffix.lower() in VIDEO_EXT:
+        raise OutputError(
+            f"{outdir}: names a video file; the clips of a folder or glob go into a folder (-o DIR)"
+        )
+
+
 def find_inputs(spec: str) -> list[Path]:
     """Videos in a folder (not recursive) or matching a glob, sorted."""
     p = Path(spec)
@@ -212,7 +224,7 @@ def run_many(
 ) -> tuple[list[dict[str, Any]], list[tuple[str, str]], list[str]]:
     """Run `recipe` on every clip of a folder/glob into `outdir`: (reports, failures, skipped).
 
-    Clips and their segments share one pool: `workers` local processes (default: every core), or a
+    Clips and their segments share one pool: `workers` local processes (default None: one process), or a
     Ray cluster with `ray` (an address, or True for a local instance). A short clip is one job; a long
     one is planned here and its segments sent to the pool, while other clips are planned beside it.
     """
@@ -225,11 +237,15 @@ def run_many(
         from vidiff.runner.ray_pool import check_ray
 
         check_ray()
+    check_output_folder(outdir)
     inputs = find_inputs(input_spec)
     if not inputs:
         raise ConfigError(f"no video files found in {input_spec!r}")
     out = Path(outdir)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise OutputError(f"{outdir}: cannot make the output folder ({e.strerror or e})") from None
     todo, skipped = [], []
     for k, src in enumerate(inputs):
         if k % n != i:
@@ -254,8 +270,8 @@ def run_many(
 
     if ray is not None and ray is not False:
         pool_cm: Any = ray_pool(recipe, ray)
-    elif len(todo) > 1 and (workers is None or workers > 1):
-        pool_cm = LocalPool(workers or _cores())
+    elif len(todo) > 1 and workers is not None and workers > 1:  # None: one process (the API's default)
+        pool_cm = LocalPool(workers)
     else:
         pool_cm = contextlib.nullcontext(None)
     with pool_cm as pool:
@@ -275,12 +291,6 @@ def run_many(
     reports = [results[k] for k in sorted(results)]
     failures = [failed[k] for k in sorted(failed)]
     return reports, failures, skipped
-
-
-def _cores() -> int:
-    from vidiff.runner.jobs import cpu_count
-
-    return cpu_count()
 
 
 def ray_pool(recipe: Recipe, ray: str | bool) -> Any:

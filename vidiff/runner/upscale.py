@@ -33,6 +33,7 @@ from vidiff.runner.parallel import (
 )
 from vidiff.scenes import SceneDetector
 from vidiff.timeline import Keyframe, Plan, check_flow_size, keyframes
+from vidiff.validate import check_path
 from vidiff.windows import fill_window, method_context, plan_windows, window_context
 
 
@@ -76,11 +77,15 @@ def upscale_file(
     A method with `interpolate_window` (the diffusion model) gets windows of `window` keyframe pairs plus
     its `context` keyframes on each side, at their real times in seconds (`vidiff.windows`).
 
-    `workers` processes make the clip's segments in parallel (default: every core; 1 for a clip of
-    under two segments, or when `method`/`transform` cannot be sent to a process); the output is
-    byte-identical to `workers=1` (`vidiff.runner.jobs`). `pool` runs them on a pool shared with other
-    clips (`vidiff.runner.parallel.LocalPool`, `vidiff.runner.ray_pool.RayPool`).
+    `workers` processes make the clip's segments in parallel (default None: one process, so that a plain
+    script, a notebook or `python -` can call this without an `if __name__ == "__main__":` guard; the
+    command line uses every core; 1 for a clip of under two segments, or when `method`/`transform` cannot
+    be sent to a process); the output is byte-identical to `workers=1` (`vidiff.runner.jobs`). `pool`
+    runs them on a pool shared with other clips (`vidiff.runner.parallel.LocalPool`,
+    `vidiff.runner.ray_pool.RayPool`).
     """
+    check_path(input, "input")  # the types of the paths; the options are checked by UpscaleOptions
+    check_path(output, "output")
     input, output = os.fspath(input), os.fspath(output)
     # 0. every option is checked before any frame is decoded (the CLI, recipes, web app and API share this)
     check_output_path(output, [input])

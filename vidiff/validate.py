@@ -1,0 +1,261 @@
+"""Argument checks shared by the public Python API: a bad argument is one `ConfigError` sentence, raised
+before any work, never a `TypeError` or a NumPy/OpenCV/PyAV traceback from deep inside."""
+
+from __future__ import annotations
+
+import math
+import numbers
+import os
+from collections.abc import Callable, Mapping, Sequence
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from vidiff.errors import ConfigError
+
+MAX_FPS = 10_000  # the highest frame rate an argument may name
+MAX_SIDE = 16384  # the largest frame side an argument may name (H.264's level limit is far below)
+
+
+def check_path(value: object, what: str = "path") -> str:
+    """A file path (str or os.PathLike) as a str; anything else (None, a number, a list) is refused."""
+    if isinstance(value, bool) or not isinstance(value, (str, os.PathLike)):
+        raise ConfigError(f"{what} {show(value)}: give a file path (str or os.PathLike)")
+    try:
+        path = os.fspath(value)
+    except TypeError:
+        raise ConfigError(f"{what} {show(value)}: give a file path (str or os.PathLike)") from None
+    if not isinstance(path, str) or not path.strip() or "\0" in path:
+        raise ConfigError(f"{what} {show(value)}: give a non-empty file path")
+    return path
+
+
+def check_int(value: object, what: str, lo: int | None = None, hi: int | None = None) -> int:
+    """A whole number (an int, or a float/Fraction with no fractional part) within [lo, hi]."""
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
+    if ok:
+        try:
+            ok = math.isfinite(value) and int(value) == value  # type: ignore[arg-type]
+        except (TypeError, ValueError, OverflowError):
+            ok = False
+    if not ok or (lo is not None and value < lo) or (hi is not None and value > hi):  # type: ignore[operator]
+        raise ConfigError(f"{what} {show(value)}: must be a whole number{_range(lo, hi)}")
+    return int(value)  # type: ignore[call-overload]
+
+
+def check_number(
+    value: object, what: str, lo: float | None = None, hi: float | None = None, positive: bool = False
+) -> float:
+    """A finite real number within [lo, hi] (above zero with `positive`)."""
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
+    if ok:
+        try:
+            ok = math.isfinite(float(value))  # type: ignore[arg-type]
+        except (TypeError, ValueError, OverflowError):
+            ok = False
+    if ok and positive and value <= 0:  # type: ignore[operator]
+        ok = False
+    if not ok or (lo is not None and value < lo) or (hi is not None and value > hi):  # type: ignore[operator]
+        sign = ", above 0" if positive else ""
+        raise ConfigError(f"{what} {show(value)}: must be a finite number{sign}{_range(lo, hi)}")
+    return float(value)  # type: ignore[arg-type]
+
+
+def check_rate(value: object, what: str = "fps") -> Fraction:
+    """A frame rate: a finite number or Fraction above 0 (as a Fraction)."""
+    check_number(value, what, hi=MAX_FPS, positive=True)
+    return Fraction(value).limit_denominator(1_000_000)  # type: ignore[arg-type]
+
+
+def check_image(image: object, what: str = "frame", shape: tuple[int, ...] | None = None) -> np.ndarray:
+    """An RGB uint8 frame of shape (H, W, 3) (or exactly `shape`)."""
+    if not isinstance(image, np.ndarray):
+        raise ConfigError(f"{what}: expected an RGB uint8 numpy array (H, W, 3), got {type(image).__name__}")
+    want = shape or ("H", "W", 3)
+    if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3 or 0 in image.shape:
+        raise ConfigError(
+            f"{what}: expected an RGB uint8 array of shape ({', '.join(map(str, want))}), "
+            f"got {image.dtype} {tuple(image.shape)}"
+        )
+    if shape is not None and image.shape != shape:
+        raise ConfigError(f"{what}: shape {tuple(image.shape)} != the expected {shape}")
+    return image
+
+
+def check_pair(a: object, b: object) -> tuple[np.ndarray, np.ndarray]:
+    """Two RGB uint8 frames of the same shape (an interpolator's a and b)."""
+    check_image(a, "frame a")
+    check_image(b, "frame b")
+    if a.shape != b.shape:  # type: ignore[union-attr]
+        raise ConfigError(f"frames a {a.shape} and b {b.shape} differ in shape; give two frames of one size")  # type: ignore[union-attr]
+    return a, b  # type: ignore[return-value]
+
+
+def check_times(ts: object, what: str = "ts", lo: float = 0.0, hi: float = 1.0) -> list[float]:
+    """A sequence of finite times in [lo, hi] (an interpolator's t: 0 is frame a, 1 is frame b)."""
+    if isinstance(ts, (str, bytes)) or not isinstance(ts, (Sequence, np.ndarray)):
+        raise ConfigError(f"{what} {show(ts)}: give a list of times in [{lo:g}, {hi:g}]")
+    return [check_number(t, f"{what} value", lo, hi) for t in ts]
+
+
+def check_same_length(what: str, **seqs: Any) -> int:
+    """Lists that go together (frames, their times, their observed flags) have one length; returns it."""
+    lengths = {}
+    for name, seq in seqs.items():
+        if isinstance(seq, (str, bytes)) or not isinstance(seq, (Sequence, np.ndarray)):
+            raise ConfigError(f"{what}: {name} must be a list, got {type(seq).__name__}")
+        lengths[name] = len(seq)
+    if len(set(lengths.values())) > 1:
+        told = ", ".join(f"{k} {v}" for k, v in lengths.items())
+        raise ConfigError(f"{what}: {told}: give one entry per frame in each")
+    return next(iter(lengths.values()), 0)
+
+
+def _range(lo: float | None, hi: float | None) -> str:
+    if lo is not None and hi is not None:
+        return f" from {lo:g} to {hi:g}"
+    if lo is not None:
+        return f", {lo:g} or more"
+    if hi is not None:
+        return f", {hi:g} or less"
+    return ""
+
+
+def check_flag(value: object, what: str) -> bool:
+    """A yes/no option: True or False (NumPy's bools too), nothing else."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ConfigError(f"{what} {show(value)}: must be True or False")
+    return bool(value)
+
+
+def check_callable(value: object, what: str) -> Any:
+    """None, or something callable (a transform, a note hook)."""
+    if value is not None and not callable(value):
+        raise ConfigError(f"{what} {show(value)}: must be a function (or None)")
+    return value
+
+
+def check_mapping(value: object, what: str) -> Any:
+    """None, or a dict of options."""
+    if value is not None and not isinstance(value, Mapping):
+        raise ConfigError(f"{what} {show(value)}: must be a dict (or None)")
+    return value
+
+
+def check_text(value: object, what: str) -> Any:
+    """None, or a string (a value checked further where it is used)."""
+    if value is not None and not isinstance(value, str):
+        raise ConfigError(f"{what} {show(value)}: must be a string (or None)")
+    return value
+
+
+def check_side(value: object, what: str) -> int:
+    """A frame width or height in pixels."""
+    return check_int(value, what, 1, MAX_SIDE)
+
+
+def check_size(value: object, what: str) -> Any:
+    """None, or a frame size (width, height) in pixels."""
+    if value is None:
+        return None
+    if isinstance(value, (str, bytes)) or not isinstance(value, (Sequence, np.ndarray)) or len(value) != 2:
+        raise ConfigError(f"{what} {show(value)}: must be (width, height) in pixels")
+    return (check_side(value[0], f"{what} width"), check_side(value[1], f"{what} height"))
+
+
+def check_paths(value: object, what: str) -> list[str]:
+    """A list of file paths (e.g. the inputs an output must not overwrite)."""
+    if isinstance(value, (str, bytes, os.PathLike)) or not isinstance(value, (Sequence, set, frozenset)):
+        raise ConfigError(f"{what} {show(value)}: must be a list of file paths")
+    return [check_path(p, f"{what} entry") for p in value]
+
+
+def check_method(value: object, what: str = "method") -> Any:
+    """A method name, or an object with `interpolate(a, b, ts)` (an `Interpolator`)."""
+    if not isinstance(value, str) and not callable(getattr(value, "interpolate", None)):
+        raise ConfigError(f"{what} {show(value)}: give a method name or an Interpolator")
+    return value
+
+
+def check_source(value: object, what: str) -> Any:
+    """None, a file path, or an open file-like source (a `VideoFile`: anything with `start_pass`)."""
+    if value is not None and not hasattr(value, "start_pass"):
+        check_path(value, what)
+    return value
+
+
+def check_has(*methods: str) -> Callable[[object, str], Any]:
+    """A check that the value is None or has each of `methods` (a duck-typed pool, an audio track)."""
+
+    def check(value: object, what: str) -> Any:
+        if value is not None and not all(callable(getattr(value, m, None)) for m in methods):
+            raise ConfigError(f"{what} {show(value)}: must have {', '.join(methods)} (or be None)")
+        return value
+
+    return check
+
+
+def check_scalar(value: object, what: str) -> Any:
+    """None, a number or a string (a rate such as "30000/1001", parsed where it is used)."""
+    if value is not None and (
+        isinstance(value, bool) or not isinstance(value, (numbers.Real, str)) or isinstance(value, np.ndarray)
+    ):
+        raise ConfigError(f"{what} {show(value)}: must be a number (or None)")
+    return value
+
+
+def check_args(kinds: Mapping[str, Callable[[object, str], Any]], values: Mapping[str, Any]) -> None:
+    """Run each argument's check (`kinds`: name -> check) on a call's `values` (e.g. its `locals()`)."""
+    for name, check in kinds.items():
+        check(values[name], name)
+
+
+def show(value: object) -> str:
+    """A short repr for an error line."""
+    text = repr(value) if not isinstance(value, np.ndarray) else f"<array {value.dtype} {value.shape}>"
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+# the argument types of the public calls whose values are checked where they are used (`check_args`)
+UPSCALE_ARGS: dict[str, Callable[[object, str], Any]] = {
+    "input": check_path,
+    "output": check_path,
+    "factor": check_scalar,
+    "fps": check_scalar,
+    "speed": check_scalar,
+    "crf": check_scalar,
+    "window": check_scalar,
+    "max_run": check_scalar,
+    "workers": check_scalar,
+    "method": check_method,
+    "method_options": check_mapping,
+    "codec": check_text,
+    "preset": check_text,
+    "pix_fmt": check_text,
+    "audio": check_flag,
+    "dedupe": check_flag,
+    "scene_cuts": check_flag,
+    "progress": check_flag,
+    "audio_mode": check_text,
+    "transform": check_callable,
+    "out_size": check_size,
+    "pool": check_has("submit", "drain"),
+}
+WRITER_ARGS: dict[str, Callable[[object, str], Any]] = {
+    "path": check_path,
+    "width": check_side,
+    "height": check_side,
+    "fps": lambda v, what: check_rate(v, what),
+    "codec": check_text,
+    "preset": check_text,
+    "pix_fmt": check_text,
+    "audio_from": check_source,
+    "rotation": lambda v, what: check_int(v, what, -360, 360),
+    "color": check_mapping,
+    "inputs": check_paths,
+    "faststart": check_flag,
+    "profile": check_text,
+    "audio": check_has("attach"),
+    "lock": check_flag,
+}
