@@ -100,6 +100,21 @@ class VideoInfo:
         return d
 
 
+def on_grid(t: Fraction, fps: Fraction, tick: Fraction) -> Fraction:
+    """`t` (seconds from the first frame) moved onto the nominal frame grid k / `fps` when it lies within one
+    container tick of it (at most a quarter frame), else `t` unchanged.
+
+    A container stores times in its own unit (`tick`: 1 ms in Matroska/WebM and FLV, 1/fps in AVI), so
+    20/24 s is written 0.834 s in an .mkv: each stored time is rounded by up to half a tick, a time
+    measured from the (rounded) first frame by up to one. Taking such a time as exact made the same frames
+    plan another frame count in another container; on the grid they plan the same. A real VFR time off the
+    grid by more than the container could round it is kept as it is.
+    """
+    k = round(t * fps)
+    grid = Fraction(k) / fps
+    return grid if abs(t - grid) <= min(tick, 1 / (4 * fps)) else t
+
+
 def open_container(path: str | os.PathLike[str]) -> av.container.InputContainer:
     """Open `path` for reading, turning every failure into one clear `InputError`."""
     path = os.fspath(path)
@@ -272,7 +287,7 @@ def _describe(c: av.container.InputContainer, path: str) -> VideoInfo:
         rate = Fraction(len(pts) - 1) / span if span > 0 else Fraction(25)
     fps = Fraction(rate).limit_denominator(1001 * 1000)
     start = float(pts[0] * tb)
-    duration = float((pts[-1] - pts[0]) * tb + 1 / fps)
+    duration = float(on_grid((pts[-1] - pts[0]) * tb, fps, tb) + 1 / fps)
     c_start = float(c.start_time) / 1e6 if c.start_time is not None else start
     held = max(end, float(pts[-1] * tb) + 1 / float(fps)) - min(c_start, start)
     if header_frames and header_frames > len(pts):
