@@ -1,9 +1,9 @@
 """The same frames give the same output whatever container they come in (issue 32).
 
 Twenty 96x64 frames of a moving square at 24 fps are written losslessly to .mp4 (H.264 qp 0), .mkv (FFV1),
-.webm (VP9 lossless), .mov (H.264 qp 0) and .avi (FFV1): Matroska and WebM store times in milliseconds
-(20/24 s is 0.834 s), AVI in 1/24 s. Each is raised x2, x4 and to 60 fps into lossless H.264 (.mkv): the
-frame counts and the frames must be equal.
+.webm (VP9 lossless), .mov (H.264 qp 0), .avi (FFV1) and .flv (H.264 qp 0): Matroska, WebM and FLV store
+times in milliseconds (20/24 s is 0.834 s), AVI in 1/24 s. Each is raised x2, x4 and to 60 fps into
+lossless H.264 (.mkv): the frame counts and the frames must be equal.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ LOSSLESS = {  # container -> (encoder, options): each keeps the yuv420p planes e
     "webm": ("libvpx-vp9", {"lossless": "1", "deadline": "realtime", "cpu-used": "8"}),
     "mov": ("libx264", {"qp": "0", "preset": "ultrafast"}),
     "avi": ("ffv1", {}),
+    "flv": ("libx264", {"qp": "0", "preset": "ultrafast"}),
 }
 RATES = {"x2": {"factor": 2}, "x4": {"factor": 4}, "60fps": {"fps": 60}}
 EXPECTED = {"x2": 40, "x4": 80, "60fps": 50}  # 20 frames at 24 fps last 5/6 s
