@@ -108,9 +108,7 @@ def upscale_file(
             name, factory, options = interpolator_factory(method, **(method_options or {}))
         else:
             name, factory, options = getattr(method, "name", str(method)), None, {}
-        if out_size is None and transform is not None:
-            probe_img = transform(np.zeros((info.height, info.width, 3), np.uint8))
-            out_size = (probe_img.shape[1], probe_img.shape[0])
+        out_size = transformed_size(transform, info.width, info.height, out_size)
         width, height = out_size or (info.width, info.height)
         check_flow_size(info.width, info.height, name)
         enc.check_output(output, width, height)
@@ -293,6 +291,28 @@ def _serial(
         n, kf = last[0]
         for _ in plan.hold(n, stats["last_time"] + 1 / src_fps):
             emit(kf.frame.image)
+
+
+def transformed_size(
+    transform: Callable[[np.ndarray], np.ndarray] | None,
+    width: int,
+    height: int,
+    out_size: tuple[int, int] | None,
+) -> tuple[int, int] | None:
+    """The (width, height) `transform` makes of a (blank) source frame, checked against `out_size` when
+    given: a transform that makes another size than the caller says is refused before any work."""
+    if transform is None:
+        return out_size
+    img = np.asarray(transform(np.zeros((height, width, 3), np.uint8)))
+    if img.ndim != 3 or img.shape[2] != 3:
+        raise ConfigError(f"transform returns an array of shape {img.shape}, not an (H, W, 3) RGB frame")
+    got = (img.shape[1], img.shape[0])
+    if out_size is not None and tuple(out_size) != got:
+        raise ConfigError(
+            f"transform makes {got[0]}x{got[1]} frames from {width}x{height} ones; out_size says "
+            f"{out_size[0]}x{out_size[1]}"
+        )
+    return got
 
 
 def _whole_clip(call: dict[str, Any]) -> dict[str, Any]:

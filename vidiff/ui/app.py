@@ -584,7 +584,10 @@ def _social_tab(app: App) -> None:
                 so_strength = gr.Slider(0, 1, value=0.25, step=0.05, label="Motion strength")
             with gr.Row():
                 so_seconds = gr.Number(4, label="Length in seconds (a still)", elem_id="so-seconds")
-                so_extend = gr.Number(1, label="Extension past the end in seconds (a clip)")
+                so_extend = gr.Number(
+                    None,
+                    label="Extension past the end in seconds (a clip; empty: as far as its motion carries, at most 1 s)",
+                )
             with gr.Row():
                 so_fps = gr.Dropdown(list(FPS_CHOICES), value=30, label="Frame rate (fps)")
                 so_loop = gr.Checkbox(False, label="Seamless loop (the end leads back into the start)")
