@@ -104,3 +104,16 @@ def test_on_grid_rounds_only_what_the_container_rounded():
     assert on_grid(Fraction(1001, 30000) * 7 + ms / 2, Fraction(30000, 1001), ms) == Fraction(7007, 30000)
     assert on_grid(Fraction(300, 1000), FPS, ms) == Fraction(300, 1000)  # a real VFR time stays
     assert on_grid(Fraction(1, 60), FPS, Fraction(1, 24)) == Fraction(1, 60)  # at most a quarter frame
+
+
+def test_a_worker_seeks_to_the_planned_frames_in_every_container(inputs):
+    """A parallel run's worker finds its frames by time (`vidiff.runner.seek`): the times it reads must be
+    the reader's, or every worker falls back to decoding from the start."""
+    from vidiff.runner.seek import _by_seek, crc
+
+    for ext, path in inputs.items():
+        frames = list(VideoReader(path))
+        wanted = {f.index: (f.time, crc(f.image)) for f in frames[12:15]}
+        got = list(_by_seek(str(path), sorted(wanted), wanted))
+        assert [i for i, _ in got] == [12, 13, 14], ext
+        assert all(np.array_equal(im, frames[i].image) for i, im in got), ext

@@ -233,8 +233,9 @@ def make_clip(
     else:
         total = len(frames)
     track = AudioTrack.from_file(audio, duration=total / fps) if audio else None
-    # H.264 High where it holds the pixel format (4:2:0 8-bit); other formats take the encoder's own
-    profile = "high" if opts.encoder == "libx264" and pix_fmt == "yuv420p" else None
+    # H.264 High where it holds the pixel format (4:2:0 8-bit, lossy: crf 0 is lossless, High 4:4:4 only);
+    # other formats take the encoder's own
+    profile = "high" if opts.encoder == "libx264" and pix_fmt == "yuv420p" and crf != 0 else None
     picks = set(np.linspace(0, total - 1, min(6, total)).round().astype(int)) if strip else set()
     shown, ends = [], []  # the strip's frames; the first and the last
     bar, k = progress_bar(total, "write", progress), 0

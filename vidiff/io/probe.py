@@ -115,6 +115,12 @@ def on_grid(t: Fraction, fps: Fraction, tick: Fraction) -> Fraction:
     return grid if abs(t - grid) <= min(tick, 1 / (4 * fps)) else t
 
 
+def nominal_rate(vs: av.video.stream.VideoStream) -> Fraction | None:
+    """The frame rate a video stream states (average, else guessed, else base), or None."""
+    rate = vs.average_rate or vs.guessed_rate or vs.base_rate
+    return Fraction(rate).limit_denominator(1001 * 1000) if rate and rate > 0 else None
+
+
 def open_container(path: str | os.PathLike[str]) -> av.container.InputContainer:
     """Open `path` for reading, turning every failure into one clear `InputError`."""
     path = os.fspath(path)
@@ -276,7 +282,7 @@ def _describe(c: av.container.InputContainer, path: str) -> VideoInfo:
     header_frames = int(vs.frames) if vs.frames and vs.frames > 0 else None
     header_duration = float(c.duration) / 1e6 if c.duration and c.duration > 0 else None
     pts.sort()
-    rate = vs.average_rate or vs.guessed_rate or vs.base_rate
+    rate = nominal_rate(vs)
     is_vfr = False
     if len(pts) >= 3:
         deltas = [b - a for a, b in zip(pts, pts[1:], strict=False)]
@@ -285,7 +291,7 @@ def _describe(c: av.container.InputContainer, path: str) -> VideoInfo:
     if rate is None or rate <= 0:
         span = (pts[-1] - pts[0]) * tb
         rate = Fraction(len(pts) - 1) / span if span > 0 else Fraction(25)
-    fps = Fraction(rate).limit_denominator(1001 * 1000)
+    fps = Fraction(rate).limit_denominator(1001 * 1000)  # the same as nominal_rate's when the stream has one
     start = float(pts[0] * tb)
     duration = float(on_grid((pts[-1] - pts[0]) * tb, fps, tb) + 1 / fps)
     c_start = float(c.start_time) / 1e6 if c.start_time is not None else start
