@@ -12,7 +12,7 @@ from vidiff.generate.clip import FPS_CHOICES, MAX_EXTEND_FRAMES, MAX_TRANSITION,
 EXAMPLES = """examples:
   vidiff generate --image photo.jpg -o story.mp4 --seconds 5 --motion zoom-in            # 9:16, 30 fps
   vidiff generate --image photo.jpg -o post.mp4 --aspect 1:1 --loop --audio music.m4a
-  vidiff generate --clip in.mp4 -o longer.mp4 --extend 1 --aspect 16:9 --fps 60         # 1 s more motion
+  vidiff generate --clip in.mp4 -o longer.mp4 --extend 0.7 --aspect 16:9 --fps 60       # 0.7 s more motion
   vidiff generate --clip in.mp4 -o loop.mp4 --loop --strip strip.png                      # seamless loop
   vidiff generate --image photo.jpg -o svd.mp4 --backend svd --weights ~/models/svd-xt --device cuda
 """
