@@ -7,12 +7,12 @@ import json
 import sys
 
 from vidiff.cli import add_report_options, add_strict_option
-from vidiff.generate.clip import FPS_CHOICES, MAX_EXTEND, MAX_TRANSITION, METHODS, SCHEMES
+from vidiff.generate.clip import FPS_CHOICES, MAX_EXTEND_FRAMES, MAX_TRANSITION, METHODS, SCHEMES
 
 EXAMPLES = """examples:
   vidiff generate --image photo.jpg -o story.mp4 --seconds 5 --motion zoom-in            # 9:16, 30 fps
   vidiff generate --image photo.jpg -o post.mp4 --aspect 1:1 --loop --audio music.m4a
-  vidiff generate --clip in.mp4 -o longer.mp4 --extend 1 --aspect 16:9 --fps 60         # 1 s more motion
+  vidiff generate --clip in.mp4 -o longer.mp4 --extend 0.7 --aspect 16:9 --fps 60       # 0.7 s more motion
   vidiff generate --clip in.mp4 -o loop.mp4 --loop --strip strip.png                      # seamless loop
   vidiff generate --image photo.jpg -o svd.mp4 --backend svd --weights ~/models/svd-xt --device cuda
 """
@@ -42,7 +42,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--extend",
         type=float,
         default=None,
-        help=f"with --clip: seconds of new frames after its end, 0-{MAX_EXTEND:g} (default 1, or 0 with --loop)",
+        help=f"with --clip: seconds of new frames after its end, up to {MAX_EXTEND_FRAMES} of the clip's frames "
+        "(0.88 s at 25 fps), as far as its motion carries before the new frames flicker and smear (measured); "
+        "default that or 1 s, whichever is shorter (0 with --loop)",
     )
     p.add_argument("--fps", type=int, choices=FPS_CHOICES, default=30, help="output frame rate (default 30)")
     p.add_argument(

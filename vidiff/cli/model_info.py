@@ -55,11 +55,14 @@ def load_any(spec: str):
 
 def run(args: argparse.Namespace) -> int:
     from vidiff.errors import ConfigError
+    from vidiff.io.probe import MAX_SIDE
 
     try:
         w, h = (int(x) for x in args.size.lower().split("x"))
     except ValueError:
         raise ConfigError(f"invalid --size {args.size!r}; use WxH, e.g. 640x272") from None
+    if not (1 <= w <= MAX_SIDE and 1 <= h <= MAX_SIDE):  # the frame sizes vidiff reads
+        raise ConfigError(f"--size {args.size}: each side must be 1 to {MAX_SIDE} pixels")
     m = load_any(args.config)
     lh, lw = m.codec.latent_size(h, w)
     parts: dict[str, int] = {}

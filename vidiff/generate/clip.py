@@ -7,17 +7,45 @@ imports nothing heavy at load time (the CLI reads its constants for `--help`).
 
 from __future__ import annotations
 
+import math
+import numbers
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from fractions import Fraction
 from typing import Any
 
 METHODS = ("dis", "diffusion")
-MAX_EXTEND = 60.0  # seconds past the end (a clip given to generate is at most 60 s long too)
+# How far past a clip's end extension carries its motion, in frame intervals of the clip: up to here the
+# new frames change from frame to frame within 0.8-1.2x as much as the real ones (mean over bikes and
+# carphone, 7 starts, both schemes); from 23 on they change 1.25-2x as much and smear.
+# `python benchmarks/generate_horizon.py`, benchmarks/results/generate_horizon. The one bound of
+# `extend_frames` (API) and `--extend` (CLI, recipes, web app).
+MAX_EXTEND_FRAMES = 22
+HORIZON_RESULTS = "benchmarks/results/generate_horizon"
 MAX_TRANSITION = 10.0
 SCHEMES = ("autoregressive", "hierarchical")  # vidiff.generate.schemes.SCHEMES, literal: no cv2 here
 FPS_CHOICES = (24, 25, 30, 50, 60)
 IMAGE_EXT = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
+
+
+def check_extend(n_new: object, fps: Fraction | None = None, seconds: float | None = None) -> int:
+    """`n_new` frames past a clip's end, refused (`ConfigError`) unless a whole number 0 to
+    `MAX_EXTEND_FRAMES`; with the clip's `fps` (and the `seconds` asked for) the line says it in seconds."""
+    from vidiff.errors import ConfigError
+
+    if isinstance(n_new, bool) or not isinstance(n_new, numbers.Integral) or n_new < 0:
+        raise ConfigError(f"extension of {n_new!r} frames: give a whole number, 0 or more")
+    n_new = int(n_new)
+    if n_new > MAX_EXTEND_FRAMES:
+        asked, here = f"extension of {n_new} frames", ""
+        if fps is not None:
+            asked = f"--extend {seconds:g} s is {n_new} frames at {float(fps):.4g} fps"
+            here = f" ({MAX_EXTEND_FRAMES / float(fps):.2f} s here)"
+        raise ConfigError(
+            f"{asked}: extension carries a clip's motion {MAX_EXTEND_FRAMES} frames past its end{here}, "
+            f"beyond which its frames flicker and smear (measured: {HORIZON_RESULTS})"
+        )
+    return n_new
 
 
 def _load_image(path: str):
@@ -81,17 +109,18 @@ def make_clip(
     written (a progress and cancel point: an exception it raises stops the job and leaves no output).
     """
     import cv2
+    import numpy as np
 
     from vidiff.errors import ConfigError, InputError
     from vidiff.flow import get_interpolator
-    from vidiff.generate import camera_frames, extend_frames, loop_frames
+    from vidiff.generate import camera_frames
     from vidiff.generate.schemes import seamless_loop
     from vidiff.generate.social import image_strip, preset_size, reframe, retime
     from vidiff.io.audio import AudioTrack
     from vidiff.io.encode import EncodeOptions
     from vidiff.io.probe import probe
-    from vidiff.io.reader import read_frames
     from vidiff.io.writer import VideoWriter, check_output_path, check_png_output
+    from vidiff.progress import progress_bar
     from vidiff.timeline import check_flow_size
 
     output = os.fspath(output)
@@ -102,8 +131,8 @@ def make_clip(
     check_output_path(output, inputs)
     if strip:
         check_png_output(strip, "--strip", [*inputs, output])
-    if extend is not None and not 0 <= extend <= MAX_EXTEND:
-        raise ConfigError(f"--extend must be between 0 and {MAX_EXTEND} seconds, not {extend:g}")
+    if extend is not None and not (math.isfinite(extend) and extend >= 0):  # frames: once the rate is known
+        raise ConfigError(f"--extend must be 0 or more seconds, not {extend:g}")
     if transition is not None and not 0 < transition <= MAX_TRANSITION:
         raise ConfigError(
             f"--transition must be above 0 and at most {MAX_TRANSITION} seconds, not {transition:g}"
@@ -173,9 +202,10 @@ def make_clip(
                 f"{clip}: {info.duration:.0f} s is too long for generate (60 s at most); trim it first"
             )
         check_flow_size(info.width, info.height, "dis")
-        src = read_frames(clip)
-        ext_s = extend if extend is not None else (0.0 if loop else 1.0)
-        n_new = round(ext_s * float(info.fps))
+        ext_s = (
+            extend if extend is not None else 0.0 if loop else min(1.0, MAX_EXTEND_FRAMES / float(info.fps))
+        )
+        n_new = check_extend(round(ext_s * float(info.fps)), info.fps, ext_s)
         refiner, bar = None, None
         if method == "diffusion":
             from vidiff.generate.refine import DiffusionRefiner
@@ -184,44 +214,103 @@ def make_clip(
             # the model's frames counted as they are made (a loop's transition length is found later)
             bar = progress_bar(None if loop else n_new, "refine (diffusion)", progress)
             refiner = DiffusionRefiner(steps=steps, seed=seed, device=device, on_frames=bar.update)
-        new = extend_frames(src, n_new, scheme=scheme, refiner=refiner) if n_new else []
-        seq = src + new
-        n_loop = 0
-        if loop:
-            if transition is not None:
-                n_tr = max(1, round(transition * float(info.fps)))
-                tail = loop_frames(seq[0], seq[-1], n_tr, refiner=refiner)
-            else:
-                tail = seamless_loop(seq, refiner)
-            n_loop = len(tail)
-            seq += tail
+        seq = _ExtendedClip(clip, n_new, scheme, refiner, loop, progress and refiner is None)
+        n_loop = seq.add_loop(info.fps, transition) if loop else 0
         if bar is not None:
             bar.close()
         report.update(
             source="clip",
-            frames_observed=len(src),
+            frames_observed=seq.n_clip,
             frames_extended=n_new,
             frames_loop=n_loop,
             scheme=scheme,
             method=method,
         )
         seq_fps = info.fps
-    if seq is not None:
-        frames = [reframe(f, size) for f in retime(seq, seq_fps, out_fps, interp)]
-    if loop:
-        report["loop_jump"] = float(abs(frames[-1].astype(float) - frames[0]).mean())
-    track = AudioTrack.from_file(audio, duration=len(frames) / fps) if audio else None
-    # H.264 High where it holds the pixel format (4:2:0 8-bit); other formats take the encoder's own
-    profile = "high" if opts.encoder == "libx264" and pix_fmt == "yuv420p" else None
+    if seq is not None:  # streamed: the clip is read again as it is written, the new frames follow
+        total = math.ceil(len(seq) * out_fps / seq_fps)
+        frames = (reframe(f, size) for f in retime(seq, seq_fps, out_fps, interp))
+    else:
+        total = len(frames)
+    track = AudioTrack.from_file(audio, duration=total / fps) if audio else None
+    # H.264 High where it holds the pixel format (4:2:0 8-bit, lossy: crf 0 is lossless, High 4:4:4 only);
+    # other formats take the encoder's own
+    profile = "high" if opts.encoder == "libx264" and pix_fmt == "yuv420p" and crf != 0 else None
+    picks = set(np.linspace(0, total - 1, min(6, total)).round().astype(int)) if strip else set()
+    shown, ends = [], []  # the strip's frames; the first and the last
+    bar, k = progress_bar(total, "write", progress), 0
     with VideoWriter(output, size[0], size[1], out_fps, **opts.writer_kwargs(), profile=profile, audio=track,
                      inputs=inputs) as w:  # fmt: skip
         for k, frame in enumerate(frames, 1):
             w.write(frame)
+            shown += [frame] if k - 1 in picks else []
+            ends[min(k, 2) - 1 :] = [frame]
+            bar.update(1)
             if on_frame is not None:
-                on_frame(k, len(frames))
-    report["frames"] = len(frames)
-    report["seconds"] = round(len(frames) / fps, 3)
+                on_frame(k, total)
+    bar.close()
+    if loop:
+        report["loop_jump"] = float(abs(ends[-1].astype(float) - ends[0]).mean())
+    report["frames"] = k
+    report["seconds"] = round(k / fps, 3)
     if strip:
-        cv2.imwrite(strip, cv2.cvtColor(image_strip(frames), cv2.COLOR_RGB2BGR))
+        cv2.imwrite(strip, cv2.cvtColor(image_strip(shown), cv2.COLOR_RGB2BGR))
         report["strip"] = strip
     return report
+
+
+class _ExtendedClip:
+    """A clip, its extension and its loop transition at the clip's rate, with bounded memory (`len` is the
+    frame count, known before the first frame): a first pass reads the clip for its last frames (and, for a
+    seamless loop, its first frame and frame-to-frame change), the new frames are made at the clip's size
+    (at most `MAX_EXTEND_FRAMES`, and a transition), and each iteration reads the clip again ahead of them,
+    so a frame reaches the encoder as soon as it is read or made (issue 33: 24 s held 7.25 GB)."""
+
+    def __init__(self, clip: str, n_new: int, scheme: str, refiner: Any, loop: bool, progress: bool) -> None:
+        from collections import deque
+
+        from vidiff.generate.schemes import iter_extend, mean_step
+        from vidiff.io.reader import VideoReader
+        from vidiff.progress import progress_bar
+
+        self.clip, self.refiner, self.tail = clip, refiner, []
+        last: deque = deque(maxlen=3)  # the schemes' context
+        self.first, self.steps, self.n_clip = None, [], 0
+        for f in VideoReader(clip):
+            if loop and last:
+                self.steps += mean_step([last[-1], f.image])
+            self.first = f.image if self.first is None else self.first
+            last.append(f.image)
+            self.n_clip += 1
+        self.new = []
+        with progress_bar(n_new, "extend", progress and n_new > 0) as bar:
+            for f in iter_extend(list(last), n_new, scheme, refiner=refiner):
+                self.new.append(f)
+                bar.update(1)
+        self.end = self.new[-1] if self.new else last[-1]
+        if loop:
+            self.steps += mean_step([last[-1], *self.new])
+
+    def add_loop(self, fps: Fraction, transition: float | None) -> int:
+        """Append the transition back to the first frame (`transition` seconds, or as long as the seam
+        needs to be no rougher than the median change); returns its length."""
+        import numpy as np
+
+        from vidiff.generate.schemes import loop_frames
+
+        n = max(1, round(transition * float(fps))) if transition is not None else None
+        step = float(np.median(self.steps)) if n is None else None
+        self.tail = loop_frames(self.first, self.end, n, max_step=step, refiner=self.refiner)
+        return len(self.tail)
+
+    def __len__(self) -> int:
+        return self.n_clip + len(self.new) + len(self.tail)
+
+    def __iter__(self) -> Iterator:
+        from itertools import islice
+
+        from vidiff.io.reader import VideoReader
+
+        yield from islice((f.image for f in VideoReader(self.clip)), self.n_clip)
+        yield from self.new
+        yield from self.tail

@@ -13,13 +13,14 @@ window's observed frames and their real times. Without a refiner the prior is th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Protocol
 
 import numpy as np
 
 from vidiff.errors import ConfigError
 from vidiff.flow import SHARP, DISFlow, backward_warp, carry_forward, dis_flow
+from vidiff.generate.clip import check_extend
 
 SCHEMES = ("autoregressive", "hierarchical")
 
@@ -59,52 +60,72 @@ def extend_frames(
     context: int = 3,
     refiner: Refiner | None = None,
 ) -> list[np.ndarray]:
-    """`n_new` frames continuing `frames` (at least 2, equally spaced in time); times are in frame units."""
+    """`n_new` frames continuing `frames` (at least 2, equally spaced in time); times are in frame units.
+    `n_new` is 0 to `MAX_EXTEND_FRAMES` (as far as extension carries a clip's motion), else `ConfigError`."""
+    return list(iter_extend(frames, n_new, scheme, stride, context, refiner))
+
+
+def iter_extend(
+    frames: Sequence[np.ndarray],
+    n_new: int,
+    scheme: str = "autoregressive",
+    stride: int = 2,
+    context: int = 3,
+    refiner: Refiner | None = None,
+) -> Iterator[np.ndarray]:
+    """`extend_frames`, each frame yielded as it is made (the autoregressive scheme holds `context` of
+    them); the arguments are checked before the first one."""
+    check_extend(n_new)
     if scheme not in SCHEMES:
         raise ConfigError(f"unknown scheme {scheme!r}; choose one of: {', '.join(SCHEMES)}")
     if len(frames) < 2:
         raise ConfigError("extension needs at least 2 frames of context")
-    real = list(frames[-context:])
+    return _frames_past(list(frames[-context:]), n_new, scheme, stride, context, refiner)
+
+
+def _frames_past(
+    real: list[np.ndarray], n_new: int, scheme: str, stride: int, context: int, refiner: Refiner | None
+) -> Iterator[np.ndarray]:
+    """The schemes, unbounded (benchmarks/generate_horizon.py measures past the bound with it)."""
+    if not n_new:
+        return
     t_real = [float(i - len(real) + 1) for i in range(len(real))]  # ..., -1, 0: the last real frame at 0
     if scheme == "autoregressive":
         # Each step's motion comes from the newest two frames of the window (generated ones included,
         # refined where a refiner is given), but the pixels are taken from the last real frame through
         # the composed displacement, so detail is resampled once, not once per generated frame; a
         # refiner refines that prior (a model that learned nothing returns it unchanged).
-        made: list[np.ndarray] = []
+        window = list(real)
         disp = np.zeros((*real[-1].shape[:2], 2), np.float32)
         for k in range(1, n_new + 1):
-            window = (real + made)[-context:]
             times = [float(k - len(window) + i) for i in range(len(window))] + [float(k)]
             step = dis_flow(window[-1], window[-2])  # next(x) ~ newest(x + step(x))
             disp = step + backward_warp(disp, step)
             prior = backward_warp(real[-1], disp, *SHARP)
             new = _refined(refiner, [*window, prior], times, [True] * len(window) + [False])[-1]
-            made.append(new)
-        return made
+            window = [*window, new][-context:]
+            yield new
+        return
     # hierarchical: keyframes at stride, 2*stride, ..., n_new from the real frames alone
     keys = sorted({*range(stride, n_new + 1, stride), n_new})
     priors = extrapolate(real, [float(s) for s in keys])
     key_frames = _refined(
         refiner, real + priors, t_real + [float(s) for s in keys], [True] * len(real) + [False] * len(keys)
-    )
-    key_frames = key_frames[len(real) :]
-    out: dict[int, np.ndarray] = dict(zip(keys, key_frames, strict=True))
-    anchors = [(0, real[-1])] + list(zip(keys, key_frames, strict=True))
+    )[len(real) :]
     dis = DISFlow()
-    for (s0, f0), (s1, f1) in zip(anchors, anchors[1:], strict=False):
+    anchors = list(zip(keys, key_frames, strict=True))
+    for (s0, f0), (s1, f1) in zip([(0, real[-1]), *anchors], anchors, strict=False):
         inner = list(range(s0 + 1, s1))
-        if not inner:
-            continue
-        prior = dis.interpolate(f0, f1, [(s - s0) / (s1 - s0) for s in inner])
-        window = _refined(
-            refiner,
-            [f0, *prior, f1],
-            [float(s0), *map(float, inner), float(s1)],
-            [True] + [False] * len(inner) + [True],
-        )
-        out.update(zip(inner, window[1:-1], strict=True))
-    return [out[s] for s in range(1, n_new + 1)]
+        if inner:
+            prior = dis.interpolate(f0, f1, [(s - s0) / (s1 - s0) for s in inner])
+            window = _refined(
+                refiner,
+                [f0, *prior, f1],
+                [float(s0), *map(float, inner), float(s1)],
+                [True] + [False] * len(inner) + [True],
+            )
+            yield from window[1:-1]
+        yield f1
 
 
 def mean_step(frames: Sequence[np.ndarray]) -> list[float]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from fractions import Fraction
 
 import cv2
@@ -10,7 +10,7 @@ import numpy as np
 
 from vidiff.errors import ConfigError
 from vidiff.flow import Interpolator
-from vidiff.timeline import plan
+from vidiff.timeline import Plan
 
 PRESETS = {"9:16": (1080, 1920), "1:1": (1080, 1080), "16:9": (1920, 1080), "4:5": (1080, 1350)}
 
@@ -39,17 +39,21 @@ def reframe(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 
 
 def retime(
-    frames: Sequence[np.ndarray], src_fps: Fraction, dst_fps: Fraction, interp: Interpolator
-) -> list[np.ndarray]:
-    """Frames at `dst_fps` covering the same duration, interpolated at their real times."""
+    frames: Iterable[np.ndarray], src_fps: Fraction, dst_fps: Fraction, interp: Interpolator
+) -> Iterator[np.ndarray]:
+    """Frames at `dst_fps` covering the same duration, interpolated at their real times, streamed (two
+    source frames held)."""
     if src_fps == dst_fps:
-        return list(frames)
-    times = [Fraction(i) / src_fps for i in range(len(frames))]
-    out = []
-    for tg in plan(times, Fraction(len(frames)) / src_fps, dst_fps):
-        a = frames[tg.a]
-        out.append(a if tg.t == 0.0 else interp.interpolate(a, frames[tg.b], [tg.t])[0])
-    return out
+        yield from frames
+        return
+    p, prev, n = Plan(dst_fps), None, 0
+    for f in frames:
+        if prev is not None:
+            for tg in p.pair(n - 1, Fraction(n - 1) / src_fps, Fraction(n) / src_fps):
+                yield prev if tg.t == 0.0 else interp.interpolate(prev, f, [tg.t])[0]
+        prev, n = f, n + 1
+    for _ in p.hold(n - 1, Fraction(n) / src_fps) if prev is not None else ():
+        yield prev
 
 
 def image_strip(frames: Sequence[np.ndarray], n: int = 6, height: int = 240) -> np.ndarray:

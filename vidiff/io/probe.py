@@ -101,6 +101,27 @@ class VideoInfo:
         return d
 
 
+def on_grid(t: Fraction, fps: Fraction, tick: Fraction) -> Fraction:
+    """`t` (seconds from the first frame) moved onto the nominal frame grid k / `fps` when it lies within one
+    container tick of it (at most a quarter frame), else `t` unchanged.
+
+    A container stores times in its own unit (`tick`: 1 ms in Matroska/WebM and FLV, 1/fps in AVI), so
+    20/24 s is written 0.834 s in an .mkv: each stored time is rounded by up to half a tick, a time
+    measured from the (rounded) first frame by up to one. Taking such a time as exact made the same frames
+    plan another frame count in another container; on the grid they plan the same. A real VFR time off the
+    grid by more than the container could round it is kept as it is.
+    """
+    k = round(t * fps)
+    grid = Fraction(k) / fps
+    return grid if abs(t - grid) <= min(tick, 1 / (4 * fps)) else t
+
+
+def nominal_rate(vs: av.video.stream.VideoStream) -> Fraction | None:
+    """The frame rate a video stream states (average, else guessed, else base), or None."""
+    rate = vs.average_rate or vs.guessed_rate or vs.base_rate
+    return Fraction(rate).limit_denominator(1001 * 1000) if rate and rate > 0 else None
+
+
 def open_container(path: str | os.PathLike[str]) -> av.container.InputContainer:
     """Open `path` for reading, turning every failure into one clear `InputError`."""
     path = check_path(path, "input")
@@ -262,7 +283,7 @@ def _describe(c: av.container.InputContainer, path: str) -> VideoInfo:
     header_frames = int(vs.frames) if vs.frames and vs.frames > 0 else None
     header_duration = float(c.duration) / 1e6 if c.duration and c.duration > 0 else None
     pts.sort()
-    rate = vs.average_rate or vs.guessed_rate or vs.base_rate
+    rate = nominal_rate(vs)
     is_vfr = False
     if len(pts) >= 3:
         deltas = [b - a for a, b in zip(pts, pts[1:], strict=False)]
@@ -271,9 +292,9 @@ def _describe(c: av.container.InputContainer, path: str) -> VideoInfo:
     if rate is None or rate <= 0:
         span = (pts[-1] - pts[0]) * tb
         rate = Fraction(len(pts) - 1) / span if span > 0 else Fraction(25)
-    fps = Fraction(rate).limit_denominator(1001 * 1000)
+    fps = Fraction(rate).limit_denominator(1001 * 1000)  # the same as nominal_rate's when the stream has one
     start = float(pts[0] * tb)
-    duration = float((pts[-1] - pts[0]) * tb + 1 / fps)
+    duration = float(on_grid((pts[-1] - pts[0]) * tb, fps, tb) + 1 / fps)
     c_start = float(c.start_time) / 1e6 if c.start_time is not None else start
     held = max(end, float(pts[-1] * tb) + 1 / float(fps)) - min(c_start, start)
     if header_frames and header_frames > len(pts):

@@ -18,7 +18,16 @@ import numpy as np
 
 from vidiff.errors import ConfigError, InputError
 from vidiff.io.color import frame_to_rgb
-from vidiff.io.probe import MIN_FRAMES, VideoFile, VideoInfo, _reason, probe, strict_input, warn_damage
+from vidiff.io.probe import (
+    MIN_FRAMES,
+    VideoFile,
+    VideoInfo,
+    _reason,
+    on_grid,
+    probe,
+    strict_input,
+    warn_damage,
+)
 from vidiff.validate import check_int, check_path
 
 
@@ -35,7 +44,8 @@ class VideoReader:
     """Iterate the frames of the first video stream, in presentation order, with bounded memory.
 
     Times are taken from the frames' timestamps (so variable-frame-rate clips keep their real timing),
-    measured from the first frame. Packets that fail to decode are skipped; when the whole file has
+    measured from the first frame and put back on the nominal frame grid where they are off it by no more
+    than the container's rounding (`vidiff.io.probe.on_grid`). Packets that fail to decode are skipped; when the whole file has
     been read and fewer frames decoded than it should hold, the damaged-input policy applies (see the
     module docstring). `decoded` is the number of frames yielded so far.
 
@@ -84,7 +94,7 @@ class VideoReader:
                 t = (last_t + step if i else Fraction(0)) if frame.pts is None else frame.pts * tb
                 if t0 is None:
                     t0 = t
-                t -= t0
+                t = on_grid(t - t0, self.info.fps, tb)  # a container's rounding (ms in .mkv) is not motion
                 if t <= last_t:  # broken timestamps: keep order, step by the nominal rate
                     t = last_t + step
                 last_t = t

@@ -148,6 +148,7 @@ def load_recipe(spec: str | os.PathLike[str]) -> Recipe:
             )
         for k, v in opts.items():
             _check_option(name, k, v, f"{p} line {lines.get(('stages', i, name, k), '?')}")
+        _check_once(name, [n for n, _ in stages], p, lines, i)
         stages.append((name, dict(opts)))
     names = [n for n, _ in stages]
     if "generate" not in names and names[0] != "decode":
@@ -155,6 +156,17 @@ def load_recipe(spec: str | os.PathLike[str]) -> Recipe:
     if names[-1] != "encode":
         raise ConfigError(f"{p}: the last stage must be 'encode'")
     return Recipe(p.stem, p, str(data.get("description", "")), stages)
+
+
+def _check_once(name: str, before: list[str], p: Path, lines: dict[tuple, int], i: int) -> None:
+    """A stage may appear once: the runner maps each stage onto one pass (`Recipe.stage` reads the first),
+    so a second `interpolate` would be dropped silently (40 frames where 80 were asked for)."""
+    if name in before:
+        first = lines.get(("stages", before.index(name), name), "?")
+        raise ConfigError(
+            f"{p} line {lines.get(('stages', i, name), '?')}: stage {name!r} appears twice (first at line "
+            f"{first}); a recipe runs each stage once: put all of its options in one {name!r} stage"
+        )
 
 
 def _check_option(stage: str, key: str, value: Any, where: str) -> None:

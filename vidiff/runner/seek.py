@@ -17,7 +17,7 @@ import av
 import numpy as np
 
 from vidiff.io.color import frame_to_rgb
-from vidiff.io.probe import open_container
+from vidiff.io.probe import nominal_rate, on_grid, open_container
 from vidiff.io.reader import VideoReader
 
 
@@ -65,13 +65,14 @@ def _by_seek(
         first = next(_decode(c, vs), None)
         if first is None or first.pts is None or tb is None:
             raise _Lost
-        t0 = first.pts * tb
+        t0, rate = first.pts * tb, nominal_rate(vs)
         c.seek(int((wanted[order[0]][0] + t0) / tb), stream=vs, backward=True, any_frame=False)
         n = 0
         for frame in _decode(c, vs):
             if frame.pts is None:
                 raise _Lost
             t = frame.pts * tb - t0
+            t = on_grid(t, rate, tb) if rate else t  # as VideoReader times it (ms-rounded .mkv times)
             idx = order[n]
             time, check = wanted[idx]
             if t < time:

@@ -151,11 +151,20 @@ def _check_inputs(src: VideoFile, output: str, opts: UpscaleOptions) -> _Run:
 
 
 def _output_size(opts: UpscaleOptions, width: int, height: int) -> tuple[int, int]:
-    """`out_size`, else the size `transform` makes of a blank frame, else the source's."""
-    if opts.out_size is None and opts.transform is not None:
-        probe_img = opts.transform(np.zeros((height, width, 3), np.uint8))
-        return probe_img.shape[1], probe_img.shape[0]
-    return opts.out_size or (width, height)
+    """`out_size`, else the size `transform` makes of a blank frame, else the source's; a transform that
+    makes another size than `out_size` says is refused before any work."""
+    if opts.transform is None:
+        return opts.out_size or (width, height)
+    img = np.asarray(opts.transform(np.zeros((height, width, 3), np.uint8)))
+    if img.ndim != 3 or img.shape[2] != 3:
+        raise ConfigError(f"transform returns an array of shape {img.shape}, not an (H, W, 3) RGB frame")
+    got = (img.shape[1], img.shape[0])
+    if opts.out_size is not None and tuple(opts.out_size) != got:
+        raise ConfigError(
+            f"transform makes {got[0]}x{got[1]} frames from {width}x{height} ones; out_size says "
+            f"{opts.out_size[0]}x{opts.out_size[1]}"
+        )
+    return got
 
 
 def _workers(opts: UpscaleOptions, expected: int) -> tuple[int, Any]:

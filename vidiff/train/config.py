@@ -144,6 +144,7 @@ def check_config(cfg: DictConfig) -> None:
     )
     need(isinstance(t.output, str) and bool(t.output), "train.output", "must be a folder path", t.output)
     need(not os.path.isfile(str(t.output)), "train.output", "is a file; the run needs a folder", t.output)
+    _check_writable(str(t.output))
     need(d.task in TASKS, "data.task", f"unknown task; choose one of: {', '.join(TASKS)}", d.task)
     number("data.real_fraction", d.real_fraction, 0, 1)
     whole("data.crop", d.crop, 8)
@@ -169,11 +170,36 @@ def check_config(cfg: DictConfig) -> None:
             if Path(c).exists():
                 from vidiff.io.probe import probe
 
-                probe(c)  # a missing, broken or non-video file is an InputError naming it
+                n = probe(c).n_frames  # a missing, broken or non-video file is an InputError naming it
+                span = window_frames(d, int(cfg.model.diffusion.context))
+                if c in clips and n < span:  # the sampler would drop it and train without it, silently
+                    raise ConfigError(f"data.clips: {c} has {n} frame(s); a training window spans {span}")
             continue
         raise ConfigError(
             f"data.clips: {c!r} is neither a file nor a bundled clip ({', '.join(SAMPLE_CLIPS)})"
         )
+
+
+def window_frames(data: DictConfig | dict[str, Any], context: int) -> int:
+    """Frames a clip needs for one training window: the widest stride over the observed frames (and,
+    extrapolating, `max_tau` intervals past them), plus the frame after."""
+    tau = float(data["max_tau"]) if data["task"] == "extrapolate" else 0.0
+    return int(max(data["strides"]) * (1 + 2 * context + tau)) + 2
+
+
+def _check_writable(output: str) -> None:
+    """`train.output` must be creatable: its nearest existing folder takes a file (tried, then removed)."""
+    import tempfile
+
+    parent = os.path.abspath(output)
+    while not os.path.exists(parent):
+        parent = os.path.dirname(parent)
+    try:
+        with tempfile.TemporaryFile(dir=parent):
+            pass
+    except OSError as e:
+        why = "is not a folder" if not os.path.isdir(parent) else f"cannot be written ({e.strerror or e})"
+        raise ConfigError(f"train.output = {output!r}: {parent} {why}") from None
 
 
 def _line_of(path: str | os.PathLike[str], key: str) -> str:

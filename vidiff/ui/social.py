@@ -44,7 +44,10 @@ def _social_layout() -> SimpleNamespace:
                 c.strength = gr.Slider(0, 1, value=0.25, step=0.05, label="Motion strength")
             with gr.Row():
                 c.seconds = gr.Number(4, label="Length in seconds (a still)", elem_id="so-seconds")
-                c.extend = gr.Number(1, label="Extension past the end in seconds (a clip)")
+                c.extend = gr.Number(
+                    None,
+                    label="Extension past the end in seconds (a clip; empty: as far as its motion carries, at most 1 s)",
+                )
             with gr.Row():
                 c.fps = gr.Dropdown(list(FPS_CHOICES), value=30, label="Frame rate (fps)")
                 c.loop = gr.Checkbox(False, label="Seamless loop (the end leads back into the start)")

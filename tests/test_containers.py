@@ -1,0 +1,119 @@
+"""The same frames give the same output whatever container they come in (issue 32).
+
+Twenty 96x64 frames of a moving square at 24 fps are written losslessly to .mp4 (H.264 qp 0), .mkv (FFV1),
+.webm (VP9 lossless), .mov (H.264 qp 0), .avi (FFV1) and .flv (H.264 qp 0): Matroska, WebM and FLV store
+times in milliseconds (20/24 s is 0.834 s), AVI in 1/24 s. Each is raised x2, x4 and to 60 fps into
+lossless H.264 (.mkv): the frame counts and the frames must be equal.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from vidiff.cli import main
+from vidiff.io.probe import on_grid, probe
+from vidiff.io.reader import VideoReader, read_frames
+from vidiff.runner.upscale import upscale_file
+
+FPS = Fraction(24)
+LOSSLESS = {  # container -> (encoder, options): each keeps the yuv420p planes exactly
+    "mp4": ("libx264", {"qp": "0", "preset": "ultrafast"}),
+    "mkv": ("ffv1", {}),
+    "webm": ("libvpx-vp9", {"lossless": "1", "deadline": "realtime", "cpu-used": "8"}),
+    "mov": ("libx264", {"qp": "0", "preset": "ultrafast"}),
+    "avi": ("ffv1", {}),
+    "flv": ("libx264", {"qp": "0", "preset": "ultrafast"}),
+}
+RATES = {"x2": {"factor": 2}, "x4": {"factor": 4}, "60fps": {"fps": 60}}
+EXPECTED = {"x2": 40, "x4": 80, "60fps": 50}  # 20 frames at 24 fps last 5/6 s
+
+
+def _square(n: int = 20, w: int = 96, h: int = 64) -> list[np.ndarray]:
+    frames = []
+    for i in range(n):
+        im = np.full((h, w, 3), 40, np.uint8)
+        im[20:36, 4 + 3 * i : 20 + 3 * i] = (230, 80, 30)
+        frames.append(im)
+    return frames
+
+
+def _write(path: Path, frames: list[np.ndarray]) -> Path:
+    codec, options = LOSSLESS[path.suffix[1:]]
+    with av.open(str(path), "w") as c:
+        s = c.add_stream(codec, rate=FPS)
+        s.width, s.height, s.pix_fmt = frames[0].shape[1], frames[0].shape[0], "yuv420p"
+        s.codec_context.options = options
+        for i, im in enumerate(frames):
+            f = av.VideoFrame.from_ndarray(im, format="rgb24")
+            f.pts, f.time_base = i, 1 / FPS
+            c.mux(s.encode(f))
+        c.mux(s.encode(None))
+    return path
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    d = tmp_path_factory.mktemp("containers")
+    frames = _square()
+    return {ext: _write(d / f"square.{ext}", frames) for ext in LOSSLESS}
+
+
+def test_same_frames_and_times_from_every_container(inputs):
+    ref = list(VideoReader(inputs["mp4"]))
+    assert [f.time for f in ref] == [Fraction(i, 24) for i in range(20)]
+    for ext, path in inputs.items():
+        info = probe(path)
+        assert (info.fps, info.n_frames, info.is_vfr) == (FPS, 20, False), ext
+        assert info.duration == pytest.approx(20 / 24, abs=1e-9), ext
+        got = list(VideoReader(path))
+        assert [f.time for f in got] == [f.time for f in ref], ext
+        assert all(np.array_equal(a.image, b.image) for a, b in zip(ref, got, strict=True)), ext
+
+
+@pytest.mark.parametrize("rate", sorted(RATES))
+def test_same_output_from_every_container(inputs, tmp_path, rate):
+    outs = {}
+    for ext, path in inputs.items():
+        out = tmp_path / f"{ext}.mkv"
+        upscale_file(path, out, **RATES[rate], method="blend", crf=0, progress=False, workers=1)
+        outs[ext] = read_frames(out)
+    ref = outs["mp4"]
+    assert len(ref) == EXPECTED[rate]
+    for ext, frames in outs.items():
+        assert len(frames) == len(ref), (rate, ext)
+        assert all(np.array_equal(a, b) for a, b in zip(ref, frames, strict=True)), (rate, ext)
+
+
+def test_cli_mkv_and_webm_give_the_mp4_frame_count(inputs, tmp_path):
+    """The issue's report, as a user runs it: 41 frames came out of the .mkv and .webm, 40 of the .mp4."""
+    for ext in ("mkv", "webm"):
+        out = tmp_path / f"{ext}_x2.mp4"
+        argv = ["upscale", str(inputs[ext]), "-o", str(out), "--factor", "2", "--method", "dis"]
+        assert main([*argv, "--workers", "1", "--quiet"]) == 0
+        assert probe(out).n_frames == 40, ext
+
+
+def test_on_grid_rounds_only_what_the_container_rounded():
+    ms = Fraction(1, 1000)
+    assert on_grid(Fraction(792, 1000), FPS, ms) == Fraction(19, 24)  # 0.79167 s stored as 0.792
+    assert on_grid(Fraction(1001, 30000) * 7 + ms / 2, Fraction(30000, 1001), ms) == Fraction(7007, 30000)
+    assert on_grid(Fraction(300, 1000), FPS, ms) == Fraction(300, 1000)  # a real VFR time stays
+    assert on_grid(Fraction(1, 60), FPS, Fraction(1, 24)) == Fraction(1, 60)  # at most a quarter frame
+
+
+def test_a_worker_seeks_to_the_planned_frames_in_every_container(inputs):
+    """A parallel run's worker finds its frames by time (`vidiff.runner.seek`): the times it reads must be
+    the reader's, or every worker falls back to decoding from the start."""
+    from vidiff.runner.seek import _by_seek, crc
+
+    for ext, path in inputs.items():
+        frames = list(VideoReader(path))
+        wanted = {f.index: (f.time, crc(f.image)) for f in frames[12:15]}
+        got = list(_by_seek(str(path), sorted(wanted), wanted))
+        assert [i for i, _ in got] == [12, 13, 14], ext
+        assert all(np.array_equal(im, frames[i].image) for i, im in got), ext
