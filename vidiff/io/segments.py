@@ -29,7 +29,15 @@ from filelock import FileLock
 from vidiff.errors import OutputError, VidiffError
 from vidiff.io.encode import EncodeOptions
 from vidiff.io.probe import VideoFile
-from vidiff.io.writer import _FORMATS, OutputLock, VideoWriter, _AudioCopier, check_output_path, temp_path_for
+from vidiff.io.writer import (
+    _FORMATS,
+    OutputLock,
+    VideoWriter,
+    _AudioCopier,
+    check_audio,
+    check_output_path,
+    temp_path_for,
+)
 
 SEGMENT_FRAMES = 120
 _ENCODE_KEYS = ("codec", "crf", "preset", "pix_fmt")
@@ -174,6 +182,7 @@ class ResumableWriter:
         rotation: int = 0,
         inputs: tuple = (),
         segment_frames: int = SEGMENT_FRAMES,
+        audio_codec: str = "auto",
         **encode: Any,
     ) -> None:
         self.path = check_output_path(path, inputs)
@@ -183,13 +192,15 @@ class ResumableWriter:
         )
         self.work = self.parts.work
         self.fps = self.parts.fps
-        self.audio_from, self.audio, self.rotation = audio_from, audio, rotation
+        self.audio, self.rotation, self.audio_codec = audio, rotation, audio_codec
         self.seg_n = segment_frames
         self.key = json.loads(json.dumps(key, default=str, sort_keys=True))
         self.format = _FORMATS[p.suffix.lower()]
         opts = EncodeOptions(**{k: v for k, v in encode.items() if k in _ENCODE_KEYS})
         opts.check_size(width, height)
         opts.check_container(self.path)
+        # the audio is tried now, not found unmuxable at the join after all the work
+        self.audio_from = check_audio(audio_from, self.format, audio_codec) if audio_from else None
         self._lock = OutputLock(self.path).acquire()  # a second run to this output stops here, in one line
         try:
             self._open_parts()
@@ -274,13 +285,14 @@ class ResumableWriter:
                 if self.rotation:
                     vs.set_display_rotation(self.rotation)
                 aud = (
-                    _AudioCopier(out, self.audio_from, self.format)
+                    _AudioCopier(out, self.audio_from, self.format, self.audio_codec)
                     if self.audio_from
                     else self.audio.attach(out, self.format)
                     if self.audio is not None
                     else None
                 )
-                offset, delay0 = 0, None
+                # the source's A/V offset: the video starts where it did against the audio
+                offset, delay0 = round(getattr(aud, "video_start", 0.0) / first.streams.video[0].time_base), None
                 for k, n in enumerate(counts):
                     with av.open(str(self.work / _part(k))) as part:
                         src = part.streams.video[0]
