@@ -295,15 +295,28 @@ class VideoWriter:
 # bytes, depending on what the process had run before (1 in 4 to 1 in 6 repeated carphone x2 upscales;
 # 1 in 3 files of a 4-clip folder run: issue 15's byte-identical --workers promise broken). Without
 # MB-tree the encode is a function of its frames (valgrind clean; 40 of 40 files identical). Its cost at
-# crf 18 medium (benchmarks/mbtree.py): +3.7 % bytes and -0.52 dB on carphone, +18.4 % and -0.02 dB on bikes
-X264_PARAMS = "mbtree=0"
+# crf 18 medium (benchmarks/mbtree.py): +3.7 % bytes and -0.52 dB on carphone, +18.4 % and -0.02 dB on bikes.
+# And every frame at one quantizer (ipratio=pbratio=1, qp from --crf by X264_QP_OFFSET): each resumable
+# segment starts with a key frame, which CRF coded ~3 dB better than the P frames before it (their quality
+# drifts down along a segment), a visible pulse every segment; at a constant QP the PSNR step at a segment
+# start is about the step between any two frames, at about the bytes and PSNR of the CRF encode
+# (benchmarks/segment_joins.py, benchmarks/results/segment_joins)
+X264_PARAMS = "mbtree=0:ipratio=1.0:pbratio=1.0"
+X264_QP_OFFSET = 4  # --crf N -> qp N + 4 (crf 0, lossless, stays qp 0)
+
+
+def x264_qp(crf: int) -> int:
+    """The constant quantizer libx264 encodes at for `--crf crf`."""
+    return 0 if crf == 0 else min(51, crf + X264_QP_OFFSET)
 
 
 def _encoder_options(encoder: str, crf: int | None, preset: str | None) -> dict[str, str]:
     opts: dict[str, str] = {}
     if encoder in ("libx264", "libx265"):  # the values were checked by EncodeOptions
         opts["preset"] = preset or "medium"
-        if crf is not None:
+        if crf is not None and encoder == "libx264":
+            opts["qp"] = str(x264_qp(crf))
+        elif crf is not None:
             opts["crf"] = str(crf)
         if encoder == "libx264":
             opts["x264-params"] = X264_PARAMS

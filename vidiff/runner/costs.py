@@ -40,7 +40,9 @@ def _line(points: tuple[float, float], pixels: int) -> float:
 
 def _measured(method: str) -> tuple[tuple[float, float], tuple[float, float]]:
     name = method if isinstance(method, str) else getattr(method, "name", "")
-    return MEASURED.get(_LIKE.get(name, name), MEASURED["diffusion"])  # unknown: assume the costliest
+    return MEASURED.get(
+        _LIKE.get(name, name), MEASURED["dis"]
+    )  # another object: 120-frame segments, as before
 
 
 def seconds_per_frame(method: str, width: int, height: int) -> float:
@@ -80,3 +82,17 @@ def available_mb() -> float | None:
     if hasattr(os, "sysconf") and "SC_AVPHYS_PAGES" in os.sysconf_names:
         return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 2**20
     return None
+
+
+HEAVY = ("rife", "fuse", "diffusion")  # methods that load a network (seconds to minutes at start-up)
+
+
+def faster_hint(method: str, width: int, height: int) -> str | None:
+    """The faster choices a long run's note names (from the measured costs), or None for the fastest."""
+    mine = seconds_per_frame(method, width, height)
+    quicker = [
+        f"--method {m} about {mine / seconds_per_frame(m, width, height):.1f}x faster"
+        for m in ("fuse", "dis")
+        if m != method and seconds_per_frame(m, width, height) < mine / 1.1
+    ]
+    return " or ".join(quicker) + " (lower quality)" if quicker else None

@@ -36,7 +36,11 @@ def check_recipe(recipe: Recipe) -> None:
     where = f"recipe {recipe.name}"
     try:
         EncodeOptions(
-            enc.get("codec", "h264"), enc.get("crf", 18), enc.get("preset"), enc.get("pix_fmt", "yuv420p")
+            enc.get("codec", "h264"),
+            enc.get("crf", 18),
+            enc.get("preset"),
+            enc.get("pix_fmt", "yuv420p"),
+            enc.get("audio_codec", "auto"),
         )
         if "factor" in interp:
             parse_factor(interp["factor"])
@@ -75,6 +79,7 @@ def run_recipe(
     workers = parse_workers(workers)
     enc = recipe.stage("encode") or {}
     common = {"codec": enc.get("codec", "h264"), "crf": enc.get("crf", 18), "preset": enc.get("preset")}
+    common["audio_codec"] = enc.get("audio_codec", "auto")
     interp = recipe.stage("interpolate") or {}
     method = interp.get("method", "auto")
     from vidiff.flow import METHOD_OPTIONS

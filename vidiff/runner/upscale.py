@@ -22,7 +22,8 @@ from vidiff.io.probe import VideoFile, strict_input
 from vidiff.io.reader import VideoReader
 from vidiff.io.segments import ResumableWriter
 from vidiff.io.writer import check_output_path
-from vidiff.progress import progress_bar
+from vidiff.progress import progress_bar, stage
+from vidiff.runner.costs import HEAVY, faster_hint, segment_frames, worker_mb
 from vidiff.runner.jobs import ClipSpec, picklable, plan_jobs
 from vidiff.runner.parallel import (
     MIN_PARALLEL_FRAMES,
@@ -31,6 +32,7 @@ from vidiff.runner.parallel import (
     run_jobs,
     segments_per_job,
     workers_for,
+    workers_line,
 )
 from vidiff.scenes import SceneDetector
 from vidiff.timeline import Keyframe, Plan, check_flow_size, keyframes, parse_factor, parse_fps, parse_speed
@@ -60,6 +62,7 @@ def upscale_file(
     window: int = 8,
     workers: int | None = None,
     pool: Any = None,
+    audio_codec: str = "auto",
 ) -> dict[str, Any]:
     """Raise the frame rate of `input` by `factor` or to `fps` and write `output`; returns a report dict.
 
@@ -85,7 +88,7 @@ def upscale_file(
     input, output = os.fspath(input), os.fspath(output)
     # every option is checked before any frame is decoded (the CLI, recipes and this API share these)
     check_output_path(output, [input])
-    enc = EncodeOptions(codec, crf, preset, pix_fmt)
+    enc = EncodeOptions(codec, crf, preset, pix_fmt, audio_codec)
     if fps is not None:
         parse_fps(fps)
     if factor is not None:
@@ -121,7 +124,8 @@ def upscale_file(
 
             track = AudioTrack.from_file(src, fade_in=0.0, fade_out=0.0, tempo=float(plan.speed))
         expected = plan.expected(info.duration)
-        n_workers = workers_for(workers, expected)
+        seg_n, mb = segment_frames(name, info.width, info.height), worker_mb(name, info.width, info.height)
+        n_workers = workers_for(workers, expected, seg_n, mb)
         if (n_workers > 1 or pool is not None) and not picklable(method, transform):
             if n_workers > 1 and workers is not None:
                 raise ConfigError(
@@ -134,7 +138,8 @@ def upscale_file(
         parallel = pool is not None or n_workers > 1
         interp: Interpolator | None = None
         if not parallel:
-            interp = method if factory is None else factory(**options)
+            with stage(f"loading {name}", progress and name in HEAVY):
+                interp = method if factory is None else factory(**options)
             context = window_context(interp)
         elif factory is not None:  # this parent makes no frames: it learns the context, loading no model
             context = method_context(factory, options)
@@ -180,10 +185,17 @@ def upscale_file(
                 rotation=info.rotation,
                 color=info.color,
                 inputs=[input],
+                audio_codec=audio_codec,
+                segment_frames=seg_n,
             ) as writer,
-            progress_bar(expected, "upscale", progress) as bar,
+            progress_bar(expected, "upscale", progress, faster_hint(name, info.width, info.height)) as bar,
         ):
             if parallel:
+                if progress and pool is None:
+                    bar.write(workers_line(n_workers, mb, name))
+                bar.waiting(
+                    f"planning; {n_workers} workers starting" + (f", loading {name}" * (name in HEAVY))
+                )
                 bar.update(writer.resumed_frames)
                 clip = ClipSpec(
                     input,
