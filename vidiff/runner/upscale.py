@@ -224,6 +224,7 @@ def upscale_file(
                     stats["restarts"] = run_jobs(use, jobs, clip, bar)
                 writer.adopt()
             else:
+                bar.waiting(f"first window{', exporting the model for the engine' * (name in HEAVY)}")
                 _serial(
                     src,
                     plan,
