@@ -203,24 +203,27 @@ class _Clock:
 
 
 def test_eta_counts_from_the_first_frames_and_a_long_run_says_so(monkeypatch, capsys):
-    """100 s of start-up, then 1 frame a second: the ETA is 1 s a frame left (tqdm's own counted the wait:
-    20 frames in 110 s); the one note of a long run names the faster choice, once."""
+    """100 s of start-up, 500 frames of an earlier run, then 1 frame a second: the ETA is 1 s a frame left
+    (tqdm's own counted the wait and the resumed frames); the one note of a long run names the faster
+    choice, once."""
     clock = _Clock()
     monkeypatch.setattr(progress_mod.time, "time", clock)
     bar = progress_mod.progress_bar(2000, "upscale", hint="--method dis about 18x faster")
     bar.waiting("loading diffusion")
     assert "loading diffusion" in str(bar)
     clock.t += 100  # start-up: model, workers
+    bar.resumed(500)  # a resume: an earlier run's frames are not timed
+    assert bar.format_dict["rate"] is None
     bar.update(10)
     assert bar.format_dict["rate"] is None and "loading" not in str(bar)
     for _ in range(20):
         clock.t += 1
         bar.update(1)
     assert bar.format_dict["rate"] == pytest.approx(1.0)
-    assert "<32:50" in str(bar)  # 1970 frames left at 1 a second
+    assert "<24:30" in str(bar)  # 1470 frames left at 1 a second
     bar.close()
     notes = [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith("note:")]
-    assert len(notes) == 1 and "32:" in notes[0] and "--method dis" in notes[0], notes
+    assert len(notes) == 1 and "24:" in notes[0] and "--method dis" in notes[0], notes
 
 
 def test_hint_names_a_faster_method_from_the_measured_costs():

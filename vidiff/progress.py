@@ -37,6 +37,12 @@ class Bar(tqdm):
         """Say what the run waits for before its first frames (cleared when they come)."""
         self.set_postfix_str(text)
 
+    def resumed(self, n: int) -> None:
+        """Frames an earlier run made (a resume): counted, but not in the rate."""
+        if self._first is not None:
+            self._first = (self._first[0], self._first[1] + n)
+        super().update(n)
+
     def update(self, n: float | None = 1) -> bool | None:
         if n and self._first is None:
             self._first = (time.time(), self.n + n)  # the first frames end the start-up

@@ -209,6 +209,7 @@ class VideoWriter:
                 self._vs.set_display_rotation(rotation)
             if audio_from is not None and audio is not None:
                 raise ConfigError("give either audio_from (copy a file's audio) or audio (a track), not both")
+            audio_from = check_audio(audio_from, self.format, audio_codec) if audio_from else None
             self._audio = (
                 _AudioCopier(self._out, audio_from, self.format, audio_codec)
                 if audio_from

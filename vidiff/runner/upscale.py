@@ -196,7 +196,7 @@ def upscale_file(
                 bar.waiting(
                     f"planning; {n_workers} workers starting" + (f", loading {name}" * (name in HEAVY))
                 )
-                bar.update(writer.resumed_frames)
+                bar.resumed(writer.resumed_frames)
                 clip = ClipSpec(
                     input,
                     writer.parts,
@@ -297,7 +297,7 @@ def _serial(
         targets = [tg for k in range(w.lo, w.hi) for tg in plan.pair(k, w.times[k], w.times[k + 1])]
         if writer.can_skip(len(targets)):  # made by an earlier, interrupted run
             writer.skip(len(targets))
-            bar.update(len(targets))
+            bar.resumed(len(targets))
             continue
         for image in fill_window(w, targets, interp, context is not None):
             emit(image)
