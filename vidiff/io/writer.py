@@ -300,8 +300,9 @@ class VideoWriter:
 # And every frame at one quantizer (ipratio=pbratio=1, qp from --crf by X264_QP_OFFSET): each resumable
 # segment starts with a key frame, which CRF coded ~3 dB better than the P frames before it (their quality
 # drifts down along a segment), a visible pulse every segment; at a constant QP the PSNR step at a segment
-# start is about the step between any two frames, at about the bytes and PSNR of the CRF encode
-# (benchmarks/segment_joins.py, benchmarks/results/segment_joins)
+# start is 0.89 dB on carphone and 0.43 on bikes (CRF: 3.15, 1.11; median step 0.19, 0.11), at +22 % bytes
+# and +0.75 dB on carphone, -16 % and -0.53 dB on bikes (benchmarks/segment_joins.py --metrics,
+# benchmarks/results/segment_joins). libx265, vp9 and av1 keep their rate control.
 X264_PARAMS = "mbtree=0:ipratio=1.0:pbratio=1.0"
 X264_QP_OFFSET = 4  # --crf N -> qp N + 4 (crf 0, lossless, stays qp 0)
 
