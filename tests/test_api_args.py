@@ -147,7 +147,7 @@ def test_the_cli_keeps_every_core_by_default():
     from vidiff.runner.jobs import cpu_count
     from vidiff.runner.parallel import cli_workers, workers_for
 
-    assert cli_workers(None) == cpu_count() and cli_workers("2") == 2
+    assert cli_workers(None) == "auto" and cli_workers("2") == 2
     assert workers_for(None, 10_000) == 1  # the API's default
     assert workers_for(cli_workers(None), 10_000) == min(cpu_count(), workers_for(64, 10_000))
 

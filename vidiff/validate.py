@@ -238,6 +238,7 @@ UPSCALE_ARGS: dict[str, Callable[[object, str], Any]] = {
     "scene_cuts": check_flag,
     "progress": check_flag,
     "audio_mode": check_text,
+    "audio_codec": check_text,
     "transform": check_callable,
     "out_size": check_size,
     "pool": check_has("submit", "drain"),

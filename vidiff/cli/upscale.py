@@ -10,7 +10,7 @@ from fractions import Fraction
 from vidiff.cli import add_report_options, add_strict_option
 from vidiff.errors import ConfigError
 from vidiff.flow import METHOD_WHAT, method_line
-from vidiff.io.encode import CODEC_HELP, CRF_HELP, PIX_FMT_HELP, PRESET_HELP
+from vidiff.io.encode import AUDIO_CODEC_HELP, CODEC_HELP, CRF_HELP, PIX_FMT_HELP, PRESET_HELP
 from vidiff.timeline import FACTOR_HELP, FPS_HELP
 
 STEPS = (1, 50)  # the sampler's range (vidiff.diffusion.sampling), stated here so --help needs no torch
@@ -32,6 +32,7 @@ def add_encode_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--preset", default=None, help=PRESET_HELP)
     g.add_argument("--pix-fmt", default="yuv420p", help=PIX_FMT_HELP)
     g.add_argument("--no-audio", action="store_true", help="drop the audio instead of copying it")
+    g.add_argument("--audio-codec", default="auto", metavar="{auto,copy,aac}", help=AUDIO_CODEC_HELP)
 
 
 def add_workers_option(p: argparse.ArgumentParser) -> None:
@@ -128,10 +129,11 @@ def run(args: argparse.Namespace) -> int:
         preset=args.preset,
         pix_fmt=args.pix_fmt,
         audio=not args.no_audio,
+        audio_codec=args.audio_codec,
         dedupe=not args.no_dedupe,
         scene_cuts=not args.no_scene_cuts,
         progress=not args.quiet,
-        workers=cli_workers(args.workers),  # every core by default
+        workers=cli_workers(args.workers),  # every core the memory can feed, by default
     )
     report = upscale_file(args.input, args.output, options)
     if args.json:

@@ -51,11 +51,21 @@ X26X_PRESETS = (
 NUMERIC_PRESETS = {"libvpx-vp9": (0, 8), "libsvtav1": (0, 13)}  # cpu-used / preset numbers
 
 CODEC_HELP = "h264 (default), h265, vp9 or av1"
-CRF_HELP = "constant rate factor: lower is better quality (default 18; h264/h265 0-51, vp9 0-63, av1 1-63)"
+CRF_HELP = (
+    "quality: lower is better (default 18; h264/h265 0-51, vp9 0-63, av1 1-63); h264 codes every frame "
+    "at quantizer crf+4, so the key frame that starts each resumable segment does not pulse"
+)
 PRESET_HELP = "encoder speed preset: h264/h265 ultrafast ... veryslow (default medium); vp9 0-8, av1 0-13"
 PIX_FMT_HELP = (
     "output pixel format: yuv420p (default, plays everywhere), yuv422p, yuv444p, yuv420p10le (10-bit), "
     "yuv422p10le, yuv444p10le (vp9: 8-bit only; av1: yuv420p, yuv420p10le)"
+)
+
+AUDIO_CODECS = ("auto", "copy", "aac")
+AUDIO_CODEC_HELP = (
+    "audio: auto (default: copied where the output plays it, so AAC, MP3, Opus and FLAC into .mp4, "
+    "anything into .mkv; AC-3, E-AC-3, DTS and PCM into .mp4 become AAC, which browsers play), copy "
+    "(always copy; refused where the container cannot hold the codec), aac (re-encode; Opus for .webm)"
 )
 
 _CHECKED: dict[tuple, str | None] = {}  # (options, container, size class, resumable) -> error or None
@@ -63,14 +73,18 @@ _CHECKED: dict[tuple, str | None] = {}  # (options, container, size class, resum
 
 @dataclass(frozen=True)
 class EncodeOptions:
-    """Codec, quality, speed preset and pixel format of an output; invalid values raise `ConfigError`."""
+    """Codec, quality, speed preset and pixel format of an output, and what becomes of the source's audio
+    (`audio_codec`, `vidiff.io.writer.audio_action`); invalid values raise `ConfigError`."""
 
     codec: str = "h264"
     crf: int | None = 18
     preset: str | None = None
     pix_fmt: str = "yuv420p"
+    audio_codec: str = "auto"
 
     def __post_init__(self) -> None:
+        if self.audio_codec not in AUDIO_CODECS:
+            raise ConfigError(f"audio codec {self.audio_codec!r}: use one of {', '.join(AUDIO_CODECS)}")
         if not isinstance(self.codec, str) or self.codec not in CODECS:
             raise ConfigError(
                 f"unknown codec {self.codec!r}; choose one of: {', '.join(sorted(set(CODECS)))}"

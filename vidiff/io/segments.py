@@ -1,8 +1,10 @@
 """Resumable output: encode in fixed-size segments beside the output, with a manifest, then join them.
 
 A run writes `.NAME.vidiff-parts/` next to OUTPUT: `part00000.mp4`, … (segment k holds output frames
-k * 120 to k * 120 + 119, video only, starting with a key frame) and `manifest.json` (the run's settings
-and the finished segments, in any order). Killed at any point (even kill -9), the same command finds the
+k * N to k * N + N - 1, video only, starting with a key frame) and `manifest.json` (the run's settings,
+N and the finished segments, in any order). N is the caller's (`upscale_file`: about half a minute of
+the method's work, `vidiff.runner.costs.segment_frames`, so Ctrl-C loses little); a resume takes the
+manifest's N, so it cuts where the first run did. Killed at any point (even kill -9), the same command finds the
 manifest, skips the work of the finished segments and goes on; the final file is the segments' packets
 joined (no re-encoding) with the audio, so it is byte-identical to the file an uninterrupted run makes.
 The parts folder is removed when the output is complete.
@@ -14,6 +16,7 @@ under a file lock.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -29,7 +32,15 @@ from filelock import FileLock
 from vidiff.errors import OutputError, VidiffError
 from vidiff.io.encode import EncodeOptions
 from vidiff.io.probe import VideoFile
-from vidiff.io.writer import _FORMATS, OutputLock, VideoWriter, _AudioCopier, check_output_path, temp_path_for
+from vidiff.io.writer import (
+    _FORMATS,
+    OutputLock,
+    VideoWriter,
+    _AudioCopier,
+    check_audio,
+    check_output_path,
+    temp_path_for,
+)
 
 SEGMENT_FRAMES = 120
 _ENCODE_KEYS = ("codec", "crf", "preset", "pix_fmt")
@@ -174,6 +185,7 @@ class ResumableWriter:
         rotation: int = 0,
         inputs: tuple = (),
         segment_frames: int = SEGMENT_FRAMES,
+        audio_codec: str = "auto",
         **encode: Any,
     ) -> None:
         self.path = check_output_path(path, inputs)
@@ -183,13 +195,15 @@ class ResumableWriter:
         )
         self.work = self.parts.work
         self.fps = self.parts.fps
-        self.audio_from, self.audio, self.rotation = audio_from, audio, rotation
+        self.audio, self.rotation, self.audio_codec = audio, rotation, audio_codec
         self.seg_n = segment_frames
         self.key = json.loads(json.dumps(key, default=str, sort_keys=True))
         self.format = _FORMATS[p.suffix.lower()]
         opts = EncodeOptions(**{k: v for k, v in encode.items() if k in _ENCODE_KEYS})
         opts.check_size(width, height)
         opts.check_container(self.path)
+        # the audio is tried now, not found unmuxable at the join after all the work
+        self.audio_from = check_audio(audio_from, self.format, audio_codec) if audio_from else None
         self._lock = OutputLock(self.path).acquire()  # a second run to this output stops here, in one line
         try:
             self._open_parts()
@@ -200,7 +214,13 @@ class ResumableWriter:
     def _open_parts(self) -> None:
         """Resume from the manifest of an earlier run with the same key, or start a clean parts folder."""
         m = self.parts.read()
-        same = m is not None and m.get("key") == self.key and m.get("segment_frames") == self.seg_n
+        same = m is not None and m.get("key") == self.key
+        seg_n = m.get("segment_frames") if same else None
+        if type(seg_n) is not int or seg_n < 1:
+            same = False
+        elif seg_n != self.seg_n:  # the same run cut at other lengths (an older table of costs): its cuts
+            self.seg_n = seg_n
+            self.parts = dataclasses.replace(self.parts, seg_n=seg_n)
         done = self.parts.done() if same else {}
         if not done and self.work.exists():
             shutil.rmtree(self.work)
@@ -279,13 +299,17 @@ class ResumableWriter:
                 if self.rotation:
                     vs.set_display_rotation(self.rotation)
                 aud = (
-                    _AudioCopier(out, self.audio_from, self.format)
+                    _AudioCopier(out, self.audio_from, self.format, self.audio_codec)
                     if self.audio_from
                     else self.audio.attach(out, self.format)
                     if self.audio is not None
                     else None
                 )
-                offset, delay0 = 0, None
+                # the source's A/V offset: the video starts where it did against the audio
+                offset, delay0 = (
+                    round(getattr(aud, "video_start", 0.0) / first.streams.video[0].time_base),
+                    None,
+                )
                 for k, n in enumerate(counts):
                     with av.open(str(self.work / _part(k))) as part:
                         src = part.streams.video[0]

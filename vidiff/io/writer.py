@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import io
 import os
+import sys
 from collections.abc import Iterable, Sequence
 from fractions import Fraction
 from types import TracebackType
@@ -17,11 +19,11 @@ from types import TracebackType
 import av
 import numpy as np
 
-from vidiff.errors import ConfigError, OutputError
+from vidiff.errors import ConfigError, InputError, OutputError
 from vidiff.io.audio import AudioTrack
 from vidiff.io.color import rgb_to_frame
 from vidiff.io.encode import EncodeOptions
-from vidiff.io.probe import VideoFile, open_container
+from vidiff.io.probe import VideoFile, open_container, strict_input
 from vidiff.validate import WRITER_ARGS, check_args, check_image, check_path
 
 _FORMATS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska", ".webm": "webm"}
@@ -32,6 +34,9 @@ _AUDIO_OK = {
     "matroska": None,  # anything
     "webm": {"opus", "vorbis"},
 }
+# audio codecs browsers play from an .mp4 (Chrome, Firefox, Safari); others (AC-3, E-AC-3, DTS, ALAC,
+# PCM) are re-encoded to AAC by default (`--audio-codec auto`)
+_AUDIO_BROWSER = {"aac", "mp3", "opus", "flac"}
 
 
 def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
@@ -144,7 +149,8 @@ class VideoWriter:
 
     Use as a context manager; frames go in with `write(image)`. `audio_from` copies the audio of a
     source file (a path, or an open `VideoFile` that nothing else reads meanwhile); `audio` encodes an
-    `AudioTrack` (e.g. music for a generated clip) instead.
+    `AudioTrack` (e.g. music for a generated clip) instead; `audio_codec` is `--audio-codec`
+    (`audio_action`).
     """
 
     def __init__(
@@ -165,6 +171,7 @@ class VideoWriter:
         profile: str | None = None,
         audio: AudioTrack | None = None,
         lock: bool = True,
+        audio_codec: str = "auto",
     ):
         check_args(WRITER_ARGS, locals())  # every argument, before the output is touched
         self.path = check_output_path(path, inputs)
@@ -204,13 +211,16 @@ class VideoWriter:
                 self._vs.set_display_rotation(rotation)
             if audio_from is not None and audio is not None:
                 raise ConfigError("give either audio_from (copy a file's audio) or audio (a track), not both")
+            audio_from = check_audio(audio_from, self.format, audio_codec) if audio_from else None
             self._audio = (
-                _AudioCopier(self._out, audio_from, self.format)
+                _AudioCopier(self._out, audio_from, self.format, audio_codec)
                 if audio_from
                 else audio.attach(self._out, self.format)
                 if audio is not None
                 else None
             )
+            # the source's A/V offset: its video starts this many frames into the output
+            self._pts0 = round(getattr(self._audio, "video_start", 0.0) * self.fps)
         except Exception:
             self._abort()
             raise
@@ -222,7 +232,7 @@ class VideoWriter:
             raise OutputError(f"{self.path}: the writer is closed; write every frame before close()")
         check_image(image, "frame", (self.height, self.width, 3))
         frame = rgb_to_frame(image, self.pix_fmt, *self._color_tags)
-        frame.pts = self.n_frames
+        frame.pts = self.n_frames + self._pts0
         frame.time_base = self._tb
         try:
             packets = self._vs.encode(frame)
@@ -295,15 +305,29 @@ class VideoWriter:
 # bytes, depending on what the process had run before (1 in 4 to 1 in 6 repeated carphone x2 upscales;
 # 1 in 3 files of a 4-clip folder run: issue 15's byte-identical --workers promise broken). Without
 # MB-tree the encode is a function of its frames (valgrind clean; 40 of 40 files identical). Its cost at
-# crf 18 medium (benchmarks/mbtree.py): +3.7 % bytes and -0.52 dB on carphone, +18.4 % and -0.02 dB on bikes
-X264_PARAMS = "mbtree=0"
+# crf 18 medium (benchmarks/mbtree.py): +3.7 % bytes and -0.52 dB on carphone, +18.4 % and -0.02 dB on bikes.
+# And every frame at one quantizer (ipratio=pbratio=1, qp from --crf by X264_QP_OFFSET): each resumable
+# segment starts with a key frame, which CRF coded ~3 dB better than the P frames before it (their quality
+# drifts down along a segment), a visible pulse every segment; at a constant QP the PSNR step at a segment
+# start is 0.89 dB on carphone and 0.43 on bikes (CRF: 3.15, 1.11; median step 0.19, 0.11), at +22 % bytes
+# and +0.75 dB on carphone, -16 % and -0.53 dB on bikes (benchmarks/segment_joins.py --metrics,
+# benchmarks/results/segment_joins). libx265, vp9 and av1 keep their rate control.
+X264_PARAMS = "mbtree=0:ipratio=1.0:pbratio=1.0"
+X264_QP_OFFSET = 4  # --crf N -> qp N + 4 (crf 0, lossless, stays qp 0)
+
+
+def x264_qp(crf: int) -> int:
+    """The constant quantizer libx264 encodes at for `--crf crf`."""
+    return 0 if crf == 0 else min(51, crf + X264_QP_OFFSET)
 
 
 def _encoder_options(encoder: str, crf: int | None, preset: str | None) -> dict[str, str]:
     opts: dict[str, str] = {}
     if encoder in ("libx264", "libx265"):  # the values were checked by EncodeOptions
         opts["preset"] = preset or "medium"
-        if crf is not None:
+        if crf is not None and encoder == "libx264":
+            opts["qp"] = str(x264_qp(crf))
+        elif crf is not None:
             opts["crf"] = str(crf)
         if encoder == "libx264":
             opts["x264-params"] = X264_PARAMS
@@ -322,71 +346,174 @@ def _encoder_options(encoder: str, crf: int | None, preset: str | None) -> dict[
     return opts
 
 
-class _AudioCopier:
-    """Copies (or re-encodes) the audio streams of a source file into an output container, interleaved."""
+def audio_action(codec: str, fmt: str, choice: str = "auto") -> str:
+    """How an audio stream of `codec` goes into a `fmt` container: "copy", or the encoder to re-encode
+    with ("aac"; "libopus" for WebM). `choice` is `--audio-codec`: auto (copy what the container holds
+    and, for .mp4, what browsers play; AC-3, E-AC-3, DTS, PCM... become AAC), copy, or aac."""
+    encoder = "libopus" if fmt == "webm" else "aac"
+    ok = _AUDIO_OK[fmt]
+    holds = ok is None or codec in ok
+    if choice == "aac":
+        return encoder
+    if choice == "copy":
+        if not holds:
+            raise ConfigError(
+                f"--audio-codec copy: a {fmt} file cannot hold {codec} audio; use --audio-codec auto or aac"
+            )
+        return "copy"
+    plays = codec in _AUDIO_BROWSER if fmt == "mp4" else holds
+    return "copy" if plays else encoder
 
-    def __init__(self, out: av.container.OutputContainer, src: str | os.PathLike[str] | VideoFile, fmt: str):
+
+def check_audio(
+    src: str | os.PathLike[str] | VideoFile, fmt: str, codec: str = "auto"
+) -> str | os.PathLike[str] | VideoFile | None:
+    """Try the source's audio the way the run will write it (a trial mux of its copied packets into an
+    in-memory `fmt` file), before any work: `src` back when it goes in whole; with packets left out
+    (missing or backward timestamps) one warning line with the counts; None (no audio, one warning) when
+    it cannot be written at all. With `--strict` a damaged audio track is refused (`InputError`)."""
+    path = src.path if isinstance(src, VideoFile) else os.fspath(src)
+    try:
+        with av.open(io.BytesIO(), "w", format=fmt) as out:
+            copier = _AudioCopier(out, src, fmt, codec, trial=True)
+            try:
+                copier.finish(out)
+            finally:
+                copier.close()
+    except av.error.FFmpegError as e:
+        _audio_damage(path, f"its audio cannot be written into a {fmt} file ({e}); the output has no audio")
+        return None
+    if copier.dropped:
+        _audio_damage(
+            path,
+            f"audio: {copier.dropped} of {copier.packets} packets have missing or backward timestamps; "
+            "left out",
+        )
+    return src
+
+
+def _audio_damage(path: str, message: str) -> None:
+    if strict_input():
+        raise InputError(f"{path}: {message.split(';')[0]} (--strict)")
+    print(f"warning: {path}: {message}", file=sys.stderr, flush=True)
+
+
+class _AudioCopier:
+    """Copies (or re-encodes) the audio streams of a source file into an output container, interleaved.
+
+    The source's A/V offset is kept: the video's first frame is the output's time `video_start` (0 unless
+    the audio starts before the video) and every audio packet keeps its distance to it. Packets whose
+    timestamps are missing or go back (a damaged file) are left out (`dropped`), so the muxer never
+    refuses them at the end of a run."""
+
+    def __init__(
+        self,
+        out: av.container.OutputContainer,
+        src: str | os.PathLike[str] | VideoFile,
+        fmt: str,
+        codec: str = "auto",
+        trial: bool = False,
+    ):
         # an open VideoFile is read in one more pass (no reader may be on it); a path is opened here
         self._file = src if isinstance(src, VideoFile) else None
         self._in = self._file.start_pass() if self._file else open_container(src)
+        self._trial = trial
         vstreams = self._in.streams.video
         self._t0 = (
             float(vstreams[0].start_time * vstreams[0].time_base)
             if vstreams and vstreams[0].start_time
             else 0.0
         )
+        starts = [
+            max(0.0, float(s.start_time * s.time_base))  # a negative start is codec priming, not an offset
+            for s in self._in.streams.audio
+            if s.start_time is not None
+        ]
+        # the output's time 0 is the earlier of the video's and the audio's starts: the audio is moved
+        # by `_base` and the video's first frame lands at `video_start`, so neither goes below 0
+        self._base = min([self._t0, *starts])
+        self.video_start = self._t0 - self._base
         self._map: dict[int, tuple[av.stream.Stream, object | None]] = {}
-        ok = _AUDIO_OK[fmt]
+        self._last: dict[int, int] = {}  # stream index -> last dts muxed
+        self._next: dict[int, int | None] = {}  # re-encoded stream index -> next sample's pts
+        self.dropped = self.packets = 0
         for s in self._in.streams.audio:
-            if ok is None or s.codec_context.name in ok:
+            action = audio_action(s.codec_context.name, fmt, codec)
+            if action == "copy":
                 self._map[s.index] = (out.add_stream_from_template(s), None)
+            elif trial:  # a trial checks the copied streams' timestamps; a re-encode makes its own
+                continue
             else:
-                enc_name = "libopus" if fmt == "webm" else "aac"
-                rate = 48000 if enc_name == "libopus" else s.codec_context.sample_rate or 48000
-                o = out.add_stream(enc_name, rate=rate)
+                rate = 48000 if action == "libopus" else s.codec_context.sample_rate or 48000
+                o = out.add_stream(action, rate=rate)
                 o.layout = s.codec_context.layout.name if s.codec_context.layout else "stereo"
                 self._map[s.index] = (
                     o,
                     av.AudioResampler(format=o.format.name, layout=o.layout.name, rate=rate),
                 )
+                self._next[s.index] = None
         self._packets = self._in.demux(*[self._in.streams[i] for i in self._map]) if self._map else iter(())
         self._pending: av.Packet | None = None
         self._done = not self._map
 
     def mux_until(self, out: av.container.OutputContainer, t: float) -> None:
-        """Mux the source's audio packets up to time t (seconds of the output video)."""
+        """Mux the source's audio packets up to time t (seconds of the output video from its first frame)."""
         while not self._done:
             pkt = self._pending or next(self._packets, None)
             self._pending = None
             if pkt is None:
                 self._done = True
                 break
-            if pkt.dts is None:  # the demuxer's flush packet
+            if pkt.dts is None and pkt.pts is None and not pkt.size:  # the demuxer's flush packet
                 continue
-            pt = float(pkt.pts * pkt.time_base) - self._t0 if pkt.pts is not None else 0.0
-            if pt > t:
+            pt = float(pkt.pts * pkt.time_base) - self._t0 if pkt.pts is not None else None
+            if pt is not None and pt > t:
                 self._pending = pkt
                 break
             self._mux_one(out, pkt)
 
     def _mux_one(self, out: av.container.OutputContainer, pkt: av.Packet) -> None:
         ostream, resampler = self._map[pkt.stream.index]
+        i = pkt.stream.index
+        self.packets += 1
         if resampler is None:
+            last = self._last.get(i)
+            if pkt.pts is None or pkt.dts is None or (last is not None and pkt.dts <= last):
+                self.dropped += 1  # missing or going back: the muxer would refuse it
+                return
+            self._last[i] = pkt.dts
+            shift = round(self._base / pkt.time_base) if self._base else 0  # keep the A/V offset
+            pkt.pts, pkt.dts = pkt.pts - shift, pkt.dts - shift
             pkt.stream = ostream
             out.mux(pkt)
             return
         for frame in pkt.decode():
+            rate = ostream.codec_context.sample_rate
+            if self._next[i] is None:  # the first samples: at their time in the output
+                t = float(frame.pts * frame.time_base) - self._base if frame.pts is not None else 0.0
+                self._next[i] = max(0, round(t * rate))
             frame.pts = None
             for rf in resampler.resample(frame):
+                rf.pts, rf.time_base = self._next[i], Fraction(1, rate)
+                self._next[i] += rf.samples
                 out.mux(ostream.encode(rf))
 
     def finish(self, out: av.container.OutputContainer) -> None:
         """Mux what is left of the audio, flush re-encoders and close the source."""
-        self.mux_until(out, float("inf"))
-        for ostream, resampler in self._map.values():
-            if resampler is not None:
-                out.mux(ostream.encode(None))
+        try:
+            self.mux_until(out, float("inf"))
+            for ostream, resampler in self._map.values():
+                if resampler is not None:
+                    out.mux(ostream.encode(None))
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Release the source (idempotent)."""
+        if self._in is None:
+            return
         if self._file is not None:
             self._file.end_pass()
         else:
             self._in.close()
+        self._in = None

@@ -45,7 +45,14 @@ STAGES: dict[str, dict[str, tuple[type, ...]]] = {
         "strength": (int, float),
         "seed": (int,),
     },
-    "encode": {"codec": (str,), "crf": (int,), "preset": (str,), "pix_fmt": (str,), "audio": (str,)},
+    "encode": {
+        "codec": (str,),
+        "crf": (int,),
+        "preset": (str,),
+        "pix_fmt": (str,),
+        "audio": (str,),
+        "audio_codec": (str,),
+    },
 }
 TOP = {"description", "stages"}
 AUDIO_MODES = ("copy", "drop", "slow", "none")

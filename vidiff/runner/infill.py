@@ -61,12 +61,13 @@ def infill_file(
     audio: bool = True,
     progress: bool = True,
     pix_fmt: str = "yuv420p",
+    audio_codec: str = "auto",
 ) -> dict[str, Any]:
     """Rewrite `input` to `output` with the listed frames (or, with `auto`, the bad ones found) rebuilt
     from the nearest kept frames on each side; same frame count, timing and audio."""
     input, output = os.fspath(input), os.fspath(output)
     check_output_path(output, [input])
-    enc = EncodeOptions(codec, crf, preset, pix_fmt)
+    enc = EncodeOptions(codec, crf, preset, pix_fmt, audio_codec)
     if (frames is None) == (not auto):
         raise ConfigError("give either frames to replace (--frames 10-14,30) or --auto")
     # opened once for the probe, the defect scan and the frames; the audio copier, which reads while the
@@ -95,6 +96,7 @@ def infill_file(
                 info.fps,
                 **enc.writer_kwargs(),
                 audio_from=input if audio and info.audio else None,
+                audio_codec=audio_codec,
                 rotation=info.rotation,
                 color=info.color,
                 inputs=[input],

@@ -31,7 +31,7 @@ class UpscaleOptions:
 
     `factor` or `fps`: the output rate. `speed` < 1 makes slow motion (the planned frames played at that
     rate times `speed`). `method`: a registered name (`vidiff.flow`) with its `method_options`, or an
-    `Interpolator`. `codec`/`crf`/`preset`/`pix_fmt`: the encoding (`EncodeOptions`). `audio_mode`
+    `Interpolator`. `codec`/`crf`/`preset`/`pix_fmt`/`audio_codec`: the encoding (`EncodeOptions`). `audio_mode`
     "copy", "drop" or "slow" (re-timed by `speed`, pitch kept); None: "copy" if `audio` else "drop".
     `transform` maps each output frame (size `out_size` = (width, height), or found by applying it to a
     blank frame). `dedupe`/`max_run`: collapse held source frames (runs up to `max_run`); `scene_cuts`:
@@ -58,8 +58,9 @@ class UpscaleOptions:
     out_size: tuple[int, int] | None = None
     max_run: int = 3
     window: int = 8
-    workers: int | None = None
+    workers: int | str | None = None
     pool: Any = None
+    audio_codec: str = "auto"
 
     def __post_init__(self) -> None:
         check_args({k: c for k, c in UPSCALE_ARGS.items() if k not in ("input", "output")}, self.__dict__)
@@ -93,7 +94,7 @@ class UpscaleOptions:
     @property
     def encode(self) -> EncodeOptions:
         """The output's encoding settings."""
-        return EncodeOptions(self.codec, self.crf, self.preset, self.pix_fmt)
+        return EncodeOptions(self.codec, self.crf, self.preset, self.pix_fmt, self.audio_codec)
 
     @property
     def resolved_audio(self) -> str:

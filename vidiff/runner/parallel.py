@@ -12,9 +12,12 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import multiprocessing as mp
+import os
 import queue
 import signal
 import sys
+import threading
+import time
 from collections.abc import Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -22,6 +25,7 @@ from typing import Any
 
 from vidiff.errors import ConfigError, OutputError
 from vidiff.io.segments import SEGMENT_FRAMES
+from vidiff.runner.costs import MEMORY_SHARE, available_mb
 from vidiff.runner.jobs import ClipSpec, SegmentJob, cpu_count, run_job
 
 MIN_PARALLEL_FRAMES = 2 * SEGMENT_FRAMES  # a clip with fewer output frames runs in one process
@@ -37,11 +41,15 @@ class WorkerError(OutputError):
     exit_code = 1
 
 
-def parse_workers(value: object) -> int | None:
-    """`--workers N`, `workers=`, a recipe's `run.workers`: a whole number, 1 or more (None: the
-    default, every core); checked before any work."""
-    if value is None:
-        return None
+AUTO = "auto"  # every core, no more than the available memory holds: the command line's default
+
+
+def parse_workers(value: object) -> int | str | None:
+    """`--workers N`, `workers=`, a recipe's `run.workers`: a whole number, 1 or more, or "auto" (every
+    core that the available memory can feed); None: the default (one process from the Python API, "auto"
+    from the command line, `cli_workers`); checked before any work."""
+    if value is None or value == AUTO:
+        return value
     if isinstance(value, bool) or isinstance(value, float) and not value.is_integer():
         raise ConfigError(f"workers {value!r}: must be a whole number, 1 or more")
     try:
@@ -53,22 +61,51 @@ def parse_workers(value: object) -> int | None:
     return n
 
 
-def cli_workers(value: object) -> int:
-    """The command line's `--workers`: as `parse_workers`, with every core as the default."""
-    return parse_workers(value) or cpu_count()
+def cli_workers(value: object) -> int | str:
+    """The command line's `--workers`: as `parse_workers`, "auto" (every core the memory can feed) by
+    default."""
+    return parse_workers(value) or AUTO
 
 
-def workers_for(workers: int | None, expected_frames: int) -> int:
-    """Processes for a clip of about `expected_frames` output frames: `workers`, 1 for a clip of under two
-    segments, never more than its jobs. None (the Python API's default) is one process: worker processes
-    are spawned, and a spawned process re-imports the caller's main module, which a plain script without
-    an `if __name__ == "__main__":` guard, or a program piped to `python -`, cannot survive; the command
-    line asks for every core (`cli_workers`)."""
-    n = 1 if workers is None else workers
-    if expected_frames < MIN_PARALLEL_FRAMES:
+def workers_for(
+    workers: int | str | None,
+    expected_frames: int,
+    segment_frames: int = SEGMENT_FRAMES,
+    per_worker_mb: float | None = None,
+) -> int:
+    """Processes for a clip of about `expected_frames` output frames: `workers`; "auto": the cores, and no
+    more than the available memory holds at `per_worker_mb` each; 1 for a clip of under two segments of
+    `segment_frames`, never more than its jobs. None (the Python API's default) is one process: worker
+    processes are spawned, and a spawned process re-imports the caller's main module, which a plain script
+    without an `if __name__ == "__main__":` guard, or a program piped to `python -`, cannot survive; the
+    command line asks for "auto" (`cli_workers`)."""
+    if workers == AUTO:
+        n = cpu_count()
+        if per_worker_mb:
+            n = min(n, memory_workers(per_worker_mb) or n)
+    else:
+        n = 1 if workers is None else int(workers)
+    if expected_frames < 2 * segment_frames:
         return 1
-    segments = -(-expected_frames // SEGMENT_FRAMES)
+    segments = -(-expected_frames // segment_frames)
     return max(1, min(n, -(-segments // segments_per_job(segments, n))))
+
+
+def memory_workers(per_worker_mb: float) -> int | None:
+    """Workers of `per_worker_mb` each that fit in `MEMORY_SHARE` of the available memory (at least 1);
+    None when the available memory cannot be read."""
+    free = available_mb()
+    return None if free is None else max(1, int(free * MEMORY_SHARE // per_worker_mb))
+
+
+def workers_line(n: int, per_worker_mb: float | None, method: str) -> str:
+    """The one line that says how many workers a run uses and why."""
+    cores = cpu_count()
+    free = available_mb()
+    why = f"{cores} core{'s' * (cores != 1)}"
+    if per_worker_mb and free is not None:
+        why += f", {free / 1024:.1f} GB free, about {per_worker_mb / 1024:.1f} GB a worker for {method}"
+    return f"workers: {n} ({why}; --workers N to choose)"
 
 
 def segments_per_job(segments: int, workers: int) -> int:
@@ -94,15 +131,35 @@ def quiet_bars() -> None:
     tqdm.set_lock(threading.RLock())
 
 
-def _init_worker(progress: Any) -> None:
-    """In each pool process: die with the parent (Linux), report progress, leave Ctrl-C to the parent."""
+def _init_worker(progress: Any, parent: int | None = None) -> None:
+    """In each pool process: die with the parent, report progress, leave Ctrl-C to the parent."""
     global _PROGRESS
     _PROGRESS = progress
     quiet_bars()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if parent is not None:
+        die_with_parent(parent)
+
+
+def die_with_parent(parent: int, poll_s: float = 0.5) -> None:
+    """End this process when process `parent` ends, even by kill -9 (it cannot clean up after us).
+
+    On Linux the kernel sends SIGKILL (prctl PR_SET_PDEATHSIG); a parent that died before that call
+    (while this worker was still starting: importing, unpickling) is caught by the parent-pid check
+    that follows it, and a daemon thread polling the parent pid covers every other platform. Without
+    these a worker orphaned mid-start-up waited on its job queue forever."""
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the parent is gone already: we were re-parented
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(poll_s)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="vidiff-parent-watch", daemon=True).start()
 
 
 class LocalPool:
@@ -116,7 +173,10 @@ class LocalPool:
     def _start(self) -> None:
         self._queue = self._ctx.Queue()
         self._ex = ProcessPoolExecutor(
-            self.workers, mp_context=self._ctx, initializer=_init_worker, initargs=(self._queue,)
+            self.workers,
+            mp_context=self._ctx,
+            initializer=_init_worker,
+            initargs=(self._queue, os.getpid()),
         )
 
     def submit(self, fn: Any, *args: Any) -> Future:

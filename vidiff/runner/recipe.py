@@ -36,7 +36,11 @@ def check_recipe(recipe: Recipe) -> None:
     where = f"recipe {recipe.name}"
     try:
         EncodeOptions(
-            enc.get("codec", "h264"), enc.get("crf", 18), enc.get("preset"), enc.get("pix_fmt", "yuv420p")
+            enc.get("codec", "h264"),
+            enc.get("crf", 18),
+            enc.get("preset"),
+            enc.get("pix_fmt", "yuv420p"),
+            enc.get("audio_codec", "auto"),
         )
         if "factor" in interp:
             parse_factor(interp["factor"])
@@ -64,7 +68,7 @@ def run_recipe(
     input: str,
     output: str,
     progress: bool = True,
-    workers: int | None = None,
+    workers: int | str | None = None,
     pool: Any = None,
 ) -> dict[str, Any]:
     """Execute `recipe` on one input; returns the stage runner's report plus the recipe name.
@@ -75,6 +79,7 @@ def run_recipe(
     workers = parse_workers(workers)
     enc = recipe.stage("encode") or {}
     common = {"codec": enc.get("codec", "h264"), "crf": enc.get("crf", 18), "preset": enc.get("preset")}
+    common["audio_codec"] = enc.get("audio_codec", "auto")
     interp = recipe.stage("interpolate") or {}
     method = interp.get("method", "auto")
     from vidiff.flow import METHOD_OPTIONS
@@ -219,7 +224,7 @@ def run_many(
     shard: str | None = None,
     progress: bool = True,
     suffix: str | None = None,
-    workers: int | None = None,
+    workers: int | str | None = None,
     ray: str | bool | None = None,
 ) -> tuple[list[dict[str, Any]], list[tuple[str, str]], list[str]]:
     """Run `recipe` on every clip of a folder/glob into `outdir`: (reports, failures, skipped).
@@ -228,7 +233,7 @@ def run_many(
     Ray cluster with `ray` (an address, or True for a local instance). A short clip is one job; a long
     one is planned here and its segments sent to the pool, while other clips are planned beside it.
     """
-    from vidiff.runner.parallel import LocalPool, parse_workers
+    from vidiff.runner.parallel import LocalPool, parse_workers, workers_for
 
     check_recipe(recipe)
     workers = parse_workers(workers)
@@ -270,8 +275,8 @@ def run_many(
 
     if ray is not None and ray is not False:
         pool_cm: Any = ray_pool(recipe, ray)
-    elif len(todo) > 1 and workers is not None and workers > 1:  # None: one process (the API's default)
-        pool_cm = LocalPool(workers)
+    elif len(todo) > 1 and workers is not None and (n := workers_for(workers, 10**9)) > 1:
+        pool_cm = LocalPool(n)  # None: one process (the API's default); "auto": the cores
     else:
         pool_cm = contextlib.nullcontext(None)
     with pool_cm as pool:

@@ -21,7 +21,8 @@ from vidiff.io.probe import VideoFile, VideoInfo, strict_input
 from vidiff.io.reader import VideoReader
 from vidiff.io.segments import ResumableWriter
 from vidiff.io.writer import check_output_path
-from vidiff.progress import progress_bar
+from vidiff.progress import progress_bar, stage
+from vidiff.runner.costs import HEAVY, faster_hint, segment_frames, worker_mb
 from vidiff.runner.jobs import ClipSpec, picklable, plan_jobs
 from vidiff.runner.options import UpscaleOptions
 from vidiff.runner.parallel import (
@@ -30,6 +31,7 @@ from vidiff.runner.parallel import (
     run_jobs,
     segments_per_job,
     workers_for,
+    workers_line,
 )
 from vidiff.scenes import SceneDetector
 from vidiff.timeline import Keyframe, Plan, check_flow_size, keyframes
@@ -52,6 +54,8 @@ class _Run:
     expected: int  # output frames, about
     n_workers: int
     pool: Any
+    seg_n: int  # output frames a segment (about a fixed amount of work, `vidiff.runner.costs`)
+    worker_mb: float  # a worker's memory at its peak, about (the worker count's memory cap)
     interp: Interpolator | None = None  # built only where frames are made (one process)
     context: int | None = None  # keyframes each side of a window, for a method with context
 
@@ -103,7 +107,9 @@ def upscale_file(
         # 3. the frames, into resumable segments (an interrupted run's finished segments are kept)
         with (
             _open_writer(src, output, opts, run) as writer,
-            progress_bar(run.expected, "upscale", opts.progress) as bar,
+            progress_bar(
+                run.expected, "upscale", opts.progress, faster_hint(run.name, run.info.width, run.info.height)
+            ) as bar,
         ):
             if run.parallel:
                 _parallel(src, run, opts, writer, bar, stats)
@@ -144,9 +150,22 @@ def _check_inputs(src: VideoFile, output: str, opts: UpscaleOptions) -> _Run:
 
         track = AudioTrack.from_file(src, fade_in=0.0, fade_out=0.0, tempo=float(plan.speed))
     expected = plan.expected(info.duration)
-    n_workers, pool = _workers(opts, expected)
+    seg_n, mb = segment_frames(name, info.width, info.height), worker_mb(name, info.width, info.height)
+    n_workers, pool = _workers(opts, expected, seg_n, mb)
     return _Run(
-        info, plan, name, factory, method_options, size, enc.encoder, track, expected, n_workers, pool
+        info,
+        plan,
+        name,
+        factory,
+        method_options,
+        size,
+        enc.encoder,
+        track,
+        expected,
+        n_workers,
+        pool,
+        seg_n,
+        mb,
     )
 
 
@@ -167,12 +186,13 @@ def _output_size(opts: UpscaleOptions, width: int, height: int) -> tuple[int, in
     return got
 
 
-def _workers(opts: UpscaleOptions, expected: int) -> tuple[int, Any]:
-    """(processes, pool) for a clip of about `expected` output frames: one process, no pool, when the
-    method or transform cannot be sent to a worker (a refusal if more workers were asked for)."""
-    n_workers, pool = workers_for(opts.workers, expected), opts.pool
+def _workers(opts: UpscaleOptions, expected: int, seg_n: int, mb: float) -> tuple[int, Any]:
+    """(processes, pool) for a clip of about `expected` output frames in segments of `seg_n`, workers of
+    about `mb` MB each: one process, no pool, when the method or transform cannot be sent to a worker (a
+    refusal if a number of workers was asked for)."""
+    n_workers, pool = workers_for(opts.workers, expected, seg_n, mb), opts.pool
     if (n_workers > 1 or pool is not None) and not picklable(opts.method, opts.transform):
-        if n_workers > 1 and opts.workers is not None:
+        if n_workers > 1 and isinstance(opts.workers, int):
             raise ConfigError(
                 f"workers={opts.workers}: the method or transform cannot be sent to a worker process; "
                 "use workers=1"
@@ -185,7 +205,8 @@ def _load_method(run: _Run, opts: UpscaleOptions) -> tuple[Interpolator | None, 
     """(the interpolator, its context): built for a serial run; a parallel run's parent makes no frames,
     so it learns the context and loads no model."""
     if not run.parallel:
-        interp = opts.method if run.factory is None else run.factory(**run.method_options)
+        with stage(f"loading {run.name}", opts.progress and run.name in HEAVY):
+            interp = opts.method if run.factory is None else run.factory(**run.method_options)
         return interp, window_context(interp)  # type: ignore[arg-type]
     if run.factory is not None:
         return None, method_context(run.factory, run.method_options)
@@ -209,6 +230,8 @@ def _open_writer(src: VideoFile, output: str, opts: UpscaleOptions, run: _Run) -
         rotation=info.rotation,
         color=info.color,
         inputs=[src.path],
+        audio_codec=opts.audio_codec,
+        segment_frames=run.seg_n,
     )
 
 
@@ -242,7 +265,12 @@ def _parallel(
     src: VideoFile, run: _Run, opts: UpscaleOptions, writer: ResumableWriter, bar: Any, stats: dict[str, Any]
 ) -> None:
     """The clip's segments made by worker processes (`vidiff.runner.jobs`), then adopted by `writer`."""
-    bar.update(writer.resumed_frames)
+    if opts.progress and run.pool is None:
+        bar.write(workers_line(run.n_workers, run.worker_mb, run.name))
+    bar.waiting(
+        f"planning; {run.n_workers} workers starting" + (f", loading {run.name}" * (run.name in HEAVY))
+    )
+    bar.resumed(writer.resumed_frames)
     method = opts.method if run.factory is None else run.name  # resolved: each worker builds this one
     clip = ClipSpec(
         src.path,
@@ -310,6 +338,7 @@ def _serial(
 ) -> None:
     """The clip in one pass, in this process: keyframes -> windows -> frames -> segments."""
     plan, context, transform = run.plan, run.context, opts.transform
+    bar.waiting(f"first window{', exporting the model for the engine' * (run.name in HEAVY)}")
 
     def emit(image: np.ndarray) -> None:
         writer.write(transform(image) if transform is not None else image)
@@ -328,7 +357,7 @@ def _serial(
         targets = [tg for k in range(w.lo, w.hi) for tg in plan.pair(k, w.times[k], w.times[k + 1])]
         if writer.can_skip(len(targets)):  # made by an earlier, interrupted run
             writer.skip(len(targets))
-            bar.update(len(targets))
+            bar.resumed(len(targets))
             continue
         for image in fill_window(w, targets, run.interp, context is not None):  # type: ignore[arg-type]
             emit(image)

@@ -1,0 +1,323 @@
+"""What a user sees in a real run (issue 33): segment joins without a quality step, audio kept in sync and
+playable, damaged audio that cannot stop a run at its end, an ETA that ignores the start-up, segments sized
+by work, workers that die with their parent and fit in memory."""
+
+from __future__ import annotations
+
+import os
+import struct
+import subprocess
+import sys
+import time
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from vidiff import progress as progress_mod
+from vidiff.errors import ConfigError
+from vidiff.io.reader import read_frames
+from vidiff.io.segments import ResumableWriter
+from vidiff.runner import costs, parallel, upscale_file
+
+VIDIFF = [sys.executable, "-m", "vidiff"]
+FAST = {"method": "dis", "preset": "ultrafast", "progress": False, "workers": 1}
+
+
+def _cli(*args: object) -> subprocess.CompletedProcess:
+    return subprocess.run([*VIDIFF, *map(str, args)], capture_output=True, text=True, timeout=300)
+
+
+def _psnr(a: np.ndarray, b: np.ndarray) -> float:
+    mse = float(((a.astype(np.float64) - b) ** 2).mean())
+    return 10 * np.log10(255**2 / max(mse, 1e-10))
+
+
+# -- 1. segment joins ----------------------------------------------------------------------------------
+def test_segment_starts_have_no_quality_step(carphone, tmp_path):
+    """Each segment starts with a key frame; its PSNR (against the frame written) steps from the frame
+    before it about as much as any frame from the one before (CRF gave a ~3 dB step: a pulse), and its
+    bytes are a few P frames', not 13."""
+    frames = read_frames(carphone, max_frames=72)
+    out = tmp_path / "joined.mp4"
+    h, w = frames[0].shape[:2]
+    with ResumableWriter(out, w, h, Fraction(30), key={}, segment_frames=24) as wr:
+        for im in frames:
+            wr.write(im)
+    with av.open(str(out)) as c:
+        pkts = sorted((p for p in c.demux(c.streams.video[0]) if p.dts is not None), key=lambda p: p.pts)
+        sizes = np.array([p.size for p in pkts])
+        keys = [k for k, p in enumerate(pkts) if p.is_keyframe]
+    assert keys == [0, 24, 48]  # one key frame a segment
+    decoded = read_frames(out)
+    ps = np.array([_psnr(a, b) for a, b in zip(frames, decoded, strict=True)])
+    step = np.abs(np.diff(ps))
+    starts = np.array([24, 48])
+    rest = np.setdiff1d(np.arange(1, len(ps)), starts)
+    assert step[starts - 1].max() < 1.5, (step[starts - 1], np.median(step[rest - 1]))
+    assert np.median(sizes[starts]) / np.median(sizes[rest]) < 9
+
+
+# -- 2. audio: the A/V offset kept, a codec browsers play ----------------------------------------------
+def _late_video_clip(path: Path, audio_codec: str, late: int = 1) -> None:
+    """A 2 s clip whose video starts `late` frames (of 24 fps) after its audio (silence from 0)."""
+    with av.open(str(path), "w") as c:
+        v = c.add_stream("libx264", rate=24)
+        v.width, v.height, v.pix_fmt = 64, 48, "yuv420p"
+        v.codec_context.time_base = Fraction(1, 24)
+        a = c.add_stream(audio_codec, rate=48000)
+        a.layout = "stereo"
+        pos = 0
+        for k in range(48):
+            f = av.VideoFrame.from_ndarray(np.full((48, 64, 3), k * 5, np.uint8), format="rgb24")
+            f.pts, f.time_base = k + late, Fraction(1, 24)
+            c.mux(v.encode(f))
+            while pos < (k + late + 1) * 2000:
+                af = av.AudioFrame.from_ndarray(
+                    np.zeros((2, 1536), np.float32), format="fltp", layout="stereo"
+                )
+                af.sample_rate, af.pts = 48000, pos
+                c.mux(a.encode(af))
+                pos += 1536
+        c.mux(v.encode(None))
+        c.mux(a.encode(None))
+
+
+def _starts(path: Path) -> tuple[float, float, str]:
+    """(first video frame's time, first audio frame's time, audio codec)."""
+    with av.open(str(path)) as c:
+        v = next(c.decode(video=0)).time
+    with av.open(str(path)) as c:
+        a = next(c.decode(audio=0)).time
+        name = c.streams.audio[0].codec_context.name
+    return v, a, name
+
+
+@pytest.mark.parametrize("container, codec, expect", [("mp4", "aac", "aac"), ("mkv", "ac3", "aac")])
+def test_video_starting_late_keeps_its_offset(tmp_path, container, codec, expect):
+    """Video 41.7 ms after the audio in the source: the same in the output (it was moved to 0, the audio
+    left where it was: 41.7 ms early); AC-3 into .mp4 becomes AAC by default (browsers do not play it)."""
+    src, out = tmp_path / f"late.{container}", tmp_path / "out.mp4"
+    _late_video_clip(src, codec)
+    v0, a0, _ = _starts(src)
+    assert v0 - a0 == pytest.approx(1 / 24, abs=0.002)
+    upscale_file(src, out, factor=2, **FAST)
+    v1, a1, name = _starts(out)
+    assert v1 - a1 == pytest.approx(v0 - a0, abs=0.002) and name == expect
+
+
+def test_audio_codec_option_through_every_door(tmp_path):
+    """--audio-codec copy keeps AC-3 in .mp4; a bad value is one line, exit 2, from the CLI and a recipe
+    override, and a `ConfigError` from the API, before any work."""
+    src = tmp_path / "ac3.mkv"
+    _late_video_clip(src, "ac3", late=0)
+    out = tmp_path / "copy.mp4"
+    upscale_file(src, out, factor=2, audio_codec="copy", **FAST)
+    assert _starts(out)[2] == "ac3"
+    bad = _cli("upscale", src, "-o", tmp_path / "x.mp4", "--factor", "2", "--audio-codec", "mp3", "-q")
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "audio codec 'mp3'" in bad.stderr
+    rec = _cli("run", "fps_x2", "-i", src, "-o", tmp_path / "y.mp4", "encode.audio_codec=opus", "-q")
+    assert rec.returncode == 2 and "audio codec 'opus'" in rec.stderr, rec.stderr
+    with pytest.raises(ConfigError, match="audio codec"):
+        upscale_file(src, tmp_path / "z.mp4", factor=2, audio_codec="flac", **FAST)
+    with pytest.raises(ConfigError, match="cannot hold pcm_s16le"):  # copy where it cannot go: refused
+        upscale_file(
+            _pcm_clip(tmp_path / "pcm.mkv"), tmp_path / "w.mp4", factor=2, audio_codec="copy", **FAST
+        )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ac3.mkv", "copy.mp4", "pcm.mkv"]
+
+
+def _pcm_clip(path: Path) -> Path:
+    with av.open(str(path), "w") as c:
+        v = c.add_stream("libx264", rate=24)
+        v.width, v.height, v.pix_fmt = 64, 48, "yuv420p"
+        a = c.add_stream("pcm_s16le", rate=8000)
+        a.layout = "mono"
+        for k in range(12):
+            f = av.VideoFrame.from_ndarray(np.full((48, 64, 3), k * 9, np.uint8), format="rgb24")
+            f.pts = k
+            c.mux(v.encode(f))
+            af = av.AudioFrame.from_ndarray(np.zeros((1, 333), np.int16), format="s16", layout="mono")
+            af.sample_rate, af.pts = 8000, k * 333
+            c.mux(a.encode(af))
+        c.mux(v.encode(None))
+        c.mux(a.encode(None))
+    return path
+
+
+# -- 3. audio whose timestamps are broken ---------------------------------------------------------------
+def _broken_audio_avi(path: Path) -> None:
+    """An AVI (mpeg4 + PCM) whose audio header claims 1000-byte blocks for 640-byte packets: the demuxer's
+    timestamps repeat (0, 0, 1, 1, 2, ...), which a .mov muxer refuses (EINVAL) at the final join."""
+    with av.open(str(path), "w", format="avi") as c:
+        v = c.add_stream("mpeg4", rate=25)
+        v.width, v.height, v.pix_fmt = 64, 48, "yuv420p"
+        a = c.add_stream("pcm_s16le", rate=8000)
+        a.layout = "mono"
+        for k in range(50):
+            f = av.VideoFrame.from_ndarray(np.full((48, 64, 3), k * 4, np.uint8), format="rgb24")
+            f.pts = k
+            c.mux(v.encode(f))
+            p = av.Packet(bytes(640))
+            p.stream, p.time_base, p.pts, p.dts = a, Fraction(1, 8000), k * 320, k * 320
+            c.mux(p)
+        c.mux(v.encode(None))
+    data = bytearray(path.read_bytes())
+    strh = data.find(b"auds") - 8  # the audio stream header: dwSampleSize at +44 of its body
+    struct.pack_into("<I", data, strh + 8 + 44, 1000)
+    strf = data.find(b"strf", strh)  # WAVEFORMATEX: nBlockAlign at +12
+    struct.pack_into("<H", data, strf + 8 + 12, 1000)
+    path.write_bytes(bytes(data))
+
+
+def test_broken_audio_timestamps_warn_once_and_finish(tmp_path, capsys):
+    """The run checks the audio before the work (a trial mux): the packets the muxer would refuse at the
+    final join (it failed there with EINVAL after all the work, leaving the parts folder) are left out
+    with one warning line; --strict refuses the file before any work."""
+    src, out = tmp_path / "cut.avi", tmp_path / "x.mov"
+    _broken_audio_avi(src)
+    with av.open(str(src)) as c:
+        dts = [p.dts for p in c.demux(audio=0) if p.dts is not None]
+    assert any(b <= a for a, b in zip(dts, dts[1:], strict=False))  # the crafted damage is there
+    upscale_file(src, out, factor=2, **FAST)
+    warnings = [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith("warning:")]
+    assert len(warnings) == 1 and "timestamps" in warnings[0], warnings
+    with av.open(str(out)) as c:
+        assert c.streams.audio and sum(1 for _ in c.decode(audio=0)) > 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cut.avi", "x.mov"]  # no parts left
+    strict = _cli("upscale", src, "-o", tmp_path / "y.mov", "--factor", "2", "--method", "dis", "--strict")
+    assert strict.returncode == 2 and strict.stderr.startswith("vidiff: error:"), strict.stderr
+    assert strict.stderr.count("\n") == 1 and "timestamps" in strict.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cut.avi", "x.mov"]
+
+
+# -- 4. the estimate -----------------------------------------------------------------------------------
+class _Clock:
+    def __init__(self) -> None:
+        self.t = 1000.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def test_eta_counts_from_the_first_frames_and_a_long_run_says_so(monkeypatch, capsys):
+    """100 s of start-up, 500 frames of an earlier run, then 1 frame a second: the ETA is 1 s a frame left
+    (tqdm's own counted the wait and the resumed frames); the one note of a long run names the faster
+    choice, once."""
+    clock = _Clock()
+    monkeypatch.setattr(progress_mod.time, "time", clock)
+    bar = progress_mod.progress_bar(2000, "upscale", hint="--method dis about 18x faster")
+    bar.waiting("loading diffusion")
+    assert "loading diffusion" in str(bar)
+    clock.t += 100  # start-up: model, workers
+    bar.resumed(500)  # a resume: an earlier run's frames are not timed
+    assert bar.format_dict["rate"] is None
+    bar.update(10)
+    assert bar.format_dict["rate"] is None and "loading" not in str(bar)
+    for _ in range(20):
+        clock.t += 1
+        bar.update(1)
+    assert bar.format_dict["rate"] == pytest.approx(1.0)
+    assert "<24:30" in str(bar)  # 1470 frames left at 1 a second
+    bar.close()
+    notes = [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith("note:")]
+    assert len(notes) == 1 and "24:" in notes[0] and "--method dis" in notes[0], notes
+
+
+def test_hint_names_a_faster_method_from_the_measured_costs():
+    assert "--method dis" in costs.faster_hint("diffusion", 720, 528)
+    assert "--method fuse" in costs.faster_hint("diffusion", 720, 528)
+    assert costs.faster_hint("dis", 720, 528) is None
+
+
+# -- 5. segments sized by work -------------------------------------------------------------------------
+def test_segments_are_sized_by_the_methods_measured_cost():
+    """About half a minute of reference work a segment: 120 frames for DIS, fewer for the model at 720p;
+    a fixed function of method and size (never a live timing), so every run cuts the same."""
+    assert costs.segment_frames("dis", 1280, 720) == 120
+    assert costs.segment_frames("diffusion", 176, 144) == 120
+    slow = costs.segment_frames("diffusion", 720, 528)
+    assert 24 <= slow < 60 and slow == costs.segment_frames("diffusion", 720, 528)
+    assert costs.segment_frames("diffusion", 1920, 1080) == costs.SEGMENT_RANGE[0]
+    assert costs.segment_frames("fuse", 720, 528) > slow  # cheaper method, longer segments
+
+
+def test_a_resume_cuts_where_the_first_run_did(carphone, tmp_path):
+    """A manifest of the same run with another segment length (an older cost table): the resume keeps its
+    cuts and its finished segments, and the file is the uninterrupted run's, byte for byte."""
+    frames = read_frames(carphone, max_frames=30)
+    h, w = frames[0].shape[:2]
+    ref, out = tmp_path / "ref.mp4", tmp_path / "out.mp4"
+    with ResumableWriter(ref, w, h, Fraction(30), key={"k": 1}, segment_frames=10, preset="ultrafast") as wr:
+        for im in frames:
+            wr.write(im)
+    first = ResumableWriter(out, w, h, Fraction(30), key={"k": 1}, segment_frames=10, preset="ultrafast")
+    for im in frames[:25]:
+        first.write(im)
+    first.abort()  # interrupted: segments 0 and 1 finished
+    again = ResumableWriter(out, w, h, Fraction(30), key={"k": 1}, segment_frames=20, preset="ultrafast")
+    assert again.seg_n == 10 and again.resumed_frames == 20
+    with again:
+        for im in frames:
+            if again.can_skip(1):
+                again.skip(1)
+            else:
+                again.write(im)
+    assert out.read_bytes() == ref.read_bytes()
+
+
+# -- 6. workers: die with the parent, fit in memory ----------------------------------------------------
+_CHILD = (
+    "import os, sys, time; from vidiff.runner.parallel import die_with_parent; "
+    "die_with_parent(int(sys.argv[1]), poll_s=0.1); print('up', flush=True); time.sleep(60)"
+)
+
+
+def test_a_worker_whose_parent_is_gone_at_start_up_exits():
+    """The parent died while the worker was still starting (before its prctl): the worker sees it has
+    been re-parented and exits at once (it waited on its job queue forever)."""
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    r = subprocess.run([sys.executable, "-c", _CHILD, gone.stdout.strip()], capture_output=True, timeout=60)
+    assert r.returncode == 1 and b"up" not in r.stdout
+
+
+def test_a_worker_dies_with_its_parent_killed_by_sigkill(tmp_path):
+    """kill -9 of the parent: its worker ends within a second or two."""
+    psutil = pytest.importorskip("psutil")
+    parent = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import os, subprocess, sys, time; "
+            f"subprocess.Popen([sys.executable, '-c', {_CHILD!r}, str(os.getpid())]); time.sleep(60)",
+        ],
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
+    )
+    t0 = time.time()
+    kids: list = []
+    while not kids and time.time() - t0 < 30:
+        kids = psutil.Process(parent.pid).children()
+        time.sleep(0.05)
+    assert kids
+    time.sleep(1.0)  # past its start-up
+    parent.kill()
+    parent.wait()
+    gone, alive = psutil.wait_procs(kids, timeout=10)
+    assert not alive
+
+
+def test_worker_count_fits_the_free_memory(monkeypatch):
+    """The command line's default workers ("auto"): no more than 80 % of the available memory holds at the
+    method's measured RSS; the Python API's default (None) is one process."""
+    monkeypatch.setattr(parallel, "cpu_count", lambda: 8)
+    monkeypatch.setattr(parallel, "available_mb", lambda: 8000.0)
+    mb = costs.worker_mb("diffusion", 720, 528)
+    n = parallel.workers_for(parallel.cli_workers(None), 100_000, 49, mb)
+    assert n == int(8000 * 0.8 // mb) < 8
+    assert parallel.workers_for(6, 100_000, 49, mb) == 6  # asked for: kept
+    assert parallel.workers_for(None, 100_000, 49, mb) == 1
+    assert "GB free" in parallel.workers_line(n, mb, "diffusion")
