@@ -679,6 +679,8 @@ def test_metrics_lists_a_black_frame_as_a_defect_not_two_cuts(tmp_path, capsys):
     rep = json.loads(capsys.readouterr().out)["summary"]
     assert code == 0
     assert rep["scene_cuts"] == []
-    assert [(d["kind"], d["frames"], d["start"]) for d in rep["defects"]] == [("black", [10], pytest.approx(0.4))]
+    assert [(d["kind"], d["frames"], d["start"]) for d in rep["defects"]] == [
+        ("black", [10], pytest.approx(0.4))
+    ]
     main(["metrics", str(clip), *Q])
     assert "black     frame 10 at 0.40s" in capsys.readouterr().out

@@ -116,6 +116,8 @@ def _analyze(
         for i in d.frames:
             rows[i]["defect"] = d.kind
             around.update(k for k in (i, i + 1) if k < len(rows))
+    for k in around:
+        rows[k]["near_defect"] = True
     steady = [r for r in rows[1:] if not r["cut"] and r["index"] not in around]
     warp_vals = [r["warp_err"] for r in steady if r["warp_err"] is not None]
     summary: dict[str, Any] = {
@@ -149,13 +151,19 @@ def _analyze(
 def worst_segments(
     rows: list[dict[str, Any]], top: int = 5, key: str = "warp_err", gap_s: float = 0.5
 ) -> list[dict[str, Any]]:
-    """The `top` worst stretches of a per-frame curve, worst first, scene cuts excluded.
+    """The `top` worst stretches of a per-frame curve, worst first, scene cuts and defects excluded.
 
     Peaks are picked greedily, highest first, at least `gap_s` seconds away from every picked
     segment; each grows left and right while the curve stays above halfway between its peak and the
     clip's median.
     """
-    vals = np.array([r[key] if r.get(key) is not None and not r["cut"] else np.nan for r in rows], float)
+    vals = np.array(
+        [
+            r[key] if r.get(key) is not None and not (r["cut"] or r.get("near_defect")) else np.nan
+            for r in rows
+        ],
+        float,
+    )
     ok = ~np.isnan(vals)
     if not ok.any():
         return []

@@ -213,7 +213,7 @@ def plot_clip(report: dict[str, Any], path: str | os.PathLike[str]) -> None:
             )
         for c in s["scene_cuts"]:
             ax.axvline(c, color="0.4", ls="--", lw=0.8)
-        _mark_defects(ax, s.get("defects", []), _frame_step(t))
+        _mark_defects(ax, s.get("defects", []), t)
         ax.set_ylabel(label, fontsize=9)
         ax.grid(alpha=0.3)
     for k, seg in enumerate(s["worst_segments"]):
@@ -233,15 +233,13 @@ def plot_clip(report: dict[str, Any], path: str | os.PathLike[str]) -> None:
     _save(fig, path)
 
 
-def _frame_step(times: list[float]) -> float:
-    return float(min(b - a for a, b in zip(times, times[1:], strict=False))) if len(times) > 1 else 1.0
-
-
-def _mark_defects(ax: plt.Axes, defects: list[dict[str, Any]], step: float) -> None:
-    """A band per defect, coloured by kind, from its first frame to its last (one frame wide at least)."""
+def _mark_defects(ax: plt.Axes, defects: list[dict[str, Any]], times: list[float]) -> None:
+    """A band over each defective frame (a frame wide), coloured by kind: a flicker burst shows which."""
+    step = float(min(b - a for a, b in zip(times, times[1:], strict=False))) if len(times) > 1 else 1.0
     for d in defects:
-        lo, hi = d["start"] - step / 2, d["end"] + step / 2
-        ax.axvspan(lo, hi, color=KIND_COLORS.get(d["kind"], "C7"), alpha=0.35, lw=0)
+        for f in d["frames"]:
+            t = times[f] if f < len(times) else d["start"]
+            ax.axvspan(t - step / 2, t + step / 2, color=KIND_COLORS.get(d["kind"], "C7"), alpha=0.35, lw=0)
 
 
 def eval_fps(fps: str) -> float:
