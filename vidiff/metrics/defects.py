@@ -21,7 +21,7 @@ thumbnails are kept, and a few numbers per frame.
 | corrupt   | a block whose detail residual against BOTH motion-compensated       | `CORRUPT_SCORE`,     | rebuild |
 |           | neighbours (over the residual between them) times its change of     | `CORRUPT_DETAIL`     |         |
 |           | texture (noise raises it, a flat or smeared patch lowers it) is     |                      |         |
-|           | above `CORRUPT_SCORE`                                               |                      |         |
+|           | above `CORRUPT_SCORE`, over at least `CORRUPT_MIN_AREA` of the frame | `CORRUPT_MIN_AREA`   |         |
 | jump      | out of order: two frames whose swap shortens the path through the   | `SWAP_RATIO`;        | reorder |
 |           | thumbnails by `SWAP_RATIO`; skip: a transition whose change is      | `SKIP_RATIO`,        | (skip:  |
 |           | `SKIP_RATIO` times its neighbours' (frames missing)                 | `SKIP_MIN_DIFF`      | none)   |
@@ -63,6 +63,7 @@ FLICKER_BACK = 0.35  # back at the level: the summed steps under this share of t
 MAX_FLICKER_S = 1.0  # a level that does not come back within this is a lighting change, not flicker
 CORRUPT_DETAIL = 8.0  # detail residual (0-255) of a block against both neighbours, at least
 CORRUPT_FLOOR = 3.0  # added to the neighbours' own residual before the ratio
+CORRUPT_MIN_AREA = 0.02  # share of the frame the region (blocks scoring half of that) covers, at least
 CORRUPT_SCORE = 3.0  # (residual ratio) x (texture ratio) of a block; clean clips stay under 2.8
 SWAP_RATIO = 0.96  # swapped order's path length over the clip order's
 SWAP_MIN_DIFF = 0.5  # mean |diff| of thumbnails under which order cannot be told
@@ -314,6 +315,8 @@ class DefectFinder:
             if score <= CORRUPT_SCORE:
                 continue
             region = blocks > CORRUPT_SCORE / 2
+            if region.mean() < CORRUPT_MIN_AREA:
+                continue  # a block or two: flow failing at an edge, not a damaged region
             why = (
                 f"a region ({region.mean():.0%} of the frame) unexplained by both neighbours "
                 f"(detail {both:.0f}, score {score:.1f})"
