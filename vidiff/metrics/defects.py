@@ -122,7 +122,7 @@ def fine_texture(image: np.ndarray) -> np.ndarray:
     """(FINE_GRID, FINE_GRID) mean |detail| of the frame's gray at up to FINE_W wide: what noise raises and a
     flat or smeared patch lowers, where a thumbnail has averaged it away."""
     h, w = image.shape[:2]
-    fw = min(FINE_W, w) // FINE_GRID * FINE_GRID
+    fw = max(FINE_GRID, min(FINE_W, w) // FINE_GRID * FINE_GRID)
     fh = max(FINE_GRID, int(round(fw * h / w / FINE_GRID)) * FINE_GRID)
     g = cv2.cvtColor(cv2.resize(image, (fw, fh), interpolation=cv2.INTER_AREA), cv2.COLOR_RGB2GRAY)
     g = g.astype(np.float32)
