@@ -99,7 +99,7 @@ def test_infill_cli_frames_and_auto_report(carphone, tmp_path):
     _, damaged = _damaged(carphone, tmp_path)
     r = _cli("infill", damaged, "-o", tmp_path / "a.mp4", "--auto", "-q", "--method", "dis")
     assert r.returncode == 0, r.stderr
-    assert "frame 10 at 0.400 s (black)" in r.stdout and "frame 30 at 1.200 s (corrupt)" in r.stdout
+    assert "black at frame 10 (0.400 s)" in r.stdout and "corrupt at frame 30 (1.200 s)" in r.stdout
     r = _cli(
         "infill", damaged, "-o", tmp_path / "b.mp4", "--frames", "10,29-30", "-q", "--json", "--method", "dis"
     )

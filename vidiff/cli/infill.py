@@ -11,11 +11,15 @@ from vidiff.cli import add_report_options, add_strict_option
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "infill",
-        help="regenerate listed frames, or frozen/black/corrupt ones found automatically",
-        description="Rewrite INPUT to OUTPUT with some frames rebuilt from the nearest kept frames on each "
-        "side, at their real times (same frame count, timing and audio). --frames lists them (0-based "
-        "indices and ranges); --auto finds them: short frozen repeats inside moving footage, isolated black "
-        "frames, and corrupt frames (far from both neighbours while those agree), and says which it replaced.",
+        help="rebuild listed frames, or repair the defects found automatically",
+        description="Rewrite INPUT to OUTPUT with some frames repaired (same frame count, timing and audio). "
+        "--frames lists frames to rebuild from the nearest kept frames on each side, at their real times "
+        "(0-based indices and ranges). --auto finds the defects `vidiff metrics` lists and repairs each its "
+        "own way: black/blank and corrupt frames and the repeats of a frozen run inside moving footage are "
+        "rebuilt from the good frames around them; a flickered frame keeps its content and gets its "
+        "brightness and colour matched to its neighbours'; two frames out of order are put back. Scene cuts, "
+        "single repeated frames (cadence) and skips are reported and left. Every other frame is written "
+        "exactly as decoded. It prints one line per defect: what it was, where, and what was done.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="examples:\n  vidiff infill in.mp4 -o fixed.mp4 --frames 10-14,30\n  vidiff infill in.mp4 -o fixed.mp4 --auto",
     )
@@ -24,7 +28,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     g = p.add_mutually_exclusive_group(required=True)
     g.add_argument("--frames", help="frames to rebuild, e.g. 10-14,30 (0-based)")
     g.add_argument(
-        "--auto", action="store_true", help="find frozen, black and corrupt frames and rebuild them"
+        "--auto",
+        action="store_true",
+        help="find the defects (black, frozen, corrupt, flicker, out of order) and repair each its own way",
     )
     p.add_argument(
         "--method",
@@ -50,12 +56,20 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(r, indent=2))
         return 0
-    if r["replaced"]:
+    if args.auto:
+        from vidiff.metrics.report import frames_text
+
+        for d in r["defects"]:
+            print(
+                f"{d['kind']} at {frames_text(d['frames'])} ({d['start']:.3f} s), confidence "
+                f"{d['confidence']:.2f}: {d['detail']} -> {d['action']}"
+            )
+        if not r["defects"]:
+            print("no defect found: every frame kept")
+    elif r["replaced"]:
         print(f"replaced {len(r['replaced'])} frame(s):")
         for x in r["replaced"]:
             print(f"  frame {x['frame']} at {x['time_s']:.3f} s ({x['why']})")
-    else:
-        print("no frame replaced" + (" (none found)" if args.auto else ""))
     if r["held"]:
         print(f"held (no good frame on one side): {', '.join(map(str, r['held']))}")
     print(f"wrote {r['output']}")

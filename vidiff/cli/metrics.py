@@ -22,6 +22,15 @@ figures (0-255 units unless said):
                   reference's (1.0 ideal, below: motion smoothed, above: jitter); tdiff err = mean
                   |(F(i+1)-F(i)) - (G(i+1)-G(i))|. Frames are paired by index.
   Scene cuts are detected and left out of the means and of the worst segments.
+
+defects (each with its frames, time span and a confidence; the plot colours them by kind):
+  black      1-3 blank frames (black or one flat colour) between pictured ones
+  frozen     2+ repeats of a frame while the picture moves around them (a held shot is not one)
+  duplicate  a single repeat inside motion: a cadence break (e.g. 24 -> 25 fps), reported only
+  flicker    brightness/colour of a frame or a region off its neighbours' and back, content in place
+  corrupt    a region (noise, wrong blocks, a flat patch) that neither neighbour explains
+  jump       two frames out of order, or a skip (frames missing: the picture leaps)
+  vidiff infill --auto repairs black, frozen, corrupt, flicker and out-of-order frames and nothing else.
 """
 
 
@@ -30,8 +39,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "metrics",
         help="temporal-consistency report of a clip",
         description="Measure how temporally consistent a clip is: per-frame warping error and flicker, "
-        "their means, and the worst segments with their timestamps. With --reference, also PSNR and "
-        "SSIM of every frame against the reference clip (same size, frames paired by index).",
+        "their means, the worst segments with their timestamps, scene cuts, and the defects found, each "
+        "named by kind. With --reference, also PSNR and SSIM of every frame against the reference clip "
+        "(same size, frames paired by index).",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=EXAMPLES,
     )

@@ -31,11 +31,12 @@ CODECS = {  # user name -> ffmpeg encoder
     "libvpx-vp9": "libvpx-vp9",
     "av1": "libsvtav1",
     "libsvtav1": "libsvtav1",
+    "ffv1": "ffv1",  # lossless (crf does not apply); with pix_fmt bgr0, decoded RGB comes back bit-exact
 }
 # containers that hold only some of the encoders (output extension -> encoders)
 CONTAINER_ENCODERS = {".webm": ("libvpx-vp9", "libsvtav1")}
 # pixel formats vidiff converts RGB into (each encoder takes the subset it lists)
-PIX_FMTS = ("yuv420p", "yuv422p", "yuv444p", "yuv420p10le", "yuv422p10le", "yuv444p10le")
+PIX_FMTS = ("yuv420p", "yuv422p", "yuv444p", "yuv420p10le", "yuv422p10le", "yuv444p10le", "bgr0")
 CRF_RANGE = {"libx264": (0, 51), "libx265": (0, 51), "libvpx-vp9": (0, 63), "libsvtav1": (1, 63)}
 X26X_PRESETS = (
     "ultrafast",
@@ -90,7 +91,7 @@ class EncodeOptions:
                 f"unknown codec {self.codec!r}; choose one of: {', '.join(sorted(set(CODECS)))}"
             )
         enc = CODECS[self.codec]
-        if self.crf is not None:
+        if self.crf is not None and enc in CRF_RANGE:
             lo, hi = CRF_RANGE[enc]
             if isinstance(self.crf, bool) or not isinstance(self.crf, int) or not lo <= self.crf <= hi:
                 raise ConfigError(f"crf {self.crf!r} out of range for {self.codec}: use {lo}-{hi}")

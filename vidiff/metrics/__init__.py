@@ -4,6 +4,8 @@
 - `temporal`: flicker, temporal-difference error, warping error.
 - `protocol`: keep every k-th frame (or 2 in 5), rebuild the rest, score them.
 - `clip`: the per-frame consistency report of any clip (`vidiff metrics`).
+- `defects`: one detector per defect kind (black, frozen, duplicate, flicker, corrupt, jump, cut), and the
+  level matching `vidiff infill --auto` repairs flicker with.
 - `peers`: ffmpeg minterpolate, run losslessly beside vidiff's methods.
 - `bench`: every clip × factor × method in one invocation (`vidiff bench`); `report`: tables and plots.
 """

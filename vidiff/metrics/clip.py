@@ -1,9 +1,10 @@
 """Temporal-consistency report of any clip (`vidiff metrics`): per-frame curves and the worst segments.
 
 Streaming: two frames (and two reference frames) are in memory at a time. Each transition i-1 -> i
-gets its flicker (mean |F(i) − F(i−1)|) and warping error (`temporal.WarpingError`). Scene cuts are
-detected (`vidiff.scenes`, confirmed by the flow failing on most pixels) and left out of the means and of the worst segments: a cut is content, not
-an artefact. With a reference clip of the same size, each frame also gets PSNR and SSIM against the
+gets its flicker (mean |F(i) − F(i−1)|) and warping error (`temporal.WarpingError`). Scene cuts and
+defects (black, frozen, duplicate, flicker, corrupt, jump: `vidiff.metrics.defects`) are found on the
+way; cuts and the transitions of defective frames are left out of the means and of the worst segments:
+a cut is content, and a defect is listed by itself. With a reference clip of the same size, each frame also gets PSNR and SSIM against the
 reference frame of the same index, and the clip its flicker ratio and temporal-difference error.
 """
 
@@ -20,12 +21,10 @@ import numpy as np
 from vidiff.errors import InputError
 from vidiff.io.probe import VideoFile
 from vidiff.io.reader import Frame, VideoReader
+from vidiff.metrics.defects import DefectFinder
 from vidiff.metrics.quality import psnr, ssim
 from vidiff.metrics.temporal import SequenceComparison, WarpingError, frame_diff
-from vidiff.scenes import SceneDetector
 from vidiff.timeline import check_flow_size
-
-CUT_MAX_VALID = 0.5  # share of pixels passing the flow check below which a flagged transition is a cut
 
 
 def _frames(src: VideoFile, max_frames: int | None) -> Iterator[Frame]:
@@ -76,11 +75,8 @@ def _analyze(
             notes.append(
                 f"frame rates differ (input {info.fps}, reference {ref_info.fps}): frames paired by index"
             )
-    from vidiff.metrics.defects import BadFrameFinder
-
     warp = WarpingError()
-    det = SceneDetector()
-    finder = BadFrameFinder()  # the defects `infill --auto` replaces: black, frozen, corrupt frames
+    finder = DefectFinder(info.fps)  # scene cuts and every defect kind (`vidiff.metrics.defects`)
     seq = SequenceComparison()
     rows: list[dict[str, Any]] = []
     prev: Frame | None = None
@@ -90,13 +86,11 @@ def _analyze(
         if f is None:
             n_ref += 1
             continue
-        row: dict[str, Any] = {"index": f.index, "time": float(f.time), "cut": det.push(f.image)}
-        finder.push(f.image)
+        row: dict[str, Any] = {"index": f.index, "time": float(f.time), "cut": False}
+        finder.push(f.image, f.time)
         if prev is not None:
             w = warp(prev.image, f.image)
             row.update(flicker=frame_diff(prev.image, f.image), warp_err=w.error, warp_valid=w.valid)
-            # a cut is a change optical flow cannot explain: a fast pan can look like one to thumbnails
-            row["cut"] = row["cut"] and w.valid < CUT_MAX_VALID
         else:
             row.update(flicker=None, warp_err=None, warp_valid=None)
         if g is not None:
@@ -111,16 +105,19 @@ def _analyze(
         notes.append(
             f"input has {len(rows)} frames, reference {n_ref}: compared the first {min(n_ref, len(rows))}"
         )
-    # a black or corrupt frame is a defect, not two scene cuts: its transitions are left out as cuts are
-    defects = finder.result()
+    found = finder.defects()
+    defects = [d for d in found if d.kind != "cut"]
+    for d in found:
+        if d.kind == "cut":
+            rows[d.frames[0]]["cut"] = True
+    # a defect's transitions are left out of the means and worst segments, as cuts are: they are listed
     around = set()
-    for i, why in defects.items():
-        rows[i]["defect"] = why
-        if why in ("black", "corrupt"):
-            for k in (i, i + 1):
-                if k < len(rows):
-                    rows[k]["cut"] = False
-                    around.add(k)
+    for d in defects:
+        for i in d.frames:
+            rows[i]["defect"] = d.kind
+            around.update(k for k in (i, i + 1) if k < len(rows))
+    for k in around:
+        rows[k]["near_defect"] = True
     steady = [r for r in rows[1:] if not r["cut"] and r["index"] not in around]
     warp_vals = [r["warp_err"] for r in steady if r["warp_err"] is not None]
     summary: dict[str, Any] = {
@@ -136,7 +133,7 @@ def _analyze(
         "warp_err_p95": float(np.percentile(warp_vals, 95)) if warp_vals else None,
         "warp_valid": _mean([r["warp_valid"] for r in steady]),
         "scene_cuts": [r["time"] for r in rows if r["cut"]],
-        "defects": [{"frame": i, "time": rows[i]["time"], "why": why} for i, why in defects.items()],
+        "defects": [d.as_dict() for d in defects],
         "worst_segments": worst_segments(rows, top),
     }
     if reference:
@@ -154,13 +151,19 @@ def _analyze(
 def worst_segments(
     rows: list[dict[str, Any]], top: int = 5, key: str = "warp_err", gap_s: float = 0.5
 ) -> list[dict[str, Any]]:
-    """The `top` worst stretches of a per-frame curve, worst first, scene cuts excluded.
+    """The `top` worst stretches of a per-frame curve, worst first, scene cuts and defects excluded.
 
     Peaks are picked greedily, highest first, at least `gap_s` seconds away from every picked
     segment; each grows left and right while the curve stays above halfway between its peak and the
     clip's median.
     """
-    vals = np.array([r[key] if r.get(key) is not None and not r["cut"] else np.nan for r in rows], float)
+    vals = np.array(
+        [
+            r[key] if r.get(key) is not None and not (r["cut"] or r.get("near_defect")) else np.nan
+            for r in rows
+        ],
+        float,
+    )
     ok = ~np.isnan(vals)
     if not ok.any():
         return []

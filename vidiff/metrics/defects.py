@@ -1,80 +1,499 @@
-"""Bad frames of a clip: isolated black frames, short frozen repeats inside moving footage, corrupt frames.
+"""Defects of a clip, one detector per kind, each named, placed (frames, time span) and given a confidence.
 
-Found on small thumbnails, streaming (`BadFrameFinder`); `vidiff infill --auto` rebuilds them and
-`vidiff metrics` lists them as defects.
+Every frame is reduced to a small RGB thumbnail (`THUMB_W` wide); each transition gets DIS optical flow
+(Kroeger et al. 2016) both ways at that size, so motion is taken out before frames are compared. The
+residual of a frame against its motion-compensated neighbour is split into a smooth part (a level: what
+flicker changes) and a detail part (what corruption and cuts change). Streaming: only the last three
+thumbnails are kept, and a few numbers per frame.
+
+| kind      | what it measures                                                   | threshold            | repair  |
+| --------- | ------------------------------------------------------------------ | -------------------- | ------- |
+| black     | a run of at most `MAX_BLANK_RUN` blank frames (thumbnail std below  | `BLANK_STD`          | rebuild |
+|           | `BLANK_STD`: black or one flat colour) between pictured frames      |                      |         |
+| frozen    | 2+ repeats (mean |diff| under `SAME_DIFF`, full size) of a frame     | `SAME_DIFF`,         | rebuild |
+|           | inside moving footage (`MOVING_DIFF` before and after), at most     | `MOVING_DIFF`,       | (the    |
+|           | `MAX_FROZEN_S` long, not starting a shot (a held shot is no defect) | `MAX_FROZEN_S`       | repeats)|
+| duplicate | the same with one repeat: a cadence break (e.g. 24 -> 25 fps        | as frozen            | none    |
+|           | pulldown); reported only, repeating a frame is how such clips are made |                   |         |
+| flicker   | level steps: the smooth residual after motion compensation jumps by | `FLICKER_STEP`,      | level   |
+|           | `FLICKER_STEP` in some block and channel, with little detail change,| `MAX_FLICKER_S`      | match   |
+|           | and jumps back within `MAX_FLICKER_S`; the frames off the baseline  |                      |         |
+| corrupt   | a block whose detail residual against BOTH motion-compensated       | `CORRUPT_SCORE`,     | rebuild |
+|           | neighbours (over the residual between them) times its change of     | `CORRUPT_DETAIL`     |         |
+|           | texture (noise raises it, a flat or smeared patch lowers it) is     |                      |         |
+|           | above `CORRUPT_SCORE`, over at least `CORRUPT_MIN_AREA` of the frame | `CORRUPT_MIN_AREA`   |         |
+| jump      | out of order: two frames whose swap shortens the path through the   | `SWAP_RATIO`;        | reorder |
+|           | thumbnails by `SWAP_RATIO`; skip: a transition whose change is      | `SKIP_RATIO`,        | (skip:  |
+|           | `SKIP_RATIO` times its neighbours' (frames missing)                 | `SKIP_MIN_DIFF`      | none)   |
+| cut       | a scene cut (`vidiff.scenes`) that flow cannot explain: under       | `CUT_VALID`          | none    |
+|           | `CUT_VALID` of the pixels pass the forward-backward check           |                      |         |
+
+Confidence: 0.5 at a detector's threshold, rising towards 1 as the score grows (1 - 0.5 * threshold /
+score). `vidiff metrics` lists every kind; `vidiff infill --auto` repairs black, frozen, corrupt, flicker
+and out-of-order frames and touches nothing else.
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import asdict, dataclass, field
+from fractions import Fraction
 
 import cv2
 import numpy as np
 
+from vidiff.flow import backward_warp, fb_consistency
 from vidiff.io.probe import VideoFile
 from vidiff.io.reader import VideoReader
-from vidiff.timeline import frames_differ
+from vidiff.metrics.temporal import FB_ABS, FB_REL
+from vidiff.scenes import SceneDetector
 
-THUMB = (96, 54)
-MAX_FROZEN_RUN = 4  # a longer hold is meant (a pause), not a glitch
+THUMB_W = 144  # thumbnail width (its height keeps the aspect, a multiple of GRID)
+GRID = 6  # blocks per side for levels and local detail
+FINE_W, FINE_GRID = 320, 12  # texture of the frame itself: width analysed, blocks per side
+DETAIL_SIGMA = 2.0  # Gaussian splitting a residual into level (smooth) and detail (the rest), thumb px
+BLANK_STD = 4.0  # a blank frame: thumbnail std under this (0-255)
+MAX_BLANK_RUN = 3  # longer blank runs are fades or black screens, meant
+SAME_DIFF = 0.2  # a repeat: mean |diff| of every 4th pixel (`timeline.frames_differ`)
+MOVING_DIFF = 0.6  # moving footage: mean |diff| of every 4th pixel over the transition before/after a run
+MAX_FROZEN_S = 1.0  # a longer still is a pause, meant
+FLICKER_STEP = 7.0  # level step (0-255) of a block and channel that starts or ends a flicker
+FLICKER_BLOCKS = 4  # ... in at least this many (block, channel) cells
+FLICKER_BACK = 0.35  # back at the level: the summed steps under this share of the largest offset (L1)
+MAX_FLICKER_S = 1.0  # a level that does not come back within this is a lighting change, not flicker
+CORRUPT_DETAIL = 8.0  # detail residual (0-255) of a block against both neighbours, at least
+CORRUPT_FLOOR = 3.0  # added to the neighbours' own residual before the ratio
+CORRUPT_MIN_AREA = 0.02  # share of the frame the region (blocks scoring half of that) covers, at least
+CORRUPT_SCORE = 3.0  # (residual ratio) x (texture ratio) of a block; clean clips stay under 2.8
+SWAP_RATIO = 0.96  # swapped order's path length over the clip order's
+SWAP_MIN_DIFF = 0.5  # mean |diff| of thumbnails under which order cannot be told
+SKIP_RATIO = 2.2  # a transition's level-free thumbnail change over the median of its neighbours'
+SKIP_MIN_DIFF = 2.0  # ... and at least this (0-255)
+SKIP_CONTEXT = 4  # transitions each side the skip test compares with
+CUT_PIXEL = 30.0  # detail residual of a pixel that flow does not explain (`Residual.share`)
+CUT_VALID = 0.5  # a cut: under this share of pixels pass the flow's forward-backward check
+KINDS = ("black", "frozen", "duplicate", "flicker", "corrupt", "jump", "cut")
+REPAIRS = {
+    "black": "rebuild",
+    "frozen": "rebuild",
+    "corrupt": "rebuild",
+    "flicker": "level",
+    "jump": "reorder",
+}
 
 
-def _thumb(img: np.ndarray) -> np.ndarray:
-    return cv2.resize(img, THUMB, interpolation=cv2.INTER_AREA).astype(np.float32)
+@dataclass
+class Defect:
+    """One defect: its kind, the frames it affects, their time span, a confidence and why."""
+
+    kind: str
+    frames: list[int]
+    start: float
+    end: float
+    confidence: float
+    detail: str
+    repair: str = ""  # 'rebuild', 'level', 'reorder', or '' (reported only)
+    extra: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        """JSON-ready form."""
+        d = asdict(self)
+        d.pop("extra")
+        return d
 
 
-class BadFrameFinder:
-    """Streaming form of `detect_bad_frames`: `push` every frame in order, then `result()`."""
+def confidence(score: float, threshold: float) -> float:
+    """0.5 at the threshold, towards 1 above it."""
+    return round(float(min(1.0, max(0.5, 1.0 - 0.5 * threshold / max(score, 1e-9)))), 3)
+
+
+def thumb_size(width: int, height: int) -> tuple[int, int]:
+    """(w, h) of the thumbnails: THUMB_W wide, the aspect kept, both multiples of GRID."""
+    h = max(GRID * 2, int(round(THUMB_W * height / width / GRID)) * GRID)
+    return THUMB_W, h
+
+
+def make_thumb(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Area-averaged float32 RGB thumbnail."""
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA).astype(np.float32)
+
+
+def fine_texture(image: np.ndarray) -> np.ndarray:
+    """(FINE_GRID, FINE_GRID) mean |detail| of the frame's gray at up to FINE_W wide: what noise raises and a
+    flat or smeared patch lowers, where a thumbnail has averaged it away."""
+    h, w = image.shape[:2]
+    fw = max(FINE_GRID, min(FINE_W, w) // FINE_GRID * FINE_GRID)
+    fh = max(FINE_GRID, int(round(fw * h / w / FINE_GRID)) * FINE_GRID)
+    g = cv2.cvtColor(cv2.resize(image, (fw, fh), interpolation=cv2.INTER_AREA), cv2.COLOR_RGB2GRAY)
+    g = g.astype(np.float32)
+    hp = np.abs(g - cv2.GaussianBlur(g, (0, 0), 1.5))
+    return hp.reshape(FINE_GRID, fh // FINE_GRID, FINE_GRID, fw // FINE_GRID).mean(axis=(1, 3))
+
+
+def _gray(t: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(np.clip(t, 0, 255).astype(np.uint8), cv2.COLOR_RGB2GRAY)
+
+
+def _blocks(x: np.ndarray) -> np.ndarray:
+    """(H, W, C) -> (GRID, GRID, H*W/GRID², C)."""
+    h, w, c = x.shape
+    return x.reshape(GRID, h // GRID, GRID, w // GRID, c).transpose(0, 2, 1, 3, 4).reshape(GRID, GRID, -1, c)
+
+
+@dataclass
+class Residual:
+    """A frame against a motion-compensated neighbour: level per block and channel, detail per block."""
+
+    level: np.ndarray  # (GRID, GRID, 3) median smooth residual
+    detail: np.ndarray  # (GRID, GRID) mean |detail residual|
+    share: float  # share of pixels whose detail residual is above CUT_PIXEL
+    motion: float  # mean flow magnitude (thumbnail px)
+
+
+class FlowCompare:
+    """Residuals of thumbnails after DIS flow (one OpenCV object reused)."""
 
     def __init__(self) -> None:
-        self.thumbs: list[np.ndarray] = []
-        self.same_as_prev: list[bool] = []
+        self._dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_FAST)
+
+    def flow(self, gsrc: np.ndarray, gdst: np.ndarray) -> np.ndarray:
+        """Flow with dst(x) ~ src(x + flow(x))."""
+        return self._dis.calc(gdst, gsrc, None)
+
+    def pair(self, a: tuple, b: tuple) -> tuple[Residual, Residual, float]:
+        """(thumb, gray) a then b: b against a warped onto it, a against b warped onto it, and the share
+        of pixels whose flow passes the forward-backward check (Sundaram et al. 2010)."""
+        fb, fa = self.flow(a[1], b[1]), self.flow(b[1], a[1])
+        err = fb_consistency(fb, fa)
+        ok = err * err <= FB_REL * 2.0 * (fb * fb).sum(axis=-1) + FB_ABS
+        return residual(a[0], b[0], fb), residual(b[0], a[0], fa), float(ok.mean())
+
+    def __call__(self, a: tuple, b: tuple) -> Residual:
+        """b against a warped onto it."""
+        return residual(a[0], b[0], self.flow(a[1], b[1]))
+
+
+def residual(src: np.ndarray, dst: np.ndarray, flow: np.ndarray) -> Residual:
+    """`dst` against `src` warped onto it by `flow`."""
+    r = dst - backward_warp(src, flow)
+    smooth = cv2.GaussianBlur(r, (0, 0), DETAIL_SIGMA)
+    det = np.abs(r - smooth).mean(axis=-1)
+    return Residual(
+        level=np.median(_blocks(smooth), axis=2),
+        detail=_blocks(det[..., None]).mean(axis=(2, 3)),
+        share=float((det > CUT_PIXEL).mean()),
+        motion=float(np.linalg.norm(flow, axis=-1).mean()),
+    )
+
+
+class DefectFinder:
+    """Streaming defect detection: `push` every frame in order, then `defects()` (see the module table)."""
+
+    def __init__(self, fps: float | Fraction = 25) -> None:
+        self.fps = float(fps) if fps else 25.0
+        self.times: list[float] = []
+        self.std: list[float] = []  # thumbnail std (0-255)
+        self.texture: list[np.ndarray] = []  # (GRID, GRID) mean |detail| of the thumbnail itself
+        self.blank: list[bool] = []
+        self.same: list[bool] = []  # a repeat of the previous frame
+        self.fdiff: list[float] = []  # mean |diff| to the previous frame (full size, every 4th pixel)
+        self.tdiff: list[float] = []  # mean |diff| of level-free thumbnails to the previous frame
+        self.tdiff2: list[float] = []  # ... to the one before it
+        self.scene: list[bool] = []  # `SceneDetector` says a new scene starts here
+        self.fwd: list[Residual | None] = []  # frame k against frame k-1 warped onto it
+        self.bwd: list[Residual | None] = []  # frame k-1 against frame k warped onto it
+        self.skip: list[Residual | None] = []  # frame k against frame k-2 warped onto it
+        self.valid: list[float] = []  # share of pixels whose flow k-1 <-> k is consistent
+        self._scenes = SceneDetector()
+        self._cmp = FlowCompare()
+        self._size: tuple[int, int] | None = None
         self._prev: np.ndarray | None = None
+        self._thumbs: list[tuple[np.ndarray, np.ndarray]] = []  # the last three (thumb, gray)
 
-    def push(self, image: np.ndarray) -> None:
-        """Add the next frame (RGB uint8)."""
-        self.thumbs.append(_thumb(image))
-        self.same_as_prev.append(self._prev is not None and not frames_differ(self._prev, image))
+    def push(self, image: np.ndarray, time: float | Fraction | None = None) -> None:
+        """Add the next frame (RGB uint8) shown at `time` seconds (default: index / fps)."""
+        k = len(self.times)
+        self.times.append(float(time) if time is not None else k / self.fps)
+        if self._size is None:
+            self._size = thumb_size(image.shape[1], image.shape[0])
+        t = make_thumb(image, self._size)
+        g = _gray(t)
+        self.std.append(float(g.std()))
+        self.texture.append(fine_texture(image))
+        self.blank.append(self.std[-1] < BLANK_STD)
+        self.scene.append(self._scenes.push(image))
+        if self._prev is None:
+            self.same.append(False)
+            self.fdiff.append(0.0)
+        else:
+            d = float(np.mean(np.abs(self._prev[::4, ::4].astype(np.int16) - image[::4, ::4])))
+            self.fdiff.append(d)
+            self.same.append(d <= SAME_DIFF)
         self._prev = image
+        prev = self._thumbs[-1] if self._thumbs else None
+        prev2 = self._thumbs[-2] if len(self._thumbs) > 1 else None
+        # the frame's own level and contrast taken out (to a std of 50): flicker does not reorder frames
+        tn = (t - t.mean(axis=(0, 1))) * (50.0 / (t.std(axis=(0, 1)) + 1.0))
+        self.tdiff.append(float(np.abs(tn - prev[2]).mean()) if prev else 0.0)
+        self.tdiff2.append(float(np.abs(tn - prev2[2]).mean()) if prev2 else 0.0)
+        fwd, bwd, valid = self._cmp.pair(prev, (t, g)) if prev else (None, None, 1.0)
+        self.fwd.append(fwd)
+        self.bwd.append(bwd)
+        self.valid.append(valid)
+        self.skip.append(self._cmp(prev2, (t, g)) if prev2 else None)
+        self._thumbs = [*self._thumbs[-2:], (t, g, tn)]
 
-    def result(self) -> dict[int, str]:
-        """Frame index -> why it is bad ('black', 'corrupt' or 'frozen'), in order."""
-        thumbs, same_as_prev = self.thumbs, self.same_as_prev
-        n = len(thumbs)
-        bad: dict[int, str] = {}
-        dark = [float(t.mean()) < 12 and float(t.std()) < 8 for t in thumbs]
-        for i in range(n):
-            if dark[i] and not (i > 0 and dark[i - 1]) and not (i + 1 < n and dark[i + 1]):
-                bad[i] = "black"
-        d = lambda a, b: float(np.abs(thumbs[a] - thumbs[b]).mean())  # noqa: E731
-        for i in range(1, n - 1):
-            if i in bad:
+    # -- the detectors --------------------------------------------------------------------------
+    def defects(self) -> list[Defect]:
+        """Every defect found, in frame order (cuts included: kind 'cut', not a defect to repair)."""
+        n = len(self.times)
+        out: list[Defect] = []
+        taken: set[int] = set()  # frames already named: one kind per frame
+        for finder in (self._black, self._frozen, self._cuts, self._corrupt, self._flicker, self._swaps):
+            for d in finder(n, taken):
+                out.append(d)
+                if d.kind != "cut":
+                    taken.update(d.frames)
+        out += self._skips(n, taken)
+        return sorted(out, key=lambda d: (d.frames[0], d.kind))
+
+    def _event(self, kind: str, frames: list[int], conf: float, detail: str, repair: str = "") -> Defect:
+        return Defect(kind, frames, self.times[frames[0]], self.times[frames[-1]], conf, detail, repair)
+
+    def _black(self, n: int, taken: set[int]) -> list[Defect]:
+        out = []
+        for a, b in _runs(self.blank):
+            if b - a > MAX_BLANK_RUN or a == 0 or b == n:
                 continue
-            around = d(i - 1, i + 1)
-            if d(i - 1, i) > 4 * around + 5 and d(i, i + 1) > 4 * around + 5:
-                bad[i] = "corrupt"
-        i = 1
-        while i < n:
-            if same_as_prev[i]:
-                j = i
-                while j < n and same_as_prev[j]:
-                    j += 1
-                # frames i..j-1 repeat frame i-1; replace a short run inside moving footage
-                moving_before = i >= 2 and not same_as_prev[i - 1]
-                if j < n and j - i <= MAX_FROZEN_RUN and moving_before:
-                    for k in range(i, j):
-                        bad.setdefault(k, "frozen")
-                i = j
-            else:
-                i += 1
-        return dict(sorted(bad.items()))
+            around = min(self.std[a - 1], self.std[b])
+            flat = max(self.std[a:b])
+            conf = confidence(around / max(flat, 0.5), 2.0)
+            why = f"blank (std {flat:.1f}) between pictured frames {a - 1} and {b} (std {around:.0f})"
+            out.append(self._event("black", list(range(a, b)), conf, why, "rebuild"))
+        return out
+
+    def _frozen(self, n: int, taken: set[int]) -> list[Defect]:
+        out = []
+        max_run = max(2, int(round(MAX_FROZEN_S * self.fps)))
+        for a, b in _runs(self.same):
+            # frames a..b-1 repeat frame a-1
+            if a < 2 or b >= n or b - a > max_run or self.scene[a - 1] or self.blank[a - 1]:
+                continue  # at the clip's ends, too long, or a held shot (the still starts a shot)
+            before, after = self.fdiff[a - 1], self.fdiff[b]
+            if min(before, after) < MOVING_DIFF:
+                continue  # a still scene
+            kind = "frozen" if b - a > 1 else "duplicate"
+            conf = confidence(min(before, after), MOVING_DIFF)
+            why = f"{b - a} repeat(s) of frame {a - 1} while the picture moves ({before:.1f} before, {after:.1f} after)"
+            out.append(self._event(kind, list(range(a, b)), conf, why, REPAIRS.get(kind, "")))
+        return out
+
+    def _is_cut(self, k: int) -> bool:
+        return bool(self.scene[k] and self.valid[k] < CUT_VALID)
+
+    def _cuts(self, n: int, taken: set[int]) -> list[Defect]:
+        out = []
+        self.cuts: set[int] = set()
+        for k in range(1, n):
+            if not self._is_cut(k) or k in taken or k - 1 in taken:
+                continue
+            if k + 1 < n and self._is_cut(k + 1):
+                continue  # a one-frame shot is a frame out of place
+            self.cuts.add(k)
+            v = self.valid[k]
+            why = f"a new shot: {v:.0%} of pixels follow the motion"
+            out.append(self._event("cut", [k], confidence(CUT_VALID, max(v, 0.01)), why))
+        return out
+
+    def _corrupt(self, n: int, taken: set[int]) -> list[Defect]:
+        out = []
+        for i in range(1, n - 1):
+            if i in taken or self.same[i] or self.same[i + 1]:
+                continue
+            blocks, both = self.corrupt_blocks(i)
+            score = float(blocks.max())
+            if score <= CORRUPT_SCORE:
+                continue
+            region = blocks > CORRUPT_SCORE / 2
+            if region.mean() < CORRUPT_MIN_AREA:
+                continue  # a block or two: flow failing at an edge, not a damaged region
+            why = (
+                f"a region ({region.mean():.0%} of the frame) unexplained by both neighbours "
+                f"(detail {both:.0f}, score {score:.1f})"
+            )
+            d = self._event("corrupt", [i], confidence(score, CORRUPT_SCORE), why, "rebuild")
+            d.extra["region"] = region  # (FINE_GRID, FINE_GRID): the blocks to rebuild
+            out.append(d)
+        return out
+
+    def corrupt_blocks(self, i: int) -> tuple[np.ndarray, float]:
+        """Per block (FINE_GRID, FINE_GRID), the product of (detail residual against both
+        motion-compensated neighbours over the residual between those neighbours) and (the block's own
+        texture over its neighbours', up or down); and the largest such residual."""
+        both = np.minimum(self.fwd[i].detail, self.bwd[i + 1].detail)
+        unexplained = both / (self.skip[i + 1].detail + CORRUPT_FLOOR) * (both > CORRUPT_DETAIL)
+        a, b, c = self.texture[i - 1], self.texture[i], self.texture[i + 1]
+        changed = np.maximum(b / (np.maximum(a, c) + 2.0), np.minimum(a, c) / (b + 2.0))
+        k = FINE_GRID // GRID
+        return np.kron(unexplained, np.ones((k, k))) * changed, float(both.max())
+
+    def _swaps(self, n: int, taken: set[int]) -> list[Defect]:
+        """Pairs whose swap shortens the path through the level-free thumbnails most, best first."""
+        d1, d2 = self.tdiff, self.tdiff2
+        cands = []
+        for i in range(1, n - 2):
+            if {i, i + 1} & taken or any(k in self.cuts for k in (i, i + 1, i + 2)):
+                continue
+            orig = d1[i] + d1[i + 1] + d1[i + 2]
+            swapped = d2[i + 1] + d1[i + 1] + d2[i + 2]
+            if orig > 3 * SWAP_MIN_DIFF and swapped < SWAP_RATIO * orig:
+                cands.append((swapped / orig, i))
+        out: list[Defect] = []
+        used: set[int] = set()
+        for ratio, i in sorted(cands):
+            if {i - 1, i, i + 1, i + 2} & used:
+                continue
+            used.update((i, i + 1))
+            why = f"frames {i} and {i + 1} in the wrong order (swapped, the path is {ratio:.2f}x as long)"
+            out.append(self._event("jump", [i, i + 1], confidence(1 / ratio, 1 / SWAP_RATIO), why, "reorder"))
+        return out
+
+    def _skips(self, n: int, taken: set[int]) -> list[Defect]:
+        out = []
+        cuts, d = self.cuts, self.tdiff
+        for k in range(2, n - 1):
+            if k in cuts or {k - 1, k} & taken or self.valid[k] < CUT_VALID:
+                continue
+            lo, hi = max(1, k - SKIP_CONTEXT), min(n, k + SKIP_CONTEXT + 1)
+            ctx = [d[j] for j in range(lo, hi) if j != k and j not in cuts and not self.same[j]]
+            if len(ctx) < 2:
+                continue
+            ratio = d[k] / max(float(np.median(ctx)), 1e-3)
+            if d[k] > SKIP_MIN_DIFF and ratio > SKIP_RATIO:
+                why = (
+                    f"skip: the picture changes {ratio:.1f}x as much as around it (frames missing before it)"
+                )
+                out.append(self._event("jump", [k], confidence(ratio, SKIP_RATIO), why))
+        return out
+
+    def _flicker(self, n: int, taken: set[int]) -> list[Defect]:
+        """A level step (`_step`) undone by the later steps within MAX_FLICKER_S: the frames between
+        are off their shot's level; a step never undone is a lighting change."""
+        max_run = max(2, int(round(MAX_FLICKER_S * self.fps)))
+        cuts = self.cuts
+        steps = {k: lev for k in range(1, n) if (lev := self._step(k, taken, cuts)) is not None}
+        runs = []  # (start step, closing step, peak offset)
+        for s in sorted(steps):
+            acc = steps[s].copy()
+            peak, norm = float(np.abs(acc).max()), float(np.abs(acc).sum())
+            for e in range(s + 1, min(n, s + max_run + 1)):
+                if e in cuts:
+                    break
+                if e not in steps:
+                    continue
+                acc += steps[e]
+                if float(np.abs(acc).sum()) < FLICKER_BACK * norm:
+                    runs.append((s, e, peak))
+                    break
+                peak, norm = max(peak, float(np.abs(acc).max())), max(norm, float(np.abs(acc).sum()))
+        # the shortest runs first, each step used once: a burst's frames, not the clean ones between
+        flagged: dict[int, float] = {}
+        used: set[int] = set()
+        for s, e, peak in sorted(runs, key=lambda r: (r[1] - r[0], r[0])):
+            if s in used or e in used or any(k in flagged for k in range(s, e)):
+                continue
+            used.update((s, e))
+            flagged.update(dict.fromkeys(range(s, e), peak))
+        out = []
+        for group in _groups(sorted(flagged)):
+            peak = max(flagged[j] for j in group)
+            why = f"level off by up to {peak:.0f} (0-255) against its neighbours, content in place"
+            out.append(self._event("flicker", group, confidence(peak, FLICKER_STEP), why, "level"))
+        return out
+
+    def _step(self, k: int, taken: set[int], cuts: set[int]) -> np.ndarray | None:
+        """The level change of transition k (GRID, GRID, 3; small values zeroed) if it is a flicker
+        step: some block's level moves by FLICKER_STEP with at most half as much detail change."""
+        if k in cuts or {k - 1, k} & taken:
+            return None
+        r = self.fwd[k]
+        lev = np.abs(r.level)
+        strong = (lev > FLICKER_STEP) & (lev > 2 * r.detail[..., None])
+        if strong.sum() < FLICKER_BLOCKS:
+            return None
+        return np.where(lev > FLICKER_STEP / 3, r.level, 0).astype(np.float32)
+
+
+def _runs(flags: list[bool]) -> list[tuple[int, int]]:
+    """[a, b) ranges where flags are True."""
+    out, start = [], None
+    for i, f in enumerate([*flags, False]):
+        if f and start is None:
+            start = i
+        elif not f and start is not None:
+            out.append((start, i))
+            start = None
+    return out
+
+
+def _groups(frames: list[int], gap: int = 2) -> list[list[int]]:
+    """Split sorted frames where they are more than `gap` apart (an every-other-frame burst is one)."""
+    out: list[list[int]] = []
+    for f in frames:
+        if out and f - out[-1][-1] <= gap:
+            out[-1].append(f)
+        else:
+            out.append([f])
+    return out
+
+
+def match_levels(image: np.ndarray, before: np.ndarray, after: np.ndarray, t: float) -> np.ndarray:
+    """`image` with its levels brought to its neighbours' (flicker repair; the content is kept): the
+    smooth residual against `before` and `after` warped onto it (weights 1-t, t), as per-block medians
+    per channel, is subtracted, upsampled smoothly to the full size."""
+    size = thumb_size(image.shape[1], image.shape[0])
+    cmp = FlowCompare()
+    me = make_thumb(image, size)
+    mine = (me, _gray(me))
+    refs = [(1.0 - t, before), (t, after)]
+    level = np.zeros((GRID, GRID, 3), np.float32)
+    for w, img in refs:
+        th = make_thumb(img, size)
+        level += w * cmp((th, _gray(th)), mine).level
+    level[np.abs(level) < 1.0] = 0.0
+    h, w = image.shape[:2]
+    field = cv2.resize(level, (w, h), interpolation=cv2.INTER_LINEAR)
+    return np.clip(image.astype(np.float32) - field, 0, 255).round().astype(np.uint8)
+
+
+def region_mask(region: np.ndarray, width: int, height: int) -> np.ndarray:
+    """(H, W, 1) float32 weights in 0-1 of a corrupt frame's blocks, grown by a block and feathered."""
+    grown = cv2.dilate(region.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(np.float32)
+    mask = cv2.resize(grown, (width, height), interpolation=cv2.INTER_LINEAR)
+    return np.clip(mask * 2.0, 0.0, 1.0)[..., None]
+
+
+def find_defects(path: str | os.PathLike[str] | VideoFile, max_frames: int | None = None) -> list[Defect]:
+    """Every defect of a clip (see the module table); `path` may be an open `VideoFile`."""
+    reader = VideoReader(path)
+    finder = DefectFinder(reader.info.fps)
+    for f in reader:
+        if max_frames is not None and f.index >= max_frames:
+            break
+        finder.push(f.image, f.time)
+    return finder.defects()
+
+
+def repair_plan(defects: list[Defect]) -> dict[int, tuple[str, Defect]]:
+    """Frame -> (repair, its defect) for the frames `infill --auto` changes; every other frame is kept."""
+    plan: dict[int, tuple[str, Defect]] = {}
+    for d in defects:
+        if d.repair:
+            for f in d.frames:
+                plan[f] = (d.repair, d)
+    return dict(sorted(plan.items()))
 
 
 def detect_bad_frames(path: str | os.PathLike[str] | VideoFile) -> dict[int, str]:
-    """Frames to replace, with why: 'black' (an isolated near-black frame), 'frozen' (a short repeat of
-    the previous frame while the picture otherwise moves), 'corrupt' (far from both neighbours while
-    they agree with each other). `path` may be an open `VideoFile` (one more pass over it)."""
-    finder = BadFrameFinder()
-    for f in VideoReader(path):
-        finder.push(f.image)
-    return finder.result()
+    """Frames `infill --auto` changes, with their defect's kind."""
+    return {f: d.kind for f, (_, d) in repair_plan(find_defects(path)).items()}

@@ -178,6 +178,14 @@ def write_bench(
 
 
 _TRANSITION = ("warp_err", "flicker")
+KIND_COLORS = {  # defects on the clip plot
+    "black": "0.15",
+    "frozen": "tab:blue",
+    "duplicate": "tab:cyan",
+    "flicker": "tab:orange",
+    "corrupt": "tab:red",
+    "jump": "tab:purple",
+}
 
 
 def plot_clip(report: dict[str, Any], path: str | os.PathLike[str]) -> None:
@@ -200,11 +208,12 @@ def plot_clip(report: dict[str, Any], path: str | os.PathLike[str]) -> None:
             ax.axvspan(
                 seg["start"],
                 seg["end"] if seg["end"] > seg["start"] else seg["start"] + 1e-3,
-                color="C3",
-                alpha=0.18,
+                color="0.5",
+                alpha=0.15,
             )
         for c in s["scene_cuts"]:
             ax.axvline(c, color="0.4", ls="--", lw=0.8)
+        _mark_defects(ax, s.get("defects", []), t)
         ax.set_ylabel(label, fontsize=9)
         ax.grid(alpha=0.3)
     for k, seg in enumerate(s["worst_segments"]):
@@ -213,10 +222,24 @@ def plot_clip(report: dict[str, Any], path: str | os.PathLike[str]) -> None:
     axes[-1, 0].set_xlabel("time (s)")
     title = f"{Path(s['input']).name}: {s['width']}x{s['height']}, {float(eval_fps(s['fps'])):.3g} fps, {s['n_frames']} frames"
     fig.suptitle(
-        title + "\nshaded: worst segments (numbered by warping error); dashed: scene cuts", fontsize=10
+        title + "\ngrey: worst segments (numbered by warping error); dashed: scene cuts; colours: defects",
+        fontsize=10,
     )
+    kinds = list(dict.fromkeys(d["kind"] for d in s.get("defects", [])))
+    if kinds:
+        handles = [plt.Rectangle((0, 0), 1, 1, color=KIND_COLORS.get(k, "C7"), alpha=0.5) for k in kinds]
+        axes[0, 0].legend(handles, kinds, fontsize=8, loc="upper right", ncol=len(kinds))
     fig.tight_layout()
     _save(fig, path)
+
+
+def _mark_defects(ax: plt.Axes, defects: list[dict[str, Any]], times: list[float]) -> None:
+    """A band over each defective frame (a frame wide), coloured by kind: a flicker burst shows which."""
+    step = float(min(b - a for a, b in zip(times, times[1:], strict=False))) if len(times) > 1 else 1.0
+    for d in defects:
+        for f in d["frames"]:
+            t = times[f] if f < len(times) else d["start"]
+            ax.axvspan(t - step / 2, t + step / 2, color=KIND_COLORS.get(d["kind"], "C7"), alpha=0.35, lw=0)
 
 
 def eval_fps(fps: str) -> float:
@@ -248,11 +271,8 @@ def clip_text(report: dict[str, Any]) -> str:
             + " (left out of the figures)"
         )
     if s.get("defects"):
-        lines.append(
-            "  defects        "
-            + ", ".join(f"frame {d['frame']} at {d['time']:.2f}s ({d['why']})" for d in s["defects"])
-            + " (vidiff infill --auto rebuilds them)"
-        )
+        lines.append("  defects (vidiff infill --auto repairs those with a repair named):")
+        lines += [f"    {defect_line(d)}" for d in s["defects"]]
     if s["worst_segments"]:
         lines.append("  worst segments (by warping error):")
         for k, seg in enumerate(s["worst_segments"], 1):
@@ -263,6 +283,22 @@ def clip_text(report: dict[str, Any]) -> str:
             )
     lines += [f"  note: {n}" for n in s["notes"]]
     return "\n".join(lines)
+
+
+def frames_text(frames: Sequence[int]) -> str:
+    """[20, 21, 22] -> 'frames 20-22'; [7] -> 'frame 7'; [3, 5, 7] -> 'frames 3, 5, 7'."""
+    if len(frames) == 1:
+        return f"frame {frames[0]}"
+    if list(frames) == list(range(frames[0], frames[-1] + 1)):
+        return f"frames {frames[0]}-{frames[-1]}"
+    return "frames " + ", ".join(map(str, frames))
+
+
+def defect_line(d: dict[str, Any]) -> str:
+    """One defect on one line: kind, frames, time span, confidence, why (and the repair, if any)."""
+    span = f"{d['start']:.2f}s" if d["end"] == d["start"] else f"{d['start']:.2f}-{d['end']:.2f}s"
+    rep = f" [repair: {d['repair']}]" if d.get("repair") else ""
+    return f"{d['kind']:<9} {frames_text(d['frames'])} at {span}, confidence {d['confidence']:.2f}: {d['detail']}{rep}"
 
 
 def _ts(seconds: float) -> str:

@@ -1,8 +1,10 @@
-"""Repair a clip: regenerate chosen frames (or frozen, black and corrupt ones it finds) from their neighbours.
+"""Repair a clip: rebuild chosen frames from their neighbours, or repair each defect found its own way.
 
-Two streaming passes: the first looks at every frame (and a small thumbnail of it) to decide which frames
-to replace; the second rewrites the clip, holding a run of bad frames only until the next good one
-arrives, and rebuilds each from the good frames around it at its real time.
+Two streaming passes: the first finds the defects (`vidiff.metrics.defects`); the second rewrites the
+clip, holding a run of frames to repair only until the next good one arrives. Black, frozen (the
+repeats) and corrupt frames are rebuilt from the good frames around them at their real times; a
+flickered frame keeps its content and gets its levels matched to its neighbours'; a swapped pair is put
+back in order. Every other frame is written exactly as decoded.
 """
 
 from __future__ import annotations
@@ -12,13 +14,16 @@ import time
 from fractions import Fraction
 from typing import Any
 
+import numpy as np
+
 from vidiff.errors import ConfigError, InputError
 from vidiff.flow import Interpolator, get_interpolator
 from vidiff.io.encode import EncodeOptions
 from vidiff.io.probe import VideoFile
-from vidiff.io.reader import VideoReader
+from vidiff.io.reader import Frame, VideoReader
 from vidiff.io.writer import VideoWriter, check_output_path
-from vidiff.metrics.defects import detect_bad_frames
+from vidiff.metrics.defects import Defect, find_defects, match_levels, region_mask, repair_plan
+from vidiff.metrics.defects import detect_bad_frames as detect_bad_frames  # re-exported
 from vidiff.progress import progress_bar
 from vidiff.timeline import check_flow_size
 
@@ -48,6 +53,14 @@ def parse_frames(spec: str | int, n_frames: int) -> set[int]:
     return out
 
 
+MAX_REGION = 0.5  # a corrupt frame with more of its blocks bad is rebuilt whole
+LEFT = {  # why `--auto` leaves a found defect as it is
+    "cut": "a cut is content",
+    "duplicate": "a single repeat is how frame-rate conversions are made; --frames rebuilds it",
+    "jump": "frames are missing: nothing to put back",
+}
+
+
 def infill_file(
     input: str | os.PathLike[str],
     output: str | os.PathLike[str],
@@ -63,8 +76,10 @@ def infill_file(
     pix_fmt: str = "yuv420p",
     audio_codec: str = "auto",
 ) -> dict[str, Any]:
-    """Rewrite `input` to `output` with the listed frames (or, with `auto`, the bad ones found) rebuilt
-    from the nearest kept frames on each side; same frame count, timing and audio."""
+    """Rewrite `input` to `output` with the listed frames rebuilt from the nearest kept frames on each
+    side, or, with `auto`, each defect found repaired its own way (black, frozen, corrupt: rebuilt;
+    flicker: levels matched; out of order: put back); same frame count, timing and audio. Every other
+    frame goes to the encoder exactly as decoded."""
     input, output = os.fspath(input), os.fspath(output)
     check_output_path(output, [input])
     enc = EncodeOptions(codec, crf, preset, pix_fmt, audio_codec)
@@ -86,8 +101,10 @@ def infill_file(
         interp = get_interpolator(method, **(method_options or {})) if isinstance(method, str) else method
         check_flow_size(info.width, info.height, getattr(interp, "name", str(method)))
         enc.check_output(output, info.width, info.height, resumable=False)
-        reasons = detect_bad_frames(src) if auto else dict.fromkeys(sorted(frames), "listed")
+        defects = find_defects(src) if auto else []
+        plan, reasons, regions = _plan(defects, None if auto else frames)
         t0 = time.perf_counter()
+        done: dict[int, str] = {}  # frame -> what was done to it
         with (
             VideoWriter(
                 output,
@@ -103,51 +120,131 @@ def infill_file(
             ) as writer,
             progress_bar(info.n_frames, "infill", progress) as bar,
         ):
-            replaced, held = _rewrite(src, reasons, interp, writer, bar)
+            _rewrite(src, (plan, regions), interp, writer, bar, done)
+        fps = info.fps
         return {
             "input": input,
             "output": output,
             "method": getattr(interp, "name", str(method)),
             "frames": writer.n_frames,
-            "fps": str(info.fps),
+            "fps": str(fps),
             "replaced": [
-                {"frame": i, "time_s": round(float(Fraction(i) / info.fps), 3), "why": reasons[i]}
-                for i in replaced
+                {
+                    "frame": i,
+                    "time_s": round(float(Fraction(i) / fps), 3),
+                    "why": reasons[i],
+                    "action": done[i],
+                }
+                for i in sorted(done)
+                if done[i] != "held"
             ],
-            "held": held,
+            "held": [i for i in sorted(done) if done[i] == "held"],
+            "defects": [_outcome(d, done) for d in defects],
             "seconds": round(time.perf_counter() - t0, 3),
         }
 
 
+def _plan(
+    defects: list[Defect], frames: set[int] | None
+) -> tuple[dict[int, str], dict[int, str], dict[int, np.ndarray]]:
+    """(frame -> action, frame -> why, corrupt frame -> the blocks to rebuild): from the defects found,
+    or every listed frame rebuilt whole."""
+    if frames is not None:
+        plan = dict.fromkeys(sorted(frames), "rebuild")
+        return plan, dict.fromkeys(plan, "listed"), {}
+    repairs = repair_plan(defects)
+    regions = {f: d.extra["region"] for d in defects if "region" in d.extra for f in d.frames}
+    return {f: a for f, (a, _) in repairs.items()}, {f: d.kind for f, (_, d) in repairs.items()}, regions
+
+
 def _rewrite(
-    src: VideoFile, reasons: dict[int, str], interp: Interpolator, writer: VideoWriter, bar: Any
-) -> tuple[list[int], list[int]]:
-    """The second pass: every frame to `writer`, those in `reasons` rebuilt from the good frames around them
-    (held from the nearest one at either end of the clip); returns (replaced, held) frame indices."""
-    replaced: list[int] = []
-    held: list[int] = []
+    src: VideoFile,
+    plans: tuple[dict[int, str], dict[int, np.ndarray]],
+    interp: Interpolator,
+    writer: VideoWriter,
+    bar: Any,
+    done: dict[int, str],
+) -> None:
+    """The second pass: every good frame to `writer` exactly as decoded, each run of planned frames
+    repaired between the good frames around it (`_flush`); `done`: frame -> what was done to it."""
     last_good = None
-    pending = []
+    pending: list[Frame] = []
     for f in VideoReader(src):
-        if f.index in reasons:
+        if f.index in plans[0]:
             pending.append(f)
             continue
         if pending:
-            if last_good is None:  # bad frames at the very start: hold the first good frame
-                for p in pending:
-                    writer.write(f.image)
-                    held.append(p.index)
-            else:
-                ts = [float((p.time - last_good.time) / (f.time - last_good.time)) for p in pending]
-                for p, img in zip(pending, interp.interpolate(last_good.image, f.image, ts), strict=True):
-                    writer.write(img)
-                    replaced.append(p.index)
+            _flush(writer, pending, plans, last_good, f, interp, done)
             bar.update(len(pending))
             pending = []
-        writer.write(f.image)
+        writer.write(f.image)  # a good frame: exactly as decoded
         bar.update(1)
         last_good = f
-    for p in pending:  # bad frames at the very end: hold the last good frame
-        writer.write(last_good.image if last_good is not None else p.image)
-        held.append(p.index)
-    return replaced, held
+    if pending:
+        _flush(writer, pending, plans, last_good, None, interp, done)
+
+
+def _flush(
+    writer: VideoWriter,
+    pending: list[Frame],
+    plans: tuple[dict[int, str], dict[int, np.ndarray]],
+    before: Frame | None,
+    after: Frame | None,
+    interp: Interpolator,
+    done: dict[int, str],
+) -> None:
+    """Write a run of planned frames, each repaired its way, between the good frames around it."""
+    plan, regions = plans
+    out: dict[int, np.ndarray] = {}
+    rebuild = [p for p in pending if plan[p.index] == "rebuild"]
+    if rebuild and before is not None and after is not None:
+        ts = [float((p.time - before.time) / (after.time - before.time)) for p in rebuild]
+        for p, img in zip(rebuild, interp.interpolate(before.image, after.image, ts), strict=True):
+            out[p.index], done[p.index] = img, "rebuilt"
+            region = regions.get(p.index)
+            if region is not None and region.mean() < MAX_REGION:  # keep the frame's intact part
+                h, w = img.shape[:2]
+                m = region_mask(region, w, h)
+                out[p.index] = (p.image * (1.0 - m) + img * m).round().astype(np.uint8)
+                done[p.index] = "region rebuilt"
+    elif rebuild:  # at the clip's start or end: hold the good frame on the other side
+        hold = (after or before or rebuild[0]).image
+        for p in rebuild:
+            out[p.index], done[p.index] = hold, "held"
+    by_index = {p.index: p for p in pending}
+    for p in pending:
+        if plan[p.index] == "level":
+            t = float((p.time - before.time) / (after.time - before.time)) if before and after else 0.5
+            ref_a, ref_b = (before or after).image, (after or before).image
+            out[p.index], done[p.index] = match_levels(p.image, ref_a, ref_b, t), "levels matched"
+        elif plan[p.index] == "reorder":
+            partner = _partner(p.index, plan, by_index)
+            out[p.index] = by_index[partner].image if partner is not None else p.image
+            done[p.index] = "put back in order" if partner is not None else "kept"
+    for p in pending:
+        writer.write(out[p.index])
+
+
+def _partner(i: int, plan: dict[int, str], by_index: dict[int, Frame]) -> int | None:
+    """The frame that belongs at `i` in a swapped pair (i, i+1) or (i-1, i)."""
+    run = [i]
+    k = i - 1
+    while plan.get(k) == "reorder" and k in by_index:
+        run.insert(0, k)
+        k -= 1
+    k = i + 1
+    while plan.get(k) == "reorder" and k in by_index:
+        run.append(k)
+        k += 1
+    pos = run.index(i)
+    start = pos - pos % 2  # pairs from the run's start
+    if start + 1 >= len(run):
+        return None
+    return run[start + 1] if pos == start else run[start]
+
+
+def _outcome(d: Defect, done: dict[int, str]) -> dict[str, Any]:
+    """A found defect, what `--auto` did about it and why."""
+    acts = sorted({done[f] for f in d.frames if f in done})
+    action = ", ".join(acts) if acts else "left as is: " + LEFT.get(d.kind, "not repaired")
+    return {**d.as_dict(), "action": action}
