@@ -36,7 +36,12 @@ def tiny_t5(width: int = 32):
 
 def wan_dir(out: Path) -> Path:
     """A WanPipeline (text to video) folder: 2-layer transformer, 4 VAE stages (8x space, 4x time)."""
-    from diffusers import AutoencoderKLWan, FlowMatchEulerDiscreteScheduler, WanPipeline, WanTransformer3DModel
+    from diffusers import (
+        AutoencoderKLWan,
+        FlowMatchEulerDiscreteScheduler,
+        WanPipeline,
+        WanTransformer3DModel,
+    )
 
     text_encoder, tokenizer = tiny_t5(32)
     torch.manual_seed(0)

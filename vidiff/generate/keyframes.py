@@ -56,7 +56,7 @@ def plan(backend: Backend, seconds: float, keyframe_fps: float | None, frames: i
         raise ConfigError(
             f"--seconds {seconds:g} needs {windows} windows of {window} frames at {float(gen_rate):g} fps "
             f"and these {backend.kind} weights cannot start a window from a frame; use --seconds "
-            f"{float((window - 1) / rate):.2f} or less, or image-to-video weights ({', '.join(backend.image_to_video)})"
+            f"{float((window - 1) / gen_rate + 1 / rate):.2f} or less, or image-to-video weights ({', '.join(backend.image_to_video)})"
         )
     return Plan(rate, gen_rate, total, need, window, windows, pick)
 
