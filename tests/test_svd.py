@@ -80,8 +80,8 @@ def photo(tmp_path_factory):
 def test_svd_backend_makes_the_keyframes_and_vidiff_raises_their_rate(tmp_path, capsys, svd_dir, photo):
     out = tmp_path / "svd.mp4"
     args = ["generate", "--image", str(photo), "-o", str(out), "--backend", "svd", "--weights", str(svd_dir)]
-    args += ["--seconds", "1", "--fps", "30", "--aspect", "1:1", "--steps", "2", "--seed", "3", "--interpolate", "dis"]
-    assert main([*args, "--json", "--quiet", "--preset", "ultrafast"]) == 0
+    args += ["--seconds", "1", "--fps", "30", "--aspect", "1:1", "--steps", "2", "--seed", "3"]
+    assert main([*args, "--interpolate", "dis", "--json", "--quiet", "--preset", "ultrafast"]) == 0
     assert json.loads(capsys.readouterr().out)["backend"] == "svd"
     info = probe(out)
     assert (info.width, info.height, info.fps, info.n_frames) == (1080, 1080, 30, 30)
