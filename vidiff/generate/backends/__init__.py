@@ -55,7 +55,9 @@ def _index_path(weights: str, offline: bool) -> Path:
         return Path(hf_hub_download(weights, "model_index.json", local_files_only=offline_mode(offline)))
     except Exception as e:  # any hub failure (offline and not cached, no such repo, no network): one line
         where = "in the local Hugging Face cache (offline)" if offline_mode(offline) else "on the hub"
-        raise InputError(f"--weights {weights}: no model_index.json {where}: {first_line(e)}") from None
+        raise InputError(
+            f"--weights {weights}: no such folder, and no model_index.json {where}: {first_line(e)}"
+        ) from None
 
 
 def _check_parts(folder: Path, index: dict, kind: str) -> None:
