@@ -172,7 +172,7 @@ def test_backend_rules_plan_windows_before_loading():
     assert (p.gen_rate, p.total, p.window, p.windows) == (Fraction(12), 120, 121, 1)
     assert ltx.size(9 / 16) == (448, 768) and ltx.valid_frames(30) == 33
     cog = BACKENDS["cogvideox"]("CogVideoXPipeline", "w")
-    assert plan(cog, 6.0, None, None).window == 49 and cog.size(16 / 9) == (784, 448)
+    assert plan(cog, 6.0, None, None).window == 49 and cog.size(9 / 16) == (720, 480)  # its one size
 
 
 def test_auto_reads_the_pipeline_class_from_the_index(wan, ltx):
