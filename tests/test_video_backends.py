@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 import skimage.data
 
-from tests.tiny_pipes import ltx_dir, wan_dir
+from tests.tiny_pipes import cogvideox_dir, ltx_dir, wan_dir
 from vidiff.cli import main
 from vidiff.errors import ConfigError
 from vidiff.generate.backends import BACKENDS, resolve
@@ -173,6 +173,16 @@ def test_backend_rules_plan_windows_before_loading():
     assert ltx.size(9 / 16) == (448, 768) and ltx.valid_frames(30) == 33
     cog = BACKENDS["cogvideox"]("CogVideoXPipeline", "w")
     assert plan(cog, 6.0, None, None).window == 49 and cog.size(9 / 16) == (720, 480)  # its one size
+
+
+@pytest.mark.slow
+def test_cogvideox_prompt_to_clip(tmp_path, capsys):
+    cog = cogvideox_dir(tmp_path / "cog")
+    args = ["--prompt", "a dog", "--weights", str(cog), "--seconds", "1", "--frames", "9"]
+    rep = _generate(capsys, tmp_path / "c.mp4", *args, "--keyframe-size", "32x32", "--aspect", "1:1")
+    assert (rep["backend"], rep["keyframes"], rep["keyframe_fps"], rep["windows"]) == ("cogvideox", 8, 8.0, 1)
+    info = probe(tmp_path / "c.mp4")
+    assert (info.width, info.height, info.fps, info.n_frames) == (1080, 1080, 30, 30)
 
 
 def test_auto_reads_the_pipeline_class_from_the_index(wan, ltx):

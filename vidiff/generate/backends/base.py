@@ -223,6 +223,11 @@ class Backend:
                 f"out of {self.device} memory making {n_frames} frames at {w}x{h}: try --offload, "
                 "--dtype bf16, fewer --frames or a smaller --keyframe-size"
             ) from None
+        except (RuntimeError, ValueError, TypeError) as e:  # weights at odds with their config, a dtype ...
+            raise UnsupportedError(
+                f"the {self.kind} of --weights {self.weights} failed making {n_frames} frames at {w}x{h}: "
+                f"{first_line(e)}"
+            ) from None
         finally:
             bar.close()
         out = np.asarray(out, dtype=np.float32)
