@@ -279,6 +279,8 @@ def make_clip(
     out_fps = Fraction(fps)
     joins: list[int] = []
     if model:
+        if audio:  # a bad music file fails before the model's minutes, not after
+            AudioTrack.from_file(audio, duration=0.1)
         seq, seq_fps, joins, facts = _model_keyframes(
             image, seconds, size, backend, weights, prompt, negative_prompt, steps, guidance, seed,
             keyframe_fps, frames, keyframe_size, device, dtype, offload, offline, progress,
