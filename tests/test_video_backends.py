@@ -131,6 +131,10 @@ def test_ltx_animates_a_still_through_the_social_clip_recipe(tmp_path, ltx, phot
         (["--weights", "{wan}", "--prompt", "a", "--offload"], "use it with --device cuda"),
         (["--weights", "{wan}", "--prompt", "a", "--device", "gpu0"], "unknown device"),
         (["--weights", "nobody/not-cached", "--prompt", "a", "--offline"], "local Hugging Face cache"),
+        (
+            ["--weights", "{wan}", "--prompt", "a", "--audio", "{tmp}/sd/model_index.json"],
+            "not a readable audio",
+        ),
         (["--prompt", "a"], "--prompt needs --weights"),
         (["--backend", "wan", "--prompt", "a"], "--backend wan needs --weights"),
         (["--image", "{photo}", "--guidance", "3"], "--guidance applies to a video diffusion model"),
