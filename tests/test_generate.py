@@ -128,7 +128,7 @@ def test_generate_bad_inputs(tmp_path, capsys):
 @pytest.mark.parametrize(
     "extra, message",
     [
-        (["--weights", "w"], "--weights is for --backend svd"),
+        (["--weights", "w"], "--clip is continued by vidiff's own schemes"),
         (["--steps", "2"], "--steps applies to"),
         (["--device", "cuda"], "--device applies to"),
         (["--method", "diffusion", "--device", "gpu0"], "unknown device"),

@@ -7,22 +7,35 @@ import json
 import sys
 
 from vidiff.cli import add_report_options, add_strict_option
-from vidiff.generate.clip import FPS_CHOICES, MAX_EXTEND_FRAMES, MAX_TRANSITION, METHODS, SCHEMES
+from vidiff.generate.clip import (
+    BACKEND_CHOICES,
+    DTYPE_CHOICES,
+    FPS_CHOICES,
+    MAX_EXTEND_FRAMES,
+    MAX_TRANSITION,
+    METHODS,
+    SCHEMES,
+)
 
 EXAMPLES = """examples:
   vidiff generate --image photo.jpg -o story.mp4 --seconds 5 --motion zoom-in            # 9:16, 30 fps
   vidiff generate --image photo.jpg -o post.mp4 --aspect 1:1 --loop --audio music.m4a
   vidiff generate --clip in.mp4 -o longer.mp4 --extend 0.7 --aspect 16:9 --fps 60       # 0.7 s more motion
   vidiff generate --clip in.mp4 -o loop.mp4 --loop --strip strip.png                      # seamless loop
-  vidiff generate --image photo.jpg -o svd.mp4 --backend svd --weights ~/models/svd-xt --device cuda
+  vidiff generate --prompt "a red fox in snow" --weights Wan-AI/Wan2.1-T2V-1.3B-Diffusers -o fox.mp4 --device cuda
+  vidiff generate --prompt "waves at dusk" --weights Lightricks/LTX-Video -o waves.mp4 --seconds 10 --offload --device cuda
+  vidiff generate --image photo.jpg -o svd.mp4 --weights ~/models/svd-xt --device cuda      # SVD (auto)
 """
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "generate",
-        help="make a short clip from a still or a clip (extend, animate, loop)",
-        description="Make a short clip for social platforms. From a still (--image): camera motion over "
+        help="make a short clip from a prompt, a still or a clip (video diffusion models, animate, extend, loop)",
+        description="Make a short clip for social platforms. With --weights (a diffusers video pipeline: "
+        "Wan, LTX-Video, CogVideoX, SVD; folder or hub id): the model makes keyframes at its native rate "
+        "from --prompt and/or --image, longer clips window after window from the last frame, and vidiff "
+        "fills them in to --fps at their real times. From a still alone (--image): camera motion over "
         "the photo. From a clip (--clip): the clip continued past its last frame (--extend seconds of "
         "frames never observed, generated from the motion of its last frames), and with --loop a "
         "transition from its last frame back to its first so it plays as a seamless loop. Output: "
@@ -31,12 +44,16 @@ def register(sub: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=EXAMPLES,
     )
-    src = p.add_mutually_exclusive_group(required=True)
+    src = p.add_mutually_exclusive_group()
     src.add_argument("--image", help="a still image (jpg, png, ...)")
     src.add_argument("--clip", help="a video clip to extend or loop")
     p.add_argument("-o", "--output", required=True, help="output .mp4")
     p.add_argument(
-        "--seconds", type=float, default=4.0, help="length of a clip made from --image (default 4)"
+        "--seconds",
+        type=float,
+        default=4.0,
+        help="length of a clip made from --image or --prompt (default 4; past one model window the next "
+        "window starts from the last frame)",
     )
     p.add_argument(
         "--extend",
@@ -71,14 +88,48 @@ def register(sub: argparse._SubParsersAction) -> None:
         choices=SCHEMES,
         help="how frames past the end are sampled (Flexible Diffusion Model schemes)",
     )
-    p.add_argument(
-        "--backend",
-        choices=("vidiff", "svd"),
-        default="vidiff",
-        help="with --image: vidiff (camera motion, default) or svd (Stable Video Diffusion keyframes from "
-        "--weights, then vidiff raises their frame rate; needs pip install 'vidiff[svd]')",
+    m = p.add_argument_group("video diffusion models (pip install 'vidiff[svd]')")
+    m.add_argument("--prompt", help="what the clip shows (text-to-video and image-to-video models)")
+    m.add_argument("--negative-prompt", help="what it should not show")
+    m.add_argument(
+        "--weights",
+        help="a diffusers video pipeline: a local folder (never touches the network) or a hub id "
+        "(downloaded by diffusers unless --offline / HF_HUB_OFFLINE)",
     )
-    p.add_argument("--weights", help="with --backend svd: a diffusers StableVideoDiffusionPipeline folder")
+    m.add_argument(
+        "--backend",
+        choices=BACKEND_CHOICES,
+        default="auto",
+        help="auto (default: the pipeline class in the weights' model_index.json; camera motion or "
+        "extension without --weights), vidiff (no model), wan, ltx, cogvideox, svd",
+    )
+    m.add_argument("--guidance", type=float, default=None, help="classifier-free guidance (model's default)")
+    m.add_argument(
+        "--frames",
+        type=int,
+        default=None,
+        help="keyframes per model window (its rule, e.g. Wan 4k+1, LTX 8k+1)",
+    )
+    m.add_argument(
+        "--keyframe-fps",
+        type=float,
+        default=None,
+        help="keyframes per second, at most the model's native rate (default: native; vidiff fills in)",
+    )
+    m.add_argument(
+        "--keyframe-size", help="WxH of the keyframes (default: the model's native area at --aspect)"
+    )
+    m.add_argument("--dtype", choices=DTYPE_CHOICES, default=None, help="default bf16 on cuda, fp32 on cpu")
+    m.add_argument(
+        "--offload", action="store_true", help="model CPU offload and VAE tiling/slicing (smaller GPUs)"
+    )
+    m.add_argument("--offline", action="store_true", help="never reach the hub: use the local cache only")
+    m.add_argument(
+        "--interpolate",
+        default=None,
+        help="how frames between keyframes are made (default: auto, vidiff's default method, for a model's "
+        "keyframes; dis otherwise)",
+    )
     p.add_argument(
         "--method",
         choices=METHODS,
@@ -91,10 +142,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--steps",
         type=int,
         default=None,
-        help="sampler steps: --method diffusion (default 1) or --backend svd (default 25)",
+        help="sampler steps: --method diffusion (default 1) or a video diffusion model (its default)",
     )
     p.add_argument(
-        "--device", default=None, help="for --method diffusion or --backend svd: cpu (default) or cuda"
+        "--device",
+        default=None,
+        help="for --method diffusion or a video diffusion model: cpu (default) or cuda",
     )
     p.add_argument("--audio", help="music or voice to put under the clip (trimmed and faded to its length)")
     p.add_argument("--seed", type=int, default=0, help="random seed for the model (default 0)")
@@ -108,6 +161,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from vidiff.generate.clip import make_clip
+    from vidiff.generate.summary import summary_lines
 
     report = make_clip(
         args.output,
@@ -128,6 +182,16 @@ def run(args: argparse.Namespace) -> int:
         steps=args.steps,
         device=args.device,
         seed=args.seed,
+        prompt=args.prompt,
+        negative_prompt=args.negative_prompt,
+        guidance=args.guidance,
+        keyframe_fps=args.keyframe_fps,
+        frames=args.frames,
+        keyframe_size=args.keyframe_size,
+        dtype=args.dtype,
+        offload=args.offload,
+        offline=args.offline,
+        interpolate=args.interpolate,
         audio=args.audio,
         crf=args.crf,
         preset=args.preset,
@@ -142,4 +206,6 @@ def run(args: argparse.Namespace) -> int:
             f"wrote {args.output}: {report['frames']} frames, {report['seconds']} s, {w}x{h} at {args.fps} fps",
             file=sys.stderr,
         )
+        for line in summary_lines(report):
+            print(line, file=sys.stderr)
     return 0

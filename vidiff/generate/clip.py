@@ -26,6 +26,26 @@ MAX_TRANSITION = 10.0
 SCHEMES = ("autoregressive", "hierarchical")  # vidiff.generate.schemes.SCHEMES, literal: no cv2 here
 FPS_CHOICES = (24, 25, 30, 50, 60)
 IMAGE_EXT = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
+BACKEND_NAMES = ("wan", "ltx", "cogvideox", "svd")  # vidiff.generate.backends.BACKENDS, literal: no import
+BACKEND_CHOICES = ("auto", "vidiff", *BACKEND_NAMES)
+DTYPE_CHOICES = ("bf16", "fp16", "fp32")
+MAX_MODEL_STEPS = 200
+MAX_GUIDANCE = 30.0
+
+
+def parse_size(value: str | tuple[int, int] | None) -> tuple[int, int] | None:
+    """'832x480' or (832, 480) -> (832, 480); a one-line ConfigError for anything else."""
+    from vidiff.errors import ConfigError
+
+    if value is None or isinstance(value, tuple):
+        return value
+    try:
+        w, h = (int(x) for x in str(value).lower().split("x"))
+    except ValueError:
+        raise ConfigError(f"--keyframe-size {value!r}: write it as WIDTHxHEIGHT, e.g. 832x480") from None
+    if not (0 < w <= 4096 and 0 < h <= 4096):
+        raise ConfigError(f"--keyframe-size {value!r}: each side must be 1-4096")
+    return w, h
 
 
 def check_extend(n_new: object, fps: Fraction | None = None, seconds: float | None = None) -> int:
@@ -67,6 +87,84 @@ def _load_image(path: str):
     return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
 
 
+def _model_keyframes(
+    image: str | None,
+    seconds: float,
+    size: tuple[int, int],
+    backend: str,
+    weights: str | None,
+    prompt: str | None,
+    negative_prompt: str | None,
+    steps: int | None,
+    guidance: float | None,
+    seed: int,
+    keyframe_fps: float | None,
+    frames: int | None,
+    keyframe_size: str | tuple[int, int] | None,
+    device: str,
+    dtype: str | None,
+    offload: bool,
+    offline: bool,
+    progress: bool,
+) -> tuple[list, Fraction, list[int], dict[str, Any]]:
+    """A video diffusion model's keyframes for `seconds` (several windows, each from the last frame of
+    the one before, when one is too short): (frames, their rate, the joins' indices, report facts).
+    Every option and the weights' kind are checked before the model is loaded."""
+    from vidiff.errors import ConfigError
+    from vidiff.generate import keyframes as kf
+    from vidiff.generate.backends import is_local, resolve
+
+    if not weights:
+        what = f"--backend {backend}" if backend in BACKEND_NAMES else "--prompt"
+        raise ConfigError(f"{what} needs --weights DIR_OR_HUB_ID (a diffusers video pipeline)")
+    if dtype not in (None, *DTYPE_CHOICES):
+        raise ConfigError(f"unknown dtype {dtype!r}; choose one of: {', '.join(DTYPE_CHOICES)}")
+    if guidance is not None and not 0 <= guidance <= MAX_GUIDANCE:
+        raise ConfigError(f"--guidance must be between 0 and {MAX_GUIDANCE:g}, not {guidance:g}")
+    if offload and not device.startswith("cuda"):
+        raise ConfigError(
+            "--offload moves the model's parts between the GPU and the CPU: use it with --device cuda"
+        )
+    ksize = parse_size(keyframe_size)
+    still = _load_image(image) if image else None
+    b = resolve("auto" if backend == "vidiff" else backend, weights, offline)
+    if b.takes_prompt and not prompt:
+        raise ConfigError(f"{b.kind} ({b.name}) makes a clip from a text prompt: give --prompt")
+    if not b.takes_prompt and (prompt or negative_prompt):
+        raise ConfigError(f"{b.kind} ({b.name}) takes no prompt: it animates the still given by --image")
+    if b.is_image_to_video and still is None:
+        raise ConfigError(f"{b.kind} ({b.name}) animates a still: give --image")
+    if still is not None and not b.can_condition_on_image:
+        raise ConfigError(
+            f"these {b.kind} weights make a clip from a prompt only; for --image use image-to-video "
+            f"weights ({', '.join(b.image_to_video)})"
+        )
+    aspect = size[0] / size[1]
+    kf.plan(b, seconds, keyframe_fps, frames)  # the rules the model states, before it is loaded
+    b.size(aspect, ksize)
+    steps = steps or b.steps
+    guidance = b.guidance if guidance is None else guidance
+    b.load(device, dtype, offline, is_local(weights), offload)
+    p = kf.plan(b, seconds, keyframe_fps, frames)  # again with what the loaded model says (SVD's window)
+    wh = b.size(aspect, ksize)
+    seq, joins = kf.generate(b, p, prompt, still, negative_prompt, wh, steps, guidance, seed, progress)
+    facts = {
+        "source": "image" if still is not None else "prompt",
+        "backend": b.name,
+        "pipeline": b.kind,
+        "weights": weights,
+        "keyframes": len(seq),
+        "keyframe_fps": round(float(p.rate), 4),
+        "keyframe_size": list(wh),
+        "windows": p.windows,
+        "window_frames": p.window,
+        "steps": steps,
+        "guidance": guidance,
+        "seed": seed,
+    }
+    return seq, p.rate, joins, facts
+
+
 def make_clip(
     output: str | os.PathLike[str],
     *,
@@ -81,13 +179,22 @@ def make_clip(
     loop: bool = False,
     transition: float | None = None,
     scheme: str = "autoregressive",
-    backend: str = "vidiff",
+    backend: str = "auto",
     weights: str | None = None,
     method: str = "dis",
     steps: int | None = None,
-    device: str | None = None,
+    device: str | None = "cpu",
     seed: int = 0,
-    interpolate: str = "dis",
+    prompt: str | None = None,
+    negative_prompt: str | None = None,
+    guidance: float | None = None,
+    keyframe_fps: float | None = None,
+    frames: int | None = None,
+    keyframe_size: str | tuple[int, int] | None = None,
+    dtype: str | None = None,
+    offload: bool = False,
+    offline: bool = False,
+    interpolate: str | None = None,
     interpolate_options: dict[str, Any] | None = None,
     audio: str | None = None,
     codec: str = "h264",
@@ -100,10 +207,13 @@ def make_clip(
 ) -> dict[str, Any]:
     """Make a clip at a platform size (`aspect`) and rate (`fps`) into `output`; returns the report.
 
-    From `image`: camera `motion` over the still (or `backend="svd"` keyframes from `weights`). From
-    `clip`: the clip continued `extend` seconds past its end by `scheme` (refined by the shipped models
-    with `method="diffusion"`, `steps`, `device`, `seed`), with `loop` a transition back to its start.
-    The frames are brought to `fps` by the `interpolate` method (with `interpolate_options`), encoded with
+    With `weights` (a diffusers video pipeline folder or hub id; `backend` auto reads its class) or a
+    `prompt`: a video diffusion model's keyframes from `prompt` and/or the still `image` (see
+    `_model_keyframes`). Else from `image`: camera `motion` over the still. From `clip`: the clip
+    continued `extend` seconds past its end by `scheme` (refined by the shipped models with
+    `method="diffusion"`, `steps`, `device`, `seed`), with `loop` a transition back to its start.
+    The frames are brought to `fps` by the `interpolate` method (default: vidiff's default method, `auto`,
+    for a model's keyframes; dis otherwise; with `interpolate_options`), encoded with
     `codec`/`crf`/`preset`/`pix_fmt`, with `audio` (a music file) trimmed and faded under them, and
     `strip` also writes a PNG strip of the frames. `on_frame(done, total)` is called after each frame is
     written (a progress and cancel point: an exception it raises stops the job and leaves no output).
@@ -114,8 +224,10 @@ def make_clip(
     from vidiff.errors import ConfigError, InputError
     from vidiff.flow import get_interpolator
     from vidiff.generate import camera_frames
+    from vidiff.generate.keyframes import join_ratios
     from vidiff.generate.schemes import seamless_loop
     from vidiff.generate.social import image_strip, preset_size, reframe, retime
+    from vidiff.generate.summary import Consistency
     from vidiff.io.audio import AudioTrack
     from vidiff.io.encode import EncodeOptions
     from vidiff.io.probe import probe
@@ -124,7 +236,17 @@ def make_clip(
     from vidiff.timeline import check_flow_size
 
     output = os.fspath(output)
-    if (image is None) == (clip is None):
+    model = bool(weights or prompt) or backend in BACKEND_NAMES
+    if backend not in ("auto", "vidiff", *BACKEND_NAMES):
+        raise ConfigError(
+            f"unknown backend {backend!r}; choose auto, vidiff or one of: {', '.join(BACKEND_NAMES)}"
+        )
+    if model and clip is not None:
+        raise ConfigError(
+            "--clip is continued by vidiff's own schemes; --weights / --prompt / a model --backend make a "
+            "clip from a prompt or a still (--image)"
+        )
+    if not model and (image is None) == (clip is None):
         raise ConfigError("give exactly one of an image (a still) or a clip")
     size = preset_size(aspect)
     inputs = [x for x in (image, clip, audio) if x]
@@ -143,57 +265,70 @@ def make_clip(
         raise ConfigError(f"fps {fps} for a social clip: use one of {', '.join(map(str, FPS_CHOICES))}")
     opts = EncodeOptions(codec, crf, preset, pix_fmt)
     opts.check_output(output, *size, resumable=False)
-    uses_model = backend == "svd" or method == "diffusion"
-    if backend not in ("vidiff", "svd"):
-        raise ConfigError(f"unknown backend {backend!r}; choose vidiff or svd")
-    if weights and backend != "svd":
-        raise ConfigError("--weights is for --backend svd (the vidiff models are the shipped ones)")
-    for name, value in (("steps", steps), ("device", device)):
+    uses_model = model or method == "diffusion"
+    if backend == "vidiff" and weights:
+        raise ConfigError(
+            "--weights is for a video diffusion --backend (the vidiff models are the shipped ones)"
+        )
+    for name, value in (("steps", steps), ("device", None if device == "cpu" else device)):
         if value is not None and not uses_model:
-            raise ConfigError(f"--{name} applies to --method diffusion or --backend svd")
+            raise ConfigError(
+                f"--{name} applies to --method diffusion or a video diffusion model (--weights)"
+            )
+    model_only = {
+        "guidance": guidance, "keyframe-fps": keyframe_fps, "frames": frames, "keyframe-size": keyframe_size,
+        "dtype": dtype, "negative-prompt": negative_prompt, "offload": offload or None, "offline": offline or None,
+    }  # fmt: skip
+    for name, value in model_only.items():
+        if value is not None and not model:
+            raise ConfigError(f"--{name} applies to a video diffusion model (--weights)")
     device = device or "cpu"
-    if steps is None:
-        steps = 25 if backend == "svd" else 1
-    top = 100 if backend == "svd" else 50  # SVD's scheduler; vidiff's sampler takes 1-50
-    if not 1 <= steps <= top:
-        raise ConfigError(f"--steps must be between 1 and {top} (with --backend {backend})")
+    if model:
+        from vidiff.diffusion.model import check_device
+
+        check_device(device)
+        if steps is not None and not 1 <= steps <= MAX_MODEL_STEPS:
+            raise ConfigError(f"--steps must be between 1 and {MAX_MODEL_STEPS} for a video diffusion model")
+    else:
+        steps = 1 if steps is None else steps
+        if not 1 <= steps <= 50:  # vidiff's sampler takes 1-50
+            raise ConfigError("--steps must be between 1 and 50 (with --method diffusion)")
     if method not in METHODS:
         raise ConfigError(f"unknown method {method!r}; choose one of: {', '.join(METHODS)}")
     if scheme not in SCHEMES:
         raise ConfigError(f"unknown scheme {scheme!r}; choose one of: {', '.join(SCHEMES)}")
+    if model and method != "dis":
+        raise ConfigError("--method applies to --clip (a model's keyframes are filled in by --interpolate)")
+    if not 0.2 <= seconds <= 60 and clip is None:
+        raise ConfigError("--seconds must be between 0.2 and 60")
+    if interpolate is None:
+        interpolate = "auto" if model else "dis"
     interp = get_interpolator(interpolate, **(interpolate_options or {}))  # an unknown option: one line
     report: dict[str, Any] = {"output": output, "size": list(size), "fps": fps, "interpolate": interp.name}
     out_fps = Fraction(fps)
-    if image:
+    joins: list[int] = []
+    if model:
+        if audio:  # a bad music file fails before the model's minutes, not after
+            AudioTrack.from_file(audio, duration=0.1)
+        seq, seq_fps, joins, facts = _model_keyframes(
+            image, seconds, size, backend, weights, prompt, negative_prompt, steps, guidance, seed,
+            keyframe_fps, frames, keyframe_size, device, dtype, offload, offline, progress,
+        )  # fmt: skip
+        keys = list(seq)
+        if loop:  # the transition follows the seconds of keyframes: a looped clip runs longer
+            seq += seamless_loop(seq)
+        report.update(facts)
+    elif image:
         if method != "dis":
             raise ConfigError(
-                "--method applies to --clip (a still is animated by exact camera motion or --backend svd)"
+                "--method applies to --clip (a still is animated by exact camera motion or a video "
+                "diffusion model)"
             )
-        if not 0.2 <= seconds <= 60:
-            raise ConfigError("--seconds must be between 0.2 and 60")
-        if backend == "svd":
-            from vidiff.generate.svd import load_svd, svd_keyframes
-
-            if not weights:
-                raise ConfigError(
-                    "--backend svd needs --weights DIR (a diffusers StableVideoDiffusionPipeline folder)"
-                )
-            still = _load_image(image)
-            pipe = load_svd(weights, device)
-            seq, seq_fps = svd_keyframes(
-                pipe, still, seconds, size[0] / size[1], steps, seed, progress=progress
-            )
-            if loop:  # the transition follows the seconds of keyframes: a looped SVD clip runs longer
-                seq += seamless_loop(seq)
-            report.update(source="image", backend="svd", weights=weights)
-        else:
-            n = round(seconds * fps)
-            frames = camera_frames(_load_image(image), n, size, motion, strength, pingpong=loop)
-            report.update(source="image", motion=motion, frames_generated=n)
-            seq = None  # camera frames are at the output's size and rate already
+        n = round(seconds * fps)
+        frames = camera_frames(_load_image(image), n, size, motion, strength, pingpong=loop)
+        report.update(source="image", motion=motion, frames_generated=n)
+        seq = None  # camera frames are at the output's size and rate already
     else:
-        if backend == "svd":
-            raise ConfigError("--backend svd animates a still: use it with --image")
         info = probe(clip)
         if info.n_frames < 3:
             raise InputError(f"{clip}: has {info.n_frames} frames; extension needs at least 3")
@@ -239,6 +374,7 @@ def make_clip(
     picks = set(np.linspace(0, total - 1, min(6, total)).round().astype(int)) if strip else set()
     shown, ends = [], []  # the strip's frames; the first and the last
     bar, k = progress_bar(total, "write", progress), 0
+    summary = Consistency()  # the clip's temporal-consistency summary, frame by frame
     with VideoWriter(output, size[0], size[1], out_fps, **opts.writer_kwargs(), profile=profile, audio=track,
                      inputs=inputs) as w:  # fmt: skip
         for k, frame in enumerate(frames, 1):
@@ -248,11 +384,15 @@ def make_clip(
             bar.update(1)
             if on_frame is not None:
                 on_frame(k, total)
+            summary.push(frame)
     bar.close()
     if loop:
         report["loop_jump"] = float(abs(ends[-1].astype(float) - ends[0]).mean())
     report["frames"] = k
     report["seconds"] = round(k / fps, 3)
+    report["consistency"] = summary.result()
+    if model:
+        report["join_flicker_ratios"] = [round(x, 3) for x in join_ratios(keys, joins)]
     if strip:
         cv2.imwrite(strip, cv2.cvtColor(image_strip(shown), cv2.COLOR_RGB2BGR))
         report["strip"] = strip

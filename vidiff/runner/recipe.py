@@ -159,8 +159,10 @@ def _run_generate(recipe: Recipe, input: str, output: str, progress: bool) -> di
     if fps.denominator != 1:
         raise ConfigError(f"{where}: interpolate.fps must be 24, 25, 30, 50 or 60 for social clips")
     model = {k: interp[k] for k in ("steps", "seed", "weights", "device") if k in interp}
-    # generate.method=diffusion: the interpolate stage's steps and device drive the refiner too
-    refine = {k: interp.get(k) for k in ("steps", "device")} if g.get("method") == "diffusion" else {}
+    # generate.method=diffusion: the interpolate stage's steps and device drive the refiner too (unless
+    # the generate stage names its own, as it does for a video diffusion model)
+    diffusion = g.get("method") == "diffusion"
+    refine = {k: interp.get(k) for k in ("steps", "device") if k not in g} if diffusion else {}
     source = "image" if Path(input).suffix.lower() in IMAGE_EXT else "clip"
     try:
         return make_clip(

@@ -1,0 +1,197 @@
+"""`vidiff generate --prompt/--image --weights`: tiny randomly initialised Wan and LTX-Video pipelines
+(tests/tiny_pipes.py, built once per module, nothing downloaded) end to end through the CLI; the
+backends' rules and every refusal before any work. SVD (image to video) is tests/test_svd.py.
+
+Random weights make every frame a fresh draw, so what these tests show about a window join is only that
+the join adds no jump of its own (its change is within 1.5x of the median step); that a real model's
+windows continue each other's motion cannot be shown without real weights.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from fractions import Fraction
+
+import cv2
+import numpy as np
+import pytest
+import skimage.data
+from tiny_pipes import cogvideox_dir, ltx_dir, wan_dir
+
+from vidiff.cli import main
+from vidiff.errors import ConfigError
+from vidiff.generate.backends import BACKENDS, resolve
+from vidiff.generate.keyframes import plan
+from vidiff.io.probe import probe
+
+pytest.importorskip("transformers")
+
+FAST = ["--steps", "2", "--interpolate", "dis", "--preset", "ultrafast", "--quiet"]
+
+
+@pytest.fixture(scope="module")
+def wan(tmp_path_factory):
+    return wan_dir(tmp_path_factory.mktemp("wan"))
+
+
+@pytest.fixture(scope="module")
+def ltx(tmp_path_factory):
+    return ltx_dir(tmp_path_factory.mktemp("ltx"))
+
+
+@pytest.fixture(scope="module")
+def photo(tmp_path_factory):
+    path = tmp_path_factory.mktemp("photo") / "astronaut.png"
+    cv2.imwrite(str(path), cv2.cvtColor(skimage.data.astronaut(), cv2.COLOR_RGB2BGR))
+    return path
+
+
+def _generate(capsys, out, *args) -> dict:
+    assert main(["generate", "-o", str(out), *args, *FAST, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_wan_prompt_to_clip_at_the_output_rate_same_seed_same_bytes(tmp_path, capsys, wan):
+    args = ["--prompt", "a cat walks on the beach", "--weights", str(wan), "--seconds", "0.5"]
+    args += ["--keyframe-size", "32x32", "--aspect", "1:1", "--fps", "30", "--seed", "4"]
+    rep = _generate(capsys, tmp_path / "a.mp4", *args)
+    assert (rep["backend"], rep["pipeline"], rep["source"]) == ("wan", "WanPipeline", "prompt")
+    # 0.5 s at Wan's 16 fps: 8 keyframes from one window of 9 (4k+1), filled in to 15 frames at 30 fps
+    assert (rep["keyframes"], rep["keyframe_fps"], rep["window_frames"], rep["windows"]) == (8, 16.0, 9, 1)
+    info = probe(tmp_path / "a.mp4")
+    assert (info.width, info.height, info.fps, info.n_frames) == (1080, 1080, 30, 15)
+    assert rep["consistency"]["transitions"] == 14 and rep["consistency"]["flicker"] > 0
+    _generate(capsys, tmp_path / "b.mp4", *args)
+    assert (tmp_path / "a.mp4").read_bytes() == (tmp_path / "b.mp4").read_bytes()
+    _generate(capsys, tmp_path / "c.mp4", *args[:-1], "5")
+    assert (tmp_path / "a.mp4").read_bytes() != (tmp_path / "c.mp4").read_bytes()
+
+
+def test_ltx_longer_than_a_window_continues_from_the_last_frame(tmp_path, capsys, ltx, monkeypatch):
+    """1.5 s at 24 fps = 36 keyframes from windows of 17: three windows, the 2nd and 3rd each started
+    from the frame the one before ended on (LTXImageToVideoPipeline on the same parts), joins measured."""
+    from vidiff.generate.backends.base import Backend
+
+    starts = []
+    made = []
+    real = Backend.keyframes
+
+    def spy(self, prompt, image, *a, **k):
+        starts.append(None if image is None else image.copy())
+        made.append(real(self, prompt, image, *a, **k))
+        return made[-1]
+
+    monkeypatch.setattr(Backend, "keyframes", spy)
+    args = ["--prompt", "a red car", "--weights", str(ltx), "--seconds", "1.5", "--frames", "17"]
+    rep = _generate(
+        capsys, tmp_path / "l.mp4", *args, "--keyframe-size", "64x32", "--aspect", "16:9", "--fps", "24"
+    )
+    assert (rep["backend"], rep["windows"], rep["window_frames"], rep["keyframes"]) == ("ltx", 3, 17, 36)
+    assert (
+        starts[0] is None
+        and np.array_equal(starts[1], made[0][-1])
+        and np.array_equal(starts[2], made[1][-1])
+    )
+    info = probe(tmp_path / "l.mp4")
+    assert (info.width, info.height, info.fps, info.n_frames) == (1920, 1080, 24, 36)
+    ratios = rep["join_flicker_ratios"]
+    assert len(ratios) == 2 and all(0 < r < 1.5 for r in ratios), ratios
+
+
+def test_ltx_animates_a_still_through_the_social_clip_recipe(tmp_path, ltx, photo):
+    """The recipe's generate stage takes the model keywords: an image-to-video window from the still."""
+    from vidiff.recipes import load_recipe
+    from vidiff.runner.recipe import run_recipe
+
+    keys = [f"generate.weights={ltx}", "generate.prompt=a cat", "generate.steps=2", "generate.seconds=0.5"]
+    keys += ["generate.keyframe_size=32x64", "encode.preset=ultrafast"]
+    rep = run_recipe(
+        load_recipe("social_clip").with_overrides(keys), str(photo), str(tmp_path / "r.mp4"), False
+    )
+    assert (rep["source"], rep["backend"], rep["keyframes"], rep["window_frames"]) == ("image", "ltx", 12, 17)
+    info = probe(tmp_path / "r.mp4")
+    assert (info.width, info.height, info.fps, info.n_frames) == (1080, 1920, 30, 15)
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--weights", "{tmp}/nothing", "--prompt", "a"], "no such folder"),
+        (["--weights", "{tmp}", "--prompt", "a"], "no model_index.json"),
+        (["--weights", "{sd}", "--prompt", "a"], "holds a StableDiffusionPipeline, not a video pipeline"),
+        (["--weights", "{part}", "--prompt", "a"], "is missing its"),
+        (["--weights", "{wan}"], "give --prompt"),
+        (["--weights", "{wan}", "--prompt", "a", "--image", "{photo}"], "from a prompt only"),
+        (["--weights", "{wan}", "--prompt", "a", "--backend", "ltx"], "not --backend ltx"),
+        (["--weights", "{wan}", "--prompt", "a", "--frames", "10"], "takes 4k+1 frames"),
+        (["--weights", "{wan}", "--prompt", "a", "--keyframe-size", "30x30"], "multiples of 16"),
+        (["--weights", "{wan}", "--prompt", "a", "--seconds", "10"], "cannot start a window from a frame"),
+        (["--weights", "{wan}", "--prompt", "a", "--keyframe-fps", "20"], "at most that"),
+        (["--weights", "{wan}", "--prompt", "a", "--offload"], "use it with --device cuda"),
+        (["--weights", "{wan}", "--prompt", "a", "--device", "gpu0"], "unknown device"),
+        (["--weights", "nobody/not-cached", "--prompt", "a", "--offline"], "local Hugging Face cache"),
+        (
+            ["--weights", "{wan}", "--prompt", "a", "--audio", "{tmp}/sd/model_index.json"],
+            "not a readable audio",
+        ),
+        (["--prompt", "a"], "--prompt needs --weights"),
+        (["--backend", "wan", "--prompt", "a"], "--backend wan needs --weights"),
+        (["--image", "{photo}", "--guidance", "3"], "--guidance applies to a video diffusion model"),
+        ([], "give exactly one of"),
+    ],
+)
+def test_bad_model_options_are_one_line_before_any_work(
+    tmp_path, capsys, monkeypatch, wan, photo, extra, message
+):
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))  # an empty cache: the hub id is not in it
+    sd = tmp_path / "sd"
+    sd.mkdir()
+    (sd / "model_index.json").write_text(json.dumps({"_class_name": "StableDiffusionPipeline"}))
+    part = tmp_path / "part"
+    shutil.copytree(wan, part, ignore=shutil.ignore_patterns("vae"))
+    fill = {"tmp": tmp_path, "sd": sd, "part": part, "wan": wan, "photo": photo}
+    out = tmp_path / "o.mp4"
+    code = main(["generate", "-o", str(out), "--quiet", *(x.format(**fill) for x in extra)])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and err.startswith("vidiff: error:") and message in err and len(err.splitlines()) == 1, (
+        err
+    )
+    assert not out.exists()
+
+
+def test_backend_rules_plan_windows_before_loading():
+    """The models' own rules: rate, frame-count rule, windows; a text-only model refuses a second window."""
+    wan = BACKENDS["wan"]("WanPipeline", "w")
+    p = plan(wan, 5.0, None, None)
+    assert (p.rate, p.total, p.window, p.windows, p.pick) == (16, 80, 81, 1, None)
+    p = plan(wan, 2.0, 8, None)  # 8 keyframes/s from Wan's 16: every other frame of one window
+    assert (p.rate, p.total, p.window, p.pick) == (8, 16, 33, tuple(range(0, 32, 2)))
+    with pytest.raises(ConfigError, match="5.06 or less"):
+        plan(wan, 6.0, None, None)
+    i2v = BACKENDS["wan"]("WanImageToVideoPipeline", "w")
+    assert plan(i2v, 10.0, None, None).windows == 2  # 160 frames: 81, then 80 more from its last
+    ltx = BACKENDS["ltx"]("LTXPipeline", "w")
+    p = plan(ltx, 10.0, 12, None)  # told the rate: 120 keyframes made at 12 fps, not picked from 240
+    assert (p.gen_rate, p.total, p.window, p.windows) == (Fraction(12), 120, 121, 1)
+    assert ltx.size(9 / 16) == (448, 768) and ltx.valid_frames(30) == 33
+    cog = BACKENDS["cogvideox"]("CogVideoXPipeline", "w")
+    assert plan(cog, 6.0, None, None).window == 49 and cog.size(9 / 16) == (720, 480)  # its one size
+
+
+@pytest.mark.slow
+def test_cogvideox_prompt_to_clip(tmp_path, capsys):
+    cog = cogvideox_dir(tmp_path / "cog")
+    args = ["--prompt", "a dog", "--weights", str(cog), "--seconds", "1", "--frames", "9"]
+    rep = _generate(capsys, tmp_path / "c.mp4", *args, "--keyframe-size", "32x32", "--aspect", "1:1")
+    assert (rep["backend"], rep["keyframes"], rep["keyframe_fps"], rep["windows"]) == ("cogvideox", 8, 8.0, 1)
+    info = probe(tmp_path / "c.mp4")
+    assert (info.width, info.height, info.fps, info.n_frames) == (1080, 1080, 30, 30)
+
+
+def test_auto_reads_the_pipeline_class_from_the_index(wan, ltx):
+    assert (resolve("auto", str(wan)).name, resolve("auto", str(ltx)).name) == ("wan", "ltx")
+    assert (
+        resolve("auto", str(ltx)).can_condition_on_image
+        and not resolve("wan", str(wan)).can_condition_on_image
+    )

@@ -1,0 +1,234 @@
+"""The one interface every video diffusion backend has: load the pipeline, its rules, `keyframes(...)`.
+
+A backend is a diffusers pipeline family (Wan, LTX-Video, CogVideoX, SVD). Its class attributes are the
+model's own rules: the rate it was trained at (`fps`), its frame-count rule (`frame_step` k: counts of
+k·n+1), its default and largest window, the multiple its sides must be and its native pixel area. The
+generic `keyframes` calls the pipeline with a `torch.Generator` on the device (same seed, same bytes on
+the same device) and a step progress bar through `callback_on_step_end`; a backend adds what its
+pipeline takes besides (`extra_kwargs`).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from vidiff.errors import ConfigError, InputError, UnsupportedError
+
+DTYPES = {"bf16": "bfloat16", "fp16": "float16", "fp32": "float32"}
+
+
+def first_line(e: BaseException) -> str:
+    """The first line of an exception's message (its type when it has none)."""
+    text = str(e).strip()
+    return text.splitlines()[0] if text else type(e).__name__
+
+
+def quiet_libraries() -> None:
+    """diffusers' and transformers' own bars and notes off: vidiff shows its progress and errors."""
+    from diffusers.utils import logging as diffusers_logging
+
+    libs = [diffusers_logging]
+    try:
+        from transformers.utils import logging as transformers_logging
+
+        libs.append(transformers_logging)
+    except ImportError:  # a pipeline without a transformers part
+        pass
+    for lib in libs:
+        lib.disable_progress_bar()
+        lib.set_verbosity_error()
+
+
+class Backend:
+    """A video diffusion pipeline family: its rules, loading and keyframe generation."""
+
+    name = ""
+    text_to_video: tuple[str, ...] = ()  # diffusers pipeline class names that make a clip from a prompt
+    image_to_video: tuple[str, ...] = ()  # ... that make it from a prompt and a first frame
+    # an image-to-video class built on the same parts as the text-to-video weights (from_pipe), if any
+    sibling: str | None = None
+    takes_prompt = True
+    rate_conditioned = False  # the pipeline is told the frame rate (its frames are then at any rate)
+    fps = Fraction(16)
+    frame_step = 4
+    window = 81
+    max_frames = 81
+    multiple = 16
+    native_size = (832, 480)  # (w, h) at landscape; other aspects keep its area
+    steps = 50
+    guidance = 5.0
+    example = ""  # a hub id, for the README and error lines
+
+    def __init__(self, kind: str, weights: str) -> None:
+        self.kind, self.weights = kind, weights
+        self.pipe: Any = None
+        self._i2v: Any = None
+        self.device = "cpu"
+
+    # -- rules ---------------------------------------------------------------------------------------
+    @property
+    def is_image_to_video(self) -> bool:
+        return self.kind in self.image_to_video
+
+    @property
+    def can_condition_on_image(self) -> bool:
+        """Whether a window can start from a given frame (a still, or the previous window's last frame)."""
+        return self.is_image_to_video or self.sibling is not None
+
+    def valid_frames(self, n: int) -> int:
+        """The smallest frame count the model takes that is at least `n`."""
+        return max(1, math.ceil((n - 1) / self.frame_step)) * self.frame_step + 1
+
+    def check_frames(self, n: int) -> None:
+        """A one-line ConfigError unless `n` keyframes per window is a count this model takes."""
+        if not (1 < n <= self.max_frames and (n - 1) % self.frame_step == 0):
+            raise ConfigError(
+                f"--frames {n}: {self.name} takes {self.frame_step}k+1 frames, from "
+                f"{self.frame_step + 1} to {self.max_frames} (e.g. {self.valid_frames(max(n, 2))})"
+            )
+
+    def window_frames(self, frames: int | None) -> int:
+        """Keyframes per window: `frames` (checked) or the model's default."""
+        if frames is None:
+            return self.window
+        self.check_frames(frames)
+        return frames
+
+    def rate(self, seconds: float, keyframe_fps: float | None, window: int) -> Fraction:
+        """The keyframes' rate: `keyframe_fps` (at most the native rate) or the native rate."""
+        if keyframe_fps is None:
+            return self.fps
+        if not 0 < keyframe_fps <= self.fps:
+            raise ConfigError(
+                f"--keyframe-fps {keyframe_fps:g}: {self.name} makes {float(self.fps):g} frames per second; "
+                "give a rate above 0 and at most that"
+            )
+        return Fraction(keyframe_fps).limit_denominator(1000)
+
+    def size(self, aspect: float, size: tuple[int, int] | None = None) -> tuple[int, int]:
+        """(w, h) of the keyframes: `size` (checked) or the native area at `aspect` in the model's multiple."""
+        m = self.multiple
+        if size is not None:
+            w, h = size
+            if w % m or h % m or w < m or h < m:
+                raise ConfigError(
+                    f"--keyframe-size {w}x{h}: {self.name} needs sides in multiples of {m} "
+                    f"(e.g. {max(m, round(w / m) * m)}x{max(m, round(h / m) * m)})"
+                )
+            return w, h
+        area = self.native_size[0] * self.native_size[1]
+        return (
+            max(m, round(math.sqrt(area * aspect) / m) * m),
+            max(m, round(math.sqrt(area / aspect) / m) * m),
+        )
+
+    # -- loading -------------------------------------------------------------------------------------
+    def load(self, device: str, dtype: str | None, offline: bool, local: bool, offload: bool = False) -> None:
+        """The pipeline of `weights` on `device` in `dtype` (fp32 on the CPU, bf16 on CUDA by default);
+        `offload`: model CPU offload and VAE tiling/slicing where the pipeline has them."""
+        import diffusers
+        import torch
+
+        self.device = device
+        dt = getattr(torch, DTYPES[dtype or ("bf16" if device.startswith("cuda") else "fp32")])
+        cls = getattr(diffusers, self.kind)
+        quiet_libraries()
+        try:
+            with warnings.catch_warnings():  # torch_dtype's rename (diffusers 0.36+), a T5 for a UMT5, ...
+                warnings.simplefilter("ignore")
+                pipe = cls.from_pretrained(self.weights, torch_dtype=dt, local_files_only=local or offline)
+        except (OSError, ValueError, KeyError, RuntimeError, TypeError, AttributeError) as e:
+            raise InputError(
+                f"--weights {self.weights}: cannot load the {self.kind}: {first_line(e)}"
+            ) from None
+        pipe.set_progress_bar_config(disable=True)  # vidiff shows its own bar (steps)
+        try:
+            if offload:
+                pipe.enable_model_cpu_offload(device=device)
+                vae = getattr(pipe, "vae", None)
+                for part in ("enable_tiling", "enable_slicing"):
+                    if hasattr(vae, part):
+                        getattr(vae, part)()
+            else:
+                pipe.to(device)
+        except torch.OutOfMemoryError:
+            raise UnsupportedError(
+                f"--weights {self.weights}: the model does not fit in {device}'s memory; try --offload or "
+                "--dtype bf16"
+            ) from None
+        self.pipe = pipe
+
+    def image_pipe(self) -> Any:
+        """The pipeline that starts from a frame: the loaded one, or its image-to-video sibling."""
+        if self.is_image_to_video:
+            return self.pipe
+        if self._i2v is None:
+            import diffusers
+
+            self._i2v = getattr(diffusers, self.sibling).from_pipe(self.pipe)
+            self._i2v.set_progress_bar_config(disable=True)
+        return self._i2v
+
+    # -- generation ----------------------------------------------------------------------------------
+    def extra_kwargs(self, rate: Fraction, n_frames: int, guidance: float) -> dict[str, Any]:
+        """What this pipeline takes besides the common arguments (the guidance scale by default)."""
+        return {"guidance_scale": guidance}
+
+    def keyframes(
+        self,
+        prompt: str | None,
+        image: np.ndarray | None,
+        negative_prompt: str | None,
+        n_frames: int,
+        size: tuple[int, int],
+        steps: int,
+        guidance: float,
+        seed: int,
+        rate: Fraction,
+        progress: bool = False,
+    ) -> list[np.ndarray]:
+        """`n_frames` frames (RGB uint8, `size`) from `prompt` and/or `image` (the first frame's content)."""
+        import torch
+        from PIL import Image
+
+        from vidiff.generate.social import reframe
+        from vidiff.progress import progress_bar
+
+        w, h = size
+        kw: dict[str, Any] = dict(height=h, width=w, num_frames=n_frames, num_inference_steps=steps)
+        if self.takes_prompt:
+            kw.update(prompt=prompt, negative_prompt=negative_prompt)
+        kw.update(self.extra_kwargs(rate, n_frames, guidance))
+        pipe = self.pipe
+        if image is not None:
+            pipe = self.image_pipe()
+            kw["image"] = Image.fromarray(reframe(image, (w, h)))
+        bar = progress_bar(steps, f"{self.name} keyframes", progress)
+        bar.unit = "step"
+
+        def on_step(_pipe: Any, _i: int, _t: Any, _kwargs: dict) -> dict:
+            bar.update(1)
+            return {}
+
+        gen = torch.Generator(self.device).manual_seed(seed)
+        try:
+            out = pipe(**kw, generator=gen, output_type="np", callback_on_step_end=on_step).frames[0]
+        except torch.OutOfMemoryError:
+            raise UnsupportedError(
+                f"out of {self.device} memory making {n_frames} frames at {w}x{h}: try --offload, "
+                "--dtype bf16, fewer --frames or a smaller --keyframe-size"
+            ) from None
+        except (RuntimeError, ValueError, TypeError) as e:  # weights at odds with their config, a dtype ...
+            raise UnsupportedError(
+                f"the {self.kind} of --weights {self.weights} failed making {n_frames} frames at {w}x{h}: "
+                f"{first_line(e)}"
+            ) from None
+        finally:
+            bar.close()
+        out = np.asarray(out, dtype=np.float32)
+        return [np.clip(f * 255.0 + 0.5, 0, 255).astype(np.uint8) for f in out]

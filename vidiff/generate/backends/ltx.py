@@ -1,0 +1,35 @@
+"""LTX-Video (HaCohen et al., "LTX-Video: Realtime Video Latent Diffusion", 2024) through diffusers.
+
+`LTXPipeline` (e.g. Lightricks/LTX-Video) or `LTXImageToVideoPipeline`: 24 fps, frame counts 8k+1 (the
+VAE compresses time 8x), sides in multiples of 32, 704x480 native. The pipeline is told the frame rate,
+so fewer keyframes per second (`--keyframe-fps`) are made directly, not picked from more. Its
+image-to-video pipeline runs on the same parts, so the text-to-video weights continue a clip past one
+window from its last frame.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+from vidiff.generate.backends.base import Backend
+
+
+class LTX(Backend):
+    name = "ltx"
+    text_to_video = ("LTXPipeline",)
+    image_to_video = ("LTXImageToVideoPipeline",)
+    sibling = "LTXImageToVideoPipeline"
+    rate_conditioned = True
+    fps = Fraction(24)
+    frame_step = 8
+    window = 121
+    max_frames = 257
+    multiple = 32
+    native_size = (704, 480)
+    steps = 50
+    guidance = 3.0
+    example = "Lightricks/LTX-Video"
+
+    def extra_kwargs(self, rate: Fraction, n_frames: int, guidance: float) -> dict[str, Any]:
+        return {"guidance_scale": guidance, "frame_rate": max(1, round(rate))}

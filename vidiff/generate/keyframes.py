@@ -1,0 +1,106 @@
+"""Keyframes from a video diffusion backend for a clip of any length, and how smooth its joins are.
+
+One model call (a window) makes a few seconds. A longer clip is made as the autoregressive scheme of the
+Flexible Diffusion Model (Harvey et al. 2022) makes it: each next window is conditioned on the last
+frame of the one before (image to video), that frame's repeat dropped. `plan` decides the rate, counts
+and windows before anything is loaded, so an impossible request fails in one line first.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+from vidiff.errors import ConfigError
+from vidiff.generate.backends import Backend
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the backend is asked for: `windows` calls of `window` frames at `gen_rate`, giving `need`
+    frames of which `pick` (None: all) are the `total` keyframes at `rate`."""
+
+    rate: Fraction
+    gen_rate: Fraction
+    total: int
+    need: int
+    window: int
+    windows: int
+    pick: tuple[int, ...] | None
+
+    @property
+    def seconds_per_window(self) -> float:
+        return float(self.window / self.gen_rate)
+
+
+def plan(backend: Backend, seconds: float, keyframe_fps: float | None, frames: int | None) -> Plan:
+    """The keyframes for `seconds`: at `keyframe_fps` (or the model's rate), `frames` per window (or the
+    model's default; fewer for a clip shorter than one default window)."""
+    window = backend.window_frames(frames)
+    rate = backend.rate(seconds, keyframe_fps, window)
+    total = max(2, round(seconds * rate))
+    if backend.rate_conditioned or rate == backend.fps:
+        gen_rate, pick = rate, None
+        need = total
+    else:  # the model's frames are at its own rate: the keyframes are those nearest their times
+        gen_rate = backend.fps
+        pick = tuple(round(k * backend.fps / rate) for k in range(total))
+        need = pick[-1] + 1
+    if frames is None and need <= window:
+        window = backend.valid_frames(need)
+    windows = 1 + math.ceil(max(0, need - window) / (window - 1))
+    if windows > 1 and not backend.can_condition_on_image:
+        raise ConfigError(
+            f"--seconds {seconds:g} needs {windows} windows of {window} frames at {float(gen_rate):g} fps "
+            f"and these {backend.kind} weights cannot start a window from a frame; use --seconds "
+            f"{float((window - 1) / gen_rate + 1 / rate):.2f} or less, or image-to-video weights ({', '.join(backend.image_to_video)})"
+        )
+    return Plan(rate, gen_rate, total, need, window, windows, pick)
+
+
+def generate(
+    backend: Backend,
+    p: Plan,
+    prompt: str | None,
+    image: np.ndarray | None,
+    negative_prompt: str | None,
+    size: tuple[int, int],
+    steps: int,
+    guidance: float,
+    seed: int,
+    progress: bool = False,
+) -> tuple[list[np.ndarray], list[int]]:
+    """The keyframes (RGB uint8) and the indices where a window begins after the first (its joins).
+    Window k is seeded `seed + k`; from the second on it starts from the previous window's last frame."""
+    seq: list[np.ndarray] = []
+    starts: list[int] = []
+    cond = image
+    for k in range(p.windows):
+        made = backend.keyframes(
+            prompt, cond, negative_prompt, p.window, size, steps, guidance, seed + k, p.gen_rate, progress
+        )
+        if k:
+            starts.append(len(seq))
+            made = made[1:]  # the window's first frame repeats the frame it was started from
+        seq += made
+        cond = seq[-1]
+    seq = seq[: p.need]
+    if p.pick is None:
+        return seq, [j for j in starts if j < len(seq)]
+    keys = [seq[i] for i in p.pick]
+    return keys, sorted({next(k for k, i in enumerate(p.pick) if i >= j) for j in starts if j <= p.pick[-1]})
+
+
+def join_ratios(frames: list[np.ndarray], joins: list[int]) -> list[float]:
+    """Flicker (mean |change|) across each join over the median flicker of the sequence's transitions:
+    1.0 is a join no rougher than a typical step."""
+    from vidiff.metrics.temporal import frame_diff
+
+    if not joins:
+        return []
+    diffs = [frame_diff(a, b) for a, b in zip(frames, frames[1:], strict=False)]
+    med = float(np.median(diffs)) or 1e-9
+    return [diffs[j - 1] / med for j in joins if 0 < j < len(frames)]
