@@ -58,9 +58,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-frames", type=int, default=None)
     ap.add_argument("--variants", nargs="+", default=list(VARIANTS))
     ap.add_argument("--out", default="benchmarks/results/gpu_stack")
+    ap.add_argument(
+        "--rows", help="JSON lines of rows already scored (a run's log): report them, score nothing"
+    )
     args = ap.parse_args(argv)
-    rows = []
-    for v in args.variants:
+    rows = [json.loads(x) for x in Path(args.rows).read_text().splitlines() if x.strip()] if args.rows else []
+    if args.rows:
+        args.variants = list(dict.fromkeys(r["variant"] for r in rows))
+    for v in args.variants if not args.rows else []:
         method, *rest = v.split(":")  # a peer (dis, rife) has no stack
         opts = {"stack": rest[0], "precision": rest[1] if len(rest) > 1 else "fp32"} if rest else {}
         interp = get_interpolator(method, **opts)
@@ -76,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
                         **{x: s[x] for x in ("psnr", "ssim", "n_frames", "s_per_frame")},
                     }
                 )
-                print(rows[-1], file=sys.stderr, flush=True)
+                print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
     by = {(r["variant"], r["clip"], r["factor"]): r["psnr"] for r in rows}
     cases = [(c, k) for c in args.clips for k in args.factors]
     ran = [v for v in args.variants if ":" not in v]  # peers scored in this run, on the same frames
