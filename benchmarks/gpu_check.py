@@ -42,7 +42,7 @@ from pathlib import Path
 import numpy as np
 
 NET_ATTEMPTS: list[str] = []
-WINDOW = 8  # pairs in a runner window (vidiff.runner.upscale's default)
+WINDOW = 8  # pairs in a runner window (vidiff.runner.upscale's default); 2 in a --small dry run
 
 
 def block_network() -> None:
@@ -212,6 +212,9 @@ def main() -> int:
     ap.add_argument("--no-network", action="store_true", help="make every socket connection raise")
     ap.add_argument("--repeats", type=int, default=3)
     args = ap.parse_args()
+    global WINDOW
+    if args.small:
+        WINDOW = 2
     if args.no_network:
         block_network()
     t_all = time.perf_counter()

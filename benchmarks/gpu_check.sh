@@ -13,6 +13,7 @@ CARRY="${CARRY:-.gpu-carry}"
 SITE="$(mktemp -d /tmp/vidiff-site.XXXXXX)"
 trap 'rm -rf "$SITE"' EXIT
 "$PY" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --disable-pip-version-check \
-  --find-links "$CARRY/wheels" --target "$SITE" av diffusers omegaconf xformers
-export PYTHONPATH="$SITE:$PWD" VIDIFF_CACHE="$PWD/$CARRY/cache" PYTHONUNBUFFERED=1
+  --find-links "$CARRY/wheels" --target "$SITE" av diffusers omegaconf $(ls "$CARRY"/wheels | grep -q ^xformers- && echo xformers)
+"$PY" -c "import lzma, os, sys; os.makedirs(sys.argv[2], exist_ok=True); open(os.path.join(sys.argv[2], 'flownet.pkl'), 'wb').write(lzma.decompress(open(sys.argv[1], 'rb').read()))" "$CARRY/cache/rife/flownet.pkl.xz" "$SITE/cache/rife"
+export PYTHONPATH="$SITE:$PWD" VIDIFF_CACHE="$SITE/cache" PYTHONUNBUFFERED=1
 exec timeout 295 "$PY" benchmarks/gpu_check.py --clip "$CARRY/bigbuckbunny.mp4" --out "${OUT:-benchmarks/results/gpu}" "$@"
