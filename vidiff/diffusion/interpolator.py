@@ -10,7 +10,6 @@ import dataclasses
 from collections.abc import Sequence
 
 import numpy as np
-import torch
 
 from vidiff.diffusion.model import DEFAULT_MODEL, VidiffModel, load_settings
 from vidiff.diffusion.prior import window_prior, window_priors
@@ -23,8 +22,9 @@ from vidiff.windows import pair_windows
 class DiffusionInterpolator:
     """Residual diffusion over the prior stack, `steps` sampler steps, deterministic for a given seed;
     `engine` runs the U-Net and RIFE's network (vidiff.engine). `stack` picks the prior stack (auto: the
-    device's; vidiff.fusion.resolve_stack), `precision` runs RIFE and the U-Net under autocast (bf16,
-    fp16; auto and fp32: float32), `batch` windows go through the U-Net (and RIFE, GPU stack) at once."""
+    device's; vidiff.fusion.resolve_stack), `precision` runs RIFE's network under autocast (bf16,
+    fp16; auto and fp32: float32; the 0.2 M-parameter U-Net stays float32: its in-place index_copy_
+    into the window is not autocast-safe), `batch` windows go through the U-Net (and RIFE, GPU stack) at once."""
 
     name = "diffusion"
 
@@ -101,18 +101,16 @@ class DiffusionInterpolator:
         for ws in shapes.values():
             for s in range(0, len(ws), self.batch):
                 chunk = ws[s : s + self.batch]
-                dev = self.model.device.type
-                with torch.autocast(dev, dtype=self.dtype or torch.bfloat16, enabled=self.dtype is not None):
-                    res = infill_batch(
-                        self.run_model,
-                        [w[1] for w in chunk],
-                        [w[2] for w in chunk],
-                        [w[3] for w in chunk],
-                        [w[4] for w in chunk],
-                        self.steps,
-                        self.sampler,
-                        workspace=self.workspace,
-                    )
+                res = infill_batch(
+                    self.run_model,
+                    [w[1] for w in chunk],
+                    [w[2] for w in chunk],
+                    [w[3] for w in chunk],
+                    [w[4] for w in chunk],
+                    self.steps,
+                    self.sampler,
+                    workspace=self.workspace,
+                )
                 for w, r in zip(chunk, res, strict=True):
                     out[w[0]] = r[-1]
         return [o for o in out if o is not None]
