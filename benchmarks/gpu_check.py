@@ -16,7 +16,7 @@ sizes to 256x144 and 384x216 and the frame counts, for a dry run on the CPU. At 
 4. the U-Net forward with each attention kernel (SDPA, and xformers when its wheel imports).
 
 At the first size only: PSNR against the held-out frames (keep every 2nd frame) of the GPU path
-(`--device`, stack auto, fp32), of the same under bf16 and fp16 autocast, and of the CPU path (device
+(`--device`, the GPU stack, fp32), of the same under bf16 and fp16 autocast, and of the CPU path (device
 cpu, DIS + RIFE stack: the CPU default), on the same frames; their differences (targets: GPU vs CPU within
 0.05 dB, a half type within 0.02 dB of fp32).
 
@@ -42,6 +42,7 @@ from pathlib import Path
 import numpy as np
 
 NET_ATTEMPTS: list[str] = []
+GPU_STACK = "gpu"  # what stack="auto" gives on CUDA, named so a CPU dry run takes the same path
 WINDOW = 8  # pairs in a runner window (vidiff.runner.upscale's default); 2 in a --small dry run
 
 
@@ -96,7 +97,7 @@ def speed(dev: str, frames: list[np.ndarray], sync, repeats: int) -> dict:
     rife = build_rife(device=dev)
     rife_s = timed(lambda: [rife.interpolate(a, b, [0.5]) for a, b in pairs], sync, repeats) / len(pairs)
     rife = None  # its memory back before the model loads
-    model = DiffusionInterpolator(device=dev, batch=WINDOW)
+    model = DiffusionInterpolator(device=dev, batch=WINDOW, stack=GPU_STACK)
     times = [float(i) for i in range(WINDOW + 1)]
     targets = [i + 0.5 for i in range(WINDOW)]
     model_s = timed(lambda: model.interpolate_window(frames[: WINDOW + 1], times, targets), sync, repeats)
@@ -128,7 +129,7 @@ def pipeline(dev: str, frames: list[np.ndarray], tmp: Path) -> dict:
     with VideoWriter(src, w, h, Fraction(25)) as vw:
         vw.write_all(frames)
     rep = upscale_file(
-        src, tmp / f"out_{w}x{h}.mp4", factor=2, method="diffusion", method_options={"device": dev},
+        src, tmp / f"out_{w}x{h}.mp4", factor=2, method="diffusion", method_options={"device": dev, "stack": GPU_STACK},
         progress=False, workers=1, scene_cuts=False, dedupe=False,
     )  # fmt: skip
     made = rep["out_frames"] - rep["src_frames"]
@@ -178,13 +179,12 @@ def quality(dev: str, frames: list[np.ndarray]) -> dict:
     kept, truth = frames[0::2], frames[1::2][: len(frames[0::2]) - 1]
     times = [float(i) for i in range(len(kept))]
     targets = [i + 0.5 for i in range(len(truth))]
-    variants = {f"{dev} fp32": (dev, "fp32"), f"{dev} bf16": (dev, "bf16"), f"{dev} fp16": (dev, "fp16")}
-    variants["cpu (CPU default)"] = ("cpu", "fp32")
+    variants = {f"{dev} fp32": (dev, "fp32", GPU_STACK), f"{dev} bf16": (dev, "bf16", GPU_STACK)}
+    variants[f"{dev} fp16"] = (dev, "fp16", GPU_STACK)
+    variants["cpu (CPU default)"] = ("cpu", "fp32", "cpu")
     res, outs = {}, {}
-    for name, (d, prec) in variants.items():
-        if name in res:
-            continue
-        it = DiffusionInterpolator(device=d, precision=prec, batch=WINDOW)
+    for name, (d, prec, stack) in variants.items():
+        it = DiffusionInterpolator(device=d, precision=prec, batch=WINDOW, stack=stack)
         made = []
         for s in range(0, len(targets), WINDOW):  # runner-sized windows
             ts = targets[s : s + WINDOW]
@@ -223,12 +223,12 @@ def main() -> int:
     dev = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
     sync = torch.cuda.synchronize if dev.startswith("cuda") else (lambda: None)
     sizes = [(256, 144), (384, 216)] if args.small else [(1280, 720), (1920, 1080)]
-    n_frames = 2 * WINDOW + 1 if args.small else 48
+    n_frames = 4 * WINDOW + 1 if args.small else 48
     res: dict = {
         "device": dev,
         "gpu": torch.cuda.get_device_name(dev)
         if dev.startswith("cuda")
-        else f"none (CPU: {platform.processor()})",
+        else f"none (CPU: {platform.machine()}, {os.cpu_count()} cores)",
         "torch": torch.__version__,
         "python": sys.version.split()[0],
         "command": " ".join(sys.argv),
@@ -249,7 +249,7 @@ def main() -> int:
             )
             row["attention"] = attention(dev, size, sync, args.repeats)
             if k == 0:
-                row["quality"] = quality(dev, frames[: 2 * WINDOW + 1])
+                row["quality"] = quality(dev, frames[: 4 * WINDOW + 1])
             row["seconds"] = time.perf_counter() - t0
             res["sizes"][label] = row
             print(json.dumps({label: row}), flush=True)
