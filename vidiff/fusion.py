@@ -7,6 +7,12 @@ DIS blend (1 − t)·warp_a + t·warp_b and RIFE's frame: no learning, and ahead
 (benchmarks/results/quality). The learned model (`--method diffusion`) starts from this mean and predicts
 per-pixel fusion weights over the candidates plus a residual (vidiff.models.unet3d).
 
+Two stacks of that one layout serve the same weights, chosen by the device (`stack="auto"`) or by name:
+`cpu`, the above (DIS is OpenCV, CPU-only), and `gpu` (`RifeStack`), every member from one RIFE pass on
+the model's device, batched over targets: a and b warped by RIFE's own flows (t->a, t->b) take the DIS
+warps' places, and RIFE's frame is those warps blended by its mask. It runs on any torch device, so CI
+tests it on the CPU; what the shipped weights score over it: benchmarks/results/gpu_stack.
+
 RIFE's test-time ensemble (the pair reversed at 1 − t, or flipped) is left out of the stack: each costs a
 second RIFE pass, over the 1.5× RIFE time budget; `benchmarks/prior_stack.py` scores what each would add.
 It scores RIFE's own flows and mask too (`RIFE.flows_and_mask`, free with the RIFE pass): its two warps
@@ -26,6 +32,32 @@ from vidiff.flow import DISFlow, backward_warp, to_u8
 
 CANDIDATES = ("dis_a", "dis_b", "rife")  # the stack's order, after the fused frame itself
 STACK_IMAGES = 1 + len(CANDIDATES)  # fused μ, then the candidates
+STACKS = ("auto", "cpu", "gpu")  # auto: gpu on a CUDA device, else cpu
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")  # auto: fp32 (see resolve_precision)
+
+
+def resolve_stack(stack: str, device: str | object) -> str:
+    """`cpu` or `gpu`: the stack asked for, or for `auto` the one that suits `device` (a CUDA device gets
+    the all-RIFE stack, which has no CPU stage; the CPU keeps DIS + RIFE). A one-line ConfigError if unknown."""
+    from vidiff.errors import ConfigError
+
+    if stack not in STACKS:
+        raise ConfigError(f"unknown stack {stack!r}; choose one of: {', '.join(STACKS)}")
+    if stack != "auto":
+        return stack
+    return "gpu" if str(device).startswith("cuda") else "cpu"
+
+
+def resolve_precision(precision: str, device: str | object):
+    """The autocast dtype of `precision` on `device` (None: float32). `auto` is float32 everywhere until a
+    GPU run shows a half type within 0.02 dB of it (benchmarks/gpu_check.py measures both)."""
+    import torch
+
+    from vidiff.errors import ConfigError
+
+    if precision not in PRECISIONS:
+        raise ConfigError(f"unknown precision {precision!r}; choose one of: {', '.join(PRECISIONS)}")
+    return {"bf16": torch.bfloat16, "fp16": torch.float16}.get(precision)
 
 
 def fuse(warp_a: np.ndarray, warp_b: np.ndarray, rife: np.ndarray, t: float) -> np.ndarray:
@@ -46,6 +78,9 @@ class PriorStack:
     DIS flows are computed once per pair, RIFE once per target. `rife` is anything with RIFE's
     `interpolate(a, b, ts)` (the network is built by the caller, once).
     """
+
+    kind = "cpu"
+    uses_flows = True  # pair() takes DIS flows computed by the caller (window_prior shares them)
 
     def __init__(self, rife) -> None:
         self.rife = rife
@@ -75,6 +110,71 @@ class PriorStack:
         return out
 
 
+class RifeStack:
+    """The stack with no CPU stage: for each target, from one RIFE pass on the device (batched over the
+    targets given together), [μ, a warped by RIFE's t->a flow, b warped by its t->b flow, their blend by
+    RIFE's mask], μ the fixed fusion of the warps and that blend (`fuse`), each rounded as `to_u8` rounds.
+
+    The warps read the unpadded frames with border replication, as the DIS warps do. `batch` takes and
+    returns tensors on the device (the model's input stays there); `pair` is the numpy form the CPU
+    stack has. `dtype` (torch.bfloat16 / float16) runs RIFE's network under autocast.
+    """
+
+    kind = "gpu"
+    uses_flows = False
+
+    def __init__(self, rife, dtype=None) -> None:
+        self.rife, self.dtype = rife, dtype
+        self.device = rife.device
+
+    def batch(self, a, b, ts: Sequence[float]):
+        """Stacks (N, STACK_IMAGES, H, W, 3) uint8 on the device of N pairs a, b (N, H, W, 3) uint8 on the
+        device (or numpy) at ts (N,)."""
+        import torch
+
+        from vidiff.peers.rife import backward_warp as warp
+
+        with torch.inference_mode():
+            fa, fb = (_chw(x, self.device) for x in (a, b))
+            t = torch.tensor([float(x) for x in ts], device=self.device, dtype=torch.float32)
+            flow, m = self.rife.flows_batch(fa / 255.0, fb / 255.0, t, self.dtype)
+            wa, wb = warp(fa, flow[:, :2]), warp(fb, flow[:, 2:4])
+            rife = m * wa + (1.0 - m) * wb
+            tt = t.view(-1, 1, 1, 1)
+            mu = 0.5 * ((1.0 - tt) * wa + tt * wb + rife)
+            out = torch.stack((mu, wa, wb, rife), 1).add_(0.5).clamp_(0, 255).to(torch.uint8)
+            return out.permute(0, 1, 3, 4, 2)
+
+    def pair(
+        self,
+        a: np.ndarray,
+        b: np.ndarray,
+        ts: Sequence[float],
+        flows: object = None,
+        out: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """The CPU stack's `pair` (flows are not used): all targets of the pair in one batch."""
+        n = len(ts)
+        made = self.batch(np.repeat(a[None], n, 0), np.repeat(b[None], n, 0), ts).cpu().numpy()
+        if out is None:
+            return made
+        out[...] = made
+        return out
+
+
+def _chw(x, device):
+    """uint8 frames (N, H, W, 3), numpy or tensor -> float32 (N, 3, H, W) in 0..255 on `device`."""
+    import torch
+
+    t = x if isinstance(x, torch.Tensor) else torch.from_numpy(np.ascontiguousarray(x))
+    return t.to(device).permute(0, 3, 1, 2).float()
+
+
+def make_stack(rife, kind: str, dtype=None):
+    """The stack of `kind` (`cpu` or `gpu`, as `resolve_stack` gives) over a built RIFE."""
+    return RifeStack(rife, dtype) if kind == "gpu" else PriorStack(rife)
+
+
 def build_rife(weights: str | os.PathLike[str] | None = None, device: str = "cpu", engine: str | None = None):
     """RIFE v4 for the stack (a one-line UnsupportedError naming `vidiff fetch rife` when not cached);
     `engine` runs its network (vidiff.engine)."""
@@ -84,12 +184,21 @@ def build_rife(weights: str | os.PathLike[str] | None = None, device: str = "cpu
 
 
 class Fuse:
-    """`--method fuse`: the fixed per-pixel fusion of the prior stack (DIS warps both ways and RIFE v4)."""
+    """`--method fuse`: the fixed per-pixel fusion of the prior stack (DIS warps both ways and RIFE v4, or
+    RIFE's own warps with `stack="gpu"`)."""
 
     name = "fuse"
 
-    def __init__(self, weights: str | None = None, device: str = "cpu", engine: str | None = None) -> None:
-        self.stack = PriorStack(build_rife(weights, device, engine))
+    def __init__(
+        self,
+        weights: str | None = None,
+        device: str = "cpu",
+        engine: str | None = None,
+        stack: str = "auto",
+        precision: str = "auto",
+    ) -> None:
+        kind, dtype = resolve_stack(stack, device), resolve_precision(precision, device)
+        self.stack = make_stack(build_rife(weights, device, engine), kind, dtype)
 
     def interpolate(self, a: np.ndarray, b: np.ndarray, ts: Sequence[float]) -> list[np.ndarray]:
         inner = [float(t) for t in ts if 0.0 < t < 1.0]

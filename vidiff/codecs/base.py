@@ -59,9 +59,15 @@ class Codec(nn.Module):
 def frames_to_tensor(
     frames: Sequence[np.ndarray] | np.ndarray, device: str | torch.device = "cpu"
 ) -> torch.Tensor:
-    """RGB uint8 frames (T, H, W, 3) -> float32 tensor (T, 3, H, W) in [-1, 1]."""
-    arr = np.ascontiguousarray(np.stack(list(frames)) if not isinstance(frames, np.ndarray) else frames)
-    x = torch.from_numpy(arr).to(device).permute(0, 3, 1, 2).to(torch.float32, copy=True)
+    """RGB uint8 frames (T, H, W, 3) -> float32 tensor (T, 3, H, W) in [-1, 1]. A uint8 tensor (already on
+    the device: the GPU stack's priors) is converted where it is."""
+    if isinstance(frames, torch.Tensor):
+        src = frames
+    else:
+        src = torch.from_numpy(
+            np.ascontiguousarray(np.stack(list(frames)) if not isinstance(frames, np.ndarray) else frames)
+        )
+    x = src.to(device).permute(0, 3, 1, 2).to(torch.float32, copy=True)
     return x.div_(127.5).sub_(1.0)  # in place on the copy (never the caller's array): one pass fewer
 
 

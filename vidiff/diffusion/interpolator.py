@@ -12,15 +12,19 @@ from collections.abc import Sequence
 import numpy as np
 
 from vidiff.diffusion.model import DEFAULT_MODEL, VidiffModel, load_settings
-from vidiff.diffusion.prior import window_prior
+from vidiff.diffusion.prior import window_prior, window_priors
 from vidiff.diffusion.sampling import Workspace, infill_batch
 from vidiff.engine import EngineModule
+from vidiff.fusion import resolve_precision, resolve_stack
 from vidiff.windows import pair_windows
 
 
 class DiffusionInterpolator:
-    """Residual diffusion over the DIS prior, `steps` sampler steps, deterministic for a given seed;
-    `engine` runs the U-Net and RIFE's network (vidiff.engine)."""
+    """Residual diffusion over the prior stack, `steps` sampler steps, deterministic for a given seed;
+    `engine` runs the U-Net and RIFE's network (vidiff.engine). `stack` picks the prior stack (auto: the
+    device's; vidiff.fusion.resolve_stack), `precision` runs RIFE's network under autocast (bf16,
+    fp16; auto and fp32: float32; the 0.2 M-parameter U-Net stays float32: its in-place index_copy_
+    into the window is not autocast-safe), `batch` windows go through the U-Net (and RIFE, GPU stack) at once."""
 
     name = "diffusion"
 
@@ -33,11 +37,14 @@ class DiffusionInterpolator:
         device: str = "cpu",
         batch: int = 4,
         engine: str | None = None,
+        stack: str = "auto",
+        precision: str = "auto",
     ) -> None:
+        kind, self.dtype = resolve_stack(stack, device), resolve_precision(precision, device)
         self.model = VidiffModel.load(weights, device=device)
         self.steps, self.sampler, self.seed, self.batch = steps, sampler, seed, batch
         self.context = self.model.context
-        self.model.stack(engine)  # RIFE's network on the same engine
+        self.model.stack(engine, kind, self.dtype)  # RIFE's network on the same engine
         # the sampler calls model.unet(x, timestep, times, observed, cond): the observed mask (argument 3)
         # is baked into each export, one per window shape
         unet = EngineModule(self.model.unet, "unet", engine, device, static=(3,))
@@ -68,24 +75,26 @@ class DiffusionInterpolator:
                 todo.append(k)
         # one window per pair, in units of its own gap (vidiff.windows.pair_windows): a pair's output never
         # depends on the other pairs of the runner's window; one prior per pair (its flows are shared)
-        windows = []
+        # the GPU stack's priors are made for every pair at once, batched, and stay on the device
+        stack = self.model.stack()
+        on_device = stack is not None and stack.kind == "gpu"
+        pairs, windows = [], []
         for pw in pair_windows(frames, times, [float(target_times[k]) for k in todo], self.context):
             n = len(pw.frames)
             all_frames = list(pw.frames) + [None] * len(pw.targets)
             all_times = list(pw.times) + list(pw.targets)
             all_obs = [True] * n + [False] * len(pw.targets)
-            pri = window_prior(all_frames, all_times, all_obs, self.model.stack())
+            pairs.append((all_frames, all_times, all_obs))
+            pri = None if on_device else window_prior(all_frames, all_times, all_obs, stack)
             for m, pos in enumerate(pw.positions):
                 sel = [*range(n), n + m]
                 windows.append(
-                    (
-                        todo[pos],
-                        [all_frames[i] for i in sel],
-                        [all_times[i] for i in sel],
-                        [all_obs[i] for i in sel],
-                        pri if sel == list(range(len(pri))) else pri[sel],  # no copy of a whole prior
-                    )
+                    [todo[pos], *([p[i] for i in sel] for p in pairs[-1]), pri, len(pairs) - 1, sel]
                 )
+        pris = window_priors(pairs, stack, self.batch) if on_device else None
+        for w in windows:
+            pri = pris[w[5]] if pris is not None else w[4]
+            w[4] = pri if w[6] == list(range(len(pri))) else pri[w[6]]  # no copy of a whole prior
         shapes: dict[int, list] = {}
         for w in windows:
             shapes.setdefault(len(w[1]), []).append(w)

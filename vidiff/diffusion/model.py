@@ -138,16 +138,26 @@ class VidiffModel:
             raise ConfigError(f"unet config: {e}") from None
         return cls(unet=unet, codec=codec, settings=settings)
 
-    def stack(self, engine: str | None = None):
-        """The `PriorStack` a `fuse` model's priors come from (RIFE built once, on the model's device, its
-        network run by `engine` (vidiff.engine) when first built), or None for a DIS-prior model. A
+    def stack(self, engine: str | None = None, kind: str | None = None, dtype: Any = None):
+        """The prior stack a `fuse` model's priors come from (RIFE built once, on the model's device, its
+        network run by `engine` (vidiff.engine) when first built), or None for a DIS-prior model. `kind`
+        is `cpu` (DIS warps + RIFE) or `gpu` (RIFE's own warps, `vidiff.fusion.RifeStack`, run under
+        autocast to `dtype` when given); None keeps the stack built before, else follows the device. A
         one-line UnsupportedError when RIFE's weights are not cached."""
         if self.priors != "fuse":
             return None
-        if self._stack is None:
-            from vidiff.fusion import PriorStack, build_rife
+        from vidiff.fusion import build_rife, make_stack, resolve_stack
 
-            self._stack = PriorStack(build_rife(device=str(self.device), engine=engine))
+        if kind is None and self._stack is not None:
+            return self._stack
+        kind = resolve_stack(kind or "auto", self.device)
+        if self._stack is None or self._stack.kind != kind or getattr(self._stack, "dtype", None) != dtype:
+            rife = (
+                self._stack.rife
+                if self._stack is not None
+                else build_rife(device=str(self.device), engine=engine)
+            )
+            self._stack = make_stack(rife, kind, dtype)
         return self._stack
 
     def to(self, device: str | torch.device) -> VidiffModel:

@@ -9,7 +9,9 @@ frame itself; with one observed frame on that side it is the nearest frame. An o
 
 With a `PriorStack` (the model's `priors: fuse`), μ is the fixed fusion of the DIS warps and RIFE v4's frame
 (vidiff.fusion) and RIFE's frame is a fourth image; outside the observed range RIFE has nothing to add, so
-its image there is μ too.
+its image there is μ too. With the GPU stack (`vidiff.fusion.RifeStack`) the candidates are RIFE's own
+warps and no DIS flow is computed; `window_priors` builds the priors of many windows at once on the
+stack's device, the interior targets of all of them in batched RIFE passes.
 """
 
 from __future__ import annotations
@@ -75,6 +77,9 @@ def window_prior(
             continue
         (ta, ja), (tb, jb) = earlier[-1], later[0]
         a, b = frames[ja], frames[jb]
+        if stack is not None and not stack.uses_flows:  # the GPU stack: no DIS at all
+            stack.pair(a, b, [(float(tau) - ta) / (tb - ta)], out=out[i : i + 1])
+            continue
         if (ja, jb) not in flows:
             flows[(ja, jb)] = dis.flows(a, b)
         f_ab, f_ba = flows[(ja, jb)]
@@ -86,3 +91,56 @@ def window_prior(
         to_u8(backward_warp(a.astype(np.float32), t * f_ba), out[i, 1])
         to_u8(backward_warp(b.astype(np.float32), (1.0 - t) * f_ab), out[i, 2])
     return out
+
+
+def window_priors(
+    windows: Sequence[tuple[Sequence[np.ndarray | None], Sequence[float], Sequence[bool]]],
+    stack,
+    batch: int = 8,
+) -> list:
+    """The priors of many windows (frames, times, observed) as uint8 tensors (T, K, H, W, 3) on the GPU
+    stack's device: each observed frame is uploaded once, every interior target of every window goes
+    through `stack.batch` in batches of `batch` pairs, and a window with a target outside its observed
+    range (rare: extrapolation) is made by `window_prior` and uploaded whole."""
+    import torch
+
+    dev = stack.device
+    up: dict[int, torch.Tensor] = {}
+
+    def upload(img: np.ndarray) -> torch.Tensor:
+        if id(img) not in up:
+            up[id(img)] = torch.from_numpy(np.ascontiguousarray(img)).to(dev)
+        return up[id(img)]
+
+    out: list = []
+    todo: list[tuple[int, int, np.ndarray, np.ndarray, float]] = []  # (window, row, a, b, t)
+    for w, (frames, times, observed) in enumerate(windows):
+        obs = sorted((float(times[i]), i) for i in range(len(times)) if observed[i])
+        rows: list = [None] * len(times)
+        pairs = []
+        for i, tau in enumerate(times):
+            if observed[i]:
+                rows[i] = upload(frames[i]).expand(STACK_IMAGES, *frames[i].shape)
+                continue
+            earlier = [(tt, j) for tt, j in obs if tt < tau]
+            later = [(tt, j) for tt, j in obs if tt > tau]
+            if not earlier or not later:
+                pairs = None
+                break
+            (ta, ja), (tb, jb) = earlier[-1], later[0]
+            pairs.append((w, i, frames[ja], frames[jb], (float(tau) - ta) / (tb - ta)))
+        if pairs is None:
+            out.append(torch.from_numpy(window_prior(frames, times, observed, stack)).to(dev))
+            continue
+        todo += pairs
+        out.append(rows)
+    for s in range(0, len(todo), batch):
+        chunk = todo[s : s + batch]
+        made = stack.batch(
+            torch.stack([upload(c[2]) for c in chunk]),
+            torch.stack([upload(c[3]) for c in chunk]),
+            [c[4] for c in chunk],
+        )
+        for (w, i, *_), m in zip(chunk, made, strict=True):
+            out[w][i] = m
+    return [o if isinstance(o, torch.Tensor) else torch.stack(o) for o in out]

@@ -264,9 +264,9 @@ def infill(
     """Fill the unobserved frames of one window; observed frames come back unchanged.
 
     frames: RGB uint8 (H, W, 3) where observed (anything, e.g. None, elsewhere); times: real, any order;
-    prior: (T, K, H, W, 3) uint8 as `window_prior` makes it (computed when not given). Bad arguments
-    (lists of different lengths, no observed frame, frames of other shapes, times that are not finite
-    numbers) are one `ConfigError`, before any work.
+    prior: (T, K, H, W, 3) uint8 as `window_prior` makes it (computed when not given), numpy or a tensor.
+    Bad arguments (lists of different lengths, no observed frame, frames of other shapes, times that are
+    not finite numbers) are one `ConfigError`, before any work.
     """
     check_window(model, frames, times, observed, prior, steps)
     out = infill_batch(
@@ -298,9 +298,13 @@ def check_window(
         if flags[i]:
             shape = check_image(frames[i], f"infill frame {i}", shape).shape  # type: ignore[index]
     if prior is not None and (
-        not isinstance(prior, np.ndarray) or prior.dtype != np.uint8 or prior.ndim != 5
+        not isinstance(prior, (np.ndarray, torch.Tensor))
+        or prior.dtype not in (np.uint8, torch.uint8)
+        or prior.ndim != 5
     ):
-        raise ConfigError("infill prior: give the (T, K, H, W, 3) uint8 array window_prior makes, or None")
+        raise ConfigError(
+            "infill prior: give the (T, K, H, W, 3) uint8 array (or tensor) window_prior makes, or None"
+        )
     check_int(steps, "infill steps", 1, 1000)
 
 
@@ -328,12 +332,14 @@ def infill_batch(
     # convert only what is read: μ of every frame, the other candidates of the generated frames (an
     # observed frame's K images are copies of it)
     t_len = len(times[0])
-    mu_pix = frames_to_tensor(np.concatenate([p[:, 0] for p in priors]), dev)
+    # numpy priors, or uint8 tensors already on the device (the GPU stack: no host round trip)
+    cat = torch.cat if isinstance(priors[0], torch.Tensor) else np.concatenate
+    mu_pix = frames_to_tensor(cat([p[:, 0] for p in priors]), dev)
     mu_pix = mu_pix.reshape(len(priors), t_len, *mu_pix.shape[1:])
     gen_imgs = [p[i, 1:] for p, o in zip(priors, observed, strict=True) for i in range(len(o)) if not o[i]]
-    k1, (h, w) = priors[0].shape[1] - 1, priors[0].shape[2:4]
+    k1, (h, w) = priors[0].shape[1] - 1, tuple(priors[0].shape[2:4])
     cands = (
-        frames_to_tensor(np.concatenate(gen_imgs), dev).reshape(len(gen_imgs), k1, 3, h, w)
+        frames_to_tensor(cat(gen_imgs), dev).reshape(len(gen_imgs), k1, 3, h, w)
         if gen_imgs and k1
         else mu_pix.new_empty((len(gen_imgs), k1, 3, h, w))
     )

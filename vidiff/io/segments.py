@@ -20,6 +20,7 @@ import dataclasses
 import json
 import os
 import shutil
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -31,6 +32,7 @@ from filelock import FileLock
 
 from vidiff.errors import OutputError, VidiffError
 from vidiff.io.encode import EncodeOptions
+from vidiff.io.overlap import DEPTH, Behind, Prefetch
 from vidiff.io.probe import VideoFile
 from vidiff.io.writer import (
     _FORMATS,
@@ -228,6 +230,8 @@ class ResumableWriter:
             self.work.mkdir(parents=True, exist_ok=True)
         except OSError as e:
             raise OutputError(f"{self.path}: cannot write ({e.strerror or e})") from None
+        self._ahead: Prefetch | None = None
+        self._behind: Behind | None = None
         self.resumed_frames = sum(done.values())
         self.n_frames = 0
         self._sink = PartSink(self.parts, done)
@@ -253,12 +257,33 @@ class ResumableWriter:
         self.n_frames += n
 
     def write(self, image: np.ndarray) -> None:
-        """Append one frame (dropped if it lies in a finished segment)."""
-        self._sink.write(self.n_frames, image)
+        """Append one frame (dropped if it lies in a finished segment). After `overlap`, it is encoded in
+        the background: the caller must not change `image` afterwards."""
+        if self._behind is not None:
+            self._behind.submit(self.n_frames, image)
+        else:
+            self._sink.write(self.n_frames, image)
         self.n_frames += 1
+
+    def overlap(self, frames: Iterable[Any], depth: int = DEPTH) -> Iterator[Any]:
+        """From now on encode in a background thread, and return `frames` read ahead in another
+        (vidiff.io.overlap): decode and encode overlap the caller's work. `adopt` and `close` wait for
+        both, `abort` (and the context's exit on an error) stops both before the input can be closed."""
+        self._behind = Behind(self._sink.write, depth)
+        self._ahead = Prefetch(frames, depth)
+        return self._ahead
+
+    def _settle(self, cancel: bool = False) -> None:
+        """The background threads done: the reader stopped, the queued frames written (or dropped)."""
+        ahead, behind, self._ahead, self._behind = self._ahead, self._behind, None, None
+        if ahead is not None:
+            ahead.close()
+        if behind is not None:
+            behind.cancel() if cancel else behind.join()
 
     def adopt(self) -> None:
         """Take the segments other processes finished (from the manifest) as this run's frames."""
+        self._settle()
         self._sink.finish()
         self._sink.done = self.parts.done()
         self.n_frames = sum(self._sink.done.values())
@@ -271,6 +296,7 @@ class ResumableWriter:
             self._lock.release()
 
     def _close(self) -> None:
+        self._settle()
         self._sink.finish()
         done = self.done
         if not done:
@@ -343,6 +369,7 @@ class ResumableWriter:
     def abort(self, keep: bool = True) -> None:
         """Stop without joining: finished segments and the manifest stay for a resume (unless `keep` is
         False or there are none)."""
+        self._settle(cancel=True)
         self._sink.abort()
         if not self.parts.done() or not keep:  # nothing worth resuming: leave no trace
             shutil.rmtree(self.work, ignore_errors=True)

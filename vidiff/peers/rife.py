@@ -224,10 +224,30 @@ class RIFE:
         """(the blocks' scales, padded height, padded width) of a pair, checked."""
         if a.shape != b.shape or a.ndim != 3 or a.shape[2] != 3:
             raise UnsupportedError(f"RIFE needs two RGB frames of one size, got {a.shape} and {b.shape}")
-        h, w = a.shape[:2]
+        return self._size_geometry(*a.shape[:2])
+
+    def _size_geometry(self, h: int, w: int) -> tuple[list[float], int, int]:
         scale = self.scale if self.scale is not None else auto_scale(h, w)
         pad = max(128, int(128 / scale))
         return [s / scale for s in BASE_SCALES], -(-h // pad) * pad, -(-w // pad) * pad
+
+    @torch.inference_mode()
+    def flows_batch(
+        self, a: torch.Tensor, b: torch.Tensor, ts: torch.Tensor, dtype: torch.dtype | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """RIFE's flows and mask for N pairs at once, on the pairs' device (the GPU stack's one pass).
+
+        a, b: frames (N, 3, H, W) float in [0, 1] on this RIFE's device; ts (N,). Returns the flows
+        (N, 4, H, W) float32 = [t->a, t->b] in pixels and the blend weight of a's warp (N, 1, H, W) in
+        [0, 1], cropped to H, W. `dtype` (torch.bfloat16 / float16) runs the network under autocast.
+        """
+        n, _, h, w = a.shape
+        scales, ph, pw = self._size_geometry(h, w)
+        pad = (0, pw - w, 0, ph - h)
+        tt = ts.to(a.device, torch.float32).view(n, 1, 1, 1)
+        with torch.autocast(a.device.type, dtype=dtype or torch.bfloat16, enabled=dtype is not None):
+            flow, mask = self.net.flows(F.pad(a, pad), F.pad(b, pad), tt, scales)
+        return flow[:, :, :h, :w].float(), torch.sigmoid(mask[:, :, :h, :w].float())
 
     @torch.inference_mode()
     def flows_and_mask(self, a: np.ndarray, b: np.ndarray, t: float) -> tuple[np.ndarray, np.ndarray]:
