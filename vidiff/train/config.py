@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import os
 from collections.abc import Sequence
 from typing import Any
@@ -28,6 +29,8 @@ DEFAULTS: dict[str, Any] = {
         "task": "interpolate",  # or extrapolate: observed frames before, the target after (generation)
         "max_tau": 2.0,  # extrapolate: targets up to this many observed intervals past the last frame
         "pool": 0,  # > 0: train on a fixed set of this many windows (a check that the loop learns)
+        "engine": "pyav",  # random access to the clips: pyav (exact, the faster here) or decord
+        "cache_mb": 512,  # decoded frames kept per data process: a short clip decodes about once
     },
     "train": {
         "steps": 1500,
@@ -99,6 +102,7 @@ def load_config(path: str | os.PathLike[str] | None, overrides: Sequence[str] = 
 
 
 MIXED_PRECISION = ("no", "fp16", "bf16")
+ENGINES = ("pyav", "decord")  # vidiff.io.random_access.ENGINES
 TASKS = ("interpolate", "extrapolate")  # vidiff.train.data.TASKS, literal so checking needs no torch
 
 
@@ -107,6 +111,7 @@ def check_config(cfg: DictConfig) -> None:
     ranges, choices, and that each training clip exists and is a video. Raises `ConfigError`."""
     from pathlib import Path
 
+    from vidiff.io.random_access import list_clips
     from vidiff.io.samples import SAMPLE_CLIPS
 
     t, d = cfg.train, cfg.data
@@ -149,6 +154,8 @@ def check_config(cfg: DictConfig) -> None:
     whole("data.crop", d.crop, 8)
     whole("data.margin", d.margin, 0)
     whole("data.pool", d.pool, 0)
+    whole("data.cache_mb", d.cache_mb, 0)
+    need(d.engine in ENGINES, "data.engine", f"use {', '.join(ENGINES)}", d.engine)
     clips = list(d.clips)
     need(
         all(isinstance(c, str) and c for c in clips),
@@ -158,13 +165,19 @@ def check_config(cfg: DictConfig) -> None:
     )
     if d.real_fraction > 0:
         need(bool(clips), "data.clips", "is empty while data.real_fraction > 0", clips)
+    for c in clips:  # a broken file among them is the data layer's: skipped with a warning
+        if not (Path(c).exists() or c.removesuffix(".mp4") in SAMPLE_CLIPS or glob.glob(c, recursive=True)):
+            raise ConfigError(
+                f"data.clips: {c!r} is neither a file, a folder, a glob that matches nor a bundled clip "
+                f"({', '.join(SAMPLE_CLIPS)})"
+            )
     held_out = {Path(c).stem for c in d.eval_clips}
-    for c in clips:
+    for c in clips + list_clips(clips):  # as named, and each file a folder or glob holds
         if Path(c).stem in held_out:
             raise ConfigError(
                 f"data.clips: {Path(c).name} is evaluation-only (data.eval_clips, BENCHMARK.md): remove it"
             )
-    for c in clips + list(d.eval_clips):
+    for c in list(d.eval_clips):
         if Path(c).exists() or c.removesuffix(".mp4") in SAMPLE_CLIPS:
             if Path(c).exists():
                 from vidiff.io.probe import probe
@@ -172,7 +185,7 @@ def check_config(cfg: DictConfig) -> None:
                 probe(c)  # a missing, broken or non-video file is an InputError naming it
             continue
         raise ConfigError(
-            f"data.clips: {c!r} is neither a file nor a bundled clip ({', '.join(SAMPLE_CLIPS)})"
+            f"data.eval_clips: {c!r} is neither a file nor a bundled clip ({', '.join(SAMPLE_CLIPS)})"
         )
 
 

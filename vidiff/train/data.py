@@ -6,6 +6,7 @@ uninterrupted one would, and processes under `accelerate launch` see different o
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import cv2
@@ -14,30 +15,80 @@ import torch
 
 from vidiff.codecs import frames_to_tensor
 from vidiff.diffusion.prior import window_prior
-from vidiff.errors import ConfigError
+from vidiff.errors import ConfigError, InputError
+from vidiff.io.random_access import FrameCache, FrameLost, list_clips, open_frames
 from vidiff.train.procedural import MotionWindow
 
+MAX_OPEN = 16  # readers kept open per process (file handles), the least recent closed first
 NICE_T = (0.25, 1 / 3, 0.5, 2 / 3, 0.75)
 TASKS = ("interpolate", "extrapolate")
 
 
-def load_clip_frames(name: str, scales: list[float]) -> list[list[np.ndarray]]:
-    """A clip's frames at each scale (a bundled clip name or a path; check_config has refused the
-    evaluation-only ones)."""
-    from pathlib import Path
+class ClipPool:
+    """The training clips (`data.clips`: files, folders, globs, bundled names), read by random access:
+    a window decodes only the frames it draws (vidiff.io.random_access), so memory does not grow with
+    the footage; decoded frames are kept up to `cache_mb` (a short clip is decoded about once).
 
-    from vidiff.io.reader import read_frames
-    from vidiff.io.samples import sample_clip
+    Every clip is opened once here, in the process that builds the sampler, to count its frames: a
+    missing or unreadable one is skipped with one warning line naming it (refused under --strict), one
+    with fewer than 2 frames is refused, one shorter than a window skipped with a warning. Readers are
+    opened again lazily in the process that makes windows (a DataLoader worker), never shared across fork.
+    """
 
-    path = Path(name) if Path(name).exists() else sample_clip(name)
-    frames = read_frames(path)
-    out = []
-    for s in scales:
-        if s == 1.0:
-            out.append(frames)
-        else:
-            out.append([cv2.resize(f, None, fx=s, fy=s, interpolation=cv2.INTER_AREA) for f in frames])
-    return out
+    def __init__(self, specs: list[str], min_frames: int, engine: str = "pyav", cache_mb: int = 512) -> None:
+        from vidiff.io.probe import strict_input, warn_damage
+
+        self.engine, self.paths, self.lengths, self.sizes = engine, [], [], []
+        for path in list_clips(specs):
+            try:
+                r = open_frames(path, engine)
+            except InputError as e:
+                if strict_input() or "at least" in str(e):
+                    raise
+                warn_damage(path, f"skipped ({str(e).removeprefix(path + ': ')})")
+                continue
+            n, size = len(r), r.size
+            r.close()
+            if n < min_frames:
+                warn_damage(path, f"skipped: {n} frames, a training window spans {min_frames}")
+                continue
+            self.paths.append(path)
+            self.lengths.append(n)
+            self.sizes.append(size)
+        self._cache_bytes = int(cache_mb) << 20
+        self._readers: dict[int, object] = {}
+        self._cache = FrameCache(self._cache_bytes)
+        self._pid = os.getpid()
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_readers": {}, "_cache": FrameCache(self._cache_bytes), "_pid": -1}
+
+    def pick(self, rng: np.random.Generator) -> int:
+        """A clip, in proportion to its frames: every frame of the footage equally likely."""
+        w = np.asarray(self.lengths, dtype=np.float64)
+        return int(rng.choice(len(w), p=w / w.sum()))
+
+    def frames(self, k: int, indices: list[int]) -> list[np.ndarray]:
+        """Frames `indices` of clip `k` (RGB uint8, full size)."""
+        if self._pid != os.getpid():  # a forked worker: its own readers and cache
+            self._readers, self._cache, self._pid = {}, FrameCache(self._cache_bytes), os.getpid()
+        have = {i: self._cache.get((k, i)) for i in set(indices)}
+        miss = sorted(i for i, im in have.items() if im is None)
+        if miss:
+            for i, im in zip(miss, self._reader(k).get(miss), strict=True):
+                have[i] = im
+                self._cache.put((k, i), im)
+        return [have[i] for i in indices]
+
+    def _reader(self, k: int):
+        if k not in self._readers:
+            if len(self._readers) >= MAX_OPEN:  # many clips: close the one opened first
+                self._readers.pop(next(iter(self._readers))).close()
+            self._readers[k] = open_frames(self.paths[k], self.engine)
+        return self._readers[k]
 
 
 class WindowSampler:
@@ -61,8 +112,10 @@ class WindowSampler:
         if self.task == "extrapolate" and not 0.5 <= self.max_tau <= 8.0:
             raise ConfigError("data.max_tau must be in [0.5, 8]")
         reach = max(data["strides"]) * (1 + 2 * context + (self.max_tau if self.task == "extrapolate" else 0))
-        self.clips = [v for c in data["clips"] for v in load_clip_frames(c, list(data["scales"]))]
-        self.clips = [c for c in self.clips if len(c) > reach + 1]
+        specs = list(data["clips"]) if data["real_fraction"] > 0 else []
+        self.clips = ClipPool(
+            specs, int(np.ceil(reach)) + 2, data.get("engine", "pyav"), data.get("cache_mb", 512)
+        )
         self._pool: dict[int, dict[str, np.ndarray]] = {}
 
     def window(self, rng: np.random.Generator) -> dict[str, np.ndarray]:
@@ -74,8 +127,9 @@ class WindowSampler:
             obs_t = np.arange(n_obs, dtype=np.float64) - (n_obs - 1)  # ..., -1, 0: the last at 0
         else:
             obs_t = np.arange(n_obs, dtype=np.float64) - self.context  # the pair sits at 0 and 1
-        if self.clips and rng.random() < c["real_fraction"]:
-            frames, tau = self._real(rng, region, obs_t)
+        real = self._real(rng, region, obs_t) if self.clips and rng.random() < c["real_fraction"] else None
+        if real is not None:
+            frames, tau = real
         else:
             if self.task == "extrapolate":
                 nice = np.arange(1, int(2 * self.max_tau) + 1) / 2  # 0.5, 1, 1.5, ...
@@ -119,27 +173,44 @@ class WindowSampler:
 
     def _real(
         self, rng: np.random.Generator, region: int, obs_t: np.ndarray
-    ) -> tuple[list[np.ndarray], float]:
-        clip = self.clips[rng.integers(len(self.clips))]
-        k = int(rng.choice(self.cfg["strides"]))
-        span = k * (len(obs_t) - 1)
+    ) -> tuple[list[np.ndarray], float] | None:
+        """A window from the clips: its frames (region x region) and target time; None when three draws
+        in a row hit frames that do not decode (damage: the caller makes a procedural one instead)."""
+        from vidiff.io.probe import warn_damage
+
+        for _ in range(3):
+            k, idx, tau = self._draw(rng, len(obs_t))
+            w, h = self.clips.sizes[k]
+            s = float(rng.choice(self.cfg["scales"]))  # per window: the crop at full size, then resized
+            src = min(round(region / s), h, w)
+            y, x = int(rng.integers(0, h - src + 1)), int(rng.integers(0, w - src + 1))
+            try:
+                frames = [f[y : y + src, x : x + src] for f in self.clips.frames(k, idx)]
+            except FrameLost as e:
+                warn_damage(self.clips.paths[k], f"{e}; windows that need it are drawn again")
+                continue
+            if src != region:
+                how = cv2.INTER_AREA if src > region else cv2.INTER_LINEAR
+                frames = [cv2.resize(f, (region, region), interpolation=how) for f in frames]
+            return frames, tau
+        return None
+
+    def _draw(self, rng: np.random.Generator, n_obs: int) -> tuple[int, list[int], float]:
+        """Clip, frame indices (observed ones, then the target) and target time of a real window."""
+        k = self.clips.pick(rng)
+        n = self.clips.lengths[k]
+        stride = int(rng.choice(self.cfg["strides"]))
+        span = stride * (n_obs - 1)
         if self.task == "extrapolate":
-            ahead = max(1, int(k * self.max_tau))  # frames past the last observed one
-            start = int(rng.integers(0, len(clip) - span - ahead))
+            ahead = max(1, int(stride * self.max_tau))  # frames past the last observed one
+            start = int(rng.integers(0, n - span - ahead))
             m = int(rng.integers(1, ahead + 1))
             target = start + span + m
         else:
-            start = int(rng.integers(0, len(clip) - span))
-            m = int(rng.integers(1, k))
-            target = start + k * self.context + m
-        idx = [start + k * j for j in range(len(obs_t))]
-        h, w = clip[0].shape[:2]
-        r = min(region, h, w)
-        y, x = int(rng.integers(0, h - r + 1)), int(rng.integers(0, w - r + 1))
-        frames = [clip[i][y : y + r, x : x + r] for i in idx + [target]]
-        if r < region:
-            frames = [cv2.resize(f, (region, region), interpolation=cv2.INTER_LINEAR) for f in frames]
-        return frames, m / k
+            start = int(rng.integers(0, n - span))
+            m = int(rng.integers(1, stride))
+            target = start + stride * self.context + m
+        return k, [start + stride * j for j in range(n_obs)] + [target], m / stride
 
     def batch(self, step: int, batch_size: int, rank: int = 0) -> dict[str, torch.Tensor]:
         """The batch of `step` for process `rank`: tensors frames (B, T, 3, S, S), prior (B, T, 3, 3, S, S)
