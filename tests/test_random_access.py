@@ -105,3 +105,20 @@ def test_a_broken_clip_in_the_folder_is_one_warning_line_or_refused_with_strict(
     assert r.returncode == 2 and r.stderr.strip().count("\n") == 0, r.stderr
     assert r.stderr.startswith(f"vidiff: error: {d / 'broken.mp4'}: not a readable video")
     assert not out.exists()  # refused before anything was written
+
+
+@pytest.mark.skipif(
+    not __import__("vidiff.io.random_access", fromlist=["x"]).decord_available(), reason="no decord"
+)
+def test_the_decord_engine_serves_the_same_frames(tmp_path):
+    """decord (data.engine=decord): the same frames (MJPEG: the same pixels; h264: swscale's RGB, about
+    one level off vidiff's)."""
+    for kind, tol in (("mjpeg", 0.0), ("h264_bframes", 2.0)):
+        path = make_clip(tmp_path, kind, n=30)
+        ref = read_frames(path)
+        r = open_frames(path, "decord")
+        assert r.engine == "decord" and len(r) == 30
+        idx = [17, 3, 29, 4]
+        for i, im in zip(idx, r.get(idx), strict=True):
+            diffs = [np.abs(im.astype(int) - f).mean() for f in ref]
+            assert int(np.argmin(diffs)) == i and diffs[i] <= tol, (kind, i, diffs[i])

@@ -86,6 +86,10 @@ class SeekReader:
     def __len__(self) -> int:
         return len(self._pts)
 
+    def seconds(self) -> np.ndarray:
+        """Each frame's time in seconds from the first frame (VideoReader's `Frame.time`)."""
+        return (self._pts - self._pts[0]) * float(self._vs.time_base)
+
     def _start_pkt(self, i: int) -> int:
         """First packet to decode for frame `i`: its GOP's key frame, or the one before for a leading
         picture (presentation before its key frame: it may reference the previous GOP)."""
@@ -177,6 +181,11 @@ class DecordReader:
 
     def __len__(self) -> int:
         return len(self._r)
+
+    def seconds(self) -> np.ndarray:
+        """Each frame's time in seconds from the first frame."""
+        t = self._r.get_frame_timestamp(list(range(len(self))))[:, 0]
+        return t - t[0]
 
     def get(self, indices: Sequence[int]) -> list[np.ndarray]:
         """RGB uint8 frames at `indices`."""

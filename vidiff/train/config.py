@@ -31,6 +31,8 @@ DEFAULTS: dict[str, Any] = {
         "pool": 0,  # > 0: train on a fixed set of this many windows (a check that the loop learns)
         "engine": "pyav",  # random access to the clips: pyav (exact, the faster here) or decord
         "cache_mb": 512,  # decoded frames kept per data process: a short clip decodes about once
+        "time_range": None,  # [start, end] seconds: windows only from this part of every clip
+        "windows_per_seek": 1,  # > 1: real windows in groups from one stretch (long-GOP footage decodes less)
     },
     "train": {
         "steps": 1500,
@@ -155,7 +157,16 @@ def check_config(cfg: DictConfig) -> None:
     whole("data.margin", d.margin, 0)
     whole("data.pool", d.pool, 0)
     whole("data.cache_mb", d.cache_mb, 0)
+    whole("data.windows_per_seek", d.windows_per_seek, 1)
     need(d.engine in ENGINES, "data.engine", f"use {', '.join(ENGINES)}", d.engine)
+    tr = d.time_range
+    ok = tr is None or (
+        OmegaConf.is_list(tr)
+        and len(tr) == 2
+        and all(isinstance(x, int | float) and not isinstance(x, bool) for x in tr)
+        and 0 <= tr[0] < tr[1]
+    )
+    need(ok, "data.time_range", "must be [start, end] in seconds, 0 <= start < end", tr)
     clips = list(d.clips)
     need(
         all(isinstance(c, str) and c for c in clips),

@@ -19,6 +19,7 @@ from vidiff.errors import ConfigError, InputError
 from vidiff.io.random_access import FrameCache, FrameLost, list_clips, open_frames
 from vidiff.train.procedural import MotionWindow
 
+GROUP_SPREAD = 48  # frames: the stretch a group of windows (data.windows_per_seek) is drawn from
 MAX_OPEN = 16  # readers kept open per process (file handles), the least recent closed first
 NICE_T = (0.25, 1 / 3, 0.5, 2 / 3, 0.75)
 TASKS = ("interpolate", "extrapolate")
@@ -35,10 +36,17 @@ class ClipPool:
     opened again lazily in the process that makes windows (a DataLoader worker), never shared across fork.
     """
 
-    def __init__(self, specs: list[str], min_frames: int, engine: str = "pyav", cache_mb: int = 512) -> None:
+    def __init__(
+        self,
+        specs: list[str],
+        min_frames: int,
+        engine: str = "pyav",
+        cache_mb: int = 512,
+        time_range: list[float] | None = None,
+    ) -> None:
         from vidiff.io.probe import strict_input, warn_damage
 
-        self.engine, self.paths, self.lengths, self.sizes = engine, [], [], []
+        self.engine, self.paths, self.lengths, self.sizes, self.first = engine, [], [], [], []
         for path in list_clips(specs):
             try:
                 r = open_frames(path, engine)
@@ -47,12 +55,17 @@ class ClipPool:
                     raise
                 warn_damage(path, f"skipped ({str(e).removeprefix(path + ': ')})")
                 continue
-            n, size = len(r), r.size
+            first, n, size = 0, len(r), r.size
+            if time_range is not None:  # only the frames in [start, end) seconds: hold the rest out
+                t = r.seconds()
+                first, last = np.searchsorted(t, time_range[0]), np.searchsorted(t, time_range[1])
+                n = int(last - first)
             r.close()
             if n < min_frames:
                 warn_damage(path, f"skipped: {n} frames, a training window spans {min_frames}")
                 continue
             self.paths.append(path)
+            self.first.append(int(first))
             self.lengths.append(n)
             self.sizes.append(size)
         self._cache_bytes = int(cache_mb) << 20
@@ -72,13 +85,13 @@ class ClipPool:
         return int(rng.choice(len(w), p=w / w.sum()))
 
     def frames(self, k: int, indices: list[int]) -> list[np.ndarray]:
-        """Frames `indices` of clip `k` (RGB uint8, full size)."""
+        """Frames `indices` of clip `k` (counted from the start of `time_range`; RGB uint8, full size)."""
         if self._pid != os.getpid():  # a forked worker: its own readers and cache
             self._readers, self._cache, self._pid = {}, FrameCache(self._cache_bytes), os.getpid()
         have = {i: self._cache.get((k, i)) for i in set(indices)}
         miss = sorted(i for i, im in have.items() if im is None)
         if miss:
-            for i, im in zip(miss, self._reader(k).get(miss), strict=True):
+            for i, im in zip(miss, self._reader(k).get([self.first[k] + i for i in miss]), strict=True):
                 have[i] = im
                 self._cache.put((k, i), im)
         return [have[i] for i in indices]
@@ -114,9 +127,16 @@ class WindowSampler:
         reach = max(data["strides"]) * (1 + 2 * context + (self.max_tau if self.task == "extrapolate" else 0))
         specs = list(data["clips"]) if data["real_fraction"] > 0 else []
         self.clips = ClipPool(
-            specs, int(np.ceil(reach)) + 2, data.get("engine", "pyav"), data.get("cache_mb", 512)
+            specs,
+            int(np.ceil(reach)) + 2,
+            data.get("engine", "pyav"),
+            data.get("cache_mb", 512),
+            data.get("time_range"),
         )
         self._pool: dict[int, dict[str, np.ndarray]] = {}
+        self._group: list[
+            tuple[int, int, int, int]
+        ] = []  # real windows drawn, not yet made (start, clip, stride, reach)
 
     def window(self, rng: np.random.Generator) -> dict[str, np.ndarray]:
         """One window: frames (T, S, S, 3) uint8, prior (T, K, S, S, 3), times (T,), observed (T,)."""
@@ -196,26 +216,45 @@ class WindowSampler:
         return None
 
     def _draw(self, rng: np.random.Generator, n_obs: int) -> tuple[int, list[int], float]:
-        """Clip, frame indices (observed ones, then the target) and target time of a real window."""
-        k = self.clips.pick(rng)
-        n = self.clips.lengths[k]
-        stride = int(rng.choice(self.cfg["strides"]))
+        """Clip, frame indices (observed ones, then the target) and target time of a real window.
+
+        `data.windows_per_seek` = g > 1: windows come in groups of g from one stretch of GROUP_SPREAD
+        frames, drawn together and served in order, so one seek and one forward decode serve g windows
+        (a long-GOP clip costs a seek to the key frame and decoding up to the window, per window)."""
+        if not self._group:
+            g = int(self.cfg.get("windows_per_seek", 1))
+            k = self.clips.pick(rng)
+            n = self.clips.lengths[k]
+            strides = [int(rng.choice(self.cfg["strides"])) for _ in range(g)]
+            reach = max(self._reach(s, n_obs) for s in strides)
+            a = int(rng.integers(0, n - reach)) if g > 1 else 0
+            hi = min(n - reach, a + GROUP_SPREAD) if g > 1 else n - reach
+            group = []
+            for s in strides:
+                r = self._reach(s, n_obs)
+                start = int(rng.integers(a, max(a + 1, min(hi, n - r))))
+                group.append((start, k, s, r))
+            self._group = sorted(group)
+        start, k, stride, _ = self._group.pop(0)
         span = stride * (n_obs - 1)
         if self.task == "extrapolate":
-            ahead = max(1, int(stride * self.max_tau))  # frames past the last observed one
-            start = int(rng.integers(0, n - span - ahead))
-            m = int(rng.integers(1, ahead + 1))
+            m = int(rng.integers(1, max(1, int(stride * self.max_tau)) + 1))
             target = start + span + m
         else:
-            start = int(rng.integers(0, n - span))
             m = int(rng.integers(1, stride))
             target = start + stride * self.context + m
         return k, [start + stride * j for j in range(n_obs)] + [target], m / stride
+
+    def _reach(self, stride: int, n_obs: int) -> int:
+        """Frames a window of `stride` covers from its first observed frame to its farthest target."""
+        ahead = max(1, int(stride * self.max_tau)) if self.task == "extrapolate" else 0
+        return stride * (n_obs - 1) + ahead + 1
 
     def batch(self, step: int, batch_size: int, rank: int = 0) -> dict[str, torch.Tensor]:
         """The batch of `step` for process `rank`: tensors frames (B, T, 3, S, S), prior (B, T, 3, 3, S, S)
         in [-1, 1], times (B, T), observed (B, T)."""
         rng = np.random.default_rng([self.seed, step, rank])
+        self._group = []  # a batch is a function of (seed, step, rank) alone
         pool = int(self.cfg.get("pool", 0) or 0)
         if pool:
             return collate([self.pooled(int(i)) for i in rng.integers(pool, size=batch_size)])
@@ -228,6 +267,7 @@ class WindowSampler:
         (gradients, all-reduce, optimizer, EMA), not a way to train a model that generalises.
         """
         if i not in self._pool:
+            self._group = []
             self._pool[i] = self.window(np.random.default_rng([self.seed, 1 << 30, i]))
         return self._pool[i]
 
