@@ -65,8 +65,9 @@ for _ in range(windows):
         same_sws += bool(np.array_equal(im, sws[i]))
         d = np.abs(im.astype(int) - ref[i])
         maxdiff, meandiff = max(maxdiff, int(d.max())), meandiff + [float(d.mean())]
-        # the nearest reference frame: an off-by-one shows here whatever the colour conversion
-        near = min(range(max(0, i - 2), min(n, i + 3)), key=lambda j: np.abs(im.astype(int) - ref[j]).mean())
+        # the nearest reference frame (ties: i, the clip holds repeated frames): an off-by-one shows
+        # here whatever the colour conversion
+        near = min(range(max(0, i - 2), min(n, i + 3)), key=lambda j: (np.abs(im.astype(int) - ref[j]).mean(), j != i))
         out["wrong_frame"] = out.get("wrong_frame", 0) + (near != i)
 out.update(frames=len(r), checked=k, exact_vidiff=same, exact_swscale=same_sws, max_abs_diff=maxdiff,
            mean_abs_diff=float(np.mean(meandiff)))

@@ -6,10 +6,11 @@ The model is made first (configs/train/finetune_bbb.yaml: `vidiff train configs/
 --frames frames each, evenly spaced over the clip from --start seconds (481: a second past the last training frame)
 to its end, read by random access (vidiff.io.random_access), resized to --width (a CPU-sized
 evaluation), written losslessly (FFV1, RGB) and runs the held-out-frame protocol on them:
-`vidiff bench --input WINDOWS --factor ... --methods dis,rife,diffusion,diffusion@MODEL --in-process`.
+`vidiff bench --input WINDOWS --factor ... --methods dis,rife,diffusion,diffusion@MODEL --in-process`
+(--methods and --model: the baseline and the fine-tuned model may be run apart, on the same windows).
 Its results.md/results.json go to --out, with the windows' list in windows.json.
 
-Usage: python benchmarks/finetune_bbb.py --model runs/finetune_bbb/model [--factor 2 4]
+Usage: python benchmarks/finetune_bbb.py --model runs/finetune_bbb/model [--factor 2 4] [--width 480]
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ def cut_windows(src: Path, dest: Path, start_s: float, n: int, frames: int, widt
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--model", required=True, help="the fine-tuned model folder")
+    ap.add_argument("--model", default=None, help="the fine-tuned model folder (added as diffusion@MODEL)")
     ap.add_argument("--clip", default=None, help="the footage (default: `vidiff fetch bbb`)")
     ap.add_argument("--start", type=float, default=481.0, help="first second of the held-out part")
     ap.add_argument("--windows", type=int, default=6)
@@ -81,7 +82,7 @@ def main(argv: list[str] | None = None) -> None:
     (out / "windows.json").write_text(
         json.dumps({"command": me, "clip": clip.name, "windows": wins}, indent=1)
     )
-    methods = f"{args.methods},diffusion@{args.model}"
+    methods = f"{args.methods},diffusion@{args.model}" if args.model else args.methods
     cmd = [
         str(Path(sys.executable).parent / "vidiff"),
         "bench",

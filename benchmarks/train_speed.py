@@ -10,7 +10,7 @@ less than a step: steps/s = 1 / max(step, batch) on two cores (step and worker i
 ratio to procedural-only is max(step, procedural batch) / max(step, real batch).
 Writes results.json and results.md to --out.
 
-Usage: python benchmarks/train_speed.py [--clips bigbuckbunny /path/bbb.mp4] [--rounds 12]
+Usage: python benchmarks/train_speed.py [--clips bigbuckbunny /path/bbb.mp4] [--windows-per-seek 1 4] [--rounds 12]
 """
 
 from __future__ import annotations
@@ -30,6 +30,9 @@ ROOT = Path(__file__).resolve().parent.parent
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--clips", nargs="*", default=["bigbuckbunny"], help="one data setting per clip")
+    ap.add_argument(
+        "--windows-per-seek", nargs="*", type=int, default=[1], help="data.windows_per_seek values"
+    )
     ap.add_argument("--rounds", type=int, default=12)
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--out", default=str(ROOT / "benchmarks/results/train_speed"))
@@ -47,7 +50,9 @@ def main(argv: list[str] | None = None) -> None:
     bs = int(cfg.train.batch_size)
     settings = {"procedural": {**to_dict(cfg.data), "real_fraction": 0.0}}
     for c in args.clips:
-        settings[Path(c).name] = {**to_dict(cfg.data), "clips": [c]}
+        for g in args.windows_per_seek:
+            name = Path(c).name + (f", windows_per_seek={g}" if g > 1 else "")
+            settings[name] = {**to_dict(cfg.data), "clips": [c], "windows_per_seek": g}
     samplers = {k: WindowSampler(d, model.context, 0, model.priors) for k, d in settings.items()}
     opt = torch.optim.AdamW(model.unet.parameters(), lr=1e-4)
     gen = torch.Generator().manual_seed(0)

@@ -122,3 +122,22 @@ def test_the_decord_engine_serves_the_same_frames(tmp_path):
         for i, im in zip(idx, r.get(idx), strict=True):
             diffs = [np.abs(im.astype(int) - f).mean() for f in ref]
             assert int(np.argmin(diffs)) == i and diffs[i] <= tol, (kind, i, diffs[i])
+
+
+def test_time_range_holds_footage_out_and_grouped_windows_stay_deterministic(tmp_path):
+    """data.time_range keeps windows inside [start, end) seconds; data.windows_per_seek draws windows in
+    groups from one stretch, and a batch is still a function of (seed, step, rank) alone."""
+    from vidiff.train.config import load_config, to_dict
+    from vidiff.train.data import WindowSampler
+
+    d = _folder(tmp_path)  # 25 fps: frame i at i / 25 s
+    (tmp_path / "tiny.yaml").write_text(TINY.format(clips=d / "h264_bframes.mp4", workers=0))
+    over = ["data.time_range=[0.4,1.0]", "data.windows_per_seek=3"]
+    s = WindowSampler(to_dict(load_config(tmp_path / "tiny.yaml", over).data), 0, 0)
+    assert s.clips.first == [10] and s.clips.lengths == [15]
+    rng = np.random.default_rng(0)
+    for _ in range(9):
+        k, idx, tau = s._draw(rng, 2)
+        assert min(idx) >= 0 and max(idx) < 15 and 0 < tau < 1
+    a, b = s.batch(3, 2), s.batch(3, 2)
+    assert all(np.array_equal(a[k], b[k]) for k in a)
