@@ -11,7 +11,12 @@ import cv2
 import numpy as np
 
 KINDS = {  # kind -> (file suffix, codec, pixel format, codec options)
-    "h264_bframes": (".mp4", "libx264", "yuv420p", {"bf": "3", "g": "10", "keyint_min": "10", "sc_threshold": "0"}),
+    "h264_bframes": (
+        ".mp4",
+        "libx264",
+        "yuv420p",
+        {"bf": "3", "g": "10", "keyint_min": "10", "sc_threshold": "0"},
+    ),
     "vfr": (".mkv", "libx264", "yuv420p", {"bf": "2", "g": "8", "sc_threshold": "0"}),
     "mjpeg": (".avi", "mjpeg", "yuvj420p", {}),
     "ffv1": (".mkv", "ffv1", "yuv420p", {"g": "1"}),
