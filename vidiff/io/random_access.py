@@ -37,6 +37,10 @@ class FrameLost(InputError):
     """A frame of the index did not decode (damage): the caller may skip what needed it."""
 
 
+class TooFewFrames(InputError):
+    """A clip with fewer than MIN_FRAMES frames: refused whatever the damaged-input policy."""
+
+
 class SeekReader:
     """PyAV engine: seek to the right key frame, decode forward, keep the decoder where it stopped."""
 
@@ -80,7 +84,7 @@ class SeekReader:
         self._pts = np.array([p for p, _ in shown], dtype=np.int64)
         self._pkt_of = np.array([j for _, j in shown], dtype=np.int64)
         if len(self._pts) < MIN_FRAMES:
-            raise InputError(f"{self.path}: {len(self._pts)} frame(s); at least {MIN_FRAMES} are needed")
+            raise TooFewFrames(f"{self.path}: {len(self._pts)} frame(s); at least {MIN_FRAMES} are needed")
         self.size = (self._vs.codec_context.width, self._vs.codec_context.height)
 
     def __len__(self) -> int:
@@ -175,7 +179,7 @@ class DecordReader:
         except (RuntimeError, decord.DECORDError) as e:
             raise InputError(f"{self.path}: decord cannot open it ({str(e).splitlines()[0]})") from None
         if len(self._r) < MIN_FRAMES:
-            raise InputError(f"{self.path}: {len(self._r)} frame(s); at least {MIN_FRAMES} are needed")
+            raise TooFewFrames(f"{self.path}: {len(self._r)} frame(s); at least {MIN_FRAMES} are needed")
         h, w = self._r[0].shape[:2]
         self.size = (w, h)
 

@@ -16,7 +16,7 @@ import torch
 from vidiff.codecs import frames_to_tensor
 from vidiff.diffusion.prior import window_prior
 from vidiff.errors import ConfigError, InputError
-from vidiff.io.random_access import FrameCache, FrameLost, list_clips, open_frames
+from vidiff.io.random_access import FrameCache, FrameLost, TooFewFrames, list_clips, open_frames
 from vidiff.train.procedural import MotionWindow
 
 GROUP_SPREAD = 48  # frames: the stretch a group of windows (data.windows_per_seek) is drawn from
@@ -51,7 +51,7 @@ class ClipPool:
             try:
                 r = open_frames(path, engine)
             except InputError as e:
-                if strict_input() or "at least" in str(e):
+                if strict_input() or isinstance(e, TooFewFrames):
                     raise
                 warn_damage(path, f"skipped ({str(e).removeprefix(path + ': ')})")
                 continue
@@ -133,6 +133,10 @@ class WindowSampler:
             data.get("cache_mb", 512),
             data.get("time_range"),
         )
+        if specs and not self.clips:
+            raise InputError(
+                f"data.clips: no clip to train on in {', '.join(specs)} (see the warnings above)"
+            )
         self._pool: dict[int, dict[str, np.ndarray]] = {}
         self._group: list[
             tuple[int, int, int, int]
