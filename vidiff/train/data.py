@@ -72,12 +72,21 @@ class ClipPool:
         self._readers: dict[int, object] = {}
         self._cache = FrameCache(self._cache_bytes)
         self._pid = os.getpid()
+        self._whole: set[int] = set()  # clips already considered for one whole decode
+        self._planned = 0  # cache bytes those whole clips take
 
     def __len__(self) -> int:
         return len(self.paths)
 
     def __getstate__(self) -> dict[str, Any]:
-        return {**self.__dict__, "_readers": {}, "_cache": FrameCache(self._cache_bytes), "_pid": -1}
+        fresh = {
+            "_readers": {},
+            "_cache": FrameCache(self._cache_bytes),
+            "_pid": -1,
+            "_whole": set(),
+            "_planned": 0,
+        }
+        return {**self.__dict__, **fresh}
 
     def pick(self, rng: np.random.Generator) -> int:
         """A clip, in proportion to its frames: every frame of the footage equally likely."""
@@ -88,6 +97,9 @@ class ClipPool:
         """Frames `indices` of clip `k` (counted from the start of `time_range`; RGB uint8, full size)."""
         if self._pid != os.getpid():  # a forked worker: its own readers and cache
             self._readers, self._cache, self._pid = {}, FrameCache(self._cache_bytes), os.getpid()
+            self._whole, self._planned = set(), 0
+        if k not in self._whole:
+            self._read_whole(k)
         have = {i: self._cache.get((k, i)) for i in set(indices)}
         miss = sorted(i for i, im in have.items() if im is None)
         if miss:
@@ -95,6 +107,19 @@ class ClipPool:
                 have[i] = im
                 self._cache.put((k, i), im)
         return [have[i] for i in indices]
+
+    def _read_whole(self, k: int) -> None:
+        """A clip that fits in what is left of the cache is decoded once, start to end (one forward pass:
+        a short clip with one key frame would otherwise decode from its start for every window)."""
+        self._whole.add(k)
+        w, h = self.sizes[k]
+        size = self.lengths[k] * w * h * 3
+        if self._planned + size > self._cache_bytes:
+            return
+        self._planned += size
+        first = self.first[k]
+        for i, im in enumerate(self._reader(k).get(list(range(first, first + self.lengths[k])))):
+            self._cache.put((k, i), im)
 
     def _reader(self, k: int):
         if k not in self._readers:
