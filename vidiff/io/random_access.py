@@ -1,8 +1,8 @@
 """Random access to the frames of a clip of any length: decode only the frames asked for.
 
-`open_frames(path)` returns a reader with `len()`, `size` and `get(indices)`; frame `i` is the `i`-th
-frame in presentation order, the frame `vidiff.io.reader.VideoReader` yields as index `i`, with the same
-pixels. Two engines serve the same API:
+`open_frames(path)` returns a reader with `len()`, `size`, `seconds()` and `get(indices)`; frame `i` is
+the `i`-th frame in presentation order, the frame `vidiff.io.reader.VideoReader` yields as index `i`
+(with the same pixels from the `pyav` engine). Two engines serve the same API:
 
 - `pyav` (the default): an index of the packets (pts, key frames, decode order) built once by
   demuxing, no decoding; a frame is reached by seeking to the key frame its GOP starts at (the previous
