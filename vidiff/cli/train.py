@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from vidiff.cli import add_strict_option
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -21,6 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("config", help="YAML config file")
     p.add_argument("overrides", nargs="*", metavar="key=value", help="config overrides, e.g. train.steps=100")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    add_strict_option(p)  # a broken training clip: refused instead of skipped with a warning
     p.set_defaults(func=run)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import os
 from collections.abc import Sequence
 from typing import Any
@@ -28,6 +29,10 @@ DEFAULTS: dict[str, Any] = {
         "task": "interpolate",  # or extrapolate: observed frames before, the target after (generation)
         "max_tau": 2.0,  # extrapolate: targets up to this many observed intervals past the last frame
         "pool": 0,  # > 0: train on a fixed set of this many windows (a check that the loop learns)
+        "engine": "pyav",  # random access to the clips: pyav (exact, the faster here) or decord
+        "cache_mb": 512,  # decoded frames kept per data process: a short clip decodes about once
+        "time_range": None,  # [start, end] seconds: windows only from this part of every clip
+        "windows_per_seek": 1,  # > 1: real windows in groups from one stretch (long-GOP footage decodes less)
     },
     "train": {
         "steps": 1500,
@@ -99,6 +104,7 @@ def load_config(path: str | os.PathLike[str] | None, overrides: Sequence[str] = 
 
 
 MIXED_PRECISION = ("no", "fp16", "bf16")
+ENGINES = ("pyav", "decord")  # vidiff.io.random_access.ENGINES
 TASKS = ("interpolate", "extrapolate")  # vidiff.train.data.TASKS, literal so checking needs no torch
 
 
@@ -107,6 +113,7 @@ def check_config(cfg: DictConfig) -> None:
     ranges, choices, and that each training clip exists and is a video. Raises `ConfigError`."""
     from pathlib import Path
 
+    from vidiff.io.random_access import list_clips
     from vidiff.io.samples import SAMPLE_CLIPS
 
     t, d = cfg.train, cfg.data
@@ -150,6 +157,17 @@ def check_config(cfg: DictConfig) -> None:
     whole("data.crop", d.crop, 8)
     whole("data.margin", d.margin, 0)
     whole("data.pool", d.pool, 0)
+    whole("data.cache_mb", d.cache_mb, 0)
+    whole("data.windows_per_seek", d.windows_per_seek, 1)
+    need(d.engine in ENGINES, "data.engine", f"use {', '.join(ENGINES)}", d.engine)
+    tr = d.time_range
+    ok = tr is None or (
+        OmegaConf.is_list(tr)
+        and len(tr) == 2
+        and all(isinstance(x, int | float) and not isinstance(x, bool) for x in tr)
+        and 0 <= tr[0] < tr[1]
+    )
+    need(ok, "data.time_range", "must be [start, end] in seconds, 0 <= start < end", tr)
     clips = list(d.clips)
     need(
         all(isinstance(c, str) and c for c in clips),
@@ -159,13 +177,19 @@ def check_config(cfg: DictConfig) -> None:
     )
     if d.real_fraction > 0:
         need(bool(clips), "data.clips", "is empty while data.real_fraction > 0", clips)
+    for c in clips:  # a broken file among them is the data layer's: skipped with a warning
+        if not (Path(c).exists() or c.removesuffix(".mp4") in SAMPLE_CLIPS or glob.glob(c, recursive=True)):
+            raise ConfigError(
+                f"data.clips: {c!r} is neither a file, a folder, a glob that matches nor a bundled clip "
+                f"({', '.join(SAMPLE_CLIPS)})"
+            )
     held_out = {Path(c).stem for c in d.eval_clips}
-    for c in clips:
+    for c in clips + list_clips(clips):  # as named, and each file a folder or glob holds
         if Path(c).stem in held_out:
             raise ConfigError(
                 f"data.clips: {Path(c).name} is evaluation-only (data.eval_clips, BENCHMARK.md): remove it"
             )
-    for c in clips + list(d.eval_clips):
+    for c in list(d.eval_clips):
         if Path(c).exists() or c.removesuffix(".mp4") in SAMPLE_CLIPS:
             if Path(c).exists():
                 from vidiff.io.probe import probe
@@ -176,7 +200,7 @@ def check_config(cfg: DictConfig) -> None:
                     raise ConfigError(f"data.clips: {c} has {n} frame(s); a training window spans {span}")
             continue
         raise ConfigError(
-            f"data.clips: {c!r} is neither a file nor a bundled clip ({', '.join(SAMPLE_CLIPS)})"
+            f"data.eval_clips: {c!r} is neither a file nor a bundled clip ({', '.join(SAMPLE_CLIPS)})"
         )
 
 

@@ -6,6 +6,7 @@ uninterrupted one would, and processes under `accelerate launch` see different o
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import cv2
@@ -14,30 +15,118 @@ import torch
 
 from vidiff.codecs import frames_to_tensor
 from vidiff.diffusion.prior import window_prior
-from vidiff.errors import ConfigError
+from vidiff.errors import ConfigError, InputError
+from vidiff.io.random_access import FrameCache, FrameLost, TooFewFrames, list_clips, open_frames
 from vidiff.train.procedural import MotionWindow
 
+GROUP_SPREAD = 48  # frames: the stretch a group of windows (data.windows_per_seek) is drawn from
+MAX_OPEN = 16  # readers kept open per process (file handles), the least recent closed first
 NICE_T = (0.25, 1 / 3, 0.5, 2 / 3, 0.75)
 TASKS = ("interpolate", "extrapolate")
 
 
-def load_clip_frames(name: str, scales: list[float]) -> list[list[np.ndarray]]:
-    """A clip's frames at each scale (a bundled clip name or a path; check_config has refused the
-    evaluation-only ones)."""
-    from pathlib import Path
+class ClipPool:
+    """The training clips (`data.clips`: files, folders, globs, bundled names), read by random access:
+    a window decodes only the frames it draws (vidiff.io.random_access), so memory does not grow with
+    the footage; decoded frames are kept up to `cache_mb` (a short clip is decoded about once).
 
-    from vidiff.io.reader import read_frames
-    from vidiff.io.samples import sample_clip
+    Every clip is opened once here, in the process that builds the sampler, to count its frames: a
+    missing or unreadable one is skipped with one warning line naming it (refused under --strict), one
+    with fewer than 2 frames is refused, one shorter than a window skipped with a warning. Readers are
+    opened again lazily in the process that makes windows (a DataLoader worker), never shared across fork.
+    """
 
-    path = Path(name) if Path(name).exists() else sample_clip(name)
-    frames = read_frames(path)
-    out = []
-    for s in scales:
-        if s == 1.0:
-            out.append(frames)
-        else:
-            out.append([cv2.resize(f, None, fx=s, fy=s, interpolation=cv2.INTER_AREA) for f in frames])
-    return out
+    def __init__(
+        self,
+        specs: list[str],
+        min_frames: int,
+        engine: str = "pyav",
+        cache_mb: int = 512,
+        time_range: list[float] | None = None,
+    ) -> None:
+        from vidiff.io.probe import strict_input, warn_damage
+
+        self.engine, self.paths, self.lengths, self.sizes, self.first = engine, [], [], [], []
+        for path in list_clips(specs):
+            try:
+                r = open_frames(path, engine)
+            except InputError as e:
+                if strict_input() or isinstance(e, TooFewFrames):
+                    raise
+                warn_damage(path, f"skipped ({str(e).removeprefix(path + ': ')})")
+                continue
+            first, n, size = 0, len(r), r.size
+            if time_range is not None:  # only the frames in [start, end) seconds: hold the rest out
+                t = r.seconds()
+                first, last = np.searchsorted(t, time_range[0]), np.searchsorted(t, time_range[1])
+                n = int(last - first)
+            r.close()
+            if n < min_frames:
+                warn_damage(path, f"skipped: {n} frames, a training window spans {min_frames}")
+                continue
+            self.paths.append(path)
+            self.first.append(int(first))
+            self.lengths.append(n)
+            self.sizes.append(size)
+        self._cache_bytes = int(cache_mb) << 20
+        self._readers: dict[int, object] = {}
+        self._cache = FrameCache(self._cache_bytes)
+        self._pid = os.getpid()
+        self._whole: set[int] = set()  # clips already considered for one whole decode
+        self._planned = 0  # cache bytes those whole clips take
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def __getstate__(self) -> dict[str, Any]:
+        fresh = {
+            "_readers": {},
+            "_cache": FrameCache(self._cache_bytes),
+            "_pid": -1,
+            "_whole": set(),
+            "_planned": 0,
+        }
+        return {**self.__dict__, **fresh}
+
+    def pick(self, rng: np.random.Generator) -> int:
+        """A clip, in proportion to its frames: every frame of the footage equally likely."""
+        w = np.asarray(self.lengths, dtype=np.float64)
+        return int(rng.choice(len(w), p=w / w.sum()))
+
+    def frames(self, k: int, indices: list[int]) -> list[np.ndarray]:
+        """Frames `indices` of clip `k` (counted from the start of `time_range`; RGB uint8, full size)."""
+        if self._pid != os.getpid():  # a forked worker: its own readers and cache
+            self._readers, self._cache, self._pid = {}, FrameCache(self._cache_bytes), os.getpid()
+            self._whole, self._planned = set(), 0
+        if k not in self._whole:
+            self._read_whole(k)
+        have = {i: self._cache.get((k, i)) for i in set(indices)}
+        miss = sorted(i for i, im in have.items() if im is None)
+        if miss:
+            for i, im in zip(miss, self._reader(k).get([self.first[k] + i for i in miss]), strict=True):
+                have[i] = im
+                self._cache.put((k, i), im)
+        return [have[i] for i in indices]
+
+    def _read_whole(self, k: int) -> None:
+        """A clip that fits in what is left of the cache is decoded once, start to end (one forward pass:
+        a short clip with one key frame would otherwise decode from its start for every window)."""
+        self._whole.add(k)
+        w, h = self.sizes[k]
+        size = self.lengths[k] * w * h * 3
+        if self._planned + size > self._cache_bytes:
+            return
+        self._planned += size
+        first = self.first[k]
+        for i, im in enumerate(self._reader(k).get(list(range(first, first + self.lengths[k])))):
+            self._cache.put((k, i), im)
+
+    def _reader(self, k: int):
+        if k not in self._readers:
+            if len(self._readers) >= MAX_OPEN:  # many clips: close the one opened first
+                self._readers.pop(next(iter(self._readers))).close()
+            self._readers[k] = open_frames(self.paths[k], self.engine)
+        return self._readers[k]
 
 
 class WindowSampler:
@@ -61,9 +150,22 @@ class WindowSampler:
         if self.task == "extrapolate" and not 0.5 <= self.max_tau <= 8.0:
             raise ConfigError("data.max_tau must be in [0.5, 8]")
         reach = max(data["strides"]) * (1 + 2 * context + (self.max_tau if self.task == "extrapolate" else 0))
-        self.clips = [v for c in data["clips"] for v in load_clip_frames(c, list(data["scales"]))]
-        self.clips = [c for c in self.clips if len(c) > reach + 1]
+        specs = list(data["clips"]) if data["real_fraction"] > 0 else []
+        self.clips = ClipPool(
+            specs,
+            int(np.ceil(reach)) + 2,
+            data.get("engine", "pyav"),
+            data.get("cache_mb", 512),
+            data.get("time_range"),
+        )
+        if specs and not self.clips:
+            raise InputError(
+                f"data.clips: no clip to train on in {', '.join(specs)} (see the warnings above)"
+            )
         self._pool: dict[int, dict[str, np.ndarray]] = {}
+        self._group: list[
+            tuple[int, int, int, int]
+        ] = []  # real windows drawn, not yet made (start, clip, stride, reach)
 
     def window(self, rng: np.random.Generator) -> dict[str, np.ndarray]:
         """One window: frames (T, S, S, 3) uint8, prior (T, K, S, S, 3), times (T,), observed (T,)."""
@@ -74,8 +176,9 @@ class WindowSampler:
             obs_t = np.arange(n_obs, dtype=np.float64) - (n_obs - 1)  # ..., -1, 0: the last at 0
         else:
             obs_t = np.arange(n_obs, dtype=np.float64) - self.context  # the pair sits at 0 and 1
-        if self.clips and rng.random() < c["real_fraction"]:
-            frames, tau = self._real(rng, region, obs_t)
+        real = self._real(rng, region, obs_t) if self.clips and rng.random() < c["real_fraction"] else None
+        if real is not None:
+            frames, tau = real
         else:
             if self.task == "extrapolate":
                 nice = np.arange(1, int(2 * self.max_tau) + 1) / 2  # 0.5, 1, 1.5, ...
@@ -119,32 +222,68 @@ class WindowSampler:
 
     def _real(
         self, rng: np.random.Generator, region: int, obs_t: np.ndarray
-    ) -> tuple[list[np.ndarray], float]:
-        clip = self.clips[rng.integers(len(self.clips))]
-        k = int(rng.choice(self.cfg["strides"]))
-        span = k * (len(obs_t) - 1)
+    ) -> tuple[list[np.ndarray], float] | None:
+        """A window from the clips: its frames (region x region) and target time; None when three draws
+        in a row hit frames that do not decode (damage: the caller makes a procedural one instead)."""
+        from vidiff.io.probe import warn_damage
+
+        for _ in range(3):
+            k, idx, tau = self._draw(rng, len(obs_t))
+            w, h = self.clips.sizes[k]
+            s = float(rng.choice(self.cfg["scales"]))  # per window: the crop at full size, then resized
+            src = min(round(region / s), h, w)
+            y, x = int(rng.integers(0, h - src + 1)), int(rng.integers(0, w - src + 1))
+            try:
+                frames = [f[y : y + src, x : x + src] for f in self.clips.frames(k, idx)]
+            except FrameLost as e:
+                warn_damage(self.clips.paths[k], f"{e}; windows that need it are drawn again")
+                continue
+            if src != region:
+                how = cv2.INTER_AREA if src > region else cv2.INTER_LINEAR
+                frames = [cv2.resize(f, (region, region), interpolation=how) for f in frames]
+            return frames, tau
+        return None
+
+    def _draw(self, rng: np.random.Generator, n_obs: int) -> tuple[int, list[int], float]:
+        """Clip, frame indices (observed ones, then the target) and target time of a real window.
+
+        `data.windows_per_seek` = g > 1: windows come in groups of g from one stretch of GROUP_SPREAD
+        frames, drawn together and served in order, so one seek and one forward decode serve g windows
+        (a long-GOP clip costs a seek to the key frame and decoding up to the window, per window)."""
+        if not self._group:
+            g = int(self.cfg.get("windows_per_seek", 1))
+            k = self.clips.pick(rng)
+            n = self.clips.lengths[k]
+            strides = [int(rng.choice(self.cfg["strides"])) for _ in range(g)]
+            reach = max(self._reach(s, n_obs) for s in strides)
+            a = int(rng.integers(0, n - reach)) if g > 1 else 0
+            hi = min(n - reach, a + GROUP_SPREAD) if g > 1 else n - reach
+            group = []
+            for s in strides:
+                r = self._reach(s, n_obs)
+                start = int(rng.integers(a, max(a + 1, min(hi, n - r))))
+                group.append((start, k, s, r))
+            self._group = sorted(group)
+        start, k, stride, _ = self._group.pop(0)
+        span = stride * (n_obs - 1)
         if self.task == "extrapolate":
-            ahead = max(1, int(k * self.max_tau))  # frames past the last observed one
-            start = int(rng.integers(0, len(clip) - span - ahead))
-            m = int(rng.integers(1, ahead + 1))
+            m = int(rng.integers(1, max(1, int(stride * self.max_tau)) + 1))
             target = start + span + m
         else:
-            start = int(rng.integers(0, len(clip) - span))
-            m = int(rng.integers(1, k))
-            target = start + k * self.context + m
-        idx = [start + k * j for j in range(len(obs_t))]
-        h, w = clip[0].shape[:2]
-        r = min(region, h, w)
-        y, x = int(rng.integers(0, h - r + 1)), int(rng.integers(0, w - r + 1))
-        frames = [clip[i][y : y + r, x : x + r] for i in idx + [target]]
-        if r < region:
-            frames = [cv2.resize(f, (region, region), interpolation=cv2.INTER_LINEAR) for f in frames]
-        return frames, m / k
+            m = int(rng.integers(1, stride))
+            target = start + stride * self.context + m
+        return k, [start + stride * j for j in range(n_obs)] + [target], m / stride
+
+    def _reach(self, stride: int, n_obs: int) -> int:
+        """Frames a window of `stride` covers from its first observed frame to its farthest target."""
+        ahead = max(1, int(stride * self.max_tau)) if self.task == "extrapolate" else 0
+        return stride * (n_obs - 1) + ahead + 1
 
     def batch(self, step: int, batch_size: int, rank: int = 0) -> dict[str, torch.Tensor]:
         """The batch of `step` for process `rank`: tensors frames (B, T, 3, S, S), prior (B, T, 3, 3, S, S)
         in [-1, 1], times (B, T), observed (B, T)."""
         rng = np.random.default_rng([self.seed, step, rank])
+        self._group = []  # a batch is a function of (seed, step, rank) alone
         pool = int(self.cfg.get("pool", 0) or 0)
         if pool:
             return collate([self.pooled(int(i)) for i in rng.integers(pool, size=batch_size)])
@@ -157,6 +296,7 @@ class WindowSampler:
         (gradients, all-reduce, optimizer, EMA), not a way to train a model that generalises.
         """
         if i not in self._pool:
+            self._group = []
             self._pool[i] = self.window(np.random.default_rng([self.seed, 1 << 30, i]))
         return self._pool[i]
 

@@ -49,6 +49,8 @@ def train(cfg: DictConfig, progress: bool = True) -> dict[str, Any]:
     ckpt = out / "checkpoint"
     model = VidiffModel.from_config(to_dict(cfg.model))
     model.info = {"config": to_dict(cfg)}
+    # the clips are opened (counted, broken ones skipped with a warning) before anything is written
+    sampler = WindowSampler(to_dict(cfg.data), model.context, int(cfg.seed), model.priors)
     if t.init:
         init_weights(model, str(t.init))
     unet = model.unet
@@ -72,7 +74,6 @@ def train(cfg: DictConfig, progress: bool = True) -> dict[str, Any]:
     if acc.is_main_process:
         out.mkdir(parents=True, exist_ok=True)
         (out / "config.yaml").write_text(OmegaConf.to_yaml(cfg))
-    sampler = WindowSampler(to_dict(cfg.data), model.context, int(cfg.seed), model.priors)
     loader = torch.utils.data.DataLoader(
         StepBatches(sampler, start, total, int(t.batch_size), acc.process_index),
         batch_size=None,
@@ -80,6 +81,8 @@ def train(cfg: DictConfig, progress: bool = True) -> dict[str, Any]:
         num_workers=int(t.num_workers),
         prefetch_factor=2 if int(t.num_workers) else None,
         persistent_workers=False,
+        worker_init_fn=seed_worker,
+        generator=torch.Generator().manual_seed(int(cfg.seed)),
     )
     model.unet = unet
     gen = torch.Generator().manual_seed(int(cfg.seed) * 1000 + acc.process_index)
@@ -154,6 +157,17 @@ def train(cfg: DictConfig, progress: bool = True) -> dict[str, Any]:
         summary["model"] = str(out / "model")
     acc.wait_for_everyone()
     return summary
+
+
+def seed_worker(worker_id: int) -> None:
+    """A data worker's global RNGs from its torch seed (the loader's generator + worker id). Windows draw
+    only from their own (seed, step, rank) generator, so batches never depend on these or on the number
+    of workers; seeding them keeps anything else a library draws reproducible too."""
+    import random
+
+    s = torch.initial_seed() % 2**32
+    np.random.seed(s)
+    random.seed(s)
 
 
 def init_weights(model: VidiffModel, source: str) -> None:

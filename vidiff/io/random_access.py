@@ -1,0 +1,291 @@
+"""Random access to the frames of a clip of any length: decode only the frames asked for.
+
+`open_frames(path)` returns a reader with `len()`, `size`, `seconds()` and `get(indices)`; frame `i` is
+the `i`-th frame in presentation order, the frame `vidiff.io.reader.VideoReader` yields as index `i`
+(with the same pixels from the `pyav` engine). Two engines serve the same API:
+
+- `pyav` (the default): an index of the packets (pts, key frames, decode order) built once by
+  demuxing, no decoding; a frame is reached by seeking to the key frame its GOP starts at (the previous
+  one for an open GOP's leading pictures) and decoding forward; frames asked for in order continue one
+  decode where they can. Exact: vidiff's own RGB conversion (`vidiff.io.color`).
+- `decord`: decord==0.6.0's VideoReader (https://github.com/dmlc/decord, `pip install 'vidiff[train]'`).
+  Its RGB is swscale's, ~1 level off vidiff's on BT.601 yuv420p clips. Measured against decord2 and
+  `pyav` in benchmarks/results/decord_pick/ (why `pyav` is the default).
+
+Memory does not grow with the clip: the index holds two integers a packet, and no frame is kept.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from collections import OrderedDict
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import av
+import numpy as np
+
+from vidiff.errors import InputError
+from vidiff.io.color import frame_to_rgb
+from vidiff.io.probe import MIN_FRAMES, open_container
+
+ENGINES = ("pyav", "decord")
+
+
+class FrameLost(InputError):
+    """A frame of the index did not decode (damage): the caller may skip what needed it."""
+
+
+class TooFewFrames(InputError):
+    """A clip with fewer than MIN_FRAMES frames: refused whatever the damaged-input policy."""
+
+
+class SeekReader:
+    """PyAV engine: seek to the right key frame, decode forward, keep the decoder where it stopped."""
+
+    engine = "pyav"
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = os.fspath(path)
+        self._c = open_container(self.path)
+        try:
+            if not self._c.streams.video:
+                raise InputError(f"{self.path}: has no video stream")
+            self._vs = self._c.streams.video[0]
+            self._vs.thread_type = "AUTO"
+            self._index()
+        except BaseException:
+            self._c.close()
+            raise
+        self._next_pkt = -1  # decode position: index of the next packet the decoder gets (-1: none)
+        self._last_pts: int | None = None  # pts of the last frame the decoder gave
+        self._frames: Iterator[av.VideoFrame] | None = None
+
+    def _index(self) -> None:
+        """Packets in decode order: pts, key flag, the GOP each belongs to; frames in presentation order."""
+        pts, key = [], []
+        try:
+            for p in self._c.demux(self._vs):
+                if p.pts is not None and p.size:
+                    pts.append(p.pts)
+                    key.append(bool(p.is_keyframe) and not p.is_discard)
+                    if p.is_discard:  # an edit list hides it: decoded, never shown
+                        pts[-1] = None
+        except av.error.FFmpegError:
+            pass  # the file ends early: index what was read
+        starts = [j for j, k in enumerate(key) if k]
+        if not starts or starts[0] != 0:
+            starts = [0, *starts]
+        self._pkt_pts = pts
+        self._gop_start = np.array(starts)
+        self._gop_of = np.searchsorted(self._gop_start, np.arange(len(pts)), side="right") - 1
+        shown = sorted((p, j) for j, p in enumerate(pts) if p is not None)
+        self._pts = np.array([p for p, _ in shown], dtype=np.int64)
+        self._pkt_of = np.array([j for _, j in shown], dtype=np.int64)
+        if len(self._pts) < MIN_FRAMES:
+            raise TooFewFrames(f"{self.path}: {len(self._pts)} frame(s); at least {MIN_FRAMES} are needed")
+        self.size = (self._vs.codec_context.width, self._vs.codec_context.height)
+
+    def __len__(self) -> int:
+        return len(self._pts)
+
+    def seconds(self) -> np.ndarray:
+        """Each frame's time in seconds from the first frame (VideoReader's `Frame.time`)."""
+        return (self._pts - self._pts[0]) * float(self._vs.time_base)
+
+    def _start_pkt(self, i: int) -> int:
+        """First packet to decode for frame `i`: its GOP's key frame, or the one before for a leading
+        picture (presentation before its key frame: it may reference the previous GOP)."""
+        j = int(self._pkt_of[i])
+        g = int(self._gop_of[j])
+        key_pts = self._pkt_pts[self._gop_start[g]]
+        if g > 0 and (key_pts is None or self._pts[i] < key_pts):
+            g -= 1
+        return int(self._gop_start[g])
+
+    def get(self, indices: Sequence[int]) -> list[np.ndarray]:
+        """RGB uint8 frames at `indices` (any order, repeats allowed)."""
+        for i in indices:
+            if not 0 <= i < len(self):
+                raise IndexError(f"{self.path}: frame {i} of {len(self)}")
+        got: dict[int, np.ndarray] = {}
+        for i in sorted(set(indices)):
+            got[i] = self._frame(i)
+        return [got[i] for i in indices]
+
+    def _frame(self, i: int) -> np.ndarray:
+        want = int(self._pts[i])
+        start = self._start_pkt(i)
+        ahead = self._last_pts is None or want > self._last_pts
+        if not (self._frames is not None and ahead and start <= self._next_pkt):
+            self._seek(start)
+        for _ in range(2):
+            for f in self._frames:
+                self._last_pts = f.pts
+                if f.pts == want:
+                    return frame_to_rgb(f)
+                if f.pts is not None and f.pts > want:
+                    break
+            # the frame did not come: seek from the GOP before (open GOP, odd index), then give up
+            if start == 0:
+                break
+            start = int(self._gop_start[max(0, int(self._gop_of[start]) - 1)])
+            self._seek(start)
+        self._frames = None
+        raise FrameLost(f"{self.path}: frame {i} (pts {want}) did not decode")
+
+    def _seek(self, pkt: int) -> None:
+        key_pts = self._pkt_pts[pkt]
+        if pkt == 0 or key_pts is None:
+            self._c.seek(0, stream=self._vs, backward=True, any_frame=False)  # the start of the stream
+        else:
+            self._c.seek(int(key_pts), stream=self._vs, backward=True, any_frame=False)
+        self._vs.codec_context.flush_buffers()
+        self._next_pkt = pkt
+        self._last_pts = None
+        self._frames = self._decode()
+
+    def _decode(self) -> Iterator[av.VideoFrame]:
+        """Frames from the decode position on; tracks which packet the decoder gets next."""
+        try:
+            for p in self._c.demux(self._vs):
+                if p.pts is not None and p.size:
+                    self._next_pkt += 1
+                try:
+                    yield from p.decode()
+                except av.error.FFmpegError:
+                    continue  # a damaged packet: its frame is lost, later ones may decode
+        except av.error.FFmpegError:
+            return
+
+    def close(self) -> None:
+        self._frames = None
+        self._c.close()
+
+
+class DecordReader:
+    """decord engine: its own index and seeking, in C++ (one decode thread: workers run in parallel)."""
+
+    engine = "decord"
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        import decord
+
+        self.path = os.fspath(path)
+        open_container(self.path).close()  # a missing or non-video file: the same one line as PyAV's
+        try:
+            self._r = decord.VideoReader(self.path, ctx=decord.cpu(0), num_threads=1)
+        except (RuntimeError, decord.DECORDError) as e:
+            raise InputError(f"{self.path}: decord cannot open it ({str(e).splitlines()[0]})") from None
+        if len(self._r) < MIN_FRAMES:
+            raise TooFewFrames(f"{self.path}: {len(self._r)} frame(s); at least {MIN_FRAMES} are needed")
+        h, w = self._r[0].shape[:2]
+        self.size = (w, h)
+
+    def __len__(self) -> int:
+        return len(self._r)
+
+    def seconds(self) -> np.ndarray:
+        """Each frame's time in seconds from the first frame."""
+        t = self._r.get_frame_timestamp(list(range(len(self))))[:, 0]
+        return t - t[0]
+
+    def get(self, indices: Sequence[int]) -> list[np.ndarray]:
+        """RGB uint8 frames at `indices`."""
+        import decord
+
+        for i in indices:
+            if not 0 <= i < len(self):
+                raise IndexError(f"{self.path}: frame {i} of {len(self)}")
+        try:
+            batch = self._r.get_batch(list(indices)).asnumpy()
+        except decord.DECORDError as e:
+            raise FrameLost(f"{self.path}: {str(e).splitlines()[0]}") from None
+        return list(batch)
+
+    def close(self) -> None:
+        del self._r
+
+
+def decord_available() -> bool:
+    """True when the decord module imports (`pip install 'vidiff[train]'`)."""
+    try:
+        import decord  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def open_frames(path: str | os.PathLike[str], engine: str = "pyav") -> SeekReader | DecordReader:
+    """A random-access reader of `path`. `pyav` (the default: exact, and the faster here, see
+    benchmarks/results/decord_pick/) or `decord`, which falls back to `pyav` where decord is not installed
+    or cannot open the file."""
+    if engine not in ENGINES:
+        raise ValueError(f"engine {engine!r}: choose one of {', '.join(ENGINES)}")
+    if engine == "decord" and decord_available():
+        try:
+            return DecordReader(path)
+        except InputError:
+            pass  # PyAV says why, or reads it
+    return SeekReader(path)
+
+
+class FrameCache:
+    """Frames already decoded, least recently used dropped first, at most `budget` bytes: a short clip
+    (or a single-GOP one, where random access decodes from its start) is decoded about once, a long
+    one costs no more memory than this."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget, self.used = budget, 0
+        self._d: OrderedDict[tuple[int, int], np.ndarray] = OrderedDict()
+
+    def get(self, key: tuple[int, int]) -> np.ndarray | None:
+        im = self._d.get(key)
+        if im is not None:
+            self._d.move_to_end(key)
+        return im
+
+    def put(self, key: tuple[int, int], image: np.ndarray) -> None:
+        if image.nbytes > self.budget or key in self._d:
+            return
+        self._d[key] = image
+        self.used += image.nbytes
+        while self.used > self.budget:
+            self.used -= self._d.popitem(last=False)[1].nbytes
+
+
+VIDEO_SUFFIXES = {
+    ".mp4",
+    ".mkv",
+    ".mov",
+    ".avi",
+    ".webm",
+    ".m4v",
+    ".mpg",
+    ".mpeg",
+    ".ts",
+    ".flv",
+    ".wmv",
+    ".y4m",
+}
+
+
+def list_clips(specs: Sequence[str]) -> list[str]:
+    """The clip files `specs` names, in order: a file, a folder (its video files by name, not
+    recursive), a glob (`footage/**/*.mp4`), or a bundled clip name; duplicates once."""
+    from vidiff.io.samples import SAMPLE_CLIPS, sample_clip
+
+    out: list[str] = []
+    for spec in specs:
+        p = Path(spec)
+        if p.is_dir():
+            found = sorted(str(f) for f in p.iterdir() if f.suffix.lower() in VIDEO_SUFFIXES)
+        elif any(ch in spec for ch in "*?["):
+            found = sorted(glob.glob(spec, recursive=True))
+        elif not p.exists() and spec.removesuffix(".mp4") in SAMPLE_CLIPS:
+            found = [str(sample_clip(spec))]
+        else:
+            found = [spec]
+        out += [f for f in found if f not in out]
+    return out
