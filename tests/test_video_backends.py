@@ -195,3 +195,29 @@ def test_auto_reads_the_pipeline_class_from_the_index(wan, ltx):
         resolve("auto", str(ltx)).can_condition_on_image
         and not resolve("wan", str(wan)).can_condition_on_image
     )
+
+
+def test_web_app_social_tab_model_fields_reach_make_clip(tmp_path, wan):
+    """The Social clip tab's prompt / weights / backend / seed fields are `make_clip`'s keywords (no
+    fields: no model); a clip from them equals the command line's with the same options."""
+    pytest.importorskip("gradio")
+    from vidiff.generate import make_clip
+    from vidiff.ui.social import _model_options
+
+    assert _model_options("", " ", "", "auto", 3) == {}
+    opts = _model_options(" a cat ", "", str(wan), "auto", 4.0)
+    assert opts == {
+        "prompt": "a cat",
+        "negative_prompt": None,
+        "weights": str(wan),
+        "backend": "auto",
+        "seed": 4,
+    }
+    common = dict(seconds=0.3, fps=24, aspect="1:1", steps=2, interpolate="dis", preset="ultrafast")
+    rep = make_clip(tmp_path / "ui.mp4", keyframe_size="32x32", progress=False, **common, **opts)
+    assert rep["backend"] == "wan" and probe(tmp_path / "ui.mp4").n_frames == rep["frames"]
+    args = ["generate", "-o", str(tmp_path / "cli.mp4"), "--prompt", "a cat", "--weights", str(wan)]
+    args += ["--seed", "4", "--seconds", "0.3", "--fps", "24", "--aspect", "1:1", "--steps", "2"]
+    args += ["--interpolate", "dis", "--preset", "ultrafast", "--keyframe-size", "32x32", "--quiet"]
+    assert main(args) == 0
+    assert (tmp_path / "ui.mp4").read_bytes() == (tmp_path / "cli.mp4").read_bytes()

@@ -1,5 +1,6 @@
-"""The web app's Social clip tab: `vidiff.generate.make_clip` from a still (camera motion) or a clip
-(extended past its end), reframed to a platform preset, with optional music."""
+"""The web app's Social clip tab: `vidiff.generate.make_clip` from a still (camera motion), a clip
+(extended past its end), or a video diffusion model's keyframes (a prompt and/or a still, the user's
+weights: a folder or a hub id) filled in by vidiff; reframed to a platform preset, with optional music."""
 
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +19,23 @@ def social_tab(app: App) -> None:
     c = _social_layout()
     c.run.click(
         _run_social(app),
-        [c.input, c.sample, c.aspect, c.motion, c.strength, c.seconds, c.extend, c.fps, c.loop, c.music],
+        [
+            c.input,
+            c.sample,
+            c.aspect,
+            c.motion,
+            c.strength,
+            c.seconds,
+            c.extend,
+            c.fps,
+            c.loop,
+            c.music,
+            c.prompt,
+            c.negative,
+            c.weights,
+            c.backend,
+            c.seed,
+        ],  # fmt: skip
         [c.status, c.video, c.out, c.report],
     )
     on_cancel(app, "social", c.cancel, c.status)
@@ -26,7 +43,7 @@ def social_tab(app: App) -> None:
 
 def _social_layout() -> SimpleNamespace:
     """The tab's components (element ids `so-*`), by name."""
-    from vidiff.generate.clip import FPS_CHOICES, IMAGE_EXT
+    from vidiff.generate.clip import BACKEND_NAMES, FPS_CHOICES, IMAGE_EXT
     from vidiff.generate.motion import MOTIONS
     from vidiff.generate.social import PRESETS
 
@@ -51,6 +68,18 @@ def _social_layout() -> SimpleNamespace:
             with gr.Row():
                 c.fps = gr.Dropdown(list(FPS_CHOICES), value=30, label="Frame rate (fps)")
                 c.loop = gr.Checkbox(False, label="Seamless loop (the end leads back into the start)")
+            with gr.Accordion("Video diffusion model (optional: your weights)", open=False):
+                c.prompt = gr.Textbox(label="Prompt (text-to-video weights)", lines=2, elem_id="so-prompt")
+                c.negative = gr.Textbox(label="Negative prompt (optional)", elem_id="so-negative")
+                c.weights = gr.Textbox(
+                    label="Weights: a diffusers pipeline folder or hub id (Wan, LTX-Video, CogVideoX, SVD)",
+                    elem_id="so-weights",
+                )
+                with gr.Row():
+                    c.backend = gr.Dropdown(
+                        ["auto", *BACKEND_NAMES], value="auto", label="Backend (auto: read from the weights)"
+                    )
+                    c.seed = gr.Number(0, precision=0, label="Seed (same seed, same clip)")
             c.music = gr.File(
                 label="Music (optional; trimmed and faded)", file_types=["audio"], elem_id="so-music"
             )
@@ -77,24 +106,32 @@ def _run_social(app: App) -> Any:
         fps: Any,
         loop: bool,
         music: Any,
+        prompt: str,
+        negative: str,
+        weights: str,
+        backend: str,
+        seed: float | None,
         request: gr.Request,
         progress: gr.Progress = gr.Progress(),  # noqa: B008
     ) -> Iterator[tuple]:
         failed = (None, None, "")
+        model = _model_options(prompt, negative, weights, backend, seed)
         try:
-            src = app.resolve_input(upload, sample)
+            src = None if model and not upload else app.resolve_input(upload, sample)
         except VidiffError as e:
             yield (error_line(e), *failed)
             return
-        still = Path(src).suffix.lower() in IMAGE_EXT
+        still = src is None or Path(src).suffix.lower() in IMAGE_EXT
         folder = app.new_folder("social")
-        out = folder / f"{Path(src).stem}_{aspect.replace(':', 'x')}.mp4"
+        out = folder / f"{Path(src).stem if src else 'generated'}_{aspect.replace(':', 'x')}.mp4"
         audio = None if not music else music if isinstance(music, str) else getattr(music, "name", None)
 
         def work(job: Job) -> dict[str, Any]:
             from vidiff.generate import make_clip
 
-            job.stage = "animating the still" if still else "extending the clip"
+            job.stage = (
+                "generating keyframes" if model else "animating the still" if still else "extending the clip"
+            )
 
             def on_frame(done: int, total: int) -> None:  # after each frame written
                 if job.cancel.is_set():
@@ -115,6 +152,7 @@ def _run_social(app: App) -> Any:
                 audio=audio,
                 progress=False,
                 on_frame=on_frame,
+                **model,
             )
 
         result = yield from drive(app, request, "social", folder, work, progress, failed)
@@ -126,11 +164,31 @@ def _run_social(app: App) -> Any:
     return run_social
 
 
+def _model_options(
+    prompt: str, negative: str, weights: str, backend: str, seed: float | None
+) -> dict[str, Any]:
+    """`make_clip`'s model keywords from the tab's fields; empty when no prompt or weights are given (the
+    still or clip is then animated or extended by vidiff alone). Checked by `make_clip`, as from the CLI."""
+    prompt, negative, weights = (prompt or "").strip(), (negative or "").strip(), (weights or "").strip()
+    if not (prompt or weights):
+        return {}
+    return {
+        "prompt": prompt or None,
+        "negative_prompt": negative or None,
+        "weights": weights or None,
+        "backend": backend or "auto",
+        "seed": 0 if seed is None else int(seed),
+    }
+
+
 def _report_md(r: dict[str, Any]) -> str:
     """The made clip's facts as a two-column table."""
     w, h = r["size"]
     rows = [("size", f"{w}x{h}"), ("fps", r["fps"]), ("frames", r["frames"]), ("seconds", r["seconds"])]
-    if r["source"] == "image":
+    if "backend" in r and r.get("pipeline"):
+        rows += [("model", f"{r['pipeline']} ({r['backend']})"), ("keyframes", r["keyframes"])]
+        rows.append(("keyframe fps", r["keyframe_fps"]))
+    elif r["source"] == "image":
         rows.append(("motion", r["motion"]))
     else:
         rows += [("frames observed", r["frames_observed"]), ("frames extended", r["frames_extended"])]
