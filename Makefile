@@ -17,7 +17,7 @@ $(BIN)/vidiff: pyproject.toml
 ifneq ($(HAS_GPU),1)
 	$(BIN)/pip install --quiet "torch==$(TORCH_CPU)"
 endif
-	$(BIN)/pip install --quiet -e ".[dev,bench,ui,engine,ray]"
+	$(BIN)/pip install --quiet -e ".[dev,bench,ui,engine,ray,train,video]"
 	@touch $@
 
 demo: $(BIN)/vidiff rife
