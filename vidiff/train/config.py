@@ -33,6 +33,9 @@ DEFAULTS: dict[str, Any] = {
         "cache_mb": 512,  # decoded frames kept per data process: a short clip decodes about once
         "time_range": None,  # [start, end] seconds: windows only from this part of every clip
         "windows_per_seek": 1,  # > 1: real windows in groups from one stretch (long-GOP footage decodes less)
+        # a `fuse` model's prior stack per window (vidiff.fusion): cpu (DIS + RIFE), gpu (RIFE's own warps),
+        # or mixed (either, half each: the shipped weights serve the stack of every device)
+        "stack": "mixed",
     },
     "train": {
         "steps": 1500,
@@ -106,6 +109,7 @@ def load_config(path: str | os.PathLike[str] | None, overrides: Sequence[str] = 
 MIXED_PRECISION = ("no", "fp16", "bf16")
 ENGINES = ("pyav", "decord")  # vidiff.io.random_access.ENGINES
 TASKS = ("interpolate", "extrapolate")  # vidiff.train.data.TASKS, literal so checking needs no torch
+TRAIN_STACKS = ("cpu", "gpu", "mixed")  # vidiff.fusion's stacks, or either per window
 
 
 def check_config(cfg: DictConfig) -> None:
@@ -160,6 +164,7 @@ def check_config(cfg: DictConfig) -> None:
     whole("data.cache_mb", d.cache_mb, 0)
     whole("data.windows_per_seek", d.windows_per_seek, 1)
     need(d.engine in ENGINES, "data.engine", f"use {', '.join(ENGINES)}", d.engine)
+    need(d.stack in TRAIN_STACKS, "data.stack", f"use {', '.join(TRAIN_STACKS)}", d.stack)
     tr = d.time_range
     ok = tr is None or (
         OmegaConf.is_list(tr)
