@@ -34,8 +34,8 @@ DEFAULTS: dict[str, Any] = {
         "time_range": None,  # [start, end] seconds: windows only from this part of every clip
         "windows_per_seek": 1,  # > 1: real windows in groups from one stretch (long-GOP footage decodes less)
         # a `fuse` model's prior stack per window (vidiff.fusion): cpu (DIS + RIFE), gpu (RIFE's own warps),
-        # or mixed (either, half each: the shipped weights serve the stack of every device)
-        "stack": "mixed",
+        # or mixed (either, half each, so one set of weights serves the stack of every device)
+        "stack": "cpu",
     },
     "train": {
         "steps": 1500,
