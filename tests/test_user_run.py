@@ -20,6 +20,7 @@ from vidiff import progress as progress_mod
 from vidiff.errors import ConfigError
 from vidiff.io.reader import read_frames
 from vidiff.io.segments import ResumableWriter
+from vidiff.io.writer import VideoWriter
 from vidiff.runner import costs, parallel, upscale_file
 
 VIDIFF = [sys.executable, "-m", "vidiff"]
@@ -37,27 +38,32 @@ def _psnr(a: np.ndarray, b: np.ndarray) -> float:
 
 # -- 1. segment joins ----------------------------------------------------------------------------------
 def test_segment_starts_have_no_quality_step(carphone, tmp_path):
-    """Each segment starts with a key frame; its PSNR (against the frame written) steps from the frame
-    before it about as much as any frame from the one before (CRF gave a ~3 dB step: a pulse), and its
-    bytes are a few P frames', not 13."""
+    """Segments join with no quality step: the output is one continuous encode of the lossless segments,
+    so the frame where a segment starts is no key frame, and its bytes and its PSNR step (against the
+    frame written, from the frame before) are within the other frames' (at most their 95th percentile;
+    segments encoded on their own started with a key frame of 6-13 times the bytes and a 0.9-3 dB step).
+    The file is the very bytes one uninterrupted encode of the frames makes."""
     frames = read_frames(carphone, max_frames=72)
-    out = tmp_path / "joined.mp4"
+    out, direct = tmp_path / "joined.mp4", tmp_path / "direct.mp4"
     h, w = frames[0].shape[:2]
     with ResumableWriter(out, w, h, Fraction(30), key={}, segment_frames=24) as wr:
         for im in frames:
             wr.write(im)
+    with VideoWriter(direct, w, h, Fraction(30)) as dw:
+        dw.write_all(frames)
+    assert out.read_bytes() == direct.read_bytes()
     with av.open(str(out)) as c:
         pkts = sorted((p for p in c.demux(c.streams.video[0]) if p.dts is not None), key=lambda p: p.pts)
         sizes = np.array([p.size for p in pkts])
         keys = [k for k, p in enumerate(pkts) if p.is_keyframe]
-    assert keys == [0, 24, 48]  # one key frame a segment
+    assert keys == [0]  # the encoder's own first key frame; none where a segment starts
     decoded = read_frames(out)
     ps = np.array([_psnr(a, b) for a, b in zip(frames, decoded, strict=True)])
-    step = np.abs(np.diff(ps))
+    step = np.abs(np.diff(ps))  # step[i - 1]: into frame i
     starts = np.array([24, 48])
     rest = np.setdiff1d(np.arange(1, len(ps)), starts)
-    assert step[starts - 1].max() < 1.5, (step[starts - 1], np.median(step[rest - 1]))
-    assert np.median(sizes[starts]) / np.median(sizes[rest]) < 9
+    assert step[starts - 1].max() <= np.percentile(step[rest - 1], 95), (step[starts - 1], step[rest - 1])
+    assert sizes[starts].max() <= np.percentile(sizes[rest], 95), (sizes[starts], sizes[rest])
 
 
 # -- 2. audio: the A/V offset kept, a codec browsers play ----------------------------------------------

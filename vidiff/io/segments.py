@@ -1,13 +1,21 @@
-"""Resumable output: encode in fixed-size segments beside the output, with a manifest, then join them.
+"""Resumable output: segments beside the output, with a manifest, then one continuous encode of them all.
 
-A run writes `.NAME.vidiff-parts/` next to OUTPUT: `part00000.mp4`, … (segment k holds output frames
-k * N to k * N + N - 1, video only, starting with a key frame) and `manifest.json` (the run's settings,
-N and the finished segments, in any order). N is the caller's (`upscale_file`: about half a minute of
-the method's work, `vidiff.runner.costs.segment_frames`, so Ctrl-C loses little); a resume takes the
-manifest's N, so it cuts where the first run did. Killed at any point (even kill -9), the same command finds the
-manifest, skips the work of the finished segments and goes on; the final file is the segments' packets
-joined (no re-encoding) with the audio, so it is byte-identical to the file an uninterrupted run makes.
-The parts folder is removed when the output is complete.
+A run writes `.NAME.vidiff-parts/` next to OUTPUT: `part00000.mkv`, … (segment k holds output frames
+k * N to k * N + N - 1, video only, LOSSLESS: FFV1 in the output's pixel format, so each holds the very
+samples the output's encoder is to be given) and `manifest.json` (the run's settings, N and the finished
+segments, in any order). N is the caller's (`upscale_file`: about half a minute of the method's work,
+`vidiff.runner.costs.segment_frames`, so Ctrl-C loses little); a resume takes the manifest's N, so it
+cuts where the first run did. Killed at any point (even kill -9), the same command finds the manifest,
+skips the work of the finished segments and goes on.
+
+The join decodes the segments one after another and encodes their frames as ONE stream with the user's
+codec, quality and preset (the encoder's own rate control, key frames and scene cuts; no key frame forced
+where a segment starts, so no quality step there: the pulse every segment that segments encoded on their
+own made), streamed (one frame in memory), with the audio; the output appears complete (atomic rename).
+The segments are lossless and the encode a function of its frames, so a resumed or parallel run's file is
+byte-identical to an uninterrupted one's. The cost: the join's encode runs after the frames are made (not
+beside them), and the parts folder holds lossless video (`parts_bytes`, checked against free disk by
+`check_disk`). The parts folder is removed when the output is complete.
 
 Segments may be made by other processes (`vidiff.runner.parallel`): `Parts` is the picklable description
 of the folder that a worker writes through (`PartSink`), recording each finished segment in the manifest
@@ -38,13 +46,14 @@ from vidiff.io.writer import (
     _FORMATS,
     OutputLock,
     VideoWriter,
-    _AudioCopier,
     check_audio,
     check_output_path,
-    temp_path_for,
 )
 
 SEGMENT_FRAMES = 120
+# how segments are kept until the join: lossless and deterministic (FFV1 is intra-only, so a segment needs
+# nothing of another), in the output's pixel format (kept from the output's options)
+INTERMEDIATE = {"codec": "ffv1", "crf": None, "preset": None, "profile": None}
 _ENCODE_KEYS = ("codec", "crf", "preset", "pix_fmt")
 
 
@@ -102,7 +111,8 @@ class Parts:
             self.save(m["key"], {**self.done(), k: n})
 
     def open(self, k: int) -> VideoWriter:
-        """A writer for segment `k` (written under a temporary name, renamed when closed)."""
+        """A lossless writer for segment `k` (written under a temporary name, renamed when closed): FFV1 in
+        the output's pixel format and colour tags, so it keeps the samples the output's encoder takes."""
         return VideoWriter(
             self.work / _part(k),
             self.width,
@@ -110,7 +120,7 @@ class Parts:
             self.fps,
             faststart=False,
             lock=False,  # the whole output is locked already
-            **self.encode,
+            **{**self.encode, **INTERMEDIATE},
         )
 
 
@@ -306,65 +316,45 @@ class ResumableWriter:
             missing = sorted(set(range(max(done) + 1)) - set(done))
             raise OutputError(f"{self.path}: segments {missing} were not made; rerun to resume")
         counts = [done[k] for k in range(len(done))]
-        tmp = temp_path_for(self.path)
-        opts = {"movflags": "+faststart"} if self.format in ("mp4", "mov") else {}
+        out = VideoWriter(
+            self.path,
+            self.parts.width,
+            self.parts.height,
+            self.fps,
+            audio_from=self.audio_from,
+            audio=self.audio,
+            rotation=self.rotation,
+            lock=False,  # held since the run began
+            audio_codec=self.audio_codec,
+            audio_checked=True,
+            **self.parts.encode,
+        )
         try:
-            # one part open at a time besides the first (the stream's template): each open container
-            # holds a decoder's buffers, so opening them all made the join's memory grow with the clip's
-            # length (+10 MB at 32 parts of 176x144: the peak of a parallel run's parent)
-            with (
-                av.open(tmp, "w", format=self.format, options=opts) as out,
-                av.open(str(self.work / _part(0))) as first,
-            ):
-                try:
-                    vs = out.add_stream_from_template(first.streams.video[0])
-                except av.codec.codec.UnknownCodecError:  # PyAV looks up an encoder named as the part's
-                    # decoder (libdav1d for av1, no such encoder): the packets are copied, so take the
-                    # stream's parameters as they are
-                    vs = out.add_stream_from_template(first.streams.video[0], opaque=True)
-                if self.rotation:
-                    vs.set_display_rotation(self.rotation)
-                aud = (
-                    _AudioCopier(out, self.audio_from, self.format, self.audio_codec)
-                    if self.audio_from
-                    else self.audio.attach(out, self.format)
-                    if self.audio is not None
-                    else None
-                )
-                # the source's A/V offset: the video starts where it did against the audio
-                offset, delay0 = (
-                    round(getattr(aud, "video_start", 0.0) / first.streams.video[0].time_base),
-                    None,
-                )
-                for k, n in enumerate(counts):
-                    with av.open(str(self.work / _part(k))) as part:
-                        src = part.streams.video[0]
-                        step = int(round(1 / (self.fps * src.time_base)))
-                        shift = None
-                        for pkt in part.demux(src):
-                            if pkt.dts is None:
-                                continue
-                            if shift is None:
-                                # a short last segment may have less B-frame delay than the others: give
-                                # it the same, so decode times step evenly (sample durations stay 1/fps)
-                                delay = pkt.pts - pkt.dts
-                                delay0 = delay if delay0 is None else delay0
-                                shift = delay0 - delay
-                            pkt.pts += offset
-                            pkt.dts += offset - shift
-                            pkt.stream = vs
-                            out.mux(pkt)
-                            if aud is not None:
-                                aud.mux_until(out, float(pkt.dts * src.time_base))
-                        offset += n * step
-                if aud is not None:
-                    aud.finish(out)
-        except Exception:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+            for k, n in enumerate(counts):
+                self._encode_part(out, k, n)
+        except BaseException:
+            out._abort()
             raise
-        os.replace(tmp, self.path)
+        out.close()
         shutil.rmtree(self.work, ignore_errors=True)
+
+    def _encode_part(self, out: VideoWriter, k: int, n: int) -> None:
+        """Decode segment `k` (one part open at a time: memory flat in the clip's length) into `out`. A
+        segment that does not give back its `n` frames (a damaged part) is dropped from the manifest, so a
+        rerun makes it again."""
+        got = 0
+        try:
+            with av.open(str(self.work / _part(k))) as part:
+                for frame in part.decode(video=0):
+                    if got < n:
+                        out.write_frame(frame)
+                    got += 1
+        except av.error.FFmpegError:
+            got = -1
+        if got != n:
+            with self.parts.lock():
+                self.parts.save(self.key, {i: c for i, c in self.parts.done().items() if i != k})
+            raise OutputError(f"{self.path}: segment {k} of the parts folder is damaged; rerun to remake it")
 
     def abort(self, keep: bool = True) -> None:
         """Stop without joining: finished segments and the manifest stay for a resume (unless `keep` is
@@ -387,4 +377,4 @@ class ResumableWriter:
 
 
 def _part(k: int) -> str:
-    return f"part{k:05d}.mp4"
+    return f"part{k:05d}.mkv"
