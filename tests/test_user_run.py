@@ -17,7 +17,8 @@ import numpy as np
 import pytest
 
 from vidiff import progress as progress_mod
-from vidiff.errors import ConfigError
+from vidiff.errors import ConfigError, OutputError
+from vidiff.io import segments
 from vidiff.io.reader import read_frames
 from vidiff.io.segments import ResumableWriter
 from vidiff.io.writer import VideoWriter
@@ -64,6 +65,36 @@ def test_segment_starts_have_no_quality_step(carphone, tmp_path):
     rest = np.setdiff1d(np.arange(1, len(ps)), starts)
     assert step[starts - 1].max() <= np.percentile(step[rest - 1], 95), (step[starts - 1], step[rest - 1])
     assert sizes[starts].max() <= np.percentile(sizes[rest], 95), (sizes[starts], sizes[rest])
+
+
+def test_a_damaged_segment_is_remade_and_short_disk_is_said(tmp_path, monkeypatch, capsys):
+    """A part that does not decode back whole fails the join in one error and leaves the manifest, so
+    the same run remakes just that segment; a disk too small for the lossless parts is said before
+    the work, in one line."""
+    frames = [np.full((48, 64, 3), 8 * k, np.uint8) for k in range(30)]
+    out = tmp_path / "o.mp4"
+
+    def run(expected: int | None = None) -> ResumableWriter:
+        w = ResumableWriter(
+            out, 64, 48, Fraction(25), key={"k": 1}, segment_frames=10, expected_frames=expected
+        )
+        for im in frames:
+            w.write(im) if not w.can_skip(1) else w.skip(1)
+        return w
+
+    w = run()
+    part = w.work / "part00001.mkv"
+    part.write_bytes(part.read_bytes()[:200])
+    with pytest.raises(OutputError, match=r"segment 1 .* damaged; rerun"):
+        w.close()
+    assert not out.exists() and sorted(w.parts.done()) == [0, 2]
+    monkeypatch.setattr(segments.shutil, "disk_usage", lambda p: type("U", (), {"free": 10_000})())
+    w = run(expected=30)
+    assert w.resumed_frames == 20
+    assert capsys.readouterr().err.count("warning:") == 1  # 10 frames of 64x48 may need 23 kB
+    w.close()
+    back = read_frames(out)
+    assert len(back) == 30 and all(abs(b.mean() - f.mean()) < 2 for b, f in zip(back, frames, strict=True))
 
 
 # -- 2. audio: the A/V offset kept, a codec browsers play ----------------------------------------------

@@ -28,7 +28,9 @@ import dataclasses
 import json
 import os
 import shutil
-from collections.abc import Iterable, Iterator
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -54,6 +56,8 @@ SEGMENT_FRAMES = 120
 # how segments are kept until the join: lossless and deterministic (FFV1 is intra-only, so a segment needs
 # nothing of another), in the output's pixel format (kept from the output's options)
 INTERMEDIATE = {"codec": "ffv1", "crf": None, "preset": None, "profile": None}
+# FFV1's bytes over the raw frames', at most (benchmarks/segment_joins.py --cost: PLACEHOLDER)
+PARTS_RATIO = 0.5
 _ENCODE_KEYS = ("codec", "crf", "preset", "pix_fmt")
 
 
@@ -198,9 +202,12 @@ class ResumableWriter:
         inputs: tuple = (),
         segment_frames: int = SEGMENT_FRAMES,
         audio_codec: str = "auto",
+        expected_frames: int | None = None,
+        announce: Callable[[str], AbstractContextManager] = nullcontext,
         **encode: Any,
     ) -> None:
         self.path = check_output_path(path, inputs)
+        self.announce = announce
         p = Path(self.path)
         self.parts = Parts(
             p.parent / f".{p.name}.vidiff-parts", width, height, Fraction(fps), encode, segment_frames
@@ -222,6 +229,10 @@ class ResumableWriter:
         except BaseException:
             self._lock.release()
             raise
+        if expected_frames is not None:
+            check_disk(
+                self.path, self.work, expected_frames - self.resumed_frames, width, height, opts.pix_fmt
+            )
 
     def _open_parts(self) -> None:
         """Resume from the manifest of an earlier run with the same key, or start a clean parts folder."""
@@ -316,6 +327,12 @@ class ResumableWriter:
             missing = sorted(set(range(max(done) + 1)) - set(done))
             raise OutputError(f"{self.path}: segments {missing} were not made; rerun to resume")
         counts = [done[k] for k in range(len(done))]
+        with self.announce(f"encoding the output ({sum(counts)} frames)"):
+            self._join(counts)
+        shutil.rmtree(self.work, ignore_errors=True)
+
+    def _join(self, counts: list[int]) -> None:
+        """One encode of every segment's frames, in order, with the audio, into OUTPUT (atomically)."""
         out = VideoWriter(
             self.path,
             self.parts.width,
@@ -336,7 +353,6 @@ class ResumableWriter:
             out._abort()
             raise
         out.close()
-        shutil.rmtree(self.work, ignore_errors=True)
 
     def _encode_part(self, out: VideoWriter, k: int, n: int) -> None:
         """Decode segment `k` (one part open at a time: memory flat in the clip's length) into `out`. A
@@ -374,6 +390,29 @@ class ResumableWriter:
         else:
             # bad input or options fail the same way on a rerun: keep parts only for interrupts and faults
             self.abort(keep=not (isinstance(exc, VidiffError) and not isinstance(exc, OutputError)))
+
+
+def parts_bytes(frames: int, width: int, height: int, pix_fmt: str) -> int:
+    """About the most disk `frames` lossless segment frames take: `PARTS_RATIO` of their raw bytes."""
+    per_pixel = {"bgr0": 4.0}.get(pix_fmt) or (3.0 if "444" in pix_fmt else 2.0 if "422" in pix_fmt else 1.5)
+    return int(frames * width * height * per_pixel * (2 if pix_fmt.endswith("le") else 1) * PARTS_RATIO)
+
+
+def check_disk(output: str, work: Path, frames: int, width: int, height: int, pix_fmt: str) -> None:
+    """One warning line, before the work, when the parts folder may not fit on its disk (a run that
+    fills it stops with an error and resumes after space is freed)."""
+    need = parts_bytes(max(frames, 0), width, height, pix_fmt)
+    try:
+        free = shutil.disk_usage(work).free
+    except OSError:
+        return
+    if need > free:
+        print(
+            f"warning: {output}: the run keeps its frames losslessly until the end, up to about "
+            f"{need / 1e9:.1f} GB beside the output, and {free / 1e9:.1f} GB are free there",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 def _part(k: int) -> str:
