@@ -12,13 +12,13 @@ the frames --segment/2 earlier (`*_control`: what any frame gives), and (with --
 metrics`' warping error there over its median, how many of its 5 worst segments hold a segment start, and
 the same count at the control frames.
 
-With --cost, `vidiff upscale` (factor 2, --workers 1, progress off) of each clip's first --cost-frames
+With --cost, `vidiff upscale` (factor 2, --workers 1, progress off) of each --cost-clips' first --cost-frames
 frames with each of --cost-methods: the whole run's seconds, the join's (the final encode, from its
 first decoded segment frame to the renamed output) and its share,
 and the parts folder's bytes at the join (per output frame, and over the raw frames' bytes).
 
 Usage: python benchmarks/segment_joins.py [--clips carphone_pristine bikes] [--frames 240] [--metrics]
-       [--cost] [--cost-methods dis auto] [--cost-frames 48]
+       [--cost] [--cost-methods dis auto] [--cost-frames 48] [--cost-clips carphone_pristine bikes bigbuckbunny]
 """
 
 from __future__ import annotations
@@ -45,11 +45,13 @@ def _qp(encoder: str, crf: int | None, preset: str | None) -> dict[str, str]:
 
 def _packets(path: Path) -> tuple[np.ndarray, list[np.ndarray]]:
     """Per-frame packet bytes (in display order) and the decoded RGB frames of a file."""
+    from vidiff.io.color import frame_to_rgb
+
     with av.open(str(path)) as c:
         pkts = sorted((p for p in c.demux(c.streams.video[0]) if p.dts is not None), key=lambda p: p.pts)
         sizes = np.array([p.size for p in pkts])
     with av.open(str(path)) as c:
-        decoded = [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
+        decoded = [frame_to_rgb(f) for f in c.decode(video=0)]  # as `read_frames` converts
     return sizes, decoded
 
 
@@ -173,7 +175,7 @@ def _cost(args: argparse.Namespace) -> list[dict]:
 
     rows = []
     with tempfile.TemporaryDirectory(prefix="vidiff-joincost-") as tmp:
-        for clip in args.clips:
+        for clip in args.cost_clips:
             path = resolve_clip(clip)
             info = probe(path)
             cut = Path(tmp) / f"{path.stem}.mkv"  # the first frames, lossless, as the run's input
@@ -232,6 +234,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--cost", action="store_true", help="also time the join in `vidiff upscale` runs")
     p.add_argument("--cost-methods", nargs="+", default=["dis", "auto"], help="methods timed (--cost)")
     p.add_argument("--cost-frames", type=int, default=48, help="source frames of each --cost run")
+    p.add_argument(
+        "--cost-clips", nargs="+", default=["carphone_pristine", "bikes", "bigbuckbunny"], help="--cost clips"
+    )
     p.add_argument(
         "--out", default=str(ROOT / "benchmarks" / "results" / "segment_joins"), help="output folder"
     )
