@@ -1,8 +1,8 @@
 """Resumable output: segments beside the output, with a manifest, then one continuous encode of them all.
 
 A run writes `.NAME.vidiff-parts/` next to OUTPUT: `part00000.mkv`, … (segment k holds output frames
-k * N to k * N + N - 1, video only, LOSSLESS: FFV1 in the output's pixel format, so each holds the very
-samples the output's encoder is to be given) and `manifest.json` (the run's settings, N and the finished
+k * N to k * N + N - 1, video only, LOSSLESS in the output's pixel format, `INTERMEDIATE`, so each holds
+the very samples the output's encoder is to be given) and `manifest.json` (the run's settings, N and the finished
 segments, in any order). N is the caller's (`upscale_file`: about half a minute of the method's work,
 `vidiff.runner.costs.segment_frames`, so Ctrl-C loses little); a resume takes the manifest's N, so it
 cuts where the first run did. Killed at any point (even kill -9), the same command finds the manifest,
@@ -53,9 +53,12 @@ from vidiff.io.writer import (
 )
 
 SEGMENT_FRAMES = 120
-# how segments are kept until the join: lossless and deterministic (FFV1 is intra-only, so a segment needs
-# nothing of another), in the output's pixel format (kept from the output's options)
-INTERMEDIATE = {"codec": "ffv1", "crf": None, "preset": None, "profile": None}
+# how segments are kept until the join: lossless, in the output's pixel format (kept from the output's
+# options), so they decode to the very samples the output's encoder is given: libx264 at qp 0, ultrafast
+# (tried on 1280x720 frames of bigbuckbunny: about a third of FFV1's time to write and read back, and no
+# bigger); FFV1 for the formats libx264 does not take (bgr0)
+INTERMEDIATE = {"codec": "libx264", "crf": 0, "preset": "ultrafast", "profile": None}
+INTERMEDIATE_RGB = {"codec": "ffv1", "crf": None, "preset": None, "profile": None}
 # FFV1's bytes over the raw frames', at most (benchmarks/segment_joins.py --cost: PLACEHOLDER)
 PARTS_RATIO = 0.5
 _ENCODE_KEYS = ("codec", "crf", "preset", "pix_fmt")
@@ -115,8 +118,8 @@ class Parts:
             self.save(m["key"], {**self.done(), k: n})
 
     def open(self, k: int) -> VideoWriter:
-        """A lossless writer for segment `k` (written under a temporary name, renamed when closed): FFV1 in
-        the output's pixel format and colour tags, so it keeps the samples the output's encoder takes."""
+        """A lossless writer for segment `k` (written under a temporary name, renamed when closed), in the
+        output's pixel format and colour tags, so it keeps the samples the output's encoder takes."""
         return VideoWriter(
             self.work / _part(k),
             self.width,
@@ -124,7 +127,7 @@ class Parts:
             self.fps,
             faststart=False,
             lock=False,  # the whole output is locked already
-            **{**self.encode, **INTERMEDIATE},
+            **{**self.encode, **intermediate(self.encode.get("pix_fmt", "yuv420p"))},
         )
 
 
@@ -390,6 +393,12 @@ class ResumableWriter:
         else:
             # bad input or options fail the same way on a rerun: keep parts only for interrupts and faults
             self.abort(keep=not (isinstance(exc, VidiffError) and not isinstance(exc, OutputError)))
+
+
+def intermediate(pix_fmt: str) -> dict[str, Any]:
+    """The lossless encoding of the segments of an output in `pix_fmt` (`INTERMEDIATE`)."""
+    takes = {f.name for f in av.codec.Codec("libx264", "w").video_formats or []}
+    return INTERMEDIATE if pix_fmt in takes else INTERMEDIATE_RGB
 
 
 def parts_bytes(frames: int, width: int, height: int, pix_fmt: str) -> int:

@@ -324,7 +324,9 @@ def _encoder_options(encoder: str, crf: int | None, preset: str | None) -> dict[
     opts: dict[str, str] = {}
     if encoder in ("libx264", "libx265"):  # the values were checked by EncodeOptions
         opts["preset"] = preset or "medium"
-        if crf is not None:
+        if crf == 0 and encoder == "libx264":  # lossless (crf 0 is not, at 10 bits)
+            opts["qp"] = "0"
+        elif crf is not None:
             opts["crf"] = str(crf)
         if encoder == "libx264":
             opts["x264-params"] = X264_PARAMS
@@ -338,7 +340,9 @@ def _encoder_options(encoder: str, crf: int | None, preset: str | None) -> dict[
             opts["crf"], opts["b"] = str(crf), "0"
     elif encoder == "libsvtav1":
         opts["preset"] = preset if preset and preset.isdigit() else "8"
-        if crf is not None:
+        if crf == 0 and encoder == "libx264":  # lossless (crf 0 is not, at 10 bits)
+            opts["qp"] = "0"
+        elif crf is not None:
             opts["crf"] = str(crf)
     return opts
 
