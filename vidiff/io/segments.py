@@ -59,7 +59,8 @@ SEGMENT_FRAMES = 120
 # bigger); FFV1 for the formats libx264 does not take (bgr0)
 INTERMEDIATE = {"codec": "libx264", "crf": 0, "preset": "ultrafast", "profile": None}
 INTERMEDIATE_RGB = {"codec": "ffv1", "crf": None, "preset": None, "profile": None}
-# FFV1's bytes over the raw frames', at most (benchmarks/segment_joins.py --cost: PLACEHOLDER)
+# the parts' bytes over the raw frames', at most: 0.09 on bikes, 0.2 on bigbuckbunny (benchmarks/
+# results/segment_joins, parts_over_raw); 0.5 leaves room for noisier footage
 PARTS_RATIO = 0.5
 _ENCODE_KEYS = ("codec", "crf", "preset", "pix_fmt")
 
