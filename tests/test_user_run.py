@@ -17,9 +17,11 @@ import numpy as np
 import pytest
 
 from vidiff import progress as progress_mod
-from vidiff.errors import ConfigError
+from vidiff.errors import ConfigError, OutputError
+from vidiff.io import segments
 from vidiff.io.reader import read_frames
 from vidiff.io.segments import ResumableWriter
+from vidiff.io.writer import VideoWriter
 from vidiff.runner import costs, parallel, upscale_file
 
 VIDIFF = [sys.executable, "-m", "vidiff"]
@@ -37,27 +39,62 @@ def _psnr(a: np.ndarray, b: np.ndarray) -> float:
 
 # -- 1. segment joins ----------------------------------------------------------------------------------
 def test_segment_starts_have_no_quality_step(carphone, tmp_path):
-    """Each segment starts with a key frame; its PSNR (against the frame written) steps from the frame
-    before it about as much as any frame from the one before (CRF gave a ~3 dB step: a pulse), and its
-    bytes are a few P frames', not 13."""
+    """Segments join with no quality step: the output is one continuous encode of the lossless segments,
+    so the frame where a segment starts is no key frame, and its bytes and its PSNR step (against the
+    frame written, from the frame before) are within the other frames' (at most their 95th percentile;
+    segments encoded on their own started with a key frame of 6-13 times the bytes and a 0.9-3 dB step).
+    The file is the very bytes one uninterrupted encode of the frames makes."""
     frames = read_frames(carphone, max_frames=72)
-    out = tmp_path / "joined.mp4"
+    out, direct = tmp_path / "joined.mp4", tmp_path / "direct.mp4"
     h, w = frames[0].shape[:2]
     with ResumableWriter(out, w, h, Fraction(30), key={}, segment_frames=24) as wr:
         for im in frames:
             wr.write(im)
+    with VideoWriter(direct, w, h, Fraction(30)) as dw:
+        dw.write_all(frames)
+    assert out.read_bytes() == direct.read_bytes()
     with av.open(str(out)) as c:
         pkts = sorted((p for p in c.demux(c.streams.video[0]) if p.dts is not None), key=lambda p: p.pts)
         sizes = np.array([p.size for p in pkts])
         keys = [k for k, p in enumerate(pkts) if p.is_keyframe]
-    assert keys == [0, 24, 48]  # one key frame a segment
+    assert keys == [0]  # the encoder's own first key frame; none where a segment starts
     decoded = read_frames(out)
     ps = np.array([_psnr(a, b) for a, b in zip(frames, decoded, strict=True)])
-    step = np.abs(np.diff(ps))
+    step = np.abs(np.diff(ps))  # step[i - 1]: into frame i
     starts = np.array([24, 48])
     rest = np.setdiff1d(np.arange(1, len(ps)), starts)
-    assert step[starts - 1].max() < 1.5, (step[starts - 1], np.median(step[rest - 1]))
-    assert np.median(sizes[starts]) / np.median(sizes[rest]) < 9
+    assert step[starts - 1].max() <= np.percentile(step[rest - 1], 95), (step[starts - 1], step[rest - 1])
+    assert sizes[starts].max() <= np.percentile(sizes[rest], 95), (sizes[starts], sizes[rest])
+
+
+def test_a_damaged_segment_is_remade_and_short_disk_is_said(tmp_path, monkeypatch, capsys):
+    """A part that does not decode back whole fails the join in one error and leaves the manifest, so
+    the same run remakes just that segment; a disk too small for the lossless parts is said before
+    the work, in one line."""
+    frames = [np.full((48, 64, 3), 8 * k, np.uint8) for k in range(30)]
+    out = tmp_path / "o.mp4"
+
+    def run(expected: int | None = None) -> ResumableWriter:
+        w = ResumableWriter(
+            out, 64, 48, Fraction(25), key={"k": 1}, segment_frames=10, expected_frames=expected
+        )
+        for im in frames:
+            w.write(im) if not w.can_skip(1) else w.skip(1)
+        return w
+
+    w = run()
+    part = w.work / "part00001.mkv"
+    part.write_bytes(part.read_bytes()[:200])
+    with pytest.raises(OutputError, match=r"segment 1 .* damaged; rerun"):
+        w.close()
+    assert not out.exists() and sorted(w.parts.done()) == [0, 2]
+    monkeypatch.setattr(segments.shutil, "disk_usage", lambda p: type("U", (), {"free": 10_000})())
+    w = run(expected=30)
+    assert w.resumed_frames == 20
+    assert capsys.readouterr().err.count("warning:") == 1  # 10 frames of 64x48 may need 23 kB
+    w.close()
+    back = read_frames(out)
+    assert len(back) == 30 and all(abs(b.mean() - f.mean()) < 2 for b, f in zip(back, frames, strict=True))
 
 
 # -- 2. audio: the A/V offset kept, a codec browsers play ----------------------------------------------

@@ -259,4 +259,5 @@ WRITER_ARGS: dict[str, Callable[[object, str], Any]] = {
     "profile": check_text,
     "audio": check_has("attach"),
     "lock": check_flag,
+    "audio_checked": check_flag,
 }

@@ -41,7 +41,7 @@ def add_workers_option(p: argparse.ArgumentParser) -> None:
         "--workers",
         default=None,
         metavar="N",
-        help="processes that make the clip's 120-frame segments in parallel (default: every core; 1 for "
+        help="processes that make the clip's segments in parallel (default: every core; 1 for "
         "a clip of under two segments); the output is byte-identical to --workers 1",
     )
 
@@ -67,7 +67,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Raise the frame rate of a clip by a factor or to a target fps. New frames are "
         "interpolated between distinct source frames at their real times; scene cuts are never "
         "blended across; duplicate frames are collapsed; audio is copied. The output is written "
-        "under a temporary name and appears only when complete.",
+        "under a temporary name and appears only when complete. The frames are kept in lossless "
+        "segments beside it (Ctrl-C, then the same command resumes; until the end they take far more "
+        "disk than the output: about 1 GB a minute of 720p at 60 fps) and encoded as one stream at the end.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=EXAMPLES,
     )

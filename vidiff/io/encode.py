@@ -52,10 +52,7 @@ X26X_PRESETS = (
 NUMERIC_PRESETS = {"libvpx-vp9": (0, 8), "libsvtav1": (0, 13)}  # cpu-used / preset numbers
 
 CODEC_HELP = "h264 (default), h265, vp9 or av1"
-CRF_HELP = (
-    "quality: lower is better (default 18; h264/h265 0-51, vp9 0-63, av1 1-63); h264 codes every frame "
-    "at quantizer crf+4, so the key frame that starts each resumable segment does not pulse"
-)
+CRF_HELP = "quality: lower is better (default 18; h264/h265 0-51, vp9 0-63, av1 1-63; h264 0: lossless)"
 PRESET_HELP = "encoder speed preset: h264/h265 ultrafast ... veryslow (default medium); vp9 0-8, av1 0-13"
 PIX_FMT_HELP = (
     "output pixel format: yuv420p (default, plays everywhere), yuv422p, yuv444p, yuv420p10le (10-bit), "

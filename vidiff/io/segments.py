@@ -1,13 +1,21 @@
-"""Resumable output: encode in fixed-size segments beside the output, with a manifest, then join them.
+"""Resumable output: segments beside the output, with a manifest, then one continuous encode of them all.
 
-A run writes `.NAME.vidiff-parts/` next to OUTPUT: `part00000.mp4`, … (segment k holds output frames
-k * N to k * N + N - 1, video only, starting with a key frame) and `manifest.json` (the run's settings,
-N and the finished segments, in any order). N is the caller's (`upscale_file`: about half a minute of
-the method's work, `vidiff.runner.costs.segment_frames`, so Ctrl-C loses little); a resume takes the
-manifest's N, so it cuts where the first run did. Killed at any point (even kill -9), the same command finds the
-manifest, skips the work of the finished segments and goes on; the final file is the segments' packets
-joined (no re-encoding) with the audio, so it is byte-identical to the file an uninterrupted run makes.
-The parts folder is removed when the output is complete.
+A run writes `.NAME.vidiff-parts/` next to OUTPUT: `part00000.mkv`, … (segment k holds output frames
+k * N to k * N + N - 1, video only, LOSSLESS in the output's pixel format, `INTERMEDIATE`, so each holds
+the very samples the output's encoder is to be given) and `manifest.json` (the run's settings, N and the finished
+segments, in any order). N is the caller's (`upscale_file`: about half a minute of the method's work,
+`vidiff.runner.costs.segment_frames`, so Ctrl-C loses little); a resume takes the manifest's N, so it
+cuts where the first run did. Killed at any point (even kill -9), the same command finds the manifest,
+skips the work of the finished segments and goes on.
+
+The join decodes the segments one after another and encodes their frames as ONE stream with the user's
+codec, quality and preset (the encoder's own rate control, key frames and scene cuts; no key frame forced
+where a segment starts, so no quality step there: the pulse every segment that segments encoded on their
+own made), streamed (one frame in memory), with the audio; the output appears complete (atomic rename).
+The segments are lossless and the encode a function of its frames, so a resumed or parallel run's file is
+byte-identical to an uninterrupted one's. The cost: the join's encode runs after the frames are made (not
+beside them), and the parts folder holds lossless video (`parts_bytes`, checked against free disk by
+`check_disk`). The parts folder is removed when the output is complete.
 
 Segments may be made by other processes (`vidiff.runner.parallel`): `Parts` is the picklable description
 of the folder that a worker writes through (`PartSink`), recording each finished segment in the manifest
@@ -20,7 +28,9 @@ import dataclasses
 import json
 import os
 import shutil
-from collections.abc import Iterable, Iterator
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -38,13 +48,20 @@ from vidiff.io.writer import (
     _FORMATS,
     OutputLock,
     VideoWriter,
-    _AudioCopier,
     check_audio,
     check_output_path,
-    temp_path_for,
 )
 
 SEGMENT_FRAMES = 120
+# how segments are kept until the join: lossless, in the output's pixel format (kept from the output's
+# options), so they decode to the very samples the output's encoder is given: libx264 at qp 0, ultrafast
+# (tried on 1280x720 frames of bigbuckbunny: about a third of FFV1's time to write and read back, and no
+# bigger); FFV1 for the formats libx264 does not take (bgr0)
+INTERMEDIATE = {"codec": "libx264", "crf": 0, "preset": "ultrafast", "profile": None}
+INTERMEDIATE_RGB = {"codec": "ffv1", "crf": None, "preset": None, "profile": None}
+# the parts' bytes over the raw frames', at most: 0.09 on bikes, 0.2 on bigbuckbunny (benchmarks/
+# results/segment_joins, parts_over_raw); 0.5 leaves room for noisier footage
+PARTS_RATIO = 0.5
 _ENCODE_KEYS = ("codec", "crf", "preset", "pix_fmt")
 
 
@@ -102,7 +119,8 @@ class Parts:
             self.save(m["key"], {**self.done(), k: n})
 
     def open(self, k: int) -> VideoWriter:
-        """A writer for segment `k` (written under a temporary name, renamed when closed)."""
+        """A lossless writer for segment `k` (written under a temporary name, renamed when closed), in the
+        output's pixel format and colour tags, so it keeps the samples the output's encoder takes."""
         return VideoWriter(
             self.work / _part(k),
             self.width,
@@ -110,7 +128,7 @@ class Parts:
             self.fps,
             faststart=False,
             lock=False,  # the whole output is locked already
-            **self.encode,
+            **{**self.encode, **intermediate(self.encode.get("pix_fmt", "yuv420p"))},
         )
 
 
@@ -188,9 +206,12 @@ class ResumableWriter:
         inputs: tuple = (),
         segment_frames: int = SEGMENT_FRAMES,
         audio_codec: str = "auto",
+        expected_frames: int | None = None,
+        announce: Callable[[str], AbstractContextManager] = nullcontext,
         **encode: Any,
     ) -> None:
         self.path = check_output_path(path, inputs)
+        self.announce = announce
         p = Path(self.path)
         self.parts = Parts(
             p.parent / f".{p.name}.vidiff-parts", width, height, Fraction(fps), encode, segment_frames
@@ -212,6 +233,10 @@ class ResumableWriter:
         except BaseException:
             self._lock.release()
             raise
+        if expected_frames is not None:
+            check_disk(
+                self.path, self.work, expected_frames - self.resumed_frames, width, height, opts.pix_fmt
+            )
 
     def _open_parts(self) -> None:
         """Resume from the manifest of an earlier run with the same key, or start a clean parts folder."""
@@ -306,65 +331,50 @@ class ResumableWriter:
             missing = sorted(set(range(max(done) + 1)) - set(done))
             raise OutputError(f"{self.path}: segments {missing} were not made; rerun to resume")
         counts = [done[k] for k in range(len(done))]
-        tmp = temp_path_for(self.path)
-        opts = {"movflags": "+faststart"} if self.format in ("mp4", "mov") else {}
-        try:
-            # one part open at a time besides the first (the stream's template): each open container
-            # holds a decoder's buffers, so opening them all made the join's memory grow with the clip's
-            # length (+10 MB at 32 parts of 176x144: the peak of a parallel run's parent)
-            with (
-                av.open(tmp, "w", format=self.format, options=opts) as out,
-                av.open(str(self.work / _part(0))) as first,
-            ):
-                try:
-                    vs = out.add_stream_from_template(first.streams.video[0])
-                except av.codec.codec.UnknownCodecError:  # PyAV looks up an encoder named as the part's
-                    # decoder (libdav1d for av1, no such encoder): the packets are copied, so take the
-                    # stream's parameters as they are
-                    vs = out.add_stream_from_template(first.streams.video[0], opaque=True)
-                if self.rotation:
-                    vs.set_display_rotation(self.rotation)
-                aud = (
-                    _AudioCopier(out, self.audio_from, self.format, self.audio_codec)
-                    if self.audio_from
-                    else self.audio.attach(out, self.format)
-                    if self.audio is not None
-                    else None
-                )
-                # the source's A/V offset: the video starts where it did against the audio
-                offset, delay0 = (
-                    round(getattr(aud, "video_start", 0.0) / first.streams.video[0].time_base),
-                    None,
-                )
-                for k, n in enumerate(counts):
-                    with av.open(str(self.work / _part(k))) as part:
-                        src = part.streams.video[0]
-                        step = int(round(1 / (self.fps * src.time_base)))
-                        shift = None
-                        for pkt in part.demux(src):
-                            if pkt.dts is None:
-                                continue
-                            if shift is None:
-                                # a short last segment may have less B-frame delay than the others: give
-                                # it the same, so decode times step evenly (sample durations stay 1/fps)
-                                delay = pkt.pts - pkt.dts
-                                delay0 = delay if delay0 is None else delay0
-                                shift = delay0 - delay
-                            pkt.pts += offset
-                            pkt.dts += offset - shift
-                            pkt.stream = vs
-                            out.mux(pkt)
-                            if aud is not None:
-                                aud.mux_until(out, float(pkt.dts * src.time_base))
-                        offset += n * step
-                if aud is not None:
-                    aud.finish(out)
-        except Exception:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
-        os.replace(tmp, self.path)
+        with self.announce(f"encoding the output ({sum(counts)} frames)"):
+            self._join(counts)
         shutil.rmtree(self.work, ignore_errors=True)
+
+    def _join(self, counts: list[int]) -> None:
+        """One encode of every segment's frames, in order, with the audio, into OUTPUT (atomically)."""
+        out = VideoWriter(
+            self.path,
+            self.parts.width,
+            self.parts.height,
+            self.fps,
+            audio_from=self.audio_from,
+            audio=self.audio,
+            rotation=self.rotation,
+            lock=False,  # held since the run began
+            audio_codec=self.audio_codec,
+            audio_checked=True,
+            **self.parts.encode,
+        )
+        try:
+            for k, n in enumerate(counts):
+                self._encode_part(out, k, n)
+        except BaseException:
+            out._abort()
+            raise
+        out.close()
+
+    def _encode_part(self, out: VideoWriter, k: int, n: int) -> None:
+        """Decode segment `k` (one part open at a time: memory flat in the clip's length) into `out`. A
+        segment that does not give back its `n` frames (a damaged part) is dropped from the manifest, so a
+        rerun makes it again."""
+        got = 0
+        try:
+            with av.open(str(self.work / _part(k))) as part:
+                for frame in part.decode(video=0):
+                    if got < n:
+                        out.write_frame(frame)
+                    got += 1
+        except av.error.FFmpegError:
+            got = -1
+        if got != n:
+            with self.parts.lock():
+                self.parts.save(self.key, {i: c for i, c in self.parts.done().items() if i != k})
+            raise OutputError(f"{self.path}: segment {k} of the parts folder is damaged; rerun to remake it")
 
     def abort(self, keep: bool = True) -> None:
         """Stop without joining: finished segments and the manifest stay for a resume (unless `keep` is
@@ -386,5 +396,34 @@ class ResumableWriter:
             self.abort(keep=not (isinstance(exc, VidiffError) and not isinstance(exc, OutputError)))
 
 
+def intermediate(pix_fmt: str) -> dict[str, Any]:
+    """The lossless encoding of the segments of an output in `pix_fmt` (`INTERMEDIATE`)."""
+    takes = {f.name for f in av.codec.Codec("libx264", "w").video_formats or []}
+    return INTERMEDIATE if pix_fmt in takes else INTERMEDIATE_RGB
+
+
+def parts_bytes(frames: int, width: int, height: int, pix_fmt: str) -> int:
+    """About the most disk `frames` lossless segment frames take: `PARTS_RATIO` of their raw bytes."""
+    per_pixel = {"bgr0": 4.0}.get(pix_fmt) or (3.0 if "444" in pix_fmt else 2.0 if "422" in pix_fmt else 1.5)
+    return int(frames * width * height * per_pixel * (2 if pix_fmt.endswith("le") else 1) * PARTS_RATIO)
+
+
+def check_disk(output: str, work: Path, frames: int, width: int, height: int, pix_fmt: str) -> None:
+    """One warning line, before the work, when the parts folder may not fit on its disk (a run that
+    fills it stops with an error and resumes after space is freed)."""
+    need = parts_bytes(max(frames, 0), width, height, pix_fmt)
+    try:
+        free = shutil.disk_usage(work).free
+    except OSError:
+        return
+    if need > free:
+        print(
+            f"warning: {output}: the run keeps its frames losslessly until the end, up to about "
+            f"{need / 1e9:.1f} GB beside the output, and {free / 1e9:.1f} GB are free there",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
 def _part(k: int) -> str:
-    return f"part{k:05d}.mp4"
+    return f"part{k:05d}.mkv"

@@ -150,7 +150,7 @@ class VideoWriter:
     Use as a context manager; frames go in with `write(image)`. `audio_from` copies the audio of a
     source file (a path, or an open `VideoFile` that nothing else reads meanwhile); `audio` encodes an
     `AudioTrack` (e.g. music for a generated clip) instead; `audio_codec` is `--audio-codec`
-    (`audio_action`).
+    (`audio_action`); `audio_checked` says `audio_from` came through `check_audio` already.
     """
 
     def __init__(
@@ -172,6 +172,7 @@ class VideoWriter:
         audio: AudioTrack | None = None,
         lock: bool = True,
         audio_codec: str = "auto",
+        audio_checked: bool = False,
     ):
         check_args(WRITER_ARGS, locals())  # every argument, before the output is touched
         self.path = check_output_path(path, inputs)
@@ -211,7 +212,8 @@ class VideoWriter:
                 self._vs.set_display_rotation(rotation)
             if audio_from is not None and audio is not None:
                 raise ConfigError("give either audio_from (copy a file's audio) or audio (a track), not both")
-            audio_from = check_audio(audio_from, self.format, audio_codec) if audio_from else None
+            if audio_from and not audio_checked:  # (a caller that tried it already says so: one warning)
+                audio_from = check_audio(audio_from, self.format, audio_codec)
             self._audio = (
                 _AudioCopier(self._out, audio_from, self.format, audio_codec)
                 if audio_from
@@ -231,8 +233,15 @@ class VideoWriter:
         if self._closed:
             raise OutputError(f"{self.path}: the writer is closed; write every frame before close()")
         check_image(image, "frame", (self.height, self.width, 3))
-        frame = rgb_to_frame(image, self.pix_fmt, *self._color_tags)
+        self.write_frame(rgb_to_frame(image, self.pix_fmt, *self._color_tags))
+
+    def write_frame(self, frame: av.VideoFrame) -> None:
+        """Append one frame as it is (e.g. a decoded lossless segment's, already in the output's pixel
+        format and colour tags, so the encoder gets the very samples `write` would have given it)."""
+        if self._closed:
+            raise OutputError(f"{self.path}: the writer is closed; write every frame before close()")
         frame.pts = self.n_frames + self._pts0
+        frame.pict_type = av.video.frame.PictureType.NONE  # a decoded frame's type would force it (I)
         frame.time_base = self._tb
         try:
             packets = self._vs.encode(frame)
@@ -306,27 +315,17 @@ class VideoWriter:
 # 1 in 3 files of a 4-clip folder run: issue 15's byte-identical --workers promise broken). Without
 # MB-tree the encode is a function of its frames (valgrind clean; 40 of 40 files identical). Its cost at
 # crf 18 medium (benchmarks/mbtree.py): +3.7 % bytes and -0.52 dB on carphone, +18.4 % and -0.02 dB on bikes.
-# And every frame at one quantizer (ipratio=pbratio=1, qp from --crf by X264_QP_OFFSET): each resumable
-# segment starts with a key frame, which CRF coded ~3 dB better than the P frames before it (their quality
-# drifts down along a segment), a visible pulse every segment; at a constant QP the PSNR step at a segment
-# start is 0.89 dB on carphone and 0.43 on bikes (CRF: 3.15, 1.11; median step 0.19, 0.11), at +22 % bytes
-# and +0.75 dB on carphone, -16 % and -0.53 dB on bikes (benchmarks/segment_joins.py --metrics,
-# benchmarks/results/segment_joins). libx265, vp9 and av1 keep their rate control.
-X264_PARAMS = "mbtree=0:ipratio=1.0:pbratio=1.0"
-X264_QP_OFFSET = 4  # --crf N -> qp N + 4 (crf 0, lossless, stays qp 0)
-
-
-def x264_qp(crf: int) -> int:
-    """The constant quantizer libx264 encodes at for `--crf crf`."""
-    return 0 if crf == 0 else min(51, crf + X264_QP_OFFSET)
+# The CRF rate control is the encoder's own (no constant quantizer, no forced key frames): resumable
+# segments are lossless intermediates encoded once, as one stream, at the join (vidiff/io/segments.py).
+X264_PARAMS = "mbtree=0"
 
 
 def _encoder_options(encoder: str, crf: int | None, preset: str | None) -> dict[str, str]:
     opts: dict[str, str] = {}
     if encoder in ("libx264", "libx265"):  # the values were checked by EncodeOptions
         opts["preset"] = preset or "medium"
-        if crf is not None and encoder == "libx264":
-            opts["qp"] = str(x264_qp(crf))
+        if crf == 0 and encoder == "libx264":  # lossless (crf 0 is not, at 10 bits)
+            opts["qp"] = "0"
         elif crf is not None:
             opts["crf"] = str(crf)
         if encoder == "libx264":
@@ -341,7 +340,9 @@ def _encoder_options(encoder: str, crf: int | None, preset: str | None) -> dict[
             opts["crf"], opts["b"] = str(crf), "0"
     elif encoder == "libsvtav1":
         opts["preset"] = preset if preset and preset.isdigit() else "8"
-        if crf is not None:
+        if crf == 0 and encoder == "libx264":  # lossless (crf 0 is not, at 10 bits)
+            opts["qp"] = "0"
+        elif crf is not None:
             opts["crf"] = str(crf)
     return opts
 

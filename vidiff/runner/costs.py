@@ -29,7 +29,7 @@ _SIZES = (640 * 272, 1280 * 720)
 _LIKE = {"blend": "dis", "dup": "dis", "auto": "diffusion"}  # unmeasured: a method at least as costly
 
 SEGMENT_SECONDS = 30.0  # reference-machine work per segment: about a minute on a busy or smaller machine
-SEGMENT_RANGE = (24, 120)  # frames: shorter segments add key frames (bytes); longer ones lose work on Ctrl-C
+SEGMENT_RANGE = (24, 120)  # frames: shorter segments add part files; longer ones lose work on Ctrl-C
 MEMORY_SHARE = 0.8  # of the available memory the workers may take together
 
 

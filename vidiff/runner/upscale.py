@@ -232,6 +232,8 @@ def _open_writer(src: VideoFile, output: str, opts: UpscaleOptions, run: _Run) -
         inputs=[src.path],
         audio_codec=opts.audio_codec,
         segment_frames=run.seg_n,
+        expected_frames=run.expected,
+        announce=lambda text: stage(text, opts.progress),
     )
 
 
