@@ -17,7 +17,10 @@ thumbnails are kept, and a few numbers per frame.
 |           | pulldown); reported only, repeating a frame is how such clips are made |                   |         |
 | flicker   | level steps: the smooth residual after motion compensation jumps by | `FLICKER_STEP`,      | level   |
 |           | `FLICKER_STEP` in some block and channel, with little detail change,| `MAX_FLICKER_S`      | match   |
-|           | and jumps back within `MAX_FLICKER_S`; the frames off the baseline  |                      |         |
+|           | and jumps back within `MAX_FLICKER_S` (the steps summed under       | `FLICKER_BACK`,      |         |
+|           | `FLICKER_BACK` of the offset, or the back step opposite the offset  | `FLICKER_COS`,       |         |
+|           | in shape, `FLICKER_COS`, and size, over `FLICKER_WIDE` blocks); the | `FLICKER_WIDE`       |         |
+|           | frames off the baseline                                             |                      |         |
 | corrupt   | a block whose detail residual against BOTH motion-compensated       | `CORRUPT_SCORE`,     | rebuild |
 |           | neighbours (over the residual between them) times its change of     | `CORRUPT_DETAIL`     |         |
 |           | texture (noise raises it, a flat or smeared patch lowers it) is     |                      |         |
@@ -64,6 +67,8 @@ MAX_FROZEN_S = 1.0  # a longer still is a pause, meant
 FLICKER_STEP = 7.0  # level step (0-255) of a block and channel that starts or ends a flicker
 FLICKER_BLOCKS = 4  # ... in at least this many (block, channel) cells
 FLICKER_BACK = 0.35  # back at the level: the summed steps under this share of the largest offset (L1)
+FLICKER_COS = 0.85  # ... or its 3x3-block-averaged map opposite the offset's (cosine) and as large within 2x,
+FLICKER_WIDE = 6  # ... both over FLICKER_STEP in at least this many blocks
 MAX_FLICKER_S = 1.0  # a level that does not come back within this is a lighting change, not flicker
 CORRUPT_DETAIL = 8.0  # detail residual (0-255) of a block against both neighbours, at least
 CORRUPT_FLOOR = 3.0  # added to the neighbours' own residual before the ratio
@@ -421,8 +426,9 @@ class DefectFinder:
                     break
                 if e not in steps:
                     continue
+                undoes = _undoes(acc, steps[e])
                 acc += steps[e]
-                if float(np.abs(acc).sum()) < FLICKER_BACK * norm:
+                if float(np.abs(acc).sum()) < FLICKER_BACK * norm or undoes:
                     runs.append((s, e, peak))
                     break
                 peak, norm = max(peak, float(np.abs(acc).max())), max(norm, float(np.abs(acc).sum()))
@@ -452,6 +458,20 @@ class DefectFinder:
         if strong.sum() < FLICKER_BLOCKS:
             return None
         return np.where(lev > FLICKER_STEP / 3, r.level, 0).astype(np.float32)
+
+
+def _undoes(offset: np.ndarray, step: np.ndarray) -> bool:
+    """Whether a level step takes an offset back in shape and size, up to a block of misregistration
+    (flow under a local brightness change smears its edge): the two maps, each averaged over 3x3 blocks,
+    point opposite ways (cosine under -FLICKER_COS) and their sizes are within a factor of 2, each over at
+    least FLICKER_WIDE blocks (a corner that flow cannot explain, content entering the frame, is smaller)."""
+    if min(int((np.abs(x) > FLICKER_STEP).any(axis=-1).sum()) for x in (offset, step)) < FLICKER_WIDE:
+        return False
+    a, b = (cv2.blur(x, (3, 3), borderType=cv2.BORDER_REFLECT) for x in (offset, step))
+    na, nb = float(np.linalg.norm(a)), float(np.linalg.norm(b))
+    if min(na, nb) <= 0 or not 0.5 <= nb / na <= 2.0:
+        return False
+    return float((a * b).sum()) / (na * nb) < -FLICKER_COS
 
 
 def _runs(flags: list[bool]) -> list[tuple[int, int]]:
