@@ -78,6 +78,19 @@ def test_frames_out_of_order(phone):
     assert found(bad) == [("jump", [10, 11])]
 
 
+@pytest.fixture(scope="module")
+def walkers(bikes) -> list[np.ndarray]:
+    return read_frames(bikes, max_frames=141)[95:141]  # people walking steadily; a cut at frame 137: 42 here
+
+
+def test_a_skip_is_a_jump_a_steady_stretch_is_not(walkers):
+    """Three frames missing in steady motion: the picture changes 3.5x as much as around it and moves on
+    in the same direction; the untouched stretch (its own cut apart) has no jump."""
+    assert found(walkers[:40]) == []
+    skipped = walkers[:20] + walkers[23:]
+    assert found(skipped[:38]) == [("jump", [20])]
+
+
 def test_flicker_burst_repaired_by_levels_and_nothing_else_touched(phone, tmp_path):
     """The issue's case: +30 on every other frame for 10 frames; only those 5 are named (as flicker) and
     repaired (levels matched, content kept); every other frame comes back bit-exact from a lossless file."""
@@ -109,19 +122,38 @@ def test_auto_repairs_each_kind_its_way_and_keeps_the_rest_bit_exact(phone, tmp_
     bad[6] = np.zeros_like(phone[6])  # black: rebuilt
     bad[12:15] = [phone[11]] * 3  # frozen: the repeats rebuilt
     bad[20], bad[21] = phone[21], phone[20]  # out of order: put back
+    bad[26] = phone[26].copy()
+    bad[26][30:102, 40:128] = np.random.default_rng(0).integers(
+        0, 256, (72, 88, 3), dtype=np.uint8
+    )  # corrupt
     src = write_clip(tmp_path / "in.mkv", bad, codec="ffv1", pix_fmt="bgr0")
     rep = infill_file(src, tmp_path / "out.mkv", auto=True, method="dis", progress=False, **LOSSLESS)
     assert [(d["kind"], d["frames"], d["action"]) for d in rep["defects"]] == [
         ("black", [6], "rebuilt"),
         ("frozen", [12, 13, 14], "rebuilt"),
         ("jump", [20, 21], "put back in order"),
+        ("corrupt", [26], "region rebuilt"),
     ]
     out, decoded = read_frames(tmp_path / "out.mkv"), read_frames(src)
-    changed = {6, 12, 13, 14, 20, 21}
+    changed = {6, 12, 13, 14, 20, 21, 26}
     for i in range(len(out)):
         if i not in changed:
             assert np.array_equal(out[i], decoded[i]), f"clean frame {i} changed"
     assert np.array_equal(out[20], phone[20]) and np.array_equal(out[21], phone[21])
     assert psnr(out[6], phone[6]) > psnr(decoded[6], phone[6]) + 15
+    assert psnr(out[26], phone[26]) > psnr(decoded[26], phone[26]) + 10
     for i in (12, 13, 14):  # repeats of a slow clip start close to the truth; rebuilt, they come closer
         assert psnr(out[i], phone[i]) > psnr(decoded[i], phone[i]) + 0.5
+
+
+def test_auto_leaves_a_skip_and_a_cut_and_keeps_every_frame_bit_exact(walkers, tmp_path):
+    """A skip (frames missing: nothing to put back) and a real cut are reported and left: the lossless output
+    is the decoded input, frame for frame."""
+    bad = walkers[:20] + walkers[23:]
+    src = write_clip(tmp_path / "in.mkv", bad, codec="ffv1", pix_fmt="bgr0")
+    rep = infill_file(src, tmp_path / "out.mkv", auto=True, method="dis", progress=False, **LOSSLESS)
+    assert [(d["kind"], d["frames"]) for d in rep["defects"]] == [("jump", [20]), ("cut", [39])]
+    assert all(d["action"].startswith("left as is") for d in rep["defects"])
+    assert rep["replaced"] == [] and rep["held"] == []
+    out, decoded = read_frames(tmp_path / "out.mkv"), read_frames(src)
+    assert len(out) == len(decoded) and all(np.array_equal(o, d) for o, d in zip(out, decoded, strict=True))

@@ -17,14 +17,21 @@ thumbnails are kept, and a few numbers per frame.
 |           | pulldown); reported only, repeating a frame is how such clips are made |                   |         |
 | flicker   | level steps: the smooth residual after motion compensation jumps by | `FLICKER_STEP`,      | level   |
 |           | `FLICKER_STEP` in some block and channel, with little detail change,| `MAX_FLICKER_S`      | match   |
-|           | and jumps back within `MAX_FLICKER_S`; the frames off the baseline  |                      |         |
+|           | and jumps back within `MAX_FLICKER_S` (the steps summed under       | `FLICKER_BACK`,      |         |
+|           | `FLICKER_BACK` of the offset, or the back step opposite the offset  | `FLICKER_COS`,       |         |
+|           | in shape, `FLICKER_COS`, and size, over `FLICKER_WIDE` blocks); the | `FLICKER_WIDE`       |         |
+|           | frames off the baseline                                             |                      |         |
 | corrupt   | a block whose detail residual against BOTH motion-compensated       | `CORRUPT_SCORE`,     | rebuild |
 |           | neighbours (over the residual between them) times its change of     | `CORRUPT_DETAIL`     |         |
 |           | texture (noise raises it, a flat or smeared patch lowers it) is     |                      |         |
 |           | above `CORRUPT_SCORE`, over at least `CORRUPT_MIN_AREA` of the frame | `CORRUPT_MIN_AREA`   |         |
 | jump      | out of order: two frames whose swap shortens the path through the   | `SWAP_RATIO`;        | reorder |
-|           | thumbnails by `SWAP_RATIO`; skip: a transition whose change is      | `SKIP_RATIO`,        | (skip:  |
-|           | `SKIP_RATIO` times its neighbours' (frames missing)                 | `SKIP_MIN_DIFF`      | none)   |
+|           | thumbnails by `SWAP_RATIO`; skip (frames missing): a transition     | `SKIP_RATIO`,        | (skip:  |
+|           | whose change is `SKIP_RATIO` times its neighbours' (median) and     | `SKIP_PACE`,         | none)   |
+|           | whose motion goes on in their direction `SKIP_PACE` times as far    | `SKIP_SCORE`,        |         |
+|           | (per-block flow projected on theirs), the product over `SKIP_SCORE` | `SKIP_ALONE`,        |         |
+|           | (a jolt that turns back, a nodding head, has no pace), or a change  | `SKIP_MIN_DIFF`      |         |
+|           | `SKIP_ALONE` times its neighbours' whatever the flow says           |                      |         |
 | cut       | a scene cut (`vidiff.scenes`) that flow cannot explain: under       | `CUT_VALID`          | none    |
 |           | `CUT_VALID` of the pixels pass the forward-backward check           |                      |         |
 
@@ -60,6 +67,8 @@ MAX_FROZEN_S = 1.0  # a longer still is a pause, meant
 FLICKER_STEP = 7.0  # level step (0-255) of a block and channel that starts or ends a flicker
 FLICKER_BLOCKS = 4  # ... in at least this many (block, channel) cells
 FLICKER_BACK = 0.35  # back at the level: the summed steps under this share of the largest offset (L1)
+FLICKER_COS = 0.85  # ... or its 3x3-block-averaged map opposite the offset's (cosine) and as large within 2x,
+FLICKER_WIDE = 6  # ... both over FLICKER_STEP in at least this many blocks
 MAX_FLICKER_S = 1.0  # a level that does not come back within this is a lighting change, not flicker
 CORRUPT_DETAIL = 8.0  # detail residual (0-255) of a block against both neighbours, at least
 CORRUPT_FLOOR = 3.0  # added to the neighbours' own residual before the ratio
@@ -67,8 +76,12 @@ CORRUPT_MIN_AREA = 0.02  # share of the frame the region (blocks scoring half of
 CORRUPT_SCORE = 3.0  # (residual ratio) x (texture ratio) of a block; clean clips stay under 2.8
 SWAP_RATIO = 0.96  # swapped order's path length over the clip order's
 SWAP_MIN_DIFF = 0.5  # mean |diff| of thumbnails under which order cannot be told
-SKIP_RATIO = 2.2  # a transition's level-free thumbnail change over the median of its neighbours'
-SKIP_MIN_DIFF = 2.0  # ... and at least this (0-255)
+SKIP_RATIO = 2.0  # a transition's level-free thumbnail change over the median of its neighbours', over
+SKIP_PACE = 1.5  # ... its motion along its neighbours' mean motion, in units of that, over
+SKIP_SCORE = 4.5  # ... and the two multiplied (both ~ missing + 1 in steady motion), over
+SKIP_ALONE = 3.0  # ... or the change ratio alone over this (flow fails on the largest skips' motion)
+SKIP_MIN_DIFF = 1.0  # ... and the change at least this (0-255)
+SKIP_MIN_MOTION = 0.05  # blocks moving less than this (thumbnail px a frame) around it give no direction
 SKIP_CONTEXT = 4  # transitions each side the skip test compares with
 CUT_PIXEL = 30.0  # detail residual of a pixel that flow does not explain (`Residual.share`)
 CUT_VALID = 0.5  # a cut: under this share of pixels pass the flow's forward-backward check
@@ -148,6 +161,7 @@ class Residual:
     detail: np.ndarray  # (GRID, GRID) mean |detail residual|
     share: float  # share of pixels whose detail residual is above CUT_PIXEL
     motion: float  # mean flow magnitude (thumbnail px)
+    drift: np.ndarray  # (GRID, GRID, 2) mean flow per block (thumbnail px)
 
 
 class FlowCompare:
@@ -183,6 +197,7 @@ def residual(src: np.ndarray, dst: np.ndarray, flow: np.ndarray) -> Residual:
         detail=_blocks(det[..., None]).mean(axis=(2, 3)),
         share=float((det > CUT_PIXEL).mean()),
         motion=float(np.linalg.norm(flow, axis=-1).mean()),
+        drift=_blocks(flow).mean(axis=2),
     )
 
 
@@ -359,22 +374,42 @@ class DefectFinder:
         return out
 
     def _skips(self, n: int, taken: set[int]) -> list[Defect]:
+        """Transitions that change the picture `ratio` times as much as the ones around them, with the
+        motion carried on in their direction at `pace` times their speed: frames missing in steady motion
+        make both about (missing + 1); a jolt that reverses direction (a head nodding) has no pace."""
         out = []
         cuts, d = self.cuts, self.tdiff
         for k in range(2, n - 1):
-            if k in cuts or {k - 1, k} & taken or self.valid[k] < CUT_VALID:
+            if k in cuts or {k - 1, k} & taken or self.valid[k] < CUT_VALID or d[k] <= SKIP_MIN_DIFF:
                 continue
             lo, hi = max(1, k - SKIP_CONTEXT), min(n, k + SKIP_CONTEXT + 1)
-            ctx = [d[j] for j in range(lo, hi) if j != k and j not in cuts and not self.same[j]]
+            ctx = [j for j in range(lo, hi) if j != k and j not in cuts and not self.same[j]]
             if len(ctx) < 2:
                 continue
-            ratio = d[k] / max(float(np.median(ctx)), 1e-3)
-            if d[k] > SKIP_MIN_DIFF and ratio > SKIP_RATIO:
+            ratio = d[k] / max(float(np.median([d[j] for j in ctx])), 1e-3)
+            pace = self._pace(k, [j for j in (k - 2, k - 1, k + 1, k + 2) if j in ctx])
+            paced = ratio > SKIP_RATIO and pace > SKIP_PACE and ratio * pace > SKIP_SCORE
+            if paced or ratio > SKIP_ALONE:
                 why = (
-                    f"skip: the picture changes {ratio:.1f}x as much as around it (frames missing before it)"
+                    f"skip: the picture changes {ratio:.1f}x as much as around it, moving on {pace:.1f}x as "
+                    "far (frames missing before it)"
                 )
-                out.append(self._event("jump", [k], confidence(ratio, SKIP_RATIO), why))
+                conf = max(confidence(ratio * pace, SKIP_SCORE), confidence(ratio, SKIP_ALONE))
+                out.append(self._event("jump", [k], conf, why))
         return out
+
+    def _pace(self, k: int, near: list[int]) -> float:
+        """How far transition k's motion goes along its neighbours' mean motion, in units of it: the
+        median over the blocks that move most of (flow_k . flow_near) / |flow_near|^2."""
+        if not near:
+            return 0.0
+        ref = np.mean([self.fwd[j].drift for j in near], axis=0).reshape(-1, 2)
+        cur = self.fwd[k].drift.reshape(-1, 2)
+        den = (ref * ref).sum(axis=1)
+        moving = (den >= np.median(den)) & (den > SKIP_MIN_MOTION**2)
+        if not moving.any():
+            return 0.0
+        return float(np.median((cur * ref).sum(axis=1)[moving] / den[moving]))
 
     def _flicker(self, n: int, taken: set[int]) -> list[Defect]:
         """A level step (`_step`) undone by the later steps within MAX_FLICKER_S: the frames between
@@ -391,8 +426,9 @@ class DefectFinder:
                     break
                 if e not in steps:
                     continue
+                undoes = _undoes(acc, steps[e])
                 acc += steps[e]
-                if float(np.abs(acc).sum()) < FLICKER_BACK * norm:
+                if float(np.abs(acc).sum()) < FLICKER_BACK * norm or undoes:
                     runs.append((s, e, peak))
                     break
                 peak, norm = max(peak, float(np.abs(acc).max())), max(norm, float(np.abs(acc).sum()))
@@ -422,6 +458,20 @@ class DefectFinder:
         if strong.sum() < FLICKER_BLOCKS:
             return None
         return np.where(lev > FLICKER_STEP / 3, r.level, 0).astype(np.float32)
+
+
+def _undoes(offset: np.ndarray, step: np.ndarray) -> bool:
+    """Whether a level step takes an offset back in shape and size, up to a block of misregistration
+    (flow under a local brightness change smears its edge): the two maps, each averaged over 3x3 blocks,
+    point opposite ways (cosine under -FLICKER_COS) and their sizes are within a factor of 2, each over at
+    least FLICKER_WIDE blocks (a corner that flow cannot explain, content entering the frame, is smaller)."""
+    if min(int((np.abs(x) > FLICKER_STEP).any(axis=-1).sum()) for x in (offset, step)) < FLICKER_WIDE:
+        return False
+    a, b = (cv2.blur(x, (3, 3), borderType=cv2.BORDER_REFLECT) for x in (offset, step))
+    na, nb = float(np.linalg.norm(a)), float(np.linalg.norm(b))
+    if min(na, nb) <= 0 or not 0.5 <= nb / na <= 2.0:
+        return False
+    return float((a * b).sum()) / (na * nb) < -FLICKER_COS
 
 
 def _runs(flags: list[bool]) -> list[tuple[int, int]]:
