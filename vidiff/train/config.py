@@ -30,7 +30,7 @@ DEFAULTS: dict[str, Any] = {
         "max_tau": 2.0,  # extrapolate: targets up to this many observed intervals past the last frame
         "pool": 0,  # > 0: train on a fixed set of this many windows (a check that the loop learns)
         "engine": "pyav",  # random access to the clips: pyav (exact, the faster here) or decord
-        "cache_mb": 512,  # decoded frames kept per data process (the spans): a short clip decodes once
+        "cache_mb": 768,  # decoded frames per data process (its spans): a clip that fits in a span decodes once
         "time_range": None,  # [start, end] seconds: windows only from this part of every clip
         "spans": 2,  # contiguous spans of footage a data process decodes and draws windows from at once
         "windows_per_span": 32,  # real windows served from one decoded span (one seek, one forward pass)

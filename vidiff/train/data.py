@@ -43,7 +43,7 @@ class ClipPool:
         specs: list[str],
         min_frames: int,
         engine: str = "pyav",
-        cache_mb: int = 512,
+        cache_mb: int = 768,
         time_range: list[float] | None = None,
         spans: int = 2,
     ) -> None:
@@ -150,7 +150,7 @@ class WindowSampler:
             specs,
             int(np.ceil(reach)) + 2,
             data.get("engine", "pyav"),
-            data.get("cache_mb", 512),
+            data.get("cache_mb", 768),
             data.get("time_range"),
             data.get("spans", 2),
         )
