@@ -34,6 +34,9 @@ DEFAULTS: dict[str, Any] = {
         "time_range": None,  # [start, end] seconds: windows only from this part of every clip
         "spans": 2,  # contiguous spans of footage a data process decodes and draws windows from at once
         "windows_per_span": 32,  # real windows served from one decoded span (one seek, one forward pass)
+        # a `fuse` model's prior stack per window (vidiff.fusion): cpu (DIS + RIFE), gpu (RIFE's own warps),
+        # or mixed (either, half each: the shipped weights serve the stack of every device)
+        "stack": "mixed",
     },
     "train": {
         "steps": 1500,
@@ -107,6 +110,7 @@ def load_config(path: str | os.PathLike[str] | None, overrides: Sequence[str] = 
 MIXED_PRECISION = ("no", "fp16", "bf16")
 ENGINES = ("pyav", "decord")  # vidiff.io.random_access.ENGINES
 TASKS = ("interpolate", "extrapolate")  # vidiff.train.data.TASKS, literal so checking needs no torch
+TRAIN_STACKS = ("cpu", "gpu", "mixed")  # vidiff.fusion's stacks, or either per window
 
 
 def check_config(cfg: DictConfig) -> None:
@@ -162,6 +166,7 @@ def check_config(cfg: DictConfig) -> None:
     whole("data.spans", d.spans, 1)
     whole("data.windows_per_span", d.windows_per_span, 1)
     need(d.engine in ENGINES, "data.engine", f"use {', '.join(ENGINES)}", d.engine)
+    need(d.stack in TRAIN_STACKS, "data.stack", f"use {', '.join(TRAIN_STACKS)}", d.stack)
     tr = d.time_range
     ok = tr is None or (
         OmegaConf.is_list(tr)

@@ -135,7 +135,7 @@ class WindowSampler:
     def __init__(self, data: dict[str, Any], context: int, seed: int, priors: str = "dis") -> None:
         self.cfg = data
         self.priors = priors
-        self._stack = None  # the `fuse` prior stack, built on first use in the process that makes windows
+        self._stacks: dict[str, Any] = {}  # `fuse` prior stacks by kind, built where windows are made
         self.context = context
         self.seed = seed
         self.task = data["task"]
@@ -189,7 +189,10 @@ class WindowSampler:
             times = -times
         perm = rng.permutation(3)
         frames = [np.ascontiguousarray(f[..., perm]) for f in frames]
-        prior = window_prior(frames, times, observed, self.stack())
+        kind = self.cfg.get("stack", "cpu")
+        if kind == "mixed":
+            kind = "gpu" if rng.random() < 0.5 else "cpu"
+        prior = window_prior(frames, times, observed, self.stack(kind))
         frames = np.stack(frames)
         # random crop inside the region (the prior saw the margin: flow has context at the crop's border)
         y, x = rng.integers(0, region - c["crop"] + 1, 2)
@@ -206,13 +209,17 @@ class WindowSampler:
             "observed": observed,
         }
 
-    def stack(self):
-        """RIFE + DIS prior stack for a `fuse` model (None for `dis`)."""
-        if self.priors == "fuse" and self._stack is None:
-            from vidiff.fusion import PriorStack, build_rife
+    def stack(self, kind: str = "cpu"):
+        """The prior stack of `kind` (vidiff.fusion: cpu = DIS + RIFE, gpu = RIFE's own warps) for a `fuse`
+        model, one RIFE shared by both (None for `dis`)."""
+        if self.priors != "fuse":
+            return None
+        if kind not in self._stacks:
+            from vidiff.fusion import build_rife, make_stack
 
-            self._stack = PriorStack(build_rife())
-        return self._stack
+            rife = next((s.rife for s in self._stacks.values()), None) or build_rife()
+            self._stacks[kind] = make_stack(rife, kind)
+        return self._stacks[kind]
 
     def _real(
         self, rng: np.random.Generator, region: int, obs_t: np.ndarray
