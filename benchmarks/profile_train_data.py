@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 STAGES = {  # stage -> functions (file suffix, name) whose cumulative time it is
     "decode (spans: demux, decode, RGB)": [("train/data.py", "span")],
     "procedural render": [("train/procedural.py", "render"), ("train/procedural.py", "__init__")],
-    "prior stack (RIFE + DIS)": [("diffusion/prior.py", "window_prior")],
+    "prior stack (data.stack)": [("diffusion/prior.py", "window_prior")],
     "whole window": [("train/data.py", "window")],
 }
 
