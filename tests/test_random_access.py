@@ -124,20 +124,35 @@ def test_the_decord_engine_serves_the_same_frames(tmp_path):
             assert int(np.argmin(diffs)) == i and diffs[i] <= tol, (kind, i, diffs[i])
 
 
-def test_time_range_holds_footage_out_and_grouped_windows_stay_deterministic(tmp_path):
-    """data.time_range keeps windows inside [start, end) seconds; data.windows_per_seek draws windows in
-    groups from one stretch, and a batch is still a function of (seed, step, rank) alone."""
+def test_time_range_holds_footage_out_and_spans_are_exact_bounded_and_resume_exact(tmp_path):
+    """data.time_range keeps windows inside [start, end) seconds; windows come from contiguous spans
+    (data.spans at once, each within cache_mb: here the shortest a window allows) that hold the frames a
+    sequential decode gives; a batch is still a function of (seed, step, rank) alone (a fresh sampler's
+    step 5 is the one made after steps 0-4: resume-exact)."""
     from vidiff.train.config import load_config, to_dict
     from vidiff.train.data import WindowSampler
 
     d = _folder(tmp_path)  # 25 fps: frame i at i / 25 s
-    (tmp_path / "tiny.yaml").write_text(TINY.format(clips=d / "h264_bframes.mp4", workers=0))
-    over = ["data.time_range=[0.4,1.0]", "data.windows_per_seek=3"]
-    s = WindowSampler(to_dict(load_config(tmp_path / "tiny.yaml", over).data), 0, 0)
-    assert s.clips.first == [10] and s.clips.lengths == [15]
+    clip = d / "h264_bframes.mp4"
+    (tmp_path / "tiny.yaml").write_text(TINY.format(clips=clip, workers=0))
+    over = ["data.time_range=[0.4,1.0]", "data.spans=3", "data.cache_mb=0", "data.windows_per_span=2"]
+    data = to_dict(load_config(tmp_path / "tiny.yaml", over).data)
+    s = WindowSampler(data, 0, 0)
+    assert s.clips.first == [10] and s.clips.lengths == [15] and s.clips.span_length(0) == 5
     rng = np.random.default_rng(0)
     for _ in range(9):
-        k, idx, tau = s._draw(rng, 2)
-        assert min(idx) >= 0 and max(idx) < 15 and 0 < tau < 1
-    a, b = s.batch(3, 2), s.batch(3, 2)
-    assert all(np.array_equal(a[k], b[k]) for k in a)
+        k, a, n, idx, tau = s._draw(rng, 2)
+        assert n == 5 and 0 <= a <= 10 and a <= min(idx) and max(idx) < a + n and 0 < tau < 1
+    ref = read_frames(clip)
+    got = s.clips.span(0, 4, 5)
+    assert all(np.array_equal(im, ref[14 + j]) for j, im in enumerate(got))
+    made = [s.batch(step, 2) for step in range(6)]
+    assert len(s.clips._spans) <= 3  # memory: the spans of one block, not the footage
+    assert s._block_steps(2) == 3  # 3 spans x 2 windows, 2 real windows a step: steps 3-5 share spans
+    s.batch(3, 2)
+    block = list(s._block)
+    s.batch(4, 2)
+    assert s._block == block and s.batch(6, 2) and s._block != block
+    fresh = WindowSampler(data, 0, 0).batch(5, 2)
+    assert all(np.array_equal(made[5][k], fresh[k]) for k in fresh)
+    assert not np.array_equal(made[4]["frames"], made[5]["frames"])

@@ -132,6 +132,7 @@ def check_inputs(specs: list[str] | None, factors: list, max_frames: int | None)
 
     Damaged input follows the damaged-input policy here, once (one warning line, or a refusal under
     --strict); a run in which no clip has a frame to score at any factor is refused in one line.
+    With `max_frames`, decoding stops there (a long clip is not read to its end for a short run).
     """
     from vidiff.errors import InputError
     from vidiff.io.reader import VideoReader
@@ -145,7 +146,8 @@ def check_inputs(specs: list[str] | None, factors: list, max_frames: int | None)
         n = 0
         for _ in VideoReader(path):
             n += 1
-        n = min(n, max_frames or n)
+            if n == max_frames:
+                break
         paths.append(path)
         short += [(path, n, f) for f in factors if not targets(n, f)]
     if len(short) == len(paths) * len(factors):

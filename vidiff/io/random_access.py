@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import glob
 import os
-from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -229,30 +228,6 @@ def open_frames(path: str | os.PathLike[str], engine: str = "pyav") -> SeekReade
         except InputError:
             pass  # PyAV says why, or reads it
     return SeekReader(path)
-
-
-class FrameCache:
-    """Frames already decoded, least recently used dropped first, at most `budget` bytes: a short clip
-    (or a single-GOP one, where random access decodes from its start) is decoded about once, a long
-    one costs no more memory than this."""
-
-    def __init__(self, budget: int) -> None:
-        self.budget, self.used = budget, 0
-        self._d: OrderedDict[tuple[int, int], np.ndarray] = OrderedDict()
-
-    def get(self, key: tuple[int, int]) -> np.ndarray | None:
-        im = self._d.get(key)
-        if im is not None:
-            self._d.move_to_end(key)
-        return im
-
-    def put(self, key: tuple[int, int], image: np.ndarray) -> None:
-        if image.nbytes > self.budget or key in self._d:
-            return
-        self._d[key] = image
-        self.used += image.nbytes
-        while self.used > self.budget:
-            self.used -= self._d.popitem(last=False)[1].nbytes
 
 
 VIDEO_SUFFIXES = {

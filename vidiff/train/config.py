@@ -30,9 +30,10 @@ DEFAULTS: dict[str, Any] = {
         "max_tau": 2.0,  # extrapolate: targets up to this many observed intervals past the last frame
         "pool": 0,  # > 0: train on a fixed set of this many windows (a check that the loop learns)
         "engine": "pyav",  # random access to the clips: pyav (exact, the faster here) or decord
-        "cache_mb": 512,  # decoded frames kept per data process: a short clip decodes about once
+        "cache_mb": 768,  # decoded frames per data process (its spans): a clip that fits in a span decodes once
         "time_range": None,  # [start, end] seconds: windows only from this part of every clip
-        "windows_per_seek": 1,  # > 1: real windows in groups from one stretch (long-GOP footage decodes less)
+        "spans": 2,  # contiguous spans of footage a data process decodes and draws windows from at once
+        "windows_per_span": 32,  # real windows served from one decoded span (one seek, one forward pass)
         # a `fuse` model's prior stack per window (vidiff.fusion): cpu (DIS + RIFE), gpu (RIFE's own warps),
         # or mixed (either, half each, so one set of weights serves the stack of every device)
         "stack": "cpu",
@@ -162,7 +163,8 @@ def check_config(cfg: DictConfig) -> None:
     whole("data.margin", d.margin, 0)
     whole("data.pool", d.pool, 0)
     whole("data.cache_mb", d.cache_mb, 0)
-    whole("data.windows_per_seek", d.windows_per_seek, 1)
+    whole("data.spans", d.spans, 1)
+    whole("data.windows_per_span", d.windows_per_span, 1)
     need(d.engine in ENGINES, "data.engine", f"use {', '.join(ENGINES)}", d.engine)
     need(d.stack in TRAIN_STACKS, "data.stack", f"use {', '.join(TRAIN_STACKS)}", d.stack)
     tr = d.time_range

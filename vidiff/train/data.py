@@ -7,6 +7,7 @@ uninterrupted one would, and processes under `accelerate launch` see different o
 from __future__ import annotations
 
 import os
+from collections import OrderedDict
 from typing import Any
 
 import cv2
@@ -16,19 +17,20 @@ import torch
 from vidiff.codecs import frames_to_tensor
 from vidiff.diffusion.prior import window_prior
 from vidiff.errors import ConfigError, InputError
-from vidiff.io.random_access import FrameCache, FrameLost, TooFewFrames, list_clips, open_frames
+from vidiff.io.random_access import FrameLost, TooFewFrames, list_clips, open_frames
 from vidiff.train.procedural import MotionWindow
 
-GROUP_SPREAD = 48  # frames: the stretch a group of windows (data.windows_per_seek) is drawn from
 MAX_OPEN = 16  # readers kept open per process (file handles), the least recent closed first
 NICE_T = (0.25, 1 / 3, 0.5, 2 / 3, 0.75)
 TASKS = ("interpolate", "extrapolate")
 
 
 class ClipPool:
-    """The training clips (`data.clips`: files, folders, globs, bundled names), read by random access:
-    a window decodes only the frames it draws (vidiff.io.random_access), so memory does not grow with
-    the footage; decoded frames are kept up to `cache_mb` (a short clip is decoded about once).
+    """The training clips (`data.clips`: files, folders, globs, bundled names), read by random access in
+    contiguous spans: a data process decodes a span of consecutive frames in one forward pass (one seek)
+    and serves many windows from it, so a window costs a few frames of decoding however long the GOPs
+    are, and memory does not grow with the footage: at most `spans` spans are kept, together within
+    `cache_mb` (a clip that fits in its share is one span, decoded about once).
 
     Every clip is opened once here, in the process that builds the sampler, to count its frames: a
     missing or unreadable one is skipped with one warning line naming it (refused under --strict), one
@@ -41,8 +43,9 @@ class ClipPool:
         specs: list[str],
         min_frames: int,
         engine: str = "pyav",
-        cache_mb: int = 512,
+        cache_mb: int = 768,
         time_range: list[float] | None = None,
+        spans: int = 2,
     ) -> None:
         from vidiff.io.probe import strict_input, warn_damage
 
@@ -68,58 +71,50 @@ class ClipPool:
             self.first.append(int(first))
             self.lengths.append(n)
             self.sizes.append(size)
-        self._cache_bytes = int(cache_mb) << 20
+        self.min_frames, self.n_spans = min_frames, max(1, int(spans))
+        self._share = (int(cache_mb) << 20) // self.n_spans  # bytes one span may take
         self._readers: dict[int, object] = {}
-        self._cache = FrameCache(self._cache_bytes)
+        self._spans: OrderedDict[tuple[int, int, int], list[np.ndarray | None]] = OrderedDict()
         self._pid = os.getpid()
-        self._whole: set[int] = set()  # clips already considered for one whole decode
-        self._planned = 0  # cache bytes those whole clips take
 
     def __len__(self) -> int:
         return len(self.paths)
 
     def __getstate__(self) -> dict[str, Any]:
-        fresh = {
-            "_readers": {},
-            "_cache": FrameCache(self._cache_bytes),
-            "_pid": -1,
-            "_whole": set(),
-            "_planned": 0,
-        }
-        return {**self.__dict__, **fresh}
+        return {**self.__dict__, "_readers": {}, "_spans": OrderedDict(), "_pid": -1}
 
     def pick(self, rng: np.random.Generator) -> int:
         """A clip, in proportion to its frames: every frame of the footage equally likely."""
         w = np.asarray(self.lengths, dtype=np.float64)
         return int(rng.choice(len(w), p=w / w.sum()))
 
-    def frames(self, k: int, indices: list[int]) -> list[np.ndarray]:
-        """Frames `indices` of clip `k` (counted from the start of `time_range`; RGB uint8, full size)."""
-        if self._pid != os.getpid():  # a forked worker: its own readers and cache
-            self._readers, self._cache, self._pid = {}, FrameCache(self._cache_bytes), os.getpid()
-            self._whole, self._planned = set(), 0
-        if k not in self._whole:
-            self._read_whole(k)
-        have = {i: self._cache.get((k, i)) for i in set(indices)}
-        miss = sorted(i for i, im in have.items() if im is None)
-        if miss:
-            for i, im in zip(miss, self._reader(k).get([self.first[k] + i for i in miss]), strict=True):
-                have[i] = im
-                self._cache.put((k, i), im)
-        return [have[i] for i in indices]
-
-    def _read_whole(self, k: int) -> None:
-        """A clip that fits in what is left of the cache is decoded once, start to end (one forward pass:
-        a short clip with one key frame would otherwise decode from its start for every window)."""
-        self._whole.add(k)
+    def span_length(self, k: int) -> int:
+        """Frames in a span of clip `k`: the whole clip where it fits in a span's share of `cache_mb`,
+        else as many as fit, and never fewer than a window spans."""
         w, h = self.sizes[k]
-        size = self.lengths[k] * w * h * 3
-        if self._planned + size > self._cache_bytes:
-            return
-        self._planned += size
-        first = self.first[k]
-        for i, im in enumerate(self._reader(k).get(list(range(first, first + self.lengths[k])))):
-            self._cache.put((k, i), im)
+        return min(self.lengths[k], max(self.min_frames, self._share // (w * h * 3)))
+
+    def span(self, k: int, a: int, n: int) -> list[np.ndarray | None]:
+        """Frames a .. a+n-1 of clip `k` (counted from the start of `time_range`; RGB uint8, full size;
+        None for one that did not decode), decoded in one forward pass and kept (the `spans` most
+        recent)."""
+        if self._pid != os.getpid():  # a forked worker: its own readers and spans
+            self._readers, self._spans, self._pid = {}, OrderedDict(), os.getpid()
+        key = (k, a, n)
+        if key in self._spans:
+            self._spans.move_to_end(key)
+            return self._spans[key]
+        while len(self._spans) >= self.n_spans:  # make room first: memory stays within cache_mb
+            self._spans.popitem(last=False)
+        r, first = self._reader(k), self.first[k]
+        frames: list[np.ndarray | None] = []
+        for i in range(first + a, first + a + n):  # one index at a time: a lost frame loses only itself
+            try:
+                frames += r.get([i])
+            except FrameLost:
+                frames.append(None)
+        self._spans[key] = frames
+        return frames
 
     def _reader(self, k: int):
         if k not in self._readers:
@@ -155,17 +150,16 @@ class WindowSampler:
             specs,
             int(np.ceil(reach)) + 2,
             data.get("engine", "pyav"),
-            data.get("cache_mb", 512),
+            data.get("cache_mb", 768),
             data.get("time_range"),
+            data.get("spans", 2),
         )
         if specs and not self.clips:
             raise InputError(
                 f"data.clips: no clip to train on in {', '.join(specs)} (see the warnings above)"
             )
         self._pool: dict[int, dict[str, np.ndarray]] = {}
-        self._group: list[
-            tuple[int, int, int, int]
-        ] = []  # real windows drawn, not yet made (start, clip, stride, reach)
+        self._block: list[tuple[int, int, int]] = []  # the spans real windows come from (clip, start, n)
 
     def window(self, rng: np.random.Generator) -> dict[str, np.ndarray]:
         """One window: frames (T, S, S, 3) uint8, prior (T, K, S, S, 3), times (T,), observed (T,)."""
@@ -235,43 +229,34 @@ class WindowSampler:
         from vidiff.io.probe import warn_damage
 
         for _ in range(3):
-            k, idx, tau = self._draw(rng, len(obs_t))
+            k, a, n, idx, tau = self._draw(rng, len(obs_t))
+            got = [self.clips.span(k, a, n)[i - a] for i in idx]
             w, h = self.clips.sizes[k]
             s = float(rng.choice(self.cfg["scales"]))  # per window: the crop at full size, then resized
             src = min(round(region / s), h, w)
             y, x = int(rng.integers(0, h - src + 1)), int(rng.integers(0, w - src + 1))
-            try:
-                frames = [f[y : y + src, x : x + src] for f in self.clips.frames(k, idx)]
-            except FrameLost as e:
-                warn_damage(self.clips.paths[k], f"{e}; windows that need it are drawn again")
+            if any(f is None for f in got):
+                lost = self.clips.first[k] + idx[[f is None for f in got].index(True)]
+                why = f"frame {lost} did not decode; windows that need it are drawn again"
+                warn_damage(self.clips.paths[k], why)
                 continue
+            frames = [f[y : y + src, x : x + src] for f in got]
             if src != region:
                 how = cv2.INTER_AREA if src > region else cv2.INTER_LINEAR
                 frames = [cv2.resize(f, (region, region), interpolation=how) for f in frames]
             return frames, tau
         return None
 
-    def _draw(self, rng: np.random.Generator, n_obs: int) -> tuple[int, list[int], float]:
-        """Clip, frame indices (observed ones, then the target) and target time of a real window.
-
-        `data.windows_per_seek` = g > 1: windows come in groups of g from one stretch of GROUP_SPREAD
-        frames, drawn together and served in order, so one seek and one forward decode serve g windows
-        (a long-GOP clip costs a seek to the key frame and decoding up to the window, per window)."""
-        if not self._group:
-            g = int(self.cfg.get("windows_per_seek", 1))
-            k = self.clips.pick(rng)
-            n = self.clips.lengths[k]
-            strides = [int(rng.choice(self.cfg["strides"])) for _ in range(g)]
-            reach = max(self._reach(s, n_obs) for s in strides)
-            a = int(rng.integers(0, n - reach)) if g > 1 else 0
-            hi = min(n - reach, a + GROUP_SPREAD) if g > 1 else n - reach
-            group = []
-            for s in strides:
-                r = self._reach(s, n_obs)
-                start = int(rng.integers(a, max(a + 1, min(hi, n - r))))
-                group.append((start, k, s, r))
-            self._group = sorted(group)
-        start, k, stride, _ = self._group.pop(0)
+    def _draw(self, rng: np.random.Generator, n_obs: int) -> tuple[int, int, int, list[int], float]:
+        """Clip, span (first frame, frames), frame indices (observed ones, then the target; in the clip)
+        and target time of a real window: from one of the block's spans, at random (a shuffle buffer of
+        `data.spans` spans: a batch mixes footage from each)."""
+        if not self._block:
+            self._use_block(0, 0)
+        k, a, n = self._block[int(rng.integers(len(self._block)))]
+        strides = [s for s in self.cfg["strides"] if self._reach(s, n_obs) <= n]
+        stride = int(rng.choice(strides))
+        start = a + int(rng.integers(0, n - self._reach(stride, n_obs) + 1))
         span = stride * (n_obs - 1)
         if self.task == "extrapolate":
             m = int(rng.integers(1, max(1, int(stride * self.max_tau)) + 1))
@@ -279,7 +264,24 @@ class WindowSampler:
         else:
             m = int(rng.integers(1, stride))
             target = start + stride * self.context + m
-        return k, [start + stride * j for j in range(n_obs)] + [target], m / stride
+        return k, a, n, [start + stride * j for j in range(n_obs)] + [target], m / stride
+
+    def _use_block(self, block: int, rank: int) -> None:
+        """The spans real windows come from, a function of (seed, block, rank): `data.spans` contiguous
+        stretches, each a clip drawn by its frames and a start drawn uniformly."""
+        rng = np.random.default_rng([self.seed, block, rank, 0x5BA5])
+        self._block = []
+        for _ in range(self.clips.n_spans if self.clips else 0):
+            k = self.clips.pick(rng)
+            n = self.clips.span_length(k)
+            self._block.append((k, int(rng.integers(0, self.clips.lengths[k] - n + 1)), n))
+
+    def _block_steps(self, batch_size: int) -> int:
+        """Steps whose real windows share a block of spans: about `data.windows_per_span` windows from
+        each span (one decode, many windows)."""
+        real = batch_size * float(self.cfg["real_fraction"])
+        per_span = int(self.cfg.get("windows_per_span", 32))
+        return max(1, round(self.clips.n_spans * per_span / real)) if real > 0 else 1
 
     def _reach(self, stride: int, n_obs: int) -> int:
         """Frames a window of `stride` covers from its first observed frame to its farthest target."""
@@ -290,7 +292,7 @@ class WindowSampler:
         """The batch of `step` for process `rank`: tensors frames (B, T, 3, S, S), prior (B, T, 3, 3, S, S)
         in [-1, 1], times (B, T), observed (B, T)."""
         rng = np.random.default_rng([self.seed, step, rank])
-        self._group = []  # a batch is a function of (seed, step, rank) alone
+        self._use_block(step // self._block_steps(batch_size), rank)  # a function of (seed, step, rank)
         pool = int(self.cfg.get("pool", 0) or 0)
         if pool:
             return collate([self.pooled(int(i)) for i in rng.integers(pool, size=batch_size)])
@@ -303,7 +305,7 @@ class WindowSampler:
         (gradients, all-reduce, optimizer, EMA), not a way to train a model that generalises.
         """
         if i not in self._pool:
-            self._group = []
+            self._use_block((1 << 31) + i, 0)
             self._pool[i] = self.window(np.random.default_rng([self.seed, 1 << 30, i]))
         return self._pool[i]
 
