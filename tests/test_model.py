@@ -338,3 +338,25 @@ def test_xformers_attention_is_used_on_cuda_and_matches_sdpa(monkeypatch):
     monkeypatch.setattr(layers, "_attend_xformers", lambda *a: calls.append(1) or real(*a))
     out = _attention_outputs("cuda", ("sdpa", "xformers"))
     assert calls and torch.allclose(out["sdpa"], out["xformers"], atol=1e-4)
+
+
+def test_ensemble_averages_the_reversed_and_mirrored_views_and_is_symmetric_in_time(clip, tmp_path):
+    """`ensemble=2` is the mean of the window and the window played backwards: asking for (b, a, 1 − t)
+    gives the same frame as (a, b, t), up to rounding; `ensemble=4` adds the mirrored views; a pass count
+    other than 1, 2 or 4 is one ConfigError."""
+    from vidiff.diffusion.interpolator import DiffusionInterpolator
+
+    _trained_ish().save(tmp_path / "m")
+    opts = dict(weights=str(tmp_path / "m"), engine="torch")
+    one = DiffusionInterpolator(**opts)
+    a, b = clip[0], clip[2]
+    fwd, back = one.interpolate(a, b, [0.25])[0], one.interpolate(b, a, [0.75])[0]
+    two = DiffusionInterpolator(ensemble=2, **opts)
+    both = two.interpolate(a, b, [0.25])[0]
+    mean = (fwd.astype(np.float32) + back.astype(np.float32)) / 2
+    assert np.abs(both - mean).max() <= 1.0  # the mean of the two passes, rounded
+    assert np.abs(both.astype(int) - two.interpolate(b, a, [0.75])[0]).max() <= 1
+    four = DiffusionInterpolator(ensemble=4, **opts).interpolate(a, b, [0.25])[0]
+    assert four.shape == a.shape and not np.array_equal(four, both)
+    with pytest.raises(ConfigError, match="ensemble 3"):
+        DiffusionInterpolator(ensemble=3, **opts)

@@ -15,8 +15,13 @@ from vidiff.diffusion.model import DEFAULT_MODEL, VidiffModel, load_settings
 from vidiff.diffusion.prior import window_prior, window_priors
 from vidiff.diffusion.sampling import Workspace, infill_batch
 from vidiff.engine import EngineModule
+from vidiff.errors import ConfigError
+from vidiff.flow import to_u8
 from vidiff.fusion import resolve_precision, resolve_stack
 from vidiff.windows import pair_windows
+
+# passes -> the views averaged: "r" reversed in time, "f" mirrored left to right
+ENSEMBLES: dict[int, tuple[str, ...]] = {1: ("",), 2: ("", "r"), 4: ("", "r", "f", "rf")}
 
 
 class DiffusionInterpolator:
@@ -39,7 +44,11 @@ class DiffusionInterpolator:
         engine: str | None = None,
         stack: str = "auto",
         precision: str = "auto",
+        ensemble: int = 1,
     ) -> None:
+        if isinstance(ensemble, bool) or ensemble not in ENSEMBLES:
+            raise ConfigError(f"ensemble {ensemble!r}: use 1, 2 or 4 passes")
+        self.views = ENSEMBLES[ensemble]
         kind, self.dtype = resolve_stack(stack, device), resolve_precision(precision, device)
         self.model = VidiffModel.load(weights, device=device)
         self.steps, self.sampler, self.seed, self.batch = steps, sampler, seed, batch
@@ -63,7 +72,33 @@ class DiffusionInterpolator:
     def interpolate_window(
         self, frames: Sequence[np.ndarray], times: Sequence[float], target_times: Sequence[float]
     ) -> list[np.ndarray]:
-        """Frames at `target_times` from observed `frames` at sorted `times` (any unit)."""
+        """Frames at `target_times` from observed `frames` at sorted `times` (any unit): the mean of the
+        model's passes over the views of the window (one view unless `ensemble` > 1)."""
+        if len(self.views) == 1:
+            return self._window(frames, times, target_times)
+        total = None
+        for view in self.views:
+            made = np.stack(self._view(view, frames, times, target_times)).astype(np.float32)
+            total = made if total is None else total + made
+        return list(to_u8(total / len(self.views)))
+
+    def _view(
+        self, view: str, frames: Sequence[np.ndarray], times: Sequence[float], target_times: Sequence[float]
+    ) -> list[np.ndarray]:
+        """The model's frames for one view of the window ("r": reversed in time, "f": mirrored), mapped
+        back to the original orientation."""
+        frames, times, targets = list(frames), [float(t) for t in times], [float(t) for t in target_times]
+        if "r" in view:
+            frames, times, targets = frames[::-1], [-t for t in times[::-1]], [-t for t in targets]
+        if "f" in view:
+            frames = [np.ascontiguousarray(f[:, ::-1]) for f in frames]
+        made = self._window(frames, times, targets)
+        return [np.ascontiguousarray(m[:, ::-1]) for m in made] if "f" in view else made
+
+    def _window(
+        self, frames: Sequence[np.ndarray], times: Sequence[float], target_times: Sequence[float]
+    ) -> list[np.ndarray]:
+        """One model pass: frames at `target_times` from observed `frames` at sorted `times`."""
         times = [float(t) for t in times]
         out: list[np.ndarray | None] = [None] * len(target_times)
         todo = []
