@@ -10,7 +10,7 @@ measures those on the GPU itself). The best peer of each case is read from bench
 (same protocol and clips; the peers do not change with the stack), to give each variant's gain.
 
 Usage: python benchmarks/gpu_stack.py [--clips bikes carphone_pristine] [--factors 2 4] [--max-frames N]
-       [--variants diffusion:cpu diffusion:gpu ...] [--out benchmarks/results/gpu_stack]
+       [--variants diffusion:cpu diffusion:gpu ...] [--weights DIR] [--out benchmarks/results/gpu_stack]
 """
 
 from __future__ import annotations
@@ -59,6 +59,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--variants", nargs="+", default=list(VARIANTS))
     ap.add_argument("--out", default="benchmarks/results/gpu_stack")
     ap.add_argument(
+        "--weights", help="the model's weights (a trained run's model/; default: the shipped ones)"
+    )
+    ap.add_argument(
         "--rows", help="JSON lines of rows already scored (a run's log): report them, score nothing"
     )
     args = ap.parse_args(argv)
@@ -68,6 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     for v in args.variants if not args.rows else []:
         method, *rest = v.split(":")  # a peer (dis, rife) has no stack
         opts = {"stack": rest[0], "precision": rest[1] if len(rest) > 1 else "fp32"} if rest else {}
+        if args.weights and method == "diffusion":
+            opts["weights"] = args.weights
         interp = get_interpolator(method, **opts)
         for clip in args.clips:
             path = resolve_clip(clip)
