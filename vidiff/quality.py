@@ -72,7 +72,7 @@ def apply_quality(
     if quality is None:
         return method, method_options
     tier = TIERS[check_quality(quality)]
-    if method != AUTO:
+    if not (isinstance(method, str) and method == AUTO):  # an Interpolator too (any object: no `!=`)
         shown = method if isinstance(method, str) else getattr(method, "name", type(method).__name__)
         raise ConfigError(
             f"give --method or --quality, not both (method {shown!r:.60}, quality {quality!r}); "
