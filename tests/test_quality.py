@@ -346,7 +346,8 @@ def test_ui_menus_resolve_through_the_table():
     assert all(quality_line(t) in QUALITY_HINTS[t] for t in TIERS)
     assert chosen("max", "auto") == {"method": "auto", "quality": "max"}
     assert chosen("auto", "dis") == {"method": "dis", "quality": None}
-    assert (
-        choice_hint("max", "auto") == QUALITY_HINTS["max"]
-        and choice_hint("auto", "dis") == METHOD_HINTS["dis"]
-    )
+    assert choice_hint("max", "auto") == QUALITY_HINTS["max"]
+    assert choice_hint("auto", "dis") == METHOD_HINTS["dis"]
+    assert checked_method(**chosen("fast", "auto")) == ("dis", {})  # the Repair tab's interpolator
+    with pytest.raises(ConfigError, match="not both"):
+        checked_method(**chosen("max", "dis"))  # both set (the menus reset each other): one line
