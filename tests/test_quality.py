@@ -351,3 +351,22 @@ def test_ui_menus_resolve_through_the_table():
     assert checked_method(**chosen("fast", "auto")) == ("dis", {})  # the Repair tab's interpolator
     with pytest.raises(ConfigError, match="not both"):
         checked_method(**chosen("max", "dis"))  # both set (the menus reset each other): one line
+
+
+def test_ui_compare_scores_tiers_beside_methods(carphone):
+    """The Compare tab offers fast, balanced and max beside the methods: each a row named by the tier."""
+    pytest.importorskip("gradio")
+    from vidiff.metrics.protocol import parse_factor
+    from vidiff.ui.compare import COMPARE_TIERS, compare_methods
+
+    assert COMPARE_TIERS == ("fast", "balanced", "max")
+    rows = {r["method"]: r for r in compare_methods(str(carphone), parse_factor("2"), ["dis", "fast"], 7)}
+    assert list(rows) == ["dis", "fast"] and rows["fast"]["psnr"] == pytest.approx(
+        rows["dis"]["psnr"], abs=1e-9
+    )
+    assert [r["method"] for r in compare_methods(str(carphone), parse_factor("2"), ["fast", "blend"], 5)] == [
+        "blend",
+        "fast",
+    ]
+    with pytest.raises(ConfigError, match="two or more"):
+        compare_methods(str(carphone), parse_factor("2"), ["fast"], 5)

@@ -38,11 +38,6 @@ TIERS: dict[str, Tier] = {
 FACTS_KEY = {"fast": "dis", "balanced": "diffusion", "max": "max"}
 
 
-def quality_names() -> list[str]:
-    """The tier names, in the order the help lists them."""
-    return list(TIERS)
-
-
 def quality_line(name: str) -> str:
     """What tier `name` is and, where measured (METHOD_FACTS), its figures, in one line."""
     figures = facts_text(FACTS_KEY[name]) if name in FACTS_KEY else ""

@@ -33,7 +33,8 @@ class UpscaleOptions:
     `factor` or `fps`: the output rate. `speed` < 1 makes slow motion (the planned frames played at that
     rate times `speed`). `method`: a registered name (`vidiff.flow`) with its `method_options`, or an
     `Interpolator`; or `quality` (fast, balanced, max, auto: `vidiff.quality`), a tier that names the
-    method and its options (`method_options` such as steps or seed go on top; `resolved_method`). `codec`/`crf`/`preset`/`pix_fmt`/`audio_codec`: the encoding (`EncodeOptions`). `audio_mode`
+    method and its options (`method_options` such as steps or seed go on top; `resolved_method`).
+    `codec`/`crf`/`preset`/`pix_fmt`/`audio_codec`: the encoding (`EncodeOptions`). `audio_mode`
     "copy", "drop" or "slow" (re-timed by `speed`, pitch kept); None: "copy" if `audio` else "drop".
     `transform` maps each output frame (size `out_size` = (width, height), or found by applying it to a
     blank frame). `dedupe`/`max_run`: collapse held source frames (runs up to `max_run`); `scene_cuts`:
