@@ -296,6 +296,7 @@ def public_calls(media: dict[str, Path]) -> dict[str, tuple]:
                 workers=None,
                 pool=None,
                 method_options=None,
+                quality=None,
                 codec="h264",
                 pix_fmt="yuv420p",
                 audio_mode=None,

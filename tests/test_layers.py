@@ -1,6 +1,6 @@
 """The layers: no lower layer imports a higher one (read from the source, so lazy imports count too).
 
-io, timeline, flow, scenes, windows, progress, codecs, models, metrics → generate, diffusion → runner → cli.
+io, timeline, flow, quality, scenes, windows, progress, codecs, models, metrics → generate, diffusion → runner → cli.
 A name registry (`vidiff.flow`'s "module:factory" strings) is not an import and is not counted.
 """
 
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 PKG = Path(__file__).resolve().parent.parent / "vidiff"
-LOWER = ("io", "timeline", "flow", "scenes", "windows", "progress", "codecs", "models", "metrics")
+LOWER = ("io", "timeline", "flow", "quality", "scenes", "windows", "progress", "codecs", "models", "metrics")
 HIGHER = ("runner", "cli", "generate", "diffusion")
 RULES = [pytest.param(layer, HIGHER, id=layer) for layer in LOWER] + [
     pytest.param("runner", ("cli",), id="runner")

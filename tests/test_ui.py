@@ -334,6 +334,40 @@ def test_frame_rate_with_the_keyboard(server, browser, clip: Path) -> None:
 
 
 @browser_test
+def test_quality_menu_with_the_keyboard(server, browser, clip: Path) -> None:
+    """Quality (issue 28) is reached with Tab and picked by typing: the tier's line shows, Method goes back
+    to auto, and the run uses the tier's method; a method picked puts Quality back to auto."""
+    from selenium.webdriver.common.keys import Keys
+
+    from vidiff.ui.rate import METHOD_HINTS, QUALITY_HINTS
+
+    url, _, _ = server
+    drv = browser
+    _open(drv, url)
+    _upload(drv, "fr-input", clip)
+    _choose(drv, "fr-method", "blend")  # a method first: picking a tier puts it back to auto
+    # the pick's events answered (its hint shown) before the tier is picked, so none lands after it
+    _wait(drv, lambda d: _text(d, "#fr-hint") == METHOD_HINTS["blend"], 20, "blend's hint")
+    time.sleep(0.5)
+    drv.execute_script("document.activeElement.blur(); window.scrollTo(0, 0);")
+    quality = _tab_to(drv, "#fr-quality input", "the Quality dropdown")
+    quality.send_keys(Keys.CONTROL, "a")
+    quality.send_keys("fast")
+    time.sleep(0.4)
+    quality.send_keys(Keys.ENTER)
+    _wait(drv, lambda d: _text(d, "#fr-hint") == QUALITY_HINTS["fast"], 20, "the fast tier's line")
+    method = drv.find_element("css selector", "#fr-method input")
+    _wait(drv, lambda d: method.get_attribute("value") == "auto", 20, "Method back to auto")
+    _tab_to(drv, "#fr-run", "the Run button").send_keys(Keys.ENTER)
+    status = _wait_status(drv, "fr", ("Done", "error"))
+    assert status.startswith("Done"), status
+    assert "dis (quality fast)" in _text(drv, "#fr-report"), _text(drv, "#fr-report")
+    _choose(drv, "fr-method", "blend")
+    _wait(drv, lambda d: quality.get_attribute("value") == "auto", 20, "Quality back to auto")
+    _wait(drv, lambda d: _text(d, "#fr-hint") == METHOD_HINTS["blend"], 20, "blend's hint again")
+
+
+@browser_test
 def test_cancel_leaves_nothing(server, browser) -> None:
     url, _, tmp = server
     drv = browser

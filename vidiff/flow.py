@@ -287,17 +287,28 @@ METHOD_WHAT = {  # in the order `--method`'s help lists them
 
 def method_line(name: str) -> str:
     """What `name` is and, where measured (METHOD_FACTS), its PSNR and time on bikes x2, in one line."""
+    figures = facts_text(name)
+    return METHOD_WHAT.get(name, name) + (f"; {figures}" if figures else "")
+
+
+def facts_text(name: str) -> str:
+    """The figures METHOD_FACTS holds for `name` (a method, or a quality tier's key), as one clause; ""
+    where none are measured."""
     f = METHOD_FACTS.get(name, {})
     said = [f"{f['psnr']:.1f} dB on bikes x2"] if "psnr" in f else []
     if "gain" in f:
-        said[-1] += f" (+{f['gain']:.2f} dB mean over the best peer)"
+        gain = f"+{f['gain']:.2f} dB mean over the best peer"
+        if said:
+            said[-1] += f" ({gain})"
+        else:
+            said.append(gain)
     if "s_per_frame" in f:
         said.append(f"{f['s_per_frame']:.3f} s/frame at 640x272")
     if "x_rife" in f:
         said.append(f"{f['x_rife']:.2f}× RIFE's time")
     if "x_dis" in f:
         said.append(f"{f['x_dis']:.1f}× dis's time")
-    return METHOD_WHAT.get(name, name) + (f"; {', '.join(said)}" if said else "")
+    return ", ".join(said)
 
 
 def register_interpolator(name: str, factory: Callable[..., Interpolator] | str) -> None:

@@ -18,6 +18,7 @@ EXAMPLES = """examples:
   vidiff bench --factor 2 4 5/2 --out results/      # x2, x4 and the 2/5 keep ratio
   vidiff bench --input any.mp4 --factor 2 --methods dis,blend --json
   vidiff bench --input carphone_pristine --methods dup,dis,minterpolate,rife
+  vidiff bench --input bikes --methods dis,rife --quality fast,balanced,max   # rows fast, balanced, max
 
 factors:
   K (2, 4, 8)  keep frames 0, K, 2K, ...; rebuild the others at t = 1/K, 2/K, ...
@@ -61,6 +62,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--methods", "-m", default=None,
         help="comma-separated methods (default: dup,blend,dis,minterpolate,rife and any other registered)",
     )  # fmt: skip
+    from vidiff.quality import TIERS, quality_help
+
+    p.add_argument(
+        "--quality", default=None, metavar=",".join(TIERS),
+        help="comma-separated quality tiers, each scored as a row of its own named by the tier, after "
+        "the --methods rows: " + quality_help(),
+    )  # fmt: skip
     p.add_argument(
         "--out", "-o", default="vidiff-bench", metavar="DIR", help="output folder (default ./vidiff-bench)"
     )
@@ -90,6 +98,8 @@ def command_line(args: argparse.Namespace) -> str:
         parts += ["--factor", *args.factor]
     if args.methods:
         parts += ["--methods", args.methods]
+    if args.quality:
+        parts += ["--quality", args.quality]
     if args.max_frames is not None:
         parts += ["--max-frames", str(args.max_frames)]
     if args.in_process:
@@ -161,14 +171,15 @@ def check_inputs(specs: list[str] | None, factors: list, max_frames: int | None)
 
 def run(args: argparse.Namespace) -> int:
     from vidiff.errors import ConfigError, InputError
-    from vidiff.metrics.bench import bench, resolve_methods
+    from vidiff.metrics.bench import bench, resolve_methods, resolve_qualities
     from vidiff.metrics.protocol import parse_factor
     from vidiff.metrics.report import markdown, write_bench
 
     factors = list(dict.fromkeys(parse_factor(f) for f in (args.factor or ["2"])))
     if args.max_frames is not None and args.max_frames < 2:
         raise ConfigError("--max-frames must be at least 2")
-    resolve_methods(args.methods)  # an unknown method is refused before any decoding
+    resolve_methods(args.methods)  # an unknown method or tier is refused before any decoding
+    resolve_qualities(args.quality)
     paths = check_inputs(args.input, factors, args.max_frames)
     # the method workers (other processes) follow the same policy and do not repeat its warning
     env = {"VIDIFF_DAMAGE_WARNED": os.pathsep.join(os.path.abspath(p) for p in paths)}
@@ -181,7 +192,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         records = bench(
             args.input, factors, args.methods, isolate=not args.in_process, progress=not args.quiet,
-            max_frames=args.max_frames,
+            max_frames=args.max_frames, qualities=args.quality,
         )  # fmt: skip
     finally:
         for k, v in saved.items():

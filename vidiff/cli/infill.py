@@ -6,6 +6,7 @@ import argparse
 import json
 
 from vidiff.cli import add_report_options, add_strict_option
+from vidiff.cli.upscale import add_learned_options, add_quality_option, method_options
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -21,7 +22,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "single repeated frames (cadence) and skips are reported and left. Every other frame is written "
         "exactly as decoded. It prints one line per defect: what it was, where, and what was done.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="examples:\n  vidiff infill in.mp4 -o fixed.mp4 --frames 10-14,30\n  vidiff infill in.mp4 -o fixed.mp4 --auto",
+        epilog="examples:\n  vidiff infill in.mp4 -o fixed.mp4 --frames 10-14,30\n  vidiff infill in.mp4 -o fixed.mp4 --auto\n"
+        "  vidiff infill in.mp4 -o fixed.mp4 --auto --quality max",
     )
     p.add_argument("input", metavar="INPUT", help="input video (never modified)")
     p.add_argument("-o", "--output", required=True, help="output file")
@@ -35,8 +37,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--method",
         default="auto",
-        help="interpolator for the rebuilt frames (default auto: the model when RIFE is fetched, else dis)",
+        help="interpolator for the rebuilt frames (default auto: the model when RIFE is fetched, else dis; "
+        "the methods: vidiff upscale --help)",
     )
+    add_quality_option(p)
+    add_learned_options(p)
     add_strict_option(p)
     add_report_options(p)
     p.set_defaults(func=run)
@@ -51,6 +56,8 @@ def run(args: argparse.Namespace) -> int:
         frames=args.frames,
         auto=args.auto,
         method=args.method,
+        quality=args.quality,
+        method_options=method_options(args),
         progress=not args.quiet,
     )
     if args.json:

@@ -26,6 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "  vidiff run fps_x2 -i in.mp4 -o out.mp4\n"
         "  vidiff run slowmo_x4 -i in.mp4 -o slow.mp4 encode.audio=drop\n"
         "  vidiff run fps_60 -i in.mp4 -o out.mp4 interpolate.method=blend\n"
+        "  vidiff run fps_x2 -i in.mp4 -o out.mp4 --quality max   # or interpolate.quality=max\n"
         "  vidiff run repair -i glitchy.mp4 -o fixed.mp4\n"
         "  vidiff run social_clip -i photo.jpg -o story.mp4 generate.motion=zoom-in\n"
         "  vidiff run fps_x2 -i 'clips/*.mp4' -o out/ --workers 4\n"
@@ -50,8 +51,17 @@ def register(sub: argparse._SubParsersAction) -> None:
         "(needs the ray extra: pip install 'vidiff[ray]'); a folder or glob of clips as INPUT",
     )
     from vidiff.cli.upscale import add_engine_option
+    from vidiff.quality import TIERS, quality_help
 
     add_engine_option(p)
+    p.add_argument(
+        "--quality",
+        default=None,
+        metavar="{" + ",".join(TIERS) + "}",
+        help="a quality tier for the recipe's interpolate stage (its infill stage in a repair recipe): "
+        "the override interpolate.quality=TIER; the recipe's stage must not name a method (or "
+        "interpolate.method=auto). " + quality_help(),
+    )
     add_strict_option(p)
     add_report_options(p, "the report(s)")
     p.set_defaults(func=run)
@@ -71,8 +81,15 @@ def run(args: argparse.Namespace) -> int:
         check_ray()
         if args.workers is not None:
             raise ConfigError("--workers counts local processes; with --ray the cluster's CPUs run the tasks")
-    engine = [f"interpolate.engine={args.engine}"] if args.engine else []  # --engine: an override
-    recipe = load_recipe(args.recipe).with_overrides([*args.overrides, *engine])
+    extra = [f"interpolate.engine={args.engine}"] if args.engine else []  # --engine: an override
+    recipe = load_recipe(args.recipe)
+    if args.quality is not None:  # --quality: an override of the stage that makes frames
+        from vidiff.quality import check_quality
+
+        check_quality(args.quality)
+        infill = recipe.stage("interpolate") is None and recipe.stage("infill") is not None
+        extra.append(f"{'infill' if infill else 'interpolate'}.quality={args.quality}")
+    recipe = recipe.with_overrides([*args.overrides, *extra])
     if args.shard and not is_batch(args.input):
         raise ConfigError("--shard splits a folder or glob of clips; INPUT is one file")
     if is_batch(args.input):

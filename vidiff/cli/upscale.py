@@ -11,6 +11,7 @@ from vidiff.cli import add_report_options, add_strict_option
 from vidiff.errors import ConfigError
 from vidiff.flow import METHOD_WHAT, method_line
 from vidiff.io.encode import AUDIO_CODEC_HELP, CODEC_HELP, CRF_HELP, PIX_FMT_HELP, PRESET_HELP
+from vidiff.quality import TIERS
 from vidiff.timeline import FACTOR_HELP, FPS_HELP
 
 STEPS = (1, 50)  # the sampler's range (vidiff.diffusion.sampling), stated here so --help needs no torch
@@ -20,6 +21,7 @@ EXAMPLES = """examples:
   vidiff upscale in.mp4 -o out.mp4 --fps 60              # any rate: 24 -> 60, 25 -> 30, 29.97 -> 60
   vidiff upscale in.mp4 -o out.mkv --fps 60 --codec h265 --crf 20
   vidiff upscale in.mp4 -o out.mp4 --factor 2 --method diffusion --steps 4 --seed 0
+  vidiff upscale in.mp4 -o out.mp4 --factor 2 --quality max   # the model, two passes a window
   vidiff upscale in.mp4 -o out.mp4 --factor 2 --json --quiet   # machine-readable report on stdout
 """
 
@@ -60,6 +62,35 @@ def add_engine_option(p) -> None:
     )
 
 
+def add_quality_option(p: argparse.ArgumentParser) -> None:
+    """--quality (upscale, infill): a tier that names the method and its options (vidiff.quality)."""
+    from vidiff.quality import quality_help
+
+    p.add_argument(
+        "--quality",
+        default=None,
+        metavar="{" + ",".join(TIERS) + "}",
+        help="a quality tier instead of --method (--steps, --seed, --device, --engine still apply): "
+        + quality_help(),
+    )
+
+
+def add_learned_options(p: argparse.ArgumentParser) -> None:
+    """--steps, --seed, --weights, --device, --engine (upscale, infill): the learned methods' options,
+    read by `method_options`."""
+    m = p.add_argument_group(
+        "learned methods (--method auto, diffusion, --quality balanced, max; --device and --weights also "
+        "for rife, fuse)"
+    )
+    m.add_argument(
+        "--steps", type=int, default=None, help=f"sampler steps, {STEPS[0]}-{STEPS[1]} (default: the model's)"
+    )
+    m.add_argument("--seed", type=int, default=None, help="random seed; same seed, same output (default 0)")
+    m.add_argument("--weights", default=None, help="model folder (default: the shipped weights)")
+    m.add_argument("--device", default=None, help="cpu (default), cuda, cuda:1")
+    add_engine_option(m)
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "upscale",
@@ -84,16 +115,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="interpolator (default auto; measured figures: README, benchmarks/results/model): "
         + "; ".join(f"{m}: {method_line(m)}" for m in METHOD_WHAT),
     )
-    m = p.add_argument_group(
-        "learned methods (--method auto, diffusion; --device and --weights also for rife, fuse)"
-    )
-    m.add_argument(
-        "--steps", type=int, default=None, help=f"sampler steps, {STEPS[0]}-{STEPS[1]} (default: the model's)"
-    )
-    m.add_argument("--seed", type=int, default=None, help="random seed; same seed, same output (default 0)")
-    m.add_argument("--weights", default=None, help="model folder (default: the shipped weights)")
-    m.add_argument("--device", default=None, help="cpu (default), cuda, cuda:1")
-    add_engine_option(m)
+    add_quality_option(p)
+    add_learned_options(p)
     add_workers_option(p)
     p.add_argument("--no-dedupe", action="store_true", help="do not collapse duplicated source frames")
     p.add_argument("--no-scene-cuts", action="store_true", help="interpolate across scene cuts too")
@@ -105,14 +128,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def method_options(args: argparse.Namespace) -> dict:
     """The model options given (--steps, --seed, --weights, --device, --engine), for the interpolator.
-    A method that takes none of them (`dis --steps 4`) is one error line, not a silent no-op; `auto` drops
-    what the method it resolves to does not take."""
-    from vidiff.flow import METHOD_OPTIONS, check_method_options
+    A method that takes none of them (`dis --steps 4`, `--quality fast --steps 4`) is one error line, not
+    a silent no-op; `auto` drops what the method it resolves to does not take."""
+    from vidiff.flow import METHOD_OPTIONS
+    from vidiff.quality import checked_method
 
     if args.steps is not None and not STEPS[0] <= args.steps <= STEPS[1]:
         raise ConfigError(f"--steps must be between {STEPS[0]} and {STEPS[1]}, not {args.steps}")
     opts = {k: getattr(args, k) for k in METHOD_OPTIONS if getattr(args, k) is not None}
-    check_method_options(args.method, opts)  # `auto`: only what every method shares (--engine)
+    checked_method(args.quality, args.method, opts)  # `auto`: only what every method shares (--engine)
     return opts
 
 
@@ -125,6 +149,7 @@ def run(args: argparse.Namespace) -> int:
         factor=args.factor,
         fps=args.fps,
         method=args.method,
+        quality=args.quality,
         method_options=method_options(args),
         codec=args.codec,
         crf=args.crf,

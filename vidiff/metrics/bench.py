@@ -66,6 +66,32 @@ def resolve_methods(spec: str | Sequence[str] | None) -> list[str]:
     return names
 
 
+def resolve_qualities(spec: str | Sequence[str] | None) -> list[str]:
+    """Quality tiers from 'fast,balanced,max' (or a list), each checked (`vidiff.quality`); none: []. Each
+    is scored as a row of its own, named by the tier (the method string a worker gets)."""
+    from vidiff.quality import check_quality
+
+    if spec is None:
+        return []
+    names = [q.strip() for part in ([spec] if isinstance(spec, str) else spec) for q in part.split(",")]
+    names = list(dict.fromkeys(q for q in names if q))
+    if not names:
+        raise ConfigError("no quality given; e.g. --quality fast,balanced,max")
+    return [check_quality(q) for q in names]
+
+
+def method_and_options(method: str) -> tuple[str, dict[str, Any]]:
+    """A bench method string as (registered method, its options): a tier's name (`max`) is the method and
+    options it stands for; `diffusion@DIR` is diffusion with the model in DIR."""
+    from vidiff.quality import TIERS, apply_quality
+
+    if method in TIERS:
+        name, options = apply_quality(method)
+        return name, dict(options or {})
+    name, _, weights = method.partition("@")
+    return name, ({"weights": weights} if weights else {})
+
+
 def resolve_clip(spec: str | os.PathLike[str]) -> Path:
     """A video path, or the name of a development clip (bikes, carphone_pristine, bigbuckbunny)."""
     p = Path(spec)
@@ -139,8 +165,8 @@ def run_method(
             else:
                 from vidiff.flow import get_interpolator
 
-                name, _, weights = method.partition("@")
-                interp = get_interpolator(name, **({"weights": weights} if weights else {}))
+                name, options = method_and_options(method)
+                interp = get_interpolator(name, **options)
                 score = score_interpolator(_frames(path, n), step, interp, tick)
         except VidiffError as e:
             return _skip(rec, str(e))
@@ -181,8 +207,10 @@ def run_isolated(
 
 
 def speed_ratios(group: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Fill `speed_ratio_vs_dis` in the records of one clip x factor (where dis ran); returns them."""
-    dis = next((r for r in group if r["method"] == "dis" and r["status"] == "ok"), None)
+    """Fill `speed_ratio_vs_dis` in the records of one clip x factor (where dis, or the fast tier, which
+    is dis, ran); returns them."""
+    ran = {r["method"]: r for r in group if r["status"] == "ok"}
+    dis = ran.get("dis", ran.get("fast"))
     for r in group:
         if dis and r["s_per_frame"] is not None and dis["s_per_frame"]:
             r["speed_ratio_vs_dis"] = r["s_per_frame"] / dis["s_per_frame"]
@@ -196,12 +224,14 @@ def bench(
     isolate: bool = True,
     progress: bool = True,
     max_frames: int | None = None,
+    qualities: Sequence[str] | str | None = None,
 ) -> list[dict[str, Any]]:
-    """Run the protocol on every clip × factor × method; returns the records (see FIELDS, plus per_t)."""
+    """Run the protocol on every clip × factor × method, then each quality tier of `qualities` as a row
+    named by the tier; returns the records (see FIELDS, plus per_t)."""
     paths = [resolve_clip(c) for c in (inputs or SAMPLE_CLIPS)]
     for p in paths:
         probe(p)  # fail early, one line, on a bad input
-    names = resolve_methods(methods)
+    names = list(dict.fromkeys(resolve_methods(methods) + resolve_qualities(qualities)))
     runner = run_isolated if isolate else _run_guarded
     records = []
     for p in paths:

@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from vidiff.errors import ConfigError
+from vidiff.quality import check_quality
 
 HERE = Path(__file__).resolve().parent
 
@@ -24,6 +25,7 @@ STAGES: dict[str, dict[str, tuple[type, ...]]] = {
     "scene_split": {},
     "interpolate": {
         "method": (str,),
+        "quality": (str,),  # a tier (vidiff.quality): fast, balanced, max, auto; instead of method
         "factor": (int, float, str),
         "fps": (int, float, str),
         "steps": (int,),
@@ -33,7 +35,7 @@ STAGES: dict[str, dict[str, tuple[type, ...]]] = {
         "engine": (str,),
     },
     "retime": {"speed": (int, float)},
-    "infill": {"auto": (bool,), "frames": (str, int), "method": (str,)},
+    "infill": {"auto": (bool,), "frames": (str, int), "method": (str,), "quality": (str,)},
     "reframe": {"aspect": (str,)},
     "generate": {
         "extend": (int, float),
@@ -199,6 +201,11 @@ def _check_option(stage: str, key: str, value: Any, where: str) -> None:
         raise ConfigError(f"{where}: {stage}.{key} = {value!r} has the wrong type")
     if stage == "encode" and key == "audio" and value not in AUDIO_MODES:
         raise ConfigError(f"{where}: encode.audio must be one of {', '.join(AUDIO_MODES)}")
+    if key == "quality":
+        try:
+            check_quality(value)
+        except ConfigError as e:
+            raise ConfigError(f"{where}: {stage}.quality: {e}") from None
 
 
 def _key_lines(node: yaml.Node, path: tuple = ()) -> dict[tuple, int]:

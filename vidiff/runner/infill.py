@@ -25,6 +25,7 @@ from vidiff.io.writer import VideoWriter, check_output_path
 from vidiff.metrics.defects import Defect, find_defects, match_levels, region_mask, repair_plan
 from vidiff.metrics.defects import detect_bad_frames as detect_bad_frames  # re-exported
 from vidiff.progress import progress_bar
+from vidiff.quality import apply_quality
 from vidiff.timeline import check_flow_size
 
 
@@ -75,11 +76,14 @@ def infill_file(
     progress: bool = True,
     pix_fmt: str = "yuv420p",
     audio_codec: str = "auto",
+    quality: str | None = None,
 ) -> dict[str, Any]:
     """Rewrite `input` to `output` with the listed frames rebuilt from the nearest kept frames on each
     side, or, with `auto`, each defect found repaired its own way (black, frozen, corrupt: rebuilt;
     flicker: levels matched; out of order: put back); same frame count, timing and audio. Every other
-    frame goes to the encoder exactly as decoded."""
+    frame goes to the encoder exactly as decoded. The frames are rebuilt by `method` (a name with its
+    `method_options`, or an `Interpolator`), or by the method a `quality` tier names (`vidiff.quality`)."""
+    method, method_options = apply_quality(quality, method, method_options)  # before any work
     input, output = os.fspath(input), os.fspath(output)
     check_output_path(output, [input])
     enc = EncodeOptions(codec, crf, preset, pix_fmt, audio_codec)
@@ -126,6 +130,7 @@ def infill_file(
             "input": input,
             "output": output,
             "method": getattr(interp, "name", str(method)),
+            "quality": quality,
             "frames": writer.n_frames,
             "fps": str(fps),
             "replaced": [

@@ -18,6 +18,7 @@ import numpy as np
 from vidiff.errors import ConfigError
 from vidiff.flow import Interpolator
 from vidiff.io.encode import EncodeOptions
+from vidiff.quality import apply_quality
 from vidiff.runner.parallel import parse_workers
 from vidiff.timeline import parse_factor, parse_fps, parse_speed
 from vidiff.validate import UPSCALE_ARGS, check_args
@@ -31,7 +32,9 @@ class UpscaleOptions:
 
     `factor` or `fps`: the output rate. `speed` < 1 makes slow motion (the planned frames played at that
     rate times `speed`). `method`: a registered name (`vidiff.flow`) with its `method_options`, or an
-    `Interpolator`. `codec`/`crf`/`preset`/`pix_fmt`/`audio_codec`: the encoding (`EncodeOptions`). `audio_mode`
+    `Interpolator`; or `quality` (fast, balanced, max, auto: `vidiff.quality`), a tier that names the
+    method and its options (`method_options` such as steps or seed go on top; `resolved_method`).
+    `codec`/`crf`/`preset`/`pix_fmt`/`audio_codec`: the encoding (`EncodeOptions`). `audio_mode`
     "copy", "drop" or "slow" (re-timed by `speed`, pitch kept); None: "copy" if `audio` else "drop".
     `transform` maps each output frame (size `out_size` = (width, height), or found by applying it to a
     blank frame). `dedupe`/`max_run`: collapse held source frames (runs up to `max_run`); `scene_cuts`:
@@ -61,10 +64,12 @@ class UpscaleOptions:
     workers: int | str | None = None
     pool: Any = None
     audio_codec: str = "auto"
+    quality: str | None = None
 
     def __post_init__(self) -> None:
         check_args({k: c for k, c in UPSCALE_ARGS.items() if k not in ("input", "output")}, self.__dict__)
         self.encode  # noqa: B018 - EncodeOptions checks codec, crf, preset and pix_fmt
+        self.resolved_method  # noqa: B018 - the tier is known and does not contradict the method
         if self.fps is not None:
             parse_fps(self.fps)
         if self.factor is not None:
@@ -95,6 +100,13 @@ class UpscaleOptions:
     def encode(self) -> EncodeOptions:
         """The output's encoding settings."""
         return EncodeOptions(self.codec, self.crf, self.preset, self.pix_fmt, self.audio_codec)
+
+    @property
+    def resolved_method(self) -> tuple[str | Interpolator, dict[str, Any]]:
+        """(method, its options) that `quality` stands for with `method_options` on top; without a quality,
+        `method` and `method_options` as given (`vidiff.quality.apply_quality`)."""
+        method, options = apply_quality(self.quality, self.method, self.method_options)
+        return method, dict(options or {})
 
     @property
     def resolved_audio(self) -> str:

@@ -53,14 +53,38 @@ def check_recipe(recipe: Recipe) -> None:
         opts = {k: interp[k] for k in METHOD_OPTIONS if k in interp}
         check_method_options("auto", opts)  # what every method shares (engine), whatever the method
         for st in ("interpolate", "infill"):
-            m = (recipe.stage(st) or {}).get("method")
-            if m is not None:
-                check_method_options(m, opts)
+            if recipe.stage(st) is not None:
+                _checked_stage_method(recipe, st, opts)
     except ConfigError as e:
         raise ConfigError(f"{where}: {e}") from None
     plain = recipe.stage("generate") is None and recipe.stage("infill") is None
     if plain and (not interp or ("factor" in interp) == ("fps" in interp)):
         raise ConfigError(f"{where}: the interpolate stage needs exactly one of factor, fps")
+
+
+def stage_method(recipe: Recipe, stage: str) -> tuple[str | None, str | None]:
+    """(method, quality) that a stage names: the `infill` stage's own, else the `interpolate` stage's;
+    None where not given."""
+    own = recipe.stage(stage) or {}
+    if stage == "infill" and "method" not in own and "quality" not in own:
+        own = recipe.stage("interpolate") or {}
+    return own.get("method"), own.get("quality")
+
+
+def _checked_stage_method(recipe: Recipe, stage: str, opts: dict[str, Any]) -> None:
+    """A stage's method or quality tier checked with the interpolate stage's model options (`opts`); a
+    stage that gives both is refused in one line that says how to keep one."""
+    from vidiff.flow import AUTO
+    from vidiff.quality import checked_method
+
+    method, quality = stage_method(recipe, stage)
+    if quality is not None and method not in (None, AUTO):
+        raise ConfigError(
+            f"the {stage} stage gives method {method!r} and quality {quality!r}: keep one "
+            f"({stage}.method=auto to use the quality)"
+        )
+    if method is not None or quality is not None:
+        checked_method(quality, method or AUTO, opts)
 
 
 def run_recipe(
@@ -81,7 +105,6 @@ def run_recipe(
     common = {"codec": enc.get("codec", "h264"), "crf": enc.get("crf", 18), "preset": enc.get("preset")}
     common["audio_codec"] = enc.get("audio_codec", "auto")
     interp = recipe.stage("interpolate") or {}
-    method = interp.get("method", "auto")
     from vidiff.flow import METHOD_OPTIONS
 
     method_options = {k: interp[k] for k in METHOD_OPTIONS if k in interp}
@@ -91,12 +114,14 @@ def run_recipe(
         from vidiff.runner.infill import infill_file
 
         st = recipe.stage("infill")
+        method, quality = stage_method(recipe, "infill")
         report = infill_file(
             input,
             output,
             frames=None if st.get("auto") else st.get("frames"),
             auto=bool(st.get("auto")),
-            method=st.get("method", method),
+            method=method or "auto",
+            quality=quality,
             method_options=method_options,
             audio=enc.get("audio", "copy") == "copy",
             progress=progress,
@@ -119,7 +144,8 @@ def run_recipe(
             output,
             factor=interp.get("factor"),
             fps=interp.get("fps"),
-            method=method,
+            method=interp.get("method", "auto"),
+            quality=interp.get("quality"),
             method_options=method_options,
             dedupe=dd is not None,
             max_run=int((dd or {}).get("max_run", 3)),
@@ -164,6 +190,11 @@ def _run_generate(recipe: Recipe, input: str, output: str, progress: bool) -> di
     diffusion = g.get("method") == "diffusion"
     refine = {k: interp.get(k) for k in ("steps", "device") if k not in g} if diffusion else {}
     source = "image" if Path(input).suffix.lower() in IMAGE_EXT else "clip"
+    method, quality = interp.get("method"), interp.get("quality")
+    if quality is not None:  # the tier's method and options, the stage's model options on top
+        from vidiff.quality import apply_quality
+
+        method, model = apply_quality(quality, method or "auto", model)
     try:
         return make_clip(
             output,
@@ -172,7 +203,7 @@ def _run_generate(recipe: Recipe, input: str, output: str, progress: bool) -> di
             **refine,
             fps=int(fps),
             aspect=(recipe.stage("reframe") or {}).get("aspect", "9:16"),
-            interpolate=interp.get("method", "dis"),
+            interpolate=method or "dis",
             interpolate_options=model,
             codec=enc.get("codec", "h264"),
             crf=enc.get("crf", 18),

@@ -136,10 +136,11 @@ def _check_inputs(src: VideoFile, output: str, opts: UpscaleOptions) -> _Run:
     if info.n_frames < 2:
         raise InputError(f"{src.path}: has only {info.n_frames} frame; at least 2 are needed to interpolate")
     plan = Plan.for_rate(info.fps, opts.factor, opts.fps, opts.speed)
-    if isinstance(opts.method, str):  # checked and resolved (auto); built only where frames are made
-        name, factory, method_options = interpolator_factory(opts.method, **(opts.method_options or {}))
+    method, given = opts.resolved_method  # a quality tier names the method and its options
+    if isinstance(method, str):  # checked and resolved (auto); built only where frames are made
+        name, factory, method_options = interpolator_factory(method, **given)
     else:
-        name, factory, method_options = getattr(opts.method, "name", str(opts.method)), None, {}
+        name, factory, method_options = getattr(method, "name", str(method)), None, {}
     size = _output_size(opts, info.width, info.height)
     check_flow_size(info.width, info.height, name)
     enc = opts.encode
@@ -246,8 +247,9 @@ def _run_key(input: str, opts: UpscaleOptions, run: _Run) -> dict[str, Any]:
         "mtime_ns": st.st_mtime_ns,
         "fps": str(run.plan.write_fps),
         "plan_fps": str(run.plan.fps),
-        "method": getattr(opts.method, "name", opts.method),
-        "method_options": opts.method_options,
+        # a tier and the method and options it stands for make the same frames: the same key
+        "method": getattr(opts.resolved_method[0], "name", opts.resolved_method[0]),
+        "method_options": opts.method_options if opts.quality is None else opts.resolved_method[1],
         "codec": run.codec,
         "crf": opts.crf,
         "preset": opts.preset,
@@ -318,6 +320,7 @@ def _report(
         "input": input,
         "output": output,
         "method": run.name,
+        "quality": opts.quality,
         "src_fps": str(info.fps),
         "out_fps": str(run.plan.write_fps),
         "src_frames": info.n_frames,

@@ -9,11 +9,17 @@ from typing import Any
 import gradio as gr
 
 from vidiff.errors import VidiffError
+from vidiff.flow import AUTO
+from vidiff.quality import TIERS
 from vidiff.ui.core import App, Cancelled, Job, drive, error_line
 from vidiff.ui.widgets import clip_input, on_cancel, run_cancel
 
 COMPARE_HEADERS = ["method", "PSNR (dB)", "SSIM", "flicker ratio", "tdiff err", "s/frame", "× DIS time",
                    "frames scored", "status"]  # fmt: skip
+
+
+# the quality tiers offered beside the methods (auto is one of them, or the method auto: not offered)
+COMPARE_TIERS = tuple(q for q in TIERS if q != AUTO)
 
 
 def compare_methods(
@@ -23,15 +29,18 @@ def compare_methods(
     max_frames: int,
     on_frame: Callable[[int], None] | None = None,
 ) -> list[dict[str, Any]]:
-    """The bench protocol (held-out frames) on the first `max_frames` frames of one clip for each method,
-    in this process (`vidiff.metrics.bench.run_method`); a method that cannot run here (no weights) is
+    """The bench protocol (held-out frames) on the first `max_frames` frames of one clip for each method
+    (or quality tier: fast, balanced, max, a row named by the tier, as `vidiff bench --quality`), in this
+    process (`vidiff.metrics.bench.run_method`); a method that cannot run here (no weights) is
     'skipped' with its reason, as in `vidiff bench`. `on_frame(n)` counts the rebuilt frames."""
     from vidiff.errors import ConfigError, InputError
     from vidiff.io.probe import probe
-    from vidiff.metrics.bench import resolve_methods, run_method, speed_ratios
+    from vidiff.metrics.bench import resolve_methods, resolve_qualities, run_method, speed_ratios
     from vidiff.metrics.protocol import factor_label, targets
 
-    names = resolve_methods(list(methods or []) or "")
+    tiers = [m for m in methods or [] if m in COMPARE_TIERS]
+    plain = [m for m in methods or [] if m not in tiers]
+    names = (resolve_methods(plain) if plain or not tiers else []) + resolve_qualities(tiers or None)
     if len(names) < 2:
         raise ConfigError("Compare needs two or more methods")
     n = min(probe(src).n_frames, max_frames)
@@ -66,9 +75,10 @@ def compare_tab(app: App) -> None:
 
 def _compare_layout() -> SimpleNamespace:
     """The tab's components (element ids `co-*`), by name."""
-    from vidiff.flow import AUTO, interpolator_names
+    from vidiff.flow import interpolator_names
 
-    choices = [m for m in interpolator_names() if m != AUTO]
+    choices = [(m, m) for m in interpolator_names() if m != AUTO]
+    choices += [(f"quality {q}", q) for q in COMPARE_TIERS]  # a tier: a row of its own (vidiff.quality)
     c = SimpleNamespace()
     with gr.Row():
         with gr.Column():
@@ -76,9 +86,10 @@ def _compare_layout() -> SimpleNamespace:
         with gr.Column():
             c.methods = gr.CheckboxGroup(
                 choices,
-                value=[m for m in ("dup", "blend", "dis") if m in choices],
-                label="Methods (two or more)",
-                info="rife, fuse and diffusion need RIFE's weights (vidiff fetch rife) and take longer",
+                value=["dup", "blend", "dis"],
+                label="Methods and quality tiers (two or more)",
+                info="rife, fuse, diffusion, quality balanced and max need RIFE's weights (vidiff fetch rife) "
+                "and take longer",
                 elem_id="co-methods",
             )
             c.factor = gr.Radio(

@@ -11,6 +11,7 @@ import gradio as gr
 
 from vidiff.errors import VidiffError
 from vidiff.flow import AUTO, method_line
+from vidiff.quality import TIERS, quality_line
 from vidiff.ui.core import App, Cancelled, Job, drive, error_line
 from vidiff.ui.widgets import clip_input, on_cancel, run_cancel
 
@@ -18,6 +19,8 @@ from vidiff.ui.widgets import clip_input, on_cancel, run_cancel
 METHOD_HINTS = {
     m: f"{m}: {method_line(m)}." for m in (AUTO, "dis", "diffusion", "fuse", "rife", "blend", "dup")
 }
+# the quality tiers' lines, from the same table through `vidiff.quality` (auto: the Method menu decides)
+QUALITY_HINTS = {q: f"quality {q}: {quality_line(q)}." for q in TIERS}
 MODES = ("x2", "x4", "target fps", "slow motion x4")
 CODECS = ("h264", "h265", "vp9", "av1")
 
@@ -39,6 +42,32 @@ def rate_options(mode: str, target_fps: float | None) -> dict[str, Any]:
     raise ConfigError(f"mode {mode!r}: use one of {', '.join(MODES)}")
 
 
+def method_choice(prefix: str, method_label: str = "Method") -> tuple[Any, Any]:
+    """The Quality and Method menus (ids `<prefix>-quality`, `<prefix>-method`), kept from contradicting
+    each other: a tier picked sets Method to auto, a method picked sets Quality to auto."""
+    quality = gr.Dropdown(list(QUALITY_HINTS), value=AUTO, label="Quality", elem_id=f"{prefix}-quality")
+    method = gr.Dropdown(list(METHOD_HINTS), value=AUTO, label=method_label, elem_id=f"{prefix}-method")
+    quality.input(_other_to_auto, quality, method)  # `input`: the user's pick, not these updates
+    method.input(_other_to_auto, method, quality)
+    return quality, method
+
+
+def _other_to_auto(picked: str) -> Any:
+    """The other menu's update: auto when `picked` is not auto, else left as it is."""
+    return gr.update(value=AUTO) if picked != AUTO else gr.update()
+
+
+def choice_hint(quality: str, method: str) -> str:
+    """The line under the menus: the tier's where one is picked, else the method's."""
+    return QUALITY_HINTS.get(quality, "") if quality != AUTO else METHOD_HINTS.get(method, "")
+
+
+def chosen(quality: str, method: str) -> dict[str, Any]:
+    """`upscale_file`/`infill_file` keywords for the menus: the method, and the tier unless it is auto
+    (Quality auto is the Method menu's choice; with both set the API refuses it in one line)."""
+    return {"method": method, "quality": None if quality == AUTO else quality}
+
+
 def _report_md(r: dict[str, Any]) -> str:
     from fractions import Fraction
 
@@ -47,7 +76,7 @@ def _report_md(r: dict[str, Any]) -> str:
         "| run report | |\n| --- | --- |\n"
         f"| frames | {r['src_frames']} → {r['out_frames']} |\n"
         f"| fps | {float(Fraction(r['src_fps'])):.3f} → {float(Fraction(r['out_fps'])):.3f} |\n"
-        f"| method | {r['method']} |\n"
+        f"| method | {r['method']}{f' (quality {q})' if (q := r.get('quality')) else ''} |\n"
         f"| scene cuts | {cuts} |\n"
         f"| duplicates collapsed | {r['duplicates_collapsed']} |\n"
         f"| time | {r['seconds']:.2f} s ({r['s_per_frame']:.3f} s/frame) |\n"
@@ -59,10 +88,11 @@ def rate_tab(app: App) -> None:
     from vidiff.ui.media import frame_at, side_by_side
 
     c = _rate_layout()
-    c.method.change(lambda m: METHOD_HINTS.get(m, ""), c.method, c.hint)
+    for menu in (c.quality, c.method):
+        menu.change(choice_hint, [c.quality, c.method], c.hint)
     c.run.click(
         _run_rate(app),
-        [c.input, c.sample, c.mode, c.fps, c.method, c.codec, c.crf],
+        [c.input, c.sample, c.mode, c.fps, c.quality, c.method, c.codec, c.crf],
         [c.status, c.out, c.report, c.before, c.after, c.paths, c.t],
     )
     on_cancel(app, "rate", c.cancel, c.status)
@@ -87,8 +117,8 @@ def _rate_layout() -> SimpleNamespace:
             c.input, c.sample = clip_input("Input clip (upload)", "fr-input")
             c.mode = gr.Radio(list(MODES), value="x2", label="Frame rate", elem_id="fr-mode")
             c.fps = gr.Number(value=60, label="Target fps (for 'target fps')")
-            c.method = gr.Dropdown(list(METHOD_HINTS), value="auto", label="Method", elem_id="fr-method")
-            c.hint = gr.Markdown(METHOD_HINTS["auto"], elem_id="fr-hint")
+            c.quality, c.method = method_choice("fr")
+            c.hint = gr.Markdown(METHOD_HINTS[AUTO], elem_id="fr-hint")
             with gr.Row():
                 c.codec = gr.Dropdown(list(CODECS), value="h264", label="Codec")
                 c.crf = gr.Slider(0, 51, value=18, step=1, label="Quality (crf: lower is better)")
@@ -113,6 +143,7 @@ def _run_rate(app: App) -> Any:
         sample: str,
         mode: str,
         fps: float,
+        quality: str,
         method: str,
         codec: str,
         crf: float,
@@ -122,7 +153,10 @@ def _run_rate(app: App) -> Any:
         failed = (None, "", None, None, None, gr.update())
         try:
             src = app.resolve_input(upload, sample)
-            opts = rate_options(mode, fps)
+            opts = {**rate_options(mode, fps), **chosen(quality, method)}
+            from vidiff.runner.options import UpscaleOptions
+
+            UpscaleOptions.from_kwargs(**opts)  # a tier and a method together: one line, before any work
             from vidiff.io.probe import probe
             from vidiff.timeline import output_rate
 
@@ -148,9 +182,7 @@ def _run_rate(app: App) -> Any:
                 return image
 
             tick.key = "identity"  # type: ignore[attr-defined]  # same resume key as no transform
-            r = upscale_file(
-                src, out, method=method, codec=codec, crf=int(crf), progress=False, transform=tick, **opts
-            )
+            r = upscale_file(src, out, codec=codec, crf=int(crf), progress=False, transform=tick, **opts)
             job.stage = "making a preview the browser can play"
             return r, preview(src, folder)  # the input as it is if the browser plays it (mkv, MPEG-4: not)
 

@@ -9,7 +9,7 @@ import gradio as gr
 
 from vidiff.errors import VidiffError
 from vidiff.ui.core import App, CancelPoint, Job, drive, error_line
-from vidiff.ui.rate import METHOD_HINTS
+from vidiff.ui.rate import chosen, method_choice
 from vidiff.ui.widgets import clip_input, on_cancel, run_cancel, thumbs
 
 
@@ -18,14 +18,12 @@ def repair_tab(app: App) -> None:
     with gr.Row():
         with gr.Column():
             re_in, re_sample = clip_input("Clip to repair (upload)", "re-input")
-            re_method = gr.Dropdown(
-                list(METHOD_HINTS), value="auto", label="Method for rebuilt frames", elem_id="re-method"
-            )
+            re_quality, re_method = method_choice("re", "Method for rebuilt frames")
             re_run, re_cancel, re_status = run_cancel("re", "Find and rebuild bad frames")
         with gr.Column():
             re_out = gr.File(label="Repaired clip (download)", interactive=False, elem_id="re-output")
             re_thumbs = thumbs("Frames replaced (rebuilt)", "re-thumbs")
-    re_run.click(_run_repair(app), [re_in, re_sample, re_method], [re_status, re_out, re_thumbs])
+    re_run.click(_run_repair(app), [re_in, re_sample, re_quality, re_method], [re_status, re_out, re_thumbs])
     on_cancel(app, "repair", re_cancel, re_status)
 
 
@@ -35,12 +33,16 @@ def _run_repair(app: App) -> Any:
     def run_repair(
         upload: Any,
         sample: str,
+        quality: str,
         method: str,
         request: gr.Request,
         progress: gr.Progress = gr.Progress(),  # noqa: B008
     ) -> Iterator[tuple]:
         try:
             src = app.resolve_input(upload, sample)
+            from vidiff.quality import checked_method
+
+            choice = checked_method(**chosen(quality, method))  # a tier and a method: one line, no work
         except VidiffError as e:
             yield (error_line(e), None, None)
             return
@@ -48,7 +50,7 @@ def _run_repair(app: App) -> Any:
         out = folder / f"{Path(src).stem}_repaired.mp4"
 
         def work(job: Job) -> tuple:
-            return _repair(src, out, method, job)
+            return _repair(src, out, choice, job)
 
         result = yield from drive(app, request, "repair", folder, work, progress, (None, None))
         if result is None:
@@ -65,14 +67,15 @@ def _run_repair(app: App) -> Any:
     return run_repair
 
 
-def _repair(src: str, out: Path, method: str, job: Job) -> tuple:
-    """The job: the repaired clip, and a thumbnail of each of the first 20 frames it rebuilt."""
+def _repair(src: str, out: Path, method: tuple[str, dict[str, Any]], job: Job) -> tuple:
+    """The job: the repaired clip (`method`: a name and its options), and a thumbnail of each of the
+    first 20 frames it rebuilt."""
     from vidiff.flow import get_interpolator
     from vidiff.runner.infill import infill_file
     from vidiff.ui.media import frame_at, thumbnail
 
     job.stage = "finding bad frames and rebuilding them"
-    interp = CancelPoint(get_interpolator(method), job)
+    interp = CancelPoint(get_interpolator(method[0], **method[1]), job)
     r = infill_file(src, out, auto=True, method=interp, progress=False)
     pics = []
     for x in r["replaced"][:20]:
