@@ -5,7 +5,8 @@
 # RIFE's weights are fetched first where possible (benchmarks/setup_peers.sh). About 15 minutes on 2 CPUs.
 # Then the speed check at 1280x720: DIS, RIFE, fuse and the model, x2 on the first 25 frames of bigbuckbunny
 # (12 rebuilt frames; benchmarks/results/model_720). EXTRA_METHODS=diffusion@DIR,... adds methods (a
-# candidate model) to both runs, in the same invocation as the shipped one.
+# candidate model) to both runs, in the same invocation as the shipped one. Both runs score the quality
+# tiers too (`--quality max`: fast is the dis row, balanced the diffusion row), about 5 minutes more.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VIDIFF="${VIDIFF:-}"
@@ -17,6 +18,7 @@ bash benchmarks/setup_peers.sh
   --input bikes carphone_pristine \
   --factor 2 4 \
   --methods "dup,blend,dis,minterpolate,rife,fuse,diffusion${EXTRA_METHODS:+,$EXTRA_METHODS}" \
+  --quality max \
   --out benchmarks/results/model "$@"
 # speed at 1280x720 (bigbuckbunny is a training clip: its PSNR here is not an evaluation figure)
 exec "$VIDIFF" bench \
@@ -24,4 +26,5 @@ exec "$VIDIFF" bench \
   --factor 2 \
   --methods "dis,rife,fuse,diffusion${EXTRA_METHODS:+,$EXTRA_METHODS}" \
   --max-frames 25 \
+  --quality max \
   --out benchmarks/results/model_720 "$@"
