@@ -3,8 +3,9 @@
     python benchmarks/defects.py [--seeds 4] [--length 36] [--out benchmarks/results/defects]
 
 Each trial cuts a stretch of one real clip (bikes inside one shot, carphone_pristine, bigbuckbunny at
-640x360), injects one defect of one kind at a random position, strength and variant, writes it losslessly
-(FFV1, bgr0: decoding gives back the very RGB written), and runs what `vidiff metrics` and
+640x360), injects one defect of one kind at a random position, strength and variant (one frame on where
+it would change nothing there: a swap of bigbuckbunny's pulldown twins, a freeze starting on one),
+writes it losslessly (FFV1, bgr0: decoding gives back the very RGB written), and runs what `vidiff metrics` and
 `vidiff infill --auto --method dis` run (`find_defects`, `infill_file`, output FFV1 too). Negatives: the
 clean stretch itself, a hold of a shot's first frame after a real cut (a held shot, not a freeze), a hold
 at the clip's start, and bikes' own five hard cuts.
@@ -35,6 +36,7 @@ from vidiff.io.samples import sample_clip
 from vidiff.io.writer import VideoWriter
 from vidiff.metrics.quality import psnr
 from vidiff.runner.infill import infill_file
+from vidiff.timeline import frames_differ
 
 SCORED = ("black", "frozen", "corrupt", "flicker", "jump", "cut")
 TARGET = {k: 0.9 if k == "flicker" else 0.95 for k in SCORED}
@@ -73,6 +75,8 @@ def inject_black(seg, p, rng):
 
 def inject_frozen(seg, p, rng):
     run = int(rng.integers(2, 7))
+    if not frames_differ(seg[p - 1], seg[p]):  # already a repeat (bigbuckbunny's pulldown): not damaged
+        p += 1
     bad = [f.copy() for f in seg]
     for j in range(run):
         bad[p + j] = seg[p - 1].copy()
@@ -130,6 +134,8 @@ def inject_flicker(seg, p, rng):
 
 def inject_jump(seg, p, rng):
     if rng.random() < 0.5:
+        if not frames_differ(seg[p], seg[p + 1]):  # a pulldown pair: swapping it changes nothing
+            p += 1
         bad = [f.copy() for f in seg]
         bad[p], bad[p + 1] = seg[p + 1].copy(), seg[p].copy()
         return bad, seg, [("jump", {p, p + 1})], "swap"
@@ -331,7 +337,8 @@ def main(argv: list[str] | None = None) -> int:
                     p = int(rng.integers(6, args.length - 12))
                     bad, clean, truth, what = inject(seg, p, rng)
                     bad, clean = bad[: args.length], clean[: args.length]
-                    rows.append(run_trial(work, bad, clean, truth, f"{name} s{seed} {kind} ({what}) at {p}"))
+                    at = min(truth[0][1])  # p, or one on where the injection at p would change nothing
+                    rows.append(run_trial(work, bad, clean, truth, f"{name} s{seed} {kind} ({what}) at {at}"))
                 rng = np.random.default_rng([seed, names.index(name), 99])
                 seg = stretch(clips[name], name, rng, args.length)
                 rows.append(run_trial(work, seg, seg, [], f"{name} s{seed} clean"))
