@@ -27,8 +27,8 @@ thumbnails are kept, and a few numbers per frame.
 |           | above `CORRUPT_SCORE`, over at least `CORRUPT_MIN_AREA` of the frame | `CORRUPT_MIN_AREA`   |         |
 | jump      | out of order: two frames whose swap shortens the path through the   | `SWAP_RATIO`;        | reorder |
 |           | thumbnails by `SWAP_RATIO`; skip (frames missing): a transition     | `SKIP_SCORE`,        | (skip:  |
-|           | whose level-free change is above the median of its neighbours'      | `SKIP_MIN_DIFF`      | none)   |
-|           | (`SKIP_CONTEXT` each side, same shot) and whose change times its    |                      |         |
+|           | whose level-free change is above its neighbours' median on each     | `SKIP_MIN_DIFF`      | none)   |
+|           | side (`SKIP_CONTEXT` each, same shot) and whose change times its    |                      |         |
 |           | motion-compensated residual, each over the neighbours', is over     |                      |         |
 |           | `SKIP_SCORE`                                                        |                      |         |
 | cut       | a scene cut (`vidiff.scenes`) that flow cannot explain: under       | `CUT_VALID`          | none    |
@@ -400,7 +400,7 @@ class DefectFinder:
         is under SKIP_MIN_DIFF or a side has fewer than SKIP_SIDE neighbours."""
         if self.tdiff[k] <= SKIP_MIN_DIFF:
             return None
-        ctx = []
+        sides = []
         for side in (
             range(k - 1, max(0, k - SKIP_CONTEXT - 1), -1),
             range(k + 1, min(n, k + SKIP_CONTEXT + 1)),
@@ -409,7 +409,11 @@ class DefectFinder:
             near = [j for j in near if not self.same[j]]
             if len(near) < SKIP_SIDE:
                 return None
-            ctx += near
+            sides.append(near)
+        tdiffs = [[self.tdiff[j] for j in s] for s in sides]
+        if self.tdiff[k] <= max(float(np.median(t)) for t in tdiffs):
+            return None  # not above both sides: a change of pace (a pan slowing down), not a skip
+        ctx = sides[0] + sides[1]
         change = self.tdiff[k] / max(float(np.median([self.tdiff[j] for j in ctx])), 1e-3)
         resid = self.fwd[k].error / max(float(np.median([self.fwd[j].error for j in ctx])), 1e-3)
         return change, resid
