@@ -3,9 +3,10 @@
     python benchmarks/defects.py [--seeds 4] [--length 36] [--out benchmarks/results/defects]
 
 Each trial cuts a stretch of one real clip (bikes inside one shot, carphone_pristine, bigbuckbunny at
-640x360), injects one defect of one kind at a random position, strength and variant (one frame on where
-it would change nothing there: a swap of bigbuckbunny's pulldown twins, a freeze starting on one),
-writes it losslessly (FFV1, bgr0: decoding gives back the very RGB written), and runs what `vidiff metrics` and
+640x360), injects one defect of one kind at a random position, strength and variant (moved on where
+bigbuckbunny's pulldown twins would make it change nothing or start early: a swap of twins, a freeze
+held from or starting on one), writes it losslessly (FFV1, bgr0: decoding gives back the very RGB
+written), and runs what `vidiff metrics` and
 `vidiff infill --auto --method dis` run (`find_defects`, `infill_file`, output FFV1 too). Negatives: the
 clean stretch itself, a hold of a shot's first frame after a real cut (a held shot, not a freeze), a hold
 at the clip's start, and bikes' own five hard cuts.
@@ -76,7 +77,9 @@ def inject_black(seg, p, rng):
 
 def inject_frozen(seg, p, rng):
     run = int(rng.integers(2, 7))
-    if not frames_differ(seg[p - 1], seg[p]):  # already a repeat (bigbuckbunny's pulldown): not damaged
+    # neither the held frame nor the first replaced one a twin of the frame before it (bigbuckbunny's
+    # pulldown): else the repeats found start before the injected ones, or the first changes nothing
+    while not (frames_differ(seg[p - 2], seg[p - 1]) and frames_differ(seg[p - 1], seg[p])):
         p += 1
     bad = [f.copy() for f in seg]
     for j in range(run):
