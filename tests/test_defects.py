@@ -7,7 +7,7 @@ import pytest
 from conftest import write_clip
 
 from vidiff.io.reader import read_frames
-from vidiff.metrics.defects import DefectFinder
+from vidiff.metrics.defects import SKIP_SCORE, SKIP_SIDE, DefectFinder
 from vidiff.metrics.quality import psnr
 from vidiff.runner.infill import infill_file
 
@@ -84,11 +84,62 @@ def walkers(bikes) -> list[np.ndarray]:
 
 
 def test_a_skip_is_a_jump_a_steady_stretch_is_not(walkers):
-    """Three frames missing in steady motion: the picture changes 3.5x as much as around it and moves on
-    in the same direction; the untouched stretch (its own cut apart) has no jump."""
+    """Three frames missing in steady motion: the picture changes more than around it, before and after
+    motion compensation; the untouched stretch (its own cut apart) has no jump."""
     assert found(walkers[:40]) == []
     skipped = walkers[:20] + walkers[23:]
     assert found(skipped[:38]) == [("jump", [20])]
+
+
+def _finder(frames: list[np.ndarray]) -> DefectFinder:
+    finder = DefectFinder(25)
+    for f in frames:
+        finder.push(f)
+    finder.defects()  # sets the cuts the skip test stops at
+    return finder
+
+
+def test_skip_score_grows_with_the_frames_missing(walkers):
+    """Across a gap the change is above both sides' and the skip score (change times motion-compensated
+    residual, each over the neighbours') grows with the frames missing; in the steady stretch the same
+    transition is no test (not above both sides) or scores under SKIP_SCORE."""
+    scores = []
+    for missing in (0, 2, 5):
+        seq = walkers[:20] + walkers[20 + missing : 38 + missing]
+        ratios = _finder(seq).skip_ratios(20, len(seq))
+        if missing:
+            assert ratios is not None and ratios[0] > 1.5
+        scores.append(0.0 if ratios is None else ratios[0] * ratios[1])
+    assert scores[0] < SKIP_SCORE < scores[2]
+    assert scores[0] < scores[1] < scores[2]
+
+
+@pytest.fixture(scope="module")
+def nodding(carphone) -> list[np.ndarray]:
+    return read_frames(carphone, max_frames=60)[30:60]
+
+
+def test_a_nodding_head_is_not_a_skip(nodding):
+    """carphone's frames 30-60 hold the clip's largest clean skip score (its head nods and the car
+    shakes at frame 40, 10 here): under SKIP_SCORE, so no jump."""
+    finder = _finder(nodding)
+    change, resid = finder.skip_ratios(10, len(nodding))
+    assert change > 1.5 and 2.5 < change * resid < SKIP_SCORE
+    assert [d.kind for d in finder.defects()] == []
+
+
+def test_no_skip_test_across_a_cut_or_at_a_change_of_pace(bike_frames, walkers):
+    """The skip test compares a transition with its own shot's only: next to the cut (frame 16) a side
+    with fewer than SKIP_SIDE transitions gives no test. A transition between a fast and a slow stretch
+    (a pan slowing down) is above the slow side only: no test either."""
+    finder = _finder(bike_frames)
+    assert 16 in finder.cuts
+    for k in range(17, 17 + SKIP_SIDE):
+        assert finder.skip_ratios(k, len(bike_frames)) is None, k
+    assert finder.skip_ratios(17 + SKIP_SIDE, len(bike_frames)) is not None
+    slowing = walkers[:20:2] + walkers[19:30]  # every other frame (twice the pace), then every frame
+    assert _finder(slowing).skip_ratios(10, len(slowing)) is None
+    assert [d.kind for d in _finder(slowing).defects()] == []
 
 
 def test_flicker_burst_repaired_by_levels_and_nothing_else_touched(phone, tmp_path):
