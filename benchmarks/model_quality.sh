@@ -2,7 +2,7 @@
 # The shipped model (the learned fusion, `--method auto`) against every peer and the fixed fusion on the evaluation clips it never trained on (bikes,
 # carphone_pristine), x2 and x4, held-out-frame protocol, same invocation (so s/frame ratios compare):
 # writes benchmarks/results/model/ (results.json, results.md with the command on top, plots).
-# RIFE's weights are fetched first where possible (benchmarks/setup_peers.sh). About 15 minutes on 2 CPUs.
+# RIFE's weights are fetched first where possible (benchmarks/setup_peers.sh). About 30 minutes on 2 CPUs.
 # Then the speed check at 1280x720: DIS, RIFE, fuse and the model, x2 on the first 25 frames of bigbuckbunny
 # (12 rebuilt frames; benchmarks/results/model_720). EXTRA_METHODS=diffusion@DIR,... adds methods (a
 # candidate model) to both runs, in the same invocation as the shipped one. Both runs score the quality

@@ -273,6 +273,7 @@ METHOD_FACTS: dict[str, dict[str, float]] = {
     "rife": {"psnr": 33.70, "x_dis": 8.8},
     "fuse": {"psnr": 33.57, "x_rife": 1.14},
     "diffusion": {"psnr": 34.01, "x_rife": 1.39, "gain": 0.24},
+    "max": {"psnr": 34.165, "gain": 0.33},  # the quality tier (vidiff.quality): the model, ensemble=2
 }
 METHOD_WHAT = {  # in the order `--method`'s help lists them
     AUTO: "vidiff's model when RIFE's weights are fetched (`vidiff fetch rife`), else dis",
