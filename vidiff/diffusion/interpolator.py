@@ -32,6 +32,7 @@ class DiffusionInterpolator:
     into the window is not autocast-safe), `batch` windows go through the U-Net (and RIFE, GPU stack) at once."""
 
     name = "diffusion"
+    views: tuple[str, ...] = ENSEMBLES[1]  # set by __init__ from `ensemble`
 
     def __init__(
         self,
