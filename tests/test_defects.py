@@ -168,6 +168,37 @@ def test_flicker_burst_repaired_by_levels_and_nothing_else_touched(phone, tmp_pa
             assert np.array_equal(o, d), f"clean frame {i} changed"
 
 
+@pytest.fixture(scope="module")
+def bikes_late(bikes) -> list[np.ndarray]:
+    return read_frames(bikes, max_frames=228)[192:228]  # inside bikes' last shot (cut at 187, 242)
+
+
+def test_weak_local_burst_is_repaired_on_its_own_frames_only(bikes_late, tmp_path):
+    """The benchmark's bikes s6 case: +17 on a soft blob every other frame (22, 24, ... 30) while something
+    enters the frame's right edge at frame 22, so the burst's first step is not undone closely enough to
+    start a run. The burst is still placed by its first and last steps: the flickered frames are named and
+    level-matched, and the clean frames between them (23, 25, 27, 29) come back bit-exact."""
+    clean = bikes_late
+    h, w = clean[0].shape[:2]
+    yy, xx = np.mgrid[0:h, 0:w]
+    r = 0.3 * min(h, w)  # the benchmark's blob, at its centre (153.8, 288.0) in these 640x272 frames
+    blob = 16.8 * np.exp(-((yy - 153.8) ** 2 + (xx - 288.0) ** 2) / (2 * r * r))[..., None]
+    flickered = [22, 24, 26, 28, 30]
+    bad = list(clean)
+    for i in flickered:
+        bad[i] = np.clip(clean[i] + blob, 0, 255).round().astype(np.uint8)
+    src = write_clip(tmp_path / "in.mkv", bad, codec="ffv1", pix_fmt="bgr0")
+    rep = infill_file(src, tmp_path / "out.mkv", auto=True, method="dis", progress=False, **LOSSLESS)
+    assert [(d["kind"], d["frames"]) for d in rep["defects"]] == [("flicker", flickered)]
+    assert [x["frame"] for x in rep["replaced"]] == flickered
+    out, decoded = read_frames(tmp_path / "out.mkv"), read_frames(src)
+    for i in (23, 25, 27, 29):  # between the flickered frames
+        assert np.array_equal(out[i], decoded[i]), f"clean frame {i} changed"
+    assert all(np.array_equal(out[i], decoded[i]) for i in range(len(out)) if i not in flickered)
+    for i in flickered:
+        assert psnr(out[i], clean[i]) > psnr(decoded[i], clean[i]) + 3, i
+
+
 def test_auto_repairs_each_kind_its_way_and_keeps_the_rest_bit_exact(phone, tmp_path):
     bad = list(phone)
     bad[6] = np.zeros_like(phone[6])  # black: rebuilt
