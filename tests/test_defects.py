@@ -168,6 +168,17 @@ def test_flicker_burst_repaired_by_levels_and_nothing_else_touched(phone, tmp_pa
             assert np.array_equal(o, d), f"clean frame {i} changed"
 
 
+def test_a_burst_right_after_a_repeated_frame_is_named_on_its_own_frames(phone):
+    """A repeat (a cadence duplicate, reported only) just before a burst: the level step out of it still
+    starts the burst, so the flickered frames are named, not the clean ones between (bigbuckbunny s29 of
+    the 60-seed benchmark, where a pulldown repeat comes just before the burst)."""
+    bad = list(phone)
+    bad[9] = phone[8]
+    for i in (10, 12, 14, 16, 18):
+        bad[i] = np.clip(phone[i].astype(np.int16) + 30, 0, 255).astype(np.uint8)
+    assert found(bad) == [("duplicate", [9]), ("flicker", [10, 12, 14, 16, 18])]
+
+
 @pytest.fixture(scope="module")
 def bikes_late(bikes) -> list[np.ndarray]:
     return read_frames(bikes, max_frames=228)[192:228]  # inside bikes' last shot (cut at 187, 242)

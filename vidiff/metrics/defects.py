@@ -293,6 +293,7 @@ class DefectFinder:
 
     def _frozen(self, n: int, taken: set[int]) -> list[Defect]:
         out = []
+        self.duplicates: set[int] = set()  # single repeats: reported only, real frames for the level steps
         max_run = max(2, int(round(MAX_FROZEN_S * self.fps)))
         for a, b in _runs(self.same):
             # frames a..b-1 repeat frame a-1
@@ -305,6 +306,8 @@ class DefectFinder:
             conf = confidence(min(before, after), MOVING_DIFF)
             why = f"{b - a} repeat(s) of frame {a - 1} while the picture moves ({before:.1f} before, {after:.1f} after)"
             out.append(self._event(kind, list(range(a, b)), conf, why, REPAIRS.get(kind, "")))
+            if kind == "duplicate":
+                self.duplicates.update(range(a, b))
         return out
 
     def _is_cut(self, k: int) -> bool:
@@ -423,10 +426,11 @@ class DefectFinder:
 
     def _flicker(self, n: int, taken: set[int]) -> list[Defect]:
         """A level step (`_step`) undone by the later steps within MAX_FLICKER_S: the frames between
-        are off their shot's level; a step never undone is a lighting change."""
+        are off their shot's level; a step never undone is a lighting change. A duplicate (a cadence
+        repeat, reported only) is a real frame: the steps into and out of it count."""
         max_run = max(2, int(round(MAX_FLICKER_S * self.fps)))
-        cuts = self.cuts
-        steps = {k: lev for k in range(1, n) if (lev := self._step(k, taken, cuts)) is not None}
+        cuts, fixed = self.cuts, taken - self.duplicates
+        steps = {k: lev for k in range(1, n) if (lev := self._step(k, fixed, cuts)) is not None}
         runs = []  # (start step, closing step, peak offset)
         for s in sorted(steps):
             acc = steps[s].copy()
