@@ -7,7 +7,7 @@ import pytest
 from conftest import write_clip
 
 from vidiff.io.reader import read_frames
-from vidiff.metrics.defects import SKIP_SCORE, SKIP_SIDE, DefectFinder
+from vidiff.metrics.defects import SKIP_SCORE, SKIP_SIDE, DefectFinder, _anchor_bursts
 from vidiff.metrics.quality import psnr
 from vidiff.runner.infill import infill_file
 
@@ -177,6 +177,19 @@ def test_a_burst_right_after_a_repeated_frame_is_named_on_its_own_frames(phone):
     for i in (10, 12, 14, 16, 18):
         bad[i] = np.clip(phone[i].astype(np.int16) + 30, 0, 255).astype(np.uint8)
     assert found(bad) == [("duplicate", [9]), ("flicker", [10, 12, 14, 16, 18])]
+
+
+def test_a_burst_is_placed_by_its_chain_ends():
+    """Alternating level steps at transitions 14-17 (frames 14 and 16 up): picked one frame late, (15, 16)
+    alone, the run is moved to the frames the chain's unused first and last steps put off the level; with
+    the first step missing (no chain start) or already used, it is left."""
+    up = np.zeros((6, 6, 3), np.float32)
+    up[1:4, 1:4] = 20.0
+    steps = {k: up if k % 2 == 0 else -up for k in range(14, 18)}
+    picked = [(15, 16, 20.0)]
+    assert _anchor_bursts(picked, steps, {15, 16}) == [(14, 15, 20.0), (16, 17, 20.0)]
+    assert _anchor_bursts(picked, {k: v for k, v in steps.items() if k != 14}, {15, 16}) == picked
+    assert _anchor_bursts(picked, steps, {14, 15, 16}) == picked
 
 
 @pytest.fixture(scope="module")

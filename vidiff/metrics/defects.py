@@ -20,8 +20,8 @@ thumbnails are kept, and a few numbers per frame.
 |           | and jumps back within `MAX_FLICKER_S` (the steps summed under       | `FLICKER_BACK`,      |         |
 |           | `FLICKER_BACK` of the offset, or the back step opposite the offset  | `FLICKER_COS`,       |         |
 |           | in shape, `FLICKER_COS`, and size, over `FLICKER_WIDE` blocks); the | `FLICKER_WIDE`       |         |
-|           | frames off the baseline (an every-other-frame burst's placed by the | `FLICKER_BURST`,     |         |
-|           | chain's first and last steps, see `_anchor_bursts`)                 | `FLICKER_CHAIN_COS`  |         |
+|           | frames off the baseline (an every-other-frame burst's placed by the | `FLICKER_CHAIN_COS`  |         |
+|           | chain's first and last steps, see `_anchor_bursts`)                 |                      |         |
 | corrupt   | a block whose detail residual against BOTH motion-compensated       | `CORRUPT_SCORE`,     | rebuild |
 |           | neighbours (over the residual between them) times its change of     | `CORRUPT_DETAIL`     |         |
 |           | texture (noise raises it, a flat or smeared patch lowers it) is     |                      |         |
@@ -70,8 +70,9 @@ FLICKER_BLOCKS = 4  # ... in at least this many (block, channel) cells
 FLICKER_BACK = 0.35  # back at the level: the summed steps under this share of the largest offset (L1)
 FLICKER_COS = 0.85  # ... or its 3x3-block-averaged map opposite the offset's (cosine) and as large within 2x,
 FLICKER_WIDE = 6  # ... both over FLICKER_STEP in at least this many blocks
-FLICKER_BURST = 2  # an every-other-frame burst: this many single-frame runs two frames apart, at least,
-FLICKER_CHAIN_COS = 0.5  # ... whose unused steps just outside oppose its end runs' (cosine under -this)
+FLICKER_CHAIN_COS = (
+    0.5  # a burst's chain: the unused steps just outside oppose its end runs' (cosine under -this)
+)
 MAX_FLICKER_S = 1.0  # a level that does not come back within this is a lighting change, not flicker
 CORRUPT_DETAIL = 8.0  # detail residual (0-255) of a block against both neighbours, at least
 CORRUPT_FLOOR = 3.0  # added to the neighbours' own residual before the ratio
@@ -499,10 +500,10 @@ def _anchor_bursts(
     the steps. Where the first step also carries a real change (something entering the picture, a weak
     local flicker) it is not undone closely enough to start a run, and the shortest-first pick pairs the
     steps one frame late: the clean frames between come out flagged, the chain's first and last steps
-    unused. Such a burst (single-frame runs two frames apart, `FLICKER_BURST` of them at least, with an
-    unused step opposite its first run's just before it and one opposite its last run's just after it:
-    cosine of the 3x3-block-averaged maps under -`FLICKER_CHAIN_COS`) is moved one frame back."""
-    out = sorted(picked)
+    unused. Such a burst (single-frame runs two frames apart, one or more, with an unused step opposite its
+    first run's just before it and one opposite its last run's just after it: cosine of the
+    3x3-block-averaged maps under -`FLICKER_CHAIN_COS`) is moved one frame back."""
+    out, used = sorted(picked), set(used)
     i = 0
     while i < len(out):
         j = i  # out[i..j]: single-frame runs two frames apart
@@ -511,8 +512,7 @@ def _anchor_bursts(
         first, last = out[i][0], out[j][0]
         before, after = first - 1, last + 2
         if (
-            j - i + 1 >= FLICKER_BURST
-            and _single(out[i])
+            _single(out[i])
             and before in steps
             and after in steps
             and not {before, after} & used
@@ -522,6 +522,7 @@ def _anchor_bursts(
             starts = [before, *(s + 1 for s, _, _ in out[i : j + 1])]
             size = [float(np.abs(steps[k]).max()) for k in range(before, after + 1)]
             out[i : j + 1] = [(k, k + 1, min(size[k - before], size[k + 1 - before])) for k in starts]
+            used.update((before, after))
             j += 1
         i = j + 1
     return out
