@@ -1,6 +1,6 @@
 """Defect detection and repair on the real clips: each kind injected at known frames, scored per kind.
 
-    python benchmarks/defects.py [--seeds 4] [--length 36] [--out benchmarks/results/defects]
+    python benchmarks/defects.py [--seeds 4] [--length 36] [--kinds flicker,...] [--detect-only] [--out DIR]
 
 Each trial cuts a stretch of one real clip (bikes inside one shot, carphone_pristine, bigbuckbunny at
 640x360), injects one defect of one kind at a random position, strength and variant (moved on where
@@ -348,7 +348,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--length", type=int, default=36, help="frames per trial (default 36)")
     ap.add_argument("--out", default="benchmarks/results/defects")
     ap.add_argument("--detect-only", action="store_true", help="detection figures only, no repair run")
+    ap.add_argument(
+        "--kinds",
+        default=",".join(INJECT),
+        help="kinds injected, comma-separated (default all; the same trials as a full run, the clean and cut "
+        "negatives always run)",
+    )
     args = ap.parse_args(argv)
+    kinds = [k.strip() for k in args.kinds.split(",") if k.strip()]
+    if not kinds or set(kinds) - set(INJECT):
+        ap.error(f"--kinds: choose from {', '.join(INJECT)}")
     cmd = command_line("defects.py", argv)
     names = list(SHOTS)
     clips = {n: load(n) for n in names}
@@ -359,7 +368,8 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(tmp)
         for seed in range(args.seeds):
             for name in names:
-                for kind, inject in INJECT.items():
+                for kind in kinds:
+                    inject = INJECT[kind]
                     rng = np.random.default_rng([seed, names.index(name), list(INJECT).index(kind)])
                     seg = stretch(clips[name], name, rng, args.length + 5)
                     p = int(rng.integers(6, args.length - 12))

@@ -7,7 +7,7 @@ import pytest
 from conftest import write_clip
 
 from vidiff.io.reader import read_frames
-from vidiff.metrics.defects import SKIP_SCORE, SKIP_SIDE, DefectFinder
+from vidiff.metrics.defects import SKIP_SCORE, SKIP_SIDE, DefectFinder, _anchor_bursts
 from vidiff.metrics.quality import psnr
 from vidiff.runner.infill import infill_file
 
@@ -166,6 +166,61 @@ def test_flicker_burst_repaired_by_levels_and_nothing_else_touched(phone, tmp_pa
             assert abs(float(o.mean()) - float(phone[i].mean())) < 2  # the level is back
         else:
             assert np.array_equal(o, d), f"clean frame {i} changed"
+
+
+def test_a_burst_right_after_a_repeated_frame_is_named_on_its_own_frames(phone):
+    """A repeat (a cadence duplicate, reported only) just before a burst: the level step out of it still
+    starts the burst, so the flickered frames are named, not the clean ones between (bigbuckbunny s29 of
+    the 60-seed benchmark, where a pulldown repeat comes just before the burst)."""
+    bad = list(phone)
+    bad[9] = phone[8]
+    for i in (10, 12, 14, 16, 18):
+        bad[i] = np.clip(phone[i].astype(np.int16) + 30, 0, 255).astype(np.uint8)
+    assert found(bad) == [("duplicate", [9]), ("flicker", [10, 12, 14, 16, 18])]
+
+
+def test_a_burst_is_placed_by_its_chain_ends():
+    """Alternating level steps at transitions 14-17 (frames 14 and 16 up): picked one frame late, (15, 16)
+    alone, the run is moved to the frames the chain's unused first and last steps put off the level; with
+    the first step missing (no chain start) or already used, it is left."""
+    up = np.zeros((6, 6, 3), np.float32)
+    up[1:4, 1:4] = 20.0
+    steps = {k: up if k % 2 == 0 else -up for k in range(14, 18)}
+    picked = [(15, 16, 20.0)]
+    assert _anchor_bursts(picked, steps, {15, 16}) == [(14, 15, 20.0), (16, 17, 20.0)]
+    assert _anchor_bursts(picked, {k: v for k, v in steps.items() if k != 14}, {15, 16}) == picked
+    assert _anchor_bursts(picked, steps, {14, 15, 16}) == picked
+
+
+@pytest.fixture(scope="module")
+def bikes_late(bikes) -> list[np.ndarray]:
+    return read_frames(bikes, max_frames=228)[192:228]  # inside bikes' last shot (cut at 187, 242)
+
+
+def test_weak_local_burst_is_repaired_on_its_own_frames_only(bikes_late, tmp_path):
+    """The benchmark's bikes s6 case: +17 on a soft blob every other frame (22, 24, ... 30) while something
+    enters the frame's right edge at frame 22, so the burst's first step is not undone closely enough to
+    start a run. The burst is still placed by its first and last steps: the flickered frames are named and
+    level-matched, and the clean frames between them (23, 25, 27, 29) come back bit-exact."""
+    clean = bikes_late
+    h, w = clean[0].shape[:2]
+    yy, xx = np.mgrid[0:h, 0:w]
+    r = 0.3 * min(h, w)  # the benchmark's blob, at its centre (153.8, 288.0) in these 640x272 frames
+    blob = 16.8 * np.exp(-((yy - 153.8) ** 2 + (xx - 288.0) ** 2) / (2 * r * r))[..., None]
+    flickered = [22, 24, 26, 28, 30]
+    bad = list(clean)
+    for i in flickered:
+        bad[i] = np.clip(clean[i] + blob, 0, 255).round().astype(np.uint8)
+    src = write_clip(tmp_path / "in.mkv", bad, codec="ffv1", pix_fmt="bgr0")
+    rep = infill_file(src, tmp_path / "out.mkv", auto=True, method="dis", progress=False, **LOSSLESS)
+    assert [(d["kind"], d["frames"]) for d in rep["defects"]] == [("flicker", flickered)]
+    assert [x["frame"] for x in rep["replaced"]] == flickered
+    out, decoded = read_frames(tmp_path / "out.mkv"), read_frames(src)
+    for i in (23, 25, 27, 29):  # between the flickered frames
+        assert np.array_equal(out[i], decoded[i]), f"clean frame {i} changed"
+    assert all(np.array_equal(out[i], decoded[i]) for i in range(len(out)) if i not in flickered)
+    for i in flickered:
+        assert psnr(out[i], clean[i]) > psnr(decoded[i], clean[i]) + 3, i
 
 
 def test_auto_repairs_each_kind_its_way_and_keeps_the_rest_bit_exact(phone, tmp_path):

@@ -20,7 +20,8 @@ thumbnails are kept, and a few numbers per frame.
 |           | and jumps back within `MAX_FLICKER_S` (the steps summed under       | `FLICKER_BACK`,      |         |
 |           | `FLICKER_BACK` of the offset, or the back step opposite the offset  | `FLICKER_COS`,       |         |
 |           | in shape, `FLICKER_COS`, and size, over `FLICKER_WIDE` blocks); the | `FLICKER_WIDE`       |         |
-|           | frames off the baseline                                             |                      |         |
+|           | frames off the baseline (an every-other-frame burst's placed by the | `FLICKER_CHAIN_COS`  |         |
+|           | chain's first and last steps, see `_anchor_bursts`)                 |                      |         |
 | corrupt   | a block whose detail residual against BOTH motion-compensated       | `CORRUPT_SCORE`,     | rebuild |
 |           | neighbours (over the residual between them) times its change of     | `CORRUPT_DETAIL`     |         |
 |           | texture (noise raises it, a flat or smeared patch lowers it) is     |                      |         |
@@ -69,6 +70,9 @@ FLICKER_BLOCKS = 4  # ... in at least this many (block, channel) cells
 FLICKER_BACK = 0.35  # back at the level: the summed steps under this share of the largest offset (L1)
 FLICKER_COS = 0.85  # ... or its 3x3-block-averaged map opposite the offset's (cosine) and as large within 2x,
 FLICKER_WIDE = 6  # ... both over FLICKER_STEP in at least this many blocks
+FLICKER_CHAIN_COS = (
+    0.5  # a burst's chain: the unused steps just outside oppose its end runs' (cosine under -this)
+)
 MAX_FLICKER_S = 1.0  # a level that does not come back within this is a lighting change, not flicker
 CORRUPT_DETAIL = 8.0  # detail residual (0-255) of a block against both neighbours, at least
 CORRUPT_FLOOR = 3.0  # added to the neighbours' own residual before the ratio
@@ -290,6 +294,7 @@ class DefectFinder:
 
     def _frozen(self, n: int, taken: set[int]) -> list[Defect]:
         out = []
+        self.duplicates: set[int] = set()  # single repeats: reported only, real frames for the level steps
         max_run = max(2, int(round(MAX_FROZEN_S * self.fps)))
         for a, b in _runs(self.same):
             # frames a..b-1 repeat frame a-1
@@ -302,6 +307,8 @@ class DefectFinder:
             conf = confidence(min(before, after), MOVING_DIFF)
             why = f"{b - a} repeat(s) of frame {a - 1} while the picture moves ({before:.1f} before, {after:.1f} after)"
             out.append(self._event(kind, list(range(a, b)), conf, why, REPAIRS.get(kind, "")))
+            if kind == "duplicate":
+                self.duplicates.update(range(a, b))
         return out
 
     def _is_cut(self, k: int) -> bool:
@@ -420,10 +427,11 @@ class DefectFinder:
 
     def _flicker(self, n: int, taken: set[int]) -> list[Defect]:
         """A level step (`_step`) undone by the later steps within MAX_FLICKER_S: the frames between
-        are off their shot's level; a step never undone is a lighting change."""
+        are off their shot's level; a step never undone is a lighting change. A duplicate (a cadence
+        repeat, reported only) is a real frame: the steps into and out of it count."""
         max_run = max(2, int(round(MAX_FLICKER_S * self.fps)))
-        cuts = self.cuts
-        steps = {k: lev for k in range(1, n) if (lev := self._step(k, taken, cuts)) is not None}
+        cuts, fixed = self.cuts, taken - self.duplicates
+        steps = {k: lev for k in range(1, n) if (lev := self._step(k, fixed, cuts)) is not None}
         runs = []  # (start step, closing step, peak offset)
         for s in sorted(steps):
             acc = steps[s].copy()
@@ -440,12 +448,15 @@ class DefectFinder:
                     break
                 peak, norm = max(peak, float(np.abs(acc).max())), max(norm, float(np.abs(acc).sum()))
         # the shortest runs first, each step used once: a burst's frames, not the clean ones between
-        flagged: dict[int, float] = {}
+        picked: list[tuple[int, int, float]] = []
         used: set[int] = set()
         for s, e, peak in sorted(runs, key=lambda r: (r[1] - r[0], r[0])):
-            if s in used or e in used or any(k in flagged for k in range(s, e)):
+            if s in used or e in used or any(ps <= k < pe for k in range(s, e) for ps, pe, _ in picked):
                 continue
             used.update((s, e))
+            picked.append((s, e, peak))
+        flagged: dict[int, float] = {}
+        for s, e, peak in _anchor_bursts(picked, steps, used):
             flagged.update(dict.fromkeys(range(s, e), peak))
         out = []
         for group in _groups(sorted(flagged)):
@@ -474,11 +485,62 @@ def _undoes(offset: np.ndarray, step: np.ndarray) -> bool:
     least FLICKER_WIDE blocks (a corner that flow cannot explain, content entering the frame, is smaller)."""
     if min(int((np.abs(x) > FLICKER_STEP).any(axis=-1).sum()) for x in (offset, step)) < FLICKER_WIDE:
         return False
-    a, b = (cv2.blur(x, (3, 3), borderType=cv2.BORDER_REFLECT) for x in (offset, step))
-    na, nb = float(np.linalg.norm(a)), float(np.linalg.norm(b))
+    na, nb = (float(np.linalg.norm(_blur3(x))) for x in (offset, step))
     if min(na, nb) <= 0 or not 0.5 <= nb / na <= 2.0:
         return False
-    return float((a * b).sum()) / (na * nb) < -FLICKER_COS
+    return _cosine(offset, step) < -FLICKER_COS
+
+
+def _anchor_bursts(
+    picked: list[tuple[int, int, float]], steps: dict[int, np.ndarray], used: set[int]
+) -> list[tuple[int, int, float]]:
+    """The flicker runs (start step, closing step, peak) with each every-other-frame burst on the right
+    frames. A burst is a chain of level steps, each undoing the one before: the frames before its first
+    step and after its last are at the shot's level, so its flickered frames are the 1st, 3rd, ... between
+    the steps. Where the first step also carries a real change (something entering the picture, a weak
+    local flicker) it is not undone closely enough to start a run, and the shortest-first pick pairs the
+    steps one frame late: the clean frames between come out flagged, the chain's first and last steps
+    unused. Such a burst (single-frame runs two frames apart, one or more, with an unused step opposite its
+    first run's just before it and one opposite its last run's just after it: cosine of the
+    3x3-block-averaged maps under -`FLICKER_CHAIN_COS`) is moved one frame back."""
+    out, used = sorted(picked), set(used)
+    i = 0
+    while i < len(out):
+        j = i  # out[i..j]: single-frame runs two frames apart
+        while j + 1 < len(out) and _single(out[j]) and _single(out[j + 1]) and out[j + 1][0] == out[j][0] + 2:
+            j += 1
+        first, last = out[i][0], out[j][0]
+        before, after = first - 1, last + 2
+        if (
+            _single(out[i])
+            and before in steps
+            and after in steps
+            and not {before, after} & used
+            and _cosine(steps[before], steps[first]) < -FLICKER_CHAIN_COS
+            and _cosine(steps[after], steps[last + 1]) < -FLICKER_CHAIN_COS
+        ):
+            starts = [before, *(s + 1 for s, _, _ in out[i : j + 1])]
+            size = [float(np.abs(steps[k]).max()) for k in range(before, after + 1)]
+            out[i : j + 1] = [(k, k + 1, min(size[k - before], size[k + 1 - before])) for k in starts]
+            used.update((before, after))
+            j += 1
+        i = j + 1
+    return out
+
+
+def _single(run: tuple[int, int, float]) -> bool:
+    return run[1] == run[0] + 1
+
+
+def _cosine(a: np.ndarray, b: np.ndarray) -> float:
+    """Cosine of two level maps, each averaged over 3x3 blocks (a block of misregistration forgiven)."""
+    a, b = _blur3(a), _blur3(b)
+    na, nb = float(np.linalg.norm(a)), float(np.linalg.norm(b))
+    return float((a * b).sum()) / (na * nb) if min(na, nb) > 0 else 0.0
+
+
+def _blur3(x: np.ndarray) -> np.ndarray:
+    return cv2.blur(x, (3, 3), borderType=cv2.BORDER_REFLECT)
 
 
 def _runs(flags: list[bool]) -> list[tuple[int, int]]:
