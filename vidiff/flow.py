@@ -264,7 +264,8 @@ FALLBACK_METHOD = "dis"
 # What each method is and what it measured, bikes 640x272 x2 on the 2-core CPU: PSNR (dB) and seconds per
 # frame from benchmarks/results/model (the held-out-frame protocol), the model's mean gain over the best peer
 # on the four clip/factor cases there, and the learned methods' time over RIFE's as the median of the four
-# runs in benchmarks/results/model_speed_small. The web app's method hints and `--method`'s help both read
+# runs in benchmarks/results/model_speed_small; the max tier's (vidiff.quality) from results/model_tiers
+# and results/tier_speed. The web app's method hints and `--method`'s help both read
 # this one table (`method_line`); tests/test_method_facts.py checks it against those results files.
 METHOD_FACTS: dict[str, dict[str, float]] = {
     "dup": {"psnr": 25.22},
@@ -273,7 +274,7 @@ METHOD_FACTS: dict[str, dict[str, float]] = {
     "rife": {"psnr": 33.70, "x_dis": 8.8},
     "fuse": {"psnr": 33.57, "x_rife": 1.14},
     "diffusion": {"psnr": 34.01, "x_rife": 1.39, "gain": 0.24},
-    "max": {"psnr": 34.165, "gain": 0.33},  # the quality tier (vidiff.quality): the model, ensemble=2
+    "max": {"psnr": 34.165, "x_rife": 2.78, "gain": 0.33},  # the tier: the model, ensemble=2
 }
 METHOD_WHAT = {  # in the order `--method`'s help lists them
     AUTO: "vidiff's model when RIFE's weights are fetched (`vidiff fetch rife`), else dis",
