@@ -204,6 +204,13 @@ def detect_trial(workdir: Path, bad, clean, truth, label: str) -> dict:
     for f in bad:
         finder.push(f)
     found = [d.as_dict() for d in finder.defects()]
+    return trial_record(label, truth, found, [], 0, 0, time.perf_counter() - t0)
+
+
+def trial_record(
+    label: str, truth, found: list, repairs: list, untouched: int, exact: int, seconds: float
+) -> dict:
+    """One trial's row: what was injected and found, how they matched, and what the repair did."""
     t_ok, f_ok = match(truth, found)
     return {
         "trial": label,
@@ -211,10 +218,10 @@ def detect_trial(workdir: Path, bad, clean, truth, label: str) -> dict:
         "found": found,
         "truth_matched": t_ok,
         "found_matched": f_ok,
-        "repairs": [],
-        "untouched": 0,
-        "untouched_exact": 0,
-        "seconds": round(time.perf_counter() - t0, 3),
+        "repairs": repairs,
+        "untouched": untouched,
+        "untouched_exact": exact,
+        "seconds": round(seconds, 3),
     }
 
 
@@ -242,18 +249,7 @@ def run_trial(workdir: Path, bad, clean, truth, label: str) -> dict:
         )
     untouched = [i for i in range(len(fixed)) if i not in changed]
     exact = sum(bool(np.array_equal(fixed[i], decoded_in[i])) for i in untouched)
-    t_ok, f_ok = match(truth, found)
-    return {
-        "trial": label,
-        "truth": [{"kind": k, "frames": sorted(f)} for k, f in truth],
-        "found": found,
-        "truth_matched": t_ok,
-        "found_matched": f_ok,
-        "repairs": repairs,
-        "untouched": len(untouched),
-        "untouched_exact": exact,
-        "seconds": round(seconds, 3),
-    }
+    return trial_record(label, truth, found, repairs, len(untouched), exact, seconds)
 
 
 def summarize(rows: list[dict]) -> dict:
