@@ -50,17 +50,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="run the clips' segments as Ray tasks: on the cluster at ADDRESS, or a local Ray instance "
         "(needs the ray extra: pip install 'vidiff[ray]'); a folder or glob of clips as INPUT",
     )
-    from vidiff.cli.upscale import add_engine_option
-    from vidiff.quality import TIERS, quality_help
+    from vidiff.cli.upscale import add_engine_option, add_quality_option
 
     add_engine_option(p)
-    p.add_argument(
-        "--quality",
-        default=None,
-        metavar="{" + ",".join(TIERS) + "}",
-        help="a quality tier for the recipe's interpolate stage (its infill stage in a repair recipe): "
+    add_quality_option(
+        p,
+        "a quality tier for the recipe's interpolate stage (its infill stage in a repair recipe): "
         "the override interpolate.quality=TIER; the recipe's stage must not name a method (or "
-        "interpolate.method=auto). " + quality_help(),
+        "interpolate.method=auto). ",
     )
     add_strict_option(p)
     add_report_options(p, "the report(s)")

@@ -62,17 +62,15 @@ def add_engine_option(p) -> None:
     )
 
 
-def add_quality_option(p: argparse.ArgumentParser) -> None:
-    """--quality (upscale, infill): a tier that names the method and its options (vidiff.quality)."""
+QUALITY_USE = "a quality tier instead of --method (--steps, --seed, --device, --engine still apply): "
+
+
+def add_quality_option(p: argparse.ArgumentParser, use: str = QUALITY_USE) -> None:
+    """--quality (upscale, infill, run): a tier that names the method and its options (vidiff.quality);
+    `use` says what the tier stands in for, before the tiers' lines."""
     from vidiff.quality import quality_help
 
-    p.add_argument(
-        "--quality",
-        default=None,
-        metavar="{" + ",".join(TIERS) + "}",
-        help="a quality tier instead of --method (--steps, --seed, --device, --engine still apply): "
-        + quality_help(),
-    )
+    p.add_argument("--quality", default=None, metavar="{" + ",".join(TIERS) + "}", help=use + quality_help())
 
 
 def add_learned_options(p: argparse.ArgumentParser) -> None:

@@ -241,6 +241,7 @@ def _open_writer(src: VideoFile, output: str, opts: UpscaleOptions, run: _Run) -
 def _run_key(input: str, opts: UpscaleOptions, run: _Run) -> dict[str, Any]:
     """What a resumed run must match to keep an earlier run's segments: the input file and every option."""
     st = os.stat(input)
+    method, method_options = opts.resolved_method
     return {
         "input": os.path.abspath(input),
         "size": st.st_size,
@@ -248,8 +249,8 @@ def _run_key(input: str, opts: UpscaleOptions, run: _Run) -> dict[str, Any]:
         "fps": str(run.plan.write_fps),
         "plan_fps": str(run.plan.fps),
         # a tier and the method and options it stands for make the same frames: the same key
-        "method": getattr(opts.resolved_method[0], "name", opts.resolved_method[0]),
-        "method_options": opts.method_options if opts.quality is None else opts.resolved_method[1],
+        "method": getattr(method, "name", method),
+        "method_options": opts.method_options if opts.quality is None else method_options,
         "codec": run.codec,
         "crf": opts.crf,
         "preset": opts.preset,
