@@ -199,17 +199,23 @@ def _upload(drv, elem_id: str, path: Path) -> None:
     _wait(drv, lambda d: d.find_elements("css selector", sel), 30, f"upload of {path.name}")
 
 
-def _choose(drv, elem_id: str, value: str) -> None:
-    """Pick `value` in the dropdown `elem_id` with the keyboard: type to filter, Enter."""
+def _type_pick(box, value: str) -> None:
+    """Pick `value` in a dropdown's input `box` with the keyboard: select what it shows, type to filter,
+    Enter."""
     from selenium.webdriver.common.keys import Keys
 
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys(value)
+    time.sleep(0.4)
+    box.send_keys(Keys.ENTER)
+
+
+def _choose(drv, elem_id: str, value: str) -> None:
+    """Pick `value` in the dropdown `elem_id` with the keyboard (`_type_pick`), retried until it shows."""
     box = drv.find_element("css selector", f"#{elem_id} input")
     for _ in range(5):
         box.click()
-        box.send_keys(Keys.CONTROL, "a")
-        box.send_keys(value)
-        time.sleep(0.4)
-        box.send_keys(Keys.ENTER)
+        _type_pick(box, value)
         time.sleep(0.4)
         if box.get_attribute("value") == value:
             return
@@ -304,11 +310,7 @@ def test_frame_rate_with_the_keyboard(server, browser, clip: Path) -> None:
     _tab_to(drv, "#fr-input *", "the upload area")
     _upload(drv, "fr-input", clip)
     drv.execute_script("document.activeElement.blur(); window.scrollTo(0, 0);")
-    method = _tab_to(drv, "#fr-method input", "the Method dropdown")
-    method.send_keys(Keys.CONTROL, "a")
-    method.send_keys("dis")
-    time.sleep(0.4)
-    method.send_keys(Keys.ENTER)
+    _type_pick(_tab_to(drv, "#fr-method input", "the Method dropdown"), "dis")
     _wait(drv, lambda d: "optical flow" in _text(d, "#fr-hint"), 10, "method hint for dis")
     _tab_to(drv, "#fr-run", "the Run button").send_keys(Keys.ENTER)
     status = _wait_status(drv, "fr", ("Done", "error"))
@@ -351,10 +353,7 @@ def test_quality_menu_with_the_keyboard(server, browser, clip: Path) -> None:
     time.sleep(0.5)
     drv.execute_script("document.activeElement.blur(); window.scrollTo(0, 0);")
     quality = _tab_to(drv, "#fr-quality input", "the Quality dropdown")
-    quality.send_keys(Keys.CONTROL, "a")
-    quality.send_keys("fast")
-    time.sleep(0.4)
-    quality.send_keys(Keys.ENTER)
+    _type_pick(quality, "fast")
     _wait(drv, lambda d: _text(d, "#fr-hint") == QUALITY_HINTS["fast"], 20, "the fast tier's line")
     method = drv.find_element("css selector", "#fr-method input")
     _wait(drv, lambda d: method.get_attribute("value") == "auto", 20, "Method back to auto")
