@@ -7,18 +7,22 @@ real frames) at 1280x720 as it is and resized to 1920x1080 (bicubic, OpenCV); `-
 sizes to 256x144 and 384x216 and the frame counts, for a dry run on the CPU. At each size:
 
 1. seconds per made frame of RIFE alone (`--method rife`, one pair at a time, as a user runs it) and of
-   the default method (the shipped model over the device's stack, a runner window of 8 pairs), in the
-   same run, and their ratio (target on the GPU: ≤ 1.5);
+   the default method (the shipped model over the device's stack, a runner window of 8 pairs) in fp32,
+   under bf16 autocast, and over the CPU's DIS + RIFE stack on this device, in the same run, and their
+   ratios to RIFE's (target on the GPU: ≤ 1.5);
 2. frames/s of the model step (the default method's `interpolate_window`) and of the whole
-   `vidiff upscale` (decode, dedupe, scene cuts, model, encode; `upscale_file` in this process, model
-   load excluded), interpolated frames a second both, and their ratio (target ≥ 0.7);
+   `vidiff upscale` with its defaults (decode, dedupe, scene cuts, model, encode; `upscale_file` in this
+   process, model load excluded, the second of two runs), interpolated frames a second both, and their
+   ratio (target ≥ 0.7);
 3. where the model step's time goes: the prior stack (RIFE + warps) against the rest (U-Net, codec);
 4. the U-Net forward with each attention kernel (SDPA, and xformers when its wheel imports).
 
 At the first size only: PSNR against the held-out frames (keep every 2nd frame) of the GPU path
 (`--device`, the GPU stack, fp32), of the same under bf16 and fp16 autocast, and of the CPU path (device
 cpu, DIS + RIFE stack: the CPU default), on the same frames; their differences (targets: GPU vs CPU within
-0.05 dB, a half type within 0.02 dB of fp32).
+0.05 dB, a half type within 0.02 dB of fp32); a torch.profiler table of one model step (profile_*.txt);
+`vidiff upscale`, `infill`, `run` and `generate` (a tiny random Wan pipeline, tests/tiny_pipes.py) end to
+end with `--device`, at 640x360; whether PyAV's build has NVENC/NVDEC and whether NVENC opens.
 
 Writes gpu_check.json and gpu_check.md into --out. `--no-network` makes any socket connection raise and
 records the attempts (the dry run's proof that nothing is fetched).
@@ -88,7 +92,8 @@ def load_frames(clip: str, n: int, size: tuple[int, int]) -> list[np.ndarray]:
 
 
 def speed(dev: str, frames: list[np.ndarray], sync, repeats: int) -> dict:
-    """RIFE alone and the default method, seconds per made frame, and where the model step's time goes."""
+    """RIFE alone and the default method (fp32, bf16; and over the CPU's DIS + RIFE stack on this device),
+    seconds per made frame, and where the model step's time goes."""
     from vidiff.diffusion.interpolator import DiffusionInterpolator
     from vidiff.diffusion.prior import window_priors
     from vidiff.fusion import build_rife
@@ -97,28 +102,33 @@ def speed(dev: str, frames: list[np.ndarray], sync, repeats: int) -> dict:
     rife = build_rife(device=dev)
     rife_s = timed(lambda: [rife.interpolate(a, b, [0.5]) for a, b in pairs], sync, repeats) / len(pairs)
     rife = None  # its memory back before the model loads
-    model = DiffusionInterpolator(device=dev, batch=WINDOW, stack=GPU_STACK)
     times = [float(i) for i in range(WINDOW + 1)]
     targets = [i + 0.5 for i in range(WINDOW)]
-    model_s = timed(lambda: model.interpolate_window(frames[: WINDOW + 1], times, targets), sync, repeats)
-    stack = model.model.stack()
-    row = {
-        "stack": stack.kind,
-        "rife_s_per_frame": rife_s,
-        "default_s_per_frame": model_s / WINDOW,
-        "default_over_rife": (model_s / WINDOW) / rife_s,
-        "model_step_fps": WINDOW / model_s,
-    }
-    if stack.kind == "gpu":
-        wins = [([a, b, None], [0.0, 1.0, 0.5], [True, True, False]) for a, b in pairs]
-        prior_s = timed(lambda: window_priors(wins, stack, WINDOW), sync, repeats)
-        row["stage_prior_stack_s"] = prior_s / WINDOW
-        row["stage_rest_s"] = (model_s - prior_s) / WINDOW
+    row: dict = {"rife_s_per_frame": rife_s}
+    for key, stack, prec in (
+        ("default", GPU_STACK, "fp32"),
+        ("bf16", GPU_STACK, "bf16"),
+        ("dis_stack", "cpu", "fp32"),
+    ):
+        model = DiffusionInterpolator(device=dev, batch=WINDOW, stack=stack, precision=prec)
+        s = timed(lambda m=model: m.interpolate_window(frames[: WINDOW + 1], times, targets), sync, repeats)
+        row[f"{key}_s_per_frame"] = s / WINDOW
+        row[f"{key}_over_rife"] = (s / WINDOW) / rife_s
+        if key == "default":
+            stack_obj = model.model.stack()
+            row["stack"], row["model_step_fps"] = stack_obj.kind, WINDOW / s
+            if stack_obj.kind == "gpu":
+                wins = [([a, b, None], [0.0, 1.0, 0.5], [True, True, False]) for a, b in pairs]
+                prior_s = timed(lambda st=stack_obj, w=wins: window_priors(w, st, WINDOW), sync, repeats)
+                row["stage_prior_stack_s"] = prior_s / WINDOW
+                row["stage_rest_s"] = (s - prior_s) / WINDOW
     return row
 
 
 def pipeline(dev: str, frames: list[np.ndarray], tmp: Path) -> dict:
-    """`vidiff upscale` x2 of a clip of these frames (written first, crf 18), interpolated frames a second."""
+    """`vidiff upscale` x2 of a clip of these frames (written first, crf 18) with its defaults (dedupe and
+    scene cuts on), twice: interpolated frames a second of the second run (the first, `first_seconds`, also
+    pays the CUDA kernels' first-use cost that a real clip pays once over thousands of frames)."""
     from fractions import Fraction
 
     from vidiff.io.writer import VideoWriter
@@ -128,18 +138,49 @@ def pipeline(dev: str, frames: list[np.ndarray], tmp: Path) -> dict:
     src = tmp / f"in_{w}x{h}.mp4"
     with VideoWriter(src, w, h, Fraction(25)) as vw:
         vw.write_all(frames)
-    rep = upscale_file(
-        src, tmp / f"out_{w}x{h}.mp4", factor=2, method="diffusion", method_options={"device": dev, "stack": GPU_STACK},
-        progress=False, workers=1, scene_cuts=False, dedupe=False,
-    )  # fmt: skip
+    reps = [
+        upscale_file(
+            src,
+            tmp / f"out_{w}x{h}_{k}.mp4",
+            factor=2,
+            method="diffusion",
+            method_options={"device": dev, "stack": GPU_STACK},
+            progress=False,
+            workers=1,
+        )  # fmt: skip
+        for k in range(2)
+    ]
+    rep = reps[1]
     made = rep["out_frames"] - rep["src_frames"]
     return {
         "src_frames": rep["src_frames"],
         "out_frames": rep["out_frames"],
         "seconds": rep["seconds"],
+        "first_seconds": reps[0]["seconds"],
         "interpolated_fps": made / rep["seconds"],
         "output_fps": rep["out_frames"] / rep["seconds"],
     }
+
+
+def hw_codecs(frames: list[np.ndarray], tmp: Path) -> dict:
+    """Whether this PyAV build has NVENC/NVDEC (h264_nvenc, h264_cuvid) and whether NVENC opens here."""
+    import av
+
+    have = {c: c in av.codecs_available for c in ("h264_nvenc", "hevc_nvenc", "h264_cuvid")}
+    row: dict = {"available": have}
+    if have["h264_nvenc"]:
+        try:
+            h, w = frames[0].shape[:2]
+            with av.open(str(tmp / "nvenc.mp4"), "w") as c:
+                st = c.add_stream("h264_nvenc", rate=25)
+                st.width, st.height, st.pix_fmt = w, h, "yuv420p"
+                for f in frames:
+                    c.mux(st.encode(av.VideoFrame.from_ndarray(f, format="rgb24")))
+                c.mux(st.encode())
+            row["nvenc_encode"] = "ok"
+        except Exception as e:  # noqa: BLE001 — a finding of the check
+            row["nvenc_encode"] = f"{type(e).__name__}: {e}"[:300]
+    return row
 
 
 def attention(dev, size: tuple[int, int], sync, repeats: int) -> dict:
@@ -203,6 +244,101 @@ def quality(dev: str, frames: list[np.ndarray]) -> dict:
     return {"frames": len(truth), "variants": res}
 
 
+def profile(dev: str, frames: list[np.ndarray], out: Path) -> dict:
+    """Where one model step's time goes, by operator (torch.profiler, device time where there is a device);
+    the table is written to profile_<size>.txt in `out`."""
+    import torch
+    from torch.profiler import ProfilerActivity
+    from torch.profiler import profile as torch_profile
+
+    from vidiff.diffusion.interpolator import DiffusionInterpolator
+
+    model = DiffusionInterpolator(device=dev, batch=WINDOW, stack=GPU_STACK)
+    times = [float(i) for i in range(WINDOW + 1)]
+    targets = [i + 0.5 for i in range(WINDOW)]
+    model.interpolate_window(frames[: WINDOW + 1], times, targets)  # warm-up
+    cuda = dev.startswith("cuda")
+    acts = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if cuda else [])
+    with torch_profile(activities=acts) as prof:
+        model.interpolate_window(frames[: WINDOW + 1], times, targets)
+        if cuda:
+            torch.cuda.synchronize()
+    key = "self_cuda_time_total" if cuda else "self_cpu_time_total"
+    try:
+        table = prof.key_averages().table(sort_by=key, row_limit=25)
+    except Exception:  # newer torch names it device time
+        key = "self_device_time_total"
+        table = prof.key_averages().table(sort_by=key, row_limit=25)
+    h, w = frames[0].shape[:2]
+    path = out / f"profile_{w}x{h}.txt"
+    path.write_text(
+        f"torch.profiler, one model step ({WINDOW} targets, window of {WINDOW + 1}), by {key}\n{table}\n"
+    )
+    return {"file": path.name, "sorted_by": key}
+
+
+def doors(dev: str, frames: list[np.ndarray], tmp: Path) -> dict:
+    """`vidiff upscale`, `infill`, `run` and `generate` with the device, end to end, in this process (the
+    CLI's own entry point): exit code and seconds of each. generate uses a tiny random Wan pipeline built
+    from configs (tests/tiny_pipes.py), the model filling in between its keyframes."""
+    from fractions import Fraction
+
+    from vidiff.cli import main as vidiff
+    from vidiff.io.probe import probe
+    from vidiff.io.writer import VideoWriter
+
+    h, w = frames[0].shape[:2]
+    src = tmp / "doors_in.mp4"
+    with VideoWriter(src, w, h, Fraction(25)) as vw:
+        vw.write_all(frames)
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from tiny_pipes import wan_dir
+
+    wan = wan_dir(tmp / "wan")
+    q = ["-q"]
+    runs = {
+        "upscale": ["upscale", str(src), "-o", str(tmp / "d_up.mp4"), "--factor", "2", "--method", "diffusion", "--device", dev, *q],
+        "infill": ["infill", str(src), "-o", str(tmp / "d_inf.mp4"), "--frames", "3-4", "--method", "diffusion",
+                   "--device", dev, *q],
+        "run": ["run", "fps_x2", "-i", str(src), "-o", str(tmp / "d_run.mp4"), "--workers", "1",
+                "interpolate.method=diffusion", f"interpolate.device={dev}", *q],
+        "generate": ["generate", "--prompt", "a cat walks on the beach", "--weights", str(wan), "-o",
+                     str(tmp / "d_gen.mp4"), "--seconds", "0.5", "--keyframe-size", "32x32", "--aspect", "1:1",
+                     "--fps", "30", "--steps", "2", "--preset", "ultrafast", "--device", dev, *q],
+    }  # fmt: skip
+    res = {}
+    for name, argv in runs.items():
+        t0 = time.perf_counter()
+        rc = guard(lambda a=argv: vidiff(a))
+        out = Path(argv[argv.index("-o") + 1])
+        row = {"rc": rc, "seconds": time.perf_counter() - t0, "argv": " ".join(argv[:1] + argv[2:])}
+        if out.exists():
+            info = probe(out)
+            row["output"] = f"{info.width}x{info.height} {info.n_frames} frames"
+        res[name] = row
+    return res
+
+
+def guard(fn):
+    """fn's result, or {"error": ...} when it raises: one failing part keeps the others' figures."""
+    try:
+        return fn()
+    except BaseException as e:  # noqa: BLE001 — a figure of the check, not a crash
+        if isinstance(e, KeyboardInterrupt):
+            raise
+        import traceback
+
+        traceback.print_exc()
+        return {"error": f"{type(e).__name__}: {e}"[:500]}
+
+
+def write(res: dict, out: Path) -> None:
+    """The figures so far (each part adds its own: a check stopped by the timeout keeps what it made)."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "gpu_check.json").write_text(json.dumps(res, indent=2) + "\n")
+    (out / "gpu_check.md").write_text("\n".join(report(res)) + "\n")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--clip", required=True, help="the carried clip (bigbuckbunny.mp4, 1280x720)")
@@ -223,7 +359,8 @@ def main() -> int:
     dev = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
     sync = torch.cuda.synchronize if dev.startswith("cuda") else (lambda: None)
     sizes = [(256, 144), (384, 216)] if args.small else [(1280, 720), (1920, 1080)]
-    n_frames = 4 * WINDOW + 1 if args.small else 48
+    n_frames = 4 * WINDOW + 1 if args.small else 60
+    out = Path(args.out)
     res: dict = {
         "device": dev,
         "gpu": torch.cuda.get_device_name(dev)
@@ -236,31 +373,44 @@ def main() -> int:
         "inputs": f"{Path(args.clip).name}: its first frames at 1280x720 as decoded, and resized (bicubic) "
         "to each other size",
         "sizes": {},
+        "network_attempts": NET_ATTEMPTS if args.no_network else "not blocked",
     }
     with tempfile.TemporaryDirectory() as tmp:
         for k, size in enumerate(sizes):
             label = f"{size[0]}x{size[1]}"
             t0 = time.perf_counter()
             frames = load_frames(args.clip, n_frames, size)
-            row = {"speed": speed(dev, frames, sync, args.repeats)}
-            row["pipeline"] = pipeline(dev, frames, Path(tmp))
-            row["pipeline_over_model_step"] = (
-                row["pipeline"]["interpolated_fps"] / row["speed"]["model_step_fps"]
-            )
-            row["attention"] = attention(dev, size, sync, args.repeats)
+            row = res["sizes"][label] = {}
+            row["speed"] = guard(lambda f=frames: speed(dev, f, sync, args.repeats))
+            row["pipeline"] = guard(lambda f=frames: pipeline(dev, f, Path(tmp)))
+            if "error" not in row["speed"] and "error" not in row["pipeline"]:
+                row["pipeline_over_model_step"] = (
+                    row["pipeline"]["interpolated_fps"] / row["speed"]["model_step_fps"]
+                )
+            write(res, out)
+            row["attention"] = guard(lambda s=size: attention(dev, s, sync, args.repeats))
             if k == 0:
-                row["quality"] = quality(dev, frames[: 4 * WINDOW + 1])
+                row["quality"] = guard(lambda f=frames: quality(dev, f[: 4 * WINDOW + 1]))
+                write(res, out)
+                row["profile"] = guard(lambda f=frames: profile(dev, f, out))
+                small = (
+                    [np.ascontiguousarray(f[::2, ::2]) for f in frames[:8]] if not args.small else frames[:8]
+                )
+                res["doors"] = guard(lambda f=small: doors(dev, f, Path(tmp)))
+                res["hw_codecs"] = guard(lambda f=small: hw_codecs(f, Path(tmp)))
             row["seconds"] = time.perf_counter() - t0
-            res["sizes"][label] = row
+            res["seconds"] = time.perf_counter() - t_all
+            write(res, out)
             print(json.dumps({label: row}), flush=True)
     res["seconds"] = time.perf_counter() - t_all
-    res["network_attempts"] = NET_ATTEMPTS if args.no_network else "not blocked"
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "gpu_check.json").write_text(json.dumps(res, indent=2) + "\n")
-    (out / "gpu_check.md").write_text("\n".join(report(res)) + "\n")
+    write(res, out)
     print("\n".join(report(res)))
     return 0
+
+
+def fmt(d: dict, key: str, spec: str = ".4f") -> str:
+    v = d.get(key)
+    return format(v, spec) if isinstance(v, (int, float)) else "–"
 
 
 def report(res: dict) -> list[str]:
@@ -269,36 +419,62 @@ def report(res: dict) -> list[str]:
         "",
         f"Command: `{res['command']}`",
         "",
-        f"Device: {res['gpu']}; torch {res['torch']}; Python {res['python']}; whole check {res['seconds']:.0f} s"
+        f"Device: {res['gpu']}; torch {res['torch']}; Python {res['python']}; "
+        f"whole check {res.get('seconds', 0):.0f} s"
         + ("; DRY RUN (--small: small sizes, few frames)" if res["small"] else ""),
         f"Inputs: {res['inputs']}. Network connections attempted: {res['network_attempts']}",
         "",
-        "| size | stack | RIFE s/frame | default s/frame | default / RIFE | model step fps | upscale fps "
-        "| upscale / model | prior stack s/frame | rest s/frame |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "Seconds per made frame (window of 8 pairs; RIFE one pair at a time, as `--method rife` runs):",
+        "",
+        "| size | stack | RIFE | default (fp32) | / RIFE | default bf16 | / RIFE | DIS + RIFE stack | / RIFE "
+        "| prior stack | rest |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
+    errors = []
     for label, r in res["sizes"].items():
-        s, p = r["speed"], r["pipeline"]
+        s = r.get("speed", {})
+        if "error" in s:
+            errors.append(f"{label} speed: {s['error']}")
         lines.append(
-            f"| {label} | {s['stack']} | {s['rife_s_per_frame']:.4f} | {s['default_s_per_frame']:.4f} | "
-            f"{s['default_over_rife']:.2f} | {s['model_step_fps']:.2f} | {p['interpolated_fps']:.2f} | "
-            f"{r['pipeline_over_model_step']:.2f} | {s.get('stage_prior_stack_s', float('nan')):.4f} | "
-            f"{s.get('stage_rest_s', float('nan')):.4f} |"
+            f"| {label} | {s.get('stack', '–')} | {fmt(s, 'rife_s_per_frame')} | {fmt(s, 'default_s_per_frame')} "
+            f"| {fmt(s, 'default_over_rife', '.2f')} | {fmt(s, 'bf16_s_per_frame')} | {fmt(s, 'bf16_over_rife', '.2f')} "
+            f"| {fmt(s, 'dis_stack_s_per_frame')} | {fmt(s, 'dis_stack_over_rife', '.2f')} "
+            f"| {fmt(s, 'stage_prior_stack_s')} | {fmt(s, 'stage_rest_s')} |"
+        )
+    lines += ["", "Interpolated frames a second: the model step against the whole `vidiff upscale` "
+              "(decode, dedupe, cuts, model, encode; model load excluded):", ""]  # fmt: skip
+    lines += ["| size | model step fps | upscale fps | upscale / model step | upscale fps, 1st run |"]
+    lines += ["| --- | --- | --- | --- | --- |"]
+    for label, r in res["sizes"].items():
+        s, p = r.get("speed", {}), r.get("pipeline", {})
+        if "error" in p:
+            errors.append(f"{label} pipeline: {p['error']}")
+        lines.append(
+            f"| {label} | {fmt(s, 'model_step_fps', '.2f')} | {fmt(p, 'interpolated_fps', '.2f')} "
+            f"| {fmt(r, 'pipeline_over_model_step', '.2f')} "
+            f"| {p['interpolated_fps'] * p['seconds'] / p['first_seconds'] if 'seconds' in p else float('nan'):.2f} |"
         )
     lines += [
         "",
-        "fps: interpolated frames a second (the upscale's wall time excludes the model's load).",
-        "",
+        "| size | U-Net forward, 3-frame window: kernel (s) | max abs diff |",
+        "| --- | --- | --- |",
     ]
-    lines += ["| size | U-Net forward, 3-frame window: kernel (s) | max abs diff |", "| --- | --- | --- |"]
     for label, r in res["sizes"].items():
-        a = r["attention"]
+        a = r.get("attention")
+        if not a:
+            continue
+        if "error" in a:
+            errors.append(f"{label} attention: {a['error']}")
+            continue
         ks = ", ".join(f"{k} {a[f'{k}_s']:.4f}" for k in a["kernels"])
         lines.append(f"| {label} | {ks} | {a.get('max_abs_diff', '–')} |")
     for label, r in res["sizes"].items():
-        if "quality" not in r:
+        q = r.get("quality")
+        if not q:
             continue
-        q = r["quality"]
+        if "error" in q:
+            errors.append(f"{label} quality: {q['error']}")
+            continue
         lines += ["", f"Held-out PSNR at {label}, {q['frames']} frames (keep every 2nd):", ""]
         lines += [
             "| path | stack | PSNR | − fp32 GPU path (dB) | PSNR of its frames vs the fp32 GPU path's |"
@@ -309,6 +485,25 @@ def report(res: dict) -> list[str]:
                 f"| {name} | {v['stack']} | {v['psnr']:.3f} | {v['minus_fp32_db']:+.3f} | "
                 f"{v['psnr_vs_fp32_frames']:.2f} |"
             )
+        prof = r.get("profile", {})
+        if "file" in prof:
+            lines += ["", f"Operator profile of one model step at {label}: {prof['file']}"]
+        elif "error" in prof:
+            errors.append(f"{label} profile: {prof['error']}")
+    d = res.get("doors")
+    if d:
+        lines += ["", f"End to end on {res['device']} (the CLI in this process):", ""]
+        if "error" in d:
+            errors.append(f"doors: {d['error']}")
+        else:
+            lines += ["| command | exit | seconds | output |", "| --- | --- | --- | --- |"]
+            for v in d.values():
+                rc = v["rc"] if not isinstance(v["rc"], dict) else v["rc"]["error"]
+                lines.append(f"| `vidiff {v['argv']}` | {rc} | {v['seconds']:.1f} | {v.get('output', '–')} |")
+    if "hw_codecs" in res:
+        lines += ["", f"PyAV hardware codecs: {json.dumps(res['hw_codecs'])}"]
+    if errors:
+        lines += ["", "Errors:", ""] + [f"- {e}" for e in errors]
     return lines
 
 
