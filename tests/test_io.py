@@ -76,7 +76,8 @@ def _audio_bytes(p):
 def test_one_open_file_serves_probe_frames_and_audio(tmp_path, bbb, monkeypatch):
     """Issue 14 point 7: a `VideoFile` owns the open input and its metadata; the probe, each pass of
     frames and the audio copy come from it (torchcodec's shape), so an upscale opens its input once
-    (it was four times), with the same frames and the same audio packets."""
+    (it was four times), with the same frames and the same audio packets. The one more open: the audio,
+    read beside the frames by the join that encodes the output as its segments finish (issue 27)."""
     opened: list[str] = []
     real_open = av.open
 
@@ -103,7 +104,7 @@ def test_one_open_file_serves_probe_frames_and_audio(tmp_path, bbb, monkeypatch)
 
     out = tmp_path / "x1.mp4"
     r = upscale_file(bbb, out, factor=1, method="blend", preset="ultrafast", progress=False)
-    assert opened.count(str(bbb)) == 1, opened
+    assert opened.count(str(bbb)) == 2, opened  # the frames and the probe; the audio
     assert r["out_frames"] == 132 and r["audio_streams"] == 1
     assert _audio_bytes(out) == _audio_bytes(bbb)
 

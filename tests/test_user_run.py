@@ -4,6 +4,7 @@ by work, workers that die with their parent and fit in memory."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import struct
 import subprocess
@@ -19,7 +20,8 @@ import pytest
 from vidiff import progress as progress_mod
 from vidiff.errors import ConfigError, OutputError
 from vidiff.io import segments
-from vidiff.io.reader import read_frames
+from vidiff.io.probe import VideoFile
+from vidiff.io.reader import VideoReader, read_frames
 from vidiff.io.segments import ResumableWriter
 from vidiff.io.writer import VideoWriter
 from vidiff.runner import costs, parallel, upscale_file
@@ -95,6 +97,55 @@ def test_a_damaged_segment_is_remade_and_short_disk_is_said(tmp_path, monkeypatc
     w.close()
     back = read_frames(out)
     assert len(back) == 30 and all(abs(b.mean() - f.mean()) < 2 for b, f in zip(back, frames, strict=True))
+
+
+def test_the_join_runs_as_the_segments_finish_with_the_same_bytes(bbb, tmp_path):
+    """Issue 27: on the serial path (`overlap`) each finished segment goes into the output while later
+    ones are made (two are in before the last frames are written), and the file, audio and all, is the
+    very bytes of the join after the run."""
+    frames = read_frames(bbb, max_frames=45)
+    h, w = frames[0].shape[:2]
+    kw = {"key": {}, "segment_frames": 10, "preset": "ultrafast"}
+    classic, streamed = tmp_path / "classic.mp4", tmp_path / "streamed.mp4"
+    with VideoFile(bbb) as src, ResumableWriter(classic, w, h, Fraction(25), audio_from=src, **kw) as wr:
+        for im in frames:
+            wr.write(im)
+    with VideoFile(bbb) as src, ResumableWriter(streamed, w, h, Fraction(25), audio_from=src, **kw) as wr:
+        for k, f in enumerate(wr.overlap(VideoReader(src))):
+            if k == len(frames):
+                break
+            wr.write(f.image)
+            if k == 29:  # three segments made: the join takes two of them before more frames come
+                t0 = time.monotonic()
+                while wr._joiner.joined < 2 and time.monotonic() - t0 < 60:
+                    time.sleep(0.01)
+                assert wr._joiner.joined >= 2
+    assert streamed.read_bytes() == classic.read_bytes()
+
+
+def test_an_aborted_run_stops_the_join_and_keeps_the_segments(carphone, tmp_path):
+    """Stopped mid-run (Ctrl-C, an error), the streaming join ends with it: no output and no temporary
+    file appear, the finished segments stay, and the resume makes the uninterrupted file."""
+    frames = read_frames(carphone, max_frames=30)
+    h, w = frames[0].shape[:2]
+    kw = {"key": {"k": 1}, "segment_frames": 10, "preset": "ultrafast"}
+    ref, out = tmp_path / "ref.mp4", tmp_path / "out.mp4"
+    with ResumableWriter(ref, w, h, Fraction(30), **kw) as wr:
+        for im in frames:
+            wr.write(im)
+    first = ResumableWriter(out, w, h, Fraction(30), **kw)
+    for im in itertools.islice(first.overlap(frames), 25):
+        first.write(im)
+    joiner = first._joiner
+    first.abort()
+    assert not joiner._thread.is_alive() and joiner.out is None
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out")] == [".out.mp4.vidiff-parts"]
+    done = first.parts.done()  # the frames still queued behind were dropped: 17 to 25 were written
+    assert not out.exists() and done[0] == 10 and set(done) <= {0, 1}
+    with ResumableWriter(out, w, h, Fraction(30), **kw) as again:
+        for im in again.overlap(frames):
+            again.skip(1) if again.can_skip(1) else again.write(im)
+    assert out.read_bytes() == ref.read_bytes()
 
 
 # -- 2. audio: the A/V offset kept, a codec browsers play ----------------------------------------------

@@ -20,7 +20,7 @@ DEPTH = 8  # frames held in each queue: enough to ride over a slow window, bound
 _END = object()
 
 
-def _thread(fn: Callable[..., None], name: str, *args: Any) -> threading.Thread:
+def start_thread(fn: Callable[..., None], name: str, *args: Any) -> threading.Thread:
     """A started daemon thread running fn(*args) in a copy of the caller's context (the input policy,
     `--strict`, is a context variable: the reader thread must see the caller's)."""
     t = threading.Thread(target=contextvars.copy_context().run, args=(fn, *args), name=name, daemon=True)
@@ -41,7 +41,7 @@ class Prefetch(Iterator[Any]):
         self._q: queue.Queue = queue.Queue(depth)
         self._stop = threading.Event()
         self._done = False
-        self._thread = _thread(self._run, "vidiff-read", iter(source))
+        self._thread = start_thread(self._run, "vidiff-read", iter(source))
 
     def _put(self, item: Any) -> bool:
         while not self._stop.is_set():
@@ -94,7 +94,7 @@ class Behind:
         self._q: queue.Queue = queue.Queue(depth)
         self._error: BaseException | None = None
         self._cancel = False
-        self._thread = _thread(self._run, "vidiff-write")
+        self._thread = start_thread(self._run, "vidiff-write")
 
     def _run(self) -> None:
         while True:

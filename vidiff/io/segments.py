@@ -29,6 +29,7 @@ import json
 import os
 import shutil
 import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
@@ -42,7 +43,7 @@ from filelock import FileLock
 
 from vidiff.errors import OutputError, VidiffError
 from vidiff.io.encode import EncodeOptions
-from vidiff.io.overlap import DEPTH, Behind, Prefetch
+from vidiff.io.overlap import DEPTH, Behind, Prefetch, start_thread
 from vidiff.io.probe import VideoFile
 from vidiff.io.writer import (
     _FORMATS,
@@ -140,8 +141,14 @@ class PartSink:
     known (the clip's last, short segment).
     """
 
-    def __init__(self, parts: Parts, done: dict[int, int], total: int | None = None) -> None:
-        self.parts, self.done, self.total = parts, dict(done), total
+    def __init__(
+        self,
+        parts: Parts,
+        done: dict[int, int],
+        total: int | None = None,
+        on_finish: Callable[[int, int], None] | None = None,
+    ) -> None:
+        self.parts, self.done, self.total, self.on_finish = parts, dict(done), total, on_finish
         self._seg: VideoWriter | None = None
         self._k = -1
 
@@ -176,12 +183,85 @@ class PartSink:
         n, self._seg = self._seg.n_frames, None
         self.done[self._k] = n
         self.parts.record(self._k, n)
+        if self.on_finish is not None:
+            self.on_finish(self._k, n)
 
     def abort(self) -> None:
         """Drop the open segment's unfinished file."""
         if self._seg is not None:
             self._seg._abort()
             self._seg = None
+
+
+class _Cancelled(Exception):
+    """The streaming join was stopped (the run is aborted)."""
+
+
+class StreamJoin:
+    """The join as the segments finish, in a thread: segment k goes into the output as soon as segments
+    0..k are finished, so where cores are idle while frames are made (a GPU run above all) the output's
+    encode runs beside the making instead of after it. The encoder gets the classic join's frames in the
+    classic join's order, so the file is the same bytes (tested). `finished(k, n)` is the sink's hook;
+    `finish()` waits and returns the output with the segments it took (`joined`), `cancel()` drops it."""
+
+    def __init__(
+        self,
+        done: dict[int, int],
+        open_output: Callable[[], VideoWriter],
+        encode_part: Callable[[VideoWriter, int, int, Callable[[], bool]], None],
+    ) -> None:
+        self._ready = dict(done)
+        self._cv = threading.Condition()
+        self._closing = self._cancelled = False
+        self._open, self._encode = open_output, encode_part
+        self.out: VideoWriter | None = None
+        self.joined = 0
+        self._error: BaseException | None = None
+        self._thread = start_thread(self._run, "vidiff-join")
+
+    def finished(self, k: int, n: int) -> None:
+        with self._cv:
+            self._ready[k] = n
+            self._cv.notify()
+
+    def _next(self, k: int) -> int | None:
+        with self._cv:
+            while k not in self._ready and not (self._closing or self._cancelled):
+                self._cv.wait()
+            return None if self._cancelled else self._ready.get(k)
+
+    def _run(self) -> None:
+        try:
+            while (n := self._next(self.joined)) is not None:
+                if self.out is None:
+                    self.out = self._open()
+                self._encode(self.out, self.joined, n, lambda: self._cancelled)
+                self.joined += 1
+        except _Cancelled:
+            pass
+        except BaseException as e:  # noqa: BLE001 - raised in the caller, at finish
+            self._error = e
+
+    def _stop(self, cancel: bool) -> None:
+        with self._cv:
+            self._closing, self._cancelled = True, self._cancelled or cancel
+            self._cv.notify()
+        self._thread.join()
+
+    def finish(self) -> VideoWriter | None:
+        """Wait for the segments finished so far to be in; the output (None if none was), not closed."""
+        self._stop(cancel=False)
+        if self._error is not None:
+            self.cancel()
+            raise self._error
+        return self.out
+
+    def cancel(self) -> None:
+        """Stop (within a frame) and drop the unfinished output."""
+        self._stop(cancel=True)
+        if self.out is not None:
+            self.out._abort()
+            self.out = None
 
 
 class ResumableWriter:
@@ -257,6 +337,7 @@ class ResumableWriter:
             raise OutputError(f"{self.path}: cannot write ({e.strerror or e})") from None
         self._ahead: Prefetch | None = None
         self._behind: Behind | None = None
+        self._joiner: StreamJoin | None = None
         self.resumed_frames = sum(done.values())
         self.n_frames = 0
         self._sink = PartSink(self.parts, done)
@@ -291,10 +372,13 @@ class ResumableWriter:
         self.n_frames += 1
 
     def overlap(self, frames: Iterable[Any], depth: int = DEPTH) -> Iterator[Any]:
-        """From now on encode in a background thread, and return `frames` read ahead in another
-        (vidiff.io.overlap): decode and encode overlap the caller's work. `adopt` and `close` wait for
-        both, `abort` (and the context's exit on an error) stops both before the input can be closed."""
+        """From now on encode in a background thread, join the finished segments into the output in another
+        (`StreamJoin`), and return `frames` read ahead in a third (vidiff.io.overlap): decode, encode and
+        the join overlap the caller's work. `adopt` and `close` wait for them, `abort` (and the context's
+        exit on an error) stops them before the input can be closed."""
         self._behind = Behind(self._sink.write, depth)
+        self._joiner = StreamJoin(self.done, lambda: self._open_output(own_audio=True), self._encode_part)
+        self._sink.on_finish = self._joiner.finished
         self._ahead = Prefetch(frames, depth)
         return self._ahead
 
@@ -324,10 +408,11 @@ class ResumableWriter:
         self._settle()
         self._sink.finish()
         done = self.done
-        if not done:
-            shutil.rmtree(self.work, ignore_errors=True)
-            raise OutputError(f"{self.path}: no frame was produced; nothing written")
-        if sorted(done) != list(range(len(done))):
+        if not done or sorted(done) != list(range(len(done))):
+            self._drop_join()
+            if not done:
+                shutil.rmtree(self.work, ignore_errors=True)
+                raise OutputError(f"{self.path}: no frame was produced; nothing written")
             missing = sorted(set(range(max(done) + 1)) - set(done))
             raise OutputError(f"{self.path}: segments {missing} were not made; rerun to resume")
         counts = [done[k] for k in range(len(done))]
@@ -335,14 +420,23 @@ class ResumableWriter:
             self._join(counts)
         shutil.rmtree(self.work, ignore_errors=True)
 
-    def _join(self, counts: list[int]) -> None:
-        """One encode of every segment's frames, in order, with the audio, into OUTPUT (atomically)."""
-        out = VideoWriter(
+    def _drop_join(self) -> None:
+        joiner, self._joiner = self._joiner, None
+        if joiner is not None:
+            joiner.cancel()
+
+    def _open_output(self, own_audio: bool = False) -> VideoWriter:
+        """OUTPUT's writer, with the audio; `own_audio` (a streaming join: the input is still being read)
+        reads an open input's audio through a container of its own (the same file, the same packets)."""
+        audio_from = self.audio_from
+        if own_audio and isinstance(audio_from, VideoFile):
+            audio_from = audio_from.path
+        return VideoWriter(
             self.path,
             self.parts.width,
             self.parts.height,
             self.fps,
-            audio_from=self.audio_from,
+            audio_from=audio_from,
             audio=self.audio,
             rotation=self.rotation,
             lock=False,  # held since the run began
@@ -350,22 +444,34 @@ class ResumableWriter:
             audio_checked=True,
             **self.parts.encode,
         )
+
+    def _join(self, counts: list[int]) -> None:
+        """One encode of every segment's frames, in order, with the audio, into OUTPUT (atomically): the
+        streaming join's output with the segments it has not taken yet, or all of them from the first."""
+        joiner, self._joiner = self._joiner, None
+        out, k0 = (joiner.finish(), joiner.joined) if joiner is not None else (None, 0)
         try:
-            for k, n in enumerate(counts):
-                self._encode_part(out, k, n)
+            out = out or self._open_output()
+            for k in range(k0, len(counts)):
+                self._encode_part(out, k, counts[k])
         except BaseException:
-            out._abort()
+            if out is not None:
+                out._abort()
             raise
         out.close()
 
-    def _encode_part(self, out: VideoWriter, k: int, n: int) -> None:
+    def _encode_part(
+        self, out: VideoWriter, k: int, n: int, stop: Callable[[], bool] = lambda: False
+    ) -> None:
         """Decode segment `k` (one part open at a time: memory flat in the clip's length) into `out`. A
         segment that does not give back its `n` frames (a damaged part) is dropped from the manifest, so a
-        rerun makes it again."""
+        rerun makes it again. `stop()` true (checked each frame) ends it with `_Cancelled`."""
         got = 0
         try:
             with av.open(str(self.work / _part(k))) as part:
                 for frame in part.decode(video=0):
+                    if stop():
+                        raise _Cancelled
                     if got < n:
                         out.write_frame(frame)
                     got += 1
@@ -381,6 +487,7 @@ class ResumableWriter:
         False or there are none)."""
         self._settle(cancel=True)
         self._sink.abort()
+        self._drop_join()
         if not self.parts.done() or not keep:  # nothing worth resuming: leave no trace
             shutil.rmtree(self.work, ignore_errors=True)
         self._lock.release()
