@@ -139,8 +139,9 @@ def _classic_overlap(self, frames, depth=8):
 def pipeline(dev: str, frames: list[np.ndarray], tmp: Path) -> dict:
     """`vidiff upscale` x2 with its defaults (dedupe and scene cuts on) of a clip of these frames played
     forth and back to PIPE_FRAMES (written first, crf 18): interpolated frames a second with the join as
-    the segments finish (shipped) and with the join after the run (before), runs in the order A B B A
-    (means) after one untimed run, and the shipped path with `--preset veryfast` once."""
+    the segments finish and quick GIL handoffs (shipped) and with Python's 5 ms switch interval, runs in the
+    order A B B A (means) after one untimed run; then once each the join after the run with the 5 ms
+    interval (the code before this stop) and the shipped path with `--preset veryfast`."""
     from fractions import Fraction
 
     from vidiff.io.segments import ResumableWriter
@@ -153,10 +154,13 @@ def pipeline(dev: str, frames: list[np.ndarray], tmp: Path) -> dict:
     src = tmp / f"in_{w}x{h}.mp4"
     with VideoWriter(src, w, h, Fraction(25)) as vw:
         vw.write_all(clip)
-    shipped = ResumableWriter.overlap
+    from vidiff.io import overlap
+
+    shipped, interval = ResumableWriter.overlap, overlap.SWITCH_INTERVAL
 
     def run(variant: str) -> dict:
         ResumableWriter.overlap = _classic_overlap if variant == "join_after" else shipped
+        overlap.SWITCH_INTERVAL = 0.005 if variant in ("switch_5ms", "join_after") else interval
         try:
             extra = {"preset": "veryfast"} if variant == "veryfast" else {}
             return upscale_file(
@@ -164,10 +168,10 @@ def pipeline(dev: str, frames: list[np.ndarray], tmp: Path) -> dict:
                 method_options={"device": dev, "stack": GPU_STACK}, progress=False, workers=1, **extra,
             )  # fmt: skip
         finally:
-            ResumableWriter.overlap = shipped
+            ResumableWriter.overlap, overlap.SWITCH_INTERVAL = shipped, interval
 
     run("streaming")  # untimed: what a process pays once (kernels, caches) stays out of the comparison
-    order = ["streaming", "join_after", "join_after", "streaming", "veryfast"]
+    order = ["streaming", "switch_5ms", "switch_5ms", "streaming", "join_after", "veryfast"]
     secs: dict[str, list[float]] = {}
     for v in order:
         rep = run(v)
@@ -177,6 +181,72 @@ def pipeline(dev: str, frames: list[np.ndarray], tmp: Path) -> dict:
     for v, ts in secs.items():
         row[f"{v}_fps"] = made / statistics.mean(ts)
     row["interpolated_fps"] = row["streaming_fps"]
+    return row
+
+
+def stages(frames: list[np.ndarray], tmp: Path) -> dict:
+    """Milliseconds a frame of each CPU stage of `vidiff upscale`, one at a time, on this machine's CPU:
+    decode to RGB, scene cut + dedupe checks, RGB to the output's YUV, the lossless segment's encode and
+    decode, and the output's x264 encode (medium, veryfast), over these frames."""
+    from fractions import Fraction
+
+    import av
+
+    from vidiff.io.segments import intermediate
+    from vidiff.io.writer import VideoWriter, rgb_to_frame
+    from vidiff.scenes import SceneDetector
+
+    h, w = frames[0].shape[:2]
+    n = len(frames)
+    src, part = tmp / f"stage_in_{w}x{h}.mp4", tmp / f"stage_part_{w}x{h}.mkv"
+    with VideoWriter(src, w, h, Fraction(25), preset="veryfast") as vw:
+        vw.write_all(frames)
+    row: dict = {"frames": n}
+
+    def clock(name: str, fn) -> None:
+        t0, c0 = time.perf_counter(), time.process_time()
+        fn()
+        wall = time.perf_counter() - t0
+        row[name] = {"ms": 1000 * wall / n, "cpu_over_wall": (time.process_time() - c0) / wall}
+
+    def decode() -> None:
+        with av.open(str(src)) as c:
+            c.streams.video[0].thread_type = "AUTO"
+            for f in c.decode(video=0):
+                f.to_ndarray(format="rgb24")
+
+    def cuts() -> None:
+        d = SceneDetector()
+        prev = None
+        for f in frames:
+            d.push(f)
+            if prev is not None:
+                np.array_equal(prev, f)
+            prev = f
+
+    def lossless() -> None:
+        with VideoWriter(part, w, h, Fraction(25), faststart=False, **intermediate("yuv420p")) as vw:
+            vw.write_all(frames)
+
+    def part_decode() -> None:
+        with av.open(str(part)) as c:
+            for _ in c.decode(video=0):
+                pass
+
+    def encode(preset: str):
+        def go() -> None:
+            with VideoWriter(tmp / f"stage_{preset}.mp4", w, h, Fraction(25), preset=preset) as vw:
+                vw.write_all(frames)
+
+        return go
+
+    clock("decode_to_rgb", decode)
+    clock("cuts_and_dedupe", cuts)
+    clock("rgb_to_yuv", lambda: [rgb_to_frame(f, "yuv420p", 2, 0) for f in frames])
+    clock("lossless_encode", lossless)
+    clock("lossless_decode", part_decode)
+    clock("x264_medium", encode("medium"))
+    clock("x264_veryfast", encode("veryfast"))
     return row
 
 
@@ -368,6 +438,11 @@ def main() -> int:
     ap.add_argument("--small", action="store_true", help="dry run: small sizes and few frames")
     ap.add_argument("--no-network", action="store_true", help="make every socket connection raise")
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument(
+        "--parts",
+        default="speed,pipeline,attention,quality,profile,doors,codecs,stages",
+        help="which parts to run (comma-separated; default all)",
+    )
     args = ap.parse_args()
     global WINDOW, PIPE_FRAMES
     if args.small:
@@ -382,6 +457,7 @@ def main() -> int:
     sizes = [(256, 144), (384, 216)] if args.small else [(1280, 720), (1920, 1080)]
     n_frames = 4 * WINDOW + 1 if args.small else 60
     out = Path(args.out)
+    parts = set(args.parts.split(","))
     res: dict = {
         "device": dev,
         "gpu": torch.cuda.get_device_name(dev)
@@ -402,23 +478,34 @@ def main() -> int:
             t0 = time.perf_counter()
             frames = load_frames(args.clip, n_frames, size)
             row = res["sizes"][label] = {}
-            row["speed"] = guard(lambda f=frames: speed(dev, f, sync, args.repeats))
-            row["pipeline"] = guard(lambda f=frames: pipeline(dev, f, Path(tmp)))
-            if "error" not in row["speed"] and "error" not in row["pipeline"]:
+            if "speed" in parts:
+                row["speed"] = guard(lambda f=frames: speed(dev, f, sync, args.repeats))
+            if "stages" in parts:
+                row["stages"] = guard(lambda f=frames: stages(f, Path(tmp)))
+            if "pipeline" in parts:
+                row["pipeline"] = guard(lambda f=frames: pipeline(dev, f, Path(tmp)))
+            if "error" not in row.get("speed", {"error": 1}) and "error" not in row.get(
+                "pipeline", {"error": 1}
+            ):
                 row["pipeline_over_model_step"] = (
                     row["pipeline"]["interpolated_fps"] / row["speed"]["model_step_fps"]
                 )
             write(res, out)
-            row["attention"] = guard(lambda s=size: attention(dev, s, sync, args.repeats))
+            if "attention" in parts:
+                row["attention"] = guard(lambda s=size: attention(dev, s, sync, args.repeats))
             if k == 0:
-                row["quality"] = guard(lambda f=frames: quality(dev, f[: 4 * WINDOW + 1]))
-                write(res, out)
-                row["profile"] = guard(lambda f=frames: profile(dev, f, out))
+                if "quality" in parts:
+                    row["quality"] = guard(lambda f=frames: quality(dev, f[: 4 * WINDOW + 1]))
+                    write(res, out)
+                if "profile" in parts:
+                    row["profile"] = guard(lambda f=frames: profile(dev, f, out))
                 small = (
                     [np.ascontiguousarray(f[::2, ::2]) for f in frames[:8]] if not args.small else frames[:8]
                 )
-                res["doors"] = guard(lambda f=small: doors(dev, f, Path(tmp)))
-                res["hw_codecs"] = guard(lambda f=small: hw_codecs(f, Path(tmp)))
+                if "doors" in parts:
+                    res["doors"] = guard(lambda f=small: doors(dev, f, Path(tmp)))
+                if "codecs" in parts:
+                    res["hw_codecs"] = guard(lambda f=small: hw_codecs(f, Path(tmp)))
             row["seconds"] = time.perf_counter() - t0
             res["seconds"] = time.perf_counter() - t_all
             write(res, out)
@@ -463,29 +550,42 @@ def report(res: dict) -> list[str]:
             f"| {fmt(s, 'stage_prior_stack_s')} | {fmt(s, 'stage_rest_s')} |"
         )
     lines += ["", "Interpolated frames a second: the model step against the whole `vidiff upscale` x2 "
-              f"(decode, dedupe, cuts, model, encode; model load excluded) of {PIPE_FRAMES} frames, with the "
-              "join as the segments finish (shipped) and after the run (before):", ""]  # fmt: skip
-    lines += ["| size | model step fps | upscale fps | / model step | join after: fps | / model step "
-              "| upscale --preset veryfast fps | / model step |", "| --- " * 8 + "|"]  # fmt: skip
+              f"(decode, dedupe, cuts, model, encode; model load excluded) of {PIPE_FRAMES} frames: shipped "
+              "(join as the segments finish, quick GIL handoffs), with Python's 5 ms switch interval, the "
+              "join after the run with it (before this stop), and shipped with `--preset veryfast`:", ""]  # fmt: skip
+    cols = [("streaming", "shipped"), ("switch_5ms", "5 ms switch"), ("join_after", "join after, 5 ms"),
+            ("veryfast", "veryfast")]  # fmt: skip
+    lines += ["| size | model step fps | " + " | ".join(f"{c} fps | / step" for _, c in cols) + " |"]
+    lines += ["| --- " * (2 + 2 * len(cols)) + "|"]
     for label, r in res["sizes"].items():
         s, p = r.get("speed", {}), r.get("pipeline", {})
         if "error" in p:
             errors.append(f"{label} pipeline: {p['error']}")
         m = s.get("model_step_fps")
-
-        def over(key: str, p=p, m=m) -> str:
-            return f"{p[key] / m:.2f}" if key in p and m else "–"
-
-        lines.append(
-            f"| {label} | {fmt(s, 'model_step_fps', '.2f')} | {fmt(p, 'streaming_fps', '.2f')} "
-            f"| {over('streaming_fps')} | {fmt(p, 'join_after_fps', '.2f')} | {over('join_after_fps')} "
-            f"| {fmt(p, 'veryfast_fps', '.2f')} | {over('veryfast_fps')} |"
-        )
-    lines += [
-        "",
-        "| size | U-Net forward, 3-frame window: kernel (s) | max abs diff |",
-        "| --- | --- | --- |",
-    ]
+        cells = []
+        for key, _ in cols:
+            v = p.get(f"{key}_fps")
+            cells += [fmt(p, f"{key}_fps", ".2f"), f"{v / m:.2f}" if v and m else "–"]
+        lines.append(f"| {label} | {fmt(s, 'model_step_fps', '.2f')} | " + " | ".join(cells) + " |")
+    if any("stages" in r for r in res["sizes"].values()):
+        names = ["decode_to_rgb", "cuts_and_dedupe", "rgb_to_yuv", "lossless_encode", "lossless_decode",
+                 "x264_medium", "x264_veryfast"]  # fmt: skip
+        lines += ["", "CPU stages one at a time, ms a frame (cores kept busy: CPU time over wall time):", ""]
+        lines += ["| size | " + " | ".join(names) + " |", "| --- " * (1 + len(names)) + "|"]
+        for label, r in res["sizes"].items():
+            st = r.get("stages", {})
+            if "error" in st:
+                errors.append(f"{label} stages: {st['error']}")
+                continue
+            if st:
+                cells = [f"{st[n]['ms']:.1f} ({st[n]['cpu_over_wall']:.1f})" for n in names]
+                lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    if any("attention" in r for r in res["sizes"].values()):
+        lines += [
+            "",
+            "| size | U-Net forward, 3-frame window: kernel (s) | max abs diff |",
+            "| --- | --- | --- |",
+        ]
     for label, r in res["sizes"].items():
         a = r.get("attention")
         if not a:

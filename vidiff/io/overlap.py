@@ -6,18 +6,59 @@ and numpy release the GIL while they decode, convert and encode, so both overlap
 order of frames and of calls is kept, so the bytes written are those of the plain path (tested). An
 exception in a thread is raised in the caller, at its next call or at the end. The threads run in a
 copy of the caller's context (contextvars), so what is held there (`--strict`) reaches them.
+
+While they run, `quick_handoffs` lowers the interpreter's switch interval: a caller busy in Python (a
+GPU model step launching kernels is, as much as the GPU runs them) otherwise holds the GIL up to 5 ms
+each time one of these threads needs it for a few lines between its C calls, which doubled the I/O
+threads' time per frame in a test here (benchmarks/gil_handoffs.py).
 """
 
 from __future__ import annotations
 
 import contextvars
 import queue
+import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 DEPTH = 8  # frames held in each queue: enough to ride over a slow window, bounded memory
+SWITCH_INTERVAL = 0.0005  # seconds, while I/O threads run (Python's default: 0.005)
 _END = object()
+_handoffs = {"users": 0, "saved": 0.0}
+_handoffs_lock = threading.Lock()
+
+
+class quick_handoffs:
+    """While held (by any number of users at once), the switch interval is `SWITCH_INTERVAL`; the last to
+    let go puts back what was there before. `hold()` and `release()`, or a `with` block."""
+
+    def __init__(self) -> None:
+        self._held = False
+
+    def hold(self) -> quick_handoffs:
+        with _handoffs_lock:
+            if not self._held:
+                self._held = True
+                if _handoffs["users"] == 0:
+                    _handoffs["saved"] = sys.getswitchinterval()
+                    sys.setswitchinterval(min(SWITCH_INTERVAL, _handoffs["saved"]))
+                _handoffs["users"] += 1
+        return self
+
+    def release(self) -> None:
+        with _handoffs_lock:
+            if self._held:
+                self._held = False
+                _handoffs["users"] -= 1
+                if _handoffs["users"] == 0:
+                    sys.setswitchinterval(_handoffs["saved"])
+
+    def __enter__(self) -> quick_handoffs:
+        return self.hold()
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
 
 
 def start_thread(fn: Callable[..., None], name: str, *args: Any) -> threading.Thread:

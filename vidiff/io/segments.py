@@ -43,7 +43,7 @@ from filelock import FileLock
 
 from vidiff.errors import OutputError, VidiffError
 from vidiff.io.encode import EncodeOptions
-from vidiff.io.overlap import DEPTH, Behind, Prefetch, start_thread
+from vidiff.io.overlap import DEPTH, Behind, Prefetch, quick_handoffs, start_thread
 from vidiff.io.probe import VideoFile
 from vidiff.io.writer import (
     _FORMATS,
@@ -338,6 +338,7 @@ class ResumableWriter:
         self._ahead: Prefetch | None = None
         self._behind: Behind | None = None
         self._joiner: StreamJoin | None = None
+        self._handoffs = quick_handoffs()
         self.resumed_frames = sum(done.values())
         self.n_frames = 0
         self._sink = PartSink(self.parts, done)
@@ -376,6 +377,7 @@ class ResumableWriter:
         (`StreamJoin`), and return `frames` read ahead in a third (vidiff.io.overlap): decode, encode and
         the join overlap the caller's work. `adopt` and `close` wait for them, `abort` (and the context's
         exit on an error) stops them before the input can be closed."""
+        self._handoffs.hold()
         self._behind = Behind(self._sink.write, depth)
         self._joiner = StreamJoin(self.done, lambda: self._open_output(own_audio=True), self._encode_part)
         self._sink.on_finish = self._joiner.finished
@@ -402,6 +404,7 @@ class ResumableWriter:
         try:
             self._close()
         finally:
+            self._handoffs.release()
             self._lock.release()
 
     def _close(self) -> None:
@@ -493,6 +496,7 @@ class ResumableWriter:
         self._settle(cancel=True)
         self._sink.abort()
         self._drop_join()
+        self._handoffs.release()
         if not self.parts.done() or not keep:  # nothing worth resuming: leave no trace
             shutil.rmtree(self.work, ignore_errors=True)
         self._lock.release()
