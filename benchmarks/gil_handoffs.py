@@ -44,7 +44,7 @@ def one(frames, size, busy: float, preset: str, out: Path) -> float:
     wr = ResumableWriter(out, w, h, Fraction(25), key={}, segment_frames=24, preset=preset)
     t0 = time.perf_counter()
     with wr:
-        for f in wr.overlap(iter(frames)):
+        for f in wr.overlap(iter(frames), handoffs=True):
             spin(busy)
             wr.write(f)
             wr.write(f)

@@ -44,6 +44,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from gpu_report import report
 
 NET_ATTEMPTS: list[str] = []
 GPU_STACK = "gpu"  # what stack="auto" gives on CUDA, named so a CPU dry run takes the same path
@@ -126,7 +127,7 @@ def speed(dev: str, frames: list[np.ndarray], sync, repeats: int) -> dict:
     return row
 
 
-def _classic_overlap(self, frames, depth=8):
+def _classic_overlap(self, frames, depth=8, handoffs=False):
     """ResumableWriter.overlap as it was before the streaming join (the join after all the frames), for the
     before/after rows of `pipeline`."""
     from vidiff.io.overlap import Behind, Prefetch
@@ -514,127 +515,6 @@ def main() -> int:
     write(res, out)
     print("\n".join(report(res)))
     return 0
-
-
-def fmt(d: dict, key: str, spec: str = ".4f") -> str:
-    v = d.get(key)
-    return format(v, spec) if isinstance(v, (int, float)) else "–"
-
-
-def report(res: dict) -> list[str]:
-    lines = [
-        "# vidiff GPU check",
-        "",
-        f"Command: `{res['command']}`",
-        "",
-        f"Device: {res['gpu']}; torch {res['torch']}; Python {res['python']}; "
-        f"whole check {res.get('seconds', 0):.0f} s"
-        + ("; DRY RUN (--small: small sizes, few frames)" if res["small"] else ""),
-        f"Inputs: {res['inputs']}. Network connections attempted: {res['network_attempts']}",
-        "",
-        "Seconds per made frame (window of 8 pairs; RIFE one pair at a time, as `--method rife` runs):",
-        "",
-        "| size | stack | RIFE | default (fp32) | / RIFE | default bf16 | / RIFE | DIS + RIFE stack | / RIFE "
-        "| prior stack | rest |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
-    ]
-    errors = []
-    for label, r in res["sizes"].items():
-        s = r.get("speed", {})
-        if "error" in s:
-            errors.append(f"{label} speed: {s['error']}")
-        lines.append(
-            f"| {label} | {s.get('stack', '–')} | {fmt(s, 'rife_s_per_frame')} | {fmt(s, 'default_s_per_frame')} "
-            f"| {fmt(s, 'default_over_rife', '.2f')} | {fmt(s, 'bf16_s_per_frame')} | {fmt(s, 'bf16_over_rife', '.2f')} "
-            f"| {fmt(s, 'dis_stack_s_per_frame')} | {fmt(s, 'dis_stack_over_rife', '.2f')} "
-            f"| {fmt(s, 'stage_prior_stack_s')} | {fmt(s, 'stage_rest_s')} |"
-        )
-    lines += ["", "Interpolated frames a second: the model step against the whole `vidiff upscale` x2 "
-              f"(decode, dedupe, cuts, model, encode; model load excluded) of {PIPE_FRAMES} frames: shipped "
-              "(join as the segments finish, quick GIL handoffs), with Python's 5 ms switch interval, the "
-              "join after the run with it (before this stop), and shipped with `--preset veryfast`:", ""]  # fmt: skip
-    cols = [("streaming", "shipped"), ("switch_5ms", "5 ms switch"), ("join_after", "join after, 5 ms"),
-            ("veryfast", "veryfast")]  # fmt: skip
-    lines += ["| size | model step fps | " + " | ".join(f"{c} fps | / step" for _, c in cols) + " |"]
-    lines += ["| --- " * (2 + 2 * len(cols)) + "|"]
-    for label, r in res["sizes"].items():
-        s, p = r.get("speed", {}), r.get("pipeline", {})
-        if "error" in p:
-            errors.append(f"{label} pipeline: {p['error']}")
-        m = s.get("model_step_fps")
-        cells = []
-        for key, _ in cols:
-            v = p.get(f"{key}_fps")
-            cells += [fmt(p, f"{key}_fps", ".2f"), f"{v / m:.2f}" if v and m else "–"]
-        lines.append(f"| {label} | {fmt(s, 'model_step_fps', '.2f')} | " + " | ".join(cells) + " |")
-    if any("stages" in r for r in res["sizes"].values()):
-        names = ["decode_to_rgb", "cuts_and_dedupe", "rgb_to_yuv", "lossless_encode", "lossless_decode",
-                 "x264_medium", "x264_veryfast"]  # fmt: skip
-        lines += ["", "CPU stages one at a time, ms a frame (cores kept busy: CPU time over wall time):", ""]
-        lines += ["| size | " + " | ".join(names) + " |", "| --- " * (1 + len(names)) + "|"]
-        for label, r in res["sizes"].items():
-            st = r.get("stages", {})
-            if "error" in st:
-                errors.append(f"{label} stages: {st['error']}")
-                continue
-            if st:
-                cells = [f"{st[n]['ms']:.1f} ({st[n]['cpu_over_wall']:.1f})" for n in names]
-                lines.append(f"| {label} | " + " | ".join(cells) + " |")
-    if any("attention" in r for r in res["sizes"].values()):
-        lines += [
-            "",
-            "| size | U-Net forward, 3-frame window: kernel (s) | max abs diff |",
-            "| --- | --- | --- |",
-        ]
-    for label, r in res["sizes"].items():
-        a = r.get("attention")
-        if not a:
-            continue
-        if "error" in a:
-            errors.append(f"{label} attention: {a['error']}")
-            continue
-        ks = ", ".join(
-            f"{k} {a[f'{k}_s']:.4f}" if f"{k}_s" in a else f"{k}: {a[f'{k}_error'].splitlines()[0]}"
-            for k in a["kernels"]
-        )
-        lines.append(f"| {label} | {ks} | {a.get('max_abs_diff', '–')} |")
-    for label, r in res["sizes"].items():
-        q = r.get("quality")
-        if not q:
-            continue
-        if "error" in q:
-            errors.append(f"{label} quality: {q['error']}")
-            continue
-        lines += ["", f"Held-out PSNR at {label}, {q['frames']} frames (keep every 2nd):", ""]
-        lines += [
-            "| path | stack | PSNR | − fp32 GPU path (dB) | PSNR of its frames vs the fp32 GPU path's |"
-        ]
-        lines += ["| --- | --- | --- | --- | --- |"]
-        for name, v in q["variants"].items():
-            lines.append(
-                f"| {name} | {v['stack']} | {v['psnr']:.3f} | {v['minus_fp32_db']:+.3f} | "
-                f"{v['psnr_vs_fp32_frames']:.2f} |"
-            )
-        prof = r.get("profile", {})
-        if "file" in prof:
-            lines += ["", f"Operator profile of one model step at {label}: {prof['file']}"]
-        elif "error" in prof:
-            errors.append(f"{label} profile: {prof['error']}")
-    d = res.get("doors")
-    if d:
-        lines += ["", f"End to end on {res['device']} (the CLI in this process):", ""]
-        if "error" in d:
-            errors.append(f"doors: {d['error']}")
-        else:
-            lines += ["| command | exit | seconds | output |", "| --- | --- | --- | --- |"]
-            for v in d.values():
-                rc = v["rc"] if not isinstance(v["rc"], dict) else v["rc"]["error"]
-                lines.append(f"| `vidiff {v['argv']}` | {rc} | {v['seconds']:.1f} | {v.get('output', '–')} |")
-    if "hw_codecs" in res:
-        lines += ["", f"PyAV hardware codecs: {json.dumps(res['hw_codecs'])}"]
-    if errors:
-        lines += ["", "Errors:", ""] + [f"- {e}" for e in errors]
-    return lines
 
 
 if __name__ == "__main__":

@@ -124,8 +124,9 @@ def test_the_join_runs_as_the_segments_finish_with_the_same_bytes(bbb, tmp_path)
 
 
 def test_quick_handoffs_while_the_threads_run_and_the_interval_put_back(carphone, tmp_path):
-    """While a writer's threads run, the switch interval is vidiff's (a caller busy in Python hands the GIL
-    over sooner); the last writer to finish, or to abort, puts back what was there before."""
+    """While a writer's threads run with `handoffs` (the serial upscale on CUDA), the switch interval is
+    vidiff's (a caller busy in Python hands the GIL over sooner); the last writer to finish, or to abort,
+    puts back what was there before; without, it is left alone."""
     from vidiff.io.overlap import SWITCH_INTERVAL
 
     frames = read_frames(carphone, max_frames=12)
@@ -133,14 +134,18 @@ def test_quick_handoffs_while_the_threads_run_and_the_interval_put_back(carphone
     before = sys.getswitchinterval()
     a = ResumableWriter(tmp_path / "a.mp4", w, h, Fraction(30), key={}, segment_frames=5, preset="ultrafast")
     b = ResumableWriter(tmp_path / "b.mp4", w, h, Fraction(30), key={}, segment_frames=5, preset="ultrafast")
-    for im in a.overlap(frames):
+    for im in a.overlap(frames, handoffs=True):
         a.write(im)
     assert sys.getswitchinterval() == SWITCH_INTERVAL
-    b.overlap(frames)
+    b.overlap(frames, handoffs=True)
     a.close()
     assert sys.getswitchinterval() == SWITCH_INTERVAL  # b still runs
     b.abort()
     assert sys.getswitchinterval() == before and (tmp_path / "a.mp4").exists()
+    c = ResumableWriter(tmp_path / "c.mp4", w, h, Fraction(30), key={}, segment_frames=5, preset="ultrafast")
+    c.overlap(frames)
+    assert sys.getswitchinterval() == before
+    c.abort()
 
 
 def test_an_aborted_run_stops_the_join_and_keeps_the_segments(carphone, tmp_path):

@@ -7,10 +7,10 @@ order of frames and of calls is kept, so the bytes written are those of the plai
 exception in a thread is raised in the caller, at its next call or at the end. The threads run in a
 copy of the caller's context (contextvars), so what is held there (`--strict`) reaches them.
 
-While they run, `quick_handoffs` lowers the interpreter's switch interval: a caller busy in Python (a
-GPU model step launching kernels is, as much as the GPU runs them) otherwise holds the GIL up to 5 ms
-each time one of these threads needs it for a few lines between its C calls, which doubled the I/O
-threads' time per frame in a test here (benchmarks/gil_handoffs.py).
+Beside a GPU model step, `quick_handoffs` lowers the interpreter's switch interval while they run: a
+caller busy in Python (a model step launching kernels is, as much as the GPU runs them) otherwise holds
+the GIL up to 5 ms each time one of these threads needs it for a few lines between its C calls
+(benchmarks/gil_handoffs.py). Not beside a CPU-bound caller: there it only adds switches.
 """
 
 from __future__ import annotations

@@ -372,12 +372,15 @@ class ResumableWriter:
             self._sink.write(self.n_frames, image)
         self.n_frames += 1
 
-    def overlap(self, frames: Iterable[Any], depth: int = DEPTH) -> Iterator[Any]:
+    def overlap(self, frames: Iterable[Any], depth: int = DEPTH, handoffs: bool = False) -> Iterator[Any]:
         """From now on encode in a background thread, join the finished segments into the output in another
         (`StreamJoin`), and return `frames` read ahead in a third (vidiff.io.overlap): decode, encode and
-        the join overlap the caller's work. `adopt` and `close` wait for them, `abort` (and the context's
-        exit on an error) stops them before the input can be closed."""
-        self._handoffs.hold()
+        the join overlap the caller's work. `handoffs`: quick GIL handoffs while they run
+        (`quick_handoffs`: for a caller busy in Python, a GPU model step; on a CPU-bound one they only add
+        switches). `adopt` and `close` wait for them, `abort` (and the context's exit on an error) stops
+        them before the input can be closed."""
+        if handoffs:
+            self._handoffs.hold()
         self._behind = Behind(self._sink.write, depth)
         self._joiner = StreamJoin(self.done, lambda: self._open_output(own_audio=True), self._encode_part)
         self._sink.on_finish = self._joiner.finished

@@ -358,7 +358,9 @@ def _serial(
             yield kf
 
     cuts = SceneDetector().push if opts.scene_cuts else None
-    kfs = tracked(keyframes(writer.overlap(VideoReader(src)), opts.dedupe, cuts, opts.max_run, stats=stats))
+    on_gpu = str(run.method_options.get("device", "cpu")).startswith("cuda")
+    frames = writer.overlap(VideoReader(src), handoffs=on_gpu)  # quick GIL handoffs beside a GPU model step
+    kfs = tracked(keyframes(frames, opts.dedupe, cuts, opts.max_run, stats=stats))
     for w in plan_windows(kfs, pairs=opts.window, context=context or 0):
         targets = [tg for k in range(w.lo, w.hi) for tg in plan.pair(k, w.times[k], w.times[k + 1])]
         if writer.can_skip(len(targets)):  # made by an earlier, interrupted run
