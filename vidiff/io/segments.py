@@ -13,9 +13,10 @@ codec, quality and preset (the encoder's own rate control, key frames and scene 
 where a segment starts, so no quality step there: the pulse every segment that segments encoded on their
 own made), streamed (one frame in memory), with the audio; the output appears complete (atomic rename).
 The segments are lossless and the encode a function of its frames, so a resumed or parallel run's file is
-byte-identical to an uninterrupted one's. The cost: the join's encode runs after the frames are made (not
-beside them), and the parts folder holds lossless video (`parts_bytes`, checked against free disk by
-`check_disk`). The parts folder is removed when the output is complete.
+byte-identical to an uninterrupted one's. On the serial path (`overlap`) the join runs as the segments
+finish (`StreamJoin`), beside the making; a parallel run's joins after its workers. The cost: the parts
+folder holds lossless video (`parts_bytes`, checked against free disk by `check_disk`), and each frame is
+encoded twice. The parts folder is removed when the output is complete.
 
 Segments may be made by other processes (`vidiff.runner.parallel`): `Parts` is the picklable description
 of the folder that a worker writes through (`PartSink`), recording each finished segment in the manifest
