@@ -138,7 +138,9 @@ def test_overlapped_io_writes_the_bytes_of_the_plain_path(tmp_path, carphone, mo
     from vidiff.io.segments import ResumableWriter
 
     overlapped = _upscale(carphone, tmp_path / "a.mp4")
-    monkeypatch.setattr(ResumableWriter, "overlap", lambda self, frames, depth=8: iter(frames))
+    monkeypatch.setattr(
+        ResumableWriter, "overlap", lambda self, frames, depth=8, handoffs=False: iter(frames)
+    )
     plain = _upscale(carphone, tmp_path / "b.mp4")
     assert overlapped == plain
     assert not [t for t in threading.enumerate() if t.name in ("vidiff-read", "vidiff-write")]
