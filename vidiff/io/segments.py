@@ -470,23 +470,18 @@ class ResumableWriter:
     def _encode_part(
         self, out: VideoWriter, k: int, n: int, stop: Callable[[], bool] = lambda: False
     ) -> None:
-        """Decode segment `k` (one part open at a time: memory flat in the clip's length; read ahead in a
-        thread, `Prefetch`, so decoding and encoding overlap) into `out`. A
+        """Decode segment `k` (one part open at a time: memory flat in the clip's length) into `out`. A
         segment that does not give back its `n` frames (a damaged part) is dropped from the manifest, so a
         rerun makes it again. `stop()` true (checked each frame) ends it with `_Cancelled`."""
         got = 0
         try:
             with av.open(str(self.work / _part(k))) as part:
-                frames = Prefetch(part.decode(video=0))  # decoded in a thread of its own, beside the encode
-                try:
-                    for frame in frames:
-                        if stop():
-                            raise _Cancelled
-                        if got < n:
-                            out.write_frame(frame)
-                        got += 1
-                finally:
-                    frames.close()
+                for frame in part.decode(video=0):
+                    if stop():
+                        raise _Cancelled
+                    if got < n:
+                        out.write_frame(frame)
+                    got += 1
         except av.error.FFmpegError:
             got = -1
         if got != n:
