@@ -15,7 +15,6 @@ Usage: python benchmarks/gil_handoffs.py [--size 640x360] [--frames 120] [--busy
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import sys
@@ -24,7 +23,8 @@ from fractions import Fraction
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from gpu_check import load_frames  # noqa: E402
+from gpu_check import forth_and_back, load_frames  # noqa: E402
+from report import command_line, write_report  # noqa: E402
 
 from vidiff.io import overlap  # noqa: E402
 from vidiff.io.samples import sample_clip  # noqa: E402
@@ -61,9 +61,7 @@ def main() -> None:
     ap.add_argument("--out", default="benchmarks/results/gil_handoffs")
     a = ap.parse_args()
     size = tuple(map(int, a.size.split("x")))
-    src = load_frames(str(sample_clip("bigbuckbunny")), 60, size)
-    loop = src + src[-2:0:-1]
-    frames = [loop[i % len(loop)] for i in range(a.frames)]
+    frames = forth_and_back(load_frames(str(sample_clip("bigbuckbunny")), 60, size), a.frames)
     shipped = overlap.SWITCH_INTERVAL
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -78,29 +76,23 @@ def main() -> None:
         ms["alone"].append(one(frames, size, 0.0, a.preset, tmp))
     tmp.unlink()
     mean = {k: statistics.mean(v) for k, v in ms.items()}
-    res = {
-        "command": "python " + " ".join(sys.argv),
-        "machine": f"{os.cpu_count()} cores",
-        "busy_ms_per_source_frame": a.busy,
-        "ms_per_output_frame": ms,
-        "caller_alone_ms_per_output_frame": a.busy / 2,
-        "python_default_over_shipped": mean["python_default"] / mean["shipped"],
-    }
-    (out / "results.json").write_text(json.dumps(res, indent=2) + "\n")
-    md = [
+    ratio = mean["python_default"] / mean["shipped"]
+    cmd = command_line("gil_handoffs.py", None)
+    lines = [
         "# I/O threads beside a caller busy in Python: the switch interval",
         "",
-        f"Command: `{res['command']}` ({res['machine']}); {a.size}, {a.frames} source frames x2, x264 "
+        f"Command: `{cmd}` ({os.cpu_count()} cores); {a.size}, {a.frames} source frames x2, x264 "
         f"{a.preset}, the caller spinning {a.busy} ms a source frame ({a.busy / 2} ms an output frame).",
         "",
         "| switch interval | ms per output frame (runs) | mean |",
         "| --- | --- | --- |",
         *[f"| {k} | {', '.join(f'{t:.2f}' for t in v)} | {mean[k]:.2f} |" for k, v in ms.items()],
         "",
-        f"Python's default over vidiff's: {res['python_default_over_shipped']:.2f}×",
+        f"Python's default over vidiff's: {ratio:.2f}×",
     ]
-    (out / "results.md").write_text("\n".join(md) + "\n")
-    print("\n".join(md))
+    rows = [{"switch_interval": k, "ms_per_output_frame": v, "mean": mean[k]} for k, v in ms.items()]
+    write_report(out, cmd, rows, lines, machine=f"{os.cpu_count()} cores", busy_ms_per_source_frame=a.busy,
+                 python_default_over_shipped=ratio)  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -93,6 +93,12 @@ def load_frames(clip: str, n: int, size: tuple[int, int]) -> list[np.ndarray]:
     return [cv2.resize(f, size, interpolation=cv2.INTER_CUBIC) for f in frames]
 
 
+def forth_and_back(frames: list[np.ndarray], n: int) -> list[np.ndarray]:
+    """`frames` played forward, then backward, and again, to `n` frames (a longer clip of real motion)."""
+    loop = frames + frames[-2:0:-1]
+    return [loop[i % len(loop)] for i in range(n)]
+
+
 def speed(dev: str, frames: list[np.ndarray], sync, repeats: int) -> dict:
     """RIFE alone and the default method (fp32, bf16; and over the CPU's DIS + RIFE stack on this device),
     seconds per made frame, and where the model step's time goes."""
@@ -150,8 +156,7 @@ def pipeline(dev: str, frames: list[np.ndarray], tmp: Path) -> dict:
     from vidiff.runner.upscale import upscale_file
 
     h, w = frames[0].shape[:2]
-    loop = frames + frames[-2:0:-1]
-    clip = [loop[i % len(loop)] for i in range(PIPE_FRAMES)]
+    clip = forth_and_back(frames, PIPE_FRAMES)
     src = tmp / f"in_{w}x{h}.mp4"
     with VideoWriter(src, w, h, Fraction(25)) as vw:
         vw.write_all(clip)

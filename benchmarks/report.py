@@ -17,10 +17,14 @@ def command_line(script: str, argv: list[str] | None) -> str:
     return f"python benchmarks/{script} {shlex.join(argv if argv is not None else sys.argv[1:])}".strip()
 
 
-def write_report(out: str | Path, cmd: str, rows: list[dict[str, Any]], lines: list[str]) -> None:
-    """results.json ({"command", "rows"}) and results.md (`lines`) in `out`, and the markdown printed."""
+def write_report(
+    out: str | Path, cmd: str, rows: list[dict[str, Any]], lines: list[str], **summary: Any
+) -> None:
+    """results.json ({"command", **summary, "rows"}) and results.md (`lines`) in `out`, and the markdown
+    printed."""
     out_dir = Path(out)
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "results.json").write_text(json.dumps({"command": cmd, "rows": rows}, indent=1) + "\n")
+    body = {"command": cmd, **summary, "rows": rows}
+    (out_dir / "results.json").write_text(json.dumps(body, indent=1) + "\n")
     (out_dir / "results.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))

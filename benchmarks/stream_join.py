@@ -11,7 +11,6 @@ Usage: python benchmarks/stream_join.py [--method diffusion] [--size 640x360] [-
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import sys
@@ -21,7 +20,8 @@ from fractions import Fraction
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from gpu_check import _classic_overlap, load_frames  # noqa: E402
+from gpu_check import _classic_overlap, forth_and_back, load_frames  # noqa: E402
+from report import command_line, write_report  # noqa: E402
 
 from vidiff.io.samples import sample_clip  # noqa: E402
 from vidiff.io.segments import ResumableWriter  # noqa: E402
@@ -39,13 +39,12 @@ def main() -> None:
     a = ap.parse_args()
     w, h = map(int, a.size.split("x"))
     frames = load_frames(str(sample_clip("bigbuckbunny")), 60, (w, h))
-    loop = frames + frames[-2:0:-1]
     shipped = ResumableWriter.overlap
     secs: dict[str, list[float]] = {"streaming": [], "join_after": []}
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "in.mp4"
         with VideoWriter(src, w, h, Fraction(25)) as vw:
-            vw.write_all([loop[i % len(loop)] for i in range(a.frames)])
+            vw.write_all(forth_and_back(frames, a.frames))
 
         def run(variant: str) -> dict:
             ResumableWriter.overlap = _classic_overlap if variant == "join_after" else shipped
@@ -65,28 +64,22 @@ def main() -> None:
                 secs[v].append(run(v)["seconds"])
         same = (Path(tmp) / "streaming.mp4").read_bytes() == (Path(tmp) / "join_after.mp4").read_bytes()
     mean = {v: statistics.mean(t) for v, t in secs.items()}
-    res = {
-        "command": "python " + " ".join(sys.argv),
-        "machine": f"{os.cpu_count()} cores",
-        "method": a.method, "size": a.size, "frames": a.frames, "seconds": secs,
-        "streaming_over_join_after": mean["streaming"] / mean["join_after"], "same_bytes": same,
-    }  # fmt: skip
-    out = Path(a.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "results.json").write_text(json.dumps(res, indent=2) + "\n")
-    md = [
+    ratio = mean["streaming"] / mean["join_after"]
+    cmd = command_line("stream_join.py", None)
+    lines = [
         "# The join as the segments finish vs after the run",
         "",
-        f"Command: `{res['command']}` ({res['machine']}); {a.method}, {a.size}, {a.frames} frames x2.",
+        f"Command: `{cmd}` ({os.cpu_count()} cores); {a.method}, {a.size}, {a.frames} frames x2.",
         "",
         "| variant | seconds (each run, A B B A order) | mean |",
         "| --- | --- | --- |",
         *[f"| {v} | {', '.join(f'{t:.2f}' for t in ts)} | {mean[v]:.2f} |" for v, ts in secs.items()],
         "",
-        f"streaming / join after: {res['streaming_over_join_after']:.3f}; same bytes: {same}",
+        f"streaming / join after: {ratio:.3f}; same bytes: {same}",
     ]
-    (out / "results.md").write_text("\n".join(md) + "\n")
-    print("\n".join(md))
+    rows = [{"variant": v, "seconds": ts, "mean": mean[v]} for v, ts in secs.items()]
+    write_report(a.out, cmd, rows, lines, machine=f"{os.cpu_count()} cores", method=a.method, size=a.size,
+                 frames=a.frames, streaming_over_join_after=ratio, same_bytes=same)  # fmt: skip
 
 
 if __name__ == "__main__":
