@@ -42,6 +42,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 from gpu_report import report
@@ -201,6 +202,7 @@ def stages(frames: list[np.ndarray], tmp: Path) -> dict:
     from vidiff.io.segments import intermediate
     from vidiff.io.writer import VideoWriter, rgb_to_frame
     from vidiff.scenes import SceneDetector
+    from vidiff.timeline import keyframes
 
     h, w = frames[0].shape[:2]
     n = len(frames)
@@ -221,14 +223,10 @@ def stages(frames: list[np.ndarray], tmp: Path) -> dict:
             for f in c.decode(video=0):
                 f.to_ndarray(format="rgb24")
 
-    def cuts() -> None:
-        d = SceneDetector()
-        prev = None
-        for f in frames:
-            d.push(f)
-            if prev is not None:
-                np.array_equal(prev, f)
-            prev = f
+    def cuts() -> None:  # the upscale's own keyframe stream: SceneDetector and frames_differ
+        decoded = [SimpleNamespace(image=f, time=i / 25) for i, f in enumerate(frames)]
+        for _ in keyframes(decoded, True, SceneDetector().push):
+            pass
 
     def lossless() -> None:
         with VideoWriter(part, w, h, Fraction(25), faststart=False, **intermediate("yuv420p")) as vw:
