@@ -62,59 +62,7 @@ def report(res: dict) -> list[str]:
             v = p.get(f"{key}_fps")
             cells += [fmt(p, f"{key}_fps", ".2f"), f"{v / m:.2f}" if v and m else "–"]
         lines.append(f"| {label} | {fmt(s, 'model_step_fps', '.2f')} | " + " | ".join(cells) + " |")
-    if any("stages" in r for r in res["sizes"].values()):
-        names = ["decode_to_rgb", "cuts_and_dedupe", "rgb_to_yuv", "lossless_encode", "lossless_decode",
-                 "x264_medium", "x264_veryfast"]  # fmt: skip
-        lines += ["", "CPU stages one at a time, ms a frame (cores kept busy: CPU time over wall time):", ""]
-        lines += ["| size | " + " | ".join(names) + " |", "| --- " * (1 + len(names)) + "|"]
-        for label, r in res["sizes"].items():
-            st = r.get("stages", {})
-            if "error" in st:
-                errors.append(f"{label} stages: {st['error']}")
-                continue
-            if st:
-                cells = [f"{st[n]['ms']:.1f} ({st[n]['cpu_over_wall']:.1f})" for n in names]
-                lines.append(f"| {label} | " + " | ".join(cells) + " |")
-    if any("attention" in r for r in res["sizes"].values()):
-        lines += [
-            "",
-            "| size | U-Net forward, 3-frame window: kernel (s) | max abs diff |",
-            "| --- | --- | --- |",
-        ]
-    for label, r in res["sizes"].items():
-        a = r.get("attention")
-        if not a:
-            continue
-        if "error" in a:
-            errors.append(f"{label} attention: {a['error']}")
-            continue
-        ks = ", ".join(
-            f"{k} {a[f'{k}_s']:.4f}" if f"{k}_s" in a else f"{k}: {a[f'{k}_error'].splitlines()[0]}"
-            for k in a["kernels"]
-        )
-        lines.append(f"| {label} | {ks} | {a.get('max_abs_diff', '–')} |")
-    for label, r in res["sizes"].items():
-        q = r.get("quality")
-        if not q:
-            continue
-        if "error" in q:
-            errors.append(f"{label} quality: {q['error']}")
-            continue
-        lines += ["", f"Held-out PSNR at {label}, {q['frames']} frames (keep every 2nd):", ""]
-        lines += [
-            "| path | stack | PSNR | − fp32 GPU path (dB) | PSNR of its frames vs the fp32 GPU path's |"
-        ]
-        lines += ["| --- | --- | --- | --- | --- |"]
-        for name, v in q["variants"].items():
-            lines.append(
-                f"| {name} | {v['stack']} | {v['psnr']:.3f} | {v['minus_fp32_db']:+.3f} | "
-                f"{v['psnr_vs_fp32_frames']:.2f} |"
-            )
-        prof = r.get("profile", {})
-        if "file" in prof:
-            lines += ["", f"Operator profile of one model step at {label}: {prof['file']}"]
-        elif "error" in prof:
-            errors.append(f"{label} profile: {prof['error']}")
+    lines += _stages(res, errors) + _attention(res, errors) + _quality(res, errors)
     d = res.get("doors")
     if d:
         lines += ["", f"End to end on {res['device']} (the CLI in this process):", ""]
@@ -129,6 +77,69 @@ def report(res: dict) -> list[str]:
         lines += ["", f"PyAV hardware codecs: {json.dumps(res['hw_codecs'])}"]
     if errors:
         lines += ["", "Errors:", ""] + [f"- {e}" for e in errors]
+    return lines
+
+
+def _parts(res: dict, name: str, errors: list[str]):
+    """(size, part) of each size that has part `name` without an error; the errors go to `errors`."""
+    for label, r in res["sizes"].items():
+        part = r.get(name)
+        if not part:
+            continue
+        if "error" in part:
+            errors.append(f"{label} {name}: {part['error']}")
+            continue
+        yield label, part
+
+
+def _stages(res: dict, errors: list[str]) -> list[str]:
+    if not any("stages" in r for r in res["sizes"].values()):
+        return []
+    names = ["decode_to_rgb", "cuts_and_dedupe", "rgb_to_yuv", "lossless_encode", "lossless_decode",
+             "x264_medium", "x264_veryfast"]  # fmt: skip
+    lines = ["", "CPU stages one at a time, ms a frame (cores kept busy: CPU time over wall time):", ""]
+    lines += ["| size | " + " | ".join(names) + " |", "| --- " * (1 + len(names)) + "|"]
+    for label, st in _parts(res, "stages", errors):
+        cells = [f"{st[n]['ms']:.1f} ({st[n]['cpu_over_wall']:.1f})" for n in names]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def _attention(res: dict, errors: list[str]) -> list[str]:
+    lines = []
+    if any("attention" in r for r in res["sizes"].values()):
+        lines += [
+            "",
+            "| size | U-Net forward, 3-frame window: kernel (s) | max abs diff |",
+            "| --- | --- | --- |",
+        ]
+    for label, a in _parts(res, "attention", errors):
+        ks = ", ".join(
+            f"{k} {a[f'{k}_s']:.4f}" if f"{k}_s" in a else f"{k}: {a[f'{k}_error'].splitlines()[0]}"
+            for k in a["kernels"]
+        )
+        lines.append(f"| {label} | {ks} | {a.get('max_abs_diff', '–')} |")
+    return lines
+
+
+def _quality(res: dict, errors: list[str]) -> list[str]:
+    lines = []
+    for label, q in _parts(res, "quality", errors):
+        lines += ["", f"Held-out PSNR at {label}, {q['frames']} frames (keep every 2nd):", ""]
+        lines += [
+            "| path | stack | PSNR | − fp32 GPU path (dB) | PSNR of its frames vs the fp32 GPU path's |"
+        ]
+        lines += ["| --- | --- | --- | --- | --- |"]
+        for name, v in q["variants"].items():
+            lines.append(
+                f"| {name} | {v['stack']} | {v['psnr']:.3f} | {v['minus_fp32_db']:+.3f} | "
+                f"{v['psnr_vs_fp32_frames']:.2f} |"
+            )
+        prof = res["sizes"][label].get("profile", {})
+        if "file" in prof:
+            lines += ["", f"Operator profile of one model step at {label}: {prof['file']}"]
+        elif "error" in prof:
+            errors.append(f"{label} profile: {prof['error']}")
     return lines
 
 
