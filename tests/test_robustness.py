@@ -760,4 +760,9 @@ def test_leftover_check_ignores_another_vidiff_running_beside_it(media, tmp_path
         assert tempfile.gettempdir() == str(private_tmp) and not os.listdir(private_tmp)
     finally:
         other.terminate()
-        other.wait(30)
+        try:
+            other.wait(30)
+        finally:  # a loop that outlives SIGTERM fails the test, and is not left running on the machine
+            if other.poll() is None:
+                other.kill()
+                other.wait()
