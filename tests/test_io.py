@@ -170,6 +170,20 @@ def test_lossless_round_trip_has_no_color_shift(tmp_path, carphone):
     assert 10 * np.log10(255**2 / np.mean(d**2)) > 55
 
 
+@pytest.mark.parametrize("pix_fmt", ["yuv420p", "yuv444p"])
+def test_tagged_output_is_written_in_its_own_matrix(tmp_path, pix_fmt):
+    """A BT.709-tagged output (what HD input carries to it) is converted with BT.709, the matrix players and
+    the reader decode it with: saturated colours come back (with BT.601's, red was 11 levels off)."""
+    im = np.zeros((64, 64, 3), np.uint8)
+    im[:, :32], im[:, 32:] = (200, 40, 40), (40, 180, 60)
+    tags = {"colorspace": 1, "color_primaries": 1, "color_trc": 1}
+    with VideoWriter(tmp_path / "t.mkv", 64, 64, Fraction(25), crf=0, pix_fmt=pix_fmt, color=tags) as w:
+        w.write_all([im] * 3)
+    back = read_frames(tmp_path / "t.mkv")[1].astype(int)
+    assert np.abs(back[4:-4, 4:28] - im[4:-4, 4:28]).max() <= 2
+    assert np.abs(back[4:-4, 36:60] - im[4:-4, 36:60]).max() <= 2
+
+
 def test_png_output_checked_before_any_work(tmp_path, carphone):
     """`generate --strip` and `metrics --plot` share one check: .png, folder exists, not a folder or input."""
     ok = tmp_path / "s.png"

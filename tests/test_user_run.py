@@ -39,6 +39,14 @@ def _psnr(a: np.ndarray, b: np.ndarray) -> float:
     return 10 * np.log10(255**2 / max(mse, 1e-10))
 
 
+def _written(path: Path, frames: list[np.ndarray], fps: int = 30, **kw: object) -> None:
+    """`frames` through a `ResumableWriter` on its plain path (no threads): the reference bytes."""
+    h, w = frames[0].shape[:2]
+    with ResumableWriter(path, w, h, Fraction(fps), **kw) as wr:
+        for im in frames:
+            wr.write(im)
+
+
 # -- 1. segment joins ----------------------------------------------------------------------------------
 def test_segment_starts_have_no_quality_step(carphone, tmp_path):
     """Segments join with no quality step: the output is one continuous encode of the lossless segments,
@@ -120,7 +128,72 @@ def test_the_join_runs_as_the_segments_finish_with_the_same_bytes(bbb, tmp_path)
                 while wr._joiner.joined < 2 and time.monotonic() - t0 < 60:
                     time.sleep(0.01)
                 assert wr._joiner.joined >= 2
+        joiner = wr._joiner
     assert streamed.read_bytes() == classic.read_bytes()
+    assert joiner.teed == joiner.joined == 5  # the join kept up: no part was decoded back
+
+
+def test_a_resumed_run_decodes_its_earlier_segments_then_takes_frames_as_made(carphone, tmp_path):
+    """A resume's finished segments are decoded from their parts while the new ones are made; once the join
+    has caught up (`StreamJoin.take`) it takes their frames as they are written; same bytes as one
+    uninterrupted run."""
+    frames = read_frames(carphone, max_frames=40)
+    h, w = frames[0].shape[:2]
+    kw = {"key": {"k": 2}, "segment_frames": 5, "preset": "ultrafast"}
+    ref, out = tmp_path / "ref.mp4", tmp_path / "out.mp4"
+    _written(ref, frames, **kw)
+    first = ResumableWriter(out, w, h, Fraction(30), **kw)
+    for im in frames[:15]:
+        first.write(im)
+    first.abort()  # segments 0-2 stay
+    with ResumableWriter(out, w, h, Fraction(30), **kw) as again:
+        for im in again.overlap(frames):
+            if again.can_skip(1):
+                again.skip(1)
+            else:
+                time.sleep(0.03)  # the making takes a while: the join catches up
+                again.write(im)
+        joiner = again._joiner
+    assert out.read_bytes() == ref.read_bytes()
+    assert joiner.joined == 8 and 1 <= joiner.teed <= 5, joiner.teed
+
+
+def test_a_join_slower_than_the_making_holds_it_and_drops_nothing(carphone, tmp_path, monkeypatch):
+    """The frames handed to the join wait in a bounded queue (`TEE_DEPTH`): an output encoder slower than
+    the making holds the maker instead of letting memory grow or dropping frames."""
+    frames = read_frames(carphone, max_frames=24)
+    h, w = frames[0].shape[:2]
+    kw = {"key": {}, "segment_frames": 6, "preset": "ultrafast"}
+    ref, out = tmp_path / "ref.mp4", tmp_path / "out.mp4"
+    _written(ref, frames, **kw)
+    monkeypatch.setattr(segments, "TEE_DEPTH", 2)
+    queued = []
+    real_offer = segments.StreamJoin.offer
+
+    def offer(self, frame):
+        real_offer(self, frame)
+        queued.append(len(self._frames))
+
+    def slow_output(self, own_audio=False):
+        writer = real_open(self, own_audio)
+        real_write = writer.write_frame
+
+        def write_frame(frame):
+            time.sleep(0.02)
+            real_write(frame)
+
+        writer.write_frame = write_frame
+        return writer
+
+    real_open = ResumableWriter._open_output
+    monkeypatch.setattr(segments.StreamJoin, "offer", offer)
+    monkeypatch.setattr(ResumableWriter, "_open_output", slow_output)
+    with ResumableWriter(out, w, h, Fraction(30), **kw) as wr:
+        for im in wr.overlap(frames):
+            wr.write(im)
+        joiner = wr._joiner
+    assert out.read_bytes() == ref.read_bytes()
+    assert joiner.teed == joiner.joined == 4 and max(queued) <= 2 and len(queued) == 24
 
 
 def test_quick_handoffs_while_the_threads_run_and_the_interval_put_back(carphone, tmp_path):
@@ -155,9 +228,7 @@ def test_an_aborted_run_stops_the_join_and_keeps_the_segments(carphone, tmp_path
     h, w = frames[0].shape[:2]
     kw = {"key": {"k": 1}, "segment_frames": 10, "preset": "ultrafast"}
     ref, out = tmp_path / "ref.mp4", tmp_path / "out.mp4"
-    with ResumableWriter(ref, w, h, Fraction(30), **kw) as wr:
-        for im in frames:
-            wr.write(im)
+    _written(ref, frames, **kw)
     first = ResumableWriter(out, w, h, Fraction(30), **kw)
     for im in itertools.islice(first.overlap(frames), 25):
         first.write(im)

@@ -13,6 +13,12 @@ import numpy as np
 
 _BT601_OR_UNTAGGED = {2, 5, 6}  # AVColorSpace: unspecified, bt470bg, smpte170m
 _JPEG_RANGE = 2
+# AVColorSpace -> swscale's matrix (SWS_CS_*): untagged and the BT.601 family take swscale's default,
+# BT.601, as players do; before, every non-fast frame was converted with BT.601 whatever its tag said,
+# so a BT.709-tagged output (most HD input) came back with its colours off (saturated red: 11 levels)
+_SWS_DEFAULT = 5
+_SWS_MATRIX = {1: 1, 4: 4, 5: 5, 6: 5, 7: 7, 9: 9, 10: 9}
+_RGB_FORMATS = {"rgb24", "bgr24", "bgr0", "rgb0", "gbrp", "rgba", "bgra"}
 
 
 def _fast_path(pix_fmt: str, width: int, height: int, colorspace: int, color_range: int) -> bool:
@@ -35,8 +41,16 @@ def frame_to_rgb(frame: av.VideoFrame) -> np.ndarray:
 
 
 def rgb_to_frame(image: np.ndarray, pix_fmt: str, colorspace: int = 2, color_range: int = 0) -> av.VideoFrame:
-    """(H, W, 3) RGB uint8 -> a frame in `pix_fmt`, ready for the encoder."""
+    """(H, W, 3) RGB uint8 -> a frame in `pix_fmt`, ready for the encoder, in the matrix and range its
+    tags (AVColorSpace, AVColorRange) say: what a player (and `frame_to_rgb`) decodes it with."""
     h, w = image.shape[:2]
     if _fast_path(pix_fmt, w, h, colorspace, color_range):
         return av.VideoFrame.from_ndarray(cv2.cvtColor(image, cv2.COLOR_RGB2YUV_I420), format="yuv420p")
-    return av.VideoFrame.from_ndarray(image, format="rgb24")
+    frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+    if pix_fmt in _RGB_FORMATS:
+        return frame.reformat(format=pix_fmt)
+    return frame.reformat(
+        format=pix_fmt,
+        dst_colorspace=_SWS_MATRIX.get(colorspace, _SWS_DEFAULT),
+        dst_color_range=color_range or None,
+    )

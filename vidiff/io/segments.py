@@ -31,6 +31,7 @@ import os
 import shutil
 import sys
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
@@ -64,6 +65,7 @@ INTERMEDIATE_RGB = {"codec": "ffv1", "crf": None, "preset": None, "profile": Non
 # the parts' bytes over the raw frames', at most: 0.09 on bikes, 0.2 on bigbuckbunny (benchmarks/
 # results/segment_joins, parts_over_raw); 0.5 leaves room for noisier footage
 PARTS_RATIO = 0.5
+TEE_DEPTH = DEPTH  # frames the sink may hand the streaming join ahead of its encoder (then it waits)
 _ENCODE_KEYS = ("codec", "crf", "preset", "pix_fmt")
 
 
@@ -150,6 +152,8 @@ class PartSink:
         on_finish: Callable[[int, int], None] | None = None,
     ) -> None:
         self.parts, self.done, self.total, self.on_finish = parts, dict(done), total, on_finish
+        self.tee: StreamJoin | None = None  # also hands each segment's frames to it, where it takes them
+        self._teed = False
         self._seg: VideoWriter | None = None
         self._k = -1
 
@@ -172,7 +176,11 @@ class PartSink:
             if r != 0:
                 raise ValueError(f"segment {k} must start at its first frame, not frame {j}")
             self._seg, self._k = self.parts.open(k), k
-        self._seg.write(image)
+            self._teed = self.tee is not None and self.tee.take(k)
+        frame = self._seg.frame(image)
+        self._seg.write_frame(frame)
+        if self._teed:
+            self.tee.offer(frame)
         if self._seg.n_frames == self.parts.seg_n or (self.total is not None and j == self.total - 1):
             self.finish()
 
@@ -201,9 +209,15 @@ class _Cancelled(Exception):
 class StreamJoin:
     """The join as the segments finish, in a thread: segment k goes into the output as soon as segments
     0..k are finished, so where cores are idle while frames are made (a GPU run above all) the output's
-    encode runs beside the making instead of after it. The encoder gets the classic join's frames in the
-    classic join's order, so the file is the same bytes (tested). `finished(k, n)` is the sink's hook;
-    `finish()` waits and returns the output with the segments it took (`joined`), `cancel()` drops it."""
+    encode runs beside the making instead of after it.
+
+    Where the join keeps up (it is at most one segment behind when a segment starts: `take`), the sink
+    also hands it that segment's frames as it writes them (`offer`, a queue of `TEE_DEPTH`: the maker
+    waits when it is full), so the join encodes them without decoding the part back (the part is still
+    written: a resume needs it); otherwise, a resumed run's earlier segments above all, it decodes the part.
+    Either way the encoder gets the classic join's samples in the classic join's order, so the file is the
+    same bytes (tested). `finished(k, n)` is the sink's hook; `finish()` waits and returns the output with
+    the segments it took (`joined`; `teed` of them without a decode), `cancel()` drops it."""
 
     def __init__(
         self,
@@ -213,40 +227,89 @@ class StreamJoin:
     ) -> None:
         self._ready = dict(done)
         self._cv = threading.Condition()
-        self._closing = self._cancelled = False
+        self._closing = self._cancelled = self._ended = False
         self._open, self._encode = open_output, encode_part
+        self._tee: set[int] = set()
+        self._frames: deque[av.VideoFrame] = deque()
         self.out: VideoWriter | None = None
-        self.joined = 0
+        self.joined = self.teed = 0
         self._error: BaseException | None = None
         self._thread = start_thread(self._run, "vidiff-join")
 
     def finished(self, k: int, n: int) -> None:
         with self._cv:
             self._ready[k] = n
-            self._cv.notify()
+            self._cv.notify_all()
 
-    def _next(self, k: int) -> int | None:
+    def take(self, k: int) -> bool:
+        """Called as segment k starts: True (and its frames are to be `offer`ed) when the join will be at it
+        after at most the segment before."""
         with self._cv:
-            while k not in self._ready and not (self._closing or self._cancelled):
+            known = all(i in self._ready or i in self._tee for i in range(self.joined, k))
+            near = k <= self.joined + 1 or k - 1 in self._tee
+            ok = known and near and not (self._closing or self._ended)
+            if ok:
+                self._tee.add(k)
+                self._cv.notify_all()
+            return ok
+
+    def offer(self, frame: av.VideoFrame) -> None:
+        """The next frame of the segment `take`n last: waits while `TEE_DEPTH` are queued; dropped once the
+        join has ended (cancelled, or failed: its error is raised at `finish`)."""
+        with self._cv:
+            while len(self._frames) >= TEE_DEPTH and not self._ended:
                 self._cv.wait()
-            return None if self._cancelled else self._ready.get(k)
+            if not self._ended:
+                self._frames.append(frame)
+                self._cv.notify_all()
+
+    def _next(self, k: int) -> int | str | None:
+        """What segment k is: 'tee', its frame count (decode its part), or None (the end)."""
+        with self._cv:
+            while k not in self._tee and k not in self._ready and not (self._closing or self._cancelled):
+                self._cv.wait()
+            return None if self._cancelled else "tee" if k in self._tee else self._ready.get(k)
+
+    def _teed_frame(self, k: int, got: int) -> av.VideoFrame | None:
+        """The next frame of teed segment k, or None when its `got` frames are all it has."""
+        with self._cv:
+            while not self._frames and not (self._ready.get(k) == got or self._cancelled):
+                self._cv.wait()
+            if self._cancelled:
+                raise _Cancelled
+            if self._ready.get(k) == got:  # the segment's end comes before the next segment's frames
+                return None
+            self._cv.notify_all()
+            return self._frames.popleft()
 
     def _run(self) -> None:
         try:
-            while (n := self._next(self.joined)) is not None:
+            while (src := self._next(self.joined)) is not None:
                 if self.out is None:
                     self.out = self._open()
-                self._encode(self.out, self.joined, n, lambda: self._cancelled)
+                if src == "tee":
+                    got = 0
+                    while (frame := self._teed_frame(self.joined, got)) is not None:
+                        self.out.write_frame(frame)
+                        got += 1
+                    self.teed += 1
+                else:
+                    self._encode(self.out, self.joined, src, lambda: self._cancelled)
                 self.joined += 1
         except _Cancelled:
             pass
         except BaseException as e:  # noqa: BLE001 - raised in the caller, at finish
             self._error = e
+        finally:
+            with self._cv:
+                self._ended = True
+                self._frames.clear()
+                self._cv.notify_all()
 
     def _stop(self, cancel: bool) -> None:
         with self._cv:
             self._closing, self._cancelled = True, self._cancelled or cancel
-            self._cv.notify()
+            self._cv.notify_all()
         self._thread.join()
 
     def finish(self) -> VideoWriter | None:
@@ -384,7 +447,7 @@ class ResumableWriter:
             self._handoffs.hold()
         self._behind = Behind(self._sink.write, depth)
         self._joiner = StreamJoin(self.done, lambda: self._open_output(own_audio=True), self._encode_part)
-        self._sink.on_finish = self._joiner.finished
+        self._sink.on_finish, self._sink.tee = self._joiner.finished, self._joiner
         self._ahead = Prefetch(frames, depth)
         return self._ahead
 
@@ -407,6 +470,9 @@ class ResumableWriter:
         """Finish the last segment, join all of them with the audio into OUTPUT, remove the parts."""
         try:
             self._close()
+        except BaseException:
+            self._drop_join()  # a writer thread's error: the join must not wait for frames that won't come
+            raise
         finally:
             self._handoffs.release()
             self._lock.release()
@@ -492,9 +558,9 @@ class ResumableWriter:
     def abort(self, keep: bool = True) -> None:
         """Stop without joining: finished segments and the manifest stay for a resume (unless `keep` is
         False or there are none)."""
+        self._drop_join()  # first: a writer thread waiting to hand the join a frame goes on at once
         self._settle(cancel=True)
         self._sink.abort()
-        self._drop_join()
         self._handoffs.release()
         if not self.parts.done() or not keep:  # nothing worth resuming: leave no trace
             shutil.rmtree(self.work, ignore_errors=True)

@@ -232,8 +232,13 @@ class VideoWriter:
         """Append one RGB uint8 frame of the writer's size."""
         if self._closed:
             raise OutputError(f"{self.path}: the writer is closed; write every frame before close()")
+        self.write_frame(self.frame(image))
+
+    def frame(self, image: np.ndarray) -> av.VideoFrame:
+        """One RGB uint8 frame as the very samples this writer's encoder takes (its pixel format): what a
+        second encoder given the same frame encodes too (a segment's frames teed into the output)."""
         check_image(image, "frame", (self.height, self.width, 3))
-        self.write_frame(rgb_to_frame(image, self.pix_fmt, *self._color_tags))
+        return rgb_to_frame(image, self.pix_fmt, *self._color_tags)
 
     def write_frame(self, frame: av.VideoFrame) -> None:
         """Append one frame as it is (e.g. a decoded lossless segment's, already in the output's pixel
