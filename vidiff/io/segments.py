@@ -14,7 +14,8 @@ where a segment starts, so no quality step there: the pulse every segment that s
 own made), streamed (one frame in memory), with the audio; the output appears complete (atomic rename).
 The segments are lossless and the encode a function of its frames, so a resumed or parallel run's file is
 byte-identical to an uninterrupted one's. On the serial path (`overlap`) the join runs as the segments
-finish (`StreamJoin`), beside the making; a parallel run's joins after its workers. The cost: the parts
+finish (`StreamJoin`), beside the making, and where it keeps up it is handed each frame as its part is
+written instead of decoding the part back; a parallel run's joins after its workers. The cost: the parts
 folder holds lossless video (`parts_bytes`, checked against free disk by `check_disk`), and each frame is
 encoded twice. The parts folder is removed when the output is complete.
 
