@@ -1,8 +1,12 @@
-"""RGB <-> YUV 4:2:0 conversion with correct rounding (OpenCV), where swscale's default path is biased.
+"""RGB <-> YUV conversion in the matrix and range a stream's tags say, with correct rounding where it can.
 
 Measured here on carphone_pristine: PyAV/swscale's rgb24 <-> yuv420p round trip shifts every value by
 -1.15 and caps a lossless re-encode at 43.8 dB PSNR; OpenCV's BT.601 I420 conversions round-trip at
-62 dB with no shift. Other pixel formats and tagged BT.709/BT.2020 streams go through PyAV.
+62 dB with no shift, so untagged and BT.601 yuv420p in limited range take them. Other pixel formats,
+BT.709/BT.2020 and full range go through PyAV/swscale, told the tags both ways (it takes a frame's
+matrix by itself but neither its range on decode nor the target's matrix on encode: before, BT.709
+outputs were written with BT.601's, and full-range input was read as limited; 10-14 levels off on
+saturated colours); their round trip keeps swscale's bias (bikes, BT.709: -1.26, 44.6 dB).
 """
 
 from __future__ import annotations
@@ -37,7 +41,13 @@ def frame_to_rgb(frame: av.VideoFrame) -> np.ndarray:
         frame.format.name, frame.width, frame.height, int(frame.colorspace), int(frame.color_range)
     ):
         return cv2.cvtColor(frame.to_ndarray(), cv2.COLOR_YUV2RGB_I420)
-    return frame.to_ndarray(format="rgb24")
+    if frame.format.name in _RGB_FORMATS:
+        return frame.to_ndarray(format="rgb24")
+    return frame.to_ndarray(  # swscale takes the frame's matrix, but its range only when told
+        format="rgb24",
+        src_colorspace=_SWS_MATRIX.get(int(frame.colorspace), _SWS_DEFAULT),
+        src_color_range=int(frame.color_range) or None,
+    )
 
 
 def rgb_to_frame(image: np.ndarray, pix_fmt: str, colorspace: int = 2, color_range: int = 0) -> av.VideoFrame:

@@ -206,7 +206,7 @@ class VideoWriter:
             color = color or {}
             self._color_tags = (int(color.get("colorspace", 2)), int(color.get("color_range", 0)))
             for key, value in color.items():
-                if value not in (None, 2):  # 2 = unspecified in every one of these enums
+                if value not in (None, 0 if key == "color_range" else 2):  # unspecified (range: 2 is full)
                     setattr(self._vs.codec_context, key, value)
             if rotation:
                 self._vs.set_display_rotation(rotation)
