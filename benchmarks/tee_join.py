@@ -55,7 +55,7 @@ def main() -> None:
     ap.add_argument("--frames", type=int, default=120)
     ap.add_argument("--preset", default="medium")
     ap.add_argument("--rounds", type=int, default=2, help="A B B A rounds")
-    ap.add_argument("--out", default="benchmarks/results/tee_join")
+    ap.add_argument("--out", default="benchmarks/results/tee_join/medium")
     a = ap.parse_args()
     w, h = map(int, a.size.split("x"))
     frames = forth_and_back(load_frames(str(sample_clip("bigbuckbunny")), 60, (w, h)), a.frames)
