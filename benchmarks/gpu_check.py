@@ -146,13 +146,14 @@ def _classic_overlap(self, frames, depth=8, handoffs=False):
 
 def pipeline(dev: str, frames: list[np.ndarray], tmp: Path) -> dict:
     """`vidiff upscale` x2 with its defaults (dedupe and scene cuts on) of a clip of these frames played
-    forth and back to PIPE_FRAMES (written first, crf 18): interpolated frames a second with the join as
-    the segments finish and quick GIL handoffs (shipped) and with Python's 5 ms switch interval, runs in the
-    order A B B A (means) after one untimed run; then once each the join after the run with the 5 ms
-    interval (the code before this stop) and the shipped path with `--preset veryfast`."""
+    forth and back to PIPE_FRAMES (written first, crf 18): interpolated frames a second shipped (the join
+    as the segments finish, handed the frames as written where it keeps up; quick GIL handoffs) and with
+    every part decoded back instead (`no_tee`, before stop 38), runs in the order A B B A (means) after
+    one untimed run; then once each the join after the run with Python's 5 ms switch interval (before stop
+    37) and the shipped path with `--preset veryfast`."""
     from fractions import Fraction
 
-    from vidiff.io.segments import ResumableWriter
+    from vidiff.io.segments import ResumableWriter, StreamJoin
     from vidiff.io.writer import VideoWriter
     from vidiff.runner.upscale import upscale_file
 
@@ -163,11 +164,12 @@ def pipeline(dev: str, frames: list[np.ndarray], tmp: Path) -> dict:
         vw.write_all(clip)
     from vidiff.io import overlap
 
-    shipped, interval = ResumableWriter.overlap, overlap.SWITCH_INTERVAL
+    shipped, interval, take = ResumableWriter.overlap, overlap.SWITCH_INTERVAL, StreamJoin.take
 
     def run(variant: str) -> dict:
         ResumableWriter.overlap = _classic_overlap if variant == "join_after" else shipped
-        overlap.SWITCH_INTERVAL = 0.005 if variant in ("switch_5ms", "join_after") else interval
+        overlap.SWITCH_INTERVAL = 0.005 if variant == "join_after" else interval
+        StreamJoin.take = (lambda self, k: False) if variant == "no_tee" else take
         try:
             extra = {"preset": "veryfast"} if variant == "veryfast" else {}
             return upscale_file(
@@ -175,10 +177,10 @@ def pipeline(dev: str, frames: list[np.ndarray], tmp: Path) -> dict:
                 method_options={"device": dev, "stack": GPU_STACK}, progress=False, workers=1, **extra,
             )  # fmt: skip
         finally:
-            ResumableWriter.overlap, overlap.SWITCH_INTERVAL = shipped, interval
+            ResumableWriter.overlap, overlap.SWITCH_INTERVAL, StreamJoin.take = shipped, interval, take
 
     run("streaming")  # untimed: what a process pays once (kernels, caches) stays out of the comparison
-    order = ["streaming", "switch_5ms", "switch_5ms", "streaming", "join_after", "veryfast"]
+    order = ["streaming", "no_tee", "no_tee", "streaming", "join_after", "veryfast"]
     secs: dict[str, list[float]] = {}
     for v in order:
         rep = run(v)

@@ -46,10 +46,13 @@ def report(res: dict) -> list[str]:
         )
     lines += ["", "Interpolated frames a second: the model step against the whole `vidiff upscale` x2 "
               f"(decode, dedupe, cuts, model, encode; model load excluded) of {n_src} frames: shipped "
-              "(join as the segments finish, quick GIL handoffs), with Python's 5 ms switch interval, the "
-              "join after the run with it (before this stop), and shipped with `--preset veryfast`:", ""]  # fmt: skip
-    cols = [("streaming", "shipped"), ("switch_5ms", "5 ms switch"), ("join_after", "join after, 5 ms"),
-            ("veryfast", "veryfast")]  # fmt: skip
+              "(join as the segments finish, quick GIL handoffs), and those of these the run has: with "
+              "Python's 5 ms switch interval, with every part decoded back (no tee), the join after the run "
+              "with the 5 ms interval (before stop 37), and shipped with `--preset veryfast`:", ""]  # fmt: skip
+    cols = [("streaming", "shipped"), ("switch_5ms", "5 ms switch"), ("no_tee", "no tee"),
+            ("join_after", "join after, 5 ms"), ("veryfast", "veryfast")]  # fmt: skip
+    runs = [r.get("pipeline", {}) for r in res["sizes"].values()]
+    cols = [c for c in cols if any(f"{c[0]}_fps" in p for p in runs)]
     lines += ["| size | model step fps | " + " | ".join(f"{c} fps | / step" for _, c in cols) + " |"]
     lines += ["| --- " * (2 + 2 * len(cols)) + "|"]
     for label, r in res["sizes"].items():
