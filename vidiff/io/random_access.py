@@ -9,7 +9,7 @@ the `i`-th frame in presentation order, the frame `vidiff.io.reader.VideoReader`
   one for an open GOP's leading pictures) and decoding forward; frames asked for in order continue one
   decode where they can. Exact: vidiff's own RGB conversion (`vidiff.io.color`).
 - `decord`: decord==0.6.0's VideoReader (https://github.com/dmlc/decord, `pip install 'vidiff[train]'`).
-  Its RGB is swscale's, ~1 level off vidiff's on BT.601 yuv420p clips. Measured against decord2 and
+  Its RGB is swscale's, ~1 level off vidiff's on 4:2:0 clips (`vidiff.io.color`). Measured against decord2 and
   `pyav` in benchmarks/results/decord_pick/ (why `pyav` is the default).
 
 Memory does not grow with the clip: the index holds two integers a packet, and no frame is kept.

@@ -8,6 +8,8 @@ from fractions import Fraction
 import av
 import numpy as np
 
+from vidiff.io.color import frame_to_rgb
+
 
 def frame_at(path: str | os.PathLike[str], t: float) -> np.ndarray | None:
     """The RGB frame shown at time `t` seconds (the last one starting at or before `t`); None if none."""
@@ -18,7 +20,7 @@ def frame_at(path: str | os.PathLike[str], t: float) -> np.ndarray | None:
             ft = float(f.time) if f.time is not None else 0.0
             if best is not None and ft > t + 1e-6:
                 break
-            best = f.to_ndarray(format="rgb24")
+            best = frame_to_rgb(f)  # by its tags, as the reader converts
     return best
 
 
