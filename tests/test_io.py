@@ -191,7 +191,7 @@ BT709 = {"colorspace": 1, "color_primaries": 1, "color_trc": 1}
 def test_tagged_output_is_written_and_read_in_its_own_matrix_and_range(tmp_path, pix_fmt, tags):
     """An output tagged BT.709, BT.2020 or full range (what such input carries to it) is converted with
     that matrix and range, the tags are in the file, and the reader decodes it with them: saturated
-    colours come back (before: BT.709 red 11 levels off, full range 14 and its tag dropped)."""
+    colours come back (before: BT.709 red 11 levels off, and a full-range tag was dropped)."""
     im = np.zeros((64, 64, 3), np.uint8)
     im[:, :32], im[:, 32:] = (250, 5, 40), (3, 180, 252)
     with VideoWriter(tmp_path / "t.mkv", 64, 64, Fraction(25), crf=0, pix_fmt=pix_fmt, color=tags) as w:

@@ -1,14 +1,14 @@
 """RGB <-> YUV conversion in the matrix and range a stream's tags say, with correct rounding.
 
 swscale (PyAV's `reformat`) is biased: its yuv -> rgb shifts every value by about -1.1 (a lossless round
-trip of carphone_pristine caps at 43.8 dB), and it takes neither a frame's range on decode nor the
-target's matrix on encode unless told (before this module said so, BT.709 outputs were written with
-BT.601's matrix and full-range input read as limited: 10-14 levels off on saturated colours). So 8-bit
+trip of carphone_pristine caps at 43.8 dB), and on encode it takes neither the target's matrix nor its
+range unless told (before this module told it, BT.709 and BT.2020 outputs were written with BT.601's
+matrix: saturated colours 11-25 levels off, benchmarks/results/color). So 8-bit
 4:2:0 (what nearly all input and the default output are) is converted here: OpenCV's BT.601 I420
 conversions where the stream is untagged or BT.601 in limited range (round trip 62 dB, no shift), else the
 tag's matrix and range applied by `cv2.transform` (chroma averaged over 2x2 on encode, repeated on decode,
-as OpenCV's: BT.709 round trips at 51 dB on bikes, carphone and bigbuckbunny, swscale at 45 with a -1.1
-shift; 4 ms a 1280x720 frame to RGB against swscale's 0.4, 3.6 to YUV against its 7.6). Other pixel
+as OpenCV's: BT.709 round trips at 51 dB on bikes, carphone and bigbuckbunny, swscale at 43-45 with a
+-1.2 shift; 2.0 ms a 1280x720 frame to RGB against swscale's 0.45, 5.3 to YUV against its 4.5). Other pixel
 formats (4:2:2, 4:4:4, 10-bit) go through swscale, told the matrix and range both ways.
 """
 
@@ -85,9 +85,7 @@ def frame_to_rgb(frame: av.VideoFrame) -> np.ndarray:
         return cv2.transform(cv2.merge([i420[:h], uv]), _yuv_to_rgb(space, full))
     if fmt in _RGB_FORMATS:
         return frame.to_ndarray(format="rgb24")
-    return frame.to_ndarray(
-        format="rgb24", src_colorspace=_SWS_MATRIX.get(space, _SWS_DEFAULT), src_color_range=rng or None
-    )
+    return frame.to_ndarray(format="rgb24")  # swscale, by the frame's own matrix and range
 
 
 def rgb_to_frame(image: np.ndarray, pix_fmt: str, colorspace: int = 2, color_range: int = 0) -> av.VideoFrame:
