@@ -9,7 +9,7 @@ conversions where the stream is untagged or BT.601 in limited range (round trip 
 tag's matrix and range applied by `cv2.transform` (chroma averaged over 2x2 on encode, repeated on decode,
 as OpenCV's: BT.709 round trips at 51 dB on bikes, carphone and bigbuckbunny, swscale at 43-45 with a
 -1.2 shift; 2.0 ms a 1280x720 frame to RGB against swscale's 0.45, 5.3 to YUV against its 4.5). Other pixel
-formats (4:2:2, 4:4:4, 10-bit) go through swscale, told the matrix and range both ways.
+formats (4:2:2, 4:4:4, 10-bit) go through swscale: by the frame's tags on decode, told them on encode.
 """
 
 from __future__ import annotations
