@@ -7,7 +7,7 @@ import pytest
 from conftest import write_clip
 
 from vidiff.io.reader import read_frames
-from vidiff.metrics.defects import SKIP_SCORE, SKIP_SIDE, DefectFinder, _anchor_bursts
+from vidiff.metrics.defects import CUT_VALID, SKIP_SCORE, SKIP_SIDE, DefectFinder, _anchor_bursts
 from vidiff.metrics.quality import psnr
 from vidiff.runner.infill import infill_file
 
@@ -89,6 +89,16 @@ def test_a_skip_is_a_jump_a_steady_stretch_is_not(walkers):
     assert found(walkers[:40]) == []
     skipped = walkers[:20] + walkers[23:]
     assert found(skipped[:38]) == [("jump", [20])]
+
+
+def test_a_skip_in_fast_motion_is_a_jump_not_a_cut(bikes):
+    """bikes' frames 102 -> 106 (three missing, riders passing close): the scene detector fires and under
+    CUT_VALID of the thumbnail's pixels follow the flow, but at half the size most do: a jump, not a cut."""
+    frames = read_frames(bikes, max_frames=120)
+    skipped = frames[81:103] + frames[106:120]
+    finder = _finder(skipped)
+    assert finder.scene[22] and finder.valid[22] >= CUT_VALID
+    assert found(skipped) == [("jump", [22])]
 
 
 def _finder(frames: list[np.ndarray]) -> DefectFinder:
