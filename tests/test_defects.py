@@ -7,7 +7,14 @@ import pytest
 from conftest import write_clip
 
 from vidiff.io.reader import read_frames
-from vidiff.metrics.defects import CUT_VALID, SKIP_SCORE, SKIP_SIDE, DefectFinder, _anchor_bursts
+from vidiff.metrics.defects import (
+    CUT_VALID,
+    SKIP_SCORE,
+    SKIP_SIDE,
+    DefectFinder,
+    _anchor_bursts,
+    skip_score,
+)
 from vidiff.metrics.quality import psnr
 from vidiff.runner.infill import infill_file
 
@@ -110,16 +117,18 @@ def _finder(frames: list[np.ndarray]) -> DefectFinder:
 
 
 def test_skip_score_grows_with_the_frames_missing(walkers):
-    """Across a gap the change is above both sides' and the skip score (change times motion-compensated
-    residual, each over the neighbours') grows with the frames missing; in the steady stretch the same
-    transition is no test (not above both sides) or scores under SKIP_SCORE."""
+    """Across a gap the change is above both sides' and the skip score (motion-compensated residual times
+    the geometric mean of the change and the midpoint-interpolation error, each over the neighbours') grows
+    with the frames missing, the change and the midpoint error well over 1 (the walkers move rigidly enough
+    for flow to explain much of the larger motion: the residual grows less); in the steady stretch the same transition is no
+    test (not above both sides) or scores under SKIP_SCORE."""
     scores = []
     for missing in (0, 2, 5):
         seq = walkers[:20] + walkers[20 + missing : 38 + missing]
         ratios = _finder(seq).skip_ratios(20, len(seq))
         if missing:
-            assert ratios is not None and ratios[0] > 1.5
-        scores.append(0.0 if ratios is None else ratios[0] * ratios[1])
+            assert ratios is not None and ratios[0] > 1.5 and ratios[2] > 1.5
+        scores.append(0.0 if ratios is None else skip_score(*ratios))
     assert scores[0] < SKIP_SCORE < scores[2]
     assert scores[0] < scores[1] < scores[2]
 
@@ -131,10 +140,12 @@ def nodding(carphone) -> list[np.ndarray]:
 
 def test_a_nodding_head_is_not_a_skip(nodding):
     """carphone's frames 30-60 hold the clip's largest clean skip score (its head nods and the car
-    shakes at frame 40, 10 here): under SKIP_SCORE, so no jump."""
+    shakes at frame 40, 10 here): the change and the midpoint error are well above the neighbours', the
+    motion-compensated residual less (rigid motion, flow explains it); under SKIP_SCORE, so no jump."""
     finder = _finder(nodding)
-    change, resid = finder.skip_ratios(10, len(nodding))
-    assert change > 1.5 and 2.5 < change * resid < SKIP_SCORE
+    change, resid, interp = finder.skip_ratios(10, len(nodding))
+    assert change > 1.5 and interp > 1.3 and resid < 1.6
+    assert 2.0 < skip_score(change, resid, interp) < SKIP_SCORE
     assert [d.kind for d in finder.defects()] == []
 
 
