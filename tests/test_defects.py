@@ -108,6 +108,16 @@ def test_a_skip_in_fast_motion_is_a_jump_not_a_cut(bikes):
     assert found(skipped) == [("jump", [22])]
 
 
+def test_a_skip_the_thumbnail_flow_cannot_follow_is_still_tested(bikes):
+    """bikes' frames 102 -> 106 (three missing) with no scene change: under CUT_VALID of the thumbnail's
+    pixels pass the flow check, at half the size most do, so the skip test runs and finds it."""
+    frames = read_frames(bikes, max_frames=130)
+    skipped = frames[95:103] + frames[106:130]
+    finder = _finder(skipped)
+    assert not finder.scene[8] and finder.valid[8] >= CUT_VALID
+    assert found(skipped) == [("jump", [8])]
+
+
 def _finder(frames: list[np.ndarray]) -> DefectFinder:
     finder = DefectFinder(25)
     for f in frames:
