@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 from conftest import write_clip
@@ -9,6 +10,7 @@ from conftest import write_clip
 from vidiff.io.reader import read_frames
 from vidiff.metrics.defects import (
     CUT_VALID,
+    SKIP_MIN_DIFF,
     SKIP_SCORE,
     SKIP_SIDE,
     DefectFinder,
@@ -116,6 +118,26 @@ def test_a_skip_the_thumbnail_flow_cannot_follow_is_still_tested(bikes):
     finder = _finder(skipped)
     assert not finder.scene[8] and finder.valid[8] >= CUT_VALID
     assert found(skipped) == [("jump", [8])]
+
+
+def test_a_skip_right_after_a_duplicate_is_a_jump(walkers):
+    """A cadence repeat (a duplicate, reported only) is a real frame: the skip out of it is still tested."""
+    seq = walkers[:20] + [walkers[19]] + walkers[23:40]
+    assert found(seq) == [("duplicate", [20]), ("jump", [21])]
+
+
+def test_a_skip_in_a_slow_pan_is_a_jump(bbb):
+    """bigbuckbunny's frames 81 -> 85 (three missing) in a slow pan: the change (0.97, level-free) is under
+    the old 1.0 floor but over SKIP_MIN_DIFF, and scores well over SKIP_SCORE; nothing else but the
+    clip's own cadence repeats is named."""
+    frames = [
+        cv2.resize(f, (640, 360), interpolation=cv2.INTER_AREA) for f in read_frames(bbb, max_frames=108)
+    ]
+    skipped = frames[69:82] + frames[85:108]
+    assert SKIP_MIN_DIFF < _finder(skipped).tdiff[13] < 1.0
+    got = found(skipped)
+    assert ("jump", [13]) in got and {k for k, _ in got} <= {"jump", "duplicate"}
+    assert [f for k, f in got if k == "jump"] == [[13]]
 
 
 def _finder(frames: list[np.ndarray]) -> DefectFinder:
