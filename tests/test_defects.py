@@ -13,6 +13,7 @@ from vidiff.metrics.defects import (
     SKIP_MIN_DIFF,
     SKIP_SCORE,
     SKIP_SIDE,
+    SWAP_MIN_DIFF,
     DefectFinder,
     _anchor_bursts,
     skip_score,
@@ -138,6 +139,18 @@ def test_a_skip_in_a_slow_pan_is_a_jump(bbb):
     got = found(skipped)
     assert ("jump", [13]) in got and {k for k, _ in got} <= {"jump", "duplicate"}
     assert [f for k, f in got if k == "jump"] == [[13]]
+
+
+def test_a_swap_in_a_slow_pan_is_a_jump(bbb):
+    """bigbuckbunny's frames 92 and 93 swapped in a slow pan: the three transitions' path is under the
+    old floor (3 x 0.5) but over 3 x SWAP_MIN_DIFF, and the swap shortens it well past SWAP_RATIO."""
+    frames = read_frames(bbb, max_frames=111)[75:111]
+    seg = [cv2.resize(f, (640, 360), interpolation=cv2.INTER_AREA) for f in frames]
+    seg[17], seg[18] = seg[18], seg[17]
+    d = _finder(seg).tdiff
+    assert 3 * SWAP_MIN_DIFF < d[17] + d[18] + d[19] < 1.5
+    got = found(seg)
+    assert ("jump", [17, 18]) in got and {k for k, _ in got} <= {"jump", "duplicate"}
 
 
 def _finder(frames: list[np.ndarray]) -> DefectFinder:
