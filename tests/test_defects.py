@@ -153,6 +153,16 @@ def test_a_swap_in_a_slow_pan_is_a_jump(bbb):
     assert ("jump", [17, 18]) in got and {k for k, _ in got} <= {"jump", "duplicate"}
 
 
+def test_a_very_wide_clip_is_analysed_at_every_size(phone):
+    """An 8:1 clip: its thumbnails (144x18) and their half size for the cut and skip tests' coarse flow check
+    (72x9) are under the rows OpenCV's DIS handles (padded, `dis_calc`; main's code crashed here); the
+    cut is found. (A strip this thin holds too little for the skip test: it names a jump in the clean
+    stretch at 8, as the old skip score did too: 1.9 x 1.8 over 3.4.)"""
+    wide = [np.ascontiguousarray(np.tile(f[40:84], (1, 2, 1))) for f in phone[:12]]  # 352x44
+    other = [np.ascontiguousarray(np.rot90(f, 2)) for f in wide]
+    assert ("cut", [12]) in found(wide + other)
+
+
 def _finder(frames: list[np.ndarray]) -> DefectFinder:
     finder = DefectFinder(25)
     for f in frames:

@@ -54,7 +54,7 @@ from fractions import Fraction
 import cv2
 import numpy as np
 
-from vidiff.flow import backward_warp, fb_consistency
+from vidiff.flow import backward_warp, dis_calc, fb_consistency
 from vidiff.io.probe import VideoFile
 from vidiff.io.reader import VideoReader
 from vidiff.metrics.temporal import FB_ABS, FB_REL
@@ -202,8 +202,9 @@ class FlowCompare:
         self._dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_FAST)
 
     def flow(self, gsrc: np.ndarray, gdst: np.ndarray) -> np.ndarray:
-        """Flow with dst(x) ~ src(x + flow(x))."""
-        return self._dis.calc(gdst, gsrc, None)
+        """Flow with dst(x) ~ src(x + flow(x)) (`dis_calc`: a wide clip's thumbnail, or its half, can be
+        under the rows OpenCV's DIS handles)."""
+        return dis_calc(self._dis, gdst, gsrc)
 
     def pair(self, a: tuple, b: tuple) -> tuple[Residual, Residual, float]:
         """(thumb, gray) a then b: b against a warped onto it, a against b warped onto it, and the share
