@@ -1,6 +1,6 @@
 """Defect detection and repair on the real clips: each kind injected at known frames, scored per kind.
 
-    python benchmarks/defects.py [--seeds 4] [--length 36] [--kinds flicker,...] [--detect-only] [--out DIR]
+    python benchmarks/defects.py [--seeds 4] [--first-seed 0] [--length 36] [--kinds flicker,...] [--detect-only] [--out DIR]
 
 Each trial cuts a stretch of one real clip (bikes inside one shot, carphone_pristine, bigbuckbunny at
 640x360), injects one defect of one kind at a random position, strength and variant (moved on where
@@ -341,6 +341,12 @@ def markdown(cmd: str, rows: list[dict], summary: dict, seconds: float) -> list[
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=4, help="trials per clip and kind (default 4)")
+    ap.add_argument(
+        "--first-seed",
+        type=int,
+        default=0,
+        help="seeds run from this one (default 0; the thresholds were set over seeds 0-59, so 60 on is held out)",
+    )
     ap.add_argument("--length", type=int, default=36, help="frames per trial (default 36)")
     ap.add_argument("--out", default="benchmarks/results/defects")
     ap.add_argument("--detect-only", action="store_true", help="detection figures only, no repair run")
@@ -362,7 +368,7 @@ def main(argv: list[str] | None = None) -> int:
     trial = detect_trial if args.detect_only else run_trial
     with tempfile.TemporaryDirectory(prefix="vidiff-defects-") as tmp:
         work = Path(tmp)
-        for seed in range(args.seeds):
+        for seed in range(args.first_seed, args.first_seed + args.seeds):
             for name in names:
                 for kind in kinds:
                     inject = INJECT[kind]
