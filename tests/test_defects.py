@@ -339,3 +339,12 @@ def test_auto_leaves_a_skip_and_a_cut_and_keeps_every_frame_bit_exact(walkers, t
     assert rep["replaced"] == [] and rep["held"] == []
     out, decoded = read_frames(tmp_path / "out.mkv"), read_frames(src)
     assert len(out) == len(decoded) and all(np.array_equal(o, d) for o, d in zip(out, decoded, strict=True))
+
+
+def test_no_swap_is_named_next_to_a_frozen_run(phone):
+    """The frames around a pair say whether it is out of order; a repeat says nothing (held-out seed 85 of
+    benchmarks/defects.py: the pair right after a 5-repeat run was named swapped, and `--auto` would have
+    reordered two clean frames)."""
+    bad = list(phone)
+    bad[8:13] = [phone[7]] * 5
+    assert found(bad) == [("frozen", [8, 9, 10, 11, 12])]
