@@ -418,13 +418,14 @@ class DefectFinder:
 
     def _swaps(self, n: int, taken: set[int]) -> list[Defect]:
         """Pairs whose swap shortens the path through the level-free thumbnails most, best first. The
-        frames either side must be sound: a repeat (a frozen run's), a black or damaged frame says nothing
-        of the order (after a frozen run in carphone the pair next to it was named swapped, held-out seeds
-        of benchmarks/defects.py)."""
+        frames either side must be sound: a frozen run's repeat (the time it skips), a black or damaged frame
+        says nothing of the order (after a frozen run in carphone the pair next to it was named swapped,
+        held-out seeds of benchmarks/defects.py); a duplicate (a cadence repeat) is a real frame."""
         d1, d2 = self.tdiff, self.tdiff2
+        fixed = taken - self.duplicates
         cands = []
         for i in range(1, n - 2):
-            if {i - 1, i, i + 1, i + 2} & taken or any(k in self.cuts for k in (i, i + 1, i + 2)):
+            if {i, i + 1} & taken or {i - 1, i + 2} & fixed or any(k in self.cuts for k in (i, i + 1, i + 2)):
                 continue
             orig = d1[i] + d1[i + 1] + d1[i + 2]
             swapped = d2[i + 1] + d1[i + 1] + d2[i + 2]
