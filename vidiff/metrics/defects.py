@@ -54,10 +54,10 @@ from fractions import Fraction
 import cv2
 import numpy as np
 
-from vidiff.flow import backward_warp, dis_calc, fb_consistency
+from vidiff.flow import backward_warp, dis_calc
 from vidiff.io.probe import VideoFile
 from vidiff.io.reader import VideoReader
-from vidiff.metrics.temporal import FB_ABS, FB_REL
+from vidiff.metrics.temporal import FB_ABS, fb_consistent
 from vidiff.scenes import SceneDetector
 
 THUMB_W = 144  # thumbnail width (its height keeps the aspect, a multiple of GRID)
@@ -210,19 +210,15 @@ class FlowCompare:
         """(thumb, gray) a then b: b against a warped onto it, a against b warped onto it, and the share
         of pixels whose flow passes the forward-backward check (Sundaram et al. 2010)."""
         fb, fa = self.flow(a[1], b[1]), self.flow(b[1], a[1])
-        err = fb_consistency(fb, fa)
-        ok = err * err <= FB_REL * 2.0 * (fb * fb).sum(axis=-1) + FB_ABS
-        return residual(a[0], b[0], fb), residual(b[0], a[0], fa), float(ok.mean())
+        return residual(a[0], b[0], fb), residual(b[0], a[0], fa), float(fb_consistent(fb, fa).mean())
 
     def coarse_valid(self, a: tuple, b: tuple) -> float:
         """The share of pixels passing the forward-backward check with the flow of a then b at half the
         thumbnail size (a motion too large for the thumbnail's flow, a few frames' worth)."""
         ga, gb = (cv2.resize(x[1], None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA) for x in (a, b))
         fb, fa = self.flow(ga, gb), self.flow(gb, ga)
-        err = fb_consistency(fb, fa)
         # the same check as `pair`, its absolute term in half-size pixels (squared): no looser
-        ok = err * err <= FB_REL * 2.0 * (fb * fb).sum(axis=-1) + FB_ABS / 4.0
-        return float(ok.mean())
+        return float(fb_consistent(fb, fa, FB_ABS / 4.0).mean())
 
     def __call__(self, a: tuple, b: tuple) -> Residual:
         """b against a warped onto it."""

@@ -22,6 +22,13 @@ FB_REL = 0.01
 FB_ABS = 0.5
 
 
+def fb_consistent(flow_ab: np.ndarray, flow_ba: np.ndarray, abs_term: float = FB_ABS) -> np.ndarray:
+    """Per pixel of a: does its flow pass the forward-backward check (FB_REL, `abs_term` in pixels squared:
+    FB_ABS at the flows' own scale)."""
+    err = fb_consistency(flow_ab, flow_ba)
+    return err * err <= FB_REL * 2.0 * (flow_ab * flow_ab).sum(axis=-1) + abs_term
+
+
 def frame_diff(a: np.ndarray, b: np.ndarray) -> float:
     """Mean |b − a| over all values (0-255 units): the flicker of one transition."""
     return float(cv2.absdiff(a, b).mean())
@@ -57,9 +64,7 @@ class WarpingError:
         g0, g1 = _gray(prev), _gray(nxt)
         f10 = dis_calc(self._dis, g1, g0)  # nxt(x) ~ prev(x + f10(x))
         f01 = dis_calc(self._dis, g0, g1)
-        err = fb_consistency(f10, f01)
-        mag2 = (f10 * f10).sum(axis=-1)
-        mask = err * err <= FB_REL * 2.0 * mag2 + FB_ABS
+        mask = fb_consistent(f10, f01)
         # pixels whose source lies outside the frame have nothing to compare with
         h, w = mask.shape
         gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
