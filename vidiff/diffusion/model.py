@@ -20,6 +20,7 @@ from diffusers.configuration_utils import ConfigMixin, register_to_config
 
 from vidiff.codecs import DEFAULT_CODEC, Codec, get_codec
 from vidiff.errors import ConfigError, InputError
+from vidiff.fusion import LAYOUTS
 from vidiff.models import VideoUNet3D
 
 WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
@@ -128,7 +129,7 @@ class VidiffModel:
         unet_cfg["latent_channels"] = codec.channels
         unet_cfg["cond_channels"] = k * codec.channels + 1
         # `fuse`: the network also weighs the candidates per pixel (zero at start: the fixed fusion μ)
-        unet_cfg["fusion_candidates"] = k - 1 if settings.config.priors == "fuse" else 0
+        unet_cfg["fusion_candidates"] = k - 1 if settings.config.priors in LAYOUTS else 0
         for key in ("block_channels", "spatial_attention_levels", "temporal_attention_levels"):
             if unet_cfg.get(key) is not None:
                 unet_cfg[key] = tuple(unet_cfg[key])
@@ -144,20 +145,20 @@ class VidiffModel:
         is `cpu` (DIS warps + RIFE) or `gpu` (RIFE's own warps, `vidiff.fusion.RifeStack`, run under
         autocast to `dtype` when given); None keeps the stack built before, else follows the device. A
         one-line UnsupportedError when RIFE's weights are not cached."""
-        if self.priors != "fuse":
+        if self.priors not in LAYOUTS:
             return None
-        from vidiff.fusion import build_rife, make_stack, resolve_stack
+        from vidiff.fusion import build_hd, build_rife, make_stack, resolve_stack
 
         if kind is None and self._stack is not None:
             return self._stack
         kind = resolve_stack(kind or "auto", self.device)
         if self._stack is None or self._stack.kind != kind or getattr(self._stack, "dtype", None) != dtype:
-            rife = (
-                self._stack.rife
-                if self._stack is not None
-                else build_rife(device=str(self.device), engine=engine)
-            )
-            self._stack = make_stack(rife, kind, dtype)
+            old = self._stack
+            rife = old.rife if old is not None else build_rife(device=str(self.device), engine=engine)
+            hd = None
+            if self.priors == "fuse_hd":
+                hd = old.hd if old is not None else build_hd(str(self.device))
+            self._stack = make_stack(rife, kind, dtype, hd)
         return self._stack
 
     def to(self, device: str | torch.device) -> VidiffModel:

@@ -21,14 +21,16 @@ from collections.abc import Sequence
 import numpy as np
 
 from vidiff.flow import DISFlow, backward_warp, carry_forward, to_u8
-from vidiff.fusion import STACK_IMAGES, PriorStack
+from vidiff.fusion import LAYOUTS, PriorStack
 
 PRIOR_IMAGES = 3  # μ, warp from the earlier frame, warp from the later frame
-PRIORS = {"dis": PRIOR_IMAGES, "fuse": STACK_IMAGES}  # a model's `priors` -> images per frame
+# a model's `priors` -> images per frame (a stack's: μ and its candidates, vidiff.fusion.LAYOUTS)
+PRIORS = {"dis": PRIOR_IMAGES, **{kind: 1 + len(c) for kind, c in LAYOUTS.items()}}
 
 
 def prior_images(priors: str) -> int:
-    """Images per frame of a model's prior kind (`dis`: μ and the two warps; `fuse`: μ and three candidates)."""
+    """Images per frame of a model's prior kind (`dis`: μ and the two warps; `fuse`: μ and three candidates;
+    `fuse_hd`: and RIFE HDv3's frame)."""
     from vidiff.errors import ConfigError
 
     if priors not in PRIORS:
@@ -43,7 +45,7 @@ def window_prior(
     stack: PriorStack | None = None,
 ) -> np.ndarray:
     """Prior images (T, K, H, W, 3) uint8 of a window: [μ, warp_a, warp_b] per frame (K = 3), or with a
-    `stack` [μ, warp_a, warp_b, rife] with μ their fixed fusion (K = 4).
+    `stack` [μ, warp_a, warp_b, rife(, rife_hd)] with μ their fixed fusion (K = `stack.images`).
 
     `frames[i]` is only read where `observed[i]`; `times` are real and need not be sorted.
     """
@@ -51,7 +53,7 @@ def window_prior(
     if not obs:
         raise ValueError("a window needs at least one observed frame")
     shape = next(frames[i] for _, i in obs).shape
-    k = STACK_IMAGES if stack is not None else PRIOR_IMAGES
+    k = stack.images if stack is not None else PRIOR_IMAGES
     out = np.empty((len(times), k, *shape), np.uint8)
     dis = DISFlow()
     flows: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
@@ -73,7 +75,7 @@ def window_prior(
                 mu = carry_forward(frames[jf], frames[jn], [abs(tau - tn) / abs(tn - tf)])[0]
                 out[i, 0] = out[i, 1] = mu
                 if stack is not None:
-                    out[i, 3] = mu
+                    out[i, 3:] = mu
             continue
         (ta, ja), (tb, jb) = earlier[-1], later[0]
         a, b = frames[ja], frames[jb]
@@ -120,7 +122,7 @@ def window_priors(
         pairs = []
         for i, tau in enumerate(times):
             if observed[i]:
-                rows[i] = upload(frames[i]).expand(STACK_IMAGES, *frames[i].shape)
+                rows[i] = upload(frames[i]).expand(stack.images, *frames[i].shape)
                 continue
             earlier = [(tt, j) for tt, j in obs if tt < tau]
             later = [(tt, j) for tt, j in obs if tt > tau]

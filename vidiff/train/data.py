@@ -212,13 +212,17 @@ class WindowSampler:
     def stack(self, kind: str = "cpu"):
         """The prior stack of `kind` (vidiff.fusion: cpu = DIS + RIFE, gpu = RIFE's own warps) for a `fuse`
         model, one RIFE shared by both (None for `dis`)."""
-        if self.priors != "fuse":
+        from vidiff.fusion import LAYOUTS, build_hd, build_rife, make_stack
+
+        if self.priors not in LAYOUTS:
             return None
         if kind not in self._stacks:
-            from vidiff.fusion import build_rife, make_stack
-
-            rife = next((s.rife for s in self._stacks.values()), None) or build_rife()
-            self._stacks[kind] = make_stack(rife, kind)
+            old = next(iter(self._stacks.values()), None)
+            rife = old.rife if old is not None else build_rife()
+            hd = None
+            if self.priors == "fuse_hd":
+                hd = old.hd if old is not None else build_hd()
+            self._stacks[kind] = make_stack(rife, kind, hd=hd)
         return self._stacks[kind]
 
     def _real(
