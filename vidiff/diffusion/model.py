@@ -157,7 +157,7 @@ class VidiffModel:
             rife = old.rife if old is not None else build_rife(device=str(self.device), engine=engine)
             hd = None
             if self.priors == "fuse_hd":
-                hd = old.hd if old is not None else build_hd(str(self.device))
+                hd = old.hd if old is not None else build_hd(str(self.device), engine)
             self._stack = make_stack(rife, kind, dtype, hd)
         return self._stack
 

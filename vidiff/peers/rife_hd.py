@@ -23,6 +23,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from vidiff.engine import EngineModule
 from vidiff.errors import UnsupportedError
 from vidiff.fetch import RIFE_HD, weights_path
 from vidiff.peers.rife import backward_warp, load_state_dict
@@ -117,7 +118,8 @@ def dyadic_path(t: float, depth: int = BISECT_DEPTH) -> list[bool]:
 class RIFEHD:
     """RIFE HDv3 as a vidiff `Interpolator`: t = 0.5 in one pass; another t by bisection (the middle of the
     half that holds it, and so on: a pass per level, to the nearest multiple of 1/16), as the ECCV 2022
-    release makes 4x and 8x. Frames RGB uint8 (H, W, 3), padded with zeros to a multiple of PAD."""
+    release makes 4x and 8x. Frames RGB uint8 (H, W, 3), padded with zeros to a multiple of PAD. `engine`
+    runs the network (vidiff.engine: auto, torch, openvino, onnxruntime; one export per padded size)."""
 
     name = "rife_hd"
 
@@ -126,6 +128,7 @@ class RIFEHD:
         weights: str | os.PathLike[str] | None = None,
         device: str | torch.device = "cpu",
         cache_dir: str | os.PathLike[str] | None = None,
+        engine: str | None = None,
     ) -> None:
         path = Path(weights) if weights is not None else weights_path(RIFE_HD, cache_dir)
         if path is None or not path.is_file():
@@ -138,6 +141,8 @@ class RIFEHD:
             raise UnsupportedError(f"{path} is not a RIFE HDv3 IFNet")
         net.load_state_dict({k: sd[k] for k in own})
         self.net = net.to(self.device, torch.float32).eval()
+        # `interpolate`'s passes on an engine (vidiff.engine, as RIFE v4's); the scales are baked in
+        self.run = EngineModule(self.net, "ifnet_hd", engine, self.device, static=(2,))
 
     def _tensor(self, img: np.ndarray) -> torch.Tensor:
         h, w = img.shape[:2]
@@ -191,7 +196,7 @@ class RIFEHD:
                 node = path[:d]
                 if node not in made:
                     x0, x1 = ends[node]
-                    made[node] = self.net(x0, x1).clamp(0.0, 1.0)
+                    made[node] = self.run(x0, x1, SCALES).to(self.device).clamp(0.0, 1.0)
                     ends[(*node, False)], ends[(*node, True)] = (x0, made[node]), (made[node], x1)
             y = made[path][0, :, :h, :w]
             out.append((y * 255.0 + 0.5).to(torch.uint8).permute(1, 2, 0).cpu().numpy())
