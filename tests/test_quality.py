@@ -10,20 +10,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import count_frames, sha256, write_clip
+from conftest import TINY_MODEL, count_frames, sha256, write_clip
 
 from vidiff import ConfigError, UpscaleOptions, upscale_file
 from vidiff.cli import main
-from vidiff.fetch import RIFE_HD, rife_weights_path, weights_path
 from vidiff.flow import METHOD_FACTS, facts_text
 from vidiff.io.reader import read_frames
 from vidiff.quality import TIERS, apply_quality, checked_method, quality_help, quality_line
 
 FAST = {"preset": "ultrafast", "progress": False, "workers": 1}
-needs_max = pytest.mark.skipif(
-    rife_weights_path() is None or weights_path(RIFE_HD) is None,
-    reason="the max tier needs RIFE v4's and HDv3's weights: vidiff fetch rife; vidiff fetch rife-hd",
-)
 
 
 def run_cli(capsys, *args):
@@ -38,6 +33,16 @@ def small(tmp_path_factory, carphone) -> Path:
     return write_clip(tmp_path_factory.mktemp("quality") / "c6.mp4", read_frames(carphone, 6), Fraction(25))
 
 
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory) -> Path:
+    """An untrained tiny model over the DIS prior alone (no RIFE weights needed): fast on the CPU."""
+    from vidiff.diffusion.model import VidiffModel
+
+    folder = tmp_path_factory.mktemp("tiny") / "model"
+    VidiffModel.from_config(TINY_MODEL).save(folder)
+    return folder
+
+
 # -- the table ---------------------------------------------------------------------------------------
 
 
@@ -46,7 +51,7 @@ def small(tmp_path_factory, carphone) -> Path:
     [
         ("fast", "dis", {}),
         ("balanced", "diffusion", {}),
-        ("max", "diffusion", {"weights": "max"}),
+        ("max", "diffusion", {"ensemble": 2}),
         ("auto", "auto", {}),
     ],
 )
@@ -64,8 +69,8 @@ def test_no_quality_leaves_the_method_and_bad_tiers_are_one_line():
             apply_quality(bad)
     with pytest.raises(ConfigError, match="give --method or --quality, not both"):
         apply_quality("max", "dis")
-    with pytest.raises(ConfigError, match="sets weights='max', not 'mine'"):
-        apply_quality("max", "auto", {"weights": "mine"})
+    with pytest.raises(ConfigError, match="sets ensemble=2, not 4"):
+        apply_quality("max", "auto", {"ensemble": 4})
     with pytest.raises(ConfigError, match=r"quality 'fast' \(dis\): method 'dis' has no option 'steps'"):
         checked_method("fast", "auto", {"steps": 4})
 
@@ -97,7 +102,7 @@ def test_quality_imports_only_flow_and_errors():
 def test_upscale_options_quality():
     o = UpscaleOptions(factor=2, quality="max", method_options={"steps": 2})
     assert (o.method, o.quality) == ("auto", "max")
-    assert o.resolved_method == ("diffusion", {"weights": "max", "steps": 2})
+    assert o.resolved_method == ("diffusion", {"ensemble": 2, "steps": 2})
     assert o.replace(crf=20).resolved_method == o.resolved_method  # a copy resolves the same
     assert UpscaleOptions(factor=2, method="blend").resolved_method == ("blend", {})
     with pytest.raises(ConfigError, match="unknown quality 'ultra'"):
@@ -133,11 +138,10 @@ def test_infill_file_quality(tmp_path, small):
 # -- the command line --------------------------------------------------------------------------------
 
 
-@needs_max
-def test_cli_upscale_quality_max_end_to_end(tmp_path, capsys, small, monkeypatch):
-    """A real `vidiff upscale --quality max` on 4 frames of carphone (the shipped max model, with --seed
-    and --engine: model options combine with a tier): the model is built with exactly the tier's option
-    and the given ones, and the clip doubles with its kept frames the source's."""
+def test_cli_upscale_quality_max_end_to_end(tmp_path, capsys, small, tiny_model, monkeypatch):
+    """A real `vidiff upscale --quality max` on 4 frames of carphone (the tiny model via --weights, with
+    --seed and --engine: model options combine with a tier): the model is built with exactly the tier's
+    option and the given ones, and the clip doubles with its kept frames the source's."""
     from vidiff.diffusion.interpolator import DiffusionInterpolator
 
     built = []
@@ -159,6 +163,8 @@ def test_cli_upscale_quality_max_end_to_end(tmp_path, capsys, small, monkeypatch
         "2",
         "--quality",
         "max",
+        "--weights",
+        tiny_model,
         "--seed",
         "1",
     )
@@ -179,7 +185,7 @@ def test_cli_upscale_quality_max_end_to_end(tmp_path, capsys, small, monkeypatch
     assert code == 0, err
     report = json.loads(stdout)
     assert (report["method"], report["quality"], report["out_frames"]) == ("diffusion", "max", 8)
-    assert built == [{"weights": "max", "seed": 1, "engine": "torch"}]
+    assert built == [{"weights": str(tiny_model), "seed": 1, "engine": "torch", "ensemble": 2}]
     assert count_frames(out) == 8
     kept, got = read_frames(src), read_frames(out)
     for k in range(4):  # output frame 2k is source frame k

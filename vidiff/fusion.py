@@ -19,6 +19,10 @@ It scores RIFE's own flows and mask too (`RIFE.flows_and_mask`, free with the RI
 blended by t instead of by its mask beat RIFE's frame on carphone and lose on bikes
 (benchmarks/results/prior_stack). A model given both warps as candidates was trained and scored lower
 than the shipped one (benchmarks/results/rife_warps), so the stack stays at three candidates.
+
+The `fuse_hd` layout (a model trained by configs/train/fuse_hd.yaml; benchmarks/results/max_tries) adds a second RIFE generation with
+other errors, RIFE HDv3 (vidiff.peers.rife_hd): its frame is a fourth candidate and μ is the mean of the
+DIS blend, RIFE v4's frame and HDv3's (`fuse3`), the best fixed fusion in benchmarks/results/prior_stack.
 """
 
 from __future__ import annotations

@@ -28,9 +28,9 @@ TIERS: dict[str, Tier] = {
     "balanced": Tier("diffusion", {}, "vidiff's model (method diffusion), one pass over each window"),
     "max": Tier(
         "diffusion",
-        {"weights": "max"},
-        "vidiff's max model (method diffusion, weights max): the learned fusion over a richer stack, the "
-        "DIS warps, RIFE v4 and RIFE HDv3 (needs `vidiff fetch rife` and `vidiff fetch rife-hd`)",
+        {"ensemble": 2},
+        "vidiff's model over each window and over the window played backwards, averaged "
+        "(method diffusion, ensemble=2): two passes of the model",
     ),
     AUTO: Tier(AUTO, {}, "balanced where RIFE's weights are fetched (`vidiff fetch rife`), else fast"),
 }

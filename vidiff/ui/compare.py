@@ -88,8 +88,8 @@ def _compare_layout() -> SimpleNamespace:
                 choices,
                 value=["dup", "blend", "dis"],
                 label="Methods and quality tiers (two or more)",
-                info="rife, fuse, diffusion, quality balanced and max need RIFE's weights (vidiff fetch rife; "
-                "max also vidiff fetch rife-hd) and take longer",
+                info="rife, fuse, diffusion, quality balanced and max need RIFE's weights (vidiff fetch rife) "
+                "and take longer",
                 elem_id="co-methods",
             )
             c.factor = gr.Radio(
