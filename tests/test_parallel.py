@@ -215,6 +215,27 @@ def test_killed_worker_is_replaced_and_the_file_is_identical(clip, tmp_path):
     assert sha256(out) == sha256(ref)
 
 
+def test_a_pool_broken_while_spawning_is_restarted(clip, tmp_path, monkeypatch):
+    """A worker killed while the executor spawns its replacement makes submit fail with the closed pipe's
+    OSError, not BrokenProcessPool (seen once in CI, `handle is closed`): the pool is restarted all the
+    same, the job runs again, and the file is the one a single worker writes."""
+    from vidiff.runner.parallel import LocalPool
+
+    ref, out = tmp_path / "ref.mp4", tmp_path / "out.mp4"
+    upscale_file(clip, ref, factor=2, workers=1, **FAST)
+    submit, failed = LocalPool.submit, []
+
+    def flaky(self, fn, *args):
+        if not failed:
+            failed.append(1)
+            self._ex.submit = lambda *a: (_ for _ in ()).throw(OSError("handle is closed"))
+        return submit(self, fn, *args)
+
+    monkeypatch.setattr(LocalPool, "submit", flaky)
+    r = upscale_file(clip, out, factor=2, workers=2, **FAST)
+    assert failed and r["worker_restarts"] == 1 and sha256(out) == sha256(ref)
+
+
 def test_run_job_skips_finished_segments(clip, tmp_path):
     """A job whose segments are all in the manifest writes nothing (a rerun after a kill, a Ray retry)."""
     from vidiff.io.probe import VideoFile

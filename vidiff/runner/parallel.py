@@ -180,7 +180,13 @@ class LocalPool:
         )
 
     def submit(self, fn: Any, *args: Any) -> Future:
-        return self._ex.submit(fn, *args)
+        """The executor's submit; a worker that dies while the executor spawns another (submit starts
+        processes) leaves its pipes closed mid-spawn, an OSError or ValueError instead of the executor's
+        BrokenProcessPool: the same lost pool, so it is reported as one (the caller restarts the pool)."""
+        try:
+            return self._ex.submit(fn, *args)
+        except (OSError, ValueError) as e:
+            raise BrokenProcessPool(f"a worker died while the pool started another: {e}") from e
 
     def drain(self) -> int:
         n = 0
