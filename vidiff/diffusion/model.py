@@ -147,18 +147,13 @@ class VidiffModel:
         one-line UnsupportedError when RIFE's weights are not cached."""
         if self.priors not in LAYOUTS:
             return None
-        from vidiff.fusion import build_hd, build_rife, make_stack, resolve_stack
+        from vidiff.fusion import layout_stack, resolve_stack
 
         if kind is None and self._stack is not None:
             return self._stack
         kind = resolve_stack(kind or "auto", self.device)
         if self._stack is None or self._stack.kind != kind or getattr(self._stack, "dtype", None) != dtype:
-            old = self._stack
-            rife = old.rife if old is not None else build_rife(device=str(self.device), engine=engine)
-            hd = None
-            if self.priors == "fuse_hd":
-                hd = old.hd if old is not None else build_hd(str(self.device), engine)
-            self._stack = make_stack(rife, kind, dtype, hd)
+            self._stack = layout_stack(self.priors, kind, dtype, str(self.device), engine, like=self._stack)
         return self._stack
 
     def to(self, device: str | torch.device) -> VidiffModel:

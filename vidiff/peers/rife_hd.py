@@ -9,7 +9,7 @@ Variant (read off the state dict): three IFBlocks of width 90 at scales 4, 2, 1 
 the training-only teacher and is not used). Each block sees both frames warped by the current flows and the
 mask logit, and is run twice, on the pair and on the pair swapped (mask negated, flows swapped), the two
 corrections averaged: the network is symmetric in its two frames. It has no timestep input: it makes the
-frame at t = 0.5 only; `flows_half` gives its flows and mask, `interpolate` other times by bisection.
+frame at t = 0.5 only; `interpolate` and `frames_batch` reach other times by bisection.
 """
 
 from __future__ import annotations
@@ -150,31 +150,21 @@ class RIFEHD:
         return F.pad(x, (0, -w % PAD, 0, -h % PAD))
 
     @torch.inference_mode()
-    def flows_half(self, a: torch.Tensor, b: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Flows (N, 4, H, W) = [0.5->a, 0.5->b] and the blend weight of a's warp (N, 1, H, W) in [0, 1]
-        for frames (N, 3, H, W) in [0, 1] on this device, any size (padded here and cropped back)."""
-        h, w = a.shape[-2:]
-        pad = (0, -w % PAD, 0, -h % PAD)
-        flow, mask = self.net.flows(F.pad(a, pad), F.pad(b, pad))
-        return flow[..., :h, :w], torch.sigmoid(mask[..., :h, :w])
-
-    @torch.inference_mode()
     def frames_batch(self, a: torch.Tensor, b: torch.Tensor, ts: torch.Tensor) -> torch.Tensor:
         """Frames (N, 3, H, W) in [0, 1] at ts (N,) of N pairs (N, 3, H, W) in [0, 1] on this device, by
         bisection level by level: each level one batched pass over the pairs whose time lies deeper."""
         paths = [dyadic_path(float(t)) for t in ts]
-        lo, hi = a, b
+        lo, hi = a.clone(), b.clone()  # each pair's current ends, moved in place level by level
         out = a.new_empty(a.shape)
+        h, w = a.shape[-2:]
+        pad = (0, -w % PAD, 0, -h % PAD)
         for level in range(max(map(len, paths)) + 1):
             live = [i for i, p in enumerate(paths) if len(p) >= level]
             idx = torch.tensor(live, device=a.device)
-            h, w = a.shape[-2:]
-            pad = (0, -w % PAD, 0, -h % PAD)
             mid = self.net(F.pad(lo[idx], pad), F.pad(hi[idx], pad))[..., :h, :w].clamp(0.0, 1.0)
             done = [j for j, i in enumerate(live) if len(paths[i]) == level]
             out[idx[done]] = mid[done]
             later = torch.tensor([len(paths[i]) > level and paths[i][level] for i in live], device=a.device)
-            lo, hi = lo.clone(), hi.clone()
             lo[idx] = torch.where(later.view(-1, 1, 1, 1), mid, lo[idx])
             hi[idx] = torch.where(later.view(-1, 1, 1, 1), hi[idx], mid)
         return out

@@ -211,18 +211,14 @@ class WindowSampler:
 
     def stack(self, kind: str = "cpu"):
         """The prior stack of `kind` (vidiff.fusion: cpu = DIS + RIFE, gpu = RIFE's own warps) for a `fuse`
-        model, one RIFE shared by both (None for `dis`)."""
-        from vidiff.fusion import LAYOUTS, build_hd, build_rife, make_stack
+        or `fuse_hd` model, one set of networks shared by both (None for `dis`)."""
+        from vidiff.fusion import LAYOUTS, layout_stack
 
         if self.priors not in LAYOUTS:
             return None
         if kind not in self._stacks:
-            old = next(iter(self._stacks.values()), None)
-            rife = old.rife if old is not None else build_rife()
-            hd = None
-            if self.priors == "fuse_hd":
-                hd = old.hd if old is not None else build_hd()
-            self._stacks[kind] = make_stack(rife, kind, hd=hd)
+            like = next(iter(self._stacks.values()), None)
+            self._stacks[kind] = layout_stack(self.priors, kind, like=like)
         return self._stacks[kind]
 
     def _real(
