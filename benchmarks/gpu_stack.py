@@ -1,9 +1,9 @@
 #!/usr/bin/env python
-"""What the shipped weights score over the GPU prior stack (RIFE's own warps, no DIS) against the CPU one.
+"""What the shipped weights score over the GPU prior stack (DIS in torch + RIFE) against the CPU one.
 
 Held-out-frame protocol (BENCHMARK.md, `vidiff.metrics.protocol.score_interpolator`) on the evaluation
 clips, the same frames for every variant: the model (`diffusion`) and the fixed fusion (`fuse`) over
-`stack="cpu"` (DIS warps + RIFE, the CPU default) and `stack="gpu"` (vidiff.fusion.RifeStack), and the
+`stack="cpu"` (DIS warps + RIFE, the CPU default) and `stack="gpu"` (vidiff.fusion.DeviceStack), and the
 model over the GPU stack with RIFE and the U-Net under bf16 autocast (on the CPU, where bf16 convolutions
 are emulated or AMX-backed, this is a rough stand-in for the GPU's bf16/fp16: benchmarks/gpu_check.py
 measures those on the GPU itself). The best peer of each case is read from benchmarks/results/model
@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         peers = best_peers() if args.max_frames is None else {}
     lines = [
-        "# The shipped weights over the GPU prior stack (RIFE's own warps) and the CPU one (DIS + RIFE)",
+        "# The shipped weights over the GPU prior stack (torch DIS + RIFE) and the CPU one (OpenCV DIS + RIFE)",
         "",
         f"Command: `{command_line('gpu_stack.py', argv)}`",
         "",

@@ -46,11 +46,11 @@ def rife():
 
 @needs_weights
 def test_gpu_stack_matches_a_reference_from_rifes_single_pair_flows(frames, rife) -> None:
-    """RifeStack (batched, torch warps) against RIFE.flows_and_mask + OpenCV warps, one pair at a time."""
-    from vidiff.fusion import RifeStack
+    """DeviceStack (batched, torch warps) against RIFE.flows_and_mask + OpenCV warps, one pair at a time."""
+    from vidiff.fusion import DeviceStack
 
     a, b, ts = frames[0], frames[2], [0.25, 0.5, 0.75]
-    got = RifeStack(rife).pair(a, b, ts)
+    got = DeviceStack(rife).pair(a, b, ts)
     assert got.shape == (3, 4, *a.shape) and got.dtype == np.uint8
     for t, g in zip(ts, got, strict=True):
         flow, m = rife.flows_and_mask(a, b, t)
@@ -66,9 +66,9 @@ def test_gpu_stack_matches_a_reference_from_rifes_single_pair_flows(frames, rife
 
 @needs_weights
 def test_gpu_stack_batched_equals_one_pair_at_a_time(frames, rife) -> None:
-    from vidiff.fusion import RifeStack
+    from vidiff.fusion import DeviceStack
 
-    st = RifeStack(rife)
+    st = DeviceStack(rife)
     pairs = [(frames[0], frames[1], 0.5), (frames[1], frames[3], 0.25), (frames[3], frames[5], 0.75)]
     together = st.batch(*(np.stack([p[i] for p in pairs]) for i in (0, 1)), [p[2] for p in pairs]).numpy()
     for (a, b, t), g in zip(pairs, together, strict=True):

@@ -271,9 +271,9 @@ def test_every_model_default_is_written_once_and_the_shipped_recipe_is_the_defau
     reason="RIFE v4 weights not cached: vidiff fetch rife",
 )
 def test_mixed_stack_windows_come_from_both_stacks_and_gpu_ones_compute_no_dis(tiny_cfg, monkeypatch):
-    """`data.stack=mixed` makes each window over the CPU stack (DIS + RIFE) or the GPU one (RIFE's own
-    warps), so the shipped weights learn both; a `gpu` window never computes a DIS flow."""
-    from vidiff.fusion import PriorStack, RifeStack
+    """`data.stack=mixed` makes each window over the CPU stack (OpenCV's DIS + RIFE) or the GPU one (DIS
+    in torch + RIFE), so the shipped weights learn both; a `gpu` window never runs OpenCV's DIS."""
+    from vidiff.fusion import DeviceStack, PriorStack
     from vidiff.train.data import WindowSampler
 
     cfg = load_config(tiny_cfg, ["data.clips=[]", "data.stack=mixed"])
@@ -281,11 +281,11 @@ def test_mixed_stack_windows_come_from_both_stacks_and_gpu_ones_compute_no_dis(t
     for i in range(8):
         w = s.window(np.random.default_rng(i))
         assert w["prior"].shape[1] == 4
-    assert isinstance(s._stacks["cpu"], PriorStack) and isinstance(s._stacks["gpu"], RifeStack)
+    assert isinstance(s._stacks["cpu"], PriorStack) and isinstance(s._stacks["gpu"], DeviceStack)
     assert s._stacks["cpu"].rife is s._stacks["gpu"].rife  # one RIFE network for both
 
     def no_dis(*a, **k):
-        raise AssertionError("DIS computed for a gpu-stack window")
+        raise AssertionError("OpenCV DIS computed for a gpu-stack window")
 
     monkeypatch.setattr("vidiff.flow.DISFlow.flows", no_dis)
     g = WindowSampler(dict(cfg.data, stack="gpu"), 0, 0, priors="fuse")

@@ -8,10 +8,12 @@ DIS blend (1 − t)·warp_a + t·warp_b and RIFE's frame: no learning, and ahead
 per-pixel fusion weights over the candidates plus a residual (vidiff.models.unet3d).
 
 Two stacks of that one layout serve the same weights, chosen by the device (`stack="auto"`) or by name:
-`cpu`, the above (DIS is OpenCV, CPU-only), and `gpu` (`RifeStack`), every member from one RIFE pass on
-the model's device, batched over targets: a and b warped by RIFE's own flows (t->a, t->b) take the DIS
-warps' places, and RIFE's frame is those warps blended by its mask. It runs on any torch device, so CI
-tests it on the CPU; what the shipped weights score over it: benchmarks/results/gpu_stack.
+`cpu`, the above (OpenCV's DIS, CPU-only), and `gpu` (`DeviceStack`), every member made on the model's
+device, batched over targets: the DIS flows by vidiff.torch_dis (DIS written in torch: OpenCV's MEDIUM
+preset, its sequential propagation made parallel) and RIFE's frame from its flows and mask. It runs on any
+torch device, so CI tests it on the CPU; the shipped weights score within 0.02 dB of the CPU stack over it
+(benchmarks/results/gpu_stack). An earlier `gpu` stack took RIFE's own one-sided warps in DIS's place and
+cost 0.27 dB (benchmarks/results/gpu_stack/before_torch_dis): the fusion was trained on DIS's errors.
 
 RIFE's test-time ensemble (the pair reversed at 1 − t, or flipped) is left out of the stack: each costs a
 second RIFE pass, over the 1.5× RIFE time budget; `benchmarks/prior_stack.py` scores what each would add.
@@ -45,7 +47,7 @@ PRECISIONS = ("auto", "fp32", "bf16", "fp16")  # auto: fp32 (see resolve_precisi
 
 def resolve_stack(stack: str, device: str | object) -> str:
     """`cpu` or `gpu`: the stack asked for, or for `auto` the one that suits `device` (a CUDA device gets
-    the all-RIFE stack, which has no CPU stage; the CPU keeps DIS + RIFE). A one-line ConfigError if unknown."""
+    the device stack, which has no CPU stage; the CPU keeps OpenCV's DIS + RIFE). A one-line ConfigError if unknown."""
     from vidiff.errors import ConfigError
 
     if stack not in STACKS:
@@ -127,12 +129,13 @@ class PriorStack:
         return out
 
 
-class RifeStack:
-    """The stack with no CPU stage: for each target, from one RIFE pass on the device (batched over the
-    targets given together), [μ, a warped by RIFE's t->a flow, b warped by its t->b flow, their blend by
-    RIFE's mask], μ the fixed fusion of the warps and that blend (`fuse`), each rounded as `to_u8` rounds.
+class DeviceStack:
+    """The stack with no CPU stage: for each target, on the device and batched over the targets given
+    together, [μ, a and b warped to t by DIS flows (vidiff.torch_dis, once per distinct pair), RIFE's frame
+    (its warps blended by its mask)], μ the fixed fusion of the three (`fuse`), each rounded as `to_u8`
+    rounds: the CPU stack's layout and arithmetic, only the flow made otherwise.
 
-    The warps read the unpadded frames with border replication, as the DIS warps do. `batch` takes and
+    The warps read the unpadded frames with border replication, as OpenCV's do. `batch` takes and
     returns tensors on the device (the model's input stays there); `pair` is the numpy form the CPU
     stack has. `dtype` (torch.bfloat16 / float16) runs RIFE's network under autocast. With `hd` (RIFE
     HDv3, the `fuse_hd` layout) its frame is a fifth image and μ the mean of three, as on the CPU.
@@ -151,18 +154,19 @@ class RifeStack:
         device (or numpy) at ts (N,)."""
         import torch
 
-        from vidiff.peers.rife import backward_warp as warp
+        from vidiff.torch_dis import backward_warp as warp
 
         with torch.inference_mode():
             fa, fb = (_chw(x, self.device) for x in (a, b))
             t = torch.tensor([float(x) for x in ts], device=self.device, dtype=torch.float32)
-            flow, m = self.rife.flows_batch(fa / 255.0, fb / 255.0, t, self.dtype)
-            wa, wb = warp(fa, flow[:, :2]), warp(fb, flow[:, 2:4])
-            rife = m * wa + (1.0 - m) * wb
             tt = t.view(-1, 1, 1, 1)
-            frames = [rife]
+            f_ab, f_ba = _pair_flows(fa, fb)
+            wa, wb = warp(fa, tt * f_ba), warp(fb, (1.0 - tt) * f_ab)
+            flow, m = self.rife.flows_batch(fa / 255.0, fb / 255.0, t, self.dtype)
+            frames = [m * warp(fa, flow[:, :2]) + (1.0 - m) * warp(fb, flow[:, 2:4])]
             if self.hd is not None:  # rounded as to_u8 rounds, as the CPU stack's HDv3 frames are
                 frames.append((self.hd.frames_batch(fa / 255.0, fb / 255.0, t) * 255.0 + 0.5).floor_())
+            frames[0] = (frames[0] + 0.5).floor_()  # RIFE's frame rounded as the CPU stack's is
             mu = sum(frames, (1.0 - tt) * wa + tt * wb) / (1 + len(frames))  # `fuse`'s mean
             out = torch.stack((mu, wa, wb, *frames), 1).add_(0.5).clamp_(0, 255).to(torch.uint8)
             return out.permute(0, 1, 3, 4, 2)
@@ -184,6 +188,23 @@ class RifeStack:
         return out
 
 
+def _pair_flows(fa, fb):
+    """DIS flows (F_ab, F_ba) of N pairs (N, 3, H, W) on their device (vidiff.torch_dis), each distinct
+    pair once: a pair's targets come in a row, and share its flows, as on the CPU stack."""
+    import torch
+
+    from vidiff.torch_dis import dis_flows
+
+    first = [0] + [
+        i for i in range(1, len(fa)) if not (torch.equal(fa[i], fa[i - 1]) and torch.equal(fb[i], fb[i - 1]))
+    ]
+    which = torch.zeros(len(fa), dtype=torch.long, device=fa.device)
+    which[first[1:]] = 1
+    f_ab, f_ba = dis_flows(fa[first], fb[first])
+    which = which.cumsum(0)
+    return f_ab[which], f_ba[which]
+
+
 def _chw(x, device):
     """uint8 frames (N, H, W, 3), numpy or tensor -> float32 (N, 3, H, W) in 0..255 on `device`."""
     import torch
@@ -195,7 +216,7 @@ def _chw(x, device):
 def make_stack(rife, kind: str, dtype=None, hd=None):
     """The stack of `kind` (`cpu` or `gpu`, as `resolve_stack` gives) over a built RIFE (and RIFE HDv3
     for the `fuse_hd` layout)."""
-    return RifeStack(rife, dtype, hd) if kind == "gpu" else PriorStack(rife, hd)
+    return DeviceStack(rife, dtype, hd) if kind == "gpu" else PriorStack(rife, hd)
 
 
 def layout_stack(
@@ -227,8 +248,8 @@ def build_rife(weights: str | os.PathLike[str] | None = None, device: str = "cpu
 
 
 class Fuse:
-    """`--method fuse`: the fixed per-pixel fusion of the prior stack (DIS warps both ways and RIFE v4, or
-    RIFE's own warps with `stack="gpu"`)."""
+    """`--method fuse`: the fixed per-pixel fusion of the prior stack (DIS warps both ways and RIFE v4,
+    made on the device with `stack="gpu"`)."""
 
     name = "fuse"
 

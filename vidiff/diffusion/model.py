@@ -142,7 +142,7 @@ class VidiffModel:
     def stack(self, engine: str | None = None, kind: str | None = None, dtype: Any = None):
         """The prior stack a `fuse` model's priors come from (RIFE built once, on the model's device, its
         network run by `engine` (vidiff.engine) when first built), or None for a DIS-prior model. `kind`
-        is `cpu` (DIS warps + RIFE) or `gpu` (RIFE's own warps, `vidiff.fusion.RifeStack`, run under
+        is `cpu` (DIS warps + RIFE) or `gpu` (DIS in torch on the device + RIFE, `vidiff.fusion.DeviceStack`, RIFE run under
         autocast to `dtype` when given); None keeps the stack built before, else follows the device. A
         one-line UnsupportedError when RIFE's weights are not cached."""
         if self.priors not in LAYOUTS:

@@ -9,9 +9,9 @@ frame itself; with one observed frame on that side it is the nearest frame. An o
 
 With a `PriorStack` (the model's `priors: fuse`), μ is the fixed fusion of the DIS warps and RIFE v4's frame
 (vidiff.fusion) and RIFE's frame is a fourth image; outside the observed range RIFE has nothing to add, so
-its image there is μ too. With the GPU stack (`vidiff.fusion.RifeStack`) the candidates are RIFE's own
-warps and no DIS flow is computed; `window_priors` builds the priors of many windows at once on the
-stack's device, the interior targets of all of them in batched RIFE passes.
+its image there is μ too. With the GPU stack (`vidiff.fusion.DeviceStack`) the same candidates are made on the
+model's device (DIS in torch, vidiff.torch_dis); `window_priors` builds the priors of many windows at once
+there, the interior targets of all of them in batched DIS and RIFE passes.
 """
 
 from __future__ import annotations

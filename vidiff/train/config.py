@@ -34,7 +34,7 @@ DEFAULTS: dict[str, Any] = {
         "time_range": None,  # [start, end] seconds: windows only from this part of every clip
         "spans": 2,  # contiguous spans of footage a data process decodes and draws windows from at once
         "windows_per_span": 32,  # real windows served from one decoded span (one seek, one forward pass)
-        # a `fuse` model's prior stack per window (vidiff.fusion): cpu (DIS + RIFE), gpu (RIFE's own warps),
+        # a `fuse` model's prior stack per window (vidiff.fusion): cpu (OpenCV's DIS + RIFE), gpu (torch DIS + RIFE),
         # or mixed (either, half each, so one set of weights serves the stack of every device)
         "stack": "cpu",
     },

@@ -210,7 +210,7 @@ class WindowSampler:
         }
 
     def stack(self, kind: str = "cpu"):
-        """The prior stack of `kind` (vidiff.fusion: cpu = DIS + RIFE, gpu = RIFE's own warps) for a `fuse`
+        """The prior stack of `kind` (vidiff.fusion: cpu = OpenCV's DIS + RIFE, gpu = DIS in torch + RIFE) for a `fuse`
         or `fuse_hd` model, one set of networks shared by both (None for `dis`)."""
         from vidiff.fusion import LAYOUTS, layout_stack
 
