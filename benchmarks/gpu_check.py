@@ -131,7 +131,31 @@ def speed(dev: str, frames: list[np.ndarray], sync, repeats: int) -> dict:
                 prior_s = timed(lambda st=stack_obj, w=wins: window_priors(w, st, WINDOW), sync, repeats)
                 row["stage_prior_stack_s"] = prior_s / WINDOW
                 row["stage_rest_s"] = (s - prior_s) / WINDOW
+                row.update(dis_speed(dev, pairs, sync, repeats))
     return row
+
+
+def dis_speed(dev: str, pairs, sync, repeats: int) -> dict:
+    """The GPU stack's flow (vidiff.torch_dis), both directions of a window's pairs at once, seconds per
+    pair: as the stack runs it (from CUDA graphs on a GPU) and eager; and whether the graphs stayed on."""
+    import torch
+
+    from vidiff import torch_dis
+
+    a, b = (
+        torch.from_numpy(np.stack(x)).to(dev).permute(0, 3, 1, 2).float() for x in zip(*pairs, strict=True)
+    )
+    stacked = timed(lambda: torch_dis.dis_flows(a, b), sync, repeats)
+    i0, i1 = (
+        torch.cat(x) for x in ((torch_dis.gray(a), torch_dis.gray(b)), (torch_dis.gray(b), torch_dis.gray(a)))
+    )
+    eager = timed(lambda: torch_dis.dis_flow(i0, i1), sync, repeats)
+    n = len(pairs)
+    return {
+        "dis_s_per_pair": stacked / n,
+        "dis_eager_s_per_pair": eager / n,
+        "dis_graphs": torch_dis._GRAPHS.enabled,
+    }
 
 
 def _classic_overlap(self, frames, depth=8, handoffs=False):

@@ -30,8 +30,8 @@ def report(res: dict) -> list[str]:
         "Seconds per made frame (window of 8 pairs; RIFE one pair at a time, as `--method rife` runs):",
         "",
         "| size | stack | RIFE | default (fp32) | / RIFE | default bf16 | / RIFE | DIS + RIFE stack | / RIFE "
-        "| prior stack | rest |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| prior stack | rest | its DIS a pair (graphs / eager) |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     errors = []
     for label, r in res["sizes"].items():
@@ -42,7 +42,9 @@ def report(res: dict) -> list[str]:
             f"| {label} | {s.get('stack', '–')} | {fmt(s, 'rife_s_per_frame')} | {fmt(s, 'default_s_per_frame')} "
             f"| {fmt(s, 'default_over_rife', '.2f')} | {fmt(s, 'bf16_s_per_frame')} | {fmt(s, 'bf16_over_rife', '.2f')} "
             f"| {fmt(s, 'dis_stack_s_per_frame')} | {fmt(s, 'dis_stack_over_rife', '.2f')} "
-            f"| {fmt(s, 'stage_prior_stack_s')} | {fmt(s, 'stage_rest_s')} |"
+            f"| {fmt(s, 'stage_prior_stack_s')} | {fmt(s, 'stage_rest_s')} "
+            f"| {fmt(s, 'dis_s_per_pair')} / {fmt(s, 'dis_eager_s_per_pair')}"
+            f"{'' if s.get('dis_graphs', True) else ' (graphs off)'} |"
         )
     lines += ["", "Interpolated frames a second: the model step against the whole `vidiff upscale` x2 "
               f"(decode, dedupe, cuts, model, encode; model load excluded) of {n_src} frames: shipped "

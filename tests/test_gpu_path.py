@@ -1,4 +1,4 @@
-"""The GPU path, run on the CPU: the all-RIFE prior stack against a reference built another way, batched
+"""The GPU path, run on the CPU: the device prior stack (torch DIS + RIFE) against a reference built another way, batched
 against unbatched, device-resident priors against host ones, the stack following the device, and the
 overlapped reader/writer against the plain one (identical bytes).
 
@@ -45,20 +45,30 @@ def rife():
 
 
 @needs_weights
-def test_gpu_stack_matches_a_reference_from_rifes_single_pair_flows(frames, rife) -> None:
-    """DeviceStack (batched, torch warps) against RIFE.flows_and_mask + OpenCV warps, one pair at a time."""
-    from vidiff.fusion import DeviceStack
+def test_gpu_stack_matches_a_reference_built_from_single_pair_flows(frames, rife) -> None:
+    """DeviceStack (batched, torch warps) against a reference made one target at a time: the pair's torch
+    DIS flows and RIFE.flows_and_mask, warped by OpenCV, fused by `fuse` (the CPU stack's arithmetic)."""
+    import torch
+
+    from vidiff.fusion import DeviceStack, fuse
+    from vidiff.torch_dis import dis_flows
 
     a, b, ts = frames[0], frames[2], [0.25, 0.5, 0.75]
     got = DeviceStack(rife).pair(a, b, ts)
     assert got.shape == (3, 4, *a.shape) and got.dtype == np.uint8
+    f_ab, f_ba = (
+        f[0].permute(1, 2, 0).numpy()
+        for f in dis_flows(*(torch.from_numpy(x).permute(2, 0, 1)[None].float() for x in (a, b)))
+    )
+    fa, fb = a.astype(np.float32), b.astype(np.float32)
     for t, g in zip(ts, got, strict=True):
         flow, m = rife.flows_and_mask(a, b, t)
-        wa = backward_warp(a.astype(np.float32), flow[..., :2])
-        wb = backward_warp(b.astype(np.float32), flow[..., 2:])
-        r = m[..., None] * wa + (1 - m[..., None]) * wb
-        mu = 0.5 * ((1 - t) * wa + t * wb + r)
-        want = np.clip(np.stack([mu, wa, wb, r]) + 0.5, 0, 255).astype(np.uint8)
+        r = m[..., None] * backward_warp(fa, flow[..., :2]) + (1 - m[..., None]) * backward_warp(
+            fb, flow[..., 2:]
+        )
+        r = np.floor(r + 0.5)
+        wa, wb = backward_warp(fa, t * f_ba), backward_warp(fb, (1 - t) * f_ab)
+        want = np.clip(np.stack([fuse(wa, wb, r, t), wa, wb, r]) + 0.5, 0, 255).astype(np.uint8)
         diff = np.abs(g.astype(int) - want)
         assert diff.max() <= 2 and diff.mean() < 0.05  # bilinear in torch vs OpenCV's fixed-point remap
         assert not np.array_equal(g[1], g[2])  # the two one-sided warps are different images
