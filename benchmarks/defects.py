@@ -1,6 +1,7 @@
 """Defect detection and repair on the real clips: each kind injected at known frames, scored per kind.
 
     python benchmarks/defects.py [--seeds 4] [--first-seed 0] [--length 36] [--kinds flicker,...] [--detect-only] [--out DIR]
+    python benchmarks/defects.py --scores [--seeds 60] [--out DIR]   (the skip test's scores, below)
 
 Each trial cuts a stretch of one real clip (bikes inside one shot, carphone_pristine, bigbuckbunny at
 640x360), injects one defect of one kind at a random position, strength and variant (moved on where
@@ -16,6 +17,12 @@ frame of slack); precision = matched found / found, recall = matched injected / 
 Frame level: the frames named against the frames injected. 'duplicate' (one repeat: bigbuckbunny is a 24 fps
 render shown at 25 fps, a repeat every 25 frames) is listed, not scored. Repair: PSNR against the clean
 frames of every frame changed, before and after; every frame not repaired must come back bit-exact.
+
+`--scores`: where the skip test's thresholds come from (vidiff.metrics.defects, SKIP_SCORE and
+SKIP_MIN_DIFF). The score (`skip_score`) of every transition the test looks at, in the clean negatives,
+the cut trials and every whole shot of the sample clips (none a skip), and of each injected skip of the
+jump trials (the same trials as a full run's), with the score the test used before (change x residual over
+3.4) beside it; written to scores.md / scores.json in --out.
 """
 
 from __future__ import annotations
@@ -35,7 +42,7 @@ from report import command_line, write_report
 from vidiff.io.reader import read_frames
 from vidiff.io.samples import sample_clip
 from vidiff.io.writer import VideoWriter
-from vidiff.metrics.defects import DefectFinder
+from vidiff.metrics.defects import CUT_VALID, SKIP_MIN_DIFF, SKIP_SCORE, DefectFinder, skip_score
 from vidiff.metrics.quality import psnr
 from vidiff.runner.infill import infill_file
 from vidiff.timeline import frames_differ
@@ -338,6 +345,114 @@ def markdown(cmd: str, rows: list[dict], summary: dict, seconds: float) -> list[
     return lines
 
 
+# -- the skip test's scores (--scores) ---------------------------------------------------------------
+OLD_SKIP_SCORE = 3.4  # the score before it: change x residual over this
+
+
+def transition_scores(frames: list[np.ndarray]) -> list[dict]:
+    """Every transition the skip test scores, as `DefectFinder._skips` does after the other detectors ran
+    (cuts known): its index, level-free change (0-255), score, and the earlier score change x residual."""
+    finder = DefectFinder(Fraction(25))
+    for f in frames:
+        finder.push(f)
+    finder.defects()
+    n, out = len(frames), []
+    for k in range(2, n - 1):
+        if k in finder.cuts or finder.valid[k] < CUT_VALID:
+            continue
+        ratios = finder.skip_ratios(k, n)
+        if ratios is None or ratios[0] <= 1.0:
+            continue
+        out.append(
+            {"k": k, "change": finder.tdiff[k], "score": skip_score(*ratios), "old": ratios[0] * ratios[1]}
+        )
+    return out
+
+
+def score_rows(clips: dict, names: list[str], seeds: range, length: int) -> list[dict]:
+    """Scores of the clean transitions (whole shots, clean and cut trials) and of the injected skips."""
+    rows = []
+    for name in names:
+        for a, b in SHOTS[name]:
+            rows += [
+                {"where": f"{name} shot {a}-{b}", "skip": False, **s}
+                for s in transition_scores(clips[name][a:b])
+            ]
+    for seed in seeds:
+        for name in names:
+            rng = np.random.default_rng([seed, names.index(name), list(INJECT).index("jump")])
+            seg = stretch(clips[name], name, rng, length + 5)
+            p = int(rng.integers(6, length - 12))
+            bad, _, truth, what = inject_jump(seg, p, rng)
+            if what.startswith("skip"):
+                at = min(truth[0][1])
+                got = [s for s in transition_scores(bad[:length]) if s["k"] == at]
+                rows.append(
+                    {
+                        "where": f"{name} s{seed} {what} at {at}",
+                        "skip": True,
+                        "k": at,
+                        **(got[0] if got else {}),
+                    }
+                )
+            rng = np.random.default_rng([seed, names.index(name), 99])
+            seg = stretch(clips[name], name, rng, length)
+            rows += [{"where": f"{name} s{seed} clean", "skip": False, **s} for s in transition_scores(seg)]
+        rng = np.random.default_rng([seed, 100])
+        frames, _, _, what = cut_trial(clips, names, rng, length)
+        rows += [{"where": f"s{seed} cut ({what})", "skip": False, **s} for s in transition_scores(frames)]
+        frames, _, _, what = natural_cut_trial(clips, BIKES_CUTS[seed % len(BIKES_CUTS)], length)
+        rows += [{"where": f"s{seed} {what}", "skip": False, **s} for s in transition_scores(frames)]
+        print(f"seed {seed} scored", file=sys.stderr)
+    return rows
+
+
+def score_lines(cmd: str, rows: list[dict], seconds: float) -> list[str]:
+    """scores.md: the clean maxima, the skips found and missed, and the low-change group."""
+
+    def top(rs: list[dict], key: str = "score") -> str:
+        r = max(rs, key=lambda r: r[key], default=None)
+        return "–" if r is None else f"{r[key]:.2f} ({r['where']}, transition {r['k']})"
+
+    shots = [r for r in rows if not r["skip"] and " shot " in r["where"]]
+    clean = [r for r in rows if not r["skip"] and " shot " not in r["where"]]
+    skips = [r for r in rows if r["skip"]]
+    tested = [r for r in skips if "score" in r]
+    low = [r for r in clean + shots if SKIP_MIN_DIFF < r["change"] <= 1.0]
+    low_skips = [r for r in tested if r["change"] <= 1.0]
+    return [
+        "# The skip test's scores (benchmarks/defects.py --scores)",
+        "",
+        f"`{cmd}`  ({seconds:.0f} s)",
+        "",
+        f"Clean transitions scored: {len(shots)} in the sample clips' whole shots, {len(clean)} in the trials' "
+        "clean stretches and cut trials (shorter context at a trial's ends or beside a joined cut).",
+        "",
+        "| | highest score (where) | SKIP_SCORE |",
+        "| --- | --- | --- |",
+        f"| whole shots | {top(shots)} | {SKIP_SCORE} |",
+        f"| trials' clean transitions | {top(clean)} | {SKIP_SCORE} |",
+        f"| the earlier score (change x residual), trials' clean | {top(clean, 'old')} | {OLD_SKIP_SCORE} |",
+        "",
+        f"Injected skips: {len(skips)}, testable (the test scores their transition) {len(tested)}; over SKIP_SCORE "
+        f"{sum(r['score'] > SKIP_SCORE for r in tested)}, over the earlier score's {OLD_SKIP_SCORE} "
+        f"{sum(r['old'] > OLD_SKIP_SCORE for r in tested)}.",
+        "",
+        f"Low change ({SKIP_MIN_DIFF} < change <= 1.0, 0-255): clean transitions {len(low)}, highest "
+        f"{top(low)}; skips {len(low_skips)}: "
+        + (", ".join(f"{r['score']:.2f} ({r['where']})" for r in low_skips) or "none"),
+        "",
+        "Skips under SKIP_SCORE (missed) and not scored:",
+        "",
+        *[
+            f"- {r['where']}: "
+            + (f"score {r['score']:.2f}, change {r['change']:.2f}" if "score" in r else "not scored")
+            for r in skips
+            if "score" not in r or r["score"] <= SKIP_SCORE
+        ],
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=4, help="trials per clip and kind (default 4)")
@@ -350,6 +465,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--length", type=int, default=36, help="frames per trial (default 36)")
     ap.add_argument("--out", default="benchmarks/results/defects")
     ap.add_argument("--detect-only", action="store_true", help="detection figures only, no repair run")
+    ap.add_argument("--scores", action="store_true", help="the skip test's scores (scores.md), nothing else")
     ap.add_argument(
         "--kinds",
         default=",".join(INJECT),
@@ -364,6 +480,13 @@ def main(argv: list[str] | None = None) -> int:
     names = list(SHOTS)
     clips = {n: load(n) for n in names}
     t0 = time.perf_counter()
+    if args.scores:
+        rows = score_rows(clips, names, range(args.first_seed, args.first_seed + args.seeds), args.length)
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "scores.json").write_text(json.dumps(rows, indent=0) + "\n")
+        (out / "scores.md").write_text("\n".join(score_lines(cmd, rows, time.perf_counter() - t0)) + "\n")
+        return 0
     rows = []
     trial = detect_trial if args.detect_only else run_trial
     with tempfile.TemporaryDirectory(prefix="vidiff-defects-") as tmp:

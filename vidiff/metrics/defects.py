@@ -96,11 +96,12 @@ SWAP_MIN_DIFF = 0.3
 # motion) raises the change and the midpoint error but flow explains it. Over every transition of the
 # sample clips' shots (bikes, carphone, bigbuckbunny) the score is at most 2.52 (carphone's head nod at
 # frame 40), at most 2.72 over the benchmark's 60 seeds' clean transitions (shorter context at a trial's
-# ends or next to a joined cut); the threshold keeps a margin over both. On those seeds' 93 testable skips
-# it finds 78 where the previous score (change x residual over 3.4, a like margin) found 73
+# ends or next to a joined cut); the threshold keeps a margin over both. On those seeds' 95 testable skips
+# it finds 83 where the previous score (change x residual over 3.4, a like margin) finds 78. These figures:
+# `python benchmarks/defects.py --scores --seeds 60` (benchmarks/results/defects_scores)
 SKIP_SCORE = 2.9
-# ... and the change at least this (0-255). A skip in a slow pan (bigbuckbunny: 0.94, 0.97) scores 4.7-5.2;
-# the clean transitions between this and 1.0 of the benchmark's 60 seeds score at most 2.1
+# ... and the change at least this (0-255). A skip in a slow pan (bigbuckbunny's two of the 60 seeds, change
+# under 1.0) scores 4.7-5.2; the clean transitions between this and 1.0 score at most 2.1 (the same command)
 SKIP_MIN_DIFF = 0.5
 SKIP_CONTEXT = 4  # transitions each side the skip test compares with (inside the shot)
 SKIP_SIDE = 3  # ... at least this many each side (fewer: no test; a clip's first and last frames are noisy)
