@@ -154,7 +154,7 @@ def dis_speed(dev: str, pairs, sync, repeats: int) -> dict:
     return {
         "dis_s_per_pair": stacked / n,
         "dis_eager_s_per_pair": eager / n,
-        "dis_graphs": torch_dis._GRAPHS.enabled,
+        "dis_graphs": torch_dis.cuda_graphs_on(),
     }
 
 

@@ -85,19 +85,22 @@ def test_cuda_graph_replay_is_checked_against_eager_and_falls_back(
     agrees, carphone_frames, monkeypatch
 ) -> None:
     """The graph path's bookkeeping, on the CPU with a stand-in capture: a first call per shape returns the
-    eager flow; a capture that agrees is replayed after, one that disagrees turns the graphs off."""
+    eager flow; a capture that agrees is replayed after, one that disagrees turns the graphs off. The
+    capture happens in inference mode (as the prior stack runs it) and the replay outside it."""
     from vidiff import torch_dis
 
     a, b = _tensor(carphone_frames[0])[:, :1], _tensor(carphone_frames[2])[:, :1]
     want = torch_dis.dis_flow(a, b)
     out = want.clone() if agrees else want + 1.0
 
-    def capture(i0, i1, params):
-        return _Graph(), i0.clone(), i1.clone(), out
+    def capture(self, i0, i1, params):
+        with torch.inference_mode():  # the real capture's static inputs are inference tensors
+            return _Graph(), i0.clone(), i1.clone(), out
 
-    monkeypatch.setattr(torch_dis._CudaGraphs, "_capture", staticmethod(capture))
+    monkeypatch.setattr(torch_dis._CudaGraphs, "_capture", capture)
     graphs = torch_dis._CudaGraphs()
-    assert torch.equal(graphs.run(a, b, torch_dis.MEDIUM), want)
+    with torch.inference_mode():
+        assert torch.equal(graphs.run(a, b, torch_dis.MEDIUM), want)
     assert graphs.enabled is agrees and len(graphs.graphs) == int(agrees)
     again = graphs.run(a, b, torch_dis.MEDIUM)
     assert torch.equal(again, want)

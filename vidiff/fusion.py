@@ -195,13 +195,11 @@ def _pair_flows(fa, fb):
 
     from vidiff.torch_dis import dis_flows
 
-    first = [0] + [
-        i for i in range(1, len(fa)) if not (torch.equal(fa[i], fa[i - 1]) and torch.equal(fb[i], fb[i - 1]))
-    ]
-    which = torch.zeros(len(fa), dtype=torch.long, device=fa.device)
-    which[first[1:]] = 1
+    same = (fa[1:] == fa[:-1]).flatten(1).all(1) & (fb[1:] == fb[:-1]).flatten(1).all(1)
+    new = torch.cat((torch.ones(1, dtype=torch.bool, device=fa.device), ~same))
+    first = new.nonzero().squeeze(1)  # the one host sync: how many distinct pairs
     f_ab, f_ba = dis_flows(fa[first], fb[first])
-    which = which.cumsum(0)
+    which = new.cumsum(0) - 1
     return f_ab[which], f_ba[which]
 
 

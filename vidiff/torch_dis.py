@@ -24,6 +24,7 @@ frames, and benchmarks/results/gpu_stack what the model scores over it.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -70,8 +71,13 @@ def backward_warp(x: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
 def gray(frames: torch.Tensor) -> torch.Tensor:
     """RGB (N, 3, H, W) in 0..255 -> luma (N, 1, H, W), OpenCV's RGB2GRAY weights (BT.601), rounded as
     OpenCV's 8-bit conversion rounds (DIS reads 8-bit frames)."""
-    w = torch.tensor([0.299, 0.587, 0.114], dtype=frames.dtype, device=frames.device).view(1, 3, 1, 1)
-    return (frames * w).sum(1, keepdim=True).round_()
+    return (frames * _luma(frames.dtype, frames.device)).sum(1, keepdim=True).round_()
+
+
+@functools.lru_cache(maxsize=8)
+def _luma(dtype: torch.dtype, device: torch.device) -> torch.Tensor:
+    """The RGB -> luma weights (1, 3, 1, 1) on `device`, made once (a host-to-device copy per call else)."""
+    return torch.tensor([0.299, 0.587, 0.114], dtype=dtype, device=device).view(1, 3, 1, 1)
 
 
 def dis_flows(
@@ -89,52 +95,66 @@ class _CudaGraphs:
     """`dis_flow` replayed from a CUDA graph per input shape: eager, it launches a few thousand small
     kernels (pyramid levels x propagation rounds x SOR sweeps), so on a GPU the launches, not the
     arithmetic, would set its pace. Each shape's graph is captured once and checked against the eager
-    result; a capture that fails or disagrees turns the graphs off for the process (eager from then on)."""
+    result; a capture that fails or disagrees turns the graphs off for the process (eager from then on).
+    The graphs share one memory pool (they are replayed one at a time, their inputs and outputs kept), and
+    capture and replay run in inference mode whatever the caller's, so a graph captured under it (the
+    prior stack's) replays for a caller outside it."""
 
     def __init__(self) -> None:
-        self.graphs: dict = {}
+        self.graphs: dict[tuple, tuple] = {}  # (shape, device, params) -> (graph, input a, input b, output)
+        self.pool = None
         self.enabled = True
 
     def run(self, i0: torch.Tensor, i1: torch.Tensor, params: DISParams) -> torch.Tensor:
+        """The flow of `dis_flow(i0, i1, params)` (CUDA tensors), from this shape's graph."""
         if not self.enabled:
             return dis_flow(i0, i1, params)
         key = (tuple(i0.shape), i0.device, params)
-        if key not in self.graphs:
-            want = dis_flow(i0, i1, params)
-            try:
-                self.graphs[key] = self._capture(i0, i1, params)
-                got = self._replay(key, i0, i1)
-                ok = torch.allclose(got, want, atol=1e-3)
-            except RuntimeError:
-                ok = False
-            if not ok:
-                self.enabled = False
-                self.graphs.clear()
-            return want
-        return self._replay(key, i0, i1)
+        if key in self.graphs:
+            return self._replay(key, i0, i1)
+        want = dis_flow(i0, i1, params)
+        try:
+            self.graphs[key] = self._capture(i0, i1, params)
+            ok = torch.allclose(self._replay(key, i0, i1), want, atol=1e-3)
+        except RuntimeError:
+            ok = False
+        if not ok:
+            self.enabled = False
+            self.graphs.clear()
+        return want
 
-    @staticmethod
-    def _capture(i0: torch.Tensor, i1: torch.Tensor, params: DISParams):
-        a, b = i0.clone(), i1.clone()
-        side = torch.cuda.Stream(device=i0.device)
-        side.wait_stream(torch.cuda.current_stream(i0.device))
-        with torch.cuda.stream(side):
-            dis_flow(a, b, params)  # warm-up on a side stream, as capture wants
-        torch.cuda.current_stream(i0.device).wait_stream(side)
-        graph = torch.cuda.CUDAGraph()
-        with torch.cuda.graph(graph):
-            out = dis_flow(a, b, params)
+    def _capture(self, i0: torch.Tensor, i1: torch.Tensor, params: DISParams) -> tuple:
+        """(graph, its input tensors, its output tensor) of one shape, warmed up on a side stream first."""
+        with torch.inference_mode(), torch.cuda.device(i0.device):
+            if self.pool is None:
+                self.pool = torch.cuda.graph_pool_handle()
+            a, b = i0.clone(), i1.clone()
+            side = torch.cuda.Stream()
+            side.wait_stream(torch.cuda.current_stream())
+            with torch.cuda.stream(side):
+                dis_flow(a, b, params)
+            torch.cuda.current_stream().wait_stream(side)
+            graph = torch.cuda.CUDAGraph()
+            with torch.cuda.graph(graph, pool=self.pool):
+                out = dis_flow(a, b, params)
         return graph, a, b, out
 
-    def _replay(self, key, i0: torch.Tensor, i1: torch.Tensor) -> torch.Tensor:
+    def _replay(self, key: tuple, i0: torch.Tensor, i1: torch.Tensor) -> torch.Tensor:
+        """The graph of `key` run on i0, i1; its output copied (the next replay overwrites it)."""
         graph, a, b, out = self.graphs[key]
-        a.copy_(i0)
-        b.copy_(i1)
-        graph.replay()
+        with torch.inference_mode():
+            a.copy_(i0)
+            b.copy_(i1)
+            graph.replay()
         return out.clone()
 
 
 _GRAPHS = _CudaGraphs()
+
+
+def cuda_graphs_on() -> bool:
+    """Whether DIS on CUDA still replays graphs (False once a capture failed or disagreed)."""
+    return _GRAPHS.enabled
 
 
 def dis_flow(i0: torch.Tensor, i1: torch.Tensor, params: DISParams = MEDIUM) -> torch.Tensor:
@@ -152,8 +172,8 @@ def dis_flow(i0: torch.Tensor, i1: torch.Tensor, params: DISParams = MEDIUM) -> 
 
 def scales(h: int, w: int, params: DISParams = MEDIUM) -> tuple[int, int]:
     """(finest, coarsest) pyramid level: the preset's finest where the frame has 2 pixels a side there;
-    the coarsest where patches are about a quarter of the frame's longer side (OpenCV's rule), with at
-    least two patches a side, never below the finest."""
+    the coarsest where patches are about a quarter of the frame's longer side (OpenCV's first term), and
+    at least two patches fit the shorter side (OpenCV asks one), never below the finest."""
     ps = params.patch_size
     finest = max(0, min(params.finest_scale, int(math.log2(max(min(h, w) / 2.0, 1.0)))))
     top = int(math.log2(max(h, w) / (4.0 * ps)) + 0.5)
@@ -219,27 +239,32 @@ class _Patches:
         grid = torch.stack((gx, gy), -1)
         return F.grid_sample(self.b, grid, mode="bilinear", padding_mode="border", align_corners=True)[:, 0]
 
+    def residual(self, u: torch.Tensor) -> torch.Tensor:
+        """Mean-normalized difference of b at flow u from each patch: (N, ps*ps, P)."""
+        s = self.sample(u)
+        return s - s.mean(1, keepdim=True) - self.tmpl
+
     def ssd(self, u: torch.Tensor) -> torch.Tensor:
         """Mean-normalized sum of squared differences of each patch at flow u: (N, P)."""
-        s = self.sample(u)
-        return ((s - s.mean(1, keepdim=True) - self.tmpl) ** 2).sum(1)
+        diff = self.residual(u)
+        return (diff * diff).sum(1)
 
     def descend(self, u: torch.Tensor, iterations: int) -> torch.Tensor:
         """Inverse-compositional Gauss-Newton steps on every patch at once; each patch keeps the flow with
         the lowest SSD it met (a step that overshoots is not taken: OpenCV stops a patch there)."""
         ixx, ixy, iyy = self.inv
         best, cost = u, None
-        for _ in range(iterations + 1):
-            s = self.sample(u)
-            diff = s - s.mean(1, keepdim=True) - self.tmpl
+        for i in range(iterations + 1):
+            diff = self.residual(u)
             c = (diff * diff).sum(1)
             if cost is None:
                 cost = c
             else:
                 take = (c < cost).unsqueeze(1)
                 best, cost = torch.where(take, u, best), torch.minimum(c, cost)
-            bx, by = (self.gx * diff).sum(1), (self.gy * diff).sum(1)
-            u = u - torch.stack((ixx * bx + ixy * by, ixy * bx + iyy * by), 1)
+            if i < iterations:
+                bx, by = (self.gx * diff).sum(1), (self.gy * diff).sum(1)
+                u = u - torch.stack((ixx * bx + ixy * by, ixy * bx + iyy * by), 1)
         return best
 
     def propagate(self, u: torch.Tensor, reach: int = 1) -> torch.Tensor:
@@ -260,9 +285,7 @@ class _Patches:
         """Dense flow (N, 2, h, w): per pixel the patches' flows weighted by 1 / max(1, |b(x + u) - a(x)|)."""
         wgt = 1.0 / (self.sample(u) - self.raw).abs().clamp_min(1.0)
         parts = torch.cat((wgt * u[:, :1], wgt * u[:, 1:], wgt), 1)
-        n = u.shape[0]
-        summed = F.fold(parts, (self.ph, self.pw), self.ps, stride=self.st).view(n, 3, self.ph, self.pw)
-        summed = summed[..., : self.h, : self.w]
+        summed = F.fold(parts, (self.ph, self.pw), self.ps, stride=self.st)[..., : self.h, : self.w]
         return summed[:, :2] / summed[:, 2:].clamp_min(1e-6)
 
 

@@ -28,6 +28,7 @@ from torch import nn
 from vidiff.engine import EngineModule
 from vidiff.errors import UnsupportedError
 from vidiff.fetch import FETCH_HINT, rife_weights_path
+from vidiff.torch_dis import backward_warp
 
 # Coarse-to-fine downscale of each of the five blocks at RIFE scale 1.0 (full-resolution output).
 BASE_SCALES = (16.0, 8.0, 4.0, 2.0, 1.0)
@@ -45,18 +46,6 @@ def load_state_dict(path: str | os.PathLike[str]) -> dict[str, torch.Tensor]:
 
 # ----------------------------------------------------------------------------------------------------------
 # the network (RIFE v4.25/4.26 IFNet, inference path only)
-
-
-def backward_warp(x: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
-    """out(p) = x(p + flow(p)), bilinear, border replicated; flow (N, 2, H, W) in pixels, x at flow's size."""
-    _, _, h, w = flow.shape
-    ys = torch.arange(h, dtype=flow.dtype, device=flow.device).view(1, h, 1)
-    xs = torch.arange(w, dtype=flow.dtype, device=flow.device).view(1, 1, w)
-    # align_corners=True: pixel 0 -> -1, pixel (size-1) -> +1
-    gx = (xs + flow[:, 0]) * (2.0 / max(w - 1, 1)) - 1.0
-    gy = (ys + flow[:, 1]) * (2.0 / max(h - 1, 1)) - 1.0
-    grid = torch.stack((gx, gy), dim=-1)
-    return F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=True)
 
 
 def _conv_act(cin: int, cout: int, stride: int) -> nn.Sequential:

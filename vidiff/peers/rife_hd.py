@@ -26,7 +26,8 @@ from torch import nn
 from vidiff.engine import EngineModule
 from vidiff.errors import UnsupportedError
 from vidiff.fetch import RIFE_HD, weights_path
-from vidiff.peers.rife import backward_warp, load_state_dict
+from vidiff.peers.rife import load_state_dict
+from vidiff.torch_dis import backward_warp
 
 SCALES = (4.0, 2.0, 1.0)  # each block's downscale at RIFE scale 1.0 (full-resolution flow)
 PAD = 32  # frames are padded to a multiple of this (the ECCV 2022 release pads so)
