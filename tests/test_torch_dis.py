@@ -65,14 +65,19 @@ def test_any_frame_size_gives_a_finite_flow_of_its_size(size) -> None:
         assert f.shape == (2, 2, *size) and bool(torch.isfinite(f).all())
 
 
-def test_a_batch_of_pairs_gives_each_pairs_own_flows(carphone_frames) -> None:
-    a = torch.cat([_tensor(carphone_frames[i]) for i in (0, 40)])
-    b = torch.cat([_tensor(carphone_frames[i]) for i in (2, 42)])
+def test_a_batch_of_pairs_gives_each_pairs_own_flows(carphone_frames, monkeypatch) -> None:
+    """Pairs together, alone, or in batches cut by the memory budget: the same flows."""
+    from vidiff import torch_dis
+
+    a = torch.cat([_tensor(carphone_frames[i]) for i in (0, 40, 60)])
+    b = torch.cat([_tensor(carphone_frames[i]) for i in (2, 42, 62)])
     together = dis_flows(a, b)
-    for k in range(2):
+    monkeypatch.setattr(torch_dis, "MAX_BATCH_PIXELS", 2 * 144 * 176)  # two flows a batch: 6 in 3 batches
+    cut = dis_flows(a, b)
+    for k in range(3):
         alone = dis_flows(a[k : k + 1], b[k : k + 1])
-        for t, s in zip(together, alone, strict=True):
-            assert torch.allclose(t[k : k + 1], s, atol=1e-3)
+        for t, c, s in zip(together, cut, alone, strict=True):
+            assert torch.allclose(t[k : k + 1], s, atol=1e-3) and torch.allclose(c[k : k + 1], s, atol=1e-3)
 
 
 class _Graph:
