@@ -1,6 +1,7 @@
 """Defect detection and repair on the real clips: each kind injected at known frames, scored per kind.
 
-    python benchmarks/defects.py [--seeds 4] [--first-seed 0] [--length 36] [--kinds flicker,...] [--detect-only] [--out DIR]
+    python benchmarks/defects.py [--seeds 4] [--first-seed 0] [--length 36] [--kinds flicker,...] [--detect-only]
+                                 [--method dis] [--out DIR]
     python benchmarks/defects.py --scores [--seeds 60] [--out DIR]   (the skip test's scores, below)
 
 Each trial cuts a stretch of one real clip (bikes inside one shot, carphone_pristine, bigbuckbunny at
@@ -8,7 +9,8 @@ Each trial cuts a stretch of one real clip (bikes inside one shot, carphone_pris
 bigbuckbunny's pulldown twins would make it change nothing or start early: a swap of twins, a freeze
 held from or starting on one), writes it losslessly (FFV1, bgr0: decoding gives back the very RGB
 written), and runs what `vidiff metrics` and
-`vidiff infill --auto --method dis` run (`find_defects`, `infill_file`, output FFV1 too). Negatives: the
+`vidiff infill --auto --method dis` run (`find_defects`, `infill_file`, output FFV1 too; `--method auto`
+repairs with the product's default interpolator instead). Negatives: the
 clean stretch itself, a hold of a shot's first frame after a real cut (a held shot, not a freeze), a hold
 at the clip's start, and bikes' own five hard cuts.
 
@@ -28,6 +30,7 @@ jump trials (the same trials as a full run's), with the score the test used befo
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 import tempfile
@@ -232,12 +235,12 @@ def trial_record(
     }
 
 
-def run_trial(workdir: Path, bad, clean, truth, label: str) -> dict:
+def run_trial(workdir: Path, bad, clean, truth, label: str, method: str = "dis") -> dict:
     src, out = workdir / "in.mkv", workdir / "out.mkv"
     write_lossless(src, bad)
     t0 = time.perf_counter()
     # what `vidiff infill --auto` found (`find_defects`, as `vidiff metrics` lists them) and did
-    rep = infill_file(src, out, auto=True, method="dis", audio=False, progress=False, **LOSSLESS)
+    rep = infill_file(src, out, auto=True, method=method, audio=False, progress=False, **LOSSLESS)
     seconds = time.perf_counter() - t0
     found = rep["defects"]
     decoded_in, fixed = read_frames(src), read_frames(out)
@@ -467,6 +470,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--detect-only", action="store_true", help="detection figures only, no repair run")
     ap.add_argument("--scores", action="store_true", help="the skip test's scores (scores.md), nothing else")
     ap.add_argument(
+        "--method", default="dis", help="the repair's interpolator (default dis; auto: the product's)"
+    )
+    ap.add_argument(
         "--kinds",
         default=",".join(INJECT),
         help="kinds injected, comma-separated (default all; the same trials as a full run, the clean and cut "
@@ -488,7 +494,7 @@ def main(argv: list[str] | None = None) -> int:
         (out / "scores.md").write_text("\n".join(score_lines(cmd, rows, time.perf_counter() - t0)) + "\n")
         return 0
     rows = []
-    trial = detect_trial if args.detect_only else run_trial
+    trial = detect_trial if args.detect_only else functools.partial(run_trial, method=args.method)
     with tempfile.TemporaryDirectory(prefix="vidiff-defects-") as tmp:
         work = Path(tmp)
         for seed in range(args.first_seed, args.first_seed + args.seeds):
