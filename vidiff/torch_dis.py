@@ -56,7 +56,7 @@ class DISParams:
 MEDIUM = DISParams()
 # Flows computed in one batch, in pixels (frame area x flows): a flow's working memory is about 140 bytes a
 # pixel (measured on the CPU: 158 MB for one 1280x720 flow, 540 MB for four), so this many is ~2 GB, the
-# sixteen flows of a 720p window of eight pairs; bigger frames go through in smaller batches (4K: two flows)
+# sixteen flows of a 720p window of eight pairs; bigger frames go through in smaller batches (1080p: seven, 4K: one)
 MAX_BATCH_PIXELS = 16 * 1280 * 720
 
 
