@@ -162,11 +162,12 @@ class DeviceStack:
             tt = t.view(-1, 1, 1, 1)
             f_ab, f_ba = _pair_flows(fa, fb)
             wa, wb = warp(fa, tt * f_ba), warp(fb, (1.0 - tt) * f_ab)
-            flow, m = self.rife.flows_batch(fa / 255.0, fb / 255.0, t, self.dtype)
-            frames = [m * warp(fa, flow[:, :2]) + (1.0 - m) * warp(fb, flow[:, 2:4])]
-            if self.hd is not None:  # rounded as to_u8 rounds, as the CPU stack's HDv3 frames are
-                frames.append((self.hd.frames_batch(fa / 255.0, fb / 255.0, t) * 255.0 + 0.5).floor_())
-            frames[0] = (frames[0] + 0.5).floor_()  # RIFE's frame rounded as the CPU stack's is
+            unit = fa / 255.0, fb / 255.0
+            flow, m = self.rife.flows_batch(*unit, t, self.dtype)
+            # RIFE's frame (and HDv3's) rounded as to_u8 rounds, as the CPU stack's are
+            frames = [(m * warp(fa, flow[:, :2]) + (1.0 - m) * warp(fb, flow[:, 2:4]) + 0.5).floor_()]
+            if self.hd is not None:
+                frames.append((self.hd.frames_batch(*unit, t) * 255.0 + 0.5).floor_())
             mu = sum(frames, (1.0 - tt) * wa + tt * wb) / (1 + len(frames))  # `fuse`'s mean
             out = torch.stack((mu, wa, wb, *frames), 1).add_(0.5).clamp_(0, 255).to(torch.uint8)
             return out.permute(0, 1, 3, 4, 2)

@@ -85,14 +85,15 @@ def _luma(dtype: torch.dtype, device: torch.device) -> torch.Tensor:
 
 
 def dis_flows(
-    a: torch.Tensor, b: torch.Tensor, params: DISParams = MEDIUM
+    a: torch.Tensor, b: torch.Tensor, params: DISParams = MEDIUM, graphs: bool = True
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """(F_ab, F_ba) of N pairs of RGB frames (N, 3, H, W) in 0..255, each (N, 2, H, W) float32 in pixels
-    with a(x) ~ b(x + F_ab(x)): both directions in one batch of 2N."""
+    with a(x) ~ b(x + F_ab(x)): both directions in one batch of 2N (batches of MAX_BATCH_PIXELS), from
+    CUDA graphs on a GPU unless `graphs` is False (eager: what the graphs save is measured against it)."""
     ga, gb = gray(a.float()), gray(b.float())
     i0, i1 = torch.cat((ga, gb)), torch.cat((gb, ga))
     step = max(1, MAX_BATCH_PIXELS // (i0.shape[-2] * i0.shape[-1]))
-    run = _GRAPHS.run if i0.is_cuda else dis_flow
+    run = _GRAPHS.run if i0.is_cuda and graphs else dis_flow
     flows = torch.cat([run(i0[s : s + step], i1[s : s + step], params) for s in range(0, len(i0), step)])
     return flows[: len(a)], flows[len(a) :]
 
@@ -202,9 +203,9 @@ def _upsample(flow: torch.Tensor, size, factor: float = 2.0) -> torch.Tensor:
 
 
 def _grad(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """d/dx, d/dy by central differences, edges replicated."""
-    p = F.pad(x, (1, 1, 1, 1), mode="replicate")
-    return 0.5 * (p[..., 1:-1, 2:] - p[..., 1:-1, :-2]), 0.5 * (p[..., 2:, 1:-1] - p[..., :-2, 1:-1])
+    """d/dx, d/dy by central differences, edges replicated (half `_sobel1`'s)."""
+    gx, gy = _sobel1(x)
+    return 0.5 * gx, 0.5 * gy
 
 
 class _Patches:
@@ -273,19 +274,19 @@ class _Patches:
                 u = u - torch.stack((ixx * bx + ixy * by, ixy * bx + iyy * by), 1)
         return best
 
-    def propagate(self, u: torch.Tensor, reach: int = 1) -> torch.Tensor:
-        """Each patch takes the flow of the patch `reach` places left, right, above or below where it
-        fits its own patch better (one parallel round)."""
+    def propagate(self, u: torch.Tensor, cost: torch.Tensor, reach: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """(flows, their SSD) after each patch takes the flow of the patch `reach` places left, right,
+        above or below where it fits its own patch better (one parallel round); `cost` is u's SSD."""
         n, r = u.shape[0], reach
         grid = u.view(n, 2, self.gh, self.gw)
         p = F.pad(grid, (r, r, r, r), mode="replicate")
-        best, cost = u, self.ssd(u)
+        best = u
         for dy, dx in ((r, 0), (r, 2 * r), (0, r), (2 * r, r)):
             cand = p[..., dy : dy + self.gh, dx : dx + self.gw].reshape(n, 2, -1)
             c = self.ssd(cand)
             take = (c < cost).unsqueeze(1)
             best, cost = torch.where(take, cand, best), torch.minimum(c, cost)
-        return best
+        return best, cost
 
     def densify(self, u: torch.Tensor) -> torch.Tensor:
         """Dense flow (N, 2, h, w): per pixel the patches' flows weighted by 1 / max(1, |b(x + u) - a(x)|)."""
@@ -310,8 +311,9 @@ def _inverse_search(a: torch.Tensor, b: torch.Tensor, flow: torch.Tensor, params
     init = init.reshape(flow.shape[0], 2, -1)
     u, rounds, its = init, params.rounds, params.iterations
     for k in range(rounds):
+        cost = pt.ssd(u)
         for r in params.reach:
-            u = pt.propagate(u, r)
+            u, cost = pt.propagate(u, cost, r)
         start = u
         u = pt.descend(u, its * (k + 1) // rounds - its * k // rounds)
         # a patch that went further than its own size is put back (OpenCV's rule)
@@ -379,8 +381,10 @@ def _sor(flow, du, system, right, down, red, p: DISParams) -> torch.Tensor:
     left = F.pad(right[..., :, :-1], (1, 0))
     up = F.pad(down[..., :-1, :], (0, 0, 1, 0))
     wsum = right + left + down + up
+    # what the sweeps do not change, made once
+    wflow, den0, den1, black = wsum * flow, a11 + wsum, a22 + wsum, ~red
     for _ in range(p.sor_iterations):
-        for mask in (red, ~red):
+        for mask in (red, black):
             total = flow + du
             q = F.pad(total, (1, 1, 1, 1), mode="replicate")
             nb = (
@@ -388,11 +392,11 @@ def _sor(flow, du, system, right, down, red, p: DISParams) -> torch.Tensor:
                 + left * q[..., 1:-1, :-2]
                 + down * q[..., 2:, 1:-1]
                 + up * q[..., :-2, 1:-1]
-                - wsum * flow
+                - wflow
             )
-            d0 = (nb[:, :1] - b1 - a12 * du[:, 1:]) / (a11 + wsum)
+            d0 = (nb[:, :1] - b1 - a12 * du[:, 1:]) / den0
             d0 = (1 - p.omega) * du[:, :1] + p.omega * d0
-            d1 = (nb[:, 1:] - b2 - a12 * d0) / (a22 + wsum)
+            d1 = (nb[:, 1:] - b2 - a12 * d0) / den1
             d1 = (1 - p.omega) * du[:, 1:] + p.omega * d1
             du = torch.where(mask, torch.cat((d0, d1), 1), du)
     return du
