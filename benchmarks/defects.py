@@ -348,6 +348,31 @@ def markdown(cmd: str, rows: list[dict], summary: dict, seconds: float) -> list[
     return lines
 
 
+def trials(clips: dict, names: list[str], seeds: range, length: int, kinds: list[str]):
+    """Every trial of a run, (damaged frames, clean frames, truth events, label), in the order and with
+    the seeds of every committed run: per seed, per clip each kind injected then the clean stretch; then
+    two clips joined and one of bikes' own cuts. Prints each seed's end (seconds since the first)."""
+    t0 = time.perf_counter()
+    for seed in seeds:
+        for name in names:
+            for kind in kinds:
+                rng = np.random.default_rng([seed, names.index(name), list(INJECT).index(kind)])
+                seg = stretch(clips[name], name, rng, length + 5)
+                p = int(rng.integers(6, length - 12))
+                bad, clean, truth, what = INJECT[kind](seg, p, rng)
+                at = min(truth[0][1])  # p, or one on where the injection at p would change nothing
+                yield bad[:length], clean[:length], truth, f"{name} s{seed} {kind} ({what}) at {at}"
+            rng = np.random.default_rng([seed, names.index(name), 99])
+            seg = stretch(clips[name], name, rng, length)
+            yield seg, seg, [], f"{name} s{seed} clean"
+        rng = np.random.default_rng([seed, 100])
+        bad, clean, truth, what = cut_trial(clips, names, rng, length)
+        yield bad, clean, truth, f"s{seed} cut ({what})"
+        bad, clean, truth, what = natural_cut_trial(clips, BIKES_CUTS[seed % len(BIKES_CUTS)], length)
+        yield bad, clean, truth, f"s{seed} {what}"
+        print(f"seed {seed} done ({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
+
+
 # -- the skip test's scores (--scores) ---------------------------------------------------------------
 OLD_SKIP_SCORE = 3.4  # the score before it: change x residual over this
 
@@ -381,32 +406,14 @@ def score_rows(clips: dict, names: list[str], seeds: range, length: int) -> list
                 {"where": f"{name} shot {a}-{b}", "skip": False, **s}
                 for s in transition_scores(clips[name][a:b])
             ]
-    for seed in seeds:
-        for name in names:
-            rng = np.random.default_rng([seed, names.index(name), list(INJECT).index("jump")])
-            seg = stretch(clips[name], name, rng, length + 5)
-            p = int(rng.integers(6, length - 12))
-            bad, _, truth, what = inject_jump(seg, p, rng)
-            if what.startswith("skip"):
-                at = min(truth[0][1])
-                got = [s for s in transition_scores(bad[:length]) if s["k"] == at]
-                rows.append(
-                    {
-                        "where": f"{name} s{seed} {what} at {at}",
-                        "skip": True,
-                        "k": at,
-                        **(got[0] if got else {}),
-                    }
-                )
-            rng = np.random.default_rng([seed, names.index(name), 99])
-            seg = stretch(clips[name], name, rng, length)
-            rows += [{"where": f"{name} s{seed} clean", "skip": False, **s} for s in transition_scores(seg)]
-        rng = np.random.default_rng([seed, 100])
-        frames, _, _, what = cut_trial(clips, names, rng, length)
-        rows += [{"where": f"s{seed} cut ({what})", "skip": False, **s} for s in transition_scores(frames)]
-        frames, _, _, what = natural_cut_trial(clips, BIKES_CUTS[seed % len(BIKES_CUTS)], length)
-        rows += [{"where": f"s{seed} {what}", "skip": False, **s} for s in transition_scores(frames)]
-        print(f"seed {seed} scored", file=sys.stderr)
+    for bad, _, truth, label in trials(clips, names, seeds, length, ["jump"]):
+        scores = transition_scores(bad)
+        if not truth or truth[0][0] == "cut":  # a clean stretch or a cut trial: every transition clean
+            rows += [{"where": label, "skip": False, **s} for s in scores]
+        elif "(skip" in label:
+            at = min(truth[0][1])
+            got = [s for s in scores if s["k"] == at]
+            rows.append({"where": label, "skip": True, "k": at, **(got[0] if got else {})})
     return rows
 
 
@@ -486,38 +493,17 @@ def main(argv: list[str] | None = None) -> int:
     names = list(SHOTS)
     clips = {n: load(n) for n in names}
     t0 = time.perf_counter()
+    seeds = range(args.first_seed, args.first_seed + args.seeds)
     if args.scores:
-        rows = score_rows(clips, names, range(args.first_seed, args.first_seed + args.seeds), args.length)
+        rows = score_rows(clips, names, seeds, args.length)
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
         (out / "scores.json").write_text(json.dumps(rows, indent=0) + "\n")
         (out / "scores.md").write_text("\n".join(score_lines(cmd, rows, time.perf_counter() - t0)) + "\n")
         return 0
-    rows = []
     trial = detect_trial if args.detect_only else functools.partial(run_trial, method=args.method)
     with tempfile.TemporaryDirectory(prefix="vidiff-defects-") as tmp:
-        work = Path(tmp)
-        for seed in range(args.first_seed, args.first_seed + args.seeds):
-            for name in names:
-                for kind in kinds:
-                    inject = INJECT[kind]
-                    rng = np.random.default_rng([seed, names.index(name), list(INJECT).index(kind)])
-                    seg = stretch(clips[name], name, rng, args.length + 5)
-                    p = int(rng.integers(6, args.length - 12))
-                    bad, clean, truth, what = inject(seg, p, rng)
-                    bad, clean = bad[: args.length], clean[: args.length]
-                    at = min(truth[0][1])  # p, or one on where the injection at p would change nothing
-                    rows.append(trial(work, bad, clean, truth, f"{name} s{seed} {kind} ({what}) at {at}"))
-                rng = np.random.default_rng([seed, names.index(name), 99])
-                seg = stretch(clips[name], name, rng, args.length)
-                rows.append(trial(work, seg, seg, [], f"{name} s{seed} clean"))
-            rng = np.random.default_rng([seed, 100])
-            bad, clean, truth, what = cut_trial(clips, names, rng, args.length)
-            rows.append(trial(work, bad, clean, truth, f"s{seed} cut ({what})"))
-            cut = BIKES_CUTS[seed % len(BIKES_CUTS)]
-            bad, clean, truth, what = natural_cut_trial(clips, cut, args.length)
-            rows.append(trial(work, bad, clean, truth, f"s{seed} {what}"))
-            print(f"seed {seed} done ({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
+        rows = [trial(Path(tmp), *t) for t in trials(clips, names, seeds, args.length, kinds)]
     summary = summarize(rows)
     lines = markdown(cmd, rows, summary, time.perf_counter() - t0)
     if args.detect_only:  # no repair: its columns and lines say nothing
