@@ -379,7 +379,8 @@ OLD_SKIP_SCORE = 3.4  # the score before it: change x residual over this
 
 def transition_scores(frames: list[np.ndarray]) -> list[dict]:
     """Every transition the skip test scores, as `DefectFinder._skips` does after the other detectors ran
-    (cuts known): its index, level-free change (0-255), score, and the earlier score change x residual."""
+    (cuts known): its index, level-free change (0-255), score, the earlier score change x residual, and
+    the three ratios the score is made of (`DefectFinder.skip_ratios`)."""
     finder = DefectFinder(Fraction(25))
     for f in frames:
         finder.push(f)
@@ -392,7 +393,13 @@ def transition_scores(frames: list[np.ndarray]) -> list[dict]:
         if ratios is None or ratios[0] <= 1.0:
             continue
         out.append(
-            {"k": k, "change": finder.tdiff[k], "score": skip_score(*ratios), "old": ratios[0] * ratios[1]}
+            {
+                "k": k,
+                "change": finder.tdiff[k],
+                "score": skip_score(*ratios),
+                "old": ratios[0] * ratios[1],
+                "ratios": list(ratios),
+            }
         )
     return out
 
