@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from conftest import TINY_MODEL, count_frames
 
-from vidiff.errors import VidiffError
+from vidiff.errors import ConfigError, UnsupportedError, VidiffError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -393,3 +393,41 @@ def test_fuzzed_bad_arguments_raise_only_vidiff_errors(fuzz_media):
                 p.unlink()
 
     check()
+
+
+def test_extend_and_loop_frames_refuse_bad_arguments():
+    """extend_frames and loop_frames had no argument checks: context=1 was an IndexError, context=None a
+    TypeError, refiner=3 an AttributeError, a None or differently sized frame an OpenCV error, loop_frames'
+    n=1.5 a TypeError and n=10**9 or max_n=nan ran until memory ran out; each is one ConfigError now."""
+    from vidiff.generate import extend_frames, loop_frames
+
+    rng = np.random.default_rng(0)
+    a, b = (rng.integers(0, 255, (32, 48, 3), np.uint8) for _ in range(2))
+    frames = [a, b, a]
+    cases = [
+        (lambda: extend_frames(frames, 2, context=1), "context 1"),
+        (lambda: extend_frames(frames, 2, context=None), "context None"),
+        (lambda: extend_frames(frames, 2, scheme="hierarchical", stride=0), "stride 0"),
+        (lambda: extend_frames(frames, 2, refiner=3), "refiner 3"),
+        (lambda: extend_frames(None, 2), "give a list"),
+        (lambda: extend_frames(iter(frames), 2), "give a list"),
+        (lambda: extend_frames([a, None], 2), "entry 1"),
+        (lambda: extend_frames([a, a[:, :40]], 2), "entry 1: shape"),
+        (lambda: extend_frames([a, a.astype(np.float32)], 2), "float32"),
+        (lambda: loop_frames(a, b, 1.5), "loop n 1.5"),
+        (lambda: loop_frames(a, b, 10**9), "loop n 1000000000"),
+        (lambda: loop_frames(a, b, -1), "loop n -1"),
+        (lambda: loop_frames(a, b, max_step=0.0, max_n=float("nan")), "loop max_n nan"),
+        (lambda: loop_frames(a, b, max_step="1"), "loop max_step '1'"),
+        (lambda: loop_frames(a, b, 2, refiner=3), "refiner 3"),
+        (lambda: loop_frames(a.astype(np.float32), b, 2), "loop first"),
+    ]
+    for call, words in cases:
+        with pytest.raises(ConfigError) as e:
+            call()
+        assert words in str(e.value) and "\n" not in str(e.value), (words, str(e.value))
+    tiny = np.zeros((4, 4, 3), np.uint8)
+    with pytest.raises(UnsupportedError, match="too small for extension"):
+        extend_frames([tiny, tiny], 2)
+    assert len(extend_frames(tuple(frames), 2, context=2)) == 2  # good arguments still work
+    assert len(loop_frames(a, b, max_step=0.0, max_n=1)) == 1

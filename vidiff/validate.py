@@ -83,6 +83,22 @@ def check_image(image: object, what: str = "frame", shape: tuple[int, ...] | Non
     return image
 
 
+def check_frames(frames: object, what: str = "frames", at_least: int = 1) -> list[np.ndarray]:
+    """A list (or (T, H, W, 3) array) of at least `at_least` RGB uint8 frames of one shape."""
+    if (
+        isinstance(frames, (str, bytes))
+        or not isinstance(frames, (Sequence, np.ndarray))
+        or (isinstance(frames, np.ndarray) and frames.ndim != 4)
+    ):
+        raise ConfigError(f"{what} {show(frames)}: give a list of RGB uint8 frames (H, W, 3)")
+    if len(frames) < at_least:
+        raise ConfigError(f"{what}: {len(frames)} given; give at least {at_least} frames")
+    shape = None
+    for i, image in enumerate(frames):
+        shape = check_image(image, f"{what} entry {i}", shape).shape
+    return list(frames)
+
+
 def check_pair(a: object, b: object) -> tuple[np.ndarray, np.ndarray]:
     """Two RGB uint8 frames of the same shape (an interpolator's a and b)."""
     check_image(a, "frame a")
