@@ -59,6 +59,31 @@ def test_ssim_identical_and_degraded():
     assert 0.0 < ssim(img, noisy) < 0.9
 
 
+def test_frame_metrics_refuse_bad_frames_with_one_config_error():
+    """psnr, ssim, frame_diff, tdiff_error and warping_error checked nothing: None was an AttributeError,
+    frames of two sizes a NumPy broadcast or OpenCV assertion error, float frames an OpenCV DIS error, 2x2
+    frames scikit-image's win_size error; each is one VidiffError sentence now."""
+    a = texture(32, 48)
+    cases = [
+        (lambda: psnr(None, a), ConfigError, "psnr: frame 1 is a NoneType"),
+        (lambda: psnr(a, a[:, :40]), ConfigError, "shapes (32, 48, 3) and (32, 40, 3)"),
+        (lambda: ssim(a[:2, :2], a[:2, :2]), ConfigError, "at least 7 px"),
+        (lambda: ssim(a, a.astype(np.float32)), ConfigError, "frame 2 is float32"),
+        (lambda: frame_diff(a, a[..., :2]), ConfigError, "frame 2 is uint8 (32, 48, 2)"),
+        (lambda: frame_diff(a.tolist(), a), ConfigError, "frame 1 is a list"),
+        (lambda: tdiff_error(a, a, a, a[:8]), ConfigError, "give one size"),
+        (lambda: warping_error(a, a.astype(np.float32)), ConfigError, "frame 2 is float32"),
+        (lambda: warping_error(a[:, :4], a[:, :4]), VidiffError, "too small for warping error"),
+    ]
+    for call, kind, words in cases:
+        with pytest.raises(kind) as e:
+            call()
+        assert words in str(e.value) and "\n" not in str(e.value), (words, str(e.value))
+    gray = a[..., 0]  # gray frames and strided views still measure
+    assert psnr(gray, gray) == PSNR_CAP and ssim(gray, gray) == pytest.approx(1.0)
+    assert frame_diff(a[:, ::-1], a[:, ::-1]) == 0.0 and warping_error(a[:8, :8], a[:8, :8]).valid > 0
+
+
 # -- temporal -----------------------------------------------------------------------------------
 
 

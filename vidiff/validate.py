@@ -99,6 +99,25 @@ def check_frames(frames: object, what: str = "frames", at_least: int = 1) -> lis
     return list(frames)
 
 
+def check_alike(what: str, *images: object, min_side: int = 1) -> tuple[int, ...]:
+    """Frames a metric compares: uint8 arrays of one shape, RGB (H, W, 3) or gray (H, W), each side at
+    least `min_side` pixels; returns their shape."""
+    for i, image in enumerate(images):
+        if not isinstance(image, np.ndarray):
+            raise ConfigError(f"{what}: frame {i + 1} is a {type(image).__name__}; give uint8 numpy arrays")
+        if image.dtype != np.uint8 or image.ndim not in (2, 3) or image.shape[2:] not in ((), (3,)):
+            raise ConfigError(
+                f"{what}: frame {i + 1} is {image.dtype} {tuple(image.shape)}; give uint8 (H, W, 3) or (H, W)"
+            )
+        if image.shape != images[0].shape:  # type: ignore[union-attr]
+            raise ConfigError(f"{what}: frames of shapes {images[0].shape} and {image.shape}; give one size")  # type: ignore[union-attr]
+        if min(image.shape[:2]) < min_side:
+            raise ConfigError(
+                f"{what}: frames of {image.shape[1]}x{image.shape[0]}; give at least {min_side} px a side"
+            )
+    return images[0].shape  # type: ignore[union-attr]
+
+
 def check_pair(a: object, b: object) -> tuple[np.ndarray, np.ndarray]:
     """Two RGB uint8 frames of the same shape (an interpolator's a and b)."""
     check_image(a, "frame a")
