@@ -96,9 +96,11 @@ def test_one_open_file_serves_probe_frames_and_audio(tmp_path, bbb, monkeypatch)
             assert all(np.array_equal(a, b) for (_, a), (_, b) in zip(again, fresh, strict=True))
         reader = iter(VideoReader(src))
         next(reader)
-        with pytest.raises(RuntimeError, match="still under way"):  # one pass at a time
+        with pytest.raises(ConfigError, match="still under way"):  # one pass at a time
             next(iter(VideoReader(src)))
         reader.close()
+    with pytest.raises(ConfigError, match="VideoFile is closed"):  # was PyAV's AssertionError
+        next(iter(VideoReader(src)))
     opened.clear()
     from vidiff.runner import upscale_file
 
