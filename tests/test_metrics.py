@@ -238,6 +238,30 @@ def test_static_clip_has_zero_flicker(tmp_path):
     assert s["scene_cuts"] == []
 
 
+def test_analyze_clip_and_find_defects_refuse_bad_arguments(tmp_path):
+    """analyze_clip and find_defects did not check their arguments: reference=3 and top=None were a
+    TypeError, on_frame=3 a TypeError after the first frame, max_frames=-1, 1.5 or True ran (as "no frame"
+    or a truncation), max_frames="3" was a TypeError; each is one ConfigError now, before any frame."""
+    from vidiff.metrics.defects import find_defects
+
+    clip = write_clip(tmp_path / "c.mp4", [texture(32, 48, seed=i) for i in range(4)])
+    cases = [
+        (lambda: analyze_clip(clip, reference=3), "reference 3"),
+        (lambda: analyze_clip(clip, top=None), "top None"),
+        (lambda: analyze_clip(clip, top=-1), "top -1"),
+        (lambda: analyze_clip(clip, on_frame=3), "on_frame 3"),
+        (lambda: analyze_clip(clip, max_frames=-1), "max_frames -1"),
+        (lambda: find_defects(clip, max_frames=1.5), "max_frames 1.5"),
+        (lambda: find_defects(clip, max_frames="3"), "max_frames '3'"),
+        (lambda: find_defects(clip, max_frames=True), "max_frames True"),
+    ]
+    for call, words in cases:
+        with pytest.raises(ConfigError) as e:
+            call()
+        assert words in str(e.value) and "\n" not in str(e.value), (words, str(e.value))
+    assert len(analyze_clip(clip, max_frames=3, top=0)["frames"]) == 3
+
+
 def test_panning_clip_warping_error_is_small_and_flicker_is_not(tmp_path):
     big = texture(120, 200)
     frames = [big[10:106, 4 * i : 4 * i + 128] for i in range(8)]

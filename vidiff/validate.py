@@ -44,6 +44,11 @@ def check_int(value: object, what: str, lo: int | None = None, hi: int | None = 
     return int(value)  # type: ignore[call-overload]
 
 
+def check_limit(value: object, what: str) -> int | None:
+    """None (no limit), or a whole number 0 or more (e.g. `max_frames`)."""
+    return None if value is None else check_int(value, what, 0)
+
+
 def check_number(
     value: object, what: str, lo: float | None = None, hi: float | None = None, positive: bool = False
 ) -> float:
