@@ -204,6 +204,20 @@ def test_infill_with_lists_of_different_lengths(tmp_path):
             infill(model, frames, times, observed, steps=1)
     with pytest.raises(VidiffError, match="VidiffModel"):
         infill(None, [a, None, a], [0.0, 0.5, 1.0], [True, False, True])
+    # a prior of another window's shape was a torch RuntimeError deep in the U-Net, a generator that is
+    # not one a TypeError from torch.randn, frames too small for the DIS prior an OpenCV error
+    args = ([a, None, a], [0.0, 0.5, 1.0], [True, False, True])
+    for prior in (np.zeros((3, 1, 16, 16, 3), np.uint8), np.zeros((2, 3, 16, 16, 3), np.uint8)):
+        with pytest.raises(ConfigError, match=r"infill prior uint8 .*: give the \(3, 3, 16, 16, 3\)"):
+            infill(model, *args, prior=prior)
+    with pytest.raises(ConfigError, match="infill generator int"):
+        infill(model, *args, generator=3)
+    tiny = np.zeros((2, 2, 3), np.uint8)
+    with pytest.raises(UnsupportedError, match="too small for infill's optical-flow prior"):
+        infill(model, [tiny, None, tiny], *args[1:])
+    assert infill(model, [tiny, None, tiny], *args[1:], prior=np.zeros((3, 3, 2, 2, 3), np.uint8))[
+        1
+    ].shape == (2, 2, 3)
     # (a well-formed call is tests/test_model.py's)
 
 
