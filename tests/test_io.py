@@ -1,3 +1,4 @@
+import shutil
 from fractions import Fraction
 
 import av
@@ -145,11 +146,19 @@ def test_writer_is_atomic(tmp_path, carphone):
     assert not out.exists() and list(tmp_path.iterdir()) == []
 
 
-def test_writer_refuses_input_and_odd_size(tmp_path, carphone):
+def test_writer_refuses_input_and_odd_size(tmp_path, carphone, bbb):
     before = sha256(carphone)
     with pytest.raises(OutputError):
         VideoWriter(carphone, 176, 144, Fraction(25), inputs=[carphone])
     assert sha256(carphone) == before
+    # the file whose audio is copied is an input too: writing over it replaced the input with the output
+    mine = tmp_path / "mine.mp4"
+    shutil.copy(bbb, mine)
+    with VideoFile(mine) as opened:
+        for source in (mine, opened):
+            with pytest.raises(OutputError, match="same file as the input"):
+                VideoWriter(mine, 176, 144, Fraction(25), audio_from=source)
+    assert sha256(mine) == sha256(bbb) and sorted(p.name for p in tmp_path.iterdir()) == ["mine.mp4"]
     with pytest.raises(ConfigError, match="odd"):
         VideoWriter(tmp_path / "odd.mp4", 175, 143, Fraction(25))
     with pytest.raises(OutputError, match="extension"):

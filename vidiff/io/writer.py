@@ -62,6 +62,15 @@ def check_output_path(path: str | os.PathLike[str], inputs: Sequence[str | os.Pa
     return path
 
 
+def sources(
+    inputs: Sequence[str | os.PathLike[str]], audio_from: str | os.PathLike[str] | VideoFile | None
+) -> list[str | os.PathLike[str]]:
+    """The files an output must not overwrite: `inputs`, and the file its audio is copied from."""
+    if audio_from is None:
+        return list(inputs)
+    return [*inputs, audio_from.path if isinstance(audio_from, VideoFile) else audio_from]
+
+
 def _check_target(path: str, label: str) -> None:
     """The output's folder exists and is writable, and the output is not a folder (`label` leads the error)."""
     folder = os.path.dirname(os.path.abspath(path))
@@ -175,7 +184,7 @@ class VideoWriter:
         audio_checked: bool = False,
     ):
         check_args(WRITER_ARGS, locals())  # every argument, before the output is touched
-        self.path = check_output_path(path, inputs)
+        self.path = check_output_path(path, sources(inputs, audio_from))
         opts = EncodeOptions(codec, crf, preset, pix_fmt)
         opts.check_size(width, height)
         opts.check_container(self.path)
