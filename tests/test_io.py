@@ -1,3 +1,4 @@
+import os
 import shutil
 from fractions import Fraction
 
@@ -144,6 +145,28 @@ def test_writer_is_atomic(tmp_path, carphone):
         assert not out.exists()  # only the temporary name exists while writing
         raise RuntimeError("crash mid-write")
     assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_writer_dropped_unclosed_leaves_nothing(tmp_path, carphone):
+    """A writer never closed (no `with`, the caller's error between writes) left its partial file and its
+    lock file beside the output; it takes them with it now, but not from a forked child's copy."""
+    frames = read_frames(carphone, 30)
+
+    def dropped() -> None:
+        w = VideoWriter(tmp_path / "dropped.mp4", 176, 144, Fraction(25))
+        w.write_all(frames)
+
+    dropped()
+    assert list(tmp_path.iterdir()) == []
+    w = VideoWriter(tmp_path / "kept.mp4", 176, 144, Fraction(25))
+    w.write_all(frames)
+    pid = os.fork()
+    if pid == 0:  # the child drops its copy of the writer
+        del w
+        os._exit(0)
+    os.waitpid(pid, 0)
+    w.close()
+    assert [p.name for p in tmp_path.iterdir()] == ["kept.mp4"] and count_frames(tmp_path / "kept.mp4") == 30
 
 
 def test_writer_refuses_input_and_odd_size(tmp_path, carphone, bbb):

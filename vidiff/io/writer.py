@@ -194,7 +194,7 @@ class VideoWriter:
         self.width, self.height, self.fps = width, height, Fraction(fps)
         self.tmp = temp_path_for(self.path)
         self.n_frames = 0
-        self._closed = False
+        self._closed, self._pid = False, os.getpid()
         options = _encoder_options(self.encoder, crf, preset)
         if profile:
             options["profile"] = profile
@@ -320,6 +320,15 @@ class VideoWriter:
             self.close()
         else:
             self._abort()
+
+    def __del__(self) -> None:
+        """A writer dropped unclosed (no `with`, an error between writes) takes its partial file and lock
+        with it, as an error inside `with` does; only in the process that opened it (not a forked child)."""
+        try:
+            if not self._closed and hasattr(self, "_out") and os.getpid() == self._pid:
+                self._abort()
+        except Exception:  # at interpreter exit the modules it needs may be gone
+            pass
 
 
 # libx264's MB-tree is off: in the libx264 PyAV ships (core 165), MB-tree's QP offsets read a stack value
