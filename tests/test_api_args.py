@@ -445,3 +445,25 @@ def test_extend_and_loop_frames_refuse_bad_arguments():
         extend_frames([tiny, tiny], 2)
     assert len(extend_frames(tuple(frames), 2, context=2)) == 2  # good arguments still work
     assert len(loop_frames(a, b, max_step=0.0, max_n=1)) == 1
+
+
+def test_make_clip_argument_types_are_one_config_error(tmp_path):
+    """make_clip compared its numbers without checking their types: seconds=None or strength="0.2" was a
+    TypeError, image=3 or audio=3 a TypeError from os.fspath, interpolate_options=3 a TypeError from
+    `**`, on_frame=3 a TypeError after the first frame was written, loop="yes" was taken as True and
+    seed=1.5 as a seed; each is one ConfigError now, before any work."""
+    import cv2
+
+    from vidiff.generate import make_clip
+
+    still = tmp_path / "still.png"
+    cv2.imwrite(str(still), moving(1, 64, 64)[0])
+    good = dict(image=str(still), seconds=0.2, fps=24, aspect="1:1", progress=False)
+    for key, value in [("seconds", None), ("strength", "0.2"), ("transition", "1"), ("extend", True),
+                       ("image", 3), ("audio", 3), ("strip", 3), ("interpolate_options", 3), ("on_frame", 3),
+                       ("loop", "yes"), ("seed", 1.5), ("crf", "18"), ("codec", 3)]:  # fmt: skip
+        with pytest.raises(ConfigError, match=f"^{key} ") as e:
+            make_clip(tmp_path / "o.mp4", **{**good, key: value})
+        assert "\n" not in str(e.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["still.png"]
+    assert make_clip(tmp_path / "o.mp4", **good)["frames"] > 0

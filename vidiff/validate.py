@@ -245,6 +245,28 @@ def check_scalar(value: object, what: str) -> Any:
     return value
 
 
+def check_real(value: object, what: str) -> Any:
+    """A real number, not a bool (its range is checked where it is used)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ConfigError(f"{what} {show(value)}: must be a number")
+    return value
+
+
+def check_optional_real(value: object, what: str) -> Any:
+    """None, or a real number (its range is checked where it is used)."""
+    return None if value is None else check_real(value, what)
+
+
+def check_whole(value: object, what: str) -> Any:
+    """None, or a whole number (its range is checked where it is used)."""
+    return None if value is None else check_int(value, what)
+
+
+def check_optional_path(value: object, what: str) -> Any:
+    """None, or a file path."""
+    return None if value is None else check_path(value, what)
+
+
 def check_args(kinds: Mapping[str, Callable[[object, str], Any]], values: Mapping[str, Any]) -> None:
     """Run each argument's check (`kinds`: name -> check) on a call's `values` (e.g. its `locals()`)."""
     for name, check in kinds.items():
@@ -282,6 +304,21 @@ UPSCALE_ARGS: dict[str, Callable[[object, str], Any]] = {
     "transform": check_callable,
     "out_size": check_size,
     "pool": check_has("submit", "drain"),
+}
+MAKE_CLIP_ARGS: dict[str, Callable[[object, str], Any]] = {
+    "output": check_path,
+    **dict.fromkeys(("image", "clip", "audio", "strip"), check_optional_path),
+    **dict.fromkeys(("seconds", "fps", "strength"), check_real),
+    **dict.fromkeys(("extend", "transition", "guidance", "keyframe_fps"), check_optional_real),
+    **dict.fromkeys(("steps", "seed", "frames", "crf"), check_whole),
+    **dict.fromkeys(("loop", "offload", "offline", "progress"), check_flag),
+    **dict.fromkeys(
+        ("aspect", "motion", "scheme", "backend", "weights", "method", "device", "prompt", "negative_prompt")
+        + ("dtype", "interpolate", "codec", "preset", "pix_fmt"),
+        check_text,
+    ),
+    "interpolate_options": check_mapping,
+    "on_frame": check_callable,
 }
 WRITER_ARGS: dict[str, Callable[[object, str], Any]] = {
     "path": check_path,
