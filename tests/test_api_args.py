@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from conftest import TINY_MODEL, count_frames
 
-from vidiff.errors import VidiffError
+from vidiff.errors import ConfigError, UnsupportedError, VidiffError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -204,6 +204,20 @@ def test_infill_with_lists_of_different_lengths(tmp_path):
             infill(model, frames, times, observed, steps=1)
     with pytest.raises(VidiffError, match="VidiffModel"):
         infill(None, [a, None, a], [0.0, 0.5, 1.0], [True, False, True])
+    # a prior of another window's shape was a torch RuntimeError deep in the U-Net, a generator that is
+    # not one a TypeError from torch.randn, frames too small for the DIS prior an OpenCV error
+    args = ([a, None, a], [0.0, 0.5, 1.0], [True, False, True])
+    for prior in (np.zeros((3, 1, 16, 16, 3), np.uint8), np.zeros((2, 3, 16, 16, 3), np.uint8)):
+        with pytest.raises(ConfigError, match=r"infill prior uint8 .*: give the \(3, 3, 16, 16, 3\)"):
+            infill(model, *args, prior=prior)
+    with pytest.raises(ConfigError, match="infill generator int"):
+        infill(model, *args, generator=3)
+    tiny = np.zeros((2, 2, 3), np.uint8)
+    with pytest.raises(UnsupportedError, match="too small for infill's optical-flow prior"):
+        infill(model, [tiny, None, tiny], *args[1:])
+    assert infill(model, [tiny, None, tiny], *args[1:], prior=np.zeros((3, 3, 2, 2, 3), np.uint8))[
+        1
+    ].shape == (2, 2, 3)
     # (a well-formed call is tests/test_model.py's)
 
 
@@ -393,3 +407,63 @@ def test_fuzzed_bad_arguments_raise_only_vidiff_errors(fuzz_media):
                 p.unlink()
 
     check()
+
+
+def test_extend_and_loop_frames_refuse_bad_arguments():
+    """extend_frames and loop_frames had no argument checks: context=1 was an IndexError, context=None a
+    TypeError, refiner=3 an AttributeError, a None or differently sized frame an OpenCV error, loop_frames'
+    n=1.5 a TypeError and n=10**9 or max_n=nan ran until memory ran out; each is one ConfigError now."""
+    from vidiff.generate import extend_frames, loop_frames
+
+    rng = np.random.default_rng(0)
+    a, b = (rng.integers(0, 255, (32, 48, 3), np.uint8) for _ in range(2))
+    frames = [a, b, a]
+    cases = [
+        (lambda: extend_frames(frames, 2, context=1), "context 1"),
+        (lambda: extend_frames(frames, 2, context=None), "context None"),
+        (lambda: extend_frames(frames, 2, scheme="hierarchical", stride=0), "stride 0"),
+        (lambda: extend_frames(frames, 2, refiner=3), "refiner 3"),
+        (lambda: extend_frames(None, 2), "give a list"),
+        (lambda: extend_frames(iter(frames), 2), "give a list"),
+        (lambda: extend_frames([a, None], 2), "entry 1"),
+        (lambda: extend_frames([a, a[:, :40]], 2), "entry 1: shape"),
+        (lambda: extend_frames([a, a.astype(np.float32)], 2), "float32"),
+        (lambda: loop_frames(a, b, 1.5), "loop n 1.5"),
+        (lambda: loop_frames(a, b, 10**9), "loop n 1000000000"),
+        (lambda: loop_frames(a, b, -1), "loop n -1"),
+        (lambda: loop_frames(a, b, max_step=0.0, max_n=float("nan")), "loop max_n nan"),
+        (lambda: loop_frames(a, b, max_step="1"), "loop max_step '1'"),
+        (lambda: loop_frames(a, b, 2, refiner=3), "refiner 3"),
+        (lambda: loop_frames(a.astype(np.float32), b, 2), "loop first"),
+    ]
+    for call, words in cases:
+        with pytest.raises(ConfigError) as e:
+            call()
+        assert words in str(e.value) and "\n" not in str(e.value), (words, str(e.value))
+    tiny = np.zeros((4, 4, 3), np.uint8)
+    with pytest.raises(UnsupportedError, match="too small for extension"):
+        extend_frames([tiny, tiny], 2)
+    assert len(extend_frames(tuple(frames), 2, context=2)) == 2  # good arguments still work
+    assert len(loop_frames(a, b, max_step=0.0, max_n=1)) == 1
+
+
+def test_make_clip_argument_types_are_one_config_error(tmp_path):
+    """make_clip compared its numbers without checking their types: seconds=None or strength="0.2" was a
+    TypeError, image=3 or audio=3 a TypeError from os.fspath, interpolate_options=3 a TypeError from
+    `**`, on_frame=3 a TypeError after the first frame was written, loop="yes" was taken as True and
+    seed=1.5 as a seed; each is one ConfigError now, before any work."""
+    import cv2
+
+    from vidiff.generate import make_clip
+
+    still = tmp_path / "still.png"
+    cv2.imwrite(str(still), moving(1, 64, 64)[0])
+    good = dict(image=str(still), seconds=0.2, fps=24, aspect="1:1", progress=False)
+    for key, value in [("seconds", None), ("strength", "0.2"), ("transition", "1"), ("extend", True),
+                       ("image", 3), ("audio", 3), ("strip", 3), ("interpolate_options", 3), ("on_frame", 3),
+                       ("loop", "yes"), ("seed", 1.5), ("crf", "18"), ("codec", 3)]:  # fmt: skip
+        with pytest.raises(ConfigError, match=f"^{key} ") as e:
+            make_clip(tmp_path / "o.mp4", **{**good, key: value})
+        assert "\n" not in str(e.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["still.png"]
+    assert make_clip(tmp_path / "o.mp4", **good)["frames"] > 0

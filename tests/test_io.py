@@ -1,3 +1,5 @@
+import os
+import shutil
 from fractions import Fraction
 
 import av
@@ -96,9 +98,11 @@ def test_one_open_file_serves_probe_frames_and_audio(tmp_path, bbb, monkeypatch)
             assert all(np.array_equal(a, b) for (_, a), (_, b) in zip(again, fresh, strict=True))
         reader = iter(VideoReader(src))
         next(reader)
-        with pytest.raises(RuntimeError, match="still under way"):  # one pass at a time
+        with pytest.raises(ConfigError, match="still under way"):  # one pass at a time
             next(iter(VideoReader(src)))
         reader.close()
+    with pytest.raises(ConfigError, match="VideoFile is closed"):  # was PyAV's AssertionError
+        next(iter(VideoReader(src)))
     opened.clear()
     from vidiff.runner import upscale_file
 
@@ -143,11 +147,41 @@ def test_writer_is_atomic(tmp_path, carphone):
     assert not out.exists() and list(tmp_path.iterdir()) == []
 
 
-def test_writer_refuses_input_and_odd_size(tmp_path, carphone):
+def test_writer_dropped_unclosed_leaves_nothing(tmp_path, carphone):
+    """A writer never closed (no `with`, the caller's error between writes) left its partial file and its
+    lock file beside the output; it takes them with it now, but not from a forked child's copy."""
+    frames = read_frames(carphone, 30)
+
+    def dropped() -> None:
+        w = VideoWriter(tmp_path / "dropped.mp4", 176, 144, Fraction(25))
+        w.write_all(frames)
+
+    dropped()
+    assert list(tmp_path.iterdir()) == []
+    w = VideoWriter(tmp_path / "kept.mp4", 176, 144, Fraction(25))
+    w.write_all(frames)
+    pid = os.fork()
+    if pid == 0:  # the child drops its copy of the writer
+        del w
+        os._exit(0)
+    os.waitpid(pid, 0)
+    w.close()
+    assert [p.name for p in tmp_path.iterdir()] == ["kept.mp4"] and count_frames(tmp_path / "kept.mp4") == 30
+
+
+def test_writer_refuses_input_and_odd_size(tmp_path, carphone, bbb):
     before = sha256(carphone)
     with pytest.raises(OutputError):
         VideoWriter(carphone, 176, 144, Fraction(25), inputs=[carphone])
     assert sha256(carphone) == before
+    # the file whose audio is copied is an input too: writing over it replaced the input with the output
+    mine = tmp_path / "mine.mp4"
+    shutil.copy(bbb, mine)
+    with VideoFile(mine) as opened:
+        for source in (mine, opened):
+            with pytest.raises(OutputError, match="same file as the input"):
+                VideoWriter(mine, 176, 144, Fraction(25), audio_from=source)
+    assert sha256(mine) == sha256(bbb) and sorted(p.name for p in tmp_path.iterdir()) == ["mine.mp4"]
     with pytest.raises(ConfigError, match="odd"):
         VideoWriter(tmp_path / "odd.mp4", 175, 143, Fraction(25))
     with pytest.raises(OutputError, match="extension"):

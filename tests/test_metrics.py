@@ -59,6 +59,31 @@ def test_ssim_identical_and_degraded():
     assert 0.0 < ssim(img, noisy) < 0.9
 
 
+def test_frame_metrics_refuse_bad_frames_with_one_config_error():
+    """psnr, ssim, frame_diff, tdiff_error and warping_error checked nothing: None was an AttributeError,
+    frames of two sizes a NumPy broadcast or OpenCV assertion error, float frames an OpenCV DIS error, 2x2
+    frames scikit-image's win_size error; each is one VidiffError sentence now."""
+    a = texture(32, 48)
+    cases = [
+        (lambda: psnr(None, a), ConfigError, "psnr: frame 1 is a NoneType"),
+        (lambda: psnr(a, a[:, :40]), ConfigError, "shapes (32, 48, 3) and (32, 40, 3)"),
+        (lambda: ssim(a[:2, :2], a[:2, :2]), ConfigError, "at least 7 px"),
+        (lambda: ssim(a, a.astype(np.float32)), ConfigError, "frame 2 is float32"),
+        (lambda: frame_diff(a, a[..., :2]), ConfigError, "frame 2 is uint8 (32, 48, 2)"),
+        (lambda: frame_diff(a.tolist(), a), ConfigError, "frame 1 is a list"),
+        (lambda: tdiff_error(a, a, a, a[:8]), ConfigError, "give one size"),
+        (lambda: warping_error(a, a.astype(np.float32)), ConfigError, "frame 2 is float32"),
+        (lambda: warping_error(a[:, :4], a[:, :4]), VidiffError, "too small for warping error"),
+    ]
+    for call, kind, words in cases:
+        with pytest.raises(kind) as e:
+            call()
+        assert words in str(e.value) and "\n" not in str(e.value), (words, str(e.value))
+    gray = a[..., 0]  # gray frames and strided views still measure
+    assert psnr(gray, gray) == PSNR_CAP and ssim(gray, gray) == pytest.approx(1.0)
+    assert frame_diff(a[:, ::-1], a[:, ::-1]) == 0.0 and warping_error(a[:8, :8], a[:8, :8]).valid > 0
+
+
 # -- temporal -----------------------------------------------------------------------------------
 
 
@@ -211,6 +236,30 @@ def test_static_clip_has_zero_flicker(tmp_path):
     s = r["summary"]
     assert s["n_frames"] == 6 and s["flicker"] == 0.0 and s["warp_err"] == pytest.approx(0.0, abs=1e-6)
     assert s["scene_cuts"] == []
+
+
+def test_analyze_clip_and_find_defects_refuse_bad_arguments(tmp_path):
+    """analyze_clip and find_defects did not check their arguments: reference=3 and top=None were a
+    TypeError, on_frame=3 a TypeError after the first frame, max_frames=-1, 1.5 or True ran (as "no frame"
+    or a truncation), max_frames="3" was a TypeError; each is one ConfigError now, before any frame."""
+    from vidiff.metrics.defects import find_defects
+
+    clip = write_clip(tmp_path / "c.mp4", [texture(32, 48, seed=i) for i in range(4)])
+    cases = [
+        (lambda: analyze_clip(clip, reference=3), "reference 3"),
+        (lambda: analyze_clip(clip, top=None), "top None"),
+        (lambda: analyze_clip(clip, top=-1), "top -1"),
+        (lambda: analyze_clip(clip, on_frame=3), "on_frame 3"),
+        (lambda: analyze_clip(clip, max_frames=-1), "max_frames -1"),
+        (lambda: find_defects(clip, max_frames=1.5), "max_frames 1.5"),
+        (lambda: find_defects(clip, max_frames="3"), "max_frames '3'"),
+        (lambda: find_defects(clip, max_frames=True), "max_frames True"),
+    ]
+    for call, words in cases:
+        with pytest.raises(ConfigError) as e:
+            call()
+        assert words in str(e.value) and "\n" not in str(e.value), (words, str(e.value))
+    assert len(analyze_clip(clip, max_frames=3, top=0)["frames"]) == 3
 
 
 def test_panning_clip_warping_error_is_small_and_flicker_is_not(tmp_path):

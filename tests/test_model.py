@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import numpy as np
 import pytest
 import torch
@@ -131,6 +133,31 @@ def test_interpolator_reuses_its_noise_and_buffer_exactly(clip, tmp_path):
 def test_missing_weights_is_clear_error(tmp_path):
     with pytest.raises(InputError, match="model weights not found"):
         VidiffModel.load(tmp_path / "nothing")
+
+
+def test_bad_model_paths_and_damaged_folders_are_one_vidiff_error(tmp_path):
+    """VidiffModel.load(None) was pathlib's TypeError; a vidiff.json that is not JSON, a folder without
+    unet/ and a cut-short weights file were diffusers' OSErrors (one of them about huggingface.co)."""
+    for bad in (None, 3, b"default", ["default"]):
+        with pytest.raises(ConfigError, match="model .*: give a file path"):
+            VidiffModel.load(bad)
+    VidiffModel.from_config(TINY_MODEL).save(tmp_path / "ok")
+    damaged = {
+        "notjson": ("vidiff.json", b"{not json", "not a vidiff model's settings"),
+        "list": ("vidiff.json", b"[1, 2]", "not a JSON object"),
+        "nounet": ("unet/config.json", None, "no unet/config.json"),
+        "cut": ("unet/diffusion_pytorch_model.safetensors", b"\0" * 100, "weights do not load"),
+    }
+    for name, (file, data, words) in damaged.items():
+        folder = tmp_path / name
+        shutil.copytree(tmp_path / "ok", folder)
+        if data is None:
+            (folder / file).unlink()
+        else:
+            (folder / file).write_bytes(data)
+        with pytest.raises(InputError, match=words) as e:
+            VidiffModel.load(folder)
+        assert "\n" not in str(e.value) and "huggingface" not in str(e.value)
 
 
 def test_batch_of_two_equals_each_alone(clip):

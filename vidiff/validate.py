@@ -44,6 +44,11 @@ def check_int(value: object, what: str, lo: int | None = None, hi: int | None = 
     return int(value)  # type: ignore[call-overload]
 
 
+def check_limit(value: object, what: str) -> int | None:
+    """None (no limit), or a whole number 0 or more (e.g. `max_frames`)."""
+    return None if value is None else check_int(value, what, 0)
+
+
 def check_number(
     value: object, what: str, lo: float | None = None, hi: float | None = None, positive: bool = False
 ) -> float:
@@ -81,6 +86,41 @@ def check_image(image: object, what: str = "frame", shape: tuple[int, ...] | Non
     if shape is not None and image.shape != shape:
         raise ConfigError(f"{what}: shape {tuple(image.shape)} != the expected {shape}")
     return image
+
+
+def check_frames(frames: object, what: str = "frames", at_least: int = 1) -> list[np.ndarray]:
+    """A list (or (T, H, W, 3) array) of at least `at_least` RGB uint8 frames of one shape."""
+    if (
+        isinstance(frames, (str, bytes))
+        or not isinstance(frames, (Sequence, np.ndarray))
+        or (isinstance(frames, np.ndarray) and frames.ndim != 4)
+    ):
+        raise ConfigError(f"{what} {show(frames)}: give a list of RGB uint8 frames (H, W, 3)")
+    if len(frames) < at_least:
+        raise ConfigError(f"{what}: {len(frames)} given; give at least {at_least} frames")
+    shape = None
+    for i, image in enumerate(frames):
+        shape = check_image(image, f"{what} entry {i}", shape).shape
+    return list(frames)
+
+
+def check_alike(what: str, *images: object, min_side: int = 1) -> tuple[int, ...]:
+    """Frames a metric compares: uint8 arrays of one shape, RGB (H, W, 3) or gray (H, W), each side at
+    least `min_side` pixels; returns their shape."""
+    for i, image in enumerate(images):
+        if not isinstance(image, np.ndarray):
+            raise ConfigError(f"{what}: frame {i + 1} is a {type(image).__name__}; give uint8 numpy arrays")
+        if image.dtype != np.uint8 or image.ndim not in (2, 3) or image.shape[2:] not in ((), (3,)):
+            raise ConfigError(
+                f"{what}: frame {i + 1} is {image.dtype} {tuple(image.shape)}; give uint8 (H, W, 3) or (H, W)"
+            )
+        if image.shape != images[0].shape:  # type: ignore[union-attr]
+            raise ConfigError(f"{what}: frames of shapes {images[0].shape} and {image.shape}; give one size")  # type: ignore[union-attr]
+        if min(image.shape[:2]) < min_side:
+            raise ConfigError(
+                f"{what}: frames of {image.shape[1]}x{image.shape[0]}; give at least {min_side} px a side"
+            )
+    return images[0].shape  # type: ignore[union-attr]
 
 
 def check_pair(a: object, b: object) -> tuple[np.ndarray, np.ndarray]:
@@ -205,6 +245,28 @@ def check_scalar(value: object, what: str) -> Any:
     return value
 
 
+def check_real(value: object, what: str) -> Any:
+    """A real number, not a bool (its range is checked where it is used)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ConfigError(f"{what} {show(value)}: must be a number")
+    return value
+
+
+def check_optional_real(value: object, what: str) -> Any:
+    """None, or a real number (its range is checked where it is used)."""
+    return None if value is None else check_real(value, what)
+
+
+def check_whole(value: object, what: str) -> Any:
+    """None, or a whole number (its range is checked where it is used)."""
+    return None if value is None else check_int(value, what)
+
+
+def check_optional_path(value: object, what: str) -> Any:
+    """None, or a file path."""
+    return None if value is None else check_path(value, what)
+
+
 def check_args(kinds: Mapping[str, Callable[[object, str], Any]], values: Mapping[str, Any]) -> None:
     """Run each argument's check (`kinds`: name -> check) on a call's `values` (e.g. its `locals()`)."""
     for name, check in kinds.items():
@@ -242,6 +304,21 @@ UPSCALE_ARGS: dict[str, Callable[[object, str], Any]] = {
     "transform": check_callable,
     "out_size": check_size,
     "pool": check_has("submit", "drain"),
+}
+MAKE_CLIP_ARGS: dict[str, Callable[[object, str], Any]] = {
+    "output": check_path,
+    **dict.fromkeys(("image", "clip", "audio", "strip"), check_optional_path),
+    **dict.fromkeys(("seconds", "fps", "strength"), check_real),
+    **dict.fromkeys(("extend", "transition", "guidance", "keyframe_fps"), check_optional_real),
+    **dict.fromkeys(("steps", "seed", "frames", "crf"), check_whole),
+    **dict.fromkeys(("loop", "offload", "offline", "progress"), check_flag),
+    **dict.fromkeys(
+        ("aspect", "motion", "scheme", "backend", "weights", "method", "device", "prompt", "negative_prompt")
+        + ("dtype", "interpolate", "codec", "preset", "pix_fmt"),
+        check_text,
+    ),
+    "interpolate_options": check_mapping,
+    "on_frame": check_callable,
 }
 WRITER_ARGS: dict[str, Callable[[object, str], Any]] = {
     "path": check_path,

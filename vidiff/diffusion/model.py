@@ -22,6 +22,7 @@ from vidiff.codecs import DEFAULT_CODEC, Codec, get_codec
 from vidiff.errors import ConfigError, InputError
 from vidiff.fusion import LAYOUTS
 from vidiff.models import VideoUNet3D
+from vidiff.validate import check_path
 
 WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
 DEFAULT_MODEL = "default"
@@ -189,11 +190,16 @@ class VidiffModel:
         path = resolve_model_path(path)
         settings = load_settings(path)
         codec = get_codec(dict(settings.config.codec))
-        if (path / "codec.safetensors").exists():
-            from safetensors.torch import load_file
+        if not (path / "unet" / "config.json").is_file():
+            raise InputError(f"{path}: the model folder has no unet/config.json (`vidiff train` writes both)")
+        try:
+            if (path / "codec.safetensors").exists():
+                from safetensors.torch import load_file
 
-            codec.load_state_dict(load_file(str(path / "codec.safetensors")))
-        unet = VideoUNet3D.from_pretrained(path / "unet", local_files_only=True)
+                codec.load_state_dict(load_file(str(path / "codec.safetensors")))
+            unet = VideoUNet3D.from_pretrained(path / "unet", local_files_only=True)
+        except (OSError, ValueError, RuntimeError) as e:  # a damaged or mismatched weights file
+            raise InputError(f"{path}: the model's weights do not load ({str(e).strip()})") from None
         return cls(unet=unet, codec=codec, settings=settings).to(device).eval()
 
     def n_parameters(self) -> int:
@@ -202,7 +208,15 @@ class VidiffModel:
 
 def load_settings(path: str | os.PathLike[str]) -> ModelSettings:
     """The settings (vidiff.json) of a model folder or shipped model's name, without its weights."""
-    return ModelSettings.from_config(ModelSettings.load_config(resolve_model_path(path)))
+    path = resolve_model_path(path)
+    try:
+        config = ModelSettings.load_config(path)
+        if not isinstance(config, dict):
+            raise ValueError("not a JSON object")
+        return ModelSettings.from_config(config)
+    except (OSError, ValueError, TypeError) as e:  # not JSON, or not vidiff's settings
+        reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise InputError(f"{path / 'vidiff.json'}: not a vidiff model's settings ({reason})") from None
 
 
 def check_device(device: str | torch.device) -> torch.device:
@@ -216,7 +230,7 @@ def check_device(device: str | torch.device) -> torch.device:
 
 def resolve_model_path(path: str | os.PathLike[str]) -> Path:
     """A model folder, or the name of a shipped one under vidiff/weights/; a clear error if missing."""
-    p = Path(path)
+    p = Path(check_path(path, "model"))
     if not (p / "vidiff.json").exists() and not p.is_absolute() and (WEIGHTS_DIR / str(path)).exists():
         p = WEIGHTS_DIR / str(path)
     if not (p / "vidiff.json").exists():

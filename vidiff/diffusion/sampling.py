@@ -14,9 +14,10 @@ import torch
 
 from vidiff.codecs import frames_to_tensor, tensor_to_frames
 from vidiff.diffusion.model import VidiffModel
-from vidiff.diffusion.prior import window_prior
+from vidiff.diffusion.prior import prior_images, window_prior
 from vidiff.diffusion.schedule import TRAIN_STEPS, make_scheduler, noise_coefficients
 from vidiff.errors import ConfigError
+from vidiff.timeline import check_flow_size
 from vidiff.validate import check_flag, check_image, check_int, check_number, check_same_length
 
 LOSS_TARGETS = ("sample", "epsilon", "v", "flow")
@@ -268,7 +269,7 @@ def infill(
     Bad arguments (lists of different lengths, no observed frame, frames of other shapes, times that are
     not finite numbers) are one `ConfigError`, before any work.
     """
-    check_window(model, frames, times, observed, prior, steps)
+    check_window(model, frames, times, observed, prior, steps, generator)
     out = infill_batch(
         model,
         [frames],
@@ -283,7 +284,13 @@ def infill(
 
 
 def check_window(
-    model: object, frames: object, times: object, observed: object, prior: object, steps: object
+    model: object,
+    frames: object,
+    times: object,
+    observed: object,
+    prior: object,
+    steps: object,
+    generator: object = None,
 ) -> None:
     """The arguments of `infill`, checked before any work (one `ConfigError` sentence)."""
     if not isinstance(model, VidiffModel):
@@ -297,15 +304,27 @@ def check_window(
         check_number(times[i], "infill time")  # type: ignore[index]
         if flags[i]:
             shape = check_image(frames[i], f"infill frame {i}", shape).shape  # type: ignore[index]
-    if prior is not None and (
+    check_prior(model, prior, (n, prior_images(model.priors), *shape))  # type: ignore[misc]
+    check_int(steps, "infill steps", 1, 1000)
+    if generator is not None and not isinstance(generator, torch.Generator):
+        raise ConfigError(f"infill generator {type(generator).__name__}: give a torch.Generator (or None)")
+
+
+def check_prior(model: VidiffModel, prior: object, want: tuple[int, ...]) -> None:
+    """`infill`'s prior: None (then its optical flow needs frames DIS can take), or the window's
+    (T, K, H, W, 3) uint8 array or tensor, as `window_prior` makes it for this model."""
+    if prior is None:
+        check_flow_size(want[3], want[2], what="infill's optical-flow prior")
+        return
+    if (
         not isinstance(prior, (np.ndarray, torch.Tensor))
         or prior.dtype not in (np.uint8, torch.uint8)
-        or prior.ndim != 5
+        or tuple(prior.shape) != want
     ):
+        got = f"{prior.dtype} {tuple(prior.shape)}" if hasattr(prior, "shape") else type(prior).__name__
         raise ConfigError(
-            "infill prior: give the (T, K, H, W, 3) uint8 array (or tensor) window_prior makes, or None"
+            f"infill prior {got}: give the {want} uint8 array (or tensor) window_prior makes, or None"
         )
-    check_int(steps, "infill steps", 1, 1000)
 
 
 @torch.no_grad()

@@ -218,6 +218,9 @@ def make_clip(
     `strip` also writes a PNG strip of the frames. `on_frame(done, total)` is called after each frame is
     written (a progress and cancel point: an exception it raises stops the job and leaves no output).
     """
+    from vidiff.validate import MAKE_CLIP_ARGS, check_args
+
+    check_args(MAKE_CLIP_ARGS, locals())  # each argument's type, before any work
     import cv2
     import numpy as np
 

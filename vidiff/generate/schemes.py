@@ -20,9 +20,14 @@ import numpy as np
 
 from vidiff.errors import ConfigError
 from vidiff.flow import SHARP, DISFlow, backward_warp, carry_forward, dis_flow
-from vidiff.generate.clip import check_extend
+from vidiff.generate.clip import MAX_TRANSITION, check_extend
+from vidiff.timeline import check_flow_size
+from vidiff.validate import MAX_FPS, check_frames, check_has, check_image, check_int, check_number
 
 SCHEMES = ("autoregressive", "hierarchical")
+# the longest loop transition: `--transition`'s bound at the highest frame rate an argument may name
+MAX_LOOP_FRAMES = round(MAX_TRANSITION * MAX_FPS)
+check_refiner = check_has("refine")
 
 
 class Refiner(Protocol):
@@ -78,9 +83,13 @@ def iter_extend(
     check_extend(n_new)
     if scheme not in SCHEMES:
         raise ConfigError(f"unknown scheme {scheme!r}; choose one of: {', '.join(SCHEMES)}")
+    stride, context = check_int(stride, "stride", 1), check_int(context, "context", 2)
+    check_refiner(refiner, "refiner")
+    frames = check_frames(frames, "extension frames", 0)
     if len(frames) < 2:
         raise ConfigError("extension needs at least 2 frames of context")
-    return _frames_past(list(frames[-context:]), n_new, scheme, stride, context, refiner)
+    check_flow_size(frames[0].shape[1], frames[0].shape[0], what="extension")
+    return _frames_past(frames[-context:], n_new, scheme, stride, context, refiner)
 
 
 def _frames_past(
@@ -149,10 +158,18 @@ def loop_frames(
     no step along it, including the jump back to `first`, changes the picture more than `max_step`
     (e.g. the clip's median frame-to-frame change), so the seam is no rougher than the clip itself.
     """
-    if n is None:
+    check_image(first, "loop first")
+    check_image(last, "loop last", first.shape)
+    check_flow_size(first.shape[1], first.shape[0], what="a loop transition")
+    check_refiner(refiner, "refiner")
+    if n is not None:
+        n = check_int(n, "loop n", 0, MAX_LOOP_FRAMES)
+    else:
         if max_step is None:
             raise ConfigError("loop_frames needs n or max_step")
-        n = 2
+        max_step = check_number(max_step, "loop max_step", 0)
+        max_n = check_int(max_n, "loop max_n", 1, MAX_LOOP_FRAMES)
+        n = min(2, max_n)
         while True:
             frames = loop_frames(first, last, n, refiner=refiner)
             if max(mean_step([last, *frames, first])) <= max_step or n >= max_n:

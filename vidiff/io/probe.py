@@ -14,7 +14,7 @@ from typing import Any
 
 import av
 
-from vidiff.errors import InputError
+from vidiff.errors import ConfigError, InputError
 from vidiff.validate import check_path
 
 MAX_SIDE = 8192  # larger frames are refused: a plan for them would not fit a sane memory budget
@@ -197,7 +197,7 @@ class VideoFile:
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = check_path(path, "input")
         self._c = open_container(self.path)
-        self._busy = False
+        self._busy = self._closed = False
         try:
             if self._c.streams.video:
                 self._c.streams.video[0].thread_type = "AUTO"  # before its decoder opens
@@ -208,8 +208,10 @@ class VideoFile:
 
     def rewind(self) -> av.container.InputContainer:
         """The open container, at the start of the file, for one more pass over it."""
+        if self._closed:
+            raise ConfigError(f"{self.path}: this VideoFile is closed; open the file again for another pass")
         if self._busy:
-            raise RuntimeError(f"{self.path}: a pass over the file is still under way")
+            raise ConfigError(f"{self.path}: a pass over the file is still under way; one pass at a time")
         try:
             self._c.seek(0)
         except av.error.FFmpegError:  # a file that cannot seek: open it again
@@ -237,6 +239,7 @@ class VideoFile:
             self.end_pass()
 
     def close(self) -> None:
+        self._closed = True
         self._c.close()
 
     def __enter__(self) -> VideoFile:

@@ -28,7 +28,7 @@ from vidiff.io.probe import (
     strict_input,
     warn_damage,
 )
-from vidiff.validate import check_int, check_path
+from vidiff.validate import check_limit, check_path
 
 
 @dataclass
@@ -167,8 +167,7 @@ class VideoReader:
 
 def read_frames(path: str | os.PathLike[str], max_frames: int | None = None) -> list[np.ndarray]:
     """All frames (or the first `max_frames`) of a clip as RGB uint8 arrays, in presentation order."""
-    if max_frames is not None:
-        check_int(max_frames, "max_frames", 0)
+    check_limit(max_frames, "max_frames")
     out = []
     for f in VideoReader(path):
         if max_frames is not None and len(out) >= max_frames:

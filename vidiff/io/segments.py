@@ -54,6 +54,7 @@ from vidiff.io.writer import (
     VideoWriter,
     check_audio,
     check_output_path,
+    sources,
 )
 
 SEGMENT_FRAMES = 120
@@ -355,7 +356,7 @@ class ResumableWriter:
         announce: Callable[[str], AbstractContextManager] = nullcontext,
         **encode: Any,
     ) -> None:
-        self.path = check_output_path(path, inputs)
+        self.path = check_output_path(path, sources(inputs, audio_from))
         self.announce = announce
         p = Path(self.path)
         self.parts = Parts(

@@ -62,6 +62,15 @@ def check_output_path(path: str | os.PathLike[str], inputs: Sequence[str | os.Pa
     return path
 
 
+def sources(
+    inputs: Sequence[str | os.PathLike[str]], audio_from: str | os.PathLike[str] | VideoFile | None
+) -> list[str | os.PathLike[str]]:
+    """The files an output must not overwrite: `inputs`, and the file its audio is copied from."""
+    if audio_from is None:
+        return list(inputs)
+    return [*inputs, audio_from.path if isinstance(audio_from, VideoFile) else audio_from]
+
+
 def _check_target(path: str, label: str) -> None:
     """The output's folder exists and is writable, and the output is not a folder (`label` leads the error)."""
     folder = os.path.dirname(os.path.abspath(path))
@@ -175,7 +184,7 @@ class VideoWriter:
         audio_checked: bool = False,
     ):
         check_args(WRITER_ARGS, locals())  # every argument, before the output is touched
-        self.path = check_output_path(path, inputs)
+        self.path = check_output_path(path, sources(inputs, audio_from))
         opts = EncodeOptions(codec, crf, preset, pix_fmt)
         opts.check_size(width, height)
         opts.check_container(self.path)
@@ -185,7 +194,7 @@ class VideoWriter:
         self.width, self.height, self.fps = width, height, Fraction(fps)
         self.tmp = temp_path_for(self.path)
         self.n_frames = 0
-        self._closed = False
+        self._closed, self._pid = False, os.getpid()
         options = _encoder_options(self.encoder, crf, preset)
         if profile:
             options["profile"] = profile
@@ -311,6 +320,15 @@ class VideoWriter:
             self.close()
         else:
             self._abort()
+
+    def __del__(self) -> None:
+        """A writer dropped unclosed (no `with`, an error between writes) takes its partial file and lock
+        with it, as an error inside `with` does; only in the process that opened it (not a forked child)."""
+        try:
+            if not self._closed and hasattr(self, "_out") and os.getpid() == self._pid:
+                self._abort()
+        except Exception:  # at interpreter exit the modules it needs may be gone
+            pass
 
 
 # libx264's MB-tree is off: in the libx264 PyAV ships (core 165), MB-tree's QP offsets read a stack value

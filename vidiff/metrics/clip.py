@@ -25,6 +25,7 @@ from vidiff.metrics.defects import DefectFinder
 from vidiff.metrics.quality import psnr, ssim
 from vidiff.metrics.temporal import SequenceComparison, WarpingError, frame_diff
 from vidiff.timeline import check_flow_size
+from vidiff.validate import check_callable, check_int, check_limit, check_path
 
 
 def _frames(src: VideoFile, max_frames: int | None) -> Iterator[Frame]:
@@ -47,6 +48,11 @@ def analyze_clip(
     on_frame: Callable[[int], None] | None = None,
 ) -> dict[str, Any]:
     """Per-frame flicker and warping error of a clip (and PSNR/SSIM against `reference`), with a summary."""
+    if reference is not None:
+        check_path(reference, "reference")
+    check_limit(max_frames, "max_frames")
+    check_int(top, "top", 0)
+    check_callable(on_frame, "on_frame")
     with contextlib.ExitStack() as files:  # each clip opened once, for its probe and its frames
         return _analyze(files, files.enter_context(VideoFile(path)), reference, max_frames, top, on_frame)
 

@@ -59,6 +59,7 @@ from vidiff.io.probe import VideoFile
 from vidiff.io.reader import VideoReader
 from vidiff.metrics.temporal import FB_ABS, fb_consistent
 from vidiff.scenes import SceneDetector
+from vidiff.validate import check_limit
 
 THUMB_W = 144  # thumbnail width (its height keeps the aspect, a multiple of GRID)
 GRID = 6  # blocks per side for levels and local detail
@@ -663,6 +664,7 @@ def region_mask(region: np.ndarray, width: int, height: int) -> np.ndarray:
 
 def find_defects(path: str | os.PathLike[str] | VideoFile, max_frames: int | None = None) -> list[Defect]:
     """Every defect of a clip (see the module table); `path` may be an open `VideoFile`."""
+    check_limit(max_frames, "max_frames")
     reader = VideoReader(path)
     finder = DefectFinder(reader.info.fps)
     for f in reader:

@@ -15,11 +15,15 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from vidiff.errors import UnsupportedError
 from vidiff.flow import backward_warp, dis_calc, fb_consistency
+from vidiff.validate import check_alike
 
 # forward-backward check (Sundaram et al. 2010): |F_ab + F_ba(x + F_ab)|^2 <= FB_REL * 2|F_ab|^2 + FB_ABS
 FB_REL = 0.01
 FB_ABS = 0.5
+# `dis_calc` pads a frame's rows, not its columns: OpenCV's DIS needs this many (vidiff.timeline.check_flow_size)
+DIS_MIN_COLS = 8
 
 
 def fb_consistent(flow_ab: np.ndarray, flow_ba: np.ndarray, abs_term: float = FB_ABS) -> np.ndarray:
@@ -31,11 +35,13 @@ def fb_consistent(flow_ab: np.ndarray, flow_ba: np.ndarray, abs_term: float = FB
 
 def frame_diff(a: np.ndarray, b: np.ndarray) -> float:
     """Mean |b − a| over all values (0-255 units): the flicker of one transition."""
+    check_alike("frame_diff", a, b)
     return float(cv2.absdiff(a, b).mean())
 
 
 def tdiff_error(r0: np.ndarray, r1: np.ndarray, g0: np.ndarray, g1: np.ndarray) -> float:
     """Mean |(R1 − R0) − (G1 − G0)|: how far a rebuilt transition is from the true one (0-255 units)."""
+    check_alike("tdiff_error", r0, r1, g0, g1)
     dr = r1.astype(np.int16) - r0.astype(np.int16)
     dg = g1.astype(np.int16) - g0.astype(np.int16)
     return float(np.abs(dr - dg).mean())
@@ -61,6 +67,11 @@ class WarpingError:
 
     def __call__(self, prev: np.ndarray, nxt: np.ndarray) -> WarpResult:
         """Flow from `nxt` to `prev`, warp `prev` onto `nxt`, mean |difference| where the flow is consistent."""
+        h, w = check_alike("warping_error", prev, nxt)[:2]
+        if w < DIS_MIN_COLS:
+            raise UnsupportedError(
+                f"frame size {w}x{h} is too small for warping error (OpenCV DIS needs {DIS_MIN_COLS} px across)"
+            )
         g0, g1 = _gray(prev), _gray(nxt)
         f10 = dis_calc(self._dis, g1, g0)  # nxt(x) ~ prev(x + f10(x))
         f01 = dis_calc(self._dis, g0, g1)
