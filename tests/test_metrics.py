@@ -262,6 +262,20 @@ def test_analyze_clip_and_find_defects_refuse_bad_arguments(tmp_path):
     assert len(analyze_clip(clip, max_frames=3, top=0)["frames"]) == 3
 
 
+def test_a_one_frame_clip_is_refused_by_the_api_as_by_the_cli(tmp_path, capsys):
+    """analyze_clip and find_defects gave a report (and an empty list) for a 1-frame clip, where `vidiff
+    metrics` refused it; all three refuse it now with the same one sentence (InputError, exit 2)."""
+    from vidiff.errors import InputError
+    from vidiff.metrics.defects import find_defects
+
+    clip = write_clip(tmp_path / "one.mp4", [texture(32, 48)])
+    for call in (lambda: analyze_clip(clip), lambda: find_defects(clip)):
+        with pytest.raises(InputError, match="has only 1 frame; .* needs at least 2"):
+            call()
+    assert main(["metrics", str(clip)]) == 2
+    assert capsys.readouterr().err.strip().endswith("has only 1 frame; measuring needs at least 2")
+
+
 def test_panning_clip_warping_error_is_small_and_flicker_is_not(tmp_path):
     big = texture(120, 200)
     frames = [big[10:106, 4 * i : 4 * i + 128] for i in range(8)]

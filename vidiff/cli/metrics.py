@@ -60,7 +60,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from vidiff.errors import ConfigError, InputError
+    from vidiff.errors import ConfigError
     from vidiff.io.probe import probe
     from vidiff.io.writer import check_png_output
     from vidiff.metrics.clip import analyze_clip
@@ -74,8 +74,7 @@ def run(args: argparse.Namespace) -> int:
     if args.plot:
         check_png_output(args.plot, "--plot", [x for x in (args.input, args.reference) if x])
     info = probe(args.input)
-    if info.n_frames < 2:
-        raise InputError(f"{args.input}: has only {info.n_frames} frame; measuring needs at least 2")
+    info.require_frames(2, "measuring")  # before the progress bar (analyze_clip checks it too)
     if args.reference:
         probe(args.reference)
     total = min(info.n_frames, args.max_frames or info.n_frames)

@@ -224,7 +224,7 @@ def make_clip(
     import cv2
     import numpy as np
 
-    from vidiff.errors import ConfigError, InputError
+    from vidiff.errors import ConfigError
     from vidiff.flow import get_interpolator
     from vidiff.generate import camera_frames
     from vidiff.generate.keyframes import join_ratios
@@ -333,8 +333,7 @@ def make_clip(
         seq = None  # camera frames are at the output's size and rate already
     else:
         info = probe(clip)
-        if info.n_frames < 3:
-            raise InputError(f"{clip}: has {info.n_frames} frames; extension needs at least 3")
+        info.require_frames(3, "extension")
         if info.duration > 60:
             raise ConfigError(
                 f"{clip}: {info.duration:.0f} s is too long for generate (60 s at most); trim it first"

@@ -93,6 +93,12 @@ class VideoInfo:
             n = max(n, int(round(self.header_duration * float(self.fps))))
         return n
 
+    def require_frames(self, at_least: int, doing: str) -> None:
+        """One InputError where the clip has fewer than `at_least` frames for `doing` (e.g. "measuring")."""
+        if self.n_frames < at_least:
+            has = f"{self.n_frames} frame" + ("" if self.n_frames == 1 else "s")
+            raise InputError(f"{self.path}: has only {has}; {doing} needs at least {at_least}")
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-friendly dict (fps as a "num/den" string and a float)."""
         d = asdict(self)

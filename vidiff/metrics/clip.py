@@ -66,6 +66,7 @@ def _analyze(
     on_frame: Callable[[int], None] | None,
 ) -> dict[str, Any]:
     path, info = src.path, src.info
+    info.require_frames(2, "measuring")
     check_flow_size(info.width, info.height, what="measuring warping error (optical flow)")
     notes: list[str] = []
     ref_info = None

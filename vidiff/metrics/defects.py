@@ -666,6 +666,7 @@ def find_defects(path: str | os.PathLike[str] | VideoFile, max_frames: int | Non
     """Every defect of a clip (see the module table); `path` may be an open `VideoFile`."""
     check_limit(max_frames, "max_frames")
     reader = VideoReader(path)
+    reader.info.require_frames(2, "finding defects")
     finder = DefectFinder(reader.info.fps)
     for f in reader:
         if max_frames is not None and f.index >= max_frames:

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from vidiff.errors import ConfigError, InputError
+from vidiff.errors import ConfigError
 from vidiff.flow import Interpolator, get_interpolator
 from vidiff.io.encode import EncodeOptions
 from vidiff.io.probe import VideoFile
@@ -93,8 +93,7 @@ def infill_file(
     # frames are read, opens its own
     with VideoFile(input) as src:
         info = src.info
-        if info.n_frames < 3:
-            raise InputError(f"{input}: has only {info.n_frames} frames; infilling needs at least 3")
+        info.require_frames(3, "infilling")
         if not auto and not isinstance(frames, set):
             frames = parse_frames(frames, info.n_frames)
         if not auto and set(range(info.n_frames)) <= set(frames):  # type: ignore[arg-type]
