@@ -218,6 +218,16 @@ def test_infill_with_lists_of_different_lengths(tmp_path):
     assert infill(model, [tiny, None, tiny], *args[1:], prior=np.zeros((3, 3, 2, 2, 3), np.uint8))[
         1
     ].shape == (2, 2, 3)
+    # steps past the samplers' 50 passed the window check (its bound was 1000) and failed after the prior
+    # was made; sampler "" fell back to the default sampler, 3 or a sampler of the other process failed late
+    for kw, words in (
+        ({"steps": 51}, "infill steps 51: must be a whole number from 1 to 50"),
+        ({"sampler": ""}, "unknown sampler ''"),
+        ({"sampler": 3}, "unknown sampler 3"),
+        ({"sampler": "euler"}, "sampler 'euler' does not fit"),
+    ):
+        with pytest.raises(ConfigError, match=words):
+            infill(model, *args, prior=np.zeros((3, 3, 16, 16, 3), np.uint8), **kw)
     # (a well-formed call is tests/test_model.py's)
 
 

@@ -15,6 +15,7 @@ import numpy as np
 from vidiff.errors import ConfigError
 
 MAX_FPS = 10_000  # the highest frame rate an argument may name
+SAMPLER_STEPS = (1, 50)  # the range of vidiff's few-step samplers (vidiff.diffusion.sampling)
 MAX_SIDE = 16384  # the largest frame side an argument may name (H.264's level limit is far below)
 
 

@@ -13,8 +13,9 @@ from vidiff.flow import METHOD_WHAT, method_line
 from vidiff.io.encode import AUDIO_CODEC_HELP, CODEC_HELP, CRF_HELP, PIX_FMT_HELP, PRESET_HELP
 from vidiff.quality import TIERS
 from vidiff.timeline import FACTOR_HELP, FPS_HELP
+from vidiff.validate import SAMPLER_STEPS
 
-STEPS = (1, 50)  # the sampler's range (vidiff.diffusion.sampling), stated here so --help needs no torch
+STEPS = SAMPLER_STEPS
 
 EXAMPLES = """examples:
   vidiff upscale in.mp4 -o out.mp4 --factor 2            # 25 fps -> 50 fps, DIS optical flow

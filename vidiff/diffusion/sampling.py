@@ -15,10 +15,10 @@ import torch
 from vidiff.codecs import frames_to_tensor, tensor_to_frames
 from vidiff.diffusion.model import VidiffModel
 from vidiff.diffusion.prior import prior_images, window_prior
-from vidiff.diffusion.schedule import TRAIN_STEPS, make_scheduler, noise_coefficients
+from vidiff.diffusion.schedule import TRAIN_STEPS, check_sampler, make_scheduler, noise_coefficients
 from vidiff.errors import ConfigError
 from vidiff.timeline import check_flow_size
-from vidiff.validate import check_flag, check_image, check_int, check_number, check_same_length
+from vidiff.validate import SAMPLER_STEPS, check_flag, check_image, check_int, check_number, check_same_length
 
 LOSS_TARGETS = ("sample", "epsilon", "v", "flow")
 
@@ -238,9 +238,9 @@ def sample_residual(
     what it is batched with. The scheduler is made per
     call (a few ms; DPM-Solver++ keeps state between steps, so it is not shared).
     """
-    if not 1 <= steps <= 50:
-        raise ConfigError(f"steps must be between 1 and 50, not {steps}")
-    sched = make_scheduler(sampler or ("euler" if model.process == "flow" else "ddim"), model.process)
+    check_int(steps, "steps", *SAMPLER_STEPS)
+    default = "euler" if model.process == "flow" else "ddim"
+    sched = make_scheduler(default if sampler is None else sampler, model.process)
     sched.set_timesteps(steps, device=cond.device)
     b, t = times.shape
     shape = (t, model.codec.channels, *cond.shape[-2:])
@@ -269,7 +269,7 @@ def infill(
     Bad arguments (lists of different lengths, no observed frame, frames of other shapes, times that are
     not finite numbers) are one `ConfigError`, before any work.
     """
-    check_window(model, frames, times, observed, prior, steps, generator)
+    check_window(model, frames, times, observed, prior, steps, generator, sampler)
     out = infill_batch(
         model,
         [frames],
@@ -291,6 +291,7 @@ def check_window(
     prior: object,
     steps: object,
     generator: object = None,
+    sampler: object = None,
 ) -> None:
     """The arguments of `infill`, checked before any work (one `ConfigError` sentence)."""
     if not isinstance(model, VidiffModel):
@@ -305,7 +306,9 @@ def check_window(
         if flags[i]:
             shape = check_image(frames[i], f"infill frame {i}", shape).shape  # type: ignore[index]
     check_prior(model, prior, (n, prior_images(model.priors), *shape))  # type: ignore[misc]
-    check_int(steps, "infill steps", 1, 1000)
+    check_int(steps, "infill steps", *SAMPLER_STEPS)
+    if sampler is not None:
+        check_sampler(sampler, model.process)
     if generator is not None and not isinstance(generator, torch.Generator):
         raise ConfigError(f"infill generator {type(generator).__name__}: give a torch.Generator (or None)")
 

@@ -18,14 +18,19 @@ TRAIN_STEPS = 1000
 SAMPLERS = {"ddim": "ddpm", "dpm++": "ddpm", "euler": "flow"}
 
 
+def check_sampler(sampler: object, process: str) -> None:
+    """One ConfigError unless `sampler` is a sampler name that fits a model trained with `process`."""
+    if not isinstance(sampler, str) or sampler not in SAMPLERS:
+        raise ConfigError(f"unknown sampler {sampler!r}; choose one of: {', '.join(SAMPLERS)}")
+    if SAMPLERS[sampler] != process:
+        raise ConfigError(f"sampler {sampler!r} does not fit a model trained with the {process!r} process")
+
+
 def make_scheduler(sampler: str, process: str = "ddpm"):
     """A diffusers scheduler for `sampler` ("ddim", "dpm++", "euler") matching the training `process`."""
     from diffusers import DDIMScheduler, DPMSolverMultistepScheduler, FlowMatchEulerDiscreteScheduler
 
-    if sampler not in SAMPLERS:
-        raise ConfigError(f"unknown sampler {sampler!r}; choose one of: {', '.join(SAMPLERS)}")
-    if SAMPLERS[sampler] != process:
-        raise ConfigError(f"sampler {sampler!r} does not fit a model trained with the {process!r} process")
+    check_sampler(sampler, process)
     if sampler == "ddim":
         return DDIMScheduler(
             num_train_timesteps=TRAIN_STEPS,

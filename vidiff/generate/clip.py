@@ -218,7 +218,7 @@ def make_clip(
     `strip` also writes a PNG strip of the frames. `on_frame(done, total)` is called after each frame is
     written (a progress and cancel point: an exception it raises stops the job and leaves no output).
     """
-    from vidiff.validate import MAKE_CLIP_ARGS, check_args
+    from vidiff.validate import MAKE_CLIP_ARGS, SAMPLER_STEPS, check_args
 
     check_args(MAKE_CLIP_ARGS, locals())  # each argument's type, before any work
     import cv2
@@ -294,8 +294,10 @@ def make_clip(
             raise ConfigError(f"--steps must be between 1 and {MAX_MODEL_STEPS} for a video diffusion model")
     else:
         steps = 1 if steps is None else steps
-        if not 1 <= steps <= 50:  # vidiff's sampler takes 1-50
-            raise ConfigError("--steps must be between 1 and 50 (with --method diffusion)")
+        if not SAMPLER_STEPS[0] <= steps <= SAMPLER_STEPS[1]:
+            raise ConfigError(
+                f"--steps must be between {SAMPLER_STEPS[0]} and {SAMPLER_STEPS[1]} (with --method diffusion)"
+            )
     if method not in METHODS:
         raise ConfigError(f"unknown method {method!r}; choose one of: {', '.join(METHODS)}")
     if scheme not in SCHEMES:
