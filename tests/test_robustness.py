@@ -449,7 +449,15 @@ for i, extra in enumerate([["{yaml_syntax}"], ["{yaml_list}"], ["{folder}"], ["{
                            ["{yaml_ok}", "data.clips=[{missing}]"], ["{yaml_ok}", "data.clips=[{garbage}]"],
                            ["{yaml_ok}", "nope.key=1"], ["{yaml_ok}", "train.batch_size=0"]]):  # fmt: skip
     CASES.append((f"option-train-{i}", "err", [*TRAIN, *extra, "train.output={dir}/run", *Q]))
-
+# a seed past torch's generator overflowed mid-run (a traceback, exit 1), whatever the door; negative too
+SEED = "99999999999999999999999"
+for i, argv in enumerate([[*UP, "--factor", "2", "--seed", SEED], [*UP, "--factor", "2", "--seed", "-1"],
+                          ["run", "fps_x2", "-i", "{mp4}", "-o", "{out}", "interpolate.method=diffusion",
+                           f"interpolate.seed={SEED}"],
+                          ["infill", "{mp4}", "-o", "{out}", "--frames", "2", "--method", "diffusion", "--seed", SEED],
+                          [*GEN, "--method", "diffusion", "--seed", SEED],
+                          ["run", "social_clip", "-i", "{png}", "-o", "{out}", f"generate.seed={SEED}"]]):  # fmt: skip
+    CASES.append((f"option-seed-{i}", "err", [*argv, *Q]))
 
 def fill(argv: list[str], media: dict[str, Path], out_dir: Path) -> tuple[list[str], list[Path], list[Path]]:
     """Substitute placeholders; returns (argv, the input files used, the outputs expected on success)."""

@@ -234,6 +234,7 @@ def make_clip(
     from vidiff.io.writer import VideoWriter, check_output_path, check_png_output
     from vidiff.progress import progress_bar
     from vidiff.timeline import check_flow_size
+    from vidiff.validate import check_seed
 
     output = os.fspath(output)
     model = bool(weights or prompt) or backend in BACKEND_NAMES
@@ -261,6 +262,7 @@ def make_clip(
         )
     if not 0 <= strength <= 1:
         raise ConfigError(f"--strength must be between 0 and 1, not {strength:g}")
+    check_seed(seed, "--seed")
     if fps not in FPS_CHOICES:
         raise ConfigError(f"fps {fps} for a social clip: use one of {', '.join(map(str, FPS_CHOICES))}")
     opts = EncodeOptions(codec, crf, preset, pix_fmt)
