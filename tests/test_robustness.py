@@ -180,6 +180,10 @@ def media(tmp_path_factory) -> dict[str, Path]:
     m["yaml_syntax"] = d / "bad.yaml"
     (d / "list.yaml").write_text("- a\n- b\n")
     m["yaml_list"] = d / "list.yaml"
+    (d / "scalar.yaml").write_text("42\n")
+    m["yaml_scalar"] = d / "scalar.yaml"
+    (d / "binary.yaml").write_bytes(b"\xff\xfe\x00stages")
+    m["yaml_binary"] = d / "binary.yaml"
     (d / "ok.yaml").write_text("train: {steps: 1}\n")
     m["yaml_ok"] = d / "ok.yaml"
     (d / "retime0.yaml").write_text(
@@ -458,6 +462,12 @@ for i, argv in enumerate([[*UP, "--factor", "2", "--seed", SEED], [*UP, "--facto
                           [*GEN, "--method", "diffusion", "--seed", SEED],
                           ["run", "social_clip", "-i", "{png}", "-o", "{out}", f"generate.seed={SEED}"]]):  # fmt: skip
     CASES.append((f"option-seed-{i}", "err", [*argv, *Q]))
+# a malformed model config: one line, not a YAML or OmegaConf traceback
+for name in ["yaml_syntax", "yaml_list", "yaml_scalar", "yaml_binary"]:
+    CASES.append((f"model-info-{name}", "err", ["model-info", ph(name)]))
+    if name in ("yaml_scalar", "yaml_binary"):  # the others are train cases above
+        CASES.append((f"train-{name}", "err", [*TRAIN, ph(name), "train.output={dir}/run", *Q]))
+
 
 def fill(argv: list[str], media: dict[str, Path], out_dir: Path) -> tuple[list[str], list[Path], list[Path]]:
     """Substitute placeholders; returns (argv, the input files used, the outputs expected on success)."""
