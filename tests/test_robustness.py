@@ -428,8 +428,11 @@ CASES.append(("upscale-device", "err", ["upscale", "/dev/zero", "-o", "{out}", "
 GEN = ["generate", "--clip", "{mp4}", "-o", "{out}"]
 for i, extra in enumerate([["--extend", "1000"], ["--extend", "-1"], ["--loop", "--transition", "-1"],
                            ["--strip", "{dir}/missing_dir/s.png"], ["--strip", "{dir}/s.jpg"], ["--crf", "99"],
-                           ["--preset", "warp"], ["--steps", "0", "--method", "diffusion"], ["--fps", "7"]]):  # fmt: skip
+                           ["--preset", "warp"], ["--steps", "0", "--method", "diffusion"], ["--fps", "7"],
+                           ["--transition", "1"]]):  # fmt: skip
     CASES.append((f"option-generate-{i}", "err", [*GEN, *extra, *Q]))
+CASES.append(("option-generate-image-transition", "err", ["generate", "--image", "{png}", "-o", "{out}", "--loop",
+                                                         "--transition", "1", *Q]))  # fmt: skip
 CASES.append(("option-generate-image-folder", "err", ["generate", "--image", "{folder}", "-o", "{out}", *Q]))
 CASES.append(
     ("option-generate-image-missing", "err", ["generate", "--image", "{missing}", "-o", "{out}", *Q])

@@ -260,6 +260,8 @@ def make_clip(
         raise ConfigError(
             f"--transition must be above 0 and at most {MAX_TRANSITION} seconds, not {transition:g}"
         )
+    if transition is not None and not (loop and clip is not None):  # else it would be ignored
+        raise ConfigError("--transition applies to --clip --loop (the seconds back to the clip's start)")
     if not 0 <= strength <= 1:
         raise ConfigError(f"--strength must be between 0 and 1, not {strength:g}")
     check_seed(seed, "--seed")
