@@ -221,7 +221,7 @@ def test_infill_with_lists_of_different_lengths(tmp_path):
     # steps past the samplers' 50 passed the window check (its bound was 1000) and failed after the prior
     # was made; sampler "" fell back to the default sampler, 3 or a sampler of the other process failed late
     for kw, words in (
-        ({"steps": 51}, "infill steps 51: must be a whole number from 1 to 50"),
+        ({"steps": 51}, "infill steps must be between 1 and 50, not 51"),
         ({"sampler": ""}, "unknown sampler ''"),
         ({"sampler": 3}, "unknown sampler 3"),
         ({"sampler": "euler"}, "sampler 'euler' does not fit"),

@@ -160,6 +160,21 @@ def test_unknown_stage_key_is_one_line_with_file_and_line(tmp_path, carphone):
         assert f"method '{method}' has no option 'steps'" in r.stderr and not (tmp_path / "o.mp4").exists()
 
 
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("a: &x [*x]\n", "line 1: unknown key 'a'"),
+        ("stages:\n  - decode: {}\n  - interpolate: {factor: &x [*x]}\n  - encode: {}\n", "wrong type"),
+    ],
+)
+def test_a_recursive_yaml_alias_is_a_config_error_not_a_recursion_error(tmp_path, text, words):
+    """The key-line map walked a recursive alias for ever (RecursionError traceback, exit 1)."""
+    bad = tmp_path / "loop.yaml"
+    bad.write_text(text)
+    with pytest.raises(ConfigError, match=words):
+        load_recipe(bad)
+
+
 def test_batch_three_good_one_corrupt_then_resume_and_shards(carphone, tmp_path):
     src = tmp_path / "in"
     src.mkdir()

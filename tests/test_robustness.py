@@ -180,6 +180,10 @@ def media(tmp_path_factory) -> dict[str, Path]:
     m["yaml_syntax"] = d / "bad.yaml"
     (d / "list.yaml").write_text("- a\n- b\n")
     m["yaml_list"] = d / "list.yaml"
+    (d / "scalar.yaml").write_text("42\n")
+    m["yaml_scalar"] = d / "scalar.yaml"
+    (d / "binary.yaml").write_bytes(b"\xff\xfe\x00stages")
+    m["yaml_binary"] = d / "binary.yaml"
     (d / "ok.yaml").write_text("train: {steps: 1}\n")
     m["yaml_ok"] = d / "ok.yaml"
     (d / "retime0.yaml").write_text(
@@ -424,8 +428,11 @@ CASES.append(("upscale-device", "err", ["upscale", "/dev/zero", "-o", "{out}", "
 GEN = ["generate", "--clip", "{mp4}", "-o", "{out}"]
 for i, extra in enumerate([["--extend", "1000"], ["--extend", "-1"], ["--loop", "--transition", "-1"],
                            ["--strip", "{dir}/missing_dir/s.png"], ["--strip", "{dir}/s.jpg"], ["--crf", "99"],
-                           ["--preset", "warp"], ["--steps", "0", "--method", "diffusion"], ["--fps", "7"]]):  # fmt: skip
+                           ["--preset", "warp"], ["--steps", "0", "--method", "diffusion"], ["--fps", "7"],
+                           ["--transition", "1"]]):  # fmt: skip
     CASES.append((f"option-generate-{i}", "err", [*GEN, *extra, *Q]))
+CASES.append(("option-generate-image-transition", "err", ["generate", "--image", "{png}", "-o", "{out}", "--loop",
+                                                         "--transition", "1", *Q]))  # fmt: skip
 CASES.append(("option-generate-image-folder", "err", ["generate", "--image", "{folder}", "-o", "{out}", *Q]))
 CASES.append(
     ("option-generate-image-missing", "err", ["generate", "--image", "{missing}", "-o", "{out}", *Q])
@@ -449,6 +456,20 @@ for i, extra in enumerate([["{yaml_syntax}"], ["{yaml_list}"], ["{folder}"], ["{
                            ["{yaml_ok}", "data.clips=[{missing}]"], ["{yaml_ok}", "data.clips=[{garbage}]"],
                            ["{yaml_ok}", "nope.key=1"], ["{yaml_ok}", "train.batch_size=0"]]):  # fmt: skip
     CASES.append((f"option-train-{i}", "err", [*TRAIN, *extra, "train.output={dir}/run", *Q]))
+# a seed past torch's generator overflowed mid-run (a traceback, exit 1), whatever the door; negative too
+SEED = "99999999999999999999999"
+for i, argv in enumerate([[*UP, "--factor", "2", "--seed", SEED], [*UP, "--factor", "2", "--seed", "-1"],
+                          ["run", "fps_x2", "-i", "{mp4}", "-o", "{out}", "interpolate.method=diffusion",
+                           f"interpolate.seed={SEED}"],
+                          ["infill", "{mp4}", "-o", "{out}", "--frames", "2", "--method", "diffusion", "--seed", SEED],
+                          [*GEN, "--method", "diffusion", "--seed", SEED],
+                          ["run", "social_clip", "-i", "{png}", "-o", "{out}", f"generate.seed={SEED}"]]):  # fmt: skip
+    CASES.append((f"option-seed-{i}", "err", [*argv, *Q]))
+# a malformed model config: one line, not a YAML or OmegaConf traceback
+for name in ["yaml_syntax", "yaml_list", "yaml_scalar", "yaml_binary"]:
+    CASES.append((f"model-info-{name}", "err", ["model-info", ph(name)]))
+    if name in ("yaml_scalar", "yaml_binary"):  # the others are train cases above
+        CASES.append((f"train-{name}", "err", [*TRAIN, ph(name), "train.output={dir}/run", *Q]))
 
 
 def fill(argv: list[str], media: dict[str, Path], out_dir: Path) -> tuple[list[str], list[Path], list[Path]]:

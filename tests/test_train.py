@@ -91,6 +91,59 @@ def test_evaluation_clips_are_refused():
         check_config(load_config(None, ["data.eval_clips=[bigbuckbunny]"]))
 
 
+@pytest.mark.parametrize(
+    ("override", "words"),
+    [
+        ("train=3", "train = 3: a section of keys"),
+        ("model.unet=3", "model.unet = 3: a section of keys"),
+        ("data.clips=3", "data.clips = 3: must be a list"),
+        ("data.clips=null", "data.clips = None: must be a list"),
+    ],
+)
+def test_a_section_or_list_given_a_single_value_is_one_config_error(tiny_cfg, override, words):
+    """`train=3` used to replace the whole section and fail later in a TypeError traceback."""
+    with pytest.raises(ConfigError, match=words):
+        load_config(tiny_cfg, [override])
+
+
+@pytest.mark.parametrize(
+    ("override", "words"),
+    [
+        ("train.steps=99999999999999999999999", "train.steps"),  # overflowed torch's sampler mid-run
+        ("train.batch_size=99999999999999999999999", "train.batch_size"),  # built windows for ever
+        ("seed=99999999999999999999999", "seed"),
+        ("seed=-1", "seed"),
+    ],
+)
+def test_counts_and_seed_past_their_range_are_refused_before_the_run(tiny_cfg, tmp_path, override, words):
+    from vidiff.train.config import check_config
+
+    cfg = load_config(tiny_cfg, [override, f"train.output={tmp_path}/run"])
+    with pytest.raises(ConfigError, match=words):
+        check_config(cfg)
+    assert not (tmp_path / "run").exists()
+
+
+def test_an_export_that_would_remove_a_file_or_a_folder_of_other_files_is_refused(tiny_cfg, tmp_path):
+    """The export folder is removed and rewritten after training: a file, a folder of other files, or the
+    run's own output used to be found only then (or removed)."""
+    from vidiff.train.config import check_config
+
+    keep = tmp_path / "clips"
+    keep.mkdir()
+    (keep / "a.mp4").write_bytes(b"mine")
+    out = f"train.output={tmp_path}/run"
+    for export, words in [
+        (keep, "holds no model"),
+        (keep / "a.mp4", "is a file"),
+        (tmp_path, "holds the run"),
+    ]:
+        with pytest.raises(ConfigError, match=words):
+            check_config(load_config(tiny_cfg, [out, f"train.export={export}"]))
+    assert (keep / "a.mp4").read_bytes() == b"mine"
+    check_config(load_config(tiny_cfg, [out, f"train.export={tmp_path}/new"]))  # a new folder: fine
+
+
 def test_extrapolation_windows_put_the_target_past_the_observed_frames():
     from vidiff.metrics.quality import psnr
 

@@ -20,7 +20,15 @@ import numpy as np
 from vidiff.errors import ConfigError
 from vidiff.malloc import keep_freed_memory
 from vidiff.timeline import check_flow_size
-from vidiff.validate import check_callable, check_mapping, check_number, check_pair, check_times
+from vidiff.validate import (
+    check_callable,
+    check_mapping,
+    check_number,
+    check_pair,
+    check_seed,
+    check_steps,
+    check_times,
+)
 
 
 @runtime_checkable
@@ -385,7 +393,8 @@ def _check_name(name: object) -> None:
 
 def check_method_options(name: str, options: dict) -> None:
     """A `ConfigError` if `name` is unknown or takes none of `options` (checked on the real callable), or
-    its `device` is not one torch can use here, or its `engine` is not one of vidiff.engine.ENGINES."""
+    its `device` is not one torch can use here, or its `engine` is not one of vidiff.engine.ENGINES, or
+    its `steps` or `seed` is out of range."""
     if not isinstance(name, str):
         raise ConfigError(
             f"method {name!r:.60}: give a method name; choose one of: {', '.join(interpolator_names())}"
@@ -393,6 +402,10 @@ def check_method_options(name: str, options: dict) -> None:
     check_mapping(options, "method options")
     if name != AUTO and name not in _REGISTRY:
         raise ConfigError(f"unknown method {name!r}; choose one of: {', '.join(interpolator_names())}")
+    if options.get("steps") is not None:
+        check_steps(options["steps"])
+    if options.get("seed") is not None:
+        check_seed(options["seed"])
     if options.get("engine") is not None:
         from vidiff.engine import check_engine
 

@@ -17,6 +17,7 @@ from vidiff.errors import ConfigError
 MAX_FPS = 10_000  # the highest frame rate an argument may name
 SAMPLER_STEPS = (1, 50)  # the range of vidiff's few-step samplers (vidiff.diffusion.sampling)
 MAX_SIDE = 16384  # the largest frame side an argument may name (H.264's level limit is far below)
+MAX_SEED = 2**32 - 1  # a random seed's range (NumPy's; torch takes it whole, with room for per-step offsets)
 
 
 def check_path(value: object, what: str = "path") -> str:
@@ -48,6 +49,20 @@ def check_int(value: object, what: str, lo: int | None = None, hi: int | None = 
 def check_limit(value: object, what: str) -> int | None:
     """None (no limit), or a whole number 0 or more (e.g. `max_frames`)."""
     return None if value is None else check_int(value, what, 0)
+
+
+def check_seed(value: object, what: str = "seed") -> int:
+    """A random seed: a whole number from 0 to MAX_SEED (a larger one overflows torch's generator)."""
+    return check_int(value, what, 0, MAX_SEED)
+
+
+def check_steps(value: object, what: str = "steps") -> int:
+    """vidiff's sampler steps: a whole number in SAMPLER_STEPS."""
+    lo, hi = SAMPLER_STEPS
+    try:
+        return check_int(value, what, lo, hi)
+    except ConfigError:
+        raise ConfigError(f"{what} must be between {lo} and {hi}, not {show(value)}") from None
 
 
 def check_number(
@@ -155,12 +170,17 @@ def check_same_length(what: str, **seqs: Any) -> int:
 
 def _range(lo: float | None, hi: float | None) -> str:
     if lo is not None and hi is not None:
-        return f" from {lo:g} to {hi:g}"
+        return f" from {_num(lo)} to {_num(hi)}"
     if lo is not None:
-        return f", {lo:g} or more"
+        return f", {_num(lo)} or more"
     if hi is not None:
-        return f", {hi:g} or less"
+        return f", {_num(hi)} or less"
     return ""
+
+
+def _num(x: float) -> str:
+    """A bound as written: a whole number in full (4294967295, not 4.29497e+09), else compact."""
+    return str(x) if isinstance(x, int) else f"{x:g}"
 
 
 def check_flag(value: object, what: str) -> bool:

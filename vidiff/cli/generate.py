@@ -16,6 +16,7 @@ from vidiff.generate.clip import (
     METHODS,
     SCHEMES,
 )
+from vidiff.validate import MAX_SEED
 
 EXAMPLES = """examples:
   vidiff generate --image photo.jpg -o story.mp4 --seconds 5 --motion zoom-in            # 9:16, 30 fps
@@ -150,7 +151,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="for --method diffusion or a video diffusion model: cpu (default) or cuda",
     )
     p.add_argument("--audio", help="music or voice to put under the clip (trimmed and faded to its length)")
-    p.add_argument("--seed", type=int, default=0, help="random seed for the model (default 0)")
+    p.add_argument(
+        "--seed", type=int, default=0, help=f"random seed for the model, 0 to {MAX_SEED} (default 0)"
+    )
     p.add_argument("--crf", type=int, default=18, help="H.264 quality (default 18)")
     p.add_argument("--preset", default="medium", help="x264 speed preset (default medium)")
     p.add_argument("--strip", help="also write an image strip of the clip's frames (PNG)")

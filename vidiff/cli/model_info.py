@@ -31,13 +31,11 @@ def load_any(spec: str):
 
     from vidiff.diffusion.model import VidiffModel, model_defaults
     from vidiff.errors import ConfigError
-    from vidiff.train.config import load_config, to_dict
+    from vidiff.train.config import load_config, read_yaml, to_dict
 
     p = Path(spec)
     if p.suffix in (".yaml", ".yml"):
-        if not p.exists():
-            raise ConfigError(f"config file not found: {spec}")
-        raw = OmegaConf.load(p)
+        raw = read_yaml(p)  # a malformed, binary or non-mapping file: one line
         if "model" in raw or "train" in raw or "data" in raw:
             return VidiffModel.from_config(to_dict(load_config(p).model))
         # a model-only config: validate it against the model section of the defaults

@@ -8,14 +8,11 @@ import sys
 from fractions import Fraction
 
 from vidiff.cli import add_report_options, add_strict_option
-from vidiff.errors import ConfigError
 from vidiff.flow import METHOD_WHAT, method_line
 from vidiff.io.encode import AUDIO_CODEC_HELP, CODEC_HELP, CRF_HELP, PIX_FMT_HELP, PRESET_HELP
 from vidiff.quality import TIERS
 from vidiff.timeline import FACTOR_HELP, FPS_HELP
-from vidiff.validate import SAMPLER_STEPS
-
-STEPS = SAMPLER_STEPS
+from vidiff.validate import MAX_SEED, SAMPLER_STEPS
 
 EXAMPLES = """examples:
   vidiff upscale in.mp4 -o out.mp4 --factor 2            # 25 fps -> 50 fps, DIS optical flow
@@ -82,9 +79,17 @@ def add_learned_options(p: argparse.ArgumentParser) -> None:
         "for rife, fuse)"
     )
     m.add_argument(
-        "--steps", type=int, default=None, help=f"sampler steps, {STEPS[0]}-{STEPS[1]} (default: the model's)"
+        "--steps",
+        type=int,
+        default=None,
+        help=f"sampler steps, {SAMPLER_STEPS[0]}-{SAMPLER_STEPS[1]} (default: the model's)",
     )
-    m.add_argument("--seed", type=int, default=None, help="random seed; same seed, same output (default 0)")
+    m.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help=f"random seed, 0 to {MAX_SEED}; same seed, same output (default 0)",
+    )
     m.add_argument("--weights", default=None, help="model folder (default: the shipped weights)")
     m.add_argument("--device", default=None, help="cpu (default), cuda, cuda:1")
     add_engine_option(m)
@@ -132,8 +137,6 @@ def method_options(args: argparse.Namespace) -> dict:
     from vidiff.flow import METHOD_OPTIONS
     from vidiff.quality import checked_method
 
-    if args.steps is not None and not STEPS[0] <= args.steps <= STEPS[1]:
-        raise ConfigError(f"--steps must be between {STEPS[0]} and {STEPS[1]}, not {args.steps}")
     opts = {k: getattr(args, k) for k in METHOD_OPTIONS if getattr(args, k) is not None}
     checked_method(args.quality, args.method, opts)  # `auto`: only what every method shares (--engine)
     return opts

@@ -18,6 +18,7 @@ from vidiff.engine import EngineModule
 from vidiff.errors import ConfigError
 from vidiff.flow import to_u8
 from vidiff.fusion import resolve_precision, resolve_stack
+from vidiff.validate import check_seed, check_steps
 from vidiff.windows import pair_windows
 
 # passes -> the views averaged: "r" reversed in time, "f" mirrored left to right
@@ -47,6 +48,8 @@ class DiffusionInterpolator:
         precision: str = "auto",
         ensemble: int = 1,
     ) -> None:
+        check_steps(steps)
+        check_seed(seed)  # before the model loads, and before torch's generator overflows
         if isinstance(ensemble, bool) or ensemble not in ENSEMBLES:
             raise ConfigError(f"ensemble {ensemble!r}: use 1, 2 or 4 passes")
         self.views = ENSEMBLES[ensemble]

@@ -18,7 +18,7 @@ from vidiff.diffusion.prior import prior_images, window_prior
 from vidiff.diffusion.schedule import TRAIN_STEPS, check_sampler, make_scheduler, noise_coefficients
 from vidiff.errors import ConfigError
 from vidiff.timeline import check_flow_size
-from vidiff.validate import SAMPLER_STEPS, check_flag, check_image, check_int, check_number, check_same_length
+from vidiff.validate import check_flag, check_image, check_number, check_same_length, check_steps
 
 LOSS_TARGETS = ("sample", "epsilon", "v", "flow")
 
@@ -238,7 +238,7 @@ def sample_residual(
     what it is batched with. The scheduler is made per
     call (a few ms; DPM-Solver++ keeps state between steps, so it is not shared).
     """
-    check_int(steps, "steps", *SAMPLER_STEPS)
+    check_steps(steps)
     default = "euler" if model.process == "flow" else "ddim"
     sched = make_scheduler(default if sampler is None else sampler, model.process)
     sched.set_timesteps(steps, device=cond.device)
@@ -306,7 +306,7 @@ def check_window(
         if flags[i]:
             shape = check_image(frames[i], f"infill frame {i}", shape).shape  # type: ignore[index]
     check_prior(model, prior, (n, prior_images(model.priors), *shape))  # type: ignore[misc]
-    check_int(steps, "infill steps", *SAMPLER_STEPS)
+    check_steps(steps, "infill steps")
     if sampler is not None:
         check_sampler(sampler, model.process)
     if generator is not None and not isinstance(generator, torch.Generator):

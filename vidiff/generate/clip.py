@@ -237,6 +237,7 @@ def make_clip(
     from vidiff.io.writer import VideoWriter, check_output_path, check_png_output
     from vidiff.progress import progress_bar
     from vidiff.timeline import check_flow_size
+    from vidiff.validate import check_seed
 
     output = os.fspath(output)
     model = bool(weights or prompt) or backend in BACKEND_NAMES
@@ -262,8 +263,11 @@ def make_clip(
         raise ConfigError(
             f"--transition must be above 0 and at most {MAX_TRANSITION} seconds, not {transition:g}"
         )
+    if transition is not None and not (loop and clip is not None):  # else it would be ignored
+        raise ConfigError("--transition applies to --clip --loop (the seconds back to the clip's start)")
     if not 0 <= strength <= 1:
         raise ConfigError(f"--strength must be between 0 and 1, not {strength:g}")
+    check_seed(seed, "--seed")
     if fps not in FPS_CHOICES:
         raise ConfigError(f"fps {fps} for a social clip: use one of {', '.join(map(str, FPS_CHOICES))}")
     opts = EncodeOptions(codec, crf, preset, pix_fmt)

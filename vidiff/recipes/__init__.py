@@ -208,15 +208,19 @@ def _check_option(stage: str, key: str, value: Any, where: str) -> None:
             raise ConfigError(f"{where}: {stage}.quality: {e}") from None
 
 
-def _key_lines(node: yaml.Node, path: tuple = ()) -> dict[tuple, int]:
-    """(path of keys and list indices) -> 1-based line of that key in the YAML text."""
+def _key_lines(node: yaml.Node, path: tuple = (), above: frozenset[int] = frozenset()) -> dict[tuple, int]:
+    """(path of keys and list indices) -> 1-based line of that key in the YAML text. A node met again
+    below itself (a recursive alias, `a: &x [*x]`) is not walked again."""
     out: dict[tuple, int] = {}
+    if id(node) in above:
+        return out
+    above = above | {id(node)}
     if isinstance(node, yaml.MappingNode):
         for k, v in node.value:
             kp = path + (k.value,)
             out[kp] = k.start_mark.line + 1
-            out.update(_key_lines(v, kp))
+            out.update(_key_lines(v, kp, above))
     elif isinstance(node, yaml.SequenceNode):
         for i, v in enumerate(node.value):
-            out.update(_key_lines(v, path + (i,)))
+            out.update(_key_lines(v, path + (i,), above))
     return out

@@ -12,6 +12,7 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from vidiff.errors import ConfigError
+from vidiff.validate import MAX_SEED
 
 # Every training default, the shipped model's recipe (configs/train/default.yaml states only where it
 # writes); the `model:` section's defaults come from the model's own signatures (model_defaults).
@@ -73,23 +74,7 @@ def load_config(path: str | os.PathLike[str] | None, overrides: Sequence[str] = 
     where = str(path) if path else "overrides"
     try:
         if path:
-            if not os.path.exists(path):
-                raise ConfigError(f"config file not found: {path}")
-            if os.path.isdir(path):
-                raise ConfigError(f"{path}: is a folder, not a YAML config file")
-            try:
-                user = OmegaConf.load(path)
-            except UnicodeDecodeError:
-                raise ConfigError(f"{path}: a binary file, not a YAML config") from None
-            except yaml.YAMLError as e:
-                raise ConfigError(f"{path}: not valid YAML ({str(e).splitlines()[0]})") from None
-            except OSError as e:
-                raise ConfigError(f"{path}: cannot read ({e.strerror or e})") from None
-            if not isinstance(user, DictConfig):
-                raise ConfigError(
-                    f"{path}: a config is a mapping of sections (model, data, train), not a list"
-                )
-            base = OmegaConf.merge(base, user)
+            base = OmegaConf.merge(base, read_yaml(path))
         for o in overrides:
             if "=" not in o:
                 raise ConfigError(f"override {o!r} must look like key=value (e.g. train.steps=100)")
@@ -104,9 +89,54 @@ def load_config(path: str | os.PathLike[str] | None, overrides: Sequence[str] = 
         line = _line_of(path, key) if path and where == str(path) else ""
         why = str(e).splitlines()[0] if str(e) else type(e).__name__
         raise ConfigError(f"{where}{line}: unknown or invalid key {key!r} ({why})") from None
+    for name, default in DEFAULTS.items():
+        _check_shape(default, base[name], name, lists=True)
+    _check_shape(model_defaults(), base.model, "model", lists=False)
     return base
 
 
+NOT_A_MAPPING = "a config is a mapping of sections (model, data, train)"
+
+
+def read_yaml(path: str | os.PathLike[str]) -> DictConfig:
+    """A YAML mapping (a training or model config) read from `path`; a missing file, a folder, a binary or
+    malformed file, or a file that holds no mapping is one `ConfigError` line naming it."""
+    if not os.path.exists(path):
+        raise ConfigError(f"config file not found: {path}")
+    if os.path.isdir(path):
+        raise ConfigError(f"{path}: is a folder, not a YAML config file")
+    try:
+        user = OmegaConf.load(path)
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: a binary file, not a YAML config") from None
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{path}: not valid YAML ({str(e).splitlines()[0]})") from None
+    except OSError as e:
+        if e.errno is None:  # omegaconf's "Invalid loaded object type": the file holds one value
+            raise ConfigError(f"{path}: {NOT_A_MAPPING}, not a single value") from None
+        raise ConfigError(f"{path}: cannot read ({e.strerror or e})") from None
+    if not isinstance(user, DictConfig):
+        raise ConfigError(f"{path}: {NOT_A_MAPPING}, not a list")
+    return user
+
+
+def _check_shape(default: Any, value: Any, key: str, lists: bool) -> None:
+    """A section of the defaults is still a mapping in `value` (`train=3` would replace it with a number),
+    and with `lists` a list is still a list (`data.clips=a.mp4`, not `[a.mp4]`); else a `ConfigError`."""
+    if isinstance(default, dict):
+        if not OmegaConf.is_dict(value):
+            first = next(iter(default), "key")
+            raise ConfigError(
+                f"{key} = {value!r}: a section of keys; set one of them, e.g. {key}.{first}=..."
+            )
+        for k, d in default.items():
+            _check_shape(d, value[k], f"{key}.{k}", lists)
+    elif lists and isinstance(default, list) and not OmegaConf.is_list(value):
+        raise ConfigError(f"{key} = {value!r}: must be a list, e.g. [{', '.join(map(str, default[:2]))}]")
+
+
+MAX_COUNT = 10**9  # the most steps (or any count) a run may name: a torch sampler's index must fit
+MAX_BATCH = 65536  # the most windows a batch may hold (a larger one builds windows for ever)
 MIXED_PRECISION = ("no", "fp16", "bf16")
 ENGINES = ("pyav", "decord")  # vidiff.io.random_access.ENGINES
 TASKS = ("interpolate", "extrapolate")  # vidiff.train.data.TASKS, literal so checking needs no torch
@@ -127,11 +157,11 @@ def check_config(cfg: DictConfig) -> None:
         if not ok:
             raise ConfigError(f"{key} = {value!r}: {what}")
 
-    def whole(key: str, value: Any, lo: int) -> None:
+    def whole(key: str, value: Any, lo: int, hi: int = MAX_COUNT) -> None:
         need(
-            isinstance(value, int) and not isinstance(value, bool) and value >= lo,
+            isinstance(value, int) and not isinstance(value, bool) and lo <= value <= hi,
             key,
-            f"must be a whole number >= {lo}",
+            f"must be a whole number from {lo} to {hi}",
             value,
         )
 
@@ -142,7 +172,8 @@ def check_config(cfg: DictConfig) -> None:
 
     for k, lo in (("steps", 1), ("batch_size", 1), ("warmup", 0), ("checkpoint_every", 1), ("log_every", 1),
                   ("eval_every", 0), ("eval_windows", 0), ("num_workers", 0), ("threads", 0)):  # fmt: skip
-        whole(f"train.{k}", t[k], lo)
+        whole(f"train.{k}", t[k], lo, MAX_BATCH if k == "batch_size" else MAX_COUNT)
+    whole("seed", cfg.seed, 0, MAX_SEED)
     number("train.lr", t.lr, 0, 1, lo_open=True)
     number("train.weight_decay", t.weight_decay, 0, 1)
     number("train.grad_clip", t.grad_clip, 0, 1e6)
@@ -157,6 +188,7 @@ def check_config(cfg: DictConfig) -> None:
     need(isinstance(t.output, str) and bool(t.output), "train.output", "must be a folder path", t.output)
     need(not os.path.isfile(str(t.output)), "train.output", "is a file; the run needs a folder", t.output)
     _check_writable(str(t.output))
+    _check_export(t.export, str(t.output))
     need(d.task in TASKS, "data.task", f"unknown task; choose one of: {', '.join(TASKS)}", d.task)
     number("data.real_fraction", d.real_fraction, 0, 1)
     whole("data.crop", d.crop, 8)
@@ -218,8 +250,8 @@ def window_frames(data: DictConfig | dict[str, Any], context: int) -> int:
     return int(max(data["strides"]) * (1 + 2 * context + tau)) + 2
 
 
-def _check_writable(output: str) -> None:
-    """`train.output` must be creatable: its nearest existing folder takes a file (tried, then removed)."""
+def _check_writable(output: str, key: str = "train.output") -> None:
+    """`key`'s folder must be creatable: its nearest existing folder takes a file (tried, then removed)."""
     import tempfile
 
     parent = os.path.abspath(output)
@@ -230,7 +262,31 @@ def _check_writable(output: str) -> None:
             pass
     except OSError as e:
         why = "is not a folder" if not os.path.isdir(parent) else f"cannot be written ({e.strerror or e})"
-        raise ConfigError(f"train.output = {output!r}: {parent} {why}") from None
+        raise ConfigError(f"{key} = {output!r}: {parent} {why}") from None
+
+
+def _check_export(export: Any, output: str) -> None:
+    """`train.export` is replaced by the trained model at the end (the folder is removed first), so it
+    must be None or a new, empty or model folder (vidiff.json) apart from the run's `output`."""
+    if export is None:
+        return
+    if not isinstance(export, str) or not export.strip():
+        raise ConfigError(f"train.export = {export!r}: must be a folder path (or null)")
+    real, run = os.path.realpath(export), os.path.realpath(output)
+    if real == run or run.startswith(real + os.sep) or real == os.path.realpath(os.sep):
+        raise ConfigError(f"train.export = {export!r}: holds the run's output {output!r}; export elsewhere")
+    if os.path.isfile(export):
+        raise ConfigError(f"train.export = {export!r}: is a file; the export is a model folder")
+    if (
+        os.path.isdir(export)
+        and os.listdir(export)
+        and not os.path.isfile(os.path.join(export, "vidiff.json"))
+    ):
+        raise ConfigError(
+            f"train.export = {export!r}: a folder that holds no model (vidiff.json); the export replaces "
+            "it, so give a new, empty or model folder"
+        )
+    _check_writable(export, "train.export")
 
 
 def _line_of(path: str | os.PathLike[str], key: str) -> str:
