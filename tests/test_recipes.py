@@ -197,6 +197,20 @@ def test_batch_three_good_one_corrupt_then_resume_and_shards(carphone, tmp_path)
     assert sorted(p.name for p in shard_out.iterdir()) == done
 
 
+def test_batch_clips_of_one_stem_get_outputs_of_their_own(carphone, tmp_path):
+    """c.mp4 and c.mkv were both written to c_fps_x2.mp4: the second failed as "another vidiff is writing
+    this output"; clips that share a stem keep their extension in the output's name."""
+    src = tmp_path / "in"
+    src.mkdir()
+    frames = read_frames(carphone, max_frames=6)
+    for name in ("c.mp4", "c.mkv", "d.mp4"):
+        write_clip(src / name, frames)
+    out = tmp_path / "out"
+    r = _cli("run", "fps_x2", "-i", src, "-o", out, "-q", *DIS)
+    assert r.returncode == 0, r.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["c_mkv_fps_x2.mp4", "c_mp4_fps_x2.mp4", "d_fps_x2.mp4"]
+
+
 # dis: the resume machinery, in seconds; auto (the learned model, the recipe's default): minutes on 2 cores
 @pytest.mark.parametrize("method", ["dis", pytest.param("auto", marks=pytest.mark.slow)])
 def test_kill_9_then_resume_gives_byte_identical_output(bikes, tmp_path, method):

@@ -14,6 +14,7 @@ import functools
 import glob
 import os
 import sys
+from collections import Counter
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -237,6 +238,17 @@ def find_inputs(spec: str) -> list[Path]:
     return sorted(paths)
 
 
+def output_names(inputs: list[Path], tail: str) -> list[str]:
+    """Each input's output name, `{stem}{tail}.mp4`; inputs that share a stem (clip.mp4 and clip.mkv)
+    keep their extension in it (`clip_mkv{tail}.mp4`), so no two outputs are one file. Made from the
+    whole list, so every shard names a clip alike."""
+    stems = Counter(src.stem for src in inputs)
+    return [
+        f"{src.stem}_{src.suffix.lstrip('.')}{tail}.mp4" if stems[src.stem] > 1 else f"{src.stem}{tail}.mp4"
+        for src in inputs
+    ]
+
+
 def parse_shard(spec: str | None) -> tuple[int, int]:
     """'1/4' -> (1, 4): this process takes clips 1, 5, 9, … (0-based index i of n)."""
     if not spec:
@@ -285,10 +297,11 @@ def run_many(
     except OSError as e:
         raise OutputError(f"{outdir}: cannot make the output folder ({e.strerror or e})") from None
     todo, skipped = [], []
-    for k, src in enumerate(inputs):
+    names = output_names(inputs, suffix or "_" + recipe.name)
+    for k, (src, name) in enumerate(zip(inputs, names, strict=True)):
         if k % n != i:
             continue
-        dst = out / f"{src.stem}{suffix or '_' + recipe.name}.mp4"
+        dst = out / name
         if dst.exists():  # outputs appear only complete, so an existing one is finished
             skipped.append(str(dst))
         else:
