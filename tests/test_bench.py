@@ -8,7 +8,7 @@ import pytest
 from conftest import write_clip
 
 from vidiff.cli import main
-from vidiff.errors import ConfigError, UnsupportedError
+from vidiff.errors import ConfigError, InputError, UnsupportedError
 from vidiff.metrics import bench as bench_mod
 from vidiff.metrics.bench import FIELDS, bench, resolve_methods, run_isolated, run_method
 from vidiff.metrics.protocol import parse_factor, targets
@@ -126,6 +126,8 @@ def test_resolve_methods():
         (["--input", "NOTAVIDEO"], "not a readable video"),
         (["--input", "MISSING"], "no such file"),
         (["--input", "CLIP", "--methods", "dis,nope"], "unknown method 'nope'"),
+        # a model folder that is not there was a "skipped" row after the other methods ran, exit 0
+        (["--input", "CLIP", "--methods", "dis,diffusion@/nonexistent/vidiff-model"], "model weights not found"),
         (["--input", "CLIP", "--factor", "1"], "must be above 1"),
         (["--input", "CLIP", "--factor", "two"], "invalid --factor"),
     ],
@@ -184,6 +186,8 @@ def test_bench_your_own_model_with_diffusion_at_dir(tmp_path):
     assert resolve_methods(f"dis,diffusion@{model_dir}") == ["dis", f"diffusion@{model_dir}"]
     with pytest.raises(ConfigError, match="unknown method 'nope@x'"):
         resolve_methods("nope@x")
+    with pytest.raises(InputError, match="model weights not found"):
+        resolve_methods(f"dis,diffusion@{tmp_path / 'none'}")
     clip = moving_clip(tmp_path / "moving.mp4")
     step = parse_factor("2")
     dis, mine = run_method(clip, step, "dis"), run_method(clip, step, f"diffusion@{model_dir}")

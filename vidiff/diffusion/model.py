@@ -22,9 +22,8 @@ from vidiff.codecs import DEFAULT_CODEC, Codec, get_codec
 from vidiff.errors import ConfigError, InputError
 from vidiff.fusion import LAYOUTS
 from vidiff.models import VideoUNet3D
-from vidiff.validate import check_path
+from vidiff.models.paths import resolve_model_path
 
-WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
 DEFAULT_MODEL = "default"
 DERIVED_UNET_KEYS = ("latent_channels", "cond_channels", "fusion_candidates")  # from codec and priors
 
@@ -226,21 +225,3 @@ def check_device(device: str | torch.device) -> torch.device:
 
     check(device)
     return torch.device(device)
-
-
-def resolve_model_path(path: str | os.PathLike[str]) -> Path:
-    """A model folder, or the name of a shipped one under vidiff/weights/; a clear error if missing."""
-    p = Path(check_path(path, "model"))
-    if not (p / "vidiff.json").exists() and not p.is_absolute() and (WEIGHTS_DIR / str(path)).exists():
-        p = WEIGHTS_DIR / str(path)
-    if not (p / "vidiff.json").exists():
-        shipped = (
-            sorted(d.name for d in WEIGHTS_DIR.iterdir() if (d / "vidiff.json").exists())
-            if WEIGHTS_DIR.exists()
-            else []
-        )
-        hint = f"shipped models: {', '.join(shipped)}" if shipped else "no shipped weights are installed"
-        raise InputError(
-            f"model weights not found at {str(path)!r} ({hint}); train some with `vidiff train configs/train/default.yaml`"
-        )
-    return p

@@ -63,6 +63,11 @@ def resolve_methods(spec: str | Sequence[str] | None) -> list[str]:
         raise ConfigError(f"unknown method {bad[0]!r}; choose from: {', '.join(sorted(known))}")
     if not names:
         raise ConfigError("no method given; e.g. --methods dup,blend,dis")
+    for m in names:  # a model named by the user that is not there is bad input, not a method to skip
+        if (weights := m.partition("@")[2]) != "":
+            from vidiff.models.paths import resolve_model_path
+
+            resolve_model_path(weights)
     return names
 
 
