@@ -175,6 +175,18 @@ def test_a_recursive_yaml_alias_is_a_config_error_not_a_recursion_error(tmp_path
         load_recipe(bad)
 
 
+def test_a_key_given_twice_is_refused_not_the_last_one_kept(tmp_path):
+    """YAML keeps the last of two equal keys silently ({factor: 2, factor: 3} ran at x3)."""
+    bad = tmp_path / "twice.yaml"
+    bad.write_text(
+        "stages:\n  - decode: {}\n  - interpolate:\n      factor: 2\n      factor: 3\n  - encode: {}\n"
+    )
+    with pytest.raises(
+        ConfigError, match=r"twice.yaml line 5: key 'factor' is given twice \(first on line 4\)"
+    ):
+        load_recipe(bad)
+
+
 def test_batch_three_good_one_corrupt_then_resume_and_shards(carphone, tmp_path):
     src = tmp_path / "in"
     src.mkdir()

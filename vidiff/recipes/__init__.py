@@ -146,7 +146,10 @@ def load_recipe(spec: str | os.PathLike[str]) -> Recipe:
         raise ConfigError(f"{p}: not valid YAML ({str(e).splitlines()[0]})") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{p}: a recipe is a mapping with 'stages:' (a list of stages)")
-    lines = _key_lines(node)
+    try:
+        lines = _key_lines(node)
+    except ConfigError as e:
+        raise ConfigError(f"{p} {e}") from None
     for k in data:
         if k not in TOP:
             raise ConfigError(
@@ -210,7 +213,8 @@ def _check_option(stage: str, key: str, value: Any, where: str) -> None:
 
 def _key_lines(node: yaml.Node, path: tuple = (), above: frozenset[int] = frozenset()) -> dict[tuple, int]:
     """(path of keys and list indices) -> 1-based line of that key in the YAML text. A node met again
-    below itself (a recursive alias, `a: &x [*x]`) is not walked again."""
+    below itself (a recursive alias, `a: &x [*x]`) is not walked again. A key given twice in one mapping
+    (YAML keeps the last silently) is a ConfigError naming both lines."""
     out: dict[tuple, int] = {}
     if id(node) in above:
         return out
@@ -218,6 +222,10 @@ def _key_lines(node: yaml.Node, path: tuple = (), above: frozenset[int] = frozen
     if isinstance(node, yaml.MappingNode):
         for k, v in node.value:
             kp = path + (k.value,)
+            if kp in out:
+                raise ConfigError(
+                    f"line {k.start_mark.line + 1}: key {k.value!r} is given twice (first on line {out[kp]})"
+                )
             out[kp] = k.start_mark.line + 1
             out.update(_key_lines(v, kp, above))
     elif isinstance(node, yaml.SequenceNode):
