@@ -2,7 +2,8 @@
 """What the shipped weights score over the GPU prior stack (DIS in torch + RIFE) against the CPU one.
 
 Held-out-frame protocol (BENCHMARK.md, `vidiff.metrics.protocol.score_interpolator`) on the evaluation
-clips, the same frames for every variant: the model (`diffusion`) and the fixed fusion (`fuse`) over
+clips, the same frames for every variant: the `dis` method over OpenCV's flows and over the torch DIS
+flows (`dis:torch`, the GPU stack's flow alone), the model (`diffusion`) and the fixed fusion (`fuse`) over
 `stack="cpu"` (DIS warps + RIFE, the CPU default) and `stack="gpu"` (vidiff.fusion.DeviceStack), and the
 model over the GPU stack with RIFE and the U-Net under bf16 autocast (on the CPU, where bf16 convolutions
 are emulated or AMX-backed, this is a rough stand-in for the GPU's bf16/fp16: benchmarks/gpu_check.py
@@ -10,7 +11,7 @@ measures those on the GPU itself). The best peer of each case is read from bench
 (same protocol and clips; the peers do not change with the stack), to give each variant's gain.
 
 Usage: python benchmarks/gpu_stack.py [--clips bikes carphone_pristine] [--factors 2 4] [--max-frames N]
-       [--variants diffusion:cpu diffusion:gpu ...] [--weights DIR] [--out benchmarks/results/gpu_stack]
+       [--variants dis dis:torch diffusion:cpu diffusion:gpu ...] [--weights DIR] [--out benchmarks/results/gpu_stack]
 """
 
 from __future__ import annotations
@@ -21,12 +22,15 @@ import sys
 from fractions import Fraction
 from pathlib import Path
 
+import numpy as np
+import torch
 from report import command_line, write_report
 
-from vidiff.flow import get_interpolator
+from vidiff.flow import DISFlow, get_interpolator
 from vidiff.io.reader import VideoReader
 from vidiff.metrics.bench import resolve_clip
 from vidiff.metrics.protocol import score_interpolator
+from vidiff.torch_dis import dis_flows
 
 ROOT = Path(__file__).resolve().parent.parent
 VARIANTS = ("diffusion:cpu", "diffusion:gpu", "fuse:cpu", "fuse:gpu", "diffusion:gpu:bf16")
@@ -38,6 +42,16 @@ def frames(path: Path, n: int | None):
         if n is not None and f.index >= n:
             return
         yield f.image
+
+
+class TorchDIS(DISFlow):
+    """The `dis` method's frames from the torch DIS flows (vidiff.torch_dis), OpenCV's left out."""
+
+    name = "dis:torch"
+
+    def flows(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        ta, tb = (torch.from_numpy(np.ascontiguousarray(x)).permute(2, 0, 1)[None].float() for x in (a, b))
+        return tuple(f[0].permute(1, 2, 0).numpy() for f in dis_flows(ta, tb))
 
 
 def best_peers() -> dict[tuple[str, int], tuple[str, float]]:
@@ -73,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         opts = {"stack": rest[0], "precision": rest[1] if len(rest) > 1 else "fp32"} if rest else {}
         if args.weights and method == "diffusion":
             opts["weights"] = args.weights
-        interp = get_interpolator(method, **opts)
+        interp = TorchDIS() if v == "dis:torch" else get_interpolator(method, **opts)
         for clip in args.clips:
             path = resolve_clip(clip)
             for k in args.factors:
@@ -89,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
     by = {(r["variant"], r["clip"], r["factor"]): r["psnr"] for r in rows}
     cases = [(c, k) for c in args.clips for k in args.factors]
-    ran = [v for v in args.variants if ":" not in v]  # peers scored in this run, on the same frames
+    ran = [v for v in args.variants if v in PEERS]  # peers scored in this run, on the same frames
     if ran:
         peers = {ck: max((by[(v, *ck)], v) for v in ran)[::-1] for ck in cases}
     else:
@@ -116,10 +130,11 @@ def main(argv: list[str] | None = None) -> int:
             "| variant | " + " | ".join(f"{c} x{k} ({peers[(c, k)][0]})" for c, k in cases) + " | mean gain |"
         ]
         lines += ["| --- | " + " | ".join("---" for _ in cases) + " | --- |"]
-        for v in (v for v in args.variants if ":" in v):
+        for v in (v for v in args.variants if v not in PEERS):
             gs = [by[(v, c, k)] - peers[(c, k)][1] for c, k in cases]
             lines.append(f"| {v} | " + " | ".join(f"{g:+.3f}" for g in gs) + f" | {sum(gs) / len(gs):+.3f} |")
     for a, b in (
+        ("dis:torch", "dis"),
         ("diffusion:gpu", "diffusion:cpu"),
         ("fuse:gpu", "fuse:cpu"),
         ("diffusion:gpu:bf16", "diffusion:gpu"),
