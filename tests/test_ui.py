@@ -562,3 +562,103 @@ def test_missing_extra_is_one_line() -> None:
         'vidiff: error: vidiff ui needs Gradio, which is not installed: pip install -e ".[ui]" '
         "(or pip install gradio)"
     ], r.stderr
+
+
+# --- the handlers driven directly (no browser): a crafted request's bad value is one line, before any work
+
+
+def _handler_app(tmp: Path):
+    from vidiff.ui.core import App
+
+    return App(tmp / "work")
+
+
+def _last(handler, *args) -> str:
+    """The status line the handler ends on (it must not raise)."""
+    from types import SimpleNamespace
+
+    outs = list(handler(*args, SimpleNamespace(session_hash="t"), lambda *a, **k: None))
+    return outs[-1][0]
+
+
+def _small(tmp: Path) -> str:
+    """8 frames of 48x32 noise at 25 fps: enough for every tab's checks."""
+    rng = np.random.default_rng(0)
+    path = tmp / "small.mp4"
+    with av.open(str(path), "w") as oc:
+        s = oc.add_stream("libx264", rate=25)
+        s.width, s.height, s.pix_fmt = 48, 32, "yuv420p"
+        for _ in range(8):
+            f = av.VideoFrame.from_ndarray(rng.integers(0, 255, (32, 48, 3), np.uint8), format="rgb24")
+            for p in s.encode(f):
+                oc.mux(p)
+        for p in s.encode():
+            oc.mux(p)
+    return str(path)
+
+
+@pytest.mark.skipif(not HAVE_UI, reason="needs the ui extra (gradio)")
+@pytest.mark.parametrize(
+    ("tab", "value", "line"),
+    [
+        ("rate", math.nan, "vidiff: error: crf nan: must be a whole number"),
+        ("rate", None, "vidiff: error: crf None: must be a whole number"),
+        ("rate", 17.5, "vidiff: error: crf 17.5: must be a whole number"),  # not silently 17
+        ("rate", 60, "vidiff: error: crf 60 out of range for h264: use 0-51"),
+        ("metrics", math.nan, "vidiff: error: top nan: must be a whole number, 0 or more"),
+        ("metrics", 2.5, "vidiff: error: top 2.5: must be a whole number, 0 or more"),
+        ("compare", math.nan, "vidiff: error: --max-frames must be a whole number, at least 2 (not nan)"),
+        ("compare", None, None),  # None: the whole clip, as without --max-frames (it runs)
+        ("compare", 2.5, "vidiff: error: --max-frames must be a whole number, at least 2 (not 2.5)"),
+        ("social-aspect", None, "vidiff: error: unknown aspect None; choose one of: 9:16, 1:1, 16:9, 4:5"),
+        (
+            "social-aspect",
+            "../x",
+            "vidiff: error: unknown aspect '../x'; choose one of: 9:16, 1:1, 16:9, 4:5",
+        ),
+        ("social-strength", None, "vidiff: error: strength None: must be a number"),
+        ("social-fps", None, "vidiff: error: fps None: must be a number"),
+        ("social-fps", 30.5, "vidiff: error: fps 30.5 for a social clip: use one of 24, 25, 30, 50, 60"),
+        ("social-seed", math.nan, "vidiff: error: --seed nan: must be a whole number from 0 to 4294967295"),
+    ],
+)
+def test_a_bad_number_from_a_crafted_request_is_one_line(tmp_path: Path, tab: str, value, line) -> None:
+    """A value the controls cannot send but a crafted request can (NaN, None, 17.5, a path as the aspect)
+    is the API's one `vidiff: error:` line, before any work, and leaves no job folder; the handler never
+    raises (an unexpected TypeError used to surface, or 17.5 ran as crf 17)."""
+    from vidiff.ui import compare, metrics, rate, social
+
+    app = _handler_app(tmp_path)
+    src = _small(tmp_path)
+    if tab == "rate":
+        got = _last(rate._run_rate(app), src, None, "x2", 60, "auto", "blend", "h264", value)
+    elif tab == "metrics":
+        got = _last(metrics._run_metrics(app), src, None, value)
+    elif tab == "compare":
+        got = _last(compare._run_compare(app), src, None, ["dup", "blend"], "2", value)
+    else:
+        still = tmp_path / "still.png"
+        import cv2
+
+        cv2.imwrite(str(still), np.zeros((32, 48, 3), np.uint8))
+        kw = dict(aspect="9:16", motion="auto", strength=0.25, seconds=0.2, extend=None, fps=30, loop=False)
+        kw |= dict(music=None, prompt="", negative="", weights="", backend="auto", seed=0)
+        name = tab.split("-")[1]
+        kw[name] = value
+        if name == "seed":
+            kw["weights"] = str(tmp_path / "no-such-weights")  # the seed counts with a model only
+        got = _last(social._run_social(app), str(still), None, *kw.values())
+    if line is None:
+        assert got.startswith("Done:"), got
+        return
+    assert got == line
+    assert [p.name for p in app.workdir.iterdir()] == [], "a refused run leaves no job folder"
+
+
+def test_bench_max_frames_is_the_compare_tabs_check(capsys) -> None:
+    """`vidiff bench --max-frames 1` and the Compare tab refuse with the same line (one shared check)."""
+    from vidiff.cli import main
+
+    assert main(["bench", "--max-frames", "1"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == "vidiff: error: --max-frames must be a whole number, at least 2 (not 1)", err

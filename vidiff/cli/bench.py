@@ -170,14 +170,13 @@ def check_inputs(specs: list[str] | None, factors: list, max_frames: int | None)
 
 
 def run(args: argparse.Namespace) -> int:
-    from vidiff.errors import ConfigError, InputError
-    from vidiff.metrics.bench import bench, resolve_methods, resolve_qualities
+    from vidiff.errors import InputError
+    from vidiff.metrics.bench import bench, check_max_frames, resolve_methods, resolve_qualities
     from vidiff.metrics.protocol import parse_factor
     from vidiff.metrics.report import markdown, write_bench
 
     factors = list(dict.fromkeys(parse_factor(f) for f in (args.factor or ["2"])))
-    if args.max_frames is not None and args.max_frames < 2:
-        raise ConfigError("--max-frames must be at least 2")
+    check_max_frames(args.max_frames)  # the check the web app's Compare tab makes too
     resolve_methods(args.methods)  # an unknown method or tier is refused before any decoding
     resolve_qualities(args.quality)
     paths = check_inputs(args.input, factors, args.max_frames)

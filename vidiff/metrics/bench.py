@@ -44,6 +44,19 @@ FIELDS = (
 )  # fmt: skip
 
 
+def check_max_frames(value: object) -> int | None:
+    """`--max-frames` (the Compare tab's frames to use): None (the whole clip), or a whole number 2 or more
+    (fewer leave no frame to hold out); anything else is one `ConfigError`."""
+    from vidiff.validate import check_int
+
+    if value is None:
+        return None
+    try:
+        return check_int(value, "--max-frames", 2)
+    except ConfigError:
+        raise ConfigError(f"--max-frames must be a whole number, at least 2 (not {value!r})") from None
+
+
 def resolve_methods(spec: str | Sequence[str] | None) -> list[str]:
     """Method names from 'dup,blend,dis' (or a list); the default is the peers plus any registered method.
 

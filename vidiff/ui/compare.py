@@ -132,8 +132,10 @@ def _run_compare(app: App) -> Any:
             if len(methods or []) < 2:
                 raise ConfigError("Compare needs two or more methods")
             from vidiff.io.probe import probe
+            from vidiff.metrics.bench import check_max_frames
 
-            n = min(probe(src).n_frames, int(max_frames))
+            limit = check_max_frames(max_frames)  # as `vidiff bench --max-frames`: NaN, 2.5 or 1 refused
+            n = probe(src).n_frames if limit is None else min(probe(src).n_frames, limit)
         except VidiffError as e:
             yield (error_line(e), None, None)
             return

@@ -88,6 +88,9 @@ def _run_metrics(app: App) -> Any:
         try:
             src = app.resolve_input(upload, sample)
             from vidiff.io.probe import probe
+            from vidiff.validate import check_int
+
+            top = check_int(top, "top", 0)  # as `analyze_clip` checks it: 2.5, NaN or None refused
 
             n = probe(src).n_frames
         except VidiffError as e:
@@ -96,7 +99,7 @@ def _run_metrics(app: App) -> Any:
         folder = app.new_folder("metrics")
 
         def work(job: Job) -> tuple:
-            return _measure(src, folder, job, n, int(top))
+            return _measure(src, folder, job, n, top)
 
         result = yield from drive(app, request, "metrics", folder, work, progress, failed)
         if result is None:

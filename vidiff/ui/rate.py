@@ -153,10 +153,13 @@ def _run_rate(app: App) -> Any:
         failed = (None, "", None, None, None, gr.update())
         try:
             src = app.resolve_input(upload, sample)
-            opts = {**rate_options(mode, fps), **chosen(quality, method)}
             from vidiff.runner.options import UpscaleOptions
+            from vidiff.validate import check_int
 
-            UpscaleOptions.from_kwargs(**opts)  # a tier and a method together: one line, before any work
+            crf = check_int(crf, "crf")  # the slider's 18.0 is 18; 17.5, NaN or None are refused, as --crf
+            opts = {**rate_options(mode, fps), **chosen(quality, method)}
+            # every option (a tier with a method, the codec, its crf range): one line, before any work
+            UpscaleOptions.from_kwargs(codec=codec, crf=crf, **opts)
             from vidiff.io.probe import probe
             from vidiff.timeline import output_rate
 
@@ -182,7 +185,7 @@ def _run_rate(app: App) -> Any:
                 return image
 
             tick.key = "identity"  # type: ignore[attr-defined]  # same resume key as no transform
-            r = upscale_file(src, out, codec=codec, crf=int(crf), progress=False, transform=tick, **opts)
+            r = upscale_file(src, out, codec=codec, crf=crf, progress=False, transform=tick, **opts)
             job.stage = "making a preview the browser can play"
             return r, preview(src, folder)  # the input as it is if the browser plays it (mkv, MPEG-4: not)
 

@@ -115,9 +115,12 @@ def _run_social(app: App) -> Any:
         progress: gr.Progress = gr.Progress(),  # noqa: B008
     ) -> Iterator[tuple]:
         failed = (None, None, "")
-        model = _model_options(prompt, negative, weights, backend, seed)
         try:
+            from vidiff.generate.social import preset_size
+
+            model = _model_options(prompt, negative, weights, backend, seed)
             src = None if model and not upload else app.resolve_input(upload, sample)
+            preset_size(aspect)  # names the output: checked before it is made
         except VidiffError as e:
             yield (error_line(e), *failed)
             return
@@ -142,12 +145,12 @@ def _run_social(app: App) -> Any:
                 out,
                 image=src if still else None,
                 clip=None if still else src,
-                seconds=4.0 if seconds is None else float(seconds),
-                extend=None if extend is None else float(extend),
-                fps=int(fps),
+                seconds=4.0 if seconds is None else seconds,
+                extend=extend,
+                fps=fps,  # as the page sent them: `make_clip` refuses NaN, 30.5 or None in one line
                 aspect=aspect,
                 motion=motion,
-                strength=float(strength),
+                strength=strength,
                 loop=bool(loop),
                 audio=audio,
                 progress=False,
@@ -168,7 +171,10 @@ def _model_options(
     prompt: str, negative: str, weights: str, backend: str, seed: float | None
 ) -> dict[str, Any]:
     """`make_clip`'s model keywords from the tab's fields; empty when no prompt or weights are given (the
-    still or clip is then animated or extended by vidiff alone). Checked by `make_clip`, as from the CLI."""
+    still or clip is then animated or extended by vidiff alone). The seed is checked
+    here (`check_seed`, as `make_clip` does: a `ConfigError`), the rest by `make_clip`, as from the CLI."""
+    from vidiff.validate import check_seed
+
     prompt, negative, weights = (prompt or "").strip(), (negative or "").strip(), (weights or "").strip()
     if not (prompt or weights):
         return {}
@@ -177,7 +183,7 @@ def _model_options(
         "negative_prompt": negative or None,
         "weights": weights or None,
         "backend": backend or "auto",
-        "seed": 0 if seed is None else int(seed),
+        "seed": 0 if seed is None else check_seed(seed, "--seed"),
     }
 
 
