@@ -662,3 +662,34 @@ def test_bench_max_frames_is_the_compare_tabs_check(capsys) -> None:
     assert main(["bench", "--max-frames", "1"]) == 2
     err = capsys.readouterr().err.strip()
     assert err == "vidiff: error: --max-frames must be a whole number, at least 2 (not 1)", err
+
+
+@pytest.mark.skipif(not HAVE_UI, reason="needs the ui extra (gradio)")
+def test_damaged_input_warning_is_shown_in_the_page_every_run(tmp_path: Path) -> None:
+    """A truncated clip is used as far as it decodes with the CLI's one warning, shown under the status
+    line (it went to the server's stderr only, once per process: the page said just 'Done')."""
+    from vidiff.ui import metrics, rate
+
+    rng = np.random.default_rng(1)
+    whole = tmp_path / "whole.mkv"
+    with av.open(str(whole), "w") as oc:
+        s = oc.add_stream("libx264", rate=25)
+        s.width, s.height, s.pix_fmt = 48, 32, "yuv420p"
+        for _ in range(30):
+            f = av.VideoFrame.from_ndarray(rng.integers(0, 255, (32, 48, 3), np.uint8), format="rgb24")
+            for p in s.encode(f):
+                oc.mux(p)
+        for p in s.encode():
+            oc.mux(p)
+    data = whole.read_bytes()
+    cut = tmp_path / "cut.mkv"
+    cut.write_bytes(data[: len(data) * 6 // 10])
+    before = cut.read_bytes()
+    app = _handler_app(tmp_path)
+    for _ in range(2):  # the second run: the process printed its warning already
+        got = _last(rate._run_rate(app), str(cut), None, "x2", 60, "auto", "blend", "h264", 18)
+        assert got.startswith("Done:"), got
+        assert got.count("warning:") == 1 and "\n\nwarning: cut.mkv: header lists" in got, got
+    got = _last(metrics._run_metrics(app), str(cut), None, 3)
+    assert "```\n\nwarning: cut.mkv: header lists" in got, got  # under the report's text block
+    assert cut.read_bytes() == before, "the input is never modified"

@@ -22,7 +22,7 @@ MIN_FRAMES = 2  # a damaged file with fewer decodable frames than this is refuse
 
 # The damaged-input policy: decode everything that decodes, warn once, go on; refuse when strict.
 _STRICT: ContextVar[bool] = ContextVar("vidiff_strict_input", default=False)
-_WARNED: set[str] = set()
+_WARNED: dict[str, str] = {}  # path -> the damage warning it got (printed once per process)
 
 
 def strict_input() -> bool:
@@ -41,13 +41,19 @@ def input_policy(strict: bool) -> Iterator[None]:
 
 
 def warn_damage(path: str, message: str) -> None:
-    """Print `warning: PATH: MESSAGE` on stderr, once per file and process."""
-    if path in _WARNED or os.path.abspath(path) in os.environ.get("VIDIFF_DAMAGE_WARNED", "").split(
-        os.pathsep
-    ):
-        return
-    _WARNED.add(path)
-    print(f"warning: {path}: {message}", file=sys.stderr, flush=True)
+    """Print `warning: PATH: MESSAGE` on stderr, once per file and process (kept for `damage_warning`)."""
+    key = os.path.abspath(path)
+    seen = key in _WARNED or key in os.environ.get("VIDIFF_DAMAGE_WARNED", "").split(os.pathsep)
+    _WARNED.setdefault(key, message)
+    if not seen:
+        print(f"warning: {path}: {message}", file=sys.stderr, flush=True)
+
+
+def damage_warning(path: str | os.PathLike[str]) -> str | None:
+    """The damage warning this process gave for `path` (`warning: PATH: MESSAGE`), or None: for a caller
+    whose user does not see stderr (the web app shows it beside its result)."""
+    message = _WARNED.get(os.path.abspath(os.fspath(path)))
+    return None if message is None else f"warning: {os.fspath(path)}: {message}"
 
 
 @dataclass

@@ -11,7 +11,7 @@ import gradio as gr
 from vidiff.errors import VidiffError
 from vidiff.flow import AUTO
 from vidiff.quality import TIERS
-from vidiff.ui.core import App, Cancelled, Job, drive, error_line
+from vidiff.ui.core import App, Cancelled, Job, drive, error_line, with_warning
 from vidiff.ui.widgets import clip_input, on_cancel, run_cancel
 
 COMPARE_HEADERS = ["method", "PSNR (dB)", "SSIM", "flicker ratio", "tdiff err", "s/frame", "× DIS time",
@@ -165,7 +165,7 @@ def _run_compare(app: App) -> Any:
             f"Done: {len(result)} methods on {n} frames of {Path(src).name} at x{factor}; "
             f"best PSNR: {best['method']} ({best['psnr']:.2f} dB)."
         )
-        yield (line, _rows(result), str(folder / "compare.png"))
+        yield (with_warning(line, src), _rows(result), str(folder / "compare.png"))
 
     return run_compare
 

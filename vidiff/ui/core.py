@@ -49,6 +49,15 @@ def error_line(e: BaseException) -> str:
     )
 
 
+def with_warning(line: str, src: str | None) -> str:
+    """`line`, then the damage warning the input got if any (what decoded was used, as the CLI warns on
+    stderr, which the page's user does not see), naming the file by its name."""
+    from vidiff.io.probe import damage_warning
+
+    note = damage_warning(src) if src else None
+    return line if note is None else f"{line}\n\n{note.replace(src, Path(src).name, 1)}"  # type: ignore[arg-type]
+
+
 class App:
     """State shared by the tabs: the work folder and the running jobs, keyed by (session, tab)."""
 

@@ -9,7 +9,7 @@ from typing import Any
 import gradio as gr
 
 from vidiff.errors import VidiffError
-from vidiff.ui.core import App, Cancelled, Job, drive, error_line
+from vidiff.ui.core import App, Cancelled, Job, drive, error_line, with_warning
 from vidiff.ui.widgets import clip_input, on_cancel, run_cancel, thumbs
 
 # the preview video jumps to the time Python put in the hidden number (Gradio has no seek API)
@@ -117,7 +117,7 @@ def _run_metrics(app: App) -> Any:
             for k, s in enumerate(segs, 1)
         ]
         status = "```\n" + text.replace(src, Path(src).name) + "\n```"
-        yield (status, str(png), rows, pics, video, src, [s["peak_time"] for s in segs])
+        yield (with_warning(status, src), str(png), rows, pics, video, src, [s["peak_time"] for s in segs])
 
     return run_metrics
 

@@ -10,7 +10,7 @@ from typing import Any
 import gradio as gr
 
 from vidiff.errors import VidiffError
-from vidiff.ui.core import App, Cancelled, Job, drive, error_line
+from vidiff.ui.core import App, Cancelled, Job, drive, error_line, with_warning
 from vidiff.ui.widgets import clip_input, on_cancel, run_cancel
 
 
@@ -162,7 +162,7 @@ def _run_social(app: App) -> Any:
         if result is not None:
             w, h = result["size"]
             msg = f"Done: {result['frames']} frames, {result['seconds']} s at {w}x{h}."
-            yield (msg, str(out), str(out), _report_md(result))
+            yield (with_warning(msg, None if still else src), str(out), str(out), _report_md(result))
 
     return run_social
 
