@@ -693,3 +693,25 @@ def test_damaged_input_warning_is_shown_in_the_page_every_run(tmp_path: Path) ->
     got = _last(metrics._run_metrics(app), str(cut), None, 3)
     assert "```\n\nwarning: cut.mkv: header lists" in got, got  # under the report's text block
     assert cut.read_bytes() == before, "the input is never modified"
+
+
+@pytest.mark.skipif(not HAVE_UI, reason="needs the ui extra (gradio)")
+def test_cancel_after_the_last_cancel_point_keeps_nothing(tmp_path: Path) -> None:
+    """Cancel pressed while a job is past its last cancel point (Repair's search for bad frames on a clip
+    with none calls no interpolator) used to be ignored: 'No frame replaced' and the output kept."""
+    from vidiff.ui.core import App, Cancelled
+
+    app = App(tmp_path / "work")
+    folder = app.new_folder("repair")
+
+    def work(job):  # no cancel point at all, as infill_file's detection pass
+        (folder / "out.mp4").write_bytes(b"x")
+        time.sleep(0.6)
+        return "done"
+
+    run = app.run_job(("s", "repair"), folder, work)
+    next(run)  # running
+    assert app.cancel(("s", "repair"))
+    job = list(run)[-1]
+    assert isinstance(job.error, Cancelled) and job.result is None
+    assert not folder.exists(), "a cancelled job's folder is removed"

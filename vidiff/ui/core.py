@@ -98,7 +98,8 @@ class App:
     ) -> Iterator[Job]:
         """Run `work(job)` on a thread, yielding the job about 4 times a second until it ends.
 
-        A cancelled or failed job's folder is removed, so nothing is left behind.
+        A cancelled or failed job's folder is removed, so nothing is left behind; a job cancelled after its
+        work's last cancel point (Repair's search for bad frames, a preview being made) counts as cancelled.
         """
         job = Job(folder)
         with self.lock:
@@ -109,7 +110,10 @@ class App:
 
         def target() -> None:
             try:
-                job.result = work(job)
+                result = work(job)
+                if job.cancel.is_set():  # pressed after the work's last cancel point: still nothing kept
+                    raise Cancelled()
+                job.result = result
             except BaseException as e:  # reported in the page; Cancelled included
                 job.error = e
                 shutil.rmtree(folder, ignore_errors=True)
