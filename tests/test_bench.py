@@ -127,7 +127,10 @@ def test_resolve_methods():
         (["--input", "MISSING"], "no such file"),
         (["--input", "CLIP", "--methods", "dis,nope"], "unknown method 'nope'"),
         # a model folder that is not there was a "skipped" row after the other methods ran, exit 0
-        (["--input", "CLIP", "--methods", "dis,diffusion@/nonexistent/vidiff-model"], "model weights not found"),
+        (
+            ["--input", "CLIP", "--methods", "dis,diffusion@/nonexistent/vidiff-model"],
+            "model weights not found",
+        ),
         (["--input", "CLIP", "--factor", "1"], "must be above 1"),
         (["--input", "CLIP", "--factor", "two"], "invalid --factor"),
     ],
