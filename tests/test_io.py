@@ -3,11 +3,13 @@ import shutil
 from fractions import Fraction
 
 import av
+import cv2
 import numpy as np
 import pytest
 from conftest import count_frames, sha256, write_clip
 
 from vidiff.errors import ConfigError, OutputError
+from vidiff.io.color import frame_to_rgb
 from vidiff.io.probe import VideoFile, probe
 from vidiff.io.reader import VideoReader, read_frames
 from vidiff.io.writer import VideoWriter, check_png_output
@@ -236,6 +238,36 @@ def test_tagged_output_is_written_and_read_in_its_own_matrix_and_range(tmp_path,
     back = read_frames(tmp_path / "t.mkv")[1].astype(int)
     assert np.abs(back[4:-4, 4:28] - im[4:-4, 4:28]).max() <= 3
     assert np.abs(back[4:-4, 36:60] - im[4:-4, 36:60]).max() <= 3
+
+
+@pytest.mark.parametrize("pix_fmt", ["yuv420p10le", "yuv422p10le", "yuv422p", "yuv444p10le"])
+def test_high_bit_depth_and_422_input_is_read_without_a_level_shift(tmp_path, pix_fmt):
+    """x265/ProRes-style input (10-bit 4:2:0 or 4:2:2, 8-bit 4:2:2) written losslessly (ffv1) from exact
+    codes reads back at its levels; swscale, which read it before, took 1-1.7 off every channel."""
+    rng = np.random.default_rng(0)
+    im = cv2.GaussianBlur(rng.integers(0, 256, (48, 64, 3)).astype(np.uint8), (9, 9), 3)
+    with VideoWriter(tmp_path / "in.mkv", 64, 48, Fraction(25), codec="ffv1", pix_fmt=pix_fmt) as w:
+        w.write_all([im] * 2)
+    with av.open(str(tmp_path / "in.mkv")) as c:
+        assert next(c.decode(video=0)).format.name == pix_fmt
+    d = read_frames(tmp_path / "in.mkv")[1].astype(float) - im
+    assert np.abs(d.reshape(-1, 3).mean(axis=0)).max() < 0.15
+    assert np.mean(d**2) < 255**2 / 10**4  # above 40 dB
+
+
+@pytest.mark.parametrize(
+    "pix_fmt, full", [("yuv420p10le", False), ("yuv444p12le", True), ("yuv444p10le", True)]
+)
+def test_high_bit_depth_codes_scale_by_range(pix_fmt, full):
+    """A 10/12-bit frame's codes map to RGB by its range: limited by 2^(n-8), full by (2^n - 1) / 255
+    (white 1023 is 255, not 255.75; mid-grey chroma is 2^(n-1))."""
+    frame = av.VideoFrame(4, 2, pix_fmt)
+    frame.color_range = 2 if full else 1
+    bits = int(pix_fmt[-4:-2])
+    white = (2**bits - 1) if full else 235 << (bits - 8)
+    for i, p in enumerate(frame.planes):
+        p.update(np.full(p.buffer_size // 2, white if i == 0 else 1 << (bits - 1), np.uint16).tobytes())
+    assert (frame_to_rgb(frame) == 255).all()
 
 
 def test_png_output_checked_before_any_work(tmp_path, carphone):
