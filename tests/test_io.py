@@ -58,6 +58,35 @@ def test_writer_copies_audio_without_reencode(tmp_path, bbb):
     assert _audio_bytes(out) == _audio_bytes(bbb)  # packet-for-packet copy: the same audio bytes
 
 
+@pytest.mark.parametrize("ext, channels, rate", [(".avi", 2, 44100), (".mkv", 1, 8000)])
+def test_pcm_audio_with_only_a_channel_count_is_reencoded_into_mp4(tmp_path, ext, channels, rate):
+    """PCM in .avi or .mkv states a channel count, not a layout ("2 channels"); the AAC encoder refused
+    that layout, so an upscale of such a clip to .mp4 ended, after all its frames, in a traceback."""
+    src = tmp_path / f"pcm{ext}"
+    with av.open(str(src), "w") as c:
+        v = c.add_stream("mjpeg", rate=25)
+        v.width, v.height, v.pix_fmt = 64, 48, "yuvj420p"
+        a = c.add_stream("pcm_s16le", rate=rate)
+        a.layout = "stereo" if channels == 2 else "mono"
+        for i in range(10):
+            f = av.VideoFrame.from_ndarray(np.full((48, 64, 3), 20 * i, np.uint8), format="rgb24")
+            c.mux(v.encode(f.reformat(format="yuvj420p")))
+        c.mux(v.encode(None))
+        tone = (8000 * np.sin(np.arange(rate * 2 // 5) / 5)).astype(np.int16)
+        af = av.AudioFrame.from_ndarray(np.tile(tone, channels)[None], format="s16", layout=a.layout.name)
+        af.sample_rate, af.pts = rate, 0
+        c.mux(a.encode(af))
+        c.mux(a.encode(None))
+    with av.open(str(src)) as c:
+        assert c.streams.audio[0].codec_context.layout.name == f"{channels} channels"
+    out = tmp_path / "out.mp4"
+    with VideoWriter(out, 64, 48, Fraction(25), audio_from=src, preset="ultrafast") as w:
+        w.write_all(read_frames(src))
+    (audio,) = probe(out).audio
+    assert (audio.codec, audio.channels, audio.sample_rate) == ("aac", channels, rate)
+    assert audio.duration == pytest.approx(0.4, abs=0.05)
+
+
 def test_audio_longer_than_the_video_is_not_damage(tmp_path, bbb, capfd):
     """A Matroska file states no frame count and its duration spans the audio too: 100 frames (4 s) with
     bbb's 5.3 s of audio are whole, not 'header lists 132 frames, 100 decoded' (what an upscale of bbb to

@@ -389,6 +389,21 @@ def audio_action(codec: str, fmt: str, choice: str = "auto") -> str:
     return "copy" if plays else encoder
 
 
+# FFmpeg's default layout for a channel count (av_channel_layout_default), for a source whose layout is
+# only a count ("2 channels": PCM in .avi, .mkv, .wav), which the AAC and Opus encoders refuse
+_DEFAULT_LAYOUTS = {1: "mono", 2: "stereo", 3: "3.0", 4: "4.0", 5: "5.0", 6: "5.1", 8: "7.1"}
+
+
+def encodable_layout(layout: av.AudioLayout | None) -> str:
+    """The layout a re-encode of a source of `layout` is written in: the same one where it names its
+    channels, else the default one of as many channels (stereo where there is none)."""
+    if layout is None or not layout.nb_channels:
+        return "stereo"
+    if layout.name != f"{layout.nb_channels} channels":
+        return layout.name
+    return _DEFAULT_LAYOUTS.get(layout.nb_channels, "stereo")
+
+
 def check_audio(
     src: str | os.PathLike[str] | VideoFile, fmt: str, codec: str = "auto"
 ) -> str | os.PathLike[str] | VideoFile | None:
@@ -470,7 +485,7 @@ class _AudioCopier:
             else:
                 rate = 48000 if action == "libopus" else s.codec_context.sample_rate or 48000
                 o = out.add_stream(action, rate=rate)
-                o.layout = s.codec_context.layout.name if s.codec_context.layout else "stereo"
+                o.layout = encodable_layout(s.codec_context.layout)
                 self._map[s.index] = (
                     o,
                     av.AudioResampler(format=o.format.name, layout=o.layout.name, rate=rate),
