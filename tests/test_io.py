@@ -58,11 +58,8 @@ def test_writer_copies_audio_without_reencode(tmp_path, bbb):
     assert _audio_bytes(out) == _audio_bytes(bbb)  # packet-for-packet copy: the same audio bytes
 
 
-@pytest.mark.parametrize("ext, channels, rate", [(".avi", 2, 44100), (".mkv", 1, 8000)])
-def test_pcm_audio_with_only_a_channel_count_is_reencoded_into_mp4(tmp_path, ext, channels, rate):
-    """PCM in .avi or .mkv states a channel count, not a layout ("2 channels"); the AAC encoder refused
-    that layout, so an upscale of such a clip to .mp4 ended, after all its frames, in a traceback."""
-    src = tmp_path / f"pcm{ext}"
+def _pcm_clip(src, channels: int, rate: int):
+    """10 MJPEG frames and 0.4 s of PCM tone (whose layout the file states as a bare channel count)."""
     with av.open(str(src), "w") as c:
         v = c.add_stream("mjpeg", rate=25)
         v.width, v.height, v.pix_fmt = 64, 48, "yuvj420p"
@@ -77,6 +74,14 @@ def test_pcm_audio_with_only_a_channel_count_is_reencoded_into_mp4(tmp_path, ext
         af.sample_rate, af.pts = rate, 0
         c.mux(a.encode(af))
         c.mux(a.encode(None))
+    return src
+
+
+@pytest.mark.parametrize("ext, channels, rate", [(".avi", 2, 44100), (".mkv", 1, 8000)])
+def test_pcm_audio_with_only_a_channel_count_is_reencoded_into_mp4(tmp_path, ext, channels, rate):
+    """PCM in .avi or .mkv states a channel count, not a layout ("2 channels"); the AAC encoder refused
+    that layout, so an upscale of such a clip to .mp4 ended, after all its frames, in a traceback."""
+    src = _pcm_clip(tmp_path / f"pcm{ext}", channels, rate)
     with av.open(str(src)) as c:
         assert c.streams.audio[0].codec_context.layout.name == f"{channels} channels"
     out = tmp_path / "out.mp4"
@@ -85,6 +90,21 @@ def test_pcm_audio_with_only_a_channel_count_is_reencoded_into_mp4(tmp_path, ext
     (audio,) = probe(out).audio
     assert (audio.codec, audio.channels, audio.sample_rate) == ("aac", channels, rate)
     assert audio.duration == pytest.approx(0.4, abs=0.05)
+
+
+def test_audio_the_encoder_refuses_is_caught_before_the_work(tmp_path, monkeypatch, capfd):
+    """A re-encode the encoder refuses (here: handed a bare-count layout, as before the fix above) failed
+    at the join, after every frame was made, with a traceback; the trial now opens the re-encoder too, so
+    the run starts with one warning and writes the video without audio."""
+    import vidiff.io.writer as writer
+
+    monkeypatch.setattr(writer, "encodable_layout", lambda layout: layout.name)
+    src = _pcm_clip(tmp_path / "pcm.avi", 2, 44100)
+    out = tmp_path / "out.mp4"
+    with VideoWriter(out, 64, 48, Fraction(25), audio_from=src, preset="ultrafast") as w:
+        w.write_all(read_frames(src))
+    assert "its audio cannot be written into a mp4 file" in capfd.readouterr().err
+    assert probe(out).audio == [] and count_frames(out) == 10
 
 
 def test_audio_longer_than_the_video_is_not_damage(tmp_path, bbb, capfd):
