@@ -117,3 +117,55 @@ def test_a_worker_seeks_to_the_planned_frames_in_every_container(inputs):
         got = list(_by_seek(str(path), sorted(wanted), wanted))
         assert [i for i, _ in got] == [12, 13, 14], ext
         assert all(np.array_equal(im, frames[i].image) for i, im in got), ext
+
+
+def test_a_raw_h264_stream_without_timestamps_is_read_at_its_own_rate(inputs, tmp_path):
+    """An Annex-B .h264 elementary stream (`ffmpeg -c copy -f h264`, a camera's or drone's dump) has no
+    timestamps at all: it was refused as "video stream has zero frames". Its frames are counted and timed
+    by the packets' durations (24 fps here, not the raw demuxer's stated 25)."""
+    raw = tmp_path / "square.h264"
+    with av.open(str(raw), "w", format="h264") as c:
+        s = c.add_stream("libx264", rate=FPS)
+        s.width, s.height, s.pix_fmt = 96, 64, "yuv420p"
+        s.codec_context.options = LOSSLESS["mp4"][1]
+        for i, im in enumerate(_square()):
+            f = av.VideoFrame.from_ndarray(im, format="rgb24")
+            f.pts, f.time_base = i, 1 / FPS
+            c.mux(s.encode(f))
+        c.mux(s.encode(None))
+    info = probe(raw)
+    assert (info.fps, info.n_frames, info.is_vfr, info.damage) == (FPS, 20, False, None)
+    assert info.duration == pytest.approx(20 / 24, abs=1e-9)
+    got, ref = list(VideoReader(raw)), list(VideoReader(inputs["mp4"]))
+    assert [f.time for f in got] == [f.time for f in ref]
+    assert all(np.array_equal(a.image, b.image) for a, b in zip(ref, got, strict=True))
+    out = tmp_path / "raw_x2.mp4"
+    argv = ["upscale", str(raw), "-o", str(out), "--factor", "2", "--method", "dis", "--workers", "1"]
+    assert main([*argv, "--quiet"]) == 0
+    assert probe(out).n_frames == 40
+
+
+def test_h264_with_b_frames_in_avi_keeps_its_frame_times(tmp_path):
+    """AVI stores no pts: H.264 with B-frames in it decodes, in presentation order, with the decode-order
+    stamps 1, 3, 2, 4, ...; each stamp that went back was stepped past the one before, so 20 frames
+    spanned 22 steps and a x2 upscale made 44 frames of 0.92 s from 0.83 s. The stamps are put back in
+    order: the clip's own times, and 40 frames out."""
+    avi = tmp_path / "bframes.avi"
+    with av.open(str(avi), "w") as c:
+        s = c.add_stream("libx264", rate=FPS)
+        s.width, s.height, s.pix_fmt = 96, 64, "yuv420p"
+        s.codec_context.options = {"crf": "10", "preset": "medium", "bf": "3"}
+        for i, im in enumerate(_square()):
+            f = av.VideoFrame.from_ndarray(im, format="rgb24")
+            f.pts, f.time_base = i, 1 / FPS
+            c.mux(s.encode(f))
+        c.mux(s.encode(None))
+    with av.open(str(avi)) as c:
+        stamps = [f.pts for f in c.decode(video=0)]
+    assert stamps != sorted(stamps)  # the decoder's stamps are out of order: the case under test
+    got = list(VideoReader(avi))
+    assert [f.time for f in got] == [Fraction(i, 24) for i in range(20)]
+    assert all(np.abs(f.image.astype(int) - im).mean() < 3 for f, im in zip(got, _square(), strict=True))
+    out = tmp_path / "avi_x2.mkv"
+    upscale_file(avi, out, factor=2, method="blend", crf=0, progress=False, workers=1)
+    assert probe(out).n_frames == 40

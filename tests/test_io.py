@@ -3,11 +3,13 @@ import shutil
 from fractions import Fraction
 
 import av
+import cv2
 import numpy as np
 import pytest
 from conftest import count_frames, sha256, write_clip
 
 from vidiff.errors import ConfigError, OutputError
+from vidiff.io.color import frame_to_rgb
 from vidiff.io.probe import VideoFile, probe
 from vidiff.io.reader import VideoReader, read_frames
 from vidiff.io.writer import VideoWriter, check_png_output
@@ -54,6 +56,55 @@ def test_writer_copies_audio_without_reencode(tmp_path, bbb):
     assert o.audio[0].duration == pytest.approx(info.audio[0].duration, abs=0.05)
 
     assert _audio_bytes(out) == _audio_bytes(bbb)  # packet-for-packet copy: the same audio bytes
+
+
+def _pcm_clip(src, channels: int, rate: int):
+    """10 MJPEG frames and 0.4 s of PCM tone (whose layout the file states as a bare channel count)."""
+    with av.open(str(src), "w") as c:
+        v = c.add_stream("mjpeg", rate=25)
+        v.width, v.height, v.pix_fmt = 64, 48, "yuvj420p"
+        a = c.add_stream("pcm_s16le", rate=rate)
+        a.layout = "stereo" if channels == 2 else "mono"
+        for i in range(10):
+            f = av.VideoFrame.from_ndarray(np.full((48, 64, 3), 20 * i, np.uint8), format="rgb24")
+            c.mux(v.encode(f.reformat(format="yuvj420p")))
+        c.mux(v.encode(None))
+        tone = (8000 * np.sin(np.arange(rate * 2 // 5) / 5)).astype(np.int16)
+        af = av.AudioFrame.from_ndarray(np.tile(tone, channels)[None], format="s16", layout=a.layout.name)
+        af.sample_rate, af.pts = rate, 0
+        c.mux(a.encode(af))
+        c.mux(a.encode(None))
+    return src
+
+
+@pytest.mark.parametrize("ext, channels, rate", [(".avi", 2, 44100), (".mkv", 1, 8000)])
+def test_pcm_audio_with_only_a_channel_count_is_reencoded_into_mp4(tmp_path, ext, channels, rate):
+    """PCM in .avi or .mkv states a channel count, not a layout ("2 channels"); the AAC encoder refused
+    that layout, so an upscale of such a clip to .mp4 ended, after all its frames, in a traceback."""
+    src = _pcm_clip(tmp_path / f"pcm{ext}", channels, rate)
+    with av.open(str(src)) as c:
+        assert c.streams.audio[0].codec_context.layout.name == f"{channels} channels"
+    out = tmp_path / "out.mp4"
+    with VideoWriter(out, 64, 48, Fraction(25), audio_from=src, preset="ultrafast") as w:
+        w.write_all(read_frames(src))
+    (audio,) = probe(out).audio
+    assert (audio.codec, audio.channels, audio.sample_rate) == ("aac", channels, rate)
+    assert audio.duration == pytest.approx(0.4, abs=0.05)
+
+
+def test_audio_the_encoder_refuses_is_caught_before_the_work(tmp_path, monkeypatch, capfd):
+    """A re-encode the encoder refuses (here: handed a bare-count layout, as before the fix above) failed
+    at the join, after every frame was made, with a traceback; the trial now opens the re-encoder too, so
+    the run starts with one warning and writes the video without audio."""
+    import vidiff.io.writer as writer
+
+    monkeypatch.setattr(writer, "encodable_layout", lambda layout: layout.name)
+    src = _pcm_clip(tmp_path / "pcm.avi", 2, 44100)
+    out = tmp_path / "out.mp4"
+    with VideoWriter(out, 64, 48, Fraction(25), audio_from=src, preset="ultrafast") as w:
+        w.write_all(read_frames(src))
+    assert "its audio cannot be written into a mp4 file" in capfd.readouterr().err
+    assert probe(out).audio == [] and count_frames(out) == 10
 
 
 def test_audio_longer_than_the_video_is_not_damage(tmp_path, bbb, capfd):
@@ -236,6 +287,36 @@ def test_tagged_output_is_written_and_read_in_its_own_matrix_and_range(tmp_path,
     back = read_frames(tmp_path / "t.mkv")[1].astype(int)
     assert np.abs(back[4:-4, 4:28] - im[4:-4, 4:28]).max() <= 3
     assert np.abs(back[4:-4, 36:60] - im[4:-4, 36:60]).max() <= 3
+
+
+@pytest.mark.parametrize("pix_fmt", ["yuv420p10le", "yuv422p10le", "yuv422p", "yuv444p10le"])
+def test_high_bit_depth_and_422_input_is_read_without_a_level_shift(tmp_path, pix_fmt):
+    """x265/ProRes-style input (10-bit 4:2:0 or 4:2:2, 8-bit 4:2:2) written losslessly (ffv1) from exact
+    codes reads back at its levels; swscale, which read it before, took 1-1.7 off every channel."""
+    rng = np.random.default_rng(0)
+    im = cv2.GaussianBlur(rng.integers(0, 256, (48, 64, 3)).astype(np.uint8), (9, 9), 3)
+    with VideoWriter(tmp_path / "in.mkv", 64, 48, Fraction(25), codec="ffv1", pix_fmt=pix_fmt) as w:
+        w.write_all([im] * 2)
+    with av.open(str(tmp_path / "in.mkv")) as c:
+        assert next(c.decode(video=0)).format.name == pix_fmt
+    d = read_frames(tmp_path / "in.mkv")[1].astype(float) - im
+    assert np.abs(d.reshape(-1, 3).mean(axis=0)).max() < 0.15
+    assert np.mean(d**2) < 255**2 / 10**4  # above 40 dB
+
+
+@pytest.mark.parametrize(
+    "pix_fmt, full", [("yuv420p10le", False), ("yuv444p12le", True), ("yuv444p10le", True)]
+)
+def test_high_bit_depth_codes_scale_by_range(pix_fmt, full):
+    """A 10/12-bit frame's codes map to RGB by its range: limited by 2^(n-8), full by (2^n - 1) / 255
+    (white 1023 is 255, not 255.75; mid-grey chroma is 2^(n-1))."""
+    frame = av.VideoFrame(4, 2, pix_fmt)
+    frame.color_range = 2 if full else 1
+    bits = int(pix_fmt[-4:-2])
+    white = (2**bits - 1) if full else 235 << (bits - 8)
+    for i, p in enumerate(frame.planes):
+        p.update(np.full(p.buffer_size // 2, white if i == 0 else 1 << (bits - 1), np.uint16).tobytes())
+    assert (frame_to_rgb(frame) == 255).all()
 
 
 def test_png_output_checked_before_any_work(tmp_path, carphone):

@@ -8,12 +8,16 @@ matrix: saturated colours 11-25 levels off, benchmarks/results/color). So 8-bit
 conversions where the stream is untagged or BT.601 in limited range (round trip 62 dB, no shift), else the
 tag's matrix and range applied by `cv2.transform` (chroma averaged over 2x2 on encode, repeated on decode,
 as OpenCV's: BT.709 round trips at 51 dB on bikes, carphone and bigbuckbunny, swscale at 43-45 with a
--1.2 shift; 2.0 ms a 1280x720 frame to RGB against swscale's 0.45, 5.3 to YUV against its 4.5). Other pixel
-formats (4:2:2, 4:4:4, 10-bit) go through swscale: by the frame's tags on decode, told them on encode.
+-1.2 shift; 2.0 ms a 1280x720 frame to RGB against swscale's 0.45, 5.3 to YUV against its 4.5). Every other
+planar YUV frame (4:2:2, 4:4:4, odd sizes, 9-16 bits: x265/ProRes/phone HDR input) is decoded the same way,
+by the tag's matrix and range from its planes: swscale shifted 4:2:2 and high-bit-depth 4:2:0 by -1 to -1.7
+levels (yuv420p10le -1.7, -1.2, -1.4 in R, G, B). Encoding to those formats goes through swscale, told the
+tags (its rgb -> yuv is not shifted in limited range; in full range its chroma is 0.5 low).
 """
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import av
@@ -32,6 +36,8 @@ _SWS_DEFAULT = 5
 _SWS_MATRIX = {1: 1, 4: 4, 5: 5, 6: 5, 7: 7, 9: 9, 10: 9}
 _RGB_FORMATS = {"rgb24", "bgr24", "bgr0", "rgb0", "gbrp", "rgba", "bgra"}
 _I420 = {"yuv420p", "yuvj420p"}  # yuvj: a decoder's name for full-range 4:2:0
+# planar YUV of any subsampling, 8 bits or little-endian 9-16 (yuv422p10le, yuvj444p, yuv420p12le...)
+_PLANAR_YUV = re.compile(r"yuv(j?)4(?:20|22|44)p(?:(9|1[0-6])le)?")
 
 
 @lru_cache(maxsize=16)
@@ -83,9 +89,32 @@ def frame_to_rgb(frame: av.VideoFrame) -> np.ndarray:
         uv = cv2.resize(cv2.merge([u, v]), (w, h), interpolation=cv2.INTER_NEAREST)
         full = rng == _JPEG_RANGE or fmt == "yuvj420p"
         return cv2.transform(cv2.merge([i420[:h], uv]), _yuv_to_rgb(space, full))
-    if fmt in _RGB_FORMATS:
-        return frame.to_ndarray(format="rgb24")
-    return frame.to_ndarray(format="rgb24")  # swscale, by the frame's own matrix and range
+    planar = _PLANAR_YUV.fullmatch(fmt)
+    if planar:
+        return _planar_to_rgb(frame, int(planar.group(2) or 8), rng == _JPEG_RANGE or bool(planar.group(1)))
+    return frame.to_ndarray(format="rgb24")  # RGB, or swscale by the frame's own matrix and range
+
+
+def _planar_to_rgb(frame: av.VideoFrame, bits: int, full: bool) -> np.ndarray:
+    """A planar YUV frame of `bits` per sample -> RGB uint8 by its tag's matrix and `full` range, chroma
+    repeated to the frame's size (as the 4:2:0 path): no shift, where swscale's took 1-1.7 levels off."""
+    dtype = np.uint16 if bits > 8 else np.uint8
+    y, u, v = (np.frombuffer(p, dtype).reshape(p.height, -1)[:, : p.width] for p in frame.planes[:3])
+    h, w = y.shape
+    uv = cv2.resize(cv2.merge([u, v]), (w, h), interpolation=cv2.INTER_NEAREST)
+    rgb = cv2.transform(cv2.merge([y, uv]), _codes_to_rgb(int(frame.colorspace), full, bits))
+    return rgb if bits == 8 else np.minimum(rgb, 255).astype(np.uint8)
+
+
+@lru_cache(maxsize=32)
+def _codes_to_rgb(colorspace: int, full: bool, bits: int) -> np.ndarray:
+    """3x4 affine matrix from `bits`-bit Y, Cb, Cr codes to RGB 0-255: `_yuv_to_rgb` after scaling the
+    codes to 8 bits (limited range: / 2^(bits-8); full range: by 255 / (2^bits - 1) around 2^(bits-1))."""
+    m = _yuv_to_rgb(colorspace, full).astype(np.float64)
+    scale = 255 / (2**bits - 1) if full else 2.0 ** (8 - bits)
+    mid = 128 - 2 ** (bits - 1) * scale if full else 0.0  # an n-bit full-range chroma code's 8-bit offset
+    offset = m[:, 3] + m[:, 1:3].sum(axis=1) * mid
+    return np.column_stack([m[:, :3] * scale, offset]).astype(np.float32)
 
 
 def rgb_to_frame(image: np.ndarray, pix_fmt: str, colorspace: int = 2, color_range: int = 0) -> av.VideoFrame:

@@ -279,15 +279,17 @@ def _describe(c: av.container.InputContainer, path: str) -> VideoInfo:
     end = 0.0  # latest end time (seconds) of any packet of any stream
     damage = None
     first = _FirstFrame()
+    untimed = 0  # video packets without a pts (a raw .h264/.hevc stream; dts only in an .avi)
     try:
         for pkt in c.demux():
-            if not pkt.size or pkt.pts is None:
+            if not pkt.size:
                 continue
             if pkt.stream.index == vs.index:
                 if pkt.is_discard:
                     continue
-                pts.append(pkt.pts)
-            if pkt.time_base:
+                untimed += pkt.pts is None
+                pts.append(_stamp(pkt, pts, vs))
+            if pkt.pts is not None and pkt.time_base:
                 end = max(end, float((pkt.pts + (pkt.duration or 0)) * pkt.time_base))
             if pkt.stream.index == vs.index and first.facts is None:
                 first.decode(pkt)
@@ -298,7 +300,9 @@ def _describe(c: av.container.InputContainer, path: str) -> VideoInfo:
     header_frames = int(vs.frames) if vs.frames and vs.frames > 0 else None
     header_duration = float(c.duration) / 1e6 if c.duration and c.duration > 0 else None
     pts.sort()
-    rate = nominal_rate(vs)
+    # with no timestamps at all, the rate is the packets' durations (a raw stream's timing info), not the
+    # raw demuxer's stated 25 fps
+    rate = nominal_rate(vs) if untimed < len(pts) else None
     is_vfr = False
     if len(pts) >= 3:
         deltas = [b - a for a, b in zip(pts, pts[1:], strict=False)]
@@ -354,6 +358,19 @@ def _describe(c: av.container.InputContainer, path: str) -> VideoInfo:
         header_duration=header_duration,
         damage=damage,
     )
+
+
+def _stamp(pkt: av.Packet, stamps: list[int], vs: av.video.stream.VideoStream) -> int:
+    """A video packet's pts; without one, its dts, else one packet duration (or nominal frame) after
+    the previous stamp."""
+    if pkt.pts is not None:
+        return int(pkt.pts)
+    if pkt.dts is not None:
+        return int(pkt.dts)
+    if not stamps:
+        return 0
+    rate = nominal_rate(vs) or Fraction(25)
+    return stamps[-1] + (pkt.duration or max(1, round(1 / (rate * vs.time_base))))
 
 
 class _FirstFrame:

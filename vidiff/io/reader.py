@@ -8,7 +8,9 @@ or under `--strict` (`vidiff.io.probe.input_policy`).
 
 from __future__ import annotations
 
+import heapq
 import os
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -88,10 +90,10 @@ class VideoReader:
             last_t = Fraction(-1)
             i = 0
             err_at: Fraction | None = None  # time of the last good frame before the first error
-            for frame in self._decode(c, vs, errors, strict):
-                if errors and err_at is None:
+            for frame, pts, failed in in_order(self._decode(c, vs, errors, strict), errors):
+                if failed and err_at is None:
                     err_at = max(last_t, Fraction(0))
-                t = (last_t + step if i else Fraction(0)) if frame.pts is None else frame.pts * tb
+                t = (last_t + step if i else Fraction(0)) if pts is None else pts * tb
                 if t0 is None:
                     t0 = t
                 t = on_grid(t - t0, self.info.fps, tb)  # a container's rounding (ms in .mkv) is not motion
@@ -163,6 +165,36 @@ class VideoReader:
         if strict:
             raise InputError(f"{self.path}: damaged: {what} (refused with --strict)")
         warn_damage(self.path, f"{what}; using {n}")
+
+
+REORDER = 4  # decoded frames held back to put their timestamps in order (x264's B-pyramid reorders 2-3)
+
+
+def in_order(
+    frames: Iterator[av.VideoFrame], errors: list[str], window: int = REORDER
+) -> Iterator[tuple[av.VideoFrame, int | None, bool]]:
+    """Each decoded frame with its pts, the pts sorted within `window` frames, and whether a packet had
+    failed to decode before it came. Frames come in presentation order, their stamps need not: H.264 with
+    B-frames in an .avi (which stores no pts) decodes with stamps 1, 3, 2, 4, ... in decode order, which
+    put frames a step late and stretched the clip. A well-timed stream's stamps rise: each keeps its own."""
+    held: deque[tuple[av.VideoFrame, bool]] = deque()
+    stamps: list[int] = []
+    for frame in frames:
+        held.append((frame, bool(errors)))
+        if frame.pts is not None:
+            heapq.heappush(stamps, frame.pts)
+        if len(held) > window:
+            yield _release(held, stamps)
+    while held:
+        yield _release(held, stamps)
+
+
+def _release(
+    held: deque[tuple[av.VideoFrame, bool]], stamps: list[int]
+) -> tuple[av.VideoFrame, int | None, bool]:
+    """The oldest held frame, with the smallest pts held (None for a frame without one)."""
+    frame, failed = held.popleft()
+    return frame, heapq.heappop(stamps) if frame.pts is not None else None, failed
 
 
 def read_frames(path: str | os.PathLike[str], max_frames: int | None = None) -> list[np.ndarray]:

@@ -389,13 +389,28 @@ def audio_action(codec: str, fmt: str, choice: str = "auto") -> str:
     return "copy" if plays else encoder
 
 
+# FFmpeg's default layout for a channel count (av_channel_layout_default), for a source whose layout is
+# only a count ("2 channels": PCM in .avi, .mkv, .wav), which the AAC and Opus encoders refuse
+_DEFAULT_LAYOUTS = {1: "mono", 2: "stereo", 3: "3.0", 4: "4.0", 5: "5.0", 6: "5.1", 8: "7.1"}
+
+
+def encodable_layout(layout: av.AudioLayout | None) -> str:
+    """The layout a re-encode of a source of `layout` is written in: the same one where it names its
+    channels, else the default one of as many channels (stereo where there is none)."""
+    if layout is None or not layout.nb_channels:
+        return "stereo"
+    if layout.name != f"{layout.nb_channels} channels":
+        return layout.name
+    return _DEFAULT_LAYOUTS.get(layout.nb_channels, "stereo")
+
+
 def check_audio(
     src: str | os.PathLike[str] | VideoFile, fmt: str, codec: str = "auto"
 ) -> str | os.PathLike[str] | VideoFile | None:
-    """Try the source's audio the way the run will write it (a trial mux of its copied packets into an
-    in-memory `fmt` file), before any work: `src` back when it goes in whole; with packets left out
-    (missing or backward timestamps) one warning line with the counts; None (no audio, one warning) when
-    it cannot be written at all. With `--strict` a damaged audio track is refused (`InputError`)."""
+    """Try the source's audio the way the run will write it (a trial mux of its copied packets, and of
+    the first second of a re-encode, into an in-memory `fmt` file), before any work: `src` back when it
+    goes in whole; with packets left out (missing or backward timestamps) one warning line with the
+    counts; None (no audio, one warning) when it cannot be written at all. With `--strict` a damaged audio track is refused (`InputError`)."""
     path = src.path if isinstance(src, VideoFile) else os.fspath(src)
     try:
         with av.open(io.BytesIO(), "w", format=fmt) as out:
@@ -465,12 +480,10 @@ class _AudioCopier:
             action = audio_action(s.codec_context.name, fmt, codec)
             if action == "copy":
                 self._map[s.index] = (out.add_stream_from_template(s), None)
-            elif trial:  # a trial checks the copied streams' timestamps; a re-encode makes its own
-                continue
-            else:
+            else:  # (a trial opens the encoder on the first second: the run's re-encode cannot fail late)
                 rate = 48000 if action == "libopus" else s.codec_context.sample_rate or 48000
                 o = out.add_stream(action, rate=rate)
-                o.layout = s.codec_context.layout.name if s.codec_context.layout else "stereo"
+                o.layout = encodable_layout(s.codec_context.layout)
                 self._map[s.index] = (
                     o,
                     av.AudioResampler(format=o.format.name, layout=o.layout.name, rate=rate),
@@ -511,8 +524,10 @@ class _AudioCopier:
             pkt.stream = ostream
             out.mux(pkt)
             return
+        rate = ostream.codec_context.sample_rate
+        if self._trial and (self._next[i] or 0) >= rate:
+            return
         for frame in pkt.decode():
-            rate = ostream.codec_context.sample_rate
             if self._next[i] is None:  # the first samples: at their time in the output
                 t = float(frame.pts * frame.time_base) - self._base if frame.pts is not None else 0.0
                 self._next[i] = max(0, round(t * rate))
