@@ -348,3 +348,34 @@ def test_no_swap_is_named_next_to_a_frozen_run(phone):
     bad = list(phone)
     bad[8:13] = [phone[7]] * 5
     assert found(bad) == [("frozen", [8, 9, 10, 11, 12])]
+
+
+def test_the_defect_scan_is_a_progress_and_cancel_point(phone, tmp_path):
+    """find_defects calls on_frame after each frame, and infill_file(auto) passes its on_scan there: what
+    it raises stops the scan before anything is written (the web app's Cancel during Repair's search
+    waited for the whole scan). A non-callable is refused before any work."""
+    from vidiff.errors import ConfigError
+    from vidiff.metrics.defects import find_defects
+
+    clip = write_clip(tmp_path / "c.mp4", phone[:12])
+    seen: list[int] = []
+    find_defects(clip, on_frame=seen.append)
+    assert seen == list(range(12))
+
+    class Stop(Exception):
+        pass
+
+    def stop(i: int) -> None:
+        if i == 3:
+            raise Stop
+
+    out = tmp_path / "o.mp4"
+    with pytest.raises(Stop):
+        infill_file(clip, out, auto=True, method="dis", progress=False, on_scan=stop)
+    assert not out.exists() and list(tmp_path.iterdir()) == [clip]
+    for call in (
+        lambda: find_defects(clip, on_frame=3),
+        lambda: infill_file(clip, out, auto=True, on_scan=3),
+    ):
+        with pytest.raises(ConfigError, match="on_frame|on_scan"):
+            call()

@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import itertools
 import os
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
 
@@ -59,7 +60,7 @@ from vidiff.io.probe import VideoFile
 from vidiff.io.reader import VideoReader
 from vidiff.metrics.temporal import FB_ABS, fb_consistent
 from vidiff.scenes import SceneDetector
-from vidiff.validate import check_limit
+from vidiff.validate import check_callable, check_limit
 
 THUMB_W = 144  # thumbnail width (its height keeps the aspect, a multiple of GRID)
 GRID = 6  # blocks per side for levels and local detail
@@ -662,9 +663,15 @@ def region_mask(region: np.ndarray, width: int, height: int) -> np.ndarray:
     return np.clip(mask * 2.0, 0.0, 1.0)[..., None]
 
 
-def find_defects(path: str | os.PathLike[str] | VideoFile, max_frames: int | None = None) -> list[Defect]:
-    """Every defect of a clip (see the module table); `path` may be an open `VideoFile`."""
+def find_defects(
+    path: str | os.PathLike[str] | VideoFile,
+    max_frames: int | None = None,
+    on_frame: Callable[[int], None] | None = None,
+) -> list[Defect]:
+    """Every defect of a clip (see the module table); `path` may be an open `VideoFile`. `on_frame(index)`
+    is called after each frame is read (a progress and cancel point: what it raises stops the scan)."""
     check_limit(max_frames, "max_frames")
+    check_callable(on_frame, "on_frame")
     reader = VideoReader(path)
     reader.info.require_frames(2, "finding defects")
     finder = DefectFinder(reader.info.fps)
@@ -672,6 +679,8 @@ def find_defects(path: str | os.PathLike[str] | VideoFile, max_frames: int | Non
         if max_frames is not None and f.index >= max_frames:
             break
         finder.push(f.image, f.time)
+        if on_frame is not None:
+            on_frame(f.index)
     return finder.defects()
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
@@ -27,6 +28,7 @@ from vidiff.metrics.defects import detect_bad_frames as detect_bad_frames  # re-
 from vidiff.progress import progress_bar
 from vidiff.quality import apply_quality
 from vidiff.timeline import check_flow_size
+from vidiff.validate import check_callable
 
 
 def parse_frames(spec: str | int, n_frames: int) -> set[int]:
@@ -77,13 +79,16 @@ def infill_file(
     pix_fmt: str = "yuv420p",
     audio_codec: str = "auto",
     quality: str | None = None,
+    on_scan: Callable[[int], None] | None = None,
 ) -> dict[str, Any]:
     """Rewrite `input` to `output` with the listed frames rebuilt from the nearest kept frames on each
     side, or, with `auto`, each defect found repaired its own way (black, frozen, corrupt: rebuilt;
     flicker: levels matched; out of order: put back); same frame count, timing and audio. Every other
     frame goes to the encoder exactly as decoded. The frames are rebuilt by `method` (a name with its
-    `method_options`, or an `Interpolator`), or by the method a `quality` tier names (`vidiff.quality`)."""
+    `method_options`, or an `Interpolator`), or by the method a `quality` tier names (`vidiff.quality`).
+    `on_scan(index)` is called after each frame the `auto` defect scan reads (a progress and cancel point)."""
     method, method_options = apply_quality(quality, method, method_options)  # before any work
+    check_callable(on_scan, "on_scan")
     input, output = os.fspath(input), os.fspath(output)
     check_output_path(output, [input])
     enc = EncodeOptions(codec, crf, preset, pix_fmt, audio_codec)
@@ -104,7 +109,7 @@ def infill_file(
         interp = get_interpolator(method, **(method_options or {})) if isinstance(method, str) else method
         check_flow_size(info.width, info.height, getattr(interp, "name", str(method)))
         enc.check_output(output, info.width, info.height, resumable=False)
-        defects = find_defects(src) if auto else []
+        defects = find_defects(src, on_frame=on_scan) if auto else []
         plan, reasons, regions = _plan(defects, None if auto else frames)
         t0 = time.perf_counter()
         done: dict[int, str] = {}  # frame -> what was done to it

@@ -197,6 +197,10 @@ class CancelPoint:
             raise Cancelled()
         self._job.done += n
 
+    def check(self, _index: int = 0) -> None:
+        """A cancel point for work between frames that makes none (the repair's defect scan)."""
+        self._tick(0)
+
     def interpolate(self, a: Any, b: Any, ts: Any) -> list:
         self._tick(0)
         out = self._interp.interpolate(a, b, ts)

@@ -76,7 +76,7 @@ def _repair(src: str, out: Path, method: tuple[str, dict[str, Any]], job: Job) -
 
     job.stage = "finding bad frames and rebuilding them"
     interp = CancelPoint(get_interpolator(method[0], **method[1]), job)
-    r = infill_file(src, out, auto=True, method=interp, progress=False)
+    r = infill_file(src, out, auto=True, method=interp, progress=False, on_scan=interp.check)
     pics = []
     for x in r["replaced"][:20]:
         img = frame_at(out, x["time_s"])
