@@ -27,6 +27,7 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
+from conftest import write_clip
 
 from vidiff.io.samples import sample_clip
 
@@ -584,17 +585,7 @@ def _last(handler, *args) -> str:
 def _small(tmp: Path) -> str:
     """8 frames of 48x32 noise at 25 fps: enough for every tab's checks."""
     rng = np.random.default_rng(0)
-    path = tmp / "small.mp4"
-    with av.open(str(path), "w") as oc:
-        s = oc.add_stream("libx264", rate=25)
-        s.width, s.height, s.pix_fmt = 48, 32, "yuv420p"
-        for _ in range(8):
-            f = av.VideoFrame.from_ndarray(rng.integers(0, 255, (32, 48, 3), np.uint8), format="rgb24")
-            for p in s.encode(f):
-                oc.mux(p)
-        for p in s.encode():
-            oc.mux(p)
-    return str(path)
+    return str(write_clip(tmp / "small.mp4", list(rng.integers(0, 255, (8, 32, 48, 3), np.uint8))))
 
 
 @pytest.mark.skipif(not HAVE_UI, reason="needs the ui extra (gradio)")
@@ -671,16 +662,7 @@ def test_damaged_input_warning_is_shown_in_the_page_every_run(tmp_path: Path) ->
     from vidiff.ui import metrics, rate
 
     rng = np.random.default_rng(1)
-    whole = tmp_path / "whole.mkv"
-    with av.open(str(whole), "w") as oc:
-        s = oc.add_stream("libx264", rate=25)
-        s.width, s.height, s.pix_fmt = 48, 32, "yuv420p"
-        for _ in range(30):
-            f = av.VideoFrame.from_ndarray(rng.integers(0, 255, (32, 48, 3), np.uint8), format="rgb24")
-            for p in s.encode(f):
-                oc.mux(p)
-        for p in s.encode():
-            oc.mux(p)
+    whole = write_clip(tmp_path / "whole.mkv", list(rng.integers(0, 255, (30, 32, 48, 3), np.uint8)))
     data = whole.read_bytes()
     cut = tmp_path / "cut.mkv"
     cut.write_bytes(data[: len(data) * 6 // 10])
