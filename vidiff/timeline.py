@@ -244,6 +244,7 @@ def keyframes(
 
 
 FLOW_FREE_METHODS = ("dup", "blend")  # interpolators that need no optical flow
+DIS_MIN_SIDE, DIS_MIN_LONG_SIDE = 8, 12  # OpenCV DIS: pixels on each side, and on the longer one
 
 
 def check_flow_size(width: int, height: int, method: str = "dis", what: str = "optical flow") -> None:
@@ -251,9 +252,12 @@ def check_flow_size(width: int, height: int, method: str = "dis", what: str = "o
     under 8 px on a side, or under 12 px on both (OpenCV's own limit, read from its source and checked
     on every size in tests/test_api_args.py). Arithmetic only: OpenCV itself is never asked, as asking it
     about some small sizes crashed the process (`vidiff.flow.dis_calc` pads those it can handle)."""
-    if method in FLOW_FREE_METHODS or (min(width, height) >= 8 and max(width, height) >= 12):
+    if method in FLOW_FREE_METHODS or (
+        min(width, height) >= DIS_MIN_SIDE and max(width, height) >= DIS_MIN_LONG_SIDE
+    ):
         return
     raise UnsupportedError(
-        f"frame size {width}x{height} is too small for {what} (OpenCV DIS needs 8 px on each side and 12 on "
-        "one)" + ("; use --method blend or dup" if what == "optical flow" else "")
+        f"frame size {width}x{height} is too small for {what} (OpenCV DIS needs {DIS_MIN_SIDE} px on each "
+        f"side and {DIS_MIN_LONG_SIDE} on one)"
+        + ("; use --method blend or dup" if what == "optical flow" else "")
     )

@@ -218,7 +218,7 @@ def make_clip(
     `strip` also writes a PNG strip of the frames. `on_frame(done, total)` is called after each frame is
     written (a progress and cancel point: an exception it raises stops the job and leaves no output).
     """
-    from vidiff.validate import MAKE_CLIP_ARGS, SAMPLER_STEPS, check_args
+    from vidiff.validate import MAKE_CLIP_ARGS, SAMPLER_STEPS, check_args, check_seed
 
     check_args(MAKE_CLIP_ARGS, locals())  # each argument's type, before any work
     import cv2
@@ -237,7 +237,6 @@ def make_clip(
     from vidiff.io.writer import VideoWriter, check_output_path, check_png_output
     from vidiff.progress import progress_bar
     from vidiff.timeline import check_flow_size
-    from vidiff.validate import check_seed
 
     output = os.fspath(output)
     model = bool(weights or prompt) or backend in BACKEND_NAMES

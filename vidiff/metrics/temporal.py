@@ -17,13 +17,12 @@ import numpy as np
 
 from vidiff.errors import UnsupportedError
 from vidiff.flow import backward_warp, dis_calc, fb_consistency
+from vidiff.timeline import DIS_MIN_SIDE
 from vidiff.validate import check_alike
 
 # forward-backward check (Sundaram et al. 2010): |F_ab + F_ba(x + F_ab)|^2 <= FB_REL * 2|F_ab|^2 + FB_ABS
 FB_REL = 0.01
 FB_ABS = 0.5
-# `dis_calc` pads a frame's rows, not its columns: OpenCV's DIS needs this many (vidiff.timeline.check_flow_size)
-DIS_MIN_COLS = 8
 
 
 def fb_consistent(flow_ab: np.ndarray, flow_ba: np.ndarray, abs_term: float = FB_ABS) -> np.ndarray:
@@ -68,9 +67,9 @@ class WarpingError:
     def __call__(self, prev: np.ndarray, nxt: np.ndarray) -> WarpResult:
         """Flow from `nxt` to `prev`, warp `prev` onto `nxt`, mean |difference| where the flow is consistent."""
         h, w = check_alike("warping_error", prev, nxt)[:2]
-        if w < DIS_MIN_COLS:
+        if w < DIS_MIN_SIDE:  # `dis_calc` pads a short frame's rows (flow.DIS_MIN_ROWS), not its columns
             raise UnsupportedError(
-                f"frame size {w}x{h} is too small for warping error (OpenCV DIS needs {DIS_MIN_COLS} px across)"
+                f"frame size {w}x{h} is too small for warping error (OpenCV DIS needs {DIS_MIN_SIDE} px across)"
             )
         g0, g1 = _gray(prev), _gray(nxt)
         f10 = dis_calc(self._dis, g1, g0)  # nxt(x) ~ prev(x + f10(x))
