@@ -169,3 +169,59 @@ def test_h264_with_b_frames_in_avi_keeps_its_frame_times(tmp_path):
     out = tmp_path / "avi_x2.mkv"
     upscale_file(avi, out, factor=2, method="blend", crf=0, progress=False, workers=1)
     assert probe(out).n_frames == 40
+
+
+def _with_repeats(path: Path, repeats: set[int]) -> Path:
+    """_square()'s 20 frames at 24 fps in .mkv, each frame in `repeats` followed by one more (its top rows
+    white) stamped with the same time, as a muxer that lost a timestamp writes them; 20/24 s of PCM tone."""
+    with av.open(str(path), "w") as c:
+        s = c.add_stream("libx264", rate=FPS)
+        s.width, s.height, s.pix_fmt = 96, 64, "yuv420p"
+        s.codec_context.options = {**LOSSLESS["mp4"][1], "bf": "0"}
+        a = c.add_stream("pcm_s16le", rate=8000)
+        a.layout = "mono"
+        stamps, packets = [], []
+        for i, im in enumerate(_square()):
+            for extra in range(1 + (i in repeats)):
+                top = np.arange(64)[:, None, None] < 5 * extra  # the repeat: its top rows white
+                f = av.VideoFrame.from_ndarray(np.where(top, 255, im).astype(np.uint8), format="rgb24")
+                f.pts, f.time_base = len(stamps), 1 / FPS
+                stamps.append(i)
+                packets += s.encode(f)
+        packets += s.encode(None)
+        for p, i in zip(packets, stamps, strict=True):
+            p.pts = p.dts = i  # in the encoder's 1/24 s
+        c.mux(packets)
+        tone = (8000 * np.sin(np.arange(8000 * 20 // 24) / 5)).astype(np.int16)
+        af = av.AudioFrame.from_ndarray(tone[None], format="s16", layout="mono")
+        af.sample_rate, af.pts = 8000, 0
+        c.mux(a.encode(af) + a.encode(None))
+    return path
+
+
+def test_frames_that_repeat_a_timestamp_are_left_out(tmp_path, capsys):
+    """Three frames stamped with the previous frame's time were each put a step later, pushing every later
+    frame with them: 23 frames over 23/24 s against 20/24 s of audio, and a x2 upscale 46 frames long.
+    They are left out, as ffmpeg does, with one warning line; --strict refuses the file before any work."""
+    src = _with_repeats(tmp_path / "repeats.mkv", {3, 9, 15})
+    info = probe(src)
+    assert (info.n_frames, info.repeated, info.is_vfr) == (20, 3, False)
+    got = list(VideoReader(src))
+    assert [f.time for f in got] == [Fraction(i, 24) for i in range(20)]
+    assert all(np.abs(f.image.astype(int) - im).mean() < 3 for f, im in zip(got, _square(), strict=True))
+    assert capsys.readouterr().err.count("3 frames repeat an earlier frame's timestamp, left out") == 1
+
+    out = tmp_path / "x2.mkv"
+    argv = ["upscale", str(src), "-o", str(out), "--fps", "48", "--method", "blend", "--workers", "1"]
+    assert main([*argv, "--quiet"]) == 0
+    o = probe(out)
+    assert o.n_frames == 40 and o.duration == pytest.approx(20 / 24, abs=1 / 48)
+    assert len(o.audio) == 1 and o.audio[0].codec == "pcm_s16le"
+    with av.open(str(out)) as c:  # every sample of the tone, no more
+        assert sum(f.samples for f in c.decode(audio=0)) == 8000 * 20 // 24
+
+    strict = tmp_path / "strict.mkv"
+    assert main([*argv[:3], str(strict), *argv[4:], "--quiet", "--strict"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "3 frames repeat" in err and "--strict" in err
+    assert not strict.exists()

@@ -20,7 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from vidiff.io.probe import probe
+    from vidiff.io.probe import probe, repeats_note
 
     info = probe(args.input)
     if args.json:
@@ -44,4 +44,6 @@ def run(args: argparse.Namespace) -> int:
         print("  audio  none")
     if info.damage:
         print(f"  damage {info.damage} (vidiff uses the frames that decode; --strict refuses the file)")
+    if info.repeated:
+        print(f"  damage {repeats_note(info.repeated)} (left out, as ffmpeg does; --strict refuses the file)")
     return 0

@@ -89,12 +89,13 @@ class VideoInfo:
     header_frames: int | None = None  # the frame count the header states, if it states one
     header_duration: float | None = None  # the duration the container header states (seconds)
     damage: str | None = None  # why the file looks cut short or broken (None: it looks whole)
+    repeated: int = 0  # frames stamped with an earlier frame's time: left out (not in n_frames)
 
     def expected_frames(self) -> int:
         """How many frames the file should hold: the larger of the header's count and the packets (with no
         count in the header, the header's duration when the packets fall short of it: the container's
         duration spans every stream, so audio that outlasts the video is not missing frames)."""
-        n = max(self.n_frames, self.header_frames or 0)
+        n = max(self.n_frames, (self.header_frames or 0) - self.repeated)
         if self.header_duration and not self.header_frames and self.damage:
             n = max(n, int(round(self.header_duration * float(self.fps))))
         return n
@@ -299,10 +300,14 @@ def _describe(c: av.container.InputContainer, path: str) -> VideoInfo:
         raise InputError(f"{path}: video stream has zero frames")
     header_frames = int(vs.frames) if vs.frames and vs.frames > 0 else None
     header_duration = float(c.duration) / 1e6 if c.duration and c.duration > 0 else None
-    pts.sort()
+    packets = len(pts)
+    pts = sorted(set(pts))  # a repeated stamp is a frame the reader leaves out (as ffmpeg does)
+    repeated = packets - len(pts)
+    if repeated and strict_input():
+        raise InputError(f"{path}: damaged: {repeats_note(repeated)} (refused with --strict)")
     # with no timestamps at all, the rate is the packets' durations (a raw stream's timing info), not the
     # raw demuxer's stated 25 fps
-    rate = nominal_rate(vs) if untimed < len(pts) else None
+    rate = nominal_rate(vs) if untimed < packets else None
     is_vfr = False
     if len(pts) >= 3:
         deltas = [b - a for a, b in zip(pts, pts[1:], strict=False)]
@@ -316,8 +321,8 @@ def _describe(c: av.container.InputContainer, path: str) -> VideoInfo:
     duration = float(on_grid((pts[-1] - pts[0]) * tb, fps, tb) + 1 / fps)
     c_start = float(c.start_time) / 1e6 if c.start_time is not None else start
     held = max(end, float(pts[-1] * tb) + 1 / float(fps)) - min(c_start, start)
-    if header_frames and header_frames > len(pts):
-        damage = f"header lists {header_frames} frames, {len(pts)} in the file"
+    if header_frames and header_frames > packets:
+        damage = f"header lists {header_frames} frames, {packets} in the file"
     elif header_duration and header_duration - held > 1.5 / float(fps) + 0.02:
         damage = f"header lists {header_duration:.2f} s, {held:.2f} s in the file"
     if damage and strict_input():
@@ -357,7 +362,13 @@ def _describe(c: av.container.InputContainer, path: str) -> VideoInfo:
         header_frames=header_frames,
         header_duration=header_duration,
         damage=damage,
+        repeated=repeated,
     )
+
+
+def repeats_note(n: int) -> str:
+    """The damage note for `n` frames that repeat an earlier frame's timestamp."""
+    return f"{n} frame{'s' if n != 1 else ''} repeat{'' if n != 1 else 's'} an earlier frame's timestamp"
 
 
 def _stamp(pkt: av.Packet, stamps: list[int], vs: av.video.stream.VideoStream) -> int:

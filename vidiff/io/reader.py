@@ -2,8 +2,10 @@
 
 Damaged input (a file cut short, bytes flipped mid-file) follows one policy: every frame that decodes
 is used and, once the file is read, ONE warning line says how many frames the header promised, how many
-decoded and where decoding stopped. It is refused (`InputError`) when fewer than `MIN_FRAMES` decode,
-or under `--strict` (`vidiff.io.probe.input_policy`).
+decoded and where decoding stopped; a frame stamped with the previous frame's time is left out, as ffmpeg
+does (kept, it put every later frame a step late and the video past its audio), and counted in that line.
+It is refused (`InputError`) when fewer than `MIN_FRAMES` decode, or under `--strict`
+(`vidiff.io.probe.input_policy`).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from vidiff.io.probe import (
     _reason,
     on_grid,
     probe,
+    repeats_note,
     strict_input,
     warn_damage,
 )
@@ -90,14 +93,20 @@ class VideoReader:
             last_t = Fraction(-1)
             i = 0
             err_at: Fraction | None = None  # time of the last good frame before the first error
+            last_pts: int | None = None
+            repeated = 0  # frames stamped with the previous frame's time: left out
             for frame, pts, failed in in_order(self._decode(c, vs, errors, strict), errors):
                 if failed and err_at is None:
                     err_at = max(last_t, Fraction(0))
+                if pts is not None and pts == last_pts:  # it would push every later frame a step late
+                    repeated += 1
+                    continue
+                last_pts = pts
                 t = (last_t + step if i else Fraction(0)) if pts is None else pts * tb
                 if t0 is None:
                     t0 = t
                 t = on_grid(t - t0, self.info.fps, tb)  # a container's rounding (ms in .mkv) is not motion
-                if t <= last_t:  # broken timestamps: keep order, step by the nominal rate
+                if t <= last_t:  # a stamp that goes back (a reset): keep order, step by the nominal rate
                     t = last_t + step
                 last_t = t
                 yield Frame(i, t, frame_to_rgb(frame))
@@ -105,7 +114,7 @@ class VideoReader:
                 self.decoded = i
             if errors and err_at is None:
                 err_at = max(last_t + step, Fraction(0))
-        self._check(i, last_t + step if i else Fraction(0), errors, err_at, strict)
+        self._check(i, last_t + step if i else Fraction(0), errors, err_at, strict, repeated)
 
     def _decode(
         self, c: av.container.InputContainer, vs: av.video.stream.VideoStream, errors: list[str], strict: bool
@@ -138,15 +147,37 @@ class VideoReader:
             errors.append(_reason(e))
 
     def _check(
-        self, n: int, stopped: Fraction, errors: list[str], err_at: Fraction | None, strict: bool
+        self,
+        n: int,
+        stopped: Fraction,
+        errors: list[str],
+        err_at: Fraction | None,
+        strict: bool,
+        repeated: int = 0,
     ) -> None:
         """The damaged-input policy, once the whole file has been read."""
         info = self.info
         expected = info.expected_frames()
-        if n >= expected and not errors and not info.damage:
-            if n == 0:
-                raise InputError(f"{self.path}: no frame could be decoded")
+        lost = n < expected or bool(errors) or info.damage is not None
+        if not lost and n == 0:
+            raise InputError(f"{self.path}: no frame could be decoded")
+        if not lost and not repeated:
             return
+        notes = [self._lost(n, expected, stopped, errors, err_at)] if lost else []
+        if repeated:
+            notes.append(f"{repeats_note(repeated)}, left out")
+        what = "; ".join(notes)
+        if n < MIN_FRAMES:
+            raise InputError(f"{self.path}: damaged: {what}; at least {MIN_FRAMES} frames must decode")
+        if strict:
+            raise InputError(f"{self.path}: damaged: {what} (refused with --strict)")
+        warn_damage(self.path, f"{what}; using {n}")
+
+    def _lost(
+        self, n: int, expected: int, stopped: Fraction, errors: list[str], err_at: Fraction | None
+    ) -> str:
+        """What the damage cost: frames listed, frames decoded, and where decoding stopped or failed."""
+        info = self.info
         if info.header_frames:
             listed = f"header lists {info.header_frames} frames"
         elif info.header_duration and info.damage:
@@ -159,12 +190,7 @@ class VideoReader:
             where = f"decode errors from {float(err_at):.2f} s: {errors[0]}"
         else:
             where = f"stopped at {float(stopped):.2f} s"
-        what = f"{listed}, {n} decoded ({where})"
-        if n < MIN_FRAMES:
-            raise InputError(f"{self.path}: damaged: {what}; at least {MIN_FRAMES} frames must decode")
-        if strict:
-            raise InputError(f"{self.path}: damaged: {what} (refused with --strict)")
-        warn_damage(self.path, f"{what}; using {n}")
+        return f"{listed}, {n} decoded ({where})"
 
 
 REORDER = 4  # decoded frames held back to put their timestamps in order (x264's B-pyramid reorders 2-3)
