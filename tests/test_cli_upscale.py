@@ -137,8 +137,6 @@ def bad_files(tmp_path, bikes, bbb, carphone):
         c.start_encoding()
     files["zero_frames"] = (p, "zero.mkv")
     files["one_frame"] = (write_clip(tmp_path / "one.mp4", read_frames(carphone, 1)), "only 1 frame")
-    odd = [np.zeros((143, 175, 3), np.uint8)] * 3
-    files["odd_size"] = (write_clip(tmp_path / "odd.mkv", odd, pix_fmt="yuv444p"), "odd")
     p = tmp_path / "audio_only.m4a"
     with av.open(str(bbb)) as src, av.open(str(p), "w") as dst:
         o = dst.add_stream_from_template(src.streams.audio[0])
@@ -263,3 +261,38 @@ def test_rotated_and_vfr_input(tmp_path, capsys, carphone):
     assert info.fps == 50 and not info.is_vfr
     src = probe(vfr)
     assert info.duration == pytest.approx(float(times[-1]) + 1 / float(src.fps), abs=0.021)
+
+
+def test_an_odd_size_is_padded_to_even_for_4_2_0(tmp_path, capsys, carphone):
+    """A 175x143 clip was refused with the default yuv420p output ("needs --pix-fmt yuv444p"). It is
+    written at 176x144, its last column and row repeated, with one note line; yuv444p keeps 175x143; and
+    the output measures against its input (on the input's 175x143)."""
+    frames = [im[:143, :175] for im in read_frames(carphone, 6)]
+    src = write_clip(tmp_path / "odd.mkv", frames, pix_fmt="yuv444p")
+    before = sha256(src)
+    out = tmp_path / "odd_x2.mp4"
+    code, _, err = run_cli(capsys, "upscale", src, "-o", out, "--factor", "2", *DIS, "--quiet")
+    assert code == 0 and sha256(src) == before
+    assert err.strip().splitlines() == [
+        f"note: {out}: 175x143 is written as 176x144 (its last column and row repeated: yuv420p needs even "
+        "sides; --pix-fmt yuv444p keeps the size)"
+    ]
+    got = read_frames(out)
+    assert len(got) == 12 and got[0].shape == (144, 176, 3)
+    first = got[0].astype(int)
+    assert np.abs(first[:143, :175] - frames[0]).mean() < 3
+    assert np.abs(first[:, 175] - first[:, 174]).mean() < 2 and np.abs(first[143] - first[142]).mean() < 2
+
+    kept = tmp_path / "odd_444.mkv"
+    code, _, err = run_cli(
+        capsys, "upscale", src, "-o", kept, "--factor", "2", *DIS, "--pix-fmt", "yuv444p", "-q"
+    )
+    assert code == 0 and err == "" and (probe(kept).width, probe(kept).height) == (175, 143)
+
+    mended = tmp_path / "mended.mp4"
+    code, _, _ = run_cli(capsys, "infill", src, "-o", mended, "--frames", "2", *DIS, "--quiet")
+    assert code == 0 and (probe(mended).width, probe(mended).height) == (176, 144)
+    code, stdout, _ = run_cli(capsys, "metrics", mended, "--reference", src, "--json", "--quiet")
+    summary = json.loads(stdout)["summary"]
+    assert code == 0 and summary["psnr"] > 35
+    assert "compared on 175x143" in " ".join(summary["notes"])

@@ -233,15 +233,28 @@ def test_writer_refuses_input_and_odd_size(tmp_path, carphone, bbb):
             with pytest.raises(OutputError, match="same file as the input"):
                 VideoWriter(mine, 176, 144, Fraction(25), audio_from=source)
     assert sha256(mine) == sha256(bbb) and sorted(p.name for p in tmp_path.iterdir()) == ["mine.mp4"]
-    with pytest.raises(ConfigError, match="odd"):
-        VideoWriter(tmp_path / "odd.mp4", 175, 143, Fraction(25))
     with pytest.raises(OutputError, match="extension"):
         VideoWriter(tmp_path / "x.txt", 176, 144, Fraction(25))
-    # odd sizes are fine where the pixel format has no chroma subsampling
-    frames = [np.zeros((143, 175, 3), np.uint8)] * 3
-    with VideoWriter(tmp_path / "odd.mkv", 175, 143, Fraction(25), pix_fmt="yuv444p") as w:
+
+
+@pytest.mark.parametrize(
+    "pix_fmt, size", [("yuv420p", (176, 144)), ("yuv422p", (176, 143)), ("yuv444p", (175, 143))]
+)
+def test_an_odd_side_chroma_halves_is_padded_with_its_last_column_or_row(tmp_path, pix_fmt, size):
+    """x264 takes no odd side that the chroma halves (it was refused: "needs --pix-fmt yuv444p"): such a
+    side is padded to even by repeating its last column or row; 4:4:4 keeps the size."""
+    frames = [np.random.default_rng(k).integers(0, 256, (143, 175, 3), np.uint8) for k in range(3)]
+    with VideoWriter(tmp_path / "odd.mkv", 175, 143, Fraction(25), crf=0, pix_fmt=pix_fmt) as w:
+        assert w.coded_size == size
         w.write_all(frames)
-    assert count_frames(tmp_path / "odd.mkv") == 3
+    info = probe(tmp_path / "odd.mkv")
+    assert (info.width, info.height, info.pix_fmt) == (*size, pix_fmt)
+    got = read_frames(tmp_path / "odd.mkv")
+    padded = [cv2.copyMakeBorder(f, 0, size[1] - 143, 0, size[0] - 175, cv2.BORDER_REPLICATE) for f in frames]
+    with VideoWriter(tmp_path / "ref.mkv", *size, Fraction(25), crf=0, pix_fmt=pix_fmt) as w:
+        w.write_all(padded)  # the frames padded by hand
+    ref = read_frames(tmp_path / "ref.mkv")
+    assert len(got) == 3 and all(np.array_equal(a, b) for a, b in zip(got, ref, strict=True))
 
 
 @pytest.mark.parametrize(

@@ -310,7 +310,7 @@ for name in GOOD:
 for name in DAMAGED:
     CASES.append((f"upscale-{name}", "ok", ["upscale", ph(name), "-o", "{out}", "--factor", "2", *DIS, *Q]))
 for name in [*UNREADABLE, "two", "tiny8", "one_px", "odd"]:
-    expect = "ok" if name == "two" else "err"
+    expect = "ok" if name in ("two", "odd") else "err"
     CASES.append((f"upscale-{name}", expect, ["upscale", ph(name), "-o", "{out}", "--factor", "2", *DIS, *Q]))
 for name in ["mp4", "mkv", "avi_cut50", "mkv_cut95", "gif", "ten_bit", "qcif"]:
     CASES.append((f"metrics-{name}", "ok", ["metrics", ph(name), *Q]))

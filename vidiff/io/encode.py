@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 from dataclasses import dataclass
 from fractions import Fraction
@@ -127,13 +128,13 @@ class EncodeOptions:
         """Keyword arguments for `VideoWriter` / `ResumableWriter`."""
         return {"codec": self.encoder, "crf": self.crf, "preset": self.preset, "pix_fmt": self.pix_fmt}
 
-    def check_size(self, width: int, height: int) -> None:
-        """Chroma-subsampled formats need even frame sizes."""
-        if ("420" in self.pix_fmt or "422" in self.pix_fmt) and (width % 2 or height % 2):
-            raise ConfigError(
-                f"frame size {width}x{height} is odd; {self.pix_fmt} needs even width and height "
-                "(use --pix-fmt yuv444p, or crop/pad the input)"
-            )
+    def coded_size(self, width: int, height: int) -> tuple[int, int]:
+        """The size frames of `width` x `height` are encoded at: a side that the pixel format's chroma
+        halves (both in 4:2:0, the width in 4:2:2) is padded to even by repeating its last column or row
+        (`vidiff.io.writer.pad_to`), as x264 and x265 take no odd one; 4:4:4 and RGB keep the size."""
+        halved_w = "420" in self.pix_fmt or "422" in self.pix_fmt
+        halved_h = "420" in self.pix_fmt
+        return width + (width % 2 if halved_w else 0), height + (height % 2 if halved_h else 0)
 
     def check_container(self, path: str | os.PathLike[str]) -> None:
         """Refuse an encoder the output's container cannot hold (a .webm file holds only vp9 or av1)."""
@@ -145,13 +146,13 @@ class EncodeOptions:
     def check_output(
         self, path: str | os.PathLike[str], width: int, height: int, resumable: bool = True
     ) -> None:
-        """Refuse, before any work, options the output cannot be made with: the frame size, the
-        container (e.g. .webm holds only vp9/av1), and a trial two-frame encode the way the run writes
-        (segments joined into the output's container when `resumable`), decoded back."""
+        """Refuse, before any work, options the output cannot be made with: the container (e.g. .webm
+        holds only vp9/av1), and a trial two-frame encode the way the run writes (segments joined into
+        the output's container when `resumable`), decoded back. A size padded to even (`coded_size`) is
+        said in one note line on stderr."""
         path = os.fspath(path)
         ext = os.path.splitext(path)[1].lower()
         self.check_container(path)
-        self.check_size(width, height)
         small = width * height <= 256 * 256
         tw, th = (width, height) if small else (64 + width % 2, 64 + height % 2)
         key = (self, ext, tw, th, resumable)
@@ -162,6 +163,17 @@ class EncodeOptions:
             raise ConfigError(
                 f"{path}: cannot write {self.codec} {self.pix_fmt} (crf {self.crf}, preset {self.preset}) "
                 f"into {ext} on this system ({_CHECKED[key]})"
+            )
+        coded = self.coded_size(width, height)
+        if coded != (width, height):  # said once per run: every door makes this check, once
+            sides = " and ".join(
+                n for n, grew in (("column", coded[0] > width), ("row", coded[1] > height)) if grew
+            )
+            print(
+                f"note: {path}: {width}x{height} is written as {coded[0]}x{coded[1]} (its last {sides} "
+                f"repeated: {self.pix_fmt} needs even sides; --pix-fmt yuv444p keeps the size)",
+                file=sys.stderr,
+                flush=True,
             )
 
 

@@ -369,7 +369,6 @@ class ResumableWriter:
         self.key = json.loads(json.dumps(key, default=str, sort_keys=True))
         self.format = _FORMATS[p.suffix.lower()]
         opts = EncodeOptions(**{k: v for k, v in encode.items() if k in _ENCODE_KEYS})
-        opts.check_size(width, height)
         opts.check_container(self.path)
         # the audio is tried now, not found unmuxable at the join after all the work
         self.audio_from = check_audio(audio_from, self.format, audio_codec) if audio_from else None

@@ -17,6 +17,7 @@ from fractions import Fraction
 from types import TracebackType
 
 import av
+import cv2
 import numpy as np
 
 from vidiff.errors import ConfigError, InputError, OutputError
@@ -159,7 +160,9 @@ class VideoWriter:
     Use as a context manager; frames go in with `write(image)`. `audio_from` copies the audio of a
     source file (a path, or an open `VideoFile` that nothing else reads meanwhile); `audio` encodes an
     `AudioTrack` (e.g. music for a generated clip) instead; `audio_codec` is `--audio-codec`
-    (`audio_action`); `audio_checked` says `audio_from` came through `check_audio` already.
+    (`audio_action`); `audio_checked` says `audio_from` came through `check_audio` already. `write` takes
+    `width` x `height` frames; the encoder gets them at `coded_size` (an odd side that the pixel format's
+    chroma halves padded to even, `EncodeOptions.coded_size`), and `write_frame` takes frames of that size.
     """
 
     def __init__(
@@ -186,12 +189,12 @@ class VideoWriter:
         check_args(WRITER_ARGS, locals())  # every argument, before the output is touched
         self.path = check_output_path(path, sources(inputs, audio_from))
         opts = EncodeOptions(codec, crf, preset, pix_fmt)
-        opts.check_size(width, height)
         opts.check_container(self.path)
         self._lock = OutputLock(self.path).acquire() if lock else None
         self.encoder = opts.encoder
         self.format = _FORMATS[os.path.splitext(self.path)[1].lower()]
         self.width, self.height, self.fps = width, height, Fraction(fps)
+        self.coded_size = opts.coded_size(width, height)  # what the encoder takes (odd sides padded)
         self.tmp = temp_path_for(self.path)
         self.n_frames = 0
         self._closed, self._pid = False, os.getpid()
@@ -207,7 +210,7 @@ class VideoWriter:
             raise OutputError(f"{self.path}: cannot write ({getattr(e, 'strerror', None) or e})") from None
         try:
             self._vs = self._out.add_stream(self.encoder, rate=self.fps)
-            self._vs.width, self._vs.height, self._vs.pix_fmt = width, height, pix_fmt
+            (self._vs.width, self._vs.height), self._vs.pix_fmt = self.coded_size, pix_fmt
             self._tb = Fraction(1, 1) / self.fps
             self._vs.codec_context.time_base = self._tb
             self._vs.codec_context.options = options
@@ -247,7 +250,7 @@ class VideoWriter:
         """One RGB uint8 frame as the very samples this writer's encoder takes (its pixel format): what a
         second encoder given the same frame encodes too (a segment's frames teed into the output)."""
         check_image(image, "frame", (self.height, self.width, 3))
-        return rgb_to_frame(image, self.pix_fmt, *self._color_tags)
+        return rgb_to_frame(pad_to(image, *self.coded_size), self.pix_fmt, *self._color_tags)
 
     def write_frame(self, frame: av.VideoFrame) -> None:
         """Append one frame as it is (e.g. a decoded lossless segment's, already in the output's pixel
@@ -329,6 +332,15 @@ class VideoWriter:
                 self._abort()
         except Exception:  # at interpreter exit the modules it needs may be gone
             pass
+
+
+def pad_to(image: np.ndarray, width: int, height: int) -> np.ndarray:
+    """`image` grown to `width` x `height` by repeating its last column and row (as Flowframes pads an odd
+    size for 4:2:0), or `image` itself where it has that size."""
+    h, w = image.shape[:2]
+    if (w, h) == (width, height):
+        return image
+    return cv2.copyMakeBorder(image, 0, height - h, 0, width - w, cv2.BORDER_REPLICATE)
 
 
 # libx264's MB-tree is off: in the libx264 PyAV ships (core 165), MB-tree's QP offsets read a stack value

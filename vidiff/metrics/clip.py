@@ -70,13 +70,21 @@ def _analyze(
     check_flow_size(info.width, info.height, what="measuring warping error (optical flow)")
     notes: list[str] = []
     ref_info = None
+    crop = (slice(None), slice(None))  # the part of each frame compared with the reference's
     if reference is not None:
         reference = os.fspath(reference)
         ref = files.enter_context(VideoFile(reference))
         ref_info = ref.info
         if (ref_info.width, ref_info.height) != (info.width, info.height):
-            raise InputError(
-                f"{reference}: reference is {ref_info.width}x{ref_info.height}, input is {info.width}x{info.height}"
+            if not _padded_alike((ref_info.width, ref_info.height), (info.width, info.height)):
+                raise InputError(
+                    f"{reference}: reference is {ref_info.width}x{ref_info.height}, input is {info.width}x{info.height}"
+                )
+            common = min(ref_info.width, info.width), min(ref_info.height, info.height)
+            crop = (slice(0, common[1]), slice(0, common[0]))
+            notes.append(
+                f"sizes differ by an odd side's padding to even (input {info.width}x{info.height}, reference "
+                f"{ref_info.width}x{ref_info.height}): compared on {common[0]}x{common[1]}"
             )
         if ref_info.fps != info.fps:
             notes.append(
@@ -102,8 +110,9 @@ def _analyze(
             row.update(flicker=None, warp_err=None, warp_valid=None)
         if g is not None:
             n_ref += 1
-            row.update(psnr=psnr(f.image, g.image), ssim=ssim(f.image, g.image))
-            seq.push(f.image, g.image)
+            a, b = f.image[crop], g.image[crop]
+            row.update(psnr=psnr(a, b), ssim=ssim(a, b))
+            seq.push(a, b)
         rows.append(row)
         prev = f
         if on_frame:
@@ -153,6 +162,12 @@ def _analyze(
         )
     summary["notes"] = notes
     return {"summary": summary, "frames": rows}
+
+
+def _padded_alike(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    """True where sizes `a` and `b` differ only as an odd side and its padding to even do (a 4:2:0 output
+    of an odd-sized clip, `vidiff.io.encode.EncodeOptions.coded_size`)."""
+    return all(x == y or abs(x - y) == 1 and max(x, y) % 2 == 0 for x, y in zip(a, b, strict=True))
 
 
 def worst_segments(
