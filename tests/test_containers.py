@@ -225,3 +225,75 @@ def test_frames_that_repeat_a_timestamp_are_left_out(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "3 frames repeat" in err and "--strict" in err
     assert not strict.exists()
+
+
+def _cover_first(path: Path, frames: list[np.ndarray] | None) -> Path:
+    """An .mp4 whose first video stream is a 32x32 JPEG cover (disposition attached_pic, which the mp4
+    muxer stores in moov/udta) followed by `frames` (none: an audio-only file). The udta box is moved
+    before the traks, as some taggers write it, so the demuxer lists the cover first; moving boxes inside
+    moov changes no offset into mdat."""
+    with av.open(str(path), "w") as c:
+        cover = c.add_stream("mjpeg", rate=1)
+        cover.width, cover.height, cover.pix_fmt = 32, 32, "yuvj420p"
+        cover.disposition = av.stream.Disposition.attached_pic
+        if frames:
+            s = c.add_stream("libx264", rate=FPS)
+            s.width, s.height, s.pix_fmt = frames[0].shape[1], frames[0].shape[0], "yuv420p"
+            s.codec_context.options = LOSSLESS["mp4"][1]
+        else:
+            s = c.add_stream("aac", rate=8000)
+            s.layout = "mono"
+        art = av.VideoFrame.from_ndarray(np.full((32, 32, 3), 200, np.uint8), format="rgb24")
+        c.mux(cover.encode(art.reformat(format="yuvj420p")) + cover.encode(None))
+        if frames:
+            for i, im in enumerate(frames):
+                f = av.VideoFrame.from_ndarray(im, format="rgb24")
+                f.pts, f.time_base = i, 1 / FPS
+                c.mux(s.encode(f))
+        else:
+            af = av.AudioFrame.from_ndarray(np.zeros((1, 4096), np.float32), format="fltp", layout="mono")
+            af.sample_rate, af.pts = 8000, 0
+            c.mux(s.encode(af))
+        c.mux(s.encode(None))
+    data = path.read_bytes()
+    at = data.index(b"moov") - 4
+    end = at + int.from_bytes(data[at : at + 4], "big")
+    kids, i = [], at + 8
+    while i < end:
+        kids.append(data[i : i + int.from_bytes(data[i : i + 4], "big")])
+        i += len(kids[-1])
+    kids.sort(key=lambda box: {b"mvhd": 0, b"udta": 1}.get(box[4:8], 2))
+    path.write_bytes(data[: at + 8] + b"".join(kids) + data[end:])
+    return path
+
+
+def test_a_cover_picture_before_the_video_is_passed_over(tmp_path, capsys):
+    """The first video stream was taken: an .mp4 listing its cover art (attached_pic) first was read as a
+    one-frame 32x32 clip and refused ("has only 1 frame"). The first stream that is not an attached
+    picture is the clip, for the probe, the reader, a worker's seek, random access and the web app."""
+    from vidiff.io.random_access import open_frames
+    from vidiff.runner.seek import _by_seek, crc
+    from vidiff.ui.media import frame_at
+
+    src = _cover_first(tmp_path / "cover.mp4", _square())
+    with av.open(str(src)) as c:  # the case under test: the cover is the first video stream
+        assert c.streams.video[0].disposition & av.stream.Disposition.attached_pic
+    info = probe(src)
+    assert (info.codec, info.width, info.height, info.n_frames) == ("h264", 96, 64, 20)
+    got = list(VideoReader(src))
+    assert [f.time for f in got] == [Fraction(i, 24) for i in range(20)]
+    assert all(np.abs(f.image.astype(int) - im).mean() < 3 for f, im in zip(got, _square(), strict=True))
+    wanted = {f.index: (f.time, crc(f.image)) for f in got[12:15]}
+    assert [i for i, _ in _by_seek(str(src), sorted(wanted), wanted)] == [12, 13, 14]
+    r = open_frames(src)
+    assert len(r) == 20 and r.size == (96, 64)
+    assert np.array_equal(r.get([7])[0], got[7].image)
+    r.close()
+    assert frame_at(src, 0.5).shape == (64, 96, 3)
+    out = tmp_path / "x2.mp4"
+    argv = ["upscale", str(src), "-o", str(out), "--factor", "2", "--method", "blend", "--workers", "1"]
+    assert main([*argv, "--quiet"]) == 0 and probe(out).n_frames == 40
+
+    audio_only = _cover_first(tmp_path / "song.mp4", None)
+    assert main(["probe", str(audio_only)]) == 2
+    assert "has no video stream (only an attached picture: cover art)" in capsys.readouterr().err

@@ -10,7 +10,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "probe",
         help="describe a video file",
-        description="Describe the first video stream of a file and its audio streams, as vidiff sees it.",
+        description="Describe the video stream of a file (the first that is not cover art) and its audio "
+        "streams, as vidiff sees it.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="examples:\n  vidiff probe in.mp4\n  vidiff probe in.mp4 --json | jq .fps",
     )

@@ -13,6 +13,7 @@ from fractions import Fraction
 from typing import Any
 
 import av
+from av.stream import Disposition
 
 from vidiff.errors import ConfigError, InputError
 from vidiff.validate import check_path
@@ -179,6 +180,12 @@ def _reason(e: BaseException) -> str:
     return msg.split(":")[-1].strip() or type(e).__name__
 
 
+def video_stream(c: av.container.InputContainer) -> av.video.stream.VideoStream | None:
+    """The clip's video stream: the first that is not an attached picture (cover art, which an .mp4,
+    .mkv or .mp3 holds as a one-frame video stream, sometimes before the video), or None."""
+    return next((s for s in c.streams.video if not s.disposition & Disposition.attached_pic), None)
+
+
 def _bit_depth(pix_fmt: str) -> int:
     for depth in (16, 14, 12, 10, 9):
         if f"p{depth}" in pix_fmt:
@@ -187,7 +194,7 @@ def _bit_depth(pix_fmt: str) -> int:
 
 
 def probe(path: str | os.PathLike[str]) -> VideoInfo:
-    """Describe the first video stream of `path`: size, exact fps, VFR, frame count, rotation, audio.
+    """Describe the video stream of `path` (`video_stream`): size, exact fps, VFR, frame count, rotation, audio.
 
     Frame count and VFR come from the packet timestamps (demux only, fast; the first frame is decoded for
     its rotation and colour tags). Raises `InputError` for anything that is not a usable video: no video
@@ -212,8 +219,8 @@ class VideoFile:
         self._c = open_container(self.path)
         self._busy = self._closed = False
         try:
-            if self._c.streams.video:
-                self._c.streams.video[0].thread_type = "AUTO"  # before its decoder opens
+            if (vs := video_stream(self._c)) is not None:
+                vs.thread_type = "AUTO"  # before its decoder opens
             self.info = _describe(self._c, self.path)
         except BaseException:
             self._c.close()
@@ -230,7 +237,7 @@ class VideoFile:
         except av.error.FFmpegError:  # a file that cannot seek: open it again
             self._c.close()
             self._c = open_container(self.path)
-            self._c.streams.video[0].thread_type = "AUTO"
+            video_stream(self._c).thread_type = "AUTO"
         return self._c
 
     def start_pass(self) -> av.container.InputContainer:
@@ -264,9 +271,10 @@ class VideoFile:
 
 def _describe(c: av.container.InputContainer, path: str) -> VideoInfo:
     """`probe`'s facts, in one demux pass over the open container (decoding video until a frame comes)."""
-    if not c.streams.video:
-        raise InputError(f"{path}: has no video stream")
-    vs = c.streams.video[0]
+    vs = video_stream(c)
+    if vs is None:
+        cover = " (only an attached picture: cover art)" if c.streams.video else ""
+        raise InputError(f"{path}: has no video stream{cover}")
     cc = vs.codec_context
     if cc is None:
         raise InputError(f"{path}: the video stream's codec is unknown or unsupported (corrupt header?)")

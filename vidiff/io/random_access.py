@@ -27,7 +27,7 @@ import numpy as np
 
 from vidiff.errors import InputError
 from vidiff.io.color import frame_to_rgb
-from vidiff.io.probe import MIN_FRAMES, open_container
+from vidiff.io.probe import MIN_FRAMES, open_container, video_stream
 
 ENGINES = ("pyav", "decord")
 
@@ -49,9 +49,10 @@ class SeekReader:
         self.path = os.fspath(path)
         self._c = open_container(self.path)
         try:
-            if not self._c.streams.video:
+            vs = video_stream(self._c)
+            if vs is None:
                 raise InputError(f"{self.path}: has no video stream")
-            self._vs = self._c.streams.video[0]
+            self._vs = vs
             self._vs.thread_type = "AUTO"
             self._index()
         except BaseException:

@@ -31,6 +31,7 @@ from vidiff.io.probe import (
     probe,
     repeats_note,
     strict_input,
+    video_stream,
     warn_damage,
 )
 from vidiff.validate import check_limit, check_path
@@ -46,7 +47,7 @@ class Frame:
 
 
 class VideoReader:
-    """Iterate the frames of the first video stream, in presentation order, with bounded memory.
+    """Iterate the frames of the video stream (`vidiff.io.probe.video_stream`), in presentation order, with bounded memory.
 
     Times are taken from the frames' timestamps (so variable-frame-rate clips keep their real timing),
     measured from the first frame and put back on the nominal frame grid where they are off it by no more
@@ -86,7 +87,7 @@ class VideoReader:
         strict = strict_input()
         errors: list[str] = []  # why packets failed to decode, in order
         with file.reading() as c:
-            vs = c.streams.video[0]
+            vs = video_stream(c)
             tb = vs.time_base
             step = 1 / self.info.fps
             t0: Fraction | None = None

@@ -24,7 +24,7 @@ from vidiff.errors import ConfigError, InputError, OutputError
 from vidiff.io.audio import AudioTrack
 from vidiff.io.color import rgb_to_frame
 from vidiff.io.encode import EncodeOptions
-from vidiff.io.probe import VideoFile, open_container, strict_input
+from vidiff.io.probe import VideoFile, open_container, strict_input, video_stream
 from vidiff.validate import WRITER_ARGS, check_args, check_image, check_path
 
 _FORMATS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska", ".webm": "webm"}
@@ -469,12 +469,8 @@ class _AudioCopier:
         self._file = src if isinstance(src, VideoFile) else None
         self._in = self._file.start_pass() if self._file else open_container(src)
         self._trial = trial
-        vstreams = self._in.streams.video
-        self._t0 = (
-            float(vstreams[0].start_time * vstreams[0].time_base)
-            if vstreams and vstreams[0].start_time
-            else 0.0
-        )
+        vs = video_stream(self._in)
+        self._t0 = float(vs.start_time * vs.time_base) if vs is not None and vs.start_time else 0.0
         starts = [
             max(0.0, float(s.start_time * s.time_base))  # a negative start is codec priming, not an offset
             for s in self._in.streams.audio

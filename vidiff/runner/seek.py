@@ -17,7 +17,7 @@ import av
 import numpy as np
 
 from vidiff.io.color import frame_to_rgb
-from vidiff.io.probe import nominal_rate, on_grid, open_container
+from vidiff.io.probe import nominal_rate, on_grid, open_container, video_stream
 from vidiff.io.reader import VideoReader
 
 
@@ -59,7 +59,9 @@ def _by_seek(
     if not order:
         return
     with open_container(path) as c:
-        vs = c.streams.video[0]
+        vs = video_stream(c)
+        if vs is None:
+            raise _Lost
         vs.thread_type = "AUTO"
         tb = vs.time_base
         first = next(_decode(c, vs), None)

@@ -9,13 +9,16 @@ import av
 import numpy as np
 
 from vidiff.io.color import frame_to_rgb
+from vidiff.io.probe import video_stream
 
 
 def frame_at(path: str | os.PathLike[str], t: float) -> np.ndarray | None:
     """The RGB frame shown at time `t` seconds (the last one starting at or before `t`); None if none."""
     best = None
     with av.open(os.fspath(path)) as c:
-        s = c.streams.video[0]
+        s = video_stream(c)
+        if s is None:
+            return None
         for f in c.decode(s):
             ft = float(f.time) if f.time is not None else 0.0
             if best is not None and ft > t + 1e-6:
@@ -62,7 +65,10 @@ def browser_playable(path: str | os.PathLike[str]) -> bool:
     ext = os.path.splitext(os.fspath(path))[1].lower()
     try:
         with av.open(os.fspath(path)) as c:
-            cc = c.streams.video[0].codec_context
+            vs = video_stream(c)
+            if vs is None:
+                return False
+            cc = vs.codec_context
             return cc.name in PLAYABLE.get(ext, ()) and (cc.pix_fmt or "") in PLAYABLE_PIX_FMTS
     except (av.FFmpegError, IndexError, OSError):
         return False
@@ -88,7 +94,9 @@ def preview(path: str | os.PathLike[str], folder: str | os.PathLike[str]) -> str
 def _transcode(src: str, out: str) -> None:
     """Every frame of `src` into `out` as H.264 yuv420p (even size) at its own times, moov at the front."""
     with av.open(src) as c, av.open(out, "w", options={"movflags": "+faststart"}) as o:
-        s = c.streams.video[0]
+        s = video_stream(c)
+        if s is None:
+            raise ValueError(f"{src}: has no video stream")
         h = max(2, min(s.codec_context.height, PREVIEW_HEIGHT) // 2 * 2)
         w = max(2, round(s.codec_context.width * h / s.codec_context.height) // 2 * 2)
         v = o.add_stream("libx264", rate=s.average_rate or 25)
