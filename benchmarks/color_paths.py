@@ -23,10 +23,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from report import command_line, write_report  # noqa: E402
 
-from vidiff.io.color import _SWS_MATRIX, frame_to_rgb, rgb_to_frame  # noqa: E402
+from vidiff.io.color import frame_to_rgb, rgb_to_frame  # noqa: E402
 from vidiff.io.reader import read_frames  # noqa: E402
 from vidiff.io.samples import SAMPLE_CLIPS, sample_clip  # noqa: E402
 
+SWS_MATRIX = {1: 1, 4: 4, 5: 5, 6: 5, 7: 7, 9: 9, 10: 9}  # AVColorSpace -> swscale's matrix (SWS_CS_*)
 TAGS = {"BT.709": (1, 0), "BT.709 full": (1, 2), "BT.601 full": (6, 2), "BT.2020": (9, 0), "untagged": (2, 0)}
 
 
@@ -40,7 +41,7 @@ def vidiff_rt(img: np.ndarray, space: int, rng: int) -> np.ndarray:
 
 
 def sws_told(img: np.ndarray, space: int, rng: int) -> np.ndarray:
-    m = _SWS_MATRIX.get(space, 5)
+    m = SWS_MATRIX.get(space, 5)
     yuv = av.VideoFrame.from_ndarray(img, format="rgb24").reformat(
         format="yuv420p", dst_colorspace=m, dst_color_range=rng or None
     )

@@ -317,6 +317,26 @@ def test_high_bit_depth_and_422_input_is_read_without_a_level_shift(tmp_path, pi
     assert np.mean(d**2) < 255**2 / 10**4  # above 40 dB
 
 
+@pytest.mark.parametrize("pix_fmt", ["yuv444p", "yuv422p", "yuv422p10le", "yuv444p10le"])
+@pytest.mark.parametrize("color_range", [1, 2])
+def test_4_2_2_4_4_4_and_high_bit_depth_output_is_written_without_a_level_shift(
+    tmp_path, pix_fmt, color_range
+):
+    """Output in those formats went through swscale, whose full-range chroma came out 0.5 of a code low:
+    a lossless round trip shifted R, G, B by -0.7, +0.6, -0.8 levels at 8 bits. It is converted by the
+    tag's matrix and range, as the reader converts back."""
+    rng = np.random.default_rng(0)
+    im = cv2.GaussianBlur(rng.integers(0, 256, (48, 64, 3)).astype(np.uint8), (9, 9), 3)
+    tags = {"color_range": color_range}
+    with VideoWriter(
+        tmp_path / "out.mkv", 64, 48, Fraction(25), codec="ffv1", pix_fmt=pix_fmt, color=tags
+    ) as w:
+        w.write_all([im] * 2)
+    d = read_frames(tmp_path / "out.mkv")[1].astype(float) - im
+    assert np.abs(d.reshape(-1, 3).mean(axis=0)).max() < 0.15
+    assert np.mean(d**2) < 255**2 / 10**4  # above 40 dB
+
+
 @pytest.mark.parametrize(
     "pix_fmt, full", [("yuv420p10le", False), ("yuv444p12le", True), ("yuv444p10le", True)]
 )

@@ -11,8 +11,8 @@ as OpenCV's: BT.709 round trips at 51 dB on bikes, carphone and bigbuckbunny, sw
 -1.2 shift; 2.0 ms a 1280x720 frame to RGB against swscale's 0.45, 5.3 to YUV against its 4.5). Every other
 planar YUV frame (4:2:2, 4:4:4, odd sizes, 9-16 bits: x265/ProRes/phone HDR input) is decoded the same way,
 by the tag's matrix and range from its planes: swscale shifted 4:2:2 and high-bit-depth 4:2:0 by -1 to -1.7
-levels (yuv420p10le -1.7, -1.2, -1.4 in R, G, B). Encoding to those formats goes through swscale, told the
-tags (its rgb -> yuv is not shifted in limited range; in full range its chroma is 0.5 low).
+levels (yuv420p10le -1.7, -1.2, -1.4 in R, G, B). Encoding to those formats is the same conversion inverted
+(swscale's, used before, put full-range chroma 0.5 of a code low: -0.7, +0.6, -0.8 levels in R, G, B).
 """
 
 from __future__ import annotations
@@ -31,9 +31,6 @@ _JPEG_RANGE = 2
 # untagged is BT.601, as swscale and most players take it
 _KR_KB = {1: (0.2126, 0.0722), 4: (0.30, 0.11), 7: (0.212, 0.087), 9: (0.2627, 0.0593), 10: (0.2627, 0.0593)}
 _BT601 = (0.299, 0.114)
-# AVColorSpace -> swscale's matrix (SWS_CS_*), for the formats swscale converts
-_SWS_DEFAULT = 5
-_SWS_MATRIX = {1: 1, 4: 4, 5: 5, 6: 5, 7: 7, 9: 9, 10: 9}
 _RGB_FORMATS = {"rgb24", "bgr24", "bgr0", "rgb0", "gbrp", "rgba", "bgra"}
 _I420 = {"yuv420p", "yuvj420p"}  # yuvj: a decoder's name for full-range 4:2:0
 # planar YUV of any subsampling, 8 bits or little-endian 9-16 (yuv422p10le, yuvj444p, yuv420p12le...)
@@ -129,11 +126,34 @@ def rgb_to_frame(image: np.ndarray, pix_fmt: str, colorspace: int = 2, color_ran
         uv = cv2.transform(cv2.resize(image, (w // 2, h // 2), interpolation=cv2.INTER_AREA), m[1:])
         planes = [y.reshape(-1), uv[..., 0].reshape(-1), uv[..., 1].reshape(-1)]
         return av.VideoFrame.from_ndarray(np.concatenate(planes).reshape(h * 3 // 2, w), format="yuv420p")
-    frame = av.VideoFrame.from_ndarray(image, format="rgb24")
-    if pix_fmt in _RGB_FORMATS:
-        return frame.reformat(format=pix_fmt)
-    return frame.reformat(
-        format=pix_fmt,
-        dst_colorspace=_SWS_MATRIX.get(colorspace, _SWS_DEFAULT),
-        dst_color_range=color_range or None,
-    )
+    planar = _PLANAR_YUV.fullmatch(pix_fmt)
+    if planar:
+        full = color_range == _JPEG_RANGE or bool(planar.group(1))
+        return _rgb_to_planar(image, pix_fmt, int(planar.group(2) or 8), colorspace, full)
+    if pix_fmt not in _RGB_FORMATS:
+        raise ValueError(f"no conversion from RGB to {pix_fmt}")
+    return av.VideoFrame.from_ndarray(image, format="rgb24").reformat(format=pix_fmt)
+
+
+def _rgb_to_planar(image: np.ndarray, pix_fmt: str, bits: int, colorspace: int, full: bool) -> av.VideoFrame:
+    """RGB uint8 -> a planar YUV frame of `bits` per sample by the tag's matrix and range (`_planar_to_rgb`
+    inverted), chroma from the RGB averaged over the pixels each chroma sample covers (as the 4:2:0 path):
+    swscale's full-range chroma was 0.5 of a code low (0.8 of a level in RGB at 8 bits)."""
+    h, w = image.shape[:2]
+    frame = av.VideoFrame(w, h, pix_fmt)
+    cw, ch = frame.planes[1].width, frame.planes[1].height
+    small = image if (cw, ch) == (w, h) else cv2.resize(image, (cw, ch), interpolation=cv2.INTER_AREA)
+    dtype = np.uint16 if bits > 8 else np.uint8
+    m = _rgb_to_codes(colorspace, full, bits)
+    y, uv = cv2.transform(image.astype(dtype), m[:1]), cv2.transform(small.astype(dtype), m[1:])
+    for plane, values in zip(frame.planes, (y, uv[..., 0], uv[..., 1]), strict=True):
+        rows = np.frombuffer(plane, dtype).reshape(plane.height, -1)  # the frame's own memory
+        np.minimum(values, 2**bits - 1, out=rows[:, : plane.width])  # (full-range chroma may round past it)
+    return frame
+
+
+@lru_cache(maxsize=32)
+def _rgb_to_codes(colorspace: int, full: bool, bits: int) -> np.ndarray:
+    """3x4 affine matrix RGB 0-255 -> `bits`-bit Y, Cb, Cr codes: `_codes_to_rgb`'s inverse."""
+    m = np.vstack([_codes_to_rgb(colorspace, full, bits).astype(np.float64), [0, 0, 0, 1]])
+    return np.linalg.inv(m)[:3].astype(np.float32)
