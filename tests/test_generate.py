@@ -128,11 +128,11 @@ def test_generate_bad_inputs(tmp_path, capsys):
 @pytest.mark.parametrize(
     "extra, message",
     [
-        (["--weights", "w"], "--clip is continued by vidiff's own schemes"),
-        (["--steps", "2"], "--steps applies to"),
-        (["--device", "cuda"], "--device applies to"),
+        (["--weights", "w"], "a clip is continued by vidiff's own schemes"),
+        (["--steps", "2"], "steps applies to"),
+        (["--device", "cuda"], "device applies to"),
         (["--method", "diffusion", "--device", "gpu0"], "unknown device"),
-        (["--scheme", "hierarchical", "--method", "diffusion", "--steps", "0"], "--steps must be between"),
+        (["--scheme", "hierarchical", "--method", "diffusion", "--steps", "0"], "steps must be between"),
     ],
 )
 def test_generate_model_options_are_checked(tmp_path, capsys, carphone, extra, message):
@@ -210,4 +210,4 @@ def test_generate_with_the_diffusion_method(tmp_path, capsys, carphone):
     seconds = (report["frames_observed"] + n_new) / src_fps
     assert probe(out).n_frames == report["frames"] and abs(report["frames"] - seconds * 25) <= 1
     code = main(["generate", "--image", str(carphone), "-o", str(out) + "x.mp4", "--method", "diffusion"])
-    assert code == 2 and "--method applies to --clip" in capsys.readouterr().err
+    assert code == 2 and "method applies to a clip" in capsys.readouterr().err

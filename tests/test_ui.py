@@ -435,9 +435,9 @@ def test_social_clip(server, browser, clip: Path) -> None:
         drv.find_element("css selector", "#so-run").click()
         if value == "100":
             err = _wait_status(drv, "so", ("vidiff: error:",), 60)
-            assert err == "vidiff: error: --seconds must be between 0.2 and 60", err
+            assert err == "vidiff: error: seconds must be between 0.2 and 60", err
     # the first run's error line stays until the second run reports: wait for it to go first
-    _wait(drv, lambda d: "--seconds must be" not in _text(d, "#so-status"), 60, "so status cleared")
+    _wait(drv, lambda d: "seconds must be" not in _text(d, "#so-status"), 60, "so status cleared")
     status = _wait_status(drv, "so", ("Done", "error"), 400)
     assert status.startswith("Done"), status
     _wait(drv, lambda d: d.find_elements("css selector", "#so-preview video[src]"), 20, "preview")
@@ -610,7 +610,7 @@ def _small(tmp: Path) -> str:
         ("social-strength", None, "vidiff: error: strength None: must be a number"),
         ("social-fps", None, "vidiff: error: fps None: must be a number"),
         ("social-fps", 30.5, "vidiff: error: fps 30.5 for a social clip: use one of 24, 25, 30, 50, 60"),
-        ("social-seed", math.nan, "vidiff: error: --seed nan: must be a whole number from 0 to 4294967295"),
+        ("social-seed", math.nan, "vidiff: error: seed nan: must be a whole number from 0 to 4294967295"),
     ],
 )
 def test_a_bad_number_from_a_crafted_request_is_one_line(tmp_path: Path, tab: str, value, line) -> None:

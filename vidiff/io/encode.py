@@ -132,7 +132,7 @@ class EncodeOptions:
         if ("420" in self.pix_fmt or "422" in self.pix_fmt) and (width % 2 or height % 2):
             raise ConfigError(
                 f"frame size {width}x{height} is odd; {self.pix_fmt} needs even width and height "
-                "(use --pix-fmt yuv444p, or crop/pad the input)"
+                "(use pix_fmt yuv444p, or crop/pad the input)"
             )
 
     def check_container(self, path: str | os.PathLike[str]) -> None:
@@ -140,7 +140,7 @@ class EncodeOptions:
         path = os.fspath(path)
         ext = os.path.splitext(path)[1].lower()
         if self.encoder not in CONTAINER_ENCODERS.get(ext, (self.encoder,)):
-            raise ConfigError(f"{path}: a {ext} file holds only vp9 or av1 video; add --codec vp9 (or av1)")
+            raise ConfigError(f"{path}: a {ext} file holds only vp9 or av1 video; use codec vp9 (or av1)")
 
     def check_output(
         self, path: str | os.PathLike[str], width: int, height: int, resumable: bool = True

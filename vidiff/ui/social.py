@@ -183,7 +183,7 @@ def _model_options(
         "negative_prompt": negative or None,
         "weights": weights or None,
         "backend": backend or "auto",
-        "seed": 0 if seed is None else check_seed(seed, "--seed"),
+        "seed": 0 if seed is None else check_seed(seed),
     }
 
 
