@@ -31,6 +31,24 @@ BACKEND_CHOICES = ("auto", "vidiff", *BACKEND_NAMES)
 DTYPE_CHOICES = ("bf16", "fp16", "fp32")
 MAX_MODEL_STEPS = 200
 MAX_GUIDANCE = 30.0
+# make_clip's defaults for the options that apply to some sources only (None: not given; the CLI's help,
+# the recipe and the web app read them here)
+DEFAULT_SECONDS = 4.0
+DEFAULT_MOTION = "auto"
+DEFAULT_STRENGTH = 0.25
+DEFAULT_SCHEME = "autoregressive"
+SOURCES = {"image": "a still", "clip": "a clip", "model": "a video diffusion model's clip"}
+# option -> (the sources it applies to, what it is): given for another source it would be ignored
+ONLY_FOR = {
+    "seconds": (
+        ("image", "model"),
+        "the length of a clip made from a still or a prompt (extend continues a clip)",
+    ),
+    "motion": (("image",), "the camera motion over a still (without a video diffusion model)"),
+    "strength": (("image",), "the amount of camera motion over a still (without a video diffusion model)"),
+    "extend": (("clip",), "the seconds a clip is continued past its end"),
+    "scheme": (("clip",), "how a clip is continued past its end"),
+}
 
 
 def parse_size(value: str | tuple[int, int] | None) -> tuple[int, int] | None:
@@ -170,15 +188,15 @@ def make_clip(
     *,
     image: str | None = None,
     clip: str | None = None,
-    seconds: float = 4.0,
+    seconds: float | None = None,
     extend: float | None = None,
     fps: int = 30,
     aspect: str = "9:16",
-    motion: str = "auto",
-    strength: float = 0.25,
+    motion: str | None = None,
+    strength: float | None = None,
     loop: bool = False,
     transition: float | None = None,
-    scheme: str = "autoregressive",
+    scheme: str | None = None,
     backend: str = "auto",
     weights: str | None = None,
     method: str = "dis",
@@ -212,6 +230,8 @@ def make_clip(
     `_model_keyframes`). Else from `image`: camera `motion` over the still. From `clip`: the clip
     continued `extend` seconds past its end by `scheme` (refined by the shipped models with
     `method="diffusion"`, `steps`, `device`, `seed`), with `loop` a transition back to its start.
+    `seconds`, `motion`, `strength`, `extend` and `scheme` apply to some sources only (`ONLY_FOR`): None
+    takes the default (`DEFAULT_*`), a value given for another source is refused, not ignored.
     The frames are brought to `fps` by the `interpolate` method (default: vidiff's default method, `auto`,
     for a model's keyframes; dis otherwise; with `interpolate_options`), encoded with
     `codec`/`crf`/`preset`/`pix_fmt`, with `audio` (a music file) trimmed and faded under them, and
@@ -251,6 +271,12 @@ def make_clip(
         )
     if not model and (image is None) == (clip is None):
         raise ConfigError("give exactly one of an image (a still) or a clip")
+    source = "model" if model else "image" if image is not None else "clip"
+    _refuse_unused(source, seconds=seconds, motion=motion, strength=strength, extend=extend, scheme=scheme)
+    seconds = DEFAULT_SECONDS if seconds is None else seconds
+    motion = DEFAULT_MOTION if motion is None else motion
+    strength = DEFAULT_STRENGTH if strength is None else strength
+    scheme = DEFAULT_SCHEME if scheme is None else scheme
     size = preset_size(aspect)
     inputs = [x for x in (image, clip, audio) if x]
     check_output_path(output, inputs)
@@ -398,6 +424,17 @@ def make_clip(
         cv2.imwrite(strip, cv2.cvtColor(image_strip(shown), cv2.COLOR_RGB2BGR))
         report["strip"] = strip
     return report
+
+
+def _refuse_unused(source: str, **given: object) -> None:
+    """A `ConfigError` for an option given (not None) that does not apply to `source` (`ONLY_FOR`): it
+    would be ignored."""
+    from vidiff.errors import ConfigError
+
+    for name, value in given.items():
+        sources, what = ONLY_FOR[name]
+        if value is not None and source not in sources:
+            raise ConfigError(f"{name} does not apply to {SOURCES[source]}: it is {what}")
 
 
 class _ExtendedClip:
