@@ -607,10 +607,19 @@ def _small(tmp: Path) -> str:
             "../x",
             "vidiff: error: unknown aspect '../x'; choose one of: 9:16, 1:1, 16:9, 4:5",
         ),
+        (
+            "social-aspect",
+            ["9:16"],
+            "vidiff: error: unknown aspect ['9:16']; choose one of: 9:16, 1:1, 16:9, 4:5",
+        ),
         ("social-strength", "0.2", "vidiff: error: strength '0.2': must be a number"),
         ("social-fps", None, "vidiff: error: fps None: must be a number"),
         ("social-fps", 30.5, "vidiff: error: fps 30.5 for a social clip: use one of 24, 25, 30, 50, 60"),
         ("social-seed", math.nan, "vidiff: error: seed nan: must be a whole number from 0 to 4294967295"),
+        ("social-prompt", 3, "vidiff: error: prompt 3: must be a string (or None)"),  # was an AttributeError
+        ("social-negative", ["a"], "vidiff: error: negative_prompt ['a']: must be a string (or None)"),
+        ("social-weights", {"a": 1}, "vidiff: error: weights {'a': 1}: must be a string (or None)"),
+        ("social-prompt", None, None),  # an empty field: no model, the still animated (it runs)
     ],
 )
 def test_a_bad_number_from_a_crafted_request_is_one_line(tmp_path: Path, tab: str, value, line) -> None:

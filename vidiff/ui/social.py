@@ -182,11 +182,12 @@ def _model_options(
     prompt: str, negative: str, weights: str, backend: str, seed: float | None
 ) -> dict[str, Any]:
     """`make_clip`'s model keywords from the tab's fields; empty when no prompt or weights are given (the
-    still or clip is then animated or extended by vidiff alone). The seed is checked
-    here (`check_seed`, as `make_clip` does: a `ConfigError`), the rest by `make_clip`, as from the CLI."""
-    from vidiff.validate import check_seed
+    still or clip is then animated or extended by vidiff alone). The text fields and the seed are checked
+    here (`check_text`, `check_seed`, as `make_clip` does: a `ConfigError`), the rest by `make_clip`."""
+    from vidiff.validate import check_seed, check_text
 
-    prompt, negative, weights = (prompt or "").strip(), (negative or "").strip(), (weights or "").strip()
+    texts = {"prompt": prompt, "negative_prompt": negative, "weights": weights}
+    prompt, negative, weights = ((check_text(v, k) or "").strip() for k, v in texts.items())
     if not (prompt or weights):
         return {}
     return {
