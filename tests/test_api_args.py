@@ -461,7 +461,7 @@ def test_make_clip_argument_types_are_one_config_error(tmp_path):
     """make_clip compared its numbers without checking their types: seconds=None or strength="0.2" was a
     TypeError, image=3 or audio=3 a TypeError from os.fspath, interpolate_options=3 a TypeError from
     `**`, on_frame=3 a TypeError after the first frame was written, loop="yes" was taken as True and
-    seed=1.5 as a seed; each is one ConfigError now, before any work."""
+    seed=1.5 as a seed; each is one ConfigError now, before any work (None is not given: the default)."""
     import cv2
 
     from vidiff.generate import make_clip
@@ -469,7 +469,7 @@ def test_make_clip_argument_types_are_one_config_error(tmp_path):
     still = tmp_path / "still.png"
     cv2.imwrite(str(still), moving(1, 64, 64)[0])
     good = dict(image=str(still), seconds=0.2, fps=24, aspect="1:1", progress=False)
-    for key, value in [("seconds", None), ("strength", "0.2"), ("transition", "1"), ("extend", True),
+    for key, value in [("seconds", "4"), ("strength", "0.2"), ("transition", "1"), ("extend", True),
                        ("image", 3), ("audio", 3), ("strip", 3), ("interpolate_options", 3), ("on_frame", 3),
                        ("loop", "yes"), ("seed", 1.5), ("crf", "18"), ("codec", 3)]:  # fmt: skip
         with pytest.raises(ConfigError, match=f"^{key} ") as e:
@@ -477,3 +477,40 @@ def test_make_clip_argument_types_are_one_config_error(tmp_path):
         assert "\n" not in str(e.value)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["still.png"]
     assert make_clip(tmp_path / "o.mp4", **good)["frames"] > 0
+    with pytest.raises(ConfigError, match="^motion does not apply to a video diffusion model's clip: "):
+        make_clip(tmp_path / "m.mp4", prompt="a fox", weights="w", motion="zoom-in")  # before the weights
+    assert not (tmp_path / "m.mp4").exists()
+
+
+def test_api_errors_name_the_parameters_not_the_cli_flags(tmp_path):
+    """An API caller reads its own parameter names: make_clip said '--strength must be ...', '--seed',
+    '--strip', 'needs --weights', and upscale_file 'add --codec vp9' or 'give --method or --quality'."""
+    import cv2
+
+    from vidiff import UpscaleOptions, upscale_file
+    from vidiff.generate import make_clip
+
+    still = tmp_path / "still.png"
+    cv2.imwrite(str(still), moving(1, 64, 64)[0])
+    clip = write_mkv(tmp_path / "in.mkv", moving(6, 32, 24))
+    out = tmp_path / "o.mp4"
+    img = dict(image=str(still), seconds=0.2, fps=24, aspect="1:1", progress=False)
+    cases = [
+        (lambda: make_clip(out, **{**img, "strength": 2.0}), "strength must be between 0 and 1"),
+        (lambda: make_clip(out, **{**img, "seconds": 100.0}), "seconds must be between 0.2 and 60"),
+        (lambda: make_clip(out, **{**img, "seed": -1}), "seed -1: must be a whole number"),
+        (lambda: make_clip(out, **{**img, "strip": str(tmp_path / "s.jpg")}), "strip "),
+        (lambda: make_clip(out, **{**img, "steps": 2}), "steps applies to method diffusion"),
+        (lambda: make_clip(out, **{**img, "guidance": 3.0}), "guidance applies to a video diffusion"),
+        (lambda: make_clip(out, prompt="a fox", progress=False), "a prompt needs weights"),
+        (lambda: make_clip(out, clip=str(clip), extend=-1.0, progress=False), "extend must be 0 or more"),
+        (lambda: make_clip(out, clip=str(clip), method="diffusion", steps=0), "steps must be between 1"),
+        (lambda: upscale_file(clip, tmp_path / "o.webm", factor=2, method="dis"), "use codec vp9"),
+        (lambda: upscale_file(clip, out, factor=2, fps=60, method="dis"), "one of factor or fps"),
+        (lambda: UpscaleOptions(factor=2, method="dis", quality="max"), "give method or quality"),
+    ]
+    for call, words in cases:
+        with pytest.raises(VidiffError) as e:
+            call()
+        assert words in str(e.value) and "--" not in str(e.value), str(e.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.mkv", "still.png"]

@@ -128,11 +128,11 @@ def test_generate_bad_inputs(tmp_path, capsys):
 @pytest.mark.parametrize(
     "extra, message",
     [
-        (["--weights", "w"], "--clip is continued by vidiff's own schemes"),
-        (["--steps", "2"], "--steps applies to"),
-        (["--device", "cuda"], "--device applies to"),
+        (["--weights", "w"], "a clip is continued by vidiff's own schemes"),
+        (["--steps", "2"], "steps applies to"),
+        (["--device", "cuda"], "device applies to"),
         (["--method", "diffusion", "--device", "gpu0"], "unknown device"),
-        (["--scheme", "hierarchical", "--method", "diffusion", "--steps", "0"], "--steps must be between"),
+        (["--scheme", "hierarchical", "--method", "diffusion", "--steps", "0"], "steps must be between"),
     ],
 )
 def test_generate_model_options_are_checked(tmp_path, capsys, carphone, extra, message):
@@ -141,6 +141,32 @@ def test_generate_model_options_are_checked(tmp_path, capsys, carphone, extra, m
     err = capsys.readouterr().err.strip()
     assert message in err and len(err.splitlines()) == 1, err
     assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    "source, extra, message",
+    [
+        ("clip", ["--seconds", "3"], "seconds does not apply to a clip"),
+        ("clip", ["--motion", "zoom-in"], "motion does not apply to a clip"),
+        ("clip", ["--strength", "0.5"], "strength does not apply to a clip"),
+        ("clip", ["--strength", "0.25"], "strength does not apply to a clip"),  # the default's value, given
+        ("image", ["--extend", "0.2"], "extend does not apply to a still"),
+        ("image", ["--scheme", "hierarchical"], "scheme does not apply to a still"),
+    ],
+)
+def test_an_option_for_another_source_is_refused_not_ignored(tmp_path, capsys, source, extra, message):
+    """generate --clip took --seconds, --motion and --strength and ignored them (exit 0, a clip of its own
+    length); --image ignored --extend and --scheme. Each is one line now, before any work."""
+    rng = np.random.default_rng(0)
+    frames = list(rng.integers(0, 255, (4, 32, 48, 3), np.uint8))
+    src = write_clip(tmp_path / "in.mp4", frames) if source == "clip" else tmp_path / "in.png"
+    if source == "image":
+        cv2.imwrite(str(src), frames[0])
+    out = tmp_path / "o.mp4"
+    assert main(["generate", f"--{source}", str(src), "-o", str(out), "--quiet", *extra]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"vidiff: error: {message}: it is ") and len(err.splitlines()) == 1, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == [src.name]
 
 
 @pytest.fixture(scope="module")
@@ -210,4 +236,4 @@ def test_generate_with_the_diffusion_method(tmp_path, capsys, carphone):
     seconds = (report["frames_observed"] + n_new) / src_fps
     assert probe(out).n_frames == report["frames"] and abs(report["frames"] - seconds * 25) <= 1
     code = main(["generate", "--image", str(carphone), "-o", str(out) + "x.mp4", "--method", "diffusion"])
-    assert code == 2 and "--method applies to --clip" in capsys.readouterr().err
+    assert code == 2 and "method applies to a clip" in capsys.readouterr().err

@@ -67,7 +67,7 @@ def test_no_quality_leaves_the_method_and_bad_tiers_are_one_line():
     for bad in ("ultra", "MAX", 2, ""):
         with pytest.raises(ConfigError, match="unknown quality .*; choose one of: fast, balanced, max, auto"):
             apply_quality(bad)
-    with pytest.raises(ConfigError, match="give --method or --quality, not both"):
+    with pytest.raises(ConfigError, match="give method or quality, not both"):
         apply_quality("max", "dis")
     with pytest.raises(ConfigError, match="sets ensemble=2, not 4"):
         apply_quality("max", "auto", {"ensemble": 4})
@@ -197,7 +197,7 @@ def test_cli_upscale_quality_max_end_to_end(tmp_path, capsys, small, tiny_model,
     "extra, message",
     [
         (["--quality", "ultra"], "unknown quality 'ultra'; choose one of: fast, balanced, max, auto"),
-        (["--quality", "max", "--method", "dis"], "give --method or --quality, not both"),
+        (["--quality", "max", "--method", "dis"], "give method or quality, not both"),
         (["--quality", "fast", "--steps", "4"], "quality 'fast' (dis): method 'dis' has no option 'steps'"),
     ],
 )

@@ -132,6 +132,9 @@ def test_social_clip_honours_or_refuses_every_key(carphone, tmp_path):
         ("interpolate.factor=2", "use interpolate.fps"),
         ("interpolate.fps=20", "24, 25, 30, 50, 60"),
         ("interpolate.steps=2", "has no option 'steps'"),
+        ("generate.seconds=3", "seconds does not apply to a clip"),  # was ignored: a clip's own length
+        ("generate.motion=zoom-in", "motion does not apply to a clip"),
+        ("generate.strength=0.5", "strength does not apply to a clip"),
     ]:
         with pytest.raises(ConfigError, match=words):
             run_recipe(

@@ -607,7 +607,7 @@ def test_fuzz(seed, media, tmp_path, capsys):
         (["metrics", "{one}", *Q], "at least 2"),
         (["bench", "-i", "{two}", "--methods", "dup", "--in-process", "-o", "{dir}/b", *Q], "nothing to score"),
         (["upscale", "{tiny8}", "-o", "{out}", "--factor", "2", *DIS, *Q], "too small for optical flow"),
-        (["upscale", "{mp4}", "-o", "{dir}/o.webm", "--factor", "2", *Q], "add --codec vp9"),
+        (["upscale", "{mp4}", "-o", "{dir}/o.webm", "--factor", "2", *Q], "use codec vp9"),
         (["demo", "--out-dir", "{text}", *DIS], "is a file"),
         (["ui", "--host", "no such host!"], "--host 'no such host!': not an address"),
         (["ui", "--host", "192.0.2.1"], "cannot serve on it"),  # TEST-NET-1: never this machine's

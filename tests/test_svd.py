@@ -97,9 +97,9 @@ def test_svd_backend_makes_the_keyframes_and_vidiff_raises_their_rate(tmp_path, 
     "extra, message",
     [
         (["--weights", "{tmp}/nothing"], "no such folder"),
-        ([], "needs --weights"),
+        ([], "needs weights"),
         (["--weights", "{tmp}"], "no model_index.json"),
-        (["--weights", "{svd}", "--steps", "0"], "--steps must be between"),
+        (["--weights", "{svd}", "--steps", "0"], "steps must be between"),
     ],
 )
 def test_svd_backend_bad_input_is_one_line(tmp_path, capsys, svd_dir, photo, extra, message):
@@ -116,4 +116,4 @@ def test_svd_backend_refuses_a_clip(tmp_path, capsys, svd_dir, carphone):
     code = main(
         ["generate", "--clip", str(carphone), "-o", str(out), "--backend", "svd", "--weights", str(svd_dir)]
     )
-    assert code == 2 and "--clip is continued by vidiff's own schemes" in capsys.readouterr().err
+    assert code == 2 and "a clip is continued by vidiff's own schemes" in capsys.readouterr().err

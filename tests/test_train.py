@@ -98,12 +98,24 @@ def test_evaluation_clips_are_refused():
         ("model.unet=3", "model.unet = 3: a section of keys"),
         ("data.clips=3", "data.clips = 3: must be a list"),
         ("data.clips=null", "data.clips = None: must be a list"),
+        ("data.clips={}", "data.clips = {}: must be a list"),  # OmegaConf's TypeError, a traceback
+        ("data.clips={a: 1}", "data.clips = {'a': 1}: must be a list"),
+        ("data=[]", r"data = \[\]: a section of keys"),
     ],
 )
 def test_a_section_or_list_given_a_single_value_is_one_config_error(tiny_cfg, override, words):
-    """`train=3` used to replace the whole section and fail later in a TypeError traceback."""
+    """`train=3` used to replace the whole section and fail later in a TypeError traceback; a mapping for
+    a list (`data.clips={}`) or a list for a section was OmegaConf's TypeError traceback."""
     with pytest.raises(ConfigError, match=words):
         load_config(tiny_cfg, [override])
+
+
+def test_a_config_file_with_a_mapping_for_a_list_is_one_config_error(tmp_path):
+    """`clips: {}` in a config file was OmegaConf's TypeError traceback."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("data:\n  clips: {}\n")
+    with pytest.raises(ConfigError, match=f"^{bad}: a list where the defaults hold a section of keys"):
+        load_config(bad)
 
 
 @pytest.mark.parametrize(

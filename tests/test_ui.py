@@ -435,9 +435,9 @@ def test_social_clip(server, browser, clip: Path) -> None:
         drv.find_element("css selector", "#so-run").click()
         if value == "100":
             err = _wait_status(drv, "so", ("vidiff: error:",), 60)
-            assert err == "vidiff: error: --seconds must be between 0.2 and 60", err
+            assert err == "vidiff: error: seconds must be between 0.2 and 60", err
     # the first run's error line stays until the second run reports: wait for it to go first
-    _wait(drv, lambda d: "--seconds must be" not in _text(d, "#so-status"), 60, "so status cleared")
+    _wait(drv, lambda d: "seconds must be" not in _text(d, "#so-status"), 60, "so status cleared")
     status = _wait_status(drv, "so", ("Done", "error"), 400)
     assert status.startswith("Done"), status
     _wait(drv, lambda d: d.find_elements("css selector", "#so-preview video[src]"), 20, "preview")
@@ -607,10 +607,19 @@ def _small(tmp: Path) -> str:
             "../x",
             "vidiff: error: unknown aspect '../x'; choose one of: 9:16, 1:1, 16:9, 4:5",
         ),
-        ("social-strength", None, "vidiff: error: strength None: must be a number"),
+        (
+            "social-aspect",
+            ["9:16"],
+            "vidiff: error: unknown aspect ['9:16']; choose one of: 9:16, 1:1, 16:9, 4:5",
+        ),
+        ("social-strength", "0.2", "vidiff: error: strength '0.2': must be a number"),
         ("social-fps", None, "vidiff: error: fps None: must be a number"),
         ("social-fps", 30.5, "vidiff: error: fps 30.5 for a social clip: use one of 24, 25, 30, 50, 60"),
-        ("social-seed", math.nan, "vidiff: error: --seed nan: must be a whole number from 0 to 4294967295"),
+        ("social-seed", math.nan, "vidiff: error: seed nan: must be a whole number from 0 to 4294967295"),
+        ("social-prompt", 3, "vidiff: error: prompt 3: must be a string (or None)"),  # was an AttributeError
+        ("social-negative", ["a"], "vidiff: error: negative_prompt ['a']: must be a string (or None)"),
+        ("social-weights", {"a": 1}, "vidiff: error: weights {'a': 1}: must be a string (or None)"),
+        ("social-prompt", None, None),  # an empty field: no model, the still animated (it runs)
     ],
 )
 def test_a_bad_number_from_a_crafted_request_is_one_line(tmp_path: Path, tab: str, value, line) -> None:
@@ -644,6 +653,24 @@ def test_a_bad_number_from_a_crafted_request_is_one_line(tmp_path: Path, tab: st
         return
     assert got == line
     assert [p.name for p in app.workdir.iterdir()] == [], "a refused run leaves no job folder"
+
+
+@pytest.mark.skipif(not HAVE_UI, reason="needs the ui extra (gradio)")
+def test_social_tab_sends_a_clip_only_what_applies_to_it(tmp_path: Path) -> None:
+    """The page always holds a still's length, motion and strength: for an uploaded clip they are not sent
+    (make_clip refuses them for a clip), and a still's extension field is not sent for a still."""
+    from vidiff.ui import social
+
+    app = _handler_app(tmp_path)
+    still = tmp_path / "still.png"
+    import cv2
+
+    cv2.imwrite(str(still), np.zeros((32, 48, 3), np.uint8))
+    kw = dict(aspect="1:1", motion="zoom-in", strength=0.5, seconds=0.2, extend=0.1, fps=24, loop=False)
+    kw |= dict(music=None, prompt="", negative="", weights="", backend="auto", seed=0)
+    for src in (_small(tmp_path), str(still)):
+        got = _last(social._run_social(app), src, None, *kw.values())
+        assert got.startswith("Done:"), got
 
 
 def test_bench_max_frames_is_the_compare_tabs_check(capsys) -> None:

@@ -410,6 +410,29 @@ def test_eta_counts_from_the_first_frames_and_a_long_run_says_so(monkeypatch, ca
     assert len(notes) == 1 and "24:" in notes[0] and "--method dis" in notes[0], notes
 
 
+def test_ctrl_c_closes_the_bars_before_the_interrupted_line(monkeypatch, capsys):
+    """Ctrl-C left the open bars to the garbage collector, which drew them once more after
+    'vidiff: interrupted'; the interrupt closes them first, so that line is the last."""
+    import gc
+
+    import vidiff.cli.probe as probe_cli
+    from vidiff.cli import main
+
+    def interrupted(args):
+        bar = progress_mod.progress_bar(10, "write")
+        bar.update(3)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(probe_cli, "run", interrupted)
+    assert main(["probe", "x.mp4"]) == 130
+    gc.collect()  # a bar left open would draw itself here
+    err = capsys.readouterr().err
+    lines = [ln for ln in err.replace("\r", "\n").splitlines() if ln.strip()]
+    assert lines[-1] == "vidiff: interrupted" and err.count("vidiff: interrupted") == 1, err
+    assert "3/10" in lines[-2], err  # the bar as far as it got, above the line
+    assert not [b for b in progress_mod.Bar._instances if isinstance(b, progress_mod.Bar)]
+
+
 def test_hint_names_a_faster_method_from_the_measured_costs():
     assert "--method dis" in costs.faster_hint("diffusion", 720, 528)
     assert "--method fuse" in costs.faster_hint("diffusion", 720, 528)

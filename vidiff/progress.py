@@ -99,6 +99,13 @@ def progress_bar(total: int | None, desc: str, enabled: bool = True, hint: str |
     )
 
 
+def close_bars() -> None:
+    """Close every open bar, each drawn once more as far as it got (Ctrl-C: a bar left to the garbage
+    collector would draw itself after the line that says the run was interrupted)."""
+    for bar in list(Bar._instances):  # tqdm's own set of open bars (a WeakSet)
+        bar.close()
+
+
 @contextlib.contextmanager
 def stage(text: str, enabled: bool = True) -> Iterator[None]:
     """One line on stderr for a start-up step (`TEXT ... done in 12.3 s`) before a bar exists."""

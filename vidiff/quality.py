@@ -70,15 +70,15 @@ def apply_quality(
     if not (isinstance(method, str) and method == AUTO):  # an Interpolator too (any object: no `!=`)
         shown = method if isinstance(method, str) else getattr(method, "name", type(method).__name__)
         raise ConfigError(
-            f"give --method or --quality, not both (method {shown!r:.60}, quality {quality!r}); "
-            f"--quality {quality} runs {tier.method}"
+            f"give method or quality, not both (method {shown!r:.60}, quality {quality!r}); "
+            f"quality {quality} runs {tier.method}"
         )
     given = dict(method_options or {})
     for key, value in tier.options.items():
         if key in given and given[key] != value:
             raise ConfigError(
                 f"quality {quality!r} sets {key}={value!r}, not {given[key]!r}; for another {key}, give "
-                f"--method {tier.method} with its options instead"
+                f"method {tier.method} with its options instead"
             )
     return tier.method, {**tier.options, **given}
 

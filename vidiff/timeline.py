@@ -87,7 +87,7 @@ def output_rate(
     must be in range too.
     """
     if (factor is None) == (fps is None):
-        raise ConfigError("give exactly one of --factor or --fps")
+        raise ConfigError("give exactly one of factor or fps")
     out = Fraction(src_fps) * parse_factor(factor) if factor is not None else parse_fps(fps)  # type: ignore[arg-type]
     write = out * parse_speed(speed)
     if out > MAX_FPS or write > MAX_FPS:
@@ -259,5 +259,5 @@ def check_flow_size(width: int, height: int, method: str = "dis", what: str = "o
     raise UnsupportedError(
         f"frame size {width}x{height} is too small for {what} (OpenCV DIS needs {DIS_MIN_SIDE} px on each "
         f"side and {DIS_MIN_LONG_SIDE} on one)"
-        + ("; use --method blend or dup" if what == "optical flow" else "")
+        + ("; use method blend or dup" if what == "optical flow" else "")
     )

@@ -329,8 +329,10 @@ UPSCALE_ARGS: dict[str, Callable[[object, str], Any]] = {
 MAKE_CLIP_ARGS: dict[str, Callable[[object, str], Any]] = {
     "output": check_path,
     **dict.fromkeys(("image", "clip", "audio", "strip"), check_optional_path),
-    **dict.fromkeys(("seconds", "fps", "strength"), check_real),
-    **dict.fromkeys(("extend", "transition", "guidance", "keyframe_fps"), check_optional_real),
+    "fps": check_real,
+    **dict.fromkeys(
+        ("seconds", "strength", "extend", "transition", "guidance", "keyframe_fps"), check_optional_real
+    ),
     **dict.fromkeys(("steps", "seed", "frames", "crf"), check_whole),
     **dict.fromkeys(("loop", "offload", "offline", "progress"), check_flag),
     **dict.fromkeys(

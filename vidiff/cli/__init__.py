@@ -99,6 +99,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"vidiff: error: {e}", file=sys.stderr)
         return e.exit_code
     except KeyboardInterrupt:
+        from vidiff.progress import close_bars
+
+        close_bars()  # before the line: an open bar would redraw itself after it
         print("vidiff: interrupted", file=sys.stderr)
         return 130
     except MemoryError:

@@ -9,6 +9,10 @@ import sys
 from vidiff.cli import add_report_options, add_strict_option
 from vidiff.generate.clip import (
     BACKEND_CHOICES,
+    DEFAULT_MOTION,
+    DEFAULT_SCHEME,
+    DEFAULT_SECONDS,
+    DEFAULT_STRENGTH,
     DTYPE_CHOICES,
     FPS_CHOICES,
     MAX_EXTEND_FRAMES,
@@ -52,9 +56,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--seconds",
         type=float,
-        default=4.0,
-        help="length of a clip made from --image or --prompt (default 4; past one model window the next "
-        "window starts from the last frame)",
+        default=None,
+        help=f"length of a clip made from --image or --prompt (default {DEFAULT_SECONDS:g}; past one model "
+        "window the next window starts from the last frame)",
     )
     p.add_argument(
         "--extend",
@@ -70,11 +74,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--motion",
-        default="auto",
+        default=None,
         help="camera motion for --image: pan-left, pan-right, zoom-in, "
-        "zoom-out, auto (pan across wide photos, else zoom in)",
+        f"zoom-out, {DEFAULT_MOTION} (default: pan across wide photos, else zoom in)",
     )
-    p.add_argument("--strength", type=float, default=0.25, help="amount of camera motion, 0-1 (default 0.25)")
+    p.add_argument(
+        "--strength",
+        type=float,
+        default=None,
+        help=f"amount of camera motion for --image, 0-1 (default {DEFAULT_STRENGTH:g})",
+    )
     p.add_argument("--loop", action="store_true", help="make the end lead seamlessly back into the start")
     p.add_argument(
         "--transition",
@@ -85,9 +94,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--scheme",
-        default="autoregressive",
+        default=None,
         choices=SCHEMES,
-        help="how frames past the end are sampled (Flexible Diffusion Model schemes)",
+        help=f"with --clip: how frames past the end are sampled (Flexible Diffusion Model schemes; default "
+        f"{DEFAULT_SCHEME})",
     )
     m = p.add_argument_group("video diffusion models (pip install 'vidiff[svd]')")
     m.add_argument("--prompt", help="what the clip shows (text-to-video and image-to-video models)")

@@ -31,6 +31,24 @@ BACKEND_CHOICES = ("auto", "vidiff", *BACKEND_NAMES)
 DTYPE_CHOICES = ("bf16", "fp16", "fp32")
 MAX_MODEL_STEPS = 200
 MAX_GUIDANCE = 30.0
+# make_clip's defaults for the options that apply to some sources only (None: not given; the CLI's help,
+# the recipe and the web app read them here)
+DEFAULT_SECONDS = 4.0
+DEFAULT_MOTION = "auto"
+DEFAULT_STRENGTH = 0.25
+DEFAULT_SCHEME = "autoregressive"
+SOURCES = {"image": "a still", "clip": "a clip", "model": "a video diffusion model's clip"}
+# option -> (the sources it applies to, what it is): given for another source it would be ignored
+ONLY_FOR = {
+    "seconds": (
+        ("image", "model"),
+        "the length of a clip made from a still or a prompt (extend continues a clip)",
+    ),
+    "motion": (("image",), "the camera motion over a still (without a video diffusion model)"),
+    "strength": (("image",), "the amount of camera motion over a still (without a video diffusion model)"),
+    "extend": (("clip",), "the seconds a clip is continued past its end"),
+    "scheme": (("clip",), "how a clip is continued past its end"),
+}
 
 
 def parse_size(value: str | tuple[int, int] | None) -> tuple[int, int] | None:
@@ -42,9 +60,9 @@ def parse_size(value: str | tuple[int, int] | None) -> tuple[int, int] | None:
     try:
         w, h = (int(x) for x in str(value).lower().split("x"))
     except ValueError:
-        raise ConfigError(f"--keyframe-size {value!r}: write it as WIDTHxHEIGHT, e.g. 832x480") from None
+        raise ConfigError(f"keyframe_size {value!r}: write it as WIDTHxHEIGHT, e.g. 832x480") from None
     if not (0 < w <= 4096 and 0 < h <= 4096):
-        raise ConfigError(f"--keyframe-size {value!r}: each side must be 1-4096")
+        raise ConfigError(f"keyframe_size {value!r}: each side must be 1-4096")
     return w, h
 
 
@@ -59,7 +77,7 @@ def check_extend(n_new: object, fps: Fraction | None = None, seconds: float | No
     if n_new > MAX_EXTEND_FRAMES:
         asked, here = f"extension of {n_new} frames", ""
         if fps is not None:
-            asked = f"--extend {seconds:g} s is {n_new} frames at {float(fps):.4g} fps"
+            asked = f"extend {seconds:g} s is {n_new} frames at {float(fps):.4g} fps"
             here = f" ({MAX_EXTEND_FRAMES / float(fps):.2f} s here)"
         raise ConfigError(
             f"{asked}: extension carries a clip's motion {MAX_EXTEND_FRAMES} frames past its end{here}, "
@@ -115,28 +133,28 @@ def _model_keyframes(
     from vidiff.generate.backends import is_local, resolve
 
     if not weights:
-        what = f"--backend {backend}" if backend in BACKEND_NAMES else "--prompt"
-        raise ConfigError(f"{what} needs --weights DIR_OR_HUB_ID (a diffusers video pipeline)")
+        what = f"backend {backend}" if backend in BACKEND_NAMES else "a prompt"
+        raise ConfigError(f"{what} needs weights: a diffusers video pipeline (a folder or a hub id)")
     if dtype not in (None, *DTYPE_CHOICES):
         raise ConfigError(f"unknown dtype {dtype!r}; choose one of: {', '.join(DTYPE_CHOICES)}")
     if guidance is not None and not 0 <= guidance <= MAX_GUIDANCE:
-        raise ConfigError(f"--guidance must be between 0 and {MAX_GUIDANCE:g}, not {guidance:g}")
+        raise ConfigError(f"guidance must be between 0 and {MAX_GUIDANCE:g}, not {guidance:g}")
     if offload and not device.startswith("cuda"):
         raise ConfigError(
-            "--offload moves the model's parts between the GPU and the CPU: use it with --device cuda"
+            "offload moves the model's parts between the GPU and the CPU: use it with device cuda"
         )
     ksize = parse_size(keyframe_size)
     still = _load_image(image) if image else None
     b = resolve("auto" if backend == "vidiff" else backend, weights, offline)
     if b.takes_prompt and not prompt:
-        raise ConfigError(f"{b.kind} ({b.name}) makes a clip from a text prompt: give --prompt")
+        raise ConfigError(f"{b.kind} ({b.name}) makes a clip from a text prompt: give a prompt")
     if not b.takes_prompt and (prompt or negative_prompt):
-        raise ConfigError(f"{b.kind} ({b.name}) takes no prompt: it animates the still given by --image")
+        raise ConfigError(f"{b.kind} ({b.name}) takes no prompt: it animates the still given as image")
     if b.is_image_to_video and still is None:
-        raise ConfigError(f"{b.kind} ({b.name}) animates a still: give --image")
+        raise ConfigError(f"{b.kind} ({b.name}) animates a still: give an image")
     if still is not None and not b.can_condition_on_image:
         raise ConfigError(
-            f"these {b.kind} weights make a clip from a prompt only; for --image use image-to-video "
+            f"these {b.kind} weights make a clip from a prompt only; for an image use image-to-video "
             f"weights ({', '.join(b.image_to_video)})"
         )
     aspect = size[0] / size[1]
@@ -170,15 +188,15 @@ def make_clip(
     *,
     image: str | None = None,
     clip: str | None = None,
-    seconds: float = 4.0,
+    seconds: float | None = None,
     extend: float | None = None,
     fps: int = 30,
     aspect: str = "9:16",
-    motion: str = "auto",
-    strength: float = 0.25,
+    motion: str | None = None,
+    strength: float | None = None,
     loop: bool = False,
     transition: float | None = None,
-    scheme: str = "autoregressive",
+    scheme: str | None = None,
     backend: str = "auto",
     weights: str | None = None,
     method: str = "dis",
@@ -212,13 +230,15 @@ def make_clip(
     `_model_keyframes`). Else from `image`: camera `motion` over the still. From `clip`: the clip
     continued `extend` seconds past its end by `scheme` (refined by the shipped models with
     `method="diffusion"`, `steps`, `device`, `seed`), with `loop` a transition back to its start.
+    `seconds`, `motion`, `strength`, `extend` and `scheme` apply to some sources only (`ONLY_FOR`): None
+    takes the default (`DEFAULT_*`), a value given for another source is refused, not ignored.
     The frames are brought to `fps` by the `interpolate` method (default: vidiff's default method, `auto`,
     for a model's keyframes; dis otherwise; with `interpolate_options`), encoded with
     `codec`/`crf`/`preset`/`pix_fmt`, with `audio` (a music file) trimmed and faded under them, and
     `strip` also writes a PNG strip of the frames. `on_frame(done, total)` is called after each frame is
     written (a progress and cancel point: an exception it raises stops the job and leaves no output).
     """
-    from vidiff.validate import MAKE_CLIP_ARGS, SAMPLER_STEPS, check_args, check_seed
+    from vidiff.validate import MAKE_CLIP_ARGS, check_args, check_seed, check_steps
 
     check_args(MAKE_CLIP_ARGS, locals())  # each argument's type, before any work
     import cv2
@@ -246,27 +266,33 @@ def make_clip(
         )
     if model and clip is not None:
         raise ConfigError(
-            "--clip is continued by vidiff's own schemes; --weights / --prompt / a model --backend make a "
-            "clip from a prompt or a still (--image)"
+            "a clip is continued by vidiff's own schemes; weights, a prompt or a model backend make a clip "
+            "from a prompt or a still (image)"
         )
     if not model and (image is None) == (clip is None):
         raise ConfigError("give exactly one of an image (a still) or a clip")
+    source = "model" if model else "image" if image is not None else "clip"
+    _refuse_unused(source, seconds=seconds, motion=motion, strength=strength, extend=extend, scheme=scheme)
+    seconds = DEFAULT_SECONDS if seconds is None else seconds
+    motion = DEFAULT_MOTION if motion is None else motion
+    strength = DEFAULT_STRENGTH if strength is None else strength
+    scheme = DEFAULT_SCHEME if scheme is None else scheme
     size = preset_size(aspect)
     inputs = [x for x in (image, clip, audio) if x]
     check_output_path(output, inputs)
     if strip:
-        check_png_output(strip, "--strip", [*inputs, output])
+        check_png_output(strip, "strip", [*inputs, output])
     if extend is not None and not (math.isfinite(extend) and extend >= 0):  # frames: once the rate is known
-        raise ConfigError(f"--extend must be 0 or more seconds, not {extend:g}")
+        raise ConfigError(f"extend must be 0 or more seconds, not {extend:g}")
     if transition is not None and not 0 < transition <= MAX_TRANSITION:
         raise ConfigError(
-            f"--transition must be above 0 and at most {MAX_TRANSITION} seconds, not {transition:g}"
+            f"transition must be above 0 and at most {MAX_TRANSITION} seconds, not {transition:g}"
         )
     if transition is not None and not (loop and clip is not None):  # else it would be ignored
-        raise ConfigError("--transition applies to --clip --loop (the seconds back to the clip's start)")
+        raise ConfigError("transition applies to a clip with loop (the seconds back to the clip's start)")
     if not 0 <= strength <= 1:
-        raise ConfigError(f"--strength must be between 0 and 1, not {strength:g}")
-    check_seed(seed, "--seed")
+        raise ConfigError(f"strength must be between 0 and 1, not {strength:g}")
+    check_seed(seed)
     if fps not in FPS_CHOICES:
         raise ConfigError(f"fps {fps} for a social clip: use one of {', '.join(map(str, FPS_CHOICES))}")
     opts = EncodeOptions(codec, crf, preset, pix_fmt)
@@ -274,41 +300,35 @@ def make_clip(
     uses_model = model or method == "diffusion"
     if backend == "vidiff" and weights:
         raise ConfigError(
-            "--weights is for a video diffusion --backend (the vidiff models are the shipped ones)"
+            "weights are for a video diffusion backend (the vidiff models are the shipped ones)"
         )
     for name, value in (("steps", steps), ("device", None if device == "cpu" else device)):
         if value is not None and not uses_model:
-            raise ConfigError(
-                f"--{name} applies to --method diffusion or a video diffusion model (--weights)"
-            )
+            raise ConfigError(f"{name} applies to method diffusion or a video diffusion model (weights)")
     model_only = {
-        "guidance": guidance, "keyframe-fps": keyframe_fps, "frames": frames, "keyframe-size": keyframe_size,
-        "dtype": dtype, "negative-prompt": negative_prompt, "offload": offload or None, "offline": offline or None,
+        "guidance": guidance, "keyframe_fps": keyframe_fps, "frames": frames, "keyframe_size": keyframe_size,
+        "dtype": dtype, "negative_prompt": negative_prompt, "offload": offload or None, "offline": offline or None,
     }  # fmt: skip
     for name, value in model_only.items():
         if value is not None and not model:
-            raise ConfigError(f"--{name} applies to a video diffusion model (--weights)")
+            raise ConfigError(f"{name} applies to a video diffusion model (weights)")
     device = device or "cpu"
     if model:
         from vidiff.diffusion.model import check_device
 
         check_device(device)
         if steps is not None and not 1 <= steps <= MAX_MODEL_STEPS:
-            raise ConfigError(f"--steps must be between 1 and {MAX_MODEL_STEPS} for a video diffusion model")
+            raise ConfigError(f"steps must be between 1 and {MAX_MODEL_STEPS} for a video diffusion model")
     else:
-        steps = 1 if steps is None else steps
-        if not SAMPLER_STEPS[0] <= steps <= SAMPLER_STEPS[1]:
-            raise ConfigError(
-                f"--steps must be between {SAMPLER_STEPS[0]} and {SAMPLER_STEPS[1]} (with --method diffusion)"
-            )
+        steps = check_steps(1 if steps is None else steps)  # vidiff's sampler (method diffusion)
     if method not in METHODS:
         raise ConfigError(f"unknown method {method!r}; choose one of: {', '.join(METHODS)}")
     if scheme not in SCHEMES:
         raise ConfigError(f"unknown scheme {scheme!r}; choose one of: {', '.join(SCHEMES)}")
     if model and method != "dis":
-        raise ConfigError("--method applies to --clip (a model's keyframes are filled in by --interpolate)")
+        raise ConfigError("method applies to a clip (a model's keyframes are filled in by interpolate)")
     if not 0.2 <= seconds <= 60 and clip is None:
-        raise ConfigError("--seconds must be between 0.2 and 60")
+        raise ConfigError("seconds must be between 0.2 and 60")
     if interpolate is None:
         interpolate = "auto" if model else "dis"
     interp = get_interpolator(interpolate, **(interpolate_options or {}))  # an unknown option: one line
@@ -329,7 +349,7 @@ def make_clip(
     elif image:
         if method != "dis":
             raise ConfigError(
-                "--method applies to --clip (a still is animated by exact camera motion or a video "
+                "method applies to a clip (a still is animated by exact camera motion or a video "
                 "diffusion model)"
             )
         n = round(seconds * fps)
@@ -404,6 +424,17 @@ def make_clip(
         cv2.imwrite(strip, cv2.cvtColor(image_strip(shown), cv2.COLOR_RGB2BGR))
         report["strip"] = strip
     return report
+
+
+def _refuse_unused(source: str, **given: object) -> None:
+    """A `ConfigError` for an option given (not None) that does not apply to `source` (`ONLY_FOR`): it
+    would be ignored."""
+    from vidiff.errors import ConfigError
+
+    for name, value in given.items():
+        sources, what = ONLY_FOR[name]
+        if value is not None and source not in sources:
+            raise ConfigError(f"{name} does not apply to {SOURCES[source]}: it is {what}")
 
 
 class _ExtendedClip:

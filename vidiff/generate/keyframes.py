@@ -54,8 +54,8 @@ def plan(backend: Backend, seconds: float, keyframe_fps: float | None, frames: i
     windows = 1 + math.ceil(max(0, need - window) / (window - 1))
     if windows > 1 and not backend.can_condition_on_image:
         raise ConfigError(
-            f"--seconds {seconds:g} needs {windows} windows of {window} frames at {float(gen_rate):g} fps "
-            f"and these {backend.kind} weights cannot start a window from a frame; use --seconds "
+            f"seconds {seconds:g} needs {windows} windows of {window} frames at {float(gen_rate):g} fps "
+            f"and these {backend.kind} weights cannot start a window from a frame; use seconds "
             f"{float((window - 1) / gen_rate + 1 / rate):.2f} or less, or image-to-video weights ({', '.join(backend.image_to_video)})"
         )
     return Plan(rate, gen_rate, total, need, window, windows, pick)

@@ -17,7 +17,7 @@ PRESETS = {"9:16": (1080, 1920), "1:1": (1080, 1080), "16:9": (1920, 1080), "4:5
 
 def preset_size(aspect: str) -> tuple[int, int]:
     """(width, height) of a platform preset."""
-    if aspect not in PRESETS:
+    if not isinstance(aspect, str) or aspect not in PRESETS:  # a list is unhashable: a TypeError
         raise ConfigError(f"unknown aspect {aspect!r}; choose one of: {', '.join(PRESETS)}")
     return PRESETS[aspect]
 

@@ -25,13 +25,13 @@ def load_svd(weights: str, device: str = "cpu"):
     dev = check_device(device)
     index = Path(weights) / "model_index.json"
     if not index.is_file():
-        raise InputError(f"--weights {weights}: no model_index.json; give a diffusers SVD pipeline folder")
+        raise InputError(f"weights {weights}: no model_index.json; give a diffusers SVD pipeline folder")
     try:
         kind = json.loads(index.read_text()).get("_class_name")
     except (ValueError, AttributeError):
-        raise InputError(f"--weights {weights}: model_index.json is not valid JSON") from None
+        raise InputError(f"weights {weights}: model_index.json is not valid JSON") from None
     if kind != "StableVideoDiffusionPipeline":
-        raise InputError(f"--weights {weights}: not a StableVideoDiffusionPipeline folder ({kind})")
+        raise InputError(f"weights {weights}: not a StableVideoDiffusionPipeline folder ({kind})")
     try:
         import transformers  # SVD's image encoder is a transformers CLIP model
         from diffusers.utils import logging as diffusers_logging
@@ -41,12 +41,12 @@ def load_svd(weights: str, device: str = "cpu"):
             lib.set_verbosity_error()
         from diffusers import StableVideoDiffusionPipeline
     except ImportError as e:
-        raise ConfigError(f"--backend svd needs the svd extra: pip install 'vidiff[svd]' ({e})") from None
+        raise ConfigError(f"backend svd needs the svd extra: pip install 'vidiff[svd]' ({e})") from None
     try:
         pipe = StableVideoDiffusionPipeline.from_pretrained(weights, local_files_only=True)
     except (OSError, ValueError, KeyError, RuntimeError) as e:
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise InputError(f"--weights {weights}: cannot load the pipeline: {first}") from None
+        raise InputError(f"weights {weights}: cannot load the pipeline: {first}") from None
     return pipe.to(dev)
 
 

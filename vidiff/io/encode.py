@@ -141,7 +141,7 @@ class EncodeOptions:
         path = os.fspath(path)
         ext = os.path.splitext(path)[1].lower()
         if self.encoder not in CONTAINER_ENCODERS.get(ext, (self.encoder,)):
-            raise ConfigError(f"{path}: a {ext} file holds only vp9 or av1 video; add --codec vp9 (or av1)")
+            raise ConfigError(f"{path}: a {ext} file holds only vp9 or av1 video; use codec vp9 (or av1)")
 
     def check_output(
         self, path: str | os.PathLike[str], width: int, height: int, resumable: bool = True

@@ -394,7 +394,7 @@ def audio_action(codec: str, fmt: str, choice: str = "auto") -> str:
     if choice == "copy":
         if not holds:
             raise ConfigError(
-                f"--audio-codec copy: a {fmt} file cannot hold {codec} audio; use --audio-codec auto or aac"
+                f"audio codec copy: a {fmt} file cannot hold {codec} audio; use audio codec auto or aac"
             )
         return "copy"
     plays = codec in _AUDIO_BROWSER if fmt == "mp4" else holds

@@ -74,7 +74,7 @@ def load_config(path: str | os.PathLike[str] | None, overrides: Sequence[str] = 
     where = str(path) if path else "overrides"
     try:
         if path:
-            base = OmegaConf.merge(base, read_yaml(path))
+            base = _merge(base, read_yaml(path), where)
         for o in overrides:
             if "=" not in o:
                 raise ConfigError(f"override {o!r} must look like key=value (e.g. train.steps=100)")
@@ -83,7 +83,7 @@ def load_config(path: str | os.PathLike[str] | None, overrides: Sequence[str] = 
                 dot = OmegaConf.from_dotlist([o])
             except (yaml.YAMLError, ValueError) as e:
                 raise ConfigError(f"{where}: not a valid value ({str(e).splitlines()[0]})") from None
-            base = OmegaConf.merge(base, dot)
+            base = _merge(base, dot, where, o.split("=", 1)[0].strip())
     except OmegaConfBaseException as e:
         key = getattr(e, "full_key", None) or ""
         line = _line_of(path, key) if path and where == str(path) else ""
@@ -93,6 +93,21 @@ def load_config(path: str | os.PathLike[str] | None, overrides: Sequence[str] = 
         _check_shape(default, base[name], name, lists=True)
     _check_shape(model_defaults(), base.model, "model", lists=False)
     return base
+
+
+def _merge(base: DictConfig, other: DictConfig, where: str, key: str | None = None) -> DictConfig:
+    """`base` with `other` (a file, or the override of `key`) merged in; a mapping for a list
+    (`data.clips={}`) or a list for a section (`data=[]`), which OmegaConf refuses with a TypeError, is one
+    `ConfigError` (for an override, the shape check's line)."""
+    try:
+        return OmegaConf.merge(base, other)
+    except TypeError:
+        if key is not None:
+            default = OmegaConf.to_container(OmegaConf.select(base, key))
+            _check_shape(default, OmegaConf.select(other, key), key, lists=True)
+        raise ConfigError(
+            f"{where}: a list where the defaults hold a section of keys, or keys where they hold a list"
+        ) from None
 
 
 NOT_A_MAPPING = "a config is a mapping of sections (model, data, train)"

@@ -43,7 +43,14 @@ def social_tab(app: App) -> None:
 
 def _social_layout() -> SimpleNamespace:
     """The tab's components (element ids `so-*`), by name."""
-    from vidiff.generate.clip import BACKEND_NAMES, FPS_CHOICES, IMAGE_EXT
+    from vidiff.generate.clip import (
+        BACKEND_NAMES,
+        DEFAULT_MOTION,
+        DEFAULT_SECONDS,
+        DEFAULT_STRENGTH,
+        FPS_CHOICES,
+        IMAGE_EXT,
+    )
     from vidiff.generate.motion import MOTIONS
     from vidiff.generate.social import PRESETS
 
@@ -57,10 +64,12 @@ def _social_layout() -> SimpleNamespace:
                 list(PRESETS), value="9:16", label="Preset (aspect ratio)", elem_id="so-aspect"
             )
             with gr.Row():
-                c.motion = gr.Dropdown(list(MOTIONS), value="auto", label="Camera motion (a still)")
-                c.strength = gr.Slider(0, 1, value=0.25, step=0.05, label="Motion strength")
+                c.motion = gr.Dropdown(list(MOTIONS), value=DEFAULT_MOTION, label="Camera motion (a still)")
+                c.strength = gr.Slider(0, 1, value=DEFAULT_STRENGTH, step=0.05, label="Motion strength")
             with gr.Row():
-                c.seconds = gr.Number(4, label="Length in seconds (a still)", elem_id="so-seconds")
+                c.seconds = gr.Number(
+                    DEFAULT_SECONDS, label="Length in seconds (a still or a prompt)", elem_id="so-seconds"
+                )
                 c.extend = gr.Number(
                     None,
                     label="Extension past the end in seconds (a clip; empty: as far as its motion carries, at most 1 s)",
@@ -141,16 +150,18 @@ def _run_social(app: App) -> Any:
                     raise Cancelled()
                 job.total, job.done = total, done
 
+            # the fields a source does not use are not sent: make_clip refuses them (the page always has values)
+            camera = still and not model
             return make_clip(
                 out,
                 image=src if still else None,
                 clip=None if still else src,
-                seconds=4.0 if seconds is None else seconds,
-                extend=extend,
+                seconds=seconds if still else None,  # None: make_clip's default
+                extend=None if still else extend,
                 fps=fps,  # as the page sent them: `make_clip` refuses NaN, 30.5 or None in one line
                 aspect=aspect,
-                motion=motion,
-                strength=strength,
+                motion=motion if camera else None,
+                strength=strength if camera else None,
                 loop=bool(loop),
                 audio=audio,
                 progress=False,
@@ -171,11 +182,12 @@ def _model_options(
     prompt: str, negative: str, weights: str, backend: str, seed: float | None
 ) -> dict[str, Any]:
     """`make_clip`'s model keywords from the tab's fields; empty when no prompt or weights are given (the
-    still or clip is then animated or extended by vidiff alone). The seed is checked
-    here (`check_seed`, as `make_clip` does: a `ConfigError`), the rest by `make_clip`, as from the CLI."""
-    from vidiff.validate import check_seed
+    still or clip is then animated or extended by vidiff alone). The text fields and the seed are checked
+    here (`check_text`, `check_seed`, as `make_clip` does: a `ConfigError`), the rest by `make_clip`."""
+    from vidiff.validate import check_seed, check_text
 
-    prompt, negative, weights = (prompt or "").strip(), (negative or "").strip(), (weights or "").strip()
+    texts = {"prompt": prompt, "negative_prompt": negative, "weights": weights}
+    prompt, negative, weights = ((check_text(v, k) or "").strip() for k, v in texts.items())
     if not (prompt or weights):
         return {}
     return {
@@ -183,7 +195,7 @@ def _model_options(
         "negative_prompt": negative or None,
         "weights": weights or None,
         "backend": backend or "auto",
-        "seed": 0 if seed is None else check_seed(seed, "--seed"),
+        "seed": 0 if seed is None else check_seed(seed),
     }
 
 

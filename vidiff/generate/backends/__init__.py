@@ -41,12 +41,12 @@ def _index_path(weights: str, offline: bool) -> Path:
     if is_local(weights):
         p = Path(weights).expanduser()
         if not p.exists():
-            raise InputError(f"--weights {weights}: no such folder")
+            raise InputError(f"weights {weights}: no such folder")
         if not p.is_dir():
-            raise InputError(f"--weights {weights}: not a folder; give a diffusers pipeline folder or hub id")
+            raise InputError(f"weights {weights}: not a folder; give a diffusers pipeline folder or hub id")
         if not (p / "model_index.json").is_file():
             raise InputError(
-                f"--weights {weights}: no model_index.json; give a diffusers pipeline folder or a hub id"
+                f"weights {weights}: no model_index.json; give a diffusers pipeline folder or a hub id"
             )
         return p / "model_index.json"
     try:
@@ -56,7 +56,7 @@ def _index_path(weights: str, offline: bool) -> Path:
     except Exception as e:  # any hub failure (offline and not cached, no such repo, no network): one line
         where = "in the local Hugging Face cache (offline)" if offline_mode(offline) else "on the hub"
         raise InputError(
-            f"--weights {weights}: no such folder, and no model_index.json {where}: {first_line(e)}"
+            f"weights {weights}: no such folder, and no model_index.json {where}: {first_line(e)}"
         ) from None
 
 
@@ -66,7 +66,7 @@ def _check_parts(folder: Path, index: dict, kind: str) -> None:
         if part.startswith("_") or not isinstance(spec, list) or None in spec:
             continue
         if not (folder / part).is_dir():
-            raise InputError(f"--weights {folder}: the {kind} is missing its {part}/ ({spec[1]})")
+            raise InputError(f"weights {folder}: the {kind} is missing its {part}/ ({spec[1]})")
 
 
 def pipeline_class(weights: str, offline: bool = False) -> str:
@@ -77,7 +77,7 @@ def pipeline_class(weights: str, offline: bool = False) -> str:
         index = json.loads(path.read_text())
         kind = index["_class_name"]
     except (ValueError, KeyError, TypeError):
-        raise InputError(f"--weights {weights}: model_index.json is not a diffusers pipeline index") from None
+        raise InputError(f"weights {weights}: model_index.json is not a diffusers pipeline index") from None
     if is_local(weights):
         _check_parts(path.parent, index, kind)
     return str(kind)
@@ -94,9 +94,9 @@ def resolve(backend: str, weights: str, offline: bool = False) -> Backend:
     cls = CLASSES.get(kind)
     if cls is None:
         raise InputError(
-            f"--weights {weights} holds a {kind}, not a video pipeline vidiff drives "
+            f"weights {weights} holds a {kind}, not a video pipeline vidiff drives "
             f"(it takes: {', '.join(sorted(CLASSES))})"
         )
     if backend != "auto" and cls.name != backend:
-        raise ConfigError(f"--weights {weights} holds a {kind} ({cls.name}), not --backend {backend}")
+        raise ConfigError(f"weights {weights} holds a {kind} ({cls.name}), not backend {backend}")
     return cls(kind, weights)

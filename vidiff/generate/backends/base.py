@@ -88,7 +88,7 @@ class Backend:
         """A one-line ConfigError unless `n` keyframes per window is a count this model takes."""
         if not (1 < n <= self.max_frames and (n - 1) % self.frame_step == 0):
             raise ConfigError(
-                f"--frames {n}: {self.name} takes {self.frame_step}k+1 frames, from "
+                f"frames {n}: {self.name} takes {self.frame_step}k+1 frames, from "
                 f"{self.frame_step + 1} to {self.max_frames} (e.g. {self.valid_frames(max(n, 2))})"
             )
 
@@ -105,7 +105,7 @@ class Backend:
             return self.fps
         if not 0 < keyframe_fps <= self.fps:
             raise ConfigError(
-                f"--keyframe-fps {keyframe_fps:g}: {self.name} makes {float(self.fps):g} frames per second; "
+                f"keyframe_fps {keyframe_fps:g}: {self.name} makes {float(self.fps):g} frames per second; "
                 "give a rate above 0 and at most that"
             )
         return Fraction(keyframe_fps).limit_denominator(1000)
@@ -117,7 +117,7 @@ class Backend:
             w, h = size
             if w % m or h % m or w < m or h < m:
                 raise ConfigError(
-                    f"--keyframe-size {w}x{h}: {self.name} needs sides in multiples of {m} "
+                    f"keyframe_size {w}x{h}: {self.name} needs sides in multiples of {m} "
                     f"(e.g. {max(m, round(w / m) * m)}x{max(m, round(h / m) * m)})"
                 )
             return w, h
@@ -144,7 +144,7 @@ class Backend:
                 pipe = cls.from_pretrained(self.weights, torch_dtype=dt, local_files_only=local or offline)
         except (OSError, ValueError, KeyError, RuntimeError, TypeError, AttributeError) as e:
             raise InputError(
-                f"--weights {self.weights}: cannot load the {self.kind}: {first_line(e)}"
+                f"weights {self.weights}: cannot load the {self.kind}: {first_line(e)}"
             ) from None
         pipe.set_progress_bar_config(disable=True)  # vidiff shows its own bar (steps)
         try:
@@ -158,8 +158,8 @@ class Backend:
                 pipe.to(device)
         except torch.OutOfMemoryError:
             raise UnsupportedError(
-                f"--weights {self.weights}: the model does not fit in {device}'s memory; try --offload or "
-                "--dtype bf16"
+                f"weights {self.weights}: the model does not fit in {device}'s memory; try offload or "
+                "dtype bf16"
             ) from None
         self.pipe = pipe
 
@@ -220,12 +220,12 @@ class Backend:
             out = pipe(**kw, generator=gen, output_type="np", callback_on_step_end=on_step).frames[0]
         except torch.OutOfMemoryError:
             raise UnsupportedError(
-                f"out of {self.device} memory making {n_frames} frames at {w}x{h}: try --offload, "
-                "--dtype bf16, fewer --frames or a smaller --keyframe-size"
+                f"out of {self.device} memory making {n_frames} frames at {w}x{h}: try offload, "
+                "dtype bf16, fewer frames or a smaller keyframe_size"
             ) from None
         except (RuntimeError, ValueError, TypeError) as e:  # weights at odds with their config, a dtype ...
             raise UnsupportedError(
-                f"the {self.kind} of --weights {self.weights} failed making {n_frames} frames at {w}x{h}: "
+                f"the {self.kind} of weights {self.weights} failed making {n_frames} frames at {w}x{h}: "
                 f"{first_line(e)}"
             ) from None
         finally:

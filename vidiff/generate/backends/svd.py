@@ -41,12 +41,12 @@ class SVD(Backend):
         return self.window
 
     def check_frames(self, n: int) -> None:
-        raise ConfigError("--frames: svd makes its UNet's num_frames per window (25 for SVD-XT)")
+        raise ConfigError("frames: svd makes its UNet's num_frames per window (25 for SVD-XT)")
 
     def rate(self, seconds: float, keyframe_fps: float | None, window: int) -> Fraction:
         if keyframe_fps is not None:
             if keyframe_fps <= 0:
-                raise ConfigError(f"--keyframe-fps {keyframe_fps:g}: give a rate above 0")
+                raise ConfigError(f"keyframe_fps {keyframe_fps:g}: give a rate above 0")
             return Fraction(keyframe_fps).limit_denominator(1000)
         span = Fraction(window) / Fraction(seconds).limit_denominator(1000)
         return span if span >= MIN_FPS else self.fps
