@@ -355,3 +355,15 @@ def test_mixed_stack_windows_come_from_both_stacks_and_gpu_ones_compute_no_dis(t
     monkeypatch.setattr("vidiff.flow.DISFlow.flows", no_dis)
     g = WindowSampler(dict(cfg.data, stack="gpu"), 0, 0, priors="fuse")
     assert g.window(np.random.default_rng(0))["prior"].shape[1] == 4
+
+
+@pytest.mark.parametrize("name", ["default", "extend", "fuse_hd"])
+def test_shipped_configs_never_replace_the_shipped_weights_unless_told(name):
+    """A run of a shipped config with other data or steps (the `vidiff train --help` example) must not
+    overwrite vidiff/weights/: the export is named on the command line (`train.export=...`) only to rebuild
+    them; without it the model is OUTPUT/model."""
+    root = Path(__file__).resolve().parent.parent
+    cfg = load_config(root / f"configs/train/{name}.yaml", ["train.steps=200"])
+    assert cfg.train.export is None
+    told = load_config(root / f"configs/train/{name}.yaml", [f"train.export=vidiff/weights/{name}"])
+    assert told.train.export == f"vidiff/weights/{name}"
