@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--scores", default="benchmarks/results/defects_scores/scores.json")
     args = ap.parse_args(argv)
     rows = [r for r in json.loads(Path(args.scores).read_text()) if "ratios" in r]
-    x = np.log(np.array([r["ratios"] for r in rows]))
+    x = np.log(np.array([r["ratios"][:3] for r in rows]))  # the three ratios (a later score adds a fourth)
     skip = np.array([r["skip"] for r in rows])
     print(f"{(~skip).sum()} clean transitions, {skip.sum()} skips scored")
     n, thr = caught(x, skip, SHIPPED)
