@@ -23,8 +23,8 @@ frames of every frame changed, before and after; every frame not repaired must c
 `--scores`: where the skip test's thresholds come from (vidiff.metrics.defects, SKIP_SCORE and
 SKIP_MIN_DIFF). The score (`skip_score`) of every transition the test looks at, in the clean negatives,
 the cut trials and every whole shot of the sample clips (none a skip), and of each injected skip of the
-jump trials (the same trials as a full run's), with the score the test used before (change x residual over
-3.4) beside it; written to scores.md / scores.json in --out.
+jump trials (the same trials as a full run's), with the score the test used before (the three ratios without
+the residual's spread, over 2.9) beside it; written to scores.md / scores.json in --out.
 """
 
 from __future__ import annotations
@@ -45,7 +45,14 @@ from report import command_line, write_report
 from vidiff.io.reader import read_frames
 from vidiff.io.samples import sample_clip
 from vidiff.io.writer import VideoWriter
-from vidiff.metrics.defects import CUT_VALID, SKIP_MIN_DIFF, SKIP_SCORE, DefectFinder, skip_score
+from vidiff.metrics.defects import (
+    CUT_VALID,
+    SKIP_MIN_DIFF,
+    SKIP_SCORE,
+    SKIP_SPREAD,
+    DefectFinder,
+    skip_score,
+)
 from vidiff.metrics.quality import psnr
 from vidiff.runner.infill import infill_file
 from vidiff.timeline import frames_differ
@@ -374,13 +381,13 @@ def trials(clips: dict, names: list[str], seeds: range, length: int, kinds: list
 
 
 # -- the skip test's scores (--scores) ---------------------------------------------------------------
-OLD_SKIP_SCORE = 3.4  # the score before it: change x residual over this
+OLD_SKIP_SCORE = 2.9  # the score before it: residual x sqrt(change x midpoint error) over this
 
 
 def transition_scores(frames: list[np.ndarray]) -> list[dict]:
     """Every transition the skip test scores, as `DefectFinder._skips` does after the other detectors ran
-    (cuts known): its index, level-free change (0-255), score, the earlier score change x residual, and
-    the three ratios the score is made of (`DefectFinder.skip_ratios`)."""
+    (cuts known): its index, level-free change (0-255), score, the earlier score (the three ratios without
+    the spread), and the four terms the score is made of (`DefectFinder.skip_ratios`)."""
     finder = DefectFinder(Fraction(25))
     for f in frames:
         finder.push(f)
@@ -397,8 +404,10 @@ def transition_scores(frames: list[np.ndarray]) -> list[dict]:
                 "k": k,
                 "change": finder.tdiff[k],
                 "score": skip_score(*ratios),
-                "old": ratios[0] * ratios[1],
+                "old": (old := skip_score(*ratios[:3], 0.0)),  # no spread: no boost
+                "old_x_spread": old * ratios[3],
                 "ratios": list(ratios),
+                "spread": ratios[3],
             }
         )
     return out
@@ -449,7 +458,12 @@ def score_lines(cmd: str, rows: list[dict], seconds: float) -> list[str]:
         "| --- | --- | --- |",
         f"| whole shots | {top(shots)} | {SKIP_SCORE} |",
         f"| trials' clean transitions | {top(clean)} | {SKIP_SCORE} |",
-        f"| the earlier score (change x residual), trials' clean | {top(clean, 'old')} | {OLD_SKIP_SCORE} |",
+        f"| the earlier score (no spread), whole shots | {top(shots, 'old')} | {OLD_SKIP_SCORE} |",
+        f"| the earlier score (no spread), trials' clean | {top(clean, 'old')} | {OLD_SKIP_SCORE} |",
+        "",
+        f"The earlier score times the residual's spread, highest clean: {top(clean + shots, 'old_x_spread')}; "
+        f"over SKIP_SPREAD ({SKIP_SPREAD}) it is at most {max(r['old_x_spread'] for r in clean + shots) / SKIP_SPREAD:.2f}. "
+        f"Highest spread of a whole shot's transition: {top(shots, 'spread')}.",
         "",
         f"Injected skips: {len(skips)}, testable (the test scores their transition) {len(tested)}; over SKIP_SCORE "
         f"{sum(r['score'] > SKIP_SCORE for r in tested)}, over the earlier score's {OLD_SKIP_SCORE} "
@@ -463,7 +477,11 @@ def score_lines(cmd: str, rows: list[dict], seconds: float) -> list[str]:
         "",
         *[
             f"- {r['where']}: "
-            + (f"score {r['score']:.2f}, change {r['change']:.2f}" if "score" in r else "not scored")
+            + (
+                f"score {r['score']:.2f}, change {r['change']:.2f}, spread {r['spread']:.2f}"
+                if "score" in r
+                else "not scored"
+            )
             for r in skips
             if "score" not in r or r["score"] <= SKIP_SCORE
         ],
