@@ -620,6 +620,9 @@ def _small(tmp: Path) -> str:
         ("social-negative", ["a"], "vidiff: error: negative_prompt ['a']: must be a string (or None)"),
         ("social-weights", {"a": 1}, "vidiff: error: weights {'a': 1}: must be a string (or None)"),
         ("social-prompt", None, None),  # an empty field: no model, the still animated (it runs)
+        ("social-loop", "no", "vidiff: error: loop 'no': must be True or False"),  # was bool('no'): a loop
+        ("social-backend", [], "vidiff: error: backend []: must be a string (or None)"),  # was auto
+        ("social-backend", 3, "vidiff: error: backend 3: must be a string (or None)"),
     ],
 )
 def test_a_bad_number_from_a_crafted_request_is_one_line(tmp_path: Path, tab: str, value, line) -> None:
