@@ -482,13 +482,20 @@ def test_make_clip_argument_types_are_one_config_error(tmp_path):
     assert not (tmp_path / "m.mp4").exists()
 
 
-def test_api_errors_name_the_parameters_not_the_cli_flags(tmp_path):
+def test_api_errors_name_the_parameters_not_the_cli_flags(tmp_path, monkeypatch):
     """An API caller reads its own parameter names: make_clip said '--strength must be ...', '--seed',
-    '--strip', 'needs --weights', and upscale_file 'add --codec vp9' or 'give --method or --quality'."""
+    '--strip', 'needs --weights', and upscale_file 'add --codec vp9' or 'give --method or --quality';
+    infill_file '--frames' and '--auto', parse_factor '--factor', bench's '--max-frames' and '--methods',
+    run_many '--shard' and '--ray'."""
     import cv2
 
     from vidiff import UpscaleOptions, upscale_file
     from vidiff.generate import make_clip
+    from vidiff.metrics import parse_factor
+    from vidiff.metrics.bench import check_max_frames, resolve_methods, resolve_qualities
+    from vidiff.recipes import load_recipe
+    from vidiff.runner.infill import infill_file
+    from vidiff.runner.recipe import run_many
 
     still = tmp_path / "still.png"
     cv2.imwrite(str(still), moving(1, 64, 64)[0])
@@ -508,7 +515,26 @@ def test_api_errors_name_the_parameters_not_the_cli_flags(tmp_path):
         (lambda: upscale_file(clip, tmp_path / "o.webm", factor=2, method="dis"), "use codec vp9"),
         (lambda: upscale_file(clip, out, factor=2, fps=60, method="dis"), "one of factor or fps"),
         (lambda: UpscaleOptions(factor=2, method="dis", quality="max"), "give method or quality"),
+        (lambda: infill_file(clip, out, frames="x"), "invalid frames 'x'"),
+        (lambda: infill_file(clip, out, frames="2-9"), "frames: frame 6 is outside the clip"),
+        (lambda: infill_file(clip, out, frames=","), "no frame listed"),
+        (lambda: infill_file(clip, out), "give either frames to replace (e.g. frames 10-14,30) or auto"),
+        (lambda: infill_file(clip, out, frames="0-5"), "frames lists every frame"),
+        (lambda: parse_factor("two"), "invalid factor 'two'"),
+        (lambda: parse_factor("100"), "factor 100 out of range"),
+        (lambda: check_max_frames(1), "max_frames must be a whole number, at least 2"),
+        (lambda: resolve_methods(","), "no method given; e.g. methods dup,blend,dis"),
+        (lambda: resolve_qualities(","), "no quality given"),
+        (
+            lambda: run_many(load_recipe("fps_x2"), str(clip), str(tmp_path / "b"), shard="5/2"),
+            "invalid shard",
+        ),
+        (
+            lambda: run_many(load_recipe("fps_x2"), str(clip), str(tmp_path / "b"), ray=True),
+            "ray: Ray is not",
+        ),
     ]
+    monkeypatch.setitem(sys.modules, "ray", None)  # as if Ray were not installed: `import ray` fails
     for call, words in cases:
         with pytest.raises(VidiffError) as e:
             call()

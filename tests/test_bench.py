@@ -132,7 +132,7 @@ def test_resolve_methods():
             "model weights not found",
         ),
         (["--input", "CLIP", "--factor", "1"], "must be above 1"),
-        (["--input", "CLIP", "--factor", "two"], "invalid --factor"),
+        (["--input", "CLIP", "--factor", "two"], "invalid factor"),
     ],
 )
 def test_cli_bench_errors_are_one_line(tmp_path, capsys, carphone, args, message):

@@ -598,9 +598,9 @@ def _small(tmp: Path) -> str:
         ("rate", 60, "vidiff: error: crf 60 out of range for h264: use 0-51"),
         ("metrics", math.nan, "vidiff: error: top nan: must be a whole number, 0 or more"),
         ("metrics", 2.5, "vidiff: error: top 2.5: must be a whole number, 0 or more"),
-        ("compare", math.nan, "vidiff: error: --max-frames must be a whole number, at least 2 (not nan)"),
+        ("compare", math.nan, "vidiff: error: max_frames must be a whole number, at least 2 (not nan)"),
         ("compare", None, None),  # None: the whole clip, as without --max-frames (it runs)
-        ("compare", 2.5, "vidiff: error: --max-frames must be a whole number, at least 2 (not 2.5)"),
+        ("compare", 2.5, "vidiff: error: max_frames must be a whole number, at least 2 (not 2.5)"),
         ("social-aspect", None, "vidiff: error: unknown aspect None; choose one of: 9:16, 1:1, 16:9, 4:5"),
         (
             "social-aspect",
@@ -620,6 +620,9 @@ def _small(tmp: Path) -> str:
         ("social-negative", ["a"], "vidiff: error: negative_prompt ['a']: must be a string (or None)"),
         ("social-weights", {"a": 1}, "vidiff: error: weights {'a': 1}: must be a string (or None)"),
         ("social-prompt", None, None),  # an empty field: no model, the still animated (it runs)
+        ("social-loop", "no", "vidiff: error: loop 'no': must be True or False"),  # was bool('no'): a loop
+        ("social-backend", [], "vidiff: error: backend []: must be a string (or None)"),  # was auto
+        ("social-backend", 3, "vidiff: error: backend 3: must be a string (or None)"),
     ],
 )
 def test_a_bad_number_from_a_crafted_request_is_one_line(tmp_path: Path, tab: str, value, line) -> None:
@@ -679,7 +682,7 @@ def test_bench_max_frames_is_the_compare_tabs_check(capsys) -> None:
 
     assert main(["bench", "--max-frames", "1"]) == 2
     err = capsys.readouterr().err.strip()
-    assert err == "vidiff: error: --max-frames must be a whole number, at least 2 (not 1)", err
+    assert err == "vidiff: error: max_frames must be a whole number, at least 2 (not 1)", err
 
 
 @pytest.mark.skipif(not HAVE_UI, reason="needs the ui extra (gradio)")

@@ -45,16 +45,16 @@ FIELDS = (
 
 
 def check_max_frames(value: object) -> int | None:
-    """`--max-frames` (the Compare tab's frames to use): None (the whole clip), or a whole number 2 or more
+    """`max_frames` (the Compare tab's frames to use): None (the whole clip), or a whole number 2 or more
     (fewer leave no frame to hold out); anything else is one `ConfigError`."""
     from vidiff.validate import check_int
 
     if value is None:
         return None
     try:
-        return check_int(value, "--max-frames", 2)
+        return check_int(value, "max_frames", 2)
     except ConfigError:
-        raise ConfigError(f"--max-frames must be a whole number, at least 2 (not {value!r})") from None
+        raise ConfigError(f"max_frames must be a whole number, at least 2 (not {value!r})") from None
 
 
 def resolve_methods(spec: str | Sequence[str] | None) -> list[str]:
@@ -75,7 +75,7 @@ def resolve_methods(spec: str | Sequence[str] | None) -> list[str]:
     if bad:
         raise ConfigError(f"unknown method {bad[0]!r}; choose from: {', '.join(sorted(known))}")
     if not names:
-        raise ConfigError("no method given; e.g. --methods dup,blend,dis")
+        raise ConfigError("no method given; e.g. methods dup,blend,dis")
     for m in names:  # a model named by the user that is not there is bad input, not a method to skip
         if (weights := m.partition("@")[2]) != "":
             from vidiff.models.paths import resolve_model_path
@@ -94,7 +94,7 @@ def resolve_qualities(spec: str | Sequence[str] | None) -> list[str]:
     names = [q.strip() for part in ([spec] if isinstance(spec, str) else spec) for q in part.split(",")]
     names = list(dict.fromkeys(q for q in names if q))
     if not names:
-        raise ConfigError("no quality given; e.g. --quality fast,balanced,max")
+        raise ConfigError("no quality given; e.g. fast,balanced,max")
     return [check_quality(q) for q in names]
 
 

@@ -35,17 +35,15 @@ def parse_factor(value: str | float | Fraction) -> Fraction:
         f = Fraction(str(value).strip())
     except (ValueError, ZeroDivisionError):
         raise ConfigError(
-            f"invalid --factor {value!r}; use e.g. 2, 4, 8 or 5/2 (kept rate = original·2/5)"
+            f"invalid factor {value!r}; use e.g. 2, 4, 8 or 5/2 (kept rate = original·2/5)"
         ) from None
     if f <= 0 or f == 1:
-        raise ConfigError(
-            f"invalid --factor {value!r}: it must be above 1 (or a keep ratio below 1, e.g. 2/5)"
-        )
+        raise ConfigError(f"invalid factor {value!r}: it must be above 1 (or a keep ratio below 1, e.g. 2/5)")
     step = 1 / f if f < 1 else f
     if step > MAX_FACTOR:
-        raise ConfigError(f"--factor {value} out of range: at most {MAX_FACTOR}")
+        raise ConfigError(f"factor {value} out of range: at most {MAX_FACTOR}")
     if step.denominator > 1000:
-        raise ConfigError(f"invalid --factor {value!r}: write it as a simple fraction such as 5/2")
+        raise ConfigError(f"invalid factor {value!r}: write it as a simple fraction such as 5/2")
     return step
 
 

@@ -46,13 +46,13 @@ def parse_frames(spec: str | int, n_frames: int) -> set[int]:
             else:
                 a = b = int(part)
         except ValueError:
-            raise ConfigError(f"invalid --frames {spec!r}; use e.g. 10-14,30") from None
+            raise ConfigError(f"invalid frames {spec!r}; use e.g. 10-14,30") from None
         if a < 0 or b >= n_frames:  # checked before the range is built: 0-999999999999 is one line
             bad = a if a < 0 else max(a, n_frames)
-            raise ConfigError(f"--frames: frame {bad} is outside the clip (frames 0-{n_frames - 1})")
+            raise ConfigError(f"frames: frame {bad} is outside the clip (frames 0-{n_frames - 1})")
         out.update(range(a, b + 1))
     if not out:
-        raise ConfigError(f"invalid --frames {spec!r}: no frame listed")
+        raise ConfigError(f"invalid frames {spec!r}: no frame listed")
     return out
 
 
@@ -93,7 +93,7 @@ def infill_file(
     check_output_path(output, [input])
     enc = EncodeOptions(codec, crf, preset, pix_fmt, audio_codec)
     if (frames is None) == (not auto):
-        raise ConfigError("give either frames to replace (--frames 10-14,30) or --auto")
+        raise ConfigError("give either frames to replace (e.g. frames 10-14,30) or auto")
     # opened once for the probe, the defect scan and the frames; the audio copier, which reads while the
     # frames are read, opens its own
     with VideoFile(input) as src:
@@ -103,7 +103,7 @@ def infill_file(
             frames = parse_frames(frames, info.n_frames)
         if not auto and set(range(info.n_frames)) <= set(frames):  # type: ignore[arg-type]
             raise ConfigError(
-                f"--frames lists every frame of {input} (0-{info.n_frames - 1}); keep at least one to rebuild "
+                f"frames lists every frame of {input} (0-{info.n_frames - 1}); keep at least one to rebuild "
                 "the others from"
             )
         interp = get_interpolator(method, **(method_options or {})) if isinstance(method, str) else method

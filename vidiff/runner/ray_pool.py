@@ -24,7 +24,7 @@ def check_ray() -> None:
     try:
         import ray  # noqa: F401
     except ImportError:
-        raise ConfigError(f"--ray needs Ray, which is not installed; install it with: {INSTALL}") from None
+        raise ConfigError(f"ray: Ray is not installed; install it with: {INSTALL}") from None
 
 
 class RayPool:
@@ -41,7 +41,7 @@ class RayPool:
                 ray.init(address=address, include_dashboard=False, logging_level="error")
             except (ConnectionError, ValueError, RuntimeError) as e:
                 where = f"at {address}" if address else "on this machine"
-                raise ConfigError(f"--ray: cannot start or reach a Ray cluster {where}: {e}") from None
+                raise ConfigError(f"ray: cannot start or reach a Ray cluster {where}: {e}") from None
         self.workers = max(1, int(ray.cluster_resources().get("CPU", 1)))
         self._queue = Queue(actor_options={"num_cpus": 0})
         self._options = {"num_cpus": 1, "num_gpus": 1 if gpu else 0, "max_retries": RETRIES}

@@ -256,9 +256,9 @@ def parse_shard(spec: str | None) -> tuple[int, int]:
     try:
         i, n = (int(x) for x in spec.split("/"))
     except ValueError:
-        raise ConfigError(f"invalid --shard {spec!r}; use i/n, e.g. 0/4") from None
+        raise ConfigError(f"invalid shard {spec!r}; use i/n, e.g. 0/4") from None
     if not (n >= 1 and 0 <= i < n):
-        raise ConfigError(f"invalid --shard {spec!r}: need 0 <= i < n")
+        raise ConfigError(f"invalid shard {spec!r}: need 0 <= i < n")
     return i, n
 
 

@@ -158,11 +158,11 @@ def _run_social(app: App) -> Any:
                 clip=None if still else src,
                 seconds=seconds if still else None,  # None: make_clip's default
                 extend=None if still else extend,
-                fps=fps,  # as the page sent them: `make_clip` refuses NaN, 30.5 or None in one line
+                fps=fps,  # as the page sent them: `make_clip` refuses NaN, 30.5, None or loop 'no' in one line
                 aspect=aspect,
                 motion=motion if camera else None,
                 strength=strength if camera else None,
-                loop=bool(loop),
+                loop=loop,
                 audio=audio,
                 progress=False,
                 on_frame=on_frame,
@@ -182,12 +182,13 @@ def _model_options(
     prompt: str, negative: str, weights: str, backend: str, seed: float | None
 ) -> dict[str, Any]:
     """`make_clip`'s model keywords from the tab's fields; empty when no prompt or weights are given (the
-    still or clip is then animated or extended by vidiff alone). The text fields and the seed are checked
-    here (`check_text`, `check_seed`, as `make_clip` does: a `ConfigError`), the rest by `make_clip`."""
+    still or clip is then animated or extended by vidiff alone). The text fields (the backend's too, even
+    when unused) and the seed are checked here (`check_text`, `check_seed`, as `make_clip` does: a
+    `ConfigError`), the rest by `make_clip`."""
     from vidiff.validate import check_seed, check_text
 
-    texts = {"prompt": prompt, "negative_prompt": negative, "weights": weights}
-    prompt, negative, weights = ((check_text(v, k) or "").strip() for k, v in texts.items())
+    texts = {"prompt": prompt, "negative_prompt": negative, "weights": weights, "backend": backend}
+    prompt, negative, weights, backend = ((check_text(v, k) or "").strip() for k, v in texts.items())
     if not (prompt or weights):
         return {}
     return {
