@@ -397,3 +397,16 @@ def test_the_defect_scan_is_a_progress_and_cancel_point(phone, tmp_path):
     ):
         with pytest.raises(ConfigError, match="on_frame|on_scan"):
             call()
+
+
+def test_frames_given_as_a_set_of_indices_rebuild_exactly_those(phone, tmp_path):
+    """`infill_file(frames={...})` (the API's way to list frames) goes through the same checks as
+    'a-b,c' and rebuilds those frames only: every other frame comes back bit-exact."""
+    bad = list(phone[:12])
+    bad[5] = np.zeros_like(bad[5])
+    src = write_clip(tmp_path / "in.mkv", bad, codec="ffv1", pix_fmt="bgr0")
+    rep = infill_file(src, tmp_path / "out.mkv", frames={5}, method="dis", progress=False, **LOSSLESS)
+    assert [x["frame"] for x in rep["replaced"]] == [5]
+    out, decoded = read_frames(tmp_path / "out.mkv"), read_frames(src)
+    assert all(np.array_equal(out[i], decoded[i]) for i in range(len(out)) if i != 5)
+    assert psnr(out[5], phone[5]) > psnr(decoded[5], phone[5]) + 10

@@ -9,9 +9,10 @@ back in order. Every other frame is written exactly as decoded.
 
 from __future__ import annotations
 
+import operator
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from fractions import Fraction
 from typing import Any
 
@@ -31,8 +32,16 @@ from vidiff.timeline import check_flow_size
 from vidiff.validate import check_callable
 
 
-def parse_frames(spec: str | int, n_frames: int) -> set[int]:
-    """'10-14,30' -> {10, 11, 12, 13, 14, 30}; every index must lie inside the clip."""
+def parse_frames(spec: str | int | Iterable[int], n_frames: int) -> set[int]:
+    """'10-14,30' -> {10, 11, 12, 13, 14, 30}; a collection of indices ({10, 30}) is checked the same
+    way; every index must lie inside the clip."""
+    if not isinstance(spec, (str, int)):
+        try:
+            if any(isinstance(i, bool) for i in spec):
+                raise TypeError
+            spec = ",".join(str(operator.index(i)) for i in spec)  # ints only: no 2.5 or "3"
+        except TypeError:
+            raise ConfigError(f"invalid frames {spec!r}; give frame indices, e.g. {{10, 30}}") from None
     out: set[int] = set()
     for part in str(spec).split(","):
         part = part.strip()
@@ -67,7 +76,7 @@ LEFT = {  # why `--auto` leaves a found defect as it is
 def infill_file(
     input: str | os.PathLike[str],
     output: str | os.PathLike[str],
-    frames: str | set[int] | None = None,
+    frames: str | Iterable[int] | None = None,
     auto: bool = False,
     method: str | Interpolator = "auto",
     method_options: dict[str, Any] | None = None,
@@ -99,8 +108,8 @@ def infill_file(
     with VideoFile(input) as src:
         info = src.info
         info.require_frames(3, "infilling")
-        if not auto and not isinstance(frames, set):
-            frames = parse_frames(frames, info.n_frames)
+        if not auto:
+            frames = parse_frames(frames, info.n_frames)  # type: ignore[arg-type]
         if not auto and set(range(info.n_frames)) <= set(frames):  # type: ignore[arg-type]
             raise ConfigError(
                 f"frames lists every frame of {input} (0-{info.n_frames - 1}); keep at least one to rebuild "
