@@ -121,6 +121,7 @@ def test_ltx_animates_a_still_through_the_social_clip_recipe(tmp_path, ltx, phot
         (["--weights", "{tmp}", "--prompt", "a"], "no model_index.json"),
         (["--weights", "{sd}", "--prompt", "a"], "holds a StableDiffusionPipeline, not a video pipeline"),
         (["--weights", "{part}", "--prompt", "a"], "is missing its"),
+        (["--weights", "{grown}", "--prompt", "a"], "its vae/ holds no weights for 60 of"),
         (["--weights", "{wan}"], "give a prompt"),
         (["--weights", "{wan}", "--prompt", "a", "--image", "{photo}"], "from a prompt only"),
         (["--weights", "{wan}", "--prompt", "a", "--backend", "ltx"], "not backend ltx"),
@@ -150,7 +151,11 @@ def test_bad_model_options_are_one_line_before_any_work(
     (sd / "model_index.json").write_text(json.dumps({"_class_name": "StableDiffusionPipeline"}))
     part = tmp_path / "part"
     shutil.copytree(wan, part, ignore=shutil.ignore_patterns("vae"))
-    fill = {"tmp": tmp_path, "sd": sd, "part": part, "wan": wan, "photo": photo}
+    grown = tmp_path / "grown"  # a VAE config with more blocks than its checkpoint: tensors left empty
+    shutil.copytree(wan, grown)
+    vae_config = json.loads((grown / "vae" / "config.json").read_text())
+    (grown / "vae" / "config.json").write_text(json.dumps({**vae_config, "num_res_blocks": 2}))
+    fill = {"tmp": tmp_path, "sd": sd, "part": part, "grown": grown, "wan": wan, "photo": photo}
     out = tmp_path / "o.mp4"
     code = main(["generate", "-o", str(out), "--quiet", *(x.format(**fill) for x in extra)])
     err = capsys.readouterr().err.strip()

@@ -44,6 +44,23 @@ def quiet_libraries() -> None:
         lib.set_verbosity_error()
 
 
+def _check_loaded(pipe: Any, weights: str) -> None:
+    """A one-line InputError when a part's weights did not fill its model: diffusers leaves the tensors a
+    checkpoint lacks (a part saved from another model or config) empty, on the meta device, and moving
+    them fails later with a traceback."""
+    import torch
+
+    for name, part in pipe.components.items():
+        if not isinstance(part, torch.nn.Module):
+            continue
+        empty = [k for k, t in (*part.named_parameters(), *part.named_buffers()) if t.is_meta]
+        if empty:
+            raise InputError(
+                f"weights {weights}: its {name}/ holds no weights for {len(empty)} of the "
+                f"{type(part).__name__}'s tensors (e.g. {empty[0]}): a part saved from another model?"
+            )
+
+
 class Backend:
     """A video diffusion pipeline family: its rules, loading and keyframe generation."""
 
@@ -146,6 +163,7 @@ class Backend:
             raise InputError(
                 f"weights {self.weights}: cannot load the {self.kind}: {first_line(e)}"
             ) from None
+        _check_loaded(pipe, self.weights)
         pipe.set_progress_bar_config(disable=True)  # vidiff shows its own bar (steps)
         try:
             if offload:
