@@ -165,6 +165,32 @@ def test_bad_model_options_are_one_line_before_any_work(
     assert not out.exists()
 
 
+def test_wan_image_to_video_without_ftfy_is_one_line_before_loading(
+    tmp_path, capsys, monkeypatch, wan, photo
+):
+    """diffusers' WanImageToVideoPipeline cleans the prompt with ftfy without checking it is installed (a
+    NameError traceback mid-call): refused in one line naming the package, before the model loads."""
+    import sys
+
+    from vidiff.generate.backends.base import Backend
+
+    i2v = tmp_path / "wan_i2v"
+    shutil.copytree(wan, i2v)
+    index = json.loads((i2v / "model_index.json").read_text())
+    (i2v / "model_index.json").write_text(json.dumps({**index, "_class_name": "WanImageToVideoPipeline"}))
+    monkeypatch.setitem(sys.modules, "ftfy", None)  # not installed
+    monkeypatch.setattr(Backend, "load", lambda *a, **k: pytest.fail("loaded the model"))
+    out = tmp_path / "o.mp4"
+    args = ["generate", "-o", str(out), "--image", str(photo), "--prompt", "a cat", "--weights", str(i2v)]
+    assert main([*args, "--quiet"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert (
+        err
+        == "vidiff: error: the WanImageToVideoPipeline needs the ftfy package to read the prompt: pip install ftfy"
+    )
+    assert not out.exists()
+
+
 def test_backend_rules_plan_windows_before_loading():
     """The models' own rules: rate, frame-count rule, windows; a text-only model refuses a second window."""
     wan = BACKENDS["wan"]("WanPipeline", "w")

@@ -157,6 +157,7 @@ def _model_keyframes(
             f"these {b.kind} weights make a clip from a prompt only; for an image use image-to-video "
             f"weights ({', '.join(b.image_to_video)})"
         )
+    b.check_requirements()
     aspect = size[0] / size[1]
     kf.plan(b, seconds, keyframe_fps, frames)  # the rules the model states, before it is loaded
     b.size(aspect, ksize)

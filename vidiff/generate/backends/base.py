@@ -69,6 +69,8 @@ class Backend:
     image_to_video: tuple[str, ...] = ()  # ... that make it from a prompt and a first frame
     # an image-to-video class built on the same parts as the text-to-video weights (from_pipe), if any
     sibling: str | None = None
+    # pipeline class -> the packages its diffusers code imports only when called (pip names = modules)
+    requires: dict[str, tuple[str, ...]] = {}
     takes_prompt = True
     rate_conditioned = False  # the pipeline is told the frame rate (its frames are then at any rate)
     fps = Fraction(16)
@@ -143,6 +145,19 @@ class Backend:
             max(m, round(math.sqrt(area * aspect) / m) * m),
             max(m, round(math.sqrt(area / aspect) / m) * m),
         )
+
+    def check_requirements(self) -> None:
+        """A one-line UnsupportedError naming a package the pipeline needs that is not installed (checked
+        before the model loads: diffusers would fail with a NameError in the middle of the call)."""
+        import importlib
+
+        for module in self.requires.get(self.kind, ()):
+            try:
+                importlib.import_module(module)
+            except ImportError:
+                raise UnsupportedError(
+                    f"the {self.kind} needs the {module} package to read the prompt: pip install {module}"
+                ) from None
 
     # -- loading -------------------------------------------------------------------------------------
     def load(self, device: str, dtype: str | None, offline: bool, local: bool, offload: bool = False) -> None:
