@@ -165,6 +165,28 @@ def test_bad_model_options_are_one_line_before_any_work(
     assert not out.exists()
 
 
+def test_a_part_without_its_checkpoint_is_one_line_in_a_fresh_process(tmp_path, wan):
+    """diffusers logs its own error line for a vae/ without its checkpoint before raising: the user sees
+    only vidiff's line (a subprocess: the library's log handler holds the real stderr, not pytest's)."""
+    import os
+    import subprocess
+    import sys
+
+    unweighted = tmp_path / "unweighted"
+    shutil.copytree(wan, unweighted, ignore=shutil.ignore_patterns("*.safetensors"))
+    out = tmp_path / "o.mp4"
+    args = ["generate", "-o", str(out), "--prompt", "a cat", "--weights", str(unweighted), "--quiet"]
+    r = subprocess.run(
+        [sys.executable, "-m", "vidiff", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
+    assert r.returncode == 2 and len(r.stderr.splitlines()) == 1, r.stderr
+    assert r.stderr.startswith(f"vidiff: error: weights {unweighted}: cannot load the WanPipeline: ")
+    assert not out.exists()
+
+
 def test_wan_image_to_video_without_ftfy_is_one_line_before_loading(
     tmp_path, capsys, monkeypatch, wan, photo
 ):

@@ -29,7 +29,8 @@ def first_line(e: BaseException) -> str:
 
 
 def quiet_libraries() -> None:
-    """diffusers' and transformers' own bars and notes off: vidiff shows its progress and errors."""
+    """diffusers' and transformers' own bars and notes off, their error logs too (what fails reaches the
+    user as vidiff's one line): vidiff shows its progress and errors."""
     from diffusers.utils import logging as diffusers_logging
 
     libs = [diffusers_logging]
@@ -41,7 +42,7 @@ def quiet_libraries() -> None:
         pass
     for lib in libs:
         lib.disable_progress_bar()
-        lib.set_verbosity_error()
+        lib.set_verbosity(lib.CRITICAL)
 
 
 def _check_loaded(pipe: Any, weights: str) -> None:
@@ -168,8 +169,8 @@ class Backend:
 
         self.device = device
         dt = getattr(torch, DTYPES[dtype or ("bf16" if device.startswith("cuda") else "fp32")])
+        quiet_libraries()  # first: importing the pipeline's module may log (an image processor's fallback)
         cls = getattr(diffusers, self.kind)
-        quiet_libraries()
         try:
             with warnings.catch_warnings():  # torch_dtype's rename (diffusers 0.36+), a T5 for a UMT5, ...
                 warnings.simplefilter("ignore")
