@@ -99,6 +99,26 @@ def test_ltx_longer_than_a_window_continues_from_the_last_frame(tmp_path, capsys
     assert len(ratios) == 2 and all(0 < r < 1.5 for r in ratios), ratios
 
 
+def test_progress_shows_loading_each_windows_steps_and_the_vae_decode(tmp_path, capsys, ltx):
+    """A CPU user waits minutes in each phase: a line while the weights load, a step bar per window that
+    names it, then a line while the VAE decodes (after the last step, where the bar used to sit at 100%)."""
+    args = ["generate", "-o", str(tmp_path / "p.mp4"), "--prompt", "a cat", "--weights", str(ltx)]
+    args += ["--seconds", "0.5", "--frames", "9", "--keyframe-size", "32x32", "--steps", "2"]
+    assert main([*args, "--interpolate", "dis", "--preset", "ultrafast"]) == 0
+    err = capsys.readouterr().err.replace("\r", "\n")
+    lines = [x.strip() for x in err.splitlines() if x.strip()]
+    assert lines[:2] == [f"loading the LTXPipeline ({ltx}) on cpu ...", lines[1]]
+    assert lines[1].startswith(f"loading the LTXPipeline ({ltx}) on cpu: done in ")
+    for k in (1, 2):  # 12 keyframes at 24 fps: windows of 9, the 2nd from the 1st's last frame
+        bars = [x for x in lines if x.startswith(f"ltx keyframes (window {k} of 2):")]
+        assert any("encoding the prompt" in x for x in bars) and any("2/2" in x and "step" in x for x in bars)
+    decode = [i for i, x in enumerate(lines) if x.startswith("decoding 9 frames (VAE)")]
+    assert len(decode) == 4 and lines[decode[1]].startswith("decoding 9 frames (VAE): done in ")
+    window2 = next(i for i, x in enumerate(lines) if "(window 2 of 2)" in x)
+    wrote = next(i for i, x in enumerate(lines) if x.startswith("wrote "))
+    assert decode[0] < decode[1] < window2 < decode[2] < decode[3] < wrote
+
+
 def test_ltx_animates_a_still_through_the_social_clip_recipe(tmp_path, ltx, photo):
     """The recipe's generate stage takes the model keywords: an image-to-video window from the still."""
     from vidiff.recipes import load_recipe

@@ -131,6 +131,7 @@ def _model_keyframes(
     from vidiff.errors import ConfigError
     from vidiff.generate import keyframes as kf
     from vidiff.generate.backends import is_local, resolve
+    from vidiff.progress import stage
 
     if not weights:
         what = f"backend {backend}" if backend in BACKEND_NAMES else "a prompt"
@@ -163,7 +164,8 @@ def _model_keyframes(
     b.size(aspect, ksize)
     steps = steps or b.steps
     guidance = b.guidance if guidance is None else guidance
-    b.load(device, dtype, offline, is_local(weights), offload)
+    with stage(f"loading the {b.kind} ({weights}) on {device}", progress):  # minutes for real weights
+        b.load(device, dtype, offline, is_local(weights), offload)
     p = kf.plan(b, seconds, keyframe_fps, frames)  # again with what the loaded model says (SVD's window)
     wh = b.size(aspect, ksize)
     seq, joins = kf.generate(b, p, prompt, still, negative_prompt, wh, steps, guidance, seed, progress)

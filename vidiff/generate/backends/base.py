@@ -11,7 +11,10 @@ pipeline takes besides (`extra_kwargs`).
 from __future__ import annotations
 
 import math
+import sys
+import time
 import warnings
+from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
@@ -60,6 +63,39 @@ def _check_loaded(pipe: Any, weights: str) -> None:
                 f"weights {weights}: its {name}/ holds no weights for {len(empty)} of the "
                 f"{type(part).__name__}'s tensors (e.g. {empty[0]}): a part saved from another model?"
             )
+
+
+class _StepProgress:
+    """A pipeline call's progress: a bar over its sampler steps, then a line while the VAE decodes the
+    frames (after the last step; it can take longer than the steps on a CPU) and its time when done."""
+
+    def __init__(
+        self, desc: str, steps: int, n_frames: int, enabled: bool, on_step: Callable[[int], None] | None
+    ) -> None:
+        from vidiff.progress import progress_bar
+
+        self.bar = progress_bar(steps, desc, enabled, unit="step")
+        self.steps, self.n_frames, self.enabled, self.on_step = steps, n_frames, enabled, on_step
+        self.decoding: float | None = None
+
+    def step(self, _pipe: Any, _i: int, _t: Any, _kwargs: dict) -> dict:
+        """diffusers' callback_on_step_end."""
+        self.bar.update(1)
+        if self.on_step is not None:
+            self.on_step(self.bar.n)
+        if self.bar.n == self.steps:
+            self.bar.close()
+            self.decoding = time.perf_counter()
+            if self.enabled:
+                print(f"decoding {self.n_frames} frames (VAE) ...", file=sys.stderr, flush=True)
+        return {}
+
+    def close(self, finished: bool) -> None:
+        """After the call (`finished`) or its failure: the bar closed, the decode's time if it finished."""
+        self.bar.close()
+        if finished and self.decoding is not None and self.enabled:
+            took = time.perf_counter() - self.decoding
+            print(f"decoding {self.n_frames} frames (VAE): done in {took:.1f} s", file=sys.stderr, flush=True)
 
 
 class Backend:
@@ -225,13 +261,17 @@ class Backend:
         seed: int,
         rate: Fraction,
         progress: bool = False,
+        label: str = "",
+        on_step: Callable[[int], None] | None = None,
     ) -> list[np.ndarray]:
-        """`n_frames` frames (RGB uint8, `size`) from `prompt` and/or `image` (the first frame's content)."""
+        """`n_frames` frames (RGB uint8, `size`) from `prompt` and/or `image` (the first frame's content).
+        A bar counts the sampler's steps (`label` after its name, e.g. the window), then a line times the
+        VAE's decode (minutes on a CPU); `on_step(done)` after each step is a cancel point (what it
+        raises stops the sampler)."""
         import torch
         from PIL import Image
 
         from vidiff.generate.social import reframe
-        from vidiff.progress import progress_bar
 
         w, h = size
         kw: dict[str, Any] = dict(height=h, width=w, num_frames=n_frames, num_inference_steps=steps)
@@ -242,16 +282,12 @@ class Backend:
         if image is not None:
             pipe = self.image_pipe()
             kw["image"] = Image.fromarray(reframe(image, (w, h)))
-        bar = progress_bar(steps, f"{self.name} keyframes", progress)
-        bar.unit = "step"
-
-        def on_step(_pipe: Any, _i: int, _t: Any, _kwargs: dict) -> dict:
-            bar.update(1)
-            return {}
-
+        shown = _StepProgress(f"{self.name} keyframes{label}", steps, n_frames, progress, on_step)
+        shown.bar.waiting("encoding the prompt" if self.takes_prompt else "encoding the image")
         gen = torch.Generator(self.device).manual_seed(seed)
+        out = None
         try:
-            out = pipe(**kw, generator=gen, output_type="np", callback_on_step_end=on_step).frames[0]
+            out = pipe(**kw, generator=gen, output_type="np", callback_on_step_end=shown.step).frames[0]
         except torch.OutOfMemoryError:
             raise UnsupportedError(
                 f"out of {self.device} memory making {n_frames} frames at {w}x{h}: try offload, "
@@ -263,6 +299,6 @@ class Backend:
                 f"{first_line(e)}"
             ) from None
         finally:
-            bar.close()
+            shown.close(out is not None)
         out = np.asarray(out, dtype=np.float32)
         return [np.clip(f * 255.0 + 0.5, 0, 255).astype(np.uint8) for f in out]
