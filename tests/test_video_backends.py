@@ -294,3 +294,34 @@ def test_web_app_social_tab_model_fields_reach_make_clip(tmp_path, wan):
     args += ["--interpolate", "dis", "--preset", "ultrafast", "--keyframe-size", "32x32", "--quiet"]
     assert main(args) == 0
     assert (tmp_path / "ui.mp4").read_bytes() == (tmp_path / "cli.mp4").read_bytes()
+
+
+def test_web_app_social_tab_shows_and_cancels_the_model_steps(tmp_path, ltx, photo, monkeypatch):
+    """The page said only 'generating keyframes' for the minutes a model samples, and Cancel waited for
+    every step and the VAE (its only cancel point was after a frame was written): now each step is shown
+    and is a cancel point; nothing is kept."""
+    pytest.importorskip("gradio")
+    from types import SimpleNamespace
+
+    from vidiff.generate.backends import base
+    from vidiff.ui.core import App
+    from vidiff.ui.social import _run_social
+
+    steps = []
+    real = base._StepProgress.step
+    monkeypatch.setattr(base._StepProgress, "step", lambda self, *a: steps.append(1) or real(self, *a))
+    app = App(tmp_path / "work")
+    fields = [None, None, "1:1", "auto", 0.25, 0.2, None, 24, False, None, "a cat", "", str(ltx), "auto", 0]
+    shown = []
+    for out in _run_social(app)(*fields, SimpleNamespace(session_hash="t"), lambda *a, **k: None):
+        shown.append(out[0])
+        if "model step" in out[0]:
+            app.cancel(("t", "social"))
+    running = [x for x in shown if x.startswith("Running: generating keyframes, model step ")]
+    assert running and running[0].endswith(" of 50… (Cancel stops it)"), shown  # LTX's 50 steps, one window
+    assert shown[-1] == "Cancelled; nothing was kept." and 0 < len(steps) < 50
+    assert list((tmp_path / "work").iterdir()) == []
+    from vidiff.generate import make_clip
+
+    with pytest.raises(ConfigError, match="^on_step applies to a video diffusion model"):  # never ignored
+        make_clip(tmp_path / "o.mp4", image=str(photo), on_step=print)

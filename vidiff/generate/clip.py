@@ -124,6 +124,7 @@ def _model_keyframes(
     offload: bool,
     offline: bool,
     progress: bool,
+    on_step: Callable[[int, int], None] | None = None,
 ) -> tuple[list, Fraction, list[int], dict[str, Any]]:
     """A video diffusion model's keyframes for `seconds` (several windows, each from the last frame of
     the one before, when one is too short): (frames, their rate, the joins' indices, report facts).
@@ -168,7 +169,9 @@ def _model_keyframes(
         b.load(device, dtype, offline, is_local(weights), offload)
     p = kf.plan(b, seconds, keyframe_fps, frames)  # again with what the loaded model says (SVD's window)
     wh = b.size(aspect, ksize)
-    seq, joins = kf.generate(b, p, prompt, still, negative_prompt, wh, steps, guidance, seed, progress)
+    seq, joins = kf.generate(
+        b, p, prompt, still, negative_prompt, wh, steps, guidance, seed, progress, on_step
+    )
     facts = {
         "source": "image" if still is not None else "prompt",
         "backend": b.name,
@@ -225,6 +228,7 @@ def make_clip(
     strip: str | None = None,
     progress: bool = True,
     on_frame: Callable[[int, int], None] | None = None,
+    on_step: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Make a clip at a platform size (`aspect`) and rate (`fps`) into `output`; returns the report.
 
@@ -239,7 +243,9 @@ def make_clip(
     for a model's keyframes; dis otherwise; with `interpolate_options`), encoded with
     `codec`/`crf`/`preset`/`pix_fmt`, with `audio` (a music file) trimmed and faded under them, and
     `strip` also writes a PNG strip of the frames. `on_frame(done, total)` is called after each frame is
-    written (a progress and cancel point: an exception it raises stops the job and leaves no output).
+    written (a progress and cancel point: an exception it raises stops the job and leaves no output);
+    `on_step(done, total)` after each of a video diffusion model's sampler steps, over all its windows
+    (the same, while its keyframes are made: minutes before the first frame).
     """
     from vidiff.validate import MAKE_CLIP_ARGS, check_args, check_seed, check_steps
 
@@ -311,6 +317,7 @@ def make_clip(
     model_only = {
         "guidance": guidance, "keyframe_fps": keyframe_fps, "frames": frames, "keyframe_size": keyframe_size,
         "dtype": dtype, "negative_prompt": negative_prompt, "offload": offload or None, "offline": offline or None,
+        "on_step": on_step,
     }  # fmt: skip
     for name, value in model_only.items():
         if value is not None and not model:
@@ -343,7 +350,7 @@ def make_clip(
             AudioTrack.from_file(audio, duration=0.1)
         seq, seq_fps, joins, facts = _model_keyframes(
             image, seconds, size, backend, weights, prompt, negative_prompt, steps, guidance, seed,
-            keyframe_fps, frames, keyframe_size, device, dtype, offload, offline, progress,
+            keyframe_fps, frames, keyframe_size, device, dtype, offload, offline, progress, on_step,
         )  # fmt: skip
         keys = list(seq)
         if loop:  # the transition follows the seconds of keyframes: a looped clip runs longer
