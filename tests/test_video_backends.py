@@ -248,6 +248,8 @@ def test_backend_rules_plan_windows_before_loading():
     p = plan(ltx, 10.0, 12, None)  # told the rate: 120 keyframes made at 12 fps, not picked from 240
     assert (p.gen_rate, p.total, p.window, p.windows) == (Fraction(12), 120, 121, 1)
     assert ltx.size(9 / 16) == (448, 768) and ltx.valid_frames(30) == 33
+    with pytest.raises(ConfigError, match=r"from 9 to 257 \(e.g. 257\)$"):  # was 'e.g. 305', over the top
+        plan(ltx, 10.0, None, 300)
     cog = BACKENDS["cogvideox"]("CogVideoXPipeline", "w")
     assert plan(cog, 6.0, None, None).window == 49 and cog.size(9 / 16) == (720, 480)  # its one size
 

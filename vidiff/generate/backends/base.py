@@ -145,7 +145,8 @@ class Backend:
         if not (1 < n <= self.max_frames and (n - 1) % self.frame_step == 0):
             raise ConfigError(
                 f"frames {n}: {self.name} takes {self.frame_step}k+1 frames, from "
-                f"{self.frame_step + 1} to {self.max_frames} (e.g. {self.valid_frames(max(n, 2))})"
+                f"{self.frame_step + 1} to {self.max_frames} "
+                f"(e.g. {min(self.valid_frames(max(n, 2)), self.max_frames)})"
             )
 
     def window_frames(self, frames: int | None) -> int:
