@@ -141,6 +141,7 @@ def test_ltx_animates_a_still_through_the_social_clip_recipe(tmp_path, ltx, phot
         (["--weights", "{tmp}", "--prompt", "a"], "no model_index.json"),
         (["--weights", "{sd}", "--prompt", "a"], "holds a StableDiffusionPipeline, not a video pipeline"),
         (["--weights", "{part}", "--prompt", "a"], "is missing its"),
+        (["--weights", "{numbered}", "--prompt", "a"], "model_index.json is not a diffusers pipeline index"),
         (["--weights", "{grown}", "--prompt", "a"], "its vae/ holds no weights for 60 of"),
         (["--weights", "{wan}"], "give a prompt"),
         (["--weights", "{wan}", "--prompt", "a", "--image", "{photo}"], "from a prompt only"),
@@ -175,7 +176,11 @@ def test_bad_model_options_are_one_line_before_any_work(
     shutil.copytree(wan, grown)
     vae_config = json.loads((grown / "vae" / "config.json").read_text())
     (grown / "vae" / "config.json").write_text(json.dumps({**vae_config, "num_res_blocks": 2}))
-    fill = {"tmp": tmp_path, "sd": sd, "part": part, "grown": grown, "wan": wan, "photo": photo}
+    numbered = tmp_path / "numbered"  # a _class_name that is not a name: was 'holds a 5'
+    numbered.mkdir()
+    (numbered / "model_index.json").write_text(json.dumps({"_class_name": 5}))
+    fill = {"tmp": tmp_path, "sd": sd, "part": part, "grown": grown, "numbered": numbered}
+    fill.update(wan=wan, photo=photo)
     out = tmp_path / "o.mp4"
     code = main(["generate", "-o", str(out), "--quiet", *(x.format(**fill) for x in extra)])
     err = capsys.readouterr().err.strip()

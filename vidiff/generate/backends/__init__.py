@@ -76,11 +76,13 @@ def pipeline_class(weights: str, offline: bool = False) -> str:
     try:
         index = json.loads(path.read_text())
         kind = index["_class_name"]
+        if not isinstance(kind, str):  # 5, null, a list: 'holds a 5' would read as a class
+            raise TypeError(kind)
     except (ValueError, KeyError, TypeError):
         raise InputError(f"weights {weights}: model_index.json is not a diffusers pipeline index") from None
     if is_local(weights):
         _check_parts(path.parent, index, kind)
-    return str(kind)
+    return kind
 
 
 def resolve(backend: str, weights: str, offline: bool = False) -> Backend:
