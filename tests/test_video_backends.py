@@ -212,6 +212,43 @@ def test_a_part_without_its_checkpoint_is_one_line_in_a_fresh_process(tmp_path, 
     assert not out.exists()
 
 
+def test_a_hub_id_without_a_network_says_what_it_waits_for_not_the_hubs_retries(tmp_path, capfd, monkeypatch):
+    """Online without a network huggingface_hub retried five times over ~25 s, a warning line each: now
+    one line says the hub is being asked, then vidiff's one error line."""
+    import logging
+
+    import huggingface_hub
+
+    def unreachable(repo, name, **kw):
+        for k in range(1, 6):
+            logging.getLogger("huggingface_hub.utils._http").warning(f"'no network' ... Retry {k}/5")
+        raise OSError("cannot reach the hub")
+
+    class Shown(logging.Handler):  # what reached the library's handlers (its own goes to stderr)
+        def emit(self, record: logging.LogRecord) -> None:
+            shown.append(record.getMessage())
+
+    shown: list[str] = []
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setattr(huggingface_hub, "hf_hub_download", unreachable)
+    out = tmp_path / "o.mp4"
+    handler = Shown()
+    logging.getLogger("huggingface_hub").addHandler(handler)
+    try:
+        assert (
+            main(["generate", "-o", str(out), "--prompt", "a cat", "--weights", "someone/video-model"]) == 2
+        )
+    finally:
+        logging.getLogger("huggingface_hub").removeHandler(handler)
+    assert shown == []
+    assert capfd.readouterr().err.splitlines() == [
+        "looking up someone/video-model on the hub ...",
+        "vidiff: error: weights someone/video-model: no such folder, and no model_index.json on the hub: "
+        "cannot reach the hub",
+    ]
+    assert not out.exists()
+
+
 def test_wan_image_to_video_without_ftfy_is_one_line_before_loading(
     tmp_path, capsys, monkeypatch, wan, photo
 ):

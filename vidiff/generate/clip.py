@@ -131,7 +131,7 @@ def _model_keyframes(
     Every option and the weights' kind are checked before the model is loaded."""
     from vidiff.errors import ConfigError
     from vidiff.generate import keyframes as kf
-    from vidiff.generate.backends import is_local, resolve
+    from vidiff.generate.backends import is_local, offline_mode, resolve
     from vidiff.progress import stage
 
     if not weights:
@@ -147,7 +147,9 @@ def _model_keyframes(
         )
     ksize = parse_size(keyframe_size)
     still = _load_image(image) if image else None
-    b = resolve("auto" if backend == "vidiff" else backend, weights, offline)
+    hub = not is_local(weights) and not offline_mode(offline)
+    with stage(f"looking up {weights} on the hub", progress and hub):  # retried for ~25 s without a network
+        b = resolve("auto" if backend == "vidiff" else backend, weights, offline)
     if b.takes_prompt and not prompt:
         raise ConfigError(f"{b.kind} ({b.name}) makes a clip from a text prompt: give a prompt")
     if not b.takes_prompt and (prompt or negative_prompt):
