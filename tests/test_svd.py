@@ -93,6 +93,26 @@ def test_svd_backend_makes_the_keyframes_and_vidiff_raises_their_rate(tmp_path, 
     assert 10 * np.log10(255**2 / mse) > 35
 
 
+def test_svd_quiet_run_prints_nothing(tmp_path, svd_dir, photo):
+    """--quiet in a fresh process: not even the notes diffusers and transformers log while the pipeline's
+    modules import (transformers' image processor fallback without torchvision)."""
+    import os
+    import subprocess
+    import sys
+
+    out = tmp_path / "q.mp4"
+    args = ["generate", "--image", str(photo), "-o", str(out), "--weights", str(svd_dir), "--steps", "1"]
+    args += ["--seconds", "0.5", "--keyframe-size", "64x64", "--interpolate", "dis", "--preset", "ultrafast"]
+    r = subprocess.run(
+        [sys.executable, "-m", "vidiff", *args, "--quiet"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
+    assert (r.returncode, r.stdout, r.stderr) == (0, "", "")
+    assert probe(out).n_frames == 15
+
+
 @pytest.mark.parametrize(
     "extra, message",
     [

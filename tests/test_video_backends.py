@@ -99,6 +99,26 @@ def test_ltx_longer_than_a_window_continues_from_the_last_frame(tmp_path, capsys
     assert len(ratios) == 2 and all(0 < r < 1.5 for r in ratios), ratios
 
 
+def test_progress_shows_loading_each_windows_steps_and_the_vae_decode(tmp_path, capsys, ltx):
+    """A CPU user waits minutes in each phase: a line while the weights load, a step bar per window that
+    names it, then a line while the VAE decodes (after the last step, where the bar used to sit at 100%)."""
+    args = ["generate", "-o", str(tmp_path / "p.mp4"), "--prompt", "a cat", "--weights", str(ltx)]
+    args += ["--seconds", "0.5", "--frames", "9", "--keyframe-size", "32x32", "--steps", "2"]
+    assert main([*args, "--interpolate", "dis", "--preset", "ultrafast"]) == 0
+    err = capsys.readouterr().err.replace("\r", "\n")
+    lines = [x.strip() for x in err.splitlines() if x.strip()]
+    assert lines[:2] == [f"loading the LTXPipeline ({ltx}) on cpu ...", lines[1]]
+    assert lines[1].startswith(f"loading the LTXPipeline ({ltx}) on cpu: done in ")
+    for k in (1, 2):  # 12 keyframes at 24 fps: windows of 9, the 2nd from the 1st's last frame
+        bars = [x for x in lines if x.startswith(f"ltx keyframes (window {k} of 2):")]
+        assert any("encoding the prompt" in x for x in bars) and any("2/2" in x and "step" in x for x in bars)
+    decode = [i for i, x in enumerate(lines) if x.startswith("decoding 9 frames (VAE)")]
+    assert len(decode) == 4 and lines[decode[1]].startswith("decoding 9 frames (VAE): done in ")
+    window2 = next(i for i, x in enumerate(lines) if "(window 2 of 2)" in x)
+    wrote = next(i for i, x in enumerate(lines) if x.startswith("wrote "))
+    assert decode[0] < decode[1] < window2 < decode[2] < decode[3] < wrote
+
+
 def test_ltx_animates_a_still_through_the_social_clip_recipe(tmp_path, ltx, photo):
     """The recipe's generate stage takes the model keywords: an image-to-video window from the still."""
     from vidiff.recipes import load_recipe
@@ -121,6 +141,8 @@ def test_ltx_animates_a_still_through_the_social_clip_recipe(tmp_path, ltx, phot
         (["--weights", "{tmp}", "--prompt", "a"], "no model_index.json"),
         (["--weights", "{sd}", "--prompt", "a"], "holds a StableDiffusionPipeline, not a video pipeline"),
         (["--weights", "{part}", "--prompt", "a"], "is missing its"),
+        (["--weights", "{numbered}", "--prompt", "a"], "model_index.json is not a diffusers pipeline index"),
+        (["--weights", "{grown}", "--prompt", "a"], "its vae/ holds no weights for 60 of"),
         (["--weights", "{wan}"], "give a prompt"),
         (["--weights", "{wan}", "--prompt", "a", "--image", "{photo}"], "from a prompt only"),
         (["--weights", "{wan}", "--prompt", "a", "--backend", "ltx"], "not backend ltx"),
@@ -150,12 +172,105 @@ def test_bad_model_options_are_one_line_before_any_work(
     (sd / "model_index.json").write_text(json.dumps({"_class_name": "StableDiffusionPipeline"}))
     part = tmp_path / "part"
     shutil.copytree(wan, part, ignore=shutil.ignore_patterns("vae"))
-    fill = {"tmp": tmp_path, "sd": sd, "part": part, "wan": wan, "photo": photo}
+    grown = tmp_path / "grown"  # a VAE config with more blocks than its checkpoint: tensors left empty
+    shutil.copytree(wan, grown)
+    vae_config = json.loads((grown / "vae" / "config.json").read_text())
+    (grown / "vae" / "config.json").write_text(json.dumps({**vae_config, "num_res_blocks": 2}))
+    numbered = tmp_path / "numbered"  # a _class_name that is not a name: was 'holds a 5'
+    numbered.mkdir()
+    (numbered / "model_index.json").write_text(json.dumps({"_class_name": 5}))
+    fill = {"tmp": tmp_path, "sd": sd, "part": part, "grown": grown, "numbered": numbered}
+    fill.update(wan=wan, photo=photo)
     out = tmp_path / "o.mp4"
     code = main(["generate", "-o", str(out), "--quiet", *(x.format(**fill) for x in extra)])
     err = capsys.readouterr().err.strip()
     assert code == 2 and err.startswith("vidiff: error:") and message in err and len(err.splitlines()) == 1, (
         err
+    )
+    assert not out.exists()
+
+
+def test_a_part_without_its_checkpoint_is_one_line_in_a_fresh_process(tmp_path, wan):
+    """diffusers logs its own error line for a vae/ without its checkpoint before raising: the user sees
+    only vidiff's line (a subprocess: the library's log handler holds the real stderr, not pytest's)."""
+    import os
+    import subprocess
+    import sys
+
+    unweighted = tmp_path / "unweighted"
+    shutil.copytree(wan, unweighted, ignore=shutil.ignore_patterns("*.safetensors"))
+    out = tmp_path / "o.mp4"
+    args = ["generate", "-o", str(out), "--prompt", "a cat", "--weights", str(unweighted), "--quiet"]
+    r = subprocess.run(
+        [sys.executable, "-m", "vidiff", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
+    assert r.returncode == 2 and len(r.stderr.splitlines()) == 1, r.stderr
+    assert r.stderr.startswith(f"vidiff: error: weights {unweighted}: cannot load the WanPipeline: ")
+    assert not out.exists()
+
+
+def test_a_hub_id_without_a_network_says_what_it_waits_for_not_the_hubs_retries(tmp_path, capfd, monkeypatch):
+    """Online without a network huggingface_hub retried five times over ~25 s, a warning line each: now
+    one line says the hub is being asked, then vidiff's one error line."""
+    import logging
+
+    import huggingface_hub
+
+    def unreachable(repo, name, **kw):
+        for k in range(1, 6):
+            logging.getLogger("huggingface_hub.utils._http").warning(f"'no network' ... Retry {k}/5")
+        raise OSError("cannot reach the hub")
+
+    class Shown(logging.Handler):  # what reached the library's handlers (its own goes to stderr)
+        def emit(self, record: logging.LogRecord) -> None:
+            shown.append(record.getMessage())
+
+    shown: list[str] = []
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setattr(huggingface_hub, "hf_hub_download", unreachable)
+    out = tmp_path / "o.mp4"
+    handler = Shown()
+    logging.getLogger("huggingface_hub").addHandler(handler)
+    try:
+        assert (
+            main(["generate", "-o", str(out), "--prompt", "a cat", "--weights", "someone/video-model"]) == 2
+        )
+    finally:
+        logging.getLogger("huggingface_hub").removeHandler(handler)
+    assert shown == []
+    assert capfd.readouterr().err.splitlines() == [
+        "looking up someone/video-model on the hub ...",
+        "vidiff: error: weights someone/video-model: no such folder, and no model_index.json on the hub: "
+        "cannot reach the hub",
+    ]
+    assert not out.exists()
+
+
+def test_wan_image_to_video_without_ftfy_is_one_line_before_loading(
+    tmp_path, capsys, monkeypatch, wan, photo
+):
+    """diffusers' WanImageToVideoPipeline cleans the prompt with ftfy without checking it is installed (a
+    NameError traceback mid-call): refused in one line naming the package, before the model loads."""
+    import sys
+
+    from vidiff.generate.backends.base import Backend
+
+    i2v = tmp_path / "wan_i2v"
+    shutil.copytree(wan, i2v)
+    index = json.loads((i2v / "model_index.json").read_text())
+    (i2v / "model_index.json").write_text(json.dumps({**index, "_class_name": "WanImageToVideoPipeline"}))
+    monkeypatch.setitem(sys.modules, "ftfy", None)  # not installed
+    monkeypatch.setattr(Backend, "load", lambda *a, **k: pytest.fail("loaded the model"))
+    out = tmp_path / "o.mp4"
+    args = ["generate", "-o", str(out), "--image", str(photo), "--prompt", "a cat", "--weights", str(i2v)]
+    assert main([*args, "--quiet"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert (
+        err
+        == "vidiff: error: the WanImageToVideoPipeline needs the ftfy package to read the prompt: pip install ftfy"
     )
     assert not out.exists()
 
@@ -175,6 +290,8 @@ def test_backend_rules_plan_windows_before_loading():
     p = plan(ltx, 10.0, 12, None)  # told the rate: 120 keyframes made at 12 fps, not picked from 240
     assert (p.gen_rate, p.total, p.window, p.windows) == (Fraction(12), 120, 121, 1)
     assert ltx.size(9 / 16) == (448, 768) and ltx.valid_frames(30) == 33
+    with pytest.raises(ConfigError, match=r"from 9 to 257 \(e.g. 257\)$"):  # was 'e.g. 305', over the top
+        plan(ltx, 10.0, None, 300)
     cog = BACKENDS["cogvideox"]("CogVideoXPipeline", "w")
     assert plan(cog, 6.0, None, None).window == 49 and cog.size(9 / 16) == (720, 480)  # its one size
 
@@ -221,3 +338,34 @@ def test_web_app_social_tab_model_fields_reach_make_clip(tmp_path, wan):
     args += ["--interpolate", "dis", "--preset", "ultrafast", "--keyframe-size", "32x32", "--quiet"]
     assert main(args) == 0
     assert (tmp_path / "ui.mp4").read_bytes() == (tmp_path / "cli.mp4").read_bytes()
+
+
+def test_web_app_social_tab_shows_and_cancels_the_model_steps(tmp_path, ltx, photo, monkeypatch):
+    """The page said only 'generating keyframes' for the minutes a model samples, and Cancel waited for
+    every step and the VAE (its only cancel point was after a frame was written): now each step is shown
+    and is a cancel point; nothing is kept."""
+    pytest.importorskip("gradio")
+    from types import SimpleNamespace
+
+    from vidiff.generate.backends import base
+    from vidiff.ui.core import App
+    from vidiff.ui.social import _run_social
+
+    steps = []
+    real = base._StepProgress.step
+    monkeypatch.setattr(base._StepProgress, "step", lambda self, *a: steps.append(1) or real(self, *a))
+    app = App(tmp_path / "work")
+    fields = [None, None, "1:1", "auto", 0.25, 0.2, None, 24, False, None, "a cat", "", str(ltx), "auto", 0]
+    shown = []
+    for out in _run_social(app)(*fields, SimpleNamespace(session_hash="t"), lambda *a, **k: None):
+        shown.append(out[0])
+        if "model step" in out[0]:
+            app.cancel(("t", "social"))
+    running = [x for x in shown if x.startswith("Running: generating keyframes, model step ")]
+    assert running and running[0].endswith(" of 50… (Cancel stops it)"), shown  # LTX's 50 steps, one window
+    assert shown[-1] == "Cancelled; nothing was kept." and 0 < len(steps) < 50
+    assert list((tmp_path / "work").iterdir()) == []
+    from vidiff.generate import make_clip
+
+    with pytest.raises(ConfigError, match="^on_step applies to a video diffusion model"):  # never ignored
+        make_clip(tmp_path / "o.mp4", image=str(photo), on_step=print)

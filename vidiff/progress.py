@@ -85,13 +85,15 @@ def _clock(seconds: float) -> str:
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
-def progress_bar(total: int | None, desc: str, enabled: bool = True, hint: str | None = None) -> Bar:
-    """A bar on stderr counting frames; disabled (silent) for --quiet or when not wanted. `hint` is the
-    faster choice the one-line note of a long run names."""
+def progress_bar(
+    total: int | None, desc: str, enabled: bool = True, hint: str | None = None, unit: str = "frame"
+) -> Bar:
+    """A bar on stderr counting frames (or another `unit`); disabled (silent) for --quiet or when not
+    wanted. `hint` is the faster choice the one-line note of a long run names."""
     return Bar(
         total=total,
         desc=desc,
-        unit="frame",
+        unit=unit,
         disable=not enabled,
         file=sys.stderr,
         dynamic_ncols=True,

@@ -341,7 +341,7 @@ MAKE_CLIP_ARGS: dict[str, Callable[[object, str], Any]] = {
         check_text,
     ),
     "interpolate_options": check_mapping,
-    "on_frame": check_callable,
+    **dict.fromkeys(("on_frame", "on_step"), check_callable),
 }
 WRITER_ARGS: dict[str, Callable[[object, str], Any]] = {
     "path": check_path,

@@ -124,13 +124,15 @@ def _model_keyframes(
     offload: bool,
     offline: bool,
     progress: bool,
+    on_step: Callable[[int, int], None] | None = None,
 ) -> tuple[list, Fraction, list[int], dict[str, Any]]:
     """A video diffusion model's keyframes for `seconds` (several windows, each from the last frame of
     the one before, when one is too short): (frames, their rate, the joins' indices, report facts).
     Every option and the weights' kind are checked before the model is loaded."""
     from vidiff.errors import ConfigError
     from vidiff.generate import keyframes as kf
-    from vidiff.generate.backends import is_local, resolve
+    from vidiff.generate.backends import is_local, offline_mode, resolve
+    from vidiff.progress import stage
 
     if not weights:
         what = f"backend {backend}" if backend in BACKEND_NAMES else "a prompt"
@@ -145,7 +147,9 @@ def _model_keyframes(
         )
     ksize = parse_size(keyframe_size)
     still = _load_image(image) if image else None
-    b = resolve("auto" if backend == "vidiff" else backend, weights, offline)
+    hub = not is_local(weights) and not offline_mode(offline)
+    with stage(f"looking up {weights} on the hub", progress and hub):  # retried for ~25 s without a network
+        b = resolve("auto" if backend == "vidiff" else backend, weights, offline)
     if b.takes_prompt and not prompt:
         raise ConfigError(f"{b.kind} ({b.name}) makes a clip from a text prompt: give a prompt")
     if not b.takes_prompt and (prompt or negative_prompt):
@@ -157,15 +161,19 @@ def _model_keyframes(
             f"these {b.kind} weights make a clip from a prompt only; for an image use image-to-video "
             f"weights ({', '.join(b.image_to_video)})"
         )
+    b.check_requirements()
     aspect = size[0] / size[1]
     kf.plan(b, seconds, keyframe_fps, frames)  # the rules the model states, before it is loaded
     b.size(aspect, ksize)
     steps = steps or b.steps
     guidance = b.guidance if guidance is None else guidance
-    b.load(device, dtype, offline, is_local(weights), offload)
+    with stage(f"loading the {b.kind} ({weights}) on {device}", progress):  # minutes for real weights
+        b.load(device, dtype, offline, is_local(weights), offload)
     p = kf.plan(b, seconds, keyframe_fps, frames)  # again with what the loaded model says (SVD's window)
     wh = b.size(aspect, ksize)
-    seq, joins = kf.generate(b, p, prompt, still, negative_prompt, wh, steps, guidance, seed, progress)
+    seq, joins = kf.generate(
+        b, p, prompt, still, negative_prompt, wh, steps, guidance, seed, progress, on_step
+    )
     facts = {
         "source": "image" if still is not None else "prompt",
         "backend": b.name,
@@ -222,6 +230,7 @@ def make_clip(
     strip: str | None = None,
     progress: bool = True,
     on_frame: Callable[[int, int], None] | None = None,
+    on_step: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Make a clip at a platform size (`aspect`) and rate (`fps`) into `output`; returns the report.
 
@@ -236,7 +245,9 @@ def make_clip(
     for a model's keyframes; dis otherwise; with `interpolate_options`), encoded with
     `codec`/`crf`/`preset`/`pix_fmt`, with `audio` (a music file) trimmed and faded under them, and
     `strip` also writes a PNG strip of the frames. `on_frame(done, total)` is called after each frame is
-    written (a progress and cancel point: an exception it raises stops the job and leaves no output).
+    written (a progress and cancel point: an exception it raises stops the job and leaves no output);
+    `on_step(done, total)` after each of a video diffusion model's sampler steps, over all its windows
+    (the same, while its keyframes are made: minutes before the first frame).
     """
     from vidiff.validate import MAKE_CLIP_ARGS, check_args, check_seed, check_steps
 
@@ -308,6 +319,7 @@ def make_clip(
     model_only = {
         "guidance": guidance, "keyframe_fps": keyframe_fps, "frames": frames, "keyframe_size": keyframe_size,
         "dtype": dtype, "negative_prompt": negative_prompt, "offload": offload or None, "offline": offline or None,
+        "on_step": on_step,
     }  # fmt: skip
     for name, value in model_only.items():
         if value is not None and not model:
@@ -340,7 +352,7 @@ def make_clip(
             AudioTrack.from_file(audio, duration=0.1)
         seq, seq_fps, joins, facts = _model_keyframes(
             image, seconds, size, backend, weights, prompt, negative_prompt, steps, guidance, seed,
-            keyframe_fps, frames, keyframe_size, device, dtype, offload, offline, progress,
+            keyframe_fps, frames, keyframe_size, device, dtype, offload, offline, progress, on_step,
         )  # fmt: skip
         keys = list(seq)
         if loop:  # the transition follows the seconds of keyframes: a looped clip runs longer

@@ -9,6 +9,7 @@ and windows before anything is loaded, so an impossible request fails in one lin
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -72,16 +73,21 @@ def generate(
     guidance: float,
     seed: int,
     progress: bool = False,
+    on_step: Callable[[int, int], None] | None = None,
 ) -> tuple[list[np.ndarray], list[int]]:
     """The keyframes (RGB uint8) and the indices where a window begins after the first (its joins).
-    Window k is seeded `seed + k`; from the second on it starts from the previous window's last frame."""
+    Window k is seeded `seed + k`; from the second on it starts from the previous window's last frame.
+    `on_step(done, total)` counts the sampler's steps over all windows (a progress and cancel point)."""
     seq: list[np.ndarray] = []
     starts: list[int] = []
     cond = image
     for k in range(p.windows):
+        label = f" (window {k + 1} of {p.windows})" if p.windows > 1 else ""
+        count = None if on_step is None else _window_steps(on_step, k * steps, p.windows * steps)
         made = backend.keyframes(
-            prompt, cond, negative_prompt, p.window, size, steps, guidance, seed + k, p.gen_rate, progress
-        )
+            prompt, cond, negative_prompt, p.window, size, steps, guidance, seed + k, p.gen_rate, progress,
+            label, count,
+        )  # fmt: skip
         if k:
             starts.append(len(seq))
             made = made[1:]  # the window's first frame repeats the frame it was started from
@@ -92,6 +98,11 @@ def generate(
         return seq, [j for j in starts if j < len(seq)]
     keys = [seq[i] for i in p.pick]
     return keys, sorted({next(k for k, i in enumerate(p.pick) if i >= j) for j in starts if j <= p.pick[-1]})
+
+
+def _window_steps(on_step: Callable[[int, int], None], before: int, total: int) -> Callable[[int], None]:
+    """A window's step count as `on_step(done, total)` over all windows."""
+    return lambda done: on_step(before + done, total)
 
 
 def join_ratios(frames: list[np.ndarray], joins: list[int]) -> list[float]:

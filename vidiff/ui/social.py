@@ -150,6 +150,11 @@ def _run_social(app: App) -> Any:
                     raise Cancelled()
                 job.total, job.done = total, done
 
+            def on_step(done: int, total: int) -> None:  # after each model step: minutes on a CPU
+                if job.cancel.is_set():
+                    raise Cancelled()
+                job.stage = f"generating keyframes, model step {done} of {total}"
+
             # the fields a source does not use are not sent: make_clip refuses them (the page always has values)
             camera = still and not model
             return make_clip(
@@ -166,6 +171,7 @@ def _run_social(app: App) -> Any:
                 audio=audio,
                 progress=False,
                 on_frame=on_frame,
+                on_step=on_step if model else None,  # make_clip refuses it without a model
                 **model,
             )
 

@@ -7,9 +7,12 @@ and HF_HUB_OFFLINE) and maps the pipeline class to its backend; nothing is guess
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 from vidiff.errors import ConfigError, InputError
@@ -52,12 +55,26 @@ def _index_path(weights: str, offline: bool) -> Path:
     try:
         from huggingface_hub import hf_hub_download
 
-        return Path(hf_hub_download(weights, "model_index.json", local_files_only=offline_mode(offline)))
+        with _hub_quiet():
+            return Path(hf_hub_download(weights, "model_index.json", local_files_only=offline_mode(offline)))
     except Exception as e:  # any hub failure (offline and not cached, no such repo, no network): one line
         where = "in the local Hugging Face cache (offline)" if offline_mode(offline) else "on the hub"
         raise InputError(
             f"weights {weights}: no such folder, and no model_index.json {where}: {first_line(e)}"
         ) from None
+
+
+@contextlib.contextmanager
+def _hub_quiet() -> Iterator[None]:
+    """huggingface_hub's own log lines off while it looks a file up: without a network it retries five
+    times over about 25 s, a warning line each, before the one error vidiff reports."""
+    hub = logging.getLogger("huggingface_hub")
+    level = hub.level
+    hub.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        hub.setLevel(level)
 
 
 def _check_parts(folder: Path, index: dict, kind: str) -> None:
@@ -76,11 +93,13 @@ def pipeline_class(weights: str, offline: bool = False) -> str:
     try:
         index = json.loads(path.read_text())
         kind = index["_class_name"]
+        if not isinstance(kind, str):  # 5, null, a list: 'holds a 5' would read as a class
+            raise TypeError(kind)
     except (ValueError, KeyError, TypeError):
         raise InputError(f"weights {weights}: model_index.json is not a diffusers pipeline index") from None
     if is_local(weights):
         _check_parts(path.parent, index, kind)
-    return str(kind)
+    return kind
 
 
 def resolve(backend: str, weights: str, offline: bool = False) -> Backend:

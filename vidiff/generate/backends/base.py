@@ -11,7 +11,10 @@ pipeline takes besides (`extra_kwargs`).
 from __future__ import annotations
 
 import math
+import sys
+import time
 import warnings
+from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
@@ -29,7 +32,8 @@ def first_line(e: BaseException) -> str:
 
 
 def quiet_libraries() -> None:
-    """diffusers' and transformers' own bars and notes off: vidiff shows its progress and errors."""
+    """diffusers' and transformers' own bars and notes off, their error logs too (what fails reaches the
+    user as vidiff's one line): vidiff shows its progress and errors."""
     from diffusers.utils import logging as diffusers_logging
 
     libs = [diffusers_logging]
@@ -41,7 +45,57 @@ def quiet_libraries() -> None:
         pass
     for lib in libs:
         lib.disable_progress_bar()
-        lib.set_verbosity_error()
+        lib.set_verbosity(lib.CRITICAL)
+
+
+def _check_loaded(pipe: Any, weights: str) -> None:
+    """A one-line InputError when a part's weights did not fill its model: diffusers leaves the tensors a
+    checkpoint lacks (a part saved from another model or config) empty, on the meta device, and moving
+    them fails later with a traceback."""
+    import torch
+
+    for name, part in pipe.components.items():
+        if not isinstance(part, torch.nn.Module):
+            continue
+        empty = [k for k, t in (*part.named_parameters(), *part.named_buffers()) if t.is_meta]
+        if empty:
+            raise InputError(
+                f"weights {weights}: its {name}/ holds no weights for {len(empty)} of the "
+                f"{type(part).__name__}'s tensors (e.g. {empty[0]}): a part saved from another model?"
+            )
+
+
+class _StepProgress:
+    """A pipeline call's progress: a bar over its sampler steps, then a line while the VAE decodes the
+    frames (after the last step; it can take longer than the steps on a CPU) and its time when done."""
+
+    def __init__(
+        self, desc: str, steps: int, n_frames: int, enabled: bool, on_step: Callable[[int], None] | None
+    ) -> None:
+        from vidiff.progress import progress_bar
+
+        self.bar = progress_bar(steps, desc, enabled, unit="step")
+        self.steps, self.n_frames, self.enabled, self.on_step = steps, n_frames, enabled, on_step
+        self.decoding: float | None = None
+
+    def step(self, _pipe: Any, _i: int, _t: Any, _kwargs: dict) -> dict:
+        """diffusers' callback_on_step_end."""
+        self.bar.update(1)
+        if self.on_step is not None:
+            self.on_step(self.bar.n)
+        if self.bar.n == self.steps:
+            self.bar.close()
+            self.decoding = time.perf_counter()
+            if self.enabled:
+                print(f"decoding {self.n_frames} frames (VAE) ...", file=sys.stderr, flush=True)
+        return {}
+
+    def close(self, finished: bool) -> None:
+        """After the call (`finished`) or its failure: the bar closed, the decode's time if it finished."""
+        self.bar.close()
+        if finished and self.decoding is not None and self.enabled:
+            took = time.perf_counter() - self.decoding
+            print(f"decoding {self.n_frames} frames (VAE): done in {took:.1f} s", file=sys.stderr, flush=True)
 
 
 class Backend:
@@ -52,6 +106,8 @@ class Backend:
     image_to_video: tuple[str, ...] = ()  # ... that make it from a prompt and a first frame
     # an image-to-video class built on the same parts as the text-to-video weights (from_pipe), if any
     sibling: str | None = None
+    # pipeline class -> the packages its diffusers code imports only when called (pip names = modules)
+    requires: dict[str, tuple[str, ...]] = {}
     takes_prompt = True
     rate_conditioned = False  # the pipeline is told the frame rate (its frames are then at any rate)
     fps = Fraction(16)
@@ -89,7 +145,8 @@ class Backend:
         if not (1 < n <= self.max_frames and (n - 1) % self.frame_step == 0):
             raise ConfigError(
                 f"frames {n}: {self.name} takes {self.frame_step}k+1 frames, from "
-                f"{self.frame_step + 1} to {self.max_frames} (e.g. {self.valid_frames(max(n, 2))})"
+                f"{self.frame_step + 1} to {self.max_frames} "
+                f"(e.g. {min(self.valid_frames(max(n, 2)), self.max_frames)})"
             )
 
     def window_frames(self, frames: int | None) -> int:
@@ -127,6 +184,19 @@ class Backend:
             max(m, round(math.sqrt(area / aspect) / m) * m),
         )
 
+    def check_requirements(self) -> None:
+        """A one-line UnsupportedError naming a package the pipeline needs that is not installed (checked
+        before the model loads: diffusers would fail with a NameError in the middle of the call)."""
+        import importlib
+
+        for module in self.requires.get(self.kind, ()):
+            try:
+                importlib.import_module(module)
+            except ImportError:
+                raise UnsupportedError(
+                    f"the {self.kind} needs the {module} package to read the prompt: pip install {module}"
+                ) from None
+
     # -- loading -------------------------------------------------------------------------------------
     def load(self, device: str, dtype: str | None, offline: bool, local: bool, offload: bool = False) -> None:
         """The pipeline of `weights` on `device` in `dtype` (fp32 on the CPU, bf16 on CUDA by default);
@@ -136,8 +206,8 @@ class Backend:
 
         self.device = device
         dt = getattr(torch, DTYPES[dtype or ("bf16" if device.startswith("cuda") else "fp32")])
+        quiet_libraries()  # first: importing the pipeline's module may log (an image processor's fallback)
         cls = getattr(diffusers, self.kind)
-        quiet_libraries()
         try:
             with warnings.catch_warnings():  # torch_dtype's rename (diffusers 0.36+), a T5 for a UMT5, ...
                 warnings.simplefilter("ignore")
@@ -146,6 +216,7 @@ class Backend:
             raise InputError(
                 f"weights {self.weights}: cannot load the {self.kind}: {first_line(e)}"
             ) from None
+        _check_loaded(pipe, self.weights)
         pipe.set_progress_bar_config(disable=True)  # vidiff shows its own bar (steps)
         try:
             if offload:
@@ -191,13 +262,17 @@ class Backend:
         seed: int,
         rate: Fraction,
         progress: bool = False,
+        label: str = "",
+        on_step: Callable[[int], None] | None = None,
     ) -> list[np.ndarray]:
-        """`n_frames` frames (RGB uint8, `size`) from `prompt` and/or `image` (the first frame's content)."""
+        """`n_frames` frames (RGB uint8, `size`) from `prompt` and/or `image` (the first frame's content).
+        A bar counts the sampler's steps (`label` after its name, e.g. the window), then a line times the
+        VAE's decode (minutes on a CPU); `on_step(done)` after each step is a cancel point (what it
+        raises stops the sampler)."""
         import torch
         from PIL import Image
 
         from vidiff.generate.social import reframe
-        from vidiff.progress import progress_bar
 
         w, h = size
         kw: dict[str, Any] = dict(height=h, width=w, num_frames=n_frames, num_inference_steps=steps)
@@ -208,16 +283,12 @@ class Backend:
         if image is not None:
             pipe = self.image_pipe()
             kw["image"] = Image.fromarray(reframe(image, (w, h)))
-        bar = progress_bar(steps, f"{self.name} keyframes", progress)
-        bar.unit = "step"
-
-        def on_step(_pipe: Any, _i: int, _t: Any, _kwargs: dict) -> dict:
-            bar.update(1)
-            return {}
-
+        shown = _StepProgress(f"{self.name} keyframes{label}", steps, n_frames, progress, on_step)
+        shown.bar.waiting("encoding the prompt" if self.takes_prompt else "encoding the image")
         gen = torch.Generator(self.device).manual_seed(seed)
+        out = None
         try:
-            out = pipe(**kw, generator=gen, output_type="np", callback_on_step_end=on_step).frames[0]
+            out = pipe(**kw, generator=gen, output_type="np", callback_on_step_end=shown.step).frames[0]
         except torch.OutOfMemoryError:
             raise UnsupportedError(
                 f"out of {self.device} memory making {n_frames} frames at {w}x{h}: try offload, "
@@ -229,6 +300,6 @@ class Backend:
                 f"{first_line(e)}"
             ) from None
         finally:
-            bar.close()
+            shown.close(out is not None)
         out = np.asarray(out, dtype=np.float32)
         return [np.clip(f * 255.0 + 0.5, 0, 255).astype(np.uint8) for f in out]

@@ -4,7 +4,7 @@ Text to video (`WanPipeline`, e.g. Wan-AI/Wan2.1-T2V-1.3B-Diffusers) or image to
 (`WanImageToVideoPipeline`, e.g. Wan-AI/Wan2.1-I2V-14B-480P-Diffusers): 16 fps, 81 frames (4k+1: the VAE
 compresses time 4x), sides in multiples of 16 (8x VAE, 2x2 patches), 832x480 native. The text-to-video
 weights cannot start from a frame (their transformer has no image input), so a clip longer than one
-window needs the image-to-video weights.
+window needs the image-to-video weights; diffusers' image-to-video pipeline needs `ftfy` for its prompt.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ class Wan(Backend):
     name = "wan"
     text_to_video = ("WanPipeline",)
     image_to_video = ("WanImageToVideoPipeline",)
+    requires = {"WanImageToVideoPipeline": ("ftfy",)}  # its prompt_clean calls ftfy, unguarded
     fps = Fraction(16)
     frame_step = 4
     window = 81
