@@ -262,3 +262,27 @@ def test_kill_9_then_resume_gives_byte_identical_output(bikes, tmp_path, method)
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["resumed_frames"] >= 240
     assert sha256(out) == sha256(ref) and not parts.exists()
+
+
+def test_a_text_key_override_takes_the_text_yaml_would_read_as_a_number():
+    """`generate.prompt=1984` (YAML: the int 1984) was refused as the wrong type; a key that takes only
+    text now takes what was typed, while numeric keys and non-scalars are read as before."""
+    from vidiff.recipes import load_recipe
+
+    r = load_recipe("social_clip").with_overrides(
+        [
+            "generate.prompt=1984",
+            "generate.weights=2024-05-01",
+            "generate.negative_prompt=yes",
+            "generate.seed=7",
+        ]
+    )
+    g = r.stage("generate")
+    assert (g["prompt"], g["weights"], g["negative_prompt"], g["seed"]) == ("1984", "2024-05-01", "yes", 7)
+    assert (
+        load_recipe("social_clip").with_overrides(["reframe.aspect=1:1"]).stage("reframe")["aspect"] == "1:1"
+    )
+    with pytest.raises(ConfigError, match="wrong type"):
+        load_recipe("social_clip").with_overrides(["generate.prompt=[a, b]"])
+    with pytest.raises(ConfigError, match="wrong type"):
+        load_recipe("social_clip").with_overrides(["generate.seed=seven"])

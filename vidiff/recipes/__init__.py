@@ -6,6 +6,7 @@ A recipe is validated on load: an unknown stage or option names the file, the li
 
 from __future__ import annotations
 
+import datetime
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -105,6 +106,8 @@ class Recipe:
                 value = raw
             if stage not in STAGES:
                 raise ConfigError(f"override {ov!r}: unknown stage {stage!r}; stages: {', '.join(STAGES)}")
+            if STAGES[stage].get(opt) == (str,) and isinstance(value, (int, float, datetime.date)):
+                value = raw.strip()  # a text key takes the text: prompt=1984, weights=2024-05-01, motion=yes
             _check_option(stage, opt, value, f"override {ov!r}")
             for n, o in stages:
                 if n == stage:
