@@ -110,11 +110,11 @@ def infill_file(
         info.require_frames(3, "infilling")
         if not auto:
             frames = parse_frames(frames, info.n_frames)  # type: ignore[arg-type]
-        if not auto and set(range(info.n_frames)) <= set(frames):  # type: ignore[arg-type]
-            raise ConfigError(
-                f"frames lists every frame of {input} (0-{info.n_frames - 1}); keep at least one to rebuild "
-                "the others from"
-            )
+            if len(frames) == info.n_frames:  # parse_frames keeps them inside the clip
+                raise ConfigError(
+                    f"frames lists every frame of {input} (0-{info.n_frames - 1}); keep at least one to "
+                    "rebuild the others from"
+                )
         interp = get_interpolator(method, **(method_options or {})) if isinstance(method, str) else method
         check_flow_size(info.width, info.height, getattr(interp, "name", str(method)))
         enc.check_output(output, info.width, info.height, resumable=False)
