@@ -35,6 +35,10 @@ _AUDIO_OK = {
     "matroska": None,  # anything
     "webm": {"opus", "vorbis"},
 }
+# containers whose muxer writes random or volatile bytes unless told to be bitexact: Matroska and WebM draw
+# a random segment UID and track UIDs, so the same run twice gave other .mkv bytes (.mp4 and .mov write
+# none: reproducible as they are)
+_BITEXACT = {"matroska", "webm"}
 # audio codecs browsers play from an .mp4 (Chrome, Firefox, Safari); others (AC-3, E-AC-3, DTS, ALAC,
 # PCM) are re-encoded to AAC by default (`--audio-codec auto`)
 _AUDIO_BROWSER = {"aac", "mp3", "opus", "flac"}
@@ -202,6 +206,8 @@ class VideoWriter:
         if profile:
             options["profile"] = profile
         container_options = {"movflags": "+faststart"} if faststart and self.format in ("mp4", "mov") else {}
+        if self.format in _BITEXACT:
+            container_options["fflags"] = "+bitexact"
         try:
             self._out = av.open(self.tmp, mode="w", format=self.format, options=container_options)
         except (av.error.FFmpegError, OSError) as e:
