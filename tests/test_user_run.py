@@ -174,8 +174,8 @@ def test_a_join_slower_than_the_making_holds_it_and_drops_nothing(carphone, tmp_
         real_offer(self, frame)
         queued.append(len(self._frames))
 
-    def slow_output(self, own_audio=False):
-        writer = real_open(self, own_audio)
+    def slow_output(self):
+        writer = real_open(self)
         real_write = writer.write_frame
 
         def write_frame(frame):

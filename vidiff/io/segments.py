@@ -447,7 +447,7 @@ class ResumableWriter:
         if handoffs:
             self._handoffs.hold()
         self._behind = Behind(self._sink.write, depth)
-        self._joiner = StreamJoin(self.done, lambda: self._open_output(own_audio=True), self._encode_part)
+        self._joiner = StreamJoin(self.done, self._open_output, self._encode_part)
         self._sink.on_finish, self._sink.tee = self._joiner.finished, self._joiner
         self._ahead = Prefetch(frames, depth)
         return self._ahead
@@ -499,11 +499,13 @@ class ResumableWriter:
         if joiner is not None:
             joiner.cancel()
 
-    def _open_output(self, own_audio: bool = False) -> VideoWriter:
-        """OUTPUT's writer, with the audio; `own_audio` (a streaming join: the input is still being read)
-        reads an open input's audio through a container of its own (the same file, the same packets)."""
+    def _open_output(self) -> VideoWriter:
+        """OUTPUT's writer, with the audio, read through a container of its own: a streaming join's input is
+        still being read, and an open input's pass starts with a seek to 0, which drops the packets stamped
+        before 0 (AAC or Opus priming, as an .mkv or .mp4 that FFmpeg wrote has): every join, streaming,
+        parallel or resumed, copies the same packets."""
         audio_from = self.audio_from
-        if own_audio and isinstance(audio_from, VideoFile):
+        if isinstance(audio_from, VideoFile):
             audio_from = audio_from.path
         return VideoWriter(
             self.path,
