@@ -360,4 +360,5 @@ WRITER_ARGS: dict[str, Callable[[object, str], Any]] = {
     "audio": check_has("attach"),
     "lock": check_flag,
     "audio_checked": check_flag,
+    "extras": check_has("attach", "fit"),
 }

@@ -1,4 +1,5 @@
-"""`vidiff probe`: what a video file holds (size, exact fps, VFR, frames, rotation, audio)."""
+"""`vidiff probe`: what a video file holds (size, exact fps, VFR, frames, rotation, audio, subtitles,
+chapters)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "probe",
         help="describe a video file",
         description="Describe the video stream of a file (the first that is not cover art) and its audio "
-        "streams, as vidiff sees it.",
+        "streams, subtitle streams and chapters, as vidiff sees it.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="examples:\n  vidiff probe in.mp4\n  vidiff probe in.mp4 --json | jq .fps",
     )
@@ -43,6 +44,14 @@ def run(args: argparse.Namespace) -> int:
         print(f"  audio  #{a.index} {a.codec} {a.sample_rate} Hz {a.channels} ch{dur}")
     if not info.audio:
         print("  audio  none")
+    if info.subtitles:
+        subs = ", ".join(
+            f"#{t.index} {t.codec}" + (f" ({t.language})" if t.language else "") for t in info.subtitles
+        )
+        print(f"  subs   {subs}")
+    if info.chapters:
+        marks = ", ".join(f"{c.start:.3f} s" + (f" {c.title}" if c.title else "") for c in info.chapters)
+        print(f"  chapters {len(info.chapters)}: {marks}")
     if info.damage:
         print(f"  damage {info.damage} (vidiff uses the frames that decode; --strict refuses the file)")
     if info.repeated:

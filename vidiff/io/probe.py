@@ -69,6 +69,24 @@ class AudioInfo:
 
 
 @dataclass
+class SubtitleInfo:
+    """One subtitle stream of a container (kept in an output whose container holds its codec)."""
+
+    index: int
+    codec: str
+    language: str | None
+
+
+@dataclass
+class ChapterInfo:
+    """One chapter: its start and end (seconds) and title."""
+
+    start: float
+    end: float
+    title: str | None
+
+
+@dataclass
 class VideoInfo:
     """What `probe()` found in a file; `fps` is an exact fraction, times are in seconds."""
 
@@ -91,6 +109,8 @@ class VideoInfo:
     header_duration: float | None = None  # the duration the container header states (seconds)
     damage: str | None = None  # why the file looks cut short or broken (None: it looks whole)
     repeated: int = 0  # frames stamped with an earlier frame's time: left out (not in n_frames)
+    subtitles: list[SubtitleInfo] = field(default_factory=list)
+    chapters: list[ChapterInfo] = field(default_factory=list)
 
     def expected_frames(self) -> int:
         """How many frames the file should hold: the larger of the header's count and the packets (with no
@@ -371,6 +391,19 @@ def _describe(c: av.container.InputContainer, path: str) -> VideoInfo:
         header_duration=header_duration,
         damage=damage,
         repeated=repeated,
+        subtitles=[
+            SubtitleInfo(s.index, s.codec_context.codec.canonical_name, s.metadata.get("language"))
+            for s in c.streams.subtitles
+            if s.codec_context is not None
+        ],
+        chapters=[
+            ChapterInfo(
+                float(ch["start"] * ch["time_base"]),
+                float(ch["end"] * ch["time_base"]),
+                ch["metadata"].get("title"),
+            )
+            for ch in c.chapters()
+        ],
     )
 
 

@@ -11,9 +11,10 @@ skips the work of the finished segments and goes on.
 The join decodes the segments one after another and encodes their frames as ONE stream with the user's
 codec, quality and preset (the encoder's own rate control, key frames and scene cuts; no key frame forced
 where a segment starts, so no quality step there: the pulse every segment that segments encoded on their
-own made), streamed (one frame in memory), with the audio; the output appears complete (atomic rename).
-The segments are lossless and the encode a function of its frames, so a resumed or parallel run's file is
-byte-identical to an uninterrupted one's. On the serial path (`overlap`) the join runs as the segments
+own made), streamed (one frame in memory), with the audio, subtitles, tags and chapters
+(`vidiff.io.streams`); the output appears complete (atomic rename). The segments are lossless and the
+encode a function of its frames, so a resumed or parallel run's file is byte-identical to an
+uninterrupted one's. On the serial path (`overlap`) the join runs as the segments
 finish (`StreamJoin`), beside the making, and where it keeps up it is handed each frame as its part is
 written instead of decoding the part back; a parallel run's joins after its workers. The cost: the parts
 folder holds lossless video (`parts_bytes`, checked against free disk by `check_disk`), and each frame is
@@ -48,6 +49,7 @@ from vidiff.errors import OutputError, VidiffError
 from vidiff.io.encode import EncodeOptions
 from vidiff.io.overlap import DEPTH, Behind, Prefetch, quick_handoffs, start_thread
 from vidiff.io.probe import VideoFile
+from vidiff.io.streams import Extras
 from vidiff.io.writer import (
     _FORMATS,
     OutputLock,
@@ -336,7 +338,8 @@ class ResumableWriter:
     `key` describes the run (input, settings): a manifest with another key is discarded. `can_skip(n)`
     tells whether the next n frames are already in finished segments, so the caller need not make them.
     Other processes may fill the segments instead (`parts`, `adopt`): `close` joins whatever the
-    manifest lists, which must be every segment from the first on.
+    manifest lists, which must be every segment from the first on. `extras` (a source's subtitles, tags,
+    chapters: `vidiff.io.streams`) go into the output at the join, as the audio does.
     """
 
     def __init__(
@@ -354,6 +357,7 @@ class ResumableWriter:
         audio_codec: str = "auto",
         expected_frames: int | None = None,
         announce: Callable[[str], AbstractContextManager] = nullcontext,
+        extras: Extras | None = None,
         **encode: Any,
     ) -> None:
         self.path = check_output_path(path, sources(inputs, audio_from))
@@ -372,6 +376,7 @@ class ResumableWriter:
         opts.check_container(self.path)
         # the audio is tried now, not found unmuxable at the join after all the work
         self.audio_from = check_audio(audio_from, self.format, audio_codec) if audio_from else None
+        self.extras = extras.fit(self.format) if extras is not None else None  # its note, before the work
         self._lock = OutputLock(self.path).acquire()  # a second run to this output stops here, in one line
         try:
             self._open_parts()
@@ -518,6 +523,7 @@ class ResumableWriter:
             lock=False,  # held since the run began
             audio_codec=self.audio_codec,
             audio_checked=True,
+            extras=self.extras,
             **self.parts.encode,
         )
 

@@ -2,7 +2,8 @@
 
 The file is written under a temporary name beside the target and renamed only once complete, so a
 crash or Ctrl-C never leaves a half-written output behind. Audio streams are copied packet by packet
-(no re-encode) when the container accepts their codec, otherwise re-encoded (AAC, or Opus for WebM).
+(no re-encode) when the container accepts their codec, otherwise re-encoded (AAC, or Opus for WebM);
+subtitles, tags and chapters are carried over by `vidiff.io.streams`.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from vidiff.io.audio import AudioTrack
 from vidiff.io.color import rgb_to_frame
 from vidiff.io.encode import EncodeOptions
 from vidiff.io.probe import VideoFile, open_container, strict_input, video_stream
+from vidiff.io.streams import Extras
 from vidiff.validate import WRITER_ARGS, check_args, check_image, check_path
 
 _FORMATS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska", ".webm": "webm"}
@@ -167,6 +169,7 @@ class VideoWriter:
     (`audio_action`); `audio_checked` says `audio_from` came through `check_audio` already. `write` takes
     `width` x `height` frames; the encoder gets them at `coded_size` (an odd side that the pixel format's
     chroma halves padded to even, `EncodeOptions.coded_size`), and `write_frame` takes frames of that size.
+    `extras` (`vidiff.io.streams.Extras`) carries a source's subtitles, tags and chapters over.
     """
 
     def __init__(
@@ -189,6 +192,7 @@ class VideoWriter:
         lock: bool = True,
         audio_codec: str = "auto",
         audio_checked: bool = False,
+        extras: Extras | None = None,
     ):
         check_args(WRITER_ARGS, locals())  # every argument, before the output is touched
         self.path = check_output_path(path, sources(inputs, audio_from))
@@ -202,6 +206,7 @@ class VideoWriter:
         self.tmp = temp_path_for(self.path)
         self.n_frames = 0
         self._closed, self._pid = False, os.getpid()
+        self._extras = None
         options = _encoder_options(self.encoder, crf, preset)
         if profile:
             options["profile"] = profile
@@ -241,6 +246,8 @@ class VideoWriter:
             )
             # the source's A/V offset: its video starts this many frames into the output
             self._pts0 = round(getattr(self._audio, "video_start", 0.0) * self.fps)
+            if extras is not None:  # subtitles, tags, chapters: before the header is written
+                self._extras = extras.attach(self._out, self._vs, self._pts0 / self.fps)
         except Exception:
             self._abort()
             raise
@@ -275,6 +282,8 @@ class VideoWriter:
         self.n_frames += 1
         if self._audio:
             self._audio.mux_until(self._out, self.n_frames / self.fps)
+        if self._extras:
+            self._extras.mux_until(self._out, self.n_frames / self.fps)
 
     def write_all(self, images: Iterable[np.ndarray]) -> None:
         """Write every frame of an iterable."""
@@ -295,6 +304,8 @@ class VideoWriter:
             self._mux(self._vs.encode(None))
             if self._audio:
                 self._audio.finish(self._out)
+            if self._extras:
+                self._extras.finish(self._out)
             self._out.close()
         except Exception:
             self._abort()
@@ -312,6 +323,8 @@ class VideoWriter:
 
     def _abort(self) -> None:
         self._closed = True
+        if self._extras:
+            self._extras.close()
         with contextlib.suppress(Exception):
             self._out.close()
         if os.path.exists(self.tmp):

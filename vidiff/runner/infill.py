@@ -23,6 +23,7 @@ from vidiff.flow import Interpolator, get_interpolator
 from vidiff.io.encode import EncodeOptions
 from vidiff.io.probe import VideoFile
 from vidiff.io.reader import Frame, VideoReader
+from vidiff.io.streams import Extras
 from vidiff.io.writer import VideoWriter, check_output_path
 from vidiff.metrics.defects import Defect, find_defects, match_levels, region_mask, repair_plan
 from vidiff.metrics.defects import detect_bad_frames as detect_bad_frames  # re-exported
@@ -131,6 +132,7 @@ def infill_file(
                 **enc.writer_kwargs(),
                 audio_from=input if audio and info.audio else None,
                 audio_codec=audio_codec,
+                extras=Extras.read(src),  # the same timeline: subtitles, tags and chapters kept
                 rotation=info.rotation,
                 color=info.color,
                 inputs=[input],

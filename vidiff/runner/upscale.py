@@ -20,6 +20,7 @@ from vidiff.flow import Interpolator, interpolator_factory
 from vidiff.io.probe import VideoFile, VideoInfo, strict_input
 from vidiff.io.reader import VideoReader
 from vidiff.io.segments import ResumableWriter
+from vidiff.io.streams import Extras
 from vidiff.io.writer import check_output_path
 from vidiff.progress import progress_bar, stage
 from vidiff.runner.costs import HEAVY, faster_hint, segment_frames, worker_mb
@@ -215,7 +216,8 @@ def _load_method(run: _Run, opts: UpscaleOptions) -> tuple[Interpolator | None, 
 
 
 def _open_writer(src: VideoFile, output: str, opts: UpscaleOptions, run: _Run) -> ResumableWriter:
-    """The resumable output, keyed by everything that decides its frames (`_run_key`)."""
+    """The resumable output, keyed by everything that decides its frames (`_run_key`), with the source's
+    subtitles, tags and chapters (put in at the join: not in the key)."""
     info, mode = run.info, opts.resolved_audio
     return ResumableWriter(
         output,
@@ -235,6 +237,7 @@ def _open_writer(src: VideoFile, output: str, opts: UpscaleOptions, run: _Run) -
         segment_frames=run.seg_n,
         expected_frames=run.expected,
         announce=lambda text: stage(text, opts.progress),
+        extras=Extras.read(src, run.plan.speed),  # the timeline is the source's, stretched by 1 / speed
     )
 
 
