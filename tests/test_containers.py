@@ -227,6 +227,49 @@ def test_frames_that_repeat_a_timestamp_are_left_out(tmp_path, capsys):
     assert not strict.exists()
 
 
+def _joined_ts(path: Path, runs: tuple[int, ...] = (20, 12)) -> Path:
+    """Clips of _square()'s frames (the first `runs[0]`, then the next `runs[1]`...) written as MPEG-TS and
+    joined byte for byte, as `cat a.ts b.ts` joins them: each clip's stamps start again at the first's."""
+    frames, data = _square(sum(runs)), b""
+    for k, n in enumerate(runs):
+        part = path.with_suffix(f".{k}.ts")
+        with av.open(str(part), "w", format="mpegts") as c:
+            s = c.add_stream("libx264", rate=FPS)
+            s.width, s.height, s.pix_fmt = 96, 64, "yuv420p"
+            s.codec_context.options = LOSSLESS["mp4"][1]
+            for i in range(n):
+                f = av.VideoFrame.from_ndarray(frames[sum(runs[:k]) + i], format="rgb24")
+                f.pts, f.time_base = i, 1 / FPS
+                c.mux(s.encode(f))
+            c.mux(s.encode(None))
+        data += part.read_bytes()
+    path.write_bytes(data)
+    return path
+
+
+def test_stamps_that_start_again_are_frames_to_the_probe_too(tmp_path, capsys):
+    """The reader keeps a frame whose stamp goes back (two clips joined) and steps it on, but the probe
+    counted distinct stamps: 32 frames whose stamps start again at frame 20 were probed as 20 frames and
+    12 repeats (refused with --strict), so `infill --frames 25` was outside the clip and the plans of
+    `--workers` and seeks were short. The probe counts by the reader's rule (`vidiff.io.stamps`)."""
+    src = _joined_ts(tmp_path / "joined.ts")
+    with av.open(str(src)) as c:
+        stamps = [p.pts for p in c.demux(video=0) if p.size]
+    assert len(stamps) == 32 and stamps[20] == stamps[0] < stamps[19]  # the reset is in the file
+    info = probe(src)
+    got = list(VideoReader(src))
+    assert info.n_frames == len(got) == 32 and info.repeated == 0 and not info.is_vfr
+    assert [f.time for f in got] == [Fraction(i, 24) for i in range(32)]
+    assert info.duration == pytest.approx(32 / 24)
+    assert all(np.abs(f.image.astype(int) - im).mean() < 3 for f, im in zip(got, _square(32), strict=True))
+
+    out = tmp_path / "fixed.mp4"
+    argv = ["infill", str(src), "-o", str(out), "--frames", "25", "--method", "blend", "--quiet"]
+    assert main([*argv, "--strict"]) == 0
+    assert capsys.readouterr().err == ""
+    assert probe(out).n_frames == 32
+
+
 def _cover_first(path: Path, frames: list[np.ndarray] | None) -> Path:
     """An .mp4 whose first video stream is a 32x32 JPEG cover (disposition attached_pic, which the mp4
     muxer stores in moov/udta) followed by `frames` (none: an audio-only file). The udta box is moved

@@ -16,6 +16,8 @@ import av
 from av.stream import Disposition
 
 from vidiff.errors import ConfigError, InputError
+from vidiff.io.stamps import Timeline, in_order
+from vidiff.io.stamps import on_grid as on_grid  # re-exported: where it was
 from vidiff.validate import check_path
 
 MAX_SIDE = 8192  # larger frames are refused: a plan for them would not fit a sane memory budget
@@ -133,21 +135,6 @@ class VideoInfo:
         d["fps"] = f"{self.fps.numerator}/{self.fps.denominator}"
         d["fps_float"] = float(self.fps)
         return d
-
-
-def on_grid(t: Fraction, fps: Fraction, tick: Fraction) -> Fraction:
-    """`t` (seconds from the first frame) moved onto the nominal frame grid k / `fps` when it lies within one
-    container tick of it (at most a quarter frame), else `t` unchanged.
-
-    A container stores times in its own unit (`tick`: 1 ms in Matroska/WebM and FLV, 1/fps in AVI), so
-    20/24 s is written 0.834 s in an .mkv: each stored time is rounded by up to half a tick, a time
-    measured from the (rounded) first frame by up to one. Taking such a time as exact made the same frames
-    plan another frame count in another container; on the grid they plan the same. A real VFR time off the
-    grid by more than the container could round it is kept as it is.
-    """
-    k = round(t * fps)
-    grid = Fraction(k) / fps
-    return grid if abs(t - grid) <= min(tick, 1 / (4 * fps)) else t
 
 
 def nominal_rate(vs: av.video.stream.VideoStream) -> Fraction | None:
@@ -329,26 +316,27 @@ def _describe(c: av.container.InputContainer, path: str) -> VideoInfo:
     header_frames = int(vs.frames) if vs.frames and vs.frames > 0 else None
     header_duration = float(c.duration) / 1e6 if c.duration and c.duration > 0 else None
     packets = len(pts)
-    pts = sorted(set(pts))  # a repeated stamp is a frame the reader leaves out (as ffmpeg does)
-    repeated = packets - len(pts)
-    if repeated and strict_input():
-        raise InputError(f"{path}: damaged: {repeats_note(repeated)} (refused with --strict)")
+    ordered = [s for _, s in in_order(pts, lambda s: s)]  # the frames' stamps, as the reader pairs them
     # with no timestamps at all, the rate is the packets' durations (a raw stream's timing info), not the
     # raw demuxer's stated 25 fps
     rate = nominal_rate(vs) if untimed < packets else None
-    is_vfr = False
-    if len(pts) >= 3:
-        deltas = [b - a for a, b in zip(pts, pts[1:], strict=False)]
-        dmin, dmax = min(deltas), max(deltas)
-        is_vfr = dmin <= 0 or (dmax - dmin) * tb > Fraction(1, 1000) and dmax > dmin * 1.05
+    line, steps = _timeline(ordered, tb, rate or Fraction(25))
     if rate is None or rate <= 0:
-        span = (pts[-1] - pts[0]) * tb
-        rate = Fraction(len(pts) - 1) / span if span > 0 else Fraction(25)
+        span = (max(pts) - min(pts)) * tb
+        rate = Fraction(line.n - 1) / span if span > 0 else Fraction(25)
     fps = Fraction(rate).limit_denominator(1001 * 1000)  # the same as nominal_rate's when the stream has one
-    start = float(pts[0] * tb)
-    duration = float(on_grid((pts[-1] - pts[0]) * tb, fps, tb) + 1 / fps)
+    if fps != line.fps:  # timed again at the stream's own rate
+        line, steps = _timeline(ordered, tb, fps)
+    repeated = line.repeated  # frames the reader leaves out (as ffmpeg does): not in n_frames
+    if repeated and strict_input():
+        raise InputError(f"{path}: damaged: {repeats_note(repeated)} (refused with --strict)")
+    # VFR: the steps between the frames' times differ by more than a container's rounding (1 ms)
+    dmin, dmax = steps
+    is_vfr = line.n >= 3 and Fraction(dmax - dmin, line.unit) > Fraction(1, 1000) and dmax > dmin * 1.05
+    start = float(min(pts) * tb)
+    duration = float(line.last + 1 / fps)
     c_start = float(c.start_time) / 1e6 if c.start_time is not None else start
-    held = max(end, float(pts[-1] * tb) + 1 / float(fps)) - min(c_start, start)
+    held = max(end, float(max(pts) * tb) + 1 / float(fps)) - min(c_start, start)
     if header_frames and header_frames > packets:
         damage = f"header lists {header_frames} frames, {packets} in the file"
     elif header_duration and header_duration - held > 1.5 / float(fps) + 0.02:
@@ -379,7 +367,7 @@ def _describe(c: av.container.InputContainer, path: str) -> VideoInfo:
         height=height,
         fps=fps,
         is_vfr=bool(is_vfr),
-        n_frames=len(pts),
+        n_frames=line.n,
         duration=duration,
         start_time=start,
         rotation=rotation,
@@ -405,6 +393,19 @@ def _describe(c: av.container.InputContainer, path: str) -> VideoInfo:
             for ch in c.chapters()
         ],
     )
+
+
+def _timeline(ordered: list[int], tb: Fraction, fps: Fraction) -> tuple[Timeline, tuple[int, int]]:
+    """The reader's timeline of a stream's stamps in order (`vidiff.io.stamps`), and the shortest and
+    longest steps between its frames' times (ticks of the timeline)."""
+    line = Timeline(tb, fps)
+    lo = hi = None
+    for s in ordered:
+        before = line.last_ticks
+        if line.add_ticks(s) is not None and line.n > 1:
+            d = line.last_ticks - before
+            lo, hi = (d, d) if lo is None else (min(lo, d), max(hi, d))
+    return line, (lo or 0, hi or 0)
 
 
 def repeats_note(n: int) -> str:

@@ -3,16 +3,15 @@
 Damaged input (a file cut short, bytes flipped mid-file) follows one policy: every frame that decodes
 is used and, once the file is read, ONE warning line says how many frames the header promised, how many
 decoded and where decoding stopped; a frame stamped with the previous frame's time is left out, as ffmpeg
-does (kept, it put every later frame a step late and the video past its audio), and counted in that line.
+does (kept, it put every later frame a step late and the video past its audio), and counted in that line
+(`vidiff.io.stamps`: the probe counts frames by the same rule).
 It is refused (`InputError`) when fewer than `MIN_FRAMES` decode, or under `--strict`
 (`vidiff.io.probe.input_policy`).
 """
 
 from __future__ import annotations
 
-import heapq
 import os
-from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -27,13 +26,13 @@ from vidiff.io.probe import (
     VideoFile,
     VideoInfo,
     _reason,
-    on_grid,
     probe,
     repeats_note,
     strict_input,
     video_stream,
     warn_damage,
 )
+from vidiff.io.stamps import Timeline, in_order
 from vidiff.validate import check_limit, check_path
 
 
@@ -88,34 +87,23 @@ class VideoReader:
         errors: list[str] = []  # why packets failed to decode, in order
         with file.reading() as c:
             vs = video_stream(c)
-            tb = vs.time_base
             step = 1 / self.info.fps
-            t0: Fraction | None = None
-            last_t = Fraction(-1)
-            i = 0
+            line = Timeline(vs.time_base, self.info.fps)  # the probe's rule: repeats out, resets stepped
             err_at: Fraction | None = None  # time of the last good frame before the first error
-            last_pts: int | None = None
-            repeated = 0  # frames stamped with the previous frame's time: left out
-            for frame, pts, failed in in_order(self._decode(c, vs, errors, strict), errors):
+            # each frame with whether a packet had failed to decode before it came
+            decoded = ((frame, bool(errors)) for frame in self._decode(c, vs, errors, strict))
+            for (frame, failed), pts in in_order(decoded, lambda item: item[0].pts):
                 if failed and err_at is None:
-                    err_at = max(last_t, Fraction(0))
-                if pts is not None and pts == last_pts:  # it would push every later frame a step late
-                    repeated += 1
+                    err_at = max(line.last, Fraction(0))
+                t = line.add(pts)
+                if t is None:  # a repeat: it would push every later frame a step late
                     continue
-                last_pts = pts
-                t = (last_t + step if i else Fraction(0)) if pts is None else pts * tb
-                if t0 is None:
-                    t0 = t
-                t = on_grid(t - t0, self.info.fps, tb)  # a container's rounding (ms in .mkv) is not motion
-                if t <= last_t:  # a stamp that goes back (a reset): keep order, step by the nominal rate
-                    t = last_t + step
-                last_t = t
-                yield Frame(i, t, frame_to_rgb(frame))
-                i += 1
-                self.decoded = i
+                yield Frame(line.n - 1, t, frame_to_rgb(frame))
+                self.decoded = line.n
             if errors and err_at is None:
-                err_at = max(last_t + step, Fraction(0))
-        self._check(i, last_t + step if i else Fraction(0), errors, err_at, strict, repeated)
+                err_at = max(line.last + step, Fraction(0))
+        n = line.n
+        self._check(n, line.last + step if n else Fraction(0), errors, err_at, strict, line.repeated)
 
     def _decode(
         self, c: av.container.InputContainer, vs: av.video.stream.VideoStream, errors: list[str], strict: bool
@@ -192,36 +180,6 @@ class VideoReader:
         else:
             where = f"stopped at {float(stopped):.2f} s"
         return f"{listed}, {n} decoded ({where})"
-
-
-REORDER = 4  # decoded frames held back to put their timestamps in order (x264's B-pyramid reorders 2-3)
-
-
-def in_order(
-    frames: Iterator[av.VideoFrame], errors: list[str], window: int = REORDER
-) -> Iterator[tuple[av.VideoFrame, int | None, bool]]:
-    """Each decoded frame with its pts, the pts sorted within `window` frames, and whether a packet had
-    failed to decode before it came. Frames come in presentation order, their stamps need not: H.264 with
-    B-frames in an .avi (which stores no pts) decodes with stamps 1, 3, 2, 4, ... in decode order, which
-    put frames a step late and stretched the clip. A well-timed stream's stamps rise: each keeps its own."""
-    held: deque[tuple[av.VideoFrame, bool]] = deque()
-    stamps: list[int] = []
-    for frame in frames:
-        held.append((frame, bool(errors)))
-        if frame.pts is not None:
-            heapq.heappush(stamps, frame.pts)
-        if len(held) > window:
-            yield _release(held, stamps)
-    while held:
-        yield _release(held, stamps)
-
-
-def _release(
-    held: deque[tuple[av.VideoFrame, bool]], stamps: list[int]
-) -> tuple[av.VideoFrame, int | None, bool]:
-    """The oldest held frame, with the smallest pts held (None for a frame without one)."""
-    frame, failed = held.popleft()
-    return frame, heapq.heappop(stamps) if frame.pts is not None else None, failed
 
 
 def read_frames(path: str | os.PathLike[str], max_frames: int | None = None) -> list[np.ndarray]:
