@@ -278,12 +278,30 @@ def test_an_empty_existing_folder_is_filled_and_a_partial_one_never_shows(seq, t
     out = tmp_path / "o"
     w = FrameWriter(f"{out}/", W, H, Fraction(24))
     w.write(square(0))
-    assert not out.exists() and (tmp_path / ".o.vidiff-partial" / "000000.png").exists()
+    assert not out.exists() and (tmp_path / ".o.vidiff-partial").is_dir()
     w._abort()  # an error or Ctrl-C: nothing appears, nothing is left
     assert not out.exists() and leftovers(tmp_path) == []
     with pytest.raises(OutputError, match="no frame was produced"):
         FrameWriter(f"{out}/", W, H, Fraction(24)).close()
     assert frames_output("x.mp4") is None and frames_output("d/%03d.png").folder == "d"
+
+
+def test_an_image_that_cannot_be_written_stops_the_output_and_leaves_nothing(tmp_path, monkeypatch):
+    import vidiff.io.sequence_out as out_mod
+
+    calls, imwrite = [], cv2.imwrite
+
+    def fail_third(name, image, params):  # a disk that fills up at the third image
+        calls.append(name)
+        return len(calls) < 3 and imwrite(name, image, params)
+
+    monkeypatch.setattr(out_mod.cv2, "imwrite", fail_third)
+    w = FrameWriter(f"{tmp_path}/o/", W, H, Fraction(24))
+    with pytest.raises(OutputError, match=r"cannot write 00000[2-9]\.png"):
+        for i in range(12):
+            w.write(square(i))
+        w.close()
+    assert not (tmp_path / "o").exists() and leftovers(tmp_path) == []
 
 
 def clip_with_audio(path: Path, frames: list[np.ndarray]) -> Path:

@@ -23,7 +23,9 @@ import contextlib
 import os
 import shutil
 import sys
+from collections import deque
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from fractions import Fraction
 from types import TracebackType
@@ -43,6 +45,9 @@ DEFAULT_NAME = "%06d.png"  # a folder's frames: 000000.png ... (more than a mill
 IMAGE_KINDS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}  # output extension -> what is written
 JPEG_QUALITY = 95
 PNG_COMPRESSION = 1  # zlib level: OpenCV's default, the fastest (a level changes the size, never a pixel)
+# images compressed at once, each on a thread (OpenCV releases the GIL): a 1080p PNG takes about as long
+# to write as DIS takes to make the frame, so one thread would hold a run's join at that pace
+WRITE_THREADS = min(4, os.cpu_count() or 1)
 # the segments of a resumable frames output: FFV1 in bgr0 gives the RGB back bit-exact
 PARTS_ENCODE = EncodeOptions("ffv1", None, None, "bgr0")
 OUTPUT_HELP = "DIR/ (PNG frames, from 000000.png) or a pattern such as DIR/frame_%%05d.png (or .jpg)"
@@ -183,6 +188,8 @@ class FrameWriter:
         self.tmp = temp_path_for(self.spec.folder)
         self.n_frames = 0
         self._closed = False
+        self._pool: ThreadPoolExecutor | None = None
+        self._pending: deque[Future] = deque()  # images being written, oldest first
         self._lock = OutputLock(self.spec.folder).acquire() if lock else None
         params = {"PNG": [cv2.IMWRITE_PNG_COMPRESSION, PNG_COMPRESSION]}
         self._params = params.get(self.spec.kind, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
@@ -192,6 +199,7 @@ class FrameWriter:
         except OSError as e:
             self._abort()
             raise OutputError(f"{self.path}: cannot write ({e.strerror or e})") from None
+        self._pool = ThreadPoolExecutor(WRITE_THREADS, thread_name_prefix="vidiff-images")
 
     def write(self, image: np.ndarray) -> None:
         """Append one RGB uint8 frame of the writer's size."""
@@ -208,27 +216,41 @@ class FrameWriter:
             self.write(im)
 
     def _save(self, rgb: np.ndarray) -> None:
-        if self._closed:
+        """Hand frame `n_frames` to a writing thread (at most 2 x `WRITE_THREADS` wait: memory stays flat)."""
+        if self._closed or self._pool is None:
             raise OutputError(f"{self.path}: the writer is closed; write every frame before close()")
         upright = np.rot90(rgb, self.turns) if self.turns else rgb
-        bgr = cv2.cvtColor(np.ascontiguousarray(upright), cv2.COLOR_RGB2BGR)
-        name = self.spec.file(self.n_frames, self.tmp)
+        bgr = cv2.cvtColor(np.ascontiguousarray(upright), cv2.COLOR_RGB2BGR)  # a copy: the caller's is free
+        self._pending.append(self._pool.submit(self._write_one, self.spec.file(self.n_frames, self.tmp), bgr))
+        self.n_frames += 1
+        while len(self._pending) > 2 * WRITE_THREADS or (self._pending and self._pending[0].done()):
+            self._settle(self._pending.popleft())
+
+    def _write_one(self, name: str, bgr: np.ndarray) -> None:
         try:
             ok = cv2.imwrite(name, bgr, self._params)
         except cv2.error:
             ok = False
         if not ok:
-            self._abort()
             raise OutputError(
                 f"{self.path}: cannot write {os.path.basename(name)} (disk full, or no access?)"
             )
-        self.n_frames += 1
+
+    def _settle(self, done: Future) -> None:
+        """Wait for one image; its failure stops the writer (nothing appears)."""
+        try:
+            done.result()
+        except BaseException:
+            self._abort()
+            raise
 
     def close(self) -> None:
         """Rename the finished folder into place (an empty folder of the name is replaced)."""
         if self._closed:
             return
         try:
+            while self._pending:
+                self._settle(self._pending.popleft())
             if self.n_frames == 0:
                 raise OutputError(f"{self.path}: no frame was produced; nothing written")
             folder = self.spec.folder
@@ -245,10 +267,14 @@ class FrameWriter:
 
     def _abort(self) -> None:
         self._closed = True
+        self._release()  # the threads first: none writes into the folder once it is removed
         shutil.rmtree(self.tmp, ignore_errors=True)
-        self._release()
 
     def _release(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+        self._pending.clear()
         if self._lock is not None:
             self._lock.release()
             self._lock = None
