@@ -45,8 +45,9 @@ DEFAULT_NAME = "%06d.png"  # a folder's frames: 000000.png ... (more than a mill
 IMAGE_KINDS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}  # output extension -> what is written
 JPEG_QUALITY = 95
 PNG_COMPRESSION = 1  # zlib level: OpenCV's default, the fastest (a level changes the size, never a pixel)
-# images compressed at once, each on a thread (OpenCV releases the GIL): a 1080p PNG takes about as long
-# to write as DIS takes to make the frame, so one thread would hold a run's join at that pace
+# images compressed at once, each on a thread (OpenCV releases the GIL): a 1080p PNG took 0.14 s of CPU
+# to write (level 1, on the busy 2-core machine), about what DIS takes to make the frame
+# (`vidiff.runner.costs`: 0.08 s at 720p), so one thread would hold a run's join at that pace
 WRITE_THREADS = min(4, os.cpu_count() or 1)
 # the segments of a resumable frames output: FFV1 in bgr0 gives the RGB back bit-exact
 PARTS_ENCODE = EncodeOptions("ffv1", None, None, "bgr0")
