@@ -9,6 +9,7 @@ import textwrap
 from fractions import Fraction
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 from conftest import TINY_MODEL, count_frames
@@ -236,8 +237,12 @@ def fuzz_media(tmp_path_factory) -> dict[str, Path]:
     d = tmp_path_factory.mktemp("fuzz")
     (d / "text.txt").write_text("not a video")
     (d / "folder").mkdir()
+    (d / "seq").mkdir()
+    for k, im in enumerate(moving(3, 32, 24)):
+        cv2.imwrite(str(d / "seq" / f"{k}.png"), im)
     return {
         "clip": write_mkv(d / "clip.mkv", moving(12, 32, 24)),
+        "seq": d / "seq",
         "dir": d / "folder",
         "text": d / "text.txt",
         "missing": d / "missing.mp4",
@@ -295,8 +300,8 @@ def public_calls(media: dict[str, Path]) -> dict[str, tuple]:
     def interp(method, a, b, ts):
         return vidiff.get_interpolator(method).interpolate(a, b, ts)
 
-    def reader(source, info):
-        return sum(1 for _ in vidiff.VideoReader(source, info))
+    def reader(source, info, input_fps):
+        return sum(1 for _ in vidiff.VideoReader(source, info, input_fps))
 
     return {
         "upscale_file": (
@@ -324,6 +329,7 @@ def public_calls(media: dict[str, Path]) -> dict[str, tuple]:
                 codec="h264",
                 pix_fmt="yuv420p",
                 audio_mode=None,
+                input_fps=None,
             ),
         ),  # fmt: skip
         "VideoWriter": (
@@ -361,9 +367,13 @@ def public_calls(media: dict[str, Path]) -> dict[str, tuple]:
             vidiff.register_interpolator,
             dict(name="fuzzed", factory="vidiff.flow:Blend"),
         ),
-        "probe": (vidiff.probe, dict(path=media["clip"])),
+        "probe": (vidiff.probe, dict(path=media["clip"], input_fps=None)),
         "VideoFile": (lambda path: vidiff.VideoFile(path).close(), dict(path=media["clip"])),
-        "VideoReader": (reader, dict(source=media["clip"], info=None)),
+        "ImageSequence": (
+            lambda path, input_fps: vidiff.ImageSequence(path, input_fps).close(),
+            dict(path=media["seq"], input_fps=30),
+        ),
+        "VideoReader": (reader, dict(source=media["seq"], info=None, input_fps=Fraction(30000, 1001))),
         "read_frames": (vidiff.read_frames, dict(path=media["clip"], max_frames=3)),
         "sample_clip": (vidiff.sample_clip, dict(name="carphone_pristine")),
         "UpscaleOptions": (

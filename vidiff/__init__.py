@@ -26,6 +26,7 @@ _NAMES = {
     "interpolator_names": "vidiff.flow",
     "register_interpolator": "vidiff.flow",
     "VideoFile": "vidiff.io.probe",
+    "ImageSequence": "vidiff.io.sequence",
     "VideoInfo": "vidiff.io.probe",
     "probe": "vidiff.io.probe",
     "Frame": "vidiff.io.reader",

@@ -56,6 +56,14 @@ def parse_fps(value: str | float | Fraction) -> Fraction:
     return f
 
 
+def parse_input_fps(value: str | float | Fraction) -> Fraction:
+    """An image sequence's frame rate (`--input-fps`, `vidiff.io.sequence`), read as `parse_fps` reads one."""
+    try:
+        return parse_fps(value)
+    except ConfigError as e:
+        raise ConfigError(f"input fps: {e}") from None
+
+
 def parse_factor(value: str | float | Fraction) -> Fraction:
     """'2', '2.5' or '5/2' -> Fraction, in [1, 64] (below 1 would lower the rate: use an fps for that)."""
     f = _fraction(value, "factor", "2, 4 or 2.5")

@@ -306,6 +306,7 @@ UPSCALE_ARGS: dict[str, Callable[[object, str], Any]] = {
     "output": check_path,
     "factor": check_scalar,
     "fps": check_scalar,
+    "input_fps": check_scalar,
     "speed": check_scalar,
     "crf": check_scalar,
     "window": check_scalar,

@@ -48,6 +48,14 @@ def add_strict_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--strict", action="store_true", help=STRICT_HELP)
 
 
+def add_input_fps_option(p: argparse.ArgumentParser, lead: str = "") -> None:
+    """`--input-fps`: the frame rate of an image-sequence input (`vidiff.io.sequence`), for every command
+    that reads a clip; `lead` goes before the help text."""
+    from vidiff.io.sequence import INPUT_FPS_HELP
+
+    p.add_argument("--input-fps", default=None, metavar="FPS", help=lead + INPUT_FPS_HELP)
+
+
 def add_report_options(p: argparse.ArgumentParser, report: str = "the report") -> None:
     """`--json` (print `report` as JSON on stdout) and `-q/--quiet` (no progress bars), for scripts."""
     p.add_argument("--json", action="store_true", help=f"print {report} as JSON on stdout")
@@ -62,6 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
         "temporal consistency.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="examples:\n  vidiff upscale in.mp4 -o out.mp4 --factor 2\n  vidiff upscale in.mp4 -o out.mp4 --fps 60\n"
+        "  vidiff upscale frames/ -o out.mp4 --fps 60 --input-fps 24   # a folder of images in, a video out\n"
+        "  vidiff upscale in.mp4 -o out_frames/ --factor 2             # PNG frames out\n"
         "  vidiff probe in.mp4 --json\n\nRun 'vidiff COMMAND --help' for the options of a command.",
     )
     from vidiff import __version__

@@ -52,7 +52,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--input", "-i", nargs="+", action="extend", metavar="CLIP",
-        help="video files or development clip names (default: bikes carphone_pristine bigbuckbunny)",
+        help="video files, image sequences (a folder of images, or frames/%%05d.png) or development clip "
+        "names (default: bikes carphone_pristine bigbuckbunny)",
     )  # fmt: skip
     p.add_argument(
         "--factor", "-k", nargs="+", action="extend", metavar="K",

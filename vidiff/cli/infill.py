@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 
-from vidiff.cli import add_report_options, add_strict_option
+from vidiff.cli import add_input_fps_option, add_report_options, add_strict_option
 from vidiff.cli.upscale import add_learned_options, add_quality_option, method_options
+from vidiff.io.sequence_out import OUTPUT_HELP
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -23,10 +24,17 @@ def register(sub: argparse._SubParsersAction) -> None:
         "exactly as decoded. It prints one line per defect: what it was, where, and what was done.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="examples:\n  vidiff infill in.mp4 -o fixed.mp4 --frames 10-14,30\n  vidiff infill in.mp4 -o fixed.mp4 --auto\n"
-        "  vidiff infill in.mp4 -o fixed.mp4 --auto --quality max",
+        "  vidiff infill in.mp4 -o fixed.mp4 --auto --quality max\n"
+        "  vidiff infill frames/ -o fixed_frames/ --frames 12   # image sequences in and out (see upscale --help)",
     )
-    p.add_argument("input", metavar="INPUT", help="input video (never modified)")
-    p.add_argument("-o", "--output", required=True, help="output file")
+    p.add_argument(
+        "input",
+        metavar="INPUT",
+        help="input video, or image sequence: a folder of images or a pattern such as frames/%%05d.png "
+        "(never modified)",
+    )
+    p.add_argument("-o", "--output", required=True, help=f"output file, or image frames: {OUTPUT_HELP}")
+    add_input_fps_option(p)
     g = p.add_mutually_exclusive_group(required=True)
     g.add_argument("--frames", help="frames to rebuild, e.g. 10-14,30 (0-based)")
     g.add_argument(
@@ -59,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
         quality=args.quality,
         method_options=method_options(args),
         progress=not args.quiet,
+        input_fps=args.input_fps,
     )
     if args.json:
         print(json.dumps(r, indent=2))

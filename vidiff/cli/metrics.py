@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 
-from vidiff.cli import add_report_options, add_strict_option
+from vidiff.cli import add_input_fps_option, add_report_options, add_strict_option
 
 EXAMPLES = """examples:
   vidiff metrics clip.mp4                          # summary and the worst segments, with timestamps
   vidiff metrics clip.mp4 --plot clip.png          # per-frame curves as a PNG
   vidiff metrics out.mp4 --reference truth.mp4     # also PSNR/SSIM per frame, flicker ratio
   vidiff metrics clip.mp4 --json --quiet > m.json  # every per-frame figure, machine-readable
+  vidiff metrics frames/ --input-fps 30             # an image sequence (a folder, or frames/%05d.png)
 
 figures (0-255 units unless said):
   warping error   frame i warped onto frame i+1 with DIS optical flow; mean |difference| where the
@@ -45,8 +46,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=EXAMPLES,
     )
-    p.add_argument("input", metavar="INPUT", help="video file to measure")
+    p.add_argument(
+        "input",
+        metavar="INPUT",
+        help="video file or image sequence (a folder, or frames/%%05d.png) to measure",
+    )
     p.add_argument("--reference", "-r", metavar="REF", help="ground-truth clip of the same size")
+    add_input_fps_option(p)
     p.add_argument("--plot", metavar="PNG", help="write per-frame curves to this PNG file")
     p.add_argument(
         "--top", type=int, default=5, metavar="N", help="how many worst segments to list (default 5)"
@@ -62,10 +68,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from vidiff.errors import ConfigError
     from vidiff.io.probe import probe
+    from vidiff.io.sequence import check_input_fps, is_sequence
     from vidiff.io.writer import check_png_output
     from vidiff.metrics.clip import analyze_clip
     from vidiff.metrics.report import clip_text, plot_clip
     from vidiff.progress import progress_bar
+    from vidiff.timeline import parse_input_fps
 
     if args.top < 0:
         raise ConfigError("--top must be 0 or more")
@@ -73,13 +81,15 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("--max-frames must be at least 2")
     if args.plot:
         check_png_output(args.plot, "--plot", [x for x in (args.input, args.reference) if x])
-    info = probe(args.input)
+    given = None if args.input_fps is None else parse_input_fps(args.input_fps)
+    rate = check_input_fps(given, args.input, args.reference)
+    info = probe(args.input, rate if is_sequence(args.input) else None)
     info.require_frames(2, "measuring")  # before the progress bar (analyze_clip checks it too)
     if args.reference:
-        probe(args.reference)
+        probe(args.reference, rate if is_sequence(args.reference) else None)
     total = min(info.n_frames, args.max_frames or info.n_frames)
     with progress_bar(total, "metrics", not args.quiet) as bar:
-        report = analyze_clip(args.input, args.reference, args.max_frames, args.top, bar.update)
+        report = analyze_clip(args.input, args.reference, args.max_frames, args.top, bar.update, rate)
     if args.plot:
         plot_clip(report, args.plot)
     if args.json:

@@ -6,25 +6,32 @@ from __future__ import annotations
 import argparse
 import json
 
+from vidiff.cli import add_input_fps_option
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "probe",
         help="describe a video file",
         description="Describe the video stream of a file (the first that is not cover art) and its audio "
-        "streams, subtitle streams and chapters, as vidiff sees it.",
+        "streams, subtitle streams and chapters, as vidiff sees it; or an image sequence (a folder of images, "
+        "or a pattern such as frames/%%05d.png), from its images' headers.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="examples:\n  vidiff probe in.mp4\n  vidiff probe in.mp4 --json | jq .fps",
+        epilog="examples:\n  vidiff probe in.mp4\n  vidiff probe in.mp4 --json | jq .fps\n"
+        "  vidiff probe frames/ --input-fps 30",
     )
-    p.add_argument("input", metavar="INPUT", help="video file")
+    p.add_argument("input", metavar="INPUT", help="video file or image sequence")
+    add_input_fps_option(p)
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from vidiff.io.probe import probe, repeats_note
+    from vidiff.io.sequence import CONTAINER
+    from vidiff.timeline import parse_input_fps
 
-    info = probe(args.input)
+    info = probe(args.input, None if args.input_fps is None else parse_input_fps(args.input_fps))
     if args.json:
         print(json.dumps(info.to_dict(), indent=2))
         return 0
@@ -37,7 +44,8 @@ def run(args: argparse.Namespace) -> int:
         if info.fps.denominator != 1
         else str(info.fps.numerator)
     )
-    print(f"  rate   {rate} fps ({float(info.fps):.3f}){' variable (VFR)' if info.is_vfr else ''}")
+    given = " (--input-fps: a sequence has no rate of its own)" if info.container == CONTAINER else ""
+    print(f"  rate   {rate} fps ({float(info.fps):.3f}){' variable (VFR)' if info.is_vfr else ''}{given}")
     print(f"  frames {info.n_frames}, {info.duration:.3f} s, rotation {info.rotation} deg")
     for a in info.audio:
         dur = f", {a.duration:.3f} s" if a.duration else ""

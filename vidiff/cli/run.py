@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from vidiff.cli import add_report_options, add_strict_option
+from vidiff.cli import add_input_fps_option, add_report_options, add_strict_option
 from vidiff.cli.upscale import add_workers_option
 
 
@@ -31,13 +31,25 @@ def register(sub: argparse._SubParsersAction) -> None:
         "  vidiff run social_clip -i photo.jpg -o story.mp4 generate.motion=zoom-in\n"
         "  vidiff run fps_x2 -i 'clips/*.mp4' -o out/ --workers 4\n"
         "  vidiff run fps_x2 -i 'clips/*.mp4' -o out/ --ray          # a local Ray instance, or --ray HOST:PORT\n"
-        "  vidiff run fps_x2 -i 'clips/*.mp4' -o out/ --shard 0/2   # and --shard 1/2 in a second process",
+        "  vidiff run fps_x2 -i 'clips/*.mp4' -o out/ --shard 0/2   # and --shard 1/2 in a second process\n"
+        "  vidiff run fps_60 -i frames/ -o out.mp4 --input-fps 30   # a folder of images only: one clip\n"
+        "  vidiff run fps_x2 -i in.mp4 -o out_frames/               # PNG frames out (see upscale --help)",
     )
     p.add_argument("recipe", help="recipe name or YAML path")
     p.add_argument(
-        "-i", "--input", required=True, help="a video (or image for social_clip), a folder or a glob"
+        "-i",
+        "--input",
+        required=True,
+        help="a video (or image for social_clip), a folder or a glob of videos; or an image sequence: a "
+        "folder that holds images and no video, or a pattern such as frames/%%05d.png",
     )
-    p.add_argument("-o", "--output", required=True, help="output file, or output folder for many inputs")
+    p.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        help="output file, or output folder for many inputs; for one input, image frames: DIR/ or DIR/%%06d.png",
+    )
+    add_input_fps_option(p, "the override decode.fps=FPS: ")
     p.add_argument("overrides", nargs="*", metavar="stage.key=value", help="override a stage option")
     p.add_argument("--shard", help="i/n: process only every n-th clip starting at the i-th (0-based)")
     add_workers_option(p)
@@ -79,6 +91,8 @@ def run(args: argparse.Namespace) -> int:
         if args.workers is not None:
             raise ConfigError("--workers counts local processes; with --ray the cluster's CPUs run the tasks")
     extra = [f"interpolate.engine={args.engine}"] if args.engine else []  # --engine: an override
+    if args.input_fps is not None:  # --input-fps: an override of the decode stage
+        extra.append(f"decode.fps={args.input_fps}")
     recipe = load_recipe(args.recipe)
     if args.quality is not None:  # --quality: an override of the stage that makes frames
         from vidiff.quality import check_quality
@@ -89,6 +103,10 @@ def run(args: argparse.Namespace) -> int:
     recipe = recipe.with_overrides([*args.overrides, *extra])
     if args.shard and not is_batch(args.input):
         raise ConfigError("--shard splits a folder or glob of clips; INPUT is one file")
+    if "fps" in (recipe.stage("decode") or {}) and is_batch(args.input):
+        raise ConfigError(
+            "--input-fps (decode.fps) is the rate of one image sequence; INPUT is a folder or glob of videos"
+        )
     if is_batch(args.input):
         reports, failures, skipped = run_many(
             recipe, args.input, args.output, args.shard, not args.quiet, workers=workers, ray=args.ray

@@ -7,20 +7,31 @@ import json
 import sys
 from fractions import Fraction
 
-from vidiff.cli import add_report_options, add_strict_option
+from vidiff.cli import add_input_fps_option, add_report_options, add_strict_option
 from vidiff.flow import METHOD_WHAT, method_line
 from vidiff.io.encode import AUDIO_CODEC_HELP, CODEC_HELP, CRF_HELP, PIX_FMT_HELP, PRESET_HELP
+from vidiff.io.sequence import DEFAULT_INPUT_FPS
+from vidiff.io.sequence_out import OUTPUT_HELP
 from vidiff.quality import TIERS
 from vidiff.timeline import FACTOR_HELP, FPS_HELP
 from vidiff.validate import MAX_SEED, SAMPLER_STEPS
 
-EXAMPLES = """examples:
+EXAMPLES = f"""examples:
   vidiff upscale in.mp4 -o out.mp4 --factor 2            # 25 fps -> 50 fps, DIS optical flow
   vidiff upscale in.mp4 -o out.mp4 --fps 60              # any rate: 24 -> 60, 25 -> 30, 29.97 -> 60
   vidiff upscale in.mp4 -o out.mkv --fps 60 --codec h265 --crf 20
   vidiff upscale in.mp4 -o out.mp4 --factor 2 --method diffusion --steps 4 --seed 0
   vidiff upscale in.mp4 -o out.mp4 --factor 2 --quality max   # the model, two passes a window
   vidiff upscale in.mp4 -o out.mp4 --factor 2 --json --quiet   # machine-readable report on stdout
+  vidiff upscale frames/ -o out.mp4 --fps 60             # a folder of images -> 60 fps video
+  vidiff upscale 'shot/%05d.png' -o out.mp4 --factor 2 --input-fps 30000/1001
+  vidiff upscale in.mp4 -o out_frames/ --factor 2        # PNG frames out: out_frames/000000.png, ...
+  vidiff upscale frames/ -o 'out/frame_%04d.jpg' --factor 2   # JPEG frames, numbered from 0
+
+image sequences: INPUT may be a folder of images (PNG, JPEG, TIFF, BMP, WebP; natural order: frame2
+before frame10) or a pattern such as frames/%05d.png; it plays at --input-fps (default {DEFAULT_INPUT_FPS}). OUTPUT may be
+a folder (new or empty; PNG frames from 000000.png) or a pattern (.png or .jpg), numbered from 0 (file k is
+output frame k); it appears only complete. Frames hold no audio; the encoding options do not apply.
 """
 
 
@@ -108,8 +119,19 @@ def register(sub: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=EXAMPLES,
     )
-    p.add_argument("input", metavar="INPUT", help="input video file (never modified)")
-    p.add_argument("-o", "--output", required=True, help="output file (.mp4, .mkv, .mov or .webm)")
+    p.add_argument(
+        "input",
+        metavar="INPUT",
+        help="input video file, or image sequence: a folder of images or a pattern such as "
+        "frames/%%05d.png (never modified)",
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        help=f"output file (.mp4, .mkv, .mov or .webm), or image frames: {OUTPUT_HELP}",
+    )
+    add_input_fps_option(p)
     rate = p.add_mutually_exclusive_group(required=True)
     rate.add_argument("--factor", help=FACTOR_HELP)
     rate.add_argument("--fps", help=FPS_HELP)
@@ -163,6 +185,7 @@ def run(args: argparse.Namespace) -> int:
         scene_cuts=not args.no_scene_cuts,
         progress=not args.quiet,
         workers=cli_workers(args.workers),  # every core the memory can feed, by default
+        input_fps=args.input_fps,
     )
     report = upscale_file(args.input, args.output, options)
     if args.json:

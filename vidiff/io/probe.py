@@ -200,14 +200,18 @@ def _bit_depth(pix_fmt: str) -> int:
     return 8
 
 
-def probe(path: str | os.PathLike[str]) -> VideoInfo:
+def probe(path: str | os.PathLike[str], input_fps: Fraction | float | None = None) -> VideoInfo:
     """Describe the video stream of `path` (`video_stream`): size, exact fps, VFR, frame count, rotation, audio.
 
     Frame count and VFR come from the packet timestamps (demux only, fast; the first frame is decoded for
     its rotation and colour tags). Raises `InputError` for anything that is not a usable video: no video
     stream, zero frames, a size over `MAX_SIDE`. To read the file too, open it once as a `VideoFile`.
+    An image sequence (a folder, or a pattern such as frames/%05d.png: `vidiff.io.sequence`) is described
+    from its images' headers, at `input_fps`.
     """
-    with VideoFile(path) as f:
+    from vidiff.io.sequence import open_input
+
+    with open_input(path, input_fps) as f:
         return f.info
 
 

@@ -32,6 +32,7 @@ from vidiff.io.probe import (
     video_stream,
     warn_damage,
 )
+from vidiff.io.sequence import ImageSequence, open_input
 from vidiff.io.stamps import Timeline, in_order
 from vidiff.validate import check_limit, check_path
 
@@ -56,33 +57,47 @@ class VideoReader:
 
     `source` is a path (opened once for both the probe and the frames) or an open `VideoFile`, of which
     each iteration is one more pass: a run that probes, reads and copies the audio opens its input once.
+    An image sequence (a folder or a pattern, or an open `ImageSequence`) is read at `input_fps` by
+    `vidiff.io.sequence`, under the same damaged-input policy; it has no timestamps to put in order.
     """
 
-    def __init__(self, source: str | os.PathLike[str] | VideoFile, info: VideoInfo | None = None):
-        if not isinstance(source, VideoFile):
+    def __init__(
+        self,
+        source: str | os.PathLike[str] | VideoFile | ImageSequence,
+        info: VideoInfo | None = None,
+        input_fps: Fraction | float | None = None,
+    ):
+        opened = isinstance(source, (VideoFile, ImageSequence))
+        if not opened:
             check_path(source, "source")
         if info is not None and not isinstance(info, VideoInfo):
             raise ConfigError(f"info {type(info).__name__}: must be a VideoInfo from probe() (or None)")
-        self.file = source if isinstance(source, VideoFile) else None
-        self.path = source.path if isinstance(source, VideoFile) else os.fspath(source)
+        self.file = source if opened else None
+        self.path = source.path if opened else os.fspath(source)
+        self.input_fps = input_fps
         self._info = info or (self.file.info if self.file else None)
         self.decoded = 0
 
     @property
     def info(self) -> VideoInfo:
         if self._info is None:  # asked before the first pass: probe it
-            self._info = probe(self.path)
+            self._info = probe(self.path, self.input_fps)
         return self._info
 
     def __iter__(self) -> Iterator[Frame]:
         if self.file is not None:
             yield from self._frames(self.file)
             return
-        with VideoFile(self.path) as f:
+        with open_input(self.path, self.input_fps) as f:
             self._info = self._info or f.info
             yield from self._frames(f)
 
-    def _frames(self, file: VideoFile) -> Iterator[Frame]:
+    def _frames(self, file: VideoFile | ImageSequence) -> Iterator[Frame]:
+        if isinstance(file, ImageSequence):
+            for i, (t, image) in enumerate(file.frames()):
+                yield Frame(i, t, image)
+                self.decoded = i + 1
+            return
         strict = strict_input()
         errors: list[str] = []  # why packets failed to decode, in order
         with file.reading() as c:

@@ -45,10 +45,11 @@ import av
 import numpy as np
 from filelock import FileLock
 
-from vidiff.errors import OutputError, VidiffError
+from vidiff.errors import ConfigError, OutputError, VidiffError
 from vidiff.io.encode import EncodeOptions
 from vidiff.io.overlap import DEPTH, Behind, Prefetch, quick_handoffs, start_thread
 from vidiff.io.probe import VideoFile
+from vidiff.io.sequence_out import FrameWriter, frames_output, output_target
 from vidiff.io.streams import Extras
 from vidiff.io.writer import (
     _FORMATS,
@@ -360,9 +361,10 @@ class ResumableWriter:
         extras: Extras | None = None,
         **encode: Any,
     ) -> None:
-        self.path = check_output_path(path, sources(inputs, audio_from))
+        self.path = check_output_path(path, sources(inputs, audio_from), frames=True)
         self.announce = announce
-        p = Path(self.path)
+        self.frames = frames_output(self.path)  # an image sequence (no audio, no encoder), or None
+        p = Path(output_target(self.path))
         self.parts = Parts(
             p.parent / f".{p.name}.vidiff-parts", width, height, Fraction(fps), encode, segment_frames
         )
@@ -371,13 +373,16 @@ class ResumableWriter:
         self.audio, self.rotation, self.audio_codec = audio, rotation, audio_codec
         self.seg_n = segment_frames
         self.key = json.loads(json.dumps(key, default=str, sort_keys=True))
-        self.format = _FORMATS[p.suffix.lower()]
         opts = EncodeOptions(**{k: v for k, v in encode.items() if k in _ENCODE_KEYS})
-        opts.check_container(self.path)
+        if self.frames is not None and (audio_from or audio):
+            raise ConfigError(f"{self.path}: image frames hold no audio; give no audio_from or audio")
+        self.format = _FORMATS[p.suffix.lower()] if self.frames is None else "image2"
+        if self.frames is None:
+            opts.check_container(self.path)
         # the audio is tried now, not found unmuxable at the join after all the work
         self.audio_from = check_audio(audio_from, self.format, audio_codec) if audio_from else None
         self.extras = extras.fit(self.format) if extras is not None else None  # its note, before the work
-        self._lock = OutputLock(self.path).acquire()  # a second run to this output stops here, in one line
+        self._lock = OutputLock(p).acquire()  # a second run to this output stops here, in one line
         try:
             self._open_parts()
         except BaseException:
@@ -504,11 +509,15 @@ class ResumableWriter:
         if joiner is not None:
             joiner.cancel()
 
-    def _open_output(self) -> VideoWriter:
+    def _open_output(self) -> VideoWriter | FrameWriter:
         """OUTPUT's writer, with the audio, read through a container of its own: a streaming join's input is
         still being read, and an open input's pass starts with a seek to 0, which drops the packets stamped
         before 0 (AAC or Opus priming, as an .mkv or .mp4 that FFmpeg wrote has): every join, streaming,
-        parallel or resumed, copies the same packets."""
+        parallel or resumed, copies the same packets. An image-sequence output's writer takes the segments'
+        frames as images (`FrameWriter`)."""
+        if self.frames is not None:
+            w, h = self.parts.width, self.parts.height
+            return FrameWriter(self.path, w, h, self.fps, rotation=self.rotation, lock=False)
         audio_from = self.audio_from
         if isinstance(audio_from, VideoFile):
             audio_from = audio_from.path

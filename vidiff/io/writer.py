@@ -54,17 +54,27 @@ def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
     return os.path.realpath(a) == os.path.realpath(b)
 
 
-def check_output_path(path: str | os.PathLike[str], inputs: Sequence[str | os.PathLike[str]] = ()) -> str:
-    """Validate an output path before any work: known extension, writable folder, not an input."""
+def check_output_path(
+    path: str | os.PathLike[str], inputs: Sequence[str | os.PathLike[str]] = (), frames: bool = False
+) -> str:
+    """Validate an output path before any work: known extension, writable folder, not an input (nor in an
+    image sequence's folder). `frames`: an image-sequence output (a folder, a %05d pattern) is taken too,
+    and checked by `vidiff.io.sequence_out.check_frames_output`."""
+    from vidiff.io.sequence_out import OUTPUT_HELP, check_apart, check_frames_output, frames_output
+
     path = check_path(path, "output")
+    if frames and frames_output(path) is not None:
+        return check_frames_output(path, inputs)
     ext = os.path.splitext(path)[1].lower()
     if ext not in _FORMATS:
+        also = f", or {OUTPUT_HELP.replace('%%', '%')}" if frames else ""
         raise OutputError(
-            f"{path}: unknown output extension {ext or '(none)'!r}; use one of {', '.join(_FORMATS)}"
+            f"{path}: unknown output extension {ext or '(none)'!r}; use one of {', '.join(_FORMATS)}{also}"
         )
     for src in inputs:
         if same_file(src, path):
             raise OutputError(f"{path}: output is the same file as the input; choose another name")
+        check_apart(path, src)
     _check_target(path, path)
     return path
 
@@ -99,9 +109,12 @@ def check_png_output(
     if not path.lower().endswith(".png"):
         raise ConfigError(f"{option} {path}: images are written as PNG; use a .png name")
     _check_target(path, f"{option} {path}")
+    from vidiff.io.sequence_out import check_apart
+
     for src in inputs:
         if same_file(src, path):
             raise OutputError(f"{option} {path}: is the same file as an input; choose another name")
+        check_apart(path, src)  # not inside an image sequence's folder
     return path
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Callable, Iterator
+from fractions import Fraction
 from itertools import zip_longest
 from typing import Any
 
@@ -21,14 +22,15 @@ import numpy as np
 from vidiff.errors import InputError
 from vidiff.io.probe import VideoFile
 from vidiff.io.reader import Frame, VideoReader
+from vidiff.io.sequence import ImageSequence, check_input_fps, is_sequence, open_input
 from vidiff.metrics.defects import DefectFinder
 from vidiff.metrics.quality import psnr, ssim
 from vidiff.metrics.temporal import SequenceComparison, WarpingError, frame_diff
-from vidiff.timeline import check_flow_size
+from vidiff.timeline import check_flow_size, parse_input_fps
 from vidiff.validate import check_callable, check_int, check_limit, check_path
 
 
-def _frames(src: VideoFile, max_frames: int | None) -> Iterator[Frame]:
+def _frames(src: VideoFile | ImageSequence, max_frames: int | None) -> Iterator[Frame]:
     for f in VideoReader(src):
         if max_frames is not None and f.index >= max_frames:
             return
@@ -46,24 +48,30 @@ def analyze_clip(
     max_frames: int | None = None,
     top: int = 5,
     on_frame: Callable[[int], None] | None = None,
+    input_fps: Fraction | float | str | None = None,
 ) -> dict[str, Any]:
-    """Per-frame flicker and warping error of a clip (and PSNR/SSIM against `reference`), with a summary."""
+    """Per-frame flicker and warping error of a clip (and PSNR/SSIM against `reference`), with a summary.
+    Either may be an image sequence (a folder or a pattern: `vidiff.io.sequence`), at `input_fps`."""
+    check_path(path, "input")
     if reference is not None:
         check_path(reference, "reference")
     check_limit(max_frames, "max_frames")
     check_int(top, "top", 0)
     check_callable(on_frame, "on_frame")
+    rate = check_input_fps(None if input_fps is None else parse_input_fps(input_fps), path, reference)
     with contextlib.ExitStack() as files:  # each clip opened once, for its probe and its frames
-        return _analyze(files, files.enter_context(VideoFile(path)), reference, max_frames, top, on_frame)
+        src = files.enter_context(open_input(path, rate if is_sequence(path) else None))
+        return _analyze(files, src, reference, max_frames, top, on_frame, rate)
 
 
 def _analyze(
     files: contextlib.ExitStack,
-    src: VideoFile,
+    src: VideoFile | ImageSequence,
     reference: str | os.PathLike[str] | None,
     max_frames: int | None,
     top: int,
     on_frame: Callable[[int], None] | None,
+    rate: Fraction | None = None,
 ) -> dict[str, Any]:
     path, info = src.path, src.info
     info.require_frames(2, "measuring")
@@ -73,7 +81,7 @@ def _analyze(
     crop = (slice(None), slice(None))  # the part of each frame compared with the reference's
     if reference is not None:
         reference = os.fspath(reference)
-        ref = files.enter_context(VideoFile(reference))
+        ref = files.enter_context(open_input(reference, rate if is_sequence(reference) else None))
         ref_info = ref.info
         if (ref_info.width, ref_info.height) != (info.width, info.height):
             if not _padded_alike((ref_info.width, ref_info.height), (info.width, info.height)):

@@ -21,7 +21,7 @@ HERE = Path(__file__).resolve().parent
 
 # stage -> option -> allowed python types
 STAGES: dict[str, dict[str, tuple[type, ...]]] = {
-    "decode": {},
+    "decode": {"fps": (int, float, str)},  # the rate of an image-sequence input (vidiff.io.sequence)
     "dedupe": {"max_run": (int,)},
     "scene_split": {},
     "interpolate": {

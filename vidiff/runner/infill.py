@@ -23,13 +23,15 @@ from vidiff.flow import Interpolator, get_interpolator
 from vidiff.io.encode import EncodeOptions
 from vidiff.io.probe import VideoFile
 from vidiff.io.reader import Frame, VideoReader
+from vidiff.io.sequence import ImageSequence, open_input
+from vidiff.io.sequence_out import FrameWriter, frames_encoding, frames_output, note_no_audio
 from vidiff.io.streams import Extras
 from vidiff.io.writer import VideoWriter, check_output_path
 from vidiff.metrics.defects import Defect, find_defects, match_levels, region_mask, repair_plan
 from vidiff.metrics.defects import detect_bad_frames as detect_bad_frames  # re-exported
 from vidiff.progress import progress_bar
 from vidiff.quality import apply_quality
-from vidiff.timeline import check_flow_size
+from vidiff.timeline import check_flow_size, parse_input_fps
 from vidiff.validate import check_callable
 
 
@@ -90,23 +92,30 @@ def infill_file(
     audio_codec: str = "auto",
     quality: str | None = None,
     on_scan: Callable[[int], None] | None = None,
+    input_fps: Fraction | float | str | None = None,
 ) -> dict[str, Any]:
     """Rewrite `input` to `output` with the listed frames rebuilt from the nearest kept frames on each
     side, or, with `auto`, each defect found repaired its own way (black, frozen, corrupt: rebuilt;
     flicker: levels matched; out of order: put back); same frame count, timing and audio. Every other
     frame goes to the encoder exactly as decoded. The frames are rebuilt by `method` (a name with its
     `method_options`, or an `Interpolator`), or by the method a `quality` tier names (`vidiff.quality`).
-    `on_scan(index)` is called after each frame the `auto` defect scan reads (a progress and cancel point)."""
+    `on_scan(index)` is called after each frame the `auto` defect scan reads (a progress and cancel point).
+    `input` may be an image sequence (a folder or a pattern, at `input_fps`) and `output` a folder of
+    frames (`vidiff.io.sequence`, `vidiff.io.sequence_out`)."""
     method, method_options = apply_quality(quality, method, method_options)  # before any work
     check_callable(on_scan, "on_scan")
+    rate = None if input_fps is None else parse_input_fps(input_fps)
     input, output = os.fspath(input), os.fspath(output)
-    check_output_path(output, [input])
+    check_output_path(output, [input], frames=True)
     enc = EncodeOptions(codec, crf, preset, pix_fmt, audio_codec)
+    images = frames_output(output) is not None
+    if images:
+        frames_encoding(output, enc)  # images take no encoding options: one given is refused
     if (frames is None) == (not auto):
         raise ConfigError("give either frames to replace (e.g. frames 10-14,30) or auto")
     # opened once for the probe, the defect scan and the frames; the audio copier, which reads while the
     # frames are read, opens its own
-    with VideoFile(input) as src:
+    with open_input(input, rate) as src:
         info = src.info
         info.require_frames(3, "infilling")
         if not auto:
@@ -118,13 +127,18 @@ def infill_file(
                 )
         interp = get_interpolator(method, **(method_options or {})) if isinstance(method, str) else method
         check_flow_size(info.width, info.height, getattr(interp, "name", str(method)))
-        enc.check_output(output, info.width, info.height, resumable=False)
+        if not images:
+            enc.check_output(output, info.width, info.height, resumable=False)
+        elif audio and info.audio:
+            note_no_audio(output)
         defects = find_defects(src, on_frame=on_scan) if auto else []
         plan, reasons, regions = _plan(defects, None if auto else frames)
         t0 = time.perf_counter()
         done: dict[int, str] = {}  # frame -> what was done to it
         with (
-            VideoWriter(
+            FrameWriter(output, info.width, info.height, info.fps, rotation=info.rotation, inputs=[input])
+            if images
+            else VideoWriter(
                 output,
                 info.width,
                 info.height,
@@ -132,7 +146,7 @@ def infill_file(
                 **enc.writer_kwargs(),
                 audio_from=input if audio and info.audio else None,
                 audio_codec=audio_codec,
-                extras=Extras.read(src),  # the same timeline: subtitles, tags and chapters kept
+                extras=Extras.read(src) if isinstance(src, VideoFile) else None,  # the same timeline: kept
                 rotation=info.rotation,
                 color=info.color,
                 inputs=[input],
@@ -178,10 +192,10 @@ def _plan(
 
 
 def _rewrite(
-    src: VideoFile,
+    src: VideoFile | ImageSequence,
     plans: tuple[dict[int, str], dict[int, np.ndarray]],
     interp: Interpolator,
-    writer: VideoWriter,
+    writer: VideoWriter | FrameWriter,
     bar: Any,
     done: dict[int, str],
 ) -> None:
@@ -205,7 +219,7 @@ def _rewrite(
 
 
 def _flush(
-    writer: VideoWriter,
+    writer: VideoWriter | FrameWriter,
     pending: list[Frame],
     plans: tuple[dict[int, str], dict[int, np.ndarray]],
     before: Frame | None,

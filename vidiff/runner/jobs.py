@@ -72,6 +72,7 @@ class ClipSpec:
     transform: Callable[[np.ndarray], np.ndarray] | None
     windowed: bool
     strict: bool = False
+    rate: Fraction | None = None  # the input's frame rate (how an image sequence's frames are found)
 
 
 def plan_jobs(
@@ -153,7 +154,7 @@ def run_job(job: SegmentJob, clip: ClipSpec, progress: Any = None) -> int:
     with input_policy(clip.strict):
         interp = _interpolator(clip.method, clip.method_options)
         sink = PartSink(clip.parts, clip.parts.done(), job.hi if job.last else None)
-        frames = frames_at(clip.input, job.sources)
+        frames = frames_at(clip.input, job.sources, clip.rate)
         cache: dict[int, np.ndarray] = {}
         written = 0
         try:

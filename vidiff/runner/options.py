@@ -20,7 +20,7 @@ from vidiff.flow import Interpolator
 from vidiff.io.encode import EncodeOptions
 from vidiff.quality import apply_quality
 from vidiff.runner.parallel import parse_workers
-from vidiff.timeline import parse_factor, parse_fps, parse_speed
+from vidiff.timeline import parse_factor, parse_fps, parse_input_fps, parse_speed
 from vidiff.validate import UPSCALE_ARGS, check_args
 
 AUDIO_MODES = ("copy", "drop", "slow", "none")
@@ -40,7 +40,8 @@ class UpscaleOptions:
     blank frame). `dedupe`/`max_run`: collapse held source frames (runs up to `max_run`); `scene_cuts`:
     never interpolate across a cut. `window`: keyframe pairs per window of a method with context.
     `workers`: processes (None: one, so that a script without a `__main__` guard works; the CLI
-    asks for every core); `pool`: a pool shared with other clips.
+    asks for every core); `pool`: a pool shared with other clips. `input_fps`: the rate of an image-sequence
+    input (`vidiff.io.sequence`; None: its default), refused for a video file.
     """
 
     factor: float | Fraction | None = None
@@ -65,6 +66,7 @@ class UpscaleOptions:
     pool: Any = None
     audio_codec: str = "auto"
     quality: str | None = None
+    input_fps: Fraction | float | str | None = None
 
     def __post_init__(self) -> None:
         check_args({k: c for k, c in UPSCALE_ARGS.items() if k not in ("input", "output")}, self.__dict__)
@@ -74,6 +76,8 @@ class UpscaleOptions:
             parse_fps(self.fps)
         if self.factor is not None:
             parse_factor(self.factor)
+        if self.input_fps is not None:  # kept as the Fraction it reads as (the io layer takes numbers)
+            object.__setattr__(self, "input_fps", parse_input_fps(self.input_fps))
         parse_speed(self.speed)
         window, max_run = self.window, self.max_run
         if isinstance(window, bool) or not isinstance(window, int) or not 1 <= window <= 1024:

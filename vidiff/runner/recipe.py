@@ -30,7 +30,7 @@ def check_recipe(recipe: Recipe) -> None:
     CLI options and the Python API go through (`EncodeOptions`, `vidiff.timeline`)."""
     from vidiff.flow import METHOD_OPTIONS, check_method_options
     from vidiff.io.encode import EncodeOptions
-    from vidiff.timeline import parse_factor, parse_fps, parse_speed
+    from vidiff.timeline import parse_factor, parse_fps, parse_input_fps, parse_speed
 
     enc = recipe.stage("encode") or {}
     interp = recipe.stage("interpolate") or {}
@@ -48,6 +48,8 @@ def check_recipe(recipe: Recipe) -> None:
         if "fps" in interp:
             parse_fps(interp["fps"])
         parse_speed((recipe.stage("retime") or {}).get("speed", 1))
+        if "fps" in (recipe.stage("decode") or {}):
+            parse_input_fps(recipe.stage("decode")["fps"])
         mr = (recipe.stage("dedupe") or {}).get("max_run", 3)
         if mr < 1:
             raise ConfigError(f"dedupe max_run {mr}: must be 1 or more")
@@ -97,7 +99,9 @@ def run_recipe(
     pool: Any = None,
 ) -> dict[str, Any]:
     """Execute `recipe` on one input; returns the stage runner's report plus the recipe name.
-    `workers`/`pool`: the frame-rate recipes' segments in parallel (`upscale_file`)."""
+    `workers`/`pool`: the frame-rate recipes' segments in parallel (`upscale_file`). `input` may be an
+    image sequence (a folder of images, or a pattern), at the `decode` stage's `fps`; `output` a folder of
+    frames (`vidiff.io.sequence_out`)."""
     check_recipe(recipe)
     from vidiff.runner.parallel import parse_workers
 
@@ -109,6 +113,7 @@ def run_recipe(
     from vidiff.flow import METHOD_OPTIONS
 
     method_options = {k: interp[k] for k in METHOD_OPTIONS if k in interp}
+    input_fps = (recipe.stage("decode") or {}).get("fps")  # an image sequence's rate
     if recipe.stage("generate") is not None:
         report = _run_generate(recipe, input, output, progress)
     elif recipe.stage("infill") is not None:
@@ -127,6 +132,7 @@ def run_recipe(
             audio=enc.get("audio", "copy") == "copy",
             progress=progress,
             pix_fmt=enc.get("pix_fmt", "yuv420p"),
+            input_fps=input_fps,
             **common,
         )
     else:
@@ -159,6 +165,7 @@ def run_recipe(
             progress=progress,
             workers=workers,
             pool=pool,
+            input_fps=input_fps,
             **common,
         )
     return {"recipe": recipe.name, **report}
@@ -354,5 +361,14 @@ def ray_pool(recipe: Recipe, ray: str | bool) -> Any:
 
 
 def is_batch(input_spec: str) -> bool:
-    """A folder or a glob pattern (rather than one file)."""
-    return os.path.isdir(input_spec) or any(c in input_spec for c in "*?[")
+    """A folder or a glob pattern (rather than one file); a folder that holds no video but images is one
+    clip, an image sequence (`vidiff.io.sequence`)."""
+    if os.path.isdir(input_spec):
+        return bool(find_inputs(input_spec)) or not _holds_images(input_spec)
+    return any(c in input_spec for c in "*?[")
+
+
+def _holds_images(folder: str) -> bool:
+    from vidiff.io.sequence import IMAGE_EXT
+
+    return any(p.is_file() and p.suffix.lower() in IMAGE_EXT for p in Path(folder).iterdir())

@@ -19,6 +19,8 @@ import numpy as np
 from vidiff.io.color import frame_to_rgb
 from vidiff.io.probe import nominal_rate, on_grid, open_container, video_stream
 from vidiff.io.reader import VideoReader
+from vidiff.io.sequence import DEFAULT_INPUT_FPS, is_sequence
+from vidiff.io.sequence import frames_at as sequence_frames_at
 
 
 def crc(image: np.ndarray) -> int:
@@ -30,9 +32,15 @@ class _Lost(Exception):
     """Seeking did not give the planned frames: decode from the start instead."""
 
 
-def frames_at(path: str, wanted: dict[int, tuple[Fraction, int]]) -> Iterator[tuple[int, np.ndarray]]:
+def frames_at(
+    path: str, wanted: dict[int, tuple[Fraction, int]], rate: Fraction | None = None
+) -> Iterator[tuple[int, np.ndarray]]:
     """(index, RGB image) of the frames at `wanted` (index -> (time, crc) from the planning pass), in
-    index order, decoding as little of the file as it can."""
+    index order, decoding as little of the file as it can; an image sequence's (at `rate`) by
+    `vidiff.io.sequence.frames_at`, which reads only the images asked for."""
+    if is_sequence(path):
+        yield from sequence_frames_at(path, wanted, rate or DEFAULT_INPUT_FPS)
+        return
     order = sorted(wanted)
     got = 0
     try:

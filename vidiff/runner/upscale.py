@@ -17,9 +17,12 @@ import numpy as np
 
 from vidiff.errors import ConfigError, InputError
 from vidiff.flow import Interpolator, interpolator_factory
+from vidiff.io.encode import EncodeOptions
 from vidiff.io.probe import VideoFile, VideoInfo, strict_input
 from vidiff.io.reader import VideoReader
 from vidiff.io.segments import ResumableWriter
+from vidiff.io.sequence import ImageSequence, input_stamp, open_input
+from vidiff.io.sequence_out import frames_encoding, frames_output, note_no_audio
 from vidiff.io.streams import Extras
 from vidiff.io.writer import check_output_path
 from vidiff.progress import progress_bar, stage
@@ -50,7 +53,8 @@ class _Run:
     factory: Callable[..., Interpolator] | None  # None: the options carry an Interpolator
     method_options: dict[str, Any]  # those the resolved method takes
     size: tuple[int, int]  # the output's (width, height)
-    codec: str  # the ffmpeg encoder
+    encode: EncodeOptions  # the output's (an image sequence's: its lossless segments', `frames_encoding`)
+    audio: str  # what becomes of the source's audio: copy, drop, slow (drop for image frames)
     track: Any  # the slowed audio (audio mode "slow"), else None
     expected: int  # output frames, about
     n_workers: int
@@ -63,6 +67,11 @@ class _Run:
     @property
     def parallel(self) -> bool:
         return self.pool is not None or self.n_workers > 1
+
+    @property
+    def codec(self) -> str:
+        """The ffmpeg encoder."""
+        return self.encode.encoder
 
 
 def upscale_file(
@@ -78,6 +87,8 @@ def upscale_file(
     override). Every output frame j sits at time j / out_fps; it is interpolated at its real t between the
     two distinct source frames around it, or copied from the nearer one across a scene cut. Audio is
     copied. Bad input raises `InputError`, a bad option `ConfigError`, before anything is written.
+    `input` may be an image sequence (a folder, or a pattern such as frames/%05d.png, at `input_fps`), and
+    `output` a folder of frames (`DIR/`, or `DIR/%06d.png`): `vidiff.io.sequence`, `vidiff.io.sequence_out`.
 
     A method with `interpolate_window` (the diffusion model) gets windows of `window` keyframe pairs plus
     its `context` keyframes on each side, at their real times in seconds (`vidiff.windows`).
@@ -93,9 +104,9 @@ def upscale_file(
     check_path(output, "output")
     input, output = os.fspath(input), os.fspath(output)
     # 0. every option is checked before any frame is decoded (the CLI, recipes, web app and API share this)
-    check_output_path(output, [input])
+    check_output_path(output, [input], frames=True)
     opts = _options(options, kwargs)
-    with VideoFile(input) as src:  # opened once: the probe, the frames and the audio come from it
+    with open_input(input, opts.input_fps) as src:  # opened once: the probe, the frames and the audio
         # 1. check the inputs against the source: the plan, the method, the output size, the encoder
         run = _check_inputs(src, output, opts)
         if run.pool is not None and run.expected < MIN_PARALLEL_FRAMES:  # a short clip of a batch: one job
@@ -130,7 +141,7 @@ def _options(options: UpscaleOptions | None, kwargs: dict[str, Any]) -> UpscaleO
     return UpscaleOptions.from_kwargs(options, **kwargs) if kwargs or options is None else options
 
 
-def _check_inputs(src: VideoFile, output: str, opts: UpscaleOptions) -> _Run:
+def _check_inputs(src: VideoFile | ImageSequence, output: str, opts: UpscaleOptions) -> _Run:
     """What the options mean for this source, refused before any work if it cannot be done: at least two
     frames, a known method (auto resolved), a size the flow and the encoder take (a trial encode)."""
     info = src.info
@@ -144,10 +155,16 @@ def _check_inputs(src: VideoFile, output: str, opts: UpscaleOptions) -> _Run:
         name, factory, method_options = getattr(method, "name", str(method)), None, {}
     size = _output_size(opts, info.width, info.height)
     check_flow_size(info.width, info.height, name)
-    enc = opts.encode
-    enc.check_output(output, *size)
+    enc, audio = opts.encode, opts.resolved_audio
+    if frames_output(output) is None:
+        enc.check_output(output, *size)
+    else:  # images: no encoder to try, no audio
+        enc = frames_encoding(output, enc)
+        if audio in ("copy", "slow") and info.audio:
+            note_no_audio(output)
+        audio = "drop"
     track = None
-    if opts.resolved_audio == "slow" and info.audio:
+    if audio == "slow" and info.audio:
         from vidiff.io.audio import AudioTrack
 
         track = AudioTrack.from_file(src, fade_in=0.0, fade_out=0.0, tempo=float(plan.speed))
@@ -161,7 +178,8 @@ def _check_inputs(src: VideoFile, output: str, opts: UpscaleOptions) -> _Run:
         factory,
         method_options,
         size,
-        enc.encoder,
+        enc,
+        audio,
         track,
         expected,
         n_workers,
@@ -215,19 +233,18 @@ def _load_method(run: _Run, opts: UpscaleOptions) -> tuple[Interpolator | None, 
     return None, window_context(opts.method)  # type: ignore[arg-type]
 
 
-def _open_writer(src: VideoFile, output: str, opts: UpscaleOptions, run: _Run) -> ResumableWriter:
+def _open_writer(
+    src: VideoFile | ImageSequence, output: str, opts: UpscaleOptions, run: _Run
+) -> ResumableWriter:
     """The resumable output, keyed by everything that decides its frames (`_run_key`), with the source's
     subtitles, tags and chapters (put in at the join: not in the key)."""
-    info, mode = run.info, opts.resolved_audio
+    info, mode = run.info, run.audio
     return ResumableWriter(
         output,
         *run.size,
         run.plan.write_fps,
         key=_run_key(src.path, opts, run),
-        codec=run.codec,
-        crf=opts.crf,
-        preset=opts.preset,
-        pix_fmt=opts.pix_fmt,
+        **run.encode.writer_kwargs(),
         audio_from=src if mode == "copy" and info.audio else None,
         audio=run.track,
         rotation=info.rotation,
@@ -237,18 +254,19 @@ def _open_writer(src: VideoFile, output: str, opts: UpscaleOptions, run: _Run) -
         segment_frames=run.seg_n,
         expected_frames=run.expected,
         announce=lambda text: stage(text, opts.progress),
-        extras=Extras.read(src, run.plan.speed),  # the timeline is the source's, stretched by 1 / speed
+        # the timeline is the source's, stretched by 1 / speed; image frames (in or out) hold none
+        extras=None
+        if frames_output(output) or isinstance(src, ImageSequence)
+        else Extras.read(src, run.plan.speed),
     )
 
 
 def _run_key(input: str, opts: UpscaleOptions, run: _Run) -> dict[str, Any]:
     """What a resumed run must match to keep an earlier run's segments: the input file and every option."""
-    st = os.stat(input)
     method, method_options = opts.resolved_method
     return {
         "input": os.path.abspath(input),
-        "size": st.st_size,
-        "mtime_ns": st.st_mtime_ns,
+        **input_stamp(input, run.info.fps),  # a video's size and time; an image sequence's images, rate
         "fps": str(run.plan.write_fps),
         "plan_fps": str(run.plan.fps),
         # a tier and the method and options it stands for make the same frames: the same key
@@ -270,7 +288,12 @@ def _run_key(input: str, opts: UpscaleOptions, run: _Run) -> dict[str, Any]:
 
 
 def _parallel(
-    src: VideoFile, run: _Run, opts: UpscaleOptions, writer: ResumableWriter, bar: Any, stats: dict[str, Any]
+    src: VideoFile | ImageSequence,
+    run: _Run,
+    opts: UpscaleOptions,
+    writer: ResumableWriter,
+    bar: Any,
+    stats: dict[str, Any],
 ) -> None:
     """The clip's segments made by worker processes (`vidiff.runner.jobs`), then adopted by `writer`."""
     if opts.progress and run.pool is None:
@@ -288,6 +311,7 @@ def _parallel(
         opts.transform,
         run.context is not None,
         strict_input(),
+        run.info.fps,
     )
     pool = run.pool
     span = segments_per_job(-(-run.expected // writer.seg_n), pool.workers if pool else run.n_workers)
@@ -319,7 +343,7 @@ def _report(
     seconds: float,
 ) -> dict[str, Any]:
     """The run report `upscale_file` returns (and `--json` prints)."""
-    info, mode = run.info, opts.resolved_audio
+    info, mode = run.info, run.audio
     return {
         "input": input,
         "output": output,
@@ -343,7 +367,12 @@ def _report(
 
 
 def _serial(
-    src: VideoFile, run: _Run, opts: UpscaleOptions, writer: ResumableWriter, bar: Any, stats: dict[str, Any]
+    src: VideoFile | ImageSequence,
+    run: _Run,
+    opts: UpscaleOptions,
+    writer: ResumableWriter,
+    bar: Any,
+    stats: dict[str, Any],
 ) -> None:
     """The clip in one pass, in this process: keyframes -> windows -> frames -> segments."""
     plan, context, transform = run.plan, run.context, opts.transform

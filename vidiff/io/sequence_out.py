@@ -1,0 +1,298 @@
+"""Image sequences as output: `-o DIR/` (PNG frames DIR/000000.png, 000001.png, ...) or a pattern
+(`-o DIR/frame_%05d.png`; `.jpg` for JPEG), written by `upscale`, `infill` and `run`.
+
+The frames are numbered from `FIRST_NUMBER` (0): file k is output frame k, the index vidiff's reports,
+`infill --frames` and `metrics` use, and the numbering RIFE's `--png` writes (ffmpeg's image2 writer starts
+at 1 unless told `-start_number 0`; its reader finds either). They are 8-bit RGB, PNG (lossless) or JPEG
+(quality `JPEG_QUALITY`), upright (a rotated video's display rotation applied to the pixels); a sequence
+holds no audio, so the input's is left out with one note line. Encoding options (codec, crf, preset, pixel
+format, audio codec) do not apply and are refused if given (`frames_encoding`), as the project refuses an
+option it would ignore.
+
+The output "appears only complete": the frames go into `.DIR.vidiff-partial/` beside DIR, renamed to DIR
+once the last is written. DIR may exist only as an empty folder (a non-empty one is refused: it is
+someone's files, and an earlier run's output appears only whole). A resumable run (upscale) keeps its
+frames in lossless RGB segments beside DIR first (`vidiff.io.segments`, `PARTS_ENCODE`): so `--workers`
+and resume work as for a video, and the images hold exactly what a lossless RGB video of the same run
+holds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import sys
+from collections import deque
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from fractions import Fraction
+from types import TracebackType
+
+import av
+import cv2
+import numpy as np
+
+from vidiff.errors import ConfigError, OutputError
+from vidiff.io.color import frame_to_rgb
+from vidiff.io.encode import EncodeOptions
+from vidiff.io.sequence import is_pattern, is_sequence, sequence_folder, split_pattern
+from vidiff.validate import check_image, check_path
+
+FIRST_NUMBER = 0
+DEFAULT_NAME = "%06d.png"  # a folder's frames: 000000.png ... (more than a million frames widen it)
+IMAGE_KINDS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}  # output extension -> what is written
+JPEG_QUALITY = 95
+PNG_COMPRESSION = 1  # zlib level: OpenCV's default, the fastest (a level changes the size, never a pixel)
+# images compressed at once, each on a thread (OpenCV releases the GIL): a 1080p PNG took 0.14 s of CPU
+# to write (level 1, on the busy 2-core machine), about what DIS takes to make the frame
+# (`vidiff.runner.costs`: 0.08 s at 720p), so one thread would hold a run's join at that pace
+WRITE_THREADS = min(4, os.cpu_count() or 1)
+# the segments of a resumable frames output: FFV1 in bgr0 gives the RGB back bit-exact
+PARTS_ENCODE = EncodeOptions("ffv1", None, None, "bgr0")
+OUTPUT_HELP = "DIR/ (PNG frames, from 000000.png) or a pattern such as DIR/frame_%%05d.png (or .jpg)"
+
+
+@dataclass(frozen=True)
+class FrameFolder:
+    """An image-sequence output: the folder (it appears only complete) and the file-name pattern in it."""
+
+    folder: str
+    name: str
+
+    @property
+    def kind(self) -> str:
+        """PNG or JPEG, by the name's extension."""
+        return IMAGE_KINDS.get(os.path.splitext(self.name)[1].lower(), "")
+
+    def file(self, k: int, folder: str | None = None) -> str:
+        """The path of output frame `k` (in `folder`, default the output's)."""
+        return os.path.join(folder or self.folder, self.name % (FIRST_NUMBER + k))
+
+
+def frames_output(path: str | os.PathLike[str]) -> FrameFolder | None:
+    """The image-sequence output `path` names, or None for a video file: a path that ends with a slash or
+    is a folder (PNG frames named `DEFAULT_NAME`), or one whose file name holds a frame number (%05d)."""
+    path = os.fspath(path)
+    if path.endswith(("/", os.sep)) or os.path.isdir(path):
+        return FrameFolder(os.path.normpath(path), DEFAULT_NAME)
+    if is_pattern(path):
+        return FrameFolder(os.path.dirname(path), os.path.basename(path))
+    return None
+
+
+def output_target(path: str | os.PathLike[str]) -> str:
+    """What appears when an output is complete: a video file, or the folder of an image sequence."""
+    spec = frames_output(path)
+    return os.fspath(path) if spec is None else spec.folder
+
+
+def check_frames_output(path: str | os.PathLike[str], inputs: Sequence[str | os.PathLike[str]] = ()) -> str:
+    """Validate an image-sequence output before any work: a known image kind and a pattern of one frame
+    number, a folder that is new or empty, in a folder that exists and is writable, apart from the inputs."""
+    path = check_path(path, "output")
+    spec = frames_output(path)
+    if spec is None:
+        raise OutputError(f"{path}: not an image-sequence output; give {OUTPUT_HELP.replace('%%', '%')}")
+    split_pattern(spec.name, path)
+    if not spec.kind:
+        raise OutputError(f"{path}: frames are written as PNG (.png) or JPEG (.jpg); use one of those names")
+    if not spec.folder:
+        raise OutputError(f"{path}: give the frames a folder of their own, e.g. frames/{spec.name}")
+    parent = os.path.dirname(os.path.abspath(spec.folder))
+    if not os.path.isdir(parent):
+        raise OutputError(f"{path}: folder {parent} does not exist")
+    if not os.access(parent, os.W_OK):
+        raise OutputError(f"{path}: folder {parent} is not writable")
+    if os.path.exists(spec.folder) and not os.path.isdir(spec.folder):
+        raise OutputError(f"{path}: {spec.folder} is a file; the frames go into a folder")
+    if os.path.isdir(spec.folder) and os.listdir(spec.folder):
+        raise OutputError(f"{path}: folder {spec.folder} exists and is not empty; give a new or empty folder")
+    for src in inputs:
+        check_apart(spec.folder, src)
+    return path
+
+
+def check_apart(output: str | os.PathLike[str], src: str | os.PathLike[str]) -> None:
+    """An output (file or folder) is neither an input nor inside an image sequence's folder (the input is
+    never modified: a file added there would become a frame, or refuse the next run)."""
+    out = os.path.realpath(output)
+    if not is_sequence(src):
+        if os.path.exists(src) and out == os.path.realpath(src):
+            raise OutputError(f"{output}: output is the same as the input; choose another name")
+        return
+    folder = os.path.realpath(sequence_folder(src))
+    if out == folder or out.startswith(folder + os.sep):
+        raise OutputError(f"{output}: is inside the input's folder {sequence_folder(src)}; write elsewhere")
+
+
+def frames_encoding(path: str, enc: EncodeOptions) -> EncodeOptions:
+    """The encoding of an image-sequence output's lossless segments (`PARTS_ENCODE`); the output's own
+    encoding options, which images do not take, are refused when given (other than their defaults)."""
+    default = EncodeOptions()
+    given = [
+        name
+        for name, value, usual in (
+            ("codec", enc.encoder, default.encoder),
+            ("crf", enc.crf, default.crf),
+            ("preset", enc.preset, default.preset),
+            ("pix_fmt", enc.pix_fmt, default.pix_fmt),
+            ("audio_codec", enc.audio_codec, default.audio_codec),
+        )
+        if value != usual
+    ]
+    if given:
+        kind = frames_output(path).kind or "image"  # type: ignore[union-attr]
+        raise ConfigError(
+            f"{path}: {', '.join(given)} {'does' if len(given) == 1 else 'do'} not apply to image frames "
+            f"(written as {kind}{', lossless' if kind == 'PNG' else f', quality {JPEG_QUALITY}'}); leave "
+            f"{'it' if len(given) == 1 else 'them'} out"
+        )
+    return PARTS_ENCODE
+
+
+def note_no_audio(path: str) -> None:
+    """One note line: the input's audio is not in an image-sequence output."""
+    print(
+        f"note: {path}: image frames hold no audio; the input's audio is left out",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+class FrameWriter:
+    """Write RGB uint8 frames as numbered images into an image-sequence output, atomically: `VideoWriter`'s
+    interface (`write`, `write_frame` for a decoded segment's frames, `n_frames`, `close`, context manager),
+    so a resumable run joins its segments into it as into a video.
+
+    `rotation` (the source's display rotation, degrees counter-clockwise) is applied to the pixels: the
+    images are upright, as a player shows the video. `lock`: hold `OutputLock` on the output (a resumable
+    writer holds it already)."""
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        width: int,
+        height: int,
+        fps: Fraction,
+        rotation: int = 0,
+        inputs: Sequence[str | os.PathLike[str]] = (),
+        lock: bool = True,
+    ) -> None:
+        from vidiff.io.writer import OutputLock, temp_path_for
+
+        self.path = check_frames_output(path, inputs)
+        self.spec: FrameFolder = frames_output(self.path)  # type: ignore[assignment]
+        self.width, self.height, self.fps = width, height, Fraction(fps)
+        self.turns = round(rotation / 90) % 4  # quarter turns counter-clockwise
+        self.tmp = temp_path_for(self.spec.folder)
+        self.n_frames = 0
+        self._closed = False
+        self._pool: ThreadPoolExecutor | None = None
+        self._pending: deque[Future] = deque()  # images being written, oldest first
+        self._lock = OutputLock(self.spec.folder).acquire() if lock else None
+        params = {"PNG": [cv2.IMWRITE_PNG_COMPRESSION, PNG_COMPRESSION]}
+        self._params = params.get(self.spec.kind, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
+        try:
+            shutil.rmtree(self.tmp, ignore_errors=True)  # a killed run's partial folder (we hold the lock)
+            os.mkdir(self.tmp)
+        except OSError as e:
+            self._abort()
+            raise OutputError(f"{self.path}: cannot write ({e.strerror or e})") from None
+        self._pool = ThreadPoolExecutor(WRITE_THREADS, thread_name_prefix="vidiff-images")
+
+    def write(self, image: np.ndarray) -> None:
+        """Append one RGB uint8 frame of the writer's size."""
+        check_image(image, "frame", (self.height, self.width, 3))
+        self._save(image)
+
+    def write_frame(self, frame: av.VideoFrame) -> None:
+        """Append one decoded frame (a lossless segment's, `PARTS_ENCODE`: its RGB comes back exactly)."""
+        self._save(frame_to_rgb(frame))
+
+    def write_all(self, images: Sequence[np.ndarray]) -> None:
+        """Write every frame of an iterable."""
+        for im in images:
+            self.write(im)
+
+    def _save(self, rgb: np.ndarray) -> None:
+        """Hand frame `n_frames` to a writing thread (at most 2 x `WRITE_THREADS` wait: memory stays flat)."""
+        if self._closed or self._pool is None:
+            raise OutputError(f"{self.path}: the writer is closed; write every frame before close()")
+        upright = np.rot90(rgb, self.turns) if self.turns else rgb
+        bgr = cv2.cvtColor(np.ascontiguousarray(upright), cv2.COLOR_RGB2BGR)  # a copy: the caller's is free
+        self._pending.append(self._pool.submit(self._write_one, self.spec.file(self.n_frames, self.tmp), bgr))
+        self.n_frames += 1
+        while len(self._pending) > 2 * WRITE_THREADS or (self._pending and self._pending[0].done()):
+            self._settle(self._pending.popleft())
+
+    def _write_one(self, name: str, bgr: np.ndarray) -> None:
+        try:
+            ok = cv2.imwrite(name, bgr, self._params)
+        except cv2.error:
+            ok = False
+        if not ok:
+            raise OutputError(
+                f"{self.path}: cannot write {os.path.basename(name)} (disk full, or no access?)"
+            )
+
+    def _settle(self, done: Future) -> None:
+        """Wait for one image; its failure stops the writer (nothing appears)."""
+        try:
+            done.result()
+        except BaseException:
+            self._abort()
+            raise
+
+    def close(self) -> None:
+        """Rename the finished folder into place (an empty folder of the name is replaced)."""
+        if self._closed:
+            return
+        try:
+            while self._pending:
+                self._settle(self._pending.popleft())
+            if self.n_frames == 0:
+                raise OutputError(f"{self.path}: no frame was produced; nothing written")
+            folder = self.spec.folder
+            if os.path.isdir(folder):
+                if os.listdir(folder):
+                    raise OutputError(f"{self.path}: folder {folder} is no longer empty; frames not written")
+                os.rmdir(folder)
+            os.replace(self.tmp, folder)
+        except BaseException:
+            self._abort()
+            raise
+        self._closed = True
+        self._release()
+
+    def _abort(self) -> None:
+        self._closed = True
+        self._release()  # the threads first: none writes into the folder once it is removed
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def _release(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+        self._pending.clear()
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    def __enter__(self) -> FrameWriter:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self._abort()
+
+    def __del__(self) -> None:
+        """Dropped unclosed: the partial folder and the lock go with it."""
+        with contextlib.suppress(Exception):
+            if not self._closed:
+                self._abort()
