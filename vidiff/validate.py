@@ -15,6 +15,7 @@ import numpy as np
 from vidiff.errors import ConfigError
 
 MAX_FPS = 10_000  # the highest frame rate an argument may name
+RATE_DENOMINATOR = 100_000  # a rate's terms stay under 2**31 (MAX_FPS times this)
 SAMPLER_STEPS = (1, 50)  # the range of vidiff's few-step samplers (vidiff.diffusion.sampling)
 MAX_SIDE = 16384  # the largest frame side an argument may name (H.264's level limit is far below)
 MAX_SEED = 2**32 - 1  # a random seed's range (NumPy's; torch takes it whole, with room for per-step offsets)
@@ -84,9 +85,13 @@ def check_number(
 
 
 def check_rate(value: object, what: str = "fps") -> Fraction:
-    """A frame rate: a finite number or Fraction above 0 (as a Fraction)."""
+    """A frame rate: a finite number or Fraction above 0 (as a Fraction whose terms fit a container's
+    32-bit time base: a float such as 29.97 is 2997/100, not its 2**48 binary denominator)."""
     check_number(value, what, hi=MAX_FPS, positive=True)
-    return Fraction(value).limit_denominator(1_000_000)  # type: ignore[arg-type]
+    rate = Fraction(value).limit_denominator(RATE_DENOMINATOR)  # type: ignore[arg-type]
+    if rate == 0:
+        raise ConfigError(f"{what} {show(value)}: must be at least 1/{RATE_DENOMINATOR}")
+    return rate
 
 
 def check_image(image: object, what: str = "frame", shape: tuple[int, ...] | None = None) -> np.ndarray:

@@ -27,7 +27,7 @@ from vidiff.io.color import rgb_to_frame
 from vidiff.io.encode import EncodeOptions
 from vidiff.io.probe import VideoFile, open_container, strict_input, video_stream
 from vidiff.io.streams import Extras
-from vidiff.validate import WRITER_ARGS, check_args, check_image, check_path
+from vidiff.validate import WRITER_ARGS, check_args, check_image, check_path, check_rate
 
 _FORMATS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska", ".webm": "webm"}
 # audio codecs each container takes as they are (else re-encoded)
@@ -214,7 +214,7 @@ class VideoWriter:
         self._lock = OutputLock(self.path).acquire() if lock else None
         self.encoder = opts.encoder
         self.format = _FORMATS[os.path.splitext(self.path)[1].lower()]
-        self.width, self.height, self.fps = width, height, Fraction(fps)
+        self.width, self.height, self.fps = width, height, check_rate(fps)  # 29.97: 2997/100
         self.coded_size = opts.coded_size(width, height)  # what the encoder takes (odd sides padded)
         self.tmp = temp_path_for(self.path)
         self.n_frames = 0
