@@ -793,3 +793,27 @@ def test_leftover_check_ignores_another_vidiff_running_beside_it(media, tmp_path
             if other.poll() is None:
                 other.kill()
                 other.wait()
+
+
+def test_api_strict_refuses_a_damaged_input(media, tmp_path):
+    """The API's `strict` (the CLI's --strict: before, only `input_policy` or VIDIFF_STRICT reached it):
+    a clip cut short is refused by upscale_file, infill_file and analyze_clip, and used without it."""
+    from vidiff import ConfigError, InputError, upscale_file
+    from vidiff.metrics.clip import analyze_clip
+    from vidiff.runner.infill import infill_file
+
+    src = media["mkv_cut50"]
+    calls = {
+        "upscale": lambda out, **kw: upscale_file(src, out, factor=2, method="dis", progress=False, **kw),
+        "infill": lambda out, **kw: infill_file(src, out, frames="1", method="dis", progress=False, **kw),
+        "metrics": lambda out, **kw: analyze_clip(src, **kw),
+    }
+    for name, call in calls.items():
+        out = tmp_path / f"{name}.mp4"
+        with pytest.raises(InputError, match="damaged: .* strict=True"):
+            call(out, strict=True)
+        assert not out.exists()
+        with pytest.raises(ConfigError, match="strict"):
+            call(out, strict="yes")
+        call(out)  # the frames that decode, with the one warning line
+        assert out.exists() or name == "metrics"

@@ -213,7 +213,7 @@ def test_unreadable_images_are_left_out_with_one_warning_and_keep_their_slot(seq
     code, _, err = run_cli(
         capsys, "upscale", seq, "-o", tmp_path / "s.mp4", "--factor", "2", "--strict", "-q"
     )
-    assert code == 2 and "refused with --strict" in err and not (tmp_path / "s.mp4").exists()
+    assert code == 2 and "refused: strict input" in err and not (tmp_path / "s.mp4").exists()
 
 
 # -- output ----------------------------------------------------------------------------------------------

@@ -326,6 +326,7 @@ UPSCALE_ARGS: dict[str, Callable[[object, str], Any]] = {
     "dedupe": check_flag,
     "scene_cuts": check_flag,
     "progress": check_flag,
+    "strict": check_flag,
     "audio_mode": check_text,
     "audio_codec": check_text,
     "transform": check_callable,

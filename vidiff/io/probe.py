@@ -18,7 +18,7 @@ from av.stream import Disposition
 from vidiff.errors import ConfigError, InputError
 from vidiff.io.stamps import Timeline, in_order
 from vidiff.io.stamps import on_grid as on_grid  # re-exported: where it was
-from vidiff.validate import check_path
+from vidiff.validate import check_flag, check_path
 
 MAX_SIDE = 8192  # larger frames are refused: a plan for them would not fit a sane memory budget
 MIN_FRAMES = 2  # a damaged file with fewer decodable frames than this is refused
@@ -41,6 +41,12 @@ def input_policy(strict: bool) -> Iterator[None]:
         yield
     finally:
         _STRICT.reset(token)
+
+
+def strict_scope(strict: object, what: str = "strict") -> contextlib.AbstractContextManager[None]:
+    """`input_policy` for an API call's `strict` argument (checked: a bool): True refuses damaged input
+    within the call, as `--strict` does; False keeps the caller's policy (`--strict`, `VIDIFF_STRICT`)."""
+    return input_policy(check_flag(strict, what) or strict_input())
 
 
 def warn_damage(path: str, message: str) -> None:
@@ -333,7 +339,9 @@ def _describe(c: av.container.InputContainer, path: str) -> VideoInfo:
         line, steps = _timeline(ordered, tb, fps)
     repeated = line.repeated  # frames the reader leaves out (as ffmpeg does): not in n_frames
     if repeated and strict_input():
-        raise InputError(f"{path}: damaged: {repeats_note(repeated)} (refused with --strict)")
+        raise InputError(
+            f"{path}: damaged: {repeats_note(repeated)} (refused: strict input, --strict or strict=True)"
+        )
     # VFR: the steps between the frames' times differ by more than a container's rounding (1 ms)
     dmin, dmax = steps
     is_vfr = line.n >= 3 and Fraction(dmax - dmin, line.unit) > Fraction(1, 1000) and dmax > dmin * 1.05
@@ -346,7 +354,7 @@ def _describe(c: av.container.InputContainer, path: str) -> VideoInfo:
     elif header_duration and header_duration - held > 1.5 / float(fps) + 0.02:
         damage = f"header lists {header_duration:.2f} s, {held:.2f} s in the file"
     if damage and strict_input():
-        raise InputError(f"{path}: damaged: {damage} (refused with --strict)")
+        raise InputError(f"{path}: damaged: {damage} (refused: strict input, --strict or strict=True)")
     if first.facts is None:
         first.flush(vs)
     if first.facts is None:

@@ -138,7 +138,7 @@ class VideoReader:
             except av.error.FFmpegError as e:
                 if strict:
                     raise InputError(
-                        f"{self.path}: damaged: cannot decode a frame ({_reason(e)}) (refused with --strict)"
+                        f"{self.path}: damaged: cannot decode a frame ({_reason(e)}) (refused: strict input, --strict or strict=True)"
                     ) from None
                 errors.append(_reason(e))
                 continue
@@ -174,7 +174,7 @@ class VideoReader:
         if n < MIN_FRAMES:
             raise InputError(f"{self.path}: damaged: {what}; at least {MIN_FRAMES} frames must decode")
         if strict:
-            raise InputError(f"{self.path}: damaged: {what} (refused with --strict)")
+            raise InputError(f"{self.path}: damaged: {what} (refused: strict input, --strict or strict=True)")
         warn_damage(self.path, f"{what}; using {n}")
 
     def _lost(

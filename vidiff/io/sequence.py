@@ -309,7 +309,9 @@ class ImageSequence:
         if total == 1:
             raise InputError(f"{self.path}: holds a single image; a clip needs at least {MIN_FRAMES} frames")
         if self.unreadable and strict_input():
-            raise InputError(f"{self.path}: damaged: {self._lost(self.unreadable)} (refused with --strict)")
+            raise InputError(
+                f"{self.path}: damaged: {self._lost(self.unreadable)} (refused: strict input, --strict or strict=True)"
+            )
         if n < MIN_FRAMES:
             raise InputError(
                 f"{self.path}: damaged: {self._lost(self.unreadable)}; at least {MIN_FRAMES} must"
@@ -387,7 +389,7 @@ class ImageSequence:
             except Unreadable as e:
                 if strict:
                     raise InputError(
-                        f"{path}: damaged: cannot be read ({e}) (refused with --strict)"
+                        f"{path}: damaged: cannot be read ({e}) (refused: strict input, --strict or strict=True)"
                     ) from None
                 failed[pos] = str(e)
                 continue

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from vidiff.errors import InputError
-from vidiff.io.probe import VideoFile
+from vidiff.io.probe import VideoFile, strict_scope
 from vidiff.io.reader import Frame, VideoReader
 from vidiff.io.sequence import ImageSequence, check_input_fps, is_sequence, open_input
 from vidiff.metrics.defects import DefectFinder
@@ -49,9 +49,11 @@ def analyze_clip(
     top: int = 5,
     on_frame: Callable[[int], None] | None = None,
     input_fps: Fraction | float | str | None = None,
+    strict: bool = False,
 ) -> dict[str, Any]:
     """Per-frame flicker and warping error of a clip (and PSNR/SSIM against `reference`), with a summary.
-    Either may be an image sequence (a folder or a pattern: `vidiff.io.sequence`), at `input_fps`."""
+    Either may be an image sequence (a folder or a pattern: `vidiff.io.sequence`), at `input_fps`. `strict`:
+    refuse a damaged clip instead of using what decodes with one warning line."""
     check_path(path, "input")
     if reference is not None:
         check_path(reference, "reference")
@@ -59,7 +61,7 @@ def analyze_clip(
     check_int(top, "top", 0)
     check_callable(on_frame, "on_frame")
     rate = check_input_fps(None if input_fps is None else parse_input_fps(input_fps), path, reference)
-    with contextlib.ExitStack() as files:  # each clip opened once, for its probe and its frames
+    with strict_scope(strict), contextlib.ExitStack() as files:  # each clip opened once, probe and frames
         src = files.enter_context(open_input(path, rate if is_sequence(path) else None))
         return _analyze(files, src, reference, max_frames, top, on_frame, rate)
 

@@ -21,7 +21,7 @@ import numpy as np
 from vidiff.errors import ConfigError
 from vidiff.flow import Interpolator, get_interpolator
 from vidiff.io.encode import EncodeOptions
-from vidiff.io.probe import VideoFile
+from vidiff.io.probe import VideoFile, strict_scope
 from vidiff.io.reader import Frame, VideoReader
 from vidiff.io.sequence import ImageSequence, open_input
 from vidiff.io.sequence_out import FrameWriter, frames_encoding, frames_output, note_no_audio
@@ -93,6 +93,7 @@ def infill_file(
     quality: str | None = None,
     on_scan: Callable[[int], None] | None = None,
     input_fps: Fraction | float | str | None = None,
+    strict: bool = False,
 ) -> dict[str, Any]:
     """Rewrite `input` to `output` with the listed frames rebuilt from the nearest kept frames on each
     side, or, with `auto`, each defect found repaired its own way (black, frozen, corrupt: rebuilt;
@@ -101,7 +102,8 @@ def infill_file(
     `method_options`, or an `Interpolator`), or by the method a `quality` tier names (`vidiff.quality`).
     `on_scan(index)` is called after each frame the `auto` defect scan reads (a progress and cancel point).
     `input` may be an image sequence (a folder or a pattern, at `input_fps`) and `output` a folder of
-    frames (`vidiff.io.sequence`, `vidiff.io.sequence_out`)."""
+    frames (`vidiff.io.sequence`, `vidiff.io.sequence_out`). `strict`: refuse a damaged input instead of
+    using what decodes with one warning line."""
     method, method_options = apply_quality(quality, method, method_options)  # before any work
     check_callable(on_scan, "on_scan")
     rate = None if input_fps is None else parse_input_fps(input_fps)
@@ -115,7 +117,7 @@ def infill_file(
         raise ConfigError("give either frames to replace (e.g. frames 10-14,30) or auto")
     # opened once for the probe, the defect scan and the frames; the audio copier, which reads while the
     # frames are read, opens its own
-    with open_input(input, rate) as src:
+    with strict_scope(strict), open_input(input, rate) as src:
         info = src.info
         info.require_frames(3, "infilling")
         if not auto:

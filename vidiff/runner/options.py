@@ -41,7 +41,8 @@ class UpscaleOptions:
     never interpolate across a cut. `window`: keyframe pairs per window of a method with context.
     `workers`: processes (None: one, so that a script without a `__main__` guard works; the CLI
     asks for every core); `pool`: a pool shared with other clips. `input_fps`: the rate of an image-sequence
-    input (`vidiff.io.sequence`; None: its default), refused for a video file.
+    input (`vidiff.io.sequence`; None: its default), refused for a video file. `strict`: refuse a damaged
+    input (cut short, frames that do not decode) instead of using what decodes with one warning line.
     """
 
     factor: float | Fraction | None = None
@@ -67,6 +68,7 @@ class UpscaleOptions:
     audio_codec: str = "auto"
     quality: str | None = None
     input_fps: Fraction | float | str | None = None
+    strict: bool = False
 
     def __post_init__(self) -> None:
         check_args({k: c for k, c in UPSCALE_ARGS.items() if k not in ("input", "output")}, self.__dict__)

@@ -18,7 +18,7 @@ import numpy as np
 from vidiff.errors import ConfigError, InputError
 from vidiff.flow import Interpolator, interpolator_factory
 from vidiff.io.encode import EncodeOptions
-from vidiff.io.probe import VideoFile, VideoInfo, strict_input
+from vidiff.io.probe import VideoFile, VideoInfo, strict_input, strict_scope
 from vidiff.io.reader import VideoReader
 from vidiff.io.segments import ResumableWriter
 from vidiff.io.sequence import ImageSequence, input_stamp, open_input
@@ -106,7 +106,8 @@ def upscale_file(
     # 0. every option is checked before any frame is decoded (the CLI, recipes, web app and API share this)
     check_output_path(output, [input], frames=True)
     opts = _options(options, kwargs)
-    with open_input(input, opts.input_fps) as src:  # opened once: the probe, the frames and the audio
+    # opened once: the probe, the frames and the audio; damaged input refused within `strict`
+    with strict_scope(opts.strict), open_input(input, opts.input_fps) as src:
         # 1. check the inputs against the source: the plan, the method, the output size, the encoder
         run = _check_inputs(src, output, opts)
         if run.pool is not None and run.expected < MIN_PARALLEL_FRAMES:  # a short clip of a batch: one job
