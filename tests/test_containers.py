@@ -270,6 +270,18 @@ def test_stamps_that_start_again_are_frames_to_the_probe_too(tmp_path, capsys):
     assert probe(out).n_frames == 32
 
 
+def test_short_clips_joined_keep_every_frame(tmp_path):
+    """Clips shorter than a few frames, joined: the reorder window held stamps of two runs at once and
+    sorted them together (5, 6, 0, 1 came out 0, 1, 5, 6), so the runs' stamps met as false repeats and
+    5 of 21 frames were dropped, by the probe and the reader alike. Each run is ordered on its own now."""
+    src = _joined_ts(tmp_path / "short.ts", runs=(7, 5, 9))
+    info = probe(src)
+    got = list(VideoReader(src))
+    assert info.n_frames == len(got) == 21 and info.repeated == 0
+    assert [f.time for f in got] == [Fraction(i, 24) for i in range(21)]
+    assert all(np.abs(f.image.astype(int) - im).mean() < 3 for f, im in zip(got, _square(21), strict=True))
+
+
 def _cover_first(path: Path, frames: list[np.ndarray] | None) -> Path:
     """An .mp4 whose first video stream is a 32x32 JPEG cover (disposition attached_pic, which the mp4
     muxer stores in moov/udta) followed by `frames` (none: an audio-only file). The udta box is moved

@@ -44,16 +44,30 @@ def in_order(
     item that has none). Decoded frames come in presentation order, their stamps need not: H.264 with
     B-frames in an .avi (which stores no pts) decodes with stamps 1, 3, 2, 4, ..., which put frames a step
     late and stretched the clip; packets come in decode order. A well-timed stream's stamps rise: each
-    keeps its own."""
+    keeps its own.
+
+    A stamp below one already released cannot be a reordered frame (the window would have held it back),
+    nor can one equal to it and below every stamp held (a repeat follows its frame): the stamps started
+    again (clips joined), so the items held are released first, in their own order, and the next run is
+    sorted on its own. Sorted together, a reset mixed the two runs' stamps into false repeats (clips of 7,
+    5 and 9 frames joined lost 5 frames). A run too short to release a stamp (under `window` + 1 items)
+    is not told apart."""
     held: deque[tuple[T, bool]] = deque()
     stamps: list[int] = []
+    last: int | None = None  # the last stamp released in this run of stamps
     for item in items:
         s = stamp(item)
+        if s is not None and last is not None and (s < last or (s == last and s < stamps[0])):
+            while held:
+                yield _release(held, stamps)
+            last = None
         held.append((item, s is not None))
         if s is not None:
             heapq.heappush(stamps, s)
         if len(held) > window:
-            yield _release(held, stamps)
+            out = _release(held, stamps)
+            last = out[1] if out[1] is not None else last
+            yield out
     while held:
         yield _release(held, stamps)
 
