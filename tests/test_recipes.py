@@ -143,6 +143,31 @@ def test_social_clip_honours_or_refuses_every_key(carphone, tmp_path):
         assert not (tmp_path / "x.mp4").exists()
 
 
+@pytest.mark.parametrize(
+    "recipe, keys, words",
+    [
+        ("social_clip", [], "recipe social_clip: no input: give -i (a clip or a still), or generate.prompt="),
+        ("social_clip", ["generate.prompt=a fox"], "no input, and generate.prompt alone: give -i"),
+        ("social_clip", ["generate.weights=w"], "no input, and generate.weights alone: give -i"),
+        ("social_clip", ["generate.prompt=a fox", "--shard", "0/2"], "no input, and generate.prompt alone"),
+        ("fps_x2", [], "recipe fps_x2: no input: give one (-i: a video, a folder or a glob)"),
+        ("repair", ["--ray"], "recipe repair: no input: give one (-i"),  # before Ray is looked for
+    ],
+)
+def test_a_recipe_without_an_input_runs_from_a_prompt_or_is_one_line(tmp_path, capsys, recipe, keys, words):
+    """`-i` is optional: a social_clip whose generate stage has a prompt and weights makes the clip from
+    the prompt (tests/test_video_backends.py); anything else without an input is one line, no work."""
+    from vidiff.cli import main
+
+    out = tmp_path / "o.mp4"
+    assert main(["run", recipe, "-o", str(out), *keys]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("vidiff: error: recipe ") and words in err and len(err.splitlines()) == 1, err
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+    with pytest.raises(ConfigError, match="no input"):  # the API's door: run_recipe(recipe, None, ...)
+        run_recipe(load_recipe(recipe).with_overrides([k for k in keys if "=" in k]), None, str(out))
+
+
 def test_unknown_stage_key_is_one_line_with_file_and_line(tmp_path, carphone):
     bad = tmp_path / "mine.yaml"
     bad.write_text(

@@ -134,6 +134,27 @@ def test_ltx_animates_a_still_through_the_social_clip_recipe(tmp_path, ltx, phot
     assert (info.width, info.height, info.fps, info.n_frames) == (1080, 1920, 30, 15)
 
 
+def test_social_clip_recipe_makes_a_clip_from_a_prompt_without_an_input(tmp_path, capsys, wan):
+    """`vidiff run social_clip -o out.mp4 generate.prompt=... generate.weights=...` (no -i) was refused:
+    it now runs text to video, and makes the same bytes as `vidiff generate` with the same options."""
+    keys = ["generate.prompt=a cat walks", f"generate.weights={wan}", "generate.steps=2"]
+    keys += ["generate.seconds=0.5", "generate.keyframe_size=32x64", "encode.preset=ultrafast"]
+    out = tmp_path / "r.mp4"
+    assert main(["run", "social_clip", "-o", str(out), *keys, "--json", "--quiet"]) == 0
+    rep = json.loads(capsys.readouterr().out)
+    assert (rep["recipe"], rep["source"], rep["backend"], rep["keyframes"]) == (
+        "social_clip",
+        "prompt",
+        "wan",
+        8,
+    )
+    info = probe(out)
+    assert (info.width, info.height, info.fps, info.n_frames) == (1080, 1920, 30, 15)
+    args = ["--prompt", "a cat walks", "--weights", str(wan), "--seconds", "0.5", "--keyframe-size", "32x64"]
+    _generate(capsys, tmp_path / "g.mp4", *args)  # FAST: 2 steps, dis, ultrafast: the recipe's values
+    assert out.read_bytes() == (tmp_path / "g.mp4").read_bytes()
+
+
 @pytest.mark.parametrize(
     "extra, message",
     [

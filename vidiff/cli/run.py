@@ -14,9 +14,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser(
         "run",
-        help="run a recipe (a YAML chain of stages) on a clip or a folder of clips",
+        help="run a recipe (a YAML chain of stages) on a clip or a folder of clips, or from a prompt",
         description="Run RECIPE — a shipped name (" + ", ".join(recipe_names()) + ") or a YAML file — on "
-        "INPUT. With a folder or glob as INPUT, OUTPUT is a folder: every clip is processed, finished outputs "
+        "INPUT (social_clip: a clip or a still, or no INPUT with generate.prompt and generate.weights: a "
+        "video diffusion model makes the clip from the prompt). With a folder or glob as INPUT, OUTPUT is a folder: every clip is processed, finished outputs "
         "are skipped, a bad file is reported in one line and skipped; the exit code is 1 if any failed. "
         "Segments of a long clip and the clips of a batch run in parallel on every core (--workers N), or "
         "on a Ray cluster (--ray [ADDRESS]); --shard i/n splits a batch by hand (each process or machine "
@@ -29,6 +30,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "  vidiff run fps_x2 -i in.mp4 -o out.mp4 --quality max   # or interpolate.quality=max\n"
         "  vidiff run repair -i glitchy.mp4 -o fixed.mp4\n"
         "  vidiff run social_clip -i photo.jpg -o story.mp4 generate.motion=zoom-in\n"
+        '  vidiff run social_clip -o fox.mp4 generate.prompt="a red fox in snow" '
+        "generate.weights=Wan-AI/Wan2.1-T2V-1.3B-Diffusers\n"
         "  vidiff run fps_x2 -i 'clips/*.mp4' -o out/ --workers 4\n"
         "  vidiff run fps_x2 -i 'clips/*.mp4' -o out/ --ray          # a local Ray instance, or --ray HOST:PORT\n"
         "  vidiff run fps_x2 -i 'clips/*.mp4' -o out/ --shard 0/2   # and --shard 1/2 in a second process\n"
@@ -39,9 +42,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "-i",
         "--input",
-        required=True,
-        help="a video (or image for social_clip), a folder or a glob of videos; or an image sequence: a "
-        "folder that holds images and no video, or a pattern such as frames/%%05d.png",
+        help="a video (or a still for social_clip), a folder or a glob of videos; or an image sequence: a "
+        "folder that holds images and no video, or a pattern such as frames/%%05d.png; none for social_clip "
+        "with generate.prompt and generate.weights (text to video)",
     )
     p.add_argument(
         "-o",
@@ -80,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
     from vidiff.errors import ConfigError
     from vidiff.recipes import load_recipe
     from vidiff.runner.parallel import cli_workers
-    from vidiff.runner.recipe import is_batch, parse_shard, run_many, run_recipe
+    from vidiff.runner.recipe import check_input, is_batch, parse_shard, run_many, run_recipe
 
     parse_shard(args.shard)  # a bad --shard, --workers or --ray is refused before any work
     workers = cli_workers(args.workers) if args.ray is None else None  # every core by default
@@ -101,8 +104,10 @@ def run(args: argparse.Namespace) -> int:
         infill = recipe.stage("interpolate") is None and recipe.stage("infill") is not None
         extra.append(f"{'infill' if infill else 'interpolate'}.quality={args.quality}")
     recipe = recipe.with_overrides([*args.overrides, *extra])
+    check_input(recipe, args.input)  # no -i: a prompt and weights, or one line before any work
     if args.shard and not is_batch(args.input):
-        raise ConfigError("--shard splits a folder or glob of clips; INPUT is one file")
+        what = "INPUT is one file" if args.input is not None else "there is no INPUT"
+        raise ConfigError(f"--shard splits a folder or glob of clips; {what}")
     if "fps" in (recipe.stage("decode") or {}) and is_batch(args.input):
         raise ConfigError(
             "--input-fps (decode.fps) is the rate of one image sequence; INPUT is a folder or glob of videos"

@@ -90,19 +90,40 @@ def _checked_stage_method(recipe: Recipe, stage: str, opts: dict[str, Any]) -> N
         checked_method(quality, method or AUTO, opts)
 
 
+def check_input(recipe: Recipe, input: str | None) -> None:
+    """A recipe runs on an input, except one whose generate stage makes the clip from a prompt with a
+    video diffusion model's weights (text to video, as `vidiff generate --prompt --weights`): without
+    either, one line before any work."""
+    if input is not None:
+        return
+    where = f"recipe {recipe.name}: no input"
+    g = recipe.stage("generate")
+    if g is None:
+        raise ConfigError(f"{where}: give one (-i: a video, a folder or a glob)")
+    given = [f"generate.{k}" for k in ("prompt", "weights") if g.get(k)]
+    if len(given) < 2:
+        alone = f", and {given[0]} alone" if given else ""
+        raise ConfigError(
+            f"{where}{alone}: give -i (a clip or a still), or generate.prompt=TEXT and "
+            "generate.weights=FOLDER_OR_HUB_ID to make the clip from a prompt"
+        )
+
+
 def run_recipe(
     recipe: Recipe,
-    input: str,
+    input: str | None,
     output: str,
     progress: bool = True,
     workers: int | str | None = None,
     pool: Any = None,
 ) -> dict[str, Any]:
     """Execute `recipe` on one input; returns the stage runner's report plus the recipe name.
-    `workers`/`pool`: the frame-rate recipes' segments in parallel (`upscale_file`). `input` may be an
-    image sequence (a folder of images, or a pattern), at the `decode` stage's `fps`; `output` a folder of
-    frames (`vidiff.io.sequence_out`)."""
+    `input` None: a recipe whose generate stage has a prompt and weights makes the clip from the prompt
+    (`check_input`). `workers`/`pool`: the frame-rate recipes' segments in parallel (`upscale_file`).
+    `input` may be an image sequence (a folder of images, or a pattern), at the `decode` stage's `fps`;
+    `output` a folder of frames (`vidiff.io.sequence_out`)."""
     check_recipe(recipe)
+    check_input(recipe, input)
     from vidiff.runner.parallel import parse_workers
 
     workers = parse_workers(workers)
@@ -171,9 +192,9 @@ def run_recipe(
     return {"recipe": recipe.name, **report}
 
 
-def _run_generate(recipe: Recipe, input: str, output: str, progress: bool) -> dict[str, Any]:
+def _run_generate(recipe: Recipe, input: str | None, output: str, progress: bool) -> dict[str, Any]:
     """social_clip: `vidiff.generate.make_clip` (keyframes → frame rate → reframe → encode), every key of
-    the recipe passed on or refused."""
+    the recipe passed on or refused; `input` a clip, a still, or None (the model's clip from the prompt)."""
     from vidiff.generate.clip import IMAGE_EXT, make_clip
 
     g = recipe.stage("generate") or {}
@@ -197,7 +218,7 @@ def _run_generate(recipe: Recipe, input: str, output: str, progress: bool) -> di
     # the generate stage names its own, as it does for a video diffusion model)
     diffusion = g.get("method") == "diffusion"
     refine = {k: interp.get(k) for k in ("steps", "device") if k not in g} if diffusion else {}
-    source = "image" if Path(input).suffix.lower() in IMAGE_EXT else "clip"
+    sources = {} if input is None else {"image" if Path(input).suffix.lower() in IMAGE_EXT else "clip": input}
     method, quality = interp.get("method"), interp.get("quality")
     if quality is not None:  # the tier's method and options, the stage's model options on top
         from vidiff.quality import apply_quality
@@ -206,7 +227,7 @@ def _run_generate(recipe: Recipe, input: str, output: str, progress: bool) -> di
     try:
         return make_clip(
             output,
-            **{source: input},
+            **sources,
             **g,
             **refine,
             fps=int(fps),
@@ -360,9 +381,11 @@ def ray_pool(recipe: Recipe, ray: str | bool) -> Any:
     return RayPool(None if ray is True else str(ray), gpu=gpu)
 
 
-def is_batch(input_spec: str) -> bool:
-    """A folder or a glob pattern (rather than one file); a folder that holds no video but images is one
-    clip, an image sequence (`vidiff.io.sequence`)."""
+def is_batch(input_spec: str | None) -> bool:
+    """A folder or a glob pattern (rather than one file, or no input); a folder that holds no video but
+    images is one clip, an image sequence (`vidiff.io.sequence`)."""
+    if input_spec is None:
+        return False
     if os.path.isdir(input_spec):
         return bool(find_inputs(input_spec)) or not _holds_images(input_spec)
     return any(c in input_spec for c in "*?[")
