@@ -7,6 +7,7 @@ import json
 import sys
 
 from vidiff.cli import add_report_options, add_strict_option
+from vidiff.generate.backends import HUB_TIMEOUT_S
 from vidiff.generate.clip import (
     BACKEND_CHOICES,
     DEFAULT_MOTION,
@@ -134,7 +135,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     m.add_argument(
         "--offload", action="store_true", help="model CPU offload and VAE tiling/slicing (smaller GPUs)"
     )
-    m.add_argument("--offline", action="store_true", help="never reach the hub: use the local cache only")
+    m.add_argument(
+        "--offline",
+        action="store_true",
+        help="never reach the hub: a hub id from the local cache only (as HF_HUB_OFFLINE=1); online, a hub "
+        f"that does not answer in {HUB_TIMEOUT_S:g} s (HF_HUB_ETAG_TIMEOUT) is said at once and a cached hub "
+        "id used",
+    )
     m.add_argument(
         "--interpolate",
         default=None,

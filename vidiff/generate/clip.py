@@ -131,7 +131,7 @@ def _model_keyframes(
     Every option and the weights' kind are checked before the model is loaded."""
     from vidiff.errors import ConfigError
     from vidiff.generate import keyframes as kf
-    from vidiff.generate.backends import is_local, offline_mode, resolve
+    from vidiff.generate.backends import hub_access, hub_mode, is_local, offline_mode, resolve
     from vidiff.progress import stage
 
     if not weights:
@@ -148,7 +148,9 @@ def _model_keyframes(
     ksize = parse_size(keyframe_size)
     still = _load_image(image) if image else None
     hub = not is_local(weights) and not offline_mode(offline)
-    with stage(f"looking up {weights} on the hub", progress and hub):  # retried for ~25 s without a network
+    with stage(f"looking up {weights} on the hub", progress and hub):
+        # a hub id: the cache alone when offline or when the hub does not answer (one quick check)
+        offline = hub_access(weights, offline, note=_stderr)
         b = resolve("auto" if backend == "vidiff" else backend, weights, offline)
     if b.takes_prompt and not prompt:
         raise ConfigError(f"{b.kind} ({b.name}) makes a clip from a text prompt: give a prompt")
@@ -167,7 +169,7 @@ def _model_keyframes(
     b.size(aspect, ksize)
     steps = steps or b.steps
     guidance = b.guidance if guidance is None else guidance
-    with stage(f"loading the {b.kind} ({weights}) on {device}", progress):  # minutes for real weights
+    with stage(f"loading the {b.kind} ({weights}) on {device}", progress), hub_mode(offline):  # minutes
         b.load(device, dtype, offline, is_local(weights), offload)
     p = kf.plan(b, seconds, keyframe_fps, frames)  # again with what the loaded model says (SVD's window)
     wh = b.size(aspect, ksize)
@@ -189,6 +191,12 @@ def _model_keyframes(
         "seed": seed,
     }
     return seq, p.rate, joins, facts
+
+
+def _stderr(line: str) -> None:
+    import sys
+
+    print(line, file=sys.stderr, flush=True)
 
 
 def make_clip(

@@ -12,7 +12,7 @@ import json
 import logging
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from vidiff.errors import ConfigError, InputError
@@ -25,8 +25,21 @@ from vidiff.generate.backends.wan import Wan
 BACKENDS: dict[str, type[Backend]] = {b.name: b for b in (Wan, LTX, CogVideoX, SVD)}
 CLASSES = {c: b for b in BACKENDS.values() for c in (*b.text_to_video, *b.image_to_video)}
 HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
+# seconds the hub has to answer vidiff's one check before a run says it cannot be reached (a HEAD request
+# answers in well under a second; HF_HUB_ETAG_TIMEOUT overrides it on a slow link)
+HUB_TIMEOUT_S = 3.0
 
-__all__ = ["BACKENDS", "CLASSES", "Backend", "is_local", "pipeline_class", "resolve"]
+__all__ = [
+    "BACKENDS",
+    "CLASSES",
+    "Backend",
+    "hub_access",
+    "hub_mode",
+    "is_local",
+    "offline_mode",
+    "pipeline_class",
+    "resolve",
+]
 
 
 def is_local(weights: str) -> bool:
@@ -38,6 +51,90 @@ def is_local(weights: str) -> bool:
 def offline_mode(offline: bool) -> bool:
     """`--offline`, or HF_HUB_OFFLINE set to a true value."""
     return offline or os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def hub_timeout() -> float:
+    """Seconds the hub has to answer vidiff's one reachability check: HF_HUB_ETAG_TIMEOUT where set (the
+    timeout huggingface_hub gives a file's metadata request), else `HUB_TIMEOUT_S`."""
+    try:
+        return max(0.1, float(os.environ["HF_HUB_ETAG_TIMEOUT"]))
+    except (KeyError, ValueError):
+        return HUB_TIMEOUT_S
+
+
+def hub_unreachable(timeout: float | None = None) -> str | None:
+    """None when the hub answers one request within `timeout` seconds (any HTTP status counts: it is
+    there); else why not, in one line. One try: huggingface_hub's own calls retry a failed connection
+    five times, about 25 s, before they fail."""
+    from huggingface_hub import constants
+    from huggingface_hub.utils import get_session
+
+    try:
+        get_session().head(constants.ENDPOINT, timeout=hub_timeout() if timeout is None else timeout)
+    except (AttributeError, TypeError):  # a client API this check does not know: let the hub call tell
+        return None
+    except Exception as e:  # noqa: BLE001 - no name, no route, refused, timed out, a proxy's refusal
+        return f"{constants.ENDPOINT}: {first_line(e)}"
+    return None
+
+
+def _cached(weights: str) -> bool:
+    """Whether the local Hugging Face cache holds hub id `weights` (its model_index.json)."""
+    from huggingface_hub import try_to_load_from_cache
+
+    return isinstance(try_to_load_from_cache(weights, "model_index.json"), str)
+
+
+def _fetch_hint(weights: str) -> str:
+    return f"fetch it once where the hub can be reached (hf download {weights}), or give a local folder"
+
+
+def hub_access(weights: str, offline: bool, note: Callable[[str], None] | None = None) -> bool:
+    """Whether `weights` is read from the local Hugging Face cache only (True) rather than the hub, decided
+    before any hub call, so no run waits on huggingface_hub's retries. A local folder: `offline` as given.
+    Offline (`offline` or HF_HUB_OFFLINE): True, no network tried; a hub id the cache lacks is one line
+    that says how to fetch it. Online: one quick check (`hub_unreachable`); a hub that does not answer
+    is one line, or, for a hub id in the cache, `note` says it runs from the cache (True)."""
+    if is_local(weights):
+        return offline
+    if offline_mode(offline):
+        if not _cached(weights):
+            raise InputError(
+                f"weights {weights}: not in the local Hugging Face cache, and offline (--offline or "
+                f"HF_HUB_OFFLINE) nothing is downloaded: {_fetch_hint(weights)}"
+            )
+        return True
+    reason = hub_unreachable()
+    if reason is None:
+        return False
+    if not _cached(weights):
+        raise InputError(
+            f"weights {weights}: cannot reach the hub ({reason}), and it is not in the local Hugging Face "
+            f"cache: {_fetch_hint(weights)}"
+        )
+    if note is not None:
+        note(f"note: cannot reach the hub ({reason}); using {weights} from the local Hugging Face cache")
+    return True
+
+
+@contextlib.contextmanager
+def hub_mode(offline: bool) -> Iterator[None]:
+    """huggingface_hub's log lines off (vidiff reports what fails in one line), and with `offline` its
+    offline mode on: a call that looks a file up or identifies the client (huggingface_hub fetches its
+    'agent' list with local_files_only too) answers from the cache without trying the network."""
+    from huggingface_hub import constants
+
+    hub = logging.getLogger("huggingface_hub")
+    level, was = hub.level, getattr(constants, "HF_HUB_OFFLINE", None)
+    hub.setLevel(logging.ERROR)
+    if offline:  # process-wide while it lasts (the library reads it per call)
+        constants.HF_HUB_OFFLINE = True
+    try:
+        yield
+    finally:
+        hub.setLevel(level)
+        if offline:
+            constants.HF_HUB_OFFLINE = was
 
 
 def _index_path(weights: str, offline: bool) -> Path:
@@ -55,26 +152,13 @@ def _index_path(weights: str, offline: bool) -> Path:
     try:
         from huggingface_hub import hf_hub_download
 
-        with _hub_quiet():
+        with hub_mode(offline_mode(offline)):
             return Path(hf_hub_download(weights, "model_index.json", local_files_only=offline_mode(offline)))
-    except Exception as e:  # any hub failure (offline and not cached, no such repo, no network): one line
+    except Exception as e:  # any hub failure (no such repo, a network lost mid-call): one line
         where = "in the local Hugging Face cache (offline)" if offline_mode(offline) else "on the hub"
         raise InputError(
             f"weights {weights}: no such folder, and no model_index.json {where}: {first_line(e)}"
         ) from None
-
-
-@contextlib.contextmanager
-def _hub_quiet() -> Iterator[None]:
-    """huggingface_hub's own log lines off while it looks a file up: without a network it retries five
-    times over about 25 s, a warning line each, before the one error vidiff reports."""
-    hub = logging.getLogger("huggingface_hub")
-    level = hub.level
-    hub.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        hub.setLevel(level)
 
 
 def _check_parts(folder: Path, index: dict, kind: str) -> None:
