@@ -708,6 +708,36 @@ def test_damaged_input_warning_is_shown_in_the_page_every_run(tmp_path: Path) ->
 
 
 @pytest.mark.skipif(not HAVE_UI, reason="needs the ui extra (gradio)")
+def test_an_odd_size_padded_to_even_is_said_in_the_page(tmp_path: Path) -> None:
+    """A 47x33 clip is written 48x34 in yuv420p: the CLI's `note:` line said so on the server's stderr
+    only; the Frame rate and Repair tabs now show it under their status line (an even clip: no note)."""
+    from vidiff.ui import rate, repair
+
+    rng = np.random.default_rng(2)
+    odd = write_clip(
+        tmp_path / "odd.mkv", list(rng.integers(0, 255, (8, 33, 47, 3), np.uint8)), pix_fmt="yuv444p"
+    )
+    app = _handler_app(tmp_path)
+    got = _last(rate._run_rate(app), str(odd), None, "x2", 60, "auto", "blend", "h264", 18)
+    assert got == (
+        "Done: 16 frames written.\n\nnote: odd_x2.mp4: 47x33 is written as 48x34 (its last column and row "
+        "repeated: yuv420p needs even sides)"
+    ), got
+    got = _last(repair._run_repair(app), str(odd), None, "auto", "blend")
+    assert got.endswith(
+        "\n\nnote: odd_repaired.mp4: 47x33 is written as 48x34 (its last column and row repeated: yuv420p "
+        "needs even sides)"
+    ), got
+    wide = write_clip(
+        tmp_path / "wide.mkv", list(rng.integers(0, 255, (8, 32, 47, 3), np.uint8)), pix_fmt="yuv444p"
+    )
+    got = _last(rate._run_rate(app), str(wide), None, "x2", 60, "auto", "blend", "h264", 18)
+    assert got.endswith("47x32 is written as 48x32 (its last column repeated: yuv420p needs even sides)"), got
+    got = _last(rate._run_rate(app), _small(tmp_path), None, "x2", 60, "auto", "blend", "h264", 18)
+    assert got == "Done: 16 frames written.", got
+
+
+@pytest.mark.skipif(not HAVE_UI, reason="needs the ui extra (gradio)")
 def test_cancel_after_the_last_cancel_point_keeps_nothing(tmp_path: Path) -> None:
     """Cancel pressed while a job is past its last cancel point (Repair's search for bad frames on a clip
     with none calls no interpolator) used to be ignored: 'No frame replaced' and the output kept."""

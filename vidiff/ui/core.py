@@ -49,13 +49,37 @@ def error_line(e: BaseException) -> str:
     )
 
 
-def with_warning(line: str, src: str | None) -> str:
+def with_warning(line: str, src: str | None, *notes: str | None) -> str:
     """`line`, then the damage warning the input got if any (what decoded was used, as the CLI warns on
-    stderr, which the page's user does not see), naming the file by its name."""
+    stderr, which the page's user does not see), naming the file by its name, then each of `notes` given
+    (the CLI's `note:` lines about the output, e.g. `pad_note`)."""
     from vidiff.io.probe import damage_warning
 
-    note = damage_warning(src) if src else None
-    return line if note is None else f"{line}\n\n{note.replace(src, Path(src).name, 1)}"  # type: ignore[arg-type]
+    warning = damage_warning(src) if src else None
+    if warning is not None:
+        warning = warning.replace(src, Path(src).name, 1)  # type: ignore[arg-type]
+    return "\n\n".join(x for x in (line, warning, *notes) if x)
+
+
+def pad_note(
+    src: str, out: str | os.PathLike[str], codec: str = "h264", pix_fmt: str = "yuv420p"
+) -> str | None:
+    """The CLI's note when the output of `src` (written at its size) is padded to even, as `pix_fmt`'s
+    chroma needs (`EncodeOptions.coded_size`: the last column or row repeated), naming the files by their
+    names; None when the size is kept. The page has no pixel-format choice, so it offers none."""
+    from vidiff.io.encode import EncodeOptions
+    from vidiff.io.probe import probe
+
+    info = probe(src)
+    w, h = info.width, info.height
+    cw, ch = EncodeOptions(codec, 18, None, pix_fmt).coded_size(w, h)
+    if (cw, ch) == (w, h):
+        return None
+    sides = " and ".join(n for n, grew in (("column", cw > w), ("row", ch > h)) if grew)
+    return (
+        f"note: {Path(out).name}: {w}x{h} is written as {cw}x{ch} (its last {sides} repeated: {pix_fmt} "
+        "needs even sides)"
+    )
 
 
 class App:

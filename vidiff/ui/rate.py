@@ -12,7 +12,7 @@ import gradio as gr
 from vidiff.errors import VidiffError
 from vidiff.flow import AUTO, method_line
 from vidiff.quality import TIERS, quality_line
-from vidiff.ui.core import App, Cancelled, Job, drive, error_line, with_warning
+from vidiff.ui.core import App, Cancelled, Job, drive, error_line, pad_note, with_warning
 from vidiff.ui.widgets import clip_input, on_cancel, run_cancel
 
 # one line each, from the one table of measured figures (`vidiff.flow.METHOD_FACTS`), in the menu's order
@@ -194,7 +194,7 @@ def _run_rate(app: App) -> Any:
             return
         r, before = result
         yield (
-            with_warning(f"Done: {r['out_frames']} frames written.", src),
+            with_warning(f"Done: {r['out_frames']} frames written.", src, pad_note(src, out, codec)),
             str(out),
             _report_md(r),
             before,

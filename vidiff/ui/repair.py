@@ -8,7 +8,7 @@ from typing import Any
 import gradio as gr
 
 from vidiff.errors import VidiffError
-from vidiff.ui.core import App, CancelPoint, Job, drive, error_line, with_warning
+from vidiff.ui.core import App, CancelPoint, Job, drive, error_line, pad_note, with_warning
 from vidiff.ui.rate import chosen, method_choice
 from vidiff.ui.widgets import clip_input, on_cancel, run_cancel, thumbs
 
@@ -62,7 +62,7 @@ def _run_repair(app: App) -> Any:
             if r["replaced"]
             else "No frame replaced (none found)."
         )
-        yield (with_warning(msg, src), str(out), pics)
+        yield (with_warning(msg, src, pad_note(src, out)), str(out), pics)
 
     return run_repair
 
