@@ -74,6 +74,35 @@ def test_still_zoom_in_really_zooms(tmp_path):
     assert psnr(zoomed[inner], b[inner]) > 25 > psnr(a[inner], b[inner])
 
 
+def test_a_stills_frames_are_made_as_they_are_written(tmp_path, monkeypatch):
+    """A still's camera frames were all made before the first was written (a list: a minute of 1080x1920
+    at 60 fps is 22 GB, 10 s at 30 fps peaked at 1.9 GB): each is now made when the encoder takes it,
+    the same frames as `camera_frames`, and a bad motion is still refused before the output is opened."""
+    from vidiff.errors import ConfigError
+    from vidiff.generate import clip as clip_mod
+    from vidiff.generate import make_clip, motion
+    from vidiff.io.writer import VideoWriter
+
+    events = []
+    made, written = motion._camera_frame, VideoWriter.write
+    monkeypatch.setattr(motion, "_camera_frame", lambda *a: events.append("made") or made(*a))
+    monkeypatch.setattr(VideoWriter, "write", lambda self, f: events.append("written") or written(self, f))
+    still = tmp_path / "still.png"
+    cv2.imwrite(str(still), cv2.cvtColor(skimage.data.astronaut(), cv2.COLOR_RGB2BGR))
+    out = tmp_path / "s.mp4"
+    rep = make_clip(
+        out, image=str(still), seconds=0.25, fps=24, aspect="1:1", preset="ultrafast", progress=False
+    )
+    made_from = events.index("made")  # the writes before: the encoder's trial of the options
+    assert rep["frames"] == 6 and events[made_from:] == ["made", "written"] * 6, events
+    want = motion.camera_frames(clip_mod._load_image(str(still)), 6, (1080, 1080), "auto", 0.25)
+    got = read_frames(out)
+    assert len(got) == 6 and all(psnr(g, w) > 35 for g, w in zip(got, want, strict=True))
+    with pytest.raises(ConfigError, match="unknown motion 'spin'"):
+        make_clip(tmp_path / "m.mp4", image=str(still), motion="spin", progress=False)
+    assert not (tmp_path / "m.mp4").exists()
+
+
 @pytest.mark.parametrize(
     "aspect, size", [("9:16", (1080, 1920)), ("1:1", (1080, 1080)), ("16:9", (1920, 1080))]
 )

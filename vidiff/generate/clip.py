@@ -265,8 +265,8 @@ def make_clip(
 
     from vidiff.errors import ConfigError
     from vidiff.flow import get_interpolator
-    from vidiff.generate import camera_frames
     from vidiff.generate.keyframes import join_ratios
+    from vidiff.generate.motion import iter_camera_frames
     from vidiff.generate.schemes import seamless_loop
     from vidiff.generate.social import image_strip, preset_size, reframe, retime
     from vidiff.generate.summary import Consistency
@@ -373,7 +373,8 @@ def make_clip(
                 "diffusion model)"
             )
         n = round(seconds * fps)
-        frames = camera_frames(_load_image(image), n, size, motion, strength, pingpong=loop)
+        # made one at a time as the encoder takes them (a list held minutes of 1080x1920 frames: 22 GB)
+        frames = iter_camera_frames(_load_image(image), n, size, motion, strength, pingpong=loop)
         report.update(source="image", motion=motion, frames_generated=n)
         seq = None  # camera frames are at the output's size and rate already
     else:
@@ -413,7 +414,7 @@ def make_clip(
         total = math.ceil(len(seq) * out_fps / seq_fps)
         frames = (reframe(f, size) for f in retime(seq, seq_fps, out_fps, interp))
     else:
-        total = len(frames)
+        total = n
     track = AudioTrack.from_file(audio, duration=total / fps) if audio else None
     # H.264 High where it holds the pixel format (4:2:0 8-bit, lossy: crf 0 is lossless, High 4:4:4 only);
     # other formats take the encoder's own
