@@ -154,6 +154,28 @@ def test_generate_bad_inputs(tmp_path, capsys):
     assert not (tmp_path / "o.mp4").exists()
 
 
+@pytest.mark.parametrize("source", ["image", "clip"])
+def test_bad_music_is_refused_before_any_frame_is_made(tmp_path, capsys, monkeypatch, source):
+    """--audio that is no audio was refused after every frame of a still or a clip's extension had been
+    made (9 s of a 4 s still here): one line now, before any of them (as with a model)."""
+    from vidiff.generate import motion, schemes
+
+    monkeypatch.setattr(motion, "_camera_frame", lambda *a: pytest.fail("a camera frame was made"))
+    monkeypatch.setattr(schemes, "iter_extend", lambda *a, **k: pytest.fail("the clip was extended"))
+    rng = np.random.default_rng(0)
+    frames = list(rng.integers(0, 255, (4, 32, 48, 3), np.uint8))
+    src = write_clip(tmp_path / "in.mp4", frames) if source == "clip" else tmp_path / "in.png"
+    if source == "image":
+        cv2.imwrite(str(src), frames[0])
+    music = tmp_path / "music.png"  # not audio
+    cv2.imwrite(str(music), frames[0])
+    out = tmp_path / "o.mp4"
+    assert main(["generate", f"--{source}", str(src), "-o", str(out), "--audio", str(music), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("vidiff: error: ") and "music.png" in err and len(err.splitlines()) == 1, err
+    assert not out.exists()
+
+
 @pytest.mark.parametrize(
     "extra, message",
     [

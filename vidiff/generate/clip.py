@@ -355,9 +355,9 @@ def make_clip(
     report: dict[str, Any] = {"output": output, "size": list(size), "fps": fps, "interpolate": interp.name}
     out_fps = Fraction(fps)
     joins: list[int] = []
+    if audio:  # a bad music file fails before any frame is made (a model's minutes, a still's, a clip's)
+        AudioTrack.from_file(audio, duration=0.1)
     if model:
-        if audio:  # a bad music file fails before the model's minutes, not after
-            AudioTrack.from_file(audio, duration=0.1)
         seq, seq_fps, joins, facts = _model_keyframes(
             image, seconds, size, backend, weights, prompt, negative_prompt, steps, guidance, seed,
             keyframe_fps, frames, keyframe_size, device, dtype, offload, offline, progress, on_step,
