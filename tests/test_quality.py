@@ -296,10 +296,11 @@ def test_cli_run_quality(tmp_path, capsys, small):
         capsys, "run", "fps_x2", "-i", small, "-o", tmp_path / "c.mp4", "--quality", "ultra"
     )
     assert code == 2 and err.count("\n") == 1 and "unknown quality 'ultra'" in err, err
-    code, _, err = run_cli(
-        capsys, "run", "social_clip", "-i", small, "-o", tmp_path / "d.mp4", "--quality", "max"
-    )
-    assert code == 2 and err.count("\n") == 1 and "interpolate.method=auto" in err, err
+    # social_clip names no method (it named dis, so --quality was refused): the tier fills in a clip's frames
+    args = ("run", "social_clip", "-i", small, "-o", tmp_path / "d.mp4", "--quality", "fast", "-q", "--json")
+    code, stdout, err = run_cli(capsys, *args, "encode.preset=ultrafast", "generate.extend=0.1")
+    assert code == 0, err
+    assert json.loads(stdout)["interpolate"] == "dis"
 
 
 # -- bench -----------------------------------------------------------------------------------------

@@ -143,6 +143,42 @@ def test_social_clip_honours_or_refuses_every_key(carphone, tmp_path):
         assert not (tmp_path / "x.mp4").exists()
 
 
+def test_social_clip_fills_in_as_vidiff_generate_and_refuses_a_method_for_a_still(carphone, tmp_path, capsys):
+    """The recipe named interpolate method dis, so a model's keyframes were filled in by dis where vidiff
+    generate uses auto, and --quality was refused: it names none now (make_clip's default, the CLI's).
+    A still's camera motion is made at the output rate: a method given for it was ignored; now refused."""
+    from vidiff.cli import main
+    from vidiff.generate.clip import make_clip
+
+    assert "method" not in load_recipe("social_clip").stage("interpolate")
+    still = tmp_path / "still.png"
+    import cv2
+
+    cv2.imwrite(str(still), read_frames(carphone, 1)[0])
+    for door in ("recipe", "cli", "api"):
+        out = tmp_path / f"{door}.mp4"
+        if door == "recipe":
+            r = load_recipe("social_clip").with_overrides(["interpolate.method=blend"])
+            with pytest.raises(ConfigError, match="interpolate does not apply to a still: it is how frames"):
+                run_recipe(r, str(still), str(out), progress=False)
+        elif door == "cli":
+            assert main(["generate", "--image", str(still), "-o", str(out), "--interpolate", "blend"]) == 2
+            err = capsys.readouterr().err
+            assert (
+                err.startswith("vidiff: error: interpolate does not apply to a still")
+                and err.count("\n") == 1
+            )
+        else:
+            with pytest.raises(ConfigError, match="interpolate does not apply to a still"):
+                make_clip(out, image=str(still), interpolate_options={"steps": 2}, progress=False)
+        assert not out.exists()
+    keys = ["encode.preset=ultrafast", "generate.seconds=0.5"]
+    rep = run_recipe(
+        load_recipe("social_clip").with_overrides(keys), str(still), str(tmp_path / "s.mp4"), False
+    )
+    assert rep["source"] == "image" and rep["interpolate"] is None and rep["frames"] == 15
+
+
 @pytest.mark.parametrize(
     "recipe, keys, words",
     [

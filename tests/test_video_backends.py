@@ -136,7 +136,8 @@ def test_ltx_animates_a_still_through_the_social_clip_recipe(tmp_path, ltx, phot
 
 def test_social_clip_recipe_makes_a_clip_from_a_prompt_without_an_input(tmp_path, capsys, wan):
     """`vidiff run social_clip -o out.mp4 generate.prompt=... generate.weights=...` (no -i) was refused:
-    it now runs text to video, and makes the same bytes as `vidiff generate` with the same options."""
+    it now runs text to video, and makes the same bytes as `vidiff generate` with the same options (the
+    keyframes filled in by the same default method, auto: the recipe named dis)."""
     keys = ["generate.prompt=a cat walks", f"generate.weights={wan}", "generate.steps=2"]
     keys += ["generate.seconds=0.5", "generate.keyframe_size=32x64", "encode.preset=ultrafast"]
     out = tmp_path / "r.mp4"
@@ -151,7 +152,9 @@ def test_social_clip_recipe_makes_a_clip_from_a_prompt_without_an_input(tmp_path
     info = probe(out)
     assert (info.width, info.height, info.fps, info.n_frames) == (1080, 1920, 30, 15)
     args = ["--prompt", "a cat walks", "--weights", str(wan), "--seconds", "0.5", "--keyframe-size", "32x64"]
-    _generate(capsys, tmp_path / "g.mp4", *args)  # FAST: 2 steps, dis, ultrafast: the recipe's values
+    args += ["--steps", "2", "--preset", "ultrafast", "--json", "--quiet"]
+    assert main(["generate", "-o", str(tmp_path / "g.mp4"), *args]) == 0
+    assert json.loads(capsys.readouterr().out)["interpolate"] == rep["interpolate"]
     assert out.read_bytes() == (tmp_path / "g.mp4").read_bytes()
 
 

@@ -145,8 +145,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     m.add_argument(
         "--interpolate",
         default=None,
-        help="how frames between keyframes are made (default: auto, vidiff's default method, for a model's "
-        "keyframes; dis otherwise)",
+        help="how frames between keyframes are made, for a model's keyframes or a clip (default: auto, "
+        "vidiff's default method, for a model's keyframes; dis for a clip); a still's camera motion is made "
+        "at --fps",
     )
     p.add_argument(
         "--method",

@@ -48,6 +48,11 @@ ONLY_FOR = {
     "strength": (("image",), "the amount of camera motion over a still (without a video diffusion model)"),
     "extend": (("clip",), "the seconds a clip is continued past its end"),
     "scheme": (("clip",), "how a clip is continued past its end"),
+    "interpolate": (
+        ("clip", "model"),
+        "how frames are filled in between a clip's or a model's frames (a still's camera motion is made "
+        "at the output's rate)",
+    ),
 }
 
 
@@ -247,10 +252,11 @@ def make_clip(
     `_model_keyframes`). Else from `image`: camera `motion` over the still. From `clip`: the clip
     continued `extend` seconds past its end by `scheme` (refined by the shipped models with
     `method="diffusion"`, `steps`, `device`, `seed`), with `loop` a transition back to its start.
-    `seconds`, `motion`, `strength`, `extend` and `scheme` apply to some sources only (`ONLY_FOR`): None
-    takes the default (`DEFAULT_*`), a value given for another source is refused, not ignored.
-    The frames are brought to `fps` by the `interpolate` method (default: vidiff's default method, `auto`,
-    for a model's keyframes; dis otherwise; with `interpolate_options`), encoded with
+    `seconds`, `motion`, `strength`, `extend`, `scheme` and `interpolate` apply to some sources only
+    (`ONLY_FOR`): None takes the default (`DEFAULT_*`), a value given for another source is refused, not
+    ignored. A model's or a clip's frames are brought to `fps` by the `interpolate` method (default:
+    vidiff's default method, `auto`, for a model's keyframes; dis for a clip; with
+    `interpolate_options`); a still's camera frames are made at `fps`. They are encoded with
     `codec`/`crf`/`preset`/`pix_fmt`, with `audio` (a music file) trimmed and faded under them, and
     `strip` also writes a PNG strip of the frames. `on_frame(done, total)` is called after each frame is
     written (a progress and cancel point: an exception it raises stops the job and leaves no output);
@@ -292,6 +298,9 @@ def make_clip(
         raise ConfigError("give exactly one of an image (a still) or a clip")
     source = "model" if model else "image" if image is not None else "clip"
     _refuse_unused(source, seconds=seconds, motion=motion, strength=strength, extend=extend, scheme=scheme)
+    _refuse_unused(
+        source, interpolate=interpolate if interpolate is not None else interpolate_options or None
+    )
     seconds = DEFAULT_SECONDS if seconds is None else seconds
     motion = DEFAULT_MOTION if motion is None else motion
     strength = DEFAULT_STRENGTH if strength is None else strength
@@ -351,8 +360,10 @@ def make_clip(
         raise ConfigError("seconds must be between 0.2 and 60")
     if interpolate is None:
         interpolate = "auto" if model else "dis"
-    interp = get_interpolator(interpolate, **(interpolate_options or {}))  # an unknown option: one line
-    report: dict[str, Any] = {"output": output, "size": list(size), "fps": fps, "interpolate": interp.name}
+    # an unknown method or option: one line; a still's camera frames need none
+    interp = None if source == "image" else get_interpolator(interpolate, **(interpolate_options or {}))
+    report: dict[str, Any] = {"output": output, "size": list(size), "fps": fps}
+    report["interpolate"] = None if interp is None else interp.name
     out_fps = Fraction(fps)
     joins: list[int] = []
     if audio:  # a bad music file fails before any frame is made (a model's minutes, a still's, a clip's)

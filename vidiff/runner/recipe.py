@@ -232,8 +232,8 @@ def _run_generate(recipe: Recipe, input: str | None, output: str, progress: bool
             **refine,
             fps=int(fps),
             aspect=(recipe.stage("reframe") or {}).get("aspect", "9:16"),
-            interpolate=method or "dis",
-            interpolate_options=model,
+            interpolate=method,  # None: make_clip's default, as vidiff generate's (auto for a model's keyframes)
+            interpolate_options=model or None,
             codec=enc.get("codec", "h264"),
             crf=enc.get("crf", 18),
             preset=enc.get("preset"),
