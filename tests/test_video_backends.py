@@ -158,6 +158,27 @@ def test_social_clip_recipe_makes_a_clip_from_a_prompt_without_an_input(tmp_path
     assert out.read_bytes() == (tmp_path / "g.mp4").read_bytes()
 
 
+def test_weights_under_the_home_folder_as_a_recipe_writes_them(tmp_path, monkeypatch, wan):
+    """`weights: ~/models/wan` in a recipe's YAML (no shell expands it; nor in the web app or the API):
+    the index was read from the folder, then diffusers was given '~/models/wan' and refused it as a
+    malformed hub id. It loads from the folder now."""
+    from vidiff.recipes import load_recipe
+    from vidiff.runner.recipe import run_recipe
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "wan").symlink_to(wan, target_is_directory=True)
+    yaml = tmp_path / "t2v.yaml"
+    yaml.write_text(
+        "stages:\n  - generate: {prompt: a cat, weights: ~/models/wan, steps: 2, seconds: 0.3, "
+        "keyframe_size: 32x32}\n  - interpolate: {method: dis, fps: 24}\n  - reframe: {aspect: '1:1'}\n"
+        "  - encode: {preset: ultrafast}\n"
+    )
+    rep = run_recipe(load_recipe(str(yaml)), None, str(tmp_path / "o.mp4"), progress=False)
+    assert (rep["backend"], rep["weights"], rep["keyframes"]) == ("wan", "~/models/wan", 5)
+    assert probe(tmp_path / "o.mp4").n_frames == rep["frames"] == 8
+
+
 @pytest.mark.parametrize(
     "extra, message",
     [

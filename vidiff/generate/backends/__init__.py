@@ -202,4 +202,6 @@ def resolve(backend: str, weights: str, offline: bool = False) -> Backend:
         )
     if backend != "auto" and cls.name != backend:
         raise ConfigError(f"weights {weights} holds a {kind} ({cls.name}), not backend {backend}")
-    return cls(kind, weights)
+    # a folder as ~/models/wan (a recipe's YAML, the web app, the API: no shell expands it) is loaded from
+    # the folder the index was read from; diffusers took it for a malformed hub id
+    return cls(kind, str(Path(weights).expanduser()) if is_local(weights) else weights)
