@@ -676,6 +676,22 @@ def test_social_tab_sends_a_clip_only_what_applies_to_it(tmp_path: Path) -> None
         assert got.startswith("Done:"), got
 
 
+@pytest.mark.skipif(not HAVE_UI, reason="needs the ui extra (gradio)")
+def test_social_tab_does_not_drop_a_sample_picked_with_a_model(tmp_path: Path) -> None:
+    """A bundled sample picked with a prompt and weights was dropped without a word (the model made a clip
+    from the prompt alone): it is used now, and a clip with a model is make_clip's one line."""
+    from vidiff.ui import social
+
+    app = _handler_app(tmp_path)
+    kw = dict(aspect="1:1", motion="auto", strength=0.25, seconds=0.5, extend=None, fps=24, loop=False)
+    kw |= dict(music=None, prompt="a cat", negative="", weights=str(tmp_path / "w"), backend="auto", seed=0)
+    got = _last(social._run_social(app), None, "carphone_pristine", *kw.values())
+    assert got.startswith("vidiff: error: a clip is continued by vidiff's own schemes"), got
+    got = _last(social._run_social(app), None, social.NO_SAMPLE, *kw.values())  # no sample: text to video
+    assert got == f"vidiff: error: weights {tmp_path / 'w'}: no such folder", got
+    assert not [p for p in app.workdir.iterdir() if p.name != "samples"]
+
+
 def test_bench_max_frames_is_the_compare_tabs_check(capsys) -> None:
     """`vidiff bench --max-frames 1` and the Compare tab refuse with the same line (one shared check)."""
     from vidiff.cli import main

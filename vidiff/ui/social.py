@@ -10,7 +10,7 @@ from typing import Any
 import gradio as gr
 
 from vidiff.errors import VidiffError
-from vidiff.ui.core import App, Cancelled, Job, drive, error_line, with_warning
+from vidiff.ui.core import NO_SAMPLE, App, Cancelled, Job, drive, error_line, with_warning
 from vidiff.ui.widgets import clip_input, on_cancel, run_cancel
 
 
@@ -128,7 +128,10 @@ def _run_social(app: App) -> Any:
             from vidiff.generate.social import preset_size
 
             model = _model_options(prompt, negative, weights, backend, seed)
-            src = None if model and not upload else app.resolve_input(upload, sample)
+            # a model without an upload or a sample: text to video; a sample picked is used (make_clip
+            # refuses a clip with a model in one line), not silently dropped
+            chosen = upload or (sample and sample != NO_SAMPLE)
+            src = app.resolve_input(upload, sample) if chosen or not model else None
             preset_size(aspect)  # names the output: checked before it is made
         except VidiffError as e:
             yield (error_line(e), *failed)
