@@ -154,6 +154,18 @@ def test_generate_bad_inputs(tmp_path, capsys):
     assert not (tmp_path / "o.mp4").exists()
 
 
+def test_generate_into_webm_names_what_the_user_can_do(tmp_path, capsys):
+    """`-o x.webm` said 'use codec vp9 (or av1)', an option vidiff generate does not have."""
+    still = tmp_path / "s.png"
+    cv2.imwrite(str(still), np.zeros((32, 48, 3), np.uint8))
+    assert main(["generate", "--image", str(still), "-o", str(tmp_path / "o.webm")]) == 2
+    assert capsys.readouterr().err == (
+        f"vidiff: error: {tmp_path / 'o.webm'}: vidiff generate writes H.264, which a .webm file cannot hold; "
+        "use .mp4 (or .mov, .mkv)\n"
+    )
+    assert list(tmp_path.iterdir()) == [still]
+
+
 @pytest.mark.parametrize("source", ["image", "clip"])
 def test_bad_music_is_refused_before_any_frame_is_made(tmp_path, capsys, monkeypatch, source):
     """--audio that is no audio was refused after every frame of a still or a clip's extension had been
