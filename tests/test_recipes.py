@@ -179,6 +179,24 @@ def test_social_clip_fills_in_as_vidiff_generate_and_refuses_a_method_for_a_stil
     assert rep["source"] == "image" and rep["interpolate"] is None and rep["frames"] == 15
 
 
+def test_social_clip_passes_the_engine_on_or_refuses_it(carphone, tmp_path, capsys, monkeypatch):
+    """`vidiff run social_clip --engine X` (interpolate.engine) was dropped without a word: it reaches the
+    method now, and one that takes none (dis, a clip's default) refuses it as fps_x2 does."""
+    from vidiff.cli import main
+    from vidiff.generate import clip
+
+    out = str(tmp_path / "o.mp4")
+    assert main(["run", "social_clip", "-i", str(carphone), "-o", out, "--engine", "torch"]) == 2
+    err = capsys.readouterr().err
+    want = "recipe social_clip: method 'dis' has no option 'engine' (its options: preset, occlusion, sigma)"
+    assert err == f"vidiff: error: {want}\n", err
+    got = {}
+    monkeypatch.setattr(clip, "make_clip", lambda output, **kw: got.update(kw) or {})
+    keys = ["interpolate.method=diffusion", "interpolate.steps=2"]
+    assert main(["run", "social_clip", "-i", str(carphone), "-o", out, "--engine", "torch", *keys]) == 0
+    assert got["interpolate"] == "diffusion" and got["interpolate_options"] == {"steps": 2, "engine": "torch"}
+
+
 @pytest.mark.parametrize(
     "recipe, keys, words",
     [

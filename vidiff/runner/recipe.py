@@ -213,7 +213,9 @@ def _run_generate(recipe: Recipe, input: str | None, output: str, progress: bool
     fps = Fraction(str(interp.get("fps", 30)))
     if fps.denominator != 1:
         raise ConfigError(f"{where}: interpolate.fps must be 24, 25, 30, 50 or 60 for social clips")
-    model = {k: interp[k] for k in ("steps", "seed", "weights", "device") if k in interp}
+    from vidiff.flow import METHOD_OPTIONS
+
+    model = {k: interp[k] for k in METHOD_OPTIONS if k in interp}  # engine too (--engine): never dropped
     # generate.method=diffusion: the interpolate stage's steps and device drive the refiner too (unless
     # the generate stage names its own, as it does for a video diffusion model)
     diffusion = g.get("method") == "diffusion"
