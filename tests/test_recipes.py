@@ -222,6 +222,21 @@ def test_a_recipe_without_an_input_runs_from_a_prompt_or_is_one_line(tmp_path, c
         run_recipe(load_recipe(recipe).with_overrides([k for k in keys if "=" in k]), None, str(out))
 
 
+@pytest.mark.parametrize("recipe, stage", [("social_clip", "generate"), ("repair", "infill")])
+def test_workers_for_a_recipe_made_in_one_process_is_refused_not_ignored(
+    carphone, tmp_path, capsys, recipe, stage
+):
+    """`--workers N` with social_clip or repair ran as if it were not given: one line now, no work."""
+    from vidiff.cli import main
+
+    out = tmp_path / "o.mp4"
+    assert main(["run", recipe, "-i", str(carphone), "-o", str(out), "--workers", "2"]) == 2
+    assert capsys.readouterr().err == (
+        f"vidiff: error: --workers: recipe {recipe} makes its clip in one process (its {stage} stage); leave it out\n"
+    )
+    assert not out.exists()
+
+
 def test_unknown_stage_key_is_one_line_with_file_and_line(tmp_path, carphone):
     bad = tmp_path / "mine.yaml"
     bad.write_text(

@@ -105,6 +105,11 @@ def run(args: argparse.Namespace) -> int:
         extra.append(f"{'infill' if infill else 'interpolate'}.quality={args.quality}")
     recipe = recipe.with_overrides([*args.overrides, *extra])
     check_input(recipe, args.input)  # no -i: a prompt and weights, or one line before any work
+    one = next((st for st in ("generate", "infill") if recipe.stage(st) is not None), None)
+    if one and args.workers is not None and not is_batch(args.input):  # it would be ignored
+        raise ConfigError(
+            f"--workers: recipe {recipe.name} makes its clip in one process (its {one} stage); leave it out"
+        )
     if args.shard and not is_batch(args.input):
         what = "INPUT is one file" if args.input is not None else "there is no INPUT"
         raise ConfigError(f"--shard splits a folder or glob of clips; {what}")
