@@ -677,6 +677,27 @@ def test_social_tab_sends_a_clip_only_what_applies_to_it(tmp_path: Path) -> None
 
 
 @pytest.mark.skipif(not HAVE_UI, reason="needs the ui extra (gradio)")
+def test_social_tab_shows_the_runs_notes(tmp_path: Path, monkeypatch) -> None:
+    """make_clip's note: lines (weights from the cache when the hub cannot be reached, dis when RIFE's
+    weights are missing) went to the server's stderr only: the page shows them under its status line."""
+    import vidiff.generate
+    from vidiff.ui import social
+
+    said = ["note: cannot reach the hub (x); using a/b from the local Hugging Face cache"]
+
+    def fake(out, **kw):
+        model = {"backend": "wan", "pipeline": "WanPipeline", "keyframes": 8, "keyframe_fps": 16.0}
+        return {"size": [1080, 1080], "fps": 24, "frames": 12, "seconds": 0.5, "notes": said, **model}
+
+    monkeypatch.setattr(vidiff.generate, "make_clip", fake)
+    app = _handler_app(tmp_path)
+    kw = dict(aspect="1:1", motion="auto", strength=0.25, seconds=0.5, extend=None, fps=24, loop=False)
+    kw |= dict(music=None, prompt="a cat", negative="", weights="a/b", backend="auto", seed=0)
+    got = _last(social._run_social(app), None, None, *kw.values())
+    assert got == f"Done: 12 frames, 0.5 s at 1080x1080.\n\n{said[0]}", got
+
+
+@pytest.mark.skipif(not HAVE_UI, reason="needs the ui extra (gradio)")
 def test_social_tab_does_not_drop_a_sample_picked_with_a_model(tmp_path: Path) -> None:
     """A bundled sample picked with a prompt and weights was dropped without a word (the model made a clip
     from the prompt alone): it is used now, and a clip with a model is make_clip's one line."""

@@ -110,6 +110,12 @@ def _load_image(path: str):
     return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
 
 
+def _stderr(line: str) -> None:
+    import sys
+
+    print(line, file=sys.stderr, flush=True)
+
+
 def _model_keyframes(
     image: str | None,
     seconds: float,
@@ -130,10 +136,12 @@ def _model_keyframes(
     offline: bool,
     progress: bool,
     on_step: Callable[[int, int], None] | None = None,
+    note: Callable[[str], None] = _stderr,
 ) -> tuple[list, Fraction, list[int], dict[str, Any]]:
     """A video diffusion model's keyframes for `seconds` (several windows, each from the last frame of
     the one before, when one is too short): (frames, their rate, the joins' indices, report facts).
-    Every option and the weights' kind are checked before the model is loaded."""
+    Every option and the weights' kind are checked before the model is loaded; `note` says a fallback
+    (a hub that cannot be reached: the cached copy)."""
     from vidiff.errors import ConfigError
     from vidiff.generate import keyframes as kf
     from vidiff.generate.backends import hub_access, hub_mode, is_local, offline_mode, resolve
@@ -155,7 +163,7 @@ def _model_keyframes(
     hub = not is_local(weights) and not offline_mode(offline)
     with stage(f"looking up {weights} on the hub", progress and hub):
         # a hub id: the cache alone when offline or when the hub does not answer (one quick check)
-        offline = hub_access(weights, offline, note=_stderr)
+        offline = hub_access(weights, offline, note=note)
         b = resolve("auto" if backend == "vidiff" else backend, weights, offline)
     if b.takes_prompt and not prompt:
         raise ConfigError(f"{b.kind} ({b.name}) makes a clip from a text prompt: give a prompt")
@@ -196,12 +204,6 @@ def _model_keyframes(
         "seed": seed,
     }
     return seq, p.rate, joins, facts
-
-
-def _stderr(line: str) -> None:
-    import sys
-
-    print(line, file=sys.stderr, flush=True)
 
 
 def make_clip(
@@ -360,8 +362,16 @@ def make_clip(
         raise ConfigError("seconds must be between 0.2 and 60")
     if interpolate is None:
         interpolate = "auto" if model else "dis"
+    notes: list[str] = []  # the run's note: lines (a fallback), on stderr as they come and in the report
+
+    def note(line: str) -> None:
+        notes.append(line)
+        _stderr(line)
+
     # an unknown method or option: one line; a still's camera frames need none
-    interp = None if source == "image" else get_interpolator(interpolate, **(interpolate_options or {}))
+    interp = None
+    if source != "image":
+        interp = get_interpolator(interpolate, note=note, **(interpolate_options or {}))
     report: dict[str, Any] = {"output": output, "size": list(size), "fps": fps}
     report["interpolate"] = None if interp is None else interp.name
     out_fps = Fraction(fps)
@@ -371,7 +381,7 @@ def make_clip(
     if model:
         seq, seq_fps, joins, facts = _model_keyframes(
             image, seconds, size, backend, weights, prompt, negative_prompt, steps, guidance, seed,
-            keyframe_fps, frames, keyframe_size, device, dtype, offload, offline, progress, on_step,
+            keyframe_fps, frames, keyframe_size, device, dtype, offload, offline, progress, on_step, note,
         )  # fmt: skip
         keys = list(seq)
         if loop:  # the transition follows the seconds of keyframes: a looped clip runs longer
@@ -450,6 +460,7 @@ def make_clip(
     report["frames"] = k
     report["seconds"] = round(k / fps, 3)
     report["consistency"] = summary.result()
+    report["notes"] = notes
     if model:
         report["join_flicker_ratios"] = [round(x, 3) for x in join_ratios(keys, joins)]
     if strip:

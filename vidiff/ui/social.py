@@ -182,7 +182,9 @@ def _run_social(app: App) -> Any:
         if result is not None:
             w, h = result["size"]
             msg = f"Done: {result['frames']} frames, {result['seconds']} s at {w}x{h}."
-            yield (with_warning(msg, None if still else src), str(out), str(out), _report_md(result))
+            # the run's notes (a hub not reached: the cached weights; RIFE missing: dis) under the status
+            shown = with_warning(msg, None if still else src, *result.get("notes", ()))
+            yield (shown, str(out), str(out), _report_md(result))
 
     return run_social
 
