@@ -166,6 +166,23 @@ def test_generate_into_webm_names_what_the_user_can_do(tmp_path, capsys):
     assert list(tmp_path.iterdir()) == [still]
 
 
+def test_generate_into_a_folder_says_it_writes_a_video_file(tmp_path, capsys):
+    """`-o out/` said "unknown output extension '(none)'"; a folder (named with a slash, or one that
+    exists) is one line saying a video file is written (generate writes no image frames)."""
+    still = tmp_path / "s.png"
+    cv2.imwrite(str(still), np.zeros((32, 48, 3), np.uint8))
+    (tmp_path / "there").mkdir()
+    for out in (f"{tmp_path / 'new'}/", str(tmp_path / "there")):
+        assert main(["generate", "--image", str(still), "-o", out, "--quiet"]) == 2
+        err = capsys.readouterr().err
+        assert (
+            err.startswith(f"vidiff: error: {out}: is a folder;") and ".mp4" in err and err.count("\n") == 1
+        )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.png", "there"] and not any(
+        (tmp_path / "there").iterdir()
+    )
+
+
 @pytest.mark.parametrize("source", ["image", "clip"])
 def test_bad_music_is_refused_before_any_frame_is_made(tmp_path, capsys, monkeypatch, source):
     """--audio that is no audio was refused after every frame of a still or a clip's extension had been

@@ -66,6 +66,8 @@ def check_output_path(
     if frames and frames_output(path) is not None:
         return check_frames_output(path, inputs)
     ext = os.path.splitext(path)[1].lower()
+    if not frames and (path.endswith(("/", os.sep)) or os.path.isdir(path)):
+        raise OutputError(f"{path}: is a folder; this writes a video file: name one ({', '.join(_FORMATS)})")
     if ext not in _FORMATS:
         also = f", or {OUTPUT_HELP.replace('%%', '%')}" if frames else ""
         raise OutputError(
