@@ -60,7 +60,9 @@ def add_engine_option(p) -> None:
     )
 
 
-QUALITY_USE = "a quality tier instead of --method (--steps, --seed, --device, --engine still apply): "
+QUALITY_USE = (
+    "a quality tier instead of --method (--steps, --seed, --weights, --device, --engine still apply): "
+)
 
 
 def add_quality_option(p: argparse.ArgumentParser, use: str = QUALITY_USE) -> None:
