@@ -109,6 +109,19 @@ def test_infill_cli_frames_and_auto_report(carphone, tmp_path):
     assert r.returncode == 2 and "outside the clip" in r.stderr and not (tmp_path / "c.mp4").exists()
 
 
+def test_run_repair_lists_what_it_replaced(carphone, tmp_path):
+    """`vidiff run repair` says what it did, one line per defect, as `vidiff infill --auto` does (the
+    recipe's comment promises it; it printed only the 'wrote' line)."""
+    _, damaged = _damaged(carphone, tmp_path)
+    r = _cli("run", "repair", "-i", damaged, "-o", tmp_path / "f.mp4", "-q", "infill.method=dis")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[-1] == f"wrote {tmp_path / 'f.mp4'} (repair)"
+    assert any(x.startswith("black at frame 10 (0.400 s)") for x in lines)
+    assert any(x.startswith("corrupt at frame 30 (1.200 s)") for x in lines)
+    assert any(x.startswith("frozen at frame") for x in lines), lines
+
+
 def test_social_clip_recipe(carphone, tmp_path):
     out = tmp_path / "s.mp4"
     r = load_recipe("social_clip").with_overrides(["encode.preset=ultrafast", "generate.extend=0.4"])

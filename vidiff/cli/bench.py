@@ -27,7 +27,7 @@ factors:
                below 1, means the same)
 
 methods: dup, blend, dis (OpenCV DIS flow), minterpolate (ffmpeg's filter, needs ffmpeg on PATH),
-rife (RIFE v4, needs its weights: benchmarks/fetch_rife.sh), and any other registered method such
+rife (RIFE v4, needs its weights: vidiff fetch rife), and any other registered method such
 as diffusion; diffusion@DIR is the diffusion method with your own model (e.g. runs/mine/model), so
   vidiff bench --input bikes --methods dis,diffusion,diffusion@runs/mine/model
 compares it with the shipped one. A method that cannot run here is reported as skipped, with why.

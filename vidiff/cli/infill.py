@@ -72,7 +72,15 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(r, indent=2))
         return 0
-    if args.auto:
+    print_repairs(r, args.auto)
+    print(f"wrote {r['output']}")
+    return 0
+
+
+def print_repairs(r: dict, auto: bool) -> None:
+    """What an `infill_file` report says was done: one line per defect (`auto`), else the frames
+    replaced; then any held frames. `vidiff infill` and `vidiff run` of a repair recipe print it."""
+    if auto:
         from vidiff.metrics.report import frames_text
 
         for d in r["defects"]:
@@ -88,5 +96,3 @@ def run(args: argparse.Namespace) -> int:
             print(f"  frame {x['frame']} at {x['time_s']:.3f} s ({x['why']})")
     if r["held"]:
         print(f"held (no good frame on one side): {', '.join(map(str, r['held']))}")
-    print(f"wrote {r['output']}")
-    return 0

@@ -147,5 +147,9 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report, indent=2))
     else:
+        if recipe.stage("infill") is not None:  # a repair recipe: what it did, as `vidiff infill` says it
+            from vidiff.cli.infill import print_repairs
+
+            print_repairs(report, bool(recipe.stage("infill").get("auto")))
         print(f"wrote {report.get('output', args.output)} ({recipe.name})")
     return 0

@@ -17,7 +17,7 @@ from vidiff.timeline import FACTOR_HELP, FPS_HELP
 from vidiff.validate import MAX_SEED, SAMPLER_STEPS
 
 EXAMPLES = f"""examples:
-  vidiff upscale in.mp4 -o out.mp4 --factor 2            # 25 fps -> 50 fps, DIS optical flow
+  vidiff upscale in.mp4 -o out.mp4 --factor 2            # 25 fps -> 50 fps, the default method (auto)
   vidiff upscale in.mp4 -o out.mp4 --fps 60              # any rate: 24 -> 60, 25 -> 30, 29.97 -> 60
   vidiff upscale in.mp4 -o out.mkv --fps 60 --codec h265 --crf 20
   vidiff upscale in.mp4 -o out.mp4 --factor 2 --method diffusion --steps 4 --seed 0
@@ -71,7 +71,9 @@ def add_engine_option(p) -> None:
     )
 
 
-QUALITY_USE = "a quality tier instead of --method (--steps, --seed, --device, --engine still apply): "
+QUALITY_USE = (
+    "a quality tier instead of --method (--steps, --seed, --weights, --device, --engine still apply): "
+)
 
 
 def add_quality_option(p: argparse.ArgumentParser, use: str = QUALITY_USE) -> None:
