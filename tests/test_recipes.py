@@ -210,6 +210,20 @@ def test_social_clip_passes_the_engine_on_or_refuses_it(carphone, tmp_path, caps
     assert got["interpolate"] == "diffusion" and got["interpolate_options"] == {"steps": 2, "engine": "torch"}
 
 
+def test_engine_for_a_recipe_without_an_interpolate_stage_names_the_flag(carphone, tmp_path, capsys):
+    """`vidiff run repair --engine torch` said "override 'interpolate.engine=torch': recipe 'repair' has
+    no 'interpolate' stage", an override the user never typed; it names --engine now, before any work."""
+    from vidiff.cli import main
+
+    out = tmp_path / "o.mp4"
+    assert main(["run", "repair", "-i", str(carphone), "-o", str(out), "--engine", "torch", "-q"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(
+        "vidiff: error: --engine runs an interpolate stage's networks; recipe repair has none"
+    )
+    assert err.count("\n") == 1 and not out.exists()
+
+
 @pytest.mark.parametrize(
     "recipe, keys, words",
     [

@@ -97,6 +97,11 @@ def run(args: argparse.Namespace) -> int:
     if args.input_fps is not None:  # --input-fps: an override of the decode stage
         extra.append(f"decode.fps={args.input_fps}")
     recipe = load_recipe(args.recipe)
+    if args.engine and recipe.stage("interpolate") is None:  # the override's message names no flag
+        raise ConfigError(
+            f"--engine runs an interpolate stage's networks; recipe {recipe.name} has none (its frames are "
+            "made by its other stages)"
+        )
     if args.quality is not None:  # --quality: an override of the stage that makes frames
         from vidiff.quality import check_quality
 
