@@ -137,3 +137,17 @@ def test_svd_backend_refuses_a_clip(tmp_path, capsys, svd_dir, carphone):
         ["generate", "--clip", str(carphone), "-o", str(out), "--backend", "svd", "--weights", str(svd_dir)]
     )
     assert code == 2 and "a clip is continued by vidiff's own schemes" in capsys.readouterr().err
+
+
+def test_a_scheduler_that_runs_off_its_table_is_one_line(tmp_path, capsys, svd_dir, photo):
+    """The tiny pipeline's Euler scheduler (discrete timesteps, Karras sigmas) repeats timesteps at 25
+    steps and indexes past its own table: an IndexError traceback from inside diffusers; one line now."""
+    out = tmp_path / "o.mp4"
+    args = ["generate", "--image", str(photo), "-o", str(out), "--weights", str(svd_dir), "--steps", "25"]
+    args += ["--seconds", "0.5", "--keyframe-size", "64x64", "--interpolate", "dis", "--quiet"]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert (
+        err.startswith("vidiff: error: the StableVideoDiffusionPipeline of weights") and err.count("\n") == 1
+    )
+    assert "try another --steps" in err and not out.exists()

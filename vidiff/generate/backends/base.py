@@ -294,10 +294,15 @@ class Backend:
                 f"out of {self.device} memory making {n_frames} frames at {w}x{h}: try offload, "
                 "dtype bf16, fewer frames or a smaller keyframe_size"
             ) from None
-        except (RuntimeError, ValueError, TypeError) as e:  # weights at odds with their config, a dtype ...
+        except (RuntimeError, ValueError, TypeError, IndexError) as e:  # weights at odds with their config
+            # an IndexError: a scheduler config whose timesteps repeat at this step count (discrete Karras
+            # sigmas in an Euler scheduler ran off its own table at 25 steps)
+            hint = (
+                f" (its scheduler at {steps} steps: try another --steps)" if isinstance(e, IndexError) else ""
+            )
             raise UnsupportedError(
                 f"the {self.kind} of weights {self.weights} failed making {n_frames} frames at {w}x{h}: "
-                f"{first_line(e)}"
+                f"{first_line(e)}{hint}"
             ) from None
         finally:
             shown.close(out is not None)
