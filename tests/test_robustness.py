@@ -797,16 +797,23 @@ def test_leftover_check_ignores_another_vidiff_running_beside_it(media, tmp_path
 
 def test_api_strict_refuses_a_damaged_input(media, tmp_path):
     """The API's `strict` (the CLI's --strict: before, only `input_policy` or VIDIFF_STRICT reached it):
-    a clip cut short is refused by upscale_file, infill_file and analyze_clip, and used without it."""
+    a clip cut short is refused by upscale_file, infill_file, analyze_clip, run_recipe and make_clip, and
+    used without it."""
     from vidiff import ConfigError, InputError, upscale_file
+    from vidiff.generate import make_clip
     from vidiff.metrics.clip import analyze_clip
+    from vidiff.recipes import load_recipe
     from vidiff.runner.infill import infill_file
+    from vidiff.runner.recipe import run_recipe
 
     src = media["mkv_cut50"]
+    fps_x2 = load_recipe("fps_x2")
     calls = {
         "upscale": lambda out, **kw: upscale_file(src, out, factor=2, method="dis", progress=False, **kw),
         "infill": lambda out, **kw: infill_file(src, out, frames="1", method="dis", progress=False, **kw),
         "metrics": lambda out, **kw: analyze_clip(src, **kw),
+        "recipe": lambda out, **kw: run_recipe(fps_x2, str(src), str(out), progress=False, **kw),
+        "generate": lambda out, **kw: make_clip(out, clip=str(src), extend=0.1, progress=False, **kw),
     }
     for name, call in calls.items():
         out = tmp_path / f"{name}.mp4"

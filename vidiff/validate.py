@@ -341,7 +341,7 @@ MAKE_CLIP_ARGS: dict[str, Callable[[object, str], Any]] = {
         ("seconds", "strength", "extend", "transition", "guidance", "keyframe_fps"), check_optional_real
     ),
     **dict.fromkeys(("steps", "seed", "frames", "crf"), check_whole),
-    **dict.fromkeys(("loop", "offload", "offline", "progress"), check_flag),
+    **dict.fromkeys(("loop", "offload", "offline", "progress", "strict"), check_flag),
     **dict.fromkeys(
         ("aspect", "motion", "scheme", "backend", "weights", "method", "device", "prompt", "negative_prompt")
         + ("dtype", "interpolate", "codec", "preset", "pix_fmt"),

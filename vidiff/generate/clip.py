@@ -246,6 +246,7 @@ def make_clip(
     progress: bool = True,
     on_frame: Callable[[int, int], None] | None = None,
     on_step: Callable[[int, int], None] | None = None,
+    strict: bool = False,
 ) -> dict[str, Any]:
     """Make a clip at a platform size (`aspect`) and rate (`fps`) into `output`; returns the report.
 
@@ -263,11 +264,17 @@ def make_clip(
     `strip` also writes a PNG strip of the frames. `on_frame(done, total)` is called after each frame is
     written (a progress and cancel point: an exception it raises stops the job and leaves no output);
     `on_step(done, total)` after each of a video diffusion model's sampler steps, over all its windows
-    (the same, while its keyframes are made: minutes before the first frame).
+    (the same, while its keyframes are made: minutes before the first frame). `strict`: refuse a
+    damaged `clip` instead of using what decodes with one warning line (as --strict).
     """
+    args = dict(locals())  # the call's arguments (no other name is bound yet)
+    from vidiff.io.probe import strict_input, strict_scope
     from vidiff.validate import MAKE_CLIP_ARGS, check_args, check_seed, check_steps
 
-    check_args(MAKE_CLIP_ARGS, locals())  # each argument's type, before any work
+    check_args(MAKE_CLIP_ARGS, args)  # each argument's type, before any work
+    if strict and not strict_input():  # the same call, within the strict policy
+        with strict_scope(True):
+            return make_clip(**{**args, "strict": False})
     import cv2
     import numpy as np
 

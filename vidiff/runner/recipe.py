@@ -20,7 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from vidiff.errors import ConfigError, OutputError, VidiffError
+from vidiff.io.probe import strict_input, strict_scope
 from vidiff.recipes import Recipe
+from vidiff.validate import check_flag
 
 VIDEO_EXT = {".mp4", ".mkv", ".mov", ".webm", ".avi", ".m4v", ".ts", ".mpg", ".mpeg", ".flv", ".wmv"}
 
@@ -116,12 +118,18 @@ def run_recipe(
     progress: bool = True,
     workers: int | str | None = None,
     pool: Any = None,
+    strict: bool = False,
 ) -> dict[str, Any]:
     """Execute `recipe` on one input; returns the stage runner's report plus the recipe name.
     `input` None: a recipe whose generate stage has a prompt and weights makes the clip from the prompt
     (`check_input`). `workers`/`pool`: the frame-rate recipes' segments in parallel (`upscale_file`).
     `input` may be an image sequence (a folder of images, or a pattern), at the `decode` stage's `fps`;
-    `output` a folder of frames (`vidiff.io.sequence_out`)."""
+    `output` a folder of frames (`vidiff.io.sequence_out`). `strict`: refuse a damaged input instead of
+    using what decodes with one warning line (as --strict)."""
+    args = dict(locals())  # the call's arguments
+    if check_flag(strict, "strict") and not strict_input():  # the same call, within the strict policy
+        with strict_scope(True):
+            return run_recipe(**{**args, "strict": False})
     check_recipe(recipe)
     check_input(recipe, input)
     from vidiff.runner.parallel import parse_workers
