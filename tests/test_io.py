@@ -367,3 +367,24 @@ def test_png_output_checked_before_any_work(tmp_path, carphone):
     src.write_bytes(b"")
     with pytest.raises(OutputError, match="same file as an input"):
         check_png_output(src, "--plot", [src])
+
+
+def test_an_image_output_appears_only_whole(tmp_path):
+    """`generate --strip` and `metrics --plot` wrote straight to their names (a crash mid-write left half a
+    PNG, a failed cv2.imwrite left nothing and said nothing): both go through `write_atomically` now."""
+    from vidiff.errors import OutputError
+    from vidiff.io.writer import write_atomically
+
+    out = tmp_path / "strip.png"
+    write_atomically(out, lambda tmp: cv2.imwrite(tmp, np.full((8, 8, 3), 7, np.uint8)))
+    assert cv2.imread(str(out)).mean() == 7 and sorted(p.name for p in tmp_path.iterdir()) == ["strip.png"]
+
+    def half(tmp: str) -> None:
+        with open(tmp, "wb") as f:
+            f.write(b"\x89PNG")
+        raise OSError(28, "No space left on device")
+
+    for write in (half, lambda tmp: False):  # a write that dies, one that reports failure
+        with pytest.raises(OutputError, match="other.png: cannot write"):
+            write_atomically(tmp_path / "other.png", write)
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["strip.png"]

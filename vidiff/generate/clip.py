@@ -288,7 +288,7 @@ def make_clip(
     from vidiff.io.audio import AudioTrack
     from vidiff.io.encode import EncodeOptions
     from vidiff.io.probe import probe
-    from vidiff.io.writer import VideoWriter, check_output_path, check_png_output
+    from vidiff.io.writer import VideoWriter, check_output_path, check_png_output, write_atomically
     from vidiff.progress import progress_bar
     from vidiff.timeline import check_flow_size
 
@@ -471,7 +471,8 @@ def make_clip(
     if model:
         report["join_flicker_ratios"] = [round(x, 3) for x in join_ratios(keys, joins)]
     if strip:
-        cv2.imwrite(strip, cv2.cvtColor(image_strip(shown), cv2.COLOR_RGB2BGR))
+        image = cv2.cvtColor(image_strip(shown), cv2.COLOR_RGB2BGR)
+        write_atomically(strip, lambda tmp: cv2.imwrite(tmp, image))  # appears only whole
         report["strip"] = strip
     return report
 

@@ -13,7 +13,7 @@ import fcntl
 import io
 import os
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from fractions import Fraction
 from types import TracebackType
 
@@ -173,6 +173,22 @@ def temp_path_for(path: str) -> str:
     folder, name = os.path.split(os.path.abspath(path))
     stem, ext = os.path.splitext(name)
     return os.path.join(folder, f".{stem}.vidiff-partial{ext}")
+
+
+def write_atomically(path: str | os.PathLike[str], write: Callable[[str], object]) -> None:
+    """`write(tmp)` a file under `temp_path_for(path)`, then rename it to `path`: the file appears only
+    whole (an image strip, a plot), and a failed write leaves nothing (`OutputError`, one line)."""
+    path = os.fspath(path)
+    tmp = temp_path_for(path)
+    try:
+        if write(tmp) is False or not os.path.isfile(tmp):  # cv2.imwrite says False, raises nothing
+            raise OSError("the image could not be written")
+        os.replace(tmp, path)
+    except OSError as e:
+        raise OutputError(f"{path}: cannot write ({e.strerror or e})") from None
+    finally:
+        with contextlib.suppress(OSError):
+            os.remove(tmp)
 
 
 class VideoWriter:

@@ -15,6 +15,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from vidiff.errors import OutputError  # noqa: E402
+from vidiff.io.writer import write_atomically  # noqa: E402
 
 
 def _fmt(x: Any, digits: int = 2) -> str:
@@ -320,9 +321,7 @@ def _save(fig: plt.Figure, path: str | os.PathLike[str]) -> None:
     if not path.parent.is_dir():
         plt.close(fig)
         raise OutputError(f"{path}: folder {path.parent} does not exist")
-    try:
-        fig.savefig(path, dpi=110)
-    except OSError as e:
-        raise OutputError(f"{path}: cannot write ({e.strerror or e})") from None
+    try:  # under a temporary name, then renamed: the plot appears only whole
+        write_atomically(path, lambda tmp: fig.savefig(tmp, dpi=110, format="png"))
     finally:
         plt.close(fig)
