@@ -25,7 +25,6 @@ HORIZON_RESULTS = "benchmarks/results/generate_horizon"
 MAX_TRANSITION = 10.0
 SCHEMES = ("autoregressive", "hierarchical")  # vidiff.generate.schemes.SCHEMES, literal: no cv2 here
 FPS_CHOICES = (24, 25, 30, 50, 60)
-IMAGE_EXT = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
 BACKEND_NAMES = ("wan", "ltx", "cogvideox", "svd")  # vidiff.generate.backends.BACKENDS, literal: no import
 BACKEND_CHOICES = ("auto", "vidiff", *BACKEND_NAMES)
 DTYPE_CHOICES = ("bf16", "fp16", "fp32")

@@ -36,6 +36,7 @@ import numpy as np
 
 from vidiff.errors import ConfigError, InputError
 from vidiff.io.color import frame_to_rgb
+from vidiff.io.image_ext import IMAGE_EXT
 from vidiff.io.probe import MAX_SIDE, MIN_FRAMES, VideoFile, VideoInfo, strict_input, warn_damage
 from vidiff.validate import check_path, check_rate
 
@@ -46,7 +47,6 @@ INPUT_FPS_HELP = (
     f"frame rate of an image-sequence INPUT, e.g. 25, 30 or 24000/1001 (default {DEFAULT_INPUT_FPS}: film, "
     "animation and renders; ffmpeg's image2 reader assumes 25); a video file has its own"
 )
-IMAGE_EXT = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp")
 DECODERS = {"PNG": "png", "JPEG": "mjpeg", "TIFF": "tiff", "BMP": "bmp", "WEBP": "webp"}  # Pillow -> FFmpeg
 SKIPPED = {"thumbs.db", "desktop.ini"}  # the file managers' own files, beside the frames
 CONTAINER = "image sequence"  # `VideoInfo.container` of a sequence

@@ -203,7 +203,8 @@ def run_recipe(
 def _run_generate(recipe: Recipe, input: str | None, output: str, progress: bool) -> dict[str, Any]:
     """social_clip: `vidiff.generate.make_clip` (keyframes → frame rate → reframe → encode), every key of
     the recipe passed on or refused; `input` a clip, a still, or None (the model's clip from the prompt)."""
-    from vidiff.generate.clip import IMAGE_EXT, make_clip
+    from vidiff.generate.clip import make_clip
+    from vidiff.io.image_ext import IMAGE_EXT
 
     g = recipe.stage("generate") or {}
     interp = recipe.stage("interpolate") or {}
@@ -402,6 +403,6 @@ def is_batch(input_spec: str | None) -> bool:
 
 
 def _holds_images(folder: str) -> bool:
-    from vidiff.io.sequence import IMAGE_EXT
+    from vidiff.io.image_ext import IMAGE_EXT
 
     return any(p.is_file() and p.suffix.lower() in IMAGE_EXT for p in Path(folder).iterdir())

@@ -49,10 +49,10 @@ def _social_layout() -> SimpleNamespace:
         DEFAULT_SECONDS,
         DEFAULT_STRENGTH,
         FPS_CHOICES,
-        IMAGE_EXT,
     )
     from vidiff.generate.motion import MOTIONS
     from vidiff.generate.social import PRESETS
+    from vidiff.io.image_ext import IMAGE_EXT
 
     c = SimpleNamespace()
     with gr.Row():
@@ -102,7 +102,7 @@ def _social_layout() -> SimpleNamespace:
 
 def _run_social(app: App) -> Any:
     """The Make clip button's handler: `make_clip` on a job, a cancel point after each frame."""
-    from vidiff.generate.clip import IMAGE_EXT
+    from vidiff.io.image_ext import IMAGE_EXT
 
     def run_social(
         upload: Any,
