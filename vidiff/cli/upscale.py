@@ -29,7 +29,9 @@ EXAMPLES = f"""examples:
   vidiff upscale frames/ -o 'out/frame_%04d.jpg' --factor 2   # JPEG frames, numbered from 0
 
 image sequences: INPUT may be a folder of images (PNG, JPEG, TIFF, BMP, WebP; natural order: frame2
-before frame10) or a pattern such as frames/%05d.png; it plays at --input-fps (default {DEFAULT_INPUT_FPS}). OUTPUT may be
+before frame10) or a pattern such as frames/%05d.png (from any first number; a number missing between two
+files is a missing frame: one warning, refused with --strict, and --factor 1 rebuilds just those); it plays
+at --input-fps (default {DEFAULT_INPUT_FPS}). OUTPUT may be
 a folder (new or empty; PNG frames from 000000.png) or a pattern (.png or .jpg), numbered from 0 (file k is
 output frame k); it appears only complete. Frames hold no audio; the encoding options do not apply.
 """

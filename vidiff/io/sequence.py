@@ -1,9 +1,11 @@
 """Image sequences as input: a folder of images, or a printf pattern (`frames/%05d.png`), read as a clip.
 
-A folder's images are taken in natural order (frame2 before frame10); hidden files, Thumbs.db and
-desktop.ini are left aside and subfolders are not entered, and any other file that is not an image
-(`IMAGE_EXT`) is refused. A pattern's files are those its number matches, in the order of their numbers
-(a gap in the numbering is no missing frame: the files are taken one after another, as in a folder).
+A folder's images are taken in natural order (frame2 before frame10), one after another; hidden files,
+Thumbs.db and desktop.ini are left aside and subfolders are not entered, and any other file that is not an
+image (`IMAGE_EXT`) is refused. A pattern's files are those its number matches, and its numbers are frame
+numbers: a number with no file between two that have one is a missing frame, its slot kept as an
+unreadable image's (`vidiff.io.numbering`: a dropped render; a folder whose names skip numbers gets one
+note line naming the pattern that keeps them).
 A sequence has no frame rate of its own: it plays at `input_fps` (`DEFAULT_INPUT_FPS` unless given).
 
 Every image's header (a few bytes, read by Pillow) is checked before any work: one frame size for all,
@@ -12,8 +14,8 @@ its format (PyAV, with no container: quiet on damage, as the video path is) into
 `vidiff.io.color`, as a video's frames; 16-bit samples rounded to 8 bits; greyscale and palette images
 expanded; an alpha channel dropped (one note line says so). EXIF orientation is not applied.
 
-Damaged input follows the video path's policy (`vidiff.io.reader`): an image that cannot be read is left
-out and its slot kept (the frames around it keep their times, so an upscale fills the gap), and once the
+Damaged input follows the video path's policy (`vidiff.io.reader`): an image that cannot be read, or a
+pattern's missing number, is left out and its slot kept (the frames around it keep their times, so an upscale fills the gap), and once the
 sequence is read ONE warning line gives the counts; fewer than `MIN_FRAMES` readable images, or
 `--strict`, is a refusal.
 """
@@ -37,6 +39,7 @@ import numpy as np
 from vidiff.errors import ConfigError, InputError
 from vidiff.io.color import frame_to_rgb
 from vidiff.io.image_ext import IMAGE_EXT
+from vidiff.io.numbering import note_folder_gaps, numbered, pattern_slots
 from vidiff.io.probe import MAX_SIDE, MIN_FRAMES, VideoFile, VideoInfo, strict_input, warn_damage
 from vidiff.validate import check_path, check_rate
 
@@ -48,6 +51,7 @@ INPUT_FPS_HELP = (
     "animation and renders; ffmpeg's image2 reader assumes 25); a video file has its own"
 )
 DECODERS = {"PNG": "png", "JPEG": "mjpeg", "TIFF": "tiff", "BMP": "bmp", "WEBP": "webp"}  # Pillow -> FFmpeg
+MISSING = "missing"  # the reason of a missing frame's slot (`ImageSequence.unreadable`)
 SKIPPED = {"thumbs.db", "desktop.ini"}  # the file managers' own files, beside the frames
 CONTAINER = "image sequence"  # `VideoInfo.container` of a sequence
 _NUMBER = re.compile(r"%(%|d|0[1-9][0-9]?d)")  # %%, %d, %05d: the pattern conversions taken
@@ -143,10 +147,13 @@ def _matches(path: str, folder: str, names: list[str]) -> list[str]:
         raise InputError(f"{path}: not an image pattern; frames are {', '.join(IMAGE_EXT)} files")
     digits = "(0|[1-9][0-9]*)" if width == 0 else f"([0-9]{{{width}}}|[1-9][0-9]{{{width},}})"
     rx = re.compile(re.escape(head) + digits + re.escape(tail))
-    found = sorted((int(m.group(1)), n) for n in names if (m := rx.fullmatch(n)))
+    found = dict(sorted((int(m.group(1)), n) for n in names if (m := rx.fullmatch(n))))
     if not found:
         raise InputError(f"{path}: no file in {folder} matches the pattern")
-    return [os.path.join(folder, n) for _, n in found]
+    return [
+        os.path.join(folder, found.get(k) or numbered(head, width, tail, k))
+        for k in pattern_slots(path, found)
+    ]
 
 
 def check_input_fps(value: object, *paths: str | os.PathLike[str] | None) -> Fraction | None:
@@ -183,7 +190,7 @@ def input_stamp(path: str, rate: Fraction) -> dict[str, Any]:
     if not is_sequence(path):
         st = os.stat(path)
         return {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
-    files = list_images(path)
+    files = [f for f in list_images(path) if os.path.exists(f)]  # (a missing frame's slot has none)
     stats = [os.stat(f) for f in files]
     names = "\n".join(os.path.basename(f) for f in files).encode()
     return {
@@ -281,7 +288,14 @@ def _size(size: tuple[int, int]) -> str:
     return f"{size[0]}x{size[1]}"
 
 
-_NOTED: set[str] = set()  # sequences whose dropped alpha this process has noted
+_NOTED: set[tuple[str, str]] = set()  # (what, sequence) this process has noted: once per input
+
+
+def _first_note(what: str, path: str) -> bool:
+    """True the first time this process notes `what` about sequence `path`."""
+    seen = (what, path) in _NOTED
+    _NOTED.add((what, path))
+    return not seen
 
 
 class ImageSequence:
@@ -296,6 +310,9 @@ class ImageSequence:
         self.headers: dict[int, _Header] = {}
         self.unreadable: dict[int, str] = {}  # position -> why its header is unreadable
         for pos, f in enumerate(self.files):
+            if not os.path.exists(f):  # a pattern's missing number (`_slots`)
+                self.unreadable[pos] = MISSING
+                continue
             try:
                 self.headers[pos] = read_header(f)
             except Unreadable as e:
@@ -323,11 +340,12 @@ class ImageSequence:
             raise InputError(
                 f"{self.path}: frame size {width}x{height} is over the {MAX_SIDE}-pixel limit per side"
             )
-        if any(h.alpha for h in heads.values()) and self.path not in _NOTED:
-            _NOTED.add(self.path)
+        if any(h.alpha for h in heads.values()) and _first_note("alpha", self.path):
             print(
                 f"note: {self.path}: the images' alpha channel is dropped (frames are RGB)", file=sys.stderr
             )
+        if os.path.isdir(self.path) and _first_note("gaps", self.path):
+            note_folder_gaps(self.path, [os.path.basename(f) for f in self.files])
         span = max(heads) - min(heads) + 1
         codecs = sorted({DECODERS[h.format] for h in heads.values()})
         return VideoInfo(
@@ -364,14 +382,25 @@ class ImageSequence:
         raise InputError(f"{self.path}: the images differ in size: {told}; a clip has one frame size")
 
     def _lost(self, failed: dict[int, str]) -> str:
-        """'2 of 40 images cannot be read (a.png: why; b.png)'."""
-        names = [os.path.basename(self.files[p]) for p in sorted(failed)]
-        first = min(failed) if failed else None
-        why = f"{names[0]}: {failed[first]}" if first is not None else ""
-        rest = ", ".join(names[1:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
-        return (
-            f"{len(failed)} of {len(self.files)} images cannot be read ({why}{'; ' + rest if rest else ''})"
-        )
+        """'2 of 40 frames are missing (frame_0003.png, frame_0007.png), 1 image cannot be read (a.png: why)'
+        (either part alone: '2 of 40 images cannot be read (a.png: why; b.png)')."""
+        gone = sorted(p for p, why in failed.items() if why == MISSING)
+        bad = sorted(p for p in failed if p not in gone)
+        names = [os.path.basename(self.files[p]) for p in gone]
+        parts = []
+        if gone:
+            listed = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+            parts.append(
+                f"{len(gone)} of {len(self.files)} frames are missing, no file numbered so ({listed})"
+            )
+        if bad:
+            names = [os.path.basename(self.files[p]) for p in bad]
+            why = f"{names[0]}: {failed[bad[0]]}"
+            rest = ", ".join(names[1:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+            of = "" if gone else f" of {len(self.files)}"
+            verb = "image cannot" if gone and len(bad) == 1 else "images cannot"
+            parts.append(f"{len(bad)}{of} {verb} be read ({why}{'; ' + rest if rest else ''})")
+        return ", ".join(parts) if parts else f"0 of {len(self.files)} images cannot be read"
 
     def frames(self) -> Iterator[tuple[Fraction, np.ndarray]]:
         """(time in seconds from the first frame, RGB image) of every image that reads, in order; an image
