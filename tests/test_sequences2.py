@@ -59,7 +59,10 @@ def write_numbered(folder: Path, numbers: list[int], name: str = "f_{:04d}.png",
 def run_cli(capsys, *args: object) -> tuple[int, str, str]:
     probe_mod._WARNED.clear()  # each run may give its damaged-input warning
     sequence._NOTED.clear()
-    code = main([str(a) for a in args])
+    try:
+        code = main([str(a) for a in args])
+    except SystemExit as e:  # argparse's own refusals
+        code = e.code
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -128,3 +131,58 @@ def test_a_long_run_of_missing_numbers_is_refused_and_a_folder_with_gaps_noted(t
     whole = write_numbered(tmp_path / "whole", [8, 9, 10, 11], name="img{}.png")  # no gap: no note
     code, _, err = run_cli(capsys, "probe", whole)
     assert code == 0 and err == ""
+
+
+# -- numbered from another start -------------------------------------------------------------------------
+def test_start_number_numbers_the_output_at_every_door(tmp_path, capsys):
+    """A shot numbered from 1001 reads as any other; --start-number 1001 writes it back numbered so (CLI
+    upscale, infill and run, the API, the recipe's encode stage); a bad value, or one given for a video
+    output, is one line before any work."""
+    shot = write_numbered(tmp_path / "shot", list(range(1001, 1007)), base=1001)
+    pattern = str(shot / "f_%04d.png")
+    code, _, err = run_cli(capsys, "upscale", pattern, "-o", f"{tmp_path}/up/f_%04d.png", "--factor", "2", "--start-number", "1001", "-q", "--method", "dis")  # fmt: skip
+    assert code == 0 and err == ""
+    assert sorted(p.name for p in (tmp_path / "up").iterdir()) == [
+        f"f_{n:04d}.png" for n in range(1001, 1013)
+    ]
+    # file 1001 + 2k is source frame k, exactly
+    for k in range(6):
+        got = cv2.imread(str(tmp_path / "up" / f"f_{1001 + 2 * k:04d}.png"))[..., ::-1]
+        assert np.array_equal(got, square(k)), k
+    code, _, err = run_cli(capsys, "infill", pattern, "-o", f"{tmp_path}/inf/", "--frames", "2", "--start-number", "7", "-q", "--method", "dis")  # fmt: skip
+    assert code == 0 and sorted(p.name for p in (tmp_path / "inf").iterdir()) == [
+        f"{n:06d}.png" for n in range(7, 13)
+    ]
+    code, _, err = run_cli(capsys, "run", "fps_x2", "-i", pattern, "-o", f"{tmp_path}/run/", "--start-number", "5", "-q", "interpolate.method=dis")  # fmt: skip
+    assert code == 0 and min(p.name for p in (tmp_path / "run").iterdir()) == "000005.png"
+    r = upscale_file(pattern, f"{tmp_path}/api/", factor=2, start_number=100, **FAST)
+    assert r["out_frames"] == 12 and (tmp_path / "api" / "000111.png").is_file()
+    assert not (tmp_path / "api" / "000112.png").exists()
+    from vidiff.runner.infill import infill_file
+
+    infill_file(pattern, f"{tmp_path}/api2/", frames="1", start_number=3, progress=False, method="dis")
+    assert min(p.name for p in (tmp_path / "api2").iterdir()) == "000003.png"
+    before = sorted(p.name for p in tmp_path.iterdir())
+    for args, words in [
+        (["upscale", pattern, "-o", tmp_path / "v.mp4", "--factor", "2", "--start-number", "1001"], "is a video file"),
+        (["infill", pattern, "-o", tmp_path / "v.mp4", "--frames", "2", "--start-number", "1"], "is a video file"),
+        (["upscale", pattern, "-o", f"{tmp_path}/n/", "--factor", "2", "--start-number", "-1"], "whole number from 0"),
+        (["upscale", pattern, "-o", f"{tmp_path}/n/", "--factor", "2", "--start-number", "x"], "invalid int value"),
+        (["run", "fps_x2", "-i", pattern, "-o", tmp_path / "v.mp4", "--start-number", "3"], "is a video file"),
+        (["run", "fps_x2", "-i", pattern, "-o", f"{tmp_path}/n/", "encode.start_number=-2"], "recipe fps_x2: start number -2"),
+        (["run", "social_clip", "-i", shot / "f_1001.png", "-o", tmp_path / "v.mp4", "--start-number", "3"], "a generated clip is a video file"),
+        (["run", "fps_x2", "-i", shot, "-o", f"{tmp_path}/n/", "encode.start_number=1.5"], "wrong type"),
+    ]:  # fmt: skip
+        code, _, err = run_cli(capsys, *args, "-q")
+        assert code == 2 and err.count("\n") == 1 and err.startswith("vidiff: error:") and words in err, (
+            args,
+            err,
+        )
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # nothing written
+    from vidiff.errors import ConfigError
+
+    for bad in (True, 2.5, "1001", -1, 10**9):
+        with pytest.raises(ConfigError, match="start_number|start number"):
+            upscale_file(pattern, f"{tmp_path}/n/", factor=2, start_number=bad, **FAST)
+    with pytest.raises(ConfigError, match="is a video file"):
+        upscale_file(pattern, tmp_path / "v.mp4", factor=2, start_number=1, **FAST)

@@ -332,6 +332,7 @@ UPSCALE_ARGS: dict[str, Callable[[object, str], Any]] = {
     "transform": check_callable,
     "out_size": check_size,
     "pool": check_has("submit", "drain"),
+    "start_number": check_whole,
 }
 MAKE_CLIP_ARGS: dict[str, Callable[[object, str], Any]] = {
     "output": check_path,

@@ -56,6 +56,13 @@ def add_input_fps_option(p: argparse.ArgumentParser, lead: str = "") -> None:
     p.add_argument("--input-fps", default=None, metavar="FPS", help=lead + INPUT_FPS_HELP)
 
 
+def add_start_number_option(p: argparse.ArgumentParser, lead: str = "") -> None:
+    """`--start-number N`: the first file number of an image-frames output (`vidiff.io.sequence_out`)."""
+    from vidiff.io.sequence_out import START_NUMBER_HELP
+
+    p.add_argument("--start-number", type=int, default=None, metavar="N", help=lead + START_NUMBER_HELP)
+
+
 def add_report_options(p: argparse.ArgumentParser, report: str = "the report") -> None:
     """`--json` (print `report` as JSON on stdout) and `-q/--quiet` (no progress bars), for scripts."""
     p.add_argument("--json", action="store_true", help=f"print {report} as JSON on stdout")

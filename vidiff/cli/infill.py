@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from vidiff.cli import add_input_fps_option, add_report_options, add_strict_option
+from vidiff.cli import add_input_fps_option, add_report_options, add_start_number_option, add_strict_option
 from vidiff.cli.upscale import add_learned_options, add_quality_option, method_options
 from vidiff.io.sequence_out import OUTPUT_HELP
 
@@ -34,6 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "(never modified)",
     )
     p.add_argument("-o", "--output", required=True, help=f"output file, or image frames: {OUTPUT_HELP}")
+    add_start_number_option(p)
     add_input_fps_option(p)
     g = p.add_mutually_exclusive_group(required=True)
     g.add_argument("--frames", help="frames to rebuild, e.g. 10-14,30 (0-based)")
@@ -68,6 +69,7 @@ def run(args: argparse.Namespace) -> int:
         method_options=method_options(args),
         progress=not args.quiet,
         input_fps=args.input_fps,
+        start_number=args.start_number,
     )
     if args.json:
         print(json.dumps(r, indent=2))

@@ -7,7 +7,7 @@ import json
 import sys
 from fractions import Fraction
 
-from vidiff.cli import add_input_fps_option, add_report_options, add_strict_option
+from vidiff.cli import add_input_fps_option, add_report_options, add_start_number_option, add_strict_option
 from vidiff.flow import METHOD_WHAT, method_line
 from vidiff.io.encode import AUDIO_CODEC_HELP, CODEC_HELP, CRF_HELP, PIX_FMT_HELP, PRESET_HELP
 from vidiff.io.sequence import DEFAULT_INPUT_FPS
@@ -27,13 +27,15 @@ EXAMPLES = f"""examples:
   vidiff upscale 'shot/%05d.png' -o out.mp4 --factor 2 --input-fps 30000/1001
   vidiff upscale in.mp4 -o out_frames/ --factor 2        # PNG frames out: out_frames/000000.png, ...
   vidiff upscale frames/ -o 'out/frame_%04d.jpg' --factor 2   # JPEG frames, numbered from 0
+  vidiff upscale 'shot/f_%04d.png' -o 'fixed/f_%04d.png' --factor 1 --start-number 1001   # a shot's
+                                                         # missing frames rebuilt, numbered as the shot
 
 image sequences: INPUT may be a folder of images (PNG, JPEG, TIFF, BMP, WebP; natural order: frame2
 before frame10) or a pattern such as frames/%05d.png (from any first number; a number missing between two
 files is a missing frame: one warning, refused with --strict, and --factor 1 rebuilds just those); it plays
 at --input-fps (default {DEFAULT_INPUT_FPS}). OUTPUT may be
 a folder (new or empty; PNG frames from 000000.png) or a pattern (.png or .jpg), numbered from 0 (file k is
-output frame k); it appears only complete. Frames hold no audio; the encoding options do not apply.
+output frame k) or from --start-number N (file N+k); it appears only complete. Frames hold no audio; the encoding options do not apply.
 """
 
 
@@ -135,6 +137,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         required=True,
         help=f"output file (.mp4, .mkv, .mov or .webm), or image frames: {OUTPUT_HELP}",
     )
+    add_start_number_option(p)
     add_input_fps_option(p)
     rate = p.add_mutually_exclusive_group(required=True)
     rate.add_argument("--factor", help=FACTOR_HELP)
@@ -190,6 +193,7 @@ def run(args: argparse.Namespace) -> int:
         progress=not args.quiet,
         workers=cli_workers(args.workers),  # every core the memory can feed, by default
         input_fps=args.input_fps,
+        start_number=args.start_number,
     )
     report = upscale_file(args.input, args.output, options)
     if args.json:

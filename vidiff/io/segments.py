@@ -49,7 +49,7 @@ from vidiff.errors import ConfigError, OutputError, VidiffError
 from vidiff.io.encode import EncodeOptions
 from vidiff.io.overlap import DEPTH, Behind, Prefetch, quick_handoffs, start_thread
 from vidiff.io.probe import VideoFile
-from vidiff.io.sequence_out import FrameWriter, frames_output, output_target
+from vidiff.io.sequence_out import FrameWriter, check_start_number, frames_output, output_target
 from vidiff.io.streams import Extras
 from vidiff.io.writer import (
     _FORMATS,
@@ -340,7 +340,8 @@ class ResumableWriter:
     tells whether the next n frames are already in finished segments, so the caller need not make them.
     Other processes may fill the segments instead (`parts`, `adopt`): `close` joins whatever the
     manifest lists, which must be every segment from the first on. `extras` (a source's subtitles, tags,
-    chapters: `vidiff.io.streams`) go into the output at the join, as the audio does.
+    chapters: `vidiff.io.streams`) go into the output at the join, as the audio does. `start_number`: an
+    image-frames output's first file number (`vidiff.io.sequence_out.check_start_number`).
     """
 
     def __init__(
@@ -359,9 +360,11 @@ class ResumableWriter:
         expected_frames: int | None = None,
         announce: Callable[[str], AbstractContextManager] = nullcontext,
         extras: Extras | None = None,
+        start_number: int | None = None,
         **encode: Any,
     ) -> None:
         self.path = check_output_path(path, sources(inputs, audio_from), frames=True)
+        self.start_number = check_start_number(start_number, self.path)  # an image output's first number
         self.announce = announce
         self.frames = frames_output(self.path)  # an image sequence (no audio, no encoder), or None
         p = Path(output_target(self.path))
@@ -517,7 +520,9 @@ class ResumableWriter:
         frames as images (`FrameWriter`)."""
         if self.frames is not None:
             w, h = self.parts.width, self.parts.height
-            return FrameWriter(self.path, w, h, self.fps, rotation=self.rotation, lock=False)
+            return FrameWriter(
+                self.path, w, h, self.fps, rotation=self.rotation, lock=False, start_number=self.start_number
+            )
         audio_from = self.audio_from
         if isinstance(audio_from, VideoFile):
             audio_from = audio_from.path

@@ -3,7 +3,8 @@
 
 The frames are numbered from `FIRST_NUMBER` (0): file k is output frame k, the index vidiff's reports,
 `infill --frames` and `metrics` use, and the numbering RIFE's `--png` writes (ffmpeg's image2 writer starts
-at 1 unless told `-start_number 0`; its reader finds either). They are 8-bit RGB, PNG (lossless) or JPEG
+at 1 unless told `-start_number 0`; its reader finds either). `start_number` (`--start-number`) moves the
+first: 1001 as VFX shots count, or the input pattern's first number, so a rebuilt shot keeps its names. They are 8-bit RGB, PNG (lossless) or JPEG
 (quality `JPEG_QUALITY`), upright (a rotated video's display rotation applied to the pixels); a sequence
 holds no audio, so the input's is left out with one note line. Encoding options (codec, crf, preset, pixel
 format, audio codec) do not apply and are refused if given (`frames_encoding`), as the project refuses an
@@ -20,6 +21,7 @@ holds.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import shutil
 import sys
@@ -38,9 +40,14 @@ from vidiff.errors import ConfigError, OutputError
 from vidiff.io.color import frame_to_rgb
 from vidiff.io.encode import EncodeOptions
 from vidiff.io.sequence import is_pattern, is_sequence, sequence_folder, split_pattern
-from vidiff.validate import check_image, check_path
+from vidiff.validate import check_image, check_int, check_path
 
-FIRST_NUMBER = 0
+FIRST_NUMBER = 0  # the default first file number (`--start-number`, `start_number=`)
+MAX_START_NUMBER = 10**9 - 1  # a frame number of 9 digits at most: every file name stays short
+START_NUMBER_HELP = (
+    f"number of the first output frame's file, {FIRST_NUMBER} to {MAX_START_NUMBER} (default "
+    f"{FIRST_NUMBER}; e.g. 1001, as VFX shots count; ffmpeg's -start_number): image-frames output only"
+)
 DEFAULT_NAME = "%06d.png"  # a folder's frames: 000000.png ... (more than a million frames widen it)
 IMAGE_KINDS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}  # output extension -> what is written
 JPEG_QUALITY = 95
@@ -60,6 +67,7 @@ class FrameFolder:
 
     folder: str
     name: str
+    start: int = FIRST_NUMBER  # the number of output frame 0's file
 
     @property
     def kind(self) -> str:
@@ -68,7 +76,7 @@ class FrameFolder:
 
     def file(self, k: int, folder: str | None = None) -> str:
         """The path of output frame `k` (in `folder`, default the output's)."""
-        return os.path.join(folder or self.folder, self.name % (FIRST_NUMBER + k))
+        return os.path.join(folder or self.folder, self.name % (self.start + k))
 
 
 def frames_output(path: str | os.PathLike[str]) -> FrameFolder | None:
@@ -80,6 +88,21 @@ def frames_output(path: str | os.PathLike[str]) -> FrameFolder | None:
     if is_pattern(path):
         return FrameFolder(os.path.dirname(path), os.path.basename(path))
     return None
+
+
+def check_start_number(value: object, output: str | os.PathLike[str] | None = None) -> int:
+    """`start_number` (None: `FIRST_NUMBER`) as the number of the first frame's file: a whole number in
+    0-`MAX_START_NUMBER`, given only for an image-frames `output` (a video file has no file numbers: the
+    option would be ignored); one `ConfigError` line, at every door, before any work."""
+    if value is None:
+        return FIRST_NUMBER
+    number = check_int(value, "start number", 0, MAX_START_NUMBER)
+    if output is not None and frames_output(output) is None:
+        raise ConfigError(
+            f"start number {value}: numbers the files of an image-frames output (DIR/ or DIR/frame_%05d.png); "
+            f"{os.fspath(output)} is a video file"
+        )
+    return number
 
 
 def output_target(path: str | os.PathLike[str]) -> str:
@@ -168,7 +191,7 @@ class FrameWriter:
 
     `rotation` (the source's display rotation, degrees counter-clockwise) is applied to the pixels: the
     images are upright, as a player shows the video. `lock`: hold `OutputLock` on the output (a resumable
-    writer holds it already)."""
+    writer holds it already). `start_number`: the number of the first frame's file (`check_start_number`)."""
 
     def __init__(
         self,
@@ -179,11 +202,13 @@ class FrameWriter:
         rotation: int = 0,
         inputs: Sequence[str | os.PathLike[str]] = (),
         lock: bool = True,
+        start_number: int | None = None,
     ) -> None:
         from vidiff.io.writer import OutputLock, temp_path_for
 
         self.path = check_frames_output(path, inputs)
-        self.spec: FrameFolder = frames_output(self.path)  # type: ignore[assignment]
+        start = check_start_number(start_number)
+        self.spec: FrameFolder = dataclasses.replace(frames_output(self.path), start=start)  # type: ignore[type-var]
         self.width, self.height, self.fps = width, height, Fraction(fps)
         self.turns = round(rotation / 90) % 4  # quarter turns counter-clockwise
         self.tmp = temp_path_for(self.spec.folder)

@@ -69,6 +69,7 @@ STAGES: dict[str, dict[str, tuple[type, ...]]] = {
         "pix_fmt": (str,),
         "audio": (str,),
         "audio_codec": (str,),
+        "start_number": (int,),  # an image-frames output's first file number (vidiff.io.sequence_out)
     },
 }
 TOP = {"description", "stages"}

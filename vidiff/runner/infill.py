@@ -24,7 +24,13 @@ from vidiff.io.encode import EncodeOptions
 from vidiff.io.probe import VideoFile, strict_scope
 from vidiff.io.reader import Frame, VideoReader
 from vidiff.io.sequence import ImageSequence, open_input
-from vidiff.io.sequence_out import FrameWriter, frames_encoding, frames_output, note_no_audio
+from vidiff.io.sequence_out import (
+    FrameWriter,
+    check_start_number,
+    frames_encoding,
+    frames_output,
+    note_no_audio,
+)
 from vidiff.io.streams import Extras
 from vidiff.io.writer import VideoWriter, check_output_path
 from vidiff.metrics.defects import Defect, find_defects, match_levels, region_mask, repair_plan
@@ -94,6 +100,7 @@ def infill_file(
     on_scan: Callable[[int], None] | None = None,
     input_fps: Fraction | float | str | None = None,
     strict: bool = False,
+    start_number: int | None = None,
 ) -> dict[str, Any]:
     """Rewrite `input` to `output` with the listed frames rebuilt from the nearest kept frames on each
     side, or, with `auto`, each defect found repaired its own way (black, frozen, corrupt: rebuilt;
@@ -102,13 +109,14 @@ def infill_file(
     `method_options`, or an `Interpolator`), or by the method a `quality` tier names (`vidiff.quality`).
     `on_scan(index)` is called after each frame the `auto` defect scan reads (a progress and cancel point).
     `input` may be an image sequence (a folder or a pattern, at `input_fps`) and `output` a folder of
-    frames (`vidiff.io.sequence`, `vidiff.io.sequence_out`). `strict`: refuse a damaged input instead of
-    using what decodes with one warning line."""
+    frames (`vidiff.io.sequence`, `vidiff.io.sequence_out`), its files numbered from `start_number`
+    (None: 0). `strict`: refuse a damaged input instead of using what decodes with one warning line."""
     method, method_options = apply_quality(quality, method, method_options)  # before any work
     check_callable(on_scan, "on_scan")
     rate = None if input_fps is None else parse_input_fps(input_fps)
     input, output = os.fspath(input), os.fspath(output)
     check_output_path(output, [input], frames=True)
+    check_start_number(start_number, output)
     enc = EncodeOptions(codec, crf, preset, pix_fmt, audio_codec)
     images = frames_output(output) is not None
     if images:
@@ -138,7 +146,15 @@ def infill_file(
         t0 = time.perf_counter()
         done: dict[int, str] = {}  # frame -> what was done to it
         with (
-            FrameWriter(output, info.width, info.height, info.fps, rotation=info.rotation, inputs=[input])
+            FrameWriter(
+                output,
+                info.width,
+                info.height,
+                info.fps,
+                rotation=info.rotation,
+                inputs=[input],
+                start_number=start_number,
+            )
             if images
             else VideoWriter(
                 output,

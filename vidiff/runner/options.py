@@ -18,6 +18,7 @@ import numpy as np
 from vidiff.errors import ConfigError
 from vidiff.flow import Interpolator
 from vidiff.io.encode import EncodeOptions
+from vidiff.io.sequence_out import check_start_number
 from vidiff.quality import apply_quality
 from vidiff.runner.parallel import parse_workers
 from vidiff.timeline import parse_factor, parse_fps, parse_input_fps, parse_speed
@@ -43,6 +44,7 @@ class UpscaleOptions:
     asks for every core); `pool`: a pool shared with other clips. `input_fps`: the rate of an image-sequence
     input (`vidiff.io.sequence`; None: its default), refused for a video file. `strict`: refuse a damaged
     input (cut short, frames that do not decode) instead of using what decodes with one warning line.
+    `start_number`: the first file number of an image-frames output (None: 0; `vidiff.io.sequence_out`).
     """
 
     factor: float | Fraction | None = None
@@ -69,6 +71,7 @@ class UpscaleOptions:
     quality: str | None = None
     input_fps: Fraction | float | str | None = None
     strict: bool = False
+    start_number: int | None = None
 
     def __post_init__(self) -> None:
         check_args({k: c for k, c in UPSCALE_ARGS.items() if k not in ("input", "output")}, self.__dict__)
@@ -81,6 +84,7 @@ class UpscaleOptions:
         if self.input_fps is not None:  # kept as the Fraction it reads as (the io layer takes numbers)
             object.__setattr__(self, "input_fps", parse_input_fps(self.input_fps))
         parse_speed(self.speed)
+        check_start_number(self.start_number)  # (that the output is image frames: `upscale_file`)
         window, max_run = self.window, self.max_run
         if isinstance(window, bool) or not isinstance(window, int) or not 1 <= window <= 1024:
             raise ConfigError(f"window {window!r}: a window is 1 to 1024 pairs of frames")

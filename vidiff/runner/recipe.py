@@ -52,6 +52,7 @@ def check_recipe(recipe: Recipe) -> None:
         parse_speed((recipe.stage("retime") or {}).get("speed", 1))
         if "fps" in (recipe.stage("decode") or {}):
             parse_input_fps(recipe.stage("decode")["fps"])
+        _check_start_number(recipe, enc)
         mr = (recipe.stage("dedupe") or {}).get("max_run", 3)
         if mr < 1:
             raise ConfigError(f"dedupe max_run {mr}: must be 1 or more")
@@ -65,6 +66,20 @@ def check_recipe(recipe: Recipe) -> None:
     plain = recipe.stage("generate") is None and recipe.stage("infill") is None
     if plain and (not interp or ("factor" in interp) == ("fps" in interp)):
         raise ConfigError(f"{where}: the interpolate stage needs exactly one of factor, fps")
+
+
+def _check_start_number(recipe: Recipe, enc: dict[str, Any]) -> None:
+    """`encode.start_number`: a first file number, for a recipe that can write image frames (upscale or
+    infill; whether the output is frames is checked by the run, before any work)."""
+    from vidiff.io.sequence_out import check_start_number
+
+    if enc.get("start_number") is None:
+        return
+    check_start_number(enc["start_number"])
+    if recipe.stage("generate") is not None:
+        raise ConfigError(
+            f"encode.start_number={enc['start_number']}: numbers image frames; a generated clip is a video file"
+        )
 
 
 def stage_method(recipe: Recipe, stage: str) -> tuple[str | None, str | None]:
@@ -138,6 +153,7 @@ def run_recipe(
     enc = recipe.stage("encode") or {}
     common = {"codec": enc.get("codec", "h264"), "crf": enc.get("crf", 18), "preset": enc.get("preset")}
     common["audio_codec"] = enc.get("audio_codec", "auto")
+    common["start_number"] = enc.get("start_number")  # image frames' first file number
     interp = recipe.stage("interpolate") or {}
     from vidiff.flow import METHOD_OPTIONS
 
@@ -327,6 +343,10 @@ def run_many(
 
         check_ray()
     check_output_folder(outdir)
+    if (recipe.stage("encode") or {}).get("start_number") is not None:
+        raise ConfigError(
+            "encode.start_number numbers image frames; a folder or glob of clips is written as video files"
+        )
     inputs = find_inputs(input_spec)
     if not inputs:
         raise ConfigError(f"no video files found in {input_spec!r}")

@@ -22,7 +22,7 @@ from vidiff.io.probe import VideoFile, VideoInfo, strict_input, strict_scope
 from vidiff.io.reader import VideoReader
 from vidiff.io.segments import ResumableWriter
 from vidiff.io.sequence import ImageSequence, input_stamp, open_input
-from vidiff.io.sequence_out import frames_encoding, frames_output, note_no_audio
+from vidiff.io.sequence_out import check_start_number, frames_encoding, frames_output, note_no_audio
 from vidiff.io.streams import Extras
 from vidiff.io.writer import check_output_path
 from vidiff.progress import progress_bar, stage
@@ -106,6 +106,7 @@ def upscale_file(
     # 0. every option is checked before any frame is decoded (the CLI, recipes, web app and API share this)
     check_output_path(output, [input], frames=True)
     opts = _options(options, kwargs)
+    check_start_number(opts.start_number, output)  # given only for image frames
     # opened once: the probe, the frames and the audio; damaged input refused within `strict`
     with strict_scope(opts.strict), open_input(input, opts.input_fps) as src:
         # 1. check the inputs against the source: the plan, the method, the output size, the encoder
@@ -255,6 +256,7 @@ def _open_writer(
         segment_frames=run.seg_n,
         expected_frames=run.expected,
         announce=lambda text: stage(text, opts.progress),
+        start_number=opts.start_number,
         # the timeline is the source's, stretched by 1 / speed; image frames (in or out) hold none
         extras=None
         if frames_output(output) or isinstance(src, ImageSequence)
