@@ -7,6 +7,8 @@ interleaved with the video.
 
 from __future__ import annotations
 
+import functools
+import math
 import os
 from dataclasses import dataclass
 
@@ -38,20 +40,29 @@ class AudioTrack:
         fade_in: float = 0.05,
         fade_out: float = 1.0,
         tempo: float = 1.0,
+        start: float | None = None,
     ) -> AudioTrack:
-        """Decode `source` (a path, or an open `VideoFile`: one more pass over it), change its speed by
-        `tempo` (pitch kept; 0.25 = 4x slower), keep its first `duration` seconds, apply linear fades
-        (seconds)."""
+        """Decode `source` (a path, or a `VideoFile`: its path), change its speed by `tempo` (pitch kept;
+        0.25 = 4x slower), keep its first `duration` seconds, apply linear fades (seconds).
+
+        The file is opened here, on its own: a `VideoFile`'s pass starts with a seek to 0, which drops the
+        packets stamped before 0 (the AAC priming of an .mkv FFmpeg wrote), and the decoder then took the
+        first real packet for its priming: the track lost its first 1024 samples and ran that much early.
+        `start` (seconds of the source, e.g. its video's first frame) is the track's time 0: audio before
+        it is cut and audio that starts after it is led by silence, so a track slowed beside the video
+        keeps the source's A/V offset (stretched with it); None: the audio's own first sample."""
         path = source.path if isinstance(source, VideoFile) else os.fspath(source)
-        if not isinstance(source, VideoFile) and not os.path.isfile(path):
+        if not os.path.isfile(path):
             raise InputError(f"{path}: no such audio file")
         try:
-            with source.reading() if isinstance(source, VideoFile) else av.open(path) as c:
+            with av.open(path) as c:
                 if not c.streams.audio:
                     raise InputError(f"{path}: has no audio stream")
                 res = av.AudioResampler(format="fltp", layout="stereo", rate=RATE)
-                chunks = []
+                chunks, first = [], None
                 for frame in c.decode(audio=0):
+                    if first is None and frame.pts is not None and frame.time_base is not None:
+                        first = float(frame.pts * frame.time_base)
                     for rf in res.resample(frame):
                         chunks.append(rf.to_ndarray())
                 for rf in res.resample(None):
@@ -61,6 +72,8 @@ class AudioTrack:
         if not chunks:
             raise InputError(f"{path}: audio stream has no samples")
         x = np.concatenate(chunks, axis=1).astype(np.float32)
+        if start is not None and first is not None:
+            x = _from(x, round((first - start) * RATE))
         if tempo != 1.0:
             x = change_tempo(x, tempo)
         if duration is not None:
@@ -81,9 +94,39 @@ class AudioTrack:
         return _TrackEncoder(self, out, "libopus" if fmt == "webm" else "aac")
 
 
+def _from(x: np.ndarray, lead: int) -> np.ndarray:
+    """Planar samples that start `lead` samples after time 0 (before it, if negative), from time 0: led by
+    silence, or cut."""
+    if lead > 0:
+        return np.concatenate([np.zeros((x.shape[0], lead), x.dtype), x], axis=1)
+    return x[:, -lead:]
+
+
 def change_tempo(x: np.ndarray, tempo: float) -> np.ndarray:
     """Planar stereo samples played `tempo` times as fast, pitch kept (FFmpeg's atempo filter, chained
-    since one atempo takes 0.5-2.0)."""
+    since one atempo takes 0.5-2.0), in step with a picture sped up as much: sound at sample k of `x` at
+    sample k / `tempo` (within a few ms), and round(n / `tempo`) samples long.
+
+    atempo's output runs early by a fixed span that depends on the tempo (17.5 ms at 0.5, 43.5 ms at 0.25
+    through two atempos; a 4.8k-sample burst's centre, 5 places in 3 s) and ends short of n / tempo (56 ms
+    and 168 ms short for 3 s): a 4x slow-motion track led the picture by 44 ms at its start, 0.17 s at its
+    end, and the sound before that span was lost. The span is measured once per tempo on a burst
+    (`_atempo_lead`); the input is led by silence and the output cut so that sound lands where it belongs,
+    and its end padded with silence (or cut) to the exact length."""
+    steps = _tempo_steps(tempo)
+    lead = _atempo_lead(tuple(steps))
+    # atempo loses what it would put before 0: the input is led by silence that comes out longer than that
+    pad = max(CHUNK, math.ceil(abs(lead) * tempo) + CHUNK)
+    y = _atempo(_from(x, pad), steps)
+    y = _from(y, lead - round(pad / tempo))
+    n = round(x.shape[1] / tempo)
+    if y.shape[1] < n:
+        y = np.concatenate([y, np.zeros((y.shape[0], n - y.shape[1]), y.dtype)], axis=1)
+    return np.ascontiguousarray(y[:, :n])
+
+
+def _tempo_steps(tempo: float) -> list[float]:
+    """The atempo factors (each 0.5-2.0) whose product is `tempo`."""
     if not 1 / 64 <= tempo <= 64:
         raise ValueError(f"tempo {tempo} out of range")
     steps, rest = [], tempo
@@ -94,6 +137,25 @@ def change_tempo(x: np.ndarray, tempo: float) -> np.ndarray:
         steps.append(2.0)
         rest /= 2.0
     steps.append(rest)
+    return steps
+
+
+@functools.lru_cache(maxsize=16)
+def _atempo_lead(steps: tuple[float, ...]) -> int:
+    """How many samples early a chain of atempo `steps` puts its output: where the centre of a smooth
+    burst lands, against where it belongs."""
+    at, n = RATE // 2, RATE // 10
+    x = np.zeros((2, 3 * RATE // 2), np.float32)
+    x[:, at : at + n] = 0.3 * np.sin(np.arange(n) * 0.2) * np.hanning(n)
+    e = np.abs(_atempo(x, list(steps))[0]).astype(np.float64)
+    if e.sum() == 0:
+        return 0
+    centre = float((e * np.arange(e.size)).sum() / e.sum())
+    return round((at + n / 2) / math.prod(steps) - centre)
+
+
+def _atempo(x: np.ndarray, steps: list[float]) -> np.ndarray:
+    """`x` through a chain of FFmpeg atempo filters of `steps` (as they give it: early and short)."""
     g = av.filter.Graph()
     node = g.add_abuffer(format="fltp", sample_rate=RATE, layout="stereo", time_base=f"1/{RATE}")
     first = node

@@ -224,7 +224,8 @@ def probe(path: str | os.PathLike[str], input_fps: Fraction | float | None = Non
 class VideoFile:
     """An input video opened once: `info` (what `probe` reports), and the open container for every later
     pass over the file (`rewind`): the frames (`VideoReader(file)`), the audio copy
-    (`VideoWriter/ResumableWriter(audio_from=file)`), a slowed audio track (`AudioTrack.from_file`).
+    (`VideoWriter/ResumableWriter(audio_from=file)`; a join and a slowed audio track, `AudioTrack.from_file`,
+    open their own: a pass's seek to 0 drops the packets stamped before 0).
 
     torchcodec's shape (one object owns the file and its metadata, and is passed along instead of the
     path), so a run opens its input once, not once per stage. One pass at a time: a second one while a

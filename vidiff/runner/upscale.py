@@ -169,7 +169,10 @@ def _check_inputs(src: VideoFile | ImageSequence, output: str, opts: UpscaleOpti
     if audio == "slow" and info.audio:
         from vidiff.io.audio import AudioTrack
 
-        track = AudioTrack.from_file(src, fade_in=0.0, fade_out=0.0, tempo=float(plan.speed))
+        # time 0 is the video's first frame: the source's A/V offset, stretched with the picture
+        track = AudioTrack.from_file(
+            src, fade_in=0.0, fade_out=0.0, tempo=float(plan.speed), start=info.start_time
+        )
     expected = plan.expected(info.duration)
     seg_n, mb = segment_frames(name, info.width, info.height), worker_mb(name, info.width, info.height)
     n_workers, pool = _workers(opts, expected, seg_n, mb)

@@ -1,0 +1,115 @@
+"""What an output keeps of its source, second part: the audio of slow motion (`--audio slow`, the
+slowmo_x4 recipe) and subtitles an output container cannot hold as they are. Inputs made here with PyAV."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from vidiff.io.audio import RATE, AudioTrack
+from vidiff.io.probe import VideoFile
+from vidiff.runner.upscale import upscale_file
+
+FPS = Fraction(24)
+FAST = {"method": "blend", "preset": "ultrafast", "progress": False, "workers": 1}
+
+
+def clip_with_audio(path: Path, audio_at: float = 0.0, n: int = 36, tone_s: float = 1.0) -> Path:
+    """`n` frames at 24 fps (H.264) and `tone_s` seconds of an 8 kHz AAC tone whose first sample is at
+    `audio_at` seconds (the video starts at 0); as PyAV (FFmpeg) muxes them, the AAC's first packet, its
+    priming, is stamped before the tone (before 0 in .mkv and .mp4)."""
+    with av.open(str(path), "w") as c:
+        v = c.add_stream("libx264", rate=FPS)
+        v.width, v.height, v.pix_fmt = 64, 48, "yuv420p"
+        v.codec_context.options = {"qp": "0", "preset": "ultrafast"}
+        a = c.add_stream("aac", rate=8000)
+        a.layout = "mono"
+        for i in range(n):
+            im = np.full((48, 64, 3), 40, np.uint8)
+            im[16:32, i : i + 16] = (230, 80, 30)
+            f = av.VideoFrame.from_ndarray(im, format="rgb24")
+            f.pts, f.time_base = i, 1 / FPS
+            c.mux(v.encode(f))
+        c.mux(v.encode(None))
+        tone = (0.3 * np.sin(np.arange(int(8000 * tone_s)) / 5)).astype(np.float32)
+        lead = round(audio_at * 8000)
+        for k in range(0, len(tone), 1024):
+            af = av.AudioFrame.from_ndarray(tone[None, k : k + 1024], format="fltp", layout="mono")
+            af.sample_rate, af.pts = 8000, lead + k
+            c.mux(a.encode(af))
+        c.mux(a.encode(None))
+    return path
+
+
+def decoded_audio(path: Path) -> tuple[float, np.ndarray]:
+    """(the first decoded sample's time, the first channel's samples) of a file's first audio stream."""
+    with av.open(str(path)) as c:
+        frames = list(c.decode(audio=0))
+        first = float(frames[0].pts * frames[0].time_base)
+        rate = frames[0].sample_rate
+        x = np.concatenate([f.to_ndarray()[0] for f in frames])
+    return first, x if rate == RATE else np.asarray(x)
+
+
+def sound_span(path: Path) -> tuple[float, float]:
+    """(start, end) in seconds of the sound (over a tenth of the tone's level) of a file's first audio
+    stream (a time-stretch smears a sharp edge by up to its window, about as much both sides)."""
+    first, x = decoded_audio(path)
+    with av.open(str(path)) as c:
+        rate = c.streams.audio[0].codec_context.sample_rate
+    loud = np.flatnonzero(np.abs(x) > 0.03)
+    return first + loud[0] / rate, first + (loud[-1] + 1) / rate
+
+
+@pytest.mark.parametrize("ext", [".mkv", ".mp4"])
+def test_a_slowed_track_has_every_sample_of_an_opened_input(tmp_path, ext):
+    """`AudioTrack.from_file` given the run's open input (`VideoFile`) read it through a pass that begins
+    with a seek to 0; in .mkv that seek drops the AAC priming packet stamped before 0, and the decoder took
+    the first real packet for priming: 1024 samples (128 ms at 8 kHz) short, and early by as much."""
+    src = clip_with_audio(tmp_path / f"in{ext}")
+    alone = AudioTrack.from_file(src, fade_in=0, fade_out=0).samples
+    with VideoFile(src) as f:
+        list(f.reading().__enter__().demux())  # the run reads the file before (probe, frames)
+        f.end_pass()
+        opened = AudioTrack.from_file(f, fade_in=0, fade_out=0).samples
+    assert opened.shape == alone.shape and np.array_equal(opened, alone)
+    assert alone.shape[1] >= RATE  # the whole second of tone
+
+
+@pytest.mark.parametrize("audio_at", [0.0, 0.25])
+def test_slow_motion_audio_is_stretched_in_step_with_the_picture(tmp_path, audio_at):
+    """4x slow motion with the audio slowed (pitch kept): 1 s of tone lasts 4 s, and its middle is where
+    the picture puts it: 4x its source time, within 15 ms. Sound that started 0.25 s into the video
+    started at 0 (the A/V offset was lost), and atempo's output ran early by 44 ms and ended short."""
+    src = clip_with_audio(tmp_path / "in.mkv", audio_at=audio_at)
+    out = tmp_path / "slow.mkv"
+    r = upscale_file(src, out, factor=4, speed=0.25, audio_mode="slow", **FAST)
+    assert r["audio"] == "slow"
+    (a0, a1), (b0, b1) = sound_span(src), sound_span(out)
+    assert a0 == pytest.approx(audio_at, abs=0.005) and a1 - a0 == pytest.approx(1.0, abs=0.005)
+    assert (b0 + b1) / 2 == pytest.approx(4 * (a0 + a1) / 2, abs=0.015)
+    assert b1 - b0 == pytest.approx(4.0, abs=0.1)
+
+
+def test_change_tempo_keeps_sound_at_its_time_and_the_length_exact():
+    """A burst at k seconds lands at k / tempo (its centre, within 5 ms) for slow and fast tempos, and the
+    output is round(n / tempo) samples long (atempo alone: 17.5 ms early at 0.5, 43.5 ms at 0.25)."""
+    from vidiff.io.audio import change_tempo
+
+    n = RATE // 10
+    burst = (0.3 * np.sin(np.arange(n) * 0.2) * np.hanning(n)).astype(np.float32)
+    for tempo in (0.25, 0.5, 1 / 3, 2.0):
+        x = np.zeros((2, 2 * RATE), np.float32)
+        for at in (0, RATE // 3, RATE + 777):
+            x[:, at : at + n] = burst
+        y = change_tempo(x, tempo)
+        assert y.shape == (2, round(2 * RATE / tempo))
+        for at in (0, RATE // 3, RATE + 777):
+            lo, hi = round((at - n) / tempo), round((at + 2 * n) / tempo)
+            e = np.abs(y[0, max(lo, 0) : hi]).astype(np.float64)
+            centre = max(lo, 0) + (e * np.arange(e.size)).sum() / e.sum()
+            assert abs(centre - (at + n / 2) / tempo) / RATE < 0.005, (tempo, at)
