@@ -199,9 +199,14 @@ def test_slow_motion_and_infill_move_the_subtitles_with_the_pictures(tmp_path):
     assert _extras(fixed) == {**KEPT, "subtitles": [("subrip", "eng", "English")]}
 
 
-def test_subtitles_a_container_cannot_hold_are_left_out_with_one_note(tmp_path, capsys):
-    """A .webm holds only WebVTT subtitles, an .mp4 only mov_text: SubRip is left out with one note line
-    naming the container that keeps it (never an error); the tags and chapters are kept."""
+def test_subtitles_a_container_cannot_hold_are_left_out_with_one_note(tmp_path, capsys, monkeypatch):
+    """A .webm holds only WebVTT subtitles, an .mp4 only mov_text: a stream that cannot be converted either
+    (pictures, as DVD or PGS subtitles: here SubRip, its conversion turned off; tests/test_streams2.py
+    converts it) is left out with one note line naming the container that keeps it (never an error); the
+    tags and chapters are kept."""
+    import vidiff.io.streams as streams
+
+    monkeypatch.setattr(streams, "text_codec", lambda fmt, s: None)
     src = _with_audio(tmp_path / "in.mkv", "subrip")
     for ext, codec in ((".webm", ["--codec", "vp9", "--preset", "8"]), (".mp4", [])):
         out = tmp_path / f"out{ext}"

@@ -12,6 +12,7 @@ import pytest
 
 from vidiff.io.audio import RATE, AudioTrack
 from vidiff.io.probe import VideoFile
+from vidiff.io.streams import codec_name
 from vidiff.runner.upscale import upscale_file
 
 FPS = Fraction(24)
@@ -113,3 +114,48 @@ def test_change_tempo_keeps_sound_at_its_time_and_the_length_exact():
             e = np.abs(y[0, max(lo, 0) : hi]).astype(np.float64)
             centre = max(lo, 0) + (e * np.arange(e.size)).sum() / e.sum()
             assert abs(centre - (at + n / 2) / tempo) / RATE < 0.005, (tempo, at)
+
+
+# -- subtitles converted into the container's text codec -------------------------------------------------
+@pytest.mark.parametrize(
+    ("src_ext", "codec", "out_ext", "into", "args"),
+    [
+        (".mkv", "subrip", ".mp4", "mov_text", {}),
+        (".mkv", "ass", ".mov", "mov_text", {}),
+        (".mp4", "mov_text", ".mkv", "ass", {}),
+        (".mkv", "subrip", ".webm", "webvtt", {"codec": "vp9", "preset": "8"}),
+    ],
+)
+def test_text_subtitles_the_output_cannot_hold_are_converted(
+    tmp_path, capsys, src_ext, codec, out_ext, into, args
+):
+    """SubRip or ASS into an .mp4 or .mov, mov_text into an .mkv, SubRip into a .webm were left out with a
+    note: their cues are now decoded and encoded as the container's text codec, each at its time and with
+    its text, and one note line says so."""
+    from test_streams import CUES, _cues, _with_audio
+
+    src = _with_audio(tmp_path / f"in{src_ext}", codec)
+    out = tmp_path / f"out{out_ext}"
+    upscale_file(src, out, factor=2, **{**FAST, **args})
+    err = capsys.readouterr().err
+    assert err == (
+        f"note: {src}: subtitle stream #2 ({codec} -> {into}) converted: a {out_ext} file cannot hold it as "
+        "it is (the text is kept; styling its codec cannot say is not)\n"
+    )
+    with av.open(str(out)) as c:
+        (s,) = c.streams.subtitles
+        assert codec_name(s) == into and s.metadata.get("language") == "eng"
+    assert from_video(out, _cues(out)) == CUES
+    # slow motion stretches the converted cues as it does the copied ones
+    slow = tmp_path / f"slow{out_ext}"
+    upscale_file(src, slow, factor=2, speed=0.5, **{**FAST, **args})
+    assert from_video(slow, _cues(slow), Fraction(2)) == CUES
+
+
+def from_video(path: Path, cues: list[tuple[int, int, str]], scale: Fraction = Fraction(1)) -> list:
+    """Cues (start ms, end ms, text) timed from the file's first video frame, over `scale` (an .mkv made
+    from an .mp4 whose AAC priming is stamped before 0 starts its video 128 ms in, to keep the sync)."""
+    with av.open(str(path)) as c:
+        v = c.streams.video[0]
+        at = v.start_time * v.time_base * 1000 if v.start_time else 0
+    return [(round((a - at) / scale), round((b - at) / scale), t) for a, b, t in cues]

@@ -2,8 +2,10 @@
 
 `Extras.read(source)` takes, once, a source's subtitle streams, its container tags (title, comment...; not
 those its muxer wrote of its own), its streams' language and title tags, and its chapters.
-`fit(fmt)` keeps the subtitle streams an output container can hold (a trial header in memory) and says in
-one note line which it leaves out and which container would keep them. `VideoWriter(extras=...)` then puts
+`fit(fmt)` keeps the subtitle streams an output container can hold (a trial header in memory), converts
+the text ones it cannot hold as they are into its text codec (`vidiff.io.subtitle_text`: SubRip or ASS
+into .mp4's mov_text, mov_text into .mkv's ASS), and says in one note line which it converts and in one
+which it leaves out (pictures: DVD, PGS) and which container would keep them. `VideoWriter(extras=...)` then puts
 them in the output (`ExtrasMuxer`): the tags and chapters in its header, the subtitle packets copied as
 they are (no re-encode), interleaved with the frames as those are written, each at its source time on
 the output's timeline (`speed` < 1: slow motion, times stretched by 1 / speed).
@@ -26,6 +28,7 @@ from typing import Any
 import av
 
 from vidiff.io.probe import VideoFile, open_container, video_stream
+from vidiff.io.subtitle_text import SubtitleConverter, text_codec
 
 # container tags that describe the writing, not the clip (the muxer's name and version, MP4 brands, a
 # length): a muxer writes its own, so they are not carried over (compared without case: .mkv tags are
@@ -52,6 +55,7 @@ class Extras:
     start: Fraction = Fraction(0)  # the source video's first time (seconds)
     speed: Fraction = Fraction(1)
     fmt: str | None = None  # the output format `fit` kept the subtitles for
+    converted: dict[int, str] = field(default_factory=dict)  # subtitle stream -> the text codec it becomes
 
     @classmethod
     def read(cls, source: str | os.PathLike[str] | VideoFile, speed: Fraction | float = 1) -> Extras:
@@ -75,18 +79,27 @@ class Extras:
             )
 
     def fit(self, fmt: str) -> Extras:
-        """These extras with only the subtitle streams a `fmt` container holds; those left out are said in
-        one note line. Fitted once: the same format again is a no-op (a writer given fitted extras)."""
+        """These extras with only the subtitle streams a `fmt` container holds, as they are or converted
+        into its text codec (`vidiff.io.subtitle_text`); those converted, and those left out, are said in
+        one note line each. Fitted once: the same format again is a no-op (a writer given fitted extras)."""
         if self.fmt == fmt:
             return self
         if not self.subtitles:
             return dataclasses.replace(self, fmt=fmt)
         with open_container(self.path) as c:  # (its streams are read while it is open)
-            kept = tuple(i for i in self.subtitles if holds(fmt, c.streams[i]))
-            left = [c.streams[i] for i in self.subtitles if i not in kept]
+            copied = {i for i in self.subtitles if holds(fmt, c.streams[i])}
+            converted = {
+                i: codec
+                for i in self.subtitles
+                if i not in copied and (codec := text_codec(fmt, c.streams[i])) is not None
+            }
+            if converted:
+                _note_converted(self.path, fmt, [c.streams[i] for i in converted], converted)
+            left = [c.streams[i] for i in self.subtitles if i not in copied and i not in converted]
             if left:
                 _note_left_out(self.path, fmt, left)
-        return dataclasses.replace(self, subtitles=kept, fmt=fmt)
+        kept = tuple(i for i in self.subtitles if i in copied or i in converted)
+        return dataclasses.replace(self, subtitles=kept, fmt=fmt, converted=converted)
 
     def attach(self, out: av.container.OutputContainer, video: av.stream.Stream, at: Fraction) -> ExtrasMuxer:
         """Put these into `out` before its header is written: tags, chapters, subtitle streams (`fit` for
@@ -123,6 +136,18 @@ def holds(fmt: str, s: av.stream.Stream) -> bool:
     return True
 
 
+def _note_converted(path: str, fmt: str, streams: list[av.stream.Stream], into: dict[int, str]) -> None:
+    what = ", ".join(f"#{s.index} ({codec_name(s)} -> {into[s.index]})" for s in streams)
+    plural = "s" if len(streams) > 1 else ""
+    print(
+        f"note: {path}: subtitle stream{plural} {what} converted: a {_NAMES.get(fmt, fmt)} file cannot hold "
+        f"{'them' if len(streams) > 1 else 'it'} as {'they are' if len(streams) > 1 else 'it is'} "
+        "(the text is kept; styling its codec cannot say is not)",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
 def _note_left_out(path: str, fmt: str, left: list[av.stream.Stream]) -> None:
     what = ", ".join(f"#{s.index} ({codec_name(s)})" for s in left)
     others = [name for f, name in SUGGEST if f != fmt and all(holds(f, s) for s in left)]
@@ -156,6 +181,7 @@ class ExtrasMuxer:
         out.set_chapters([c for ch in extras.chapters if (c := self._chapter(ch)) is not None])
         self._in: av.container.InputContainer | None = None
         self._map: dict[int, av.stream.Stream] = {}
+        self._convert: dict[int, SubtitleConverter] = {}  # source stream -> its re-encoder
         self._last: dict[int, int] = {}  # output stream index -> last pts muxed
         self.dropped = 0  # packets whose times went back (the muxer would refuse them)
         self._pending: av.Packet | None = None
@@ -164,7 +190,11 @@ class ExtrasMuxer:
             self._in = open_container(extras.path)
             for i in extras.subtitles:
                 s = self._in.streams[i]
-                o = out.add_stream_from_template(s)
+                if i in extras.converted:
+                    self._convert[i] = SubtitleConverter(s, out, extras.converted[i])
+                    o = self._convert[i].stream
+                else:
+                    o = out.add_stream_from_template(s)
                 o.metadata.update(stream_tags(s))
                 o.disposition = s.disposition  # default, forced, hearing impaired...
                 self._map[i] = o
@@ -217,6 +247,11 @@ class ExtrasMuxer:
             self.dropped += 1
             return
         self._last[o.index] = pts
+        conv = self._convert.get(pkt.stream.index)
+        if conv is not None:  # decoded and encoded in the output's text codec
+            for p in conv.packets(pkt, pts * tb, duration * tb):
+                out.mux(p)
+            return
         pkt.pts = pkt.dts = pts
         pkt.duration = duration
         pkt.stream = o
