@@ -186,3 +186,23 @@ def test_start_number_numbers_the_output_at_every_door(tmp_path, capsys):
             upscale_file(pattern, f"{tmp_path}/n/", factor=2, start_number=bad, **FAST)
     with pytest.raises(ConfigError, match="is a video file"):
         upscale_file(pattern, tmp_path / "v.mp4", factor=2, start_number=1, **FAST)
+
+
+# -- deep images -----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", ["f{}.tif", "f{}.png"])
+def test_16_bit_images_are_rounded_to_8_with_one_note(tmp_path, capsys, name):
+    """16-bit PNG and TIFF read as 8-bit RGB (every stage works on 8 bits), rounded, and one note line says
+    the precision is dropped; a 16-bit RGB TIFF was taken for 8-bit (Pillow opens it as RGB) and not told."""
+    folder = tmp_path / "deep"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    deep = [rng.integers(0, 65536, (H, W, 3)).astype(np.uint16) for _ in range(3)]
+    for k, im in enumerate(deep):
+        assert cv2.imwrite(str(folder / name.format(k)), im[..., ::-1])
+    code, out, err = run_cli(capsys, "probe", folder)
+    assert code == 0 and "rgb48 (16-bit)" in out
+    assert err == f"note: {folder}: 16-bit images are read as 8-bit RGB (vidiff's frames are 8-bit; the output holds 8 bits a sample)\n"  # fmt: skip
+    sequence._NOTED.clear()
+    got = [f.image for f in VideoReader(folder)]
+    assert all(np.array_equal(g, ((d.astype(np.uint32) + 128) // 257).astype(np.uint8)) for g, d in zip(got, deep, strict=True))  # fmt: skip
+    assert capsys.readouterr().err.count("\n") == 1  # once per input

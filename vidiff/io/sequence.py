@@ -11,8 +11,10 @@ A sequence has no frame rate of its own: it plays at `input_fps` (`DEFAULT_INPUT
 Every image's header (a few bytes, read by Pillow) is checked before any work: one frame size for all,
 at most `MAX_SIDE` a side, at least `MIN_FRAMES` images. Each is then decoded by FFmpeg's own decoder for
 its format (PyAV, with no container: quiet on damage, as the video path is) into 8-bit RGB: JPEG's YUV by
-`vidiff.io.color`, as a video's frames; 16-bit samples rounded to 8 bits; greyscale and palette images
-expanded; an alpha channel dropped (one note line says so). EXIF orientation is not applied.
+`vidiff.io.color`, as a video's frames; 16-bit samples rounded to 8 bits (one note line says so: every
+stage, the flow, the model and the writers, works on 8-bit RGB, so a 16-bit output would hold no more);
+greyscale and palette images expanded; an alpha channel dropped (one note line says so). EXIF orientation
+is not applied.
 
 Damaged input follows the video path's policy (`vidiff.io.reader`): an image that cannot be read, or a
 pattern's missing number, is left out and its slot kept (the frames around it keep their times, so an upscale fills the gap), and once the
@@ -226,13 +228,23 @@ def read_header(path: str) -> _Header:
             with Image.open(path) as im:
                 fmt, size, mode = im.format or "", im.size, im.mode
                 alpha = "A" in im.getbands() or "transparency" in im.info
+                tiff_bits = _tiff_bits(im) if fmt == "TIFF" else None
     except Image.DecompressionBombError:
         raise Unreadable(f"over the {MAX_SIDE}-pixel limit per side") from None
     except Exception as e:  # noqa: BLE001 - Pillow raises many kinds for a file that is no image
         raise Unreadable(str(e).replace(f"'{path}'", "").strip() or type(e).__name__) from None
     if fmt not in DECODERS:
         raise Unreadable(f"a {fmt or 'unknown'} image; frames are {', '.join(DECODERS)}")
-    return _Header(fmt, size, mode, alpha, _bits(path, fmt, mode))
+    return _Header(fmt, size, mode, alpha, tiff_bits or _bits(path, fmt, mode))
+
+
+def _tiff_bits(im: Any) -> int | None:
+    """A TIFF's bits per sample, from its BitsPerSample tag (Pillow opens 16-bit RGB as 8-bit RGB)."""
+    try:
+        bits = im.tag_v2.get(258)
+        return int(max(bits)) if isinstance(bits, tuple) and bits else int(bits) if bits else None
+    except (AttributeError, TypeError, ValueError):
+        return None
 
 
 def _bits(path: str, fmt: str, mode: str) -> int:
@@ -343,6 +355,13 @@ class ImageSequence:
         if any(h.alpha for h in heads.values()) and _first_note("alpha", self.path):
             print(
                 f"note: {self.path}: the images' alpha channel is dropped (frames are RGB)", file=sys.stderr
+            )
+        deep = max(h.bits for h in heads.values())
+        if deep > 8 and _first_note("bits", self.path):
+            print(
+                f"note: {self.path}: {deep}-bit images are read as 8-bit RGB (vidiff's frames are 8-bit; "
+                "the output holds 8 bits a sample)",
+                file=sys.stderr,
             )
         if os.path.isdir(self.path) and _first_note("gaps", self.path):
             note_folder_gaps(self.path, [os.path.basename(f) for f in self.files])
