@@ -159,3 +159,54 @@ def from_video(path: Path, cues: list[tuple[int, int, str]], scale: Fraction = F
         v = c.streams.video[0]
         at = v.start_time * v.time_base * 1000 if v.start_time else 0
     return [(round((a - at) / scale), round((b - at) / scale), t) for a, b, t in cues]
+
+
+# -- DVD subtitles in slow motion ------------------------------------------------------------------------
+def dvd_unit(stop_ms: int) -> bytes:
+    """A DVD subtitle unit (SPU) of a 2x2 picture shown at once and cleared `stop_ms` later (its second
+    control sequence's date, in ticks of 1024/90000 s)."""
+    import struct
+
+    rle = bytes([0x90, 0x90])  # each field's line: 2 pixels of colour 1
+    first = 4 + len(rle)
+    show = bytes([0x03, 0x32, 0x10, 0x04, 0xFF, 0xF0, 0x05, 0, 0, 1, 0, 0, 1, 0x06, 0, 4, 0, 5, 0x01, 0xFF])
+    last = first + 4 + len(show)
+    body = rle + struct.pack(">HH", 0, last) + show + struct.pack(">HH", round(stop_ms * 90 / 1024), last)
+    body += bytes([0x02, 0xFF])
+    return struct.pack(">HH", 4 + len(body), first) + body
+
+
+def test_dvd_subtitles_stay_up_as_long_as_the_slowed_picture(tmp_path):
+    """A DVD subtitle says inside its packet when it is cleared; slow motion stretched the packet's time
+    and duration but not that: at 0.5x a cue shown for 0.5 s went after 0.5 s, not 1 s."""
+    src = tmp_path / "dvd.mkv"
+    with av.open(str(src), "w") as c:
+        v = c.add_stream("libx264", rate=FPS)
+        v.width, v.height, v.pix_fmt = 64, 48, "yuv420p"
+        s = c.add_stream("dvdsub")
+        s.codec_context.time_base = Fraction(1, 1000)
+        for i in range(24):
+            f = av.VideoFrame.from_ndarray(np.full((48, 64, 3), 9 * i, np.uint8), format="rgb24")
+            f.pts, f.time_base = i, 1 / FPS
+            c.mux(v.encode(f))
+            if i == 2:
+                p = av.Packet(dvd_unit(500))
+                p.stream, p.time_base, p.pts, p.dts, p.duration = s, Fraction(1, 1000), 100, 100, 500
+                c.mux(p)
+        c.mux(v.encode(None))
+
+    def shown(path: Path) -> list[tuple[int, int, int]]:
+        """(pts ms, packet duration ms, the time the unit clears itself, ms) of each subtitle packet."""
+        with av.open(str(path)) as c:
+            st = c.streams.subtitles[0]
+            return [
+                (p.pts, p.duration, st.codec_context.decode2(p).end_display_time)
+                for p in c.demux(st)
+                if p.size
+            ]
+
+    assert shown(src) == [(100, 500, 500)]
+    for speed, want in ((Fraction(1, 2), [(200, 1000, 1001)]), (Fraction(1), [(100, 500, 500)])):
+        out = tmp_path / f"out{speed.denominator}.mkv"
+        upscale_file(src, out, factor=2, speed=speed, audio_mode="drop", **FAST)
+        assert shown(out) == want, speed

@@ -28,6 +28,7 @@ from typing import Any
 import av
 
 from vidiff.io.probe import VideoFile, open_container, video_stream
+from vidiff.io.subtitle_bitmap import stretch_spu
 from vidiff.io.subtitle_text import SubtitleConverter, text_codec
 
 # container tags that describe the writing, not the clip (the muxer's name and version, MP4 brands, a
@@ -252,6 +253,8 @@ class ExtrasMuxer:
             for p in conv.packets(pkt, pts * tb, duration * tb):
                 out.mux(p)
             return
+        if self.extras.speed != 1 and codec_name(pkt.stream) == "dvd_subtitle":  # its own display times
+            pkt = _with_data(pkt, stretch_spu(bytes(pkt), self.extras.speed))
         pkt.pts = pkt.dts = pts
         pkt.duration = duration
         pkt.stream = o
@@ -273,6 +276,15 @@ class ExtrasMuxer:
         if self._in is not None:
             self._in.close()
             self._in = None
+
+
+def _with_data(pkt: av.Packet, data: bytes) -> av.Packet:
+    """`pkt` with its payload replaced by `data` (its time base kept; the caller sets the rest)."""
+    if data == bytes(pkt):
+        return pkt
+    new = av.Packet(data)
+    new.time_base, new.is_keyframe = pkt.time_base, pkt.is_keyframe
+    return new
 
 
 def _empty(pkt: av.Packet) -> bool:
