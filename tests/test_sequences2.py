@@ -206,3 +206,33 @@ def test_16_bit_images_are_rounded_to_8_with_one_note(tmp_path, capsys, name):
     got = [f.image for f in VideoReader(folder)]
     assert all(np.array_equal(g, ((d.astype(np.uint32) + 128) // 257).astype(np.uint8)) for g, d in zip(got, deep, strict=True))  # fmt: skip
     assert capsys.readouterr().err.count("\n") == 1  # once per input
+
+
+def test_infill_rebuilds_a_shots_lost_frames_in_their_slots(tmp_path, capsys):
+    """infill wrote the images that read one after another: after a missing number (or an image that does
+    not read) every file held the next one's picture, and the clip was short. A sequence's lost slots are
+    now rebuilt in place (--auto or --frames, whose numbers are the slots), the others written exactly, and
+    with --start-number the shot keeps its names."""
+    have = [1001, 1002, 1004, 1005, 1006, 1007, 1009, 1010]
+    folder = write_numbered(tmp_path / "shot", have, base=1001)
+    (folder / "f_1006.png").write_bytes(b"not an image")  # unreadable: lost too
+    pattern = str(folder / "f_%04d.png")
+    out = tmp_path / "fixed"
+    code, stdout, err = run_cli(capsys, "infill", pattern, "-o", f"{out}/f_%04d.png", "--auto", "--start-number", "1001", "--json", "-q", "--method", "dis")  # fmt: skip
+    assert code == 0 and err.count("\n") == 1 and "warning:" in err
+    r = json.loads(stdout)
+    assert r["frames"] == 10 and [(x["frame"], x["why"], x["action"]) for x in r["replaced"]] == [
+        (k, "missing", "rebuilt") for k in (2, 5, 7)
+    ]
+    assert r["defects"] == []  # the stand-ins of lost slots are no defect of the clip
+    assert sorted(p.name for p in out.iterdir()) == [f"f_{n:04d}.png" for n in range(1001, 1011)]
+    for n in range(1001, 1011):
+        got = cv2.imread(str(out / f"f_{n:04d}.png"))[..., ::-1].astype(int)
+        if n in (1003, 1006, 1008):  # rebuilt: nearer its own picture than its neighbours'
+            assert np.abs(got - square(n - 1001)).mean() < np.abs(got - square(n - 1002)).mean(), n
+        else:
+            assert np.array_equal(got, square(n - 1001)), n
+    code, stdout, _ = run_cli(capsys, "infill", pattern, "-o", f"{tmp_path}/listed/", "--frames", "4", "--json", "-q", "--method", "dis")  # fmt: skip
+    r = json.loads(stdout)
+    assert code == 0 and r["frames"] == 10
+    assert sorted((x["frame"], x["why"]) for x in r["replaced"]) == [(2, "missing"), (4, "listed"), (5, "missing"), (7, "missing")]  # fmt: skip

@@ -32,7 +32,7 @@ EXAMPLES = f"""examples:
 
 image sequences: INPUT may be a folder of images (PNG, JPEG, TIFF, BMP, WebP; natural order: frame2
 before frame10) or a pattern such as frames/%05d.png (from any first number; a number missing between two
-files is a missing frame: one warning, refused with --strict, and --factor 1 rebuilds just those); it plays
+files is a missing frame: one warning, refused with --strict; --factor 1, or infill, rebuilds just those); it plays
 at --input-fps (default {DEFAULT_INPUT_FPS}). OUTPUT may be
 a folder (new or empty; PNG frames from 000000.png) or a pattern (.png or .jpg), numbered from 0 (file k is
 output frame k) or from --start-number N (file N+k); it appears only complete. Frames hold no audio; the encoding options do not apply.

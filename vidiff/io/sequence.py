@@ -330,6 +330,8 @@ class ImageSequence:
             except Unreadable as e:
                 self.unreadable[pos] = str(e)
         self.info = self._describe()
+        self.filling = False  # `fill_slots`
+        self.filled: set[int] = set()
 
     def _describe(self) -> VideoInfo:
         """`probe`'s facts from the headers; one `InputError` for what cannot be a clip."""
@@ -421,28 +423,47 @@ class ImageSequence:
             parts.append(f"{len(bad)}{of} {verb} be read ({why}{'; ' + rest if rest else ''})")
         return ", ".join(parts) if parts else f"0 of {len(self.files)} images cannot be read"
 
+    def fill_slots(self) -> None:
+        """From now on `frames()` yields every slot from the first image that reads to the last that has
+        a header: a lost one (missing, or unreadable) as a repeat of the frame before it, its index (slots
+        from the first frame) put in `filled`, for a caller that rebuilds it in place (`infill`)."""
+        self.filling, self.filled = True, set()
+
+    @property
+    def slots(self) -> int:
+        """The slots from the first image with a header to the last (what `fill_slots` yields, about: an
+        image whose header reads but not its data, at the start, is not one)."""
+        return max(self.headers) - min(self.headers) + 1 if self.headers else 0
+
     def frames(self) -> Iterator[tuple[Fraction, np.ndarray]]:
         """(time in seconds from the first frame, RGB image) of every image that reads, in order; an image
-        that does not is left out, its slot kept; once all are read, the damaged-input policy (module
-        docstring)."""
+        that does not is left out, its slot kept (or filled: `fill_slots`); once all are read, the
+        damaged-input policy (module docstring)."""
         strict = strict_input()
         failed = dict(self.unreadable)
         first: int | None = None
+        last = max(self.headers, default=-1)
+        previous: np.ndarray | None = None
         n = 0
         for pos, path in enumerate(self.files):
-            if pos in failed:
-                continue
-            try:
-                image = decode_image(path, self.headers[pos])
-            except Unreadable as e:
-                if strict:
-                    raise InputError(
-                        f"{path}: damaged: cannot be read ({e}) (refused: strict input, --strict or strict=True)"
-                    ) from None
-                failed[pos] = str(e)
+            image = None
+            if pos not in failed:
+                try:
+                    image = decode_image(path, self.headers[pos])
+                except Unreadable as e:
+                    if strict:
+                        raise InputError(
+                            f"{path}: damaged: cannot be read ({e}) (refused: strict input, --strict or strict=True)"
+                        ) from None
+                    failed[pos] = str(e)
+            if image is None:
+                if self.filling and first is not None and previous is not None and pos <= last:
+                    self.filled.add(pos - first)
+                    yield Fraction(pos - first) / self.fps, previous
                 continue
             first = pos if first is None else first
             yield Fraction(pos - first) / self.fps, image
+            previous = image
             n += 1
         if n < MIN_FRAMES:
             raise InputError(f"{self.path}: damaged: {self._lost(failed)}; at least {MIN_FRAMES} must")

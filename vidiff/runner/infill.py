@@ -128,11 +128,15 @@ def infill_file(
     with strict_scope(strict), open_input(input, rate) as src:
         info = src.info
         info.require_frames(3, "infilling")
+        n_frames = info.n_frames
+        if isinstance(src, ImageSequence) and info.damage:  # its lost slots rebuilt in place, not closed up
+            src.fill_slots()
+            n_frames = src.slots
         if not auto:
-            frames = parse_frames(frames, info.n_frames)  # type: ignore[arg-type]
-            if len(frames) == info.n_frames:  # parse_frames keeps them inside the clip
+            frames = parse_frames(frames, n_frames)  # type: ignore[arg-type]
+            if len(frames) == n_frames:  # parse_frames keeps them inside the clip
                 raise ConfigError(
-                    f"frames lists every frame of {input} (0-{info.n_frames - 1}); keep at least one to "
+                    f"frames lists every frame of {input} (0-{n_frames - 1}); keep at least one to "
                     "rebuild the others from"
                 )
         interp = get_interpolator(method, **(method_options or {})) if isinstance(method, str) else method
@@ -142,6 +146,8 @@ def infill_file(
         elif audio and info.audio:
             note_no_audio(output)
         defects = find_defects(src, on_frame=on_scan) if auto else []
+        lost = getattr(src, "filled", set())  # a lost slot's stand-in repeats the frame before: no defect
+        defects = [d for d in defects if not set(d.frames) <= lost]
         plan, reasons, regions = _plan(defects, None if auto else frames)
         t0 = time.perf_counter()
         done: dict[int, str] = {}  # frame -> what was done to it
@@ -172,6 +178,8 @@ def infill_file(
             progress_bar(info.n_frames, "infill", progress) as bar,
         ):
             _rewrite(src, (plan, regions), interp, writer, bar, done)
+        for i in getattr(src, "filled", ()):
+            reasons[i] = "missing"  # an image missing or unreadable: rebuilt in its slot
         fps = info.fps
         return {
             "input": input,
@@ -221,7 +229,11 @@ def _rewrite(
     repaired between the good frames around it (`_flush`); `done`: frame -> what was done to it."""
     last_good = None
     pending: list[Frame] = []
+    filled = getattr(src, "filled", set())  # an image sequence's lost slots (`ImageSequence.fill_slots`)
     for f in VideoReader(src):
+        if f.index in filled:  # its stand-in is the frame before: rebuilt whole
+            plans[0][f.index] = "rebuild"
+            plans[1].pop(f.index, None)
         if f.index in plans[0]:
             pending.append(f)
             continue
