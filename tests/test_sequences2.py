@@ -236,3 +236,22 @@ def test_infill_rebuilds_a_shots_lost_frames_in_their_slots(tmp_path, capsys):
     r = json.loads(stdout)
     assert code == 0 and r["frames"] == 10
     assert sorted((x["frame"], x["why"]) for x in r["replaced"]) == [(2, "missing"), (4, "listed"), (5, "missing"), (7, "missing")]  # fmt: skip
+
+
+def test_a_glob_is_told_how_to_name_a_sequence_and_options_refused_before_the_input(tmp_path, capsys):
+    """ffmpeg users write `-pattern_type glob -i '*.png'`: vidiff said only "no such file". And an encoding
+    option given for image frames was refused after the input was read (its note lines first)."""
+    folder = write_numbered(tmp_path / "shot", [1, 2, 4], name="f_{:04d}.png")
+    code, _, err = run_cli(
+        capsys, "upscale", folder / "*.png", "-o", tmp_path / "o.mp4", "--factor", "2", "-q"
+    )
+    assert code == 2 and err.count("\n") == 1 and "a glob is no image sequence here: give its folder" in err
+    code, _, err = run_cli(
+        capsys, "upscale", folder, "-o", f"{tmp_path}/o/", "--factor", "2", "--crf", "20", "-q"
+    )
+    assert (
+        code == 2
+        and err.startswith("vidiff: error:")
+        and err.count("\n") == 1
+        and "crf does not apply" in err
+    )

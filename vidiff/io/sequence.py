@@ -183,6 +183,11 @@ def open_input(
     if is_sequence(path):
         return ImageSequence(path, input_fps)
     check_input_fps(input_fps, path)
+    if not os.path.exists(path) and any(c in os.path.basename(path) for c in "*?["):
+        raise InputError(
+            f"{path}: no such file; a glob is no image sequence here: give its folder, or a pattern such "
+            f"as {os.path.join(os.path.dirname(path) or '.', 'frame_%05d.png')} (ffmpeg's image2 numbering)"
+        )
     return VideoFile(path)
 
 

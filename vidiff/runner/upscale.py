@@ -107,6 +107,8 @@ def upscale_file(
     check_output_path(output, [input], frames=True)
     opts = _options(options, kwargs)
     check_start_number(opts.start_number, output)  # given only for image frames
+    if frames_output(output) is not None:
+        frames_encoding(output, opts.encode)  # images take no encoding options: before the input is read
     # opened once: the probe, the frames and the audio; damaged input refused within `strict`
     with strict_scope(opts.strict), open_input(input, opts.input_fps) as src:
         # 1. check the inputs against the source: the plan, the method, the output size, the encoder
