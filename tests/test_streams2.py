@@ -210,3 +210,21 @@ def test_dvd_subtitles_stay_up_as_long_as_the_slowed_picture(tmp_path):
         out = tmp_path / f"out{speed.denominator}.mkv"
         upscale_file(src, out, factor=2, speed=speed, audio_mode="drop", **FAST)
         assert shown(out) == want, speed
+
+
+def test_image_frames_say_the_subtitles_are_left_out_too(tmp_path, capsys):
+    """A clip with subtitles written as image frames lost them silently (the audio had its note line)."""
+    from test_streams import _with_audio
+
+    src = _with_audio(tmp_path / "in.mkv", "subrip")
+    fast = {"method": "blend", "progress": False, "workers": 1}
+    upscale_file(src, f"{tmp_path}/frames/", factor=2, **fast)
+    err = capsys.readouterr().err
+    assert err == (
+        f"note: {tmp_path}/frames/: image frames hold no audio or subtitles; the input's audio and its 1 "
+        "subtitle stream are left out\n"
+    )
+    upscale_file(src, f"{tmp_path}/silent/", factor=2, audio=False, **fast)
+    assert capsys.readouterr().err == (
+        f"note: {tmp_path}/silent/: image frames hold no subtitles; its 1 subtitle stream is left out\n"
+    )

@@ -175,10 +175,17 @@ def frames_encoding(path: str, enc: EncodeOptions) -> EncodeOptions:
     return PARTS_ENCODE
 
 
-def note_no_audio(path: str) -> None:
-    """One note line: the input's audio is not in an image-sequence output."""
+def note_no_audio(path: str, audio: bool = True, subtitles: int = 0) -> None:
+    """One note line: the input's audio (`audio`) and its `subtitles` streams are not in an image-sequence
+    output (nothing when it has neither)."""
+    left = (["the input's audio"] if audio else []) + (
+        [f"its {subtitles} subtitle stream{'s' if subtitles > 1 else ''}"] if subtitles else []
+    )
+    if not left:
+        return
+    what = " or ".join(w for w, given in (("audio", audio), ("subtitles", subtitles)) if given)
     print(
-        f"note: {path}: image frames hold no audio; the input's audio is left out",
+        f"note: {path}: image frames hold no {what}; {' and '.join(left)} {'are' if len(left) > 1 or subtitles > 1 else 'is'} left out",
         file=sys.stderr,
         flush=True,
     )

@@ -143,8 +143,8 @@ def infill_file(
         check_flow_size(info.width, info.height, getattr(interp, "name", str(method)))
         if not images:
             enc.check_output(output, info.width, info.height, resumable=False)
-        elif audio and info.audio:
-            note_no_audio(output)
+        else:
+            note_no_audio(output, audio and bool(info.audio), len(info.subtitles))
         defects = find_defects(src, on_frame=on_scan) if auto else []
         lost = getattr(src, "filled", set())  # a lost slot's stand-in repeats the frame before: no defect
         defects = [d for d in defects if not set(d.frames) <= lost]

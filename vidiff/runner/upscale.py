@@ -164,8 +164,7 @@ def _check_inputs(src: VideoFile | ImageSequence, output: str, opts: UpscaleOpti
         enc.check_output(output, *size)
     else:  # images: no encoder to try, no audio
         enc = frames_encoding(output, enc)
-        if audio in ("copy", "slow") and info.audio:
-            note_no_audio(output)
+        note_no_audio(output, audio in ("copy", "slow") and bool(info.audio), len(info.subtitles))
         audio = "drop"
     track = None
     if audio == "slow" and info.audio:
