@@ -17,9 +17,10 @@ greyscale and palette images expanded; an alpha channel dropped (one note line s
 is not applied.
 
 Damaged input follows the video path's policy (`vidiff.io.reader`): an image that cannot be read, or a
-pattern's missing number, is left out and its slot kept (the frames around it keep their times, so an upscale fills the gap), and once the
-sequence is read ONE warning line gives the counts; fewer than `MIN_FRAMES` readable images, or
-`--strict`, is a refusal.
+pattern's missing number, is left out and its slot kept (the frames around it keep their times, so an
+upscale fills the gap; infill rebuilds it in place: `ImageSequence.fill_slots`), and once the sequence is
+read ONE warning line gives the counts; fewer than `MIN_FRAMES` readable images, or `--strict`, is a
+refusal.
 """
 
 from __future__ import annotations
@@ -327,7 +328,7 @@ class ImageSequence:
         self.headers: dict[int, _Header] = {}
         self.unreadable: dict[int, str] = {}  # position -> why its header is unreadable
         for pos, f in enumerate(self.files):
-            if not os.path.exists(f):  # a pattern's missing number (`_slots`)
+            if not os.path.exists(f):  # a pattern's missing number (`pattern_slots`)
                 self.unreadable[pos] = MISSING
                 continue
             try:

@@ -175,7 +175,7 @@ def infill_file(
                 color=info.color,
                 inputs=[input],
             ) as writer,
-            progress_bar(info.n_frames, "infill", progress) as bar,
+            progress_bar(n_frames, "infill", progress) as bar,
         ):
             _rewrite(src, (plan, regions), interp, writer, bar, done)
         for i in getattr(src, "filled", ()):
