@@ -19,7 +19,14 @@ FPS = Fraction(24)
 FAST = {"method": "blend", "preset": "ultrafast", "progress": False, "workers": 1}
 
 
-def clip_with_audio(path: Path, audio_at: float = 0.0, n: int = 36, tone_s: float = 1.0) -> Path:
+def clip_with_audio(
+    path: Path,
+    audio_at: float = 0.0,
+    n: int = 36,
+    tone_s: float = 1.0,
+    streams: int = 1,
+    layout: str = "mono",
+) -> Path:
     """`n` frames at 24 fps (H.264) and `tone_s` seconds of an 8 kHz AAC tone whose first sample is at
     `audio_at` seconds (the video starts at 0); as PyAV (FFmpeg) muxes them, the AAC's first packet, its
     priming, is stamped before the tone (before 0 in .mkv and .mp4)."""
@@ -27,8 +34,9 @@ def clip_with_audio(path: Path, audio_at: float = 0.0, n: int = 36, tone_s: floa
         v = c.add_stream("libx264", rate=FPS)
         v.width, v.height, v.pix_fmt = 64, 48, "yuv420p"
         v.codec_context.options = {"qp": "0", "preset": "ultrafast"}
-        a = c.add_stream("aac", rate=8000)
-        a.layout = "mono"
+        tracks = [c.add_stream("aac", rate=8000) for _ in range(streams)]
+        for a in tracks:
+            a.layout = layout
         for i in range(n):
             im = np.full((48, 64, 3), 40, np.uint8)
             im[16:32, i : i + 16] = (230, 80, 30)
@@ -38,11 +46,15 @@ def clip_with_audio(path: Path, audio_at: float = 0.0, n: int = 36, tone_s: floa
         c.mux(v.encode(None))
         tone = (0.3 * np.sin(np.arange(int(8000 * tone_s)) / 5)).astype(np.float32)
         lead = round(audio_at * 8000)
-        for k in range(0, len(tone), 1024):
-            af = av.AudioFrame.from_ndarray(tone[None, k : k + 1024], format="fltp", layout="mono")
-            af.sample_rate, af.pts = 8000, lead + k
-            c.mux(a.encode(af))
-        c.mux(a.encode(None))
+        for a in tracks:
+            planes = np.repeat(tone[None], a.codec_context.layout.nb_channels, axis=0)
+            for k in range(0, len(tone), 1024):
+                af = av.AudioFrame.from_ndarray(
+                    np.ascontiguousarray(planes[:, k : k + 1024]), format="fltp", layout=layout
+                )
+                af.sample_rate, af.pts = 8000, lead + k
+                c.mux(a.encode(af))
+            c.mux(a.encode(None))
     return path
 
 
@@ -228,3 +240,27 @@ def test_image_frames_say_the_subtitles_are_left_out_too(tmp_path, capsys):
     assert capsys.readouterr().err == (
         f"note: {tmp_path}/silent/: image frames hold no subtitles; its 1 subtitle stream is left out\n"
     )
+
+
+def test_slowing_audio_says_what_it_leaves_out(tmp_path, capsys):
+    """Only the first audio stream is slowed, into stereo: a second language track, or 5.1, was lost
+    without a word."""
+    two = clip_with_audio(tmp_path / "two.mkv", streams=2)
+    upscale_file(two, tmp_path / "a.mkv", factor=2, speed=0.5, audio_mode="slow", **FAST)
+    assert capsys.readouterr().err == (
+        f"note: {two}: slowed audio is the first audio stream, in stereo (audio stream #2 left out)\n"
+    )
+    surround = clip_with_audio(tmp_path / "six.mkv", layout="5.1")
+    upscale_file(surround, tmp_path / "b.mkv", factor=2, speed=0.5, audio_mode="slow", **FAST)
+    assert capsys.readouterr().err == (
+        f"note: {surround}: slowed audio is the first audio stream, in stereo (its 6 channels mixed to stereo)\n"
+    )
+    upscale_file(
+        clip_with_audio(tmp_path / "one.mkv"),
+        tmp_path / "c.mkv",
+        factor=2,
+        speed=0.5,
+        audio_mode="slow",
+        **FAST,
+    )
+    assert capsys.readouterr().err == ""

@@ -10,7 +10,9 @@ from __future__ import annotations
 import functools
 import math
 import os
+import sys
 from dataclasses import dataclass
+from typing import Any
 
 import av
 import numpy as np
@@ -92,6 +94,23 @@ class AudioTrack:
     def attach(self, out: av.container.OutputContainer, fmt: str) -> _TrackEncoder:
         """Add an audio stream to `out` that the writer feeds as the video advances."""
         return _TrackEncoder(self, out, "libopus" if fmt == "webm" else "aac")
+
+
+def note_slowed(path: str, streams: list[Any]) -> None:
+    """One note line when slowing the audio of `path` loses some of it: only the first of its audio
+    `streams` (`vidiff.io.probe.AudioInfo`) is slowed, into stereo (`AudioTrack`)."""
+    lost = []
+    if len(streams) > 1:
+        rest = ", ".join(f"#{a.index}" for a in streams[1:])
+        lost.append(f"audio stream{'s' if len(streams) > 2 else ''} {rest} left out")
+    if streams and streams[0].channels > 2:
+        lost.append(f"its {streams[0].channels} channels mixed to stereo")
+    if lost:
+        print(
+            f"note: {path}: slowed audio is the first audio stream, in stereo ({'; '.join(lost)})",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 def _from(x: np.ndarray, lead: int) -> np.ndarray:

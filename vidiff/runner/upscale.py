@@ -168,8 +168,9 @@ def _check_inputs(src: VideoFile | ImageSequence, output: str, opts: UpscaleOpti
         audio = "drop"
     track = None
     if audio == "slow" and info.audio:
-        from vidiff.io.audio import AudioTrack
+        from vidiff.io.audio import AudioTrack, note_slowed
 
+        note_slowed(src.path, info.audio)
         # time 0 is the video's first frame: the source's A/V offset, stretched with the picture
         track = AudioTrack.from_file(
             src, fade_in=0.0, fade_out=0.0, tempo=float(plan.speed), start=info.start_time
