@@ -9,7 +9,9 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
+from conftest import write_clip
 
+from vidiff.errors import InputError
 from vidiff.io.audio import RATE, AudioTrack
 from vidiff.io.probe import VideoFile
 from vidiff.io.streams import codec_name
@@ -264,3 +266,17 @@ def test_slowing_audio_says_what_it_leaves_out(tmp_path, capsys):
         **FAST,
     )
     assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("audio_at", [0.0, 0.25])
+def test_the_streamed_slow_track_is_the_whole_one(tmp_path, audio_at):
+    """Slow motion's audio is made as the output is written (`SlowedAudio`: memory flat, where the whole
+    track in memory grew with the clip): the very samples of the track made whole, offset included."""
+    from vidiff.io.slow_audio import SlowedAudio
+
+    src = clip_with_audio(tmp_path / "in.mkv", audio_at=audio_at)
+    whole = AudioTrack.from_file(src, fade_in=0, fade_out=0, tempo=0.25, start=0.0).samples
+    streamed = np.concatenate(list(SlowedAudio(src, 0.25, start=0.0).chunks()), axis=1)
+    assert streamed.shape == whole.shape and np.array_equal(streamed, whole)
+    with pytest.raises(InputError, match="has no audio stream"):
+        SlowedAudio(write_clip(tmp_path / "silent.mp4", [np.zeros((48, 64, 3), np.uint8)] * 2), 0.5)

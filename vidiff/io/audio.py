@@ -7,8 +7,6 @@ interleaved with the video.
 
 from __future__ import annotations
 
-import functools
-import math
 import os
 import sys
 from dataclasses import dataclass
@@ -19,9 +17,7 @@ import numpy as np
 
 from vidiff.errors import InputError
 from vidiff.io.probe import VideoFile
-
-RATE = 48000
-CHUNK = 1024  # AAC frame size
+from vidiff.io.tempo import CHUNK, RATE, Stretcher
 
 
 @dataclass
@@ -122,90 +118,12 @@ def _from(x: np.ndarray, lead: int) -> np.ndarray:
 
 
 def change_tempo(x: np.ndarray, tempo: float) -> np.ndarray:
-    """Planar stereo samples played `tempo` times as fast, pitch kept (FFmpeg's atempo filter, chained
-    since one atempo takes 0.5-2.0), in step with a picture sped up as much: sound at sample k of `x` at
-    sample k / `tempo` (within a few ms), and round(n / `tempo`) samples long.
-
-    atempo's output runs early by a fixed span that depends on the tempo (17.5 ms at 0.5, 43.5 ms at 0.25
-    through two atempos; a 4.8k-sample burst's centre, 5 places in 3 s) and ends short of n / tempo (56 ms
-    and 168 ms short for 3 s): a 4x slow-motion track led the picture by 44 ms at its start, 0.17 s at its
-    end, and the sound before that span was lost. The span is measured once per tempo on a burst
-    (`_atempo_lead`); the input is led by silence and the output cut so that sound lands where it belongs,
-    and its end padded with silence (or cut) to the exact length."""
-    steps = _tempo_steps(tempo)
-    lead = _atempo_lead(tuple(steps))
-    # atempo loses what it would put before 0: the input is led by silence that comes out longer than that
-    pad = max(CHUNK, math.ceil(abs(lead) * tempo) + CHUNK)
-    y = _atempo(_from(x, pad), steps)
-    y = _from(y, lead - round(pad / tempo))
-    n = round(x.shape[1] / tempo)
-    if y.shape[1] < n:
-        y = np.concatenate([y, np.zeros((y.shape[0], n - y.shape[1]), y.dtype)], axis=1)
-    return np.ascontiguousarray(y[:, :n])
-
-
-def _tempo_steps(tempo: float) -> list[float]:
-    """The atempo factors (each 0.5-2.0) whose product is `tempo`."""
-    if not 1 / 64 <= tempo <= 64:
-        raise ValueError(f"tempo {tempo} out of range")
-    steps, rest = [], tempo
-    while rest < 0.5:
-        steps.append(0.5)
-        rest /= 0.5
-    while rest > 2.0:
-        steps.append(2.0)
-        rest /= 2.0
-    steps.append(rest)
-    return steps
-
-
-@functools.lru_cache(maxsize=16)
-def _atempo_lead(steps: tuple[float, ...]) -> int:
-    """How many samples early a chain of atempo `steps` puts its output: where the centre of a smooth
-    burst lands, against where it belongs."""
-    at, n = RATE // 2, RATE // 10
-    x = np.zeros((2, 3 * RATE // 2), np.float32)
-    x[:, at : at + n] = 0.3 * np.sin(np.arange(n) * 0.2) * np.hanning(n)
-    e = np.abs(_atempo(x, list(steps))[0]).astype(np.float64)
-    if e.sum() == 0:
-        return 0
-    centre = float((e * np.arange(e.size)).sum() / e.sum())
-    return round((at + n / 2) / math.prod(steps) - centre)
-
-
-def _atempo(x: np.ndarray, steps: list[float]) -> np.ndarray:
-    """`x` through a chain of FFmpeg atempo filters of `steps` (as they give it: early and short)."""
-    g = av.filter.Graph()
-    node = g.add_abuffer(format="fltp", sample_rate=RATE, layout="stereo", time_base=f"1/{RATE}")
-    first = node
-    for f in steps:
-        nxt = g.add("atempo", f"{f:.6f}")
-        node.link_to(nxt)
-        node = nxt
-    fmt = g.add("aformat", "sample_fmts=fltp:channel_layouts=stereo")
-    sink = g.add("abuffersink")
-    node.link_to(fmt)
-    fmt.link_to(sink)
-    g.configure()
-    out = []
-
-    def drain() -> None:
-        while True:
-            try:
-                out.append(g.pull().to_ndarray())
-            except (av.BlockingIOError, av.error.EOFError):
-                return
-
-    for i in range(0, x.shape[1], CHUNK):
-        fr = av.AudioFrame.from_ndarray(
-            np.ascontiguousarray(x[:, i : i + CHUNK]), format="fltp", layout="stereo"
-        )
-        fr.sample_rate, fr.pts = RATE, i
-        first.push(fr)
-        drain()
-    first.push(None)
-    drain()
-    return np.ascontiguousarray(np.concatenate(out, axis=1).astype(np.float32)) if out else x[:, :0]
+    """Planar stereo samples played `tempo` times as fast, pitch kept, in step with a picture re-timed as
+    much: sound at sample k of `x` at sample k / `tempo` (within a few ms), round(n / `tempo`) samples
+    long (`vidiff.io.tempo.Stretcher`)."""
+    s = Stretcher(tempo)
+    out = s.push(x) + s.finish()
+    return np.ascontiguousarray(np.concatenate(out, axis=1)) if out else x[:, :0]
 
 
 class _TrackEncoder:

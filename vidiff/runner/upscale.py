@@ -168,13 +168,12 @@ def _check_inputs(src: VideoFile | ImageSequence, output: str, opts: UpscaleOpti
         audio = "drop"
     track = None
     if audio == "slow" and info.audio:
-        from vidiff.io.audio import AudioTrack, note_slowed
+        from vidiff.io.audio import note_slowed
+        from vidiff.io.slow_audio import SlowedAudio
 
         note_slowed(src.path, info.audio)
-        # time 0 is the video's first frame: the source's A/V offset, stretched with the picture
-        track = AudioTrack.from_file(
-            src, fade_in=0.0, fade_out=0.0, tempo=float(plan.speed), start=info.start_time
-        )
+        # made as the output is written; time 0 is the video's first frame (the A/V offset, stretched)
+        track = SlowedAudio(src.path, float(plan.speed), start=info.start_time)
     expected = plan.expected(info.duration)
     seg_n, mb = segment_frames(name, info.width, info.height), worker_mb(name, info.width, info.height)
     n_workers, pool = _workers(opts, expected, seg_n, mb)
