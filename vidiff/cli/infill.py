@@ -25,7 +25,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="examples:\n  vidiff infill in.mp4 -o fixed.mp4 --frames 10-14,30\n  vidiff infill in.mp4 -o fixed.mp4 --auto\n"
         "  vidiff infill in.mp4 -o fixed.mp4 --auto --quality max\n"
-        "  vidiff infill frames/ -o fixed_frames/ --frames 12   # image sequences in and out (see upscale --help)",
+        "  vidiff infill frames/ -o fixed_frames/ --frames 12   # image sequences in and out (see upscale --help)\n"
+        "  vidiff infill 'shot/f_%04d.png' -o 'fixed/f_%04d.png' --auto --start-number 1001\n"
+        "      # a shot's missing or unreadable frames rebuilt in their slots (--frames counts slots), its numbers kept",
     )
     p.add_argument(
         "input",

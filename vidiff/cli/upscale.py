@@ -27,15 +27,16 @@ EXAMPLES = f"""examples:
   vidiff upscale 'shot/%05d.png' -o out.mp4 --factor 2 --input-fps 30000/1001
   vidiff upscale in.mp4 -o out_frames/ --factor 2        # PNG frames out: out_frames/000000.png, ...
   vidiff upscale frames/ -o 'out/frame_%04d.jpg' --factor 2   # JPEG frames, numbered from 0
-  vidiff upscale 'shot/f_%04d.png' -o 'fixed/f_%04d.png' --factor 1 --start-number 1001   # a shot's
-                                                         # missing frames rebuilt, numbered as the shot
+  vidiff upscale 'shot/f_%04d.png' -o 'fixed/f_%04d.png' --factor 1 --start-number 1001
+                                                         # a shot's missing frames rebuilt, its numbers kept
 
 image sequences: INPUT may be a folder of images (PNG, JPEG, TIFF, BMP, WebP; natural order: frame2
-before frame10) or a pattern such as frames/%05d.png (from any first number; a number missing between two
-files is a missing frame: one warning, refused with --strict; --factor 1, or infill, rebuilds just those); it plays
-at --input-fps (default {DEFAULT_INPUT_FPS}). OUTPUT may be
-a folder (new or empty; PNG frames from 000000.png) or a pattern (.png or .jpg), numbered from 0 (file k is
-output frame k) or from --start-number N (file N+k); it appears only complete. Frames hold no audio; the encoding options do not apply.
+before frame10) or a pattern such as frames/%05d.png, from any first number (1001...); a number missing
+between two files is a missing frame (one warning; refused with --strict; --factor 1, or infill, rebuilds
+just those). It plays at --input-fps (default {DEFAULT_INPUT_FPS}) and is read as 8-bit RGB (16-bit and
+alpha dropped, with a note). OUTPUT may be a folder (new or empty; PNG frames from 000000.png) or a
+pattern (.png or .jpg), numbered from 0 (file k is output frame k) or from --start-number N (file N+k);
+it appears only complete. Frames hold no audio or subtitles; the encoding options do not apply.
 """
 
 
