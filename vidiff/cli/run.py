@@ -50,7 +50,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "-o",
         "--output",
         required=True,
-        help="output file, or output folder for many inputs; for one input, image frames: DIR/ or DIR/%%06d.png",
+        help="output file (.gif too), or output folder for many inputs; for one input, image frames: DIR/ or "
+        "DIR/%%06d.png",
     )
     add_input_fps_option(p, "the override decode.fps=FPS: ")
     p.add_argument("overrides", nargs="*", metavar="stage.key=value", help="override a stage option")

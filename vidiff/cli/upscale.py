@@ -27,11 +27,16 @@ EXAMPLES = f"""examples:
   vidiff upscale 'shot/%05d.png' -o out.mp4 --factor 2 --input-fps 30000/1001
   vidiff upscale in.mp4 -o out_frames/ --factor 2        # PNG frames out: out_frames/000000.png, ...
   vidiff upscale frames/ -o 'out/frame_%04d.jpg' --factor 2   # JPEG frames, numbered from 0
+  vidiff upscale clip.gif -o smooth.gif --fps 50         # an animated GIF in and out
 
 image sequences: INPUT may be a folder of images (PNG, JPEG, TIFF, BMP, WebP; natural order: frame2
 before frame10) or a pattern such as frames/%05d.png; it plays at --input-fps (default {DEFAULT_INPUT_FPS}). OUTPUT may be
 a folder (new or empty; PNG frames from 000000.png) or a pattern (.png or .jpg), numbered from 0 (file k is
 output frame k); it appears only complete. Frames hold no audio; the encoding options do not apply.
+
+GIF: -o NAME.gif writes an animated GIF (a palette of 256 colours a frame, dithered; it loops forever),
+which holds no audio and takes no encoding options. Its frame delays are hundredths of a second and
+browsers play one under 2 as 10, so a GIF plays at most 50 fps: a faster rate is refused.
 """
 
 
@@ -131,7 +136,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "-o",
         "--output",
         required=True,
-        help=f"output file (.mp4, .mkv, .mov or .webm), or image frames: {OUTPUT_HELP}",
+        help=f"output file (.mp4, .mkv, .mov, .webm, or .gif: 50 fps at most), or image frames: {OUTPUT_HELP}",
     )
     add_input_fps_option(p)
     rate = p.add_mutually_exclusive_group(required=True)

@@ -47,9 +47,10 @@ from filelock import FileLock
 
 from vidiff.errors import ConfigError, OutputError, VidiffError
 from vidiff.io.encode import EncodeOptions
+from vidiff.io.gif_out import GifWriter
 from vidiff.io.overlap import DEPTH, Behind, Prefetch, quick_handoffs, start_thread
 from vidiff.io.probe import VideoFile
-from vidiff.io.sequence_out import FrameWriter, frames_output, output_target
+from vidiff.io.sequence_out import FrameWriter, frames_output, frames_writer, output_target
 from vidiff.io.streams import Extras
 from vidiff.io.writer import (
     _FORMATS,
@@ -509,7 +510,7 @@ class ResumableWriter:
         if joiner is not None:
             joiner.cancel()
 
-    def _open_output(self) -> VideoWriter | FrameWriter:
+    def _open_output(self) -> VideoWriter | FrameWriter | GifWriter:
         """OUTPUT's writer, with the audio, read through a container of its own: a streaming join's input is
         still being read, and an open input's pass starts with a seek to 0, which drops the packets stamped
         before 0 (AAC or Opus priming, as an .mkv or .mp4 that FFmpeg wrote has): every join, streaming,
@@ -517,7 +518,7 @@ class ResumableWriter:
         frames as images (`FrameWriter`)."""
         if self.frames is not None:
             w, h = self.parts.width, self.parts.height
-            return FrameWriter(self.path, w, h, self.fps, rotation=self.rotation, lock=False)
+            return frames_writer(self.path, w, h, self.fps, rotation=self.rotation, lock=False)
         audio_from = self.audio_from
         if isinstance(audio_from, VideoFile):
             audio_from = audio_from.path

@@ -37,6 +37,7 @@ import numpy as np
 from vidiff.errors import ConfigError, OutputError
 from vidiff.io.color import frame_to_rgb
 from vidiff.io.encode import EncodeOptions
+from vidiff.io.gif_out import GifFile, GifWriter, check_gif_output, is_gif
 from vidiff.io.sequence import is_pattern, is_sequence, sequence_folder, split_pattern
 from vidiff.validate import check_image, check_path
 
@@ -71,10 +72,13 @@ class FrameFolder:
         return os.path.join(folder or self.folder, self.name % (FIRST_NUMBER + k))
 
 
-def frames_output(path: str | os.PathLike[str]) -> FrameFolder | None:
-    """The image-sequence output `path` names, or None for a video file: a path that ends with a slash or
-    is a folder (PNG frames named `DEFAULT_NAME`), or one whose file name holds a frame number (%05d)."""
+def frames_output(path: str | os.PathLike[str]) -> FrameFolder | GifFile | None:
+    """The image output `path` names, or None for a video file: a path that ends with a slash or is a
+    folder (PNG frames named `DEFAULT_NAME`), one whose file name holds a frame number (%05d), or an
+    animated GIF (`vidiff.io.gif_out`: images too, one file)."""
     path = os.fspath(path)
+    if is_gif(path):
+        return GifFile(path)
     if path.endswith(("/", os.sep)) or os.path.isdir(path):
         return FrameFolder(os.path.normpath(path), DEFAULT_NAME)
     if is_pattern(path):
@@ -93,6 +97,8 @@ def check_frames_output(path: str | os.PathLike[str], inputs: Sequence[str | os.
     number, a folder that is new or empty, in a folder that exists and is writable, apart from the inputs."""
     path = check_path(path, "output")
     spec = frames_output(path)
+    if isinstance(spec, GifFile):
+        return check_gif_output(path, inputs)
     if spec is None:
         raise OutputError(f"{path}: not an image-sequence output; give {OUTPUT_HELP.replace('%%', '%')}")
     split_pattern(spec.name, path)
@@ -144,21 +150,40 @@ def frames_encoding(path: str, enc: EncodeOptions) -> EncodeOptions:
     ]
     if given:
         kind = frames_output(path).kind or "image"  # type: ignore[union-attr]
+        how = {
+            "PNG": "lossless",
+            "JPEG": f"quality {JPEG_QUALITY}",
+            "GIF": "a palette of 256 colours a frame",
+        }
         raise ConfigError(
             f"{path}: {', '.join(given)} {'does' if len(given) == 1 else 'do'} not apply to image frames "
-            f"(written as {kind}{', lossless' if kind == 'PNG' else f', quality {JPEG_QUALITY}'}); leave "
-            f"{'it' if len(given) == 1 else 'them'} out"
+            f"(written as {kind}, {how.get(kind, 'lossless')}); leave {'it' if len(given) == 1 else 'them'} out"
         )
     return PARTS_ENCODE
 
 
 def note_no_audio(path: str) -> None:
-    """One note line: the input's audio is not in an image-sequence output."""
+    """One note line: the input's audio is not in an image-sequence output (nor in a GIF)."""
+    what = "a GIF holds" if is_gif(path) else "image frames hold"
     print(
-        f"note: {path}: image frames hold no audio; the input's audio is left out",
+        f"note: {path}: {what} no audio; the input's audio is left out",
         file=sys.stderr,
         flush=True,
     )
+
+
+def frames_writer(
+    path: str | os.PathLike[str],
+    width: int,
+    height: int,
+    fps: Fraction,
+    rotation: int = 0,
+    inputs: Sequence[str | os.PathLike[str]] = (),
+    lock: bool = True,
+) -> FrameWriter | GifWriter:
+    """The writer of an image output (`frames_output`): numbered images, or one animated GIF."""
+    kind = GifWriter if is_gif(path) else FrameWriter
+    return kind(path, width, height, fps, rotation=rotation, inputs=inputs, lock=lock)
 
 
 class FrameWriter:
