@@ -45,9 +45,13 @@ class GifFile:
 
 
 def is_gif(path: str | os.PathLike[str]) -> bool:
-    """A .gif file name (not a folder)."""
+    """A .gif file name (not a folder, nor a pattern of numbered frames: frames/%05d.gif is refused as
+    one, since frames are PNG or JPEG)."""
+    from vidiff.io.sequence import is_pattern
+
     path = os.fspath(path)
-    return not path.endswith(("/", os.sep)) and os.path.splitext(path)[1].lower() == GIF_EXT
+    ext = os.path.splitext(path)[1].lower()
+    return ext == GIF_EXT and not path.endswith(("/", os.sep)) and not is_pattern(path)
 
 
 def check_gif_output(path: str | os.PathLike[str], inputs: Sequence[str | os.PathLike[str]] = ()) -> str:
