@@ -262,6 +262,12 @@ def test_workers_for_a_recipe_made_in_one_process_is_refused_not_ignored(
         f"vidiff: error: --workers: recipe {recipe} makes its clip in one process (its {stage} stage); leave it out\n"
     )
     assert not out.exists()
+    from vidiff.recipes import load_recipe
+    from vidiff.runner.recipe import run_recipe
+
+    with pytest.raises(ConfigError, match=f"makes its clip in one process \\(its {stage} stage\\)"):
+        run_recipe(load_recipe(recipe), str(carphone), str(out), workers=2)  # the API's door: refused too
+    assert not out.exists()
 
 
 def test_unknown_stage_key_is_one_line_with_file_and_line(tmp_path, carphone):

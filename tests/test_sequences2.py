@@ -166,6 +166,7 @@ def test_start_number_numbers_the_output_at_every_door(tmp_path, capsys):
     for args, words in [
         (["upscale", pattern, "-o", tmp_path / "v.mp4", "--factor", "2", "--start-number", "1001"], "is a video file"),
         (["infill", pattern, "-o", tmp_path / "v.mp4", "--frames", "2", "--start-number", "1"], "is a video file"),
+        (["upscale", pattern, "-o", tmp_path / "v.gif", "--factor", "2", "--start-number", "1"], "is an animated GIF"),
         (["upscale", pattern, "-o", f"{tmp_path}/n/", "--factor", "2", "--start-number", "-1"], "whole number from 0"),
         (["upscale", pattern, "-o", f"{tmp_path}/n/", "--factor", "2", "--start-number", "x"], "invalid int value"),
         (["run", "fps_x2", "-i", pattern, "-o", tmp_path / "v.mp4", "--start-number", "3"], "is a video file"),

@@ -235,17 +235,32 @@ class EngineModule:
         path = self._path(args)
         r = self._runners.get(str(path))
         if r is None:
-            if not path.is_file():
-                dyn = [a for i, a in enumerate(args) if i not in self.static]
-
-                def fn(*xs):
-                    it = iter(xs)
-                    return self.module(*[a if i in self.static else next(it) for i, a in enumerate(args)])
-
-                export_onnx(fn, dyn, path)
-                self.exports += 1
+            self._export(args, path)
             r = self._runners[str(path)] = _Runner(self.engine, path, torch.get_num_threads())
         return r
+
+    def _export(self, args: Sequence[Any], path: Path) -> None:
+        """Export the module for `args`' shape class to `path` unless a thread or process already has: one
+        export at a time in a process (`BUILD_LOCK`), and across processes (--workers) a file lock beside
+        it, so one process writes it and the others read it."""
+        from filelock import FileLock
+
+        from vidiff.build_lock import BUILD_LOCK
+
+        if path.is_file():
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with BUILD_LOCK, FileLock(str(path) + ".lock"):
+            if path.is_file():  # written while this one waited
+                return
+            dyn = [a for i, a in enumerate(args) if i not in self.static]
+
+            def fn(*xs):
+                it = iter(xs)
+                return self.module(*[a if i in self.static else next(it) for i, a in enumerate(args)])
+
+            export_onnx(fn, dyn, path)
+            self.exports += 1
 
     def parameters(self):
         """The module's parameters (a VidiffModel reads its device from them)."""

@@ -28,6 +28,7 @@ EXAMPLES = """examples:
   vidiff generate --image photo.jpg -o post.mp4 --aspect 1:1 --loop --audio music.m4a
   vidiff generate --clip in.mp4 -o longer.mp4 --extend 0.7 --aspect 16:9 --fps 60       # 0.7 s more motion
   vidiff generate --clip in.mp4 -o loop.mp4 --loop --strip strip.png                      # seamless loop
+  vidiff generate --image photo.jpg -o loop.gif --aspect 1:1 --loop --seconds 3          # a looping GIF
   vidiff generate --prompt "a red fox in snow" --weights Wan-AI/Wan2.1-T2V-1.3B-Diffusers -o fox.mp4 --device cuda
   vidiff generate --prompt "waves at dusk" --weights Lightricks/LTX-Video -o waves.mp4 --seconds 10 --offload --device cuda
   vidiff generate --image photo.jpg -o svd.mp4 --weights ~/models/svd-xt --device cuda      # SVD (auto)
@@ -46,14 +47,19 @@ def register(sub: argparse._SubParsersAction) -> None:
         "frames never observed, generated from the motion of its last frames), and with --loop a "
         "transition from its last frame back to its first so it plays as a seamless loop. Output: "
         "H.264 High, yuv420p, +faststart, at a platform size, with AAC audio from --audio trimmed and "
-        "faded to the clip.",
+        "faded to the clip; or an animated GIF (-o NAME.gif: no audio, 50 fps at most).",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=EXAMPLES,
     )
     src = p.add_mutually_exclusive_group()
     src.add_argument("--image", help="a still image (jpg, png, ...)")
     src.add_argument("--clip", help="a video clip to extend or loop")
-    p.add_argument("-o", "--output", required=True, help="output .mp4")
+    p.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        help="output .mp4 (or .mov, .mkv, .webm; .gif: no audio, 50 fps at most)",
+    )
     p.add_argument(
         "--seconds",
         type=float,
@@ -173,7 +179,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--seed", type=int, default=0, help=f"random seed for the model, 0 to {MAX_SEED} (default 0)"
     )
     p.add_argument("--crf", type=int, default=18, help="H.264 quality (default 18)")
-    p.add_argument("--preset", default="medium", help="x264 speed preset (default medium)")
+    p.add_argument("--preset", help="x264 speed preset (default medium, the encoder's own)")
     p.add_argument("--strip", help="also write an image strip of the clip's frames (PNG)")
     add_strict_option(p)
     add_report_options(p)

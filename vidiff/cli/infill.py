@@ -35,7 +35,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="input video, or image sequence: a folder of images or a pattern such as frames/%%05d.png "
         "(never modified)",
     )
-    p.add_argument("-o", "--output", required=True, help=f"output file, or image frames: {OUTPUT_HELP}")
+    p.add_argument(
+        "-o", "--output", required=True, help=f"output file (.gif too), or image frames: {OUTPUT_HELP}"
+    )
     add_start_number_option(p)
     add_input_fps_option(p)
     g = p.add_mutually_exclusive_group(required=True)

@@ -50,7 +50,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "-o",
         "--output",
         required=True,
-        help="output file, or output folder for many inputs; for one input, image frames: DIR/ or DIR/%%06d.png",
+        help="output file (.gif too), or output folder for many inputs; for one input, image frames: DIR/ or "
+        "DIR/%%06d.png",
     )
     add_input_fps_option(p, "the override decode.fps=FPS: ")
     add_start_number_option(p, "the override encode.start_number=N: ")
@@ -84,7 +85,15 @@ def run(args: argparse.Namespace) -> int:
     from vidiff.errors import ConfigError
     from vidiff.recipes import load_recipe
     from vidiff.runner.parallel import cli_workers
-    from vidiff.runner.recipe import check_input, is_batch, parse_shard, run_many, run_recipe
+    from vidiff.runner.recipe import (
+        check_input,
+        check_workers,
+        is_batch,
+        one_process_stage,
+        parse_shard,
+        run_many,
+        run_recipe,
+    )
 
     parse_shard(args.shard)  # a bad --shard, --workers or --ray is refused before any work
     workers = cli_workers(args.workers) if args.ray is None else None  # every core by default
@@ -113,11 +122,9 @@ def run(args: argparse.Namespace) -> int:
         extra.append(f"{'infill' if infill else 'interpolate'}.quality={args.quality}")
     recipe = recipe.with_overrides([*args.overrides, *extra])
     check_input(recipe, args.input)  # no -i: a prompt and weights, or one line before any work
-    one = next((st for st in ("generate", "infill") if recipe.stage(st) is not None), None)
-    if one and args.workers is not None and not is_batch(args.input):  # it would be ignored
-        raise ConfigError(
-            f"--workers: recipe {recipe.name} makes its clip in one process (its {one} stage); leave it out"
-        )
+    if not is_batch(args.input):  # one input: workers given for a recipe made in one process is refused
+        check_workers(recipe, args.workers)
+        workers = None if one_process_stage(recipe) else workers
     if args.shard and not is_batch(args.input):
         what = "INPUT is one file" if args.input is not None else "there is no INPUT"
         raise ConfigError(f"--shard splits a folder or glob of clips; {what}")

@@ -29,6 +29,7 @@ EXAMPLES = f"""examples:
   vidiff upscale frames/ -o 'out/frame_%04d.jpg' --factor 2   # JPEG frames, numbered from 0
   vidiff upscale 'shot/f_%04d.png' -o 'fixed/f_%04d.png' --factor 1 --start-number 1001
                                                          # a shot's missing frames rebuilt, its numbers kept
+  vidiff upscale clip.gif -o smooth.gif --fps 50         # an animated GIF in and out
 
 image sequences: INPUT may be a folder of images (PNG, JPEG, TIFF, BMP, WebP; natural order: frame2
 before frame10) or a pattern such as frames/%05d.png, from any first number (1001...); a number missing
@@ -37,6 +38,10 @@ just those). It plays at --input-fps (default {DEFAULT_INPUT_FPS}) and is read a
 alpha dropped, with a note). OUTPUT may be a folder (new or empty; PNG frames from 000000.png) or a
 pattern (.png or .jpg), numbered from 0 (file k is output frame k) or from --start-number N (file N+k);
 it appears only complete. Frames hold no audio or subtitles; the encoding options do not apply.
+
+GIF: -o NAME.gif writes an animated GIF (a palette of 256 colours a frame, dithered; it loops forever),
+which holds no audio and takes no encoding options. Its frame delays are hundredths of a second and
+browsers play one under 2 as 10, so a GIF plays at most 50 fps: a faster rate is refused.
 """
 
 
@@ -136,7 +141,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "-o",
         "--output",
         required=True,
-        help=f"output file (.mp4, .mkv, .mov or .webm), or image frames: {OUTPUT_HELP}",
+        help=f"output file (.mp4, .mkv, .mov, .webm, or .gif: 50 fps at most), or image frames: {OUTPUT_HELP}",
     )
     add_start_number_option(p)
     add_input_fps_option(p)

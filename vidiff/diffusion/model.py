@@ -18,6 +18,7 @@ from typing import Any
 import torch
 from diffusers.configuration_utils import ConfigMixin, register_to_config
 
+from vidiff.build_lock import BUILD_LOCK
 from vidiff.codecs import DEFAULT_CODEC, Codec, get_codec
 from vidiff.errors import ConfigError, InputError
 from vidiff.fusion import LAYOUTS
@@ -188,18 +189,19 @@ class VidiffModel:
         device = check_device(device)
         path = resolve_model_path(path)
         settings = load_settings(path)
-        codec = get_codec(dict(settings.config.codec))
         if not (path / "unet" / "config.json").is_file():
             raise InputError(f"{path}: the model folder has no unet/config.json (`vidiff train` writes both)")
-        try:
-            if (path / "codec.safetensors").exists():
-                from safetensors.torch import load_file
+        with BUILD_LOCK:  # from_pretrained patches torch for the whole process while it builds
+            codec = get_codec(dict(settings.config.codec))
+            try:
+                if (path / "codec.safetensors").exists():
+                    from safetensors.torch import load_file
 
-                codec.load_state_dict(load_file(str(path / "codec.safetensors")))
-            unet = VideoUNet3D.from_pretrained(path / "unet", local_files_only=True)
-        except (OSError, ValueError, RuntimeError) as e:  # a damaged or mismatched weights file
-            raise InputError(f"{path}: the model's weights do not load ({str(e).strip()})") from None
-        return cls(unet=unet, codec=codec, settings=settings).to(device).eval()
+                    codec.load_state_dict(load_file(str(path / "codec.safetensors")))
+                unet = VideoUNet3D.from_pretrained(path / "unet", local_files_only=True)
+            except (OSError, ValueError, RuntimeError) as e:  # a damaged or mismatched weights file
+                raise InputError(f"{path}: the model's weights do not load ({str(e).strip()})") from None
+            return cls(unet=unet, codec=codec, settings=settings).to(device).eval()
 
     def n_parameters(self) -> int:
         return sum(p.numel() for p in self.unet.parameters())

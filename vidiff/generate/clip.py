@@ -286,7 +286,9 @@ def make_clip(
     from vidiff.generate.summary import Consistency
     from vidiff.io.audio import AudioTrack
     from vidiff.io.encode import EncodeOptions
+    from vidiff.io.gif_out import check_gif_rate, is_gif
     from vidiff.io.probe import probe
+    from vidiff.io.sequence_out import frames_encoding, frames_writer
     from vidiff.io.writer import VideoWriter, check_output_path, check_png_output, write_atomically
     from vidiff.progress import progress_bar
     from vidiff.timeline import check_flow_size
@@ -315,7 +317,7 @@ def make_clip(
     scheme = DEFAULT_SCHEME if scheme is None else scheme
     size = preset_size(aspect)
     inputs = [x for x in (image, clip, audio) if x]
-    check_output_path(output, inputs)
+    check_output_path(output, inputs, gif=True)
     if strip:
         check_png_output(strip, "strip", [*inputs, output])
     if extend is not None and not (math.isfinite(extend) and extend >= 0):  # frames: once the rate is known
@@ -332,7 +334,13 @@ def make_clip(
     if fps not in FPS_CHOICES:
         raise ConfigError(f"fps {fps} for a social clip: use one of {', '.join(map(str, FPS_CHOICES))}")
     opts = EncodeOptions(codec, crf, preset, pix_fmt)
-    opts.check_output(output, *size, resumable=False)
+    if is_gif(output):  # a GIF takes no encoding options and holds no music
+        frames_encoding(output, opts)
+        check_gif_rate(output, fps)
+        if audio:
+            raise ConfigError(f"{output}: a GIF holds no audio; leave --audio out, or write .mp4")
+    else:
+        opts.check_output(output, *size, resumable=False)
     uses_model = model or method == "diffusion"
     if backend == "vidiff" and weights:
         raise ConfigError(
@@ -450,8 +458,12 @@ def make_clip(
     shown, ends = [], []  # the strip's frames; the first and the last
     bar, k = progress_bar(total, "write", progress), 0
     summary = Consistency()  # the clip's temporal-consistency summary, frame by frame
-    with VideoWriter(output, size[0], size[1], out_fps, **opts.writer_kwargs(), profile=profile, audio=track,
-                     inputs=inputs) as w:  # fmt: skip
+    if is_gif(output):
+        writer: Any = frames_writer(output, size[0], size[1], out_fps, inputs=inputs)
+    else:
+        kwargs = {**opts.writer_kwargs(), "profile": profile, "audio": track, "inputs": inputs}
+        writer = VideoWriter(output, size[0], size[1], out_fps, **kwargs)
+    with writer as w:
         for k, frame in enumerate(frames, 1):
             w.write(frame)
             shown += [frame] if k - 1 in picks else []

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from vidiff.build_lock import BUILD_LOCK
 from vidiff.errors import ConfigError, InputError
 
 
@@ -43,7 +44,8 @@ def load_svd(weights: str, device: str = "cpu"):
     except ImportError as e:
         raise ConfigError(f"backend svd needs the svd extra: pip install 'vidiff[svd]' ({e})") from None
     try:
-        pipe = StableVideoDiffusionPipeline.from_pretrained(weights, local_files_only=True)
+        with BUILD_LOCK:  # from_pretrained patches torch for the whole process while it builds
+            pipe = StableVideoDiffusionPipeline.from_pretrained(weights, local_files_only=True)
     except (OSError, ValueError, KeyError, RuntimeError) as e:
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise InputError(f"weights {weights}: cannot load the pipeline: {first}") from None

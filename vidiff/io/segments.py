@@ -47,9 +47,16 @@ from filelock import FileLock
 
 from vidiff.errors import ConfigError, OutputError, VidiffError
 from vidiff.io.encode import EncodeOptions
+from vidiff.io.gif_out import GifWriter
 from vidiff.io.overlap import DEPTH, Behind, Prefetch, quick_handoffs, start_thread
 from vidiff.io.probe import VideoFile
-from vidiff.io.sequence_out import FrameWriter, check_start_number, frames_output, output_target
+from vidiff.io.sequence_out import (
+    FrameWriter,
+    check_start_number,
+    frames_output,
+    frames_writer,
+    output_target,
+)
 from vidiff.io.streams import Extras
 from vidiff.io.writer import (
     _FORMATS,
@@ -364,7 +371,8 @@ class ResumableWriter:
         **encode: Any,
     ) -> None:
         self.path = check_output_path(path, sources(inputs, audio_from), frames=True)
-        self.start_number = check_start_number(start_number, self.path)  # an image output's first number
+        check_start_number(start_number, self.path)  # an image-frames output's first number, or None
+        self.start_number = start_number
         self.announce = announce
         self.frames = frames_output(self.path)  # an image sequence (no audio, no encoder), or None
         p = Path(output_target(self.path))
@@ -512,7 +520,7 @@ class ResumableWriter:
         if joiner is not None:
             joiner.cancel()
 
-    def _open_output(self) -> VideoWriter | FrameWriter:
+    def _open_output(self) -> VideoWriter | FrameWriter | GifWriter:
         """OUTPUT's writer, with the audio, read through a container of its own: a streaming join's input is
         still being read, and an open input's pass starts with a seek to 0, which drops the packets stamped
         before 0 (AAC or Opus priming, as an .mkv or .mp4 that FFmpeg wrote has): every join, streaming,
@@ -520,7 +528,7 @@ class ResumableWriter:
         frames as images (`FrameWriter`)."""
         if self.frames is not None:
             w, h = self.parts.width, self.parts.height
-            return FrameWriter(
+            return frames_writer(
                 self.path, w, h, self.fps, rotation=self.rotation, lock=False, start_number=self.start_number
             )
         audio_from = self.audio_from

@@ -39,6 +39,7 @@ import numpy as np
 from vidiff.errors import ConfigError, OutputError
 from vidiff.io.color import frame_to_rgb
 from vidiff.io.encode import EncodeOptions
+from vidiff.io.gif_out import GifFile, GifWriter, check_gif_output, is_gif
 from vidiff.io.sequence import is_pattern, is_sequence, sequence_folder, split_pattern
 from vidiff.validate import check_image, check_int, check_path
 
@@ -79,10 +80,13 @@ class FrameFolder:
         return os.path.join(folder or self.folder, self.name % (self.start + k))
 
 
-def frames_output(path: str | os.PathLike[str]) -> FrameFolder | None:
-    """The image-sequence output `path` names, or None for a video file: a path that ends with a slash or
-    is a folder (PNG frames named `DEFAULT_NAME`), or one whose file name holds a frame number (%05d)."""
+def frames_output(path: str | os.PathLike[str]) -> FrameFolder | GifFile | None:
+    """The image output `path` names, or None for a video file: a path that ends with a slash or is a
+    folder (PNG frames named `DEFAULT_NAME`), one whose file name holds a frame number (%05d), or an
+    animated GIF (`vidiff.io.gif_out`: images too, one file)."""
     path = os.fspath(path)
+    if is_gif(path):
+        return GifFile(path)
     if path.endswith(("/", os.sep)) or os.path.isdir(path):
         return FrameFolder(os.path.normpath(path), DEFAULT_NAME)
     if is_pattern(path):
@@ -97,10 +101,11 @@ def check_start_number(value: object, output: str | os.PathLike[str] | None = No
     if value is None:
         return FIRST_NUMBER
     number = check_int(value, "start number", 0, MAX_START_NUMBER)
-    if output is not None and frames_output(output) is None:
+    if output is not None and not isinstance(frames_output(output), FrameFolder):
+        what = "an animated GIF, one file" if is_gif(output) else "a video file"
         raise ConfigError(
             f"start number {value}: numbers the files of an image-frames output (DIR/ or DIR/frame_%05d.png); "
-            f"{os.fspath(output)} is a video file"
+            f"{os.fspath(output)} is {what}"
         )
     return number
 
@@ -116,6 +121,8 @@ def check_frames_output(path: str | os.PathLike[str], inputs: Sequence[str | os.
     number, a folder that is new or empty, in a folder that exists and is writable, apart from the inputs."""
     path = check_path(path, "output")
     spec = frames_output(path)
+    if isinstance(spec, GifFile):
+        return check_gif_output(path, inputs)
     if spec is None:
         raise OutputError(f"{path}: not an image-sequence output; give {OUTPUT_HELP.replace('%%', '%')}")
     split_pattern(spec.name, path)
@@ -167,27 +174,53 @@ def frames_encoding(path: str, enc: EncodeOptions) -> EncodeOptions:
     ]
     if given:
         kind = frames_output(path).kind or "image"  # type: ignore[union-attr]
+        how = {
+            "PNG": "lossless",
+            "JPEG": f"quality {JPEG_QUALITY}",
+            "GIF": "a palette of 256 colours a frame",
+        }
         raise ConfigError(
             f"{path}: {', '.join(given)} {'does' if len(given) == 1 else 'do'} not apply to image frames "
-            f"(written as {kind}{', lossless' if kind == 'PNG' else f', quality {JPEG_QUALITY}'}); leave "
-            f"{'it' if len(given) == 1 else 'them'} out"
+            f"(written as {kind}, {how.get(kind, 'lossless')}); leave {'it' if len(given) == 1 else 'them'} out"
         )
     return PARTS_ENCODE
 
 
 def note_no_audio(path: str, audio: bool = True, subtitles: int = 0) -> None:
     """One note line: the input's audio (`audio`) and its `subtitles` streams are not in an image-sequence
-    output (nothing when it has neither)."""
+    output, nor in a GIF (nothing when it has neither)."""
     left = (["the input's audio"] if audio else []) + (
         [f"its {subtitles} subtitle stream{'s' if subtitles > 1 else ''}"] if subtitles else []
     )
     if not left:
         return
+    holds = "a GIF holds" if is_gif(path) else "image frames hold"
     what = " or ".join(w for w, given in (("audio", audio), ("subtitles", subtitles)) if given)
+    verb = "are" if len(left) > 1 or subtitles > 1 else "is"
     print(
-        f"note: {path}: image frames hold no {what}; {' and '.join(left)} {'are' if len(left) > 1 or subtitles > 1 else 'is'} left out",
+        f"note: {path}: {holds} no {what}; {' and '.join(left)} {verb} left out",
         file=sys.stderr,
         flush=True,
+    )
+
+
+def frames_writer(
+    path: str | os.PathLike[str],
+    width: int,
+    height: int,
+    fps: Fraction,
+    rotation: int = 0,
+    inputs: Sequence[str | os.PathLike[str]] = (),
+    lock: bool = True,
+    start_number: int | None = None,
+) -> FrameWriter | GifWriter:
+    """The writer of an image output (`frames_output`): numbered images (from `start_number`), or one
+    animated GIF (which numbers none: `check_start_number` refuses one given)."""
+    if is_gif(path):
+        check_start_number(start_number, path)
+        return GifWriter(path, width, height, fps, rotation=rotation, inputs=inputs, lock=lock)
+    return FrameWriter(
+        path, width, height, fps, rotation=rotation, inputs=inputs, lock=lock, start_number=start_number
     )
 
 

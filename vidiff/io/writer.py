@@ -55,21 +55,29 @@ def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
 
 
 def check_output_path(
-    path: str | os.PathLike[str], inputs: Sequence[str | os.PathLike[str]] = (), frames: bool = False
+    path: str | os.PathLike[str],
+    inputs: Sequence[str | os.PathLike[str]] = (),
+    frames: bool = False,
+    gif: bool | None = None,
 ) -> str:
     """Validate an output path before any work: known extension, writable folder, not an input (nor in an
     image sequence's folder). `frames`: an image-sequence output (a folder, a %05d pattern) is taken too,
-    and checked by `vidiff.io.sequence_out.check_frames_output`."""
+    and checked by `vidiff.io.sequence_out.check_frames_output`; `gif` (default: as `frames`): an animated
+    GIF is taken too (`vidiff.io.gif_out`)."""
+    from vidiff.io.gif_out import check_gif_output, is_gif
     from vidiff.io.sequence_out import OUTPUT_HELP, check_apart, check_frames_output, frames_output
 
     path = check_path(path, "output")
+    if (frames if gif is None else gif) and is_gif(path):
+        return check_gif_output(path, inputs)
     if frames and frames_output(path) is not None:
         return check_frames_output(path, inputs)
     ext = os.path.splitext(path)[1].lower()
     if not frames and (path.endswith(("/", os.sep)) or os.path.isdir(path)):
         raise OutputError(f"{path}: is a folder; this writes a video file: name one ({', '.join(_FORMATS)})")
     if ext not in _FORMATS:
-        also = f", or {OUTPUT_HELP.replace('%%', '%')}" if frames else ""
+        also = ", .gif" if (frames if gif is None else gif) else ""
+        also += f", or {OUTPUT_HELP.replace('%%', '%')}" if frames else ""
         raise OutputError(
             f"{path}: unknown output extension {ext or '(none)'!r}; use one of {', '.join(_FORMATS)}{also}"
         )

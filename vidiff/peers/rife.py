@@ -25,6 +25,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from vidiff.build_lock import BUILD_LOCK
 from vidiff.engine import EngineModule
 from vidiff.errors import UnsupportedError
 from vidiff.fetch import FETCH_HINT, rife_weights_path
@@ -190,17 +191,19 @@ class RIFE:
             raise UnsupportedError(f"RIFE v4 weights not found; fetch them with: {FETCH_HINT}")
         self.device = torch.device(device)
         self.scale = scale
-        net = IFNet()
-        sd = load_state_dict(path)
-        own = net.state_dict()
-        missing = [k for k in own if k not in sd]
-        bad = [k for k in own if k in sd and sd[k].shape != own[k].shape]
-        if missing or bad:
-            raise UnsupportedError(
-                f"{path} is not a RIFE v4.25/4.26 IFNet ({len(missing)} tensors missing, {len(bad)} of other shape)"
-            )
-        net.load_state_dict({k: sd[k] for k in own})
-        self.net = net.to(self.device, torch.float32).eval()
+        with BUILD_LOCK:  # no other thread's diffusers load may turn this network's tensors into meta ones
+            net = IFNet()
+            sd = load_state_dict(path)
+            own = net.state_dict()
+            missing = [k for k in own if k not in sd]
+            bad = [k for k in own if k in sd and sd[k].shape != own[k].shape]
+            if missing or bad:
+                raise UnsupportedError(
+                    f"{path} is not a RIFE v4.25/4.26 IFNet ({len(missing)} tensors missing, {len(bad)} of "
+                    "other shape)"
+                )
+            net.load_state_dict({k: sd[k] for k in own})
+            self.net = net.to(self.device, torch.float32).eval()
         # the scales (argument 3) are baked into each export: one per padded size and scale
         self.run = EngineModule(self.net, "ifnet", engine, self.device, static=(3,))
 

@@ -23,6 +23,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from vidiff.build_lock import BUILD_LOCK
 from vidiff.engine import EngineModule
 from vidiff.errors import UnsupportedError
 from vidiff.fetch import RIFE_HD, weights_path
@@ -135,13 +136,14 @@ class RIFEHD:
         if path is None or not path.is_file():
             raise UnsupportedError(f"RIFE HDv3 weights not found; fetch them with: {RIFE_HD.hint}")
         self.device = torch.device(device)
-        net = IFNetHD()
-        sd = load_state_dict(path)
-        own = net.state_dict()
-        if any(k not in sd or sd[k].shape != v.shape for k, v in own.items()):
-            raise UnsupportedError(f"{path} is not a RIFE HDv3 IFNet")
-        net.load_state_dict({k: sd[k] for k in own})
-        self.net = net.to(self.device, torch.float32).eval()
+        with BUILD_LOCK:  # as RIFE v4's: built and loaded while no other thread's load patches torch
+            net = IFNetHD()
+            sd = load_state_dict(path)
+            own = net.state_dict()
+            if any(k not in sd or sd[k].shape != v.shape for k, v in own.items()):
+                raise UnsupportedError(f"{path} is not a RIFE HDv3 IFNet")
+            net.load_state_dict({k: sd[k] for k in own})
+            self.net = net.to(self.device, torch.float32).eval()
         # `interpolate`'s passes on an engine (vidiff.engine, as RIFE v4's); the scales are baked in
         self.run = EngineModule(self.net, "ifnet_hd", engine, self.device, static=(2,))
 

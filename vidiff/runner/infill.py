@@ -21,6 +21,7 @@ import numpy as np
 from vidiff.errors import ConfigError
 from vidiff.flow import Interpolator, get_interpolator
 from vidiff.io.encode import EncodeOptions
+from vidiff.io.gif_out import GifWriter, check_gif_rate
 from vidiff.io.probe import VideoFile, strict_scope
 from vidiff.io.reader import Frame, VideoReader
 from vidiff.io.sequence import ImageSequence, open_input
@@ -29,6 +30,7 @@ from vidiff.io.sequence_out import (
     check_start_number,
     frames_encoding,
     frames_output,
+    frames_writer,
     note_no_audio,
 )
 from vidiff.io.streams import Extras
@@ -141,6 +143,7 @@ def infill_file(
                 )
         interp = get_interpolator(method, **(method_options or {})) if isinstance(method, str) else method
         check_flow_size(info.width, info.height, getattr(interp, "name", str(method)))
+        check_gif_rate(output, info.fps)
         if not images:
             enc.check_output(output, info.width, info.height, resumable=False)
         else:
@@ -152,7 +155,7 @@ def infill_file(
         t0 = time.perf_counter()
         done: dict[int, str] = {}  # frame -> what was done to it
         with (
-            FrameWriter(
+            frames_writer(
                 output,
                 info.width,
                 info.height,
@@ -221,7 +224,7 @@ def _rewrite(
     src: VideoFile | ImageSequence,
     plans: tuple[dict[int, str], dict[int, np.ndarray]],
     interp: Interpolator,
-    writer: VideoWriter | FrameWriter,
+    writer: VideoWriter | FrameWriter | GifWriter,
     bar: Any,
     done: dict[int, str],
 ) -> None:
@@ -249,7 +252,7 @@ def _rewrite(
 
 
 def _flush(
-    writer: VideoWriter | FrameWriter,
+    writer: VideoWriter | FrameWriter | GifWriter,
     pending: list[Frame],
     plans: tuple[dict[int, str], dict[int, np.ndarray]],
     before: Frame | None,

@@ -126,6 +126,20 @@ def check_input(recipe: Recipe, input: str | None) -> None:
         )
 
 
+def one_process_stage(recipe: Recipe) -> str | None:
+    """The stage that makes `recipe`'s clip in one process (generate, infill), or None: such a recipe has
+    no segments to spread over workers (a batch still runs its clips side by side)."""
+    return next((st for st in ("generate", "infill") if recipe.stage(st) is not None), None)
+
+
+def check_workers(recipe: Recipe, workers: object) -> None:
+    """Workers given for one input of a recipe made in one process would be ignored: one line instead."""
+    if workers is not None and (one := one_process_stage(recipe)):
+        raise ConfigError(
+            f"--workers: recipe {recipe.name} makes its clip in one process (its {one} stage); leave it out"
+        )
+
+
 def run_recipe(
     recipe: Recipe,
     input: str | None,
@@ -150,6 +164,7 @@ def run_recipe(
     from vidiff.runner.parallel import parse_workers
 
     workers = parse_workers(workers)
+    check_workers(recipe, workers)
     enc = recipe.stage("encode") or {}
     common = {"codec": enc.get("codec", "h264"), "crf": enc.get("crf", 18), "preset": enc.get("preset")}
     common["audio_codec"] = enc.get("audio_codec", "auto")
@@ -370,7 +385,11 @@ def run_many(
 
     def one(k: int, src: Path, dst: Path, pool: Any) -> None:
         try:
-            results[k] = run_recipe(recipe, str(src), str(dst), progress, workers=workers, pool=pool)
+            if one_process_stage(recipe):  # the whole clip is one job: of the pool, else of this process
+                job = (recipe, str(src), str(dst))
+                results[k] = pool.submit(_whole_recipe, job).result() if pool else run_recipe(*job, progress)
+            else:
+                results[k] = run_recipe(recipe, str(src), str(dst), progress, workers=workers, pool=pool)
         except VidiffError as e:
             failed[k] = (str(src), str(e))
             print(f"vidiff: error: {e}", file=sys.stderr)
@@ -401,6 +420,18 @@ def run_many(
     reports = [results[k] for k in sorted(results)]
     failures = [failed[k] for k in sorted(failed)]
     return reports, failures, skipped
+
+
+def _whole_recipe(job: tuple[Recipe, str, str]) -> dict[str, Any]:
+    """`run_recipe` on one clip in a pool's worker: a batch of a recipe made in one process (repair,
+    social_clip) runs its clips side by side in processes, not threads of one process, whose model loads
+    and ONNX exports would share torch's global state (a model built during another's export came out on
+    the meta device)."""
+    from vidiff.runner.parallel import quiet_bars
+
+    quiet_bars()
+    recipe, src, dst = job
+    return run_recipe(recipe, src, dst, progress=False)
 
 
 def ray_pool(recipe: Recipe, ray: str | bool) -> Any:

@@ -18,6 +18,7 @@ import numpy as np
 from vidiff.errors import ConfigError, InputError
 from vidiff.flow import Interpolator, interpolator_factory
 from vidiff.io.encode import EncodeOptions
+from vidiff.io.gif_out import check_gif_rate
 from vidiff.io.probe import VideoFile, VideoInfo, strict_input, strict_scope
 from vidiff.io.reader import VideoReader
 from vidiff.io.segments import ResumableWriter
@@ -164,6 +165,7 @@ def _check_inputs(src: VideoFile | ImageSequence, output: str, opts: UpscaleOpti
         enc.check_output(output, *size)
     else:  # images: no encoder to try, no audio
         enc = frames_encoding(output, enc)
+        check_gif_rate(output, plan.write_fps)
         note_no_audio(output, audio in ("copy", "slow") and bool(info.audio), len(info.subtitles))
         audio = "drop"
     track = None

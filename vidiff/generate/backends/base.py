@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from vidiff.build_lock import BUILD_LOCK
 from vidiff.errors import ConfigError, InputError, UnsupportedError
 
 DTYPES = {"bf16": "bfloat16", "fp16": "float16", "fp32": "float32"}
@@ -209,7 +210,10 @@ class Backend:
         quiet_libraries()  # first: importing the pipeline's module may log (an image processor's fallback)
         cls = getattr(diffusers, self.kind)
         try:
-            with warnings.catch_warnings():  # torch_dtype's rename (diffusers 0.36+), a T5 for a UMT5, ...
+            with (
+                BUILD_LOCK,
+                warnings.catch_warnings(),
+            ):  # torch_dtype's rename (diffusers 0.36+), a T5 for a UMT5
                 warnings.simplefilter("ignore")
                 pipe = cls.from_pretrained(self.weights, torch_dtype=dt, local_files_only=local or offline)
         except (OSError, ValueError, KeyError, RuntimeError, TypeError, AttributeError) as e:
