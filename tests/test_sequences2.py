@@ -256,3 +256,31 @@ def test_a_glob_is_told_how_to_name_a_sequence_and_options_refused_before_the_in
         and err.count("\n") == 1
         and "crf does not apply" in err
     )
+
+
+# -- EXIF orientation ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("ext", [".png", ".jpg"])
+def test_exif_orientation_is_applied_as_a_viewer_shows_the_picture(tmp_path, ext):
+    """A phone's photos are stored sideways with an EXIF orientation that every viewer applies: a
+    time-lapse read as stored came out on its side (and a portrait one was refused as two sizes). Each of
+    the 8 orientations reads as Pillow's exif_transpose shows it (PNG exactly, JPEG within its loss)."""
+    from PIL import Image, ImageOps
+
+    rng = np.random.default_rng(1)
+    stored = (rng.integers(0, 256, (6, 10, 3)) // 64 * 64).astype(np.uint8)  # 10x6, coarse: JPEG keeps it
+    stored = np.kron(stored, np.ones((8, 8, 1), np.uint8))  # 80x48 in blocks of 8
+    for orientation in range(1, 9):
+        folder = tmp_path / f"o{orientation}"
+        folder.mkdir()
+        for k in range(2):
+            exif = Image.Exif()
+            exif[0x0112] = orientation
+            Image.fromarray(stored).save(folder / f"f{k}{ext}", exif=exif.tobytes(), quality=100, subsampling=0)
+        want = np.asarray(ImageOps.exif_transpose(Image.open(folder / f"f0{ext}")).convert("RGB"))
+        info = probe(folder)
+        got = [f.image for f in VideoReader(folder)]
+        assert (info.height, info.width) == want.shape[:2] == got[0].shape[:2], orientation
+        if ext == ".png":
+            assert np.array_equal(got[0], want), orientation
+        else:
+            assert np.abs(got[0].astype(int) - want).mean() < 4, orientation

@@ -13,8 +13,9 @@ at most `MAX_SIDE` a side, at least `MIN_FRAMES` images. Each is then decoded by
 its format (PyAV, with no container: quiet on damage, as the video path is) into 8-bit RGB: JPEG's YUV by
 `vidiff.io.color`, as a video's frames; 16-bit samples rounded to 8 bits (one note line says so: every
 stage, the flow, the model and the writers, works on 8-bit RGB, so a 16-bit output would hold no more);
-greyscale and palette images expanded; an alpha channel dropped (one note line says so). EXIF orientation
-is not applied.
+greyscale and palette images expanded; an alpha channel dropped (one note line says so). An EXIF
+orientation (a phone's photos, a time-lapse) is applied, so the frames are upright as a viewer shows them,
+and sizes are compared upright.
 
 Damaged input follows the video path's policy (`vidiff.io.reader`): an image that cannot be read, or a
 pattern's missing number, is left out and its slot kept (the frames around it keep their times, so an
@@ -218,6 +219,12 @@ class _Header:
     mode: str  # Pillow's mode: RGB, RGBA, L, I;16, P, ...
     alpha: bool
     bits: int
+    orientation: int = 1  # EXIF's: 1 upright, 2-8 flipped and/or turned (`orient`)
+
+    @property
+    def shown(self) -> tuple[int, int]:
+        """The size the image is seen at, upright (its EXIF orientation applied)."""
+        return self.size[::-1] if self.orientation >= 5 else self.size  # type: ignore[return-value]
 
 
 class Unreadable(Exception):
@@ -235,13 +242,43 @@ def read_header(path: str) -> _Header:
                 fmt, size, mode = im.format or "", im.size, im.mode
                 alpha = "A" in im.getbands() or "transparency" in im.info
                 tiff_bits = _tiff_bits(im) if fmt == "TIFF" else None
+                orientation = _orientation(im)
     except Image.DecompressionBombError:
         raise Unreadable(f"over the {MAX_SIDE}-pixel limit per side") from None
     except Exception as e:  # noqa: BLE001 - Pillow raises many kinds for a file that is no image
         raise Unreadable(str(e).replace(f"'{path}'", "").strip() or type(e).__name__) from None
     if fmt not in DECODERS:
         raise Unreadable(f"a {fmt or 'unknown'} image; frames are {', '.join(DECODERS)}")
-    return _Header(fmt, size, mode, alpha, tiff_bits or _bits(path, fmt, mode))
+    return _Header(fmt, size, mode, alpha, tiff_bits or _bits(path, fmt, mode), orientation)
+
+
+def _orientation(im: Any) -> int:
+    """An image's EXIF orientation (1-8; 1 where it has none or an odd one)."""
+    try:
+        value = int(im.getexif().get(0x0112, 1))
+    except Exception:  # noqa: BLE001 - a broken EXIF block is no reason to refuse the picture
+        return 1
+    return value if 1 <= value <= 8 else 1
+
+
+def orient(rgb: np.ndarray, orientation: int) -> np.ndarray:
+    """An (H, W, 3) image as a viewer shows it, its EXIF `orientation` (1-8) applied: 2 mirrored, 3 turned
+    half round, 4 flipped, 5 transposed, 6 turned a quarter clockwise, 7 transversed, 8 a quarter back."""
+    if orientation == 2:
+        rgb = rgb[:, ::-1]
+    elif orientation == 3:
+        rgb = rgb[::-1, ::-1]
+    elif orientation == 4:
+        rgb = rgb[::-1]
+    elif orientation == 5:
+        rgb = rgb.transpose(1, 0, 2)
+    elif orientation == 6:
+        rgb = np.rot90(rgb, -1)
+    elif orientation == 7:
+        rgb = rgb[::-1, ::-1].transpose(1, 0, 2)
+    elif orientation == 8:
+        rgb = np.rot90(rgb, 1)
+    return np.ascontiguousarray(rgb)
 
 
 def _tiff_bits(im: Any) -> int | None:
@@ -283,9 +320,10 @@ def decode_image(path: str, header: _Header) -> np.ndarray:
     if (frame.width, frame.height) != header.size:
         raise Unreadable(f"decodes at {frame.width}x{frame.height}, its header says {_size(header.size)}")
     try:
-        return to_rgb(frame)
+        rgb = to_rgb(frame)
     except ValueError as e:
         raise Unreadable(f"pixel format {frame.format.name}: {e}") from None
+    return orient(rgb, header.orientation) if header.orientation != 1 else rgb
 
 
 def to_rgb(frame: av.VideoFrame) -> np.ndarray:
@@ -355,7 +393,7 @@ class ImageSequence:
             )
         self._check_sizes()
         first = heads[min(heads)]
-        width, height = first.size
+        width, height = first.shown
         if max(width, height) > MAX_SIDE:
             raise InputError(
                 f"{self.path}: frame size {width}x{height} is over the {MAX_SIDE}-pixel limit per side"
@@ -397,7 +435,7 @@ class ImageSequence:
         """One frame size for every image, or one line naming the sizes found."""
         by_size: dict[tuple[int, int], list[int]] = {}
         for pos, h in self.headers.items():
-            by_size.setdefault(h.size, []).append(pos)
+            by_size.setdefault(h.shown, []).append(pos)
         if len(by_size) < 2:
             return
         sizes = sorted(by_size.items(), key=lambda kv: (-len(kv[1]), kv[1][0]))
