@@ -275,7 +275,9 @@ def test_exif_orientation_is_applied_as_a_viewer_shows_the_picture(tmp_path, ext
         for k in range(2):
             exif = Image.Exif()
             exif[0x0112] = orientation
-            Image.fromarray(stored).save(folder / f"f{k}{ext}", exif=exif.tobytes(), quality=100, subsampling=0)
+            Image.fromarray(stored).save(
+                folder / f"f{k}{ext}", exif=exif.tobytes(), quality=100, subsampling=0
+            )
         want = np.asarray(ImageOps.exif_transpose(Image.open(folder / f"f0{ext}")).convert("RGB"))
         info = probe(folder)
         got = [f.image for f in VideoReader(folder)]
