@@ -280,3 +280,29 @@ def test_the_streamed_slow_track_is_the_whole_one(tmp_path, audio_at):
     assert streamed.shape == whole.shape and np.array_equal(streamed, whole)
     with pytest.raises(InputError, match="has no audio stream"):
         SlowedAudio(write_clip(tmp_path / "silent.mp4", [np.zeros((48, 64, 3), np.uint8)] * 2), 0.5)
+
+
+def test_a_packet_of_two_cues_is_converted_into_one(tmp_path):
+    """A muxer takes no two cues of a stream at one time: a source packet that decodes to two events is
+    converted into one cue holding both lines (it would have been refused after all the work)."""
+    import io
+    from types import SimpleNamespace
+
+    from test_streams import _with_audio
+
+    from vidiff.io.subtitle_text import SubtitleConverter
+
+    src = _with_audio(tmp_path / "in.mkv", "subrip")
+    with av.open(str(src)) as c, av.open(io.BytesIO(), "w", format="mp4") as out:
+        conv = SubtitleConverter(c.streams.subtitles[0], out, "mov_text")
+        two = SimpleNamespace(
+            decode=lambda: [
+                SimpleNamespace(ass=b"0,0,Default,,0,0,0,,Top line"),
+                SimpleNamespace(ass=b"1,0,Default,,0,0,0,,Bottom"),
+            ]
+        )
+        (p,) = conv.packets(two, Fraction(1), Fraction(1, 2))
+        assert (p.pts, p.duration) == (1000, 500)
+        dec = av.CodecContext.create("mov_text", "r")
+        (cue,) = dec.decode(p)
+        assert cue.ass.split(b",", 8)[-1] == b"Top line\\NBottom"

@@ -251,7 +251,10 @@ class ExtrasMuxer:
         conv = self._convert.get(pkt.stream.index)
         if conv is not None:  # decoded and encoded in the output's text codec
             for p in conv.packets(pkt, pts * tb, duration * tb):
-                out.mux(p)
+                try:
+                    out.mux(p)
+                except av.error.FFmpegError:  # a cue the muxer will not take: extras never fail the output
+                    self.dropped += 1
             return
         if self.extras.speed != 1 and codec_name(pkt.stream) == "dvd_subtitle":  # its own display times
             pkt = _with_data(pkt, stretch_spu(bytes(pkt), self.extras.speed))
@@ -266,7 +269,7 @@ class ExtrasMuxer:
         self.mux_until(out, float("inf"))
         if self.dropped:
             print(
-                f"warning: {self.extras.path}: {self.dropped} subtitle packets go back in time; left out",
+                f"warning: {self.extras.path}: {self.dropped} subtitle packets go back in time or are refused by the muxer; left out",
                 file=sys.stderr,
                 flush=True,
             )

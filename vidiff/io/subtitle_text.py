@@ -66,20 +66,22 @@ class SubtitleConverter:
         except av.error.FFmpegError:
             return []
         pts, length = round(start / MS), max(0, round(duration / MS))
-        out = []
-        for cue in cues:
-            text = getattr(cue, "ass", None)
-            if not text:
-                continue
-            try:
-                p = self.stream.codec_context.encode_subtitle(SubtitleSet.create(bytes(text), 0, length))
-            except (ValueError, av.error.FFmpegError):
-                continue
-            p.stream, p.time_base = self.stream, MS
-            p.pts = p.dts = pts
-            p.duration = length
-            out.append(p)
-        return out
+        events = [bytes(t) for cue in cues if (t := getattr(cue, "ass", None))]
+        if not events:
+            return []
+        # one cue a packet (a muxer takes no two at one time): the others' lines under the first's
+        fields = events[0].split(b",", 8)
+        if len(events) > 1 and len(fields) == 9:
+            lines = [fields[8]] + [e.split(b",", 8)[-1] for e in events[1:]]
+            events[0] = b",".join(fields[:8] + [b"\\N".join(lines)])
+        try:
+            p = self.stream.codec_context.encode_subtitle(SubtitleSet.create(events[0], 0, length))
+        except (ValueError, av.error.FFmpegError):
+            return []
+        p.stream, p.time_base = self.stream, MS
+        p.pts = p.dts = pts
+        p.duration = length
+        return [p]
 
 
 # an ASS header for a stream whose decoder gives none (the encoders need one to open): one default style
