@@ -120,11 +120,15 @@ def test_a_long_run_of_missing_numbers_is_refused_and_a_folder_with_gaps_noted(t
     code, _, err = run_cli(capsys, "probe", folder / "f_%04d.png")
     assert code == 2 and err.count("\n") == 1
     assert "no file numbered 4-499 (496 frames, between f_0003.png and f_0500.png)" in err
-    # a folder is taken one after another; its names skip numbers: one note naming the pattern
+    # a folder is taken one after another (two shots: no note); where its names skip a few numbers, one
+    # note naming the pattern that keeps them
     code, _, err = run_cli(capsys, "probe", folder)
-    want = f"note: {folder}: the images' numbers skip 496 (a folder's images are taken one after another)"
+    assert code == 0 and err == ""
+    gaps = write_numbered(tmp_path / "gaps", [1, 2, 3, 7, 8], name="f_{:04d}.png")
+    code, _, err = run_cli(capsys, "probe", gaps)
+    want = f"note: {gaps}: the images' numbers skip 3 (a folder's images are taken one after another)"
     assert code == 0 and err.startswith(want) and err.count("\n") == 1
-    assert err.strip().endswith(str(folder / "f_%04d.png"))
+    assert err.strip().endswith(str(gaps / "f_%04d.png"))
     unpadded = write_numbered(tmp_path / "plain", [1, 2, 4, 10, 11], name="img{}.jpg")
     code, _, err = run_cli(capsys, "probe", unpadded)
     assert code == 0 and "skip 6" in err and err.strip().endswith(str(unpadded / "img%d.jpg"))

@@ -45,7 +45,7 @@ def pattern_slots(path: str, found: dict[int, str]) -> range:
 def folder_gaps(names: list[str]) -> tuple[int, str] | None:
     """(how many numbers are missing, a pattern that keeps them as missing frames) where the image
     names of a folder (in order) are one series (the same text around one number) whose numbers skip
-    some; else None."""
+    some, none by more than `MAX_GAP`; else None."""
     parts = [_SERIES.fullmatch(n) for n in names]
     if len(names) < 2 or not all(parts):
         return None
@@ -56,8 +56,8 @@ def folder_gaps(names: list[str]) -> tuple[int, str] | None:
     if len(set(numbers)) != len(numbers):
         return None
     missing = numbers[-1] - numbers[0] + 1 - len(numbers)
-    if missing <= 0:
-        return None
+    if missing <= 0 or any(b - a - 1 > MAX_GAP for a, b in zip(numbers, numbers[1:], strict=False)):
+        return None  # (a run over MAX_GAP: two shots, whose pattern is refused; no advice to give one)
     # zero-padded to the narrowest width (a pattern's %04d takes 0007 and 12345, not 007)
     width = min(len(m.group(2)) for m in parts)  # type: ignore[union-attr]
     digits = [m.group(2) for m in parts]  # type: ignore[union-attr]
