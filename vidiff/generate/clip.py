@@ -144,7 +144,7 @@ def _model_keyframes(
     (a hub that cannot be reached: the cached copy)."""
     from vidiff.errors import ConfigError
     from vidiff.generate import keyframes as kf
-    from vidiff.generate.backends import hub_access, hub_mode, is_local, offline_mode, resolve
+    from vidiff.generate.backends import hub_access, hub_quiet, is_local, offline_mode, resolve
     from vidiff.progress import stage
 
     if not weights:
@@ -182,7 +182,7 @@ def _model_keyframes(
     b.size(aspect, ksize)
     steps = steps or b.steps
     guidance = b.guidance if guidance is None else guidance
-    with stage(f"loading the {b.kind} ({weights}) on {device}", progress), hub_mode(offline):  # minutes
+    with stage(f"loading the {b.kind} ({weights}) on {device}", progress), hub_quiet():  # minutes
         b.load(device, dtype, offline, is_local(weights), offload)
     p = kf.plan(b, seconds, keyframe_fps, frames)  # again with what the loaded model says (SVD's window)
     wh = b.size(aspect, ksize)

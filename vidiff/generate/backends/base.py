@@ -120,8 +120,10 @@ class Backend:
     guidance = 5.0
     example = ""  # a hub id, for the README and error lines
 
-    def __init__(self, kind: str, weights: str) -> None:
-        self.kind, self.weights = kind, weights
+    def __init__(self, kind: str, weights: str, source: str | None = None) -> None:
+        """`weights` as the user named them (a folder or hub id: what messages say); `source` where they
+        are loaded from when that differs (a hub id's snapshot folder in the local cache)."""
+        self.kind, self.weights, self.source = kind, weights, source or weights
         self.pipe: Any = None
         self._i2v: Any = None
         self.device = "cpu"
@@ -211,7 +213,7 @@ class Backend:
         try:
             with warnings.catch_warnings():  # torch_dtype's rename (diffusers 0.36+), a T5 for a UMT5, ...
                 warnings.simplefilter("ignore")
-                pipe = cls.from_pretrained(self.weights, torch_dtype=dt, local_files_only=local or offline)
+                pipe = cls.from_pretrained(self.source, torch_dtype=dt, local_files_only=local or offline)
         except (OSError, ValueError, KeyError, RuntimeError, TypeError, AttributeError) as e:
             raise InputError(
                 f"weights {self.weights}: cannot load the {self.kind}: {first_line(e)}"
