@@ -582,6 +582,13 @@ def _last(handler, *args) -> str:
     return outs[-1][0]
 
 
+# the Social tab's generator settings as the page sends them untouched (vidiff.ui.social_model)
+SOCIAL_MODEL_FIELDS = dict(
+    steps=None, frames=None, keyframe_fps=None, keyframe_size="", guidance=None, device="cpu", dtype="auto",
+    offload=False, offline=False,
+)  # fmt: skip
+
+
 def _small(tmp: Path) -> str:
     """8 frames of 48x32 noise at 25 fps: enough for every tab's checks."""
     rng = np.random.default_rng(0)
@@ -646,6 +653,7 @@ def test_a_bad_number_from_a_crafted_request_is_one_line(tmp_path: Path, tab: st
         cv2.imwrite(str(still), np.zeros((32, 48, 3), np.uint8))
         kw = dict(aspect="9:16", motion="auto", strength=0.25, seconds=0.2, extend=None, fps=30, loop=False)
         kw |= dict(music=None, prompt="", negative="", weights="", backend="auto", seed=0)
+        kw |= SOCIAL_MODEL_FIELDS
         name = tab.split("-")[1]
         kw[name] = value
         if name == "seed":
@@ -671,6 +679,7 @@ def test_social_tab_sends_a_clip_only_what_applies_to_it(tmp_path: Path) -> None
     cv2.imwrite(str(still), np.zeros((32, 48, 3), np.uint8))
     kw = dict(aspect="1:1", motion="zoom-in", strength=0.5, seconds=0.2, extend=0.1, fps=24, loop=False)
     kw |= dict(music=None, prompt="", negative="", weights="", backend="auto", seed=0)
+    kw |= SOCIAL_MODEL_FIELDS
     for src in (_small(tmp_path), str(still)):
         got = _last(social._run_social(app), src, None, *kw.values())
         assert got.startswith("Done:"), got
@@ -693,6 +702,7 @@ def test_social_tab_shows_the_runs_notes(tmp_path: Path, monkeypatch) -> None:
     app = _handler_app(tmp_path)
     kw = dict(aspect="1:1", motion="auto", strength=0.25, seconds=0.5, extend=None, fps=24, loop=False)
     kw |= dict(music=None, prompt="a cat", negative="", weights="a/b", backend="auto", seed=0)
+    kw |= SOCIAL_MODEL_FIELDS
     got = _last(social._run_social(app), None, None, *kw.values())
     assert got == f"Done: 12 frames, 0.5 s at 1080x1080.\n\n{said[0]}", got
 
@@ -706,6 +716,7 @@ def test_social_tab_does_not_drop_a_sample_picked_with_a_model(tmp_path: Path) -
     app = _handler_app(tmp_path)
     kw = dict(aspect="1:1", motion="auto", strength=0.25, seconds=0.5, extend=None, fps=24, loop=False)
     kw |= dict(music=None, prompt="a cat", negative="", weights=str(tmp_path / "w"), backend="auto", seed=0)
+    kw |= SOCIAL_MODEL_FIELDS
     got = _last(social._run_social(app), None, "carphone_pristine", *kw.values())
     assert got.startswith("vidiff: error: a clip is continued by vidiff's own schemes"), got
     got = _last(social._run_social(app), None, social.NO_SAMPLE, *kw.values())  # no sample: text to video

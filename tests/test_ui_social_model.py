@@ -1,0 +1,138 @@
+"""The web app's Social tab with a video diffusion model (a tiny random Wan pipeline, tests/tiny_pipes.py),
+its handler driven directly (no browser): the generator settings `vidiff generate` offers (steps,
+keyframes per window, keyframe rate and size, guidance, device...) reach `make_clip`, with the CLI's
+defaults and its one-line refusals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from tiny_pipes import wan_dir
+
+pytest.importorskip("gradio")
+pytest.importorskip("transformers")
+
+# the page's values when the user changes nothing (vidiff.ui.social_model.model_fields)
+UNTOUCHED = dict(
+    steps=None, frames=None, keyframe_fps=None, keyframe_size="", guidance=None, device="cpu", dtype="auto",
+    offload=False, offline=False,
+)  # fmt: skip
+REQUEST = SimpleNamespace(session_hash="t")
+
+
+@pytest.fixture(scope="module")
+def wan(tmp_path_factory):
+    return wan_dir(tmp_path_factory.mktemp("wan"))
+
+
+def _fields(weights: str, prompt: str = "a cat", **settings) -> list:
+    """The tab's values in the handler's order: a 0.3 s 1:1 clip at 24 fps from `prompt` and `weights`."""
+    kw = dict(aspect="1:1", motion="auto", strength=0.25, seconds=0.3, extend=None, fps=24, loop=False)
+    kw |= dict(music=None, prompt=prompt, negative="", weights=weights, backend="auto", seed=0)
+    return [*kw.values(), *(UNTOUCHED | settings).values()]
+
+
+def _run(app, *values) -> list[tuple]:
+    from vidiff.ui import social
+
+    return list(social._run_social(app)(None, None, *values, REQUEST, lambda *a, **k: None))
+
+
+def test_generator_settings_reach_the_model(tmp_path: Path, wan: Path) -> None:
+    """Steps, keyframes per window, keyframe size and guidance set in the page are what the model used
+    (the report says so: 9 keyframes a window where the model's own would be 5 for 0.3 s); a whole
+    number the page sends as 9.0 is 9."""
+    from vidiff.ui.core import App
+
+    app = App(tmp_path / "work")
+    outs = _run(app, *_fields(str(wan), steps=2, frames=9.0, keyframe_size=" 32x48 ", guidance=3.5))
+    status, _, out, report = outs[-1]
+    assert status.startswith("Done: 8 frames, 0.333 s at 1080x1080."), status
+    assert "| keyframe size | 32x48 |" in report and "| model windows | 1 (9 frames each) |" in report
+    assert "| sampler steps | 2 |" in report and "| guidance | 3.5 |" in report
+    assert Path(out).is_file()
+
+
+@pytest.mark.parametrize(
+    ("settings", "cli"),
+    [
+        (dict(frames=10), ["--frames", "10"]),
+        (dict(frames=4.5), None),  # argparse refuses a non-whole --frames itself
+        (dict(steps=0), ["--steps", "0"]),
+        (dict(steps=2.5), None),  # argparse refuses a non-whole --steps itself
+        (dict(keyframe_size="30x30"), ["--keyframe-size", "30x30"]),
+        (dict(keyframe_size="big"), ["--keyframe-size", "big"]),
+        (dict(keyframe_fps=20), ["--keyframe-fps", "20"]),
+        (dict(guidance=99), ["--guidance", "99"]),
+        (dict(dtype="fp8"), None),  # a menu value a crafted request can send; --dtype has choices
+        (dict(offload=True), ["--offload"]),
+        (dict(device="tpu"), ["--device", "tpu"]),
+    ],
+)
+def test_a_bad_setting_is_the_clis_line(tmp_path: Path, capsys, wan: Path, settings, cli) -> None:
+    """The page refuses what the CLI refuses, with the same line, before any work, and leaves nothing."""
+    from vidiff.cli import main
+    from vidiff.ui.core import App
+
+    app = App(tmp_path / "work")
+    got = _run(app, *_fields(str(wan), **settings))[-1][0]
+    assert got.startswith("vidiff: error: ") and "\n" not in got, got
+    assert list(app.workdir.iterdir()) == [], "a refused run leaves no job folder"
+    if cli is not None:
+        out = tmp_path / "o.mp4"
+        args = ["generate", "-o", str(out), "--prompt", "a cat", "--weights", str(wan), "--quiet"]
+        args += ["--seconds", "0.3", "--aspect", "1:1", "--fps", "24", *cli]
+        assert main([*args, "--keyframe-size", "32x32"] if "--keyframe-size" not in cli else args) == 2
+        assert capsys.readouterr().err.strip() == got
+        assert not out.exists()
+
+
+def test_a_setting_without_a_model_is_refused_not_ignored(tmp_path: Path, capsys) -> None:
+    """Steps set for a still with no weights: the CLI refuses --steps for --image; the page did not
+    offer it, and now refuses it the same way rather than animating the still without a word."""
+    import cv2
+    import numpy as np
+
+    from vidiff.cli import main
+    from vidiff.ui import social
+    from vidiff.ui.core import App
+
+    still = tmp_path / "still.png"
+    cv2.imwrite(str(still), np.zeros((32, 48, 3), np.uint8))
+    app = App(tmp_path / "work")
+    values = _fields("", prompt="", steps=4)
+    got = list(social._run_social(app)(str(still), None, *values, REQUEST, lambda *a, **k: None))[-1][0]
+    assert main(["generate", "-o", str(tmp_path / "o.mp4"), "--image", str(still), "--steps", "4"]) == 2
+    assert got == capsys.readouterr().err.strip()
+    assert got == "vidiff: error: steps applies to method diffusion or a video diffusion model (weights)"
+
+
+@pytest.mark.parametrize(
+    ("page", "cli", "line"),
+    [
+        (dict(negative="blurry"), ["--negative-prompt", "blurry"], "negative_prompt applies to a video"),
+        (dict(backend="wan"), ["--backend", "wan"], "backend wan needs weights"),
+    ],
+)
+def test_a_model_field_without_weights_is_refused_not_dropped(tmp_path: Path, capsys, page, cli, line):
+    """A negative prompt or a model backend with a still and no weights was dropped without a word (the
+    still animated by camera motion); the CLI refuses both: so does the page now, with its line."""
+    import cv2
+    import numpy as np
+
+    from vidiff.cli import main
+    from vidiff.ui import social
+    from vidiff.ui.core import App
+
+    still = tmp_path / "still.png"
+    cv2.imwrite(str(still), np.zeros((32, 48, 3), np.uint8))
+    kw = dict(aspect="1:1", motion="auto", strength=0.25, seconds=0.3, extend=None, fps=24, loop=False)
+    kw |= dict(music=None, prompt="", negative="", weights="", backend="auto", seed=0) | page
+    app = App(tmp_path / "work")
+    values = [*kw.values(), *UNTOUCHED.values()]
+    got = list(social._run_social(app)(str(still), None, *values, REQUEST, lambda *a, **k: None))[-1][0]
+    assert main(["generate", "-o", str(tmp_path / "o.mp4"), "--image", str(still), *cli]) == 2
+    assert got == capsys.readouterr().err.strip() and got.startswith(f"vidiff: error: {line}"), got
+    assert [p.name for p in app.workdir.iterdir()] == []
