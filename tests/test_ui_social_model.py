@@ -1,10 +1,12 @@
 """The web app's Social tab with a video diffusion model (a tiny random Wan pipeline, tests/tiny_pipes.py),
 its handler driven directly (no browser): the generator settings `vidiff generate` offers (steps,
 keyframes per window, keyframe rate and size, guidance, device...) reach `make_clip`, with the CLI's
-defaults and its one-line refusals."""
+defaults and its one-line refusals; Cancel while the model loads is said at once and stops the run
+before its first step."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -136,3 +138,44 @@ def test_a_model_field_without_weights_is_refused_not_dropped(tmp_path: Path, ca
     assert main(["generate", "-o", str(tmp_path / "o.mp4"), "--image", str(still), *cli]) == 2
     assert got == capsys.readouterr().err.strip() and got.startswith(f"vidiff: error: {line}"), got
     assert [p.name for p in app.workdir.iterdir()] == []
+
+
+def test_cancel_while_the_model_loads_is_said_at_once_and_runs_no_step(tmp_path: Path, monkeypatch, wan):
+    """Cancel pressed during a long from_pretrained: the status said 'Running' until the load ended and
+    the first sampler step ran (minutes on a CPU). Now it says at once that it waits for the load (which
+    cannot be interrupted) and stops right after it, before any step; nothing is kept."""
+    from vidiff.generate.backends.base import Backend
+    from vidiff.ui import social
+    from vidiff.ui.core import App
+
+    loading, release = threading.Event(), threading.Event()
+    real_load = Backend.load
+    steps = []
+
+    def slow_load(self, *a, **k):
+        loading.set()
+        assert release.wait(30), "the test never let the load end"
+        return real_load(self, *a, **k)
+
+    def spy_keyframes(self, *a, **k):
+        steps.append(1)
+        pytest.fail("a sampler step ran after Cancel")
+
+    monkeypatch.setattr(Backend, "load", slow_load)
+    monkeypatch.setattr(Backend, "keyframes", spy_keyframes)
+    app = App(tmp_path / "work")
+    run = social._run_social(app)(None, None, *_fields(str(wan)), REQUEST, lambda *a, **k: None)
+    seen, cancelled = [], False
+    for status, *_ in run:
+        seen.append(status)
+        if loading.is_set() and not cancelled:
+            assert status == "Running: loading the model… (Cancel stops it)", status
+            cancelled = app.cancel(("t", "social"))
+        elif status.startswith("Cancelling"):
+            release.set()
+    assert (
+        "Cancelling… loading the model, which cannot be interrupted: it stops when that ends; nothing will "
+        "be kept." in seen
+    ), seen
+    assert seen[-1] == "Cancelled; nothing was kept." and steps == []
+    assert [p.name for p in app.workdir.iterdir()] == [], "the job's folder is removed"

@@ -186,6 +186,8 @@ def _model_keyframes(
         b.load(device, dtype, offline, is_local(weights), offload)
     p = kf.plan(b, seconds, keyframe_fps, frames)  # again with what the loaded model says (SVD's window)
     wh = b.size(aspect, ksize)
+    if on_step is not None:  # loaded: a progress and cancel point before the first step (minutes on a CPU)
+        on_step(0, p.windows * steps)
     seq, joins = kf.generate(
         b, p, prompt, still, negative_prompt, wh, steps, guidance, seed, progress, on_step
     )
@@ -263,8 +265,9 @@ def make_clip(
     `codec`/`crf`/`preset`/`pix_fmt`, with `audio` (a music file) trimmed and faded under them, and
     `strip` also writes a PNG strip of the frames. `on_frame(done, total)` is called after each frame is
     written (a progress and cancel point: an exception it raises stops the job and leaves no output);
-    `on_step(done, total)` after each of a video diffusion model's sampler steps, over all its windows
-    (the same, while its keyframes are made: minutes before the first frame). `strict`: refuse a
+    `on_step(done, total)` after each of a video diffusion model's sampler steps, over all its windows,
+    and once with done 0 when the model has loaded (the same, while its keyframes are made: minutes
+    before the first frame; loading cannot be interrupted, so that is the first point it can stop). `strict`: refuse a
     damaged `clip` instead of using what decodes with one warning line (as --strict).
     """
     args = dict(locals())  # the call's arguments (no other name is bound yet)

@@ -35,6 +35,8 @@ class Job:
     total: int = 0
     done: int = 0
     stage: str = "starting"
+    # what the work is in that cannot be interrupted (a model loading), said while a cancel waits for it
+    busy: str = ""
     cancel: threading.Event = field(default_factory=threading.Event)
     result: Any = None
     error: BaseException | None = None
@@ -192,7 +194,13 @@ def drive(
     job = None
     for job in app.run_job((session(request), tab), folder, work):
         if job.result is None and job.error is None:
-            if job.total:
+            if job.cancel.is_set():  # said at once, not 'Running' until the work reaches a cancel point
+                wait = f"{job.busy}, which cannot be interrupted: it stops when that ends" if job.busy else ""
+                yield (
+                    f"Cancelling… {wait or 'it stops after the current step'}; nothing will be kept.",
+                    *keep,
+                )
+            elif job.total:
                 progress((min(job.done, job.total), job.total), desc=unit, unit=unit)
                 yield (f"Running: {job.done} / {job.total} {unit}… (Cancel stops it)", *keep)
             else:
