@@ -494,6 +494,7 @@ def test_web_app_social_tab_shows_and_cancels_the_model_steps(tmp_path, ltx, pho
     every step and the VAE (its only cancel point was after a frame was written): now each step is shown
     and is a cancel point; nothing is kept."""
     pytest.importorskip("gradio")
+    import time
     from types import SimpleNamespace
 
     from vidiff.generate.backends import base
@@ -502,16 +503,22 @@ def test_web_app_social_tab_shows_and_cancels_the_model_steps(tmp_path, ltx, pho
 
     steps = []
     real = base._StepProgress.step
-    monkeypatch.setattr(base._StepProgress, "step", lambda self, *a: steps.append(1) or real(self, *a))
+    # a step of a real model takes seconds: 50 ms each here, so the page sees steps past the first
+    monkeypatch.setattr(
+        base._StepProgress, "step", lambda self, *a: steps.append(time.sleep(0.05)) or real(self, *a)
+    )
     app = App(tmp_path / "work")
     fields = [None, None, "1:1", "auto", 0.25, 0.2, None, 24, False, None, "a cat", "", str(ltx), "auto", 0]
+    fields += [None, None, None, "", None, "cpu", "auto", False, False]  # the generator settings untouched
     shown = []
     for out in _run_social(app)(*fields, SimpleNamespace(session_hash="t"), lambda *a, **k: None):
         shown.append(out[0])
-        if "model step" in out[0]:
+        if "model step" in out[0] and "model step 0 " not in out[0]:  # 0: loaded, before the first step
             app.cancel(("t", "social"))
     running = [x for x in shown if x.startswith("Running: generating keyframes, model step ")]
     assert running and running[0].endswith(" of 50… (Cancel stops it)"), shown  # LTX's 50 steps, one window
+    # the count moves (it read a disabled bar's count: 'step 0 of 50' all along in the page)
+    assert any(" step 0 of " not in x for x in running), shown
     assert shown[-1] == "Cancelled; nothing was kept." and 0 < len(steps) < 50
     assert list((tmp_path / "work").iterdir()) == []
     from vidiff.generate import make_clip

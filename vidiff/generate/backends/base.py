@@ -77,13 +77,15 @@ class _StepProgress:
         self.bar = progress_bar(steps, desc, enabled, unit="step")
         self.steps, self.n_frames, self.enabled, self.on_step = steps, n_frames, enabled, on_step
         self.decoding: float | None = None
+        self.done = 0  # counted here: a disabled bar (no progress shown: the web app) counts nothing
 
     def step(self, _pipe: Any, _i: int, _t: Any, _kwargs: dict) -> dict:
         """diffusers' callback_on_step_end."""
         self.bar.update(1)
+        self.done += 1
         if self.on_step is not None:
-            self.on_step(self.bar.n)
-        if self.bar.n == self.steps:
+            self.on_step(self.done)
+        if self.done == self.steps:
             self.bar.close()
             self.decoding = time.perf_counter()
             if self.enabled:
