@@ -525,3 +525,17 @@ def test_web_app_social_tab_shows_and_cancels_the_model_steps(tmp_path, ltx, pho
 
     with pytest.raises(ConfigError, match="^on_step applies to a video diffusion model"):  # never ignored
         make_clip(tmp_path / "o.mp4", image=str(photo), on_step=print)
+
+
+def test_whole_numbers_given_as_floats_are_used_as_ints(tmp_path, wan):
+    """make_clip accepted seed 3.0, steps 2.0, frames 9.0 (its check takes a whole float, as a web form's
+    number or a YAML value) but passed the floats on: a RuntimeError traceback from torch's manual_seed,
+    or a failed model call. They are used as ints: the clip is the one the ints make."""
+    from vidiff.generate import make_clip
+
+    common = dict(prompt="a cat", weights=str(wan), seconds=0.3, keyframe_size="32x32", interpolate="dis")
+    common |= dict(preset="ultrafast", progress=False)
+    rep = make_clip(tmp_path / "f.mp4", seed=3.0, steps=2.0, frames=9.0, crf=18.0, **common)
+    assert (rep["seed"], rep["steps"], rep["window_frames"]) == (3, 2, 9)
+    make_clip(tmp_path / "i.mp4", seed=3, steps=2, frames=9, crf=18, **common)
+    assert (tmp_path / "f.mp4").read_bytes() == (tmp_path / "i.mp4").read_bytes()

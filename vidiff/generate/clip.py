@@ -275,6 +275,9 @@ def make_clip(
     from vidiff.validate import MAKE_CLIP_ARGS, check_args, check_seed, check_steps
 
     check_args(MAKE_CLIP_ARGS, args)  # each argument's type, before any work
+    # a whole number given as 9.0 (a web form's number, a YAML float) is used as 9: torch and diffusers
+    # take ints only (a float seed was a RuntimeError traceback, float steps or frames a failed model call)
+    steps, seed, frames, crf = (None if v is None else int(v) for v in (steps, seed, frames, crf))
     if strict and not strict_input():  # the same call, within the strict policy
         with strict_scope(True):
             return make_clip(**{**args, "strict": False})
