@@ -608,6 +608,13 @@ def _small(tmp: Path) -> str:
         ("compare", math.nan, "vidiff: error: max_frames must be a whole number, at least 2 (not nan)"),
         ("compare", None, None),  # None: the whole clip, as without --max-frames (it runs)
         ("compare", 2.5, "vidiff: error: max_frames must be a whole number, at least 2 (not 2.5)"),
+        ("rate-fps", "60", "vidiff: error: target fps: give a rate above 0, e.g. 60"),  # was a TypeError
+        ("compare-methods", ["dup", 3], "vidiff: error: methods ['dup', 3]: pick two or more from the list"),
+        (
+            "compare-methods",
+            "dup,blend",
+            "vidiff: error: methods 'dup,blend': pick two or more from the list",
+        ),
         ("social-aspect", None, "vidiff: error: unknown aspect None; choose one of: 9:16, 1:1, 16:9, 4:5"),
         (
             "social-aspect",
@@ -646,6 +653,10 @@ def test_a_bad_number_from_a_crafted_request_is_one_line(tmp_path: Path, tab: st
         got = _last(metrics._run_metrics(app), src, None, value)
     elif tab == "compare":
         got = _last(compare._run_compare(app), src, None, ["dup", "blend"], "2", value)
+    elif tab == "rate-fps":
+        got = _last(rate._run_rate(app), src, None, "target fps", value, "auto", "blend", "h264", 18)
+    elif tab == "compare-methods":
+        got = _last(compare._run_compare(app), src, None, value, "2", 60)
     else:
         still = tmp_path / "still.png"
         import cv2

@@ -2,6 +2,7 @@
 side-by-side frame at any time."""
 
 import math
+import numbers
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -33,8 +34,8 @@ def rate_options(mode: str, target_fps: float | None) -> dict[str, Any]:
         return {"factor": 2}
     if mode == "x4":
         return {"factor": 4}
-    if mode == "target fps":
-        if target_fps is None or not target_fps > 0:
+    if mode == "target fps":  # a number field's value: a crafted "60" or True is refused, not compared
+        if isinstance(target_fps, bool) or not isinstance(target_fps, numbers.Real) or not target_fps > 0:
             raise ConfigError("target fps: give a rate above 0, e.g. 60")
         return {"fps": str(target_fps).removesuffix(".0")}
     if mode == "slow motion x4":
