@@ -179,3 +179,22 @@ def test_cancel_while_the_model_loads_is_said_at_once_and_runs_no_step(tmp_path:
     ), seen
     assert seen[-1] == "Cancelled; nothing was kept." and steps == []
     assert [p.name for p in app.workdir.iterdir()] == [], "the job's folder is removed"
+
+
+def test_no_number_field_rounds_what_the_user_typed(tmp_path: Path) -> None:
+    """The seed field had precision=0: Gradio rounded a typed 2.5 to 2 and ran (the CLI refuses
+    --seed 2.5). No number field of the page rounds now; 2.5 reaches the check and is one line."""
+    import gradio as gr
+
+    from vidiff.ui.app import build_app
+    from vidiff.ui.core import App
+
+    demo = build_app(tmp_path / "app")
+    numbers = [b for b in demo.blocks.values() if isinstance(b, gr.Number)]
+    assert numbers and all(b.precision is None for b in numbers), [b.label for b in numbers]
+    seed = next(b for b in numbers if b.label.startswith("Seed"))
+    assert seed.preprocess(2.5) == 2.5
+    values = _fields(str(tmp_path / "no-weights"))
+    values[12] = 2.5  # the seed
+    got = _run(App(tmp_path / "work"), *values)[-1][0]
+    assert got == "vidiff: error: seed 2.5: must be a whole number from 0 to 4294967295", got

@@ -90,7 +90,8 @@ def _social_layout() -> SimpleNamespace:
                     c.backend = gr.Dropdown(
                         ["auto", *BACKEND_NAMES], value="auto", label="Backend (auto: read from the weights)"
                     )
-                    c.seed = gr.Number(0, precision=0, label="Seed (same seed, same clip)")
+                    # no precision=0: Gradio would round a typed 2.5 to 2; make_clip refuses it, as --seed
+                    c.seed = gr.Number(0, label="Seed (same seed, same clip)")
                 c.model_fields = model_fields()
             c.music = gr.File(
                 label="Music (optional; trimmed and faded)", file_types=["audio"], elem_id="so-music"
