@@ -198,3 +198,36 @@ def test_no_number_field_rounds_what_the_user_typed(tmp_path: Path) -> None:
     values[12] = 2.5  # the seed
     got = _run(App(tmp_path / "work"), *values)[-1][0]
     assert got == "vidiff: error: seed 2.5: must be a whole number from 0 to 4294967295", got
+
+
+def test_a_new_run_waits_for_the_cancelled_one_to_stop(tmp_path: Path) -> None:
+    """Make clip pressed again while a cancelled run's model still loads (it cannot be interrupted)
+    started a second run beside it: two models in memory at once. The new run now says it waits, and
+    starts when the old one has stopped; the old one keeps nothing."""
+    import time
+
+    from vidiff.ui.core import App, Cancelled
+
+    app = App(tmp_path / "work")
+    release, order = threading.Event(), []
+
+    def old_work(job):  # a load: no cancel point until it ends
+        assert release.wait(30)
+        order.append("old ended")
+        return "old"
+
+    def new_work(job):
+        order.append("new started")
+        return "new"
+
+    old_folder, new_folder = app.new_folder("social"), app.new_folder("social")
+    old_run = app.run_job(("s", "social"), old_folder, old_work)
+    next(old_run)
+    new_run = app.run_job(("s", "social"), new_folder, new_work)  # cancels the old one
+    stages = [next(new_run).stage for _ in range(3)]
+    assert stages == ["waiting for the previous run (cancelled) to stop"] * 3 and order == []
+    release.set()
+    time.sleep(0.1)
+    assert isinstance(list(old_run)[-1].error, Cancelled) and not old_folder.exists()
+    job = list(new_run)[-1]
+    assert job.result == "new" and order == ["old ended", "new started"] and new_folder.exists()

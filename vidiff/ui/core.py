@@ -40,6 +40,7 @@ class Job:
     cancel: threading.Event = field(default_factory=threading.Event)
     result: Any = None
     error: BaseException | None = None
+    thread: threading.Thread | None = None  # the thread running the work (`App.run_job`)
 
 
 def error_line(e: BaseException) -> str:
@@ -126,6 +127,8 @@ class App:
 
         A cancelled or failed job's folder is removed, so nothing is left behind; a job cancelled after its
         work's last cancel point (Repair's search for bad frames, a preview being made) counts as cancelled.
+        A job under `key` still running is cancelled, and this one waits for it to end: one run per tab at
+        a time (a cancelled model load runs on until it ends; a second beside it would double the memory).
         """
         job = Job(folder)
         with self.lock:
@@ -136,6 +139,13 @@ class App:
 
         def target() -> None:
             try:
+                if old is not None and old.thread is not None and old.thread.is_alive():
+                    job.stage = "waiting for the previous run (cancelled) to stop"
+                    while old.thread.is_alive() and not job.cancel.is_set():
+                        old.thread.join(0.25)
+                    job.stage = "starting"
+                if job.cancel.is_set():
+                    raise Cancelled()
                 result = work(job)
                 if job.cancel.is_set():  # pressed after the work's last cancel point: still nothing kept
                     raise Cancelled()
@@ -146,7 +156,7 @@ class App:
                 if not isinstance(e, (VidiffError, Cancelled)):
                     traceback.print_exc(file=sys.stderr)
 
-        th = threading.Thread(target=target, daemon=True)
+        th = job.thread = threading.Thread(target=target, daemon=True)
         th.start()
         try:
             while th.is_alive():
