@@ -231,3 +231,33 @@ def test_a_new_run_waits_for_the_cancelled_one_to_stop(tmp_path: Path) -> None:
     assert isinstance(list(old_run)[-1].error, Cancelled) and not old_folder.exists()
     job = list(new_run)[-1]
     assert job.result == "new" and order == ["old ended", "new started"] and new_folder.exists()
+
+
+def test_a_page_that_leaves_during_a_load_does_not_freeze_the_app(tmp_path: Path) -> None:
+    """Gradio closes a run's generator on its event loop when the page goes away or the event is
+    cancelled; closing waited for the work's thread, so a model loading (minutes, no cancel point) froze
+    the whole app for every user (4.5 s of a 5 s load here). Now closing returns at once; the work stops
+    at its next cancel point, removes its folder and frees the tab."""
+    import time
+
+    from vidiff.ui.core import App, drive
+
+    app = App(tmp_path / "work")
+    release = threading.Event()
+
+    def work(job):  # a from_pretrained: no cancel point until it ends
+        job.stage = job.busy = "loading the model"
+        assert release.wait(30)
+        return "loaded"
+
+    folder = app.new_folder("social")
+    run = drive(app, REQUEST, "social", folder, work, lambda *a, **k: None, (None,))
+    next(run)
+    job = app.jobs[("t", "social")]
+    t0 = time.perf_counter()
+    run.close()
+    assert time.perf_counter() - t0 < 0.5
+    assert job.cancel.is_set() and job.thread.is_alive() and folder.exists()
+    release.set()
+    job.thread.join(5)
+    assert not folder.exists() and ("t", "social") not in app.jobs, "nothing kept; the tab is free"

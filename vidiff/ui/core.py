@@ -155,6 +155,10 @@ class App:
                 shutil.rmtree(folder, ignore_errors=True)
                 if not isinstance(e, (VidiffError, Cancelled)):
                     traceback.print_exc(file=sys.stderr)
+            finally:
+                with self.lock:  # the tab is free when the work has ended, not when the page left
+                    if self.jobs.get(key) is job:
+                        del self.jobs[key]
 
         th = job.thread = threading.Thread(target=target, daemon=True)
         th.start()
@@ -163,12 +167,11 @@ class App:
                 th.join(0.25)
                 yield job
         finally:
-            if th.is_alive():  # the page went away or the event was cancelled: stop the work too
+            # the page went away or the event was cancelled: the work is told to stop and not waited for
+            # here (Gradio closes this generator on its event loop: a model's load, minutes without a
+            # cancel point, froze the whole app for every user); its thread removes the folder as it stops
+            if th.is_alive():
                 job.cancel.set()
-                th.join()
-            with self.lock:
-                if self.jobs.get(key) is job:
-                    del self.jobs[key]
         yield job
 
     def cancel(self, key: tuple[str, str]) -> bool:
