@@ -40,17 +40,18 @@ def _hub_cache(root, repo: str, folder) -> None:
 
 
 @pytest.fixture
-def failing_hub(tmp_path, monkeypatch):
-    """The hub at a local server that answers every request 503, and an empty cache at tmp/hub; yields
-    the list of the requests it got."""
+def failing_hub(tmp_path, monkeypatch, request):
+    """The hub at a local server that answers every request 503 (or the status the test's `status`
+    parameter names), and an empty cache at tmp/hub; yields the list of the requests it got."""
     from huggingface_hub import constants
 
     got: list[str] = []
+    status = getattr(request, "param", 503)
 
     class Hub(http.server.BaseHTTPRequestHandler):
         def _answer(self) -> None:
             got.append(f"{self.command} {self.path}")
-            self.send_response(503)
+            self.send_response(status)
             self.send_header("Content-Length", "0")
             self.end_headers()
 
@@ -74,9 +75,15 @@ def failing_hub(tmp_path, monkeypatch):
     server.server_close()
 
 
-def test_a_hub_answering_503_is_one_line_at_once(tmp_path, capfd, failing_hub):
+@pytest.mark.parametrize(
+    ("failing_hub", "answer"),
+    [(503, "503 Service Unavailable"), (500, "500 Internal Server Error"), (429, "429 Too Many Requests")],
+    indirect=["failing_hub"],
+)
+def test_a_hub_answering_503_is_one_line_at_once(tmp_path, capfd, failing_hub, answer):
     """A hub that answers 503 was retried by huggingface_hub (7 requests, 30 s on this machine) before a
-    line that blamed the user's connection: one request now, and one line naming the answer."""
+    line that blamed the user's connection: one request now, and one line naming the answer (500 and a
+    rate limit's 429, which huggingface_hub retries too, the same)."""
     url, got = failing_hub
     out = tmp_path / "o.mp4"
     t0 = time.perf_counter()
@@ -86,9 +93,9 @@ def test_a_hub_answering_503_is_one_line_at_once(tmp_path, capfd, failing_hub):
     assert got == ["HEAD /someone/video-model/resolve/main/model_index.json"]
     assert capfd.readouterr().err.splitlines() == [
         "looking up someone/video-model on the hub ...",
-        f"vidiff: error: weights someone/video-model: cannot reach the hub ({url}: it answers HTTP 503 "
-        "Service Unavailable), and it is not in the local Hugging Face cache: fetch it once where the hub "
-        "can be reached (hf download someone/video-model), or give a local folder",
+        f"vidiff: error: weights someone/video-model: cannot reach the hub ({url}: it answers HTTP {answer}), "
+        "and it is not in the local Hugging Face cache: fetch it once where the hub can be reached (hf "
+        "download someone/video-model), or give a local folder",
     ]
     assert not out.exists()
 

@@ -67,10 +67,10 @@ def hub_timeout() -> float:
 
 
 def hub_unreachable(timeout: float | None = None, weights: str | None = None) -> str | None:
-    """None when the hub answers one request within `timeout` seconds (any answer below 500 counts: it is
-    there; with `weights`, the request is for its model_index.json, so a hub that fails on that file is
-    caught too); else why not, in one line. One try: huggingface_hub's own calls retry a failed connection
-    or a 5xx answer five times or more, about 25 s, before they fail."""
+    """None when the hub answers one request within `timeout` seconds (any answer below 500 but 429 counts:
+    it is there; with `weights`, the request is for its model_index.json, so a hub that fails on that file
+    is caught too); else why not, in one line. One try: huggingface_hub's own calls retry a failed
+    connection, a 5xx or a 429 (too many requests) five times or more, about 25 s, before they fail."""
     from huggingface_hub import constants
     from huggingface_hub.utils import get_session
 
@@ -86,7 +86,7 @@ def hub_unreachable(timeout: float | None = None, weights: str | None = None) ->
         return None
     except Exception as e:  # noqa: BLE001 - no name, no route, refused, timed out, a proxy's refusal
         return f"{constants.ENDPOINT}: {first_line(e)}"
-    if status >= 500:  # the hub is there but failing: its own calls would retry it for ~30 s
+    if status >= 500 or status == 429:  # failing or rate-limited: huggingface_hub retries these ~30 s
         phrase = str(getattr(r, "reason_phrase", "") or "").strip()
         return f"{constants.ENDPOINT}: it answers HTTP {status}{' ' + phrase if phrase else ''}"
     return None
