@@ -195,6 +195,7 @@ def test_weights_under_the_home_folder_as_a_recipe_writes_them(tmp_path, monkeyp
         (["--weights", "{wan}", "--prompt", "a", "--keyframe-size", "30x30"], "multiples of 16"),
         (["--weights", "{wan}", "--prompt", "a", "--seconds", "10"], "cannot start a window from a frame"),
         (["--weights", "{wan}", "--prompt", "a", "--keyframe-fps", "20"], "at most that"),
+        (["--weights", "{wan}", "--prompt", "a", "--keyframe-fps", "1e-9"], "too low; give at least 0.001"),
         (["--weights", "{wan}", "--prompt", "a", "--offload"], "use it with device cuda"),
         (["--weights", "{wan}", "--prompt", "a", "--device", "gpu0"], "unknown device"),
         (
@@ -539,3 +540,16 @@ def test_whole_numbers_given_as_floats_are_used_as_ints(tmp_path, wan):
     assert (rep["seed"], rep["steps"], rep["window_frames"]) == (3, 2, 9)
     make_clip(tmp_path / "i.mp4", seed=3, steps=2, frames=9, crf=18, **common)
     assert (tmp_path / "f.mp4").read_bytes() == (tmp_path / "i.mp4").read_bytes()
+
+
+def test_a_keyframe_rate_that_rounds_to_zero_or_is_infinite_is_one_line():
+    """keyframe_fps 1e-9 rounded to 0 (a ZeroDivisionError traceback) and SVD's inf raised OverflowError:
+    each is one ConfigError line, for every backend."""
+    svd = BACKENDS["svd"]("StableVideoDiffusionPipeline", "w")
+    wan = BACKENDS["wan"]("WanPipeline", "w")
+    for b in (svd, wan):
+        with pytest.raises(ConfigError, match="too low; give at least 0.001 keyframes per second$"):
+            b.rate(1.0, 1e-9, 25)
+        assert b.rate(1.0, 0.5, 25) == Fraction(1, 2)
+    with pytest.raises(ConfigError, match="^keyframe_fps inf: give a finite rate$"):
+        svd.rate(1.0, float("inf"), 25)

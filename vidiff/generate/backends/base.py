@@ -65,6 +65,23 @@ def _check_loaded(pipe: Any, weights: str) -> None:
             )
 
 
+KEYFRAME_RATE_DENOMINATOR = 1000  # a keyframe rate is kept as a fraction over at most this
+
+
+def keyframe_rate(keyframe_fps: float) -> Fraction:
+    """`keyframe_fps` (above 0) as the Fraction the plan uses; a one-line ConfigError for a rate so low
+    it rounds to 0 (1e-9 was a ZeroDivisionError traceback)."""
+    if not math.isfinite(keyframe_fps):  # inf: Fraction raises OverflowError
+        raise ConfigError(f"keyframe_fps {keyframe_fps:g}: give a finite rate")
+    rate = Fraction(keyframe_fps).limit_denominator(KEYFRAME_RATE_DENOMINATOR)
+    if rate == 0:
+        raise ConfigError(
+            f"keyframe_fps {keyframe_fps:g}: too low; give at least {1 / KEYFRAME_RATE_DENOMINATOR:g} "
+            "keyframes per second"
+        )
+    return rate
+
+
 class _StepProgress:
     """A pipeline call's progress: a bar over its sampler steps, then a line while the VAE decodes the
     frames (after the last step; it can take longer than the steps on a CPU) and its time when done."""
@@ -169,7 +186,7 @@ class Backend:
                 f"keyframe_fps {keyframe_fps:g}: {self.name} makes {float(self.fps):g} frames per second; "
                 "give a rate above 0 and at most that"
             )
-        return Fraction(keyframe_fps).limit_denominator(1000)
+        return keyframe_rate(keyframe_fps)
 
     def size(self, aspect: float, size: tuple[int, int] | None = None) -> tuple[int, int]:
         """(w, h) of the keyframes: `size` (checked) or the native area at `aspect` in the model's multiple."""
