@@ -196,6 +196,11 @@ def test_weights_under_the_home_folder_as_a_recipe_writes_them(tmp_path, monkeyp
         (["--weights", "{wan}", "--prompt", "a", "--seconds", "10"], "cannot start a window from a frame"),
         (["--weights", "{wan}", "--prompt", "a", "--keyframe-fps", "20"], "at most that"),
         (["--weights", "{wan}", "--prompt", "a", "--keyframe-fps", "1e-9"], "too low; give at least 0.001"),
+        (  # was a 4 s clip (2 keyframes at 0.5 fps) for the 0.3 s asked, without a word
+            ["--weights", "{wan}", "--prompt", "a", "--seconds", "0.3", "--keyframe-fps", "0.5"],
+            "keyframe_fps 0.5 gives fewer than 2 keyframes in 0.3 s (a clip needs 2, which at this rate last "
+            "4 s): give keyframe_fps 5 or more, or more seconds",
+        ),
         (["--weights", "{wan}", "--prompt", "a", "--offload"], "use it with device cuda"),
         (["--weights", "{wan}", "--prompt", "a", "--device", "gpu0"], "unknown device"),
         (
