@@ -261,3 +261,22 @@ def test_a_page_that_leaves_during_a_load_does_not_freeze_the_app(tmp_path: Path
     release.set()
     job.thread.join(5)
     assert not folder.exists() and ("t", "social") not in app.jobs, "nothing kept; the tab is free"
+
+
+def test_the_pages_settings_reach_the_handler_in_its_order(tmp_path: Path) -> None:
+    """The Make clip event's last inputs are the generator settings in the handler's parameter order
+    (ids so-<name>), and what each sends untouched is what UNTOUCHED says (Gradio's preprocess; an empty
+    text field is None or "", both meaning empty)."""
+    import inspect
+
+    from vidiff.ui.app import build_app
+
+    demo = build_app(tmp_path / "app")
+    fn = next(f for f in demo.fns.values() if getattr(f.fn, "__name__", "") == "run_social")
+    names = [p for p in inspect.signature(fn.fn).parameters if p not in ("request", "progress")]
+    assert len(fn.inputs) == len(names)
+    settings = fn.inputs[-len(UNTOUCHED) :]
+    assert names[-len(UNTOUCHED) :] == list(UNTOUCHED)
+    assert [c.elem_id for c in settings] == [f"so-{n.replace('_', '-')}" for n in UNTOUCHED]
+    sent = [c.preprocess(c.value) for c in settings]
+    assert [x if x != "" else None for x in sent] == [x if x != "" else None for x in UNTOUCHED.values()]

@@ -51,8 +51,14 @@ def model_fields() -> list[Any]:
             label="Precision (auto: bf16 on cuda, fp32 on cpu)",
             elem_id="so-dtype",
         )
-        offload = gr.Checkbox(False, label="Offload (smaller GPUs: parts moved to the GPU as needed)")
-        offline = gr.Checkbox(False, label="Offline (a hub id from the local cache only; never the network)")
+        offload = gr.Checkbox(
+            False, label="Offload (smaller GPUs: parts moved to the GPU as needed)", elem_id="so-offload"
+        )
+        offline = gr.Checkbox(
+            False,
+            label="Offline (a hub id from the local cache only; never the network)",
+            elem_id="so-offline",
+        )
     return [steps, frames, keyframe_fps, keyframe_size, guidance, device, dtype, offload, offline]
 
 
