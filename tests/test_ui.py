@@ -603,6 +603,8 @@ def _small(tmp: Path) -> str:
         ("rate", None, "vidiff: error: crf None: must be a whole number"),
         ("rate", 17.5, "vidiff: error: crf 17.5: must be a whole number"),  # not silently 17
         ("rate", 60, "vidiff: error: crf 60 out of range for h264: use 0-51"),
+        ("rate-vp9", 60, None),  # vp9's 0-63: the slider stopped at 51
+        ("rate-av1", 0, "vidiff: error: crf 0 out of range for av1: use 1-63"),
         ("metrics", math.nan, "vidiff: error: top nan: must be a whole number, 0 or more"),
         ("metrics", 2.5, "vidiff: error: top 2.5: must be a whole number, 0 or more"),
         ("compare", math.nan, "vidiff: error: max_frames must be a whole number, at least 2 (not nan)"),
@@ -653,6 +655,9 @@ def test_a_bad_number_from_a_crafted_request_is_one_line(tmp_path: Path, tab: st
         got = _last(metrics._run_metrics(app), src, None, value)
     elif tab == "compare":
         got = _last(compare._run_compare(app), src, None, ["dup", "blend"], "2", value)
+    elif tab in ("rate-vp9", "rate-av1"):
+        codec = tab.split("-")[1]
+        got = _last(rate._run_rate(app), src, None, "x2", 60, "auto", "blend", codec, value)
     elif tab == "rate-fps":
         got = _last(rate._run_rate(app), src, None, "target fps", value, "auto", "blend", "h264", 18)
     elif tab == "compare-methods":
