@@ -173,3 +173,22 @@ def test_offline_with_an_empty_cache_says_how_to_fetch(tmp_path, monkeypatch):
     _hub_cache(tmp_path / "hub", "someone/part", part)
     with pytest.raises(InputError, match=r"the WanPipeline is missing its vae/"):
         pipeline_class("someone/part", offline=True)
+
+
+def test_overlapping_load_scopes_restore_the_warning_filters():
+    """A model's load ignored warnings with warnings.catch_warnings, which saves and restores the whole
+    filter list: two loads on the web app's threads (A in, B in, A out, B out) left every warning in
+    the process ignored for good. The shared scope restores the filters after the last one."""
+    import warnings
+
+    from vidiff.quiet import no_warnings
+
+    before = warnings.filters[:]
+    a, b = no_warnings(), no_warnings()
+    a.__enter__()
+    b.__enter__()
+    assert warnings.filters[0][0] == "ignore"
+    a.__exit__(None, None, None)
+    assert warnings.filters[0][0] == "ignore"  # B still loading
+    b.__exit__(None, None, None)
+    assert warnings.filters == before

@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 import sys
 import time
-import warnings
 from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
@@ -21,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from vidiff.errors import ConfigError, InputError, UnsupportedError
+from vidiff.quiet import no_warnings
 
 DTYPES = {"bf16": "bfloat16", "fp16": "float16", "fp32": "float32"}
 
@@ -230,8 +230,9 @@ class Backend:
         quiet_libraries()  # first: importing the pipeline's module may log (an image processor's fallback)
         cls = getattr(diffusers, self.kind)
         try:
-            with warnings.catch_warnings():  # torch_dtype's rename (diffusers 0.36+), a T5 for a UMT5, ...
-                warnings.simplefilter("ignore")
+            # torch_dtype's rename (diffusers 0.36+), a T5 for a UMT5, ...: ignored while it loads (a scope
+            # that overlapping loads on the web app's threads cannot leave on for good)
+            with no_warnings():
                 pipe = cls.from_pretrained(self.source, torch_dtype=dt, local_files_only=local or offline)
         except (OSError, ValueError, KeyError, RuntimeError, TypeError, AttributeError) as e:
             raise InputError(
