@@ -280,3 +280,31 @@ def test_the_pages_settings_reach_the_handler_in_its_order(tmp_path: Path) -> No
     assert [c.elem_id for c in settings] == [f"so-{n.replace('_', '-')}" for n in UNTOUCHED]
     sent = [c.preprocess(c.value) for c in settings]
     assert [x if x != "" else None for x in sent] == [x if x != "" else None for x in UNTOUCHED.values()]
+
+
+def test_the_progress_bar_moves_over_the_model_steps(tmp_path: Path, monkeypatch, wan: Path) -> None:
+    """The page's progress bar stood at 'starting' for the minutes a model samples (it counted frames
+    only, which come after): it now counts the sampler's steps."""
+    import time
+
+    from vidiff.generate.backends import base
+    from vidiff.ui import social
+    from vidiff.ui.core import App
+
+    real = base._StepProgress.step
+    monkeypatch.setattr(base._StepProgress, "step", lambda self, *a: time.sleep(0.3) or real(self, *a))
+    bars = []
+
+    def progress(value, desc=None, unit=None):
+        bars.append((value, desc))
+
+    app = App(tmp_path / "work")
+    outs = list(
+        social._run_social(app)(
+            None, None, *_fields(str(wan), steps=3, keyframe_size="32x32"), REQUEST, progress
+        )
+    )
+    assert outs[-1][0].startswith("Done:"), outs[-1][0]
+    steps = [v for v, d in bars if d == "model steps"]
+    assert steps and all(total == 3 for _, total in steps) and steps == sorted(steps), bars
+    assert any(done > 0 for done, _ in steps), bars

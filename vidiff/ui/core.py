@@ -37,6 +37,7 @@ class Job:
     stage: str = "starting"
     # what the work is in that cannot be interrupted (a model loading), said while a cancel waits for it
     busy: str = ""
+    steps: tuple[int, int] | None = None  # (done, total) of a model's sampler steps, before any frame
     cancel: threading.Event = field(default_factory=threading.Event)
     result: Any = None
     error: BaseException | None = None
@@ -217,6 +218,8 @@ def drive(
                 progress((min(job.done, job.total), job.total), desc=unit, unit=unit)
                 yield (f"Running: {job.done} / {job.total} {unit}… (Cancel stops it)", *keep)
             else:
+                if job.steps is not None:  # a model's sampler steps: the bar moves before any frame
+                    progress(job.steps, desc="model steps", unit="steps")
                 yield (f"Running: {job.stage}… (Cancel stops it)", *keep)
     if isinstance(job.error, Cancelled):
         yield ("Cancelled; nothing was kept.", *failed)

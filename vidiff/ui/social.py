@@ -180,6 +180,7 @@ def _run_social(app: App) -> Any:
                 if job.cancel.is_set():
                     raise Cancelled()
                 job.stage = f"generating keyframes, model step {done} of {total}"
+                job.steps = (done, total)
                 if done == total:
                     job.stage = "the model decoding its frames (VAE)"
 
