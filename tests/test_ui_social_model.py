@@ -116,6 +116,7 @@ def test_a_setting_without_a_model_is_refused_not_ignored(tmp_path: Path, capsys
     [
         (dict(negative="blurry"), ["--negative-prompt", "blurry"], "negative_prompt applies to a video"),
         (dict(backend="wan"), ["--backend", "wan"], "backend wan needs weights"),
+        (dict(backend=" wan "), ["--backend", "wan"], "backend wan needs weights"),  # as typed in a form
     ],
 )
 def test_a_model_field_without_weights_is_refused_not_dropped(tmp_path: Path, capsys, page, cli, line):

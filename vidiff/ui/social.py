@@ -142,7 +142,9 @@ def _run_social(app: App) -> Any:
 
             model = _model_options(prompt, negative, weights, backend, seed)
             # a video diffusion model (make_clip's rule): weights, a prompt or a model backend named
-            uses_model = bool(model.get("weights") or model.get("prompt")) or backend in BACKEND_NAMES
+            uses_model = (
+                any(model.get(k) for k in ("weights", "prompt")) or model.get("backend") in BACKEND_NAMES
+            )
             # the generator's settings (steps, keyframes, device...): sent when set, so make_clip checks
             # them as the CLI's (given without a model, its one line says they apply to a model)
             model |= model_options(
