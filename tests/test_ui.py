@@ -582,6 +582,13 @@ def _last(handler, *args) -> str:
     return outs[-1][0]
 
 
+# the Social tab's generator settings as the page sends them untouched (vidiff.ui.social_model)
+SOCIAL_MODEL_FIELDS = dict(
+    steps=None, frames=None, keyframe_fps=None, keyframe_size="", guidance=None, device="cpu", dtype="auto",
+    offload=False, offline=False,
+)  # fmt: skip
+
+
 def _small(tmp: Path) -> str:
     """8 frames of 48x32 noise at 25 fps: enough for every tab's checks."""
     rng = np.random.default_rng(0)
@@ -596,11 +603,20 @@ def _small(tmp: Path) -> str:
         ("rate", None, "vidiff: error: crf None: must be a whole number"),
         ("rate", 17.5, "vidiff: error: crf 17.5: must be a whole number"),  # not silently 17
         ("rate", 60, "vidiff: error: crf 60 out of range for h264: use 0-51"),
+        ("rate-vp9", 60, None),  # vp9's 0-63: the slider stopped at 51
+        ("rate-av1", 0, "vidiff: error: crf 0 out of range for av1: use 1-63"),
         ("metrics", math.nan, "vidiff: error: top nan: must be a whole number, 0 or more"),
         ("metrics", 2.5, "vidiff: error: top 2.5: must be a whole number, 0 or more"),
         ("compare", math.nan, "vidiff: error: max_frames must be a whole number, at least 2 (not nan)"),
         ("compare", None, None),  # None: the whole clip, as without --max-frames (it runs)
         ("compare", 2.5, "vidiff: error: max_frames must be a whole number, at least 2 (not 2.5)"),
+        ("rate-fps", "60", "vidiff: error: target fps: give a rate above 0, e.g. 60"),  # was a TypeError
+        ("compare-methods", ["dup", 3], "vidiff: error: methods ['dup', 3]: pick two or more from the list"),
+        (
+            "compare-methods",
+            "dup,blend",
+            "vidiff: error: methods 'dup,blend': pick two or more from the list",
+        ),
         ("social-aspect", None, "vidiff: error: unknown aspect None; choose one of: 9:16, 1:1, 16:9, 4:5"),
         (
             "social-aspect",
@@ -639,6 +655,13 @@ def test_a_bad_number_from_a_crafted_request_is_one_line(tmp_path: Path, tab: st
         got = _last(metrics._run_metrics(app), src, None, value)
     elif tab == "compare":
         got = _last(compare._run_compare(app), src, None, ["dup", "blend"], "2", value)
+    elif tab in ("rate-vp9", "rate-av1"):
+        codec = tab.split("-")[1]
+        got = _last(rate._run_rate(app), src, None, "x2", 60, "auto", "blend", codec, value)
+    elif tab == "rate-fps":
+        got = _last(rate._run_rate(app), src, None, "target fps", value, "auto", "blend", "h264", 18)
+    elif tab == "compare-methods":
+        got = _last(compare._run_compare(app), src, None, value, "2", 60)
     else:
         still = tmp_path / "still.png"
         import cv2
@@ -646,6 +669,7 @@ def test_a_bad_number_from_a_crafted_request_is_one_line(tmp_path: Path, tab: st
         cv2.imwrite(str(still), np.zeros((32, 48, 3), np.uint8))
         kw = dict(aspect="9:16", motion="auto", strength=0.25, seconds=0.2, extend=None, fps=30, loop=False)
         kw |= dict(music=None, prompt="", negative="", weights="", backend="auto", seed=0)
+        kw |= SOCIAL_MODEL_FIELDS
         name = tab.split("-")[1]
         kw[name] = value
         if name == "seed":
@@ -671,6 +695,7 @@ def test_social_tab_sends_a_clip_only_what_applies_to_it(tmp_path: Path) -> None
     cv2.imwrite(str(still), np.zeros((32, 48, 3), np.uint8))
     kw = dict(aspect="1:1", motion="zoom-in", strength=0.5, seconds=0.2, extend=0.1, fps=24, loop=False)
     kw |= dict(music=None, prompt="", negative="", weights="", backend="auto", seed=0)
+    kw |= SOCIAL_MODEL_FIELDS
     for src in (_small(tmp_path), str(still)):
         got = _last(social._run_social(app), src, None, *kw.values())
         assert got.startswith("Done:"), got
@@ -693,6 +718,7 @@ def test_social_tab_shows_the_runs_notes(tmp_path: Path, monkeypatch) -> None:
     app = _handler_app(tmp_path)
     kw = dict(aspect="1:1", motion="auto", strength=0.25, seconds=0.5, extend=None, fps=24, loop=False)
     kw |= dict(music=None, prompt="a cat", negative="", weights="a/b", backend="auto", seed=0)
+    kw |= SOCIAL_MODEL_FIELDS
     got = _last(social._run_social(app), None, None, *kw.values())
     assert got == f"Done: 12 frames, 0.5 s at 1080x1080.\n\n{said[0]}", got
 
@@ -706,6 +732,7 @@ def test_social_tab_does_not_drop_a_sample_picked_with_a_model(tmp_path: Path) -
     app = _handler_app(tmp_path)
     kw = dict(aspect="1:1", motion="auto", strength=0.25, seconds=0.5, extend=None, fps=24, loop=False)
     kw |= dict(music=None, prompt="a cat", negative="", weights=str(tmp_path / "w"), backend="auto", seed=0)
+    kw |= SOCIAL_MODEL_FIELDS
     got = _last(social._run_social(app), None, "carphone_pristine", *kw.values())
     assert got.startswith("vidiff: error: a clip is continued by vidiff's own schemes"), got
     got = _last(social._run_social(app), None, social.NO_SAMPLE, *kw.values())  # no sample: text to video

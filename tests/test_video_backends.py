@@ -195,6 +195,12 @@ def test_weights_under_the_home_folder_as_a_recipe_writes_them(tmp_path, monkeyp
         (["--weights", "{wan}", "--prompt", "a", "--keyframe-size", "30x30"], "multiples of 16"),
         (["--weights", "{wan}", "--prompt", "a", "--seconds", "10"], "cannot start a window from a frame"),
         (["--weights", "{wan}", "--prompt", "a", "--keyframe-fps", "20"], "at most that"),
+        (["--weights", "{wan}", "--prompt", "a", "--keyframe-fps", "1e-9"], "too low; give at least 0.001"),
+        (  # was a 4 s clip (2 keyframes at 0.5 fps) for the 0.3 s asked, without a word
+            ["--weights", "{wan}", "--prompt", "a", "--seconds", "0.3", "--keyframe-fps", "0.5"],
+            "keyframe_fps 0.5 gives fewer than 2 keyframes in 0.3 s (a clip needs 2, which at this rate last "
+            "4 s): give keyframe_fps 5 or more, or more seconds",
+        ),
         (["--weights", "{wan}", "--prompt", "a", "--offload"], "use it with device cuda"),
         (["--weights", "{wan}", "--prompt", "a", "--device", "gpu0"], "unknown device"),
         (
@@ -494,6 +500,7 @@ def test_web_app_social_tab_shows_and_cancels_the_model_steps(tmp_path, ltx, pho
     every step and the VAE (its only cancel point was after a frame was written): now each step is shown
     and is a cancel point; nothing is kept."""
     pytest.importorskip("gradio")
+    import time
     from types import SimpleNamespace
 
     from vidiff.generate.backends import base
@@ -502,19 +509,52 @@ def test_web_app_social_tab_shows_and_cancels_the_model_steps(tmp_path, ltx, pho
 
     steps = []
     real = base._StepProgress.step
-    monkeypatch.setattr(base._StepProgress, "step", lambda self, *a: steps.append(1) or real(self, *a))
+    # a step of a real model takes seconds: 50 ms each here, so the page sees steps past the first
+    monkeypatch.setattr(
+        base._StepProgress, "step", lambda self, *a: steps.append(time.sleep(0.05)) or real(self, *a)
+    )
     app = App(tmp_path / "work")
     fields = [None, None, "1:1", "auto", 0.25, 0.2, None, 24, False, None, "a cat", "", str(ltx), "auto", 0]
+    fields += [None, None, None, "", None, "cpu", "auto", False, False]  # the generator settings untouched
     shown = []
     for out in _run_social(app)(*fields, SimpleNamespace(session_hash="t"), lambda *a, **k: None):
         shown.append(out[0])
-        if "model step" in out[0]:
+        if "model step" in out[0] and "model step 0 " not in out[0]:  # 0: loaded, before the first step
             app.cancel(("t", "social"))
     running = [x for x in shown if x.startswith("Running: generating keyframes, model step ")]
     assert running and running[0].endswith(" of 50… (Cancel stops it)"), shown  # LTX's 50 steps, one window
+    # the count moves (it read a disabled bar's count: 'step 0 of 50' all along in the page)
+    assert any(" step 0 of " not in x for x in running), shown
     assert shown[-1] == "Cancelled; nothing was kept." and 0 < len(steps) < 50
     assert list((tmp_path / "work").iterdir()) == []
     from vidiff.generate import make_clip
 
     with pytest.raises(ConfigError, match="^on_step applies to a video diffusion model"):  # never ignored
         make_clip(tmp_path / "o.mp4", image=str(photo), on_step=print)
+
+
+def test_whole_numbers_given_as_floats_are_used_as_ints(tmp_path, wan):
+    """make_clip accepted seed 3.0, steps 2.0, frames 9.0 (its check takes a whole float, as a web form's
+    number or a YAML value) but passed the floats on: a RuntimeError traceback from torch's manual_seed,
+    or a failed model call. They are used as ints: the clip is the one the ints make."""
+    from vidiff.generate import make_clip
+
+    common = dict(prompt="a cat", weights=str(wan), seconds=0.3, keyframe_size="32x32", interpolate="dis")
+    common |= dict(preset="ultrafast", progress=False)
+    rep = make_clip(tmp_path / "f.mp4", seed=3.0, steps=2.0, frames=9.0, crf=18.0, **common)
+    assert (rep["seed"], rep["steps"], rep["window_frames"]) == (3, 2, 9)
+    make_clip(tmp_path / "i.mp4", seed=3, steps=2, frames=9, crf=18, **common)
+    assert (tmp_path / "f.mp4").read_bytes() == (tmp_path / "i.mp4").read_bytes()
+
+
+def test_a_keyframe_rate_that_rounds_to_zero_or_is_infinite_is_one_line():
+    """keyframe_fps 1e-9 rounded to 0 (a ZeroDivisionError traceback) and SVD's inf raised OverflowError:
+    each is one ConfigError line, for every backend."""
+    svd = BACKENDS["svd"]("StableVideoDiffusionPipeline", "w")
+    wan = BACKENDS["wan"]("WanPipeline", "w")
+    for b in (svd, wan):
+        with pytest.raises(ConfigError, match="too low; give at least 0.001 keyframes per second$"):
+            b.rate(1.0, 1e-9, 25)
+        assert b.rate(1.0, 0.5, 25) == Fraction(1, 2)
+    with pytest.raises(ConfigError, match="^keyframe_fps inf: give a finite rate$"):
+        svd.rate(1.0, float("inf"), 25)

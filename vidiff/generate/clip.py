@@ -143,7 +143,7 @@ def _model_keyframes(
     (a hub that cannot be reached: the cached copy)."""
     from vidiff.errors import ConfigError
     from vidiff.generate import keyframes as kf
-    from vidiff.generate.backends import hub_access, hub_mode, is_local, offline_mode, resolve
+    from vidiff.generate.backends import hub_access, hub_quiet, is_local, offline_mode, resolve
     from vidiff.progress import stage
 
     if not weights:
@@ -181,10 +181,12 @@ def _model_keyframes(
     b.size(aspect, ksize)
     steps = steps or b.steps
     guidance = b.guidance if guidance is None else guidance
-    with stage(f"loading the {b.kind} ({weights}) on {device}", progress), hub_mode(offline):  # minutes
+    with stage(f"loading the {b.kind} ({weights}) on {device}", progress), hub_quiet():  # minutes
         b.load(device, dtype, offline, is_local(weights), offload)
     p = kf.plan(b, seconds, keyframe_fps, frames)  # again with what the loaded model says (SVD's window)
     wh = b.size(aspect, ksize)
+    if on_step is not None:  # loaded: a progress and cancel point before the first step (minutes on a CPU)
+        on_step(0, p.windows * steps)
     seq, joins = kf.generate(
         b, p, prompt, still, negative_prompt, wh, steps, guidance, seed, progress, on_step
     )
@@ -262,8 +264,9 @@ def make_clip(
     `codec`/`crf`/`preset`/`pix_fmt`, with `audio` (a music file) trimmed and faded under them, and
     `strip` also writes a PNG strip of the frames. `on_frame(done, total)` is called after each frame is
     written (a progress and cancel point: an exception it raises stops the job and leaves no output);
-    `on_step(done, total)` after each of a video diffusion model's sampler steps, over all its windows
-    (the same, while its keyframes are made: minutes before the first frame). `strict`: refuse a
+    `on_step(done, total)` after each of a video diffusion model's sampler steps, over all its windows,
+    and once with done 0 when the model has loaded (the same, while its keyframes are made: minutes
+    before the first frame; loading cannot be interrupted, so that is the first point it can stop). `strict`: refuse a
     damaged `clip` instead of using what decodes with one warning line (as --strict).
     """
     args = dict(locals())  # the call's arguments (no other name is bound yet)
@@ -271,6 +274,9 @@ def make_clip(
     from vidiff.validate import MAKE_CLIP_ARGS, check_args, check_seed, check_steps
 
     check_args(MAKE_CLIP_ARGS, args)  # each argument's type, before any work
+    # a whole number given as 9.0 (a web form's number, a YAML float) is used as 9: torch and diffusers
+    # take ints only (a float seed was a RuntimeError traceback, float steps or frames a failed model call)
+    steps, seed, frames, crf = (None if v is None else int(v) for v in (steps, seed, frames, crf))
     if strict and not strict_input():  # the same call, within the strict policy
         with strict_scope(True):
             return make_clip(**{**args, "strict": False})

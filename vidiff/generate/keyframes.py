@@ -42,6 +42,13 @@ def plan(backend: Backend, seconds: float, keyframe_fps: float | None, frames: i
     model's default; fewer for a clip shorter than one default window)."""
     window = backend.window_frames(frames)
     rate = backend.rate(seconds, keyframe_fps, window)
+    if keyframe_fps is not None and round(seconds * rate) < 2:  # 2 keyframes at this rate: a longer clip
+        least = math.ceil(150 / seconds - 1e-9) / 100  # the rate, rounded up, that makes 2 (1.5 rounds up)
+        raise ConfigError(
+            f"keyframe_fps {keyframe_fps:g} gives fewer than 2 keyframes in {seconds:g} s (a clip needs 2, "
+            f"which at this rate last {float(2 / rate):.3g} s): give keyframe_fps {least:g} or more, "
+            "or more seconds"
+        )
     total = max(2, round(seconds * rate))
     if backend.rate_conditioned or rate == backend.fps:
         gen_rate, pick = rate, None

@@ -129,6 +129,8 @@ def _run_compare(app: App) -> Any:
         try:
             src = app.resolve_input(upload, sample)
             step = parse_factor(factor)
+            if not isinstance(methods or [], list) or not all(isinstance(m, str) for m in methods or []):
+                raise ConfigError(f"methods {methods!r:.60}: pick two or more from the list")  # crafted
             if len(methods or []) < 2:
                 raise ConfigError("Compare needs two or more methods")
             from vidiff.io.probe import probe

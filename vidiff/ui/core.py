@@ -35,9 +35,13 @@ class Job:
     total: int = 0
     done: int = 0
     stage: str = "starting"
+    # what the work is in that cannot be interrupted (a model loading), said while a cancel waits for it
+    busy: str = ""
+    steps: tuple[int, int] | None = None  # (done, total) of a model's sampler steps, before any frame
     cancel: threading.Event = field(default_factory=threading.Event)
     result: Any = None
     error: BaseException | None = None
+    thread: threading.Thread | None = None  # the thread running the work (`App.run_job`)
 
 
 def error_line(e: BaseException) -> str:
@@ -124,6 +128,8 @@ class App:
 
         A cancelled or failed job's folder is removed, so nothing is left behind; a job cancelled after its
         work's last cancel point (Repair's search for bad frames, a preview being made) counts as cancelled.
+        A job under `key` still running is cancelled, and this one waits for it to end: one run per tab at
+        a time (a cancelled model load runs on until it ends; a second beside it would double the memory).
         """
         job = Job(folder)
         with self.lock:
@@ -134,6 +140,13 @@ class App:
 
         def target() -> None:
             try:
+                if old is not None and old.thread is not None and old.thread.is_alive():
+                    job.stage = "waiting for the previous run (cancelled) to stop"
+                    while old.thread.is_alive() and not job.cancel.is_set():
+                        old.thread.join(0.25)
+                    job.stage = "starting"
+                if job.cancel.is_set():
+                    raise Cancelled()
                 result = work(job)
                 if job.cancel.is_set():  # pressed after the work's last cancel point: still nothing kept
                     raise Cancelled()
@@ -143,20 +156,23 @@ class App:
                 shutil.rmtree(folder, ignore_errors=True)
                 if not isinstance(e, (VidiffError, Cancelled)):
                     traceback.print_exc(file=sys.stderr)
+            finally:
+                with self.lock:  # the tab is free when the work has ended, not when the page left
+                    if self.jobs.get(key) is job:
+                        del self.jobs[key]
 
-        th = threading.Thread(target=target, daemon=True)
+        th = job.thread = threading.Thread(target=target, daemon=True)
         th.start()
         try:
             while th.is_alive():
                 th.join(0.25)
                 yield job
         finally:
-            if th.is_alive():  # the page went away or the event was cancelled: stop the work too
+            # the page went away or the event was cancelled: the work is told to stop and not waited for
+            # here (Gradio closes this generator on its event loop: a model's load, minutes without a
+            # cancel point, froze the whole app for every user); its thread removes the folder as it stops
+            if th.is_alive():
                 job.cancel.set()
-                th.join()
-            with self.lock:
-                if self.jobs.get(key) is job:
-                    del self.jobs[key]
         yield job
 
     def cancel(self, key: tuple[str, str]) -> bool:
@@ -192,10 +208,18 @@ def drive(
     job = None
     for job in app.run_job((session(request), tab), folder, work):
         if job.result is None and job.error is None:
-            if job.total:
+            if job.cancel.is_set():  # said at once, not 'Running' until the work reaches a cancel point
+                wait = f"{job.busy}, which cannot be interrupted: it stops when that ends" if job.busy else ""
+                yield (
+                    f"Cancelling… {wait or 'it stops after the current step'}; nothing will be kept.",
+                    *keep,
+                )
+            elif job.total:
                 progress((min(job.done, job.total), job.total), desc=unit, unit=unit)
                 yield (f"Running: {job.done} / {job.total} {unit}… (Cancel stops it)", *keep)
             else:
+                if job.steps is not None:  # a model's sampler steps: the bar moves before any frame
+                    progress(job.steps, desc="model steps", unit="steps")
                 yield (f"Running: {job.stage}… (Cancel stops it)", *keep)
     if isinstance(job.error, Cancelled):
         yield ("Cancelled; nothing was kept.", *failed)

@@ -2,6 +2,7 @@
 side-by-side frame at any time."""
 
 import math
+import numbers
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -25,6 +26,22 @@ MODES = ("x2", "x4", "target fps", "slow motion x4")
 CODECS = ("h264", "h265", "vp9", "av1")
 
 
+def _crf_ranges() -> dict[str, tuple[int, int]]:
+    """Each codec's crf range (`CRF_RANGE`, the one `EncodeOptions` checks, as for --crf)."""
+    from vidiff.io.encode import CODECS as ENCODERS
+    from vidiff.io.encode import CRF_RANGE
+
+    return {c: CRF_RANGE[ENCODERS[c]] for c in CODECS}
+
+
+# the slider spans every codec's range (it stopped at 51: vp9's and av1's 52-63 were out of reach); the
+# codec's own range is checked with the run's options, one line
+CRF_SPAN = (min(lo for lo, _ in _crf_ranges().values()), max(hi for _, hi in _crf_ranges().values()))
+CRF_LABEL = (
+    "Quality (crf: lower is better; " + ", ".join(f"{c} {a}-{b}" for c, (a, b) in _crf_ranges().items()) + ")"
+)
+
+
 def rate_options(mode: str, target_fps: float | None) -> dict[str, Any]:
     """`upscale_file` keyword arguments for a mode of the Frame rate tab."""
     from vidiff.errors import ConfigError
@@ -33,8 +50,8 @@ def rate_options(mode: str, target_fps: float | None) -> dict[str, Any]:
         return {"factor": 2}
     if mode == "x4":
         return {"factor": 4}
-    if mode == "target fps":
-        if target_fps is None or not target_fps > 0:
+    if mode == "target fps":  # a number field's value: a crafted "60" or True is refused, not compared
+        if isinstance(target_fps, bool) or not isinstance(target_fps, numbers.Real) or not target_fps > 0:
             raise ConfigError("target fps: give a rate above 0, e.g. 60")
         return {"fps": str(target_fps).removesuffix(".0")}
     if mode == "slow motion x4":
@@ -121,7 +138,7 @@ def _rate_layout() -> SimpleNamespace:
             c.hint = gr.Markdown(METHOD_HINTS[AUTO], elem_id="fr-hint")
             with gr.Row():
                 c.codec = gr.Dropdown(list(CODECS), value="h264", label="Codec")
-                c.crf = gr.Slider(0, 51, value=18, step=1, label="Quality (crf: lower is better)")
+                c.crf = gr.Slider(*CRF_SPAN, value=18, step=1, label=CRF_LABEL)
             c.run, c.cancel, c.status = run_cancel("fr", "Run")
         with gr.Column():
             c.out = gr.File(label="Output (download)", elem_id="fr-output", interactive=False)

@@ -11,6 +11,7 @@ import gradio as gr
 
 from vidiff.errors import VidiffError
 from vidiff.ui.core import NO_SAMPLE, App, Cancelled, Job, drive, error_line, with_warning
+from vidiff.ui.social_model import model_fields, model_options
 from vidiff.ui.widgets import clip_input, on_cancel, run_cancel
 
 
@@ -35,6 +36,7 @@ def social_tab(app: App) -> None:
             c.weights,
             c.backend,
             c.seed,
+            *c.model_fields,
         ],  # fmt: skip
         [c.status, c.video, c.out, c.report],
     )
@@ -88,7 +90,9 @@ def _social_layout() -> SimpleNamespace:
                     c.backend = gr.Dropdown(
                         ["auto", *BACKEND_NAMES], value="auto", label="Backend (auto: read from the weights)"
                     )
-                    c.seed = gr.Number(0, precision=0, label="Seed (same seed, same clip)")
+                    # no precision=0: Gradio would round a typed 2.5 to 2; make_clip refuses it, as --seed
+                    c.seed = gr.Number(0, label="Seed (same seed, same clip)")
+                c.model_fields = model_fields()
             c.music = gr.File(
                 label="Music (optional; trimmed and faded)", file_types=["audio"], elem_id="so-music"
             )
@@ -102,6 +106,7 @@ def _social_layout() -> SimpleNamespace:
 
 def _run_social(app: App) -> Any:
     """The Make clip button's handler: `make_clip` on a job, a cancel point after each frame."""
+    from vidiff.generate.clip import BACKEND_NAMES
     from vidiff.io.image_ext import IMAGE_EXT
 
     def run_social(
@@ -120,6 +125,15 @@ def _run_social(app: App) -> Any:
         weights: str,
         backend: str,
         seed: float | None,
+        steps: float | None,
+        frames: float | None,
+        keyframe_fps: float | None,
+        keyframe_size: str | None,
+        guidance: float | None,
+        device: str | None,
+        dtype: str | None,
+        offload: bool,
+        offline: bool,
         request: gr.Request,
         progress: gr.Progress = gr.Progress(),  # noqa: B008
     ) -> Iterator[tuple]:
@@ -128,10 +142,19 @@ def _run_social(app: App) -> Any:
             from vidiff.generate.social import preset_size
 
             model = _model_options(prompt, negative, weights, backend, seed)
+            # a video diffusion model (make_clip's rule): weights, a prompt or a model backend named
+            uses_model = (
+                any(model.get(k) for k in ("weights", "prompt")) or model.get("backend") in BACKEND_NAMES
+            )
+            # the generator's settings (steps, keyframes, device...): sent when set, so make_clip checks
+            # them as the CLI's (given without a model, its one line says they apply to a model)
+            model |= model_options(
+                steps, frames, keyframe_fps, keyframe_size, guidance, device, dtype, offload, offline
+            )
             # a model without an upload or a sample: text to video; a sample picked is used (make_clip
             # refuses a clip with a model in one line), not silently dropped
             chosen = upload or (sample and sample != NO_SAMPLE)
-            src = app.resolve_input(upload, sample) if chosen or not model else None
+            src = app.resolve_input(upload, sample) if chosen or not uses_model else None
             preset_size(aspect)  # names the output: checked before it is made
         except VidiffError as e:
             yield (error_line(e), *failed)
@@ -144,22 +167,28 @@ def _run_social(app: App) -> Any:
         def work(job: Job) -> dict[str, Any]:
             from vidiff.generate import make_clip
 
-            job.stage = (
-                "generating keyframes" if model else "animating the still" if still else "extending the clip"
-            )
+            job.stage = "animating the still" if still else "extending the clip"
+            if uses_model:  # until on_step(0, total): the model has loaded
+                job.stage = job.busy = "loading the model"
 
             def on_frame(done: int, total: int) -> None:  # after each frame written
+                job.busy = ""
                 if job.cancel.is_set():
                     raise Cancelled()
                 job.total, job.done = total, done
 
-            def on_step(done: int, total: int) -> None:  # after each model step: minutes on a CPU
+            def on_step(done: int, total: int) -> None:  # loaded (0), then after each step: minutes on a CPU
+                # after the last step the pipeline decodes its frames (VAE), which cannot be interrupted
+                job.busy = "the model decoding its frames" if done == total else ""
                 if job.cancel.is_set():
                     raise Cancelled()
                 job.stage = f"generating keyframes, model step {done} of {total}"
+                job.steps = (done, total)
+                if done == total:
+                    job.stage = "the model decoding its frames (VAE)"
 
             # the fields a source does not use are not sent: make_clip refuses them (the page always has values)
-            camera = still and not model
+            camera = still and not uses_model
             return make_clip(
                 out,
                 image=src if still else None,
@@ -174,7 +203,7 @@ def _run_social(app: App) -> Any:
                 audio=audio,
                 progress=False,
                 on_frame=on_frame,
-                on_step=on_step if model else None,  # make_clip refuses it without a model
+                on_step=on_step if uses_model else None,  # make_clip refuses it without a model
                 **model,
             )
 
@@ -192,16 +221,18 @@ def _run_social(app: App) -> Any:
 def _model_options(
     prompt: str, negative: str, weights: str, backend: str, seed: float | None
 ) -> dict[str, Any]:
-    """`make_clip`'s model keywords from the tab's fields; empty when no prompt or weights are given (the
-    still or clip is then animated or extended by vidiff alone). The text fields (the backend's too, even
-    when unused) and the seed are checked here (`check_text`, `check_seed`, as `make_clip` does: a
-    `ConfigError`), the rest by `make_clip`."""
+    """`make_clip`'s model keywords from the tab's fields. Without a prompt or weights (the still or clip
+    is then animated or extended by vidiff alone) only a negative prompt or a backend other than auto is
+    sent, so `make_clip` refuses it in one line as the CLI does rather than the page dropping it. The
+    text fields (the backend's too, even when unused) and the seed are checked here (`check_text`,
+    `check_seed`, as `make_clip` does: a `ConfigError`), the rest by `make_clip`."""
     from vidiff.validate import check_seed, check_text
 
     texts = {"prompt": prompt, "negative_prompt": negative, "weights": weights, "backend": backend}
     prompt, negative, weights, backend = ((check_text(v, k) or "").strip() for k, v in texts.items())
     if not (prompt or weights):
-        return {}
+        given = {"negative_prompt": negative, "backend": "" if backend == "auto" else backend}
+        return {k: v for k, v in given.items() if v}
     return {
         "prompt": prompt or None,
         "negative_prompt": negative or None,
@@ -218,6 +249,13 @@ def _report_md(r: dict[str, Any]) -> str:
     if "backend" in r and r.get("pipeline"):
         rows += [("model", f"{r['pipeline']} ({r['backend']})"), ("keyframes", r["keyframes"])]
         rows.append(("keyframe fps", r["keyframe_fps"]))
+        if "keyframe_size" in r:  # what the generator settings made (the model's own where left empty)
+            kw, kh = r["keyframe_size"]
+            rows += [
+                ("keyframe size", f"{kw}x{kh}"),
+                ("model windows", f"{r['windows']} ({r['window_frames']} frames each)"),
+            ]
+            rows += [("sampler steps", r["steps"]), ("guidance", r["guidance"])]
     elif r["source"] == "image":
         rows.append(("motion", r["motion"]))
     else:

@@ -2,7 +2,9 @@
 
 `--backend auto` reads `_class_name` from the weights' model_index.json (a local folder is read from
 disk and never touches the network; a hub id is fetched through huggingface_hub, honouring `--offline`
-and HF_HUB_OFFLINE) and maps the pipeline class to its backend; nothing is guessed from names.
+and HF_HUB_OFFLINE) and maps the pipeline class to its backend; nothing is guessed from names. A hub id
+read from the cache (offline, or the hub not answering) is loaded from its cached snapshot folder, as a
+local folder is: no process-wide offline switch is turned on, so a web app's other requests keep the hub.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import json
 import logging
 import os
 import re
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -33,8 +36,9 @@ __all__ = [
     "BACKENDS",
     "CLASSES",
     "Backend",
+    "cached_snapshot",
     "hub_access",
-    "hub_mode",
+    "hub_quiet",
     "is_local",
     "offline_mode",
     "pipeline_class",
@@ -62,27 +66,45 @@ def hub_timeout() -> float:
         return HUB_TIMEOUT_S
 
 
-def hub_unreachable(timeout: float | None = None) -> str | None:
-    """None when the hub answers one request within `timeout` seconds (any HTTP status counts: it is
-    there); else why not, in one line. One try: huggingface_hub's own calls retry a failed connection
-    five times, about 25 s, before they fail."""
+def hub_unreachable(timeout: float | None = None, weights: str | None = None) -> str | None:
+    """None when the hub answers one request within `timeout` seconds (any answer below 500 but 429 counts:
+    it is there; with `weights`, the request is for its model_index.json, so a hub that fails on that file
+    is caught too); else why not, in one line. One try: huggingface_hub's own calls retry a failed
+    connection, a 5xx or a 429 (too many requests) five times or more, about 25 s, before they fail."""
     from huggingface_hub import constants
     from huggingface_hub.utils import get_session
 
+    url = constants.ENDPOINT
+    if weights is not None:
+        from huggingface_hub import hf_hub_url
+
+        url = hf_hub_url(weights, "model_index.json")
     try:
-        get_session().head(constants.ENDPOINT, timeout=hub_timeout() if timeout is None else timeout)
-    except (AttributeError, TypeError):  # a client API this check does not know: let the hub call tell
+        r = get_session().head(url, timeout=hub_timeout() if timeout is None else timeout)
+        status = int(r.status_code)
+    except (AttributeError, TypeError, ValueError):  # a client API unknown here: the hub call tells
         return None
     except Exception as e:  # noqa: BLE001 - no name, no route, refused, timed out, a proxy's refusal
         return f"{constants.ENDPOINT}: {first_line(e)}"
+    if status >= 500 or status == 429:  # failing or rate-limited: huggingface_hub retries these ~30 s
+        phrase = str(getattr(r, "reason_phrase", "") or "").strip()
+        return f"{constants.ENDPOINT}: it answers HTTP {status}{' ' + phrase if phrase else ''}"
     return None
+
+
+def cached_snapshot(weights: str) -> Path | None:
+    """The folder of hub id `weights` in the local Hugging Face cache (its snapshot, where its
+    model_index.json is), or None when the cache lacks it. Read from disk alone: no network, no
+    huggingface_hub client (which would look its 'agent' list up on the hub)."""
+    from huggingface_hub import try_to_load_from_cache
+
+    found = try_to_load_from_cache(weights, "model_index.json")
+    return Path(found).parent if isinstance(found, str) else None
 
 
 def _cached(weights: str) -> bool:
     """Whether the local Hugging Face cache holds hub id `weights` (its model_index.json)."""
-    from huggingface_hub import try_to_load_from_cache
-
-    return isinstance(try_to_load_from_cache(weights, "model_index.json"), str)
+    return cached_snapshot(weights) is not None
 
 
 def _fetch_hint(weights: str) -> str:
@@ -104,7 +126,7 @@ def hub_access(weights: str, offline: bool, note: Callable[[str], None] | None =
                 f"HF_HUB_OFFLINE) nothing is downloaded: {_fetch_hint(weights)}"
             )
         return True
-    reason = hub_unreachable()
+    reason = hub_unreachable(weights=weights)
     if reason is None:
         return False
     if not _cached(weights):
@@ -117,24 +139,29 @@ def hub_access(weights: str, offline: bool, note: Callable[[str], None] | None =
     return True
 
 
-@contextlib.contextmanager
-def hub_mode(offline: bool) -> Iterator[None]:
-    """huggingface_hub's log lines off (vidiff reports what fails in one line), and with `offline` its
-    offline mode on: a call that looks a file up or identifies the client (huggingface_hub fetches its
-    'agent' list with local_files_only too) answers from the cache without trying the network."""
-    from huggingface_hub import constants
+_QUIET_LOCK = threading.Lock()
+_QUIET: list = []  # [the logger's level before the first scope] while any scope is open
 
+
+@contextlib.contextmanager
+def hub_quiet() -> Iterator[None]:
+    """huggingface_hub's log lines below errors off while it lasts (vidiff reports what fails in one line).
+    Scopes may overlap (the web app's requests on threads): the first sets the level, the last restores
+    it, so none leaves it changed. Offline is not switched on here: a hub id read from the cache is
+    loaded from its snapshot folder (`resolve`), so no other request loses the hub."""
     hub = logging.getLogger("huggingface_hub")
-    level, was = hub.level, getattr(constants, "HF_HUB_OFFLINE", None)
-    hub.setLevel(logging.ERROR)
-    if offline:  # process-wide while it lasts (the library reads it per call)
-        constants.HF_HUB_OFFLINE = True
+    with _QUIET_LOCK:
+        if not _QUIET:
+            _QUIET.append(hub.level)
+            hub.setLevel(logging.ERROR)
+        _QUIET.append(None)
     try:
         yield
     finally:
-        hub.setLevel(level)
-        if offline:
-            constants.HF_HUB_OFFLINE = was
+        with _QUIET_LOCK:
+            _QUIET.pop()
+            if len(_QUIET) == 1:
+                hub.setLevel(_QUIET.pop())
 
 
 def _index_path(weights: str, offline: bool) -> Path:
@@ -149,15 +176,22 @@ def _index_path(weights: str, offline: bool) -> Path:
                 f"weights {weights}: no model_index.json; give a diffusers pipeline folder or a hub id"
             )
         return p / "model_index.json"
+    if offline_mode(offline):  # the cache, read from disk: no hub client made
+        snapshot = cached_snapshot(weights)
+        if snapshot is None:
+            raise InputError(
+                f"weights {weights}: no such folder, and no model_index.json in the local Hugging Face "
+                f"cache (offline): {_fetch_hint(weights)}"
+            )
+        return snapshot / "model_index.json"
     try:
         from huggingface_hub import hf_hub_download
 
-        with hub_mode(offline_mode(offline)):
-            return Path(hf_hub_download(weights, "model_index.json", local_files_only=offline_mode(offline)))
+        with hub_quiet():
+            return Path(hf_hub_download(weights, "model_index.json"))
     except Exception as e:  # any hub failure (no such repo, a network lost mid-call): one line
-        where = "in the local Hugging Face cache (offline)" if offline_mode(offline) else "on the hub"
         raise InputError(
-            f"weights {weights}: no such folder, and no model_index.json {where}: {first_line(e)}"
+            f"weights {weights}: no such folder, and no model_index.json on the hub: {first_line(e)}"
         ) from None
 
 
@@ -181,7 +215,7 @@ def pipeline_class(weights: str, offline: bool = False) -> str:
             raise TypeError(kind)
     except (ValueError, KeyError, TypeError):
         raise InputError(f"weights {weights}: model_index.json is not a diffusers pipeline index") from None
-    if is_local(weights):
+    if is_local(weights) or offline_mode(offline):  # a folder, or a hub id's snapshot in the cache
         _check_parts(path.parent, index, kind)
     return kind
 
@@ -203,5 +237,9 @@ def resolve(backend: str, weights: str, offline: bool = False) -> Backend:
     if backend != "auto" and cls.name != backend:
         raise ConfigError(f"weights {weights} holds a {kind} ({cls.name}), not backend {backend}")
     # a folder as ~/models/wan (a recipe's YAML, the web app, the API: no shell expands it) is loaded from
-    # the folder the index was read from; diffusers took it for a malformed hub id
-    return cls(kind, str(Path(weights).expanduser()) if is_local(weights) else weights)
+    # the folder the index was read from; diffusers took it for a malformed hub id. A hub id read from the
+    # cache is loaded from its snapshot folder (nothing asks the hub; no process-wide offline mode)
+    if is_local(weights):
+        return cls(kind, str(Path(weights).expanduser()))
+    snapshot = cached_snapshot(weights) if offline_mode(offline) else None
+    return cls(kind, weights, None if snapshot is None else str(snapshot))

@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 import sys
 import time
-import warnings
 from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
@@ -22,6 +21,7 @@ import numpy as np
 
 from vidiff.build_lock import BUILD_LOCK
 from vidiff.errors import ConfigError, InputError, UnsupportedError
+from vidiff.quiet import no_warnings
 
 DTYPES = {"bf16": "bfloat16", "fp16": "float16", "fp32": "float32"}
 
@@ -66,6 +66,23 @@ def _check_loaded(pipe: Any, weights: str) -> None:
             )
 
 
+KEYFRAME_RATE_DENOMINATOR = 1000  # a keyframe rate is kept as a fraction over at most this
+
+
+def keyframe_rate(keyframe_fps: float) -> Fraction:
+    """`keyframe_fps` (above 0) as the Fraction the plan uses; a one-line ConfigError for a rate so low
+    it rounds to 0 (1e-9 was a ZeroDivisionError traceback)."""
+    if not math.isfinite(keyframe_fps):  # inf: Fraction raises OverflowError
+        raise ConfigError(f"keyframe_fps {keyframe_fps:g}: give a finite rate")
+    rate = Fraction(keyframe_fps).limit_denominator(KEYFRAME_RATE_DENOMINATOR)
+    if rate == 0:
+        raise ConfigError(
+            f"keyframe_fps {keyframe_fps:g}: too low; give at least {1 / KEYFRAME_RATE_DENOMINATOR:g} "
+            "keyframes per second"
+        )
+    return rate
+
+
 class _StepProgress:
     """A pipeline call's progress: a bar over its sampler steps, then a line while the VAE decodes the
     frames (after the last step; it can take longer than the steps on a CPU) and its time when done."""
@@ -78,13 +95,15 @@ class _StepProgress:
         self.bar = progress_bar(steps, desc, enabled, unit="step")
         self.steps, self.n_frames, self.enabled, self.on_step = steps, n_frames, enabled, on_step
         self.decoding: float | None = None
+        self.done = 0  # counted here: a disabled bar (no progress shown: the web app) counts nothing
 
     def step(self, _pipe: Any, _i: int, _t: Any, _kwargs: dict) -> dict:
         """diffusers' callback_on_step_end."""
         self.bar.update(1)
+        self.done += 1
         if self.on_step is not None:
-            self.on_step(self.bar.n)
-        if self.bar.n == self.steps:
+            self.on_step(self.done)
+        if self.done == self.steps:
             self.bar.close()
             self.decoding = time.perf_counter()
             if self.enabled:
@@ -121,8 +140,10 @@ class Backend:
     guidance = 5.0
     example = ""  # a hub id, for the README and error lines
 
-    def __init__(self, kind: str, weights: str) -> None:
-        self.kind, self.weights = kind, weights
+    def __init__(self, kind: str, weights: str, source: str | None = None) -> None:
+        """`weights` as the user named them (a folder or hub id: what messages say); `source` where they
+        are loaded from when that differs (a hub id's snapshot folder in the local cache)."""
+        self.kind, self.weights, self.source = kind, weights, source or weights
         self.pipe: Any = None
         self._i2v: Any = None
         self.device = "cpu"
@@ -166,7 +187,7 @@ class Backend:
                 f"keyframe_fps {keyframe_fps:g}: {self.name} makes {float(self.fps):g} frames per second; "
                 "give a rate above 0 and at most that"
             )
-        return Fraction(keyframe_fps).limit_denominator(1000)
+        return keyframe_rate(keyframe_fps)
 
     def size(self, aspect: float, size: tuple[int, int] | None = None) -> tuple[int, int]:
         """(w, h) of the keyframes: `size` (checked) or the native area at `aspect` in the model's multiple."""
@@ -210,12 +231,10 @@ class Backend:
         quiet_libraries()  # first: importing the pipeline's module may log (an image processor's fallback)
         cls = getattr(diffusers, self.kind)
         try:
-            with (
-                BUILD_LOCK,
-                warnings.catch_warnings(),
-            ):  # torch_dtype's rename (diffusers 0.36+), a T5 for a UMT5
-                warnings.simplefilter("ignore")
-                pipe = cls.from_pretrained(self.weights, torch_dtype=dt, local_files_only=local or offline)
+            # torch_dtype's rename (diffusers 0.36+), a T5 for a UMT5, ...: ignored while it loads (a scope
+            # that overlapping loads on the web app's threads cannot leave on for good); one build at a time
+            with BUILD_LOCK, no_warnings():
+                pipe = cls.from_pretrained(self.source, torch_dtype=dt, local_files_only=local or offline)
         except (OSError, ValueError, KeyError, RuntimeError, TypeError, AttributeError) as e:
             raise InputError(
                 f"weights {self.weights}: cannot load the {self.kind}: {first_line(e)}"

@@ -13,7 +13,7 @@ from fractions import Fraction
 from typing import Any
 
 from vidiff.errors import ConfigError
-from vidiff.generate.backends.base import Backend
+from vidiff.generate.backends.base import Backend, keyframe_rate
 
 MIN_FPS = 3  # below this a window's frames are too far apart for the fps conditioning SVD was trained on
 
@@ -45,9 +45,9 @@ class SVD(Backend):
 
     def rate(self, seconds: float, keyframe_fps: float | None, window: int) -> Fraction:
         if keyframe_fps is not None:
-            if keyframe_fps <= 0:
+            if not keyframe_fps > 0:  # NaN too
                 raise ConfigError(f"keyframe_fps {keyframe_fps:g}: give a rate above 0")
-            return Fraction(keyframe_fps).limit_denominator(1000)
+            return keyframe_rate(keyframe_fps)
         span = Fraction(window) / Fraction(seconds).limit_denominator(1000)
         return span if span >= MIN_FPS else self.fps
 

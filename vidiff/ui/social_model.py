@@ -1,0 +1,101 @@
+"""The Social clip tab's generator settings: what `vidiff generate` offers for a video diffusion model
+(sampler steps, keyframes per window, keyframe rate and size, guidance, device, dtype, offload, offline),
+with the same defaults (`make_clip`'s: empty is the model's own) and the same checks (`make_clip`'s, one
+`vidiff: error:` line), so the page sets what the CLI sets."""
+
+from typing import Any
+
+import gradio as gr
+
+# the dtype menu's "let make_clip choose" entry (dtype None: bf16 on cuda, fp32 on cpu)
+AUTO_DTYPE = "auto"
+DEVICES = ("cpu", "cuda")
+
+
+def model_fields() -> list[Any]:
+    """The settings' components, in the order `model_options` takes their values (ids `so-*`)."""
+    from vidiff.generate.clip import DTYPE_CHOICES, MAX_GUIDANCE, MAX_MODEL_STEPS
+
+    with gr.Row():
+        steps = gr.Number(
+            None,
+            label=f"Sampler steps (empty: the model's own; 1 to {MAX_MODEL_STEPS})",
+            elem_id="so-steps",
+        )
+        guidance = gr.Number(
+            None, label=f"Guidance (empty: the model's own; 0 to {MAX_GUIDANCE:g})", elem_id="so-guidance"
+        )
+    with gr.Row():
+        frames = gr.Number(
+            None,
+            label="Keyframes per model window (empty: the model's own; its rule, e.g. Wan 4k+1, LTX 8k+1)",
+            elem_id="so-frames",
+        )
+        keyframe_fps = gr.Number(
+            None,
+            label="Keyframes per second (empty: the model's native rate; vidiff fills in to the frame rate)",
+            elem_id="so-keyframe-fps",
+        )
+        keyframe_size = gr.Textbox(
+            label="Keyframe size WxH (empty: the model's native area at the preset's aspect)",
+            placeholder="e.g. 832x480",
+            elem_id="so-keyframe-size",
+        )
+    with gr.Row():
+        device = gr.Dropdown(
+            list(DEVICES), value="cpu", label="Device (cuda: an NVIDIA GPU)", elem_id="so-device"
+        )
+        dtype = gr.Dropdown(
+            [AUTO_DTYPE, *DTYPE_CHOICES],
+            value=AUTO_DTYPE,
+            label="Precision (auto: bf16 on cuda, fp32 on cpu)",
+            elem_id="so-dtype",
+        )
+        offload = gr.Checkbox(
+            False, label="Offload (smaller GPUs: parts moved to the GPU as needed)", elem_id="so-offload"
+        )
+        offline = gr.Checkbox(
+            False,
+            label="Offline (a hub id from the local cache only; never the network)",
+            elem_id="so-offline",
+        )
+    return [steps, frames, keyframe_fps, keyframe_size, guidance, device, dtype, offload, offline]
+
+
+def model_options(
+    steps: Any,
+    frames: Any,
+    keyframe_fps: Any,
+    keyframe_size: Any,
+    guidance: Any,
+    device: Any,
+    dtype: Any,
+    offload: Any,
+    offline: Any,
+) -> dict[str, Any]:
+    """`make_clip`'s keywords for the settings given (an empty field, the menus' defaults and unticked
+    boxes are not sent: `make_clip`'s defaults apply). Whole numbers from the page (25.0) are sent as
+    ints; anything else as it came, for `make_clip` to check. Without weights or a prompt what was set is
+    sent all the same: `make_clip` refuses it in one line, as the CLI does (it would be ignored)."""
+    from vidiff.validate import check_text
+
+    size = check_text(keyframe_size, "keyframe_size")
+    opts: dict[str, Any] = {
+        "steps": _whole(steps),
+        "frames": _whole(frames),
+        "keyframe_fps": keyframe_fps,
+        "keyframe_size": size.strip() or None if isinstance(size, str) else None,
+        "guidance": guidance,
+        "device": None if device == "cpu" else device,  # make_clip's default; another is checked there
+        "dtype": None if dtype == AUTO_DTYPE else dtype,
+        "offload": offload if offload is not False else None,  # True, or a crafted value to refuse
+        "offline": offline if offline is not False else None,
+    }
+    return {k: v for k, v in opts.items() if v is not None}
+
+
+def _whole(value: Any) -> Any:
+    """25.0 -> 25 (a number field's value); anything else unchanged."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
