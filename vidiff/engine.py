@@ -19,12 +19,12 @@ import logging
 import os
 import sys
 import tempfile
-import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from vidiff.errors import ConfigError
+from vidiff.quiet import no_warnings
 
 ENGINES = ("auto", "torch", "openvino", "onnxruntime")
 DEFAULT_ENGINE = "auto"
@@ -124,11 +124,10 @@ def _quiet():
         for lg in loggers:
             lg.setLevel(logging.ERROR)
         with (
-            warnings.catch_warnings(),
+            no_warnings(),  # a scope that overlapping ones on other threads cannot leave on (vidiff.quiet)
             contextlib.redirect_stdout(io.StringIO()),
             contextlib.redirect_stderr(io.StringIO()),
         ):
-            warnings.simplefilter("ignore")
             yield
     finally:
         for lg, lv in zip(loggers, levels, strict=True):

@@ -30,7 +30,6 @@ import hashlib
 import os
 import re
 import sys
-import warnings
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -45,6 +44,7 @@ from vidiff.io.color import frame_to_rgb
 from vidiff.io.image_ext import IMAGE_EXT
 from vidiff.io.numbering import note_folder_gaps, numbered, pattern_slots
 from vidiff.io.probe import MAX_SIDE, MIN_FRAMES, VideoFile, VideoInfo, strict_input, warn_damage
+from vidiff.quiet import no_warnings
 from vidiff.validate import check_path, check_rate
 
 # 24: the rate of film, of most animation and of render tools' defaults (Blender's); ffmpeg's image2
@@ -236,13 +236,12 @@ def read_header(path: str) -> _Header:
     from PIL import Image
 
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # Pillow's decompression-bomb warning: the size is checked here
-            with Image.open(path) as im:
-                fmt, size, mode = im.format or "", im.size, im.mode
-                alpha = "A" in im.getbands() or "transparency" in im.info
-                tiff_bits = _tiff_bits(im) if fmt == "TIFF" else None
-                orientation = _orientation(im)
+        # no_warnings: Pillow's decompression-bomb warning (the size is checked here)
+        with no_warnings(), Image.open(path) as im:
+            fmt, size, mode = im.format or "", im.size, im.mode
+            alpha = "A" in im.getbands() or "transparency" in im.info
+            tiff_bits = _tiff_bits(im) if fmt == "TIFF" else None
+            orientation = _orientation(im)
     except Image.DecompressionBombError:
         raise Unreadable(f"over the {MAX_SIDE}-pixel limit per side") from None
     except Exception as e:  # noqa: BLE001 - Pillow raises many kinds for a file that is no image
