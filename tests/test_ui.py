@@ -821,3 +821,27 @@ def test_cancel_after_the_last_cancel_point_keeps_nothing(tmp_path: Path) -> Non
     job = list(run)[-1]
     assert isinstance(job.error, Cancelled) and job.result is None
     assert not folder.exists(), "a cancelled job's folder is removed"
+
+
+@pytest.mark.skipif(not HAVE_UI, reason="needs the ui extra (gradio)")
+def test_the_frame_rate_tab_writes_an_animated_gif(tmp_path: Path) -> None:
+    """Codec 'gif' in the Frame rate tab writes an animated GIF (its crf set aside: a GIF takes none), and
+    a rate a GIF cannot play is the CLI's one line, before any work."""
+    from types import SimpleNamespace
+
+    from vidiff.ui import rate
+
+    app = _handler_app(tmp_path)
+    src = _small(tmp_path)
+    outs = list(
+        rate._run_rate(app)(
+            src, None, "x2", 60, "auto", "blend", "gif", 18, SimpleNamespace(session_hash="t")
+        )
+    )
+    status, out = outs[-1][0], outs[-1][1]
+    assert status.startswith("Done: 16 frames written."), status
+    assert out.endswith("_x2.gif") and Path(out).is_file() and outs[-1][4] is None  # no video preview
+    with av.open(out) as c:
+        assert c.format.name == "gif" and sum(1 for _ in c.decode(video=0)) == 16
+    got = _last(rate._run_rate(app), src, None, "target fps", 60, "auto", "blend", "gif", 18)
+    assert got.startswith("vidiff: error: ") and "a GIF plays at most 50 fps" in got, got

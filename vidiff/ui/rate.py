@@ -24,6 +24,7 @@ METHOD_HINTS = {
 QUALITY_HINTS = {q: f"quality {q}: {quality_line(q)}." for q in TIERS}
 MODES = ("x2", "x4", "target fps", "slow motion x4")
 CODECS = ("h264", "h265", "vp9", "av1")
+GIF = "gif"  # the Codec menu's last entry: an animated GIF (vidiff.io.gif_out: no crf, 50 fps at most)
 
 
 def _crf_ranges() -> dict[str, tuple[int, int]]:
@@ -137,7 +138,9 @@ def _rate_layout() -> SimpleNamespace:
             c.quality, c.method = method_choice("fr")
             c.hint = gr.Markdown(METHOD_HINTS[AUTO], elem_id="fr-hint")
             with gr.Row():
-                c.codec = gr.Dropdown(list(CODECS), value="h264", label="Codec")
+                c.codec = gr.Dropdown(
+                    [*CODECS, GIF], value="h264", label="Codec (gif: an animated GIF, 50 fps at most)"
+                )
                 c.crf = gr.Slider(*CRF_SPAN, value=18, step=1, label=CRF_LABEL)
             c.run, c.cancel, c.status = run_cancel("fr", "Run")
         with gr.Column():
@@ -175,8 +178,10 @@ def _run_rate(app: App) -> Any:
 
             crf = check_int(crf, "crf")  # the slider's 18.0 is 18; 17.5, NaN or None are refused, as --crf
             opts = {**rate_options(mode, fps), **chosen(quality, method)}
+            # a GIF takes no codec or crf (they are refused for one): the menu's choice is the format
+            encode = {} if codec == GIF else {"codec": codec, "crf": crf}
             # every option (a tier with a method, the codec, its crf range): one line, before any work
-            UpscaleOptions.from_kwargs(codec=codec, crf=crf, **opts)
+            UpscaleOptions.from_kwargs(**encode, **opts)
             from vidiff.io.probe import probe
             from vidiff.timeline import output_rate
 
@@ -187,7 +192,8 @@ def _run_rate(app: App) -> Any:
             yield (error_line(e), *failed)
             return
         folder = app.new_folder("rate")
-        out = folder / f"{Path(src).stem}_{mode.replace(' ', '_')}.{'webm' if codec == 'vp9' else 'mp4'}"
+        ext = {"vp9": "webm", GIF: "gif"}.get(codec, "mp4")
+        out = folder / f"{Path(src).stem}_{mode.replace(' ', '_')}.{ext}"
 
         def work(job: Job) -> tuple[dict[str, Any], str]:
             from vidiff import upscale_file
@@ -202,7 +208,7 @@ def _run_rate(app: App) -> Any:
                 return image
 
             tick.key = "identity"  # type: ignore[attr-defined]  # same resume key as no transform
-            r = upscale_file(src, out, codec=codec, crf=crf, progress=False, transform=tick, **opts)
+            r = upscale_file(src, out, progress=False, transform=tick, **encode, **opts)
             job.stage = "making a preview the browser can play"
             return r, preview(src, folder)  # the input as it is if the browser plays it (mkv, MPEG-4: not)
 
@@ -211,7 +217,11 @@ def _run_rate(app: App) -> Any:
             return
         r, before = result
         yield (
-            with_warning(f"Done: {r['out_frames']} frames written.", src, pad_note(src, out, codec)),
+            with_warning(
+                f"Done: {r['out_frames']} frames written.",
+                src,
+                None if codec == GIF else pad_note(src, out, codec),
+            ),
             str(out),
             _report_md(r),
             before,
