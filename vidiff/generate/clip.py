@@ -438,7 +438,7 @@ def make_clip(
             # the model's frames counted as they are made (a loop's transition length is found later)
             bar = progress_bar(None if loop else n_new, "refine (diffusion)", progress)
             refiner = DiffusionRefiner(steps=steps, seed=seed, device=device, on_frames=bar.update)
-        seq = _ExtendedClip(clip, n_new, scheme, refiner, loop, progress and refiner is None)
+        seq = _ExtendedClip(clip, n_new, scheme, refiner, loop, progress and refiner is None, info.rotation)
         n_loop = seq.add_loop(info.fps, transition) if loop else 0
         if bar is not None:
             bar.close()
@@ -510,23 +510,26 @@ class _ExtendedClip:
     frame count, known before the first frame): a first pass reads the clip for its last frames (and, for a
     seamless loop, its first frame and frame-to-frame change), the new frames are made at the clip's size
     (at most `MAX_EXTEND_FRAMES`, and a transition), and each iteration reads the clip again ahead of them,
-    so a frame reaches the encoder as soon as it is read or made (issue 33: 24 s held 7.25 GB)."""
+    so a frame reaches the encoder as soon as it is read or made (issue 33: 24 s held 7.25 GB). The clip's
+    frames are turned upright by its display `rotation` (a phone's portrait clip): reframed as stored, it
+    was cropped sideways (`vidiff.io.orient`)."""
 
-    def __init__(self, clip: str, n_new: int, scheme: str, refiner: Any, loop: bool, progress: bool) -> None:
+    def __init__(
+        self, clip: str, n_new: int, scheme: str, refiner: Any, loop: bool, progress: bool, rotation: int = 0
+    ) -> None:
         from collections import deque
 
         from vidiff.generate.schemes import iter_extend, mean_step
-        from vidiff.io.reader import VideoReader
         from vidiff.progress import progress_bar
 
-        self.clip, self.refiner, self.tail = clip, refiner, []
+        self.clip, self.refiner, self.tail, self.rotation = clip, refiner, [], rotation
         last: deque = deque(maxlen=3)  # the schemes' context
         self.first, self.steps, self.n_clip = None, [], 0
-        for f in VideoReader(clip):
+        for image in self._clip_frames():
             if loop and last:
-                self.steps += mean_step([last[-1], f.image])
-            self.first = f.image if self.first is None else self.first
-            last.append(f.image)
+                self.steps += mean_step([last[-1], image])
+            self.first = image if self.first is None else self.first
+            last.append(image)
             self.n_clip += 1
         self.new = []
         with progress_bar(n_new, "extend", progress and n_new > 0) as bar:
@@ -555,8 +558,13 @@ class _ExtendedClip:
     def __iter__(self) -> Iterator:
         from itertools import islice
 
-        from vidiff.io.reader import VideoReader
-
-        yield from islice((f.image for f in VideoReader(self.clip)), self.n_clip)
+        yield from islice(self._clip_frames(), self.n_clip)
         yield from self.new
         yield from self.tail
+
+    def _clip_frames(self) -> Iterator:
+        """The clip's frames, upright."""
+        from vidiff.io.orient import upright
+        from vidiff.io.reader import VideoReader
+
+        return (upright(f.image, self.rotation) for f in VideoReader(self.clip))

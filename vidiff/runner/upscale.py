@@ -19,6 +19,7 @@ from vidiff.errors import ConfigError, InputError
 from vidiff.flow import Interpolator, interpolator_factory
 from vidiff.io.encode import EncodeOptions
 from vidiff.io.gif_out import check_gif_rate
+from vidiff.io.orient import upright_first, written_rotation
 from vidiff.io.probe import VideoFile, VideoInfo, strict_input, strict_scope
 from vidiff.io.reader import VideoReader
 from vidiff.io.segments import ResumableWriter
@@ -112,6 +113,8 @@ def upscale_file(
         frames_encoding(output, opts.encode)  # images take no encoding options: before the input is read
     # opened once: the probe, the frames and the audio; damaged input refused within `strict`
     with strict_scope(opts.strict), open_input(input, opts.input_fps) as src:
+        if (upright := upright_first(opts.transform, src.info.rotation)) is not opts.transform:
+            opts = opts.replace(transform=upright)  # a reframe crops the picture as it is shown
         # 1. check the inputs against the source: the plan, the method, the output size, the encoder
         run = _check_inputs(src, output, opts)
         if run.pool is not None and run.expected < MIN_PARALLEL_FRAMES:  # a short clip of a batch: one job
@@ -255,7 +258,7 @@ def _open_writer(
         **run.encode.writer_kwargs(),
         audio_from=src if mode == "copy" and info.audio else None,
         audio=run.track,
-        rotation=info.rotation,
+        rotation=written_rotation(info.rotation, opts.transform),
         color=info.color,
         inputs=[src.path],
         audio_codec=opts.audio_codec,
