@@ -26,9 +26,11 @@ def phone_clip(
     fps: int = 30,
     rotation: int = 0,
     audio: bool = False,
+    start: int = 0,
 ) -> Path:
     """An H.264 clip of `n` distinct, lopsided frames (so a turn or a mirror shows), as a phone writes
-    it: a portrait clip is landscape frames with a display `rotation`; `audio`: AAC of the video's length."""
+    it: a portrait clip is landscape frames with a display `rotation`; `audio`: AAC of the video's length;
+    `start`: the first frame's time in seconds (a clip cut from a recording, a camera's time of day)."""
     with av.open(str(path), "w") as c:
         s = c.add_stream("libx264", rate=fps)
         s.width, s.height, s.pix_fmt = w, h, "yuv420p"
@@ -36,16 +38,17 @@ def phone_clip(
         if rotation:
             s.set_display_rotation(rotation)
         a = c.add_stream("aac", rate=48000) if audio else None
+        if a is not None:
+            a.layout = "mono"
         for i in range(n):
             f = av.VideoFrame.from_ndarray(frame_image(i, w, h), format="rgb24")
-            f.pts, f.time_base = i, Fraction(1, fps)
+            f.pts, f.time_base = start * fps + i, Fraction(1, fps)
             c.mux(s.encode(f))
         c.mux(s.encode(None))
         if a is not None:
-            a.layout = "mono"
             tone = np.sin(np.arange(n * 48000 // fps) / 20).astype(np.float32)[None]
             af = av.AudioFrame.from_ndarray(tone, format="fltp", layout="mono")
-            af.sample_rate, af.pts = 48000, 0
+            af.sample_rate, af.pts = 48000, start * 48000
             c.mux(a.encode(af))
             c.mux(a.encode(None))
     return path
@@ -112,3 +115,25 @@ def test_a_social_clip_from_a_phone_portrait_clip_is_upright(tmp_path):
     assert (info.width, info.height, info.rotation) == (1080, 1920, 0)
     errs = _nearest_turn(read_frames(out, 1)[0], stored, (1080, 1920))
     assert int(np.argmin(errs)) == 1 and errs[1] < 3, errs
+
+
+def test_a_matroska_clip_that_starts_an_hour_in_is_whole(tmp_path, capsys):
+    """Matroska states its last time as its duration: a clip whose stamps start at 3600 s (cut from a
+    recording, remuxed with its times kept) was probed as "3600.50 s" long holding 0.5 s, so it was called
+    damaged (a warning on every run) and refused under --strict. The header's time now counts from the
+    clip's start; a file cut short is still found out."""
+    from vidiff.cli import main
+
+    src = phone_clip(tmp_path / "late.mkv", n=12, fps=25, start=3600, audio=True)
+    info = probe(src)
+    assert (info.start_time, info.n_frames, info.damage) == (3600.0, 12, None)
+    assert info.header_duration == pytest.approx(0.5, abs=0.03)
+    out = tmp_path / "x2.mp4"
+    argv = ["upscale", str(src), "-o", str(out), "--factor", "2", "--method", "blend", "--workers", "1"]
+    assert main([*argv, "--quiet", "--strict"]) == 0
+    assert "warning" not in capsys.readouterr().err
+    o = probe(out)
+    assert (o.n_frames, o.start_time) == (24, 0.0) and o.audio[0].duration == pytest.approx(0.48, abs=0.05)
+    cut = tmp_path / "cut.mkv"
+    cut.write_bytes(src.read_bytes()[: src.stat().st_size // 2])
+    assert probe(cut).damage is not None

@@ -349,6 +349,10 @@ def _describe(c: av.container.InputContainer, path: str) -> VideoInfo:
     start = float(min(pts) * tb)
     duration = float(line.last + 1 / fps)
     c_start = float(c.start_time) / 1e6 if c.start_time is not None else start
+    if header_duration and c_start > 0 and c.format.name.startswith("matroska"):
+        # Matroska's header states its last time, not a span: a clip cut from a stream (stamps from
+        # 3600 s) was "3600.50 s" long, and its 0.5 s of frames a damaged file
+        header_duration = round(max(header_duration - c_start, 0.0), 6) or None
     held = max(end, float(max(pts) * tb) + 1 / float(fps)) - min(c_start, start)
     if header_frames and header_frames > packets:
         damage = f"header lists {header_frames} frames, {packets} in the file"
