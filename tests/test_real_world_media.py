@@ -137,3 +137,80 @@ def test_a_matroska_clip_that_starts_an_hour_in_is_whole(tmp_path, capsys):
     cut = tmp_path / "cut.mkv"
     cut.write_bytes(src.read_bytes()[: src.stat().st_size // 2])
     assert probe(cut).damage is not None
+
+
+def coded_clip(
+    path: Path, codec: str, pix_fmt: str, n: int = 4, color: dict | None = None, **opts: str
+) -> Path:
+    """`n` lopsided 48x32 frames in `codec` / `pix_fmt` (an alpha plane: its left half transparent),
+    with the colour tags `color` (AVColorSpace etc.) on the stream."""
+    with av.open(str(path), "w") as c:
+        s = c.add_stream(codec, rate=25, options=opts)
+        s.width, s.height, s.pix_fmt = 48, 32, pix_fmt
+        for key, value in (color or {}).items():
+            setattr(s.codec_context, key, value)
+        for i in range(n):
+            rgba = np.dstack([frame_image(i, 48, 32), np.full((32, 48), 255, np.uint8)])
+            rgba[:, :24, 3] = 0
+            f = av.VideoFrame.from_ndarray(rgba, format="rgba")
+            f.pts, f.time_base = i, Fraction(1, 25)
+            c.mux(s.encode(f))
+        c.mux(s.encode(None))
+    return path
+
+
+@pytest.fixture
+def fresh_notes(monkeypatch):
+    """Notes said again in this test (they are said once per input and process)."""
+    from vidiff.io import notes
+
+    monkeypatch.setattr(notes, "_NOTED", set())
+    monkeypatch.delenv("VIDIFF_NOTED", raising=False)
+
+
+@pytest.mark.parametrize(
+    "codec, pix_fmt, opts",
+    [("png", "rgba", {}), ("qtrle", "argb", {}), ("libvpx-vp9", "yuva420p", {"crf": "30", "b:v": "0"})],
+)
+def test_a_transparent_overlay_is_used_with_one_note_that_its_alpha_is_dropped(
+    tmp_path, capsys, fresh_notes, codec, pix_fmt, opts
+):
+    """An editor's transparent overlay (PNG or QuickTime Animation in .mov, VP9 with alpha in .webm, whose
+    decoder shows no alpha plane: the stream says alpha_mode 1) was used without a word about its lost
+    transparency. It is said in one note line, once for the whole run."""
+    from vidiff.cli import main
+
+    src = coded_clip(
+        tmp_path / f"overlay.{'webm' if codec == 'libvpx-vp9' else 'mov'}", codec, pix_fmt, **opts
+    )
+    out = tmp_path / "x2.mp4"
+    argv = ["upscale", str(src), "-o", str(out), "--factor", "2", "--method", "blend", "--workers", "1"]
+    assert main([*argv, "--quiet"]) == 0
+    err = capsys.readouterr().err
+    assert err.count("note:") == 1 and "its alpha channel (transparency) is dropped" in err
+    assert probe(out).n_frames == 8 and "alpha channel" in probe(src).notes[0]
+
+
+def test_an_hdr_clip_keeps_its_tags_and_colour_with_one_note(tmp_path, capsys, fresh_notes):
+    """A phone's HDR clip (10-bit BT.2020, PQ) is rounded to 8 bits: said in one note line, which was not
+    said before; its colour tags go to the output, and the output's frames decode to the input's colours."""
+    hdr = {"colorspace": 9, "color_primaries": 9, "color_trc": 16, "color_range": 1}
+    src = coded_clip(tmp_path / "hdr.mkv", "ffv1", "yuv420p10le", color=hdr)
+    out = tmp_path / "x2.mkv"
+    upscale_file(src, out, factor=2, method="blend", progress=False, crf=0, pix_fmt="yuv444p")
+    err = capsys.readouterr().err
+    assert err.count("note:") == 1 and "HDR (PQ, BT.2020)" in err
+    assert probe(out).color == hdr
+    got, want = read_frames(out), read_frames(src)
+    assert np.abs(got[2].astype(int) - want[1]).mean() < 1.0
+
+
+def test_an_interlaced_clip_is_noted_and_a_plain_one_is_not(tmp_path, capsys, fresh_notes):
+    """A camcorder's interlaced clip (the first frame says so) gets one note; a progressive clip none."""
+    src = coded_clip(
+        tmp_path / "i.mp4", "libx264", "yuv420p", n=6, flags="+ildct+ilme", **{"x264-params": "interlaced=1"}
+    )
+    plain = phone_clip(tmp_path / "p.mp4")
+    assert [n.split(":")[0] for n in probe(src).notes] == ["interlaced"]
+    assert probe(plain).notes == []
+    assert capsys.readouterr().err.count("note:") == 1

@@ -16,6 +16,7 @@ import av
 from av.stream import Disposition
 
 from vidiff.errors import ConfigError, InputError
+from vidiff.io.notes import input_notes, say_notes
 from vidiff.io.stamps import Timeline, in_order
 from vidiff.io.stamps import on_grid as on_grid  # re-exported: where it was
 from vidiff.validate import check_flag, check_path
@@ -119,6 +120,7 @@ class VideoInfo:
     repeated: int = 0  # frames stamped with an earlier frame's time: left out (not in n_frames)
     subtitles: list[SubtitleInfo] = field(default_factory=list)
     chapters: list[ChapterInfo] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what vidiff cannot keep of it (`vidiff.io.notes`)
 
     def expected_frames(self) -> int:
         """How many frames the file should hold: the larger of the header's count and the packets (with no
@@ -240,6 +242,7 @@ class VideoFile:
             if (vs := video_stream(self._c)) is not None:
                 vs.thread_type = "AUTO"  # before its decoder opens
             self.info = _describe(self._c, self.path)
+            say_notes(self.path, self.info.notes)
         except BaseException:
             self._c.close()
             raise
@@ -396,6 +399,7 @@ def _describe(c: av.container.InputContainer, path: str) -> VideoInfo:
         header_duration=header_duration,
         damage=damage,
         repeated=repeated,
+        notes=input_notes(cc.pix_fmt or "", vs.metadata, color, first.interlaced),
         subtitles=[
             SubtitleInfo(s.index, s.codec_context.codec.canonical_name, s.metadata.get("language"))
             for s in c.streams.subtitles
@@ -449,6 +453,7 @@ class _FirstFrame:
     def __init__(self) -> None:
         self.facts: tuple[int, dict[str, Any]] | None = None
         self.error: str | None = None  # why the first failed packet failed
+        self.interlaced = False
 
     def decode(self, pkt: av.Packet) -> None:
         try:
@@ -472,3 +477,4 @@ class _FirstFrame:
                 "color_trc": int(frame.color_trc),
             }
             self.facts = int(round(frame.rotation or 0)) % 360, color
+            self.interlaced = bool(frame.interlaced_frame)

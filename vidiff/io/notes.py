@@ -1,0 +1,63 @@
+"""What vidiff cannot keep of an input, said once: an alpha channel, HDR precision, interlacing.
+
+vidiff works on 8-bit RGB frames, progressive, without transparency (`vidiff.io.color`). An input beyond
+that was used without a word: a transparent overlay (ProRes 4444, QuickTime Animation, PNG-in-MOV, VP9
+with alpha in WebM) lost its transparency, a phone's HDR clip (HLG or PQ, 10-bit BT.2020) was rounded to
+8 bits, and a camcorder's interlaced clip was interpolated field pair by field pair. Each is now one
+`note:` line on stderr, once per input and process (`VideoFile` says them; `probe --json` lists them).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Mapping
+from typing import Any
+
+# AVColorTransferCharacteristic of the HDR transfers (SMPTE ST 2084 "PQ", ARIB STD-B67 "HLG")
+HDR_TRANSFERS = {16: "PQ", 18: "HLG"}
+_PRIMARIES = {1: "BT.709", 9: "BT.2020", 11: "DCI-P3", 12: "Display P3"}
+# pixel formats with an alpha plane: yuva420p, yuva444p12le, gbrap10le, rgba, bgra, argb, abgr, ya8, ...
+_ALPHA = re.compile(r"(yuva|gbrap|ya\d|rgba|bgra|argb|abgr|rgb32|bgr32)")
+_ENV = "VIDIFF_NOTED"  # inputs already noted (inherited by spawned worker processes)
+_NOTED: set[str] = set()
+
+
+def input_notes(
+    pix_fmt: str, metadata: Mapping[str, str], color: Mapping[str, Any], interlaced: bool
+) -> list[str]:
+    """The notes an input earns, from its stream's pixel format and `metadata` (WebM's `alpha_mode`) and
+    its first frame's colour tags and interlaced flag."""
+    notes = []
+    if _ALPHA.match(pix_fmt or "") or str(metadata.get("alpha_mode", "0")) == "1":
+        notes.append(
+            "its alpha channel (transparency) is dropped: frames are RGB, transparent areas show the "
+            "colour stored under them"
+        )
+    transfer = HDR_TRANSFERS.get(int(color.get("color_trc", 2)))
+    if transfer:
+        primaries = _PRIMARIES.get(int(color.get("color_primaries", 2)))
+        what = f"{transfer}, {primaries}" if primaries else transfer
+        notes.append(
+            f"HDR ({what}): read in 8 bits per channel (smooth gradients may band); the output keeps its "
+            "colour tags, so players show it as HDR (image frames keep none)"
+        )
+    if interlaced:
+        notes.append(
+            "interlaced: each frame's two fields are interpolated as one picture (combing on motion "
+            "stays); deinterlace it first for clean frames (e.g. ffmpeg -vf bwdif)"
+        )
+    return notes
+
+
+def say_notes(path: str, notes: list[str]) -> None:
+    """Print `note: PATH: NOTE` for each of `notes` on stderr, once per input in this process and the
+    workers it starts."""
+    key = os.path.abspath(path)
+    if not notes or key in _NOTED or key in os.environ.get(_ENV, "").split(os.pathsep):
+        return
+    _NOTED.add(key)
+    os.environ[_ENV] = os.pathsep.join(filter(None, [os.environ.get(_ENV, ""), key]))
+    for note in notes:
+        print(f"note: {path}: {note}", file=sys.stderr, flush=True)
