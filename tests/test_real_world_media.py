@@ -113,6 +113,12 @@ def test_a_social_clip_from_a_phone_portrait_clip_is_upright(tmp_path):
     make_clip(out, clip=str(src), extend=0.0, fps=30, progress=False)
     info = probe(out)
     assert (info.width, info.height, info.rotation) == (1080, 1920, 0)
+    assert info.color == {
+        "color_range": 1,
+        "colorspace": 1,
+        "color_primaries": 1,
+        "color_trc": 1,
+    }  # new frames
     errs = _nearest_turn(read_frames(out, 1)[0], stored, (1080, 1920))
     assert int(np.argmin(errs)) == 1 and errs[1] < 3, errs
 
@@ -214,3 +220,60 @@ def test_an_interlaced_clip_is_noted_and_a_plain_one_is_not(tmp_path, capsys, fr
     assert [n.split(":")[0] for n in probe(src).notes] == ["interlaced"]
     assert probe(plain).notes == []
     assert capsys.readouterr().err.count("note:") == 1
+
+
+def _swscale_rgb(path: Path, index: int = 0) -> np.ndarray:
+    """Frame `index` of `path` decoded by FFmpeg's own converter by the frame's tags (as a player does),
+    not by vidiff's: what the output's tags make of its samples elsewhere."""
+    with av.open(str(path)) as c:
+        for i, f in enumerate(c.decode(video=0)):
+            if i == index:
+                return f.reformat(
+                    format="rgb24", src_colorspace=f.colorspace, src_color_range=f.color_range
+                ).to_ndarray()
+    raise AssertionError("no such frame")
+
+
+@pytest.mark.parametrize("codec, pix_fmt", [("png", "rgba"), ("libx264rgb", "bgr24")])
+def test_an_rgb_source_is_written_in_bt709_and_tagged_so(tmp_path, fresh_notes, codec, pix_fmt):
+    """An RGB source (PNG-in-MOV from an editor, x264rgb) is tagged "matrix RGB, full range": the tags
+    went to the 4:2:0 output as they were (an identity matrix on YUV, which H.264 forbids; players that
+    honour it show wrong colours). Its output is now written in BT.709 and tagged BT.709, limited range,
+    and FFmpeg's own converter reading those tags gets the source's colours back."""
+    opts = {"qp": "0", "preset": "ultrafast"} if codec == "libx264rgb" else {}
+    src = coded_clip(tmp_path / "rgb.mov", codec, pix_fmt, **opts)
+    assert probe(src).color["colorspace"] == 0  # the case under test: tagged RGB
+    out = tmp_path / "x2.mp4"
+    upscale_file(src, out, factor=2, method="blend", progress=False, crf=0, pix_fmt="yuv444p")
+    assert probe(out).color == {"color_range": 1, "colorspace": 1, "color_primaries": 1, "color_trc": 1}
+    want = read_frames(src, 1)[0].astype(int)
+    assert np.abs(_swscale_rgb(out).astype(int) - want).mean() < 1.5
+    assert np.abs(read_frames(out, 1)[0].astype(int) - want).mean() < 1.0
+
+
+def test_an_untagged_yuv_clip_stays_untagged_and_a_tagged_one_keeps_its_tags(tmp_path):
+    """A YUV source keeps its tags (untagged: untagged, so a player shows the output as the input)."""
+    plain = phone_clip(tmp_path / "plain.mp4")
+    tagged = coded_clip(
+        tmp_path / "bt709full.mkv", "libx264", "yuv420p", color={"colorspace": 1, "color_range": 2}
+    )
+    for src in (plain, tagged):
+        out = tmp_path / f"{src.stem}_x2.mkv"
+        upscale_file(src, out, factor=2, method="blend", progress=False, crf=0)
+        assert probe(out).color == probe(src).color
+
+
+def test_probe_says_the_colour_tags_and_the_size_a_rotated_clip_is_shown_at(tmp_path, capsys, fresh_notes):
+    """`vidiff probe` showed no colour facts and a portrait phone clip as 48x32 with a rotation only."""
+    from vidiff.cli import main
+
+    hdr = {"colorspace": 9, "color_primaries": 9, "color_trc": 18, "color_range": 1}
+    src = coded_clip(tmp_path / "hlg.mkv", "ffv1", "yuv420p10le", color=hdr)
+    assert main(["probe", str(src)]) == 0
+    out = capsys.readouterr().out
+    assert "colour BT.2020 matrix, limited range, HLG (HDR) transfer, BT.2020 primaries" in out
+    assert main(["probe", str(phone_clip(tmp_path / "p.mp4", rotation=-90))]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "rotation 270 deg (shown 32x48)" in out and "colour untagged (taken as BT.601), limited range" in out
+    )

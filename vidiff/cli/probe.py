@@ -27,6 +27,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from vidiff.io.colortags import describe_color
+    from vidiff.io.orient import upright_size
     from vidiff.io.probe import probe, repeats_note
     from vidiff.io.sequence import CONTAINER
     from vidiff.timeline import parse_input_fps
@@ -46,7 +48,11 @@ def run(args: argparse.Namespace) -> int:
     )
     given = " (--input-fps: a sequence has no rate of its own)" if info.container == CONTAINER else ""
     print(f"  rate   {rate} fps ({float(info.fps):.3f}){' variable (VFR)' if info.is_vfr else ''}{given}")
-    print(f"  frames {info.n_frames}, {info.duration:.3f} s, rotation {info.rotation} deg")
+    if info.color:
+        print(f"  colour {describe_color(info.color, info.pix_fmt)}")
+    shown = upright_size(info.width, info.height, info.rotation)
+    turned = f" (shown {shown[0]}x{shown[1]})" if info.rotation else ""
+    print(f"  frames {info.n_frames}, {info.duration:.3f} s, rotation {info.rotation} deg{turned}")
     for a in info.audio:
         dur = f", {a.duration:.3f} s" if a.duration else ""
         print(f"  audio  #{a.index} {a.codec} {a.sample_rate} Hz {a.channels} ch{dur}")

@@ -291,6 +291,7 @@ def make_clip(
     from vidiff.generate.social import image_strip, preset_size, reframe, retime
     from vidiff.generate.summary import Consistency
     from vidiff.io.audio import AudioTrack
+    from vidiff.io.colortags import output_color
     from vidiff.io.encode import EncodeOptions
     from vidiff.io.gif_out import check_gif_rate, is_gif
     from vidiff.io.probe import probe
@@ -466,9 +467,9 @@ def make_clip(
     summary = Consistency()  # the clip's temporal-consistency summary, frame by frame
     if is_gif(output):
         writer: Any = frames_writer(output, size[0], size[1], out_fps, inputs=inputs)
-    else:
+    else:  # new frames, in BT.709 and tagged so (`vidiff.io.colortags`)
         kwargs = {**opts.writer_kwargs(), "profile": profile, "audio": track, "inputs": inputs}
-        writer = VideoWriter(output, size[0], size[1], out_fps, **kwargs)
+        writer = VideoWriter(output, size[0], size[1], out_fps, **kwargs, color=output_color())
     with writer as w:
         for k, frame in enumerate(frames, 1):
             w.write(frame)

@@ -20,6 +20,7 @@ import numpy as np
 
 from vidiff.errors import ConfigError
 from vidiff.flow import Interpolator, get_interpolator
+from vidiff.io.colortags import output_color
 from vidiff.io.encode import EncodeOptions
 from vidiff.io.gif_out import GifWriter, check_gif_rate
 from vidiff.io.probe import VideoFile, strict_scope
@@ -175,7 +176,7 @@ def infill_file(
                 audio_codec=audio_codec,
                 extras=Extras.read(src) if isinstance(src, VideoFile) else None,  # the same timeline: kept
                 rotation=info.rotation,
-                color=info.color,
+                color=output_color(info.pix_fmt, info.color),
                 inputs=[input],
             ) as writer,
             progress_bar(n_frames, "infill", progress) as bar,

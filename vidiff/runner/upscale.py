@@ -17,6 +17,7 @@ import numpy as np
 
 from vidiff.errors import ConfigError, InputError
 from vidiff.flow import Interpolator, interpolator_factory
+from vidiff.io.colortags import output_color
 from vidiff.io.encode import EncodeOptions
 from vidiff.io.gif_out import check_gif_rate
 from vidiff.io.orient import upright_first, written_rotation
@@ -259,7 +260,7 @@ def _open_writer(
         audio_from=src if mode == "copy" and info.audio else None,
         audio=run.track,
         rotation=written_rotation(info.rotation, opts.transform),
-        color=info.color,
+        color=output_color(info.pix_fmt, info.color),
         inputs=[src.path],
         audio_codec=opts.audio_codec,
         segment_frames=run.seg_n,
