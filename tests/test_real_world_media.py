@@ -277,3 +277,15 @@ def test_probe_says_the_colour_tags_and_the_size_a_rotated_clip_is_shown_at(tmp_
     assert (
         "rotation 270 deg (shown 32x48)" in out and "colour untagged (taken as BT.601), limited range" in out
     )
+
+
+def test_a_social_clip_of_an_hdr_clip_stays_hdr(tmp_path, fresh_notes):
+    """A social clip's frames are made anew (tagged BT.709 when the source says nothing), but an HDR
+    phone clip's frames are still HLG in BT.2020: they keep its tags, not BT.709's (shown flat and pale)."""
+    from vidiff.generate.clip import make_clip
+
+    hlg = {"colorspace": 9, "color_primaries": 9, "color_trc": 18, "color_range": 1}
+    src = coded_clip(tmp_path / "hlg.mkv", "ffv1", "yuv420p10le", color=hlg)
+    out = tmp_path / "social.mp4"
+    make_clip(out, clip=str(src), extend=0.0, fps=30, progress=False)
+    assert probe(out).color == hlg

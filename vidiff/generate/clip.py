@@ -467,9 +467,10 @@ def make_clip(
     summary = Consistency()  # the clip's temporal-consistency summary, frame by frame
     if is_gif(output):
         writer: Any = frames_writer(output, size[0], size[1], out_fps, inputs=inputs)
-    else:  # new frames, in BT.709 and tagged so (`vidiff.io.colortags`)
+    else:  # new frames: a clip's colours (an HDR clip stays HDR), else BT.709; tagged (`vidiff.io.colortags`)
+        color = output_color(info.pix_fmt, info.color, remade=True) if clip else output_color()
         kwargs = {**opts.writer_kwargs(), "profile": profile, "audio": track, "inputs": inputs}
-        writer = VideoWriter(output, size[0], size[1], out_fps, **kwargs, color=output_color())
+        writer = VideoWriter(output, size[0], size[1], out_fps, **kwargs, color=color)
     with writer as w:
         for k, frame in enumerate(frames, 1):
             w.write(frame)

@@ -36,11 +36,16 @@ def has_yuv_matrix(pix_fmt: str | None, color: Mapping[str, Any] | None) -> bool
     return int(color.get("colorspace", UNSPECIFIED)) != RGB_MATRIX
 
 
-def output_color(pix_fmt: str | None = None, color: Mapping[str, Any] | None = None) -> dict[str, int]:
+def output_color(
+    pix_fmt: str | None = None, color: Mapping[str, Any] | None = None, remade: bool = False
+) -> dict[str, int]:
     """The colour tags for an output made from a source of `pix_fmt` with the tags `color` (a
     `VideoInfo`'s; None for generated frames): the source's for a YUV source, else `RGB_SOURCE` with the
-    source's primaries and transfer where it states them."""
-    if has_yuv_matrix(pix_fmt, color):
+    source's primaries and transfer where it states them. `remade`: the frames are made anew at another
+    size (a social clip of a clip), which an untagged source's guess (BT.601 for SD, BT.709 for HD in
+    most players) does not follow: an untagged source's get `RGB_SOURCE` too."""
+    tagged = int((color or {}).get("colorspace", UNSPECIFIED)) != UNSPECIFIED
+    if has_yuv_matrix(pix_fmt, color) and (tagged or not remade):
         return {k: int(v) for k, v in (color or {}).items()}
     out = dict(RGB_SOURCE)
     for key in ("color_primaries", "color_trc"):
