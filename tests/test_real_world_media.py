@@ -289,3 +289,29 @@ def test_a_social_clip_of_an_hdr_clip_stays_hdr(tmp_path, fresh_notes):
     out = tmp_path / "social.mp4"
     make_clip(out, clip=str(src), extend=0.0, fps=30, progress=False)
     assert probe(out).color == hlg
+
+
+def test_a_clip_trimmed_on_the_phone_is_whole(tmp_path, capsys):
+    """A phone trims a clip by an edit list: the frames before the cut stay in the file, left out on
+    reading. The header's frame count counts them, so a trimmed clip was called damaged ("header lists
+    20 frames, 15 in the file": a warning each run, refused under --strict). Its frames are the cut's."""
+    from vidiff.cli import main
+
+    full = phone_clip(tmp_path / "full.mp4", n=20, fps=25)
+    trimmed = tmp_path / "trimmed.mov"
+    with av.open(str(full)) as i, av.open(str(trimmed), "w") as o:
+        vi = i.streams.video[0]
+        vo = o.add_stream_from_template(vi)
+        cut = round(5 / (25 * vi.time_base))  # the first 5 frames
+        for p in i.demux(vi):
+            if p.dts is not None:
+                p.pts, p.dts, p.stream = p.pts - cut, p.dts - cut, vo
+                o.mux(p)
+    info = probe(trimmed)
+    assert (info.n_frames, info.header_frames, info.damage) == (15, 15, None)
+    out = tmp_path / "x2.mp4"
+    argv = ["upscale", str(trimmed), "-o", str(out), "--factor", "2", "--method", "blend", "--workers", "1"]
+    assert main([*argv, "--quiet", "--strict", "--crf", "0"]) == 0
+    assert "warning" not in capsys.readouterr().err
+    assert probe(out).n_frames == 30
+    assert np.abs(read_frames(out, 1)[0].astype(int) - read_frames(full)[5]).mean() < 1

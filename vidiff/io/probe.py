@@ -310,24 +310,27 @@ def _describe(c: av.container.InputContainer, path: str) -> VideoInfo:
     damage = None
     first = _FirstFrame()
     untimed = 0  # video packets without a pts (a raw .h264/.hevc stream; dts only in an .avi)
+    cut = 0  # video packets an edit list leaves out (a clip trimmed on a phone: its frames stay in the file)
     try:
         for pkt in c.demux():
             if not pkt.size:
                 continue
             if pkt.stream.index == vs.index:
+                if first.facts is None:  # (a cut frame too: the kept ones after it may refer to it)
+                    first.decode(pkt)
                 if pkt.is_discard:
+                    cut += 1
                     continue
                 untimed += pkt.pts is None
                 pts.append(_stamp(pkt, pts, vs))
             if pkt.pts is not None and pkt.time_base:
                 end = max(end, float((pkt.pts + (pkt.duration or 0)) * pkt.time_base))
-            if pkt.stream.index == vs.index and first.facts is None:
-                first.decode(pkt)
     except av.error.FFmpegError as e:
         damage = f"demuxing stopped ({_reason(e)})"
     if not pts:
         raise InputError(f"{path}: video stream has zero frames")
-    header_frames = int(vs.frames) if vs.frames and vs.frames > 0 else None
+    # the header counts every frame stored, the edit list's cut ones too
+    header_frames = int(vs.frames) - cut if vs.frames and vs.frames > cut else None
     header_duration = float(c.duration) / 1e6 if c.duration and c.duration > 0 else None
     packets = len(pts)
     ordered = [s for _, s in in_order(pts, lambda s: s)]  # the frames' stamps, as the reader pairs them
