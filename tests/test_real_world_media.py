@@ -315,3 +315,23 @@ def test_a_clip_trimmed_on_the_phone_is_whole(tmp_path, capsys):
     assert "warning" not in capsys.readouterr().err
     assert probe(out).n_frames == 30
     assert np.abs(read_frames(out, 1)[0].astype(int) - read_frames(full)[5]).mean() < 1
+
+
+def test_a_file_with_two_video_streams_uses_the_first_and_says_so(tmp_path, capsys, fresh_notes):
+    """A file with a second video stream (another angle, a depth map) had it left out unsaid."""
+    path = tmp_path / "two.mp4"
+    with av.open(str(path), "w") as c:
+        streams = [c.add_stream("libx264", rate=25) for _ in range(2)]
+        for s, (w, h) in zip(streams, ((48, 32), (16, 16)), strict=True):
+            s.width, s.height, s.pix_fmt = w, h, "yuv420p"
+        for i in range(4):
+            for s in streams:
+                f = av.VideoFrame.from_ndarray(frame_image(i, s.width, s.height), format="rgb24")
+                f.pts, f.time_base = i, Fraction(1, 25)
+                c.mux(s.encode(f))
+        for s in streams:
+            c.mux(s.encode(None))
+    info = probe(path)
+    assert (info.width, info.n_frames) == (48, 4)
+    assert info.notes == ["holds 2 video streams: the first is used, #1 (h264 16x16) left out"]
+    assert capsys.readouterr().err.count("note:") == 1

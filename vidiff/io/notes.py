@@ -1,9 +1,11 @@
-"""What vidiff cannot keep of an input, said once: an alpha channel, HDR precision, interlacing.
+"""What vidiff cannot keep of an input, said once: an alpha channel, HDR precision, interlacing, the
+other video streams of a file that holds several.
 
 vidiff works on 8-bit RGB frames, progressive, without transparency (`vidiff.io.color`). An input beyond
 that was used without a word: a transparent overlay (ProRes 4444, QuickTime Animation, PNG-in-MOV, VP9
 with alpha in WebM) lost its transparency, a phone's HDR clip (HLG or PQ, 10-bit BT.2020) was rounded to
-8 bits, and a camcorder's interlaced clip was interpolated field pair by field pair. Each is now one
+8 bits, a camcorder's interlaced clip was interpolated field pair by field pair, and a file's second
+video stream (another angle, a depth map) was left out unsaid. Each is now one
 `note:` line on stderr, once per input and process (`VideoFile` says them; `probe --json` lists them).
 """
 
@@ -25,11 +27,19 @@ _NOTED: set[str] = set()
 
 
 def input_notes(
-    pix_fmt: str, metadata: Mapping[str, str], color: Mapping[str, Any], interlaced: bool
+    pix_fmt: str,
+    metadata: Mapping[str, str],
+    color: Mapping[str, Any],
+    interlaced: bool,
+    other_videos: tuple[str, ...] = (),
 ) -> list[str]:
-    """The notes an input earns, from its stream's pixel format and `metadata` (WebM's `alpha_mode`) and
-    its first frame's colour tags and interlaced flag."""
+    """The notes an input earns, from its stream's pixel format and `metadata` (WebM's `alpha_mode`), its
+    first frame's colour tags and interlaced flag, and the other video streams it holds (described)."""
     notes = []
+    if other_videos:
+        notes.append(
+            f"holds {1 + len(other_videos)} video streams: the first is used, {', '.join(other_videos)} left out"
+        )
     if _ALPHA.match(pix_fmt or "") or str(metadata.get("alpha_mode", "0")) == "1":
         notes.append(
             "its alpha channel (transparency) is dropped: frames are RGB, transparent areas show the "

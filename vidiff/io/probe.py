@@ -402,7 +402,7 @@ def _describe(c: av.container.InputContainer, path: str) -> VideoInfo:
         header_duration=header_duration,
         damage=damage,
         repeated=repeated,
-        notes=input_notes(cc.pix_fmt or "", vs.metadata, color, first.interlaced),
+        notes=input_notes(cc.pix_fmt or "", vs.metadata, color, first.interlaced, _other_videos(c, vs)),
         subtitles=[
             SubtitleInfo(s.index, s.codec_context.codec.canonical_name, s.metadata.get("language"))
             for s in c.streams.subtitles
@@ -416,6 +416,17 @@ def _describe(c: av.container.InputContainer, path: str) -> VideoInfo:
             )
             for ch in c.chapters()
         ],
+    )
+
+
+def _other_videos(c: av.container.InputContainer, vs: av.video.stream.VideoStream) -> tuple[str, ...]:
+    """The video streams other than `vs` and cover art, described ("#2 (h264 640x360)")."""
+    return tuple(
+        f"#{s.index} ({s.codec_context.name} {s.codec_context.width}x{s.codec_context.height})"
+        if s.codec_context is not None
+        else f"#{s.index}"
+        for s in c.streams.video
+        if s is not vs and not s.disposition & Disposition.attached_pic
     )
 
 
