@@ -335,3 +335,13 @@ def test_a_file_with_two_video_streams_uses_the_first_and_says_so(tmp_path, caps
     assert (info.width, info.n_frames) == (48, 4)
     assert info.notes == ["holds 2 video streams: the first is used, #1 (h264 16x16) left out"]
     assert capsys.readouterr().err.count("note:") == 1
+
+
+def test_the_web_apps_stills_of_a_portrait_phone_clip_are_upright(tmp_path):
+    """The web app's before/after and defect stills showed a portrait phone clip on its side."""
+    from vidiff.ui.media import frame_at
+
+    src = phone_clip(tmp_path / "portrait.mp4", rotation=90)
+    still = frame_at(src, 0.0)
+    assert still.shape == (48, 32, 3)
+    assert np.array_equal(still, np.rot90(read_frames(src, 1)[0]))

@@ -9,11 +9,13 @@ import av
 import numpy as np
 
 from vidiff.io.color import frame_to_rgb
+from vidiff.io.orient import upright
 from vidiff.io.probe import video_stream
 
 
 def frame_at(path: str | os.PathLike[str], t: float) -> np.ndarray | None:
-    """The RGB frame shown at time `t` seconds (the last one starting at or before `t`); None if none."""
+    """The RGB frame shown at time `t` seconds (the last one starting at or before `t`), upright as a
+    player shows it (a rotated clip's display rotation applied); None if none."""
     best = None
     with av.open(os.fspath(path)) as c:
         s = video_stream(c)
@@ -23,7 +25,7 @@ def frame_at(path: str | os.PathLike[str], t: float) -> np.ndarray | None:
             ft = float(f.time) if f.time is not None else 0.0
             if best is not None and ft > t + 1e-6:
                 break
-            best = frame_to_rgb(f)  # by its tags, as the reader converts
+            best = upright(frame_to_rgb(f), f.rotation or 0)  # by its tags; a phone's portrait clip upright
     return best
 
 
