@@ -170,7 +170,7 @@ def fresh_notes(monkeypatch):
     """Notes said again in this test (they are said once per input and process)."""
     from vidiff.io import notes
 
-    monkeypatch.setattr(notes, "_NOTED", set())
+    monkeypatch.setattr(notes, "_NOTED", {})
     monkeypatch.delenv("VIDIFF_NOTED", raising=False)
 
 
@@ -345,3 +345,14 @@ def test_the_web_apps_stills_of_a_portrait_phone_clip_are_upright(tmp_path):
     still = frame_at(src, 0.0)
     assert still.shape == (48, 32, 3)
     assert np.array_equal(still, np.rot90(read_frames(src, 1)[0]))
+
+
+def test_the_web_app_shows_the_notes_about_its_input(tmp_path, fresh_notes):
+    """The notes go to stderr, which the web app's user does not see: its result line carries them."""
+    from vidiff.ui.core import with_warning
+
+    src = coded_clip(tmp_path / "overlay.mov", "png", "rgba")
+    probe(src)
+    text = with_warning("Done.", str(src))
+    assert text.startswith("Done.\n\nnote: overlay.mov: its alpha channel (transparency) is dropped")
+    assert with_warning("Done.", str(phone_clip(tmp_path / "plain.mp4"))) == "Done."

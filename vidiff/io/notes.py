@@ -23,7 +23,7 @@ _PRIMARIES = {1: "BT.709", 9: "BT.2020", 11: "DCI-P3", 12: "Display P3"}
 # pixel formats with an alpha plane: yuva420p, yuva444p12le, gbrap10le, rgba, bgra, argb, abgr, ya8, ...
 _ALPHA = re.compile(r"(yuva|gbrap|ya\d|rgba|bgra|argb|abgr|rgb32|bgr32)")
 _ENV = "VIDIFF_NOTED"  # inputs already noted (inherited by spawned worker processes)
-_NOTED: set[str] = set()
+_NOTED: dict[str, list[str]] = {}  # input -> the notes said of it in this process
 
 
 def input_notes(
@@ -67,7 +67,14 @@ def say_notes(path: str, notes: list[str]) -> None:
     key = os.path.abspath(path)
     if not notes or key in _NOTED or key in os.environ.get(_ENV, "").split(os.pathsep):
         return
-    _NOTED.add(key)
+    _NOTED[key] = list(notes)
     os.environ[_ENV] = os.pathsep.join(filter(None, [os.environ.get(_ENV, ""), key]))
     for note in notes:
         print(f"note: {path}: {note}", file=sys.stderr, flush=True)
+
+
+def said_notes(path: str | os.PathLike[str]) -> list[str]:
+    """The notes this process said of `path` (`note: NAME: NOTE`, the file by its name): for a caller whose
+    user does not see stderr (the web app shows them beside its result)."""
+    name = os.path.basename(os.fspath(path))
+    return [f"note: {name}: {note}" for note in _NOTED.get(os.path.abspath(os.fspath(path)), [])]

@@ -56,13 +56,15 @@ def error_line(e: BaseException) -> str:
 def with_warning(line: str, src: str | None, *notes: str | None) -> str:
     """`line`, then the damage warning the input got if any (what decoded was used, as the CLI warns on
     stderr, which the page's user does not see), naming the file by its name, then each of `notes` given
-    (the CLI's `note:` lines about the output, e.g. `pad_note`)."""
+    (the CLI's `note:` lines about the output, e.g. `pad_note`), after those about the input (alpha
+    dropped, HDR, interlaced: `vidiff.io.notes`)."""
+    from vidiff.io.notes import said_notes
     from vidiff.io.probe import damage_warning
 
     warning = damage_warning(src) if src else None
     if warning is not None:
         warning = warning.replace(src, Path(src).name, 1)  # type: ignore[arg-type]
-    return "\n\n".join(x for x in (line, warning, *notes) if x)
+    return "\n\n".join(x for x in (line, warning, *(said_notes(src) if src else ()), *notes) if x)
 
 
 def pad_note(
