@@ -146,10 +146,16 @@ def test_a_matroska_clip_that_starts_an_hour_in_is_whole(tmp_path, capsys):
 
 
 def coded_clip(
-    path: Path, codec: str, pix_fmt: str, n: int = 4, color: dict | None = None, **opts: str
+    path: Path,
+    codec: str,
+    pix_fmt: str,
+    n: int = 4,
+    color: dict | None = None,
+    opaque: bool = False,
+    **opts: str,
 ) -> Path:
-    """`n` lopsided 48x32 frames in `codec` / `pix_fmt` (an alpha plane: its left half transparent),
-    with the colour tags `color` (AVColorSpace etc.) on the stream."""
+    """`n` lopsided 48x32 frames in `codec` / `pix_fmt` (an alpha plane: its left half transparent, unless
+    `opaque`), with the colour tags `color` (AVColorSpace etc.) on the stream."""
     with av.open(str(path), "w") as c:
         s = c.add_stream(codec, rate=25, options=opts)
         s.width, s.height, s.pix_fmt = 48, 32, pix_fmt
@@ -157,7 +163,7 @@ def coded_clip(
             setattr(s.codec_context, key, value)
         for i in range(n):
             rgba = np.dstack([frame_image(i, 48, 32), np.full((32, 48), 255, np.uint8)])
-            rgba[:, :24, 3] = 0
+            rgba[:, :24, 3] = 255 if opaque else 0
             f = av.VideoFrame.from_ndarray(rgba, format="rgba")
             f.pts, f.time_base = i, Fraction(1, 25)
             c.mux(s.encode(f))
@@ -356,3 +362,17 @@ def test_the_web_app_shows_the_notes_about_its_input(tmp_path, fresh_notes):
     text = with_warning("Done.", str(src))
     assert text.startswith("Done.\n\nnote: overlay.mov: its alpha channel (transparency) is dropped")
     assert with_warning("Done.", str(phone_clip(tmp_path / "plain.mp4"))) == "Done."
+
+
+@pytest.mark.parametrize("suffix, codec, pix_fmt", [(".gif", "gif", "rgb8"), (".mov", "png", "rgba")])
+def test_an_opaque_clip_with_an_alpha_plane_gets_no_alpha_note(
+    tmp_path, capsys, fresh_notes, suffix, codec, pix_fmt
+):
+    """Every GIF decodes with an alpha plane (bgra), as does many an opaque PNG-in-MOV or ProRes 4444:
+    each got the alpha note, though nothing shows through. The first frame's alpha is looked at."""
+    src = coded_clip(tmp_path / f"opaque{suffix}", codec, pix_fmt, opaque=True)
+    info = probe(src)
+    assert info.notes == [] and capsys.readouterr().err == ""
+    out = tmp_path / "x2.mp4"
+    upscale_file(src, out, factor=2, method="blend", progress=False)
+    assert probe(out).n_frames == 8

@@ -17,6 +17,8 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
+import av
+
 # AVColorTransferCharacteristic of the HDR transfers (SMPTE ST 2084 "PQ", ARIB STD-B67 "HLG")
 HDR_TRANSFERS = {16: "PQ", 18: "HLG"}
 _PRIMARIES = {1: "BT.709", 9: "BT.2020", 11: "DCI-P3", 12: "Display P3"}
@@ -32,15 +34,18 @@ def input_notes(
     color: Mapping[str, Any],
     interlaced: bool,
     other_videos: tuple[str, ...] = (),
+    transparent: bool | None = None,
 ) -> list[str]:
     """The notes an input earns, from its stream's pixel format and `metadata` (WebM's `alpha_mode`), its
-    first frame's colour tags and interlaced flag, and the other video streams it holds (described)."""
+    first frame's colour tags, interlaced flag and alpha (`transparent`: False for an opaque one, as a GIF
+    decodes to, None where not looked at), and the other video streams it holds (described)."""
     notes = []
     if other_videos:
         notes.append(
             f"holds {1 + len(other_videos)} video streams: the first is used, {', '.join(other_videos)} left out"
         )
-    if _ALPHA.match(pix_fmt or "") or str(metadata.get("alpha_mode", "0")) == "1":
+    alpha = _ALPHA.match(pix_fmt or "") and transparent is not False
+    if alpha or str(metadata.get("alpha_mode", "0")) == "1":
         notes.append(
             "its alpha channel (transparency) is dropped: frames are RGB, transparent areas show the "
             "colour stored under them"
@@ -59,6 +64,15 @@ def input_notes(
             "stays); deinterlace it first for clean frames (e.g. ffmpeg -vf bwdif)"
         )
     return notes
+
+
+def is_transparent(frame: av.VideoFrame) -> bool | None:
+    """Whether a decoded frame shows through anywhere (its alpha below opaque); None for a pixel format
+    without alpha. A GIF, ProRes 4444 or PNG-in-MOV clip decodes with an alpha plane that is often
+    opaque throughout: nothing is dropped there, so nothing is said."""
+    if not _ALPHA.match(frame.format.name):
+        return None
+    return bool(frame.reformat(format="rgba").to_ndarray()[..., 3].min() < 255)
 
 
 def say_notes(path: str, notes: list[str]) -> None:

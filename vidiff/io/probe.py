@@ -16,7 +16,7 @@ import av
 from av.stream import Disposition
 
 from vidiff.errors import ConfigError, InputError
-from vidiff.io.notes import input_notes, say_notes
+from vidiff.io.notes import input_notes, is_transparent, say_notes
 from vidiff.io.stamps import Timeline, in_order
 from vidiff.io.stamps import on_grid as on_grid  # re-exported: where it was
 from vidiff.validate import check_flag, check_path
@@ -402,7 +402,9 @@ def _describe(c: av.container.InputContainer, path: str) -> VideoInfo:
         header_duration=header_duration,
         damage=damage,
         repeated=repeated,
-        notes=input_notes(cc.pix_fmt or "", vs.metadata, color, first.interlaced, _other_videos(c, vs)),
+        notes=input_notes(
+            cc.pix_fmt or "", vs.metadata, color, first.interlaced, _other_videos(c, vs), first.transparent
+        ),
         subtitles=[
             SubtitleInfo(s.index, s.codec_context.codec.canonical_name, s.metadata.get("language"))
             for s in c.streams.subtitles
@@ -468,6 +470,7 @@ class _FirstFrame:
         self.facts: tuple[int, dict[str, Any]] | None = None
         self.error: str | None = None  # why the first failed packet failed
         self.interlaced = False
+        self.transparent: bool | None = None  # (None: no alpha plane)
 
     def decode(self, pkt: av.Packet) -> None:
         try:
@@ -492,3 +495,4 @@ class _FirstFrame:
             }
             self.facts = int(round(frame.rotation or 0)) % 360, color
             self.interlaced = bool(frame.interlaced_frame)
+            self.transparent = is_transparent(frame)
