@@ -376,3 +376,24 @@ def test_an_opaque_clip_with_an_alpha_plane_gets_no_alpha_note(
     out = tmp_path / "x2.mp4"
     upscale_file(src, out, factor=2, method="blend", progress=False)
     assert probe(out).n_frames == 8
+
+
+def test_metrics_compares_a_kept_rotation_with_an_upright_reference(tmp_path):
+    """ffmpeg-based tools (RIFE's scripts, Flowframes) turn a phone's portrait clip upright; vidiff keeps
+    the stored frames and the rotation. `vidiff metrics --reference` refused the pair (reference 32x48,
+    input 48x32); with rotations that differ, both are now compared upright."""
+    from vidiff.metrics.clip import analyze_clip
+
+    src = phone_clip(tmp_path / "portrait.mp4", rotation=90)
+    upright_ref = tmp_path / "upright.mkv"
+    with av.open(str(upright_ref), "w") as c:
+        s = c.add_stream("ffv1", rate=30)
+        s.width, s.height, s.pix_fmt = 32, 48, "bgr0"
+        for i, im in enumerate(read_frames(src)):
+            f = av.VideoFrame.from_ndarray(np.ascontiguousarray(np.rot90(im)), format="rgb24")
+            f.pts, f.time_base = i, Fraction(1, 30)
+            c.mux(s.encode(f))
+        c.mux(s.encode(None))
+    r = analyze_clip(src, reference=upright_ref)
+    assert r["summary"]["psnr"] == float("inf") or r["summary"]["psnr"] > 60
+    assert "display rotations differ (input 90, reference 0 deg): compared upright" in r["summary"]["notes"]

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from vidiff.errors import InputError
+from vidiff.io.orient import upright, upright_size
 from vidiff.io.probe import VideoFile, strict_scope
 from vidiff.io.reader import Frame, VideoReader
 from vidiff.io.sequence import ImageSequence, check_input_fps, is_sequence, open_input
@@ -81,20 +82,31 @@ def _analyze(
     notes: list[str] = []
     ref_info = None
     crop = (slice(None), slice(None))  # the part of each frame compared with the reference's
+    turns = (0, 0)  # the display rotations the two are compared after: none, or both upright
     if reference is not None:
         reference = os.fspath(reference)
         ref = files.enter_context(open_input(reference, rate if is_sequence(reference) else None))
         ref_info = ref.info
-        if (ref_info.width, ref_info.height) != (info.width, info.height):
-            if not _padded_alike((ref_info.width, ref_info.height), (info.width, info.height)):
+        size, ref_size = (info.width, info.height), (ref_info.width, ref_info.height)
+        if (
+            ref_info.rotation != info.rotation
+        ):  # e.g. a tool that turned a phone's clip upright, one that kept it
+            turns = (info.rotation, ref_info.rotation)
+            size, ref_size = upright_size(*size, turns[0]), upright_size(*ref_size, turns[1])
+            notes.append(
+                f"display rotations differ (input {turns[0]}, reference {turns[1]} deg): compared upright"
+            )
+        if ref_size != size:
+            if not _padded_alike(ref_size, size):
                 raise InputError(
-                    f"{reference}: reference is {ref_info.width}x{ref_info.height}, input is {info.width}x{info.height}"
+                    f"{reference}: reference is {ref_size[0]}x{ref_size[1]}, input is {size[0]}x{size[1]}"
+                    + (" (as shown, upright)" if any(turns) else "")
                 )
-            common = min(ref_info.width, info.width), min(ref_info.height, info.height)
+            common = min(ref_size[0], size[0]), min(ref_size[1], size[1])
             crop = (slice(0, common[1]), slice(0, common[0]))
             notes.append(
-                f"sizes differ by an odd side's padding to even (input {info.width}x{info.height}, reference "
-                f"{ref_info.width}x{ref_info.height}): compared on {common[0]}x{common[1]}"
+                f"sizes differ by an odd side's padding to even (input {size[0]}x{size[1]}, reference "
+                f"{ref_size[0]}x{ref_size[1]}): compared on {common[0]}x{common[1]}"
             )
         if ref_info.fps != info.fps:
             notes.append(
@@ -120,7 +132,7 @@ def _analyze(
             row.update(flicker=None, warp_err=None, warp_valid=None)
         if g is not None:
             n_ref += 1
-            a, b = f.image[crop], g.image[crop]
+            a, b = upright(f.image, turns[0])[crop], upright(g.image, turns[1])[crop]
             row.update(psnr=psnr(a, b), ssim=ssim(a, b))
             seq.push(a, b)
         rows.append(row)
