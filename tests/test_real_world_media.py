@@ -397,3 +397,11 @@ def test_metrics_compares_a_kept_rotation_with_an_upright_reference(tmp_path):
     r = analyze_clip(src, reference=upright_ref)
     assert r["summary"]["psnr"] == float("inf") or r["summary"]["psnr"] > 60
     assert "display rotations differ (input 90, reference 0 deg): compared upright" in r["summary"]["notes"]
+
+
+def test_probe_names_the_format_not_the_decoder(tmp_path):
+    """An AV1 download was probed as "libdav1d" (the decoder FFmpeg picked), not as AV1."""
+    src = phone_clip(tmp_path / "clip.mp4", n=3, w=64, h=64)
+    out = tmp_path / "av1.mp4"
+    upscale_file(src, out, factor=2, method="blend", progress=False, codec="av1", preset="12", crf=50)
+    assert probe(out).codec == "av1"

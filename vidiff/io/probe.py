@@ -385,7 +385,7 @@ def _describe(c: av.container.InputContainer, path: str) -> VideoInfo:
     return VideoInfo(
         path=path,
         container=c.format.name.split(",")[0],
-        codec=cc.name,
+        codec=cc.codec.canonical_name,  # the format (av1), not the decoder (libdav1d)
         width=width,
         height=height,
         fps=fps,
