@@ -25,28 +25,28 @@ def phone_clip(
     h: int = 32,
     fps: int = 30,
     rotation: int = 0,
-    audio: bool = False,
+    audio: int = 0,
     start: int = 0,
 ) -> Path:
     """An H.264 clip of `n` distinct, lopsided frames (so a turn or a mirror shows), as a phone writes
-    it: a portrait clip is landscape frames with a display `rotation`; `audio`: AAC of the video's length;
-    `start`: the first frame's time in seconds (a clip cut from a recording, a camera's time of day)."""
+    it: a portrait clip is landscape frames with a display `rotation`; `audio`: that many AAC tracks of
+    the video's length; `start`: the first frame's time in seconds (a clip cut from a recording)."""
     with av.open(str(path), "w") as c:
         s = c.add_stream("libx264", rate=fps)
         s.width, s.height, s.pix_fmt = w, h, "yuv420p"
         s.codec_context.options = {"crf": "0", "preset": "ultrafast"}
         if rotation:
             s.set_display_rotation(rotation)
-        a = c.add_stream("aac", rate=48000) if audio else None
-        if a is not None:
+        tracks = [c.add_stream("aac", rate=48000) for _ in range(int(audio))]
+        for a in tracks:
             a.layout = "mono"
         for i in range(n):
             f = av.VideoFrame.from_ndarray(frame_image(i, w, h), format="rgb24")
             f.pts, f.time_base = start * fps + i, Fraction(1, fps)
             c.mux(s.encode(f))
         c.mux(s.encode(None))
-        if a is not None:
-            tone = np.sin(np.arange(n * 48000 // fps) / 20).astype(np.float32)[None]
+        for k, a in enumerate(tracks):
+            tone = np.sin(np.arange(n * 48000 // fps) / (20 + 10 * k)).astype(np.float32)[None]
             af = av.AudioFrame.from_ndarray(tone, format="fltp", layout="mono")
             af.sample_rate, af.pts = 48000, start * 48000
             c.mux(a.encode(af))
@@ -405,3 +405,15 @@ def test_probe_names_the_format_not_the_decoder(tmp_path):
     out = tmp_path / "av1.mp4"
     upscale_file(src, out, factor=2, method="blend", progress=False, codec="av1", preset="12", crf=50)
     assert probe(out).codec == "av1"
+
+
+def test_slow_motion_says_which_audio_track_it_slows(tmp_path, capsys):
+    """Slow motion slows one audio track; a phone clip's second track was left out unsaid."""
+    from vidiff.cli import main
+
+    src = phone_clip(tmp_path / "two.mp4", n=12, audio=2)
+    out = tmp_path / "slow.mp4"
+    assert main(["run", "slowmo_x4", "-i", str(src), "-o", str(out), "--workers", "1", "-q"]) == 0
+    err = capsys.readouterr().err
+    assert err.count("note:") == 1 and "slow motion slows its first audio track (#1); #2 left out" in err
+    assert len(probe(out).audio) == 1
