@@ -6,7 +6,8 @@ YUV matrix of its own (RGB video: PNG or QuickTime Animation in .mov, x264rgb, F
 sequence; generated frames) is written in BT.709, tagged so (`RGB_SOURCE`): its RGB tags went to the YUV
 output as they were, so a PNG-in-MOV clip's output said "matrix: RGB (identity), full range" on 4:2:0
 YUV, which H.264 forbids and a player that honours it shows in wrong colours; untagged, BT.601 values
-are shown by players that take untagged HD as BT.709 (mpv, VLC) with pure green at 216 of 255.
+are shown by a player that takes untagged HD as BT.709 (mpv does) with pure green at 216 of 255 (its
+BT.601 codes decoded by BT.709).
 """
 
 from __future__ import annotations
