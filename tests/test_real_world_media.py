@@ -27,14 +27,16 @@ def phone_clip(
     rotation: int = 0,
     audio: int = 0,
     start: int = 0,
+    gop: int | None = None,
 ) -> Path:
     """An H.264 clip of `n` distinct, lopsided frames (so a turn or a mirror shows), as a phone writes
     it: a portrait clip is landscape frames with a display `rotation`; `audio`: that many AAC tracks of
-    the video's length; `start`: the first frame's time in seconds (a clip cut from a recording)."""
+    the video's length; `start`: the first frame's time in seconds (a clip cut from a recording); `gop`:
+    frames from one keyframe to the next (default: one keyframe)."""
     with av.open(str(path), "w") as c:
         s = c.add_stream("libx264", rate=fps)
         s.width, s.height, s.pix_fmt = w, h, "yuv420p"
-        s.codec_context.options = {"crf": "0", "preset": "ultrafast"}
+        s.codec_context.options = {"crf": "0", "preset": "ultrafast", **({"g": str(gop)} if gop else {})}
         if rotation:
             s.set_display_rotation(rotation)
         tracks = [c.add_stream("aac", rate=48000) for _ in range(int(audio))]
@@ -417,3 +419,43 @@ def test_slow_motion_says_which_audio_track_it_slows(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.count("note:") == 1 and "slow motion slows its first audio track (#1); #2 left out" in err
     assert len(probe(out).audio) == 1
+
+
+def test_a_recording_cut_inside_a_gop_keeps_its_sound_in_sync(tmp_path, capsys):
+    """A TS recording (or a copy cut off a keyframe) starts inside a group of pictures: its first frames
+    refer to frames before the cut, and no decoder shows them. They were counted as frames ("file holds
+    30 frames, 20 decoded (stopped at ...)": a warning, refused under --strict), and the audio was kept
+    against the first packet, so the picture came out the cut's length early. Now the clip starts at its
+    first keyframe and the audio keeps its distance to that."""
+    from vidiff.cli import main
+
+    full = phone_clip(tmp_path / "full.mp4", n=30, fps=25, audio=1, gop=10)  # keyframes at 0, 10, 20
+    src = tmp_path / "cut.ts"
+    with av.open(str(full)) as i, av.open(str(src), "w") as o:
+        vi, ai = i.streams.video[0], i.streams.audio[0]
+        vo, ao = o.add_stream_from_template(vi), o.add_stream_from_template(ai)
+        k = 0
+        for p in i.demux():
+            if p.dts is None:
+                continue
+            if p.stream is vi:
+                k += 1
+                if k <= 3:  # cut after the keyframe: frames 3-9 cannot be decoded
+                    continue
+            p.stream = vo if p.stream is vi else ao
+            o.mux(p)
+    info = probe(src)
+    assert (info.n_frames, info.damage) == (20, None)
+
+    def shown_after_audio(path: Path) -> float:
+        with av.open(str(path)) as c:
+            f = next(c.decode(video=0))
+            a = c.streams.audio[0]
+            return float(f.pts * f.time_base) - float(a.start_time * a.time_base)
+
+    out = tmp_path / "x2.mp4"
+    argv = ["upscale", str(src), "-o", str(out), "--factor", "2", "--method", "blend", "--workers", "1"]
+    assert main([*argv, "--quiet", "--strict"]) == 0
+    assert "warning" not in capsys.readouterr().err
+    assert probe(out).n_frames == 40
+    assert shown_after_audio(out) == pytest.approx(shown_after_audio(src), abs=0.03)

@@ -27,6 +27,7 @@ MIN_FRAMES = 2  # a damaged file with fewer decodable frames than this is refuse
 # The damaged-input policy: decode everything that decodes, warn once, go on; refuse when strict.
 _STRICT: ContextVar[bool] = ContextVar("vidiff_strict_input", default=False)
 _WARNED: dict[str, str] = {}  # path -> the damage warning it got (printed once per process)
+_SHOWN: dict[tuple[str, int, int] | None, float] = {}  # a file cut inside a GOP -> its first shown frame (s)
 
 
 def strict_input() -> bool:
@@ -329,6 +330,15 @@ def _describe(c: av.container.InputContainer, path: str) -> VideoInfo:
         damage = f"demuxing stopped ({_reason(e)})"
     if not pts:
         raise InputError(f"{path}: video stream has zero frames")
+    if first.facts is None:
+        first.flush(vs)
+    if first.pts is not None and not untimed and (lead := sum(s < first.pts for s in pts)):
+        # a stream cut inside a group of pictures (a TS recording, a copy cut off a keyframe): its first
+        # frames refer to frames before the cut, so no decoder shows them. Counted, they were "lost" (a
+        # damage warning) and timed the clip from the first of them: its audio a GOP late.
+        pts = [s for s in pts if s >= first.pts]
+        cut += lead
+        _SHOWN[_file_key(path)] = float(first.pts * tb)  # where its audio is kept against (`shown_start`)
     # the header counts every frame stored, the edit list's cut ones too
     header_frames = int(vs.frames) - cut if vs.frames and vs.frames > cut else None
     header_duration = float(c.duration) / 1e6 if c.duration and c.duration > 0 else None
@@ -366,8 +376,6 @@ def _describe(c: av.container.InputContainer, path: str) -> VideoInfo:
         damage = f"header lists {header_duration:.2f} s, {held:.2f} s in the file"
     if damage and strict_input():
         raise InputError(f"{path}: damaged: {damage} (refused: strict input, --strict or strict=True)")
-    if first.facts is None:
-        first.flush(vs)
     if first.facts is None:
         why = f" ({first.error})" if first.error else ""
         raise InputError(f"{path}: video stream has zero decodable frames{why}")
@@ -421,6 +429,23 @@ def _describe(c: av.container.InputContainer, path: str) -> VideoInfo:
     )
 
 
+def shown_start(path: str | os.PathLike[str], vs: av.video.stream.VideoStream) -> float:
+    """Seconds of the first frame of `path`'s video stream `vs` that a decoder shows: the stream's start
+    time, or, for a stream cut inside a group of pictures (a TS recording, a copy cut off a keyframe),
+    its first frame that decodes as this process's probe found it (the stream's start is its first
+    packet, a frame no decoder shows: the audio was kept against it, a GOP late)."""
+    shown = _SHOWN.get(_file_key(path))
+    return shown if shown is not None else float(vs.start_time * vs.time_base) if vs.start_time else 0.0
+
+
+def _file_key(path: str | os.PathLike[str]) -> tuple[str, int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return os.path.abspath(os.fspath(path)), st.st_size, st.st_mtime_ns
+
+
 def _other_videos(c: av.container.InputContainer, vs: av.video.stream.VideoStream) -> tuple[str, ...]:
     """The video streams other than `vs` and cover art, described ("#2 (h264 640x360)")."""
     return tuple(
@@ -471,6 +496,7 @@ class _FirstFrame:
         self.error: str | None = None  # why the first failed packet failed
         self.interlaced = False
         self.transparent: bool | None = None  # (None: no alpha plane)
+        self.pts: int | None = None  # its stamp
 
     def decode(self, pkt: av.Packet) -> None:
         try:
@@ -496,3 +522,4 @@ class _FirstFrame:
             self.facts = int(round(frame.rotation or 0)) % 360, color
             self.interlaced = bool(frame.interlaced_frame)
             self.transparent = is_transparent(frame)
+            self.pts = frame.pts

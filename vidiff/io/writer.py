@@ -25,7 +25,7 @@ from vidiff.errors import ConfigError, InputError, OutputError
 from vidiff.io.audio import AudioTrack
 from vidiff.io.color import rgb_to_frame
 from vidiff.io.encode import EncodeOptions
-from vidiff.io.probe import VideoFile, open_container, strict_input, video_stream
+from vidiff.io.probe import VideoFile, open_container, shown_start, strict_input, video_stream
 from vidiff.io.streams import Extras
 from vidiff.validate import WRITER_ARGS, check_args, check_image, check_path, check_rate
 
@@ -528,7 +528,7 @@ class _AudioCopier:
         self._in = self._file.start_pass() if self._file else open_container(src)
         self._trial = trial
         vs = video_stream(self._in)
-        self._t0 = float(vs.start_time * vs.time_base) if vs is not None and vs.start_time else 0.0
+        self._t0 = shown_start(self._file.path if self._file else src, vs) if vs is not None else 0.0
         starts = [
             max(0.0, float(s.start_time * s.time_base))  # a negative start is codec priming, not an offset
             for s in self._in.streams.audio
