@@ -446,6 +446,11 @@ def test_a_recording_cut_inside_a_gop_keeps_its_sound_in_sync(tmp_path, capsys):
             o.mux(p)
     info = probe(src)
     assert (info.n_frames, info.damage) == (20, None)
+    from vidiff.io.random_access import open_frames  # training's reader: the same frames
+
+    r = open_frames(src)
+    assert len(r) == 20 and np.array_equal(r.get([0])[0], read_frames(src, 1)[0])
+    r.close()
 
     def shown_after_audio(path: Path) -> float:
         with av.open(str(path)) as c:

@@ -64,16 +64,22 @@ class SeekReader:
 
     def _index(self) -> None:
         """Packets in decode order: pts, key flag, the GOP each belongs to; frames in presentation order."""
-        pts, key = [], []
+        pts, key, intra = [], [], []
         try:
             for p in self._c.demux(self._vs):
                 if p.pts is not None and p.size:
                     pts.append(p.pts)
                     key.append(bool(p.is_keyframe) and not p.is_discard)
+                    intra.append(bool(p.is_keyframe))
                     if p.is_discard:  # an edit list hides it: decoded, never shown
                         pts[-1] = None
         except av.error.FFmpegError:
             pass  # the file ends early: index what was read
+        first_key = next((j for j, k in enumerate(intra) if k), 0)
+        if first_key and pts[first_key] is not None:  # a stream cut inside a GOP (a TS recording): the
+            # frames shown before its first key frame refer to frames before the cut, and no decoder
+            # shows them (the probe and the reader leave them out too)
+            pts = [None if p is not None and p < pts[first_key] else p for p in pts]
         starts = [j for j, k in enumerate(key) if k]
         if not starts or starts[0] != 0:
             starts = [0, *starts]
