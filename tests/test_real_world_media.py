@@ -464,3 +464,32 @@ def test_a_recording_cut_inside_a_gop_keeps_its_sound_in_sync(tmp_path, capsys):
     assert "warning" not in capsys.readouterr().err
     assert probe(out).n_frames == 40
     assert shown_after_audio(out) == pytest.approx(shown_after_audio(src), abs=0.03)
+
+
+def test_a_phone_clip_that_dropped_frames_keeps_its_30_fps(tmp_path):
+    """A phone in low light (or a screen recorder) leaves frames out of its 30 fps grid: the stamps of a
+    .mov (1/600 s) step by 20, now and then by 40. Its rate was the average (1800/67 fps for the clip
+    below), so x2 wrote 53.7 fps; it is the grid's 30 fps, and x2 writes 60. Jittered stamps, with no
+    grid, keep the average."""
+    tb = Fraction(1, 600)
+    steps = [20] * 8 + [40, 20, 20, 40, 20, 20, 20, 40, 20, 20, 20]
+    times = [sum(steps[:k]) for k in range(len(steps) + 1)]
+    path = tmp_path / "drops.mov"
+    with av.open(str(path), "w") as c:
+        s = c.add_stream("libx264", rate=30)
+        s.width, s.height, s.pix_fmt = 48, 32, "yuv420p"
+        s.codec_context.time_base = tb
+        for i, t in enumerate(times):
+            f = av.VideoFrame.from_ndarray(frame_image(i, 48, 32), format="rgb24")
+            f.pts, f.time_base = t, tb
+            c.mux(s.encode(f))
+        c.mux(s.encode(None))
+    info = probe(path)
+    assert (info.fps, info.is_vfr, info.n_frames) == (30, True, 20)
+    assert info.duration == pytest.approx(float(times[-1] * tb) + 1 / 30)
+    out = tmp_path / "x2.mp4"
+    upscale_file(path, out, factor=2, method="blend", progress=False)
+    assert probe(out).fps == 60
+    from vidiff.io.stamps import grid_rate
+
+    assert grid_rate([0, 19, 40, 61, 80, 100], tb) is None  # jitter: no grid

@@ -17,7 +17,7 @@ from av.stream import Disposition
 
 from vidiff.errors import ConfigError, InputError
 from vidiff.io.notes import input_notes, is_transparent, say_notes
-from vidiff.io.stamps import Timeline, in_order
+from vidiff.io.stamps import Timeline, grid_rate, in_order
 from vidiff.io.stamps import on_grid as on_grid  # re-exported: where it was
 from vidiff.validate import check_flag, check_path
 
@@ -362,6 +362,9 @@ def _describe(c: av.container.InputContainer, path: str) -> VideoInfo:
     # VFR: the steps between the frames' times differ by more than a container's rounding (1 ms)
     dmin, dmax = steps
     is_vfr = line.n >= 3 and Fraction(dmax - dmin, line.unit) > Fraction(1, 1000) and dmax > dmin * 1.05
+    if is_vfr and (grid := grid_rate(ordered, tb)) is not None and grid > fps * Fraction(101, 100):
+        fps = grid  # frames on a grid, some left out: the grid's rate, not the average (`grid_rate`)
+        line, steps = _timeline(ordered, tb, fps)
     start = float(min(pts) * tb)
     duration = float(line.last + 1 / fps)
     c_start = float(c.start_time) / 1e6 if c.start_time is not None else start
