@@ -493,3 +493,18 @@ def test_a_phone_clip_that_dropped_frames_keeps_its_30_fps(tmp_path):
     from vidiff.io.stamps import grid_rate
 
     assert grid_rate([0, 19, 40, 61, 80, 100], tb) is None  # jitter: no grid
+
+
+@pytest.mark.parametrize("pix_fmt, bits", [("gray10le", 10), ("rgb48le", 16), ("yuv420p10le", 10)])
+def test_probe_gives_the_bit_depth_of_any_pixel_format(tmp_path, pix_fmt, bits):
+    """The bit depth was read from the format's name ("p10"): 10-bit grey and 16-bit RGB said 8."""
+    path = tmp_path / "deep.mkv"
+    with av.open(str(path), "w") as c:
+        s = c.add_stream("ffv1", rate=25)
+        s.width, s.height, s.pix_fmt = 48, 32, pix_fmt
+        for i in range(2):
+            f = av.VideoFrame.from_ndarray(frame_image(i, 48, 32), format="rgb24")
+            f.pts, f.time_base = i, Fraction(1, 25)
+            c.mux(s.encode(f))
+        c.mux(s.encode(None))
+    assert probe(path).bit_depth == bits

@@ -203,10 +203,12 @@ def video_stream(c: av.container.InputContainer) -> av.video.stream.VideoStream 
 
 
 def _bit_depth(pix_fmt: str) -> int:
-    for depth in (16, 14, 12, 10, 9):
-        if f"p{depth}" in pix_fmt:
-            return depth
-    return 8
+    """Bits per sample of a pixel format (by FFmpeg's description of it: p010le, gray10le and rgb48le
+    were 8 by their names); 8 for a name FFmpeg does not know."""
+    try:
+        return max(c.bits for c in av.VideoFormat(pix_fmt).components)
+    except (ValueError, TypeError):
+        return 8
 
 
 def probe(path: str | os.PathLike[str], input_fps: Fraction | float | None = None) -> VideoInfo:
