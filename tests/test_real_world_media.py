@@ -409,18 +409,6 @@ def test_probe_names_the_format_not_the_decoder(tmp_path):
     assert probe(out).codec == "av1"
 
 
-def test_slow_motion_says_which_audio_track_it_slows(tmp_path, capsys):
-    """Slow motion slows one audio track; a phone clip's second track was left out unsaid."""
-    from vidiff.cli import main
-
-    src = phone_clip(tmp_path / "two.mp4", n=12, audio=2)
-    out = tmp_path / "slow.mp4"
-    assert main(["run", "slowmo_x4", "-i", str(src), "-o", str(out), "--workers", "1", "-q"]) == 0
-    err = capsys.readouterr().err
-    assert err.count("note:") == 1 and "slow motion slows its first audio track (#1); #2 left out" in err
-    assert len(probe(out).audio) == 1
-
-
 def test_a_recording_cut_inside_a_gop_keeps_its_sound_in_sync(tmp_path, capsys):
     """A TS recording (or a copy cut off a keyframe) starts inside a group of pictures: its first frames
     refer to frames before the cut, and no decoder shows them. They were counted as frames ("file holds

@@ -56,14 +56,6 @@ class AudioTrack:
             with av.open(path) as c:
                 if not c.streams.audio:
                     raise InputError(f"{path}: has no audio stream")
-                if tempo != 1.0 and len(c.streams.audio) > 1:  # (a phone's second track, a commentary)
-                    others = ", ".join(f"#{a.index}" for a in c.streams.audio[1:])
-                    print(
-                        f"note: {path}: slow motion slows its first audio track (#{c.streams.audio[0].index}); "
-                        f"{others} left out",
-                        file=sys.stderr,
-                        flush=True,
-                    )
                 res = av.AudioResampler(format="fltp", layout="stereo", rate=RATE)
                 chunks, first = [], None
                 for frame in c.decode(audio=0):
