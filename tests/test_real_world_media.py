@@ -13,7 +13,7 @@ import pytest
 from clip_kinds import frame_image
 
 from vidiff.generate.social import reframe
-from vidiff.io.probe import probe
+from vidiff.io.probe import probe, strict_scope
 from vidiff.io.reader import read_frames
 from vidiff.runner.upscale import upscale_file
 
@@ -496,3 +496,33 @@ def test_probe_gives_the_bit_depth_of_any_pixel_format(tmp_path, pix_fmt, bits):
             c.mux(s.encode(f))
         c.mux(s.encode(None))
     assert probe(path).bit_depth == bits
+
+
+def test_a_clip_trimmed_past_a_keyframe_is_whole(tmp_path):
+    """Trimmed (an edit list) past a key frame, a clip's demuxer hands out only the frames stored from
+    the key frame before the cut (here 26 of 30, 3 of them cut), so the header's count of frames stored
+    (30, less 3 cut: 27) was taken for 4 frames lost: a damage warning, refused under --strict (an
+    iPhone's HEVC clip trimmed on the phone). A header count beyond what the stream's stated duration
+    shows is not compared."""
+    full = tmp_path / "full.mov"
+    with av.open(str(full), "w") as c:
+        s = c.add_stream("libx264", rate=30, options={"g": "5", "bf": "2"})  # key frames at 0, 5, 10...
+        s.width, s.height, s.pix_fmt = 48, 32, "yuv420p"
+        for i in range(30):
+            f = av.VideoFrame.from_ndarray(frame_image(i, 48, 32), format="rgb24")
+            f.pts, f.time_base = i, Fraction(1, 30)
+            c.mux(s.encode(f))
+        c.mux(s.encode(None))
+    trimmed = tmp_path / "trimmed.mov"
+    with av.open(str(full)) as i, av.open(str(trimmed), "w") as o:
+        vi = i.streams.video[0]
+        vo = o.add_stream_from_template(vi)
+        cut = round(7 / (30 * vi.time_base))  # the first 7 frames
+        for p in i.demux(vi):
+            if p.dts is not None:
+                p.pts, p.dts, p.stream = p.pts - cut, p.dts - cut, vo
+                o.mux(p)
+    info = probe(trimmed)
+    assert (info.n_frames, info.damage) == (23, None)
+    with strict_scope(True):
+        assert probe(trimmed).n_frames == len(read_frames(trimmed)) == 23

@@ -375,6 +375,13 @@ def _describe(c: av.container.InputContainer, path: str) -> VideoInfo:
         # 3600 s) was "3600.50 s" long, and its 0.5 s of frames a damaged file
         header_duration = round(max(header_duration - c_start, 0.0), 6) or None
     held = max(end, float(max(pts) * tb) + 1 / float(fps)) - min(c_start, start)
+    shown_span = float(vs.duration * tb) if vs.duration and vs.duration > 0 else None
+    edited = c.format.name.startswith("mov")  # .mov/.mp4: an edit list may show part of what is stored
+    if edited and header_frames and shown_span and header_frames > shown_span * float(fps) + 1.5:
+        # a phone's trim shows part of the frames stored, and the demuxer hands out only those it needs
+        # (of a trimmed HEVC clip: 54 of its 60, 4 of them cut): the header's count is of the frames
+        # stored, not those shown (the track's duration is the edit list's)
+        header_frames = None
     if header_frames and header_frames > packets:
         damage = f"header lists {header_frames} frames, {packets} in the file"
     elif header_duration and header_duration - held > 1.5 / float(fps) + 0.02:
