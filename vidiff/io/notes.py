@@ -5,8 +5,9 @@ vidiff works on 8-bit RGB frames, progressive, without transparency (`vidiff.io.
 that was used without a word: a transparent overlay (ProRes 4444, QuickTime Animation, PNG-in-MOV, VP9
 with alpha in WebM) lost its transparency, a phone's HDR clip (HLG or PQ, 10-bit BT.2020) was rounded to
 8 bits, a camcorder's interlaced clip was interpolated field pair by field pair, and a file's second
-video stream (another angle, a depth map) was left out unsaid. Each is now one
-`note:` line on stderr, once per input and process (`VideoFile` says them; `probe --json` lists them).
+video stream (another angle, a depth map) was left out unsaid. Each is now one `note:` line on stderr,
+once per input and process (`VideoFile` says them; `probe --json` lists them; the web app shows them:
+`said_notes`). An alpha plane opaque throughout (every GIF decodes with one) loses nothing: no note.
 """
 
 from __future__ import annotations
