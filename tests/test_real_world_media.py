@@ -456,8 +456,8 @@ def test_a_recording_cut_inside_a_gop_keeps_its_sound_in_sync(tmp_path, capsys):
 
 def test_a_phone_clip_that_dropped_frames_keeps_its_30_fps(tmp_path):
     """A phone in low light (or a screen recorder) leaves frames out of its 30 fps grid: the stamps of a
-    .mov (1/600 s) step by 20, now and then by 40. Its rate was the average (1800/67 fps for the clip
-    below), so x2 wrote 53.7 fps; it is the grid's 30 fps, and x2 writes 60. Jittered stamps, with no
+    .mov (1/600 s) step by 20, now and then by 40. Its rate was the average (600/23 fps for the clip
+    below), so x2 wrote 52.2 fps; it is the grid's 30 fps, and x2 writes 60. Jittered stamps, with no
     grid, keep the average."""
     tb = Fraction(1, 600)
     steps = [20] * 8 + [40, 20, 20, 40, 20, 20, 20, 40, 20, 20, 20]
