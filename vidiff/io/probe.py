@@ -293,6 +293,16 @@ class VideoFile:
         self.close()
 
 
+def animated_webp(path: str) -> bool:
+    """True for an animated WebP file: RIFF/WEBP with a VP8X header whose animation flag is set."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(21)
+    except OSError:
+        return False
+    return len(head) == 21 and head[:4] == b"RIFF" and head[8:16] == b"WEBPVP8X" and bool(head[20] & 0x02)
+
+
 def _describe(c: av.container.InputContainer, path: str) -> VideoInfo:
     """`probe`'s facts, in one demux pass over the open container (decoding video until a frame comes)."""
     vs = video_stream(c)
@@ -304,6 +314,11 @@ def _describe(c: av.container.InputContainer, path: str) -> VideoInfo:
         raise InputError(f"{path}: the video stream's codec is unknown or unsupported (corrupt header?)")
     width, height = int(cc.width or 0), int(cc.height or 0)
     if width <= 0 or height <= 0:
+        if animated_webp(path):  # FFmpeg's WebP decoder reads still images only: not a damaged file
+            raise InputError(
+                f"{path}: an animated WebP, which this FFmpeg cannot decode (it reads still WebP images "
+                "only); save it as a GIF or a video first (e.g. with Pillow or an image editor)"
+            )
         raise InputError(f"{path}: video stream has no frame size (corrupt or truncated file)")
     if max(width, height) > MAX_SIDE:
         raise InputError(f"{path}: frame size {width}x{height} is over the {MAX_SIDE}-pixel limit per side")
