@@ -585,7 +585,7 @@ def _last(handler, *args) -> str:
 # the Social tab's generator settings as the page sends them untouched (vidiff.ui.social_model)
 SOCIAL_MODEL_FIELDS = dict(
     steps=None, frames=None, keyframe_fps=None, keyframe_size="", guidance=None, device="cpu", dtype="auto",
-    offload=False, offline=False,
+    offload=False, offline=False, gif=False,
 )  # fmt: skip
 
 
@@ -845,3 +845,30 @@ def test_the_frame_rate_tab_writes_an_animated_gif(tmp_path: Path) -> None:
         assert c.format.name == "gif" and sum(1 for _ in c.decode(video=0)) == 16
     got = _last(rate._run_rate(app), src, None, "target fps", 60, "auto", "blend", "gif", 18)
     assert got.startswith("vidiff: error: ") and "a GIF plays at most 50 fps" in got, got
+
+
+@pytest.mark.skipif(not HAVE_UI, reason="needs the ui extra (gradio)")
+def test_the_social_tab_writes_an_animated_gif(tmp_path: Path) -> None:
+    """The Social tab's GIF box writes the clip as an animated GIF (no video preview); music with it is the
+    CLI's one line (a GIF holds no audio)."""
+    from types import SimpleNamespace
+
+    import cv2
+
+    from vidiff.ui import social
+
+    app = _handler_app(tmp_path)
+    still = tmp_path / "still.png"
+    cv2.imwrite(str(still), np.full((32, 48, 3), 90, np.uint8))
+    kw = dict(aspect="1:1", motion="auto", strength=0.25, seconds=0.2, extend=None, fps=30, loop=False)
+    kw |= dict(music=None, prompt="", negative="", weights="", backend="auto", seed=0)
+    kw |= SOCIAL_MODEL_FIELDS | {"gif": True}
+    outs = list(social._run_social(app)(str(still), None, *kw.values(), SimpleNamespace(session_hash="t")))
+    status, preview, out = outs[-1][:3]
+    assert status.startswith("Done: 6 frames"), status
+    assert preview is None and out.endswith("_1x1.gif")
+    with av.open(out) as c:
+        assert c.format.name == "gif" and sum(1 for _ in c.decode(video=0)) == 6
+    kw["music"] = str(still)
+    got = _last(social._run_social(app), str(still), None, *kw.values())
+    assert got.startswith("vidiff: error: ") and "a GIF holds no audio" in got, got

@@ -37,6 +37,7 @@ def social_tab(app: App) -> None:
             c.backend,
             c.seed,
             *c.model_fields,
+            c.gif,
         ],  # fmt: skip
         [c.status, c.video, c.out, c.report],
     )
@@ -79,6 +80,9 @@ def _social_layout() -> SimpleNamespace:
             with gr.Row():
                 c.fps = gr.Dropdown(list(FPS_CHOICES), value=30, label="Frame rate (fps)")
                 c.loop = gr.Checkbox(False, label="Seamless loop (the end leads back into the start)")
+                c.gif = gr.Checkbox(
+                    False, label="Animated GIF instead of MP4 (no music, 50 fps at most)", elem_id="so-gif"
+                )
             with gr.Accordion("Video diffusion model (optional: your weights)", open=False):
                 c.prompt = gr.Textbox(label="Prompt (text-to-video weights)", lines=2, elem_id="so-prompt")
                 c.negative = gr.Textbox(label="Negative prompt (optional)", elem_id="so-negative")
@@ -134,6 +138,7 @@ def _run_social(app: App) -> Any:
         dtype: str | None,
         offload: bool,
         offline: bool,
+        gif: bool,
         request: gr.Request,
         progress: gr.Progress = gr.Progress(),  # noqa: B008
     ) -> Iterator[tuple]:
@@ -161,7 +166,8 @@ def _run_social(app: App) -> Any:
             return
         still = src is None or Path(src).suffix.lower() in IMAGE_EXT
         folder = app.new_folder("social")
-        out = folder / f"{Path(src).stem if src else 'generated'}_{aspect.replace(':', 'x')}.mp4"
+        ext = "gif" if gif is True else "mp4"  # an animated GIF: make_clip refuses music and over 50 fps
+        out = folder / f"{Path(src).stem if src else 'generated'}_{aspect.replace(':', 'x')}.{ext}"
         audio = None if not music else music if isinstance(music, str) else getattr(music, "name", None)
 
         def work(job: Job) -> dict[str, Any]:
@@ -213,7 +219,7 @@ def _run_social(app: App) -> Any:
             msg = f"Done: {result['frames']} frames, {result['seconds']} s at {w}x{h}."
             # the run's notes (a hub not reached: the cached weights; RIFE missing: dis) under the status
             shown = with_warning(msg, None if still else src, *result.get("notes", ()))
-            yield (shown, str(out), str(out), _report_md(result))
+            yield (shown, None if ext == "gif" else str(out), str(out), _report_md(result))
 
     return run_social
 
