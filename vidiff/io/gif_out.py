@@ -19,13 +19,13 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from types import TracebackType
 from typing import ClassVar
 
 import av
 import numpy as np
 
 from vidiff.errors import ConfigError, OutputError
+from vidiff.io.atomic import AtomicOutput
 from vidiff.io.color import frame_to_rgb
 from vidiff.validate import check_image, check_path
 
@@ -78,7 +78,7 @@ def check_gif_rate(path: str | os.PathLike[str], fps: Fraction | float) -> None:
         )
 
 
-class GifWriter:
+class GifWriter(AtomicOutput):
     """Write RGB uint8 frames into an animated GIF, atomically, with `FrameWriter`'s interface (`write`,
     `write_frame`, `write_all`, `n_frames`, `close`, context manager), so a run joins its segments into it
     as into a video. `rotation` (degrees counter-clockwise) is applied to the pixels; `lock`: hold
@@ -124,11 +124,6 @@ class GifWriter:
     def write_frame(self, frame: av.VideoFrame) -> None:
         """Append one decoded frame (a lossless segment's: its RGB comes back exactly)."""
         self._push(frame_to_rgb(frame))
-
-    def write_all(self, images: Sequence[np.ndarray]) -> None:
-        """Write every frame of an iterable."""
-        for im in images:
-            self.write(im)
 
     def _push(self, rgb: np.ndarray) -> None:
         """Frame `n_frames` at its hundredth of a second (rounded from k / fps, so the delays add up to the
@@ -185,23 +180,6 @@ class GifWriter:
         if self._lock is not None:
             self._lock.release()
             self._lock = None
-
-    def __enter__(self) -> GifWriter:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        if exc_type is None:
-            self.close()
-        else:
-            self._abort()
-
-    def __del__(self) -> None:
-        """Dropped unclosed: the partial file and the lock go with it."""
-        with contextlib.suppress(Exception):
-            if not self._closed:
-                self._abort()
 
 
 def _palette_graph(width: int, height: int) -> av.filter.Graph:

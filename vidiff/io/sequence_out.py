@@ -20,7 +20,6 @@ holds.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import os
 import shutil
@@ -30,13 +29,13 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from fractions import Fraction
-from types import TracebackType
 
 import av
 import cv2
 import numpy as np
 
 from vidiff.errors import ConfigError, OutputError
+from vidiff.io.atomic import AtomicOutput
 from vidiff.io.color import frame_to_rgb
 from vidiff.io.encode import EncodeOptions
 from vidiff.io.gif_out import GifFile, GifWriter, check_gif_output, is_gif
@@ -224,7 +223,7 @@ def frames_writer(
     )
 
 
-class FrameWriter:
+class FrameWriter(AtomicOutput):
     """Write RGB uint8 frames as numbered images into an image-sequence output, atomically: `VideoWriter`'s
     interface (`write`, `write_frame` for a decoded segment's frames, `n_frames`, `close`, context manager),
     so a resumable run joins its segments into it as into a video.
@@ -275,11 +274,6 @@ class FrameWriter:
     def write_frame(self, frame: av.VideoFrame) -> None:
         """Append one decoded frame (a lossless segment's, `PARTS_ENCODE`: its RGB comes back exactly)."""
         self._save(frame_to_rgb(frame))
-
-    def write_all(self, images: Sequence[np.ndarray]) -> None:
-        """Write every frame of an iterable."""
-        for im in images:
-            self.write(im)
 
     def _save(self, rgb: np.ndarray) -> None:
         """Hand frame `n_frames` to a writing thread (at most 2 x `WRITE_THREADS` wait: memory stays flat)."""
@@ -344,20 +338,3 @@ class FrameWriter:
         if self._lock is not None:
             self._lock.release()
             self._lock = None
-
-    def __enter__(self) -> FrameWriter:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        if exc_type is None:
-            self.close()
-        else:
-            self._abort()
-
-    def __del__(self) -> None:
-        """Dropped unclosed: the partial folder and the lock go with it."""
-        with contextlib.suppress(Exception):
-            if not self._closed:
-                self._abort()

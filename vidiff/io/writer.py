@@ -13,15 +13,15 @@ import fcntl
 import io
 import os
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from fractions import Fraction
-from types import TracebackType
 
 import av
 import cv2
 import numpy as np
 
 from vidiff.errors import ConfigError, InputError, OutputError
+from vidiff.io.atomic import AtomicOutput
 from vidiff.io.audio import AudioTrack
 from vidiff.io.color import rgb_to_frame
 from vidiff.io.encode import EncodeOptions
@@ -199,7 +199,7 @@ def write_atomically(path: str | os.PathLike[str], write: Callable[[str], object
             os.remove(tmp)
 
 
-class VideoWriter:
+class VideoWriter(AtomicOutput):
     """Encode RGB uint8 frames at a constant frame rate into `path`, atomically.
 
     Use as a context manager; frames go in with `write(image)`. `audio_from` copies the audio of a
@@ -324,11 +324,6 @@ class VideoWriter:
         if self._extras:
             self._extras.mux_until(self._out, self.n_frames / self.fps)
 
-    def write_all(self, images: Iterable[np.ndarray]) -> None:
-        """Write every frame of an iterable."""
-        for im in images:
-            self.write(im)
-
     def _mux(self, packets: Sequence[av.Packet]) -> None:
         try:
             self._out.mux(packets)
@@ -370,17 +365,6 @@ class VideoWriter:
             os.unlink(self.tmp)
         if self._lock is not None:
             self._lock.release()
-
-    def __enter__(self) -> VideoWriter:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        if exc_type is None:
-            self.close()
-        else:
-            self._abort()
 
     def __del__(self) -> None:
         """A writer dropped unclosed (no `with`, an error between writes) takes its partial file and lock
