@@ -15,7 +15,7 @@ import threading
 import time
 
 import pytest
-from tiny_pipes import wan_dir
+from tiny_pipes import hub_at, wan_dir
 
 from vidiff.cli import main
 from vidiff.io.probe import probe
@@ -43,7 +43,6 @@ def _hub_cache(root, repo: str, folder) -> None:
 def failing_hub(tmp_path, monkeypatch, request):
     """The hub at a local server that answers every request 503 (or the status the test's `status`
     parameter names), and an empty cache at tmp/hub; yields the list of the requests it got."""
-    from huggingface_hub import constants
 
     got: list[str] = []
     status = getattr(request, "param", 503)
@@ -63,13 +62,7 @@ def failing_hub(tmp_path, monkeypatch, request):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hub)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}"
-    monkeypatch.setattr(constants, "ENDPOINT", url)
-    monkeypatch.setattr(
-        constants, "HUGGINGFACE_CO_URL_TEMPLATE", url + "/{repo_id}/resolve/{revision}/{filename}"
-    )
-    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "hub"))
-    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
-    monkeypatch.delenv("HF_HUB_ETAG_TIMEOUT", raising=False)
+    hub_at(monkeypatch, url, tmp_path / "hub")
     yield url, got
     server.shutdown()
     server.server_close()

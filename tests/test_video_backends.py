@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 import pytest
 import skimage.data
-from tiny_pipes import cogvideox_dir, ltx_dir, wan_dir
+from tiny_pipes import cogvideox_dir, hub_at, ltx_dir, wan_dir
 
 from vidiff.cli import main
 from vidiff.errors import ConfigError
@@ -289,16 +289,8 @@ def _hub_cache(root, repo: str, folder) -> None:
 def no_hub(tmp_path, monkeypatch):
     """The hub at a local port that refuses connections, and an empty cache: huggingface_hub's calls get
     'connection refused' and retry it with backoff (~25 s) as they do without a network."""
-    from huggingface_hub import constants
-
     url = f"http://127.0.0.1:{_closed_port()}"
-    monkeypatch.setattr(constants, "ENDPOINT", url)
-    monkeypatch.setattr(
-        constants, "HUGGINGFACE_CO_URL_TEMPLATE", url + "/{repo_id}/resolve/{revision}/{filename}"
-    )
-    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "hub"))
-    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
-    monkeypatch.delenv("HF_HUB_ETAG_TIMEOUT", raising=False)
+    hub_at(monkeypatch, url, tmp_path / "hub")
     return url
 
 

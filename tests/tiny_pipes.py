@@ -130,3 +130,17 @@ def cogvideox_dir(out: Path) -> Path:
     )
     pipe.save_pretrained(out)
     return out
+
+
+def hub_at(monkeypatch, url: str, cache: Path) -> None:
+    """Point huggingface_hub at a test hub (`url`) with an empty cache (`cache`), online and with its own
+    quick-check timeout, for one test."""
+    from huggingface_hub import constants
+
+    monkeypatch.setattr(constants, "ENDPOINT", url)
+    monkeypatch.setattr(
+        constants, "HUGGINGFACE_CO_URL_TEMPLATE", url + "/{repo_id}/resolve/{revision}/{filename}"
+    )
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(cache))
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.delenv("HF_HUB_ETAG_TIMEOUT", raising=False)
