@@ -18,6 +18,20 @@ from vidiff.io.reader import read_frames
 from vidiff.runner.upscale import upscale_file
 
 
+def shift_back(src: Path, dst: Path, frames: int, fps: int) -> Path:
+    """`src`'s video packets copied into `dst` stamped `frames` frames (at `fps`) earlier: the frames
+    before the cut end up before 0, kept in the file and left out on reading, as a phone's trim."""
+    with av.open(str(src)) as i, av.open(str(dst), "w") as o:
+        vi = i.streams.video[0]
+        vo = o.add_stream_from_template(vi)
+        cut = round(frames / (fps * vi.time_base))
+        for p in i.demux(vi):
+            if p.dts is not None:
+                p.pts, p.dts, p.stream = p.pts - cut, p.dts - cut, vo
+                o.mux(p)
+    return dst
+
+
 def phone_clip(
     path: Path,
     n: int = 6,
@@ -306,15 +320,7 @@ def test_a_clip_trimmed_on_the_phone_is_whole(tmp_path, capsys):
     from vidiff.cli import main
 
     full = phone_clip(tmp_path / "full.mp4", n=20, fps=25)
-    trimmed = tmp_path / "trimmed.mov"
-    with av.open(str(full)) as i, av.open(str(trimmed), "w") as o:
-        vi = i.streams.video[0]
-        vo = o.add_stream_from_template(vi)
-        cut = round(5 / (25 * vi.time_base))  # the first 5 frames
-        for p in i.demux(vi):
-            if p.dts is not None:
-                p.pts, p.dts, p.stream = p.pts - cut, p.dts - cut, vo
-                o.mux(p)
+    trimmed = shift_back(full, tmp_path / "trimmed.mov", frames=5, fps=25)
     info = probe(trimmed)
     assert (info.n_frames, info.header_frames, info.damage) == (15, 15, None)
     out = tmp_path / "x2.mp4"
@@ -513,15 +519,7 @@ def test_a_clip_trimmed_past_a_keyframe_is_whole(tmp_path):
             f.pts, f.time_base = i, Fraction(1, 30)
             c.mux(s.encode(f))
         c.mux(s.encode(None))
-    trimmed = tmp_path / "trimmed.mov"
-    with av.open(str(full)) as i, av.open(str(trimmed), "w") as o:
-        vi = i.streams.video[0]
-        vo = o.add_stream_from_template(vi)
-        cut = round(7 / (30 * vi.time_base))  # the first 7 frames
-        for p in i.demux(vi):
-            if p.dts is not None:
-                p.pts, p.dts, p.stream = p.pts - cut, p.dts - cut, vo
-                o.mux(p)
+    trimmed = shift_back(full, tmp_path / "trimmed.mov", frames=7, fps=30)
     info = probe(trimmed)
     assert (info.n_frames, info.damage) == (23, None)
     with strict_scope(True):
