@@ -40,7 +40,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from report import command_line, write_report
+from report import command_line, rows_json, write_report
 
 from vidiff.io.reader import read_frames
 from vidiff.io.samples import sample_clip
@@ -523,7 +523,7 @@ def main(argv: list[str] | None = None) -> int:
         rows = score_rows(clips, names, seeds, args.length)
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
-        (out / "scores.json").write_text(json.dumps(rows, indent=0) + "\n")
+        (out / "scores.json").write_text(rows_json(rows))
         (out / "scores.md").write_text("\n".join(score_lines(cmd, rows, time.perf_counter() - t0)) + "\n")
         return 0
     trial = detect_trial if args.detect_only else functools.partial(run_trial, method=args.method)
