@@ -27,7 +27,9 @@ MIN_FRAMES = 2  # a damaged file with fewer decodable frames than this is refuse
 # The damaged-input policy: decode everything that decodes, warn once, go on; refuse when strict.
 _STRICT: ContextVar[bool] = ContextVar("vidiff_strict_input", default=False)
 _WARNED: dict[str, str] = {}  # path -> the damage warning it got (printed once per process)
-_SHOWN: dict[tuple[str, int, int] | None, float] = {}  # a file cut inside a GOP -> its first shown frame (s)
+_SHOWN: dict[
+    tuple[str, int, int] | None, Fraction
+] = {}  # a file cut inside a GOP -> its first shown frame (s)
 
 
 def strict_input() -> bool:
@@ -355,7 +357,9 @@ def _describe(c: av.container.InputContainer, path: str) -> VideoInfo:
         # damage warning) and timed the clip from the first of them: its audio a GOP late.
         pts = [s for s in pts if s >= first.pts]
         cut += lead
-        _SHOWN[_file_key(path)] = float(first.pts * tb)  # where its audio is kept against (`shown_start`)
+        _SHOWN[_file_key(path)] = (
+            first.pts * tb
+        )  # where its audio and subtitles are kept against (`shown_start`)
     # the header counts every frame stored, the edit list's cut ones too
     header_frames = int(vs.frames) - cut if vs.frames and vs.frames > cut else None
     header_duration = float(c.duration) / 1e6 if c.duration and c.duration > 0 else None
@@ -462,7 +466,17 @@ def shown_start(path: str | os.PathLike[str], vs: av.video.stream.VideoStream) -
     its first frame that decodes as this process's probe found it (the stream's start is its first
     packet, a frame no decoder shows: the audio was kept against it, a GOP late)."""
     shown = _SHOWN.get(_file_key(path))
-    return shown if shown is not None else float(vs.start_time * vs.time_base) if vs.start_time else 0.0
+    return (
+        float(shown) if shown is not None else float(vs.start_time * vs.time_base) if vs.start_time else 0.0
+    )
+
+
+def stream_start(path: str | os.PathLike[str], vs: av.video.stream.VideoStream) -> Fraction:
+    """`shown_start`, exact: where a source's other streams (subtitles, chapters) are timed from."""
+    shown = _SHOWN.get(_file_key(path))
+    if shown is not None:
+        return Fraction(shown)
+    return Fraction(vs.start_time) * vs.time_base if vs.start_time else Fraction(0)
 
 
 def _file_key(path: str | os.PathLike[str]) -> tuple[str, int, int] | None:

@@ -27,7 +27,7 @@ from typing import Any
 
 import av
 
-from vidiff.io.probe import VideoFile, open_container, video_stream
+from vidiff.io.probe import VideoFile, open_container, stream_start, video_stream
 from vidiff.io.subtitle_bitmap import stretch_spu
 from vidiff.io.subtitle_text import SubtitleConverter, text_codec
 
@@ -65,9 +65,8 @@ class Extras:
         path = source.path if isinstance(source, VideoFile) else os.fspath(source)
         with source.reading() if isinstance(source, VideoFile) else open_container(path) as c:
             vs = video_stream(c)
-            start = (
-                Fraction(vs.start_time) * vs.time_base if vs is not None and vs.start_time else Fraction(0)
-            )
+            # the first frame a decoder shows: a recording cut inside a GOP starts at its first keyframe
+            start = stream_start(path, vs) if vs is not None else Fraction(0)
             return cls(
                 path,
                 tuple(s.index for s in c.streams.subtitles if s.codec_context is not None),
