@@ -27,9 +27,10 @@ from typing import Any
 
 import av
 
-from vidiff.io.probe import VideoFile, open_container, stream_start, video_stream
+from vidiff.io.probe import VideoFile, nominal_rate, open_container, stream_start, video_stream
 from vidiff.io.subtitle_bitmap import stretch_spu
 from vidiff.io.subtitle_text import SubtitleConverter, text_codec
+from vidiff.io.timecode import find_timecode, retime
 
 # container tags that describe the writing, not the clip (the muxer's name and version, MP4 brands, a
 # length): a muxer writes its own, so they are not carried over (compared without case: .mkv tags are
@@ -57,6 +58,8 @@ class Extras:
     speed: Fraction = Fraction(1)
     fmt: str | None = None  # the output format `fit` kept the subtitles for
     converted: dict[int, str] = field(default_factory=dict)  # subtitle stream -> the text codec it becomes
+    timecode: str | None = None  # the source's start timecode, at `timecode_fps` (`vidiff.io.timecode`)
+    timecode_fps: Fraction | None = None
 
     @classmethod
     def read(cls, source: str | os.PathLike[str] | VideoFile, speed: Fraction | float = 1) -> Extras:
@@ -70,12 +73,16 @@ class Extras:
             return cls(
                 path,
                 tuple(s.index for s in c.streams.subtitles if s.codec_context is not None),
-                {k: v for k, v in c.metadata.items() if k.lower() not in OWN_TAGS},
+                {k: v for k, v in c.metadata.items() if k.lower() not in OWN_TAGS | {"timecode"}},
                 stream_tags(vs) if vs is not None else {},
                 tuple(stream_tags(a) for a in c.streams.audio),
                 tuple(c.chapters()),
                 start,
                 Fraction(speed),
+                timecode=find_timecode([vs.metadata, *(d.metadata for d in c.streams.data), c.metadata])
+                if vs is not None
+                else None,
+                timecode_fps=nominal_rate(vs) if vs is not None else None,
             )
 
     def fit(self, fmt: str) -> Extras:
@@ -176,6 +183,8 @@ class ExtrasMuxer:
         self.extras, self.at = extras, at
         out.metadata.update(extras.tags)
         video.metadata.update(extras.video_tags)
+        if tc := retime(extras.timecode, extras.timecode_fps, video.codec_context.framerate):
+            video.metadata["timecode"] = tc  # a tmcd track in .mov and .mp4
         for o, tags in zip(out.streams.audio, extras.audio_tags, strict=False):
             o.metadata.update(tags)  # the copied (or slowed) audio streams, in the source's order
         out.set_chapters([c for ch in extras.chapters if (c := self._chapter(ch)) is not None])
