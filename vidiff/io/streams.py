@@ -27,6 +27,7 @@ from typing import Any
 
 import av
 
+from vidiff.io.cover import Cover, CoverMuxer, holds_cover, read_cover
 from vidiff.io.probe import VideoFile, nominal_rate, open_container, stream_start, video_stream
 from vidiff.io.subtitle_bitmap import stretch_spu
 from vidiff.io.subtitle_text import SubtitleConverter, text_codec
@@ -60,6 +61,7 @@ class Extras:
     converted: dict[int, str] = field(default_factory=dict)  # subtitle stream -> the text codec it becomes
     timecode: str | None = None  # the source's start timecode, at `timecode_fps` (`vidiff.io.timecode`)
     timecode_fps: Fraction | None = None
+    cover: Cover | None = None  # the source's attached picture (`vidiff.io.cover`)
 
     @classmethod
     def read(cls, source: str | os.PathLike[str] | VideoFile, speed: Fraction | float = 1) -> Extras:
@@ -83,6 +85,7 @@ class Extras:
                 if vs is not None
                 else None,
                 timecode_fps=nominal_rate(vs) if vs is not None else None,
+                cover=read_cover(c),  # (last: it reads packets)
             )
 
     def fit(self, fmt: str) -> Extras:
@@ -188,6 +191,8 @@ class ExtrasMuxer:
         for o, tags in zip(out.streams.audio, extras.audio_tags, strict=False):
             o.metadata.update(tags)  # the copied (or slowed) audio streams, in the source's order
         out.set_chapters([c for ch in extras.chapters if (c := self._chapter(ch)) is not None])
+        cover, fmt = extras.cover, out.format.name
+        self._cover = CoverMuxer(cover, extras.path, out) if cover and holds_cover(fmt) else None
         self._in: av.container.InputContainer | None = None
         self._map: dict[int, av.stream.Stream] = {}
         self._convert: dict[int, SubtitleConverter] = {}  # source stream -> its re-encoder
@@ -275,6 +280,8 @@ class ExtrasMuxer:
         """Mux the rest (subtitles past the last frame too, as the audio's are kept) and close the source;
         packets left out for going back in time are said in one warning line."""
         self.mux_until(out, float("inf"))
+        if self._cover is not None:
+            self._cover.finish(out)
         if self.dropped:
             print(
                 f"warning: {self.extras.path}: {self.dropped} subtitle packets go back in time or are refused by the muxer; left out",
