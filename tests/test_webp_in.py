@@ -184,3 +184,17 @@ def test_the_social_tab_takes_an_animated_webp_as_a_clip(clip: Path, tmp_path: P
     got = test_ui._last(social._run_social(app), str(clip), None, *kw.values())
     assert got.startswith("Done:"), got
     assert sent["clip"] is not None and sent["image"] is None
+
+
+def test_the_web_apps_stills_read_frames_as_the_reader_times_them(clip: Path, tmp_path: Path):
+    """The web app's stills decoded with FFmpeg's own stamps: nothing for an animated WebP, and a raw
+    .h264 stream's last frame at every time (it has no stamps)."""
+    from clip_kinds import make_clip
+
+    from vidiff.io.reader import read_frames
+    from vidiff.ui.media import frame_at
+
+    assert np.array_equal(frame_at(clip, 0.13), square(2))  # shown from 0.12 s to 0.16 s
+    raw = make_clip(tmp_path, "raw_h264", n=12)
+    frames = read_frames(raw)
+    assert np.array_equal(frame_at(raw, 0.0), frames[0]) and np.array_equal(frame_at(raw, 0.2), frames[5])
