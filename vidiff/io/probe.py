@@ -198,10 +198,33 @@ def _reason(e: BaseException) -> str:
     return msg.split(":")[-1].strip() or type(e).__name__
 
 
+# the brands of a HEIF/AVIF image sequence (an animated AVIF, a HEIF burst): FFmpeg shows its still
+# primary image as a first, one-frame video stream, then the animation's track
+SEQUENCE_BRANDS = frozenset({"avis", "msf1", "hevc", "hevs"})
+
+
 def video_stream(c: av.container.InputContainer) -> av.video.stream.VideoStream | None:
     """The clip's video stream: the first that is not an attached picture (cover art, which an .mp4,
-    .mkv or .mp3 holds as a one-frame video stream, sometimes before the video), or None."""
-    return next((s for s in c.streams.video if not s.disposition & Disposition.attached_pic), None)
+    .mkv or .mp3 holds as a one-frame video stream, sometimes before the video) nor an animated AVIF's
+    still image (`is_still_item`: the first stream, so an animated AVIF was "1 frame"), or None."""
+    return next((s for s in c.streams.video if not _not_the_clip(c, s)), None)
+
+
+def is_still_item(c: av.container.InputContainer, s: av.stream.Stream) -> bool:
+    """True for the still primary image of a HEIF/AVIF image sequence (one untimed frame, beside the
+    animation's track)."""
+    brand = str(c.metadata.get("major_brand", "")).strip().lower()
+    return (
+        brand in SEQUENCE_BRANDS
+        and (s.frames or 0) <= 1
+        and not s.duration
+        and any(o is not s and (o.frames or 0) > 1 for o in c.streams.video)
+    )
+
+
+def _not_the_clip(c: av.container.InputContainer, s: av.stream.Stream) -> bool:
+    """Cover art or a still image beside the clip: never taken for it, nor noted as left out."""
+    return bool(s.disposition & Disposition.attached_pic) or is_still_item(c, s)
 
 
 def _bit_depth(pix_fmt: str) -> int:
@@ -494,7 +517,7 @@ def _other_videos(c: av.container.InputContainer, vs: av.video.stream.VideoStrea
         if s.codec_context is not None
         else f"#{s.index}"
         for s in c.streams.video
-        if s is not vs and not s.disposition & Disposition.attached_pic
+        if s is not vs and not _not_the_clip(c, s)
     )
 
 
