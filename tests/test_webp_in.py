@@ -198,3 +198,16 @@ def test_the_web_apps_stills_read_frames_as_the_reader_times_them(clip: Path, tm
     raw = make_clip(tmp_path, "raw_h264", n=12)
     frames = read_frames(raw)
     assert np.array_equal(frame_at(raw, 0.0), frames[0]) and np.array_equal(frame_at(raw, 0.2), frames[5])
+
+
+@pytest.mark.parametrize("name", ["a.webp", "a.gif", "a.avif", "rec.ts", "cam.MTS", "raw.h264", "clip.y4m"])
+def test_the_web_app_takes_the_uploads_vidiff_reads(name: str):
+    """Gradio checks an upload against the tab's file types by Python's mimetypes: "video" let no GIF,
+    animated WebP or AVIF, MPEG-TS recording (text/x-typescript), raw stream or Y4M through ("Invalid
+    file type") though vidiff reads each."""
+    pytest.importorskip("gradio")
+    from gradio_client.utils import is_valid_file
+
+    from vidiff.ui.widgets import CLIP_TYPES
+
+    assert is_valid_file(name, CLIP_TYPES) and not is_valid_file("notes.txt", CLIP_TYPES)

@@ -12,7 +12,7 @@ import gradio as gr
 from vidiff.errors import VidiffError
 from vidiff.ui.core import NO_SAMPLE, App, Cancelled, Job, drive, error_line, with_warning
 from vidiff.ui.social_model import model_fields, model_options
-from vidiff.ui.widgets import clip_input, on_cancel, run_cancel
+from vidiff.ui.widgets import CLIP_TYPES, clip_input, on_cancel, run_cancel
 
 
 def social_tab(app: App) -> None:
@@ -61,7 +61,7 @@ def _social_layout() -> SimpleNamespace:
     with gr.Row():
         with gr.Column():
             c.input, c.sample = clip_input(
-                "Still image or clip (upload)", "so-input", ["image", "video", *sorted(IMAGE_EXT)]
+                "Still image or clip (upload)", "so-input", ["image", *CLIP_TYPES, *sorted(IMAGE_EXT)]
             )
             c.aspect = gr.Radio(
                 list(PRESETS), value="9:16", label="Preset (aspect ratio)", elem_id="so-aspect"
