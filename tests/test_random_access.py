@@ -50,6 +50,20 @@ def test_a_segment_worker_gets_the_planned_frames(tmp_path, kind):
     assert sorted(got) == [17, 18, 30] and all(crc(got[i]) == wanted[i][1] for i in got)
 
 
+def test_a_footage_folder_lists_a_camcorders_and_a_phones_files(tmp_path):
+    """AVCHD (.MTS, .m2ts), .3gp and raw streams were left out of `data.clips=[folder]` without a word."""
+    from vidiff.io.random_access import list_clips
+
+    raw = make_clip(tmp_path, "raw_h264", n=6)
+    names = ["00001.MTS", "00002.m2ts", "phone.3gp", raw.name, "notes.txt"]
+    for name in names[:3]:
+        (tmp_path / name).write_bytes(b"")
+    assert sorted(Path(p).name for p in list_clips([str(tmp_path)])) == sorted(names[:4])
+    r = open_frames(raw)
+    assert len(r) == 6
+    r.close()
+
+
 def test_reader_refuses_what_is_not_a_clip(tmp_path):
     (tmp_path / "junk.mp4").write_bytes(b"\x00" * 500)
     with pytest.raises(InputError, match="junk.mp4"):

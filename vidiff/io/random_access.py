@@ -255,6 +255,8 @@ def open_frames(path: str | os.PathLike[str], engine: str = "pyav") -> SeekReade
     return SeekReader(path)
 
 
+# the video files a folder of clips holds: a camcorder's AVCHD (.mts, .m2ts) and a phone's .3gp were
+# left out of a footage folder without a word; raw streams read by counting (`vidiff.io.counted`)
 VIDEO_SUFFIXES = {
     ".mp4",
     ".mkv",
@@ -265,9 +267,19 @@ VIDEO_SUFFIXES = {
     ".mpg",
     ".mpeg",
     ".ts",
+    ".m2ts",
+    ".mts",
+    ".3gp",
+    ".mxf",
+    ".vob",
+    ".ogv",
     ".flv",
     ".wmv",
     ".y4m",
+    ".h264",
+    ".264",
+    ".hevc",
+    ".h265",
 }
 
 
