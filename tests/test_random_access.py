@@ -64,6 +64,17 @@ def test_a_footage_folder_lists_a_camcorders_and_a_phones_files(tmp_path):
     r.close()
 
 
+def test_a_batch_folder_takes_a_camcorders_clips(tmp_path):
+    """`vidiff run RECIPE -i FOLDER/` listed its clips by another, shorter list than training's: a
+    camcorder's folder of .MTS files was "no video files found"."""
+    from vidiff.runner.recipe import find_inputs
+
+    names = ["00001.MTS", "00002.m2ts", "phone.3gp", "loop.gif", "shot.mxf", "notes.txt"]
+    for name in names:
+        (tmp_path / name).write_bytes(b"")
+    assert sorted(p.name for p in find_inputs(str(tmp_path))) == sorted(names[:5])
+
+
 def test_reader_refuses_what_is_not_a_clip(tmp_path):
     (tmp_path / "junk.mp4").write_bytes(b"\x00" * 500)
     with pytest.raises(InputError, match="junk.mp4"):

@@ -29,6 +29,7 @@ from vidiff.errors import InputError
 from vidiff.io.color import frame_to_rgb
 from vidiff.io.counted import CountedFrames, Counting
 from vidiff.io.probe import MIN_FRAMES, open_container, video_stream
+from vidiff.io.video_ext import VIDEO_EXT
 
 ENGINES = ("pyav", "decord")
 
@@ -255,32 +256,7 @@ def open_frames(path: str | os.PathLike[str], engine: str = "pyav") -> SeekReade
     return SeekReader(path)
 
 
-# the video files a folder of clips holds: a camcorder's AVCHD (.mts, .m2ts) and a phone's .3gp were
-# left out of a footage folder without a word; raw streams read by counting (`vidiff.io.counted`)
-VIDEO_SUFFIXES = {
-    ".mp4",
-    ".mkv",
-    ".mov",
-    ".avi",
-    ".webm",
-    ".m4v",
-    ".mpg",
-    ".mpeg",
-    ".ts",
-    ".m2ts",
-    ".mts",
-    ".3gp",
-    ".mxf",
-    ".vob",
-    ".ogv",
-    ".flv",
-    ".wmv",
-    ".y4m",
-    ".h264",
-    ".264",
-    ".hevc",
-    ".h265",
-}
+VIDEO_SUFFIXES = set(VIDEO_EXT)  # a footage folder's clips (`vidiff.io.video_ext`)
 
 
 def list_clips(specs: Sequence[str]) -> list[str]:
