@@ -1,7 +1,8 @@
 """The video files vidiff takes from a folder of clips, by extension: one list for every door.
 
 A recipe's batch (`vidiff run -i FOLDER/`, `vidiff.runner.recipe`), a training run's footage folder
-(`data.clips`, `vidiff.io.random_access.list_clips`) and the web app's upload filter take these. The two
+(`data.clips`, `vidiff.io.random_access.list_clips`) and the web app's upload filter (with the animated
+images, `vidiff.ui.widgets.CLIP_TYPES`) take these. The two
 lists had drifted apart, and neither held a camcorder's AVCHD files (.MTS, .m2ts) or a phone's .3gp: a
 folder of them was "no video files found", or trained on nothing. Imports nothing (as `image_ext`).
 """

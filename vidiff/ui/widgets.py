@@ -5,6 +5,7 @@ from typing import Any
 
 import gradio as gr
 
+from vidiff.io.video_ext import VIDEO_EXT
 from vidiff.ui.core import NO_SAMPLE, SAMPLES, App, session
 
 THUMB_COLUMNS = 5
@@ -14,13 +15,8 @@ CSS = f"#me-thumbs .grid-container, #re-thumbs .grid-container {{ --grid-cols: {
 
 # what a clip upload may be: a video/* file, and what Gradio (by Python's mimetypes, which vary with the
 # machine) refused as "Invalid file type" though vidiff reads it: animated images, an MPEG-TS recording
-# (text/x-typescript), a camera's .mts/.mxf/.3gp, a raw stream, a Y4M
-CLIP_TYPES = [
-    "video",
-    *(".gif", ".webp", ".avif", ".apng"),
-    *(".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".ts", ".m2ts", ".mts", ".mxf", ".3gp", ".vob"),
-    *(".h264", ".264", ".hevc", ".h265", ".y4m"),
-]
+# (text/x-typescript), a camera's .mts/.mxf/.3gp, a raw stream, a Y4M (`vidiff.io.video_ext`)
+CLIP_TYPES = ["video", *VIDEO_EXT, ".webp", ".avif", ".apng"]
 
 
 def clip_input(label: str, elem_id: str, file_types: list[str] | None = None) -> tuple[Any, Any]:
