@@ -66,6 +66,13 @@ def test_frames_at_their_own_times(clip: Path):
         assert np.array_equal(f.image, square(i))
 
 
+def test_a_webp_named_gif_is_read_by_its_bytes(clip: Path, tmp_path: Path):
+    """A web animation saved under another name (a .gif that is a WebP) is a WebP all the same."""
+    named = tmp_path / "sticker.gif"
+    named.write_bytes(clip.read_bytes())
+    assert probe(named).n_frames == 6 and [f.time for f in VideoReader(named)] == TIMES
+
+
 def test_rounded_durations_stay_on_their_grid(tmp_path: Path):
     """A 30 fps animation stores 33, 33, 34 ms: a constant 30 fps clip, every frame on its grid."""
     path = webp(tmp_path / "b.webp", [square(i) for i in range(6)], [33, 33, 34, 33, 33, 34])

@@ -47,9 +47,10 @@ _REFUSED = "(refused: strict input, --strict or strict=True)"
 
 
 def is_animated(path: str | os.PathLike[str]) -> bool:
-    """True for an animated WebP file (an input this module reads)."""
+    """True for an animated WebP file (an input this module reads), by its bytes, whatever its name: a
+    web animation saved as .gif is often a WebP."""
     path = os.fspath(path)
-    return path.lower().endswith(".webp") and os.path.isfile(path) and animated_webp(path)
+    return os.path.isfile(path) and animated_webp(path)
 
 
 @dataclass(frozen=True)
