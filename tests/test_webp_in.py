@@ -81,6 +81,12 @@ def test_rounded_durations_stay_on_their_grid(tmp_path: Path):
     assert [f.time for f in VideoReader(path)] == [Fraction(k, 30) for k in range(6)]
 
 
+def test_a_frame_of_no_duration_plays_100_ms(tmp_path: Path):
+    """A duration of 0 (an ad's 'as fast as possible') is read as 100 ms, as browsers play it."""
+    path = webp(tmp_path / "z.webp", [square(i) for i in range(3)], [0, 40, 40])
+    assert [f.time for f in VideoReader(path)] == [0, Fraction(1, 10), Fraction(14, 100)]
+
+
 def test_upscale_infill_metrics(clip: Path, tmp_path: Path, capsys):
     out = tmp_path / "x2.mkv"
     code, _, err = run_cli(

@@ -6,9 +6,9 @@ frame, each stating its duration in milliseconds. Each frame is shown for its ow
 a variable-rate one and is timed as a VFR video is (`vidiff.io.stamps`): each frame at the sum of the
 durations before it, put on the clip's frame grid where within a millisecond of it; the rate is the grid's
 (durations all whole numbers of the commonest one: `grid_rate`), else the average. A duration of 10 ms or
-less plays as 100 ms in browsers (as a GIF's delay does), so it is read as 100 ms. The frames are the
-canvas as Pillow's decoder composes it, 8-bit RGB: an alpha channel is dropped with the note every input
-gets (`vidiff.io.notes`). There is no audio.
+less is read as 100 ms, the convention browsers follow for such delays (a GIF's at least), so the clip
+plays as its author saw it. The frames are the canvas as Pillow's decoder composes it, 8-bit RGB: an
+alpha channel is dropped with the note every input gets (`vidiff.io.notes`). There is no audio.
 
 Damaged input (a file cut short, a frame that does not decode): libwebp refuses a file whose last chunk is
 cut, so the file is read up to its last whole frame, and decoding stops at the first frame that fails;
@@ -37,7 +37,7 @@ from vidiff.io.stamps import Timeline, grid_rate
 from vidiff.quiet import no_warnings
 from vidiff.validate import check_path
 
-SHORTEST_MS = 10  # a frame duration at or below this plays as DEFAULT_MS (browsers' rule, as for GIF)
+SHORTEST_MS = 10  # a frame duration at or below this is read as DEFAULT_MS (browsers' convention for GIF)
 DEFAULT_MS = 100
 MS = Fraction(1, 1000)
 _ALPHA_FLAG = 0x10  # VP8X: the image holds an alpha channel
