@@ -19,6 +19,9 @@ KINDS = {  # kind -> (file suffix, codec, pixel format, codec options)
     ),
     "vfr": (".mkv", "libx264", "yuv420p", {"bf": "2", "g": "8", "sc_threshold": "0"}),
     "mjpeg": (".avi", "mjpeg", "yuvj420p", {}),
+    # B-frames in an .avi (decode-order stamps) and a raw stream (none): frames found by counting
+    "avi_bframes": (".avi", "libx264", "yuv420p", {"bf": "3", "g": "10", "x264-params": "b-adapt=0"}),
+    "raw_h264": (".h264", "libx264", "yuv420p", {"bf": "2", "g": "8", "x264-params": "b-adapt=0"}),
     "ffv1": (".mkv", "ffv1", "yuv420p", {"g": "1"}),
 }
 

@@ -157,18 +157,3 @@ def test_workers_and_resume_give_the_same_gif(tmp_path, frames, monkeypatch):
     again = upscale_file(clip, tmp_path / "three.gif", workers=1, transform=stop, **fast)
     assert again["resumed_frames"] in (10, 20)
     assert (tmp_path / "three.gif").read_bytes() == (tmp_path / "one.gif").read_bytes()
-
-
-def test_an_animated_webp_is_named_not_called_damaged(tmp_path, capsys):
-    """FFmpeg's WebP decoder reads still images only: an animated WebP (a sticker, a web animation) was
-    'no frame size (corrupt or truncated file)'; it is named for what it is, with what to do."""
-    from PIL import Image
-
-    path = tmp_path / "a.webp"
-    ims = [Image.fromarray(square(i)) for i in range(4)]
-    ims[0].save(path, save_all=True, append_images=ims[1:], duration=100, loop=0, lossless=True)
-    before = path.read_bytes()
-    code, _, err = run_cli(capsys, "probe", path)
-    assert code == 2 and err.count("\n") == 1
-    assert f"{path}: an animated WebP, which this FFmpeg cannot decode" in err and "save it as a GIF" in err
-    assert path.read_bytes() == before

@@ -12,19 +12,22 @@ from clip_kinds import KINDS, make_clip
 
 from vidiff.errors import InputError
 from vidiff.io.random_access import SeekReader, open_frames
-from vidiff.io.reader import read_frames
+from vidiff.io.reader import VideoReader, read_frames
 
 BIN = Path(sys.executable).parent
 
 
 @pytest.mark.parametrize("kind", list(KINDS))
 def test_a_frame_fetched_at_random_is_the_sequential_decodes_frame(tmp_path, kind):
-    """h264 with B-frames and 10-frame GOPs, VFR, MJPEG, FFV1: every frame, asked for in a random order
-    (reaching back across GOPs, jumping ahead, repeating), is the frame a sequential decode gives."""
+    """h264 with B-frames and 10-frame GOPs, VFR, MJPEG, FFV1, B-frames in an .avi, a raw .h264 stream
+    (those two were FrameLost or wrong frames, and "0 frames"): every frame, asked for in a random order
+    (reaching back across GOPs, jumping ahead, repeating), is the frame a sequential decode gives, at the
+    time it gives."""
     path = make_clip(tmp_path, kind, n=40)
     ref = read_frames(path)
     r = SeekReader(path)
     assert len(r) == len(ref) == 40 and r.size == (64, 48)
+    assert np.allclose(r.seconds(), [float(f.time) for f in VideoReader(path)])
     rng = np.random.default_rng(1)
     for _ in range(12):
         idx = [int(i) for i in rng.integers(0, 40, 3)]
@@ -32,6 +35,44 @@ def test_a_frame_fetched_at_random_is_the_sequential_decodes_frame(tmp_path, kin
             assert np.array_equal(im, ref[i]), (kind, i)
     assert all(np.array_equal(a, b) for a, b in zip(r.get(list(range(39, -1, -1))), ref[::-1], strict=True))
     r.close()
+
+
+@pytest.mark.parametrize("kind", ["avi_bframes", "raw_h264"])
+def test_a_segment_worker_gets_the_planned_frames(tmp_path, kind):
+    """A parallel run's worker (`vidiff.runner.seek`) given a file whose stamps name no frame: the frames
+    the planning pass saw, at their times (its seek is checked, and falls back to decoding in order)."""
+    from vidiff.runner.seek import crc, frames_at
+
+    path = make_clip(tmp_path, kind, n=40)
+    frames = list(VideoReader(path))
+    wanted = {i: (frames[i].time, crc(frames[i].image)) for i in (17, 18, 30)}
+    got = dict(frames_at(str(path), wanted))
+    assert sorted(got) == [17, 18, 30] and all(crc(got[i]) == wanted[i][1] for i in got)
+
+
+def test_a_footage_folder_lists_a_camcorders_and_a_phones_files(tmp_path):
+    """AVCHD (.MTS, .m2ts), .3gp and raw streams were left out of `data.clips=[folder]` without a word."""
+    from vidiff.io.random_access import list_clips
+
+    raw = make_clip(tmp_path, "raw_h264", n=6)
+    names = ["00001.MTS", "00002.m2ts", "phone.3gp", raw.name, "notes.txt"]
+    for name in names[:3]:
+        (tmp_path / name).write_bytes(b"")
+    assert sorted(Path(p).name for p in list_clips([str(tmp_path)])) == sorted(names[:4])
+    r = open_frames(raw)
+    assert len(r) == 6
+    r.close()
+
+
+def test_a_batch_folder_takes_a_camcorders_clips(tmp_path):
+    """`vidiff run RECIPE -i FOLDER/` listed its clips by another, shorter list than training's: a
+    camcorder's folder of .MTS files was "no video files found"."""
+    from vidiff.runner.recipe import find_inputs
+
+    names = ["00001.MTS", "00002.m2ts", "phone.3gp", "loop.gif", "shot.mxf", "notes.txt"]
+    for name in names:
+        (tmp_path / name).write_bytes(b"")
+    assert sorted(p.name for p in find_inputs(str(tmp_path))) == sorted(names[:5])
 
 
 def test_reader_refuses_what_is_not_a_clip(tmp_path):

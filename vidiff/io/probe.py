@@ -27,7 +27,9 @@ MIN_FRAMES = 2  # a damaged file with fewer decodable frames than this is refuse
 # The damaged-input policy: decode everything that decodes, warn once, go on; refuse when strict.
 _STRICT: ContextVar[bool] = ContextVar("vidiff_strict_input", default=False)
 _WARNED: dict[str, str] = {}  # path -> the damage warning it got (printed once per process)
-_SHOWN: dict[tuple[str, int, int] | None, float] = {}  # a file cut inside a GOP -> its first shown frame (s)
+_SHOWN: dict[
+    tuple[str, int, int] | None, Fraction
+] = {}  # a file cut inside a GOP -> its first shown frame (s)
 
 
 def strict_input() -> bool:
@@ -196,10 +198,33 @@ def _reason(e: BaseException) -> str:
     return msg.split(":")[-1].strip() or type(e).__name__
 
 
+# the brands of a HEIF/AVIF image sequence (an animated AVIF, a HEIF burst): FFmpeg shows its still
+# primary image as a first, one-frame video stream, then the animation's track
+SEQUENCE_BRANDS = frozenset({"avis", "msf1", "hevc", "hevs"})
+
+
 def video_stream(c: av.container.InputContainer) -> av.video.stream.VideoStream | None:
     """The clip's video stream: the first that is not an attached picture (cover art, which an .mp4,
-    .mkv or .mp3 holds as a one-frame video stream, sometimes before the video), or None."""
-    return next((s for s in c.streams.video if not s.disposition & Disposition.attached_pic), None)
+    .mkv or .mp3 holds as a one-frame video stream, sometimes before the video) nor an animated AVIF's
+    still image (`is_still_item`: the first stream, so an animated AVIF was "1 frame"), or None."""
+    return next((s for s in c.streams.video if not _not_the_clip(c, s)), None)
+
+
+def is_still_item(c: av.container.InputContainer, s: av.stream.Stream) -> bool:
+    """True for the still primary image of a HEIF/AVIF image sequence (one untimed frame, beside the
+    animation's track)."""
+    brand = str(c.metadata.get("major_brand", "")).strip().lower()
+    return (
+        brand in SEQUENCE_BRANDS
+        and (s.frames or 0) <= 1
+        and not s.duration
+        and any(o is not s and (o.frames or 0) > 1 for o in c.streams.video)
+    )
+
+
+def _not_the_clip(c: av.container.InputContainer, s: av.stream.Stream) -> bool:
+    """Cover art or a still image beside the clip: never taken for it, nor noted as left out."""
+    return bool(s.disposition & Disposition.attached_pic) or is_still_item(c, s)
 
 
 def _bit_depth(pix_fmt: str) -> int:
@@ -355,7 +380,9 @@ def _describe(c: av.container.InputContainer, path: str) -> VideoInfo:
         # damage warning) and timed the clip from the first of them: its audio a GOP late.
         pts = [s for s in pts if s >= first.pts]
         cut += lead
-        _SHOWN[_file_key(path)] = float(first.pts * tb)  # where its audio is kept against (`shown_start`)
+        _SHOWN[_file_key(path)] = (
+            first.pts * tb
+        )  # where its audio and subtitles are kept against (`shown_start`)
     # the header counts every frame stored, the edit list's cut ones too
     header_frames = int(vs.frames) - cut if vs.frames and vs.frames > cut else None
     header_duration = float(c.duration) / 1e6 if c.duration and c.duration > 0 else None
@@ -462,7 +489,17 @@ def shown_start(path: str | os.PathLike[str], vs: av.video.stream.VideoStream) -
     its first frame that decodes as this process's probe found it (the stream's start is its first
     packet, a frame no decoder shows: the audio was kept against it, a GOP late)."""
     shown = _SHOWN.get(_file_key(path))
-    return shown if shown is not None else float(vs.start_time * vs.time_base) if vs.start_time else 0.0
+    return (
+        float(shown) if shown is not None else float(vs.start_time * vs.time_base) if vs.start_time else 0.0
+    )
+
+
+def stream_start(path: str | os.PathLike[str], vs: av.video.stream.VideoStream) -> Fraction:
+    """`shown_start`, exact: where a source's other streams (subtitles, chapters) are timed from."""
+    shown = _SHOWN.get(_file_key(path))
+    if shown is not None:
+        return Fraction(shown)
+    return Fraction(vs.start_time) * vs.time_base if vs.start_time else Fraction(0)
 
 
 def _file_key(path: str | os.PathLike[str]) -> tuple[str, int, int] | None:
@@ -480,7 +517,7 @@ def _other_videos(c: av.container.InputContainer, vs: av.video.stream.VideoStrea
         if s.codec_context is not None
         else f"#{s.index}"
         for s in c.streams.video
-        if s is not vs and not s.disposition & Disposition.attached_pic
+        if s is not vs and not _not_the_clip(c, s)
     )
 
 

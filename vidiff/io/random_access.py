@@ -27,7 +27,9 @@ import numpy as np
 
 from vidiff.errors import InputError
 from vidiff.io.color import frame_to_rgb
+from vidiff.io.counted import CountedFrames, Counting
 from vidiff.io.probe import MIN_FRAMES, open_container, video_stream
+from vidiff.io.video_ext import VIDEO_EXT
 
 ENGINES = ("pyav", "decord")
 
@@ -48,6 +50,7 @@ class SeekReader:
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = os.fspath(path)
         self._c = open_container(self.path)
+        self._count: CountedFrames | None = None  # frames counted from the start (`vidiff.io.counted`)
         try:
             vs = video_stream(self._c)
             if vs is None:
@@ -65,8 +68,10 @@ class SeekReader:
     def _index(self) -> None:
         """Packets in decode order: pts, key flag, the GOP each belongs to; frames in presentation order."""
         pts, key, intra = [], [], []
+        counted = Counting(self._c, self._vs)  # every packet, for a stream whose stamps name no frame
         try:
             for p in self._c.demux(self._vs):
+                counted.add(p)
                 if p.pts is not None and p.size:
                     pts.append(p.pts)
                     key.append(bool(p.is_keyframe) and not p.is_discard)
@@ -75,6 +80,12 @@ class SeekReader:
                         pts[-1] = None
         except av.error.FFmpegError:
             pass  # the file ends early: index what was read
+        self.size = (self._vs.codec_context.width, self._vs.codec_context.height)
+        if counted.needed():  # frames counted from the start (`vidiff.io.counted`)
+            self._count = counted.frames()
+            if len(self) < MIN_FRAMES:
+                raise TooFewFrames(f"{self.path}: {len(self)} frame(s); at least {MIN_FRAMES} are needed")
+            return
         first_key = next((j for j, k in enumerate(intra) if k), 0)
         if first_key and pts[first_key] is not None:  # a stream cut inside a GOP (a TS recording): the
             # frames shown before its first key frame refer to frames before the cut, and no decoder
@@ -89,15 +100,16 @@ class SeekReader:
         shown = sorted((p, j) for j, p in enumerate(pts) if p is not None)
         self._pts = np.array([p for p, _ in shown], dtype=np.int64)
         self._pkt_of = np.array([j for _, j in shown], dtype=np.int64)
-        if len(self._pts) < MIN_FRAMES:
-            raise TooFewFrames(f"{self.path}: {len(self._pts)} frame(s); at least {MIN_FRAMES} are needed")
-        self.size = (self._vs.codec_context.width, self._vs.codec_context.height)
+        if len(self) < MIN_FRAMES:
+            raise TooFewFrames(f"{self.path}: {len(self)} frame(s); at least {MIN_FRAMES} are needed")
 
     def __len__(self) -> int:
-        return len(self._pts)
+        return len(self._count) if self._count is not None else len(self._pts)
 
     def seconds(self) -> np.ndarray:
         """Each frame's time in seconds from the first frame (VideoReader's `Frame.time`)."""
+        if self._count is not None:
+            return self._count.seconds
         return (self._pts - self._pts[0]) * float(self._vs.time_base)
 
     def _start_pkt(self, i: int) -> int:
@@ -121,6 +133,11 @@ class SeekReader:
         return [got[i] for i in indices]
 
     def _frame(self, i: int) -> np.ndarray:
+        if self._count is not None:
+            image = self._count.frame(i)
+            if image is None:
+                raise FrameLost(f"{self.path}: frame {i} did not decode")
+            return image
         want = int(self._pts[i])
         start = self._start_pkt(i)
         ahead = self._last_pts is None or want > self._last_pts
@@ -167,6 +184,8 @@ class SeekReader:
 
     def close(self) -> None:
         self._frames = None
+        if self._count is not None:
+            self._count.close()
         self._c.close()
 
 
@@ -237,20 +256,7 @@ def open_frames(path: str | os.PathLike[str], engine: str = "pyav") -> SeekReade
     return SeekReader(path)
 
 
-VIDEO_SUFFIXES = {
-    ".mp4",
-    ".mkv",
-    ".mov",
-    ".avi",
-    ".webm",
-    ".m4v",
-    ".mpg",
-    ".mpeg",
-    ".ts",
-    ".flv",
-    ".wmv",
-    ".y4m",
-}
+VIDEO_SUFFIXES = set(VIDEO_EXT)  # a footage folder's clips (`vidiff.io.video_ext`)
 
 
 def list_clips(specs: Sequence[str]) -> list[str]:

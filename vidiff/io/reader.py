@@ -34,6 +34,7 @@ from vidiff.io.probe import (
 )
 from vidiff.io.sequence import ImageSequence, open_input
 from vidiff.io.stamps import Timeline, in_order
+from vidiff.io.webp_in import AnimatedWebP
 from vidiff.validate import check_limit, check_path
 
 
@@ -63,11 +64,11 @@ class VideoReader:
 
     def __init__(
         self,
-        source: str | os.PathLike[str] | VideoFile | ImageSequence,
+        source: str | os.PathLike[str] | VideoFile | ImageSequence | AnimatedWebP,
         info: VideoInfo | None = None,
         input_fps: Fraction | float | None = None,
     ):
-        opened = isinstance(source, (VideoFile, ImageSequence))
+        opened = isinstance(source, (VideoFile, ImageSequence, AnimatedWebP))
         if not opened:
             check_path(source, "source")
         if info is not None and not isinstance(info, VideoInfo):
@@ -92,8 +93,8 @@ class VideoReader:
             self._info = self._info or f.info
             yield from self._frames(f)
 
-    def _frames(self, file: VideoFile | ImageSequence) -> Iterator[Frame]:
-        if isinstance(file, ImageSequence):
+    def _frames(self, file: VideoFile | ImageSequence | AnimatedWebP) -> Iterator[Frame]:
+        if not isinstance(file, VideoFile):  # an image sequence, an animated WebP: their own times
             for i, (t, image) in enumerate(file.frames()):
                 yield Frame(i, t, image)
                 self.decoded = i + 1

@@ -44,6 +44,7 @@ from vidiff.io.color import frame_to_rgb
 from vidiff.io.image_ext import IMAGE_EXT
 from vidiff.io.numbering import note_folder_gaps, numbered, pattern_slots
 from vidiff.io.probe import MAX_SIDE, MIN_FRAMES, VideoFile, VideoInfo, strict_input, warn_damage
+from vidiff.io.webp_in import AnimatedWebP, is_animated
 from vidiff.quiet import no_warnings
 from vidiff.validate import check_path, check_rate
 
@@ -178,9 +179,10 @@ def check_input_fps(value: object, *paths: str | os.PathLike[str] | None) -> Fra
 
 def open_input(
     path: str | os.PathLike[str], input_fps: Fraction | float | None = None
-) -> VideoFile | ImageSequence:
-    """A clip's input opened once: an `ImageSequence` (at `input_fps`) for a folder or a pattern, else a
-    `VideoFile` (where `input_fps` is refused: `check_input_fps`)."""
+) -> VideoFile | ImageSequence | AnimatedWebP:
+    """A clip's input opened once: an `ImageSequence` (at `input_fps`) for a folder or a pattern, an
+    `AnimatedWebP` for an animated WebP, else a `VideoFile` (where `input_fps` is refused:
+    `check_input_fps`)."""
     path = check_path(path, "input")
     if is_sequence(path):
         return ImageSequence(path, input_fps)
@@ -190,6 +192,8 @@ def open_input(
             f"{path}: no such file; a glob is no image sequence here: give its folder, or a pattern such "
             f"as {os.path.join(os.path.dirname(path) or '.', 'frame_%05d.png')} (ffmpeg's image2 numbering)"
         )
+    if is_animated(path):  # FFmpeg reads still WebP only: Pillow reads the animation
+        return AnimatedWebP(path)
     return VideoFile(path)
 
 

@@ -27,9 +27,11 @@ from typing import Any
 
 import av
 
-from vidiff.io.probe import VideoFile, open_container, video_stream
+from vidiff.io.cover import Cover, CoverMuxer, holds_cover, read_cover
+from vidiff.io.probe import VideoFile, nominal_rate, open_container, stream_start, video_stream
 from vidiff.io.subtitle_bitmap import stretch_spu
 from vidiff.io.subtitle_text import SubtitleConverter, text_codec
+from vidiff.io.timecode import find_timecode, retime
 
 # container tags that describe the writing, not the clip (the muxer's name and version, MP4 brands, a
 # length): a muxer writes its own, so they are not carried over (compared without case: .mkv tags are
@@ -57,6 +59,9 @@ class Extras:
     speed: Fraction = Fraction(1)
     fmt: str | None = None  # the output format `fit` kept the subtitles for
     converted: dict[int, str] = field(default_factory=dict)  # subtitle stream -> the text codec it becomes
+    timecode: str | None = None  # the source's start timecode, at `timecode_fps` (`vidiff.io.timecode`)
+    timecode_fps: Fraction | None = None
+    cover: Cover | None = None  # the source's attached picture (`vidiff.io.cover`)
 
     @classmethod
     def read(cls, source: str | os.PathLike[str] | VideoFile, speed: Fraction | float = 1) -> Extras:
@@ -65,18 +70,22 @@ class Extras:
         path = source.path if isinstance(source, VideoFile) else os.fspath(source)
         with source.reading() if isinstance(source, VideoFile) else open_container(path) as c:
             vs = video_stream(c)
-            start = (
-                Fraction(vs.start_time) * vs.time_base if vs is not None and vs.start_time else Fraction(0)
-            )
+            # the first frame a decoder shows: a recording cut inside a GOP starts at its first keyframe
+            start = stream_start(path, vs) if vs is not None else Fraction(0)
             return cls(
                 path,
                 tuple(s.index for s in c.streams.subtitles if s.codec_context is not None),
-                {k: v for k, v in c.metadata.items() if k.lower() not in OWN_TAGS},
+                {k: v for k, v in c.metadata.items() if k.lower() not in OWN_TAGS | {"timecode"}},
                 stream_tags(vs) if vs is not None else {},
                 tuple(stream_tags(a) for a in c.streams.audio),
                 tuple(c.chapters()),
                 start,
                 Fraction(speed),
+                timecode=find_timecode([vs.metadata, *(d.metadata for d in c.streams.data), c.metadata])
+                if vs is not None
+                else None,
+                timecode_fps=nominal_rate(vs) if vs is not None else None,
+                cover=read_cover(c),  # (last: it reads packets)
             )
 
     def fit(self, fmt: str) -> Extras:
@@ -177,9 +186,13 @@ class ExtrasMuxer:
         self.extras, self.at = extras, at
         out.metadata.update(extras.tags)
         video.metadata.update(extras.video_tags)
+        if tc := retime(extras.timecode, extras.timecode_fps, video.codec_context.framerate):
+            video.metadata["timecode"] = tc  # a tmcd track in .mov and .mp4
         for o, tags in zip(out.streams.audio, extras.audio_tags, strict=False):
             o.metadata.update(tags)  # the copied (or slowed) audio streams, in the source's order
         out.set_chapters([c for ch in extras.chapters if (c := self._chapter(ch)) is not None])
+        cover, fmt = extras.cover, out.format.name
+        self._cover = CoverMuxer(cover, extras.path, out) if cover and holds_cover(fmt) else None
         self._in: av.container.InputContainer | None = None
         self._map: dict[int, av.stream.Stream] = {}
         self._convert: dict[int, SubtitleConverter] = {}  # source stream -> its re-encoder
@@ -267,6 +280,8 @@ class ExtrasMuxer:
         """Mux the rest (subtitles past the last frame too, as the audio's are kept) and close the source;
         packets left out for going back in time are said in one warning line."""
         self.mux_until(out, float("inf"))
+        if self._cover is not None:
+            self._cover.finish(out)
         if self.dropped:
             print(
                 f"warning: {self.extras.path}: {self.dropped} subtitle packets go back in time or are refused by the muxer; left out",

@@ -38,6 +38,17 @@ def _frames(src: VideoFile | ImageSequence, max_frames: int | None) -> Iterator[
         yield f
 
 
+def _number_by_slot(src: VideoFile | ImageSequence) -> set[int]:
+    """For an image sequence with images lost (missing numbers, unreadable files): its frames numbered by
+    slot, a lost one's slot held by a stand-in (`ImageSequence.fill_slots`), so the numbers printed are
+    those `infill --frames` takes (they counted the images read: every one after a gap was one low).
+    The set of lost slots, filled as the frames are read."""
+    if isinstance(src, ImageSequence) and src.info.damage:
+        src.fill_slots()
+        return src.filled
+    return set()
+
+
 def _mean(xs: list[float | None]) -> float | None:
     vals = [x for x in xs if x is not None]
     return float(np.mean(vals)) if vals else None
@@ -112,6 +123,7 @@ def _analyze(
             notes.append(
                 f"frame rates differ (input {info.fps}, reference {ref_info.fps}): frames paired by index"
             )
+    lost = _number_by_slot(src)
     warp = WarpingError()
     finder = DefectFinder(info.fps)  # scene cuts and every defect kind (`vidiff.metrics.defects`)
     seq = SequenceComparison()
@@ -124,14 +136,18 @@ def _analyze(
             n_ref += 1
             continue
         row: dict[str, Any] = {"index": f.index, "time": float(f.time), "cut": False}
+        missing = f.index in lost  # its stand-in repeats the frame before: not measured
+        if missing:
+            row["missing"] = True
         finder.push(f.image, f.time)
-        if prev is not None:
+        if prev is not None and not missing:
             w = warp(prev.image, f.image)
             row.update(flicker=frame_diff(prev.image, f.image), warp_err=w.error, warp_valid=w.valid)
         else:
             row.update(flicker=None, warp_err=None, warp_valid=None)
         if g is not None:
             n_ref += 1
+        if g is not None and not missing:
             a, b = upright(f.image, turns[0])[crop], upright(g.image, turns[1])[crop]
             row.update(psnr=psnr(a, b), ssim=ssim(a, b))
             seq.push(a, b)
@@ -144,7 +160,7 @@ def _analyze(
             f"input has {len(rows)} frames, reference {n_ref}: compared the first {min(n_ref, len(rows))}"
         )
     found = finder.defects()
-    defects = [d for d in found if d.kind != "cut"]
+    defects = [d for d in found if d.kind != "cut" and not set(d.frames) <= lost]
     for d in found:
         if d.kind == "cut":
             rows[d.frames[0]]["cut"] = True
@@ -156,14 +172,21 @@ def _analyze(
             around.update(k for k in (i, i + 1) if k < len(rows))
     for k in around:
         rows[k]["near_defect"] = True
-    steady = [r for r in rows[1:] if not r["cut"] and r["index"] not in around]
+    steady = [r for r in rows[1:] if not r["cut"] and r["index"] not in around | lost]
+    if lost:
+        notes.append(
+            f"frame{'s' * (len(lost) > 1)} {', '.join(map(str, sorted(lost)))} missing or unreadable (no "
+            "image): not measured; frames are numbered by slot, as `vidiff infill --frames` counts them "
+            "(`--auto` rebuilds these)"
+        )
     warp_vals = [r["warp_err"] for r in steady if r["warp_err"] is not None]
     summary: dict[str, Any] = {
         "input": path,
         "width": info.width,
         "height": info.height,
         "fps": str(info.fps),
-        "n_frames": len(rows),
+        "n_frames": len(rows) - len(lost),
+        "missing": sorted(lost),
         "duration": info.duration,
         "flicker": _mean([r["flicker"] for r in steady]),
         "warp_err": _mean(warp_vals),

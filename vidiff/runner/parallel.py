@@ -10,7 +10,6 @@ parent is still planning, and collects them; a job whose segments are all finish
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import multiprocessing as mp
 import os
 import queue
@@ -144,13 +143,12 @@ def _init_worker(progress: Any, parent: int | None = None) -> None:
 def die_with_parent(parent: int, poll_s: float = 0.5) -> None:
     """End this process when process `parent` ends, even by kill -9 (it cannot clean up after us).
 
-    On Linux the kernel sends SIGKILL (prctl PR_SET_PDEATHSIG); a parent that died before that call
-    (while this worker was still starting: importing, unpickling) is caught by the parent-pid check
-    that follows it, and a daemon thread polling the parent pid covers every other platform. Without
-    these a worker orphaned mid-start-up waited on its job queue forever."""
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    A parent that died before this call (while this worker was still starting: importing, unpickling)
+    is caught by the parent-pid check, a later death by a daemon thread polling the parent pid (within
+    `poll_s`). Without these a worker orphaned mid-start-up waited on its job queue forever. Linux's
+    PR_SET_PDEATHSIG is not used: it fires when the parent *thread* that started the worker ends, and a
+    batch submits its clips from threads, so a live pool lost a worker that held its job queue's lock
+    and the batch hung (tests/test_worker_parent_thread.py)."""
     if os.getppid() != parent:  # the parent is gone already: we were re-parented
         os._exit(1)
 

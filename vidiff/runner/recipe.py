@@ -21,10 +21,9 @@ from typing import Any
 
 from vidiff.errors import ConfigError, OutputError, VidiffError
 from vidiff.io.probe import strict_input, strict_scope
+from vidiff.io.video_ext import VIDEO_EXT  # a batch folder's clips (a camcorder's .MTS was "no video files")
 from vidiff.recipes import Recipe
 from vidiff.validate import check_flag
-
-VIDEO_EXT = {".mp4", ".mkv", ".mov", ".webm", ".avi", ".m4v", ".ts", ".mpg", ".mpeg", ".flv", ".wmv"}
 
 
 def check_recipe(recipe: Recipe) -> None:

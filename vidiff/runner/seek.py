@@ -21,6 +21,7 @@ from vidiff.io.probe import nominal_rate, on_grid, open_container, video_stream
 from vidiff.io.reader import VideoReader
 from vidiff.io.sequence import DEFAULT_INPUT_FPS, is_sequence
 from vidiff.io.sequence import frames_at as sequence_frames_at
+from vidiff.io.webp_in import is_animated
 
 
 def crc(image: np.ndarray) -> int:
@@ -43,6 +44,9 @@ def frames_at(
         return
     order = sorted(wanted)
     got = 0
+    if is_animated(path):  # no seeking in what Pillow reads: decoded from the start
+        yield from _from_start(path, order, set(order))
+        return
     try:
         for item in _by_seek(path, order, wanted):
             yield item
@@ -50,7 +54,11 @@ def frames_at(
         return
     except _Lost:
         pass
-    rest = set(order[got:])
+    yield from _from_start(path, order, set(order[got:]))
+
+
+def _from_start(path: str, order: list[int], rest: set[int]) -> Iterator[tuple[int, np.ndarray]]:
+    """The frames of `rest` decoded from the start of the file by the serial run's own reader."""
     os.environ["VIDIFF_DAMAGE_WARNED"] = os.pathsep.join(  # the planning pass warned about damage once
         [os.environ.get("VIDIFF_DAMAGE_WARNED", ""), os.path.abspath(path)]
     )

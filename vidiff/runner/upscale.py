@@ -269,7 +269,7 @@ def _open_writer(
         start_number=opts.start_number,
         # the timeline is the source's, stretched by 1 / speed; image frames (in or out) hold none
         extras=None
-        if frames_output(output) or isinstance(src, ImageSequence)
+        if frames_output(output) or not isinstance(src, VideoFile)  # (an animated WebP holds none either)
         else Extras.read(src, run.plan.speed),
     )
 

@@ -8,25 +8,27 @@ from fractions import Fraction
 import av
 import numpy as np
 
-from vidiff.io.color import frame_to_rgb
 from vidiff.io.orient import upright
 from vidiff.io.probe import video_stream
+from vidiff.io.reader import VideoReader
 
 
 def frame_at(path: str | os.PathLike[str], t: float) -> np.ndarray | None:
-    """The RGB frame shown at time `t` seconds (the last one starting at or before `t`), upright as a
-    player shows it (a rotated clip's display rotation applied); None if none."""
+    """The RGB frame shown at time `t` seconds from the first frame (the last one starting at or before
+    `t`), upright as a player shows it (a rotated clip's display rotation applied); None if none.
+
+    Read by `VideoReader`, so its times are those of vidiff's reports: the decoder's own stamps gave a
+    raw .h264 stream's last frame for every time (it has none), scrambled B-frames in an .avi, and
+    nothing for an animated WebP (FFmpeg cannot decode it)."""
     best = None
-    with av.open(os.fspath(path)) as c:
-        s = video_stream(c)
-        if s is None:
-            return None
-        for f in c.decode(s):
-            ft = float(f.time) if f.time is not None else 0.0
-            if best is not None and ft > t + 1e-6:
-                break
-            best = upright(frame_to_rgb(f), f.rotation or 0)  # by its tags; a phone's portrait clip upright
-    return best
+    reader = VideoReader(os.fspath(path))
+    frames = iter(reader)
+    for f in frames:
+        if best is not None and f.time > t + 1e-6:
+            break
+        best = f.image
+    frames.close()  # (a damage warning is the run's to give, not a preview's)
+    return None if best is None else upright(best, reader.info.rotation)  # a phone's portrait clip upright
 
 
 def side_by_side(a: np.ndarray | None, b: np.ndarray | None, height: int = 270) -> np.ndarray | None:

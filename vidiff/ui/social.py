@@ -12,7 +12,7 @@ import gradio as gr
 from vidiff.errors import VidiffError
 from vidiff.ui.core import NO_SAMPLE, App, Cancelled, Job, drive, error_line, with_warning
 from vidiff.ui.social_model import model_fields, model_options
-from vidiff.ui.widgets import clip_input, on_cancel, run_cancel
+from vidiff.ui.widgets import CLIP_TYPES, clip_input, on_cancel, run_cancel
 
 
 def social_tab(app: App) -> None:
@@ -61,7 +61,7 @@ def _social_layout() -> SimpleNamespace:
     with gr.Row():
         with gr.Column():
             c.input, c.sample = clip_input(
-                "Still image or clip (upload)", "so-input", ["image", "video", *sorted(IMAGE_EXT)]
+                "Still image or clip (upload)", "so-input", ["image", *CLIP_TYPES, *sorted(IMAGE_EXT)]
             )
             c.aspect = gr.Radio(
                 list(PRESETS), value="9:16", label="Preset (aspect ratio)", elem_id="so-aspect"
@@ -112,6 +112,7 @@ def _run_social(app: App) -> Any:
     """The Make clip button's handler: `make_clip` on a job, a cancel point after each frame."""
     from vidiff.generate.clip import BACKEND_NAMES
     from vidiff.io.image_ext import IMAGE_EXT
+    from vidiff.io.webp_in import is_animated
 
     def run_social(
         upload: Any,
@@ -164,7 +165,8 @@ def _run_social(app: App) -> Any:
         except VidiffError as e:
             yield (error_line(e), *failed)
             return
-        still = src is None or Path(src).suffix.lower() in IMAGE_EXT
+        # (an animated WebP is a clip)
+        still = src is None or (Path(src).suffix.lower() in IMAGE_EXT and not is_animated(src))
         folder = app.new_folder("social")
         ext = "gif" if gif is True else "mp4"  # an animated GIF: make_clip refuses music and over 50 fps
         out = folder / f"{Path(src).stem if src else 'generated'}_{aspect.replace(':', 'x')}.{ext}"

@@ -5,6 +5,7 @@ from typing import Any
 
 import gradio as gr
 
+from vidiff.io.video_ext import VIDEO_EXT
 from vidiff.ui.core import NO_SAMPLE, SAMPLES, App, session
 
 THUMB_COLUMNS = 5
@@ -12,9 +13,15 @@ THUMB_COLUMNS = 5
 CSS = f"#me-thumbs .grid-container, #re-thumbs .grid-container {{ --grid-cols: {THUMB_COLUMNS} !important; }}"
 
 
+# what a clip upload may be: a video/* file, and what Gradio (by Python's mimetypes, which vary with the
+# machine) refused as "Invalid file type" though vidiff reads it: animated images, an MPEG-TS recording
+# (text/x-typescript), a camera's .mts/.mxf/.3gp, a raw stream, a Y4M (`vidiff.io.video_ext`)
+CLIP_TYPES = ["video", *VIDEO_EXT, ".webp", ".avif", ".apng"]
+
+
 def clip_input(label: str, elem_id: str, file_types: list[str] | None = None) -> tuple[Any, Any]:
     """A tab's input: an upload, or one of the bundled sample clips (used when nothing is uploaded)."""
-    upload = gr.File(label=label, file_types=file_types or ["video"], elem_id=elem_id)
+    upload = gr.File(label=label, file_types=file_types or CLIP_TYPES, elem_id=elem_id)
     sample = gr.Dropdown(
         [NO_SAMPLE, *SAMPLES], value=NO_SAMPLE, label="Or a bundled sample clip", elem_id=f"{elem_id}-sample"
     )
