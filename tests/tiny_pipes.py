@@ -144,3 +144,51 @@ def hub_at(monkeypatch, url: str, cache: Path) -> None:
     monkeypatch.setattr(constants, "HF_HUB_CACHE", str(cache))
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     monkeypatch.delenv("HF_HUB_ETAG_TIMEOUT", raising=False)
+
+
+def wan22_dir(out: Path, kind: str = "ti2v") -> Path:
+    """A Wan 2.2-shaped folder. `ti2v` (as Wan2.2-TI2V-5B): a WanPipeline with `expand_timesteps` and a
+    VAE of z_dim 48 that compresses space 16x (a 2x2 patchify, residual blocks). `t2v` / `i2v` (as
+    Wan2.2-T2V/I2V-A14B): two transformers (`transformer` for high noise, `transformer_2` for low) and a
+    `boundary_ratio`, Wan 2.1's VAE; the I2V one a WanImageToVideoPipeline without an image encoder."""
+    from diffusers import (
+        AutoencoderKLWan,
+        FlowMatchEulerDiscreteScheduler,
+        WanImageToVideoPipeline,
+        WanPipeline,
+        WanTransformer3DModel,
+    )
+
+    text_encoder, tokenizer = tiny_t5(32)
+    torch.manual_seed(0)
+    if kind == "ti2v":
+        z = 48
+        vae = AutoencoderKLWan(
+            base_dim=4, decoder_base_dim=4, z_dim=z, dim_mult=[1, 1, 1, 1], num_res_blocks=1,
+            temperal_downsample=[False, True, True], is_residual=True, in_channels=12, out_channels=12,
+            patch_size=2, scale_factor_spatial=16, latents_mean=[0.0] * z, latents_std=[1.0] * z,
+        )  # fmt: skip
+    else:
+        z = 16
+        vae = AutoencoderKLWan(
+            base_dim=3, z_dim=z, dim_mult=[1, 1, 1, 1], num_res_blocks=1, temperal_downsample=[False, True, True]
+        )  # fmt: skip
+    channels = z + (z + 4 if kind == "i2v" else 0)  # I2V: the noise, the first frame's latents, its mask
+
+    def transformer(seed: int):
+        torch.manual_seed(seed)
+        return WanTransformer3DModel(
+            patch_size=(1, 2, 2), num_attention_heads=2, attention_head_dim=12, in_channels=channels,
+            out_channels=z, text_dim=32, freq_dim=256, ffn_dim=32, num_layers=2, cross_attn_norm=True,
+            qk_norm="rms_norm_across_heads", rope_max_seq_len=32,
+        )  # fmt: skip
+
+    parts = dict(tokenizer=tokenizer, text_encoder=text_encoder, vae=vae, transformer=transformer(0))
+    parts["scheduler"] = FlowMatchEulerDiscreteScheduler(shift=5.0)
+    if kind == "ti2v":
+        pipe = WanPipeline(**parts, expand_timesteps=True)
+    else:
+        two = dict(transformer_2=transformer(1), boundary_ratio=0.875 if kind == "t2v" else 0.9)
+        pipe = (WanPipeline if kind == "t2v" else WanImageToVideoPipeline)(**parts, **two)
+    pipe.save_pretrained(out)
+    return out

@@ -175,9 +175,9 @@ def _model_keyframes(
             f"these {b.kind} weights make a clip from a prompt only; for an image use image-to-video "
             f"weights ({', '.join(b.image_to_video)})"
         )
-    b.check_requirements()
     aspect = size[0] / size[1]
-    kf.plan(b, seconds, keyframe_fps, frames)  # the rules the model states, before it is loaded
+    first = kf.plan(b, seconds, keyframe_fps, frames)  # the rules the model states, before it is loaded
+    b.check_requirements(with_image=still is not None or first.windows > 1)
     b.size(aspect, ksize)
     steps = steps or b.steps
     guidance = b.guidance if guidance is None else guidance
@@ -194,6 +194,7 @@ def _model_keyframes(
         "source": "image" if still is not None else "prompt",
         "backend": b.name,
         "pipeline": b.kind,
+        **b.report_facts(),
         "weights": weights,
         "keyframes": len(seq),
         "keyframe_fps": round(float(p.rate), 4),

@@ -130,6 +130,7 @@ class Backend:
     requires: dict[str, tuple[str, ...]] = {}
     takes_prompt = True
     rate_conditioned = False  # the pipeline is told the frame rate (its frames are then at any rate)
+    two_stage = False  # two transformers (Wan 2.2 A14B: high noise, then low noise)
     fps = Fraction(16)
     frame_step = 4
     window = 81
@@ -139,6 +140,8 @@ class Backend:
     steps = 50
     guidance = 5.0
     example = ""  # a hub id, for the README and error lines
+    # the parts whose config.json `configure` reads (before loading: a folder's, or a hub id's, files)
+    config_parts: tuple[str, ...] = ()
 
     def __init__(self, kind: str, weights: str, source: str | None = None) -> None:
         """`weights` as the user named them (a folder or hub id: what messages say); `source` where they
@@ -149,6 +152,14 @@ class Backend:
         self.device = "cpu"
 
     # -- rules ---------------------------------------------------------------------------------------
+    def configure(self, configs: dict[str, dict[str, Any]]) -> None:
+        """Rules the weights' own configs set (`configs`: "model_index" and each of `config_parts` that
+        could be read); the class's figures stand by default."""
+
+    def report_facts(self) -> dict[str, Any]:
+        """What the run's report says of the weights besides their class (none by default)."""
+        return {}
+
     @property
     def is_image_to_video(self) -> bool:
         return self.kind in self.image_to_video
@@ -206,17 +217,20 @@ class Backend:
             max(m, round(math.sqrt(area / aspect) / m) * m),
         )
 
-    def check_requirements(self) -> None:
+    def check_requirements(self, with_image: bool = False) -> None:
         """A one-line UnsupportedError naming a package the pipeline needs that is not installed (checked
-        before the model loads: diffusers would fail with a NameError in the middle of the call)."""
+        before the model loads: diffusers would fail with a NameError in the middle of the call);
+        `with_image`: a window starts from a frame, so the image-to-video sibling's needs count too."""
         import importlib
 
-        for module in self.requires.get(self.kind, ()):
+        kinds = (self.kind, self.sibling) if with_image and self.sibling else (self.kind,)
+        for module in dict.fromkeys(m for k in kinds for m in self.requires.get(k, ())):
             try:
                 importlib.import_module(module)
             except ImportError:
+                needs = next(k for k in kinds if module in self.requires.get(k, ()))
                 raise UnsupportedError(
-                    f"the {self.kind} needs the {module} package to read the prompt: pip install {module}"
+                    f"the {needs} needs the {module} package to read the prompt: pip install {module}"
                 ) from None
 
     # -- loading -------------------------------------------------------------------------------------
