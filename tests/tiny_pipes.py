@@ -192,3 +192,21 @@ def wan22_dir(out: Path, kind: str = "ti2v") -> Path:
         pipe = (WanPipeline if kind == "t2v" else WanImageToVideoPipeline)(**parts, **two)
     pipe.save_pretrained(out)
     return out
+
+
+def tiny_lora(weights: Path, out: Path, seed: int = 0, targets: tuple[str, ...] = ("to_q", "to_v")) -> Path:
+    """A random rank-2 LoRA (peft) on the attention of the transformer in `weights` (a Wan folder), saved
+    by the pipeline's `save_lora_weights` as `out` (a .safetensors file): as diffusers' LoRA trainers
+    write them."""
+    from diffusers import WanPipeline, WanTransformer3DModel
+    from peft import LoraConfig
+    from peft.utils import get_peft_model_state_dict
+
+    transformer = WanTransformer3DModel.from_pretrained(weights, subfolder="transformer")
+    torch.manual_seed(seed)
+    transformer.add_adapter(
+        LoraConfig(r=2, lora_alpha=2, init_lora_weights=False, target_modules=list(targets))
+    )
+    layers = {k: v * 20 for k, v in get_peft_model_state_dict(transformer).items()}  # a change frames show
+    WanPipeline.save_lora_weights(out.parent, transformer_lora_layers=layers, weight_name=out.name)
+    return out

@@ -137,6 +137,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     m.add_argument(
         "--keyframe-size", help="WxH of the keyframes (default: the model's native area at --aspect)"
     )
+    m.add_argument(
+        "--lora",
+        action="append",
+        metavar="[high=|low=]FILE[:SCALE]",
+        help="a LoRA on the model's transformer: a .safetensors file or a hub file (owner/name/file), scale "
+        "default 1.0; repeat to stack; high= / low= puts it in one of Wan 2.2 A14B's two transformers",
+    )
     m.add_argument("--dtype", choices=DTYPE_CHOICES, default=None, help="default bf16 on cuda, fp32 on cpu")
     m.add_argument(
         "--offload", action="store_true", help="model CPU offload and VAE tiling/slicing (smaller GPUs)"
@@ -225,6 +232,7 @@ def run(args: argparse.Namespace) -> int:
         dtype=args.dtype,
         offload=args.offload,
         offline=args.offline,
+        lora=args.lora,
         interpolate=args.interpolate,
         audio=args.audio,
         crf=args.crf,

@@ -61,6 +61,7 @@ STAGES: dict[str, dict[str, tuple[type, ...]]] = {
         "dtype": (str,),
         "offload": (bool,),
         "offline": (bool,),
+        "lora": (str, list),  # one [high=|low=]FILE[:SCALE] or a list of them
     },
     "encode": {
         "codec": (str,),

@@ -138,6 +138,7 @@ def _run_social(app: App) -> Any:
         dtype: str | None,
         offload: bool,
         offline: bool,
+        lora: str | None,
         gif: bool,
         request: gr.Request,
         progress: gr.Progress = gr.Progress(),  # noqa: B008
@@ -154,7 +155,7 @@ def _run_social(app: App) -> Any:
             # the generator's settings (steps, keyframes, device...): sent when set, so make_clip checks
             # them as the CLI's (given without a model, its one line says they apply to a model)
             model |= model_options(
-                steps, frames, keyframe_fps, keyframe_size, guidance, device, dtype, offload, offline
+                steps, frames, keyframe_fps, keyframe_size, guidance, device, dtype, offload, offline, lora
             )
             # a model without an upload or a sample: text to video; a sample picked is used (make_clip
             # refuses a clip with a model in one line), not silently dropped
