@@ -358,6 +358,7 @@ MAKE_CLIP_ARGS: dict[str, Callable[[object, str], Any]] = {
     ),
     "interpolate_options": check_mapping,
     "lora": check_texts,
+    "transformer": check_texts,
     **dict.fromkeys(("on_frame", "on_step"), check_callable),
 }
 WRITER_ARGS: dict[str, Callable[[object, str], Any]] = {

@@ -23,7 +23,6 @@ from vidiff.errors import ConfigError, InputError, UnsupportedError
 
 STAGES = ("high", "low")  # a two-transformer Wan's `transformer` (high noise) and `transformer_2` (low)
 DEFAULT_SCALE = 1.0
-HUB_FILE = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+/.+$")
 _SCALE = re.compile(r"^(.*):([^:/\\]*)$")  # PATH:SCALE, the tail neither a folder nor a drive's path
 
 
@@ -79,43 +78,9 @@ def fetch_loras(loras: list[Lora], offline: bool, note: Callable[[str], None] | 
 
 
 def _local_path(lora: Lora, offline: bool, note: Callable[[str], None] | None) -> str:
-    p = Path(lora.source).expanduser()
-    if p.exists() or not HUB_FILE.match(lora.source) or lora.source.startswith((".", "/", "~")):
-        if p.is_dir():
-            raise InputError(f"lora {lora.source}: is a folder; give its .safetensors file")
-        if not p.is_file():
-            raise InputError(f"lora {lora.source}: no such file")
-        return str(p)
-    from huggingface_hub import try_to_load_from_cache
+    from vidiff.generate.hub_file import local_file
 
-    from vidiff.generate.backends import hub_quiet, hub_unreachable, offline_mode
-    from vidiff.generate.backends.base import first_line
-
-    owner, name, filename = lora.source.split("/", 2)
-    repo = f"{owner}/{name}"
-    cached = try_to_load_from_cache(repo, filename)
-    cached = cached if isinstance(cached, str) else None
-    hint = f"fetch it once where the hub can be reached (hf download {repo} {filename}), or give a local file"
-    if offline_mode(offline):
-        if cached is None:
-            raise InputError(
-                f"lora {lora.source}: no such file, and not in the local Hugging Face cache (offline): {hint}"
-            )
-        return cached
-    reason = hub_unreachable()
-    if reason is not None:
-        if cached is None:
-            raise InputError(f"lora {lora.source}: cannot reach the hub ({reason}): {hint}")
-        if note is not None:
-            note(f"note: cannot reach the hub ({reason}); using lora {lora.source} from the local cache")
-        return cached
-    try:
-        from huggingface_hub import hf_hub_download
-
-        with hub_quiet():
-            return hf_hub_download(repo, filename)
-    except Exception as e:  # noqa: BLE001 - no such repo or file, a network lost mid-call: one line
-        raise InputError(f"lora {lora.source}: no such file, and not on the hub: {first_line(e)}") from None
+    return local_file(lora.source, "lora", offline, note)
 
 
 def _checked(lora: Lora, path: str) -> Lora:

@@ -62,6 +62,7 @@ STAGES: dict[str, dict[str, tuple[type, ...]]] = {
         "offload": (bool,),
         "offline": (bool,),
         "lora": (str, list),  # one [high=|low=]FILE[:SCALE] or a list of them
+        "transformer": (str, list),  # one [high=|low=]FILE (a single-file transformer) or a list
     },
     "encode": {
         "codec": (str,),

@@ -1,6 +1,6 @@
 """The Social clip tab's generator settings: what `vidiff generate` offers for a video diffusion model
 (sampler steps, keyframes per window, keyframe rate and size, guidance, device, dtype, offload, offline,
-LoRAs),
+LoRAs, a single-file transformer),
 with the same defaults (`make_clip`'s: empty is the model's own) and the same checks (`make_clip`'s, one
 `vidiff: error:` line), so the page sets what the CLI sets."""
 
@@ -67,7 +67,27 @@ def model_fields() -> list[Any]:
         lines=2,
         elem_id="so-lora",
     )
-    return [steps, frames, keyframe_fps, keyframe_size, guidance, device, dtype, offload, offline, lora]
+    transformer = gr.Textbox(
+        label="Transformer file: a single-file transformer in place of the weights' own (ComfyUI's "
+        "diffusion_models/ file, a fine-tune; a .safetensors file or a hub file; one a line, high= / low= "
+        "for Wan 2.2 A14B)",
+        placeholder="e.g. /models/diffusion_models/wan2.1_t2v_1.3B_fp16.safetensors",
+        lines=1,
+        elem_id="so-transformer",
+    )
+    return [
+        steps,
+        frames,
+        keyframe_fps,
+        keyframe_size,
+        guidance,
+        device,
+        dtype,
+        offload,
+        offline,
+        lora,
+        transformer,
+    ]
 
 
 def model_options(
@@ -81,6 +101,7 @@ def model_options(
     offload: Any,
     offline: Any,
     lora: Any = None,
+    transformer: Any = None,
 ) -> dict[str, Any]:
     """`make_clip`'s keywords for the settings given (an empty field, the menus' defaults and unticked
     boxes are not sent: `make_clip`'s defaults apply). Whole numbers from the page (25.0) are sent as
@@ -100,6 +121,7 @@ def model_options(
         "offload": offload if offload is not False else None,  # True, or a crafted value to refuse
         "offline": offline if offline is not False else None,
         "lora": _lines(check_text(lora, "lora")),
+        "transformer": _lines(check_text(transformer, "transformer")),
     }
     return {k: v for k, v in opts.items() if v is not None}
 

@@ -234,11 +234,22 @@ class Backend:
                 ) from None
 
     # -- loading -------------------------------------------------------------------------------------
-    def load(self, device: str, dtype: str | None, offline: bool, local: bool, offload: bool = False) -> None:
+    def load(
+        self,
+        device: str,
+        dtype: str | None,
+        offline: bool,
+        local: bool,
+        offload: bool = False,
+        single_files: list | None = None,
+    ) -> None:
         """The pipeline of `weights` on `device` in `dtype` (fp32 on the CPU, bf16 on CUDA by default);
-        `offload`: model CPU offload and VAE tiling/slicing where the pipeline has them."""
+        `offload`: model CPU offload and VAE tiling/slicing where the pipeline has them; `single_files`
+        (`vidiff.generate.single_file`, fetched and checked): transformers read from those files instead."""
         import diffusers
         import torch
+
+        from vidiff.generate.single_file import load_single_files
 
         self.device = device
         dt = getattr(torch, DTYPES[dtype or ("bf16" if device.startswith("cuda") else "fp32")])
@@ -248,7 +259,10 @@ class Backend:
             # torch_dtype's rename (diffusers 0.36+), a T5 for a UMT5, ...: ignored while it loads (a scope
             # that overlapping loads on the web app's threads cannot leave on for good); one build at a time
             with BUILD_LOCK, no_warnings():
-                pipe = cls.from_pretrained(self.source, torch_dtype=dt, local_files_only=local or offline)
+                parts = load_single_files(single_files or [], self.kind, self.source, dt, local or offline)
+                pipe = cls.from_pretrained(
+                    self.source, torch_dtype=dt, local_files_only=local or offline, **parts
+                )
         except (OSError, ValueError, KeyError, RuntimeError, TypeError, AttributeError) as e:
             raise InputError(
                 f"weights {self.weights}: cannot load the {self.kind}: {first_line(e)}"

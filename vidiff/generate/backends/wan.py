@@ -41,8 +41,8 @@ class Wan(Backend):
         transformer = configs.get("transformer") or configs.get("transformer_2")
         self._apply(wan_rules(configs.get("model_index") or {}, configs.get("vae"), transformer))
 
-    def load(self, device: str, dtype: str | None, offline: bool, local: bool, offload: bool = False) -> None:
-        super().load(device, dtype, offline, local, offload)
+    def load(self, *args: Any, **kwargs: Any) -> None:
+        super().load(*args, **kwargs)
         pipe = self.pipe  # the loaded parts' configs: what diffusers' call itself will use
         transformer = pipe.transformer if pipe.transformer is not None else pipe.transformer_2
         self._apply(wan_rules(pipe.config, pipe.vae.config, transformer.config))
