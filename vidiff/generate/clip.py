@@ -146,7 +146,7 @@ def _model_keyframes(
     from vidiff.errors import ConfigError
     from vidiff.generate import keyframes as kf
     from vidiff.generate.backends import hub_access, hub_quiet, is_local, offline_mode, resolve
-    from vidiff.generate.lora import apply_loras, check_lora_support, fetch_loras, parse_loras
+    from vidiff.generate.lora import check_lora_support, fetch_loras, parse_loras
     from vidiff.generate.single_file import check_single_file_support, fetch_single_files, parse_single_files
     from vidiff.progress import stage
 
@@ -193,16 +193,20 @@ def _model_keyframes(
     b.size(aspect, ksize)
     steps = steps or b.steps
     guidance = b.guidance if guidance is None else guidance
-    with stage(f"loading the {b.kind} ({weights}) on {device}", progress), hub_quiet():  # minutes
-        b.load(device, dtype, offline, is_local(weights), offload, files)
-        apply_loras(b.pipe, loras, weights)  # before the first step: a LoRA for another model is one line
-    p = kf.plan(b, seconds, keyframe_fps, frames)  # again with what the loaded model says (SVD's window)
-    wh = b.size(aspect, ksize)
-    if on_step is not None:  # loaded: a progress and cancel point before the first step (minutes on a CPU)
-        on_step(0, p.windows * steps)
-    seq, joins = kf.generate(
-        b, p, prompt, still, negative_prompt, wh, steps, guidance, seed, progress, on_step
-    )
+    try:
+        with stage(f"loading the {b.kind} ({weights}) on {device}", progress), hub_quiet():  # minutes
+            b.load(device, dtype, offline, is_local(weights), offload, files, loras)
+        p = kf.plan(b, seconds, keyframe_fps, frames)  # again with what the loaded model says (SVD's window)
+        wh = b.size(aspect, ksize)
+        if (
+            on_step is not None
+        ):  # loaded: a progress and cancel point before the first step (minutes on a CPU)
+            on_step(0, p.windows * steps)
+        seq, joins = kf.generate(
+            b, p, prompt, still, negative_prompt, wh, steps, guidance, seed, progress, on_step
+        )
+    finally:  # the pipeline stays loaded for the next run (vidiff.generate.loaded), free to take
+        b.release()
     facts = {
         "source": "image" if still is not None else "prompt",
         "backend": b.name,

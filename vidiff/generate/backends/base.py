@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Callable
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -148,6 +149,7 @@ class Backend:
         are loaded from when that differs (a hub id's snapshot folder in the local cache)."""
         self.kind, self.weights, self.source = kind, weights, source or weights
         self.pipe: Any = None
+        self._hold: Any = None  # the kept pipeline, held while this run uses it (`load`, `release`)
         self._i2v: Any = None
         self.device = "cpu"
 
@@ -242,24 +244,52 @@ class Backend:
         local: bool,
         offload: bool = False,
         single_files: list | None = None,
+        loras: list | None = None,
     ) -> None:
         """The pipeline of `weights` on `device` in `dtype` (fp32 on the CPU, bf16 on CUDA by default);
         `offload`: model CPU offload and VAE tiling/slicing where the pipeline has them; `single_files`
-        (`vidiff.generate.single_file`, fetched and checked): transformers read from those files instead."""
-        import diffusers
+        (`vidiff.generate.single_file`, fetched and checked): transformers read from those files instead;
+        `loras` (`vidiff.generate.lora`, fetched): adapters on the transformer. The pipeline loaded last
+        in this process is taken as it is when all of these are the same (`vidiff.generate.loaded`);
+        `release()` when the run is done with it."""
         import torch
 
-        from vidiff.generate.single_file import load_single_files
+        from vidiff.generate.loaded import files_key, loaded
 
         self.device = device
         dt = getattr(torch, DTYPES[dtype or ("bf16" if device.startswith("cuda") else "fp32")])
+        files, loras = single_files or [], loras or []
+        key = (
+            self.kind, self.source, files_key(self.source if Path(self.source).exists() else None), device,
+            str(dt), offload, tuple((f.part, files_key(f.path)) for f in files),
+            tuple((x.stage, x.scale, files_key(x.path)) for x in loras),
+        )  # fmt: skip
+        hold = loaded(key, lambda: self._build(device, dt, offline, local, offload, files, loras))
+        self.pipe, self._hold = hold.__enter__(), hold
+
+    def release(self) -> None:
+        """The run is done with the pipeline: the next run may take it (`load`)."""
+        hold, self._hold = self._hold, None
+        if hold is not None:
+            hold.__exit__(None, None, None)
+
+    def _build(
+        self, device: str, dt: Any, offline: bool, local: bool, offload: bool, files: list, loras: list
+    ) -> Any:
+        """The pipeline read from the weights (and `files`), on `device`, with `loras` on it."""
+        import diffusers
+        import torch
+
+        from vidiff.generate.lora import apply_loras
+        from vidiff.generate.single_file import load_single_files
+
         quiet_libraries()  # first: importing the pipeline's module may log (an image processor's fallback)
         cls = getattr(diffusers, self.kind)
         try:
             # torch_dtype's rename (diffusers 0.36+), a T5 for a UMT5, ...: ignored while it loads (a scope
             # that overlapping loads on the web app's threads cannot leave on for good); one build at a time
             with BUILD_LOCK, no_warnings():
-                parts = load_single_files(single_files or [], self.kind, self.source, dt, local or offline)
+                parts = load_single_files(files, self.kind, self.source, dt, local or offline)
                 pipe = cls.from_pretrained(
                     self.source, torch_dtype=dt, local_files_only=local or offline, **parts
                 )
@@ -283,7 +313,8 @@ class Backend:
                 f"weights {self.weights}: the model does not fit in {device}'s memory; try offload or "
                 "dtype bf16"
             ) from None
-        self.pipe = pipe
+        apply_loras(pipe, loras, self.weights)  # before the first step: a LoRA for another model is one line
+        return pipe
 
     def image_pipe(self) -> Any:
         """The pipeline that starts from a frame: the loaded one, or its image-to-video sibling."""
