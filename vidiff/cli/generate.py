@@ -144,6 +144,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="a LoRA on the model's transformer: a .safetensors file or a hub file (owner/name/file), scale "
         "default 1.0; repeat to stack; high= / low= puts it in one of Wan 2.2 A14B's two transformers",
     )
+    m.add_argument(
+        "--shift",
+        type=float,
+        default=None,
+        help="the flow-matching sampler's shift, above 0 and at most 100 (ComfyUI's ModelSamplingSD3 shift; "
+        "diffusers' Wan docs: 3.0 for 480p, 5.0 for 720p; default: the weights' scheduler's own)",
+    )
     m.add_argument("--dtype", choices=DTYPE_CHOICES, default=None, help="default bf16 on cuda, fp32 on cpu")
     m.add_argument(
         "--offload", action="store_true", help="model CPU offload and VAE tiling/slicing (smaller GPUs)"
@@ -233,6 +240,7 @@ def run(args: argparse.Namespace) -> int:
         offload=args.offload,
         offline=args.offline,
         lora=args.lora,
+        shift=args.shift,
         interpolate=args.interpolate,
         audio=args.audio,
         crf=args.crf,

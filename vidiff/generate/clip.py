@@ -137,6 +137,7 @@ def _model_keyframes(
     on_step: Callable[[int, int], None] | None = None,
     note: Callable[[str], None] = _stderr,
     lora: str | list[str] | None = None,
+    shift: float | None = None,
 ) -> tuple[list, Fraction, list[int], dict[str, Any]]:
     """A video diffusion model's keyframes for `seconds` (several windows, each from the last frame of
     the one before, when one is too short): (frames, their rate, the joins' indices, report facts).
@@ -146,6 +147,7 @@ def _model_keyframes(
     from vidiff.generate import keyframes as kf
     from vidiff.generate.backends import hub_access, hub_quiet, is_local, offline_mode, resolve
     from vidiff.generate.lora import apply_loras, check_lora_support, fetch_loras, parse_loras
+    from vidiff.generate.shift import apply_shift, check_shift, shift_key
     from vidiff.progress import stage
 
     if not weights:
@@ -161,6 +163,7 @@ def _model_keyframes(
         )
     ksize = parse_size(keyframe_size)
     loras = parse_loras(lora)
+    check_shift(shift)
     still = _load_image(image) if image else None
     hub = not is_local(weights) and not offline_mode(offline)
     with stage(f"looking up {weights} on the hub", progress and hub):
@@ -182,14 +185,20 @@ def _model_keyframes(
     first = kf.plan(b, seconds, keyframe_fps, frames)  # the rules the model states, before it is loaded
     b.check_requirements(with_image=still is not None or first.windows > 1)
     check_lora_support(b.kind, b.two_stage, loras)
+    if shift is not None:  # its scheduler's config, read beside the index: a flow-matching one?
+        shift_key(b.kind, b.configs.get("scheduler"))
     with stage("fetching the LoRAs from the hub", progress and hub and bool(loras)):
         loras = fetch_loras(loras, offline, note)
     b.size(aspect, ksize)
     steps = steps or b.steps
     guidance = b.guidance if guidance is None else guidance
     with stage(f"loading the {b.kind} ({weights}) on {device}", progress), hub_quiet():  # minutes
-        b.load(device, dtype, offline, is_local(weights), offload)
-        apply_loras(b.pipe, loras, weights)  # before the first step: a LoRA for another model is one line
+        # the LoRAs go in before the parts move to the device or are offloaded; a LoRA for another model
+        # is one line before the first step
+        b.load(
+            device, dtype, offline, is_local(weights), offload, lambda pipe: apply_loras(pipe, loras, weights)
+        )
+        apply_shift(b.pipe, b.kind, shift)
     p = kf.plan(b, seconds, keyframe_fps, frames)  # again with what the loaded model says (SVD's window)
     wh = b.size(aspect, ksize)
     if on_step is not None:  # loaded: a progress and cancel point before the first step (minutes on a CPU)
@@ -212,6 +221,8 @@ def _model_keyframes(
         "guidance": guidance,
         "seed": seed,
     }
+    if shift is not None:
+        facts["shift"] = shift
     if loras:
         facts["loras"] = [{"lora": x.source, "scale": x.scale, "stage": x.stage or "all"} for x in loras]
     return seq, p.rate, joins, facts
@@ -247,6 +258,7 @@ def make_clip(
     offload: bool = False,
     offline: bool = False,
     lora: str | list[str] | None = None,
+    shift: float | None = None,
     interpolate: str | None = None,
     interpolate_options: dict[str, Any] | None = None,
     audio: str | None = None,
@@ -265,7 +277,8 @@ def make_clip(
     With `weights` (a diffusers video pipeline folder or hub id; `backend` auto reads its class) or a
     `prompt`: a video diffusion model's keyframes from `prompt` and/or the still `image` (see
     `_model_keyframes`), with `lora` (a `[high=|low=]PATH_OR_HUB_FILE[:SCALE]` string or a list of them:
-    `vidiff.generate.lora`) on its transformer. Else from `image`: camera `motion` over the still. From `clip`: the clip
+    `vidiff.generate.lora`) on its transformer and `shift` its flow-matching sampler's shift
+    (`vidiff.generate.shift`). Else from `image`: camera `motion` over the still. From `clip`: the clip
     continued `extend` seconds past its end by `scheme` (refined by the shipped models with
     `method="diffusion"`, `steps`, `device`, `seed`), with `loop` a transition back to its start.
     `seconds`, `motion`, `strength`, `extend`, `scheme` and `interpolate` apply to some sources only
@@ -371,7 +384,7 @@ def make_clip(
     model_only = {
         "guidance": guidance, "keyframe_fps": keyframe_fps, "frames": frames, "keyframe_size": keyframe_size,
         "dtype": dtype, "negative_prompt": negative_prompt, "offload": offload or None, "offline": offline or None,
-        "on_step": on_step, "lora": lora or None,
+        "on_step": on_step, "lora": lora or None, "shift": shift,
     }  # fmt: skip
     for name, value in model_only.items():
         if value is not None and not model:
@@ -415,6 +428,7 @@ def make_clip(
         seq, seq_fps, joins, facts = _model_keyframes(
             image, seconds, size, backend, weights, prompt, negative_prompt, steps, guidance, seed,
             keyframe_fps, frames, keyframe_size, device, dtype, offload, offline, progress, on_step, note, lora,
+            shift,
         )  # fmt: skip
         keys = list(seq)
         if loop:  # the transition follows the seconds of keyframes: a looped clip runs longer

@@ -62,6 +62,7 @@ STAGES: dict[str, dict[str, tuple[type, ...]]] = {
         "offload": (bool,),
         "offline": (bool,),
         "lora": (str, list),  # one [high=|low=]FILE[:SCALE] or a list of them
+        "shift": (int, float),
     },
     "encode": {
         "codec": (str,),

@@ -139,6 +139,7 @@ def _run_social(app: App) -> Any:
         offload: bool,
         offline: bool,
         lora: str | None,
+        shift: float | None,
         gif: bool,
         request: gr.Request,
         progress: gr.Progress = gr.Progress(),  # noqa: B008
@@ -155,8 +156,9 @@ def _run_social(app: App) -> Any:
             # the generator's settings (steps, keyframes, device...): sent when set, so make_clip checks
             # them as the CLI's (given without a model, its one line says they apply to a model)
             model |= model_options(
-                steps, frames, keyframe_fps, keyframe_size, guidance, device, dtype, offload, offline, lora
-            )
+                steps, frames, keyframe_fps, keyframe_size, guidance, device, dtype, offload, offline,
+                lora, shift,
+            )  # fmt: skip
             # a model without an upload or a sample: text to video; a sample picked is used (make_clip
             # refuses a clip with a model in one line), not silently dropped
             chosen = upload or (sample and sample != NO_SAMPLE)

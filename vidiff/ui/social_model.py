@@ -1,6 +1,6 @@
 """The Social clip tab's generator settings: what `vidiff generate` offers for a video diffusion model
 (sampler steps, keyframes per window, keyframe rate and size, guidance, device, dtype, offload, offline,
-LoRAs),
+LoRAs, shift),
 with the same defaults (`make_clip`'s: empty is the model's own) and the same checks (`make_clip`'s, one
 `vidiff: error:` line), so the page sets what the CLI sets."""
 
@@ -67,7 +67,25 @@ def model_fields() -> list[Any]:
         lines=2,
         elem_id="so-lora",
     )
-    return [steps, frames, keyframe_fps, keyframe_size, guidance, device, dtype, offload, offline, lora]
+    shift = gr.Number(
+        None,
+        label="Shift (empty: the weights' scheduler's own; a flow-matching sampler's, e.g. Wan 3.0 at 480p, "
+        "5.0 at 720p)",
+        elem_id="so-shift",
+    )
+    return [
+        steps,
+        frames,
+        keyframe_fps,
+        keyframe_size,
+        guidance,
+        device,
+        dtype,
+        offload,
+        offline,
+        lora,
+        shift,
+    ]
 
 
 def model_options(
@@ -81,6 +99,7 @@ def model_options(
     offload: Any,
     offline: Any,
     lora: Any = None,
+    shift: Any = None,
 ) -> dict[str, Any]:
     """`make_clip`'s keywords for the settings given (an empty field, the menus' defaults and unticked
     boxes are not sent: `make_clip`'s defaults apply). Whole numbers from the page (25.0) are sent as
@@ -100,6 +119,7 @@ def model_options(
         "offload": offload if offload is not False else None,  # True, or a crafted value to refuse
         "offline": offline if offline is not False else None,
         "lora": _lines(check_text(lora, "lora")),
+        "shift": shift,
     }
     return {k: v for k, v in opts.items() if v is not None}
 

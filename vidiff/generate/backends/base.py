@@ -141,13 +141,14 @@ class Backend:
     guidance = 5.0
     example = ""  # a hub id, for the README and error lines
     # the parts whose config.json `configure` reads (before loading: a folder's, or a hub id's, files)
-    config_parts: tuple[str, ...] = ()
+    config_parts: tuple[str, ...] = ("scheduler",)
 
     def __init__(self, kind: str, weights: str, source: str | None = None) -> None:
         """`weights` as the user named them (a folder or hub id: what messages say); `source` where they
         are loaded from when that differs (a hub id's snapshot folder in the local cache)."""
         self.kind, self.weights, self.source = kind, weights, source or weights
         self.pipe: Any = None
+        self.configs: dict[str, dict[str, Any]] = {}  # what `configure` was given
         self._i2v: Any = None
         self.device = "cpu"
 
@@ -155,6 +156,7 @@ class Backend:
     def configure(self, configs: dict[str, dict[str, Any]]) -> None:
         """Rules the weights' own configs set (`configs`: "model_index" and each of `config_parts` that
         could be read); the class's figures stand by default."""
+        self.configs = configs
 
     def report_facts(self) -> dict[str, Any]:
         """What the run's report says of the weights besides their class (none by default)."""
@@ -234,9 +236,18 @@ class Backend:
                 ) from None
 
     # -- loading -------------------------------------------------------------------------------------
-    def load(self, device: str, dtype: str | None, offline: bool, local: bool, offload: bool = False) -> None:
+    def load(
+        self,
+        device: str,
+        dtype: str | None,
+        offline: bool,
+        local: bool,
+        offload: bool = False,
+        prepare: Callable[[Any], None] | None = None,
+    ) -> None:
         """The pipeline of `weights` on `device` in `dtype` (fp32 on the CPU, bf16 on CUDA by default);
-        `offload`: model CPU offload and VAE tiling/slicing where the pipeline has them."""
+        `offload`: model CPU offload and VAE tiling/slicing where the pipeline has them. `prepare(pipe)`
+        runs on the loaded pipeline before it is moved or offloaded (LoRAs are loaded there)."""
         import diffusers
         import torch
 
@@ -254,6 +265,8 @@ class Backend:
                 f"weights {self.weights}: cannot load the {self.kind}: {first_line(e)}"
             ) from None
         _check_loaded(pipe, self.weights)
+        if prepare is not None:
+            prepare(pipe)
         pipe.set_progress_bar_config(disable=True)  # vidiff shows its own bar (steps)
         try:
             if offload:
