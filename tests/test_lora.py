@@ -206,3 +206,17 @@ def test_a_comfyui_format_lora_is_the_same_lora(tmp_path, wan, loras):
         apply_loras(b.pipe, fetch_loras(parse_loras(str(path)), False), str(wan))
         made.append(_keyframes(b))
     assert np.array_equal(*made)
+
+
+def test_loras_go_in_before_the_parts_are_offloaded(tmp_path, loras):
+    """make_clip loads the LoRAs through Backend.load's prepare hook, before model CPU offload hooks the
+    parts (offload on the CPU here: the same hooks as with cuda); both of A14B's transformers take them."""
+    folder = wan22_dir(tmp_path / "a14b", "t2v")
+    b = resolve("auto", str(folder))
+    picked = fetch_loras(parse_loras([f"{loras[0]}:0.5"]), False)
+    b.load(
+        "cpu", None, False, True, offload=True, prepare=lambda pipe: apply_loras(pipe, picked, str(folder))
+    )
+    for t in (b.pipe.transformer, b.pipe.transformer_2):
+        assert hasattr(t, "_hf_hook") and t.active_adapters() == ["vidiff_lora_0"]
+    assert len(_keyframes(b)) == 5
