@@ -107,6 +107,10 @@ def test_the_recipe_and_the_web_app_pass_the_loras_on(tmp_path, wan, loras):
     opts = model_options(None, None, None, "", None, "cpu", "auto", False, False, f" {loras[0]}\n\n b:0.5 ")
     assert opts == {"lora": [str(loras[0]), "b:0.5"]}
     assert model_options(None, None, None, "", None, "cpu", "auto", False, False, " \n") == {}
+    from vidiff.ui.social import _report_md
+
+    shown = _report_md(report)  # the page's report table names each LoRA and its scale
+    assert f"| LoRA | {loras[0]} at 1 |" in shown and f"| LoRA | {loras[1]} at 0.5 |" in shown
 
 
 @pytest.mark.parametrize(

@@ -265,6 +265,10 @@ def _report_md(r: dict[str, Any]) -> str:
                 ("model windows", f"{r['windows']} ({r['window_frames']} frames each)"),
             ]
             rows += [("sampler steps", r["steps"]), ("guidance", r["guidance"])]
+            rows += [(k, r[k]) for k in ("variant", "shift") if r.get(k) is not None]
+            for x in r.get("loras", []):  # each LoRA, its scale and, for one of two transformers, which
+                where = "" if x["stage"] == "all" else f" ({x['stage']})"
+                rows.append(("LoRA", f"{x['lora']} at {x['scale']:g}{where}"))
     elif r["source"] == "image":
         rows.append(("motion", r["motion"]))
     else:
