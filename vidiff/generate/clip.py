@@ -146,7 +146,7 @@ def _model_keyframes(
     from vidiff.errors import ConfigError
     from vidiff.generate import keyframes as kf
     from vidiff.generate.backends import hub_access, hub_quiet, is_local, offline_mode, resolve
-    from vidiff.generate.lora import apply_loras, check_lora_support, fetch_loras, parse_loras
+    from vidiff.generate.lora import apply_loras, check_lora_support, fetch_loras, is_hub_file, parse_loras
     from vidiff.generate.shift import apply_shift, check_shift, shift_key
     from vidiff.progress import stage
 
@@ -187,7 +187,7 @@ def _model_keyframes(
     check_lora_support(b.kind, b.two_stage, loras)
     if shift is not None:  # its scheduler's config, read beside the index: a flow-matching one?
         shift_key(b.kind, b.configs.get("scheduler"))
-    with stage("fetching the LoRAs from the hub", progress and hub and bool(loras)):
+    with stage("getting the LoRAs' hub files", progress and any(map(is_hub_file, loras))):
         loras = fetch_loras(loras, offline, note)
     b.size(aspect, ksize)
     steps = steps or b.steps

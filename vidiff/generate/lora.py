@@ -78,9 +78,17 @@ def fetch_loras(loras: list[Lora], offline: bool, note: Callable[[str], None] | 
     return [_checked(lora, _local_path(lora, offline, note)) for lora in loras]
 
 
+def is_hub_file(lora: Lora) -> bool:
+    """Whether `lora` names a file on the hub (owner/name/path) rather than a local file."""
+    p = Path(lora.source).expanduser()
+    return (
+        not p.exists() and bool(HUB_FILE.match(lora.source)) and not lora.source.startswith((".", "/", "~"))
+    )
+
+
 def _local_path(lora: Lora, offline: bool, note: Callable[[str], None] | None) -> str:
     p = Path(lora.source).expanduser()
-    if p.exists() or not HUB_FILE.match(lora.source) or lora.source.startswith((".", "/", "~")):
+    if not is_hub_file(lora):
         if p.is_dir():
             raise InputError(f"lora {lora.source}: is a folder; give its .safetensors file")
         if not p.is_file():
