@@ -224,3 +224,26 @@ def test_loras_go_in_before_the_parts_are_offloaded(tmp_path, loras):
     for t in (b.pipe.transformer, b.pipe.transformer_2):
         assert hasattr(t, "_hf_hook") and t.active_adapters() == ["vidiff_lora_0"]
     assert len(_keyframes(b)) == 5
+
+
+def test_a_wan_i2v_with_a_lora_is_quiet_and_takes_a_text_to_video_lora(tmp_path, loras):
+    """Wan 2.1 image to video (a CLIP image encoder): a text-to-video LoRA goes in (diffusers pads its
+    image layers), and --quiet prints nothing: checking the pipeline's LoRA loader imported its module
+    before vidiff quietened the libraries, and transformers said its image processor fell back to PIL."""
+    import subprocess
+    import sys
+
+    import cv2
+    from tiny_pipes import wan_i2v_dir
+
+    folder = wan_i2v_dir(tmp_path / "i2v")
+    still = tmp_path / "still.png"
+    cv2.imwrite(str(still), np.full((40, 40, 3), 120, np.uint8))
+    args = ["generate", "-o", str(tmp_path / "o.mp4"), "--weights", str(folder), *FAST, "--image", str(still)]
+    r = subprocess.run(
+        [sys.executable, "-m", "vidiff", *args, "--lora", str(loras[0]), "--json"],
+        capture_output=True,
+        text=True,
+    )
+    assert (r.returncode, r.stderr) == (0, ""), r.stderr
+    assert json.loads(r.stdout)["loras"][0]["scale"] == 1.0

@@ -153,6 +153,9 @@ def check_lora_support(kind: str, two_stage: bool, loras: list[Lora]) -> None:
 
     import diffusers
 
+    from vidiff.generate.backends.base import quiet_libraries
+
+    quiet_libraries()  # first: importing the pipeline's module may log (an image processor's fallback)
     if importlib.util.find_spec("peft") is None:
         raise UnsupportedError("lora needs the peft package: pip install peft (or 'vidiff[video]')")
     if not hasattr(getattr(diffusers, kind, None), "load_lora_weights"):
