@@ -107,6 +107,10 @@ def test_the_recipe_and_the_web_app_pass_the_loras_on(tmp_path, wan, loras):
     opts = model_options(None, None, None, "", None, "cpu", "auto", False, False, f" {loras[0]}\n\n b:0.5 ")
     assert opts == {"lora": [str(loras[0]), "b:0.5"]}
     assert model_options(None, None, None, "", None, "cpu", "auto", False, False, " \n") == {}
+    from vidiff.ui.social import _report_md
+
+    shown = _report_md(report)  # the page's report table names each LoRA and its scale
+    assert f"| LoRA | {loras[0]} at 1 |" in shown and f"| LoRA | {loras[1]} at 0.5 |" in shown
 
 
 @pytest.mark.parametrize(
@@ -206,3 +210,38 @@ def test_a_comfyui_format_lora_is_the_same_lora(tmp_path, wan, loras):
         apply_loras(b.pipe, fetch_loras(parse_loras(str(path)), False), str(wan))
         made.append(_keyframes(b))
     assert np.array_equal(*made)
+
+
+def test_loras_go_in_before_the_parts_are_offloaded(tmp_path, loras):
+    """Backend.load puts the LoRAs in before model CPU offload hooks the parts (offload on the CPU here:
+    the same hooks as with cuda); both of A14B's transformers take them."""
+    folder = wan22_dir(tmp_path / "a14b", "t2v")
+    b = resolve("auto", str(folder))
+    picked = fetch_loras(parse_loras([f"{loras[0]}:0.5"]), False)
+    b.load("cpu", None, False, True, offload=True, loras=picked)
+    for t in (b.pipe.transformer, b.pipe.transformer_2):
+        assert hasattr(t, "_hf_hook") and t.active_adapters() == ["vidiff_lora_0"]
+    assert len(_keyframes(b)) == 5
+
+
+def test_a_wan_i2v_with_a_lora_is_quiet_and_takes_a_text_to_video_lora(tmp_path, loras):
+    """Wan 2.1 image to video (a CLIP image encoder): a text-to-video LoRA goes in (diffusers pads its
+    image layers), and --quiet prints nothing: checking the pipeline's LoRA loader imported its module
+    before vidiff quietened the libraries, and transformers said its image processor fell back to PIL."""
+    import subprocess
+    import sys
+
+    import cv2
+    from tiny_pipes import wan_i2v_dir
+
+    folder = wan_i2v_dir(tmp_path / "i2v")
+    still = tmp_path / "still.png"
+    cv2.imwrite(str(still), np.full((40, 40, 3), 120, np.uint8))
+    args = ["generate", "-o", str(tmp_path / "o.mp4"), "--weights", str(folder), *FAST, "--image", str(still)]
+    r = subprocess.run(
+        [sys.executable, "-m", "vidiff", *args, "--lora", str(loras[0]), "--json"],
+        capture_output=True,
+        text=True,
+    )
+    assert (r.returncode, r.stderr) == (0, ""), r.stderr
+    assert json.loads(r.stdout)["loras"][0]["scale"] == 1.0

@@ -133,3 +133,22 @@ def test_offload_covers_both_transformers(w22):
     b.load("cpu", None, False, True, offload=True)  # make_clip: cuda only; the hooks are the same
     hooked = {n: hasattr(m, "_hf_hook") for n, m in b.pipe.components.items() if hasattr(m, "parameters")}
     assert hooked == {"vae": True, "text_encoder": True, "transformer": True, "transformer_2": True}
+
+
+def test_ti2v_from_a_still_without_ftfy_is_one_line_before_loading(tmp_path, capsys, monkeypatch, w22):
+    """TI2V's text-to-video weights start from a frame through WanImageToVideoPipeline, whose prompt
+    cleaning calls ftfy unguarded: with a still (or a second window) the missing package is named first."""
+    import sys
+
+    import cv2
+
+    from vidiff.generate.backends.base import Backend
+
+    still = tmp_path / "still.png"
+    cv2.imwrite(str(still), np.full((40, 40, 3), 120, np.uint8))
+    monkeypatch.setitem(sys.modules, "ftfy", None)  # not installed
+    monkeypatch.setattr(Backend, "load", lambda *a, **k: pytest.fail("loaded the model"))
+    rc, err = _generate(capsys, tmp_path / "o.mp4", "--weights", str(w22["ti2v"]), "--image", str(still))
+    assert rc == 2 and err == (
+        "vidiff: error: the WanImageToVideoPipeline needs the ftfy package to read the prompt: pip install ftfy"
+    )

@@ -210,3 +210,40 @@ def tiny_lora(weights: Path, out: Path, seed: int = 0, targets: tuple[str, ...] 
     layers = {k: v * 20 for k, v in get_peft_model_state_dict(transformer).items()}  # a change frames show
     WanPipeline.save_lora_weights(out.parent, transformer_lora_layers=layers, weight_name=out.name)
     return out
+
+
+def wan_i2v_dir(out: Path) -> Path:
+    """A Wan 2.1 WanImageToVideoPipeline folder: the first frame's latents and mask beside the noise (36
+    channels in), a tiny CLIP vision encoder and its image processor for the image embedding."""
+    from diffusers import (
+        AutoencoderKLWan,
+        FlowMatchEulerDiscreteScheduler,
+        WanImageToVideoPipeline,
+        WanTransformer3DModel,
+    )
+    from transformers import CLIPImageProcessor, CLIPVisionConfig, CLIPVisionModel
+
+    text_encoder, tokenizer = tiny_t5(32)
+    torch.manual_seed(0)
+    vae = AutoencoderKLWan(
+        base_dim=3, z_dim=16, dim_mult=[1, 1, 1, 1], num_res_blocks=1, temperal_downsample=[False, True, True]
+    )  # fmt: skip
+    torch.manual_seed(0)
+    transformer = WanTransformer3DModel(
+        patch_size=(1, 2, 2), num_attention_heads=2, attention_head_dim=12, in_channels=36, out_channels=16,
+        text_dim=32, freq_dim=256, ffn_dim=32, num_layers=2, cross_attn_norm=True,
+        qk_norm="rms_norm_across_heads", rope_max_seq_len=32, image_dim=4,
+    )  # fmt: skip
+    torch.manual_seed(0)
+    encoder = CLIPVisionModel(
+        CLIPVisionConfig(
+            hidden_size=4, projection_dim=4, num_hidden_layers=2, num_attention_heads=2, image_size=32,
+            intermediate_size=16, patch_size=1,
+        )
+    )  # fmt: skip
+    pipe = WanImageToVideoPipeline(
+        tokenizer=tokenizer, text_encoder=text_encoder, vae=vae, scheduler=FlowMatchEulerDiscreteScheduler(shift=7.0),
+        transformer=transformer, image_encoder=encoder, image_processor=CLIPImageProcessor(crop_size=32, size=32),
+    )  # fmt: skip
+    pipe.save_pretrained(out)
+    return out

@@ -154,6 +154,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         "fine-tune) in place of the weights' own: a .safetensors file or a hub file (owner/name/file); "
         "high= / low= for one of Wan 2.2 A14B's two transformers",
     )
+    m.add_argument(
+        "--shift",
+        type=float,
+        default=None,
+        help="the flow-matching sampler's shift, above 0 and at most 100 (ComfyUI's ModelSamplingSD3 shift; "
+        "diffusers' Wan docs: 3.0 for 480p, 5.0 for 720p; default: the weights' scheduler's own)",
+    )
     m.add_argument("--dtype", choices=DTYPE_CHOICES, default=None, help="default bf16 on cuda, fp32 on cpu")
     m.add_argument(
         "--offload", action="store_true", help="model CPU offload and VAE tiling/slicing (smaller GPUs)"
@@ -244,6 +251,7 @@ def run(args: argparse.Namespace) -> int:
         offline=args.offline,
         lora=args.lora,
         transformer=args.transformer,
+        shift=args.shift,
         interpolate=args.interpolate,
         audio=args.audio,
         crf=args.crf,

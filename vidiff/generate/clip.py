@@ -138,6 +138,7 @@ def _model_keyframes(
     note: Callable[[str], None] = _stderr,
     lora: str | list[str] | None = None,
     transformer: str | list[str] | None = None,
+    shift: float | None = None,
 ) -> tuple[list, Fraction, list[int], dict[str, Any]]:
     """A video diffusion model's keyframes for `seconds` (several windows, each from the last frame of
     the one before, when one is too short): (frames, their rate, the joins' indices, report facts).
@@ -146,7 +147,8 @@ def _model_keyframes(
     from vidiff.errors import ConfigError
     from vidiff.generate import keyframes as kf
     from vidiff.generate.backends import hub_access, hub_quiet, is_local, offline_mode, resolve
-    from vidiff.generate.lora import check_lora_support, fetch_loras, parse_loras
+    from vidiff.generate.lora import check_lora_support, fetch_loras, is_hub_file, parse_loras
+    from vidiff.generate.shift import apply_shift, check_shift, shift_key
     from vidiff.generate.single_file import check_single_file_support, fetch_single_files, parse_single_files
     from vidiff.progress import stage
 
@@ -164,6 +166,7 @@ def _model_keyframes(
     ksize = parse_size(keyframe_size)
     loras = parse_loras(lora)
     files = parse_single_files(transformer)
+    check_shift(shift)
     still = _load_image(image) if image else None
     hub = not is_local(weights) and not offline_mode(offline)
     with stage(f"looking up {weights} on the hub", progress and hub):
@@ -186,9 +189,11 @@ def _model_keyframes(
     b.check_requirements(with_image=still is not None or first.windows > 1)
     check_lora_support(b.kind, b.two_stage, loras)
     check_single_file_support(b.kind, b.two_stage, files)
+    if shift is not None:  # its scheduler's config, read beside the index: a flow-matching one?
+        shift_key(b.kind, b.configs.get("scheduler"))
     with stage("reading the transformer's file", progress and bool(files)):
         files = fetch_single_files(files, b.kind, b.source, offline, is_local(weights) or offline, note)
-    with stage("fetching the LoRAs from the hub", progress and hub and bool(loras)):
+    with stage("getting the LoRAs' hub files", progress and any(map(is_hub_file, loras))):
         loras = fetch_loras(loras, offline, note)
     b.size(aspect, ksize)
     steps = steps or b.steps
@@ -196,11 +201,10 @@ def _model_keyframes(
     try:
         with stage(f"loading the {b.kind} ({weights}) on {device}", progress), hub_quiet():  # minutes
             b.load(device, dtype, offline, is_local(weights), offload, files, loras)
+            apply_shift(b.pipe, b.kind, shift)
         p = kf.plan(b, seconds, keyframe_fps, frames)  # again with what the loaded model says (SVD's window)
         wh = b.size(aspect, ksize)
-        if (
-            on_step is not None
-        ):  # loaded: a progress and cancel point before the first step (minutes on a CPU)
+        if on_step is not None:  # loaded: a progress and cancel point before the first step (minutes)
             on_step(0, p.windows * steps)
         seq, joins = kf.generate(
             b, p, prompt, still, negative_prompt, wh, steps, guidance, seed, progress, on_step
@@ -224,6 +228,8 @@ def _model_keyframes(
     }
     if files:
         facts["transformer_files"] = [{"file": f.source, "replaces": f.part} for f in files]
+    if shift is not None:
+        facts["shift"] = shift
     if loras:
         facts["loras"] = [{"lora": x.source, "scale": x.scale, "stage": x.stage or "all"} for x in loras]
     return seq, p.rate, joins, facts
@@ -260,6 +266,7 @@ def make_clip(
     offline: bool = False,
     lora: str | list[str] | None = None,
     transformer: str | list[str] | None = None,
+    shift: float | None = None,
     interpolate: str | None = None,
     interpolate_options: dict[str, Any] | None = None,
     audio: str | None = None,
@@ -278,9 +285,10 @@ def make_clip(
     With `weights` (a diffusers video pipeline folder or hub id; `backend` auto reads its class) or a
     `prompt`: a video diffusion model's keyframes from `prompt` and/or the still `image` (see
     `_model_keyframes`), with `lora` (a `[high=|low=]PATH_OR_HUB_FILE[:SCALE]` string or a list of them:
-    `vidiff.generate.lora`) on its transformer, and `transformer` (`[high=|low=]PATH_OR_HUB_FILE`, or a
-    list: `vidiff.generate.single_file`) a single-file transformer in place of the weights' own. Else
-    from `image`: camera `motion` over the still. From `clip`: the clip
+    `vidiff.generate.lora`) on its transformer, `shift` its flow-matching sampler's shift
+    (`vidiff.generate.shift`), and `transformer` (`[high=|low=]PATH_OR_HUB_FILE`, or a list:
+    `vidiff.generate.single_file`) a single-file transformer in place of the weights' own. Else from
+    `image`: camera `motion` over the still. From `clip`: the clip
     continued `extend` seconds past its end by `scheme` (refined by the shipped models with
     `method="diffusion"`, `steps`, `device`, `seed`), with `loop` a transition back to its start.
     `seconds`, `motion`, `strength`, `extend`, `scheme` and `interpolate` apply to some sources only
@@ -386,7 +394,7 @@ def make_clip(
     model_only = {
         "guidance": guidance, "keyframe_fps": keyframe_fps, "frames": frames, "keyframe_size": keyframe_size,
         "dtype": dtype, "negative_prompt": negative_prompt, "offload": offload or None, "offline": offline or None,
-        "on_step": on_step, "lora": lora or None, "transformer": transformer or None,
+        "on_step": on_step, "lora": lora or None, "transformer": transformer or None, "shift": shift,
     }  # fmt: skip
     for name, value in model_only.items():
         if value is not None and not model:
@@ -430,7 +438,7 @@ def make_clip(
         seq, seq_fps, joins, facts = _model_keyframes(
             image, seconds, size, backend, weights, prompt, negative_prompt, steps, guidance, seed,
             keyframe_fps, frames, keyframe_size, device, dtype, offload, offline, progress, on_step, note, lora,
-            transformer,
+            transformer, shift,
         )  # fmt: skip
         keys = list(seq)
         if loop:  # the transition follows the seconds of keyframes: a looped clip runs longer

@@ -14,11 +14,20 @@ from vidiff.errors import InputError
 HUB_FILE = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+/.+$")
 
 
+def is_hub_file(source: str) -> bool:
+    """Whether `source` names a file on the hub (owner/name/path) rather than a local file."""
+    return (
+        not Path(source).expanduser().exists()
+        and bool(HUB_FILE.match(source))
+        and not source.startswith((".", "/", "~"))
+    )
+
+
 def local_file(source: str, what: str, offline: bool, note: Callable[[str], None] | None = None) -> str:
     """The local path of `source` (`what` names it in messages: "lora", "transformer"): a file that
     exists, or a hub file from the hub or the local cache; a one-line InputError otherwise."""
     p = Path(source).expanduser()
-    if p.exists() or not HUB_FILE.match(source) or source.startswith((".", "/", "~")):
+    if not is_hub_file(source):
         if p.is_dir():
             raise InputError(f"{what} {source}: is a folder; give its .safetensors file")
         if not p.is_file():

@@ -77,6 +77,13 @@ def fetch_loras(loras: list[Lora], offline: bool, note: Callable[[str], None] | 
     return [_checked(lora, _local_path(lora, offline, note)) for lora in loras]
 
 
+def is_hub_file(lora: Lora) -> bool:
+    """Whether `lora` names a file on the hub (owner/name/path) rather than a local file."""
+    from vidiff.generate.hub_file import is_hub_file as hub
+
+    return hub(lora.source)
+
+
 def _local_path(lora: Lora, offline: bool, note: Callable[[str], None] | None) -> str:
     from vidiff.generate.hub_file import local_file
 
@@ -110,6 +117,9 @@ def check_lora_support(kind: str, two_stage: bool, loras: list[Lora]) -> None:
 
     import diffusers
 
+    from vidiff.generate.backends.base import quiet_libraries
+
+    quiet_libraries()  # first: importing the pipeline's module may log (an image processor's fallback)
     if importlib.util.find_spec("peft") is None:
         raise UnsupportedError("lora needs the peft package: pip install peft (or 'vidiff[video]')")
     if not hasattr(getattr(diffusers, kind, None), "load_lora_weights"):

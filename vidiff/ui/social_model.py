@@ -1,6 +1,6 @@
 """The Social clip tab's generator settings: what `vidiff generate` offers for a video diffusion model
 (sampler steps, keyframes per window, keyframe rate and size, guidance, device, dtype, offload, offline,
-LoRAs, a single-file transformer),
+LoRAs, a single-file transformer, shift),
 with the same defaults (`make_clip`'s: empty is the model's own) and the same checks (`make_clip`'s, one
 `vidiff: error:` line), so the page sets what the CLI sets."""
 
@@ -75,19 +75,16 @@ def model_fields() -> list[Any]:
         lines=1,
         elem_id="so-transformer",
     )
+    shift = gr.Number(
+        None,
+        label="Shift (empty: the weights' scheduler's own; a flow-matching sampler's, e.g. Wan 3.0 at 480p, "
+        "5.0 at 720p)",
+        elem_id="so-shift",
+    )
     return [
-        steps,
-        frames,
-        keyframe_fps,
-        keyframe_size,
-        guidance,
-        device,
-        dtype,
-        offload,
-        offline,
-        lora,
-        transformer,
-    ]
+        steps, frames, keyframe_fps, keyframe_size, guidance, device, dtype, offload, offline, lora, transformer,
+        shift,
+    ]  # fmt: skip
 
 
 def model_options(
@@ -102,6 +99,7 @@ def model_options(
     offline: Any,
     lora: Any = None,
     transformer: Any = None,
+    shift: Any = None,
 ) -> dict[str, Any]:
     """`make_clip`'s keywords for the settings given (an empty field, the menus' defaults and unticked
     boxes are not sent: `make_clip`'s defaults apply). Whole numbers from the page (25.0) are sent as
@@ -122,6 +120,7 @@ def model_options(
         "offline": offline if offline is not False else None,
         "lora": _lines(check_text(lora, "lora")),
         "transformer": _lines(check_text(transformer, "transformer")),
+        "shift": shift,
     }
     return {k: v for k, v in opts.items() if v is not None}
 

@@ -226,7 +226,8 @@ def _read_index(weights: str, offline: bool) -> tuple[Path, dict]:
 
 
 def _part_configs(weights: str, index_path: Path, index: dict, parts: tuple[str, ...], hub: bool) -> dict:
-    """model_index.json and the config.json of each of `parts` the index names, read beside the index
+    """model_index.json and the config of each of `parts` the index names (config.json; a scheduler's
+    scheduler_config.json), read beside the index
     (a folder, a cached snapshot) or, `hub`, fetched as diffusers would; one that cannot be read is left
     out (the backend's figures stand until the loaded model says)."""
     configs: dict[str, dict] = {"model_index": index}
@@ -234,14 +235,15 @@ def _part_configs(weights: str, index_path: Path, index: dict, parts: tuple[str,
         spec = index.get(part)
         if not isinstance(spec, list) or None in spec:
             continue
+        name = "scheduler_config.json" if part == "scheduler" else "config.json"
         try:
             if hub:
                 from huggingface_hub import hf_hub_download
 
                 with hub_quiet():
-                    path = Path(hf_hub_download(weights, f"{part}/config.json"))
+                    path = Path(hf_hub_download(weights, f"{part}/{name}"))
             else:
-                path = index_path.parent / part / "config.json"
+                path = index_path.parent / part / name
             config = json.loads(path.read_text())
         except Exception:  # noqa: BLE001 - any failure: loading says what is wrong, in one line
             continue

@@ -142,7 +142,7 @@ class Backend:
     guidance = 5.0
     example = ""  # a hub id, for the README and error lines
     # the parts whose config.json `configure` reads (before loading: a folder's, or a hub id's, files)
-    config_parts: tuple[str, ...] = ()
+    config_parts: tuple[str, ...] = ("scheduler",)
 
     def __init__(self, kind: str, weights: str, source: str | None = None) -> None:
         """`weights` as the user named them (a folder or hub id: what messages say); `source` where they
@@ -150,6 +150,7 @@ class Backend:
         self.kind, self.weights, self.source = kind, weights, source or weights
         self.pipe: Any = None
         self._hold: Any = None  # the kept pipeline, held while this run uses it (`load`, `release`)
+        self.configs: dict[str, dict[str, Any]] = {}  # what `configure` was given
         self._i2v: Any = None
         self.device = "cpu"
 
@@ -157,6 +158,7 @@ class Backend:
     def configure(self, configs: dict[str, dict[str, Any]]) -> None:
         """Rules the weights' own configs set (`configs`: "model_index" and each of `config_parts` that
         could be read); the class's figures stand by default."""
+        self.configs = configs
 
     def report_facts(self) -> dict[str, Any]:
         """What the run's report says of the weights besides their class (none by default)."""
@@ -266,6 +268,7 @@ class Backend:
         )  # fmt: skip
         hold = loaded(key, lambda: self._build(device, dt, offline, local, offload, files, loras))
         self.pipe, self._hold = hold.__enter__(), hold
+        self.pipe.scheduler = self.pipe._vidiff_scheduler  # a kept one's: not the last run's shift
 
     def release(self) -> None:
         """The run is done with the pipeline: the next run may take it (`load`)."""
@@ -298,6 +301,9 @@ class Backend:
                 f"weights {self.weights}: cannot load the {self.kind}: {first_line(e)}"
             ) from None
         _check_loaded(pipe, self.weights)
+        # LoRAs before the parts move to the device or are offloaded; one for another model is one line
+        apply_loras(pipe, loras, self.weights)
+        pipe._vidiff_scheduler = pipe.scheduler  # its own, put back for each run (`load`; --shift)
         pipe.set_progress_bar_config(disable=True)  # vidiff shows its own bar (steps)
         try:
             if offload:
@@ -313,7 +319,6 @@ class Backend:
                 f"weights {self.weights}: the model does not fit in {device}'s memory; try offload or "
                 "dtype bf16"
             ) from None
-        apply_loras(pipe, loras, self.weights)  # before the first step: a LoRA for another model is one line
         return pipe
 
     def image_pipe(self) -> Any:

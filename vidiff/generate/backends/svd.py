@@ -33,7 +33,7 @@ class SVD(Backend):
     guidance = 3.0
     example = "stabilityai/stable-video-diffusion-img2vid-xt"
 
-    def load(self, *args: Any, **kwargs: Any) -> None:
+    def load(self, *args: Any, **kwargs: Any) -> None:  # Backend.load's
         super().load(*args, **kwargs)
         self.window = self.max_frames = self.pipe.unet.config.num_frames
 

@@ -25,7 +25,7 @@ class Wan(Backend):
     text_to_video = ("WanPipeline",)
     image_to_video = ("WanImageToVideoPipeline",)
     requires = {"WanImageToVideoPipeline": ("ftfy",)}  # its prompt_clean calls ftfy, unguarded
-    config_parts = ("vae", "transformer", "transformer_2")
+    config_parts = ("scheduler", "vae", "transformer", "transformer_2")
     fps = VARIANTS[-1].fps  # Wan 2.1's until the weights' configs are read
     frame_step = 4
     window = 81
@@ -38,10 +38,11 @@ class Wan(Backend):
     rules: WanRules | None = None
 
     def configure(self, configs: dict[str, dict[str, Any]]) -> None:
+        super().configure(configs)
         transformer = configs.get("transformer") or configs.get("transformer_2")
         self._apply(wan_rules(configs.get("model_index") or {}, configs.get("vae"), transformer))
 
-    def load(self, *args: Any, **kwargs: Any) -> None:
+    def load(self, *args: Any, **kwargs: Any) -> None:  # Backend.load's
         super().load(*args, **kwargs)
         pipe = self.pipe  # the loaded parts' configs: what diffusers' call itself will use
         transformer = pipe.transformer if pipe.transformer is not None else pipe.transformer_2
