@@ -93,3 +93,12 @@ def test_a_pipeline_in_use_is_not_shared():
         assert c is a and len(made) == 2
         assert not loaded.free_models()  # in use: kept
     assert loaded.free_models() and loaded._SLOT == {}
+
+
+def test_a_kept_pipeline_does_not_carry_the_last_runs_shift(tmp_path, wan, builds):
+    """--shift rebuilds the scheduler of the pipeline: the next run without it takes the kept pipeline
+    with the weights' own scheduler, the bytes a fresh load gives."""
+    plain = _generate(tmp_path / "a.mp4", wan)
+    shifted = _generate(tmp_path / "b.mp4", wan, "--shift", "9")
+    assert shifted != plain and _generate(tmp_path / "c.mp4", wan) == plain
+    assert len(builds) == 1
