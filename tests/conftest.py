@@ -26,6 +26,17 @@ TINY_MODEL = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _no_kept_pipeline():
+    """Each test starts with no video diffusion pipeline kept from another (vidiff.generate.loaded):
+    a test does not depend on what ran before it."""
+    yield
+    from vidiff.generate import loaded
+
+    with loaded._LOCK:
+        loaded._SLOT.clear()  # a hold a test left (a Backend loaded and not released) included
+
+
 @pytest.fixture(scope="session")
 def bikes() -> Path:
     return sample_clip("bikes")

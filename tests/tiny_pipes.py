@@ -144,3 +144,106 @@ def hub_at(monkeypatch, url: str, cache: Path) -> None:
     monkeypatch.setattr(constants, "HF_HUB_CACHE", str(cache))
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     monkeypatch.delenv("HF_HUB_ETAG_TIMEOUT", raising=False)
+
+
+def wan22_dir(out: Path, kind: str = "ti2v") -> Path:
+    """A Wan 2.2-shaped folder. `ti2v` (as Wan2.2-TI2V-5B): a WanPipeline with `expand_timesteps` and a
+    VAE of z_dim 48 that compresses space 16x (a 2x2 patchify, residual blocks). `t2v` / `i2v` (as
+    Wan2.2-T2V/I2V-A14B): two transformers (`transformer` for high noise, `transformer_2` for low) and a
+    `boundary_ratio`, Wan 2.1's VAE; the I2V one a WanImageToVideoPipeline without an image encoder."""
+    from diffusers import (
+        AutoencoderKLWan,
+        FlowMatchEulerDiscreteScheduler,
+        WanImageToVideoPipeline,
+        WanPipeline,
+        WanTransformer3DModel,
+    )
+
+    text_encoder, tokenizer = tiny_t5(32)
+    torch.manual_seed(0)
+    if kind == "ti2v":
+        z = 48
+        vae = AutoencoderKLWan(
+            base_dim=4, decoder_base_dim=4, z_dim=z, dim_mult=[1, 1, 1, 1], num_res_blocks=1,
+            temperal_downsample=[False, True, True], is_residual=True, in_channels=12, out_channels=12,
+            patch_size=2, scale_factor_spatial=16, latents_mean=[0.0] * z, latents_std=[1.0] * z,
+        )  # fmt: skip
+    else:
+        z = 16
+        vae = AutoencoderKLWan(
+            base_dim=3, z_dim=z, dim_mult=[1, 1, 1, 1], num_res_blocks=1, temperal_downsample=[False, True, True]
+        )  # fmt: skip
+    channels = z + (z + 4 if kind == "i2v" else 0)  # I2V: the noise, the first frame's latents, its mask
+
+    def transformer(seed: int):
+        torch.manual_seed(seed)
+        return WanTransformer3DModel(
+            patch_size=(1, 2, 2), num_attention_heads=2, attention_head_dim=12, in_channels=channels,
+            out_channels=z, text_dim=32, freq_dim=256, ffn_dim=32, num_layers=2, cross_attn_norm=True,
+            qk_norm="rms_norm_across_heads", rope_max_seq_len=32,
+        )  # fmt: skip
+
+    parts = dict(tokenizer=tokenizer, text_encoder=text_encoder, vae=vae, transformer=transformer(0))
+    parts["scheduler"] = FlowMatchEulerDiscreteScheduler(shift=5.0)
+    if kind == "ti2v":
+        pipe = WanPipeline(**parts, expand_timesteps=True)
+    else:
+        two = dict(transformer_2=transformer(1), boundary_ratio=0.875 if kind == "t2v" else 0.9)
+        pipe = (WanPipeline if kind == "t2v" else WanImageToVideoPipeline)(**parts, **two)
+    pipe.save_pretrained(out)
+    return out
+
+
+def tiny_lora(weights: Path, out: Path, seed: int = 0, targets: tuple[str, ...] = ("to_q", "to_v")) -> Path:
+    """A random rank-2 LoRA (peft) on the attention of the transformer in `weights` (a Wan folder), saved
+    by the pipeline's `save_lora_weights` as `out` (a .safetensors file): as diffusers' LoRA trainers
+    write them."""
+    from diffusers import WanPipeline, WanTransformer3DModel
+    from peft import LoraConfig
+    from peft.utils import get_peft_model_state_dict
+
+    transformer = WanTransformer3DModel.from_pretrained(weights, subfolder="transformer")
+    torch.manual_seed(seed)
+    transformer.add_adapter(
+        LoraConfig(r=2, lora_alpha=2, init_lora_weights=False, target_modules=list(targets))
+    )
+    layers = {k: v * 20 for k, v in get_peft_model_state_dict(transformer).items()}  # a change frames show
+    WanPipeline.save_lora_weights(out.parent, transformer_lora_layers=layers, weight_name=out.name)
+    return out
+
+
+def wan_i2v_dir(out: Path) -> Path:
+    """A Wan 2.1 WanImageToVideoPipeline folder: the first frame's latents and mask beside the noise (36
+    channels in), a tiny CLIP vision encoder and its image processor for the image embedding."""
+    from diffusers import (
+        AutoencoderKLWan,
+        FlowMatchEulerDiscreteScheduler,
+        WanImageToVideoPipeline,
+        WanTransformer3DModel,
+    )
+    from transformers import CLIPImageProcessor, CLIPVisionConfig, CLIPVisionModel
+
+    text_encoder, tokenizer = tiny_t5(32)
+    torch.manual_seed(0)
+    vae = AutoencoderKLWan(
+        base_dim=3, z_dim=16, dim_mult=[1, 1, 1, 1], num_res_blocks=1, temperal_downsample=[False, True, True]
+    )  # fmt: skip
+    torch.manual_seed(0)
+    transformer = WanTransformer3DModel(
+        patch_size=(1, 2, 2), num_attention_heads=2, attention_head_dim=12, in_channels=36, out_channels=16,
+        text_dim=32, freq_dim=256, ffn_dim=32, num_layers=2, cross_attn_norm=True,
+        qk_norm="rms_norm_across_heads", rope_max_seq_len=32, image_dim=4,
+    )  # fmt: skip
+    torch.manual_seed(0)
+    encoder = CLIPVisionModel(
+        CLIPVisionConfig(
+            hidden_size=4, projection_dim=4, num_hidden_layers=2, num_attention_heads=2, image_size=32,
+            intermediate_size=16, patch_size=1,
+        )
+    )  # fmt: skip
+    pipe = WanImageToVideoPipeline(
+        tokenizer=tokenizer, text_encoder=text_encoder, vae=vae, scheduler=FlowMatchEulerDiscreteScheduler(shift=7.0),
+        transformer=transformer, image_encoder=encoder, image_processor=CLIPImageProcessor(crop_size=32, size=32),
+    )  # fmt: skip
+    pipe.save_pretrained(out)
+    return out

@@ -216,6 +216,14 @@ def check_text(value: object, what: str) -> Any:
     return value
 
 
+def check_texts(value: object, what: str) -> Any:
+    """None, a string, or a list (or tuple) of strings (a repeatable option's values)."""
+    items = value if isinstance(value, (list, tuple)) else [value]
+    if value is not None and not all(isinstance(v, str) for v in items):
+        raise ConfigError(f"{what} {show(value)}: must be a string or a list of strings (or None)")
+    return value
+
+
 def check_side(value: object, what: str) -> int:
     """A frame width or height in pixels."""
     return check_int(value, what, 1, MAX_SIDE)
@@ -339,7 +347,8 @@ MAKE_CLIP_ARGS: dict[str, Callable[[object, str], Any]] = {
     **dict.fromkeys(("image", "clip", "audio", "strip"), check_optional_path),
     "fps": check_real,
     **dict.fromkeys(
-        ("seconds", "strength", "extend", "transition", "guidance", "keyframe_fps"), check_optional_real
+        ("seconds", "strength", "extend", "transition", "guidance", "keyframe_fps", "shift"),
+        check_optional_real,
     ),
     **dict.fromkeys(("steps", "seed", "frames", "crf"), check_whole),
     **dict.fromkeys(("loop", "offload", "offline", "progress", "strict"), check_flag),
@@ -349,6 +358,8 @@ MAKE_CLIP_ARGS: dict[str, Callable[[object, str], Any]] = {
         check_text,
     ),
     "interpolate_options": check_mapping,
+    "lora": check_texts,
+    "transformer": check_texts,
     **dict.fromkeys(("on_frame", "on_step"), check_callable),
 }
 WRITER_ARGS: dict[str, Callable[[object, str], Any]] = {

@@ -32,6 +32,8 @@ EXAMPLES = """examples:
   vidiff generate --prompt "a red fox in snow" --weights Wan-AI/Wan2.1-T2V-1.3B-Diffusers -o fox.mp4 --device cuda
   vidiff generate --prompt "waves at dusk" --weights Lightricks/LTX-Video -o waves.mp4 --seconds 10 --offload --device cuda
   vidiff generate --image photo.jpg -o svd.mp4 --weights ~/models/svd-xt --device cuda      # SVD (auto)
+  vidiff generate --prompt "a red fox in snow" --weights ~/models/wan-1.3b -o fox.mp4 --device cuda \
+    --transformer ~/ComfyUI/models/diffusion_models/my_wan_finetune.safetensors  # ComfyUI's file
 """
 
 
@@ -137,6 +139,28 @@ def register(sub: argparse._SubParsersAction) -> None:
     m.add_argument(
         "--keyframe-size", help="WxH of the keyframes (default: the model's native area at --aspect)"
     )
+    m.add_argument(
+        "--lora",
+        action="append",
+        metavar="[high=|low=]FILE[:SCALE]",
+        help="a LoRA on the model's transformer: a .safetensors file or a hub file (owner/name/file), scale "
+        "default 1.0; repeat to stack; high= / low= puts it in one of Wan 2.2 A14B's two transformers",
+    )
+    m.add_argument(
+        "--transformer",
+        action="append",
+        metavar="[high=|low=]FILE",
+        help="a single-file transformer (ComfyUI's diffusion_models/ file, the original release's, a "
+        "fine-tune) in place of the weights' own: a .safetensors file or a hub file (owner/name/file); "
+        "high= / low= for one of Wan 2.2 A14B's two transformers",
+    )
+    m.add_argument(
+        "--shift",
+        type=float,
+        default=None,
+        help="the flow-matching sampler's shift, above 0 and at most 100 (ComfyUI's ModelSamplingSD3 shift; "
+        "diffusers' Wan docs: 3.0 for 480p, 5.0 for 720p; default: the weights' scheduler's own)",
+    )
     m.add_argument("--dtype", choices=DTYPE_CHOICES, default=None, help="default bf16 on cuda, fp32 on cpu")
     m.add_argument(
         "--offload", action="store_true", help="model CPU offload and VAE tiling/slicing (smaller GPUs)"
@@ -225,6 +249,9 @@ def run(args: argparse.Namespace) -> int:
         dtype=args.dtype,
         offload=args.offload,
         offline=args.offline,
+        lora=args.lora,
+        transformer=args.transformer,
+        shift=args.shift,
         interpolate=args.interpolate,
         audio=args.audio,
         crf=args.crf,

@@ -12,6 +12,7 @@ _NAMES = {
     "MOTIONS": "vidiff.generate.motion",
     "camera_frames": "vidiff.generate.motion",
     "extend_frames": "vidiff.generate.schemes",
+    "free_models": "vidiff.generate.loaded",
     "loop_frames": "vidiff.generate.schemes",
     "make_clip": "vidiff.generate.clip",
 }

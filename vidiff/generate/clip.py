@@ -136,6 +136,9 @@ def _model_keyframes(
     progress: bool,
     on_step: Callable[[int, int], None] | None = None,
     note: Callable[[str], None] = _stderr,
+    lora: str | list[str] | None = None,
+    transformer: str | list[str] | None = None,
+    shift: float | None = None,
 ) -> tuple[list, Fraction, list[int], dict[str, Any]]:
     """A video diffusion model's keyframes for `seconds` (several windows, each from the last frame of
     the one before, when one is too short): (frames, their rate, the joins' indices, report facts).
@@ -144,6 +147,9 @@ def _model_keyframes(
     from vidiff.errors import ConfigError
     from vidiff.generate import keyframes as kf
     from vidiff.generate.backends import hub_access, hub_quiet, is_local, offline_mode, resolve
+    from vidiff.generate.lora import check_lora_support, fetch_loras, is_hub_file, parse_loras
+    from vidiff.generate.shift import apply_shift, check_shift, shift_key
+    from vidiff.generate.single_file import check_single_file_support, fetch_single_files, parse_single_files
     from vidiff.progress import stage
 
     if not weights:
@@ -158,6 +164,9 @@ def _model_keyframes(
             "offload moves the model's parts between the GPU and the CPU: use it with device cuda"
         )
     ksize = parse_size(keyframe_size)
+    loras = parse_loras(lora)
+    files = parse_single_files(transformer)
+    check_shift(shift)
     still = _load_image(image) if image else None
     hub = not is_local(weights) and not offline_mode(offline)
     with stage(f"looking up {weights} on the hub", progress and hub):
@@ -175,25 +184,38 @@ def _model_keyframes(
             f"these {b.kind} weights make a clip from a prompt only; for an image use image-to-video "
             f"weights ({', '.join(b.image_to_video)})"
         )
-    b.check_requirements()
     aspect = size[0] / size[1]
-    kf.plan(b, seconds, keyframe_fps, frames)  # the rules the model states, before it is loaded
+    first = kf.plan(b, seconds, keyframe_fps, frames)  # the rules the model states, before it is loaded
+    b.check_requirements(with_image=still is not None or first.windows > 1)
+    check_lora_support(b.kind, b.two_stage, loras)
+    check_single_file_support(b.kind, b.two_stage, files)
+    if shift is not None:  # its scheduler's config, read beside the index: a flow-matching one?
+        shift_key(b.kind, b.configs.get("scheduler"))
+    with stage("reading the transformer's file", progress and bool(files)):
+        files = fetch_single_files(files, b.kind, b.source, offline, is_local(weights) or offline, note)
+    with stage("getting the LoRAs' hub files", progress and any(map(is_hub_file, loras))):
+        loras = fetch_loras(loras, offline, note)
     b.size(aspect, ksize)
     steps = steps or b.steps
     guidance = b.guidance if guidance is None else guidance
-    with stage(f"loading the {b.kind} ({weights}) on {device}", progress), hub_quiet():  # minutes
-        b.load(device, dtype, offline, is_local(weights), offload)
-    p = kf.plan(b, seconds, keyframe_fps, frames)  # again with what the loaded model says (SVD's window)
-    wh = b.size(aspect, ksize)
-    if on_step is not None:  # loaded: a progress and cancel point before the first step (minutes on a CPU)
-        on_step(0, p.windows * steps)
-    seq, joins = kf.generate(
-        b, p, prompt, still, negative_prompt, wh, steps, guidance, seed, progress, on_step
-    )
+    try:
+        with stage(f"loading the {b.kind} ({weights}) on {device}", progress), hub_quiet():  # minutes
+            b.load(device, dtype, offline, is_local(weights), offload, files, loras)
+            apply_shift(b.pipe, b.kind, shift)
+        p = kf.plan(b, seconds, keyframe_fps, frames)  # again with what the loaded model says (SVD's window)
+        wh = b.size(aspect, ksize)
+        if on_step is not None:  # loaded: a progress and cancel point before the first step (minutes)
+            on_step(0, p.windows * steps)
+        seq, joins = kf.generate(
+            b, p, prompt, still, negative_prompt, wh, steps, guidance, seed, progress, on_step
+        )
+    finally:  # the pipeline stays loaded for the next run (vidiff.generate.loaded), free to take
+        b.release()
     facts = {
         "source": "image" if still is not None else "prompt",
         "backend": b.name,
         "pipeline": b.kind,
+        **b.report_facts(),
         "weights": weights,
         "keyframes": len(seq),
         "keyframe_fps": round(float(p.rate), 4),
@@ -204,6 +226,12 @@ def _model_keyframes(
         "guidance": guidance,
         "seed": seed,
     }
+    if files:
+        facts["transformer_files"] = [{"file": f.source, "replaces": f.part} for f in files]
+    if shift is not None:
+        facts["shift"] = shift
+    if loras:
+        facts["loras"] = [{"lora": x.source, "scale": x.scale, "stage": x.stage or "all"} for x in loras]
     return seq, p.rate, joins, facts
 
 
@@ -236,6 +264,9 @@ def make_clip(
     dtype: str | None = None,
     offload: bool = False,
     offline: bool = False,
+    lora: str | list[str] | None = None,
+    transformer: str | list[str] | None = None,
+    shift: float | None = None,
     interpolate: str | None = None,
     interpolate_options: dict[str, Any] | None = None,
     audio: str | None = None,
@@ -253,7 +284,11 @@ def make_clip(
 
     With `weights` (a diffusers video pipeline folder or hub id; `backend` auto reads its class) or a
     `prompt`: a video diffusion model's keyframes from `prompt` and/or the still `image` (see
-    `_model_keyframes`). Else from `image`: camera `motion` over the still. From `clip`: the clip
+    `_model_keyframes`), with `lora` (a `[high=|low=]PATH_OR_HUB_FILE[:SCALE]` string or a list of them:
+    `vidiff.generate.lora`) on its transformer, `shift` its flow-matching sampler's shift
+    (`vidiff.generate.shift`), and `transformer` (`[high=|low=]PATH_OR_HUB_FILE`, or a list:
+    `vidiff.generate.single_file`) a single-file transformer in place of the weights' own. Else from
+    `image`: camera `motion` over the still. From `clip`: the clip
     continued `extend` seconds past its end by `scheme` (refined by the shipped models with
     `method="diffusion"`, `steps`, `device`, `seed`), with `loop` a transition back to its start.
     `seconds`, `motion`, `strength`, `extend`, `scheme` and `interpolate` apply to some sources only
@@ -359,7 +394,7 @@ def make_clip(
     model_only = {
         "guidance": guidance, "keyframe_fps": keyframe_fps, "frames": frames, "keyframe_size": keyframe_size,
         "dtype": dtype, "negative_prompt": negative_prompt, "offload": offload or None, "offline": offline or None,
-        "on_step": on_step,
+        "on_step": on_step, "lora": lora or None, "transformer": transformer or None, "shift": shift,
     }  # fmt: skip
     for name, value in model_only.items():
         if value is not None and not model:
@@ -402,7 +437,8 @@ def make_clip(
     if model:
         seq, seq_fps, joins, facts = _model_keyframes(
             image, seconds, size, backend, weights, prompt, negative_prompt, steps, guidance, seed,
-            keyframe_fps, frames, keyframe_size, device, dtype, offload, offline, progress, on_step, note,
+            keyframe_fps, frames, keyframe_size, device, dtype, offload, offline, progress, on_step, note, lora,
+            transformer, shift,
         )  # fmt: skip
         keys = list(seq)
         if loop:  # the transition follows the seconds of keyframes: a looped clip runs longer

@@ -61,6 +61,9 @@ STAGES: dict[str, dict[str, tuple[type, ...]]] = {
         "dtype": (str,),
         "offload": (bool,),
         "offline": (bool,),
+        "lora": (str, list),  # one [high=|low=]FILE[:SCALE] or a list of them
+        "transformer": (str, list),  # one [high=|low=]FILE (a single-file transformer) or a list
+        "shift": (int, float),
     },
     "encode": {
         "codec": (str,),

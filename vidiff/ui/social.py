@@ -139,6 +139,9 @@ def _run_social(app: App) -> Any:
         dtype: str | None,
         offload: bool,
         offline: bool,
+        lora: str | None,
+        transformer: str | None,
+        shift: float | None,
         gif: bool,
         request: gr.Request,
         progress: gr.Progress = gr.Progress(),  # noqa: B008
@@ -155,8 +158,9 @@ def _run_social(app: App) -> Any:
             # the generator's settings (steps, keyframes, device...): sent when set, so make_clip checks
             # them as the CLI's (given without a model, its one line says they apply to a model)
             model |= model_options(
-                steps, frames, keyframe_fps, keyframe_size, guidance, device, dtype, offload, offline
-            )
+                steps, frames, keyframe_fps, keyframe_size, guidance, device, dtype, offload, offline, lora,
+                transformer, shift,
+            )  # fmt: skip
             # a model without an upload or a sample: text to video; a sample picked is used (make_clip
             # refuses a clip with a model in one line), not silently dropped
             chosen = upload or (sample and sample != NO_SAMPLE)
@@ -264,6 +268,10 @@ def _report_md(r: dict[str, Any]) -> str:
                 ("model windows", f"{r['windows']} ({r['window_frames']} frames each)"),
             ]
             rows += [("sampler steps", r["steps"]), ("guidance", r["guidance"])]
+            rows += [(k, r[k]) for k in ("variant", "shift") if r.get(k) is not None]
+            for x in r.get("loras", []):  # each LoRA, its scale and, for one of two transformers, which
+                where = "" if x["stage"] == "all" else f" ({x['stage']})"
+                rows.append(("LoRA", f"{x['lora']} at {x['scale']:g}{where}"))
     elif r["source"] == "image":
         rows.append(("motion", r["motion"]))
     else:

@@ -1,5 +1,6 @@
 """The Social clip tab's generator settings: what `vidiff generate` offers for a video diffusion model
-(sampler steps, keyframes per window, keyframe rate and size, guidance, device, dtype, offload, offline),
+(sampler steps, keyframes per window, keyframe rate and size, guidance, device, dtype, offload, offline,
+LoRAs, a single-file transformer, shift),
 with the same defaults (`make_clip`'s: empty is the model's own) and the same checks (`make_clip`'s, one
 `vidiff: error:` line), so the page sets what the CLI sets."""
 
@@ -59,7 +60,31 @@ def model_fields() -> list[Any]:
             label="Offline (a hub id from the local cache only; never the network)",
             elem_id="so-offline",
         )
-    return [steps, frames, keyframe_fps, keyframe_size, guidance, device, dtype, offload, offline]
+    lora = gr.Textbox(
+        label="LoRAs, one a line: FILE[:SCALE] (a .safetensors file or a hub file owner/name/file; scale 1.0 "
+        "if left out; high= / low= for one of Wan 2.2 A14B's two transformers)",
+        placeholder="e.g. /models/loras/style.safetensors:0.8",
+        lines=2,
+        elem_id="so-lora",
+    )
+    transformer = gr.Textbox(
+        label="Transformer file: a single-file transformer in place of the weights' own (ComfyUI's "
+        "diffusion_models/ file, a fine-tune; a .safetensors file or a hub file; one a line, high= / low= "
+        "for Wan 2.2 A14B)",
+        placeholder="e.g. /models/diffusion_models/wan2.1_t2v_1.3B_fp16.safetensors",
+        lines=1,
+        elem_id="so-transformer",
+    )
+    shift = gr.Number(
+        None,
+        label="Shift (empty: the weights' scheduler's own; a flow-matching sampler's, e.g. Wan 3.0 at 480p, "
+        "5.0 at 720p)",
+        elem_id="so-shift",
+    )
+    return [
+        steps, frames, keyframe_fps, keyframe_size, guidance, device, dtype, offload, offline, lora, transformer,
+        shift,
+    ]  # fmt: skip
 
 
 def model_options(
@@ -72,6 +97,9 @@ def model_options(
     dtype: Any,
     offload: Any,
     offline: Any,
+    lora: Any = None,
+    transformer: Any = None,
+    shift: Any = None,
 ) -> dict[str, Any]:
     """`make_clip`'s keywords for the settings given (an empty field, the menus' defaults and unticked
     boxes are not sent: `make_clip`'s defaults apply). Whole numbers from the page (25.0) are sent as
@@ -90,8 +118,17 @@ def model_options(
         "dtype": None if dtype == AUTO_DTYPE else dtype,
         "offload": offload if offload is not False else None,  # True, or a crafted value to refuse
         "offline": offline if offline is not False else None,
+        "lora": _lines(check_text(lora, "lora")),
+        "transformer": _lines(check_text(transformer, "transformer")),
+        "shift": shift,
     }
     return {k: v for k, v in opts.items() if v is not None}
+
+
+def _lines(text: str | None) -> list[str] | None:
+    """The non-empty lines of a text field (None when there are none)."""
+    lines = [x.strip() for x in (text or "").splitlines() if x.strip()]
+    return lines or None
 
 
 def _whole(value: Any) -> Any:

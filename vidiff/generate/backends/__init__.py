@@ -207,6 +207,11 @@ def _check_parts(folder: Path, index: dict, kind: str) -> None:
 def pipeline_class(weights: str, offline: bool = False) -> str:
     """The diffusers pipeline class a weights folder or hub id holds (its model_index.json's _class_name);
     for a local folder every component it lists must be there."""
+    return _read_index(weights, offline)[1]["_class_name"]
+
+
+def _read_index(weights: str, offline: bool) -> tuple[Path, dict]:
+    """model_index.json's path and content (`pipeline_class`'s checks)."""
     path = _index_path(weights, offline)
     try:
         index = json.loads(path.read_text())
@@ -217,7 +222,34 @@ def pipeline_class(weights: str, offline: bool = False) -> str:
         raise InputError(f"weights {weights}: model_index.json is not a diffusers pipeline index") from None
     if is_local(weights) or offline_mode(offline):  # a folder, or a hub id's snapshot in the cache
         _check_parts(path.parent, index, kind)
-    return kind
+    return path, index
+
+
+def _part_configs(weights: str, index_path: Path, index: dict, parts: tuple[str, ...], hub: bool) -> dict:
+    """model_index.json and the config of each of `parts` the index names (config.json; a scheduler's
+    scheduler_config.json), read beside the index
+    (a folder, a cached snapshot) or, `hub`, fetched as diffusers would; one that cannot be read is left
+    out (the backend's figures stand until the loaded model says)."""
+    configs: dict[str, dict] = {"model_index": index}
+    for part in parts:
+        spec = index.get(part)
+        if not isinstance(spec, list) or None in spec:
+            continue
+        name = "scheduler_config.json" if part == "scheduler" else "config.json"
+        try:
+            if hub:
+                from huggingface_hub import hf_hub_download
+
+                with hub_quiet():
+                    path = Path(hf_hub_download(weights, f"{part}/{name}"))
+            else:
+                path = index_path.parent / part / name
+            config = json.loads(path.read_text())
+        except Exception:  # noqa: BLE001 - any failure: loading says what is wrong, in one line
+            continue
+        if isinstance(config, dict):
+            configs[part] = config
+    return configs
 
 
 def resolve(backend: str, weights: str, offline: bool = False) -> Backend:
@@ -227,7 +259,8 @@ def resolve(backend: str, weights: str, offline: bool = False) -> Backend:
         raise ConfigError(
             f"unknown backend {backend!r}; choose auto, vidiff or one of: {', '.join(BACKENDS)}"
         )
-    kind = pipeline_class(weights, offline)
+    index_path, index = _read_index(weights, offline)
+    kind = index["_class_name"]
     cls = CLASSES.get(kind)
     if cls is None:
         raise InputError(
@@ -240,6 +273,10 @@ def resolve(backend: str, weights: str, offline: bool = False) -> Backend:
     # the folder the index was read from; diffusers took it for a malformed hub id. A hub id read from the
     # cache is loaded from its snapshot folder (nothing asks the hub; no process-wide offline mode)
     if is_local(weights):
-        return cls(kind, str(Path(weights).expanduser()))
-    snapshot = cached_snapshot(weights) if offline_mode(offline) else None
-    return cls(kind, weights, None if snapshot is None else str(snapshot))
+        b = cls(kind, str(Path(weights).expanduser()))
+    else:
+        snapshot = cached_snapshot(weights) if offline_mode(offline) else None
+        b = cls(kind, weights, None if snapshot is None else str(snapshot))
+    hub = not is_local(weights) and not offline_mode(offline)
+    b.configure(_part_configs(weights, index_path, index, cls.config_parts, hub))
+    return b

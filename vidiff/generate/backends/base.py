@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Callable
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -130,6 +131,7 @@ class Backend:
     requires: dict[str, tuple[str, ...]] = {}
     takes_prompt = True
     rate_conditioned = False  # the pipeline is told the frame rate (its frames are then at any rate)
+    two_stage = False  # two transformers (Wan 2.2 A14B: high noise, then low noise)
     fps = Fraction(16)
     frame_step = 4
     window = 81
@@ -139,16 +141,29 @@ class Backend:
     steps = 50
     guidance = 5.0
     example = ""  # a hub id, for the README and error lines
+    # the parts whose config.json `configure` reads (before loading: a folder's, or a hub id's, files)
+    config_parts: tuple[str, ...] = ("scheduler",)
 
     def __init__(self, kind: str, weights: str, source: str | None = None) -> None:
         """`weights` as the user named them (a folder or hub id: what messages say); `source` where they
         are loaded from when that differs (a hub id's snapshot folder in the local cache)."""
         self.kind, self.weights, self.source = kind, weights, source or weights
         self.pipe: Any = None
+        self._hold: Any = None  # the kept pipeline, held while this run uses it (`load`, `release`)
+        self.configs: dict[str, dict[str, Any]] = {}  # what `configure` was given
         self._i2v: Any = None
         self.device = "cpu"
 
     # -- rules ---------------------------------------------------------------------------------------
+    def configure(self, configs: dict[str, dict[str, Any]]) -> None:
+        """Rules the weights' own configs set (`configs`: "model_index" and each of `config_parts` that
+        could be read); the class's figures stand by default."""
+        self.configs = configs
+
+    def report_facts(self) -> dict[str, Any]:
+        """What the run's report says of the weights besides their class (none by default)."""
+        return {}
+
     @property
     def is_image_to_video(self) -> bool:
         return self.kind in self.image_to_video
@@ -206,40 +221,89 @@ class Backend:
             max(m, round(math.sqrt(area / aspect) / m) * m),
         )
 
-    def check_requirements(self) -> None:
+    def check_requirements(self, with_image: bool = False) -> None:
         """A one-line UnsupportedError naming a package the pipeline needs that is not installed (checked
-        before the model loads: diffusers would fail with a NameError in the middle of the call)."""
+        before the model loads: diffusers would fail with a NameError in the middle of the call);
+        `with_image`: a window starts from a frame, so the image-to-video sibling's needs count too."""
         import importlib
 
-        for module in self.requires.get(self.kind, ()):
+        kinds = (self.kind, self.sibling) if with_image and self.sibling else (self.kind,)
+        for module in dict.fromkeys(m for k in kinds for m in self.requires.get(k, ())):
             try:
                 importlib.import_module(module)
             except ImportError:
+                needs = next(k for k in kinds if module in self.requires.get(k, ()))
                 raise UnsupportedError(
-                    f"the {self.kind} needs the {module} package to read the prompt: pip install {module}"
+                    f"the {needs} needs the {module} package to read the prompt: pip install {module}"
                 ) from None
 
     # -- loading -------------------------------------------------------------------------------------
-    def load(self, device: str, dtype: str | None, offline: bool, local: bool, offload: bool = False) -> None:
+    def load(
+        self,
+        device: str,
+        dtype: str | None,
+        offline: bool,
+        local: bool,
+        offload: bool = False,
+        single_files: list | None = None,
+        loras: list | None = None,
+    ) -> None:
         """The pipeline of `weights` on `device` in `dtype` (fp32 on the CPU, bf16 on CUDA by default);
-        `offload`: model CPU offload and VAE tiling/slicing where the pipeline has them."""
-        import diffusers
+        `offload`: model CPU offload and VAE tiling/slicing where the pipeline has them; `single_files`
+        (`vidiff.generate.single_file`, fetched and checked): transformers read from those files instead;
+        `loras` (`vidiff.generate.lora`, fetched): adapters on the transformer. The pipeline loaded last
+        in this process is taken as it is when all of these are the same (`vidiff.generate.loaded`);
+        `release()` when the run is done with it."""
         import torch
+
+        from vidiff.generate.loaded import files_key, loaded
 
         self.device = device
         dt = getattr(torch, DTYPES[dtype or ("bf16" if device.startswith("cuda") else "fp32")])
+        files, loras = single_files or [], loras or []
+        key = (
+            self.kind, self.source, files_key(self.source if Path(self.source).exists() else None), device,
+            str(dt), offload, tuple((f.part, files_key(f.path)) for f in files),
+            tuple((x.stage, x.scale, files_key(x.path)) for x in loras),
+        )  # fmt: skip
+        hold = loaded(key, lambda: self._build(device, dt, offline, local, offload, files, loras))
+        self.pipe, self._hold = hold.__enter__(), hold
+        self.pipe.scheduler = self.pipe._vidiff_scheduler  # a kept one's: not the last run's shift
+
+    def release(self) -> None:
+        """The run is done with the pipeline: the next run may take it (`load`)."""
+        hold, self._hold = self._hold, None
+        if hold is not None:
+            hold.__exit__(None, None, None)
+
+    def _build(
+        self, device: str, dt: Any, offline: bool, local: bool, offload: bool, files: list, loras: list
+    ) -> Any:
+        """The pipeline read from the weights (and `files`), on `device`, with `loras` on it."""
+        import diffusers
+        import torch
+
+        from vidiff.generate.lora import apply_loras
+        from vidiff.generate.single_file import load_single_files
+
         quiet_libraries()  # first: importing the pipeline's module may log (an image processor's fallback)
         cls = getattr(diffusers, self.kind)
         try:
             # torch_dtype's rename (diffusers 0.36+), a T5 for a UMT5, ...: ignored while it loads (a scope
             # that overlapping loads on the web app's threads cannot leave on for good); one build at a time
             with BUILD_LOCK, no_warnings():
-                pipe = cls.from_pretrained(self.source, torch_dtype=dt, local_files_only=local or offline)
+                parts = load_single_files(files, self.kind, self.source, dt, local or offline)
+                pipe = cls.from_pretrained(
+                    self.source, torch_dtype=dt, local_files_only=local or offline, **parts
+                )
         except (OSError, ValueError, KeyError, RuntimeError, TypeError, AttributeError) as e:
             raise InputError(
                 f"weights {self.weights}: cannot load the {self.kind}: {first_line(e)}"
             ) from None
         _check_loaded(pipe, self.weights)
+        # LoRAs before the parts move to the device or are offloaded; one for another model is one line
+        apply_loras(pipe, loras, self.weights)
+        pipe._vidiff_scheduler = pipe.scheduler  # its own, put back for each run (`load`; --shift)
         pipe.set_progress_bar_config(disable=True)  # vidiff shows its own bar (steps)
         try:
             if offload:
@@ -255,7 +319,7 @@ class Backend:
                 f"weights {self.weights}: the model does not fit in {device}'s memory; try offload or "
                 "dtype bf16"
             ) from None
-        self.pipe = pipe
+        return pipe
 
     def image_pipe(self) -> Any:
         """The pipeline that starts from a frame: the loaded one, or its image-to-video sibling."""

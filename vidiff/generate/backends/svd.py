@@ -33,8 +33,8 @@ class SVD(Backend):
     guidance = 3.0
     example = "stabilityai/stable-video-diffusion-img2vid-xt"
 
-    def load(self, device: str, dtype: str | None, offline: bool, local: bool, offload: bool = False) -> None:
-        super().load(device, dtype, offline, local, offload)
+    def load(self, *args: Any, **kwargs: Any) -> None:  # Backend.load's
+        super().load(*args, **kwargs)
         self.window = self.max_frames = self.pipe.unet.config.num_frames
 
     def valid_frames(self, n: int) -> int:

@@ -1,17 +1,23 @@
-"""Wan 2.1 (Wan Team, "Wan: Open and Advanced Large-Scale Video Generative Models", 2025) through diffusers.
+"""Wan 2.1 and 2.2 (Wan Team, "Wan: Open and Advanced Large-Scale Video Generative Models", 2025) through
+diffusers.
 
-Text to video (`WanPipeline`, e.g. Wan-AI/Wan2.1-T2V-1.3B-Diffusers) or image to video
-(`WanImageToVideoPipeline`, e.g. Wan-AI/Wan2.1-I2V-14B-480P-Diffusers): 16 fps, 81 frames (4k+1: the VAE
-compresses time 4x), sides in multiples of 16 (8x VAE, 2x2 patches), 832x480 native. The text-to-video
-weights cannot start from a frame (their transformer has no image input), so a clip longer than one
-window needs the image-to-video weights; diffusers' image-to-video pipeline needs `ftfy` for its prompt.
+Text to video (`WanPipeline`: Wan2.1-T2V-1.3B/14B, Wan2.2-TI2V-5B, Wan2.2-T2V-A14B) or image to video
+(`WanImageToVideoPipeline`: Wan2.1-I2V-14B-480P/720P, Wan2.2-I2V-A14B). The rules come from the weights'
+own configs (`wan_rules`): Wan 2.1 16 fps, 81 frames (4k+1), sides in multiples of 16, 832x480 native;
+Wan 2.2 TI2V-5B 24 fps, 121 frames, multiples of 32 (a 16x VAE), 1280x704; Wan 2.2 A14B 16 fps, 81
+frames, multiples of 16, 1280x720, two transformers (high noise, then low noise past `boundary_ratio`),
+both loaded and both offloaded. Wan 2.1's and A14B's text-to-video transformers take no image, so a clip
+longer than one window needs image-to-video weights; TI2V-5B's `WanPipeline` starts a window from a frame
+through `WanImageToVideoPipeline` on the same parts (its `expand_timesteps` keeps the first frame clean).
+diffusers' image-to-video pipeline needs `ftfy` for its prompt.
 """
 
 from __future__ import annotations
 
-from fractions import Fraction
+from typing import Any
 
 from vidiff.generate.backends.base import Backend
+from vidiff.generate.backends.wan_rules import VARIANTS, WanRules, wan_rules
 
 
 class Wan(Backend):
@@ -19,12 +25,38 @@ class Wan(Backend):
     text_to_video = ("WanPipeline",)
     image_to_video = ("WanImageToVideoPipeline",)
     requires = {"WanImageToVideoPipeline": ("ftfy",)}  # its prompt_clean calls ftfy, unguarded
-    fps = Fraction(16)
+    config_parts = ("scheduler", "vae", "transformer", "transformer_2")
+    fps = VARIANTS[-1].fps  # Wan 2.1's until the weights' configs are read
     frame_step = 4
     window = 81
     max_frames = 81
     multiple = 16
-    native_size = (832, 480)
+    native_size = VARIANTS[-1].native_size
     steps = 50
     guidance = 5.0
     example = "Wan-AI/Wan2.1-T2V-1.3B-Diffusers"
+    rules: WanRules | None = None
+
+    def configure(self, configs: dict[str, dict[str, Any]]) -> None:
+        super().configure(configs)
+        transformer = configs.get("transformer") or configs.get("transformer_2")
+        self._apply(wan_rules(configs.get("model_index") or {}, configs.get("vae"), transformer))
+
+    def load(self, *args: Any, **kwargs: Any) -> None:  # Backend.load's
+        super().load(*args, **kwargs)
+        pipe = self.pipe  # the loaded parts' configs: what diffusers' call itself will use
+        transformer = pipe.transformer if pipe.transformer is not None else pipe.transformer_2
+        self._apply(wan_rules(pipe.config, pipe.vae.config, transformer.config))
+
+    def _apply(self, rules: WanRules) -> None:
+        v = rules.variant
+        self.rules = rules
+        self.fps, self.window, self.max_frames, self.native_size = v.fps, v.window, v.window, v.native_size
+        self.frame_step, self.multiple, self.two_stage = rules.frame_step, rules.multiple, rules.two_stage
+        if rules.expand_timesteps and not self.is_image_to_video:  # TI2V: the same parts take a frame
+            self.sibling = "WanImageToVideoPipeline"
+
+    def report_facts(self) -> dict[str, Any]:
+        if self.rules is None:
+            return {}
+        return {"variant": self.rules.variant.name, "boundary_ratio": self.rules.boundary_ratio}
