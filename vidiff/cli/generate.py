@@ -123,6 +123,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     m.add_argument("--guidance", type=float, default=None, help="classifier-free guidance (model's default)")
     m.add_argument(
+        "--guidance-2",
+        type=float,
+        default=None,
+        help="a two-transformer Wan 2.2 (A14B): the low-noise transformer's guidance (default: --guidance)",
+    )
+    m.add_argument(
         "--frames",
         type=int,
         default=None,
@@ -241,6 +247,7 @@ def run(args: argparse.Namespace) -> int:
         offline=args.offline,
         lora=args.lora,
         shift=args.shift,
+        guidance_2=args.guidance_2,
         interpolate=args.interpolate,
         audio=args.audio,
         crf=args.crf,

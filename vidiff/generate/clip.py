@@ -138,6 +138,7 @@ def _model_keyframes(
     note: Callable[[str], None] = _stderr,
     lora: str | list[str] | None = None,
     shift: float | None = None,
+    guidance_2: float | None = None,
 ) -> tuple[list, Fraction, list[int], dict[str, Any]]:
     """A video diffusion model's keyframes for `seconds` (several windows, each from the last frame of
     the one before, when one is too short): (frames, their rate, the joins' indices, report facts).
@@ -157,6 +158,8 @@ def _model_keyframes(
         raise ConfigError(f"unknown dtype {dtype!r}; choose one of: {', '.join(DTYPE_CHOICES)}")
     if guidance is not None and not 0 <= guidance <= MAX_GUIDANCE:
         raise ConfigError(f"guidance must be between 0 and {MAX_GUIDANCE:g}, not {guidance:g}")
+    if guidance_2 is not None and not 0 <= guidance_2 <= MAX_GUIDANCE:
+        raise ConfigError(f"guidance_2 must be between 0 and {MAX_GUIDANCE:g}, not {guidance_2:g}")
     if offload and not device.startswith("cuda"):
         raise ConfigError(
             "offload moves the model's parts between the GPU and the CPU: use it with device cuda"
@@ -185,6 +188,11 @@ def _model_keyframes(
     first = kf.plan(b, seconds, keyframe_fps, frames)  # the rules the model states, before it is loaded
     b.check_requirements(with_image=still is not None or first.windows > 1)
     check_lora_support(b.kind, b.two_stage, loras)
+    if guidance_2 is not None and not b.two_stage:
+        raise ConfigError(
+            f"guidance_2 is the low-noise transformer's guidance of a two-transformer Wan 2.2 (A14B); this "
+            f"{b.kind} has one transformer: use guidance"
+        )
     if shift is not None:  # its scheduler's config, read beside the index: a flow-matching one?
         shift_key(b.kind, b.configs.get("scheduler"))
     with stage("getting the LoRAs' hub files", progress and any(map(is_hub_file, loras))):
@@ -192,6 +200,7 @@ def _model_keyframes(
     b.size(aspect, ksize)
     steps = steps or b.steps
     guidance = b.guidance if guidance is None else guidance
+    b.guidance_2 = guidance_2  # None: the pipeline uses guidance for both stages
     with stage(f"loading the {b.kind} ({weights}) on {device}", progress), hub_quiet():  # minutes
         # the LoRAs go in before the parts move to the device or are offloaded; a LoRA for another model
         # is one line before the first step
@@ -221,6 +230,8 @@ def _model_keyframes(
         "guidance": guidance,
         "seed": seed,
     }
+    if b.two_stage:
+        facts["guidance_2"] = guidance if guidance_2 is None else guidance_2
     if shift is not None:
         facts["shift"] = shift
     if loras:
@@ -259,6 +270,7 @@ def make_clip(
     offline: bool = False,
     lora: str | list[str] | None = None,
     shift: float | None = None,
+    guidance_2: float | None = None,
     interpolate: str | None = None,
     interpolate_options: dict[str, Any] | None = None,
     audio: str | None = None,
@@ -278,7 +290,7 @@ def make_clip(
     `prompt`: a video diffusion model's keyframes from `prompt` and/or the still `image` (see
     `_model_keyframes`), with `lora` (a `[high=|low=]PATH_OR_HUB_FILE[:SCALE]` string or a list of them:
     `vidiff.generate.lora`) on its transformer and `shift` its flow-matching sampler's shift
-    (`vidiff.generate.shift`). Else from `image`: camera `motion` over the still. From `clip`: the clip
+    (`vidiff.generate.shift`); `guidance_2` a two-transformer Wan 2.2's low-noise guidance. Else from `image`: camera `motion` over the still. From `clip`: the clip
     continued `extend` seconds past its end by `scheme` (refined by the shipped models with
     `method="diffusion"`, `steps`, `device`, `seed`), with `loop` a transition back to its start.
     `seconds`, `motion`, `strength`, `extend`, `scheme` and `interpolate` apply to some sources only
@@ -385,6 +397,7 @@ def make_clip(
         "guidance": guidance, "keyframe_fps": keyframe_fps, "frames": frames, "keyframe_size": keyframe_size,
         "dtype": dtype, "negative_prompt": negative_prompt, "offload": offload or None, "offline": offline or None,
         "on_step": on_step, "lora": lora or None, "shift": shift,
+        "guidance_2": guidance_2,
     }  # fmt: skip
     for name, value in model_only.items():
         if value is not None and not model:
@@ -428,7 +441,7 @@ def make_clip(
         seq, seq_fps, joins, facts = _model_keyframes(
             image, seconds, size, backend, weights, prompt, negative_prompt, steps, guidance, seed,
             keyframe_fps, frames, keyframe_size, device, dtype, offload, offline, progress, on_step, note, lora,
-            shift,
+            shift, guidance_2,
         )  # fmt: skip
         keys = list(seq)
         if loop:  # the transition follows the seconds of keyframes: a looped clip runs longer

@@ -63,6 +63,7 @@ STAGES: dict[str, dict[str, tuple[type, ...]]] = {
         "offline": (bool,),
         "lora": (str, list),  # one [high=|low=]FILE[:SCALE] or a list of them
         "shift": (int, float),
+        "guidance_2": (int, float),
     },
     "encode": {
         "codec": (str,),

@@ -1,8 +1,7 @@
 """The Social clip tab's generator settings: what `vidiff generate` offers for a video diffusion model
 (sampler steps, keyframes per window, keyframe rate and size, guidance, device, dtype, offload, offline,
-LoRAs, shift),
-with the same defaults (`make_clip`'s: empty is the model's own) and the same checks (`make_clip`'s, one
-`vidiff: error:` line), so the page sets what the CLI sets."""
+LoRAs, shift, low-noise guidance), with the same defaults (`make_clip`'s: empty is the model's own) and
+the same checks (`make_clip`'s, one `vidiff: error:` line), so the page sets what the CLI sets."""
 
 from typing import Any
 
@@ -73,19 +72,15 @@ def model_fields() -> list[Any]:
         "5.0 at 720p)",
         elem_id="so-shift",
     )
+    guidance_2 = gr.Number(
+        None,
+        label="Low-noise guidance (Wan 2.2 A14B's second transformer; empty: the guidance above)",
+        elem_id="so-guidance-2",
+    )
     return [
-        steps,
-        frames,
-        keyframe_fps,
-        keyframe_size,
-        guidance,
-        device,
-        dtype,
-        offload,
-        offline,
-        lora,
-        shift,
-    ]
+        steps, frames, keyframe_fps, keyframe_size, guidance, device, dtype, offload, offline, lora, shift,
+        guidance_2,
+    ]  # fmt: skip
 
 
 def model_options(
@@ -100,6 +95,7 @@ def model_options(
     offline: Any,
     lora: Any = None,
     shift: Any = None,
+    guidance_2: Any = None,
 ) -> dict[str, Any]:
     """`make_clip`'s keywords for the settings given (an empty field, the menus' defaults and unticked
     boxes are not sent: `make_clip`'s defaults apply). Whole numbers from the page (25.0) are sent as
@@ -120,6 +116,7 @@ def model_options(
         "offline": offline if offline is not False else None,
         "lora": _lines(check_text(lora, "lora")),
         "shift": shift,
+        "guidance_2": guidance_2,
     }
     return {k: v for k, v in opts.items() if v is not None}
 
