@@ -290,9 +290,10 @@ def make_clip(
     `prompt`: a video diffusion model's keyframes from `prompt` and/or the still `image` (see
     `_model_keyframes`), with `lora` (a `[high=|low=]PATH_OR_HUB_FILE[:SCALE]` string or a list of them:
     `vidiff.generate.lora`) on its transformer and `shift` its flow-matching sampler's shift
-    (`vidiff.generate.shift`); `guidance_2` a two-transformer Wan 2.2's low-noise guidance. Else from `image`: camera `motion` over the still. From `clip`: the clip
-    continued `extend` seconds past its end by `scheme` (refined by the shipped models with
-    `method="diffusion"`, `steps`, `device`, `seed`), with `loop` a transition back to its start.
+    (`vidiff.generate.shift`); `guidance_2` a two-transformer Wan 2.2's low-noise guidance. Else from
+    `image`: camera `motion` over the still. From `clip`: the clip continued `extend` seconds past its
+    end by `scheme` (refined by the shipped models with `method="diffusion"`, `steps`, `device`,
+    `seed`), with `loop` a transition back to its start.
     `seconds`, `motion`, `strength`, `extend`, `scheme` and `interpolate` apply to some sources only
     (`ONLY_FOR`): None takes the default (`DEFAULT_*`), a value given for another source is refused, not
     ignored. A model's or a clip's frames are brought to `fps` by the `interpolate` method (default:
