@@ -247,3 +247,53 @@ def test_a_wan_i2v_with_a_lora_is_quiet_and_takes_a_text_to_video_lora(tmp_path,
     )
     assert (r.returncode, r.stderr) == (0, ""), r.stderr
     assert json.loads(r.stdout)["loras"][0]["scale"] == 1.0
+
+
+def test_a_hub_lora_when_the_hub_fails_is_one_line_or_the_cached_copy(tmp_path, monkeypatch, loras):
+    """Online, a hub answering 503 is said at once (no retries for ~25 s): a LoRA the cache lacks is one
+    line naming how to fetch it; one it holds is used from the cache with a note."""
+    import http.server
+    import threading
+    import time
+
+    from vidiff.errors import InputError
+
+    class Hub(http.server.BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            self.send_response(503)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        do_GET = do_HEAD = _answer
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hub)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        hub_at(monkeypatch, f"http://127.0.0.1:{server.server_address[1]}", tmp_path / "hub")
+        specs = parse_loras("someone/loras/a.safetensors")
+        t0 = time.perf_counter()
+        with pytest.raises(
+            InputError, match=r"cannot reach the hub \(.*503.*hf download someone/loras a.safetensors"
+        ):
+            fetch_loras(specs, offline=False)
+        assert time.perf_counter() - t0 < 5
+        sha = "0123456789abcdef0123456789abcdef01234567"
+        repo = tmp_path / "hub" / "models--someone--loras"
+        (repo / "refs").mkdir(parents=True)
+        (repo / "refs" / "main").write_text(sha)
+        (repo / "snapshots" / sha).mkdir(parents=True)
+        shutil.copy(loras[0], repo / "snapshots" / sha / "a.safetensors")
+        notes: list[str] = []
+        (got,) = fetch_loras(specs, offline=False, note=notes.append)
+        assert got.path == str(repo / "snapshots" / sha / "a.safetensors")
+        assert (
+            len(notes) == 1
+            and notes[0].startswith("note: cannot reach the hub")
+            and "from the local cache" in notes[0]
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
