@@ -297,3 +297,39 @@ def test_a_hub_lora_when_the_hub_fails_is_one_line_or_the_cached_copy(tmp_path, 
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_musubi_tuner_lora_is_the_same_lora(tmp_path, wan):
+    """musubi-tuner's kohya-style keys (lora_unet_blocks_N_self_attn_q.lora_down.weight, an alpha per
+    layer), which diffusers' Wan loader converts (it needs every attention and feed-forward layer), give
+    the same frames as the same LoRA in diffusers' names."""
+    import torch
+    from safetensors.torch import load_file, save_file
+
+    full = tiny_lora(
+        wan, tmp_path / "full.safetensors", 2, ("to_q", "to_k", "to_v", "to_out.0", "net.0.proj", "net.2")
+    )
+    names = {
+        "attn1": "self_attn",
+        "attn2": "cross_attn",
+        "to_q": "q",
+        "to_k": "k",
+        "to_v": "v",
+        "to_out": "o",
+    }
+    musubi = {}
+    for key, value in load_file(full).items():
+        module, tail = key.removeprefix("transformer.").split(".lora_")
+        p = module.split(".")  # blocks.0.attn1.to_out.0 / blocks.0.ffn.net.0.proj
+        name = f"blocks_{p[1]}_ffn_{p[4]}" if p[2] == "ffn" else f"blocks_{p[1]}_{names[p[2]]}_{names[p[3]]}"
+        down = tail.startswith("A")
+        musubi[f"lora_unet_{name}.{'lora_down' if down else 'lora_up'}.weight"] = value
+        musubi[f"lora_unet_{name}.alpha"] = torch.tensor(float(value.shape[0] if down else value.shape[1]))
+    save_file(musubi, tmp_path / "musubi.safetensors")
+    made = []
+    for path in (full, tmp_path / "musubi.safetensors"):
+        b = resolve("auto", str(wan))
+        b.load("cpu", None, False, True)
+        apply_loras(b.pipe, fetch_loras(parse_loras(str(path)), False), str(wan))
+        made.append(_keyframes(b))
+    assert np.array_equal(*made)
