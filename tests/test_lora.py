@@ -125,6 +125,7 @@ def test_the_recipe_and_the_web_app_pass_the_loras_on(tmp_path, wan, loras):
         ("{plain}", "not a LoRA: none of its 1 tensors is a LoRA layer"),
         ("{ltx}", "0 of its 8 layers are in the WanTransformer3DModel of weights"),
         ("{wide}", "0 of its 8 layers are in the WanTransformer3DModel of weights"),  # a wider model's
+        ("{musubi}", "converter for its key format needs layer 'blocks_0_self_attn_k.lora_down.weight'"),
         ("someone/loras/a.safetensors", "not in the local Hugging Face cache (offline)"),
     ],
 )
@@ -140,7 +141,10 @@ def test_each_refusal_is_one_line_before_any_step(tmp_path, capsys, monkeypatch,
     save_file(renamed, tmp_path / "ltx.safetensors")  # LTX-Video's layer names
     wide = {k: v.repeat(1, 2) if ".lora_A." in k else v for k, v in load_file(loras[0]).items()}
     save_file(wide, tmp_path / "wide.safetensors")  # the same names, twice the input width
-    names = {k: tmp_path / f"{k}.safetensors" for k in ("text", "plain", "ltx", "wide")}
+    q = "lora_unet_blocks_0_self_attn_q"  # musubi-tuner's names, one layer of the many its converter reads
+    musubi = {f"{q}.lora_down.weight": torch.zeros(2, 24), f"{q}.lora_up.weight": torch.zeros(24, 2)}
+    save_file({**musubi, f"{q}.alpha": torch.tensor(2.0)}, tmp_path / "musubi.safetensors")
+    names = {k: tmp_path / f"{k}.safetensors" for k in ("text", "plain", "ltx", "wide", "musubi")}
     monkeypatch.setattr(Backend, "keyframes", lambda *a, **k: pytest.fail("sampled"))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     rc, err = _generate(capsys, tmp_path / "o.mp4", wan, "--lora", lora.format(a=loras[0], **names))

@@ -223,7 +223,12 @@ def _state_dict(pipe: Any, lora: Lora) -> dict:
     try:
         with no_warnings():
             return type(pipe).lora_state_dict(lora.path)
-    except (ValueError, RuntimeError, KeyError, TypeError, OSError) as e:
+    except KeyError as e:  # a converted format (musubi-tuner's) lacking a layer its converter reads
+        raise InputError(
+            f"lora {lora.source}: diffusers' converter for its key format needs layer {e} and it has none "
+            "(a LoRA trained on only some layers?)"
+        ) from None
+    except (ValueError, RuntimeError, TypeError, OSError) as e:
         raise InputError(f"lora {lora.source}: cannot read it as a LoRA: {first_line(e)}") from None
 
 
