@@ -125,6 +125,7 @@ def test_the_recipe_and_the_web_app_pass_the_loras_on(tmp_path, wan, loras):
         ("{plain}", "not a LoRA: none of its 1 tensors is a LoRA layer"),
         ("{ltx}", "0 of its 8 layers are in the WanTransformer3DModel of weights"),
         ("{wide}", "0 of its 8 layers are in the WanTransformer3DModel of weights"),  # a wider model's
+        ("{musubi}", "converter for its key format needs layer 'blocks_0_self_attn_k.lora_down.weight'"),
         ("someone/loras/a.safetensors", "not in the local Hugging Face cache (offline)"),
     ],
 )
@@ -140,7 +141,10 @@ def test_each_refusal_is_one_line_before_any_step(tmp_path, capsys, monkeypatch,
     save_file(renamed, tmp_path / "ltx.safetensors")  # LTX-Video's layer names
     wide = {k: v.repeat(1, 2) if ".lora_A." in k else v for k, v in load_file(loras[0]).items()}
     save_file(wide, tmp_path / "wide.safetensors")  # the same names, twice the input width
-    names = {k: tmp_path / f"{k}.safetensors" for k in ("text", "plain", "ltx", "wide")}
+    q = "lora_unet_blocks_0_self_attn_q"  # musubi-tuner's names, one layer of the many its converter reads
+    musubi = {f"{q}.lora_down.weight": torch.zeros(2, 24), f"{q}.lora_up.weight": torch.zeros(24, 2)}
+    save_file({**musubi, f"{q}.alpha": torch.tensor(2.0)}, tmp_path / "musubi.safetensors")
+    names = {k: tmp_path / f"{k}.safetensors" for k in ("text", "plain", "ltx", "wide", "musubi")}
     monkeypatch.setattr(Backend, "keyframes", lambda *a, **k: pytest.fail("sampled"))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     rc, err = _generate(capsys, tmp_path / "o.mp4", wan, "--lora", lora.format(a=loras[0], **names))
@@ -245,3 +249,89 @@ def test_a_wan_i2v_with_a_lora_is_quiet_and_takes_a_text_to_video_lora(tmp_path,
     )
     assert (r.returncode, r.stderr) == (0, ""), r.stderr
     assert json.loads(r.stdout)["loras"][0]["scale"] == 1.0
+
+
+def test_a_hub_lora_when_the_hub_fails_is_one_line_or_the_cached_copy(tmp_path, monkeypatch, loras):
+    """Online, a hub answering 503 is said at once (no retries for ~25 s): a LoRA the cache lacks is one
+    line naming how to fetch it; one it holds is used from the cache with a note."""
+    import http.server
+    import threading
+    import time
+
+    from vidiff.errors import InputError
+
+    class Hub(http.server.BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            self.send_response(503)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        do_GET = do_HEAD = _answer
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hub)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        hub_at(monkeypatch, f"http://127.0.0.1:{server.server_address[1]}", tmp_path / "hub")
+        specs = parse_loras("someone/loras/a.safetensors")
+        t0 = time.perf_counter()
+        with pytest.raises(
+            InputError, match=r"cannot reach the hub \(.*503.*hf download someone/loras a.safetensors"
+        ):
+            fetch_loras(specs, offline=False)
+        assert time.perf_counter() - t0 < 5
+        sha = "0123456789abcdef0123456789abcdef01234567"
+        repo = tmp_path / "hub" / "models--someone--loras"
+        (repo / "refs").mkdir(parents=True)
+        (repo / "refs" / "main").write_text(sha)
+        (repo / "snapshots" / sha).mkdir(parents=True)
+        shutil.copy(loras[0], repo / "snapshots" / sha / "a.safetensors")
+        notes: list[str] = []
+        (got,) = fetch_loras(specs, offline=False, note=notes.append)
+        assert got.path == str(repo / "snapshots" / sha / "a.safetensors")
+        assert (
+            len(notes) == 1
+            and notes[0].startswith("note: cannot reach the hub")
+            and "from the local cache" in notes[0]
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_musubi_tuner_lora_is_the_same_lora(tmp_path, wan):
+    """musubi-tuner's kohya-style keys (lora_unet_blocks_N_self_attn_q.lora_down.weight, an alpha per
+    layer), which diffusers' Wan loader converts (it needs every attention and feed-forward layer), give
+    the same frames as the same LoRA in diffusers' names."""
+    import torch
+    from safetensors.torch import load_file, save_file
+
+    full = tiny_lora(
+        wan, tmp_path / "full.safetensors", 2, ("to_q", "to_k", "to_v", "to_out.0", "net.0.proj", "net.2")
+    )
+    names = {
+        "attn1": "self_attn",
+        "attn2": "cross_attn",
+        "to_q": "q",
+        "to_k": "k",
+        "to_v": "v",
+        "to_out": "o",
+    }
+    musubi = {}
+    for key, value in load_file(full).items():
+        module, tail = key.removeprefix("transformer.").split(".lora_")
+        p = module.split(".")  # blocks.0.attn1.to_out.0 / blocks.0.ffn.net.0.proj
+        name = f"blocks_{p[1]}_ffn_{p[4]}" if p[2] == "ffn" else f"blocks_{p[1]}_{names[p[2]]}_{names[p[3]]}"
+        down = tail.startswith("A")
+        musubi[f"lora_unet_{name}.{'lora_down' if down else 'lora_up'}.weight"] = value
+        musubi[f"lora_unet_{name}.alpha"] = torch.tensor(float(value.shape[0] if down else value.shape[1]))
+    save_file(musubi, tmp_path / "musubi.safetensors")
+    made = []
+    for path in (full, tmp_path / "musubi.safetensors"):
+        b = resolve("auto", str(wan))
+        b.load("cpu", None, False, True)
+        apply_loras(b.pipe, fetch_loras(parse_loras(str(path)), False), str(wan))
+        made.append(_keyframes(b))
+    assert np.array_equal(*made)

@@ -585,7 +585,7 @@ def _last(handler, *args) -> str:
 # the Social tab's generator settings as the page sends them untouched (vidiff.ui.social_model)
 SOCIAL_MODEL_FIELDS = dict(
     steps=None, frames=None, keyframe_fps=None, keyframe_size="", guidance=None, device="cpu", dtype="auto",
-    offload=False, offline=False, lora="", transformer="", shift=None, gif=False,
+    offload=False, offline=False, lora="", transformer="", shift=None, guidance_2=None, gif=False,
 )  # fmt: skip
 
 

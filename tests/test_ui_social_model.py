@@ -19,7 +19,7 @@ pytest.importorskip("transformers")
 # the page's values when the user changes nothing (vidiff.ui.social_model.model_fields)
 UNTOUCHED = dict(
     steps=None, frames=None, keyframe_fps=None, keyframe_size="", guidance=None, device="cpu", dtype="auto",
-    offload=False, offline=False, lora="", transformer="", shift=None, gif=False,
+    offload=False, offline=False, lora="", transformer="", shift=None, guidance_2=None, gif=False,
 )  # fmt: skip
 REQUEST = SimpleNamespace(session_hash="t")
 

@@ -152,3 +152,32 @@ def test_ti2v_from_a_still_without_ftfy_is_one_line_before_loading(tmp_path, cap
     assert rc == 2 and err == (
         "vidiff: error: the WanImageToVideoPipeline needs the ftfy package to read the prompt: pip install ftfy"
     )
+
+
+def test_a14b_low_noise_guidance_at_every_door(tmp_path, capsys, w22):
+    """--guidance-2 is the low-noise transformer's guidance (diffusers' guidance_scale_2): the same value
+    as the guidance gives the same frames as none, another changes them; one transformer: refused."""
+    args = ["--weights", str(w22["t2v"]), "--seconds", "0.3", "--keyframe-size", "32x32", "--fps", "24"]
+    rc, rep = _generate(capsys, tmp_path / "a.mp4", *args, "--guidance", "4", "--guidance-2", "1.5")
+    assert rc == 0 and (rep["guidance"], rep["guidance_2"]) == (4.0, 1.5), rep
+    rc, err = _generate(capsys, tmp_path / "o.mp4", "--weights", str(w22["ti2v"]), "--guidance-2", "3")
+    assert rc == 2 and err.startswith("vidiff: error: guidance_2 is the low-noise transformer's guidance"), (
+        err
+    )
+    rc, err = _generate(capsys, tmp_path / "o.mp4", *args, "--guidance-2", "99")
+    assert rc == 2 and err == "vidiff: error: guidance_2 must be between 0 and 30, not 99", err
+    b = resolve("auto", str(w22["t2v"]))
+    b.load("cpu", None, False, True)
+    made = []
+    for g2 in (None, 4.0, 30.0):  # 4 steps: t 1000 and 910 on the high-noise transformer, 717 and 24 low
+        b.guidance_2 = g2
+        made.append(np.stack(b.keyframes("a cat", None, None, 5, (32, 32), 4, 4.0, 3, b.fps)))
+    assert np.array_equal(made[0], made[1]) and not np.array_equal(made[0], made[2])
+    from vidiff.recipes import load_recipe
+    from vidiff.ui.social_model import model_options
+
+    overridden = load_recipe("social_clip").with_overrides(["generate.guidance_2=2"])
+    assert overridden.stage("generate")["guidance_2"] == 2
+    assert model_options(None, None, None, "", None, "cpu", "auto", False, False, "", None, 2.0) == {
+        "guidance_2": 2.0
+    }

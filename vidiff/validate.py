@@ -347,7 +347,7 @@ MAKE_CLIP_ARGS: dict[str, Callable[[object, str], Any]] = {
     **dict.fromkeys(("image", "clip", "audio", "strip"), check_optional_path),
     "fps": check_real,
     **dict.fromkeys(
-        ("seconds", "strength", "extend", "transition", "guidance", "keyframe_fps", "shift"),
+        ("seconds", "strength", "extend", "transition", "guidance", "guidance_2", "keyframe_fps", "shift"),
         check_optional_real,
     ),
     **dict.fromkeys(("steps", "seed", "frames", "crf"), check_whole),

@@ -125,6 +125,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     m.add_argument("--guidance", type=float, default=None, help="classifier-free guidance (model's default)")
     m.add_argument(
+        "--guidance-2",
+        type=float,
+        default=None,
+        help="a two-transformer Wan 2.2 (A14B): the low-noise transformer's guidance (default: --guidance)",
+    )
+    m.add_argument(
         "--frames",
         type=int,
         default=None,
@@ -252,6 +258,7 @@ def run(args: argparse.Namespace) -> int:
         lora=args.lora,
         transformer=args.transformer,
         shift=args.shift,
+        guidance_2=args.guidance_2,
         interpolate=args.interpolate,
         audio=args.audio,
         crf=args.crf,

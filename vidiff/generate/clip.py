@@ -139,6 +139,7 @@ def _model_keyframes(
     lora: str | list[str] | None = None,
     transformer: str | list[str] | None = None,
     shift: float | None = None,
+    guidance_2: float | None = None,
 ) -> tuple[list, Fraction, list[int], dict[str, Any]]:
     """A video diffusion model's keyframes for `seconds` (several windows, each from the last frame of
     the one before, when one is too short): (frames, their rate, the joins' indices, report facts).
@@ -159,6 +160,8 @@ def _model_keyframes(
         raise ConfigError(f"unknown dtype {dtype!r}; choose one of: {', '.join(DTYPE_CHOICES)}")
     if guidance is not None and not 0 <= guidance <= MAX_GUIDANCE:
         raise ConfigError(f"guidance must be between 0 and {MAX_GUIDANCE:g}, not {guidance:g}")
+    if guidance_2 is not None and not 0 <= guidance_2 <= MAX_GUIDANCE:
+        raise ConfigError(f"guidance_2 must be between 0 and {MAX_GUIDANCE:g}, not {guidance_2:g}")
     if offload and not device.startswith("cuda"):
         raise ConfigError(
             "offload moves the model's parts between the GPU and the CPU: use it with device cuda"
@@ -189,6 +192,11 @@ def _model_keyframes(
     b.check_requirements(with_image=still is not None or first.windows > 1)
     check_lora_support(b.kind, b.two_stage, loras)
     check_single_file_support(b.kind, b.two_stage, files)
+    if guidance_2 is not None and not b.two_stage:
+        raise ConfigError(
+            f"guidance_2 is the low-noise transformer's guidance of a two-transformer Wan 2.2 (A14B); this "
+            f"{b.kind} has one transformer: use guidance"
+        )
     if shift is not None:  # its scheduler's config, read beside the index: a flow-matching one?
         shift_key(b.kind, b.configs.get("scheduler"))
     with stage("reading the transformer's file", progress and bool(files)):
@@ -198,6 +206,7 @@ def _model_keyframes(
     b.size(aspect, ksize)
     steps = steps or b.steps
     guidance = b.guidance if guidance is None else guidance
+    b.guidance_2 = guidance_2  # None: the pipeline uses guidance for both stages
     try:
         with stage(f"loading the {b.kind} ({weights}) on {device}", progress), hub_quiet():  # minutes
             b.load(device, dtype, offline, is_local(weights), offload, files, loras)
@@ -228,6 +237,8 @@ def _model_keyframes(
     }
     if files:
         facts["transformer_files"] = [{"file": f.source, "replaces": f.part} for f in files]
+    if b.two_stage:
+        facts["guidance_2"] = guidance if guidance_2 is None else guidance_2
     if shift is not None:
         facts["shift"] = shift
     if loras:
@@ -267,6 +278,7 @@ def make_clip(
     lora: str | list[str] | None = None,
     transformer: str | list[str] | None = None,
     shift: float | None = None,
+    guidance_2: float | None = None,
     interpolate: str | None = None,
     interpolate_options: dict[str, Any] | None = None,
     audio: str | None = None,
@@ -286,11 +298,11 @@ def make_clip(
     `prompt`: a video diffusion model's keyframes from `prompt` and/or the still `image` (see
     `_model_keyframes`), with `lora` (a `[high=|low=]PATH_OR_HUB_FILE[:SCALE]` string or a list of them:
     `vidiff.generate.lora`) on its transformer, `shift` its flow-matching sampler's shift
-    (`vidiff.generate.shift`), and `transformer` (`[high=|low=]PATH_OR_HUB_FILE`, or a list:
-    `vidiff.generate.single_file`) a single-file transformer in place of the weights' own. Else from
-    `image`: camera `motion` over the still. From `clip`: the clip
-    continued `extend` seconds past its end by `scheme` (refined by the shipped models with
-    `method="diffusion"`, `steps`, `device`, `seed`), with `loop` a transition back to its start.
+    (`vidiff.generate.shift`), `guidance_2` a two-transformer Wan 2.2's low-noise guidance, and
+    `transformer` (`[high=|low=]PATH_OR_HUB_FILE`, or a list: `vidiff.generate.single_file`) a single-file
+    transformer in place of the weights' own. Else from `image`: camera `motion` over the still. From
+    `clip`: the clip continued `extend` seconds past its end by `scheme` (refined by the shipped models
+    with `method="diffusion"`, `steps`, `device`, `seed`), with `loop` a transition back to its start.
     `seconds`, `motion`, `strength`, `extend`, `scheme` and `interpolate` apply to some sources only
     (`ONLY_FOR`): None takes the default (`DEFAULT_*`), a value given for another source is refused, not
     ignored. A model's or a clip's frames are brought to `fps` by the `interpolate` method (default:
@@ -395,6 +407,7 @@ def make_clip(
         "guidance": guidance, "keyframe_fps": keyframe_fps, "frames": frames, "keyframe_size": keyframe_size,
         "dtype": dtype, "negative_prompt": negative_prompt, "offload": offload or None, "offline": offline or None,
         "on_step": on_step, "lora": lora or None, "transformer": transformer or None, "shift": shift,
+        "guidance_2": guidance_2,
     }  # fmt: skip
     for name, value in model_only.items():
         if value is not None and not model:
@@ -438,7 +451,7 @@ def make_clip(
         seq, seq_fps, joins, facts = _model_keyframes(
             image, seconds, size, backend, weights, prompt, negative_prompt, steps, guidance, seed,
             keyframe_fps, frames, keyframe_size, device, dtype, offload, offline, progress, on_step, note, lora,
-            transformer, shift,
+            transformer, shift, guidance_2,
         )  # fmt: skip
         keys = list(seq)
         if loop:  # the transition follows the seconds of keyframes: a looped clip runs longer

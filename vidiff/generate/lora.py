@@ -4,7 +4,7 @@ A LoRA is a `.safetensors` file, local or on the hub (`owner/name/path/in/repo.s
 huggingface_hub fetches, from the cache alone offline). diffusers' `load_lora_weights` reads it, each as its
 own adapter, and `set_adapters` gives each its scale (default 1.0; several stack). Wan's loader also
 converts the original Wan / ComfyUI keys (`diffusion_model.blocks...`) and musubi-tuner's kohya-style keys
-(`lora_unet_blocks_...`). A two-transformer Wan 2.2 A14B takes a LoRA in both transformers, or in the
+(`lora_unet_blocks_...`; every attention and feed-forward layer must be in it). A two-transformer Wan 2.2 A14B takes a LoRA in both transformers, or in the
 high-noise one (`high=`) or the low-noise one (`low=`) alone. Everything that can be told from the file is
 checked before the model loads; that its layers are the transformer's, once it has loaded, before any
 sampling step. Needs `peft` (the `video` extra).
@@ -187,7 +187,12 @@ def _state_dict(pipe: Any, lora: Lora) -> dict:
     try:
         with no_warnings():
             return type(pipe).lora_state_dict(lora.path)
-    except (ValueError, RuntimeError, KeyError, TypeError, OSError) as e:
+    except KeyError as e:  # a converted format (musubi-tuner's) lacking a layer its converter reads
+        raise InputError(
+            f"lora {lora.source}: diffusers' converter for its key format needs layer {e} and it has none "
+            "(a LoRA trained on only some layers?)"
+        ) from None
+    except (ValueError, RuntimeError, TypeError, OSError) as e:
         raise InputError(f"lora {lora.source}: cannot read it as a LoRA: {first_line(e)}") from None
 
 

@@ -64,6 +64,7 @@ STAGES: dict[str, dict[str, tuple[type, ...]]] = {
         "lora": (str, list),  # one [high=|low=]FILE[:SCALE] or a list of them
         "transformer": (str, list),  # one [high=|low=]FILE (a single-file transformer) or a list
         "shift": (int, float),
+        "guidance_2": (int, float),
     },
     "encode": {
         "codec": (str,),

@@ -142,6 +142,7 @@ def _run_social(app: App) -> Any:
         lora: str | None,
         transformer: str | None,
         shift: float | None,
+        guidance_2: float | None,
         gif: bool,
         request: gr.Request,
         progress: gr.Progress = gr.Progress(),  # noqa: B008
@@ -159,7 +160,7 @@ def _run_social(app: App) -> Any:
             # them as the CLI's (given without a model, its one line says they apply to a model)
             model |= model_options(
                 steps, frames, keyframe_fps, keyframe_size, guidance, device, dtype, offload, offline, lora,
-                transformer, shift,
+                transformer, shift, guidance_2,
             )  # fmt: skip
             # a model without an upload or a sample: text to video; a sample picked is used (make_clip
             # refuses a clip with a model in one line), not silently dropped
@@ -268,6 +269,7 @@ def _report_md(r: dict[str, Any]) -> str:
                 ("model windows", f"{r['windows']} ({r['window_frames']} frames each)"),
             ]
             rows += [("sampler steps", r["steps"]), ("guidance", r["guidance"])]
+            rows += [("low-noise guidance", r["guidance_2"])] if "guidance_2" in r else []
             rows += [(k, r[k]) for k in ("variant", "shift") if r.get(k) is not None]
             for x in r.get("loras", []):  # each LoRA, its scale and, for one of two transformers, which
                 where = "" if x["stage"] == "all" else f" ({x['stage']})"

@@ -1,8 +1,8 @@
 """The Social clip tab's generator settings: what `vidiff generate` offers for a video diffusion model
 (sampler steps, keyframes per window, keyframe rate and size, guidance, device, dtype, offload, offline,
-LoRAs, a single-file transformer, shift),
-with the same defaults (`make_clip`'s: empty is the model's own) and the same checks (`make_clip`'s, one
-`vidiff: error:` line), so the page sets what the CLI sets."""
+LoRAs, a single-file transformer, shift, low-noise guidance), with the same defaults (`make_clip`'s:
+empty is the model's own) and the same checks (`make_clip`'s, one `vidiff: error:` line), so the page
+sets what the CLI sets."""
 
 from typing import Any
 
@@ -81,9 +81,14 @@ def model_fields() -> list[Any]:
         "5.0 at 720p)",
         elem_id="so-shift",
     )
+    guidance_2 = gr.Number(
+        None,
+        label="Low-noise guidance (Wan 2.2 A14B's second transformer; empty: the guidance above)",
+        elem_id="so-guidance-2",
+    )
     return [
         steps, frames, keyframe_fps, keyframe_size, guidance, device, dtype, offload, offline, lora, transformer,
-        shift,
+        shift, guidance_2,
     ]  # fmt: skip
 
 
@@ -100,6 +105,7 @@ def model_options(
     lora: Any = None,
     transformer: Any = None,
     shift: Any = None,
+    guidance_2: Any = None,
 ) -> dict[str, Any]:
     """`make_clip`'s keywords for the settings given (an empty field, the menus' defaults and unticked
     boxes are not sent: `make_clip`'s defaults apply). Whole numbers from the page (25.0) are sent as
@@ -121,6 +127,7 @@ def model_options(
         "lora": _lines(check_text(lora, "lora")),
         "transformer": _lines(check_text(transformer, "transformer")),
         "shift": shift,
+        "guidance_2": guidance_2,
     }
     return {k: v for k, v in opts.items() if v is not None}
 

@@ -132,6 +132,7 @@ class Backend:
     takes_prompt = True
     rate_conditioned = False  # the pipeline is told the frame rate (its frames are then at any rate)
     two_stage = False  # two transformers (Wan 2.2 A14B: high noise, then low noise)
+    guidance_2: float | None = None  # the second transformer's guidance (None: the first's)
     fps = Fraction(16)
     frame_step = 4
     window = 81

@@ -1,10 +1,12 @@
 """LTX-Video (HaCohen et al., "LTX-Video: Realtime Video Latent Diffusion", 2024) through diffusers.
 
-`LTXPipeline` (e.g. Lightricks/LTX-Video) or `LTXImageToVideoPipeline`: 24 fps, frame counts 8k+1 (the
-VAE compresses time 8x), sides in multiples of 32, 704x480 native. The pipeline is told the frame rate,
-so fewer keyframes per second (`--keyframe-fps`) are made directly, not picked from more. Its
-image-to-video pipeline runs on the same parts, so the text-to-video weights continue a clip past one
-window from its last frame.
+`LTXPipeline` (e.g. Lightricks/LTX-Video), `LTXImageToVideoPipeline`, or `LTXConditionPipeline` (the
+class diffusers runs LTX-Video 0.9.5 and later with; it takes a first frame through its own `image`
+argument): 24 fps, frame counts 8k+1 (the VAE compresses time 8x), sides in multiples of 32, 704x480
+native (the same rules for every class: not checked against real 0.9.5+ weights). The pipeline is told
+the frame rate, so fewer keyframes per second (`--keyframe-fps`) are made directly, not picked from
+more. Its image-to-video pipeline runs on the same parts, so the text-to-video weights continue a clip
+past one window from its last frame.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from vidiff.generate.backends.base import Backend
 
 class LTX(Backend):
     name = "ltx"
-    text_to_video = ("LTXPipeline",)
+    text_to_video = ("LTXPipeline", "LTXConditionPipeline")
     image_to_video = ("LTXImageToVideoPipeline",)
     sibling = "LTXImageToVideoPipeline"
     rate_conditioned = True
@@ -30,6 +32,10 @@ class LTX(Backend):
     steps = 50
     guidance = 3.0
     example = "Lightricks/LTX-Video"
+
+    def image_pipe(self) -> Any:
+        """LTXConditionPipeline takes the first frame itself (`image`); LTXPipeline's sibling takes it."""
+        return self.pipe if self.kind == "LTXConditionPipeline" else super().image_pipe()
 
     def extra_kwargs(self, rate: Fraction, n_frames: int, guidance: float) -> dict[str, Any]:
         return {"guidance_scale": guidance, "frame_rate": max(1, round(rate))}

@@ -14,6 +14,7 @@ diffusers' image-to-video pipeline needs `ftfy` for its prompt.
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any
 
 from vidiff.generate.backends.base import Backend
@@ -55,6 +56,12 @@ class Wan(Backend):
         self.frame_step, self.multiple, self.two_stage = rules.frame_step, rules.multiple, rules.two_stage
         if rules.expand_timesteps and not self.is_image_to_video:  # TI2V: the same parts take a frame
             self.sibling = "WanImageToVideoPipeline"
+
+    def extra_kwargs(self, rate: Fraction, n_frames: int, guidance: float) -> dict[str, Any]:
+        extra = super().extra_kwargs(rate, n_frames, guidance)
+        if self.two_stage and self.guidance_2 is not None:  # the low-noise transformer's own
+            extra["guidance_scale_2"] = self.guidance_2
+        return extra
 
     def report_facts(self) -> dict[str, Any]:
         if self.rules is None:
