@@ -178,6 +178,6 @@ def test_a14b_low_noise_guidance_at_every_door(tmp_path, capsys, w22):
 
     overridden = load_recipe("social_clip").with_overrides(["generate.guidance_2=2"])
     assert overridden.stage("generate")["guidance_2"] == 2
-    assert model_options(None, None, None, "", None, "cpu", "auto", False, False, "", None, 2.0) == {
+    assert model_options(None, None, None, "", None, "cpu", "auto", False, False, "", guidance_2=2.0) == {
         "guidance_2": 2.0
     }
