@@ -351,6 +351,18 @@ MAKE_CLIP_ARGS: dict[str, Callable[[object, str], Any]] = {
     "interpolate_options": check_mapping,
     **dict.fromkeys(("on_frame", "on_step"), check_callable),
 }
+INFILL_ARGS: dict[str, Callable[[object, str], Any]] = {
+    "input": check_path,
+    "output": check_path,
+    "method": check_method,
+    "method_options": check_mapping,
+    **dict.fromkeys(("codec", "preset", "pix_fmt", "audio_codec", "quality"), check_text),
+    "crf": check_scalar,
+    **dict.fromkeys(("auto", "audio", "progress", "strict"), check_flag),
+    "on_scan": check_callable,
+    "input_fps": check_scalar,
+    "start_number": check_whole,
+}
 WRITER_ARGS: dict[str, Callable[[object, str], Any]] = {
     "path": check_path,
     "width": check_side,

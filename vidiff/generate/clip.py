@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterator
 from fractions import Fraction
 from typing import Any
 
+from vidiff.api_call import checked_call
+
 METHODS = ("dis", "diffusion")
 # How far past a clip's end extension carries its motion, in frame intervals of the clip: up to here the
 # new frames change from frame to frame within 0.8-1.2x as much as the real ones (mean over bikes and
@@ -207,6 +209,7 @@ def _model_keyframes(
     return seq, p.rate, joins, facts
 
 
+@checked_call
 def make_clip(
     output: str | os.PathLike[str],
     *,

@@ -20,6 +20,7 @@ import av
 import cv2
 import numpy as np
 
+from vidiff.api_call import checked_call
 from vidiff.errors import ConfigError, InputError, OutputError
 from vidiff.io.atomic import AtomicOutput
 from vidiff.io.audio import AudioTrack
@@ -211,6 +212,7 @@ class VideoWriter(AtomicOutput):
     `extras` (`vidiff.io.streams.Extras`) carries a source's subtitles, tags and chapters over.
     """
 
+    @checked_call
     def __init__(
         self,
         path: str | os.PathLike[str],

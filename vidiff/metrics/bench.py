@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from vidiff.api_call import checked_call
 from vidiff.errors import ConfigError, InputError, VidiffError
 from vidiff.io.probe import probe
 from vidiff.io.reader import VideoReader
@@ -235,6 +236,7 @@ def speed_ratios(group: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return group
 
 
+@checked_call
 def bench(
     inputs: Sequence[str | os.PathLike[str]] | None = None,
     factors: Sequence[Fraction] = (Fraction(2),),

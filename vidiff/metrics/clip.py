@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from vidiff.api_call import checked_call
 from vidiff.errors import InputError
 from vidiff.io.orient import upright, upright_size
 from vidiff.io.probe import VideoFile, strict_scope
@@ -43,6 +44,7 @@ def _mean(xs: list[float | None]) -> float | None:
     return float(np.mean(vals)) if vals else None
 
 
+@checked_call
 def analyze_clip(
     path: str | os.PathLike[str],
     reference: str | os.PathLike[str] | None = None,

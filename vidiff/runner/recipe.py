@@ -19,12 +19,23 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from vidiff.api_call import checked_call
 from vidiff.errors import ConfigError, OutputError, VidiffError
 from vidiff.io.probe import strict_input, strict_scope
 from vidiff.recipes import Recipe
-from vidiff.validate import check_flag
+from vidiff.validate import check_flag, check_optional_path, check_path
 
 VIDEO_EXT = {".mp4", ".mkv", ".mov", ".webm", ".avi", ".m4v", ".ts", ".mpg", ".mpeg", ".flv", ".wmv"}
+
+
+def as_recipe(recipe: object) -> Recipe:
+    """`run_recipe`'s recipe: a `Recipe`, or a shipped recipe's name or a YAML path (loaded and checked as
+    `vidiff run` loads it); anything else is one `ConfigError` (it was an AttributeError)."""
+    if isinstance(recipe, Recipe):
+        return recipe
+    from vidiff.recipes import load_recipe
+
+    return load_recipe(check_path(recipe, "recipe"))
 
 
 def check_recipe(recipe: Recipe) -> None:
@@ -140,6 +151,7 @@ def check_workers(recipe: Recipe, workers: object) -> None:
         )
 
 
+@checked_call
 def run_recipe(
     recipe: Recipe,
     input: str | None,
@@ -159,6 +171,10 @@ def run_recipe(
     if check_flag(strict, "strict") and not strict_input():  # the same call, within the strict policy
         with strict_scope(True):
             return run_recipe(**{**args, "strict": False})
+    recipe = as_recipe(recipe)
+    check_optional_path(input, "input")
+    check_path(output, "output")
+    check_flag(progress, "progress")
     check_recipe(recipe)
     check_input(recipe, input)
     from vidiff.runner.parallel import parse_workers

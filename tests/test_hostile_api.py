@@ -1,0 +1,108 @@
+"""Hostile calls of the public Python API: a wrong type, an unknown keyword or a positional too many is one
+`ConfigError` line before any work (never TypeError/AttributeError), no output is left, the input is kept."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import sha256, write_clip
+
+import vidiff
+from vidiff.errors import ConfigError, VidiffError
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """8 frames of 48x32 noise."""
+    rng = np.random.default_rng(0)
+    d = tmp_path_factory.mktemp("hostile")
+    return write_clip(d / "in.mp4", list(rng.integers(0, 255, (8, 32, 48, 3), np.uint8)))
+
+
+HOSTILE = [None, True, 1.5, math.nan, b"x", [1], {"a": 1}, np.array(2), object()]
+
+
+@pytest.mark.parametrize("value", HOSTILE, ids=repr)
+@pytest.mark.parametrize(
+    "arg", ["input", "output", "method", "method_options", "audio", "progress", "auto", "on_scan", "codec"]
+)
+def test_infill_file_argument_types_are_one_config_error(clip: Path, tmp_path: Path, arg: str, value) -> None:
+    """infill_file had no type checks: a None path was a TypeError from os.fspath, method None an
+    AttributeError after the output was opened, method_options 'x' a TypeError; audio='no' and
+    progress='x' were taken as True."""
+    from vidiff.runner.infill import infill_file
+
+    if (value is None and arg in ("method_options", "on_scan")) or (value is True and arg != "method"):
+        pytest.skip("a valid value")
+    kw = dict(input=clip, output=tmp_path / "o.mp4", frames="3", method="blend", progress=False)
+    kw[arg] = value
+    before = sha256(clip)
+    with pytest.raises(VidiffError) as e:
+        infill_file(**kw)
+    assert isinstance(e.value, ConfigError), e.value
+    assert "\n" not in str(e.value)
+    assert list(tmp_path.iterdir()) == []
+    assert sha256(clip) == before
+
+
+def _calls(clip: Path, out: Path) -> dict:
+    from vidiff.generate import extend_frames, make_clip
+    from vidiff.metrics.bench import bench
+    from vidiff.metrics.clip import analyze_clip
+    from vidiff.runner.infill import infill_file
+    from vidiff.runner.recipe import run_recipe
+
+    return {
+        "upscale_file": lambda: vidiff.upscale_file(clip, out, None, 2),
+        "upscale_file kw": lambda: vidiff.upscale_file(clip, out, facter=2),
+        "infill_file": lambda: infill_file(clip, out, auto=True, bogus=1),
+        "analyze_clip": lambda: analyze_clip(clip, bogus=1),
+        "make_clip": lambda: make_clip(out, bogus=1),
+        "make_clip positional": lambda: make_clip(out, str(clip)),
+        "run_recipe": lambda: run_recipe("fps_x2", clip, out, bogus=1),
+        "run_recipe missing": lambda: run_recipe("fps_x2", clip),
+        "bench": lambda: bench([clip], bogus=1),
+        "probe": lambda: vidiff.probe(clip, bogus=1),
+        "read_frames": lambda: vidiff.read_frames(clip, bogus=1),
+        "sample_clip": lambda: vidiff.sample_clip("bikes", bogus=1),
+        "VideoWriter": lambda: vidiff.VideoWriter(out, 16, 16, 25, bogus=1),
+        "VideoReader": lambda: vidiff.VideoReader(clip, bogus=1),
+        "VideoFile": lambda: vidiff.VideoFile(clip, bogus=1),
+        "ImageSequence": lambda: vidiff.ImageSequence(clip.parent, bogus=1),
+        "UpscaleOptions": lambda: vidiff.UpscaleOptions(facter=2),
+        "register_interpolator": lambda: vidiff.register_interpolator("x", "a:b", bogus=1),
+        "interpolator_names": lambda: vidiff.interpolator_names(1),
+        "extend_frames": lambda: extend_frames([], 2, bogus=1),
+    }
+
+
+@pytest.mark.parametrize("name", list(_calls(Path("c"), Path("o"))))
+def test_a_call_that_does_not_fit_the_signature_is_one_config_error(clip: Path, tmp_path: Path, name) -> None:
+    """An unknown keyword (a typo: facter=2), a missing argument or a positional too many was Python's
+    TypeError; it is a ConfigError naming what the call takes, before any work."""
+    out = tmp_path / "o.mp4"
+    with pytest.raises(ConfigError, match=r"it takes |known: ") as e:
+        _calls(clip, out)[name]()
+    assert "\n" not in str(e.value)
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("recipe", [None, {"stages": []}, 3, "no_such_recipe", ""])
+def test_run_recipe_takes_a_recipe_or_its_name(clip: Path, tmp_path: Path, recipe) -> None:
+    """run_recipe(None/a dict/a number, ...) was an AttributeError ('has no attribute stage')."""
+    from vidiff.runner.recipe import run_recipe
+
+    with pytest.raises(ConfigError):
+        run_recipe(recipe, clip, tmp_path / "o.mp4", progress=False)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_run_recipe_by_name(clip: Path, tmp_path: Path) -> None:
+    """A shipped recipe's name is loaded as `vidiff run` loads it."""
+    from vidiff.runner.recipe import run_recipe
+
+    r = run_recipe("fps_x2", clip, tmp_path / "o.mp4", progress=False)
+    assert r["recipe"] == "fps_x2" and (tmp_path / "o.mp4").stat().st_size > 0
