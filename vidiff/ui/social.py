@@ -147,6 +147,7 @@ def _run_social(app: App) -> Any:
             from vidiff.generate.social import preset_size
 
             model = _model_options(prompt, negative, weights, backend, seed)
+            app.exposure.check_weights(model.get("weights"))  # a shared app: the launch's folders only
             # a video diffusion model (make_clip's rule): weights, a prompt or a model backend named
             uses_model = (
                 any(model.get(k) for k in ("weights", "prompt")) or model.get("backend") in BACKEND_NAMES
