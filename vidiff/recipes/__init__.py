@@ -16,6 +16,7 @@ import yaml
 
 from vidiff.errors import ConfigError
 from vidiff.quality import check_quality
+from vidiff.textfile import check_text_file
 
 HERE = Path(__file__).resolve().parent
 
@@ -135,6 +136,7 @@ def load_recipe(spec: str | os.PathLike[str]) -> Recipe:
         )
     if p.is_dir():
         raise ConfigError(f"{p}: is a folder, not a recipe file (a YAML file with 'stages:')")
+    check_text_file(p, "recipe")  # /dev/zero or a pipe: one line, not a read without end
     try:
         text = p.read_text(encoding="utf-8")
     except UnicodeDecodeError:

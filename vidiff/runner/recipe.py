@@ -72,11 +72,22 @@ def check_recipe(recipe: Recipe) -> None:
         for st in ("interpolate", "infill"):
             if recipe.stage(st) is not None:
                 _checked_stage_method(recipe, st, opts)
+        _check_infill_choice(recipe.stage("infill"))
     except ConfigError as e:
         raise ConfigError(f"{where}: {e}") from None
     plain = recipe.stage("generate") is None and recipe.stage("infill") is None
     if plain and (not interp or ("factor" in interp) == ("fps" in interp)):
         raise ConfigError(f"{where}: the interpolate stage needs exactly one of factor, fps")
+
+
+def _check_infill_choice(infill: dict[str, Any] | None) -> None:
+    """An infill stage repairs what `auto` finds or rebuilds the `frames` listed, not both: frames given
+    to a stage with auto on (the repair recipe's, `infill.frames=3`) were ignored without a word."""
+    if infill and infill.get("auto") and infill.get("frames") not in (None, ""):
+        raise ConfigError(
+            f"the infill stage gives auto and frames {infill['frames']!r}: keep one "
+            "(infill.auto=false to rebuild the frames listed)"
+        )
 
 
 def _check_start_number(recipe: Recipe, enc: dict[str, Any]) -> None:

@@ -1,0 +1,81 @@
+"""Hostile command lines: a device, a named pipe or a contradiction is one `vidiff: error:` line and exit
+code 2, never a hang, a read without end or an option silently dropped."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import write_clip
+
+from vidiff.cli import main
+
+
+@pytest.fixture()
+def fifo(tmp_path: Path) -> str:
+    path = tmp_path / "pipe.yaml"
+    os.mkfifo(path)
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory: pytest.TempPathFactory) -> str:
+    rng = np.random.default_rng(0)
+    d = tmp_path_factory.mktemp("cli")
+    return str(write_clip(d / "in.mp4", list(rng.integers(0, 255, (8, 32, 48, 3), np.uint8))))
+
+
+def _one_line(capsys, argv: list[str], seconds: int = 20) -> str:
+    """`vidiff argv` must end within `seconds` with exit code 2 and one error line; returns it."""
+
+    def stuck(*_):
+        raise AssertionError(f"vidiff {' '.join(argv)} did not end in {seconds} s")
+
+    old = signal.signal(signal.SIGALRM, stuck)
+    signal.alarm(seconds)
+    try:
+        code = main(argv)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+    err = [x for x in capsys.readouterr().err.splitlines() if x.strip()]
+    assert code == 2 and len(err) == 1 and err[0].startswith("vidiff: error: "), (code, err)
+    return err[0]
+
+
+@pytest.mark.parametrize("command", ["run", "train"])
+@pytest.mark.parametrize("source", ["/dev/zero", "fifo"])
+def test_a_recipe_or_config_that_is_a_device_or_pipe_is_refused(
+    capsys, tmp_path: Path, fifo: str, clip: str, command: str, source: str
+) -> None:
+    """`vidiff run /dev/zero` read without end (4 GB of memory in seconds) and a named pipe waited
+    forever for a writer; now the file is checked to be a regular file before it is read."""
+    path = fifo if source == "fifo" else source
+    argv = [command, path] + (["-i", clip, "-o", str(tmp_path / "o.mp4")] if command == "run" else [])
+    line = _one_line(capsys, argv)
+    assert "not a regular file" in line
+    assert not (tmp_path / "o.mp4").exists()
+
+
+def test_a_recipe_too_big_to_be_one_is_refused(capsys, tmp_path: Path, clip: str) -> None:
+    big = tmp_path / "big.yaml"
+    big.write_text("# " + "x" * 1_000_001 + "\n")
+    assert "too big for a recipe" in _one_line(
+        capsys, ["run", str(big), "-i", clip, "-o", str(tmp_path / "o.mp4")]
+    )
+
+
+def test_repair_recipe_frames_with_auto_is_refused_not_ignored(capsys, tmp_path: Path, clip: str) -> None:
+    """The repair recipe has `infill: {auto: true}`: `infill.frames=3` ran the auto repair and rebuilt
+    nothing it listed, without a word."""
+    out = tmp_path / "o.mp4"
+    line = _one_line(capsys, ["run", "repair", "-i", clip, "-o", str(out), "infill.frames=3"])
+    assert "gives auto and frames 3: keep one (infill.auto=false" in line
+    assert not out.exists()
+    assert (
+        main(["run", "repair", "-i", clip, "-o", str(out), "infill.frames=3", "infill.auto=false", "-q"]) == 0
+    )
+    assert out.stat().st_size > 0
