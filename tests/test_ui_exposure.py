@@ -135,3 +135,26 @@ def test_the_social_tab_of_a_shared_app_refuses_other_weights(tmp_path: Path) ->
         )
         assert outs[-1][0].startswith("vidiff: error: weights ") and words in outs[-1][0], outs[-1][0]
     assert list(app.workdir.iterdir()) == []
+
+
+@pytest.mark.skipif(not HAVE_UI, reason="needs the ui extra (gradio)")
+@pytest.mark.parametrize("fps", [0, -5, -0.0, float("nan"), float("inf"), 1e30])
+def test_the_target_fps_field_gets_the_command_lines_line(tmp_path: Path, capsys, fps) -> None:
+    """The Frame rate tab's target fps said 'give a rate above 0' for 0, -5 or NaN but the CLI's
+    'invalid frame rate' for inf: every value now goes through the one check `--fps` goes through
+    (`parse_fps`), so the page and the command line say the same line."""
+    from conftest import write_clip
+
+    from vidiff.ui import rate
+    from vidiff.ui.core import App
+
+    rng = np.random.default_rng(0)
+    src = str(write_clip(tmp_path / "in.mp4", list(rng.integers(0, 255, (8, 32, 48, 3), np.uint8))))
+    app = App(tmp_path / "work")
+    handler = rate._run_rate(app)(src, None, "target fps", fps, "auto", "blend", "h264", 18,
+                                  SimpleNamespace(session_hash="t"), lambda *a, **k: None)  # fmt: skip
+    page = list(handler)[-1][0]
+    text = str(fps).removesuffix(".0")
+    assert main(["upscale", src, "-o", str(tmp_path / "o.mp4"), "--fps", text]) == 2
+    assert page == capsys.readouterr().err.strip()
+    assert list(app.workdir.iterdir()) == []
