@@ -158,3 +158,35 @@ def test_the_target_fps_field_gets_the_command_lines_line(tmp_path: Path, capsys
     assert main(["upscale", src, "-o", str(tmp_path / "o.mp4"), "--fps", text]) == 2
     assert page == capsys.readouterr().err.strip()
     assert list(app.workdir.iterdir()) == []
+
+
+@pytest.mark.skipif(not HAVE_UI, reason="needs the ui extra (gradio)")
+@pytest.mark.parametrize(
+    ("field", "value", "line"),
+    [
+        ("gif", "yes", "vidiff: error: gif 'yes': must be True or False"),  # was an MP4
+        ("music", 3, "vidiff: error: audio 3: must be an uploaded file (or None)"),  # was no music
+        ("extend", "x", "vidiff: error: extend 'x': must be a number"),  # a still's: not sent, not checked
+        ("seed", "x", "vidiff: error: seed 'x': must be a whole number from 0 to 4294967295"),  # no model
+        ("motion", 3, "vidiff: error: motion 3: must be a string (or None)"),
+    ],
+)
+def test_the_social_tab_checks_the_fields_it_does_not_send(tmp_path: Path, field, value, line) -> None:
+    """A crafted value in a field the run does not use (a still's extension, the seed without a model) or
+    reads itself (music, GIF) was dropped without a word; it is refused in one line, no job folder."""
+    import cv2
+
+    from vidiff.ui import social
+    from vidiff.ui.core import App
+
+    app = App(tmp_path / "work")
+    still = tmp_path / "still.png"
+    cv2.imwrite(str(still), np.zeros((32, 48, 3), np.uint8))
+    kw = dict(aspect="9:16", motion="auto", strength=0.25, seconds=0.2, extend=None, fps=30, loop=False)
+    kw |= dict(music=None, prompt="", negative="", weights="", backend="auto", seed=0)
+    kw |= dict(steps=None, frames=None, keyframe_fps=None, keyframe_size="", guidance=None, device="cpu")
+    kw |= dict(dtype="auto", offload=False, offline=False, gif=False)
+    kw[field] = value
+    outs = list(social._run_social(app)(str(still), None, *kw.values(), SimpleNamespace(session_hash="t"), lambda *a, **k: None))  # fmt: skip
+    assert outs[-1][0] == line
+    assert list(app.workdir.iterdir()) == []
