@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -106,3 +107,62 @@ def test_run_recipe_by_name(clip: Path, tmp_path: Path) -> None:
 
     r = run_recipe("fps_x2", clip, tmp_path / "o.mp4", progress=False)
     assert r["recipe"] == "fps_x2" and (tmp_path / "o.mp4").stat().st_size > 0
+
+
+@pytest.mark.parametrize(
+    ("kw", "words"),
+    [
+        ({"inputs": 3}, "inputs 3: must be a list of file paths"),
+        ({"inputs": True}, "inputs True: must be a list of file paths"),
+        ({"inputs": [1]}, "inputs entry 1: give a file path"),
+        ({"inputs": []}, "inputs []: give one or more clips"),  # ran every sample clip
+        ({"factors": None}, "factors None: give a list of factors"),
+        ({"factors": 2}, "factors 2: give a list of factors"),
+        ({"factors": np.array(2)}, "factors <array int64 ()>: give a list of factors"),
+        ({"factors": ["x"]}, "invalid factor 'x'"),  # an AttributeError after the clip was read
+        ({"methods": 3}, "methods 3: give names"),
+        ({"methods": [1]}, "methods [1]: give names"),
+        ({"qualities": np.array(2)}, "qualities <array int64 ()>: give names"),
+        ({"isolate": "no"}, "isolate 'no': must be True or False"),
+        ({"max_frames": 1}, "max_frames must be a whole number, at least 2"),
+    ],
+)
+def test_bench_arguments_are_checked_before_any_clip(clip: Path, kw: dict, words: str) -> None:
+    """bench() checked none of its list arguments: a number was a TypeError, a string factor an
+    AttributeError mid-run, inputs=[] ran every sample clip."""
+    from fractions import Fraction
+
+    from vidiff.metrics.bench import bench
+
+    args = dict(inputs=[clip], factors=[Fraction(2)], methods=["dup"], isolate=False, progress=False) | kw
+    with pytest.raises(ConfigError, match=re.escape(words)):
+        bench(**args)
+
+
+def test_bench_takes_factors_as_numbers_or_text(clip: Path) -> None:
+    from vidiff.metrics.bench import bench
+
+    recs = bench([clip], factors=[2, "2"], methods="dup", isolate=False, progress=False)
+    assert [r["factor"] for r in recs] == [2, 2] and all(r["status"] == "ok" for r in recs)
+
+
+@pytest.mark.parametrize("name", ["psnr", "ssim", "frame_diff", "warping_error", "parse_factor"])
+def test_public_metrics_signatures(name: str) -> None:
+    import vidiff.metrics as metrics
+
+    with pytest.raises(ConfigError, match="it takes"):
+        getattr(metrics, name)(1, 2, 3, bogus=1)
+
+
+@pytest.mark.parametrize("value", [np.array(2), np.array(2.5)])
+def test_a_0d_array_for_a_list_is_one_config_error(clip: Path, tmp_path: Path, value) -> None:
+    """A 0-d NumPy array passed the list checks (it is an ndarray) and failed in len(): a TypeError."""
+    from vidiff.validate import check_same_length, check_times
+
+    with pytest.raises(ConfigError):
+        vidiff.upscale_file(clip, tmp_path / "o.mp4", factor=2, out_size=value)
+    with pytest.raises(ConfigError):
+        check_times(value)
+    with pytest.raises(ConfigError):
+        check_same_length("infill", frames=value, times=[0.0])
+    assert list(tmp_path.iterdir()) == []

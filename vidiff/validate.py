@@ -21,6 +21,14 @@ MAX_SIDE = 16384  # the largest frame side an argument may name (H.264's level l
 MAX_SEED = 2**32 - 1  # a random seed's range (NumPy's; torch takes it whole, with room for per-step offsets)
 
 
+def is_list(value: object) -> bool:
+    """A list-like argument: a sequence other than a string, or a NumPy array of at least one dimension (a
+    0-d array has no length: `len` and iteration raise TypeError)."""
+    if isinstance(value, np.ndarray):
+        return value.ndim >= 1
+    return isinstance(value, Sequence) and not isinstance(value, (str, bytes))
+
+
 def check_path(value: object, what: str = "path") -> str:
     """A file path (str or os.PathLike) as a str; anything else (None, a number, a list) is refused."""
     if isinstance(value, bool) or not isinstance(value, (str, os.PathLike)):
@@ -155,7 +163,7 @@ def check_pair(a: object, b: object) -> tuple[np.ndarray, np.ndarray]:
 
 def check_times(ts: object, what: str = "ts", lo: float = 0.0, hi: float = 1.0) -> list[float]:
     """A sequence of finite times in [lo, hi] (an interpolator's t: 0 is frame a, 1 is frame b)."""
-    if isinstance(ts, (str, bytes)) or not isinstance(ts, (Sequence, np.ndarray)):
+    if not is_list(ts):
         raise ConfigError(f"{what} {show(ts)}: give a list of times in [{lo:g}, {hi:g}]")
     return [check_number(t, f"{what} value", lo, hi) for t in ts]
 
@@ -164,7 +172,7 @@ def check_same_length(what: str, **seqs: Any) -> int:
     """Lists that go together (frames, their times, their observed flags) have one length; returns it."""
     lengths = {}
     for name, seq in seqs.items():
-        if isinstance(seq, (str, bytes)) or not isinstance(seq, (Sequence, np.ndarray)):
+        if not is_list(seq):
             raise ConfigError(f"{what}: {name} must be a list, got {type(seq).__name__}")
         lengths[name] = len(seq)
     if len(set(lengths.values())) > 1:
@@ -225,7 +233,7 @@ def check_size(value: object, what: str) -> Any:
     """None, or a frame size (width, height) in pixels."""
     if value is None:
         return None
-    if isinstance(value, (str, bytes)) or not isinstance(value, (Sequence, np.ndarray)) or len(value) != 2:
+    if not is_list(value) or len(value) != 2:
         raise ConfigError(f"{what} {show(value)}: must be (width, height) in pixels")
     return (check_side(value[0], f"{what} width"), check_side(value[1], f"{what} height"))
 
