@@ -79,3 +79,17 @@ def test_repair_recipe_frames_with_auto_is_refused_not_ignored(capsys, tmp_path:
         main(["run", "repair", "-i", clip, "-o", str(out), "infill.frames=3", "infill.auto=false", "-q"]) == 0
     )
     assert out.stat().st_size > 0
+
+
+@pytest.mark.parametrize("flag", ["--image", "--audio"])
+def test_generate_names_a_device_for_what_it_is(
+    capsys, tmp_path: Path, fifo: str, clip: str, flag: str
+) -> None:
+    """`generate --image /dev/zero` (or a pipe, or --audio so) said 'no such file' of a file that is there."""
+    src = ["--image", fifo] if flag == "--image" else ["--clip", clip, "--extend", "0.3", "--audio", fifo]
+    line = _one_line(capsys, ["generate", *src, "-o", str(tmp_path / "o.mp4")])
+    assert line.endswith(
+        "not a regular file (a device, pipe or socket); give an "
+        + ("image file" if flag == "--image" else "audio file")
+    )
+    assert not (tmp_path / "o.mp4").exists()

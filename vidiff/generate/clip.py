@@ -100,7 +100,8 @@ def _load_image(path: str):
     if os.path.isdir(path):
         raise InputError(f"{path}: is a folder, not an image file")
     if not os.path.isfile(path):
-        raise InputError(f"{path}: no such file")
+        what = "not a regular file (a device, pipe or socket); give an image file"
+        raise InputError(f"{path}: {what if os.path.exists(path) else 'no such file'}")
     img = cv2.imread(path, cv2.IMREAD_COLOR)
     if img is None:
         raise InputError(f"{path}: not a readable image")

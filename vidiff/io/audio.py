@@ -51,7 +51,8 @@ class AudioTrack:
         keeps the source's A/V offset (stretched with it); None: the audio's own first sample."""
         path = source.path if isinstance(source, VideoFile) else os.fspath(source)
         if not os.path.isfile(path):
-            raise InputError(f"{path}: no such audio file")
+            what = "not a regular file (a device, pipe or socket); give an audio file"
+            raise InputError(f"{path}: {what if os.path.exists(path) else 'no such audio file'}")
         try:
             with av.open(path) as c:
                 if not c.streams.audio:
