@@ -93,3 +93,28 @@ def test_generate_names_a_device_for_what_it_is(
         + ("image file" if flag == "--image" else "audio file")
     )
     assert not (tmp_path / "o.mp4").exists()
+
+
+@pytest.mark.parametrize(
+    ("override", "words"),
+    [
+        ("interpolate.factor=*a", "not a YAML value (found undefined alias 'a')"),
+        ("interpolate.factor=[1", "not a YAML value (while parsing a flow sequence)"),
+        ("encode.crf=a: b: c", "not a YAML value"),
+        ("interpolate.method=*a", "unknown method '*a'"),  # a text key takes the text
+    ],
+)
+def test_an_override_yaml_cannot_parse_is_one_line(
+    capsys, tmp_path: Path, clip: str, override, words
+) -> None:
+    """An override value the YAML parser refuses (`*a`, `[1`) was a yaml ComposerError traceback."""
+    line = _one_line(capsys, ["run", "fps_x2", "-i", clip, "-o", str(tmp_path / "o.mp4"), override])
+    assert words in line
+
+
+def test_a_text_override_keeps_its_text() -> None:
+    """A prompt that is not valid YAML (`*dramatic* fox`, an alias to YAML) is the text."""
+    from vidiff.recipes import load_recipe
+
+    r = load_recipe("social_clip").with_overrides(["generate.prompt=*dramatic* fox"])
+    assert r.stage("generate")["prompt"] == "*dramatic* fox"

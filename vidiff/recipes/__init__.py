@@ -103,12 +103,20 @@ class Recipe:
                 )
             key, raw = ov.split("=", 1)
             stage, opt = key.split(".", 1)
-            value = yaml.safe_load(raw) if raw else ""
-            if isinstance(value, int) and ":" in raw:  # YAML 1.1 reads 1:1 as base 60 (61): an aspect
-                value = raw
             if stage not in STAGES:
                 raise ConfigError(f"override {ov!r}: unknown stage {stage!r}; stages: {', '.join(STAGES)}")
-            if STAGES[stage].get(opt) == (str,) and isinstance(value, (int, float, datetime.date)):
+            text = STAGES[stage].get(opt) == (str,)
+            try:
+                value = yaml.safe_load(raw) if raw else ""
+            except yaml.YAMLError as e:  # `*a`, `[1`, `a: b: c`: a traceback from the YAML parser
+                if not text:
+                    raise ConfigError(
+                        f"override {ov!r}: not a YAML value ({str(e).splitlines()[0]})"
+                    ) from None
+                value = raw  # a text key takes the text: prompt=*dramatic* fox
+            if isinstance(value, int) and ":" in raw:  # YAML 1.1 reads 1:1 as base 60 (61): an aspect
+                value = raw
+            if text and isinstance(value, (int, float, datetime.date)):
                 value = raw.strip()  # a text key takes the text: prompt=1984, weights=2024-05-01, motion=yes
             _check_option(stage, opt, value, f"override {ov!r}")
             for n, o in stages:
