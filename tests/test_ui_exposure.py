@@ -190,3 +190,35 @@ def test_the_social_tab_checks_the_fields_it_does_not_send(tmp_path: Path, field
     outs = list(social._run_social(app)(str(still), None, *kw.values(), SimpleNamespace(session_hash="t"), lambda *a, **k: None))  # fmt: skip
     assert outs[-1][0] == line
     assert list(app.workdir.iterdir()) == []
+
+
+@pytest.mark.skipif(not HAVE_UI, reason="needs the ui extra (gradio)")
+def test_gradio_refuses_an_upload_over_the_cap(tmp_path: Path) -> None:
+    """The cap is Gradio's own check: a real server on 127.0.0.1 (no share link, no network) answers 413
+    to an upload over --max-upload, before storing it."""
+    import socket
+    import urllib.error
+    import urllib.request
+
+    from vidiff.ui.app import build_app
+
+    exposure = Exposure.from_options("127.0.0.1", False, "1KB")
+    demo = build_app(tmp_path / "work", exposure)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
+                **exposure.launch_kwargs())  # fmt: skip
+    try:
+        body = b'--b\r\nContent-Disposition: form-data; name="files"; filename="a.mp4"\r\n\r\n'
+        body += b"x" * 5000 + b"\r\n--b--\r\n"
+        req = urllib.request.Request(
+            demo.local_url.rstrip("/") + "/gradio_api/upload",
+            data=body,
+            headers={"Content-Type": "multipart/form-data; boundary=b"},
+        )
+        with pytest.raises(urllib.error.HTTPError) as e:
+            urllib.request.urlopen(req, timeout=20)
+        assert e.value.code == 413
+    finally:
+        demo.close()
