@@ -118,3 +118,12 @@ def test_a_text_override_keeps_its_text() -> None:
 
     r = load_recipe("social_clip").with_overrides(["generate.prompt=*dramatic* fox"])
     assert r.stage("generate")["prompt"] == "*dramatic* fox"
+
+
+def test_an_empty_infill_method_is_refused_as_the_interpolate_stages_is(
+    capsys, tmp_path: Path, clip: str
+) -> None:
+    """`interpolate.method=` and `--method ''` are refused; the repair recipe's `infill.method=` ran as auto."""
+    line = _one_line(capsys, ["run", "repair", "-i", clip, "-o", str(tmp_path / "o.mp4"), "infill.method="])
+    assert "unknown method ''" in line
+    assert not (tmp_path / "o.mp4").exists()

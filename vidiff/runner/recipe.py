@@ -126,7 +126,7 @@ def _checked_stage_method(recipe: Recipe, stage: str, opts: dict[str, Any]) -> N
             f"({stage}.method=auto to use the quality)"
         )
     if method is not None or quality is not None:
-        checked_method(quality, method or AUTO, opts)
+        checked_method(quality, AUTO if method is None else method, opts)  # "" is refused, not auto
 
 
 def check_input(recipe: Recipe, input: str | None) -> None:
