@@ -127,3 +127,11 @@ def test_an_empty_infill_method_is_refused_as_the_interpolate_stages_is(
     line = _one_line(capsys, ["run", "repair", "-i", clip, "-o", str(tmp_path / "o.mp4"), "infill.method="])
     assert "unknown method ''" in line
     assert not (tmp_path / "o.mp4").exists()
+
+
+@pytest.mark.parametrize("name", ["%0300d.png", "%s.png", "f_%.jpg"])
+def test_a_misspelt_frame_pattern_is_named_so(capsys, tmp_path: Path, clip: str, name: str) -> None:
+    """`-o out/%0300d.png` said "unknown output extension '.png'" in a line that lists .png patterns."""
+    line = _one_line(capsys, ["upscale", clip, "-o", str(tmp_path / name), "--factor", "2"])
+    assert line.endswith("a frame number is written %d or %05d (%% for a %)")
+    assert list(tmp_path.iterdir()) == []

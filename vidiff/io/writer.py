@@ -77,6 +77,12 @@ def check_output_path(
     if not frames and (path.endswith(("/", os.sep)) or os.path.isdir(path)):
         raise OutputError(f"{path}: is a folder; this writes a video file: name one ({', '.join(_FORMATS)})")
     if ext not in _FORMATS:
+        from vidiff.io.image_ext import IMAGE_EXT
+
+        if frames and ext in IMAGE_EXT and "%" in os.path.basename(path):  # %0300d, %s: a pattern misspelt
+            from vidiff.io.sequence import split_pattern
+
+            split_pattern(os.path.basename(path), path)
         also = ", .gif" if (frames if gif is None else gif) else ""
         also += f", or {OUTPUT_HELP.replace('%%', '%')}" if frames else ""
         raise OutputError(
