@@ -222,3 +222,21 @@ def test_gradio_refuses_an_upload_over_the_cap(tmp_path: Path) -> None:
         assert e.value.code == 413
     finally:
         demo.close()
+
+
+@pytest.mark.skipif(not HAVE_UI, reason="needs the ui extra (gradio)")
+def test_the_compare_tab_of_a_shared_app_loads_no_other_model_folder(tmp_path: Path) -> None:
+    """bench's `diffusion@DIR` names a model folder: a crafted Compare request of a shared app could make
+    the server load any folder (Gradio checks the choices; this is the app's own check)."""
+    from conftest import write_clip
+
+    from vidiff.ui import compare
+    from vidiff.ui.core import App
+
+    rng = np.random.default_rng(0)
+    src = str(write_clip(tmp_path / "in.mp4", list(rng.integers(0, 255, (8, 32, 48, 3), np.uint8))))
+    app = App(tmp_path / "work", Exposure.from_options("127.0.0.1", True))
+    methods = ["dup", f"diffusion@{tmp_path}"]
+    outs = list(compare._run_compare(app)(src, None, methods, "2", 8, SimpleNamespace(session_hash="t"), lambda *a, **k: None))  # fmt: skip
+    assert "only from the folders given at launch" in outs[-1][0]
+    assert list(app.workdir.iterdir()) == []
