@@ -135,3 +135,19 @@ def test_a_misspelt_frame_pattern_is_named_so(capsys, tmp_path: Path, clip: str,
     line = _one_line(capsys, ["upscale", clip, "-o", str(tmp_path / name), "--factor", "2"])
     assert line.endswith("a frame number is written %d or %05d (%% for a %)")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("flag", "value", "line"), [
+    ("--max-frames", "1", "vidiff: error: max_frames must be a whole number, at least 2 (not 1)"),
+    ("--top", "-1", "vidiff: error: top -1: must be a whole number, 0 or more"),
+])  # fmt: skip
+def test_metrics_limits_are_the_apis_and_the_pages_line(capsys, clip: str, flag, value, line) -> None:
+    """`vidiff metrics` had its own lines ('--top must be 0 or more') and analyze_clip(max_frames=0 or 1)
+    returned a report of nulls where the CLI refused: one check (`check_measure_limits`) for all doors."""
+    from vidiff.errors import ConfigError
+    from vidiff.metrics.clip import analyze_clip
+
+    assert _one_line(capsys, ["metrics", clip, flag, value]) == line
+    with pytest.raises(ConfigError) as e:
+        analyze_clip(clip, **{flag[2:].replace("-", "_"): int(value)})
+    assert f"vidiff: error: {e.value}" == line
