@@ -151,3 +151,17 @@ def test_metrics_limits_are_the_apis_and_the_pages_line(capsys, clip: str, flag,
     with pytest.raises(ConfigError) as e:
         analyze_clip(clip, **{flag[2:].replace("-", "_"): int(value)})
     assert f"vidiff: error: {e.value}" == line
+
+
+def test_a_batch_is_not_written_into_its_own_input_folder(capsys, tmp_path: Path, clip: str) -> None:
+    """`vidiff run fps_x2 -i clips/ -o clips/` wrote a_fps_x2.mp4 beside a.mp4, and the same command run
+    again took it as a clip (a_fps_x2_fps_x2.mp4); the input folder as -o is refused before any work."""
+    import shutil
+
+    folder = tmp_path / "clips"
+    folder.mkdir()
+    for name in ("a.mp4", "b.mp4"):
+        shutil.copy(clip, folder / name)
+    line = _one_line(capsys, ["run", "fps_x2", "-i", str(folder), "-o", str(folder / ".")])
+    assert "holds the input clips" in line
+    assert sorted(p.name for p in folder.iterdir()) == ["a.mp4", "b.mp4"]

@@ -325,6 +325,17 @@ def check_output_folder(outdir: str | os.PathLike[str]) -> None:
         )
 
 
+def check_apart_from_inputs(outdir: str | os.PathLike[str], inputs: list[Path]) -> None:
+    """The output folder of a batch is not a folder its clips come from: the outputs written beside them
+    were taken as clips by the next run of the same command (a_fps_x2_fps_x2.mp4)."""
+    out = Path(outdir).resolve()
+    if any(src.resolve().parent == out for src in inputs):
+        raise OutputError(
+            f"{outdir}: holds the input clips; their outputs would be taken as clips by the next run: "
+            "give another folder (-o DIR)"
+        )
+
+
 def find_inputs(spec: str) -> list[Path]:
     """Videos in a folder (not recursive) or matching a glob, sorted."""
     p = Path(spec)
@@ -392,6 +403,7 @@ def run_many(
     inputs = find_inputs(input_spec)
     if not inputs:
         raise ConfigError(f"no video files found in {input_spec!r}")
+    check_apart_from_inputs(outdir, inputs)
     out = Path(outdir)
     try:
         out.mkdir(parents=True, exist_ok=True)
