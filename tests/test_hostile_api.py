@@ -166,3 +166,24 @@ def test_a_0d_array_for_a_list_is_one_config_error(clip: Path, tmp_path: Path, v
     with pytest.raises(ConfigError):
         check_same_length("infill", frames=value, times=[0.0])
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "kw", "words"),
+    [
+        ((None, "in", "out"), {}, "recipe None: give a file path"),  # an AttributeError
+        (("fps_x2", 3, "out"), {}, "input 3: give a file path"),
+        (("fps_x2", "in", None), {}, "output None: give a file path"),
+        (("fps_x2", "in", "out"), {"shard": 3}, "shard 3: give 'i/n'"),
+        (("fps_x2", "in", "out"), {"suffix": "/../../x"}, "without a folder"),  # wrote outside the folder
+        (("fps_x2", "in", "out"), {"bogus": 1}, "run_many: got an unexpected keyword argument 'bogus'"),
+    ],
+)
+def test_run_many_arguments(tmp_path: Path, clip: Path, args, kw, words) -> None:
+    from vidiff.runner.recipe import run_many
+
+    names = {"in": str(clip.parent), "out": str(tmp_path / "out")}
+    args = tuple(names.get(a, a) if isinstance(a, str) else a for a in args)
+    with pytest.raises(ConfigError, match=re.escape(words)):
+        run_many(*args, progress=False, **kw)
+    assert list(tmp_path.iterdir()) == []

@@ -370,6 +370,7 @@ def parse_shard(spec: str | None) -> tuple[int, int]:
     return i, n
 
 
+@checked_call
 def run_many(
     recipe: Recipe,
     input_spec: str,
@@ -388,6 +389,16 @@ def run_many(
     """
     from vidiff.runner.parallel import LocalPool, parse_workers, workers_for
 
+    recipe = as_recipe(recipe)
+    check_path(input_spec, "input")
+    check_path(outdir, "output")
+    check_flag(progress, "progress")
+    if shard is not None and not isinstance(shard, str):
+        raise ConfigError(f"shard {shard!r:.60}: give 'i/n', e.g. '0/4'")
+    if suffix is not None and (not isinstance(suffix, str) or any(c in suffix for c in ("/", os.sep, "\0"))):
+        raise ConfigError(
+            f"suffix {suffix!r:.60}: give text for the output names, without a folder (e.g. '_x2')"
+        )
     check_recipe(recipe)
     workers = parse_workers(workers)
     i, n = parse_shard(shard)
