@@ -225,7 +225,7 @@ def test_gradio_refuses_an_upload_over_the_cap(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(not HAVE_UI, reason="needs the ui extra (gradio)")
-def test_the_compare_tab_of_a_shared_app_loads_no_other_model_folder(tmp_path: Path) -> None:
+def test_the_compare_tab_of_a_shared_app_loads_no_other_model_folder(tmp_path: Path, monkeypatch) -> None:
     """bench's `diffusion@DIR` names a model folder: a crafted Compare request of a shared app could make
     the server load any folder (Gradio checks the choices; this is the app's own check)."""
     from conftest import write_clip
@@ -234,9 +234,52 @@ def test_the_compare_tab_of_a_shared_app_loads_no_other_model_folder(tmp_path: P
     from vidiff.ui.core import App
 
     rng = np.random.default_rng(0)
-    src = str(write_clip(tmp_path / "in.mp4", list(rng.integers(0, 255, (8, 32, 48, 3), np.uint8))))
+    (tmp_path / "uploads").mkdir()  # an upload of this app (GRADIO_TEMP_DIR), as a shared app takes
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "uploads"))
+    src = str(
+        write_clip(tmp_path / "uploads" / "in.mp4", list(rng.integers(0, 255, (8, 32, 48, 3), np.uint8)))
+    )
     app = App(tmp_path / "work", Exposure.from_options("127.0.0.1", True))
     methods = ["dup", f"diffusion@{tmp_path}"]
     outs = list(compare._run_compare(app)(src, None, methods, "2", 8, SimpleNamespace(session_hash="t"), lambda *a, **k: None))  # fmt: skip
     assert "only from the folders given at launch" in outs[-1][0]
+    assert list(app.workdir.iterdir()) == []
+
+
+@pytest.mark.skipif(not HAVE_UI, reason="needs the ui extra (gradio)")
+def test_a_shared_app_reads_only_uploaded_files(tmp_path: Path) -> None:
+    """A crafted request naming a file of the server as the upload (Gradio refuses it; the app does too)."""
+    from vidiff.errors import InputError
+    from vidiff.ui.core import App
+
+    outside = tmp_path / "secret.mp4"
+    outside.write_bytes(b"x")
+    shared = App(tmp_path / "work", Exposure.from_options("127.0.0.1", True))
+    with pytest.raises(InputError, match="not a file uploaded to this app"):
+        shared.resolve_input(str(outside), None)
+    inside = tmp_path / "work" / "uploads" / "a.mp4"
+    inside.parent.mkdir()
+    inside.write_bytes(b"x")
+    assert shared.resolve_input(str(inside), None) == str(inside)
+    assert App(tmp_path / "home").resolve_input(str(outside), None) == str(outside)  # on this machine only
+
+
+@pytest.mark.skipif(not HAVE_UI, reason="needs the ui extra (gradio)")
+def test_a_shared_apps_social_tab_reads_no_server_file_as_music(tmp_path: Path, monkeypatch) -> None:
+    import cv2
+
+    from vidiff.ui import social
+    from vidiff.ui.core import App
+
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "uploads"))
+    (tmp_path / "uploads").mkdir()
+    still = tmp_path / "uploads" / "still.png"
+    cv2.imwrite(str(still), np.zeros((32, 48, 3), np.uint8))
+    app = App(tmp_path / "work", Exposure.from_options("127.0.0.1", True))
+    kw = dict(aspect="9:16", motion="auto", strength=0.25, seconds=0.2, extend=None, fps=30, loop=False)
+    kw |= dict(music=str(tmp_path / "server.mp3"), prompt="", negative="", weights="", backend="auto", seed=0)
+    kw |= dict(steps=None, frames=None, keyframe_fps=None, keyframe_size="", guidance=None, device="cpu")
+    kw |= dict(dtype="auto", offload=False, offline=False, gif=False)
+    outs = list(social._run_social(app)(str(still), None, *kw.values(), SimpleNamespace(session_hash="t"), lambda *a, **k: None))  # fmt: skip
+    assert outs[-1][0] == "vidiff: error: server.mp3: not a file uploaded to this app; upload it"
     assert list(app.workdir.iterdir()) == []

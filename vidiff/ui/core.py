@@ -110,7 +110,9 @@ class App:
         from vidiff.errors import InputError
 
         if upload:
-            return upload if isinstance(upload, str) else getattr(upload, "name", str(upload))
+            path = upload if isinstance(upload, str) else getattr(upload, "name", str(upload))
+            self.exposure.check_upload(path, self.workdir)  # a shared app reads only what was uploaded
+            return path
         if sample and sample != NO_SAMPLE:
             from vidiff.io.samples import sample_clip
 

@@ -107,6 +107,25 @@ class Exposure:
                 f"weights {weights!r}: this shared app loads no hub id (start it with vidiff ui --allow-hub)"
             )
 
+    def check_upload(self, path: str, workdir: str | os.PathLike[str]) -> None:
+        """In a public app, an input must be a file uploaded to this app (inside `workdir` or Gradio's upload
+        folder): a crafted request naming any file of the server is refused (Gradio checks it too)."""
+        if not self.public:
+            return
+        import tempfile
+
+        from vidiff.errors import InputError
+
+        roots = [Path(workdir), Path(tempfile.gettempdir()) / "gradio"]
+        if os.environ.get("GRADIO_TEMP_DIR"):
+            roots.append(Path(os.environ["GRADIO_TEMP_DIR"]))
+        try:
+            p = Path(path).resolve()
+        except (OSError, ValueError, RuntimeError):
+            p = None
+        if p is None or not any(p.is_relative_to(r.resolve()) for r in roots):
+            raise InputError(f"{Path(str(path)).name}: not a file uploaded to this app; upload it")
+
     def launch_kwargs(self) -> dict[str, int]:
         """Gradio `launch` keywords: the upload cap (Gradio refuses a larger file before it is stored)."""
         return {} if self.max_upload is None else {"max_file_size": self.max_upload}

@@ -163,6 +163,9 @@ def _run_social(app: App) -> Any:
             chosen = upload or (sample and sample != NO_SAMPLE)
             src = app.resolve_input(upload, sample) if chosen or not uses_model else None
             preset_size(aspect)  # names the output: checked before it is made
+            audio = None if not music else music if isinstance(music, str) else getattr(music, "name", None)
+            if audio:
+                app.exposure.check_upload(audio, app.workdir)  # a shared app reads only what was uploaded
         except VidiffError as e:
             yield (error_line(e), *failed)
             return
@@ -170,7 +173,6 @@ def _run_social(app: App) -> Any:
         folder = app.new_folder("social")
         ext = "gif" if gif is True else "mp4"  # an animated GIF: make_clip refuses music and over 50 fps
         out = folder / f"{Path(src).stem if src else 'generated'}_{aspect.replace(':', 'x')}.{ext}"
-        audio = None if not music else music if isinstance(music, str) else getattr(music, "name", None)
 
         def work(job: Job) -> dict[str, Any]:
             from vidiff.generate import make_clip
