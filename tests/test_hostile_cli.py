@@ -165,3 +165,35 @@ def test_a_batch_is_not_written_into_its_own_input_folder(capsys, tmp_path: Path
     line = _one_line(capsys, ["run", "fps_x2", "-i", str(folder), "-o", str(folder / ".")])
     assert "holds the input clips" in line
     assert sorted(p.name for p in folder.iterdir()) == ["a.mp4", "b.mp4"]
+
+
+def _laughs(levels: int = 9) -> str:
+    """A 'billion laughs' YAML list: `levels` lists of nine aliases of the one before (9**levels items)."""
+    parts = ["&l0 [x, x, x, x, x, x, x, x, x]"]
+    parts += [f"&l{k} [{', '.join([f'*l{k - 1}'] * 9)}]" for k in range(1, levels)]
+    return "[" + ", ".join(parts) + "]"
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        (
+            f"x: {_laughs()}\nstages: [decode: {{}}, interpolate: {{factor: 2}}, encode: {{}}]\n",
+            "unknown key 'x'",
+        ),
+        (f"description: {_laughs()}\nstages: [decode: {{}}, encode: {{}}]\n", "description must be text"),
+        (
+            f"stages: [decode: {{fps: {_laughs()}}}, interpolate: {{factor: 2}}, encode: {{}}]\n",
+            "has the wrong type",
+        ),
+    ],
+)
+def test_a_yaml_bomb_recipe_is_refused_at_once(
+    capsys, tmp_path: Path, clip: str, text: str, words: str
+) -> None:
+    """Nine levels of nine aliases (387 million items from 400 bytes): the line-number walk visited every
+    one (over a minute of CPU), and the wrong-type line printed the list's whole repr."""
+    recipe = tmp_path / "bomb.yaml"
+    recipe.write_text(text)
+    line = _one_line(capsys, ["run", str(recipe), "-i", clip, "-o", str(tmp_path / "o.mp4")], seconds=10)
+    assert words in line and len(line) < 300

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import numbers
 import os
+import reprlib
 from collections.abc import Callable, Mapping, Sequence
 from fractions import Fraction
 from typing import Any
@@ -308,9 +309,20 @@ def check_args(kinds: Mapping[str, Callable[[object, str], Any]], values: Mappin
 
 
 def show(value: object) -> str:
-    """A short repr for an error line."""
-    text = repr(value) if not isinstance(value, np.ndarray) else f"<array {value.dtype} {value.shape}>"
+    """A short repr for an error line (a nested container is shown to a bounded depth and length: the full
+    repr of a YAML 'billion laughs' list is gigabytes)."""
+    if isinstance(value, np.ndarray):
+        text = f"<array {value.dtype} {value.shape}>"
+    elif isinstance(value, (list, tuple, dict, set, frozenset)):
+        text = _SHORT.repr(value)
+    else:
+        text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel, _SHORT.maxstring, _SHORT.maxother = 3, 60, 60
+_SHORT.maxlist = _SHORT.maxtuple = _SHORT.maxdict = _SHORT.maxset = _SHORT.maxfrozenset = 12
 
 
 # the argument types of the public calls whose values are checked where they are used (`check_args`)

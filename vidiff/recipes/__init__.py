@@ -17,6 +17,7 @@ import yaml
 from vidiff.errors import ConfigError
 from vidiff.quality import check_quality
 from vidiff.textfile import check_text_file
+from vidiff.validate import show
 
 HERE = Path(__file__).resolve().parent
 
@@ -195,7 +196,10 @@ def load_recipe(spec: str | os.PathLike[str]) -> Recipe:
         raise ConfigError(f"{p}: the first stage must be 'decode' (or 'generate')")
     if names[-1] != "encode":
         raise ConfigError(f"{p}: the last stage must be 'encode'")
-    return Recipe(p.stem, p, str(data.get("description", "")), stages)
+    description = data.get("description", "")
+    if not isinstance(description, str):  # str() of an aliased list could be billions of items
+        raise ConfigError(f"{p} line {lines.get(('description',), '?')}: description must be text")
+    return Recipe(p.stem, p, description, stages)
 
 
 def _check_once(name: str, before: list[str], p: Path, lines: dict[tuple, int], i: int) -> None:
@@ -215,7 +219,7 @@ def _check_option(stage: str, key: str, value: Any, where: str) -> None:
         opts = ", ".join(allowed) or "none"
         raise ConfigError(f"{where}: unknown key {key!r} in stage {stage!r} (options: {opts})")
     if not isinstance(value, allowed[key]) or (isinstance(value, bool) and bool not in allowed[key]):
-        raise ConfigError(f"{where}: {stage}.{key} = {value!r} has the wrong type")
+        raise ConfigError(f"{where}: {stage}.{key} = {show(value)} has the wrong type")
     if stage == "encode" and key == "audio" and value not in AUDIO_MODES:
         raise ConfigError(f"{where}: encode.audio must be one of {', '.join(AUDIO_MODES)}")
     if key == "quality":
@@ -225,14 +229,16 @@ def _check_option(stage: str, key: str, value: Any, where: str) -> None:
             raise ConfigError(f"{where}: {stage}.quality: {e}") from None
 
 
-def _key_lines(node: yaml.Node, path: tuple = (), above: frozenset[int] = frozenset()) -> dict[tuple, int]:
-    """(path of keys and list indices) -> 1-based line of that key in the YAML text. A node met again
-    below itself (a recursive alias, `a: &x [*x]`) is not walked again. A key given twice in one mapping
-    (YAML keeps the last silently) is a ConfigError naming both lines."""
+def _key_lines(node: yaml.Node, path: tuple = (), seen: set[int] | None = None) -> dict[tuple, int]:
+    """(path of keys and list indices) -> 1-based line of that key in the YAML text. A node met again (an
+    alias: `a: &x [*x]`, or nine aliases of nine aliases, a 'billion laughs' that took minutes to walk) is
+    not walked again; its keys are on the line of its first place. A key given twice in one mapping (YAML
+    keeps the last silently) is a ConfigError naming both lines."""
     out: dict[tuple, int] = {}
-    if id(node) in above:
+    seen = set() if seen is None else seen
+    if id(node) in seen:
         return out
-    above = above | {id(node)}
+    seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
         for k, v in node.value:
             kp = path + (k.value,)
@@ -241,8 +247,8 @@ def _key_lines(node: yaml.Node, path: tuple = (), above: frozenset[int] = frozen
                     f"line {k.start_mark.line + 1}: key {k.value!r} is given twice (first on line {out[kp]})"
                 )
             out[kp] = k.start_mark.line + 1
-            out.update(_key_lines(v, kp, above))
+            out.update(_key_lines(v, kp, seen))
     elif isinstance(node, yaml.SequenceNode):
         for i, v in enumerate(node.value):
-            out.update(_key_lines(v, path + (i,), above))
+            out.update(_key_lines(v, path + (i,), seen))
     return out
