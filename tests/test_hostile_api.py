@@ -187,3 +187,38 @@ def test_run_many_arguments(tmp_path: Path, clip: Path, args, kw, words) -> None
     with pytest.raises(ConfigError, match=re.escape(words)):
         run_many(*args, progress=False, **kw)
     assert list(tmp_path.iterdir()) == []
+
+
+def _png_header_only(path: Path, w: int, h: int) -> Path:
+    """A grey PNG of w x h, its rows of zeros streamed through zlib (a large one is a small file)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    z = zlib.compressobj(9)
+    rows = b"".join(z.compress(b"\0" * (w + 1)) for _ in range(h)) + z.flush()
+    ihdr = struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", rows) + chunk(b"IEND", b""))
+    return path
+
+
+def test_a_still_over_the_limit_is_refused_before_it_is_decoded(tmp_path: Path, monkeypatch) -> None:
+    """`generate --image` decoded the still before checking its size: a 875 KB PNG declaring 30000x30000
+    took 5.4 GB and 34 s (/usr/bin/time -v vidiff generate --image bomb.png, before this change) to be
+    refused; its header is read first now (the decoder is never called here)."""
+    import cv2
+
+    from vidiff.errors import InputError
+    from vidiff.generate import make_clip
+
+    still = _png_header_only(tmp_path / "wide.png", 16385, 2)
+
+    def no_decode(*_a, **_k):
+        raise AssertionError("decoded before the size check")
+
+    monkeypatch.setattr(cv2, "imread", no_decode)
+    with pytest.raises(InputError, match="16385x2 is over the 16384-pixel limit per side"):
+        make_clip(tmp_path / "o.mp4", image=str(still), progress=False)
+    assert not (tmp_path / "o.mp4").exists()

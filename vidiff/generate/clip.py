@@ -102,6 +102,11 @@ def _load_image(path: str):
     if not os.path.isfile(path):
         what = "not a regular file (a device, pipe or socket); give an image file"
         raise InputError(f"{path}: {what if os.path.exists(path) else 'no such file'}")
+    from vidiff.io.image_size import declared_size
+
+    size = declared_size(path)  # before the decode: a 400 KB PNG can declare 30000x30000 (2.7 GB decoded)
+    if size is not None and max(size) > 16384:
+        raise InputError(f"{path}: image {size[0]}x{size[1]} is over the 16384-pixel limit per side")
     img = cv2.imread(path, cv2.IMREAD_COLOR)
     if img is None:
         raise InputError(f"{path}: not a readable image")
