@@ -252,3 +252,31 @@ def test_music_is_decoded_only_as_far_as_the_clip_needs(tmp_path: Path) -> None:
         tracemalloc.stop()
     assert track.samples.shape == (2, 4800)
     assert peak < 1e6, peak
+
+
+@pytest.mark.parametrize(
+    ("config", "words"),
+    [({"bogus": 1}, "unknown key(s) bogus"), ([], "not a JSON object"), ("{", "not a model config")],
+)
+def test_a_model_config_with_unknown_keys_is_refused(tmp_path: Path, config, words) -> None:
+    """A U-Net config.json with a key VideoUNet3D does not take was dropped with diffusers' warning and the
+    model built from the defaults instead (the run went on, rc 0); it is one InputError line now."""
+    import json
+    import shutil
+
+    from vidiff.diffusion.model import VidiffModel
+    from vidiff.errors import InputError
+
+    shipped = Path(vidiff.__file__).parent / "weights" / "default"
+    folder = Path(shutil.copytree(shipped, tmp_path / "model"))
+    cfg = folder / "unet" / "config.json"
+    good = json.loads(cfg.read_text())
+    cfg.write_text(
+        json.dumps({**good, **config})
+        if isinstance(config, dict)
+        else json.dumps(config)
+        if config != "{"
+        else "{"
+    )
+    with pytest.raises(InputError, match=re.escape(words)):
+        VidiffModel.load(folder)

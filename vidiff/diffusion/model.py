@@ -191,6 +191,7 @@ class VidiffModel:
         settings = load_settings(path)
         if not (path / "unet" / "config.json").is_file():
             raise InputError(f"{path}: the model folder has no unet/config.json (`vidiff train` writes both)")
+        _check_unet_config(path / "unet" / "config.json")
         with BUILD_LOCK:  # from_pretrained patches torch for the whole process while it builds
             codec = get_codec(dict(settings.config.codec))
             try:
@@ -205,6 +206,26 @@ class VidiffModel:
 
     def n_parameters(self) -> int:
         return sum(p.numel() for p in self.unet.parameters())
+
+
+def _check_unet_config(path: Path) -> None:
+    """The U-Net's config.json is a JSON object of VideoUNet3D's own keys (diffusers' `_` keys aside): an
+    unknown key (a typo, another model's config) was dropped with diffusers' warning and the model built
+    from the defaults in its place; it is one `InputError` line instead."""
+    import json
+
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise InputError(f"{path}: not a model config ({str(e).splitlines()[0]})") from None
+    if not isinstance(config, dict):
+        raise InputError(f"{path}: not a model config (not a JSON object)")
+    takes = set(inspect.signature(VideoUNet3D.__init__).parameters) - {"self"}
+    unknown = sorted(k for k in config if not k.startswith("_") and k not in takes)
+    if unknown:
+        raise InputError(
+            f"{path}: unknown key(s) {', '.join(unknown)}; a VideoUNet3D config takes {', '.join(sorted(takes))}"
+        )
 
 
 def load_settings(path: str | os.PathLike[str]) -> ModelSettings:
