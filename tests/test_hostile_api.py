@@ -280,3 +280,18 @@ def test_a_model_config_with_unknown_keys_is_refused(tmp_path: Path, config, wor
     )
     with pytest.raises(InputError, match=re.escape(words)):
         VidiffModel.load(folder)
+
+
+def test_model_settings_with_unknown_keys_are_refused(tmp_path: Path) -> None:
+    """vidiff.json with a key ModelSettings does not take: dropped with diffusers' warning, rc 0."""
+    import json
+    import shutil
+
+    from vidiff.diffusion.model import load_settings
+    from vidiff.errors import InputError
+
+    folder = Path(shutil.copytree(Path(vidiff.__file__).parent / "weights" / "default", tmp_path / "model"))
+    path = folder / "vidiff.json"
+    path.write_text(json.dumps({**json.loads(path.read_text()), "bogus": 1}))
+    with pytest.raises(InputError, match=re.escape("not a vidiff model's settings (unknown key(s) bogus;")):
+        load_settings(folder)

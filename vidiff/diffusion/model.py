@@ -235,6 +235,10 @@ def load_settings(path: str | os.PathLike[str]) -> ModelSettings:
         config = ModelSettings.load_config(path)
         if not isinstance(config, dict):
             raise ValueError("not a JSON object")
+        takes = set(inspect.signature(ModelSettings.__init__).parameters) - {"self"}
+        unknown = sorted(k for k in config if not k.startswith("_") and k not in takes)
+        if unknown:  # diffusers drops them with a warning: the defaults would be used in their place
+            raise ValueError(f"unknown key(s) {', '.join(unknown)}; it takes {', '.join(sorted(takes))}")
         return ModelSettings.from_config(config)
     except (OSError, ValueError, TypeError) as e:  # not JSON, or not vidiff's settings
         reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
