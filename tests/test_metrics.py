@@ -250,7 +250,8 @@ def test_analyze_clip_and_find_defects_refuse_bad_arguments(tmp_path):
         (lambda: analyze_clip(clip, top=None), "top None"),
         (lambda: analyze_clip(clip, top=-1), "top -1"),
         (lambda: analyze_clip(clip, on_frame=3), "on_frame 3"),
-        (lambda: analyze_clip(clip, max_frames=-1), "max_frames -1"),
+        (lambda: analyze_clip(clip, max_frames=-1), "max_frames must be a whole number, at least 2 (not -1)"),
+        (lambda: analyze_clip(clip, max_frames=1), "at least 2 (not 1)"),  # was a report of nulls
         (lambda: find_defects(clip, max_frames=1.5), "max_frames 1.5"),
         (lambda: find_defects(clip, max_frames="3"), "max_frames '3'"),
         (lambda: find_defects(clip, max_frames=True), "max_frames True"),

@@ -17,6 +17,7 @@ from typing import Any, Protocol, runtime_checkable
 import cv2
 import numpy as np
 
+from vidiff.api_call import checked_call
 from vidiff.errors import ConfigError
 from vidiff.malloc import keep_freed_memory
 from vidiff.timeline import check_flow_size
@@ -321,6 +322,7 @@ def facts_text(name: str) -> str:
     return ", ".join(said)
 
 
+@checked_call
 def register_interpolator(name: str, factory: Callable[..., Interpolator] | str) -> None:
     """Make `factory` (or a lazy "module:attribute") available as `--method name`."""
     if not isinstance(name, str) or not name.strip() or name == AUTO:
@@ -331,6 +333,7 @@ def register_interpolator(name: str, factory: Callable[..., Interpolator] | str)
     _REGISTRY[name] = factory
 
 
+@checked_call
 def interpolator_names() -> list[str]:
     """Names usable as `--method` (`auto` included); imports nothing."""
     return sorted([*_REGISTRY, AUTO])

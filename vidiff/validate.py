@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import numbers
 import os
+import reprlib
 from collections.abc import Callable, Mapping, Sequence
 from fractions import Fraction
 from typing import Any
@@ -19,6 +20,14 @@ RATE_DENOMINATOR = 100_000  # a rate's terms stay under 2**31 (MAX_FPS times thi
 SAMPLER_STEPS = (1, 50)  # the range of vidiff's few-step samplers (vidiff.diffusion.sampling)
 MAX_SIDE = 16384  # the largest frame side an argument may name (H.264's level limit is far below)
 MAX_SEED = 2**32 - 1  # a random seed's range (NumPy's; torch takes it whole, with room for per-step offsets)
+
+
+def is_list(value: object) -> bool:
+    """A list-like argument: a sequence other than a string, or a NumPy array of at least one dimension (a
+    0-d array has no length: `len` and iteration raise TypeError)."""
+    if isinstance(value, np.ndarray):
+        return value.ndim >= 1
+    return isinstance(value, Sequence) and not isinstance(value, (str, bytes))
 
 
 def check_path(value: object, what: str = "path") -> str:
@@ -155,7 +164,7 @@ def check_pair(a: object, b: object) -> tuple[np.ndarray, np.ndarray]:
 
 def check_times(ts: object, what: str = "ts", lo: float = 0.0, hi: float = 1.0) -> list[float]:
     """A sequence of finite times in [lo, hi] (an interpolator's t: 0 is frame a, 1 is frame b)."""
-    if isinstance(ts, (str, bytes)) or not isinstance(ts, (Sequence, np.ndarray)):
+    if not is_list(ts):
         raise ConfigError(f"{what} {show(ts)}: give a list of times in [{lo:g}, {hi:g}]")
     return [check_number(t, f"{what} value", lo, hi) for t in ts]
 
@@ -164,7 +173,7 @@ def check_same_length(what: str, **seqs: Any) -> int:
     """Lists that go together (frames, their times, their observed flags) have one length; returns it."""
     lengths = {}
     for name, seq in seqs.items():
-        if isinstance(seq, (str, bytes)) or not isinstance(seq, (Sequence, np.ndarray)):
+        if not is_list(seq):
             raise ConfigError(f"{what}: {name} must be a list, got {type(seq).__name__}")
         lengths[name] = len(seq)
     if len(set(lengths.values())) > 1:
@@ -233,7 +242,7 @@ def check_size(value: object, what: str) -> Any:
     """None, or a frame size (width, height) in pixels."""
     if value is None:
         return None
-    if isinstance(value, (str, bytes)) or not isinstance(value, (Sequence, np.ndarray)) or len(value) != 2:
+    if not is_list(value) or len(value) != 2:
         raise ConfigError(f"{what} {show(value)}: must be (width, height) in pixels")
     return (check_side(value[0], f"{what} width"), check_side(value[1], f"{what} height"))
 
@@ -308,9 +317,20 @@ def check_args(kinds: Mapping[str, Callable[[object, str], Any]], values: Mappin
 
 
 def show(value: object) -> str:
-    """A short repr for an error line."""
-    text = repr(value) if not isinstance(value, np.ndarray) else f"<array {value.dtype} {value.shape}>"
+    """A short repr for an error line (a nested container is shown to a bounded depth and length: the full
+    repr of a YAML 'billion laughs' list is gigabytes)."""
+    if isinstance(value, np.ndarray):
+        text = f"<array {value.dtype} {value.shape}>"
+    elif isinstance(value, (list, tuple, dict, set, frozenset)):
+        text = _SHORT.repr(value)
+    else:
+        text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel, _SHORT.maxstring, _SHORT.maxother = 3, 60, 60
+_SHORT.maxlist = _SHORT.maxtuple = _SHORT.maxdict = _SHORT.maxset = _SHORT.maxfrozenset = 12
 
 
 # the argument types of the public calls whose values are checked where they are used (`check_args`)
@@ -361,6 +381,18 @@ MAKE_CLIP_ARGS: dict[str, Callable[[object, str], Any]] = {
     "lora": check_texts,
     "transformer": check_texts,
     **dict.fromkeys(("on_frame", "on_step"), check_callable),
+}
+INFILL_ARGS: dict[str, Callable[[object, str], Any]] = {
+    "input": check_path,
+    "output": check_path,
+    "method": check_method,
+    "method_options": check_mapping,
+    **dict.fromkeys(("codec", "preset", "pix_fmt", "audio_codec", "quality"), check_text),
+    "crf": check_scalar,
+    **dict.fromkeys(("auto", "audio", "progress", "strict"), check_flag),
+    "on_scan": check_callable,
+    "input_fps": check_scalar,
+    "start_number": check_whole,
 }
 WRITER_ARGS: dict[str, Callable[[object, str], Any]] = {
     "path": check_path,

@@ -66,19 +66,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from vidiff.errors import ConfigError
     from vidiff.io.probe import probe
     from vidiff.io.sequence import check_input_fps, is_sequence
     from vidiff.io.writer import check_png_output
-    from vidiff.metrics.clip import analyze_clip
+    from vidiff.metrics.clip import analyze_clip, check_measure_limits
     from vidiff.metrics.report import clip_text, plot_clip
     from vidiff.progress import progress_bar
     from vidiff.timeline import parse_input_fps
 
-    if args.top < 0:
-        raise ConfigError("--top must be 0 or more")
-    if args.max_frames is not None and args.max_frames < 2:
-        raise ConfigError("--max-frames must be at least 2")
+    check_measure_limits(args.max_frames, args.top)  # the API's and the web app's check, one line
     if args.plot:
         check_png_output(args.plot, "--plot", [x for x in (args.input, args.reference) if x])
     given = None if args.input_fps is None else parse_input_fps(args.input_fps)

@@ -38,6 +38,29 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--share", action="store_true", help="also make a public gradio.live link (off by default)"
     )
     p.add_argument("--open", action="store_true", help="open the page in the default browser")
+    from vidiff.ui.exposure import SHARED_MAX_UPLOAD
+
+    p.add_argument(
+        "--max-upload",
+        default=None,
+        metavar="SIZE",
+        help=f"largest upload, e.g. 500MB, 2GB or none (default: {SHARED_MAX_UPLOAD} with --share or a "
+        "--host others can reach, else none)",
+    )
+    p.add_argument(
+        "--weights-dir",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="a folder the Social clip tab may load video diffusion weights from (repeatable); with --share "
+        "or a --host others can reach, no other folder is loaded (default: none)",
+    )
+    p.add_argument(
+        "--allow-hub",
+        action="store_true",
+        help="with --share or a --host others can reach: let visitors load a hub id (downloads to this "
+        "machine; off by default)",
+    )
     p.set_defaults(func=run)
 
 
@@ -62,6 +85,9 @@ def run(args: argparse.Namespace) -> int:
     if args.port is not None and not 1 <= args.port <= 65535:
         raise ConfigError(f"--port {args.port}: use 1 to 65535")
     check_host(args.host)  # both before the extra is looked for: a typo is told first
+    from vidiff.ui.exposure import Exposure
+
+    exposure = Exposure.from_options(args.host, args.share, args.max_upload, args.weights_dir, args.allow_hub)
     try:
         found = importlib.util.find_spec("gradio") is not None
     except (ImportError, ValueError):
@@ -84,5 +110,5 @@ def run(args: argparse.Namespace) -> int:
     except BaseException:
         shutil.rmtree(workdir, ignore_errors=True)
         raise
-    serve(args.host, args.port, args.share, args.open, workdir)
+    serve(args.host, args.port, args.share, args.open, workdir, exposure)
     return 0

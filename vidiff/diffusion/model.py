@@ -191,6 +191,7 @@ class VidiffModel:
         settings = load_settings(path)
         if not (path / "unet" / "config.json").is_file():
             raise InputError(f"{path}: the model folder has no unet/config.json (`vidiff train` writes both)")
+        _check_unet_config(path / "unet" / "config.json")
         with BUILD_LOCK:  # from_pretrained patches torch for the whole process while it builds
             codec = get_codec(dict(settings.config.codec))
             try:
@@ -207,6 +208,26 @@ class VidiffModel:
         return sum(p.numel() for p in self.unet.parameters())
 
 
+def _check_unet_config(path: Path) -> None:
+    """The U-Net's config.json is a JSON object of VideoUNet3D's own keys (diffusers' `_` keys aside): an
+    unknown key (a typo, another model's config) was dropped with diffusers' warning and the model built
+    from the defaults in its place; it is one `InputError` line instead."""
+    import json
+
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise InputError(f"{path}: not a model config ({str(e).splitlines()[0]})") from None
+    if not isinstance(config, dict):
+        raise InputError(f"{path}: not a model config (not a JSON object)")
+    takes = set(inspect.signature(VideoUNet3D.__init__).parameters) - {"self"}
+    unknown = sorted(k for k in config if not k.startswith("_") and k not in takes)
+    if unknown:
+        raise InputError(
+            f"{path}: unknown key(s) {', '.join(unknown)}; a VideoUNet3D config takes {', '.join(sorted(takes))}"
+        )
+
+
 def load_settings(path: str | os.PathLike[str]) -> ModelSettings:
     """The settings (vidiff.json) of a model folder or shipped model's name, without its weights."""
     path = resolve_model_path(path)
@@ -214,6 +235,10 @@ def load_settings(path: str | os.PathLike[str]) -> ModelSettings:
         config = ModelSettings.load_config(path)
         if not isinstance(config, dict):
             raise ValueError("not a JSON object")
+        takes = set(inspect.signature(ModelSettings.__init__).parameters) - {"self"}
+        unknown = sorted(k for k in config if not k.startswith("_") and k not in takes)
+        if unknown:  # diffusers drops them with a warning: the defaults would be used in their place
+            raise ValueError(f"unknown key(s) {', '.join(unknown)}; it takes {', '.join(sorted(takes))}")
         return ModelSettings.from_config(config)
     except (OSError, ValueError, TypeError) as e:  # not JSON, or not vidiff's settings
         reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__

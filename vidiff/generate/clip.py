@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterator
 from fractions import Fraction
 from typing import Any
 
+from vidiff.api_call import checked_call
+
 METHODS = ("dis", "diffusion")
 # How far past a clip's end extension carries its motion, in frame intervals of the clip: up to here the
 # new frames change from frame to frame within 0.8-1.2x as much as the real ones (mean over bikes and
@@ -98,7 +100,13 @@ def _load_image(path: str):
     if os.path.isdir(path):
         raise InputError(f"{path}: is a folder, not an image file")
     if not os.path.isfile(path):
-        raise InputError(f"{path}: no such file")
+        what = "not a regular file (a device, pipe or socket); give an image file"
+        raise InputError(f"{path}: {what if os.path.exists(path) else 'no such file'}")
+    from vidiff.io.image_size import declared_size
+
+    size = declared_size(path)  # before the decode: a 400 KB PNG can declare 30000x30000 (2.7 GB decoded)
+    if size is not None and max(size) > 16384:
+        raise InputError(f"{path}: image {size[0]}x{size[1]} is over the 16384-pixel limit per side")
     img = cv2.imread(path, cv2.IMREAD_COLOR)
     if img is None:
         raise InputError(f"{path}: not a readable image")
@@ -246,6 +254,7 @@ def _model_keyframes(
     return seq, p.rate, joins, facts
 
 
+@checked_call
 def make_clip(
     output: str | os.PathLike[str],
     *,

@@ -18,6 +18,7 @@ from typing import Protocol
 
 import numpy as np
 
+from vidiff.api_call import checked_call
 from vidiff.errors import ConfigError
 from vidiff.flow import SHARP, DISFlow, backward_warp, carry_forward, dis_flow
 from vidiff.generate.clip import MAX_TRANSITION, check_extend
@@ -57,6 +58,7 @@ def extrapolate(frames: Sequence[np.ndarray], steps: Sequence[float]) -> list[np
     return carry_forward(frames[-2], frames[-1], steps)
 
 
+@checked_call
 def extend_frames(
     frames: Sequence[np.ndarray],
     n_new: int,
@@ -144,6 +146,7 @@ def mean_step(frames: Sequence[np.ndarray]) -> list[float]:
     ]
 
 
+@checked_call
 def loop_frames(
     first: np.ndarray,
     last: np.ndarray,

@@ -51,18 +51,25 @@ class AudioTrack:
         keeps the source's A/V offset (stretched with it); None: the audio's own first sample."""
         path = source.path if isinstance(source, VideoFile) else os.fspath(source)
         if not os.path.isfile(path):
-            raise InputError(f"{path}: no such audio file")
+            what = "not a regular file (a device, pipe or socket); give an audio file"
+            raise InputError(f"{path}: {what if os.path.exists(path) else 'no such audio file'}")
         try:
             with av.open(path) as c:
                 if not c.streams.audio:
                     raise InputError(f"{path}: has no audio stream")
                 res = av.AudioResampler(format="fltp", layout="stereo", rate=RATE)
-                chunks, first = [], None
+                chunks, first, got = [], None, 0
+                # the first `duration` seconds are all that is kept: a music track for a 5 s clip was an
+                # album decoded whole (4 GB for 3 hours), twice (make_clip's check reads it too)
+                enough = None if duration is None or tempo != 1.0 or start is not None else duration * RATE
                 for frame in c.decode(audio=0):
                     if first is None and frame.pts is not None and frame.time_base is not None:
                         first = float(frame.pts * frame.time_base)
                     for rf in res.resample(frame):
                         chunks.append(rf.to_ndarray())
+                        got += chunks[-1].shape[1]
+                    if enough is not None and got > enough:
+                        break
                 for rf in res.resample(None):
                     chunks.append(rf.to_ndarray())
         except av.error.FFmpegError as e:

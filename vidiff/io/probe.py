@@ -15,6 +15,7 @@ from typing import Any
 import av
 from av.stream import Disposition
 
+from vidiff.api_call import checked_call
 from vidiff.errors import ConfigError, InputError
 from vidiff.io.notes import input_notes, is_transparent, say_notes
 from vidiff.io.stamps import Timeline, grid_rate, in_order
@@ -236,6 +237,7 @@ def _bit_depth(pix_fmt: str) -> int:
         return 8
 
 
+@checked_call
 def probe(path: str | os.PathLike[str], input_fps: Fraction | float | None = None) -> VideoInfo:
     """Describe the video stream of `path` (`video_stream`): size, exact fps, VFR, frame count, rotation, audio.
 
@@ -262,6 +264,7 @@ class VideoFile:
     reader is still iterating is an error. Use as a context manager, or `close()`.
     """
 
+    @checked_call
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = check_path(path, "input")
         self._c = open_container(self.path)

@@ -19,6 +19,7 @@ from fractions import Fraction
 import av
 import numpy as np
 
+from vidiff.api_call import checked_call
 from vidiff.errors import ConfigError, InputError
 from vidiff.io.color import frame_to_rgb
 from vidiff.io.probe import (
@@ -62,6 +63,7 @@ class VideoReader:
     `vidiff.io.sequence`, under the same damaged-input policy; it has no timestamps to put in order.
     """
 
+    @checked_call
     def __init__(
         self,
         source: str | os.PathLike[str] | VideoFile | ImageSequence | AnimatedWebP,
@@ -198,6 +200,7 @@ class VideoReader:
         return f"{listed}, {n} decoded ({where})"
 
 
+@checked_call
 def read_frames(path: str | os.PathLike[str], max_frames: int | None = None) -> list[np.ndarray]:
     """All frames (or the first `max_frames`) of a clip as RGB uint8 arrays, in presentation order."""
     check_limit(max_frames, "max_frames")

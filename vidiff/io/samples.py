@@ -9,11 +9,13 @@ from __future__ import annotations
 import importlib.metadata
 from pathlib import Path
 
+from vidiff.api_call import checked_call
 from vidiff.errors import InputError
 
 SAMPLE_CLIPS = ("bikes", "carphone_pristine", "bigbuckbunny")
 
 
+@checked_call
 def sample_clip(name: str) -> Path:
     """Path of a sample clip: "bikes", "carphone_pristine" or "bigbuckbunny" (".mp4" optional)."""
     if not isinstance(name, str):

@@ -39,6 +39,7 @@ from typing import Any
 import av
 import numpy as np
 
+from vidiff.api_call import checked_call
 from vidiff.errors import ConfigError, InputError
 from vidiff.io.color import frame_to_rgb
 from vidiff.io.image_ext import IMAGE_EXT
@@ -362,6 +363,7 @@ class ImageSequence:
     at `input_fps`, a number or Fraction), and every pass over its frames (`frames()`); `VideoReader` takes
     it where it takes a `VideoFile`. Use as a context manager (it holds no open file), or `close()`."""
 
+    @checked_call
     def __init__(self, path: str | os.PathLike[str], input_fps: Fraction | float | None = None) -> None:
         self.path = check_path(path, "input")
         self.fps = DEFAULT_INPUT_FPS if input_fps is None else check_rate(input_fps, "input_fps")

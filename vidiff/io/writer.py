@@ -20,6 +20,7 @@ import av
 import cv2
 import numpy as np
 
+from vidiff.api_call import checked_call
 from vidiff.errors import ConfigError, InputError, OutputError
 from vidiff.io.atomic import AtomicOutput
 from vidiff.io.audio import AudioTrack
@@ -76,6 +77,12 @@ def check_output_path(
     if not frames and (path.endswith(("/", os.sep)) or os.path.isdir(path)):
         raise OutputError(f"{path}: is a folder; this writes a video file: name one ({', '.join(_FORMATS)})")
     if ext not in _FORMATS:
+        from vidiff.io.image_ext import IMAGE_EXT
+
+        if frames and ext in IMAGE_EXT and "%" in os.path.basename(path):  # %0300d, %s: a pattern misspelt
+            from vidiff.io.sequence import split_pattern
+
+            split_pattern(os.path.basename(path), path)
         also = ", .gif" if (frames if gif is None else gif) else ""
         also += f", or {OUTPUT_HELP.replace('%%', '%')}" if frames else ""
         raise OutputError(
@@ -211,6 +218,7 @@ class VideoWriter(AtomicOutput):
     `extras` (`vidiff.io.streams.Extras`) carries a source's subtitles, tags and chapters over.
     """
 
+    @checked_call
     def __init__(
         self,
         path: str | os.PathLike[str],

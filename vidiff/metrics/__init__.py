@@ -10,8 +10,17 @@
 - `bench`: every clip × factor × method in one invocation (`vidiff bench`); `report`: tables and plots.
 """
 
-from vidiff.metrics.protocol import parse_factor, score_interpolator
-from vidiff.metrics.quality import psnr, ssim
-from vidiff.metrics.temporal import frame_diff, tdiff_error, warping_error
+from vidiff.api_call import checked_call
+from vidiff.metrics import protocol, quality, temporal
+
+# the public names: a call that does not fit the signature is a ConfigError, not a TypeError (the modules'
+# own functions, called per frame inside vidiff, stay unwrapped)
+parse_factor = checked_call(protocol.parse_factor)
+score_interpolator = checked_call(protocol.score_interpolator)
+psnr = checked_call(quality.psnr)
+ssim = checked_call(quality.ssim)
+frame_diff = checked_call(temporal.frame_diff)
+tdiff_error = checked_call(temporal.tdiff_error)
+warping_error = checked_call(temporal.warping_error)
 
 __all__ = ["frame_diff", "parse_factor", "psnr", "score_interpolator", "ssim", "tdiff_error", "warping_error"]

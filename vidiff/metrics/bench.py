@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from vidiff.api_call import checked_call
 from vidiff.errors import ConfigError, InputError, VidiffError
 from vidiff.io.probe import probe
 from vidiff.io.reader import VideoReader
@@ -235,6 +236,7 @@ def speed_ratios(group: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return group
 
 
+@checked_call
 def bench(
     inputs: Sequence[str | os.PathLike[str]] | None = None,
     factors: Sequence[Fraction] = (Fraction(2),),
@@ -246,6 +248,8 @@ def bench(
 ) -> list[dict[str, Any]]:
     """Run the protocol on every clip × factor × method, then each quality tier of `qualities` as a row
     named by the tier; returns the records (see FIELDS, plus per_t)."""
+    factors = _checked_bench_args(inputs, factors, methods, isolate, progress, qualities)
+    max_frames = check_max_frames(max_frames)
     paths = [resolve_clip(c) for c in (inputs or SAMPLE_CLIPS)]
     for p in paths:
         probe(p)  # fail early, one line, on a bad input
@@ -261,6 +265,28 @@ def bench(
                           file=sys.stderr)  # fmt: skip
             records.extend(group)
     return records
+
+
+def _checked_bench_args(
+    inputs: object, factors: object, methods: object, isolate: object, progress: object, qualities: object
+) -> list[Fraction]:
+    """`bench`'s arguments checked before any clip is opened (a number or a bool for a list was a
+    TypeError, a string factor an AttributeError after the clip was read, inputs='' or [] ran every sample
+    clip); returns the factors as steps (`parse_factor`: 2, '5/2', 2.5)."""
+    from vidiff.metrics.protocol import parse_factor
+    from vidiff.validate import check_flag, check_paths, is_list, show
+
+    if inputs is not None and not check_paths(inputs, "inputs"):
+        raise ConfigError("inputs []: give one or more clips (None: the sample clips)")
+    if not is_list(factors) or not len(factors):  # type: ignore[arg-type]
+        raise ConfigError(f"factors {show(factors)}: give a list of factors, e.g. [2, 4, '5/2']")
+    for name, spec in (("methods", methods), ("qualities", qualities)):
+        names = [spec] if isinstance(spec, str) else spec
+        if spec is not None and (not is_list(names) or not all(isinstance(m, str) for m in names)):
+            raise ConfigError(f"{name} {show(spec)}: give names, e.g. 'dup,blend' or ['dup', 'blend']")
+    check_flag(isolate, "isolate")
+    check_flag(progress, "progress")
+    return [parse_factor(f) for f in factors]
 
 
 def _run_guarded(path: str | os.PathLike[str], step: Fraction, method: str, *options: Any) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from vidiff.api_call import checked_call
 from vidiff.errors import InputError
 from vidiff.io.orient import upright, upright_size
 from vidiff.io.probe import VideoFile, strict_scope
@@ -28,7 +29,7 @@ from vidiff.metrics.defects import DefectFinder
 from vidiff.metrics.quality import psnr, ssim
 from vidiff.metrics.temporal import SequenceComparison, WarpingError, frame_diff
 from vidiff.timeline import check_flow_size, parse_input_fps
-from vidiff.validate import check_callable, check_int, check_limit, check_path
+from vidiff.validate import check_callable, check_int, check_path
 
 
 def _frames(src: VideoFile | ImageSequence, max_frames: int | None) -> Iterator[Frame]:
@@ -54,6 +55,17 @@ def _mean(xs: list[float | None]) -> float | None:
     return float(np.mean(vals)) if vals else None
 
 
+def check_measure_limits(max_frames: object, top: object) -> None:
+    """`max_frames` (None, or 2 or more: fewer measure nothing, and 0 or 1 gave a report of nulls) and
+    `top` (0 or more): the one check `analyze_clip`, `vidiff metrics` and the web app's Metrics tab make,
+    with one line each (`max_frames` as `vidiff bench`'s and the Compare tab's)."""
+    from vidiff.metrics.bench import check_max_frames
+
+    check_max_frames(max_frames)
+    check_int(top, "top", 0)
+
+
+@checked_call
 def analyze_clip(
     path: str | os.PathLike[str],
     reference: str | os.PathLike[str] | None = None,
@@ -69,8 +81,7 @@ def analyze_clip(
     check_path(path, "input")
     if reference is not None:
         check_path(reference, "reference")
-    check_limit(max_frames, "max_frames")
-    check_int(top, "top", 0)
+    check_measure_limits(max_frames, top)
     check_callable(on_frame, "on_frame")
     rate = check_input_fps(None if input_fps is None else parse_input_fps(input_fps), path, reference)
     with strict_scope(strict), contextlib.ExitStack() as files:  # each clip opened once, probe and frames

@@ -16,6 +16,8 @@ import yaml
 
 from vidiff.errors import ConfigError
 from vidiff.quality import check_quality
+from vidiff.textfile import check_text_file
+from vidiff.validate import show
 
 HERE = Path(__file__).resolve().parent
 
@@ -106,12 +108,20 @@ class Recipe:
                 )
             key, raw = ov.split("=", 1)
             stage, opt = key.split(".", 1)
-            value = yaml.safe_load(raw) if raw else ""
-            if isinstance(value, int) and ":" in raw:  # YAML 1.1 reads 1:1 as base 60 (61): an aspect
-                value = raw
             if stage not in STAGES:
                 raise ConfigError(f"override {ov!r}: unknown stage {stage!r}; stages: {', '.join(STAGES)}")
-            if STAGES[stage].get(opt) == (str,) and isinstance(value, (int, float, datetime.date)):
+            text = STAGES[stage].get(opt) == (str,)
+            try:
+                value = yaml.safe_load(raw) if raw else ""
+            except yaml.YAMLError as e:  # `*a`, `[1`, `a: b: c`: a traceback from the YAML parser
+                if not text:
+                    raise ConfigError(
+                        f"override {ov!r}: not a YAML value ({str(e).splitlines()[0]})"
+                    ) from None
+                value = raw  # a text key takes the text: prompt=*dramatic* fox
+            if isinstance(value, int) and ":" in raw:  # YAML 1.1 reads 1:1 as base 60 (61): an aspect
+                value = raw
+            if text and isinstance(value, (int, float, datetime.date)):
                 value = raw.strip()  # a text key takes the text: prompt=1984, weights=2024-05-01, motion=yes
             _check_option(stage, opt, value, f"override {ov!r}")
             for n, o in stages:
@@ -139,6 +149,7 @@ def load_recipe(spec: str | os.PathLike[str]) -> Recipe:
         )
     if p.is_dir():
         raise ConfigError(f"{p}: is a folder, not a recipe file (a YAML file with 'stages:')")
+    check_text_file(p, "recipe")  # /dev/zero or a pipe: one line, not a read without end
     try:
         text = p.read_text(encoding="utf-8")
     except UnicodeDecodeError:
@@ -189,7 +200,10 @@ def load_recipe(spec: str | os.PathLike[str]) -> Recipe:
         raise ConfigError(f"{p}: the first stage must be 'decode' (or 'generate')")
     if names[-1] != "encode":
         raise ConfigError(f"{p}: the last stage must be 'encode'")
-    return Recipe(p.stem, p, str(data.get("description", "")), stages)
+    description = data.get("description", "")
+    if not isinstance(description, str):  # str() of an aliased list could be billions of items
+        raise ConfigError(f"{p} line {lines.get(('description',), '?')}: description must be text")
+    return Recipe(p.stem, p, description, stages)
 
 
 def _check_once(name: str, before: list[str], p: Path, lines: dict[tuple, int], i: int) -> None:
@@ -209,7 +223,7 @@ def _check_option(stage: str, key: str, value: Any, where: str) -> None:
         opts = ", ".join(allowed) or "none"
         raise ConfigError(f"{where}: unknown key {key!r} in stage {stage!r} (options: {opts})")
     if not isinstance(value, allowed[key]) or (isinstance(value, bool) and bool not in allowed[key]):
-        raise ConfigError(f"{where}: {stage}.{key} = {value!r} has the wrong type")
+        raise ConfigError(f"{where}: {stage}.{key} = {show(value)} has the wrong type")
     if stage == "encode" and key == "audio" and value not in AUDIO_MODES:
         raise ConfigError(f"{where}: encode.audio must be one of {', '.join(AUDIO_MODES)}")
     if key == "quality":
@@ -219,14 +233,16 @@ def _check_option(stage: str, key: str, value: Any, where: str) -> None:
             raise ConfigError(f"{where}: {stage}.quality: {e}") from None
 
 
-def _key_lines(node: yaml.Node, path: tuple = (), above: frozenset[int] = frozenset()) -> dict[tuple, int]:
-    """(path of keys and list indices) -> 1-based line of that key in the YAML text. A node met again
-    below itself (a recursive alias, `a: &x [*x]`) is not walked again. A key given twice in one mapping
-    (YAML keeps the last silently) is a ConfigError naming both lines."""
+def _key_lines(node: yaml.Node, path: tuple = (), seen: set[int] | None = None) -> dict[tuple, int]:
+    """(path of keys and list indices) -> 1-based line of that key in the YAML text. A node met again (an
+    alias: `a: &x [*x]`, or nine aliases of nine aliases, a 'billion laughs' that took minutes to walk) is
+    not walked again; its keys are on the line of its first place. A key given twice in one mapping (YAML
+    keeps the last silently) is a ConfigError naming both lines."""
     out: dict[tuple, int] = {}
-    if id(node) in above:
+    seen = set() if seen is None else seen
+    if id(node) in seen:
         return out
-    above = above | {id(node)}
+    seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
         for k, v in node.value:
             kp = path + (k.value,)
@@ -235,8 +251,8 @@ def _key_lines(node: yaml.Node, path: tuple = (), above: frozenset[int] = frozen
                     f"line {k.start_mark.line + 1}: key {k.value!r} is given twice (first on line {out[kp]})"
                 )
             out[kp] = k.start_mark.line + 1
-            out.update(_key_lines(v, kp, above))
+            out.update(_key_lines(v, kp, seen))
     elif isinstance(node, yaml.SequenceNode):
         for i, v in enumerate(node.value):
-            out.update(_key_lines(v, path + (i,), above))
+            out.update(_key_lines(v, path + (i,), seen))
     return out

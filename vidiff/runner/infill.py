@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from vidiff.api_call import checked_call
 from vidiff.errors import ConfigError
 from vidiff.flow import Interpolator, get_interpolator
 from vidiff.io.colortags import output_color
@@ -41,7 +42,7 @@ from vidiff.metrics.defects import detect_bad_frames as detect_bad_frames  # re-
 from vidiff.progress import progress_bar
 from vidiff.quality import apply_quality
 from vidiff.timeline import check_flow_size, parse_input_fps
-from vidiff.validate import check_callable
+from vidiff.validate import INFILL_ARGS, check_args
 
 
 def parse_frames(spec: str | int | Iterable[int], n_frames: int) -> set[int]:
@@ -85,6 +86,7 @@ LEFT = {  # why `--auto` leaves a found defect as it is
 }
 
 
+@checked_call
 def infill_file(
     input: str | os.PathLike[str],
     output: str | os.PathLike[str],
@@ -114,8 +116,8 @@ def infill_file(
     `input` may be an image sequence (a folder or a pattern, at `input_fps`) and `output` a folder of
     frames (`vidiff.io.sequence`, `vidiff.io.sequence_out`), its files numbered from `start_number`
     (None: 0). `strict`: refuse a damaged input instead of using what decodes with one warning line."""
+    check_args(INFILL_ARGS, locals())  # each argument's type, before any work (a TypeError was possible)
     method, method_options = apply_quality(quality, method, method_options)  # before any work
-    check_callable(on_scan, "on_scan")
     rate = None if input_fps is None else parse_input_fps(input_fps)
     input, output = os.fspath(input), os.fspath(output)
     check_output_path(output, [input], frames=True)

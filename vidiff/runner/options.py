@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from vidiff.api_call import checked_call
 from vidiff.errors import ConfigError
 from vidiff.flow import Interpolator
 from vidiff.io.encode import EncodeOptions
@@ -127,3 +128,7 @@ class UpscaleOptions:
     def replace(self, **changes: Any) -> UpscaleOptions:
         """A copy with `changes`, validated again."""
         return self.from_kwargs(self, **changes)
+
+
+# an unknown keyword or a positional too many is a ConfigError naming the fields, not a TypeError
+UpscaleOptions.__init__ = checked_call(UpscaleOptions.__init__)  # type: ignore[method-assign]

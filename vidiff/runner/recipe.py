@@ -19,11 +19,22 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from vidiff.api_call import checked_call
 from vidiff.errors import ConfigError, OutputError, VidiffError
 from vidiff.io.probe import strict_input, strict_scope
 from vidiff.io.video_ext import VIDEO_EXT  # a batch folder's clips (a camcorder's .MTS was "no video files")
 from vidiff.recipes import Recipe
-from vidiff.validate import check_flag
+from vidiff.validate import check_flag, check_optional_path, check_path
+
+
+def as_recipe(recipe: object) -> Recipe:
+    """`run_recipe`'s recipe: a `Recipe`, or a shipped recipe's name or a YAML path (loaded and checked as
+    `vidiff run` loads it); anything else is one `ConfigError` (it was an AttributeError)."""
+    if isinstance(recipe, Recipe):
+        return recipe
+    from vidiff.recipes import load_recipe
+
+    return load_recipe(check_path(recipe, "recipe"))
 
 
 def check_recipe(recipe: Recipe) -> None:
@@ -60,11 +71,22 @@ def check_recipe(recipe: Recipe) -> None:
         for st in ("interpolate", "infill"):
             if recipe.stage(st) is not None:
                 _checked_stage_method(recipe, st, opts)
+        _check_infill_choice(recipe.stage("infill"))
     except ConfigError as e:
         raise ConfigError(f"{where}: {e}") from None
     plain = recipe.stage("generate") is None and recipe.stage("infill") is None
     if plain and (not interp or ("factor" in interp) == ("fps" in interp)):
         raise ConfigError(f"{where}: the interpolate stage needs exactly one of factor, fps")
+
+
+def _check_infill_choice(infill: dict[str, Any] | None) -> None:
+    """An infill stage repairs what `auto` finds or rebuilds the `frames` listed, not both: frames given
+    to a stage with auto on (the repair recipe's, `infill.frames=3`) were ignored without a word."""
+    if infill and infill.get("auto") and infill.get("frames") not in (None, ""):
+        raise ConfigError(
+            f"the infill stage gives auto and frames {infill['frames']!r}: keep one "
+            "(infill.auto=false to rebuild the frames listed)"
+        )
 
 
 def _check_start_number(recipe: Recipe, enc: dict[str, Any]) -> None:
@@ -103,7 +125,7 @@ def _checked_stage_method(recipe: Recipe, stage: str, opts: dict[str, Any]) -> N
             f"({stage}.method=auto to use the quality)"
         )
     if method is not None or quality is not None:
-        checked_method(quality, method or AUTO, opts)
+        checked_method(quality, AUTO if method is None else method, opts)  # "" is refused, not auto
 
 
 def check_input(recipe: Recipe, input: str | None) -> None:
@@ -139,6 +161,7 @@ def check_workers(recipe: Recipe, workers: object) -> None:
         )
 
 
+@checked_call
 def run_recipe(
     recipe: Recipe,
     input: str | None,
@@ -158,6 +181,10 @@ def run_recipe(
     if check_flag(strict, "strict") and not strict_input():  # the same call, within the strict policy
         with strict_scope(True):
             return run_recipe(**{**args, "strict": False})
+    recipe = as_recipe(recipe)
+    check_optional_path(input, "input")
+    check_path(output, "output")
+    check_flag(progress, "progress")
     check_recipe(recipe)
     check_input(recipe, input)
     from vidiff.runner.parallel import parse_workers
@@ -297,6 +324,17 @@ def check_output_folder(outdir: str | os.PathLike[str]) -> None:
         )
 
 
+def check_apart_from_inputs(outdir: str | os.PathLike[str], inputs: list[Path]) -> None:
+    """The output folder of a batch is not a folder its clips come from: the outputs written beside them
+    were taken as clips by the next run of the same command (a_fps_x2_fps_x2.mp4)."""
+    out = Path(outdir).resolve()
+    if any(src.resolve().parent == out for src in inputs):
+        raise OutputError(
+            f"{outdir}: holds the input clips; their outputs would be taken as clips by the next run: "
+            "give another folder (-o DIR)"
+        )
+
+
 def find_inputs(spec: str) -> list[Path]:
     """Videos in a folder (not recursive) or matching a glob, sorted."""
     p = Path(spec)
@@ -331,6 +369,7 @@ def parse_shard(spec: str | None) -> tuple[int, int]:
     return i, n
 
 
+@checked_call
 def run_many(
     recipe: Recipe,
     input_spec: str,
@@ -349,6 +388,16 @@ def run_many(
     """
     from vidiff.runner.parallel import LocalPool, parse_workers, workers_for
 
+    recipe = as_recipe(recipe)
+    check_path(input_spec, "input")
+    check_path(outdir, "output")
+    check_flag(progress, "progress")
+    if shard is not None and not isinstance(shard, str):
+        raise ConfigError(f"shard {shard!r:.60}: give 'i/n', e.g. '0/4'")
+    if suffix is not None and (not isinstance(suffix, str) or any(c in suffix for c in ("/", os.sep, "\0"))):
+        raise ConfigError(
+            f"suffix {suffix!r:.60}: give text for the output names, without a folder (e.g. '_x2')"
+        )
     check_recipe(recipe)
     workers = parse_workers(workers)
     i, n = parse_shard(shard)
@@ -364,6 +413,7 @@ def run_many(
     inputs = find_inputs(input_spec)
     if not inputs:
         raise ConfigError(f"no video files found in {input_spec!r}")
+    check_apart_from_inputs(outdir, inputs)
     out = Path(outdir)
     try:
         out.mkdir(parents=True, exist_ok=True)

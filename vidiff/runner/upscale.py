@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from vidiff.api_call import checked_call
 from vidiff.errors import ConfigError, InputError
 from vidiff.flow import Interpolator, interpolator_factory
 from vidiff.io.colortags import output_color
@@ -77,6 +78,7 @@ class _Run:
         return self.encode.encoder
 
 
+@checked_call
 def upscale_file(
     input: str | os.PathLike[str],
     output: str | os.PathLike[str],

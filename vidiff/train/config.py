@@ -12,6 +12,7 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from vidiff.errors import ConfigError
+from vidiff.textfile import check_text_file
 from vidiff.validate import MAX_SEED
 
 # Every training default, the shipped model's recipe (configs/train/default.yaml states only where it
@@ -120,6 +121,7 @@ def read_yaml(path: str | os.PathLike[str]) -> DictConfig:
         raise ConfigError(f"config file not found: {path}")
     if os.path.isdir(path):
         raise ConfigError(f"{path}: is a folder, not a YAML config file")
+    check_text_file(path, "config")  # /dev/zero or a pipe: one line, not a read without end
     try:
         user = OmegaConf.load(path)
     except UnicodeDecodeError:

@@ -22,6 +22,7 @@ import gradio as gr
 
 from vidiff.ui.compare import compare_tab
 from vidiff.ui.core import App
+from vidiff.ui.exposure import Exposure
 from vidiff.ui.metrics import metrics_tab
 from vidiff.ui.rate import rate_tab
 from vidiff.ui.repair import repair_tab
@@ -37,9 +38,10 @@ def _css(where: str) -> dict[str, str]:
     return {"css": CSS} if takes == (where == "launch") else {}
 
 
-def build_app(workdir: str | os.PathLike[str]) -> Any:
-    """The Gradio Blocks of the app; uploads and outputs go under `workdir`."""
-    app = App(workdir)
+def build_app(workdir: str | os.PathLike[str], exposure: Exposure | None = None) -> Any:
+    """The Gradio Blocks of the app; uploads and outputs go under `workdir`; `exposure`: what its visitors
+    may do (`vidiff.ui.exposure`; None: an app on this machine only)."""
+    app = App(workdir, exposure)
     with gr.Blocks(title="vidiff", **_css("Blocks")) as demo:
         gr.Markdown(
             "# vidiff\nRaise the frame rate of a clip, make a social clip, measure temporal consistency, "
@@ -66,10 +68,14 @@ def serve(
     share: bool = False,
     open_browser: bool = False,
     workdir: str | os.PathLike[str] | None = None,
+    exposure: Exposure | None = None,
 ) -> None:
     """Start the app and block until Ctrl-C; the temporary folder (`workdir`, made if None) is removed on
-    exit. `vidiff ui` makes it before Gradio is imported, so Gradio's own temporary files go in it too."""
+    exit. `vidiff ui` makes it before Gradio is imported, so Gradio's own temporary files go in it too.
+    `exposure` (None: worked out from `host` and `share`, its defaults) caps uploads and limits weights."""
     from vidiff.errors import ConfigError
+
+    exposure = exposure or Exposure.from_options(host, share)
 
     workdir = Path(workdir) if workdir is not None else Path(tempfile.mkdtemp(prefix="vidiff-ui-"))
     os.environ.setdefault("GRADIO_TEMP_DIR", str(workdir / "uploads"))  # Gradio's upload cache, inside ours
@@ -80,7 +86,7 @@ def serve(
     atexit.register(cleanup)
     demo = None
     try:
-        demo = build_app(workdir)
+        demo = build_app(workdir, exposure)
         demo.queue(default_concurrency_limit=2)
         try:
             demo.launch(
@@ -92,11 +98,14 @@ def serve(
                 prevent_thread_lock=True,
                 quiet=True,
                 show_error=False,
+                **exposure.launch_kwargs(),
                 **_css("launch"),
             )
         except OSError as e:  # the port is taken, the address is not this machine's
             raise ConfigError(f"cannot serve on {host}:{port or 'a free port from 7860'}: {e}") from None
         print(f"vidiff ui: {demo.local_url} (Ctrl-C to stop)", file=sys.stderr, flush=True)
+        if line := exposure.line():
+            print(line, file=sys.stderr, flush=True)
         while True:
             time.sleep(0.5)
     except KeyboardInterrupt:

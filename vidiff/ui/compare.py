@@ -133,6 +133,8 @@ def _run_compare(app: App) -> Any:
                 raise ConfigError(f"methods {methods!r:.60}: pick two or more from the list")  # crafted
             if len(methods or []) < 2:
                 raise ConfigError("Compare needs two or more methods")
+            for m in methods:  # bench's diffusion@DIR loads DIR: a shared app only from its launch folders
+                app.exposure.check_weights(m.partition("@")[2] or None)
             from vidiff.io.probe import probe
             from vidiff.metrics.bench import check_max_frames
 

@@ -18,6 +18,7 @@ from typing import Any
 import gradio as gr
 
 from vidiff.errors import VidiffError
+from vidiff.ui.exposure import Exposure
 
 SAMPLES = ("bikes", "carphone_pristine", "bigbuckbunny")
 NO_SAMPLE = "(none: use the upload)"
@@ -91,8 +92,9 @@ def pad_note(
 class App:
     """State shared by the tabs: the work folder and the running jobs, keyed by (session, tab)."""
 
-    def __init__(self, workdir: str | os.PathLike[str]) -> None:
+    def __init__(self, workdir: str | os.PathLike[str], exposure: Exposure | None = None) -> None:
         self.workdir = Path(workdir)
+        self.exposure = exposure or Exposure()  # what visitors may do (`vidiff.ui.exposure`)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.jobs: dict[tuple[str, str], Job] = {}
         self.lock = threading.Lock()
@@ -108,7 +110,9 @@ class App:
         from vidiff.errors import InputError
 
         if upload:
-            return upload if isinstance(upload, str) else getattr(upload, "name", str(upload))
+            path = upload if isinstance(upload, str) else getattr(upload, "name", str(upload))
+            self.exposure.check_upload(path, self.workdir)  # a shared app reads only what was uploaded
+            return path
         if sample and sample != NO_SAMPLE:
             from vidiff.io.samples import sample_clip
 

@@ -88,9 +88,12 @@ def _run_metrics(app: App) -> Any:
         try:
             src = app.resolve_input(upload, sample)
             from vidiff.io.probe import probe
+            from vidiff.metrics.clip import check_measure_limits
             from vidiff.validate import check_int
 
-            top = check_int(top, "top", 0)  # as `analyze_clip` checks it: 2.5, NaN or None refused
+            # the check `vidiff metrics --top` makes: 2.5, NaN or None refused, one line
+            check_measure_limits(None, top)
+            top = check_int(top, "top", 0)
 
             n = probe(src).n_frames
         except VidiffError as e:

@@ -52,8 +52,9 @@ def rate_options(mode: str, target_fps: float | None) -> dict[str, Any]:
     if mode == "x4":
         return {"factor": 4}
     if mode == "target fps":  # a number field's value: a crafted "60" or True is refused, not compared
-        if isinstance(target_fps, bool) or not isinstance(target_fps, numbers.Real) or not target_fps > 0:
+        if isinstance(target_fps, bool) or not isinstance(target_fps, numbers.Real):
             raise ConfigError("target fps: give a rate above 0, e.g. 60")
+        # as --fps is written: 0, -5, NaN or inf get the command line's line (`parse_fps`, one place)
         return {"fps": str(target_fps).removesuffix(".0")}
     if mode == "slow motion x4":
         return {"factor": 4, "speed": 0.25, "audio_mode": "drop"}

@@ -9,7 +9,7 @@ from typing import Any
 
 import gradio as gr
 
-from vidiff.errors import VidiffError
+from vidiff.errors import ConfigError, VidiffError
 from vidiff.ui.core import NO_SAMPLE, App, Cancelled, Job, drive, error_line, with_warning
 from vidiff.ui.social_model import model_fields, model_options
 from vidiff.ui.widgets import CLIP_TYPES, clip_input, on_cancel, run_cancel
@@ -151,7 +151,9 @@ def _run_social(app: App) -> Any:
         try:
             from vidiff.generate.social import preset_size
 
+            _check_unsent(extend, strength, seconds, motion, music, gif, seed)
             model = _model_options(prompt, negative, weights, backend, seed)
+            app.exposure.check_weights(model.get("weights"))  # a shared app: the launch's folders only
             # a video diffusion model (make_clip's rule): weights, a prompt or a model backend named
             uses_model = (
                 any(model.get(k) for k in ("weights", "prompt")) or model.get("backend") in BACKEND_NAMES
@@ -167,6 +169,9 @@ def _run_social(app: App) -> Any:
             chosen = upload or (sample and sample != NO_SAMPLE)
             src = app.resolve_input(upload, sample) if chosen or not uses_model else None
             preset_size(aspect)  # names the output: checked before it is made
+            audio = None if not music else music if isinstance(music, str) else getattr(music, "name", None)
+            if audio:
+                app.exposure.check_upload(audio, app.workdir)  # a shared app reads only what was uploaded
         except VidiffError as e:
             yield (error_line(e), *failed)
             return
@@ -175,7 +180,6 @@ def _run_social(app: App) -> Any:
         folder = app.new_folder("social")
         ext = "gif" if gif is True else "mp4"  # an animated GIF: make_clip refuses music and over 50 fps
         out = folder / f"{Path(src).stem if src else 'generated'}_{aspect.replace(':', 'x')}.{ext}"
-        audio = None if not music else music if isinstance(music, str) else getattr(music, "name", None)
 
         def work(job: Job) -> dict[str, Any]:
             from vidiff.generate import make_clip
@@ -229,6 +233,24 @@ def _run_social(app: App) -> Any:
             yield (shown, None if ext == "gif" else str(out), str(out), _report_md(result))
 
     return run_social
+
+
+def _check_unsent(
+    extend: Any, strength: Any, seconds: Any, motion: Any, music: Any, gif: Any, seed: Any
+) -> None:
+    """The fields a run may not send on (a still's extension, a clip's motion, the seed without a model)
+    and those read here (music, GIF) have their type checked all the same, with make_clip's lines: a crafted
+    'x' was dropped without a word (gif='yes' made an MP4, music=3 no music)."""
+    from vidiff.validate import check_flag, check_optional_real, check_seed, check_text
+
+    for name, value in (("extend", extend), ("strength", strength), ("seconds", seconds)):
+        check_optional_real(value, name)
+    check_text(motion, "motion")
+    if music not in (None, "") and not isinstance(music, str) and not hasattr(music, "name"):
+        raise ConfigError(f"audio {music!r:.60}: must be an uploaded file (or None)")
+    check_flag(gif, "gif")
+    if seed is not None:
+        check_seed(seed)
 
 
 def _model_options(
