@@ -125,7 +125,16 @@ def test_the_social_tab_of_a_shared_app_refuses_other_weights(tmp_path: Path) ->
     kw = dict(aspect="9:16", motion="auto", strength=0.25, seconds=0.2, extend=None, fps=30, loop=False)
     kw |= dict(music=None, prompt="a fox", negative="", weights=str(tmp_path), backend="auto", seed=0)
     kw |= dict(steps=None, frames=None, keyframe_fps=None, keyframe_size="", guidance=None, device="cpu")
-    kw |= dict(dtype="auto", offload=False, offline=False, gif=False)
+    kw |= dict(
+        dtype="auto",
+        offload=False,
+        offline=False,
+        lora="",
+        transformer="",
+        shift=None,
+        guidance_2=None,
+        gif=False,
+    )
     for weights, words in ((str(tmp_path), "only from the folders given at launch"), ("a/b", "no hub id")):
         kw["weights"] = weights
         outs = list(
@@ -134,6 +143,30 @@ def test_the_social_tab_of_a_shared_app_refuses_other_weights(tmp_path: Path) ->
             )
         )
         assert outs[-1][0].startswith("vidiff: error: weights ") and words in outs[-1][0], outs[-1][0]
+    assert list(app.workdir.iterdir()) == []
+    # LoRA and transformer files: from the launch's folders only, a hub file only with --allow-hub
+    models = tmp_path / "models"
+    (models / "w").mkdir(parents=True)
+    app = App(tmp_path / "work2", Exposure.from_options("127.0.0.1", True, weights_dirs=[str(models)]))
+    kw["weights"] = str(models / "w")
+    for field, value, words in (
+        (
+            "lora",
+            f"{tmp_path}/x.safetensors:0.5",
+            "lora '" + str(tmp_path) + "/x.safetensors': this app reads",
+        ),
+        ("lora", "a/b/c.safetensors", "lora 'a/b/c.safetensors': this shared app fetches no hub file"),
+        ("transformer", f"low={tmp_path}/t.safetensors", "transformer '" + str(tmp_path) + "/t.safetensors'"),
+    ):
+        run = social._run_social(app)(
+            str(still),
+            None,
+            *(kw | {field: value}).values(),
+            SimpleNamespace(session_hash="t"),
+            lambda *a, **k: None,
+        )
+        line = list(run)[-1][0]
+        assert line.startswith("vidiff: error: ") and words in line, line
     assert list(app.workdir.iterdir()) == []
 
 
@@ -185,7 +218,16 @@ def test_the_social_tab_checks_the_fields_it_does_not_send(tmp_path: Path, field
     kw = dict(aspect="9:16", motion="auto", strength=0.25, seconds=0.2, extend=None, fps=30, loop=False)
     kw |= dict(music=None, prompt="", negative="", weights="", backend="auto", seed=0)
     kw |= dict(steps=None, frames=None, keyframe_fps=None, keyframe_size="", guidance=None, device="cpu")
-    kw |= dict(dtype="auto", offload=False, offline=False, gif=False)
+    kw |= dict(
+        dtype="auto",
+        offload=False,
+        offline=False,
+        lora="",
+        transformer="",
+        shift=None,
+        guidance_2=None,
+        gif=False,
+    )
     kw[field] = value
     outs = list(social._run_social(app)(str(still), None, *kw.values(), SimpleNamespace(session_hash="t"), lambda *a, **k: None))  # fmt: skip
     assert outs[-1][0] == line
@@ -279,7 +321,16 @@ def test_a_shared_apps_social_tab_reads_no_server_file_as_music(tmp_path: Path, 
     kw = dict(aspect="9:16", motion="auto", strength=0.25, seconds=0.2, extend=None, fps=30, loop=False)
     kw |= dict(music=str(tmp_path / "server.mp3"), prompt="", negative="", weights="", backend="auto", seed=0)
     kw |= dict(steps=None, frames=None, keyframe_fps=None, keyframe_size="", guidance=None, device="cpu")
-    kw |= dict(dtype="auto", offload=False, offline=False, gif=False)
+    kw |= dict(
+        dtype="auto",
+        offload=False,
+        offline=False,
+        lora="",
+        transformer="",
+        shift=None,
+        guidance_2=None,
+        gif=False,
+    )
     outs = list(social._run_social(app)(str(still), None, *kw.values(), SimpleNamespace(session_hash="t"), lambda *a, **k: None))  # fmt: skip
     assert outs[-1][0] == "vidiff: error: server.mp3: not a file uploaded to this app; upload it"
     assert list(app.workdir.iterdir()) == []

@@ -107,6 +107,30 @@ class Exposure:
                 f"weights {weights!r}: this shared app loads no hub id (start it with vidiff ui --allow-hub)"
             )
 
+    def check_model_files(self, sources: list[str], what: str) -> None:
+        """A `ConfigError` if a visitor may not load one of `sources` (LoRA or transformer files, each a
+        local path or a hub file owner/name/file): as for weights, a local file inside a `--weights-dir`
+        and a hub file with `--allow-hub` in a public app; given `--weights-dir`, only files inside."""
+        if not (self.public or self.weights_dirs):
+            return
+        from vidiff.generate.hub_file import is_hub_file
+
+        for source in sources:
+            if is_hub_file(source):
+                if self.public and not self.allow_hub:
+                    raise ConfigError(
+                        f"{what} {source!r}: this shared app fetches no hub file (start it with vidiff ui "
+                        "--allow-hub)"
+                    )
+                continue
+            p = Path(os.path.expanduser(source)).resolve()
+            if not any(d in p.parents for d in self.weights_dirs):
+                where = ", ".join(map(str, self.weights_dirs)) or "none were given at launch"
+                raise ConfigError(
+                    f"{what} {source!r}: this app reads model files only from the folders given at launch "
+                    f"(vidiff ui --weights-dir DIR: {where})"
+                )
+
     def check_upload(self, path: str, workdir: str | os.PathLike[str]) -> None:
         """In a public app, an input must be a file uploaded to this app (inside `workdir` or Gradio's upload
         folder): a crafted request naming any file of the server is refused (Gradio checks it too)."""

@@ -164,6 +164,7 @@ def _run_social(app: App) -> Any:
                 steps, frames, keyframe_fps, keyframe_size, guidance, device, dtype, offload, offline, lora,
                 transformer, shift, guidance_2,
             )  # fmt: skip
+            _check_model_files(app, model)  # a shared app: LoRA and transformer files from its folders only
             # a model without an upload or a sample: text to video; a sample picked is used (make_clip
             # refuses a clip with a model in one line), not silently dropped
             chosen = upload or (sample and sample != NO_SAMPLE)
@@ -233,6 +234,18 @@ def _run_social(app: App) -> Any:
             yield (shown, None if ext == "gif" else str(out), str(out), _report_md(result))
 
     return run_social
+
+
+def _check_model_files(app: App, model: dict) -> None:
+    """The LoRA and transformer files a run would read, checked against what the app lets a visitor load
+    (`vidiff.ui.exposure`): their sources, as `make_clip` parses them."""
+    from vidiff.generate.lora import parse_loras
+    from vidiff.generate.single_file import parse_single_files
+
+    app.exposure.check_model_files([x.source for x in parse_loras(model.get("lora"))], "lora")
+    app.exposure.check_model_files(
+        [x.source for x in parse_single_files(model.get("transformer"))], "transformer"
+    )
 
 
 def _check_unsent(
