@@ -28,6 +28,7 @@ import av
 import numpy as np
 import pytest
 from conftest import write_clip
+from social_fields import SOCIAL_UNTOUCHED
 
 from vidiff.io.samples import sample_clip
 
@@ -582,11 +583,7 @@ def _last(handler, *args) -> str:
     return outs[-1][0]
 
 
-# the Social tab's generator settings as the page sends them untouched (vidiff.ui.social_model)
-SOCIAL_MODEL_FIELDS = dict(
-    steps=None, frames=None, keyframe_fps=None, keyframe_size="", guidance=None, device="cpu", dtype="auto",
-    offload=False, offline=False, lora="", transformer="", shift=None, guidance_2=None, gif=False,
-)  # fmt: skip
+SOCIAL_MODEL_FIELDS = SOCIAL_UNTOUCHED  # the Social tab's generator settings as the page sends them untouched
 
 
 def _small(tmp: Path) -> str:

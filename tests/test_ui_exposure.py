@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from social_fields import SOCIAL_UNTOUCHED
 
 from vidiff.cli import main
 from vidiff.errors import ConfigError
@@ -124,17 +125,7 @@ def test_the_social_tab_of_a_shared_app_refuses_other_weights(tmp_path: Path) ->
     cv2.imwrite(str(still), np.zeros((32, 48, 3), np.uint8))
     kw = dict(aspect="9:16", motion="auto", strength=0.25, seconds=0.2, extend=None, fps=30, loop=False)
     kw |= dict(music=None, prompt="a fox", negative="", weights=str(tmp_path), backend="auto", seed=0)
-    kw |= dict(steps=None, frames=None, keyframe_fps=None, keyframe_size="", guidance=None, device="cpu")
-    kw |= dict(
-        dtype="auto",
-        offload=False,
-        offline=False,
-        lora="",
-        transformer="",
-        shift=None,
-        guidance_2=None,
-        gif=False,
-    )
+    kw |= SOCIAL_UNTOUCHED
     for weights, words in ((str(tmp_path), "only from the folders given at launch"), ("a/b", "no hub id")):
         kw["weights"] = weights
         outs = list(
@@ -217,17 +208,7 @@ def test_the_social_tab_checks_the_fields_it_does_not_send(tmp_path: Path, field
     cv2.imwrite(str(still), np.zeros((32, 48, 3), np.uint8))
     kw = dict(aspect="9:16", motion="auto", strength=0.25, seconds=0.2, extend=None, fps=30, loop=False)
     kw |= dict(music=None, prompt="", negative="", weights="", backend="auto", seed=0)
-    kw |= dict(steps=None, frames=None, keyframe_fps=None, keyframe_size="", guidance=None, device="cpu")
-    kw |= dict(
-        dtype="auto",
-        offload=False,
-        offline=False,
-        lora="",
-        transformer="",
-        shift=None,
-        guidance_2=None,
-        gif=False,
-    )
+    kw |= SOCIAL_UNTOUCHED
     kw[field] = value
     outs = list(social._run_social(app)(str(still), None, *kw.values(), SimpleNamespace(session_hash="t"), lambda *a, **k: None))  # fmt: skip
     assert outs[-1][0] == line
@@ -320,17 +301,7 @@ def test_a_shared_apps_social_tab_reads_no_server_file_as_music(tmp_path: Path, 
     app = App(tmp_path / "work", Exposure.from_options("127.0.0.1", True))
     kw = dict(aspect="9:16", motion="auto", strength=0.25, seconds=0.2, extend=None, fps=30, loop=False)
     kw |= dict(music=str(tmp_path / "server.mp3"), prompt="", negative="", weights="", backend="auto", seed=0)
-    kw |= dict(steps=None, frames=None, keyframe_fps=None, keyframe_size="", guidance=None, device="cpu")
-    kw |= dict(
-        dtype="auto",
-        offload=False,
-        offline=False,
-        lora="",
-        transformer="",
-        shift=None,
-        guidance_2=None,
-        gif=False,
-    )
+    kw |= SOCIAL_UNTOUCHED
     outs = list(social._run_social(app)(str(still), None, *kw.values(), SimpleNamespace(session_hash="t"), lambda *a, **k: None))  # fmt: skip
     assert outs[-1][0] == "vidiff: error: server.mp3: not a file uploaded to this app; upload it"
     assert list(app.workdir.iterdir()) == []

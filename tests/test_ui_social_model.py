@@ -11,16 +11,13 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from social_fields import SOCIAL_UNTOUCHED
 from tiny_pipes import wan_dir
 
 pytest.importorskip("gradio")
 pytest.importorskip("transformers")
 
-# the page's values when the user changes nothing (vidiff.ui.social_model.model_fields)
-UNTOUCHED = dict(
-    steps=None, frames=None, keyframe_fps=None, keyframe_size="", guidance=None, device="cpu", dtype="auto",
-    offload=False, offline=False, lora="", transformer="", shift=None, guidance_2=None, gif=False,
-)  # fmt: skip
+UNTOUCHED = SOCIAL_UNTOUCHED  # the page's values when the user changes nothing
 REQUEST = SimpleNamespace(session_hash="t")
 
 

@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 import pytest
 import skimage.data
+from social_fields import SOCIAL_UNTOUCHED
 from tiny_pipes import cogvideox_dir, hub_at, ltx_dir, wan_dir
 
 from vidiff.cli import main
@@ -507,8 +508,7 @@ def test_web_app_social_tab_shows_and_cancels_the_model_steps(tmp_path, ltx, pho
     )
     app = App(tmp_path / "work")
     fields = [None, None, "1:1", "auto", 0.25, 0.2, None, 24, False, None, "a cat", "", str(ltx), "auto", 0]
-    # settings untouched (lora, transformer, shift, guidance_2 empty), no GIF
-    fields += [None, None, None, "", None, "cpu", "auto", False, False, "", "", None, None, False]
+    fields += SOCIAL_UNTOUCHED.values()  # settings untouched, no GIF
     shown = []
     for out in _run_social(app)(*fields, SimpleNamespace(session_hash="t"), lambda *a, **k: None):
         shown.append(out[0])
