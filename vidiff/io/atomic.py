@@ -1,7 +1,8 @@
 """The protocol every writer of an output that appears only complete follows (`VideoWriter`,
 `FrameWriter`, `GifWriter`): `close()` finishes it (the file or folder renamed into place), `_abort()`
 removes what was written and releases the lock; `with` closes on success and aborts on an error, and a
-writer dropped unclosed aborts. One mixin, so the three writers cannot drift apart on it."""
+writer dropped unclosed aborts. One mixin, so the three writers cannot drift apart on it; `RgbOutput`
+adds the two image writers' `write` and `write_frame`."""
 
 from __future__ import annotations
 
@@ -43,3 +44,26 @@ class AtomicOutput:
         with contextlib.suppress(Exception):
             if not self._closed:
                 self._abort()
+
+
+class RgbOutput(AtomicOutput):
+    """An output written from RGB uint8 frames of the writer's `width` x `height` (`FrameWriter`,
+    `GifWriter`): `write` checks an image, `write_frame` takes a decoded segment's frame (a lossless
+    one: its RGB comes back exactly); both hand the RGB to the writer's `_append`."""
+
+    width: int
+    height: int
+    _append: Any
+
+    def write(self, image: Any) -> None:
+        """Append one RGB uint8 frame of the writer's size."""
+        from vidiff.validate import check_image
+
+        check_image(image, "frame", (self.height, self.width, 3))
+        self._append(image)
+
+    def write_frame(self, frame: Any) -> None:
+        """Append one decoded frame (a lossless segment's, `PARTS_ENCODE`)."""
+        from vidiff.io.color import frame_to_rgb
+
+        self._append(frame_to_rgb(frame))

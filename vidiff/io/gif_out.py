@@ -25,9 +25,8 @@ import av
 import numpy as np
 
 from vidiff.errors import ConfigError, OutputError
-from vidiff.io.atomic import AtomicOutput
-from vidiff.io.color import frame_to_rgb
-from vidiff.validate import check_image, check_path
+from vidiff.io.atomic import RgbOutput
+from vidiff.validate import check_path
 
 GIF_EXT = ".gif"
 MAX_FPS = 50  # delays under 2/100 s play as 10/100 s in browsers
@@ -78,7 +77,7 @@ def check_gif_rate(path: str | os.PathLike[str], fps: Fraction | float) -> None:
         )
 
 
-class GifWriter(AtomicOutput):
+class GifWriter(RgbOutput):
     """Write RGB uint8 frames into an animated GIF, atomically, with `FrameWriter`'s interface (`write`,
     `write_frame`, `write_all`, `n_frames`, `close`, context manager), so a run joins its segments into it
     as into a video. `rotation` (degrees counter-clockwise) is applied to the pixels; `lock`: hold
@@ -116,16 +115,7 @@ class GifWriter(AtomicOutput):
             self._abort()
             raise OutputError(f"{self.path}: cannot write ({e})") from None
 
-    def write(self, image: np.ndarray) -> None:
-        """Append one RGB uint8 frame of the writer's size."""
-        check_image(image, "frame", (self.height, self.width, 3))
-        self._push(image)
-
-    def write_frame(self, frame: av.VideoFrame) -> None:
-        """Append one decoded frame (a lossless segment's: its RGB comes back exactly)."""
-        self._push(frame_to_rgb(frame))
-
-    def _push(self, rgb: np.ndarray) -> None:
+    def _append(self, rgb: np.ndarray) -> None:
         """Frame `n_frames` at its hundredth of a second (rounded from k / fps, so the delays add up to the
         clip's length), through the palette graph into the encoder."""
         if self._closed:

@@ -30,17 +30,15 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from fractions import Fraction
 
-import av
 import cv2
 import numpy as np
 
 from vidiff.errors import ConfigError, OutputError
-from vidiff.io.atomic import AtomicOutput
-from vidiff.io.color import frame_to_rgb
+from vidiff.io.atomic import RgbOutput
 from vidiff.io.encode import EncodeOptions
 from vidiff.io.gif_out import GifFile, GifWriter, check_gif_output, is_gif
 from vidiff.io.sequence import is_pattern, is_sequence, sequence_folder, split_pattern
-from vidiff.validate import check_image, check_int, check_path
+from vidiff.validate import check_int, check_path
 
 FIRST_NUMBER = 0  # the default first file number (`--start-number`, `start_number=`)
 MAX_START_NUMBER = 10**9 - 1  # a frame number of 9 digits at most: every file name stays short
@@ -223,7 +221,7 @@ def frames_writer(
     )
 
 
-class FrameWriter(AtomicOutput):
+class FrameWriter(RgbOutput):
     """Write RGB uint8 frames as numbered images into an image-sequence output, atomically: `VideoWriter`'s
     interface (`write`, `write_frame` for a decoded segment's frames, `n_frames`, `close`, context manager),
     so a resumable run joins its segments into it as into a video.
@@ -266,16 +264,7 @@ class FrameWriter(AtomicOutput):
             raise OutputError(f"{self.path}: cannot write ({e.strerror or e})") from None
         self._pool = ThreadPoolExecutor(WRITE_THREADS, thread_name_prefix="vidiff-images")
 
-    def write(self, image: np.ndarray) -> None:
-        """Append one RGB uint8 frame of the writer's size."""
-        check_image(image, "frame", (self.height, self.width, 3))
-        self._save(image)
-
-    def write_frame(self, frame: av.VideoFrame) -> None:
-        """Append one decoded frame (a lossless segment's, `PARTS_ENCODE`: its RGB comes back exactly)."""
-        self._save(frame_to_rgb(frame))
-
-    def _save(self, rgb: np.ndarray) -> None:
+    def _append(self, rgb: np.ndarray) -> None:
         """Hand frame `n_frames` to a writing thread (at most 2 x `WRITE_THREADS` wait: memory stays flat)."""
         if self._closed or self._pool is None:
             raise OutputError(f"{self.path}: the writer is closed; write every frame before close()")
