@@ -74,7 +74,9 @@ def _parse(spec: str) -> Lora:
 def fetch_loras(loras: list[Lora], offline: bool, note: Callable[[str], None] | None = None) -> list[Lora]:
     """Each LoRA with its local path, checked to be a safetensors LoRA: a local file, or a hub file from
     the hub or, offline (or the hub not answering), the local Hugging Face cache alone."""
-    return [_checked(lora, _local_path(lora, offline, note)) for lora in loras]
+    from vidiff.generate.hub_file import local_file
+
+    return [_checked(lora, local_file(lora.source, "lora", offline, note)) for lora in loras]
 
 
 def is_hub_file(lora: Lora) -> bool:
@@ -82,12 +84,6 @@ def is_hub_file(lora: Lora) -> bool:
     from vidiff.generate.hub_file import is_hub_file as hub
 
     return hub(lora.source)
-
-
-def _local_path(lora: Lora, offline: bool, note: Callable[[str], None] | None) -> str:
-    from vidiff.generate.hub_file import local_file
-
-    return local_file(lora.source, "lora", offline, note)
 
 
 def _checked(lora: Lora, path: str) -> Lora:

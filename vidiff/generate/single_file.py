@@ -28,12 +28,13 @@ PARTS = {"high": "transformer", "low": "transformer_2"}  # a two-transformer Wan
 @dataclass(frozen=True)
 class SingleFile:
     """One `--transformer` as asked for: `source` (a path or hub file), `stage` (None: the one
-    transformer) and, once fetched, its local `path`."""
+    transformer) and, once fetched and checked, its local `path` and the part's diffusers `model` class."""
 
     spec: str
     source: str
     stage: str | None = None
     path: str | None = None
+    model: type | None = None
 
     @property
     def part(self) -> str:
@@ -96,8 +97,9 @@ def fetch_single_files(
 
     out = []
     for f in files:
-        got = SingleFile(f.spec, f.source, f.stage, local_file(f.source, "transformer", offline, note))
-        _check_tensors(got, _part_class(kind, source, got.part, local), source, local)
+        path = local_file(f.source, "transformer", offline, note)
+        got = SingleFile(f.spec, f.source, f.stage, path, _part_class(kind, source, f.part, local))
+        _check_tensors(got, source, local)
         out.append(got)
     return out
 
@@ -118,7 +120,7 @@ def _part_class(kind: str, source: str, part: str, local: bool) -> type:
     return cls
 
 
-def _check_tensors(f: SingleFile, cls: type, source: str, local: bool) -> None:
+def _check_tensors(f: SingleFile, source: str, local: bool) -> None:
     """The file's tensor names and shapes (its header only) against the transformer the config builds
     on the meta device, through diffusers' own key conversion."""
     import torch
@@ -127,6 +129,7 @@ def _check_tensors(f: SingleFile, cls: type, source: str, local: bool) -> None:
     from diffusers.loaders.single_file_model import _get_single_file_loadable_mapping_class
     from safetensors import safe_open
 
+    cls = f.model
     try:
         with safe_open(f.path, framework="pt") as st:
             header = {k: torch.empty(st.get_slice(k).get_shape(), device="meta") for k in st.keys()}  # noqa: SIM118
@@ -181,15 +184,15 @@ def _say_mismatch(f: SingleFile, name: str, expected: dict, got: dict) -> None:
         )
 
 
-def load_single_files(files: list[SingleFile], kind: str, source: str, dtype: Any, local: bool) -> dict:
-    """{component: model} for the pipeline's from_pretrained, each read from its file."""
+def load_single_files(files: list[SingleFile], source: str, dtype: Any, local: bool) -> dict:
+    """{component: model} for the pipeline's from_pretrained, each read from its file (`fetch_single_files`'
+    checked files: their model class known)."""
     from vidiff.generate.backends.base import first_line
 
     parts = {}
     for f in files:
-        cls = _part_class(kind, source, f.part, local)
         try:
-            parts[f.part] = cls.from_single_file(
+            parts[f.part] = f.model.from_single_file(
                 f.path, config=source, subfolder=f.part, torch_dtype=dtype, local_files_only=local
             )
         except (OSError, ValueError, KeyError, RuntimeError, TypeError) as e:

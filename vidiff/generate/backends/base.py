@@ -293,7 +293,7 @@ class Backend:
             # torch_dtype's rename (diffusers 0.36+), a T5 for a UMT5, ...: ignored while it loads (a scope
             # that overlapping loads on the web app's threads cannot leave on for good); one build at a time
             with BUILD_LOCK, no_warnings():
-                parts = load_single_files(files, self.kind, self.source, dt, local or offline)
+                parts = load_single_files(files, self.source, dt, local or offline)
                 pipe = cls.from_pretrained(
                     self.source, torch_dtype=dt, local_files_only=local or offline, **parts
                 )
