@@ -7,15 +7,14 @@ The hub is a local HTTP server (it counts the requests it gets); the cache a tin
 
 from __future__ import annotations
 
-import http.server
 import json
 import logging
 import shutil
-import threading
 import time
 
 import pytest
-from tiny_pipes import hub_at, wan_dir
+from tiny_pipes import failing_hub as serve_failing_hub
+from tiny_pipes import wan_dir
 
 from vidiff.cli import main
 from vidiff.io.probe import probe
@@ -44,28 +43,8 @@ def failing_hub(tmp_path, monkeypatch, request):
     """The hub at a local server that answers every request 503 (or the status the test's `status`
     parameter names), and an empty cache at tmp/hub; yields the list of the requests it got."""
 
-    got: list[str] = []
-    status = getattr(request, "param", 503)
-
-    class Hub(http.server.BaseHTTPRequestHandler):
-        def _answer(self) -> None:
-            got.append(f"{self.command} {self.path}")
-            self.send_response(status)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        do_GET = do_HEAD = _answer
-
-        def log_message(self, *args) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hub)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_address[1]}"
-    hub_at(monkeypatch, url, tmp_path / "hub")
-    yield url, got
-    server.shutdown()
-    server.server_close()
+    with serve_failing_hub(monkeypatch, tmp_path / "hub", getattr(request, "param", 503)) as hub:
+        yield hub
 
 
 @pytest.mark.parametrize(

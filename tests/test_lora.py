@@ -12,7 +12,7 @@ import shutil
 
 import numpy as np
 import pytest
-from tiny_pipes import hub_at, tiny_lora, wan22_dir, wan_dir
+from tiny_pipes import failing_hub, hub_at, tiny_lora, wan22_dir, wan_dir
 
 from vidiff.cli import main
 from vidiff.errors import ConfigError, UnsupportedError
@@ -254,27 +254,11 @@ def test_a_wan_i2v_with_a_lora_is_quiet_and_takes_a_text_to_video_lora(tmp_path,
 def test_a_hub_lora_when_the_hub_fails_is_one_line_or_the_cached_copy(tmp_path, monkeypatch, loras):
     """Online, a hub answering 503 is said at once (no retries for ~25 s): a LoRA the cache lacks is one
     line naming how to fetch it; one it holds is used from the cache with a note."""
-    import http.server
-    import threading
     import time
 
     from vidiff.errors import InputError
 
-    class Hub(http.server.BaseHTTPRequestHandler):
-        def _answer(self) -> None:
-            self.send_response(503)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        do_GET = do_HEAD = _answer
-
-        def log_message(self, *args) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hub)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        hub_at(monkeypatch, f"http://127.0.0.1:{server.server_address[1]}", tmp_path / "hub")
+    with failing_hub(monkeypatch, tmp_path / "hub"):
         specs = parse_loras("someone/loras/a.safetensors")
         t0 = time.perf_counter()
         with pytest.raises(
@@ -296,9 +280,6 @@ def test_a_hub_lora_when_the_hub_fails_is_one_line_or_the_cached_copy(tmp_path, 
             and notes[0].startswith("note: cannot reach the hub")
             and "from the local cache" in notes[0]
         )
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_a_musubi_tuner_lora_is_the_same_lora(tmp_path, wan):

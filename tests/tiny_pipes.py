@@ -7,6 +7,8 @@ multiples of 16; LTX-Video: 8k+1 frames, multiples of 32) so vidiff's backends t
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import torch
@@ -144,6 +146,38 @@ def hub_at(monkeypatch, url: str, cache: Path) -> None:
     monkeypatch.setattr(constants, "HF_HUB_CACHE", str(cache))
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     monkeypatch.delenv("HF_HUB_ETAG_TIMEOUT", raising=False)
+
+
+@contextlib.contextmanager
+def failing_hub(monkeypatch, cache: Path, status: int = 503) -> Iterator[tuple[str, list[str]]]:
+    """huggingface_hub pointed (`hub_at`) at a local server that answers every request `status`, with an
+    empty cache at `cache`: (its url, the requests it got) while the block runs."""
+    import http.server
+    import threading
+
+    got: list[str] = []
+
+    class Hub(http.server.BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            got.append(f"{self.command} {self.path}")
+            self.send_response(status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        do_GET = do_HEAD = _answer
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hub)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    hub_at(monkeypatch, url, cache)
+    try:
+        yield url, got
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def wan22_dir(out: Path, kind: str = "ti2v") -> Path:
