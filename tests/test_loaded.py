@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from tiny_pipes import wan_dir
+from tiny_pipes import TINY_GENERATE, wan_dir
 
 from vidiff.cli import main
 from vidiff.generate import loaded
@@ -14,8 +14,7 @@ from vidiff.generate.backends.base import Backend
 
 pytest.importorskip("transformers")
 
-FAST = ["--steps", "2", "--interpolate", "dis", "--preset", "ultrafast", "--quiet", "--aspect", "1:1"]
-FAST += ["--seconds", "0.3", "--keyframe-size", "32x32", "--fps", "24", "--prompt", "a cat"]
+FAST = TINY_GENERATE
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ import shutil
 
 import numpy as np
 import pytest
-from tiny_pipes import failing_hub, hub_at, tiny_lora, wan22_dir, wan_dir
+from tiny_pipes import TINY_GENERATE, failing_hub, hub_at, tiny_lora, wan22_dir, wan_dir
 
 from vidiff.cli import main
 from vidiff.errors import ConfigError, UnsupportedError
@@ -22,8 +22,7 @@ from vidiff.generate.lora import apply_loras, check_lora_support, fetch_loras, p
 pytest.importorskip("peft")
 pytest.importorskip("transformers")
 
-FAST = ["--steps", "2", "--interpolate", "dis", "--preset", "ultrafast", "--quiet", "--aspect", "1:1"]
-FAST += ["--seconds", "0.3", "--keyframe-size", "32x32", "--fps", "24", "--prompt", "a cat", "--seed", "5"]
+FAST = [*TINY_GENERATE, "--seed", "5"]
 
 
 @pytest.fixture(scope="module")

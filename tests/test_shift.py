@@ -8,7 +8,7 @@ import json
 import shutil
 
 import pytest
-from tiny_pipes import wan_dir
+from tiny_pipes import TINY_GENERATE, wan_dir
 
 from vidiff.cli import main
 from vidiff.errors import ConfigError
@@ -16,8 +16,7 @@ from vidiff.generate.shift import shift_key
 
 pytest.importorskip("transformers")
 
-FAST = ["--steps", "2", "--interpolate", "dis", "--preset", "ultrafast", "--quiet", "--aspect", "1:1"]
-FAST += ["--seconds", "0.3", "--keyframe-size", "32x32", "--fps", "24", "--prompt", "a cat", "--seed", "5"]
+FAST = [*TINY_GENERATE, "--seed", "5"]
 
 
 @pytest.fixture(scope="module")

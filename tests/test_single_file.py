@@ -13,15 +13,14 @@ import json
 
 import pytest
 import torch
-from tiny_pipes import cogvideox_dir, wan22_dir, wan_dir
+from tiny_pipes import TINY_GENERATE, cogvideox_dir, wan22_dir, wan_dir
 
 from vidiff.cli import main
 from vidiff.errors import ConfigError
 
 pytest.importorskip("transformers")
 
-FAST = ["--steps", "2", "--interpolate", "dis", "--preset", "ultrafast", "--quiet", "--aspect", "1:1"]
-FAST += ["--seconds", "0.3", "--keyframe-size", "32x32", "--fps", "24", "--prompt", "a cat", "--seed", "5"]
+FAST = [*TINY_GENERATE, "--seed", "5"]
 
 # diffusers' Wan names -> the original release's (what ComfyUI's diffusion_models/ files hold)
 TO_ORIGINAL = [

@@ -13,6 +13,20 @@ from pathlib import Path
 
 import torch
 
+# `vidiff generate` from a tiny pipeline in a second or so: 2 steps, 32x32 keyframes, 0.3 s at 24 fps, DIS
+TINY_GENERATE = [
+    "--steps",
+    "2",
+    "--interpolate",
+    "dis",
+    "--preset",
+    "ultrafast",
+    "--quiet",
+    "--aspect",
+    "1:1",
+]
+TINY_GENERATE += ["--seconds", "0.3", "--keyframe-size", "32x32", "--fps", "24", "--prompt", "a cat"]
+
 WORDS = ["a", "cat", "dog", "walks", "on", "the", "beach", "at", "sunset", "blurry", "red", "car"]
 
 
