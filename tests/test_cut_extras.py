@@ -11,7 +11,7 @@ from pathlib import Path
 
 import av
 import numpy as np
-from test_streams import ASS_HEADER, MS, _cues, _extras
+from test_streams import ASS_HEADER, MS, _cues, _extras, mux_cues
 
 from vidiff.cli import main
 
@@ -47,12 +47,7 @@ def cut_recording(path: Path) -> Path:
                     c.mux(p)
         for p in v.encode(None):
             c.mux(p)
-        for t0, t1, text in CUES:
-            cue = av.subtitles.subtitle.SubtitleSet.create(f"0,0,Default,,0,0,0,,{text}".encode(), 0, t1 - t0)
-            p = s.codec_context.encode_subtitle(cue)
-            p.stream, p.time_base = s, MS
-            p.pts, p.dts, p.duration = t0, t0, t1 - t0
-            c.mux(p)
+        mux_cues(c, s, CUES)
     return path
 
 

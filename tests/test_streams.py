@@ -83,13 +83,19 @@ def _with_audio(path: Path, subtitles: str | None = None) -> Path:
             af.sample_rate, af.pts = 8000, k
             c.mux(a.encode(af))
         c.mux(a.encode(None))
-        for t0, t1, text in CUES if subtitles else []:
-            cue = av.subtitles.subtitle.SubtitleSet.create(f"0,0,Default,,0,0,0,,{text}".encode(), 0, t1 - t0)
-            p = s.codec_context.encode_subtitle(cue)
-            p.stream, p.time_base = s, MS
-            p.pts, p.dts, p.duration = t0, t0, t1 - t0
-            c.mux(p)
+        if subtitles:
+            mux_cues(c, s, CUES)
     return path
+
+
+def mux_cues(c: av.container.OutputContainer, s: av.stream.Stream, cues: list[tuple[int, int, str]]) -> None:
+    """Each (start ms, end ms, text) of `cues` encoded by subtitle stream `s` and muxed into `c`."""
+    for t0, t1, text in cues:
+        cue = av.subtitles.subtitle.SubtitleSet.create(f"0,0,Default,,0,0,0,,{text}".encode(), 0, t1 - t0)
+        p = s.codec_context.encode_subtitle(cue)
+        p.stream, p.time_base = s, MS
+        p.pts, p.dts, p.duration = t0, t0, t1 - t0
+        c.mux(p)
 
 
 def _add_extras(
