@@ -121,7 +121,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         choices=BACKEND_CHOICES,
         default="auto",
         help="auto (default: the pipeline class in the weights' model_index.json; camera motion or "
-        "extension without --weights), vidiff (no model), wan, ltx, cogvideox, svd",
+        "extension without --weights), vidiff (no model), wan, ltx, cogvideox, svd, hunyuanvideo",
     )
     m.add_argument("--guidance", type=float, default=None, help="classifier-free guidance (model's default)")
     m.add_argument(

@@ -27,7 +27,8 @@ HORIZON_RESULTS = "benchmarks/results/generate_horizon"
 MAX_TRANSITION = 10.0
 SCHEMES = ("autoregressive", "hierarchical")  # vidiff.generate.schemes.SCHEMES, literal: no cv2 here
 FPS_CHOICES = (24, 25, 30, 50, 60)
-BACKEND_NAMES = ("wan", "ltx", "cogvideox", "svd")  # vidiff.generate.backends.BACKENDS, literal: no import
+# vidiff.generate.backends.BACKENDS, literal: no import
+BACKEND_NAMES = ("wan", "ltx", "cogvideox", "svd", "hunyuanvideo")
 BACKEND_CHOICES = ("auto", "vidiff", *BACKEND_NAMES)
 DTYPE_CHOICES = ("bf16", "fp16", "fp32")
 MAX_MODEL_STEPS = 200

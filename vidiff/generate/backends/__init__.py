@@ -21,12 +21,14 @@ from pathlib import Path
 from vidiff.errors import ConfigError, InputError
 from vidiff.generate.backends.base import Backend, first_line
 from vidiff.generate.backends.cogvideox import CogVideoX
+from vidiff.generate.backends.hunyuan import HunyuanVideo15
 from vidiff.generate.backends.ltx import LTX
 from vidiff.generate.backends.svd import SVD
 from vidiff.generate.backends.wan import Wan
 
-BACKENDS: dict[str, type[Backend]] = {b.name: b for b in (Wan, LTX, CogVideoX, SVD)}
+BACKENDS: dict[str, type[Backend]] = {b.name: b for b in (Wan, LTX, CogVideoX, SVD, HunyuanVideo15)}
 CLASSES = {c: b for b in BACKENDS.values() for c in (*b.text_to_video, *b.image_to_video)}
+CONFIG_FILES = {"scheduler": "scheduler_config.json", "guider": "guider_config.json"}  # else config.json
 HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 # seconds the hub has to answer vidiff's one check before a run says it cannot be reached (a HEAD request
 # answers in well under a second; HF_HUB_ETAG_TIMEOUT overrides it on a slow link)
@@ -227,7 +229,7 @@ def _read_index(weights: str, offline: bool) -> tuple[Path, dict]:
 
 def _part_configs(weights: str, index_path: Path, index: dict, parts: tuple[str, ...], hub: bool) -> dict:
     """model_index.json and the config of each of `parts` the index names (config.json; a scheduler's
-    scheduler_config.json), read beside the index
+    scheduler_config.json, a guider's guider_config.json), read beside the index
     (a folder, a cached snapshot) or, `hub`, fetched as diffusers would; one that cannot be read is left
     out (the backend's figures stand until the loaded model says)."""
     configs: dict[str, dict] = {"model_index": index}
@@ -235,7 +237,7 @@ def _part_configs(weights: str, index_path: Path, index: dict, parts: tuple[str,
         spec = index.get(part)
         if not isinstance(spec, list) or None in spec:
             continue
-        name = "scheduler_config.json" if part == "scheduler" else "config.json"
+        name = CONFIG_FILES.get(part, "config.json")
         try:
             if hub:
                 from huggingface_hub import hf_hub_download

@@ -334,6 +334,10 @@ class Backend:
         return self._i2v
 
     # -- generation ----------------------------------------------------------------------------------
+    def call(self, pipe: Any, kw: dict[str, Any], step: Callable[..., dict]) -> Any:
+        """The pipeline's call with `kw`, `step` after each sampler step (diffusers' callback_on_step_end)."""
+        return pipe(**kw, callback_on_step_end=step)
+
     def extra_kwargs(self, rate: Fraction, n_frames: int, guidance: float) -> dict[str, Any]:
         """What this pipeline takes besides the common arguments (the guidance scale by default)."""
         return {"guidance_scale": guidance}
@@ -376,7 +380,7 @@ class Backend:
         gen = torch.Generator(self.device).manual_seed(seed)
         out = None
         try:
-            out = pipe(**kw, generator=gen, output_type="np", callback_on_step_end=shown.step).frames[0]
+            out = self.call(pipe, {**kw, "generator": gen, "output_type": "np"}, shown.step).frames[0]
         except torch.OutOfMemoryError:
             raise UnsupportedError(
                 f"out of {self.device} memory making {n_frames} frames at {w}x{h}: try offload, "

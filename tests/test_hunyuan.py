@@ -1,0 +1,107 @@
+"""HunyuanVideo 1.5 through the hunyuanvideo backend: rules from the weights' configs, one line per refusal.
+
+Tiny random HunyuanVideo 1.5 pipelines (tests/tiny_hunyuan.py, nothing downloaded): text to video and
+image to video, a VAE with the real one's 16x space and 4x time compression and a transformer whose
+`target_size` is 64. No real weights were run.
+"""
+
+from __future__ import annotations
+
+import json
+
+import cv2
+import numpy as np
+import pytest
+from tiny_hunyuan import hv15_dir
+
+from vidiff.cli import main
+from vidiff.generate.backends import resolve
+
+pytest.importorskip("transformers")
+
+FAST = ["--steps", "2", "--interpolate", "dis", "--preset", "ultrafast", "--quiet", "--fps", "24"]
+FAST += ["--seconds", "0.3", "--prompt", "a cat"]
+
+
+@pytest.fixture(scope="module")
+def hv(tmp_path_factory):
+    root = tmp_path_factory.mktemp("hv15")
+    still = root / "still.png"
+    cv2.imwrite(str(still), np.random.default_rng(0).integers(0, 255, (40, 60, 3), dtype=np.uint8))
+    return {"t2v": hv15_dir(root / "t2v"), "i2v": hv15_dir(root / "i2v", "i2v", guidance=4.5), "still": still}
+
+
+def _generate(capsys, out, weights, *args) -> tuple[int, dict | str]:
+    rc = main(["generate", "-o", str(out), "--weights", str(weights), *FAST, *args, "--json"])
+    cap = capsys.readouterr()
+    return rc, json.loads(cap.out) if rc == 0 else cap.err.strip()
+
+
+def test_rules_come_from_the_configs(hv):
+    """4k+1 frames (the VAE's temporal factor), sides in 16s (its spatial factor x the patch), the
+    default size diffusers' own bucket of the transformer's target_size, the guider's guidance."""
+    b = resolve("auto", str(hv["t2v"]))
+    assert (b.name, b.frame_step, b.multiple, b.target_size, b.guidance) == ("hunyuanvideo", 4, 16, 64, 6.0)
+    assert (b.fps, b.window, b.steps) == (24, 121, 50)
+    assert b.size(16 / 9) == (80, 48) and b.size(9 / 16) == (48, 80) and b.size(1.0) == (64, 64)
+    assert not b.can_condition_on_image
+    i2v = resolve("auto", str(hv["i2v"]))
+    assert i2v.guidance == 4.5 and i2v.is_image_to_video
+
+
+def test_text_to_video_same_seed_same_bytes(tmp_path, capsys, hv):
+    runs = {}
+    for name, args in {"a": [], "b": [], "seed": ["--seed", "3"], "g": ["--guidance", "1"]}.items():
+        rc, rep = _generate(capsys, tmp_path / f"{name}.mp4", hv["t2v"], "--aspect", "9:16", *args)
+        assert rc == 0, rep
+        runs[name] = (tmp_path / f"{name}.mp4").read_bytes()
+    assert (rep["backend"], rep["pipeline"]) == ("hunyuanvideo", "HunyuanVideo15Pipeline")
+    assert rep["keyframe_fps"] == 24
+    assert rep["keyframe_size"] == [48, 80] and rep["window_frames"] == 9 and rep["guidance"] == 1
+    assert runs["a"] == runs["b"] and runs["seed"] != runs["a"] and runs["g"] != runs["a"]
+
+
+def test_shift_sets_the_schedulers_shift(tmp_path, capsys, hv):
+    out = {}
+    for name, args in {"own": [], "same": ["--shift", "5"], "other": ["--shift", "1.5"]}.items():
+        assert _generate(capsys, tmp_path / f"{name}.mp4", hv["t2v"], *args)[0] == 0
+        out[name] = (tmp_path / f"{name}.mp4").read_bytes()
+    assert out["same"] == out["own"] and out["other"] != out["own"]
+
+
+def test_image_to_video_makes_the_bucket_of_the_aspect_from_the_still(tmp_path, capsys, hv):
+    """The pipeline sizes itself from the image: vidiff reframes the still to that bucket first."""
+    still = str(hv["still"])
+    rc, rep = _generate(capsys, tmp_path / "a.mp4", hv["i2v"], "--image", still, "--aspect", "16:9")
+    assert rc == 0, rep
+    assert (rep["keyframe_size"], rep["guidance"], rep["source"]) == ([80, 48], 4.5, "image")
+    assert _generate(capsys, tmp_path / "b.mp4", hv["i2v"], "--image", still, "--aspect", "16:9")[0] == 0
+    assert (tmp_path / "a.mp4").read_bytes() == (tmp_path / "b.mp4").read_bytes()
+    rc, rep = _generate(capsys, tmp_path / "c.mp4", hv["i2v"], "--image", still, "--keyframe-size", "64x64")
+    assert rc == 0 and rep["keyframe_size"] == [64, 64], rep
+
+
+@pytest.mark.parametrize(
+    ("kind", "args", "message"),
+    [
+        ("t2v", ["--image", "STILL"], "make a clip from a prompt only; for an image use image-to-video"),
+        ("t2v", ["--seconds", "8"], "cannot start a window from a frame"),
+        ("t2v", ["--keyframe-size", "40x40"], "hunyuanvideo needs sides in multiples of 16"),
+        ("t2v", ["--frames", "10"], "hunyuanvideo takes 4k+1 frames, from 5 to 121"),
+        ("t2v", ["--lora", "x.safetensors"], "the HunyuanVideo15Pipeline takes no LoRA"),
+        ("t2v", ["--transformer", "TFILE"], "cannot read a HunyuanVideo15Transformer3DModel from a"),
+        ("t2v", ["--guidance-2", "3"], "this HunyuanVideo15Pipeline has one transformer"),
+        ("t2v", ["--backend", "wan"], "holds a HunyuanVideo15Pipeline (hunyuanvideo), not backend wan"),
+        ("i2v", [], "animates a still: give an image"),
+        ("i2v", ["--image", "STILL", "--keyframe-size", "48x32"], "its own size from the image's aspect"),
+    ],
+)
+def test_refusals_are_one_line_before_loading(tmp_path, capsys, monkeypatch, hv, kind, args, message):
+    from vidiff.generate.backends.base import Backend
+
+    monkeypatch.setattr(Backend, "load", lambda *a, **k: pytest.fail("loaded the model"))
+    files = {"STILL": hv["still"], "TFILE": hv["t2v"] / "transformer" / "diffusion_pytorch_model.safetensors"}
+    args = [str(files.get(a, a)) for a in args]
+    rc, err = _generate(capsys, tmp_path / "o.mp4", hv[kind], *args)
+    assert rc == 2 and err.startswith("vidiff: error: ") and message in err and "\n" not in err, err
+    assert not (tmp_path / "o.mp4").exists()

@@ -1,0 +1,114 @@
+"""HunyuanVideo 1.5 (Tencent Hunyuan, "HunyuanVideo 1.5 Technical Report", 2025) through diffusers.
+
+`HunyuanVideo15Pipeline` (text to video: hunyuanvideo-community/HunyuanVideo-1.5-480p_t2v, -720p_t2v) or
+`HunyuanVideo15ImageToVideoPipeline` (image to video: ...-480p_i2v, -720p_i2v). What the configs state is
+used as they state it: frame counts by the VAE's `temporal_compression_ratio` (4k+1), sides in multiples of
+its `spatial_compression_ratio` times the transformer's `patch_size` (16), the default size the bucket of
+the transformer's `target_size` (480, 720) nearest the aspect, by diffusers' own bucket function (what the
+pipeline itself picks), and the default guidance the guider's `guidance_scale` (its guider_config.json).
+The rate and window are in no config: 24 fps and 121 frames (5 s), the technical report's and diffusers'
+image-to-video example's figures; none was run here with real weights.
+
+The image-to-video pipeline takes no size: it makes the bucket of the image's aspect, so vidiff reframes
+the still to that bucket first, and a `--keyframe-size` that is not a bucket is one line. The text-to-video
+transformer takes no image (zeros in its image slot), so a clip longer than one window needs the
+image-to-video weights. diffusers' pipeline takes its guidance from its `guider` component and has no step
+callback: the guider is rebuilt with `--guidance` for each call and the sampler's steps are counted
+through its scheduler's `step`. Neither a single-file transformer nor a LoRA is read by diffusers for
+these pipelines (refused in one line before loading); `--shift` sets its FlowMatchEuler scheduler's shift.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from fractions import Fraction
+from typing import Any
+
+from vidiff.errors import ConfigError
+from vidiff.generate.backends.base import Backend
+
+TARGET_SIZE = 480  # the transformer's target_size when its config is not at hand (the 480p weights')
+
+
+def bucket(target_size: int, multiple: int, aspect: float) -> tuple[int, int]:
+    """(w, h) diffusers' HunyuanVideo 1.5 pipelines make at `aspect` (w/h): the bucket of `target_size`
+    (sides in `multiple`) nearest it, by the pipeline's own image processor."""
+    from diffusers.pipelines.hunyuan_video1_5.image_processor import HunyuanVideo15ImageProcessor
+
+    processor = HunyuanVideo15ImageProcessor(vae_scale_factor=multiple)
+    h, w = processor.calculate_default_height_width(1000, 1000 * aspect, target_size)
+    return int(w), int(h)
+
+
+class HunyuanVideo15(Backend):
+    name = "hunyuanvideo"
+    text_to_video = ("HunyuanVideo15Pipeline",)
+    image_to_video = ("HunyuanVideo15ImageToVideoPipeline",)
+    config_parts = ("scheduler", "vae", "transformer", "guider")
+    fps = Fraction(24)
+    frame_step = 4
+    window = 121
+    max_frames = 121
+    multiple = 16
+    native_size = (848, 480)  # the 480p bucket at 16:9
+    steps = 50
+    guidance = 6.0  # ClassifierFreeGuidance's in the released guider_config.json (read from it when there)
+    example = "hunyuanvideo-community/HunyuanVideo-1.5-480p_t2v"
+    target_size = TARGET_SIZE
+
+    def configure(self, configs: dict[str, dict[str, Any]]) -> None:
+        super().configure(configs)
+        self._apply(configs.get("vae"), configs.get("transformer"), configs.get("guider"))
+
+    def load(self, *args: Any, **kwargs: Any) -> None:  # Backend.load's
+        super().load(*args, **kwargs)
+        pipe = self.pipe  # the loaded parts' configs: what diffusers' call itself will use
+        self._apply(pipe.vae.config, pipe.transformer.config, None)
+
+    def _apply(self, vae: Any, transformer: Any, guider: Any) -> None:
+        """The rules the configs state (a config not at hand: the class's figures stand)."""
+        if vae is not None:
+            self.frame_step = int(vae.get("temporal_compression_ratio", self.frame_step))
+            spatial = int(vae.get("spatial_compression_ratio", 16))
+            patch = int((transformer or {}).get("patch_size", 1) or 1)
+            self.multiple = spatial * patch
+        if transformer is not None:
+            self.target_size = int(transformer.get("target_size") or TARGET_SIZE)
+        if guider is not None and guider.get("guidance_scale") is not None:
+            self.guidance = float(guider["guidance_scale"])
+
+    def size(self, aspect: float, size: tuple[int, int] | None = None) -> tuple[int, int]:
+        if size is None:
+            return bucket(self.target_size, self.multiple, aspect)
+        w, h = super().size(aspect, size)
+        if self.is_image_to_video and bucket(self.target_size, self.multiple, w / h) != (w, h):
+            bw, bh = bucket(self.target_size, self.multiple, w / h)
+            raise ConfigError(
+                f"keyframe_size {w}x{h}: the {self.kind} makes its own size from the image's aspect at "
+                f"its target size {self.target_size} ({bw}x{bh} at this aspect); leave keyframe_size out"
+            )
+        return w, h
+
+    def extra_kwargs(self, rate: Fraction, n_frames: int, guidance: float) -> dict[str, Any]:
+        return {"_guidance": guidance}  # the guider's, set in `call`
+
+    def call(self, pipe: Any, kw: dict[str, Any], step: Callable[..., dict]) -> Any:
+        """The pipeline's call with the guider at `--guidance` and `step` after each sampler step."""
+        kw = dict(kw)
+        pipe.guider = pipe.guider.new(guidance_scale=kw.pop("_guidance"))
+        if "image" in kw:  # the image-to-video pipeline sizes itself from the (reframed) image
+            kw.pop("height", None)
+            kw.pop("width", None)
+        scheduler = pipe.scheduler
+        sample = scheduler.step
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            out = sample(*args, **kwargs)
+            step(pipe, 0, None, {})
+            return out
+
+        scheduler.step = counted
+        try:
+            return pipe(**kw)
+        finally:
+            del scheduler.step  # the class's own again
