@@ -374,7 +374,7 @@ MAKE_CLIP_ARGS: dict[str, Callable[[object, str], Any]] = {
     **dict.fromkeys(("loop", "offload", "offline", "progress", "strict"), check_flag),
     **dict.fromkeys(
         ("aspect", "motion", "scheme", "backend", "weights", "method", "device", "prompt", "negative_prompt")
-        + ("dtype", "interpolate", "codec", "preset", "pix_fmt"),
+        + ("dtype", "interpolate", "codec", "preset", "pix_fmt", "vae"),
         check_text,
     ),
     "interpolate_options": check_mapping,

@@ -161,6 +161,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "high= / low= for one of Wan 2.2 A14B's two transformers",
     )
     m.add_argument(
+        "--vae",
+        metavar="FILE",
+        help="a single-file VAE (ComfyUI's models/vae/ file, e.g. wan_2.1_vae.safetensors) in place of the "
+        "weights' own: a .safetensors file or a hub file (owner/name/file)",
+    )
+    m.add_argument(
         "--shift",
         type=float,
         default=None,
@@ -259,6 +265,7 @@ def run(args: argparse.Namespace) -> int:
         transformer=args.transformer,
         shift=args.shift,
         guidance_2=args.guidance_2,
+        vae=args.vae,
         interpolate=args.interpolate,
         audio=args.audio,
         crf=args.crf,

@@ -149,6 +149,7 @@ def _model_keyframes(
     transformer: str | list[str] | None = None,
     shift: float | None = None,
     guidance_2: float | None = None,
+    vae: str | None = None,
 ) -> tuple[list, Fraction, list[int], dict[str, Any]]:
     """A video diffusion model's keyframes for `seconds` (several windows, each from the last frame of
     the one before, when one is too short): (frames, their rate, the joins' indices, report facts).
@@ -160,6 +161,7 @@ def _model_keyframes(
     from vidiff.generate.lora import check_lora_support, fetch_loras, is_hub_file, parse_loras
     from vidiff.generate.shift import apply_shift, check_shift, shift_key
     from vidiff.generate.single_file import check_single_file_support, fetch_single_files, parse_single_files
+    from vidiff.generate.vae_file import parse_vae
     from vidiff.progress import stage
 
     if not weights:
@@ -178,6 +180,7 @@ def _model_keyframes(
     ksize = parse_size(keyframe_size)
     loras = parse_loras(lora)
     files = parse_single_files(transformer)
+    vae_files = parse_vae(vae)
     check_shift(shift)
     still = _load_image(image) if image else None
     hub = not is_local(weights) and not offline_mode(offline)
@@ -208,8 +211,10 @@ def _model_keyframes(
         )
     if shift is not None:  # its scheduler's config, read beside the index: a flow-matching one?
         shift_key(b.kind, b.configs.get("scheduler"))
-    with stage("reading the transformer's file", progress and bool(files)):
-        files = fetch_single_files(files, b.kind, b.source, offline, is_local(weights) or offline, note)
+    with stage("reading the transformer's and VAE's files", progress and bool(files + vae_files)):
+        files = fetch_single_files(
+            files + vae_files, b.kind, b.source, offline, is_local(weights) or offline, note
+        )
     with stage("getting the LoRAs' hub files", progress and any(map(is_hub_file, loras))):
         loras = fetch_loras(loras, offline, note)
     b.size(aspect, ksize)
@@ -244,8 +249,11 @@ def _model_keyframes(
         "guidance": guidance,
         "seed": seed,
     }
-    if files:
-        facts["transformer_files"] = [{"file": f.source, "replaces": f.part} for f in files]
+    replaced = [{"file": f.source, "replaces": f.part} for f in files if f.part != "vae"]
+    if replaced:
+        facts["transformer_files"] = replaced
+    if vae_files:
+        facts["vae_file"] = vae_files[0].source
     if b.two_stage:
         facts["guidance_2"] = guidance if guidance_2 is None else guidance_2
     if shift is not None:
@@ -289,6 +297,7 @@ def make_clip(
     transformer: str | list[str] | None = None,
     shift: float | None = None,
     guidance_2: float | None = None,
+    vae: str | None = None,
     interpolate: str | None = None,
     interpolate_options: dict[str, Any] | None = None,
     audio: str | None = None,
@@ -310,7 +319,8 @@ def make_clip(
     `vidiff.generate.lora`) on its transformer, `shift` its flow-matching sampler's shift
     (`vidiff.generate.shift`), `guidance_2` a two-transformer Wan 2.2's low-noise guidance, and
     `transformer` (`[high=|low=]PATH_OR_HUB_FILE`, or a list: `vidiff.generate.single_file`) a single-file
-    transformer in place of the weights' own. Else from `image`: camera `motion` over the still. From
+    transformer in place of the weights' own, `vae` (PATH_OR_HUB_FILE: `vidiff.generate.vae_file`) a
+    single-file VAE in place of theirs. Else from `image`: camera `motion` over the still. From
     `clip`: the clip continued `extend` seconds past its end by `scheme` (refined by the shipped models
     with `method="diffusion"`, `steps`, `device`, `seed`), with `loop` a transition back to its start.
     `seconds`, `motion`, `strength`, `extend`, `scheme` and `interpolate` apply to some sources only
@@ -417,7 +427,7 @@ def make_clip(
         "guidance": guidance, "keyframe_fps": keyframe_fps, "frames": frames, "keyframe_size": keyframe_size,
         "dtype": dtype, "negative_prompt": negative_prompt, "offload": offload or None, "offline": offline or None,
         "on_step": on_step, "lora": lora or None, "transformer": transformer or None, "shift": shift,
-        "guidance_2": guidance_2,
+        "guidance_2": guidance_2, "vae": vae,
     }  # fmt: skip
     for name, value in model_only.items():
         if value is not None and not model:
@@ -461,7 +471,7 @@ def make_clip(
         seq, seq_fps, joins, facts = _model_keyframes(
             image, seconds, size, backend, weights, prompt, negative_prompt, steps, guidance, seed,
             keyframe_fps, frames, keyframe_size, device, dtype, offload, offline, progress, on_step, note, lora,
-            transformer, shift, guidance_2,
+            transformer, shift, guidance_2, vae,
         )  # fmt: skip
         keys = list(seq)
         if loop:  # the transition follows the seconds of keyframes: a looped clip runs longer

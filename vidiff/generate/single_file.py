@@ -27,19 +27,26 @@ PARTS = {"high": "transformer", "low": "transformer_2"}  # a two-transformer Wan
 
 @dataclass(frozen=True)
 class SingleFile:
-    """One `--transformer` as asked for: `source` (a path or hub file), `stage` (None: the one
-    transformer) and, once fetched and checked, its local `path` and the part's diffusers `model` class."""
+    """One `--transformer` (or `--vae`: `component` "vae") as asked for: `source` (a path or hub file),
+    `stage` (None: the one transformer) and, once fetched and checked, its local `path` and the part's
+    diffusers `model` class."""
 
     spec: str
     source: str
     stage: str | None = None
     path: str | None = None
     model: type | None = None
+    component: str | None = None  # the part it replaces when not a transformer (`vidiff.generate.vae_file`)
 
     @property
     def part(self) -> str:
         """The pipeline component it replaces."""
-        return PARTS[self.stage or "high"]
+        return self.component or PARTS[self.stage or "high"]
+
+    @property
+    def what(self) -> str:
+        """The option it came from, as messages name it."""
+        return self.component or "transformer"
 
 
 def parse_single_files(value: str | list[str] | tuple[str, ...] | None) -> list[SingleFile]:
@@ -92,19 +99,21 @@ def fetch_single_files(
     note: Callable[[str], None] | None = None,
 ) -> list[SingleFile]:
     """Each file with its local path (a hub file fetched, from the cache alone `offline`), checked
-    against the transformer the config of `source` describes (`local`: read without the hub)."""
+    against the part (transformer, VAE) the config of `source` describes (`local`: read without the hub)."""
+    from dataclasses import replace
+
     from vidiff.generate.hub_file import local_file
 
     out = []
     for f in files:
-        path = local_file(f.source, "transformer", offline, note)
-        got = SingleFile(f.spec, f.source, f.stage, path, _part_class(kind, source, f.part, local))
+        path = local_file(f.source, f.what, offline, note)
+        got = replace(f, path=path, model=_part_class(kind, source, f.part, local, f.what))
         _check_tensors(got, source, local)
         out.append(got)
     return out
 
 
-def _part_class(kind: str, source: str, part: str, local: bool) -> type:
+def _part_class(kind: str, source: str, part: str, local: bool, what: str = "transformer") -> type:
     """The diffusers model class of `part` in the weights' index; a one-line error when the pipeline
     has no such part or diffusers cannot read that class from one file."""
     import diffusers
@@ -113,15 +122,15 @@ def _part_class(kind: str, source: str, part: str, local: bool) -> type:
     index = getattr(diffusers, kind).load_config(source, local_files_only=local)
     spec = index.get(part)
     if not isinstance(spec, list) or None in spec:
-        raise UnsupportedError(f"transformer: the {kind} has no {part} to replace")
+        raise UnsupportedError(f"{what}: the {kind} has no {part} to replace")
     cls = getattr(diffusers, spec[1], None)
     if cls is None or not any(issubclass(cls, getattr(diffusers, c)) for c in SINGLE_FILE_LOADABLE_CLASSES):
-        raise UnsupportedError(f"transformer: diffusers cannot read a {spec[1]} from a single file")
+        raise UnsupportedError(f"{what}: diffusers cannot read a {spec[1]} from a single file")
     return cls
 
 
 def _check_tensors(f: SingleFile, source: str, local: bool) -> None:
-    """The file's tensor names and shapes (its header only) against the transformer the config builds
+    """The file's tensor names and shapes (its header only) against the part the config builds
     on the meta device, through diffusers' own key conversion."""
     import torch
     from accelerate import init_empty_weights
@@ -134,10 +143,10 @@ def _check_tensors(f: SingleFile, source: str, local: bool) -> None:
         with safe_open(f.path, framework="pt") as st:
             header = {k: torch.empty(st.get_slice(k).get_shape(), device="meta") for k in st.keys()}  # noqa: SIM118
     except Exception:  # noqa: BLE001 - a header safetensors cannot read: not its format
-        raise InputError(f"transformer {f.source}: not a safetensors file") from None
+        raise InputError(f"{f.what} {f.source}: not a safetensors file") from None
     if any(k.endswith("scale_weight") or k == "scaled_fp8" for k in header):
         raise UnsupportedError(
-            f"transformer {f.source}: a scaled fp8 checkpoint (per-tensor scale_weight), which diffusers "
+            f"{f.what} {f.source}: a scaled fp8 checkpoint (per-tensor scale_weight), which diffusers "
             "does not apply: give the fp16 or bf16 file"
         )
     config = cls.load_config(source, subfolder=f.part, local_files_only=local)
@@ -153,32 +162,31 @@ def _check_tensors(f: SingleFile, source: str, local: bool) -> None:
 
 
 def _say_mismatch(f: SingleFile, name: str, expected: dict, got: dict) -> None:
-    """One line for a file that cannot fill the transformer; one warning line for unused tensors."""
+    """One line for a file that cannot fill the part; one warning line for unused tensors."""
     have = [k for k in expected if k in got]
     if not have:
         raise InputError(
-            f"transformer {f.source}: none of the {name}'s {len(expected)} tensors is in it: a checkpoint "
+            f"{f.what} {f.source}: none of the {name}'s {len(expected)} tensors is in it: a checkpoint "
             "of another model?"
         )
     shaped = [k for k in have if got[k] != expected[k]]
     if shaped:
         k = shaped[0]
         raise InputError(
-            f"transformer {f.source}: {len(shaped)} of its tensors have other shapes than the weights' "
+            f"{f.what} {f.source}: {len(shaped)} of its tensors have other shapes than the weights' "
             f"{name} (e.g. {k}: {list(got[k])}, the config says {list(expected[k])}): a checkpoint of "
             "another size of the model?"
         )
     missing = [k for k in expected if k not in got]
     if missing:
         raise InputError(
-            f"transformer {f.source}: holds {len(have)} of the {name}'s {len(expected)} tensors "
+            f"{f.what} {f.source}: holds {len(have)} of the {name}'s {len(expected)} tensors "
             f"(lacks e.g. {missing[0]}): a checkpoint of another variant of the model?"
         )
     extra = len(got) - len(have)
     if extra:
         print(
-            f"warning: transformer {f.source}: {extra} of its {len(got)} tensors are not the {name}'s; "
-            "left out",
+            f"warning: {f.what} {f.source}: {extra} of its {len(got)} tensors are not the {name}'s; left out",
             file=sys.stderr,
             flush=True,
         )
@@ -196,5 +204,5 @@ def load_single_files(files: list[SingleFile], source: str, dtype: Any, local: b
                 f.path, config=source, subfolder=f.part, torch_dtype=dtype, local_files_only=local
             )
         except (OSError, ValueError, KeyError, RuntimeError, TypeError) as e:
-            raise InputError(f"transformer {f.source}: cannot load it: {first_line(e)}") from None
+            raise InputError(f"{f.what} {f.source}: cannot load it: {first_line(e)}") from None
     return parts

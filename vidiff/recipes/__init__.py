@@ -67,6 +67,7 @@ STAGES: dict[str, dict[str, tuple[type, ...]]] = {
         "transformer": (str, list),  # one [high=|low=]FILE (a single-file transformer) or a list
         "shift": (int, float),
         "guidance_2": (int, float),
+        "vae": (str,),  # a single-file VAE (ComfyUI's models/vae/ file)
     },
     "encode": {
         "codec": (str,),

@@ -11,7 +11,7 @@ import gradio as gr
 
 from vidiff.errors import ConfigError, VidiffError
 from vidiff.ui.core import NO_SAMPLE, App, Cancelled, Job, drive, error_line, with_warning
-from vidiff.ui.social_model import model_fields, model_options
+from vidiff.ui.social_model import model_fields, model_options, vae_field
 from vidiff.ui.widgets import CLIP_TYPES, clip_input, on_cancel, run_cancel
 
 
@@ -38,6 +38,7 @@ def social_tab(app: App) -> None:
             c.seed,
             *c.model_fields,
             c.gif,
+            c.vae,
         ],  # fmt: skip
         [c.status, c.video, c.out, c.report],
     )
@@ -97,6 +98,7 @@ def _social_layout() -> SimpleNamespace:
                     # no precision=0: Gradio would round a typed 2.5 to 2; make_clip refuses it, as --seed
                     c.seed = gr.Number(0, label="Seed (same seed, same clip)")
                 c.model_fields = model_fields()
+                c.vae = vae_field()
             c.music = gr.File(
                 label="Music (optional; trimmed and faded)", file_types=["audio"], elem_id="so-music"
             )
@@ -144,6 +146,7 @@ def _run_social(app: App) -> Any:
         shift: float | None,
         guidance_2: float | None,
         gif: bool,
+        vae: str | None,
         request: gr.Request,
         progress: gr.Progress = gr.Progress(),  # noqa: B008
     ) -> Iterator[tuple]:
@@ -162,7 +165,7 @@ def _run_social(app: App) -> Any:
             # them as the CLI's (given without a model, its one line says they apply to a model)
             model |= model_options(
                 steps, frames, keyframe_fps, keyframe_size, guidance, device, dtype, offload, offline, lora,
-                transformer, shift, guidance_2,
+                transformer, shift, guidance_2, vae=vae,
             )  # fmt: skip
             _check_model_files(app, model)  # a shared app: LoRA and transformer files from its folders only
             # a model without an upload or a sample: text to video; a sample picked is used (make_clip
@@ -237,15 +240,17 @@ def _run_social(app: App) -> Any:
 
 
 def _check_model_files(app: App, model: dict) -> None:
-    """The LoRA and transformer files a run would read, checked against what the app lets a visitor load
+    """The LoRA, transformer and VAE files a run would read, checked against what the app lets a visitor load
     (`vidiff.ui.exposure`): their sources, as `make_clip` parses them."""
     from vidiff.generate.lora import parse_loras
     from vidiff.generate.single_file import parse_single_files
+    from vidiff.generate.vae_file import parse_vae
 
     app.exposure.check_model_files([x.source for x in parse_loras(model.get("lora"))], "lora")
     app.exposure.check_model_files(
         [x.source for x in parse_single_files(model.get("transformer"))], "transformer"
     )
+    app.exposure.check_model_files([x.source for x in parse_vae(model.get("vae"))], "vae")
 
 
 def _check_unsent(

@@ -1,6 +1,6 @@
 """The Social clip tab's generator settings: what `vidiff generate` offers for a video diffusion model
 (sampler steps, keyframes per window, keyframe rate and size, guidance, device, dtype, offload, offline,
-LoRAs, a single-file transformer, shift, low-noise guidance), with the same defaults (`make_clip`'s:
+LoRAs, a single-file transformer, shift, low-noise guidance, a single-file VAE), with the same defaults (`make_clip`'s:
 empty is the model's own) and the same checks (`make_clip`'s, one `vidiff: error:` line), so the page
 sets what the CLI sets."""
 
@@ -92,6 +92,17 @@ def model_fields() -> list[Any]:
     ]  # fmt: skip
 
 
+def vae_field() -> Any:
+    """The single-file VAE's field (`so-vae`): its value comes after the GIF box, the handler's last."""
+    return gr.Textbox(
+        label="VAE file: a single-file VAE in place of the weights' own (ComfyUI's models/vae/ file; a "
+        ".safetensors file or a hub file)",
+        placeholder="e.g. /models/vae/wan_2.1_vae.safetensors",
+        lines=1,
+        elem_id="so-vae",
+    )
+
+
 def model_options(
     steps: Any,
     frames: Any,
@@ -106,6 +117,7 @@ def model_options(
     transformer: Any = None,
     shift: Any = None,
     guidance_2: Any = None,
+    vae: Any = None,
 ) -> dict[str, Any]:
     """`make_clip`'s keywords for the settings given (an empty field, the menus' defaults and unticked
     boxes are not sent: `make_clip`'s defaults apply). Whole numbers from the page (25.0) are sent as
@@ -128,8 +140,17 @@ def model_options(
         "transformer": _lines(check_text(transformer, "transformer")),
         "shift": shift,
         "guidance_2": guidance_2,
+        "vae": _vae(vae),
     }
     return {k: v for k, v in opts.items() if v is not None}
+
+
+def _vae(value: Any) -> Any:
+    """The VAE field's file (stripped; None when empty); anything but a string as it came, for
+    `make_clip` to refuse."""
+    if isinstance(value, str):
+        return value.strip() or None
+    return value
 
 
 def _lines(text: str | None) -> list[str] | None:

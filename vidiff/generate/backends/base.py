@@ -251,7 +251,7 @@ class Backend:
     ) -> None:
         """The pipeline of `weights` on `device` in `dtype` (fp32 on the CPU, bf16 on CUDA by default);
         `offload`: model CPU offload and VAE tiling/slicing where the pipeline has them; `single_files`
-        (`vidiff.generate.single_file`, fetched and checked): transformers read from those files instead;
+        (`vidiff.generate.single_file`, fetched and checked): transformers (or a VAE) read from those files;
         `loras` (`vidiff.generate.lora`, fetched): adapters on the transformer. The pipeline loaded last
         in this process is taken as it is when all of these are the same (`vidiff.generate.loaded`);
         `release()` when the run is done with it."""

@@ -1,0 +1,172 @@
+"""`--vae FILE`: a single-file VAE (ComfyUI's models/vae/ file, the original release's key layout) in place
+of the weights' own, at every door (CLI, API, recipe, web app).
+
+The tiny Wan pipeline's VAE is rebuilt in the real Wan 2.1 VAE's shape (four stages of dims 1, 2, 4, 4
+times the base, two residual blocks each: the layout diffusers' converter reads) and its tensors renamed
+to the original layout, the inverse of diffusers' conversion (checked against it). The same tensors must
+give the same bytes as the folder's own VAE; other tensors other frames, also in the same process (the
+kept pipeline is keyed on the file); every file that cannot fill the VAE is one line before loading.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+import torch
+from tiny_pipes import TINY_GENERATE, cogvideox_dir, wan_dir
+
+from vidiff.cli import main
+from vidiff.errors import ConfigError
+
+pytest.importorskip("transformers")
+
+FAST = [*TINY_GENERATE, "--seed", "5"]
+# diffusers' residual block names -> the original's
+RES = {"norm1.gamma": "residual.0.gamma", "conv1": "residual.2", "norm2.gamma": "residual.3.gamma"}
+RES |= {"conv2": "residual.6", "conv_shortcut": "shortcut"}
+HEADS = {"norm_out": "head.0", "conv_out": "head.2", "conv_in": "conv1"}
+
+
+def _res(rest: str) -> str:
+    return next((b + rest[len(a) :] for a, b in RES.items() if rest.startswith(a)), rest)
+
+
+def _original(key: str) -> str:
+    """A diffusers AutoencoderKLWan key in the original Wan VAE layout."""
+    rules = [
+        (r"(encoder|decoder)\.mid_block\.resnets\.(\d)\.(.*)", lambda m: f"{m[1]}.middle.{2 * int(m[2])}.{_res(m[3])}"),
+        (r"(encoder|decoder)\.mid_block\.attentions\.0\.(.*)", lambda m: f"{m[1]}.middle.1.{m[2]}"),
+        (r"(encoder|decoder)\.(norm_out|conv_out|conv_in)\.(.*)", lambda m: f"{m[1]}.{HEADS[m[2]]}.{m[3]}"),
+        (r"(post_quant_conv|quant_conv)\.(.*)", lambda m: f"conv{2 if m[1][0] == 'p' else 1}.{m[2]}"),
+        (r"encoder\.down_blocks\.(\d+)\.(.*)", lambda m: f"encoder.downsamples.{m[1]}.{_res(m[2])}"),
+        (r"decoder\.up_blocks\.(\d+)\.resnets\.(\d+)\.(.*)", lambda m: f"decoder.upsamples.{4 * int(m[1]) + int(m[2])}.{_res(m[3])}"),
+        (r"decoder\.up_blocks\.(\d+)\.upsamplers\.0\.(.*)", lambda m: f"decoder.upsamples.{4 * int(m[1]) + 3}.{m[2]}"),
+    ]  # fmt: skip
+    for pattern, rename in rules:
+        m = re.fullmatch(pattern, key)
+        if m:
+            return rename(m)
+    return key
+
+
+def comfy_vae(weights, out, noise: float = 0.0, drop: int = 0):
+    """The VAE of `weights` as one file in the original layout (`noise`: seeded noise on every tensor;
+    `drop`: that many tensors left out)."""
+    from diffusers.loaders.single_file_utils import convert_wan_vae_to_diffusers
+    from safetensors.torch import load_file, save_file
+
+    ours = load_file(next((weights / "vae").glob("*.safetensors")))
+    theirs = {_original(k): v.clone() for k, v in ours.items()}
+    assert set(convert_wan_vae_to_diffusers(dict(theirs))) == set(ours)  # the helper is right
+    g = torch.Generator().manual_seed(1)
+    theirs = {k: v + noise * torch.randn(v.shape, generator=g) for k, v in theirs.items()}
+    for k in sorted(theirs)[:drop]:
+        del theirs[k]
+    save_file(theirs, str(out))
+    return out
+
+
+@pytest.fixture(scope="module")
+def wan(tmp_path_factory):
+    """The tiny Wan pipeline with a VAE of the real Wan 2.1 VAE's shape."""
+    from diffusers import AutoencoderKLWan
+
+    weights = wan_dir(tmp_path_factory.mktemp("wan"))
+    torch.manual_seed(0)
+    vae = AutoencoderKLWan(
+        base_dim=3, z_dim=16, dim_mult=[1, 2, 4, 4], temperal_downsample=[False, True, True]
+    )
+    vae.save_pretrained(weights / "vae")
+    return weights
+
+
+def _generate(capsys, out, weights, *args) -> tuple[int, dict | str]:
+    rc = main(["generate", "-o", str(out), "--weights", str(weights), *FAST, *args, "--json"])
+    cap = capsys.readouterr()
+    return rc, json.loads(cap.out) if rc == 0 else cap.err.strip()
+
+
+def test_the_same_tensors_from_a_comfyui_file_give_the_same_bytes(tmp_path, capsys, wan):
+    same = comfy_vae(wan, tmp_path / "wan_2.1_vae.safetensors")
+    other = comfy_vae(wan, tmp_path / "tuned_vae.safetensors", noise=0.05)
+    own_file = next((wan / "vae").glob("*.safetensors"))  # diffusers' own layout loads too
+    runs = {}
+    for name, vae in {"own": None, "same": same, "other": other, "diffusers": own_file}.items():
+        rc, rep = _generate(capsys, tmp_path / f"{name}.mp4", wan, *(["--vae", str(vae)] if vae else []))
+        assert rc == 0, rep
+        runs[name] = (tmp_path / f"{name}.mp4").read_bytes()
+        assert rep.get("vae_file") == (str(vae) if vae else None) and "transformer_files" not in rep
+    assert runs["same"] == runs["own"] == runs["diffusers"]
+    assert runs["other"] != runs["own"]  # the kept pipeline is not taken for another VAE
+
+
+def _refusal(capsys, tmp_path, weights, *args) -> str:
+    rc, err = _generate(capsys, tmp_path / "x.mp4", weights, *args)
+    assert rc == 2 and isinstance(err, str) and len(err.splitlines()) == 1, err
+    assert not (tmp_path / "x.mp4").exists()
+    return err
+
+
+def test_files_that_cannot_fill_the_vae_are_one_line(tmp_path, capsys, wan):
+    from safetensors.torch import load_file, save_file
+
+    text = tmp_path / "notes.safetensors"
+    text.write_text("not tensors")
+    other = tmp_path / "other_model.safetensors"
+    save_file({"first_stage_model.foo.weight": torch.zeros(3)}, str(other))
+    short = comfy_vae(wan, tmp_path / "short.safetensors", drop=2)
+    wide = tmp_path / "wide.safetensors"
+    tensors = load_file(str(comfy_vae(wan, tmp_path / "w.safetensors")))
+    tensors["conv2.weight"] = torch.zeros(
+        tensors["conv2.weight"].shape[0] + 4, *tensors["conv2.weight"].shape[1:]
+    )
+    save_file(tensors, str(wide))
+    cases = {
+        str(tmp_path / "missing.safetensors"): "no such file",
+        str(tmp_path): "is a folder",
+        str(text): "not a safetensors file",
+        str(other): "none of the AutoencoderKLWan's",
+        str(short): "holds",
+        str(wide): "other shapes than the weights' AutoencoderKLWan",
+        " ": "give a .safetensors file or a hub file",
+    }
+    for value, says in cases.items():
+        err = _refusal(capsys, tmp_path, wan, "--vae", value)
+        assert err.startswith("vidiff: error: vae") and says in err, (value, err)
+    cog = cogvideox_dir(tmp_path / "cog")
+    err = _refusal(capsys, tmp_path, cog, "--vae", str(comfy_vae(wan, tmp_path / "v.safetensors")))
+    assert "vae: diffusers cannot read a AutoencoderKLCogVideoX from a single file" in err
+
+
+def test_the_api_recipe_and_web_app_doors(tmp_path, wan):
+    """vae= is checked at make_clip as the CLI's option; generate.vae reaches it from a recipe; the web
+    app's field, after the GIF box, sends the file stripped."""
+    import cv2
+    import numpy as np
+
+    from vidiff.generate import make_clip
+    from vidiff.recipes import load_recipe
+    from vidiff.runner.recipe import run_recipe
+
+    still = tmp_path / "s.png"
+    cv2.imwrite(str(still), np.full((32, 32, 3), 80, np.uint8))
+    with pytest.raises(ConfigError, match="vae applies to a video diffusion model"):
+        make_clip(tmp_path / "o.mp4", image=str(still), vae="x.safetensors")
+    with pytest.raises(ConfigError, match="vae 5: must be a string"):
+        make_clip(tmp_path / "o.mp4", image=str(still), vae=5)
+    same = comfy_vae(wan, tmp_path / "same.safetensors")
+    recipe = load_recipe("social_clip").with_overrides(
+        [f"generate.vae={same}", f"generate.weights={wan}", "generate.prompt=a cat"]
+        + ["generate.steps=2", "generate.seconds=0.3", "generate.keyframe_size=32x32"]
+        + ["interpolate.method=dis", "interpolate.fps=24", "reframe.aspect=1:1", "encode.preset=ultrafast"]
+    )
+    report = run_recipe(recipe, None, str(tmp_path / "r.mp4"), progress=False)
+    assert report["vae_file"] == str(same)
+    pytest.importorskip("gradio")
+    from vidiff.ui.social_model import model_options
+
+    opts = model_options(None, None, None, "", None, "cpu", "auto", False, False, "", "", vae=f" {same} \n")
+    assert opts == {"vae": str(same)}
+    assert model_options(None, None, None, "", None, "cpu", "auto", False, False, vae="  ") == {}
