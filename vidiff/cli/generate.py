@@ -128,7 +128,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--guidance-2",
         type=float,
         default=None,
-        help="a two-transformer Wan 2.2 (A14B): the low-noise transformer's guidance (default: --guidance)",
+        help="a two-transformer Wan 2.2 (A14B): the low-noise transformer's guidance (default: --guidance if "
+        "given, else the model's own: 3.0 for T2V-A14B, 3.5 for I2V-A14B)",
     )
     m.add_argument(
         "--frames",

@@ -219,8 +219,10 @@ def _model_keyframes(
         loras = fetch_loras(loras, offline, note)
     b.size(aspect, ksize)
     steps = steps or b.steps
+    if guidance is None and guidance_2 is None:  # the model's own pair (Wan 2.2 A14B: 4.0 and 3.0)
+        guidance_2 = b.default_guidance_2
     guidance = b.guidance if guidance is None else guidance
-    b.guidance_2 = guidance_2  # None: the pipeline uses guidance for both stages
+    b.guidance_2 = guidance_2  # None: the pipeline uses guidance for both stages (a guidance given alone)
     try:
         with stage(f"loading the {b.kind} ({weights}) on {device}", progress), hub_quiet():  # minutes
             b.load(device, dtype, offline, is_local(weights), offload, files, loras)

@@ -83,7 +83,8 @@ def model_fields() -> list[Any]:
     )
     guidance_2 = gr.Number(
         None,
-        label="Low-noise guidance (Wan 2.2 A14B's second transformer; empty: the guidance above)",
+        label="Low-noise guidance (Wan 2.2 A14B's second transformer; empty: the guidance above if set, else "
+        "the model's own)",
         elem_id="so-guidance-2",
     )
     return [

@@ -133,6 +133,7 @@ class Backend:
     rate_conditioned = False  # the pipeline is told the frame rate (its frames are then at any rate)
     two_stage = False  # two transformers (Wan 2.2 A14B: high noise, then low noise)
     guidance_2: float | None = None  # the second transformer's guidance (None: the first's)
+    default_guidance_2: float | None = None  # ... when neither guidance is given (Wan 2.2 A14B's own)
     fps = Fraction(16)
     frame_step = 4
     window = 81

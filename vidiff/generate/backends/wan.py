@@ -6,7 +6,7 @@ Text to video (`WanPipeline`: Wan2.1-T2V-1.3B/14B, Wan2.2-TI2V-5B, Wan2.2-T2V-A1
 own configs (`wan_rules`): Wan 2.1 16 fps, 81 frames (4k+1), sides in multiples of 16, 832x480 native;
 Wan 2.2 TI2V-5B 24 fps, 121 frames, multiples of 32 (a 16x VAE), 1280x704; Wan 2.2 A14B 16 fps, 81
 frames, multiples of 16, 1280x720, two transformers (high noise, then low noise past `boundary_ratio`),
-both loaded and both offloaded. Wan 2.1's and A14B's text-to-video transformers take no image, so a clip
+both loaded and both offloaded, 40 steps at guidance 4.0 / 3.0 (T2V) or 3.5 / 3.5 (I2V) by default. Wan 2.1's and A14B's text-to-video transformers take no image, so a clip
 longer than one window needs image-to-video weights; TI2V-5B's `WanPipeline` starts a window from a frame
 through `WanImageToVideoPipeline` on the same parts (its `expand_timesteps` keeps the first frame clean).
 diffusers' image-to-video pipeline needs `ftfy` for its prompt.
@@ -18,7 +18,7 @@ from fractions import Fraction
 from typing import Any
 
 from vidiff.generate.backends.base import Backend
-from vidiff.generate.backends.wan_rules import VARIANTS, WanRules, wan_rules
+from vidiff.generate.backends.wan_rules import VARIANTS, WanRules, sampling, wan_rules
 
 
 class Wan(Backend):
@@ -56,6 +56,9 @@ class Wan(Backend):
         self.frame_step, self.multiple, self.two_stage = rules.frame_step, rules.multiple, rules.two_stage
         if rules.expand_timesteps and not self.is_image_to_video:  # TI2V: the same parts take a frame
             self.sibling = "WanImageToVideoPipeline"
+        defaults = sampling(v, self.is_image_to_video)  # the variant's own (wan_rules.SAMPLING)
+        self.steps, self.guidance = defaults.steps, defaults.guidance
+        self.default_guidance_2 = defaults.guidance_2 if rules.two_stage else None
 
     def extra_kwargs(self, rate: Fraction, n_frames: int, guidance: float) -> dict[str, Any]:
         extra = super().extra_kwargs(rate, n_frames, guidance)

@@ -11,6 +11,9 @@ config facts, first match wins: a VAE of z_dim 48 is Wan 2.2's (TI2V-5B: 24 fps,
 two transformers are Wan 2.2 A14B (16 fps, 81 frames, 1280x720); anything else is taken as Wan 2.1 (16
 fps, 81 frames, 832x480). These are the Wan 2.1 / 2.2 model cards' figures; none was run here with real
 weights. A fine-tune made at another rate is not told apart: `--keyframe-fps` lowers the rate.
+
+The sampler's defaults (steps, guidance, the low-noise transformer's guidance) follow the variant and the
+task (`sampling`), as the Wan team's own inference configs give them.
 """
 
 from __future__ import annotations
@@ -39,6 +42,33 @@ VARIANTS = (
     Variant("Wan 2.2 A14B", Fraction(16), 81, (1280, 720), two_stage=True),
     Variant("Wan 2.1", Fraction(16), 81, (832, 480)),
 )
+
+
+@dataclass(frozen=True)
+class Sampling:
+    """A Wan's default sampler steps and guidance (`guidance_2`: the low-noise transformer's)."""
+
+    steps: int
+    guidance: float
+    guidance_2: float | None = None
+
+
+# The Wan team's inference configs in the Wan 2.2 repository (wan/configs/): wan_t2v_A14B.py
+# sample_steps 40, sample_guide_scale (3.0, 4.0) as (low noise, high noise); wan_i2v_A14B.py 40, (3.5,
+# 3.5); wan_ti2v_5B.py 50, 5.0. Wan 2.1: 50 and 5.0, diffusers' WanPipeline's own defaults. Keyed on
+# (variant name, image to video); what is not listed takes DEFAULT_SAMPLING.
+SAMPLING = {
+    ("Wan 2.2 A14B", False): Sampling(40, 4.0, 3.0),
+    ("Wan 2.2 A14B", True): Sampling(40, 3.5, 3.5),
+    ("Wan 2.2 TI2V-5B", False): Sampling(50, 5.0),
+    ("Wan 2.2 TI2V-5B", True): Sampling(50, 5.0),
+}
+DEFAULT_SAMPLING = Sampling(50, 5.0)
+
+
+def sampling(variant: Variant, image_to_video: bool) -> Sampling:
+    """The default steps and guidance of `variant` run as text to video or image to video."""
+    return SAMPLING.get((variant.name, image_to_video), DEFAULT_SAMPLING)
 
 
 @dataclass(frozen=True)
