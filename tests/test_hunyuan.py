@@ -16,6 +16,7 @@ from tiny_hunyuan import hv15_dir
 
 from vidiff.cli import main
 from vidiff.generate.backends import resolve
+from vidiff.generate.backends.hunyuan import HunyuanVideo15, bucket
 
 pytest.importorskip("transformers")
 
@@ -47,6 +48,9 @@ def test_rules_come_from_the_configs(hv):
     assert not b.can_condition_on_image
     i2v = resolve("auto", str(hv["i2v"]))
     assert i2v.guidance == 4.5 and i2v.is_image_to_video
+    # the released weights' target_size (diffusers' conversion script: 640 for 480p, 960 for 720p)
+    assert (bucket(640, 16, 16 / 9), bucket(960, 16, 9 / 16)) == ((848, 480), (720, 1264))
+    assert HunyuanVideo15("HunyuanVideo15Pipeline", "w").size(16 / 9) == (848, 480)  # no config at hand
 
 
 def test_text_to_video_same_seed_same_bytes(tmp_path, capsys, hv):

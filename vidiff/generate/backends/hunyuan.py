@@ -4,7 +4,8 @@
 `HunyuanVideo15ImageToVideoPipeline` (image to video: ...-480p_i2v, -720p_i2v). What the configs state is
 used as they state it: frame counts by the VAE's `temporal_compression_ratio` (4k+1), sides in multiples of
 its `spatial_compression_ratio` times the transformer's `patch_size` (16), the default size the bucket of
-the transformer's `target_size` (480, 720) nearest the aspect, by diffusers' own bucket function (what the
+the transformer's `target_size` (640 for the 480p weights, 960 for 720p: the side of a square of the
+bucket's area, as diffusers' conversion script sets it) nearest the aspect, by diffusers' own bucket function (what the
 pipeline itself picks), and the default guidance the guider's `guidance_scale` (its guider_config.json).
 The rate and window are in no config: 24 fps and 121 frames (5 s), the technical report's and diffusers'
 image-to-video example's figures; none was run here with real weights.
@@ -27,7 +28,7 @@ from typing import Any
 from vidiff.errors import ConfigError
 from vidiff.generate.backends.base import Backend
 
-TARGET_SIZE = 480  # the transformer's target_size when its config is not at hand (the 480p weights')
+TARGET_SIZE = 640  # the transformer's target_size when its config is not at hand (the 480p weights')
 
 
 def bucket(target_size: int, multiple: int, aspect: float) -> tuple[int, int]:
