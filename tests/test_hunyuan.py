@@ -12,11 +12,11 @@ import json
 import cv2
 import numpy as np
 import pytest
-from tiny_hunyuan import hv15_dir
+from tiny_hunyuan import hv10_dir, hv15_dir
 
 from vidiff.cli import main
 from vidiff.generate.backends import resolve
-from vidiff.generate.backends.hunyuan import HunyuanVideo15, bucket
+from vidiff.generate.backends.hunyuan import HunyuanVideo, bucket
 
 pytest.importorskip("transformers")
 
@@ -50,7 +50,7 @@ def test_rules_come_from_the_configs(hv):
     assert i2v.guidance == 4.5 and i2v.is_image_to_video
     # the released weights' target_size (diffusers' conversion script: 640 for 480p, 960 for 720p)
     assert (bucket(640, 16, 16 / 9), bucket(960, 16, 9 / 16)) == ((848, 480), (720, 1264))
-    assert HunyuanVideo15("HunyuanVideo15Pipeline", "w").size(16 / 9) == (848, 480)  # no config at hand
+    assert HunyuanVideo("HunyuanVideo15Pipeline", "w").size(16 / 9) == (848, 480)  # no config at hand
 
 
 def test_text_to_video_same_seed_same_bytes(tmp_path, capsys, hv):
@@ -108,4 +108,65 @@ def test_refusals_are_one_line_before_loading(tmp_path, capsys, monkeypatch, hv,
     args = [str(files.get(a, a)) for a in args]
     rc, err = _generate(capsys, tmp_path / "o.mp4", hv[kind], *args)
     assert rc == 2 and err.startswith("vidiff: error: ") and message in err and "\n" not in err, err
+    assert not (tmp_path / "o.mp4").exists()
+
+
+@pytest.fixture(scope="module")
+def hv10(tmp_path_factory):
+    return hv10_dir(tmp_path_factory.mktemp("hv10") / "hv")
+
+
+def _tiny_lora(weights, out):
+    """A random rank-2 LoRA (peft) on the attention of the HunyuanVideo 1.0 transformer in `weights`,
+    saved by the pipeline's `save_lora_weights` as diffusers' LoRA trainers write them."""
+    import torch
+    from diffusers import HunyuanVideoPipeline, HunyuanVideoTransformer3DModel
+    from peft import LoraConfig
+    from peft.utils import get_peft_model_state_dict
+
+    transformer = HunyuanVideoTransformer3DModel.from_pretrained(weights, subfolder="transformer")
+    torch.manual_seed(0)
+    transformer.add_adapter(LoraConfig(r=2, lora_alpha=2, init_lora_weights=False, target_modules=["to_q"]))
+    layers = {k: v * 20 for k, v in get_peft_model_state_dict(transformer).items()}
+    HunyuanVideoPipeline.save_lora_weights(out.parent, transformer_lora_layers=layers, weight_name=out.name)
+    return out
+
+
+def test_hunyuanvideo_10_rules_bytes_transformer_file_and_lora(tmp_path, capsys, hv10):
+    """1.0: sides in 16s (8x VAE x 2x2 patches), 129 frames and 1280x720 native, guidance 6.0 embedded;
+    same seed same bytes; its transformer read from a file gives the same bytes; a LoRA changes them."""
+    b = resolve("auto", str(hv10))
+    assert (b.name, b.multiple, b.frame_step, b.window, b.fps, b.guidance) == (
+        "hunyuanvideo",
+        16,
+        4,
+        129,
+        24,
+        6.0,
+    )
+    assert b.size(16 / 9) == (1280, 720) and not b.can_condition_on_image
+    size = ["--aspect", "1:1", "--keyframe-size", "32x32"]
+    own_file = hv10 / "transformer" / "diffusion_pytorch_model.safetensors"
+    runs = {}
+    for name, args in {
+        "a": [],
+        "b": [],
+        "seed": ["--seed", "3"],
+        "file": ["--transformer", str(own_file)],
+        "lora": ["--lora", str(_tiny_lora(hv10, tmp_path / "lora.safetensors"))],
+    }.items():
+        rc, rep = _generate(capsys, tmp_path / f"{name}.mp4", hv10, *size, *args)
+        assert rc == 0, rep
+        runs[name] = (tmp_path / f"{name}.mp4").read_bytes()
+    assert rep["pipeline"] == "HunyuanVideoPipeline" and rep["guidance"] == 6.0
+    assert runs["a"] == runs["b"] == runs["file"]
+    assert runs["seed"] != runs["a"] and runs["lora"] != runs["a"]
+
+
+def test_hunyuanvideo_10_refuses_a_negative_prompt_it_would_ignore(tmp_path, capsys, monkeypatch, hv10):
+    from vidiff.generate.backends.base import Backend
+
+    monkeypatch.setattr(Backend, "load", lambda *a, **k: pytest.fail("loaded the model"))
+    rc, err = _generate(capsys, tmp_path / "o.mp4", hv10, "--negative-prompt", "blurry")
+    assert rc == 2 and "no negative pass: leave negative_prompt out" in err and "\n" not in err, err
     assert not (tmp_path / "o.mp4").exists()

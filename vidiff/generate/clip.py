@@ -192,6 +192,11 @@ def _model_keyframes(
         raise ConfigError(f"{b.kind} ({b.name}) makes a clip from a text prompt: give a prompt")
     if not b.takes_prompt and (prompt or negative_prompt):
         raise ConfigError(f"{b.kind} ({b.name}) takes no prompt: it animates the still given as image")
+    if negative_prompt and b.takes_prompt and not b.takes_negative_prompt:
+        raise ConfigError(
+            f"{b.kind} ({b.name}) runs its guidance embedded in the model, with no negative pass: leave "
+            "negative_prompt out"
+        )
     if b.is_image_to_video and still is None:
         raise ConfigError(f"{b.kind} ({b.name}) animates a still: give an image")
     if still is not None and not b.can_condition_on_image:

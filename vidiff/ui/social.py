@@ -88,7 +88,7 @@ def _social_layout() -> SimpleNamespace:
                 c.prompt = gr.Textbox(label="Prompt (text-to-video weights)", lines=2, elem_id="so-prompt")
                 c.negative = gr.Textbox(label="Negative prompt (optional)", elem_id="so-negative")
                 c.weights = gr.Textbox(
-                    label="Weights: a diffusers pipeline folder or hub id (Wan, LTX-Video, CogVideoX, SVD)",
+                    label="Weights: a diffusers pipeline folder or hub id (Wan, LTX-Video, CogVideoX, SVD, HunyuanVideo)",
                     elem_id="so-weights",
                 )
                 with gr.Row():

@@ -21,12 +21,12 @@ from pathlib import Path
 from vidiff.errors import ConfigError, InputError
 from vidiff.generate.backends.base import Backend, first_line
 from vidiff.generate.backends.cogvideox import CogVideoX
-from vidiff.generate.backends.hunyuan import HunyuanVideo15
+from vidiff.generate.backends.hunyuan import HunyuanVideo
 from vidiff.generate.backends.ltx import LTX
 from vidiff.generate.backends.svd import SVD
 from vidiff.generate.backends.wan import Wan
 
-BACKENDS: dict[str, type[Backend]] = {b.name: b for b in (Wan, LTX, CogVideoX, SVD, HunyuanVideo15)}
+BACKENDS: dict[str, type[Backend]] = {b.name: b for b in (Wan, LTX, CogVideoX, SVD, HunyuanVideo)}
 CLASSES = {c: b for b in BACKENDS.values() for c in (*b.text_to_video, *b.image_to_video)}
 CONFIG_FILES = {"scheduler": "scheduler_config.json", "guider": "guider_config.json"}  # else config.json
 HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")

@@ -130,6 +130,7 @@ class Backend:
     # pipeline class -> the packages its diffusers code imports only when called (pip names = modules)
     requires: dict[str, tuple[str, ...]] = {}
     takes_prompt = True
+    takes_negative_prompt = True  # False: it would be ignored (HunyuanVideo 1.0's embedded guidance)
     rate_conditioned = False  # the pipeline is told the frame rate (its frames are then at any rate)
     two_stage = False  # two transformers (Wan 2.2 A14B: high noise, then low noise)
     guidance_2: float | None = None  # the second transformer's guidance (None: the first's)

@@ -1,4 +1,6 @@
-"""HunyuanVideo 1.5 (Tencent Hunyuan, "HunyuanVideo 1.5 Technical Report", 2025) through diffusers.
+"""HunyuanVideo 1.5 (Tencent Hunyuan, "HunyuanVideo 1.5 Technical Report", 2025) and HunyuanVideo 1.0
+(Kong et al., "HunyuanVideo: A Systematic Framework For Large Video Generative Models", 2024) through
+diffusers.
 
 `HunyuanVideo15Pipeline` (text to video: hunyuanvideo-community/HunyuanVideo-1.5-480p_t2v, -720p_t2v) or
 `HunyuanVideo15ImageToVideoPipeline` (image to video: ...-480p_i2v, -720p_i2v). What the configs state is
@@ -17,6 +19,14 @@ image-to-video weights. diffusers' pipeline takes its guidance from its `guider`
 callback: the guider is rebuilt with `--guidance` for each call and the sampler's steps are counted
 through its scheduler's `step`. Neither a single-file transformer nor a LoRA is read by diffusers for
 these pipelines (refused in one line before loading); `--shift` sets its FlowMatchEuler scheduler's shift.
+
+HunyuanVideo 1.0 (`HunyuanVideoPipeline`, text to video: hunyuanvideo-community/HunyuanVideo) is a
+plainer diffusers pipeline: sides in multiples of the VAE's `spatial_compression_ratio` times the
+transformer's `patch_size` (16), 4k+1 frames, 24 fps, 129 frames and 1280x720 native (the model card's 720p
+figures: a table), `--guidance` its embedded (distilled) guidance, 6.0 as diffusers' default. It runs no
+classifier-free pass unless told a true CFG scale, so a negative prompt would be ignored: refused in one
+line. Its transformer reads from one file (`--transformer`, ComfyUI's hunyuan_video_t2v_720p file) and
+takes LoRAs (diffusers' HunyuanVideo LoRA loader).
 """
 
 from __future__ import annotations
@@ -41,9 +51,9 @@ def bucket(target_size: int, multiple: int, aspect: float) -> tuple[int, int]:
     return int(w), int(h)
 
 
-class HunyuanVideo15(Backend):
+class HunyuanVideo(Backend):
     name = "hunyuanvideo"
-    text_to_video = ("HunyuanVideo15Pipeline",)
+    text_to_video = ("HunyuanVideo15Pipeline", "HunyuanVideoPipeline")
     image_to_video = ("HunyuanVideo15ImageToVideoPipeline",)
     config_parts = ("scheduler", "vae", "transformer", "guider")
     fps = Fraction(24)
@@ -56,6 +66,21 @@ class HunyuanVideo15(Backend):
     guidance = 6.0  # ClassifierFreeGuidance's in the released guider_config.json (read from it when there)
     example = "hunyuanvideo-community/HunyuanVideo-1.5-480p_t2v"
     target_size = TARGET_SIZE
+
+    def __init__(self, kind: str, weights: str, source: str | None = None) -> None:
+        super().__init__(kind, weights, source)
+        if not self.v15:  # HunyuanVideo 1.0's table (the model card's 720p figures)
+            self.window = self.max_frames = 129
+            self.native_size = (1280, 720)
+
+    @property
+    def v15(self) -> bool:
+        """HunyuanVideo 1.5 (its guider, its buckets), not 1.0."""
+        return self.kind.startswith("HunyuanVideo15")
+
+    @property
+    def takes_negative_prompt(self) -> bool:
+        return self.v15  # 1.0's embedded guidance runs no negative pass
 
     def configure(self, configs: dict[str, dict[str, Any]]) -> None:
         super().configure(configs)
@@ -71,14 +96,16 @@ class HunyuanVideo15(Backend):
         if vae is not None:
             self.frame_step = int(vae.get("temporal_compression_ratio", self.frame_step))
             spatial = int(vae.get("spatial_compression_ratio", 16))
-            patch = int((transformer or {}).get("patch_size", 1) or 1)
+            patch = int((transformer or {}).get("patch_size", 1 if self.v15 else 2) or 1)
             self.multiple = spatial * patch
-        if transformer is not None:
+        if transformer is not None and self.v15:
             self.target_size = int(transformer.get("target_size") or TARGET_SIZE)
         if guider is not None and guider.get("guidance_scale") is not None:
             self.guidance = float(guider["guidance_scale"])
 
     def size(self, aspect: float, size: tuple[int, int] | None = None) -> tuple[int, int]:
+        if not self.v15:
+            return super().size(aspect, size)
         if size is None:
             return bucket(self.target_size, self.multiple, aspect)
         w, h = super().size(aspect, size)
@@ -91,10 +118,14 @@ class HunyuanVideo15(Backend):
         return w, h
 
     def extra_kwargs(self, rate: Fraction, n_frames: int, guidance: float) -> dict[str, Any]:
+        if not self.v15:  # the embedded guidance
+            return super().extra_kwargs(rate, n_frames, guidance)
         return {"_guidance": guidance}  # the guider's, set in `call`
 
     def call(self, pipe: Any, kw: dict[str, Any], step: Callable[..., dict]) -> Any:
-        """The pipeline's call with the guider at `--guidance` and `step` after each sampler step."""
+        """1.5: the pipeline's call with the guider at `--guidance` and `step` after each sampler step."""
+        if not self.v15:
+            return super().call(pipe, kw, step)
         kw = dict(kw)
         pipe.guider = pipe.guider.new(guidance_scale=kw.pop("_guidance"))
         if "image" in kw:  # the image-to-video pipeline sizes itself from the (reframed) image
