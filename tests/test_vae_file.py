@@ -170,3 +170,37 @@ def test_the_api_recipe_and_web_app_doors(tmp_path, wan):
     opts = model_options(None, None, None, "", None, "cpu", "auto", False, False, "", "", vae=f" {same} \n")
     assert opts == {"vae": str(same)}
     assert model_options(None, None, None, "", None, "cpu", "auto", False, False, vae="  ") == {}
+
+
+def test_a_shared_app_reads_a_vae_file_only_from_its_folders(tmp_path):
+    """The Social tab's VAE field (after the GIF box) is checked as a LoRA or transformer file: a shared
+    app reads it only from its --weights-dir folders, a hub file only with --allow-hub."""
+    pytest.importorskip("gradio")
+    from types import SimpleNamespace
+
+    import cv2
+    import numpy as np
+    from social_fields import SOCIAL_UNTOUCHED
+
+    from vidiff.ui import social
+    from vidiff.ui.core import App
+    from vidiff.ui.exposure import Exposure
+
+    still = tmp_path / "still.png"
+    cv2.imwrite(str(still), np.zeros((32, 48, 3), np.uint8))
+    models = tmp_path / "models"
+    (models / "w").mkdir(parents=True)
+    app = App(tmp_path / "work", Exposure.from_options("127.0.0.1", True, weights_dirs=[str(models)]))
+    kw = dict(aspect="9:16", motion="auto", strength=0.25, seconds=0.2, extend=None, fps=30, loop=False)
+    kw |= dict(music=None, prompt="a fox", negative="", weights=str(models / "w"), backend="auto", seed=0)
+    kw |= SOCIAL_UNTOUCHED
+    assert list(kw)[-2:] == ["gif", "vae"]  # the handler's last field
+    for value, words in (
+        (f"{tmp_path}/v.safetensors", f"vae '{tmp_path}/v.safetensors': this app reads model files only"),
+        ("a/b/v.safetensors", "vae 'a/b/v.safetensors': this shared app fetches no hub file"),
+    ):
+        kw["vae"] = value
+        run = social._run_social(app)(str(still), None, *kw.values(), SimpleNamespace(session_hash="t"), None)
+        line = list(run)[-1][0]
+        assert line.startswith("vidiff: error: ") and words in line, line
+    assert list(app.workdir.iterdir()) == []
