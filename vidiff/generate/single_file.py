@@ -152,6 +152,10 @@ def _check_tensors(f: SingleFile, source: str, local: bool) -> None:
     config = cls.load_config(source, subfolder=f.part, local_files_only=local)
     with init_empty_weights():
         expected = {k: tuple(v.shape) for k, v in cls.from_config(config).state_dict().items()}
+    if f.component == "vae" and set(header) != set(expected):  # a layout diffusers must convert
+        from vidiff.generate.vae_file import check_convertible
+
+        check_convertible(f, cls.__name__, config)
     mapping = LOADABLE[_get_single_file_loadable_mapping_class(cls)]["checkpoint_mapping_fn"]
     try:
         got = header if set(header) == set(expected) else mapping(config=config, checkpoint=dict(header))

@@ -8,12 +8,18 @@ weights as before. The file goes the way of a `--transformer` file (`vidiff.gene
 through diffusers' own key conversion before the model loads, a file that cannot fill it one line, and
 the kept pipeline (`vidiff.generate.loaded`) keyed on it. Which VAEs diffusers reads from one file is
 diffusers' list (`SINGLE_FILE_LOADABLE_CLASSES`: Wan's `AutoencoderKLWan`, LTX-Video's, not CogVideoX's,
-SVD's or HunyuanVideo 1.5's); another is one line.
+SVD's or HunyuanVideo 1.5's); another is one line. diffusers' Wan VAE converter
+(`convert_wan_vae_to_diffusers`) maps the Wan 2.1 VAE's original names only: a Wan 2.2 VAE (the TI2V-5B's
+residual, 16x one: `is_residual` in its config) is taken from a file in diffusers' own layout, and a file in
+any other layout is refused in one line that says so, not as tensors the file "lacks".
 """
 
 from __future__ import annotations
 
-from vidiff.errors import ConfigError
+from collections.abc import Mapping
+from typing import Any
+
+from vidiff.errors import ConfigError, UnsupportedError
 from vidiff.generate.single_file import SingleFile
 
 
@@ -28,3 +34,14 @@ def parse_vae(value: str | None) -> list[SingleFile]:
     if not text:
         raise ConfigError("vae '': give a .safetensors file or a hub file (owner/name/file)")
     return [SingleFile(value, text, component="vae")]
+
+
+def check_convertible(f: SingleFile, name: str, config: Mapping[str, Any]) -> None:
+    """A one-line UnsupportedError for a VAE file not in diffusers' own layout (`name`: the weights' VAE
+    class, `config` its config) that diffusers' converter cannot map: a Wan 2.2 VAE's."""
+    if name == "AutoencoderKLWan" and config.get("is_residual"):
+        raise UnsupportedError(
+            f"vae {f.source}: the weights' VAE is Wan 2.2's (is_residual), and diffusers converts only Wan "
+            "2.1's VAE from the original layout (ComfyUI's wan2.2_vae.safetensors): use the weights' own "
+            "vae/, or a file in diffusers' layout"
+        )
