@@ -85,6 +85,15 @@ def test_image_to_video_makes_the_bucket_of_the_aspect_from_the_still(tmp_path, 
     assert rc == 0 and rep["keyframe_size"] == [64, 64], rep
 
 
+def test_step_distilled_weights_take_8_steps_by_default(tmp_path, capsys, hv):
+    """A transformer with use_meanflow (480p_i2v_step_distilled): the model card's 8 steps, not 50."""
+    distilled = hv15_dir(tmp_path / "d", "i2v", guidance=1.0, meanflow=True)
+    b = resolve("auto", str(distilled))
+    assert (b.steps, b.guidance) == (8, 1.0) and resolve("auto", str(hv["i2v"])).steps == 50
+    rc, rep = _generate(capsys, tmp_path / "d.mp4", distilled, "--image", str(hv["still"]))
+    assert rc == 0 and rep["steps"] == 2, rep  # --steps as given
+
+
 @pytest.mark.parametrize(
     ("kind", "args", "message"),
     [

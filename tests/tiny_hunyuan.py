@@ -47,8 +47,9 @@ def tiny_qwen(width: int = 32):
     return Qwen2_5_VLTextModel(config), tokenizer
 
 
-def hv15_dir(out: Path, kind: str = "t2v", guidance: float = 6.0) -> Path:
-    """A HunyuanVideo15Pipeline (`t2v`) or HunyuanVideo15ImageToVideoPipeline (`i2v`) folder."""
+def hv15_dir(out: Path, kind: str = "t2v", guidance: float = 6.0, meanflow: bool = False) -> Path:
+    """A HunyuanVideo15Pipeline (`t2v`) or HunyuanVideo15ImageToVideoPipeline (`i2v`) folder; `meanflow`:
+    a transformer as the step-distilled weights' (`use_meanflow`)."""
     from diffusers import (
         AutoencoderKLHunyuanVideo15,
         ClassifierFreeGuidance,
@@ -70,7 +71,7 @@ def hv15_dir(out: Path, kind: str = "t2v", guidance: float = 6.0) -> Path:
     transformer = HunyuanVideo15Transformer3DModel(
         in_channels=9, out_channels=4, num_attention_heads=2, attention_head_dim=8, num_layers=1,
         num_refiner_layers=1, mlp_ratio=2.0, text_embed_dim=32, text_embed_2_dim=16, image_embed_dim=8,
-        rope_axes_dim=(2, 2, 4), target_size=64, task_type=kind,
+        rope_axes_dim=(2, 2, 4), target_size=64, task_type=kind, use_meanflow=meanflow,
     )  # fmt: skip
     parts = dict(
         text_encoder=text_encoder, tokenizer=tokenizer, transformer=transformer, vae=vae,

@@ -7,10 +7,12 @@ diffusers.
 used as they state it: frame counts by the VAE's `temporal_compression_ratio` (4k+1), sides in multiples of
 its `spatial_compression_ratio` times the transformer's `patch_size` (16), the default size the bucket of
 the transformer's `target_size` (640 for the 480p weights, 960 for 720p: the side of a square of the
-bucket's area, as diffusers' conversion script sets it) nearest the aspect, by diffusers' own bucket function (what the
-pipeline itself picks), and the default guidance the guider's `guidance_scale` (its guider_config.json).
-The rate and window are in no config: 24 fps and 121 frames (5 s), the technical report's and diffusers'
-image-to-video example's figures; none was run here with real weights.
+bucket's area, as diffusers' conversion script sets it) nearest the aspect, by diffusers' own bucket
+function (what the pipeline itself picks), and the default guidance the guider's `guidance_scale` (its
+guider_config.json: 1.0 for the distilled weights). The step-distilled weights (a transformer with
+`use_meanflow`) take 8 steps by default, the model card's recommendation, not 50. The rate and window are
+in no config: 24 fps and 121 frames (5 s), the technical report's and diffusers' image-to-video example's
+figures; none was run here with real weights.
 
 The image-to-video pipeline takes no size: it makes the bucket of the image's aspect, so vidiff reframes
 the still to that bucket first, and a `--keyframe-size` that is not a bucket is one line. The text-to-video
@@ -39,6 +41,9 @@ from vidiff.errors import ConfigError
 from vidiff.generate.backends.base import Backend
 
 TARGET_SIZE = 640  # the transformer's target_size when its config is not at hand (the 480p weights')
+# the step-distilled weights' steps (a transformer config with use_meanflow: 480p_i2v_step_distilled): "8 or
+# 12 steps (recommended)", the tencent/HunyuanVideo-1.5 model card (its Dec 05, 2025 release note)
+DISTILLED_STEPS = 8
 
 
 def bucket(target_size: int, multiple: int, aspect: float) -> tuple[int, int]:
@@ -100,6 +105,7 @@ class HunyuanVideo(Backend):
             self.multiple = spatial * patch
         if transformer is not None and self.v15:
             self.target_size = int(transformer.get("target_size") or TARGET_SIZE)
+            self.steps = DISTILLED_STEPS if transformer.get("use_meanflow") else type(self).steps
         if guider is not None and guider.get("guidance_scale") is not None:
             self.guidance = float(guider["guidance_scale"])
 
