@@ -103,6 +103,7 @@ def test_step_distilled_weights_take_8_steps_by_default(tmp_path, capsys, hv):
         ("t2v", ["--frames", "10"], "hunyuanvideo takes 4k+1 frames, from 5 to 121"),
         ("t2v", ["--lora", "x.safetensors"], "the HunyuanVideo15Pipeline takes no LoRA"),
         ("t2v", ["--transformer", "TFILE"], "cannot read a HunyuanVideo15Transformer3DModel from a"),
+        ("t2v", ["--vae", "VFILE"], "vae: diffusers cannot read a AutoencoderKLHunyuanVideo15 from a"),
         ("t2v", ["--guidance-2", "3"], "this HunyuanVideo15Pipeline has one transformer"),
         ("t2v", ["--backend", "wan"], "holds a HunyuanVideo15Pipeline (hunyuanvideo), not backend wan"),
         ("i2v", [], "animates a still: give an image"),
@@ -114,6 +115,7 @@ def test_refusals_are_one_line_before_loading(tmp_path, capsys, monkeypatch, hv,
 
     monkeypatch.setattr(Backend, "load", lambda *a, **k: pytest.fail("loaded the model"))
     files = {"STILL": hv["still"], "TFILE": hv["t2v"] / "transformer" / "diffusion_pytorch_model.safetensors"}
+    files["VFILE"] = hv["t2v"] / "vae" / "diffusion_pytorch_model.safetensors"
     args = [str(files.get(a, a)) for a in args]
     rc, err = _generate(capsys, tmp_path / "o.mp4", hv[kind], *args)
     assert rc == 2 and err.startswith("vidiff: error: ") and message in err and "\n" not in err, err

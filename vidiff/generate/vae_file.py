@@ -8,7 +8,7 @@ weights as before. The file goes the way of a `--transformer` file (`vidiff.gene
 through diffusers' own key conversion before the model loads, a file that cannot fill it one line, and
 the kept pipeline (`vidiff.generate.loaded`) keyed on it. Which VAEs diffusers reads from one file is
 diffusers' list (`SINGLE_FILE_LOADABLE_CLASSES`: Wan's `AutoencoderKLWan`, LTX-Video's, not CogVideoX's,
-SVD's or HunyuanVideo 1.5's); another is one line. diffusers' Wan VAE converter
+SVD's or HunyuanVideo's, 1.0 and 1.5); another is one line. diffusers' Wan VAE converter
 (`convert_wan_vae_to_diffusers`) maps the Wan 2.1 VAE's original names only: a Wan 2.2 VAE (the TI2V-5B's
 residual, 16x one: `is_residual` in its config) is taken from a file in diffusers' own layout, and a file in
 any other layout is refused in one line that says so, not as tensors the file "lacks".
