@@ -17,6 +17,7 @@ from tiny_hunyuan import hv10_dir, hv15_dir
 from vidiff.cli import main
 from vidiff.generate.backends import resolve
 from vidiff.generate.backends.hunyuan import HunyuanVideo, bucket
+from vidiff.generate.keyframes import plan
 
 pytest.importorskip("transformers")
 
@@ -43,7 +44,8 @@ def test_rules_come_from_the_configs(hv):
     default size diffusers' own bucket of the transformer's target_size, the guider's guidance."""
     b = resolve("auto", str(hv["t2v"]))
     assert (b.name, b.frame_step, b.multiple, b.target_size, b.guidance) == ("hunyuanvideo", 4, 16, 64, 6.0)
-    assert (b.fps, b.window, b.steps) == (24, 121, 50)
+    assert (b.fps, b.window, b.max_frames, b.steps) == (24, 121, 241, 50)
+    assert b.window_frames(241) == 241 and plan(b, 8.0, None, 193).windows == 1  # 8 s in one window
     assert b.size(16 / 9) == (80, 48) and b.size(9 / 16) == (48, 80) and b.size(1.0) == (64, 64)
     assert not b.can_condition_on_image
     i2v = resolve("auto", str(hv["i2v"]))
@@ -100,7 +102,8 @@ def test_step_distilled_weights_take_8_steps_by_default(tmp_path, capsys, hv):
         ("t2v", ["--image", "STILL"], "make a clip from a prompt only; for an image use image-to-video"),
         ("t2v", ["--seconds", "8"], "cannot start a window from a frame"),
         ("t2v", ["--keyframe-size", "40x40"], "hunyuanvideo needs sides in multiples of 16"),
-        ("t2v", ["--frames", "10"], "hunyuanvideo takes 4k+1 frames, from 5 to 121"),
+        ("t2v", ["--frames", "10"], "hunyuanvideo takes 4k+1 frames, from 5 to 241"),
+        ("t2v", ["--frames", "245"], "hunyuanvideo takes 4k+1 frames, from 5 to 241"),
         ("t2v", ["--lora", "x.safetensors"], "the HunyuanVideo15Pipeline takes no LoRA"),
         ("t2v", ["--transformer", "TFILE"], "cannot read a HunyuanVideo15Transformer3DModel from a"),
         ("t2v", ["--vae", "VFILE"], "vae: diffusers cannot read a AutoencoderKLHunyuanVideo15 from a"),

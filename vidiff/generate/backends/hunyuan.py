@@ -11,8 +11,8 @@ bucket's area, as diffusers' conversion script sets it) nearest the aspect, by d
 function (what the pipeline itself picks), and the default guidance the guider's `guidance_scale` (its
 guider_config.json: 1.0 for the distilled weights). The step-distilled weights (a transformer with
 `use_meanflow`) take 8 steps by default, the model card's recommendation, not 50. The rate and window are
-in no config: 24 fps and 121 frames (5 s), the technical report's and diffusers' image-to-video example's
-figures; none was run here with real weights.
+in no config: 24 fps and 121 frames (5 s) a window, up to 241 (10 s) with `--frames`, the technical
+report's and diffusers' image-to-video example's figures; none was run here with real weights.
 
 The image-to-video pipeline takes no size: it makes the bucket of the image's aspect, so vidiff reframes
 the still to that bucket first, and a `--keyframe-size` that is not a bucket is one line. The text-to-video
@@ -64,7 +64,7 @@ class HunyuanVideo(Backend):
     fps = Fraction(24)
     frame_step = 4
     window = 121
-    max_frames = 121
+    max_frames = 241  # 10 s, the most the technical report's "5-10 s" clips run (--frames; 121 by default)
     multiple = 16
     native_size = (848, 480)  # the 480p bucket at 16:9
     steps = 50
