@@ -36,6 +36,7 @@ from vidiff.io.sequence_out import (
     note_no_audio,
 )
 from vidiff.io.streams import Extras
+from vidiff.io.tail import held_frames
 from vidiff.io.writer import VideoWriter, check_output_path
 from vidiff.metrics.defects import Defect, find_defects, match_levels, region_mask, repair_plan
 from vidiff.metrics.defects import detect_bad_frames as detect_bad_frames  # re-exported
@@ -109,7 +110,8 @@ def infill_file(
 ) -> dict[str, Any]:
     """Rewrite `input` to `output` with the listed frames rebuilt from the nearest kept frames on each
     side, or, with `auto`, each defect found repaired its own way (black, frozen, corrupt: rebuilt;
-    flicker: levels matched; out of order: put back); same frame count, timing and audio. Every other
+    flicker: levels matched; out of order: put back); same frame count (a held last frame: repeated for
+    as long as it is shown, `vidiff.io.tail`), timing and audio. Every other
     frame goes to the encoder exactly as decoded. The frames are rebuilt by `method` (a name with its
     `method_options`, or an `Interpolator`), or by the method a `quality` tier names (`vidiff.quality`).
     `on_scan(index)` is called after each frame the `auto` defect scan reads (a progress and cancel point).
@@ -232,8 +234,10 @@ def _rewrite(
     done: dict[int, str],
 ) -> None:
     """The second pass: every good frame to `writer` exactly as decoded, each run of planned frames
-    repaired between the good frames around it (`_flush`); `done`: frame -> what was done to it."""
+    repaired between the good frames around it (`_flush`); `done`: frame -> what was done to it. A held
+    last frame is repeated for as long as the input shows it (`vidiff.io.tail`)."""
     last_good = None
+    last: np.ndarray | None = None  # the last frame written
     pending: list[Frame] = []
     filled = getattr(src, "filled", set())  # an image sequence's lost slots (`ImageSequence.fill_slots`)
     for f in VideoReader(src):
@@ -249,9 +253,11 @@ def _rewrite(
             pending = []
         writer.write(f.image)  # a good frame: exactly as decoded
         bar.update(1)
-        last_good = f
+        last_good, last = f, f.image
     if pending:
-        _flush(writer, pending, plans, last_good, None, interp, done)
+        last = _flush(writer, pending, plans, last_good, None, interp, done)
+    for _ in range(held_frames(src.info, writer.n_frames) if last is not None else 0):
+        writer.write(last)
 
 
 def _flush(
@@ -262,8 +268,9 @@ def _flush(
     after: Frame | None,
     interp: Interpolator,
     done: dict[int, str],
-) -> None:
-    """Write a run of planned frames, each repaired its way, between the good frames around it."""
+) -> np.ndarray:
+    """Write a run of planned frames, each repaired its way, between the good frames around it; returns
+    the last one written."""
     plan, regions = plans
     out: dict[int, np.ndarray] = {}
     rebuild = [p for p in pending if plan[p.index] == "rebuild"]
@@ -293,6 +300,7 @@ def _flush(
             done[p.index] = "put back in order" if partner is not None else "kept"
     for p in pending:
         writer.write(out[p.index])
+    return out[pending[-1].index]
 
 
 def _partner(i: int, plan: dict[int, str], by_index: dict[int, Frame]) -> int | None:

@@ -28,6 +28,7 @@ from vidiff.io.segments import ResumableWriter
 from vidiff.io.sequence import ImageSequence, input_stamp, open_input
 from vidiff.io.sequence_out import check_start_number, frames_encoding, frames_output, note_no_audio
 from vidiff.io.streams import Extras
+from vidiff.io.tail import clip_end
 from vidiff.io.writer import check_output_path
 from vidiff.progress import progress_bar, stage
 from vidiff.runner.costs import HEAVY, faster_hint, segment_frames, worker_mb
@@ -341,7 +342,6 @@ def _parallel(
             opts.window,
             run.context,
             stats,
-            1 / run.info.fps,
             tick=lambda: bar.update(use.drain()),
         )
         stats["restarts"] = run_jobs(use, jobs, clip, bar)
@@ -416,10 +416,10 @@ def _serial(
             continue
         for image in fill_window(w, targets, run.interp, context is not None):  # type: ignore[arg-type]
             emit(image)
-    # frames after the last keyframe hold it, up to the clip's end (one nominal frame past it)
+    # frames after the last keyframe hold it, up to the clip's end (`vidiff.io.tail`: a held last frame's)
     if last:
         n, kf = last[0]
-        for _ in plan.hold(n, stats["last_time"] + 1 / run.info.fps):
+        for _ in plan.hold(n, clip_end(run.info, stats["last_time"])):
             emit(kf.frame.image)
 
 
