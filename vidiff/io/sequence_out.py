@@ -38,6 +38,7 @@ from vidiff.io.atomic import RgbOutput
 from vidiff.io.encode import EncodeOptions
 from vidiff.io.gif_out import GifFile, GifWriter, check_gif_output, is_gif
 from vidiff.io.sequence import is_pattern, is_sequence, sequence_folder, split_pattern
+from vidiff.io.video_ext import VIDEO_EXT
 from vidiff.validate import check_int, check_path
 
 FIRST_NUMBER = 0  # the default first file number (`--start-number`, `start_number=`)
@@ -122,6 +123,7 @@ def check_frames_output(path: str | os.PathLike[str], inputs: Sequence[str | os.
         return check_gif_output(path, inputs)
     if spec is None:
         raise OutputError(f"{path}: not an image-sequence output; give {OUTPUT_HELP.replace('%%', '%')}")
+    check_not_video_named(path)
     split_pattern(spec.name, path)
     if not spec.kind:
         raise OutputError(f"{path}: frames are written as PNG (.png) or JPEG (.jpg); use one of those names")
@@ -139,6 +141,18 @@ def check_frames_output(path: str | os.PathLike[str], inputs: Sequence[str | os.
     for src in inputs:
         check_apart(spec.folder, src)
     return path
+
+
+def check_not_video_named(path: str) -> None:
+    """Refuse an existing folder named as a video file (`mkdir o.mp4`, then `-o o.mp4`: PNG frames went into
+    it): a name with a video file's extension means a video; a folder of frames named so is written with
+    a trailing slash (o.mp4/)."""
+    ext = os.path.splitext(path)[1].lower()
+    if ext in VIDEO_EXT and os.path.isdir(path) and not path.endswith(("/", os.sep)):
+        raise OutputError(
+            f"{path}: is a folder, but its name ends in {ext}, a video file's; to write a video, remove "
+            f"the folder or name another file; to write PNG frames into it, give {path}{os.sep}"
+        )
 
 
 def check_apart(output: str | os.PathLike[str], src: str | os.PathLike[str]) -> None:
