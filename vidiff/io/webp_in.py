@@ -240,6 +240,10 @@ class AnimatedWebP:
                     return
                 yield im
 
+    def times(self) -> list[Fraction]:
+        """Each frame's time in seconds from the first, as `frames()` gives them (no frame decoded)."""
+        return _times(self._layout.durations)[1]
+
     def frames(self) -> Iterator[tuple[Fraction, np.ndarray]]:
         """(time in seconds from the first frame, RGB image) of every frame that decodes, in order; once
         all are read, the damaged-input policy (module docstring)."""
