@@ -12,6 +12,7 @@ import pytest
 from test_sequences import square
 
 from vidiff.io.probe import VideoFile, probe
+from vidiff.io.reader import VideoReader
 from vidiff.runner import upscale_file
 from vidiff.runner.infill import infill_file
 
@@ -153,3 +154,37 @@ def test_a_webp_holding_its_last_frame(tmp_path: Path):
     assert (info.fps, info.end, info.duration) == (20, Fraction(6, 5), pytest.approx(1.2))
     r = upscale_file(path, tmp_path / "x2.mkv", factor=2, **FAST)
     assert r["out_frames"] == 48  # 1.2 s at 40 fps
+
+
+def test_a_gif_frame_held_mid_clip_stays_still_then_moves(tmp_path: Path):
+    """Delays 100, 1000, 100, 100 ms: frame 1 is a still for 1 s, as 10 repeats of it would be; it was
+    morphed into frame 2 over that second. It stays, and moves in the last step before frame 2 only."""
+    path = gif(tmp_path / "pause.gif", [100, 1000, 100, 100])
+    from PIL import Image
+
+    src = [f.image for f in VideoReader(path)]
+    out = tmp_path / "frames"
+    r = upscale_file(path, f"{out}/", factor=2, **FAST)  # PNG: exact pixels
+    images = [np.asarray(Image.open(p).convert("RGB")) for p in sorted(out.glob("*.png"))]
+    assert r["out_frames"] == len(images) == 26  # 1.3 s at 20 fps
+    assert all(np.array_equal(images[j], src[1]) for j in range(2, 21))  # 0.10 s to 1.00 s: still
+    assert not np.array_equal(images[21], src[1]) and np.array_equal(images[22], src[2])  # 1.05 s: moving
+
+
+def test_the_parallel_plan_holds_a_mid_clip_still(tmp_path: Path):
+    """The parallel planner makes the same plan: 0.10-1.00 s from frame 1 alone, 1.05 s between 1 and 2."""
+    from vidiff.runner.jobs import plan_jobs
+    from vidiff.timeline import Plan
+
+    path = gif(tmp_path / "pause.gif", [100, 1000, 100, 100])
+    with VideoFile(path) as src:
+        jobs = list(plan_jobs(src, Plan(Fraction(20)), 8, True, False, 3, 1, None, {}))
+    made = {
+        tg.index: (p.window.frames[tg.a], p.window.frames[tg.b], tg.t)
+        for job in jobs
+        for p in job.pieces
+        if not p.hold
+        for tg in p.targets
+    }
+    assert all(made[j][0] == 1 and (made[j][1] == 1 or made[j][2] == 0) for j in range(2, 21))
+    assert made[21] == (1, 2, 0.5) and made[1] == (0, 1, 0.5)

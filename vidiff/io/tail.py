@@ -8,6 +8,10 @@ stops on a still) lasts that long. Taken as one frame at the clip's rate, it was
 shorter than the input and the audio ran past the picture; and an .mp4's or a GIF's stated rate (frames
 over duration) counted the hold, so a 10 fps GIF holding its last frame 1 s was called 3.1 fps. A stated
 span of up to a frame and a quarter is one frame (a muxer's rounding); where none is stated, one frame.
+
+In an animation (GIF, animated WebP or PNG) a frame's delay is authored: a long one is a still, as a run
+of repeated frames is (`hold_step`); in a video a gap between stamps may be frames lost, and is
+interpolated across.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from vidiff.io.probe import VideoInfo
 
+ANIMATIONS = ("gif", "webp", "apng")  # containers whose frame delays are authored (`hold_step`)
 ONE_FRAME = Fraction(5, 4)  # a last frame stated to last up to this many frames lasts one (rounding)
 
 
@@ -58,3 +63,9 @@ def held_frames(info: VideoInfo, written: int) -> int:
     if info.end is None:
         return 0
     return max(0, math.ceil(info.end * info.fps) - written)
+
+
+def hold_step(info: VideoInfo) -> Fraction | None:
+    """For `vidiff.timeline.keyframes`: an animation's frame duration (a frame shown longer than a few of
+    them is held still, as the same frame repeated would be), else None (a video's gap: interpolated)."""
+    return 1 / info.fps if info.container in ANIMATIONS else None

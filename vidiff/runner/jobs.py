@@ -26,7 +26,7 @@ from vidiff.flow import Interpolator, get_interpolator
 from vidiff.io.probe import VideoFile, input_policy
 from vidiff.io.reader import VideoReader
 from vidiff.io.segments import Parts, PartSink
-from vidiff.io.tail import clip_end
+from vidiff.io.tail import clip_end, hold_step
 from vidiff.runner.seek import crc, frames_at
 from vidiff.scenes import SceneDetector
 from vidiff.timeline import Keyframe, Plan, Target, keyframes
@@ -96,9 +96,13 @@ def plan_jobs(
 
     def refs() -> Iterator[Keyframe]:
         cuts = SceneDetector().push if scene_cuts else None
-        for n, kf in enumerate(keyframes(iter(VideoReader(src)), dedupe, cuts, max_run, stats=stats)):
+        held = hold_step(src.info)
+        for n, kf in enumerate(
+            keyframes(iter(VideoReader(src)), dedupe, cuts, max_run, stats=stats, hold_step=held)
+        ):
             f = kf.frame
-            seen[f.index] = (f.time, crc(f.image))
+            if f.index not in seen:  # (a held frame again, later: found by its own time)
+                seen[f.index] = (f.time, crc(f.image))
             last[:] = [(n, f.index)]
             yield Keyframe(_Ref(f.index, f.time), kf.cut)
 

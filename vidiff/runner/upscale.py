@@ -28,7 +28,7 @@ from vidiff.io.segments import ResumableWriter
 from vidiff.io.sequence import ImageSequence, input_stamp, open_input
 from vidiff.io.sequence_out import check_start_number, frames_encoding, frames_output, note_no_audio
 from vidiff.io.streams import Extras
-from vidiff.io.tail import clip_end
+from vidiff.io.tail import clip_end, hold_step
 from vidiff.io.writer import check_output_path
 from vidiff.progress import progress_bar, stage
 from vidiff.runner.costs import HEAVY, faster_hint, segment_frames, worker_mb
@@ -407,7 +407,9 @@ def _serial(
     cuts = SceneDetector().push if opts.scene_cuts else None
     on_gpu = str(run.method_options.get("device", "cpu")).startswith("cuda")
     frames = writer.overlap(VideoReader(src), handoffs=on_gpu)  # quick GIL handoffs beside a GPU model step
-    kfs = tracked(keyframes(frames, opts.dedupe, cuts, opts.max_run, stats=stats))
+    kfs = tracked(
+        keyframes(frames, opts.dedupe, cuts, opts.max_run, stats=stats, hold_step=hold_step(run.info))
+    )
     for w in plan_windows(kfs, pairs=opts.window, context=context or 0):
         targets = [tg for k in range(w.lo, w.hi) for tg in plan.pair(k, w.times[k], w.times[k + 1])]
         if writer.can_skip(len(targets)):  # made by an earlier, interrupted run
