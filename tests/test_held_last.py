@@ -188,3 +188,16 @@ def test_the_parallel_plan_holds_a_mid_clip_still(tmp_path: Path):
     }
     assert all(made[j][0] == 1 and (made[j][1] == 1 or made[j][2] == 0) for j in range(2, 21))
     assert made[21] == (1, 2, 0.5) and made[1] == (0, 1, 0.5)
+
+
+def test_infill_keeps_a_variable_rate_clips_timing(tmp_path: Path):
+    """Frames at 0, 0.1, 0.2, 0.6, 0.7, 0.8 s and 0.9 s of audio: infill wrote the 6 frames at 10 fps, 0.6 s
+    of video, its last three frames 0.3 s early against the audio. Frame 2 now fills 0.2-0.5 s."""
+    path = held_mp4(tmp_path / "screen.mp4", [0, 100, 200, 600, 700, 800], 100, audio_s=0.9)
+    src = [f.image for f in VideoReader(path)]
+    out = tmp_path / "fixed.mp4"
+    r = infill_file(path, out, frames="1", method="blend", progress=False)
+    times, images = decoded(out)
+    assert r["frames"] == len(times) == 9 and stream_ends(out)["video"] == pytest.approx(0.9, abs=0.01)
+    kept = {0: 0, 2: 2, 3: 2, 4: 2, 5: 2, 6: 3, 7: 4, 8: 5}  # output frame -> the source frame it shows
+    assert all(same(images[j], src[i]) for j, i in kept.items())

@@ -16,7 +16,6 @@ interpolated across.
 
 from __future__ import annotations
 
-import math
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
@@ -55,14 +54,6 @@ def clip_end(info: VideoInfo, last_time: Fraction) -> Fraction:
     last frames do not decode, its last decoded frame stands in for them: the output lasts as long as
     the input."""
     return max(last_time + 1 / info.fps, info.end or Fraction(0))
-
-
-def held_frames(info: VideoInfo, written: int) -> int:
-    """How many repeats of the last frame a run that wrote `written` frames at `info.fps`, one a source
-    frame (infill), adds so that its output lasts as long as a clip with a held last frame (0: none)."""
-    if info.end is None:
-        return 0
-    return max(0, math.ceil(info.end * info.fps) - written)
 
 
 def hold_step(info: VideoInfo) -> Fraction | None:

@@ -21,6 +21,7 @@ import numpy as np
 from vidiff.api_call import checked_call
 from vidiff.errors import ConfigError
 from vidiff.flow import Interpolator, get_interpolator
+from vidiff.io.cfr import ConstantRate
 from vidiff.io.colortags import output_color
 from vidiff.io.encode import EncodeOptions
 from vidiff.io.gif_out import GifWriter, check_gif_rate
@@ -36,7 +37,7 @@ from vidiff.io.sequence_out import (
     note_no_audio,
 )
 from vidiff.io.streams import Extras
-from vidiff.io.tail import held_frames
+from vidiff.io.tail import clip_end
 from vidiff.io.writer import VideoWriter, check_output_path
 from vidiff.metrics.defects import Defect, find_defects, match_levels, region_mask, repair_plan
 from vidiff.metrics.defects import detect_bad_frames as detect_bad_frames  # re-exported
@@ -110,8 +111,8 @@ def infill_file(
 ) -> dict[str, Any]:
     """Rewrite `input` to `output` with the listed frames rebuilt from the nearest kept frames on each
     side, or, with `auto`, each defect found repaired its own way (black, frozen, corrupt: rebuilt;
-    flicker: levels matched; out of order: put back); same frame count (a held last frame: repeated for
-    as long as it is shown, `vidiff.io.tail`), timing and audio. Every other
+    flicker: levels matched; out of order: put back); same frames, timing and audio (at the clip's rate: a
+    variable-rate clip's frames each repeated until the next is due, `vidiff.io.cfr`). Every other
     frame goes to the encoder exactly as decoded. The frames are rebuilt by `method` (a name with its
     `method_options`, or an `Interpolator`), or by the method a `quality` tier names (`vidiff.quality`).
     `on_scan(index)` is called after each frame the `auto` defect scan reads (a progress and cancel point).
@@ -234,10 +235,11 @@ def _rewrite(
     done: dict[int, str],
 ) -> None:
     """The second pass: every good frame to `writer` exactly as decoded, each run of planned frames
-    repaired between the good frames around it (`_flush`); `done`: frame -> what was done to it. A held
-    last frame is repeated for as long as the input shows it (`vidiff.io.tail`)."""
+    repaired between the good frames around it (`_flush`); `done`: frame -> what was done to it. Each
+    frame fills the output slots until the next one's time, the last up to the clip's end (a variable-rate
+    clip, a held last frame: `vidiff.io.cfr`)."""
+    out = ConstantRate(writer, src.info.fps)
     last_good = None
-    last: np.ndarray | None = None  # the last frame written
     pending: list[Frame] = []
     filled = getattr(src, "filled", set())  # an image sequence's lost slots (`ImageSequence.fill_slots`)
     for f in VideoReader(src):
@@ -248,29 +250,28 @@ def _rewrite(
             pending.append(f)
             continue
         if pending:
-            _flush(writer, pending, plans, last_good, f, interp, done)
+            _flush(out, pending, plans, last_good, f, interp, done)
             bar.update(len(pending))
             pending = []
-        writer.write(f.image)  # a good frame: exactly as decoded
+        out.write_at(f.time, f.image)  # a good frame: exactly as decoded
         bar.update(1)
-        last_good, last = f, f.image
+        last_good = f
     if pending:
-        last = _flush(writer, pending, plans, last_good, None, interp, done)
-    for _ in range(held_frames(src.info, writer.n_frames) if last is not None else 0):
-        writer.write(last)
+        _flush(out, pending, plans, last_good, None, interp, done)
+    if out.last_time is not None:
+        out.finish(clip_end(src.info, out.last_time))
 
 
 def _flush(
-    writer: VideoWriter | FrameWriter | GifWriter,
+    writer: ConstantRate,
     pending: list[Frame],
     plans: tuple[dict[int, str], dict[int, np.ndarray]],
     before: Frame | None,
     after: Frame | None,
     interp: Interpolator,
     done: dict[int, str],
-) -> np.ndarray:
-    """Write a run of planned frames, each repaired its way, between the good frames around it; returns
-    the last one written."""
+) -> None:
+    """Write a run of planned frames, each repaired its way, between the good frames around it."""
     plan, regions = plans
     out: dict[int, np.ndarray] = {}
     rebuild = [p for p in pending if plan[p.index] == "rebuild"]
@@ -299,8 +300,7 @@ def _flush(
             out[p.index] = by_index[partner].image if partner is not None else p.image
             done[p.index] = "put back in order" if partner is not None else "kept"
     for p in pending:
-        writer.write(out[p.index])
-    return out[pending[-1].index]
+        writer.write_at(p.time, out[p.index])
 
 
 def _partner(i: int, plan: dict[int, str], by_index: dict[int, Frame]) -> int | None:
