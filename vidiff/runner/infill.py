@@ -186,7 +186,7 @@ def infill_file(
             ) as writer,
             progress_bar(n_frames, "infill", progress) as bar,
         ):
-            _rewrite(src, (plan, regions), interp, writer, bar, done)
+            times = _rewrite(src, (plan, regions), interp, writer, bar, done)
         for i in getattr(src, "filled", ()):
             reasons[i] = "missing"  # an image missing or unreadable: rebuilt in its slot
         fps = info.fps
@@ -200,7 +200,7 @@ def infill_file(
             "replaced": [
                 {
                     "frame": i,
-                    "time_s": round(float(Fraction(i) / fps), 3),
+                    "time_s": round(float(times.get(i, Fraction(i) / fps)), 3),  # a VFR clip's own
                     "why": reasons[i],
                     "action": done[i],
                 }
@@ -233,14 +233,15 @@ def _rewrite(
     writer: VideoWriter | FrameWriter | GifWriter,
     bar: Any,
     done: dict[int, str],
-) -> None:
+) -> dict[int, Fraction]:
     """The second pass: every good frame to `writer` exactly as decoded, each run of planned frames
     repaired between the good frames around it (`_flush`); `done`: frame -> what was done to it. Each
     frame fills the output slots until the next one's time, the last up to the clip's end (a variable-rate
-    clip, a held last frame: `vidiff.io.cfr`)."""
+    clip, a held last frame: `vidiff.io.cfr`). Returns the planned frames' times (seconds)."""
     out = ConstantRate(writer, src.info.fps)
     last_good = None
     pending: list[Frame] = []
+    times: dict[int, Fraction] = {}
     filled = getattr(src, "filled", set())  # an image sequence's lost slots (`ImageSequence.fill_slots`)
     for f in VideoReader(src):
         if f.index in filled:  # its stand-in is the frame before: rebuilt whole
@@ -248,6 +249,7 @@ def _rewrite(
             plans[1].pop(f.index, None)
         if f.index in plans[0]:
             pending.append(f)
+            times[f.index] = f.time
             continue
         if pending:
             _flush(out, pending, plans, last_good, f, interp, done)
@@ -260,6 +262,7 @@ def _rewrite(
         _flush(out, pending, plans, last_good, None, interp, done)
     if out.last_time is not None:
         out.finish(clip_end(src.info, out.last_time))
+    return times
 
 
 def _flush(
