@@ -11,6 +11,8 @@ import numpy as np
 import pytest
 
 from vidiff.cli import main
+from vidiff.io.random_access import FrameLost, open_frames
+from vidiff.io.reader import VideoReader
 
 
 def raw_h264(path: Path, n: int = 6) -> list[int]:
@@ -72,3 +74,14 @@ def test_strict_refuses_it(cut: Path, tmp_path: Path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("vidiff: error:") and "last frame is cut short" in err[0]
     assert not out.exists()
+
+
+def test_random_access_leaves_it_out_too(cut: Path, capsys):
+    """Training's reader (frames counted from the start) serves the reader's frames, not the cut one."""
+    seq = [f.image for f in VideoReader(cut)]
+    capsys.readouterr()
+    r = open_frames(cut)
+    assert np.array_equal(r.get([4])[0], seq[4])
+    with pytest.raises(FrameLost):
+        r.get([5])
+    r.close()
