@@ -27,6 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from vidiff.io.aspect import describe_sar
     from vidiff.io.colortags import describe_color
     from vidiff.io.orient import upright_size
     from vidiff.io.probe import probe, repeats_note
@@ -53,6 +54,8 @@ def run(args: argparse.Namespace) -> int:
     shown = upright_size(info.width, info.height, info.rotation)
     turned = f" (shown {shown[0]}x{shown[1]})" if info.rotation else ""
     print(f"  frames {info.n_frames}, {info.duration:.3f} s, rotation {info.rotation} deg{turned}")
+    if info.sar:
+        print(f"  pixels {describe_sar(info.width, info.height, info.sar, info.rotation)}")
     for a in info.audio:
         dur = f", {a.duration:.3f} s" if a.duration else ""
         print(f"  audio  #{a.index} {a.codec} {a.sample_rate} Hz {a.channels} ch{dur}")

@@ -17,6 +17,7 @@ from av.stream import Disposition
 
 from vidiff.api_call import checked_call
 from vidiff.errors import ConfigError, InputError
+from vidiff.io.aspect import sar_text, stream_sar
 from vidiff.io.notes import input_notes, is_transparent, say_notes
 from vidiff.io.stamps import Timeline, grid_rate, in_order
 from vidiff.io.stamps import on_grid as on_grid  # re-exported: where it was
@@ -127,6 +128,7 @@ class VideoInfo:
     chapters: list[ChapterInfo] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what vidiff cannot keep of it (`vidiff.io.notes`)
     end: Fraction | None = None  # where a held last frame ends (s from the first frame; `vidiff.io.tail`)
+    sar: Fraction | None = None  # non-square pixels' aspect (`vidiff.io.aspect`); None: square
 
     def expected_frames(self) -> int:
         """How many frames the file should hold: the larger of the header's count and the packets (with no
@@ -149,6 +151,7 @@ class VideoInfo:
         d["fps"] = f"{self.fps.numerator}/{self.fps.denominator}"
         d["fps_float"] = float(self.fps)
         d["end"] = None if self.end is None else float(self.end)
+        d["sar"] = sar_text(self.sar)
         return d
 
 
@@ -479,6 +482,7 @@ def _describe(c: av.container.InputContainer, path: str) -> VideoInfo:
         damage=damage,
         repeated=repeated,
         end=held_to,
+        sar=stream_sar(vs),
         notes=input_notes(
             cc.pix_fmt or "", vs.metadata, color, first.interlaced, _other_videos(c, vs), first.transparent
         ),

@@ -28,7 +28,7 @@ from vidiff.io.color import rgb_to_frame
 from vidiff.io.encode import EncodeOptions
 from vidiff.io.probe import VideoFile, open_container, shown_start, strict_input, video_stream
 from vidiff.io.streams import Extras
-from vidiff.validate import WRITER_ARGS, check_args, check_image, check_path, check_rate
+from vidiff.validate import WRITER_ARGS, check_args, check_image, check_path, check_rate, check_sar
 
 _FORMATS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska", ".webm": "webm"}
 # audio codecs each container takes as they are (else re-encoded)
@@ -240,6 +240,7 @@ class VideoWriter(AtomicOutput):
         audio_codec: str = "auto",
         audio_checked: bool = False,
         extras: Extras | None = None,
+        sar: Fraction | str | None = None,
     ):
         check_args(WRITER_ARGS, locals())  # every argument, before the output is touched
         self.path = check_output_path(path, sources(inputs, audio_from))
@@ -280,6 +281,10 @@ class VideoWriter(AtomicOutput):
                     setattr(self._vs.codec_context, key, value)
             if rotation:
                 self._vs.set_display_rotation(rotation)
+            if sar := check_sar(
+                sar, "sar"
+            ):  # non-square pixels, shown as the source's were (`vidiff.io.aspect`)
+                self._vs.codec_context.sample_aspect_ratio = sar
             if audio_from is not None and audio is not None:
                 raise ConfigError("give either audio_from (copy a file's audio) or audio (a track), not both")
             if audio_from and not audio_checked:  # (a caller that tried it already says so: one warning)

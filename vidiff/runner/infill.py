@@ -181,6 +181,7 @@ def infill_file(
                 audio_codec=audio_codec,
                 extras=Extras.read(src) if isinstance(src, VideoFile) else None,  # the same timeline: kept
                 rotation=info.rotation,
+                sar=info.sar,  # non-square pixels shown as the input's (`vidiff.io.aspect`)
                 color=output_color(info.pix_fmt, info.color),
                 inputs=[input],
             ) as writer,

@@ -18,6 +18,7 @@ import numpy as np
 from vidiff.api_call import checked_call
 from vidiff.errors import ConfigError, InputError
 from vidiff.flow import Interpolator, interpolator_factory
+from vidiff.io.aspect import written_sar
 from vidiff.io.colortags import output_color
 from vidiff.io.encode import EncodeOptions
 from vidiff.io.gif_out import check_gif_rate
@@ -263,6 +264,7 @@ def _open_writer(
         audio_from=src if mode == "copy" and info.audio else None,
         audio=run.track,
         rotation=written_rotation(info.rotation, opts.transform),
+        sar=written_sar(info.sar, opts.transform),
         color=output_color(info.pix_fmt, info.color),
         inputs=[src.path],
         audio_codec=opts.audio_codec,

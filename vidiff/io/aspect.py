@@ -1,0 +1,62 @@
+"""A clip's pixel aspect ratio (SAR: non-square pixels), read from the stream and written into outputs.
+
+DVD and DV video (720x480 or 720x576) and HDV (1440x1080) store their pictures in pixels that are not
+square: a 16:9 NTSC DVD is 720x480 with a SAR of 32:27, shown 853x480. Players stretch the stored frames
+on the way to the screen, as they turn a phone's rotated ones (`vidiff.io.orient`). vidiff keeps the frames
+as stored and writes the SAR into the output, so it is shown at the input's shape; written without it, the
+output of a 16:9 DVD clip was shown at 3:2, everything in it squeezed. Where a stage makes frames of
+another shape (a transform), the SAR is not written: the frames it makes are taken as square.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from vidiff.io.orient import IDENTITY_KEY, quarter_turns
+
+
+def stream_sar(stream: Any, frame: Any = None) -> Fraction | None:
+    """The pixel aspect of a video stream as FFmpeg guesses it (the container's, else the codec's, else
+    the first decoded `frame`'s); None for square pixels or none stated."""
+    for owner in (stream, getattr(stream, "codec_context", None), frame):
+        sar = getattr(owner, "sample_aspect_ratio", None) if owner is not None else None
+        if sar is not None and sar > 0:
+            return None if sar == 1 else Fraction(sar).limit_denominator(65535)
+    return None
+
+
+def shown_size(width: int, height: int, sar: Fraction | None) -> tuple[int, int]:
+    """The (width, height) a player shows a `width` x `height` frame of pixel aspect `sar` at (the width
+    stretched, as players show it: 720x480 at 32:27 is 853x480)."""
+    if not sar or sar == 1:
+        return width, height
+    return max(1, round(width * sar)), height
+
+
+def describe_sar(width: int, height: int, sar: Fraction | None, rotation: int = 0) -> str:
+    """`probe`'s words for the pixels: "square", or e.g. "32:27 (non-square: shown 853x480)"."""
+    if not sar:
+        return "square"
+    w, h = shown_size(width, height, sar)
+    if quarter_turns(rotation) % 2:
+        w, h = h, w
+    return f"{sar.numerator}:{sar.denominator} (non-square: shown {w}x{h})"
+
+
+def written_sar(
+    sar: Fraction | None, transform: Callable[[np.ndarray], np.ndarray] | None
+) -> Fraction | None:
+    """The SAR an output is tagged with: the source's where its frames are kept as stored (none, or an
+    identity transform); none where a transform makes frames of its own shape."""
+    if transform is None or getattr(transform, "key", None) == IDENTITY_KEY:
+        return sar
+    return None
+
+
+def sar_text(sar: Fraction | None) -> str | None:
+    """`sar` as "num:den" (JSON, a run's key), or None for square pixels."""
+    return None if not sar else f"{sar.numerator}:{sar.denominator}"
