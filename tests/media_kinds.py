@@ -33,10 +33,12 @@ def write_clip(
     time_base: Fraction | None = None,
     container: str | None = None,
     sar: Fraction | None = None,
+    matrix: list[int] | None = None,
     **codec_context: Any,
 ) -> Path:
     """`n` frames of `patch_frame` in `codec`/`pix_fmt` at `fps` into `path` (`container`: the muxer, where
-    the suffix does not name it); `time_base`: the stream's; `sar`: non-square pixels."""
+    the suffix does not name it); `time_base`: the stream's; `sar`: non-square pixels; `matrix`: a display
+    matrix (9 int32s: rotation, mirror)."""
     fps = Fraction(fps)
     with av.open(str(path), "w", format=container) as c:
         s = c.add_stream(codec, rate=fps, options=options or {})
@@ -45,6 +47,8 @@ def write_clip(
             setattr(s.codec_context, key, value)
         if sar is not None:
             s.codec_context.sample_aspect_ratio = sar
+        if matrix is not None:
+            s.set_display_matrix(matrix)
         tb = time_base or 1 / fps
         if time_base is not None:
             s.time_base = time_base

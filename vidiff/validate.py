@@ -435,4 +435,5 @@ WRITER_ARGS: dict[str, Callable[[object, str], Any]] = {
     "audio_checked": check_flag,
     "extras": check_has("attach", "fit"),
     "sar": check_sar,
+    "flip": check_flag,
 }

@@ -53,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"  colour {describe_color(info.color, info.pix_fmt)}")
     shown = upright_size(info.width, info.height, info.rotation)
     turned = f" (shown {shown[0]}x{shown[1]})" if info.rotation else ""
+    turned += ", mirrored (display matrix)" if info.flip else ""
     print(f"  frames {info.n_frames}, {info.duration:.3f} s, rotation {info.rotation} deg{turned}")
     if info.sar:
         print(f"  pixels {describe_sar(info.width, info.height, info.sar, info.rotation)}")

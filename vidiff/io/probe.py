@@ -19,6 +19,7 @@ from vidiff.api_call import checked_call
 from vidiff.errors import ConfigError, InputError
 from vidiff.io.aspect import sar_text, stream_sar
 from vidiff.io.notes import input_notes, is_transparent, say_notes
+from vidiff.io.orient import frame_orientation
 from vidiff.io.stamps import Timeline, grid_rate, in_order
 from vidiff.io.stamps import on_grid as on_grid  # re-exported: where it was
 from vidiff.io.tail import clip_rate, held_end
@@ -128,6 +129,7 @@ class VideoInfo:
     chapters: list[ChapterInfo] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what vidiff cannot keep of it (`vidiff.io.notes`)
     end: Fraction | None = None  # where a held last frame ends (s from the first frame; `vidiff.io.tail`)
+    flip: bool = False  # mirrored left-right after its rotation (the display matrix; `vidiff.io.orient`)
     sar: Fraction | None = None  # non-square pixels' aspect (`vidiff.io.aspect`); None: square
 
     def expected_frames(self) -> int:
@@ -473,6 +475,7 @@ def _describe(c: av.container.InputContainer, path: str) -> VideoInfo:
         duration=duration,
         start_time=start,
         rotation=rotation,
+        flip=first.flip,
         pix_fmt=cc.pix_fmt or "unknown",
         bit_depth=_bit_depth(cc.pix_fmt or ""),
         color=color,
@@ -587,6 +590,7 @@ class _FirstFrame:
 
     def __init__(self) -> None:
         self.facts: tuple[int, dict[str, Any]] | None = None
+        self.flip = False  # the display matrix mirrors the picture (`vidiff.io.orient`)
         self.error: str | None = None  # why the first failed packet failed
         self.interlaced = False
         self.transparent: bool | None = None  # (None: no alpha plane)
@@ -613,7 +617,8 @@ class _FirstFrame:
                 "color_primaries": int(frame.color_primaries),
                 "color_trc": int(frame.color_trc),
             }
-            self.facts = int(round(frame.rotation or 0)) % 360, color
+            rotation, self.flip = frame_orientation(frame)
+            self.facts = rotation, color
             self.interlaced = bool(frame.interlaced_frame)
             self.transparent = is_transparent(frame)
             self.pts = frame.pts

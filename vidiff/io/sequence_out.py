@@ -37,6 +37,7 @@ from vidiff.errors import ConfigError, OutputError
 from vidiff.io.atomic import RgbOutput
 from vidiff.io.encode import EncodeOptions
 from vidiff.io.gif_out import GifFile, GifWriter, check_gif_output, is_gif
+from vidiff.io.orient import upright
 from vidiff.io.sequence import is_pattern, is_sequence, sequence_folder, split_pattern
 from vidiff.io.video_ext import VIDEO_EXT
 from vidiff.validate import check_int, check_path
@@ -224,14 +225,15 @@ def frames_writer(
     inputs: Sequence[str | os.PathLike[str]] = (),
     lock: bool = True,
     start_number: int | None = None,
+    flip: bool = False,
 ) -> FrameWriter | GifWriter:
     """The writer of an image output (`frames_output`): numbered images (from `start_number`), or one
     animated GIF (which numbers none: `check_start_number` refuses one given)."""
     if is_gif(path):
         check_start_number(start_number, path)
-        return GifWriter(path, width, height, fps, rotation=rotation, inputs=inputs, lock=lock)
+        return GifWriter(path, width, height, fps, rotation=rotation, inputs=inputs, lock=lock, flip=flip)
     return FrameWriter(
-        path, width, height, fps, rotation=rotation, inputs=inputs, lock=lock, start_number=start_number
+        path, width, height, fps, rotation, inputs, lock=lock, start_number=start_number, flip=flip
     )
 
 
@@ -240,7 +242,7 @@ class FrameWriter(RgbOutput):
     interface (`write`, `write_frame` for a decoded segment's frames, `n_frames`, `close`, context manager),
     so a resumable run joins its segments into it as into a video.
 
-    `rotation` (the source's display rotation, degrees counter-clockwise) is applied to the pixels: the
+    `rotation` (the source's display rotation, degrees counter-clockwise) and `flip` are applied to the pixels: the
     images are upright, as a player shows the video. `lock`: hold `OutputLock` on the output (a resumable
     writer holds it already). `start_number`: the number of the first frame's file (`check_start_number`)."""
 
@@ -254,6 +256,7 @@ class FrameWriter(RgbOutput):
         inputs: Sequence[str | os.PathLike[str]] = (),
         lock: bool = True,
         start_number: int | None = None,
+        flip: bool = False,
     ) -> None:
         from vidiff.io.writer import OutputLock, temp_path_for
 
@@ -261,7 +264,7 @@ class FrameWriter(RgbOutput):
         start = check_start_number(start_number)
         self.spec: FrameFolder = dataclasses.replace(frames_output(self.path), start=start)  # type: ignore[type-var]
         self.width, self.height, self.fps = width, height, Fraction(fps)
-        self.turns = round(rotation / 90) % 4  # quarter turns counter-clockwise
+        self.rotation, self.flip = rotation, flip  # applied to the pixels (`vidiff.io.orient.upright`)
         self.tmp = temp_path_for(self.spec.folder)
         self.n_frames = 0
         self._closed = False
@@ -282,8 +285,8 @@ class FrameWriter(RgbOutput):
         """Hand frame `n_frames` to a writing thread (at most 2 x `WRITE_THREADS` wait: memory stays flat)."""
         if self._closed or self._pool is None:
             raise OutputError(f"{self.path}: the writer is closed; write every frame before close()")
-        upright = np.rot90(rgb, self.turns) if self.turns else rgb
-        bgr = cv2.cvtColor(np.ascontiguousarray(upright), cv2.COLOR_RGB2BGR)  # a copy: the caller's is free
+        shown = upright(rgb, self.rotation, self.flip)
+        bgr = cv2.cvtColor(np.ascontiguousarray(shown), cv2.COLOR_RGB2BGR)  # a copy: the caller's is free
         self._pending.append(self._pool.submit(self._write_one, self.spec.file(self.n_frames, self.tmp), bgr))
         self.n_frames += 1
         while len(self._pending) > 2 * WRITE_THREADS or (self._pending and self._pending[0].done()):

@@ -26,6 +26,7 @@ from vidiff.io.atomic import AtomicOutput
 from vidiff.io.audio import AudioTrack
 from vidiff.io.color import rgb_to_frame
 from vidiff.io.encode import EncodeOptions
+from vidiff.io.orient import display_matrix
 from vidiff.io.probe import VideoFile, open_container, shown_start, strict_input, video_stream
 from vidiff.io.streams import Extras
 from vidiff.validate import WRITER_ARGS, check_args, check_image, check_path, check_rate, check_sar
@@ -241,6 +242,7 @@ class VideoWriter(AtomicOutput):
         audio_checked: bool = False,
         extras: Extras | None = None,
         sar: Fraction | str | None = None,
+        flip: bool = False,
     ):
         check_args(WRITER_ARGS, locals())  # every argument, before the output is touched
         self.path = check_output_path(path, sources(inputs, audio_from))
@@ -279,7 +281,9 @@ class VideoWriter(AtomicOutput):
             for key, value in color.items():
                 if value not in (None, 0 if key == "color_range" else 2):  # unspecified (range: 2 is full)
                     setattr(self._vs.codec_context, key, value)
-            if rotation:
+            if flip:  # a mirror (and its rotation) as the source's display matrix said (`vidiff.io.orient`)
+                self._vs.set_display_matrix(display_matrix(rotation, flip=True))
+            elif rotation:
                 self._vs.set_display_rotation(rotation)
             if sar := check_sar(
                 sar, "sar"

@@ -167,6 +167,7 @@ def infill_file(
                 info.height,
                 info.fps,
                 rotation=info.rotation,
+                flip=info.flip,
                 inputs=[input],
                 start_number=start_number,
             )
@@ -181,6 +182,7 @@ def infill_file(
                 audio_codec=audio_codec,
                 extras=Extras.read(src) if isinstance(src, VideoFile) else None,  # the same timeline: kept
                 rotation=info.rotation,
+                flip=info.flip,
                 sar=info.sar,  # non-square pixels shown as the input's (`vidiff.io.aspect`)
                 color=output_color(info.pix_fmt, info.color),
                 inputs=[input],

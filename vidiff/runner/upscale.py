@@ -22,7 +22,7 @@ from vidiff.io.aspect import written_sar
 from vidiff.io.colortags import output_color
 from vidiff.io.encode import EncodeOptions
 from vidiff.io.gif_out import check_gif_rate
-from vidiff.io.orient import upright_first, written_rotation
+from vidiff.io.orient import upright_first, written_flip, written_rotation
 from vidiff.io.probe import VideoFile, VideoInfo, strict_input, strict_scope
 from vidiff.io.reader import VideoReader
 from vidiff.io.segments import ResumableWriter
@@ -118,7 +118,7 @@ def upscale_file(
         frames_encoding(output, opts.encode)  # images take no encoding options: before the input is read
     # opened once: the probe, the frames and the audio; damaged input refused within `strict`
     with strict_scope(opts.strict), open_input(input, opts.input_fps) as src:
-        if (upright := upright_first(opts.transform, src.info.rotation)) is not opts.transform:
+        if (upright := upright_first(opts.transform, src.info.rotation, src.info.flip)) is not opts.transform:
             opts = opts.replace(transform=upright)  # a reframe crops the picture as it is shown
         # 1. check the inputs against the source: the plan, the method, the output size, the encoder
         run = _check_inputs(src, output, opts)
@@ -264,6 +264,7 @@ def _open_writer(
         audio_from=src if mode == "copy" and info.audio else None,
         audio=run.track,
         rotation=written_rotation(info.rotation, opts.transform),
+        flip=written_flip(info.flip, opts.transform),
         sar=written_sar(info.sar, opts.transform),
         color=output_color(info.pix_fmt, info.color),
         inputs=[src.path],

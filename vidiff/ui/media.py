@@ -28,7 +28,9 @@ def frame_at(path: str | os.PathLike[str], t: float) -> np.ndarray | None:
             break
         best = f.image
     frames.close()  # (a damage warning is the run's to give, not a preview's)
-    return None if best is None else upright(best, reader.info.rotation)  # a phone's portrait clip upright
+    return (
+        None if best is None else upright(best, reader.info.rotation, reader.info.flip)
+    )  # a phone's portrait clip upright
 
 
 def side_by_side(a: np.ndarray | None, b: np.ndarray | None, height: int = 270) -> np.ndarray | None:
