@@ -4,9 +4,11 @@ so a 16:9 clip's output was shown at 3:2."""
 
 from __future__ import annotations
 
+import functools
 import json
 from fractions import Fraction
 
+import numpy as np
 import pytest
 from media_kinds import decoded, write_clip
 
@@ -65,3 +67,65 @@ def test_the_pixel_aspect_rules():
     assert written_sar(Fraction(10, 11), lambda im: im[:10]) is None  # frames of another shape: square
     with pytest.raises(ConfigError, match="sar 'x': must be a pixel aspect ratio"):
         VideoWriter("/nonexistent/never.mp4", 16, 16, Fraction(25), sar="x")
+
+
+def _circle_clip(path, n: int = 3):
+    """An HDV-like clip: 96x48 stored at 4:3 pixels (shown 128x48), a disc 48 pixels wide as shown (36
+    stored), so a picture left in stored pixels shows it 3/4 as wide as high."""
+    import av
+    import cv2
+
+    with av.open(str(path), "w") as c:
+        s = c.add_stream("libx264", rate=25, options={"qp": "0"})
+        s.width, s.height, s.pix_fmt = 96, 48, "yuv444p"
+        s.codec_context.sample_aspect_ratio = Fraction(4, 3)
+        for i in range(n):
+            shown = np.full((48, 128, 3), 30, np.uint8)
+            cv2.circle(shown, (64, 24), 20, (230, 200, 40), -1)
+            stored = cv2.resize(shown, (96, 48), interpolation=cv2.INTER_AREA)
+            f = av.VideoFrame.from_ndarray(stored, format="rgb24")
+            f.pts, f.time_base = i, Fraction(1, 25)
+            c.mux(s.encode(f))
+        c.mux(s.encode(None))
+    return path
+
+
+def _disc_aspect(image: np.ndarray) -> float:
+    """Width over height of the bright disc in `image`."""
+    ys, xs = np.nonzero(image[..., 0] > 130)
+    return (xs.max() - xs.min() + 1) / (ys.max() - ys.min() + 1)
+
+
+def test_a_reframe_and_image_frames_of_non_square_pixels_see_the_shown_picture(tmp_path):
+    """A reframe (a recipe's, `transform=`) cropped the stored pixels and wrote them square: a 4:3-pixel
+    clip's disc came out squeezed to 3/4 of its width; PNG frames and a GIF (shown as stored) too."""
+    import cv2
+
+    from vidiff.generate.social import reframe
+    from vidiff.runner.upscale import upscale_file
+
+    src = _circle_clip(tmp_path / "hdv.mkv")
+    assert abs(_disc_aspect(decoded_first(src)) - 0.75) < 0.1  # as stored
+    out = tmp_path / "square.mp4"
+    upscale_file(
+        src, out, factor=2, method="blend", transform=functools.partial(reframe, size=(64, 48)),
+        out_size=(64, 48), progress=False, crf=0, pix_fmt="yuv444p",
+    )  # fmt: skip
+    info = probe(out)
+    assert (info.width, info.height, info.sar, info.n_frames) == (64, 48, None, 6)
+    assert abs(_disc_aspect(decoded_first(out)) - 1) < 0.1
+    frames = tmp_path / "frames"
+    assert main(["upscale", str(src), "-o", f"{frames}/", "--factor", "2", "--method", "blend", "-q"]) == 0
+    image = cv2.imread(str(frames / "000000.png"))[..., ::-1]
+    assert image.shape == (48, 128, 3) and abs(_disc_aspect(image) - 1) < 0.1
+    gif = tmp_path / "a.gif"
+    assert main(["upscale", str(src), "-o", str(gif), "--factor", "2", "--method", "blend", "-q"]) == 0
+    assert decoded_first(gif).shape == (48, 128, 3)
+
+
+def decoded_first(path) -> np.ndarray:
+    """The first frame of `path`, RGB, as stored."""
+    import av
+
+    with av.open(str(path)) as c:
+        return next(c.decode(video=0)).to_ndarray(format="rgb24")

@@ -5,7 +5,10 @@ square: a 16:9 NTSC DVD is 720x480 with a SAR of 32:27, shown 853x480. Players s
 on the way to the screen, as they turn a phone's rotated ones (`vidiff.io.orient`). vidiff keeps the frames
 as stored and writes the SAR into the output, so it is shown at the input's shape; written without it, the
 output of a 16:9 DVD clip was shown at 3:2, everything in it squeezed. Where a stage makes frames of
-another shape (a transform), the SAR is not written: the frames it makes are taken as square.
+another shape (a reframe, a generated clip) or images (PNG frames, a GIF: no player stretches those), the
+frames are first resampled to square pixels at the size they are shown at (`square_pixels`, applied with
+the rotation by `vidiff.io.orient.upright`), and the output has square pixels: a reframe to 9:16 of a 16:9
+DVD clip cropped the stored picture and showed it squeezed to 27/32 of its width.
 """
 
 from __future__ import annotations
@@ -14,9 +17,8 @@ from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
+import cv2
 import numpy as np
-
-from vidiff.io.orient import IDENTITY_KEY, quarter_turns
 
 
 def stream_sar(stream: Any, frame: Any = None) -> Fraction | None:
@@ -37,12 +39,23 @@ def shown_size(width: int, height: int, sar: Fraction | None) -> tuple[int, int]
     return max(1, round(width * sar)), height
 
 
+def square_pixels(image: np.ndarray, sar: Fraction | None) -> np.ndarray:
+    """`image` (H, W, ...) resampled to square pixels at its shown size (`shown_size`: the width
+    stretched); the frame itself when its pixels are square."""
+    if not sar:
+        return image
+    w, h = shown_size(image.shape[1], image.shape[0], sar)
+    if w == image.shape[1]:
+        return image
+    return cv2.resize(image, (w, h), interpolation=cv2.INTER_AREA if w < image.shape[1] else cv2.INTER_CUBIC)
+
+
 def describe_sar(width: int, height: int, sar: Fraction | None, rotation: int = 0) -> str:
     """`probe`'s words for the pixels: "square", or e.g. "32:27 (non-square: shown 853x480)"."""
     if not sar:
         return "square"
     w, h = shown_size(width, height, sar)
-    if quarter_turns(rotation) % 2:
+    if round(rotation / 90) % 2:  # (a quarter turn: `vidiff.io.orient.quarter_turns`)
         w, h = h, w
     return f"{sar.numerator}:{sar.denominator} (non-square: shown {w}x{h})"
 
@@ -52,6 +65,8 @@ def written_sar(
 ) -> Fraction | None:
     """The SAR an output is tagged with: the source's where its frames are kept as stored (none, or an
     identity transform); none where a transform makes frames of its own shape."""
+    from vidiff.io.orient import IDENTITY_KEY
+
     if transform is None or getattr(transform, "key", None) == IDENTITY_KEY:
         return sar
     return None

@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from vidiff.io.aspect import sar_text, shown_size, square_pixels
+
 IDENTITY_KEY = "identity"  # a transform keyed so hands frames back as they are (a progress hook)
 
 
@@ -31,10 +33,11 @@ def quarter_turns(rotation: int | float) -> int:
     return round(rotation / 90) % 4
 
 
-def upright(image: np.ndarray, rotation: int | float, flip: bool = False) -> np.ndarray:
-    """`image` (H, W, ...) as a player shows it: turned by its stream's display `rotation` (degrees
-    counter-clockwise), then mirrored left-right where `flip`; the frame itself (not a copy) when there is
-    nothing to do."""
+def upright(image: np.ndarray, rotation: int | float, flip: bool = False, sar: Any = None) -> np.ndarray:
+    """`image` (H, W, ...) as a player shows it: resampled to square pixels where its pixel aspect `sar` is
+    not 1 (`vidiff.io.aspect`), turned by its stream's display `rotation` (degrees counter-clockwise), then
+    mirrored left-right where `flip`; the frame itself (not a copy) when there is nothing to do."""
+    image = square_pixels(image, sar)
     turns = quarter_turns(rotation)
     if not turns and not flip:
         return image
@@ -79,8 +82,10 @@ def frame_orientation(frame: Any) -> tuple[int, bool]:
     return int(round(getattr(frame, "rotation", 0) or 0)) % 360, False
 
 
-def upright_size(width: int, height: int, rotation: int | float) -> tuple[int, int]:
-    """The (width, height) a player shows a `width` x `height` frame at, with its display `rotation`."""
+def upright_size(width: int, height: int, rotation: int | float, sar: Any = None) -> tuple[int, int]:
+    """The (width, height) a player shows a `width` x `height` frame at, with its display `rotation` (and
+    pixel aspect `sar`)."""
+    width, height = shown_size(width, height, sar)
     return (height, width) if quarter_turns(rotation) % 2 else (width, height)
 
 
@@ -88,32 +93,35 @@ class Upright:
     """A frame transform that gets frames upright: `then(upright(image, rotation, flip))`. Picklable where
     `then` is, so worker processes apply it too; `key` (a run's resume key) names both."""
 
-    def __init__(self, rotation: int, then: Callable[[np.ndarray], np.ndarray], flip: bool = False) -> None:
-        self.rotation, self.then, self.flip = int(rotation), then, bool(flip)
+    def __init__(
+        self, rotation: int, then: Callable[[np.ndarray], np.ndarray], flip: bool = False, sar: Any = None
+    ) -> None:
+        self.rotation, self.then, self.flip, self.sar = int(rotation), then, bool(flip), sar
 
     def __call__(self, image: np.ndarray) -> np.ndarray:
-        return self.then(upright(image, self.rotation, self.flip))
+        return self.then(upright(image, self.rotation, self.flip, self.sar))
 
     @property
     def key(self) -> dict[str, Any]:
         key = {"upright": quarter_turns(self.rotation) * 90, "then": getattr(self.then, "key", True)}
-        return {**key, "flip": True} if self.flip else key
+        key.update({"flip": True} if self.flip else {})
+        return {**key, "sar": sar_text(self.sar)} if self.sar else key
 
 
 def upright_first(
-    transform: Callable[[np.ndarray], np.ndarray] | None, rotation: int, flip: bool = False
+    transform: Callable[[np.ndarray], np.ndarray] | None, rotation: int, flip: bool = False, sar: Any = None
 ) -> Callable[[np.ndarray], np.ndarray] | None:
     """`transform` made to get its frames upright (`Upright`) when the source has a display `rotation`:
     what it crops or reframes is the picture the viewer sees. None, an identity (`key` "identity") and a
     source with no rotation keep theirs: the stored frames go through, the rotation is written."""
     if (
         transform is None
-        or (not quarter_turns(rotation) and not flip)
+        or (not quarter_turns(rotation) and not flip and not sar)
         or isinstance(transform, Upright)
         or getattr(transform, "key", None) == IDENTITY_KEY
     ):
         return transform
-    return Upright(rotation, transform, flip)
+    return Upright(rotation, transform, flip, sar)
 
 
 def written_rotation(rotation: int, transform: Callable[[np.ndarray], np.ndarray] | None) -> int:

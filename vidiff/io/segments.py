@@ -66,6 +66,7 @@ from vidiff.io.writer import (
     check_output_path,
     sources,
 )
+from vidiff.validate import check_sar
 
 SEGMENT_FRAMES = 120
 # how segments are kept until the join: lossless, in the output's pixel format (kept from the output's
@@ -539,6 +540,7 @@ class ResumableWriter:
                 lock=False,
                 start_number=self.start_number,
                 flip=self.flip,
+                sar=check_sar(self.parts.encode.get("sar"), "sar"),  # images: square pixels
             )
         audio_from = self.audio_from
         if isinstance(audio_from, VideoFile):

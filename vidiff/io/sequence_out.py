@@ -226,14 +226,17 @@ def frames_writer(
     lock: bool = True,
     start_number: int | None = None,
     flip: bool = False,
+    sar: Fraction | None = None,
 ) -> FrameWriter | GifWriter:
     """The writer of an image output (`frames_output`): numbered images (from `start_number`), or one
     animated GIF (which numbers none: `check_start_number` refuses one given)."""
     if is_gif(path):
         check_start_number(start_number, path)
-        return GifWriter(path, width, height, fps, rotation=rotation, inputs=inputs, lock=lock, flip=flip)
+        return GifWriter(
+            path, width, height, fps, rotation=rotation, inputs=inputs, lock=lock, flip=flip, sar=sar
+        )
     return FrameWriter(
-        path, width, height, fps, rotation, inputs, lock=lock, start_number=start_number, flip=flip
+        path, width, height, fps, rotation, inputs, lock=lock, start_number=start_number, flip=flip, sar=sar
     )
 
 
@@ -242,7 +245,7 @@ class FrameWriter(RgbOutput):
     interface (`write`, `write_frame` for a decoded segment's frames, `n_frames`, `close`, context manager),
     so a resumable run joins its segments into it as into a video.
 
-    `rotation` (the source's display rotation, degrees counter-clockwise) and `flip` are applied to the pixels: the
+    `rotation` (the source's display rotation, degrees counter-clockwise) `flip` and `sar` (non-square pixels, `vidiff.io.aspect`) are applied to the pixels: the
     images are upright, as a player shows the video. `lock`: hold `OutputLock` on the output (a resumable
     writer holds it already). `start_number`: the number of the first frame's file (`check_start_number`)."""
 
@@ -257,6 +260,7 @@ class FrameWriter(RgbOutput):
         lock: bool = True,
         start_number: int | None = None,
         flip: bool = False,
+        sar: Fraction | None = None,
     ) -> None:
         from vidiff.io.writer import OutputLock, temp_path_for
 
@@ -264,7 +268,11 @@ class FrameWriter(RgbOutput):
         start = check_start_number(start_number)
         self.spec: FrameFolder = dataclasses.replace(frames_output(self.path), start=start)  # type: ignore[type-var]
         self.width, self.height, self.fps = width, height, Fraction(fps)
-        self.rotation, self.flip = rotation, flip  # applied to the pixels (`vidiff.io.orient.upright`)
+        self.rotation, self.flip, self.sar = (
+            rotation,
+            flip,
+            sar,
+        )  # applied to the pixels (`vidiff.io.orient.upright`)
         self.tmp = temp_path_for(self.spec.folder)
         self.n_frames = 0
         self._closed = False
@@ -285,7 +293,7 @@ class FrameWriter(RgbOutput):
         """Hand frame `n_frames` to a writing thread (at most 2 x `WRITE_THREADS` wait: memory stays flat)."""
         if self._closed or self._pool is None:
             raise OutputError(f"{self.path}: the writer is closed; write every frame before close()")
-        shown = upright(rgb, self.rotation, self.flip)
+        shown = upright(rgb, self.rotation, self.flip, self.sar)
         bgr = cv2.cvtColor(np.ascontiguousarray(shown), cv2.COLOR_RGB2BGR)  # a copy: the caller's is free
         self._pending.append(self._pool.submit(self._write_one, self.spec.file(self.n_frames, self.tmp), bgr))
         self.n_frames += 1

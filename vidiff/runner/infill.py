@@ -168,6 +168,7 @@ def infill_file(
                 info.fps,
                 rotation=info.rotation,
                 flip=info.flip,
+                sar=info.sar,
                 inputs=[input],
                 start_number=start_number,
             )

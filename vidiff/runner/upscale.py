@@ -118,7 +118,10 @@ def upscale_file(
         frames_encoding(output, opts.encode)  # images take no encoding options: before the input is read
     # opened once: the probe, the frames and the audio; damaged input refused within `strict`
     with strict_scope(opts.strict), open_input(input, opts.input_fps) as src:
-        if (upright := upright_first(opts.transform, src.info.rotation, src.info.flip)) is not opts.transform:
+        info = src.info  # a reframe crops the picture as it is shown: upright, square pixels
+        if (
+            upright := upright_first(opts.transform, info.rotation, info.flip, info.sar)
+        ) is not opts.transform:
             opts = opts.replace(transform=upright)  # a reframe crops the picture as it is shown
         # 1. check the inputs against the source: the plan, the method, the output size, the encoder
         run = _check_inputs(src, output, opts)

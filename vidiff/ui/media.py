@@ -29,7 +29,7 @@ def frame_at(path: str | os.PathLike[str], t: float) -> np.ndarray | None:
         best = f.image
     frames.close()  # (a damage warning is the run's to give, not a preview's)
     return (
-        None if best is None else upright(best, reader.info.rotation, reader.info.flip)
+        None if best is None else upright(best, reader.info.rotation, reader.info.flip, reader.info.sar)
     )  # a phone's portrait clip upright
 
 
