@@ -129,3 +129,26 @@ def decoded_first(path) -> np.ndarray:
 
     with av.open(str(path)) as c:
         return next(c.decode(video=0)).to_ndarray(format="rgb24")
+
+
+def test_an_output_that_cannot_hold_the_pixel_aspect_says_so_once(tmp_path, capsys):
+    """VP9, AV1 and FFV1 state no pixel aspect and FFmpeg's Matroska muxer takes it only from the stream,
+    which PyAV does not set: a .webm of a DVD clip was shown at 3:2 without a word."""
+    src = write_clip(tmp_path / "dvd.mp4", "libx264", size=(720, 480), n=3, sar=Fraction(32, 27))
+    capsys.readouterr()
+    webm = tmp_path / "x2.webm"
+    argv = ["--factor", "2", "--method", "blend", "-q", "--codec", "vp9"]
+    assert main(["upscale", str(src), "-o", str(webm), *argv]) == 0
+    notes = [line for line in capsys.readouterr().err.splitlines() if "pixel aspect" in line]
+    assert notes == [
+        f"note: {webm}: a .webm file of libvpx-vp9 holds no pixel aspect here: the input's 32:27 is left out "
+        "and the output is shown with square pixels; an .mp4 (or .mov), or codec h264 or h265, keeps it"
+    ]
+    for out in (tmp_path / "x2.mp4", tmp_path / "x2.mkv"):  # vp9 in .mp4, h264 in .mkv: kept, no note
+        codec = "vp9" if out.suffix == ".mp4" else "h264"
+        assert main(["upscale", str(src), "-o", str(out), *argv[:-1], codec]) == 0
+        assert "pixel aspect" not in capsys.readouterr().err
+        assert probe(out).sar == Fraction(32, 27)
+    fixed = tmp_path / "fixed.mkv"
+    assert main(["infill", str(src), "-o", str(fixed), "--frames", "1", "--method", "blend", "-q"]) == 0
+    assert "pixel aspect" not in capsys.readouterr().err

@@ -13,6 +13,8 @@ DVD clip cropped the stored picture and showed it squeezed to 27/32 of its width
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
@@ -70,6 +72,27 @@ def written_sar(
     if transform is None or getattr(transform, "key", None) == IDENTITY_KEY:
         return sar
     return None
+
+
+# encoders whose bitstream states the pixel aspect; a Matroska or WebM file of any other holds none, as its
+# muxer takes the aspect only from the stream, which PyAV does not set (an .mp4 or .mov of any codec does:
+# its pasp box is written from the encoder's)
+_SAR_IN_STREAM = {"libx264", "libx265", "mpeg4", "mpeg2video", "mpeg1video"}
+
+
+def note_sar_lost(path: str | os.PathLike[str], encoder: str, sar: Fraction | None) -> None:
+    """One note line when a video output `path` made by `encoder` cannot hold the pixel aspect `sar` of
+    the frames it is given (VP9, AV1 or FFV1 in .mkv or .webm): shown with square pixels."""
+    ext = os.path.splitext(os.fspath(path))[1].lower()
+    if not sar or ext not in (".mkv", ".webm") or encoder in _SAR_IN_STREAM:
+        return
+    print(
+        f"note: {os.fspath(path)}: a {ext} file of {encoder} holds no pixel aspect here: the input's "
+        f"{sar.numerator}:{sar.denominator} is left out and the output is shown with square pixels; an .mp4 "
+        "(or .mov), or codec h264 or h265, keeps it",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 def sar_text(sar: Fraction | None) -> str | None:

@@ -21,6 +21,7 @@ import numpy as np
 from vidiff.api_call import checked_call
 from vidiff.errors import ConfigError
 from vidiff.flow import Interpolator, get_interpolator
+from vidiff.io.aspect import note_sar_lost
 from vidiff.io.cfr import ConstantRate
 from vidiff.io.colortags import output_color
 from vidiff.io.encode import EncodeOptions
@@ -152,6 +153,7 @@ def infill_file(
         check_gif_rate(output, info.fps)
         if not images:
             enc.check_output(output, info.width, info.height, resumable=False)
+            note_sar_lost(output, enc.encoder, info.sar)
         else:
             note_no_audio(output, audio and bool(info.audio), len(info.subtitles))
         defects = find_defects(src, on_frame=on_scan) if auto else []

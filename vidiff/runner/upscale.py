@@ -18,7 +18,7 @@ import numpy as np
 from vidiff.api_call import checked_call
 from vidiff.errors import ConfigError, InputError
 from vidiff.flow import Interpolator, interpolator_factory
-from vidiff.io.aspect import written_sar
+from vidiff.io.aspect import note_sar_lost, written_sar
 from vidiff.io.colortags import output_color
 from vidiff.io.encode import EncodeOptions
 from vidiff.io.gif_out import check_gif_rate
@@ -174,6 +174,7 @@ def _check_inputs(src: VideoFile | ImageSequence, output: str, opts: UpscaleOpti
     enc, audio = opts.encode, opts.resolved_audio
     if frames_output(output) is None:
         enc.check_output(output, *size)
+        note_sar_lost(output, enc.encoder, written_sar(info.sar, opts.transform))
     else:  # images: no encoder to try, no audio
         enc = frames_encoding(output, enc)
         check_gif_rate(output, plan.write_fps)
