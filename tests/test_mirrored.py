@@ -5,6 +5,8 @@ mirrored. The mirror is read from the matrix and kept (`vidiff.io.orient`)."""
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import cv2
 import numpy as np
 import pytest
@@ -63,3 +65,26 @@ def test_the_display_matrix_rules():
     assert (upright(im, 0, flip=True) == im[:, ::-1]).all()
     assert (upright(im, 180, flip=True) == im[::-1]).all()  # a vertical flip
     assert upright(im, 0) is im
+
+
+def test_metrics_compares_a_mirrored_clip_with_an_unmirrored_reference_as_shown(tmp_path, capsys):
+    """A reference a tool unmirrored (its pixels flipped, no matrix) and the mirrored clip are the same
+    picture as shown: compared as shown, not as stored (which differ by the flip)."""
+    src = write_clip(tmp_path / "selfie.mp4", "libx264", n=4, matrix=HFLIP, options={"qp": "0"})
+    import av
+
+    ref = tmp_path / "ref.mkv"
+    with av.open(str(src)) as i, av.open(str(ref), "w") as o:
+        s = o.add_stream("ffv1", rate=25)
+        s.width, s.height, s.pix_fmt = 64, 48, "yuv444p"
+        for k, f in enumerate(i.decode(video=0)):
+            g = av.VideoFrame.from_ndarray(
+                np.ascontiguousarray(f.to_ndarray(format="rgb24")[:, ::-1]), "rgb24"
+            )
+            g.pts, g.time_base = k, Fraction(1, 25)
+            o.mux(s.encode(g))
+        o.mux(s.encode(None))
+    capsys.readouterr()
+    assert main(["metrics", str(src), "--reference", str(ref), "--json"]) == 0
+    out = capsys.readouterr().out
+    assert "input 0 mirrored, reference 0 deg" in out

@@ -116,8 +116,9 @@ def _analyze(
             turns = (info.rotation, ref_info.rotation)
             flips = (info.flip, ref_info.flip)
             size, ref_size = upright_size(*size, turns[0]), upright_size(*ref_size, turns[1])
+            shown = [f"{t}{' mirrored' if m else ''}" for t, m in zip(turns, flips, strict=True)]
             notes.append(
-                f"display rotations differ (input {turns[0]}, reference {turns[1]} deg): compared upright"
+                f"display rotations differ (input {shown[0]}, reference {shown[1]} deg): compared upright"
             )
         if ref_size != size:
             if not _padded_alike(ref_size, size):
