@@ -26,6 +26,8 @@ CASES = {  # id -> (file name, encoder, pixel format, write_clip's other argumen
     "ffv1-gray": ("a.mkv", "ffv1", "gray", {}),
     "h263-3gp": ("a.3gp", "h263", "yuv420p", {"size": (176, 144)}),
     "h264-1/90000": ("a.mkv", "libx264", "yuv420p", {"time_base": Fraction(1, 90000)}),
+    # side data PyAV cannot name: reading the display matrix raised ValueError (a traceback in probe)
+    "tiff-mov": ("a.mov", "tiff", "rgb24", {}),
 }
 SLOW_CASES = {
     "mpeg2-422-mkv": ("a.mkv", "mpeg2video", "yuv422p", {}),

@@ -75,10 +75,14 @@ def display_matrix(rotation: int, flip: bool = False) -> list[int]:
 
 
 def frame_orientation(frame: Any) -> tuple[int, bool]:
-    """(rotation, mirrored) of a decoded PyAV frame (its display matrix side data)."""
-    for data in getattr(frame, "side_data", None) or ():
-        if "DISPLAYMATRIX" in str(getattr(data, "type", "")):
-            return display_orientation(bytes(data))
+    """(rotation, mirrored) of a decoded PyAV frame (its display matrix side data). A frame with side data
+    PyAV cannot name (a TIFF-in-MOV frame's: `ValueError` on any access) gives FFmpeg's rotation, unmirrored."""
+    try:
+        for data in getattr(frame, "side_data", None) or ():
+            if "DISPLAYMATRIX" in str(getattr(data, "type", "")):
+                return display_orientation(bytes(data))
+    except ValueError:
+        pass
     return int(round(getattr(frame, "rotation", 0) or 0)) % 360, False
 
 
