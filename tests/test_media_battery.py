@@ -174,3 +174,19 @@ def test_a_clip_without_a_stated_length_or_with_times_before_zero_is_whole(tmp_p
     assert main(["upscale", str(dst), "-o", str(out), "--factor", "2", "--method", "blend", "-q"]) == 0
     frames, seconds, _, _ = decoded(out)
     assert frames == 24 and seconds == pytest.approx(12 / 25, abs=0.011)
+
+
+def test_a_raw_dv_file_is_read_at_its_frame_rate(tmp_path):
+    """FFmpeg's DV demuxer states its 1/60000 time base as the average rate: a camcorder's .dv was
+    "60000 fps" and x2 was refused ("output rate 120000 fps is over 1000"). Its frames, evenly 2002
+    ticks apart, are 29.97 fps; its 8:9 pixels are kept."""
+    src = write_clip(
+        tmp_path / "tape.dv", "dvvideo", "yuv411p", size=(720, 480), n=4, fps=Fraction(30000, 1001)
+    )
+    info = probe(src)
+    assert (info.fps, info.n_frames, info.sar) == (Fraction(30000, 1001), 4, Fraction(8, 9))
+    out = tmp_path / "x2.mp4"
+    assert main(["upscale", str(src), "-o", str(out), "--factor", "2", "--method", "blend", "-q"]) == 0
+    got = probe(out)
+    assert (got.fps, got.n_frames, got.sar) == (Fraction(60000, 1001), 8, Fraction(8, 9))
+    assert got.duration == pytest.approx(4 * 1001 / 30000, abs=0.002)

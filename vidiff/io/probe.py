@@ -427,6 +427,11 @@ def _describe(c: av.container.InputContainer, path: str) -> VideoInfo:
     if is_vfr and (grid := grid_rate(ordered, tb)) is not None and grid > fps * Fraction(101, 100):
         fps = grid  # frames on a grid, some left out: the grid's rate, not the average (`grid_rate`)
         line, steps = _timeline(ordered, tb, fps)
+    elif not is_vfr and (grid := grid_rate(ordered, tb)) is not None and fps >= grid * Fraction(3, 2):
+        # a stated rate that every step of evenly timed frames skips frames of is no frame rate: a raw DV
+        # file's demuxer states its 1/60000 time base as 60000 fps (29.97 fps frames; x2 was refused)
+        fps = grid
+        line, steps = _timeline(ordered, tb, fps)
     start = float(min(pts) * tb)
     held_to = held_end(line.last, None if stated is None else on_grid(stated, fps, tb), fps)
     duration = float(held_to or line.last + 1 / fps)
