@@ -59,6 +59,28 @@ SLOW_CASES = {
     "h264-16x16": ("a.mp4", "libx264", "yuv420p", {"size": (16, 16)}),
     "mpeg4-one-macroblock": ("a.avi", "mpeg4", "yuv420p", {"size": (16, 16)}),
     "h264-1/1000000-mov": ("a.mov", "libx264", "yuv420p", {"time_base": Fraction(1, 1000000)}),
+    # older and editing codecs: camcorder, web, QuickTime and intermediate formats
+    "dv-pal-avi": ("a.avi", "dvvideo", "yuv420p", {"size": (720, 576), "n": 4}),
+    "mpeg1-mpg": ("a.mpg", "mpeg1video", "yuv420p", {}),
+    "cinepak-avi": ("a.avi", "cinepak", "rgb24", {}),
+    "svq1-mov": ("a.mov", "svq1", "yuv410p", {}),
+    "jpeg2000-mov": ("a.mov", "jpeg2000", "yuv420p", {}),
+    "qtrle-mov": ("a.mov", "qtrle", "rgb24", {}),
+    "png-mov": ("a.mov", "png", "rgb24", {}),
+    "cineform-mov": ("a.mov", "cfhd", "yuv422p10le", {}),
+    "magicyuv-avi": ("a.avi", "magicyuv", "yuv422p", {}),
+    "utvideo-avi": ("a.avi", "utvideo", "yuv420p", {}),
+    "utvideo-rgb-avi": ("a.avi", "utvideo", "gbrp", {}),
+    "h261-avi": ("a.avi", "h261", "yuv420p", {"size": (176, 144)}),
+    "asv1-avi": ("a.avi", "asv1", "yuv420p", {}),
+    "ffvhuff-avi": ("a.avi", "ffvhuff", "yuv420p", {}),
+    "v210-mov": ("a.mov", "v210", "yuv422p10le", {}),
+    "r210-mov": ("a.mov", "r210", "gbrp10le", {}),
+    "msvideo1-avi": ("a.avi", "msvideo1", "rgb555le", {}),
+    "zmbv-avi": ("a.avi", "zmbv", "bgr0", {}),
+    "rv20-rm": ("a.rm", "rv20", "yuv420p", {}),
+    "snow-nut": ("a.nut", "snow", "yuv420p", {}),
+    "jpegls-avi": ("a.avi", "jpegls", "rgb24", {}),
 }
 DECODED_AS = {"prores-4444-mov": "yuv444p12le", "huffyuv-rgb-avi": "bgr0"}  # the decoder's pixel format
 ALL = [pytest.param(k, *v, id=k) for k, v in CASES.items()] + [
