@@ -152,3 +152,14 @@ def test_an_output_that_cannot_hold_the_pixel_aspect_says_so_once(tmp_path, caps
     fixed = tmp_path / "fixed.mkv"
     assert main(["infill", str(src), "-o", str(fixed), "--frames", "1", "--method", "blend", "-q"]) == 0
     assert "pixel aspect" not in capsys.readouterr().err
+
+
+def test_probe_gives_one_shown_size_for_a_turned_clip_of_non_square_pixels(tmp_path, capsys):
+    from vidiff.io.orient import display_matrix
+
+    src = write_clip(
+        tmp_path / "v.mp4", "libx264", size=(720, 480), n=2, sar=Fraction(32, 27), matrix=display_matrix(90)
+    )
+    assert main(["probe", str(src)]) == 0
+    out = capsys.readouterr().out
+    assert "rotation 90 deg (shown 480x853)" in out and "pixels 32:27 (non-square: shown 480x853)" in out

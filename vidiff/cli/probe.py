@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"  rate   {rate} fps ({float(info.fps):.3f}){' variable (VFR)' if info.is_vfr else ''}{given}")
     if info.color:
         print(f"  colour {describe_color(info.color, info.pix_fmt)}")
-    shown = upright_size(info.width, info.height, info.rotation)
+    shown = upright_size(info.width, info.height, info.rotation, info.sar)
     turned = f" (shown {shown[0]}x{shown[1]})" if info.rotation else ""
     turned += ", mirrored (display matrix)" if info.flip else ""
     print(f"  frames {info.n_frames}, {info.duration:.3f} s, rotation {info.rotation} deg{turned}")
