@@ -244,7 +244,7 @@ def test_run_job_skips_finished_segments(clip, tmp_path):
     from vidiff.timeline import Plan
 
     with VideoFile(clip) as src, ResumableWriter(tmp_path / "o.mp4", *SIZE, Fraction(50), key={}) as w:
-        jobs = list(plan_jobs(src, Plan(Fraction(50)), 240, True, True, 3, 8, None, {}, 1 / src.info.fps))
+        jobs = list(plan_jobs(src, Plan(Fraction(50)), 240, True, True, 3, 8, None, {}))
         assert [j.lo for j in jobs] == list(range(0, 240 * len(jobs), 240)) and jobs[-1].last
         spec = ClipSpec(str(clip), w.parts, "dis", {}, None, False)
         assert run_job(jobs[0], spec) == 240

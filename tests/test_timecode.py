@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from vidiff.cli import main
-from vidiff.io.timecode import retime
+from vidiff.io.timecode import retime, shown_timecode
 
 
 @pytest.mark.parametrize(
@@ -64,3 +64,46 @@ def test_the_timecode_track_is_kept(tmp_path: Path, ext: str):
     fixed = tmp_path / f"fixed{ext}"
     assert main(["infill", str(src), "-o", str(fixed), "--frames", "2", *args[:2], "--quiet"]) == 0
     assert timecodes(fixed) == [("video", "01:00:00:10"), ("data", "01:00:00:10")]
+
+
+@pytest.mark.parametrize(
+    ("tc", "rate", "shift", "want"),
+    [
+        ("01:00:00:10", 24, Fraction(1, 2), "01:00:00:22"),
+        ("23:59:59:23", 24, Fraction(1, 24), "00:00:00:00"),  # wraps at 24 hours
+        ("00:00:59;29", Fraction(30000, 1001), Fraction(1001, 30000), "00:01:00;02"),  # ;00 and ;01 dropped
+        ("00:09:59;29", Fraction(30000, 1001), Fraction(1001, 30000), "00:10:00;00"),  # not every 10th
+        ("00:00:59;59", Fraction(60000, 1001), Fraction(1001, 60000), "00:01:00;04"),
+        ("01:00:00:10", 24, Fraction(0), "01:00:00:10"),
+        ("not a timecode", 24, Fraction(1), "not a timecode"),
+    ],
+)
+def test_shown_timecode(tc, rate, shift, want):
+    assert shown_timecode(tc, Fraction(rate), shift) == want
+
+
+def test_a_recording_cut_inside_a_gop_gets_the_timecode_of_its_first_shown_frame(tmp_path: Path):
+    """36 frames from 01:00:00:10 less their first 3 packets: the first frame shown is frame 12 (0.5 s),
+    01:00:00:22; it was written as 01:00:00:10, the time of frames no decoder shows."""
+    path = tmp_path / "cut.mov"
+    with av.open(str(path), "w") as c:
+        v = c.add_stream("libx264", rate=24)
+        v.width, v.height, v.pix_fmt = 64, 48, "yuv420p"
+        v.codec_context.options = {"qp": "0", "preset": "ultrafast", "g": "12", "sc_threshold": "0"}
+        v.metadata["timecode"] = "01:00:00:10"
+        packets = 0
+        for i in range(36):
+            im = np.full((48, 64, 3), 40, np.uint8)
+            im[16:32, i : i + 16] = 200
+            f = av.VideoFrame.from_ndarray(im, format="rgb24")
+            f.pts = i
+            for p in v.encode(f):
+                packets += 1
+                if packets > 3:
+                    c.mux(p)
+        c.mux(v.encode(None))
+    with av.open(str(path)) as c:
+        assert next(c.decode(video=0)).time == 0.5
+    out = tmp_path / "x2.mov"
+    assert main(["upscale", str(path), "-o", str(out), "--factor", "2", "--method", "blend", "--quiet"]) == 0
+    assert timecodes(out) == [("video", "01:00:00:44"), ("data", "01:00:00:44")]  # 22/24 s = 44/48 s

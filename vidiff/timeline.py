@@ -9,7 +9,7 @@ distinct frames instead of stalling and jumping.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any, Protocol
 
@@ -210,6 +210,7 @@ def keyframes(
     max_run: int = 3,
     stats: dict | None = None,
     threshold: float = 0.2,
+    hold_step: Fraction | None = None,
 ) -> Iterator[Keyframe]:
     """The distinct frames of a stream, with scene cuts flagged, holding at most two frames.
 
@@ -219,6 +220,11 @@ def keyframes(
     motion starts where it really starts. `is_cut(image)` is called on every frame in order (e.g.
     `vidiff.scenes.SceneDetector().push`); a cut ends a run. `stats` gets `duplicates` (frames
     dropped), `cuts` (their times) and `last_time` (of the stream's last frame).
+
+    `hold_step` (a frame's duration; an animation's, where a frame's delay is a still, not lost frames:
+    `vidiff.io.tail.hold_step`): a frame shown for longer than `max_run` of them is a hold too, stored
+    once with a long delay instead of repeated: it is kept again one step before the next frame (a copy
+    of its frame at that time, `dataclasses.replace`), so it stays still and motion starts there.
     """
     stats = stats if stats is not None else {}
     stats.setdefault("duplicates", 0)
@@ -244,6 +250,9 @@ def keyframes(
             if run > max_run and last is not None:  # a deliberate hold: keep its end so motion starts there
                 yield Keyframe(last, False)
                 stats["duplicates"] -= 1
+            held = last if run > max_run and last is not None else first.frame
+            if dedupe and hold_step and not cut and f.time - held.time > max_run * hold_step:
+                yield Keyframe(replace(held, time=f.time - hold_step), False)  # a long delay: a hold
         stats["duplicates"] += run - 1 if run > 1 else 0
         first, last, run = Keyframe(f, cut), None, 1
     if first is not None:

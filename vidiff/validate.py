@@ -218,6 +218,28 @@ def check_mapping(value: object, what: str) -> Any:
     return value
 
 
+def check_sar(value: object, what: str) -> Fraction | None:
+    """A pixel aspect ratio (`vidiff.io.aspect`) given as "32:27", "32/27", a (32, 27) pair or a number
+    above 0, as a Fraction; None for square pixels (1) or none given."""
+    if value is None or value == "":
+        return None
+    try:
+        if isinstance(value, str):
+            num, _, den = value.replace("/", ":").partition(":")
+            sar = Fraction(int(num), int(den or 1))
+        elif isinstance(value, tuple) and len(value) == 2:
+            sar = Fraction(int(value[0]), int(value[1]))
+        elif isinstance(value, numbers.Real) and not isinstance(value, bool):
+            sar = Fraction(value).limit_denominator(65535)
+        else:
+            raise TypeError
+        if sar <= 0:
+            raise ValueError
+    except (TypeError, ValueError, ZeroDivisionError):
+        raise ConfigError(f"{what} {show(value)}: must be a pixel aspect ratio above 0, e.g. 32:27") from None
+    return None if sar == 1 else sar
+
+
 def check_text(value: object, what: str) -> Any:
     """None, or a string (a value checked further where it is used)."""
     if value is not None and not isinstance(value, str):
@@ -412,4 +434,6 @@ WRITER_ARGS: dict[str, Callable[[object, str], Any]] = {
     "lock": check_flag,
     "audio_checked": check_flag,
     "extras": check_has("attach", "fit"),
+    "sar": check_sar,
+    "flip": check_flag,
 }

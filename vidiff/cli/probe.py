@@ -27,6 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from vidiff.io.aspect import describe_sar
     from vidiff.io.colortags import describe_color
     from vidiff.io.orient import upright_size
     from vidiff.io.probe import probe, repeats_note
@@ -50,9 +51,12 @@ def run(args: argparse.Namespace) -> int:
     print(f"  rate   {rate} fps ({float(info.fps):.3f}){' variable (VFR)' if info.is_vfr else ''}{given}")
     if info.color:
         print(f"  colour {describe_color(info.color, info.pix_fmt)}")
-    shown = upright_size(info.width, info.height, info.rotation)
+    shown = upright_size(info.width, info.height, info.rotation, info.sar)
     turned = f" (shown {shown[0]}x{shown[1]})" if info.rotation else ""
+    turned += ", mirrored (display matrix)" if info.flip else ""
     print(f"  frames {info.n_frames}, {info.duration:.3f} s, rotation {info.rotation} deg{turned}")
+    if info.sar:
+        print(f"  pixels {describe_sar(info.width, info.height, info.sar, info.rotation)}")
     for a in info.audio:
         dur = f", {a.duration:.3f} s" if a.duration else ""
         print(f"  audio  #{a.index} {a.codec} {a.sample_rate} Hz {a.channels} ch{dur}")

@@ -35,9 +35,9 @@ image sequences: INPUT may be a folder of images (PNG, JPEG, TIFF, BMP, WebP; na
 before frame10) or a pattern such as frames/%05d.png, from any first number (1001...); a number missing
 between two files is a missing frame (one warning; refused with --strict; --factor 1, or infill, rebuilds
 just those). It plays at --input-fps (default {DEFAULT_INPUT_FPS}) and is read as 8-bit RGB (16-bit and
-alpha dropped, with a note). OUTPUT may be a folder (new or empty; PNG frames from 000000.png) or a
-pattern (.png or .jpg), numbered from 0 (file k is output frame k) or from --start-number N (file N+k);
-it appears only complete. Frames hold no audio or subtitles; the encoding options do not apply.
+alpha dropped, with a note). OUTPUT may be a folder (new or empty; PNG frames from 000000.png; one
+named as a video, o.mp4, only with a trailing slash: o.mp4/) or a pattern (.png or .jpg), numbered
+from 0 (file k is output frame k) or from --start-number N (file N+k); it appears only complete. Frames hold no audio or subtitles; the encoding options do not apply.
 
 GIF: -o NAME.gif writes an animated GIF (a palette of 256 colours a frame, dithered; it loops forever),
 which holds no audio and takes no encoding options. Its frame delays are hundredths of a second and

@@ -515,7 +515,17 @@ def make_clip(
             # the model's frames counted as they are made (a loop's transition length is found later)
             bar = progress_bar(None if loop else n_new, "refine (diffusion)", progress)
             refiner = DiffusionRefiner(steps=steps, seed=seed, device=device, on_frames=bar.update)
-        seq = _ExtendedClip(clip, n_new, scheme, refiner, loop, progress and refiner is None, info.rotation)
+        seq = _ExtendedClip(
+            clip,
+            n_new,
+            scheme,
+            refiner,
+            loop,
+            progress and refiner is None,
+            info.rotation,
+            info.flip,
+            info.sar,
+        )
         n_loop = seq.add_loop(info.fps, transition) if loop else 0
         if bar is not None:
             bar.close()
@@ -593,7 +603,16 @@ class _ExtendedClip:
     was cropped sideways (`vidiff.io.orient`)."""
 
     def __init__(
-        self, clip: str, n_new: int, scheme: str, refiner: Any, loop: bool, progress: bool, rotation: int = 0
+        self,
+        clip: str,
+        n_new: int,
+        scheme: str,
+        refiner: Any,
+        loop: bool,
+        progress: bool,
+        rotation: int = 0,
+        flip: bool = False,
+        sar: Any = None,
     ) -> None:
         from collections import deque
 
@@ -601,6 +620,7 @@ class _ExtendedClip:
         from vidiff.progress import progress_bar
 
         self.clip, self.refiner, self.tail, self.rotation = clip, refiner, [], rotation
+        self.flip, self.sar = flip, sar  # a display matrix's mirror, non-square pixels (`vidiff.io.orient`)
         last: deque = deque(maxlen=3)  # the schemes' context
         self.first, self.steps, self.n_clip = None, [], 0
         for image in self._clip_frames():
@@ -645,4 +665,4 @@ class _ExtendedClip:
         from vidiff.io.orient import upright
         from vidiff.io.reader import VideoReader
 
-        return (upright(f.image, self.rotation) for f in VideoReader(self.clip))
+        return (upright(f.image, self.rotation, self.flip, self.sar) for f in VideoReader(self.clip))

@@ -72,7 +72,8 @@ class CountedFrames:
         return len(self.seconds)
 
     def frame(self, i: int) -> np.ndarray | None:
-        """Frame `i` as RGB uint8, or None where the stream ends before it (damage)."""
+        """Frame `i` as RGB uint8, or None where the stream ends before it (damage), or it is the last
+        frame and the decoder could only conceal it (cut mid-frame: left out, as `VideoReader` does)."""
         if self._frames is None or i < self._next:
             self.close()
             self._c = open_container(self.path)
@@ -80,7 +81,7 @@ class CountedFrames:
         for f in self._frames:
             k, self._next = self._next, self._next + 1
             if k == i:
-                return frame_to_rgb(f)
+                return None if f.is_corrupt and k == len(self) - 1 else frame_to_rgb(f)
         self._frames = None
         return None
 

@@ -26,6 +26,7 @@ import numpy as np
 
 from vidiff.errors import ConfigError, OutputError
 from vidiff.io.atomic import RgbOutput
+from vidiff.io.orient import upright, upright_size
 from vidiff.validate import check_path
 
 GIF_EXT = ".gif"
@@ -80,7 +81,7 @@ def check_gif_rate(path: str | os.PathLike[str], fps: Fraction | float) -> None:
 class GifWriter(RgbOutput):
     """Write RGB uint8 frames into an animated GIF, atomically, with `FrameWriter`'s interface (`write`,
     `write_frame`, `write_all`, `n_frames`, `close`, context manager), so a run joins its segments into it
-    as into a video. `rotation` (degrees counter-clockwise) is applied to the pixels; `lock`: hold
+    as into a video. `rotation` (degrees counter-clockwise), `flip` (a mirror after it) and `sar` (non-square pixels) are applied to the pixels; `lock`: hold
     `OutputLock` on the output (a resumable writer holds it already)."""
 
     def __init__(
@@ -92,6 +93,8 @@ class GifWriter(RgbOutput):
         rotation: int = 0,
         inputs: Sequence[str | os.PathLike[str]] = (),
         lock: bool = True,
+        flip: bool = False,
+        sar: Fraction | None = None,
     ) -> None:
         from vidiff.io.writer import OutputLock, temp_path_for
 
@@ -99,8 +102,9 @@ class GifWriter(RgbOutput):
         self.fps = Fraction(fps)
         check_gif_rate(self.path, self.fps)
         self.width, self.height = width, height
-        self.turns = round(rotation / 90) % 4
-        w, h = (height, width) if self.turns % 2 else (width, height)
+        # applied to the pixels (`vidiff.io.orient.upright`): a GIF is shown as it is stored
+        self.rotation, self.flip, self.sar = rotation, flip, sar
+        w, h = upright_size(width, height, rotation, sar)
         self.n_frames = 0
         self._closed = False
         self.tmp = temp_path_for(self.path)
@@ -120,8 +124,9 @@ class GifWriter(RgbOutput):
         clip's length), through the palette graph into the encoder."""
         if self._closed:
             raise OutputError(f"{self.path}: the writer is closed; write every frame before close()")
-        upright = np.rot90(rgb, self.turns) if self.turns else rgb
-        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(upright), format="rgb24")
+        frame = av.VideoFrame.from_ndarray(
+            np.ascontiguousarray(upright(rgb, self.rotation, self.flip, self.sar)), format="rgb24"
+        )
         frame.pts, frame.time_base = round(self.n_frames / self.fps / TIME_BASE), TIME_BASE
         self.n_frames += 1
         try:

@@ -17,9 +17,12 @@ from av.stream import Disposition
 
 from vidiff.api_call import checked_call
 from vidiff.errors import ConfigError, InputError
+from vidiff.io.aspect import sar_text, stream_sar
 from vidiff.io.notes import input_notes, is_transparent, say_notes
+from vidiff.io.orient import frame_orientation
 from vidiff.io.stamps import Timeline, grid_rate, in_order
 from vidiff.io.stamps import on_grid as on_grid  # re-exported: where it was
+from vidiff.io.tail import clip_rate, held_end
 from vidiff.validate import check_flag, check_path
 
 MAX_SIDE = 8192  # larger frames are refused: a plan for them would not fit a sane memory budget
@@ -125,6 +128,9 @@ class VideoInfo:
     subtitles: list[SubtitleInfo] = field(default_factory=list)
     chapters: list[ChapterInfo] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what vidiff cannot keep of it (`vidiff.io.notes`)
+    end: Fraction | None = None  # where a held last frame ends (s from the first frame; `vidiff.io.tail`)
+    flip: bool = False  # mirrored left-right after its rotation (the display matrix; `vidiff.io.orient`)
+    sar: Fraction | None = None  # non-square pixels' aspect (`vidiff.io.aspect`); None: square
 
     def expected_frames(self) -> int:
         """How many frames the file should hold: the larger of the header's count and the packets (with no
@@ -146,6 +152,8 @@ class VideoInfo:
         d = asdict(self)
         d["fps"] = f"{self.fps.numerator}/{self.fps.denominator}"
         d["fps_float"] = float(self.fps)
+        d["end"] = None if self.end is None else float(self.end)
+        d["sar"] = sar_text(self.sar)
         return d
 
 
@@ -357,6 +365,7 @@ def _describe(c: av.container.InputContainer, path: str) -> VideoInfo:
     first = _FirstFrame()
     untimed = 0  # video packets without a pts (a raw .h264/.hevc stream; dts only in an .avi)
     cut = 0  # video packets an edit list leaves out (a clip trimmed on a phone: its frames stay in the file)
+    last: tuple[int, int] | None = None  # (pts, duration) of the latest-shown video packet
     try:
         for pkt in c.demux():
             if not pkt.size:
@@ -369,6 +378,8 @@ def _describe(c: av.container.InputContainer, path: str) -> VideoInfo:
                     continue
                 untimed += pkt.pts is None
                 pts.append(_stamp(pkt, pts, vs))
+                if pkt.pts is not None and (last is None or pkt.pts >= last[0]):
+                    last = int(pkt.pts), int(pkt.duration or 0)
             if pkt.pts is not None and pkt.time_base:
                 end = max(end, float((pkt.pts + (pkt.duration or 0)) * pkt.time_base))
     except av.error.FFmpegError as e:
@@ -401,6 +412,10 @@ def _describe(c: av.container.InputContainer, path: str) -> VideoInfo:
     fps = Fraction(rate).limit_denominator(1001 * 1000)  # the same as nominal_rate's when the stream has one
     if fps != line.fps:  # timed again at the stream's own rate
         line, steps = _timeline(ordered, tb, fps)
+    stated = _stated_end(last, vs, min(pts))
+    if (own := clip_rate(fps, line.n, line.last, stated)) != fps:  # a rate that counted a held last frame
+        fps = own
+        line, steps = _timeline(ordered, tb, fps)
     repeated = line.repeated  # frames the reader leaves out (as ffmpeg does): not in n_frames
     if repeated and strict_input():
         raise InputError(
@@ -412,8 +427,14 @@ def _describe(c: av.container.InputContainer, path: str) -> VideoInfo:
     if is_vfr and (grid := grid_rate(ordered, tb)) is not None and grid > fps * Fraction(101, 100):
         fps = grid  # frames on a grid, some left out: the grid's rate, not the average (`grid_rate`)
         line, steps = _timeline(ordered, tb, fps)
+    elif not is_vfr and (grid := grid_rate(ordered, tb)) is not None and fps >= grid * Fraction(3, 2):
+        # a stated rate that every step of evenly timed frames skips frames of is no frame rate: a raw DV
+        # file's demuxer states its 1/60000 time base as 60000 fps (29.97 fps frames; x2 was refused)
+        fps = grid
+        line, steps = _timeline(ordered, tb, fps)
     start = float(min(pts) * tb)
-    duration = float(line.last + 1 / fps)
+    held_to = held_end(line.last, None if stated is None else on_grid(stated, fps, tb), fps)
+    duration = float(held_to or line.last + 1 / fps)
     c_start = float(c.start_time) / 1e6 if c.start_time is not None else start
     if header_duration and c_start > 0 and c.format.name.startswith("matroska"):
         # Matroska's header states its last time, not a span: a clip cut from a stream (stamps from
@@ -459,6 +480,7 @@ def _describe(c: av.container.InputContainer, path: str) -> VideoInfo:
         duration=duration,
         start_time=start,
         rotation=rotation,
+        flip=first.flip,
         pix_fmt=cc.pix_fmt or "unknown",
         bit_depth=_bit_depth(cc.pix_fmt or ""),
         color=color,
@@ -467,6 +489,8 @@ def _describe(c: av.container.InputContainer, path: str) -> VideoInfo:
         header_duration=header_duration,
         damage=damage,
         repeated=repeated,
+        end=held_to,
+        sar=stream_sar(vs),
         notes=input_notes(
             cc.pix_fmt or "", vs.metadata, color, first.interlaced, _other_videos(c, vs), first.transparent
         ),
@@ -542,6 +566,17 @@ def repeats_note(n: int) -> str:
     return f"{n} frame{'s' if n != 1 else ''} repeat{'' if n != 1 else 's'} an earlier frame's timestamp"
 
 
+def _stated_end(last: tuple[int, int] | None, vs: av.video.stream.VideoStream, first: int) -> Fraction | None:
+    """Where the video's last frame stops being shown as its file states it (seconds from the stamp
+    `first`): its packet's duration (`last`: its pts and duration), else the stream's; None: not stated."""
+    if last is None:
+        return None
+    stop = last[0] + last[1] if last[1] > 0 else None
+    if stop is None and vs.duration and vs.start_time is not None:
+        stop = int(vs.start_time + vs.duration)
+    return None if stop is None or stop <= last[0] else Fraction(stop - first) * vs.time_base
+
+
 def _stamp(pkt: av.Packet, stamps: list[int], vs: av.video.stream.VideoStream) -> int:
     """A video packet's pts; without one, its dts, else one packet duration (or nominal frame) after
     the previous stamp."""
@@ -560,6 +595,7 @@ class _FirstFrame:
 
     def __init__(self) -> None:
         self.facts: tuple[int, dict[str, Any]] | None = None
+        self.flip = False  # the display matrix mirrors the picture (`vidiff.io.orient`)
         self.error: str | None = None  # why the first failed packet failed
         self.interlaced = False
         self.transparent: bool | None = None  # (None: no alpha plane)
@@ -586,7 +622,8 @@ class _FirstFrame:
                 "color_primaries": int(frame.color_primaries),
                 "color_trc": int(frame.color_trc),
             }
-            self.facts = int(round(frame.rotation or 0)) % 360, color
+            rotation, self.flip = frame_orientation(frame)
+            self.facts = rotation, color
             self.interlaced = bool(frame.interlaced_frame)
             self.transparent = is_transparent(frame)
             self.pts = frame.pts

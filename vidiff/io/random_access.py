@@ -30,6 +30,7 @@ from vidiff.io.color import frame_to_rgb
 from vidiff.io.counted import CountedFrames, Counting
 from vidiff.io.probe import MIN_FRAMES, open_container, video_stream
 from vidiff.io.video_ext import VIDEO_EXT
+from vidiff.io.webp_in import is_animated
 
 ENGINES = ("pyav", "decord")
 
@@ -245,9 +246,13 @@ def decord_available() -> bool:
 def open_frames(path: str | os.PathLike[str], engine: str = "pyav") -> SeekReader | DecordReader:
     """A random-access reader of `path`. `pyav` (the default: exact, and the faster here, see
     benchmarks/results/decord_pick/) or `decord`, which falls back to `pyav` where decord is not installed
-    or cannot open the file."""
+    or cannot open the file; an animated WebP (by its bytes) is read by Pillow (`vidiff.io.webp_frames`)."""
     if engine not in ENGINES:
         raise ValueError(f"engine {engine!r}: choose one of {', '.join(ENGINES)}")
+    if is_animated(path):  # read by Pillow: FFmpeg reads still WebP only
+        from vidiff.io.webp_frames import WebPFrames
+
+        return WebPFrames(path)  # type: ignore[return-value]
     if engine == "decord" and decord_available():
         try:
             return DecordReader(path)
@@ -260,15 +265,17 @@ VIDEO_SUFFIXES = set(VIDEO_EXT)  # a footage folder's clips (`vidiff.io.video_ex
 
 
 def list_clips(specs: Sequence[str]) -> list[str]:
-    """The clip files `specs` names, in order: a file, a folder (its video files by name, not
-    recursive), a glob (`footage/**/*.mp4`), or a bundled clip name; duplicates once."""
+    """The clip files `specs` names, in order: a file, a folder (its video files by name and animated
+    WebPs by their bytes, not recursive), a glob (`footage/**/*.mp4`), or a bundled clip name; duplicates once."""
     from vidiff.io.samples import SAMPLE_CLIPS, sample_clip
 
     out: list[str] = []
     for spec in specs:
         p = Path(spec)
         if p.is_dir():
-            found = sorted(str(f) for f in p.iterdir() if f.suffix.lower() in VIDEO_SUFFIXES)
+            found = sorted(
+                str(f) for f in p.iterdir() if f.suffix.lower() in VIDEO_SUFFIXES or is_animated(f)
+            )
         elif any(ch in spec for ch in "*?["):
             found = sorted(glob.glob(spec, recursive=True))
         elif not p.exists() and spec.removesuffix(".mp4") in SAMPLE_CLIPS:

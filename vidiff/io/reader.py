@@ -4,7 +4,9 @@ Damaged input (a file cut short, bytes flipped mid-file) follows one policy: eve
 is used and, once the file is read, ONE warning line says how many frames the header promised, how many
 decoded and where decoding stopped; a frame stamped with the previous frame's time is left out, as ffmpeg
 does (kept, it put every later frame a step late and the video past its audio), and counted in that line
-(`vidiff.io.stamps`: the probe counts frames by the same rule).
+(`vidiff.io.stamps`: the probe counts frames by the same rule). A last frame the decoder could only
+conceal (a file cut mid-frame: a raw .h264, which states no frame count, gave no warning) is left out
+and counted in that line.
 It is refused (`InputError`) when fewer than `MIN_FRAMES` decode, or under `--strict`
 (`vidiff.io.probe.input_policy`).
 """
@@ -37,6 +39,8 @@ from vidiff.io.sequence import ImageSequence, open_input
 from vidiff.io.stamps import Timeline, in_order
 from vidiff.io.webp_in import AnimatedWebP
 from vidiff.validate import check_limit, check_path
+
+LAST_CUT = "its last frame is cut short"  # the damage note of a last frame that decodes only in part
 
 
 @dataclass
@@ -110,17 +114,28 @@ class VideoReader:
             err_at: Fraction | None = None  # time of the last good frame before the first error
             # each frame with whether a packet had failed to decode before it came
             decoded = ((frame, bool(errors)) for frame in self._decode(c, vs, errors, strict))
+            held: Frame | None = None  # a frame the decoder concealed errors in, until another comes
             for (frame, failed), pts in in_order(decoded, lambda item: item[0].pts):
                 if failed and err_at is None:
                     err_at = max(line.last, Fraction(0))
                 t = line.add(pts)
                 if t is None:  # a repeat: it would push every later frame a step late
                     continue
-                yield Frame(line.n - 1, t, frame_to_rgb(frame))
-                self.decoded = line.n
+                if held is not None:
+                    yield held
+                    self.decoded = held.index + 1
+                f = Frame(line.n - 1, t, frame_to_rgb(frame))
+                held = f if frame.is_corrupt else None
+                if held is None:
+                    yield f
+                    self.decoded = line.n
             if errors and err_at is None:
                 err_at = max(line.last + step, Fraction(0))
         n = line.n
+        if held is not None:  # the last frame decodes only in part: its packet is cut short (`LAST_CUT`)
+            n -= 1
+            errors.append(LAST_CUT)
+            err_at = held.time if err_at is None else err_at
         self._check(n, line.last + step if n else Fraction(0), errors, err_at, strict, line.repeated)
 
     def _decode(

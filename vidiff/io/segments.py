@@ -66,6 +66,7 @@ from vidiff.io.writer import (
     check_output_path,
     sources,
 )
+from vidiff.validate import check_sar
 
 SEGMENT_FRAMES = 120
 # how segments are kept until the join: lossless, in the output's pixel format (kept from the output's
@@ -368,6 +369,7 @@ class ResumableWriter:
         announce: Callable[[str], AbstractContextManager] = nullcontext,
         extras: Extras | None = None,
         start_number: int | None = None,
+        flip: bool = False,
         **encode: Any,
     ) -> None:
         self.path = check_output_path(path, sources(inputs, audio_from), frames=True)
@@ -382,6 +384,7 @@ class ResumableWriter:
         self.work = self.parts.work
         self.fps = self.parts.fps
         self.audio, self.rotation, self.audio_codec = audio, rotation, audio_codec
+        self.flip = flip  # a mirror after the rotation (`vidiff.io.orient`)
         self.seg_n = segment_frames
         self.key = json.loads(json.dumps(key, default=str, sort_keys=True))
         opts = EncodeOptions(**{k: v for k, v in encode.items() if k in _ENCODE_KEYS})
@@ -529,7 +532,15 @@ class ResumableWriter:
         if self.frames is not None:
             w, h = self.parts.width, self.parts.height
             return frames_writer(
-                self.path, w, h, self.fps, rotation=self.rotation, lock=False, start_number=self.start_number
+                self.path,
+                w,
+                h,
+                self.fps,
+                self.rotation,
+                lock=False,
+                start_number=self.start_number,
+                flip=self.flip,
+                sar=check_sar(self.parts.encode.get("sar"), "sar"),  # images: square pixels
             )
         audio_from = self.audio_from
         if isinstance(audio_from, VideoFile):
@@ -542,6 +553,7 @@ class ResumableWriter:
             audio_from=audio_from,
             audio=self.audio,
             rotation=self.rotation,
+            flip=self.flip,
             lock=False,  # held since the run began
             audio_codec=self.audio_codec,
             audio_checked=True,

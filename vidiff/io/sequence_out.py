@@ -37,7 +37,9 @@ from vidiff.errors import ConfigError, OutputError
 from vidiff.io.atomic import RgbOutput
 from vidiff.io.encode import EncodeOptions
 from vidiff.io.gif_out import GifFile, GifWriter, check_gif_output, is_gif
+from vidiff.io.orient import upright
 from vidiff.io.sequence import is_pattern, is_sequence, sequence_folder, split_pattern
+from vidiff.io.video_ext import VIDEO_EXT
 from vidiff.validate import check_int, check_path
 
 FIRST_NUMBER = 0  # the default first file number (`--start-number`, `start_number=`)
@@ -122,6 +124,7 @@ def check_frames_output(path: str | os.PathLike[str], inputs: Sequence[str | os.
         return check_gif_output(path, inputs)
     if spec is None:
         raise OutputError(f"{path}: not an image-sequence output; give {OUTPUT_HELP.replace('%%', '%')}")
+    check_not_video_named(path)
     split_pattern(spec.name, path)
     if not spec.kind:
         raise OutputError(f"{path}: frames are written as PNG (.png) or JPEG (.jpg); use one of those names")
@@ -139,6 +142,18 @@ def check_frames_output(path: str | os.PathLike[str], inputs: Sequence[str | os.
     for src in inputs:
         check_apart(spec.folder, src)
     return path
+
+
+def check_not_video_named(path: str) -> None:
+    """Refuse an existing folder named as a video file (`mkdir o.mp4`, then `-o o.mp4`: PNG frames went into
+    it): a name with a video file's extension means a video; a folder of frames named so is written with
+    a trailing slash (o.mp4/)."""
+    ext = os.path.splitext(path)[1].lower()
+    if ext in VIDEO_EXT and os.path.isdir(path) and not path.endswith(("/", os.sep)):
+        raise OutputError(
+            f"{path}: is a folder, but its name ends in {ext}, a video file's; to write a video, remove "
+            f"the folder or name another file; to write PNG frames into it, give {path}{os.sep}"
+        )
 
 
 def check_apart(output: str | os.PathLike[str], src: str | os.PathLike[str]) -> None:
@@ -210,14 +225,18 @@ def frames_writer(
     inputs: Sequence[str | os.PathLike[str]] = (),
     lock: bool = True,
     start_number: int | None = None,
+    flip: bool = False,
+    sar: Fraction | None = None,
 ) -> FrameWriter | GifWriter:
     """The writer of an image output (`frames_output`): numbered images (from `start_number`), or one
     animated GIF (which numbers none: `check_start_number` refuses one given)."""
     if is_gif(path):
         check_start_number(start_number, path)
-        return GifWriter(path, width, height, fps, rotation=rotation, inputs=inputs, lock=lock)
+        return GifWriter(
+            path, width, height, fps, rotation=rotation, inputs=inputs, lock=lock, flip=flip, sar=sar
+        )
     return FrameWriter(
-        path, width, height, fps, rotation=rotation, inputs=inputs, lock=lock, start_number=start_number
+        path, width, height, fps, rotation, inputs, lock=lock, start_number=start_number, flip=flip, sar=sar
     )
 
 
@@ -226,7 +245,7 @@ class FrameWriter(RgbOutput):
     interface (`write`, `write_frame` for a decoded segment's frames, `n_frames`, `close`, context manager),
     so a resumable run joins its segments into it as into a video.
 
-    `rotation` (the source's display rotation, degrees counter-clockwise) is applied to the pixels: the
+    `rotation` (the source's display rotation, degrees counter-clockwise) `flip` and `sar` (non-square pixels, `vidiff.io.aspect`) are applied to the pixels: the
     images are upright, as a player shows the video. `lock`: hold `OutputLock` on the output (a resumable
     writer holds it already). `start_number`: the number of the first frame's file (`check_start_number`)."""
 
@@ -240,6 +259,8 @@ class FrameWriter(RgbOutput):
         inputs: Sequence[str | os.PathLike[str]] = (),
         lock: bool = True,
         start_number: int | None = None,
+        flip: bool = False,
+        sar: Fraction | None = None,
     ) -> None:
         from vidiff.io.writer import OutputLock, temp_path_for
 
@@ -247,7 +268,11 @@ class FrameWriter(RgbOutput):
         start = check_start_number(start_number)
         self.spec: FrameFolder = dataclasses.replace(frames_output(self.path), start=start)  # type: ignore[type-var]
         self.width, self.height, self.fps = width, height, Fraction(fps)
-        self.turns = round(rotation / 90) % 4  # quarter turns counter-clockwise
+        self.rotation, self.flip, self.sar = (
+            rotation,
+            flip,
+            sar,
+        )  # applied to the pixels (`vidiff.io.orient.upright`)
         self.tmp = temp_path_for(self.spec.folder)
         self.n_frames = 0
         self._closed = False
@@ -268,8 +293,8 @@ class FrameWriter(RgbOutput):
         """Hand frame `n_frames` to a writing thread (at most 2 x `WRITE_THREADS` wait: memory stays flat)."""
         if self._closed or self._pool is None:
             raise OutputError(f"{self.path}: the writer is closed; write every frame before close()")
-        upright = np.rot90(rgb, self.turns) if self.turns else rgb
-        bgr = cv2.cvtColor(np.ascontiguousarray(upright), cv2.COLOR_RGB2BGR)  # a copy: the caller's is free
+        shown = upright(rgb, self.rotation, self.flip, self.sar)
+        bgr = cv2.cvtColor(np.ascontiguousarray(shown), cv2.COLOR_RGB2BGR)  # a copy: the caller's is free
         self._pending.append(self._pool.submit(self._write_one, self.spec.file(self.n_frames, self.tmp), bgr))
         self.n_frames += 1
         while len(self._pending) > 2 * WRITE_THREADS or (self._pending and self._pending[0].done()):

@@ -31,7 +31,7 @@ from vidiff.io.cover import Cover, CoverMuxer, holds_cover, read_cover
 from vidiff.io.probe import VideoFile, nominal_rate, open_container, stream_start, video_stream
 from vidiff.io.subtitle_bitmap import stretch_spu
 from vidiff.io.subtitle_text import SubtitleConverter, text_codec
-from vidiff.io.timecode import find_timecode, retime
+from vidiff.io.timecode import find_timecode, retime, shown_timecode, timecode_start
 
 # container tags that describe the writing, not the clip (the muxer's name and version, MP4 brands, a
 # length): a muxer writes its own, so they are not carried over (compared without case: .mkv tags are
@@ -81,7 +81,11 @@ class Extras:
                 tuple(c.chapters()),
                 start,
                 Fraction(speed),
-                timecode=find_timecode([vs.metadata, *(d.metadata for d in c.streams.data), c.metadata])
+                timecode=shown_timecode(  # of the first frame shown (a GOP cut's: later than the file's)
+                    find_timecode([vs.metadata, *(d.metadata for d in c.streams.data), c.metadata]),
+                    nominal_rate(vs),
+                    start - timecode_start(c),
+                )
                 if vs is not None
                 else None,
                 timecode_fps=nominal_rate(vs) if vs is not None else None,

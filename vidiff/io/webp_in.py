@@ -33,7 +33,8 @@ import numpy as np
 from vidiff.errors import InputError
 from vidiff.io.notes import input_notes, say_notes
 from vidiff.io.probe import MAX_SIDE, MIN_FRAMES, VideoInfo, animated_webp, strict_input, warn_damage
-from vidiff.io.stamps import Timeline, grid_rate
+from vidiff.io.stamps import Timeline, grid_rate, on_grid
+from vidiff.io.tail import clip_rate, held_end
 from vidiff.quiet import no_warnings
 from vidiff.validate import check_path
 
@@ -142,12 +143,14 @@ def _layout(path: str, raw: bytes) -> _Layout:
 
 def _times(durations: list[int]) -> tuple[Fraction, list[Fraction], bool]:
     """(rate, each frame's time in seconds from the first, whether it is variable-rate) of frames shown
-    for `durations` (ms), timed as a VFR video's stamps are (module docstring)."""
+    for `durations` (ms), timed as a VFR video's stamps are (module docstring); a held last frame
+    (`vidiff.io.tail`) does not count in the rate."""
     starts = [0, *itertools.accumulate(durations[:-1])]
     if len(set(durations)) == 1:
         fps = Fraction(1000, durations[0])
     else:
         average = Fraction(1000 * len(durations), sum(durations)).limit_denominator(1001 * 1000)
+        average = clip_rate(average, len(starts), starts[-1] * MS, (starts[-1] + durations[-1]) * MS)
         grid = grid_rate(starts, MS)
         fps = grid if grid is not None and grid > average * Fraction(101, 100) else average
     line = Timeline(MS, fps)
@@ -188,6 +191,7 @@ class AnimatedWebP:
             raise InputError(f"{path}: {why}has only {has}; a clip needs at least {MIN_FRAMES}")
         transparent = self._first_transparent()
         fps, times, vfr = _times(lay.durations)
+        end = held_end(times[-1], on_grid(sum(lay.durations) * MS, fps, MS), fps)
         return VideoInfo(
             path=path,
             container="webp",
@@ -197,7 +201,8 @@ class AnimatedWebP:
             fps=fps,
             is_vfr=vfr,
             n_frames=n,
-            duration=float(times[-1] + 1 / fps),
+            duration=float(end or times[-1] + 1 / fps),
+            end=end,
             start_time=0.0,
             rotation=0,
             pix_fmt="rgba" if lay.alpha else "rgb24",
@@ -234,6 +239,10 @@ class AnimatedWebP:
                     self.error = str(e) or type(e).__name__
                     return
                 yield im
+
+    def times(self) -> list[Fraction]:
+        """Each frame's time in seconds from the first, as `frames()` gives them (no frame decoded)."""
+        return _times(self._layout.durations)[1]
 
     def frames(self) -> Iterator[tuple[Fraction, np.ndarray]]:
         """(time in seconds from the first frame, RGB image) of every frame that decodes, in order; once

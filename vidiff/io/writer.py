@@ -26,9 +26,10 @@ from vidiff.io.atomic import AtomicOutput
 from vidiff.io.audio import AudioTrack
 from vidiff.io.color import rgb_to_frame
 from vidiff.io.encode import EncodeOptions
+from vidiff.io.orient import display_matrix
 from vidiff.io.probe import VideoFile, open_container, shown_start, strict_input, video_stream
 from vidiff.io.streams import Extras
-from vidiff.validate import WRITER_ARGS, check_args, check_image, check_path, check_rate
+from vidiff.validate import WRITER_ARGS, check_args, check_image, check_path, check_rate, check_sar
 
 _FORMATS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska", ".webm": "webm"}
 # audio codecs each container takes as they are (else re-encoded)
@@ -240,6 +241,8 @@ class VideoWriter(AtomicOutput):
         audio_codec: str = "auto",
         audio_checked: bool = False,
         extras: Extras | None = None,
+        sar: Fraction | str | None = None,
+        flip: bool = False,
     ):
         check_args(WRITER_ARGS, locals())  # every argument, before the output is touched
         self.path = check_output_path(path, sources(inputs, audio_from))
@@ -278,8 +281,14 @@ class VideoWriter(AtomicOutput):
             for key, value in color.items():
                 if value not in (None, 0 if key == "color_range" else 2):  # unspecified (range: 2 is full)
                     setattr(self._vs.codec_context, key, value)
-            if rotation:
+            if flip:  # a mirror (and its rotation) as the source's display matrix said (`vidiff.io.orient`)
+                self._vs.set_display_matrix(display_matrix(rotation, flip=True))
+            elif rotation:
                 self._vs.set_display_rotation(rotation)
+            if sar := check_sar(
+                sar, "sar"
+            ):  # non-square pixels, shown as the source's were (`vidiff.io.aspect`)
+                self._vs.codec_context.sample_aspect_ratio = sar
             if audio_from is not None and audio is not None:
                 raise ConfigError("give either audio_from (copy a file's audio) or audio (a track), not both")
             if audio_from and not audio_checked:  # (a caller that tried it already says so: one warning)

@@ -105,18 +105,20 @@ def _analyze(
     ref_info = None
     crop = (slice(None), slice(None))  # the part of each frame compared with the reference's
     turns = (0, 0)  # the display rotations the two are compared after: none, or both upright
+    flips = (False, False)  # and their mirrors (`vidiff.io.orient`)
     if reference is not None:
         reference = os.fspath(reference)
         ref = files.enter_context(open_input(reference, rate if is_sequence(reference) else None))
         ref_info = ref.info
         size, ref_size = (info.width, info.height), (ref_info.width, ref_info.height)
-        if (
-            ref_info.rotation != info.rotation
-        ):  # e.g. a tool that turned a phone's clip upright, one that kept it
+        # e.g. a tool that turned a phone's clip upright (or unmirrored it), one that kept it
+        if (ref_info.rotation, ref_info.flip) != (info.rotation, info.flip):
             turns = (info.rotation, ref_info.rotation)
+            flips = (info.flip, ref_info.flip)
             size, ref_size = upright_size(*size, turns[0]), upright_size(*ref_size, turns[1])
+            shown = [f"{t}{' mirrored' if m else ''}" for t, m in zip(turns, flips, strict=True)]
             notes.append(
-                f"display rotations differ (input {turns[0]}, reference {turns[1]} deg): compared upright"
+                f"display rotations differ (input {shown[0]}, reference {shown[1]} deg): compared upright"
             )
         if ref_size != size:
             if not _padded_alike(ref_size, size):
@@ -159,7 +161,7 @@ def _analyze(
         if g is not None:
             n_ref += 1
         if g is not None and not missing:
-            a, b = upright(f.image, turns[0])[crop], upright(g.image, turns[1])[crop]
+            a, b = upright(f.image, turns[0], flips[0])[crop], upright(g.image, turns[1], flips[1])[crop]
             row.update(psnr=psnr(a, b), ssim=ssim(a, b))
             seq.push(a, b)
         rows.append(row)

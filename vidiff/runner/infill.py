@@ -21,6 +21,8 @@ import numpy as np
 from vidiff.api_call import checked_call
 from vidiff.errors import ConfigError
 from vidiff.flow import Interpolator, get_interpolator
+from vidiff.io.aspect import note_sar_lost
+from vidiff.io.cfr import ConstantRate
 from vidiff.io.colortags import output_color
 from vidiff.io.encode import EncodeOptions
 from vidiff.io.gif_out import GifWriter, check_gif_rate
@@ -36,6 +38,7 @@ from vidiff.io.sequence_out import (
     note_no_audio,
 )
 from vidiff.io.streams import Extras
+from vidiff.io.tail import clip_end
 from vidiff.io.writer import VideoWriter, check_output_path
 from vidiff.metrics.defects import Defect, find_defects, match_levels, region_mask, repair_plan
 from vidiff.metrics.defects import detect_bad_frames as detect_bad_frames  # re-exported
@@ -109,7 +112,8 @@ def infill_file(
 ) -> dict[str, Any]:
     """Rewrite `input` to `output` with the listed frames rebuilt from the nearest kept frames on each
     side, or, with `auto`, each defect found repaired its own way (black, frozen, corrupt: rebuilt;
-    flicker: levels matched; out of order: put back); same frame count, timing and audio. Every other
+    flicker: levels matched; out of order: put back); same frames, timing and audio (at the clip's rate: a
+    variable-rate clip's frames each repeated until the next is due, `vidiff.io.cfr`). Every other
     frame goes to the encoder exactly as decoded. The frames are rebuilt by `method` (a name with its
     `method_options`, or an `Interpolator`), or by the method a `quality` tier names (`vidiff.quality`).
     `on_scan(index)` is called after each frame the `auto` defect scan reads (a progress and cancel point).
@@ -149,6 +153,7 @@ def infill_file(
         check_gif_rate(output, info.fps)
         if not images:
             enc.check_output(output, info.width, info.height, resumable=False)
+            note_sar_lost(output, enc.encoder, info.sar)
         else:
             note_no_audio(output, audio and bool(info.audio), len(info.subtitles))
         defects = find_defects(src, on_frame=on_scan) if auto else []
@@ -164,6 +169,8 @@ def infill_file(
                 info.height,
                 info.fps,
                 rotation=info.rotation,
+                flip=info.flip,
+                sar=info.sar,
                 inputs=[input],
                 start_number=start_number,
             )
@@ -178,12 +185,14 @@ def infill_file(
                 audio_codec=audio_codec,
                 extras=Extras.read(src) if isinstance(src, VideoFile) else None,  # the same timeline: kept
                 rotation=info.rotation,
+                flip=info.flip,
+                sar=info.sar,  # non-square pixels shown as the input's (`vidiff.io.aspect`)
                 color=output_color(info.pix_fmt, info.color),
                 inputs=[input],
             ) as writer,
             progress_bar(n_frames, "infill", progress) as bar,
         ):
-            _rewrite(src, (plan, regions), interp, writer, bar, done)
+            times = _rewrite(src, (plan, regions), interp, writer, bar, done)
         for i in getattr(src, "filled", ()):
             reasons[i] = "missing"  # an image missing or unreadable: rebuilt in its slot
         fps = info.fps
@@ -197,7 +206,7 @@ def infill_file(
             "replaced": [
                 {
                     "frame": i,
-                    "time_s": round(float(Fraction(i) / fps), 3),
+                    "time_s": round(float(times.get(i, Fraction(i) / fps)), 3),  # a VFR clip's own
                     "why": reasons[i],
                     "action": done[i],
                 }
@@ -230,11 +239,15 @@ def _rewrite(
     writer: VideoWriter | FrameWriter | GifWriter,
     bar: Any,
     done: dict[int, str],
-) -> None:
+) -> dict[int, Fraction]:
     """The second pass: every good frame to `writer` exactly as decoded, each run of planned frames
-    repaired between the good frames around it (`_flush`); `done`: frame -> what was done to it."""
+    repaired between the good frames around it (`_flush`); `done`: frame -> what was done to it. Each
+    frame fills the output slots until the next one's time, the last up to the clip's end (a variable-rate
+    clip, a held last frame: `vidiff.io.cfr`). Returns the planned frames' times (seconds)."""
+    out = ConstantRate(writer, src.info.fps)
     last_good = None
     pending: list[Frame] = []
+    times: dict[int, Fraction] = {}
     filled = getattr(src, "filled", set())  # an image sequence's lost slots (`ImageSequence.fill_slots`)
     for f in VideoReader(src):
         if f.index in filled:  # its stand-in is the frame before: rebuilt whole
@@ -242,20 +255,24 @@ def _rewrite(
             plans[1].pop(f.index, None)
         if f.index in plans[0]:
             pending.append(f)
+            times[f.index] = f.time
             continue
         if pending:
-            _flush(writer, pending, plans, last_good, f, interp, done)
+            _flush(out, pending, plans, last_good, f, interp, done)
             bar.update(len(pending))
             pending = []
-        writer.write(f.image)  # a good frame: exactly as decoded
+        out.write_at(f.time, f.image)  # a good frame: exactly as decoded
         bar.update(1)
         last_good = f
     if pending:
-        _flush(writer, pending, plans, last_good, None, interp, done)
+        _flush(out, pending, plans, last_good, None, interp, done)
+    if out.last_time is not None:
+        out.finish(clip_end(src.info, out.last_time))
+    return times
 
 
 def _flush(
-    writer: VideoWriter | FrameWriter | GifWriter,
+    writer: ConstantRate,
     pending: list[Frame],
     plans: tuple[dict[int, str], dict[int, np.ndarray]],
     before: Frame | None,
@@ -292,7 +309,7 @@ def _flush(
             out[p.index] = by_index[partner].image if partner is not None else p.image
             done[p.index] = "put back in order" if partner is not None else "kept"
     for p in pending:
-        writer.write(out[p.index])
+        writer.write_at(p.time, out[p.index])
 
 
 def _partner(i: int, plan: dict[int, str], by_index: dict[int, Frame]) -> int | None:

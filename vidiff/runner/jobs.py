@@ -26,6 +26,7 @@ from vidiff.flow import Interpolator, get_interpolator
 from vidiff.io.probe import VideoFile, input_policy
 from vidiff.io.reader import VideoReader
 from vidiff.io.segments import Parts, PartSink
+from vidiff.io.tail import clip_end, hold_step
 from vidiff.runner.seek import crc, frames_at
 from vidiff.scenes import SceneDetector
 from vidiff.timeline import Keyframe, Plan, Target, keyframes
@@ -85,20 +86,23 @@ def plan_jobs(
     window: int,
     context: int | None,
     stats: dict[str, Any],
-    end_pad: Fraction,
     tick: Callable[[], None] | None = None,
 ) -> Iterator[SegmentJob]:
     """The jobs of a clip in order, each yielded as soon as its frames are planned (`span` output
     frames each, the last one shorter); `stats` gets the keyframe stream's, as in the serial run;
-    `end_pad` is the time past the last frame where the clip ends; `tick` is called once a window."""
+    the clip ends where `vidiff.io.tail.clip_end` says; `tick` is called once a window."""
     seen: dict[int, tuple[Fraction, int]] = {}
     last: list[tuple[int, int]] = []  # (keyframe number, source index) of the last keyframe
 
     def refs() -> Iterator[Keyframe]:
         cuts = SceneDetector().push if scene_cuts else None
-        for n, kf in enumerate(keyframes(iter(VideoReader(src)), dedupe, cuts, max_run, stats=stats)):
+        held = hold_step(src.info)
+        for n, kf in enumerate(
+            keyframes(iter(VideoReader(src)), dedupe, cuts, max_run, stats=stats, hold_step=held)
+        ):
             f = kf.frame
-            seen[f.index] = (f.time, crc(f.image))
+            if f.index not in seen:  # (a held frame again, later: found by its own time)
+                seen[f.index] = (f.time, crc(f.image))
             last[:] = [(n, f.index)]
             yield Keyframe(_Ref(f.index, f.time), kf.cut)
 
@@ -111,7 +115,7 @@ def plan_jobs(
                 yield Piece(w, targets)
         if last:
             n, idx = last[0]
-            hold = plan.hold(n, stats["last_time"] + end_pad)
+            hold = plan.hold(n, clip_end(src.info, stats["last_time"]))
             if hold:
                 yield Piece(Window([idx], [seen[idx][0]], 0, 0), hold, hold=True)
 

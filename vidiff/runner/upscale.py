@@ -18,16 +18,18 @@ import numpy as np
 from vidiff.api_call import checked_call
 from vidiff.errors import ConfigError, InputError
 from vidiff.flow import Interpolator, interpolator_factory
+from vidiff.io.aspect import note_sar_lost, written_sar
 from vidiff.io.colortags import output_color
 from vidiff.io.encode import EncodeOptions
 from vidiff.io.gif_out import check_gif_rate
-from vidiff.io.orient import upright_first, written_rotation
+from vidiff.io.orient import upright_first, written_flip, written_rotation
 from vidiff.io.probe import VideoFile, VideoInfo, strict_input, strict_scope
 from vidiff.io.reader import VideoReader
 from vidiff.io.segments import ResumableWriter
 from vidiff.io.sequence import ImageSequence, input_stamp, open_input
 from vidiff.io.sequence_out import check_start_number, frames_encoding, frames_output, note_no_audio
 from vidiff.io.streams import Extras
+from vidiff.io.tail import clip_end, hold_step
 from vidiff.io.writer import check_output_path
 from vidiff.progress import progress_bar, stage
 from vidiff.runner.costs import HEAVY, faster_hint, segment_frames, worker_mb
@@ -116,7 +118,10 @@ def upscale_file(
         frames_encoding(output, opts.encode)  # images take no encoding options: before the input is read
     # opened once: the probe, the frames and the audio; damaged input refused within `strict`
     with strict_scope(opts.strict), open_input(input, opts.input_fps) as src:
-        if (upright := upright_first(opts.transform, src.info.rotation)) is not opts.transform:
+        info = src.info  # a reframe crops the picture as it is shown: upright, square pixels
+        if (
+            upright := upright_first(opts.transform, info.rotation, info.flip, info.sar)
+        ) is not opts.transform:
             opts = opts.replace(transform=upright)  # a reframe crops the picture as it is shown
         # 1. check the inputs against the source: the plan, the method, the output size, the encoder
         run = _check_inputs(src, output, opts)
@@ -169,6 +174,7 @@ def _check_inputs(src: VideoFile | ImageSequence, output: str, opts: UpscaleOpti
     enc, audio = opts.encode, opts.resolved_audio
     if frames_output(output) is None:
         enc.check_output(output, *size)
+        note_sar_lost(output, enc.encoder, written_sar(info.sar, opts.transform))
     else:  # images: no encoder to try, no audio
         enc = frames_encoding(output, enc)
         check_gif_rate(output, plan.write_fps)
@@ -262,6 +268,8 @@ def _open_writer(
         audio_from=src if mode == "copy" and info.audio else None,
         audio=run.track,
         rotation=written_rotation(info.rotation, opts.transform),
+        flip=written_flip(info.flip, opts.transform),
+        sar=written_sar(info.sar, opts.transform),
         color=output_color(info.pix_fmt, info.color),
         inputs=[src.path],
         audio_codec=opts.audio_codec,
@@ -341,7 +349,6 @@ def _parallel(
             opts.window,
             run.context,
             stats,
-            1 / run.info.fps,
             tick=lambda: bar.update(use.drain()),
         )
         stats["restarts"] = run_jobs(use, jobs, clip, bar)
@@ -407,7 +414,9 @@ def _serial(
     cuts = SceneDetector().push if opts.scene_cuts else None
     on_gpu = str(run.method_options.get("device", "cpu")).startswith("cuda")
     frames = writer.overlap(VideoReader(src), handoffs=on_gpu)  # quick GIL handoffs beside a GPU model step
-    kfs = tracked(keyframes(frames, opts.dedupe, cuts, opts.max_run, stats=stats))
+    kfs = tracked(
+        keyframes(frames, opts.dedupe, cuts, opts.max_run, stats=stats, hold_step=hold_step(run.info))
+    )
     for w in plan_windows(kfs, pairs=opts.window, context=context or 0):
         targets = [tg for k in range(w.lo, w.hi) for tg in plan.pair(k, w.times[k], w.times[k + 1])]
         if writer.can_skip(len(targets)):  # made by an earlier, interrupted run
@@ -416,10 +425,10 @@ def _serial(
             continue
         for image in fill_window(w, targets, run.interp, context is not None):  # type: ignore[arg-type]
             emit(image)
-    # frames after the last keyframe hold it, up to the clip's end (one nominal frame past it)
+    # frames after the last keyframe hold it, up to the clip's end (`vidiff.io.tail`: a held last frame's)
     if last:
         n, kf = last[0]
-        for _ in plan.hold(n, stats["last_time"] + 1 / run.info.fps):
+        for _ in plan.hold(n, clip_end(run.info, stats["last_time"])):
             emit(kf.frame.image)
 
 

@@ -28,7 +28,9 @@ def frame_at(path: str | os.PathLike[str], t: float) -> np.ndarray | None:
             break
         best = f.image
     frames.close()  # (a damage warning is the run's to give, not a preview's)
-    return None if best is None else upright(best, reader.info.rotation)  # a phone's portrait clip upright
+    return (
+        None if best is None else upright(best, reader.info.rotation, reader.info.flip, reader.info.sar)
+    )  # a phone's portrait clip upright
 
 
 def side_by_side(a: np.ndarray | None, b: np.ndarray | None, height: int = 270) -> np.ndarray | None:
@@ -96,20 +98,34 @@ def preview(path: str | os.PathLike[str], folder: str | os.PathLike[str]) -> str
 
 
 def _transcode(src: str, out: str) -> None:
-    """Every frame of `src` into `out` as H.264 yuv420p (even size) at its own times, moov at the front."""
+    """Every frame of `src` into `out` as H.264 yuv420p (even size) at its own times, moov at the front,
+    as a player shows it: turned and mirrored by its display matrix and at square pixels (the preview of
+    a phone's HEVC portrait clip was sideways, a 16:9 DVD's squeezed to 3:2)."""
+    from vidiff.io.aspect import stream_sar
+    from vidiff.io.orient import frame_orientation, quarter_turns, upright, upright_size
+
     with av.open(src) as c, av.open(out, "w", options={"movflags": "+faststart"}) as o:
         s = video_stream(c)
         if s is None:
             raise ValueError(f"{src}: has no video stream")
-        h = max(2, min(s.codec_context.height, PREVIEW_HEIGHT) // 2 * 2)
-        w = max(2, round(s.codec_context.width * h / s.codec_context.height) // 2 * 2)
         v = o.add_stream("libx264", rate=s.average_rate or 25)
-        v.width, v.height, v.pix_fmt = w, h, "yuv420p"
         v.codec_context.time_base = tb = s.time_base or Fraction(1, 1000)
         v.codec_context.options = {"preset": "ultrafast", "crf": "23"}
-        last = -1
+        last, size = -1, None
         for f in c.decode(s):
-            g = f.reformat(width=w, height=h, format="yuv420p")
+            if size is None:  # the shown size, from the first frame's display matrix and the pixel aspect
+                rotation, flip = frame_orientation(f)
+                shown_w, shown_h = upright_size(f.width, f.height, rotation, stream_sar(s, f))
+                h = max(2, min(shown_h, PREVIEW_HEIGHT) // 2 * 2)
+                w = max(2, round(shown_w * h / shown_h) // 2 * 2)
+                v.width, v.height, v.pix_fmt = w, h, "yuv420p"
+                size = (h, w) if quarter_turns(rotation) % 2 else (w, h)  # before the turn
+                turned = bool(quarter_turns(rotation)) or flip
+            if turned:
+                rgb = upright(f.reformat(*size, format="rgb24").to_ndarray(), rotation, flip)
+                g = av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(format="yuv420p")
+            else:
+                g = f.reformat(*size, format="yuv420p")
             pts = round(f.time / tb) if f.time is not None else last + 1
             g.pts, g.time_base, last = max(pts, last + 1), tb, max(pts, last + 1)
             o.mux(v.encode(g))
