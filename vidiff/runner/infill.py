@@ -42,7 +42,7 @@ from vidiff.metrics.defects import detect_bad_frames as detect_bad_frames  # re-
 from vidiff.progress import progress_bar
 from vidiff.quality import apply_quality
 from vidiff.timeline import check_flow_size, parse_input_fps
-from vidiff.validate import INFILL_ARGS, check_args
+from vidiff.validate import INFILL_ARGS, check_args, check_ascii_number
 
 
 def parse_frames(spec: str | int | Iterable[int], n_frames: int) -> set[int]:
@@ -56,6 +56,7 @@ def parse_frames(spec: str | int | Iterable[int], n_frames: int) -> set[int]:
         except TypeError:
             raise ConfigError(f"invalid frames {spec!r}; give frame indices, e.g. {{10, 30}}") from None
     out: set[int] = set()
+    check_ascii_number(str(spec), "frames")
     for part in str(spec).split(","):
         part = part.strip()
         if not part:
