@@ -91,7 +91,9 @@ def _tiny_engine(tmp_path: Path):
         pytest.skip("onnxruntime is not installed")
     torch.manual_seed(0)
     net = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3, padding=1), torch.nn.ReLU())
-    return EngineModule(net, "tiny", "onnxruntime", cache=tmp_path / "engine", note=None), torch.randn(1, 3, 8, 8)
+    return EngineModule(net, "tiny", "onnxruntime", cache=tmp_path / "engine", note=None), torch.randn(
+        1, 3, 8, 8
+    )
 
 
 def test_an_export_leaves_no_lock_file_and_keeps_stdout(tmp_path: Path, monkeypatch):
