@@ -82,6 +82,7 @@ def parse_frames(spec: str | int | Iterable[int], n_frames: int) -> set[int]:
 MAX_REGION = 0.5  # a corrupt frame with more of its blocks bad is rebuilt whole
 LEFT = {  # why `--auto` leaves a found defect as it is
     "cut": "a cut is content",
+    "fade": "a fade is content",
     "duplicate": "a single repeat is how frame-rate conversions are made; --frames rebuilds it",
     "jump": "frames are missing: nothing to put back",
 }
