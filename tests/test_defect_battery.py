@@ -5,6 +5,7 @@ clean contents, one injection of each kind and pairs."""
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 from defect_battery import (
@@ -157,3 +158,28 @@ def test_the_report_lists_a_fade_apart_from_the_defects(tmp_path) -> None:
     assert "fades          dip to black, frames 15-31 at 0.60-1.24s" in clip_text(report)
     plot_clip(report, tmp_path / "dip.png")  # the fade shaded on the plot
     assert (tmp_path / "dip.png").stat().st_size > 0
+
+
+@pytest.mark.parametrize(
+    ("damage", "want"),
+    [("flash", "flicker"), ("noise", "corrupt"), ("noise_top", "corrupt"), ("mosaic", "corrupt")],
+)
+def test_a_flash_is_flicker_and_a_garbled_frame_is_corrupt_alone(damage: str, want: str) -> None:
+    """One frame of carphone doubled in brightness (a flash: its clipped highlights change its texture) was
+    named corrupt; a frame of noise over all or 60% of the picture was named corrupt and the transition
+    out of it a cut (a one-frame shot: the cut test skipped the transition in, not the one out)."""
+    frames = phone(40)
+    rng = np.random.default_rng(0)
+    f = frames[20].copy()
+    if damage == "flash":
+        f = np.clip(f.astype(np.float32) * 2, 0, 255).astype(np.uint8)
+    elif damage == "noise":
+        f = rng.integers(0, 256, f.shape, np.uint8)
+    elif damage == "noise_top":
+        f[:86] = rng.integers(0, 256, (86, 176, 3), np.uint8)
+    else:
+        f = cv2.resize(
+            rng.integers(0, 256, (18, 22, 3), np.uint8), (176, 144), interpolation=cv2.INTER_NEAREST
+        )
+    frames[20] = f
+    assert found(frames) == [(want, [20])]

@@ -28,7 +28,8 @@ thumbnails are kept, and a few numbers per frame.
 |           | neighbours (over the residual between them) times its change of     | `CORRUPT_DETAIL`     |         |
 |           | texture (noise raises it, a flat or smeared patch lowers it) is     |                      |         |
 |           | above `CORRUPT_SCORE`, over at least `CORRUPT_MIN_AREA` of the frame | `CORRUPT_MIN_AREA`   |         |
-|           | (neither neighbour black or frozen; not half of a swapped pair)     |                      |         |
+|           | (neither neighbour black or frozen; not half of a swapped pair; not |                      |         |
+|           | a flash: most of the frame's level off and back, `_flash`)          |                      |         |
 | jump      | out of order: two frames whose swap shortens the path through the   | `SWAP_RATIO`;        | reorder |
 |           | thumbnails by `SWAP_RATIO`; skip (frames missing): a transition     | `SKIP_SCORE`,        | (skip:  |
 |           | whose level-free change is above its neighbours' median on each     | `SKIP_SPREAD`,       | none)   |
@@ -43,7 +44,8 @@ thumbnails are kept, and a few numbers per frame.
 |           | `CUT_VALID` of the pixels pass the forward-backward check, at the   |                      |         |
 |           | thumbnail size and at half of it (a skip in fast motion moves the   |                      |         |
 |           | picture on too far for the thumbnail's flow, not the coarser one's) |                      |         |
-|           | and with each gray's level taken out (a light switched off is none) |                      |         |
+|           | and with each gray's level taken out (a light switched off is none);|                      |         |
+|           | no cut into or out of a one-frame shot (a frame out of place)       |                      |         |
 | fade      | a ramp of the level (`vidiff.metrics.fades`): a fade to, from or    | `FADE_STEP`,         | none    |
 |           | through black or white, an exposure change; its frames are no black | `FADE_STEPS`         |         |
 |           | or flicker. An event, as a cut is: content, not a defect            |                      |         |
@@ -459,8 +461,8 @@ class DefectFinder:
         for k in range(1, n):
             if not self._is_cut(k) or k in taken or k - 1 in taken:
                 continue
-            if k + 1 < n and self._is_cut(k + 1):
-                continue  # a one-frame shot is a frame out of place
+            if k + 1 < n and self._is_cut(k + 1) or k > 1 and self._is_cut(k - 1):
+                continue  # a one-frame shot is a frame out of place: no cut into it, nor out of it
             self.cuts.add(k)
             v = self.valid[k]
             why = f"a new shot: {v:.0%} of pixels follow the motion"
@@ -474,6 +476,8 @@ class DefectFinder:
                 continue  # a black or frozen neighbour says nothing of this frame (bikes: the one before a black)
             if any(self._swap_ratio(j, n, taken) < SWAP_RATIO for j in (i - 1, i)):
                 continue  # half of a swapped pair (in fast motion unexplained by both neighbours too)
+            if self._flash(i):
+                continue  # the whole frame's level off and back (a flash, clipped): the flicker test's
             blocks, both = self.corrupt_blocks(i)
             score = float(blocks.max())
             if score <= CORRUPT_SCORE:
@@ -489,6 +493,21 @@ class DefectFinder:
             d.extra["region"] = region  # (FINE_GRID, FINE_GRID): the blocks to rebuild
             out.append(d)
         return out
+
+    def _flash(self, i: int) -> bool:
+        """Frame i's level (the median over its blocks: most of the picture) steps by FLICKER_STEP or more
+        and back by as much within a factor of 2: a flash or a flickered frame, whose clipped highlights
+        change its texture as damage does (carphone doubled in brightness for one frame was named
+        corrupt). A damaged region under half the frame leaves the median alone."""
+        a, b = self.glevel[i], self.glevel[i + 1]
+        if not (abs(a) >= FLICKER_STEP and a * b < 0 and 0.5 <= abs(b / a) <= 2.0):
+            return False
+        # ... over most of the picture more than its detail, both ways (as a flicker step, `_step`, in a
+        # block): a frame of noise shifts the level too, with more detail change, and is damage
+        return all(
+            float(np.median(np.abs(r.level).mean(axis=-1))) > 2 * float(np.median(r.detail))
+            for r in (self.fwd[i], self.fwd[i + 1])
+        )
 
     def corrupt_blocks(self, i: int) -> tuple[np.ndarray, float]:
         """Per block (FINE_GRID, FINE_GRID), the product of (detail residual against both
