@@ -183,3 +183,34 @@ def test_a_flash_is_flicker_and_a_garbled_frame_is_corrupt_alone(damage: str, wa
         )
     frames[20] = f
     assert found(frames) == [(want, [20])]
+
+
+def test_auto_repair_leaves_a_fade_and_repairs_a_black_frame_before_it(tmp_path) -> None:
+    """`infill --auto` on a dip to black with a black frame dropped in before it: the black frame is rebuilt,
+    the fade is listed and left, every frame of it bit-exact (its frames were level-matched as flicker and
+    its black ones rebuilt, a real fade undone)."""
+    from conftest import write_clip
+
+    from vidiff.io.reader import read_frames
+    from vidiff.runner.infill import infill_file
+
+    frames, _ = inject(content("dip_to_black"), "black", 6)
+    src = write_clip(tmp_path / "in.mkv", frames, codec="ffv1", pix_fmt="bgr0")
+    rep = infill_file(
+        src,
+        tmp_path / "out.mkv",
+        auto=True,
+        method="dis",
+        progress=False,
+        codec="ffv1",
+        crf=None,
+        pix_fmt="bgr0",
+    )
+    assert [(d["kind"], d["frames"]) for d in rep["defects"]] == [
+        ("black", [6]),
+        ("fade", list(range(15, 32))),
+    ]
+    assert rep["defects"][1]["action"] == "left as is: a fade is content"
+    assert [r["frame"] for r in rep["replaced"]] == [6]
+    out, decoded = read_frames(tmp_path / "out.mkv"), read_frames(src)
+    assert all(np.array_equal(out[i], decoded[i]) for i in range(len(out)) if i != 6)
