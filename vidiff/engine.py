@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import io
 import logging
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -116,18 +115,38 @@ def _describe(x: Any, baked: bool) -> str:
 
 
 @contextlib.contextmanager
+def folder_lock(folder: Path) -> Iterator[None]:
+    """An exclusive lock between processes on `folder` itself (POSIX `flock` on the folder's descriptor),
+    so it leaves no file behind: a `<name>.onnx.lock` beside each export (filelock's) stayed in the cache
+    for good, one per export. Where folders cannot be locked (Windows), one hidden lock file in it."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: filelock's lock files are removed on release there
+        from filelock import FileLock
+
+        with FileLock(str(folder / ".export.lock")):
+            yield
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+@contextlib.contextmanager
 def _quiet():
-    """Silence the exporters' progress prints, warnings and log lines (stdout may be a --json report)."""
+    """Silence the exporters' warnings and log lines (stdout may be a --json report); their progress prints
+    are off by `verbose=False`. sys.stdout and sys.stderr are left alone: swapping them (as
+    `contextlib.redirect_stdout` does) is process-wide and swallowed every other thread's output for the
+    export's seconds (the web app's jobs, progress bars), and overlapping swaps could leave them swapped."""
     loggers = [logging.getLogger(n) for n in ("torch.onnx", "torch.export", "torch._dynamo", "onnxscript")]
     levels = [lg.level for lg in loggers]
     try:
         for lg in loggers:
             lg.setLevel(logging.ERROR)
-        with (
-            no_warnings(),  # a scope that overlapping ones on other threads cannot leave on (vidiff.quiet)
-            contextlib.redirect_stdout(io.StringIO()),
-            contextlib.redirect_stderr(io.StringIO()),
-        ):
+        with no_warnings():  # a scope that overlapping ones on other threads cannot leave on (vidiff.quiet)
             yield
     finally:
         for lg, lv in zip(loggers, levels, strict=True):
@@ -240,16 +259,14 @@ class EngineModule:
 
     def _export(self, args: Sequence[Any], path: Path) -> None:
         """Export the module for `args`' shape class to `path` unless a thread or process already has: one
-        export at a time in a process (`BUILD_LOCK`), and across processes (--workers) a file lock beside
-        it, so one process writes it and the others read it."""
-        from filelock import FileLock
-
+        export at a time in a process (`BUILD_LOCK`), and across processes (--workers) a lock on the cache
+        folder (`folder_lock`), so one process writes it and the others read it."""
         from vidiff.build_lock import BUILD_LOCK
 
         if path.is_file():
             return
         path.parent.mkdir(parents=True, exist_ok=True)
-        with BUILD_LOCK, FileLock(str(path) + ".lock"):
+        with BUILD_LOCK, folder_lock(path.parent):
             if path.is_file():  # written while this one waited
                 return
             dyn = [a for i, a in enumerate(args) if i not in self.static]

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from vidiff.errors import ConfigError, UnsupportedError
+from vidiff.validate import check_ascii_number
 
 _NTSC = {
     Fraction("23.976"): Fraction(24000, 1001),
@@ -36,6 +37,8 @@ SPEED_HELP = "playback speed of the planned frames: 0.25 is 4x slow motion (1/64
 def _fraction(value: object, what: str, example: str) -> Fraction:
     if isinstance(value, bool):
         raise ConfigError(f"invalid {what} {value!r}; use e.g. {example}")
+    if isinstance(value, str):
+        check_ascii_number(value, what)
     try:
         if isinstance(value, str) and "/" in value:
             num, den = value.split("/", 1)

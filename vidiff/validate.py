@@ -56,6 +56,28 @@ def check_int(value: object, what: str, lo: int | None = None, hi: int | None = 
     return int(value)  # type: ignore[call-overload]
 
 
+def check_ascii_number(text: str, what: str) -> str:
+    """A number as the user typed it (an option's string): ASCII only. Python's int(), float() and Fraction()
+    read other scripts' digits ('٣٠' is 30, '３０' too), so a rate or count could be typed in one script
+    and read as another; every number option refuses them here, the one rule (the CLI's int and float
+    options, rates, factors, frame lists)."""
+    if not text.isascii():
+        raise ConfigError(f"{what} {text!r}: write numbers with the ASCII digits 0-9")
+    return text
+
+
+def split_names(spec: str | Sequence[str], what: str, example: str) -> list[str]:
+    """'dup,blend' (or a list of such strings) -> the names, in order, repeats dropped; an empty entry
+    ('dup,,blend', a trailing comma) is refused, not silently dropped (a name the user meant to type); none
+    at all ('', ',') is [] for the caller to refuse in its own words."""
+    names = [m.strip() for part in ([spec] if isinstance(spec, str) else spec) for m in str(part).split(",")]
+    if not any(names):
+        return []  # nothing given at all: the caller's own line ("no method given")
+    if not all(names):
+        raise ConfigError(f"{what} {show(spec)}: an empty entry in the list; e.g. {example}")
+    return list(dict.fromkeys(names))
+
+
 def check_limit(value: object, what: str) -> int | None:
     """None (no limit), or a whole number 0 or more (e.g. `max_frames`)."""
     return None if value is None else check_int(value, what, 0)

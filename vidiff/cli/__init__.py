@@ -11,6 +11,7 @@ import os
 import sys
 
 from vidiff.errors import VidiffError
+from vidiff.validate import check_ascii_number
 
 # each module defines register(subparsers) which adds a parser with set_defaults(func=run), run(args) -> int
 COMMANDS = (
@@ -33,9 +34,29 @@ COMMANDS = (
 class _Parser(argparse.ArgumentParser):
     """argparse that reports usage errors as one line with exit code 2 (argparse's own convention)."""
 
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        # every `type=int` / `type=float` option reads ASCII digits only (`validate.check_ascii_number`)
+        self.register("type", int, _ascii_int)
+        self.register("type", float, _ascii_float)
+
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(2, f"vidiff: error: {message} (see '{self.prog} --help')\n")
 
+
+def _ascii(convert: type) -> object:
+    def read(text: str) -> object:
+        try:
+            check_ascii_number(text, "number")
+        except VidiffError as e:
+            raise argparse.ArgumentTypeError(str(e)) from None
+        return convert(text)
+
+    read.__name__ = convert.__name__  # argparse's "invalid int value" line names the type
+    return read
+
+
+_ascii_int, _ascii_float = _ascii(int), _ascii(float)
 
 STRICT_HELP = (
     "refuse a damaged input (cut short, undecodable frames) instead of using the frames that decode "

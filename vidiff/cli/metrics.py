@@ -22,7 +22,7 @@ figures (0-255 units unless said):
   with --reference: PSNR (dB) and SSIM per frame; flicker ratio = flicker of the input over the
                   reference's (1.0 ideal, below: motion smoothed, above: jitter); tdiff err = mean
                   |(F(i+1)-F(i)) - (G(i+1)-G(i))|. Frames are paired by index.
-  Scene cuts are detected and left out of the means and of the worst segments.
+  Scene cuts and fades are detected and left out of the means and of the worst segments.
 
 defects (each with its frames, time span and a confidence; the plot colours them by kind):
   black      1-3 blank frames (black or one flat colour) between pictured ones
@@ -31,6 +31,8 @@ defects (each with its frames, time span and a confidence; the plot colours them
   flicker    brightness/colour of a frame or a region off its neighbours' and back, content in place
   corrupt    a region (noise, wrong blocks, a flat patch) that neither neighbour explains
   jump       two frames out of order, or a skip (frames missing: the picture leaps)
+  events, content rather than defects: cuts, and fades (to, from or through black or white; JSON
+  summary.fades) whose frames are not named black or flicker
   vidiff infill --auto repairs black, frozen, corrupt, flicker and out-of-order frames and nothing else.
 """
 

@@ -35,6 +35,7 @@ from vidiff.metrics.protocol import (
     score_sequence,
     targets,
 )
+from vidiff.validate import split_names
 
 DEFAULT_METHODS = ("dup", "blend", "dis", "minterpolate", "rife", "fuse", "diffusion")
 EXTERNAL_METHODS = ("minterpolate",)  # run as another program, not through the interpolator registry
@@ -69,8 +70,7 @@ def resolve_methods(spec: str | Sequence[str] | None) -> list[str]:
     registered = interpolator_names()
     if spec is None:  # `auto` is one of these under another name
         return list(DEFAULT_METHODS) + [m for m in registered if m not in DEFAULT_METHODS and m != AUTO]
-    names = [m.strip() for part in ([spec] if isinstance(spec, str) else spec) for m in part.split(",")]
-    names = list(dict.fromkeys(m for m in names if m))
+    names = split_names(spec, "methods", "dup,blend,dis")
     known = set(registered) | set(EXTERNAL_METHODS) | set(OPTIONAL_METHODS)
     bad = [m for m in names if m.partition("@")[0] not in known]
     if bad:
@@ -92,8 +92,7 @@ def resolve_qualities(spec: str | Sequence[str] | None) -> list[str]:
 
     if spec is None:
         return []
-    names = [q.strip() for part in ([spec] if isinstance(spec, str) else spec) for q in part.split(",")]
-    names = list(dict.fromkeys(q for q in names if q))
+    names = split_names(spec, "quality", "fast,balanced,max")
     if not names:
         raise ConfigError("no quality given; e.g. fast,balanced,max")
     return [check_quality(q) for q in names]

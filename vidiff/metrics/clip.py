@@ -1,9 +1,9 @@
 """Temporal-consistency report of any clip (`vidiff metrics`): per-frame curves and the worst segments.
 
 Streaming: two frames (and two reference frames) are in memory at a time. Each transition i-1 -> i
-gets its flicker (mean |F(i) − F(i−1)|) and warping error (`temporal.WarpingError`). Scene cuts and
+gets its flicker (mean |F(i) − F(i−1)|) and warping error (`temporal.WarpingError`). Scene cuts, fades and
 defects (black, frozen, duplicate, flicker, corrupt, jump: `vidiff.metrics.defects`) are found on the
-way; cuts and the transitions of defective frames are left out of the means and of the worst segments:
+way; cuts, fades and the transitions of defective frames are left out of the means and of the worst segments:
 a cut is content, and a defect is listed by itself. With a reference clip of the same size, each frame also gets PSNR and SSIM against the
 reference frame of the same index, and the clip its flicker ratio and temporal-difference error.
 """
@@ -25,7 +25,7 @@ from vidiff.io.orient import upright, upright_size
 from vidiff.io.probe import VideoFile, strict_scope
 from vidiff.io.reader import Frame, VideoReader
 from vidiff.io.sequence import ImageSequence, check_input_fps, is_sequence, open_input
-from vidiff.metrics.defects import DefectFinder
+from vidiff.metrics.defects import EVENTS, DefectFinder
 from vidiff.metrics.quality import psnr, ssim
 from vidiff.metrics.temporal import SequenceComparison, WarpingError, frame_diff
 from vidiff.timeline import check_flow_size, parse_input_fps
@@ -173,10 +173,14 @@ def _analyze(
             f"input has {len(rows)} frames, reference {n_ref}: compared the first {min(n_ref, len(rows))}"
         )
     found = finder.defects()
-    defects = [d for d in found if d.kind != "cut" and not set(d.frames) <= lost]
+    defects = [d for d in found if d.kind not in EVENTS and not set(d.frames) <= lost]
+    fades = [d for d in found if d.kind == "fade"]
     for d in found:
         if d.kind == "cut":
             rows[d.frames[0]]["cut"] = True
+    for d in fades:  # content, as a cut is: its transitions are left out of the figures too
+        for i in range(d.frames[0], min(len(rows), d.frames[-1] + 2)):
+            rows[i]["fade"] = True
     # a defect's transitions are left out of the means and worst segments, as cuts are: they are listed
     around = set()
     for d in defects:
@@ -185,7 +189,7 @@ def _analyze(
             around.update(k for k in (i, i + 1) if k < len(rows))
     for k in around:
         rows[k]["near_defect"] = True
-    steady = [r for r in rows[1:] if not r["cut"] and r["index"] not in around | lost]
+    steady = [r for r in rows[1:] if not r["cut"] and not r.get("fade") and r["index"] not in around | lost]
     if lost:
         notes.append(
             f"frame{'s' * (len(lost) > 1)} {', '.join(map(str, sorted(lost)))} missing or unreadable (no "
@@ -207,6 +211,7 @@ def _analyze(
         "warp_err_p95": float(np.percentile(warp_vals, 95)) if warp_vals else None,
         "warp_valid": _mean([r["warp_valid"] for r in steady]),
         "scene_cuts": [r["time"] for r in rows if r["cut"]],
+        "fades": [d.as_dict() for d in fades],
         "defects": [d.as_dict() for d in defects],
         "worst_segments": worst_segments(rows, top),
     }
@@ -239,7 +244,9 @@ def worst_segments(
     """
     vals = np.array(
         [
-            r[key] if r.get(key) is not None and not (r["cut"] or r.get("near_defect")) else np.nan
+            r[key]
+            if r.get(key) is not None and not (r["cut"] or r.get("fade") or r.get("near_defect"))
+            else np.nan
             for r in rows
         ],
         float,

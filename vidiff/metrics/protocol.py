@@ -25,12 +25,15 @@ from vidiff.metrics.quality import psnr, ssim
 from vidiff.metrics.temporal import SequenceComparison
 from vidiff.timeline import MAX_FACTOR, Keyframe
 from vidiff.timeline import Target as PlanTarget
+from vidiff.validate import check_ascii_number
 from vidiff.windows import fill_window, plan_windows, window_context
 
 
 def parse_factor(value: str | float | Fraction) -> Fraction:
     """'2', '4', '8', '2.5' or '5/2' -> the upsampling step; a value below 1 ('2/5', '0.4') is a keep ratio.
     The step has the same bound as upscale's factor (`vidiff.timeline.MAX_FACTOR`)."""
+    if isinstance(value, str):
+        check_ascii_number(value, "factor")
     try:
         f = Fraction(str(value).strip())
     except (ValueError, ZeroDivisionError):

@@ -186,6 +186,7 @@ KIND_COLORS = {  # defects on the clip plot
     "flicker": "tab:orange",
     "corrupt": "tab:red",
     "jump": "tab:purple",
+    "fade": "0.75",  # an event, not a defect: shaded as such
 }
 
 
@@ -214,7 +215,7 @@ def plot_clip(report: dict[str, Any], path: str | os.PathLike[str]) -> None:
             )
         for c in s["scene_cuts"]:
             ax.axvline(c, color="0.4", ls="--", lw=0.8)
-        _mark_defects(ax, s.get("defects", []), t)
+        _mark_defects(ax, s.get("defects", []) + s.get("fades", []), t)
         ax.set_ylabel(label, fontsize=9)
         ax.grid(alpha=0.3)
     for k, seg in enumerate(s["worst_segments"]):
@@ -223,10 +224,11 @@ def plot_clip(report: dict[str, Any], path: str | os.PathLike[str]) -> None:
     axes[-1, 0].set_xlabel("time (s)")
     title = f"{Path(s['input']).name}: {s['width']}x{s['height']}, {float(eval_fps(s['fps'])):.3g} fps, {s['n_frames']} frames"
     fig.suptitle(
-        title + "\ngrey: worst segments (numbered by warping error); dashed: scene cuts; colours: defects",
+        title
+        + "\ngrey: worst segments (by warping error); dashed: scene cuts; colours: defects, light grey: fades",
         fontsize=10,
     )
-    kinds = list(dict.fromkeys(d["kind"] for d in s.get("defects", [])))
+    kinds = list(dict.fromkeys(d["kind"] for d in s.get("defects", []) + s.get("fades", [])))
     if kinds:
         handles = [plt.Rectangle((0, 0), 1, 1, color=KIND_COLORS.get(k, "C7"), alpha=0.5) for k in kinds]
         axes[0, 0].legend(handles, kinds, fontsize=8, loc="upper right", ncol=len(kinds))
@@ -271,6 +273,10 @@ def clip_text(report: dict[str, Any]) -> str:
             + ", ".join(f"{c:.2f}s" for c in s["scene_cuts"])
             + " (left out of the figures)"
         )
+    if s.get("fades"):
+        lines.append(
+            "  fades          " + "; ".join(fade_text(d) for d in s["fades"]) + " (left out of the figures)"
+        )
     if s.get("defects"):
         lines.append("  defects (vidiff infill --auto repairs those with a repair named):")
         lines += [f"    {defect_line(d)}" for d in s["defects"]]
@@ -293,6 +299,11 @@ def frames_text(frames: Sequence[int]) -> str:
     if list(frames) == list(range(frames[0], frames[-1] + 1)):
         return f"frames {frames[0]}-{frames[-1]}"
     return "frames " + ", ".join(map(str, frames))
+
+
+def fade_text(d: dict[str, Any]) -> str:
+    """A fade event in a few words: 'dip to black, frames 15-35 at 0.60-1.40s'."""
+    return f"{d['detail'].partition(':')[0]}, {frames_text(d['frames'])} at {d['start']:.2f}-{d['end']:.2f}s"
 
 
 def defect_line(d: dict[str, Any]) -> str:

@@ -45,7 +45,7 @@ from vidiff.metrics.defects import detect_bad_frames as detect_bad_frames  # re-
 from vidiff.progress import progress_bar
 from vidiff.quality import apply_quality
 from vidiff.timeline import check_flow_size, parse_input_fps
-from vidiff.validate import INFILL_ARGS, check_args
+from vidiff.validate import INFILL_ARGS, check_args, check_ascii_number
 
 
 def parse_frames(spec: str | int | Iterable[int], n_frames: int) -> set[int]:
@@ -59,6 +59,7 @@ def parse_frames(spec: str | int | Iterable[int], n_frames: int) -> set[int]:
         except TypeError:
             raise ConfigError(f"invalid frames {spec!r}; give frame indices, e.g. {{10, 30}}") from None
     out: set[int] = set()
+    check_ascii_number(str(spec), "frames")
     for part in str(spec).split(","):
         part = part.strip()
         if not part:
@@ -84,6 +85,7 @@ def parse_frames(spec: str | int | Iterable[int], n_frames: int) -> set[int]:
 MAX_REGION = 0.5  # a corrupt frame with more of its blocks bad is rebuilt whole
 LEFT = {  # why `--auto` leaves a found defect as it is
     "cut": "a cut is content",
+    "fade": "a fade is content",
     "duplicate": "a single repeat is how frame-rate conversions are made; --frames rebuilds it",
     "jump": "frames are missing: nothing to put back",
 }

@@ -1,0 +1,119 @@
+"""Number and list options read one way at every door: ASCII digits only (`validate.check_ascii_number`),
+no empty list entry (`validate.split_names`); and an engine export leaves no lock file and does not swap the
+process's stdout/stderr."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import write_clip
+
+from vidiff.cli import main
+from vidiff.errors import ConfigError
+from vidiff.metrics.bench import resolve_methods, resolve_qualities
+from vidiff.metrics.protocol import parse_factor
+from vidiff.runner.infill import parse_frames
+from vidiff.timeline import parse_fps
+from vidiff.validate import check_ascii_number
+
+ARABIC_30, FULLWIDTH_30 = "\u0663\u0660", "\uff13\uff10"  # what int() and Fraction() read as 30
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory: pytest.TempPathFactory) -> str:
+    rng = np.random.default_rng(0)
+    d = tmp_path_factory.mktemp("numbers")
+    return str(write_clip(d / "in.mp4", list(rng.integers(0, 255, (4, 32, 48, 3), np.uint8))))
+
+
+def _error_line(capsys, argv: list[str]) -> str:
+    """`vidiff argv` exits 2 with one `vidiff: error:` line (argparse's own errors exit through SystemExit)."""
+    try:
+        code = main(argv)
+    except SystemExit as e:
+        code = e.code
+    err = [x for x in capsys.readouterr().err.splitlines() if x.strip()]
+    assert code == 2 and len(err) == 1 and err[0].startswith("vidiff: error: "), (code, err)
+    return err[0]
+
+
+@pytest.mark.parametrize("digits", [ARABIC_30, FULLWIDTH_30])
+def test_non_ascii_digits_are_refused_by_every_number_option(capsys, tmp_path: Path, clip: str, digits: str):
+    """`--fps ٣٠` was read as 30 (Python's number parsers take any script's digits)."""
+    out = str(tmp_path / "o.mp4")
+    for argv in (
+        ["upscale", clip, "-o", out, "--fps", digits],
+        ["upscale", clip, "-o", out, "--factor", digits[0]],
+        ["metrics", clip, "--top", digits],  # a `type=int` option
+        ["metrics", clip, "--max-frames", digits],
+        ["infill", clip, "-o", out, "--frames", digits[0]],
+        ["bench", "--input", clip, "--factor", digits[0]],
+    ):
+        assert "ASCII digits" in _error_line(capsys, argv), argv
+    assert not Path(out).exists()
+
+
+def test_non_ascii_digits_are_refused_by_the_api_parsers():
+    for call in (
+        lambda: parse_fps(ARABIC_30),
+        lambda: parse_factor("\u0662"),
+        lambda: parse_frames("\u0663", 10),
+        lambda: check_ascii_number("2\u00b2", "factor"),  # a superscript two
+    ):
+        with pytest.raises(ConfigError, match="ASCII digits"):
+            call()
+    assert parse_fps("30") == 30 and parse_frames("1-2", 5) == {1, 2}  # ASCII ones read as before
+
+
+def test_an_empty_entry_in_a_list_option_is_refused(capsys):
+    """`--methods dup,,blend` silently dropped the empty entry (a name the user meant to type)."""
+    for spec in ("dup,,blend", "dup,blend,", ["dup", ""]):
+        with pytest.raises(ConfigError, match="empty entry"):
+            resolve_methods(spec)
+    with pytest.raises(ConfigError, match="empty entry"):
+        resolve_qualities("fast,,max")
+    with pytest.raises(ConfigError, match="no method given"):
+        resolve_methods("")
+    assert resolve_methods("dup, blend,dup") == ["dup", "blend"]
+    line = _error_line(capsys, ["bench", "--input", "carphone_pristine", "--methods", "dup,,blend"])
+    assert "empty entry" in line
+
+
+def _tiny_engine(tmp_path: Path):
+    import torch
+
+    from vidiff.engine import EngineModule, installed
+
+    if not installed("onnxruntime"):
+        pytest.skip("onnxruntime is not installed")
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3, padding=1), torch.nn.ReLU())
+    return EngineModule(net, "tiny", "onnxruntime", cache=tmp_path / "engine", note=None), torch.randn(
+        1, 3, 8, 8
+    )
+
+
+def test_an_export_leaves_no_lock_file_and_keeps_stdout(tmp_path: Path, monkeypatch):
+    """Each export left `<name>.onnx.lock` in the cache for good, and the export swapped sys.stdout and
+    sys.stderr for the whole process (other threads' output was swallowed while it ran)."""
+    import torch
+
+    seen = []
+    real_export = torch.onnx.export
+
+    def export(*args, **kwargs):
+        seen.append((sys.stdout, sys.stderr))
+        return real_export(*args, **kwargs)
+
+    monkeypatch.setattr(torch.onnx, "export", export)
+    before = (sys.stdout, sys.stderr)
+    run, x = _tiny_engine(tmp_path)
+    y = run(x)
+    assert run.engine == "onnxruntime" and run.exports == 1
+    assert torch.allclose(y, run.module(x), atol=1e-5)
+    assert seen == [before]
+    files = sorted(p.name for p in (tmp_path / "engine").iterdir())
+    assert len(files) == 1 and files[0].endswith(".onnx"), files

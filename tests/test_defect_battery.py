@@ -1,0 +1,216 @@
+"""The defect report on content that is hard for it (`defect_battery`): each content names only its own
+events (a cut, a fade, its cadence repeats), and each injected defect is named, at its frames, and
+nothing else. The whole grid (every content x every defect) is marked slow; the default run takes the
+clean contents, one injection of each kind and pairs."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+from defect_battery import (
+    CONTENT,
+    FPS,
+    content,
+    dip_gains,
+    found,
+    gained,
+    inject,
+    natural,
+    phone,
+    position,
+    verdict,
+)
+
+from vidiff.metrics.clip import analyze_clip
+from vidiff.metrics.defects import DefectFinder
+from vidiff.metrics.fades import FADE_STEP
+from vidiff.metrics.report import clip_text, plot_clip
+
+INJECTED = ("black", "frozen", "flicker", "corrupt", "swap", "skip")
+# carphone's first frames: a head that barely moves; 3 frames dropped at frame 10 change the picture no
+# more than its own nod does (benchmarks/results/defects_heldout: most of the skips still missed are
+# carphone's 3-frame ones). Known misses, not names wrong: strict, so a fix shows here
+CARPHONE_BASED = {
+    "carphone",
+    "cut",
+    "dip_to_black",
+    "dip_to_white",
+    "slow_fade",
+    "dark_stretch",
+    "doubled",
+    "gif_loop",
+}
+UNSEEABLE = {"static_noise": {"swap", "skip"}, "dark_noisy": {"swap", "skip"}}  # no motion: no order to see
+
+
+def _check(name: str, frames: list[np.ndarray], want: list[tuple[str, list[int]]]) -> None:
+    got = found(frames, FPS.get(name, 25))
+    missed, wrong = verdict(got, want, natural(name, frames))
+    assert not missed and not wrong, (name, want, got)
+
+
+@pytest.mark.parametrize("name", CONTENT)
+def test_content_names_only_its_own_events(name: str) -> None:
+    """No false name on clean content: a static noisy shot, a slow pan, a dip to black or white (a fade,
+    once named flicker and black), a dark stretch (the light off and on: once named a cut twice, then
+    flicker), a repeat cadence, a GIF's dithering."""
+    _check(name, content(name), [])
+
+
+def _case(name: str, kind: str):
+    marks = []
+    if kind == "skip" and name in CARPHONE_BASED:
+        marks.append(pytest.mark.xfail(strict=True, reason="a 3-frame skip in carphone's opening frames"))
+    return pytest.param(name, kind, marks=marks, id=f"{name}-{kind}")
+
+
+GRID = [_case(n, k) for n in CONTENT for k in INJECTED if k not in UNSEEABLE.get(n, set())]
+QUICK = [  # one of each kind, on content where it is hard
+    _case("dip_to_white", "black"),
+    _case("pulldown", "frozen"),
+    _case("slow_pan", "flicker"),
+    _case("gif_loop", "corrupt"),
+    _case("bikes", "swap"),  # at 240x102 the swapped pair was named corrupt twice
+    _case("slow_pan", "skip"),
+]
+
+
+@pytest.mark.parametrize(("name", "kind"), QUICK)
+def test_each_defect_is_named_at_its_frames(name: str, kind: str) -> None:
+    frames, want = inject(content(name), kind, position(name))
+    _check(name, frames, [want])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("name", "kind"), GRID)
+def test_every_defect_on_every_content(name: str, kind: str) -> None:
+    frames, want = inject(content(name), kind, position(name))
+    _check(name, frames, [want])
+
+
+@pytest.mark.parametrize(
+    ("name", "first", "second"),
+    [
+        ("bikes", "black", "flicker"),
+        ("bigbuckbunny", "frozen", "swap"),
+        ("dip_to_black", "corrupt", "flicker"),
+    ],
+)
+def test_two_defects_are_named_each_at_its_frames(name: str, first: str, second: str) -> None:
+    """Two defects in one clip, apart: both named, each at its own frames (in the dip's clip, one before
+    the fade and one after it)."""
+    frames = content(name)
+    at = (8, 40) if name == "dip_to_black" else (8, 26)
+    frames, a = inject(frames, first, at[0])
+    frames, b = inject(frames, second, at[1])
+    _check(name, frames, [a, b])
+
+
+def test_a_fade_is_named_a_fade_on_the_frames_it_changes() -> None:
+    """The dip: gains 1 to 0 over frames 15-22, black 23-24, back to 1 over 25-32: frames 15-31 are off
+    the shot's level, and the report says what it is."""
+    finder = DefectFinder(25)
+    for f in content("dip_to_black"):
+        finder.push(f)
+    (fade,) = finder.defects()
+    assert fade.kind == "fade" and fade.frames == list(range(15, 32)) and fade.repair == ""
+    assert fade.detail.startswith("dip to black")
+    assert abs(fade.start - 15 / 25) < 1e-9 and abs(fade.end - 31 / 25) < 1e-9
+    white = DefectFinder(25)
+    for f in content("dip_to_white"):
+        white.push(f)
+    assert [d.detail.partition(":")[0] for d in white.defects()] == ["dip to white"]
+
+
+@pytest.mark.parametrize("ramp", [8, 45])
+def test_a_dip_is_one_fade_however_slow(ramp: int) -> None:
+    """carphone dipped to black over `ramp` frames each way at 30 fps (45: 1.5 s, whose steps fall under
+    FADE_STEP near black and where the picture is dark): one fade on exactly the frames changed (it was
+    five fades, cut where a step fell under FADE_STEP)."""
+    frames = [*phone(60), *phone(60)[::-1]][: 2 * ramp + 22]
+    got = found(gained(frames, dip_gains(len(frames), 10, ramp, 2)), 30)
+    assert got == [("fade", list(range(10, 10 + 2 * ramp + 1)))]
+
+
+def test_a_one_second_fade_steps_over_the_threshold() -> None:
+    """The slow fade (to black over 30 frames at 30 fps) steps about 3 levels a frame, over FADE_STEP
+    until its last dark frames, which are blank and join the fade."""
+    finder = DefectFinder(30)
+    for f in content("slow_fade"):
+        finder.push(f)
+    steps = [abs(s) for s in finder.glevel[21:40]]
+    assert min(steps) > FADE_STEP and 2.5 < float(np.median(steps)) < 4.5
+    (fade,) = finder.defects()
+    assert fade.frames == list(range(20, 56)) and fade.detail.startswith("fade to black")
+
+
+def test_the_report_lists_a_fade_apart_from_the_defects(tmp_path) -> None:
+    """`vidiff metrics`' JSON has the fade under `fades`, not `defects`; its text says 'fades'; the fade's
+    transitions are left out of the means as a cut's are."""
+    from conftest import write_clip
+
+    clip = write_clip(tmp_path / "dip.mkv", content("dip_to_black"), codec="ffv1", pix_fmt="bgr0")
+    report = analyze_clip(clip)
+    s = report["summary"]
+    assert s["defects"] == [] and [d["frames"] for d in s["fades"]] == [list(range(15, 32))]
+    assert all(r.get("fade") for r in report["frames"][15:33]) and not report["frames"][14].get("fade")
+    assert "fades          dip to black, frames 15-31 at 0.60-1.24s" in clip_text(report)
+    plot_clip(report, tmp_path / "dip.png")  # the fade shaded on the plot
+    assert (tmp_path / "dip.png").stat().st_size > 0
+
+
+@pytest.mark.parametrize(
+    ("damage", "want"),
+    [("flash", "flicker"), ("noise", "corrupt"), ("noise_top", "corrupt"), ("mosaic", "corrupt")],
+)
+def test_a_flash_is_flicker_and_a_garbled_frame_is_corrupt_alone(damage: str, want: str) -> None:
+    """One frame of carphone doubled in brightness (a flash: its clipped highlights change its texture) was
+    named corrupt; a frame of noise over all or 60% of the picture was named corrupt and the transition
+    out of it a cut (a one-frame shot: the cut test skipped the transition in, not the one out)."""
+    frames = phone(40)
+    rng = np.random.default_rng(0)
+    f = frames[20].copy()
+    if damage == "flash":
+        f = np.clip(f.astype(np.float32) * 2, 0, 255).astype(np.uint8)
+    elif damage == "noise":
+        f = rng.integers(0, 256, f.shape, np.uint8)
+    elif damage == "noise_top":
+        f[:86] = rng.integers(0, 256, (86, 176, 3), np.uint8)
+    else:
+        f = cv2.resize(
+            rng.integers(0, 256, (18, 22, 3), np.uint8), (176, 144), interpolation=cv2.INTER_NEAREST
+        )
+    frames[20] = f
+    assert found(frames) == [(want, [20])]
+
+
+def test_auto_repair_leaves_a_fade_and_repairs_a_black_frame_before_it(tmp_path) -> None:
+    """`infill --auto` on a dip to black with a black frame dropped in before it: the black frame is rebuilt,
+    the fade is listed and left, every frame of it bit-exact (its frames were level-matched as flicker and
+    its black ones rebuilt, a real fade undone)."""
+    from conftest import write_clip
+
+    from vidiff.io.reader import read_frames
+    from vidiff.runner.infill import infill_file
+
+    frames, _ = inject(content("dip_to_black"), "black", 6)
+    src = write_clip(tmp_path / "in.mkv", frames, codec="ffv1", pix_fmt="bgr0")
+    rep = infill_file(
+        src,
+        tmp_path / "out.mkv",
+        auto=True,
+        method="dis",
+        progress=False,
+        codec="ffv1",
+        crf=None,
+        pix_fmt="bgr0",
+    )
+    assert [(d["kind"], d["frames"]) for d in rep["defects"]] == [
+        ("black", [6]),
+        ("fade", list(range(15, 32))),
+    ]
+    assert rep["defects"][1]["action"] == "left as is: a fade is content"
+    assert [r["frame"] for r in rep["replaced"]] == [6]
+    out, decoded = read_frames(tmp_path / "out.mkv"), read_frames(src)
+    assert all(np.array_equal(out[i], decoded[i]) for i in range(len(out)) if i != 6)
