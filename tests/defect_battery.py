@@ -5,7 +5,8 @@ Content (`content(name)`, RGB uint8 frames, small: a battery case is well under 
 real stretches of the sample clips (carphone, bikes inside one shot, bigbuckbunny with its own 24 -> 25
 fps repeats), and synthetic ones: a static shot with sensor noise, a slow pan, two shots joined by a cut,
 a dip to black, a fade to white, a slow one-second fade, a dark stretch (the light off for 0.6 s), a
-dark noisy clip, a 24 -> 30 fps repeat cadence (every 4th frame shown twice), a 15 fps upload at 30 fps
+dark noisy clip, a 24 -> 30 fps repeat cadence (every 4th frame shown twice), 24 -> 60 (2:3: frames
+shown twice and three times in turn, once named frozen every 5 frames), a 15 fps upload at 30 fps
 (every frame twice), and a looping animated GIF (palette-dithered, played twice). `natural` gives the
 events each holds by itself (a cut, a fade, its cadence repeats): what the report may name there.
 
@@ -35,7 +36,12 @@ from vidiff.io.reader import read_frames
 from vidiff.io.samples import sample_clip
 from vidiff.metrics.defects import DefectFinder
 
-FPS = {"pulldown": 30, "doubled": 30, "slow_fade": 30}  # content made at another rate than 25
+FPS = {
+    "pulldown": 30,
+    "pulldown_23": 60,
+    "doubled": 30,
+    "slow_fade": 30,
+}  # content made at another rate than 25
 
 
 @functools.cache
@@ -115,6 +121,8 @@ def content(name: str) -> list[np.ndarray]:
         for i, f in enumerate(_real("bikes", 31, 36, 240)):
             out += [f, f] if i % 4 == 3 else [f]
         return out
+    if name == "pulldown_23":  # 24 -> 60 fps by repeats: frames shown twice and three times in turn
+        return [f for i, f in enumerate(_real("bikes", 31, 20, 240)) for _ in range(2 if i % 2 == 0 else 3)]
     if name == "doubled":  # 15 fps content uploaded at 30: every frame twice
         return [f for f in phone(24) for _ in range(2)]
     if name == "gif_loop":
@@ -124,7 +132,7 @@ def content(name: str) -> list[np.ndarray]:
 
 CONTENT = (
     "carphone", "bikes", "bigbuckbunny", "static_noise", "slow_pan", "cut", "dip_to_black", "dip_to_white",
-    "slow_fade", "dark_stretch", "dark_noisy", "pulldown", "doubled", "gif_loop",
+    "slow_fade", "dark_stretch", "dark_noisy", "pulldown", "pulldown_23", "doubled", "gif_loop",
 )  # fmt: skip
 HELD_OUT = {"static_noise", "slow_pan", "slow_fade", "dark_noisy", "pulldown", "doubled"}
 
@@ -138,6 +146,7 @@ def natural(name: str, frames: list[np.ndarray]) -> set[str]:
         "slow_fade": {"fade"},
         "bigbuckbunny": {"duplicate"},
         "pulldown": {"duplicate"},
+        "pulldown_23": {"duplicate"},
         "doubled": {"duplicate"},
         # the loop's seam (its last frame, then its first) is a jump back in content: named a jump or a cut
         "gif_loop": {"cut", "jump"},
@@ -145,9 +154,9 @@ def natural(name: str, frames: list[np.ndarray]) -> set[str]:
 
 
 def position(name: str) -> int:
-    """Where a defect is injected: frame 10, clear of the content's own events; in the doubled clip frame
-    11, the second of a pair (a swap of a pair's two frames changes nothing)."""
-    return 11 if name == "doubled" else 10
+    """Where a defect is injected: frame 10, clear of the content's own events; in the doubled and 2:3
+    clips frame 11, a frame's last showing (a swap of two showings of one frame changes nothing)."""
+    return 11 if name in ("doubled", "pulldown_23") else 10
 
 
 def inject(frames: list[np.ndarray], kind: str, i: int) -> tuple[list[np.ndarray], tuple[str, list[int]]]:

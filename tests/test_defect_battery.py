@@ -41,7 +41,8 @@ CARPHONE_BASED = {
     "doubled",
     "gif_loop",
 }
-UNSEEABLE = {"static_noise": {"swap", "skip"}, "dark_noisy": {"swap", "skip"}}  # no motion: no order to see
+# no motion: no order to see; in 2:3, 3 frames dropped at 11 are a showing of one frame and two of the next
+UNSEEABLE = {"static_noise": {"swap", "skip"}, "dark_noisy": {"swap", "skip"}, "pulldown_23": {"skip"}}
 
 
 def _check(name: str, frames: list[np.ndarray], want: list[tuple[str, list[int]]]) -> None:
@@ -69,6 +70,7 @@ GRID = [_case(n, k) for n in CONTENT for k in INJECTED if k not in UNSEEABLE.get
 QUICK = [  # one of each kind, on content where it is hard
     _case("dip_to_white", "black"),
     _case("pulldown", "frozen"),
+    _case("pulldown_23", "frozen"),  # a freeze off the 2:3 rhythm is still one
     _case("slow_pan", "flicker"),
     _case("gif_loop", "corrupt"),
     _case("bikes", "swap"),  # at 240x102 the swapped pair was named corrupt twice
@@ -214,3 +216,42 @@ def test_auto_repair_leaves_a_fade_and_repairs_a_black_frame_before_it(tmp_path)
     assert [r["frame"] for r in rep["replaced"]] == [6]
     out, decoded = read_frames(tmp_path / "out.mkv"), read_frames(src)
     assert all(np.array_equal(out[i], decoded[i]) for i in range(len(out)) if i != 6)
+
+
+def test_a_2_3_cadence_is_one_event_per_showing_not_frozen_runs() -> None:
+    """24 fps content at 60 (frames shown twice and three times in turn) was named frozen every 5 frames,
+    with a rebuild repair: now the rhythm is named once per showing length, reported only."""
+    finder = DefectFinder(60)
+    for f in content("pulldown_23"):
+        finder.push(f)
+    got = finder.defects()
+    assert [d.kind for d in got] == ["duplicate", "duplicate"] and not any(d.repair for d in got)
+    doubles, singles = got
+    assert doubles.frames[:4] == [3, 4, 8, 9] and singles.frames[:2] == [6, 11]
+    assert all(d.detail.startswith("cadence:") and "every 5 frames" in d.detail for d in got)
+
+
+def test_cadence_runs_allow_missed_beats_and_keep_off_beat_runs_out() -> None:
+    from vidiff.metrics.cadence import cadence_runs
+
+    runs = [(1, 2), (6, 7), (11, 14), (16, 17), (21, 22), (26, 27)]  # a freeze over the beat at 11
+    ((chain, period),) = cadence_runs(runs)
+    assert period == 5 and chain == [(1, 2), (6, 7), (16, 17), (21, 22), (26, 27)]
+    assert (
+        cadence_runs([(3, 4), (28, 29)]) == []
+    )  # two repeats are no rhythm (bigbuckbunny's 36-frame trials)
+
+
+def test_a_doubled_clip_keeps_its_figures_and_lists_one_cadence(tmp_path) -> None:
+    """15 fps content at 30: every other frame a repeat. Each repeat left its transition and the next out
+    of the means, so the summary came from 3 transitions (warping error median 0.00) and the text listed
+    22 duplicate lines; now the motion transitions are measured and the cadence is one line."""
+    from conftest import write_clip
+
+    clip = write_clip(tmp_path / "d.mkv", content("doubled"), codec="ffv1", pix_fmt="bgr0")
+    report = analyze_clip(clip)
+    s = report["summary"]
+    assert len(s["defects"]) == 1 and s["defects"][0]["frames"] == list(range(3, 47, 2))
+    measured = [r for r in report["frames"][1:] if r["warp_err"] is not None and not r.get("near_defect")]
+    assert len(measured) >= 20 and s["warp_err_median"] > 1.0
+    assert clip_text(report).count("duplicate ") == 1

@@ -27,7 +27,8 @@ figures (0-255 units unless said):
 defects (each with its frames, time span and a confidence; the plot colours them by kind):
   black      1-3 blank frames (black or one flat colour) between pictured ones
   frozen     2+ repeats of a frame while the picture moves around them (a held shot is not one)
-  duplicate  a single repeat inside motion: a cadence break (e.g. 24 -> 25 fps), reported only
+  duplicate  a single repeat inside motion: a cadence break (e.g. 24 -> 25 fps), reported only; repeats
+             at a regular rhythm (24 fps at 30 or 60, 15 at 30) are one duplicate event: a cadence
   flicker    brightness/colour of a frame or a region off its neighbours' and back, content in place
   corrupt    a region (noise, wrong blocks, a flat patch) that neither neighbour explains
   jump       two frames out of order, or a skip (frames missing: the picture leaps)

@@ -186,7 +186,9 @@ def _analyze(
     for d in defects:
         for i in d.frames:
             rows[i]["defect"] = d.kind
-            around.update(k for k in (i, i + 1) if k < len(rows))
+            # a repeat's own transition shows nothing; the one out of it is the clip's motion (a cadence's
+            # every other transition in 15 fps shown at 30: leaving it out left no figure to report)
+            around.update(k for k in ((i,) if d.kind == "duplicate" else (i, i + 1)) if k < len(rows))
     for k in around:
         rows[k]["near_defect"] = True
     steady = [r for r in rows[1:] if not r["cut"] and not r.get("fade") and r["index"] not in around | lost]

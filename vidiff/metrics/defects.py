@@ -15,6 +15,8 @@ thumbnails are kept, and a few numbers per frame.
 |           | `MAX_FROZEN_S` long, not starting a shot (a held shot is no defect) | `MAX_FROZEN_S`       | repeats)|
 | duplicate | the same with one repeat: a cadence break (e.g. 24 -> 25 fps        | as frozen            | none    |
 |           | pulldown); reported only, repeating a frame is how such clips are made |                   |         |
+|           | runs of repeats at a regular rhythm, of any length, are one event:  | `metrics.cadence`    | none    |
+|           | a cadence (24 fps at 30, or at 60 as 2:3; 15 at 30), never frozen   |                      |         |
 | flicker   | level steps: the smooth residual after motion compensation jumps by | `FLICKER_STEP`,      | level   |
 |           | `FLICKER_STEP` in some block and channel, with little detail change,| `MAX_FLICKER_S`      | match   |
 |           | and jumps back within `MAX_FLICKER_S` (the steps summed under       | `FLICKER_BACK`,      |         |
@@ -69,6 +71,7 @@ import numpy as np
 from vidiff.flow import backward_warp, dis_calc
 from vidiff.io.probe import VideoFile
 from vidiff.io.reader import VideoReader
+from vidiff.metrics.cadence import cadence_runs
 from vidiff.metrics.fades import FADE_STEP, find_fades
 from vidiff.metrics.temporal import FB_ABS, fb_consistent
 from vidiff.scenes import SceneDetector
@@ -437,6 +440,9 @@ class DefectFinder:
         out = []
         self.duplicates: set[int] = set()  # single repeats: reported only, real frames for the level steps
         max_run = max(2, int(round(MAX_FROZEN_S * self.fps)))
+        moving: dict[
+            tuple[int, int], tuple[float, float]
+        ] = {}  # runs of repeats inside motion: (before, after)
         for a, b in _runs(self.same):
             # frames a..b-1 repeat frame a-1
             if a < 2 or b >= n or b - a > max_run or self.scene[a - 1] or self.blank[a - 1]:
@@ -444,13 +450,29 @@ class DefectFinder:
             before, after = self.fdiff[a - 1], self.fdiff[b]
             if min(before, after) < MOVING_DIFF:
                 continue  # a still scene
+            moving[(a, b)] = (before, after)
+        for chain, period in cadence_runs(
+            list(moving)
+        ):  # a frame rate converted by repeats (`metrics.cadence`)
+            frames = [f for a, b in chain for f in range(a, b)]
+            conf = confidence(min(min(moving[r]) for r in chain), MOVING_DIFF)
+            size = chain[0][1] - chain[0][0]
+            why = (
+                f"cadence: {size} repeat(s) every {period} frames, {len(chain)} times (a frame rate converted "
+                "by showing frames again, e.g. 24 fps at 30 or 60); reported only"
+            )
+            out.append(self._event("duplicate", frames, conf, why))
+            self.duplicates.update(frames)
+            for r in chain:
+                del moving[r]
+        for (a, b), (before, after) in moving.items():
             kind = "frozen" if b - a > 1 else "duplicate"
             conf = confidence(min(before, after), MOVING_DIFF)
             why = f"{b - a} repeat(s) of frame {a - 1} while the picture moves ({before:.1f} before, {after:.1f} after)"
             out.append(self._event(kind, list(range(a, b)), conf, why, REPAIRS.get(kind, "")))
             if kind == "duplicate":
                 self.duplicates.update(range(a, b))
-        return out
+        return sorted(out, key=lambda d: d.frames[0])
 
     def _is_cut(self, k: int) -> bool:
         return bool(self.scene[k] and self.valid[k] < CUT_VALID and not self.relit[k])
