@@ -163,3 +163,20 @@ def test_probe_gives_one_shown_size_for_a_turned_clip_of_non_square_pixels(tmp_p
     assert main(["probe", str(src)]) == 0
     out = capsys.readouterr().out
     assert "rotation 90 deg (shown 480x853)" in out and "pixels 32:27 (non-square: shown 480x853)" in out
+
+
+def test_a_recipe_keeps_the_pixel_aspect_and_the_mirror(tmp_path):
+    from vidiff.io.orient import display_matrix
+
+    src = write_clip(
+        tmp_path / "dvd.mkv",
+        "mpeg2video",
+        size=(720, 480),
+        n=4,
+        sar=Fraction(32, 27),
+        matrix=display_matrix(0, True),
+    )
+    out = tmp_path / "x2.mp4"
+    assert main(["run", "fps_x2", "-i", str(src), "-o", str(out), "interpolate.method=blend", "-q"]) == 0
+    info = probe(out)
+    assert (info.n_frames, info.sar, info.rotation, info.flip) == (8, Fraction(32, 27), 0, True)
