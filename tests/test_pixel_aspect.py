@@ -163,3 +163,35 @@ def test_probe_gives_one_shown_size_for_a_turned_clip_of_non_square_pixels(tmp_p
     assert main(["probe", str(src)]) == 0
     out = capsys.readouterr().out
     assert "rotation 90 deg (shown 480x853)" in out and "pixels 32:27 (non-square: shown 480x853)" in out
+
+
+def test_a_recipe_keeps_the_pixel_aspect_and_the_mirror(tmp_path):
+    from vidiff.io.orient import display_matrix
+
+    src = write_clip(
+        tmp_path / "dvd.mkv",
+        "mpeg2video",
+        size=(720, 480),
+        n=4,
+        sar=Fraction(32, 27),
+        matrix=display_matrix(0, True),
+    )
+    out = tmp_path / "x2.mp4"
+    assert main(["run", "fps_x2", "-i", str(src), "-o", str(out), "interpolate.method=blend", "-q"]) == 0
+    info = probe(out)
+    assert (info.n_frames, info.sar, info.rotation, info.flip) == (8, Fraction(32, 27), 0, True)
+
+
+def test_a_pixel_aspect_out_of_all_reason_is_taken_as_square(tmp_path):
+    """A damaged header's 200:1 would have made its frames 12800 pixels wide where they are shown square."""
+    from vidiff.io.aspect import stream_sar
+
+    class Stated:
+        def __init__(self, sar):
+            self.sample_aspect_ratio, self.codec_context = sar, None
+
+    assert stream_sar(Stated(Fraction(200, 1))) is None
+    assert stream_sar(Stated(Fraction(1, 200))) is None
+    assert stream_sar(Stated(Fraction(2, 1))) == 2  # a 2x anamorphic lens
+    src = write_clip(tmp_path / "bad.mp4", "libx264", n=3, sar=Fraction(200, 1))
+    assert probe(src).sar is None

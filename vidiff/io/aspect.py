@@ -22,14 +22,19 @@ from typing import Any
 import cv2
 import numpy as np
 
+# the pixel aspects taken as stated: a 2x anamorphic lens's 2:1 and a DVD's 8:9 lie well inside; a damaged
+# header's 1000:1 would have made frames a million pixels wide where they are shown square (`square_pixels`)
+SAR_RANGE = (Fraction(1, 4), Fraction(4))
+
 
 def stream_sar(stream: Any, frame: Any = None) -> Fraction | None:
     """The pixel aspect of a video stream as FFmpeg guesses it (the container's, else the codec's, else
-    the first decoded `frame`'s); None for square pixels or none stated."""
+    the first decoded `frame`'s); None for square pixels, none stated or one outside `SAR_RANGE`."""
     for owner in (stream, getattr(stream, "codec_context", None), frame):
         sar = getattr(owner, "sample_aspect_ratio", None) if owner is not None else None
         if sar is not None and sar > 0:
-            return None if sar == 1 else Fraction(sar).limit_denominator(65535)
+            sar = Fraction(sar).limit_denominator(65535)
+            return None if sar == 1 or not SAR_RANGE[0] <= sar <= SAR_RANGE[1] else sar
     return None
 
 

@@ -39,8 +39,8 @@ class UpscaleOptions:
     `codec`/`crf`/`preset`/`pix_fmt`/`audio_codec`: the encoding (`EncodeOptions`). `audio_mode`
     "copy", "drop" or "slow" (re-timed by `speed`, pitch kept); None: "copy" if `audio` else "drop".
     `transform` maps each output frame (size `out_size` = (width, height), or found by applying it to a
-    blank frame); a source with a display rotation (a phone's portrait clip) gives it the frames upright
-    and is written upright (`vidiff.io.orient.upright_first`; a transform keyed "identity" is exempt). `dedupe`/`max_run`: collapse held source frames (runs up to `max_run`); `scene_cuts`:
+    blank frame); a source with a display rotation (a phone's portrait clip), a mirror or non-square pixels
+    (a DVD's) gives it the frames as shown (upright, square pixels) and is written so (`vidiff.io.orient.upright_first`; a transform keyed "identity" is exempt). `dedupe`/`max_run`: collapse held source frames (runs up to `max_run`); `scene_cuts`:
     never interpolate across a cut. `window`: keyframe pairs per window of a method with context.
     `workers`: processes (None: one, so that a script without a `__main__` guard works; the CLI
     asks for every core); `pool`: a pool shared with other clips. `input_fps`: the rate of an image-sequence

@@ -22,7 +22,7 @@ from vidiff.io.aspect import note_sar_lost, written_sar
 from vidiff.io.colortags import output_color
 from vidiff.io.encode import EncodeOptions
 from vidiff.io.gif_out import check_gif_rate
-from vidiff.io.orient import upright_first, written_flip, written_rotation
+from vidiff.io.orient import Upright, upright_first, upright_size, written_flip, written_rotation
 from vidiff.io.probe import VideoFile, VideoInfo, strict_input, strict_scope
 from vidiff.io.reader import VideoReader
 from vidiff.io.segments import ResumableWriter
@@ -219,8 +219,11 @@ def _output_size(opts: UpscaleOptions, width: int, height: int) -> tuple[int, in
         raise ConfigError(f"transform returns an array of shape {img.shape}, not an (H, W, 3) RGB frame")
     got = (img.shape[1], img.shape[0])
     if opts.out_size is not None and tuple(opts.out_size) != got:
+        t = opts.transform  # given the frames as shown (`upright_first`): their size, and why
+        given = upright_size(width, height, t.rotation, t.sar) if isinstance(t, Upright) else (width, height)
+        why = " (the source as shown: upright, square pixels)" if given != (width, height) else ""
         raise ConfigError(
-            f"transform makes {got[0]}x{got[1]} frames from {width}x{height} ones; out_size says "
+            f"transform makes {got[0]}x{got[1]} frames from {given[0]}x{given[1]} ones{why}; out_size says "
             f"{opts.out_size[0]}x{opts.out_size[1]}"
         )
     return got
