@@ -228,12 +228,6 @@ def run(args: argparse.Namespace) -> int:
     from vidiff.generate.clip import make_clip
     from vidiff.generate.summary import summary_lines
 
-    if args.output.lower().endswith(".webm"):  # make_clip's line says 'use codec vp9': no option here
-        raise ConfigError(
-            f"{args.output}: vidiff generate writes H.264, which a .webm file cannot hold; use .mp4 (or .mov, "
-            ".mkv)"
-        )
-
     report = make_clip(
         args.output,
         image=args.image,

@@ -12,6 +12,7 @@ from vidiff.flow import METHOD_WHAT, method_line
 from vidiff.io.encode import AUDIO_CODEC_HELP, CODEC_HELP, CRF_HELP, PIX_FMT_HELP, PRESET_HELP
 from vidiff.io.sequence import DEFAULT_INPUT_FPS
 from vidiff.io.sequence_out import OUTPUT_HELP
+from vidiff.io.video_ext import DEFAULT_CODEC
 from vidiff.quality import TIERS
 from vidiff.timeline import FACTOR_HELP, FPS_HELP
 from vidiff.validate import MAX_SEED, SAMPLER_STEPS
@@ -48,7 +49,7 @@ browsers play one under 2 as 10, so a GIF plays at most 50 fps: a faster rate is
 def add_encode_options(p: argparse.ArgumentParser) -> None:
     """Output encoding options shared by every command that writes a clip."""
     g = p.add_argument_group("encoding")
-    g.add_argument("--codec", default="h264", help=CODEC_HELP)
+    g.add_argument("--codec", default=DEFAULT_CODEC, help=CODEC_HELP)
     g.add_argument("--crf", type=int, default=18, help=CRF_HELP)
     g.add_argument("--preset", default=None, help=PRESET_HELP)
     g.add_argument("--pix-fmt", default="yuv420p", help=PIX_FMT_HELP)

@@ -15,6 +15,7 @@ from fractions import Fraction
 from typing import Any
 
 from vidiff.api_call import checked_call
+from vidiff.io.video_ext import DEFAULT_CODEC
 
 METHODS = ("dis", "diffusion")
 # How far past a clip's end extension carries its motion, in frame intervals of the clip: up to here the
@@ -308,7 +309,7 @@ def make_clip(
     interpolate: str | None = None,
     interpolate_options: dict[str, Any] | None = None,
     audio: str | None = None,
-    codec: str = "h264",
+    codec: str = DEFAULT_CODEC,
     crf: int = 18,
     preset: str | None = None,
     pix_fmt: str = "yuv420p",
@@ -414,7 +415,7 @@ def make_clip(
     check_seed(seed)
     if fps not in FPS_CHOICES:
         raise ConfigError(f"fps {fps} for a social clip: use one of {', '.join(map(str, FPS_CHOICES))}")
-    opts = EncodeOptions(codec, crf, preset, pix_fmt)
+    opts = EncodeOptions(codec, crf, preset, pix_fmt).for_output(output)
     if is_gif(output):  # a GIF takes no encoding options and holds no music
         frames_encoding(output, opts)
         check_gif_rate(output, fps)

@@ -14,13 +14,14 @@ import os
 import shutil
 import sys
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 import av
 import numpy as np
 
 from vidiff.errors import ConfigError, OutputError
+from vidiff.io.video_ext import CONTAINER_CODEC, DEFAULT_CODEC
 
 CODECS = {  # user name -> ffmpeg encoder
     "h264": "libx264",
@@ -52,7 +53,7 @@ X26X_PRESETS = (
 )
 NUMERIC_PRESETS = {"libvpx-vp9": (0, 8), "libsvtav1": (0, 13)}  # cpu-used / preset numbers
 
-CODEC_HELP = "h264 (default), h265, vp9 or av1"
+CODEC_HELP = "auto (default: vp9 for .webm, else h264), h264, h265, vp9 or av1"
 CRF_HELP = "quality: lower is better (default 18; h264/h265 0-51, vp9 0-63, av1 1-63; h264 0: lossless)"
 PRESET_HELP = "encoder speed preset: h264/h265 ultrafast ... veryslow (default medium); vp9 0-8, av1 0-13"
 PIX_FMT_HELP = (
@@ -75,7 +76,7 @@ class EncodeOptions:
     """Codec, quality, speed preset and pixel format of an output, and what becomes of the source's audio
     (`audio_codec`, `vidiff.io.writer.audio_action`); invalid values raise `ConfigError`."""
 
-    codec: str = "h264"
+    codec: str = DEFAULT_CODEC
     crf: int | None = 18
     preset: str | None = None
     pix_fmt: str = "yuv420p"
@@ -84,11 +85,11 @@ class EncodeOptions:
     def __post_init__(self) -> None:
         if self.audio_codec not in AUDIO_CODECS:
             raise ConfigError(f"audio codec {self.audio_codec!r}: use one of {', '.join(AUDIO_CODECS)}")
-        if not isinstance(self.codec, str) or self.codec not in CODECS:
+        if not isinstance(self.codec, str) or self.codec not in (*CODECS, DEFAULT_CODEC):
             raise ConfigError(
-                f"unknown codec {self.codec!r}; choose one of: {', '.join(sorted(set(CODECS)))}"
+                f"unknown codec {self.codec!r}; choose one of: {', '.join(sorted({*CODECS, DEFAULT_CODEC}))}"
             )
-        enc = CODECS[self.codec]
+        enc = self.encoder
         if self.crf is not None and enc in CRF_RANGE:
             lo, hi = CRF_RANGE[enc]
             if isinstance(self.crf, bool) or not isinstance(self.crf, int) or not lo <= self.crf <= hi:
@@ -121,12 +122,22 @@ class EncodeOptions:
 
     @property
     def encoder(self) -> str:
-        """The ffmpeg encoder name (libx264, libx265, libvpx-vp9, libsvtav1)."""
-        return CODECS[self.codec]
+        """The ffmpeg encoder name (libx264, libx265, libvpx-vp9, libsvtav1); `auto`'s is h264's, the one
+        it stands for in every container but .webm (`for_output` names the one for an output)."""
+        return CODECS[self.codec if self.codec != DEFAULT_CODEC else "h264"]
+
+    def for_output(self, path: str | os.PathLike[str]) -> EncodeOptions:
+        """These options for the output `path`: `auto` becomes its container's codec (vp9 for .webm, else
+        h264), checked again with crf, preset and pixel format; a named codec stays as it is."""
+        if self.codec != DEFAULT_CODEC:
+            return self
+        ext = os.path.splitext(os.fspath(path))[1].lower()
+        return replace(self, codec=CONTAINER_CODEC.get(ext, "h264"))
 
     def writer_kwargs(self) -> dict[str, object]:
-        """Keyword arguments for `VideoWriter` / `ResumableWriter`."""
-        return {"codec": self.encoder, "crf": self.crf, "preset": self.preset, "pix_fmt": self.pix_fmt}
+        """Keyword arguments for `VideoWriter` / `ResumableWriter` (`auto` is resolved by their output)."""
+        codec = self.codec if self.codec == DEFAULT_CODEC else self.encoder
+        return {"codec": codec, "crf": self.crf, "preset": self.preset, "pix_fmt": self.pix_fmt}
 
     def coded_size(self, width: int, height: int) -> tuple[int, int]:
         """The size frames of `width` x `height` are encoded at: a side that the pixel format's chroma
@@ -140,7 +151,8 @@ class EncodeOptions:
         """Refuse an encoder the output's container cannot hold (a .webm file holds only vp9 or av1)."""
         path = os.fspath(path)
         ext = os.path.splitext(path)[1].lower()
-        if self.encoder not in CONTAINER_ENCODERS.get(ext, (self.encoder,)):
+        encoder = self.for_output(path).encoder
+        if encoder not in CONTAINER_ENCODERS.get(ext, (encoder,)):
             raise ConfigError(f"{path}: a {ext} file holds only vp9 or av1 video; use codec vp9 (or av1)")
 
     def check_output(
@@ -152,6 +164,8 @@ class EncodeOptions:
         said in one note line on stderr."""
         path = os.fspath(path)
         ext = os.path.splitext(path)[1].lower()
+        if self.codec == DEFAULT_CODEC:
+            return self.for_output(path).check_output(path, width, height, resumable)
         self.check_container(path)
         small = width * height <= 256 * 256
         tw, th = (width, height) if small else (64 + width % 2, 64 + height % 2)

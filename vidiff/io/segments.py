@@ -58,6 +58,7 @@ from vidiff.io.sequence_out import (
     output_target,
 )
 from vidiff.io.streams import Extras
+from vidiff.io.video_ext import DEFAULT_CODEC
 from vidiff.io.writer import (
     _FORMATS,
     OutputLock,
@@ -80,6 +81,11 @@ INTERMEDIATE_RGB = {"codec": "ffv1", "crf": None, "preset": None, "profile": Non
 PARTS_RATIO = 0.5
 TEE_DEPTH = DEPTH  # frames the sink may hand the streaming join ahead of its encoder (then it waits)
 _ENCODE_KEYS = ("codec", "crf", "preset", "pix_fmt")
+
+
+def _pick(encode: dict[str, Any]) -> dict[str, Any]:
+    """The `EncodeOptions` arguments among a writer's encoding keywords."""
+    return {k: v for k, v in encode.items() if k in _ENCODE_KEYS}
 
 
 @dataclass(frozen=True)
@@ -377,6 +383,8 @@ class ResumableWriter:
         self.start_number = start_number
         self.announce = announce
         self.frames = frames_output(self.path)  # an image sequence (no audio, no encoder), or None
+        if self.frames is None and encode.get("codec", DEFAULT_CODEC) == DEFAULT_CODEC:  # the parts' codec
+            encode = {**encode, "codec": EncodeOptions(**_pick(encode)).for_output(self.path).encoder}
         p = Path(output_target(self.path))
         self.parts = Parts(
             p.parent / f".{p.name}.vidiff-parts", width, height, Fraction(fps), encode, segment_frames
@@ -387,7 +395,7 @@ class ResumableWriter:
         self.flip = flip  # a mirror after the rotation (`vidiff.io.orient`)
         self.seg_n = segment_frames
         self.key = json.loads(json.dumps(key, default=str, sort_keys=True))
-        opts = EncodeOptions(**{k: v for k, v in encode.items() if k in _ENCODE_KEYS})
+        opts = EncodeOptions(**_pick(encode))
         if self.frames is not None and (audio_from or audio):
             raise ConfigError(f"{self.path}: image frames hold no audio; give no audio_from or audio")
         self.format = _FORMATS[p.suffix.lower()] if self.frames is None else "image2"

@@ -29,6 +29,7 @@ from vidiff.io.encode import EncodeOptions
 from vidiff.io.orient import display_matrix
 from vidiff.io.probe import VideoFile, open_container, shown_start, strict_input, video_stream
 from vidiff.io.streams import Extras
+from vidiff.io.video_ext import DEFAULT_CODEC
 from vidiff.validate import WRITER_ARGS, check_args, check_image, check_path, check_rate, check_sar
 
 _FORMATS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska", ".webm": "webm"}
@@ -226,7 +227,7 @@ class VideoWriter(AtomicOutput):
         width: int,
         height: int,
         fps: Fraction,
-        codec: str = "libx264",
+        codec: str = DEFAULT_CODEC,
         crf: int | None = 18,
         preset: str | None = None,
         pix_fmt: str = "yuv420p",
@@ -246,7 +247,7 @@ class VideoWriter(AtomicOutput):
     ):
         check_args(WRITER_ARGS, locals())  # every argument, before the output is touched
         self.path = check_output_path(path, sources(inputs, audio_from))
-        opts = EncodeOptions(codec, crf, preset, pix_fmt)
+        opts = EncodeOptions(codec, crf, preset, pix_fmt).for_output(self.path)
         opts.check_container(self.path)
         self._lock = OutputLock(self.path).acquire() if lock else None
         self.encoder = opts.encoder

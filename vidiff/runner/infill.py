@@ -39,6 +39,7 @@ from vidiff.io.sequence_out import (
 )
 from vidiff.io.streams import Extras
 from vidiff.io.tail import clip_end
+from vidiff.io.video_ext import DEFAULT_CODEC
 from vidiff.io.writer import VideoWriter, check_output_path
 from vidiff.metrics.defects import Defect, find_defects, match_levels, region_mask, repair_plan
 from vidiff.metrics.defects import detect_bad_frames as detect_bad_frames  # re-exported
@@ -99,7 +100,7 @@ def infill_file(
     auto: bool = False,
     method: str | Interpolator = "auto",
     method_options: dict[str, Any] | None = None,
-    codec: str = "libx264",
+    codec: str = DEFAULT_CODEC,
     crf: int | None = 18,
     preset: str | None = None,
     audio: bool = True,
@@ -128,7 +129,7 @@ def infill_file(
     input, output = os.fspath(input), os.fspath(output)
     check_output_path(output, [input], frames=True)
     check_start_number(start_number, output)
-    enc = EncodeOptions(codec, crf, preset, pix_fmt, audio_codec)
+    enc = EncodeOptions(codec, crf, preset, pix_fmt, audio_codec).for_output(output)
     images = frames_output(output) is not None
     if images:
         frames_encoding(output, enc)  # images take no encoding options: one given is refused

@@ -20,6 +20,7 @@ from vidiff.errors import ConfigError
 from vidiff.flow import Interpolator
 from vidiff.io.encode import EncodeOptions
 from vidiff.io.sequence_out import check_start_number
+from vidiff.io.video_ext import DEFAULT_CODEC
 from vidiff.quality import apply_quality
 from vidiff.runner.parallel import parse_workers
 from vidiff.timeline import parse_factor, parse_fps, parse_input_fps, parse_speed
@@ -53,7 +54,7 @@ class UpscaleOptions:
     fps: Fraction | float | None = None
     method: str | Interpolator = "auto"
     method_options: dict[str, Any] | None = None
-    codec: str = "libx264"
+    codec: str = DEFAULT_CODEC
     crf: int | None = 18
     preset: str | None = None
     pix_fmt: str = "yuv420p"

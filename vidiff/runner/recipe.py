@@ -22,7 +22,10 @@ from typing import Any
 from vidiff.api_call import checked_call
 from vidiff.errors import ConfigError, OutputError, VidiffError
 from vidiff.io.probe import strict_input, strict_scope
-from vidiff.io.video_ext import VIDEO_EXT  # a batch folder's clips (a camcorder's .MTS was "no video files")
+from vidiff.io.video_ext import (
+    DEFAULT_CODEC,
+    VIDEO_EXT,  # a batch folder's clips (a camcorder's .MTS was "no video files")
+)
 from vidiff.recipes import Recipe
 from vidiff.validate import check_flag, check_optional_path, check_path
 
@@ -49,7 +52,7 @@ def check_recipe(recipe: Recipe) -> None:
     where = f"recipe {recipe.name}"
     try:
         EncodeOptions(
-            enc.get("codec", "h264"),
+            enc.get("codec", DEFAULT_CODEC),
             enc.get("crf", 18),
             enc.get("preset"),
             enc.get("pix_fmt", "yuv420p"),
@@ -192,7 +195,11 @@ def run_recipe(
     workers = parse_workers(workers)
     check_workers(recipe, workers)
     enc = recipe.stage("encode") or {}
-    common = {"codec": enc.get("codec", "h264"), "crf": enc.get("crf", 18), "preset": enc.get("preset")}
+    common = {
+        "codec": enc.get("codec", DEFAULT_CODEC),
+        "crf": enc.get("crf", 18),
+        "preset": enc.get("preset"),
+    }
     common["audio_codec"] = enc.get("audio_codec", "auto")
     common["start_number"] = enc.get("start_number")  # image frames' first file number
     interp = recipe.stage("interpolate") or {}
@@ -302,7 +309,7 @@ def _run_generate(recipe: Recipe, input: str | None, output: str, progress: bool
             aspect=(recipe.stage("reframe") or {}).get("aspect", "9:16"),
             interpolate=method,  # None: make_clip's default, as vidiff generate's (auto for a model's keyframes)
             interpolate_options=model or None,
-            codec=enc.get("codec", "h264"),
+            codec=enc.get("codec", DEFAULT_CODEC),
             crf=enc.get("crf", 18),
             preset=enc.get("preset"),
             pix_fmt=enc.get("pix_fmt", "yuv420p"),

@@ -173,6 +173,7 @@ def _check_inputs(src: VideoFile | ImageSequence, output: str, opts: UpscaleOpti
     check_flow_size(info.width, info.height, name)
     enc, audio = opts.encode, opts.resolved_audio
     if frames_output(output) is None:
+        enc = enc.for_output(output)
         enc.check_output(output, *size)
         note_sar_lost(output, enc.encoder, written_sar(info.sar, opts.transform))
     else:  # images: no encoder to try, no audio
