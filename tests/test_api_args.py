@@ -544,7 +544,10 @@ def test_api_errors_name_the_parameters_not_the_cli_flags(tmp_path, monkeypatch)
         (lambda: make_clip(out, prompt="a fox", progress=False), "a prompt needs weights"),
         (lambda: make_clip(out, clip=str(clip), extend=-1.0, progress=False), "extend must be 0 or more"),
         (lambda: make_clip(out, clip=str(clip), method="diffusion", steps=0), "steps must be between 1"),
-        (lambda: upscale_file(clip, tmp_path / "o.webm", factor=2, method="dis", codec="h264"), "use codec vp9"),
+        (
+            lambda: upscale_file(clip, tmp_path / "o.webm", factor=2, method="dis", codec="h264"),
+            "use codec vp9",
+        ),
         (lambda: upscale_file(clip, out, factor=2, fps=60, method="dis"), "one of factor or fps"),
         (lambda: UpscaleOptions(factor=2, method="dis", quality="max"), "give method or quality"),
         (lambda: infill_file(clip, out, frames="x"), "invalid frames 'x'"),

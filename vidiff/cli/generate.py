@@ -224,7 +224,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from vidiff.errors import ConfigError
     from vidiff.generate.clip import make_clip
     from vidiff.generate.summary import summary_lines
 
