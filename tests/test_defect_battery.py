@@ -255,3 +255,17 @@ def test_a_doubled_clip_keeps_its_figures_and_lists_one_cadence(tmp_path) -> Non
     measured = [r for r in report["frames"][1:] if r["warp_err"] is not None and not r.get("near_defect")]
     assert len(measured) >= 20 and s["warp_err_median"] > 1.0
     assert clip_text(report).count("duplicate ") == 1
+
+
+def test_a_flat_shot_is_not_a_black_frame(tmp_path) -> None:
+    """A nearly flat clip (the media battery's orange field with a small moving patch, MJPEG) had frame 5
+    named 'black ... blank (std 3.9) between pictured frames 4 and 6 (std 4)': every frame of it is that
+    flat. A blank frame must be flatter than its neighbours by BLANK_CONTRAST, not just under BLANK_STD;
+    the battery's injected black frames (test_one_defect_*) are still named."""
+    import av
+    from media_kinds import write_clip
+
+    clip = write_clip(tmp_path / "flat.avi", "mjpeg", "yuvj420p")
+    with av.open(str(clip)) as c:
+        frames = [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
+    assert len(frames) == 8 and not [k for k, _ in found(frames) if k == "black"], found(frames)

@@ -8,8 +8,9 @@ thumbnails are kept, and a few numbers per frame.
 
 | kind      | what it measures                                                   | threshold            | repair  |
 | --------- | ------------------------------------------------------------------ | -------------------- | ------- |
-| black     | a run of at most `MAX_BLANK_RUN` blank frames (thumbnail std below  | `BLANK_STD`          | rebuild |
-|           | `BLANK_STD`: black or one flat colour) between pictured frames      |                      |         |
+| black     | a run of at most `MAX_BLANK_RUN` blank frames (thumbnail std below  | `BLANK_STD`,         | rebuild |
+|           | `BLANK_STD`: black or one flat colour) between pictured frames      | `BLANK_CONTRAST`     |         |
+|           | (`BLANK_CONTRAST` times the blank's std at least)                   |                      |         |
 | frozen    | 2+ repeats (mean |diff| under `SAME_DIFF`, full size) of a frame     | `SAME_DIFF`,         | rebuild |
 |           | inside moving footage (`MOVING_DIFF` before and after), at most     | `MOVING_DIFF`,       | (the    |
 |           | `MAX_FROZEN_S` long, not starting a shot (a held shot is no defect) | `MAX_FROZEN_S`       | repeats)|
@@ -82,6 +83,7 @@ GRID = 6  # blocks per side for levels and local detail
 FINE_W, FINE_GRID = 320, 12  # texture of the frame itself: width analysed, blocks per side
 DETAIL_SIGMA = 2.0  # Gaussian splitting a residual into level (smooth) and detail (the rest), thumb px
 BLANK_STD = 4.0  # a blank frame: thumbnail std under this (0-255)
+BLANK_CONTRAST = 2.0  # a blank frame's neighbours have at least this many times its std (else all is flat)
 MAX_BLANK_RUN = 3  # longer blank runs are fades or black screens, meant
 SAME_DIFF = 0.2  # a repeat: mean |diff| of every 4th pixel (`timeline.frames_differ`)
 MOVING_DIFF = 0.6  # moving footage: mean |diff| of every 4th pixel over the transition before/after a run
@@ -431,7 +433,9 @@ class DefectFinder:
                 continue
             around = min(self.std[a - 1], self.std[b])
             flat = max(self.std[a:b])
-            conf = confidence(around / max(flat, 0.5), 2.0)
+            if around < BLANK_CONTRAST * max(flat, 0.5):  # as flat as its neighbours: a flat shot, not a gap
+                continue
+            conf = confidence(around / max(flat, 0.5), BLANK_CONTRAST)
             why = f"blank (std {flat:.1f}) between pictured frames {a - 1} and {b} (std {around:.0f})"
             out.append(self._event("black", list(range(a, b)), conf, why, "rebuild"))
         return out
