@@ -211,7 +211,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="for --method diffusion or a video diffusion model: cpu (default) or cuda",
     )
-    p.add_argument("--audio", help="music or voice to put under the clip (trimmed and faded to its length)")
+    p.add_argument(
+        "--audio",
+        help="music or voice to put under the clip (trimmed and faded to its length; it replaces the sound "
+        "a model makes, LTX-2's)",
+    )
+    p.add_argument(
+        "--no-audio", action="store_true", help="leave out the sound a model makes with the clip (LTX-2's)"
+    )
     p.add_argument(
         "--seed", type=int, default=0, help=f"random seed for the model, 0 to {MAX_SEED} (default 0)"
     )
@@ -269,6 +276,7 @@ def run(args: argparse.Namespace) -> int:
         vae=args.vae,
         interpolate=args.interpolate,
         audio=args.audio,
+        no_audio=args.no_audio,
         crf=args.crf,
         preset=args.preset,
         strip=args.strip,
