@@ -3,7 +3,7 @@ saved with `save_pretrained`.
 
 Nothing is downloaded. The Gemma 3 text encoder is a 2-layer `Gemma3ForConditionalGeneration` of width 32
 (its SigLIP vision tower one layer) with a word-level `tokenizers` tokenizer over a few words; the video
-VAE compresses space and time 2x (its config leaves the ratios out: the class works them out, as the
+VAE compresses space and time 4x (its config leaves the ratios out: the class works them out, as the
 backend does); the audio VAE reads 16 kHz mel frames of 160 samples and the vocoder upsamples them 160x, so
 its stereo waveform is 16 kHz and lasts the frames' time, as a real pipeline's (24 kHz) does.
 """
@@ -86,12 +86,12 @@ def ltx2_dir(out: Path, kind: str = "t2v") -> Path:
     )  # fmt: skip
     torch.manual_seed(0)
     vae = AutoencoderKLLTX2Video(
-        in_channels=3, out_channels=3, latent_channels=4, block_out_channels=(8,),
-        decoder_block_out_channels=(8,), layers_per_block=(1,), decoder_layers_per_block=(1, 1),
-        spatio_temporal_scaling=(True,), decoder_spatio_temporal_scaling=(True,),
-        decoder_inject_noise=(False, False), downsample_type=("spatial",), upsample_residual=(False,),
-        upsample_factor=(1,), timestep_conditioning=False, patch_size=1, patch_size_t=1,
-        encoder_causal=True, decoder_causal=False,
+        in_channels=3, out_channels=3, latent_channels=4, block_out_channels=(8, 8),
+        decoder_block_out_channels=(8, 8), layers_per_block=(1, 1), decoder_layers_per_block=(1, 1, 1),
+        spatio_temporal_scaling=(True, True), decoder_spatio_temporal_scaling=(True, True),
+        decoder_inject_noise=(False, False, False), downsample_type=("spatiotemporal", "spatiotemporal"),
+        upsample_residual=(False, False), upsample_factor=(1, 1), timestep_conditioning=False, patch_size=1,
+        patch_size_t=1, encoder_causal=True, decoder_causal=False,
     )  # fmt: skip
     torch.manual_seed(0)
     audio_vae = AutoencoderKLLTX2Audio(
