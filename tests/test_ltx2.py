@@ -152,3 +152,36 @@ def test_no_audio_at_the_other_doors(tmp_path):
     assert model_options(*base, no_audio=True)["no_audio"] is True
     assert "no_audio" not in model_options(*base, no_audio=False)
     assert STAGES["generate"]["no_audio"] == (bool,)
+
+
+def _tiny_lora(weights, out):
+    """A random rank-2 LoRA (peft) on the video attention's queries of the LTX-2 transformer in `weights`,
+    saved by the pipeline's `save_lora_weights` as diffusers' LoRA trainers write them."""
+    import torch
+    from diffusers import LTX2Pipeline, LTX2VideoTransformer3DModel
+    from peft import LoraConfig
+    from peft.utils import get_peft_model_state_dict
+
+    transformer = LTX2VideoTransformer3DModel.from_pretrained(weights, subfolder="transformer")
+    torch.manual_seed(0)
+    transformer.add_adapter(LoraConfig(r=2, lora_alpha=2, init_lora_weights=False, target_modules=["to_q"]))
+    layers = {k: v * 20 for k, v in get_peft_model_state_dict(transformer).items()}
+    LTX2Pipeline.save_lora_weights(out.parent, transformer_lora_layers=layers, weight_name=out.name)
+    return out
+
+
+def test_transformer_file_lora_and_shift(tmp_path, capsys, ltx2):
+    """Its own transformer read from a file gives the same bytes; a LoRA and a shift change them."""
+    pytest.importorskip("peft")
+    own_file = ltx2["t2v"] / "transformer" / "diffusion_pytorch_model.safetensors"
+    runs = {}
+    for name, args in {
+        "a": [],
+        "file": ["--transformer", str(own_file)],
+        "lora": ["--lora", str(_tiny_lora(ltx2["t2v"], tmp_path / "lora.safetensors"))],
+        "shift": ["--shift", "7"],
+    }.items():
+        rc, rep = _generate(capsys, tmp_path / f"{name}.mp4", ltx2["t2v"], "--seconds", "0.3", *args)
+        assert rc == 0, rep
+        runs[name] = (tmp_path / f"{name}.mp4").read_bytes()
+    assert runs["file"] == runs["a"] != runs["lora"] and runs["shift"] != runs["a"]
