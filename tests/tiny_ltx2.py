@@ -1,5 +1,5 @@
-"""Tiny randomly initialised LTX-2 pipelines (LTX2Pipeline, LTX2ImageToVideoPipeline) built from configs,
-saved with `save_pretrained`.
+"""Tiny randomly initialised LTX-2 pipelines (LTX2Pipeline, LTX2ImageToVideoPipeline) and a SkyReels V2
+one (`skyreels_dir`) built from configs, saved with `save_pretrained`.
 
 Nothing is downloaded. The Gemma 3 text encoder is a 2-layer `Gemma3ForConditionalGeneration` of width 32
 (its SigLIP vision tower one layer) with a word-level `tokenizers` tokenizer over a few words; the video
@@ -110,6 +110,36 @@ def ltx2_dir(out: Path, kind: str = "t2v") -> Path:
     pipe = cls(
         scheduler=FlowMatchEulerDiscreteScheduler(), vae=vae, audio_vae=audio_vae, text_encoder=text_encoder,
         tokenizer=tokenizer, connectors=connectors, transformer=transformer, vocoder=vocoder,
+    )  # fmt: skip
+    pipe.save_pretrained(out)
+    return out
+
+
+def skyreels_dir(out: Path) -> Path:
+    """A SkyReelsV2Pipeline (text to video) folder: Wan-shaped, a 1-layer transformer with 2x2 patches and
+    a VAE of 4 stages (8x space, 4x time), as tiny_pipes.wan_dir's."""
+    from diffusers import (
+        AutoencoderKLWan,
+        FlowMatchEulerDiscreteScheduler,
+        SkyReelsV2Pipeline,
+        SkyReelsV2Transformer3DModel,
+    )
+    from tiny_pipes import tiny_t5
+
+    text_encoder, tokenizer = tiny_t5(32)
+    torch.manual_seed(0)
+    vae = AutoencoderKLWan(
+        base_dim=3, z_dim=16, dim_mult=[1, 1, 1, 1], num_res_blocks=1, temperal_downsample=[False, True, True]
+    )
+    torch.manual_seed(0)
+    transformer = SkyReelsV2Transformer3DModel(
+        patch_size=(1, 2, 2), num_attention_heads=2, attention_head_dim=12, in_channels=16, out_channels=16,
+        text_dim=32, freq_dim=256, ffn_dim=32, num_layers=1, cross_attn_norm=True,
+        qk_norm="rms_norm_across_heads", rope_max_seq_len=32,
+    )  # fmt: skip
+    pipe = SkyReelsV2Pipeline(
+        tokenizer=tokenizer, text_encoder=text_encoder, vae=vae, transformer=transformer,
+        scheduler=FlowMatchEulerDiscreteScheduler(shift=8.0),
     )  # fmt: skip
     pipe.save_pretrained(out)
     return out

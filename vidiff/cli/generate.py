@@ -42,7 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "generate",
         help="make a short clip from a prompt, a still or a clip (video diffusion models, animate, extend, loop)",
         description="Make a short clip for social platforms. With --weights (a diffusers video pipeline: "
-        "Wan, LTX-Video, LTX-2 (with its sound), CogVideoX, SVD, HunyuanVideo; folder or hub id): the model makes keyframes at its native rate "
+        "Wan, LTX-Video, LTX-2 (with its sound), CogVideoX, SVD, HunyuanVideo, SkyReels V2; folder or hub id): the model makes keyframes at its native rate "
         "from --prompt and/or --image, longer clips window after window from the last frame, and vidiff "
         "fills them in to --fps at their real times. From a still alone (--image): camera motion over "
         "the photo. From a clip (--clip): the clip continued past its last frame (--extend seconds of "

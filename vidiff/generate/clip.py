@@ -28,7 +28,7 @@ MAX_TRANSITION = 10.0
 SCHEMES = ("autoregressive", "hierarchical")  # vidiff.generate.schemes.SCHEMES, literal: no cv2 here
 FPS_CHOICES = (24, 25, 30, 50, 60)
 # vidiff.generate.backends.BACKENDS, literal: no import
-BACKEND_NAMES = ("wan", "ltx", "cogvideox", "svd", "hunyuanvideo", "ltx2")
+BACKEND_NAMES = ("wan", "ltx", "cogvideox", "svd", "hunyuanvideo", "ltx2", "skyreels")
 BACKEND_CHOICES = ("auto", "vidiff", *BACKEND_NAMES)
 DTYPE_CHOICES = ("bf16", "fp16", "fp32")
 MAX_MODEL_STEPS = 200
