@@ -198,3 +198,14 @@ def test_a_lora_and_a_shift_change_the_bytes(tmp_path, capsys, ltx2, base):
     lora = _tiny_lora(ltx2["t2v"], tmp_path / "lora.safetensors")
     assert _bytes(tmp_path, capsys, ltx2, "--lora", str(lora)) != base
     assert _bytes(tmp_path, capsys, ltx2, "--shift", "7") != base
+
+
+def test_image_to_video_weights_make_sound_too(tmp_path, capsys, ltx2):
+    """LTX2ImageToVideoPipeline weights: a still and a prompt give a clip with the model's sound; without
+    a still, one line before loading."""
+    i2v = ltx2_dir(tmp_path / "i2v", "i2v")
+    rc, r = _generate(capsys, tmp_path / "i.mp4", i2v, "--seconds", "0.3", "--image", str(ltx2["still"]))
+    assert rc == 0 and (r["pipeline"], r["audio"]) == ("LTX2ImageToVideoPipeline", "the model's"), r
+    assert _streams(tmp_path / "i.mp4")[1] is not None
+    rc, err = _generate(capsys, tmp_path / "n.mp4", i2v, "--seconds", "0.3")
+    assert rc == 2 and "animates a still: give an image" in err and "\n" not in err
