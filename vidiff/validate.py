@@ -415,7 +415,7 @@ MAKE_CLIP_ARGS: dict[str, Callable[[object, str], Any]] = {
         check_optional_real,
     ),
     **dict.fromkeys(("steps", "seed", "frames", "crf"), check_whole),
-    **dict.fromkeys(("loop", "offload", "offline", "progress", "strict"), check_flag),
+    **dict.fromkeys(("loop", "offload", "offline", "progress", "strict", "no_audio"), check_flag),
     **dict.fromkeys(
         ("aspect", "motion", "scheme", "backend", "weights", "method", "device", "prompt", "negative_prompt")
         + ("dtype", "interpolate", "codec", "preset", "pix_fmt", "vae"),

@@ -42,7 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "generate",
         help="make a short clip from a prompt, a still or a clip (video diffusion models, animate, extend, loop)",
         description="Make a short clip for social platforms. With --weights (a diffusers video pipeline: "
-        "Wan, LTX-Video, CogVideoX, SVD, HunyuanVideo; folder or hub id): the model makes keyframes at its native rate "
+        "Wan, LTX-Video, LTX-2 (with its sound), CogVideoX, SVD, HunyuanVideo, SkyReels V2; folder or hub id): the model makes keyframes at its native rate "
         "from --prompt and/or --image, longer clips window after window from the last frame, and vidiff "
         "fills them in to --fps at their real times. From a still alone (--image): camera motion over "
         "the photo. From a clip (--clip): the clip continued past its last frame (--extend seconds of "
@@ -211,7 +211,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="for --method diffusion or a video diffusion model: cpu (default) or cuda",
     )
-    p.add_argument("--audio", help="music or voice to put under the clip (trimmed and faded to its length)")
+    p.add_argument(
+        "--audio",
+        help="music or voice to put under the clip (trimmed and faded to its length; it replaces the sound "
+        "a model makes, LTX-2's)",
+    )
+    p.add_argument(
+        "--no-audio", action="store_true", help="leave out the sound a model makes with the clip (LTX-2's)"
+    )
     p.add_argument(
         "--seed", type=int, default=0, help=f"random seed for the model, 0 to {MAX_SEED} (default 0)"
     )
@@ -262,6 +269,7 @@ def run(args: argparse.Namespace) -> int:
         vae=args.vae,
         interpolate=args.interpolate,
         audio=args.audio,
+        no_audio=args.no_audio,
         crf=args.crf,
         preset=args.preset,
         strip=args.strip,

@@ -29,7 +29,7 @@ MAX_TRANSITION = 10.0
 SCHEMES = ("autoregressive", "hierarchical")  # vidiff.generate.schemes.SCHEMES, literal: no cv2 here
 FPS_CHOICES = (24, 25, 30, 50, 60)
 # vidiff.generate.backends.BACKENDS, literal: no import
-BACKEND_NAMES = ("wan", "ltx", "cogvideox", "svd", "hunyuanvideo")
+BACKEND_NAMES = ("wan", "ltx", "cogvideox", "svd", "hunyuanvideo", "ltx2", "skyreels")
 BACKEND_CHOICES = ("auto", "vidiff", *BACKEND_NAMES)
 DTYPE_CHOICES = ("bf16", "fp16", "fp32")
 MAX_MODEL_STEPS = 200
@@ -242,6 +242,7 @@ def _model_keyframes(
         )
     finally:  # the pipeline stays loaded for the next run (vidiff.generate.loaded), free to take
         b.release()
+    sound = getattr(b, "audio", None)  # the model's own sound, a window at a time (LTX-2)
     facts = {
         "source": "image" if still is not None else "prompt",
         "backend": b.name,
@@ -268,6 +269,10 @@ def _model_keyframes(
         facts["shift"] = shift
     if loras:
         facts["loras"] = [{"lora": x.source, "scale": x.scale, "stage": x.stage or "all"} for x in loras]
+    if sound:
+        from vidiff.generate.model_audio import join_windows
+
+        facts["_sound"] = join_windows(sound, p.gen_rate, p.window, p.need)  # make_clip's, not the report's
     return seq, p.rate, joins, facts
 
 
@@ -309,6 +314,7 @@ def make_clip(
     interpolate: str | None = None,
     interpolate_options: dict[str, Any] | None = None,
     audio: str | None = None,
+    no_audio: bool = False,
     codec: str = DEFAULT_CODEC,
     crf: int = 18,
     preset: str | None = None,
@@ -336,7 +342,8 @@ def make_clip(
     ignored. A model's or a clip's frames are brought to `fps` by the `interpolate` method (default:
     vidiff's default method, `auto`, for a model's keyframes; dis for a clip; with
     `interpolate_options`); a still's camera frames are made at `fps`. They are encoded with
-    `codec`/`crf`/`preset`/`pix_fmt`, with `audio` (a music file) trimmed and faded under them, and
+    `codec`/`crf`/`preset`/`pix_fmt`, with `audio` (a music file) trimmed and faded under them (else the
+    sound a model makes with its frames, LTX-2's, unless `no_audio`: `vidiff.generate.model_audio`), and
     `strip` also writes a PNG strip of the frames. `on_frame(done, total)` is called after each frame is
     written (a progress and cancel point: an exception it raises stops the job and leaves no output);
     `on_step(done, total)` after each of a video diffusion model's sampler steps, over all its windows,
@@ -435,11 +442,13 @@ def make_clip(
         "guidance": guidance, "keyframe_fps": keyframe_fps, "frames": frames, "keyframe_size": keyframe_size,
         "dtype": dtype, "negative_prompt": negative_prompt, "offload": offload or None, "offline": offline or None,
         "on_step": on_step, "lora": lora or None, "transformer": transformer or None, "shift": shift,
-        "guidance_2": guidance_2, "vae": vae,
+        "guidance_2": guidance_2, "vae": vae, "no_audio": no_audio or None,
     }  # fmt: skip
     for name, value in model_only.items():
         if value is not None and not model:
             raise ConfigError(f"{name} applies to a video diffusion model (weights)")
+    if no_audio and audio:
+        raise ConfigError("no_audio drops the model's sound and audio puts music in its place: give one")
     device = device or "cpu"
     if model:
         from vidiff.diffusion.model import check_device
@@ -482,6 +491,7 @@ def make_clip(
             transformer, shift, guidance_2, vae,
         )  # fmt: skip
         keys = list(seq)
+        sound = facts.pop("_sound", None)
         if loop:  # the transition follows the seconds of keyframes: a looped clip runs longer
             seq += seamless_loop(seq)
         report.update(facts)
@@ -545,6 +555,8 @@ def make_clip(
     else:
         total = n
     track = AudioTrack.from_file(audio, duration=total / fps) if audio else None
+    if model and sound is not None:  # the model's sound (LTX-2), unless dropped or replaced
+        track = _model_track(sound, total / fps, output, audio, no_audio, note, report) or track
     # H.264 High where it holds the pixel format (4:2:0 8-bit, lossy: crf 0 is lossless, High 4:4:4 only);
     # other formats take the encoder's own
     profile = "high" if opts.encoder == "libx264" and pix_fmt == "yuv420p" and crf != 0 else None
@@ -581,6 +593,29 @@ def make_clip(
         write_atomically(strip, lambda tmp: cv2.imwrite(tmp, image))  # appears only whole
         report["strip"] = strip
     return report
+
+
+def _model_track(
+    sound: tuple, seconds: float, output: str, music: str | None, no_audio: bool, note: Callable, report: dict
+) -> Any:
+    """The model's sound as the output's track, fitted to its `seconds` (`vidiff.generate.model_audio`);
+    None where `no_audio` drops it, `music` replaces it or the output (a GIF) holds no audio. The report
+    says which."""
+    from vidiff.generate.model_audio import track
+    from vidiff.io.gif_out import is_gif
+
+    samples, rate = sound
+    report["audio"] = "dropped (no_audio)" if no_audio else music or "the model's"
+    if no_audio or music:
+        if music:
+            note(f"note: {music} replaces the sound the model made")
+        return None
+    if is_gif(output):
+        note("note: a GIF holds no audio: the sound the model made is left out")
+        report["audio"] = None
+        return None
+    report["audio_seconds"] = round(samples.shape[1] / rate, 3)
+    return track(samples, rate, seconds)
 
 
 def _refuse_unused(source: str, **given: object) -> None:

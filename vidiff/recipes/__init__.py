@@ -68,6 +68,7 @@ STAGES: dict[str, dict[str, tuple[type, ...]]] = {
         "shift": (int, float),
         "guidance_2": (int, float),
         "vae": (str,),  # a single-file VAE (ComfyUI's models/vae/ file)
+        "no_audio": (bool,),  # leave out the sound the model makes (LTX-2's)
     },
     "encode": {
         "codec": (str,),

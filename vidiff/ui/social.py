@@ -11,7 +11,7 @@ import gradio as gr
 
 from vidiff.errors import ConfigError, VidiffError
 from vidiff.ui.core import NO_SAMPLE, App, Cancelled, Job, drive, error_line, with_warning
-from vidiff.ui.social_model import model_fields, model_options, vae_field
+from vidiff.ui.social_model import model_fields, model_options, no_audio_field, vae_field
 from vidiff.ui.widgets import CLIP_TYPES, clip_input, on_cancel, run_cancel
 
 
@@ -39,6 +39,7 @@ def social_tab(app: App) -> None:
             *c.model_fields,
             c.gif,
             c.vae,
+            c.no_audio,
         ],  # fmt: skip
         [c.status, c.video, c.out, c.report],
     )
@@ -99,6 +100,7 @@ def _social_layout() -> SimpleNamespace:
                     c.seed = gr.Number(0, label="Seed (same seed, same clip)")
                 c.model_fields = model_fields()
                 c.vae = vae_field()
+                c.no_audio = no_audio_field()
             c.music = gr.File(
                 label="Music (optional; trimmed and faded)", file_types=["audio"], elem_id="so-music"
             )
@@ -147,6 +149,7 @@ def _run_social(app: App) -> Any:
         guidance_2: float | None,
         gif: bool,
         vae: str | None,
+        no_audio: bool,
         request: gr.Request,
         progress: gr.Progress = gr.Progress(),  # noqa: B008
     ) -> Iterator[tuple]:
@@ -165,7 +168,7 @@ def _run_social(app: App) -> Any:
             # them as the CLI's (given without a model, its one line says they apply to a model)
             model |= model_options(
                 steps, frames, keyframe_fps, keyframe_size, guidance, device, dtype, offload, offline, lora,
-                transformer, shift, guidance_2, vae=vae,
+                transformer, shift, guidance_2, vae=vae, no_audio=no_audio,
             )  # fmt: skip
             _check_model_files(app, model)  # a shared app: LoRA and transformer files from its folders only
             # a model without an upload or a sample: text to video; a sample picked is used (make_clip

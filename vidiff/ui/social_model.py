@@ -104,6 +104,13 @@ def vae_field() -> Any:
     )
 
 
+def no_audio_field() -> Any:
+    """The box (`so-no-audio`) that leaves out the sound a model makes (LTX-2's): the handler's last."""
+    return gr.Checkbox(
+        False, label="No model audio (leave out the sound LTX-2 makes with the clip)", elem_id="so-no-audio"
+    )
+
+
 def model_options(
     steps: Any,
     frames: Any,
@@ -119,6 +126,7 @@ def model_options(
     shift: Any = None,
     guidance_2: Any = None,
     vae: Any = None,
+    no_audio: Any = None,
 ) -> dict[str, Any]:
     """`make_clip`'s keywords for the settings given (an empty field, the menus' defaults and unticked
     boxes are not sent: `make_clip`'s defaults apply). Whole numbers from the page (25.0) are sent as
@@ -142,6 +150,7 @@ def model_options(
         "shift": shift,
         "guidance_2": guidance_2,
         "vae": _vae(vae),
+        "no_audio": no_audio if no_audio is not False else None,  # True, or a crafted value to refuse
     }
     return {k: v for k, v in opts.items() if v is not None}
 

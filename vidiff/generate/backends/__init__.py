@@ -23,10 +23,14 @@ from vidiff.generate.backends.base import Backend, first_line
 from vidiff.generate.backends.cogvideox import CogVideoX
 from vidiff.generate.backends.hunyuan import HunyuanVideo
 from vidiff.generate.backends.ltx import LTX
+from vidiff.generate.backends.ltx2 import LTX2
+from vidiff.generate.backends.skyreels import SkyReelsV2
 from vidiff.generate.backends.svd import SVD
 from vidiff.generate.backends.wan import Wan
 
-BACKENDS: dict[str, type[Backend]] = {b.name: b for b in (Wan, LTX, CogVideoX, SVD, HunyuanVideo)}
+BACKENDS: dict[str, type[Backend]] = {
+    b.name: b for b in (Wan, LTX, CogVideoX, SVD, HunyuanVideo, LTX2, SkyReelsV2)
+}
 CLASSES = {c: b for b in BACKENDS.values() for c in (*b.text_to_video, *b.image_to_video)}
 CONFIG_FILES = {"scheduler": "scheduler_config.json", "guider": "guider_config.json"}  # else config.json
 HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")

@@ -1,6 +1,6 @@
 """The one interface every video diffusion backend has: load the pipeline, its rules, `keyframes(...)`.
 
-A backend is a diffusers pipeline family (Wan, LTX-Video, CogVideoX, SVD, HunyuanVideo). Its class attributes are the
+A backend is a diffusers pipeline family (Wan, LTX-Video, LTX-2, CogVideoX, SVD, HunyuanVideo, SkyReels V2). Its class attributes are the
 model's own rules: the rate it was trained at (`fps`), its frame-count rule (`frame_step` k: counts of
 k·n+1), its default and largest window, the multiple its sides must be and its native pixel area. The
 generic `keyframes` calls the pipeline with a `torch.Generator` on the device (same seed, same bytes on

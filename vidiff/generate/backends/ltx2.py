@@ -1,0 +1,94 @@
+"""LTX-2 (Lightricks, "LTX-2: Efficient Joint Audio-Visual Foundation Model", 2026) through diffusers: a
+clip and its sound from one model.
+
+`LTX2Pipeline` (text to video: Lightricks/LTX-2) or `LTX2ImageToVideoPipeline` (image to video, the same
+parts). What the configs state is used as they state it: frame counts by the VAE's
+`temporal_compression_ratio` (8k+1; the class's own formula where the config leaves it out), sides in multiples of its `spatial_compression_ratio` times the
+transformer's `patch_size` (32), and never less than 32 (diffusers' `check_inputs` refuses other sides).
+A table where no config says: 24 fps and 121 frames a window (diffusers' `__call__` defaults), at most 257
+(LTX-Video's figure, not checked against LTX-2 weights), 768x512 native, 30 steps and guidance 3.0 (the
+call's defaults and its docstring example). The pipeline is told the frame rate (`frame_rate`), so fewer
+keyframes per second are made directly, and its audio lasts the window's frames at that rate.
+
+Each call's waveform (the vocoder's, at its `output_sampling_rate`) is kept in `audio` with its rate, one
+entry a window, for `vidiff.generate.model_audio` to join and mux. None was run here with real weights.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from vidiff.generate.backends.base import Backend
+
+MIN_SIDE_MULTIPLE = 32  # diffusers' LTX2 check_inputs: height and width divisible by 32
+
+
+def compression(vae: Any) -> tuple[int, int]:
+    """(spatial, temporal) compression of an AutoencoderKLLTX2Video config, as the class works it out: the
+    ratio stated, else its patch size times 2 for each down block that scales space and time."""
+    scaled = 2 ** sum(bool(x) for x in vae.get("spatio_temporal_scaling") or ())
+    spatial = vae.get("spatial_compression_ratio") or int(vae.get("patch_size") or 1) * scaled
+    temporal = vae.get("temporal_compression_ratio") or int(vae.get("patch_size_t") or 1) * scaled
+    return int(spatial), int(temporal)
+
+
+class LTX2(Backend):
+    name = "ltx2"
+    text_to_video = ("LTX2Pipeline",)
+    image_to_video = ("LTX2ImageToVideoPipeline",)
+    sibling = "LTX2ImageToVideoPipeline"
+    config_parts = ("scheduler", "vae", "transformer", "vocoder")
+    rate_conditioned = True
+    fps = Fraction(24)
+    frame_step = 8
+    window = 121
+    max_frames = 257
+    multiple = 32
+    native_size = (768, 512)
+    steps = 30
+    guidance = 3.0
+    example = "Lightricks/LTX-2"
+
+    def __init__(self, kind: str, weights: str, source: str | None = None) -> None:
+        super().__init__(kind, weights, source)
+        self.audio: list[tuple[np.ndarray, int]] = []  # (channels x samples float32, Hz) per window made
+        self.sample_rate: int | None = None  # the vocoder's output rate, from its config
+
+    def configure(self, configs: dict[str, dict[str, Any]]) -> None:
+        super().configure(configs)
+        self._apply(configs.get("vae"), configs.get("transformer"), configs.get("vocoder"))
+
+    def load(self, *args: Any, **kwargs: Any) -> None:  # Backend.load's
+        super().load(*args, **kwargs)
+        pipe = self.pipe  # the loaded parts' configs: what diffusers' call itself uses
+        self._apply(pipe.vae.config, pipe.transformer.config, pipe.vocoder.config)
+
+    def _apply(self, vae: Any, transformer: Any, vocoder: Any) -> None:
+        """The rules the configs state (a config not at hand: the class's figures stand)."""
+        if vae is not None:
+            spatial, self.frame_step = compression(vae)
+            patch = int((transformer or {}).get("patch_size", 1) or 1)
+            self.multiple = math.lcm(spatial * patch, MIN_SIDE_MULTIPLE)
+        if vocoder is not None and vocoder.get("output_sampling_rate"):
+            self.sample_rate = int(vocoder["output_sampling_rate"])
+
+    def report_facts(self) -> dict[str, Any]:
+        return {} if self.sample_rate is None else {"audio_sample_rate": self.sample_rate}
+
+    def extra_kwargs(self, rate: Fraction, n_frames: int, guidance: float) -> dict[str, Any]:
+        return {"guidance_scale": guidance, "frame_rate": float(rate)}
+
+    def call(self, pipe: Any, kw: dict[str, Any], step: Callable[..., dict]) -> Any:
+        """The pipeline's call; its waveform is kept (`audio`) and the frames returned as every backend's."""
+        out = pipe(**kw, callback_on_step_end=step)
+        wave = out.audio[0]
+        wave = wave.float().cpu().numpy() if hasattr(wave, "cpu") else np.asarray(wave, dtype=np.float32)
+        rate = int(pipe.vocoder.config.output_sampling_rate)
+        self.sample_rate = rate
+        self.audio.append((np.asarray(wave, dtype=np.float32).reshape(-1, wave.shape[-1]), rate))
+        return out

@@ -1,0 +1,57 @@
+"""SkyReels V2 (SkyReels Team, "SkyReels-V2: Infinite-length Film Generative Model", 2025) through diffusers:
+Wan-shaped weights tuned for film-like 24 fps clips.
+
+`SkyReelsV2Pipeline` (text to video: Skywork/SkyReels-V2-T2V-14B-540P-Diffusers) or
+`SkyReelsV2ImageToVideoPipeline` (image to video: ...-I2V-14B-540P-Diffusers). What the configs state is
+used as they state it: frame counts by the VAE's time compression (2 to the count of its
+`temperal_downsample` steps: 4k+1), sides in multiples of its space compression (2 to the number of
+stages: 8) times the transformer's patch (2): 16. A table where no config says: 24 fps (diffusers' examples
+write the clip at 24), 97 frames a window and at most (the call's default, the 540P model's), 960x544
+native, 50 steps and guidance 6.0 (the call's defaults). diffusers' example sets the sampler's shift to 8.0
+(text to video) or 5.0 (image to video): `--shift` sets it; the weights' own scheduler stands without it.
+The text-to-video transformer takes no image, so a clip longer than one window needs the image-to-video
+weights. Both pipelines need `ftfy` for their prompt. None was run here with real weights; the diffusion
+forcing pipelines (SkyReelsV2DiffusionForcing*) are not driven.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+from vidiff.generate.backends.base import Backend
+
+
+class SkyReelsV2(Backend):
+    name = "skyreels"
+    text_to_video = ("SkyReelsV2Pipeline",)
+    image_to_video = ("SkyReelsV2ImageToVideoPipeline",)
+    requires = {k: ("ftfy",) for k in (*text_to_video, *image_to_video)}  # prompt_clean calls ftfy, unguarded
+    config_parts = ("scheduler", "vae", "transformer")
+    fps = Fraction(24)
+    frame_step = 4
+    window = 97
+    max_frames = 97
+    multiple = 16
+    native_size = (960, 544)
+    steps = 50
+    guidance = 6.0
+    example = "Skywork/SkyReels-V2-T2V-14B-540P-Diffusers"
+
+    def configure(self, configs: dict[str, dict[str, Any]]) -> None:
+        super().configure(configs)
+        self._apply(configs.get("vae"), configs.get("transformer"))
+
+    def load(self, *args: Any, **kwargs: Any) -> None:  # Backend.load's
+        super().load(*args, **kwargs)
+        self._apply(self.pipe.vae.config, self.pipe.transformer.config)
+
+    def _apply(self, vae: Any, transformer: Any) -> None:
+        """The rules the configs state, as diffusers' pipeline works them out (a config not at hand: the
+        class's figures stand)."""
+        if vae is None or vae.get("temperal_downsample") is None:
+            return
+        steps = list(vae["temperal_downsample"])
+        self.frame_step = 2 ** sum(bool(x) for x in steps)
+        patch = (transformer or {}).get("patch_size") or (1, 2, 2)
+        self.multiple = 2 ** len(steps) * int(patch[-1])
