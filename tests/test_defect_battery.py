@@ -255,3 +255,32 @@ def test_a_doubled_clip_keeps_its_figures_and_lists_one_cadence(tmp_path) -> Non
     measured = [r for r in report["frames"][1:] if r["warp_err"] is not None and not r.get("near_defect")]
     assert len(measured) >= 20 and s["warp_err_median"] > 1.0
     assert clip_text(report).count("duplicate ") == 1
+
+
+def test_field_telecine_is_one_cadence_of_combed_frames_not_duplicates() -> None:
+    """3:2 field telecine (A, B, C/B, D/C, D): the repeat test sampled even rows only, so D after D/C looked
+    a repeat (a duplicate every 5 frames); now both fields are compared and the combed frames are one
+    telecine cadence, reported only."""
+    finder = DefectFinder(30)
+    for f in content("telecine"):
+        finder.push(f)
+    (event,) = finder.defects()
+    assert event.kind == "duplicate" and event.repair == ""
+    assert event.frames == [f for k in range(0, 40, 5) for f in (k + 2, k + 3)]
+    assert event.detail.startswith("cadence: telecine (combed frames)") and "every 5 frames" in event.detail
+
+
+def test_a_field_mixed_frame_is_no_repeat_but_a_true_repeat_still_is() -> None:
+    """`repeat_diff` sees both fields: a frame whose even rows repeat its neighbour's while its odd rows
+    move on differs; in progressive content one frame shown twice is still named a duplicate."""
+    from defect_battery import field_mix
+
+    from vidiff.metrics.defects import SAME_DIFF
+    from vidiff.metrics.fields import repeat_diff
+
+    frames = content("bikes")
+    c, d = frames[12], frames[13]
+    assert repeat_diff(field_mix(d, c), d) > 10 * SAME_DIFF
+    assert repeat_diff(d, d.copy()) == 0.0
+    frames[20] = frames[19].copy()  # one repeat inside motion
+    assert found(frames) == [("duplicate", [20])]
