@@ -484,7 +484,8 @@ class DefectFinder:
         """Field-mixed (combed) frames at a regular rhythm (`fields.comb_ratios`, `metrics.cadence`): 3:2
         telecine, 24p content at 29.97i, 2 frames of 5; one cadence event, reported only, its frames real
         frames for the other tests."""
-        out = []
+        out: list[Defect] = []
+        self.telecined: set[int] = set()  # combed frames of a telecine cadence: no skip test into them
         ratios = comb_ratios(self.comb)
         flags = [r > COMB_OVER and not self.blank[i] and i not in taken for i, r in enumerate(ratios)]
         for chain, period in cadence_runs(_runs(flags)):
@@ -497,6 +498,7 @@ class DefectFinder:
             conf = confidence(min(ratios[f] for f in frames), COMB_OVER)
             out.append(self._event("duplicate", frames, conf, why))
             self.duplicates.update(frames)
+            self.telecined.update(frames)
         return out
 
     def _is_cut(self, k: int) -> bool:
@@ -608,8 +610,8 @@ class DefectFinder:
         (a cadence repeat, reported only) is a real frame: the transition out of it is tested."""
         out, fixed = [], taken - self.duplicates
         for k in range(2, n - 1):
-            if k in self.cuts or {k - 1, k} & fixed or self.valid[k] < CUT_VALID:
-                continue
+            if k in self.cuts or {k - 1, k} & (fixed | self.telecined) or self.valid[k] < CUT_VALID:
+                continue  # ... or into or out of a combed frame (fields of two moments: no flow explains it)
             ratios = self.skip_ratios(k, n)
             if ratios is None or ratios[0] <= 1.0 or (score := skip_score(*ratios)) <= SKIP_SCORE:
                 continue
