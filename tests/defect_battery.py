@@ -7,7 +7,8 @@ fps repeats), and synthetic ones: a static shot with sensor noise, a slow pan, t
 a dip to black, a fade to white, a slow one-second fade, a dark stretch (the light off for 0.6 s), a
 dark noisy clip, a 24 -> 30 fps repeat cadence (every 4th frame shown twice), 24 -> 60 (2:3: frames
 shown twice and three times in turn, once named frozen every 5 frames), a 15 fps upload at 30 fps
-(every frame twice), and a looping animated GIF (palette-dithered, played twice). `natural` gives the
+(every frame twice), a looping animated GIF (palette-dithered, played twice), and 3:2 field telecine
+(24p at 29.97i: 2 frames of 5 combed, fields of two frames; once named duplicate every 5 frames). `natural` gives the
 events each holds by itself (a cut, a fade, its cadence repeats): what the report may name there.
 
 Injections (`inject`): black, frozen (3 repeats), flicker (+30 levels on one frame), corrupt (a noise
@@ -41,6 +42,7 @@ FPS = {
     "pulldown_23": 60,
     "doubled": 30,
     "slow_fade": 30,
+    "telecine": 30,
 }  # content made at another rate than 25
 
 
@@ -88,6 +90,23 @@ def _gif_loop(frames: list[np.ndarray], loops: int = 2) -> list[np.ndarray]:
     return one * loops
 
 
+def field_mix(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
+    """One interlaced frame of two moments: even rows (top field) from `top`, odd rows from `bottom`."""
+    out = top.copy()
+    out[1::2] = bottom[1::2]
+    return out
+
+
+def telecine(frames: list[np.ndarray]) -> list[np.ndarray]:
+    """24p frames as 3:2 field telecine at 30 (29.97i): each 4 frames A B C D shown as A, B, mix(C, B),
+    mix(D, C), D, where mix(top, bottom) takes its odd rows from `bottom` (2 combed frames in 5)."""
+    out = []
+    for i in range(0, len(frames) - 3, 4):
+        a, b, c, d = frames[i : i + 4]
+        out += [a, b, field_mix(c, b), field_mix(d, c), d]
+    return out
+
+
 def content(name: str) -> list[np.ndarray]:
     """The frames of one battery content (see the module docstring)."""
     rng = np.random.default_rng(0)
@@ -127,12 +146,15 @@ def content(name: str) -> list[np.ndarray]:
         return [f for f in phone(24) for _ in range(2)]
     if name == "gif_loop":
         return _gif_loop(phone(20))
+    if name == "telecine":  # 3:2 field telecine: 4 frames A B C D as A, B, C/B, D/C, D (top/bottom field)
+        return telecine(list(_real("bikes", 31, 32, 240)))
     raise KeyError(name)
 
 
 CONTENT = (
     "carphone", "bikes", "bigbuckbunny", "static_noise", "slow_pan", "cut", "dip_to_black", "dip_to_white",
     "slow_fade", "dark_stretch", "dark_noisy", "pulldown", "pulldown_23", "doubled", "gif_loop",
+    "telecine",
 )  # fmt: skip
 HELD_OUT = {"static_noise", "slow_pan", "slow_fade", "dark_noisy", "pulldown", "doubled"}
 
@@ -148,6 +170,7 @@ def natural(name: str, frames: list[np.ndarray]) -> set[str]:
         "pulldown": {"duplicate"},
         "pulldown_23": {"duplicate"},
         "doubled": {"duplicate"},
+        "telecine": {"duplicate"},  # one cadence event: telecine (combed frames)
         # the loop's seam (its last frame, then its first) is a jump back in content: named a jump or a cut
         "gif_loop": {"cut", "jump"},
     }.get(name, set())
@@ -156,7 +179,7 @@ def natural(name: str, frames: list[np.ndarray]) -> set[str]:
 def position(name: str) -> int:
     """Where a defect is injected: frame 10, clear of the content's own events; in the doubled and 2:3
     clips frame 11, a frame's last showing (a swap of two showings of one frame changes nothing)."""
-    return 11 if name in ("doubled", "pulldown_23") else 10
+    return 11 if name in ("doubled", "pulldown_23") else 10  # telecine's frame 10: a clean one
 
 
 def inject(frames: list[np.ndarray], kind: str, i: int) -> tuple[list[np.ndarray], tuple[str, list[int]]]:

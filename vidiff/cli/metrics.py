@@ -28,7 +28,8 @@ defects (each with its frames, time span and a confidence; the plot colours them
   black      1-3 blank frames (black or one flat colour) between pictured ones
   frozen     2+ repeats of a frame while the picture moves around them (a held shot is not one)
   duplicate  a single repeat inside motion: a cadence break (e.g. 24 -> 25 fps), reported only; repeats
-             at a regular rhythm (24 fps at 30 or 60, 15 at 30) are one duplicate event: a cadence
+             at a regular rhythm (24 fps at 30 or 60, 15 at 30) are one duplicate event: a cadence;
+             so are field-mixed (combed) frames of 3:2 telecine (24p at 29.97i): "telecine (combed frames)"
   flicker    brightness/colour of a frame or a region off its neighbours' and back, content in place
   corrupt    a region (noise, wrong blocks, a flat patch) that neither neighbour explains
   jump       two frames out of order, or a skip (frames missing: the picture leaps)

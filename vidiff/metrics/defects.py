@@ -18,6 +18,8 @@ thumbnails are kept, and a few numbers per frame.
 |           | pulldown); reported only, repeating a frame is how such clips are made |                   |         |
 |           | runs of repeats at a regular rhythm, of any length, are one event:  | `metrics.cadence`    | none    |
 |           | a cadence (24 fps at 30, or at 60 as 2:3; 15 at 30), never frozen   |                      |         |
+|           | both fields compared (a field-mixed frame is no repeat); combed     | `fields.COMB_OVER`   | none    |
+|           | frames at a regular rhythm (3:2 field telecine) are one cadence too |                      |         |
 | flicker   | level steps: the smooth residual after motion compensation jumps by | `FLICKER_STEP`,      | level   |
 |           | `FLICKER_STEP` in some block and channel, with little detail change,| `MAX_FLICKER_S`      | match   |
 |           | and jumps back within `MAX_FLICKER_S` (the steps summed under       | `FLICKER_BACK`,      |         |
@@ -74,6 +76,7 @@ from vidiff.io.probe import VideoFile
 from vidiff.io.reader import VideoReader
 from vidiff.metrics.cadence import cadence_runs
 from vidiff.metrics.fades import FADE_STEP, find_fades
+from vidiff.metrics.fields import COMB_OVER, comb_ratios, comb_score, repeat_diff
 from vidiff.metrics.temporal import FB_ABS, fb_consistent
 from vidiff.scenes import SceneDetector
 from vidiff.validate import check_callable, check_limit
@@ -85,7 +88,7 @@ DETAIL_SIGMA = 2.0  # Gaussian splitting a residual into level (smooth) and deta
 BLANK_STD = 4.0  # a blank frame: thumbnail std under this (0-255)
 BLANK_CONTRAST = 2.0  # a blank frame's neighbours have at least this many times its std (else all is flat)
 MAX_BLANK_RUN = 3  # longer blank runs are fades or black screens, meant
-SAME_DIFF = 0.2  # a repeat: mean |diff| of every 4th pixel (`timeline.frames_differ`)
+SAME_DIFF = 0.2  # a repeat: mean |diff| of every 4th pixel, of each field (`fields.repeat_diff`)
 MOVING_DIFF = 0.6  # moving footage: mean |diff| of every 4th pixel over the transition before/after a run
 MAX_FROZEN_S = 1.0  # a longer still is a pause, meant
 FLICKER_STEP = 7.0  # level step (0-255) of a block and channel that starts or ends a flicker
@@ -320,7 +323,8 @@ class DefectFinder:
         self.texture: list[np.ndarray] = []  # (GRID, GRID) mean |detail| of the thumbnail itself
         self.blank: list[bool] = []
         self.same: list[bool] = []  # a repeat of the previous frame
-        self.fdiff: list[float] = []  # mean |diff| to the previous frame (full size, every 4th pixel)
+        self.comb: list[float] = []  # `fields.comb_score`: fields of two moments (telecine) score high
+        self.fdiff: list[float] = []  # mean |diff| to the previous frame (`fields.repeat_diff`: both fields)
         self.tdiff: list[float] = []  # mean |diff| of level-free thumbnails to the previous frame
         self.tdiff2: list[float] = []  # ... to the one before it
         self.scene: list[bool] = []  # `SceneDetector` says a new scene starts here
@@ -354,11 +358,12 @@ class DefectFinder:
         self.texture.append(fine_texture(image))
         self.blank.append(self.std[-1] < BLANK_STD)
         self.scene.append(self._scenes.push(image))
+        self.comb.append(comb_score(image))
         if self._prev is None:
             self.same.append(False)
             self.fdiff.append(0.0)
         else:
-            d = float(np.mean(np.abs(self._prev[::4, ::4].astype(np.int16) - image[::4, ::4])))
+            d = repeat_diff(self._prev, image)  # both fields: a field-mixed frame is no repeat
             self.fdiff.append(d)
             self.same.append(d <= SAME_DIFF)
         self._prev = image
@@ -398,6 +403,7 @@ class DefectFinder:
             self._fades,
             self._black,
             self._frozen,
+            self._telecine,
             self._cuts,
             self._corrupt,
             self._flicker,
@@ -477,6 +483,27 @@ class DefectFinder:
             if kind == "duplicate":
                 self.duplicates.update(range(a, b))
         return sorted(out, key=lambda d: d.frames[0])
+
+    def _telecine(self, n: int, taken: set[int]) -> list[Defect]:
+        """Field-mixed (combed) frames at a regular rhythm (`fields.comb_ratios`, `metrics.cadence`): 3:2
+        telecine, 24p content at 29.97i, 2 frames of 5; one cadence event, reported only, its frames real
+        frames for the other tests."""
+        out: list[Defect] = []
+        self.telecined: set[int] = set()  # combed frames of a telecine cadence: no skip test into them
+        ratios = comb_ratios(self.comb)
+        flags = [r > COMB_OVER and not self.blank[i] and i not in taken for i, r in enumerate(ratios)]
+        for chain, period in cadence_runs(_runs(flags)):
+            frames = [f for a, b in chain for f in range(a, b)]
+            size = chain[0][1] - chain[0][0]
+            why = (
+                f"cadence: telecine (combed frames), {size} field-mixed frame(s) every {period} frames, "
+                f"{len(chain)} times (24p content at 29.97i: fields of two frames in one); reported only"
+            )
+            conf = confidence(min(ratios[f] for f in frames), COMB_OVER)
+            out.append(self._event("duplicate", frames, conf, why))
+            self.duplicates.update(frames)
+            self.telecined.update(frames)
+        return out
 
     def _is_cut(self, k: int) -> bool:
         return bool(self.scene[k] and self.valid[k] < CUT_VALID and not self.relit[k])
@@ -587,8 +614,8 @@ class DefectFinder:
         (a cadence repeat, reported only) is a real frame: the transition out of it is tested."""
         out, fixed = [], taken - self.duplicates
         for k in range(2, n - 1):
-            if k in self.cuts or {k - 1, k} & fixed or self.valid[k] < CUT_VALID:
-                continue
+            if k in self.cuts or {k - 1, k} & (fixed | self.telecined) or self.valid[k] < CUT_VALID:
+                continue  # ... or into or out of a combed frame (fields of two moments: no flow explains it)
             ratios = self.skip_ratios(k, n)
             if ratios is None or ratios[0] <= 1.0 or (score := skip_score(*ratios)) <= SKIP_SCORE:
                 continue
