@@ -389,7 +389,8 @@ for i, (expect, extra) in enumerate(
     ]
 ):
     CASES.append((f"option-upscale-{i}", expect, [*UP, *extra, *Q]))
-for ext, expect, extra in [(".webm", "err", []), (".webm", "ok", ["--codec", "vp9"]), (".mov", "err", ["--codec", "vp9"]),
+for ext, expect, extra in [(".webm", "ok", []), (".webm", "ok", ["--codec", "vp9"]), (".webm", "err", ["--codec", "h264"]),
+                           (".mov", "err", ["--codec", "vp9"]),
                            (".txt", "err", []), (".mkv", "ok", [])]:  # fmt: skip
     CASES.append((f"option-output{ext}-{'-'.join(extra) or 'default'}", expect,
                   ["upscale", "{mp4}", "-o", "{dir}/o" + ext, "--factor", "2", *DIS, *extra, *Q]))  # fmt: skip
@@ -607,7 +608,7 @@ def test_fuzz(seed, media, tmp_path, capsys):
         (["metrics", "{one}", *Q], "at least 2"),
         (["bench", "-i", "{two}", "--methods", "dup", "--in-process", "-o", "{dir}/b", *Q], "nothing to score"),
         (["upscale", "{tiny8}", "-o", "{out}", "--factor", "2", *DIS, *Q], "too small for optical flow"),
-        (["upscale", "{mp4}", "-o", "{dir}/o.webm", "--factor", "2", *Q], "use codec vp9"),
+        (["upscale", "{mp4}", "-o", "{dir}/o.webm", "--factor", "2", "--codec", "h264", *Q], "use codec vp9"),
         (["demo", "--out-dir", "{text}", *DIS], "is a file"),
         (["ui", "--host", "no such host!"], "--host 'no such host!': not an address"),
         (["ui", "--host", "192.0.2.1"], "cannot serve on it"),  # TEST-NET-1: never this machine's
