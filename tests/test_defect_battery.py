@@ -285,12 +285,12 @@ def test_field_telecine_is_one_cadence_of_combed_frames_not_duplicates() -> None
 
 
 def test_a_field_mixed_frame_is_no_repeat_but_a_true_repeat_still_is() -> None:
-    """`repeat_diff` sees both fields: a frame whose even rows repeat its neighbour's while its odd rows
+    """`field_diff` sees both fields: a frame whose even rows repeat its neighbour's while its odd rows
     move on differs; in progressive content one frame shown twice is still named a duplicate."""
     from defect_battery import field_mix
 
     from vidiff.metrics.defects import SAME_DIFF
-    from vidiff.metrics.fields import repeat_diff
+    from vidiff.timeline import field_diff as repeat_diff
 
     frames = content("bikes")
     c, d = frames[12], frames[13]

@@ -126,3 +126,16 @@ def test_one_dedupe_streams_with_scene_cuts_and_counts(carphone):
                          is_cut=lambda _im: next(seen) == 2, stats=stats))  # fmt: skip
     assert [(kf.frame.index, kf.cut) for kf in kfs] == [(0, False), (2, True), (4, False)]
     assert stats == {"duplicates": 3, "cuts": [0.08], "last_time": Fraction(5, 25)}
+
+
+def test_dedupe_sees_both_fields_of_a_telecined_frame(bikes):
+    """3:2 field telecine shows D after mix(D, C) (even rows of D, odd rows of C): the dedupe sampled even
+    rows only, so D was taken for a repeat of the combed frame and dropped. Both fields are compared now
+    (`field_diff`); a frame shown twice is still a duplicate."""
+    from vidiff.io.reader import read_frames
+
+    c, d = read_frames(bikes, 14)[12:14]
+    mixed = d.copy()
+    mixed[1::2] = c[1::2]
+    assert frames_differ(mixed, d) and not frames_differ(d, d.copy())
+    assert keyframe_mask([c, mixed, d]) == [True, True, True]

@@ -76,9 +76,10 @@ from vidiff.io.probe import VideoFile
 from vidiff.io.reader import VideoReader
 from vidiff.metrics.cadence import cadence_runs
 from vidiff.metrics.fades import FADE_STEP, find_fades
-from vidiff.metrics.fields import COMB_OVER, comb_ratios, comb_score, repeat_diff
+from vidiff.metrics.fields import COMB_OVER, comb_ratios, comb_score
 from vidiff.metrics.temporal import FB_ABS, fb_consistent
 from vidiff.scenes import SceneDetector
+from vidiff.timeline import field_diff
 from vidiff.validate import check_callable, check_limit
 
 THUMB_W = 144  # thumbnail width (its height keeps the aspect, a multiple of GRID)
@@ -88,7 +89,7 @@ DETAIL_SIGMA = 2.0  # Gaussian splitting a residual into level (smooth) and deta
 BLANK_STD = 4.0  # a blank frame: thumbnail std under this (0-255)
 BLANK_CONTRAST = 2.0  # a blank frame's neighbours have at least this many times its std (else all is flat)
 MAX_BLANK_RUN = 3  # longer blank runs are fades or black screens, meant
-SAME_DIFF = 0.2  # a repeat: mean |diff| of every 4th pixel, of each field (`fields.repeat_diff`)
+SAME_DIFF = 0.2  # a repeat: mean |diff| of every 4th pixel, of each field (`vidiff.timeline.field_diff`)
 MOVING_DIFF = 0.6  # moving footage: mean |diff| of every 4th pixel over the transition before/after a run
 MAX_FROZEN_S = 1.0  # a longer still is a pause, meant
 FLICKER_STEP = 7.0  # level step (0-255) of a block and channel that starts or ends a flicker
@@ -324,7 +325,9 @@ class DefectFinder:
         self.blank: list[bool] = []
         self.same: list[bool] = []  # a repeat of the previous frame
         self.comb: list[float] = []  # `fields.comb_score`: fields of two moments (telecine) score high
-        self.fdiff: list[float] = []  # mean |diff| to the previous frame (`fields.repeat_diff`: both fields)
+        self.fdiff: list[
+            float
+        ] = []  # mean |diff| to the previous frame (`vidiff.timeline.field_diff`: both fields)
         self.tdiff: list[float] = []  # mean |diff| of level-free thumbnails to the previous frame
         self.tdiff2: list[float] = []  # ... to the one before it
         self.scene: list[bool] = []  # `SceneDetector` says a new scene starts here
@@ -363,7 +366,7 @@ class DefectFinder:
             self.same.append(False)
             self.fdiff.append(0.0)
         else:
-            d = repeat_diff(self._prev, image)  # both fields: a field-mixed frame is no repeat
+            d = field_diff(self._prev, image)  # both fields: a field-mixed frame is no repeat
             self.fdiff.append(d)
             self.same.append(d <= SAME_DIFF)
         self._prev = image

@@ -1,25 +1,13 @@
 """Field-aware frame comparison: an interlaced frame is two fields (its even rows and its odd rows), and
 3:2 telecine (24p content at 29.97i) mixes fields of two source frames in one frame. A repeat test that
 samples rows of one parity only sees one field: a frame whose even rows repeat its neighbour's while its
-odd rows move on was taken for a repeat. `repeat_diff` measures each field apart and keeps the larger.
+odd rows move on was taken for a repeat. `vidiff.timeline.field_diff` (the runner's dedupe measure too)
+measures each field apart and keeps the larger; this module finds the combed frames.
 """
 
 from __future__ import annotations
 
 import numpy as np
-
-STEP = 4  # every 4th row of each field and every 4th column
-
-
-def repeat_diff(a: np.ndarray, b: np.ndarray) -> float:
-    """Mean |a - b| (0-255) of every 4th pixel of each field (rows 0, 4, 8, ... and 1, 5, 9, ...), the
-    larger of the two: a frame repeats another only where both its fields do."""
-    return max(
-        float(np.mean(np.abs(a[p::STEP, ::STEP].astype(np.int16) - b[p::STEP, ::STEP])))
-        for p in (0, 1)
-        if a.shape[0] > p
-    )
-
 
 # A combed frame (fields of two moments): its rows alternate, so each row is far from the mean of the rows
 # either side (the other field) and near the mean of the rows two away (its own field). `comb_score` is the
