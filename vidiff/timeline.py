@@ -197,7 +197,7 @@ def frames_differ(a: np.ndarray, b: np.ndarray, threshold: float = 0.2) -> bool:
 
     Calibrated on bigbuckbunny.mp4, a 24 fps render shown at 25 fps: its five pulldown duplicates
     (frames 7, 32, 57, 82, 107) differ from their twins by 0.05-0.13 after H.264; its slowest real
-    motion by 0.35 (the same with one field or both: measured on its first 130 frames).
+    motion by 0.35, with one field or both (benchmarks/dedupe_fields.py).
     """
     return field_diff(a, b) > threshold
 
