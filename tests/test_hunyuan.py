@@ -7,14 +7,12 @@ image to video, a VAE with the real one's 16x space and 4x time compression and 
 
 from __future__ import annotations
 
-import json
-
 import cv2
 import numpy as np
 import pytest
 from tiny_hunyuan import hv10_dir, hv15_dir
+from tiny_pipes import generate_json
 
-from vidiff.cli import main
 from vidiff.generate.backends import resolve
 from vidiff.generate.backends.hunyuan import HunyuanVideo, bucket
 from vidiff.generate.keyframes import plan
@@ -34,9 +32,7 @@ def hv(tmp_path_factory):
 
 
 def _generate(capsys, out, weights, *args) -> tuple[int, dict | str]:
-    rc = main(["generate", "-o", str(out), "--weights", str(weights), *FAST, *args, "--json"])
-    cap = capsys.readouterr()
-    return rc, json.loads(cap.out) if rc == 0 else cap.err.strip()
+    return generate_json(capsys, out, weights, *FAST, *args)
 
 
 def test_rules_come_from_the_configs(hv):

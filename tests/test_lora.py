@@ -12,7 +12,7 @@ import shutil
 
 import numpy as np
 import pytest
-from tiny_pipes import TINY_GENERATE, failing_hub, hub_at, tiny_lora, wan22_dir, wan_dir
+from tiny_pipes import TINY_GENERATE, failing_hub, generate_json, hub_at, tiny_lora, wan22_dir, wan_dir
 
 from vidiff.cli import main
 from vidiff.errors import ConfigError, UnsupportedError
@@ -37,9 +37,7 @@ def loras(tmp_path_factory, wan):
 
 
 def _generate(capsys, out, wan, *args) -> tuple[int, dict | str]:
-    rc = main(["generate", "-o", str(out), "--weights", str(wan), *FAST, *args, "--json"])
-    cap = capsys.readouterr()
-    return rc, json.loads(cap.out) if rc == 0 else cap.err.strip()
+    return generate_json(capsys, out, wan, *FAST, *args)
 
 
 def test_a_lora_changes_the_frames_and_scale_zero_is_none(tmp_path, capsys, wan, loras):

@@ -8,7 +8,6 @@ frames' time. No real weights were run.
 
 from __future__ import annotations
 
-import json
 from fractions import Fraction
 
 import av
@@ -16,6 +15,7 @@ import cv2
 import numpy as np
 import pytest
 from tiny_ltx2 import ltx2_dir
+from tiny_pipes import generate_json
 
 from vidiff.cli import main
 from vidiff.generate.backends import resolve
@@ -37,9 +37,7 @@ def ltx2(tmp_path_factory):
 
 
 def _generate(capsys, out, weights, *args) -> tuple[int, dict | str]:
-    rc = main(["generate", "-o", str(out), "--weights", str(weights), *FAST, *args, "--json"])
-    cap = capsys.readouterr()
-    return rc, json.loads(cap.out) if rc == 0 else cap.err.strip()
+    return generate_json(capsys, out, weights, *FAST, *args)
 
 
 def _streams(path) -> tuple[float, np.ndarray | None]:

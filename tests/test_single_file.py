@@ -9,13 +9,18 @@ other frames; and every file that cannot fill the transformer is one line before
 
 from __future__ import annotations
 
-import json
-
 import pytest
 import torch
-from tiny_pipes import TINY_GENERATE, cogvideox_dir, wan22_dir, wan_dir
+from tiny_pipes import (
+    TINY_GENERATE,
+    cogvideox_dir,
+    generate_json,
+    one_line_refusal,
+    original_layout,
+    wan22_dir,
+    wan_dir,
+)
 
-from vidiff.cli import main
 from vidiff.errors import ConfigError
 
 pytest.importorskip("transformers")
@@ -54,17 +59,8 @@ def comfy_file(weights, out, part: str = "transformer", noise: float = 0.0, drop
     """The transformer of `weights` as one file in the original layout (`noise`: seeded noise added to
     every tensor; `drop`: that many tensors left out)."""
     from diffusers.loaders.single_file_utils import convert_wan_transformer_to_diffusers
-    from safetensors.torch import load_file, save_file
 
-    ours = load_file(next((weights / part).glob("*.safetensors")))
-    theirs = {_original(k): v.clone() for k, v in ours.items()}
-    assert set(convert_wan_transformer_to_diffusers(dict(theirs))) == set(ours)  # the helper is right
-    g = torch.Generator().manual_seed(1)
-    theirs = {k: v + noise * torch.randn(v.shape, generator=g) for k, v in theirs.items()}
-    for k in sorted(theirs)[:drop]:
-        del theirs[k]
-    save_file(theirs, str(out))
-    return out
+    return original_layout(weights / part, _original, convert_wan_transformer_to_diffusers, out, noise, drop)
 
 
 @pytest.fixture(scope="module")
@@ -73,9 +69,7 @@ def wan(tmp_path_factory):
 
 
 def _generate(capsys, out, weights, *args) -> tuple[int, dict | str]:
-    rc = main(["generate", "-o", str(out), "--weights", str(weights), *FAST, *args, "--json"])
-    cap = capsys.readouterr()
-    return rc, json.loads(cap.out) if rc == 0 else cap.err.strip()
+    return generate_json(capsys, out, weights, *FAST, *args)
 
 
 def test_the_same_tensors_from_a_comfyui_file_give_the_same_bytes(tmp_path, capsys, wan):
@@ -99,10 +93,7 @@ def test_a_file_in_diffusers_own_layout_loads_too(tmp_path, capsys, wan):
 
 
 def _refusal(capsys, tmp_path, weights, *args) -> str:
-    rc, err = _generate(capsys, tmp_path / "x.mp4", weights, *args)
-    assert rc == 2 and isinstance(err, str) and len(err.splitlines()) == 1, err
-    assert not (tmp_path / "x.mp4").exists()
-    return err
+    return one_line_refusal(capsys, tmp_path / "x.mp4", weights, *FAST, *args)
 
 
 def test_files_that_cannot_fill_the_transformer_are_one_line(tmp_path, capsys, wan):

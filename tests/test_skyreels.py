@@ -3,12 +3,10 @@ refusal. A tiny random SkyReelsV2Pipeline (tests/tiny_ltx2.py, nothing downloade
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from tiny_ltx2 import skyreels_dir
+from tiny_pipes import generate_json
 
-from vidiff.cli import main
 from vidiff.generate.backends import resolve
 
 pytest.importorskip("transformers")
@@ -24,9 +22,7 @@ def sky(tmp_path_factory):
 
 
 def _generate(capsys, out, weights, *args) -> tuple[int, dict | str]:
-    rc = main(["generate", "-o", str(out), "--weights", str(weights), *FAST, *args, "--json"])
-    cap = capsys.readouterr()
-    return rc, json.loads(cap.out) if rc == 0 else cap.err.strip()
+    return generate_json(capsys, out, weights, *FAST, *args)
 
 
 def test_rules_bytes_and_refusals(tmp_path, capsys, sky):

@@ -10,14 +10,12 @@ kept pipeline is keyed on the file); every file that cannot fill the VAE is one 
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
 import torch
-from tiny_pipes import TINY_GENERATE, cogvideox_dir, wan_dir
+from tiny_pipes import TINY_GENERATE, cogvideox_dir, generate_json, one_line_refusal, original_layout, wan_dir
 
-from vidiff.cli import main
 from vidiff.errors import ConfigError
 
 pytest.importorskip("transformers")
@@ -55,17 +53,8 @@ def comfy_vae(weights, out, noise: float = 0.0, drop: int = 0):
     """The VAE of `weights` as one file in the original layout (`noise`: seeded noise on every tensor;
     `drop`: that many tensors left out)."""
     from diffusers.loaders.single_file_utils import convert_wan_vae_to_diffusers
-    from safetensors.torch import load_file, save_file
 
-    ours = load_file(next((weights / "vae").glob("*.safetensors")))
-    theirs = {_original(k): v.clone() for k, v in ours.items()}
-    assert set(convert_wan_vae_to_diffusers(dict(theirs))) == set(ours)  # the helper is right
-    g = torch.Generator().manual_seed(1)
-    theirs = {k: v + noise * torch.randn(v.shape, generator=g) for k, v in theirs.items()}
-    for k in sorted(theirs)[:drop]:
-        del theirs[k]
-    save_file(theirs, str(out))
-    return out
+    return original_layout(weights / "vae", _original, convert_wan_vae_to_diffusers, out, noise, drop)
 
 
 @pytest.fixture(scope="module")
@@ -83,9 +72,7 @@ def wan(tmp_path_factory):
 
 
 def _generate(capsys, out, weights, *args) -> tuple[int, dict | str]:
-    rc = main(["generate", "-o", str(out), "--weights", str(weights), *FAST, *args, "--json"])
-    cap = capsys.readouterr()
-    return rc, json.loads(cap.out) if rc == 0 else cap.err.strip()
+    return generate_json(capsys, out, weights, *FAST, *args)
 
 
 def test_the_same_tensors_from_a_comfyui_file_give_the_same_bytes(tmp_path, capsys, wan):
@@ -102,10 +89,7 @@ def test_the_same_tensors_from_a_comfyui_file_give_the_same_bytes(tmp_path, caps
 
 
 def _refusal(capsys, tmp_path, weights, *args) -> str:
-    rc, err = _generate(capsys, tmp_path / "x.mp4", weights, *args)
-    assert rc == 2 and isinstance(err, str) and len(err.splitlines()) == 1, err
-    assert not (tmp_path / "x.mp4").exists()
-    return err
+    return one_line_refusal(capsys, tmp_path / "x.mp4", weights, *FAST, *args)
 
 
 def test_files_that_cannot_fill_the_vae_are_one_line(tmp_path, capsys, wan):

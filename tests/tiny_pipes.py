@@ -8,7 +8,8 @@ multiples of 16; LTX-Video: 8k+1 frames, multiples of 32) so vidiff's backends t
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import json
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import torch
@@ -26,6 +27,48 @@ TINY_GENERATE = [
     "1:1",
 ]
 TINY_GENERATE += ["--seconds", "0.3", "--keyframe-size", "32x32", "--fps", "24", "--prompt", "a cat"]
+
+
+def generate_json(capsys, out: Path, weights: Path, *args: str) -> tuple[int, dict | str]:
+    """`vidiff generate -o out --weights weights ARGS --json`: (exit code, the report, or the error line)."""
+    from vidiff.cli import main
+
+    rc = main(["generate", "-o", str(out), "--weights", str(weights), *args, "--json"])
+    cap = capsys.readouterr()
+    return rc, json.loads(cap.out) if rc == 0 else cap.err.strip()
+
+
+def one_line_refusal(capsys, out: Path, weights: Path, *args: str) -> str:
+    """The error of a `generate_json` run that must be refused: exit 2, one line, `out` not written."""
+    rc, err = generate_json(capsys, out, weights, *args)
+    assert rc == 2 and isinstance(err, str) and len(err.splitlines()) == 1, err
+    assert not out.exists()
+    return err
+
+
+def original_layout(
+    part: Path,
+    rename: Callable[[str], str],
+    convert: Callable[[dict], dict],
+    out: Path,
+    noise: float,
+    drop: int,
+) -> Path:
+    """The tensors of the diffusers folder `part` (a transformer's, a VAE's) as one file in the original
+    release's key layout (`rename`: a diffusers key's original name, checked against diffusers' own
+    `convert`er); `noise`: seeded noise added to every tensor; `drop`: that many tensors left out."""
+    from safetensors.torch import load_file, save_file
+
+    ours = load_file(next(part.glob("*.safetensors")))
+    theirs = {rename(k): v.clone() for k, v in ours.items()}
+    assert set(convert(dict(theirs))) == set(ours)  # the renaming is right
+    g = torch.Generator().manual_seed(1)
+    theirs = {k: v + noise * torch.randn(v.shape, generator=g) for k, v in theirs.items()}
+    for k in sorted(theirs)[:drop]:
+        del theirs[k]
+    save_file(theirs, str(out))
+    return out
+
 
 WORDS = ["a", "cat", "dog", "walks", "on", "the", "beach", "at", "sunset", "blurry", "red", "car"]
 
