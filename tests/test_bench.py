@@ -2,6 +2,7 @@
 
 import json
 import shutil
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -10,11 +11,11 @@ from conftest import write_clip
 from vidiff.cli import main
 from vidiff.errors import ConfigError, InputError, UnsupportedError
 from vidiff.metrics import bench as bench_mod
+from vidiff.metrics import peers
 from vidiff.metrics.bench import FIELDS, bench, resolve_methods, run_isolated, run_method
+from vidiff.metrics.peers import run_minterpolate
 from vidiff.metrics.protocol import parse_factor, targets
 from vidiff.metrics.report import markdown, write_bench
-
-HAVE_FFMPEG = shutil.which("ffmpeg") is not None
 
 
 def run_cli(capsys, *args):
@@ -79,8 +80,9 @@ def test_isolated_worker_reports_its_own_rss(carphone):
     assert r["status"] == "ok" and r["n_frames"] == 4 and 20 < r["peak_rss_mb"] < 2000
 
 
-@pytest.mark.skipif(not HAVE_FFMPEG, reason="ffmpeg not installed")
-def test_minterpolate_keeps_kept_frames_exact(tmp_path):
+def test_minterpolate_keeps_kept_frames_exact(monkeypatch, tmp_path):
+    """FFmpeg's filter runs through PyAV: no `ffmpeg` program is needed (none on PATH here)."""
+    monkeypatch.setattr(shutil, "which", lambda name: None)
     clip = moving_clip(tmp_path / "m.mp4", n=16)
     for factor in ("2", "4", "5/2"):
         r = run_method(clip, parse_factor(factor), "minterpolate")
@@ -89,10 +91,16 @@ def test_minterpolate_keeps_kept_frames_exact(tmp_path):
         assert r["psnr"] > 20 and r["peak_rss_mb"] > 0
 
 
-def test_minterpolate_skipped_without_ffmpeg(monkeypatch, carphone):
-    monkeypatch.setattr(shutil, "which", lambda name: None)
+def test_minterpolate_without_kept_frames_is_refused():
+    with pytest.raises(UnsupportedError, match="no kept frame"):
+        run_minterpolate(iter([]), Fraction(25), Fraction(2), 64, 48)
+
+
+def test_minterpolate_failure_is_skipped_with_the_reason(monkeypatch, carphone):
+    """A filter FFmpeg refuses (here: an option it does not know) is a skipped record, not a crash."""
+    monkeypatch.setattr(peers, "MINTERPOLATE", "minterpolate=fps={fps}:no_such_option=1")
     r = run_method(carphone, parse_factor("2"), "minterpolate", max_frames=5)
-    assert r["status"] == "skipped" and "ffmpeg is not on PATH" in r["reason"] and r["psnr"] is None
+    assert r["status"] == "skipped" and "minterpolate failed" in r["reason"] and r["psnr"] is None
 
 
 def test_method_without_weights_is_skipped(monkeypatch, carphone):
@@ -162,8 +170,9 @@ FIGURES = {
 
 
 def _check_figures(clip, factor):
-    methods = [m for m in FIGURES[(clip, factor)] if m != "minterpolate" or HAVE_FFMPEG]
-    recs = bench([clip], [parse_factor(str(factor))], methods, isolate=False, progress=False)
+    recs = bench(
+        [clip], [parse_factor(str(factor))], list(FIGURES[(clip, factor)]), isolate=False, progress=False
+    )
     for r in recs:
         assert r["psnr"] == pytest.approx(FIGURES[(clip, factor)][r["method"]], abs=0.15), r["method"]
 

@@ -26,7 +26,7 @@ factors:
                original rate, so targets fall at t = 1/2, 1/3 and 2/3 ('2/5', a keep ratio
                below 1, means the same)
 
-methods: dup, blend, dis (OpenCV DIS flow), minterpolate (ffmpeg's filter, needs ffmpeg on PATH),
+methods: dup, blend, dis (OpenCV DIS flow), minterpolate (FFmpeg's filter, run through PyAV),
 rife (RIFE v4, needs its weights: vidiff fetch rife), and any other registered method such
 as diffusion; diffusion@DIR is the diffusion method with your own model (e.g. runs/mine/model), so
   vidiff bench --input bikes --methods dis,diffusion,diffusion@runs/mine/model
@@ -35,7 +35,7 @@ compares it with the shipped one. A method that cannot run here is reported as s
 output (in --out): results.json (one record per clip x factor x method: psnr, ssim, flicker_ratio,
 tdiff_err, s_per_frame, speed_ratio_vs_dis, peak_rss_mb, n_frames, per_t, ...), results.md (tables,
 with this command line at the top), psnr_by_t.png and psnr_by_method.png. Each method runs in its
-own process, so peak_rss_mb is that method's (for minterpolate, the larger of ffmpeg and the scorer);
+own process, so peak_rss_mb is that method's;
 s_per_frame times the method's own work, not decoding or scoring.
 """
 
@@ -129,7 +129,7 @@ def header_lines(cmd: str) -> list[str]:
         "",
         f"Run: {datetime.datetime.now().astimezone().isoformat(timespec='seconds')} on {platform.machine()}, "
         f"{os.cpu_count()} CPUs, Python {platform.python_version()}",
-        f"Versions: {versions}; ffmpeg: {ffmpeg_version() or 'not found'}",
+        f"Versions: {versions}, {ffmpeg_version()}",
         "",
         "PSNR over all RGB values per held-out frame, then the mean; SSIM: skimage, channel_axis=-1. "
         "s/frame: seconds of the method's own work per rebuilt frame (after one untimed warm-up window of "

@@ -6,7 +6,7 @@
 - `clip`: the per-frame consistency report of any clip (`vidiff metrics`).
 - `defects`: one detector per defect kind (black, frozen, duplicate, flicker, corrupt, jump, cut), and the
   level matching `vidiff infill --auto` repairs flicker with.
-- `peers`: ffmpeg minterpolate, run losslessly beside vidiff's methods.
+- `peers`: FFmpeg's minterpolate (through PyAV), run losslessly beside vidiff's methods.
 - `bench`: every clip × factor × method in one invocation (`vidiff bench`); `report`: tables and plots.
 """
 

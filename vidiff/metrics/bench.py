@@ -3,7 +3,7 @@
 Each method runs in its own short-lived worker process (`python -m vidiff.metrics.bench REQUEST`) so
 its peak RSS is its own and one method's model or crash does not touch the others; all of them run
 in the same invocation so their times can be compared as ratios to OpenCV DIS (BENCHMARK.md).
-A method whose peer is absent (no ffmpeg, no RIFE weights) gives a record with status "skipped".
+A method whose peer is absent (no RIFE weights) gives a record with status "skipped".
 """
 
 from __future__ import annotations
@@ -161,7 +161,6 @@ def run_method(
     n_targets = len(targets(n, step))
     if n_targets == 0:
         return _skip(rec, f"clip has {n} frames: too short for factor {factor_label(step)}")
-    extra_rss = 0.0
     with progress_bar(n_targets, f"{rec['clip']} x{factor_label(step)} {method}", progress) as bar:
 
         def tick(k: int) -> None:
@@ -179,7 +178,6 @@ def run_method(
                     score = score_sequence(_frames(path, n), run.frames, step, run.seconds, tick)
                 finally:
                     run.close()
-                extra_rss = run.peak_rss_mb
             else:
                 from vidiff.flow import get_interpolator
 
@@ -188,7 +186,7 @@ def run_method(
                 score = score_interpolator(_frames(path, n), step, interp, tick)
         except VidiffError as e:
             return _skip(rec, str(e))
-    return _fill(rec, score, max(_peak_rss_mb(), extra_rss))
+    return _fill(rec, score, _peak_rss_mb())
 
 
 def _skip(rec: dict[str, Any], reason: str) -> dict[str, Any]:

@@ -1,7 +1,9 @@
-"""External peers run side by side with vidiff's methods: ffmpeg's `minterpolate` filter.
+"""External peers run side by side with vidiff's methods: FFmpeg's `minterpolate` filter.
 
-The kept frames are written losslessly to a raw file with their real timestamps, the filter rebuilds
-the original rate, and the output is read back from a raw file and checked: every kept frame must come
+The filter runs in-process in PyAV's libavfilter (the FFmpeg that vidiff decodes with), so the peer needs
+no `ffmpeg` program: its output is bit-identical to the program's (benchmarks/minterpolate_pyav.py).
+The kept frames go in with their real timestamps, the filter rebuilds the original rate, and the
+output is written to a raw file and checked: every kept frame must come
 back bit-exact at its index before anything is scored (else the run is refused with the reason).
 
 Lossless round trip: minterpolate accepts only YUV/grey formats, and RGB -> YUV -> RGB in 8 bits is not
@@ -12,15 +14,16 @@ same motion compensation is applied to all three planes, as on any yuv444p input
 
 from __future__ import annotations
 
+import math
 import os
-import shutil
-import subprocess
 import tempfile
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import BinaryIO
 
+import av
 import numpy as np
 
 from vidiff.errors import UnsupportedError
@@ -28,24 +31,15 @@ from vidiff.errors import UnsupportedError
 MINTERPOLATE = "minterpolate=fps={fps}:mi_mode=mci:mc_mode=aobmc:me_mode=bidir:vsbmc=1"
 
 
-def ffmpeg_missing() -> str | None:
-    """Why minterpolate cannot run here (None when it can)."""
-    if shutil.which("ffmpeg") is None:
-        return "ffmpeg is not on PATH (install it, e.g. apt-get install ffmpeg)"
-    return None
+def ffmpeg_version() -> str:
+    """The FFmpeg libraries PyAV is built on (minterpolate runs there), e.g. "FFmpeg 8.1.2 (PyAV 18.1.0)"."""
+    built = getattr(av, "ffmpeg_version_info", None) or ".".join(map(str, av.library_versions["libavfilter"]))
+    return f"FFmpeg {built} (PyAV {av.__version__})"
 
 
-def ffmpeg_version() -> str | None:
-    """First line of `ffmpeg -version`, or None."""
-    if ffmpeg_missing():
-        return None
-    out = subprocess.run(["ffmpeg", "-version"], capture_output=True, text=True, check=False).stdout
-    return out.splitlines()[0].split(" Copyright")[0] if out else None
-
-
-def _to_planes(img: np.ndarray) -> bytes:
-    """RGB (H, W, 3) -> G, B, R planes in that order (what yuv444p calls Y, U, V)."""
-    return np.ascontiguousarray(img.transpose(2, 0, 1)[[1, 2, 0]]).tobytes()
+def _to_planes(img: np.ndarray) -> np.ndarray:
+    """RGB (H, W, 3) -> (3, H, W) G, B, R planes in that order (what yuv444p calls Y, U, V)."""
+    return np.ascontiguousarray(img.transpose(2, 0, 1)[[1, 2, 0]])
 
 
 def _from_planes(planes: np.ndarray) -> np.ndarray:
@@ -75,12 +69,11 @@ class PlanarFrames:
 
 @dataclass
 class MinterpolateRun:
-    """Output of one minterpolate run: frames stand for original indices 0, 1, …; wall time; peak RSS."""
+    """Output of one minterpolate run: frames stand for original indices 0, 1, …; wall time; the filters."""
 
     frames: PlanarFrames
     seconds: float
-    peak_rss_mb: float
-    command: list[str]
+    filters: str
     workdir: tempfile.TemporaryDirectory
 
     def close(self) -> None:
@@ -98,46 +91,66 @@ def run_minterpolate(
     height: int,
     tmpdir: str | None = None,
 ) -> MinterpolateRun:
-    """Rebuild rate `fps` from kept frames floor(j·step) with ffmpeg minterpolate (BENCHMARK.md's string).
+    """Rebuild rate `fps` from kept frames floor(j·step) with FFmpeg's minterpolate (BENCHMARK.md's string).
 
-    Kept frame j is timestamped at its original index floor(j·step) in units of 1/fps, so minterpolate
+    Kept frame j is stamped at its original index floor(j·step) in units of 1/fps, so minterpolate
     places every output frame at its real t. Output frames past the last kept one are not meaningful.
-    Needs about (1 + 1/step)·N·W·H·3 bytes of temporary disk.
+    The filter runs in this process through PyAV's libavfilter (no ffmpeg program needed); its output
+    goes to a raw file, about N·W·H·3 bytes of temporary disk.
     """
-    if (why := ffmpeg_missing()) is not None:
-        raise UnsupportedError(why)
     work = tempfile.TemporaryDirectory(prefix="vidiff-minterp-", dir=tmpdir)
-    src, dst = os.path.join(work.name, "kept.yuv"), os.path.join(work.name, "out.yuv")
-    last = None
-    with open(src, "wb") as f:
-        for img in kept:
-            f.write(_to_planes(img))
-            last = img
-        if last is None:
-            work.cleanup()
-            raise UnsupportedError("no kept frame to interpolate from")
+    dst = os.path.join(work.name, "out.yuv")
+    rate = f"{fps.numerator}/{fps.denominator}"
+    t0 = time.perf_counter()
+    try:
+        with open(dst, "wb") as out:
+            n_kept = _filter(kept, fps, step, width, height, out)
+    except (av.FFmpegError, ValueError) as e:
+        work.cleanup()
+        raise UnsupportedError(f"minterpolate failed: {e}") from e
+    if n_kept == 0:
+        work.cleanup()
+        raise UnsupportedError("no kept frame to interpolate from")
+    seconds = time.perf_counter() - t0
+    frames = PlanarFrames(dst, width, height)
+    return MinterpolateRun(frames, seconds, f"setpts=floor(N*{step}),{MINTERPOLATE.format(fps=rate)}", work)
+
+
+def _filter(
+    kept: Iterable[np.ndarray], fps: Fraction, step: Fraction, width: int, height: int, out: BinaryIO
+) -> int:
+    """Push the kept frames through buffer -> minterpolate -> buffersink, writing what comes out to `out`
+    as planes; returns how many frames went in."""
+    graph = av.filter.Graph()
+    src = graph.add_buffer(width=width, height=height, format="yuv444p", time_base=1 / fps)
+    name, args = MINTERPOLATE.format(fps=f"{fps.numerator}/{fps.denominator}").split("=", 1)
+    interp = graph.add(name, args)
+    graph.link_nodes(src, interp, graph.add("buffersink")).configure()
+    n, last = 0, None
+    for img in kept:
+        _push(graph, img, math.floor(n * step), out)
+        n, last = n + 1, img
+    if last is not None:
         # minterpolate emits an interval only once it has read the frame after it: repeat the last
         # kept frame once, one step later, so the output reaches the last kept frame
-        f.write(_to_planes(last))
-    p, q = step.numerator, step.denominator
-    pts = f"N*{p}" if q == 1 else f"floor(N*{p}/{q})"
-    rate = f"{fps.numerator}/{fps.denominator}"
-    cmd = [
-        "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
-        "-f", "rawvideo", "-pix_fmt", "yuv444p", "-s", f"{width}x{height}", "-framerate", rate, "-i", src,
-        "-vf", f"setpts={pts},{MINTERPOLATE.format(fps=rate)}",
-        "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "yuv444p", dst,
-    ]  # fmt: skip
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    assert proc.stderr is not None
-    err = proc.stderr.read().decode(errors="replace")
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - t0
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    os.unlink(src)
-    if proc.returncode != 0:
-        work.cleanup()
-        raise UnsupportedError(f"ffmpeg minterpolate failed (exit {proc.returncode}): {err.strip()[-300:]}")
-    frames = PlanarFrames(dst, width, height)
-    return MinterpolateRun(frames, seconds, usage.ru_maxrss / 1024.0, cmd, work)
+        _push(graph, last, math.floor(n * step), out)
+        graph.push(None)
+        _drain(graph, out)
+    return n
+
+
+def _push(graph: av.filter.Graph, img: np.ndarray, pts: int, out: BinaryIO) -> None:
+    frame = av.VideoFrame.from_ndarray(_to_planes(img), format="yuv444p")
+    frame.pts = pts
+    graph.push(frame)
+    _drain(graph, out)
+
+
+def _drain(graph: av.filter.Graph, out: BinaryIO) -> None:
+    """Write every frame the graph has ready."""
+    while True:
+        try:
+            frame = graph.pull()
+        except (av.BlockingIOError, av.EOFError):
+            return
+        out.write(frame.to_ndarray().tobytes())
