@@ -96,6 +96,15 @@ def test_minterpolate_without_kept_frames_is_refused():
         run_minterpolate(iter([]), Fraction(25), Fraction(2), 64, 48)
 
 
+@pytest.mark.parametrize("w, h", [(31, 64), (64, 31)])
+def test_minterpolate_too_small_picture_is_refused_with_why(w, h):
+    """FFmpeg's filter refuses a side under 32 with "Invalid argument"; the skip says what is wrong."""
+    frames = iter([np.zeros((h, w, 3), np.uint8)] * 3)
+    with pytest.raises(UnsupportedError, match=f"at least 32x32 \\(this is {w}x{h}\\)"):
+        run_minterpolate(frames, Fraction(25), Fraction(2), w, h)
+    run_minterpolate(iter([np.zeros((32, 32, 3), np.uint8)] * 3), Fraction(25), Fraction(2), 32, 32).close()
+
+
 def test_minterpolate_failure_is_skipped_with_the_reason(monkeypatch, carphone):
     """A filter FFmpeg refuses (here: an option it does not know) is a skipped record, not a crash."""
     monkeypatch.setattr(peers, "MINTERPOLATE", "minterpolate=fps={fps}:no_such_option=1")

@@ -29,6 +29,7 @@ import numpy as np
 from vidiff.errors import UnsupportedError
 
 MINTERPOLATE = "minterpolate=fps={fps}:mi_mode=mci:mc_mode=aobmc:me_mode=bidir:vsbmc=1"
+MIN_SIDE = 32  # the filter refuses a smaller picture (two of its 16-pixel blocks a side; measured)
 
 
 def ffmpeg_version() -> str:
@@ -98,6 +99,10 @@ def run_minterpolate(
     The filter runs in this process through PyAV's libavfilter (no ffmpeg program needed); its output
     goes to a raw file, about N·W·H·3 bytes of temporary disk.
     """
+    if min(width, height) < MIN_SIDE:
+        raise UnsupportedError(
+            f"minterpolate needs a picture of at least {MIN_SIDE}x{MIN_SIDE} (this is {width}x{height})"
+        )
     work = tempfile.TemporaryDirectory(prefix="vidiff-minterp-", dir=tmpdir)
     dst = os.path.join(work.name, "out.yuv")
     rate = f"{fps.numerator}/{fps.denominator}"
