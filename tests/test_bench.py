@@ -251,3 +251,18 @@ def test_bench_and_metrics_stream_a_clip_in_memory_flat_in_its_length(tmp_path, 
     assert capfd.readouterr().err == ""
     check_inputs([str(cut)], [parse_factor(2)], None)  # read to its end: the damage is seen
     assert "cut.mkv" in capfd.readouterr().err
+
+
+def test_ui_compare_offers_and_scores_minterpolate(carphone):
+    """The web app's Compare tab has the ffmpeg peer beside vidiff's methods, scored as `vidiff bench` does."""
+    gr = pytest.importorskip("gradio")
+    from vidiff.ui.compare import _compare_layout, compare_methods
+
+    with gr.Blocks():
+        c = _compare_layout()
+    assert ("minterpolate", "minterpolate") in c.methods.choices
+    rows = {
+        r["method"]: r for r in compare_methods(str(carphone), parse_factor("2"), ["dis", "minterpolate"], 9)
+    }
+    assert rows["minterpolate"]["status"] == "ok" and rows["minterpolate"]["n_frames"] == 4
+    assert rows["minterpolate"]["psnr"] > 25 and rows["minterpolate"]["speed_ratio_vs_dis"] > 0

@@ -38,7 +38,9 @@ from vidiff.metrics.protocol import (
 from vidiff.validate import split_names
 
 DEFAULT_METHODS = ("dup", "blend", "dis", "minterpolate", "rife", "fuse", "diffusion")
-EXTERNAL_METHODS = ("minterpolate",)  # run as another program, not through the interpolator registry
+EXTERNAL_METHODS = (
+    "minterpolate",
+)  # FFmpeg's filter (vidiff.metrics.peers), not in the interpolator registry
 OPTIONAL_METHODS = ("rife", "fuse", "diffusion")  # may be unregistered or lack weights: skipped, not an error
 FIELDS = (
     "clip", "width", "height", "factor", "method", "psnr", "ssim", "flicker_ratio", "tdiff_err",

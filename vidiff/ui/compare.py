@@ -76,8 +76,9 @@ def compare_tab(app: App) -> None:
 def _compare_layout() -> SimpleNamespace:
     """The tab's components (element ids `co-*`), by name."""
     from vidiff.flow import interpolator_names
+    from vidiff.metrics.bench import EXTERNAL_METHODS
 
-    choices = [(m, m) for m in interpolator_names() if m != AUTO]
+    choices = [(m, m) for m in (*interpolator_names(), *EXTERNAL_METHODS) if m != AUTO]
     choices += [(f"quality {q}", q) for q in COMPARE_TIERS]  # a tier: a row of its own (vidiff.quality)
     c = SimpleNamespace()
     with gr.Row():
