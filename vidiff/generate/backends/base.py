@@ -344,6 +344,17 @@ class Backend:
         """What this pipeline takes besides the common arguments (the guidance scale by default)."""
         return {"guidance_scale": guidance}
 
+    needs_end_frame = False  # True: the pipeline fails without one (Wan 2.1 FLF2V's two image embeddings)
+
+    def end_frame_refusal(self) -> str | None:
+        """None where a window can end on a given frame (`with_end_frame`); else why not, for one line
+        said before the weights load (`vidiff.generate.end_frame`)."""
+        return f"diffusers' {self.kind} takes no end frame"
+
+    def with_end_frame(self, pipe: Any, kw: dict[str, Any], last: Any, n_frames: int) -> tuple[Any, dict]:
+        """The pipeline and its arguments for a window from `kw["image"]` to the PIL image `last`."""
+        return pipe, {**kw, "last_image": last}  # diffusers' name where a pipeline takes one (Wan's)
+
     def keyframes(
         self,
         prompt: str | None,
@@ -358,8 +369,10 @@ class Backend:
         progress: bool = False,
         label: str = "",
         on_step: Callable[[int], None] | None = None,
+        last: np.ndarray | None = None,
     ) -> list[np.ndarray]:
-        """`n_frames` frames (RGB uint8, `size`) from `prompt` and/or `image` (the first frame's content).
+        """`n_frames` frames (RGB uint8, `size`) from `prompt` and/or `image` (the first frame's content),
+        ending on `last` where given (reframed as the first: `with_end_frame`).
         A bar counts the sampler's steps (`label` after its name, e.g. the window), then a line times the
         VAE's decode (minutes on a CPU); `on_step(done)` after each step is a cancel point (what it
         raises stops the sampler)."""
@@ -377,6 +390,8 @@ class Backend:
         if image is not None:
             pipe = self.image_pipe()
             kw["image"] = Image.fromarray(reframe(image, (w, h)))
+        if last is not None:
+            pipe, kw = self.with_end_frame(pipe, kw, Image.fromarray(reframe(last, (w, h))), n_frames)
         shown = _StepProgress(f"{self.name} keyframes{label}", steps, n_frames, progress, on_step)
         shown.bar.waiting("encoding the prompt" if self.takes_prompt else "encoding the image")
         gen = torch.Generator(self.device).manual_seed(seed)

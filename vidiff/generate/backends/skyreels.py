@@ -46,6 +46,10 @@ class SkyReelsV2(Backend):
         super().load(*args, **kwargs)
         self._apply(self.pipe.vae.config, self.pipe.transformer.config)
 
+    def end_frame_refusal(self) -> str | None:
+        """The image-to-video pipeline takes `last_image` (Wan's); the text-to-video one takes no image."""
+        return None if self.is_image_to_video else "its text-to-video transformer takes no image"
+
     def _apply(self, vae: Any, transformer: Any) -> None:
         """The rules the configs state, as diffusers' pipeline works them out (a config not at hand: the
         class's figures stand)."""

@@ -1,0 +1,152 @@
+"""First and last frame to video (`--last-image`, `vidiff.generate.end_frame`) with tiny random pipelines
+(tests/tiny_pipes.py, nothing downloaded): the still reaches the pipeline's own end-frame input in the last
+window only, same seed same bytes, another still other frames, and each refusal is one line before the
+weights load. No real weights were run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from tiny_pipes import TINY_GENERATE, generate_json, ltx_dir, one_line_refusal, wan_i2v_dir
+
+pytest.importorskip("transformers")
+
+RGB = {"red": (255, 0, 0), "blue": (0, 0, 255), "green": (0, 255, 0)}
+
+
+def _still(folder: Path, colour: str) -> Path:
+    """A flat 60x40 PNG of `colour` (not the keyframes' aspect: it is reframed as the first still is)."""
+    path = folder / f"{colour}.png"
+    if not path.exists():
+        cv2.imwrite(str(path), np.full((40, 60, 3), RGB[colour][::-1], np.uint8))
+    return path
+
+
+@pytest.fixture(scope="module")
+def flf(tmp_path_factory) -> Path:
+    """A Wan 2.1 FLF2V-shaped WanImageToVideoPipeline (its transformer embeds two images)."""
+    return wan_i2v_dir(tmp_path_factory.mktemp("flf") / "w", flf2v=True)
+
+
+@pytest.fixture(scope="module")
+def stills(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("stills")
+    for colour in RGB:
+        _still(folder, colour)
+    return folder
+
+
+def _spy_last_images(monkeypatch, cls) -> list:
+    """The `last_image` each call of `cls.prepare_latents` (diffusers' own, still run) is given."""
+    seen: list = []
+    real = cls.prepare_latents
+
+    def spy(self, *args, **kwargs):
+        last = kwargs.get("last_image", args[10] if len(args) > 10 else None)
+        seen.append(None if last is None else last.detach().float().cpu())
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(cls, "prepare_latents", spy)
+    return seen
+
+
+def test_the_last_still_reaches_the_pipelines_latents_same_seed_same_bytes(
+    tmp_path, capsys, monkeypatch, flf, stills
+):
+    """The blue still reaches WanImageToVideoPipeline's latents as its last frame (in [-1, 1]: blue
+    +1, red -1), reframed to the keyframes' size; the report names it; two runs give the same bytes."""
+    from diffusers import WanImageToVideoPipeline
+
+    seen = _spy_last_images(monkeypatch, WanImageToVideoPipeline)
+    args = ["--image", str(stills / "red.png"), "--last-image", str(stills / "blue.png"), *TINY_GENERATE]
+    rc, rep = generate_json(capsys, tmp_path / "a.mp4", flf, *args)
+    assert rc == 0, rep
+    assert rep["last_image"] == str(stills / "blue.png") and rep["windows"] == 1
+    assert len(seen) == 1 and tuple(seen[0].shape[-2:]) == (32, 32)
+    means = seen[0].mean(dim=(0, 2, 3)).tolist()  # R, G, B
+    assert means[2] > 0.95 and means[0] < -0.95, means
+    assert generate_json(capsys, tmp_path / "b.mp4", flf, *args)[0] == 0
+    assert (tmp_path / "a.mp4").read_bytes() == (tmp_path / "b.mp4").read_bytes()
+
+
+def test_another_last_still_makes_other_frames(tmp_path, capsys, flf, stills):
+    """Same seed, same first still: a green last still instead of a blue one changes the clip."""
+    outs = {}
+    for colour in ("blue", "green"):
+        args = ["--image", str(stills / "red.png"), "--last-image", str(stills / f"{colour}.png")]
+        assert generate_json(capsys, tmp_path / f"{colour}.mp4", flf, *args, *TINY_GENERATE)[0] == 0
+        outs[colour] = (tmp_path / f"{colour}.mp4").read_bytes()
+    assert outs["blue"] != outs["green"]
+
+
+def test_several_windows_the_last_ends_on_the_still(tmp_path, capsys, monkeypatch, stills):
+    """LTXConditionPipeline: 0.9 s at 24 fps (22 keyframes) in windows of 17 frames; the last is given
+    the previous window's last frame and the still (frame_index 0 and its last frame), and it is made
+    just long enough (9 frames) to end the clip on its last keyframe: 25 keyframes, the fewest at or past
+    22 that end on a frame count the model takes."""
+    from diffusers import LTXConditionPipeline
+
+    folder = ltx_dir(tmp_path / "ltx")
+    index = json.loads((folder / "model_index.json").read_text())
+    (folder / "model_index.json").write_text(json.dumps({**index, "_class_name": "LTXConditionPipeline"}))
+    calls: list = []
+    real = LTXConditionPipeline.__call__
+
+    def spy(self, *args, **kwargs):
+        calls.append((kwargs["num_frames"], kwargs.get("frame_index"), kwargs.get("image")))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(LTXConditionPipeline, "__call__", spy)
+    args = ["--image", str(stills / "red.png"), "--last-image", str(stills / "blue.png"), *TINY_GENERATE]
+    rc, rep = generate_json(capsys, tmp_path / "a.mp4", folder, *args, "--seconds", "0.9", "--frames", "17")
+    assert rc == 0, rep
+    assert (rep["windows"], rep["keyframes"]) == (2, 25)
+    assert [(n, fi) for n, fi, _ in calls] == [(17, None), (9, [0, 8])]
+    assert np.asarray(calls[-1][2][1]).reshape(-1, 3).tolist()[0] == [0, 0, 255]  # the blue still
+
+
+@pytest.mark.parametrize(
+    ("extra", "line"),
+    [
+        (["--last-image", "{blue}"], "last_image is the clip's last frame after image, its first"),
+        (["--image", "{red}", "--last-image", "{blue}", "--loop"], "and loop ends it on its start"),
+        (["--image", "{red}"], "make a clip from a first and a last frame: give last_image"),
+        (["--image", "{red}", "--last-image", "{blue}", "--seconds", "6"], "use seconds 5.00 or less"),
+        (["--image", "{red}", "--last-image", "{none}"], "no such file"),
+    ],
+)
+def test_refusals_are_one_line(tmp_path, capsys, flf, stills, extra, line):
+    """Without a first still, with a loop, FLF2V weights without a last still or past one window, a
+    missing still: one line each, nothing written."""
+    extra = [
+        x.format(red=stills / "red.png", blue=stills / "blue.png", none=tmp_path / "x.png") for x in extra
+    ]
+    assert line in one_line_refusal(capsys, tmp_path / "a.mp4", flf, *TINY_GENERATE, *extra)
+
+
+def test_weights_that_take_no_end_frame_are_refused_before_loading(tmp_path, capsys, monkeypatch, stills):
+    """Wan 2.1 I2V (one image embedding: diffusers fails deep in the transformer) and LTXPipeline are one
+    line each, said before any weights load; without a model, last_image is one line too."""
+    import diffusers
+
+    def no_load(*a, **k):
+        raise AssertionError("loaded")
+
+    monkeypatch.setattr(diffusers.DiffusionPipeline, "from_pretrained", no_load)
+    both = ["--image", str(stills / "red.png"), "--last-image", str(stills / "blue.png"), *TINY_GENERATE]
+    i2v = wan_i2v_dir(tmp_path / "i2v")
+    assert "its transformer embeds one image (Wan 2.1 I2V)" in one_line_refusal(
+        capsys, tmp_path / "a.mp4", i2v, *both
+    )
+    ltx = ltx_dir(tmp_path / "ltx")
+    assert "diffusers' LTXPipeline takes a first frame only" in one_line_refusal(
+        capsys, tmp_path / "a.mp4", ltx, *both
+    )
+    from vidiff.cli import main
+
+    rc = main(["generate", "-o", str(tmp_path / "b.mp4"), *both[:4], "--quiet"])
+    assert rc == 2 and "last_image applies to a video diffusion model" in capsys.readouterr().err
