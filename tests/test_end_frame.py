@@ -150,3 +150,34 @@ def test_weights_that_take_no_end_frame_are_refused_before_loading(tmp_path, cap
 
     rc = main(["generate", "-o", str(tmp_path / "b.mp4"), *both[:4], "--quiet"])
     assert rc == 2 and "last_image applies to a video diffusion model" in capsys.readouterr().err
+
+
+def test_the_recipe_and_the_social_tab_send_the_last_still(tmp_path, monkeypatch, flf, stills):
+    """generate.last_image (with -i the first still) and the Social tab's last field (after no_audio)
+    reach the pipeline as the CLI's --last-image: the blue still is the last frame its latents get."""
+    pytest.importorskip("gradio")
+    from diffusers import WanImageToVideoPipeline
+    from social_fields import SOCIAL_UNTOUCHED
+
+    from vidiff.recipes import load_recipe
+    from vidiff.runner.recipe import run_recipe
+    from vidiff.ui import social
+    from vidiff.ui.core import App
+
+    seen = _spy_last_images(monkeypatch, WanImageToVideoPipeline)
+    recipe = load_recipe("social_clip").with_overrides(
+        [f"generate.last_image={stills / 'blue.png'}", f"generate.weights={flf}", "generate.prompt=a cat"]
+        + ["generate.steps=2", "generate.seconds=0.3", "generate.keyframe_size=32x32"]
+        + ["interpolate.method=dis", "interpolate.fps=24", "reframe.aspect=1:1", "encode.preset=ultrafast"]
+    )
+    report = run_recipe(recipe, str(stills / "red.png"), str(tmp_path / "r.mp4"), progress=False)
+    assert report["last_image"] == str(stills / "blue.png")
+    page = dict(aspect="1:1", motion="auto", strength=0.25, seconds=0.3, extend=None, fps=24, loop=False)
+    page |= dict(music=None, prompt="a cat", negative="", weights=str(flf), backend="auto", seed=0)
+    settings = SOCIAL_UNTOUCHED | dict(steps=2, keyframe_size="32x32", last_image=str(stills / "blue.png"))
+    run = social._run_social(App(tmp_path / "work"))
+    outs = list(
+        run(str(stills / "red.png"), None, *page.values(), *settings.values(), None, lambda *a, **k: None)
+    )
+    assert outs[-1][0].startswith("Done") and "last image" in outs[-1][3], outs[-1]
+    assert len(seen) == 2 and all(x.mean(dim=(0, 2, 3))[2] > 0.95 for x in seen)

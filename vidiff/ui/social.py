@@ -327,7 +327,7 @@ def _report_md(r: dict[str, Any]) -> str:
             ]
             rows += [("sampler steps", r["steps"]), ("guidance", r["guidance"])]
             rows += [("low-noise guidance", r["guidance_2"])] if "guidance_2" in r else []
-            rows += [(k, r[k]) for k in ("variant", "shift") if r.get(k) is not None]
+            rows += [(k.replace("_", " "), r[k]) for k in ("variant", "shift", "last_image") if r.get(k)]
             for x in r.get("loras", []):  # each LoRA, its scale and, for one of two transformers, which
                 where = "" if x["stage"] == "all" else f" ({x['stage']})"
                 rows.append(("LoRA", f"{x['lora']} at {x['scale']:g}{where}"))
