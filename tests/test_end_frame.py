@@ -181,3 +181,28 @@ def test_the_recipe_and_the_social_tab_send_the_last_still(tmp_path, monkeypatch
     )
     assert outs[-1][0].startswith("Done") and "last image" in outs[-1][3], outs[-1]
     assert len(seen) == 2 and all(x.mean(dim=(0, 2, 3))[2] > 0.95 for x in seen)
+
+
+def test_ltx2_ends_on_the_still_through_its_condition_pipeline(tmp_path, capsys, monkeypatch, stills):
+    """LTX-2 text-to-video weights: the window runs as LTX2ConditionPipeline on the same parts, the first
+    still at latent frame 0 and the blue one at the last (-1), and the clip keeps the sound it makes."""
+    from diffusers import LTX2ConditionPipeline
+    from tiny_ltx2 import ltx2_dir
+
+    calls: list = []
+    real = LTX2ConditionPipeline.__call__
+
+    def spy(self, *args, **kwargs):
+        calls.append((kwargs["num_frames"], [(c.index, np.asarray(c.frames)) for c in kwargs["conditions"]]))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(LTX2ConditionPipeline, "__call__", spy)
+    args = ["--image", str(stills / "red.png"), "--last-image", str(stills / "blue.png"), "--prompt", "a cat"]
+    args += ["--steps", "2", "--interpolate", "dis", "--preset", "ultrafast", "--quiet", "--fps", "24"]
+    args += ["--keyframe-size", "32x64", "--guidance", "1", "--seconds", "0.2"]
+    rc, rep = generate_json(capsys, tmp_path / "a.mp4", ltx2_dir(tmp_path / "ltx2"), *args)
+    assert rc == 0, rep
+    assert (rep["pipeline"], rep["keyframes"], rep["audio"]) == ("LTX2Pipeline", 5, "the model's")
+    (n, conds), *more = calls
+    assert not more and n == 5 and [i for i, _ in conds] == [0, -1]
+    assert conds[0][1][..., 0].min() == 255 and conds[1][1][..., 2].min() == 255  # red first, blue last

@@ -56,6 +56,7 @@ class LTX2(Backend):
 
     def __init__(self, kind: str, weights: str, source: str | None = None) -> None:
         super().__init__(kind, weights, source)
+        self._condition: Any = None  # LTX2ConditionPipeline on the same parts (a window with an end frame)
         self.audio: list[tuple[np.ndarray, int]] = []  # (channels x samples float32, Hz) per window made
         self.sample_rate: int | None = None  # the vocoder's output rate, from its config
 
@@ -82,6 +83,27 @@ class LTX2(Backend):
 
     def extra_kwargs(self, rate: Fraction, n_frames: int, guidance: float) -> dict[str, Any]:
         return {"guidance_scale": guidance, "frame_rate": float(rate)}
+
+    def end_frame_refusal(self) -> str | None:
+        """Both classes run as diffusers' LTX2ConditionPipeline (the same parts) for an end frame."""
+        return None
+
+    def with_end_frame(self, pipe: Any, kw: dict[str, Any], last: Any, n_frames: int) -> tuple[Any, dict]:
+        """LTX2ConditionPipeline made from the loaded parts, given both stills as conditions: the first at
+        latent frame 0, `last` at the last (-1: the window's last frame for its 8k+1 frames)."""
+        from diffusers import LTX2ConditionPipeline
+        from diffusers.pipelines.ltx2.pipeline_ltx2_condition import LTX2VideoCondition
+
+        if self._condition is None:
+            self._condition = LTX2ConditionPipeline.from_pipe(self.pipe)
+            self._condition.set_progress_bar_config(disable=True)
+        kw = dict(kw)
+        first = kw.pop("image")
+        kw["conditions"] = [
+            LTX2VideoCondition(frames=first, index=0),
+            LTX2VideoCondition(frames=last, index=-1),
+        ]
+        return self._condition, kw
 
     def call(self, pipe: Any, kw: dict[str, Any], step: Callable[..., dict]) -> Any:
         """The pipeline's call; its waveform is kept (`audio`) and the frames returned as every backend's."""
