@@ -132,6 +132,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     m.add_argument("--guidance", type=float, default=None, help="classifier-free guidance (model's default)")
     m.add_argument(
+        "--audio-guidance",
+        type=float,
+        default=None,
+        help="LTX-2: the guidance of the sound it makes (default: --guidance if given, else the model's 7.0)",
+    )
+    m.add_argument(
         "--guidance-2",
         type=float,
         default=None,
@@ -275,6 +281,7 @@ def run(args: argparse.Namespace) -> int:
         guidance_2=args.guidance_2,
         vae=args.vae,
         last_image=args.last_image,
+        audio_guidance=args.audio_guidance,
         interpolate=args.interpolate,
         audio=args.audio,
         no_audio=args.no_audio,

@@ -153,6 +153,7 @@ def _model_keyframes(
     vae: str | None = None,
     last_image: str | None = None,
     loop: bool = False,
+    audio_guidance: float | None = None,
 ) -> tuple[list, Fraction, list[int], dict[str, Any]]:
     """A video diffusion model's keyframes for `seconds` (several windows, each from the last frame of
     the one before, when one is too short; the last ending on `last_image`, `vidiff.generate.end_frame`):
@@ -164,6 +165,7 @@ def _model_keyframes(
     from vidiff.generate.backends import hub_access, hub_quiet, is_local, offline_mode, resolve
     from vidiff.generate.end_frame import check_backend, check_request, check_windows
     from vidiff.generate.lora import check_lora_support, fetch_loras, is_hub_file, parse_loras
+    from vidiff.generate.model_audio import audio_guidance as audio_guidance_for
     from vidiff.generate.shift import apply_shift, check_shift, shift_key
     from vidiff.generate.single_file import check_single_file_support, fetch_single_files, parse_single_files
     from vidiff.generate.vae_file import parse_vae
@@ -178,6 +180,10 @@ def _model_keyframes(
         raise ConfigError(f"guidance must be between 0 and {MAX_GUIDANCE:g}, not {guidance:g}")
     if guidance_2 is not None and not 0 <= guidance_2 <= MAX_GUIDANCE:
         raise ConfigError(f"guidance_2 must be between 0 and {MAX_GUIDANCE:g}, not {guidance_2:g}")
+    if audio_guidance is not None and not 0 < audio_guidance <= MAX_GUIDANCE:  # diffusers takes 0 as unset
+        raise ConfigError(
+            f"audio_guidance must be above 0 and at most {MAX_GUIDANCE:g}, not {audio_guidance:g}"
+        )
     if offload and not device.startswith("cuda"):
         raise ConfigError(
             "offload moves the model's parts between the GPU and the CPU: use it with device cuda"
@@ -226,6 +232,7 @@ def _model_keyframes(
             f"guidance_2 is the low-noise transformer's guidance of a two-transformer Wan 2.2 (A14B); this "
             f"{b.kind} has one transformer: use guidance"
         )
+    b.audio_guidance = audio_guidance_for(b, guidance, audio_guidance)  # LTX-2's sound
     if shift is not None:  # its scheduler's config, read beside the index: a flow-matching one?
         shift_key(b.kind, b.configs.get("scheduler"))
     with stage("reading the transformer's and VAE's files", progress and bool(files + vae_files)):
@@ -277,6 +284,8 @@ def _model_keyframes(
         facts["transformer_files"] = replaced
     if vae_files:
         facts["vae_file"] = vae_files[0].source
+    if b.audio_guidance is not None:
+        facts["audio_guidance"] = b.audio_guidance
     if b.two_stage:
         facts["guidance_2"] = guidance if guidance_2 is None else guidance_2
     if shift is not None:
@@ -326,6 +335,7 @@ def make_clip(
     guidance_2: float | None = None,
     vae: str | None = None,
     last_image: str | None = None,
+    audio_guidance: float | None = None,
     interpolate: str | None = None,
     interpolate_options: dict[str, Any] | None = None,
     audio: str | None = None,
@@ -350,7 +360,8 @@ def make_clip(
     `transformer` (`[high=|low=]PATH_OR_HUB_FILE`, or a list: `vidiff.generate.single_file`) a single-file
     transformer in place of the weights' own, `vae` (PATH_OR_HUB_FILE: `vidiff.generate.vae_file`) a
     single-file VAE in place of theirs, `last_image` a still the clip ends on (its first is `image`:
-    first and last frame to video, `vidiff.generate.end_frame`). Else from `image`: camera `motion` over
+    first and last frame to video, `vidiff.generate.end_frame`), `audio_guidance` the guidance of the
+    sound LTX-2 makes (default: `guidance` where given, else the model's 7.0). Else from `image`: camera `motion` over
     the still. From `clip`: the clip continued `extend` seconds past its end by `scheme` (refined by the shipped models
     with `method="diffusion"`, `steps`, `device`, `seed`), with `loop` a transition back to its start.
     `seconds`, `motion`, `strength`, `extend`, `scheme` and `interpolate` apply to some sources only
@@ -459,6 +470,7 @@ def make_clip(
         "dtype": dtype, "negative_prompt": negative_prompt, "offload": offload or None, "offline": offline or None,
         "on_step": on_step, "lora": lora or None, "transformer": transformer or None, "shift": shift,
         "guidance_2": guidance_2, "vae": vae, "no_audio": no_audio or None, "last_image": last_image,
+        "audio_guidance": audio_guidance,
     }  # fmt: skip
     for name, value in model_only.items():
         if value is not None and not model:
@@ -504,7 +516,7 @@ def make_clip(
         seq, seq_fps, joins, facts = _model_keyframes(
             image, seconds, size, backend, weights, prompt, negative_prompt, steps, guidance, seed,
             keyframe_fps, frames, keyframe_size, device, dtype, offload, offline, progress, on_step, note, lora,
-            transformer, shift, guidance_2, vae, last_image, loop,
+            transformer, shift, guidance_2, vae, last_image, loop, audio_guidance,
         )  # fmt: skip
         keys = list(seq)
         sound = facts.pop("_sound", None)

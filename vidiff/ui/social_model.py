@@ -123,6 +123,17 @@ def last_image_field() -> Any:
     )
 
 
+def audio_guidance_field() -> Any:
+    """The guidance of the sound LTX-2 makes (`so-audio-guidance`): the handler's last field."""
+    from vidiff.generate.clip import MAX_GUIDANCE
+
+    return gr.Number(
+        None,
+        label=f"Sound guidance (LTX-2; empty: Guidance if set, else the model's 7.0; up to {MAX_GUIDANCE:g})",
+        elem_id="so-audio-guidance",
+    )
+
+
 def upload_path(value: Any) -> str | None:
     """A file field's value as a path (Gradio sends a path, or an object with `.name`); None when empty."""
     return None if not value else value if isinstance(value, str) else getattr(value, "name", None)

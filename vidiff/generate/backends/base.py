@@ -135,6 +135,8 @@ class Backend:
     two_stage = False  # two transformers (Wan 2.2 A14B: high noise, then low noise)
     guidance_2: float | None = None  # the second transformer's guidance (None: the first's)
     default_guidance_2: float | None = None  # ... when neither guidance is given (Wan 2.2 A14B's own)
+    default_audio_guidance: float | None = None  # the sound's guidance (None: the model makes no sound)
+    audio_guidance: float | None = None  # ... this run's (`vidiff.generate.model_audio.audio_guidance`)
     fps = Fraction(16)
     frame_step = 4
     window = 81

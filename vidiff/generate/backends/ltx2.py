@@ -7,7 +7,8 @@ parts). What the configs state is used as they state it: frame counts by the VAE
 transformer's `patch_size` (32), and never less than 32 (diffusers' `check_inputs` refuses other sides).
 A table where no config says: 24 fps and 121 frames a window (diffusers' `__call__` defaults), at most 257
 (LTX-Video's figure, not checked against LTX-2 weights), 768x512 native, 30 steps and guidance 3.0 (the
-call's defaults and its docstring example). The pipeline is told the frame rate (`frame_rate`), so fewer
+call's defaults and its docstring example), the sound's guidance 7.0 (diffusers' `audio_guidance_scale`;
+a `--guidance` given alone guides both, `--audio-guidance` the sound alone). The pipeline is told the frame rate (`frame_rate`), so fewer
 keyframes per second are made directly, and its audio lasts the window's frames at that rate.
 
 Each call's waveform (the vocoder's, at its `output_sampling_rate`) is kept in `audio` with its rate, one
@@ -52,6 +53,7 @@ class LTX2(Backend):
     native_size = (768, 512)
     steps = 30
     guidance = 3.0
+    default_audio_guidance = 7.0  # diffusers' audio_guidance_scale default, the LTX-2 authors' figure
     example = "Lightricks/LTX-2"
 
     def __init__(self, kind: str, weights: str, source: str | None = None) -> None:
@@ -82,7 +84,12 @@ class LTX2(Backend):
         return {} if self.sample_rate is None else {"audio_sample_rate": self.sample_rate}
 
     def extra_kwargs(self, rate: Fraction, n_frames: int, guidance: float) -> dict[str, Any]:
-        return {"guidance_scale": guidance, "frame_rate": float(rate)}
+        extra = {"guidance_scale": guidance, "frame_rate": float(rate)}
+        if (
+            self.audio_guidance is not None
+        ):  # the sound's own (diffusers' 7.0 left alone, it ignored --guidance)
+            extra["audio_guidance_scale"] = self.audio_guidance
+        return extra
 
     def end_frame_refusal(self) -> str | None:
         """Both classes run as diffusers' LTX2ConditionPipeline (the same parts) for an end frame."""
