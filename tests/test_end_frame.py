@@ -206,3 +206,19 @@ def test_ltx2_ends_on_the_still_through_its_condition_pipeline(tmp_path, capsys,
     (n, conds), *more = calls
     assert not more and n == 5 and [i for i, _ in conds] == [0, -1]
     assert conds[0][1][..., 0].min() == 255 and conds[1][1][..., 2].min() == 255  # red first, blue last
+
+
+@pytest.mark.parametrize(
+    ("transformer", "refused", "needs"),
+    [({"image_dim": 1280}, True, False), ({"image_dim": 1280, "pos_embed_seq_len": 514}, False, True)],
+)
+def test_skyreels_image_to_video_follows_wans_rule(transformer, refused, needs):
+    """SkyReels V2's image-to-video pipeline embeds both stills as Wan's does: a transformer config with
+    one image embedding is refused (diffusers would fail in it), one with two needs a last still."""
+    from vidiff.generate.backends.skyreels import SkyReelsV2
+
+    b = SkyReelsV2("SkyReelsV2ImageToVideoPipeline", "w")
+    b.configure({"model_index": {}, "transformer": transformer})
+    assert (b.end_frame_refusal() is not None, b.needs_end_frame) == (refused, needs)
+    t2v = SkyReelsV2("SkyReelsV2Pipeline", "w")
+    assert "takes no image" in t2v.end_frame_refusal()

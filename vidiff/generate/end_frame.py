@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from vidiff.errors import ConfigError
 
@@ -20,6 +20,18 @@ if TYPE_CHECKING:
 
 # keyframes added at most past the asked-for count to land the last one on a frame the model ends on
 MAX_EXTRA_KEYFRAMES = 64
+
+
+def image_embeddings(transformer: Any) -> int:
+    """Images a Wan-shaped transformer's config embeds with CLIP beside the text: 0 (none: Wan 2.2),
+    1 (Wan 2.1 I2V), 2 (`pos_embed_seq_len`: Wan 2.1 FLF2V). diffusers embeds both stills when given a
+    last one, which only the last kind takes (the others fail deep in the transformer)."""
+    if not transformer or transformer.get("image_dim") is None:
+        return 0
+    return 2 if transformer.get("pos_embed_seq_len") else 1
+
+
+ONE_IMAGE = "its transformer embeds one image (no pos_embed_seq_len: not first-last-frame weights)"
 
 
 def check_request(image: object, loop: bool) -> None:

@@ -89,11 +89,10 @@ class Wan(Backend):
         return self._image_embeds() == 2
 
     def _image_embeds(self) -> int:
-        """Images the transformer's config embeds (CLIP): 0 (Wan 2.2, none), 1 (Wan 2.1 I2V), 2 (FLF2V)."""
+        from vidiff.generate.end_frame import image_embeddings
+
         config = self.pipe.transformer.config if self.pipe is not None else self.configs.get("transformer")
-        if not config or config.get("image_dim") is None:
-            return 0
-        return 2 if config.get("pos_embed_seq_len") else 1
+        return image_embeddings(config)
 
     def report_facts(self) -> dict[str, Any]:
         if self.rules is None:
