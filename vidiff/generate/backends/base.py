@@ -381,6 +381,7 @@ class Backend:
         import torch
         from PIL import Image
 
+        from vidiff.generate.decode_oom import tiled_on_oom
         from vidiff.generate.social import reframe
 
         w, h = size
@@ -399,7 +400,8 @@ class Backend:
         gen = torch.Generator(self.device).manual_seed(seed)
         out = None
         try:
-            out = self.call(pipe, {**kw, "generator": gen, "output_type": "np"}, shown.step).frames[0]
+            with tiled_on_oom(pipe, n_frames):  # a decode out of memory: again in tiles (ComfyUI's way)
+                out = self.call(pipe, {**kw, "generator": gen, "output_type": "np"}, shown.step).frames[0]
         except torch.OutOfMemoryError:
             raise UnsupportedError(
                 f"out of {self.device} memory making {n_frames} frames at {w}x{h}: try offload, "
