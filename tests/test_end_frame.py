@@ -222,3 +222,26 @@ def test_skyreels_image_to_video_follows_wans_rule(transformer, refused, needs):
     assert (b.end_frame_refusal() is not None, b.needs_end_frame) == (refused, needs)
     t2v = SkyReelsV2("SkyReelsV2Pipeline", "w")
     assert "takes no image" in t2v.end_frame_refusal()
+
+
+@pytest.mark.parametrize(
+    ("seconds", "keyframe_fps", "expect"),
+    [
+        (0.3, 8, (3, (0, 2, 4), 5, 5, 1, 5)),  # 2 keyframes asked for at 8 fps: the 3rd lands on frame 4
+        (6.0, 8, (49, (0, 2, 4), 97, 81, 2, 17)),  # 48 asked for: 49 end on model frame 96 (2 windows)
+        (1.0, None, (17, None, 17, 17, 1, 17)),  # 16 at the model's 16 fps: 17 (4k+1)
+    ],
+)
+def test_the_plan_ends_on_a_frame_the_model_makes(seconds, keyframe_fps, expect):
+    """Wan 2.1's rules (16 fps, 4k+1 frames): with an end frame the keyframes' count is raised by the
+    fewest until the last one is the last frame the model makes, the last window only as long as that
+    needs; picked keyframes (a lower keyframe_fps) keep their spacing."""
+    from vidiff.generate.backends.wan import Wan
+    from vidiff.generate.keyframes import plan
+
+    b = Wan("WanImageToVideoPipeline", "w")
+    b.configure({"model_index": {}})
+    p = plan(b, seconds, keyframe_fps, None, end=True)
+    first = None if p.pick is None else p.pick[:3]  # the picks' spacing: every 2nd model frame
+    assert (p.total, first, p.need, p.window, p.windows, p.last_window) == expect
+    assert p.pick is None or p.pick[-1] == p.need - 1  # the last keyframe is the last frame made
