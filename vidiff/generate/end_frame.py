@@ -2,8 +2,9 @@
 
 Which pipelines take an end frame is the backend's to say (`Backend.end_frame_refusal`, checked before the
 weights load); how it is passed is the backend's too (`Backend.with_end_frame`). Here: the refusals that
-hold for every backend, and the plan whose last window ends on the clip's last keyframe, so the still is
-the clip's last frame and not cut off with the frames past `seconds`.
+hold for every backend (`check_request`, `check_backend`, `check_windows`), the rule of Wan-shaped image
+embeddings, and the plan whose last window ends on the clip's last keyframe (`fit`), so the still is the
+clip's last frame and not cut off with the frames past `seconds`.
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ MAX_EXTRA_KEYFRAMES = 64
 
 def image_embeddings(transformer: Any) -> int:
     """Images a Wan-shaped transformer's config embeds with CLIP beside the text: 0 (none: Wan 2.2),
-    1 (Wan 2.1 I2V), 2 (`pos_embed_seq_len`: Wan 2.1 FLF2V). diffusers embeds both stills when given a
-    last one, which only the last kind takes (the others fail deep in the transformer)."""
+    1 (Wan 2.1 I2V), 2 (`pos_embed_seq_len`: Wan 2.1 FLF2V). Given a last still, diffusers embeds both:
+    a one-image transformer fails deep in its image embedder, and a two-image one fails without it."""
     if not transformer or transformer.get("image_dim") is None:
         return 0
     return 2 if transformer.get("pos_embed_seq_len") else 1
