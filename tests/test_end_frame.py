@@ -33,6 +33,14 @@ def flf(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
+def ltx2(tmp_path_factory) -> Path:
+    """A tiny LTX2Pipeline folder (tests/tiny_ltx2.py)."""
+    from tiny_ltx2 import ltx2_dir
+
+    return ltx2_dir(tmp_path_factory.mktemp("ltx2") / "t2v")
+
+
+@pytest.fixture(scope="module")
 def stills(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("stills")
     for colour in RGB:
@@ -183,11 +191,10 @@ def test_the_recipe_and_the_social_tab_send_the_last_still(tmp_path, monkeypatch
     assert len(seen) == 2 and all(x.mean(dim=(0, 2, 3))[2] > 0.95 for x in seen)
 
 
-def test_ltx2_ends_on_the_still_through_its_condition_pipeline(tmp_path, capsys, monkeypatch, stills):
+def test_ltx2_ends_on_the_still_through_its_condition_pipeline(tmp_path, capsys, monkeypatch, stills, ltx2):
     """LTX-2 text-to-video weights: the window runs as LTX2ConditionPipeline on the same parts, the first
     still at latent frame 0 and the blue one at the last (-1), and the clip keeps the sound it makes."""
     from diffusers import LTX2ConditionPipeline
-    from tiny_ltx2 import ltx2_dir
 
     calls: list = []
     real = LTX2ConditionPipeline.__call__
@@ -200,7 +207,7 @@ def test_ltx2_ends_on_the_still_through_its_condition_pipeline(tmp_path, capsys,
     args = ["--image", str(stills / "red.png"), "--last-image", str(stills / "blue.png"), "--prompt", "a cat"]
     args += ["--steps", "2", "--interpolate", "dis", "--preset", "ultrafast", "--quiet", "--fps", "24"]
     args += ["--keyframe-size", "32x64", "--guidance", "1", "--seconds", "0.2"]
-    rc, rep = generate_json(capsys, tmp_path / "a.mp4", ltx2_dir(tmp_path / "ltx2"), *args)
+    rc, rep = generate_json(capsys, tmp_path / "a.mp4", ltx2, *args)
     assert rc == 0, rep
     assert (rep["pipeline"], rep["keyframes"], rep["audio"]) == ("LTX2Pipeline", 5, "the model's")
     (n, conds), *more = calls
@@ -245,3 +252,32 @@ def test_the_plan_ends_on_a_frame_the_model_makes(seconds, keyframe_fps, expect)
     first = None if p.pick is None else p.pick[:3]  # the picks' spacing: every 2nd model frame
     assert (p.total, first, p.need, p.window, p.windows, p.last_window) == expect
     assert p.pick is None or p.pick[-1] == p.need - 1  # the last keyframe is the last frame made
+
+
+def test_ltx2_condition_weights_take_the_first_still_and_the_last(
+    tmp_path, capsys, monkeypatch, stills, ltx2
+):
+    """Weights saved as LTX2ConditionPipeline (it was 'not a video pipeline vidiff drives'): the first
+    still is its condition at latent frame 0 in every window that has no last still, both in the last."""
+    import shutil
+
+    from diffusers import LTX2ConditionPipeline
+
+    folder = Path(shutil.copytree(ltx2, tmp_path / "cond"))
+    index = json.loads((folder / "model_index.json").read_text())
+    (folder / "model_index.json").write_text(json.dumps({**index, "_class_name": "LTX2ConditionPipeline"}))
+    calls: list = []
+    real = LTX2ConditionPipeline.__call__
+
+    def spy(self, *args, **kwargs):
+        calls.append([c.index for c in kwargs.get("conditions") or ()])
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(LTX2ConditionPipeline, "__call__", spy)
+    args = ["--image", str(stills / "red.png"), "--last-image", str(stills / "blue.png"), "--prompt", "a cat"]
+    args += ["--steps", "2", "--interpolate", "dis", "--preset", "ultrafast", "--quiet", "--fps", "24"]
+    args += ["--keyframe-size", "32x64", "--guidance", "1", "--seconds", "0.3", "--frames", "5"]
+    rc, rep = generate_json(capsys, tmp_path / "a.mp4", folder, *args)
+    assert rc == 0, rep
+    assert (rep["pipeline"], rep["windows"], rep["keyframes"]) == ("LTX2ConditionPipeline", 2, 9)
+    assert calls == [[0], [0, -1]]

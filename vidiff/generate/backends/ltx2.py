@@ -1,8 +1,10 @@
 """LTX-2 (Lightricks, "LTX-2: Efficient Joint Audio-Visual Foundation Model", 2026) through diffusers: a
 clip and its sound from one model.
 
-`LTX2Pipeline` (text to video: Lightricks/LTX-2) or `LTX2ImageToVideoPipeline` (image to video, the same
-parts). What the configs state is used as they state it: frame counts by the VAE's
+`LTX2Pipeline` (text to video: Lightricks/LTX-2), `LTX2ImageToVideoPipeline` (image to video, the same
+parts) or `LTX2ConditionPipeline` (stills as conditions at any frame: the first, and the last with
+`--last-image`; the other classes run as it, from the same parts, for a window that ends on a still).
+What the configs state is used as they state it: frame counts by the VAE's
 `temporal_compression_ratio` (8k+1; the class's own formula where the config leaves it out), sides in multiples of its `spatial_compression_ratio` times the
 transformer's `patch_size` (32), and never less than 32 (diffusers' `check_inputs` refuses other sides).
 A table where no config says: 24 fps and 121 frames a window (diffusers' `__call__` defaults), at most 257
@@ -26,6 +28,7 @@ import numpy as np
 
 from vidiff.generate.backends.base import Backend
 
+CONDITION = "LTX2ConditionPipeline"  # diffusers' LTX-2 class for stills at any frame (the same parts)
 MIN_SIDE_MULTIPLE = 32  # diffusers' LTX2 check_inputs: height and width divisible by 32
 
 
@@ -40,7 +43,7 @@ def compression(vae: Any) -> tuple[int, int]:
 
 class LTX2(Backend):
     name = "ltx2"
-    text_to_video = ("LTX2Pipeline",)
+    text_to_video = ("LTX2Pipeline", CONDITION)  # the condition class takes stills as its `conditions`
     image_to_video = ("LTX2ImageToVideoPipeline",)
     sibling = "LTX2ImageToVideoPipeline"
     config_parts = ("scheduler", "vae", "transformer", "vocoder")
@@ -95,12 +98,18 @@ class LTX2(Backend):
         """Both classes run as diffusers' LTX2ConditionPipeline (the same parts) for an end frame."""
         return None
 
+    def image_pipe(self) -> Any:
+        """LTX2ConditionPipeline weights take the first frame themselves (as a condition, `call`)."""
+        return self.pipe if self.kind == CONDITION else super().image_pipe()
+
     def with_end_frame(self, pipe: Any, kw: dict[str, Any], last: Any, n_frames: int) -> tuple[Any, dict]:
-        """LTX2ConditionPipeline made from the loaded parts, given both stills as conditions: the first at
-        latent frame 0, `last` at the last (-1: the window's last frame for its 8k+1 frames)."""
+        """LTX2ConditionPipeline (the weights', or one made from the loaded parts) given both stills as
+        conditions: the first at latent frame 0, `last` at the last (-1: the window's last frame)."""
         from diffusers import LTX2ConditionPipeline
         from diffusers.pipelines.ltx2.pipeline_ltx2_condition import LTX2VideoCondition
 
+        if self.kind == CONDITION:
+            self._condition = self.pipe
         if self._condition is None:
             self._condition = LTX2ConditionPipeline.from_pipe(self.pipe)
             self._condition.set_progress_bar_config(disable=True)
@@ -113,7 +122,13 @@ class LTX2(Backend):
         return self._condition, kw
 
     def call(self, pipe: Any, kw: dict[str, Any], step: Callable[..., dict]) -> Any:
-        """The pipeline's call; its waveform is kept (`audio`) and the frames returned as every backend's."""
+        """The pipeline's call; its waveform is kept (`audio`) and the frames returned as every backend's. A
+        first frame for LTX2ConditionPipeline is its condition at latent frame 0."""
+        if type(pipe).__name__ == CONDITION and "image" in kw:
+            from diffusers.pipelines.ltx2.pipeline_ltx2_condition import LTX2VideoCondition
+
+            kw = dict(kw)
+            kw["conditions"] = [LTX2VideoCondition(frames=kw.pop("image"), index=0)]
         out = pipe(**kw, callback_on_step_end=step)
         wave = out.audio[0]
         wave = wave.float().cpu().numpy() if hasattr(wave, "cpu") else np.asarray(wave, dtype=np.float32)
