@@ -281,3 +281,24 @@ def test_ltx2_condition_weights_take_the_first_still_and_the_last(
     assert rc == 0, rep
     assert (rep["pipeline"], rep["windows"], rep["keyframes"]) == ("LTX2ConditionPipeline", 2, 9)
     assert calls == [[0], [0, -1]]
+
+
+def test_wan22_i2v_a14b_takes_the_last_still_in_its_latents(tmp_path, capsys, monkeypatch, stills):
+    """Wan 2.2 I2V-A14B's transformers embed no image (its config's image_dim is None): the last still
+    goes into the latents alone, both stages run; the pipelines with no end frame say so."""
+    from diffusers import WanImageToVideoPipeline
+    from tiny_pipes import wan22_dir
+
+    from vidiff.generate.backends.cogvideox import CogVideoX
+    from vidiff.generate.backends.hunyuan import HunyuanVideo
+
+    seen = _spy_last_images(monkeypatch, WanImageToVideoPipeline)
+    args = ["--image", str(stills / "red.png"), "--last-image", str(stills / "blue.png"), *TINY_GENERATE]
+    rc, rep = generate_json(capsys, tmp_path / "a.mp4", wan22_dir(tmp_path / "w", "i2v"), *args)
+    assert rc == 0, rep
+    assert rep["variant"] == "Wan 2.2 A14B" and len(seen) == 1 and seen[0].mean(dim=(0, 2, 3))[2] > 0.95
+    for b in (
+        HunyuanVideo("HunyuanVideo15ImageToVideoPipeline", "w"),
+        CogVideoX("CogVideoXImageToVideoPipeline", "w"),
+    ):
+        assert b.end_frame_refusal() == f"diffusers' {b.kind} takes no end frame"
