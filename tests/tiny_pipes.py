@@ -303,9 +303,10 @@ def tiny_lora(weights: Path, out: Path, seed: int = 0, targets: tuple[str, ...] 
     return out
 
 
-def wan_i2v_dir(out: Path) -> Path:
+def wan_i2v_dir(out: Path, flf2v: bool = False) -> Path:
     """A Wan 2.1 WanImageToVideoPipeline folder: the first frame's latents and mask beside the noise (36
-    channels in), a tiny CLIP vision encoder and its image processor for the image embedding."""
+    channels in), a tiny CLIP vision encoder and its image processor for the image embedding; `flf2v`: a
+    transformer that embeds two images (a first and a last frame: Wan 2.1 FLF2V's `pos_embed_seq_len`)."""
     from diffusers import (
         AutoencoderKLWan,
         FlowMatchEulerDiscreteScheduler,
@@ -324,6 +325,7 @@ def wan_i2v_dir(out: Path) -> Path:
         patch_size=(1, 2, 2), num_attention_heads=2, attention_head_dim=12, in_channels=36, out_channels=16,
         text_dim=32, freq_dim=256, ffn_dim=32, num_layers=2, cross_attn_norm=True,
         qk_norm="rms_norm_across_heads", rope_max_seq_len=32, image_dim=4,
+        pos_embed_seq_len=2 * (32 * 32 + 1) if flf2v else None,  # the CLIP's tokens of both images
     )  # fmt: skip
     torch.manual_seed(0)
     encoder = CLIPVisionModel(

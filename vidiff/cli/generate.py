@@ -32,6 +32,8 @@ EXAMPLES = """examples:
   vidiff generate --prompt "a red fox in snow" --weights Wan-AI/Wan2.1-T2V-1.3B-Diffusers -o fox.mp4 --device cuda
   vidiff generate --prompt "waves at dusk" --weights Lightricks/LTX-Video -o waves.mp4 --seconds 10 --offload --device cuda
   vidiff generate --image photo.jpg -o svd.mp4 --weights ~/models/svd-xt --device cuda      # SVD (auto)
+  vidiff generate --image first.png --last-image last.png --prompt "the bud opens" -o open.mp4 \
+    --weights Wan-AI/Wan2.1-FLF2V-14B-720P-diffusers --device cuda --offload       # first and last frame
   vidiff generate --prompt "a red fox in snow" --weights ~/models/wan-1.3b -o fox.mp4 --device cuda \
     --transformer ~/ComfyUI/models/diffusion_models/my_wan_finetune.safetensors  # ComfyUI's file
 """
@@ -110,6 +112,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     m = p.add_argument_group("video diffusion models (pip install 'vidiff[video]')")
     m.add_argument("--prompt", help="what the clip shows (text-to-video and image-to-video models)")
+    m.add_argument(
+        "--last-image",
+        help="a still the clip ends on, --image being its first (first and last frame to video: Wan and "
+        "SkyReels V2 image-to-video, LTXConditionPipeline, LTX-2)",
+    )
     m.add_argument("--negative-prompt", help="what it should not show")
     m.add_argument(
         "--weights",
@@ -124,6 +131,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "extension without --weights), vidiff (no model), wan, ltx, cogvideox, svd, hunyuanvideo",
     )
     m.add_argument("--guidance", type=float, default=None, help="classifier-free guidance (model's default)")
+    m.add_argument(
+        "--audio-guidance",
+        type=float,
+        default=None,
+        help="LTX-2: the guidance of the sound it makes (default: --guidance if given, else the model's 7.0)",
+    )
     m.add_argument(
         "--guidance-2",
         type=float,
@@ -267,6 +280,8 @@ def run(args: argparse.Namespace) -> int:
         shift=args.shift,
         guidance_2=args.guidance_2,
         vae=args.vae,
+        last_image=args.last_image,
+        audio_guidance=args.audio_guidance,
         interpolate=args.interpolate,
         audio=args.audio,
         no_audio=args.no_audio,

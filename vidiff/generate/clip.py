@@ -151,15 +151,21 @@ def _model_keyframes(
     shift: float | None = None,
     guidance_2: float | None = None,
     vae: str | None = None,
+    last_image: str | None = None,
+    loop: bool = False,
+    audio_guidance: float | None = None,
 ) -> tuple[list, Fraction, list[int], dict[str, Any]]:
     """A video diffusion model's keyframes for `seconds` (several windows, each from the last frame of
-    the one before, when one is too short): (frames, their rate, the joins' indices, report facts).
+    the one before, when one is too short; the last ending on `last_image`, `vidiff.generate.end_frame`):
+    (frames, their rate, the joins' indices, report facts).
     Every option and the weights' kind are checked before the model is loaded; `note` says a fallback
     (a hub that cannot be reached: the cached copy)."""
     from vidiff.errors import ConfigError
     from vidiff.generate import keyframes as kf
     from vidiff.generate.backends import hub_access, hub_quiet, is_local, offline_mode, resolve
+    from vidiff.generate.end_frame import check_backend, check_request, check_windows
     from vidiff.generate.lora import check_lora_support, fetch_loras, is_hub_file, parse_loras
+    from vidiff.generate.model_audio import audio_guidance as audio_guidance_for
     from vidiff.generate.shift import apply_shift, check_shift, shift_key
     from vidiff.generate.single_file import check_single_file_support, fetch_single_files, parse_single_files
     from vidiff.generate.vae_file import parse_vae
@@ -174,6 +180,10 @@ def _model_keyframes(
         raise ConfigError(f"guidance must be between 0 and {MAX_GUIDANCE:g}, not {guidance:g}")
     if guidance_2 is not None and not 0 <= guidance_2 <= MAX_GUIDANCE:
         raise ConfigError(f"guidance_2 must be between 0 and {MAX_GUIDANCE:g}, not {guidance_2:g}")
+    if audio_guidance is not None and not 0 < audio_guidance <= MAX_GUIDANCE:  # diffusers takes 0 as unset
+        raise ConfigError(
+            f"audio_guidance must be above 0 and at most {MAX_GUIDANCE:g}, not {audio_guidance:g}"
+        )
     if offload and not device.startswith("cuda"):
         raise ConfigError(
             "offload moves the model's parts between the GPU and the CPU: use it with device cuda"
@@ -183,7 +193,10 @@ def _model_keyframes(
     files = parse_single_files(transformer)
     vae_files = parse_vae(vae)
     check_shift(shift)
+    if last_image:
+        check_request(image, loop)
     still = _load_image(image) if image else None
+    last = _load_image(last_image) if last_image else None
     hub = not is_local(weights) and not offline_mode(offline)
     with stage(f"looking up {weights} on the hub", progress and hub):
         # a hub id: the cache alone when offline or when the hub does not answer (one quick check)
@@ -205,8 +218,12 @@ def _model_keyframes(
             f"these {b.kind} weights make a clip from a prompt only; for an image use image-to-video "
             f"weights ({', '.join(b.image_to_video)})"
         )
+    if last is not None:
+        check_backend(b)
     aspect = size[0] / size[1]
-    first = kf.plan(b, seconds, keyframe_fps, frames)  # the rules the model states, before it is loaded
+    end = last is not None  # the last window ends on that still
+    first = kf.plan(b, seconds, keyframe_fps, frames, end)  # the rules the model states, before it is loaded
+    check_windows(b, first, end)
     b.check_requirements(with_image=still is not None or first.windows > 1)
     check_lora_support(b.kind, b.two_stage, loras)
     check_single_file_support(b.kind, b.two_stage, files)
@@ -215,6 +232,7 @@ def _model_keyframes(
             f"guidance_2 is the low-noise transformer's guidance of a two-transformer Wan 2.2 (A14B); this "
             f"{b.kind} has one transformer: use guidance"
         )
+    b.audio_guidance = audio_guidance_for(b, guidance, audio_guidance)  # LTX-2's sound
     if shift is not None:  # its scheduler's config, read beside the index: a flow-matching one?
         shift_key(b.kind, b.configs.get("scheduler"))
     with stage("reading the transformer's and VAE's files", progress and bool(files + vae_files)):
@@ -233,12 +251,13 @@ def _model_keyframes(
         with stage(f"loading the {b.kind} ({weights}) on {device}", progress), hub_quiet():  # minutes
             b.load(device, dtype, offline, is_local(weights), offload, files, loras)
             apply_shift(b.pipe, b.kind, shift)
-        p = kf.plan(b, seconds, keyframe_fps, frames)  # again with what the loaded model says (SVD's window)
+        # again with what the loaded model says (SVD's window)
+        p = kf.plan(b, seconds, keyframe_fps, frames, end)
         wh = b.size(aspect, ksize)
         if on_step is not None:  # loaded: a progress and cancel point before the first step (minutes)
             on_step(0, p.windows * steps)
         seq, joins = kf.generate(
-            b, p, prompt, still, negative_prompt, wh, steps, guidance, seed, progress, on_step
+            b, p, prompt, still, negative_prompt, wh, steps, guidance, seed, progress, on_step, last
         )
     finally:  # the pipeline stays loaded for the next run (vidiff.generate.loaded), free to take
         b.release()
@@ -258,11 +277,15 @@ def _model_keyframes(
         "guidance": guidance,
         "seed": seed,
     }
+    if last_image:
+        facts["last_image"] = last_image
     replaced = [{"file": f.source, "replaces": f.part} for f in files if f.part != "vae"]
     if replaced:
         facts["transformer_files"] = replaced
     if vae_files:
         facts["vae_file"] = vae_files[0].source
+    if b.audio_guidance is not None:
+        facts["audio_guidance"] = b.audio_guidance
     if b.two_stage:
         facts["guidance_2"] = guidance if guidance_2 is None else guidance_2
     if shift is not None:
@@ -311,6 +334,8 @@ def make_clip(
     shift: float | None = None,
     guidance_2: float | None = None,
     vae: str | None = None,
+    last_image: str | None = None,
+    audio_guidance: float | None = None,
     interpolate: str | None = None,
     interpolate_options: dict[str, Any] | None = None,
     audio: str | None = None,
@@ -334,8 +359,10 @@ def make_clip(
     (`vidiff.generate.shift`), `guidance_2` a two-transformer Wan 2.2's low-noise guidance, and
     `transformer` (`[high=|low=]PATH_OR_HUB_FILE`, or a list: `vidiff.generate.single_file`) a single-file
     transformer in place of the weights' own, `vae` (PATH_OR_HUB_FILE: `vidiff.generate.vae_file`) a
-    single-file VAE in place of theirs. Else from `image`: camera `motion` over the still. From
-    `clip`: the clip continued `extend` seconds past its end by `scheme` (refined by the shipped models
+    single-file VAE in place of theirs, `last_image` a still the clip ends on (its first is `image`:
+    first and last frame to video, `vidiff.generate.end_frame`), `audio_guidance` the guidance of the
+    sound LTX-2 makes (default: `guidance` where given, else the model's 7.0). Else from `image`: camera `motion` over
+    the still. From `clip`: the clip continued `extend` seconds past its end by `scheme` (refined by the shipped models
     with `method="diffusion"`, `steps`, `device`, `seed`), with `loop` a transition back to its start.
     `seconds`, `motion`, `strength`, `extend`, `scheme` and `interpolate` apply to some sources only
     (`ONLY_FOR`): None takes the default (`DEFAULT_*`), a value given for another source is refused, not
@@ -405,7 +432,7 @@ def make_clip(
     strength = DEFAULT_STRENGTH if strength is None else strength
     scheme = DEFAULT_SCHEME if scheme is None else scheme
     size = preset_size(aspect)
-    inputs = [x for x in (image, clip, audio) if x]
+    inputs = [x for x in (image, last_image, clip, audio) if x]
     check_output_path(output, inputs, gif=True)
     if strip:
         check_png_output(strip, "strip", [*inputs, output])
@@ -442,7 +469,8 @@ def make_clip(
         "guidance": guidance, "keyframe_fps": keyframe_fps, "frames": frames, "keyframe_size": keyframe_size,
         "dtype": dtype, "negative_prompt": negative_prompt, "offload": offload or None, "offline": offline or None,
         "on_step": on_step, "lora": lora or None, "transformer": transformer or None, "shift": shift,
-        "guidance_2": guidance_2, "vae": vae, "no_audio": no_audio or None,
+        "guidance_2": guidance_2, "vae": vae, "no_audio": no_audio or None, "last_image": last_image,
+        "audio_guidance": audio_guidance,
     }  # fmt: skip
     for name, value in model_only.items():
         if value is not None and not model:
@@ -488,7 +516,7 @@ def make_clip(
         seq, seq_fps, joins, facts = _model_keyframes(
             image, seconds, size, backend, weights, prompt, negative_prompt, steps, guidance, seed,
             keyframe_fps, frames, keyframe_size, device, dtype, offload, offline, progress, on_step, note, lora,
-            transformer, shift, guidance_2, vae,
+            transformer, shift, guidance_2, vae, last_image, loop, audio_guidance,
         )  # fmt: skip
         keys = list(seq)
         sound = facts.pop("_sound", None)

@@ -31,15 +31,19 @@ class Plan:
     window: int
     windows: int
     pick: tuple[int, ...] | None
+    last_window: int | None = None  # the last window's frames, when fewer (it ends on a last frame)
 
     @property
     def seconds_per_window(self) -> float:
         return float(self.window / self.gen_rate)
 
 
-def plan(backend: Backend, seconds: float, keyframe_fps: float | None, frames: int | None) -> Plan:
+def plan(
+    backend: Backend, seconds: float, keyframe_fps: float | None, frames: int | None, end: bool = False
+) -> Plan:
     """The keyframes for `seconds`: at `keyframe_fps` (or the model's rate), `frames` per window (or the
-    model's default; fewer for a clip shorter than one default window)."""
+    model's default; fewer for a clip shorter than one default window); `end`: the last keyframe is the
+    last window's last frame (a last still: `vidiff.generate.end_frame.fit`)."""
     window = backend.window_frames(frames)
     rate = backend.rate(seconds, keyframe_fps, window)
     if keyframe_fps is not None and round(seconds * rate) < 2:  # 2 keyframes at this rate: a longer clip
@@ -66,7 +70,12 @@ def plan(backend: Backend, seconds: float, keyframe_fps: float | None, frames: i
             f"and these {backend.kind} weights cannot start a window from a frame; use seconds "
             f"{float((window - 1) / gen_rate + 1 / rate):.2f} or less, or image-to-video weights ({', '.join(backend.image_to_video)})"
         )
-    return Plan(rate, gen_rate, total, need, window, windows, pick)
+    made = Plan(rate, gen_rate, total, need, window, windows, pick)
+    if end:
+        from vidiff.generate.end_frame import fit
+
+        return fit(backend, made)
+    return made
 
 
 def generate(
@@ -81,19 +90,22 @@ def generate(
     seed: int,
     progress: bool = False,
     on_step: Callable[[int, int], None] | None = None,
+    last: np.ndarray | None = None,
 ) -> tuple[list[np.ndarray], list[int]]:
     """The keyframes (RGB uint8) and the indices where a window begins after the first (its joins).
     Window k is seeded `seed + k`; from the second on it starts from the previous window's last frame.
-    `on_step(done, total)` counts the sampler's steps over all windows (a progress and cancel point)."""
+    `on_step(done, total)` counts the sampler's steps over all windows (a progress and cancel point);
+    `last`: the last window ends on this still (a plan made with `end`)."""
     seq: list[np.ndarray] = []
     starts: list[int] = []
     cond = image
     for k in range(p.windows):
         label = f" (window {k + 1} of {p.windows})" if p.windows > 1 else ""
         count = None if on_step is None else _window_steps(on_step, k * steps, p.windows * steps)
+        final = k == p.windows - 1
         made = backend.keyframes(
-            prompt, cond, negative_prompt, p.window, size, steps, guidance, seed + k, p.gen_rate, progress,
-            label, count,
+            prompt, cond, negative_prompt, (final and p.last_window) or p.window, size, steps, guidance,
+            seed + k, p.gen_rate, progress, label, count, last if final else None,
         )  # fmt: skip
         if k:
             starts.append(len(seq))

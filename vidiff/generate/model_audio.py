@@ -19,6 +19,23 @@ from vidiff.io.audio import AudioTrack
 FADE_S = 0.02  # the fade at the end of the model's sound where silence follows (no click)
 
 
+def audio_guidance(backend: object, guidance: float | None, given: float | None) -> float | None:
+    """The guidance of the sound a model makes with its frames (LTX-2's `audio_guidance_scale`): `given`;
+    else a `guidance` given alone, as a single CFG in ComfyUI guides the whole model (a distilled model's
+    guidance 1 then runs no CFG pass at all); else the model's own (`default_audio_guidance`: 7.0, the
+    LTX-2 authors' figure and diffusers' default). None for a model that makes no sound, where `given`
+    is a one-line ConfigError."""
+    from vidiff.errors import ConfigError
+
+    default = getattr(backend, "default_audio_guidance", None)
+    if default is None:
+        if given is not None:
+            kind = getattr(backend, "kind", "model")
+            raise ConfigError(f"audio_guidance guides the sound LTX-2 makes; this {kind} makes none")
+        return None
+    return given if given is not None else guidance if guidance is not None else default
+
+
 def _fit(x: np.ndarray, n: int) -> np.ndarray:
     """`x` (channels, samples) cut or padded with silence to `n` samples."""
     if x.shape[1] >= n:

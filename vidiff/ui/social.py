@@ -11,7 +11,15 @@ import gradio as gr
 
 from vidiff.errors import ConfigError, VidiffError
 from vidiff.ui.core import NO_SAMPLE, App, Cancelled, Job, drive, error_line, with_warning
-from vidiff.ui.social_model import model_fields, model_options, no_audio_field, vae_field
+from vidiff.ui.social_model import (
+    audio_guidance_field,
+    last_image_field,
+    model_fields,
+    model_options,
+    no_audio_field,
+    upload_path,
+    vae_field,
+)
 from vidiff.ui.widgets import CLIP_TYPES, clip_input, on_cancel, run_cancel
 
 
@@ -40,6 +48,8 @@ def social_tab(app: App) -> None:
             c.gif,
             c.vae,
             c.no_audio,
+            c.last_image,
+            c.audio_guidance,
         ],  # fmt: skip
         [c.status, c.video, c.out, c.report],
     )
@@ -101,6 +111,8 @@ def _social_layout() -> SimpleNamespace:
                 c.model_fields = model_fields()
                 c.vae = vae_field()
                 c.no_audio = no_audio_field()
+                c.last_image = last_image_field()
+                c.audio_guidance = audio_guidance_field()
             c.music = gr.File(
                 label="Music (optional; trimmed and faded)", file_types=["audio"], elem_id="so-music"
             )
@@ -150,6 +162,8 @@ def _run_social(app: App) -> Any:
         gif: bool,
         vae: str | None,
         no_audio: bool,
+        last_image: Any,
+        audio_guidance: float | None,
         request: gr.Request,
         progress: gr.Progress = gr.Progress(),  # noqa: B008
     ) -> Iterator[tuple]:
@@ -171,6 +185,12 @@ def _run_social(app: App) -> Any:
                 transformer, shift, guidance_2, vae=vae, no_audio=no_audio,
             )  # fmt: skip
             _check_model_files(app, model)  # a shared app: LoRA and transformer files from its folders only
+            last = upload_path(last_image)
+            if last:  # make_clip refuses it without a model or a first still
+                app.exposure.check_upload(last, app.workdir)  # a shared app reads only what was uploaded
+                model["last_image"] = last
+            if audio_guidance is not None:  # make_clip checks it (a number, LTX-2 weights)
+                model["audio_guidance"] = audio_guidance
             # a model without an upload or a sample: text to video; a sample picked is used (make_clip
             # refuses a clip with a model in one line), not silently dropped
             chosen = upload or (sample and sample != NO_SAMPLE)
@@ -313,7 +333,8 @@ def _report_md(r: dict[str, Any]) -> str:
             ]
             rows += [("sampler steps", r["steps"]), ("guidance", r["guidance"])]
             rows += [("low-noise guidance", r["guidance_2"])] if "guidance_2" in r else []
-            rows += [(k, r[k]) for k in ("variant", "shift") if r.get(k) is not None]
+            rows += [("sound guidance", r["audio_guidance"])] if "audio_guidance" in r else []
+            rows += [(k.replace("_", " "), r[k]) for k in ("variant", "shift", "last_image") if r.get(k)]
             for x in r.get("loras", []):  # each LoRA, its scale and, for one of two transformers, which
                 where = "" if x["stage"] == "all" else f" ({x['stage']})"
                 rows.append(("LoRA", f"{x['lora']} at {x['scale']:g}{where}"))

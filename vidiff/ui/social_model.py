@@ -111,6 +111,34 @@ def no_audio_field() -> Any:
     )
 
 
+def last_image_field() -> Any:
+    """The upload (`so-last-image`) of a still the clip ends on, the uploaded still or clip being its first
+    (first and last frame to video): the handler's last field."""
+    from vidiff.io.image_ext import IMAGE_EXT
+
+    return gr.File(
+        label="Last frame (optional: a still the clip ends on; the upload above is its first)",
+        file_types=["image", *sorted(IMAGE_EXT)],
+        elem_id="so-last-image",
+    )
+
+
+def audio_guidance_field() -> Any:
+    """The guidance of the sound LTX-2 makes (`so-audio-guidance`): the handler's last field."""
+    from vidiff.generate.clip import MAX_GUIDANCE
+
+    return gr.Number(
+        None,
+        label=f"Sound guidance (LTX-2; empty: Guidance if set, else the model's 7.0; up to {MAX_GUIDANCE:g})",
+        elem_id="so-audio-guidance",
+    )
+
+
+def upload_path(value: Any) -> str | None:
+    """A file field's value as a path (Gradio sends a path, or an object with `.name`); None when empty."""
+    return None if not value else value if isinstance(value, str) else getattr(value, "name", None)
+
+
 def model_options(
     steps: Any,
     frames: Any,

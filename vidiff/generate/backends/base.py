@@ -135,6 +135,8 @@ class Backend:
     two_stage = False  # two transformers (Wan 2.2 A14B: high noise, then low noise)
     guidance_2: float | None = None  # the second transformer's guidance (None: the first's)
     default_guidance_2: float | None = None  # ... when neither guidance is given (Wan 2.2 A14B's own)
+    default_audio_guidance: float | None = None  # the sound's guidance (None: the model makes no sound)
+    audio_guidance: float | None = None  # ... this run's (`vidiff.generate.model_audio.audio_guidance`)
     fps = Fraction(16)
     frame_step = 4
     window = 81
@@ -344,6 +346,17 @@ class Backend:
         """What this pipeline takes besides the common arguments (the guidance scale by default)."""
         return {"guidance_scale": guidance}
 
+    needs_end_frame = False  # True: the pipeline fails without one (Wan 2.1 FLF2V's two image embeddings)
+
+    def end_frame_refusal(self) -> str | None:
+        """None where a window can end on a given frame (`with_end_frame`); else why not, for one line
+        said before the weights load (`vidiff.generate.end_frame`)."""
+        return f"diffusers' {self.kind} takes no end frame"
+
+    def with_end_frame(self, pipe: Any, kw: dict[str, Any], last: Any, n_frames: int) -> tuple[Any, dict]:
+        """The pipeline and its arguments for a window from `kw["image"]` to the PIL image `last`."""
+        return pipe, {**kw, "last_image": last}  # diffusers' name where a pipeline takes one (Wan's)
+
     def keyframes(
         self,
         prompt: str | None,
@@ -358,14 +371,17 @@ class Backend:
         progress: bool = False,
         label: str = "",
         on_step: Callable[[int], None] | None = None,
+        last: np.ndarray | None = None,
     ) -> list[np.ndarray]:
-        """`n_frames` frames (RGB uint8, `size`) from `prompt` and/or `image` (the first frame's content).
+        """`n_frames` frames (RGB uint8, `size`) from `prompt` and/or `image` (the first frame's content),
+        ending on `last` where given (reframed as the first: `with_end_frame`).
         A bar counts the sampler's steps (`label` after its name, e.g. the window), then a line times the
         VAE's decode (minutes on a CPU); `on_step(done)` after each step is a cancel point (what it
         raises stops the sampler)."""
         import torch
         from PIL import Image
 
+        from vidiff.generate.decode_oom import tiled_on_oom
         from vidiff.generate.social import reframe
 
         w, h = size
@@ -377,12 +393,15 @@ class Backend:
         if image is not None:
             pipe = self.image_pipe()
             kw["image"] = Image.fromarray(reframe(image, (w, h)))
+        if last is not None:
+            pipe, kw = self.with_end_frame(pipe, kw, Image.fromarray(reframe(last, (w, h))), n_frames)
         shown = _StepProgress(f"{self.name} keyframes{label}", steps, n_frames, progress, on_step)
         shown.bar.waiting("encoding the prompt" if self.takes_prompt else "encoding the image")
         gen = torch.Generator(self.device).manual_seed(seed)
         out = None
         try:
-            out = self.call(pipe, {**kw, "generator": gen, "output_type": "np"}, shown.step).frames[0]
+            with tiled_on_oom(pipe, n_frames):  # a decode out of memory: again in tiles (ComfyUI's way)
+                out = self.call(pipe, {**kw, "generator": gen, "output_type": "np"}, shown.step).frames[0]
         except torch.OutOfMemoryError:
             raise UnsupportedError(
                 f"out of {self.device} memory making {n_frames} frames at {w}x{h}: try offload, "

@@ -37,5 +37,19 @@ class LTX(Backend):
         """LTXConditionPipeline takes the first frame itself (`image`); LTXPipeline's sibling takes it."""
         return self.pipe if self.kind == "LTXConditionPipeline" else super().image_pipe()
 
+    def end_frame_refusal(self) -> str | None:
+        """LTXConditionPipeline conditions any frame (`frame_index`); LTXPipeline and its image-to-video
+        sibling take the first only."""
+        if self.kind == "LTXConditionPipeline":
+            return None
+        return (
+            f"diffusers' {self.kind} takes a first frame only (LTXConditionPipeline, LTX-Video 0.9.5 and "
+            "later, takes a last one)"
+        )
+
+    def with_end_frame(self, pipe: Any, kw: dict[str, Any], last: Any, n_frames: int) -> tuple[Any, dict]:
+        """Both stills as the pipeline's conditions: the first at frame 0, `last` at the window's last."""
+        return pipe, {**kw, "image": [kw["image"], last], "frame_index": [0, n_frames - 1]}
+
     def extra_kwargs(self, rate: Fraction, n_frames: int, guidance: float) -> dict[str, Any]:
         return {"guidance_scale": guidance, "frame_rate": max(1, round(rate))}

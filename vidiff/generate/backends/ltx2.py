@@ -1,13 +1,16 @@
 """LTX-2 (Lightricks, "LTX-2: Efficient Joint Audio-Visual Foundation Model", 2026) through diffusers: a
 clip and its sound from one model.
 
-`LTX2Pipeline` (text to video: Lightricks/LTX-2) or `LTX2ImageToVideoPipeline` (image to video, the same
-parts). What the configs state is used as they state it: frame counts by the VAE's
+`LTX2Pipeline` (text to video: Lightricks/LTX-2), `LTX2ImageToVideoPipeline` (image to video, the same
+parts) or `LTX2ConditionPipeline` (stills as conditions at any frame: the first, and the last with
+`--last-image`; the other classes run as it, from the same parts, for a window that ends on a still).
+What the configs state is used as they state it: frame counts by the VAE's
 `temporal_compression_ratio` (8k+1; the class's own formula where the config leaves it out), sides in multiples of its `spatial_compression_ratio` times the
 transformer's `patch_size` (32), and never less than 32 (diffusers' `check_inputs` refuses other sides).
 A table where no config says: 24 fps and 121 frames a window (diffusers' `__call__` defaults), at most 257
 (LTX-Video's figure, not checked against LTX-2 weights), 768x512 native, 30 steps and guidance 3.0 (the
-call's defaults and its docstring example). The pipeline is told the frame rate (`frame_rate`), so fewer
+call's defaults and its docstring example), the sound's guidance 7.0 (diffusers' `audio_guidance_scale`;
+a `--guidance` given alone guides both, `--audio-guidance` the sound alone). The pipeline is told the frame rate (`frame_rate`), so fewer
 keyframes per second are made directly, and its audio lasts the window's frames at that rate.
 
 Each call's waveform (the vocoder's, at its `output_sampling_rate`) is kept in `audio` with its rate, one
@@ -25,6 +28,7 @@ import numpy as np
 
 from vidiff.generate.backends.base import Backend
 
+CONDITION = "LTX2ConditionPipeline"  # diffusers' LTX-2 class for stills at any frame (the same parts)
 MIN_SIDE_MULTIPLE = 32  # diffusers' LTX2 check_inputs: height and width divisible by 32
 
 
@@ -39,7 +43,7 @@ def compression(vae: Any) -> tuple[int, int]:
 
 class LTX2(Backend):
     name = "ltx2"
-    text_to_video = ("LTX2Pipeline",)
+    text_to_video = ("LTX2Pipeline", CONDITION)  # the condition class takes stills as its `conditions`
     image_to_video = ("LTX2ImageToVideoPipeline",)
     sibling = "LTX2ImageToVideoPipeline"
     config_parts = ("scheduler", "vae", "transformer", "vocoder")
@@ -52,10 +56,12 @@ class LTX2(Backend):
     native_size = (768, 512)
     steps = 30
     guidance = 3.0
+    default_audio_guidance = 7.0  # diffusers' audio_guidance_scale default, the LTX-2 authors' figure
     example = "Lightricks/LTX-2"
 
     def __init__(self, kind: str, weights: str, source: str | None = None) -> None:
         super().__init__(kind, weights, source)
+        self._condition: Any = None  # LTX2ConditionPipeline on the same parts (a window with an end frame)
         self.audio: list[tuple[np.ndarray, int]] = []  # (channels x samples float32, Hz) per window made
         self.sample_rate: int | None = None  # the vocoder's output rate, from its config
 
@@ -81,10 +87,48 @@ class LTX2(Backend):
         return {} if self.sample_rate is None else {"audio_sample_rate": self.sample_rate}
 
     def extra_kwargs(self, rate: Fraction, n_frames: int, guidance: float) -> dict[str, Any]:
-        return {"guidance_scale": guidance, "frame_rate": float(rate)}
+        extra = {"guidance_scale": guidance, "frame_rate": float(rate)}
+        if (
+            self.audio_guidance is not None
+        ):  # the sound's own (diffusers' 7.0 left alone, it ignored --guidance)
+            extra["audio_guidance_scale"] = self.audio_guidance
+        return extra
+
+    def end_frame_refusal(self) -> str | None:
+        """Both classes run as diffusers' LTX2ConditionPipeline (the same parts) for an end frame."""
+        return None
+
+    def image_pipe(self) -> Any:
+        """LTX2ConditionPipeline weights take the first frame themselves (as a condition, `call`)."""
+        return self.pipe if self.kind == CONDITION else super().image_pipe()
+
+    def with_end_frame(self, pipe: Any, kw: dict[str, Any], last: Any, n_frames: int) -> tuple[Any, dict]:
+        """LTX2ConditionPipeline (the weights', or one made from the loaded parts) given both stills as
+        conditions: the first at latent frame 0, `last` at the last (-1: the window's last frame)."""
+        from diffusers import LTX2ConditionPipeline
+        from diffusers.pipelines.ltx2.pipeline_ltx2_condition import LTX2VideoCondition
+
+        if self.kind == CONDITION:
+            self._condition = self.pipe
+        if self._condition is None:
+            self._condition = LTX2ConditionPipeline.from_pipe(self.pipe)
+            self._condition.set_progress_bar_config(disable=True)
+        kw = dict(kw)
+        first = kw.pop("image")
+        kw["conditions"] = [
+            LTX2VideoCondition(frames=first, index=0),
+            LTX2VideoCondition(frames=last, index=-1),
+        ]
+        return self._condition, kw
 
     def call(self, pipe: Any, kw: dict[str, Any], step: Callable[..., dict]) -> Any:
-        """The pipeline's call; its waveform is kept (`audio`) and the frames returned as every backend's."""
+        """The pipeline's call; its waveform is kept (`audio`) and the frames returned as every backend's. A
+        first frame for LTX2ConditionPipeline is its condition at latent frame 0."""
+        if type(pipe).__name__ == CONDITION and "image" in kw:
+            from diffusers.pipelines.ltx2.pipeline_ltx2_condition import LTX2VideoCondition
+
+            kw = dict(kw)
+            kw["conditions"] = [LTX2VideoCondition(frames=kw.pop("image"), index=0)]
         out = pipe(**kw, callback_on_step_end=step)
         wave = out.audio[0]
         wave = wave.float().cpu().numpy() if hasattr(wave, "cpu") else np.asarray(wave, dtype=np.float32)

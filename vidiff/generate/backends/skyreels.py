@@ -46,6 +46,26 @@ class SkyReelsV2(Backend):
         super().load(*args, **kwargs)
         self._apply(self.pipe.vae.config, self.pipe.transformer.config)
 
+    def end_frame_refusal(self) -> str | None:
+        """The image-to-video pipeline takes `last_image` (Wan's) where its transformer embeds two images
+        (Wan's rule, `end_frame.image_embeddings`); the text-to-video one takes no image."""
+        from vidiff.generate.end_frame import ONE_IMAGE
+
+        if not self.is_image_to_video:
+            return "its text-to-video transformer takes no image"
+        return ONE_IMAGE if self._image_embeds() == 1 else None
+
+    @property
+    def needs_end_frame(self) -> bool:
+        """A transformer that embeds two images fails on one: every window ends on a still."""
+        return self._image_embeds() == 2
+
+    def _image_embeds(self) -> int:
+        from vidiff.generate.end_frame import image_embeddings
+
+        config = self.pipe.transformer.config if self.pipe is not None else self.configs.get("transformer")
+        return image_embeddings(config)
+
     def _apply(self, vae: Any, transformer: Any) -> None:
         """The rules the configs state, as diffusers' pipeline works them out (a config not at hand: the
         class's figures stand)."""

@@ -66,6 +66,34 @@ class Wan(Backend):
             extra["guidance_scale_2"] = self.guidance_2
         return extra
 
+    def end_frame_refusal(self) -> str | None:
+        """WanImageToVideoPipeline takes `last_image`, except with `expand_timesteps` (Wan 2.2 TI2V-5B),
+        where diffusers 0.42 leaves it out of the latents without a word."""
+        if self.rules is not None and self.rules.expand_timesteps:
+            return (
+                "diffusers' WanImageToVideoPipeline leaves the end frame out with expand_timesteps (Wan 2.2 "
+                "TI2V-5B); use Wan 2.1 or Wan 2.2 I2V-A14B image-to-video weights"
+            )
+        if not self.is_image_to_video:
+            return "its text-to-video transformer takes no image; use image-to-video weights"
+        if self._image_embeds() == 1:  # diffusers embeds both stills: a one-image transformer fails
+            return (
+                "its transformer embeds one image (Wan 2.1 I2V); use the first-last-frame weights "
+                "(Wan-AI/Wan2.1-FLF2V-14B-720P-diffusers) or Wan 2.2 I2V-A14B"
+            )
+        return None
+
+    @property
+    def needs_end_frame(self) -> bool:
+        """Wan 2.1 FLF2V's transformer embeds two images (`pos_embed_seq_len`): every window ends on one."""
+        return self._image_embeds() == 2
+
+    def _image_embeds(self) -> int:
+        from vidiff.generate.end_frame import image_embeddings
+
+        config = self.pipe.transformer.config if self.pipe is not None else self.configs.get("transformer")
+        return image_embeddings(config)
+
     def report_facts(self) -> dict[str, Any]:
         if self.rules is None:
             return {}
