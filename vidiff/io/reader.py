@@ -9,6 +9,8 @@ conceal (a file cut mid-frame: a raw .h264, which states no frame count, gave no
 and counted in that line.
 It is refused (`InputError`) when fewer than `MIN_FRAMES` decode, or under `--strict`
 (`vidiff.io.probe.input_policy`).
+An interlaced clip is made progressive as it is read (`vidiff.io.deinterlace`: a frame per field by
+default); the damage policy counts the file's own frames.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import numpy as np
 from vidiff.api_call import checked_call
 from vidiff.errors import ConfigError, InputError
 from vidiff.io.color import frame_to_rgb
+from vidiff.io.deinterlace import deinterlaced
 from vidiff.io.probe import (
     MIN_FRAMES,
     VideoFile,
@@ -105,12 +108,25 @@ class VideoReader:
                 yield Frame(i, t, image)
                 self.decoded = i + 1
             return
+        if file.info.deinterlace != "off":  # a frame per field, or per frame, by bwdif
+            how, parity = file.info.deinterlace, file.stored.interlaced or "auto"
+            for f in deinterlaced(self._stored(file), how, file.stored.fps, self.path, parity):
+                yield Frame(f.index, f.time, frame_to_rgb(f.image))
+                self.decoded = f.index + 1
+            return
+        for f in self._stored(file):
+            yield Frame(f.index, f.time, frame_to_rgb(f.image))
+            self.decoded = f.index + 1
+
+    def _stored(self, file: VideoFile) -> Iterator[Frame]:
+        """The file's frames as decoded (`Frame.image` an `av.VideoFrame`), timed, under the damage policy."""
+        info = file.stored
         strict = strict_input()
         errors: list[str] = []  # why packets failed to decode, in order
         with file.reading() as c:
             vs = video_stream(c)
-            step = 1 / self.info.fps
-            line = Timeline(vs.time_base, self.info.fps)  # the probe's rule: repeats out, resets stepped
+            step = 1 / info.fps
+            line = Timeline(vs.time_base, info.fps)  # the probe's rule: repeats out, resets stepped
             err_at: Fraction | None = None  # time of the last good frame before the first error
             # each frame with whether a packet had failed to decode before it came
             decoded = ((frame, bool(errors)) for frame in self._decode(c, vs, errors, strict))
@@ -123,12 +139,10 @@ class VideoReader:
                     continue
                 if held is not None:
                     yield held
-                    self.decoded = held.index + 1
-                f = Frame(line.n - 1, t, frame_to_rgb(frame))
+                f = Frame(line.n - 1, t, frame)
                 held = f if frame.is_corrupt else None
                 if held is None:
                     yield f
-                    self.decoded = line.n
             if errors and err_at is None:
                 err_at = max(line.last + step, Fraction(0))
         n = line.n
@@ -136,7 +150,7 @@ class VideoReader:
             n -= 1
             errors.append(LAST_CUT)
             err_at = held.time if err_at is None else err_at
-        self._check(n, line.last + step if n else Fraction(0), errors, err_at, strict, line.repeated)
+        self._check(info, n, line.last + step if n else Fraction(0), errors, err_at, strict, line.repeated)
 
     def _decode(
         self, c: av.container.InputContainer, vs: av.video.stream.VideoStream, errors: list[str], strict: bool
@@ -170,6 +184,7 @@ class VideoReader:
 
     def _check(
         self,
+        info: VideoInfo,
         n: int,
         stopped: Fraction,
         errors: list[str],
@@ -177,15 +192,14 @@ class VideoReader:
         strict: bool,
         repeated: int = 0,
     ) -> None:
-        """The damaged-input policy, once the whole file has been read."""
-        info = self.info
+        """The damaged-input policy, once the whole file has been read (`info`: the file as stored)."""
         expected = info.expected_frames()
         lost = n < expected or bool(errors) or info.damage is not None
         if not lost and n == 0:
             raise InputError(f"{self.path}: no frame could be decoded")
         if not lost and not repeated:
             return
-        notes = [self._lost(n, expected, stopped, errors, err_at)] if lost else []
+        notes = [self._lost(info, n, expected, stopped, errors, err_at)] if lost else []
         if repeated:
             notes.append(f"{repeats_note(repeated)}, left out")
         what = "; ".join(notes)
@@ -196,10 +210,15 @@ class VideoReader:
         warn_damage(self.path, f"{what}; using {n}")
 
     def _lost(
-        self, n: int, expected: int, stopped: Fraction, errors: list[str], err_at: Fraction | None
+        self,
+        info: VideoInfo,
+        n: int,
+        expected: int,
+        stopped: Fraction,
+        errors: list[str],
+        err_at: Fraction | None,
     ) -> str:
         """What the damage cost: frames listed, frames decoded, and where decoding stopped or failed."""
-        info = self.info
         if info.header_frames:
             listed = f"header lists {info.header_frames} frames"
         elif info.header_duration and info.damage:
