@@ -6,7 +6,8 @@ decoded and where decoding stopped; a frame stamped with the previous frame's ti
 does (kept, it put every later frame a step late and the video past its audio), and counted in that line
 (`vidiff.io.stamps`: the probe counts frames by the same rule). A last frame the decoder could only
 conceal (a file cut mid-frame: a raw .h264, which states no frame count, gave no warning) is left out
-and counted in that line.
+and counted in that line; so is one the decoder does not flag (raw HEVC or Motion JPEG, VP9 in IVF or
+MP4: `vidiff.io.cut_tail`), for which the last few frames are held back until the file ends.
 It is refused (`InputError`) when fewer than `MIN_FRAMES` decode, or under `--strict`
 (`vidiff.io.probe.input_policy`).
 An interlaced clip is made progressive as it is read (`vidiff.io.deinterlace`: a frame per field by
@@ -16,6 +17,7 @@ default); the damage policy counts the file's own frames.
 from __future__ import annotations
 
 import os
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -26,6 +28,7 @@ import numpy as np
 from vidiff.api_call import checked_call
 from vidiff.errors import ConfigError, InputError
 from vidiff.io.color import frame_to_rgb
+from vidiff.io.cut_tail import cut_frame, held_back
 from vidiff.io.deinterlace import deinterlaced
 from vidiff.io.probe import (
     MIN_FRAMES,
@@ -129,33 +132,47 @@ class VideoReader:
             line = Timeline(vs.time_base, info.fps)  # the probe's rule: repeats out, resets stepped
             err_at: Fraction | None = None  # time of the last good frame before the first error
             # each frame with whether a packet had failed to decode before it came
-            decoded = ((frame, bool(errors)) for frame in self._decode(c, vs, errors, strict))
-            held: Frame | None = None  # a frame the decoder concealed errors in, until another comes
+            short: list[bool] = []  # whether the last packet came short (the file ends inside it)
+            decoded = ((frame, bool(errors)) for frame in self._decode(c, vs, errors, strict, short))
+            tail: deque[Frame] = deque()  # the last frames, held until it is known none is cut short
+            depth = held_back(info.container)
             for (frame, failed), pts in in_order(decoded, lambda item: item[0].pts):
                 if failed and err_at is None:
                     err_at = max(line.last, Fraction(0))
                 t = line.add(pts)
                 if t is None:  # a repeat: it would push every later frame a step late
                     continue
-                if held is not None:
-                    yield held
-                f = Frame(line.n - 1, t, frame)
-                held = f if frame.is_corrupt else None
-                if held is None:
-                    yield f
+                tail.append(Frame(line.n - 1, t, frame))
+                if len(tail) > depth:
+                    yield tail.popleft()
             if errors and err_at is None:
                 err_at = max(line.last + step, Fraction(0))
+            reorders = bool(vs.codec_context.has_b_frames)
         n = line.n
-        if held is not None:  # the last frame decodes only in part: its packet is cut short (`LAST_CUT`)
-            n -= 1
+        cut = cut_frame(list(tail), self.path, info.container, bool(short and short[-1]), reorders)
+        if cut is not None:  # its last coded frame decodes only in part: cut short (`LAST_CUT`)
             errors.append(LAST_CUT)
-            err_at = held.time if err_at is None else err_at
+            if cut >= 0:  # known: left out (its time a gap, as a lost frame's), the ones after renumbered
+                n -= 1
+                err_at = tail[cut].time if err_at is None else err_at
+                tail = deque(
+                    Frame(f.index - (i > cut), f.time, f.image) for i, f in enumerate(tail) if i != cut
+                )
+            else:
+                err_at = tail[-1].time if err_at is None and tail else err_at
+        yield from tail
         self._check(info, n, line.last + step if n else Fraction(0), errors, err_at, strict, line.repeated)
 
     def _decode(
-        self, c: av.container.InputContainer, vs: av.video.stream.VideoStream, errors: list[str], strict: bool
+        self,
+        c: av.container.InputContainer,
+        vs: av.video.stream.VideoStream,
+        errors: list[str],
+        strict: bool,
+        short: list[bool],
     ) -> Iterator[av.VideoFrame]:
-        """Decoded frames; a packet that fails to decode is noted in `errors` and skipped."""
+        """Decoded frames; a packet that fails to decode is noted in `errors` and skipped; `short` gets
+        whether each packet was read short (`Packet.is_corrupt`: the file ends inside it)."""
         packets = c.demux(vs)
         while True:
             try:
@@ -165,6 +182,8 @@ class VideoReader:
             except av.error.FFmpegError as e:  # the demuxer gave up: the file ends here
                 errors.append(_reason(e))
                 break
+            if pkt.size:
+                short[:] = [pkt.is_corrupt]
             try:
                 frames = pkt.decode()
             except av.error.FFmpegError as e:
