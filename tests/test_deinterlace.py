@@ -35,12 +35,14 @@ def moment(t: int) -> np.ndarray:
     return np.ascontiguousarray(_TEX[:, STEP * t : STEP * t + W])
 
 
-def interlaced_clip(path: Path, n: int = 6, tff: bool = True, audio: bool = False) -> Path:
-    """`n` frames of two fields each, shot a field apart (the first field in the top rows with `tff`, in
-    the bottom rows without), coded interlaced by x264 in that order; with `audio`, a tone as long."""
+def interlaced_clip(path: Path, n: int = 6, tff: bool = True, audio: bool = False, x264: str = "") -> Path:
+    """`n` frames (up to 18) of two fields each, shot a field apart (the first field in the top rows with
+    `tff`, in the bottom rows without), coded interlaced by x264 in that order (and its options `x264`);
+    with `audio`, a tone as long."""
     with av.open(str(path), "w") as c:
         order = "tff=1" if tff else "bff=1"
-        s = c.add_stream("libx264", rate=25, options={"x264-params": f"interlaced=1:{order}", "crf": "1"})
+        params = f"interlaced=1:{order}{x264}"
+        s = c.add_stream("libx264", rate=25, options={"x264-params": params, "crf": "1"})
         s.codec_context.flags |= av.codec.context.Flags.interlaced_dct | av.codec.context.Flags.interlaced_me
         s.width, s.height, s.pix_fmt = W, H, "yuv420p"
         a = c.add_stream("aac", rate=48000) if audio else None
@@ -221,3 +223,17 @@ def test_a_worker_reads_the_frames_the_plan_saw(clip: Path):
             got = list(frames_at(str(clip), want))
         assert [i for i, _ in got] == [3, 4, 5]
         assert all(np.array_equal(im, ref[i][1]) for i, im in got)
+
+
+def test_a_worker_seeks_into_a_deinterlaced_clip(tmp_path: Path, monkeypatch):
+    """A worker seeks a frame early and deinterlaces on (bwdif looks one frame back): the frames the
+    planning pass saw, without decoding the clip from its start for each job (which it did)."""
+    from vidiff.runner import seek
+
+    src = interlaced_clip(tmp_path / "gop.mp4", n=18, x264=":keyint=4:bframes=0")
+    ref = {f.index: (f.time, f.image) for f in VideoReader(src)}
+    monkeypatch.setattr(seek, "_from_start", lambda *a: pytest.fail("decoded from the start"))
+    for first in (0, 1, 9, 17, 30):
+        idx = [first, first + 1, first + 4]
+        got = list(frames_at(str(src), {i: (ref[i][0], crc(ref[i][1])) for i in idx}))
+        assert [i for i, _ in got] == idx and all(np.array_equal(im, ref[i][1]) for i, im in got)

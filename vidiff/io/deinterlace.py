@@ -208,3 +208,21 @@ def _made(
     if field == k - 1:
         del times[src]
     return dataclasses.replace(f, index=n, time=t, image=image)
+
+
+@dataclasses.dataclass
+class _Timed:
+    index: int
+    time: Fraction
+    image: av.VideoFrame
+
+
+def deinterlaced_pairs(
+    pairs: Iterator[tuple[Fraction, av.VideoFrame]], how: str, fps: Fraction, path: str, parity: str = "auto"
+) -> Iterator[tuple[Fraction, av.VideoFrame]]:
+    """`deinterlaced` for (time, frame) pairs: a worker's frames decoded after a seek
+    (`vidiff.runner.seek`). Each frame after the first is made as the whole clip's pass makes it (bwdif
+    looks one frame back and one ahead), so a seek lands a frame early."""
+    frames = (_Timed(i, t, f) for i, (t, f) in enumerate(pairs))
+    for f in deinterlaced(frames, how, fps, path, parity):
+        yield f.time, f.image
