@@ -237,3 +237,24 @@ def test_a_worker_seeks_into_a_deinterlaced_clip(tmp_path: Path, monkeypatch):
         idx = [first, first + 1, first + 4]
         got = list(frames_at(str(src), {i: (ref[i][0], crc(ref[i][1])) for i in idx}))
         assert [i for i, _ in got] == idx and all(np.array_equal(im, ref[i][1]) for i, im in got)
+
+
+@pytest.mark.parametrize("mode", ["auto", "frame"])
+def test_training_random_access_gives_the_readers_frames(tmp_path: Path, mode: str):
+    """Training's `open_frames` reads an interlaced clip deinterlaced, as every run does (it read the
+    stored, combed frames): the reader's pixels and times, in any order; a progressive clip as before."""
+    from vidiff.io.random_access import SeekReader, open_frames
+
+    src = interlaced_clip(tmp_path / "cam.mp4", n=18, x264=":keyint=4")
+    with deinterlace_scope(mode):
+        ref = list(VideoReader(src))
+        for engine in ("pyav", "decord"):  # (decord reads fields as stored: the pyav engine serves)
+            r = open_frames(src, engine)
+            assert len(r) == len(ref) == (36 if mode == "auto" else 18)
+            assert np.allclose(r.seconds(), [float(f.time) for f in ref])
+            idx = [5, 0, len(ref) - 1, 6, 7, 2]
+            assert all(np.array_equal(a, ref[i].image) for a, i in zip(r.get(idx), idx, strict=True))
+            r.close()
+    plain = open_frames(progressive_clip(tmp_path / "p.mp4"))
+    assert isinstance(plain, SeekReader) and len(plain) == 6
+    plain.close()
