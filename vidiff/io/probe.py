@@ -28,6 +28,7 @@ from vidiff.validate import check_flag, check_path
 
 MAX_SIDE = 8192  # larger frames are refused: a plan for them would not fit a sane memory budget
 MIN_FRAMES = 2  # a damaged file with fewer decodable frames than this is refused
+NO_TIMESTAMPS = 0x80  # AVFMT_NOTIMESTAMPS: a raw elementary stream (.h264, .m4v), opened again for a pass
 
 # The damaged-input policy: decode everything that decodes, warn once, go on; refuse when strict.
 _STRICT: ContextVar[bool] = ContextVar("vidiff_strict_input", default=False)
@@ -303,9 +304,15 @@ class VideoFile:
             raise ConfigError(f"{self.path}: this VideoFile is closed; open the file again for another pass")
         if self._busy:
             raise ConfigError(f"{self.path}: a pass over the file is still under way; one pass at a time")
+        # a raw stream is opened again: its seek to 0 goes by its parser's stamps, and an .m4v with
+        # B-frames landed on its first P-frame (3 frames lost, a damage warning for a whole file)
+        raw = bool(int(self._c.format.flags) & NO_TIMESTAMPS)
         try:
-            self._c.seek(0)
+            if not raw:
+                self._c.seek(0)
         except av.error.FFmpegError:  # a file that cannot seek: open it again
+            raw = True
+        if raw:
             self._c.close()
             self._c = open_container(self.path)
             video_stream(self._c).thread_type = "AUTO"

@@ -31,7 +31,7 @@ from vidiff.io.color import frame_to_rgb
 from vidiff.io.counted import CountedFrames, Counting
 from vidiff.io.deinterlace import deinterlace_mode, field_order, resolve
 from vidiff.io.field_access import FieldFrames
-from vidiff.io.probe import MIN_FRAMES, nominal_rate, open_container, video_stream
+from vidiff.io.probe import MIN_FRAMES, NO_TIMESTAMPS, nominal_rate, open_container, video_stream
 from vidiff.io.video_ext import VIDEO_EXT
 from vidiff.io.webp_in import is_animated
 
@@ -168,7 +168,13 @@ class SeekReader:
 
     def _seek(self, pkt: int) -> None:
         key_pts = self._pkt_pts[pkt]
-        if pkt == 0 or key_pts is None:
+        if (pkt == 0 or key_pts is None) and int(self._c.format.flags) & NO_TIMESTAMPS:
+            # a raw stream's seek to 0 goes by its parser's stamps (a B-frame .m4v landed past frame 0)
+            self._c.close()
+            self._c = open_container(self.path)
+            self._vs = video_stream(self._c)
+            self._vs.thread_type = "AUTO"
+        elif pkt == 0 or key_pts is None:
             self._c.seek(0, stream=self._vs, backward=True, any_frame=False)  # the start of the stream
         else:
             self._c.seek(int(key_pts), stream=self._vs, backward=True, any_frame=False)
@@ -296,7 +302,10 @@ def deinterlaced_access(r: SeekReader) -> SeekReader | FieldFrames:
     interlaced, or the mode asks), its frames as VideoReader gives them (`vidiff.io.field_access`)."""
     if r._count is not None or deinterlace_mode() == "off":  # (a raw stream's counted frames: as stored)
         return r
-    first = r.decoded(0)
+    try:
+        first = r.decoded(0)
+    except FrameLost:  # (said when asked for)
+        return r
     how = resolve(deinterlace_mode(), bool(first.interlaced_frame))
     if how == "off":
         return r
