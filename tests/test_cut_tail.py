@@ -1,7 +1,8 @@
 """A file cut inside its last frame where the decoder does not flag the frame (`vidiff.io.cut_tail`):
 raw HEVC and raw Motion JPEG (a whole frame's picture does not depend on bytes past its end; a cut one's
-does), and VP9 in IVF or MP4 (the demuxer hands the cut packet over short). The frame is left out with
-ONE warning line of counts, and --strict refuses the file, as for a raw .h264 (`tests/test_raw_cut.py`)."""
+does), VP9 in IVF or MP4 (the demuxer hands the cut packet over short), and a concealed frame shown
+before the last (B-frames in a raw .m2v or .m4v). The frame is left out with ONE warning line of
+counts, and --strict refuses the file, as for a raw .h264 (`tests/test_raw_cut.py`)."""
 
 from __future__ import annotations
 
@@ -23,11 +24,15 @@ KINDS = {  # name: (container format, extension, encoder, pixel format, encoder 
     "mjpeg": ("mjpeg", "mjpeg", "mjpeg", "yuvj420p", {}),
     "vp9-ivf": ("ivf", "ivf", "libvpx-vp9", "yuv420p", {}),
     "vp9-mp4": ("mp4", "mp4", "libvpx-vp9", "yuv420p", {}),
+    # concealed and flagged, but shown before the last frame (B-frames): it was used without a word
+    "m2v-bframes": ("mpeg2video", "m2v", "mpeg2video", "yuv420p", {"bf": "2"}),
+    "m4v-bframes": ("m4v", "m4v", "mpeg4", "yuv420p", {"bf": "2"}),
 }
 
 
-def noise_clip(path: Path, kind: str, n: int = 8) -> bytes:
-    """`n` noise frames (64x48, 25 fps) of `kind`; returns the last packet's bytes."""
+def noise_clip(path: Path, kind: str, n: int = 12) -> bytes:
+    """`n` noise frames (64x48, 25 fps) of `kind`; returns the last packet's bytes (with two B-frames
+    between references, 12 frames end on a B-frame: shown before the last)."""
     fmt, _, codec, pix_fmt, opts = KINDS[kind]
     last = b""
     with av.open(str(path), "w", format=fmt, options={"movflags": "faststart"} if fmt == "mp4" else {}) as c:
@@ -66,9 +71,9 @@ def test_cut_in_its_last_frame_one_warning_the_frame_left_out(tmp_path: Path, ca
     want = {f.time: f.image for f in VideoReader(whole)}
     got = list(VideoReader(cut))
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith(f"warning: {cut}: ") and "8 frames, 7 decoded" in err[0]
-    assert "its last frame is cut short" in err[0] and err[0].endswith("using 7")
-    assert [f.index for f in got] == list(range(7))
+    assert len(err) == 1 and err[0].startswith(f"warning: {cut}: ") and "12 frames, 11 decoded" in err[0]
+    assert "its last frame is cut short" in err[0] and err[0].endswith("using 11")
+    assert [f.index for f in got] == list(range(11))
     assert all(np.array_equal(f.image, want[f.time]) for f in got)  # each at its own time, as decoded whole
     out = tmp_path / "x2.mp4"
     assert upscale(cut, out, "--strict") == 2
@@ -83,12 +88,12 @@ def test_hevc_b_frames_the_cut_frame_is_shown_before_the_last(tmp_path: Path, ca
     whole, cut = cut_clip(tmp_path, "h265-bframes")
     times = [f.time for f in VideoReader(cut)]
     capsys.readouterr()
-    assert len(times) == 7 and times[-1] == Fraction(7, 25)
-    gap = sorted(set(Fraction(k, 25) for k in range(8)) - set(times))
-    assert len(gap) == 1 and gap[0] < Fraction(7, 25)
+    assert len(times) == 11 and times[-1] == Fraction(11, 25)
+    gap = sorted(set(Fraction(k, 25) for k in range(12)) - set(times))
+    assert len(gap) == 1 and gap[0] < Fraction(11, 25)
     assert upscale(cut, tmp_path / "x2.mp4") == 0
     with av.open(str(tmp_path / "x2.mp4")) as c:
-        assert sum(1 for _ in c.decode(video=0)) == 16  # the clip's 0.32 s at 50 fps: the gap filled
+        assert sum(1 for _ in c.decode(video=0)) == 24  # the clip's 0.48 s at 50 fps: the gap filled
 
 
 def test_random_access_leaves_it_out_too(tmp_path: Path, capsys):
@@ -97,7 +102,7 @@ def test_random_access_leaves_it_out_too(tmp_path: Path, capsys):
     seq = [f.image for f in VideoReader(cut)]
     capsys.readouterr()
     r = open_frames(cut)
-    assert len(r) == len(seq) == 7
-    got = r.get([6, 0, 5, 4])  # (backwards too: decoding starts again)
-    assert all(np.array_equal(a, seq[i]) for a, i in zip(got, [6, 0, 5, 4], strict=True))
+    assert len(r) == len(seq) == 11
+    got = r.get([10, 0, 9, 4])  # (backwards too: decoding starts again)
+    assert all(np.array_equal(a, seq[i]) for a, i in zip(got, [10, 0, 9, 4], strict=True))
     r.close()

@@ -7,7 +7,8 @@ does (kept, it put every later frame a step late and the video past its audio), 
 (`vidiff.io.stamps`: the probe counts frames by the same rule). A last frame the decoder could only
 conceal (a file cut mid-frame: a raw .h264, which states no frame count, gave no warning) is left out
 and counted in that line; so is one the decoder does not flag (raw HEVC or Motion JPEG, VP9 in IVF or
-MP4: `vidiff.io.cut_tail`), for which the last few frames are held back until the file ends.
+MP4), and one shown before the last (B-frames: a raw .m2v's): `vidiff.io.cut_tail`. The last few frames
+are held back until the file ends.
 It is refused (`InputError`) when fewer than `MIN_FRAMES` decode, or under `--strict`
 (`vidiff.io.probe.input_policy`).
 An interlaced clip is made progressive as it is read (`vidiff.io.deinterlace`: a frame per field by
@@ -28,10 +29,11 @@ import numpy as np
 from vidiff.api_call import checked_call
 from vidiff.errors import ConfigError, InputError
 from vidiff.io.color import frame_to_rgb
-from vidiff.io.cut_tail import cut_frame, held_back
+from vidiff.io.cut_tail import DEPTH, cut_frame
 from vidiff.io.deinterlace import deinterlaced
 from vidiff.io.probe import (
     MIN_FRAMES,
+    NO_TIMESTAMPS,
     VideoFile,
     VideoInfo,
     _reason,
@@ -135,7 +137,7 @@ class VideoReader:
             short: list[bool] = []  # whether the last packet came short (the file ends inside it)
             decoded = ((frame, bool(errors)) for frame in self._decode(c, vs, errors, strict, short))
             tail: deque[Frame] = deque()  # the last frames, held until it is known none is cut short
-            depth = held_back(info.container)
+            raw = bool(int(c.format.flags) & NO_TIMESTAMPS)  # an elementary stream: no frame sizes stated
             for (frame, failed), pts in in_order(decoded, lambda item: item[0].pts):
                 if failed and err_at is None:
                     err_at = max(line.last, Fraction(0))
@@ -143,13 +145,13 @@ class VideoReader:
                 if t is None:  # a repeat: it would push every later frame a step late
                     continue
                 tail.append(Frame(line.n - 1, t, frame))
-                if len(tail) > depth:
+                if len(tail) > DEPTH:
                     yield tail.popleft()
             if errors and err_at is None:
                 err_at = max(line.last + step, Fraction(0))
-            reorders = bool(vs.codec_context.has_b_frames)
+            reorders = int(vs.codec_context.has_b_frames or 0)
         n = line.n
-        cut = cut_frame(list(tail), self.path, info.container, bool(short and short[-1]), reorders)
+        cut = cut_frame(list(tail), self.path, info.container, bool(short and short[-1]), reorders, raw)
         if cut is not None:  # its last coded frame decodes only in part: cut short (`LAST_CUT`)
             errors.append(LAST_CUT)
             if cut >= 0:  # known: left out (its time a gap, as a lost frame's), the ones after renumbered
