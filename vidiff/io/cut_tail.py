@@ -33,23 +33,20 @@ _FOUND: dict[tuple[str, int, int], int | None] = {}  # (file, size, mtime) -> it
 _PAD = b"\x55" * 64  # appended to a last packet: no start code, no JPEG marker or fill byte (0xff)
 
 
-def cut_frame(
-    tail: list[Any], path: str, container: str, short: bool, reorders: int, raw: bool
-) -> int | None:
+def cut_frame(tail: list[Any], path: str, container: str, short: bool, reorders: int) -> int | None:
     """Which of a clip's last frames (`tail`: the reader's, in the order shown, each `image` the decoded
     `av.VideoFrame`) its cut last packet decoded to: its place in `tail`; -1 where the last packet came
     `short` but a codec that `reorders` frames (B-frames: up to that many shown after the last decoded)
-    does not say which it is (the damage is said, nothing left out); None where nothing is cut. In a
-    `raw` elementary stream, or after a `short` last packet, the one frame the decoder concealed among
-    the last `reorders` + 1 is the cut one (a raw .m2v's B-frame, shown before the last: it was used)."""
+    does not say which it is (the damage is said, nothing left out); None where nothing is cut. The one
+    frame the decoder concealed among the last `reorders` + 1 is the cut one (the last packet's: a raw
+    .m2v's or an MPEG-TS recording's B-frame, shown before the last frame, was used without a word)."""
     if not tail:
         return None
     if tail[-1].image.is_corrupt:  # the decoder concealed it (H.264, MPEG-2, MPEG-4, H.263)
         return len(tail) - 1
-    if raw or short:
-        hidden = [i for i in range(max(0, len(tail) - reorders - 1), len(tail)) if tail[i].image.is_corrupt]
-        if len(hidden) == 1:
-            return hidden[0]
+    hidden = [i for i in range(max(0, len(tail) - reorders - 1), len(tail)) if tail[i].image.is_corrupt]
+    if len(hidden) == 1:
+        return hidden[0]
     if container in RAW_CHECKED:
         k = found_position(path)
         if k is not None and k < len(tail):

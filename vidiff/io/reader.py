@@ -7,8 +7,8 @@ does (kept, it put every later frame a step late and the video past its audio), 
 (`vidiff.io.stamps`: the probe counts frames by the same rule). A last frame the decoder could only
 conceal (a file cut mid-frame: a raw .h264, which states no frame count, gave no warning) is left out
 and counted in that line; so is one the decoder does not flag (raw HEVC or Motion JPEG, VP9 in IVF or
-MP4), and one shown before the last (B-frames: a raw .m2v's): `vidiff.io.cut_tail`. The last few frames
-are held back until the file ends.
+MP4), and one shown before the last (B-frames: a raw .m2v's, a .ts recording's): `vidiff.io.cut_tail`.
+The last few frames are held back until the file ends.
 It is refused (`InputError`) when fewer than `MIN_FRAMES` decode, or under `--strict`
 (`vidiff.io.probe.input_policy`).
 An interlaced clip is made progressive as it is read (`vidiff.io.deinterlace`: a frame per field by
@@ -33,7 +33,6 @@ from vidiff.io.cut_tail import DEPTH, cut_frame
 from vidiff.io.deinterlace import deinterlaced
 from vidiff.io.probe import (
     MIN_FRAMES,
-    NO_TIMESTAMPS,
     VideoFile,
     VideoInfo,
     _reason,
@@ -137,7 +136,6 @@ class VideoReader:
             short: list[bool] = []  # whether the last packet came short (the file ends inside it)
             decoded = ((frame, bool(errors)) for frame in self._decode(c, vs, errors, strict, short))
             tail: deque[Frame] = deque()  # the last frames, held until it is known none is cut short
-            raw = bool(int(c.format.flags) & NO_TIMESTAMPS)  # an elementary stream: no frame sizes stated
             for (frame, failed), pts in in_order(decoded, lambda item: item[0].pts):
                 if failed and err_at is None:
                     err_at = max(line.last, Fraction(0))
@@ -151,7 +149,7 @@ class VideoReader:
                 err_at = max(line.last + step, Fraction(0))
             reorders = int(vs.codec_context.has_b_frames or 0)
         n = line.n
-        cut = cut_frame(list(tail), self.path, info.container, bool(short and short[-1]), reorders, raw)
+        cut = cut_frame(list(tail), self.path, info.container, bool(short and short[-1]), reorders)
         if cut is not None:  # its last coded frame decodes only in part: cut short (`LAST_CUT`)
             errors.append(LAST_CUT)
             if cut >= 0:  # known: left out (its time a gap, as a lost frame's), the ones after renumbered
