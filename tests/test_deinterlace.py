@@ -107,6 +107,24 @@ def test_a_field_per_frame_in_its_order_and_no_combing(tmp_path: Path, tff: bool
     assert max(comb_score(f.image) for f in frames) < 0.6  # as a progressive picture's
 
 
+def test_probe_says_how_it_is_read(clip: Path, capsys):
+    for mode, rate in [
+        ("auto", "50 fps (50.000) (deinterlaced: a frame per field)"),
+        ("frame", "25 fps (25.000) (deinterlaced)"),
+        ("off", "25 fps (25.000) (interlaced: read as stored)"),
+    ]:
+        assert main(["probe", str(clip), "--deinterlace", mode]) == 0
+        assert f"  rate   {rate}\n" in capsys.readouterr().out
+    assert main(["probe", str(clip), "--json"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    assert (got["interlaced"], got["deinterlace"], got["fps"], got["n_frames"]) == (
+        "tff",
+        "field",
+        "50/1",
+        12,
+    )
+
+
 def test_frame_mode_keeps_the_rate(clip: Path):
     assert probe(clip, deinterlace="frame").fps == 25
     with deinterlace_scope("frame"):

@@ -49,8 +49,9 @@ def run(args: argparse.Namespace) -> int:
         else str(info.fps.numerator)
     )
     given = " (--input-fps: a sequence has no rate of its own)" if info.container == CONTAINER else ""
+    stored = " (interlaced: read as stored)" if info.interlaced else ""
     given += {"field": " (deinterlaced: a frame per field)", "frame": " (deinterlaced)"}.get(
-        info.deinterlace, ""
+        info.deinterlace, stored
     )
     print(f"  rate   {rate} fps ({float(info.fps):.3f}){' variable (VFR)' if info.is_vfr else ''}{given}")
     if info.color:
