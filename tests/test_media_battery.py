@@ -99,12 +99,8 @@ def test_a_clip_of_every_kind_is_probed_and_raised_with_its_colour(
     frames, seconds, colour, _ = decoded(src)
     info = probe(src)
     k = 2 if info.deinterlace == "field" else 1  # interlaced (DV): read a frame per field
-    assert (info.n_frames, info.width, info.height, info.pix_fmt) == (
-        n * k,
-        w,
-        h,
-        DECODED_AS.get(kind, pix_fmt),
-    )
+    want = (n, w, h, DECODED_AS.get(kind, pix_fmt))
+    assert (info.n_frames // k, info.width, info.height, info.pix_fmt) == want
     assert info.damage is None
     out = tmp_path / "x2.mp4"
     assert main(["upscale", str(src), "-o", str(out), "--factor", "2", "--method", "blend", "-q"]) == 0
@@ -216,20 +212,8 @@ def test_a_raw_dv_file_is_read_at_its_frame_rate(tmp_path):
     assert (info.fps, info.n_frames, info.sar) == (Fraction(30000, 1001), 4, Fraction(8, 9))
     assert (probe(src).fps, probe(src).n_frames) == (Fraction(60000, 1001), 8)
     out = tmp_path / "x2.mp4"
-    up = [
-        "upscale",
-        str(src),
-        "-o",
-        str(out),
-        "--factor",
-        "2",
-        "--method",
-        "blend",
-        "-q",
-        "--deinterlace",
-        "off",
-    ]
-    assert main(up) == 0
+    up = ["upscale", str(src), "-o", str(out), "--factor", "2", "--method", "blend", "-q"]
+    assert main([*up, "--deinterlace", "off"]) == 0
     got = probe(out)
     assert (got.fps, got.n_frames, got.sar) == (Fraction(60000, 1001), 8, Fraction(8, 9))
     assert got.duration == pytest.approx(4 * 1001 / 30000, abs=0.002)
