@@ -67,6 +67,26 @@ def interlaced_clip(path: Path, n: int = 6, tff: bool = True, audio: bool = Fals
     return path
 
 
+def flagged_clip(path: Path, pictures: list[np.ndarray]) -> Path:
+    """`pictures` coded interlaced (top field first) by x264, whatever their fields hold."""
+    with av.open(str(path), "w") as c:
+        s = c.add_stream("libx264", rate=25, options={"x264-params": "interlaced=1:tff=1", "crf": "1"})
+        s.width, s.height, s.pix_fmt = W, H, "yuv420p"
+        for i, im in enumerate(pictures):
+            f = av.VideoFrame.from_ndarray(im, format="rgb24")
+            f.pts, f.time_base = i, Fraction(1, 25)
+            c.mux(s.encode(f))
+        c.mux(s.encode(None))
+    return path
+
+
+def woven(i: int) -> np.ndarray:
+    """Frame `i` of two fields a field apart (top first)."""
+    out = moment(2 * i).copy()
+    out[1::2] = moment(2 * i + 1)[1::2]
+    return out
+
+
 def progressive_clip(path: Path, n: int = 6) -> Path:
     with av.open(str(path), "w") as c:
         s = c.add_stream("libx264", rate=25, options={"crf": "1"})
@@ -82,7 +102,7 @@ def progressive_clip(path: Path, n: int = 6) -> Path:
 def moments(frames: list[np.ndarray]) -> list[int]:
     """The field time each frame shows (the nearest `moment`, its edge rows left out)."""
     return [
-        int(np.argmin([np.abs(f[8:-8].astype(int) - moment(t)[8:-8]).mean() for t in range(16)]))
+        int(np.argmin([np.abs(f[8:-8].astype(int) - moment(t)[8:-8]).mean() for t in range(38)]))
         for f in frames
     ]
 
@@ -276,3 +296,27 @@ def test_training_random_access_gives_the_readers_frames(tmp_path: Path, mode: s
     plain = open_frames(progressive_clip(tmp_path / "p.mp4"))
     assert isinstance(plain, SeekReader) and len(plain) == 6
     plain.close()
+
+
+def test_a_progressive_segmented_clip_is_read_as_stored(tmp_path: Path, capsys):
+    """Film or progressive video flagged interlaced (25PsF): both fields of a frame are one moment.
+    Deinterlaced a frame per field, each moment came twice (a 50 fps clip moving every other frame);
+    auto reads it as stored, with a note, and --deinterlace field still deinterlaces it."""
+    src = flagged_clip(tmp_path / "psf.mp4", [moment(2 * i) for i in range(18)])
+    info = probe(src)
+    assert (info.interlaced, info.deinterlace, info.fps, info.n_frames) == ("tff", "off", 25, 18)
+    assert "progressive segmented" in capsys.readouterr().err
+    frames = read_frames(src)
+    assert moments(frames) == list(range(0, 36, 2))  # every moment once
+    with deinterlace_scope("field"):
+        assert len(read_frames(src)) == 36
+
+
+def test_a_still_start_says_nothing_of_the_fields(tmp_path: Path):
+    """A camcorder clip that starts on a still (a title, black): its still frames are no evidence that
+    its fields show one moment; the moving ones after them decide (fields shot apart: deinterlaced)."""
+    still = [moment(0)] * 20
+    src = flagged_clip(tmp_path / "titled.mp4", still + [woven(i) for i in range(1, 17)])
+    info = probe(src)
+    assert (info.deinterlace, info.n_frames) == ("field", 72)
+    assert max(comb_score(f) for f in read_frames(src)[40:]) < 0.6

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import av
 
 from vidiff.errors import ConfigError, InputError
+from vidiff.io.field_scan import fields_apart
 from vidiff.io.notes import INTERLACED
 
 if TYPE_CHECKING:
@@ -86,11 +87,12 @@ def deinterlace_scope(mode: object) -> Iterator[None]:
         _MODE.reset(token)
 
 
-def resolve(mode: str, interlaced: bool) -> str:
+def resolve(mode: str, interlaced: bool, path: str | None = None) -> str:
     """What `mode` does to a clip whose first frame is (`interlaced`) or is not flagged interlaced:
-    "off", "frame" or "field"."""
+    "off", "frame" or "field". auto reads `path` as stored where its fields show one moment though
+    flagged interlaced (progressive segmented: `vidiff.io.field_scan`)."""
     if mode == "auto":
-        return "field" if interlaced else "off"
+        return "field" if interlaced and (path is None or fields_apart(path)) else "off"
     return mode
 
 
@@ -104,6 +106,16 @@ def field_order(stream: av.video.stream.VideoStream) -> str:
 def as_read(info: VideoInfo, how: str) -> VideoInfo:
     """`info` of the clip as the reader gives it when deinterlaced `how` ("field": twice the frames, at
     twice the rate, over the same time), with its note saying so."""
+    if (
+        how == "off" and info.interlaced and deinterlace_mode() == "auto"
+    ):  # (`resolve`: progressive segmented)
+        note = (
+            f"{INTERLACED}: flagged so, but its fields show one moment (progressive segmented, film): read "
+            "as stored; --deinterlace field deinterlaces it all the same"
+        )
+        return dataclasses.replace(
+            info, notes=[n for n in info.notes if not n.startswith(INTERLACED)] + [note]
+        )
     if how == "off":
         return info
     k = 2 if how == "field" else 1

@@ -291,7 +291,7 @@ class VideoFile:
                 vs.thread_type = "AUTO"  # before its decoder opens
             # as stored (the reader times its frames by it), and as read: deinterlaced (`--deinterlace`)
             self.stored = _describe(self._c, self.path)
-            how = resolve(deinterlace_mode(), self.stored.interlaced is not None)
+            how = resolve(deinterlace_mode(), self.stored.interlaced is not None, self.path)
             self.info = as_read(self.stored, how)
             say_notes(self.path, self.info.notes)
         except BaseException:

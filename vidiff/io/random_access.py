@@ -306,7 +306,7 @@ def deinterlaced_access(r: SeekReader) -> SeekReader | FieldFrames:
         first = r.decoded(0)
     except FrameLost:  # (said when asked for)
         return r
-    how = resolve(deinterlace_mode(), bool(first.interlaced_frame))
+    how = resolve(deinterlace_mode(), bool(first.interlaced_frame), r.path)
     if how == "off":
         return r
     parity = field_order(r._vs) if first.interlaced_frame else "auto"

@@ -86,7 +86,7 @@ def _by_seek(
             raise _Lost
         t0, rate = first.pts * tb, nominal_rate(vs)
         # read deinterlaced as the planning pass read it (`vidiff.io.deinterlace`): from a frame earlier
-        how = resolve(deinterlace_mode(), bool(first.interlaced_frame)) if rate else "off"
+        how = resolve(deinterlace_mode(), bool(first.interlaced_frame), path) if rate else "off"
         early = 1 / rate if how != "off" else 0
         c.seek(int((wanted[order[0]][0] - early + t0) / tb), stream=vs, backward=True, any_frame=False)
         frames = _timed(_decode(c, vs), tb, t0, rate)
