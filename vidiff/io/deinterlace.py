@@ -5,7 +5,8 @@ frame, its even and its odd rows, shot a field interval apart. Interpolated as o
 combing on motion stayed in every output frame. `--deinterlace` (`MODES`) says how such a clip is read:
 
 - `auto` (the default): deinterlaced where its first frame is flagged interlaced, one frame per field,
-  as `field`; a progressive clip is read as it is, byte for byte;
+  as `field`, unless its fields show one moment (film or 25PsF flagged interlaced: `vidiff.io.field_scan`);
+  a progressive clip is read as it is, byte for byte;
 - `field`: one frame per field (bwdif `send_field`, what ffmpeg's `-vf bwdif` gives): a 50i clip (25
   frames a second) is read as 50 fps, every field a real moment, so `--fps 50` needs no made frame and
   `--fps 60` interpolates between real 50 fps frames;
@@ -106,18 +107,15 @@ def field_order(stream: av.video.stream.VideoStream) -> str:
 def as_read(info: VideoInfo, how: str) -> VideoInfo:
     """`info` of the clip as the reader gives it when deinterlaced `how` ("field": twice the frames, at
     twice the rate, over the same time), with its note saying so."""
-    if (
-        how == "off" and info.interlaced and deinterlace_mode() == "auto"
-    ):  # (`resolve`: progressive segmented)
-        note = (
+    others = [n for n in info.notes if not n.startswith(INTERLACED)]
+    if how == "off":
+        if not info.interlaced or deinterlace_mode() != "auto":
+            return info
+        note = (  # flagged interlaced, left as stored by auto (`resolve`): progressive segmented
             f"{INTERLACED}: flagged so, but its fields show one moment (progressive segmented, film): read "
             "as stored; --deinterlace field deinterlaces it all the same"
         )
-        return dataclasses.replace(
-            info, notes=[n for n in info.notes if not n.startswith(INTERLACED)] + [note]
-        )
-    if how == "off":
-        return info
+        return dataclasses.replace(info, notes=[*others, note])
     k = 2 if how == "field" else 1
     rate = info.fps * k
     each = "one frame per field" if how == "field" else "one frame per frame"
@@ -130,7 +128,7 @@ def as_read(info: VideoInfo, how: str) -> VideoInfo:
         fps=rate,
         n_frames=info.n_frames * k,
         header_frames=info.header_frames * k if info.header_frames else info.header_frames,
-        notes=[n for n in info.notes if not n.startswith(INTERLACED)] + [note],
+        notes=[*others, note],
         deinterlace=how,
     )
 
