@@ -320,3 +320,28 @@ def test_a_still_start_says_nothing_of_the_fields(tmp_path: Path):
     info = probe(src)
     assert (info.deinterlace, info.n_frames) == ("field", 72)
     assert max(comb_score(f) for f in read_frames(src)[40:]) < 0.6
+
+
+def test_frames_too_small_for_bwdif_are_one_line(tmp_path: Path, capsys):
+    """bwdif takes no plane under 4 pixels a side (a 4:2:0 frame 6 lines high): one error line naming
+    the way out, not a traceback; read as stored, the clip is raised."""
+    src = tmp_path / "tiny.mkv"
+    with av.open(str(src), "w") as c:
+        s = c.add_stream("mpeg2video", rate=25)
+        s.codec_context.flags |= av.codec.context.Flags.interlaced_dct | av.codec.context.Flags.interlaced_me
+        s.width, s.height, s.pix_fmt = 32, 6, "yuv420p"
+        for i in range(6):
+            im = np.random.default_rng(i).integers(0, 255, (6, 32, 3)).astype(np.uint8)
+            f = av.VideoFrame.from_ndarray(im, format="rgb24")
+            f.pts, f.time_base = i, Fraction(1, 25)
+            c.mux(s.encode(f))
+        c.mux(s.encode(None))
+    out = tmp_path / "x2.mp4"
+    up = ["upscale", str(src), "-o", str(out), "--factor", "2", "--method", "blend", "-q"]
+    assert main(up) == 2
+    err = [x for x in capsys.readouterr().err.splitlines() if not x.startswith("note:")]
+    assert err == [
+        f"vidiff: error: {src}: cannot deinterlace its 32x6 frames (Invalid argument); read them as stored: --deinterlace off"
+    ]
+    assert not out.exists()
+    assert main([*up, "--deinterlace", "off"]) == 0 and out.exists()

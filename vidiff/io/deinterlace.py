@@ -155,7 +155,10 @@ class Deinterlacer:
         sink = g.add("buffersink")
         src.link_to(bw)
         bw.link_to(sink)
-        g.configure()
+        try:
+            g.configure()
+        except (av.error.FFmpegError, ValueError) as e:  # (no plane under 4 pixels a side: 4:2:0 under 8)
+            raise InputError(self._refused(e, frame)) from None
         self.graph, self._src, self._sink = g, src, sink
 
     def push(self, frame: av.VideoFrame) -> list[tuple[int, int, av.VideoFrame]]:
@@ -170,6 +173,11 @@ class Deinterlacer:
         """The frames still held, at the end of the clip."""
         return [] if self.graph is None else self._run(None)
 
+    def _refused(self, e: BaseException, frame: av.VideoFrame | None) -> str:
+        size = f" {frame.width}x{frame.height}" if frame is not None else ""
+        why = getattr(e, "strerror", None) or str(e)
+        return f"{self.path}: cannot deinterlace its{size} frames ({why}); read them as stored: --deinterlace off"
+
     def _run(self, frame: av.VideoFrame | None) -> list[tuple[int, int, av.VideoFrame]]:
         out = []
         try:
@@ -182,9 +190,7 @@ class Deinterlacer:
                 out.append((self.made // self.k, self.made % self.k, made))
                 self.made += 1
         except (av.error.FFmpegError, ValueError) as e:
-            raise InputError(
-                f"{self.path}: cannot deinterlace its frames ({e}); try --deinterlace off"
-            ) from None
+            raise InputError(self._refused(e, frame)) from None
         return out
 
 
