@@ -53,6 +53,7 @@ def _votes(path: str) -> Counter[str]:
             vs = video_stream(c)
             if vs is None:
                 return votes
+            vs.thread_type = "AUTO"
             graph = av.filter.Graph()
             src, sink = None, None
             moving: deque[bool] = deque()  # of the frames pushed, not yet out of idet
