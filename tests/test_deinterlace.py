@@ -345,3 +345,32 @@ def test_frames_too_small_for_bwdif_are_one_line(tmp_path: Path, capsys):
     ]
     assert not out.exists()
     assert main([*up, "--deinterlace", "off"]) == 0 and out.exists()
+
+
+def test_a_worker_seeks_into_a_raw_dv_tape(tmp_path: Path, monkeypatch):
+    """A raw .dv (dvgrab's capture) states 60000 fps and its demuxer seeks to the nearest frame: a
+    worker times its fields at the rate the reader does and seeks two frames early, so it finds the
+    planned frames without decoding from the start for each job."""
+    from vidiff.runner import seek
+
+    tex = np.random.default_rng(1).integers(0, 255, (30, 60, 3)).astype(np.uint8).repeat(16, 0).repeat(16, 1)
+    src = tmp_path / "tape.dv"
+    with av.open(str(src), "w", format="dv") as c:
+        s = c.add_stream("dvvideo", rate=Fraction(30000, 1001))
+        s.width, s.height, s.pix_fmt = 720, 480, "yuv411p"
+        for i in range(12):
+            pic = np.roll(tex, -16 * i, axis=1)[:, :720].copy()  # bottom field first: odd rows first
+            pic[0::2] = np.roll(tex, -16 * i - 8, axis=1)[0::2, :720]
+            f = av.VideoFrame.from_ndarray(pic, format="rgb24")
+            f.pts, f.time_base = i, Fraction(1001, 30000)
+            for p in s.encode(f):
+                c.mux(p)
+        for p in s.encode(None):
+            c.mux(p)
+    ref = {f.index: (f.time, f.image) for f in VideoReader(src)}
+    assert len(ref) == 24
+    monkeypatch.setattr(seek, "_from_start", lambda *a: pytest.fail("decoded from the start"))
+    for first in (0, 7, 15, 20):
+        idx = [first, first + 1, first + 3]
+        got = list(frames_at(str(src), {i: (ref[i][0], crc(ref[i][1])) for i in idx}))
+        assert [i for i, _ in got] == idx and all(np.array_equal(im, ref[i][1]) for i, im in got)

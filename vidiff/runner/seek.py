@@ -8,6 +8,7 @@ back to the serial run's own decoder (`VideoReader`) from the start.
 
 from __future__ import annotations
 
+import functools
 import os
 import zlib
 from collections.abc import Iterator
@@ -18,7 +19,7 @@ import numpy as np
 
 from vidiff.io.color import frame_to_rgb
 from vidiff.io.deinterlace import deinterlace_mode, deinterlaced_pairs, field_order, resolve
-from vidiff.io.probe import nominal_rate, on_grid, open_container, video_stream
+from vidiff.io.probe import nominal_rate, on_grid, open_container, probe, video_stream
 from vidiff.io.reader import VideoReader
 from vidiff.io.sequence import DEFAULT_INPUT_FPS, is_sequence
 from vidiff.io.sequence import frames_at as sequence_frames_at
@@ -85,9 +86,11 @@ def _by_seek(
         if first is None or first.pts is None or tb is None:
             raise _Lost
         t0, rate = first.pts * tb, nominal_rate(vs)
-        # read deinterlaced as the planning pass read it (`vidiff.io.deinterlace`): from a frame earlier
+        # read deinterlaced as the planning pass read it (`vidiff.io.deinterlace`): from a frame early
         how = resolve(deinterlace_mode(), bool(first.interlaced_frame), path) if rate else "off"
-        early = 1 / rate if how != "off" else 0
+        if how != "off":  # its fields timed at the rate the reader times them by (raw DV states 60000)
+            rate = stored_rate(path)
+        early = 2 / rate if how != "off" else 0  # (a frame early; raw DV's seek goes to the nearest)
         c.seek(int((wanted[order[0]][0] - early + t0) / tb), stream=vs, backward=True, any_frame=False)
         frames = _timed(_decode(c, vs), tb, t0, rate)
         if how != "off":
@@ -109,6 +112,17 @@ def _by_seek(
             if n == len(order):
                 return
         raise _Lost
+
+
+@functools.lru_cache(maxsize=8)
+def _rate(path: str, size: int, mtime_ns: int) -> Fraction:
+    return probe(path, deinterlace="off").fps
+
+
+def stored_rate(path: str) -> Fraction:
+    """The frame rate of `path` as stored, as the probe finds it (once per file and process)."""
+    st = os.stat(path)
+    return _rate(os.path.abspath(path), st.st_size, st.st_mtime_ns)
 
 
 def _timed(
