@@ -350,7 +350,7 @@ def test_frames_too_small_for_bwdif_are_one_line(tmp_path: Path, capsys):
 def test_a_worker_seeks_into_a_raw_dv_tape(tmp_path: Path, monkeypatch):
     """A raw .dv (dvgrab's capture) states 60000 fps and its demuxer seeks to the nearest frame: a
     worker times its fields at the rate the reader does and seeks two frames early, so it finds the
-    planned frames without decoding from the start for each job."""
+    planned frames without decoding from the start for each job; random access times them alike."""
     from vidiff.runner import seek
 
     tex = np.random.default_rng(1).integers(0, 255, (30, 60, 3)).astype(np.uint8).repeat(16, 0).repeat(16, 1)
@@ -374,3 +374,9 @@ def test_a_worker_seeks_into_a_raw_dv_tape(tmp_path: Path, monkeypatch):
         idx = [first, first + 1, first + 3]
         got = list(frames_at(str(src), {i: (ref[i][0], crc(ref[i][1])) for i in idx}))
         assert [i for i, _ in got] == idx and all(np.array_equal(im, ref[i][1]) for i, im in got)
+    from vidiff.io.random_access import open_frames
+
+    r = open_frames(src)  # training's random access times the fields alike
+    assert np.allclose(r.seconds(), [float(ref[i][0]) for i in range(24)])
+    assert np.array_equal(r.get([7])[0], ref[7][1])
+    r.close()

@@ -9,6 +9,8 @@ and the ones either side of it, so frame `j` here is made from the three stored 
 
 from __future__ import annotations
 
+import functools
+import os
 from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
@@ -18,6 +20,20 @@ import numpy as np
 
 from vidiff.io.color import frame_to_rgb
 from vidiff.io.deinterlace import Deinterlacer
+
+
+@functools.lru_cache(maxsize=8)
+def _rate(path: str, size: int, mtime_ns: int) -> Fraction:
+    from vidiff.io.probe import probe  # (the probe reads through `vidiff.io.deinterlace`)
+
+    return probe(path, deinterlace="off").fps
+
+
+def stored_rate(path: str) -> Fraction:
+    """The frame rate of `path` as stored, as the probe finds it, once per file and process: the rate
+    a second field is timed by (raw DV states its 1/60000 time base as its rate)."""
+    st = os.stat(path)
+    return _rate(os.path.abspath(path), st.st_size, st.st_mtime_ns)
 
 
 class FieldFrames:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import glob
 import os
 from collections.abc import Iterator, Sequence
-from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -30,8 +29,8 @@ from vidiff.errors import InputError
 from vidiff.io.color import frame_to_rgb
 from vidiff.io.counted import CountedFrames, Counting
 from vidiff.io.deinterlace import deinterlace_mode, field_order, resolve
-from vidiff.io.field_access import FieldFrames
-from vidiff.io.probe import MIN_FRAMES, NO_TIMESTAMPS, nominal_rate, open_container, video_stream
+from vidiff.io.field_access import FieldFrames, stored_rate
+from vidiff.io.probe import MIN_FRAMES, NO_TIMESTAMPS, open_container, video_stream
 from vidiff.io.video_ext import VIDEO_EXT
 from vidiff.io.webp_in import is_animated
 
@@ -310,7 +309,7 @@ def deinterlaced_access(r: SeekReader) -> SeekReader | FieldFrames:
     if how == "off":
         return r
     parity = field_order(r._vs) if first.interlaced_frame else "auto"
-    return FieldFrames(r, how, parity, nominal_rate(r._vs) or Fraction(25))
+    return FieldFrames(r, how, parity, stored_rate(r.path))
 
 
 VIDEO_SUFFIXES = set(VIDEO_EXT)  # a footage folder's clips (`vidiff.io.video_ext`)

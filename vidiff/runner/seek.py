@@ -8,7 +8,6 @@ back to the serial run's own decoder (`VideoReader`) from the start.
 
 from __future__ import annotations
 
-import functools
 import os
 import zlib
 from collections.abc import Iterator
@@ -19,7 +18,8 @@ import numpy as np
 
 from vidiff.io.color import frame_to_rgb
 from vidiff.io.deinterlace import deinterlace_mode, deinterlaced_pairs, field_order, resolve
-from vidiff.io.probe import nominal_rate, on_grid, open_container, probe, video_stream
+from vidiff.io.field_access import stored_rate
+from vidiff.io.probe import nominal_rate, on_grid, open_container, video_stream
 from vidiff.io.reader import VideoReader
 from vidiff.io.sequence import DEFAULT_INPUT_FPS, is_sequence
 from vidiff.io.sequence import frames_at as sequence_frames_at
@@ -112,17 +112,6 @@ def _by_seek(
             if n == len(order):
                 return
         raise _Lost
-
-
-@functools.lru_cache(maxsize=8)
-def _rate(path: str, size: int, mtime_ns: int) -> Fraction:
-    return probe(path, deinterlace="off").fps
-
-
-def stored_rate(path: str) -> Fraction:
-    """The frame rate of `path` as stored, as the probe finds it (once per file and process)."""
-    st = os.stat(path)
-    return _rate(os.path.abspath(path), st.st_size, st.st_mtime_ns)
 
 
 def _timed(
