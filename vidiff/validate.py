@@ -399,6 +399,7 @@ UPSCALE_ARGS: dict[str, Callable[[object, str], Any]] = {
     "scene_cuts": check_flag,
     "progress": check_flag,
     "strict": check_flag,
+    "deinterlace": check_text,
     "audio_mode": check_text,
     "audio_codec": check_text,
     "transform": check_callable,
@@ -437,6 +438,7 @@ INFILL_ARGS: dict[str, Callable[[object, str], Any]] = {
     **dict.fromkeys(("auto", "audio", "progress", "strict"), check_flag),
     "on_scan": check_callable,
     "input_fps": check_scalar,
+    "deinterlace": check_text,
     "start_number": check_whole,
 }
 WRITER_ARGS: dict[str, Callable[[object, str], Any]] = {

@@ -77,6 +77,14 @@ def add_input_fps_option(p: argparse.ArgumentParser, lead: str = "") -> None:
     p.add_argument("--input-fps", default=None, metavar="FPS", help=lead + INPUT_FPS_HELP)
 
 
+def add_deinterlace_option(p: argparse.ArgumentParser, lead: str = "") -> None:
+    """`--deinterlace MODE`: how an interlaced clip is read (`vidiff.io.deinterlace`), for every command
+    that reads a clip; unset, the default (auto)."""
+    from vidiff.io.deinterlace import DEINTERLACE_HELP, MODES
+
+    p.add_argument("--deinterlace", default=None, choices=MODES, help=lead + DEINTERLACE_HELP)
+
+
 def add_start_number_option(p: argparse.ArgumentParser, lead: str = "") -> None:
     """`--start-number N`: the first file number of an image-frames output (`vidiff.io.sequence_out`)."""
     from vidiff.io.sequence_out import START_NUMBER_HELP
@@ -128,10 +136,14 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    from vidiff.io.deinterlace import deinterlace_scope
     from vidiff.io.probe import input_policy
 
     try:
-        with input_policy(bool(getattr(args, "strict", False))):
+        with (
+            input_policy(bool(getattr(args, "strict", False))),
+            deinterlace_scope(getattr(args, "deinterlace", None)),
+        ):
             return int(args.func(args) or 0)
     except VidiffError as e:
         print(f"vidiff: error: {e}", file=sys.stderr)

@@ -5,7 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 
-from vidiff.cli import add_input_fps_option, add_report_options, add_start_number_option, add_strict_option
+from vidiff.cli import (
+    add_deinterlace_option,
+    add_input_fps_option,
+    add_report_options,
+    add_start_number_option,
+    add_strict_option,
+)
 from vidiff.cli.upscale import add_learned_options, add_quality_option, method_options
 from vidiff.io.sequence_out import OUTPUT_HELP
 
@@ -40,6 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     add_start_number_option(p)
     add_input_fps_option(p)
+    add_deinterlace_option(p)
     g = p.add_mutually_exclusive_group(required=True)
     g.add_argument("--frames", help="frames to rebuild, e.g. 10-14,30 (0-based)")
     g.add_argument(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from vidiff.cli import add_input_fps_option, add_report_options, add_strict_option
+from vidiff.cli import add_deinterlace_option, add_input_fps_option, add_report_options, add_strict_option
 
 EXAMPLES = """examples:
   vidiff metrics clip.mp4                          # summary and the worst segments, with timestamps
@@ -57,6 +57,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--reference", "-r", metavar="REF", help="ground-truth clip of the same size")
     add_input_fps_option(p)
+    add_deinterlace_option(p)
     p.add_argument("--plot", metavar="PNG", help="write per-frame curves to this PNG file")
     p.add_argument(
         "--top", type=int, default=5, metavar="N", help="how many worst segments to list (default 5)"

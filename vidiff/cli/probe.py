@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from vidiff.cli import add_input_fps_option
+from vidiff.cli import add_deinterlace_option, add_input_fps_option
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -22,6 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("input", metavar="INPUT", help="video file or image sequence")
     add_input_fps_option(p)
+    add_deinterlace_option(p)
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=run)
 
@@ -48,6 +49,10 @@ def run(args: argparse.Namespace) -> int:
         else str(info.fps.numerator)
     )
     given = " (--input-fps: a sequence has no rate of its own)" if info.container == CONTAINER else ""
+    stored = " (interlaced: read as stored)" if info.interlaced else ""
+    given += {"field": " (deinterlaced: a frame per field)", "frame": " (deinterlaced)"}.get(
+        info.deinterlace, stored
+    )
     print(f"  rate   {rate} fps ({float(info.fps):.3f}){' variable (VFR)' if info.is_vfr else ''}{given}")
     if info.color:
         print(f"  colour {describe_color(info.color, info.pix_fmt)}")

@@ -5,7 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 
-from vidiff.cli import add_input_fps_option, add_report_options, add_start_number_option, add_strict_option
+from vidiff.cli import (
+    add_deinterlace_option,
+    add_input_fps_option,
+    add_report_options,
+    add_start_number_option,
+    add_strict_option,
+)
 from vidiff.cli.upscale import add_workers_option
 
 
@@ -54,6 +60,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "DIR/%%06d.png",
     )
     add_input_fps_option(p, "the override decode.fps=FPS: ")
+    add_deinterlace_option(p, "the override decode.deinterlace=MODE: ")
     add_start_number_option(p, "the override encode.start_number=N: ")
     p.add_argument("overrides", nargs="*", metavar="stage.key=value", help="override a stage option")
     p.add_argument("--shard", help="i/n: process only every n-th clip starting at the i-th (0-based)")
@@ -106,6 +113,8 @@ def run(args: argparse.Namespace) -> int:
     extra = [f"interpolate.engine={args.engine}"] if args.engine else []  # --engine: an override
     if args.input_fps is not None:  # --input-fps: an override of the decode stage
         extra.append(f"decode.fps={args.input_fps}")
+    if args.deinterlace is not None:  # --deinterlace: an override of the decode stage
+        extra.append(f"decode.deinterlace={args.deinterlace}")
     if args.start_number is not None:  # --start-number: an override of the encode stage
         extra.append(f"encode.start_number={args.start_number}")
     recipe = load_recipe(args.recipe)

@@ -7,7 +7,13 @@ import json
 import sys
 from fractions import Fraction
 
-from vidiff.cli import add_input_fps_option, add_report_options, add_start_number_option, add_strict_option
+from vidiff.cli import (
+    add_deinterlace_option,
+    add_input_fps_option,
+    add_report_options,
+    add_start_number_option,
+    add_strict_option,
+)
 from vidiff.flow import METHOD_WHAT, method_line
 from vidiff.io.encode import AUDIO_CODEC_HELP, CODEC_HELP, CRF_HELP, PIX_FMT_HELP, PRESET_HELP
 from vidiff.io.sequence import DEFAULT_INPUT_FPS
@@ -146,6 +152,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     add_start_number_option(p)
     add_input_fps_option(p)
+    add_deinterlace_option(p)
     rate = p.add_mutually_exclusive_group(required=True)
     rate.add_argument("--factor", help=FACTOR_HELP)
     rate.add_argument("--fps", help=FPS_HELP)

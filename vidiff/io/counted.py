@@ -18,6 +18,7 @@ import av
 import numpy as np
 
 from vidiff.io.color import frame_to_rgb
+from vidiff.io.cut_tail import RAW_CHECKED, found_position
 from vidiff.io.probe import open_container, video_stream
 
 DEFAULT_RATE = Fraction(25)  # a stream without stamps or packet durations (FFmpeg's raw demuxer's rate)
@@ -56,17 +57,22 @@ class Counting:
             span = sum(self.durations[1:]) * tb
             rate = (Fraction(n - 1) / span).limit_denominator(1001 * 1000) if span > 0 else DEFAULT_RATE
             seconds = np.arange(n) / float(rate)
+        k = found_position(self._c.name) if self._c.format.name in RAW_CHECKED else None
+        if k is not None and k < n:  # its last packet cut short: that frame left out, as the reader does
+            return CountedFrames(self._c.name, np.delete(seconds, n - 1 - k), n - 1 - k)
         return CountedFrames(self._c.name, seconds)
 
 
 class CountedFrames:
     """The frames of an open stream by their number in decode output (module docstring)."""
 
-    def __init__(self, path: str, seconds: np.ndarray) -> None:
+    def __init__(self, path: str, seconds: np.ndarray, skip: int | None = None) -> None:
         self.path, self.seconds = path, seconds
+        self.skip = skip  # the decoder's frame left out (`vidiff.io.cut_tail`: a cut raw HEVC stream's)
         self._c: av.container.InputContainer | None = None  # opened for each pass: a raw stream cannot seek
         self._frames: Iterator[av.VideoFrame] | None = None
         self._next = 0  # the number of the frame `_frames` gives next
+        self._given = 0  # frames the decoder gave in this pass (`skip` among them)
 
     def __len__(self) -> int:
         return len(self.seconds)
@@ -77,8 +83,11 @@ class CountedFrames:
         if self._frames is None or i < self._next:
             self.close()
             self._c = open_container(self.path)
-            self._frames, self._next = self._decode(self._c), 0
+            self._frames, self._next, self._given = self._decode(self._c), 0, 0
         for f in self._frames:
+            self._given += 1
+            if self._given - 1 == self.skip:
+                continue
             k, self._next = self._next, self._next + 1
             if k == i:
                 return None if f.is_corrupt and k == len(self) - 1 else frame_to_rgb(f)

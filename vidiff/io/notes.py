@@ -4,10 +4,11 @@ other video streams of a file that holds several.
 vidiff works on 8-bit RGB frames, progressive, without transparency (`vidiff.io.color`). An input beyond
 that was used without a word: a transparent overlay (ProRes 4444, QuickTime Animation, PNG-in-MOV, VP9
 with alpha in WebM) lost its transparency, a phone's HDR clip (HLG or PQ, 10-bit BT.2020) was rounded to
-8 bits, a camcorder's interlaced clip was interpolated field pair by field pair, and a file's second
-video stream (another angle, a depth map) was left out unsaid. Each is now one `note:` line on stderr,
-once per input and process (`VideoFile` says them; `probe --json` lists them; the web app shows them:
-`said_notes`). An alpha plane opaque throughout (every GIF decodes with one) loses nothing: no note.
+8 bits, a camcorder's interlaced clip was interpolated field pair by field pair (now deinterlaced:
+`vidiff.io.deinterlace`, the note says how), and a file's second video stream (another angle, a depth
+map) was left out unsaid. Each is now one `note:` line on stderr, once per input and process
+(`VideoFile` says them; `probe --json` lists them; the web app shows them: `said_notes`). An alpha
+plane opaque throughout (every GIF decodes with one) loses nothing: no note.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ HDR_TRANSFERS = {16: "PQ", 18: "HLG"}
 _PRIMARIES = {1: "BT.709", 9: "BT.2020", 11: "DCI-P3", 12: "Display P3"}
 # pixel formats with an alpha plane: yuva420p, yuva444p12le, gbrap10le, rgba, bgra, argb, abgr, ya8, ...
 _ALPHA = re.compile(r"(yuva|gbrap|ya\d|rgba|bgra|argb|abgr|rgb32|bgr32)")
+INTERLACED = "interlaced"  # how the interlacing note starts (`vidiff.io.deinterlace` words it when it acts)
 _ENV = "VIDIFF_NOTED"  # inputs already noted (inherited by spawned worker processes)
 _NOTED: dict[str, list[str]] = {}  # input -> the notes said of it in this process
 
@@ -61,8 +63,8 @@ def input_notes(
         )
     if interlaced:
         notes.append(
-            "interlaced: each frame's two fields are interpolated as one picture (combing on motion "
-            "stays); deinterlace it first for clean frames (e.g. ffmpeg -vf bwdif)"
+            f"{INTERLACED}: each frame's two fields are interpolated as one picture (combing on motion "
+            "stays: --deinterlace off); --deinterlace field or frame makes clean frames"
         )
     return notes
 

@@ -18,6 +18,7 @@ from av.stream import Disposition
 from vidiff.api_call import checked_call
 from vidiff.errors import ConfigError, InputError
 from vidiff.io.aspect import sar_text, stream_sar
+from vidiff.io.deinterlace import as_read, deinterlace_mode, deinterlace_scope, field_order, resolve
 from vidiff.io.notes import input_notes, is_transparent, say_notes
 from vidiff.io.orient import frame_orientation
 from vidiff.io.stamps import Timeline, grid_rate, in_order
@@ -27,6 +28,7 @@ from vidiff.validate import check_flag, check_path
 
 MAX_SIDE = 8192  # larger frames are refused: a plan for them would not fit a sane memory budget
 MIN_FRAMES = 2  # a damaged file with fewer decodable frames than this is refused
+NO_TIMESTAMPS = 0x80  # AVFMT_NOTIMESTAMPS: a raw elementary stream (.h264, .m4v), opened again for a pass
 
 # The damaged-input policy: decode everything that decodes, warn once, go on; refuse when strict.
 _STRICT: ContextVar[bool] = ContextVar("vidiff_strict_input", default=False)
@@ -131,6 +133,8 @@ class VideoInfo:
     end: Fraction | None = None  # where a held last frame ends (s from the first frame; `vidiff.io.tail`)
     flip: bool = False  # mirrored left-right after its rotation (the display matrix; `vidiff.io.orient`)
     sar: Fraction | None = None  # non-square pixels' aspect (`vidiff.io.aspect`); None: square
+    interlaced: str | None = None  # its first frame is flagged interlaced: field order tff, bff or auto
+    deinterlace: str = "off"  # how it is read: off, frame or field (`vidiff.io.deinterlace`)
 
     def expected_frames(self) -> int:
         """How many frames the file should hold: the larger of the header's count and the packets (with no
@@ -246,23 +250,28 @@ def _bit_depth(pix_fmt: str) -> int:
 
 
 @checked_call
-def probe(path: str | os.PathLike[str], input_fps: Fraction | float | None = None) -> VideoInfo:
+def probe(
+    path: str | os.PathLike[str], input_fps: Fraction | float | None = None, deinterlace: str | None = None
+) -> VideoInfo:
     """Describe the video stream of `path` (`video_stream`): size, exact fps, VFR, frame count, rotation, audio.
 
     Frame count and VFR come from the packet timestamps (demux only, fast; the first frame is decoded for
     its rotation and colour tags). Raises `InputError` for anything that is not a usable video: no video
     stream, zero frames, a size over `MAX_SIDE`. To read the file too, open it once as a `VideoFile`.
     An image sequence (a folder, or a pattern such as frames/%05d.png: `vidiff.io.sequence`) is described
-    from its images' headers, at `input_fps`.
+    from its images' headers, at `input_fps`. An interlaced clip is described as read (`deinterlace`:
+    `vidiff.io.deinterlace`; None: the caller's mode, auto): a 50i clip deinterlaced a frame per field
+    is 50 fps.
     """
     from vidiff.io.sequence import open_input
 
-    with open_input(path, input_fps) as f:
+    with deinterlace_scope(deinterlace), open_input(path, input_fps) as f:
         return f.info
 
 
 class VideoFile:
-    """An input video opened once: `info` (what `probe` reports), and the open container for every later
+    """An input video opened once: `info` (what `probe` reports: the clip as read, deinterlaced where it is
+    `vidiff.io.deinterlace`; `stored`: as the file holds it), and the open container for every later
     pass over the file (`rewind`): the frames (`VideoReader(file)`), the audio copy
     (`VideoWriter/ResumableWriter(audio_from=file)`; a join and a slowed audio track, `AudioTrack.from_file`,
     open their own: a pass's seek to 0 drops the packets stamped before 0).
@@ -280,7 +289,10 @@ class VideoFile:
         try:
             if (vs := video_stream(self._c)) is not None:
                 vs.thread_type = "AUTO"  # before its decoder opens
-            self.info = _describe(self._c, self.path)
+            # as stored (the reader times its frames by it), and as read: deinterlaced (`--deinterlace`)
+            self.stored = _describe(self._c, self.path)
+            how = resolve(deinterlace_mode(), self.stored.interlaced is not None, self.path)
+            self.info = as_read(self.stored, how)
             say_notes(self.path, self.info.notes)
         except BaseException:
             self._c.close()
@@ -292,9 +304,15 @@ class VideoFile:
             raise ConfigError(f"{self.path}: this VideoFile is closed; open the file again for another pass")
         if self._busy:
             raise ConfigError(f"{self.path}: a pass over the file is still under way; one pass at a time")
+        # a raw stream is opened again: its seek to 0 goes by its parser's stamps, and an .m4v with
+        # B-frames landed on its first P-frame (3 frames lost, a damage warning for a whole file)
+        raw = bool(int(self._c.format.flags) & NO_TIMESTAMPS)
         try:
-            self._c.seek(0)
+            if not raw:
+                self._c.seek(0)
         except av.error.FFmpegError:  # a file that cannot seek: open it again
+            raw = True
+        if raw:
             self._c.close()
             self._c = open_container(self.path)
             video_stream(self._c).thread_type = "AUTO"
@@ -491,6 +509,7 @@ def _describe(c: av.container.InputContainer, path: str) -> VideoInfo:
         repeated=repeated,
         end=held_to,
         sar=stream_sar(vs),
+        interlaced=field_order(vs) if first.interlaced else None,
         notes=input_notes(
             cc.pix_fmt or "", vs.metadata, color, first.interlaced, _other_videos(c, vs), first.transparent
         ),

@@ -28,7 +28,9 @@ import numpy as np
 from vidiff.errors import InputError
 from vidiff.io.color import frame_to_rgb
 from vidiff.io.counted import CountedFrames, Counting
-from vidiff.io.probe import MIN_FRAMES, open_container, video_stream
+from vidiff.io.deinterlace import deinterlace_mode, field_order, resolve
+from vidiff.io.field_access import FieldFrames, stored_rate
+from vidiff.io.probe import MIN_FRAMES, NO_TIMESTAMPS, open_container, video_stream
 from vidiff.io.video_ext import VIDEO_EXT
 from vidiff.io.webp_in import is_animated
 
@@ -139,6 +141,10 @@ class SeekReader:
             if image is None:
                 raise FrameLost(f"{self.path}: frame {i} did not decode")
             return image
+        return frame_to_rgb(self.decoded(i))
+
+    def decoded(self, i: int) -> av.VideoFrame:
+        """Frame `i` as decoded (a stream with stamps: not one counted, `vidiff.io.counted`)."""
         want = int(self._pts[i])
         start = self._start_pkt(i)
         ahead = self._last_pts is None or want > self._last_pts
@@ -148,7 +154,7 @@ class SeekReader:
             for f in self._frames:
                 self._last_pts = f.pts
                 if f.pts == want:
-                    return frame_to_rgb(f)
+                    return f
                 if f.pts is not None and f.pts > want:
                     break
             # the frame did not come: seek from the GOP before (open GOP, odd index), then give up
@@ -161,7 +167,13 @@ class SeekReader:
 
     def _seek(self, pkt: int) -> None:
         key_pts = self._pkt_pts[pkt]
-        if pkt == 0 or key_pts is None:
+        if (pkt == 0 or key_pts is None) and int(self._c.format.flags) & NO_TIMESTAMPS:
+            # a raw stream's seek to 0 goes by its parser's stamps (a B-frame .m4v landed past frame 0)
+            self._c.close()
+            self._c = open_container(self.path)
+            self._vs = video_stream(self._c)
+            self._vs.thread_type = "AUTO"
+        elif pkt == 0 or key_pts is None:
             self._c.seek(0, stream=self._vs, backward=True, any_frame=False)  # the start of the stream
         else:
             self._c.seek(int(key_pts), stream=self._vs, backward=True, any_frame=False)
@@ -243,22 +255,61 @@ def decord_available() -> bool:
     return True
 
 
-def open_frames(path: str | os.PathLike[str], engine: str = "pyav") -> SeekReader | DecordReader:
+def open_frames(
+    path: str | os.PathLike[str], engine: str = "pyav"
+) -> SeekReader | DecordReader | FieldFrames:
     """A random-access reader of `path`. `pyav` (the default: exact, and the faster here, see
     benchmarks/results/decord_pick/) or `decord`, which falls back to `pyav` where decord is not installed
-    or cannot open the file; an animated WebP (by its bytes) is read by Pillow (`vidiff.io.webp_frames`)."""
+    or cannot open the file, or the clip is deinterlaced (`FieldFrames`: its frames as VideoReader gives
+    them); an animated WebP (by its bytes) is read by Pillow (`vidiff.io.webp_frames`)."""
     if engine not in ENGINES:
         raise ValueError(f"engine {engine!r}: choose one of {', '.join(ENGINES)}")
     if is_animated(path):  # read by Pillow: FFmpeg reads still WebP only
         from vidiff.io.webp_frames import WebPFrames
 
         return WebPFrames(path)  # type: ignore[return-value]
-    if engine == "decord" and decord_available():
+    if engine == "decord" and decord_available() and not interlaced_input(path):
         try:
             return DecordReader(path)
         except InputError:
             pass  # PyAV says why, or reads it
-    return SeekReader(path)
+    return deinterlaced_access(SeekReader(path))
+
+
+def interlaced_input(path: str | os.PathLike[str]) -> bool:
+    """Whether VideoReader deinterlaces `path` (`vidiff.io.deinterlace`): decord would read it as stored."""
+    mode = deinterlace_mode()
+    if mode in ("off", "frame", "field"):
+        return mode != "off"
+    try:
+        with open_container(path) as c:
+            vs = video_stream(c)
+            return vs is not None and any(bool(f.interlaced_frame) for f in _first(c, vs))
+    except (InputError, av.error.FFmpegError):
+        return False
+
+
+def _first(c: av.container.InputContainer, vs: av.video.stream.VideoStream) -> list[av.VideoFrame]:
+    """The first frame that decodes (none: [])."""
+    for f in c.decode(vs):
+        return [f]
+    return []
+
+
+def deinterlaced_access(r: SeekReader) -> SeekReader | FieldFrames:
+    """`r`, or, for a clip VideoReader deinterlaces (`vidiff.io.deinterlace`: its first frame flagged
+    interlaced, or the mode asks), its frames as VideoReader gives them (`vidiff.io.field_access`)."""
+    if r._count is not None or deinterlace_mode() == "off":  # (a raw stream's counted frames: as stored)
+        return r
+    try:
+        first = r.decoded(0)
+    except FrameLost:  # (said when asked for)
+        return r
+    how = resolve(deinterlace_mode(), bool(first.interlaced_frame), r.path)
+    if how == "off":
+        return r
+    parity = field_order(r._vs) if first.interlaced_frame else "auto"
+    return FieldFrames(r, how, parity, stored_rate(r.path))
 
 
 VIDEO_SUFFIXES = set(VIDEO_EXT)  # a footage folder's clips (`vidiff.io.video_ext`)

@@ -6,14 +6,19 @@ decoded and where decoding stopped; a frame stamped with the previous frame's ti
 does (kept, it put every later frame a step late and the video past its audio), and counted in that line
 (`vidiff.io.stamps`: the probe counts frames by the same rule). A last frame the decoder could only
 conceal (a file cut mid-frame: a raw .h264, which states no frame count, gave no warning) is left out
-and counted in that line.
+and counted in that line; so is one the decoder does not flag (raw HEVC or Motion JPEG, VP9 in IVF or
+MP4), and one shown before the last (B-frames: a raw .m2v's, a .ts recording's): `vidiff.io.cut_tail`.
+The last few frames are held back until the file ends.
 It is refused (`InputError`) when fewer than `MIN_FRAMES` decode, or under `--strict`
 (`vidiff.io.probe.input_policy`).
+An interlaced clip is made progressive as it is read (`vidiff.io.deinterlace`: a frame per field by
+default); the damage policy counts the file's own frames.
 """
 
 from __future__ import annotations
 
 import os
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -24,6 +29,8 @@ import numpy as np
 from vidiff.api_call import checked_call
 from vidiff.errors import ConfigError, InputError
 from vidiff.io.color import frame_to_rgb
+from vidiff.io.cut_tail import DEPTH, cut_frame
+from vidiff.io.deinterlace import deinterlaced
 from vidiff.io.probe import (
     MIN_FRAMES,
     VideoFile,
@@ -105,43 +112,67 @@ class VideoReader:
                 yield Frame(i, t, image)
                 self.decoded = i + 1
             return
+        if file.info.deinterlace != "off":  # a frame per field, or per frame, by bwdif
+            how, parity = file.info.deinterlace, file.stored.interlaced or "auto"
+            for f in deinterlaced(self._stored(file), how, file.stored.fps, self.path, parity):
+                yield Frame(f.index, f.time, frame_to_rgb(f.image))
+                self.decoded = f.index + 1
+            return
+        for f in self._stored(file):
+            yield Frame(f.index, f.time, frame_to_rgb(f.image))
+            self.decoded = f.index + 1
+
+    def _stored(self, file: VideoFile) -> Iterator[Frame]:
+        """The file's frames as decoded (`Frame.image` an `av.VideoFrame`), timed, under the damage policy."""
+        info = file.stored
         strict = strict_input()
         errors: list[str] = []  # why packets failed to decode, in order
         with file.reading() as c:
             vs = video_stream(c)
-            step = 1 / self.info.fps
-            line = Timeline(vs.time_base, self.info.fps)  # the probe's rule: repeats out, resets stepped
+            step = 1 / info.fps
+            line = Timeline(vs.time_base, info.fps)  # the probe's rule: repeats out, resets stepped
             err_at: Fraction | None = None  # time of the last good frame before the first error
             # each frame with whether a packet had failed to decode before it came
-            decoded = ((frame, bool(errors)) for frame in self._decode(c, vs, errors, strict))
-            held: Frame | None = None  # a frame the decoder concealed errors in, until another comes
+            short: list[bool] = []  # whether the last packet came short (the file ends inside it)
+            decoded = ((frame, bool(errors)) for frame in self._decode(c, vs, errors, strict, short))
+            tail: deque[Frame] = deque()  # the last frames, held until it is known none is cut short
             for (frame, failed), pts in in_order(decoded, lambda item: item[0].pts):
                 if failed and err_at is None:
                     err_at = max(line.last, Fraction(0))
                 t = line.add(pts)
                 if t is None:  # a repeat: it would push every later frame a step late
                     continue
-                if held is not None:
-                    yield held
-                    self.decoded = held.index + 1
-                f = Frame(line.n - 1, t, frame_to_rgb(frame))
-                held = f if frame.is_corrupt else None
-                if held is None:
-                    yield f
-                    self.decoded = line.n
+                tail.append(Frame(line.n - 1, t, frame))
+                if len(tail) > DEPTH:
+                    yield tail.popleft()
             if errors and err_at is None:
                 err_at = max(line.last + step, Fraction(0))
+            reorders = int(vs.codec_context.has_b_frames or 0)
         n = line.n
-        if held is not None:  # the last frame decodes only in part: its packet is cut short (`LAST_CUT`)
-            n -= 1
+        cut = cut_frame(list(tail), self.path, info.container, bool(short and short[-1]), reorders)
+        if cut is not None:  # its last coded frame decodes only in part: cut short (`LAST_CUT`)
             errors.append(LAST_CUT)
-            err_at = held.time if err_at is None else err_at
-        self._check(n, line.last + step if n else Fraction(0), errors, err_at, strict, line.repeated)
+            if cut >= 0:  # known: left out (its time a gap, as a lost frame's), the ones after renumbered
+                n -= 1
+                err_at = tail[cut].time if err_at is None else err_at
+                tail = deque(
+                    Frame(f.index - (i > cut), f.time, f.image) for i, f in enumerate(tail) if i != cut
+                )
+            else:
+                err_at = tail[-1].time if err_at is None and tail else err_at
+        yield from tail
+        self._check(info, n, line.last + step if n else Fraction(0), errors, err_at, strict, line.repeated)
 
     def _decode(
-        self, c: av.container.InputContainer, vs: av.video.stream.VideoStream, errors: list[str], strict: bool
+        self,
+        c: av.container.InputContainer,
+        vs: av.video.stream.VideoStream,
+        errors: list[str],
+        strict: bool,
+        short: list[bool],
     ) -> Iterator[av.VideoFrame]:
-        """Decoded frames; a packet that fails to decode is noted in `errors` and skipped."""
+        """Decoded frames; a packet that fails to decode is noted in `errors` and skipped; `short` gets
+        whether each packet was read short (`Packet.is_corrupt`: the file ends inside it)."""
         packets = c.demux(vs)
         while True:
             try:
@@ -151,6 +182,8 @@ class VideoReader:
             except av.error.FFmpegError as e:  # the demuxer gave up: the file ends here
                 errors.append(_reason(e))
                 break
+            if pkt.size:
+                short[:] = [pkt.is_corrupt]
             try:
                 frames = pkt.decode()
             except av.error.FFmpegError as e:
@@ -170,6 +203,7 @@ class VideoReader:
 
     def _check(
         self,
+        info: VideoInfo,
         n: int,
         stopped: Fraction,
         errors: list[str],
@@ -177,15 +211,14 @@ class VideoReader:
         strict: bool,
         repeated: int = 0,
     ) -> None:
-        """The damaged-input policy, once the whole file has been read."""
-        info = self.info
+        """The damaged-input policy, once the whole file has been read (`info`: the file as stored)."""
         expected = info.expected_frames()
         lost = n < expected or bool(errors) or info.damage is not None
         if not lost and n == 0:
             raise InputError(f"{self.path}: no frame could be decoded")
         if not lost and not repeated:
             return
-        notes = [self._lost(n, expected, stopped, errors, err_at)] if lost else []
+        notes = [self._lost(info, n, expected, stopped, errors, err_at)] if lost else []
         if repeated:
             notes.append(f"{repeats_note(repeated)}, left out")
         what = "; ".join(notes)
@@ -196,10 +229,15 @@ class VideoReader:
         warn_damage(self.path, f"{what}; using {n}")
 
     def _lost(
-        self, n: int, expected: int, stopped: Fraction, errors: list[str], err_at: Fraction | None
+        self,
+        info: VideoInfo,
+        n: int,
+        expected: int,
+        stopped: Fraction,
+        errors: list[str],
+        err_at: Fraction | None,
     ) -> str:
         """What the damage cost: frames listed, frames decoded, and where decoding stopped or failed."""
-        info = self.info
         if info.header_frames:
             listed = f"header lists {info.header_frames} frames"
         elif info.header_duration and info.damage:

@@ -21,6 +21,7 @@ import numpy as np
 
 from vidiff.api_call import checked_call
 from vidiff.errors import InputError
+from vidiff.io.deinterlace import check_deinterlace, deinterlace_scope
 from vidiff.io.orient import upright, upright_size
 from vidiff.io.probe import VideoFile, strict_scope
 from vidiff.io.reader import Frame, VideoReader
@@ -74,17 +75,25 @@ def analyze_clip(
     on_frame: Callable[[int], None] | None = None,
     input_fps: Fraction | float | str | None = None,
     strict: bool = False,
+    deinterlace: str | None = None,
 ) -> dict[str, Any]:
     """Per-frame flicker and warping error of a clip (and PSNR/SSIM against `reference`), with a summary.
     Either may be an image sequence (a folder or a pattern: `vidiff.io.sequence`), at `input_fps`. `strict`:
-    refuse a damaged clip instead of using what decodes with one warning line."""
+    refuse a damaged clip instead of using what decodes with one warning line. `deinterlace`: how an
+    interlaced clip (and reference) is read (`vidiff.io.deinterlace`; None: the caller's, auto)."""
     check_path(path, "input")
     if reference is not None:
         check_path(reference, "reference")
     check_measure_limits(max_frames, top)
     check_callable(on_frame, "on_frame")
     rate = check_input_fps(None if input_fps is None else parse_input_fps(input_fps), path, reference)
-    with strict_scope(strict), contextlib.ExitStack() as files:  # each clip opened once, probe and frames
+    if deinterlace is not None:
+        check_deinterlace(deinterlace)
+    with (
+        strict_scope(strict),
+        deinterlace_scope(deinterlace),
+        contextlib.ExitStack() as files,
+    ):  # each clip opened once, probe and frames
         src = files.enter_context(open_input(path, rate if is_sequence(path) else None))
         return _analyze(files, src, reference, max_frames, top, on_frame, rate)
 

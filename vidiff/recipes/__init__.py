@@ -23,7 +23,8 @@ HERE = Path(__file__).resolve().parent
 
 # stage -> option -> allowed python types
 STAGES: dict[str, dict[str, tuple[type, ...]]] = {
-    "decode": {"fps": (int, float, str)},  # the rate of an image-sequence input (vidiff.io.sequence)
+    # the rate of an image-sequence input (vidiff.io.sequence); how an interlaced clip is read
+    "decode": {"fps": (int, float, str), "deinterlace": (str,)},
     "dedupe": {"max_run": (int,)},
     "scene_split": {},
     "interpolate": {

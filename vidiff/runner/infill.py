@@ -24,6 +24,7 @@ from vidiff.flow import Interpolator, get_interpolator
 from vidiff.io.aspect import note_sar_lost
 from vidiff.io.cfr import ConstantRate
 from vidiff.io.colortags import output_color
+from vidiff.io.deinterlace import check_deinterlace, deinterlace_scope
 from vidiff.io.encode import EncodeOptions
 from vidiff.io.gif_out import GifWriter, check_gif_rate
 from vidiff.io.probe import VideoFile, strict_scope
@@ -112,6 +113,7 @@ def infill_file(
     input_fps: Fraction | float | str | None = None,
     strict: bool = False,
     start_number: int | None = None,
+    deinterlace: str | None = None,
 ) -> dict[str, Any]:
     """Rewrite `input` to `output` with the listed frames rebuilt from the nearest kept frames on each
     side, or, with `auto`, each defect found repaired its own way (black, frozen, corrupt: rebuilt;
@@ -122,10 +124,14 @@ def infill_file(
     `on_scan(index)` is called after each frame the `auto` defect scan reads (a progress and cancel point).
     `input` may be an image sequence (a folder or a pattern, at `input_fps`) and `output` a folder of
     frames (`vidiff.io.sequence`, `vidiff.io.sequence_out`), its files numbered from `start_number`
-    (None: 0). `strict`: refuse a damaged input instead of using what decodes with one warning line."""
+    (None: 0). `strict`: refuse a damaged input instead of using what decodes with one warning line.
+    `deinterlace`: how an interlaced clip is read (`vidiff.io.deinterlace`; None: the caller's, auto:
+    a frame per field, so `frames` number the frames as read; "frame" keeps the stored numbering)."""
     check_args(INFILL_ARGS, locals())  # each argument's type, before any work (a TypeError was possible)
     method, method_options = apply_quality(quality, method, method_options)  # before any work
     rate = None if input_fps is None else parse_input_fps(input_fps)
+    if deinterlace is not None:
+        check_deinterlace(deinterlace)
     input, output = os.fspath(input), os.fspath(output)
     check_output_path(output, [input], frames=True)
     check_start_number(start_number, output)
@@ -137,7 +143,7 @@ def infill_file(
         raise ConfigError("give either frames to replace (e.g. frames 10-14,30) or auto")
     # opened once for the probe, the defect scan and the frames; the audio copier, which reads while the
     # frames are read, opens its own
-    with strict_scope(strict), open_input(input, rate) as src:
+    with strict_scope(strict), deinterlace_scope(deinterlace), open_input(input, rate) as src:
         info = src.info
         info.require_frames(3, "infilling")
         n_frames = info.n_frames

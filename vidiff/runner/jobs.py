@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from vidiff.flow import Interpolator, get_interpolator
+from vidiff.io.deinterlace import deinterlace_scope
 from vidiff.io.probe import VideoFile, input_policy
 from vidiff.io.reader import VideoReader
 from vidiff.io.segments import Parts, PartSink
@@ -74,6 +75,7 @@ class ClipSpec:
     windowed: bool
     strict: bool = False
     rate: Fraction | None = None  # the input's frame rate (how an image sequence's frames are found)
+    deinterlace: str | None = None  # how the input is read (`vidiff.io.deinterlace`; None: the default)
 
 
 def plan_jobs(
@@ -155,7 +157,7 @@ def run_job(job: SegmentJob, clip: ClipSpec, progress: Any = None) -> int:
     from vidiff.runner import parallel  # the worker's progress queue, when it runs in a process pool
 
     progress = progress if progress is not None else parallel.worker_progress()
-    with input_policy(clip.strict):
+    with input_policy(clip.strict), deinterlace_scope(clip.deinterlace):
         interp = _interpolator(clip.method, clip.method_options)
         sink = PartSink(clip.parts, clip.parts.done(), job.hi if job.last else None)
         frames = frames_at(clip.input, job.sources, clip.rate)

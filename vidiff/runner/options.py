@@ -18,6 +18,7 @@ import numpy as np
 from vidiff.api_call import checked_call
 from vidiff.errors import ConfigError
 from vidiff.flow import Interpolator
+from vidiff.io.deinterlace import check_deinterlace
 from vidiff.io.encode import EncodeOptions
 from vidiff.io.sequence_out import check_start_number
 from vidiff.io.video_ext import DEFAULT_CODEC
@@ -47,6 +48,7 @@ class UpscaleOptions:
     asks for every core); `pool`: a pool shared with other clips. `input_fps`: the rate of an image-sequence
     input (`vidiff.io.sequence`; None: its default), refused for a video file. `strict`: refuse a damaged
     input (cut short, frames that do not decode) instead of using what decodes with one warning line.
+    `deinterlace`: how an interlaced clip is read (`vidiff.io.deinterlace`; None: the caller's, auto).
     `start_number`: the first file number of an image-frames output (None: 0; `vidiff.io.sequence_out`).
     """
 
@@ -75,6 +77,7 @@ class UpscaleOptions:
     input_fps: Fraction | float | str | None = None
     strict: bool = False
     start_number: int | None = None
+    deinterlace: str | None = None
 
     def __post_init__(self) -> None:
         check_args({k: c for k, c in UPSCALE_ARGS.items() if k not in ("input", "output")}, self.__dict__)
@@ -87,6 +90,8 @@ class UpscaleOptions:
         if self.input_fps is not None:  # kept as the Fraction it reads as (the io layer takes numbers)
             object.__setattr__(self, "input_fps", parse_input_fps(self.input_fps))
         parse_speed(self.speed)
+        if self.deinterlace is not None:
+            check_deinterlace(self.deinterlace)
         check_start_number(self.start_number)  # (that the output is image frames: `upscale_file`)
         window, max_run = self.window, self.max_run
         if isinstance(window, bool) or not isinstance(window, int) or not 1 <= window <= 1024:

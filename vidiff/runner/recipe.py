@@ -21,6 +21,7 @@ from typing import Any
 
 from vidiff.api_call import checked_call
 from vidiff.errors import ConfigError, OutputError, VidiffError
+from vidiff.io.deinterlace import deinterlace_scope
 from vidiff.io.probe import strict_input, strict_scope
 from vidiff.io.video_ext import (
     DEFAULT_CODEC,
@@ -44,6 +45,7 @@ def check_recipe(recipe: Recipe) -> None:
     """Every value of a recipe (file and overrides) checked before any work, by the same functions the
     CLI options and the Python API go through (`EncodeOptions`, `vidiff.timeline`)."""
     from vidiff.flow import METHOD_OPTIONS, check_method_options
+    from vidiff.io.deinterlace import check_deinterlace
     from vidiff.io.encode import EncodeOptions
     from vidiff.timeline import parse_factor, parse_fps, parse_input_fps, parse_speed
 
@@ -65,6 +67,8 @@ def check_recipe(recipe: Recipe) -> None:
         parse_speed((recipe.stage("retime") or {}).get("speed", 1))
         if "fps" in (recipe.stage("decode") or {}):
             parse_input_fps(recipe.stage("decode")["fps"])
+        if "deinterlace" in (recipe.stage("decode") or {}):
+            check_deinterlace(recipe.stage("decode")["deinterlace"], "decode deinterlace")
         _check_start_number(recipe, enc)
         mr = (recipe.stage("dedupe") or {}).get("max_run", 3)
         if mr < 1:
@@ -207,6 +211,28 @@ def run_recipe(
 
     method_options = {k: interp[k] for k in METHOD_OPTIONS if k in interp}
     input_fps = (recipe.stage("decode") or {}).get("fps")  # an image sequence's rate
+    deinterlace = (recipe.stage("decode") or {}).get("deinterlace")  # None: the caller's (auto)
+    with deinterlace_scope(deinterlace):  # every stage that reads the input (a generate stage's clip too)
+        report = _run_stages(
+            recipe, input, output, progress, workers, pool, common, method_options, input_fps
+        )
+    return {"recipe": recipe.name, **report}
+
+
+def _run_stages(
+    recipe: Recipe,
+    input: str | None,
+    output: str,
+    progress: bool,
+    workers: int | None,
+    pool: Any,
+    common: dict[str, Any],
+    method_options: dict[str, Any],
+    input_fps: Any,
+) -> dict[str, Any]:
+    """The recipe's stages on one input, its values checked (`run_recipe`): their runner's report."""
+    enc = recipe.stage("encode") or {}
+    interp = recipe.stage("interpolate") or {}
     if recipe.stage("generate") is not None:
         report = _run_generate(recipe, input, output, progress)
     elif recipe.stage("infill") is not None:
@@ -261,7 +287,7 @@ def run_recipe(
             input_fps=input_fps,
             **common,
         )
-    return {"recipe": recipe.name, **report}
+    return report
 
 
 def _run_generate(recipe: Recipe, input: str | None, output: str, progress: bool) -> dict[str, Any]:

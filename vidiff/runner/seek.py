@@ -17,6 +17,8 @@ import av
 import numpy as np
 
 from vidiff.io.color import frame_to_rgb
+from vidiff.io.deinterlace import deinterlace_mode, deinterlaced_pairs, field_order, resolve
+from vidiff.io.field_access import stored_rate
 from vidiff.io.probe import nominal_rate, on_grid, open_container, video_stream
 from vidiff.io.reader import VideoReader
 from vidiff.io.sequence import DEFAULT_INPUT_FPS, is_sequence
@@ -84,13 +86,18 @@ def _by_seek(
         if first is None or first.pts is None or tb is None:
             raise _Lost
         t0, rate = first.pts * tb, nominal_rate(vs)
-        c.seek(int((wanted[order[0]][0] + t0) / tb), stream=vs, backward=True, any_frame=False)
+        # read deinterlaced as the planning pass read it (`vidiff.io.deinterlace`): from a frame early
+        how = resolve(deinterlace_mode(), bool(first.interlaced_frame), path) if rate else "off"
+        if how != "off":  # its fields timed at the rate the reader times them by (raw DV states 60000)
+            rate = stored_rate(path)
+        early = 2 / rate if how != "off" else 0  # (a frame early; raw DV's seek goes to the nearest)
+        c.seek(int((wanted[order[0]][0] - early + t0) / tb), stream=vs, backward=True, any_frame=False)
+        frames = _timed(_decode(c, vs), tb, t0, rate)
+        if how != "off":
+            parity = field_order(vs) if first.interlaced_frame else "auto"
+            frames = deinterlaced_pairs(frames, how, rate, path, parity)
         n = 0
-        for frame in _decode(c, vs):
-            if frame.pts is None:
-                raise _Lost
-            t = frame.pts * tb - t0
-            t = on_grid(t, rate, tb) if rate else t  # as VideoReader times it (ms-rounded .mkv times)
+        for t, frame in frames:
             idx = order[n]
             time, check = wanted[idx]
             if t < time:
@@ -105,6 +112,17 @@ def _by_seek(
             if n == len(order):
                 return
         raise _Lost
+
+
+def _timed(
+    frames: Iterator[av.VideoFrame], tb: Fraction, t0: Fraction, rate: Fraction | None
+) -> Iterator[tuple[Fraction, av.VideoFrame]]:
+    """Each frame with its time from the clip's first frame (`t0`), as VideoReader times it."""
+    for frame in frames:
+        if frame.pts is None:
+            raise _Lost
+        t = frame.pts * tb - t0
+        yield (on_grid(t, rate, tb) if rate else t), frame  # (ms-rounded .mkv times put on the grid)
 
 
 def _decode(c: av.container.InputContainer, vs: av.video.stream.VideoStream) -> Iterator[av.VideoFrame]:

@@ -20,6 +20,7 @@ from vidiff.errors import ConfigError, InputError
 from vidiff.flow import Interpolator, interpolator_factory
 from vidiff.io.aspect import note_sar_lost, written_sar
 from vidiff.io.colortags import output_color
+from vidiff.io.deinterlace import deinterlace_mode, deinterlace_scope
 from vidiff.io.encode import EncodeOptions
 from vidiff.io.gif_out import check_gif_rate
 from vidiff.io.orient import Upright, upright_first, upright_size, written_flip, written_rotation
@@ -117,7 +118,11 @@ def upscale_file(
     if frames_output(output) is not None:
         frames_encoding(output, opts.encode)  # images take no encoding options: before the input is read
     # opened once: the probe, the frames and the audio; damaged input refused within `strict`
-    with strict_scope(opts.strict), open_input(input, opts.input_fps) as src:
+    with (
+        strict_scope(opts.strict),
+        deinterlace_scope(opts.deinterlace),
+        open_input(input, opts.input_fps) as src,
+    ):
         info = src.info  # a reframe crops the picture as it is shown: upright, square pixels
         if (
             upright := upright_first(opts.transform, info.rotation, info.flip, info.sar)
@@ -307,6 +312,7 @@ def _run_key(input: str, opts: UpscaleOptions, run: _Run) -> dict[str, Any]:
         "dedupe": opts.dedupe,
         "scene_cuts": opts.scene_cuts,
         "max_run": opts.max_run,
+        "deinterlace": run.info.deinterlace,  # (frames of another mode are other frames)
         "window": [opts.window, run.context],
         "out_size": list(run.size),
         "transform": getattr(opts.transform, "key", opts.transform is not None),
@@ -339,6 +345,7 @@ def _parallel(
         run.context is not None,
         strict_input(),
         run.info.fps,
+        deinterlace_mode(),
     )
     pool = run.pool
     span = segments_per_job(-(-run.expected // writer.seg_n), pool.workers if pool else run.n_workers)
