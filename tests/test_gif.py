@@ -127,7 +127,10 @@ def test_generate_writes_a_gif_without_music(tmp_path, capsys):
     code, _, err = run_cli(capsys, *args)
     assert code == 0, err
     got, _ = decode(out)
-    assert len(got) == 30 and got[0].shape == (1080, 1080, 3)
+    assert len(got) == 30 and got[0].shape == (480, 480, 3)  # GIPHY's 480p, not the video preset's 1080
+    out.unlink()
+    assert run_cli(capsys, *args[:5], "--aspect", "9:16", *args[7:])[0] == 0
+    assert decode(out)[0][0].shape == (854, 480, 3)
 
 
 def test_workers_and_resume_give_the_same_gif(tmp_path, frames, monkeypatch):

@@ -51,7 +51,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "frames never observed, generated from the motion of its last frames), and with --loop a "
         "transition from its last frame back to its first so it plays as a seamless loop. Output: "
         "H.264 High, yuv420p, +faststart, at a platform size, with AAC audio from --audio trimmed and "
-        "faded to the clip; or an animated GIF (-o NAME.gif: no audio, 50 fps at most).",
+        "faded to the clip; or an animated GIF (-o NAME.gif: 480 on its short side, no audio, 50 fps at most).",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=EXAMPLES,
     )
@@ -62,7 +62,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "-o",
         "--output",
         required=True,
-        help="output .mp4 (or .mov, .mkv, .webm; .gif: no audio, 50 fps at most)",
+        help="output .mp4 (or .mov, .mkv, .webm; .gif: 480 on its short side, no audio, 50 fps at most)",
     )
     p.add_argument(
         "--seconds",
@@ -81,7 +81,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--fps", type=int, choices=FPS_CHOICES, default=30, help="output frame rate (default 30)")
     p.add_argument(
-        "--aspect", default="9:16", help="9:16 (1080x1920, default), 1:1 (1080x1080), 16:9 (1920x1080), 4:5"
+        "--aspect",
+        default="9:16",
+        help="9:16 (1080x1920, default), 1:1 (1080x1080), 16:9 (1920x1080), 4:5 (1080x1350); a .gif is "
+        "480 on its short side (480x854, 480x480, ...)",
     )
     p.add_argument(
         "--motion",

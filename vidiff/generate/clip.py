@@ -397,7 +397,7 @@ def make_clip(
     from vidiff.generate.keyframes import join_ratios
     from vidiff.generate.motion import iter_camera_frames
     from vidiff.generate.schemes import seamless_loop
-    from vidiff.generate.social import image_strip, preset_size, reframe, retime
+    from vidiff.generate.social import gif_size, image_strip, preset_size, reframe, retime
     from vidiff.generate.summary import Consistency
     from vidiff.io.audio import AudioTrack
     from vidiff.io.colortags import output_color
@@ -431,7 +431,7 @@ def make_clip(
     motion = DEFAULT_MOTION if motion is None else motion
     strength = DEFAULT_STRENGTH if strength is None else strength
     scheme = DEFAULT_SCHEME if scheme is None else scheme
-    size = preset_size(aspect)
+    size = gif_size(preset_size(aspect)) if is_gif(output) else preset_size(aspect)
     inputs = [x for x in (image, last_image, clip, audio) if x]
     check_output_path(output, inputs, gif=True)
     if strip:

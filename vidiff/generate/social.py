@@ -13,6 +13,9 @@ from vidiff.flow import Interpolator
 from vidiff.timeline import Plan
 
 PRESETS = {"9:16": (1080, 1920), "1:1": (1080, 1080), "16:9": (1920, 1080), "4:5": (1080, 1350)}
+# an animated GIF's short side: 480p, GIPHY's and chat apps' size. At a preset's 1080 a 3 s GIF of a photo
+# was 27-60 MB, over Discord's 10 MB and X's 15 MB (benchmarks/results/gif_generate)
+GIF_SHORT_SIDE = 480
 
 
 def preset_size(aspect: str) -> tuple[int, int]:
@@ -20,6 +23,13 @@ def preset_size(aspect: str) -> tuple[int, int]:
     if not isinstance(aspect, str) or aspect not in PRESETS:  # a list is unhashable: a TypeError
         raise ConfigError(f"unknown aspect {aspect!r}; choose one of: {', '.join(PRESETS)}")
     return PRESETS[aspect]
+
+
+def gif_size(size: tuple[int, int]) -> tuple[int, int]:
+    """A preset's (width, height) scaled to `GIF_SHORT_SIDE` on its short side, each side even."""
+    w, h = size
+    scale = GIF_SHORT_SIDE / min(w, h)
+    return 2 * round(w * scale / 2), 2 * round(h * scale / 2)
 
 
 def reframe(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:

@@ -15,6 +15,7 @@ the end); a resumable run keeps its frames in lossless segments first, as for im
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,6 +34,9 @@ GIF_EXT = ".gif"
 MAX_FPS = 50  # delays under 2/100 s play as 10/100 s in browsers
 TIME_BASE = Fraction(1, 100)  # GIF's delays are in hundredths of a second
 DITHER = "sierra2_4a"  # paletteuse's error diffusion: smooth gradients without a fixed pattern
+# a frame's palette is made from a copy of at most this many pixels (area-averaged): the same colours,
+# without a histogram over every pixel of a big frame (benchmarks/results/gif_palette)
+PALETTE_PIXELS = 1 << 18  # 512x512
 
 
 @dataclass(frozen=True)
@@ -179,7 +183,8 @@ class GifWriter(RgbOutput):
 
 def _palette_graph(width: int, height: int) -> av.filter.Graph:
     """RGB frames in, paletted frames out: each frame split, a palette made from one copy (palettegen,
-    `stats_mode=single`: this frame's colours), the other mapped onto it (paletteuse, `new=1`)."""
+    `stats_mode=single`: this frame's colours; from a copy shrunk to `PALETTE_PIXELS` where the frame is
+    bigger), the other mapped onto it (paletteuse, `new=1`)."""
     g = av.filter.Graph()
     src = g.add_buffer(width=width, height=height, format="rgb24", time_base=TIME_BASE)
     split = g.add("split")
@@ -187,7 +192,13 @@ def _palette_graph(width: int, height: int) -> av.filter.Graph:
     use = g.add("paletteuse", f"new=1:dither={DITHER}")
     src.link_to(split)
     split.link_to(use, 0, 0)
-    split.link_to(gen, 1, 0)
+    shrink = math.ceil(math.sqrt(width * height / PALETTE_PIXELS))
+    if shrink > 1:
+        small = g.add("scale", f"{-(-width // shrink)}:{-(-height // shrink)}:flags=area")
+        split.link_to(small, 1, 0)
+        small.link_to(gen)
+    else:
+        split.link_to(gen, 1, 0)
     gen.link_to(use, 0, 1)
     use.link_to(g.add("buffersink"))
     g.configure()
