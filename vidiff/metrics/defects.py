@@ -74,7 +74,7 @@ import numpy as np
 from vidiff.flow import backward_warp, dis_calc
 from vidiff.io.probe import VideoFile
 from vidiff.io.reader import VideoReader
-from vidiff.metrics.cadence import cadence_runs
+from vidiff.metrics.cadence import beat_frames, cadence_runs
 from vidiff.metrics.fades import FADE_STEP, find_fades
 from vidiff.metrics.fields import COMB_OVER, comb_ratios, comb_score
 from vidiff.metrics.temporal import FB_ABS, fb_consistent
@@ -505,7 +505,7 @@ class DefectFinder:
             conf = confidence(min(ratios[f] for f in frames), COMB_OVER)
             out.append(self._event("duplicate", frames, conf, why))
             self.duplicates.update(frames)
-            self.telecined.update(frames)
+            self.telecined.update(beat_frames(chain, period))  # its quiet beats too (a still head)
         return out
 
     def _is_cut(self, k: int) -> bool:
@@ -641,11 +641,11 @@ class DefectFinder:
         if self.tdiff[k] <= SKIP_MIN_DIFF:
             return None
         sides = []
-        for side in (
-            range(k - 1, max(0, k - SKIP_CONTEXT - 1), -1),
-            range(k + 1, min(n, k + SKIP_CONTEXT + 1)),
-        ):
+        for side in (range(k - 1, 0, -1), range(k + 1, n)):
             near = list(itertools.takewhile(lambda j: j not in self.cuts, side))  # this shot's only
+            # telecine: a step from a clean frame into a combed one, or back, moves one field (half a step on
+            # a thumbnail, which averages the two); the others are whole steps, what a skip is compared with
+            near = [j for j in near if len({j - 1, j} & self.telecined) != 1][:SKIP_CONTEXT]
             near = [j for j in near if not self.same[j]]
             if len(near) < SKIP_SIDE:
                 return None
