@@ -330,3 +330,32 @@ def test_beat_frames_fill_the_missed_beats_between_runs_only() -> None:
     from vidiff.metrics.cadence import beat_frames
 
     assert beat_frames([(2, 4), (7, 9), (17, 19)], 5) == {2, 3, 7, 8, 12, 13, 17, 18}
+
+
+def _faded(gains: list[float], scale: float = 1.0) -> list[np.ndarray]:
+    return gained([(f * scale).astype(np.uint8) for f in phone(len(gains))], gains)
+
+
+def test_a_three_second_fade_is_one_fade() -> None:
+    """A fade over 90 frames at 30 fps steps about 1 level a frame, under FADE_STEP: it was named nothing.
+    Now a slow ramp (the median step over a second) names it, to black and, reversed, from black."""
+    gains = [1.0] * 5 + [1 - (i + 1) / 90 for i in range(90)] + [0.0] * 5
+    for frames, what, span in (
+        (_faded(gains), "fade to black", (5, 99)),
+        (_faded(gains)[::-1], "fade from black", (0, 94)),
+    ):
+        finder = DefectFinder(30)
+        for f in frames:
+            finder.push(f)
+        (fade,) = finder.defects()
+        assert fade.kind == "fade" and fade.detail.startswith(what), fade
+        assert abs(fade.frames[0] - span[0]) <= 1 and abs(fade.frames[-1] - span[1]) <= 1, fade.frames
+
+
+def test_a_dark_slow_fade_names_no_swap_in_its_black_frames() -> None:
+    """A dark clip (mean 38) fading over 90 frames: its last near-black frames (blank, noise only) were
+    named swapped; a blank frame has no order. The fade is named (from where its steps are large enough)."""
+    gains = [1.0] * 5 + [1 - (i + 1) / 90 for i in range(90)] + [0.0] * 5
+    got = found(_faded(gains, 0.4), 30)
+    assert [k for k, _ in got] == ["fade"] and got[0][1][-1] == 99
+

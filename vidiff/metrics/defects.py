@@ -427,7 +427,7 @@ class DefectFinder:
         """Level ramps (`vidiff.metrics.fades`): content, as a cut is; their frames are no black or flicker."""
         out = []
         self.faded: set[int] = set()
-        for frames, what in find_fades(self.glevel, self.blank, self.means):
+        for frames, what in find_fades(self.glevel, self.blank, self.means, int(round(self.fps))):
             self.faded.update(frames)
             steps = [abs(self.glevel[k]) for k in range(frames[0], min(n, frames[-1] + 2))]
             size = max(steps)
@@ -602,8 +602,8 @@ class DefectFinder:
         fixed = taken - getattr(self, "duplicates", set())
         if not 1 <= i < n - 2 or {i, i + 1} & taken or {i - 1, i + 2} & fixed:
             return float("inf")
-        if any(k in self.cuts for k in (i, i + 1, i + 2)):
-            return float("inf")
+        if any(k in self.cuts for k in (i, i + 1, i + 2)) or any(self.blank[i - 1 : i + 3]):
+            return float("inf")  # ... or a blank frame (a slow fade's last: its noise has no order)
         orig = d1[i] + d1[i + 1] + d1[i + 2]
         swapped = d2[i + 1] + d1[i + 1] + d2[i + 2]
         return swapped / orig if orig > 3 * SWAP_MIN_DIFF else float("inf")
