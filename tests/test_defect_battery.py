@@ -359,3 +359,21 @@ def test_a_dark_slow_fade_names_no_swap_in_its_black_frames() -> None:
     got = found(_faded(gains, 0.4), 30)
     assert [k for k, _ in got] == ["fade"] and got[0][1][-1] == 99
 
+
+def _tiny_move(n: int = 14) -> list[np.ndarray]:
+    """A 32x18 clip: a 3-pixel square moving 2 pixels a frame on grey."""
+    out = []
+    for i in range(n):
+        im = np.full((18, 32, 3), 90, np.uint8)
+        im[7:10, 2 * i : 2 * i + 3] = 230
+        out.append(im)
+    return out
+
+
+def test_a_tiny_clip_moving_two_pixels_is_no_repeat_and_a_real_repeat_is() -> None:
+    """Every 4th pixel of a 32x18 frame missed the square every other frame: the clip was named a cadence
+    of duplicates. Tiny frames are compared at every pixel; a repeat and a freeze there are still named."""
+    assert found(_tiny_move()) == []
+    moving = _tiny_move()
+    assert found(moving[:7] + [moving[6].copy()] + moving[7:]) == [("duplicate", [7])]
+    assert found(moving[:6] + [moving[5].copy() for _ in range(3)] + moving[6:]) == [("frozen", [6, 7, 8])]
