@@ -72,6 +72,7 @@ import cv2
 import numpy as np
 
 from vidiff.flow import backward_warp, dis_calc
+from vidiff.io.clock import clock_shift
 from vidiff.io.probe import VideoFile
 from vidiff.io.reader import VideoReader
 from vidiff.metrics.cadence import beat_frames, cadence_runs
@@ -849,10 +850,11 @@ def find_defects(
     reader = VideoReader(path)
     reader.info.require_frames(2, "finding defects")
     finder = DefectFinder(reader.info.fps)
+    at = clock_shift(reader.info.first_at)  # times on a player's clock (`vidiff.io.clock`)
     for f in reader:
         if max_frames is not None and f.index >= max_frames:
             break
-        finder.push(f.image, f.time)
+        finder.push(f.image, f.time + at)
         if on_frame is not None:
             on_frame(f.index)
     return finder.defects()
