@@ -377,3 +377,26 @@ def test_a_tiny_clip_moving_two_pixels_is_no_repeat_and_a_real_repeat_is() -> No
     moving = _tiny_move()
     assert found(moving[:7] + [moving[6].copy()] + moving[7:]) == [("duplicate", [7])]
     assert found(moving[:6] + [moving[5].copy() for _ in range(3)] + moving[6:]) == [("frozen", [6, 7, 8])]
+
+
+@pytest.mark.parametrize("name", ["bikes", "slow_pan", "static_noise"])
+def test_a_flash_with_a_damaged_patch_is_named_both(name: str) -> None:
+    """A frame 30 levels brighter with a grey patch of a ninth of it (a damaged decode in a flicker) was
+    named flicker only: the corrupt test left flashes out (a frame at twice the brightness was named
+    corrupt). Its levels are matched first now (`metrics.flash`): both are named, and the frame is
+    rebuilt whole; a flash alone, even at twice the brightness, is still flicker only."""
+    from vidiff.metrics.defects import repair_plan
+
+    frames, _ = inject(content(name), "flicker", 10)
+    h, w = frames[10].shape[:2]
+    frames[10][h // 4 : h // 4 + h // 3, w // 4 : w // 4 + w // 3] = 128
+    finder = DefectFinder(25)
+    for f in frames:
+        finder.push(f)
+    got = finder.defects()
+    assert [(d.kind, d.frames) for d in got] == [("corrupt", [10]), ("flicker", [10])]
+    repair, why = repair_plan(got)[10]
+    assert repair == "rebuild" and why.kind == "corrupt" and "region" not in why.extra
+    brighter = [f.copy() for f in content(name)]
+    brighter[10] = np.clip(brighter[10].astype(np.float32) * 2, 0, 255).astype(np.uint8)
+    assert found(brighter) == [("flicker", [10])]
