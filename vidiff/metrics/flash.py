@@ -12,8 +12,9 @@ its neighbours are (`clipped_share`) left out: what remains is damage. Set on th
 10, by a script not kept: the flash alone (+30 and -40 levels; x0.5, x1.5 and x2 brightness) scores at
 most 4.6 (static_noise at x2) with these measures, the flash with a grey patch of a ninth of the frame
 5.4-16.8 (named from 6.0: bigbuckbunny at x2 is missed; carphone at -40 scores 1.3, dark_noisy's flat
-dark picture 0), with a patch of noise 16-45. FLASH_CORRUPT_SCORE sits between; a flash is rarer than
-a frame, so its bar is higher. `tests/test_defect_battery.py` checks three contents both ways.
+dark picture 0), with a patch of noise 16-45. FLASH_CORRUPT_SCORE sits between (the flash alone keeps
+a margin of 1.3x; a damaged patch in a flash is rare). `tests/test_defect_battery.py` checks three
+contents both ways.
 """
 
 from __future__ import annotations
