@@ -182,13 +182,21 @@ def plan(src_times: list[Fraction], end_time: Fraction, out_fps: Fraction) -> li
     return out + p.hold(len(src_times) - 1, end_time)
 
 
+FULL_DIFF_SIDE = 64  # a frame with a side under this is compared at every pixel of each field
+
+
 def field_diff(a: np.ndarray, b: np.ndarray) -> float:
     """Mean |a - b| (0-255) of every 4th pixel of each field (rows 0, 4, 8, ... and 1, 5, 9, ...), the
     larger of the two: a frame repeats another only where both its fields do. 3:2 field telecine mixes
     fields of two moments in one frame; rows of one parity alone took such a frame's clean neighbour for
-    its repeat (`vidiff.metrics.fields` uses the same measure)."""
+    its repeat (`vidiff.metrics.fields` uses the same measure). A frame with a side under FULL_DIFF_SIDE
+    is compared at every pixel (every row of each field): in a 32x18 clip a 3-pixel thing moving 2 pixels
+    a frame fell between the samples every other frame, and the clip was named a cadence of repeats."""
+    rows, cols = (2, 1) if min(a.shape[:2]) < FULL_DIFF_SIDE else (4, 4)
     return max(
-        float(np.mean(np.abs(a[p::4, ::4].astype(np.int16) - b[p::4, ::4]))) for p in (0, 1) if a.shape[0] > p
+        float(np.mean(np.abs(a[p::rows, ::cols].astype(np.int16) - b[p::rows, ::cols])))
+        for p in (0, 1)
+        if a.shape[0] > p
     )
 
 

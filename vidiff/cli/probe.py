@@ -60,6 +60,8 @@ def run(args: argparse.Namespace) -> int:
     turned = f" (shown {shown[0]}x{shown[1]})" if info.rotation else ""
     turned += ", mirrored (display matrix)" if info.flip else ""
     print(f"  frames {info.n_frames}, {info.duration:.3f} s, rotation {info.rotation} deg{turned}")
+    if info.first_at:  # reports' times are on this clock (`vidiff.io.clock`)
+        print(f"  starts {info.first_at:.3f} s in (the sound starts first; vidiff's times count from it)")
     if info.sar:
         print(f"  pixels {describe_sar(info.width, info.height, info.sar, info.rotation)}")
     for a in info.audio:

@@ -18,6 +18,7 @@ from av.stream import Disposition
 from vidiff.api_call import checked_call
 from vidiff.errors import ConfigError, InputError
 from vidiff.io.aspect import sar_text, stream_sar
+from vidiff.io.clock import first_frame_at
 from vidiff.io.deinterlace import as_read, deinterlace_mode, deinterlace_scope, field_order, resolve
 from vidiff.io.notes import input_notes, is_transparent, say_notes
 from vidiff.io.orient import frame_orientation
@@ -135,6 +136,7 @@ class VideoInfo:
     sar: Fraction | None = None  # non-square pixels' aspect (`vidiff.io.aspect`); None: square
     interlaced: str | None = None  # its first frame is flagged interlaced: field order tff, bff or auto
     deinterlace: str = "off"  # how it is read: off, frame or field (`vidiff.io.deinterlace`)
+    first_at: float = 0.0  # the first frame's time on a player's clock: after the audio's start (`io.clock`)
 
     def expected_frames(self) -> int:
         """How many frames the file should hold: the larger of the header's count and the packets (with no
@@ -497,6 +499,9 @@ def _describe(c: av.container.InputContainer, path: str) -> VideoInfo:
         n_frames=line.n,
         duration=duration,
         start_time=start,
+        first_at=first_frame_at(
+            start, [float(a.start_time * a.time_base) for a in c.streams.audio if a.start_time is not None]
+        ),
         rotation=rotation,
         flip=first.flip,
         pix_fmt=cc.pix_fmt or "unknown",

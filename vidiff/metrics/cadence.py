@@ -12,6 +12,7 @@ a frame either way: 23.976 fps at 25 repeats every 24 or 25 frames), up to `MAX_
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 CADENCE_RUNS = 3  # runs of the same length at one spacing, at least
@@ -48,3 +49,15 @@ def cadence_runs(runs: Sequence[tuple[int, int]]) -> list[tuple[list[tuple[int, 
                 taken.update(s for s, _ in chain)
     # a 2:3 cadence is two chains (the single and the double showings) at one period: kept apart, each named
     return sorted(out, key=lambda c: c[0][0][0])
+
+
+def beat_frames(chain: Sequence[tuple[int, int]], period: int) -> set[int]:
+    """The frames on a cadence's beats, those it missed between its runs included (each as long as its
+    runs). A quiet stretch of telecine (a head held still) combs too little to be seen, yet its fields are
+    still of two moments. Past its ends nothing is added: a frame there may be what broke the rhythm."""
+    size = chain[0][1] - chain[0][0]
+    starts = [a for a, _ in chain]
+    for prev, nxt in itertools.pairwise(starts[:]):
+        beats = max(1, round((nxt - prev) / period))
+        starts += [prev + round(j * (nxt - prev) / beats) for j in range(1, beats)]
+    return {f for a in starts for f in range(a, a + size)}

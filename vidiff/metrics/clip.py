@@ -21,6 +21,7 @@ import numpy as np
 
 from vidiff.api_call import checked_call
 from vidiff.errors import InputError
+from vidiff.io.clock import clock_shift
 from vidiff.io.deinterlace import check_deinterlace, deinterlace_scope
 from vidiff.io.orient import upright, upright_size
 from vidiff.io.probe import VideoFile, strict_scope
@@ -148,6 +149,7 @@ def _analyze(
     lost = _number_by_slot(src)
     warp = WarpingError()
     finder = DefectFinder(info.fps)  # scene cuts and every defect kind (`vidiff.metrics.defects`)
+    at = clock_shift(info.first_at)  # times on a player's clock: the first frame after the sound's start
     seq = SequenceComparison()
     rows: list[dict[str, Any]] = []
     prev: Frame | None = None
@@ -157,11 +159,11 @@ def _analyze(
         if f is None:
             n_ref += 1
             continue
-        row: dict[str, Any] = {"index": f.index, "time": float(f.time), "cut": False}
+        row: dict[str, Any] = {"index": f.index, "time": float(f.time + at), "cut": False}
         missing = f.index in lost  # its stand-in repeats the frame before: not measured
         if missing:
             row["missing"] = True
-        finder.push(f.image, f.time)
+        finder.push(f.image, f.time + at)
         if prev is not None and not missing:
             w = warp(prev.image, f.image)
             row.update(flicker=frame_diff(prev.image, f.image), warp_err=w.error, warp_valid=w.valid)
@@ -216,6 +218,7 @@ def _analyze(
         "n_frames": len(rows) - len(lost),
         "missing": sorted(lost),
         "duration": info.duration,
+        "first_at": info.first_at,  # where the times start (`vidiff.io.clock`): 0 but after early sound
         "flicker": _mean([r["flicker"] for r in steady]),
         "warp_err": _mean(warp_vals),
         "warp_err_median": float(np.median(warp_vals)) if warp_vals else None,

@@ -33,8 +33,10 @@ thumbnails are kept, and a few numbers per frame.
 |           | neighbours (over the residual between them) times its change of     | `CORRUPT_DETAIL`     |         |
 |           | texture (noise raises it, a flat or smeared patch lowers it) is     |                      |         |
 |           | above `CORRUPT_SCORE`, over at least `CORRUPT_MIN_AREA` of the frame | `CORRUPT_MIN_AREA`   |         |
-|           | (neither neighbour black or frozen; not half of a swapped pair; not |                      |         |
-|           | a flash: most of the frame's level off and back, `_flash`)          |                      |         |
+|           | (neither neighbour black or frozen; not half of a swapped pair). A  | `FLASH_CORRUPT_SCORE`|         |
+|           | flash (most of the frame's level off and back, `_flash`) is tested  | (`metrics.flash`)    |         |
+|           | with its levels matched, clipped blocks out, over a higher bar; a   |                      |         |
+|           | region found there is named with the flicker, the frame rebuilt     |                      |         |
 | jump      | out of order: two frames whose swap shortens the path through the   | `SWAP_RATIO`;        | reorder |
 |           | thumbnails by `SWAP_RATIO`; skip (frames missing): a transition     | `SKIP_SCORE`,        | (skip:  |
 |           | whose level-free change is above its neighbours' median on each     | `SKIP_SPREAD`,       | none)   |
@@ -72,11 +74,13 @@ import cv2
 import numpy as np
 
 from vidiff.flow import backward_warp, dis_calc
+from vidiff.io.clock import clock_shift
 from vidiff.io.probe import VideoFile
 from vidiff.io.reader import VideoReader
-from vidiff.metrics.cadence import cadence_runs
+from vidiff.metrics.cadence import beat_frames, cadence_runs
 from vidiff.metrics.fades import FADE_STEP, find_fades
 from vidiff.metrics.fields import COMB_OVER, comb_ratios, comb_score
+from vidiff.metrics.flash import CLIPPED_MORE, FLASH_CORRUPT_SCORE, clipped_share, gain_free_change, matched
 from vidiff.metrics.temporal import FB_ABS, fb_consistent
 from vidiff.scenes import SceneDetector
 from vidiff.timeline import field_diff
@@ -342,6 +346,8 @@ class DefectFinder:
         self.valid: list[float] = []
         self.relit: list[bool] = []  # flow fails, but not with each gray's level taken out: light changed
         self.glevel: list[float] = []  # transition k's level step: median smooth residual (`metrics.fades`)
+        self.clipped: list[np.ndarray] = []  # (GRID, GRID) share of clipped pixels (`metrics.flash`)
+        self.flashed: dict[int, tuple[Residual, Residual]] = {}  # a flash frame, levels matched: fwd, bwd
         self._scenes = SceneDetector()
         self._cmp = FlowCompare()
         self._size: tuple[int, int] | None = None
@@ -357,6 +363,7 @@ class DefectFinder:
         t = make_thumb(image, self._size)
         g = _gray(t)
         self.std.append(float(g.std()))
+        self.clipped.append(clipped_share(t, GRID))
         self.means.append(float(g.mean()))
         self.texture.append(fine_texture(image))
         self.blank.append(self.std[-1] < BLANK_STD)
@@ -388,6 +395,8 @@ class DefectFinder:
         self.bwd.append(bwd)
         self.valid.append(valid)
         self.interp.append(float("nan"))  # known once the next frame is in
+        if prev2 and self._flash_steps(k - 1):  # the frame before, its levels matched (`metrics.flash`)
+            self.flashed[k - 1] = self._matched_pair(prev2[0], prev[0], t)
         if prev2:
             into = self._cmp.flow(prev2[1], g)  # this frame from the one two back
             self.skip.append(residual(prev2[0], t, into))
@@ -401,7 +410,7 @@ class DefectFinder:
         """Every defect found, in frame order (cuts included: kind 'cut', not a defect to repair)."""
         n = len(self.times)
         out: list[Defect] = []
-        taken: set[int] = set()  # frames already named: one kind per frame
+        taken: set[int] = set()  # frames already named: one kind per frame (a flash: its corrupt region too)
         finders = (
             self._fades,
             self._black,
@@ -415,9 +424,10 @@ class DefectFinder:
         for finder in finders:
             for d in finder(n, taken):
                 out.append(d)
-                if d.kind not in EVENTS:
+                if d.kind not in EVENTS and not d.extra.get("shared"):
                     taken.update(d.frames)
         out += self._skips(n, taken)
+        _rebuild_flashes(out)
         return sorted(out, key=lambda d: (d.frames[0], d.kind))
 
     def _event(self, kind: str, frames: list[int], conf: float, detail: str, repair: str = "") -> Defect:
@@ -427,7 +437,7 @@ class DefectFinder:
         """Level ramps (`vidiff.metrics.fades`): content, as a cut is; their frames are no black or flicker."""
         out = []
         self.faded: set[int] = set()
-        for frames, what in find_fades(self.glevel, self.blank, self.means):
+        for frames, what in find_fades(self.glevel, self.blank, self.means, int(round(self.fps))):
             self.faded.update(frames)
             steps = [abs(self.glevel[k]) for k in range(frames[0], min(n, frames[-1] + 2))]
             size = max(steps)
@@ -505,7 +515,7 @@ class DefectFinder:
             conf = confidence(min(ratios[f] for f in frames), COMB_OVER)
             out.append(self._event("duplicate", frames, conf, why))
             self.duplicates.update(frames)
-            self.telecined.update(frames)
+            self.telecined.update(beat_frames(chain, period))  # its quiet beats too (a still head)
         return out
 
     def _is_cut(self, k: int) -> bool:
@@ -532,11 +542,12 @@ class DefectFinder:
                 continue  # a black or frozen neighbour says nothing of this frame (bikes: the one before a black)
             if any(self._swap_ratio(j, n, taken) < SWAP_RATIO for j in (i - 1, i)):
                 continue  # half of a swapped pair (in fast motion unexplained by both neighbours too)
-            if self._flash(i):
-                continue  # the whole frame's level off and back (a flash, clipped): the flicker test's
-            blocks, both = self.corrupt_blocks(i)
+            flash = self._flash(i)  # the whole frame's level off and back (a flash, clipped): its levels
+            if flash and i not in self.flashed:  # matched first, and a higher bar (`metrics.flash`)
+                continue
+            blocks, both = self.flash_blocks(i) if flash else self.corrupt_blocks(i)
             score = float(blocks.max())
-            if score <= CORRUPT_SCORE:
+            if score <= (FLASH_CORRUPT_SCORE if flash else CORRUPT_SCORE):
                 continue
             region = blocks > CORRUPT_SCORE / 2
             if region.mean() < CORRUPT_MIN_AREA:
@@ -547,8 +558,36 @@ class DefectFinder:
             )
             d = self._event("corrupt", [i], confidence(score, CORRUPT_SCORE), why, "rebuild")
             d.extra["region"] = region  # (FINE_GRID, FINE_GRID): the blocks to rebuild
+            d.extra["shared"] = flash  # the frame left to the flicker test too (`defects`)
             out.append(d)
         return out
+
+    def _flash_steps(self, i: int) -> bool:
+        """Frame i's level (the median over its blocks) steps by FLICKER_STEP or more and back by as much
+        within a factor of 2 (`_flash`'s first test; known once frame i+1 is in)."""
+        a, b = self.glevel[i], self.glevel[i + 1]
+        return abs(a) >= FLICKER_STEP and a * b < 0 and 0.5 <= abs(b / a) <= 2.0
+
+    def _matched_pair(
+        self, before: np.ndarray, mine: np.ndarray, after: np.ndarray
+    ) -> tuple[Residual, Residual]:
+        """A flash frame's thumbnail with its levels matched to its neighbours' (`metrics.flash.matched`),
+        against each motion-compensated neighbour: (against the one before, against the one after)."""
+        m = matched(mine, (before + after) / 2)
+        gm = _gray(m)
+        return tuple(residual(x, m, self._cmp.flow(_gray(x), gm)) for x in (before, after))  # type: ignore[return-value]
+
+    def flash_blocks(self, i: int) -> tuple[np.ndarray, float]:
+        """`corrupt_blocks` of a flash frame: its levels matched to its neighbours', its texture over its own
+        gain, blocks the flash clipped more than both neighbours left out (`metrics.flash`)."""
+        fwd, bwd = self.flashed[i]
+        both = np.minimum(fwd.detail, bwd.detail)
+        unexplained = both / (self.skip[i + 1].detail + CORRUPT_FLOOR) * (both > CORRUPT_DETAIL)
+        clipped = self.clipped[i] - np.maximum(self.clipped[i - 1], self.clipped[i + 1])
+        unexplained = unexplained * (clipped <= CLIPPED_MORE)
+        changed = gain_free_change(self.texture[i - 1], self.texture[i], self.texture[i + 1])
+        k = FINE_GRID // GRID
+        return np.kron(unexplained, np.ones((k, k))) * changed, float(both.max())
 
     def _flash(self, i: int) -> bool:
         """Frame i's level (the median over its blocks: most of the picture) steps by FLICKER_STEP or more
@@ -602,8 +641,8 @@ class DefectFinder:
         fixed = taken - getattr(self, "duplicates", set())
         if not 1 <= i < n - 2 or {i, i + 1} & taken or {i - 1, i + 2} & fixed:
             return float("inf")
-        if any(k in self.cuts for k in (i, i + 1, i + 2)):
-            return float("inf")
+        if any(k in self.cuts for k in (i, i + 1, i + 2)) or any(self.blank[i - 1 : i + 3]):
+            return float("inf")  # ... or a blank frame (a slow fade's last: its noise has no order)
         orig = d1[i] + d1[i + 1] + d1[i + 2]
         swapped = d2[i + 1] + d1[i + 1] + d2[i + 2]
         return swapped / orig if orig > 3 * SWAP_MIN_DIFF else float("inf")
@@ -641,11 +680,11 @@ class DefectFinder:
         if self.tdiff[k] <= SKIP_MIN_DIFF:
             return None
         sides = []
-        for side in (
-            range(k - 1, max(0, k - SKIP_CONTEXT - 1), -1),
-            range(k + 1, min(n, k + SKIP_CONTEXT + 1)),
-        ):
+        for side in (range(k - 1, 0, -1), range(k + 1, n)):
             near = list(itertools.takewhile(lambda j: j not in self.cuts, side))  # this shot's only
+            # telecine: a step from a clean frame into a combed one, or back, moves one field (half a step on
+            # a thumbnail, which averages the two); the others are whole steps, what a skip is compared with
+            near = [j for j in near if len({j - 1, j} & self.telecined) != 1][:SKIP_CONTEXT]
             near = [j for j in near if not self.same[j]]
             if len(near) < SKIP_SIDE:
                 return None
@@ -721,6 +760,16 @@ class DefectFinder:
         if strong.sum() < FLICKER_BLOCKS:
             return None
         return np.where(lev > FLICKER_STEP / 3, r.level, 0).astype(np.float32)
+
+
+def _rebuild_flashes(found: list[Defect]) -> None:
+    """A corrupt region in a frame the flicker test names too (a flash, `metrics.flash`): both are named,
+    and the frame is rebuilt whole (a region rebuilt would keep the rest at the flash's level)."""
+    flickered = {f for d in found if d.kind == "flicker" for f in d.frames}
+    for d in found:
+        if d.kind == "corrupt" and d.extra.get("shared") and d.frames[0] in flickered:
+            d.extra.pop("region", None)
+            d.detail += "; its level is off too (flicker): rebuilt whole"
 
 
 def _undoes(offset: np.ndarray, step: np.ndarray) -> bool:
@@ -849,10 +898,11 @@ def find_defects(
     reader = VideoReader(path)
     reader.info.require_frames(2, "finding defects")
     finder = DefectFinder(reader.info.fps)
+    at = clock_shift(reader.info.first_at)  # times on a player's clock (`vidiff.io.clock`)
     for f in reader:
         if max_frames is not None and f.index >= max_frames:
             break
-        finder.push(f.image, f.time)
+        finder.push(f.image, f.time + at)
         if on_frame is not None:
             on_frame(f.index)
     return finder.defects()
@@ -864,7 +914,8 @@ def repair_plan(defects: list[Defect]) -> dict[int, tuple[str, Defect]]:
     for d in defects:
         if d.repair:
             for f in d.frames:
-                plan[f] = (d.repair, d)
+                if f not in plan or plan[f][0] != "rebuild":  # a rebuild does a flash's level too
+                    plan[f] = (d.repair, d)
     return dict(sorted(plan.items()))
 
 

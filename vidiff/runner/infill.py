@@ -23,6 +23,7 @@ from vidiff.errors import ConfigError
 from vidiff.flow import Interpolator, get_interpolator
 from vidiff.io.aspect import note_sar_lost
 from vidiff.io.cfr import ConstantRate
+from vidiff.io.clock import clock_shift
 from vidiff.io.colortags import output_color
 from vidiff.io.deinterlace import check_deinterlace, deinterlace_scope
 from vidiff.io.encode import EncodeOptions
@@ -212,10 +213,12 @@ def infill_file(
             "quality": quality,
             "frames": writer.n_frames,
             "fps": str(fps),
+            "first_at": info.first_at,  # the first frame's time: 0 unless the sound starts first
             "replaced": [
                 {
                     "frame": i,
-                    "time_s": round(float(times.get(i, Fraction(i) / fps)), 3),  # a VFR clip's own
+                    # a VFR clip's own time, on a player's clock (`vidiff.io.clock`: after early sound)
+                    "time_s": round(float(times.get(i, Fraction(i) / fps) + clock_shift(info.first_at)), 3),
                     "why": reasons[i],
                     "action": done[i],
                 }

@@ -8,14 +8,17 @@ from fractions import Fraction
 import av
 import numpy as np
 
+from vidiff.io.clock import first_frame_at
 from vidiff.io.orient import upright
 from vidiff.io.probe import video_stream
 from vidiff.io.reader import VideoReader
 
 
 def frame_at(path: str | os.PathLike[str], t: float) -> np.ndarray | None:
-    """The RGB frame shown at time `t` seconds from the first frame (the last one starting at or before
-    `t`), upright as a player shows it (a rotated clip's display rotation applied); None if none.
+    """The RGB frame shown at time `t` seconds on a player's clock, as vidiff's reports give times (from the
+    file's start: the first frame's after sound that starts first, `vidiff.io.clock`; the last frame
+    starting at or before `t`), upright as a player shows it (a rotated clip's display rotation
+    applied); None if none.
 
     Read by `VideoReader`, so its times are those of vidiff's reports: the decoder's own stamps gave a
     raw .h264 stream's last frame for every time (it has none), scrambled B-frames in an .avi, and
@@ -23,6 +26,7 @@ def frame_at(path: str | os.PathLike[str], t: float) -> np.ndarray | None:
     best = None
     reader = VideoReader(os.fspath(path))
     frames = iter(reader)
+    t -= reader.info.first_at
     for f in frames:
         if best is not None and f.time > t + 1e-6:
             break
@@ -98,7 +102,8 @@ def preview(path: str | os.PathLike[str], folder: str | os.PathLike[str]) -> str
 
 
 def _transcode(src: str, out: str) -> None:
-    """Every frame of `src` into `out` as H.264 yuv420p (even size) at its own times, moov at the front,
+    """Every frame of `src` into `out` as H.264 yuv420p (even size) at its own times on a player's clock
+    (the first frame's after sound that starts first, as vidiff's reports time it), moov at the front,
     as a player shows it: turned and mirrored by its display matrix and at square pixels (the preview of
     a phone's HEVC portrait clip was sideways, a 16:9 DVD's squeezed to 3:2)."""
     from vidiff.io.aspect import stream_sar
@@ -111,8 +116,11 @@ def _transcode(src: str, out: str) -> None:
         v = o.add_stream("libx264", rate=s.average_rate or 25)
         v.codec_context.time_base = tb = s.time_base or Fraction(1, 1000)
         v.codec_context.options = {"preset": "ultrafast", "crf": "23"}
-        last, size = -1, None
+        last, size, shift = -1, None, None
+        audio = [float(a.start_time * a.time_base) for a in c.streams.audio if a.start_time is not None]
         for f in c.decode(s):
+            if shift is None and f.time is not None:  # the first frame's time: where the sound starts
+                shift = first_frame_at(f.time, audio) - f.time
             if size is None:  # the shown size, from the first frame's display matrix and the pixel aspect
                 rotation, flip = frame_orientation(f)
                 shown_w, shown_h = upright_size(f.width, f.height, rotation, stream_sar(s, f))
@@ -126,7 +134,7 @@ def _transcode(src: str, out: str) -> None:
                 g = av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(format="yuv420p")
             else:
                 g = f.reformat(*size, format="yuv420p")
-            pts = round(f.time / tb) if f.time is not None else last + 1
+            pts = round((f.time + (shift or 0.0)) / tb) if f.time is not None else last + 1
             g.pts, g.time_base, last = max(pts, last + 1), tb, max(pts, last + 1)
             o.mux(v.encode(g))
         o.mux(v.encode(None))
