@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 import av
@@ -154,7 +154,8 @@ class VideoReader:
         n = line.n
         cut = cut_frame(list(tail), self.path, info.container, bool(short and short[0]), reorders)
         if cut is None and short and block_cut(self.path, info.container, short[1], short[2]):
-            cut = -1  # (a Matroska block the file ends inside: the demuxer dropped its frame)
+            cut = -1  # (a Matroska block the file ends inside: the demuxer dropped its frame, uncounted)
+            info = replace(info, n_frames=info.n_frames + 1)
         if cut is not None:  # its last coded frame decodes only in part: cut short (`LAST_CUT`)
             errors.append(LAST_CUT)
             if cut >= 0:  # known: left out (its time a gap, as a lost frame's), the ones after renumbered
