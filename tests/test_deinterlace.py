@@ -389,19 +389,22 @@ def test_a_worker_seeks_into_a_raw_dv_tape(tmp_path: Path, monkeypatch):
     r.close()
 
 
-def telecined_clip(path: Path, n_film: int = 16) -> Path:
+def telecined_clip(path: Path, n_film: int = 16, tff: bool = True) -> Path:
     """`n_film` film frames (gray: each field's chroma its own) 2:3 pulled down into 29.97i frames, top
-    field first (fields AA BB BC CD DD: a film frame's fields in two or three frames), coded interlaced."""
+    field first or bottom (fields AA BB BC CD DD: a film frame's fields in two or three frames), coded
+    interlaced in that order."""
     fields: list[np.ndarray] = []
     for j in range(n_film):
         fields += [film(j)] * (2 if j % 2 == 0 else 3)
     rate = Fraction(30000, 1001)
     with av.open(str(path), "w") as c:
-        s = c.add_stream("libx264", rate=rate, options={"x264-params": "interlaced=1:tff=1", "crf": "1"})
+        order = "tff=1" if tff else "bff=1"
+        s = c.add_stream("libx264", rate=rate, options={"x264-params": f"interlaced=1:{order}", "crf": "1"})
         s.width, s.height, s.pix_fmt = W, H, "yuv420p"
         for i in range(len(fields) // 2):
-            im = fields[2 * i].copy()
-            im[1::2] = fields[2 * i + 1][1::2]
+            first, second = fields[2 * i], fields[2 * i + 1]
+            im = (first if tff else second).copy()
+            im[1::2] = (second if tff else first)[1::2]
             f = av.VideoFrame.from_ndarray(im, format="rgb24")
             f.pts, f.time_base = i, 1 / rate
             c.mux(s.encode(f))
@@ -413,6 +416,12 @@ def film(j: int) -> np.ndarray:
     """Film frame `j`: `moment(2 * j)` in gray."""
     g = moment(2 * j).mean(2).astype(np.uint8)
     return np.repeat(g[:, :, None], 3, 2)
+
+
+def test_telecined_film_bottom_field_first(tmp_path: Path):
+    src = telecined_clip(tmp_path / "bff.mp4", tff=False)
+    assert (probe(src).interlaced, probe(src).deinterlace, probe(src).n_frames) == ("bff", "film", 16)
+    assert moments(read_frames(src)) == list(range(0, 32, 2))
 
 
 def test_telecined_film_is_read_as_its_film_frames(tmp_path: Path, capsys):
