@@ -481,3 +481,13 @@ def test_training_random_access_reads_the_film_frames(tmp_path: Path):
         idx = [5, 0, 15, 6, 7, 2]
         assert all(np.array_equal(a, ref[i].image) for a, i in zip(r.get(idx), idx, strict=True))
         r.close()
+
+
+def test_the_scan_stops_on_judged_frames_not_repeats(tmp_path: Path, monkeypatch):
+    """The scan's stop (`ENOUGH` judged frames) counts idet's frame judgements, not its repeated-field
+    counts beside them (which stopped it early on film)."""
+    from vidiff.io import field_scan
+
+    monkeypatch.setattr(field_scan, "ENOUGH", 10)
+    votes = field_scan._votes(str(telecined_clip(tmp_path / "film.mp4")))
+    assert votes.total() - votes["repeated"] == 10 and votes["repeated"] >= 3

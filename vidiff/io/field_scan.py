@@ -82,7 +82,7 @@ def _votes(path: str) -> Counter[str]:
             moving: deque[bool] = deque()  # of the frames pushed, not yet out of idet
             prev: np.ndarray | None = None
             for n, frame in enumerate(c.decode(vs)):
-                if n >= SCAN or votes.total() >= ENOUGH:
+                if n >= SCAN or votes.total() - votes["repeated"] >= ENOUGH:
                     break
                 if src is None:
                     src = graph.add_buffer(
