@@ -35,14 +35,21 @@ def moment(t: int) -> np.ndarray:
     return np.ascontiguousarray(_TEX[:, STEP * t : STEP * t + W])
 
 
-def interlaced_clip(path: Path, n: int = 6, tff: bool = True, audio: bool = False, x264: str = "") -> Path:
+def interlaced_clip(
+    path: Path,
+    n: int = 6,
+    tff: bool = True,
+    audio: bool = False,
+    x264: str = "",
+    rate: Fraction = Fraction(25),
+) -> Path:
     """`n` frames (up to 18) of two fields each, shot a field apart (the first field in the top rows with
     `tff`, in the bottom rows without), coded interlaced by x264 in that order (and its options `x264`);
     with `audio`, a tone as long."""
     with av.open(str(path), "w") as c:
         order = "tff=1" if tff else "bff=1"
         params = f"interlaced=1:{order}{x264}"
-        s = c.add_stream("libx264", rate=25, options={"x264-params": params, "crf": "1"})
+        s = c.add_stream("libx264", rate=rate, options={"x264-params": params, "crf": "1"})
         s.codec_context.flags |= av.codec.context.Flags.interlaced_dct | av.codec.context.Flags.interlaced_me
         s.width, s.height, s.pix_fmt = W, H, "yuv420p"
         a = c.add_stream("aac", rate=48000) if audio else None
@@ -51,7 +58,7 @@ def interlaced_clip(path: Path, n: int = 6, tff: bool = True, audio: bool = Fals
             woven = first.copy() if tff else second.copy()
             woven[1::2] = second[1::2] if tff else first[1::2]
             f = av.VideoFrame.from_ndarray(woven, format="rgb24")
-            f.pts, f.time_base = i, Fraction(1, 25)
+            f.pts, f.time_base = i, 1 / rate
             c.mux(s.encode(f))
         c.mux(s.encode(None))
         if a is not None:
@@ -380,3 +387,107 @@ def test_a_worker_seeks_into_a_raw_dv_tape(tmp_path: Path, monkeypatch):
     assert np.allclose(r.seconds(), [float(ref[i][0]) for i in range(24)])
     assert np.array_equal(r.get([7])[0], ref[7][1])
     r.close()
+
+
+def telecined_clip(path: Path, n_film: int = 16, tff: bool = True) -> Path:
+    """`n_film` film frames (gray: each field's chroma its own) 2:3 pulled down into 29.97i frames, top
+    field first or bottom (fields AA BB BC CD DD: a film frame's fields in two or three frames), coded
+    interlaced in that order."""
+    fields: list[np.ndarray] = []
+    for j in range(n_film):
+        fields += [film(j)] * (2 if j % 2 == 0 else 3)
+    rate = Fraction(30000, 1001)
+    with av.open(str(path), "w") as c:
+        order = "tff=1" if tff else "bff=1"
+        s = c.add_stream("libx264", rate=rate, options={"x264-params": f"interlaced=1:{order}", "crf": "1"})
+        s.width, s.height, s.pix_fmt = W, H, "yuv420p"
+        for i in range(len(fields) // 2):
+            first, second = fields[2 * i], fields[2 * i + 1]
+            im = (first if tff else second).copy()
+            im[1::2] = (second if tff else first)[1::2]
+            f = av.VideoFrame.from_ndarray(im, format="rgb24")
+            f.pts, f.time_base = i, 1 / rate
+            c.mux(s.encode(f))
+        c.mux(s.encode(None))
+    return path
+
+
+def film(j: int) -> np.ndarray:
+    """Film frame `j`: `moment(2 * j)` in gray."""
+    g = moment(2 * j).mean(2).astype(np.uint8)
+    return np.repeat(g[:, :, None], 3, 2)
+
+
+def test_telecined_film_bottom_field_first(tmp_path: Path):
+    src = telecined_clip(tmp_path / "bff.mp4", tff=False)
+    assert (probe(src).interlaced, probe(src).deinterlace, probe(src).n_frames) == ("bff", "film", 16)
+    assert moments(read_frames(src)) == list(range(0, 32, 2))
+
+
+def test_telecined_film_is_read_as_its_film_frames(tmp_path: Path, capsys):
+    """A DVD's 29.97i film (2:3 pulldown woven into its fields): auto finds the repeated fields and reads
+    each film frame once at 23.976 fps (fieldmatch, decimate), where a frame per field gave each two or
+    three times; a true 29.97i video clip is still read a frame per field."""
+    src = telecined_clip(tmp_path / "film.mp4")  # 20 stored frames
+    info = probe(src)
+    assert (info.deinterlace, info.fps, info.n_frames) == ("film", Fraction(24000, 1001), 16)
+    assert "telecined film" in capsys.readouterr().err
+    frames = list(VideoReader(src))
+    assert moments([f.image for f in frames]) == list(range(0, 32, 2))  # each film frame once, in order
+    assert [f.time for f in frames] == [Fraction(1001, 24000) * n for n in range(16)]
+    assert max(comb_score(f.image) for f in frames) < 0.6
+    with deinterlace_scope("field"):
+        assert len(read_frames(src)) == 40
+    short = telecined_clip(tmp_path / "short.mp4", 17)  # 21 stored: the last cycle cut short
+    assert probe(short).n_frames == len(read_frames(short)) == 17
+    assert main(["probe", str(src)]) == 0
+    assert "24000/1001 fps (23.976) (telecined film: 2:3 pulldown undone)" in capsys.readouterr().out
+    video = interlaced_clip(tmp_path / "video.mp4", n=18, rate=Fraction(30000, 1001))  # 59.94i video
+    assert (probe(video).deinterlace, probe(video).fps, probe(video).n_frames) == (
+        "field",
+        Fraction(60000, 1001),
+        36,
+    )
+
+
+def test_film_at_every_door(tmp_path: Path, capsys):
+    """`--deinterlace film` is a mode like the others: the CLI, a recipe key, the API; a worker reads
+    the film's frames from the start (no seek into the pulldown's cadence)."""
+    src = telecined_clip(tmp_path / "film.mp4")
+    assert main(["metrics", str(src), "--deinterlace", "film", "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)["frames"]) == 16
+    fast = load_recipe("fps_x2").with_overrides(["interpolate.method=blend", "decode.deinterlace=film"])
+    assert run_recipe(fast, str(src), str(tmp_path / "a.mp4"), progress=False)["out_frames"] == 32
+    assert analyze_clip(src, deinterlace="film") is not None
+    prog = progressive_clip(tmp_path / "p.mp4")
+    assert probe(prog).deinterlace == "off"
+    with deinterlace_scope("auto"):
+        frames = read_frames(src)
+        want = {i: (Fraction(1001, 24000) * i, crc(frames[i])) for i in (3, 9)}
+        got = dict(frames_at(str(src), want))
+    assert all(np.array_equal(got[i], frames[i]) for i in want)
+
+
+def test_training_random_access_reads_the_film_frames(tmp_path: Path):
+    """Training's `open_frames` of telecined film gives the reader's film frames and times, in any order."""
+    from vidiff.io.random_access import open_frames
+
+    src = telecined_clip(tmp_path / "film.mp4")
+    ref = list(VideoReader(src))
+    for engine in ("pyav", "decord"):
+        r = open_frames(src, engine)
+        assert len(r) == len(ref) == 16
+        assert np.allclose(r.seconds(), [float(f.time) for f in ref])
+        idx = [5, 0, 15, 6, 7, 2]
+        assert all(np.array_equal(a, ref[i].image) for a, i in zip(r.get(idx), idx, strict=True))
+        r.close()
+
+
+def test_the_scan_stops_on_judged_frames_not_repeats(tmp_path: Path, monkeypatch):
+    """The scan's stop (`ENOUGH` judged frames) counts idet's frame judgements, not its repeated-field
+    counts beside them (which stopped it early on film)."""
+    from vidiff.io import field_scan
+
+    monkeypatch.setattr(field_scan, "ENOUGH", 10)
+    votes = field_scan._votes(str(telecined_clip(tmp_path / "film.mp4")))
+    assert votes.total() - votes["repeated"] == 10 and votes["repeated"] >= 3

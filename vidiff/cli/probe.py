@@ -50,9 +50,9 @@ def run(args: argparse.Namespace) -> int:
     )
     given = " (--input-fps: a sequence has no rate of its own)" if info.container == CONTAINER else ""
     stored = " (interlaced: read as stored)" if info.interlaced else ""
-    given += {"field": " (deinterlaced: a frame per field)", "frame": " (deinterlaced)"}.get(
-        info.deinterlace, stored
-    )
+    how = {"field": " (deinterlaced: a frame per field)", "frame": " (deinterlaced)"}
+    how["film"] = " (telecined film: 2:3 pulldown undone)"
+    given += how.get(info.deinterlace, stored)
     print(f"  rate   {rate} fps ({float(info.fps):.3f}){' variable (VFR)' if info.is_vfr else ''}{given}")
     if info.color:
         print(f"  colour {describe_color(info.color, info.pix_fmt)}")

@@ -11,6 +11,11 @@ combing on motion stayed in every output frame. `--deinterlace` (`MODES`) says h
   frames a second) is read as 50 fps, every field a real moment, so `--fps 50` needs no made frame and
   `--fps 60` interpolates between real 50 fps frames;
 - `frame`: one frame per frame (bwdif `send_frame`): the clip keeps its frame rate, half its moments lost;
+- `film`: film hard-telecined to 29.97i (2:3 pulldown woven into the fields, a DVD's): its fields matched
+  back into the film's frames (libavfilter fieldmatch, bwdif for a frame left combed) and the repeated
+  one of each five dropped (decimate), read at 4/5 of the rate (23.976 fps), each film frame once;
+  auto does so where `vidiff.io.field_scan` finds the pulldown's repeated fields (a frame per field
+  gave each film frame two or three times: the judder stayed through any `--fps`);
 - `off`: frames as stored (the fields interpolated as one picture; a note says so).
 
 `field` is the default for an interlaced clip because its fields are moments of their own: a frame per
@@ -32,14 +37,15 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import av
 
 from vidiff.errors import ConfigError, InputError
-from vidiff.io.field_scan import fields_apart
+from vidiff.io.field_scan import fields_of
 from vidiff.io.notes import INTERLACED
 
 if TYPE_CHECKING:
     from vidiff.io.probe import VideoInfo
 
-MODES = ("auto", "off", "frame", "field")
+MODES = ("auto", "off", "frame", "field", "film")
 DEFAULT_DEINTERLACE = "auto"
+FILM = (4, 5)  # 2:3 pulldown: four film frames in five video frames (decimate's cycle)
 FILTER = "bwdif"  # Bob Weaver: yadif's successor in FFmpeg (w3fdif's and yadif's ideas together)
 # AVFieldOrder of the decoder's stream -> bwdif's parity. bwdif's own "auto" reads each frame's flag, which
 # x264's top-field-first frames lack here: taken for bottom first, their fields came out in the wrong order
@@ -70,7 +76,8 @@ def deinterlace_mode() -> str:
 DEINTERLACE_HELP = (
     "how an interlaced clip (camcorder, broadcast, DVD) is read: auto (default: deinterlaced with bwdif "
     "where flagged interlaced, one frame per field: 50i is read as 50 fps), field (one frame per field), "
-    "frame (one per frame, the rate kept), off (as stored: combing stays)"
+    "frame (one per frame, the rate kept), film (2:3 pulldown undone: 29.97i telecined film read as its "
+    "23.976 fps frames, each once; auto does so where it finds the pulldown), off (as stored: combing stays)"
 )
 
 
@@ -90,10 +97,14 @@ def deinterlace_scope(mode: object) -> Iterator[None]:
 
 def resolve(mode: str, interlaced: bool, path: str | None = None) -> str:
     """What `mode` does to a clip whose first frame is (`interlaced`) or is not flagged interlaced:
-    "off", "frame" or "field". auto reads `path` as stored where its fields show one moment though
-    flagged interlaced (progressive segmented: `vidiff.io.field_scan`)."""
+    "off", "frame", "field" or "film". auto reads `path` as stored where its fields show one moment
+    though flagged interlaced (progressive segmented), and as film where they show 2:3 pulldown
+    (`vidiff.io.field_scan`)."""
     if mode == "auto":
-        return "field" if interlaced and (path is None or fields_apart(path)) else "off"
+        if not interlaced:
+            return "off"
+        found = fields_of(path) if path is not None else "apart"
+        return {"apart": "field", "one": "off", "film": "film"}[found]
     return mode
 
 
@@ -116,10 +127,26 @@ def as_read(info: VideoInfo, how: str) -> VideoInfo:
             "as stored; --deinterlace field deinterlaces it all the same"
         )
         return dataclasses.replace(info, notes=[*others, note])
+    order = _WORDS[info.interlaced or "auto"]
+    if how == "film":
+        rate = info.fps * Fraction(*FILM)
+        note = (
+            f"{INTERLACED}: telecined film (2:3 pulldown, {order}): fields matched back into its frames "
+            f"and the repeats dropped (fieldmatch, decimate): read at {float(rate):.3f} fps, each film frame once"
+        )
+        if not any(n.startswith(INTERLACED) for n in info.notes):
+            note = f"pulldown undone as asked, though flagged progressive: read at {float(rate):.3f} fps"
+        return dataclasses.replace(
+            info,
+            fps=rate,
+            n_frames=film_frames(info.n_frames),
+            header_frames=film_frames(info.header_frames) if info.header_frames else info.header_frames,
+            notes=[*others, note],
+            deinterlace=how,
+        )
     k = 2 if how == "field" else 1
     rate = info.fps * k
     each = "one frame per field" if how == "field" else "one frame per frame"
-    order = _WORDS[info.interlaced or "auto"]
     note = f"{INTERLACED}: deinterlaced with {FILTER} ({order}), {each}: read at {float(rate):g} fps"
     if not any(n.startswith(INTERLACED) for n in info.notes):  # flagged progressive: asked for all the same
         note = f"deinterlaced as asked, though flagged progressive: {FILTER}, {each}: read at {float(rate):g} fps"
@@ -133,6 +160,11 @@ def as_read(info: VideoInfo, how: str) -> VideoInfo:
     )
 
 
+def film_frames(n: int) -> int:
+    """The frames decimate leaves of `n` telecined ones: one of each full cycle of five dropped."""
+    return n - n // FILM[1]  # (a last cycle cut short keeps all its frames)
+
+
 class Deinterlacer:
     """A bwdif filter graph for one pass over a clip: each frame `push`ed gives the frames made so far
     (bwdif waits for the next frame: the first push gives none, `flush` the last frame's), each with
@@ -140,6 +172,7 @@ class Deinterlacer:
 
     def __init__(self, how: str, path: str, parity: str = "auto") -> None:
         self.k = 2 if how == "field" else 1
+        self.film = how == "film"
         self.parity = parity
         self.mode = "send_field" if how == "field" else "send_frame"
         self.path = path
@@ -148,13 +181,25 @@ class Deinterlacer:
 
     def _build(self, frame: av.VideoFrame) -> None:
         g = av.filter.Graph()
-        src = g.add_buffer(
-            width=frame.width, height=frame.height, format=frame.format.name, time_base=Fraction(1, 1000)
-        )
-        bw = g.add(FILTER, f"mode={self.mode}:parity={self.parity}:deint=all")
+        if self.film:  # (decimate needs a frame rate: any constant one, the frames' own times are kept)
+            size, fmt = f"{frame.width}x{frame.height}", frame.format.name
+            src = g.add(
+                "buffer",
+                f"video_size={size}:pix_fmt={fmt}:time_base=1/1000:frame_rate=1/1:pixel_aspect=1/1",
+            )
+            chain = [
+                g.add("fieldmatch", f"order={self.parity}:combmatch=full"),
+                g.add(FILTER, f"mode=send_frame:parity={self.parity}:deint=interlaced"),
+                g.add("decimate"),
+            ]
+        else:
+            src = g.add_buffer(
+                width=frame.width, height=frame.height, format=frame.format.name, time_base=Fraction(1, 1000)
+            )
+            chain = [g.add(FILTER, f"mode={self.mode}:parity={self.parity}:deint=all")]
         sink = g.add("buffersink")
-        src.link_to(bw)
-        bw.link_to(sink)
+        for a, b in zip([src, *chain], [*chain, sink], strict=True):
+            a.link_to(b)
         try:
             g.configure()
         except (av.error.FFmpegError, ValueError) as e:  # (no plane under 4 pixels a side: 4:2:0 under 8)
@@ -201,6 +246,9 @@ def deinterlaced(
     `av.VideoFrame`) made progressive `how` ("frame", "field") and numbered again; a second field's frame
     is timed half a frame (at the clip's stored rate `fps`) after its frame's; `parity`: `field_order`'s.
     Memory: a few frames."""
+    if how == "film":
+        yield from _film(frames, fps, path, parity)
+        return
     d = Deinterlacer(how, path, parity)
     times: dict[int, Fraction] = {}  # the pushed frames' times, until their fields are made
     n = 0
@@ -212,6 +260,23 @@ def deinterlaced(
             n += 1
     for made in d.flush():
         yield _made(last, n, times, made, d.k, fps)
+        n += 1
+
+
+def _film(frames: Iterator[_F], fps: Fraction, path: str, parity: str) -> Iterator[_F]:
+    """`frames` (telecined at `fps`) as the film's frames, each once: frame `n` timed `n` film frames
+    (at 4/5 of `fps`) after the first stored frame."""
+    d = Deinterlacer("film", path, parity)
+    step = 1 / (fps * Fraction(*FILM))
+    first = last = None
+    n = 0
+    for f in frames:
+        first, last = first or f, f
+        for _, _, image in d.push(f.image):
+            yield dataclasses.replace(f, index=n, time=first.time + n * step, image=image)
+            n += 1
+    for _, _, image in d.flush():
+        yield dataclasses.replace(last, index=n, time=first.time + n * step, image=image)
         n += 1
 
 

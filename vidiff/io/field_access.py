@@ -85,3 +85,52 @@ class FieldFrames:
     def close(self) -> None:
         self._made, self._stored = None, {}
         self._base.close()
+
+
+class FilmFrames:
+    """`open_frames`' reader of telecined film read as its film frames (`--deinterlace film`): fieldmatch
+    and decimate judge each frame by the frames of its cycle of five, so frame `j` is what one pass from
+    the start gives. Frames asked for in order come from one pass going on; an earlier one starts a new
+    pass. Memory: the frames of one `get`."""
+
+    def __init__(self, base: Any) -> None:
+        from vidiff.io.probe import probe  # (the probe reads through `vidiff.io.deinterlace`)
+
+        self.path, self.size, self.engine = base.path, base.size, base.engine
+        self._base = base
+        info = probe(self.path)
+        self._n, self._fps = info.n_frames, Fraction(info.fps)
+        self._pass: Any = None  # the reader's frames from where the last `get` stopped
+        self._next = 0  # the index of the frame `_pass` gives next
+
+    def __len__(self) -> int:
+        return self._n
+
+    def seconds(self) -> np.ndarray:
+        """Each frame's time in seconds from the first (one film frame apart)."""
+        return np.arange(self._n, dtype=np.float64) / float(self._fps)
+
+    def get(self, indices: Sequence[int]) -> list[np.ndarray]:
+        """RGB uint8 frames at `indices` (any order, repeats allowed)."""
+        from vidiff.io.reader import VideoReader  # (when asked: no import cycle)
+
+        for j in indices:
+            if not 0 <= j < len(self):
+                raise IndexError(f"{self.path}: frame {j} of {len(self)}")
+        want = sorted(set(indices))
+        if self._pass is None or want[0] < self._next:
+            self._pass, self._next = iter(VideoReader(self.path)), 0
+        got: dict[int, np.ndarray] = {}
+        for f in self._pass:
+            self._next = f.index + 1
+            if f.index in want:
+                got[f.index] = f.image
+            if f.index >= want[-1]:
+                break
+        if len(got) < len(want):
+            raise IndexError(f"{self.path}: frame {want[-1]} of {len(self)} did not decode")
+        return [got[j] for j in indices]
+
+    def close(self) -> None:
+        self._pass = None
+        self._base.close()

@@ -64,7 +64,7 @@ def input_notes(
     if interlaced:
         notes.append(
             f"{INTERLACED}: each frame's two fields are interpolated as one picture (combing on motion "
-            "stays: --deinterlace off); --deinterlace field or frame makes clean frames"
+            "stays: --deinterlace off); --deinterlace field or frame makes clean frames, film undoes 2:3 pulldown"
         )
     return notes
 

@@ -29,7 +29,7 @@ from vidiff.errors import InputError
 from vidiff.io.color import frame_to_rgb
 from vidiff.io.counted import CountedFrames, Counting
 from vidiff.io.deinterlace import deinterlace_mode, field_order, resolve
-from vidiff.io.field_access import FieldFrames, stored_rate
+from vidiff.io.field_access import FieldFrames, FilmFrames, stored_rate
 from vidiff.io.probe import MIN_FRAMES, NO_TIMESTAMPS, open_container, video_stream
 from vidiff.io.video_ext import VIDEO_EXT
 from vidiff.io.webp_in import is_animated
@@ -279,7 +279,7 @@ def open_frames(
 def interlaced_input(path: str | os.PathLike[str]) -> bool:
     """Whether VideoReader deinterlaces `path` (`vidiff.io.deinterlace`): decord would read it as stored."""
     mode = deinterlace_mode()
-    if mode in ("off", "frame", "field"):
+    if mode != "auto":
         return mode != "off"
     try:
         with open_container(path) as c:
@@ -296,7 +296,7 @@ def _first(c: av.container.InputContainer, vs: av.video.stream.VideoStream) -> l
     return []
 
 
-def deinterlaced_access(r: SeekReader) -> SeekReader | FieldFrames:
+def deinterlaced_access(r: SeekReader) -> SeekReader | FieldFrames | FilmFrames:
     """`r`, or, for a clip VideoReader deinterlaces (`vidiff.io.deinterlace`: its first frame flagged
     interlaced, or the mode asks), its frames as VideoReader gives them (`vidiff.io.field_access`)."""
     if r._count is not None or deinterlace_mode() == "off":  # (a raw stream's counted frames: as stored)
@@ -308,6 +308,8 @@ def deinterlaced_access(r: SeekReader) -> SeekReader | FieldFrames:
     how = resolve(deinterlace_mode(), bool(first.interlaced_frame), r.path)
     if how == "off":
         return r
+    if how == "film":  # (its frames as one pass from the start gives them)
+        return FilmFrames(r)
     parity = field_order(r._vs) if first.interlaced_frame else "auto"
     return FieldFrames(r, how, parity, stored_rate(r.path))
 

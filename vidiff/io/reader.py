@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 import av
@@ -31,6 +31,7 @@ from vidiff.errors import ConfigError, InputError
 from vidiff.io.color import frame_to_rgb
 from vidiff.io.cut_tail import DEPTH, cut_frame
 from vidiff.io.deinterlace import deinterlaced
+from vidiff.io.ebml_tail import block_cut
 from vidiff.io.probe import (
     MIN_FRAMES,
     VideoFile,
@@ -133,7 +134,9 @@ class VideoReader:
             line = Timeline(vs.time_base, info.fps)  # the probe's rule: repeats out, resets stepped
             err_at: Fraction | None = None  # time of the last good frame before the first error
             # each frame with whether a packet had failed to decode before it came
-            short: list[bool] = []  # whether the last packet came short (the file ends inside it)
+            short: list[
+                int
+            ] = []  # the last packet: whether it came short (the file ends inside it), pos, size
             decoded = ((frame, bool(errors)) for frame in self._decode(c, vs, errors, strict, short))
             tail: deque[Frame] = deque()  # the last frames, held until it is known none is cut short
             for (frame, failed), pts in in_order(decoded, lambda item: item[0].pts):
@@ -149,7 +152,10 @@ class VideoReader:
                 err_at = max(line.last + step, Fraction(0))
             reorders = int(vs.codec_context.has_b_frames or 0)
         n = line.n
-        cut = cut_frame(list(tail), self.path, info.container, bool(short and short[-1]), reorders)
+        cut = cut_frame(list(tail), self.path, info.container, bool(short and short[0]), reorders)
+        if cut is None and short and block_cut(self.path, info.container, short[1], short[2]):
+            cut = -1  # (a Matroska block the file ends inside: the demuxer dropped its frame, uncounted)
+            info = replace(info, n_frames=info.n_frames + 1)
         if cut is not None:  # its last coded frame decodes only in part: cut short (`LAST_CUT`)
             errors.append(LAST_CUT)
             if cut >= 0:  # known: left out (its time a gap, as a lost frame's), the ones after renumbered
@@ -169,10 +175,11 @@ class VideoReader:
         vs: av.video.stream.VideoStream,
         errors: list[str],
         strict: bool,
-        short: list[bool],
+        short: list[int],
     ) -> Iterator[av.VideoFrame]:
         """Decoded frames; a packet that fails to decode is noted in `errors` and skipped; `short` gets
-        whether each packet was read short (`Packet.is_corrupt`: the file ends inside it)."""
+        whether each packet was read short (`Packet.is_corrupt`: the file ends inside it), its position
+        and size."""
         packets = c.demux(vs)
         while True:
             try:
@@ -183,7 +190,7 @@ class VideoReader:
                 errors.append(_reason(e))
                 break
             if pkt.size:
-                short[:] = [pkt.is_corrupt]
+                short[:] = [pkt.is_corrupt, pkt.pos if pkt.pos is not None else -1, pkt.size]
             try:
                 frames = pkt.decode()
             except av.error.FFmpegError as e:

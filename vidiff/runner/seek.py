@@ -88,6 +88,8 @@ def _by_seek(
         t0, rate = first.pts * tb, nominal_rate(vs)
         # read deinterlaced as the planning pass read it (`vidiff.io.deinterlace`): from a frame early
         how = resolve(deinterlace_mode(), bool(first.interlaced_frame), path) if rate else "off"
+        if how == "film":  # (the pulldown's cadence is matched from the start: no seek into it)
+            raise _Lost
         if how != "off":  # its fields timed at the rate the reader times them by (raw DV states 60000)
             rate = stored_rate(path)
         early = 2 / rate if how != "off" else 0  # (a frame early; raw DV's seek goes to the nearest)
