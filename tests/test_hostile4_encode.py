@@ -1,0 +1,48 @@
+"""Encoding options at the doors of `--codec auto` (hostile pass): what the codec auto stands for takes
+its own crf and preset, NumPy values are plain ones, and a codec named for image frames is refused."""
+
+import numpy as np
+import pytest
+from conftest import write_clip
+
+from vidiff.cli import main
+from vidiff.errors import ConfigError
+from vidiff.io.encode import EncodeOptions
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory):
+    rng = np.random.default_rng(0)
+    base = rng.integers(0, 255, (32, 48, 3), np.uint8)
+    return write_clip(tmp_path_factory.mktemp("enc") / "in.mp4", [np.roll(base, 2 * k, 1) for k in range(5)])
+
+
+@pytest.mark.parametrize("kw", [{"preset": "4"}, {"crf": 60}])
+def test_auto_takes_vp9s_crf_and_preset_for_webm(kw):
+    # auto was checked as h264 alone: `-o out.webm --preset 4` was "unknown preset '4' for auto"
+    opts = EncodeOptions(**kw)
+    assert opts.for_output("a.webm").encoder == "libvpx-vp9"
+    with pytest.raises(ConfigError, match="for h264"):
+        opts.for_output("a.mp4")  # checked again for the codec auto becomes
+
+
+@pytest.mark.parametrize(
+    "kw, match",
+    [({"crf": 70}, "codec auto .*0-51.*0-63"), ({"preset": "fastest"}, "codec auto"), ({"crf": 18.5}, "crf")],
+)
+def test_auto_refuses_what_no_codec_takes(kw, match):
+    with pytest.raises(ConfigError, match=match):
+        EncodeOptions(**kw)
+
+
+def test_numpy_values_are_plain():
+    # a numpy.str_ preset was a Cython TypeError from PyAV; an np.int64 crf "out of range for auto: 0-51"
+    opts = EncodeOptions(crf=np.int64(20), preset=np.str_("fast"), pix_fmt=np.str_("yuv420p"))
+    assert (type(opts.crf), type(opts.preset), type(opts.pix_fmt)) == (int, str, str)
+    assert EncodeOptions(crf=18.0).crf == 18
+
+
+def test_webm_with_vp9_preset_and_crf_through_the_cli(clip, tmp_path):
+    out = tmp_path / "o.webm"
+    args = ["upscale", str(clip), "-o", str(out), "--factor", "2", "--method", "dis", "-q"]
+    assert main([*args, "--preset", "4", "--crf", "60"]) == 0 and out.exists()
