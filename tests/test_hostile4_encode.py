@@ -5,9 +5,12 @@ import numpy as np
 import pytest
 from conftest import write_clip
 
+from vidiff import upscale_file
 from vidiff.cli import main
 from vidiff.errors import ConfigError
+from vidiff.generate.clip import make_clip
 from vidiff.io.encode import EncodeOptions
+from vidiff.runner.infill import infill_file
 
 
 @pytest.fixture(scope="module")
@@ -46,3 +49,28 @@ def test_webm_with_vp9_preset_and_crf_through_the_cli(clip, tmp_path):
     out = tmp_path / "o.webm"
     args = ["upscale", str(clip), "-o", str(out), "--factor", "2", "--method", "dis", "-q"]
     assert main([*args, "--preset", "4", "--crf", "60"]) == 0 and out.exists()
+
+
+def test_a_named_codec_into_image_frames_is_refused(clip, tmp_path, capsys):
+    # h264 named into a GIF or PNG frames was taken for auto's stand-in and silently ignored
+    still = tmp_path / "s.png"
+    import cv2
+
+    cv2.imwrite(str(still), np.zeros((32, 48, 3), np.uint8))
+    for out, call in [
+        (
+            tmp_path / "u.gif",
+            lambda o: upscale_file(clip, o, factor=2, method="dis", codec="h264", progress=False),
+        ),
+        (tmp_path / "f", lambda o: upscale_file(clip, f"{o}/", factor=2, method="dis", codec="libx264")),
+        (tmp_path / "i.gif", lambda o: infill_file(clip, o, frames="2", codec="h264", progress=False)),
+        (
+            tmp_path / "g.gif",
+            lambda o: make_clip(o, image=str(still), seconds=0.3, codec="h264", progress=False),
+        ),
+    ]:
+        with pytest.raises(ConfigError, match="codec does not apply to image frames"):
+            call(out)
+        assert not out.exists()
+    assert main(["run", "fps_x2", "-i", str(clip), "-o", str(tmp_path / "r.gif"), "encode.codec=h264"]) == 2
+    assert "codec does not apply" in capsys.readouterr().err

@@ -422,9 +422,10 @@ def make_clip(
     check_seed(seed)
     if fps not in FPS_CHOICES:
         raise ConfigError(f"fps {fps} for a social clip: use one of {', '.join(map(str, FPS_CHOICES))}")
-    opts = EncodeOptions(codec, crf, preset, pix_fmt).for_output(output)
+    given = EncodeOptions(codec, crf, preset, pix_fmt)
+    opts = given.for_output(output)
     if is_gif(output):  # a GIF takes no encoding options and holds no music
-        frames_encoding(output, opts)
+        frames_encoding(output, given)
         check_gif_rate(output, fps)
         if audio:
             raise ConfigError(f"{output}: a GIF holds no audio; leave --audio out, or write .mp4")
