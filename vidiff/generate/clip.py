@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import numbers
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -59,14 +59,24 @@ ONLY_FOR = {
 }
 
 
-def parse_size(value: str | tuple[int, int] | None) -> tuple[int, int] | None:
-    """'832x480' or (832, 480) -> (832, 480); a one-line ConfigError for anything else."""
+def parse_size(value: str | Sequence[int] | None) -> tuple[int, int] | None:
+    """'832x480', (832, 480) or [832, 480] (a recipe's YAML list) -> (832, 480); a one-line ConfigError for
+    anything else. The sides of a pair are checked as a string's are: (32.0, 32.0) was passed to the
+    model as it was (a failed torch.randn after the weights had loaded), (True, 32) as 1x32."""
     from vidiff.errors import ConfigError
+    from vidiff.validate import check_int, is_list
 
-    if value is None or isinstance(value, tuple):
-        return value
+    if value is None:
+        return None
+    if is_list(value) and len(value) == 2:  # type: ignore[arg-type]
+        try:
+            return check_int(value[0], "", 1, 4096), check_int(value[1], "", 1, 4096)  # type: ignore[index]
+        except ConfigError:
+            raise ConfigError(f"keyframe_size {value!r}: each side must be a whole number 1-4096") from None
+    if not isinstance(value, str):
+        raise ConfigError(f"keyframe_size {value!r}: write it as WIDTHxHEIGHT, e.g. 832x480")
     try:
-        w, h = (int(x) for x in str(value).lower().split("x"))
+        w, h = (int(x) for x in value.lower().split("x"))
     except ValueError:
         raise ConfigError(f"keyframe_size {value!r}: write it as WIDTHxHEIGHT, e.g. 832x480") from None
     if not (0 < w <= 4096 and 0 < h <= 4096):

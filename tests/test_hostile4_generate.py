@@ -1,0 +1,36 @@
+"""generate's model arguments at the API door (hostile pass): a keyframe size as a pair is checked as a
+string is, and a file argument that is a FIFO or a device is said to be one."""
+
+import os
+
+import pytest
+
+from vidiff.errors import ConfigError, InputError
+from vidiff.generate.clip import parse_size
+from vidiff.generate.hub_file import local_file
+
+
+@pytest.mark.parametrize(
+    "value, size",
+    [("32x64", (32, 64)), ((32.0, 64.0), (32, 64)), ([32, 64], (32, 64)), (None, None)],
+)
+def test_keyframe_size_pairs_are_whole_numbers(value, size):
+    # (32.0, 32.0) reached the pipeline as floats (a torch.randn failure after the weights loaded); a
+    # recipe's YAML list [32, 64] was "write it as WIDTHxHEIGHT"
+    got = parse_size(value)
+    assert got == size and all(type(x) is int for x in got or ())
+
+
+@pytest.mark.parametrize("value", [(True, 32), (0, 32), (32.5, 32), (32, 5000), [1, 2, 3], 5, b"32x32"])
+def test_keyframe_size_refused_in_one_line(value):
+    with pytest.raises(ConfigError, match="keyframe_size"):
+        parse_size(value)
+
+
+@pytest.mark.parametrize("what", ["vae", "lora", "transformer"])
+def test_a_fifo_or_device_file_is_named_as_one(tmp_path, what):
+    fifo = tmp_path / "pipe.safetensors"
+    os.mkfifo(fifo)
+    for path in (str(fifo), os.devnull):  # was "no such file" (and never opened: no hang)
+        with pytest.raises(InputError, match="not a regular file"):
+            local_file(path, what, offline=True)
