@@ -34,3 +34,31 @@ def test_a_fifo_or_device_file_is_named_as_one(tmp_path, what):
     for path in (str(fifo), os.devnull):  # was "no such file" (and never opened: no hang)
         with pytest.raises(InputError, match="not a regular file"):
             local_file(path, what, offline=True)
+
+
+def test_recipe_encode_audio_reaches_a_models_sound(tmp_path, monkeypatch, capsys):
+    """social_clip with weights: encode.audio=drop kept the model's sound (LTX-2's) and encode.audio_codec
+    =copy was ignored; drop is generate.no_audio now, copy one line."""
+    import vidiff.generate.clip
+    from vidiff.cli import main
+
+    calls = []
+    monkeypatch.setattr(vidiff.generate.clip, "make_clip", lambda out, **kw: calls.append(kw) or {})
+    run = [
+        "run",
+        "social_clip",
+        "-o",
+        str(tmp_path / "o.mp4"),
+        "generate.prompt=cat",
+        "generate.weights=w",
+        "-q",
+    ]
+    assert main([*run, "encode.audio=drop"]) == 0 and calls[-1]["no_audio"] is True
+    assert main(run) == 0 and "no_audio" not in calls[-1]  # encode.audio none: the model's sound kept
+    n = len(calls)
+    for extra, line in [
+        (["encode.audio_codec=copy"], "no source audio to copy"),
+        (["encode.audio=drop", "generate.no_audio=false"], "give one"),
+    ]:
+        assert main([*run, *extra]) == 2
+        assert line in capsys.readouterr().err and len(calls) == n
