@@ -74,3 +74,16 @@ def test_a_named_codec_into_image_frames_is_refused(clip, tmp_path, capsys):
         assert not out.exists()
     assert main(["run", "fps_x2", "-i", str(clip), "-o", str(tmp_path / "r.gif"), "encode.codec=h264"]) == 2
     assert "codec does not apply" in capsys.readouterr().err
+
+
+def test_an_audio_codec_with_the_audio_dropped_is_refused(clip, tmp_path, capsys):
+    # --no-audio --audio-codec aac (or a recipe's encode.audio=drop with encode.audio_codec) ran, the codec ignored
+    out = tmp_path / "a.mp4"
+    args = ["upscale", str(clip), "-o", str(out), "--factor", "2", "--method", "dis", "-q"]
+    assert main([*args, "--no-audio", "--audio-codec", "aac"]) == 2
+    assert "the audio is dropped" in capsys.readouterr().err and not out.exists()
+    run = ["run", "fps_x2", "-i", str(clip), "-o", str(out), "encode.audio=drop", "encode.audio_codec=copy"]
+    assert main(run) == 2 and "the audio is dropped" in capsys.readouterr().err and not out.exists()
+    with pytest.raises(ConfigError, match="the audio is dropped"):
+        infill_file(clip, out, frames="2", audio=False, audio_codec="aac", progress=False)
+    assert not out.exists()

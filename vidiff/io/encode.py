@@ -282,3 +282,12 @@ def _preset_problem(preset: str | None, codec: str) -> str | None:
     elif preset not in X26X_PRESETS:
         return f"unknown preset {preset!r} for {codec}; choose one of: {', '.join(X26X_PRESETS)}"
     return None
+
+
+def check_audio_codec_used(kept: bool, audio_codec: str) -> None:
+    """Refuse an audio codec named for an output whose audio is dropped (`kept` False: --no-audio, a
+    recipe's encode.audio=drop): it was silently ignored."""
+    if not kept and audio_codec != "auto":
+        raise ConfigError(
+            f"audio codec {audio_codec}: the audio is dropped (no audio); leave one of them out"
+        )

@@ -24,7 +24,7 @@ from vidiff.flow import Interpolator, get_interpolator
 from vidiff.io.aspect import note_sar_lost
 from vidiff.io.cfr import ConstantRate
 from vidiff.io.colortags import output_color
-from vidiff.io.encode import EncodeOptions
+from vidiff.io.encode import EncodeOptions, check_audio_codec_used
 from vidiff.io.gif_out import GifWriter, check_gif_rate
 from vidiff.io.probe import VideoFile, strict_scope
 from vidiff.io.reader import Frame, VideoReader
@@ -134,6 +134,7 @@ def infill_file(
     if images:
         frames_encoding(output, given)  # images take no encoding options: one given is refused
     enc = given.for_output(output)
+    check_audio_codec_used(audio, audio_codec)
     if (frames is None) == (not auto):
         raise ConfigError("give either frames to replace (e.g. frames 10-14,30) or auto")
     # opened once for the probe, the defect scan and the frames; the audio copier, which reads while the
