@@ -119,6 +119,8 @@ def check_rate(value: object, what: str = "fps") -> Fraction:
     """A frame rate: a finite number or Fraction above 0 (as a Fraction whose terms fit a container's
     32-bit time base: a float such as 29.97 is 2997/100, not its 2**48 binary denominator)."""
     check_number(value, what, hi=MAX_FPS, positive=True)
+    if not isinstance(value, (numbers.Rational, float)):  # np.float32: Fraction() takes neither; its
+        value = float(str(value))  # shortest repr, 29.97, not float()'s 29.969999313354492
     rate = Fraction(value).limit_denominator(RATE_DENOMINATOR)  # type: ignore[arg-type]
     if rate == 0:
         raise ConfigError(f"{what} {show(value)}: must be at least 1/{RATE_DENOMINATOR}")
@@ -237,6 +239,20 @@ def check_mapping(value: object, what: str) -> Any:
     """None, or a dict of options."""
     if value is not None and not isinstance(value, Mapping):
         raise ConfigError(f"{what} {show(value)}: must be a dict (or None)")
+    return value
+
+
+COLOR_KEYS = ("color_range", "colorspace", "color_primaries", "color_trc")  # a probe's `VideoInfo.color`
+
+
+def check_color(value: object, what: str) -> Any:
+    """None, or a colour-tag dict as a probe gives (`COLOR_KEYS`, each an FFmpeg enum number 0-255): an
+    unknown key was set on the encoder as an attribute, an AttributeError traceback."""
+    check_mapping(value, what)
+    for key, tag in (value or {}).items():  # type: ignore[attr-defined]
+        if key not in COLOR_KEYS:
+            raise ConfigError(f"{what} key {show(key)}: use {', '.join(COLOR_KEYS)} (as probe() gives)")
+        check_int(tag, f"{what} {key}", 0, 255)
     return value
 
 
@@ -448,7 +464,7 @@ WRITER_ARGS: dict[str, Callable[[object, str], Any]] = {
     "pix_fmt": check_text,
     "audio_from": check_source,
     "rotation": lambda v, what: check_int(v, what, -360, 360),
-    "color": check_mapping,
+    "color": check_color,
     "inputs": check_paths,
     "faststart": check_flag,
     "profile": check_text,
