@@ -62,3 +62,21 @@ def test_recipe_encode_audio_reaches_a_models_sound(tmp_path, monkeypatch, capsy
     ]:
         assert main([*run, *extra]) == 2
         assert line in capsys.readouterr().err and len(calls) == n
+
+
+def test_paths_are_taken_for_weights_and_their_files(tmp_path):
+    """weights, vae, lora and transformer are local paths too: a Path was 'must be a string' (image, clip
+    and audio took one); bytes and numbers are still refused in one line."""
+    from pathlib import Path
+
+    from vidiff.generate.clip import make_clip
+
+    kw = dict(prompt="a cat", progress=False)
+    with pytest.raises(InputError, match="weights .*no-such: no such folder"):
+        make_clip(tmp_path / "o.mp4", weights=Path(tmp_path / "no-such"), vae=Path("v.safetensors"), **kw)
+    with pytest.raises(InputError, match="no such folder"):
+        make_clip(tmp_path / "o.mp4", weights=str(tmp_path / "no-such"), lora=[Path("a.safetensors")], **kw)
+    for bad in ({"weights": b"w"}, {"vae": 1}, {"transformer": [Path("t"), 2]}, {"weights": [Path("w")]}):
+        with pytest.raises(ConfigError, match="must be a string or a path"):
+            make_clip(tmp_path / "o.mp4", **{"weights": "w", **bad}, **kw)
+    assert not (tmp_path / "o.mp4").exists()

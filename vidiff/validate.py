@@ -285,6 +285,29 @@ def check_text(value: object, what: str) -> Any:
     return value
 
 
+def check_place(value: object, what: str) -> Any:
+    """None, a string, or an os.PathLike: a local folder or file that may also be a hub id (`weights`,
+    `vae`); `as_text` makes it a string."""
+    if value is not None and not isinstance(value, (str, os.PathLike)):
+        raise ConfigError(f"{what} {show(value)}: must be a string or a path (or None)")
+    return value
+
+
+def check_places(value: object, what: str) -> Any:
+    """None, or one `check_place` value or a list (or tuple) of them (a repeatable option: `lora`)."""
+    items = value if isinstance(value, (list, tuple)) else [value]
+    if value is not None and not all(isinstance(v, (str, os.PathLike)) for v in items):
+        raise ConfigError(f"{what} {show(value)}: must be a string or a path, or a list of them (or None)")
+    return value
+
+
+def as_text(value: Any) -> Any:
+    """A `check_place(s)` value with each os.PathLike as its string (a Path given for `weights` was refused)."""
+    if isinstance(value, (list, tuple)):
+        return [as_text(v) for v in value]
+    return os.fspath(value) if isinstance(value, os.PathLike) else value
+
+
 def check_texts(value: object, what: str) -> Any:
     """None, a string, or a list (or tuple) of strings (a repeatable option's values)."""
     items = value if isinstance(value, (list, tuple)) else [value]
@@ -433,13 +456,13 @@ MAKE_CLIP_ARGS: dict[str, Callable[[object, str], Any]] = {
     **dict.fromkeys(("steps", "seed", "frames", "crf"), check_whole),
     **dict.fromkeys(("loop", "offload", "offline", "progress", "strict", "no_audio"), check_flag),
     **dict.fromkeys(
-        ("aspect", "motion", "scheme", "backend", "weights", "method", "device", "prompt", "negative_prompt")
-        + ("dtype", "interpolate", "codec", "preset", "pix_fmt", "vae"),
+        ("aspect", "motion", "scheme", "backend", "method", "device", "prompt", "negative_prompt")
+        + ("dtype", "interpolate", "codec", "preset", "pix_fmt"),
         check_text,
     ),
+    **dict.fromkeys(("weights", "vae"), check_place),
+    **dict.fromkeys(("lora", "transformer"), check_places),
     "interpolate_options": check_mapping,
-    "lora": check_texts,
-    "transformer": check_texts,
     **dict.fromkeys(("on_frame", "on_step"), check_callable),
 }
 INFILL_ARGS: dict[str, Callable[[object, str], Any]] = {

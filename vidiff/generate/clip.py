@@ -363,9 +363,10 @@ def make_clip(
     """
     args = dict(locals())  # the call's arguments (no other name is bound yet)
     from vidiff.io.probe import strict_input, strict_scope
-    from vidiff.validate import MAKE_CLIP_ARGS, check_args, check_seed, check_steps
+    from vidiff.validate import MAKE_CLIP_ARGS, as_text, check_args, check_seed, check_steps
 
     check_args(MAKE_CLIP_ARGS, args)  # each argument's type, before any work
+    weights, vae, lora, transformer = (as_text(v) for v in (weights, vae, lora, transformer))  # a Path too
     # a whole number given as 9.0 (a web form's number, a YAML float) is used as 9: torch and diffusers
     # take ints only (a float seed was a RuntimeError traceback, float steps or frames a failed model call)
     steps, seed, frames, crf = (None if v is None else int(v) for v in (steps, seed, frames, crf))
