@@ -2,6 +2,7 @@
 string is, and a file argument that is a FIFO or a device is said to be one."""
 
 import os
+import re
 
 import pytest
 
@@ -79,4 +80,18 @@ def test_paths_are_taken_for_weights_and_their_files(tmp_path):
     for bad in ({"weights": b"w"}, {"vae": 1}, {"transformer": [Path("t"), 2]}, {"weights": [Path("w")]}):
         with pytest.raises(ConfigError, match="must be a string or a path"):
             make_clip(tmp_path / "o.mp4", **{"weights": "w", **bad}, **kw)
+    assert not (tmp_path / "o.mp4").exists()
+
+
+@pytest.mark.parametrize("extend, count", [(1e308, "more than 22"), (1e6, "25000000")])
+def test_a_huge_extension_is_one_line(tmp_path, extend, count):
+    # 1e308 s times the rate is an infinity: round() raised OverflowError, a traceback
+    import numpy as np
+    from conftest import write_clip
+
+    from vidiff.generate.clip import make_clip
+
+    clip = write_clip(tmp_path / "c.mp4", [np.full((16, 16, 3), 40 * k, np.uint8) for k in range(4)])
+    with pytest.raises(ConfigError, match=re.escape(f"extend {extend:g} s is {count} frames at 25 fps")):
+        make_clip(tmp_path / "o.mp4", clip=str(clip), extend=extend, progress=False)
     assert not (tmp_path / "o.mp4").exists()

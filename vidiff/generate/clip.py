@@ -95,7 +95,9 @@ def check_extend(n_new: object, fps: Fraction | None = None, seconds: float | No
     if n_new > MAX_EXTEND_FRAMES:
         asked, here = f"extension of {n_new} frames", ""
         if fps is not None:
-            asked = f"extend {seconds:g} s is {n_new} frames at {float(fps):.4g} fps"
+            want = n_new if seconds is None else seconds * float(fps)  # (1e308 s: infinite, not counted)
+            count = n_new if abs(want - n_new) <= 1 else f"more than {MAX_EXTEND_FRAMES}"
+            asked = f"extend {seconds:g} s is {count} frames at {float(fps):.4g} fps"
             here = f" ({MAX_EXTEND_FRAMES / float(fps):.2f} s here)"
         raise ConfigError(
             f"{asked}: extension carries a clip's motion {MAX_EXTEND_FRAMES} frames past its end{here}, "
@@ -529,7 +531,10 @@ def make_clip(
         ext_s = (
             extend if extend is not None else 0.0 if loop else min(1.0, MAX_EXTEND_FRAMES / float(info.fps))
         )
-        n_new = check_extend(round(ext_s * float(info.fps)), info.fps, ext_s)
+        n_float = ext_s * float(info.fps)  # 1e308 s is an infinity of frames: round() raised OverflowError
+        n_new = check_extend(
+            round(n_float) if math.isfinite(n_float) else MAX_EXTEND_FRAMES + 1, info.fps, ext_s
+        )
         refiner, bar = None, None
         if method == "diffusion":
             from vidiff.generate.refine import DiffusionRefiner
