@@ -132,7 +132,11 @@ class EncodeOptions:
         if self.codec != DEFAULT_CODEC:
             return self
         ext = os.path.splitext(os.fspath(path))[1].lower()
-        return replace(self, codec=CONTAINER_CODEC.get(ext, "h264"))
+        codec = CONTAINER_CODEC.get(ext, "h264")
+        try:
+            return replace(self, codec=codec)
+        except ConfigError as e:  # a crf or preset auto took that this container's codec does not
+            raise ConfigError(f"{e} (codec auto writes {codec} into {ext or 'this output'})") from None
 
     def writer_kwargs(self) -> dict[str, object]:
         """Keyword arguments for `VideoWriter` / `ResumableWriter` (`auto` is resolved by their output)."""
