@@ -87,3 +87,18 @@ def test_an_audio_codec_with_the_audio_dropped_is_refused(clip, tmp_path, capsys
     with pytest.raises(ConfigError, match="the audio is dropped"):
         infill_file(clip, out, frames="2", audio=False, audio_codec="aac", progress=False)
     assert not out.exists()
+
+
+def test_av1_is_quiet_on_stderr(clip, tmp_path):
+    # SVT-AV1 printed a 20-line info banner on stderr for each encoder it opened, past --quiet
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "SVT_LOG"}
+    out = tmp_path / "a.mp4"
+    cmd = [sys.executable, "-m", "vidiff", "upscale", str(clip), "-o", str(out), "--factor", "2"]
+    run = subprocess.run(
+        [*cmd, "--method", "dis", "--codec", "av1", "-q"], env=env, capture_output=True, text=True
+    )
+    assert run.returncode == 0 and out.exists() and "Svt[" not in run.stderr, run.stderr

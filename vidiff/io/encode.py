@@ -70,6 +70,10 @@ AUDIO_CODEC_HELP = (
     "(always copy; refused where the container cannot hold the codec), aac (re-encode; Opus for .webm)"
 )
 
+# SVT-AV1 (codec av1) printed a 20-line banner of info and warnings on stderr at each encoder it opened
+# (the trial encode's too), past --quiet; errors only unless the user set its level (SVT_LOG, 1: errors)
+os.environ.setdefault("SVT_LOG", "1")
+
 _CHECKED: dict[tuple, str | None] = {}  # (options, container, size class, resumable) -> error or None
 
 
