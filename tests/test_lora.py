@@ -189,7 +189,7 @@ def test_the_api_checks_lora_as_the_cli_does(tmp_path, loras):
     cv2.imwrite(str(still), np.full((32, 32, 3), 80, np.uint8))
     with pytest.raises(ConfigError, match="lora applies to a video diffusion model"):
         make_clip(tmp_path / "o.mp4", image=str(still), lora=str(loras[0]))
-    with pytest.raises(ConfigError, match="lora 5: must be a string or a list of strings"):
+    with pytest.raises(ConfigError, match="lora 5: must be a string or a path, or a list of them"):
         make_clip(tmp_path / "o.mp4", image=str(still), lora=5)
     assert not (tmp_path / "o.mp4").exists()
 

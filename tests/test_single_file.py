@@ -157,7 +157,7 @@ def test_the_api_recipe_and_web_app_doors(tmp_path, wan):
     cv2.imwrite(str(still), np.full((32, 32, 3), 80, np.uint8))
     with pytest.raises(ConfigError, match="transformer applies to a video diffusion model"):
         make_clip(tmp_path / "o.mp4", image=str(still), transformer="x.safetensors")
-    with pytest.raises(ConfigError, match="transformer 5: must be a string or a list of strings"):
+    with pytest.raises(ConfigError, match="transformer 5: must be a string or a path, or a list of them"):
         make_clip(tmp_path / "o.mp4", image=str(still), transformer=5)
     same = comfy_file(wan, tmp_path / "same.safetensors")
     recipe = load_recipe("social_clip").with_overrides(

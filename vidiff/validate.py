@@ -119,6 +119,8 @@ def check_rate(value: object, what: str = "fps") -> Fraction:
     """A frame rate: a finite number or Fraction above 0 (as a Fraction whose terms fit a container's
     32-bit time base: a float such as 29.97 is 2997/100, not its 2**48 binary denominator)."""
     check_number(value, what, hi=MAX_FPS, positive=True)
+    if not isinstance(value, (numbers.Rational, float)):  # np.float32: Fraction() takes neither; its
+        value = float(str(value))  # shortest repr, 29.97, not float()'s 29.969999313354492
     rate = Fraction(value).limit_denominator(RATE_DENOMINATOR)  # type: ignore[arg-type]
     if rate == 0:
         raise ConfigError(f"{what} {show(value)}: must be at least 1/{RATE_DENOMINATOR}")
@@ -240,6 +242,20 @@ def check_mapping(value: object, what: str) -> Any:
     return value
 
 
+COLOR_KEYS = ("color_range", "colorspace", "color_primaries", "color_trc")  # a probe's `VideoInfo.color`
+
+
+def check_color(value: object, what: str) -> Any:
+    """None, or a colour-tag dict as a probe gives (`COLOR_KEYS`, each an FFmpeg enum number 0-255): an
+    unknown key was set on the encoder as an attribute, an AttributeError traceback."""
+    check_mapping(value, what)
+    for key, tag in (value or {}).items():  # type: ignore[attr-defined]
+        if key not in COLOR_KEYS:
+            raise ConfigError(f"{what} key {show(key)}: use {', '.join(COLOR_KEYS)} (as probe() gives)")
+        check_int(tag, f"{what} {key}", 0, 255)
+    return value
+
+
 def check_sar(value: object, what: str) -> Fraction | None:
     """A pixel aspect ratio (`vidiff.io.aspect`) given as "32:27", "32/27", a (32, 27) pair or a number
     above 0, as a Fraction; None for square pixels (1) or none given."""
@@ -267,6 +283,29 @@ def check_text(value: object, what: str) -> Any:
     if value is not None and not isinstance(value, str):
         raise ConfigError(f"{what} {show(value)}: must be a string (or None)")
     return value
+
+
+def check_place(value: object, what: str) -> Any:
+    """None, a string, or an os.PathLike: a local folder or file that may also be a hub id (`weights`,
+    `vae`); `as_text` makes it a string."""
+    if value is not None and not isinstance(value, (str, os.PathLike)):
+        raise ConfigError(f"{what} {show(value)}: must be a string or a path (or None)")
+    return value
+
+
+def check_places(value: object, what: str) -> Any:
+    """None, or one `check_place` value or a list (or tuple) of them (a repeatable option: `lora`)."""
+    items = value if isinstance(value, (list, tuple)) else [value]
+    if value is not None and not all(isinstance(v, (str, os.PathLike)) for v in items):
+        raise ConfigError(f"{what} {show(value)}: must be a string or a path, or a list of them (or None)")
+    return value
+
+
+def as_text(value: Any) -> Any:
+    """A `check_place(s)` value with each os.PathLike as its string (a Path given for `weights` was refused)."""
+    if isinstance(value, (list, tuple)):
+        return [as_text(v) for v in value]
+    return os.fspath(value) if isinstance(value, os.PathLike) else value
 
 
 def check_texts(value: object, what: str) -> Any:
@@ -419,13 +458,13 @@ MAKE_CLIP_ARGS: dict[str, Callable[[object, str], Any]] = {
     **dict.fromkeys(("steps", "seed", "frames", "crf"), check_whole),
     **dict.fromkeys(("loop", "offload", "offline", "progress", "strict", "no_audio"), check_flag),
     **dict.fromkeys(
-        ("aspect", "motion", "scheme", "backend", "weights", "method", "device", "prompt", "negative_prompt")
-        + ("dtype", "interpolate", "codec", "preset", "pix_fmt", "vae"),
+        ("aspect", "motion", "scheme", "backend", "method", "device", "prompt", "negative_prompt")
+        + ("dtype", "interpolate", "codec", "preset", "pix_fmt"),
         check_text,
     ),
+    **dict.fromkeys(("weights", "vae"), check_place),
+    **dict.fromkeys(("lora", "transformer"), check_places),
     "interpolate_options": check_mapping,
-    "lora": check_texts,
-    "transformer": check_texts,
     **dict.fromkeys(("on_frame", "on_step"), check_callable),
 }
 INFILL_ARGS: dict[str, Callable[[object, str], Any]] = {
@@ -451,7 +490,7 @@ WRITER_ARGS: dict[str, Callable[[object, str], Any]] = {
     "pix_fmt": check_text,
     "audio_from": check_source,
     "rotation": lambda v, what: check_int(v, what, -360, 360),
-    "color": check_mapping,
+    "color": check_color,
     "inputs": check_paths,
     "faststart": check_flag,
     "profile": check_text,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import numbers
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -59,14 +59,24 @@ ONLY_FOR = {
 }
 
 
-def parse_size(value: str | tuple[int, int] | None) -> tuple[int, int] | None:
-    """'832x480' or (832, 480) -> (832, 480); a one-line ConfigError for anything else."""
+def parse_size(value: str | Sequence[int] | None) -> tuple[int, int] | None:
+    """'832x480', (832, 480) or [832, 480] (a recipe's YAML list) -> (832, 480); a one-line ConfigError for
+    anything else. The sides of a pair are checked as a string's are: (32.0, 32.0) was passed to the
+    model as it was (a failed torch.randn after the weights had loaded), (True, 32) as 1x32."""
     from vidiff.errors import ConfigError
+    from vidiff.validate import check_int, is_list
 
-    if value is None or isinstance(value, tuple):
-        return value
+    if value is None:
+        return None
+    if is_list(value) and len(value) == 2:  # type: ignore[arg-type]
+        try:
+            return check_int(value[0], "", 1, 4096), check_int(value[1], "", 1, 4096)  # type: ignore[index]
+        except ConfigError:
+            raise ConfigError(f"keyframe_size {value!r}: each side must be a whole number 1-4096") from None
+    if not isinstance(value, str):
+        raise ConfigError(f"keyframe_size {value!r}: write it as WIDTHxHEIGHT, e.g. 832x480")
     try:
-        w, h = (int(x) for x in str(value).lower().split("x"))
+        w, h = (int(x) for x in value.lower().split("x"))
     except ValueError:
         raise ConfigError(f"keyframe_size {value!r}: write it as WIDTHxHEIGHT, e.g. 832x480") from None
     if not (0 < w <= 4096 and 0 < h <= 4096):
@@ -85,7 +95,9 @@ def check_extend(n_new: object, fps: Fraction | None = None, seconds: float | No
     if n_new > MAX_EXTEND_FRAMES:
         asked, here = f"extension of {n_new} frames", ""
         if fps is not None:
-            asked = f"extend {seconds:g} s is {n_new} frames at {float(fps):.4g} fps"
+            want = n_new if seconds is None else seconds * float(fps)  # (1e308 s: infinite, not counted)
+            count = n_new if abs(want - n_new) <= 1 else f"more than {MAX_EXTEND_FRAMES}"
+            asked = f"extend {seconds:g} s is {count} frames at {float(fps):.4g} fps"
             here = f" ({MAX_EXTEND_FRAMES / float(fps):.2f} s here)"
         raise ConfigError(
             f"{asked}: extension carries a clip's motion {MAX_EXTEND_FRAMES} frames past its end{here}, "
@@ -380,9 +392,10 @@ def make_clip(
     """
     args = dict(locals())  # the call's arguments (no other name is bound yet)
     from vidiff.io.probe import strict_input, strict_scope
-    from vidiff.validate import MAKE_CLIP_ARGS, check_args, check_seed, check_steps
+    from vidiff.validate import MAKE_CLIP_ARGS, as_text, check_args, check_seed, check_steps
 
     check_args(MAKE_CLIP_ARGS, args)  # each argument's type, before any work
+    weights, vae, lora, transformer = (as_text(v) for v in (weights, vae, lora, transformer))  # a Path too
     # a whole number given as 9.0 (a web form's number, a YAML float) is used as 9: torch and diffusers
     # take ints only (a float seed was a RuntimeError traceback, float steps or frames a failed model call)
     steps, seed, frames, crf = (None if v is None else int(v) for v in (steps, seed, frames, crf))
@@ -449,9 +462,10 @@ def make_clip(
     check_seed(seed)
     if fps not in FPS_CHOICES:
         raise ConfigError(f"fps {fps} for a social clip: use one of {', '.join(map(str, FPS_CHOICES))}")
-    opts = EncodeOptions(codec, crf, preset, pix_fmt).for_output(output)
+    given = EncodeOptions(codec, crf, preset, pix_fmt)
+    opts = given.for_output(output)
     if is_gif(output):  # a GIF takes no encoding options and holds no music
-        frames_encoding(output, opts)
+        frames_encoding(output, given)
         check_gif_rate(output, fps)
         if audio:
             raise ConfigError(f"{output}: a GIF holds no audio; leave --audio out, or write .mp4")
@@ -545,7 +559,10 @@ def make_clip(
         ext_s = (
             extend if extend is not None else 0.0 if loop else min(1.0, MAX_EXTEND_FRAMES / float(info.fps))
         )
-        n_new = check_extend(round(ext_s * float(info.fps)), info.fps, ext_s)
+        n_float = ext_s * float(info.fps)  # 1e308 s is an infinity of frames: round() raised OverflowError
+        n_new = check_extend(
+            round(n_float) if math.isfinite(n_float) else MAX_EXTEND_FRAMES + 1, info.fps, ext_s
+        )
         refiner, bar = None, None
         if method == "diffusion":
             from vidiff.generate.refine import DiffusionRefiner

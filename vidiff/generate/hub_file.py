@@ -30,6 +30,8 @@ def local_file(source: str, what: str, offline: bool, note: Callable[[str], None
     if not is_hub_file(source):
         if p.is_dir():
             raise InputError(f"{what} {source}: is a folder; give its .safetensors file")
+        if p.exists() and not p.is_file():  # a FIFO, a device: "no such file" sent users looking for it
+            raise InputError(f"{what} {source}: not a regular file (a device, pipe or socket); give a file")
         if not p.is_file():
             raise InputError(f"{what} {source}: no such file")
         return str(p)

@@ -52,6 +52,7 @@ class AudioTrack:
         path = source.path if isinstance(source, VideoFile) else os.fspath(source)
         if not os.path.isfile(path):
             what = "not a regular file (a device, pipe or socket); give an audio file"
+            what = "is a folder; give an audio file" if os.path.isdir(path) else what
             raise InputError(f"{path}: {what if os.path.exists(path) else 'no such audio file'}")
         try:
             with av.open(path) as c:
@@ -73,7 +74,8 @@ class AudioTrack:
                 for rf in res.resample(None):
                     chunks.append(rf.to_ndarray())
         except av.error.FFmpegError as e:
-            raise InputError(f"{path}: not a readable audio file ({e})") from None
+            # FFmpeg's reason alone: str(e) is "[Errno 1094995529] Invalid data ...: 'path'"
+            raise InputError(f"{path}: not a readable audio file ({e.strerror or e})") from None
         if not chunks:
             raise InputError(f"{path}: audio stream has no samples")
         x = np.concatenate(chunks, axis=1).astype(np.float32)

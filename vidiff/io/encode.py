@@ -10,6 +10,8 @@ before the work, not after it.
 
 from __future__ import annotations
 
+import math
+import numbers
 import os
 import shutil
 import sys
@@ -68,6 +70,10 @@ AUDIO_CODEC_HELP = (
     "(always copy; refused where the container cannot hold the codec), aac (re-encode; Opus for .webm)"
 )
 
+# SVT-AV1 (codec av1) printed a 20-line banner of info and warnings on stderr at each encoder it opened
+# (the trial encode's too), past --quiet; errors only unless the user set its level (SVT_LOG, 1: errors)
+os.environ.setdefault("SVT_LOG", "1")
+
 _CHECKED: dict[tuple, str | None] = {}  # (options, container, size class, resumable) -> error or None
 
 
@@ -83,29 +89,27 @@ class EncodeOptions:
     audio_codec: str = "auto"
 
     def __post_init__(self) -> None:
+        _plain_values(self)
         if self.audio_codec not in AUDIO_CODECS:
             raise ConfigError(f"audio codec {self.audio_codec!r}: use one of {', '.join(AUDIO_CODECS)}")
         if not isinstance(self.codec, str) or self.codec not in (*CODECS, DEFAULT_CODEC):
             raise ConfigError(
                 f"unknown codec {self.codec!r}; choose one of: {', '.join(sorted({*CODECS, DEFAULT_CODEC}))}"
             )
+        if self.preset is not None and not isinstance(self.preset, str):
+            raise ConfigError(
+                f"preset {self.preset!r:.60}: must be a string (a name, or a number for vp9/av1)"
+            )
+        # `auto` takes what any codec it may become takes (vp9's crf 60 and preset 4 for a .webm);
+        # `for_output` checks them again against the output's own
+        problems = [_crf_problem(self.crf, c) or _preset_problem(self.preset, c) for c in _named(self.codec)]
+        if all(problems):
+            raise ConfigError(
+                problems[0]
+                if len(problems) == 1
+                else f"codec auto (h264, or vp9 for .webm): {'; '.join(problems)}"
+            )
         enc = self.encoder
-        if self.crf is not None and enc in CRF_RANGE:
-            lo, hi = CRF_RANGE[enc]
-            if isinstance(self.crf, bool) or not isinstance(self.crf, int) or not lo <= self.crf <= hi:
-                raise ConfigError(f"crf {self.crf!r} out of range for {self.codec}: use {lo}-{hi}")
-        if self.preset is not None:
-            p = self.preset
-            if not isinstance(p, str):
-                raise ConfigError(f"preset {p!r:.60}: must be a string (a name, or a number for vp9/av1)")
-            if enc in NUMERIC_PRESETS:
-                lo, hi = NUMERIC_PRESETS[enc]
-                if not (isinstance(p, str) and p.isdigit() and lo <= int(p) <= hi):
-                    raise ConfigError(f"unknown preset {p!r} for {self.codec}: use a number {lo}-{hi}")
-            elif p not in X26X_PRESETS:
-                raise ConfigError(
-                    f"unknown preset {p!r} for {self.codec}; choose one of: {', '.join(X26X_PRESETS)}"
-                )
         if not isinstance(self.pix_fmt, str) or self.pix_fmt not in PIX_FMTS:
             raise ConfigError(
                 f"unsupported pixel format {self.pix_fmt!r}; choose one of: {', '.join(PIX_FMTS)}"
@@ -132,7 +136,11 @@ class EncodeOptions:
         if self.codec != DEFAULT_CODEC:
             return self
         ext = os.path.splitext(os.fspath(path))[1].lower()
-        return replace(self, codec=CONTAINER_CODEC.get(ext, "h264"))
+        codec = CONTAINER_CODEC.get(ext, "h264")
+        try:
+            return replace(self, codec=codec)
+        except ConfigError as e:  # a crf or preset auto took that this container's codec does not
+            raise ConfigError(f"{e} (codec auto writes {codec} into {ext or 'this output'})") from None
 
     def writer_kwargs(self) -> dict[str, object]:
         """Keyword arguments for `VideoWriter` / `ResumableWriter` (`auto` is resolved by their output)."""
@@ -239,3 +247,55 @@ def _restore_stderr(saved: int | None) -> None:
     if saved is not None:
         os.dup2(saved, 2)
         os.close(saved)
+
+
+def _plain_values(opts: EncodeOptions) -> None:
+    """A NumPy string or integer (a web form's, a DataFrame's) as Python's own: PyAV's Cython refuses a
+    `numpy.str_` with a TypeError, and a whole-number crf of another type (np.int64, 18.0) is that int."""
+    for name in ("codec", "preset", "pix_fmt", "audio_codec"):
+        value = getattr(opts, name)
+        if isinstance(value, str) and type(value) is not str:
+            object.__setattr__(opts, name, str(value))
+    crf = opts.crf
+    real = isinstance(crf, numbers.Real) and not isinstance(crf, bool) and type(crf) is not int
+    if real and math.isfinite(crf) and int(crf) == crf:  # type: ignore[arg-type]
+        object.__setattr__(opts, "crf", int(crf))  # type: ignore[arg-type]
+
+
+def _named(codec: str) -> list[str]:
+    """The named codecs `codec` may be written as: itself, or for `auto` every container's."""
+    return ["h264", *CONTAINER_CODEC.values()] if codec == DEFAULT_CODEC else [codec]
+
+
+def _crf_problem(crf: object, codec: str) -> str | None:
+    """Why `crf` does not suit `codec` (None where it does)."""
+    enc = CODECS[codec]
+    if crf is None or enc not in CRF_RANGE:
+        return None
+    lo, hi = CRF_RANGE[enc]
+    if isinstance(crf, bool) or not isinstance(crf, int) or not lo <= crf <= hi:
+        return f"crf {crf!r} out of range for {codec}: use {lo}-{hi}"
+    return None
+
+
+def _preset_problem(preset: str | None, codec: str) -> str | None:
+    """Why `preset` does not suit `codec` (None where it does)."""
+    enc = CODECS[codec]
+    if preset is None:
+        return None
+    if enc in NUMERIC_PRESETS:
+        lo, hi = NUMERIC_PRESETS[enc]
+        if not (preset.isdigit() and lo <= int(preset) <= hi):
+            return f"unknown preset {preset!r} for {codec}: use a number {lo}-{hi}"
+    elif preset not in X26X_PRESETS:
+        return f"unknown preset {preset!r} for {codec}; choose one of: {', '.join(X26X_PRESETS)}"
+    return None
+
+
+def check_audio_codec_used(kept: bool, audio_codec: str) -> None:
+    """Refuse an audio codec named for an output whose audio is dropped (`kept` False: --no-audio, a
+    recipe's encode.audio=drop): it was silently ignored."""
+    if not kept and audio_codec != "auto":
+        raise ConfigError(
+            f"audio codec {audio_codec}: the audio is dropped (no audio); leave one of them out"
+        )

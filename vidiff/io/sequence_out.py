@@ -171,12 +171,13 @@ def check_apart(output: str | os.PathLike[str], src: str | os.PathLike[str]) -> 
 
 def frames_encoding(path: str, enc: EncodeOptions) -> EncodeOptions:
     """The encoding of an image-sequence output's lossless segments (`PARTS_ENCODE`); the output's own
-    encoding options, which images do not take, are refused when given (other than their defaults)."""
+    encoding options, which images do not take, are refused when given (other than their defaults).
+    `enc` is as given, before `for_output`: a codec named (h264 too) is refused, not taken for `auto`."""
     default = EncodeOptions()
     given = [
         name
         for name, value, usual in (
-            ("codec", enc.encoder, default.encoder),
+            ("codec", enc.codec, default.codec),  # unresolved: `auto`, a named h264 is given
             ("crf", enc.crf, default.crf),
             ("preset", enc.preset, default.preset),
             ("pix_fmt", enc.pix_fmt, default.pix_fmt),

@@ -36,7 +36,7 @@ class SlowedAudio:
                 if next(c.decode(audio=0), None) is None:
                     raise InputError(f"{self.path}: audio stream has no samples")
         except av.error.FFmpegError as e:
-            raise InputError(f"{self.path}: not a readable audio file ({e})") from None
+            raise InputError(f"{self.path}: not a readable audio file ({e.strerror or e})") from None
 
     def chunks(self) -> Iterator[np.ndarray]:
         """The slowed track's planar stereo float32 samples at `RATE`, chunk by chunk."""

@@ -347,6 +347,11 @@ class VideoWriter(AtomicOutput):
             self._out.mux(packets)
         except OSError as e:
             raise OutputError(f"{self.path}: write failed ({e.strerror or e})") from None
+        except av.error.FFmpegError as e:  # the muxer refuses the stream (vp9 into .mov): was a traceback
+            ext = os.path.splitext(self.path)[1]
+            raise OutputError(
+                f"{self.path}: cannot write {self.encoder} into {ext} ({e.strerror or e})"
+            ) from None
 
     def close(self) -> None:
         """Flush, finish the file and rename it into place."""

@@ -26,7 +26,7 @@ from vidiff.io.cfr import ConstantRate
 from vidiff.io.clock import clock_shift
 from vidiff.io.colortags import output_color
 from vidiff.io.deinterlace import check_deinterlace, deinterlace_scope
-from vidiff.io.encode import EncodeOptions
+from vidiff.io.encode import EncodeOptions, check_audio_codec_used
 from vidiff.io.gif_out import GifWriter, check_gif_rate
 from vidiff.io.probe import VideoFile, strict_scope
 from vidiff.io.reader import Frame, VideoReader
@@ -136,10 +136,12 @@ def infill_file(
     input, output = os.fspath(input), os.fspath(output)
     check_output_path(output, [input], frames=True)
     check_start_number(start_number, output)
-    enc = EncodeOptions(codec, crf, preset, pix_fmt, audio_codec).for_output(output)
+    given = EncodeOptions(codec, crf, preset, pix_fmt, audio_codec)
     images = frames_output(output) is not None
     if images:
-        frames_encoding(output, enc)  # images take no encoding options: one given is refused
+        frames_encoding(output, given)  # images take no encoding options: one given is refused
+    enc = given.for_output(output)
+    check_audio_codec_used(audio, audio_codec)
     if (frames is None) == (not auto):
         raise ConfigError("give either frames to replace (e.g. frames 10-14,30) or auto")
     # opened once for the probe, the defect scan and the frames; the audio copier, which reads while the

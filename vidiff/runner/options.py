@@ -19,7 +19,7 @@ from vidiff.api_call import checked_call
 from vidiff.errors import ConfigError
 from vidiff.flow import Interpolator
 from vidiff.io.deinterlace import check_deinterlace
-from vidiff.io.encode import EncodeOptions
+from vidiff.io.encode import EncodeOptions, check_audio_codec_used
 from vidiff.io.sequence_out import check_start_number
 from vidiff.io.video_ext import DEFAULT_CODEC
 from vidiff.quality import apply_quality
@@ -101,6 +101,7 @@ class UpscaleOptions:
         object.__setattr__(self, "workers", parse_workers(self.workers))
         if self.resolved_audio not in AUDIO_MODES:
             raise ConfigError(f"audio mode {self.audio_mode!r}: use copy, drop or slow")
+        check_audio_codec_used(self.resolved_audio != "drop", self.audio_codec)
 
     @classmethod
     def from_kwargs(cls, base: UpscaleOptions | None = None, **kwargs: Any) -> UpscaleOptions:

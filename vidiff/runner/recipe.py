@@ -309,6 +309,12 @@ def _run_generate(recipe: Recipe, input: str | None, output: str, progress: bool
             f"{where}: encode.audio={enc['audio']}: a generated clip has no source audio to copy or slow; "
             "use none (vidiff generate --audio puts music under it)"
         )
+    if enc.get("audio_codec", "auto") == "copy":  # was ignored: the sound made is encoded, never copied
+        raise ConfigError(f"{where}: encode.audio_codec=copy: a generated clip has no source audio to copy")
+    if enc.get("audio") == "drop" and (g.get("weights") or g.get("prompt")):
+        if g.get("no_audio") is False:
+            raise ConfigError(f"{where}: encode.audio=drop and generate.no_audio=false: give one")
+        g = {**g, "no_audio": True}  # was ignored: the model's sound (LTX-2's) kept, as --no-audio drops it
     fps = Fraction(str(interp.get("fps", 30)))
     if fps.denominator != 1:
         raise ConfigError(f"{where}: interpolate.fps must be 24, 25, 30, 50 or 60 for social clips")
