@@ -56,6 +56,7 @@ def test_a_hub_id_and_a_transformer_files_name_say_720p():
     assert wan21_tier(None, "x-480P", ["/m/wan2.1_i2v_720p_14B_fp16.safetensors"])[0] == "720p"
     assert wan21_tier(None, "x-480P", ["a_720p.safetensors", "b_480p.safetensors"])[0] == "480p"
     assert wan21_tier({"image_dim": None, "pos_embed_seq_len": None}, "wan") is None
+    assert wan21_tier(None, "SkyReels-V2-I2V-14B-540P") is None  # 540P is no Wan 2.1 size
 
 
 def test_a_comfyui_720p_transformer_file_is_reported_and_keyframe_size_still_wins(tmp_path, capsys):
@@ -68,3 +69,24 @@ def test_a_comfyui_720p_transformer_file_is_reported_and_keyframe_size_still_win
     assert rep["variant"] == "Wan 2.1 720P", rep
     assert rep["native_size"] == "720P: the transformer file's name says 720P"
     assert rep["keyframe_size"] == [32, 32]
+
+
+@pytest.mark.parametrize(
+    ("weights", "files", "size", "fact"),
+    [
+        ("Skywork/SkyReels-V2-I2V-14B-720P-Diffusers", [], (1280, 720), "720P: the weights' name says 720P"),
+        ("Skywork/SkyReels-V2-T2V-14B-540P-Diffusers", [], (960, 544), "540P: the weights' name says 540P"),
+        ("/models/skyreels", [], (960, 544), None),
+        ("/models/skyreels-540P", ["/c/SkyReels-V2-I2V-14B-720P.safetensors"], (1280, 720), "720P: the tr"),
+    ],
+)
+def test_skyreels_720p_weights_by_their_names(weights, files, size, fact):
+    """SkyReels V2's 540P and 720P weights have one shape: the names alone say (a file's first)."""
+    from vidiff.generate.backends.skyreels import SkyReelsV2
+
+    b = SkyReelsV2("SkyReelsV2ImageToVideoPipeline", weights)
+    b.configure({})
+    if files:
+        b._size_from_names(files)  # what load() reads from the --transformer files
+    assert b.size(16 / 9) == size and b.window == 97
+    assert b.report_facts().get("native_size", "").startswith(fact or "") and bool(fact) == bool(b.size_rule)

@@ -13,7 +13,8 @@ trust, first answer wins:
    then the weights' hub id or folder name (a Hugging Face cache snapshot by its repository's folder). A
    name saying both, or names that disagree at the same step, answer nothing.
 
-No answer: 480P, Wan 2.1's size until now. Wan 2.2's sizes come from its configs (`wan_rules`).
+No answer: 480P, Wan 2.1's size until now. Wan 2.2's sizes come from its configs (`wan_rules`). SkyReels
+V2 (Wan-shaped, 540P and 720P weights of one shape) takes step 3 alone: 720P 1280x720, else 960x544.
 `--keyframe-size` overrides any of them. No real weights were run here.
 """
 
@@ -25,12 +26,15 @@ from pathlib import PurePath
 from typing import Any
 
 SIZES = {"720p": (1280, 720), "480p": (832, 480)}  # the Wan 2.1 model cards' sizes, landscape
-_TIER = re.compile(r"(?<![0-9a-z])(480|720)p(?![0-9a-z])", re.IGNORECASE)
+# SkyReels V2's sizes (its model cards: 540P and 720P weights of the same shape), landscape
+SKYREELS_SIZES = {"540p": (960, 544), "720p": (1280, 720)}
+_TIER = re.compile(r"(?<![0-9a-z])(\d{3,4})p(?![0-9a-z])", re.IGNORECASE)
 
 
-def name_tier(name: str) -> str | None:
-    """ "720p" or "480p" when `name` (a hub id, a folder or a file name) says one of them as a word."""
-    found = {m.group(1) + "p" for m in _TIER.finditer(name)}
+def name_tier(name: str, tiers: Iterable[str] = tuple(SIZES)) -> str | None:
+    """One of `tiers` ("720p", "480p") when `name` (a hub id, a folder or a file name) says it as a word
+    and says no other of them."""
+    found = {m.group(1) + "p" for m in _TIER.finditer(name)} & set(tiers)
     return found.pop() if len(found) == 1 else None
 
 
@@ -49,13 +53,18 @@ def wan21_tier(
     """("720p" | "480p", why) for Wan 2.1 weights by the rule above, or None when nothing says."""
     if transformer and transformer.get("image_dim") is not None and transformer.get("pos_embed_seq_len"):
         return "720p", "its transformer embeds two images (Wan 2.1 FLF2V, released at 720P only)"
+    return named_tier(weights, files, tuple(SIZES))
+
+
+def named_tier(weights: str, files: Iterable[str], tiers: tuple[str, ...]) -> tuple[str, str] | None:
+    """(one of `tiers`, why) as the transformer files' names, then the weights' name, say it (step 3)."""
     steps = (
         ("the transformer file's name", [PurePath(f).name for f in files]),
         ("the weights' name", [weights_name(weights)]),
     )
     for what, names in steps:
-        tiers = {name_tier(n) for n in names} - {None}
-        if len(tiers) == 1:
-            tier = tiers.pop()
+        said = {name_tier(n, tiers) for n in names} - {None}
+        if len(said) == 1:
+            tier = said.pop()
             return tier, f"{what} says {tier.upper()}"
     return None
