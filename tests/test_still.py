@@ -44,6 +44,9 @@ def _media(folder: Path) -> dict[str, Path]:
     for name, ext in (("gif", "gif"), ("webp", "webp"), ("apng", "png")):
         f[name] = folder / f"anim_{name}.{ext}"
         gif[0].save(f[name], save_all=True, append_images=gif[1:], duration=100)
+    for name, ext in (("tiff", "tiff"), ("mpo", "mpo")):  # a second page / picture: not an animation
+        f[name] = folder / f"pages.{ext}"
+        gif[0].save(f[name], format=name.upper(), save_all=True, append_images=gif[1:])
     f["mp4"] = folder / "v.mp4"
     with av.open(str(f["mp4"]), "w") as c:
         s = c.add_stream("mpeg4", rate=10)
@@ -97,22 +100,37 @@ def test_what_is_not_one_still_is_one_line_before_the_weights_load(
     assert line in one_line_refusal(capsys, tmp_path / "a.mp4", flf, *TINY_GENERATE, *args)
 
 
-@pytest.mark.parametrize("name", ["one", "wide", "deep", "rgba", "red"])
+@pytest.mark.parametrize("name", ["one", "red"])
 def test_odd_stills_that_are_one_still_make_the_clip(tmp_path, capsys, media, flf, name):
-    """A pixel, a 4000x1 strip, 16-bit, a transparent corner (one note line), the first still again
-    (first and last frame the same: a loop through FLF2V weights)."""
+    """A pixel (reframed to the keyframes), the first still again (first and last frame the same: a loop
+    through FLF2V weights)."""
     args = ["--image", str(media["red"]), "--last-image", str(media[name])]
     rc, rep = generate_json(capsys, tmp_path / "a.mp4", flf, *TINY_GENERATE, *args)
     assert rc == 0, rep
     assert rep["last_image"] == str(media[name])
 
 
-def test_a_16_bit_still_is_rounded_and_alpha_is_noted_once(tmp_path, capsys, media):
-    """16-bit rounds to 8 as every input; a transparent still: the alpha note, once per file (a copy not
-    read before in this process); an opaque alpha plane loses nothing: no note."""
+@pytest.mark.parametrize(
+    ("name", "shape", "pixel"),
+    [
+        ("wide", (1, 4000, 3), (0, 0, 0)),
+        ("deep", (30, 40, 3), (156, 156, 156)),  # 16-bit 40000 rounded to 8 bits: 40000 / 65535 of 255
+        ("rgba", (30, 40, 3), (0, 0, 0)),  # the colour under the transparent corner
+        ("tiff", (30, 40, 3), (255, 0, 0)),  # a two-page TIFF: its first page
+        ("mpo", (30, 40, 3), (255, 0, 0)),  # a two-picture MPO (a phone's JPEG): its first picture
+    ],
+)
+def test_odd_stills_read_as_one_rgb_still(media, name, shape, pixel):
+    still = load_still(str(media[name]), "last_image")
+    assert still.shape == shape and still.dtype == np.uint8
+    assert np.abs(still[0, 0].astype(int) - pixel).max() <= 2  # a JPEG's rounding
+
+
+def test_alpha_is_noted_once(tmp_path, capsys, media):
+    """A transparent still: the alpha note, once per file (a copy not read before in this process); an
+    opaque alpha plane loses nothing: no note."""
     import shutil
 
-    assert load_still(str(media["deep"]))[0, 0].tolist() == [156, 156, 156]  # 40000 / 65535 of 255
     rgba = shutil.copy(media["rgba"], tmp_path / "rgba.png")
     opaque = tmp_path / "opaque.png"
     cv2.imwrite(str(opaque), np.full((4, 4, 4), 255, np.uint8))

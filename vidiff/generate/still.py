@@ -3,9 +3,9 @@
 
 Each way a file cannot be a still is one line: a folder, a missing file, a device or pipe, a file no image
 decoder reads (a video, a text file), a picture over 16384 pixels a side (checked in its header, before
-the decode: a small PNG can declare gigabytes), and an animated image (a GIF, an animated WebP or PNG,
-a multi-page TIFF: which of its frames is the still is not the user's to guess; one frame of it is, and
-the animation itself is a `clip`). A 16-bit image is rounded to 8 bits as every input is; a transparent
+the decode: a small PNG can declare gigabytes), and an animated image (a GIF, an animated WebP or PNG:
+which of its frames is the still is not for vidiff to guess; one frame of it is, and the animation
+itself is a `clip`). A TIFF's first page and an MPO JPEG's first picture (phones) are the still. A 16-bit image is rounded to 8 bits as every input is; a transparent
 one loses its alpha with the note every input gets (`vidiff.io.notes`): the model sees the colour stored
 under the transparent areas.
 """
@@ -18,6 +18,9 @@ from typing import Any
 from vidiff.errors import InputError
 
 MAX_STILL_SIDE = 16384  # as video frames' (`vidiff.io.probe.MAX_SIDE`)
+# the formats whose frames are an animation; a TIFF's pages (a thumbnail) or a phone's MPO JPEG (a depth
+# map, a preview) hold the picture first: their first image is the still
+ANIMATED_FORMATS = ("GIF", "WEBP", "PNG")
 
 
 def load_still(path: str, what: str = "image") -> Any:
@@ -64,7 +67,7 @@ def _frames_and_alpha(path: str) -> tuple[int, bool]:
 
     try:
         with Image.open(path) as im:
-            frames = int(getattr(im, "n_frames", 1))
+            frames = int(getattr(im, "n_frames", 1)) if im.format in ANIMATED_FORMATS else 1
             if frames > 1 or not (im.mode in ("RGBA", "LA", "PA", "La") or "transparency" in im.info):
                 return frames, False
             alpha = im.convert("RGBA").getchannel("A")
