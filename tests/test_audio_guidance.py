@@ -87,10 +87,80 @@ def test_the_api_and_the_recipe_take_it(tmp_path, monkeypatch, ltx2):
     [
         (["--audio-guidance", "0"], "audio_guidance must be above 0 and at most 30, not 0"),
         (["--audio-guidance", "31"], "audio_guidance must be above 0 and at most 30, not 31"),
+        (["--audio-guidance", "nan"], "audio_guidance must be above 0 and at most 30, not nan"),
+        (["--audio-guidance", "inf"], "audio_guidance must be above 0 and at most 30, not inf"),
+        (["--audio-guidance", "1e400"], "audio_guidance must be above 0 and at most 30, not inf"),
+        (["--audio-guidance", "loud"], "argument --audio-guidance: invalid float value: 'loud'"),
     ],
 )
 def test_out_of_range_is_one_line(tmp_path, capsys, ltx2, args, line):
+    if "loud" in args:  # argparse's own refusal: exit 2, one line (vidiff's parser words it)
+        from vidiff.cli import main
+
+        with pytest.raises(SystemExit) as e:
+            main(["generate", "-o", str(tmp_path / "a.mp4"), "--weights", str(ltx2), *FAST, *args])
+        err = capsys.readouterr().err.strip()
+        assert e.value.code == 2 and line in err and "\n" not in err
+        return
     assert line in one_line_refusal(capsys, tmp_path / "a.mp4", ltx2, *FAST, *args)
+
+
+NOT_A_NUMBER = "audio_guidance {!r}: must be a number"
+OUT_OF_RANGE = "audio_guidance must be above 0 and at most 30, not {}"
+
+
+@pytest.mark.parametrize(
+    ("door", "value", "line"),
+    [
+        ("recipe", ".nan", OUT_OF_RANGE.format("nan")),
+        ("recipe", ".inf", OUT_OF_RANGE.format("inf")),
+        ("recipe", "loud", "generate.audio_guidance = 'loud' has the wrong type"),
+        ("recipe", "true", "generate.audio_guidance = True has the wrong type"),
+        ("api", float("nan"), OUT_OF_RANGE.format("nan")),
+        ("api", float("inf"), OUT_OF_RANGE.format("inf")),
+        ("api", "7", NOT_A_NUMBER.format("7")),
+        ("api", True, "audio_guidance True: must be a number"),
+        ("social", float("nan"), OUT_OF_RANGE.format("nan")),
+        ("social", "loud", NOT_A_NUMBER.format("loud")),
+    ],
+)
+def test_nan_inf_and_words_are_one_line_at_every_door(tmp_path, monkeypatch, ltx2, door, value, line):
+    """The recipe override, make_clip and the Social tab's field (the CLI's: above): one VidiffError line
+    each, before the weights load."""
+    from vidiff.errors import VidiffError
+    from vidiff.generate import make_clip
+    from vidiff.generate.backends.base import Backend
+    from vidiff.recipes import load_recipe
+    from vidiff.runner.recipe import run_recipe
+
+    monkeypatch.setattr(Backend, "load", lambda *a, **k: pytest.fail("the weights loaded"))
+    if door == "social":
+        pytest.importorskip("gradio")
+        from social_fields import SOCIAL_UNTOUCHED
+
+        from vidiff.ui import social
+        from vidiff.ui.core import App
+
+        page = dict(aspect="1:1", motion="auto", strength=0.25, seconds=0.2, extend=None, fps=24, loop=False)
+        page |= dict(music=None, prompt="a cat", negative="", weights=str(ltx2), backend="auto", seed=0)
+        settings = SOCIAL_UNTOUCHED | dict(keyframe_size="32x64", audio_guidance=value)
+        run = social._run_social(App(tmp_path / "work"))
+        outs = list(run(None, None, *page.values(), *settings.values(), None, lambda *a, **k: None))
+        assert line in outs[-1][0] and "\n" not in outs[-1][0], outs[-1]
+        return
+    with pytest.raises(VidiffError) as e:
+        if door == "api":
+            make_clip(
+                tmp_path / "a.mp4", weights=str(ltx2), prompt="a cat", audio_guidance=value, progress=False
+            )
+        else:
+            overrides = [
+                f"generate.weights={ltx2}",
+                "generate.prompt=a cat",
+                f"generate.audio_guidance={value}",
+            ]
+            run_recipe(load_recipe("social_clip").with_overrides(overrides), None, str(tmp_path / "r.mp4"))
+    assert line in str(e.value) and "\n" not in str(e.value)
 
 
 def test_a_model_without_sound_refuses_it(tmp_path, capsys):

@@ -106,29 +106,11 @@ def check_extend(n_new: object, fps: Fraction | None = None, seconds: float | No
     return n_new
 
 
-def _load_image(path: str):
-    import cv2
+def _load_image(path: str, what: str = "image"):
+    """The still at `path`, RGB (`vidiff.generate.still`: each way it is not one still is one line)."""
+    from vidiff.generate.still import load_still
 
-    from vidiff.errors import InputError
-
-    if os.path.isdir(path):
-        raise InputError(f"{path}: is a folder, not an image file")
-    if not os.path.isfile(path):
-        what = "not a regular file (a device, pipe or socket); give an image file"
-        raise InputError(f"{path}: {what if os.path.exists(path) else 'no such file'}")
-    from vidiff.io.image_size import declared_size
-
-    size = declared_size(path)  # before the decode: a 400 KB PNG can declare 30000x30000 (2.7 GB decoded)
-    if size is not None and max(size) > 16384:
-        raise InputError(f"{path}: image {size[0]}x{size[1]} is over the 16384-pixel limit per side")
-    img = cv2.imread(path, cv2.IMREAD_COLOR)
-    if img is None:
-        raise InputError(f"{path}: not a readable image")
-    if max(img.shape[:2]) > 16384:
-        raise InputError(
-            f"{path}: image {img.shape[1]}x{img.shape[0]} is over the 16384-pixel limit per side"
-        )
-    return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+    return load_still(path, what)
 
 
 def _stderr(line: str) -> None:
@@ -208,7 +190,7 @@ def _model_keyframes(
     if last_image:
         check_request(image, loop)
     still = _load_image(image) if image else None
-    last = _load_image(last_image) if last_image else None
+    last = _load_image(last_image, "last_image") if last_image else None
     hub = not is_local(weights) and not offline_mode(offline)
     with stage(f"looking up {weights} on the hub", progress and hub):
         # a hub id: the cache alone when offline or when the hub does not answer (one quick check)

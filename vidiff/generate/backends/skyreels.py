@@ -7,7 +7,8 @@ used as they state it: frame counts by the VAE's time compression (2 to the coun
 `temperal_downsample` steps: 4k+1), sides in multiples of its space compression (2 to the number of
 stages: 8) times the transformer's patch (2): 16. A table where no config says: 24 fps (diffusers' examples
 write the clip at 24), 97 frames a window and at most (the call's default, the 540P model's), 960x544
-native, 50 steps and guidance 6.0 (the call's defaults). diffusers' example sets the sampler's shift to 8.0
+native (1280x720 where a transformer file's or the weights' name says 720P: `wan_size`; the window
+stays 97), 50 steps and guidance 6.0 (the call's defaults). diffusers' example sets the sampler's shift to 8.0
 (text to video) or 5.0 (image to video): `--shift` sets it; the weights' own scheduler stands without it.
 The text-to-video transformer takes no image, so a clip longer than one window needs the image-to-video
 weights. Both pipelines need `ftfy` for their prompt. None was run here with real weights; the diffusion
@@ -38,13 +39,29 @@ class SkyReelsV2(Backend):
     guidance = 6.0
     example = "Skywork/SkyReels-V2-T2V-14B-540P-Diffusers"
 
+    size_rule: tuple[str, str] | None = None  # ("720p" | "540p", why): the names' (`wan_size`)
+
     def configure(self, configs: dict[str, dict[str, Any]]) -> None:
         super().configure(configs)
         self._apply(configs.get("vae"), configs.get("transformer"))
+        self._size_from_names([])
 
     def load(self, *args: Any, **kwargs: Any) -> None:  # Backend.load's
+        files = kwargs.get("single_files", args[5] if len(args) > 5 else None) or []
+        self._size_from_names([f.source for f in files if f.part != "vae"])
         super().load(*args, **kwargs)
         self._apply(self.pipe.vae.config, self.pipe.transformer.config)
+
+    def _size_from_names(self, files: list[str]) -> None:
+        """540P and 720P weights have one shape: a transformer file's or the weights' name says which
+        (`wan_size.named_tier`); nothing: 540P's 960x544."""
+        from vidiff.generate.backends.wan_size import SKYREELS_SIZES, named_tier
+
+        self.size_rule = named_tier(self.weights, files, tuple(SKYREELS_SIZES))
+        self.native_size = SKYREELS_SIZES[self.size_rule[0] if self.size_rule else "540p"]
+
+    def report_facts(self) -> dict[str, Any]:
+        return {"native_size": f"{self.size_rule[0].upper()}: {self.size_rule[1]}"} if self.size_rule else {}
 
     def end_frame_refusal(self) -> str | None:
         """The image-to-video pipeline takes `last_image` (Wan's) where its transformer embeds two images
