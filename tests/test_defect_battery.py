@@ -429,3 +429,20 @@ def test_a_filled_block_needs_texture_around_and_no_clipping() -> None:
     before = np.array([[5.0, 0.5, 5.0, 5.0]])
     clipped = np.array([[False, False, True, False]])
     assert filled_blocks(before, mine, before.copy(), clipped).tolist() == [[True, False, False, False]]
+
+
+@pytest.mark.parametrize(("name", "gain", "add"), [("bigbuckbunny", 2.0, 0), ("carphone", 1.0, -40)])
+def test_a_flash_with_a_grey_patch_under_the_flash_bar_is_named_both(
+    name: str, gain: float, add: int
+) -> None:
+    """A grey patch in bigbuckbunny at twice the brightness (score 5.4) and in carphone 40 levels darker
+    (1.3) stayed under FLASH_CORRUPT_SCORE: flicker only. The patch's flat inside, which no gain makes
+    (`metrics.fill`), names it now; the same flash without the patch is still flicker only."""
+    frames = [f.copy() for f in content(name)]
+    flash = np.clip(frames[10].astype(np.float32) * gain + add, 0, 255).astype(np.uint8)
+    frames[10] = flash.copy()
+    assert [k for k in found(frames) if k[0] in ("corrupt", "flicker")] == [("flicker", [10])]
+    h, w = flash.shape[:2]
+    frames[10][h // 4 : h // 4 + h // 3, w // 4 : w // 4 + w // 3] = 128
+    got = [k for k in found(frames) if k[0] in ("corrupt", "flicker")]
+    assert got == [("corrupt", [10]), ("flicker", [10])]

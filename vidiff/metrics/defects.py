@@ -38,7 +38,8 @@ thumbnails are kept, and a few numbers per frame.
 |           | swapped pair). A                                                    | `FLASH_CORRUPT_SCORE`|         |
 |           | flash (most of the frame's level off and back, `_flash`) is tested  | (`metrics.flash`)    |         |
 |           | with its levels matched, clipped blocks out, over a higher bar; a   |                      |         |
-|           | region found there is named with the flicker, the frame rebuilt     |                      |         |
+|           | region found there (or a filled one, any score) is named with the   |                      |         |
+|           | flicker, the frame rebuilt                                          |                      |         |
 | jump      | out of order: two frames whose swap shortens the path through the   | `SWAP_RATIO`;        | reorder |
 |           | thumbnails by `SWAP_RATIO`; skip (frames missing): a transition     | `SKIP_SCORE`,        | (skip:  |
 |           | whose level-free change is above its neighbours' median on each     | `SKIP_SPREAD`,       | none)   |
@@ -550,14 +551,17 @@ class DefectFinder:
                 continue
             blocks, both = self.flash_blocks(i) if flash else self.corrupt_blocks(i)
             score = float(blocks.max())
-            if score <= (FLASH_CORRUPT_SCORE if flash else CORRUPT_SCORE):
+            filled = self._filled(i)  # a flat fill's inside scores low; no gain makes one (`metrics.fill`)
+            fill_alone = flash and filled.mean() >= CORRUPT_MIN_AREA
+            if score <= (FLASH_CORRUPT_SCORE if flash else CORRUPT_SCORE) and not fill_alone:
                 continue
-            region = (blocks > CORRUPT_SCORE / 2) | self._filled(i)  # a flat fill's inside scores low
+            region = (blocks > CORRUPT_SCORE / 2) | filled
             if region.mean() < CORRUPT_MIN_AREA:
                 continue  # a block or two: flow failing at an edge, not a damaged region
             why = (
                 f"a region ({region.mean():.0%} of the frame) unexplained by both neighbours "
-                f"(detail {both:.0f}, score {score:.1f})"
+                f"(detail {both:.0f}, score {score:.1f}"
+                + (f", {filled.mean():.0%} filled flat)" if filled.any() else ")")
             )
             d = self._event("corrupt", [i], confidence(score, CORRUPT_SCORE), why, "rebuild")
             d.extra["region"] = region  # (FINE_GRID, FINE_GRID): the blocks to rebuild
