@@ -400,3 +400,49 @@ def test_a_flash_with_a_damaged_patch_is_named_both(name: str) -> None:
     brighter = [f.copy() for f in content(name)]
     brighter[10] = np.clip(brighter[10].astype(np.float32) * 2, 0, 255).astype(np.uint8)
     assert found(brighter) == [("flicker", [10])]
+
+
+@pytest.mark.parametrize("i", [10, 30])
+def test_a_grey_patch_on_a_small_frame_is_corrupt_not_two_jumps(i: int) -> None:
+    """A grey patch of a ninth of carphone (176x144) scored over the corrupt bar at one block only, its
+    region 1.4% of the frame (under `CORRUPT_MIN_AREA`): the skip test named the frame's two transitions
+    jumps. Its flat inside (no texture where both neighbours have some, `metrics.fill`) counts towards the
+    region now: one corrupt frame, its region over the patch's inside, rebuilt."""
+    frames = [f.copy() for f in content("carphone")]  # the contents are cached: never changed in place
+    h, w = frames[i].shape[:2]
+    frames[i][h // 4 : h // 4 + h // 3, w // 4 : w // 4 + w // 3] = 128
+    finder = DefectFinder(25)
+    for f in frames:
+        finder.push(f)
+    got = finder.defects()
+    assert [(d.kind, d.frames, d.repair) for d in got] == [("corrupt", [i], "rebuild")]
+    region = got[0].extra["region"]
+    assert region[4:6, 4:6].all() and region.mean() < 0.1  # the patch's inside, not the frame
+
+
+def test_a_filled_block_needs_texture_around_and_no_clipping() -> None:
+    """`filled_blocks`: flat where both neighbours have texture; a flat wall, or a block the frame clipped
+    (a blown highlight), is no fill."""
+    from vidiff.metrics.fill import filled_blocks
+
+    mine = np.array([[0.0, 0.0, 0.0, 3.0]])
+    before = np.array([[5.0, 0.5, 5.0, 5.0]])
+    clipped = np.array([[False, False, True, False]])
+    assert filled_blocks(before, mine, before.copy(), clipped).tolist() == [[True, False, False, False]]
+
+
+@pytest.mark.parametrize(("name", "gain", "add"), [("bigbuckbunny", 2.0, 0), ("carphone", 1.0, -40)])
+def test_a_flash_with_a_grey_patch_under_the_flash_bar_is_named_both(
+    name: str, gain: float, add: int
+) -> None:
+    """A grey patch in bigbuckbunny at twice the brightness (score 5.4) and in carphone 40 levels darker
+    (1.3) stayed under FLASH_CORRUPT_SCORE: flicker only. The patch's flat inside, which no gain makes
+    (`metrics.fill`), names it now; the same flash without the patch is still flicker only."""
+    frames = [f.copy() for f in content(name)]
+    flash = np.clip(frames[10].astype(np.float32) * gain + add, 0, 255).astype(np.uint8)
+    frames[10] = flash.copy()
+    assert [k for k in found(frames) if k[0] in ("corrupt", "flicker")] == [("flicker", [10])]
+    h, w = flash.shape[:2]
+    frames[10][h // 4 : h // 4 + h // 3, w // 4 : w // 4 + w // 3] = 128
+    got = [k for k in found(frames) if k[0] in ("corrupt", "flicker")]
+    assert got == [("corrupt", [10]), ("flicker", [10])]

@@ -33,10 +33,13 @@ thumbnails are kept, and a few numbers per frame.
 |           | neighbours (over the residual between them) times its change of     | `CORRUPT_DETAIL`     |         |
 |           | texture (noise raises it, a flat or smeared patch lowers it) is     |                      |         |
 |           | above `CORRUPT_SCORE`, over at least `CORRUPT_MIN_AREA` of the frame | `CORRUPT_MIN_AREA`   |         |
-|           | (neither neighbour black or frozen; not half of a swapped pair). A  | `FLASH_CORRUPT_SCORE`|         |
+|           | (blocks filled flat where both neighbours have texture count too,   |                      |         |
+|           | `metrics.fill`; neither neighbour black or frozen; not half of a    |                      |         |
+|           | swapped pair). A                                                    | `FLASH_CORRUPT_SCORE`|         |
 |           | flash (most of the frame's level off and back, `_flash`) is tested  | (`metrics.flash`)    |         |
 |           | with its levels matched, clipped blocks out, over a higher bar; a   |                      |         |
-|           | region found there is named with the flicker, the frame rebuilt     |                      |         |
+|           | region found there (or a filled one, any score) is named with the   |                      |         |
+|           | flicker, the frame rebuilt                                          |                      |         |
 | jump      | out of order: two frames whose swap shortens the path through the   | `SWAP_RATIO`;        | reorder |
 |           | thumbnails by `SWAP_RATIO`; skip (frames missing): a transition     | `SKIP_SCORE`,        | (skip:  |
 |           | whose level-free change is above its neighbours' median on each     | `SKIP_SPREAD`,       | none)   |
@@ -80,6 +83,7 @@ from vidiff.io.reader import VideoReader
 from vidiff.metrics.cadence import beat_frames, cadence_runs
 from vidiff.metrics.fades import FADE_STEP, find_fades
 from vidiff.metrics.fields import COMB_OVER, comb_ratios, comb_score
+from vidiff.metrics.fill import filled_blocks
 from vidiff.metrics.flash import CLIPPED_MORE, FLASH_CORRUPT_SCORE, clipped_share, gain_free_change, matched
 from vidiff.metrics.temporal import FB_ABS, fb_consistent
 from vidiff.scenes import SceneDetector
@@ -547,20 +551,32 @@ class DefectFinder:
                 continue
             blocks, both = self.flash_blocks(i) if flash else self.corrupt_blocks(i)
             score = float(blocks.max())
-            if score <= (FLASH_CORRUPT_SCORE if flash else CORRUPT_SCORE):
+            filled = self._filled(i)  # a flat fill's inside scores low; no gain makes one (`metrics.fill`)
+            fill_alone = flash and filled.mean() >= CORRUPT_MIN_AREA
+            if score <= (FLASH_CORRUPT_SCORE if flash else CORRUPT_SCORE) and not fill_alone:
                 continue
-            region = blocks > CORRUPT_SCORE / 2
+            region = (blocks > CORRUPT_SCORE / 2) | filled
             if region.mean() < CORRUPT_MIN_AREA:
                 continue  # a block or two: flow failing at an edge, not a damaged region
             why = (
                 f"a region ({region.mean():.0%} of the frame) unexplained by both neighbours "
-                f"(detail {both:.0f}, score {score:.1f})"
+                f"(detail {both:.0f}, score {score:.1f}"
+                + (f", {filled.mean():.0%} filled flat)" if filled.any() else ")")
             )
             d = self._event("corrupt", [i], confidence(score, CORRUPT_SCORE), why, "rebuild")
             d.extra["region"] = region  # (FINE_GRID, FINE_GRID): the blocks to rebuild
             d.extra["shared"] = flash  # the frame left to the flicker test too (`defects`)
             out.append(d)
         return out
+
+    def _filled(self, i: int) -> np.ndarray:
+        """Frame i's blocks (FINE_GRID, FINE_GRID) filled flat where its neighbours have texture
+        (`metrics.fill`), those it clipped more than both neighbours left out."""
+        clipped = self.clipped[i] - np.maximum(self.clipped[i - 1], self.clipped[i + 1]) > CLIPPED_MORE
+        k = FINE_GRID // GRID
+        return filled_blocks(
+            self.texture[i - 1], self.texture[i], self.texture[i + 1], np.kron(clipped, np.ones((k, k), bool))
+        )
 
     def _flash_steps(self, i: int) -> bool:
         """Frame i's level (the median over its blocks) steps by FLICKER_STEP or more and back by as much

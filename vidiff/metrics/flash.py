@@ -14,7 +14,10 @@ most 4.6 (static_noise at x2) with these measures, the flash with a grey patch o
 5.4-16.8 (named from 6.0: bigbuckbunny at x2 is missed; carphone at -40 scores 1.3, dark_noisy's flat
 dark picture 0), with a patch of noise 16-45. FLASH_CORRUPT_SCORE sits between (the flash alone keeps
 a margin of 1.3x; a damaged patch in a flash is rare). `tests/test_defect_battery.py` checks three
-contents both ways.
+contents both ways. A flat fill's inside (`metrics.fill`: no texture where both neighbours have some, not
+clipped) names a flash frame corrupt under that bar too, as no gain makes one: the grey patch in
+bigbuckbunny at x2 and in carphone at -40 is named (none of the six contents' flashes alone above has a
+filled block). dark_noisy's patch is not: its neighbours' texture there is 0.7-1.2, under `FILL_AROUND`.
 """
 
 from __future__ import annotations
