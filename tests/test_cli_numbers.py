@@ -70,7 +70,9 @@ def test_non_ascii_digits_are_refused_by_the_api_parsers():
 
 def test_underscore_digits_are_refused_at_every_door(capsys, tmp_path: Path, clip: str):
     """`--fps 1_000` was read as 1000 (Python's int/float/Fraction and YAML 1.1 take '_' separators)."""
+    from vidiff.generate.clip import parse_size
     from vidiff.recipes import load_recipe
+    from vidiff.runner.parallel import parse_workers
     from vidiff.validate import check_sar
 
     out = str(tmp_path / "o.mp4")
@@ -88,9 +90,13 @@ def test_underscore_digits_are_refused_at_every_door(capsys, tmp_path: Path, cli
         lambda: parse_factor("1_0"),
         lambda: parse_frames("1_0", 20),
         lambda: check_sar("3_2:27", "sar"),
+        lambda: parse_workers("1_0"),
+        lambda: parse_workers(ARABIC_30),
+        lambda: parse_size("8_32x480"),
     ):
-        with pytest.raises(ConfigError, match="without '_' separators"):
+        with pytest.raises(ConfigError, match="without '_' separators|ASCII digits"):
             call()
+    assert parse_workers("3") == 3 and parse_size("832x480") == (832, 480)
     recipe = tmp_path / "r.yaml"
     recipe.write_text("stages:\n  - decode: {}\n  - dedupe: {max_run: 1_0}\n  - encode: {}\n")
     with pytest.raises(ConfigError, match="without '_' separators"):
