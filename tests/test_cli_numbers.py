@@ -71,8 +71,10 @@ def test_non_ascii_digits_are_refused_by_the_api_parsers():
 def test_underscore_digits_are_refused_at_every_door(capsys, tmp_path: Path, clip: str):
     """`--fps 1_000` was read as 1000 (Python's int/float/Fraction and YAML 1.1 take '_' separators)."""
     from vidiff.generate.clip import parse_size
+    from vidiff.generate.lora import parse_loras
     from vidiff.recipes import load_recipe
     from vidiff.runner.parallel import parse_workers
+    from vidiff.runner.recipe import parse_shard
     from vidiff.validate import check_sar
 
     out = str(tmp_path / "o.mp4")
@@ -93,10 +95,12 @@ def test_underscore_digits_are_refused_at_every_door(capsys, tmp_path: Path, cli
         lambda: parse_workers("1_0"),
         lambda: parse_workers(ARABIC_30),
         lambda: parse_size("8_32x480"),
+        lambda: parse_shard("1_0/20"),
+        lambda: parse_loras("x.safetensors:0_5"),
     ):
         with pytest.raises(ConfigError, match="without '_' separators|ASCII digits"):
             call()
-    assert parse_workers("3") == 3 and parse_size("832x480") == (832, 480)
+    assert parse_workers("3") == 3 and parse_size("832x480") == (832, 480) and parse_shard("1/4") == (1, 4)
     recipe = tmp_path / "r.yaml"
     recipe.write_text("stages:\n  - decode: {}\n  - dedupe: {max_run: 1_0}\n  - encode: {}\n")
     with pytest.raises(ConfigError, match="without '_' separators"):
