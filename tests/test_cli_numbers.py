@@ -68,6 +68,48 @@ def test_non_ascii_digits_are_refused_by_the_api_parsers():
     assert parse_fps("30") == 30 and parse_frames("1-2", 5) == {1, 2}  # ASCII ones read as before
 
 
+def test_underscore_digits_are_refused_at_every_door(capsys, tmp_path: Path, clip: str):
+    """`--fps 1_000` was read as 1000 (Python's int/float/Fraction and YAML 1.1 take '_' separators)."""
+    from vidiff.generate.clip import parse_size
+    from vidiff.generate.lora import parse_loras
+    from vidiff.recipes import load_recipe
+    from vidiff.runner.parallel import parse_workers
+    from vidiff.runner.recipe import parse_shard
+    from vidiff.validate import check_sar
+
+    out = str(tmp_path / "o.mp4")
+    for argv in (
+        ["upscale", clip, "-o", out, "--fps", "3_0"],
+        ["upscale", clip, "-o", out, "--factor", "1_0"],
+        ["metrics", clip, "--top", "1_0"],
+        ["infill", clip, "-o", out, "--frames", "1_0"],
+        ["run", "fps_x2", "-i", clip, "-o", out, "interpolate.fps=3_0"],
+        ["run", "fps_x2", "-i", clip, "-o", out, "dedupe.max_run=1_0"],  # an int-only key
+    ):
+        assert "without '_' separators" in _error_line(capsys, argv), argv
+    for call in (
+        lambda: parse_fps("1_000"),
+        lambda: parse_factor("1_0"),
+        lambda: parse_frames("1_0", 20),
+        lambda: check_sar("3_2:27", "sar"),
+        lambda: parse_workers("1_0"),
+        lambda: parse_workers(ARABIC_30),
+        lambda: parse_size("8_32x480"),
+        lambda: parse_shard("1_0/20"),
+        lambda: parse_loras("x.safetensors:0_5"),
+    ):
+        with pytest.raises(ConfigError, match="without '_' separators|ASCII digits"):
+            call()
+    assert parse_workers("3") == 3 and parse_size("832x480") == (832, 480) and parse_shard("1/4") == (1, 4)
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text("stages:\n  - decode: {}\n  - dedupe: {max_run: 1_0}\n  - encode: {}\n")
+    with pytest.raises(ConfigError, match="without '_' separators"):
+        load_recipe(recipe)
+    recipe.write_text("stages:\n  - decode: {}\n  - dedupe: {max_run: 10}\n  - encode: {}\n")
+    assert load_recipe(recipe).stage("dedupe") == {"max_run": 10}  # plain digits read as before
+    assert not Path(out).exists()
+
+
 def test_an_empty_entry_in_a_list_option_is_refused(capsys):
     """`--methods dup,,blend` silently dropped the empty entry (a name the user meant to type)."""
     for spec in ("dup,,blend", "dup,blend,", ["dup", ""]):

@@ -43,7 +43,7 @@ def test_max_upload_sizes() -> None:
     assert parse_size("1.5gb") == 1_500_000_000
     assert parse_size("64KiB") == 65536
     assert parse_size("none") is None
-    for bad in ("", "abc", "-5MB", "0", "5 parsecs", "1e9", None):
+    for bad in ("", "abc", "-5MB", "0", "5 parsecs", "1e9", None, "1_0MB", "\u0661\u0660MB", "\uff15MB"):
         with pytest.raises(ConfigError, match="--max-upload"):
             parse_size(bad)
     assert Exposure.from_options("127.0.0.1", True, "none").launch_kwargs() == {}

@@ -60,9 +60,12 @@ def check_ascii_number(text: str, what: str) -> str:
     """A number as the user typed it (an option's string): ASCII only. Python's int(), float() and Fraction()
     read other scripts' digits ('٣٠' is 30, '３０' too), so a rate or count could be typed in one script
     and read as another; every number option refuses them here, the one rule (the CLI's int and float
-    options, rates, factors, frame lists)."""
+    options, rates, factors, frame lists, a recipe's numbers). Python's digit separators ('1_000') are
+    refused too: no other tool (ffmpeg, a YAML 1.2 reader) reads them, and '1_0' is likely a typo."""
     if not text.isascii():
         raise ConfigError(f"{what} {text!r}: write numbers with the ASCII digits 0-9")
+    if "_" in text:
+        raise ConfigError(f"{what} {text!r}: write numbers without '_' separators, e.g. 1000")
     return text
 
 
@@ -263,6 +266,7 @@ def check_sar(value: object, what: str) -> Fraction | None:
         return None
     try:
         if isinstance(value, str):
+            check_ascii_number(value, what)
             num, _, den = value.replace("/", ":").partition(":")
             sar = Fraction(int(num), int(den or 1))
         elif isinstance(value, tuple) and len(value) == 2:

@@ -35,6 +35,8 @@ class _Parser(argparse.ArgumentParser):
     """argparse that reports usage errors as one line with exit code 2 (argparse's own convention)."""
 
     def __init__(self, *args: object, **kwargs: object) -> None:
+        # no prefix matching: `--audio X` must not be read as `--audio-codec X` (an option of another meaning)
+        kwargs.setdefault("allow_abbrev", False)
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         # every `type=int` / `type=float` option reads ASCII digits only (`validate.check_ascii_number`)
         self.register("type", int, _ascii_int)

@@ -54,7 +54,9 @@ def load_any(spec: str):
 def run(args: argparse.Namespace) -> int:
     from vidiff.errors import ConfigError
     from vidiff.io.probe import MAX_SIDE
+    from vidiff.validate import check_ascii_number
 
+    check_ascii_number(args.size, "--size")  # '6_40x272': the one number rule
     try:
         w, h = (int(x) for x in args.size.lower().split("x"))
     except ValueError:

@@ -64,7 +64,7 @@ def parse_size(value: str | Sequence[int] | None) -> tuple[int, int] | None:
     anything else. The sides of a pair are checked as a string's are: (32.0, 32.0) was passed to the
     model as it was (a failed torch.randn after the weights had loaded), (True, 32) as 1x32."""
     from vidiff.errors import ConfigError
-    from vidiff.validate import check_int, is_list
+    from vidiff.validate import check_ascii_number, check_int, is_list
 
     if value is None:
         return None
@@ -75,6 +75,7 @@ def parse_size(value: str | Sequence[int] | None) -> tuple[int, int] | None:
             raise ConfigError(f"keyframe_size {value!r}: each side must be a whole number 1-4096") from None
     if not isinstance(value, str):
         raise ConfigError(f"keyframe_size {value!r}: write it as WIDTHxHEIGHT, e.g. 832x480")
+    check_ascii_number(value, "keyframe_size")  # '8_32x480', '８３２x480': the one number rule
     try:
         w, h = (int(x) for x in value.lower().split("x"))
     except ValueError:

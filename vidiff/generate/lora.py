@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from vidiff.errors import ConfigError, InputError, UnsupportedError
+from vidiff.validate import check_ascii_number
 
 STAGES = ("high", "low")  # a two-transformer Wan's `transformer` (high noise) and `transformer_2` (low)
 DEFAULT_SCALE = 1.0
@@ -58,6 +59,7 @@ def _parse(spec: str) -> Lora:
     m = _SCALE.match(text)
     if m and not Path(text).expanduser().exists():
         text, raw = m.group(1), m.group(2).strip()
+        check_ascii_number(raw, f"lora {spec!r}: scale")  # '0_5', '٠.٥': the one number rule
         try:
             scale = float(raw)
         except ValueError:

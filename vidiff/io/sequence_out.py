@@ -199,6 +199,18 @@ def frames_encoding(path: str, enc: EncodeOptions) -> EncodeOptions:
     return PARTS_ENCODE
 
 
+def check_frames_size(path: str, width: int, height: int) -> None:
+    """Refuse, before any work, a frame size the lossless parts (`PARTS_ENCODE`) cannot hold: FFV1 refuses
+    a 1-pixel-wide frame taller than 1 pixel (1x16 fails to open; 16x1 and 1x1 are written), which halfway
+    through a run named an internal parts file."""
+    if width == 1 and height > 1:
+        kind = frames_output(path).kind or "image"  # type: ignore[union-attr]
+        raise ConfigError(
+            f"{path}: a {width}x{height} clip (1 pixel wide) cannot be written as {kind} frames; write a "
+            "video (.mp4, .mkv, .webm: its width is padded to 2), or crop/scale it to at least 2 pixels wide"
+        )
+
+
 def note_no_audio(path: str, audio: bool = True, subtitles: int = 0) -> None:
     """One note line: the input's audio (`audio`) and its `subtitles` streams are not in an image-sequence
     output, nor in a GIF (nothing when it has neither)."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,10 +17,12 @@ import yaml
 
 from vidiff.errors import ConfigError
 from vidiff.quality import check_quality
+from vidiff.recipes.yaml_load import load_yaml
 from vidiff.textfile import check_text_file
-from vidiff.validate import show
+from vidiff.validate import check_ascii_number, show
 
 HERE = Path(__file__).resolve().parent
+_NUMBERISH = re.compile(r"[-+]?[0-9_.]*[0-9][0-9_.]*(?:[eE][-+]?[0-9_]+)?")
 
 # stage -> option -> allowed python types
 STAGES: dict[str, dict[str, tuple[type, ...]]] = {
@@ -117,7 +120,7 @@ class Recipe:
                 raise ConfigError(f"override {ov!r}: unknown stage {stage!r}; stages: {', '.join(STAGES)}")
             text = STAGES[stage].get(opt) == (str,)
             try:
-                value = yaml.safe_load(raw) if raw else ""
+                value = load_yaml(raw) if raw else ""
             except yaml.YAMLError as e:  # `*a`, `[1`, `a: b: c`: a traceback from the YAML parser
                 if not text:
                     raise ConfigError(
@@ -165,7 +168,7 @@ def load_recipe(spec: str | os.PathLike[str]) -> Recipe:
         raise ConfigError(f"{p}: not a recipe: a binary file, not YAML text")
     try:
         node = yaml.compose(text)
-        data = yaml.safe_load(text)
+        data = load_yaml(text)
     except yaml.YAMLError as e:
         raise ConfigError(f"{p}: not valid YAML ({str(e).splitlines()[0]})") from None
     if not isinstance(data, dict):
@@ -228,6 +231,11 @@ def _check_option(stage: str, key: str, value: Any, where: str) -> None:
         opts = ", ".join(allowed) or "none"
         raise ConfigError(f"{where}: unknown key {key!r} in stage {stage!r} (options: {opts})")
     if not isinstance(value, allowed[key]) or (isinstance(value, bool) and bool not in allowed[key]):
+        if isinstance(value, str) and _NUMBERISH.fullmatch(value.strip()):  # 1_000: the number rule's line
+            try:
+                check_ascii_number(value, f"{stage}.{key}")
+            except ConfigError as e:
+                raise ConfigError(f"{where}: {e}") from None
         raise ConfigError(f"{where}: {stage}.{key} = {show(value)} has the wrong type")
     if stage == "encode" and key == "audio" and value not in AUDIO_MODES:
         raise ConfigError(f"{where}: encode.audio must be one of {', '.join(AUDIO_MODES)}")

@@ -33,6 +33,7 @@ from vidiff.io.reader import Frame, VideoReader
 from vidiff.io.sequence import ImageSequence, open_input
 from vidiff.io.sequence_out import (
     FrameWriter,
+    check_frames_size,
     check_start_number,
     frames_encoding,
     frames_output,
@@ -167,6 +168,7 @@ def infill_file(
             enc.check_output(output, info.width, info.height, resumable=False)
             note_sar_lost(output, enc.encoder, info.sar)
         else:
+            check_frames_size(output, info.width, info.height)
             note_no_audio(output, audio and bool(info.audio), len(info.subtitles))
         defects = find_defects(src, on_frame=on_scan) if auto else []
         lost = getattr(src, "filled", set())  # a lost slot's stand-in repeats the frame before: no defect

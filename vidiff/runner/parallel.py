@@ -26,6 +26,7 @@ from vidiff.errors import ConfigError, OutputError
 from vidiff.io.segments import SEGMENT_FRAMES
 from vidiff.runner.costs import MEMORY_SHARE, available_mb
 from vidiff.runner.jobs import ClipSpec, SegmentJob, cpu_count, run_job
+from vidiff.validate import check_ascii_number
 
 MIN_PARALLEL_FRAMES = 2 * SEGMENT_FRAMES  # a clip with fewer output frames runs in one process
 MAX_SEGMENTS_PER_JOB = 8  # longer jobs seek less; shorter ones spread better over the workers
@@ -51,6 +52,8 @@ def parse_workers(value: object) -> int | str | None:
         return value
     if isinstance(value, bool) or isinstance(value, float) and not value.is_integer():
         raise ConfigError(f"workers {value!r}: must be a whole number, 1 or more")
+    if isinstance(value, str):
+        check_ascii_number(value, "workers")  # '1_0', '١٠': the one number rule
     try:
         n = int(str(value).strip()) if not isinstance(value, int) else value
     except ValueError:

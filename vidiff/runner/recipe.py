@@ -28,7 +28,7 @@ from vidiff.io.video_ext import (
     VIDEO_EXT,  # a batch folder's clips (a camcorder's .MTS was "no video files")
 )
 from vidiff.recipes import Recipe
-from vidiff.validate import check_flag, check_optional_path, check_path
+from vidiff.validate import check_ascii_number, check_flag, check_optional_path, check_path
 
 
 def as_recipe(recipe: object) -> Recipe:
@@ -399,6 +399,7 @@ def parse_shard(spec: str | None) -> tuple[int, int]:
     """'1/4' -> (1, 4): this process takes clips 1, 5, 9, … (0-based index i of n)."""
     if not spec:
         return 0, 1
+    check_ascii_number(spec, "shard")  # '1_0/20', '١/4': the one number rule
     try:
         i, n = (int(x) for x in spec.split("/"))
     except ValueError:

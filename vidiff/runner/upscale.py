@@ -28,7 +28,13 @@ from vidiff.io.probe import VideoFile, VideoInfo, strict_input, strict_scope
 from vidiff.io.reader import VideoReader
 from vidiff.io.segments import ResumableWriter
 from vidiff.io.sequence import ImageSequence, input_stamp, open_input
-from vidiff.io.sequence_out import check_start_number, frames_encoding, frames_output, note_no_audio
+from vidiff.io.sequence_out import (
+    check_frames_size,
+    check_start_number,
+    frames_encoding,
+    frames_output,
+    note_no_audio,
+)
 from vidiff.io.streams import Extras
 from vidiff.io.tail import clip_end, hold_step
 from vidiff.io.writer import check_output_path
@@ -183,6 +189,7 @@ def _check_inputs(src: VideoFile | ImageSequence, output: str, opts: UpscaleOpti
         note_sar_lost(output, enc.encoder, written_sar(info.sar, opts.transform))
     else:  # images: no encoder to try, no audio
         enc = frames_encoding(output, enc)
+        check_frames_size(output, *size)
         check_gif_rate(output, plan.write_fps)
         note_no_audio(output, audio in ("copy", "slow") and bool(info.audio), len(info.subtitles))
         audio = "drop"

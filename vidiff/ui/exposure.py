@@ -28,7 +28,7 @@ def parse_size(text: object, what: str = "--max-upload") -> int | None:
         raise ConfigError(f"{what} {text!r:.60}: give a size such as 200MB or 2GB (or none)")
     if text.strip().lower() == "none":
         return None
-    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*", text)
+    m = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]*)\s*", text)  # ASCII digits: '١٠MB' was 10MB
     unit = m.group(2).upper() if m else ""
     if not m or unit not in _UNITS:
         raise ConfigError(f"{what} {text!r:.60}: give a size such as 200MB or 2GB (or none)")
