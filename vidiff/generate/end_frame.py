@@ -32,6 +32,23 @@ def image_embeddings(transformer: Any) -> int:
     return 2 if transformer.get("pos_embed_seq_len") else 1
 
 
+class ImageEmbeds:
+    """For Wan-shaped backends (Wan, SkyReels V2): how many stills the transformer embeds, from the loaded
+    pipeline's config or, before loading, the saved one; a two-image transformer needs an end frame."""
+
+    pipe: Any
+    configs: dict[str, Any]
+
+    @property
+    def needs_end_frame(self) -> bool:
+        """A transformer that embeds two images (Wan 2.1 FLF2V) fails on one: every window ends on a still."""
+        return self._image_embeds() == 2
+
+    def _image_embeds(self) -> int:
+        config = self.pipe.transformer.config if self.pipe is not None else self.configs.get("transformer")
+        return image_embeddings(config)
+
+
 ONE_IMAGE = "its transformer embeds one image (no pos_embed_seq_len: not first-last-frame weights)"
 
 

@@ -21,9 +21,10 @@ from fractions import Fraction
 from typing import Any
 
 from vidiff.generate.backends.base import Backend
+from vidiff.generate.end_frame import ImageEmbeds
 
 
-class SkyReelsV2(Backend):
+class SkyReelsV2(ImageEmbeds, Backend):
     name = "skyreels"
     text_to_video = ("SkyReelsV2Pipeline",)
     image_to_video = ("SkyReelsV2ImageToVideoPipeline",)
@@ -71,17 +72,6 @@ class SkyReelsV2(Backend):
         if not self.is_image_to_video:
             return "its text-to-video transformer takes no image"
         return ONE_IMAGE if self._image_embeds() == 1 else None
-
-    @property
-    def needs_end_frame(self) -> bool:
-        """A transformer that embeds two images fails on one: every window ends on a still."""
-        return self._image_embeds() == 2
-
-    def _image_embeds(self) -> int:
-        from vidiff.generate.end_frame import image_embeddings
-
-        config = self.pipe.transformer.config if self.pipe is not None else self.configs.get("transformer")
-        return image_embeddings(config)
 
     def _apply(self, vae: Any, transformer: Any) -> None:
         """The rules the configs state, as diffusers' pipeline works them out (a config not at hand: the

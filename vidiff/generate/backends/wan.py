@@ -22,9 +22,10 @@ from typing import Any
 from vidiff.generate.backends.base import Backend
 from vidiff.generate.backends.wan_rules import VARIANTS, WanRules, sampling, wan_rules
 from vidiff.generate.backends.wan_size import SIZES, wan21_tier
+from vidiff.generate.end_frame import ImageEmbeds
 
 
-class Wan(Backend):
+class Wan(ImageEmbeds, Backend):
     name = "wan"
     text_to_video = ("WanPipeline",)
     image_to_video = ("WanImageToVideoPipeline",)
@@ -93,17 +94,6 @@ class Wan(Backend):
                 "(Wan-AI/Wan2.1-FLF2V-14B-720P-diffusers) or Wan 2.2 I2V-A14B"
             )
         return None
-
-    @property
-    def needs_end_frame(self) -> bool:
-        """Wan 2.1 FLF2V's transformer embeds two images (`pos_embed_seq_len`): every window ends on one."""
-        return self._image_embeds() == 2
-
-    def _image_embeds(self) -> int:
-        from vidiff.generate.end_frame import image_embeddings
-
-        config = self.pipe.transformer.config if self.pipe is not None else self.configs.get("transformer")
-        return image_embeddings(config)
 
     def report_facts(self) -> dict[str, Any]:
         if self.rules is None:
