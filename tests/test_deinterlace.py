@@ -389,13 +389,14 @@ def test_a_worker_seeks_into_a_raw_dv_tape(tmp_path: Path, monkeypatch):
     r.close()
 
 
-def telecined_clip(path: Path, n_film: int = 16, tff: bool = True) -> Path:
+def telecined_clip(path: Path, n_film: int = 16, tff: bool = True, phase: int = 0) -> Path:
     """`n_film` film frames (gray: each field's chroma its own) 2:3 pulled down into 29.97i frames, top
     field first or bottom (fields AA BB BC CD DD: a film frame's fields in two or three frames), coded
-    interlaced in that order."""
+    interlaced in that order; the first `phase` frames of the cadence cut off."""
     fields: list[np.ndarray] = []
     for j in range(n_film):
         fields += [film(j)] * (2 if j % 2 == 0 else 3)
+    fields = fields[2 * phase :]
     rate = Fraction(30000, 1001)
     with av.open(str(path), "w") as c:
         order = "tff=1" if tff else "bff=1"
@@ -426,7 +427,7 @@ def test_telecined_film_bottom_field_first(tmp_path: Path):
 
 def test_telecined_film_is_read_as_its_film_frames(tmp_path: Path, capsys):
     """A DVD's 29.97i film (2:3 pulldown woven into its fields): auto finds the repeated fields and reads
-    each film frame once at 23.976 fps (fieldmatch, decimate), where a frame per field gave each two or
+    each film frame once at 23.976 fps (fieldmatch, a repeat in five dropped), where a frame per field gave each two or
     three times; a true 29.97i video clip is still read a frame per field."""
     src = telecined_clip(tmp_path / "film.mp4")  # 20 stored frames
     info = probe(src)
@@ -448,6 +449,20 @@ def test_telecined_film_is_read_as_its_film_frames(tmp_path: Path, capsys):
         Fraction(60000, 1001),
         36,
     )
+
+
+@pytest.mark.parametrize("phase", range(5))
+def test_film_cut_mid_cadence_keeps_each_film_frame_once(tmp_path: Path, phase: int):
+    """Film starting at any place of its 2:3 cadence (cut from a longer clip), and ending at any: each
+    film frame it holds read once, the probe's count agreeing (FFmpeg's decimate, cycles counted from
+    the first frame, lost a film frame in the first five at phase 2 and kept a repeat in a short last
+    cycle)."""
+    for n_film in (16, 17):
+        src = telecined_clip(tmp_path / f"p{phase}_{n_film}.mp4", n_film, tff=phase % 2 == 0, phase=phase)
+        first = [0, 1, 1, 2, 3][phase]  # the film frame of the first stored frame's first field
+        want = list(range(2 * first, 2 * n_film, 2))
+        assert moments(read_frames(src)) == want
+        assert probe(src).n_frames == len(want)
 
 
 def test_film_at_every_door(tmp_path: Path, capsys):

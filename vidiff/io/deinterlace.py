@@ -13,7 +13,8 @@ combing on motion stayed in every output frame. `--deinterlace` (`MODES`) says h
 - `frame`: one frame per frame (bwdif `send_frame`): the clip keeps its frame rate, half its moments lost;
 - `film`: film hard-telecined to 29.97i (2:3 pulldown woven into the fields, a DVD's): its fields matched
   back into the film's frames (libavfilter fieldmatch, bwdif for a frame left combed) and the repeated
-  one of each five dropped (decimate), read at 4/5 of the rate (23.976 fps), each film frame once;
+  one of each five dropped in the cadence's phase (`vidiff.io.pulldown`; film cut mid-cadence too), read
+  at 4/5 of the rate (23.976 fps), each film frame once;
   auto does so where `vidiff.io.field_scan` finds the pulldown's repeated fields (a frame per field
   gave each film frame two or three times: the judder stayed through any `--fps`);
 - `off`: frames as stored (the fields interpolated as one picture; a note says so).
@@ -29,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import os
 from collections.abc import Iterator
 from contextvars import ContextVar
 from fractions import Fraction
@@ -39,13 +41,14 @@ import av
 from vidiff.errors import ConfigError, InputError
 from vidiff.io.field_scan import fields_of
 from vidiff.io.notes import INTERLACED
+from vidiff.io.pulldown import Decimator, kept
 
 if TYPE_CHECKING:
     from vidiff.io.probe import VideoInfo
 
 MODES = ("auto", "off", "frame", "field", "film")
 DEFAULT_DEINTERLACE = "auto"
-FILM = (4, 5)  # 2:3 pulldown: four film frames in five video frames (decimate's cycle)
+FILM = (4, 5)  # 2:3 pulldown: four film frames in five video frames
 FILTER = "bwdif"  # Bob Weaver: yadif's successor in FFmpeg (w3fdif's and yadif's ideas together)
 # AVFieldOrder of the decoder's stream -> bwdif's parity. bwdif's own "auto" reads each frame's flag, which
 # x264's top-field-first frames lack here: taken for bottom first, their fields came out in the wrong order
@@ -58,6 +61,7 @@ _WORDS = {
 }
 
 _F = TypeVar("_F", bound=Any)  # a reader's frame: a dataclass with index, time and image
+_PHASE: dict[tuple[str, int, int, str], int] = {}  # (file, size, mtime, parity) -> `film_phase`
 _MODE: ContextVar[str] = ContextVar("vidiff_deinterlace", default=DEFAULT_DEINTERLACE)
 
 
@@ -130,17 +134,18 @@ def as_read(info: VideoInfo, how: str) -> VideoInfo:
     order = _WORDS[info.interlaced or "auto"]
     if how == "film":
         rate = info.fps * Fraction(*FILM)
+        phase = film_phase(info.path, info.interlaced or "auto")
         note = (
             f"{INTERLACED}: telecined film (2:3 pulldown, {order}): fields matched back into its frames "
-            f"and the repeats dropped (fieldmatch, decimate): read at {float(rate):.3f} fps, each film frame once"
+            f"and the repeats dropped (fieldmatch, one repeat in five): read at {float(rate):.3f} fps, each film frame once"
         )
         if not any(n.startswith(INTERLACED) for n in info.notes):
             note = f"pulldown undone as asked, though flagged progressive: read at {float(rate):.3f} fps"
         return dataclasses.replace(
             info,
             fps=rate,
-            n_frames=film_frames(info.n_frames),
-            header_frames=film_frames(info.header_frames) if info.header_frames else info.header_frames,
+            n_frames=kept(info.n_frames, phase),
+            header_frames=kept(info.header_frames, phase) if info.header_frames else info.header_frames,
             notes=[*others, note],
             deinterlace=how,
         )
@@ -160,9 +165,35 @@ def as_read(info: VideoInfo, how: str) -> VideoInfo:
     )
 
 
-def film_frames(n: int) -> int:
-    """The frames decimate leaves of `n` telecined ones: one of each full cycle of five dropped."""
-    return n - n // FILM[1]  # (a last cycle cut short keeps all its frames)
+def film_phase(path: str, parity: str = "auto") -> int:
+    """Where the repeats of `path`'s 2:3 pulldown fall among its first frames (`vidiff.io.pulldown`),
+    as one pass from the start finds it; once per file and process."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return 0
+    key = (os.path.abspath(path), st.st_size, st.st_mtime_ns, parity)
+    if key not in _PHASE:
+        from vidiff.io.probe import video_stream  # (the probe reads through this module)
+
+        dec = Decimator()
+        try:
+            with av.open(path) as c:
+                vs = video_stream(c)
+                d = Deinterlacer("film", path, parity)  # (the reader's: the probe's field order)
+                for frame in c.decode(vs) if vs is not None else ():
+                    for _, _, image in d.push(frame):
+                        dec.push(image)
+                    if dec.phase is not None:
+                        break
+            if dec.phase is None and vs is not None:
+                for _, _, image in d.flush():
+                    dec.push(image)
+                dec.flush()
+        except (av.error.FFmpegError, InputError, OSError):
+            dec.flush()
+        _PHASE[key] = dec.phase or 0
+    return _PHASE[key]
 
 
 class Deinterlacer:
@@ -181,7 +212,7 @@ class Deinterlacer:
 
     def _build(self, frame: av.VideoFrame) -> None:
         g = av.filter.Graph()
-        if self.film:  # (decimate needs a frame rate: any constant one, the frames' own times are kept)
+        if self.film:  # (fieldmatch needs a frame rate: any constant one, the frames' own times are kept)
             size, fmt = f"{frame.width}x{frame.height}", frame.format.name
             src = g.add(
                 "buffer",
@@ -190,7 +221,6 @@ class Deinterlacer:
             chain = [
                 g.add("fieldmatch", f"order={self.parity}:combmatch=full"),
                 g.add(FILTER, f"mode=send_frame:parity={self.parity}:deint=interlaced"),
-                g.add("decimate"),
             ]
         else:
             src = g.add_buffer(
@@ -266,17 +296,22 @@ def deinterlaced(
 def _film(frames: Iterator[_F], fps: Fraction, path: str, parity: str) -> Iterator[_F]:
     """`frames` (telecined at `fps`) as the film's frames, each once: frame `n` timed `n` film frames
     (at 4/5 of `fps`) after the first stored frame."""
-    d = Deinterlacer("film", path, parity)
+    d, dec = Deinterlacer("film", path, parity), Decimator()
     step = 1 / (fps * Fraction(*FILM))
     first = last = None
     n = 0
     for f in frames:
         first, last = first or f, f
         for _, _, image in d.push(f.image):
-            yield dataclasses.replace(f, index=n, time=first.time + n * step, image=image)
-            n += 1
+            for kept_image in dec.push(image):
+                yield dataclasses.replace(f, index=n, time=first.time + n * step, image=kept_image)
+                n += 1
     for _, _, image in d.flush():
-        yield dataclasses.replace(last, index=n, time=first.time + n * step, image=image)
+        for kept_image in dec.push(image):
+            yield dataclasses.replace(last, index=n, time=first.time + n * step, image=kept_image)
+            n += 1
+    for kept_image in dec.flush():
+        yield dataclasses.replace(last, index=n, time=first.time + n * step, image=kept_image)
         n += 1
 
 

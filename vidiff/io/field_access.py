@@ -89,7 +89,7 @@ class FieldFrames:
 
 class FilmFrames:
     """`open_frames`' reader of telecined film read as its film frames (`--deinterlace film`): fieldmatch
-    and decimate judge each frame by the frames of its cycle of five, so frame `j` is what one pass from
+    and the repeats dropped judge each frame by the frames around it, so frame `j` is what one pass from
     the start gives. Frames asked for in order come from one pass going on; an earlier one starts a new
     pass. Memory: the frames of one `get`."""
 
