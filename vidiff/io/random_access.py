@@ -26,6 +26,7 @@ import av
 import numpy as np
 
 from vidiff.errors import InputError
+from vidiff.io.access_tail import check_counted, check_tail
 from vidiff.io.color import frame_to_rgb
 from vidiff.io.counted import CountedFrames, Counting
 from vidiff.io.deinterlace import deinterlace_mode, field_order, resolve
@@ -71,10 +72,13 @@ class SeekReader:
     def _index(self) -> None:
         """Packets in decode order: pts, key flag, the GOP each belongs to; frames in presentation order."""
         pts, key, intra = [], [], []
+        short: tuple[bool, int, int] | None = None
         counted = Counting(self._c, self._vs)  # every packet, for a stream whose stamps name no frame
         try:
             for p in self._c.demux(self._vs):
                 counted.add(p)
+                if p.size:  # (the last: whether the file ends inside it, `vidiff.io.access_tail`)
+                    short = (bool(p.is_corrupt), p.pos if p.pos is not None else -1, p.size)
                 if p.pts is not None and p.size:
                     pts.append(p.pts)
                     key.append(bool(p.is_keyframe) and not p.is_discard)
@@ -88,6 +92,7 @@ class SeekReader:
             self._count = counted.frames()
             if len(self) < MIN_FRAMES:
                 raise TooFewFrames(f"{self.path}: {len(self)} frame(s); at least {MIN_FRAMES} are needed")
+            check_counted(self.path, self._count)
             return
         first_key = next((j for j, k in enumerate(intra) if k), 0)
         if first_key and pts[first_key] is not None:  # a stream cut inside a GOP (a TS recording): the
@@ -105,6 +110,10 @@ class SeekReader:
         self._pkt_of = np.array([j for _, j in shown], dtype=np.int64)
         if len(self) < MIN_FRAMES:
             raise TooFewFrames(f"{self.path}: {len(self)} frame(s); at least {MIN_FRAMES} are needed")
+        self._next_pkt, self._last_pts, self._frames = -1, None, None
+        cut = check_tail(self, short)  # the reader's last frames: a cut one left out, its one line
+        if cut is not None:
+            self._pts, self._pkt_of = np.delete(self._pts, cut), np.delete(self._pkt_of, cut)
 
     def __len__(self) -> int:
         return len(self._count) if self._count is not None else len(self._pts)
