@@ -5,7 +5,8 @@ packet decoded to (`vidiff.io.cut_tail`: concealed, or a B-frame's shown before 
 block the demuxer dropped, `vidiff.io.ebml_tail`) and says so in ONE warning line. Training's
 `open_frames` (`vidiff.io.random_access`) indexes packets without decoding: it served that concealed
 frame, and a cut .mkv's frames without a word. `check_tail` decodes the last few frames once, at open,
-and applies the reader's rule and line (refused under `--strict`).
+and applies the reader's rule and line (refused under `--strict`); the decord engine gives way to
+PyAV for such a file (it served the concealed frame too).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ def check_tail(r: Any, short: tuple[bool, int, int] | None) -> int | None:
     block = cut is None and short is not None and block_cut(r.path, container, short[1], short[2])
     if cut is None and not block:
         return None
+    r.tail_cut = True
     known = cut is not None and cut >= 0  # (else: damage said, nothing left out, as the reader does)
     at = first + cut if known else n - 1
     _warn(r.path, n - known, r.seconds(), at, block)
@@ -60,11 +62,13 @@ def _warn(path: str, kept: int, seconds: Any, at: int, block: bool) -> None:
     line._check(info, kept, stopped, [LAST_CUT], err_at, strict_input())
 
 
-def check_counted(path: str, frames: Any) -> None:
+def check_counted(path: str, frames: Any) -> bool:
     """The reader's line for a raw stream counted from the start (`vidiff.io.counted`: `frames`, a
-    `CountedFrames`) whose cut last packet's frame it leaves out (`skip`, raw HEVC or Motion JPEG)."""
+    `CountedFrames`) whose cut last packet's frame it leaves out (`skip`, raw HEVC or Motion JPEG);
+    whether it was said."""
     if frames.skip is None or len(frames) < 2:
-        return
+        return False
     s = frames.seconds
     step = float(s[1] - s[0])  # (no stamps: one step apart, the cut frame's time among them)
     _warn(path, len(frames), np.insert(s, frames.skip, frames.skip * step), frames.skip, False)
+    return True

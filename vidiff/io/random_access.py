@@ -50,6 +50,7 @@ class SeekReader:
     """PyAV engine: seek to the right key frame, decode forward, keep the decoder where it stopped."""
 
     engine = "pyav"
+    tail_cut = False  # whether the file ends inside its last frame (`vidiff.io.access_tail`)
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = os.fspath(path)
@@ -92,7 +93,7 @@ class SeekReader:
             self._count = counted.frames()
             if len(self) < MIN_FRAMES:
                 raise TooFewFrames(f"{self.path}: {len(self)} frame(s); at least {MIN_FRAMES} are needed")
-            check_counted(self.path, self._count)
+            self.tail_cut = check_counted(self.path, self._count)
             return
         first_key = next((j for j, k in enumerate(intra) if k), 0)
         if first_key and pts[first_key] is not None:  # a stream cut inside a GOP (a TS recording): the
@@ -278,6 +279,10 @@ def open_frames(
 
         return WebPFrames(path)  # type: ignore[return-value]
     if engine == "decord" and decord_available() and not interlaced_input(path):
+        r = SeekReader(path)  # (a file cut inside its last frame: the reader's frames, by PyAV)
+        if r.tail_cut:
+            return r
+        r.close()
         try:
             return DecordReader(path)
         except InputError:
