@@ -12,6 +12,7 @@ PyAV for such a file (it served the concealed frame too).
 from __future__ import annotations
 
 import dataclasses
+import os
 from fractions import Fraction
 from types import SimpleNamespace
 from typing import Any
@@ -22,17 +23,36 @@ from vidiff.io.cut_tail import DEPTH, cut_frame
 from vidiff.io.ebml_tail import block_cut
 from vidiff.io.probe import probe, strict_input
 
+# (file, size, mtime) -> `_judged`: each file's last frames decoded once a process (training reopens)
+_FOUND: dict[tuple[str, int, int], tuple[int | None, bool] | None] = {}
+
 
 def check_tail(r: Any, short: tuple[bool, int, int] | None) -> int | None:
     """For a `SeekReader` `r` (its index built; `short`: its last packet's (read short, position,
     size)): the frame the reader leaves out (its index), or None; says the reader's damage line where
     the file ends inside its last frame."""
-    from vidiff.io.random_access import FrameLost  # (random access calls this module)
-
     n = len(r)
     first = max(0, n - DEPTH)
     try:
-        tail = [SimpleNamespace(image=r.decoded(i)) for i in range(first, n)]
+        st = os.stat(r.path)
+        key: tuple[str, int, int] | None = (os.path.abspath(r.path), st.st_size, st.st_mtime_ns)
+    except OSError:
+        key = None
+    if key is None or key not in _FOUND:
+        found = _judged(r, short, first)
+        if key is None:
+            return _said(r, found, first)
+        _FOUND[key] = found
+    return _said(r, _FOUND[key], first)
+
+
+def _judged(r: Any, short: tuple[bool, int, int] | None, first: int) -> tuple[int | None, bool] | None:
+    """The reader's rule on `r`'s last frames (from `first`): None where nothing is cut, else (the cut
+    one's place among them, or None where not known; whether a Matroska block was dropped)."""
+    from vidiff.io.random_access import FrameLost  # (random access calls this module)
+
+    try:
+        tail = [SimpleNamespace(image=r.decoded(i)) for i in range(first, len(r))]
     except FrameLost:
         return None  # (said when asked for)
     container = r._c.format.name.split(",")[0]
@@ -41,6 +61,15 @@ def check_tail(r: Any, short: tuple[bool, int, int] | None) -> int | None:
     block = cut is None and short is not None and block_cut(r.path, container, short[1], short[2])
     if cut is None and not block:
         return None
+    return (cut, block)
+
+
+def _said(r: Any, found: tuple[int | None, bool] | None, first: int) -> int | None:
+    """The frame left out of `r` by `found` (`_judged`), the reader's line said (refused: `--strict`)."""
+    if found is None:
+        return None
+    cut, block = found
+    n = len(r)
     r.tail_cut = True
     known = cut is not None and cut >= 0  # (else: damage said, nothing left out, as the reader does)
     at = first + cut if known else n - 1
