@@ -465,6 +465,43 @@ def test_film_cut_mid_cadence_keeps_each_film_frame_once(tmp_path: Path, phase: 
         assert probe(src).n_frames == len(want)
 
 
+_WIDE = np.random.default_rng(1).integers(0, 255, (H // 8, 60, 1)).astype(np.uint8).repeat(8, 0).repeat(8, 1)
+
+
+def long_film(j: int) -> np.ndarray:
+    """Film frame `j` of a longer pan (`film`'s texture ends at frame 18)."""
+    return np.repeat(np.ascontiguousarray(_WIDE[:, 12 * j : 12 * j + W]), 3, 2)
+
+
+@pytest.mark.parametrize("phase", range(5))
+def test_film_after_a_still_title_keeps_its_cadence(tmp_path: Path, phase: int):
+    """A still title longer than the frames that find the phase, then the film moving: the phase is
+    found in the moving frames, so none is repeated or lost where the motion starts (with the phase
+    guessed from the still frames, a repeat stayed there)."""
+    fields: list[int] = []
+    for j in range(32):
+        fields += [max(j, 22)] * (2 if j % 2 == 0 else 3)
+    fields = fields[2 * phase :]
+    rate = Fraction(30000, 1001)
+    src = tmp_path / "title.mp4"
+    with av.open(str(src), "w") as c:
+        s = c.add_stream("libx264", rate=rate, options={"x264-params": "interlaced=1:tff=1", "crf": "1"})
+        s.width, s.height, s.pix_fmt = W, H, "yuv420p"
+        for i in range(len(fields) // 2):
+            im = long_film(fields[2 * i]).copy()
+            im[1::2] = long_film(fields[2 * i + 1])[1::2]
+            f = av.VideoFrame.from_ndarray(im, format="rgb24")
+            f.pts, f.time_base = i, 1 / rate
+            c.mux(s.encode(f))
+        c.mux(s.encode(None))
+    with deinterlace_scope("film"):
+        frames = read_frames(src)
+        n = probe(src).n_frames
+    near = [min(range(32), key=lambda j: np.abs(f.mean(2) - long_film(j)[:, :, 0]).mean()) for f in frames]
+    assert [j for j in near if j > 22] == list(range(23, 32))
+    assert n == len(frames) == 32 - [0, 1, 1, 2, 3][phase]
+
+
 def test_film_at_every_door(tmp_path: Path, capsys):
     """`--deinterlace film` is a mode like the others: the CLI, a recipe key, the API; a worker reads
     the film's frames from the start (no seek into the pulldown's cadence)."""

@@ -41,7 +41,7 @@ import av
 from vidiff.errors import ConfigError, InputError
 from vidiff.io.field_scan import fields_of
 from vidiff.io.notes import INTERLACED
-from vidiff.io.pulldown import Decimator, kept
+from vidiff.io.pulldown import Decimator, kept, phase_from
 
 if TYPE_CHECKING:
     from vidiff.io.probe import VideoInfo
@@ -61,7 +61,7 @@ _WORDS = {
 }
 
 _F = TypeVar("_F", bound=Any)  # a reader's frame: a dataclass with index, time and image
-_PHASE: dict[tuple[str, int, int, str], int] = {}  # (file, size, mtime, parity) -> `film_phase`
+_PHASE: dict[tuple[str, int, int, str], int | None] = {}  # (file, size, mtime, parity) -> `film_phase`
 _MODE: ContextVar[str] = ContextVar("vidiff_deinterlace", default=DEFAULT_DEINTERLACE)
 
 
@@ -134,7 +134,7 @@ def as_read(info: VideoInfo, how: str) -> VideoInfo:
     order = _WORDS[info.interlaced or "auto"]
     if how == "film":
         rate = info.fps * Fraction(*FILM)
-        phase = film_phase(info.path, info.interlaced or "auto")
+        phase = film_phase(info.path, info.interlaced or "auto") or 0
         note = (
             f"{INTERLACED}: telecined film (2:3 pulldown, {order}): fields matched back into its frames "
             f"and the repeats dropped (fieldmatch, one repeat in five): read at {float(rate):.3f} fps, each film frame once"
@@ -165,35 +165,36 @@ def as_read(info: VideoInfo, how: str) -> VideoInfo:
     )
 
 
-def film_phase(path: str, parity: str = "auto") -> int:
-    """Where the repeats of `path`'s 2:3 pulldown fall among its first frames (`vidiff.io.pulldown`),
-    as one pass from the start finds it; once per file and process."""
+def film_phase(path: str, parity: str = "auto") -> int | None:
+    """Where the repeats of `path`'s 2:3 pulldown fall among its first moving frames
+    (`vidiff.io.pulldown.phase_from`), as one pass from the start finds them; once per file and
+    process; None where `path` is not a file."""
     try:
         st = os.stat(path)
     except OSError:
-        return 0
+        return None
     key = (os.path.abspath(path), st.st_size, st.st_mtime_ns, parity)
     if key not in _PHASE:
-        from vidiff.io.probe import video_stream  # (the probe reads through this module)
-
-        dec = Decimator()
-        try:
-            with av.open(path) as c:
-                vs = video_stream(c)
-                d = Deinterlacer("film", path, parity)  # (the reader's: the probe's field order)
-                for frame in c.decode(vs) if vs is not None else ():
-                    for _, _, image in d.push(frame):
-                        dec.push(image)
-                    if dec.phase is not None:
-                        break
-            if dec.phase is None and vs is not None:
-                for _, _, image in d.flush():
-                    dec.push(image)
-                dec.flush()
-        except (av.error.FFmpegError, InputError, OSError):
-            dec.flush()
-        _PHASE[key] = dec.phase or 0
+        _PHASE[key] = phase_from(_matched(path, parity))
     return _PHASE[key]
+
+
+def _matched(path: str, parity: str) -> Iterator[av.VideoFrame]:
+    """`path`'s frames after fieldmatch (and bwdif), as the reader's pass makes them (`parity`: the
+    probe's field order); fewer where it does not decode to the end."""
+    from vidiff.io.probe import video_stream  # (the probe reads through this module)
+
+    d = Deinterlacer("film", path, parity)
+    try:
+        with av.open(path) as c:
+            vs = video_stream(c)
+            for frame in c.decode(vs) if vs is not None else ():
+                for _, _, image in d.push(frame):
+                    yield image
+        for _, _, image in d.flush():
+            yield image
+    except (av.error.FFmpegError, InputError, OSError):
+        return
 
 
 class Deinterlacer:
@@ -296,7 +297,7 @@ def deinterlaced(
 def _film(frames: Iterator[_F], fps: Fraction, path: str, parity: str) -> Iterator[_F]:
     """`frames` (telecined at `fps`) as the film's frames, each once: frame `n` timed `n` film frames
     (at 4/5 of `fps`) after the first stored frame."""
-    d, dec = Deinterlacer("film", path, parity), Decimator()
+    d, dec = Deinterlacer("film", path, parity), Decimator(film_phase(path, parity))
     step = 1 / (fps * Fraction(*FILM))
     first = last = None
     n = 0
