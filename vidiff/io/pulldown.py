@@ -8,6 +8,9 @@ the cadence's phase (where the repeats fall: `phase_from`, over a file's first `
 still title skipped) and drops, in each window of five centred on a repeat's place, that frame, or one
 beside it clearly more like the one before (a cadence broken by an edit): none where that place is the
 first frame (its original was cut) or past the end. `kept` counts the frames it gives, for the probe.
+Limit: one phase a file. An edit that shifts the cadence within its first moving second can leave the
+phase between the two: a repeat kept at the start and a film frame lost at the edit (decimate's fixed
+cycles, too, kept a repeat or lost a frame at such an edit).
 """
 
 from __future__ import annotations
