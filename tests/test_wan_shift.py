@@ -44,7 +44,10 @@ def test_the_720p_rule_by_the_keyframes_area():
     assert default_shift(unipc, (832, 480)) is None  # 480P: the weights' own 3.0
     five = UniPCMultistepScheduler.from_config(unipc.config, flow_shift=5.0)
     assert default_shift(five, (1280, 720)) is None  # already 5.0: the scheduler stays as it is
-    assert default_shift(FlowMatchEulerDiscreteScheduler(shift=7.0), (1280, 720)) is None  # not Wan's own
+    assert default_shift(FlowMatchEulerDiscreteScheduler(shift=3.0), (1280, 720)) == 5.0  # older conversions
+    assert default_shift(FlowMatchEulerDiscreteScheduler(shift=3.0), (832, 480)) is None
+    dynamic = FlowMatchEulerDiscreteScheduler(shift=3.0, use_dynamic_shifting=True)
+    assert default_shift(dynamic, (1280, 720)) is None  # sets its own from the frame size
 
 
 @pytest.mark.parametrize(

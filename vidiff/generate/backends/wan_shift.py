@@ -1,7 +1,7 @@
 """Wan 2.1's default sampler shift at 720P: 5.0, where the converted weights' scheduler says 3.0.
 
-diffusers' conversion (scripts/convert_wan_to_diffusers.py) writes one scheduler, UniPC on flow sigmas with
-`flow_shift` 3.0, for Wan 2.1's 480P and 720P weights alike, while diffusers' Wan pipeline docs
+The Wan 2.1 Diffusers weights (Wan-AI/Wan2.1-*-Diffusers) ship one scheduler, UniPC on flow sigmas with `flow_shift` 3.0, for
+480P and 720P alike (older conversions: FlowMatchEuler with `shift` 3.0), while diffusers' Wan pipeline docs
 (pipelines/wan/pipeline_wan.py: "5.0 for 720P, 3.0 for 480P") and the Wan team's generate.py (shift 3.0 for
 image to video at 832x480, else 5.0) run 720P at 5.0. So a Wan 2.1 run whose keyframes are of 720P's area
 (nearer 1280x720's than 832x480's, on a log scale: the `wan_size` rule's 720P weights at their native
@@ -28,10 +28,23 @@ def keyframe_tier(wh: tuple[int, int]) -> str:
     return "720p" if wh[0] * wh[1] >= _BOUNDARY else "480p"
 
 
+def _shift_key(scheduler: Any) -> str | None:
+    """The loaded scheduler's fixed shift key (`shift.shift_key`'s rule), or None: one that sets its shift
+    from the frame size or that is not flow matching keeps its own."""
+    config = getattr(scheduler, "config", None) or {}
+    if config.get("use_dynamic_shifting"):
+        return None
+    if config.get("use_flow_sigmas") and "flow_shift" in config:
+        return "flow_shift"  # UniPC / DPM-Solver on flow sigmas: the hub's Wan 2.1 Diffusers weights
+    if type(scheduler).__name__.startswith("FlowMatch") and "shift" in config:
+        return "shift"  # FlowMatchEuler: what older conversions (convert_wan_to_diffusers.py) wrote
+    return None
+
+
 def default_shift(scheduler: Any, wh: tuple[int, int]) -> float | None:
     """The shift a Wan 2.1 run at keyframes `wh` takes when none is given: SHIFT_720P at 720P where the
-    loaded scheduler is Wan's flow-sigma one with another `flow_shift`; else None (its own)."""
-    config = getattr(scheduler, "config", None) or {}
-    if keyframe_tier(wh) != "720p" or not config.get("use_flow_sigmas") or "flow_shift" not in config:
+    loaded flow-matching scheduler says another; else None (its own)."""
+    key = _shift_key(scheduler)
+    if keyframe_tier(wh) != "720p" or key is None:
         return None
-    return None if float(config["flow_shift"]) == SHIFT_720P else SHIFT_720P
+    return None if float(scheduler.config[key]) == SHIFT_720P else SHIFT_720P
