@@ -188,7 +188,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         type=float,
         default=None,
         help="the flow-matching sampler's shift, above 0 and at most 100 (ComfyUI's ModelSamplingSD3 shift; "
-        "diffusers' Wan docs: 3.0 for 480p, 5.0 for 720p; default: the weights' scheduler's own)",
+        "diffusers' Wan docs: 3.0 for 480p, 5.0 for 720p; default: the weights' scheduler's own, 5.0 for a Wan 2.1 run at 720P)",
     )
     m.add_argument("--dtype", choices=DTYPE_CHOICES, default=None, help="default bf16 on cuda, fp32 on cpu")
     m.add_argument(

@@ -245,10 +245,12 @@ def _model_keyframes(
     try:
         with stage(f"loading the {b.kind} ({weights}) on {device}", progress), hub_quiet():  # minutes
             b.load(device, dtype, offline, is_local(weights), offload, files, loras)
-            apply_shift(b.pipe, b.kind, shift)
         # again with what the loaded model says (SVD's window)
         p = kf.plan(b, seconds, keyframe_fps, frames, end)
         wh = b.size(aspect, ksize)
+        if shift is None:  # the size's own where the weights' scheduler says another (Wan 2.1 at 720P)
+            shift = b.default_shift(wh)
+        apply_shift(b.pipe, b.kind, shift)
         if on_step is not None:  # loaded: a progress and cancel point before the first step (minutes)
             on_step(0, p.windows * steps)
         seq, joins = kf.generate(

@@ -77,7 +77,7 @@ def model_fields() -> list[Any]:
     )
     shift = gr.Number(
         None,
-        label="Shift (empty: the weights' scheduler's own; a flow-matching sampler's, e.g. Wan 3.0 at 480p, "
+        label="Shift (empty: the weights' scheduler's own, Wan 2.1 at 720p 5.0; a flow-matching sampler's, e.g. Wan 3.0 at 480p, "
         "5.0 at 720p)",
         elem_id="so-shift",
     )

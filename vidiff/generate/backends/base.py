@@ -165,6 +165,10 @@ class Backend:
         could be read); the class's figures stand by default."""
         self.configs = configs
 
+    def default_shift(self, wh: tuple[int, int]) -> float | None:
+        """The sampler shift a run at keyframes `wh` takes when none is given (None: the scheduler's own)."""
+        return None
+
     def report_facts(self) -> dict[str, Any]:
         """What the run's report says of the weights besides their class (none by default)."""
         return {}

@@ -4,7 +4,8 @@ diffusers.
 Text to video (`WanPipeline`: Wan2.1-T2V-1.3B/14B, Wan2.2-TI2V-5B, Wan2.2-T2V-A14B) or image to video
 (`WanImageToVideoPipeline`: Wan2.1-I2V-14B-480P/720P, Wan2.2-I2V-A14B). The rules come from the weights'
 own configs (`wan_rules`): Wan 2.1 16 fps, 81 frames (4k+1), sides in multiples of 16, 832x480 native
-(1280x720 for 720P weights: FLF2V, or a transformer file or weights named 720P, `wan_size`);
+(1280x720 for 720P weights: FLF2V, or a transformer file or weights named 720P, `wan_size`; a 720P run
+samples at shift 5.0 where the scheduler says 3.0, `wan_shift`);
 Wan 2.2 TI2V-5B 24 fps, 121 frames, multiples of 32 (a 16x VAE), 1280x704; Wan 2.2 A14B 16 fps, 81
 frames, multiples of 16, 1280x720, two transformers (high noise, then low noise past `boundary_ratio`),
 both loaded and both offloaded, 40 steps at guidance 4.0 / 3.0 (T2V) or 3.5 / 3.5 (I2V) by default. Wan 2.1's and A14B's text-to-video transformers take no image, so a clip
@@ -19,6 +20,7 @@ from dataclasses import replace
 from fractions import Fraction
 from typing import Any
 
+from vidiff.generate.backends import wan_shift
 from vidiff.generate.backends.base import Backend
 from vidiff.generate.backends.wan_rules import VARIANTS, WanRules, sampling, wan_rules
 from vidiff.generate.backends.wan_size import SIZES, wan21_tier
@@ -77,6 +79,12 @@ class Wan(ImageEmbeds, Backend):
         if self.two_stage and self.guidance_2 is not None:  # the low-noise transformer's own
             extra["guidance_scale_2"] = self.guidance_2
         return extra
+
+    def default_shift(self, wh: tuple[int, int]) -> float | None:
+        """Wan 2.1 at 720P: the documented 5.0 where its scheduler says another (`wan_shift`)."""
+        if self.rules is None or not self.rules.variant.name.startswith("Wan 2.1"):
+            return None
+        return wan_shift.default_shift(self.pipe.scheduler, wh)
 
     def end_frame_refusal(self) -> str | None:
         """WanImageToVideoPipeline takes `last_image`, except with `expand_timesteps` (Wan 2.2 TI2V-5B),
