@@ -4,6 +4,7 @@ process's stdout/stderr."""
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 
@@ -159,3 +160,53 @@ def test_an_export_leaves_no_lock_file_and_keeps_stdout(tmp_path: Path, monkeypa
     assert seen == [before]
     files = sorted(p.name for p in (tmp_path / "engine").iterdir())
     assert len(files) == 1 and files[0].endswith(".onnx"), files
+
+
+def _value_options() -> list[tuple[str, str]]:
+    """(subcommand, --option) for every option of every subcommand that takes a value."""
+    import argparse
+
+    from vidiff.cli import build_parser
+
+    subs = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return [
+        (name, a.option_strings[-1])
+        for name, p in subs.choices.items()
+        for a in p._actions
+        if a.option_strings and a.nargs != 0 and not isinstance(a, argparse._HelpAction)
+    ]
+
+
+@pytest.mark.parametrize("value", ["-1e5", "-inf", "-.5e1", "-NaN", "-1E+5", "-5"])
+def test_a_negative_number_is_a_value_of_every_option(capsys, value: str):
+    # argparse's own rule took '-5' and '-.5' only: '--guidance -1e5' was "expected one argument"
+    from vidiff.cli import build_parser
+
+    options = _value_options()
+    assert ("generate", "--audio-guidance") in options and ("upscale", "--fps") in options
+    for name, option in options:
+        with contextlib.suppress(SystemExit):
+            build_parser().parse_known_args([name, option, value])
+        err = capsys.readouterr().err
+        assert "expected" not in err and "unrecognized" not in err, (name, option, err)
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["generate", "--image", "IMG", "--strength", "-1e5"], "between 0 and 1, not -100000"),
+        (["generate", "--image", "IMG", "--strength", "-inf"], "between 0 and 1, not -inf"),
+        (["generate", "--image", "IMG", "--crf", "-1e5"], "--crf: invalid int value: '-1e5'"),
+        (["upscale", "CLIP", "-o", "OUT", "--factor", "-1e5"], "factor"),
+    ],
+)
+def test_a_negative_number_gets_the_options_own_line(capsys, tmp_path: Path, clip: str, argv, says):
+    from PIL import Image
+
+    Image.new("RGB", (32, 32)).save(tmp_path / "a.png")
+    subst = {"IMG": str(tmp_path / "a.png"), "CLIP": clip, "OUT": str(tmp_path / "o.mp4")}
+    line = _error_line(
+        capsys, [subst.get(x, x) for x in argv] + ["-o", str(tmp_path / "o.mp4")] * (argv[0] == "generate")
+    )
+    assert says in line and "expected one argument" not in line, line
+    assert not (tmp_path / "o.mp4").exists()
