@@ -210,3 +210,46 @@ def test_a_negative_number_gets_the_options_own_line(capsys, tmp_path: Path, cli
     )
     assert says in line and "expected one argument" not in line, line
     assert not (tmp_path / "o.mp4").exists()
+
+
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [
+        ("1e400", "not inf"),
+        ("inf", "not inf"),
+        ("-Infinity", "not -inf"),
+        ("nan", "not nan"),
+        ("-1e5", "not -100000"),
+    ],
+)
+def test_a_recipe_reads_numbers_as_python_writes_them(capsys, tmp_path: Path, value: str, says: str):
+    """YAML 1.1 reads '1e3', 'inf', 'nan' as text: 'has the wrong type' instead of the option's own line."""
+    from PIL import Image
+
+    from vidiff.recipes import load_recipe
+
+    Image.new("RGB", (32, 32)).save(tmp_path / "a.png")
+    out = tmp_path / "o.mp4"
+    argv = ["run", "social_clip", "-i", str(tmp_path / "a.png"), "-o", str(out), f"generate.strength={value}"]
+    assert f"strength must be between 0 and 1, {says}" in _error_line(capsys, argv)
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(f"stages:\n  - generate: {{strength: {value}}}\n  - encode: {{}}\n")
+    assert load_recipe(recipe).stage("generate")["strength"] != value  # a number, not text
+    argv = ["run", str(recipe), "-i", str(tmp_path / "a.png"), "-o", str(out)]
+    assert f"strength must be between 0 and 1, {says}" in _error_line(capsys, argv)
+    assert not out.exists()
+
+
+def test_a_recipe_takes_1e2_where_it_takes_100(capsys, tmp_path: Path, clip: str):
+    from vidiff.recipes import load_recipe
+
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text("stages:\n  - decode: {}\n  - interpolate: {fps: 1e2}\n  - encode: {}\n")
+    assert load_recipe(recipe).stage("interpolate") == {"fps": 100.0}
+    assert load_recipe("fps_x2").with_overrides(["interpolate.fps=1e2"]).stage("interpolate")["fps"] == 100.0
+    assert (
+        load_recipe("social_clip").with_overrides(["generate.prompt=inf"]).stage("generate")["prompt"]
+        == "inf"
+    )
+    argv = ["run", "fps_x2", "-i", clip, "-o", str(tmp_path / "o.mp4"), "interpolate.fps=1_0e1"]
+    assert "without '_' separators" in _error_line(capsys, argv)
