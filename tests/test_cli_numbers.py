@@ -253,3 +253,18 @@ def test_a_recipe_takes_1e2_where_it_takes_100(capsys, tmp_path: Path, clip: str
     )
     argv = ["run", "fps_x2", "-i", clip, "-o", str(tmp_path / "o.mp4"), "interpolate.fps=1_0e1"]
     assert "without '_' separators" in _error_line(capsys, argv)
+
+
+def test_underscore_digits_are_refused_by_a_training_config(tmp_path: Path):
+    """OmegaConf reads '1_000' as 1000: `train.steps=1_000` (or `steps: 1_000` in a file) was taken."""
+    from vidiff.train.config import load_config
+
+    with pytest.raises(ConfigError, match="train.steps '1_000': write numbers without '_' separators"):
+        load_config(None, ["train.steps=1_000"])
+    config = tmp_path / "c.yaml"
+    config.write_text("train:\n  lr: 2.0e-4\n  steps: 1_000\n")
+    with pytest.raises(ConfigError, match=r"c.yaml line 3 '1_000': write numbers without '_'"):
+        load_config(config)
+    config.write_text("train:\n  steps: 1000\n  output: runs/a_b\n")
+    assert load_config(config).train.steps == 1000  # plain digits, and '_' in text, read as before
+    assert load_config(None, ["train.steps=1000", "train.output=x_1"]).train.output == "x_1"
