@@ -4,6 +4,7 @@ process's stdout/stderr."""
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 
@@ -159,3 +160,111 @@ def test_an_export_leaves_no_lock_file_and_keeps_stdout(tmp_path: Path, monkeypa
     assert seen == [before]
     files = sorted(p.name for p in (tmp_path / "engine").iterdir())
     assert len(files) == 1 and files[0].endswith(".onnx"), files
+
+
+def _value_options() -> list[tuple[str, str]]:
+    """(subcommand, --option) for every option of every subcommand that takes a value."""
+    import argparse
+
+    from vidiff.cli import build_parser
+
+    subs = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return [
+        (name, a.option_strings[-1])
+        for name, p in subs.choices.items()
+        for a in p._actions
+        if a.option_strings and a.nargs != 0 and not isinstance(a, argparse._HelpAction)
+    ]
+
+
+@pytest.mark.parametrize("value", ["-1e5", "-inf", "-.5e1", "-NaN", "-1E+5", "-5"])
+def test_a_negative_number_is_a_value_of_every_option(capsys, value: str):
+    # argparse's own rule took '-5' and '-.5' only: '--guidance -1e5' was "expected one argument"
+    from vidiff.cli import build_parser
+
+    options = _value_options()
+    assert ("generate", "--audio-guidance") in options and ("upscale", "--fps") in options
+    for name, option in options:
+        with contextlib.suppress(SystemExit):
+            build_parser().parse_known_args([name, option, value])
+        err = capsys.readouterr().err
+        assert "expected" not in err and "unrecognized" not in err, (name, option, err)
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["generate", "--image", "IMG", "--strength", "-1e5"], "between 0 and 1, not -100000"),
+        (["generate", "--image", "IMG", "--strength", "-inf"], "between 0 and 1, not -inf"),
+        (["generate", "--image", "IMG", "--crf", "-1e5"], "--crf: invalid int value: '-1e5'"),
+        (["upscale", "CLIP", "-o", "OUT", "--factor", "-1e5"], "factor"),
+    ],
+)
+def test_a_negative_number_gets_the_options_own_line(capsys, tmp_path: Path, clip: str, argv, says):
+    from PIL import Image
+
+    Image.new("RGB", (32, 32)).save(tmp_path / "a.png")
+    subst = {"IMG": str(tmp_path / "a.png"), "CLIP": clip, "OUT": str(tmp_path / "o.mp4")}
+    line = _error_line(
+        capsys, [subst.get(x, x) for x in argv] + ["-o", str(tmp_path / "o.mp4")] * (argv[0] == "generate")
+    )
+    assert says in line and "expected one argument" not in line, line
+    assert not (tmp_path / "o.mp4").exists()
+
+
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [
+        ("1e400", "not inf"),
+        ("inf", "not inf"),
+        ("-Infinity", "not -inf"),
+        ("nan", "not nan"),
+        ("-1e5", "not -100000"),
+    ],
+)
+def test_a_recipe_reads_numbers_as_python_writes_them(capsys, tmp_path: Path, value: str, says: str):
+    """YAML 1.1 reads '1e3', 'inf', 'nan' as text: 'has the wrong type' instead of the option's own line."""
+    from PIL import Image
+
+    from vidiff.recipes import load_recipe
+
+    Image.new("RGB", (32, 32)).save(tmp_path / "a.png")
+    out = tmp_path / "o.mp4"
+    argv = ["run", "social_clip", "-i", str(tmp_path / "a.png"), "-o", str(out), f"generate.strength={value}"]
+    assert f"strength must be between 0 and 1, {says}" in _error_line(capsys, argv)
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(f"stages:\n  - generate: {{strength: {value}}}\n  - encode: {{}}\n")
+    assert load_recipe(recipe).stage("generate")["strength"] != value  # a number, not text
+    argv = ["run", str(recipe), "-i", str(tmp_path / "a.png"), "-o", str(out)]
+    assert f"strength must be between 0 and 1, {says}" in _error_line(capsys, argv)
+    assert not out.exists()
+
+
+def test_a_recipe_takes_1e2_where_it_takes_100(capsys, tmp_path: Path, clip: str):
+    from vidiff.recipes import load_recipe
+
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text("stages:\n  - decode: {}\n  - interpolate: {fps: 1e2}\n  - encode: {}\n")
+    assert load_recipe(recipe).stage("interpolate") == {"fps": 100.0}
+    assert load_recipe("fps_x2").with_overrides(["interpolate.fps=1e2"]).stage("interpolate")["fps"] == 100.0
+    assert (
+        load_recipe("social_clip").with_overrides(["generate.prompt=inf"]).stage("generate")["prompt"]
+        == "inf"
+    )
+    argv = ["run", "fps_x2", "-i", clip, "-o", str(tmp_path / "o.mp4"), "interpolate.fps=1_0e1"]
+    assert "without '_' separators" in _error_line(capsys, argv)
+
+
+def test_underscore_digits_are_refused_by_a_training_config(tmp_path: Path):
+    """OmegaConf reads '1_000' as 1000: `train.steps=1_000` (or `steps: 1_000` in a file) was taken."""
+    from vidiff.train.config import load_config
+
+    with pytest.raises(ConfigError, match="train.steps '1_000': write numbers without '_' separators"):
+        load_config(None, ["train.steps=1_000"])
+    config = tmp_path / "c.yaml"
+    config.write_text("train:\n  lr: 2.0e-4\n  steps: 1_000\n")
+    with pytest.raises(ConfigError, match=r"c.yaml line 3 '1_000': write numbers without '_'"):
+        load_config(config)
+    config.write_text("train:\n  steps: 1000\n  output: runs/a_b\n")
+    assert load_config(config).train.steps == 1000  # plain digits, and '_' in text, read as before
+    assert load_config(None, ["train.steps=1000", "train.output=x_1"]).train.output == "x_1"

@@ -44,3 +44,49 @@ def test_a_one_pixel_high_clip_into_frames_is_written(capsys, tmp_path: Path):
     out = tmp_path / "frames"
     assert main(["upscale", clip, "-o", f"{out}/", "--factor", "2", "--method", "blend", "-q"]) == 0
     assert len(list(out.glob("*.png"))) == 8
+
+
+@pytest.mark.parametrize(("codec", "name"), [("ffv1", "o.mkv"), ("hevc", "o.mp4")])
+def test_a_codec_that_refuses_a_tiny_frame_names_the_size(capsys, tmp_path: Path, codec: str, name: str):
+    # was "cannot write ffv1 ... on this system": the same options write a 64x64 clip, the size is the reason
+    clip = _clip(tmp_path / "w1.mov", 1, 16)
+    code = main(
+        [
+            "upscale",
+            clip,
+            "-o",
+            str(tmp_path / name),
+            "--codec",
+            codec,
+            "--factor",
+            "2",
+            "--method",
+            "blend",
+            "-q",
+        ]
+    )
+    err = [x for x in capsys.readouterr().err.splitlines() if x.strip()]
+    assert code == 2 and len(err) == 1, err
+    assert "at 1x16" in err[0] and "this small" in err[0] and "on this system" not in err[0], err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["w1.mov"]
+
+
+def test_a_container_that_refuses_a_codec_still_says_so(capsys, tmp_path: Path):
+    clip = _clip(tmp_path / "w1.mov", 1, 16)
+    code = main(
+        [
+            "upscale",
+            clip,
+            "-o",
+            str(tmp_path / "o.mov"),
+            "--codec",
+            "ffv1",
+            "--factor",
+            "2",
+            "--method",
+            "blend",
+            "-q",
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code == 2 and "into .mov on this system" in err and "this small" not in err, err

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import re
 import sys
 
 from vidiff.errors import VidiffError
@@ -31,6 +32,12 @@ COMMANDS = (
 )
 
 
+# what argparse reads as a negative number (an option's value), not an option: its own rule takes '-5' and
+# '-.5' only, so '-1e5', '-inf' or '-nan' after `--guidance` was "expected one argument" (or, with a '-i'
+# option, read as '-i nf'); widened to what Python's float() reads, so the option's own check says why
+_NEGATIVE_NUMBER = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$|^-(inf|infinity|nan)$", re.IGNORECASE)
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse that reports usage errors as one line with exit code 2 (argparse's own convention)."""
 
@@ -41,6 +48,14 @@ class _Parser(argparse.ArgumentParser):
         # every `type=int` / `type=float` option reads ASCII digits only (`validate.check_ascii_number`)
         self.register("type", int, _ascii_int)
         self.register("type", float, _ascii_float)
+        self._negative_number_matcher = _NEGATIVE_NUMBER
+
+    def _parse_optional(self, arg_string: str) -> object:
+        # a negative number is a value before any option-prefix matching ('-inf' is not '-i nf'); vidiff
+        # has no option that looks like a number, so one never means an option
+        if _NEGATIVE_NUMBER.match(arg_string) and not self._has_negative_number_optionals:
+            return None
+        return super()._parse_optional(arg_string)
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(2, f"vidiff: error: {message} (see '{self.prog} --help')\n")

@@ -163,6 +163,13 @@ class EncodeOptions:
         if encoder not in CONTAINER_ENCODERS.get(ext, (encoder,)):
             raise ConfigError(f"{path}: a {ext} file holds only vp9 or av1 video; use codec vp9 (or av1)")
 
+    def _trial_failure(self, ext: str, width: int, height: int, resumable: bool) -> str:
+        """Why a trial encode of `width` x `height` into `ext` fails ('' when it writes), cached."""
+        key = (self, ext, width, height, resumable)
+        if key not in _CHECKED:
+            _CHECKED[key] = _trial(self, ext, width, height, resumable)
+        return _CHECKED[key]
+
     def check_output(
         self, path: str | os.PathLike[str], width: int, height: int, resumable: bool = True
     ) -> None:
@@ -182,6 +189,13 @@ class EncodeOptions:
             # an encoder's failure is retried once before the options are refused
             _CHECKED[key] = _trial(self, ext, tw, th, resumable) and _trial(self, ext, tw, th, resumable)
         if _CHECKED[key]:
+            if small and (tw, th) != (64, 64) and not self._trial_failure(ext, 64, 64, resumable):
+                # the same options write a 64x64 clip: the frame size is the reason, not the system
+                raise ConfigError(
+                    f"{path}: cannot write {self.codec} {self.pix_fmt} at {width}x{height}: the "
+                    f"{self.encoder} encoder refuses a frame this small (64x64 works); use another "
+                    "--codec (h264 takes it) or a larger clip"
+                )
             raise ConfigError(
                 f"{path}: cannot write {self.codec} {self.pix_fmt} (crf {self.crf}, preset {self.preset}) "
                 f"into {ext} on this system ({_CHECKED[key]})"

@@ -13,6 +13,7 @@ from omegaconf.errors import OmegaConfBaseException
 
 from vidiff.errors import ConfigError
 from vidiff.textfile import check_text_file
+from vidiff.train.separators import check_override, check_text
 from vidiff.validate import MAX_SEED
 
 # Every training default, the shipped model's recipe (configs/train/default.yaml states only where it
@@ -80,6 +81,7 @@ def load_config(path: str | os.PathLike[str] | None, overrides: Sequence[str] = 
             if "=" not in o:
                 raise ConfigError(f"override {o!r} must look like key=value (e.g. train.steps=100)")
             where = f"override {o!r}"
+            check_override(o)
             try:
                 dot = OmegaConf.from_dotlist([o])
             except (yaml.YAMLError, ValueError) as e:
@@ -123,6 +125,8 @@ def read_yaml(path: str | os.PathLike[str]) -> DictConfig:
         raise ConfigError(f"{path}: is a folder, not a YAML config file")
     check_text_file(path, "config")  # /dev/zero or a pipe: one line, not a read without end
     try:
+        with open(path, encoding="utf-8") as f:
+            check_text(f.read(), str(path))
         user = OmegaConf.load(path)
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: a binary file, not a YAML config") from None
