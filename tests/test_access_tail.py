@@ -4,13 +4,11 @@ served, and a cut .mkv's 7 frames came without a word; `--strict` refuses it as 
 
 from __future__ import annotations
 
-from fractions import Fraction
 from pathlib import Path
 
-import av
 import numpy as np
 import pytest
-from test_cut_tail import cut_clip
+from test_cut_tail import cut_clip, ts_cut
 from test_mkv_cut import clip, cut_at
 
 from vidiff.errors import InputError
@@ -18,23 +16,6 @@ from vidiff.io import probe as probe_module
 from vidiff.io.probe import input_policy
 from vidiff.io.random_access import open_frames
 from vidiff.io.reader import VideoReader
-
-
-def ts_cut(tmp_path: Path) -> Path:
-    """An MPEG-2 .ts recording (B-frames) stopped three transport packets short: inside its last B-frame."""
-    whole = tmp_path / "rec.ts"
-    with av.open(str(whole), "w", format="mpegts") as c:
-        s = c.add_stream("mpeg2video", rate=25, options={"bf": "2"})
-        s.width, s.height, s.pix_fmt = 64, 48, "yuv420p"
-        for i in range(12):
-            im = np.random.default_rng(i).integers(0, 255, (48, 64, 3)).astype(np.uint8)
-            f = av.VideoFrame.from_ndarray(im, format="rgb24")
-            f.pts, f.time_base = i, Fraction(1, 25)
-            c.mux(s.encode(f))
-        c.mux(s.encode(None))
-    cut = tmp_path / "cut.ts"
-    cut.write_bytes(whole.read_bytes()[: -3 * 188])
-    return cut
 
 
 def cut_file(tmp_path: Path, kind: str) -> Path:

@@ -60,6 +60,23 @@ def cut_clip(tmp_path: Path, kind: str) -> tuple[Path, Path]:
     return whole, cut
 
 
+def ts_cut(tmp_path: Path) -> Path:
+    """An MPEG-2 .ts recording (B-frames) stopped three transport packets short: inside its last B-frame."""
+    whole = tmp_path / "rec.ts"
+    with av.open(str(whole), "w", format="mpegts") as c:
+        s = c.add_stream("mpeg2video", rate=25, options={"bf": "2"})
+        s.width, s.height, s.pix_fmt = 64, 48, "yuv420p"
+        for i in range(12):
+            im = np.random.default_rng(i).integers(0, 255, (48, 64, 3)).astype(np.uint8)
+            f = av.VideoFrame.from_ndarray(im, format="rgb24")
+            f.pts, f.time_base = i, Fraction(1, 25)
+            c.mux(s.encode(f))
+        c.mux(s.encode(None))
+    cut = tmp_path / "cut.ts"
+    cut.write_bytes(whole.read_bytes()[: -3 * 188])
+    return cut
+
+
 def upscale(path: Path, out: Path, *extra: str) -> int:
     return main(["upscale", str(path), "-o", str(out), "--factor", "2", "--method", "blend", "-q", *extra])
 
@@ -111,18 +128,7 @@ def test_random_access_leaves_it_out_too(tmp_path: Path, capsys):
 def test_an_mpeg_ts_recording_cut_in_its_last_b_frame(tmp_path: Path, capsys):
     """An MPEG-2 .ts recording stopped inside its last packet, a B-frame: the demuxer hands over what it
     has, unflagged, and the decoder conceals the frame, shown before the last one: left out, one line."""
-    whole = tmp_path / "rec.ts"
-    with av.open(str(whole), "w", format="mpegts") as c:
-        s = c.add_stream("mpeg2video", rate=25, options={"bf": "2"})
-        s.width, s.height, s.pix_fmt = 64, 48, "yuv420p"
-        for i in range(12):
-            im = np.random.default_rng(i).integers(0, 255, (48, 64, 3)).astype(np.uint8)
-            f = av.VideoFrame.from_ndarray(im, format="rgb24")
-            f.pts, f.time_base = i, Fraction(1, 25)
-            c.mux(s.encode(f))
-        c.mux(s.encode(None))
-    cut = tmp_path / "cut.ts"
-    cut.write_bytes(whole.read_bytes()[: -3 * 188])  # three transport packets short
+    cut = ts_cut(tmp_path)
     times = [f.time for f in VideoReader(cut)]
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "12 frames, 11 decoded" in err[0] and "last frame is cut short" in err[0]
