@@ -70,11 +70,10 @@ class PlanarFrames:
 
 @dataclass
 class MinterpolateRun:
-    """Output of one minterpolate run: frames stand for original indices 0, 1, …; wall time; the filters."""
+    """Output of one minterpolate run: frames stand for original indices 0, 1, …; wall time."""
 
     frames: PlanarFrames
     seconds: float
-    filters: str
     workdir: tempfile.TemporaryDirectory
 
     def close(self) -> None:
@@ -105,7 +104,6 @@ def run_minterpolate(
         )
     work = tempfile.TemporaryDirectory(prefix="vidiff-minterp-", dir=tmpdir)
     dst = os.path.join(work.name, "out.yuv")
-    rate = f"{fps.numerator}/{fps.denominator}"
     t0 = time.perf_counter()
     try:
         with open(dst, "wb") as out:
@@ -118,7 +116,7 @@ def run_minterpolate(
         raise UnsupportedError("no kept frame to interpolate from")
     seconds = time.perf_counter() - t0
     frames = PlanarFrames(dst, width, height)
-    return MinterpolateRun(frames, seconds, f"setpts=floor(N*{step}),{MINTERPOLATE.format(fps=rate)}", work)
+    return MinterpolateRun(frames, seconds, work)
 
 
 def _filter(
