@@ -18,6 +18,12 @@ _STR_TAG, _PYTHON_NUMBER_TAG = "tag:yaml.org,2002:str", "tag:vidiff:python-numbe
 _PYTHON_FLOAT = re.compile(r"[-+]?((\d+\.?\d*|\.\d+)(e[-+]?\d+)?|inf|infinity|nan)", re.IGNORECASE)
 
 
+def separated_number(value: str, tag: str) -> bool:
+    """Whether a plain scalar that YAML 1.1 resolved to `tag` is a number written with Python's '_' digit
+    separators (YAML reads '1_000' as 1000; no other vidiff door does)."""
+    return tag in _NUMBER_TAGS and "_" in value
+
+
 class RecipeLoader(yaml.SafeLoader):
     """SafeLoader whose implicit ints and floats never contain '_' (those plain scalars are strings), and
     whose plain scalars that Python's float() reads are floats."""
@@ -26,7 +32,7 @@ class RecipeLoader(yaml.SafeLoader):
         tag = super().resolve(kind, value, implicit)
         if kind is not yaml.ScalarNode or not implicit[0]:
             return tag
-        if tag in _NUMBER_TAGS and "_" in value:
+        if separated_number(value, tag):
             return _STR_TAG
         if tag == _STR_TAG and value.isascii() and _PYTHON_FLOAT.fullmatch(value):
             return _PYTHON_NUMBER_TAG

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import yaml
 
+from vidiff.recipes.yaml_load import separated_number
 from vidiff.validate import check_ascii_number
-
-_NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
 
 
 def check_override(override: str) -> None:
@@ -29,8 +28,7 @@ def check_text(text: str, where: str) -> None:
 
 
 def _check_scalar(value: str, what: str) -> None:
-    if (
-        "_" in value
-        and yaml.SafeLoader.resolve(yaml.SafeLoader, yaml.ScalarNode, value, (True, False)) in _NUMBER_TAGS
+    if separated_number(
+        value, yaml.SafeLoader.resolve(yaml.SafeLoader, yaml.ScalarNode, value, (True, False))
     ):
         check_ascii_number(value, what)
