@@ -413,3 +413,21 @@ def test_a_text_key_override_takes_the_text_yaml_would_read_as_a_number():
         load_recipe("social_clip").with_overrides(["generate.prompt=[a, b]"])
     with pytest.raises(ConfigError, match="wrong type"):
         load_recipe("social_clip").with_overrides(["generate.seed=seven"])
+
+
+@pytest.mark.parametrize(
+    ("override", "says"),
+    [
+        ("encode.crf=2.5", "encode.crf = 2.5 has the wrong type (it takes a whole number)"),
+        ("encode.crf=1e400", "encode.crf = inf has the wrong type (it takes a whole number)"),
+        ("decode.fps=true", "decode.fps = True has the wrong type (it takes a number or text)"),
+        ("generate.lora=3", "generate.lora = 3 has the wrong type (it takes text or a list)"),
+    ],
+)
+def test_a_wrong_type_names_the_kinds_the_key_takes(override, says):
+    """'has the wrong type' alone left the user to guess what the key wants: the line names it."""
+    from vidiff.recipes import load_recipe
+
+    with pytest.raises(ConfigError) as e:
+        load_recipe("social_clip" if override.startswith("generate") else "fps_x2").with_overrides([override])
+    assert says in str(e.value)

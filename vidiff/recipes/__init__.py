@@ -236,7 +236,9 @@ def _check_option(stage: str, key: str, value: Any, where: str) -> None:
                 check_ascii_number(value, f"{stage}.{key}")
             except ConfigError as e:
                 raise ConfigError(f"{where}: {e}") from None
-        raise ConfigError(f"{where}: {stage}.{key} = {show(value)} has the wrong type")
+        raise ConfigError(
+            f"{where}: {stage}.{key} = {show(value)} has the wrong type (it takes {_kinds(allowed[key])})"
+        )
     if stage == "encode" and key == "audio" and value not in AUDIO_MODES:
         raise ConfigError(f"{where}: encode.audio must be one of {', '.join(AUDIO_MODES)}")
     if key == "quality":
@@ -244,6 +246,18 @@ def _check_option(stage: str, key: str, value: Any, where: str) -> None:
             check_quality(value)
         except ConfigError as e:
             raise ConfigError(f"{where}: {stage}.quality: {e}") from None
+
+
+# what a user calls each type a recipe key takes, for the wrong-type line
+_KIND_NAMES = {bool: "true or false", int: "a whole number", float: "a number", str: "text", list: "a list"}
+
+
+def _kinds(types: tuple[type, ...]) -> str:
+    """'a whole number or text' for (int, str): the kinds a key takes, each named once."""
+    if float in types:  # a float key takes whole numbers too: "a number" says both
+        types = tuple(t for t in types if t is not int)
+    names = list(dict.fromkeys(_KIND_NAMES.get(t, t.__name__) for t in types))
+    return " or ".join(names)
 
 
 def _key_lines(node: yaml.Node, path: tuple = (), seen: set[int] | None = None) -> dict[tuple, int]:
