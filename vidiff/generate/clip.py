@@ -213,6 +213,8 @@ def _model_keyframes(
             f"{b.kind} ({b.name}) runs its guidance embedded in the model, with no negative pass: leave "
             "negative_prompt out"
         )
+    if tail is not None:  # the lead frames and the extension, in keyframes, once the model's rules are read
+        seconds = tail.fit(b, keyframe_fps, frames)
     if b.is_image_to_video and still is None:
         raise ConfigError(f"{b.kind} ({b.name}) animates a still: give an image")
     if still is not None and not b.can_condition_on_image:
@@ -223,8 +225,6 @@ def _model_keyframes(
     if last is not None:
         check_backend(b)
     aspect = tail.aspect if tail is not None else size[0] / size[1]
-    if tail is not None:  # the lead frames and the extension, in keyframes, once the model's rules are read
-        seconds = tail.fit(b, keyframe_fps, frames)
     end = last is not None  # the last window ends on that still
     first = kf.plan(b, seconds, keyframe_fps, frames, end)  # the rules the model states, before it is loaded
     check_windows(b, first, end)
