@@ -37,6 +37,8 @@ MAX_GUIDANCE = 30.0
 # make_clip's defaults for the options that apply to some sources only (None: not given; the CLI's help,
 # the recipe and the web app read them here)
 DEFAULT_SECONDS = 4.0
+DEFAULT_FPS = 30
+DEFAULT_ASPECT = "9:16"
 DEFAULT_MOTION = "auto"
 DEFAULT_STRENGTH = 0.25
 DEFAULT_SCHEME = "autoregressive"
@@ -316,8 +318,8 @@ def make_clip(
     clip: str | None = None,
     seconds: float | None = None,
     extend: float | None = None,
-    fps: int = 30,
-    aspect: str = "9:16",
+    fps: int | None = None,
+    aspect: str | None = None,
     motion: str | None = None,
     strength: float | None = None,
     loop: bool = False,
@@ -360,6 +362,7 @@ def make_clip(
     strict: bool = False,
 ) -> dict[str, Any]:
     """Make a clip at a platform size (`aspect`) and rate (`fps`) into `output`; returns the report.
+    None: `DEFAULT_ASPECT` / `DEFAULT_FPS`, except for a clip continued by a model, which keeps its own.
 
     With `weights` (a diffusers video pipeline folder or hub id; `backend` auto reads its class) or a
     `prompt`: a video diffusion model's keyframes from `prompt` and/or the still `image` (see
@@ -436,7 +439,14 @@ def make_clip(
     motion = DEFAULT_MOTION if motion is None else motion
     strength = DEFAULT_STRENGTH if strength is None else strength
     scheme = DEFAULT_SCHEME if scheme is None else scheme
-    size = gif_size(preset_size(aspect)) if is_gif(output) else preset_size(aspect)
+    own = None  # a clip continued by a model keeps its own frame size and rate where none is given
+    if source == "continue" and (aspect is None or fps is None):
+        from vidiff.generate.continue_clip import own_format
+
+        own = own_format(clip)
+    size = own[0] if aspect is None and own else preset_size(DEFAULT_ASPECT if aspect is None else aspect)
+    size = gif_size(size) if is_gif(output) else size
+    fps_given, fps = fps, own[1] if fps is None and own else DEFAULT_FPS if fps is None else fps
     inputs = [x for x in (image, last_image, clip, audio) if x]
     check_output_path(output, inputs, gif=True)
     if strip:
@@ -452,7 +462,7 @@ def make_clip(
     if not 0 <= strength <= 1:
         raise ConfigError(f"strength must be between 0 and 1, not {strength:g}")
     check_seed(seed)
-    if fps not in FPS_CHOICES:
+    if fps_given is not None and fps not in FPS_CHOICES:
         raise ConfigError(f"fps {fps} for a social clip: use one of {', '.join(map(str, FPS_CHOICES))}")
     given = EncodeOptions(codec, crf, preset, pix_fmt)
     opts = given.for_output(output)
@@ -512,7 +522,11 @@ def make_clip(
     interp = None
     if source != "image":
         interp = get_interpolator(interpolate, note=note, **(interpolate_options or {}))
-    report: dict[str, Any] = {"output": output, "size": list(size), "fps": fps}
+    report: dict[str, Any] = {
+        "output": output,
+        "size": list(size),
+        "fps": fps if isinstance(fps, int) else round(float(fps), 4),
+    }
     report["interpolate"] = None if interp is None else interp.name
     out_fps = Fraction(fps)
     joins: list[int] = []
@@ -634,7 +648,7 @@ def make_clip(
     if loop:
         report["loop_jump"] = float(abs(ends[-1].astype(float) - ends[0]).mean())
     report["frames"] = k
-    report["seconds"] = round(k / fps, 3)
+    report["seconds"] = round(float(k / fps), 3)
     report["consistency"] = summary.result()
     report["notes"] = notes
     if model:

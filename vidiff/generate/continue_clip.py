@@ -17,11 +17,12 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from vidiff.errors import ConfigError, InputError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 # model windows a continuation may take: each later window starts from one frame, so the motion the clip
 # gave fades window after window (not measured with real weights: a bound, not a finding)
@@ -144,6 +145,8 @@ class ClipTail:
 
     def audio(self, seconds: float) -> Any:
         """The clip's first audio stream under its part, silence after, `seconds` long; None without one."""
+        import numpy as np
+
         from vidiff.io.audio import RATE, AudioTrack
 
         if not self.info.audio:
@@ -163,6 +166,16 @@ def lead_frames(backend: Any, window: int, rate: Fraction, held_seconds: float) 
     most = min(LEAD_FRAMES, window - k, math.floor(held_seconds * float(rate) + 1e-9) + 1)
     lead = (most - 1) // k * k + 1
     return lead if lead > 1 else 1
+
+
+def own_format(clip: str) -> tuple[tuple[int, int], Fraction]:
+    """The clip's upright frame size (as a player shows it) and its rate: a continuation's output where no
+    aspect or fps is given."""
+    from vidiff.io.orient import upright_size
+    from vidiff.io.probe import probe
+
+    info = probe(clip)
+    return upright_size(info.width, info.height, info.rotation, info.sar), info.fps
 
 
 def read_tail(clip: str, extend: float | None) -> ClipTail:
