@@ -549,6 +549,8 @@ def make_clip(
         sound = facts.pop("_sound", None)
         if tail is not None:  # the clip, then the model's frames at its rate and size
             seq, keys, joins, more = tail.continued(keys, joins, interp)
+            if sound is not None and not (no_audio or audio):
+                note("note: the sound the model made is left out: the clip's audio stays under its part")
             seq_fps, sound = tail.fps, None
             facts.update(more)
         if loop:  # the transition follows the seconds of keyframes: a looped clip runs longer
