@@ -188,6 +188,7 @@ def test_a_text_to_video_model_that_takes_no_image_is_one_line(tmp_path, capsys,
         (["--method", "diffusion"], "method applies to a clip"),
         (["--extend", "0"], "extend 0: a model continues a clip by more than 0 seconds"),
         (["--extend", "3"], "a clip is continued by 4 windows at most"),
+        (["--extend", "1e308"], "a clip is continued by 4 windows at most"),  # was an OverflowError
         (["--loop", "--transition", "1"], "loop with a clip and a model"),
     ],
 )

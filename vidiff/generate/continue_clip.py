@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 MAX_WINDOWS = 4
 # the clip's frames that condition a model taking a video condition (LTX-Video: 8k+1; 9 = two latent frames)
 LEAD_FRAMES = 9
+MAX_EXTEND_S = 3600.0  # an extend past this is counted as this (an infinity of frames cannot be counted)
 LEAD_SECONDS = 1.0  # at most this much of the clip's end is held for the conditioning frames
 
 
@@ -84,14 +85,13 @@ class ClipTail:
         if not backend.can_condition_on_image:
             raise ConfigError(
                 f"these {backend.kind} weights make a clip from a prompt only and cannot continue a clip: "
-                f"use weights that start from a frame ({', '.join(backend.image_to_video)}"
-                f"{', LTXConditionPipeline' if backend.name == 'ltx' else ''})"
+                f"use weights that start from a frame ({', '.join(backend.image_to_video)})"
             )
         window = backend.window_frames(frames)
         self.rate = rate = backend.rate(1.0, keyframe_fps, window)
         self.lead = lead_frames(backend, window, rate, (self.n_frames_held - 1) / float(self.fps))
         ext = self.extend if self.extend is not None else (window - self.lead) / rate
-        self.n_new = max(1, round(float(ext) * rate))
+        self.n_new = max(1, round(min(float(ext), MAX_EXTEND_S) * rate))  # 1e308 s: refused by check_plan
         return (self.lead + self.n_new) / float(rate)
 
     @property
@@ -123,25 +123,27 @@ class ClipTail:
         """The clip and its continuation from the model's `keys` (the lead's remade frames first, then the
         new ones; `joins` its windows'), at the clip's rate: (the sequence, the new keyframes, their joins,
         report facts)."""
-        from vidiff.generate.keyframes import join_ratios
-        from vidiff.generate.social import reframe, retime
+        from itertools import islice
 
-        new = [reframe(k, self.size) for k in keys[self.lead :]]
-        made = list(retime([self.last, *new], self.rate, self.fps, interp))[1:]  # [0] is the clip's last
-        held = list(self.frames)
-        join = join_ratios([*held, *made], [len(held)])
+        from vidiff.generate.keyframes import join_ratios
+
+        new = keys[self.lead :]
+        seq = ContinuedClip(self, new, interp)
+        held = list(self.frames)  # the join: the clip's last second and as much of the continuation
+        join = join_ratios([*held, *islice(seq.continuation(), len(held))], [len(held)])
+        made = seq.n_made
         facts = {
             "source": "clip",
             "conditioning": "video" if self.lead > 1 else "image",
             "conditioning_frames": self.lead,
             "frames_kept": self.n_clip,
-            "frames_made": len(made),
+            "frames_made": made,
             "keyframes_made": len(new),
-            "continuation_seconds": round(len(made) / float(self.fps), 3),
+            "continuation_seconds": round(made / float(self.fps), 3),
             "join_flicker": round(join[0], 3) if join else None,
         }
         new_joins = [j - self.lead for j in joins if j - self.lead > 0]
-        return ContinuedClip(self, made), new, new_joins, facts
+        return seq, new, new_joins, facts
 
     def audio(self, seconds: float) -> Any:
         """The clip's first audio stream under its part, silence after, `seconds` long; None without one."""
@@ -203,13 +205,27 @@ def read_tail(clip: str, extend: float | None) -> ClipTail:
 
 
 class ContinuedClip:
-    """The clip's frames (read again, upright) then its continuation, at the clip's rate (`len` known)."""
+    """The clip's frames (read again, upright) then its continuation, at the clip's rate (`len` known), each
+    made as it is taken: the model's keyframes (`new`, at their size) scaled to the clip's frame size and
+    filled in by `interp`, from the clip's last frame on (4 windows at 1080p and 60 fps held were gigabytes)."""
 
-    def __init__(self, tail: ClipTail, made: list[np.ndarray]) -> None:
-        self.tail, self.made = tail, made
+    def __init__(self, tail: ClipTail, new: list[np.ndarray], interp: Any) -> None:
+        self.tail, self.new, self.interp = tail, new, interp
+        # what `retime` gives for the clip's last frame and the new ones, less that last frame
+        self.n_made = math.ceil((len(new) + 1) * tail.fps / tail.rate) - 1
 
     def __len__(self) -> int:
-        return self.tail.n_clip + len(self.made)
+        return self.tail.n_clip + self.n_made
+
+    def continuation(self) -> Iterator[np.ndarray]:
+        """The new frames at the clip's rate and size."""
+        from itertools import chain, islice
+
+        from vidiff.generate.social import reframe, retime
+
+        t = self.tail
+        keys = chain([t.last], (reframe(k, t.size) for k in self.new))
+        return islice(retime(keys, t.rate, t.fps, self.interp), 1, None)  # [0] is the clip's last frame
 
     def __iter__(self) -> Iterator[np.ndarray]:
         from itertools import islice
@@ -222,4 +238,4 @@ class ContinuedClip:
             (upright(f.image, i.rotation, i.flip, i.sar) for f in VideoReader(self.tail.clip)),
             self.tail.n_clip,
         )
-        yield from self.made
+        yield from self.continuation()
