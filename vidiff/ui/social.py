@@ -87,7 +87,8 @@ def _social_layout() -> SimpleNamespace:
                 )
                 c.extend = gr.Number(
                     None,
-                    label="Extension past the end in seconds (a clip; empty: as far as its motion carries, at most 1 s)",
+                    label="Extension past the end in seconds (a clip; empty: as far as its motion carries, at most "
+                    "1 s; with weights the model continues it, empty: one model window)",
                 )
             with gr.Row():
                 c.fps = gr.Dropdown(list(FPS_CHOICES), value=30, label="Frame rate (fps)")
