@@ -200,6 +200,14 @@ def test_options_that_do_not_apply_are_one_line(tmp_path, capsys, clip, ltx, arg
     assert says in err, err
 
 
+def test_the_summary_says_the_join(tmp_path, capsys, clip, ltx):
+    """Without --json the run ends with the join's line (the change across it over the median change)."""
+    out = tmp_path / "o.mp4"
+    assert main(["generate", "-o", str(out), "--weights", str(ltx), "--clip", str(clip), *TINY[:-1]]) == 0
+    err = capsys.readouterr().err
+    assert "clip to continuation: flicker " in err and "(1 of the clip's frames conditioned the model)" in err
+
+
 def test_a_one_frame_clip_is_one_line(tmp_path, capsys, ltx):
     one = _cut(tmp_path / "one.mp4", n=1, tone=False)
     err = one_line_refusal(capsys, tmp_path / "o.mp4", ltx, "--clip", str(one), *TINY)
