@@ -375,7 +375,8 @@ def make_clip(
     first and last frame to video, `vidiff.generate.end_frame`), `audio_guidance` the guidance of the
     sound LTX-2 makes (default: `guidance` where given, else the model's 7.0). Else from `image`: camera `motion` over
     the still. From `clip`: the clip continued `extend` seconds past its end by `scheme` (refined by the shipped models
-    with `method="diffusion"`, `steps`, `device`, `seed`), with `loop` a transition back to its start.
+    with `method="diffusion"`, `steps`, `device`, `seed`), with `loop` a transition back to its start; with
+    `weights` too, the model continues it `extend` seconds from its last frames (`vidiff.generate.continue_clip`).
     `seconds`, `motion`, `strength`, `extend`, `scheme` and `interpolate` apply to some sources only
     (`ONLY_FOR`): None takes the default (`DEFAULT_*`), a value given for another source is refused, not
     ignored. A model's or a clip's frames are brought to `fps` by the `interpolate` method (default:
