@@ -56,7 +56,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "the photo. From a clip (--clip): the clip continued past its last frame (--extend seconds of "
         "frames never observed, generated from the motion of its last frames), and with --loop a "
         "transition from its last frame back to its first so it plays as a seamless loop. Output: "
-        "H.264 High, yuv420p, +faststart, at a platform size, with AAC audio from --audio trimmed and "
+        "H.264 High, yuv420p, +faststart, at a platform size (a clip continued by a model: its own size and "
+        "rate unless --aspect / --fps), with AAC audio from --audio trimmed and "
         "faded to the clip; or an animated GIF (-o NAME.gif: 480 on its short side, no audio, 50 fps at most).",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=EXAMPLES,
