@@ -208,6 +208,14 @@ def test_the_summary_says_the_join(tmp_path, capsys, clip, ltx):
     assert "clip to continuation: flicker " in err and "(1 of the clip's frames conditioned the model)" in err
 
 
+def test_no_audio_drops_the_clips_sound(tmp_path, capsys, clip, ltx):
+    out = tmp_path / "o.mp4"
+    rc, rep = generate_json(capsys, out, ltx, "--clip", str(clip), *TINY, "--frames", "9", "--no-audio")
+    assert rc == 0, rep
+    with av.open(str(out)) as c:
+        assert not c.streams.audio and len(_frames(out)) == rep["frames"] == N_CLIP + rep["frames_made"]
+
+
 def test_a_one_frame_clip_is_one_line(tmp_path, capsys, ltx):
     one = _cut(tmp_path / "one.mp4", n=1, tone=False)
     err = one_line_refusal(capsys, tmp_path / "o.mp4", ltx, "--clip", str(one), *TINY)
