@@ -216,6 +216,33 @@ def test_no_audio_drops_the_clips_sound(tmp_path, capsys, clip, ltx):
         assert not c.streams.audio and len(_frames(out)) == rep["frames"] == N_CLIP + rep["frames_made"]
 
 
+def test_a_damaged_clip_is_continued_from_what_decodes(tmp_path, capsys, ltx):
+    """carphone's first 12 frames as MPEG-TS (every frame a keyframe), its last 30% of bytes cut off: the
+    frames that decode are kept and continued (the reader's damaged-input rule); with --strict one line and
+    no output."""
+    with av.open(str(sample_clip("carphone_pristine"))) as c:
+        frames = [
+            f.to_ndarray(format="rgb24") for _, f in zip(range(N_CLIP), c.decode(video=0), strict=False)
+        ]
+    whole = tmp_path / "whole.ts"
+    with av.open(str(whole), "w") as c:
+        s = c.add_stream("libx264", rate=30)
+        s.width, s.height, s.pix_fmt = 176, 144, "yuv420p"
+        s.codec_context.options = {"crf": "0", "preset": "ultrafast", "g": "1"}
+        for im in frames:
+            c.mux(s.encode(av.VideoFrame.from_ndarray(im, format="rgb24")))
+        c.mux(s.encode(None))
+    cut = tmp_path / "cut.ts"
+    cut.write_bytes(whole.read_bytes()[: int(whole.stat().st_size * 0.7)])
+    out = tmp_path / "o.mp4"
+    rc, rep = generate_json(capsys, out, ltx, "--clip", str(cut), *TINY, "--frames", "9")
+    assert rc == 0, rep
+    kept = rep["frames_kept"]
+    assert 2 <= kept < N_CLIP and len(_frames(out)) == kept + rep["frames_made"]
+    err = one_line_refusal(capsys, tmp_path / "s.mp4", ltx, "--clip", str(cut), *TINY, "--strict")
+    assert "damaged" in err and "strict" in err
+
+
 def test_a_one_frame_clip_is_one_line(tmp_path, capsys, ltx):
     one = _cut(tmp_path / "one.mp4", n=1, tone=False)
     err = one_line_refusal(capsys, tmp_path / "o.mp4", ltx, "--clip", str(one), *TINY)
