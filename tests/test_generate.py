@@ -208,7 +208,7 @@ def test_bad_music_is_refused_before_any_frame_is_made(tmp_path, capsys, monkeyp
 @pytest.mark.parametrize(
     "extra, message",
     [
-        (["--weights", "w"], "a clip is continued by vidiff's own schemes"),
+        (["--weights", "w", "--aspect", "1:1"], "weights w: no such folder"),  # a model continues it
         (["--steps", "2"], "steps applies to"),
         (["--device", "cuda"], "device applies to"),
         (["--method", "diffusion", "--device", "gpu0"], "unknown device"),

@@ -131,12 +131,24 @@ def test_svd_backend_bad_input_is_one_line(tmp_path, capsys, svd_dir, photo, ext
     assert not out.exists()
 
 
-def test_svd_backend_refuses_a_clip(tmp_path, capsys, svd_dir, carphone):
+def test_svd_backend_continuing_a_clip_refuses_a_loop(tmp_path, capsys, svd_dir, carphone):
+    """SVD continues a clip from its last frame (`vidiff.generate.continue_clip`, tests/test_continue_clip.py);
+    a loop, which would end it on the clip's start, is one line before the model loads."""
     out = tmp_path / "o.mp4"
-    code = main(
-        ["generate", "--clip", str(carphone), "-o", str(out), "--backend", "svd", "--weights", str(svd_dir)]
-    )
-    assert code == 2 and "a clip is continued by vidiff's own schemes" in capsys.readouterr().err
+    args = [
+        "generate",
+        "--clip",
+        str(carphone),
+        "-o",
+        str(out),
+        "--backend",
+        "svd",
+        "--weights",
+        str(svd_dir),
+    ]
+    code = main([*args, "--aspect", "1:1", "--loop"])
+    assert code == 2 and "loop with a clip and a model" in capsys.readouterr().err
+    assert not out.exists()
 
 
 def test_a_scheduler_that_runs_off_its_table_is_one_line(tmp_path, capsys, svd_dir, photo):

@@ -723,7 +723,8 @@ def test_social_tab_shows_the_runs_notes(tmp_path: Path, monkeypatch) -> None:
 @pytest.mark.skipif(not HAVE_UI, reason="needs the ui extra (gradio)")
 def test_social_tab_does_not_drop_a_sample_picked_with_a_model(tmp_path: Path) -> None:
     """A bundled sample picked with a prompt and weights was dropped without a word (the model made a clip
-    from the prompt alone): it is used now, and a clip with a model is make_clip's one line."""
+    from the prompt alone): it is used now, the clip continued by the model (here its missing weights' one
+    line)."""
     from vidiff.ui import social
 
     app = _handler_app(tmp_path)
@@ -731,7 +732,7 @@ def test_social_tab_does_not_drop_a_sample_picked_with_a_model(tmp_path: Path) -
     kw |= dict(music=None, prompt="a cat", negative="", weights=str(tmp_path / "w"), backend="auto", seed=0)
     kw |= SOCIAL_MODEL_FIELDS
     got = _last(social._run_social(app), None, "carphone_pristine", *kw.values())
-    assert got.startswith("vidiff: error: a clip is continued by vidiff's own schemes"), got
+    assert got == f"vidiff: error: weights {tmp_path / 'w'}: no such folder", got
     got = _last(social._run_social(app), None, social.NO_SAMPLE, *kw.values())  # no sample: text to video
     assert got == f"vidiff: error: weights {tmp_path / 'w'}: no such folder", got
     assert not [p for p in app.workdir.iterdir() if p.name != "samples"]

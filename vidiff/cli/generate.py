@@ -10,6 +10,8 @@ from vidiff.cli import add_report_options, add_strict_option
 from vidiff.generate.backends import HUB_TIMEOUT_S
 from vidiff.generate.clip import (
     BACKEND_CHOICES,
+    DEFAULT_ASPECT,
+    DEFAULT_FPS,
     DEFAULT_MOTION,
     DEFAULT_SCHEME,
     DEFAULT_SECONDS,
@@ -21,6 +23,7 @@ from vidiff.generate.clip import (
     METHODS,
     SCHEMES,
 )
+from vidiff.generate.continue_clip import MAX_WINDOWS
 from vidiff.validate import MAX_SEED
 
 EXAMPLES = """examples:
@@ -31,6 +34,8 @@ EXAMPLES = """examples:
   vidiff generate --image photo.jpg -o loop.gif --aspect 1:1 --loop --seconds 3          # a looping GIF
   vidiff generate --prompt "a red fox in snow" --weights Wan-AI/Wan2.1-T2V-1.3B-Diffusers -o fox.mp4 --device cuda
   vidiff generate --prompt "waves at dusk" --weights Lightricks/LTX-Video -o waves.mp4 --seconds 10 --offload --device cuda
+  vidiff generate --clip in.mp4 --prompt "the car drives on" --weights ~/models/ltx-0.9.7 -o on.mp4 \
+    --extend 3 --device cuda                         # a model continues the clip (its own size and rate)
   vidiff generate --image photo.jpg -o svd.mp4 --weights ~/models/svd-xt --device cuda      # SVD (auto)
   vidiff generate --image first.png --last-image last.png --prompt "the bud opens" -o open.mp4 \
     --weights Wan-AI/Wan2.1-FLF2V-14B-720P-diffusers --device cuda --offload       # first and last frame
@@ -45,12 +50,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="make a short clip from a prompt, a still or a clip (video diffusion models, animate, extend, loop)",
         description="Make a short clip for social platforms. With --weights (a diffusers video pipeline: "
         "Wan, LTX-Video, LTX-2 (with its sound), CogVideoX, SVD, HunyuanVideo, SkyReels V2; folder or hub id): the model makes keyframes at its native rate "
-        "from --prompt and/or --image, longer clips window after window from the last frame, and vidiff "
+        "from --prompt and/or --image (or continues --clip from its last frames), longer clips window after "
+        "window from the last frame, and vidiff "
         "fills them in to --fps at their real times. From a still alone (--image): camera motion over "
         "the photo. From a clip (--clip): the clip continued past its last frame (--extend seconds of "
         "frames never observed, generated from the motion of its last frames), and with --loop a "
         "transition from its last frame back to its first so it plays as a seamless loop. Output: "
-        "H.264 High, yuv420p, +faststart, at a platform size, with AAC audio from --audio trimmed and "
+        "H.264 High, yuv420p, +faststart, at a platform size (a clip continued by a model: its own size and "
+        "rate unless --aspect / --fps), with AAC audio from --audio trimmed and "
         "faded to the clip; or an animated GIF (-o NAME.gif: 480 on its short side, no audio, 50 fps at most).",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=EXAMPLES,
@@ -77,14 +84,22 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=None,
         help=f"with --clip: seconds of new frames after its end, up to {MAX_EXTEND_FRAMES} of the clip's frames "
         "(0.88 s at 25 fps), as far as its motion carries before the new frames flicker and smear (measured); "
-        "default that or 1 s, whichever is shorter (0 with --loop)",
+        "default that or 1 s, whichever is shorter (0 with --loop). With --weights: the model continues the "
+        f"clip from its last frames, default one model window, at most {MAX_WINDOWS} windows",
     )
-    p.add_argument("--fps", type=int, choices=FPS_CHOICES, default=30, help="output frame rate (default 30)")
+    p.add_argument(
+        "--fps",
+        type=int,
+        choices=FPS_CHOICES,
+        default=None,
+        help=f"output frame rate (default {DEFAULT_FPS}; a clip continued by a model: the clip's own)",
+    )
     p.add_argument(
         "--aspect",
-        default="9:16",
-        help="9:16 (1080x1920, default), 1:1 (1080x1080), 16:9 (1920x1080), 4:5 (1080x1350); a .gif is "
-        "480 on its short side (480x854, 480x480, ...)",
+        default=None,
+        help=f"9:16 (1080x1920), 1:1 (1080x1080), 16:9 (1920x1080), 4:5 (1080x1350); default {DEFAULT_ASPECT}, "
+        "and a clip continued by a model keeps its own frame size; a .gif is 480 on its short side "
+        "(480x854, 480x480, ...)",
     )
     p.add_argument(
         "--motion",
@@ -298,7 +313,7 @@ def run(args: argparse.Namespace) -> int:
     elif not args.quiet:
         w, h = report["size"]
         print(
-            f"wrote {args.output}: {report['frames']} frames, {report['seconds']} s, {w}x{h} at {args.fps} fps",
+            f"wrote {args.output}: {report['frames']} frames, {report['seconds']} s, {w}x{h} at {report['fps']:g} fps",
             file=sys.stderr,
         )
         for line in summary_lines(report):

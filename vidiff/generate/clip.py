@@ -37,10 +37,17 @@ MAX_GUIDANCE = 30.0
 # make_clip's defaults for the options that apply to some sources only (None: not given; the CLI's help,
 # the recipe and the web app read them here)
 DEFAULT_SECONDS = 4.0
+DEFAULT_FPS = 30
+DEFAULT_ASPECT = "9:16"
 DEFAULT_MOTION = "auto"
 DEFAULT_STRENGTH = 0.25
 DEFAULT_SCHEME = "autoregressive"
-SOURCES = {"image": "a still", "clip": "a clip", "model": "a video diffusion model's clip"}
+SOURCES = {
+    "image": "a still",
+    "clip": "a clip",
+    "model": "a video diffusion model's clip",
+    "continue": "a clip continued by a video diffusion model",  # vidiff.generate.continue_clip
+}
 # option -> (the sources it applies to, what it is): given for another source it would be ignored
 ONLY_FOR = {
     "seconds": (
@@ -49,10 +56,10 @@ ONLY_FOR = {
     ),
     "motion": (("image",), "the camera motion over a still (without a video diffusion model)"),
     "strength": (("image",), "the amount of camera motion over a still (without a video diffusion model)"),
-    "extend": (("clip",), "the seconds a clip is continued past its end"),
+    "extend": (("clip", "continue"), "the seconds a clip is continued past its end"),
     "scheme": (("clip",), "how a clip is continued past its end"),
     "interpolate": (
-        ("clip", "model"),
+        ("clip", "model", "continue"),
         "how frames are filled in between a clip's or a model's frames (a still's camera motion is made "
         "at the output's rate)",
     ),
@@ -149,10 +156,12 @@ def _model_keyframes(
     last_image: str | None = None,
     loop: bool = False,
     audio_guidance: float | None = None,
+    tail: Any = None,
 ) -> tuple[list, Fraction, list[int], dict[str, Any]]:
     """A video diffusion model's keyframes for `seconds` (several windows, each from the last frame of
     the one before, when one is too short; the last ending on `last_image`, `vidiff.generate.end_frame`):
-    (frames, their rate, the joins' indices, report facts).
+    (frames, their rate, the joins' indices, report facts). `tail` (`continue_clip.ClipTail`): a clip's
+    last frames start the first window, its aspect sets the keyframes' and `seconds` is planned from it.
     Every option and the weights' kind are checked before the model is loaded; `note` says a fallback
     (a hub that cannot be reached: the cached copy)."""
     from vidiff.errors import ConfigError
@@ -190,7 +199,7 @@ def _model_keyframes(
     check_shift(shift)
     if last_image:
         check_request(image, loop)
-    still = _load_image(image) if image else None
+    still = tail.last if tail is not None else _load_image(image) if image else None
     last = _load_image(last_image, "last_image") if last_image else None
     hub = not is_local(weights) and not offline_mode(offline)
     with stage(f"looking up {weights} on the hub", progress and hub):
@@ -206,6 +215,8 @@ def _model_keyframes(
             f"{b.kind} ({b.name}) runs its guidance embedded in the model, with no negative pass: leave "
             "negative_prompt out"
         )
+    if tail is not None:  # the lead frames and the extension, in keyframes, once the model's rules are read
+        seconds = tail.fit(b, keyframe_fps, frames)
     if b.is_image_to_video and still is None:
         raise ConfigError(f"{b.kind} ({b.name}) animates a still: give an image")
     if still is not None and not b.can_condition_on_image:
@@ -215,10 +226,12 @@ def _model_keyframes(
         )
     if last is not None:
         check_backend(b)
-    aspect = size[0] / size[1]
+    aspect = tail.aspect if tail is not None else size[0] / size[1]
     end = last is not None  # the last window ends on that still
     first = kf.plan(b, seconds, keyframe_fps, frames, end)  # the rules the model states, before it is loaded
     check_windows(b, first, end)
+    if tail is not None:
+        tail.check_plan(first.windows, first.window, first.gen_rate)
     b.check_requirements(with_image=still is not None or first.windows > 1)
     check_lora_support(b.kind, b.two_stage, loras)
     check_single_file_support(b.kind, b.two_stage, files)
@@ -254,8 +267,9 @@ def _model_keyframes(
         if on_step is not None:  # loaded: a progress and cancel point before the first step (minutes)
             on_step(0, p.windows * steps)
         seq, joins = kf.generate(
-            b, p, prompt, still, negative_prompt, wh, steps, guidance, seed, progress, on_step, last
-        )
+            b, p, prompt, still, negative_prompt, wh, steps, guidance, seed, progress, on_step, last,
+            None if tail is None else tail.video(),
+        )  # fmt: skip
     finally:  # the pipeline stays loaded for the next run (vidiff.generate.loaded), free to take
         b.release()
     sound = getattr(b, "audio", None)  # the model's own sound, a window at a time (LTX-2)
@@ -304,8 +318,8 @@ def make_clip(
     clip: str | None = None,
     seconds: float | None = None,
     extend: float | None = None,
-    fps: int = 30,
-    aspect: str = "9:16",
+    fps: int | None = None,
+    aspect: str | None = None,
     motion: str | None = None,
     strength: float | None = None,
     loop: bool = False,
@@ -348,6 +362,7 @@ def make_clip(
     strict: bool = False,
 ) -> dict[str, Any]:
     """Make a clip at a platform size (`aspect`) and rate (`fps`) into `output`; returns the report.
+    None: `DEFAULT_ASPECT` / `DEFAULT_FPS`, except for a clip continued by a model, which keeps its own.
 
     With `weights` (a diffusers video pipeline folder or hub id; `backend` auto reads its class) or a
     `prompt`: a video diffusion model's keyframes from `prompt` and/or the still `image` (see
@@ -360,7 +375,8 @@ def make_clip(
     first and last frame to video, `vidiff.generate.end_frame`), `audio_guidance` the guidance of the
     sound LTX-2 makes (default: `guidance` where given, else the model's 7.0). Else from `image`: camera `motion` over
     the still. From `clip`: the clip continued `extend` seconds past its end by `scheme` (refined by the shipped models
-    with `method="diffusion"`, `steps`, `device`, `seed`), with `loop` a transition back to its start.
+    with `method="diffusion"`, `steps`, `device`, `seed`), with `loop` a transition back to its start; with
+    `weights` too, the model continues it `extend` seconds from its last frames (`vidiff.generate.continue_clip`).
     `seconds`, `motion`, `strength`, `extend`, `scheme` and `interpolate` apply to some sources only
     (`ONLY_FOR`): None takes the default (`DEFAULT_*`), a value given for another source is refused, not
     ignored. A model's or a clip's frames are brought to `fps` by the `interpolate` method (default:
@@ -413,14 +429,9 @@ def make_clip(
         raise ConfigError(
             f"unknown backend {backend!r}; choose auto, vidiff or one of: {', '.join(BACKEND_NAMES)}"
         )
-    if model and clip is not None:
-        raise ConfigError(
-            "a clip is continued by vidiff's own schemes; weights, a prompt or a model backend make a clip "
-            "from a prompt or a still (image)"
-        )
-    if not model and (image is None) == (clip is None):
+    if (image is not None or not model) and (image is None) == (clip is None):
         raise ConfigError("give exactly one of an image (a still) or a clip")
-    source = "model" if model else "image" if image is not None else "clip"
+    source = "continue" if model and clip else "model" if model else "image" if image is not None else "clip"
     _refuse_unused(source, seconds=seconds, motion=motion, strength=strength, extend=extend, scheme=scheme)
     _refuse_unused(
         source, interpolate=interpolate if interpolate is not None else interpolate_options or None
@@ -429,7 +440,14 @@ def make_clip(
     motion = DEFAULT_MOTION if motion is None else motion
     strength = DEFAULT_STRENGTH if strength is None else strength
     scheme = DEFAULT_SCHEME if scheme is None else scheme
-    size = gif_size(preset_size(aspect)) if is_gif(output) else preset_size(aspect)
+    own = None  # a clip continued by a model keeps its own frame size and rate where none is given
+    if source == "continue" and (aspect is None or fps is None):
+        from vidiff.generate.continue_clip import own_format
+
+        own = own_format(clip)
+    size = own[0] if aspect is None and own else preset_size(DEFAULT_ASPECT if aspect is None else aspect)
+    size = gif_size(size) if is_gif(output) else size
+    fps_given, fps = fps, own[1] if fps is None and own else DEFAULT_FPS if fps is None else fps
     inputs = [x for x in (image, last_image, clip, audio) if x]
     check_output_path(output, inputs, gif=True)
     if strip:
@@ -445,7 +463,7 @@ def make_clip(
     if not 0 <= strength <= 1:
         raise ConfigError(f"strength must be between 0 and 1, not {strength:g}")
     check_seed(seed)
-    if fps not in FPS_CHOICES:
+    if fps_given is not None and fps not in FPS_CHOICES:
         raise ConfigError(f"fps {fps} for a social clip: use one of {', '.join(map(str, FPS_CHOICES))}")
     given = EncodeOptions(codec, crf, preset, pix_fmt)
     opts = given.for_output(output)
@@ -505,20 +523,37 @@ def make_clip(
     interp = None
     if source != "image":
         interp = get_interpolator(interpolate, note=note, **(interpolate_options or {}))
-    report: dict[str, Any] = {"output": output, "size": list(size), "fps": fps}
+    report: dict[str, Any] = {
+        "output": output,
+        "size": list(size),
+        "fps": fps if isinstance(fps, int) else round(float(fps), 4),
+    }
     report["interpolate"] = None if interp is None else interp.name
     out_fps = Fraction(fps)
     joins: list[int] = []
     if audio:  # a bad music file fails before any frame is made (a model's minutes, a still's, a clip's)
         AudioTrack.from_file(audio, duration=0.1)
+    tail = None
+    if source == "continue":  # a clip continued by the model: read once, before the model loads
+        from vidiff.generate.continue_clip import check_request, read_tail
+
+        check_request(loop, last_image, extend)
+        tail = read_tail(clip, extend)
+        info = tail.info
     if model:
         seq, seq_fps, joins, facts = _model_keyframes(
             image, seconds, size, backend, weights, prompt, negative_prompt, steps, guidance, seed,
             keyframe_fps, frames, keyframe_size, device, dtype, offload, offline, progress, on_step, note, lora,
-            transformer, shift, guidance_2, vae, last_image, loop, audio_guidance,
+            transformer, shift, guidance_2, vae, last_image, loop, audio_guidance, tail,
         )  # fmt: skip
         keys = list(seq)
         sound = facts.pop("_sound", None)
+        if tail is not None:  # the clip, then the model's frames at its rate and size
+            seq, keys, joins, more = tail.continued(keys, joins, interp)
+            if sound is not None and not (no_audio or audio):
+                note("note: the sound the model made is left out: the clip's audio stays under its part")
+            seq_fps, sound = tail.fps, None
+            facts.update(more)
         if loop:  # the transition follows the seconds of keyframes: a looped clip runs longer
             seq += seamless_loop(seq)
         report.update(facts)
@@ -585,6 +620,9 @@ def make_clip(
     else:
         total = n
     track = AudioTrack.from_file(audio, duration=total / fps) if audio else None
+    if tail is not None and not (audio or no_audio or is_gif(output)):  # the clip's sound under its part
+        track = tail.audio(total / fps)
+        report["audio"] = "the clip's" if track is not None else None
     if model and sound is not None:  # the model's sound (LTX-2), unless dropped or replaced
         track = _model_track(sound, total / fps, output, audio, no_audio, note, report) or track
     # H.264 High where it holds the pixel format (4:2:0 8-bit, lossy: crf 0 is lossless, High 4:4:4 only);
@@ -613,7 +651,7 @@ def make_clip(
     if loop:
         report["loop_jump"] = float(abs(ends[-1].astype(float) - ends[0]).mean())
     report["frames"] = k
-    report["seconds"] = round(k / fps, 3)
+    report["seconds"] = round(float(k / fps), 3)
     report["consistency"] = summary.result()
     report["notes"] = notes
     if model:

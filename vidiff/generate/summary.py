@@ -55,13 +55,19 @@ def consistency(frames: Iterable[np.ndarray], max_side: int = MAX_SIDE) -> dict[
 
 
 def summary_lines(report: dict[str, Any]) -> list[str]:
-    """One or two lines: the clip's flicker and warping error, and its joins' flicker ratios if any."""
+    """One to three lines: the clip's flicker and warping error, a continued clip's join, and the model's
+    window joins' flicker ratios if any."""
     c = report.get("consistency") or {}
     fmt = lambda x: "n/a" if x is None else f"{x:.2f}"  # noqa: E731
     lines = [
         f"temporal consistency: flicker {fmt(c.get('flicker'))}, warping error {fmt(c.get('warp_err'))} "
         f"(0-255, mean over {c.get('transitions', 0)} transitions at <= {MAX_SIDE} px)"
     ]
+    if report.get("join_flicker") is not None:  # a clip continued by a model (`continue_clip`)
+        lines.append(
+            f"clip to continuation: flicker {report['join_flicker']:.2f}x the median change around it "
+            f"({report['conditioning_frames']} of the clip's frames conditioned the model)"
+        )
     joins = report.get("join_flicker_ratios")
     if joins:
         lines.append(

@@ -87,7 +87,8 @@ def _social_layout() -> SimpleNamespace:
                 )
                 c.extend = gr.Number(
                     None,
-                    label="Extension past the end in seconds (a clip; empty: as far as its motion carries, at most 1 s)",
+                    label="Extension past the end in seconds (a clip; empty: as far as its motion carries, at most "
+                    "1 s; with weights the model continues it, empty: one model window)",
                 )
             with gr.Row():
                 c.fps = gr.Dropdown(list(FPS_CHOICES), value=30, label="Frame rate (fps)")
@@ -170,8 +171,10 @@ def _run_social(app: App) -> Any:
         failed = (None, None, "")
         try:
             from vidiff.generate.social import preset_size
+            from vidiff.validate import check_real
 
             _check_unsent(extend, strength, seconds, motion, music, gif, seed)
+            check_real(fps, "fps")  # the page always sends one (make_clip takes None as its default)
             model = _model_options(prompt, negative, weights, backend, seed)
             app.exposure.check_weights(model.get("weights"))  # a shared app: the launch's folders only
             # a video diffusion model (make_clip's rule): weights, a prompt or a model backend named

@@ -350,6 +350,15 @@ class Backend:
         """What this pipeline takes besides the common arguments (the guidance scale by default)."""
         return {"guidance_scale": guidance}
 
+    @property
+    def takes_video(self) -> bool:
+        """Whether a window can start from several frames (a video condition: `with_video`)."""
+        return False
+
+    def with_video(self, pipe: Any, kw: dict[str, Any], video: list) -> tuple[Any, dict]:
+        """The pipeline and its arguments for a window whose first frames are `video` (PIL images)."""
+        raise NotImplementedError(f"{self.kind} takes no video condition")
+
     needs_end_frame = False  # True: the pipeline fails without one (Wan 2.1 FLF2V's two image embeddings)
 
     def end_frame_refusal(self) -> str | None:
@@ -376,9 +385,11 @@ class Backend:
         label: str = "",
         on_step: Callable[[int], None] | None = None,
         last: np.ndarray | None = None,
+        video: list[np.ndarray] | None = None,
     ) -> list[np.ndarray]:
         """`n_frames` frames (RGB uint8, `size`) from `prompt` and/or `image` (the first frame's content),
-        ending on `last` where given (reframed as the first: `with_end_frame`).
+        ending on `last` where given (reframed as the first: `with_end_frame`), or starting on the frames
+        `video` (reframed so: `with_video`, `vidiff.generate.continue_clip`).
         A bar counts the sampler's steps (`label` after its name, e.g. the window), then a line times the
         VAE's decode (minutes on a CPU); `on_step(done)` after each step is a cancel point (what it
         raises stops the sampler)."""
@@ -399,6 +410,8 @@ class Backend:
             kw["image"] = Image.fromarray(reframe(image, (w, h)))
         if last is not None:
             pipe, kw = self.with_end_frame(pipe, kw, Image.fromarray(reframe(last, (w, h))), n_frames)
+        if video is not None:
+            pipe, kw = self.with_video(pipe, kw, [Image.fromarray(reframe(f, (w, h))) for f in video])
         shown = _StepProgress(f"{self.name} keyframes{label}", steps, n_frames, progress, on_step)
         shown.bar.waiting("encoding the prompt" if self.takes_prompt else "encoding the image")
         gen = torch.Generator(self.device).manual_seed(seed)

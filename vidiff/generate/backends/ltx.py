@@ -51,5 +51,17 @@ class LTX(Backend):
         """Both stills as the pipeline's conditions: the first at frame 0, `last` at the window's last."""
         return pipe, {**kw, "image": [kw["image"], last], "frame_index": [0, n_frames - 1]}
 
+    @property
+    def takes_video(self) -> bool:
+        """LTXConditionPipeline takes a video condition (`LTXVideoCondition(video=...)`) at frame 0."""
+        return self.kind == "LTXConditionPipeline"
+
+    def with_video(self, pipe: Any, kw: dict[str, Any], video: list) -> tuple[Any, dict]:
+        """The frames as one condition at frame 0 (their count 8k+1: the VAE's latent frames)."""
+        from diffusers.pipelines.ltx.pipeline_ltx_condition import LTXVideoCondition
+
+        kw = {k: v for k, v in kw.items() if k != "image"}
+        return pipe, {**kw, "conditions": [LTXVideoCondition(video=video, frame_index=0)]}
+
     def extra_kwargs(self, rate: Fraction, n_frames: int, guidance: float) -> dict[str, Any]:
         return {"guidance_scale": guidance, "frame_rate": max(1, round(rate))}

@@ -1,0 +1,241 @@
+"""A real clip continued by a video diffusion model (`vidiff generate --clip in.mp4 --weights W --prompt ...`).
+
+The clip's last frames condition the model's first window, by what its pipeline takes: several frames where
+it takes a video condition (diffusers' `LTXConditionPipeline`, `LTXVideoCondition(video=...)`: LTX-Video,
+HaCohen et al. 2024, whose latent frames cover 8 frames each, so 8k+1 of them), so the motion continues and
+not only the look; else the last frame (image to video, as ComfyUI's Wan "extend" workflows do); else one
+line naming weights that can. Later windows start from the last frame before them (`vidiff.generate.keyframes`).
+The output is the whole clip at its own size and rate, then the model's frames scaled to that size and
+filled in from the keyframe rate to the clip's by vidiff's interpolation; `make_clip` then brings the
+whole to the output's size and rate as for every source. The clip's audio stays under its part.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
+
+from vidiff.errors import ConfigError, InputError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+# model windows a continuation may take: each later window starts from one frame, so the motion the clip
+# gave fades window after window (not measured with real weights: a bound, not a finding)
+MAX_WINDOWS = 4
+# the clip's frames that condition a model taking a video condition (LTX-Video: 8k+1; 9 = two latent frames)
+LEAD_FRAMES = 9
+MAX_EXTEND_S = 3600.0  # an extend past this is counted as this (an infinity of frames cannot be counted)
+LEAD_SECONDS = 1.0  # at most this much of the clip's end is held for the conditioning frames
+
+
+def check_request(loop: bool, last_image: str | None, extend: float | None) -> None:
+    """The options that do not apply to a model's continuation, refused before anything is read."""
+    if loop:
+        raise ConfigError(
+            "loop with a clip and a model: the continuation ends on new frames, not on the clip's start; "
+            "make the loop without weights (vidiff's own transition) or leave loop out"
+        )
+    if last_image:
+        raise ConfigError(
+            "last_image ends a clip made from image; a clip continued by a model ends on its own"
+        )
+    if extend is not None and extend <= 0:
+        raise ConfigError(f"extend {extend:g}: a model continues a clip by more than 0 seconds")
+
+
+@dataclass
+class ClipTail:
+    """A clip read once for its frame count, size and last frames (upright), and what its continuation
+    asks of the model (`fit`, before the model loads)."""
+
+    clip: str
+    info: Any  # vidiff.io.probe.VideoInfo
+    extend: float | None
+    n_clip: int = 0
+    frames: list[np.ndarray] = field(default_factory=list)  # the last LEAD_SECONDS of the clip
+    lead: int = 1  # the clip's frames that condition the first window
+    n_new: int = 0  # keyframes the model makes past them
+    rate: Fraction = Fraction(1)
+
+    @property
+    def fps(self) -> Fraction:
+        return self.info.fps
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(w, h) of the clip's upright frames."""
+        return self.frames[-1].shape[1], self.frames[-1].shape[0]
+
+    @property
+    def aspect(self) -> float:
+        return self.size[0] / self.size[1]
+
+    @property
+    def last(self) -> np.ndarray:
+        return self.frames[-1]
+
+    def fit(self, backend: Any, keyframe_fps: float | None, frames: int | None) -> float:
+        """The seconds of keyframes to plan (the lead frames and the new ones) for `backend`; one line
+        where its weights cannot start from a frame."""
+        if not backend.can_condition_on_image:
+            raise ConfigError(
+                f"these {backend.kind} weights make a clip from a prompt only and cannot continue a clip: "
+                f"use weights that start from a frame ({', '.join(backend.image_to_video)})"
+            )
+        window = backend.window_frames(frames)
+        self.rate = rate = backend.rate(1.0, keyframe_fps, window)
+        self.lead = lead_frames(backend, window, rate, (self.n_frames_held - 1) / float(self.fps))
+        ext = self.extend if self.extend is not None else (window - self.lead) / rate
+        self.n_new = max(1, round(min(float(ext), MAX_EXTEND_S) * rate))  # 1e308 s: refused by check_plan
+        return (self.lead + self.n_new) / float(rate)
+
+    @property
+    def n_frames_held(self) -> int:
+        return len(self.frames)
+
+    def check_plan(self, windows: int, window: int, gen_rate: Fraction) -> None:
+        """One line where the continuation needs more than `MAX_WINDOWS` model windows."""
+        if windows > MAX_WINDOWS:
+            most = (window + (MAX_WINDOWS - 1) * (window - 1) - self.lead) / float(gen_rate)
+            raise ConfigError(
+                f"extend {self.n_new / float(self.rate):g} s needs {windows} windows of {window} frames at "
+                f"{float(gen_rate):g} fps; a clip is continued by {MAX_WINDOWS} windows at most, each later "
+                f"one from a single frame: use extend {most:.2f} or less"
+            )
+
+    def video(self) -> list[np.ndarray] | None:
+        """The conditioning frames at the keyframe rate (the clip's frames nearest those times, ending on
+        its last), or None when one frame conditions (image to video)."""
+        if self.lead == 1:
+            return None
+        step = float(self.fps / self.rate)  # clip frames per keyframe
+        n = len(self.frames) - 1
+        return [self.frames[n - round((self.lead - 1 - j) * step)] for j in range(self.lead)]
+
+    def continued(
+        self, keys: list[np.ndarray], joins: list[int], interp: Any
+    ) -> tuple[ContinuedClip, list[np.ndarray], list[int], dict[str, Any]]:
+        """The clip and its continuation from the model's `keys` (the lead's remade frames first, then the
+        new ones; `joins` its windows'), at the clip's rate: (the sequence, the new keyframes, their joins,
+        report facts)."""
+        from itertools import islice
+
+        from vidiff.generate.keyframes import join_ratios
+
+        new = keys[self.lead :]
+        seq = ContinuedClip(self, new, interp)
+        held = list(self.frames)  # the join: the clip's last second and as much of the continuation
+        join = join_ratios([*held, *islice(seq.continuation(), len(held))], [len(held)])
+        made = seq.n_made
+        facts = {
+            "source": "clip",
+            "conditioning": "video" if self.lead > 1 else "image",
+            "conditioning_frames": self.lead,
+            "frames_kept": self.n_clip,
+            "frames_made": made,
+            "keyframes_made": len(new),
+            "continuation_seconds": round(made / float(self.fps), 3),
+            "join_flicker": round(join[0], 3) if join else None,
+        }
+        new_joins = [j - self.lead for j in joins if j - self.lead > 0]
+        return seq, new, new_joins, facts
+
+    def audio(self, seconds: float) -> Any:
+        """The clip's first audio stream under its part, silence after, `seconds` long; None without one."""
+        import numpy as np
+
+        from vidiff.io.audio import RATE, AudioTrack
+
+        if not self.info.audio:
+            return None
+        part = AudioTrack.from_file(self.clip, duration=self.n_clip / float(self.fps), fade_out=0.05)
+        pad = max(0, round(seconds * RATE) - part.samples.shape[1])
+        return AudioTrack(np.pad(part.samples, ((0, 0), (0, pad))))
+
+
+def lead_frames(backend: Any, window: int, rate: Fraction, held_seconds: float) -> int:
+    """How many of the clip's frames condition the first window: `LEAD_FRAMES` (fewer: what the window
+    leaves room for and the clip holds) where the pipeline takes a video condition, in counts of
+    `frame_step`k+1; else 1."""
+    if not backend.takes_video:
+        return 1
+    k = backend.frame_step
+    most = min(LEAD_FRAMES, window - k, math.floor(held_seconds * float(rate) + 1e-9) + 1)
+    lead = (most - 1) // k * k + 1
+    return lead if lead > 1 else 1
+
+
+def own_format(clip: str) -> tuple[tuple[int, int], Fraction]:
+    """The clip's upright frame size (as a player shows it) and its rate: a continuation's output where no
+    aspect or fps is given."""
+    from vidiff.io.orient import upright_size
+    from vidiff.io.probe import probe
+
+    info = probe(clip)
+    return upright_size(info.width, info.height, info.rotation, info.sar), info.fps
+
+
+def read_tail(clip: str, extend: float | None) -> ClipTail:
+    """The clip probed and read once (damaged input: what decodes, one warning line; under 2 frames: one
+    line), holding its last `LEAD_SECONDS` of upright frames."""
+    from vidiff.io.orient import upright
+    from vidiff.io.probe import probe
+    from vidiff.io.reader import VideoReader
+
+    info = probe(clip)
+    info.require_frames(2, "continuing it with a model")
+    if info.duration > 60:
+        raise ConfigError(
+            f"{clip}: {info.duration:.0f} s is too long for generate (60 s at most); trim it first"
+        )
+    tail = ClipTail(clip, info, extend)
+    held: deque = deque(maxlen=math.ceil(LEAD_SECONDS * float(info.fps)) + 1)
+    for f in VideoReader(clip):
+        held.append(upright(f.image, info.rotation, info.flip, info.sar))
+        tail.n_clip += 1
+    if tail.n_clip < 2:
+        raise InputError(f"{clip}: {tail.n_clip} frame decoded; continuing it with a model needs at least 2")
+    tail.frames = list(held)
+    return tail
+
+
+class ContinuedClip:
+    """The clip's frames (read again, upright) then its continuation, at the clip's rate (`len` known), each
+    made as it is taken: the model's keyframes (`new`, at their size) scaled to the clip's frame size and
+    filled in by `interp`, from the clip's last frame on (4 windows at 1080p and 60 fps held were gigabytes)."""
+
+    def __init__(self, tail: ClipTail, new: list[np.ndarray], interp: Any) -> None:
+        self.tail, self.new, self.interp = tail, new, interp
+        # what `retime` gives for the clip's last frame and the new ones, less that last frame
+        self.n_made = math.ceil((len(new) + 1) * tail.fps / tail.rate) - 1
+
+    def __len__(self) -> int:
+        return self.tail.n_clip + self.n_made
+
+    def continuation(self) -> Iterator[np.ndarray]:
+        """The new frames at the clip's rate and size."""
+        from itertools import chain, islice
+
+        from vidiff.generate.social import reframe, retime
+
+        t = self.tail
+        keys = chain([t.last], (reframe(k, t.size) for k in self.new))
+        return islice(retime(keys, t.rate, t.fps, self.interp), 1, None)  # [0] is the clip's last frame
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        from itertools import islice
+
+        from vidiff.io.orient import upright
+        from vidiff.io.reader import VideoReader
+
+        i = self.tail.info
+        yield from islice(
+            (upright(f.image, i.rotation, i.flip, i.sar) for f in VideoReader(self.tail.clip)),
+            self.tail.n_clip,
+        )
+        yield from self.continuation()
