@@ -29,7 +29,7 @@ from vidiff.errors import InputError
 from vidiff.io.access_tail import check_counted, check_tail
 from vidiff.io.color import frame_to_rgb
 from vidiff.io.counted import CountedFrames, Counting
-from vidiff.io.deinterlace import deinterlace_mode, field_order, resolve
+from vidiff.io.deinterlace import deinterlace_mode, field_order, field_parity, resolve
 from vidiff.io.field_access import FieldFrames, FilmFrames, stored_rate
 from vidiff.io.probe import MIN_FRAMES, NO_TIMESTAMPS, open_container, video_stream
 from vidiff.io.video_ext import VIDEO_EXT
@@ -298,9 +298,10 @@ def interlaced_input(path: str | os.PathLike[str]) -> bool:
     try:
         with open_container(path) as c:
             vs = video_stream(c)
-            return vs is not None and any(bool(f.interlaced_frame) for f in _first(c, vs))
+            first = _first(c, vs) if vs is not None else []
     except (InputError, av.error.FFmpegError):
         return False
+    return bool(first) and resolve(mode, bool(first[0].interlaced_frame), os.fspath(path)) != "off"
 
 
 def _first(c: av.container.InputContainer, vs: av.video.stream.VideoStream) -> list[av.VideoFrame]:
@@ -324,7 +325,7 @@ def deinterlaced_access(r: SeekReader) -> SeekReader | FieldFrames | FilmFrames:
         return r
     if how == "film":  # (its frames as one pass from the start gives them)
         return FilmFrames(r)
-    parity = field_order(r._vs) if first.interlaced_frame else "auto"
+    parity = field_parity(field_order(r._vs) if first.interlaced_frame else None, r.path)
     return FieldFrames(r, how, parity, stored_rate(r.path))
 
 
