@@ -4,9 +4,12 @@ A camcorder's (DV, HDV, AVCHD), a broadcast's (1080i) or a DVD's interlaced clip
 frame, its even and its odd rows, shot a field interval apart. Interpolated as one picture, each frame's
 combing on motion stayed in every output frame. `--deinterlace` (`MODES`) says how such a clip is read:
 
-- `auto` (the default): deinterlaced where its first frame is flagged interlaced, one frame per field,
-  as `field`, unless its fields show one moment (film or 25PsF flagged interlaced: `vidiff.io.field_scan`);
-  a progressive clip is read as it is, byte for byte;
+- `auto` (the default): deinterlaced where its frames are flagged interlaced (its first, or any of the
+  first frames `vidiff.io.field_scan` looks at: a progressive title, then interlaced), one frame per
+  field, as `field`, unless its fields show one moment (film or 25PsF flagged interlaced); a clip flagged
+  progressive whose moving frames idet finds combed (an interlaced capture or DVD rip re-encoded without
+  its flags) is deinterlaced too, in the field order idet finds, or read as film where idet finds 2:3
+  pulldown; a progressive clip is read as it is, byte for byte;
 - `field`: one frame per field (bwdif `send_field`, what ffmpeg's `-vf bwdif` gives): a 50i clip (25
   frames a second) is read as 50 fps, every field a real moment, so `--fps 50` needs no made frame and
   `--fps 60` interpolates between real 50 fps frames;
@@ -21,7 +24,8 @@ combing on motion stayed in every output frame. `--deinterlace` (`MODES`) says h
 
 `field` is the default for an interlaced clip because its fields are moments of their own: a frame per
 frame throws away half of the motion that the interpolation then has to guess. A clip flagged progressive
-whose frames are combed all the same (a bad transfer) is deinterlaced only when asked (`frame`, `field`).
+whose combing idet does not find clearly (too few moving frames, a few combed among progressive ones) is
+read as stored: deinterlaced only when asked (`frame`, `field`).
 The reader (`vidiff.io.reader`) times a field's frame half a source frame after its frame's; the file's
 damage policy, held last frames and VFR timing are the source's, unchanged.
 """
