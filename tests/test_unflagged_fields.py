@@ -223,3 +223,24 @@ def test_workers_make_the_serial_runs_file(tmp_path: Path):
     two = upscale_file(src, tmp_path / "two.mp4", workers=2, **fast)
     assert (one["workers"], two["workers"]) == (1, 2) and one["out_frames"] == two["out_frames"] > 240
     assert sha256(tmp_path / "one.mp4") == sha256(tmp_path / "two.mp4")
+
+
+def test_a_spawned_training_worker_takes_what_the_pool_found(tmp_path: Path, monkeypatch):
+    """Training's clip pool goes to a spawned data worker pickled, with what it found of each clip at open
+    (its fields, its last frames: `found_at_open`): the worker neither scans nor decodes them again."""
+    import pickle
+
+    from vidiff.io import access_tail
+    from vidiff.train.data import ClipPool
+
+    src = combed(tmp_path / "rip.mp4")
+    ref = read_frames(src)
+    pool = ClipPool([str(src)], 3)
+    blob = pickle.dumps(pool)
+    monkeypatch.setattr(field_scan, "_FOUND", {})  # (a fresh process's)
+    monkeypatch.setattr(access_tail, "_FOUND", {})
+    monkeypatch.setattr(field_scan, "_votes", lambda p: pytest.fail("scanned again"))
+    monkeypatch.setattr(access_tail, "_judged", lambda *a: pytest.fail("last frames decoded again"))
+    worker = pickle.loads(blob)
+    got = worker.span(0, 30, 4)
+    assert len(got) == 4 and all(np.array_equal(a, b) for a, b in zip(got, ref[30:34], strict=True))

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import os
 from collections.abc import Iterator
 from contextvars import ContextVar
 from fractions import Fraction
@@ -45,6 +44,7 @@ import av
 from vidiff.errors import ConfigError, InputError
 from vidiff.io import field_scan
 from vidiff.io.field_scan import Fields, scan
+from vidiff.io.file_key import file_key
 from vidiff.io.notes import INTERLACED
 from vidiff.io.pulldown import Decimator, kept, phase_from
 
@@ -84,8 +84,8 @@ def deinterlace_mode() -> str:
 
 DEINTERLACE_HELP = (
     "how an interlaced clip (camcorder, broadcast, DVD) is read: auto (default: deinterlaced with bwdif "
-    "where flagged interlaced, one frame per field: 50i is read as 50 fps), field (one frame per field), "
-    "frame (one per frame, the rate kept), film (2:3 pulldown undone: 29.97i telecined film read as its "
+    "where flagged interlaced or idet finds it combed, one frame per field: 50i is read as 50 fps), field "
+    "(one frame per field), frame (one per frame, the rate kept), film (2:3 pulldown undone: 29.97i telecined film read as its "
     "23.976 fps frames, each once; auto does so where it finds the pulldown), off (as stored: combing stays)"
 )
 
@@ -130,27 +130,19 @@ def field_parity(flagged: str | None, path: str) -> str:
 def found(path: str) -> tuple[Fields | None, dict[str, int | None]]:
     """What this process found of `path`'s fields (`field_scan.scan`) and of its film's phase per parity
     (`film_phase`): passed to a worker with its job (`remember`), which then does not scan it again."""
-    key = _key(path)
+    key = file_key(path)
     phases = {k[3]: v for k, v in _PHASE.items() if k[:3] == key}
     return field_scan.known(path), phases
 
 
 def remember(path: str, what: tuple[Fields | None, dict[str, int | None]] | None) -> None:
     """Take `what` (a parent's `found`) as this process's scans of `path`."""
-    key = _key(path)
+    key = file_key(path)
     if what is None or key is None:
         return
     field_scan.remember(path, what[0])
     for parity, phase in what[1].items():
         _PHASE.setdefault((*key, parity), phase)
-
-
-def _key(path: str) -> tuple[str, int, int] | None:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return (os.path.abspath(path), st.st_size, st.st_mtime_ns)
 
 
 def field_order(stream: av.video.stream.VideoStream) -> str:
@@ -232,7 +224,7 @@ def film_phase(path: str, parity: str = "auto") -> int | None:
     """Where the repeats of `path`'s 2:3 pulldown fall among its first moving frames
     (`vidiff.io.pulldown.phase_from`), as one pass from the start finds them; once per file and
     process; None where `path` is not a file."""
-    file = _key(path)
+    file = file_key(path)
     if file is None:
         return None
     key = (*file, parity)

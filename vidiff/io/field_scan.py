@@ -26,12 +26,13 @@ the moving frames: read as the film it is).
 from __future__ import annotations
 
 import dataclasses
-import os
 from collections import Counter, deque
 from dataclasses import dataclass
 
 import av
 import numpy as np
+
+from vidiff.io.file_key import file_key
 
 SCAN = 250  # frames looked at, at most (10 s at 25 fps)
 MOVING = 12  # moving frames idet must have judged before its judgement is taken over the flag
@@ -96,7 +97,7 @@ class Fields:
 def scan(path: str) -> Fields:
     """`Fields` of the first `SCAN` frames of `path` (its moving ones, for idet); once per file and
     process (`remember`: a worker told what its parent found); nothing found where it is not a file."""
-    key = _key(path)
+    key = file_key(path)
     if key is None:
         return Fields()
     if key not in _FOUND:
@@ -106,23 +107,15 @@ def scan(path: str) -> Fields:
 
 def known(path: str) -> Fields | None:
     """What this process's scan of `path` found, if it scanned it (to pass to a worker)."""
-    key = _key(path)
+    key = file_key(path)
     return _FOUND.get(key) if key is not None else None
 
 
 def remember(path: str, found: Fields | None) -> None:
     """Take `found` (a parent's `known`) as `path`'s scan: a worker does not scan it again."""
-    key = _key(path)
+    key = file_key(path)
     if key is not None and found is not None:
         _FOUND.setdefault(key, found)
-
-
-def _key(path: str) -> tuple[str, int, int] | None:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return (os.path.abspath(path), st.st_size, st.st_mtime_ns)
 
 
 def _scanned(path: str) -> Fields:

@@ -20,6 +20,7 @@ from vidiff.errors import ConfigError, InputError
 from vidiff.io.aspect import sar_text, stream_sar
 from vidiff.io.clock import first_frame_at
 from vidiff.io.deinterlace import as_read, deinterlace_mode, deinterlace_scope, field_order, resolve
+from vidiff.io.file_key import file_key
 from vidiff.io.notes import input_notes, is_transparent, say_notes
 from vidiff.io.orient import frame_orientation
 from vidiff.io.stamps import Timeline, grid_rate, in_order
@@ -414,7 +415,7 @@ def _describe(c: av.container.InputContainer, path: str) -> VideoInfo:
         # damage warning) and timed the clip from the first of them: its audio a GOP late.
         pts = [s for s in pts if s >= first.pts]
         cut += lead
-        _SHOWN[_file_key(path)] = (
+        _SHOWN[file_key(path)] = (
             first.pts * tb
         )  # where its audio and subtitles are kept against (`shown_start`)
     # the header counts every frame stored, the edit list's cut ones too
@@ -539,7 +540,7 @@ def shown_start(path: str | os.PathLike[str], vs: av.video.stream.VideoStream) -
     time, or, for a stream cut inside a group of pictures (a TS recording, a copy cut off a keyframe),
     its first frame that decodes as this process's probe found it (the stream's start is its first
     packet, a frame no decoder shows: the audio was kept against it, a GOP late)."""
-    shown = _SHOWN.get(_file_key(path))
+    shown = _SHOWN.get(file_key(path))
     return (
         float(shown) if shown is not None else float(vs.start_time * vs.time_base) if vs.start_time else 0.0
     )
@@ -547,18 +548,10 @@ def shown_start(path: str | os.PathLike[str], vs: av.video.stream.VideoStream) -
 
 def stream_start(path: str | os.PathLike[str], vs: av.video.stream.VideoStream) -> Fraction:
     """`shown_start`, exact: where a source's other streams (subtitles, chapters) are timed from."""
-    shown = _SHOWN.get(_file_key(path))
+    shown = _SHOWN.get(file_key(path))
     if shown is not None:
         return Fraction(shown)
     return Fraction(vs.start_time) * vs.time_base if vs.start_time else Fraction(0)
-
-
-def _file_key(path: str | os.PathLike[str]) -> tuple[str, int, int] | None:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return os.path.abspath(os.fspath(path)), st.st_size, st.st_mtime_ns
 
 
 def _other_videos(c: av.container.InputContainer, vs: av.video.stream.VideoStream) -> tuple[str, ...]:

@@ -21,11 +21,13 @@ import glob
 import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import av
 import numpy as np
 
 from vidiff.errors import InputError
+from vidiff.io import access_tail, deinterlace
 from vidiff.io.access_tail import check_counted, check_tail
 from vidiff.io.color import frame_to_rgb
 from vidiff.io.counted import CountedFrames, Counting
@@ -290,6 +292,19 @@ def open_frames(
     return deinterlaced_access(SeekReader(path))
 
 
+def found_at_open(path: str) -> dict[str, Any]:
+    """What this process found of `path` when it opened it (its fields: `vidiff.io.deinterlace.found`;
+    its last frames: `vidiff.io.access_tail.known`): for a process that opens it again (a training data
+    worker, spawned), which `remember_open`s it instead of scanning and decoding again."""
+    return {"fields": deinterlace.found(path), **access_tail.known(path)}
+
+
+def remember_open(path: str, what: dict[str, Any]) -> None:
+    """Take `what` (another process's `found_at_open`) as this process's."""
+    deinterlace.remember(path, what.get("fields"))
+    access_tail.remember(path, what)
+
+
 def interlaced_input(path: str | os.PathLike[str]) -> bool:
     """Whether VideoReader deinterlaces `path` (`vidiff.io.deinterlace`): decord would read it as stored."""
     mode = deinterlace_mode()
@@ -312,8 +327,8 @@ def _first(c: av.container.InputContainer, vs: av.video.stream.VideoStream) -> l
 
 
 def deinterlaced_access(r: SeekReader) -> SeekReader | FieldFrames | FilmFrames:
-    """`r`, or, for a clip VideoReader deinterlaces (`vidiff.io.deinterlace`: its first frame flagged
-    interlaced, or the mode asks), its frames as VideoReader gives them (`vidiff.io.field_access`)."""
+    """`r`, or, for a clip VideoReader deinterlaces (`vidiff.io.deinterlace`: flagged interlaced or
+    found combed, or the mode asks), its frames as VideoReader gives them (`vidiff.io.field_access`)."""
     if r._count is not None or deinterlace_mode() == "off":  # (a raw stream's counted frames: as stored)
         return r
     try:
