@@ -14,7 +14,7 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
-from test_deinterlace import H, film, moment, moments, woven
+from test_deinterlace import H, W, film, moment, moments, woven
 
 from vidiff.cli import main
 from vidiff.io import deinterlace, field_scan
@@ -244,3 +244,64 @@ def test_a_spawned_training_worker_takes_what_the_pool_found(tmp_path: Path, mon
     worker = pickle.loads(blob)
     got = worker.span(0, 30, 4)
     assert len(got) == 4 and all(np.array_equal(a, b) for a, b in zip(got, ref[30:34], strict=True))
+
+
+def soft_telecined(path: Path, n_film: int = 30) -> Path:
+    """`n_film` film frames coded by FFmpeg's MPEG-2 encoder as progressive frames of a 29.97i sequence
+    with 2:3 soft pulldown (a DVD's film): its headers edited, as no encoder here sets them: the sequence
+    header's rate 30000/1001, its extension's progressive_sequence 0, each picture's top_field_first and
+    repeat_first_field in the 2:3 pattern (a film frame shown for 3, 2, 3, 2 fields), progressive_frame
+    1 (ISO/IEC 13818-2 6.2.2.3, 6.2.3.1). Remuxed into MPEG-PS (a VOB's), stamped by FFmpeg's parser."""
+    from test_deinterlace import long_film
+
+    raw = io.BytesIO()
+    with av.open(raw, "w", format="mpeg2video") as c:
+        s = c.add_stream("mpeg2video", rate=Fraction(24000, 1001))
+        s.width, s.height, s.pix_fmt = W, H, "yuv420p"
+        s.codec_context.max_b_frames = 0  # (coded order = shown order: the pattern by picture)
+        s.codec_context.options = {"qscale": "2", "g": "12"}
+        for i in range(n_film):
+            c.mux(s.encode(av.VideoFrame.from_ndarray(long_film(i), format="rgb24")))
+        c.mux(s.encode(None))
+    data, k = bytearray(raw.getvalue()), 0
+    for at in (i for i in range(len(data) - 8) if data[i : i + 3] == b"\x00\x00\x01"):
+        code, ext = data[at + 3], data[at + 4] >> 4
+        if code == 0xB3:  # sequence header: frame_rate_code 4 (30000/1001)
+            data[at + 7] = (data[at + 7] & 0xF0) | 4
+        elif code == 0xB5 and ext == 1:  # sequence extension: progressive_sequence 0
+            data[at + 5] &= ~0x08
+        elif code == 0xB5 and ext == 8:  # picture coding extension: tff, rff; progressive_frame 1
+            tff, rff = [(1, 1), (0, 0), (0, 1), (1, 0)][k % 4]
+            data[at + 7] = (data[at + 7] & ~0x82) | (0x80 * tff) | (0x02 * rff)
+            data[at + 8] |= 0x80
+            k += 1
+    with av.open(io.BytesIO(bytes(data)), format="mpegvideo") as i, av.open(str(path), "w") as o:
+        out = o.add_stream_from_template(i.streams.video[0])
+        for p in i.demux(video=0):
+            if p.size:
+                p.stream = out
+                o.mux(p)
+    return path
+
+
+def test_soft_telecined_film_is_its_film_frames_each_once(tmp_path: Path):
+    """MPEG-2 soft pulldown (a DVD's film, 23.976p stored, repeat_first_field: shown as 29.97i): each
+    coded picture is a whole film frame, decoded once, flagged progressive; auto's scan finds it
+    progressive, so it is neither deinterlaced nor taken for hard telecine. (Its frames are timed at
+    the 3:2 cadence players show: not yet re-timed to an even 23.976 fps, README.)"""
+    from test_deinterlace import long_film
+
+    src = soft_telecined(tmp_path / "dvd.mpg")
+    with av.open(str(src)) as c:
+        frames = list(c.decode(video=0))
+        steps = {
+            round(float(b.time - a.time) * 30000 / 1001 * 2) for a, b in zip(frames, frames[1:], strict=False)
+        }
+    assert len(frames) == 30 and not any(f.interlaced_frame for f in frames)
+    assert steps == {2, 3}  # fields a frame is shown for: the pulldown's 3, 2, 3, 2
+    info = probe(src)
+    assert (info.deinterlace, info.n_frames) == ("off", 30)
+    assert field_scan.scan(str(src)).combed() == "none"
+    got = read_frames(src)
+    near = [min(range(32), key=lambda j: np.abs(f.astype(int) - long_film(j)).mean()) for f in got]
+    assert near == list(range(30)) and max(comb_score(f) for f in got) < 0.6
