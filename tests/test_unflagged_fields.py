@@ -284,24 +284,40 @@ def soft_telecined(path: Path, n_film: int = 30) -> Path:
     return path
 
 
-def test_soft_telecined_film_is_its_film_frames_each_once(tmp_path: Path):
+def test_soft_telecined_film_is_read_as_its_film(tmp_path: Path):
     """MPEG-2 soft pulldown (a DVD's film, 23.976p stored, repeat_first_field: shown as 29.97i): each
     coded picture is a whole film frame, decoded once, flagged progressive; auto's scan finds it
-    progressive, so it is neither deinterlaced nor taken for hard telecine. (Its frames are timed at
-    the 3:2 cadence players show: not yet re-timed to an even 23.976 fps, README.)"""
+    progressive, so it is neither deinterlaced nor taken for hard telecine. Its frames are stamped at
+    the 3:2 cadence players show (3 fields, 2, 3, ...): read at those times, it was "variable rate" at
+    24.8 fps and interpolated unevenly; it is read at 23.976 fps, evenly, at every door."""
     from test_deinterlace import long_film
+
+    from vidiff.io.random_access import open_frames
 
     src = soft_telecined(tmp_path / "dvd.mpg")
     with av.open(str(src)) as c:
         frames = list(c.decode(video=0))
-        steps = {
-            round(float(b.time - a.time) * 30000 / 1001 * 2) for a, b in zip(frames, frames[1:], strict=False)
-        }
+        shown = [
+            round(float(b.time - a.time) * 60000 / 1001) for a, b in zip(frames, frames[1:], strict=False)
+        ]
     assert len(frames) == 30 and not any(f.interlaced_frame for f in frames)
-    assert steps == {2, 3}  # fields a frame is shown for: the pulldown's 3, 2, 3, 2
+    assert shown[:8] == [3, 2] * 4  # fields each frame is shown for: the pulldown's cadence
     info = probe(src)
-    assert (info.deinterlace, info.n_frames) == ("off", 30)
-    assert field_scan.scan(str(src)).combed() == "none"
-    got = read_frames(src)
-    near = [min(range(32), key=lambda j: np.abs(f.astype(int) - long_film(j)).mean()) for f in got]
-    assert near == list(range(30)) and max(comb_score(f) for f in got) < 0.6
+    assert (info.deinterlace, info.fps, info.is_vfr, info.n_frames) == (
+        "off",
+        Fraction(24000, 1001),
+        False,
+        30,
+    )
+    assert info.soft_pulldown and field_scan.scan(str(src)).combed() == "none"
+    got = list(VideoReader(src))
+    assert [f.time for f in got] == [Fraction(1001, 24000) * k for k in range(30)]
+    near = [min(range(32), key=lambda j: np.abs(f.image.astype(int) - long_film(j)).mean()) for f in got]
+    assert near == list(range(30)) and max(comb_score(f.image) for f in got) < 0.6
+    r = open_frames(src)
+    assert np.allclose(r.seconds(), [float(f.time) for f in got])
+    r.close()
+    want = {i: (got[i].time, crc(got[i].image)) for i in (7, 8, 21)}
+    assert [crc(im) for _, im in frames_at(str(src), want)] == [w[1] for w in want.values()]
+    out = upscale_file(src, tmp_path / "x2.mp4", factor=2, method="blend", progress=False)
+    assert out["out_frames"] == 60 and probe(tmp_path / "x2.mp4").fps == Fraction(48000, 1001)

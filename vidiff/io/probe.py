@@ -23,7 +23,7 @@ from vidiff.io.deinterlace import as_read, deinterlace_mode, deinterlace_scope, 
 from vidiff.io.file_key import file_key
 from vidiff.io.notes import input_notes, is_transparent, say_notes
 from vidiff.io.orient import frame_orientation
-from vidiff.io.stamps import Timeline, grid_rate, in_order
+from vidiff.io.stamps import Timeline, grid_rate, in_order, pulldown_rate
 from vidiff.io.stamps import on_grid as on_grid  # re-exported: where it was
 from vidiff.io.tail import clip_rate, held_end
 from vidiff.validate import check_flag, check_path
@@ -137,6 +137,7 @@ class VideoInfo:
     sar: Fraction | None = None  # non-square pixels' aspect (`vidiff.io.aspect`); None: square
     interlaced: str | None = None  # its first frame is flagged interlaced: field order tff, bff or auto
     deinterlace: str = "off"  # how it is read: off, frame or field (`vidiff.io.deinterlace`)
+    soft_pulldown: bool = False  # timed by soft 2:3 pulldown, read on the film's even grid (`io.stamps`)
     first_at: float = 0.0  # the first frame's time on a player's clock: after the audio's start (`io.clock`)
 
     def expected_frames(self) -> int:
@@ -437,6 +438,10 @@ def _describe(c: av.container.InputContainer, path: str) -> VideoInfo:
     if (own := clip_rate(fps, line.n, line.last, stated)) != fps:  # a rate that counted a held last frame
         fps = own
         line, steps = _timeline(ordered, tb, fps)
+    pulled = (film := pulldown_rate(ordered, tb, codec_rate(vs))) is not None
+    if film is not None:  # soft pulldown (a DVD's film): its frames on the film's even grid, not VFR
+        fps = film
+        line, steps = _timeline(ordered, tb, fps, pulled)
     repeated = line.repeated  # frames the reader leaves out (as ffmpeg does): not in n_frames
     if repeated and strict_input():
         raise InputError(
@@ -516,6 +521,7 @@ def _describe(c: av.container.InputContainer, path: str) -> VideoInfo:
         end=held_to,
         sar=stream_sar(vs),
         interlaced=field_order(vs) if first.interlaced else None,
+        soft_pulldown=pulled,
         notes=input_notes(
             cc.pix_fmt or "", vs.metadata, color, first.interlaced, _other_videos(c, vs), first.transparent
         ),
@@ -565,10 +571,12 @@ def _other_videos(c: av.container.InputContainer, vs: av.video.stream.VideoStrea
     )
 
 
-def _timeline(ordered: list[int], tb: Fraction, fps: Fraction) -> tuple[Timeline, tuple[int, int]]:
-    """The reader's timeline of a stream's stamps in order (`vidiff.io.stamps`), and the shortest and
-    longest steps between its frames' times (ticks of the timeline)."""
-    line = Timeline(tb, fps)
+def _timeline(
+    ordered: list[int], tb: Fraction, fps: Fraction, pulled: bool = False
+) -> tuple[Timeline, tuple[int, int]]:
+    """The reader's timeline of a stream's stamps in order (`vidiff.io.stamps`; `pulled`: soft pulldown's),
+    and the shortest and longest steps between its frames' times (ticks of the timeline)."""
+    line = Timeline(tb, fps, pulled)
     lo = hi = None
     for s in ordered:
         before = line.last_ticks
@@ -576,6 +584,13 @@ def _timeline(ordered: list[int], tb: Fraction, fps: Fraction) -> tuple[Timeline
             d = line.last_ticks - before
             lo, hi = (d, d) if lo is None else (min(lo, d), max(hi, d))
     return line, (lo or 0, hi or 0)
+
+
+def codec_rate(vs: av.video.stream.VideoStream) -> Fraction | None:
+    """The frame rate a stream's codec states (an MPEG-2 sequence header's 29.97 for soft pulldown, where
+    the average rate is the film's or a guess from the first frames), else its nominal rate."""
+    rate = vs.guessed_rate
+    return Fraction(rate) if rate and rate > 0 else nominal_rate(vs)
 
 
 def repeats_note(n: int) -> str:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import glob
 import os
 from collections.abc import Iterator, Sequence
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,8 @@ from vidiff.io.color import frame_to_rgb
 from vidiff.io.counted import CountedFrames, Counting
 from vidiff.io.deinterlace import deinterlace_mode, field_order, field_parity, resolve
 from vidiff.io.field_access import FieldFrames, FilmFrames, stored_rate
-from vidiff.io.probe import MIN_FRAMES, NO_TIMESTAMPS, open_container, video_stream
+from vidiff.io.probe import MIN_FRAMES, NO_TIMESTAMPS, codec_rate, open_container, video_stream
+from vidiff.io.stamps import Timeline, pulldown_rate
 from vidiff.io.video_ext import VIDEO_EXT
 from vidiff.io.webp_in import is_animated
 
@@ -125,7 +127,12 @@ class SeekReader:
         """Each frame's time in seconds from the first frame (VideoReader's `Frame.time`)."""
         if self._count is not None:
             return self._count.seconds
-        return (self._pts - self._pts[0]) * float(self._vs.time_base)
+        tb = Fraction(self._vs.time_base)
+        film = pulldown_rate(self._pts.tolist(), tb, codec_rate(self._vs))
+        if film is not None:  # soft pulldown: the film's even times, as the reader's (`vidiff.io.stamps`)
+            line = Timeline(tb, film, pulled=True)
+            return np.array([float(line.add(int(p)) or 0) for p in self._pts])
+        return (self._pts - self._pts[0]) * float(tb)
 
     def _start_pkt(self, i: int) -> int:
         """First packet to decode for frame `i`: its GOP's key frame, or the one before for a leading

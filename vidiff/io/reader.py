@@ -131,7 +131,9 @@ class VideoReader:
         with file.reading() as c:
             vs = video_stream(c)
             step = 1 / info.fps
-            line = Timeline(vs.time_base, info.fps)  # the probe's rule: repeats out, resets stepped
+            line = Timeline(
+                vs.time_base, info.fps, info.soft_pulldown
+            )  # the probe's rule: repeats out, resets stepped
             err_at: Fraction | None = None  # time of the last good frame before the first error
             # each frame with whether a packet had failed to decode before it came
             short: list[
