@@ -25,6 +25,7 @@ from vidiff.io.samples import sample_clip
 from vidiff.metrics.fields import comb_score
 from vidiff.recipes import load_recipe
 from vidiff.runner import upscale_file
+from vidiff.runner.infill import infill_file
 from vidiff.runner.recipe import run_recipe
 from vidiff.runner.seek import crc, frames_at
 
@@ -167,8 +168,8 @@ def test_progressive_clips_are_read_exactly_as_before(tmp_path: Path):
 
 
 def test_every_door_reads_it_so(tmp_path: Path, capsys):
-    """probe, metrics, run (a recipe), upscale, a worker's seek and training's random access read a
-    combed clip flagged progressive as the reader does."""
+    """probe, metrics, run (a recipe), upscale, infill, a worker's seek and training's random access read
+    a combed clip flagged progressive as the reader does."""
     from vidiff.io.random_access import FieldFrames, open_frames
 
     src = combed(tmp_path / "rip.mp4")
@@ -183,6 +184,9 @@ def test_every_door_reads_it_so(tmp_path: Path, capsys):
     fast = load_recipe("fps_x2").with_overrides(["interpolate.method=blend"])
     assert run_recipe(fast, str(src), str(tmp_path / "a.mp4"), progress=False)["out_frames"] == 72
     assert upscale_file(src, tmp_path / "b.mp4", fps=50, method="blend", progress=False)["out_frames"] == 36
+    infill_file(src, tmp_path / "c.mp4", frames="5", method="blend", progress=False)
+    with deinterlace_scope("off"):
+        assert len(read_frames(tmp_path / "c.mp4")) == 36
     want = {i: (ref[i].time, crc(ref[i].image)) for i in (3, 4, 20)}
     assert [crc(im) for _, im in frames_at(str(src), want)] == [w[1] for w in want.values()]
     r = open_frames(src)
