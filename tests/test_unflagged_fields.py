@@ -14,6 +14,7 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
+from conftest import write_clip
 from test_deinterlace import H, W, film, moment, moments, woven
 
 from vidiff.cli import main
@@ -133,8 +134,9 @@ def test_interlaced_after_a_progressive_title(tmp_path: Path, capsys):
 
 
 def _progressive(tmp_path: Path) -> list[Path]:
-    """Progressive clips with fine detail in motion, the kind idet could take for combing: pixel noise
-    panned down 1 and 3 rows a frame, 2-pixel blocks panned down a row a frame, one-row stripes."""
+    """Progressive clips the kind idet could take for combing: fine detail in motion (pixel noise panned
+    down 1 and 3 rows a frame, 2-pixel blocks panned down a row a frame, one-row stripes), frames held
+    twice."""
     rng = np.random.default_rng(5)
     noise = rng.integers(0, 255, (300, 96, 3)).astype(np.uint8)
     blocks = np.kron(rng.integers(0, 255, (150, 48, 3)), np.ones((2, 2, 1))).astype(np.uint8)
@@ -148,7 +150,11 @@ def _progressive(tmp_path: Path) -> list[Path]:
     }
     for name, pictures in made.items():
         encode(tmp_path / f"{name}.mp4", [np.ascontiguousarray(p) for p in pictures], Fraction(25))
-    return [tmp_path / f"{name}.mp4" for name in made]
+    # carphone held two frames each, losslessly (15 fps uploaded at 30, animation on twos): idet took a
+    # frame against an unlike one before and a like one after for fields of two moments
+    held = [f for f in read_frames(str(sample_clip("carphone_pristine")), max_frames=30) for _ in range(2)]
+    write_clip(tmp_path / "held.mkv", held, codec="ffv1", pix_fmt="bgr0")
+    return [tmp_path / f"{name}.mp4" for name in made] + [tmp_path / "held.mkv"]
 
 
 def test_progressive_clips_are_read_exactly_as_before(tmp_path: Path):

@@ -14,8 +14,10 @@ however detailed, gives idet's "progressive" (the sample clips: none judged othe
 gives its field order, which its flags do not.
 
 `scan` asks idet, which tells frames whose fields are of two moments (tff, bff) from frames whose fields
-are of one (progressive), over the first `SCAN` frames; only frames that move count (a still title or
-black at the start says nothing about its fields). Too few moving frames: the flag is trusted. It counts
+are of one (progressive), over the first `SCAN` frames; only frames unlike both their neighbours count (a
+still title or black at the start says nothing about its fields, and a frame held twice, 15 fps uploaded
+at 30 or animation on twos, made idet take a progressive clip's fields for two moments: a frame against
+an unlike one before and a like one after). Too few moving frames: the flag is trusted. It counts
 the frames flagged interlaced among those scanned too: a clip whose first frames (a title card) are
 flagged progressive and the rest interlaced is read as interlaced (`flagged`); one interlaced only after
 the scan's frames is not. Film hard-telecined to 29.97i (2:3 pulldown woven into the fields) repeats a
@@ -26,7 +28,7 @@ the moving frames: read as the film it is).
 from __future__ import annotations
 
 import dataclasses
-from collections import Counter, deque
+from collections import Counter
 from dataclasses import dataclass
 
 import av
@@ -137,8 +139,9 @@ def _votes(path: str) -> Counter[str]:
             vs.thread_type = "AUTO"
             graph = av.filter.Graph()
             src, sink = None, None
-            moving: deque[bool] = deque()  # of the frames pushed, not yet out of idet
+            moves: list[bool] = []  # each frame pushed: whether it differs from the one before
             prev: np.ndarray | None = None
+            pulled = 0  # frames idet has given
             for n, frame in enumerate(c.decode(vs)):
                 if n >= SCAN or sum(votes[k] for k in JUDGED) >= ENOUGH:
                     break
@@ -155,7 +158,7 @@ def _votes(path: str) -> Counter[str]:
                     idet.link_to(sink)
                     graph.configure()
                 luma = np.frombuffer(frame.planes[0], np.uint8)
-                moving.append(prev is not None and prev.shape == luma.shape and _moves(prev, luma))
+                moves.append(prev is not None and prev.shape == luma.shape and _moves(prev, luma))
                 prev = luma.copy()
                 src.push(frame)
                 while True:
@@ -163,7 +166,8 @@ def _votes(path: str) -> Counter[str]:
                         out = sink.pull()
                     except (av.error.BlockingIOError, av.error.EOFError):
                         break
-                    if moving.popleft():
+                    j, pulled = pulled, pulled + 1  # (idet gives frame j once frame j + 1 is in)
+                    if moves[j] and j + 1 < len(moves) and moves[j + 1]:  # (unlike both neighbours)
                         votes[str(out.metadata.get("lavfi.idet.multiple.current_frame", "undetermined"))] += 1
                         votes["repeated"] += out.metadata.get("lavfi.idet.repeated.current_frame") in (
                             "top",
