@@ -136,7 +136,7 @@ def test_interlaced_after_a_progressive_title(tmp_path: Path, capsys):
 def _progressive(tmp_path: Path) -> list[Path]:
     """Progressive clips the kind idet could take for combing: fine detail in motion (pixel noise panned
     down 1 and 3 rows a frame, 2-pixel blocks panned down a row a frame, one-row stripes), frames held
-    twice."""
+    twice, a lossless RGB copy of a 4:2:0 clip."""
     rng = np.random.default_rng(5)
     noise = rng.integers(0, 255, (300, 96, 3)).astype(np.uint8)
     blocks = np.kron(rng.integers(0, 255, (150, 48, 3)), np.ones((2, 2, 1))).astype(np.uint8)
@@ -152,9 +152,11 @@ def _progressive(tmp_path: Path) -> list[Path]:
         encode(tmp_path / f"{name}.mp4", [np.ascontiguousarray(p) for p in pictures], Fraction(25))
     # carphone held two frames each, losslessly (15 fps uploaded at 30, animation on twos): idet took a
     # frame against an unlike one before and a like one after for fields of two moments
-    held = [f for f in read_frames(str(sample_clip("carphone_pristine")), max_frames=30) for _ in range(2)]
-    write_clip(tmp_path / "held.mkv", held, codec="ffv1", pix_fmt="bgr0")
-    return [tmp_path / f"{name}.mp4" for name in made] + [tmp_path / "held.mkv"]
+    phone = read_frames(str(sample_clip("carphone_pristine")), max_frames=30)
+    write_clip(tmp_path / "held.mkv", [f for f in phone for _ in range(2)], codec="ffv1", pix_fmt="bgr0")
+    # and as it is, in RGB: its 4:2:0 chroma at full size holds rows in pairs (idet judged luma alone now)
+    write_clip(tmp_path / "rgb.mkv", phone, codec="ffv1", pix_fmt="bgr0")
+    return [tmp_path / f"{name}.mp4" for name in made] + [tmp_path / "held.mkv", tmp_path / "rgb.mkv"]
 
 
 def test_progressive_clips_are_read_exactly_as_before(tmp_path: Path):

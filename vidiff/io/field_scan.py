@@ -153,8 +153,12 @@ def _votes(path: str) -> Counter[str]:
                         format=frame.format.name,
                         time_base=vs.time_base,
                     )
+                    # luma alone: 4:2:0 chroma stored at full size (4:4:4, RGB: a lossless ffv1 or PNG
+                    # copy of a phone clip) holds rows in pairs, which idet took for fields apart
+                    luma_only = graph.add("format", "pix_fmts=gray")
                     idet, sink = graph.add("idet"), graph.add("buffersink")
-                    src.link_to(idet)
+                    src.link_to(luma_only)
+                    luma_only.link_to(idet)
                     idet.link_to(sink)
                     graph.configure()
                 luma = np.frombuffer(frame.planes[0], np.uint8)
