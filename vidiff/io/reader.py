@@ -30,7 +30,7 @@ from vidiff.api_call import checked_call
 from vidiff.errors import ConfigError, InputError
 from vidiff.io.color import frame_to_rgb
 from vidiff.io.cut_tail import DEPTH, cut_frame
-from vidiff.io.deinterlace import deinterlaced
+from vidiff.io.deinterlace import deinterlaced, field_parity
 from vidiff.io.ebml_tail import block_cut
 from vidiff.io.probe import (
     MIN_FRAMES,
@@ -114,7 +114,7 @@ class VideoReader:
                 self.decoded = i + 1
             return
         if file.info.deinterlace != "off":  # a frame per field, or per frame, by bwdif
-            how, parity = file.info.deinterlace, file.stored.interlaced or "auto"
+            how, parity = file.info.deinterlace, field_parity(file.stored.interlaced, self.path)
             for f in deinterlaced(self._stored(file), how, file.stored.fps, self.path, parity):
                 yield Frame(f.index, f.time, frame_to_rgb(f.image))
                 self.decoded = f.index + 1
@@ -131,7 +131,9 @@ class VideoReader:
         with file.reading() as c:
             vs = video_stream(c)
             step = 1 / info.fps
-            line = Timeline(vs.time_base, info.fps)  # the probe's rule: repeats out, resets stepped
+            line = Timeline(
+                vs.time_base, info.fps, info.soft_pulldown
+            )  # the probe's rule: repeats out, resets stepped
             err_at: Fraction | None = None  # time of the last good frame before the first error
             # each frame with whether a packet had failed to decode before it came
             short: list[

@@ -20,7 +20,7 @@ from vidiff.errors import ConfigError, InputError
 from vidiff.flow import Interpolator, interpolator_factory
 from vidiff.io.aspect import note_sar_lost, written_sar
 from vidiff.io.colortags import output_color
-from vidiff.io.deinterlace import deinterlace_mode, deinterlace_scope
+from vidiff.io.deinterlace import deinterlace_mode, deinterlace_scope, found
 from vidiff.io.encode import EncodeOptions
 from vidiff.io.gif_out import check_gif_rate
 from vidiff.io.orient import Upright, upright_first, upright_size, written_flip, written_rotation
@@ -353,6 +353,7 @@ def _parallel(
         strict_input(),
         run.info.fps,
         deinterlace_mode(),
+        found(src.path),
     )
     pool = run.pool
     span = segments_per_job(-(-run.expected // writer.seg_n), pool.workers if pool else run.n_workers)
