@@ -176,8 +176,8 @@ def test_progressive_clips_are_read_exactly_as_before(tmp_path: Path):
 
 
 def test_every_door_reads_it_so(tmp_path: Path, capsys):
-    """probe, metrics, run (a recipe), upscale, infill, a worker's seek and training's random access read
-    a combed clip flagged progressive as the reader does."""
+    """probe, run (a recipe), upscale, infill, a worker's seek and training's random access read a combed
+    clip flagged progressive as the reader does; metrics measures it as stored, as a player shows it."""
     from vidiff.io.random_access import FieldFrames, open_frames
 
     src = combed(tmp_path / "rip.mp4")
@@ -188,7 +188,7 @@ def test_every_door_reads_it_so(tmp_path: Path, capsys):
     assert main(["probe", str(src)]) == 0
     assert "50 fps (50.000) (deinterlaced: a frame per field)" in capsys.readouterr().out
     assert main(["metrics", str(src), "--json"]) == 0
-    assert len(json.loads(capsys.readouterr().out)["frames"]) == 36
+    assert len(json.loads(capsys.readouterr().out)["frames"]) == 18
     fast = load_recipe("fps_x2").with_overrides(["interpolate.method=blend"])
     assert run_recipe(fast, str(src), str(tmp_path / "a.mp4"), progress=False)["out_frames"] == 72
     assert upscale_file(src, tmp_path / "b.mp4", fps=50, method="blend", progress=False)["out_frames"] == 36
@@ -204,6 +204,30 @@ def test_every_door_reads_it_so(tmp_path: Path, capsys):
     r.close()
     with deinterlace_scope("off"):
         assert probe(src).n_frames == 18 and len(open_frames(src)) == 18
+
+
+def test_the_measuring_doors_measure_what_a_player_shows(tmp_path: Path, capsys):
+    """A player deinterlaces only what is flagged interlaced: metrics, analyze_clip and bench measure a
+    combed or telecined clip flagged progressive as stored (deinterlaced, its combing was hidden), its
+    combing named in the report; upscale reads the same file deinterlaced, and --deinterlace field
+    measures it so."""
+    from vidiff.metrics.bench import run_method
+    from vidiff.metrics.clip import analyze_clip
+
+    src = combed(tmp_path / "rip.mp4")
+    assert main(["metrics", str(src), "--json"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    assert (len(got["frames"]), got["summary"]["n_frames"], got["summary"]["fps"]) == (18, 18, "25")
+    assert [n for n in got["summary"]["notes"] if f"{NOTE} its fields shot apart: {deinterlace.SHOWN}" in n]
+    assert analyze_clip(src)["summary"]["n_frames"] == 18
+    assert run_method(src, Fraction(2), "blend")["n_source_frames"] == 18
+    assert analyze_clip(src, deinterlace="field")["summary"]["n_frames"] == 36
+    assert upscale_file(src, tmp_path / "b.mp4", fps=50, method="blend", progress=False)["out_frames"] == 36
+    assert probe(src).n_frames == 36  # (outside a measuring door: as upscale reads it)
+    film_rip = analyze_clip(telecined(tmp_path / "dvd.mp4"))["summary"]
+    assert (film_rip["n_frames"], film_rip["fps"]) == (20, "30000/1001")
+    assert any(f"{NOTE} 2:3 pulldown in its fields: {deinterlace.SHOWN}" in n for n in film_rip["notes"])
+    assert analyze_clip(sample_clip("carphone_pristine"), max_frames=8)["summary"]["notes"] == []
 
 
 def test_a_worker_takes_the_parents_scan(tmp_path: Path, monkeypatch):

@@ -71,6 +71,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from vidiff.io.deinterlace import as_shown
+
+    with as_shown():  # (its probe counts the frames analyze_clip measures)
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     from vidiff.io.probe import probe
     from vidiff.io.sequence import check_input_fps, is_sequence
     from vidiff.io.writer import check_png_output

@@ -68,6 +68,8 @@ _WORDS = {
 _F = TypeVar("_F", bound=Any)  # a reader's frame: a dataclass with index, time and image
 _PHASE: dict[tuple[str, int, int, str], int | None] = {}  # (file, size, mtime, parity) -> `film_phase`
 _MODE: ContextVar[str] = ContextVar("vidiff_deinterlace", default=DEFAULT_DEINTERLACE)
+_SHOWN: ContextVar[bool] = ContextVar("vidiff_as_shown", default=False)  # `as_shown`
+SHOWN = "measured as stored, as a player shows it"  # the note's words on a combed clip measured so
 
 
 def check_deinterlace(value: object, what: str = "deinterlace") -> str:
@@ -104,12 +106,27 @@ def deinterlace_scope(mode: object) -> Iterator[None]:
         _MODE.reset(token)
 
 
+@contextlib.contextmanager
+def as_shown() -> Iterator[None]:
+    """Within this block, auto reads a clip flagged progressive throughout as stored, however combed: what
+    a player shows (players deinterlace only the frames flagged interlaced). The measuring doors
+    (`vidiff metrics`, `analyze_clip`, `vidiff bench`) measure in it, so combing a viewer sees is counted,
+    not hidden, and named in a note (`SHOWN`); the processing doors (upscale, infill, run, training) read
+    such a clip deinterlaced."""
+    token = _SHOWN.set(True)
+    try:
+        yield
+    finally:
+        _SHOWN.reset(token)
+
+
 def resolve(mode: str, interlaced: bool, path: str | None = None) -> str:
     """What `mode` does to a clip whose first frame is (`interlaced`) or is not flagged interlaced:
     "off", "frame", "field" or "film". auto (`vidiff.io.field_scan`, over `path`'s first frames) reads
     a clip flagged interlaced (its first frame, or any scanned) a frame per field, as stored where its
     fields show one moment (progressive segmented), as film where they show 2:3 pulldown; a clip flagged
-    progressive as stored, unless idet finds it combed (a frame per field) or telecined (film)."""
+    progressive as stored, unless idet finds it combed (a frame per field) or telecined (film), and
+    measured (`as_shown`) as stored all the same."""
     if mode != "auto":
         return mode
     if path is None:
@@ -117,6 +134,8 @@ def resolve(mode: str, interlaced: bool, path: str | None = None) -> str:
     found = scan(path)
     if interlaced or found.flagged:
         return {"apart": "field", "one": "off", "film": "film"}[found.found()]
+    if _SHOWN.get():
+        return "off"
     return {"apart": "field", "film": "film", "none": "off"}[found.combed()]
 
 
@@ -157,8 +176,10 @@ def as_read(info: VideoInfo, how: str) -> VideoInfo:
     twice the rate, over the same time), with its note saying so."""
     others = [n for n in info.notes if not n.startswith(INTERLACED)]
     if how == "off":
-        if not info.interlaced or deinterlace_mode() != "auto":
+        if deinterlace_mode() != "auto":
             return info
+        if not info.interlaced:
+            return _shown(info, others)
         note = (  # flagged interlaced, left as stored by auto (`resolve`): progressive segmented
             f"{INTERLACED}: flagged so, but its fields show one moment (progressive segmented, film): read "
             "as stored; --deinterlace field deinterlaces it all the same"
@@ -204,6 +225,23 @@ def as_read(info: VideoInfo, how: str) -> VideoInfo:
         notes=[*others, note],
         deinterlace=how,
     )
+
+
+def _shown(info: VideoInfo, others: list[str]) -> VideoInfo:
+    """`info` with a note where it is measured as stored (`as_shown`) though idet finds it combed."""
+    if not _SHOWN.get():
+        return info
+    found = scan(info.path).combed()
+    if found == "none":
+        return info
+    what, how = (
+        ("its fields shot apart", "field") if found == "apart" else ("2:3 pulldown in its fields", "film")
+    )
+    note = (
+        f"{INTERLACED}: flagged progressive, but idet finds {what}: {SHOWN} (combed on motion; upscale, "
+        f"infill and run read it deinterlaced); --deinterlace {how} measures it as they read it"
+    )
+    return dataclasses.replace(info, notes=[*others, note])
 
 
 def _unflagged(path: str, what: str, did: str, asked: str) -> str:

@@ -23,6 +23,7 @@ import numpy as np
 
 from vidiff.api_call import checked_call
 from vidiff.errors import ConfigError, InputError, VidiffError
+from vidiff.io.deinterlace import as_shown
 from vidiff.io.probe import probe
 from vidiff.io.reader import VideoReader
 from vidiff.io.samples import SAMPLE_CLIPS, sample_clip
@@ -141,6 +142,7 @@ def base_record(path: str | os.PathLike[str], step: Fraction, method: str) -> di
     return rec
 
 
+@as_shown()  # (a clip flagged progressive scored as a player shows it, combed or not)
 def run_method(
     path: str | os.PathLike[str],
     step: Fraction,

@@ -22,7 +22,7 @@ import numpy as np
 from vidiff.api_call import checked_call
 from vidiff.errors import InputError
 from vidiff.io.clock import clock_shift
-from vidiff.io.deinterlace import check_deinterlace, deinterlace_scope
+from vidiff.io.deinterlace import SHOWN, as_shown, check_deinterlace, deinterlace_scope
 from vidiff.io.orient import upright, upright_size
 from vidiff.io.probe import VideoFile, strict_scope
 from vidiff.io.reader import Frame, VideoReader
@@ -81,7 +81,8 @@ def analyze_clip(
     """Per-frame flicker and warping error of a clip (and PSNR/SSIM against `reference`), with a summary.
     Either may be an image sequence (a folder or a pattern: `vidiff.io.sequence`), at `input_fps`. `strict`:
     refuse a damaged clip instead of using what decodes with one warning line. `deinterlace`: how an
-    interlaced clip (and reference) is read (`vidiff.io.deinterlace`; None: the caller's, auto)."""
+    interlaced clip (and reference) is read (`vidiff.io.deinterlace`; None: the caller's, auto; a clip
+    flagged progressive is measured as a player shows it, combed or not: `as_shown`)."""
     check_path(path, "input")
     if reference is not None:
         check_path(reference, "reference")
@@ -93,6 +94,7 @@ def analyze_clip(
     with (
         strict_scope(strict),
         deinterlace_scope(deinterlace),
+        as_shown(),
         contextlib.ExitStack() as files,
     ):  # each clip opened once, probe and frames
         src = files.enter_context(open_input(path, rate if is_sequence(path) else None))
@@ -111,7 +113,7 @@ def _analyze(
     path, info = src.path, src.info
     info.require_frames(2, "measuring")
     check_flow_size(info.width, info.height, what="measuring warping error (optical flow)")
-    notes: list[str] = []
+    notes = [n for n in info.notes if SHOWN in n]  # combing measured as shown (`as_shown`)
     ref_info = None
     crop = (slice(None), slice(None))  # the part of each frame compared with the reference's
     turns = (0, 0)  # the display rotations the two are compared after: none, or both upright
