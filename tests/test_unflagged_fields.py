@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import av
 import numpy as np
 import pytest
 from conftest import write_clip
-from test_deinterlace import H, W, film, moment, moments, woven
+from test_deinterlace import H, film, moment, moments, woven
 
 from vidiff.cli import main
 from vidiff.io import deinterlace, field_scan
@@ -282,22 +283,24 @@ def test_a_spawned_training_worker_takes_what_the_pool_found(tmp_path: Path, mon
     assert len(got) == 4 and all(np.array_equal(a, b) for a, b in zip(got, ref[30:34], strict=True))
 
 
-def soft_telecined(path: Path, n_film: int = 30) -> Path:
-    """`n_film` film frames coded by FFmpeg's MPEG-2 encoder as progressive frames of a 29.97i sequence
+def soft_telecined(path: Path, n_film: int = 30, picture: Callable[[int], np.ndarray] | None = None) -> Path:
+    """`n_film` film frames (`picture(j)`, else `long_film`'s) coded by FFmpeg's MPEG-2 encoder as progressive frames of a 29.97i sequence
     with 2:3 soft pulldown (a DVD's film): its headers edited, as no encoder here sets them: the sequence
     header's rate 30000/1001, its extension's progressive_sequence 0, each picture's top_field_first and
     repeat_first_field in the 2:3 pattern (a film frame shown for 3, 2, 3, 2 fields), progressive_frame
     1 (ISO/IEC 13818-2 6.2.2.3, 6.2.3.1). Remuxed into MPEG-PS (a VOB's), stamped by FFmpeg's parser."""
     from test_deinterlace import long_film
 
+    picture = picture or long_film
     raw = io.BytesIO()
     with av.open(raw, "w", format="mpeg2video") as c:
         s = c.add_stream("mpeg2video", rate=Fraction(24000, 1001))
-        s.width, s.height, s.pix_fmt = W, H, "yuv420p"
+        s.height, s.width = picture(0).shape[:2]
+        s.pix_fmt = "yuv420p"
         s.codec_context.max_b_frames = 0  # (coded order = shown order: the pattern by picture)
         s.codec_context.options = {"qscale": "2", "g": "12"}
         for i in range(n_film):
-            c.mux(s.encode(av.VideoFrame.from_ndarray(long_film(i), format="rgb24")))
+            c.mux(s.encode(av.VideoFrame.from_ndarray(picture(i), format="rgb24")))
         c.mux(s.encode(None))
     data, k = bytearray(raw.getvalue()), 0
     for at in (i for i in range(len(data) - 8) if data[i : i + 3] == b"\x00\x00\x01"):
@@ -357,3 +360,41 @@ def test_soft_telecined_film_is_read_as_its_film(tmp_path: Path):
     assert [crc(im) for _, im in frames_at(str(src), want)] == [w[1] for w in want.values()]
     out = upscale_file(src, tmp_path / "x2.mp4", factor=2, method="blend", progress=False)
     assert out["out_frames"] == 60 and probe(tmp_path / "x2.mp4").fps == Fraction(48000, 1001)
+
+
+def test_soft_telecined_film_is_sought_by_a_worker(tmp_path: Path, monkeypatch):
+    """`--workers 2` on soft-telecined film: a worker's seek finds its frames on the film's grid (at the
+    stated 29.97 fps no stamp matched a planned time, and every job decoded the clip from its start), and
+    the file is the one process's, byte for byte."""
+    from conftest import sha256
+    from test_deinterlace import long_film
+
+    from vidiff.runner import seek
+
+    src = soft_telecined(tmp_path / "dvd.mpg", 60, lambda j: np.roll(long_film(0), 5 * j, 1))
+    info, got = probe(src), list(VideoReader(src))
+    assert info.soft_pulldown and info.fps == Fraction(24000, 1001)
+    want = {i: (got[i].time, crc(got[i].image)) for i in (37, 38, 50)}
+    with monkeypatch.context() as m:
+        m.setattr(seek, "_from_start", lambda *a: pytest.fail("decoded from the start"))
+        m.setattr(seek, "_decode", _counted(seek._decode, decoded := []))
+        assert [crc(im) for _, im in frames_at(str(src), want, info.fps, True)] == [
+            w[1] for w in want.values()
+        ]
+        assert min(f.pts for f in decoded[1:]) > decoded[0].pts  # (after the first: a key frame on)
+    fast = {"fps": 120, "method": "blend", "progress": False}
+    one = upscale_file(src, tmp_path / "one.mp4", workers=1, **fast)
+    two = upscale_file(src, tmp_path / "two.mp4", workers=2, **fast)
+    assert (one["workers"], two["workers"]) == (1, 2) and one["out_frames"] == two["out_frames"] > 240
+    assert sha256(tmp_path / "one.mp4") == sha256(tmp_path / "two.mp4")
+
+
+def _counted(decode: Callable, into: list) -> Callable:
+    """`decode` (a seek's decoder), each frame it gives appended to `into`."""
+
+    def counted(*a):
+        for frame in decode(*a):
+            into.append(frame)
+            yield frame
+
+    return counted

@@ -77,6 +77,7 @@ class ClipSpec:
     rate: Fraction | None = None  # the input's frame rate (how an image sequence's frames are found)
     deinterlace: str | None = None  # how the input is read (`vidiff.io.deinterlace`; None: the default)
     fields: Any = None  # what the parent's scans of its fields found (`vidiff.io.deinterlace.found`)
+    pulled: bool = False  # timed by soft pulldown (`VideoInfo.soft_pulldown`): sought on the film's grid
 
 
 def plan_jobs(
@@ -162,7 +163,7 @@ def run_job(job: SegmentJob, clip: ClipSpec, progress: Any = None) -> int:
         remember(clip.input, clip.fields)  # (its fields scanned once a run, in the parent)
         interp = _interpolator(clip.method, clip.method_options)
         sink = PartSink(clip.parts, clip.parts.done(), job.hi if job.last else None)
-        frames = frames_at(clip.input, job.sources, clip.rate)
+        frames = frames_at(clip.input, job.sources, clip.rate, clip.pulled)
         cache: dict[int, np.ndarray] = {}
         written = 0
         try:

@@ -8,9 +8,10 @@ back to the serial run's own decoder (`VideoReader`) from the start.
 
 from __future__ import annotations
 
+import itertools
 import os
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from fractions import Fraction
 
 import av
@@ -25,6 +26,8 @@ from vidiff.io.sequence import DEFAULT_INPUT_FPS, is_sequence
 from vidiff.io.sequence import frames_at as sequence_frames_at
 from vidiff.io.webp_in import is_animated
 
+AGAIN = (0, 1, 4)  # seconds before the time asked a seek tries, in turn, until it lands at or before it
+
 
 def crc(image: np.ndarray) -> int:
     """CRC-32 of a frame's pixels: how a worker checks it decoded the frame the plan saw."""
@@ -36,11 +39,13 @@ class _Lost(Exception):
 
 
 def frames_at(
-    path: str, wanted: dict[int, tuple[Fraction, int]], rate: Fraction | None = None
+    path: str, wanted: dict[int, tuple[Fraction, int]], rate: Fraction | None = None, pulled: bool = False
 ) -> Iterator[tuple[int, np.ndarray]]:
     """(index, RGB image) of the frames at `wanted` (index -> (time, crc) from the planning pass), in
     index order, decoding as little of the file as it can; an image sequence's (at `rate`) by
-    `vidiff.io.sequence.frames_at`, which reads only the images asked for."""
+    `vidiff.io.sequence.frames_at`, which reads only the images asked for. `pulled`: the clip is timed by
+    soft 2:3 pulldown (`VideoInfo.soft_pulldown`), read on the film's grid at `rate` (its stamps, at the
+    3:2 cadence, matched no planned time at the stated 29.97 fps: every job decoded from the start)."""
     if is_sequence(path):
         yield from sequence_frames_at(path, wanted, rate or DEFAULT_INPUT_FPS)
         return
@@ -50,7 +55,7 @@ def frames_at(
         yield from _from_start(path, order, set(order))
         return
     try:
-        for item in _by_seek(path, order, wanted):
+        for item in _by_seek(path, order, wanted, rate if pulled else None):
             yield item
             got += 1
         return
@@ -72,8 +77,9 @@ def _from_start(path: str, order: list[int], rest: set[int]) -> Iterator[tuple[i
 
 
 def _by_seek(
-    path: str, order: list[int], wanted: dict[int, tuple[Fraction, int]]
+    path: str, order: list[int], wanted: dict[int, tuple[Fraction, int]], film: Fraction | None = None
 ) -> Iterator[tuple[int, np.ndarray]]:
+    """The frames of `order` after a seek; `film`: soft pulldown's film rate (`frames_at`)."""
     if not order:
         return
     with open_container(path) as c:
@@ -85,7 +91,7 @@ def _by_seek(
         first = next(_decode(c, vs), None)
         if first is None or first.pts is None or tb is None:
             raise _Lost
-        t0, rate = first.pts * tb, nominal_rate(vs)
+        t0, rate = first.pts * tb, film or nominal_rate(vs)
         # read deinterlaced as the planning pass read it (`vidiff.io.deinterlace`): from a frame early
         how = resolve(deinterlace_mode(), bool(first.interlaced_frame), path) if rate else "off"
         if how == "film":  # (the pulldown's cadence is matched from the start: no seek into it)
@@ -93,8 +99,11 @@ def _by_seek(
         if how != "off":  # its fields timed at the rate the reader times them by (raw DV states 60000)
             rate = stored_rate(path)
         early = 2 / rate if how != "off" else 0  # (a frame early; raw DV's seek goes to the nearest)
-        c.seek(int((wanted[order[0]][0] - early + t0) / tb), stream=vs, backward=True, any_frame=False)
-        frames = _timed(_decode(c, vs), tb, t0, rate)
+        # soft pulldown's stamps put on the film's grid within a quarter frame, as the reader's `Timeline`
+        near = 1 / (4 * rate) if film else tb
+        frames = _landed(
+            c, vs, wanted[order[0]][0] - early, t0, lambda: _timed(_decode(c, vs), near, tb, t0, rate)
+        )
         if how != "off":
             parity = field_parity(field_order(vs) if first.interlaced_frame else None, path)
             frames = deinterlaced_pairs(frames, how, rate, path, parity)
@@ -116,15 +125,36 @@ def _by_seek(
         raise _Lost
 
 
-def _timed(
-    frames: Iterator[av.VideoFrame], tb: Fraction, t0: Fraction, rate: Fraction | None
+def _landed(
+    c: av.container.InputContainer,
+    vs: av.video.stream.VideoStream,
+    at: Fraction,
+    t0: Fraction,
+    timed: Callable[[], Iterator[tuple[Fraction, av.VideoFrame]]],
 ) -> Iterator[tuple[Fraction, av.VideoFrame]]:
-    """Each frame with its time from the clip's first frame (`t0`), as VideoReader times it."""
+    """The `timed` frames after a seek to the key frame at or before `at` (seconds from the first frame):
+    sought again `AGAIN` seconds earlier where the first frame comes after `at` (MPEG-PS, a DVD's VOB,
+    has no index: FFmpeg's seek there landed up to a second past the time asked, and every job decoded
+    the clip from its start)."""
+    for back in AGAIN:
+        c.seek(int((at - back + t0) / vs.time_base), stream=vs, backward=True, any_frame=False)
+        frames = timed()
+        first = next(frames, None)
+        if first is not None and first[0] <= at:
+            return itertools.chain([first], frames)
+    raise _Lost
+
+
+def _timed(
+    frames: Iterator[av.VideoFrame], near: Fraction, tb: Fraction, t0: Fraction, rate: Fraction | None
+) -> Iterator[tuple[Fraction, av.VideoFrame]]:
+    """Each frame with its time from the clip's first frame (`t0`), as VideoReader times it: on the grid
+    at `rate` where within `near` seconds of it (`on_grid`'s tick)."""
     for frame in frames:
         if frame.pts is None:
             raise _Lost
         t = frame.pts * tb - t0
-        yield (on_grid(t, rate, tb) if rate else t), frame  # (ms-rounded .mkv times put on the grid)
+        yield (on_grid(t, rate, near) if rate else t), frame  # (ms-rounded .mkv times put on the grid)
 
 
 def _decode(c: av.container.InputContainer, vs: av.video.stream.VideoStream) -> Iterator[av.VideoFrame]:

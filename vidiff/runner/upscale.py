@@ -354,6 +354,7 @@ def _parallel(
         run.info.fps,
         deinterlace_mode(),
         found(src.path),
+        run.info.soft_pulldown,
     )
     pool = run.pool
     span = segments_per_job(-(-run.expected // writer.seg_n), pool.workers if pool else run.n_workers)
