@@ -137,11 +137,17 @@ def _landed(
     has no index: FFmpeg's seek there landed up to a second past the time asked, and every job decoded
     the clip from its start)."""
     for back in AGAIN:
-        c.seek(int((at - back + t0) / vs.time_base), stream=vs, backward=True, any_frame=False)
+        to = max(at - back, Fraction(0))  # (no earlier than the first frame: an .avi refused it)
+        try:
+            c.seek(int((to + t0) / vs.time_base), stream=vs, backward=True, any_frame=False)
+        except av.error.FFmpegError:
+            raise _Lost from None
         frames = timed()
         first = next(frames, None)
-        if first is not None and first[0] <= at:
+        if first is not None and first[0] <= max(at, 0):
             return itertools.chain([first], frames)
+        if to == 0:
+            break
     raise _Lost
 
 
