@@ -47,9 +47,9 @@ SIZE = (720, 480)
 SAMPLES = ("bikes", "carphone_pristine", "bigbuckbunny")
 
 
-def _encode(path: Path, pictures: list[np.ndarray], rate: Fraction) -> Path:
+def _encode(path: Path, pictures: list[np.ndarray], rate: Fraction, crf: int = 18) -> Path:
     with av.open(str(path), "w") as c:
-        s = c.add_stream("libx264", rate=rate, options={"crf": "18", "preset": "veryfast"})
+        s = c.add_stream("libx264", rate=rate, options={"crf": str(crf), "preset": "veryfast"})
         s.width, s.height, s.pix_fmt = *SIZE, "yuv420p"
         for i, im in enumerate(pictures):
             f = av.VideoFrame.from_ndarray(im, format="rgb24")
