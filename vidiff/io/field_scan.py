@@ -22,7 +22,9 @@ the frames flagged interlaced among those scanned too: a clip whose first frames
 flagged progressive and the rest interlaced is read as interlaced (`flagged`); one interlaced only after
 the scan's frames is not. Film hard-telecined to 29.97i (2:3 pulldown woven into the fields) repeats a
 field in two of every five frames, where video shot a field at a time repeats none (`FILM_REPEATS` of
-the moving frames: read as the film it is).
+the moving frames, nearly all at the cadence's two places in each five: read as the film it is; a pan
+of a pixel a film frame showed idet's default threshold no repeat, and the film was read a frame per
+field, each film frame two or three times).
 """
 
 from __future__ import annotations
@@ -39,7 +41,13 @@ from vidiff.io.file_key import file_key
 SCAN = 250  # frames looked at, at most (10 s at 25 fps)
 MOVING = 12  # moving frames idet must have judged before its judgement is taken over the flag
 ENOUGH = 48  # moving frames judged after which the scan stops
-FILM_REPEATS = 0.25  # share of the moving frames judged with a repeated field from which a clip is film
+FILM_REPEATS = 0.25  # share of the moving frames judged with a repeated field from which a clip is film,
+CADENCE = 0.75  # this share of them or more on one 2:3 cadence's two places (`Fields.cadence`)
+# idet's rep_thres: how many times more one field must differ from the frame before's than the other for
+# it to be a repeat. idet's own 3.0 found none in film panning 1-1.5 pixels a film frame (x264 crf 18):
+# its repeated field differs by the codec's noise, the other by little more; the cadence keeps video out
+# (benchmarks/film_pans.py)
+REPEAT_RATIO = 1.5
 STILL = 1.0  # mean |difference| (0-255) of a frame's luma from the previous frame's under which it is still
 # a clip flagged progressive is read deinterlaced only where idet finds, of its moving frames judged,
 COMBED = 0.75  # this share or more with fields of two moments (interlaced video coded progressive), or
@@ -63,6 +71,13 @@ class Fields:
     undetermined: int = 0
     repeated: int = 0
     flagged: int = 0
+    cadence: int = 0
+
+    def film(self) -> bool:
+        """2:3 pulldown: a field repeated in `FILM_REPEATS` of the moving frames or more, nearly all
+        (`CADENCE`) on one cadence (a top and a bottom field two frames apart in every five)."""
+        judged = self.judged() + self.undetermined
+        return self.repeated >= max(1, FILM_REPEATS * judged) and self.cadence >= CADENCE * self.repeated
 
     def judged(self) -> int:
         return self.tff + self.bff + self.progressive
@@ -72,7 +87,7 @@ class Fields:
         "one" (mostly progressive: one moment in both fields) or "apart" (fields shot apart, or too few
         moving frames to tell: the flag is trusted)."""
         apart, judged = self.tff + self.bff, self.judged()
-        if judged >= MOVING and self.repeated >= FILM_REPEATS * (judged + self.undetermined):
+        if judged >= MOVING and self.film():
             return "film"
         return "apart" if judged < MOVING or apart >= self.progressive else "one"
 
@@ -84,7 +99,7 @@ class Fields:
         apart, judged = self.tff + self.bff, self.judged()
         if judged < MOVING:
             return "none"
-        if self.repeated >= FILM_REPEATS * (judged + self.undetermined) and apart >= FILM_COMBED * judged:
+        if self.film() and apart >= FILM_COMBED * judged:
             return "film"
         return "apart" if apart >= COMBED * judged else "none"
 
@@ -131,6 +146,7 @@ def _votes(path: str) -> Counter[str]:
     from vidiff.io.probe import video_stream  # (the probe reads through this module)
 
     votes: Counter[str] = Counter()
+    places: Counter[tuple[str, int]] = Counter()  # repeats by field and frame number mod 5
     try:
         with av.open(path) as c:
             vs = video_stream(c)
@@ -156,7 +172,7 @@ def _votes(path: str) -> Counter[str]:
                     # luma alone: 4:2:0 chroma stored at full size (4:4:4, RGB: a lossless ffv1 or PNG
                     # copy of a phone clip) holds rows in pairs, which idet took for fields apart
                     luma_only = graph.add("format", "pix_fmts=gray")
-                    idet, sink = graph.add("idet"), graph.add("buffersink")
+                    idet, sink = graph.add("idet", f"rep_thres={REPEAT_RATIO}"), graph.add("buffersink")
                     src.link_to(luma_only)
                     luma_only.link_to(idet)
                     idet.link_to(sink)
@@ -173,13 +189,22 @@ def _votes(path: str) -> Counter[str]:
                     j, pulled = pulled, pulled + 1  # (idet gives frame j once frame j + 1 is in)
                     if moves[j] and j + 1 < len(moves) and moves[j + 1]:  # (unlike both neighbours)
                         votes[str(out.metadata.get("lavfi.idet.multiple.current_frame", "undetermined"))] += 1
-                        votes["repeated"] += out.metadata.get("lavfi.idet.repeated.current_frame") in (
-                            "top",
-                            "bottom",
-                        )
+                        field = out.metadata.get("lavfi.idet.repeated.current_frame")
+                        if field in ("top", "bottom"):
+                            votes["repeated"] += 1
+                            places[field, j % 5] += 1
     except (av.error.FFmpegError, ValueError, OSError):
         return Counter()
+    votes["cadence"] = _on_cadence(places)
     return votes
+
+
+def _on_cadence(places: Counter[tuple[str, int]]) -> int:
+    """How many repeats (`places`: field, frame number mod 5) fall on the likeliest 2:3 cadence: one
+    field's repeat in a frame, the other field's two frames on, in every five (fields AA BB BC CD DD:
+    B's top in frame 2, D's bottom in frame 4)."""
+    pairs = (("top", "bottom"), ("bottom", "top"))
+    return max(places[a, p] + places[b, (p + 2) % 5] for a, b in pairs for p in range(5))
 
 
 def _moves(a: np.ndarray, b: np.ndarray) -> bool:
