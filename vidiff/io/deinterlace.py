@@ -9,7 +9,8 @@ combing on motion stayed in every output frame. `--deinterlace` (`MODES`) says h
   field, as `field`, unless its fields show one moment (film or 25PsF flagged interlaced); a clip flagged
   progressive whose moving frames idet finds combed (an interlaced capture or DVD rip re-encoded without
   its flags) is deinterlaced too, in the field order idet finds, or read as film where idet finds 2:3
-  pulldown; a progressive clip is read as it is, byte for byte;
+  pulldown, but measured as stored (`as_shown`: what a player shows); a progressive clip is read as it
+  is, byte for byte;
 - `field`: one frame per field (bwdif `send_field`, what ffmpeg's `-vf bwdif` gives): a 50i clip (25
   frames a second) is read as 50 fps, every field a real moment, so `--fps 50` needs no made frame and
   `--fps 60` interpolates between real 50 fps frames;
