@@ -315,8 +315,14 @@ def test_a_spawned_training_worker_takes_what_the_pool_found(tmp_path: Path, mon
     assert len(got) == 4 and all(np.array_equal(a, b) for a, b in zip(got, ref[30:34], strict=True))
 
 
-def soft_telecined(path: Path, n_film: int = 30, picture: Callable[[int], np.ndarray] | None = None) -> Path:
-    """`n_film` film frames (`picture(j)`, else `long_film`'s) coded by FFmpeg's MPEG-2 encoder as progressive frames of a 29.97i sequence
+def soft_telecined(
+    path: Path,
+    n_film: int = 30,
+    picture: Callable[[int], np.ndarray] | None = None,
+    pulled: int | None = None,
+) -> Path:
+    """`n_film` film frames (`picture(j)`, else `long_film`'s; the first `pulled` pulled down, the rest
+    shown two fields each, at 29.97 fps, as a hybrid DVD's video is) coded by FFmpeg's MPEG-2 encoder as progressive frames of a 29.97i sequence
     with 2:3 soft pulldown (a DVD's film): its headers edited, as no encoder here sets them: the sequence
     header's rate 30000/1001, its extension's progressive_sequence 0, each picture's top_field_first and
     repeat_first_field in the 2:3 pattern (a film frame shown for 3, 2, 3, 2 fields), progressive_frame
@@ -342,7 +348,7 @@ def soft_telecined(path: Path, n_film: int = 30, picture: Callable[[int], np.nda
         elif code == 0xB5 and ext == 1:  # sequence extension: progressive_sequence 0
             data[at + 5] &= ~0x08
         elif code == 0xB5 and ext == 8:  # picture coding extension: tff, rff; progressive_frame 1
-            tff, rff = [(1, 1), (0, 0), (0, 1), (1, 0)][k % 4]
+            tff, rff = [(1, 1), (0, 0), (0, 1), (1, 0)][k % 4] if pulled is None or k < pulled else (1, 0)
             data[at + 7] = (data[at + 7] & ~0x82) | (0x80 * tff) | (0x02 * rff)
             data[at + 8] |= 0x80
             k += 1
@@ -447,3 +453,16 @@ def test_slowly_panning_film_is_found_and_video_is_not(tmp_path: Path):
     assert (video.repeated, video.combed()) == (0, "apart")
     assert field_scan.Fields(tff=48, repeated=16, cadence=16).combed() == "film"
     assert field_scan.Fields(tff=48, repeated=16, cadence=8).combed() == "apart"  # (off the cadence)
+
+
+def test_a_hybrid_stream_keeps_its_stamps_and_says_so(tmp_path: Path, capsys):
+    """Soft pulldown in part of a stream (a hybrid DVD: film, then 29.97 fps video): not read on a film
+    grid (none fits it), its stamps kept; a note says its film is timed at the 3:2 cadence. Film pulled
+    down throughout, and 29.97 fps video, get no such note."""
+    from vidiff.io.probe import HYBRID
+
+    info = probe(soft_telecined(tmp_path / "hybrid.mpg", 40, pulled=20))
+    assert not info.soft_pulldown and HYBRID in info.notes
+    assert "soft 2:3 pulldown in parts only" in capsys.readouterr().err
+    assert HYBRID not in probe(soft_telecined(tmp_path / "film.mpg", 20)).notes
+    assert HYBRID not in probe(soft_telecined(tmp_path / "video.mpg", 20, pulled=0)).notes

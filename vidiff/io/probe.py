@@ -23,7 +23,7 @@ from vidiff.io.deinterlace import as_read, deinterlace_mode, deinterlace_scope, 
 from vidiff.io.file_key import file_key
 from vidiff.io.notes import input_notes, is_transparent, say_notes
 from vidiff.io.orient import frame_orientation
-from vidiff.io.stamps import Timeline, grid_rate, in_order, pulldown_rate
+from vidiff.io.stamps import Timeline, grid_rate, in_order, pulldown_rate, pulled_in_parts
 from vidiff.io.stamps import on_grid as on_grid  # re-exported: where it was
 from vidiff.io.tail import clip_rate, held_end
 from vidiff.validate import check_flag, check_path
@@ -524,7 +524,8 @@ def _describe(c: av.container.InputContainer, path: str) -> VideoInfo:
         soft_pulldown=pulled,
         notes=input_notes(
             cc.pix_fmt or "", vs.metadata, color, first.interlaced, _other_videos(c, vs), first.transparent
-        ),
+        )
+        + [HYBRID] * pulled_in_parts(ordered, tb, codec_rate(vs)),
         subtitles=[
             SubtitleInfo(s.index, s.codec_context.codec.canonical_name, s.metadata.get("language"))
             for s in c.streams.subtitles
@@ -539,6 +540,13 @@ def _describe(c: av.container.InputContainer, path: str) -> VideoInfo:
             for ch in c.chapters()
         ],
     )
+
+
+HYBRID = (  # the note on a stream `pulled_in_parts`
+    "soft 2:3 pulldown in parts only (a hybrid DVD: film and 29.97 fps video in one stream, or film edited "
+    "across its cadence): its frames keep their stamps, the film's at the 3:2 cadence players show "
+    "(3 fields, 2, 3, ...), and are interpolated at those uneven times"
+)
 
 
 def shown_start(path: str | os.PathLike[str], vs: av.video.stream.VideoStream) -> float:

@@ -12,6 +12,7 @@ reader gave (and its second half was called repeats).
 from __future__ import annotations
 
 import heapq
+import itertools
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from fractions import Fraction
@@ -20,6 +21,7 @@ from typing import TypeVar
 T = TypeVar("T")
 
 PULLED_FROM = (Fraction(30000, 1001), Fraction(30))  # rates soft 2:3 pulldown shows film at
+PULLED_PARTS = 4  # frames shown three fields from which a stream is pulled down in parts (`pulled_in_parts`)
 REORDER = 4  # frames held back to put their stamps in order (x264's B-pyramid reorders 2-3)
 
 
@@ -109,6 +111,18 @@ def pulldown_rate(stamps: list[int], tb: Fraction, stated: Fraction | None) -> F
     if any(abs(o) > Fraction(1, 4) for o in off) or all(abs(o) <= film / 1000 for o in off):
         return None
     return film
+
+
+def pulled_in_parts(stamps: list[int], tb: Fraction, stated: Fraction | None) -> bool:
+    """A stream stating 29.97 or 30 fps (`stated`) shown by soft 2:3 pulldown in some stretches only, a
+    frame held three fields (at least `PULLED_PARTS` of them), that `pulldown_rate` does not read as film:
+    a hybrid DVD (film and 29.97 fps video in one stream) or film edited across its cadence. Its stamps
+    are kept, the film's uneven (3 fields, 2, 3, ...)."""
+    if stated not in PULLED_FROM or pulldown_rate(stamps, tb, stated) is not None:
+        return False
+    three = Fraction(3, 2) / stated / Fraction(tb)  # a frame shown three fields, in stamps
+    held = (abs(b - a - three) <= three / 12 for a, b in zip(stamps, stamps[1:], strict=False))
+    return sum(itertools.islice((h for h in held if h), PULLED_PARTS)) == PULLED_PARTS
 
 
 class Timeline:
