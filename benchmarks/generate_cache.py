@@ -1,7 +1,8 @@
 #!/usr/bin/env python
 """Time and frames of a video diffusion run with and without `--cache first-block:T` (diffusers' First
 Block Cache, `vidiff.generate.step_cache`) on the CPU, with a randomly initialised Wan pipeline somewhat
-larger than the tests' (a few transformer layers of 128 channels; the tests' one-layer T5 and small VAE):
+larger than the tests' (a few transformer layers of 128 channels; the tests' one-layer T5 and small VAE:
+`tests/tiny_pipes.py` `wan_dir`):
 random weights, so the frames say how far the cache moves the output, not what a trained model loses.
 
 Each configuration (no cache, then each threshold) runs `--repeats` times, the order reversed every other
@@ -31,38 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(ROOT / "tests"))
 from report import command_line, write_report  # noqa: E402
-from tiny_pipes import tiny_t5  # noqa: E402  (the tests' one-layer T5 and word tokenizer)
-
-
-def build(out: Path, layers: int) -> Path:
-    """A random WanPipeline folder: `layers` transformer blocks of 128 channels (2 heads of 64)."""
-    from diffusers import (
-        AutoencoderKLWan,
-        FlowMatchEulerDiscreteScheduler,
-        WanPipeline,
-        WanTransformer3DModel,
-    )
-
-    text_encoder, tokenizer = tiny_t5(32)
-    torch.manual_seed(0)
-    vae = AutoencoderKLWan(
-        base_dim=3, z_dim=16, dim_mult=[1, 1, 1, 1], num_res_blocks=1, temperal_downsample=[False, True, True]
-    )
-    torch.manual_seed(0)
-    transformer = WanTransformer3DModel(
-        patch_size=(1, 2, 2), num_attention_heads=2, attention_head_dim=64, in_channels=16, out_channels=16,
-        text_dim=32, freq_dim=256, ffn_dim=512, num_layers=layers, cross_attn_norm=True,
-        qk_norm="rms_norm_across_heads", rope_max_seq_len=1024,
-    )  # fmt: skip
-    pipe = WanPipeline(
-        tokenizer=tokenizer,
-        text_encoder=text_encoder,
-        vae=vae,
-        scheduler=FlowMatchEulerDiscreteScheduler(shift=3.0),
-        transformer=transformer,
-    )
-    pipe.save_pretrained(out)
-    return out
+from tiny_pipes import wan_dir  # noqa: E402  (the tests' random Wan, larger)
 
 
 def psnr(a: np.ndarray, b: np.ndarray) -> float:
@@ -118,7 +88,7 @@ def main(argv: list[str] | None = None) -> None:
     frames: dict[str, np.ndarray] = {}
     counts: dict[str, dict | None] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        weights = build(Path(tmp) / "wan", args.layers)
+        weights = wan_dir(Path(tmp) / "wan", args.layers, head_dim=64, ffn_dim=512)
         run(weights, None, 5, 32, 1)  # the first load and a warm-up call, not timed
         for r in range(args.repeats):
             for c in configs if r % 2 == 0 else configs[::-1]:
@@ -160,7 +130,7 @@ def main(argv: list[str] | None = None) -> None:
         f"Command: `{cmd}`",
         "",
         f"A randomly initialised WanPipeline: {args.layers} transformer blocks of 128 channels (2 heads of 64, "
-        f"FFN 512), the tests' one-layer T5, a small Wan VAE; {args.frames} frames at {args.size}x{args.size}, "
+        f"FFN 512), the tests' one-layer T5 and small Wan VAE (tests/tiny_pipes.py wan_dir); {args.frames} frames at {args.size}x{args.size}, "
         f"{args.steps} steps with guidance 5.0 (a conditional and an unconditional transformer pass a step), "
         f"seed 0; each configuration {args.repeats} times, order reversed every other round; seconds of the "
         "whole keyframes call (prompt, steps, VAE decode) and of the transformer's passes alone (forward hooks "
