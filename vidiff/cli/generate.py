@@ -217,7 +217,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=None,
         help=f"skip transformer work on steps whose output barely changes: first-block (diffusers' First "
         f"Block Cache, as ComfyUI's TeaCache / First Block Cache), threshold default {DEFAULT_THRESHOLD:g}, "
-        "higher skips more (Wan, LTX-Video, CogVideoX, HunyuanVideo); default off",
+        "higher skips more (Wan, LTX-Video, CogVideoX, HunyuanVideo 1.0); default off",
     )
     m.add_argument(
         "--offline",
