@@ -13,7 +13,7 @@ same for the seconds spent in the transformer's passes alone, the transformer pa
 uncached ones (per frame over RGB uint8, then the mean; BENCHMARK.md's formula).
 
 Usage: python benchmarks/generate_cache.py [--frames 33] [--size 128] [--steps 20] [--layers 4]
-       [--thresholds 0.05 0.1 0.2] [--repeats 3] [--out benchmarks/results/generate_cache]
+       [--thresholds 0.05 0.1 0.2] [--repeats 3] [--threads N] [--out benchmarks/results/generate_cache]
 """
 
 from __future__ import annotations
@@ -80,8 +80,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--layers", type=int, default=4)
     ap.add_argument("--thresholds", type=float, nargs="+", default=[0.05, 0.1, 0.2])
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--threads", type=int, default=None, help="torch's CPU threads (default: torch's own)")
     ap.add_argument("--out", default="benchmarks/results/generate_cache")
     args = ap.parse_args(argv)
+    if args.threads is not None:  # one thread: less thrashing beside other processes on a shared machine
+        torch.set_num_threads(args.threads)
     configs = [None] + [CacheSpec("first-block", t) for t in args.thresholds]
     times: dict[str, list[float]] = {str(c): [] for c in configs}
     inner: dict[str, list[float]] = {str(c): [] for c in configs}
