@@ -231,6 +231,14 @@ def check_flag(value: object, what: str) -> bool:
     return bool(value)
 
 
+def check_flag_or_text(value: object, what: str) -> Any:
+    """A yes/no option that also takes a named level (`offload`): True, False or a string (the level,
+    checked where it is used)."""
+    if isinstance(value, str):
+        return value
+    return check_flag(value, what)
+
+
 def check_callable(value: object, what: str) -> Any:
     """None, or something callable (a transform, a note hook)."""
     if value is not None and not callable(value):
@@ -460,10 +468,11 @@ MAKE_CLIP_ARGS: dict[str, Callable[[object, str], Any]] = {
         check_optional_real,
     ),
     **dict.fromkeys(("steps", "seed", "frames", "crf"), check_whole),
-    **dict.fromkeys(("loop", "offload", "offline", "progress", "strict", "no_audio"), check_flag),
+    **dict.fromkeys(("loop", "offline", "progress", "strict", "no_audio"), check_flag),
+    "offload": check_flag_or_text,
     **dict.fromkeys(
         ("aspect", "motion", "scheme", "backend", "method", "device", "prompt", "negative_prompt")
-        + ("dtype", "interpolate", "codec", "preset", "pix_fmt"),
+        + ("dtype", "interpolate", "codec", "preset", "pix_fmt", "cache", "weight_dtype"),
         check_text,
     ),
     **dict.fromkeys(("weights", "vae"), check_place),
