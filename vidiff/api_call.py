@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import functools
 import inspect
-import numbers
 from collections.abc import Callable
+from fractions import Fraction
 from typing import Any, TypeVar
 
 from vidiff.errors import ConfigError
@@ -20,13 +20,12 @@ MAX_BITS = 13_000  # about 3900 decimal digits: printable under Python's 4300-di
 
 
 def _too_long(value: object, depth: int = 0) -> bool:
-    """`value` is, or holds (in a list, tuple, set or dict, two levels down), a whole number or fraction
-    whose terms are over `MAX_BITS` long."""
-    if isinstance(value, numbers.Rational) and not isinstance(value, bool):
-        try:
-            return max(int(value.numerator).bit_length(), int(value.denominator).bit_length()) > MAX_BITS
-        except (TypeError, ValueError):
-            return False
+    """`value` is, or holds (in a list, tuple, set or dict, two levels down), a whole number or Fraction
+    whose terms are over `MAX_BITS` long (NumPy's integers are 64 bits at most: never)."""
+    if isinstance(value, int):
+        return value.bit_length() > MAX_BITS
+    if isinstance(value, Fraction):
+        return max(value.numerator.bit_length(), value.denominator.bit_length()) > MAX_BITS
     if depth < 2 and isinstance(value, (list, tuple, set, frozenset)):
         return any(_too_long(v, depth + 1) for v in value)
     if depth < 2 and isinstance(value, dict):
