@@ -166,3 +166,20 @@ def test_cancel_twice_and_a_second_run_of_the_tab(tmp_path: Path, monkeypatch) -
     assert len(list(app.workdir.iterdir())) == 2  # the second run's folder and the other session's
     assert count_frames(second[-1][1]) == count_frames(other_outs[-1][1]) == 16
     assert app.jobs == {}
+
+
+@pytest.mark.parametrize(
+    ("mode", "fps", "crf"), [("x2", 60, 1e300), ("target fps", 1e308, 18), ("x2", 60, -1e300)]
+)
+def test_a_huge_number_box_value_is_one_short_line(tmp_path: Path, mode: str, fps: float, crf: float) -> None:
+    """A crafted number box of 1e300 for crf was quoted as all 301 digits of int(1e300) in the page's
+    error line; it is cut to a readable length, and no job is made."""
+    from vidiff.ui import rate
+    from vidiff.ui.core import App
+
+    app = App(tmp_path / "work")
+    src = _clip(tmp_path / "in.mp4", w=48, h=32)
+    outs = _outs(rate._run_rate(app), src, None, mode, fps, "auto", "blend", "h264", crf)
+    line = outs[-1][0]
+    assert len(outs) == 1 and line.startswith("vidiff: error: ") and len(line) < 300, line
+    assert list(app.workdir.iterdir()) == []
