@@ -247,9 +247,13 @@ def check_callable(value: object, what: str) -> Any:
 
 
 def check_mapping(value: object, what: str) -> Any:
-    """None, or a dict of options."""
+    """None, or a dict of options keyed by their names (a key that is not a string, {1: 2}, was Python's
+    TypeError 'keywords must be strings' where the options were passed on as `**options`)."""
     if value is not None and not isinstance(value, Mapping):
         raise ConfigError(f"{what} {show(value)}: must be a dict (or None)")
+    for key in value or {}:  # type: ignore[union-attr]
+        if not isinstance(key, str):
+            raise ConfigError(f"{what} key {show(key)}: must be a string (a name)")
     return value
 
 
@@ -414,12 +418,15 @@ def check_args(kinds: Mapping[str, Callable[[object, str], Any]], values: Mappin
 def show(value: object) -> str:
     """A short repr for an error line (a nested container is shown to a bounded depth and length: the full
     repr of a YAML 'billion laughs' list is gigabytes)."""
-    if isinstance(value, np.ndarray):
-        text = f"<array {value.dtype} {value.shape}>"
-    elif isinstance(value, (list, tuple, dict, set, frozenset)):
-        text = _SHORT.repr(value)
-    else:
-        text = repr(value)
+    try:
+        if isinstance(value, np.ndarray):
+            text = f"<array {value.dtype} {value.shape}>"
+        elif isinstance(value, (list, tuple, dict, set, frozenset)):
+            text = _SHORT.repr(value)
+        else:
+            text = repr(value)
+    except ValueError:  # an int of over 4300 digits (or a list holding one): Python refuses to print it
+        text = "<a number too long to print>"
     return text if len(text) <= 60 else text[:57] + "..."
 
 
