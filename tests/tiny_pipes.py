@@ -93,8 +93,9 @@ def tiny_t5(width: int = 32):
     return T5EncoderModel(config), tokenizer
 
 
-def wan_dir(out: Path) -> Path:
-    """A WanPipeline (text to video) folder: 2-layer transformer, 4 VAE stages (8x space, 4x time)."""
+def wan_dir(out: Path, layers: int = 2, head_dim: int = 12, ffn_dim: int = 32) -> Path:
+    """A WanPipeline (text to video) folder: a `layers`-layer transformer of 2 heads of `head_dim`,
+    4 VAE stages (8x space, 4x time); larger ones for benchmarks/generate_cache.py."""
     from diffusers import (
         AutoencoderKLWan,
         FlowMatchEulerDiscreteScheduler,
@@ -109,8 +110,8 @@ def wan_dir(out: Path) -> Path:
     )
     torch.manual_seed(0)
     transformer = WanTransformer3DModel(
-        patch_size=(1, 2, 2), num_attention_heads=2, attention_head_dim=12, in_channels=16, out_channels=16,
-        text_dim=32, freq_dim=256, ffn_dim=32, num_layers=2, cross_attn_norm=True,
+        patch_size=(1, 2, 2), num_attention_heads=2, attention_head_dim=head_dim, in_channels=16,
+        out_channels=16, text_dim=32, freq_dim=256, ffn_dim=ffn_dim, num_layers=layers, cross_attn_norm=True,
         qk_norm="rms_norm_across_heads", rope_max_seq_len=32,
     )  # fmt: skip
     pipe = WanPipeline(

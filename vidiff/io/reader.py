@@ -18,6 +18,7 @@ default); the damage policy counts the file's own frames.
 from __future__ import annotations
 
 import os
+import weakref
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -92,6 +93,7 @@ class VideoReader:
         self.input_fps = input_fps
         self._info = info or (self.file.info if self.file else None)
         self.decoded = 0
+        self._passes: weakref.WeakSet[Iterator[Frame]] = weakref.WeakSet()  # for `close`
 
     @property
     def info(self) -> VideoInfo:
@@ -100,6 +102,23 @@ class VideoReader:
         return self._info
 
     def __iter__(self) -> Iterator[Frame]:
+        it = self._pass()
+        self._passes.add(it)
+        return it
+
+    def close(self) -> None:
+        """End the passes in progress (a loop left early holds its file open until the pass is collected);
+        closing twice is harmless, and a later `for` starts a new pass."""
+        for it in list(self._passes):
+            it.close()
+
+    def __enter__(self) -> VideoReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _pass(self) -> Iterator[Frame]:
         if self.file is not None:
             yield from self._frames(self.file)
             return

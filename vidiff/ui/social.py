@@ -13,12 +13,14 @@ from vidiff.errors import ConfigError, VidiffError
 from vidiff.ui.core import NO_SAMPLE, App, Cancelled, Job, drive, error_line, with_warning
 from vidiff.ui.social_model import (
     audio_guidance_field,
+    cache_field,
     last_image_field,
     model_fields,
     model_options,
     no_audio_field,
     upload_path,
     vae_field,
+    weight_dtype_field,
 )
 from vidiff.ui.widgets import CLIP_TYPES, clip_input, on_cancel, run_cancel
 
@@ -50,6 +52,8 @@ def social_tab(app: App) -> None:
             c.no_audio,
             c.last_image,
             c.audio_guidance,
+            c.cache,
+            c.weight_dtype,
         ],  # fmt: skip
         [c.status, c.video, c.out, c.report],
     )
@@ -114,6 +118,8 @@ def _social_layout() -> SimpleNamespace:
                 c.no_audio = no_audio_field()
                 c.last_image = last_image_field()
                 c.audio_guidance = audio_guidance_field()
+                c.cache = cache_field()
+                c.weight_dtype = weight_dtype_field()
             c.music = gr.File(
                 label="Music (optional; trimmed and faded)", file_types=["audio"], elem_id="so-music"
             )
@@ -154,7 +160,7 @@ def _run_social(app: App) -> Any:
         guidance: float | None,
         device: str | None,
         dtype: str | None,
-        offload: bool,
+        offload: Any,
         offline: bool,
         lora: str | None,
         transformer: str | None,
@@ -165,6 +171,8 @@ def _run_social(app: App) -> Any:
         no_audio: bool,
         last_image: Any,
         audio_guidance: float | None,
+        cache: str | None,
+        weight_dtype: str | None,
         request: gr.Request,
         progress: gr.Progress = gr.Progress(),  # noqa: B008
     ) -> Iterator[tuple]:
@@ -185,7 +193,8 @@ def _run_social(app: App) -> Any:
             # them as the CLI's (given without a model, its one line says they apply to a model)
             model |= model_options(
                 steps, frames, keyframe_fps, keyframe_size, guidance, device, dtype, offload, offline, lora,
-                transformer, shift, guidance_2, vae=vae, no_audio=no_audio,
+                transformer, shift, guidance_2, vae=vae, no_audio=no_audio, cache=cache,
+                weight_dtype=weight_dtype,
             )  # fmt: skip
             _check_model_files(app, model)  # a shared app: LoRA and transformer files from its folders only
             last = upload_path(last_image)
@@ -337,6 +346,16 @@ def _report_md(r: dict[str, Any]) -> str:
             rows += [("sampler steps", r["steps"]), ("guidance", r["guidance"])]
             rows += [("low-noise guidance", r["guidance_2"])] if "guidance_2" in r else []
             rows += [("sound guidance", r["audio_guidance"])] if "audio_guidance" in r else []
+            if "cache" in r:  # how many transformer passes the step cache skipped
+                c = r["cache"]
+                rows.append(
+                    (
+                        "step cache",
+                        f"{c['method']}:{c['threshold']:g}, {c['skipped']} of {c['passes']} passes skipped",
+                    )
+                )
+            rows += [("offload", r["offload"])] if "offload" in r else []
+            rows += [("transformer weights", r["weight_dtype"])] if "weight_dtype" in r else []
             rows += [(k.replace("_", " "), r[k]) for k in ("variant", "shift", "last_image") if r.get(k)]
             for x in r.get("loras", []):  # each LoRA, its scale and, for one of two transformers, which
                 where = "" if x["stage"] == "all" else f" ({x['stage']})"
