@@ -22,7 +22,8 @@ At the first size only: PSNR against the held-out frames (keep every 2nd frame) 
 cpu, DIS + RIFE stack: the CPU default), on the same frames; their differences (targets: GPU vs CPU within
 0.05 dB, a half type within 0.02 dB of fp32); a torch.profiler table of one model step (profile_*.txt);
 `vidiff upscale`, `infill`, `run` and `generate` (a tiny random Wan pipeline, tests/tiny_pipes.py) end to
-end with `--device`, at 640x360; whether PyAV's build has NVENC/NVDEC and whether NVENC opens.
+end with `--device`, at 640x360, and generate again with `--cache`, `--weight-dtype fp8_e4m3fn` and, on
+CUDA, each `--offload` level (whether each gives plain generate's bytes); whether PyAV's build has NVENC/NVDEC and whether NVENC opens.
 
 Writes gpu_check.json and gpu_check.md into --out. `--no-network` makes any socket connection raise and
 records the attempts (the dry run's proof that nothing is fetched).
@@ -33,6 +34,7 @@ Usage: python benchmarks/gpu_check.py --clip CLIP [--out DIR] [--device cuda] [-
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import platform
@@ -424,6 +426,22 @@ def doors(dev: str, frames: list[np.ndarray], tmp: Path) -> dict:
                      str(tmp / "d_gen.mp4"), "--seconds", "0.5", "--keyframe-size", "32x32", "--aspect", "1:1",
                      "--fps", "30", "--steps", "2", "--preset", "ultrafast", "--device", dev, *q],
     }  # fmt: skip
+    gen = runs["generate"]
+    variants = {  # generate's memory and speed options (issue: real models on smaller GPUs); offload needs CUDA
+        "generate_cache": ["--cache", "first-block:0.2"],
+        "generate_fp8": ["--weight-dtype", "fp8_e4m3fn"],
+        **({
+            "generate_offload_model": ["--offload", "model"],
+            "generate_offload_group": ["--offload", "group"],
+            "generate_offload_sequential": ["--offload", "sequential"],
+            "generate_offload_group_cache_fp8": ["--offload", "group", "--cache", "first-block:0.2",
+                                                 "--weight-dtype", "fp8_e4m3fn"],
+        } if dev.startswith("cuda") else {}),
+    }  # fmt: skip
+    for name, extra in variants.items():
+        argv = list(gen)
+        argv[argv.index("-o") + 1] = str(tmp / f"d_{name}.mp4")
+        runs[name] = argv[:-1] + extra + argv[-1:]
     res = {}
     for name, argv in runs.items():
         t0 = time.perf_counter()
@@ -433,7 +451,11 @@ def doors(dev: str, frames: list[np.ndarray], tmp: Path) -> dict:
         if out.exists():
             info = probe(out)
             row["output"] = f"{info.width}x{info.height} {info.n_frames} frames"
+            row["sha256"] = hashlib.sha256(out.read_bytes()).hexdigest()[:16]
         res[name] = row
+    plain = res["generate"].get("sha256")
+    for name in variants:  # offload moves parts, not values: the same bytes as plain generate expected
+        res[name]["same_bytes_as_generate"] = plain is not None and res[name].get("sha256") == plain
     return res
 
 

@@ -74,10 +74,13 @@ def report(res: dict) -> list[str]:
         if "error" in d:
             errors.append(f"doors: {d['error']}")
         else:
-            lines += ["| command | exit | seconds | output |", "| --- | --- | --- | --- |"]
+            lines += ["| command | exit | seconds | output | plain generate's bytes |", "| --- " * 5 + "|"]
             for v in d.values():
                 rc = v["rc"] if not isinstance(v["rc"], dict) else v["rc"]["error"]
-                lines.append(f"| `vidiff {v['argv']}` | {rc} | {v['seconds']:.1f} | {v.get('output', '–')} |")
+                same = {True: "same", False: "other"}.get(v.get("same_bytes_as_generate"), "–")
+                lines.append(
+                    f"| `vidiff {v['argv']}` | {rc} | {v['seconds']:.1f} | {v.get('output', '–')} | {same} |"
+                )
     if "hw_codecs" in res:
         lines += ["", f"PyAV hardware codecs: {json.dumps(res['hw_codecs'])}"]
     if errors:
