@@ -466,3 +466,21 @@ def test_a_hybrid_stream_keeps_its_stamps_and_says_so(tmp_path: Path, capsys):
     assert "soft 2:3 pulldown in parts only" in capsys.readouterr().err
     assert HYBRID not in probe(soft_telecined(tmp_path / "film.mpg", 20)).notes
     assert HYBRID not in probe(soft_telecined(tmp_path / "video.mpg", 20, pulled=0)).notes
+
+
+def test_a_clip_interpolated_with_a_look_of_its_own_is_not_combed(tmp_path: Path):
+    """A progressive clip raised x2 by a method whose made frames carry a texture the kept ones lack (a
+    noise drawn per window: tests/window_fakes.NoisyWindow) had idet judge half its moving frames fields
+    apart and the rest undetermined, none progressive: it was read a frame per field, at twice its rate.
+    Undetermined frames count against the verdict: it is read as stored."""
+    from window_fakes import NoisyWindow
+
+    truth = read_frames(sample_clip("carphone_pristine"), max_frames=120)
+    src = write_clip(tmp_path / "half.mp4", truth[::2], fps=Fraction(15000, 1001))
+    out = tmp_path / "noisy.mkv"
+    upscale_file(src, out, factor=2, method=NoisyWindow(), window=4, crf=0, preset="ultrafast")
+    found = field_scan.scan(str(out))
+    assert found.progressive == 0 and found.tff + found.bff > 0 and found.undetermined > 0, found
+    assert found.combed() == "none"
+    info = probe(out)
+    assert (info.deinterlace, info.fps) == ("off", Fraction(30000, 1001))

@@ -101,7 +101,10 @@ class Fields:
             return "none"
         if self.film() and apart >= FILM_COMBED * judged:
             return "film"
-        return "apart" if apart >= COMBED * judged else "none"
+        # undetermined frames count against: frames that alternate sharp and soft, or clean and noisy (a
+        # progressive clip interpolated x2 by a method whose made frames look unlike the kept ones) had
+        # idet judge half of them apart and the other half undetermined, none progressive
+        return "apart" if apart >= COMBED * (judged + self.undetermined) else "none"
 
     def order(self) -> str:
         """The field order idet finds (bwdif's parity: "tff", "bff"), "auto" where it finds neither
