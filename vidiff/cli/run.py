@@ -176,4 +176,4 @@ def run(args: argparse.Namespace) -> int:
 
             print_repairs(report, bool(recipe.stage("infill").get("auto")))
         print(f"wrote {report.get('output', args.output)} ({recipe.name})")
-    return 0
+    return 1 if report.get("clips_failed") else 0  # generate.seeds / prompts: a clip that failed
