@@ -167,7 +167,8 @@ def _model_keyframes(
     last frames start the first window, its aspect sets the keyframes' and `seconds` is planned from it.
     Every option and the weights' kind are checked before the model is loaded; `note` says a fallback
     (a hub that cannot be reached: the cached copy). `offload` (a level), `weight_dtype` and `cache`:
-    `vidiff.generate.offload`, `vidiff.generate.step_cache`."""
+    `vidiff.generate.offload`, `vidiff.generate.step_cache`; `no_audio` for a model that makes no sound:
+    refused (`vidiff.generate.model_audio.check_no_audio`)."""
     from vidiff.errors import ConfigError
     from vidiff.generate import keyframes as kf
     from vidiff.generate.backends import hub_access, hub_quiet, is_local, offline_mode, resolve
