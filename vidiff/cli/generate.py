@@ -39,6 +39,9 @@ EXAMPLES = """examples:
   vidiff generate --prompt "waves at dusk" --weights Lightricks/LTX-Video -o waves.mp4 --seconds 10 --offload --device cuda
   vidiff generate --clip in.mp4 --prompt "the car drives on" --weights ~/models/ltx-0.9.7 -o on.mp4 \
     --extend 3 --device cuda                         # a model continues the clip (its own size and rate)
+  vidiff generate --prompt "a red fox in snow" --weights ~/models/wan-1.3b -o fox.mp4 --seeds 1-4 \
+    --device cuda                                    # fox_s1.mp4 ... fox_s4.mp4, the model loaded once
+  vidiff generate --prompts prompts.txt --seeds 1,2 --weights ~/models/wan-1.3b -o v.mp4 --device cuda
   vidiff generate --image photo.jpg -o svd.mp4 --weights ~/models/svd-xt --device cuda      # SVD (auto)
   vidiff generate --image first.png --last-image last.png --prompt "the bud opens" -o open.mp4 \
     --weights Wan-AI/Wan2.1-FLF2V-14B-720P-diffusers --device cuda --offload       # first and last frame
