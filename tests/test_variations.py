@@ -12,7 +12,6 @@ from tiny_pipes import TINY_GENERATE, wan_dir
 
 from vidiff.cli import main
 from vidiff.errors import ConfigError, UnsupportedError
-from vidiff.generate.backends.base import Backend
 from vidiff.generate.variations import MAX_CLIPS, make_clips, parse_seeds, read_prompts
 
 pytest.importorskip("transformers")
@@ -23,23 +22,6 @@ FAST = TINY_GENERATE[: TINY_GENERATE.index("--prompt")]  # without its prompt
 @pytest.fixture(scope="module")
 def wan(tmp_path_factory):
     return wan_dir(tmp_path_factory.mktemp("wan"))
-
-
-@pytest.fixture
-def builds(monkeypatch):
-    """How many times a pipeline was read from its weights (none kept from an earlier test)."""
-    from vidiff.generate import loaded
-
-    loaded.free_models()
-    count = []
-    real = Backend._build
-
-    def counted(self, *args):
-        count.append(self.weights)
-        return real(self, *args)
-
-    monkeypatch.setattr(Backend, "_build", counted)
-    return count
 
 
 def _prompts(tmp_path: Path, text: str = "a cat\n\n# a comment line\n  a dog on the beach  \n") -> Path:

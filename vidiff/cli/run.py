@@ -160,7 +160,7 @@ def run(args: argparse.Namespace) -> int:
             print(
                 f"{len(reports)} done, {len(skipped)} already finished, {len(failures)} failed -> {args.output}"
             )
-        return 1 if failures else 0
+        return 1 if failures or any(r.get("clips_failed") for r in reports) else 0  # or a seed's clip
     if args.ray is not None:
         from vidiff.runner.recipe import ray_pool
 
