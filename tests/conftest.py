@@ -37,6 +37,22 @@ def _no_kept_pipeline():
         loaded._SLOT.clear()  # a hold a test left (a Backend loaded and not released) included
 
 
+@pytest.fixture
+def builds(monkeypatch) -> list[str]:
+    """The weights of each video diffusion pipeline read from its weights in the test (one a load)."""
+    from vidiff.generate.backends.base import Backend
+
+    count: list[str] = []
+    real = Backend._build
+
+    def counted(self, *args):
+        count.append(self.weights)
+        return real(self, *args)
+
+    monkeypatch.setattr(Backend, "_build", counted)
+    return count
+
+
 @pytest.fixture(scope="session")
 def bikes() -> Path:
     return sample_clip("bikes")

@@ -168,3 +168,24 @@ def test_a_model_without_sound_refuses_it(tmp_path, capsys):
     wan = wan_dir(tmp_path / "wan")
     err = one_line_refusal(capsys, tmp_path / "a.mp4", wan, *TINY_GENERATE, "--audio-guidance", "5")
     assert "audio_guidance guides the sound LTX-2 makes; this WanPipeline makes none" in err
+
+
+def test_no_audio_for_a_model_without_sound_is_refused_at_every_door(tmp_path, capsys):
+    """Wan makes no sound: --no-audio (the recipe's generate.no_audio and encode.audio=drop, make_clip's
+    no_audio) would be ignored, so it is one line before the model loads."""
+    from vidiff.errors import ConfigError
+    from vidiff.generate.clip import make_clip
+    from vidiff.recipes import load_recipe
+    from vidiff.runner.recipe import run_recipe
+
+    wan = wan_dir(tmp_path / "wan")
+    err = one_line_refusal(capsys, tmp_path / "a.mp4", wan, *TINY_GENERATE, "--no-audio")
+    assert "no_audio (a recipe's encode.audio=drop) leaves out the sound a model makes" in err
+    assert err.endswith("this WanPipeline makes none")
+    with pytest.raises(ConfigError, match="this WanPipeline makes none"):
+        make_clip(tmp_path / "b.mp4", prompt="a cat", weights=wan, no_audio=True, progress=False)
+    for key in ("generate.no_audio=true", "encode.audio=drop"):
+        overrides = [f"generate.weights={wan}", "generate.prompt=a cat", key]
+        with pytest.raises(ConfigError, match="this WanPipeline makes none"):
+            run_recipe(load_recipe("social_clip").with_overrides(overrides), None, str(tmp_path / "r.mp4"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["wan"]

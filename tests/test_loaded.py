@@ -10,7 +10,6 @@ from tiny_pipes import TINY_GENERATE, wan_dir
 
 from vidiff.cli import main
 from vidiff.generate import loaded
-from vidiff.generate.backends.base import Backend
 
 pytest.importorskip("transformers")
 
@@ -20,20 +19,6 @@ FAST = TINY_GENERATE
 @pytest.fixture(scope="module")
 def wan(tmp_path_factory):
     return wan_dir(tmp_path_factory.mktemp("wan"))
-
-
-@pytest.fixture
-def builds(monkeypatch):
-    """How many times a pipeline was read from its weights."""
-    count = []
-    real = Backend._build
-
-    def counted(self, *args):
-        count.append(self.weights)
-        return real(self, *args)
-
-    monkeypatch.setattr(Backend, "_build", counted)
-    return count
 
 
 def _generate(out, wan, *args) -> bytes:

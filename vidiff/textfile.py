@@ -1,6 +1,6 @@
-"""`check_text_file`: a small text file the user names (a recipe, a training config) is a regular file of
-at most `MAX_TEXT_FILE` bytes before it is read, so /dev/zero or a named pipe is one `ConfigError` line,
-not a read that fills the memory or waits forever for a writer."""
+"""`check_text_file`: a small text file the user names (a recipe, a training config, prompts) is a regular
+file of at most `MAX_TEXT_FILE` bytes before it is read, so /dev/zero or a named pipe is one `ConfigError`
+line, not a read that fills the memory or waits forever for a writer."""
 
 from __future__ import annotations
 
@@ -24,6 +24,4 @@ def check_text_file(path: str | os.PathLike[str], what: str) -> None:
     if not stat.S_ISREG(st.st_mode):
         raise ConfigError(f"{path}: not a regular file (a device, pipe or socket); give a {what} file")
     if st.st_size > MAX_TEXT_FILE:
-        raise ConfigError(
-            f"{path}: {st.st_size} bytes is too big for a {what} (at most {MAX_TEXT_FILE}); give the YAML file"
-        )
+        raise ConfigError(f"{path}: {st.st_size} bytes is too big for a {what} (at most {MAX_TEXT_FILE})")

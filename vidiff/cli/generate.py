@@ -26,6 +26,7 @@ from vidiff.generate.clip import (
 from vidiff.generate.continue_clip import MAX_WINDOWS
 from vidiff.generate.offload import OFFLOAD_LEVELS, WEIGHT_DTYPES
 from vidiff.generate.step_cache import DEFAULT_THRESHOLD
+from vidiff.generate.variations import MAX_CLIPS, SEEDS_HELP
 from vidiff.validate import MAX_SEED
 
 EXAMPLES = """examples:
@@ -38,6 +39,9 @@ EXAMPLES = """examples:
   vidiff generate --prompt "waves at dusk" --weights Lightricks/LTX-Video -o waves.mp4 --seconds 10 --offload --device cuda
   vidiff generate --clip in.mp4 --prompt "the car drives on" --weights ~/models/ltx-0.9.7 -o on.mp4 \
     --extend 3 --device cuda                         # a model continues the clip (its own size and rate)
+  vidiff generate --prompt "a red fox in snow" --weights ~/models/wan-1.3b -o fox.mp4 --seeds 1-4 \
+    --device cuda                                    # fox_s1.mp4 ... fox_s4.mp4, the model loaded once
+  vidiff generate --prompts prompts.txt --seeds 1,2 --weights ~/models/wan-1.3b -o v.mp4 --device cuda
   vidiff generate --image photo.jpg -o svd.mp4 --weights ~/models/svd-xt --device cuda      # SVD (auto)
   vidiff generate --image first.png --last-image last.png --prompt "the bud opens" -o open.mp4 \
     --weights Wan-AI/Wan2.1-FLF2V-14B-720P-diffusers --device cuda --offload       # first and last frame
@@ -276,7 +280,18 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--no-audio", action="store_true", help="leave out the sound a model makes with the clip (LTX-2's)"
     )
     p.add_argument(
-        "--seed", type=int, default=0, help=f"random seed for the model, 0 to {MAX_SEED} (default 0)"
+        "--seed", type=int, default=None, help=f"random seed for the model, 0 to {MAX_SEED} (default 0)"
+    )
+    p.add_argument(
+        "--seeds",
+        help=f"variations: one clip per seed, the model loaded once: {SEEDS_HELP}; -o out.mp4 writes "
+        f"out_s1.mp4, ... (at most {MAX_CLIPS} clips; one already there is skipped)",
+    )
+    m.add_argument(
+        "--prompts",
+        metavar="FILE",
+        help="variations: one clip per prompt of a text file (one a line; blank lines and # comments "
+        "skipped), at each --seeds or --seed; -o out.mp4 writes out_p1_s0.mp4, ... (N: the prompt's place)",
     )
     p.add_argument("--crf", type=int, default=18, help="H.264 quality (default 18)")
     p.add_argument("--preset", help="x264 speed preset (default medium, the encoder's own)")
@@ -290,8 +305,7 @@ def run(args: argparse.Namespace) -> int:
     from vidiff.generate.clip import make_clip
     from vidiff.generate.summary import summary_lines
 
-    report = make_clip(
-        args.output,
+    options = dict(
         image=args.image,
         clip=args.clip,
         seconds=args.seconds,
@@ -335,6 +349,9 @@ def run(args: argparse.Namespace) -> int:
         strip=args.strip,
         progress=not args.quiet,
     )
+    if args.seeds is not None or args.prompts is not None:
+        return _variations(args, options)
+    report = make_clip(args.output, **{**options, "seed": args.seed or 0})
     if args.json:
         print(json.dumps(report, indent=2))
     elif not args.quiet:
@@ -346,3 +363,23 @@ def run(args: argparse.Namespace) -> int:
         for line in summary_lines(report):
             print(line, file=sys.stderr)
     return 0
+
+
+def _variations(args: argparse.Namespace, options: dict) -> int:
+    """--seeds / --prompts: one clip each (`vidiff.generate.variations`); exit 1 if any failed."""
+    from pathlib import Path
+
+    from vidiff.generate.variations import make_clips
+
+    prompts = None if args.prompts is None else Path(args.prompts)
+    entries = make_clips(args.output, seeds=args.seeds, prompts=prompts, **options)
+    if args.json:
+        print(json.dumps(entries, indent=2))
+    elif not args.quiet:
+        counts = {s: sum(e["status"] == s for e in entries) for s in ("done", "skipped", "failed")}
+        print(
+            f"{counts['done']} done, {counts['skipped']} already finished, {counts['failed']} failed "
+            f"-> {entries[0]['output']}" + (f" ... {entries[-1]['output']}" if len(entries) > 1 else ""),
+            file=sys.stderr,
+        )
+    return 1 if any(e["status"] == "failed" for e in entries) else 0

@@ -160,7 +160,7 @@ def run(args: argparse.Namespace) -> int:
             print(
                 f"{len(reports)} done, {len(skipped)} already finished, {len(failures)} failed -> {args.output}"
             )
-        return 1 if failures else 0
+        return 1 if failures or any(r.get("clips_failed") for r in reports) else 0  # or a seed's clip
     if args.ray is not None:
         from vidiff.runner.recipe import ray_pool
 
@@ -176,4 +176,4 @@ def run(args: argparse.Namespace) -> int:
 
             print_repairs(report, bool(recipe.stage("infill").get("auto")))
         print(f"wrote {report.get('output', args.output)} ({recipe.name})")
-    return 0
+    return 1 if report.get("clips_failed") else 0  # generate.seeds / prompts: a clip that failed

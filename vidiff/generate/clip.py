@@ -159,6 +159,7 @@ def _model_keyframes(
     tail: Any = None,
     cache: str | None = None,
     weight_dtype: str | None = None,
+    no_audio: bool = False,
 ) -> tuple[list, Fraction, list[int], dict[str, Any]]:
     """A video diffusion model's keyframes for `seconds` (several windows, each from the last frame of
     the one before, when one is too short; the last ending on `last_image`, `vidiff.generate.end_frame`):
@@ -166,13 +167,15 @@ def _model_keyframes(
     last frames start the first window, its aspect sets the keyframes' and `seconds` is planned from it.
     Every option and the weights' kind are checked before the model is loaded; `note` says a fallback
     (a hub that cannot be reached: the cached copy). `offload` (a level), `weight_dtype` and `cache`:
-    `vidiff.generate.offload`, `vidiff.generate.step_cache`."""
+    `vidiff.generate.offload`, `vidiff.generate.step_cache`; `no_audio` for a model that makes no sound:
+    refused (`vidiff.generate.model_audio.check_no_audio`)."""
     from vidiff.errors import ConfigError
     from vidiff.generate import keyframes as kf
     from vidiff.generate.backends import hub_access, hub_quiet, is_local, offline_mode, resolve
     from vidiff.generate.end_frame import check_backend, check_request, check_windows
     from vidiff.generate.lora import check_lora_support, fetch_loras, is_hub_file, parse_loras
     from vidiff.generate.model_audio import audio_guidance as audio_guidance_for
+    from vidiff.generate.model_audio import check_no_audio
     from vidiff.generate.offload import check_weight_dtype, parse_offload
     from vidiff.generate.shift import apply_shift, check_shift, shift_key
     from vidiff.generate.single_file import check_single_file_support, fetch_single_files, parse_single_files
@@ -254,6 +257,7 @@ def _model_keyframes(
             f"{b.kind} has one transformer: use guidance"
         )
     b.audio_guidance = audio_guidance_for(b, guidance, audio_guidance)  # LTX-2's sound
+    check_no_audio(b, no_audio, tail is not None)
     if shift is not None:  # its scheduler's config, read beside the index: a flow-matching one?
         shift_key(b.kind, b.configs.get("scheduler"))
     with stage("reading the transformer's and VAE's files", progress and bool(files + vae_files)):
@@ -569,6 +573,7 @@ def make_clip(
             image, seconds, size, backend, weights, prompt, negative_prompt, steps, guidance, seed,
             keyframe_fps, frames, keyframe_size, device, dtype, offload, offline, progress, on_step, note, lora,
             transformer, shift, guidance_2, vae, last_image, loop, audio_guidance, tail, cache, weight_dtype,
+            no_audio,
         )  # fmt: skip
         keys = list(seq)
         sound = facts.pop("_sound", None)

@@ -36,6 +36,19 @@ def audio_guidance(backend: object, guidance: float | None, given: float | None)
     return given if given is not None else guidance if guidance is not None else default
 
 
+def check_no_audio(backend: object, no_audio: bool, continues_clip: bool) -> None:
+    """`no_audio` for a model that makes no sound would be ignored: one `ConfigError`, as `audio_guidance`
+    is (a continued clip's own sound is what it drops there: taken)."""
+    from vidiff.errors import ConfigError
+
+    if no_audio and not continues_clip and getattr(backend, "default_audio_guidance", None) is None:
+        kind = getattr(backend, "kind", "model")
+        raise ConfigError(
+            f"no_audio (a recipe's encode.audio=drop) leaves out the sound a model makes (LTX-2's); this "
+            f"{kind} makes none"
+        )
+
+
 def _fit(x: np.ndarray, n: int) -> np.ndarray:
     """`x` (channels, samples) cut or padded with silence to `n` samples."""
     if x.shape[1] >= n:

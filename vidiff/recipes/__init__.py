@@ -53,6 +53,8 @@ STAGES: dict[str, dict[str, tuple[type, ...]]] = {
         "method": (str,),
         "strength": (int, float),
         "seed": (int,),
+        "seeds": (str, int, list),  # variations: a range (1-4), a comma list or a YAML list of seeds
+        "prompts": (str, list),  # variations: a file of prompts (one a line) or a YAML list of them
         # a video diffusion model's keyframes (vidiff.generate.make_clip's keywords)
         "prompt": (str,),
         "negative_prompt": (str,),

@@ -145,7 +145,7 @@ def check_input(recipe: Recipe, input: str | None) -> None:
     g = recipe.stage("generate")
     if g is None:
         raise ConfigError(f"{where}: give one (-i: a video, a folder or a glob)")
-    given = [f"generate.{k}" for k in ("prompt", "weights") if g.get(k)]
+    given = [f"generate.{k}" for k in ("prompt", "weights") if g.get(k) or g.get(k + "s") and k == "prompt"]
     if len(given) < 2:
         alone = f", and {given[0]} alone" if given else ""
         raise ConfigError(
@@ -296,7 +296,7 @@ def _run_generate(recipe: Recipe, input: str | None, output: str, progress: bool
     from vidiff.generate.clip import make_clip
     from vidiff.io.image_ext import IMAGE_EXT
 
-    g = recipe.stage("generate") or {}
+    g = dict(recipe.stage("generate") or {})
     interp = recipe.stage("interpolate") or {}
     enc = recipe.stage("encode") or {}
     where = f"recipe {recipe.name}"
@@ -331,9 +331,15 @@ def _run_generate(recipe: Recipe, input: str | None, output: str, progress: bool
         from vidiff.quality import apply_quality
 
         method, model = apply_quality(quality, method or "auto", model)
+    variations = {k: g.pop(k) for k in ("seeds", "prompts") if k in g}  # one clip each, one load
+    if isinstance(variations.get("seeds"), int):
+        variations["seeds"] = [variations["seeds"]]
+    if isinstance(variations.get("prompts"), str):  # a file of prompts, as --prompts FILE
+        variations["prompts"] = Path(variations["prompts"])
     try:
-        return make_clip(
+        return (_variations if variations else make_clip)(
             output,
+            **variations,
             **sources,
             **g,
             **refine,
@@ -349,6 +355,15 @@ def _run_generate(recipe: Recipe, input: str | None, output: str, progress: bool
         )
     except ConfigError as e:
         raise ConfigError(f"{where}: {e}") from None
+
+
+def _variations(output: str, **options: Any) -> dict[str, Any]:
+    """social_clip with generate.seeds / generate.prompts: `vidiff.generate.variations.make_clips`, its
+    clips in the report and how many failed (`vidiff run` exits 1 then)."""
+    from vidiff.generate.variations import make_clips
+
+    clips = make_clips(output, **options)
+    return {"output": output, "clips": clips, "clips_failed": sum(c["status"] == "failed" for c in clips)}
 
 
 def check_output_folder(outdir: str | os.PathLike[str]) -> None:
