@@ -29,7 +29,7 @@ from vidiff.generate.step_cache import DEFAULT_THRESHOLD
 from vidiff.generate.variations import MAX_CLIPS, SEEDS_HELP
 from vidiff.validate import MAX_SEED
 
-EXAMPLES = """examples:
+EXAMPLES = r"""examples:
   vidiff generate --image photo.jpg -o story.mp4 --seconds 5 --motion zoom-in            # 9:16, 30 fps
   vidiff generate --image photo.jpg -o post.mp4 --aspect 1:1 --loop --audio music.m4a
   vidiff generate --clip in.mp4 -o longer.mp4 --extend 0.7 --aspect 16:9 --fps 60       # 0.7 s more motion

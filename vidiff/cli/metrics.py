@@ -35,7 +35,7 @@ defects (each with its frames, time span and a confidence; the plot colours them
   jump       two frames out of order, or a skip (frames missing: the picture leaps)
   events, content rather than defects: cuts, and fades (to, from or through black or white; JSON
   summary.fades) whose frames are not named black or flicker
-  vidiff infill --auto repairs black, frozen, corrupt, flicker and out-of-order frames and nothing else.
+  `vidiff infill --auto` repairs black, frozen, corrupt, flicker and out-of-order frames and nothing else.
 """
 
 
