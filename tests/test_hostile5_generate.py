@@ -1,0 +1,81 @@
+"""hostile5, round 2: the new doors of `vidiff generate` (a clip continued by a video diffusion model,
+`--cache`, `--offload`, `--weight-dtype`) with tiny random pipelines (tests/tiny_pipes.py): every option
+is checked before the clip's frames are decoded (a minute's clip is read once, after the checks), and
+each odd value is one line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import write_clip
+from tiny_pipes import ltx_dir
+
+from vidiff.generate import make_clip
+from vidiff.errors import VidiffError
+from vidiff.generate.continue_clip import ClipTail
+
+pytest.importorskip("transformers")
+
+
+class Decoded(Exception):
+    """Raised in place of reading the clip's frames: the run got as far as decoding it."""
+
+
+@pytest.fixture(scope="module")
+def ltx(tmp_path_factory) -> Path:
+    return ltx_dir(tmp_path_factory.mktemp("ltx") / "w")
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory) -> Path:
+    rng = np.random.default_rng(5)
+    frames = [rng.integers(0, 256, (48, 64, 3), dtype=np.uint8) for _ in range(12)]
+    return write_clip(tmp_path_factory.mktemp("clip") / "c.mp4", frames)
+
+
+@pytest.fixture
+def no_decoding(monkeypatch) -> None:
+    def read(self: ClipTail) -> None:
+        raise Decoded()
+
+    monkeypatch.setattr(ClipTail, "read", read)
+
+
+def _continue(out: Path, clip: Path, ltx: Path, **kw) -> dict:
+    args = {"keyframe_size": "32x32", "frames": 17, "steps": 2, "progress": False, **kw}
+    return make_clip(out, clip=str(clip), weights=str(ltx), prompt="a cat", **args)
+
+
+@pytest.mark.parametrize(
+    ("kw", "says"),
+    [
+        ({"dtype": "fp64"}, "unknown dtype"),
+        ({"guidance": 99.0}, "guidance must be between"),
+        ({"guidance_2": 3.0}, "guidance_2 is the low-noise"),
+        ({"cache": "first-block:0"}, "threshold must be above 0"),
+        ({"cache": "FIRST-BLOCK"}, "unknown cache"),
+        ({"weight_dtype": "fp8"}, "unknown weight_dtype"),
+        ({"offload": "group"}, "use it with device cuda"),
+        ({"offload": "Model"}, "give true (model)"),
+        ({"keyframe_size": "0x32"}, "each side must be 1-4096"),
+        ({"shift": -1.0}, "shift"),
+        ({"audio_guidance": 2.0}, "audio_guidance"),
+        ({"extend": -1.0}, "extend"),
+        ({"loop": True}, "loop with a clip and a model"),
+    ],
+)
+def test_a_bad_option_is_refused_before_the_clip_is_decoded(
+    tmp_path: Path, clip: Path, ltx: Path, no_decoding: None, kw: dict, says: str
+) -> None:
+    with pytest.raises(VidiffError) as e:
+        _continue(tmp_path / "o.mp4", clip, ltx, **kw)
+    assert says in str(e.value) and len(str(e.value).splitlines()) == 1, e.value
+    assert not (tmp_path / "o.mp4").exists()
+
+
+def test_good_options_reach_the_clips_frames(tmp_path: Path, clip: Path, ltx: Path, no_decoding: None) -> None:
+    # the hook above stands where the frames are read: good options get that far
+    with pytest.raises(Decoded):
+        _continue(tmp_path / "o.mp4", clip, ltx, extend=0.3, guidance=3.0, seed=2)
