@@ -12,8 +12,8 @@ import pytest
 from conftest import write_clip
 from tiny_pipes import ltx_dir
 
-from vidiff.generate import make_clip
 from vidiff.errors import VidiffError
+from vidiff.generate import make_clip
 from vidiff.generate.continue_clip import ClipTail
 
 pytest.importorskip("transformers")
@@ -75,7 +75,17 @@ def test_a_bad_option_is_refused_before_the_clip_is_decoded(
     assert not (tmp_path / "o.mp4").exists()
 
 
-def test_good_options_reach_the_clips_frames(tmp_path: Path, clip: Path, ltx: Path, no_decoding: None) -> None:
+def test_good_options_reach_the_clips_frames(
+    tmp_path: Path, clip: Path, ltx: Path, no_decoding: None
+) -> None:
     # the hook above stands where the frames are read: good options get that far
     with pytest.raises(Decoded):
         _continue(tmp_path / "o.mp4", clip, ltx, extend=0.3, guidance=3.0, seed=2)
+
+
+@pytest.mark.parametrize("extend", [1e308, 60.0])
+def test_an_extend_past_the_models_windows_is_refused_before_the_clip_is_decoded(
+    tmp_path: Path, clip: Path, ltx: Path, no_decoding: None, extend: float
+) -> None:
+    with pytest.raises(VidiffError, match="windows at most"):
+        _continue(tmp_path / "o.mp4", clip, ltx, extend=extend)

@@ -254,16 +254,15 @@ def _model_keyframes(
     b.audio_guidance = audio_guidance_for(b, guidance, audio_guidance)  # LTX-2's sound
     if shift is not None:  # its scheduler's config, read beside the index: a flow-matching one?
         shift_key(b.kind, b.configs.get("scheduler"))
-    if (
-        tail is not None
-    ):  # decoded once every option its frames do not decide is checked (a long clip: a while)
-        tail.read()  # then the lead frames and the extension, in keyframes, by the model's rules
-        still, seconds = tail.last, tail.fit(b, keyframe_fps, frames)
-    aspect = tail.aspect if tail is not None else size[0] / size[1]
+    if tail is not None:  # the lead frames and the extension, in keyframes, by the model's rules
+        seconds = tail.fit(b, keyframe_fps, frames)
     first = kf.plan(b, seconds, keyframe_fps, frames, end)  # the rules the model states, before it is loaded
     check_windows(b, first, end)
     if tail is not None:
         tail.check_plan(first.windows, first.window, first.gen_rate)
+        tail.read()  # decoded once every option is checked (a long clip takes a while)
+        still, seconds = tail.last, tail.fit(b, keyframe_fps, frames)  # a damaged clip's lead: what decoded
+    aspect = tail.aspect if tail is not None else size[0] / size[1]
     with stage("reading the transformer's and VAE's files", progress and bool(files + vae_files)):
         files = fetch_single_files(
             files + vae_files, b.kind, b.source, offline, is_local(weights) or offline, note

@@ -88,7 +88,8 @@ class ClipTail:
             )
 
     def fit(self, backend: Any, keyframe_fps: float | None, frames: int | None) -> float:
-        """The seconds of keyframes to plan (the lead frames and the new ones) for `backend` (read: `read`)."""
+        """The seconds of keyframes to plan (the lead frames and the new ones) for `backend` (planned from
+        the probe's frame count before `read`, again from what decoded after it)."""
         window = backend.window_frames(frames)
         self.rate = rate = backend.rate(1.0, keyframe_fps, window)
         self.lead = lead_frames(backend, window, rate, (self.n_frames_held - 1) / float(self.fps))
@@ -97,8 +98,14 @@ class ClipTail:
         return (self.lead + self.n_new) / float(rate)
 
     @property
+    def most_held(self) -> int:
+        """The clip's last frames held for the conditioning (`LEAD_SECONDS` of them, and one)."""
+        return math.ceil(LEAD_SECONDS * float(self.fps)) + 1
+
+    @property
     def n_frames_held(self) -> int:
-        return len(self.frames)
+        """The frames held; before `read`, as many as the probe counts (decoded: as many or fewer)."""
+        return len(self.frames) if self.frames else min(self.most_held, self.info.n_frames)
 
     def read(self) -> None:
         """The clip read once (damaged input: what decodes, one warning line; under 2 frames: one line),
@@ -107,7 +114,7 @@ class ClipTail:
         from vidiff.io.reader import VideoReader
 
         info = self.info
-        held: deque = deque(maxlen=math.ceil(LEAD_SECONDS * float(info.fps)) + 1)
+        held: deque = deque(maxlen=self.most_held)
         for f in VideoReader(self.clip):
             held.append(upright(f.image, info.rotation, info.flip, info.sar))
             self.n_clip += 1
