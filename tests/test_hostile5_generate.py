@@ -10,11 +10,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import write_clip
+from PIL import Image
 from tiny_pipes import ltx_dir
 
-from vidiff.errors import VidiffError
+from vidiff.cli import main
+from vidiff.errors import ConfigError, UnsupportedError, VidiffError
 from vidiff.generate import make_clip
 from vidiff.generate.continue_clip import ClipTail
+from vidiff.generate.offload import check_weight_dtype, parse_offload
+from vidiff.generate.step_cache import CacheSpec, parse_cache
 
 pytest.importorskip("transformers")
 
@@ -89,3 +93,56 @@ def test_an_extend_past_the_models_windows_is_refused_before_the_clip_is_decoded
 ) -> None:
     with pytest.raises(VidiffError, match="windows at most"):
         _continue(tmp_path / "o.mp4", clip, ltx, extend=extend)
+
+
+@pytest.mark.parametrize(
+    ("value", "threshold"),
+    [("first-block", 0.05), (" first-block ", 0.05), ("first-block:", 0.05), ("first-block :0.1", 0.1)],
+)
+def test_cache_spellings_taken(value: str, threshold: float) -> None:
+    assert parse_cache(value) == CacheSpec("first-block", threshold)
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["first-block:0", "first-block:nan", "first-block:-0", "first-block:inf", "FIRST-BLOCK", ":0.1", "",
+     "first-block:٠.١", "first-block:0x1", "first-block:1_0", "first-block:0.1:0.2", 1, True, b"first-block",
+     "first-block:" + "1" * 5000, "x" * 5000],
+)  # fmt: skip
+def test_cache_odd_values_are_one_short_line(value: object) -> None:
+    with pytest.raises(ConfigError) as e:
+        parse_cache(value)
+    assert len(str(e.value)) < 200 and "\n" not in str(e.value)
+
+
+@pytest.mark.parametrize("value", ["Model", " model", "true", "1", "", 1, 0, 1.0, ["model"], "g" * 5000])
+def test_offload_odd_values_are_one_short_line(value: object) -> None:
+    with pytest.raises(ConfigError, match="give true") as e:
+        parse_offload(value)
+    assert len(str(e.value)) < 200
+
+
+@pytest.mark.parametrize("value", ["FP8_E4M3FN", "float8_e4m3fn", "fp8", "", 1, ["fp8_e5m2"], "f" * 5000])
+def test_weight_dtype_odd_values_are_one_short_line(value: object) -> None:
+    with pytest.raises(ConfigError, match="unknown weight_dtype") as e:
+        check_weight_dtype(value)  # a list was Python's TypeError (unhashable)
+    assert len(str(e.value)) < 200
+
+
+def test_a_cache_on_a_one_block_transformer_is_one_line(tmp_path: Path, clip: Path, ltx: Path) -> None:
+    # the tiny LTX has one transformer block: diffusers' hook raised IndexError (a traceback)
+    with pytest.raises(UnsupportedError, match="1 block; the first-block cache") as e:
+        _continue(tmp_path / "o.mp4", clip, ltx, cache="first-block")
+    assert len(str(e.value).splitlines()) == 1 and not (tmp_path / "o.mp4").exists()
+
+
+def test_a_huge_number_on_the_command_line_is_one_short_line(tmp_path: Path, capsys) -> None:
+    still = tmp_path / "s.png"
+    Image.new("RGB", (64, 64)).save(still)
+    out = tmp_path / "o.mp4"
+    with pytest.raises(SystemExit) as e:  # argparse's usage errors exit from the parser
+        main(["generate", "-o", str(out), "--image", str(still), "--crf", "1" * 5000])
+    assert e.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("vidiff: error: argument --crf: invalid int value: '111") and "..." in err
+    assert len(err) < 300 and not out.exists()
