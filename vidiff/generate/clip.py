@@ -443,6 +443,7 @@ def make_clip(
     from vidiff.generate.motion import iter_camera_frames
     from vidiff.generate.schemes import seamless_loop
     from vidiff.generate.social import gif_size, image_strip, preset_size, reframe, retime
+    from vidiff.generate.still import check_still_path
     from vidiff.generate.summary import Consistency
     from vidiff.io.audio import AudioTrack
     from vidiff.io.colortags import output_color
@@ -479,6 +480,9 @@ def make_clip(
     size = own[0] if aspect is None and own else preset_size(DEFAULT_ASPECT if aspect is None else aspect)
     size = gif_size(size) if is_gif(output) else size
     fps_given, fps = fps, own[1] if fps is None and own else DEFAULT_FPS if fps is None else fps
+    for still in (image, last_image):  # a folder is no still: said before the output is checked against it
+        if still:
+            check_still_path(still)
     inputs = [x for x in (image, last_image, clip, audio) if x]
     check_output_path(output, inputs, gif=True)
     if strip:
