@@ -14,7 +14,7 @@ from PIL import Image
 from tiny_pipes import ltx_dir
 
 from vidiff.cli import main
-from vidiff.errors import ConfigError, UnsupportedError, VidiffError
+from vidiff.errors import ConfigError, InputError, UnsupportedError, VidiffError
 from vidiff.generate import make_clip
 from vidiff.generate.continue_clip import ClipTail
 from vidiff.generate.offload import check_weight_dtype, parse_offload
@@ -146,3 +146,14 @@ def test_a_huge_number_on_the_command_line_is_one_short_line(tmp_path: Path, cap
     err = capsys.readouterr().err.strip()
     assert err.startswith("vidiff: error: argument --crf: invalid int value: '111") and "..." in err
     assert len(err) < 300 and not out.exists()
+
+
+@pytest.mark.parametrize("field", ["image", "last_image"])
+def test_a_folder_above_the_output_as_a_still_is_named_a_folder(tmp_path: Path, field: str) -> None:
+    # was "output ... is inside the input's folder": the output's check ran first
+    (tmp_path / "sub").mkdir()
+    still = tmp_path / "s.png"
+    Image.new("RGB", (64, 64)).save(still)
+    kw = {"image": str(tmp_path)} if field == "image" else {"image": str(still), "last_image": str(tmp_path)}
+    with pytest.raises(InputError, match="is a folder, not an image file"):
+        make_clip(tmp_path / "sub" / "o.mp4", prompt="a cat", weights=str(tmp_path / "w"), **kw)
