@@ -183,3 +183,64 @@ def test_a_huge_number_box_value_is_one_short_line(tmp_path: Path, mode: str, fp
     line = outs[-1][0]
     assert len(outs) == 1 and line.startswith("vidiff: error: ") and len(line) < 300, line
     assert list(app.workdir.iterdir()) == []
+
+
+def _still(tmp_path: Path) -> str:
+    import cv2
+
+    path = tmp_path / "still.png"
+    cv2.imwrite(str(path), np.zeros((32, 48, 3), np.uint8))
+    return str(path)
+
+
+def _social(app, src: str, **fields) -> list[tuple]:
+    from social_fields import SOCIAL_UNTOUCHED
+
+    from vidiff.ui import social
+
+    kw = dict(aspect="9:16", motion="auto", strength=0.25, seconds=0.2, extend=None, fps=30, loop=False)
+    kw |= dict(music=None, prompt="", negative="", weights="", backend="auto", seed=0)
+    kw |= SOCIAL_UNTOUCHED
+    kw |= fields
+    return _outs(social._run_social(app), src, None, *kw.values())
+
+
+@pytest.mark.parametrize("model", [False, True])
+def test_a_stills_extension_is_refused_as_the_api_refuses_it(tmp_path: Path, model: bool) -> None:
+    """The Social tab dropped an extension typed for a still without a word (make_clip refuses it): it is
+    sent, and the run is make_clip's one line, with no job folder."""
+    from vidiff.ui.core import App
+
+    app = App(tmp_path / "work")
+    more = {"prompt": "a cat", "weights": str(tmp_path / "no-such-weights")} if model else {}
+    outs = _social(app, _still(tmp_path), extend=0.5, **more)
+    source = "a video diffusion model's clip" if model else "a still"
+    assert (
+        outs[-1][0]
+        == f"vidiff: error: extend does not apply to {source}: it is the seconds a clip is continued past its end"
+    )
+    assert list(app.workdir.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "says"),
+    [
+        ("cache", "FIRST-BLOCK", "unknown cache 'FIRST-BLOCK'"),
+        ("cache", "first-block:0", "the threshold must be above 0"),
+        ("cache", "first-block:" + "9" * 5000, "the threshold must be above 0"),
+        ("offload", "Model", "offload 'Model': give true (model)"),
+        ("offload", 1, "offload 1: must be True or False"),
+        ("weight_dtype", "fp8", "unknown weight_dtype 'fp8'"),
+        ("weight_dtype", ["fp8_e5m2"], "weight_dtype ['fp8_e5m2']"),
+    ],
+)
+def test_odd_model_fields_are_one_short_line(tmp_path: Path, field: str, value, says: str) -> None:
+    """Crafted values of the step cache, offload and fp8 fields: make_clip's one line, before the weights
+    are read (they do not exist here), no job folder."""
+    from vidiff.ui.core import App
+
+    app = App(tmp_path / "work")
+    outs = _social(app, _still(tmp_path), prompt="a cat", weights=str(tmp_path / "none"), **{field: value})
+    line = outs[-1][0]
+    assert line.startswith("vidiff: error: ") and says in line and len(line) < 200, line
+    assert list(app.workdir.iterdir()) == []

@@ -682,7 +682,8 @@ def test_a_bad_number_from_a_crafted_request_is_one_line(tmp_path: Path, tab: st
 @pytest.mark.skipif(not HAVE_UI, reason="needs the ui extra (gradio)")
 def test_social_tab_sends_a_clip_only_what_applies_to_it(tmp_path: Path) -> None:
     """The page always holds a still's length, motion and strength: for an uploaded clip they are not sent
-    (make_clip refuses them for a clip), and a still's extension field is not sent for a still."""
+    (make_clip refuses them for a clip). The extension field is empty unless typed: for a still it is
+    sent and refused in make_clip's one line (test_hostile5_generate), not dropped."""
     from vidiff.ui import social
 
     app = _handler_app(tmp_path)
@@ -694,6 +695,7 @@ def test_social_tab_sends_a_clip_only_what_applies_to_it(tmp_path: Path) -> None
     kw |= dict(music=None, prompt="", negative="", weights="", backend="auto", seed=0)
     kw |= SOCIAL_MODEL_FIELDS
     for src in (_small(tmp_path), str(still)):
+        kw["extend"] = None if src == str(still) else 0.1
         got = _last(social._run_social(app), src, None, *kw.values())
         assert got.startswith("Done:"), got
 

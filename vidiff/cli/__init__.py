@@ -38,6 +38,10 @@ COMMANDS = (
 _NEGATIVE_NUMBER = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$|^-(inf|infinity|nan)$", re.IGNORECASE)
 
 
+MAX_WORD = 100  # an error line's longest word (a value or a path): longer ones are cut to this
+_LONG_WORD = re.compile(rf"\S{{{MAX_WORD + 1},}}")
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse that reports usage errors as one line with exit code 2 (argparse's own convention)."""
 
@@ -58,6 +62,8 @@ class _Parser(argparse.ArgumentParser):
         return super()._parse_optional(arg_string)
 
     def error(self, message: str) -> None:  # type: ignore[override]
+        # argparse quotes a refused value whole: a 5000-digit --crf was a 5000-character line
+        message = _LONG_WORD.sub(lambda m: m[0][: MAX_WORD - 3] + "...", message)
         self.exit(2, f"vidiff: error: {message} (see '{self.prog} --help')\n")
 
 

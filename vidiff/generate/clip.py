@@ -210,7 +210,7 @@ def _model_keyframes(
     check_shift(shift)
     if last_image:
         check_request(image, loop)
-    still = tail.last if tail is not None else _load_image(image) if image else None
+    still = _load_image(image) if image else None  # a clip's: its last frame, once it is read (below)
     last = _load_image(last_image, "last_image") if last_image else None
     hub = not is_local(weights) and not offline_mode(offline)
     with stage(f"looking up {weights} on the hub", progress and hub):
@@ -226,9 +226,9 @@ def _model_keyframes(
             f"{b.kind} ({b.name}) runs its guidance embedded in the model, with no negative pass: leave "
             "negative_prompt out"
         )
-    if tail is not None:  # the lead frames and the extension, in keyframes, once the model's rules are read
-        seconds = tail.fit(b, keyframe_fps, frames)
-    if b.is_image_to_video and still is None:
+    if tail is not None:
+        tail.check_backend(b)
+    elif b.is_image_to_video and still is None:
         raise ConfigError(f"{b.kind} ({b.name}) animates a still: give an image")
     if still is not None and not b.can_condition_on_image:
         raise ConfigError(
@@ -237,17 +237,15 @@ def _model_keyframes(
         )
     if last is not None:
         check_backend(b)
-    aspect = tail.aspect if tail is not None else size[0] / size[1]
     end = last is not None  # the last window ends on that still
-    first = kf.plan(b, seconds, keyframe_fps, frames, end)  # the rules the model states, before it is loaded
-    check_windows(b, first, end)
-    if tail is not None:
-        tail.check_plan(first.windows, first.window, first.gen_rate)
-    b.check_requirements(with_image=still is not None or first.windows > 1)
+    # a still, a clip's last frame or a window started from the one before it: an image conditions
+    with_image = (
+        still is not None or tail is not None or kf.plan(b, seconds, keyframe_fps, frames, end).windows > 1
+    )
+    b.check_requirements(with_image=with_image)
     check_lora_support(b.kind, b.two_stage, loras)
     check_single_file_support(b.kind, b.two_stage, files)
     if spec is not None:  # diffusers' registries: the transformer's class and the pipelines that call it
-        with_image = still is not None or first.windows > 1
         pipes = (b.kind, b.sibling) if with_image and b.sibling and not b.is_image_to_video else (b.kind,)
         part = b.configs.get("model_index", {}).get("transformer")
         check_cache_support(b.kind, part[1] if isinstance(part, list) and len(part) == 2 else None, pipes)
@@ -260,6 +258,15 @@ def _model_keyframes(
     check_no_audio(b, no_audio, tail is not None)
     if shift is not None:  # its scheduler's config, read beside the index: a flow-matching one?
         shift_key(b.kind, b.configs.get("scheduler"))
+    if tail is not None:  # the lead frames and the extension, in keyframes, by the model's rules
+        seconds = tail.fit(b, keyframe_fps, frames)
+    first = kf.plan(b, seconds, keyframe_fps, frames, end)  # the rules the model states, before it is loaded
+    check_windows(b, first, end)
+    if tail is not None:
+        tail.check_plan(first.windows, first.window, first.gen_rate)
+        tail.read()  # decoded once every option is checked (a long clip takes a while)
+        still, seconds = tail.last, tail.fit(b, keyframe_fps, frames)  # a damaged clip's lead: what decoded
+    aspect = tail.aspect if tail is not None else size[0] / size[1]
     with stage("reading the transformer's and VAE's files", progress and bool(files + vae_files)):
         files = fetch_single_files(
             files + vae_files, b.kind, b.source, offline, is_local(weights) or offline, note
@@ -440,6 +447,7 @@ def make_clip(
     from vidiff.generate.motion import iter_camera_frames
     from vidiff.generate.schemes import seamless_loop
     from vidiff.generate.social import gif_size, image_strip, preset_size, reframe, retime
+    from vidiff.generate.still import check_still_path
     from vidiff.generate.summary import Consistency
     from vidiff.io.audio import AudioTrack
     from vidiff.io.colortags import output_color
@@ -476,6 +484,9 @@ def make_clip(
     size = own[0] if aspect is None and own else preset_size(DEFAULT_ASPECT if aspect is None else aspect)
     size = gif_size(size) if is_gif(output) else size
     fps_given, fps = fps, own[1] if fps is None and own else DEFAULT_FPS if fps is None else fps
+    for still in (image, last_image):  # a folder is no still: said before the output is checked against it
+        if still:
+            check_still_path(still)
     inputs = [x for x in (image, last_image, clip, audio) if x]
     check_output_path(output, inputs, gif=True)
     if strip:
@@ -562,11 +573,11 @@ def make_clip(
     if audio:  # a bad music file fails before any frame is made (a model's minutes, a still's, a clip's)
         AudioTrack.from_file(audio, duration=0.1)
     tail = None
-    if source == "continue":  # a clip continued by the model: read once, before the model loads
-        from vidiff.generate.continue_clip import check_request, read_tail
+    if source == "continue":  # a clip continued by the model: probed here, read once its options are checked
+        from vidiff.generate.continue_clip import check_request, open_tail
 
         check_request(loop, last_image, extend)
-        tail = read_tail(clip, extend)
+        tail = open_tail(clip, extend)
         info = tail.info
     if model:
         seq, seq_fps, joins, facts = _model_keyframes(

@@ -50,8 +50,8 @@ def check_request(loop: bool, last_image: str | None, extend: float | None) -> N
 
 @dataclass
 class ClipTail:
-    """A clip read once for its frame count, size and last frames (upright), and what its continuation
-    asks of the model (`fit`, before the model loads)."""
+    """A clip probed (`open_tail`), then read once (`read`) for its frame count, size and last frames
+    (upright), and what its continuation asks of the model (`fit`, before the model loads)."""
 
     clip: str
     info: Any  # vidiff.io.probe.VideoInfo
@@ -79,14 +79,17 @@ class ClipTail:
     def last(self) -> np.ndarray:
         return self.frames[-1]
 
-    def fit(self, backend: Any, keyframe_fps: float | None, frames: int | None) -> float:
-        """The seconds of keyframes to plan (the lead frames and the new ones) for `backend`; one line
-        where its weights cannot start from a frame."""
+    def check_backend(self, backend: Any) -> None:
+        """One line where `backend`'s weights cannot start from a frame (before the clip is decoded)."""
         if not backend.can_condition_on_image:
             raise ConfigError(
                 f"these {backend.kind} weights make a clip from a prompt only and cannot continue a clip: "
                 f"use weights that start from a frame ({', '.join(backend.image_to_video)})"
             )
+
+    def fit(self, backend: Any, keyframe_fps: float | None, frames: int | None) -> float:
+        """The seconds of keyframes to plan (the lead frames and the new ones) for `backend` (planned from
+        the probe's frame count before `read`, again from what decoded after it)."""
         window = backend.window_frames(frames)
         self.rate = rate = backend.rate(1.0, keyframe_fps, window)
         self.lead = lead_frames(backend, window, rate, (self.n_frames_held - 1) / float(self.fps))
@@ -95,8 +98,31 @@ class ClipTail:
         return (self.lead + self.n_new) / float(rate)
 
     @property
+    def most_held(self) -> int:
+        """The clip's last frames held for the conditioning (`LEAD_SECONDS` of them, and one)."""
+        return math.ceil(LEAD_SECONDS * float(self.fps)) + 1
+
+    @property
     def n_frames_held(self) -> int:
-        return len(self.frames)
+        """The frames held; before `read`, as many as the probe counts (decoded: as many or fewer)."""
+        return len(self.frames) if self.frames else min(self.most_held, self.info.n_frames)
+
+    def read(self) -> None:
+        """The clip read once (damaged input: what decodes, one warning line; under 2 frames: one line),
+        holding its last `LEAD_SECONDS` of upright frames."""
+        from vidiff.io.orient import upright
+        from vidiff.io.reader import VideoReader
+
+        info = self.info
+        held: deque = deque(maxlen=self.most_held)
+        for f in VideoReader(self.clip):
+            held.append(upright(f.image, info.rotation, info.flip, info.sar))
+            self.n_clip += 1
+        if self.n_clip < 2:
+            raise InputError(
+                f"{self.clip}: {self.n_clip} frame decoded; continuing it with a model needs at least 2"
+            )
+        self.frames = list(held)
 
     def check_plan(self, windows: int, window: int, gen_rate: Fraction) -> None:
         """One line where the continuation needs more than `MAX_WINDOWS` model windows."""
@@ -180,12 +206,10 @@ def own_format(clip: str) -> tuple[tuple[int, int], Fraction]:
     return upright_size(info.width, info.height, info.rotation, info.sar), info.fps
 
 
-def read_tail(clip: str, extend: float | None) -> ClipTail:
-    """The clip probed and read once (damaged input: what decodes, one warning line; under 2 frames: one
-    line), holding its last `LEAD_SECONDS` of upright frames."""
-    from vidiff.io.orient import upright
+def open_tail(clip: str, extend: float | None) -> ClipTail:
+    """The clip probed (under 2 frames or over 60 s: one line), its frames not yet read (`ClipTail.read`,
+    once every option is checked: a minute's clip takes a while to decode)."""
     from vidiff.io.probe import probe
-    from vidiff.io.reader import VideoReader
 
     info = probe(clip)
     info.require_frames(2, "continuing it with a model")
@@ -193,15 +217,7 @@ def read_tail(clip: str, extend: float | None) -> ClipTail:
         raise ConfigError(
             f"{clip}: {info.duration:.0f} s is too long for generate (60 s at most); trim it first"
         )
-    tail = ClipTail(clip, info, extend)
-    held: deque = deque(maxlen=math.ceil(LEAD_SECONDS * float(info.fps)) + 1)
-    for f in VideoReader(clip):
-        held.append(upright(f.image, info.rotation, info.flip, info.sar))
-        tail.n_clip += 1
-    if tail.n_clip < 2:
-        raise InputError(f"{clip}: {tail.n_clip} frame decoded; continuing it with a model needs at least 2")
-    tail.frames = list(held)
-    return tail
+    return ClipTail(clip, info, extend)
 
 
 class ContinuedClip:

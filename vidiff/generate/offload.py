@@ -35,14 +35,18 @@ def parse_offload(value: object) -> str | None:
         return "model"
     if isinstance(value, str) and value in OFFLOAD_LEVELS:
         return value
-    raise ConfigError(f"offload {value!r}: give true (model) or one of: {', '.join(OFFLOAD_LEVELS)}")
+    from vidiff.validate import show
+
+    raise ConfigError(f"offload {show(value)}: give true (model) or one of: {', '.join(OFFLOAD_LEVELS)}")
 
 
 def check_weight_dtype(value: object) -> str | None:
     """`weight_dtype` checked: None or one of WEIGHT_DTYPES' names."""
-    if value is None or value in WEIGHT_DTYPES:
-        return value  # type: ignore[return-value]
-    raise ConfigError(f"unknown weight_dtype {value!r}; choose one of: {', '.join(WEIGHT_DTYPES)}")
+    if value is None or (isinstance(value, str) and value in WEIGHT_DTYPES):
+        return value
+    from vidiff.validate import show
+
+    raise ConfigError(f"unknown weight_dtype {show(value)}; choose one of: {', '.join(WEIGHT_DTYPES)}")
 
 
 def store_weights(pipe: Any, weight_dtype: str | None, compute: Any) -> None:

@@ -42,25 +42,28 @@ def parse_cache(value: object) -> CacheSpec | None:
     """'first-block' or 'first-block:0.1' -> CacheSpec (None: no cache); one ConfigError line otherwise."""
     if value is None:
         return None
+    from vidiff.validate import check_ascii_number, show
+
     if not isinstance(value, str):
-        raise ConfigError(f"cache {value!r}: write it as METHOD[:THRESHOLD], e.g. first-block:0.05")
-    method, _, given = value.strip().partition(":")
+        raise ConfigError(f"cache {show(value)}: write it as METHOD[:THRESHOLD], e.g. first-block:0.05")
+    method, _, given = (x.strip() for x in value.partition(":"))
     if method not in CACHES:
         raise ConfigError(
-            f"unknown cache {method!r}; choose one of: {', '.join(CACHES)} (METHOD[:THRESHOLD])"
+            f"unknown cache {show(method)}; choose one of: {', '.join(CACHES)} (METHOD[:THRESHOLD])"
         )
     if not given:
         return CacheSpec(method, DEFAULT_THRESHOLD)
-    from vidiff.validate import check_ascii_number
-
     check_ascii_number(given, "cache threshold")
     try:
         threshold = float(given)
     except ValueError:
-        raise ConfigError(f"cache {value!r}: the threshold must be a number, e.g. {method}:0.05") from None
+        raise ConfigError(
+            f"cache {show(value)}: the threshold must be a number, e.g. {method}:0.05"
+        ) from None
     if not (math.isfinite(threshold) and 0 < threshold <= MAX_THRESHOLD):
         raise ConfigError(
-            f"cache {value!r}: the threshold must be above 0 and at most {MAX_THRESHOLD:g} (a relative change)"
+            f"cache {show(value)}: the threshold must be above 0 and at most {MAX_THRESHOLD:g} (a relative "
+            "change)"
         )
     return CacheSpec(method, threshold)
 
@@ -121,6 +124,13 @@ def apply_cache(pipe: Any, spec: CacheSpec | None) -> CacheCount | None:
 
     count = CacheCount()
     for t in _denoisers(pipe):
+        n = sum(map(len, _block_lists(t)))
+        if n < 2:  # diffusers' hook takes the first block and a tail from the rest (IndexError without)
+            remove_cache(pipe)
+            raise UnsupportedError(
+                f"cache: this transformer has {n} block{'s' * (n != 1)}; the first-block cache skips the "
+                "blocks after the first, so it needs 2 or more: leave cache out"
+            )
         try:
             t.enable_cache(FirstBlockCacheConfig(threshold=spec.threshold))
         except ValueError as e:  # a block diffusers does not know (checked before loading: not expected)
@@ -137,13 +147,18 @@ def apply_cache(pipe: Any, spec: CacheSpec | None) -> CacheCount | None:
     return count
 
 
-def _tail_block(t: Any) -> Any:
-    """The transformer's last block as First Block Cache orders them (its block lists, in order)."""
+def _block_lists(t: Any) -> list[Any]:
+    """The transformer's block lists as First Block Cache finds and orders them."""
     import torch
     from diffusers.hooks._common import _ALL_TRANSFORMER_BLOCK_IDENTIFIERS
 
     lists = [m for n, m in t.named_children() if n in _ALL_TRANSFORMER_BLOCK_IDENTIFIERS]
-    return [m for m in lists if isinstance(m, torch.nn.ModuleList)][-1][-1]
+    return [m for m in lists if isinstance(m, torch.nn.ModuleList)]
+
+
+def _tail_block(t: Any) -> Any:
+    """The transformer's last block as First Block Cache orders them."""
+    return [m for m in _block_lists(t) if len(m)][-1][-1]
 
 
 def reset_cache(pipe: Any) -> None:

@@ -23,16 +23,22 @@ MAX_STILL_SIDE = 16384  # as video frames' (`vidiff.io.probe.MAX_SIDE`)
 ANIMATED_FORMATS = ("GIF", "WEBP", "PNG")
 
 
-def load_still(path: str, what: str = "image") -> Any:
-    """The still at `path` as an RGB uint8 array (`what`: the option it came from, for the animated
-    image's line); a one-line InputError for anything that is not one still."""
-    import cv2
-
+def check_still_path(path: str) -> None:
+    """A one-line InputError unless `path` is a regular file (a folder is not a still: `make_clip` asks
+    this first, before the output's checks name the folder as the input's)."""
     if os.path.isdir(path):
         raise InputError(f"{path}: is a folder, not an image file")
     if not os.path.isfile(path):
         what_is = "not a regular file (a device, pipe or socket); give an image file"
         raise InputError(f"{path}: {what_is if os.path.exists(path) else 'no such file'}")
+
+
+def load_still(path: str, what: str = "image") -> Any:
+    """The still at `path` as an RGB uint8 array (`what`: the option it came from, for the animated
+    image's line); a one-line InputError for anything that is not one still."""
+    import cv2
+
+    check_still_path(path)
     from vidiff.io.image_size import declared_size
 
     size = declared_size(path)  # before the decode: a 400 KB PNG can declare 30000x30000 (2.7 GB decoded)

@@ -250,7 +250,7 @@ def _run_social(app: App) -> Any:
                 image=src if still else None,
                 clip=None if still else src,
                 seconds=seconds if still else None,  # None: make_clip's default
-                extend=None if still else extend,
+                extend=extend,  # empty unless typed: make_clip refuses a still's in one line, as the API's
                 fps=fps,  # as the page sent them: `make_clip` refuses NaN, 30.5, None or loop 'no' in one line
                 aspect=aspect,
                 motion=motion if camera else None,
@@ -291,7 +291,7 @@ def _check_model_files(app: App, model: dict) -> None:
 def _check_unsent(
     extend: Any, strength: Any, seconds: Any, motion: Any, music: Any, gif: Any, seed: Any
 ) -> None:
-    """The fields a run may not send on (a still's extension, a clip's motion, the seed without a model)
+    """The fields a run may not send on (a clip's motion, the seed without a model)
     and those read here (music, GIF) have their type checked all the same, with make_clip's lines: a crafted
     'x' was dropped without a word (gif='yes' made an MP4, music=3 no music)."""
     from vidiff.validate import check_flag, check_optional_real, check_seed, check_text
