@@ -340,3 +340,32 @@ def wan_i2v_dir(out: Path, flf2v: bool = False) -> Path:
     )  # fmt: skip
     pipe.save_pretrained(out)
     return out
+
+
+def wan_vace_dir(out: Path) -> Path:
+    """A Wan 2.1 WanVACEPipeline folder: Wan's tiny VAE and a 2-layer VACE transformer whose control stream
+    (layer 0) takes the kept and made frames' latents and the mask (2 x 16 + 8 x 8 channels)."""
+    from diffusers import (
+        AutoencoderKLWan,
+        FlowMatchEulerDiscreteScheduler,
+        WanVACEPipeline,
+        WanVACETransformer3DModel,
+    )
+
+    text_encoder, tokenizer = tiny_t5(32)
+    torch.manual_seed(0)
+    vae = AutoencoderKLWan(
+        base_dim=3, z_dim=16, dim_mult=[1, 1, 1, 1], num_res_blocks=1, temperal_downsample=[False, True, True]
+    )  # fmt: skip
+    torch.manual_seed(0)
+    transformer = WanVACETransformer3DModel(
+        patch_size=(1, 2, 2), num_attention_heads=2, attention_head_dim=12, in_channels=16, out_channels=16,
+        text_dim=32, freq_dim=256, ffn_dim=32, num_layers=2, cross_attn_norm=True,
+        qk_norm="rms_norm_across_heads", rope_max_seq_len=32, vace_layers=[0], vace_in_channels=96,
+    )  # fmt: skip
+    pipe = WanVACEPipeline(
+        tokenizer=tokenizer, text_encoder=text_encoder, vae=vae, transformer=transformer,
+        scheduler=FlowMatchEulerDiscreteScheduler(shift=7.0),
+    )  # fmt: skip
+    pipe.save_pretrained(out)
+    return out

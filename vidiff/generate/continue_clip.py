@@ -2,8 +2,8 @@
 
 The clip's last frames condition the model's first window, by what its pipeline takes: several frames where
 it takes a video condition (diffusers' `LTXConditionPipeline`, `LTXVideoCondition(video=...)`: LTX-Video,
-HaCohen et al. 2024, whose latent frames cover 8 frames each, so 8k+1 of them), so the motion continues and
-not only the look; else the last frame (image to video, as ComfyUI's Wan "extend" workflows do); else one
+HaCohen et al. 2024, whose latent frames cover 8 frames each, so 8k+1 of them; Wan VACE's `video` and
+`mask`, 4k+1, `backends.wan_vace`), so the motion continues and not only the look; else the last frame (image to video, as ComfyUI's Wan "extend" workflows do); else one
 line naming weights that can. Later windows start from the last frame before them (`vidiff.generate.keyframes`).
 The output is the whole clip at its own size and rate, then the model's frames scaled to that size and
 filled in from the keyframe rate to the clip's by vidiff's interpolation; `make_clip` then brings the
@@ -27,7 +27,8 @@ if TYPE_CHECKING:
 # model windows a continuation may take: each later window starts from one frame, so the motion the clip
 # gave fades window after window (not measured with real weights: a bound, not a finding)
 MAX_WINDOWS = 4
-# the clip's frames that condition a model taking a video condition (LTX-Video: 8k+1; 9 = two latent frames)
+# the clip's frames that condition a model taking a video condition (LTX-Video: 8k+1, 9 = two latent frames;
+# Wan VACE: 4k+1)
 LEAD_FRAMES = 9
 MAX_EXTEND_S = 3600.0  # an extend past this is counted as this (an infinity of frames cannot be counted)
 LEAD_SECONDS = 1.0  # at most this much of the clip's end is held for the conditioning frames
