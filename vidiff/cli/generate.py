@@ -248,7 +248,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "a model makes, LTX-2's)",
     )
     p.add_argument(
-        "--no-audio", action="store_true", help="leave out the sound a model makes with the clip (LTX-2's)"
+        "--no-audio",
+        action="store_true",
+        help="leave out the sound: a --clip's own, or the sound a model makes (LTX-2's)",
     )
     p.add_argument(
         "--seed", type=int, default=0, help=f"random seed for the model, 0 to {MAX_SEED} (default 0)"

@@ -382,8 +382,9 @@ def make_clip(
     ignored. A model's or a clip's frames are brought to `fps` by the `interpolate` method (default:
     vidiff's default method, `auto`, for a model's keyframes; dis for a clip; with
     `interpolate_options`); a still's camera frames are made at `fps`. They are encoded with
-    `codec`/`crf`/`preset`/`pix_fmt`, with `audio` (a music file) trimmed and faded under them (else the
-    sound a model makes with its frames, LTX-2's, unless `no_audio`: `vidiff.generate.model_audio`), and
+    `codec`/`crf`/`preset`/`pix_fmt`, with `audio` (a music file) trimmed and faded under them (else a
+    clip's own sound under its part, `vidiff.generate.clip_sound`, or the sound a model makes with its
+    frames, LTX-2's, unless `no_audio`: `vidiff.generate.model_audio`), and
     `strip` also writes a PNG strip of the frames. `on_frame(done, total)` is called after each frame is
     written (a progress and cancel point: an exception it raises stops the job and leaves no output);
     `on_step(done, total)` after each of a video diffusion model's sampler steps, over all its windows,
@@ -486,14 +487,19 @@ def make_clip(
         "guidance": guidance, "keyframe_fps": keyframe_fps, "frames": frames, "keyframe_size": keyframe_size,
         "dtype": dtype, "negative_prompt": negative_prompt, "offload": offload or None, "offline": offline or None,
         "on_step": on_step, "lora": lora or None, "transformer": transformer or None, "shift": shift,
-        "guidance_2": guidance_2, "vae": vae, "no_audio": no_audio or None, "last_image": last_image,
-        "audio_guidance": audio_guidance,
+        "guidance_2": guidance_2, "vae": vae, "last_image": last_image, "audio_guidance": audio_guidance,
     }  # fmt: skip
     for name, value in model_only.items():
         if value is not None and not model:
             raise ConfigError(f"{name} applies to a video diffusion model (weights)")
+    if no_audio and not (model or clip):
+        raise ConfigError(
+            "no_audio applies to a video diffusion model (weights) or a clip: a still has no sound"
+        )
     if no_audio and audio:
-        raise ConfigError("no_audio drops the model's sound and audio puts music in its place: give one")
+        raise ConfigError(
+            "no_audio drops the clip's or the model's sound and audio puts music in its place: give one"
+        )
     device = device or "cpu"
     if model:
         from vidiff.diffusion.model import check_device
@@ -552,7 +558,7 @@ def make_clip(
             seq, keys, joins, more = tail.continued(keys, joins, interp)
             if sound is not None and not (no_audio or audio):
                 note("note: the sound the model made is left out: the clip's audio stays under its part")
-            seq_fps, sound = tail.fps, None
+            seq_fps, sound, n_clip = tail.fps, None, tail.n_clip
             facts.update(more)
         if loop:  # the transition follows the seconds of keyframes: a looped clip runs longer
             seq += seamless_loop(seq)
@@ -613,16 +619,20 @@ def make_clip(
             scheme=scheme,
             method=method,
         )
-        seq_fps = info.fps
+        seq_fps, n_clip = info.fps, seq.n_clip
     if seq is not None:  # streamed: the clip is read again as it is written, the new frames follow
         total = math.ceil(len(seq) * out_fps / seq_fps)
         frames = (reframe(f, size) for f in retime(seq, seq_fps, out_fps, interp))
     else:
         total = n
     track = AudioTrack.from_file(audio, duration=total / fps) if audio else None
-    if tail is not None and not (audio or no_audio or is_gif(output)):  # the clip's sound under its part
-        track = tail.audio(total / fps)
+    if clip and not (audio or no_audio or is_gif(output)):  # the clip's sound under its part
+        from vidiff.generate.clip_sound import clip_sound
+
+        track = clip_sound(clip, info, n_clip, total / fps)
         report["audio"] = "the clip's" if track is not None else None
+    elif clip and no_audio:
+        report["audio"] = "dropped (no_audio)"
     if model and sound is not None:  # the model's sound (LTX-2), unless dropped or replaced
         track = _model_track(sound, total / fps, output, audio, no_audio, note, report) or track
     # H.264 High where it holds the pixel format (4:2:0 8-bit, lossy: crf 0 is lossless, High 4:4:4 only);

@@ -7,7 +7,8 @@ HaCohen et al. 2024, whose latent frames cover 8 frames each, so 8k+1 of them; W
 line naming weights that can. Later windows start from the last frame before them (`vidiff.generate.keyframes`).
 The output is the whole clip at its own size and rate, then the model's frames scaled to that size and
 filled in from the keyframe rate to the clip's by vidiff's interpolation; `make_clip` then brings the
-whole to the output's size and rate as for every source. The clip's audio stays under its part.
+whole to the output's size and rate as for every source. The clip's audio stays under its part
+(`vidiff.generate.clip_sound`, as for vidiff's own extension).
 """
 
 from __future__ import annotations
@@ -145,18 +146,6 @@ class ClipTail:
         }
         new_joins = [j - self.lead for j in joins if j - self.lead > 0]
         return seq, new, new_joins, facts
-
-    def audio(self, seconds: float) -> Any:
-        """The clip's first audio stream under its part, silence after, `seconds` long; None without one."""
-        import numpy as np
-
-        from vidiff.io.audio import RATE, AudioTrack
-
-        if not self.info.audio:
-            return None
-        part = AudioTrack.from_file(self.clip, duration=self.n_clip / float(self.fps), fade_out=0.05)
-        pad = max(0, round(seconds * RATE) - part.samples.shape[1])
-        return AudioTrack(np.pad(part.samples, ((0, 0), (0, pad))))
 
 
 def lead_frames(backend: Any, window: int, rate: Fraction, held_seconds: float) -> int:
