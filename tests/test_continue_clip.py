@@ -36,12 +36,12 @@ def _frames(path: Path) -> list[np.ndarray]:
         return [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
 
 
-def _cut(path: Path, n: int = N_CLIP, tone: bool = True) -> Path:
-    """carphone's first `n` frames at 30 fps, lossless, with `n` / 30 s of a tone (`tone`)."""
+def _cut(path: Path, n: int = N_CLIP, tone: bool = True, fps: int = 30) -> Path:
+    """carphone's first `n` frames at `fps`, lossless, with `n` / `fps` s of a tone (`tone`)."""
     with av.open(str(sample_clip("carphone_pristine"))) as c:
         frames = [f.to_ndarray(format="rgb24") for _, f in zip(range(n), c.decode(video=0), strict=False)]
     with av.open(str(path), "w") as c:
-        s = c.add_stream("libx264", rate=30)
+        s = c.add_stream("libx264", rate=fps)
         s.width, s.height, s.pix_fmt = 176, 144, "yuv420p"
         s.codec_context.options = {"crf": "0", "preset": "ultrafast"}
         a = c.add_stream("aac", rate=48000) if tone else None
@@ -51,7 +51,7 @@ def _cut(path: Path, n: int = N_CLIP, tone: bool = True) -> Path:
             c.mux(s.encode(av.VideoFrame.from_ndarray(im, format="rgb24")))
         c.mux(s.encode(None))
         if a is not None:
-            x = (0.3 * np.sin(2 * np.pi * TONE_HZ * np.arange(48000 * n // 30) / 48000)).astype(np.float32)
+            x = (0.3 * np.sin(2 * np.pi * TONE_HZ * np.arange(48000 * n // fps) / 48000)).astype(np.float32)
             for k in range(0, len(x), 1024):
                 fr = av.AudioFrame.from_ndarray(
                     np.stack([x[k : k + 1024]] * 2), format="fltp", layout="stereo"
@@ -292,3 +292,70 @@ def test_the_recipe_and_the_web_app_continue_a_clip(tmp_path, clip, ltx):
     status, _, made, _ = runs[-1]
     assert status.startswith(f"Done: {N_CLIP + 16} frames"), status
     assert len(_frames(Path(made))) == N_CLIP + 16
+
+
+def test_the_recipe_and_the_web_app_keep_the_clips_own_size_and_rate(tmp_path, capsys, ltx):
+    """`reframe.aspect=source interpolate.fps=source` and the Social tab's "Clip's own" preset and rate
+    continue a 25 fps 176x144 clip at 176x144 and 25 fps, as the CLI does with no --aspect / --fps (and
+    `--fps source`); for a source with no own size to keep (a still, a clip extended without a model),
+    each door is one line."""
+    from social_fields import SOCIAL_UNTOUCHED
+
+    from vidiff.ui import social
+    from vidiff.ui.core import App
+
+    clip25 = _cut(tmp_path / "c25.mp4", tone=False, fps=25)
+    keys = [f"generate.weights={ltx}", "generate.prompt=a cat", "generate.steps=2", "generate.frames=9"]
+    keys += ["generate.keyframe_size=32x32", "interpolate.method=dis", "encode.preset=ultrafast"]
+    own = ["reframe.aspect=source", "interpolate.fps=source"]
+    out = tmp_path / "r.mp4"
+    assert main(["run", "social_clip", "-i", str(clip25), "-o", str(out), "-q", *keys, *own]) == 0
+    capsys.readouterr()
+    rc, cli = generate_json(
+        capsys, tmp_path / "c.mp4", ltx, "--clip", str(clip25), *TINY, "--frames", "9", "--fps", "source"
+    )
+    assert rc == 0, cli
+    with av.open(str(out)) as c:
+        s = c.streams.video[0]
+        assert (s.width, s.height, float(s.average_rate)) == (176, 144, 25) == (*cli["size"], cli["fps"])
+    assert len(_frames(out)) == cli["frames"]
+    app = App(tmp_path / "work")
+    upload = app.workdir / "c25.mp4"
+    upload.write_bytes(clip25.read_bytes())
+    fields = dict(aspect=social.OWN_CHOICE, motion="auto", strength=0.25, seconds=None, extend=None)
+    fields |= dict(fps=social.OWN_CHOICE, loop=False, music=None, prompt="a cat", negative="")
+    fields |= dict(weights=str(ltx), backend="auto", seed=0)
+    settings = SOCIAL_UNTOUCHED | dict(steps=2, frames=9, keyframe_size="32x32")
+
+    def web(upload: Path, **change) -> str:
+        values = [*(fields | change).values(), *settings.values()]
+        runs = list(
+            social._run_social(app)(
+                str(upload), None, *values, SimpleNamespace(session_hash="t"), lambda *a, **k: None
+            )
+        )
+        return runs[-1]
+
+    status, _, made, _ = web(upload)
+    assert status.startswith(f"Done: {cli['frames']} frames") and "176x144" in status, status
+    with av.open(made) as c:
+        assert float(c.streams.video[0].average_rate) == 25
+    # no own size to keep: a clip extended without a model, a still
+    err = web(upload, weights="", prompt="", seed=None)[0]
+    assert "aspect source keeps the clip's own frame size" in err and len(err.splitlines()) == 1, err
+    still = tmp_path / "s.png"
+    from PIL import Image
+
+    Image.fromarray(_frames(clip25)[0]).save(still)
+    rc = main(
+        ["run", "social_clip", "-i", str(still), "-o", str(tmp_path / "x.mp4"), "-q", "reframe.aspect=source"]
+    )
+    assert rc == 2 and "aspect source keeps the clip's own frame size" in capsys.readouterr().err
+    assert (
+        main(["generate", "--clip", str(clip25), "-o", str(tmp_path / "y.mp4"), "--fps", "source", "-q"]) == 2
+    )
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("vidiff: error: fps source keeps the clip's own frame rate") and "\n" not in err, (
+        err
+    )
+    assert not (tmp_path / "x.mp4").exists() and not (tmp_path / "y.mp4").exists()

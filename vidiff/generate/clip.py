@@ -362,7 +362,8 @@ def make_clip(
     strict: bool = False,
 ) -> dict[str, Any]:
     """Make a clip at a platform size (`aspect`) and rate (`fps`) into `output`; returns the report.
-    None: `DEFAULT_ASPECT` / `DEFAULT_FPS`, except for a clip continued by a model, which keeps its own.
+    None: `DEFAULT_ASPECT` / `DEFAULT_FPS`, except for a clip continued by a model, which keeps its own
+    (`vidiff.validate.OWN`, "source", says so for that source alone).
 
     With `weights` (a diffusers video pipeline folder or hub id; `backend` auto reads its class) or a
     `prompt`: a video diffusion model's keyframes from `prompt` and/or the still `image` (see
@@ -433,6 +434,7 @@ def make_clip(
     if (image is not None or not model) and (image is None) == (clip is None):
         raise ConfigError("give exactly one of an image (a still) or a clip")
     source = "continue" if model and clip else "model" if model else "image" if image is not None else "clip"
+    aspect, fps = _own(aspect, "aspect", "size", source), _own(fps, "fps", "rate", source)
     _refuse_unused(source, seconds=seconds, motion=motion, strength=strength, extend=extend, scheme=scheme)
     _refuse_unused(
         source, interpolate=interpolate if interpolate is not None else interpolate_options or None
@@ -694,6 +696,22 @@ def _model_track(
         return None
     report["audio_seconds"] = round(samples.shape[1] / rate, 3)
     return track(samples, rate, seconds)
+
+
+def _own(value: Any, name: str, what: str, source: str) -> Any:
+    """`value`, or None (the clip's own: `own_format`) for `OWN`, which a clip continued by a model takes
+    alone: another source has no own frame size and rate to keep (one line, not the default instead)."""
+    from vidiff.errors import ConfigError
+    from vidiff.validate import OWN
+
+    if not (isinstance(value, str) and value == OWN):
+        return value
+    if source != "continue":
+        raise ConfigError(
+            f"{name} {OWN} keeps the clip's own frame {what}: it applies to a clip continued by a model "
+            f"(a clip and weights), not to {'a clip extended without one' if source == 'clip' else SOURCES[source]}"
+        )
+    return None
 
 
 def _refuse_unused(source: str, **given: object) -> None:
