@@ -359,3 +359,33 @@ def test_the_recipe_and_the_web_app_keep_the_clips_own_size_and_rate(tmp_path, c
         err
     )
     assert not (tmp_path / "x.mp4").exists() and not (tmp_path / "y.mp4").exists()
+
+
+def test_an_odd_clips_padding_note_comes_after_every_check(tmp_path, capsys, ltx):
+    """A 175x143 clip continued at its own size is written as 176x144 (yuv420p): the note saying so comes
+    once every option has passed, so a refusal (4 windows at most) is one stderr line; a run that goes on
+    says it once, in its report's notes too."""
+    with av.open(str(sample_clip("carphone_pristine"))) as c:
+        frames = [
+            f.to_ndarray(format="rgb24")[:143, :175]
+            for _, f in zip(range(N_CLIP), c.decode(video=0), strict=False)
+        ]
+    odd = tmp_path / "odd.mkv"
+    with av.open(str(odd), "w") as c:
+        s = c.add_stream("ffv1", rate=30)
+        s.width, s.height, s.pix_fmt = 175, 143, "bgr0"
+        for im in frames:
+            c.mux(s.encode(av.VideoFrame.from_ndarray(im, format="rgb24")))
+        c.mux(s.encode(None))
+    args = ["--clip", str(odd), *TINY, "--frames", "9"]
+    err = one_line_refusal(capsys, tmp_path / "o.mp4", ltx, *args, "--extend", "3")
+    assert "4 windows at most" in err, err
+    out = tmp_path / "p.mp4"
+    rc = main(["generate", "-o", str(out), "--weights", str(ltx), *args, "--json"])
+    cap = capsys.readouterr()
+    assert rc == 0, cap.err
+    rep = json.loads(cap.out)
+    said = [x for x in rep["notes"] if "175x143 is written as 176x144" in x]
+    assert rep["size"] == [175, 143] and len(said) == 1 and cap.err.count("is written as") == 1, cap.err
+    with av.open(str(out)) as c:
+        assert (c.streams.video[0].width, c.streams.video[0].height) == (176, 144)

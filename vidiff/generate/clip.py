@@ -476,7 +476,7 @@ def make_clip(
         if audio:
             raise ConfigError(f"{output}: a GIF holds no audio; leave --audio out, or write .mp4")
     else:
-        opts.check_output(output, *size, resumable=False)
+        opts.check_output(output, *size, resumable=False, note=False)  # its size note once all is checked
     uses_model = model or method == "diffusion"
     if backend == "vidiff" and weights:
         raise ConfigError(
@@ -647,6 +647,9 @@ def make_clip(
     if is_gif(output):
         writer: Any = frames_writer(output, size[0], size[1], out_fps, inputs=inputs)
     else:  # new frames: a clip's colours (an HDR clip stays HDR), else BT.709; tagged (`vidiff.io.colortags`)
+        padded = opts.size_note(output, *size)  # said now: every refusal came before, in one line
+        if padded is not None:
+            note(padded)
         color = output_color(info.pix_fmt, info.color, remade=True) if clip else output_color()
         kwargs = {**opts.writer_kwargs(), "profile": profile, "audio": track, "inputs": inputs}
         writer = VideoWriter(output, size[0], size[1], out_fps, **kwargs, color=color)
