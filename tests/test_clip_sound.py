@@ -89,12 +89,7 @@ def test_no_audio_with_a_still_or_with_music_is_one_line(tmp_path, capsys, clip)
 def test_the_recipe_and_the_web_app_keep_or_drop_it(tmp_path, clip):
     """`vidiff run social_clip -i CLIP` keeps the clip's sound, `generate.no_audio=true` drops it; the
     Social tab's No audio box drops it for a clip extended without a model."""
-    from types import SimpleNamespace
-
-    from social_fields import SOCIAL_UNTOUCHED
-
-    from vidiff.ui import social
-    from vidiff.ui.core import App
+    from social_fields import SOCIAL_CLIP, SOCIAL_UNTOUCHED, run_social, social_app
 
     run = ["run", "social_clip", "-i", str(clip), "-q", "generate.extend=0.3", "reframe.aspect=1:1"]
     run += ["encode.preset=ultrafast"]
@@ -103,18 +98,8 @@ def test_the_recipe_and_the_web_app_keep_or_drop_it(tmp_path, clip):
     assert main([*run, "-o", str(dropped), "generate.no_audio=true"]) == 0
     assert _sound(kept) is not None and np.abs(_sound(kept)[2000:12000]).mean() > 0.1
     assert _sound(dropped) is None
-    app = App(tmp_path / "work")
-    upload = app.workdir / "cut.mp4"
-    upload.write_bytes(clip.read_bytes())
-    fields = dict(aspect="1:1", motion="auto", strength=0.25, seconds=None, extend=0.3, fps=30, loop=False)
-    fields |= dict(music=None, prompt="", negative="", weights="", backend="auto", seed=0)
-    settings = SOCIAL_UNTOUCHED | dict(no_audio=True)
-    values = [*fields.values(), *settings.values()]
-    runs = list(
-        social._run_social(app)(
-            str(upload), None, *values, SimpleNamespace(session_hash="t"), lambda *a, **k: None
-        )
-    )
-    status, _, made, _ = runs[-1]
+    app, upload = social_app(tmp_path, clip)
+    fields = SOCIAL_CLIP | dict(extend=0.3)
+    status, _, made, _ = run_social(app, upload, fields, SOCIAL_UNTOUCHED | dict(no_audio=True))
     assert status.startswith(f"Done: {N_CLIP + 9} frames"), status
     assert _sound(Path(made)) is None

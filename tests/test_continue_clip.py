@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from types import SimpleNamespace
 
 import av
 import numpy as np
@@ -261,10 +260,7 @@ def test_the_api_refuses_an_image_and_a_clip_together(tmp_path, clip, ltx):
 def test_the_recipe_and_the_web_app_continue_a_clip(tmp_path, clip, ltx):
     """`vidiff run social_clip -i CLIP generate.weights=... generate.extend=...` and the Social tab with
     an uploaded clip and weights make the same continuation as the CLI's (image to video, 12 keyframes)."""
-    from social_fields import SOCIAL_UNTOUCHED
-
-    from vidiff.ui import social
-    from vidiff.ui.core import App
+    from social_fields import SOCIAL_CLIP, SOCIAL_UNTOUCHED, run_social, social_app
 
     out = tmp_path / "r.mp4"
     keys = [f"generate.weights={ltx}", "generate.prompt=a cat", "generate.steps=2", "generate.frames=9"]
@@ -277,19 +273,10 @@ def test_the_recipe_and_the_web_app_continue_a_clip(tmp_path, clip, ltx):
     assert main(["run", "social_clip", "-i", str(clip), "-o", str(out), "-q", *keys]) == 0
     # the clip's last frame and 12 keyframes at 24 fps (13 / 24 s) at 30 fps, the first (the clip's) dropped
     assert len(_frames(out)) == N_CLIP + 16
-    app = App(tmp_path / "work")
-    upload = app.workdir / "cut.mp4"
-    upload.write_bytes(clip.read_bytes())
-    fields = dict(aspect="1:1", motion="auto", strength=0.25, seconds=None, extend=0.5, fps=30, loop=False)
-    fields |= dict(music=None, prompt="a cat", negative="", weights=str(ltx), backend="auto", seed=0)
+    app, upload = social_app(tmp_path, clip)
+    fields = SOCIAL_CLIP | dict(extend=0.5, prompt="a cat", weights=str(ltx))
     settings = SOCIAL_UNTOUCHED | dict(steps=2, frames=9, keyframe_size="32x32")
-    values = [*fields.values(), *settings.values()]
-    runs = list(
-        social._run_social(app)(
-            str(upload), None, *values, SimpleNamespace(session_hash="t"), lambda *a, **k: None
-        )
-    )
-    status, _, made, _ = runs[-1]
+    status, _, made, _ = run_social(app, upload, fields, settings)
     assert status.startswith(f"Done: {N_CLIP + 16} frames"), status
     assert len(_frames(Path(made))) == N_CLIP + 16
 
@@ -299,10 +286,9 @@ def test_the_recipe_and_the_web_app_keep_the_clips_own_size_and_rate(tmp_path, c
     continue a 25 fps 176x144 clip at 176x144 and 25 fps, as the CLI does with no --aspect / --fps (and
     `--fps source`); for a source with no own size to keep (a still, a clip extended without a model),
     each door is one line."""
-    from social_fields import SOCIAL_UNTOUCHED
+    from social_fields import SOCIAL_CLIP, SOCIAL_UNTOUCHED, run_social, social_app
 
     from vidiff.ui import social
-    from vidiff.ui.core import App
 
     clip25 = _cut(tmp_path / "c25.mp4", tone=False, fps=25)
     keys = [f"generate.weights={ltx}", "generate.prompt=a cat", "generate.steps=2", "generate.frames=9"]
@@ -319,29 +305,17 @@ def test_the_recipe_and_the_web_app_keep_the_clips_own_size_and_rate(tmp_path, c
         s = c.streams.video[0]
         assert (s.width, s.height, float(s.average_rate)) == (176, 144, 25) == (*cli["size"], cli["fps"])
     assert len(_frames(out)) == cli["frames"]
-    app = App(tmp_path / "work")
-    upload = app.workdir / "c25.mp4"
-    upload.write_bytes(clip25.read_bytes())
-    fields = dict(aspect=social.OWN_CHOICE, motion="auto", strength=0.25, seconds=None, extend=None)
-    fields |= dict(fps=social.OWN_CHOICE, loop=False, music=None, prompt="a cat", negative="")
-    fields |= dict(weights=str(ltx), backend="auto", seed=0)
+    app, upload = social_app(tmp_path, clip25)
+    fields = SOCIAL_CLIP | dict(
+        aspect=social.OWN_CHOICE, fps=social.OWN_CHOICE, prompt="a cat", weights=str(ltx)
+    )
     settings = SOCIAL_UNTOUCHED | dict(steps=2, frames=9, keyframe_size="32x32")
-
-    def web(upload: Path, **change) -> str:
-        values = [*(fields | change).values(), *settings.values()]
-        runs = list(
-            social._run_social(app)(
-                str(upload), None, *values, SimpleNamespace(session_hash="t"), lambda *a, **k: None
-            )
-        )
-        return runs[-1]
-
-    status, _, made, _ = web(upload)
+    status, _, made, _ = run_social(app, upload, fields, settings)
     assert status.startswith(f"Done: {cli['frames']} frames") and "176x144" in status, status
     with av.open(made) as c:
         assert float(c.streams.video[0].average_rate) == 25
     # no own size to keep: a clip extended without a model, a still
-    err = web(upload, weights="", prompt="", seed=None)[0]
+    err = run_social(app, upload, fields | dict(weights="", prompt="", seed=None), settings)[0]
     assert "aspect source keeps the clip's own frame size" in err and len(err.splitlines()) == 1, err
     still = tmp_path / "s.png"
     from PIL import Image
