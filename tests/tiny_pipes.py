@@ -111,14 +111,18 @@ def wan_vae():
     )
 
 
-def wan_dir(out: Path) -> Path:
-    """A WanPipeline (text to video) folder: 2-layer transformer, 4 VAE stages (8x space, 4x time)."""
+def wan_dir(out: Path, layers: int = 2, head_dim: int = 12, ffn_dim: int = 32) -> Path:
+    """A WanPipeline (text to video) folder: a `layers`-layer transformer of 2 heads of `head_dim`,
+    4 VAE stages (8x space, 4x time); larger ones for benchmarks/generate_cache.py."""
     from diffusers import FlowMatchEulerDiscreteScheduler, WanPipeline, WanTransformer3DModel
 
     text_encoder, tokenizer = tiny_t5(32)
     vae = wan_vae()
     torch.manual_seed(0)
-    transformer = WanTransformer3DModel(in_channels=16, **WAN_TRANSFORMER)
+    transformer = WanTransformer3DModel(
+        in_channels=16,
+        **{**WAN_TRANSFORMER, "attention_head_dim": head_dim, "ffn_dim": ffn_dim, "num_layers": layers},
+    )
     pipe = WanPipeline(
         tokenizer=tokenizer,
         text_encoder=text_encoder,

@@ -23,12 +23,14 @@ from vidiff.malloc import keep_freed_memory
 from vidiff.timeline import check_flow_size
 from vidiff.validate import (
     check_callable,
+    check_int,
     check_mapping,
     check_number,
     check_pair,
     check_seed,
     check_steps,
     check_times,
+    show,
 )
 
 
@@ -190,8 +192,13 @@ class DISFlow:
     def __init__(
         self, preset: int = cv2.DISOPTICAL_FLOW_PRESET_MEDIUM, occlusion: bool = False, sigma: float = 1.0
     ):
-        if isinstance(preset, bool) or not isinstance(preset, int) or preset not in DIS_PRESETS:
-            raise ConfigError(f"DIS preset {preset!r}: use 0 (ultrafast), 1 (fast) or 2 (medium)")
+        given = preset
+        try:  # a whole number (a NumPy integer too: OpenCV takes only a Python int)
+            preset = check_int(preset, "DIS preset")
+        except ConfigError:
+            preset = None
+        if preset not in DIS_PRESETS:
+            raise ConfigError(f"DIS preset {show(given)}: use 0 (ultrafast), 1 (fast) or 2 (medium)")
         check_number(sigma, "DIS occlusion sigma", positive=True)
         self.preset = preset
         self.occlusion = occlusion
@@ -360,12 +367,19 @@ def resolve_auto(name: str, note: Callable[[str], None] | None = _stderr) -> str
 
 
 def _factory(name: str) -> Callable[..., Interpolator]:
+    """The factory registered as `name`, a lazy "module:attribute" imported on first use; one that does not
+    import or is not callable is one `ConfigError` (it was Python's ModuleNotFoundError or TypeError)."""
     f = _REGISTRY[name]
     if isinstance(f, str):
         import importlib
 
         mod, _, attr = f.partition(":")
-        f = getattr(importlib.import_module(mod), attr)
+        try:
+            f = getattr(importlib.import_module(mod), attr)
+        except (ImportError, AttributeError) as e:
+            raise ConfigError(f"method {name!r}: cannot load its factory {_REGISTRY[name]!r} ({e})") from None
+        if not callable(f):
+            raise ConfigError(f"method {name!r}: its factory {_REGISTRY[name]!r} is not callable")
         _REGISTRY[name] = f
     return f
 

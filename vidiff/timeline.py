@@ -16,7 +16,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from vidiff.errors import ConfigError, UnsupportedError
-from vidiff.validate import check_ascii_number
+from vidiff.validate import check_ascii_number, show
 
 _NTSC = {
     Fraction("23.976"): Fraction(24000, 1001),
@@ -36,7 +36,7 @@ SPEED_HELP = "playback speed of the planned frames: 0.25 is 4x slow motion (1/64
 
 def _fraction(value: object, what: str, example: str) -> Fraction:
     if isinstance(value, bool):
-        raise ConfigError(f"invalid {what} {value!r}; use e.g. {example}")
+        raise ConfigError(f"invalid {what} {show(value)}; use e.g. {example}")
     if isinstance(value, str):
         check_ascii_number(value, what)
     try:
@@ -45,8 +45,13 @@ def _fraction(value: object, what: str, example: str) -> Fraction:
             return Fraction(int(num), int(den))
         f = Fraction(str(value).strip())
     except (ValueError, ZeroDivisionError, TypeError):
-        raise ConfigError(f"invalid {what} {value!r}; use e.g. {example}") from None
+        raise ConfigError(f"invalid {what} {show(value)}; use e.g. {example}") from None
     return f
+
+
+def _said(value: object) -> str:
+    """A value in an error line as the user wrote it (a string bare, as the CLI's), else bounded (`show`)."""
+    return value if isinstance(value, str) else show(value)
 
 
 def parse_fps(value: str | float | Fraction) -> Fraction:
@@ -55,7 +60,7 @@ def parse_fps(value: str | float | Fraction) -> Fraction:
     if not (isinstance(value, str) and "/" in value):
         f = _NTSC.get(f, f.limit_denominator(1001))
     if f <= 0 or f > MAX_FPS:
-        raise ConfigError(f"frame rate {value!r} out of range (0, {MAX_FPS}]")
+        raise ConfigError(f"frame rate {show(value)} out of range (0, {MAX_FPS}]")
     return f
 
 
@@ -71,9 +76,9 @@ def parse_factor(value: str | float | Fraction) -> Fraction:
     """'2', '2.5' or '5/2' -> Fraction, in [1, 64] (below 1 would lower the rate: use an fps for that)."""
     f = _fraction(value, "factor", "2, 4 or 2.5")
     if f < 1:
-        raise ConfigError(f"factor {value} would lower the frame rate; use a target fps for that")
+        raise ConfigError(f"factor {_said(value)} would lower the frame rate; use a target fps for that")
     if f > MAX_FACTOR:
-        raise ConfigError(f"factor {value} out of range [1, {MAX_FACTOR}]")
+        raise ConfigError(f"factor {_said(value)} out of range [1, {MAX_FACTOR}]")
     return f.limit_denominator(1000)
 
 
@@ -81,7 +86,7 @@ def parse_speed(value: str | float | Fraction) -> Fraction:
     """A retime speed (0.25 = 4x slow motion), in [1/64, 64]."""
     f = _fraction(value, "speed", "0.25 or 1/4")
     if not MIN_SPEED <= f <= MAX_SPEED:
-        raise ConfigError(f"speed {value} out of range [1/64, 64]; 0.25 is 4x slow motion")
+        raise ConfigError(f"speed {_said(value)} out of range [1/64, 64]; 0.25 is 4x slow motion")
     return f.limit_denominator(1000)
 
 

@@ -231,6 +231,14 @@ def check_flag(value: object, what: str) -> bool:
     return bool(value)
 
 
+def check_flag_or_text(value: object, what: str) -> Any:
+    """A yes/no option that also takes a named level (`offload`): True, False or a string (the level,
+    checked where it is used)."""
+    if isinstance(value, str):
+        return value
+    return check_flag(value, what)
+
+
 def check_callable(value: object, what: str) -> Any:
     """None, or something callable (a transform, a note hook)."""
     if value is not None and not callable(value):
@@ -239,9 +247,13 @@ def check_callable(value: object, what: str) -> Any:
 
 
 def check_mapping(value: object, what: str) -> Any:
-    """None, or a dict of options."""
+    """None, or a dict of options keyed by their names (a key that is not a string, {1: 2}, was Python's
+    TypeError 'keywords must be strings' where the options were passed on as `**options`)."""
     if value is not None and not isinstance(value, Mapping):
         raise ConfigError(f"{what} {show(value)}: must be a dict (or None)")
+    for key in value or {}:  # type: ignore[union-attr]
+        if not isinstance(key, str):
+            raise ConfigError(f"{what} key {show(key)}: must be a string (a name)")
     return value
 
 
@@ -416,12 +428,15 @@ def check_args(kinds: Mapping[str, Callable[[object, str], Any]], values: Mappin
 def show(value: object) -> str:
     """A short repr for an error line (a nested container is shown to a bounded depth and length: the full
     repr of a YAML 'billion laughs' list is gigabytes)."""
-    if isinstance(value, np.ndarray):
-        text = f"<array {value.dtype} {value.shape}>"
-    elif isinstance(value, (list, tuple, dict, set, frozenset)):
-        text = _SHORT.repr(value)
-    else:
-        text = repr(value)
+    try:
+        if isinstance(value, np.ndarray):
+            text = f"<array {value.dtype} {value.shape}>"
+        elif isinstance(value, (list, tuple, dict, set, frozenset)):
+            text = _SHORT.repr(value)
+        else:
+            text = repr(value)
+    except ValueError:  # an int of over 4300 digits (or a list holding one): Python refuses to print it
+        text = "<a number too long to print>"
     return text if len(text) <= 60 else text[:57] + "..."
 
 
@@ -470,10 +485,11 @@ MAKE_CLIP_ARGS: dict[str, Callable[[object, str], Any]] = {
         check_optional_real,
     ),
     **dict.fromkeys(("steps", "seed", "frames", "crf"), check_whole),
-    **dict.fromkeys(("loop", "offload", "offline", "progress", "strict", "no_audio"), check_flag),
+    **dict.fromkeys(("loop", "offline", "progress", "strict", "no_audio"), check_flag),
+    "offload": check_flag_or_text,
     **dict.fromkeys(
         ("aspect", "motion", "scheme", "backend", "method", "device", "prompt", "negative_prompt")
-        + ("dtype", "interpolate", "codec", "preset", "pix_fmt"),
+        + ("dtype", "interpolate", "codec", "preset", "pix_fmt", "cache", "weight_dtype"),
         check_text,
     ),
     **dict.fromkeys(("weights", "vae"), check_place),

@@ -24,6 +24,8 @@ from vidiff.generate.clip import (
     SCHEMES,
 )
 from vidiff.generate.continue_clip import MAX_WINDOWS
+from vidiff.generate.offload import OFFLOAD_LEVELS, WEIGHT_DTYPES
+from vidiff.generate.step_cache import DEFAULT_THRESHOLD
 from vidiff.validate import MAX_SEED, OWN
 
 EXAMPLES = """examples:
@@ -208,7 +210,30 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     m.add_argument("--dtype", choices=DTYPE_CHOICES, default=None, help="default bf16 on cuda, fp32 on cpu")
     m.add_argument(
-        "--offload", action="store_true", help="model CPU offload and VAE tiling/slicing (smaller GPUs)"
+        "--offload",
+        nargs="?",
+        const="model",
+        default=None,
+        choices=OFFLOAD_LEVELS,
+        metavar="LEVEL",
+        help="smaller GPUs (cuda), with VAE tiling/slicing: --offload alone or model (one part on the GPU at a "
+        "time), group (block by block, the next copied on a CUDA stream: ComfyUI's block swap) or sequential "
+        "(layer by layer: the least memory, the slowest)",
+    )
+    m.add_argument(
+        "--weight-dtype",
+        choices=tuple(WEIGHT_DTYPES),
+        default=None,
+        help="store the transformer's weights in fp8 (ComfyUI's weight_dtype), cast to --dtype layer by layer: "
+        "about half its memory; frames close to, not equal to, the full weights'",
+    )
+    m.add_argument(
+        "--cache",
+        metavar="METHOD[:THRESHOLD]",
+        default=None,
+        help=f"skip transformer work on steps whose output barely changes: first-block (diffusers' First "
+        f"Block Cache, as ComfyUI's TeaCache / First Block Cache), threshold default {DEFAULT_THRESHOLD:g}, "
+        "higher skips more (Wan, LTX-Video, CogVideoX, HunyuanVideo 1.0); default off",
     )
     m.add_argument(
         "--offline",
@@ -294,7 +319,7 @@ def run(args: argparse.Namespace) -> int:
         frames=args.frames,
         keyframe_size=args.keyframe_size,
         dtype=args.dtype,
-        offload=args.offload,
+        offload=args.offload or False,
         offline=args.offline,
         lora=args.lora,
         transformer=args.transformer,
@@ -303,6 +328,8 @@ def run(args: argparse.Namespace) -> int:
         vae=args.vae,
         last_image=args.last_image,
         audio_guidance=args.audio_guidance,
+        cache=args.cache,
+        weight_dtype=args.weight_dtype,
         interpolate=args.interpolate,
         audio=args.audio,
         no_audio=args.no_audio,

@@ -143,7 +143,7 @@ def _model_keyframes(
     keyframe_size: str | tuple[int, int] | None,
     device: str,
     dtype: str | None,
-    offload: bool,
+    offload: bool | str | None,
     offline: bool,
     progress: bool,
     on_step: Callable[[int, int], None] | None = None,
@@ -157,21 +157,26 @@ def _model_keyframes(
     loop: bool = False,
     audio_guidance: float | None = None,
     tail: Any = None,
+    cache: str | None = None,
+    weight_dtype: str | None = None,
 ) -> tuple[list, Fraction, list[int], dict[str, Any]]:
     """A video diffusion model's keyframes for `seconds` (several windows, each from the last frame of
     the one before, when one is too short; the last ending on `last_image`, `vidiff.generate.end_frame`):
     (frames, their rate, the joins' indices, report facts). `tail` (`continue_clip.ClipTail`): a clip's
     last frames start the first window, its aspect sets the keyframes' and `seconds` is planned from it.
     Every option and the weights' kind are checked before the model is loaded; `note` says a fallback
-    (a hub that cannot be reached: the cached copy)."""
+    (a hub that cannot be reached: the cached copy). `offload` (a level), `weight_dtype` and `cache`:
+    `vidiff.generate.offload`, `vidiff.generate.step_cache`."""
     from vidiff.errors import ConfigError
     from vidiff.generate import keyframes as kf
     from vidiff.generate.backends import hub_access, hub_quiet, is_local, offline_mode, resolve
     from vidiff.generate.end_frame import check_backend, check_request, check_windows
     from vidiff.generate.lora import check_lora_support, fetch_loras, is_hub_file, parse_loras
     from vidiff.generate.model_audio import audio_guidance as audio_guidance_for
+    from vidiff.generate.offload import check_weight_dtype, parse_offload
     from vidiff.generate.shift import apply_shift, check_shift, shift_key
     from vidiff.generate.single_file import check_single_file_support, fetch_single_files, parse_single_files
+    from vidiff.generate.step_cache import check_cache_support, parse_cache
     from vidiff.generate.vae_file import parse_vae
     from vidiff.progress import stage
 
@@ -188,10 +193,13 @@ def _model_keyframes(
         raise ConfigError(
             f"audio_guidance must be above 0 and at most {MAX_GUIDANCE:g}, not {audio_guidance:g}"
         )
+    offload = parse_offload(offload)
     if offload and not device.startswith("cuda"):
         raise ConfigError(
-            "offload moves the model's parts between the GPU and the CPU: use it with device cuda"
+            f"offload {offload} moves the model's parts between the GPU and the CPU: use it with device cuda"
         )
+    weight_dtype = check_weight_dtype(weight_dtype)
+    spec = parse_cache(cache)
     ksize = parse_size(keyframe_size)
     loras = parse_loras(lora)
     files = parse_single_files(transformer)
@@ -235,6 +243,11 @@ def _model_keyframes(
     b.check_requirements(with_image=still is not None or first.windows > 1)
     check_lora_support(b.kind, b.two_stage, loras)
     check_single_file_support(b.kind, b.two_stage, files)
+    if spec is not None:  # diffusers' registries: the transformer's class and the pipelines that call it
+        with_image = still is not None or first.windows > 1
+        pipes = (b.kind, b.sibling) if with_image and b.sibling and not b.is_image_to_video else (b.kind,)
+        part = b.configs.get("model_index", {}).get("transformer")
+        check_cache_support(b.kind, part[1] if isinstance(part, list) and len(part) == 2 else None, pipes)
     if guidance_2 is not None and not b.two_stage:
         raise ConfigError(
             f"guidance_2 is the low-noise transformer's guidance of a two-transformer Wan 2.2 (A14B); this "
@@ -257,7 +270,7 @@ def _model_keyframes(
     b.guidance_2 = guidance_2  # None: the pipeline uses guidance for both stages (a guidance given alone)
     try:
         with stage(f"loading the {b.kind} ({weights}) on {device}", progress), hub_quiet():  # minutes
-            b.load(device, dtype, offline, is_local(weights), offload, files, loras)
+            b.load(device, dtype, offline, is_local(weights), offload, files, loras, spec, weight_dtype)
         # again with what the loaded model says (SVD's window)
         p = kf.plan(b, seconds, keyframe_fps, frames, end)
         wh = b.size(aspect, ksize)
@@ -290,6 +303,12 @@ def _model_keyframes(
     }
     if last_image:
         facts["last_image"] = last_image
+    if offload:
+        facts["offload"] = offload
+    if weight_dtype:
+        facts["weight_dtype"] = weight_dtype
+    if spec is not None:
+        facts["cache"] = b.cache.facts(spec)
     replaced = [{"file": f.source, "replaces": f.part} for f in files if f.part != "vae"]
     if replaced:
         facts["transformer_files"] = replaced
@@ -338,7 +357,7 @@ def make_clip(
     frames: int | None = None,
     keyframe_size: str | tuple[int, int] | None = None,
     dtype: str | None = None,
-    offload: bool = False,
+    offload: bool | str = False,
     offline: bool = False,
     lora: str | list[str] | None = None,
     transformer: str | list[str] | None = None,
@@ -347,6 +366,8 @@ def make_clip(
     vae: str | None = None,
     last_image: str | None = None,
     audio_guidance: float | None = None,
+    cache: str | None = None,
+    weight_dtype: str | None = None,
     interpolate: str | None = None,
     interpolate_options: dict[str, Any] | None = None,
     audio: str | None = None,
@@ -374,7 +395,10 @@ def make_clip(
     transformer in place of the weights' own, `vae` (PATH_OR_HUB_FILE: `vidiff.generate.vae_file`) a
     single-file VAE in place of theirs, `last_image` a still the clip ends on (its first is `image`:
     first and last frame to video, `vidiff.generate.end_frame`), `audio_guidance` the guidance of the
-    sound LTX-2 makes (default: `guidance` where given, else the model's 7.0). Else from `image`: camera `motion` over
+    sound LTX-2 makes (default: `guidance` where given, else the model's 7.0), `offload` True or a level
+    (model, group, sequential) and `weight_dtype` (fp8_e4m3fn, fp8_e5m2: `vidiff.generate.offload`) how the
+    model fits a smaller GPU, `cache` a step cache on its transformer (first-block[:THRESHOLD]:
+    `vidiff.generate.step_cache`). Else from `image`: camera `motion` over
     the still. From `clip`: the clip continued `extend` seconds past its end by `scheme` (refined by the shipped models
     with `method="diffusion"`, `steps`, `device`, `seed`), with `loop` a transition back to its start; with
     `weights` too, the model continues it `extend` seconds from its last frames (`vidiff.generate.continue_clip`).
@@ -490,6 +514,7 @@ def make_clip(
         "dtype": dtype, "negative_prompt": negative_prompt, "offload": offload or None, "offline": offline or None,
         "on_step": on_step, "lora": lora or None, "transformer": transformer or None, "shift": shift,
         "guidance_2": guidance_2, "vae": vae, "last_image": last_image, "audio_guidance": audio_guidance,
+        "cache": cache, "weight_dtype": weight_dtype,
     }  # fmt: skip
     for name, value in model_only.items():
         if value is not None and not model:
@@ -552,7 +577,7 @@ def make_clip(
         seq, seq_fps, joins, facts = _model_keyframes(
             image, seconds, size, backend, weights, prompt, negative_prompt, steps, guidance, seed,
             keyframe_fps, frames, keyframe_size, device, dtype, offload, offline, progress, on_step, note, lora,
-            transformer, shift, guidance_2, vae, last_image, loop, audio_guidance, tail,
+            transformer, shift, guidance_2, vae, last_image, loop, audio_guidance, tail, cache, weight_dtype,
         )  # fmt: skip
         keys = list(seq)
         sound = facts.pop("_sound", None)

@@ -2,8 +2,9 @@
 
 Loading a real model's weights takes from seconds to minutes (a 14B transformer, a T5-XXL text encoder),
 and the web app, or a script calling `make_clip` in a loop over prompts or seeds, loaded them again for
-every clip. One pipeline is kept: the next run with the same weights, device, dtype, offload, single-file
-transformers or VAE and LoRAs takes it as it is. A run that needs another one frees the kept one first, so two
+every clip. One pipeline is kept: the next run with the same weights, device, dtype, offload level, fp8
+weight storage, single-file transformers or VAE and LoRAs takes it as it is (a step cache is put on for
+one run and taken off after it: `vidiff.generate.step_cache`). A run that needs another one frees the kept one first, so two
 models are never held for the cache's sake. A kept pipeline is used by one run at a time (a diffusers
 pipeline is not safe to call from two threads): a run while it is in use loads its own, not kept, as
 every run did before (no run ever waits on another). A local folder's files are

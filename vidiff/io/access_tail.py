@@ -12,7 +12,6 @@ PyAV for such a file (it served the concealed frame too).
 from __future__ import annotations
 
 import dataclasses
-import os
 from fractions import Fraction
 from types import SimpleNamespace
 from typing import Any
@@ -21,6 +20,7 @@ import numpy as np
 
 from vidiff.io.cut_tail import DEPTH, cut_frame
 from vidiff.io.ebml_tail import block_cut
+from vidiff.io.file_key import file_key
 from vidiff.io.probe import probe, strict_input
 
 # (file, size, mtime) -> `_judged`: each file's last frames decoded once a process (training reopens)
@@ -33,17 +33,27 @@ def check_tail(r: Any, short: tuple[bool, int, int] | None) -> int | None:
     the file ends inside its last frame."""
     n = len(r)
     first = max(0, n - DEPTH)
-    try:
-        st = os.stat(r.path)
-        key: tuple[str, int, int] | None = (os.path.abspath(r.path), st.st_size, st.st_mtime_ns)
-    except OSError:
-        key = None
+    key = file_key(r.path)
     if key is None or key not in _FOUND:
         found = _judged(r, short, first)
         if key is None:
             return _said(r, found, first)
         _FOUND[key] = found
     return _said(r, _FOUND[key], first)
+
+
+def known(path: str) -> dict[str, Any]:
+    """What this process judged of `path`'s last frames ({"tail": `_judged`}; {} where not judged): for a
+    process that opens it again (a training data worker), which `remember`s it instead of decoding them."""
+    key = file_key(path)
+    return {"tail": _FOUND[key]} if key in _FOUND else {}
+
+
+def remember(path: str, what: dict[str, Any]) -> None:
+    """Take `what` (another process's `known`) as this process's judgement of `path`'s last frames."""
+    key = file_key(path)
+    if key is not None and "tail" in what:
+        _FOUND.setdefault(key, what["tail"])
 
 
 def _judged(r: Any, short: tuple[bool, int, int] | None, first: int) -> tuple[int | None, bool] | None:

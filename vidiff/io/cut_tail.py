@@ -17,13 +17,13 @@ corrupt (`vidiff.io.reader` leaves it out with the one damage line); others deco
 
 from __future__ import annotations
 
-import os
 import zlib
 from typing import Any
 
 import av
 import numpy as np
 
+from vidiff.io.file_key import file_key
 from vidiff.io.probe import open_container, video_stream
 from vidiff.io.stamps import REORDER
 
@@ -59,11 +59,9 @@ def cut_frame(tail: list[Any], path: str, container: str, short: bool, reorders:
 def found_position(path: str) -> int | None:
     """`cut_position`, once per file and process (each pass over a file reads its tail: the planning
     pass, the writing pass, a worker's)."""
-    try:
-        st = os.stat(path)
-    except OSError:
+    key = file_key(path)
+    if key is None:
         return None
-    key = (os.path.abspath(path), st.st_size, st.st_mtime_ns)
     if key not in _FOUND:
         _FOUND[key] = cut_position(path)
     return _FOUND[key]

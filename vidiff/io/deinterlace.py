@@ -4,9 +4,12 @@ A camcorder's (DV, HDV, AVCHD), a broadcast's (1080i) or a DVD's interlaced clip
 frame, its even and its odd rows, shot a field interval apart. Interpolated as one picture, each frame's
 combing on motion stayed in every output frame. `--deinterlace` (`MODES`) says how such a clip is read:
 
-- `auto` (the default): deinterlaced where its first frame is flagged interlaced, one frame per field,
-  as `field`, unless its fields show one moment (film or 25PsF flagged interlaced: `vidiff.io.field_scan`);
-  a progressive clip is read as it is, byte for byte;
+- `auto` (the default): deinterlaced where its frames are flagged interlaced (its first, or any of the
+  first frames `vidiff.io.field_scan` looks at: a progressive title, then interlaced), one frame per
+  field, as `field`, unless its fields show one moment (film or 25PsF flagged interlaced); a clip flagged
+  progressive whose moving frames idet finds combed (an interlaced capture or DVD rip re-encoded without
+  its flags) is deinterlaced too, in the field order idet finds, or read as film where idet finds 2:3
+  pulldown; a progressive clip is read as it is, byte for byte;
 - `field`: one frame per field (bwdif `send_field`, what ffmpeg's `-vf bwdif` gives): a 50i clip (25
   frames a second) is read as 50 fps, every field a real moment, so `--fps 50` needs no made frame and
   `--fps 60` interpolates between real 50 fps frames;
@@ -21,7 +24,8 @@ combing on motion stayed in every output frame. `--deinterlace` (`MODES`) says h
 
 `field` is the default for an interlaced clip because its fields are moments of their own: a frame per
 frame throws away half of the motion that the interpolation then has to guess. A clip flagged progressive
-whose frames are combed all the same (a bad transfer) is deinterlaced only when asked (`frame`, `field`).
+whose combing idet does not find clearly (too few moving frames, a few combed among progressive ones) is
+read as stored: deinterlaced only when asked (`frame`, `field`).
 The reader (`vidiff.io.reader`) times a field's frame half a source frame after its frame's; the file's
 damage policy, held last frames and VFR timing are the source's, unchanged.
 """
@@ -30,7 +34,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import os
 from collections.abc import Iterator
 from contextvars import ContextVar
 from fractions import Fraction
@@ -39,7 +42,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import av
 
 from vidiff.errors import ConfigError, InputError
-from vidiff.io.field_scan import fields_of
+from vidiff.io import field_scan
+from vidiff.io.field_scan import Fields, scan
+from vidiff.io.file_key import file_key
 from vidiff.io.notes import INTERLACED
 from vidiff.io.pulldown import Decimator, kept, phase_from
 
@@ -79,8 +84,8 @@ def deinterlace_mode() -> str:
 
 DEINTERLACE_HELP = (
     "how an interlaced clip (camcorder, broadcast, DVD) is read: auto (default: deinterlaced with bwdif "
-    "where flagged interlaced, one frame per field: 50i is read as 50 fps), field (one frame per field), "
-    "frame (one per frame, the rate kept), film (2:3 pulldown undone: 29.97i telecined film read as its "
+    "where flagged interlaced or idet finds it combed, one frame per field: 50i is read as 50 fps), field "
+    "(one frame per field), frame (one per frame, the rate kept), film (2:3 pulldown undone: 29.97i telecined film read as its "
     "23.976 fps frames, each once; auto does so where it finds the pulldown), off (as stored: combing stays)"
 )
 
@@ -101,15 +106,43 @@ def deinterlace_scope(mode: object) -> Iterator[None]:
 
 def resolve(mode: str, interlaced: bool, path: str | None = None) -> str:
     """What `mode` does to a clip whose first frame is (`interlaced`) or is not flagged interlaced:
-    "off", "frame", "field" or "film". auto reads `path` as stored where its fields show one moment
-    though flagged interlaced (progressive segmented), and as film where they show 2:3 pulldown
-    (`vidiff.io.field_scan`)."""
-    if mode == "auto":
-        if not interlaced:
-            return "off"
-        found = fields_of(path) if path is not None else "apart"
-        return {"apart": "field", "one": "off", "film": "film"}[found]
-    return mode
+    "off", "frame", "field" or "film". auto (`vidiff.io.field_scan`, over `path`'s first frames) reads
+    a clip flagged interlaced (its first frame, or any scanned) a frame per field, as stored where its
+    fields show one moment (progressive segmented), as film where they show 2:3 pulldown; a clip flagged
+    progressive as stored, unless idet finds it combed (a frame per field) or telecined (film)."""
+    if mode != "auto":
+        return mode
+    if path is None:
+        return "field" if interlaced else "off"
+    found = scan(path)
+    if interlaced or found.flagged:
+        return {"apart": "field", "one": "off", "film": "film"}[found.found()]
+    return {"apart": "field", "film": "film", "none": "off"}[found.combed()]
+
+
+def field_parity(flagged: str | None, path: str) -> str:
+    """bwdif's (and fieldmatch's) parity for `path`: the stream's field order where its first frame is
+    flagged interlaced (`flagged`: `field_order`'s), else the one idet finds (`Fields.order`: a clip
+    flagged progressive states none, and bwdif read its frames as bottom first)."""
+    return flagged if flagged is not None else scan(path).order()
+
+
+def found(path: str) -> tuple[Fields | None, dict[str, int | None]]:
+    """What this process found of `path`'s fields (`field_scan.scan`) and of its film's phase per parity
+    (`film_phase`): passed to a worker with its job (`remember`), which then does not scan it again."""
+    key = file_key(path)
+    phases = {k[3]: v for k, v in _PHASE.items() if k[:3] == key}
+    return field_scan.known(path), phases
+
+
+def remember(path: str, what: tuple[Fields | None, dict[str, int | None]] | None) -> None:
+    """Take `what` (a parent's `found`) as this process's scans of `path`."""
+    key = file_key(path)
+    if what is None or key is None:
+        return
+    field_scan.remember(path, what[0])
+    for parity, phase in what[1].items():
+        _PHASE.setdefault((*key, parity), phase)
 
 
 def field_order(stream: av.video.stream.VideoStream) -> str:
@@ -131,16 +164,22 @@ def as_read(info: VideoInfo, how: str) -> VideoInfo:
             "as stored; --deinterlace field deinterlaces it all the same"
         )
         return dataclasses.replace(info, notes=[*others, note])
-    order = _WORDS[info.interlaced or "auto"]
+    parity = field_parity(info.interlaced, info.path)
+    order = _WORDS[parity] + (" by idet" if info.interlaced is None and parity != "auto" else "")
+    flagged = any(n.startswith(INTERLACED) for n in info.notes)
     if how == "film":
         rate = info.fps * Fraction(*FILM)
-        phase = film_phase(info.path, info.interlaced or "auto") or 0
-        note = (
-            f"{INTERLACED}: telecined film (2:3 pulldown, {order}): fields matched back into its frames "
-            f"and the repeats dropped (fieldmatch, one repeat in five): read at {float(rate):.3f} fps, each film frame once"
+        phase = film_phase(info.path, parity) or 0
+        did = (
+            f"fields matched back into its frames and the repeats dropped (fieldmatch, one repeat in five): "
+            f"read at {float(rate):.3f} fps, each film frame once"
         )
-        if not any(n.startswith(INTERLACED) for n in info.notes):
-            note = f"pulldown undone as asked, though flagged progressive: read at {float(rate):.3f} fps"
+        note = f"{INTERLACED}: telecined film (2:3 pulldown, {order}): {did}"
+        if not flagged:
+            asked = f"pulldown undone as asked, though flagged progressive: read at {float(rate):.3f} fps"
+            note = _unflagged(
+                info.path, "2:3 pulldown in its fields", f"telecined film ({order}): {did}", asked
+            )
         return dataclasses.replace(
             info,
             fps=rate,
@@ -152,9 +191,11 @@ def as_read(info: VideoInfo, how: str) -> VideoInfo:
     k = 2 if how == "field" else 1
     rate = info.fps * k
     each = "one frame per field" if how == "field" else "one frame per frame"
-    note = f"{INTERLACED}: deinterlaced with {FILTER} ({order}), {each}: read at {float(rate):g} fps"
-    if not any(n.startswith(INTERLACED) for n in info.notes):  # flagged progressive: asked for all the same
-        note = f"deinterlaced as asked, though flagged progressive: {FILTER}, {each}: read at {float(rate):g} fps"
+    did = f"deinterlaced with {FILTER} ({order}), {each}: read at {float(rate):g} fps"
+    note = f"{INTERLACED}: {did}"
+    if not flagged:  # flagged progressive (its first frame): asked for, or found by auto
+        asked = f"deinterlaced as asked, though flagged progressive: {FILTER}, {each}: read at {float(rate):g} fps"
+        note = _unflagged(info.path, "its fields shot apart (combing on motion)", did, asked)
     return dataclasses.replace(
         info,
         fps=rate,
@@ -165,15 +206,28 @@ def as_read(info: VideoInfo, how: str) -> VideoInfo:
     )
 
 
+def _unflagged(path: str, what: str, did: str, asked: str) -> str:
+    """The note on a clip whose first frame is flagged progressive, read as `did` says: `asked` (a mode
+    other than auto), or why auto read it so (`resolve`: later frames flagged interlaced, or idet finds
+    `what`)."""
+    if deinterlace_mode() != "auto":
+        return asked
+    if scan(path).flagged:
+        return f"{INTERLACED}: its first frame flagged progressive, later ones interlaced: {did}"
+    return (
+        f"{INTERLACED}: flagged progressive, but idet finds {what} (an interlaced or telecined source "
+        f"re-encoded without its flags): {did}; --deinterlace off reads it as stored"
+    )
+
+
 def film_phase(path: str, parity: str = "auto") -> int | None:
     """Where the repeats of `path`'s 2:3 pulldown fall among its first moving frames
     (`vidiff.io.pulldown.phase_from`), as one pass from the start finds them; once per file and
     process; None where `path` is not a file."""
-    try:
-        st = os.stat(path)
-    except OSError:
+    file = file_key(path)
+    if file is None:
         return None
-    key = (os.path.abspath(path), st.st_size, st.st_mtime_ns, parity)
+    key = (*file, parity)
     if key not in _PHASE:
         _PHASE[key] = phase_from(_matched(path, parity))
     return _PHASE[key]

@@ -24,6 +24,7 @@ import numpy as np
 
 from vidiff.errors import ConfigError, OutputError
 from vidiff.io.video_ext import CONTAINER_CODEC, DEFAULT_CODEC
+from vidiff.validate import show
 
 CODECS = {  # user name -> ffmpeg encoder
     "h264": "libx264",
@@ -299,7 +300,7 @@ def _crf_problem(crf: object, codec: str) -> str | None:
         return None
     lo, hi = CRF_RANGE[enc]
     if isinstance(crf, bool) or not isinstance(crf, int) or not lo <= crf <= hi:
-        return f"crf {crf!r} out of range for {codec}: use {lo}-{hi}"
+        return f"crf {show(crf)} out of range for {codec}: use {lo}-{hi}"
     return None
 
 

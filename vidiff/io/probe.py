@@ -20,9 +20,10 @@ from vidiff.errors import ConfigError, InputError
 from vidiff.io.aspect import sar_text, stream_sar
 from vidiff.io.clock import first_frame_at
 from vidiff.io.deinterlace import as_read, deinterlace_mode, deinterlace_scope, field_order, resolve
+from vidiff.io.file_key import file_key
 from vidiff.io.notes import input_notes, is_transparent, say_notes
 from vidiff.io.orient import frame_orientation
-from vidiff.io.stamps import Timeline, grid_rate, in_order
+from vidiff.io.stamps import Timeline, grid_rate, in_order, pulldown_rate
 from vidiff.io.stamps import on_grid as on_grid  # re-exported: where it was
 from vidiff.io.tail import clip_rate, held_end
 from vidiff.validate import check_flag, check_path
@@ -136,6 +137,7 @@ class VideoInfo:
     sar: Fraction | None = None  # non-square pixels' aspect (`vidiff.io.aspect`); None: square
     interlaced: str | None = None  # its first frame is flagged interlaced: field order tff, bff or auto
     deinterlace: str = "off"  # how it is read: off, frame or field (`vidiff.io.deinterlace`)
+    soft_pulldown: bool = False  # timed by soft 2:3 pulldown, read on the film's even grid (`io.stamps`)
     first_at: float = 0.0  # the first frame's time on a player's clock: after the audio's start (`io.clock`)
 
     def expected_frames(self) -> int:
@@ -414,7 +416,7 @@ def _describe(c: av.container.InputContainer, path: str) -> VideoInfo:
         # damage warning) and timed the clip from the first of them: its audio a GOP late.
         pts = [s for s in pts if s >= first.pts]
         cut += lead
-        _SHOWN[_file_key(path)] = (
+        _SHOWN[file_key(path)] = (
             first.pts * tb
         )  # where its audio and subtitles are kept against (`shown_start`)
     # the header counts every frame stored, the edit list's cut ones too
@@ -436,6 +438,10 @@ def _describe(c: av.container.InputContainer, path: str) -> VideoInfo:
     if (own := clip_rate(fps, line.n, line.last, stated)) != fps:  # a rate that counted a held last frame
         fps = own
         line, steps = _timeline(ordered, tb, fps)
+    pulled = (film := pulldown_rate(ordered, tb, codec_rate(vs))) is not None
+    if film is not None:  # soft pulldown (a DVD's film): its frames on the film's even grid, not VFR
+        fps = film
+        line, steps = _timeline(ordered, tb, fps, pulled)
     repeated = line.repeated  # frames the reader leaves out (as ffmpeg does): not in n_frames
     if repeated and strict_input():
         raise InputError(
@@ -515,6 +521,7 @@ def _describe(c: av.container.InputContainer, path: str) -> VideoInfo:
         end=held_to,
         sar=stream_sar(vs),
         interlaced=field_order(vs) if first.interlaced else None,
+        soft_pulldown=pulled,
         notes=input_notes(
             cc.pix_fmt or "", vs.metadata, color, first.interlaced, _other_videos(c, vs), first.transparent
         ),
@@ -539,7 +546,7 @@ def shown_start(path: str | os.PathLike[str], vs: av.video.stream.VideoStream) -
     time, or, for a stream cut inside a group of pictures (a TS recording, a copy cut off a keyframe),
     its first frame that decodes as this process's probe found it (the stream's start is its first
     packet, a frame no decoder shows: the audio was kept against it, a GOP late)."""
-    shown = _SHOWN.get(_file_key(path))
+    shown = _SHOWN.get(file_key(path))
     return (
         float(shown) if shown is not None else float(vs.start_time * vs.time_base) if vs.start_time else 0.0
     )
@@ -547,18 +554,10 @@ def shown_start(path: str | os.PathLike[str], vs: av.video.stream.VideoStream) -
 
 def stream_start(path: str | os.PathLike[str], vs: av.video.stream.VideoStream) -> Fraction:
     """`shown_start`, exact: where a source's other streams (subtitles, chapters) are timed from."""
-    shown = _SHOWN.get(_file_key(path))
+    shown = _SHOWN.get(file_key(path))
     if shown is not None:
         return Fraction(shown)
     return Fraction(vs.start_time) * vs.time_base if vs.start_time else Fraction(0)
-
-
-def _file_key(path: str | os.PathLike[str]) -> tuple[str, int, int] | None:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return os.path.abspath(os.fspath(path)), st.st_size, st.st_mtime_ns
 
 
 def _other_videos(c: av.container.InputContainer, vs: av.video.stream.VideoStream) -> tuple[str, ...]:
@@ -572,10 +571,12 @@ def _other_videos(c: av.container.InputContainer, vs: av.video.stream.VideoStrea
     )
 
 
-def _timeline(ordered: list[int], tb: Fraction, fps: Fraction) -> tuple[Timeline, tuple[int, int]]:
-    """The reader's timeline of a stream's stamps in order (`vidiff.io.stamps`), and the shortest and
-    longest steps between its frames' times (ticks of the timeline)."""
-    line = Timeline(tb, fps)
+def _timeline(
+    ordered: list[int], tb: Fraction, fps: Fraction, pulled: bool = False
+) -> tuple[Timeline, tuple[int, int]]:
+    """The reader's timeline of a stream's stamps in order (`vidiff.io.stamps`; `pulled`: soft pulldown's),
+    and the shortest and longest steps between its frames' times (ticks of the timeline)."""
+    line = Timeline(tb, fps, pulled)
     lo = hi = None
     for s in ordered:
         before = line.last_ticks
@@ -583,6 +584,13 @@ def _timeline(ordered: list[int], tb: Fraction, fps: Fraction) -> tuple[Timeline
             d = line.last_ticks - before
             lo, hi = (d, d) if lo is None else (min(lo, d), max(hi, d))
     return line, (lo or 0, hi or 0)
+
+
+def codec_rate(vs: av.video.stream.VideoStream) -> Fraction | None:
+    """The frame rate a stream's codec states (an MPEG-2 sequence header's 29.97 for soft pulldown, where
+    the average rate is the film's or a guess from the first frames), else its nominal rate."""
+    rate = vs.guessed_rate
+    return Fraction(rate) if rate and rate > 0 else nominal_rate(vs)
 
 
 def repeats_note(n: int) -> str:

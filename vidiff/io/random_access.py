@@ -20,18 +20,22 @@ from __future__ import annotations
 import glob
 import os
 from collections.abc import Iterator, Sequence
+from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import av
 import numpy as np
 
 from vidiff.errors import InputError
+from vidiff.io import access_tail, deinterlace
 from vidiff.io.access_tail import check_counted, check_tail
 from vidiff.io.color import frame_to_rgb
 from vidiff.io.counted import CountedFrames, Counting
-from vidiff.io.deinterlace import deinterlace_mode, field_order, resolve
+from vidiff.io.deinterlace import deinterlace_mode, field_order, field_parity, resolve
 from vidiff.io.field_access import FieldFrames, FilmFrames, stored_rate
-from vidiff.io.probe import MIN_FRAMES, NO_TIMESTAMPS, open_container, video_stream
+from vidiff.io.probe import MIN_FRAMES, NO_TIMESTAMPS, codec_rate, open_container, video_stream
+from vidiff.io.stamps import Timeline, pulldown_rate
 from vidiff.io.video_ext import VIDEO_EXT
 from vidiff.io.webp_in import is_animated
 
@@ -123,7 +127,12 @@ class SeekReader:
         """Each frame's time in seconds from the first frame (VideoReader's `Frame.time`)."""
         if self._count is not None:
             return self._count.seconds
-        return (self._pts - self._pts[0]) * float(self._vs.time_base)
+        tb = Fraction(self._vs.time_base)
+        film = pulldown_rate(self._pts.tolist(), tb, codec_rate(self._vs))
+        if film is not None:  # soft pulldown: the film's even times, as the reader's (`vidiff.io.stamps`)
+            line = Timeline(tb, film, pulled=True)
+            return np.array([float(line.add(int(p)) or 0) for p in self._pts])
+        return (self._pts - self._pts[0]) * float(tb)
 
     def _start_pkt(self, i: int) -> int:
         """First packet to decode for frame `i`: its GOP's key frame, or the one before for a leading
@@ -290,6 +299,19 @@ def open_frames(
     return deinterlaced_access(SeekReader(path))
 
 
+def found_at_open(path: str) -> dict[str, Any]:
+    """What this process found of `path` when it opened it (its fields: `vidiff.io.deinterlace.found`;
+    its last frames: `vidiff.io.access_tail.known`): for a process that opens it again (a training data
+    worker, spawned), which `remember_open`s it instead of scanning and decoding again."""
+    return {"fields": deinterlace.found(path), **access_tail.known(path)}
+
+
+def remember_open(path: str, what: dict[str, Any]) -> None:
+    """Take `what` (another process's `found_at_open`) as this process's."""
+    deinterlace.remember(path, what.get("fields"))
+    access_tail.remember(path, what)
+
+
 def interlaced_input(path: str | os.PathLike[str]) -> bool:
     """Whether VideoReader deinterlaces `path` (`vidiff.io.deinterlace`): decord would read it as stored."""
     mode = deinterlace_mode()
@@ -298,9 +320,10 @@ def interlaced_input(path: str | os.PathLike[str]) -> bool:
     try:
         with open_container(path) as c:
             vs = video_stream(c)
-            return vs is not None and any(bool(f.interlaced_frame) for f in _first(c, vs))
+            first = _first(c, vs) if vs is not None else []
     except (InputError, av.error.FFmpegError):
         return False
+    return bool(first) and resolve(mode, bool(first[0].interlaced_frame), os.fspath(path)) != "off"
 
 
 def _first(c: av.container.InputContainer, vs: av.video.stream.VideoStream) -> list[av.VideoFrame]:
@@ -311,8 +334,8 @@ def _first(c: av.container.InputContainer, vs: av.video.stream.VideoStream) -> l
 
 
 def deinterlaced_access(r: SeekReader) -> SeekReader | FieldFrames | FilmFrames:
-    """`r`, or, for a clip VideoReader deinterlaces (`vidiff.io.deinterlace`: its first frame flagged
-    interlaced, or the mode asks), its frames as VideoReader gives them (`vidiff.io.field_access`)."""
+    """`r`, or, for a clip VideoReader deinterlaces (`vidiff.io.deinterlace`: flagged interlaced or
+    found combed, or the mode asks), its frames as VideoReader gives them (`vidiff.io.field_access`)."""
     if r._count is not None or deinterlace_mode() == "off":  # (a raw stream's counted frames: as stored)
         return r
     try:
@@ -324,7 +347,7 @@ def deinterlaced_access(r: SeekReader) -> SeekReader | FieldFrames | FilmFrames:
         return r
     if how == "film":  # (its frames as one pass from the start gives them)
         return FilmFrames(r)
-    parity = field_order(r._vs) if first.interlaced_frame else "auto"
+    parity = field_parity(field_order(r._vs) if first.interlaced_frame else None, r.path)
     return FieldFrames(r, how, parity, stored_rate(r.path))
 
 

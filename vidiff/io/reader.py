@@ -18,6 +18,7 @@ default); the damage policy counts the file's own frames.
 from __future__ import annotations
 
 import os
+import weakref
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -30,7 +31,7 @@ from vidiff.api_call import checked_call
 from vidiff.errors import ConfigError, InputError
 from vidiff.io.color import frame_to_rgb
 from vidiff.io.cut_tail import DEPTH, cut_frame
-from vidiff.io.deinterlace import deinterlaced
+from vidiff.io.deinterlace import deinterlaced, field_parity
 from vidiff.io.ebml_tail import block_cut
 from vidiff.io.probe import (
     MIN_FRAMES,
@@ -92,6 +93,7 @@ class VideoReader:
         self.input_fps = input_fps
         self._info = info or (self.file.info if self.file else None)
         self.decoded = 0
+        self._passes: weakref.WeakSet[Iterator[Frame]] = weakref.WeakSet()  # for `close`
 
     @property
     def info(self) -> VideoInfo:
@@ -100,6 +102,23 @@ class VideoReader:
         return self._info
 
     def __iter__(self) -> Iterator[Frame]:
+        it = self._pass()
+        self._passes.add(it)
+        return it
+
+    def close(self) -> None:
+        """End the passes in progress (a loop left early holds its file open until the pass is collected);
+        closing twice is harmless, and a later `for` starts a new pass."""
+        for it in list(self._passes):
+            it.close()
+
+    def __enter__(self) -> VideoReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _pass(self) -> Iterator[Frame]:
         if self.file is not None:
             yield from self._frames(self.file)
             return
@@ -114,7 +133,7 @@ class VideoReader:
                 self.decoded = i + 1
             return
         if file.info.deinterlace != "off":  # a frame per field, or per frame, by bwdif
-            how, parity = file.info.deinterlace, file.stored.interlaced or "auto"
+            how, parity = file.info.deinterlace, field_parity(file.stored.interlaced, self.path)
             for f in deinterlaced(self._stored(file), how, file.stored.fps, self.path, parity):
                 yield Frame(f.index, f.time, frame_to_rgb(f.image))
                 self.decoded = f.index + 1
@@ -131,7 +150,9 @@ class VideoReader:
         with file.reading() as c:
             vs = video_stream(c)
             step = 1 / info.fps
-            line = Timeline(vs.time_base, info.fps)  # the probe's rule: repeats out, resets stepped
+            line = Timeline(
+                vs.time_base, info.fps, info.soft_pulldown
+            )  # the probe's rule: repeats out, resets stepped
             err_at: Fraction | None = None  # time of the last good frame before the first error
             # each frame with whether a packet had failed to decode before it came
             short: list[

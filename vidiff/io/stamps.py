@@ -19,6 +19,7 @@ from typing import TypeVar
 
 T = TypeVar("T")
 
+PULLED_FROM = (Fraction(30000, 1001), Fraction(30))  # rates soft 2:3 pulldown shows film at
 REORDER = 4  # frames held back to put their stamps in order (x264's B-pyramid reorders 2-3)
 
 
@@ -93,6 +94,23 @@ def _release(held: deque[tuple[T, bool]], stamps: list[int]) -> tuple[T, int | N
     return item, heapq.heappop(stamps) if stamped else None
 
 
+def pulldown_rate(stamps: list[int], tb: Fraction, stated: Fraction | None) -> Fraction | None:
+    """The film rate of a stream timed by soft 2:3 pulldown (MPEG-2's repeat_first_field, H.264's
+    pic_struct: a DVD's 23.976 fps film shown as 29.97i), from its stamps in order (`tb` seconds each)
+    and the rate its stream states (`stated`: 29.97 or 30): its frames are shown for three fields and two
+    in turn, so frame k is stamped up to a fifth of a film frame after k film frames (4/5 of `stated`),
+    not on that grid. That film rate where every stamp lies within a quarter film frame of its place and
+    some off it; None otherwise (video at the stated rate, film stamped evenly, an edit or a hybrid DVD
+    whose 29.97 fps parts drift off the film's grid: its times stand)."""
+    if stated not in PULLED_FROM or len(stamps) < 5:
+        return None
+    film = stated * Fraction(4, 5)
+    off = [(s - stamps[0]) * Fraction(tb) * film - k for k, s in enumerate(stamps)]  # in film frames
+    if any(abs(o) > Fraction(1, 4) for o in off) or all(abs(o) <= film / 1000 for o in off):
+        return None
+    return film
+
+
 class Timeline:
     """The times of a stream's frames, given their stamps in order (`in_order`) one at a time (`add`):
     seconds from the first frame, on the nominal grid where a container's rounding put them off it
@@ -104,8 +122,9 @@ class Timeline:
     (1 / `fps`) are whole numbers of: exact, as Fractions are, and ten times faster (a two-hour clip is
     probed in a fraction of a second more, not several)."""
 
-    def __init__(self, tb: Fraction, fps: Fraction) -> None:
+    def __init__(self, tb: Fraction, fps: Fraction, pulled: bool = False) -> None:
         self.tb, self.fps = Fraction(tb), Fraction(fps)
+        self.pulled = pulled  # soft pulldown's times (`pulldown_rate`): on the grid within a quarter frame
         self.unit = self.tb.denominator * self.fps.numerator
         self._pts_ticks = self.tb.numerator * self.fps.numerator  # a stamp's ticks, and a container tick's
         self.step = self.fps.denominator * self.tb.denominator  # a frame's ticks
@@ -147,4 +166,4 @@ class Timeline:
         if 2 * r > self.step or (2 * r == self.step and k % 2):
             k += 1
         off = abs(t - k * self.step)
-        return k * self.step if off <= self._pts_ticks and 4 * off <= self.step else t
+        return k * self.step if (self.pulled or off <= self._pts_ticks) and 4 * off <= self.step else t

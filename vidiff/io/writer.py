@@ -108,7 +108,8 @@ def sources(
 
 
 def _check_target(path: str, label: str) -> None:
-    """The output's folder exists and is writable, and the output is not a folder (`label` leads the error)."""
+    """The output's folder exists and is writable, and the output is not a folder, nor a named pipe, device
+    or socket (the finished file's rename replaced a FIFO a reader was waiting on; `label` leads the error)."""
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise OutputError(f"{label}: folder {folder} does not exist")
@@ -116,6 +117,11 @@ def _check_target(path: str, label: str) -> None:
         raise OutputError(f"{label}: folder {folder} is not writable")
     if os.path.isdir(path):
         raise OutputError(f"{label}: is a folder")
+    if os.path.exists(path) and not os.path.isfile(path):
+        raise OutputError(
+            f"{label}: is not a regular file (a named pipe, device or socket), which the output would "
+            "replace; choose another name"
+        )
 
 
 def check_png_output(

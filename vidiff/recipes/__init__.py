@@ -65,7 +65,9 @@ STAGES: dict[str, dict[str, tuple[type, ...]]] = {
         "keyframe_size": (str,),
         "device": (str,),
         "dtype": (str,),
-        "offload": (bool,),
+        "offload": (bool, str),  # true (model offload) or a level: model, group, sequential
+        "weight_dtype": (str,),  # the transformer's weights stored in fp8 (fp8_e4m3fn, fp8_e5m2)
+        "cache": (str,),  # a step cache on the transformer: first-block[:THRESHOLD]
         "offline": (bool,),
         "lora": (str, list),  # one [high=|low=]FILE[:SCALE] or a list of them
         "transformer": (str, list),  # one [high=|low=]FILE (a single-file transformer) or a list

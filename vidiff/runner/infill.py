@@ -49,19 +49,24 @@ from vidiff.metrics.defects import detect_bad_frames as detect_bad_frames  # re-
 from vidiff.progress import progress_bar
 from vidiff.quality import apply_quality
 from vidiff.timeline import check_flow_size, parse_input_fps
-from vidiff.validate import INFILL_ARGS, check_args, check_ascii_number
+from vidiff.validate import INFILL_ARGS, check_args, check_ascii_number, show
 
 
 def parse_frames(spec: str | int | Iterable[int], n_frames: int) -> set[int]:
     """'10-14,30' -> {10, 11, 12, 13, 14, 30}; a collection of indices ({10, 30}) is checked the same
     way; every index must lie inside the clip."""
+    if isinstance(spec, (np.integer, np.ndarray)) and np.ndim(spec) == 0:
+        spec = [spec]  # one NumPy index, as one int is taken
     if not isinstance(spec, (str, int)):
-        try:
-            if any(isinstance(i, bool) for i in spec):
+        try:  # bytes are refused (b"3" iterated is 51); an iterator is read once (it was read twice: empty)
+            if isinstance(spec, (bytes, bytearray)):
                 raise TypeError
-            spec = ",".join(str(operator.index(i)) for i in spec)  # ints only: no 2.5 or "3"
+            items = list(spec)  # type: ignore[arg-type]
+            if any(isinstance(i, bool) for i in items):
+                raise TypeError
+            spec = ",".join(str(operator.index(i)) for i in items)  # ints only: no 2.5 or "3"
         except TypeError:
-            raise ConfigError(f"invalid frames {spec!r}; give frame indices, e.g. {{10, 30}}") from None
+            raise ConfigError(f"invalid frames {show(spec)}; give frame indices, e.g. {{10, 30}}") from None
     out: set[int] = set()
     check_ascii_number(str(spec), "frames")
     for part in str(spec).split(","):

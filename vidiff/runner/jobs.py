@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from vidiff.flow import Interpolator, get_interpolator
-from vidiff.io.deinterlace import deinterlace_scope
+from vidiff.io.deinterlace import deinterlace_scope, remember
 from vidiff.io.probe import VideoFile, input_policy
 from vidiff.io.reader import VideoReader
 from vidiff.io.segments import Parts, PartSink
@@ -76,6 +76,7 @@ class ClipSpec:
     strict: bool = False
     rate: Fraction | None = None  # the input's frame rate (how an image sequence's frames are found)
     deinterlace: str | None = None  # how the input is read (`vidiff.io.deinterlace`; None: the default)
+    fields: Any = None  # what the parent's scans of its fields found (`vidiff.io.deinterlace.found`)
 
 
 def plan_jobs(
@@ -158,6 +159,7 @@ def run_job(job: SegmentJob, clip: ClipSpec, progress: Any = None) -> int:
 
     progress = progress if progress is not None else parallel.worker_progress()
     with input_policy(clip.strict), deinterlace_scope(clip.deinterlace):
+        remember(clip.input, clip.fields)  # (its fields scanned once a run, in the parent)
         interp = _interpolator(clip.method, clip.method_options)
         sink = PartSink(clip.parts, clip.parts.done(), job.hi if job.last else None)
         frames = frames_at(clip.input, job.sources, clip.rate)

@@ -25,7 +25,7 @@ from vidiff.io.video_ext import DEFAULT_CODEC
 from vidiff.quality import apply_quality
 from vidiff.runner.parallel import parse_workers
 from vidiff.timeline import parse_factor, parse_fps, parse_input_fps, parse_speed
-from vidiff.validate import UPSCALE_ARGS, check_args
+from vidiff.validate import UPSCALE_ARGS, check_args, check_int, check_size, show
 
 AUDIO_MODES = ("copy", "drop", "slow", "none")
 
@@ -93,11 +93,15 @@ class UpscaleOptions:
         if self.deinterlace is not None:
             check_deinterlace(self.deinterlace)
         check_start_number(self.start_number)  # (that the output is image frames: `upscale_file`)
-        window, max_run = self.window, self.max_run
-        if isinstance(window, bool) or not isinstance(window, int) or not 1 <= window <= 1024:
-            raise ConfigError(f"window {window!r}: a window is 1 to 1024 pairs of frames")
-        if isinstance(max_run, bool) or not isinstance(max_run, int) or max_run < 1:
-            raise ConfigError(f"dedupe max_run {max_run!r}: must be a whole number, 1 or more")
+        # whole numbers as every count is read (a NumPy integer too, refused before), kept as ints; the
+        # size as a (width, height) tuple of ints (a NumPy array's truth value was a ValueError later)
+        try:
+            window = check_int(self.window, "window", 1, 1024)
+        except ConfigError:
+            raise ConfigError(f"window {show(self.window)}: a window is 1 to 1024 pairs of frames") from None
+        object.__setattr__(self, "window", window)
+        object.__setattr__(self, "max_run", check_int(self.max_run, "dedupe max_run", 1))
+        object.__setattr__(self, "out_size", check_size(self.out_size, "out_size"))
         object.__setattr__(self, "workers", parse_workers(self.workers))
         if self.resolved_audio not in AUDIO_MODES:
             raise ConfigError(f"audio mode {self.audio_mode!r}: use copy, drop or slow")

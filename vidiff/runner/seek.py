@@ -17,7 +17,7 @@ import av
 import numpy as np
 
 from vidiff.io.color import frame_to_rgb
-from vidiff.io.deinterlace import deinterlace_mode, deinterlaced_pairs, field_order, resolve
+from vidiff.io.deinterlace import deinterlace_mode, deinterlaced_pairs, field_order, field_parity, resolve
 from vidiff.io.field_access import stored_rate
 from vidiff.io.probe import nominal_rate, on_grid, open_container, video_stream
 from vidiff.io.reader import VideoReader
@@ -96,7 +96,7 @@ def _by_seek(
         c.seek(int((wanted[order[0]][0] - early + t0) / tb), stream=vs, backward=True, any_frame=False)
         frames = _timed(_decode(c, vs), tb, t0, rate)
         if how != "off":
-            parity = field_order(vs) if first.interlaced_frame else "auto"
+            parity = field_parity(field_order(vs) if first.interlaced_frame else None, path)
             frames = deinterlaced_pairs(frames, how, rate, path, parity)
         n = 0
         for t, frame in frames:

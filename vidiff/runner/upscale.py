@@ -20,7 +20,7 @@ from vidiff.errors import ConfigError, InputError
 from vidiff.flow import Interpolator, interpolator_factory
 from vidiff.io.aspect import note_sar_lost, written_sar
 from vidiff.io.colortags import output_color
-from vidiff.io.deinterlace import deinterlace_mode, deinterlace_scope
+from vidiff.io.deinterlace import deinterlace_mode, deinterlace_scope, found
 from vidiff.io.encode import EncodeOptions
 from vidiff.io.gif_out import check_gif_rate
 from vidiff.io.orient import Upright, upright_first, upright_size, written_flip, written_rotation
@@ -224,9 +224,14 @@ def _check_inputs(src: VideoFile | ImageSequence, output: str, opts: UpscaleOpti
 
 def _output_size(opts: UpscaleOptions, width: int, height: int) -> tuple[int, int]:
     """`out_size`, else the size `transform` makes of a blank frame, else the source's; a transform that
-    makes another size than `out_size` says is refused before any work."""
-    if opts.transform is None:
-        return opts.out_size or (width, height)
+    makes another size than `out_size` says (or no transform and another size) is refused before any work."""
+    if opts.transform is None:  # the frames keep the source's size: another out_size failed mid-run
+        if opts.out_size is not None and tuple(opts.out_size) != (width, height):
+            raise ConfigError(
+                f"out_size {opts.out_size[0]}x{opts.out_size[1]}: the frames are {width}x{height} (no "
+                "transform resizes them); give a transform, or leave out_size out"
+            )
+        return (width, height)
     img = np.asarray(opts.transform(np.zeros((height, width, 3), np.uint8)))
     if img.ndim != 3 or img.shape[2] != 3:
         raise ConfigError(f"transform returns an array of shape {img.shape}, not an (H, W, 3) RGB frame")
@@ -353,6 +358,7 @@ def _parallel(
         strict_input(),
         run.info.fps,
         deinterlace_mode(),
+        found(src.path),
     )
     pool = run.pool
     span = segments_per_job(-(-run.expected // writer.seg_n), pool.workers if pool else run.n_workers)

@@ -17,7 +17,14 @@ import torch
 from vidiff.codecs import frames_to_tensor
 from vidiff.diffusion.prior import window_prior
 from vidiff.errors import ConfigError, InputError
-from vidiff.io.random_access import FrameLost, TooFewFrames, list_clips, open_frames
+from vidiff.io.random_access import (
+    FrameLost,
+    TooFewFrames,
+    found_at_open,
+    list_clips,
+    open_frames,
+    remember_open,
+)
 from vidiff.train.procedural import MotionWindow
 
 MAX_OPEN = 16  # readers kept open per process (file handles), the least recent closed first
@@ -74,6 +81,7 @@ class ClipPool:
         self.min_frames, self.n_spans = min_frames, max(1, int(spans))
         self._share = (int(cache_mb) << 20) // self.n_spans  # bytes one span may take
         self._readers: dict[int, object] = {}
+        self._found: dict[str, dict[str, Any]] = {}  # a spawned worker's: what its parent found at open
         self._spans: OrderedDict[tuple[int, int, int], list[np.ndarray | None]] = OrderedDict()
         self._pid = os.getpid()
 
@@ -81,7 +89,10 @@ class ClipPool:
         return len(self.paths)
 
     def __getstate__(self) -> dict[str, Any]:
-        return {**self.__dict__, "_readers": {}, "_spans": OrderedDict(), "_pid": -1}
+        # what this process found of each clip at open goes with it: a spawned data worker does not scan
+        # its fields or decode its last frames again (`found_at_open`; a forked one has them already)
+        found = {p: found_at_open(p) for p in self.paths}
+        return {**self.__dict__, "_readers": {}, "_spans": OrderedDict(), "_pid": -1, "_found": found}
 
     def pick(self, rng: np.random.Generator) -> int:
         """A clip, in proportion to its frames: every frame of the footage equally likely."""
@@ -120,6 +131,7 @@ class ClipPool:
         if k not in self._readers:
             if len(self._readers) >= MAX_OPEN:  # many clips: close the one opened first
                 self._readers.pop(next(iter(self._readers))).close()
+            remember_open(self.paths[k], self._found.get(self.paths[k], {}))
             self._readers[k] = open_frames(self.paths[k], self.engine)
         return self._readers[k]
 

@@ -69,15 +69,15 @@ def with_warning(line: str, src: str | None, *notes: str | None) -> str:
 
 
 def pad_note(
-    src: str, out: str | os.PathLike[str], codec: str = "h264", pix_fmt: str = "yuv420p"
+    info: Any, out: str | os.PathLike[str], codec: str = "h264", pix_fmt: str = "yuv420p"
 ) -> str | None:
-    """The CLI's note when the output of `src` (written at its size) is padded to even, as `pix_fmt`'s
-    chroma needs (`EncodeOptions.coded_size`: the last column or row repeated), naming the files by their
-    names; None when the size is kept. The page has no pixel-format choice, so it offers none."""
+    """The CLI's note when the output of a clip (`info`: its probe, taken before the run; probing the
+    upload again after it was a traceback in the page where the temporary upload was gone by then) is
+    padded to even, as `pix_fmt`'s chroma needs (`EncodeOptions.coded_size`: the last column or row
+    repeated), naming the output by its name; None when the size is kept. The page has no pixel-format
+    choice, so it offers none."""
     from vidiff.io.encode import EncodeOptions
-    from vidiff.io.probe import probe
 
-    info = probe(src)
     w, h = info.width, info.height
     cw, ch = EncodeOptions(codec, 18, None, pix_fmt).coded_size(w, h)
     if (cw, ch) == (w, h):

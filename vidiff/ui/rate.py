@@ -221,7 +221,7 @@ def _run_rate(app: App) -> Any:
             with_warning(
                 f"Done: {r['out_frames']} frames written.",
                 src,
-                None if codec == GIF else pad_note(src, out, codec),
+                None if codec == GIF else pad_note(info, out, codec),
             ),
             str(out),
             _report_md(r),

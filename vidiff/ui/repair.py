@@ -43,6 +43,9 @@ def _run_repair(app: App) -> Any:
             from vidiff.quality import checked_method
 
             choice = checked_method(**chosen(quality, method))  # a tier and a method: one line, no work
+            from vidiff.io.probe import probe
+
+            info = probe(src)  # a bad input is one line before any job; its size for the pad note
         except VidiffError as e:
             yield (error_line(e), None, None)
             return
@@ -62,7 +65,7 @@ def _run_repair(app: App) -> Any:
             if r["replaced"]
             else "No frame replaced (none found)."
         )
-        yield (with_warning(msg, src, pad_note(src, out)), str(out), pics)
+        yield (with_warning(msg, src, pad_note(info, out)), str(out), pics)
 
     return run_repair
 

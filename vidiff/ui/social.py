@@ -13,12 +13,14 @@ from vidiff.errors import ConfigError, VidiffError
 from vidiff.ui.core import NO_SAMPLE, App, Cancelled, Job, drive, error_line, with_warning
 from vidiff.ui.social_model import (
     audio_guidance_field,
+    cache_field,
     last_image_field,
     model_fields,
     model_options,
     no_audio_field,
     upload_path,
     vae_field,
+    weight_dtype_field,
 )
 from vidiff.ui.widgets import CLIP_TYPES, clip_input, on_cancel, run_cancel
 from vidiff.validate import OWN
@@ -54,6 +56,8 @@ def social_tab(app: App) -> None:
             c.no_audio,
             c.last_image,
             c.audio_guidance,
+            c.cache,
+            c.weight_dtype,
         ],  # fmt: skip
         [c.status, c.video, c.out, c.report],
     )
@@ -118,6 +122,8 @@ def _social_layout() -> SimpleNamespace:
                 c.no_audio = no_audio_field()
                 c.last_image = last_image_field()
                 c.audio_guidance = audio_guidance_field()
+                c.cache = cache_field()
+                c.weight_dtype = weight_dtype_field()
             c.music = gr.File(
                 label="Music (optional; trimmed and faded)", file_types=["audio"], elem_id="so-music"
             )
@@ -158,7 +164,7 @@ def _run_social(app: App) -> Any:
         guidance: float | None,
         device: str | None,
         dtype: str | None,
-        offload: bool,
+        offload: Any,
         offline: bool,
         lora: str | None,
         transformer: str | None,
@@ -169,6 +175,8 @@ def _run_social(app: App) -> Any:
         no_audio: bool,
         last_image: Any,
         audio_guidance: float | None,
+        cache: str | None,
+        weight_dtype: str | None,
         request: gr.Request,
         progress: gr.Progress = gr.Progress(),  # noqa: B008
     ) -> Iterator[tuple]:
@@ -178,8 +186,9 @@ def _run_social(app: App) -> Any:
             from vidiff.validate import check_real
 
             _check_unsent(extend, strength, seconds, motion, music, gif, seed)
-            aspect, fps = (OWN if v == OWN_CHOICE else v for v in (aspect, fps))  # make_clip checks OWN's use
-            if fps != OWN:
+            # make_clip checks OWN's use (a crafted list or array is not the choice: its own line there)
+            aspect, fps = (OWN if isinstance(v, str) and v == OWN_CHOICE else v for v in (aspect, fps))
+            if fps is not OWN:
                 check_real(fps, "fps")  # the page always sends one (make_clip takes None as its default)
             model = _model_options(prompt, negative, weights, backend, seed)
             app.exposure.check_weights(model.get("weights"))  # a shared app: the launch's folders only
@@ -191,7 +200,8 @@ def _run_social(app: App) -> Any:
             # them as the CLI's (given without a model, its one line says they apply to a model)
             model |= model_options(
                 steps, frames, keyframe_fps, keyframe_size, guidance, device, dtype, offload, offline, lora,
-                transformer, shift, guidance_2, vae=vae, no_audio=no_audio,
+                transformer, shift, guidance_2, vae=vae, no_audio=no_audio, cache=cache,
+                weight_dtype=weight_dtype,
             )  # fmt: skip
             _check_model_files(app, model)  # a shared app: LoRA and transformer files from its folders only
             last = upload_path(last_image)
@@ -204,7 +214,7 @@ def _run_social(app: App) -> Any:
             # refuses a clip with a model in one line), not silently dropped
             chosen = upload or (sample and sample != NO_SAMPLE)
             src = app.resolve_input(upload, sample) if chosen or not uses_model else None
-            if aspect != OWN:
+            if aspect is not OWN:
                 preset_size(aspect)  # names the output: checked before it is made
             audio = None if not music else music if isinstance(music, str) else getattr(music, "name", None)
             if audio:
@@ -216,7 +226,7 @@ def _run_social(app: App) -> Any:
         still = src is None or (Path(src).suffix.lower() in IMAGE_EXT and not is_animated(src))
         folder = app.new_folder("social")
         ext = "gif" if gif is True else "mp4"  # an animated GIF: make_clip refuses music and over 50 fps
-        shape = "own" if aspect == OWN else aspect.replace(":", "x")
+        shape = "own" if aspect is OWN else aspect.replace(":", "x")
         out = folder / f"{Path(src).stem if src else 'generated'}_{shape}.{ext}"
 
         def work(job: Job) -> dict[str, Any]:
@@ -345,6 +355,16 @@ def _report_md(r: dict[str, Any]) -> str:
             rows += [("sampler steps", r["steps"]), ("guidance", r["guidance"])]
             rows += [("low-noise guidance", r["guidance_2"])] if "guidance_2" in r else []
             rows += [("sound guidance", r["audio_guidance"])] if "audio_guidance" in r else []
+            if "cache" in r:  # how many transformer passes the step cache skipped
+                c = r["cache"]
+                rows.append(
+                    (
+                        "step cache",
+                        f"{c['method']}:{c['threshold']:g}, {c['skipped']} of {c['passes']} passes skipped",
+                    )
+                )
+            rows += [("offload", r["offload"])] if "offload" in r else []
+            rows += [("transformer weights", r["weight_dtype"])] if "weight_dtype" in r else []
             rows += [(k.replace("_", " "), r[k]) for k in ("variant", "shift", "last_image") if r.get(k)]
             for x in r.get("loras", []):  # each LoRA, its scale and, for one of two transformers, which
                 where = "" if x["stage"] == "all" else f" ({x['stage']})"

@@ -1,6 +1,6 @@
 """The Social clip tab's generator settings: what `vidiff generate` offers for a video diffusion model
-(sampler steps, keyframes per window, keyframe rate and size, guidance, device, dtype, offload, offline,
-LoRAs, a single-file transformer, shift, low-noise guidance, a single-file VAE), with the same defaults (`make_clip`'s:
+(sampler steps, keyframes per window, keyframe rate and size, guidance, device, dtype, offload level, offline,
+LoRAs, a single-file transformer, shift, low-noise guidance, a single-file VAE, a step cache, fp8 weights), with the same defaults (`make_clip`'s:
 empty is the model's own) and the same checks (`make_clip`'s, one `vidiff: error:` line), so the page
 sets what the CLI sets."""
 
@@ -10,12 +10,15 @@ import gradio as gr
 
 # the dtype menu's "let make_clip choose" entry (dtype None: bf16 on cuda, fp32 on cpu)
 AUTO_DTYPE = "auto"
+NO_OFFLOAD = "off"  # the offload menu's first entry (make_clip's offload False)
+DEFAULT_WEIGHTS = "default"  # the weight dtype menu's first entry (the weights stored in dtype)
 DEVICES = ("cpu", "cuda")
 
 
 def model_fields() -> list[Any]:
     """The settings' components, in the order `model_options` takes their values (ids `so-*`)."""
     from vidiff.generate.clip import DTYPE_CHOICES, MAX_GUIDANCE, MAX_MODEL_STEPS
+    from vidiff.generate.offload import OFFLOAD_LEVELS
 
     with gr.Row():
         steps = gr.Number(
@@ -52,8 +55,12 @@ def model_fields() -> list[Any]:
             label="Precision (auto: bf16 on cuda, fp32 on cpu)",
             elem_id="so-dtype",
         )
-        offload = gr.Checkbox(
-            False, label="Offload (smaller GPUs: parts moved to the GPU as needed)", elem_id="so-offload"
+        offload = gr.Dropdown(
+            [NO_OFFLOAD, *OFFLOAD_LEVELS],
+            value=NO_OFFLOAD,
+            label="Offload (smaller GPUs, cuda: model one part at a time, group block by block, sequential "
+            "layer by layer)",
+            elem_id="so-offload",
         )
         offline = gr.Checkbox(
             False,
@@ -136,6 +143,30 @@ def audio_guidance_field() -> Any:
     )
 
 
+def cache_field() -> Any:
+    """The step cache (`so-cache`, `--cache`): the handler's last field but one."""
+    from vidiff.generate.step_cache import DEFAULT_THRESHOLD
+
+    return gr.Textbox(
+        label="Step cache: first-block[:THRESHOLD] skips transformer work on steps that barely change "
+        f"(ComfyUI's TeaCache / First Block Cache; threshold default {DEFAULT_THRESHOLD:g}; empty: off)",
+        placeholder=f"e.g. first-block:{DEFAULT_THRESHOLD:g}",
+        elem_id="so-cache",
+    )
+
+
+def weight_dtype_field() -> Any:
+    """The transformer's weight storage (`so-weight-dtype`, `--weight-dtype`): the handler's last field."""
+    from vidiff.generate.offload import WEIGHT_DTYPES
+
+    return gr.Dropdown(
+        [DEFAULT_WEIGHTS, *WEIGHT_DTYPES],
+        value=DEFAULT_WEIGHTS,
+        label="Transformer weights (fp8: about half the memory, cast to the precision layer by layer)",
+        elem_id="so-weight-dtype",
+    )
+
+
 def upload_path(value: Any) -> str | None:
     """A file field's value as a path (Gradio sends a path, or an object with `.name`); None when empty."""
     return None if not value else value if isinstance(value, str) else getattr(value, "name", None)
@@ -157,6 +188,8 @@ def model_options(
     guidance_2: Any = None,
     vae: Any = None,
     no_audio: Any = None,
+    cache: Any = None,
+    weight_dtype: Any = None,
 ) -> dict[str, Any]:
     """`make_clip`'s keywords for the settings given (an empty field, the menus' defaults and unticked
     boxes are not sent: `make_clip`'s defaults apply). Whole numbers from the page (25.0) are sent as
@@ -173,7 +206,7 @@ def model_options(
         "guidance": guidance,
         "device": None if device == "cpu" else device,  # make_clip's default; another is checked there
         "dtype": None if dtype == AUTO_DTYPE else dtype,
-        "offload": offload if offload is not False else None,  # True, or a crafted value to refuse
+        "offload": None if offload in (False, NO_OFFLOAD) else offload,  # a level, or a value to refuse
         "offline": offline if offline is not False else None,
         "lora": _lines(check_text(lora, "lora")),
         "transformer": _lines(check_text(transformer, "transformer")),
@@ -181,13 +214,15 @@ def model_options(
         "guidance_2": guidance_2,
         "vae": _vae(vae),
         "no_audio": no_audio if no_audio is not False else None,  # True, or a crafted value to refuse
+        "cache": _vae(check_text(cache, "cache")),  # stripped; empty: off
+        "weight_dtype": None if weight_dtype == DEFAULT_WEIGHTS else weight_dtype,
     }
     return {k: v for k, v in opts.items() if v is not None}
 
 
 def _vae(value: Any) -> Any:
-    """The VAE field's file (stripped; None when empty); anything but a string as it came, for
-    `make_clip` to refuse."""
+    """A one-line text field's value (the VAE's file, the cache), stripped, None when empty; anything
+    but a string as it came, for `make_clip` to refuse."""
     if isinstance(value, str):
         return value.strip() or None
     return value

@@ -158,6 +158,7 @@ class Backend:
         self.configs: dict[str, dict[str, Any]] = {}  # what `configure` was given
         self._i2v: Any = None
         self.device = "cpu"
+        self.cache: Any = None  # this run's step cache counts (`vidiff.generate.step_cache.CacheCount`)
 
     # -- rules ---------------------------------------------------------------------------------------
     def configure(self, configs: dict[str, dict[str, Any]]) -> None:
@@ -253,12 +254,16 @@ class Backend:
         dtype: str | None,
         offline: bool,
         local: bool,
-        offload: bool = False,
+        offload: bool | str | None = False,
         single_files: list | None = None,
         loras: list | None = None,
+        cache: Any = None,
+        weight_dtype: str | None = None,
     ) -> None:
         """The pipeline of `weights` on `device` in `dtype` (fp32 on the CPU, bf16 on CUDA by default);
-        `offload`: model CPU offload and VAE tiling/slicing where the pipeline has them; `single_files`
+        `offload`: an offload level (True: model CPU offload) with VAE tiling/slicing, `weight_dtype` the
+        denoiser's weights stored in fp8 (`vidiff.generate.offload`); `cache` (a
+        `vidiff.generate.step_cache.CacheSpec`) a step cache on its transformers for this run; `single_files`
         (`vidiff.generate.single_file`, fetched and checked): transformers (or a VAE) read from those files;
         `loras` (`vidiff.generate.lora`, fetched): adapters on the transformer. The pipeline loaded last
         in this process is taken as it is when all of these are the same (`vidiff.generate.loaded`);
@@ -266,33 +271,55 @@ class Backend:
         import torch
 
         from vidiff.generate.loaded import files_key, loaded
+        from vidiff.generate.offload import parse_offload
+        from vidiff.generate.step_cache import apply_cache
 
         self.device = device
+        offload = parse_offload(offload)
         dt = getattr(torch, DTYPES[dtype or ("bf16" if device.startswith("cuda") else "fp32")])
         files, loras = single_files or [], loras or []
         key = (
             self.kind, self.source, files_key(self.source if Path(self.source).exists() else None), device,
-            str(dt), offload, tuple((f.part, files_key(f.path)) for f in files),
+            str(dt), offload, weight_dtype, tuple((f.part, files_key(f.path)) for f in files),
             tuple((x.stage, x.scale, files_key(x.path)) for x in loras),
         )  # fmt: skip
-        hold = loaded(key, lambda: self._build(device, dt, offline, local, offload, files, loras))
+        hold = loaded(
+            key, lambda: self._build(device, dt, offline, local, offload, files, loras, weight_dtype)
+        )
         self.pipe, self._hold = hold.__enter__(), hold
         self.pipe.scheduler = self.pipe._vidiff_scheduler  # a kept one's: not the last run's shift
+        try:
+            self.cache = apply_cache(self.pipe, cache)  # this run's only (`release` takes it off)
+        except BaseException:
+            self.release()
+            raise
 
     def release(self) -> None:
         """The run is done with the pipeline: the next run may take it (`load`)."""
+        from vidiff.generate.step_cache import remove_cache
+
         hold, self._hold = self._hold, None
         if hold is not None:
+            remove_cache(self.pipe)  # the next run starts as from a fresh load
             hold.__exit__(None, None, None)
 
     def _build(
-        self, device: str, dt: Any, offline: bool, local: bool, offload: bool, files: list, loras: list
+        self,
+        device: str,
+        dt: Any,
+        offline: bool,
+        local: bool,
+        offload: str | None,
+        files: list,
+        loras: list,
+        weight_dtype: str | None = None,
     ) -> Any:
         """The pipeline read from the weights (and `files`), on `device`, with `loras` on it."""
         import diffusers
         import torch
 
         from vidiff.generate.lora import apply_loras
+        from vidiff.generate.offload import place, store_weights
         from vidiff.generate.single_file import load_single_files
 
         quiet_libraries()  # first: importing the pipeline's module may log (an image processor's fallback)
@@ -314,15 +341,9 @@ class Backend:
         apply_loras(pipe, loras, self.weights)
         pipe._vidiff_scheduler = pipe.scheduler  # its own, put back for each run (`load`; --shift)
         pipe.set_progress_bar_config(disable=True)  # vidiff shows its own bar (steps)
+        store_weights(pipe, weight_dtype, dt)  # fp8 storage before the parts are placed
         try:
-            if offload:
-                pipe.enable_model_cpu_offload(device=device)
-                vae = getattr(pipe, "vae", None)
-                for part in ("enable_tiling", "enable_slicing"):
-                    if hasattr(vae, part):
-                        getattr(vae, part)()
-            else:
-                pipe.to(device)
+            place(pipe, device, offload)
         except torch.OutOfMemoryError:
             raise UnsupportedError(
                 f"weights {self.weights}: the model does not fit in {device}'s memory; try offload or "
@@ -398,6 +419,7 @@ class Backend:
 
         from vidiff.generate.decode_oom import tiled_on_oom
         from vidiff.generate.social import reframe
+        from vidiff.generate.step_cache import reset_cache
 
         w, h = size
         kw: dict[str, Any] = dict(height=h, width=w, num_frames=n_frames, num_inference_steps=steps)
@@ -415,6 +437,7 @@ class Backend:
         shown = _StepProgress(f"{self.name} keyframes{label}", steps, n_frames, progress, on_step)
         shown.bar.waiting("encoding the prompt" if self.takes_prompt else "encoding the image")
         gen = torch.Generator(self.device).manual_seed(seed)
+        reset_cache(self.pipe)  # each window from a fresh cache state
         out = None
         try:
             with tiled_on_oom(pipe, n_frames):  # a decode out of memory: again in tiles (ComfyUI's way)
