@@ -8,3 +8,33 @@ SOCIAL_UNTOUCHED = dict(
     vae="", no_audio=False, last_image=None, audio_guidance=None, cache="",
     weight_dtype="default",
 )  # fmt: skip
+
+# the clip's fields (after the upload and the sample) as a test sends them: a 1:1 clip at 30 fps, no model
+SOCIAL_CLIP = dict(
+    aspect="1:1", motion="auto", strength=0.25, seconds=None, extend=None, fps=30, loop=False, music=None,
+    prompt="", negative="", weights="", backend="auto", seed=0,
+)  # fmt: skip
+
+
+def social_app(tmp_path, clip):
+    """A web app working in `tmp_path`/work and `clip` uploaded to it: (the app, the upload)."""
+    from vidiff.ui.core import App
+
+    app = App(tmp_path / "work")
+    upload = app.workdir / clip.name
+    upload.write_bytes(clip.read_bytes())
+    return app, upload
+
+
+def run_social(app, upload, fields: dict, settings: dict) -> tuple:
+    """The Social tab's Make clip handler on `upload` with the clip's `fields` and the generator's
+    `settings` (SOCIAL_CLIP's and SOCIAL_UNTOUCHED's order): its last (status, preview, file, report)."""
+    from types import SimpleNamespace
+
+    from vidiff.ui import social
+
+    values = [*fields.values(), *settings.values()]
+    handler = social._run_social(app)
+    return list(handler(str(upload), None, *values, SimpleNamespace(session_hash="t"), lambda *a, **k: None))[
+        -1
+    ]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from types import SimpleNamespace
 
 import av
 import numpy as np
@@ -36,12 +35,12 @@ def _frames(path: Path) -> list[np.ndarray]:
         return [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
 
 
-def _cut(path: Path, n: int = N_CLIP, tone: bool = True) -> Path:
-    """carphone's first `n` frames at 30 fps, lossless, with `n` / 30 s of a tone (`tone`)."""
+def _cut(path: Path, n: int = N_CLIP, tone: bool = True, fps: int = 30) -> Path:
+    """carphone's first `n` frames at `fps`, lossless, with `n` / `fps` s of a tone (`tone`)."""
     with av.open(str(sample_clip("carphone_pristine"))) as c:
         frames = [f.to_ndarray(format="rgb24") for _, f in zip(range(n), c.decode(video=0), strict=False)]
     with av.open(str(path), "w") as c:
-        s = c.add_stream("libx264", rate=30)
+        s = c.add_stream("libx264", rate=fps)
         s.width, s.height, s.pix_fmt = 176, 144, "yuv420p"
         s.codec_context.options = {"crf": "0", "preset": "ultrafast"}
         a = c.add_stream("aac", rate=48000) if tone else None
@@ -51,7 +50,7 @@ def _cut(path: Path, n: int = N_CLIP, tone: bool = True) -> Path:
             c.mux(s.encode(av.VideoFrame.from_ndarray(im, format="rgb24")))
         c.mux(s.encode(None))
         if a is not None:
-            x = (0.3 * np.sin(2 * np.pi * TONE_HZ * np.arange(48000 * n // 30) / 48000)).astype(np.float32)
+            x = (0.3 * np.sin(2 * np.pi * TONE_HZ * np.arange(48000 * n // fps) / 48000)).astype(np.float32)
             for k in range(0, len(x), 1024):
                 fr = av.AudioFrame.from_ndarray(
                     np.stack([x[k : k + 1024]] * 2), format="fltp", layout="stereo"
@@ -261,10 +260,7 @@ def test_the_api_refuses_an_image_and_a_clip_together(tmp_path, clip, ltx):
 def test_the_recipe_and_the_web_app_continue_a_clip(tmp_path, clip, ltx):
     """`vidiff run social_clip -i CLIP generate.weights=... generate.extend=...` and the Social tab with
     an uploaded clip and weights make the same continuation as the CLI's (image to video, 12 keyframes)."""
-    from social_fields import SOCIAL_UNTOUCHED
-
-    from vidiff.ui import social
-    from vidiff.ui.core import App
+    from social_fields import SOCIAL_CLIP, SOCIAL_UNTOUCHED, run_social, social_app
 
     out = tmp_path / "r.mp4"
     keys = [f"generate.weights={ltx}", "generate.prompt=a cat", "generate.steps=2", "generate.frames=9"]
@@ -277,18 +273,93 @@ def test_the_recipe_and_the_web_app_continue_a_clip(tmp_path, clip, ltx):
     assert main(["run", "social_clip", "-i", str(clip), "-o", str(out), "-q", *keys]) == 0
     # the clip's last frame and 12 keyframes at 24 fps (13 / 24 s) at 30 fps, the first (the clip's) dropped
     assert len(_frames(out)) == N_CLIP + 16
-    app = App(tmp_path / "work")
-    upload = app.workdir / "cut.mp4"
-    upload.write_bytes(clip.read_bytes())
-    fields = dict(aspect="1:1", motion="auto", strength=0.25, seconds=None, extend=0.5, fps=30, loop=False)
-    fields |= dict(music=None, prompt="a cat", negative="", weights=str(ltx), backend="auto", seed=0)
+    app, upload = social_app(tmp_path, clip)
+    fields = SOCIAL_CLIP | dict(extend=0.5, prompt="a cat", weights=str(ltx))
     settings = SOCIAL_UNTOUCHED | dict(steps=2, frames=9, keyframe_size="32x32")
-    values = [*fields.values(), *settings.values()]
-    runs = list(
-        social._run_social(app)(
-            str(upload), None, *values, SimpleNamespace(session_hash="t"), lambda *a, **k: None
-        )
-    )
-    status, _, made, _ = runs[-1]
+    status, _, made, _ = run_social(app, upload, fields, settings)
     assert status.startswith(f"Done: {N_CLIP + 16} frames"), status
     assert len(_frames(Path(made))) == N_CLIP + 16
+
+
+def test_the_recipe_and_the_web_app_keep_the_clips_own_size_and_rate(tmp_path, capsys, ltx):
+    """`reframe.aspect=source interpolate.fps=source` and the Social tab's "Clip's own" preset and rate
+    continue a 25 fps 176x144 clip at 176x144 and 25 fps, as the CLI does with no --aspect / --fps (and
+    `--fps source`); for a source with no own size to keep (a still, a clip extended without a model),
+    each door is one line."""
+    from social_fields import SOCIAL_CLIP, SOCIAL_UNTOUCHED, run_social, social_app
+
+    from vidiff.ui import social
+
+    clip25 = _cut(tmp_path / "c25.mp4", tone=False, fps=25)
+    keys = [f"generate.weights={ltx}", "generate.prompt=a cat", "generate.steps=2", "generate.frames=9"]
+    keys += ["generate.keyframe_size=32x32", "interpolate.method=dis", "encode.preset=ultrafast"]
+    own = ["reframe.aspect=source", "interpolate.fps=source"]
+    out = tmp_path / "r.mp4"
+    assert main(["run", "social_clip", "-i", str(clip25), "-o", str(out), "-q", *keys, *own]) == 0
+    capsys.readouterr()
+    rc, cli = generate_json(
+        capsys, tmp_path / "c.mp4", ltx, "--clip", str(clip25), *TINY, "--frames", "9", "--fps", "source"
+    )
+    assert rc == 0, cli
+    with av.open(str(out)) as c:
+        s = c.streams.video[0]
+        assert (s.width, s.height, float(s.average_rate)) == (176, 144, 25) == (*cli["size"], cli["fps"])
+    assert len(_frames(out)) == cli["frames"]
+    app, upload = social_app(tmp_path, clip25)
+    fields = SOCIAL_CLIP | dict(
+        aspect=social.OWN_CHOICE, fps=social.OWN_CHOICE, prompt="a cat", weights=str(ltx)
+    )
+    settings = SOCIAL_UNTOUCHED | dict(steps=2, frames=9, keyframe_size="32x32")
+    status, _, made, _ = run_social(app, upload, fields, settings)
+    assert status.startswith(f"Done: {cli['frames']} frames") and "176x144" in status, status
+    with av.open(made) as c:
+        assert float(c.streams.video[0].average_rate) == 25
+    # no own size to keep: a clip extended without a model, a still
+    err = run_social(app, upload, fields | dict(weights="", prompt="", seed=None), settings)[0]
+    assert "aspect source keeps the clip's own frame size" in err and len(err.splitlines()) == 1, err
+    still = tmp_path / "s.png"
+    from PIL import Image
+
+    Image.fromarray(_frames(clip25)[0]).save(still)
+    rc = main(
+        ["run", "social_clip", "-i", str(still), "-o", str(tmp_path / "x.mp4"), "-q", "reframe.aspect=source"]
+    )
+    assert rc == 2 and "aspect source keeps the clip's own frame size" in capsys.readouterr().err
+    assert (
+        main(["generate", "--clip", str(clip25), "-o", str(tmp_path / "y.mp4"), "--fps", "source", "-q"]) == 2
+    )
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("vidiff: error: fps source keeps the clip's own frame rate") and "\n" not in err, (
+        err
+    )
+    assert not (tmp_path / "x.mp4").exists() and not (tmp_path / "y.mp4").exists()
+
+
+def test_an_odd_clips_padding_note_comes_after_every_check(tmp_path, capsys, ltx):
+    """A 175x143 clip continued at its own size is written as 176x144 (yuv420p): the note saying so comes
+    once every option has passed, so a refusal (4 windows at most) is one stderr line; a run that goes on
+    says it once, in its report's notes too."""
+    with av.open(str(sample_clip("carphone_pristine"))) as c:
+        frames = [
+            f.to_ndarray(format="rgb24")[:143, :175]
+            for _, f in zip(range(N_CLIP), c.decode(video=0), strict=False)
+        ]
+    odd = tmp_path / "odd.mkv"
+    with av.open(str(odd), "w") as c:
+        s = c.add_stream("ffv1", rate=30)
+        s.width, s.height, s.pix_fmt = 175, 143, "bgr0"
+        for im in frames:
+            c.mux(s.encode(av.VideoFrame.from_ndarray(im, format="rgb24")))
+        c.mux(s.encode(None))
+    args = ["--clip", str(odd), *TINY, "--frames", "9"]
+    err = one_line_refusal(capsys, tmp_path / "o.mp4", ltx, *args, "--extend", "3")
+    assert "4 windows at most" in err, err
+    out = tmp_path / "p.mp4"
+    rc = main(["generate", "-o", str(out), "--weights", str(ltx), *args, "--json"])
+    cap = capsys.readouterr()
+    assert rc == 0, cap.err
+    rep = json.loads(cap.out)
+    said = [x for x in rep["notes"] if "175x143 is written as 176x144" in x]
+    assert rep["size"] == [175, 143] and len(said) == 1 and cap.err.count("is written as") == 1, cap.err
+    with av.open(str(out)) as c:
+        assert (c.streams.video[0].width, c.streams.video[0].height) == (176, 144)

@@ -123,7 +123,10 @@ def test_join_windows_cuts_each_later_windows_first_frame():
             "keyframe_size 48x96: ltx2 needs sides in multiples of 32",
         ),
         (["--seconds", "0.5", "--frames", "8"], "frames 8: ltx2 takes 4k+1 frames"),
-        (["--seconds", "0.5", "--no-audio", "--audio", "x.wav"], "no_audio drops the model's sound"),
+        (
+            ["--seconds", "0.5", "--no-audio", "--audio", "x.wav"],
+            "no_audio drops the clip's or the model's sound",
+        ),
     ],
 )
 def test_refusals_are_one_line_before_loading(tmp_path, capsys, monkeypatch, ltx2, args, message):

@@ -93,27 +93,36 @@ def tiny_t5(width: int = 32):
     return T5EncoderModel(config), tokenizer
 
 
+# the tiny Wan transformer's shape (WanTransformer3DModel, WanVACETransformer3DModel): 2 layers of 2 heads
+WAN_TRANSFORMER = dict(
+    patch_size=(1, 2, 2), num_attention_heads=2, attention_head_dim=12, out_channels=16, text_dim=32,
+    freq_dim=256, ffn_dim=32, num_layers=2, cross_attn_norm=True, qk_norm="rms_norm_across_heads",
+    rope_max_seq_len=32,
+)  # fmt: skip
+
+
+def wan_vae():
+    """Wan 2.1's VAE, tiny and seeded: 4 stages (8x space, 4x time), 16 latent channels."""
+    from diffusers import AutoencoderKLWan
+
+    torch.manual_seed(0)
+    return AutoencoderKLWan(
+        base_dim=3, z_dim=16, dim_mult=[1, 1, 1, 1], num_res_blocks=1, temperal_downsample=[False, True, True]
+    )
+
+
 def wan_dir(out: Path, layers: int = 2, head_dim: int = 12, ffn_dim: int = 32) -> Path:
     """A WanPipeline (text to video) folder: a `layers`-layer transformer of 2 heads of `head_dim`,
     4 VAE stages (8x space, 4x time); larger ones for benchmarks/generate_cache.py."""
-    from diffusers import (
-        AutoencoderKLWan,
-        FlowMatchEulerDiscreteScheduler,
-        WanPipeline,
-        WanTransformer3DModel,
-    )
+    from diffusers import FlowMatchEulerDiscreteScheduler, WanPipeline, WanTransformer3DModel
 
     text_encoder, tokenizer = tiny_t5(32)
-    torch.manual_seed(0)
-    vae = AutoencoderKLWan(
-        base_dim=3, z_dim=16, dim_mult=[1, 1, 1, 1], num_res_blocks=1, temperal_downsample=[False, True, True]
-    )
+    vae = wan_vae()
     torch.manual_seed(0)
     transformer = WanTransformer3DModel(
-        patch_size=(1, 2, 2), num_attention_heads=2, attention_head_dim=head_dim, in_channels=16,
-        out_channels=16, text_dim=32, freq_dim=256, ffn_dim=ffn_dim, num_layers=layers, cross_attn_norm=True,
-        qk_norm="rms_norm_across_heads", rope_max_seq_len=32,
-    )  # fmt: skip
+        in_channels=16,
+        **{**WAN_TRANSFORMER, "attention_head_dim": head_dim, "ffn_dim": ffn_dim, "num_layers": layers},
+    )
     pipe = WanPipeline(
         tokenizer=tokenizer,
         text_encoder=text_encoder,
@@ -262,18 +271,12 @@ def wan22_dir(out: Path, kind: str = "ti2v") -> Path:
         )  # fmt: skip
     else:
         z = 16
-        vae = AutoencoderKLWan(
-            base_dim=3, z_dim=z, dim_mult=[1, 1, 1, 1], num_res_blocks=1, temperal_downsample=[False, True, True]
-        )  # fmt: skip
+        vae = wan_vae()
     channels = z + (z + 4 if kind == "i2v" else 0)  # I2V: the noise, the first frame's latents, its mask
 
     def transformer(seed: int):
         torch.manual_seed(seed)
-        return WanTransformer3DModel(
-            patch_size=(1, 2, 2), num_attention_heads=2, attention_head_dim=12, in_channels=channels,
-            out_channels=z, text_dim=32, freq_dim=256, ffn_dim=32, num_layers=2, cross_attn_norm=True,
-            qk_norm="rms_norm_across_heads", rope_max_seq_len=32,
-        )  # fmt: skip
+        return WanTransformer3DModel(in_channels=channels, **{**WAN_TRANSFORMER, "out_channels": z})
 
     parts = dict(tokenizer=tokenizer, text_encoder=text_encoder, vae=vae, transformer=transformer(0))
     parts["scheduler"] = FlowMatchEulerDiscreteScheduler(shift=5.0)
@@ -308,24 +311,14 @@ def wan_i2v_dir(out: Path, flf2v: bool = False) -> Path:
     """A Wan 2.1 WanImageToVideoPipeline folder: the first frame's latents and mask beside the noise (36
     channels in), a tiny CLIP vision encoder and its image processor for the image embedding; `flf2v`: a
     transformer that embeds two images (a first and a last frame: Wan 2.1 FLF2V's `pos_embed_seq_len`)."""
-    from diffusers import (
-        AutoencoderKLWan,
-        FlowMatchEulerDiscreteScheduler,
-        WanImageToVideoPipeline,
-        WanTransformer3DModel,
-    )
+    from diffusers import FlowMatchEulerDiscreteScheduler, WanImageToVideoPipeline, WanTransformer3DModel
     from transformers import CLIPImageProcessor, CLIPVisionConfig, CLIPVisionModel
 
     text_encoder, tokenizer = tiny_t5(32)
-    torch.manual_seed(0)
-    vae = AutoencoderKLWan(
-        base_dim=3, z_dim=16, dim_mult=[1, 1, 1, 1], num_res_blocks=1, temperal_downsample=[False, True, True]
-    )  # fmt: skip
+    vae = wan_vae()
     torch.manual_seed(0)
     transformer = WanTransformer3DModel(
-        patch_size=(1, 2, 2), num_attention_heads=2, attention_head_dim=12, in_channels=36, out_channels=16,
-        text_dim=32, freq_dim=256, ffn_dim=32, num_layers=2, cross_attn_norm=True,
-        qk_norm="rms_norm_across_heads", rope_max_seq_len=32, image_dim=4,
+        in_channels=36, image_dim=4, **WAN_TRANSFORMER,
         pos_embed_seq_len=2 * (32 * 32 + 1) if flf2v else None,  # the CLIP's tokens of both images
     )  # fmt: skip
     torch.manual_seed(0)
@@ -338,6 +331,25 @@ def wan_i2v_dir(out: Path, flf2v: bool = False) -> Path:
     pipe = WanImageToVideoPipeline(
         tokenizer=tokenizer, text_encoder=text_encoder, vae=vae, scheduler=FlowMatchEulerDiscreteScheduler(shift=7.0),
         transformer=transformer, image_encoder=encoder, image_processor=CLIPImageProcessor(crop_size=32, size=32),
+    )  # fmt: skip
+    pipe.save_pretrained(out)
+    return out
+
+
+def wan_vace_dir(out: Path) -> Path:
+    """A Wan 2.1 WanVACEPipeline folder: Wan's tiny VAE and a 2-layer VACE transformer whose control stream
+    (layer 0) takes the kept and made frames' latents and the mask (2 x 16 + 8 x 8 channels)."""
+    from diffusers import FlowMatchEulerDiscreteScheduler, WanVACEPipeline, WanVACETransformer3DModel
+
+    text_encoder, tokenizer = tiny_t5(32)
+    vae = wan_vae()
+    torch.manual_seed(0)
+    transformer = WanVACETransformer3DModel(
+        in_channels=16, vace_layers=[0], vace_in_channels=96, **WAN_TRANSFORMER
+    )
+    pipe = WanVACEPipeline(
+        tokenizer=tokenizer, text_encoder=text_encoder, vae=vae, transformer=transformer,
+        scheduler=FlowMatchEulerDiscreteScheduler(shift=7.0),
     )  # fmt: skip
     pipe.save_pretrained(out)
     return out

@@ -399,6 +399,16 @@ def check_optional_real(value: object, what: str) -> Any:
     return None if value is None else check_real(value, what)
 
 
+# make_clip's aspect and fps (a recipe's reframe.aspect / interpolate.fps, the web app's "Clip's own"): the
+# clip's own frame size / rate, for a clip continued by a model (as the CLI gives with no --aspect / --fps)
+OWN = "source"
+
+
+def check_optional_rate(value: object, what: str) -> Any:
+    """None, `OWN`, or a real number (its range is checked where it is used)."""
+    return value if isinstance(value, str) and value == OWN else check_optional_real(value, what)
+
+
 def check_whole(value: object, what: str) -> Any:
     """None, or a whole number (its range is checked where it is used)."""
     return None if value is None else check_int(value, what)
@@ -468,7 +478,7 @@ UPSCALE_ARGS: dict[str, Callable[[object, str], Any]] = {
 MAKE_CLIP_ARGS: dict[str, Callable[[object, str], Any]] = {
     "output": check_path,
     **dict.fromkeys(("image", "clip", "audio", "strip", "last_image"), check_optional_path),
-    "fps": check_optional_real,  # None: make_clip's default (a continued clip's own rate)
+    "fps": check_optional_rate,  # None: make_clip's default (a continued clip's own rate); OWN: that rate
     **dict.fromkeys(
         ("seconds", "strength", "extend", "transition", "guidance", "guidance_2", "keyframe_fps", "shift")
         + ("audio_guidance",),

@@ -27,7 +27,7 @@ from vidiff.generate.continue_clip import MAX_WINDOWS
 from vidiff.generate.offload import OFFLOAD_LEVELS, WEIGHT_DTYPES
 from vidiff.generate.step_cache import DEFAULT_THRESHOLD
 from vidiff.generate.variations import MAX_CLIPS, SEEDS_HELP
-from vidiff.validate import MAX_SEED
+from vidiff.validate import MAX_SEED, OWN
 
 EXAMPLES = r"""examples:
   vidiff generate --image photo.jpg -o story.mp4 --seconds 5 --motion zoom-in            # 9:16, 30 fps
@@ -95,16 +95,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--fps",
-        type=int,
-        choices=FPS_CHOICES,
+        type=lambda t: int(t) if t.lstrip("-").isdigit() else t,  # a rate, or OWN
+        choices=(*FPS_CHOICES, OWN),
         default=None,
-        help=f"output frame rate (default {DEFAULT_FPS}; a clip continued by a model: the clip's own)",
+        help=f"output frame rate (default {DEFAULT_FPS}; a clip continued by a model: the clip's own, as "
+        f"{OWN} says)",
     )
     p.add_argument(
         "--aspect",
         default=None,
         help=f"9:16 (1080x1920), 1:1 (1080x1080), 16:9 (1920x1080), 4:5 (1080x1350); default {DEFAULT_ASPECT}, "
-        "and a clip continued by a model keeps its own frame size; a .gif is 480 on its short side "
+        f"and a clip continued by a model keeps its own frame size ({OWN}); a .gif is 480 on its short side "
         "(480x854, 480x480, ...)",
     )
     p.add_argument(
@@ -277,7 +278,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "a model makes, LTX-2's)",
     )
     p.add_argument(
-        "--no-audio", action="store_true", help="leave out the sound a model makes with the clip (LTX-2's)"
+        "--no-audio",
+        action="store_true",
+        help="leave out the sound: a --clip's own, or the sound a model makes (LTX-2's)",
     )
     p.add_argument(
         "--seed", type=int, default=None, help=f"random seed for the model, 0 to {MAX_SEED} (default 0)"

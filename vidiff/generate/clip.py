@@ -394,7 +394,8 @@ def make_clip(
     strict: bool = False,
 ) -> dict[str, Any]:
     """Make a clip at a platform size (`aspect`) and rate (`fps`) into `output`; returns the report.
-    None: `DEFAULT_ASPECT` / `DEFAULT_FPS`, except for a clip continued by a model, which keeps its own.
+    None: `DEFAULT_ASPECT` / `DEFAULT_FPS`, except for a clip continued by a model, which keeps its own
+    (`vidiff.validate.OWN`, "source", says so for that source alone).
 
     With `weights` (a diffusers video pipeline folder or hub id; `backend` auto reads its class) or a
     `prompt`: a video diffusion model's keyframes from `prompt` and/or the still `image` (see
@@ -417,8 +418,9 @@ def make_clip(
     ignored. A model's or a clip's frames are brought to `fps` by the `interpolate` method (default:
     vidiff's default method, `auto`, for a model's keyframes; dis for a clip; with
     `interpolate_options`); a still's camera frames are made at `fps`. They are encoded with
-    `codec`/`crf`/`preset`/`pix_fmt`, with `audio` (a music file) trimmed and faded under them (else the
-    sound a model makes with its frames, LTX-2's, unless `no_audio`: `vidiff.generate.model_audio`), and
+    `codec`/`crf`/`preset`/`pix_fmt`, with `audio` (a music file) trimmed and faded under them (else a
+    clip's own sound under its part, `vidiff.generate.clip_sound`, or the sound a model makes with its
+    frames, LTX-2's, unless `no_audio`: `vidiff.generate.model_audio`), and
     `strip` also writes a PNG strip of the frames. `on_frame(done, total)` is called after each frame is
     written (a progress and cancel point: an exception it raises stops the job and leaves no output);
     `on_step(done, total)` after each of a video diffusion model's sampler steps, over all its windows,
@@ -468,6 +470,7 @@ def make_clip(
     if (image is not None or not model) and (image is None) == (clip is None):
         raise ConfigError("give exactly one of an image (a still) or a clip")
     source = "continue" if model and clip else "model" if model else "image" if image is not None else "clip"
+    aspect, fps = _own(aspect, "aspect", "size", source), _own(fps, "fps", "rate", source)
     _refuse_unused(source, seconds=seconds, motion=motion, strength=strength, extend=extend, scheme=scheme)
     _refuse_unused(
         source, interpolate=interpolate if interpolate is not None else interpolate_options or None
@@ -512,7 +515,7 @@ def make_clip(
         if audio:
             raise ConfigError(f"{output}: a GIF holds no audio; leave --audio out, or write .mp4")
     else:
-        opts.check_output(output, *size, resumable=False)
+        opts.check_output(output, *size, resumable=False, note=False)  # its size note once all is checked
     uses_model = model or method == "diffusion"
     if backend == "vidiff" and weights:
         raise ConfigError(
@@ -525,14 +528,20 @@ def make_clip(
         "guidance": guidance, "keyframe_fps": keyframe_fps, "frames": frames, "keyframe_size": keyframe_size,
         "dtype": dtype, "negative_prompt": negative_prompt, "offload": offload or None, "offline": offline or None,
         "on_step": on_step, "lora": lora or None, "transformer": transformer or None, "shift": shift,
-        "guidance_2": guidance_2, "vae": vae, "no_audio": no_audio or None, "last_image": last_image,
-        "audio_guidance": audio_guidance, "cache": cache, "weight_dtype": weight_dtype,
+        "guidance_2": guidance_2, "vae": vae, "last_image": last_image, "audio_guidance": audio_guidance,
+        "cache": cache, "weight_dtype": weight_dtype,
     }  # fmt: skip
     for name, value in model_only.items():
         if value is not None and not model:
             raise ConfigError(f"{name} applies to a video diffusion model (weights)")
+    if no_audio and not (model or clip):
+        raise ConfigError(
+            "no_audio applies to a video diffusion model (weights) or a clip: a still has no sound"
+        )
     if no_audio and audio:
-        raise ConfigError("no_audio drops the model's sound and audio puts music in its place: give one")
+        raise ConfigError(
+            "no_audio drops the clip's or the model's sound and audio puts music in its place: give one"
+        )
     device = device or "cpu"
     if model:
         from vidiff.diffusion.model import check_device
@@ -592,7 +601,7 @@ def make_clip(
             seq, keys, joins, more = tail.continued(keys, joins, interp)
             if sound is not None and not (no_audio or audio):
                 note("note: the sound the model made is left out: the clip's audio stays under its part")
-            seq_fps, sound = tail.fps, None
+            seq_fps, sound, n_clip = tail.fps, None, tail.n_clip
             facts.update(more)
         if loop:  # the transition follows the seconds of keyframes: a looped clip runs longer
             seq += seamless_loop(seq)
@@ -653,16 +662,20 @@ def make_clip(
             scheme=scheme,
             method=method,
         )
-        seq_fps = info.fps
+        seq_fps, n_clip = info.fps, seq.n_clip
     if seq is not None:  # streamed: the clip is read again as it is written, the new frames follow
         total = math.ceil(len(seq) * out_fps / seq_fps)
         frames = (reframe(f, size) for f in retime(seq, seq_fps, out_fps, interp))
     else:
         total = n
     track = AudioTrack.from_file(audio, duration=total / fps) if audio else None
-    if tail is not None and not (audio or no_audio or is_gif(output)):  # the clip's sound under its part
-        track = tail.audio(total / fps)
+    if clip and not (audio or no_audio or is_gif(output)):  # the clip's sound under its part
+        from vidiff.generate.clip_sound import clip_sound
+
+        track = clip_sound(clip, info, n_clip, total / fps)
         report["audio"] = "the clip's" if track is not None else None
+    elif clip and no_audio:
+        report["audio"] = "dropped (no_audio)"
     if model and sound is not None:  # the model's sound (LTX-2), unless dropped or replaced
         track = _model_track(sound, total / fps, output, audio, no_audio, note, report) or track
     # H.264 High where it holds the pixel format (4:2:0 8-bit, lossy: crf 0 is lossless, High 4:4:4 only);
@@ -675,6 +688,9 @@ def make_clip(
     if is_gif(output):
         writer: Any = frames_writer(output, size[0], size[1], out_fps, inputs=inputs)
     else:  # new frames: a clip's colours (an HDR clip stays HDR), else BT.709; tagged (`vidiff.io.colortags`)
+        padded = opts.size_note(output, *size)  # said now: every refusal came before, in one line
+        if padded is not None:
+            note(padded)
         color = output_color(info.pix_fmt, info.color, remade=True) if clip else output_color()
         kwargs = {**opts.writer_kwargs(), "profile": profile, "audio": track, "inputs": inputs}
         writer = VideoWriter(output, size[0], size[1], out_fps, **kwargs, color=color)
@@ -724,6 +740,22 @@ def _model_track(
         return None
     report["audio_seconds"] = round(samples.shape[1] / rate, 3)
     return track(samples, rate, seconds)
+
+
+def _own(value: Any, name: str, what: str, source: str) -> Any:
+    """`value`, or None (the clip's own: `own_format`) for `OWN`, which a clip continued by a model takes
+    alone: another source has no own frame size and rate to keep (one line, not the default instead)."""
+    from vidiff.errors import ConfigError
+    from vidiff.validate import OWN
+
+    if not (isinstance(value, str) and value == OWN):
+        return value
+    if source != "continue":
+        raise ConfigError(
+            f"{name} {OWN} keeps the clip's own frame {what}: it applies to a clip continued by a model "
+            f"(a clip and weights), not to {'a clip extended without one' if source == 'clip' else SOURCES[source]}"
+        )
+    return None
 
 
 def _refuse_unused(source: str, **given: object) -> None:

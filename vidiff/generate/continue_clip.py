@@ -2,12 +2,13 @@
 
 The clip's last frames condition the model's first window, by what its pipeline takes: several frames where
 it takes a video condition (diffusers' `LTXConditionPipeline`, `LTXVideoCondition(video=...)`: LTX-Video,
-HaCohen et al. 2024, whose latent frames cover 8 frames each, so 8k+1 of them), so the motion continues and
-not only the look; else the last frame (image to video, as ComfyUI's Wan "extend" workflows do); else one
+HaCohen et al. 2024, whose latent frames cover 8 frames each, so 8k+1 of them; Wan VACE's `video` and
+`mask`, 4k+1, `backends.wan_vace`), so the motion continues and not only the look; else the last frame (image to video, as ComfyUI's Wan "extend" workflows do); else one
 line naming weights that can. Later windows start from the last frame before them (`vidiff.generate.keyframes`).
 The output is the whole clip at its own size and rate, then the model's frames scaled to that size and
 filled in from the keyframe rate to the clip's by vidiff's interpolation; `make_clip` then brings the
-whole to the output's size and rate as for every source. The clip's audio stays under its part.
+whole to the output's size and rate as for every source. The clip's audio stays under its part
+(`vidiff.generate.clip_sound`, as for vidiff's own extension).
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ if TYPE_CHECKING:
 # model windows a continuation may take: each later window starts from one frame, so the motion the clip
 # gave fades window after window (not measured with real weights: a bound, not a finding)
 MAX_WINDOWS = 4
-# the clip's frames that condition a model taking a video condition (LTX-Video: 8k+1; 9 = two latent frames)
+# the clip's frames that condition a model taking a video condition (LTX-Video: 8k+1, 9 = two latent frames;
+# Wan VACE: 4k+1)
 LEAD_FRAMES = 9
 MAX_EXTEND_S = 3600.0  # an extend past this is counted as this (an infinity of frames cannot be counted)
 LEAD_SECONDS = 1.0  # at most this much of the clip's end is held for the conditioning frames
@@ -170,18 +172,6 @@ class ClipTail:
         }
         new_joins = [j - self.lead for j in joins if j - self.lead > 0]
         return seq, new, new_joins, facts
-
-    def audio(self, seconds: float) -> Any:
-        """The clip's first audio stream under its part, silence after, `seconds` long; None without one."""
-        import numpy as np
-
-        from vidiff.io.audio import RATE, AudioTrack
-
-        if not self.info.audio:
-            return None
-        part = AudioTrack.from_file(self.clip, duration=self.n_clip / float(self.fps), fade_out=0.05)
-        pad = max(0, round(seconds * RATE) - part.samples.shape[1])
-        return AudioTrack(np.pad(part.samples, ((0, 0), (0, pad))))
 
 
 def lead_frames(backend: Any, window: int, rate: Fraction, held_seconds: float) -> int:

@@ -172,16 +172,22 @@ class EncodeOptions:
         return _CHECKED[key]
 
     def check_output(
-        self, path: str | os.PathLike[str], width: int, height: int, resumable: bool = True
+        self,
+        path: str | os.PathLike[str],
+        width: int,
+        height: int,
+        resumable: bool = True,
+        note: bool = True,
     ) -> None:
         """Refuse, before any work, options the output cannot be made with: the container (e.g. .webm
         holds only vp9/av1), and a trial two-frame encode the way the run writes (segments joined into
         the output's container when `resumable`), decoded back. A size padded to even (`coded_size`) is
-        said in one note line on stderr."""
+        said in one note line on stderr (`note`; else the caller says `size_note` once its own checks
+        pass, so a refusal after this is one line)."""
         path = os.fspath(path)
         ext = os.path.splitext(path)[1].lower()
         if self.codec == DEFAULT_CODEC:
-            return self.for_output(path).check_output(path, width, height, resumable)
+            return self.for_output(path).check_output(path, width, height, resumable, note)
         self.check_container(path)
         small = width * height <= 256 * 256
         tw, th = (width, height) if small else (64 + width % 2, 64 + height % 2)
@@ -201,17 +207,22 @@ class EncodeOptions:
                 f"{path}: cannot write {self.codec} {self.pix_fmt} (crf {self.crf}, preset {self.preset}) "
                 f"into {ext} on this system ({_CHECKED[key]})"
             )
+        said = self.size_note(path, width, height) if note else None
+        if said is not None:  # said once per run: every door makes this check, once
+            print(said, file=sys.stderr, flush=True)
+
+    def size_note(self, path: str | os.PathLike[str], width: int, height: int) -> str | None:
+        """The note line for a size padded to even (`coded_size`), or None where it is kept."""
         coded = self.coded_size(width, height)
-        if coded != (width, height):  # said once per run: every door makes this check, once
-            sides = " and ".join(
-                n for n, grew in (("column", coded[0] > width), ("row", coded[1] > height)) if grew
-            )
-            print(
-                f"note: {path}: {width}x{height} is written as {coded[0]}x{coded[1]} (its last {sides} "
-                f"repeated: {self.pix_fmt} needs even sides; --pix-fmt yuv444p keeps the size)",
-                file=sys.stderr,
-                flush=True,
-            )
+        if coded == (width, height):
+            return None
+        sides = " and ".join(
+            n for n, grew in (("column", coded[0] > width), ("row", coded[1] > height)) if grew
+        )
+        return (
+            f"note: {os.fspath(path)}: {width}x{height} is written as {coded[0]}x{coded[1]} (its last {sides} "
+            f"repeated: {self.pix_fmt} needs even sides; --pix-fmt yuv444p keeps the size)"
+        )
 
 
 def _trial(opts: EncodeOptions, ext: str, width: int, height: int, resumable: bool) -> str | None:

@@ -76,7 +76,7 @@ STAGES: dict[str, dict[str, tuple[type, ...]]] = {
         "shift": (int, float),
         "guidance_2": (int, float),
         "vae": (str,),  # a single-file VAE (ComfyUI's models/vae/ file)
-        "no_audio": (bool,),  # leave out the sound the model makes (LTX-2's)
+        "no_audio": (bool,),  # leave out the clip's own sound or the sound the model makes (LTX-2's)
         "audio_guidance": (int, float),  # the guidance of the sound LTX-2 makes
         "last_image": (str,),  # a still the clip ends on (-i its first: first and last frame to video)
     },

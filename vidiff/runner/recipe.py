@@ -28,7 +28,7 @@ from vidiff.io.video_ext import (
     VIDEO_EXT,  # a batch folder's clips (a camcorder's .MTS was "no video files")
 )
 from vidiff.recipes import Recipe
-from vidiff.validate import check_ascii_number, check_flag, check_optional_path, check_path
+from vidiff.validate import OWN, check_ascii_number, check_flag, check_optional_path, check_path
 
 
 def as_recipe(recipe: object) -> Recipe:
@@ -62,8 +62,8 @@ def check_recipe(recipe: Recipe) -> None:
         )
         if "factor" in interp:
             parse_factor(interp["factor"])
-        if "fps" in interp:
-            parse_fps(interp["fps"])
+        if "fps" in interp and not (recipe.stage("generate") is not None and interp["fps"] == OWN):
+            parse_fps(interp["fps"])  # a generated clip's `source`: make_clip's (the clip's own rate)
         parse_speed((recipe.stage("retime") or {}).get("speed", 1))
         if "fps" in (recipe.stage("decode") or {}):
             parse_input_fps(recipe.stage("decode")["fps"])
@@ -311,13 +311,17 @@ def _run_generate(recipe: Recipe, input: str | None, output: str, progress: bool
         )
     if enc.get("audio_codec", "auto") == "copy":  # was ignored: the sound made is encoded, never copied
         raise ConfigError(f"{where}: encode.audio_codec=copy: a generated clip has no source audio to copy")
-    if enc.get("audio") == "drop" and (g.get("weights") or g.get("prompt")):
+    sources = {} if input is None else {"image" if Path(input).suffix.lower() in IMAGE_EXT else "clip": input}
+    if enc.get("audio") == "drop" and (g.get("weights") or g.get("prompt") or "clip" in sources):
         if g.get("no_audio") is False:
             raise ConfigError(f"{where}: encode.audio=drop and generate.no_audio=false: give one")
-        g = {**g, "no_audio": True}  # was ignored: the model's sound (LTX-2's) kept, as --no-audio drops it
-    fps = Fraction(str(interp.get("fps", 30)))
-    if fps.denominator != 1:
-        raise ConfigError(f"{where}: interpolate.fps must be 24, 25, 30, 50 or 60 for social clips")
+        g = {**g, "no_audio": True}  # was ignored: the model's (LTX-2's) or the clip's sound kept
+    fps = interp.get("fps", 30)  # OWN (source): the clip's own rate, checked by make_clip
+    if fps != OWN:
+        fps = Fraction(str(fps))
+        if fps.denominator != 1:
+            raise ConfigError(f"{where}: interpolate.fps must be 24, 25, 30, 50 or 60 for social clips")
+        fps = int(fps)
     from vidiff.flow import METHOD_OPTIONS
 
     model = {k: interp[k] for k in METHOD_OPTIONS if k in interp}  # engine too (--engine): never dropped
@@ -325,7 +329,6 @@ def _run_generate(recipe: Recipe, input: str | None, output: str, progress: bool
     # the generate stage names its own, as it does for a video diffusion model)
     diffusion = g.get("method") == "diffusion"
     refine = {k: interp.get(k) for k in ("steps", "device") if k not in g} if diffusion else {}
-    sources = {} if input is None else {"image" if Path(input).suffix.lower() in IMAGE_EXT else "clip": input}
     method, quality = interp.get("method"), interp.get("quality")
     if quality is not None:  # the tier's method and options, the stage's model options on top
         from vidiff.quality import apply_quality
@@ -343,8 +346,8 @@ def _run_generate(recipe: Recipe, input: str | None, output: str, progress: bool
             **sources,
             **g,
             **refine,
-            fps=int(fps),
-            aspect=(recipe.stage("reframe") or {}).get("aspect", "9:16"),
+            fps=fps,
+            aspect=(recipe.stage("reframe") or {}).get("aspect", "9:16"),  # OWN: the clip's own size
             interpolate=method,  # None: make_clip's default, as vidiff generate's (auto for a model's keyframes)
             interpolate_options=model or None,
             codec=enc.get("codec", DEFAULT_CODEC),

@@ -23,6 +23,10 @@ from vidiff.ui.social_model import (
     weight_dtype_field,
 )
 from vidiff.ui.widgets import CLIP_TYPES, clip_input, on_cancel, run_cancel
+from vidiff.validate import OWN
+
+# the Preset's and Frame rate's last choice: make_clip's OWN (a clip continued by a model keeps its size, rate)
+OWN_CHOICE = "Clip's own"
 
 
 def social_tab(app: App) -> None:
@@ -80,7 +84,7 @@ def _social_layout() -> SimpleNamespace:
                 "Still image or clip (upload)", "so-input", ["image", *CLIP_TYPES, *sorted(IMAGE_EXT)]
             )
             c.aspect = gr.Radio(
-                list(PRESETS), value="9:16", label="Preset (aspect ratio)", elem_id="so-aspect"
+                [*PRESETS, OWN_CHOICE], value="9:16", label="Preset (aspect ratio)", elem_id="so-aspect"
             )
             with gr.Row():
                 c.motion = gr.Dropdown(list(MOTIONS), value=DEFAULT_MOTION, label="Camera motion (a still)")
@@ -95,7 +99,7 @@ def _social_layout() -> SimpleNamespace:
                     "1 s; with weights the model continues it, empty: one model window)",
                 )
             with gr.Row():
-                c.fps = gr.Dropdown(list(FPS_CHOICES), value=30, label="Frame rate (fps)")
+                c.fps = gr.Dropdown([*FPS_CHOICES, OWN_CHOICE], value=30, label="Frame rate (fps)")
                 c.loop = gr.Checkbox(False, label="Seamless loop (the end leads back into the start)")
                 c.gif = gr.Checkbox(
                     False, label="Animated GIF instead of MP4 (no music, 50 fps at most)", elem_id="so-gif"
@@ -182,7 +186,10 @@ def _run_social(app: App) -> Any:
             from vidiff.validate import check_real
 
             _check_unsent(extend, strength, seconds, motion, music, gif, seed)
-            check_real(fps, "fps")  # the page always sends one (make_clip takes None as its default)
+            # make_clip checks OWN's use (a crafted list or array is not the choice: its own line there)
+            aspect, fps = (OWN if isinstance(v, str) and v == OWN_CHOICE else v for v in (aspect, fps))
+            if fps is not OWN:
+                check_real(fps, "fps")  # the page always sends one (make_clip takes None as its default)
             model = _model_options(prompt, negative, weights, backend, seed)
             app.exposure.check_weights(model.get("weights"))  # a shared app: the launch's folders only
             # a video diffusion model (make_clip's rule): weights, a prompt or a model backend named
@@ -207,7 +214,8 @@ def _run_social(app: App) -> Any:
             # refuses a clip with a model in one line), not silently dropped
             chosen = upload or (sample and sample != NO_SAMPLE)
             src = app.resolve_input(upload, sample) if chosen or not uses_model else None
-            preset_size(aspect)  # names the output: checked before it is made
+            if aspect is not OWN:
+                preset_size(aspect)  # names the output: checked before it is made
             audio = None if not music else music if isinstance(music, str) else getattr(music, "name", None)
             if audio:
                 app.exposure.check_upload(audio, app.workdir)  # a shared app reads only what was uploaded
@@ -218,7 +226,8 @@ def _run_social(app: App) -> Any:
         still = src is None or (Path(src).suffix.lower() in IMAGE_EXT and not is_animated(src))
         folder = app.new_folder("social")
         ext = "gif" if gif is True else "mp4"  # an animated GIF: make_clip refuses music and over 50 fps
-        out = folder / f"{Path(src).stem if src else 'generated'}_{aspect.replace(':', 'x')}.{ext}"
+        shape = "own" if aspect is OWN else aspect.replace(":", "x")
+        out = folder / f"{Path(src).stem if src else 'generated'}_{shape}.{ext}"
 
         def work(job: Job) -> dict[str, Any]:
             from vidiff.generate import make_clip

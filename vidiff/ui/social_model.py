@@ -112,9 +112,11 @@ def vae_field() -> Any:
 
 
 def no_audio_field() -> Any:
-    """The box (`so-no-audio`) that leaves out the sound a model makes (LTX-2's): the handler's last."""
+    """The box (`so-no-audio`) that leaves out a clip's own sound or the sound a model makes (LTX-2's)."""
     return gr.Checkbox(
-        False, label="No model audio (leave out the sound LTX-2 makes with the clip)", elem_id="so-no-audio"
+        False,
+        label="No audio (leave out the clip's own sound or the sound LTX-2 makes)",
+        elem_id="so-no-audio",
     )
 
 

@@ -27,11 +27,13 @@ from vidiff.generate.backends.ltx2 import LTX2
 from vidiff.generate.backends.skyreels import SkyReelsV2
 from vidiff.generate.backends.svd import SVD
 from vidiff.generate.backends.wan import Wan
+from vidiff.generate.backends.wan_vace import WanVACE
 
 BACKENDS: dict[str, type[Backend]] = {
     b.name: b for b in (Wan, LTX, CogVideoX, SVD, HunyuanVideo, LTX2, SkyReelsV2)
 }
-CLASSES = {c: b for b in BACKENDS.values() for c in (*b.text_to_video, *b.image_to_video)}
+# each pipeline class's backend: a family's own, or a class of the family's for one pipeline (Wan's VACE)
+CLASSES = {c: b for b in (*BACKENDS.values(), WanVACE) for c in (*b.text_to_video, *b.image_to_video)}
 CONFIG_FILES = {"scheduler": "scheduler_config.json", "guider": "guider_config.json"}  # else config.json
 HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 # seconds the hub has to answer vidiff's one check before a run says it cannot be reached (a HEAD request

@@ -11,7 +11,8 @@ frames, multiples of 16, 1280x720, two transformers (high noise, then low noise 
 both loaded and both offloaded, 40 steps at guidance 4.0 / 3.0 (T2V) or 3.5 / 3.5 (I2V) by default. Wan 2.1's and A14B's text-to-video transformers take no image, so a clip
 longer than one window needs image-to-video weights; TI2V-5B's `WanPipeline` starts a window from a frame
 through `WanImageToVideoPipeline` on the same parts (its `expand_timesteps` keeps the first frame clean).
-diffusers' image-to-video pipeline needs `ftfy` for its prompt.
+diffusers' image-to-video pipeline needs `ftfy` for its prompt. VACE weights (`WanVACEPipeline`) take the
+same rules and keep given frames through their `video` and `mask` (`wan_vace`).
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """Which Wan a folder holds (2.1, 2.2 TI2V-5B, 2.2 A14B) and its rules, read from its own configs.
 
-The three load as the same `WanPipeline` / `WanImageToVideoPipeline`, so nothing here reads a name. What
+The three load as the same `WanPipeline` / `WanImageToVideoPipeline` (and VACE's `WanVACEPipeline`), so
+nothing here reads a name. What
 the configs state is used as they state it: the side multiple is the VAE's spatial factor times the
 transformer's patch (diffusers' `vae_scale_factor_spatial` x `patch_size`: 16 for Wan 2.1 and A14B, 32 for
 TI2V-5B's 16x VAE), the frame rule the VAE's temporal factor (4k+1), two stages where model_index.json
