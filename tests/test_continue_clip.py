@@ -174,7 +174,7 @@ def test_image_to_video_takes_the_last_frame_and_the_same_seed_gives_the_same_by
 def test_a_text_to_video_model_that_takes_no_image_is_one_line(tmp_path, capsys, clip):
     wan = wan_dir(tmp_path / "wan")
     err = one_line_refusal(capsys, tmp_path / "o.mp4", wan, "--clip", str(clip), *TINY[:2], "--prompt", "x")
-    assert "cannot continue a clip" in err and "WanImageToVideoPipeline" in err
+    assert "cannot continue a clip" in err and "WanImageToVideoPipeline, WanVACEPipeline" in err
 
 
 @pytest.mark.parametrize(

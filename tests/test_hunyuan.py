@@ -95,7 +95,11 @@ def test_step_distilled_weights_take_8_steps_by_default(tmp_path, capsys, hv):
 @pytest.mark.parametrize(
     ("kind", "args", "message"),
     [
-        ("t2v", ["--image", "STILL"], "make a clip from a prompt only; for an image use image-to-video"),
+        (
+            "t2v",
+            ["--image", "STILL"],
+            "make a clip from a prompt only; for an image use weights that start from a frame",
+        ),
         ("t2v", ["--seconds", "8"], "cannot start a window from a frame"),
         ("t2v", ["--keyframe-size", "40x40"], "hunyuanvideo needs sides in multiples of 16"),
         ("t2v", ["--frames", "10"], "hunyuanvideo takes 4k+1 frames, from 5 to 241"),

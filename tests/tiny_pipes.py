@@ -33,6 +33,7 @@ def generate_json(capsys, out: Path, weights: Path, *args: str) -> tuple[int, di
     """`vidiff generate -o out --weights weights ARGS --json`: (exit code, the report, or the error line)."""
     from vidiff.cli import main
 
+    capsys.readouterr()  # what building the tiny pipeline printed (diffusers' "Writing model shards" bar)
     rc = main(["generate", "-o", str(out), "--weights", str(weights), *args, "--json"])
     cap = capsys.readouterr()
     return rc, json.loads(cap.out) if rc == 0 else cap.err.strip()

@@ -232,8 +232,8 @@ def _model_keyframes(
         raise ConfigError(f"{b.kind} ({b.name}) animates a still: give an image")
     if still is not None and not b.can_condition_on_image:
         raise ConfigError(
-            f"these {b.kind} weights make a clip from a prompt only; for an image use image-to-video "
-            f"weights ({', '.join(b.image_to_video)})"
+            f"these {b.kind} weights make a clip from a prompt only; for an image use weights that start "
+            f"from a frame ({b.frame_weights})"
         )
     if last is not None:
         check_backend(b)

@@ -86,7 +86,7 @@ class ClipTail:
         if not backend.can_condition_on_image:
             raise ConfigError(
                 f"these {backend.kind} weights make a clip from a prompt only and cannot continue a clip: "
-                f"use weights that start from a frame ({', '.join(backend.image_to_video)})"
+                f"use weights that start from a frame ({backend.frame_weights})"
             )
 
     def fit(self, backend: Any, keyframe_fps: float | None, frames: int | None) -> float:

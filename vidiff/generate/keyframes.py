@@ -68,7 +68,7 @@ def plan(
         raise ConfigError(
             f"seconds {seconds:g} needs {windows} windows of {window} frames at {float(gen_rate):g} fps "
             f"and these {backend.kind} weights cannot start a window from a frame; use seconds "
-            f"{float((window - 1) / gen_rate + 1 / rate):.2f} or less, or image-to-video weights ({', '.join(backend.image_to_video)})"
+            f"{float((window - 1) / gen_rate + 1 / rate):.2f} or less, or weights that start from a frame ({backend.frame_weights})"
         )
     made = Plan(rate, gen_rate, total, need, window, windows, pick)
     if end:

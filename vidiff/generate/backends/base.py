@@ -127,6 +127,9 @@ class Backend:
     image_to_video: tuple[str, ...] = ()  # ... that make it from a prompt and a first frame
     # an image-to-video class built on the same parts as the text-to-video weights (from_pipe), if any
     sibling: str | None = None
+    # other classes of the family whose weights start from a frame (Wan's VACE), named beside
+    # `image_to_video` where these weights cannot (`frame_weights`)
+    also_from_frame: tuple[str, ...] = ()
     # pipeline class -> the packages its diffusers code imports only when called (pip names = modules)
     requires: dict[str, tuple[str, ...]] = {}
     takes_prompt = True
@@ -177,6 +180,11 @@ class Backend:
     @property
     def is_image_to_video(self) -> bool:
         return self.kind in self.image_to_video
+
+    @property
+    def frame_weights(self) -> str:
+        """The classes whose weights start from a frame, for a refusal line: 'A, B'."""
+        return ", ".join((*self.image_to_video, *self.also_from_frame))
 
     @property
     def can_condition_on_image(self) -> bool:

@@ -27,11 +27,14 @@ from vidiff.generate.backends.wan_rules import VARIANTS, WanRules, sampling, wan
 from vidiff.generate.backends.wan_size import SIZES, wan21_tier
 from vidiff.generate.end_frame import ImageEmbeds
 
+VACE = "WanVACEPipeline"
+
 
 class Wan(ImageEmbeds, Backend):
     name = "wan"
     text_to_video = ("WanPipeline",)
     image_to_video = ("WanImageToVideoPipeline",)
+    also_from_frame = (VACE,)  # VACE keeps a clip's last frames: `wan_vace`
     requires = {"WanImageToVideoPipeline": ("ftfy",)}  # its prompt_clean calls ftfy, unguarded
     config_parts = ("scheduler", "vae", "transformer", "transformer_2")
     fps = VARIANTS[-1].fps  # Wan 2.1's until the weights' configs are read
@@ -96,7 +99,7 @@ class Wan(ImageEmbeds, Backend):
                 "TI2V-5B); use Wan 2.1 or Wan 2.2 I2V-A14B image-to-video weights"
             )
         if not self.is_image_to_video:
-            return "its text-to-video transformer takes no image; use image-to-video weights"
+            return f"its text-to-video transformer takes no image; use weights that do ({self.frame_weights})"
         if self._image_embeds() == 1:  # diffusers embeds both stills: a one-image transformer fails
             return (
                 "its transformer embeds one image (Wan 2.1 I2V); use the first-last-frame weights "

@@ -14,9 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from vidiff.generate.backends.wan import Wan
+from vidiff.generate.backends.wan import VACE, Wan
 
-VACE = "WanVACEPipeline"
 # a frame to make: mid gray, as diffusers' example fills it (the original code's 127.5, 0 in [-1, 1])
 FILL = 128
 KEEP, MAKE = 0, 255  # the mask's values: kept, made
