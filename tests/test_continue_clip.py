@@ -187,6 +187,11 @@ def test_a_text_to_video_model_that_takes_no_image_is_one_line(tmp_path, capsys,
         (["--method", "diffusion"], "method applies to a clip"),
         (["--extend", "0"], "extend 0: a model continues a clip by more than 0 seconds"),
         (["--extend", "3"], "a clip is continued by 4 windows at most"),
+        # was one keyframe made; at 24 fps 0.042 s is the shortest (`ClipTail.fit`)
+        (
+            ["--extend", "1e-9"],
+            "extend 1e-09 s is shorter than one keyframe interval at 24 fps: give extend 0.042",
+        ),
         (["--extend", "1e308"], "a clip is continued by 4 windows at most"),  # was an OverflowError
         (["--loop", "--transition", "1"], "loop with a clip and a model"),
     ],

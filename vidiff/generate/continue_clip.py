@@ -96,6 +96,12 @@ class ClipTail:
         self.rate = rate = backend.rate(1.0, keyframe_fps, window)
         self.lead = lead_frames(backend, window, rate, (self.n_frames_held - 1) / float(self.fps))
         ext = self.extend if self.extend is not None else (window - self.lead) / rate
+        if ext * rate < 1:  # no keyframe's worth: the model would still make one
+            shortest = math.ceil(1000 / rate) / 1000
+            raise ConfigError(
+                f"extend {ext:g} s is shorter than one keyframe interval at {float(rate):g} fps: "
+                f"give extend {shortest:g} or more"
+            )
         self.n_new = max(1, round(min(float(ext), MAX_EXTEND_S) * rate))  # 1e308 s: refused by check_plan
         return (self.lead + self.n_new) / float(rate)
 
