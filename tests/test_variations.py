@@ -97,6 +97,18 @@ def test_an_error_before_the_model_loads_stops_the_run(tmp_path, wan, builds, ca
     assert list(tmp_path.iterdir()) == [] and builds == []
 
 
+def test_every_option_is_checked_when_every_output_is_there(tmp_path, wan, builds, capsys):
+    """All skipped still checks the options (a bad --crf exited 0), without loading the model."""
+    there = [tmp_path / f"o_s{s}.mp4" for s in (1, 2)]
+    for path in there:
+        path.write_bytes(b"finished")
+    rc, err = _run(capsys, tmp_path / "o.mp4", wan, "--prompt", "a cat", "--seeds", "1-2", "--crf", "99")
+    assert rc == 2 and err.startswith("vidiff: error:") and "crf" in err and len(err.splitlines()) == 1
+    rc, entries = _run(capsys, tmp_path / "o.mp4", wan, "--prompt", "a cat", "--seeds", "1-2")
+    assert rc == 0 and {e["status"] for e in entries} == {"skipped"}
+    assert [p.read_bytes() for p in there] == [b"finished"] * 2 and builds == []
+
+
 @pytest.mark.parametrize(
     "args, says",
     [

@@ -11,6 +11,7 @@ import math
 import numbers
 import os
 from collections.abc import Callable, Iterator, Sequence
+from contextvars import ContextVar
 from fractions import Fraction
 from typing import Any
 
@@ -112,6 +113,31 @@ def check_extend(n_new: object, fps: Fraction | None = None, seconds: float | No
             f"beyond which its frames flicker and smear (measured: {HORIZON_RESULTS})"
         )
     return n_new
+
+
+# set by `check_model_clip`: `make_clip` stops where the model would load, every option checked
+_CHECK_ONLY: ContextVar[bool] = ContextVar("check_only", default=False)
+
+
+class _Checked(Exception):
+    """Every check of a `make_clip` run under `check_model_clip` passed."""
+
+
+def check_model_clip(output: str | os.PathLike[str], **options: Any) -> None:
+    """Every check `make_clip(output, **options)` runs for a video diffusion model's clip (`weights`
+    given), stopping where the model would load: nothing loaded, nothing written. `make_clips` runs it
+    where each output is there already, so a bad option is still one line, not a quiet skip."""
+    from vidiff.errors import ConfigError
+
+    if not options.get("weights"):
+        raise ConfigError("check_model_clip checks a video diffusion model's clip: give weights")
+    token = _CHECK_ONLY.set(True)
+    try:
+        make_clip(output, **options)
+    except _Checked:
+        return
+    finally:
+        _CHECK_ONLY.reset(token)
 
 
 def _load_image(path: str, what: str = "image"):
@@ -279,6 +305,8 @@ def _model_keyframes(
         guidance_2 = b.default_guidance_2
     guidance = b.guidance if guidance is None else guidance
     b.guidance_2 = guidance_2  # None: the pipeline uses guidance for both stages (a guidance given alone)
+    if _CHECK_ONLY.get():  # `check_model_clip`: every option checked, the model not loaded
+        raise _Checked
     try:
         with stage(f"loading the {b.kind} ({weights}) on {device}", progress), hub_quiet():  # minutes
             b.load(device, dtype, offline, is_local(weights), offload, files, loras, spec, weight_dtype)

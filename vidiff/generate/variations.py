@@ -6,7 +6,8 @@ minutes, so the clips share the kept pipeline (`vidiff.generate.loaded`: a secon
 same settings takes it as it is). Each clip is `make_clip` with that seed and prompt, so its bytes are a
 single run's. Every option is checked before the model loads; a clip that fails later (out of memory) is
 one line and the rest go on, as `vidiff run` on a folder does; an output already there is finished
-(outputs appear only whole) and skipped on a rerun.
+(outputs appear only whole) and skipped on a rerun (every option checked even when all are:
+`clip.check_model_clip`).
 
 Names: `-o out.mp4` with seeds only writes `out_s{SEED}.mp4`; with prompts, `out_p{N}_s{SEED}.mp4`, N the
 prompt's place (1-based) among the prompts kept.
@@ -124,7 +125,7 @@ def make_clips(
     status ("done" with the report, "skipped": there already, "failed" with the error line). An error
     before a clip's model has loaded stops the run (the options, the weights or memory for the model:
     every clip would fail); a clip that fails after it is one line on stderr and the rest go on."""
-    from vidiff.generate.clip import make_clip
+    from vidiff.generate.clip import check_model_clip, make_clip
     from vidiff.validate import check_flag, check_path
 
     check_path(output, "output")
@@ -153,6 +154,11 @@ def make_clips(
         if user_step is not None:
             user_step(done, total)
 
+    if all(os.path.exists(name) for _, _, name in names):  # all skipped: the options checked all the same
+        p, seed, name = names[0]
+        check_model_clip(
+            name, seed=seed, prompt=prompt_list[0 if p is None else p - 1], progress=progress, **options
+        )
     entries = []
     for k, (p, seed, name) in enumerate(names, 1):
         prompt = prompt_list[0 if p is None else p - 1]
