@@ -366,5 +366,19 @@ def test_an_odd_clips_padding_note_comes_after_every_check(tmp_path, capsys, ltx
     rep = json.loads(cap.out)
     said = [x for x in rep["notes"] if "175x143 is written as 176x144" in x]
     assert rep["size"] == [175, 143] and len(said) == 1 and cap.err.count("is written as") == 1, cap.err
+    assert said[0].endswith("yuv420p needs even sides; --pix-fmt yuv444p keeps the size)"), said
     with av.open(str(out)) as c:
         assert (c.streams.video[0].width, c.streams.video[0].height) == (176, 144)
+    # the Social tab says it without the --pix-fmt hint: the page has no pixel-format choice
+    from social_fields import SOCIAL_CLIP, SOCIAL_UNTOUCHED, run_social, social_app
+
+    from vidiff.ui import social
+
+    app, upload = social_app(tmp_path, odd)
+    fields = SOCIAL_CLIP | dict(
+        aspect=social.OWN_CHOICE, fps=social.OWN_CHOICE, prompt="a cat", weights=str(ltx)
+    )
+    status = run_social(
+        app, upload, fields, SOCIAL_UNTOUCHED | dict(steps=2, frames=9, keyframe_size="32x32")
+    )[0]
+    assert "175x143 is written as 176x144" in status and status.endswith("yuv420p needs even sides)"), status

@@ -230,6 +230,7 @@ def test_a_stills_extension_is_refused_as_the_api_refuses_it(tmp_path: Path, mod
         ("cache", "first-block:" + "9" * 5000, "the threshold must be above 0"),
         ("offload", "Model", "offload 'Model': give true (model)"),
         ("offload", 1, "offload 1: must be True or False"),
+        ("offload", 0, "offload 0: must be True or False"),  # was off (0 == False), as the API refuses it
         ("weight_dtype", "fp8", "unknown weight_dtype 'fp8'"),
         ("weight_dtype", ["fp8_e5m2"], "weight_dtype ['fp8_e5m2']"),
     ],

@@ -42,6 +42,7 @@ CODECS = {  # user name -> ffmpeg encoder
 CONTAINER_ENCODERS = {".webm": ("libvpx-vp9", "libsvtav1")}
 # pixel formats vidiff converts RGB into (each encoder takes the subset it lists)
 PIX_FMTS = ("yuv420p", "yuv422p", "yuv444p", "yuv420p10le", "yuv422p10le", "yuv444p10le", "bgr0")
+KEEP_SIZE = "; --pix-fmt yuv444p keeps the size"  # the padding note's hint, where the door has the option
 CRF_RANGE = {"libx264": (0, 51), "libx265": (0, 51), "libvpx-vp9": (0, 63), "libsvtav1": (1, 63)}
 X26X_PRESETS = (
     "ultrafast",
@@ -211,8 +212,11 @@ class EncodeOptions:
         if said is not None:  # said once per run: every door makes this check, once
             print(said, file=sys.stderr, flush=True)
 
-    def size_note(self, path: str | os.PathLike[str], width: int, height: int) -> str | None:
-        """The note line for a size padded to even (`coded_size`), or None where it is kept."""
+    def size_note(
+        self, path: str | os.PathLike[str], width: int, height: int, hint: bool = True
+    ) -> str | None:
+        """The note line for a size padded to even (`coded_size`), or None where it is kept; `hint`: with
+        the option that keeps it (`KEEP_SIZE`), left out where the door has no pixel-format choice."""
         coded = self.coded_size(width, height)
         if coded == (width, height):
             return None
@@ -221,7 +225,7 @@ class EncodeOptions:
         )
         return (
             f"note: {os.fspath(path)}: {width}x{height} is written as {coded[0]}x{coded[1]} (its last {sides} "
-            f"repeated: {self.pix_fmt} needs even sides; --pix-fmt yuv444p keeps the size)"
+            f"repeated: {self.pix_fmt} needs even sides{KEEP_SIZE if hint else ''})"
         )
 
 

@@ -78,14 +78,8 @@ def pad_note(
     choice, so it offers none."""
     from vidiff.io.encode import EncodeOptions
 
-    w, h = info.width, info.height
-    cw, ch = EncodeOptions(codec, 18, None, pix_fmt).coded_size(w, h)
-    if (cw, ch) == (w, h):
-        return None
-    sides = " and ".join(n for n, grew in (("column", cw > w), ("row", ch > h)) if grew)
-    return (
-        f"note: {Path(out).name}: {w}x{h} is written as {cw}x{ch} (its last {sides} repeated: {pix_fmt} "
-        "needs even sides)"
+    return EncodeOptions(codec, 18, None, pix_fmt).size_note(
+        Path(out).name, info.width, info.height, hint=False
     )
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import gradio as gr
 
 from vidiff.errors import ConfigError, VidiffError
+from vidiff.io.encode import KEEP_SIZE
 from vidiff.ui.core import NO_SAMPLE, App, Cancelled, Job, drive, error_line, with_warning
 from vidiff.ui.social_model import (
     audio_guidance_field,
@@ -276,8 +277,10 @@ def _run_social(app: App) -> Any:
         if result is not None:
             w, h = result["size"]
             msg = f"Done: {result['frames']} frames, {result['seconds']} s at {w}x{h}."
-            # the run's notes (a hub not reached: the cached weights; RIFE missing: dis) under the status
-            shown = with_warning(msg, None if still else src, *result.get("notes", ()))
+            # the run's notes (a hub not reached: the cached weights; RIFE missing: dis) under the status,
+            # the padding note without its --pix-fmt hint (the page has no pixel-format choice)
+            notes = (n.replace(KEEP_SIZE, "") for n in result.get("notes", ()))
+            shown = with_warning(msg, None if still else src, *notes)
             yield (shown, None if ext == "gif" else str(out), str(out), _report_md(result))
 
     return run_social

@@ -206,7 +206,8 @@ def model_options(
         "guidance": guidance,
         "device": None if device == "cpu" else device,  # make_clip's default; another is checked there
         "dtype": None if dtype == AUTO_DTYPE else dtype,
-        "offload": None if offload in (False, NO_OFFLOAD) else offload,  # a level, or a value to refuse
+        # a level, or a value for make_clip to refuse (0 == False: `in (False, ...)` took a crafted 0 for off)
+        "offload": None if offload is False or offload == NO_OFFLOAD else offload,
         "offline": offline if offline is not False else None,
         "lora": _lines(check_text(lora, "lora")),
         "transformer": _lines(check_text(transformer, "transformer")),
