@@ -431,3 +431,25 @@ def test_a_wrong_type_names_the_kinds_the_key_takes(override, says):
     with pytest.raises(ConfigError) as e:
         load_recipe("social_clip" if override.startswith("generate") else "fps_x2").with_overrides([override])
     assert says in str(e.value)
+
+
+def test_null_leaves_a_key_out_as_a_null_stage_takes_no_options(tmp_path):
+    """`generate.cache: null` was the wrong type: null on any key is that key left out (its default), in
+    the file and in an override (which drops the recipe's own value); an unknown key is refused still."""
+    from vidiff.recipes import load_recipe
+
+    path = tmp_path / "r.yaml"
+    path.write_text(
+        "stages:\n  - generate: {seconds: 1, cache: null, offload: ~, weights: null}\n  - interpolate:\n"
+        "  - encode: {crf: null}\n",
+        encoding="utf-8",
+    )
+    r = load_recipe(path)
+    assert (r.stage("generate"), r.stage("interpolate"), r.stage("encode")) == ({"seconds": 1}, {}, {})
+    social = load_recipe("social_clip")
+    assert social.stage("interpolate")["fps"] == 30
+    o = social.with_overrides(["generate.cache=null", "interpolate.fps=null", "generate.cache=first-block"])
+    assert "fps" not in o.stage("interpolate") and o.stage("generate")["cache"] == "first-block"
+    path.write_text("stages:\n  - generate: {cache_size: null}\n  - encode: {}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="unknown key 'cache_size'"):
+        load_recipe(path)

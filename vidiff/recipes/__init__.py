@@ -139,6 +139,8 @@ class Recipe:
             for n, o in stages:
                 if n == stage:
                     o[opt] = value
+                    if value is None:  # null: the key left out, the recipe's value too
+                        del o[opt]
                     break
             else:
                 raise ConfigError(f"override {ov!r}: recipe {self.name!r} has no {stage!r} stage")
@@ -206,7 +208,7 @@ def load_recipe(spec: str | os.PathLike[str]) -> Recipe:
         for k, v in opts.items():
             _check_option(name, k, v, f"{p} line {lines.get(('stages', i, name, k), '?')}")
         _check_once(name, [n for n, _ in stages], p, lines, i)
-        stages.append((name, dict(opts)))
+        stages.append((name, {k: v for k, v in opts.items() if v is not None}))  # null: left out
     names = [n for n, _ in stages]
     if "generate" not in names and names[0] != "decode":
         raise ConfigError(f"{p}: the first stage must be 'decode' (or 'generate')")
@@ -230,10 +232,14 @@ def _check_once(name: str, before: list[str], p: Path, lines: dict[tuple, int], 
 
 
 def _check_option(stage: str, key: str, value: Any, where: str) -> None:
+    """`stage.key = value` checked: a known key, of a type it takes; null (None) takes any key's default,
+    as a stage given null takes no options (the key is then left out)."""
     allowed = STAGES[stage]
     if key not in allowed:
         opts = ", ".join(allowed) or "none"
         raise ConfigError(f"{where}: unknown key {key!r} in stage {stage!r} (options: {opts})")
+    if value is None:
+        return
     if not isinstance(value, allowed[key]) or (isinstance(value, bool) and bool not in allowed[key]):
         if isinstance(value, str) and _NUMBERISH.fullmatch(value.strip()):  # 1_000: the number rule's line
             try:
