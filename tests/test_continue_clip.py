@@ -382,3 +382,31 @@ def test_an_odd_clips_padding_note_comes_after_every_check(tmp_path, capsys, ltx
         app, upload, fields, SOCIAL_UNTOUCHED | dict(steps=2, frames=9, keyframe_size="32x32")
     )[0]
     assert "175x143 is written as 176x144" in status and status.endswith("yuv420p needs even sides)"), status
+
+
+def test_a_still_given_as_the_clip_says_to_give_it_as_image(tmp_path, capsys, ltx):
+    """A PNG as --clip said "has only 1 frame" (extension, or a model's continuation) without saying what
+    to do: one line pointing to --image, with or without weights."""
+    from PIL import Image
+
+    still = tmp_path / "s.png"
+    Image.new("RGB", (32, 32), (200, 40, 40)).save(still)
+    err = one_line_refusal(capsys, tmp_path / "o.mp4", ltx, "--clip", str(still), *TINY)
+    assert err == f"vidiff: error: {still}: a still: give it as --image", err
+    assert main(["generate", "--clip", str(still), "-o", str(tmp_path / "e.mp4"), "-q"]) == 2
+    assert capsys.readouterr().err.strip() == f"vidiff: error: {still}: a still: give it as --image"
+
+
+def test_the_clip_is_probed_once(tmp_path, capsys, clip, ltx, monkeypatch):
+    """Its own size and rate (no --aspect / --fps) and its tail come from one probe (were two)."""
+    import vidiff.io.probe as probe_module
+
+    real, probed = probe_module.probe, []
+
+    def counted(path, *args, **kwargs):
+        probed.append(str(path))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(probe_module, "probe", counted)
+    err = one_line_refusal(capsys, tmp_path / "o.mp4", ltx, "--clip", str(clip), *TINY, "--extend", "3")
+    assert "4 windows at most" in err and probed.count(str(clip)) == 1, probed

@@ -477,7 +477,7 @@ def make_clip(
     from vidiff.generate.motion import iter_camera_frames
     from vidiff.generate.schemes import seamless_loop
     from vidiff.generate.social import gif_size, image_strip, preset_size, reframe, retime
-    from vidiff.generate.still import check_still_path
+    from vidiff.generate.still import check_not_still, check_still_path
     from vidiff.generate.summary import Consistency
     from vidiff.io.audio import AudioTrack
     from vidiff.io.colortags import output_color
@@ -508,10 +508,12 @@ def make_clip(
     strength = DEFAULT_STRENGTH if strength is None else strength
     scheme = DEFAULT_SCHEME if scheme is None else scheme
     own = None  # a clip continued by a model keeps its own frame size and rate where none is given
+    clip_info = None  # its probe, taken once (`open_tail` below takes it)
     if source == "continue" and (aspect is None or fps is None):
         from vidiff.generate.continue_clip import own_format
 
-        own = own_format(clip)
+        clip_info = probe(clip)
+        own = own_format(clip_info)
     size = own[0] if aspect is None and own else preset_size(DEFAULT_ASPECT if aspect is None else aspect)
     size = gif_size(size) if is_gif(output) else size
     fps_given, fps = fps, own[1] if fps is None and own else DEFAULT_FPS if fps is None else fps
@@ -614,7 +616,7 @@ def make_clip(
         from vidiff.generate.continue_clip import check_request, open_tail
 
         check_request(loop, last_image, extend)
-        tail = open_tail(clip, extend)
+        tail = open_tail(clip, extend, clip_info)
         info = tail.info
     if model:
         seq, seq_fps, joins, facts = _model_keyframes(
@@ -647,6 +649,7 @@ def make_clip(
         seq = None  # camera frames are at the output's size and rate already
     else:
         info = probe(clip)
+        check_not_still(info, clip)
         info.require_frames(3, "extension")
         if info.duration > 60:
             raise ConfigError(

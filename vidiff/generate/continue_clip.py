@@ -192,22 +192,23 @@ def lead_frames(backend: Any, window: int, rate: Fraction, held_seconds: float) 
     return lead if lead > 1 else 1
 
 
-def own_format(clip: str) -> tuple[tuple[int, int], Fraction]:
-    """The clip's upright frame size (as a player shows it) and its rate: a continuation's output where no
-    aspect or fps is given."""
+def own_format(info: Any) -> tuple[tuple[int, int], Fraction]:
+    """The clip's (`info`: its probe) upright frame size (as a player shows it) and its rate: a
+    continuation's output where no aspect or fps is given."""
     from vidiff.io.orient import upright_size
-    from vidiff.io.probe import probe
 
-    info = probe(clip)
     return upright_size(info.width, info.height, info.rotation, info.sar), info.fps
 
 
-def open_tail(clip: str, extend: float | None) -> ClipTail:
-    """The clip probed (under 2 frames or over 60 s: one line), its frames not yet read (`ClipTail.read`,
-    once every option is checked: a minute's clip takes a while to decode)."""
+def open_tail(clip: str, extend: float | None, info: Any = None) -> ClipTail:
+    """The clip probed, unless `info` is its probe already (a still, under 2 frames or over 60 s: one
+    line), its frames not yet read (`ClipTail.read`, once every option is checked: a minute's clip takes a
+    while to decode)."""
+    from vidiff.generate.still import check_not_still
     from vidiff.io.probe import probe
 
-    info = probe(clip)
+    info = probe(clip) if info is None else info
+    check_not_still(info, clip)
     info.require_frames(2, "continuing it with a model")
     if info.duration > 60:
         raise ConfigError(

@@ -33,6 +33,17 @@ def check_still_path(path: str) -> None:
         raise InputError(f"{path}: {what_is if os.path.exists(path) else 'no such file'}")
 
 
+def check_not_still(info: Any, path: str) -> None:
+    """One line where a `clip` (`info`: its probe) is one picture in an image format: it is a still, so it
+    goes in as `image` (else the line said it had too few frames, and not what to do)."""
+    from pathlib import Path
+
+    from vidiff.io.image_ext import IMAGE_EXT
+
+    if info.n_frames == 1 and Path(path).suffix.lower() in IMAGE_EXT:
+        raise InputError(f"{path}: a still: give it as --image")
+
+
 def load_still(path: str, what: str = "image") -> Any:
     """The still at `path` as an RGB uint8 array (`what`: the option it came from, for the animated
     image's line); a one-line InputError for anything that is not one still."""
