@@ -231,6 +231,15 @@ def test_skyreels_image_to_video_follows_wans_rule(transformer, refused, needs):
     assert "takes no image" in t2v.end_frame_refusal()
 
 
+def test_wans_text_to_video_refusal_names_vace_too():
+    """Wan's text-to-video weights take no end frame; the line names the classes that do, VACE's with
+    the image-to-video one (`Backend.frame_weights`)."""
+    from vidiff.generate.backends.wan import Wan
+
+    why = Wan("WanPipeline", "w").end_frame_refusal()
+    assert why.endswith("use weights that do (WanImageToVideoPipeline, WanVACEPipeline)"), why
+
+
 @pytest.mark.parametrize(
     ("seconds", "keyframe_fps", "expect"),
     [

@@ -190,11 +190,17 @@ def test_weights_under_the_home_folder_as_a_recipe_writes_them(tmp_path, monkeyp
         (["--weights", "{numbered}", "--prompt", "a"], "model_index.json is not a diffusers pipeline index"),
         (["--weights", "{grown}", "--prompt", "a"], "its vae/ holds no weights for 60 of"),
         (["--weights", "{wan}"], "give a prompt"),
-        (["--weights", "{wan}", "--prompt", "a", "--image", "{photo}"], "from a prompt only"),
+        (
+            ["--weights", "{wan}", "--prompt", "a", "--image", "{photo}"],
+            "start from a frame (WanImageToVideoPipeline, WanVACEPipeline)",
+        ),
         (["--weights", "{wan}", "--prompt", "a", "--backend", "ltx"], "not backend ltx"),
         (["--weights", "{wan}", "--prompt", "a", "--frames", "10"], "takes 4k+1 frames"),
         (["--weights", "{wan}", "--prompt", "a", "--keyframe-size", "30x30"], "multiples of 16"),
-        (["--weights", "{wan}", "--prompt", "a", "--seconds", "10"], "cannot start a window from a frame"),
+        (
+            ["--weights", "{wan}", "--prompt", "a", "--seconds", "10"],
+            "weights that start from a frame (WanImageToVideoPipeline, WanVACEPipeline)",
+        ),
         (["--weights", "{wan}", "--prompt", "a", "--keyframe-fps", "20"], "at most that"),
         (["--weights", "{wan}", "--prompt", "a", "--keyframe-fps", "1e-9"], "too low; give at least 0.001"),
         (  # was a 4 s clip (2 keyframes at 0.5 fps) for the 0.3 s asked, without a word
