@@ -6,7 +6,7 @@ at 2x the fps), a bad file (the one-line error), Cancel (nothing left in the wor
 (a still + music: the download decodes at the preset's size with audio), Metrics (plot, worst-segment
 rows; a row picked moves the preview there), Repair (a black frame found and rebuilt), Compare (three
 methods' table and plot), an accessible name on every control, and the temporary folder gone on exit.
-Each tab's screenshot goes to a temporary folder, or with VIDIFF_UI_SCREENSHOTS=1 into docs/ (the README's).
+Each tab's screenshot goes to a temporary folder, or with VIDIFF_UI_SCREENSHOTS=1 into docs/ (docs/web-app.md's).
 """
 
 from __future__ import annotations

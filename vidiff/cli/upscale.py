@@ -159,7 +159,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--method",
         default="auto",
-        help="interpolator (default auto; measured figures: README, benchmarks/results/model): "
+        help="interpolator (default auto; measured figures: docs/benchmarks.md, benchmarks/results/model): "
         + "; ".join(f"{m}: {method_line(m)}" for m in METHOD_WHAT),
     )
     add_quality_option(p)
