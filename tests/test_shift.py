@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import shutil
 
+import PIL.Image
 import pytest
 from tiny_pipes import TINY_GENERATE, wan_dir
 
@@ -84,8 +85,10 @@ def test_shift_at_the_api_recipe_and_web_app_doors(tmp_path, wan):
     from vidiff.generate import make_clip
     from vidiff.recipes import load_recipe
 
+    still = tmp_path / "x.png"  # a real still: a missing one is refused first, for itself
+    PIL.Image.new("RGB", (64, 48), (90, 120, 150)).save(still)
     with pytest.raises(ConfigError, match="shift applies to a video diffusion model"):
-        make_clip(tmp_path / "o.mp4", image="x.png", shift=3.0)
+        make_clip(tmp_path / "o.mp4", image=str(still), shift=3.0)
     with pytest.raises(ConfigError, match="shift"):
         make_clip(tmp_path / "o.mp4", prompt="a cat", weights=str(wan), shift="3")
     with pytest.raises(ConfigError, match="shift"):
