@@ -429,6 +429,14 @@ def test_social_clip(server, browser, clip: Path) -> None:
     _upload(drv, "so-input", still)
     _upload(drv, "so-music", music)
     _radio(drv, "so-aspect", "1:1")
+    # the model's settings opened and closed: their fields are in the page (Gradio's number fields sent 0
+    # once shown, whatever the label said of empty: steps 0 refused); the optional numbers show empty
+    model = next(b for b in drv.find_elements("css selector", ".label-wrap") if "Video diffusion" in b.text)
+    model.click()
+    steps = _wait(drv, lambda d: d.find_elements("css selector", "#so-steps input"), 20, "model settings")
+    assert steps[0].get_attribute("value") == "", steps[0].get_attribute("value")
+    assert drv.find_element("css selector", "#so-extend input").get_attribute("value") == ""
+    model.click()
     secs = drv.find_element("css selector", "#so-seconds input")
     for value in ("100", "0.2"):  # out of range first: the CLI's one line, in the page
         secs.send_keys(Keys.CONTROL, "a")

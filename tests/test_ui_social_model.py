@@ -42,11 +42,11 @@ def _run(app, *values) -> list[tuple]:
 def test_generator_settings_reach_the_model(tmp_path: Path, wan: Path) -> None:
     """Steps, keyframes per window, keyframe size and guidance set in the page are what the model used
     (the report says so: 9 keyframes a window where the model's own would be 5 for 0.3 s); a whole
-    number the page sends as 9.0 is 9."""
+    number typed as 9.0 is 9 (the optional numbers are text fields: the page sends what was typed)."""
     from vidiff.ui.core import App
 
     app = App(tmp_path / "work")
-    outs = _run(app, *_fields(str(wan), steps=2, frames=9.0, keyframe_size=" 32x48 ", guidance=3.5))
+    outs = _run(app, *_fields(str(wan), steps="2", frames=" 9.0", keyframe_size=" 32x48 ", guidance="3.5"))
     status, _, out, report = outs[-1]
     assert status.startswith("Done: 8 frames, 0.333 s at 1080x1080."), status
     assert "| keyframe size | 32x48 |" in report and "| model windows | 1 (9 frames each) |" in report
@@ -57,14 +57,17 @@ def test_generator_settings_reach_the_model(tmp_path: Path, wan: Path) -> None:
 @pytest.mark.parametrize(
     ("settings", "cli"),
     [
-        (dict(frames=10), ["--frames", "10"]),
-        (dict(frames=4.5), None),  # argparse refuses a non-whole --frames itself
-        (dict(steps=0), ["--steps", "0"]),
-        (dict(steps=2.5), None),  # argparse refuses a non-whole --steps itself
+        (dict(frames="10"), ["--frames", "10"]),
+        (dict(frames="4.5"), None),  # argparse refuses a non-whole --frames itself
+        (dict(steps="0"), ["--steps", "0"]),
+        (dict(steps=0), ["--steps", "0"]),  # a crafted number, as Gradio's number field would send
+        (dict(steps="2.5"), None),  # argparse refuses a non-whole --steps itself
+        (dict(steps="many"), None),  # argparse's own line for --steps many
         (dict(keyframe_size="30x30"), ["--keyframe-size", "30x30"]),
         (dict(keyframe_size="big"), ["--keyframe-size", "big"]),
-        (dict(keyframe_fps=20), ["--keyframe-fps", "20"]),
-        (dict(guidance=99), ["--guidance", "99"]),
+        (dict(keyframe_fps="20"), ["--keyframe-fps", "20"]),
+        (dict(guidance="99"), ["--guidance", "99"]),
+        (dict(shift="-1"), ["--shift", "-1"]),
         (dict(dtype="fp8"), None),  # a menu value a crafted request can send; --dtype has choices
         (dict(offload=True), ["--offload"]),
         (dict(device="tpu"), ["--device", "tpu"]),
@@ -177,6 +180,54 @@ def test_cancel_while_the_model_loads_is_said_at_once_and_runs_no_step(tmp_path:
     ), seen
     assert seen[-1] == "Cancelled; nothing was kept." and steps == []
     assert [p.name for p in app.workdir.iterdir()] == [], "the job's folder is removed"
+
+
+def test_no_number_field_starts_empty(tmp_path: Path) -> None:
+    """Gradio's page has no empty number field: it shows 0 for None and sends 0 (its Number sets
+    `value ??= 0`). The extension field sent 0 for every still, refused as "extend does not apply to a
+    still", and the model's settings, once their accordion was opened, sent steps 0 and guidance 0. The
+    numbers one may leave empty are one-line text fields now; every number field has a value."""
+    import gradio as gr
+
+    from vidiff.ui.app import build_app
+
+    demo = build_app(tmp_path / "app")
+    empty = [
+        b.label for b in demo.blocks.values() if isinstance(b, gr.Number) and b.value is None and b.visible
+    ]
+    assert empty == []
+
+
+def test_an_empty_or_mistyped_optional_number(tmp_path: Path) -> None:
+    """What the page sends for an optional number: "" (untouched) is the default, spaces too; text that is
+    no number is one line naming the field; a whole number typed as 25.0 is the int 25."""
+    from vidiff.errors import ConfigError
+    from vidiff.ui.social_model import typed_number
+
+    assert typed_number("", "steps") is None and typed_number("  ", "steps") is None
+    assert typed_number(" 25.0 ", "steps") == 25 and type(typed_number("25.0", "steps")) is int
+    assert typed_number("0.5", "extend") == 0.5 and typed_number(None, "extend") is None
+    with pytest.raises(ConfigError, match=r"^steps 'ten': must be a number$"):
+        typed_number("ten", "steps")
+
+
+def test_a_still_with_every_optional_number_left_empty(tmp_path: Path) -> None:
+    """A still with the extension and every generator setting as the page sends them untouched ("")
+    is animated (the extension's 0 made this refused)."""
+    import cv2
+    import numpy as np
+
+    from vidiff.ui import social
+    from vidiff.ui.core import App
+
+    still = tmp_path / "still.png"
+    cv2.imwrite(str(still), np.full((32, 48, 3), 90, np.uint8))
+    app = App(tmp_path / "work")
+    empty = {k: "" for k, v in UNTOUCHED.items() if v is None and k != "last_image"}
+    values = _fields("", prompt="", **empty)
+    values[4] = ""  # the extension
+    got = list(social._run_social(app)(str(still), None, *values, REQUEST, lambda *a, **k: None))[-1]
+    assert got[0].startswith("Done: "), got[0]
 
 
 def test_no_number_field_rounds_what_the_user_typed(tmp_path: Path) -> None:

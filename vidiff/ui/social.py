@@ -19,6 +19,8 @@ from vidiff.ui.social_model import (
     model_fields,
     model_options,
     no_audio_field,
+    optional_number_field,
+    typed_number,
     upload_path,
     vae_field,
     weight_dtype_field,
@@ -94,10 +96,10 @@ def _social_layout() -> SimpleNamespace:
                 c.seconds = gr.Number(
                     DEFAULT_SECONDS, label="Length in seconds (a still or a prompt)", elem_id="so-seconds"
                 )
-                c.extend = gr.Number(
-                    None,
+                c.extend = optional_number_field(
                     label="Extension past the end in seconds (a clip; empty: as far as its motion carries, at most "
                     "1 s; with weights the model continues it, empty: one model window)",
+                    elem_id="so-extend",
                 )
             with gr.Row():
                 c.fps = gr.Dropdown([*FPS_CHOICES, OWN_CHOICE], value=30, label="Frame rate (fps)")
@@ -149,7 +151,7 @@ def _run_social(app: App) -> Any:
         motion: str,
         strength: float,
         seconds: float | None,
-        extend: float | None,
+        extend: str | float | None,
         fps: Any,
         loop: bool,
         music: Any,
@@ -158,24 +160,24 @@ def _run_social(app: App) -> Any:
         weights: str,
         backend: str,
         seed: float | None,
-        steps: float | None,
-        frames: float | None,
-        keyframe_fps: float | None,
+        steps: str | float | None,
+        frames: str | float | None,
+        keyframe_fps: str | float | None,
         keyframe_size: str | None,
-        guidance: float | None,
+        guidance: str | float | None,
         device: str | None,
         dtype: str | None,
         offload: Any,
         offline: bool,
         lora: str | None,
         transformer: str | None,
-        shift: float | None,
-        guidance_2: float | None,
+        shift: str | float | None,
+        guidance_2: str | float | None,
         gif: bool,
         vae: str | None,
         no_audio: bool,
         last_image: Any,
-        audio_guidance: float | None,
+        audio_guidance: str | float | None,
         cache: str | None,
         weight_dtype: str | None,
         request: gr.Request,
@@ -186,6 +188,7 @@ def _run_social(app: App) -> Any:
             from vidiff.generate.social import preset_size
             from vidiff.validate import check_real
 
+            extend = typed_number(extend, "extend")
             _check_unsent(extend, strength, seconds, motion, music, gif, seed)
             # make_clip checks OWN's use (a crafted list or array is not the choice: its own line there)
             aspect, fps = (OWN if isinstance(v, str) and v == OWN_CHOICE else v for v in (aspect, fps))
@@ -209,6 +212,7 @@ def _run_social(app: App) -> Any:
             if last:  # make_clip refuses it without a model or a first still
                 app.exposure.check_upload(last, app.workdir)  # a shared app reads only what was uploaded
                 model["last_image"] = last
+            audio_guidance = typed_number(audio_guidance, "audio_guidance")
             if audio_guidance is not None:  # make_clip checks it (a number, LTX-2 weights)
                 model["audio_guidance"] = audio_guidance
             # a model without an upload or a sample: text to video; a sample picked is used (make_clip

@@ -8,11 +8,36 @@ from typing import Any
 
 import gradio as gr
 
+from vidiff.errors import ConfigError
+
 # the dtype menu's "let make_clip choose" entry (dtype None: bf16 on cuda, fp32 on cpu)
 AUTO_DTYPE = "auto"
 NO_OFFLOAD = "off"  # the offload menu's first entry (make_clip's offload False)
 DEFAULT_WEIGHTS = "default"  # the weight dtype menu's first entry (the weights stored in dtype)
 DEVICES = ("cpu", "cuda")
+
+
+def optional_number_field(label: str, elem_id: str) -> Any:
+    """A number the user may leave empty (the model's own): a one-line text field. Gradio's number field
+    has no empty state: its page shows and sends 0 for None, which steps, frames and an extension refuse
+    and guidance takes as "no guidance". `typed_number` reads it."""
+    return gr.Textbox(label=label, placeholder="empty", max_lines=1, elem_id=elem_id)
+
+
+def typed_number(value: Any, name: str) -> Any:
+    """An optional number field's value: None when empty, the number typed (25 and 25.0 as the int 25,
+    as the CLI reads them), one `ConfigError` line for text that is no number. Anything but text (a crafted
+    call, a test's number) as it came, for `make_clip` to check."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if not text:
+        return None
+    try:
+        number = float(text)
+    except ValueError:
+        raise ConfigError(f"{name} {text!r:.60}: must be a number") from None
+    return _whole(number)
 
 
 def model_fields() -> list[Any]:
@@ -21,22 +46,19 @@ def model_fields() -> list[Any]:
     from vidiff.generate.offload import OFFLOAD_LEVELS
 
     with gr.Row():
-        steps = gr.Number(
-            None,
+        steps = optional_number_field(
             label=f"Sampler steps (empty: the model's own; 1 to {MAX_MODEL_STEPS})",
             elem_id="so-steps",
         )
-        guidance = gr.Number(
-            None, label=f"Guidance (empty: the model's own; 0 to {MAX_GUIDANCE:g})", elem_id="so-guidance"
+        guidance = optional_number_field(
+            label=f"Guidance (empty: the model's own; 0 to {MAX_GUIDANCE:g})", elem_id="so-guidance"
         )
     with gr.Row():
-        frames = gr.Number(
-            None,
+        frames = optional_number_field(
             label="Keyframes per model window (empty: the model's own; its rule, e.g. Wan 4k+1, LTX 8k+1)",
             elem_id="so-frames",
         )
-        keyframe_fps = gr.Number(
-            None,
+        keyframe_fps = optional_number_field(
             label="Keyframes per second (empty: the model's native rate; vidiff fills in to the frame rate)",
             elem_id="so-keyframe-fps",
         )
@@ -82,14 +104,12 @@ def model_fields() -> list[Any]:
         lines=1,
         elem_id="so-transformer",
     )
-    shift = gr.Number(
-        None,
+    shift = optional_number_field(
         label="Shift (empty: the weights' scheduler's own, Wan 2.1 at 720p 5.0; a flow-matching sampler's, e.g. Wan 3.0 at 480p, "
         "5.0 at 720p)",
         elem_id="so-shift",
     )
-    guidance_2 = gr.Number(
-        None,
+    guidance_2 = optional_number_field(
         label="Low-noise guidance (Wan 2.2 A14B's second transformer; empty: the guidance above if set, else "
         "the model's own)",
         elem_id="so-guidance-2",
@@ -136,8 +156,7 @@ def audio_guidance_field() -> Any:
     """The guidance of the sound LTX-2 makes (`so-audio-guidance`): the handler's last field."""
     from vidiff.generate.clip import MAX_GUIDANCE
 
-    return gr.Number(
-        None,
+    return optional_number_field(
         label=f"Sound guidance (LTX-2; empty: Guidance if set, else the model's 7.0; up to {MAX_GUIDANCE:g})",
         elem_id="so-audio-guidance",
     )
@@ -199,11 +218,11 @@ def model_options(
 
     size = check_text(keyframe_size, "keyframe_size")
     opts: dict[str, Any] = {
-        "steps": _whole(steps),
-        "frames": _whole(frames),
-        "keyframe_fps": keyframe_fps,
+        "steps": _whole(typed_number(steps, "steps")),
+        "frames": _whole(typed_number(frames, "frames")),
+        "keyframe_fps": typed_number(keyframe_fps, "keyframe_fps"),
         "keyframe_size": size.strip() or None if isinstance(size, str) else None,
-        "guidance": guidance,
+        "guidance": typed_number(guidance, "guidance"),
         "device": None if device == "cpu" else device,  # make_clip's default; another is checked there
         "dtype": None if dtype == AUTO_DTYPE else dtype,
         # a level, or a value for make_clip to refuse (0 == False: `in (False, ...)` took a crafted 0 for off)
@@ -211,8 +230,8 @@ def model_options(
         "offline": offline if offline is not False else None,
         "lora": _lines(check_text(lora, "lora")),
         "transformer": _lines(check_text(transformer, "transformer")),
-        "shift": shift,
-        "guidance_2": guidance_2,
+        "shift": typed_number(shift, "shift"),
+        "guidance_2": typed_number(guidance_2, "guidance_2"),
         "vae": _vae(vae),
         "no_audio": no_audio if no_audio is not False else None,  # True, or a crafted value to refuse
         "cache": _vae(check_text(cache, "cache")),  # stripped; empty: off
