@@ -93,9 +93,9 @@ def test_another_last_still_makes_other_frames(tmp_path, capsys, flf, stills):
 
 def test_several_windows_the_last_ends_on_the_still(tmp_path, capsys, monkeypatch, stills):
     """LTXConditionPipeline: 0.9 s at 24 fps (22 keyframes) in windows of 17 frames; the last is given
-    the previous window's last frame and the still (frame_index 0 and its last frame), and it is made
-    just long enough (9 frames) to end the clip on its last keyframe: 25 keyframes, the fewest at or past
-    22 that end on a frame count the model takes."""
+    the previous window's last 9 frames (a video condition at frame 0) and the still (an image condition
+    at its last frame), and it is made just long enough (17 frames: 9 carried, 8 new) to end the clip on
+    its last keyframe: 25 keyframes, the fewest at or past 22 that end on a frame count the model takes."""
     from diffusers import LTXConditionPipeline
 
     folder = ltx_dir(tmp_path / "ltx")
@@ -105,7 +105,8 @@ def test_several_windows_the_last_ends_on_the_still(tmp_path, capsys, monkeypatc
     real = LTXConditionPipeline.__call__
 
     def spy(self, *args, **kwargs):
-        calls.append((kwargs["num_frames"], kwargs.get("frame_index"), kwargs.get("image")))
+        conds = kwargs.get("conditions") or []
+        calls.append((kwargs["num_frames"], [(len(c.video or []), c.frame_index) for c in conds], conds))
         return real(self, *args, **kwargs)
 
     monkeypatch.setattr(LTXConditionPipeline, "__call__", spy)
@@ -113,8 +114,8 @@ def test_several_windows_the_last_ends_on_the_still(tmp_path, capsys, monkeypatc
     rc, rep = generate_json(capsys, tmp_path / "a.mp4", folder, *args, "--seconds", "0.9", "--frames", "17")
     assert rc == 0, rep
     assert (rep["windows"], rep["keyframes"]) == (2, 25)
-    assert [(n, fi) for n, fi, _ in calls] == [(17, None), (9, [0, 8])]
-    assert np.asarray(calls[-1][2][1]).reshape(-1, 3).tolist()[0] == [0, 0, 255]  # the blue still
+    assert [(n, fi) for n, fi, _ in calls] == [(17, []), (17, [(9, 0), (0, 16)])]
+    assert np.asarray(calls[-1][2][1].image).reshape(-1, 3).tolist()[0] == [0, 0, 255]  # the blue still
 
 
 @pytest.mark.parametrize(

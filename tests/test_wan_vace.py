@@ -63,8 +63,12 @@ def _near(a: np.ndarray, b: np.ndarray) -> bool:
 def test_a_clips_last_frames_are_kept_and_the_rest_made(tmp_path, capsys, monkeypatch, vace, clip):
     """17 frames a window at Wan's 16 fps: the clip's last 9 (4k+1, the frames nearest 16 fps times, 1.875
     clip frames apart, ending on its last) kept, mask 0; 8 mid-gray frames made, mask 1. --extend 1 s (16
-    keyframes) needs a second window, which keeps one frame: the first window's last."""
+    keyframes) needs a second window, which keeps the first window's last 9 frames the same way (the
+    continuation's motion carried on, `keyframes.carried`)."""
+    from test_window_carry import _each_its_own, _windows
+
     calls = _spy(monkeypatch)
+    windows = _windows(monkeypatch)
     out = tmp_path / "o.mp4"
     rc, rep = generate_json(capsys, out, vace, "--clip", str(clip), *TINY, "--frames", "17", "--extend", "1")
     assert rc == 0, rep
@@ -84,7 +88,9 @@ def test_a_clips_last_frames_are_kept_and_the_rest_made(tmp_path, capsys, monkey
     for g, i in zip(got[:9], picks, strict=True):
         assert _near(g, reframe(src[i], (32, 32)))
     assert np.abs(got[9:].astype(int) - 128).max() <= 1  # to be made: mid gray
-    assert _kept(mask2) == [0] + [1] * 16  # a later window: from one frame
+    assert _kept(mask2) == [0] * 9 + [1] * 8  # a later window: the 9 before it kept
+    _each_its_own(_as_frames(video2)[:9], windows[0], 9)
+    assert rep["window_joins"][0]["frames_carried"] == 9
     made = _frames(out)
     assert len(made) == rep["frames"] == N_CLIP + rep["frames_made"]
 

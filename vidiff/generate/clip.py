@@ -289,7 +289,7 @@ def _model_keyframes(
     first = kf.plan(b, seconds, keyframe_fps, frames, end)  # the rules the model states, before it is loaded
     check_windows(b, first, end)
     if tail is not None:
-        tail.check_plan(first.windows, first.window, first.gen_rate)
+        tail.check_plan(first)
         tail.read()  # decoded once every option is checked (a long clip takes a while)
         still, seconds = tail.last, tail.fit(b, keyframe_fps, frames)  # a damaged clip's lead: what decoded
     aspect = tail.aspect if tail is not None else size[0] / size[1]
@@ -336,6 +336,7 @@ def _model_keyframes(
         "keyframe_size": list(wh),
         "windows": p.windows,
         "window_frames": p.window,
+        "_carry": p.carry,  # make_clip's, for the report's window_joins
         "steps": steps,
         "guidance": guidance,
         "seed": seed,
@@ -364,7 +365,7 @@ def _model_keyframes(
     if sound:
         from vidiff.generate.model_audio import join_windows
 
-        facts["_sound"] = join_windows(sound, p.gen_rate, p.window, p.need)  # make_clip's, not the report's
+        facts["_sound"] = join_windows(sound, p.gen_rate, p.window, p.need, p.carry)  # make_clip's too
     return seq, p.rate, joins, facts
 
 
@@ -473,7 +474,7 @@ def make_clip(
 
     from vidiff.errors import ConfigError
     from vidiff.flow import get_interpolator
-    from vidiff.generate.keyframes import join_ratios
+    from vidiff.generate.keyframes import join_ratios, window_joins
     from vidiff.generate.motion import iter_camera_frames
     from vidiff.generate.schemes import seamless_loop
     from vidiff.generate.social import gif_size, image_strip, preset_size, reframe, retime
@@ -626,7 +627,7 @@ def make_clip(
             no_audio,
         )  # fmt: skip
         keys = list(seq)
-        sound = facts.pop("_sound", None)
+        sound, carry = facts.pop("_sound", None), facts.pop("_carry")
         if tail is not None:  # the clip, then the model's frames at its rate and size
             seq, keys, joins, more = tail.continued(keys, joins, interp)
             if sound is not None and not (no_audio or audio):
@@ -743,6 +744,7 @@ def make_clip(
     report["notes"] = notes
     if model:
         report["join_flicker_ratios"] = [round(x, 3) for x in join_ratios(keys, joins)]
+        report["window_joins"] = window_joins(keys, joins, carry)
     if strip:
         image = cv2.cvtColor(image_strip(shown), cv2.COLOR_RGB2BGR)
         write_atomically(strip, lambda tmp: cv2.imwrite(tmp, image))  # appears only whole
