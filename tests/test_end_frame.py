@@ -11,7 +11,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from tiny_pipes import TINY_GENERATE, generate_json, ltx_dir, one_line_refusal, wan_i2v_dir
+from tiny_pipes import TINY_GENERATE, generate_json, ltx_condition_dir, ltx_dir, one_line_refusal, wan_i2v_dir
 
 pytest.importorskip("transformers")
 
@@ -98,9 +98,7 @@ def test_several_windows_the_last_ends_on_the_still(tmp_path, capsys, monkeypatc
     its last keyframe: 25 keyframes, the fewest at or past 22 that end on a frame count the model takes."""
     from diffusers import LTXConditionPipeline
 
-    folder = ltx_dir(tmp_path / "ltx")
-    index = json.loads((folder / "model_index.json").read_text())
-    (folder / "model_index.json").write_text(json.dumps({**index, "_class_name": "LTXConditionPipeline"}))
+    folder = ltx_condition_dir(tmp_path / "ltx")
     calls: list = []
     real = LTXConditionPipeline.__call__
 

@@ -7,7 +7,6 @@ random pipelines (tests/tiny_pipes.py): what reaches the pipeline (`prepare_late
 
 from __future__ import annotations
 
-import json
 from fractions import Fraction
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import numpy as np
 import pytest
 from conftest import sha256
 from test_continue_clip import _as_frames, _frames
-from tiny_pipes import generate_json, ltx_dir, wan_vace_dir
+from tiny_pipes import generate_json, ltx_condition_dir, wan_vace_dir
 
 pytest.importorskip("transformers")
 
@@ -27,10 +26,7 @@ TINY += ["--preset", "ultrafast", "--quiet", "--aspect", "1:1", "--fps", "24", "
 @pytest.fixture(scope="module")
 def ltx_cond(tmp_path_factory) -> Path:
     """A tiny LTX-Video folder saved as LTXConditionPipeline (the same parts: a video condition)."""
-    folder = ltx_dir(tmp_path_factory.mktemp("ltxc") / "w")
-    index = json.loads((folder / "model_index.json").read_text())
-    (folder / "model_index.json").write_text(json.dumps({**index, "_class_name": "LTXConditionPipeline"}))
-    return folder
+    return ltx_condition_dir(tmp_path_factory.mktemp("ltxc") / "w")
 
 
 @pytest.fixture(scope="module")

@@ -169,6 +169,15 @@ def ltx_dir(out: Path) -> Path:
     return out
 
 
+def ltx_condition_dir(out: Path) -> Path:
+    """A tiny LTX-Video folder (`ltx_dir`) saved as LTXConditionPipeline: the same parts, which take
+    conditions (a first or last frame at any index, a video)."""
+    folder = ltx_dir(out)
+    index = json.loads((folder / "model_index.json").read_text())
+    (folder / "model_index.json").write_text(json.dumps({**index, "_class_name": "LTXConditionPipeline"}))
+    return folder
+
+
 def cogvideox_dir(out: Path) -> Path:
     """A CogVideoXPipeline (text to video) folder: one-layer transformer, a 4-stage VAE (8x space, 4x time)."""
     from diffusers import (
