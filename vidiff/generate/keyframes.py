@@ -117,13 +117,15 @@ def generate(
     on_step: Callable[[int, int], None] | None = None,
     last: np.ndarray | None = None,
     video: list[np.ndarray] | None = None,
+    reference: np.ndarray | None = None,
 ) -> tuple[list[np.ndarray], list[int]]:
     """The keyframes (RGB uint8) and the indices where a window begins after the first (its joins).
     Window k is seeded `seed + k`; from the second on it starts on the previous window's last `p.carry`
     frames (one: image to video; more: a video condition), and its remakes of them are dropped.
     `on_step(done, total)` counts the sampler's steps over all windows (a progress and cancel point);
     `last`: the last window ends on this still (a plan made with `end`); `video`: the first window starts
-    on these frames (a clip's last ones: `vidiff.generate.continue_clip`)."""
+    on these frames (a clip's last ones: `vidiff.generate.continue_clip`); `reference`: a subject/style
+    still every window keeps (`Backend.takes_reference`)."""
     seq: list[np.ndarray] = []
     starts: list[int] = []
     cond, head = image, video
@@ -133,7 +135,7 @@ def generate(
         final = k == p.windows - 1
         made = backend.keyframes(
             prompt, cond, negative_prompt, (final and p.last_window) or p.window, size, steps, guidance,
-            seed + k, p.gen_rate, progress, label, count, last if final else None, head,
+            seed + k, p.gen_rate, progress, label, count, last if final else None, head, reference,
         )  # fmt: skip
         if k:
             starts.append(len(seq))

@@ -4,9 +4,10 @@
 example and ComfyUI's "extend video" workflow (WanVaceToVideo) give them. So one pipeline makes a clip from
 a prompt (no video: diffusers makes every frame), starts it on a still (the first frame kept), ends it on
 one (the last kept) or continues a clip's last frames or the window before's (those kept, so the motion
-carries on: `vidiff.generate.keyframes.carried`). Its `reference_images` (a subject or style pasted on a
-white canvas, not a frame of the clip) are not driven: `--image` is the first frame, as for every other
-backend.
+carries on: `vidiff.generate.keyframes.carried`). `--reference-image` is its `reference_images` (a subject
+or style, ComfyUI's WanVaceToVideo reference_image: diffusers fits it on a white canvas of the frame size
+and encodes it before the frames, not as one of them), given to every window, so the subject holds across
+joins; `--image` stays the first frame, as for every other backend.
 The rules are Wan's, from the configs (`wan_rules`: a VACE 1.3B or 14B is Wan 2.1).
 """
 
@@ -46,6 +47,7 @@ class WanVACE(Wan):
     text_to_video = (VACE,)
     image_to_video = ()
     requires = {VACE: ("ftfy",)}  # its prompt_clean calls ftfy, unguarded
+    takes_reference = True  # `reference_images`: a subject or style, kept in every window
     example = "Wan-AI/Wan2.1-VACE-1.3B-diffusers"
 
     @property
