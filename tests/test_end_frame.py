@@ -11,7 +11,15 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from tiny_pipes import TINY_GENERATE, generate_json, ltx_condition_dir, ltx_dir, one_line_refusal, wan_i2v_dir
+from tiny_pipes import (
+    TINY_GENERATE,
+    TINY_RECIPE,
+    generate_json,
+    ltx_condition_dir,
+    ltx_dir,
+    one_line_refusal,
+    wan_i2v_dir,
+)
 
 pytest.importorskip("transformers")
 
@@ -174,8 +182,7 @@ def test_the_recipe_and_the_social_tab_send_the_last_still(tmp_path, monkeypatch
     seen = _spy_last_images(monkeypatch, WanImageToVideoPipeline)
     recipe = load_recipe("social_clip").with_overrides(
         [f"generate.last_image={stills / 'blue.png'}", f"generate.weights={flf}", "generate.prompt=a cat"]
-        + ["generate.steps=2", "generate.seconds=0.3", "generate.keyframe_size=32x32"]
-        + ["interpolate.method=dis", "interpolate.fps=24", "reframe.aspect=1:1", "encode.preset=ultrafast"]
+        + TINY_RECIPE
     )
     report = run_recipe(recipe, str(stills / "red.png"), str(tmp_path / "r.mp4"), progress=False)
     assert report["last_image"] == str(stills / "blue.png")

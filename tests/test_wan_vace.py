@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from test_continue_clip import _as_frames, _cut, _frames
-from tiny_pipes import generate_json, wan_vace_dir
+from tiny_pipes import TINY_RECIPE, generate_json, wan_vace_dir
 
 from vidiff.generate.social import reframe
 
@@ -189,9 +189,7 @@ def test_the_recipe_and_the_social_tab_send_the_reference_image(tmp_path, monkey
 
     seen = _spy_references(monkeypatch)
     recipe = load_recipe("social_clip").with_overrides(
-        [f"generate.reference_image={red}", f"generate.weights={vace}", "generate.prompt=a cat"]
-        + ["generate.steps=2", "generate.seconds=0.3", "generate.keyframe_size=32x32"]
-        + ["interpolate.method=dis", "interpolate.fps=24", "reframe.aspect=1:1", "encode.preset=ultrafast"]
+        [f"generate.reference_image={red}", f"generate.weights={vace}", "generate.prompt=a cat"] + TINY_RECIPE
     )
     report = run_recipe(recipe, None, str(tmp_path / "r.mp4"), progress=False)
     assert report["reference_image"] == str(red)

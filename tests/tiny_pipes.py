@@ -27,6 +27,14 @@ TINY_GENERATE = [
     "1:1",
 ]
 TINY_GENERATE += ["--seconds", "0.3", "--keyframe-size", "32x32", "--fps", "24", "--prompt", "a cat"]
+# the same through the social_clip recipe's overrides (with generate.weights and generate.prompt)
+TINY_RECIPE = ["generate.steps=2", "generate.seconds=0.3", "generate.keyframe_size=32x32"]
+TINY_RECIPE += [
+    "interpolate.method=dis",
+    "interpolate.fps=24",
+    "reframe.aspect=1:1",
+    "encode.preset=ultrafast",
+]
 
 
 def generate_json(capsys, out: Path, weights: Path, *args: str) -> tuple[int, dict | str]:

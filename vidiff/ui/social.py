@@ -377,7 +377,11 @@ def _report_md(r: dict[str, Any]) -> str:
                 )
             rows += [("offload", r["offload"])] if "offload" in r else []
             rows += [("transformer weights", r["weight_dtype"])] if "weight_dtype" in r else []
-            rows += [(k.replace("_", " "), r[k]) for k in ("variant", "shift", "last_image", "reference_image") if r.get(k)]
+            rows += [
+                (k.replace("_", " "), r[k])
+                for k in ("variant", "shift", "last_image", "reference_image")
+                if r.get(k)
+            ]
             for x in r.get("loras", []):  # each LoRA, its scale and, for one of two transformers, which
                 where = "" if x["stage"] == "all" else f" ({x['stage']})"
                 rows.append(("LoRA", f"{x['lora']} at {x['scale']:g}{where}"))
