@@ -6,7 +6,7 @@ SOCIAL_UNTOUCHED = dict(
     steps=None, frames=None, keyframe_fps=None, keyframe_size="", guidance=None, device="cpu", dtype="auto",
     offload="off", offline=False, lora="", transformer="", shift=None, guidance_2=None, gif=False,
     vae="", no_audio=False, last_image=None, audio_guidance=None, cache="",
-    weight_dtype="default",
+    weight_dtype="default", reference_image=None,
 )  # fmt: skip
 
 # the clip's fields (after the upload and the sample) as a test sends them: a 1:1 clip at 30 fps, no model

@@ -223,7 +223,7 @@ def test_a_still_with_every_optional_number_left_empty(tmp_path: Path) -> None:
     still = tmp_path / "still.png"
     cv2.imwrite(str(still), np.full((32, 48, 3), 90, np.uint8))
     app = App(tmp_path / "work")
-    empty = {k: "" for k, v in UNTOUCHED.items() if v is None and k != "last_image"}
+    empty = {k: "" for k, v in UNTOUCHED.items() if v is None and k not in ("last_image", "reference_image")}
     values = _fields("", prompt="", **empty)
     values[4] = ""  # the extension
     got = list(social._run_social(app)(str(still), None, *values, REQUEST, lambda *a, **k: None))[-1]
