@@ -80,6 +80,14 @@ def test_isolated_worker_reports_its_own_rss(carphone):
     assert r["status"] == "ok" and r["n_frames"] == 4 and 20 < r["peak_rss_mb"] < 2000
 
 
+def test_an_isolated_workers_rss_is_its_own_not_its_parents(carphone):
+    """Linux keeps the high-water mark from before exec in ru_maxrss: a worker started by a parent holding
+    a gigabyte read a gigabyte (a grown pytest worker: 2173 MB for a 9-frame blend). It reads its own now."""
+    held = np.ones(1 << 30, np.uint8)  # touched: resident
+    r = run_isolated(carphone, parse_factor("2"), "blend", max_frames=9)
+    assert held[-1] == 1 and 20 < r["peak_rss_mb"] < 700, r["peak_rss_mb"]
+
+
 def test_minterpolate_keeps_kept_frames_exact(monkeypatch, tmp_path):
     """FFmpeg's filter runs through PyAV: no `ffmpeg` program is needed (none on PATH here)."""
     monkeypatch.setattr(shutil, "which", lambda name: None)

@@ -129,7 +129,14 @@ def _frames(path: str, max_frames: int | None) -> Iterator[np.ndarray]:
 
 
 def _peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    """This process's own peak resident memory (Linux's VmHWM). Not ru_maxrss where VmHWM exists: Linux
+    keeps the high-water mark from before exec, so a worker started by a large parent (a notebook, the web
+    app, a long pytest) read the parent's size (2173 MB for a 9-frame blend)."""
+    try:
+        with open("/proc/self/status") as f:
+            return next(int(line.split()[1]) for line in f if line.startswith("VmHWM:")) / 1024.0
+    except (OSError, StopIteration):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
 def base_record(path: str | os.PathLike[str], step: Fraction, method: str) -> dict[str, Any]:
