@@ -438,15 +438,17 @@ def test_social_clip(server, browser, clip: Path) -> None:
     assert drv.find_element("css selector", "#so-extend input").get_attribute("value") == ""
     model.click()
     secs = drv.find_element("css selector", "#so-seconds input")
-    for value in ("100", "0.2"):  # out of range first: the CLI's one line, in the page
+    # a comma first: the handler gets what was typed and says the CLI's one line, in the page (a number
+    # field's browser dropped the comma: 2,5 seconds ran as 25)
+    for value in ("0,2", "0.2"):
         secs.send_keys(Keys.CONTROL, "a")
         secs.send_keys(value)
         drv.find_element("css selector", "#so-run").click()
-        if value == "100":
+        if value == "0,2":
             err = _wait_status(drv, "so", ("vidiff: error:",), 60)
-            assert err == "vidiff: error: seconds must be between 0.2 and 60", err
+            assert err == "vidiff: error: seconds '0,2': must be a number", err
     # the first run's error line stays until the second run reports: wait for it to go first
-    _wait(drv, lambda d: "seconds must be" not in _text(d, "#so-status"), 60, "so status cleared")
+    _wait(drv, lambda d: "must be a number" not in _text(d, "#so-status"), 60, "so status cleared")
     status = _wait_status(drv, "so", ("Done", "error"), 400)
     assert status.startswith("Done"), status
     _wait(drv, lambda d: d.find_elements("css selector", "#so-preview video[src]"), 20, "preview")
@@ -615,7 +617,11 @@ def _small(tmp: Path) -> str:
         ("compare", math.nan, "vidiff: error: max_frames must be a whole number, at least 2 (not nan)"),
         ("compare", None, None),  # None: the whole clip, as without --max-frames (it runs)
         ("compare", 2.5, "vidiff: error: max_frames must be a whole number, at least 2 (not 2.5)"),
-        ("rate-fps", "60", "vidiff: error: target fps: give a rate above 0, e.g. 60"),  # was a TypeError
+        ("rate-fps", [60], "vidiff: error: target fps: give a rate above 0, e.g. 60"),  # was a TypeError
+        ("rate-fps", " ", "vidiff: error: target fps: give a rate above 0, e.g. 60"),  # the field emptied
+        # the field is text, read as --fps: the browser's number field sent 12,5 as 125 and ran it
+        ("rate-fps", "12,5", "vidiff: error: invalid frame rate '12,5'; use e.g. 60, 59.94 or 30000/1001"),
+        ("rate-fps", " 30000/1001 ", None),  # 300001001 from a number field
         ("compare-methods", ["dup", 3], "vidiff: error: methods ['dup', 3]: pick two or more from the list"),
         (
             "compare-methods",
