@@ -326,6 +326,14 @@ def test_frame_rate_with_the_keyboard(server, browser, clip: Path) -> None:
     time.sleep(0.5)  # the browser renames its partial file into place
     n_out, fps_out, _, _ = _count(got)
     assert (n_out, fps_out) == (2 * n_in, 2 * fps_in), (n_in, fps_in, n_out, fps_out)
+    # the compare slider moved with the arrow keys redraws the before | after picture (it followed the
+    # mouse's release only: the picture stayed at 0 s while the slider said otherwise)
+    pair = "const i = document.querySelector('#fr-pair img'); return i ? i.src : null;"
+    first = _wait(drv, lambda d: d.execute_script(pair), 30, "the before | after picture")
+    _tab_to(drv, "[aria-label^='range slider for Compare at time']", "the compare slider")
+    for _ in range(3):
+        drv.switch_to.active_element.send_keys(Keys.ARROW_RIGHT)
+    _wait(drv, lambda d: d.execute_script(pair) not in (None, first), 30, "the picture at the new time")
     _shot(drv, "ui_frame_rate.png")
 
     # a bad file gives the CLI's one-line error, no traceback
@@ -691,6 +699,25 @@ def test_a_bad_number_from_a_crafted_request_is_one_line(tmp_path: Path, tab: st
         return
     assert got == line
     assert [p.name for p in app.workdir.iterdir()] == [], "a refused run leaves no job folder"
+
+
+@pytest.mark.skipif(not HAVE_UI, reason="needs the ui extra (gradio)")
+def test_the_compare_slider_follows_the_keyboard(tmp_path: Path) -> None:
+    """The Frame rate tab's before | after picture is redrawn on the slider's `input` (mouse, arrow keys, a
+    typed time), the last move counting; on `release` (the mouse's only) the arrow keys moved the slider
+    and left the picture at the old time (seen in a browser; test_frame_rate_with_the_keyboard)."""
+    from vidiff.ui.app import build_app
+
+    demo = build_app(tmp_path / "app")
+    redraws = [
+        (getattr(demo.blocks[b], "label", None), event, f.trigger_mode)
+        for f in demo.fns.values()
+        if getattr(f.fn, "__name__", "") == "compare_at"
+        for b, event in f.targets
+    ]
+    assert [r for r in redraws if r[0] and r[0].startswith("Compare at time")] == [
+        ("Compare at time (s): before | after", "input", "always_last")
+    ], redraws
 
 
 @pytest.mark.skipif(not HAVE_UI, reason="needs the ui extra (gradio)")

@@ -126,7 +126,9 @@ def rate_tab(app: App) -> None:
         except Exception:  # a preview only: never a traceback in the page
             return None
 
-    c.t.release(compare_at, [c.paths, c.t], c.pair)
+    # `input`: the user's every move, by mouse, arrow keys or a typed time (`release` fired for the mouse
+    # only: the picture stayed at the old time as the keyboard moved the slider); the last one counts
+    c.t.input(compare_at, [c.paths, c.t], c.pair, trigger_mode="always_last")
     c.paths.change(compare_at, [c.paths, c.t], c.pair)
 
 
