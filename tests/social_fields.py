@@ -10,9 +10,10 @@ SOCIAL_UNTOUCHED = dict(
     weight_dtype="default",
 )  # fmt: skip
 
-# the clip's fields (after the upload and the sample) as a test sends them: a 1:1 clip at 30 fps, no model
+# the clip's fields (after the upload and the sample) as the page sends them untouched but for the 1:1
+# preset: a 1:1 clip at 30 fps, no model (the length and the extension are text fields)
 SOCIAL_CLIP = dict(
-    aspect="1:1", motion="auto", strength=0.25, seconds=None, extend=None, fps=30, loop=False, music=None,
+    aspect="1:1", motion="auto", strength=0.25, seconds="4", extend="", fps=30, loop=False, music=None,
     prompt="", negative="", weights="", backend="auto", seed=0,
 )  # fmt: skip
 
