@@ -20,14 +20,15 @@ def command_line(script: str, argv: list[str] | None) -> str:
 def rows_json(body: dict[str, Any] | list[Any]) -> str:
     """`body` as JSON with each row (an item of a list, or of its "rows") compact on a line of its own:
     diffs stay a line a row, and the file a third of indented JSON's size (the GPU check carries the
-    whole tree, 64 MiB a call)."""
+    whole tree, 64 MiB a call). Strict JSON: a NaN or infinite value is a ValueError here, not the
+    `NaN`/`Infinity` that other readers (jq, browsers) refuse."""
 
     def items(rows: list[Any]) -> str:
-        return "[\n" + ",\n".join(json.dumps(r, separators=(",", ":")) for r in rows) + "\n]"
+        return "[\n" + ",\n".join(json.dumps(r, separators=(",", ":"), allow_nan=False) for r in rows) + "\n]"
 
     if isinstance(body, list):
         return items(body) + "\n"
-    head = [f"{json.dumps(k)}: {json.dumps(v)}" for k, v in body.items() if k != "rows"]
+    head = [f"{json.dumps(k)}: {json.dumps(v, allow_nan=False)}" for k, v in body.items() if k != "rows"]
     if "rows" in body:
         head.append(f'"rows": {items(body["rows"])}')
     return "{\n" + ",\n".join(head) + "\n}\n"

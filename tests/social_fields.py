@@ -7,7 +7,7 @@ SOCIAL_UNTOUCHED = dict(
     steps="", frames="", keyframe_fps="", keyframe_size="", guidance="", device="cpu", dtype="auto",
     offload="off", offline=False, lora="", transformer="", shift="", guidance_2="", gif=False,
     vae="", no_audio=False, last_image=None, audio_guidance="", cache="",
-    weight_dtype="default",
+    weight_dtype="default", reference_image=None,
 )  # fmt: skip
 
 # the clip's fields (after the upload and the sample) as the page sends them untouched but for the 1:1

@@ -14,7 +14,7 @@ import av
 import numpy as np
 import pytest
 from conftest import sha256
-from tiny_pipes import generate_json, ltx_dir, one_line_refusal, wan_dir
+from tiny_pipes import generate_json, ltx_condition_dir, ltx_dir, one_line_refusal, wan_dir
 
 from vidiff.cli import main
 from vidiff.generate.social import reframe
@@ -69,10 +69,7 @@ def clip(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def ltx_cond(tmp_path_factory) -> Path:
     """A tiny LTX-Video folder saved as LTXConditionPipeline (the same parts: a video condition)."""
-    folder = ltx_dir(tmp_path_factory.mktemp("ltxc") / "w")
-    index = json.loads((folder / "model_index.json").read_text())
-    (folder / "model_index.json").write_text(json.dumps({**index, "_class_name": "LTXConditionPipeline"}))
-    return folder
+    return ltx_condition_dir(tmp_path_factory.mktemp("ltxc") / "w")
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,15 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from tiny_pipes import TINY_GENERATE, generate_json, ltx_dir, one_line_refusal, wan_i2v_dir
+from tiny_pipes import (
+    TINY_GENERATE,
+    TINY_RECIPE,
+    generate_json,
+    ltx_condition_dir,
+    ltx_dir,
+    one_line_refusal,
+    wan_i2v_dir,
+)
 
 pytest.importorskip("transformers")
 
@@ -93,19 +101,18 @@ def test_another_last_still_makes_other_frames(tmp_path, capsys, flf, stills):
 
 def test_several_windows_the_last_ends_on_the_still(tmp_path, capsys, monkeypatch, stills):
     """LTXConditionPipeline: 0.9 s at 24 fps (22 keyframes) in windows of 17 frames; the last is given
-    the previous window's last frame and the still (frame_index 0 and its last frame), and it is made
-    just long enough (9 frames) to end the clip on its last keyframe: 25 keyframes, the fewest at or past
-    22 that end on a frame count the model takes."""
+    the previous window's last 9 frames (a video condition at frame 0) and the still (an image condition
+    at its last frame), and it is made just long enough (17 frames: 9 carried, 8 new) to end the clip on
+    its last keyframe: 25 keyframes, the fewest at or past 22 that end on a frame count the model takes."""
     from diffusers import LTXConditionPipeline
 
-    folder = ltx_dir(tmp_path / "ltx")
-    index = json.loads((folder / "model_index.json").read_text())
-    (folder / "model_index.json").write_text(json.dumps({**index, "_class_name": "LTXConditionPipeline"}))
+    folder = ltx_condition_dir(tmp_path / "ltx")
     calls: list = []
     real = LTXConditionPipeline.__call__
 
     def spy(self, *args, **kwargs):
-        calls.append((kwargs["num_frames"], kwargs.get("frame_index"), kwargs.get("image")))
+        conds = kwargs.get("conditions") or []
+        calls.append((kwargs["num_frames"], [(len(c.video or []), c.frame_index) for c in conds], conds))
         return real(self, *args, **kwargs)
 
     monkeypatch.setattr(LTXConditionPipeline, "__call__", spy)
@@ -113,8 +120,8 @@ def test_several_windows_the_last_ends_on_the_still(tmp_path, capsys, monkeypatc
     rc, rep = generate_json(capsys, tmp_path / "a.mp4", folder, *args, "--seconds", "0.9", "--frames", "17")
     assert rc == 0, rep
     assert (rep["windows"], rep["keyframes"]) == (2, 25)
-    assert [(n, fi) for n, fi, _ in calls] == [(17, None), (9, [0, 8])]
-    assert np.asarray(calls[-1][2][1]).reshape(-1, 3).tolist()[0] == [0, 0, 255]  # the blue still
+    assert [(n, fi) for n, fi, _ in calls] == [(17, []), (17, [(9, 0), (0, 16)])]
+    assert np.asarray(calls[-1][2][1].image).reshape(-1, 3).tolist()[0] == [0, 0, 255]  # the blue still
 
 
 @pytest.mark.parametrize(
@@ -175,8 +182,7 @@ def test_the_recipe_and_the_social_tab_send_the_last_still(tmp_path, monkeypatch
     seen = _spy_last_images(monkeypatch, WanImageToVideoPipeline)
     recipe = load_recipe("social_clip").with_overrides(
         [f"generate.last_image={stills / 'blue.png'}", f"generate.weights={flf}", "generate.prompt=a cat"]
-        + ["generate.steps=2", "generate.seconds=0.3", "generate.keyframe_size=32x32"]
-        + ["interpolate.method=dis", "interpolate.fps=24", "reframe.aspect=1:1", "encode.preset=ultrafast"]
+        + TINY_RECIPE
     )
     report = run_recipe(recipe, str(stills / "red.png"), str(tmp_path / "r.mp4"), progress=False)
     assert report["last_image"] == str(stills / "blue.png")

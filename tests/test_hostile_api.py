@@ -37,7 +37,7 @@ def _valid(arg: str, value: object) -> bool:
 @pytest.mark.parametrize(
     ("arg", "value"),
     [(a, v) for a in INFILL_ARGS for v in HOSTILE if not _valid(a, v)],
-    ids=lambda x: x if isinstance(x, str) else repr(x),
+    ids=lambda x: x if isinstance(x, str) else type(x).__name__ if type(x) is object else repr(x),
 )
 def test_infill_file_argument_types_are_one_config_error(clip: Path, tmp_path: Path, arg: str, value) -> None:
     """infill_file had no type checks: a None path was a TypeError from os.fspath, method None an

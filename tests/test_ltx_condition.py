@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from tiny_pipes import ltx_dir
+from tiny_pipes import ltx_condition_dir
 
 from vidiff.cli import main
 
@@ -16,9 +16,7 @@ pytest.importorskip("transformers")
 def test_an_ltx_condition_pipeline_makes_a_clip_window_after_window(tmp_path, capsys):
     """It was 'not a video pipeline vidiff drives': now the LTX backend's, from a prompt, each later
     window started from the last frame through the pipeline's own `image` argument."""
-    folder = ltx_dir(tmp_path / "ltx")
-    index = json.loads((folder / "model_index.json").read_text())
-    (folder / "model_index.json").write_text(json.dumps({**index, "_class_name": "LTXConditionPipeline"}))
+    folder = ltx_condition_dir(tmp_path / "ltx")
     args = ["generate", "-o", str(tmp_path / "a.mp4"), "--weights", str(folder), "--prompt", "a cat"]
     args += [
         "--keyframe-size",

@@ -13,6 +13,7 @@ import pytest
 import torch
 from tiny_pipes import (
     TINY_GENERATE,
+    TINY_RECIPE,
     cogvideox_dir,
     generate_json,
     one_line_refusal,
@@ -161,9 +162,7 @@ def test_the_api_recipe_and_web_app_doors(tmp_path, wan):
         make_clip(tmp_path / "o.mp4", image=str(still), transformer=5)
     same = comfy_file(wan, tmp_path / "same.safetensors")
     recipe = load_recipe("social_clip").with_overrides(
-        [f"generate.transformer={same}", f"generate.weights={wan}", "generate.prompt=a cat"]
-        + ["generate.steps=2", "generate.seconds=0.3", "generate.keyframe_size=32x32"]
-        + ["interpolate.method=dis", "interpolate.fps=24", "reframe.aspect=1:1", "encode.preset=ultrafast"]
+        [f"generate.transformer={same}", f"generate.weights={wan}", "generate.prompt=a cat"] + TINY_RECIPE
     )
     report = run_recipe(recipe, None, str(tmp_path / "r.mp4"), progress=False)
     assert report["transformer_files"] == [{"file": str(same), "replaces": "transformer"}]

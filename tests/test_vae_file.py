@@ -14,7 +14,15 @@ import re
 
 import pytest
 import torch
-from tiny_pipes import TINY_GENERATE, cogvideox_dir, generate_json, one_line_refusal, original_layout, wan_dir
+from tiny_pipes import (
+    TINY_GENERATE,
+    TINY_RECIPE,
+    cogvideox_dir,
+    generate_json,
+    one_line_refusal,
+    original_layout,
+    wan_dir,
+)
 
 from vidiff.errors import ConfigError
 
@@ -141,9 +149,7 @@ def test_the_api_recipe_and_web_app_doors(tmp_path, wan):
         make_clip(tmp_path / "o.mp4", image=str(still), vae=5)
     same = comfy_vae(wan, tmp_path / "same.safetensors")
     recipe = load_recipe("social_clip").with_overrides(
-        [f"generate.vae={same}", f"generate.weights={wan}", "generate.prompt=a cat"]
-        + ["generate.steps=2", "generate.seconds=0.3", "generate.keyframe_size=32x32"]
-        + ["interpolate.method=dis", "interpolate.fps=24", "reframe.aspect=1:1", "encode.preset=ultrafast"]
+        [f"generate.vae={same}", f"generate.weights={wan}", "generate.prompt=a cat"] + TINY_RECIPE
     )
     report = run_recipe(recipe, None, str(tmp_path / "r.mp4"), progress=False)
     assert report["vae_file"] == str(same)
@@ -177,8 +183,8 @@ def test_a_shared_app_reads_a_vae_file_only_from_its_folders(tmp_path):
     kw = dict(aspect="9:16", motion="auto", strength=0.25, seconds=0.2, extend=None, fps=30, loop=False)
     kw |= dict(music=None, prompt="a fox", negative="", weights=str(models / "w"), backend="auto", seed=0)
     kw |= SOCIAL_UNTOUCHED
-    assert list(kw)[-7:-2] == ["gif", "vae", "no_audio", "last_image", "audio_guidance"]  # the last fields
-    assert list(kw)[-2:] == ["cache", "weight_dtype"]
+    assert list(kw)[-8:-3] == ["gif", "vae", "no_audio", "last_image", "audio_guidance"]  # the last fields
+    assert list(kw)[-3:] == ["cache", "weight_dtype", "reference_image"]
     for value, words in (
         (f"{tmp_path}/v.safetensors", f"vae '{tmp_path}/v.safetensors': this app reads model files only"),
         ("a/b/v.safetensors", "vae 'a/b/v.safetensors': this shared app fetches no hub file"),

@@ -27,6 +27,14 @@ TINY_GENERATE = [
     "1:1",
 ]
 TINY_GENERATE += ["--seconds", "0.3", "--keyframe-size", "32x32", "--fps", "24", "--prompt", "a cat"]
+# the same through the social_clip recipe's overrides (with generate.weights and generate.prompt)
+TINY_RECIPE = ["generate.steps=2", "generate.seconds=0.3", "generate.keyframe_size=32x32"]
+TINY_RECIPE += [
+    "interpolate.method=dis",
+    "interpolate.fps=24",
+    "reframe.aspect=1:1",
+    "encode.preset=ultrafast",
+]
 
 
 def generate_json(capsys, out: Path, weights: Path, *args: str) -> tuple[int, dict | str]:
@@ -167,6 +175,15 @@ def ltx_dir(out: Path) -> Path:
     )
     pipe.save_pretrained(out)
     return out
+
+
+def ltx_condition_dir(out: Path) -> Path:
+    """A tiny LTX-Video folder (`ltx_dir`) saved as LTXConditionPipeline: the same parts, which take
+    conditions (a first or last frame at any index, a video)."""
+    folder = ltx_dir(out)
+    index = json.loads((folder / "model_index.json").read_text())
+    (folder / "model_index.json").write_text(json.dumps({**index, "_class_name": "LTXConditionPipeline"}))
+    return folder
 
 
 def cogvideox_dir(out: Path) -> Path:

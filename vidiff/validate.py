@@ -477,7 +477,9 @@ UPSCALE_ARGS: dict[str, Callable[[object, str], Any]] = {
 }
 MAKE_CLIP_ARGS: dict[str, Callable[[object, str], Any]] = {
     "output": check_path,
-    **dict.fromkeys(("image", "clip", "audio", "strip", "last_image"), check_optional_path),
+    **dict.fromkeys(
+        ("image", "clip", "audio", "strip", "last_image", "reference_image"), check_optional_path
+    ),
     "fps": check_optional_rate,  # None: make_clip's default (a continued clip's own rate); OWN: that rate
     **dict.fromkeys(
         ("seconds", "strength", "extend", "transition", "guidance", "guidance_2", "keyframe_fps", "shift")

@@ -142,6 +142,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="a still the clip ends on, --image being its first (first and last frame to video: Wan and "
         "SkyReels V2 image-to-video, LTXConditionPipeline, LTX-2)",
     )
+    m.add_argument(
+        "--reference-image",
+        help="a subject or style still kept across the whole clip, not a frame of it (Wan VACE's "
+        "reference_images, ComfyUI's VACE reference image)",
+    )
     m.add_argument("--negative-prompt", help="what it should not show")
     m.add_argument(
         "--weights",
@@ -341,6 +346,7 @@ def run(args: argparse.Namespace) -> int:
         guidance_2=args.guidance_2,
         vae=args.vae,
         last_image=args.last_image,
+        reference_image=args.reference_image,
         audio_guidance=args.audio_guidance,
         cache=args.cache,
         weight_dtype=args.weight_dtype,

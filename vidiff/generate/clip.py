@@ -186,6 +186,7 @@ def _model_keyframes(
     cache: str | None = None,
     weight_dtype: str | None = None,
     no_audio: bool = False,
+    reference_image: str | None = None,
 ) -> tuple[list, Fraction, list[int], dict[str, Any]]:
     """A video diffusion model's keyframes for `seconds` (several windows, each from the last frame of
     the one before, when one is too short; the last ending on `last_image`, `vidiff.generate.end_frame`):
@@ -194,7 +195,8 @@ def _model_keyframes(
     Every option and the weights' kind are checked before the model is loaded; `note` says a fallback
     (a hub that cannot be reached: the cached copy). `offload` (a level), `weight_dtype` and `cache`:
     `vidiff.generate.offload`, `vidiff.generate.step_cache`; `no_audio` for a model that makes no sound:
-    refused (`vidiff.generate.model_audio.check_no_audio`)."""
+    refused (`vidiff.generate.model_audio.check_no_audio`); `reference_image` a subject/style still every
+    window keeps, for pipelines that take one (`Backend.takes_reference`: Wan VACE)."""
     from vidiff.errors import ConfigError
     from vidiff.generate import keyframes as kf
     from vidiff.generate.backends import hub_access, hub_quiet, is_local, offline_mode, resolve
@@ -238,6 +240,7 @@ def _model_keyframes(
         check_request(image, loop)
     still = _load_image(image) if image else None  # a clip's: its last frame, once it is read (below)
     last = _load_image(last_image, "last_image") if last_image else None
+    reference = _load_image(reference_image, "reference_image") if reference_image else None
     hub = not is_local(weights) and not offline_mode(offline)
     with stage(f"looking up {weights} on the hub", progress and hub):
         # a hub id: the cache alone when offline or when the hub does not answer (one quick check)
@@ -263,6 +266,11 @@ def _model_keyframes(
         )
     if last is not None:
         check_backend(b)
+    if reference is not None and not b.takes_reference:
+        raise ConfigError(
+            f"reference_image: these {b.kind} weights take no reference image (Wan VACE's reference_images: "
+            "WanVACEPipeline weights do); give the still as image to start the clip on it"
+        )
     end = last is not None  # the last window ends on that still
     # a still, a clip's last frame or a window started from the one before it: an image conditions
     with_image = (
@@ -289,7 +297,7 @@ def _model_keyframes(
     first = kf.plan(b, seconds, keyframe_fps, frames, end)  # the rules the model states, before it is loaded
     check_windows(b, first, end)
     if tail is not None:
-        tail.check_plan(first.windows, first.window, first.gen_rate)
+        tail.check_plan(first)
         tail.read()  # decoded once every option is checked (a long clip takes a while)
         still, seconds = tail.last, tail.fit(b, keyframe_fps, frames)  # a damaged clip's lead: what decoded
     aspect = tail.aspect if tail is not None else size[0] / size[1]
@@ -320,7 +328,7 @@ def _model_keyframes(
             on_step(0, p.windows * steps)
         seq, joins = kf.generate(
             b, p, prompt, still, negative_prompt, wh, steps, guidance, seed, progress, on_step, last,
-            None if tail is None else tail.video(),
+            None if tail is None else tail.video(), reference,
         )  # fmt: skip
     finally:  # the pipeline stays loaded for the next run (vidiff.generate.loaded), free to take
         b.release()
@@ -336,12 +344,15 @@ def _model_keyframes(
         "keyframe_size": list(wh),
         "windows": p.windows,
         "window_frames": p.window,
+        "_carry": p.carry,  # make_clip's, for the report's window_joins
         "steps": steps,
         "guidance": guidance,
         "seed": seed,
     }
     if last_image:
         facts["last_image"] = last_image
+    if reference_image:
+        facts["reference_image"] = reference_image
     if offload:
         facts["offload"] = offload
     if weight_dtype:
@@ -364,7 +375,7 @@ def _model_keyframes(
     if sound:
         from vidiff.generate.model_audio import join_windows
 
-        facts["_sound"] = join_windows(sound, p.gen_rate, p.window, p.need)  # make_clip's, not the report's
+        facts["_sound"] = join_windows(sound, p.gen_rate, p.window, p.need, p.carry)  # make_clip's too
     return seq, p.rate, joins, facts
 
 
@@ -404,6 +415,7 @@ def make_clip(
     guidance_2: float | None = None,
     vae: str | None = None,
     last_image: str | None = None,
+    reference_image: str | None = None,
     audio_guidance: float | None = None,
     cache: str | None = None,
     weight_dtype: str | None = None,
@@ -433,7 +445,8 @@ def make_clip(
     `transformer` (`[high=|low=]PATH_OR_HUB_FILE`, or a list: `vidiff.generate.single_file`) a single-file
     transformer in place of the weights' own, `vae` (PATH_OR_HUB_FILE: `vidiff.generate.vae_file`) a
     single-file VAE in place of theirs, `last_image` a still the clip ends on (its first is `image`:
-    first and last frame to video, `vidiff.generate.end_frame`), `audio_guidance` the guidance of the
+    first and last frame to video, `vidiff.generate.end_frame`), `reference_image` a subject/style still
+    every window keeps (Wan VACE's `reference_images`), `audio_guidance` the guidance of the
     sound LTX-2 makes (default: `guidance` where given, else the model's 7.0), `offload` True or a level
     (model, group, sequential) and `weight_dtype` (fp8_e4m3fn, fp8_e5m2: `vidiff.generate.offload`) how the
     model fits a smaller GPU, `cache` a step cache on its transformer (first-block[:THRESHOLD]:
@@ -473,7 +486,7 @@ def make_clip(
 
     from vidiff.errors import ConfigError
     from vidiff.flow import get_interpolator
-    from vidiff.generate.keyframes import join_ratios
+    from vidiff.generate.keyframes import join_ratios, window_joins
     from vidiff.generate.motion import iter_camera_frames
     from vidiff.generate.schemes import seamless_loop
     from vidiff.generate.social import gif_size, image_strip, preset_size, reframe, retime
@@ -517,10 +530,10 @@ def make_clip(
     size = own[0] if aspect is None and own else preset_size(DEFAULT_ASPECT if aspect is None else aspect)
     size = gif_size(size) if is_gif(output) else size
     fps_given, fps = fps, own[1] if fps is None and own else DEFAULT_FPS if fps is None else fps
-    for still in (image, last_image):  # a folder is no still: said before the output is checked against it
-        if still:
+    for still in (image, last_image, reference_image):  # a folder is no still: said before the output is
+        if still:  # checked against it
             check_still_path(still)
-    inputs = [x for x in (image, last_image, clip, audio) if x]
+    inputs = [x for x in (image, last_image, reference_image, clip, audio) if x]
     check_output_path(output, inputs, gif=True)
     if strip:
         check_png_output(strip, "strip", [*inputs, output])
@@ -559,7 +572,7 @@ def make_clip(
         "dtype": dtype, "negative_prompt": negative_prompt, "offload": offload or None, "offline": offline or None,
         "on_step": on_step, "lora": lora or None, "transformer": transformer or None, "shift": shift,
         "guidance_2": guidance_2, "vae": vae, "last_image": last_image, "audio_guidance": audio_guidance,
-        "cache": cache, "weight_dtype": weight_dtype,
+        "cache": cache, "weight_dtype": weight_dtype, "reference_image": reference_image,
     }  # fmt: skip
     for name, value in model_only.items():
         if value is not None and not model:
@@ -623,10 +636,10 @@ def make_clip(
             image, seconds, size, backend, weights, prompt, negative_prompt, steps, guidance, seed,
             keyframe_fps, frames, keyframe_size, device, dtype, offload, offline, progress, on_step, note, lora,
             transformer, shift, guidance_2, vae, last_image, loop, audio_guidance, tail, cache, weight_dtype,
-            no_audio,
+            no_audio, reference_image,
         )  # fmt: skip
         keys = list(seq)
-        sound = facts.pop("_sound", None)
+        sound, carry = facts.pop("_sound", None), facts.pop("_carry")
         if tail is not None:  # the clip, then the model's frames at its rate and size
             seq, keys, joins, more = tail.continued(keys, joins, interp)
             if sound is not None and not (no_audio or audio):
@@ -743,6 +756,7 @@ def make_clip(
     report["notes"] = notes
     if model:
         report["join_flicker_ratios"] = [round(x, 3) for x in join_ratios(keys, joins)]
+        report["window_joins"] = window_joins(keys, joins, carry)
     if strip:
         image = cv2.cvtColor(image_strip(shown), cv2.COLOR_RGB2BGR)
         write_atomically(strip, lambda tmp: cv2.imwrite(tmp, image))  # appears only whole

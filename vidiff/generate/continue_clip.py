@@ -4,7 +4,8 @@ The clip's last frames condition the model's first window, by what its pipeline 
 it takes a video condition (diffusers' `LTXConditionPipeline`, `LTXVideoCondition(video=...)`: LTX-Video,
 HaCohen et al. 2024, whose latent frames cover 8 frames each, so 8k+1 of them; Wan VACE's `video` and
 `mask`, 4k+1, `backends.wan_vace`), so the motion continues and not only the look; else the last frame (image to video, as ComfyUI's Wan "extend" workflows do); else one
-line naming weights that can. Later windows start from the last frame before them (`vidiff.generate.keyframes`).
+line naming weights that can. Later windows start on the last frames before them the same way
+(`vidiff.generate.keyframes.carried`, the one rule for both).
 The output is the whole clip at its own size and rate, then the model's frames scaled to that size and
 filled in from the keyframe rate to the clip's by vidiff's interpolation; `make_clip` then brings the
 whole to the output's size and rate as for every source. The clip's audio stays under its part
@@ -25,12 +26,12 @@ from vidiff.errors import ConfigError, InputError
 if TYPE_CHECKING:
     import numpy as np
 
-# model windows a continuation may take: each later window starts from one frame, so the motion the clip
-# gave fades window after window (not measured with real weights: a bound, not a finding)
+    from vidiff.generate.keyframes import Plan
+
+# model windows a continuation may take: each later window starts on the last frames of the one before (one
+# where the pipeline takes no video condition), so the motion the clip gave may drift window after window
+# (not measured with real weights: a bound, not a finding)
 MAX_WINDOWS = 4
-# the clip's frames that condition a model taking a video condition (LTX-Video: 8k+1, 9 = two latent frames;
-# Wan VACE: 4k+1)
-LEAD_FRAMES = 9
 MAX_EXTEND_S = 3600.0  # an extend past this is counted as this (an infinity of frames cannot be counted)
 LEAD_SECONDS = 1.0  # at most this much of the clip's end is held for the conditioning frames
 
@@ -132,14 +133,14 @@ class ClipTail:
             )
         self.frames = list(held)
 
-    def check_plan(self, windows: int, window: int, gen_rate: Fraction) -> None:
-        """One line where the continuation needs more than `MAX_WINDOWS` model windows."""
-        if windows > MAX_WINDOWS:
-            most = (window + (MAX_WINDOWS - 1) * (window - 1) - self.lead) / float(gen_rate)
+    def check_plan(self, p: Plan) -> None:
+        """One line where the continuation (the plan `p`) needs more than `MAX_WINDOWS` model windows."""
+        if p.windows > MAX_WINDOWS:
+            most = (p.window + (MAX_WINDOWS - 1) * (p.window - p.carry) - self.lead) / float(p.gen_rate)
             raise ConfigError(
-                f"extend {self.n_new / float(self.rate):g} s needs {windows} windows of {window} frames at "
-                f"{float(gen_rate):g} fps; a clip is continued by {MAX_WINDOWS} windows at most, each later "
-                f"one from a single frame: use extend {most:.2f} or less"
+                f"extend {self.n_new / float(self.rate):g} s needs {p.windows} windows of {p.window} frames "
+                f"at {float(p.gen_rate):g} fps; a clip is continued by {MAX_WINDOWS} windows at most: use "
+                f"extend {most:.2f} or less"
             )
 
     def video(self) -> list[np.ndarray] | None:
@@ -181,15 +182,11 @@ class ClipTail:
 
 
 def lead_frames(backend: Any, window: int, rate: Fraction, held_seconds: float) -> int:
-    """How many of the clip's frames condition the first window: `LEAD_FRAMES` (fewer: what the window
-    leaves room for and the clip holds) where the pipeline takes a video condition, in counts of
-    `frame_step`k+1; else 1."""
-    if not backend.takes_video:
-        return 1
-    k = backend.frame_step
-    most = min(LEAD_FRAMES, window - k, math.floor(held_seconds * float(rate) + 1e-9) + 1)
-    lead = (most - 1) // k * k + 1
-    return lead if lead > 1 else 1
+    """How many of the clip's frames condition the first window: as many as a later window carries
+    (`keyframes.carried`), fewer where the clip holds fewer at the keyframe rate."""
+    from vidiff.generate.keyframes import CARRY_FRAMES, carried
+
+    return carried(backend, window, min(CARRY_FRAMES, math.floor(held_seconds * float(rate) + 1e-9) + 1))
 
 
 def own_format(info: Any) -> tuple[tuple[int, int], Fraction]:

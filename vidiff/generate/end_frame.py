@@ -9,7 +9,6 @@ clip's last frame and not cut off with the frames past `seconds`.
 
 from __future__ import annotations
 
-import math
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -88,7 +87,10 @@ def check_windows(backend: Backend, p: Plan, last: bool) -> None:
 def fit(backend: Backend, p: Plan) -> Plan:
     """`p` with its last keyframe on the last frame the model makes: the keyframe count raised (by the
     fewest) until the last one falls on a frame count the model takes, and the last window made only as
-    long as that needs (so nothing past it is cut off). A clip runs at most a window's frame step longer."""
+    long as that needs (so nothing past it is cut off). A clip runs at most a window's frame step longer.
+    The frames a later window carries (`p.carry`, k·m+1) keep its count one the model takes."""
+    from vidiff.generate.keyframes import windows_for
+
     rate = backend.fps / p.rate  # model frames per keyframe when they are picked
     for total in range(p.total, p.total + MAX_EXTRA_KEYFRAMES):
         last = total - 1 if p.pick is None else round((total - 1) * rate)
@@ -102,7 +104,7 @@ def fit(backend: Backend, p: Plan) -> Plan:
     pick = None if p.pick is None else tuple(round(k * rate) for k in range(total))
     need = last + 1
     window = min(p.window, need)
-    windows = 1 + math.ceil(max(0, need - window) / (window - 1))
+    windows = windows_for(need, window, p.carry)
     return replace(
         p,
         total=total,
@@ -110,5 +112,5 @@ def fit(backend: Backend, p: Plan) -> Plan:
         window=window,
         windows=windows,
         pick=pick,
-        last_window=need - (windows - 1) * (window - 1),
+        last_window=need - (windows - 1) * (window - p.carry),  # each later window adds window - carry
     )

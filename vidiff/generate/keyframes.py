@@ -1,9 +1,12 @@
 """Keyframes from a video diffusion backend for a clip of any length, and how smooth its joins are.
 
 One model call (a window) makes a few seconds. A longer clip is made as the autoregressive scheme of the
-Flexible Diffusion Model (Harvey et al. 2022) makes it: each next window is conditioned on the last
-frame of the one before (image to video), that frame's repeat dropped. `plan` decides the rate, counts
-and windows before anything is loaded, so an impossible request fails in one line first.
+Flexible Diffusion Model (Harvey et al. 2022) makes it: each next window is conditioned on the last frames
+of the one before, their remakes dropped. Where the pipeline takes a video condition (LTX-Video 0.9.5+'s
+`LTXConditionPipeline`, Wan VACE) it starts on the previous window's last `CARRY_FRAMES` frames, so the
+motion carries across the join, as ComfyUI's LTX "extend" and Wan VACE extend-video workflows chain
+windows; else on its last frame (image to video). `plan` decides the rate, counts and windows before
+anything is loaded, so an impossible request fails in one line first.
 """
 
 from __future__ import annotations
@@ -17,6 +20,21 @@ import numpy as np
 
 from vidiff.errors import ConfigError
 from vidiff.generate.backends import Backend
+
+# frames a window starts on where its pipeline takes a video condition: a clip's last ones
+# (`vidiff.generate.continue_clip`) or the window before's (LTX-Video: 8k+1, 9 = two of its VAE's latent
+# frames; Wan VACE: 4k+1)
+CARRY_FRAMES = 9
+
+
+def carried(backend: Backend, window: int, most: int = CARRY_FRAMES) -> int:
+    """How many frames a window of `window` starts on when it continues frames before it: up to `most`, in
+    counts of `frame_step`k+1 that leave it k frames to make, where the pipeline takes a video condition
+    (`Backend.takes_video`); else 1 (the last frame, image to video)."""
+    if not backend.takes_video:
+        return 1
+    k = backend.frame_step
+    return max(1, (min(most, window - k) - 1) // k * k + 1)
 
 
 @dataclass(frozen=True)
@@ -32,10 +50,16 @@ class Plan:
     windows: int
     pick: tuple[int, ...] | None
     last_window: int | None = None  # the last window's frames, when fewer (it ends on a last frame)
+    carry: int = 1  # the frames a later window starts on, the window before's last (`carried`)
 
     @property
     def seconds_per_window(self) -> float:
         return float(self.window / self.gen_rate)
+
+
+def windows_for(need: int, window: int, carry: int) -> int:
+    """Windows of `window` frames that make `need`, each later one adding `window - carry`."""
+    return 1 + math.ceil(max(0, need - window) / (window - carry))
 
 
 def plan(
@@ -63,14 +87,15 @@ def plan(
         need = pick[-1] + 1
     if frames is None and need <= window:
         window = backend.valid_frames(need)
-    windows = 1 + math.ceil(max(0, need - window) / (window - 1))
+    carry = carried(backend, window)
+    windows = windows_for(need, window, carry)
     if windows > 1 and not backend.can_condition_on_image:
         raise ConfigError(
             f"seconds {seconds:g} needs {windows} windows of {window} frames at {float(gen_rate):g} fps "
             f"and these {backend.kind} weights cannot start a window from a frame; use seconds "
             f"{float((window - 1) / gen_rate + 1 / rate):.2f} or less, or weights that start from a frame ({backend.frame_weights})"
         )
-    made = Plan(rate, gen_rate, total, need, window, windows, pick)
+    made = Plan(rate, gen_rate, total, need, window, windows, pick, carry=carry)
     if end:
         from vidiff.generate.end_frame import fit
 
@@ -92,28 +117,31 @@ def generate(
     on_step: Callable[[int, int], None] | None = None,
     last: np.ndarray | None = None,
     video: list[np.ndarray] | None = None,
+    reference: np.ndarray | None = None,
 ) -> tuple[list[np.ndarray], list[int]]:
     """The keyframes (RGB uint8) and the indices where a window begins after the first (its joins).
-    Window k is seeded `seed + k`; from the second on it starts from the previous window's last frame.
+    Window k is seeded `seed + k`; from the second on it starts on the previous window's last `p.carry`
+    frames (one: image to video; more: a video condition), and its remakes of them are dropped.
     `on_step(done, total)` counts the sampler's steps over all windows (a progress and cancel point);
     `last`: the last window ends on this still (a plan made with `end`); `video`: the first window starts
-    on these frames (a clip's last ones: `vidiff.generate.continue_clip`)."""
+    on these frames (a clip's last ones: `vidiff.generate.continue_clip`); `reference`: a subject/style
+    still every window keeps (`Backend.takes_reference`)."""
     seq: list[np.ndarray] = []
     starts: list[int] = []
-    cond = image
+    cond, head = image, video
     for k in range(p.windows):
         label = f" (window {k + 1} of {p.windows})" if p.windows > 1 else ""
         count = None if on_step is None else _window_steps(on_step, k * steps, p.windows * steps)
         final = k == p.windows - 1
         made = backend.keyframes(
             prompt, cond, negative_prompt, (final and p.last_window) or p.window, size, steps, guidance,
-            seed + k, p.gen_rate, progress, label, count, last if final else None, None if k else video,
+            seed + k, p.gen_rate, progress, label, count, last if final else None, head, reference,
         )  # fmt: skip
         if k:
             starts.append(len(seq))
-            made = made[1:]  # the window's first frame repeats the frame it was started from
+            made = made[p.carry :]  # the window's first frames remake the ones it started on
         seq += made
-        cond = seq[-1]
+        cond, head = (seq[-1], None) if p.carry == 1 else (None, seq[-p.carry :])
     seq = seq[: p.need]
     if p.pick is None:
         return seq, [j for j in starts if j < len(seq)]
@@ -124,6 +152,16 @@ def generate(
 def _window_steps(on_step: Callable[[int, int], None], before: int, total: int) -> Callable[[int], None]:
     """A window's step count as `on_step(done, total)` over all windows."""
     return lambda done: on_step(before + done, total)
+
+
+def window_joins(keys: list[np.ndarray], joins: list[int], carry: int) -> list[dict]:
+    """Each window join of the keyframes `keys` for the report: where it is (`keyframe`), how the window
+    after it was conditioned (`carry` frames of the one before: a video condition, or one, an image) and
+    its flicker (`join_ratios`)."""
+    how = {"conditioning": "video" if carry > 1 else "image", "frames_carried": carry}
+    joins = [j for j in joins if 0 < j < len(keys)]  # as `join_ratios` takes them
+    ratios = join_ratios(keys, joins)
+    return [{"keyframe": j, **how, "flicker": round(r, 3)} for j, r in zip(joins, ratios, strict=True)]
 
 
 def join_ratios(frames: list[np.ndarray], joins: list[int]) -> list[float]:

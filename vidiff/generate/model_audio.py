@@ -57,15 +57,15 @@ def _fit(x: np.ndarray, n: int) -> np.ndarray:
 
 
 def join_windows(
-    chunks: list[tuple[np.ndarray, int]], gen_rate: Fraction, window: int, need: int
+    chunks: list[tuple[np.ndarray, int]], gen_rate: Fraction, window: int, need: int, carry: int = 1
 ) -> tuple[np.ndarray, int]:
     """The sound of `need` frames at `gen_rate` made in windows of `window` frames: each window's
-    (samples, Hz) from `chunks`, its first frame's time cut after the first window."""
+    (samples, Hz) from `chunks`, the time of the `carry` frames it started on cut after the first window."""
     rate = chunks[0][1]
     per_frame = rate / float(gen_rate)
     parts = []
     for k, (wave, _) in enumerate(chunks):
-        skip = 0 if k == 0 else 1
+        skip = 0 if k == 0 else carry
         parts.append(_fit(wave[:, round(skip * per_frame) :], round((window - skip) * per_frame)))
     joined = np.concatenate(parts, axis=1)
     return joined[:, : round(need * per_frame)], rate

@@ -68,10 +68,13 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
             f"clip to continuation: flicker {report['join_flicker']:.2f}x the median change around it "
             f"({report['conditioning_frames']} of the clip's frames conditioned the model)"
         )
-    joins = report.get("join_flicker_ratios")
+    joins = report.get("window_joins")
     if joins:
+        carried = joins[0]["frames_carried"]
+        ratios = ", ".join(f"{j['flicker']:.2f}x" for j in joins)
         lines.append(
-            f"window joins: flicker {', '.join(f'{x:.2f}x' for x in joins)} the keyframes' median change "
-            "(1.00x: no rougher than a typical step)"
+            f"window joins: flicker {ratios} the keyframes' median "
+            f"change (1.00x: no rougher than a typical step), each window from the last {carried} "
+            f"frame{'s' if carried > 1 else ''} of the one before"
         )
     return lines

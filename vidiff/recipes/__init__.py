@@ -79,6 +79,7 @@ STAGES: dict[str, dict[str, tuple[type, ...]]] = {
         "no_audio": (bool,),  # leave out the clip's own sound or the sound the model makes (LTX-2's)
         "audio_guidance": (int, float),  # the guidance of the sound LTX-2 makes
         "last_image": (str,),  # a still the clip ends on (-i its first: first and last frame to video)
+        "reference_image": (str,),  # a subject/style still every window keeps (Wan VACE's reference_images)
     },
     "encode": {
         "codec": (str,),

@@ -20,6 +20,7 @@ from vidiff.ui.social_model import (
     model_options,
     no_audio_field,
     optional_number_field,
+    reference_image_field,
     typed_number,
     upload_path,
     vae_field,
@@ -61,6 +62,7 @@ def social_tab(app: App) -> None:
             c.audio_guidance,
             c.cache,
             c.weight_dtype,
+            c.reference_image,
         ],  # fmt: skip
         [c.status, c.video, c.out, c.report],
     )
@@ -129,6 +131,7 @@ def _social_layout() -> SimpleNamespace:
                 c.audio_guidance = audio_guidance_field()
                 c.cache = cache_field()
                 c.weight_dtype = weight_dtype_field()
+                c.reference_image = reference_image_field()
             c.music = gr.File(
                 label="Music (optional; trimmed and faded)", file_types=["audio"], elem_id="so-music"
             )
@@ -182,6 +185,7 @@ def _run_social(app: App) -> Any:
         audio_guidance: str | float | None,
         cache: str | None,
         weight_dtype: str | None,
+        reference_image: Any,
         request: gr.Request,
         progress: gr.Progress = gr.Progress(),  # noqa: B008
     ) -> Iterator[tuple]:
@@ -210,10 +214,11 @@ def _run_social(app: App) -> Any:
                 weight_dtype=weight_dtype,
             )  # fmt: skip
             _check_model_files(app, model)  # a shared app: LoRA and transformer files from its folders only
-            last = upload_path(last_image)
-            if last:  # make_clip refuses it without a model or a first still
-                app.exposure.check_upload(last, app.workdir)  # a shared app reads only what was uploaded
-                model["last_image"] = last
+            for key, still in (("last_image", last_image), ("reference_image", reference_image)):
+                path = upload_path(still)
+                if path:  # make_clip refuses it without a model (a last still: without a first)
+                    app.exposure.check_upload(path, app.workdir)  # a shared app reads only what was uploaded
+                    model[key] = path
             audio_guidance = typed_number(audio_guidance, "audio_guidance")
             if audio_guidance is not None:  # make_clip checks it (a number, LTX-2 weights)
                 model["audio_guidance"] = audio_guidance
@@ -374,7 +379,11 @@ def _report_md(r: dict[str, Any]) -> str:
                 )
             rows += [("offload", r["offload"])] if "offload" in r else []
             rows += [("transformer weights", r["weight_dtype"])] if "weight_dtype" in r else []
-            rows += [(k.replace("_", " "), r[k]) for k in ("variant", "shift", "last_image") if r.get(k)]
+            rows += [
+                (k.replace("_", " "), r[k])
+                for k in ("variant", "shift", "last_image", "reference_image")
+                if r.get(k)
+            ]
             for x in r.get("loras", []):  # each LoRA, its scale and, for one of two transformers, which
                 where = "" if x["stage"] == "all" else f" ({x['stage']})"
                 rows.append(("LoRA", f"{x['lora']} at {x['scale']:g}{where}"))

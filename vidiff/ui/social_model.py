@@ -153,6 +153,18 @@ def last_image_field() -> Any:
     )
 
 
+def reference_image_field() -> Any:
+    """The upload (`so-reference-image`) of a subject or style still kept across the clip (Wan VACE's
+    `reference_images`): the handler's last field."""
+    from vidiff.io.image_ext import IMAGE_EXT
+
+    return gr.File(
+        label="Reference image (optional, Wan VACE: a subject or style kept across the clip, not a frame)",
+        file_types=["image", *sorted(IMAGE_EXT)],
+        elem_id="so-reference-image",
+    )
+
+
 def audio_guidance_field() -> Any:
     """The guidance of the sound LTX-2 makes (`so-audio-guidance`): the handler's last field."""
     from vidiff.generate.clip import MAX_GUIDANCE

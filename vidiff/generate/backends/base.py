@@ -384,9 +384,12 @@ class Backend:
         """Whether a window can start from several frames (a video condition: `with_video`)."""
         return False
 
-    def with_video(self, pipe: Any, kw: dict[str, Any], video: list) -> tuple[Any, dict]:
-        """The pipeline and its arguments for a window whose first frames are `video` (PIL images)."""
+    def with_video(self, pipe: Any, kw: dict[str, Any], video: list, last: Any = None) -> tuple[Any, dict]:
+        """The pipeline and its arguments for a window whose first frames are `video` (PIL images), ending
+        on the PIL image `last` where given."""
         raise NotImplementedError(f"{self.kind} takes no video condition")
+
+    takes_reference = False  # True: a subject/style still kept across the clip (Wan VACE's reference_images)
 
     needs_end_frame = False  # True: the pipeline fails without one (Wan 2.1 FLF2V's two image embeddings)
 
@@ -415,10 +418,13 @@ class Backend:
         on_step: Callable[[int], None] | None = None,
         last: np.ndarray | None = None,
         video: list[np.ndarray] | None = None,
+        reference: np.ndarray | None = None,
     ) -> list[np.ndarray]:
         """`n_frames` frames (RGB uint8, `size`) from `prompt` and/or `image` (the first frame's content),
-        ending on `last` where given (reframed as the first: `with_end_frame`), or starting on the frames
-        `video` (reframed so: `with_video`, `vidiff.generate.continue_clip`).
+        or starting on the frames `video` (reframed so: `with_video`; a clip's last frames,
+        `vidiff.generate.continue_clip`, or the window before's, `vidiff.generate.keyframes`), ending on
+        `last` where given (reframed as the first: `with_end_frame`, or with the video); `reference` a
+        subject/style still the pipeline keeps beside the frames (`takes_reference`), as given.
         A bar counts the sampler's steps (`label` after its name, e.g. the window), then a line times the
         VAE's decode (minutes on a CPU); `on_step(done)` after each step is a cancel point (what it
         raises stops the sampler)."""
@@ -434,14 +440,17 @@ class Backend:
         if self.takes_prompt:
             kw.update(prompt=prompt, negative_prompt=negative_prompt)
         kw.update(self.extra_kwargs(rate, n_frames, guidance))
+        pil = lambda f: Image.fromarray(reframe(f, (w, h)))  # noqa: E731
         pipe = self.pipe
         if image is not None:
             pipe = self.image_pipe()
-            kw["image"] = Image.fromarray(reframe(image, (w, h)))
-        if last is not None:
-            pipe, kw = self.with_end_frame(pipe, kw, Image.fromarray(reframe(last, (w, h))), n_frames)
-        if video is not None:
-            pipe, kw = self.with_video(pipe, kw, [Image.fromarray(reframe(f, (w, h))) for f in video])
+            kw["image"] = pil(image)
+        if video is not None:  # a clip's or the window before's last frames (and a last still)
+            pipe, kw = self.with_video(pipe, kw, [pil(f) for f in video], None if last is None else pil(last))
+        elif last is not None:
+            pipe, kw = self.with_end_frame(pipe, kw, pil(last), n_frames)
+        if reference is not None:  # diffusers fits it, whole, on a white canvas of the frame size
+            kw["reference_images"] = [Image.fromarray(reference)]
         shown = _StepProgress(f"{self.name} keyframes{label}", steps, n_frames, progress, on_step)
         shown.bar.waiting("encoding the prompt" if self.takes_prompt else "encoding the image")
         gen = torch.Generator(self.device).manual_seed(seed)

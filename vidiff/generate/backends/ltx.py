@@ -6,7 +6,8 @@ argument): 24 fps, frame counts 8k+1 (the VAE compresses time 8x), sides in mult
 native (the same rules for every class: not checked against real 0.9.5+ weights). The pipeline is told
 the frame rate, so fewer keyframes per second (`--keyframe-fps`) are made directly, not picked from
 more. Its image-to-video pipeline runs on the same parts, so the text-to-video weights continue a clip
-past one window from its last frame.
+past one window from its last frame; `LTXConditionPipeline` starts a later window on the last 9 frames of
+the one before (a video condition: `vidiff.generate.keyframes.carried`).
 """
 
 from __future__ import annotations
@@ -56,12 +57,16 @@ class LTX(Backend):
         """LTXConditionPipeline takes a video condition (`LTXVideoCondition(video=...)`) at frame 0."""
         return self.kind == "LTXConditionPipeline"
 
-    def with_video(self, pipe: Any, kw: dict[str, Any], video: list) -> tuple[Any, dict]:
-        """The frames as one condition at frame 0 (their count 8k+1: the VAE's latent frames)."""
+    def with_video(self, pipe: Any, kw: dict[str, Any], video: list, last: Any = None) -> tuple[Any, dict]:
+        """The frames as one condition at frame 0 (their count 8k+1: the VAE's latent frames), and `last`,
+        where given, an image condition at the window's last frame (as `with_end_frame` gives it)."""
         from diffusers.pipelines.ltx.pipeline_ltx_condition import LTXVideoCondition
 
         kw = {k: v for k, v in kw.items() if k != "image"}
-        return pipe, {**kw, "conditions": [LTXVideoCondition(video=video, frame_index=0)]}
+        conditions = [LTXVideoCondition(video=video, frame_index=0)]
+        if last is not None:
+            conditions.append(LTXVideoCondition(image=last, frame_index=kw["num_frames"] - 1))
+        return pipe, {**kw, "conditions": conditions}
 
     def extra_kwargs(self, rate: Fraction, n_frames: int, guidance: float) -> dict[str, Any]:
         return {"guidance_scale": guidance, "frame_rate": max(1, round(rate))}

@@ -3,9 +3,11 @@
 `video`, with a `mask` saying which are kept (0) and which it makes (1), as diffusers' first-last-frame
 example and ComfyUI's "extend video" workflow (WanVaceToVideo) give them. So one pipeline makes a clip from
 a prompt (no video: diffusers makes every frame), starts it on a still (the first frame kept), ends it on
-one (the last kept) or continues a clip's last frames (those kept, so the motion carries on). Its
-`reference_images` (a subject or style pasted on a white canvas, not a frame of the clip) are not driven:
-`--image` is the first frame, as for every other backend, so later windows start from a frame the same way.
+one (the last kept) or continues a clip's last frames or the window before's (those kept, so the motion
+carries on: `vidiff.generate.keyframes.carried`). `--reference-image` is its `reference_images` (a subject
+or style, ComfyUI's WanVaceToVideo reference_image: diffusers fits it on a white canvas of the frame size
+and encodes it before the frames, not as one of them), given to every window, so the subject holds across
+joins; `--image` stays the first frame, as for every other backend.
 The rules are Wan's, from the configs (`wan_rules`: a VACE 1.3B or 14B is Wan 2.1).
 """
 
@@ -45,6 +47,7 @@ class WanVACE(Wan):
     text_to_video = (VACE,)
     image_to_video = ()
     requires = {VACE: ("ftfy",)}  # its prompt_clean calls ftfy, unguarded
+    takes_reference = True  # `reference_images`: a subject or style, kept in every window
     example = "Wan-AI/Wan2.1-VACE-1.3B-diffusers"
 
     @property
@@ -64,8 +67,8 @@ class WanVACE(Wan):
     def with_end_frame(self, pipe: Any, kw: dict[str, Any], last: Any, n_frames: int) -> tuple[Any, dict]:
         return pipe, condition(kw, [kw["image"]], last)
 
-    def with_video(self, pipe: Any, kw: dict[str, Any], video: list) -> tuple[Any, dict]:
-        return pipe, condition(kw, video)
+    def with_video(self, pipe: Any, kw: dict[str, Any], video: list, last: Any = None) -> tuple[Any, dict]:
+        return pipe, condition(kw, video, last)
 
     def call(self, pipe: Any, kw: dict[str, Any], step: Callable[..., dict]) -> Any:
         """A first frame alone (a still, or the frame a later window starts from) kept as the others are."""
