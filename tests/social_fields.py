@@ -1,17 +1,19 @@
 """The Social tab's generator settings as the page sends them when the user changes nothing, in the order
 its handler takes them after the clip's fields (vidiff.ui.social_model.model_fields, then the GIF box):
-one list for every test that calls the handler (test_ui_social_model checks it against the page)."""
+one list for every test that calls the handler (test_ui_social_model checks it against the page). As a
+browser sent them (the handler's arguments logged): an empty text field is "", not None."""
 
 SOCIAL_UNTOUCHED = dict(
-    steps=None, frames=None, keyframe_fps=None, keyframe_size="", guidance=None, device="cpu", dtype="auto",
-    offload="off", offline=False, lora="", transformer="", shift=None, guidance_2=None, gif=False,
-    vae="", no_audio=False, last_image=None, audio_guidance=None, cache="",
+    steps="", frames="", keyframe_fps="", keyframe_size="", guidance="", device="cpu", dtype="auto",
+    offload="off", offline=False, lora="", transformer="", shift="", guidance_2="", gif=False,
+    vae="", no_audio=False, last_image=None, audio_guidance="", cache="",
     weight_dtype="default", reference_image=None,
 )  # fmt: skip
 
-# the clip's fields (after the upload and the sample) as a test sends them: a 1:1 clip at 30 fps, no model
+# the clip's fields (after the upload and the sample) as the page sends them untouched but for the 1:1
+# preset: a 1:1 clip at 30 fps, no model (the length and the extension are text fields)
 SOCIAL_CLIP = dict(
-    aspect="1:1", motion="auto", strength=0.25, seconds=None, extend=None, fps=30, loop=False, music=None,
+    aspect="1:1", motion="auto", strength=0.25, seconds="4", extend="", fps=30, loop=False, music=None,
     prompt="", negative="", weights="", backend="auto", seed=0,
 )  # fmt: skip
 

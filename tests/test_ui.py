@@ -326,6 +326,14 @@ def test_frame_rate_with_the_keyboard(server, browser, clip: Path) -> None:
     time.sleep(0.5)  # the browser renames its partial file into place
     n_out, fps_out, _, _ = _count(got)
     assert (n_out, fps_out) == (2 * n_in, 2 * fps_in), (n_in, fps_in, n_out, fps_out)
+    # the compare slider moved with the arrow keys redraws the before | after picture (it followed the
+    # mouse's release only: the picture stayed at 0 s while the slider said otherwise)
+    pair = "const i = document.querySelector('#fr-pair img'); return i ? i.src : null;"
+    first = _wait(drv, lambda d: d.execute_script(pair), 30, "the before | after picture")
+    _tab_to(drv, "[aria-label^='range slider for Compare at time']", "the compare slider")
+    for _ in range(3):
+        drv.switch_to.active_element.send_keys(Keys.ARROW_RIGHT)
+    _wait(drv, lambda d: d.execute_script(pair) not in (None, first), 30, "the picture at the new time")
     _shot(drv, "ui_frame_rate.png")
 
     # a bad file gives the CLI's one-line error, no traceback
@@ -438,15 +446,17 @@ def test_social_clip(server, browser, clip: Path) -> None:
     assert drv.find_element("css selector", "#so-extend input").get_attribute("value") == ""
     model.click()
     secs = drv.find_element("css selector", "#so-seconds input")
-    for value in ("100", "0.2"):  # out of range first: the CLI's one line, in the page
+    # a comma first: the handler gets what was typed and says the CLI's one line, in the page (a number
+    # field's browser dropped the comma: 2,5 seconds ran as 25)
+    for value in ("0,2", "0.2"):
         secs.send_keys(Keys.CONTROL, "a")
         secs.send_keys(value)
         drv.find_element("css selector", "#so-run").click()
-        if value == "100":
+        if value == "0,2":
             err = _wait_status(drv, "so", ("vidiff: error:",), 60)
-            assert err == "vidiff: error: seconds must be between 0.2 and 60", err
+            assert err == "vidiff: error: seconds '0,2': must be a number", err
     # the first run's error line stays until the second run reports: wait for it to go first
-    _wait(drv, lambda d: "seconds must be" not in _text(d, "#so-status"), 60, "so status cleared")
+    _wait(drv, lambda d: "must be a number" not in _text(d, "#so-status"), 60, "so status cleared")
     status = _wait_status(drv, "so", ("Done", "error"), 400)
     assert status.startswith("Done"), status
     _wait(drv, lambda d: d.find_elements("css selector", "#so-preview video[src]"), 20, "preview")
@@ -615,7 +625,11 @@ def _small(tmp: Path) -> str:
         ("compare", math.nan, "vidiff: error: max_frames must be a whole number, at least 2 (not nan)"),
         ("compare", None, None),  # None: the whole clip, as without --max-frames (it runs)
         ("compare", 2.5, "vidiff: error: max_frames must be a whole number, at least 2 (not 2.5)"),
-        ("rate-fps", "60", "vidiff: error: target fps: give a rate above 0, e.g. 60"),  # was a TypeError
+        ("rate-fps", [60], "vidiff: error: target fps: give a rate above 0, e.g. 60"),  # was a TypeError
+        ("rate-fps", " ", "vidiff: error: target fps: give a rate above 0, e.g. 60"),  # the field emptied
+        # the field is text, read as --fps: the browser's number field sent 12,5 as 125 and ran it
+        ("rate-fps", "12,5", "vidiff: error: invalid frame rate '12,5'; use e.g. 60, 59.94 or 30000/1001"),
+        ("rate-fps", " 30000/1001 ", None),  # 300001001 from a number field
         ("compare-methods", ["dup", 3], "vidiff: error: methods ['dup', 3]: pick two or more from the list"),
         (
             "compare-methods",
@@ -685,6 +699,25 @@ def test_a_bad_number_from_a_crafted_request_is_one_line(tmp_path: Path, tab: st
         return
     assert got == line
     assert [p.name for p in app.workdir.iterdir()] == [], "a refused run leaves no job folder"
+
+
+@pytest.mark.skipif(not HAVE_UI, reason="needs the ui extra (gradio)")
+def test_the_compare_slider_follows_the_keyboard(tmp_path: Path) -> None:
+    """The Frame rate tab's before | after picture is redrawn on the slider's `input` (mouse, arrow keys, a
+    typed time), the last move counting; on `release` (the mouse's only) the arrow keys moved the slider
+    and left the picture at the old time (seen in a browser; test_frame_rate_with_the_keyboard)."""
+    from vidiff.ui.app import build_app
+
+    demo = build_app(tmp_path / "app")
+    redraws = [
+        (getattr(demo.blocks[b], "label", None), event, f.trigger_mode)
+        for f in demo.fns.values()
+        if getattr(f.fn, "__name__", "") == "compare_at"
+        for b, event in f.targets
+    ]
+    assert [r for r in redraws if r[0] and r[0].startswith("Compare at time")] == [
+        ("Compare at time (s): before | after", "input", "always_last")
+    ], redraws
 
 
 @pytest.mark.skipif(not HAVE_UI, reason="needs the ui extra (gradio)")

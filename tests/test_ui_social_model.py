@@ -198,6 +198,20 @@ def test_no_number_field_starts_empty(tmp_path: Path) -> None:
     assert empty == []
 
 
+def test_no_number_field_takes_a_fraction(tmp_path: Path) -> None:
+    """The browser drops a comma typed in a number field (Chromium's input type=number: 12,5 was sent as
+    125, the target fps 30000/1001 as 300001001, a social clip's 2,5 s as 25 s) and the page ran what it
+    made of it. A value one may write with a fraction is a one-line text field, read as the CLI reads it;
+    the one number field left is the seed (a whole number)."""
+    import gradio as gr
+
+    from vidiff.ui.app import build_app
+
+    demo = build_app(tmp_path / "app")
+    numbers = [b.label for b in demo.blocks.values() if isinstance(b, gr.Number) and b.visible]
+    assert numbers == ["Seed (same seed, same clip)"], numbers
+
+
 def test_an_empty_or_mistyped_optional_number(tmp_path: Path) -> None:
     """What the page sends for an optional number: "" (untouched) is the default, spaces too; text that is
     no number is one line naming the field; a whole number typed as 25.0 is the int 25."""
@@ -223,11 +237,46 @@ def test_a_still_with_every_optional_number_left_empty(tmp_path: Path) -> None:
     still = tmp_path / "still.png"
     cv2.imwrite(str(still), np.full((32, 48, 3), 90, np.uint8))
     app = App(tmp_path / "work")
-    empty = {k: "" for k, v in UNTOUCHED.items() if v is None and k not in ("last_image", "reference_image")}
-    values = _fields("", prompt="", **empty)
-    values[4] = ""  # the extension
+    values = _fields("", prompt="")  # UNTOUCHED: every optional number ""
+    values[3:5] = ["0.3", ""]  # the length typed, the extension untouched
     got = list(social._run_social(app)(str(still), None, *values, REQUEST, lambda *a, **k: None))[-1]
     assert got[0].startswith("Done: "), got[0]
+
+
+def test_a_length_typed_with_a_comma_is_one_line(tmp_path: Path, monkeypatch) -> None:
+    """The length was a number field: the browser dropped a typed comma, so 2,5 made a 25 s clip. It is a
+    one-line text field now: 2,5 is refused in one line before any work (as --seconds 2,5 by argparse),
+    " 2.5 " is 2.5 and an emptied field is make_clip's default."""
+    import vidiff.generate
+    from vidiff.ui import social
+    from vidiff.ui.core import App
+
+    asked = []
+
+    def fake(out, **kw):
+        asked.append(kw["seconds"])
+        return {
+            "size": [1080, 1080],
+            "fps": 24,
+            "frames": 12,
+            "seconds": 0.5,
+            "source": "image",
+            "motion": "x",
+        }
+
+    monkeypatch.setattr(vidiff.generate, "make_clip", fake)
+    app = App(tmp_path / "work")
+    still = tmp_path / "still.png"
+    still.write_bytes(b"not read: make_clip is faked")
+    for typed in ("2,5", " 2.5 ", ""):
+        values = _fields("", prompt="")
+        values[3] = typed
+        got = list(social._run_social(app)(str(still), None, *values, REQUEST, lambda *a, **k: None))[-1][0]
+        if typed == "2,5":
+            assert got == "vidiff: error: seconds '2,5': must be a number", got
+        else:
+            assert got.startswith("Done: "), got
+    assert asked == [2.5, None]
 
 
 def test_no_number_field_rounds_what_the_user_typed(tmp_path: Path) -> None:
@@ -314,9 +363,11 @@ def test_a_page_that_leaves_during_a_load_does_not_freeze_the_app(tmp_path: Path
 
 def test_the_pages_settings_reach_the_handler_in_its_order(tmp_path: Path) -> None:
     """The Make clip event's last inputs are the generator settings in the handler's parameter order
-    (ids so-<name>), and what each sends untouched is what UNTOUCHED says (Gradio's preprocess; an empty
-    text field is None or "", both meaning empty)."""
+    (ids so-<name>), and what each sends untouched is what UNTOUCHED says (Gradio's preprocess), exactly:
+    the tests drive the handler with what the page sends (an empty text field is "", not None)."""
     import inspect
+
+    import gradio as gr
 
     from vidiff.ui.app import build_app
 
@@ -327,8 +378,9 @@ def test_the_pages_settings_reach_the_handler_in_its_order(tmp_path: Path) -> No
     settings = fn.inputs[-len(UNTOUCHED) :]
     assert names[-len(UNTOUCHED) :] == list(UNTOUCHED)
     assert [c.elem_id for c in settings] == [f"so-{n.replace('_', '-')}" for n in UNTOUCHED]
-    sent = [c.preprocess(c.value) for c in settings]
-    assert [x if x != "" else None for x in sent] == [x if x != "" else None for x in UNTOUCHED.values()]
+    # the browser sends "" for a text field Gradio holds as None (its frontend's empty string; logged)
+    sent = [c.preprocess("" if isinstance(c, gr.Textbox) and c.value is None else c.value) for c in settings]
+    assert sent == list(UNTOUCHED.values())
 
 
 def test_the_progress_bar_moves_over_the_model_steps(tmp_path: Path, monkeypatch, wan: Path) -> None:

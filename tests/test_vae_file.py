@@ -183,8 +183,8 @@ def test_a_shared_app_reads_a_vae_file_only_from_its_folders(tmp_path):
     kw = dict(aspect="9:16", motion="auto", strength=0.25, seconds=0.2, extend=None, fps=30, loop=False)
     kw |= dict(music=None, prompt="a fox", negative="", weights=str(models / "w"), backend="auto", seed=0)
     kw |= SOCIAL_UNTOUCHED
-    assert list(kw)[-7:-2] == ["gif", "vae", "no_audio", "last_image", "audio_guidance"]  # the last fields
-    assert list(kw)[-2:] == ["cache", "weight_dtype"]
+    assert list(kw)[-8:-3] == ["gif", "vae", "no_audio", "last_image", "audio_guidance"]  # the last fields
+    assert list(kw)[-3:] == ["cache", "weight_dtype", "reference_image"]
     for value, words in (
         (f"{tmp_path}/v.safetensors", f"vae '{tmp_path}/v.safetensors': this app reads model files only"),
         ("a/b/v.safetensors", "vae 'a/b/v.safetensors': this shared app fetches no hub file"),

@@ -43,19 +43,21 @@ CRF_LABEL = (
 )
 
 
-def rate_options(mode: str, target_fps: float | None) -> dict[str, Any]:
-    """`upscale_file` keyword arguments for a mode of the Frame rate tab."""
+def rate_options(mode: str, target_fps: str | float | None) -> dict[str, Any]:
+    """`upscale_file` keyword arguments for a mode of the Frame rate tab; `target_fps`: the text typed in
+    its one-line field, read as --fps is (60, 59.94, 30000/1001), or a number (a crafted request)."""
     from vidiff.errors import ConfigError
 
     if mode == "x2":
         return {"factor": 2}
     if mode == "x4":
         return {"factor": 4}
-    if mode == "target fps":  # a number field's value: a crafted "60" or True is refused, not compared
-        if isinstance(target_fps, bool) or not isinstance(target_fps, numbers.Real):
+    if mode == "target fps":
+        fps = target_fps.strip() if isinstance(target_fps, str) else target_fps
+        if fps == "" or isinstance(fps, bool) or not isinstance(fps, (str, numbers.Real)):
             raise ConfigError("target fps: give a rate above 0, e.g. 60")
-        # as --fps is written: 0, -5, NaN or inf get the command line's line (`parse_fps`, one place)
-        return {"fps": str(target_fps).removesuffix(".0")}
+        # as --fps is written: 12,5, 0, -5, NaN or inf get the command line's line (`parse_fps`, one place)
+        return {"fps": fps if isinstance(fps, str) else str(fps).removesuffix(".0")}
     if mode == "slow motion x4":
         return {"factor": 4, "speed": 0.25, "audio_mode": "drop"}
     raise ConfigError(f"mode {mode!r}: use one of {', '.join(MODES)}")
@@ -124,7 +126,9 @@ def rate_tab(app: App) -> None:
         except Exception:  # a preview only: never a traceback in the page
             return None
 
-    c.t.release(compare_at, [c.paths, c.t], c.pair)
+    # `input`: the user's every move, by mouse, arrow keys or a typed time (`release` fired for the mouse
+    # only: the picture stayed at the old time as the keyboard moved the slider); the last one counts
+    c.t.input(compare_at, [c.paths, c.t], c.pair, trigger_mode="always_last")
     c.paths.change(compare_at, [c.paths, c.t], c.pair)
 
 
@@ -135,7 +139,12 @@ def _rate_layout() -> SimpleNamespace:
         with gr.Column():
             c.input, c.sample = clip_input("Input clip (upload)", "fr-input")
             c.mode = gr.Radio(list(MODES), value="x2", label="Frame rate", elem_id="fr-mode")
-            c.fps = gr.Number(value=60, label="Target fps (for 'target fps')")
+            # a one-line text field, as --fps: Gradio's number field took 30000/1001 as 300001001, and the
+            # browser dropped a typed comma (12,5 ran at 125 fps)
+            c.fps = gr.Textbox(
+                "60", label="Target fps (for 'target fps': 60, 59.94 or 30000/1001)", max_lines=1,
+                elem_id="fr-fps",
+            )  # fmt: skip
             c.quality, c.method = method_choice("fr")
             c.hint = gr.Markdown(METHOD_HINTS[AUTO], elem_id="fr-hint")
             with gr.Row():
@@ -163,7 +172,7 @@ def _run_rate(app: App) -> Any:
         upload: Any,
         sample: str,
         mode: str,
-        fps: float,
+        fps: str | float,
         quality: str,
         method: str,
         codec: str,

@@ -95,8 +95,10 @@ def _social_layout() -> SimpleNamespace:
                 c.motion = gr.Dropdown(list(MOTIONS), value=DEFAULT_MOTION, label="Camera motion (a still)")
                 c.strength = gr.Slider(0, 1, value=DEFAULT_STRENGTH, step=0.05, label="Motion strength")
             with gr.Row():
-                c.seconds = gr.Number(
-                    DEFAULT_SECONDS, label="Length in seconds (a still or a prompt)", elem_id="so-seconds"
+                c.seconds = optional_number_field(  # a number field sent a typed 2,5 as 25 seconds
+                    label=f"Length in seconds (a still or a prompt; empty: {DEFAULT_SECONDS:g})",
+                    elem_id="so-seconds",
+                    value=f"{DEFAULT_SECONDS:g}",
                 )
                 c.extend = optional_number_field(
                     label="Extension past the end in seconds (a clip; empty: as far as its motion carries, at most "
@@ -153,7 +155,7 @@ def _run_social(app: App) -> Any:
         aspect: str,
         motion: str,
         strength: float,
-        seconds: float | None,
+        seconds: str | float | None,
         extend: str | float | None,
         fps: Any,
         loop: bool,
@@ -192,7 +194,7 @@ def _run_social(app: App) -> Any:
             from vidiff.generate.social import preset_size
             from vidiff.validate import check_real
 
-            extend = typed_number(extend, "extend")
+            extend, seconds = typed_number(extend, "extend"), typed_number(seconds, "seconds")
             _check_unsent(extend, strength, seconds, motion, music, gif, seed)
             # make_clip checks OWN's use (a crafted list or array is not the choice: its own line there)
             aspect, fps = (OWN if isinstance(v, str) and v == OWN_CHOICE else v for v in (aspect, fps))

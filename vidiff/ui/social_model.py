@@ -17,11 +17,12 @@ DEFAULT_WEIGHTS = "default"  # the weight dtype menu's first entry (the weights 
 DEVICES = ("cpu", "cuda")
 
 
-def optional_number_field(label: str, elem_id: str) -> Any:
+def optional_number_field(label: str, elem_id: str, value: str = "") -> Any:
     """A number the user may leave empty (the model's own): a one-line text field. Gradio's number field
     has no empty state: its page shows and sends 0 for None, which steps, frames and an extension refuse
-    and guidance takes as "no guidance". `typed_number` reads it."""
-    return gr.Textbox(label=label, placeholder="empty", max_lines=1, elem_id=elem_id)
+    and guidance takes as "no guidance"; and the browser drops a comma typed in it (2,5 sent as 25).
+    `typed_number` reads it: a comma is its one line."""
+    return gr.Textbox(value, label=label, placeholder="empty", max_lines=1, elem_id=elem_id)
 
 
 def typed_number(value: Any, name: str) -> Any:
