@@ -11,10 +11,10 @@ SOCIAL_UNTOUCHED = dict(
 )  # fmt: skip
 
 # the clip's fields (after the upload and the sample) as the page sends them untouched but for the 1:1
-# preset: a 1:1 clip at 30 fps, no model (the length and the extension are text fields)
+# preset: a 1:1 clip at 30 fps, no model (the length, extension, strength and seed are text fields)
 SOCIAL_CLIP = dict(
-    aspect="1:1", motion="auto", strength=0.25, seconds="4", extend="", fps=30, loop=False, music=None,
-    prompt="", negative="", weights="", backend="auto", seed=0,
+    aspect="1:1", motion="auto", strength="0.25", seconds="4", extend="", fps=30, loop=False, music=None,
+    prompt="", negative="", weights="", backend="auto", seed="0",
 )  # fmt: skip
 
 

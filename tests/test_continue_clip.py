@@ -318,7 +318,8 @@ def test_the_recipe_and_the_web_app_keep_the_clips_own_size_and_rate(tmp_path, c
         assert float(c.streams.video[0].average_rate) == 25
     # no own size to keep: a clip extended without a model, a still
     err = run_social(app, upload, fields | dict(weights="", prompt="", seed=None), settings)[0]
-    assert "aspect source keeps the clip's own frame size" in err and len(err.splitlines()) == 1, err
+    # the page's choice by its name in the page (the CLI's "source" is no word the page shows)
+    assert "aspect \"Clip's own\" keeps the clip's own frame size" in err and len(err.splitlines()) == 1, err
     still = tmp_path / "s.png"
     from PIL import Image
 

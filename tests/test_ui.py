@@ -521,9 +521,9 @@ def test_compare(server, browser) -> None:
     from selenium.webdriver.common.keys import Keys
 
     _choose(drv, "co-input-sample", "carphone_pristine")
-    frames = drv.find_element("css selector", "#co-max input[type=number]")
+    frames = drv.find_element("css selector", "#co-max input")
     frames.send_keys(Keys.CONTROL, "a")
-    frames.send_keys("13", Keys.ENTER)  # frames 0-12: 6 of them rebuilt from their neighbours
+    frames.send_keys("13")  # frames 0-12: 6 of them rebuilt from their neighbours
     time.sleep(0.3)
     drv.find_element("css selector", "#co-run").click()
     status = _wait_status(drv, "co", ("Done", "error"), 400)
@@ -615,16 +615,21 @@ def _small(tmp: Path) -> str:
     ("tab", "value", "line"),
     [
         ("rate", math.nan, "vidiff: error: crf nan: must be a whole number"),
-        ("rate", None, "vidiff: error: crf None: must be a whole number"),
+        # the crf is a text field read as --crf: a slider's number box ran 2,5 as 25, an emptied one as 0
+        ("rate", "2,5", "vidiff: error: crf '2,5': must be a number"),
+        ("rate", " 17.5 ", "vidiff: error: crf 17.5: must be a whole number"),
         ("rate", 17.5, "vidiff: error: crf 17.5: must be a whole number"),  # not silently 17
         ("rate", 60, "vidiff: error: crf 60 out of range for h264: use 0-51"),
         ("rate-vp9", 60, None),  # vp9's 0-63: the slider stopped at 51
         ("rate-av1", 0, "vidiff: error: crf 0 out of range for av1: use 1-63"),
         ("metrics", math.nan, "vidiff: error: top nan: must be a whole number, 0 or more"),
         ("metrics", 2.5, "vidiff: error: top 2.5: must be a whole number, 0 or more"),
+        ("metrics", "2,5", "vidiff: error: top '2,5': must be a number"),
+        ("metrics", "-1", "vidiff: error: top -1: must be a whole number, 0 or more"),
         ("compare", math.nan, "vidiff: error: max_frames must be a whole number, at least 2 (not nan)"),
         ("compare", None, None),  # None: the whole clip, as without --max-frames (it runs)
         ("compare", 2.5, "vidiff: error: max_frames must be a whole number, at least 2 (not 2.5)"),
+        ("compare", "2,5", "vidiff: error: max_frames '2,5': must be a number"),
         ("rate-fps", [60], "vidiff: error: target fps: give a rate above 0, e.g. 60"),  # was a TypeError
         ("rate-fps", " ", "vidiff: error: target fps: give a rate above 0, e.g. 60"),  # the field emptied
         # the field is text, read as --fps: the browser's number field sent 12,5 as 125 and ran it
@@ -647,10 +652,12 @@ def _small(tmp: Path) -> str:
             ["9:16"],
             "vidiff: error: unknown aspect ['9:16']; choose one of: 9:16, 1:1, 16:9, 4:5",
         ),
-        ("social-strength", "0.2", "vidiff: error: strength '0.2': must be a number"),
+        ("social-strength", "0,3", "vidiff: error: strength '0,3': must be a number"),  # was 3, then 1
+        ("social-strength", "1.5", "vidiff: error: strength must be between 0 and 1, not 1.5"),
         ("social-fps", None, "vidiff: error: fps None: must be a number"),
         ("social-fps", 30.5, "vidiff: error: fps 30.5 for a social clip: use one of 24, 25, 30, 50, 60"),
         ("social-seed", math.nan, "vidiff: error: seed nan: must be a whole number from 0 to 4294967295"),
+        ("social-seed", "2,5", "vidiff: error: seed '2,5': must be a number"),
         ("social-prompt", 3, "vidiff: error: prompt 3: must be a string (or None)"),  # was an AttributeError
         ("social-negative", ["a"], "vidiff: error: negative_prompt ['a']: must be a string (or None)"),
         ("social-weights", {"a": 1}, "vidiff: error: weights {'a': 1}: must be a string (or None)"),

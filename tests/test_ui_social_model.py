@@ -202,21 +202,25 @@ def test_no_number_field_takes_a_fraction(tmp_path: Path) -> None:
     """The browser drops a comma typed in a number field (Chromium's input type=number: 12,5 was sent as
     125, the target fps 30000/1001 as 300001001, a social clip's 2,5 s as 25 s) and the page ran what it
     made of it. A value one may write with a fraction is a one-line text field, read as the CLI reads it;
-    the one number field left is the seed (a whole number)."""
+    no number field is left, and no slider but the preview's time."""
     import gradio as gr
 
     from vidiff.ui.app import build_app
 
     demo = build_app(tmp_path / "app")
     numbers = [b.label for b in demo.blocks.values() if isinstance(b, gr.Number) and b.visible]
-    assert numbers == ["Seed (same seed, same clip)"], numbers
+    assert numbers == [], numbers
+    # a slider's number box is the same input (2,5 ran as crf 25, strength 0,3 as 1; emptied: its minimum,
+    # crf 0): what a run takes is a text field; the one slider left moves a preview
+    sliders = [b.label for b in demo.blocks.values() if isinstance(b, gr.Slider) and b.visible]
+    assert sliders == ["Compare at time (s): before | after"], sliders
 
 
 def test_an_empty_or_mistyped_optional_number(tmp_path: Path) -> None:
     """What the page sends for an optional number: "" (untouched) is the default, spaces too; text that is
     no number is one line naming the field; a whole number typed as 25.0 is the int 25."""
     from vidiff.errors import ConfigError
-    from vidiff.ui.social_model import typed_number
+    from vidiff.ui.widgets import typed_number
 
     assert typed_number("", "steps") is None and typed_number("  ", "steps") is None
     assert typed_number(" 25.0 ", "steps") == 25 and type(typed_number("25.0", "steps")) is int
@@ -279,23 +283,59 @@ def test_a_length_typed_with_a_comma_is_one_line(tmp_path: Path, monkeypatch) ->
     assert asked == [2.5, None]
 
 
-def test_no_number_field_rounds_what_the_user_typed(tmp_path: Path) -> None:
-    """The seed field had precision=0: Gradio rounded a typed 2.5 to 2 and ran (the CLI refuses
-    --seed 2.5). No number field of the page rounds now; 2.5 reaches the check and is one line."""
-    import gradio as gr
-
-    from vidiff.ui.app import build_app
+def test_the_seed_and_the_strength_are_read_as_the_cli_reads_them(tmp_path: Path, monkeypatch) -> None:
+    """The seed was a number field (an emptied one ran seed 0 without a word; with precision=0 a typed 2.5
+    ran as 2), the strength a slider (its number box sent 0,3 as 3, run as 1). Both are one-line text
+    fields read as --seed and --strength: a comma or a fraction of a seed is one line before any work;
+    an emptied seed is 0 and an emptied strength make_clip's default, as the labels say."""
+    import vidiff.generate
+    from vidiff.ui import social
     from vidiff.ui.core import App
 
-    demo = build_app(tmp_path / "app")
-    numbers = [b for b in demo.blocks.values() if isinstance(b, gr.Number)]
-    assert numbers and all(b.precision is None for b in numbers), [b.label for b in numbers]
-    seed = next(b for b in numbers if b.label.startswith("Seed"))
-    assert seed.preprocess(2.5) == 2.5
-    values = _fields(str(tmp_path / "no-weights"))
-    values[12] = 2.5  # the seed
-    got = _run(App(tmp_path / "work"), *values)[-1][0]
-    assert got == "vidiff: error: seed 2.5: must be a whole number from 0 to 4294967295", got
+    asked = []
+
+    def fake(out, **kw):
+        asked.append((kw.get("seed"), kw.get("strength")))
+        return {"size": [8, 8], "fps": 24, "frames": 1, "seconds": 0.1, "source": "image", "motion": "x"}
+
+    monkeypatch.setattr(vidiff.generate, "make_clip", fake)
+    app = App(tmp_path / "work")
+    still = tmp_path / "still.png"
+    still.write_bytes(b"not read: make_clip is faked")
+    lines = {}
+    for field, typed in ((12, "2,5"), (12, "2.5"), (12, " "), (2, "0,3"), (2, "")):
+        values = _fields("a/b" if field == 12 else "", prompt="")
+        values[field] = typed
+        got = list(social._run_social(app)(str(still), None, *values, REQUEST, lambda *a, **k: None))
+        lines[field, typed] = got[-1][0]
+    assert lines[12, "2,5"] == "vidiff: error: seed '2,5': must be a number"
+    assert lines[12, "2.5"] == "vidiff: error: seed 2.5: must be a whole number from 0 to 4294967295"
+    assert lines[2, "0,3"] == "vidiff: error: strength '0,3': must be a number"
+    assert all(lines[k].startswith("Done: ") for k in ((12, " "), (2, ""))), lines
+    assert asked == [(0, None), (None, None)], asked
+
+
+def test_clips_own_with_a_still_names_the_pages_choice(tmp_path: Path) -> None:
+    """A still with "Clip's own" (a clip continued by a model keeps its size and rate) is make_clip's
+    one line, naming the page's choice, not the CLI's word ("aspect source" is nothing the page shows)."""
+    import cv2
+    import numpy as np
+
+    from vidiff.ui import social
+    from vidiff.ui.core import App
+
+    still = tmp_path / "still.png"
+    cv2.imwrite(str(still), np.full((32, 48, 3), 90, np.uint8))
+    app = App(tmp_path / "work")
+    for field, what in (
+        (0, "aspect \"Clip's own\" keeps the clip's own frame size"),
+        (5, 'fps "Clip\'s own" keeps'),
+    ):
+        values = _fields("", prompt="")
+        values[field] = social.OWN_CHOICE
+        got = list(social._run_social(app)(str(still), None, *values, REQUEST, lambda *a, **k: None))[-1][0]
+        assert got.startswith(f"vidiff: error: {what}") and "source" not in got, got
+        assert "\n" not in got and list(app.workdir.glob("social*/*")) == [], got
 
 
 def test_a_new_run_waits_for_the_cancelled_one_to_stop(tmp_path: Path) -> None:

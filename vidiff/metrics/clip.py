@@ -33,6 +33,8 @@ from vidiff.metrics.temporal import SequenceComparison, WarpingError, frame_diff
 from vidiff.timeline import check_flow_size, parse_input_fps
 from vidiff.validate import check_callable, check_int, check_path
 
+DEFAULT_TOP = 5  # the worst segments a report lists (0: none)
+
 
 def _frames(src: VideoFile | ImageSequence, max_frames: int | None) -> Iterator[Frame]:
     for f in VideoReader(src):
@@ -72,7 +74,7 @@ def analyze_clip(
     path: str | os.PathLike[str],
     reference: str | os.PathLike[str] | None = None,
     max_frames: int | None = None,
-    top: int = 5,
+    top: int = DEFAULT_TOP,
     on_frame: Callable[[int], None] | None = None,
     input_fps: Fraction | float | str | None = None,
     strict: bool = False,
@@ -250,7 +252,7 @@ def _padded_alike(a: tuple[int, int], b: tuple[int, int]) -> bool:
 
 
 def worst_segments(
-    rows: list[dict[str, Any]], top: int = 5, key: str = "warp_err", gap_s: float = 0.5
+    rows: list[dict[str, Any]], top: int = DEFAULT_TOP, key: str = "warp_err", gap_s: float = 0.5
 ) -> list[dict[str, Any]]:
     """The `top` worst stretches of a per-frame curve, worst first, scene cuts and defects excluded.
 

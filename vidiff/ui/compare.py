@@ -12,7 +12,7 @@ from vidiff.errors import VidiffError
 from vidiff.flow import AUTO
 from vidiff.quality import TIERS
 from vidiff.ui.core import App, Cancelled, Job, drive, error_line, with_warning
-from vidiff.ui.widgets import clip_input, on_cancel, run_cancel
+from vidiff.ui.widgets import clip_input, on_cancel, optional_number_field, run_cancel, typed_number
 
 COMPARE_HEADERS = ["method", "PSNR (dB)", "SSIM", "flicker ratio", "tdiff err", "s/frame", "× DIS time",
                    "frames scored", "status"]  # fmt: skip
@@ -98,8 +98,9 @@ def _compare_layout() -> SimpleNamespace:
                 value="2",
                 label="Factor: keep every k-th frame, rebuild the others and score them",
             )
-            c.max = gr.Slider(
-                3, 300, value=60, step=1, label="Frames of the clip to use (from its start)", elem_id="co-max"
+            # as `vidiff bench --max-frames`: a slider's number box dropped a typed comma (2,5 ran as 25)
+            c.max = optional_number_field(
+                "Frames of the clip to use from its start (2 or more; empty: the whole clip)", "co-max", "60"
             )
             c.run, c.cancel, c.status = run_cancel("co", "Compare")
     c.table = gr.Dataframe(
@@ -120,7 +121,7 @@ def _run_compare(app: App) -> Any:
         sample: str,
         methods: list[str],
         factor: str,
-        max_frames: float,
+        max_frames: str | float | None,
         request: gr.Request,
         progress: gr.Progress = gr.Progress(),  # noqa: B008
     ) -> Iterator[tuple]:
@@ -139,7 +140,9 @@ def _run_compare(app: App) -> Any:
             from vidiff.io.probe import probe
             from vidiff.metrics.bench import check_max_frames
 
-            limit = check_max_frames(max_frames)  # as `vidiff bench --max-frames`: NaN, 2.5 or 1 refused
+            limit = check_max_frames(
+                typed_number(max_frames, "max_frames")
+            )  # as `vidiff bench --max-frames`: NaN, 2.5 or 1 refused
             n = probe(src).n_frames if limit is None else min(probe(src).n_frames, limit)
         except VidiffError as e:
             yield (error_line(e), None, None)

@@ -10,7 +10,7 @@ import gradio as gr
 
 from vidiff.errors import VidiffError
 from vidiff.ui.core import App, Cancelled, Job, drive, error_line, with_warning
-from vidiff.ui.widgets import clip_input, on_cancel, run_cancel, thumbs
+from vidiff.ui.widgets import clip_input, on_cancel, optional_number_field, run_cancel, thumbs, typed_number
 
 # the preview video jumps to the time Python put in the hidden number (Gradio has no seek API)
 SEEK_JS = """(t) => {
@@ -47,11 +47,16 @@ def metrics_tab(app: App) -> None:
 
 def _metrics_layout() -> SimpleNamespace:
     """The tab's components (element ids `me-*`), by name."""
+    from vidiff.metrics.clip import DEFAULT_TOP
+
     c = SimpleNamespace()
     with gr.Row():
         with gr.Column():
             c.input, c.sample = clip_input("Clip to measure (upload)", "me-input")
-            c.top = gr.Slider(1, 10, value=5, step=1, label="Worst segments to list")
+            # as --top (0: none, the curves alone): a slider stopped at 1 and its number box dropped a comma
+            c.top = optional_number_field(
+                f"Worst segments to list (0: none; empty: {DEFAULT_TOP})", "me-top", str(DEFAULT_TOP)
+            )
             c.run, c.cancel, c.status = run_cancel("me", "Measure")
             c.video = gr.Video(label="Preview", interactive=False, elem_id="me-video")
         with gr.Column():
@@ -80,7 +85,7 @@ def _run_metrics(app: App) -> Any:
     def run_metrics(
         upload: Any,
         sample: str,
-        top: float,
+        top: str | float | None,
         request: gr.Request,
         progress: gr.Progress = gr.Progress(),  # noqa: B008
     ) -> Iterator[tuple]:
@@ -88,10 +93,12 @@ def _run_metrics(app: App) -> Any:
         try:
             src = app.resolve_input(upload, sample)
             from vidiff.io.probe import probe
-            from vidiff.metrics.clip import check_measure_limits
+            from vidiff.metrics.clip import DEFAULT_TOP, check_measure_limits
             from vidiff.validate import check_int
 
-            # the check `vidiff metrics --top` makes: 2.5, NaN or None refused, one line
+            # the check `vidiff metrics --top` makes: 2,5, 2.5 or NaN refused, one line; empty: the default
+            top = typed_number(top, "top")
+            top = DEFAULT_TOP if top is None else top
             check_measure_limits(None, top)
             top = check_int(top, "top", 0)
 

@@ -14,7 +14,7 @@ from vidiff.errors import VidiffError
 from vidiff.flow import AUTO, method_line
 from vidiff.quality import TIERS, quality_line
 from vidiff.ui.core import App, Cancelled, Job, drive, error_line, pad_note, with_warning
-from vidiff.ui.widgets import clip_input, on_cancel, run_cancel
+from vidiff.ui.widgets import clip_input, on_cancel, optional_number_field, run_cancel, typed_number
 
 # one line each, from the one table of measured figures (`vidiff.flow.METHOD_FACTS`), in the menu's order
 METHOD_HINTS = {
@@ -35,12 +35,13 @@ def _crf_ranges() -> dict[str, tuple[int, int]]:
     return {c: CRF_RANGE[ENCODERS[c]] for c in CODECS}
 
 
-# the slider spans every codec's range (it stopped at 51: vp9's and av1's 52-63 were out of reach); the
-# codec's own range is checked with the run's options, one line
-CRF_SPAN = (min(lo for lo, _ in _crf_ranges().values()), max(hi for _, hi in _crf_ranges().values()))
-CRF_LABEL = (
-    "Quality (crf: lower is better; " + ", ".join(f"{c} {a}-{b}" for c, (a, b) in _crf_ranges().items()) + ")"
-)
+def _crf_label() -> str:
+    """The crf field's label: each codec's range (checked with the run's options, one line) and the
+    default an empty field runs (`EncodeOptions`', as --crf's)."""
+    from vidiff.io.encode import EncodeOptions
+
+    ranges = ", ".join(f"{c} {a}-{b}" for c, (a, b) in _crf_ranges().items())
+    return f"Quality (crf: lower is better; {ranges}; empty: {EncodeOptions.crf})"
 
 
 def rate_options(mode: str, target_fps: str | float | None) -> dict[str, Any]:
@@ -134,6 +135,8 @@ def rate_tab(app: App) -> None:
 
 def _rate_layout() -> SimpleNamespace:
     """The tab's components (element ids `fr-*`), by name."""
+    from vidiff.io.encode import EncodeOptions
+
     c = SimpleNamespace()
     with gr.Row():
         with gr.Column():
@@ -151,7 +154,9 @@ def _rate_layout() -> SimpleNamespace:
                 c.codec = gr.Dropdown(
                     [*CODECS, GIF], value="h264", label="Codec (gif: an animated GIF, 50 fps at most)"
                 )
-                c.crf = gr.Slider(*CRF_SPAN, value=18, step=1, label=CRF_LABEL)
+                # a one-line text field, read as --crf: a slider's number box dropped a typed comma (2,5
+                # ran as 25) and an emptied box ran its minimum, 0 (lossless)
+                c.crf = optional_number_field(_crf_label(), "fr-crf", str(EncodeOptions.crf))
             c.run, c.cancel, c.status = run_cancel("fr", "Run")
         with gr.Column():
             c.out = gr.File(label="Output (download)", elem_id="fr-output", interactive=False)
@@ -176,7 +181,7 @@ def _run_rate(app: App) -> Any:
         quality: str,
         method: str,
         codec: str,
-        crf: float,
+        crf: str | float | None,
         request: gr.Request,
         progress: gr.Progress = gr.Progress(),  # noqa: B008 (Gradio's idiom)
     ) -> Iterator[tuple]:
@@ -186,10 +191,12 @@ def _run_rate(app: App) -> Any:
             from vidiff.runner.options import UpscaleOptions
             from vidiff.validate import check_int
 
-            crf = check_int(crf, "crf")  # the slider's 18.0 is 18; 17.5, NaN or None are refused, as --crf
+            # as --crf: 2,5 or 17.5 refused in one line; empty: the default (not sent)
+            crf = typed_number(crf, "crf")
+            crf = {} if crf is None else {"crf": check_int(crf, "crf")}
             opts = {**rate_options(mode, fps), **chosen(quality, method)}
             # a GIF takes no codec or crf (they are refused for one): the menu's choice is the format
-            encode = {} if codec == GIF else {"codec": codec, "crf": crf}
+            encode = {} if codec == GIF else {"codec": codec, **crf}
             # every option (a tier with a method, the codec, its crf range): one line, before any work
             UpscaleOptions.from_kwargs(**encode, **opts)
             from vidiff.io.probe import probe

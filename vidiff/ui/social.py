@@ -3,6 +3,7 @@
 weights: a folder or a hub id) filled in by vidiff; reframed to a platform preset, with optional music."""
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -19,14 +20,19 @@ from vidiff.ui.social_model import (
     model_fields,
     model_options,
     no_audio_field,
-    optional_number_field,
     reference_image_field,
-    typed_number,
     upload_path,
     vae_field,
     weight_dtype_field,
 )
-from vidiff.ui.widgets import CLIP_TYPES, clip_input, on_cancel, run_cancel
+from vidiff.ui.widgets import (
+    CLIP_TYPES,
+    clip_input,
+    on_cancel,
+    optional_number_field,
+    run_cancel,
+    typed_number,
+)
 from vidiff.validate import OWN
 
 # the Preset's and Frame rate's last choice: make_clip's OWN (a clip continued by a model keeps its size, rate)
@@ -93,7 +99,12 @@ def _social_layout() -> SimpleNamespace:
             )
             with gr.Row():
                 c.motion = gr.Dropdown(list(MOTIONS), value=DEFAULT_MOTION, label="Camera motion (a still)")
-                c.strength = gr.Slider(0, 1, value=DEFAULT_STRENGTH, step=0.05, label="Motion strength")
+                # as --strength: a slider's number box sent a typed 0,3 as 3 (then 1) and an emptied one as 0
+                c.strength = optional_number_field(
+                    label=f"Motion strength (a still; 0 to 1, empty: {DEFAULT_STRENGTH:g})",
+                    elem_id="so-strength",
+                    value=f"{DEFAULT_STRENGTH:g}",
+                )
             with gr.Row():
                 c.seconds = optional_number_field(  # a number field sent a typed 2,5 as 25 seconds
                     label=f"Length in seconds (a still or a prompt; empty: {DEFAULT_SECONDS:g})",
@@ -122,8 +133,10 @@ def _social_layout() -> SimpleNamespace:
                     c.backend = gr.Dropdown(
                         ["auto", *BACKEND_NAMES], value="auto", label="Backend (auto: read from the weights)"
                     )
-                    # no precision=0: Gradio would round a typed 2.5 to 2; make_clip refuses it, as --seed
-                    c.seed = gr.Number(0, label="Seed (same seed, same clip)")
+                    # as --seed: a number field ran an emptied box as 0 without a word (and took no 2,5)
+                    c.seed = optional_number_field(
+                        label="Seed (same seed, same clip; empty: 0)", elem_id="so-seed", value="0"
+                    )
                 c.model_fields = model_fields()
                 c.vae = vae_field()
                 c.no_audio = no_audio_field()
@@ -154,7 +167,7 @@ def _run_social(app: App) -> Any:
         sample: str,
         aspect: str,
         motion: str,
-        strength: float,
+        strength: str | float | None,
         seconds: str | float | None,
         extend: str | float | None,
         fps: Any,
@@ -164,7 +177,7 @@ def _run_social(app: App) -> Any:
         negative: str,
         weights: str,
         backend: str,
-        seed: float | None,
+        seed: str | float | None,
         steps: str | float | None,
         frames: str | float | None,
         keyframe_fps: str | float | None,
@@ -195,6 +208,7 @@ def _run_social(app: App) -> Any:
             from vidiff.validate import check_real
 
             extend, seconds = typed_number(extend, "extend"), typed_number(seconds, "seconds")
+            strength, seed = typed_number(strength, "strength"), typed_number(seed, "seed")
             _check_unsent(extend, strength, seconds, motion, music, gif, seed)
             # make_clip checks OWN's use (a crafted list or array is not the choice: its own line there)
             aspect, fps = (OWN if isinstance(v, str) and v == OWN_CHOICE else v for v in (aspect, fps))
@@ -266,23 +280,24 @@ def _run_social(app: App) -> Any:
 
             # the fields a source does not use are not sent: make_clip refuses them (the page always has values)
             camera = still and not uses_model
-            return make_clip(
-                out,
-                image=src if still else None,
-                clip=None if still else src,
-                seconds=seconds if still else None,  # None: make_clip's default
-                extend=extend,  # empty unless typed: make_clip refuses a still's in one line, as the API's
-                fps=fps,  # as the page sent them: `make_clip` refuses NaN, 30.5, None or loop 'no' in one line
-                aspect=aspect,
-                motion=motion if camera else None,
-                strength=strength if camera else None,
-                loop=loop,
-                audio=audio,
-                progress=False,
-                on_frame=on_frame,
-                on_step=on_step if uses_model else None,  # make_clip refuses it without a model
-                **model,
-            )
+            with _own_named():
+                return make_clip(
+                    out,
+                    image=src if still else None,
+                    clip=None if still else src,
+                    seconds=seconds if still else None,  # None: make_clip's default
+                    extend=extend,  # empty unless typed: make_clip refuses a still's in one line, as the API's
+                    fps=fps,  # as the page sent them: `make_clip` refuses NaN, 30.5, None or loop 'no' in one line
+                    aspect=aspect,
+                    motion=motion if camera else None,
+                    strength=strength if camera else None,
+                    loop=loop,
+                    audio=audio,
+                    progress=False,
+                    on_frame=on_frame,
+                    on_step=on_step if uses_model else None,  # make_clip refuses it without a model
+                    **model,
+                )
 
         result = yield from drive(app, request, "social", folder, work, progress, failed)
         if result is not None:
@@ -295,6 +310,21 @@ def _run_social(app: App) -> Any:
             yield (shown, None if ext == "gif" else str(out), str(out), _report_md(result))
 
     return run_social
+
+
+@contextmanager
+def _own_named() -> Iterator[None]:
+    """`make_clip`'s line on the clip's own size or rate (`OWN`, the CLI's word "source") naming the page's
+    choice, `OWN_CHOICE`: a still with "Clip's own" read "aspect source", a word the page does not show."""
+    try:
+        yield
+    except ConfigError as e:
+        line = str(e)
+        for name in ("aspect", "fps"):
+            line = line.replace(f"{name} {OWN} keeps", f'{name} "{OWN_CHOICE}" keeps')
+        if line == str(e):
+            raise
+        raise ConfigError(line) from None
 
 
 def _check_model_files(app: App, model: dict) -> None:

@@ -8,37 +8,13 @@ from typing import Any
 
 import gradio as gr
 
-from vidiff.errors import ConfigError
+from vidiff.ui.widgets import optional_number_field, typed_number, whole
 
 # the dtype menu's "let make_clip choose" entry (dtype None: bf16 on cuda, fp32 on cpu)
 AUTO_DTYPE = "auto"
 NO_OFFLOAD = "off"  # the offload menu's first entry (make_clip's offload False)
 DEFAULT_WEIGHTS = "default"  # the weight dtype menu's first entry (the weights stored in dtype)
 DEVICES = ("cpu", "cuda")
-
-
-def optional_number_field(label: str, elem_id: str, value: str = "") -> Any:
-    """A number the user may leave empty (the model's own): a one-line text field. Gradio's number field
-    has no empty state: its page shows and sends 0 for None, which steps, frames and an extension refuse
-    and guidance takes as "no guidance"; and the browser drops a comma typed in it (2,5 sent as 25).
-    `typed_number` reads it: a comma is its one line."""
-    return gr.Textbox(value, label=label, placeholder="empty", max_lines=1, elem_id=elem_id)
-
-
-def typed_number(value: Any, name: str) -> Any:
-    """An optional number field's value: None when empty, the number typed (25 and 25.0 as the int 25,
-    as the CLI reads them), one `ConfigError` line for text that is no number. Anything but text (a crafted
-    call, a test's number) as it came, for `make_clip` to check."""
-    if not isinstance(value, str):
-        return value
-    text = value.strip()
-    if not text:
-        return None
-    try:
-        number = float(text)
-    except ValueError:
-        raise ConfigError(f"{name} {text!r:.60}: must be a number") from None
-    return _whole(number)
 
 
 def model_fields() -> list[Any]:
@@ -231,8 +207,8 @@ def model_options(
 
     size = check_text(keyframe_size, "keyframe_size")
     opts: dict[str, Any] = {
-        "steps": _whole(typed_number(steps, "steps")),
-        "frames": _whole(typed_number(frames, "frames")),
+        "steps": whole(typed_number(steps, "steps")),
+        "frames": whole(typed_number(frames, "frames")),
         "keyframe_fps": typed_number(keyframe_fps, "keyframe_fps"),
         "keyframe_size": size.strip() or None if isinstance(size, str) else None,
         "guidance": typed_number(guidance, "guidance"),
@@ -265,10 +241,3 @@ def _lines(text: str | None) -> list[str] | None:
     """The non-empty lines of a text field (None when there are none)."""
     lines = [x.strip() for x in (text or "").splitlines() if x.strip()]
     return lines or None
-
-
-def _whole(value: Any) -> Any:
-    """25.0 -> 25 (a number field's value); anything else unchanged."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value

@@ -5,6 +5,7 @@ from typing import Any
 
 import gradio as gr
 
+from vidiff.errors import ConfigError
 from vidiff.io.video_ext import VIDEO_EXT
 from vidiff.ui.core import NO_SAMPLE, SAMPLES, App, session
 
@@ -52,3 +53,34 @@ def on_cancel(app: App, tab: str, button: Any, status: Any) -> None:
         return "Cancelling…" if app.cancel((session(request), tab)) else "Nothing is running."
 
     button.click(cancel, None, status)
+
+
+def optional_number_field(label: str, elem_id: str, value: str = "") -> Any:
+    """A number the user may leave empty (the model's own): a one-line text field. Gradio's number field
+    has no empty state: its page shows and sends 0 for None, which steps, frames and an extension refuse
+    and guidance takes as "no guidance"; and the browser drops a comma typed in it (2,5 sent as 25).
+    `typed_number` reads it: a comma is its one line."""
+    return gr.Textbox(value, label=label, placeholder="empty", max_lines=1, elem_id=elem_id)
+
+
+def typed_number(value: Any, name: str) -> Any:
+    """An optional number field's value: None when empty, the number typed (25 and 25.0 as the int 25,
+    as the CLI reads them), one `ConfigError` line for text that is no number. Anything but text (a crafted
+    call, a test's number) as it came, for `make_clip` to check."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if not text:
+        return None
+    try:
+        number = float(text)
+    except ValueError:
+        raise ConfigError(f"{name} {text!r:.60}: must be a number") from None
+    return whole(number)
+
+
+def whole(value: Any) -> Any:
+    """25.0 -> 25 (a number field's value); anything else unchanged."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
