@@ -174,6 +174,9 @@ def test_plans_carry_the_frames_the_pipeline_takes():
     e = plan(vace_b, 8, None, None, end=True)  # 128 keyframes at 16 fps: 129 end on a frame Wan makes
     assert (e.carry, e.windows, e.need, e.last_window) == (9, 2, 129, 57)
     assert (e.last_window - 1) % 4 == 0 and e.window + e.last_window - e.carry == e.need
+    c = plan(vace_b, 17 / 8, 8, 17, lead=9)  # a continuation below 16 fps: the lead at 16, then every 2nd
+    assert c.pick == (*range(9), *range(10, 25, 2)) and (c.need, c.windows, c.carry) == (25, 2, 9)
+    assert plan(vace_b, 1, 8, 17).pick == tuple(range(0, 16, 2))  # no lead: every 2nd from the first
 
 
 def test_ltx2_sound_drops_the_carried_frames_time():
