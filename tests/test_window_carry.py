@@ -20,8 +20,8 @@ from vidiff.generate.social import reframe
 
 pytest.importorskip("transformers")
 
-# 2 steps, 32x32 keyframes, windows of 17 (8k+1 and 4k+1), DIS between them, the output at 24 fps
-TINY = ["--steps", "2", "--keyframe-size", "32x32", "--frames", "17", "--interpolate", "dis"]
+# 1 step, 32x32 keyframes, windows of 17 (8k+1 and 4k+1), DIS between them, the output at 24 fps
+TINY = ["--steps", "1", "--keyframe-size", "32x32", "--frames", "17", "--interpolate", "dis"]
 TINY += ["--preset", "ultrafast", "--quiet", "--aspect", "1:1", "--fps", "24", "--prompt", "a cat"]
 
 
