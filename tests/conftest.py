@@ -63,6 +63,15 @@ def carphone() -> Path:
     return sample_clip("carphone_pristine")
 
 
+@pytest.fixture(scope="session")
+def carphone_short(carphone: Path, tmp_path_factory) -> Path:
+    """carphone_pristine's first 30 frames (1 s at 29.97 fps), near-lossless, made once: for tests whose work
+    grows with the clip's length (a clip is encoded again whole at 1080p) and whose checks do not."""
+    with av.open(str(carphone)) as c:
+        frames = [f.to_ndarray(format="rgb24") for f in itertools.islice(c.decode(video=0), 30)]
+    return write_clip(tmp_path_factory.mktemp("carphone") / "short.mp4", frames, Fraction(30000, 1001))
+
+
 @pytest.fixture(scope="module")
 def carphone_frames(carphone: Path) -> list[np.ndarray]:
     """carphone_pristine's first 87 frames, RGB (frames 82-86 are a fast pan: the RIFE and fusion checks)."""

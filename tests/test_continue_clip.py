@@ -24,9 +24,9 @@ pytest.importorskip("transformers")
 
 N_CLIP = 12
 TONE_HZ = 440
-# 2 steps, 32x32 keyframes, 17 a window (LTX: 8k+1), DIS between them; the output at the clip's own size
+# 1 step, 32x32 keyframes, 17 a window (LTX: 8k+1), DIS between them; the output at the clip's own size
 # and rate (no --aspect, no --fps)
-TINY = ["--steps", "2", "--keyframe-size", "32x32", "--frames", "17", "--interpolate", "dis"]
+TINY = ["--steps", "1", "--keyframe-size", "32x32", "--frames", "17", "--interpolate", "dis"]
 TINY += ["--preset", "ultrafast", "--prompt", "a cat", "--quiet"]
 
 
@@ -261,26 +261,27 @@ def test_the_api_refuses_an_image_and_a_clip_together(tmp_path, clip, ltx):
 
 def test_the_recipe_and_the_web_app_continue_a_clip(tmp_path, clip, ltx):
     """`vidiff run social_clip -i CLIP generate.weights=... generate.extend=...` and the Social tab with
-    an uploaded clip and weights make the same continuation as the CLI's (image to video, 12 keyframes)."""
+    an uploaded clip and weights make the same continuation as the CLI's (image to video, 7 keyframes: one
+    window of 9)."""
     from social_fields import SOCIAL_CLIP, SOCIAL_UNTOUCHED, run_social, social_app
 
     out = tmp_path / "r.mp4"
-    keys = [f"generate.weights={ltx}", "generate.prompt=a cat", "generate.steps=2", "generate.frames=9"]
+    keys = [f"generate.weights={ltx}", "generate.prompt=a cat", "generate.steps=1", "generate.frames=9"]
     keys += [
         "generate.keyframe_size=32x32",
-        "generate.extend=0.5",
+        "generate.extend=0.3",
         "interpolate.method=dis",
         "encode.preset=ultrafast",
     ]
     assert main(["run", "social_clip", "-i", str(clip), "-o", str(out), "-q", *keys]) == 0
-    # the clip's last frame and 12 keyframes at 24 fps (13 / 24 s) at 30 fps, the first (the clip's) dropped
-    assert len(_frames(out)) == N_CLIP + 16
+    # the clip's last frame and 7 keyframes at 24 fps (8 / 24 s) at 30 fps, the first (the clip's) dropped
+    assert len(_frames(out)) == N_CLIP + 9
     app, upload = social_app(tmp_path, clip)
-    fields = SOCIAL_CLIP | dict(extend=0.5, prompt="a cat", weights=str(ltx))
-    settings = SOCIAL_UNTOUCHED | dict(steps=2, frames=9, keyframe_size="32x32")
+    fields = SOCIAL_CLIP | dict(extend=0.3, prompt="a cat", weights=str(ltx))
+    settings = SOCIAL_UNTOUCHED | dict(steps=1, frames=9, keyframe_size="32x32")
     status, _, made, _ = run_social(app, upload, fields, settings)
-    assert status.startswith(f"Done: {N_CLIP + 16} frames"), status
-    assert len(_frames(Path(made))) == N_CLIP + 16
+    assert status.startswith(f"Done: {N_CLIP + 9} frames"), status
+    assert len(_frames(Path(made))) == N_CLIP + 9
 
 
 def test_the_recipe_and_the_web_app_keep_the_clips_own_size_and_rate(tmp_path, capsys, ltx):
@@ -293,7 +294,7 @@ def test_the_recipe_and_the_web_app_keep_the_clips_own_size_and_rate(tmp_path, c
     from vidiff.ui import social
 
     clip25 = _cut(tmp_path / "c25.mp4", tone=False, fps=25)
-    keys = [f"generate.weights={ltx}", "generate.prompt=a cat", "generate.steps=2", "generate.frames=9"]
+    keys = [f"generate.weights={ltx}", "generate.prompt=a cat", "generate.steps=1", "generate.frames=9"]
     keys += ["generate.keyframe_size=32x32", "interpolate.method=dis", "encode.preset=ultrafast"]
     own = ["reframe.aspect=source", "interpolate.fps=source"]
     out = tmp_path / "r.mp4"
@@ -311,7 +312,7 @@ def test_the_recipe_and_the_web_app_keep_the_clips_own_size_and_rate(tmp_path, c
     fields = SOCIAL_CLIP | dict(
         aspect=social.OWN_CHOICE, fps=social.OWN_CHOICE, prompt="a cat", weights=str(ltx)
     )
-    settings = SOCIAL_UNTOUCHED | dict(steps=2, frames=9, keyframe_size="32x32")
+    settings = SOCIAL_UNTOUCHED | dict(steps=1, frames=9, keyframe_size="32x32")
     status, _, made, _ = run_social(app, upload, fields, settings)
     assert status.startswith(f"Done: {cli['frames']} frames") and "176x144" in status, status
     with av.open(made) as c:
@@ -377,7 +378,7 @@ def test_an_odd_clips_padding_note_comes_after_every_check(tmp_path, capsys, ltx
         aspect=social.OWN_CHOICE, fps=social.OWN_CHOICE, prompt="a cat", weights=str(ltx)
     )
     status = run_social(
-        app, upload, fields, SOCIAL_UNTOUCHED | dict(steps=2, frames=9, keyframe_size="32x32")
+        app, upload, fields, SOCIAL_UNTOUCHED | dict(steps=1, frames=9, keyframe_size="32x32")
     )[0]
     assert "175x143 is written as 176x144" in status and status.endswith("yuv420p needs even sides)"), status
 

@@ -122,21 +122,21 @@ def test_run_repair_lists_what_it_replaced(carphone, tmp_path):
     assert any(x.startswith("frozen at frame") for x in lines), lines
 
 
-def test_social_clip_recipe(carphone, tmp_path):
+def test_social_clip_recipe(carphone_short, tmp_path):
     out = tmp_path / "s.mp4"
     r = load_recipe("social_clip").with_overrides(["encode.preset=ultrafast", "generate.extend=0.4"])
-    run_recipe(r, str(carphone), str(out), progress=False)
+    run_recipe(r, str(carphone_short), str(out), progress=False)
     info = probe(out)
     assert (info.width, info.height) == (1080, 1920) and info.fps == 30 and info.codec == "h264"
 
 
-def test_social_clip_honours_or_refuses_every_key(carphone, tmp_path):
+def test_social_clip_honours_or_refuses_every_key(carphone_short, tmp_path):
     """The recipe calls vidiff.generate.make_clip: codec, pixel format, interpolator and aspect are used;
     keys a generated clip cannot honour are refused in one line before any work."""
     out = tmp_path / "s.mp4"
     keys = ["generate.extend=0.2", "encode.codec=h265", "encode.preset=ultrafast", "encode.pix_fmt=yuv444p"]
     r = load_recipe("social_clip").with_overrides([*keys, "interpolate.method=blend", "reframe.aspect=1:1"])
-    rep = run_recipe(r, str(carphone), str(out), progress=False)
+    rep = run_recipe(r, str(carphone_short), str(out), progress=False)
     info = probe(out)
     assert info.codec == "hevc" and info.pix_fmt == "yuv444p" and (info.width, info.height) == (1080, 1080)
     assert rep["interpolate"] == "blend" and rep["recipe"] == "social_clip"
@@ -151,7 +151,7 @@ def test_social_clip_honours_or_refuses_every_key(carphone, tmp_path):
     ]:
         with pytest.raises(ConfigError, match=words):
             run_recipe(
-                load_recipe("social_clip").with_overrides([bad]), str(carphone), str(tmp_path / "x.mp4")
+                load_recipe("social_clip").with_overrides([bad]), str(carphone_short), str(tmp_path / "x.mp4")
             )
         assert not (tmp_path / "x.mp4").exists()
 

@@ -18,7 +18,7 @@ pytest.importorskip("transformers")
 pytest.importorskip("ftfy")  # diffusers' VACE prompt cleaning calls it
 
 N_CLIP = 24  # 0.77 s at 30 fps: 9 frames at 16 fps held
-TINY = ["--steps", "2", "--keyframe-size", "32x32", "--interpolate", "dis", "--preset", "ultrafast"]
+TINY = ["--steps", "1", "--keyframe-size", "32x32", "--interpolate", "dis", "--preset", "ultrafast"]
 TINY += ["--prompt", "a cat", "--quiet"]
 
 
@@ -195,7 +195,7 @@ def test_the_recipe_and_the_social_tab_send_the_reference_image(tmp_path, monkey
     assert report["reference_image"] == str(red)
     page = dict(aspect="1:1", motion="auto", strength=0.25, seconds=0.3, extend=None, fps=24, loop=False)
     page |= dict(music=None, prompt="a cat", negative="", weights=str(vace), backend="auto", seed=0)
-    settings = SOCIAL_UNTOUCHED | dict(steps=2, keyframe_size="32x32")
+    settings = SOCIAL_UNTOUCHED | dict(steps=1, keyframe_size="32x32")
     app = App(tmp_path / "work")
     up = app.workdir / "red.png"
     up.write_bytes(red.read_bytes())

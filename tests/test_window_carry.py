@@ -16,10 +16,12 @@ from conftest import sha256
 from test_continue_clip import _as_frames, _frames
 from tiny_pipes import generate_json, ltx_condition_dir, wan_vace_dir
 
+from vidiff.generate.social import reframe
+
 pytest.importorskip("transformers")
 
-# 2 steps, 32x32 keyframes, windows of 17 (8k+1 and 4k+1), DIS between them, the output at 24 fps
-TINY = ["--steps", "2", "--keyframe-size", "32x32", "--frames", "17", "--interpolate", "dis"]
+# 1 step, 32x32 keyframes, windows of 17 (8k+1 and 4k+1), DIS between them, the output at 24 fps
+TINY = ["--steps", "1", "--keyframe-size", "32x32", "--frames", "17", "--interpolate", "dis"]
 TINY += ["--preset", "ultrafast", "--quiet", "--aspect", "1:1", "--fps", "24", "--prompt", "a cat"]
 
 
@@ -172,6 +174,9 @@ def test_plans_carry_the_frames_the_pipeline_takes():
     e = plan(vace_b, 8, None, None, end=True)  # 128 keyframes at 16 fps: 129 end on a frame Wan makes
     assert (e.carry, e.windows, e.need, e.last_window) == (9, 2, 129, 57)
     assert (e.last_window - 1) % 4 == 0 and e.window + e.last_window - e.carry == e.need
+    c = plan(vace_b, 17 / 8, 8, 17, lead=9)  # a continuation below 16 fps: the lead at 16, then every 2nd
+    assert c.pick == (*range(9), *range(10, 25, 2)) and (c.need, c.windows, c.carry) == (25, 2, 9)
+    assert plan(vace_b, 1, 8, 17).pick == tuple(range(0, 16, 2))  # no lead: every 2nd from the first
 
 
 def test_ltx2_sound_drops_the_carried_frames_time():
@@ -181,3 +186,38 @@ def test_ltx2_sound_drops_the_carried_frames_time():
     chunks = [(np.full((1, 10), k, np.float32), 10) for k in range(2)]  # 10 samples a window, 1 a frame
     joined, rate = join_windows(chunks, Fraction(10), 10, 14, carry=3)
     assert rate == 10 and joined[0].tolist() == [0] * 10 + [1] * 4
+
+
+def test_vace_continued_below_its_rate_keeps_its_own_rates_frames(tmp_path, capsys, monkeypatch, vace):
+    """--keyframe-fps 8, half Wan VACE's 16: the model still makes its frames 1/16 s apart, so the lead it
+    keeps is the clip's last 9 frames at 16 fps (a 16 fps clip: its last 9, each its own), not frames 1/8 s
+    apart played at 16; its remakes are dropped (not the first 9 keyframes picked 2 frames apart), and the
+    new keyframes are every second frame after the clip's last. --extend 1 s (8 keyframes: 16 frames past
+    the lead's 9) takes two windows, the second on the first's last 9 frames at the model's rate."""
+    from test_continue_clip import _cut
+    from test_wan_vace import _kept
+    from test_wan_vace import _spy as _spy_vace
+
+    from vidiff.generate import continue_clip
+
+    clip = _cut(tmp_path / "c.mp4", n=12, tone=False, fps=16)
+    calls = _spy_vace(monkeypatch)
+    made = _windows(monkeypatch)
+    new: list[list[np.ndarray]] = []
+    real = continue_clip.ContinuedClip.__init__
+    monkeypatch.setattr(
+        continue_clip.ContinuedClip, "__init__", lambda s, t, n, i: (new.append(n), real(s, t, n, i))[1]
+    )
+    args = ["--clip", str(clip), *TINY[:-6], "--keyframe-fps", "8", "--extend", "1", "--prompt", "a cat"]
+    rc, rep = generate_json(capsys, tmp_path / "o.mp4", vace, *args)
+    assert rc == 0, rep
+    assert (rep["conditioning_frames"], rep["keyframes_made"], rep["windows"]) == (9, 8, 2), rep
+    (v1, m1), (v2, m2) = calls
+    assert _kept(m1) == _kept(m2) == [0] * 9 + [1] * 8
+    src = [reframe(f, (32, 32)) for f in _frames(clip)]
+    _each_its_own(_as_frames(v1)[:9], src, 9)  # the clip's last 9, 1/16 s apart
+    _each_its_own(_as_frames(v2)[:9], made[0], 9)
+    seq = made[0] + made[1][9:]  # the model's frames at 16 fps, the lead's 9 remakes first
+    assert len(new[0]) == 8 and all(k is seq[8 + 2 * j] for j, k in enumerate(new[0], 1))
+    assert rep["window_joins"][0]["frames_carried"] == 9
+    assert len(_frames(tmp_path / "o.mp4")) == rep["frames"] == 12 + rep["frames_made"] == 12 + 17

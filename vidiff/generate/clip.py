@@ -280,7 +280,8 @@ def _model_keyframes(
     check_lora_support(b.kind, b.two_stage, loras)
     check_single_file_support(b.kind, b.two_stage, files)
     if spec is not None:  # diffusers' registries: the transformer's class and the pipelines that call it
-        pipes = (b.kind, b.sibling) if with_image and b.sibling and not b.is_image_to_video else (b.kind,)
+        own = b.is_image_to_video or b.takes_video  # it starts a window on frames itself (no sibling)
+        pipes = (b.kind, b.sibling) if with_image and b.sibling and not own else (b.kind,)
         part = b.configs.get("model_index", {}).get("transformer")
         check_cache_support(b.kind, part[1] if isinstance(part, list) and len(part) == 2 else None, pipes)
     if guidance_2 is not None and not b.two_stage:
@@ -294,12 +295,14 @@ def _model_keyframes(
         shift_key(b.kind, b.configs.get("scheduler"))
     if tail is not None:  # the lead frames and the extension, in keyframes, by the model's rules
         seconds = tail.fit(b, keyframe_fps, frames)
-    first = kf.plan(b, seconds, keyframe_fps, frames, end)  # the rules the model states, before it is loaded
+    lead = 1 if tail is None else tail.lead
+    first = kf.plan(b, seconds, keyframe_fps, frames, end, lead)  # the model's rules, before it loads
     check_windows(b, first, end)
     if tail is not None:
         tail.check_plan(first)
         tail.read()  # decoded once every option is checked (a long clip takes a while)
         still, seconds = tail.last, tail.fit(b, keyframe_fps, frames)  # a damaged clip's lead: what decoded
+        lead = tail.lead
     aspect = tail.aspect if tail is not None else size[0] / size[1]
     with stage("reading the transformer's and VAE's files", progress and bool(files + vae_files)):
         files = fetch_single_files(
@@ -319,7 +322,7 @@ def _model_keyframes(
         with stage(f"loading the {b.kind} ({weights}) on {device}", progress), hub_quiet():  # minutes
             b.load(device, dtype, offline, is_local(weights), offload, files, loras, spec, weight_dtype)
         # again with what the loaded model says (SVD's window)
-        p = kf.plan(b, seconds, keyframe_fps, frames, end)
+        p = kf.plan(b, seconds, keyframe_fps, frames, end, lead)
         wh = b.size(aspect, ksize)
         if shift is None:  # the size's own where the weights' scheduler says another (Wan 2.1 at 720P)
             shift = b.default_shift(wh)

@@ -63,7 +63,8 @@ class ClipTail:
     frames: list[np.ndarray] = field(default_factory=list)  # the last LEAD_SECONDS of the clip
     lead: int = 1  # the clip's frames that condition the first window
     n_new: int = 0  # keyframes the model makes past them
-    rate: Fraction = Fraction(1)
+    rate: Fraction = Fraction(1)  # the keyframes'
+    gen_rate: Fraction = Fraction(1)  # the model's frames' (`keyframes.model_rate`): the lead's
 
     @property
     def fps(self) -> Fraction:
@@ -93,10 +94,13 @@ class ClipTail:
     def fit(self, backend: Any, keyframe_fps: float | None, frames: int | None) -> float:
         """The seconds of keyframes to plan (the lead frames and the new ones) for `backend` (planned from
         the probe's frame count before `read`, again from what decoded after it)."""
+        from vidiff.generate.keyframes import model_rate
+
         window = backend.window_frames(frames)
         self.rate = rate = backend.rate(1.0, keyframe_fps, window)
-        self.lead = lead_frames(backend, window, rate, (self.n_frames_held - 1) / float(self.fps))
-        ext = self.extend if self.extend is not None else (window - self.lead) / rate
+        self.gen_rate = gen = model_rate(backend, rate)  # the lead is the model's frames, at its rate
+        self.lead = lead_frames(backend, window, gen, (self.n_frames_held - 1) / float(self.fps))
+        ext = self.extend if self.extend is not None else (window - self.lead) / gen
         if ext * rate < 1:  # no keyframe's worth: the model would still make one
             shortest = math.ceil(1000 / rate) / 1000
             raise ConfigError(
@@ -144,11 +148,12 @@ class ClipTail:
             )
 
     def video(self) -> list[np.ndarray] | None:
-        """The conditioning frames at the keyframe rate (the clip's frames nearest those times, ending on
-        its last), or None when one frame conditions (image to video)."""
+        """The conditioning frames at the model's rate (the clip's frames nearest those times, ending on
+        its last; a model that makes 16 fps whatever the keyframe rate is given 16 fps), or None when one
+        frame conditions (image to video)."""
         if self.lead == 1:
             return None
-        step = float(self.fps / self.rate)  # clip frames per keyframe
+        step = float(self.fps / self.gen_rate)  # clip frames per model frame
         n = len(self.frames) - 1
         return [self.frames[n - round((self.lead - 1 - j) * step)] for j in range(self.lead)]
 
@@ -156,7 +161,7 @@ class ClipTail:
         self, keys: list[np.ndarray], joins: list[int], interp: Any
     ) -> tuple[ContinuedClip, list[np.ndarray], list[int], dict[str, Any]]:
         """The clip and its continuation from the model's `keys` (the lead's remade frames first, then the
-        new ones; `joins` its windows'), at the clip's rate: (the sequence, the new keyframes, their joins,
+        new ones: a plan given the `lead`; `joins` its windows'), at the clip's rate: (the sequence, the new keyframes, their joins,
         report facts)."""
         from itertools import islice
 

@@ -89,11 +89,11 @@ def fit(backend: Backend, p: Plan) -> Plan:
     fewest) until the last one falls on a frame count the model takes, and the last window made only as
     long as that needs (so nothing past it is cut off). A clip runs at most a window's frame step longer.
     The frames a later window carries (`p.carry`, k·m+1) keep its count one the model takes."""
-    from vidiff.generate.keyframes import windows_for
+    from vidiff.generate.keyframes import picked, windows_for
 
-    rate = backend.fps / p.rate  # model frames per keyframe when they are picked
     for total in range(p.total, p.total + MAX_EXTRA_KEYFRAMES):
-        last = total - 1 if p.pick is None else round((total - 1) * rate)
+        pick = None if p.pick is None else picked(p.gen_rate / p.rate, total, p.lead)
+        last = total - 1 if pick is None else pick[-1]
         if last % backend.frame_step == 0:
             break
     else:  # no rate the plan allows comes here (frame_step frames at most between fits)
@@ -101,7 +101,6 @@ def fit(backend: Backend, p: Plan) -> Plan:
             f"last_image: no keyframe count near {p.total} ends on a frame {backend.name} makes; "
             "give another seconds or keyframe_fps"
         )
-    pick = None if p.pick is None else tuple(round(k * rate) for k in range(total))
     need = last + 1
     window = min(p.window, need)
     windows = windows_for(need, window, p.carry)

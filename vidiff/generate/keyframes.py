@@ -51,10 +51,24 @@ class Plan:
     pick: tuple[int, ...] | None
     last_window: int | None = None  # the last window's frames, when fewer (it ends on a last frame)
     carry: int = 1  # the frames a later window starts on, the window before's last (`carried`)
+    lead: int = 1  # the first keyframes are a clip's last frames remade, at `gen_rate` (`continue_clip`)
 
     @property
     def seconds_per_window(self) -> float:
         return float(self.window / self.gen_rate)
+
+
+def model_rate(backend: Backend, rate: Fraction) -> Fraction:
+    """The rate the model makes its frames at for keyframes at `rate`: `rate` where it is told the rate
+    (`rate_conditioned`) or makes frames at it, else its own (the keyframes then picked from its frames)."""
+    return rate if backend.rate_conditioned or rate == backend.fps else backend.fps
+
+
+def picked(step: Fraction, total: int, lead: int = 1) -> tuple[int, ...]:
+    """The model's frames (`step` of them a keyframe interval) that are the `total` keyframes: the first
+    `lead` (a clip's last frames, remade at the model's rate: `continue_clip`) each, then every `step`th
+    frame from the last of them."""
+    return (*range(lead - 1), *(lead - 1 + round(k * step) for k in range(total - lead + 1)))
 
 
 def windows_for(need: int, window: int, carry: int) -> int:
@@ -63,11 +77,17 @@ def windows_for(need: int, window: int, carry: int) -> int:
 
 
 def plan(
-    backend: Backend, seconds: float, keyframe_fps: float | None, frames: int | None, end: bool = False
+    backend: Backend,
+    seconds: float,
+    keyframe_fps: float | None,
+    frames: int | None,
+    end: bool = False,
+    lead: int = 1,
 ) -> Plan:
     """The keyframes for `seconds`: at `keyframe_fps` (or the model's rate), `frames` per window (or the
     model's default; fewer for a clip shorter than one default window); `end`: the last keyframe is the
-    last window's last frame (a last still: `vidiff.generate.end_frame.fit`)."""
+    last window's last frame (a last still: `vidiff.generate.end_frame.fit`); `lead`: the first keyframes
+    are a clip's last frames at the model's rate (`continue_clip.ClipTail.fit`)."""
     window = backend.window_frames(frames)
     rate = backend.rate(seconds, keyframe_fps, window)
     if keyframe_fps is not None and round(seconds * rate) < 2:  # 2 keyframes at this rate: a longer clip
@@ -78,13 +98,9 @@ def plan(
             "or more seconds"
         )
     total = max(2, round(seconds * rate))
-    if backend.rate_conditioned or rate == backend.fps:
-        gen_rate, pick = rate, None
-        need = total
-    else:  # the model's frames are at its own rate: the keyframes are those nearest their times
-        gen_rate = backend.fps
-        pick = tuple(round(k * backend.fps / rate) for k in range(total))
-        need = pick[-1] + 1
+    gen_rate = model_rate(backend, rate)
+    pick = None if gen_rate == rate else picked(gen_rate / rate, total, lead)  # those nearest their times
+    need = total if pick is None else pick[-1] + 1
     if frames is None and need <= window:
         window = backend.valid_frames(need)
     carry = carried(backend, window)
@@ -95,7 +111,7 @@ def plan(
             f"and these {backend.kind} weights cannot start a window from a frame; use seconds "
             f"{float((window - 1) / gen_rate + 1 / rate):.2f} or less, or weights that start from a frame ({backend.frame_weights})"
         )
-    made = Plan(rate, gen_rate, total, need, window, windows, pick, carry=carry)
+    made = Plan(rate, gen_rate, total, need, window, windows, pick, carry=carry, lead=lead)
     if end:
         from vidiff.generate.end_frame import fit
 
