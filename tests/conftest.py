@@ -75,6 +75,32 @@ def bbb() -> Path:
     return sample_clip("bigbuckbunny")
 
 
+@pytest.fixture(scope="session")
+def bbb_short(bbb: Path, tmp_path_factory) -> Path:
+    """bigbuckbunny's first 2 s at 320x180 with its AAC audio copied: the audio tests' clip, made once.
+
+    The audio path (kept, slowed, dropped) is the same on 2 s of a small picture as on 5 s of 720p; the
+    720p encode was most of those tests' time."""
+    out = tmp_path_factory.mktemp("bbb_short") / "bbb_short.mp4"
+    with av.open(str(bbb)) as src, av.open(str(out), "w") as dst:
+        vin, ain = src.streams.video[0], src.streams.audio[0]
+        v = dst.add_stream("libx264", rate=vin.average_rate)
+        v.width, v.height, v.pix_fmt = 320, 180, "yuv420p"
+        v.codec_context.options = {"crf": "0", "preset": "ultrafast"}
+        a = dst.add_stream_from_template(ain)
+        for packet in src.demux(vin, ain):
+            if packet.pts is None or packet.pts * packet.time_base >= 2:
+                continue
+            if packet.stream is ain:
+                packet.stream = a
+                dst.mux(packet)
+                continue
+            for f in packet.decode():
+                dst.mux(v.encode(f.reformat(width=320, height=180)))
+        dst.mux(v.encode(None))
+    return out
+
+
 def sha256(path: str | os.PathLike[str]) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 

@@ -76,12 +76,12 @@ def test_fps_60_from_ntsc_and_kept_frames(tmp_path, capsys, carphone):
     assert 10 * np.log10(255**2 / np.mean((a - b) ** 2)) > 40
 
 
-def test_audio_kept_with_same_duration(tmp_path, capsys, bbb):
+def test_audio_kept_with_same_duration(tmp_path, capsys, bbb_short):
     out = tmp_path / "bbb60.mp4"
     code, _, _ = run_cli(
         capsys,
         "upscale",
-        bbb,
+        bbb_short,
         "-o",
         out,
         "--fps",
@@ -93,7 +93,7 @@ def test_audio_kept_with_same_duration(tmp_path, capsys, bbb):
         "ultrafast",
     )
     assert code == 0
-    src, info = probe(bbb), probe(out)
+    src, info = probe(bbb_short), probe(out)
     assert info.fps == 60 and abs(info.n_frames - round(src.duration * 60)) <= 1
     assert len(info.audio) == 1 and info.audio[0].codec == "aac"
     assert abs(info.audio[0].duration - src.audio[0].duration) <= 0.05
