@@ -26,7 +26,7 @@ model:
   unet: {block_channels: [16, 32], spatial_attention_levels: [1], heads: 2, emb_dim: 32}
   diffusion: {priors: dis}
 data: {crop: 32, margin: 16, scales: [0.25], real_fraction: 0.0, pool: 8}
-train: {steps: 60, batch_size: 8, lr: 3.0e-3, warmup: 5, ema_decay: 0.9, checkpoint_every: 10,
+train: {steps: 30, batch_size: 8, lr: 3.0e-3, warmup: 5, ema_decay: 0.9, checkpoint_every: 10,
         log_every: 10, eval_every: 0, num_workers: 0}
 """
 BIN = Path(sys.executable).parent
@@ -227,15 +227,15 @@ def test_two_process_accelerate_run_trains_and_loss_falls(tiny_cfg, tmp_path):
     untrained = VidiffModel.from_config(to_dict(cfg.model))
     trained = VidiffModel.load(out / "model")
     # the weights say how they were made: the whole config and the steps (an empty `info` was a bug)
-    assert trained.info["steps"] == 60 and trained.info["config"]["train"]["lr"] == 3e-3, trained.info
+    assert trained.info["steps"] == 30 and trained.info["config"]["train"]["lr"] == 3e-3, trained.info
     assert trained.context == untrained.context and trained.priors == "dis"
     before, after = _pool_loss(untrained, cfg), _pool_loss(trained, cfg)
-    assert after < 0.8 * before, (before, after)  # measured here: 0.97 -> 0.37
+    assert after < 0.8 * before, (before, after)  # measured here at 30 steps: 0.92 -> 0.56
     log = [json.loads(x) for x in (out / "log.jsonl").read_text().splitlines()]
-    assert log[-1]["step"] == 60 and all(np.isfinite(x["loss"]) for x in log)
+    assert log[-1]["step"] == 30 and all(np.isfinite(x["loss"]) for x in log)
     assert all(x["processes"] == 2 for x in log), log
-    # the learning-rate schedule spans the whole run whatever the number of processes (cosine to 0 at 60)
-    assert log[0]["lr"] == pytest.approx(3e-3 * 0.5 * (1 + np.cos(np.pi * 10 / 60)), rel=1e-6), log[0]
+    # the learning-rate schedule spans the whole run whatever the number of processes (cosine to 0 at 30)
+    assert log[0]["lr"] == pytest.approx(3e-3 * 0.5 * (1 + np.cos(np.pi * 10 / 30)), rel=1e-6), log[0]
     assert log[-2]["lr"] > 0, log
     assert (out / "loss.png").stat().st_size > 1000
 
