@@ -156,7 +156,11 @@ def test_bad_engine_is_one_error_line_whatever_the_door(tmp_path: Path, carphone
         ("run", "fps_x2", "-i", str(carphone), "-o", out, "interpolate.engine=tpu"),
         ("bench", "--input", str(carphone), "--methods", "dis", "--engine", "tpu", "--out", str(tmp_path)),
     ):  # the CLI in this process: the same main() the console script calls, without a Python start each
-        code, err = main(list(args)), capsys.readouterr().err
+        try:
+            code = main(list(args))
+        except SystemExit as e:  # argparse's refusals exit, as the console script does
+            code = e.code
+        err = capsys.readouterr().err
         assert code == 2, (args, err)
         assert err.count("\n") == 1 and err.startswith("vidiff: error:"), (args, err)
         assert "Traceback" not in err
