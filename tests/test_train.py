@@ -240,34 +240,41 @@ def test_two_process_accelerate_run_trains_and_loss_falls(tiny_cfg, tmp_path):
     assert (out / "loss.png").stat().st_size > 1000
 
 
-def test_killed_run_resumes_from_last_checkpoint(tiny_cfg, tmp_path):
+def test_killed_run_resumes_from_last_checkpoint(tiny_cfg, tmp_path, capsys):
+    """kill -9 of a `vidiff train` process after its first checkpoint; the resumed run ends where an
+    uninterrupted one does. The reference and the resume run in this process on one thread (as the killed
+    one does): the same train(), without two more Python starts and their imports."""
+    from vidiff.train.trainer import train
+
     ref, run = tmp_path / "ref", tmp_path / "run"
     # 12 steps, a checkpoint every 4: a kill after the first checkpoint leaves steps to resume
-    args = [
-        str(BIN / "vidiff"),
-        "train",
-        "--quiet",
-        str(tiny_cfg),
-        "train.steps=12",
-        "train.checkpoint_every=4",
-    ]
-    assert _run(args + [f"train.output={ref}"]).returncode == 0
+    over = ["train.steps=12", "train.checkpoint_every=4"]
     p = subprocess.Popen(
-        args + [f"train.output={run}"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV
+        [str(BIN / "vidiff"), "train", "--quiet", str(tiny_cfg), *over, f"train.output={run}"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=ENV,
     )
-    step_file = run / "checkpoint" / "step.json"
-    t0 = time.time()
-    while time.time() - t0 < 300:
-        if step_file.exists() and json.loads(step_file.read_text())["step"] >= 4:
-            break
-        time.sleep(0.05)
-    os.kill(p.pid, signal.SIGKILL)
-    p.wait()
-    killed_at = json.loads(step_file.read_text())["step"]
-    assert 4 <= killed_at < 12 and not (run / "model").exists()
-    r = _run(args + [f"train.output={run}"])
-    assert r.returncode == 0, r.stderr[-2000:]
-    assert f"resuming from {run / 'checkpoint'} at step {killed_at}" in r.stdout + r.stderr
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        step_file = run / "checkpoint" / "step.json"
+        t0 = time.time()
+        while time.time() - t0 < 300:
+            if step_file.exists() and json.loads(step_file.read_text())["step"] >= 4:
+                break
+            time.sleep(0.05)
+        os.kill(p.pid, signal.SIGKILL)
+        p.wait()
+        killed_at = json.loads(step_file.read_text())["step"]
+        assert 4 <= killed_at < 12 and not (run / "model").exists()
+        train(load_config(tiny_cfg, [*over, f"train.output={ref}"]), progress=False)
+        capsys.readouterr()
+        train(load_config(tiny_cfg, [*over, f"train.output={run}"]), progress=False)
+    finally:
+        torch.set_num_threads(threads)
+    got = capsys.readouterr()
+    assert f"resuming from {run / 'checkpoint'} at step {killed_at}" in got.out + got.err
     a = VidiffModel.load(ref / "model").unet.state_dict()
     b = VidiffModel.load(run / "model").unet.state_dict()
     for k in a:  # same batches, same noise, same optimiser state: the resumed run ends where the other does
