@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import os
+import subprocess
 from fractions import Fraction
 from pathlib import Path
 
@@ -99,6 +100,20 @@ def bbb_short(bbb: Path, tmp_path_factory) -> Path:
                 dst.mux(v.encode(f.reformat(width=320, height=180)))
         dst.mux(v.encode(None))
     return out
+
+
+def run_main(capsys, *args: object) -> subprocess.CompletedProcess:
+    """`vidiff ARGS` through the console script's main() in this process (no Python start and imports per
+    call): its exit code and output as a finished process's. A kill -9 test needs a real process instead."""
+    from vidiff.cli import main
+
+    capsys.readouterr()
+    try:
+        code = main([str(a) for a in args])
+    except SystemExit as e:  # argparse's refusals exit, as the console script does
+        code = e.code
+    out, err = capsys.readouterr()
+    return subprocess.CompletedProcess(list(args), code, out, err)
 
 
 def sha256(path: str | os.PathLike[str]) -> str:

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import TINY_MODEL
+from conftest import TINY_MODEL, run_main
 
 import vidiff.engine as engine_mod
 from vidiff.diffusion.model import VidiffModel
@@ -146,8 +146,6 @@ def test_engine_choice_and_validation(monkeypatch) -> None:
 
 
 def test_bad_engine_is_one_error_line_whatever_the_door(tmp_path: Path, carphone: Path, capsys) -> None:
-    from vidiff.cli import main
-
     out = str(tmp_path / "out.mp4")
     for args in (
         ("upscale", str(carphone), "-o", out, "--factor", "2", "--engine", "tpu"),
@@ -156,11 +154,8 @@ def test_bad_engine_is_one_error_line_whatever_the_door(tmp_path: Path, carphone
         ("run", "fps_x2", "-i", str(carphone), "-o", out, "interpolate.engine=tpu"),
         ("bench", "--input", str(carphone), "--methods", "dis", "--engine", "tpu", "--out", str(tmp_path)),
     ):  # the CLI in this process: the same main() the console script calls, without a Python start each
-        try:
-            code = main(list(args))
-        except SystemExit as e:  # argparse's refusals exit, as the console script does
-            code = e.code
-        err = capsys.readouterr().err
+        r = run_main(capsys, *args)
+        code, err = r.returncode, r.stderr
         assert code == 2, (args, err)
         assert err.count("\n") == 1 and err.startswith("vidiff: error:"), (args, err)
         assert "Traceback" not in err

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import count_frames, sha256, write_clip
+from conftest import count_frames, run_main, sha256, write_clip
 
 from vidiff.errors import ConfigError
 from vidiff.io.probe import probe
@@ -30,20 +30,8 @@ def _cli(*args):
 
 @pytest.fixture
 def cli(capsys):
-    """`vidiff ARGS` in this process (the console script's main(), without a Python start each): its exit
-    code and output as a finished process's. The kill -9 tests run a real process (_cli)."""
-    from vidiff.cli import main
-
-    def run(*args) -> subprocess.CompletedProcess:
-        capsys.readouterr()
-        try:
-            code = main([str(a) for a in args])
-        except SystemExit as e:  # argparse's refusals exit, as the console script does
-            code = e.code
-        out, err = capsys.readouterr()
-        return subprocess.CompletedProcess(args, code, out, err)
-
-    return run
+    """`vidiff ARGS` in this process (conftest.run_main); the kill -9 test runs real processes (_cli)."""
+    return lambda *args: run_main(capsys, *args)
 
 
 def test_pipelines_folder_is_the_shipped_recipes():

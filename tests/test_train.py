@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from conftest import run_main
 
 from vidiff.diffusion.model import VidiffModel
 from vidiff.diffusion.sampling import training_loss
@@ -72,10 +73,9 @@ def test_unknown_override_and_bad_override(tiny_cfg):
 
 
 def test_cli_config_error_is_one_line(tiny_cfg, capsys):
-    from vidiff.cli import main
-
-    assert main(["train", str(tiny_cfg), "model.unet.width=3"]) == 2
-    err = capsys.readouterr().err
+    r = run_main(capsys, "train", tiny_cfg, "model.unet.width=3")  # the CLI in this process
+    err = r.stderr
+    assert r.returncode == 2
     assert err.strip().count("\n") == 0 and "model.unet.width" in err and "Traceback" not in err
 
 
