@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import os
+import subprocess
 from fractions import Fraction
 from pathlib import Path
 
@@ -82,6 +83,46 @@ def carphone_frames(carphone: Path) -> list[np.ndarray]:
 @pytest.fixture(scope="session")
 def bbb() -> Path:
     return sample_clip("bigbuckbunny")
+
+
+@pytest.fixture(scope="session")
+def bbb_short(bbb: Path, tmp_path_factory) -> Path:
+    """bigbuckbunny's first 2 s at 320x180 with its AAC audio copied: the audio tests' clip, made once.
+
+    The audio path (kept, slowed, dropped) is the same on 2 s of a small picture as on 5 s of 720p; the
+    720p encode was most of those tests' time."""
+    out = tmp_path_factory.mktemp("bbb_short") / "bbb_short.mp4"
+    with av.open(str(bbb)) as src, av.open(str(out), "w") as dst:
+        vin, ain = src.streams.video[0], src.streams.audio[0]
+        v = dst.add_stream("libx264", rate=vin.average_rate)
+        v.width, v.height, v.pix_fmt = 320, 180, "yuv420p"
+        v.codec_context.options = {"crf": "0", "preset": "ultrafast"}
+        a = dst.add_stream_from_template(ain)
+        for packet in src.demux(vin, ain):
+            if packet.pts is None or packet.pts * packet.time_base >= 2:
+                continue
+            if packet.stream is ain:
+                packet.stream = a
+                dst.mux(packet)
+                continue
+            for f in packet.decode():
+                dst.mux(v.encode(f.reformat(width=320, height=180)))
+        dst.mux(v.encode(None))
+    return out
+
+
+def run_main(capsys, *args: object) -> subprocess.CompletedProcess:
+    """`vidiff ARGS` through the console script's main() in this process (no Python start and imports per
+    call): its exit code and output as a finished process's. A kill -9 test needs a real process instead."""
+    from vidiff.cli import main
+
+    capsys.readouterr()
+    try:
+        code = main([str(a) for a in args])
+    except SystemExit as e:  # argparse's refusals exit, as the console script does
+        code = e.code
+    out, err = capsys.readouterr()
+    return subprocess.CompletedProcess(list(args), code, out, err)
 
 
 def sha256(path: str | os.PathLike[str]) -> str:

@@ -7,14 +7,12 @@ back to PyTorch with one note, and a bad --engine is one error line whatever the
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
-from conftest import TINY_MODEL
+from conftest import TINY_MODEL, run_main
 
 import vidiff.engine as engine_mod
 from vidiff.diffusion.model import VidiffModel
@@ -147,13 +145,7 @@ def test_engine_choice_and_validation(monkeypatch) -> None:
         resolve_engine(None, "ifnet")
 
 
-def _vidiff(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "vidiff", *args], capture_output=True, text=True, timeout=120
-    )
-
-
-def test_bad_engine_is_one_error_line_whatever_the_door(tmp_path: Path, carphone: Path) -> None:
+def test_bad_engine_is_one_error_line_whatever_the_door(tmp_path: Path, carphone: Path, capsys) -> None:
     out = str(tmp_path / "out.mp4")
     for args in (
         ("upscale", str(carphone), "-o", out, "--factor", "2", "--engine", "tpu"),
@@ -161,11 +153,12 @@ def test_bad_engine_is_one_error_line_whatever_the_door(tmp_path: Path, carphone
         ("run", "fps_x2", "-i", str(carphone), "-o", out, "--engine", "tpu"),
         ("run", "fps_x2", "-i", str(carphone), "-o", out, "interpolate.engine=tpu"),
         ("bench", "--input", str(carphone), "--methods", "dis", "--engine", "tpu", "--out", str(tmp_path)),
-    ):
-        r = _vidiff(*args)
-        assert r.returncode == 2, (args, r.stderr)
-        assert r.stderr.count("\n") == 1 and r.stderr.startswith("vidiff: error:"), (args, r.stderr)
-        assert "Traceback" not in r.stderr
+    ):  # the CLI in this process: the same main() the console script calls, without a Python start each
+        r = run_main(capsys, *args)
+        code, err = r.returncode, r.stderr
+        assert code == 2, (args, err)
+        assert err.count("\n") == 1 and err.startswith("vidiff: error:"), (args, err)
+        assert "Traceback" not in err
     assert not list(tmp_path.iterdir())
     from vidiff.runner import upscale_file
 

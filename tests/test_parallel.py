@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 import psutil
 import pytest
-from conftest import sha256
+from conftest import run_main, sha256
 
 from vidiff.errors import ConfigError
 from vidiff.io.reader import VideoReader
@@ -69,6 +69,14 @@ def clip(tmp_path_factory, bikes, carphone) -> Path:
 FAST = {"method": "dis", "preset": "ultrafast", "progress": False}
 
 
+@pytest.fixture(scope="module")
+def serial_x2(clip, tmp_path_factory) -> str:
+    """The sha256 of `clip` x2 made by one process: what every interrupted or restarted run must equal."""
+    ref = tmp_path_factory.mktemp("serial") / "ref.mp4"
+    upscale_file(clip, ref, factor=2, workers=1, **FAST)
+    return sha256(ref)
+
+
 @pytest.mark.parametrize("rate", [{"factor": 2}, {"fps": 60}], ids=["x2", "fps60"])
 def test_workers_2_is_byte_identical_to_workers_1(clip, tmp_path, rate):
     """Segments made by two processes join into the very file one process makes (cuts and dupes too)."""
@@ -105,14 +113,15 @@ def test_job_sizes():
 
 
 @pytest.mark.parametrize("bad", ["0", "-1", "two", "1.5", ""])
-def test_bad_workers_is_one_line_exit_2(clip, tmp_path, bad):
+def test_bad_workers_is_one_line_exit_2(clip, tmp_path, bad, capsys):
     for args in (
         ["upscale", clip, "-o", tmp_path / "o.mp4", "--factor", "2", f"--workers={bad}"],
         ["run", "fps_x2", "-i", clip, "-o", tmp_path / "o.mp4", f"--workers={bad}"],
     ):
-        r = _cli(*args)
-        assert r.returncode == 2 and r.stderr.startswith("vidiff: error: workers"), r.stderr
-        assert len(r.stderr.strip().splitlines()) == 1
+        r = run_main(capsys, *args)  # the console script's main() in this process
+        code, err = r.returncode, r.stderr
+        assert code == 2 and err.startswith("vidiff: error: workers"), err
+        assert len(err.strip().splitlines()) == 1
     assert not list(tmp_path.iterdir())
 
 
@@ -156,10 +165,9 @@ def _wait_for_segments(parts: Path, proc: subprocess.Popen, n: int) -> None:
         time.sleep(0.02)
 
 
-def test_kill_parent_then_resume_is_byte_identical(clip, tmp_path):
+def test_kill_parent_then_resume_is_byte_identical(clip, serial_x2, tmp_path):
     """kill -9 of the parent: its workers go too, the finished segments stay, a rerun joins the same file."""
-    ref, out = tmp_path / "ref.mp4", tmp_path / "out.mp4"
-    upscale_file(clip, ref, factor=2, workers=1, **FAST)
+    out = tmp_path / "out.mp4"
     args = [
         "upscale",
         clip,
@@ -185,13 +193,12 @@ def test_kill_parent_then_resume_is_byte_identical(clip, tmp_path):
     r = _cli(*args, "-o", out, "--json")
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["resumed_frames"] >= 120
-    assert sha256(out) == sha256(ref) and not parts.exists()
+    assert sha256(out) == serial_x2 and not parts.exists()
 
 
-def test_killed_worker_is_replaced_and_the_file_is_identical(clip, tmp_path):
+def test_killed_worker_is_replaced_and_the_file_is_identical(clip, serial_x2, tmp_path):
     """kill -9 of one worker process: the pool is restarted, unfinished jobs run again, same file."""
-    ref, out = tmp_path / "ref.mp4", tmp_path / "out.mp4"
-    upscale_file(clip, ref, factor=2, workers=1, **FAST)
+    out = tmp_path / "out.mp4"
     p = subprocess.Popen(
         [VIDIFF, "upscale", str(clip), "-o", str(out), "--factor", "2", "--method", "dis"]
         + ["--preset", "ultrafast", "--workers", "2", "-q", "--json"],
@@ -212,17 +219,16 @@ def test_killed_worker_is_replaced_and_the_file_is_identical(clip, tmp_path):
     report, err = p.communicate(timeout=300)
     assert p.returncode == 0, err
     assert json.loads(report)["worker_restarts"] == 1
-    assert sha256(out) == sha256(ref)
+    assert sha256(out) == serial_x2
 
 
-def test_a_pool_broken_while_spawning_is_restarted(clip, tmp_path, monkeypatch):
+def test_a_pool_broken_while_spawning_is_restarted(clip, serial_x2, tmp_path, monkeypatch):
     """A worker killed while the executor spawns its replacement makes submit fail with the closed pipe's
     OSError, not BrokenProcessPool (seen once in CI, `handle is closed`): the pool is restarted all the
     same, the job runs again, and the file is the one a single worker writes."""
     from vidiff.runner.parallel import LocalPool
 
-    ref, out = tmp_path / "ref.mp4", tmp_path / "out.mp4"
-    upscale_file(clip, ref, factor=2, workers=1, **FAST)
+    out = tmp_path / "out.mp4"
     submit, failed = LocalPool.submit, []
 
     def flaky(self, fn, *args):
@@ -233,7 +239,7 @@ def test_a_pool_broken_while_spawning_is_restarted(clip, tmp_path, monkeypatch):
 
     monkeypatch.setattr(LocalPool, "submit", flaky)
     r = upscale_file(clip, out, factor=2, workers=2, **FAST)
-    assert failed and r["worker_restarts"] == 1 and sha256(out) == sha256(ref)
+    assert failed and r["worker_restarts"] == 1 and sha256(out) == serial_x2
 
 
 def test_run_job_skips_finished_segments(clip, tmp_path):

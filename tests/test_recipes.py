@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import count_frames, sha256, write_clip
+from conftest import count_frames, run_main, sha256, write_clip
 
 from vidiff.errors import ConfigError
 from vidiff.io.probe import probe
@@ -28,6 +28,12 @@ def _cli(*args):
     return subprocess.run([VIDIFF, *map(str, args)], capture_output=True, text=True, timeout=600)
 
 
+@pytest.fixture
+def cli(capsys):
+    """`vidiff ARGS` in this process (conftest.run_main); the kill -9 test runs real processes (_cli)."""
+    return lambda *args: run_main(capsys, *args)
+
+
 def test_pipelines_folder_is_the_shipped_recipes():
     names = sorted(p.stem for p in (ROOT / "pipelines").glob("*.yaml"))
     assert names == recipe_names() and {"fps_x2", "fps_60", "slowmo_x4", "repair", "social_clip"} <= set(
@@ -37,10 +43,10 @@ def test_pipelines_folder_is_the_shipped_recipes():
         assert (ROOT / "pipelines" / f"{n}.yaml").read_text() == (HERE / f"{n}.yaml").read_text()
 
 
-def test_fps_x2_keeps_audio(bbb, tmp_path):
+def test_fps_x2_keeps_audio(bbb_short, tmp_path):
     out = tmp_path / "x2.mp4"
-    run_recipe(load_recipe("fps_x2").with_overrides(FAST), str(bbb), str(out), progress=False)
-    src, info = probe(bbb), probe(out)
+    run_recipe(load_recipe("fps_x2").with_overrides(FAST), str(bbb_short), str(out), progress=False)
+    src, info = probe(bbb_short), probe(out)
     assert info.fps == 2 * src.fps and abs(count_frames(out) - 2 * src.n_frames) <= 1
     assert info.audio and abs(info.audio[0].duration - src.audio[0].duration) <= 0.05
 
@@ -54,11 +60,11 @@ def test_fps_60_exact_rate_and_duration(carphone, tmp_path):
 
 
 @pytest.mark.parametrize("audio", ["slow", "drop"])
-def test_slowmo_x4_same_rate_four_times_longer(bbb, tmp_path, audio):
+def test_slowmo_x4_same_rate_four_times_longer(bbb_short, tmp_path, audio):
     out = tmp_path / "slow.mp4"
     r = load_recipe("slowmo_x4").with_overrides(FAST + [f"encode.audio={audio}"])
-    run_recipe(r, str(bbb), str(out), progress=False)
-    src, info = probe(bbb), probe(out)
+    run_recipe(r, str(bbb_short), str(out), progress=False)
+    src, info = probe(bbb_short), probe(out)
     assert info.fps == src.fps
     assert abs(count_frames(out) - 4 * src.n_frames) <= 2
     assert abs(info.duration - 4 * src.duration) <= 2 / float(src.fps)
@@ -95,25 +101,25 @@ def test_repair_finds_and_fixes_black_frozen_corrupt(carphone, tmp_path):
         assert psnr(fixed[i], frames[i]) > 25
 
 
-def test_infill_cli_frames_and_auto_report(carphone, tmp_path):
+def test_infill_cli_frames_and_auto_report(carphone, tmp_path, cli):
     _, damaged = _damaged(carphone, tmp_path)
-    r = _cli("infill", damaged, "-o", tmp_path / "a.mp4", "--auto", "-q", "--method", "dis")
+    r = cli("infill", damaged, "-o", tmp_path / "a.mp4", "--auto", "-q", "--method", "dis")
     assert r.returncode == 0, r.stderr
     assert "black at frame 10 (0.400 s)" in r.stdout and "corrupt at frame 30 (1.200 s)" in r.stdout
-    r = _cli(
+    r = cli(
         "infill", damaged, "-o", tmp_path / "b.mp4", "--frames", "10,29-30", "-q", "--json", "--method", "dis"
     )
     assert r.returncode == 0, r.stderr
     assert '"frame": 29' in r.stdout and count_frames(tmp_path / "b.mp4") == 40
-    r = _cli("infill", damaged, "-o", tmp_path / "c.mp4", "--frames", "10-99", "--method", "dis")
+    r = cli("infill", damaged, "-o", tmp_path / "c.mp4", "--frames", "10-99", "--method", "dis")
     assert r.returncode == 2 and "outside the clip" in r.stderr and not (tmp_path / "c.mp4").exists()
 
 
-def test_run_repair_lists_what_it_replaced(carphone, tmp_path):
+def test_run_repair_lists_what_it_replaced(carphone, tmp_path, cli):
     """`vidiff run repair` says what it did, one line per defect, as `vidiff infill --auto` does (the
     recipe's comment promises it; it printed only the 'wrote' line)."""
     _, damaged = _damaged(carphone, tmp_path)
-    r = _cli("run", "repair", "-i", damaged, "-o", tmp_path / "f.mp4", "-q", "infill.method=dis")
+    r = cli("run", "repair", "-i", damaged, "-o", tmp_path / "f.mp4", "-q", "infill.method=dis")
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
     assert lines[-1] == f"wrote {tmp_path / 'f.mp4'} (repair)"
@@ -270,21 +276,21 @@ def test_workers_for_a_recipe_made_in_one_process_is_refused_not_ignored(
     assert not out.exists()
 
 
-def test_unknown_stage_key_is_one_line_with_file_and_line(tmp_path, carphone):
+def test_unknown_stage_key_is_one_line_with_file_and_line(tmp_path, carphone, cli):
     bad = tmp_path / "mine.yaml"
     bad.write_text(
         "stages:\n  - decode: {}\n  - interpolate:\n      method: dis\n      factr: 2\n  - encode: {}\n"
     )
-    r = _cli("run", bad, "-i", carphone, "-o", tmp_path / "o.mp4")
+    r = cli("run", bad, "-i", carphone, "-o", tmp_path / "o.mp4")
     assert r.returncode == 2 and r.stderr.count("\n") == 1
     assert f"{bad} line 5: unknown key 'factr' in stage 'interpolate'" in r.stderr
     with pytest.raises(ConfigError, match="unknown stage 'sharpen'"):
         bad.write_text("stages:\n  - decode: {}\n  - sharpen: {}\n  - encode: {}\n")
         load_recipe(bad)
-    r = _cli("run", "fps_x2", "-i", carphone, "-o", tmp_path / "o.mp4", "interpolate.methd=blend")
+    r = cli("run", "fps_x2", "-i", carphone, "-o", tmp_path / "o.mp4", "interpolate.methd=blend")
     assert r.returncode == 2 and "unknown key 'methd'" in r.stderr and not (tmp_path / "o.mp4").exists()
     for method in ("dis", "rife"):  # neither takes steps (checked on the real constructor, not a wrapper)
-        r = _cli("run", "fps_x2", "-i", carphone, "-o", tmp_path / "o.mp4", f"interpolate.method={method}",
+        r = cli("run", "fps_x2", "-i", carphone, "-o", tmp_path / "o.mp4", f"interpolate.method={method}",
                  "interpolate.steps=2")  # fmt: skip
         assert r.returncode == 2 and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr, r.stderr
         assert f"method '{method}' has no option 'steps'" in r.stderr and not (tmp_path / "o.mp4").exists()
@@ -317,7 +323,7 @@ def test_a_key_given_twice_is_refused_not_the_last_one_kept(tmp_path):
         load_recipe(bad)
 
 
-def test_batch_three_good_one_corrupt_then_resume_and_shards(carphone, tmp_path):
+def test_batch_three_good_one_corrupt_then_resume_and_shards(carphone, tmp_path, cli):
     src = tmp_path / "in"
     src.mkdir()
     frames = read_frames(carphone, max_frames=12)
@@ -325,21 +331,21 @@ def test_batch_three_good_one_corrupt_then_resume_and_shards(carphone, tmp_path)
         write_clip(src / f"c{k}.mp4", frames[k : k + 8])
     (src / "broken.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"garbage" * 100)
     out = tmp_path / "out"
-    r = _cli("run", "fps_x2", "-i", src, "-o", out, "-q", *DIS)
+    r = cli("run", "fps_x2", "-i", src, "-o", out, "-q", *DIS)
     assert r.returncode == 1
     assert r.stderr.count("\n") == 1 and "broken.mp4" in r.stderr
     done = sorted(p.name for p in out.iterdir())
     assert done == ["c0_fps_x2.mp4", "c1_fps_x2.mp4", "c2_fps_x2.mp4"]
     assert all(count_frames(out / d) == 16 for d in done)
-    r = _cli("run", "fps_x2", "-i", src, "-o", out, "-q", *DIS)
+    r = cli("run", "fps_x2", "-i", src, "-o", out, "-q", *DIS)
     assert "0 done, 3 already finished, 1 failed" in r.stdout
     shard_out = tmp_path / "sh"
     for i in range(2):
-        _cli("run", "fps_x2", "-i", str(src / "c*.mp4"), "-o", shard_out, "--shard", f"{i}/2", "-q", *DIS)
+        cli("run", "fps_x2", "-i", str(src / "c*.mp4"), "-o", shard_out, "--shard", f"{i}/2", "-q", *DIS)
     assert sorted(p.name for p in shard_out.iterdir()) == done
 
 
-def test_batch_clips_of_one_stem_get_outputs_of_their_own(carphone, tmp_path):
+def test_batch_clips_of_one_stem_get_outputs_of_their_own(carphone, tmp_path, cli):
     """c.mp4 and c.mkv were both written to c_fps_x2.mp4: the second failed as "another vidiff is writing
     this output"; clips that share a stem keep their extension in the output's name."""
     src = tmp_path / "in"
@@ -348,18 +354,20 @@ def test_batch_clips_of_one_stem_get_outputs_of_their_own(carphone, tmp_path):
     for name in ("c.mp4", "c.mkv", "d.mp4"):
         write_clip(src / name, frames)
     out = tmp_path / "out"
-    r = _cli("run", "fps_x2", "-i", src, "-o", out, "-q", *DIS)
+    r = cli("run", "fps_x2", "-i", src, "-o", out, "-q", *DIS)
     assert r.returncode == 0, r.stderr
     assert sorted(p.name for p in out.iterdir()) == ["c_mkv_fps_x2.mp4", "c_mp4_fps_x2.mp4", "d_fps_x2.mp4"]
 
 
 # dis: the resume machinery, in seconds; auto (the learned model, the recipe's default): minutes on 2 cores
 @pytest.mark.parametrize("method", ["dis", pytest.param("auto", marks=pytest.mark.slow)])
-def test_kill_9_then_resume_gives_byte_identical_output(bikes, tmp_path, method):
-    """A run killed mid-way resumes from its finished segments; the result equals an uninterrupted run's."""
-
+def test_kill_9_then_resume_gives_byte_identical_output(carphone, tmp_path, method):
+    """A run killed mid-way resumes from its finished segments; the result equals an uninterrupted run's.
+    carphone three times over (360 frames, 720 out: six 120-frame segments, two scene cuts at the joins):
+    the resume machinery of a long clip at a quarter of bikes' pixels."""
+    clip = write_clip(tmp_path / "long.mkv", read_frames(carphone) * 3)
     ref, out = tmp_path / "ref.mp4", tmp_path / "out.mp4"
-    args = ["run", "fps_x2", "-i", bikes, "encode.preset=ultrafast", f"interpolate.method={method}", "-q"]
+    args = ["run", "fps_x2", "-i", clip, "encode.preset=ultrafast", f"interpolate.method={method}", "-q"]
     r = _cli(*args[:4], "-o", ref, *args[4:])
     assert r.returncode == 0, r.stderr
     parts = tmp_path / ".out.mp4.vidiff-parts"
