@@ -29,11 +29,14 @@ rife: $(BIN)/vidiff
 	$(BIN)/vidiff fetch rife || echo "note: RIFE weights not fetched; tests that need them will be skipped"
 	$(BIN)/vidiff fetch rife-hd || echo "note: RIFE HDv3 weights not fetched; tests that need them will be skipped"
 
+# a pytest-xdist worker a core; a file's tests on one worker (its module fixtures are built once)
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
 test: $(BIN)/vidiff rife
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(JOBS) --dist loadfile
 
 test-all: $(BIN)/vidiff rife
-	$(BIN)/pytest -m ""
+	$(BIN)/pytest -n $(JOBS) --dist loadfile -m ""
 
 bench: $(BIN)/vidiff
 	bash benchmarks/run_all.sh

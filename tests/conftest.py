@@ -15,7 +15,9 @@ import pytest
 
 from vidiff.io.samples import sample_clip
 
-os.environ.setdefault("OMP_NUM_THREADS", "2")
+# `make test` runs a pytest-xdist worker a core: one OpenMP thread each there (two workers' spinning OpenMP
+# threads would oversubscribe the cores); two for a plain pytest
+os.environ.setdefault("OMP_NUM_THREADS", "1" if os.environ.get("PYTEST_XDIST_WORKER") else "2")
 # the learned networks run in PyTorch unless a test asks for an engine: an engine exports once per new
 # frame size (seconds each); tests/test_engine.py tests the engines
 os.environ.setdefault("VIDIFF_ENGINE", "torch")
