@@ -489,7 +489,7 @@ def make_clip(
 
     from vidiff.errors import ConfigError
     from vidiff.flow import get_interpolator
-    from vidiff.generate.keyframes import join_ratios, window_joins
+    from vidiff.generate.keyframes import window_joins
     from vidiff.generate.motion import iter_camera_frames
     from vidiff.generate.schemes import seamless_loop
     from vidiff.generate.social import gif_size, image_strip, preset_size, reframe, retime
@@ -758,8 +758,9 @@ def make_clip(
     report["consistency"] = summary.result()
     report["notes"] = notes
     if model:
-        report["join_flicker_ratios"] = [round(x, 3) for x in join_ratios(keys, joins)]
-        report["window_joins"] = window_joins(keys, joins, carry)
+        joined = window_joins(keys, joins, carry)  # each join's flicker, measured once for both entries
+        report["join_flicker_ratios"] = [j["flicker"] for j in joined]
+        report["window_joins"] = joined
     if strip:
         image = cv2.cvtColor(image_strip(shown), cv2.COLOR_RGB2BGR)
         write_atomically(strip, lambda tmp: cv2.imwrite(tmp, image))  # appears only whole
