@@ -10,9 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import write_clip
+from conftest import run_main, write_clip
 
-from vidiff.cli import main
 from vidiff.errors import ConfigError
 from vidiff.metrics.bench import resolve_methods, resolve_qualities
 from vidiff.metrics.protocol import parse_factor
@@ -32,11 +31,8 @@ def clip(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 def _error_line(capsys, argv: list[str]) -> str:
     """`vidiff argv` exits 2 with one `vidiff: error:` line (argparse's own errors exit through SystemExit)."""
-    try:
-        code = main(argv)
-    except SystemExit as e:
-        code = e.code
-    err = [x for x in capsys.readouterr().err.splitlines() if x.strip()]
+    r = run_main(capsys, *argv)
+    code, err = r.returncode, [x for x in r.stderr.splitlines() if x.strip()]
     assert code == 2 and len(err) == 1 and err[0].startswith("vidiff: error: "), (code, err)
     return err[0]
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from conftest import run_main
 
-from vidiff.cli import main
 from vidiff.io import image_ext, sequence
 from vidiff.io import probe as probe_mod
 from vidiff.io.probe import probe
@@ -59,12 +59,8 @@ def write_numbered(folder: Path, numbers: list[int], name: str = "f_{:04d}.png",
 def run_cli(capsys, *args: object) -> tuple[int, str, str]:
     probe_mod._WARNED.clear()  # each run may give its damaged-input warning
     sequence._NOTED.clear()
-    try:
-        code = main([str(a) for a in args])
-    except SystemExit as e:  # argparse's own refusals
-        code = e.code
-    out, err = capsys.readouterr()
-    return code, out, err
+    r = run_main(capsys, *args)
+    return r.returncode, r.stdout, r.stderr
 
 
 # -- gaps in the numbering -------------------------------------------------------------------------------
